@@ -1,0 +1,51 @@
+//===- QC.h - The qc dialect ------------------------------------*- C++ -*-===//
+//
+// Part of the QuantC project.
+//
+//===----------------------------------------------------------------------===//
+//
+// Declares the qc dialect, its attributes, types and operations. Include this
+// one header to use the dialect.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef QC_DIALECT_QC_IR_QC_H
+#define QC_DIALECT_QC_IR_QC_H
+
+#include "mlir/Bytecode/BytecodeOpInterface.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/Dialect.h"
+#include "mlir/IR/OpDefinition.h"
+#include "mlir/IR/OpImplementation.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+
+#include "qc/Support/Numerics/Format.h"
+#include "qc/Support/Numerics/Quantize.h"
+
+#include "qc/Dialect/QC/IR/QCDialect.h.inc"
+#include "qc/Dialect/QC/IR/QCEnums.h.inc"
+#include "qc/Dialect/QC/IR/QCInterfaces.h.inc"
+
+#define GET_ATTRDEF_CLASSES
+#include "qc/Dialect/QC/IR/QCAttrs.h.inc"
+
+#define GET_TYPEDEF_CLASSES
+#include "qc/Dialect/QC/IR/QCTypes.h.inc"
+
+#define GET_OP_CLASSES
+#include "qc/Dialect/QC/IR/QCOps.h.inc"
+
+namespace qc {
+
+/// The Numerics rounding mode of a dialect rounding mode.
+num::Rounding toNumeric(RoundingMode mode);
+
+/// The dense n x n matrix of a rotation (row i = e_i * R), for tests and
+/// for verifying user matrices.
+std::vector<double> rotationMatrix(RotationAttrInterface rotation);
+
+} // namespace qc
+
+#endif // QC_DIALECT_QC_IR_QC_H

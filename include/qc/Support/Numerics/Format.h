@@ -1,0 +1,155 @@
+//===- Format.h - Element number formats ------------------------*- C++ -*-===//
+//
+// Part of the QuantC project.
+//
+//===----------------------------------------------------------------------===//
+//
+// The element formats QuantC quantizes to: integers of 1-32 bits, fixed point
+// and minifloats eXmY. Every format maps a real value to a code (an unsigned
+// bit pattern of `bits()` bits, two's complement for signed integers) and
+// back. This is the single source of numeric truth of the project: the
+// dialect folders, the interpreter and the emitters all call it.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef QC_SUPPORT_NUMERICS_FORMAT_H
+#define QC_SUPPORT_NUMERICS_FORMAT_H
+
+#include "qc/Support/Numerics/Rounding.h"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace qc::num {
+
+/// Which codes of a minifloat are reserved for non-finite values.
+enum class FloatSpecials : uint8_t {
+  IEEE,    ///< All-ones exponent: infinity (mantissa 0) and NaN (otherwise).
+  NaNOnly, ///< "FN": only the all-ones code (per sign) is NaN; no infinity.
+  None,    ///< Every code is finite; no infinity and no NaN.
+};
+
+/// A minifloat eXmY: value = (-1)^s * 2^(e - bias) * 1.m, or subnormal
+/// 2^(1 - bias) * 0.m when e == 0 (if `hasZero`).
+struct FloatFormat {
+  unsigned expBits = 0;
+  unsigned manBits = 0;
+  int bias = 0;
+  FloatSpecials specials = FloatSpecials::None;
+  /// Codes with a zero exponent field and non-zero mantissa are subnormals;
+  /// when false, values below the smallest normal round to {0, min normal}.
+  bool subnormals = true;
+  /// Out-of-range values clamp to the largest finite value instead of
+  /// becoming infinity / NaN (OCP MX elements, ONNX `saturate=1`).
+  bool saturate = false;
+  /// A sign bit is present (E8M0 has none).
+  bool hasSign = true;
+  /// The zero exponent field encodes zero and subnormals; when false (E8M0)
+  /// it is an ordinary binade and the format has no zero.
+  bool hasZero = true;
+
+  unsigned bits() const { return unsigned(hasSign) + expBits + manBits; }
+  /// Smallest normal unbiased exponent.
+  int minExponent() const { return hasZero ? 1 - bias : -bias; }
+  /// Largest normal unbiased exponent of a finite value.
+  int maxExponent() const;
+  /// Magnitude code (sign bit clear) of the largest finite value.
+  uint32_t maxFiniteCode() const;
+  bool hasNaN() const { return specials != FloatSpecials::None; }
+  bool hasInf() const { return specials == FloatSpecials::IEEE; }
+  bool operator==(const FloatFormat &o) const;
+
+  // Presets.
+  static FloatFormat fp8e4m3fn();
+  static FloatFormat fp8e5m2();
+  static FloatFormat fp6e2m3fn();
+  static FloatFormat fp6e3m2fn();
+  static FloatFormat fp4e2m1fn();
+  static FloatFormat e8m0fnu();
+  static FloatFormat fp16();
+  static FloatFormat bf16();
+};
+
+/// Encodes `x` into `f` with the given rounding. `random` feeds stochastic
+/// rounding (see stochasticBits). Non-saturating overflow follows IEEE: to
+/// infinity when the format has one, else to NaN when it has one, else to the
+/// largest finite value; rounding toward zero never overflows.
+uint32_t encodeFloat(double x, const FloatFormat &f,
+                     Rounding mode = Rounding::NearestEven,
+                     uint64_t random = 0);
+
+/// Decodes a code of `f` (bits above `f.bits()` are ignored).
+double decodeFloat(uint32_t code, const FloatFormat &f);
+
+/// Any element format: integer, fixed point or minifloat.
+class Format {
+public:
+  enum class Kind : uint8_t { Int, Fixed, Float };
+
+  /// Integer of `bits` (1-32) bits; `narrow` drops the most negative code
+  /// (signed) or the largest code (unsigned).
+  static Format integer(unsigned bits, bool isSigned, bool narrow = false);
+  /// Fixed point: `bits` total bits of which `fracBits` are fractional
+  /// (value = code * 2^-fracBits). Overflow saturates or wraps; `narrow`
+  /// drops the most negative (signed) or largest (unsigned) code.
+  static Format fixed(unsigned bits, int fracBits, bool isSigned,
+                      bool saturate = true, bool narrow = false);
+  static Format minifloat(const FloatFormat &f);
+
+  /// Parses a format name: int<N>, uint<N>, int<N>_narrow,
+  /// fixed<N>_<F> / ufixed<N>_<F> (suffix _wrap or _narrow), fp8e4m3fn, fp8e5m2,
+  /// fp6e2m3fn, fp6e3m2fn, fp4e2m1fn, e8m0fnu, fp16, bf16 (minifloats
+  /// take the suffix _sat for saturating overflow).
+  static std::optional<Format> parse(std::string_view name);
+  /// The canonical name accepted by parse (when the format has one).
+  std::string name() const;
+
+  Kind kind() const { return k; }
+  unsigned bits() const { return nbits; }
+  bool isSigned() const { return sign; }
+  bool isNarrow() const { return narrow; }
+  int fracBits() const { return frac; }
+  bool saturates() const { return sat; }
+  const FloatFormat &floatFormat() const { return ff; }
+
+  /// Integer range of the codes for Int and Fixed (as signed values).
+  int64_t minInt() const;
+  int64_t maxInt() const;
+  /// Largest finite representable value.
+  double maxValue() const;
+  /// Smallest (most negative) finite representable value.
+  double minValue() const;
+
+  /// Encodes a real value (already divided by any scale) into a code.
+  uint32_t encode(double x, Rounding mode = Rounding::NearestEven,
+                  uint64_t random = 0) const;
+  /// Decodes a code into its real value.
+  double decode(uint32_t code) const;
+  /// The signed integer a code of an Int/Fixed format stands for.
+  int64_t codeToInt(uint32_t code) const;
+  /// The code of an in-range integer of an Int/Fixed format.
+  uint32_t intToCode(int64_t v) const {
+    return uint32_t(uint64_t(v) & mask());
+  }
+  uint32_t mask() const {
+    return nbits >= 32 ? 0xFFFFFFFFu : ((1u << nbits) - 1);
+  }
+
+  bool operator==(const Format &o) const;
+  bool operator!=(const Format &o) const { return !(*this == o); }
+
+private:
+  Kind k = Kind::Int;
+  unsigned nbits = 8;
+  bool sign = true;
+  bool narrow = false;
+  int frac = 0;
+  bool sat = true;
+  FloatFormat ff;
+};
+
+} // namespace qc::num
+
+#endif // QC_SUPPORT_NUMERICS_FORMAT_H

@@ -1,0 +1,578 @@
+//===- QCOps.cpp - qc operations ------------------------------------------===//
+//
+// Part of the QuantC project.
+//
+//===----------------------------------------------------------------------===//
+//
+// Verifiers, folders and canonicalizations of the qc operations. Every
+// folder computes through Support/Numerics, so folded constants are
+// bit-identical to what the interpreter and the lowerings produce.
+//
+//===----------------------------------------------------------------------===//
+
+#include "qc/Dialect/QC/IR/QC.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/Matchers.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/IR/TypeUtilities.h"
+
+using namespace mlir;
+using namespace qc;
+
+#define GET_OP_CLASSES
+#include "qc/Dialect/QC/IR/QCOps.cpp.inc"
+
+//===----------------------------------------------------------------------===//
+// Helpers
+//===----------------------------------------------------------------------===//
+
+namespace {
+/// Static shape as the Numerics vector, or nullopt when dynamic.
+std::optional<std::vector<int64_t>> staticShape(ArrayRef<int64_t> shape) {
+  for (int64_t d : shape)
+    if (ShapedType::isDynamic(d))
+      return std::nullopt;
+  return std::vector<int64_t>(shape.begin(), shape.end());
+}
+
+int64_t numElements(const std::vector<int64_t> &shape) {
+  int64_t n = 1;
+  for (int64_t d : shape)
+    n *= d;
+  return n;
+}
+
+std::vector<float> toFloats(DenseElementsAttr a) {
+  auto range = a.getValues<float>();
+  return std::vector<float>(range.begin(), range.end());
+}
+
+std::vector<uint32_t> toCodes(DenseElementsAttr a) {
+  std::vector<uint32_t> out;
+  out.reserve(size_t(a.getNumElements()));
+  for (const APInt &v : a.getValues<APInt>())
+    out.push_back(uint32_t(v.getZExtValue()));
+  return out;
+}
+
+std::vector<int32_t> toInt32s(DenseElementsAttr a) {
+  std::vector<int32_t> out;
+  out.reserve(size_t(a.getNumElements()));
+  for (const APInt &v : a.getValues<APInt>())
+    out.push_back(int32_t(v.getSExtValue()));
+  return out;
+}
+
+DenseElementsAttr codesAttr(RankedTensorType type,
+                            const std::vector<uint32_t> &codes) {
+  unsigned w = type.getElementTypeBitWidth();
+  std::vector<APInt> vals;
+  vals.reserve(codes.size());
+  for (uint32_t c : codes)
+    vals.emplace_back(w, uint64_t(c), /*isSigned=*/false);
+  return DenseElementsAttr::get(type, vals);
+}
+
+/// Effective f32 scales from a constant scale operand (and global scale).
+std::optional<std::vector<float>> effectiveScales(QTensorType qt,
+                                                  Attribute scales,
+                                                  Attribute global) {
+  auto s = llvm::dyn_cast_or_null<DenseElementsAttr>(scales);
+  if (!s)
+    return std::nullopt;
+  FloatFormatAttr sf = qt.getScheme().getScaleFormat();
+  if (!sf)
+    return toFloats(s);
+  float g = 1.0f;
+  if (global) {
+    auto ga = llvm::dyn_cast<DenseElementsAttr>(global);
+    if (!ga)
+      return std::nullopt;
+    g = *ga.getValues<float>().begin();
+  }
+  std::vector<uint32_t> codes = toCodes(s);
+  return num::decodeScales(codes.data(), codes.size(), sf.getFloatFormat(), g);
+}
+
+/// Constant zero points, an empty vector when the operand is absent, or
+/// nullopt when present but not constant.
+std::optional<std::vector<int32_t>> zeroPointValues(Value operand,
+                                                    Attribute attr) {
+  if (!operand)
+    return std::vector<int32_t>();
+  auto a = llvm::dyn_cast_or_null<DenseElementsAttr>(attr);
+  if (!a)
+    return std::nullopt;
+  return toInt32s(a);
+}
+
+/// Verifies the scale, zero-point and global-scale operands of `qt`.
+LogicalResult verifyScaleOperands(Operation *op, QTensorType qt, Value scales,
+                                  Value zeroPoints, Value global,
+                                  StringRef what = "") {
+  auto expected = qt.getScaleType();
+  auto actual = llvm::cast<RankedTensorType>(scales.getType());
+  if (actual.getElementType() != expected.getElementType() ||
+      failed(verifyCompatibleShape(actual.getShape(), expected.getShape())))
+    return op->emitOpError("(C2) ")
+           << what << "scales must have type " << expected << ", got "
+           << actual;
+  bool asym = qt.getScheme().getAsymmetric();
+  if (asym != bool(zeroPoints))
+    return op->emitOpError("(C3) ")
+           << what
+           << (asym ? "zero points are required by the asymmetric scheme"
+                    : "zero points need an asymmetric scheme");
+  if (zeroPoints &&
+      failed(verifyCompatibleShape(
+          llvm::cast<RankedTensorType>(zeroPoints.getType()).getShape(),
+          qt.getZeroPointType().getShape())))
+    return op->emitOpError("(C3) ")
+           << what << "zero points must have type " << qt.getZeroPointType();
+  if (global && !qt.getScheme().getScaleFormat())
+    return op->emitOpError("(C4) a global scale needs a minifloat scale "
+                           "format");
+  return success();
+}
+
+LogicalResult verifySameShape(Operation *op, ArrayRef<int64_t> a,
+                              ArrayRef<int64_t> b) {
+  if (failed(verifyCompatibleShape(a, b)))
+    return op->emitOpError("(C1) shapes differ: [")
+           << a << "] vs [" << b << "]";
+  return success();
+}
+
+/// Quantizes constant floats to codes of `qt`.
+std::optional<std::vector<uint32_t>>
+quantizeConstant(QTensorType qt, DenseElementsAttr input, Attribute scales,
+                 Value zpOperand, Attribute zp, Attribute global,
+                 RoundingMode rounding, uint64_t seed) {
+  auto shape = staticShape(qt.getShape());
+  auto s = effectiveScales(qt, scales, global);
+  auto z = zeroPointValues(zpOperand, zp);
+  if (!shape || !s || !z || !input)
+    return std::nullopt;
+  std::vector<float> x = toFloats(input);
+  std::vector<uint32_t> codes(x.size());
+  num::quantize(x.data(), *shape, qt.getScheme().getNumericScheme(), s->data(),
+                z->empty() ? nullptr : z->data(), qt.getNumericFormat(),
+                toNumeric(rounding), seed, codes.data());
+  return codes;
+}
+
+/// Dequantizes codes of `qt` to floats.
+std::optional<std::vector<float>>
+dequantizeCodes(QTensorType qt, const std::vector<uint32_t> &codes,
+                Attribute scales, Value zpOperand, Attribute zp,
+                Attribute global) {
+  auto shape = staticShape(qt.getShape());
+  auto s = effectiveScales(qt, scales, global);
+  auto z = zeroPointValues(zpOperand, zp);
+  if (!shape || !s || !z)
+    return std::nullopt;
+  std::vector<float> out(codes.size());
+  num::dequantize(codes.data(), *shape, qt.getScheme().getNumericScheme(),
+                  s->data(), z->empty() ? nullptr : z->data(),
+                  qt.getNumericFormat(), out.data());
+  return out;
+}
+} // namespace
+
+//===----------------------------------------------------------------------===//
+// ConstantOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult ConstantOp::verify() {
+  if (getValue().getType() != getType().getStorageType())
+    return emitOpError("(C1) value must have the storage type ")
+           << getType().getStorageType() << ", got " << getValue().getType();
+  return success();
+}
+
+OpFoldResult ConstantOp::fold(FoldAdaptor) { return getValue(); }
+
+//===----------------------------------------------------------------------===//
+// QuantizeOp / DequantizeOp / FakeQuantOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult QuantizeOp::verify() {
+  QTensorType qt = getType();
+  if (failed(verifySameShape(*this, getInput().getType().getShape(),
+                             qt.getShape())))
+    return failure();
+  return verifyScaleOperands(*this, qt, getScales(), getZeroPoints(),
+                             getGlobalScale());
+}
+
+OpFoldResult QuantizeOp::fold(FoldAdaptor adaptor) {
+  auto codes = quantizeConstant(
+      getType(), llvm::dyn_cast_or_null<DenseElementsAttr>(adaptor.getInput()),
+      adaptor.getScales(), getZeroPoints(), adaptor.getZeroPoints(),
+      adaptor.getGlobalScale(), getRounding(), uint64_t(getSeed()));
+  if (!codes)
+    return {};
+  return codesAttr(getType().getStorageType(), *codes);
+}
+
+LogicalResult DequantizeOp::verify() {
+  QTensorType qt = getInput().getType();
+  if (failed(verifySameShape(*this, getResult().getType().getShape(),
+                             qt.getShape())))
+    return failure();
+  return verifyScaleOperands(*this, qt, getScales(), getZeroPoints(),
+                             getGlobalScale());
+}
+
+OpFoldResult DequantizeOp::fold(FoldAdaptor adaptor) {
+  auto in = llvm::dyn_cast_or_null<DenseElementsAttr>(adaptor.getInput());
+  if (!in)
+    return {};
+  auto out = dequantizeCodes(getInput().getType(), toCodes(in),
+                             adaptor.getScales(), getZeroPoints(),
+                             adaptor.getZeroPoints(), adaptor.getGlobalScale());
+  if (!out)
+    return {};
+  return DenseElementsAttr::get(getType(), ArrayRef<float>(*out));
+}
+
+LogicalResult FakeQuantOp::verify() {
+  auto qt = llvm::cast<QTensorType>(getQuantType());
+  if (failed(verifySameShape(*this, getInput().getType().getShape(),
+                             qt.getShape())))
+    return failure();
+  return verifyScaleOperands(*this, qt, getScales(), getZeroPoints(),
+                             getGlobalScale());
+}
+
+OpFoldResult FakeQuantOp::fold(FoldAdaptor adaptor) {
+  auto qt = llvm::cast<QTensorType>(getQuantType());
+  auto codes = quantizeConstant(
+      qt, llvm::dyn_cast_or_null<DenseElementsAttr>(adaptor.getInput()),
+      adaptor.getScales(), getZeroPoints(), adaptor.getZeroPoints(),
+      adaptor.getGlobalScale(), getRounding(), uint64_t(getSeed()));
+  if (!codes)
+    return {};
+  auto out = dequantizeCodes(qt, *codes, adaptor.getScales(), getZeroPoints(),
+                             adaptor.getZeroPoints(), adaptor.getGlobalScale());
+  if (!out)
+    return {};
+  return DenseElementsAttr::get(getType(), ArrayRef<float>(*out));
+}
+
+//===----------------------------------------------------------------------===//
+// ComputeScalesOp
+//===----------------------------------------------------------------------===//
+
+static bool isE8M0(FloatFormatAttr f) {
+  return f && f.getFloatFormat() == num::FloatFormat::e8m0fnu();
+}
+
+LogicalResult ComputeScalesOp::verify() {
+  auto qt = llvm::cast<QTensorType>(getQuantType());
+  if (failed(verifySameShape(*this, getInput().getType().getShape(),
+                             qt.getShape())))
+    return failure();
+  SchemeAttr scheme = qt.getScheme();
+  FloatFormatAttr sf = scheme.getScaleFormat();
+  if (getScales().getType() != qt.getScaleType())
+    return emitOpError("(C2) scales must have type ") << qt.getScaleType();
+  if (scheme.getAsymmetric() != bool(getZeroPoints()))
+    return emitOpError("(C2) a zero-point result exists iff the scheme is "
+                       "asymmetric");
+  bool needsGlobal = sf && !isE8M0(sf);
+  if (needsGlobal != bool(getGlobalScale()))
+    return emitOpError("(C2) a global-scale result exists iff the scale "
+                       "format is a minifloat other than E8M0");
+  if (isE8M0(sf) && scheme.getGranularity() != Granularity::per_block)
+    return emitOpError("(C3) E8M0 (MX) scales need the per_block granularity");
+  if (scheme.getAsymmetric() && sf)
+    return emitOpError("(C4) an asymmetric scheme needs f32 scales");
+  return success();
+}
+
+LogicalResult
+ComputeScalesOp::fold(FoldAdaptor adaptor,
+                      SmallVectorImpl<OpFoldResult> &results) {
+  auto input = llvm::dyn_cast_or_null<DenseElementsAttr>(adaptor.getInput());
+  auto qt = llvm::cast<QTensorType>(getQuantType());
+  auto shape = staticShape(qt.getShape());
+  if (!input || !shape)
+    return failure();
+  std::vector<float> x = toFloats(input);
+  SchemeAttr scheme = qt.getScheme();
+  num::Scheme ns = scheme.getNumericScheme();
+  num::Format fmt = qt.getNumericFormat();
+  FloatFormatAttr sf = scheme.getScaleFormat();
+  RankedTensorType scaleType = qt.getScaleType();
+  if (!sf) {
+    if (scheme.getAsymmetric()) {
+      int64_t n = scaleType.getNumElements();
+      std::vector<float> s(static_cast<size_t>(n));
+      std::vector<int32_t> z(static_cast<size_t>(n));
+      num::minMaxScales(x.data(), *shape, ns, fmt, s.data(), z.data());
+      results.push_back(DenseElementsAttr::get(scaleType, ArrayRef<float>(s)));
+      results.push_back(DenseElementsAttr::get(qt.getZeroPointType(),
+                                               ArrayRef<int32_t>(z)));
+      return success();
+    }
+    std::vector<float> s = num::absmaxScales(x.data(), *shape, ns, fmt);
+    results.push_back(DenseElementsAttr::get(scaleType, ArrayRef<float>(s)));
+    return success();
+  }
+  std::vector<uint32_t> codes(size_t(scaleType.getNumElements()));
+  if (isE8M0(sf)) {
+    std::vector<uint8_t> c(codes.size());
+    num::mxScales(x.data(), *shape, int(scheme.getAxis()), scheme.getBlock(),
+                  num::emaxOf(fmt), c.data());
+    codes.assign(c.begin(), c.end());
+    results.push_back(codesAttr(scaleType, codes));
+    return success();
+  }
+  num::Scheme block = ns;
+  if (block.granularity != num::Granularity::PerBlock)
+    return failure(); // Two-level scales are defined per block.
+  float global = num::twoLevelScales(x.data(), *shape, block.axis,
+                                     block.blockSize, fmt,
+                                     sf.getFloatFormat(), codes.data());
+  results.push_back(codesAttr(scaleType, codes));
+  results.push_back(DenseElementsAttr::get(
+      RankedTensorType::get({}, Float32Type::get(getContext())), global));
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// RequantizeOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult RequantizeOp::verify() {
+  QTensorType in = getInput().getType(), out = getType();
+  if (failed(verifySameShape(*this, in.getShape(), out.getShape())))
+    return failure();
+  if (in.getScheme().getScaleFormat() || out.getScheme().getScaleFormat())
+    return emitOpError("(C2) requantize needs f32 scales on both sides");
+  if (failed(verifyScaleOperands(*this, in, getInputScales(),
+                                 getInputZeroPoints(), Value(), "input ")))
+    return failure();
+  return verifyScaleOperands(*this, out, getOutputScales(),
+                             getOutputZeroPoints(), Value(), "output ");
+}
+
+OpFoldResult RequantizeOp::fold(FoldAdaptor adaptor) {
+  auto in = llvm::dyn_cast_or_null<DenseElementsAttr>(adaptor.getInput());
+  if (!in)
+    return {};
+  auto mid = dequantizeCodes(getInput().getType(), toCodes(in),
+                             adaptor.getInputScales(), getInputZeroPoints(),
+                             adaptor.getInputZeroPoints(), Attribute());
+  if (!mid)
+    return {};
+  auto midAttr = DenseElementsAttr::get(
+      getInput().getType().getExpressedType(Float32Type::get(getContext())),
+      ArrayRef<float>(*mid));
+  auto codes = quantizeConstant(getType(), midAttr, adaptor.getOutputScales(),
+                                getOutputZeroPoints(),
+                                adaptor.getOutputZeroPoints(), Attribute(),
+                                getRounding(), 0);
+  if (!codes)
+    return {};
+  return codesAttr(getType().getStorageType(), *codes);
+}
+
+//===----------------------------------------------------------------------===//
+// RotateOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult RotateOp::verify() {
+  auto type = getInput().getType();
+  int64_t axis = getAxis();
+  if (axis < 0 || axis >= type.getRank())
+    return emitOpError("(C1) axis ")
+           << axis << " out of range for rank " << type.getRank();
+  int64_t d = type.getDimSize(axis);
+  if (!ShapedType::isDynamic(d) && d != getRotation().getOrder())
+    return emitOpError("(C2) dimension ")
+           << axis << " has size " << d << " but the rotation has order "
+           << getRotation().getOrder();
+  return success();
+}
+
+/// Applies `r` to every fibre of `data` (row-major `shape`) along `axis`.
+static void rotateAlongAxis(std::vector<double> &data,
+                            const std::vector<int64_t> &shape, int64_t axis,
+                            RotationAttrInterface r) {
+  num::AxisView v = num::AxisView::of(shape, int(axis));
+  if (v.inner == 1) {
+    r.applyToRows(data.data(), v.outer, false);
+    return;
+  }
+  std::vector<double> buf(static_cast<size_t>(v.dim * v.inner));
+  for (int64_t o = 0; o < v.outer; ++o) {
+    double *blk = data.data() + o * v.dim * v.inner;
+    for (int64_t d = 0; d < v.dim; ++d)
+      for (int64_t i = 0; i < v.inner; ++i)
+        buf[size_t(i * v.dim + d)] = blk[d * v.inner + i];
+    r.applyToRows(buf.data(), v.inner, false);
+    for (int64_t d = 0; d < v.dim; ++d)
+      for (int64_t i = 0; i < v.inner; ++i)
+        blk[d * v.inner + i] = buf[size_t(i * v.dim + d)];
+  }
+}
+
+OpFoldResult RotateOp::fold(FoldAdaptor adaptor) {
+  auto input = llvm::dyn_cast_or_null<DenseElementsAttr>(adaptor.getInput());
+  auto shape = staticShape(getType().getShape());
+  if (!input || !shape)
+    return {};
+  std::vector<double> data;
+  data.reserve(size_t(numElements(*shape)));
+  for (float f : input.getValues<float>())
+    data.push_back(double(f));
+  rotateAlongAxis(data, *shape, getAxis(), getRotation());
+  std::vector<float> out(data.begin(), data.end());
+  return DenseElementsAttr::get(getType(), ArrayRef<float>(out));
+}
+
+namespace {
+/// True when `b` is the transpose of `a` (so a then b is the identity).
+bool cancels(Attribute a, Attribute b) {
+  if (auto t = llvm::dyn_cast<TransposeAttr>(b))
+    if (t.getRotation() == a)
+      return true;
+  if (auto t = llvm::dyn_cast<TransposeAttr>(a))
+    if (t.getRotation() == b)
+      return true;
+  // A permutation's transpose may be spelled as the inverse permutation.
+  auto pa = llvm::dyn_cast<PermutationAttr>(a), pb = llvm::dyn_cast<PermutationAttr>(b);
+  if (pa && pb && pa.getPerm().size() == pb.getPerm().size()) {
+    for (size_t j = 0; j < pb.getPerm().size(); ++j)
+      if (pa.getPerm()[size_t(pb.getPerm()[j])] != int64_t(j))
+        return false;
+    return true;
+  }
+  return false;
+}
+
+/// rotate(rotate(x, A), B) along one axis: cancel, merge permutations, or
+/// compose into one rotation sequence.
+struct ComposeRotations : public OpRewritePattern<RotateOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(RotateOp op,
+                                PatternRewriter &rewriter) const override {
+    auto inner = op.getInput().getDefiningOp<RotateOp>();
+    if (!inner || inner.getAxis() != op.getAxis())
+      return failure();
+    Attribute a = inner.getRotation(), b = op.getRotation();
+    if (cancels(a, b)) {
+      rewriter.replaceOp(op, inner.getInput());
+      return success();
+    }
+    if (!inner->hasOneUse())
+      return failure();
+    Attribute composed;
+    auto pa = llvm::dyn_cast<PermutationAttr>(a), pb = llvm::dyn_cast<PermutationAttr>(b);
+    if (pa && pb) {
+      // (x P_A P_B)[j] = x[A[B[j]]].
+      SmallVector<int64_t> c;
+      for (int64_t j : pb.getPerm())
+        c.push_back(pa.getPerm()[size_t(j)]);
+      composed = PermutationAttr::get(getContext(), c);
+    } else {
+      SmallVector<Attribute> seq;
+      for (Attribute r : {a, b}) {
+        if (auto s = llvm::dyn_cast<RotationSeqAttr>(r))
+          llvm::append_range(seq, s.getRotations());
+        else
+          seq.push_back(r);
+      }
+      composed = RotationSeqAttr::get(getContext(), seq);
+    }
+    rewriter.replaceOpWithNewOp<RotateOp>(
+        op, op.getType(), inner.getInput(),
+        llvm::cast<RotationAttrInterface>(composed), op.getAxisAttr());
+    return success();
+  }
+};
+} // namespace
+
+void RotateOp::getCanonicalizationPatterns(RewritePatternSet &results,
+                                           MLIRContext *context) {
+  results.add<ComposeRotations>(context);
+}
+
+//===----------------------------------------------------------------------===//
+// LinearOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult LinearOp::verify() {
+  QTensorType x = getInput().getType(), w = getWeight().getType();
+  auto result = getType();
+  if (x.getRank() < 1 || w.getRank() != 2)
+    return emitOpError("(C1) input must be [..., K] and weight [N, K]");
+  int64_t k = x.getShape().back(), kw = w.getShape()[1], n = w.getShape()[0];
+  if (failed(verifyCompatibleShape({k}, {kw})))
+    return emitOpError("(C1) input has K = ")
+           << k << " but weight has K = " << kw;
+  SmallVector<int64_t> expected(x.getShape().drop_back());
+  expected.push_back(n);
+  if (failed(verifyCompatibleShape(result.getShape(), expected)))
+    return emitOpError("(C1) result must have shape [")
+           << expected << "], got [" << result.getShape() << "]";
+  if (!llvm::isa<IntFormatAttr>(x.getFormat()) || !llvm::isa<IntFormatAttr>(w.getFormat()))
+    return emitOpError("(C2) qc.linear needs integer formats");
+  if (w.getScheme().getAsymmetric())
+    return emitOpError("(C2) the weight scheme must be symmetric");
+  unsigned p = result.getElementTypeBitWidth();
+  if (p < 2 || p > 64)
+    return emitOpError("(C3) accumulator must have 2 to 64 bits, got ") << p;
+  if (getBias()) {
+    auto bt = llvm::cast<RankedTensorType>(getBias().getType());
+    if (bt.getRank() != 1 || bt.getElementType() != result.getElementType() ||
+        failed(verifyCompatibleShape(bt.getShape(), {n})))
+      return emitOpError("(C4) bias must be [N] of the accumulator type");
+  }
+  bool asym = x.getScheme().getAsymmetric();
+  if (asym != bool(getInputZeroPoint()))
+    return emitOpError("(C5) input_zero_point is required iff the input "
+                       "scheme is asymmetric");
+  if (asym && x.getScheme().getGranularity() != Granularity::per_tensor)
+    return emitOpError("(C5) an asymmetric input must be per_tensor");
+  return success();
+}
+
+OpFoldResult LinearOp::fold(FoldAdaptor adaptor) {
+  auto xa = llvm::dyn_cast_or_null<DenseElementsAttr>(adaptor.getInput());
+  auto wa = llvm::dyn_cast_or_null<DenseElementsAttr>(adaptor.getWeight());
+  auto shape = staticShape(getType().getShape());
+  if (!xa || !wa || !shape || (getBias() && !adaptor.getBias()) ||
+      (getInputZeroPoint() && !adaptor.getInputZeroPoint()))
+    return {};
+  num::Format xf = getInput().getType().getNumericFormat();
+  num::Format wf = getWeight().getType().getNumericFormat();
+  std::vector<uint32_t> xc = toCodes(xa), wc = toCodes(wa);
+  int64_t n = getWeight().getType().getShape()[0];
+  int64_t k = getWeight().getType().getShape()[1];
+  int64_t m = int64_t(xc.size()) / k;
+  int64_t zx = 0;
+  if (auto z = llvm::dyn_cast_or_null<DenseElementsAttr>(adaptor.getInputZeroPoint()))
+    zx = (*z.getValues<APInt>().begin()).getSExtValue();
+  std::vector<int64_t> bias;
+  if (auto b = llvm::dyn_cast_or_null<DenseElementsAttr>(adaptor.getBias()))
+    for (const APInt &v : b.getValues<APInt>())
+      bias.push_back(v.getSExtValue());
+  unsigned p = getType().getElementTypeBitWidth();
+  std::vector<APInt> out;
+  out.reserve(size_t(m * n));
+  for (int64_t i = 0; i < m; ++i)
+    for (int64_t j = 0; j < n; ++j) {
+      // Exact in 64 bits for K < 2^30 with <= 32-bit codes? Use unsigned
+      // arithmetic so the wrap to P bits is modular.
+      uint64_t acc = bias.empty() ? 0 : uint64_t(bias[size_t(j)]);
+      for (int64_t t = 0; t < k; ++t)
+        acc += uint64_t((xf.codeToInt(xc[size_t(i * k + t)]) - zx) *
+                        wf.codeToInt(wc[size_t(j * k + t)]));
+      out.emplace_back(p, acc, /*isSigned=*/false);
+    }
+  return DenseElementsAttr::get(getType(), out);
+}

@@ -1,0 +1,20 @@
+//===- InitAll.cpp - Register all QuantC dialects and passes --------------===//
+//
+// Part of the QuantC project.
+//
+//===----------------------------------------------------------------------===//
+//
+// Registration entry points shared by quant-opt, quant-translate and
+// projects that embed QuantC.
+//
+//===----------------------------------------------------------------------===//
+
+#include "qc/InitAll.h"
+
+#include "qc/Dialect/QC/IR/QC.h"
+
+void qc::registerAllDialects(mlir::DialectRegistry &registry) {
+  registry.insert<qc::QCDialect>();
+}
+
+void qc::registerAllPasses() {}

@@ -1,0 +1,598 @@
+//===- Quantize.cpp - Bulk quantization over tensors ----------------------===//
+//
+// Part of the QuantC project.
+//
+//===----------------------------------------------------------------------===//
+//
+// Bulk loops over row-major tensors. Every element goes through the scalar
+// encoders of Format.cpp, so the bulk and scalar paths cannot disagree;
+// decoding uses a table of the format's values when it has at most 2^16
+// codes.
+//
+//===----------------------------------------------------------------------===//
+
+#include "qc/Support/Numerics/Quantize.h"
+
+#include <algorithm>
+#include <cassert>
+#include <cfloat>
+#include <cmath>
+#include <functional>
+#include <thread>
+
+using namespace qc::num;
+
+//===----------------------------------------------------------------------===//
+// Threading
+//===----------------------------------------------------------------------===//
+
+void qc::num::parallelFor(int64_t n, int64_t grain,
+                          const std::function<void(int64_t, int64_t)> &body) {
+  int64_t threads = std::max(1u, std::thread::hardware_concurrency());
+  if (n <= 0)
+    return;
+  if (threads == 1 || n < 2 * std::max<int64_t>(grain, 1)) {
+    body(0, n);
+    return;
+  }
+  threads = std::min(threads, n / std::max<int64_t>(grain, 1));
+  std::vector<std::thread> pool;
+  int64_t chunk = (n + threads - 1) / threads;
+  for (int64_t t = 1; t < threads; ++t) {
+    int64_t b = t * chunk, e = std::min(n, b + chunk);
+    if (b < e)
+      pool.emplace_back(body, b, e);
+  }
+  body(0, std::min(n, chunk));
+  for (std::thread &t : pool)
+    t.join();
+}
+
+//===----------------------------------------------------------------------===//
+// Layout
+//===----------------------------------------------------------------------===//
+
+AxisView AxisView::of(const std::vector<int64_t> &shape, int axis) {
+  AxisView v;
+  for (int i = 0, e = int(shape.size()); i < e; ++i) {
+    if (i < axis)
+      v.outer *= shape[i];
+    else if (i == axis)
+      v.dim = shape[i];
+    else
+      v.inner *= shape[i];
+  }
+  return v;
+}
+
+std::vector<int64_t> qc::num::scaleShape(const std::vector<int64_t> &shape,
+                                         const Scheme &scheme) {
+  switch (scheme.granularity) {
+  case Granularity::PerTensor:
+    return {};
+  case Granularity::PerAxis:
+    return {shape[scheme.axis]};
+  case Granularity::PerBlock: {
+    std::vector<int64_t> s = shape;
+    s[scheme.axis] = (s[scheme.axis] + scheme.blockSize - 1) / scheme.blockSize;
+    return s;
+  }
+  }
+  return {};
+}
+
+namespace {
+/// Maps element coordinates to scale indices for one scheme.
+struct ScaleMap {
+  AxisView view;
+  Granularity g;
+  int64_t blockSize = 1, numBlocks = 1;
+
+  ScaleMap(const std::vector<int64_t> &shape, const Scheme &s) : g(s.granularity) {
+    if (g == Granularity::PerTensor) {
+      int64_t n = 1;
+      for (int64_t d : shape)
+        n *= d;
+      view.dim = n;
+    } else {
+      view = AxisView::of(shape, s.axis);
+    }
+    if (g == Granularity::PerBlock) {
+      blockSize = s.blockSize;
+      numBlocks = (view.dim + blockSize - 1) / blockSize;
+    }
+  }
+  /// Scale index of row r = o * dim + d, inner offset i.
+  int64_t index(int64_t o, int64_t d, int64_t i) const {
+    switch (g) {
+    case Granularity::PerTensor:
+      return 0;
+    case Granularity::PerAxis:
+      return d;
+    case Granularity::PerBlock:
+      return (o * numBlocks + d / blockSize) * view.inner + i;
+    }
+    return 0;
+  }
+};
+
+constexpr int64_t kGrain = 1 << 16;
+
+/// Runs fn(elementIndex, scaleIndex) over every element, in parallel rows.
+template <typename Fn>
+void forEachElement(const ScaleMap &map, Fn fn) {
+  const AxisView &v = map.view;
+  int64_t rows = v.outer * v.dim;
+  int64_t grainRows = std::max<int64_t>(1, kGrain / std::max<int64_t>(1, v.inner));
+  parallelFor(rows, grainRows, [&](int64_t b, int64_t e) {
+    for (int64_t r = b; r < e; ++r) {
+      int64_t o = r / v.dim, d = r % v.dim;
+      int64_t base = r * v.inner;
+      if (map.g != Granularity::PerBlock) {
+        int64_t si = map.index(o, d, 0);
+        for (int64_t i = 0; i < v.inner; ++i)
+          fn(base + i, si);
+      } else {
+        int64_t si = map.index(o, d, 0);
+        for (int64_t i = 0; i < v.inner; ++i)
+          fn(base + i, si + i);
+      }
+    }
+  });
+}
+
+/// Integer quantization with a zero point: round, add, saturate.
+uint32_t encodeInt(const Format &fmt, float v, int64_t zp, Rounding mode,
+                   uint64_t rnd) {
+  int64_t lo = fmt.minInt(), hi = fmt.maxInt();
+  if (std::isnan(v))
+    return fmt.intToCode(std::clamp(zp, lo, hi));
+  double r = roundToIntegral(double(v), mode, rnd) + double(zp);
+  int64_t q = r <= double(lo) ? lo : r >= double(hi) ? hi : int64_t(r);
+  return fmt.intToCode(q);
+}
+
+template <typename CodeT>
+void quantizeImpl(const float *x, const std::vector<int64_t> &shape,
+                  const Scheme &scheme, const float *scales,
+                  const int32_t *zeroPoints, const Format &fmt, Rounding mode,
+                  uint64_t seed, CodeT *codes) {
+  ScaleMap map(shape, scheme);
+  bool isInt = fmt.kind() == Format::Kind::Int;
+  bool stochastic = mode == Rounding::Stochastic;
+  forEachElement(map, [&](int64_t idx, int64_t si) {
+    float v = x[idx] / scales[si];
+    uint64_t rnd = stochastic ? stochasticBits(seed, uint64_t(idx)) : 0;
+    uint32_t c = isInt ? encodeInt(fmt, v, zeroPoints ? zeroPoints[si] : 0,
+                                   mode, rnd)
+                       : fmt.encode(double(v), mode, rnd);
+    codes[idx] = CodeT(c);
+  });
+}
+
+/// Values of every code when the format has at most 2^16 of them.
+std::vector<float> decodeTable(const Format &fmt) {
+  std::vector<float> lut;
+  if (fmt.bits() > 16)
+    return lut;
+  lut.resize(size_t(1) << fmt.bits());
+  for (uint32_t c = 0; c < lut.size(); ++c)
+    lut[c] = float(fmt.decode(c));
+  return lut;
+}
+
+template <typename CodeT>
+void dequantizeImpl(const CodeT *codes, const std::vector<int64_t> &shape,
+                    const Scheme &scheme, const float *scales,
+                    const int32_t *zeroPoints, const Format &fmt, float *out) {
+  ScaleMap map(shape, scheme);
+  uint32_t mask = fmt.mask();
+  if (fmt.kind() == Format::Kind::Int) {
+    forEachElement(map, [&](int64_t idx, int64_t si) {
+      int64_t q = fmt.codeToInt(uint32_t(codes[idx]) & mask);
+      int64_t z = zeroPoints ? zeroPoints[si] : 0;
+      out[idx] = float(q - z) * scales[si];
+    });
+    return;
+  }
+  std::vector<float> lut = decodeTable(fmt);
+  forEachElement(map, [&](int64_t idx, int64_t si) {
+    uint32_t c = uint32_t(codes[idx]) & mask;
+    float v = lut.empty() ? float(fmt.decode(c)) : lut[c];
+    out[idx] = v * scales[si];
+  });
+}
+} // namespace
+
+void qc::num::quantize(const float *x, const std::vector<int64_t> &shape,
+                       const Scheme &scheme, const float *scales,
+                       const int32_t *zeroPoints, const Format &fmt,
+                       Rounding mode, uint64_t seed, uint32_t *codes) {
+  quantizeImpl(x, shape, scheme, scales, zeroPoints, fmt, mode, seed, codes);
+}
+
+void qc::num::quantize(const float *x, const std::vector<int64_t> &shape,
+                       const Scheme &scheme, const float *scales,
+                       const int32_t *zeroPoints, const Format &fmt,
+                       Rounding mode, uint64_t seed, uint8_t *codes) {
+  assert(fmt.bits() <= 8 && "8-bit storage for a wider format");
+  quantizeImpl(x, shape, scheme, scales, zeroPoints, fmt, mode, seed, codes);
+}
+
+void qc::num::dequantize(const uint32_t *codes,
+                         const std::vector<int64_t> &shape,
+                         const Scheme &scheme, const float *scales,
+                         const int32_t *zeroPoints, const Format &fmt,
+                         float *out) {
+  dequantizeImpl(codes, shape, scheme, scales, zeroPoints, fmt, out);
+}
+
+void qc::num::dequantize(const uint8_t *codes,
+                         const std::vector<int64_t> &shape,
+                         const Scheme &scheme, const float *scales,
+                         const int32_t *zeroPoints, const Format &fmt,
+                         float *out) {
+  dequantizeImpl(codes, shape, scheme, scales, zeroPoints, fmt, out);
+}
+
+std::vector<float> qc::num::absmaxScales(const float *x,
+                                         const std::vector<int64_t> &shape,
+                                         const Scheme &scheme,
+                                         const Format &fmt) {
+  ScaleMap map(shape, scheme);
+  int64_t n = 1;
+  for (int64_t d : scaleShape(shape, scheme))
+    n *= d;
+  std::vector<float> amax(size_t(n), 0.0f);
+  // Serial: scale groups of different rows may alias.
+  const AxisView &v = map.view;
+  for (int64_t r = 0, rows = v.outer * v.dim; r < rows; ++r) {
+    int64_t o = r / v.dim, d = r % v.dim;
+    for (int64_t i = 0; i < v.inner; ++i) {
+      float a = std::fabs(x[r * v.inner + i]);
+      float &m = amax[size_t(map.index(o, d, i))];
+      if (a > m && a <= FLT_MAX)
+        m = a;
+    }
+  }
+  float top = float(fmt.maxValue());
+  for (float &s : amax)
+    s = s == 0.0f ? 1.0f : s / top;
+  return amax;
+}
+
+void qc::num::minMaxScales(const float *x, const std::vector<int64_t> &shape,
+                           const Scheme &scheme, const Format &fmt,
+                           float *scales, int32_t *zeroPoints) {
+  ScaleMap map(shape, scheme);
+  int64_t n = 1;
+  for (int64_t d : scaleShape(shape, scheme))
+    n *= d;
+  std::vector<float> lo(size_t(n), 0.0f), hi(size_t(n), 0.0f);
+  const AxisView &v = map.view;
+  for (int64_t r = 0, rows = v.outer * v.dim; r < rows; ++r) {
+    int64_t o = r / v.dim, d = r % v.dim;
+    for (int64_t i = 0; i < v.inner; ++i) {
+      float a = x[r * v.inner + i];
+      size_t si = size_t(map.index(o, d, i));
+      if (!std::isfinite(a))
+        continue;
+      lo[si] = std::min(lo[si], a);
+      hi[si] = std::max(hi[si], a);
+    }
+  }
+  double qmin = double(fmt.minInt()), qmax = double(fmt.maxInt());
+  for (size_t g = 0; g < size_t(n); ++g) {
+    if (hi[g] == lo[g]) {
+      scales[g] = 1.0f;
+      zeroPoints[g] = 0;
+      continue;
+    }
+    float s = float((double(hi[g]) - double(lo[g])) / (qmax - qmin));
+    scales[g] = s;
+    double z = qmin - roundToIntegral(double(lo[g] / s), Rounding::NearestEven);
+    zeroPoints[g] = int32_t(std::clamp(z, qmin, qmax));
+  }
+}
+
+std::vector<float> qc::num::decodeScales(const uint32_t *codes, size_t n,
+                                         const FloatFormat &scaleFormat,
+                                         float globalScale) {
+  std::vector<float> s(n);
+  for (size_t i = 0; i < n; ++i)
+    s[i] = float(decodeFloat(codes[i], scaleFormat)) * globalScale;
+  return s;
+}
+
+//===----------------------------------------------------------------------===//
+// MX
+//===----------------------------------------------------------------------===//
+
+int qc::num::emaxOf(const Format &f) {
+  if (f.kind() == Format::Kind::Float)
+    return f.floatFormat().maxExponent();
+  int e;
+  std::frexp(f.maxValue(), &e);
+  return e - 1;
+}
+
+Format MXFormat::elementFormat() const {
+  auto sat = [](FloatFormat f) {
+    f.saturate = true;
+    return Format::minifloat(f);
+  };
+  switch (element) {
+  case MXElement::FP8E4M3:
+    return sat(FloatFormat::fp8e4m3fn());
+  case MXElement::FP8E5M2:
+    return sat(FloatFormat::fp8e5m2());
+  case MXElement::FP6E2M3:
+    return sat(FloatFormat::fp6e2m3fn());
+  case MXElement::FP6E3M2:
+    return sat(FloatFormat::fp6e3m2fn());
+  case MXElement::FP4E2M1:
+    return sat(FloatFormat::fp4e2m1fn());
+  case MXElement::INT8:
+    return Format::fixed(8, 6, /*isSigned=*/true, /*saturate=*/true,
+                         /*narrow=*/true);
+  }
+  return Format::integer(8, true);
+}
+
+int MXFormat::emaxElem() const { return emaxOf(elementFormat()); }
+
+double MXFormat::bitsPerElement() const {
+  return double(elementFormat().bits()) + 8.0 / double(blockSize);
+}
+
+const char *MXFormat::name() const {
+  switch (element) {
+  case MXElement::FP8E4M3:
+    return "mxfp8e4m3";
+  case MXElement::FP8E5M2:
+    return "mxfp8e5m2";
+  case MXElement::FP6E2M3:
+    return "mxfp6e2m3";
+  case MXElement::FP6E3M2:
+    return "mxfp6e3m2";
+  case MXElement::FP4E2M1:
+    return "mxfp4";
+  case MXElement::INT8:
+    return "mxint8";
+  }
+  return "?";
+}
+
+namespace {
+/// Runs fn(firstIndex, count, stride, scaleIndex) for every block of
+/// `blockSize` along `axis`.
+template <typename Fn>
+void forEachBlock(const std::vector<int64_t> &shape, int axis,
+                  int64_t blockSize, Fn fn) {
+  AxisView v = AxisView::of(shape, axis);
+  int64_t nb = (v.dim + blockSize - 1) / blockSize;
+  int64_t grain = std::max<int64_t>(1, kGrain / (blockSize * v.inner));
+  parallelFor(v.outer * nb, grain, [&](int64_t b, int64_t e) {
+    for (int64_t r = b; r < e; ++r) {
+      int64_t o = r / nb, blk = r % nb;
+      int64_t d0 = blk * blockSize;
+      int64_t count = std::min(blockSize, v.dim - d0);
+      for (int64_t i = 0; i < v.inner; ++i)
+        fn((o * v.dim + d0) * v.inner + i, count, v.inner, r * v.inner + i);
+    }
+  });
+}
+
+/// Max |x| over a strided block; false if it holds NaN or infinity.
+bool blockAbsMax(const float *x, int64_t first, int64_t count, int64_t stride,
+                 float &amax) {
+  amax = 0.0f;
+  bool finite = true;
+  for (int64_t k = 0; k < count; ++k) {
+    float a = std::fabs(x[first + k * stride]);
+    if (!(a <= FLT_MAX))
+      finite = false;
+    else if (a > amax)
+      amax = a;
+  }
+  return finite;
+}
+} // namespace
+
+void qc::num::mxScales(const float *x, const std::vector<int64_t> &shape,
+                       int axis, int64_t blockSize, int emaxElem,
+                       uint8_t *scales) {
+  forEachBlock(shape, axis, blockSize,
+               [&](int64_t first, int64_t count, int64_t stride, int64_t si) {
+                 float amax;
+                 if (!blockAbsMax(x, first, count, stride, amax)) {
+                   scales[si] = 0xFF;
+                   return;
+                 }
+                 int sharedExp = -127;
+                 if (amax > 0.0f) {
+                   int e;
+                   std::frexp(amax, &e); // amax = f * 2^e, f in [0.5, 1).
+                   sharedExp = std::clamp(e - 1 - emaxElem, -127, 127);
+                 }
+                 scales[si] = uint8_t(sharedExp + 127);
+               });
+}
+
+void qc::num::mxQuantize(const float *x, const std::vector<int64_t> &shape,
+                         int axis, const MXFormat &fmt, Rounding mode,
+                         uint64_t seed, uint8_t *elements, uint8_t *scales) {
+  Format ef = fmt.elementFormat();
+  mxScales(x, shape, axis, fmt.blockSize, fmt.emaxElem(), scales);
+  bool stochastic = mode == Rounding::Stochastic;
+  forEachBlock(shape, axis, fmt.blockSize,
+               [&](int64_t first, int64_t count, int64_t stride, int64_t si) {
+                 uint8_t s = scales[si];
+                 for (int64_t k = 0; k < count; ++k) {
+                   int64_t idx = first + k * stride;
+                   if (s == 0xFF) {
+                     elements[idx] = 0;
+                     continue;
+                   }
+                   // Exact: a division by a power of two in double.
+                   double v = std::ldexp(double(x[idx]), 127 - int(s));
+                   uint64_t rnd =
+                       stochastic ? stochasticBits(seed, uint64_t(idx)) : 0;
+                   elements[idx] = uint8_t(ef.encode(v, mode, rnd));
+                 }
+               });
+}
+
+float qc::num::twoLevelScales(const float *x, const std::vector<int64_t> &shape,
+                              int axis, int64_t blockSize,
+                              const Format &element,
+                              const FloatFormat &scaleFormat,
+                              uint32_t *scales) {
+  FloatFormat sf = scaleFormat;
+  sf.saturate = true;
+  float emaxv = float(element.maxValue());
+  float smax = float(decodeFloat(sf.maxFiniteCode(), sf));
+  int64_t n = 1;
+  for (int64_t d : shape)
+    n *= d;
+  float amax = 0.0f;
+  blockAbsMax(x, 0, n, 1, amax);
+  float global = amax == 0.0f ? 1.0f : amax / (emaxv * smax);
+  forEachBlock(shape, axis, blockSize,
+               [&](int64_t first, int64_t count, int64_t stride, int64_t si) {
+                 float bmax;
+                 blockAbsMax(x, first, count, stride, bmax);
+                 scales[si] = encodeFloat((bmax / emaxv) / global, sf);
+               });
+  return global;
+}
+
+void qc::num::mxDequantize(const uint8_t *elements, const uint8_t *scales,
+                           const std::vector<int64_t> &shape, int axis,
+                           const MXFormat &fmt, float *out) {
+  std::vector<float> lut = decodeTable(fmt.elementFormat());
+  uint32_t mask = fmt.elementFormat().mask();
+  forEachBlock(shape, axis, fmt.blockSize,
+               [&](int64_t first, int64_t count, int64_t stride, int64_t si) {
+                 uint8_t s = scales[si];
+                 for (int64_t k = 0; k < count; ++k) {
+                   int64_t idx = first + k * stride;
+                   out[idx] = s == 0xFF
+                                  ? NAN
+                                  : float(std::ldexp(
+                                        double(lut[elements[idx] & mask]),
+                                        int(s) - 127));
+                 }
+               });
+}
+
+void qc::num::nvfp4Quantize(const float *x, const std::vector<int64_t> &shape,
+                            int axis, float tensorScale, Rounding mode,
+                            uint64_t seed, uint8_t *elements, uint8_t *scales,
+                            float *tensorScaleOut) {
+  FloatFormat e2m1 = FloatFormat::fp4e2m1fn(), e4m3 = FloatFormat::fp8e4m3fn();
+  e2m1.saturate = e4m3.saturate = true;
+  AxisView v = AxisView::of(shape, axis);
+  std::vector<uint32_t> codes(size_t(v.outer * ((v.dim + 15) / 16) * v.inner));
+  float global = twoLevelScales(x, shape, axis, 16, Format::minifloat(e2m1),
+                                e4m3, codes.data());
+  if (tensorScale > 0.0f) {
+    // A given tensor scale: recompute the block codes against it.
+    global = tensorScale;
+    forEachBlock(shape, axis, 16,
+                 [&](int64_t first, int64_t count, int64_t stride, int64_t si) {
+                   float bmax;
+                   blockAbsMax(x, first, count, stride, bmax);
+                   codes[size_t(si)] = encodeFloat((bmax / 6.0f) / global, e4m3);
+                 });
+  }
+  if (tensorScaleOut)
+    *tensorScaleOut = global;
+  bool stochastic = mode == Rounding::Stochastic;
+  forEachBlock(shape, axis, 16,
+               [&](int64_t first, int64_t count, int64_t stride, int64_t si) {
+                 uint32_t sc = codes[size_t(si)];
+                 scales[si] = uint8_t(sc);
+                 float eff = float(decodeFloat(sc, e4m3)) * global;
+                 for (int64_t k = 0; k < count; ++k) {
+                   int64_t idx = first + k * stride;
+                   uint64_t rnd =
+                       stochastic ? stochasticBits(seed, uint64_t(idx)) : 0;
+                   elements[idx] =
+                       eff == 0.0f ? 0
+                                   : uint8_t(encodeFloat(x[idx] / eff, e2m1,
+                                                         mode, rnd));
+                 }
+               });
+}
+
+void qc::num::nvfp4Dequantize(const uint8_t *elements, const uint8_t *scales,
+                              const std::vector<int64_t> &shape, int axis,
+                              float tensorScale, float *out) {
+  FloatFormat e2m1 = FloatFormat::fp4e2m1fn(), e4m3 = FloatFormat::fp8e4m3fn();
+  forEachBlock(shape, axis, 16,
+               [&](int64_t first, int64_t count, int64_t stride, int64_t si) {
+                 float eff = float(decodeFloat(scales[si], e4m3)) * tensorScale;
+                 for (int64_t k = 0; k < count; ++k) {
+                   int64_t idx = first + k * stride;
+                   out[idx] =
+                       float(decodeFloat(elements[idx] & 0xF, e2m1)) * eff;
+                 }
+               });
+}
+
+//===----------------------------------------------------------------------===//
+// Packing
+//===----------------------------------------------------------------------===//
+
+namespace {
+template <typename CodeT>
+void packImpl(const CodeT *codes, size_t n, unsigned bits, uint8_t *out) {
+  std::fill(out, out + packedBytes(n, bits), uint8_t(0));
+  uint64_t mask = bits >= 32 ? 0xFFFFFFFFull : ((1ull << bits) - 1);
+  for (size_t i = 0; i < n; ++i) {
+    uint64_t c = uint64_t(codes[i]) & mask;
+    size_t bit = i * bits;
+    for (unsigned done = 0; done < bits;) {
+      size_t byte = (bit + done) / 8;
+      unsigned off = unsigned((bit + done) % 8);
+      unsigned take = std::min(8 - off, bits - done);
+      out[byte] |= uint8_t(((c >> done) & ((1u << take) - 1)) << off);
+      done += take;
+    }
+  }
+}
+
+template <typename CodeT>
+void unpackImpl(const uint8_t *in, size_t n, unsigned bits, CodeT *codes) {
+  for (size_t i = 0; i < n; ++i) {
+    uint64_t c = 0;
+    size_t bit = i * bits;
+    for (unsigned done = 0; done < bits;) {
+      size_t byte = (bit + done) / 8;
+      unsigned off = unsigned((bit + done) % 8);
+      unsigned take = std::min(8 - off, bits - done);
+      c |= uint64_t((in[byte] >> off) & ((1u << take) - 1)) << done;
+      done += take;
+    }
+    codes[i] = CodeT(c);
+  }
+}
+} // namespace
+
+void qc::num::packBits(const uint32_t *codes, size_t n, unsigned bits,
+                       uint8_t *out) {
+  packImpl(codes, n, bits, out);
+}
+void qc::num::packBits(const uint8_t *codes, size_t n, unsigned bits,
+                       uint8_t *out) {
+  packImpl(codes, n, bits, out);
+}
+void qc::num::unpackBits(const uint8_t *in, size_t n, unsigned bits,
+                         uint32_t *codes) {
+  unpackImpl(in, n, bits, codes);
+}
+void qc::num::unpackBits(const uint8_t *in, size_t n, unsigned bits,
+                         uint8_t *codes) {
+  unpackImpl(in, n, bits, codes);
+}

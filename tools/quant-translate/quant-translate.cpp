@@ -1,0 +1,21 @@
+//===- quant-translate.cpp - QuantC translation driver --------------------===//
+//
+// Part of the QuantC project.
+//
+//===----------------------------------------------------------------------===//
+//
+// Translations between MLIR and external formats: the upstream ones (e.g.
+// --mlir-to-llvmir) with QuantC's dialects registered. ONNX import/export and
+// the HLS C++ emitter register here as they land.
+//
+//===----------------------------------------------------------------------===//
+
+#include "mlir/InitAllTranslations.h"
+#include "mlir/Tools/mlir-translate/MlirTranslateMain.h"
+#include "mlir/Tools/mlir-translate/Translation.h"
+
+int main(int argc, char **argv) {
+  mlir::registerAllTranslations();
+  return mlir::failed(
+      mlir::mlirTranslateMain(argc, argv, "QuantC translation driver\n"));
+}

@@ -58,7 +58,7 @@ def QC_ConstantOp : QC_Op<"constant", [ConstantLike, Pure]> {
   }];
   let arguments = (ins AnyIntElementsAttr:$value);
   let results = (outs QC_AnyQTensor:$result);
-  let assemblyFormat = "$value attr-dict `:` type($result)";
+  let assemblyFormat = "$value attr-dict `:` qualified(type($result))";
   let hasFolder = 1;
   let hasVerifier = 1;
 }
@@ -203,7 +203,7 @@ def QC_ComputeScalesOp : QC_Op<"compute_scales",
     Example:
     ```mlir
     %s = qc.compute_scales %x for !qc.qtensor<4x64, #qc.int<8>, #qc.scheme<per_axis, axis = 0, dynamic>>
-           : (tensor<4x64xf32>) -> tensor<4xf32>
+           : tensor<4x64xf32> -> tensor<4xf32>
     ```
   }];
   let arguments = (ins QC_FloatTensor:$input, QC_QTensorTypeAttr:$quant_type);
@@ -211,7 +211,8 @@ def QC_ComputeScalesOp : QC_Op<"compute_scales",
                       Optional<QC_ZeroPointTensor>:$zero_points,
                       Optional<QC_GlobalScale>:$global_scale);
   let assemblyFormat = [{
-    $input `for` $quant_type attr-dict `:` functional-type(operands, results)
+    $input `for` $quant_type attr-dict `:` type($input) `->` type($scales)
+    (`zero_points` type($zero_points)^)? (`global_scale` type($global_scale)^)?
   }];
   let hasFolder = 1;
   let hasVerifier = 1;

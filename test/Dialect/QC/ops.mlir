@@ -1,0 +1,105 @@
+// RUN: quant-opt %s | quant-opt | FileCheck %s
+// RUN: quant-opt %s --mlir-print-op-generic | quant-opt | FileCheck %s
+
+// Every op and the qtensor type round-trip, in custom and generic form.
+
+// CHECK-LABEL: func.func @types
+// CHECK-SAME: !qc.qtensor<4x8, #qc.int<8>>
+// CHECK-SAME: !qc.qtensor<?x64, #qc.int<4>, #qc.scheme<per_block, axis = 1, block = 32>>
+// CHECK-SAME: !qc.qtensor<16, #qc.int<6, unsigned>, #qc.scheme<per_tensor, asymmetric>>
+func.func @types(%a: !qc.qtensor<4x8, #qc.int<8>, #qc.scheme<per_tensor>>,
+                 %b: !qc.qtensor<?x64, #qc.int<4>, #qc.scheme<per_block, axis = 1, block = 32>>,
+                 %c: !qc.qtensor<16, #qc.int<6, unsigned>, #qc.scheme<per_tensor, asymmetric>>) {
+  return
+}
+
+// CHECK-LABEL: func.func @constant
+// CHECK: qc.constant dense<[1, -2, 7]> : tensor<3xi4> : !qc.qtensor<3, #qc.int<4>>
+func.func @constant() -> !qc.qtensor<3, #qc.int<4>> {
+  %q = qc.constant dense<[1, -2, 7]> : tensor<3xi4> : !qc.qtensor<3, #qc.int<4>>
+  return %q : !qc.qtensor<3, #qc.int<4>>
+}
+
+// CHECK-LABEL: func.func @quantize_mx
+// CHECK: %[[Q:.*]] = qc.quantize %{{.*}}, %{{.*}} {rounding = #qc.rounding<stochastic>, seed = 3 : i64} : (tensor<4x64xf32>, tensor<4x2xi8>) -> !qc.qtensor<4x64, #qc.float<fp4e2m1fn, saturate>, #qc.scheme<per_block, axis = 1, block = 32, scale = #qc.float<e8m0fnu>>>
+// CHECK: qc.dequantize %[[Q]], %{{.*}} : (!qc.qtensor<4x64, {{.*}}>, tensor<4x2xi8>) -> tensor<4x64xf32>
+func.func @quantize_mx(%x: tensor<4x64xf32>, %s: tensor<4x2xi8>) -> tensor<4x64xf32> {
+  %q = qc.quantize %x, %s {rounding = #qc.rounding<stochastic>, seed = 3}
+    : (tensor<4x64xf32>, tensor<4x2xi8>)
+    -> !qc.qtensor<4x64, #qc.float<fp4e2m1fn, saturate>, #qc.scheme<per_block, axis = 1, block = 32, scale = #qc.float<e8m0fnu>>>
+  %y = qc.dequantize %q, %s
+    : (!qc.qtensor<4x64, #qc.float<fp4e2m1fn, saturate>, #qc.scheme<per_block, axis = 1, block = 32, scale = #qc.float<e8m0fnu>>>, tensor<4x2xi8>)
+    -> tensor<4x64xf32>
+  return %y : tensor<4x64xf32>
+}
+
+// CHECK-LABEL: func.func @quantize_asym
+// CHECK: qc.quantize %{{.*}}, %{{.*}} zero_points %{{.*}} : (tensor<8x16xf32>, tensor<8xf32>, tensor<8xi32>) -> !qc.qtensor<8x16, #qc.int<8, unsigned>, #qc.scheme<per_axis, axis = 0, asymmetric>>
+// CHECK: qc.dequantize %{{.*}}, %{{.*}} zero_points %{{.*}} :
+func.func @quantize_asym(%x: tensor<8x16xf32>, %s: tensor<8xf32>, %z: tensor<8xi32>) -> tensor<8x16xf32> {
+  %q = qc.quantize %x, %s zero_points %z : (tensor<8x16xf32>, tensor<8xf32>, tensor<8xi32>)
+    -> !qc.qtensor<8x16, #qc.int<8, unsigned>, #qc.scheme<per_axis, axis = 0, asymmetric>>
+  %y = qc.dequantize %q, %s zero_points %z
+    : (!qc.qtensor<8x16, #qc.int<8, unsigned>, #qc.scheme<per_axis, axis = 0, asymmetric>>, tensor<8xf32>, tensor<8xi32>)
+    -> tensor<8x16xf32>
+  return %y : tensor<8x16xf32>
+}
+
+// CHECK-LABEL: func.func @nvfp4
+// CHECK: qc.quantize %{{.*}}, %{{.*}} global_scale %{{.*}} : (tensor<2x32xf32>, tensor<2x2xi8>, tensor<f32>)
+// CHECK: qc.fake_quant %{{.*}}, %{{.*}} global_scale %{{.*}} as !qc.qtensor<2x32, #qc.float<fp4e2m1fn, saturate>, #qc.scheme<per_block, axis = 1, block = 16, scale = #qc.float<fp8e4m3fn>>> : (tensor<2x32xf32>, tensor<2x2xi8>, tensor<f32>) -> tensor<2x32xf32>
+func.func @nvfp4(%x: tensor<2x32xf32>, %s: tensor<2x2xi8>, %g: tensor<f32>) -> tensor<2x32xf32> {
+  %q = qc.quantize %x, %s global_scale %g : (tensor<2x32xf32>, tensor<2x2xi8>, tensor<f32>)
+    -> !qc.qtensor<2x32, #qc.float<fp4e2m1fn, saturate>, #qc.scheme<per_block, axis = 1, block = 16, scale = #qc.float<fp8e4m3fn>>>
+  %y = qc.fake_quant %x, %s global_scale %g
+    as !qc.qtensor<2x32, #qc.float<fp4e2m1fn, saturate>, #qc.scheme<per_block, axis = 1, block = 16, scale = #qc.float<fp8e4m3fn>>>
+    : (tensor<2x32xf32>, tensor<2x2xi8>, tensor<f32>) -> tensor<2x32xf32>
+  return %y : tensor<2x32xf32>
+}
+
+// CHECK-LABEL: func.func @dynamic
+// CHECK: %[[S:.*]], %[[G:.*]] = qc.compute_scales %{{.*}} for !qc.qtensor<2x32, {{.*}}> : tensor<2x32xf32> -> tensor<2x2xi8> global_scale tensor<f32>
+// CHECK: qc.compute_scales %{{.*}} for !qc.qtensor<4x64, #qc.int<8>, #qc.scheme<per_axis, axis = 0, dynamic>> : tensor<4x64xf32> -> tensor<4xf32>
+// CHECK: qc.compute_scales %{{.*}} for !qc.qtensor<4x64, #qc.int<8, unsigned>, #qc.scheme<per_tensor, asymmetric, dynamic>> : tensor<4x64xf32> -> tensor<f32> zero_points tensor<i32>
+func.func @dynamic(%x: tensor<2x32xf32>, %y: tensor<4x64xf32>) {
+  %s, %g = qc.compute_scales %x
+    for !qc.qtensor<2x32, #qc.float<fp4e2m1fn, saturate>, #qc.scheme<per_block, axis = 1, block = 16, scale = #qc.float<fp8e4m3fn>, dynamic>>
+    : tensor<2x32xf32> -> tensor<2x2xi8> global_scale tensor<f32>
+  %t = qc.compute_scales %y for !qc.qtensor<4x64, #qc.int<8>, #qc.scheme<per_axis, axis = 0, dynamic>>
+    : tensor<4x64xf32> -> tensor<4xf32>
+  %u, %z = qc.compute_scales %y for !qc.qtensor<4x64, #qc.int<8, unsigned>, #qc.scheme<per_tensor, asymmetric, dynamic>>
+    : tensor<4x64xf32> -> tensor<f32> zero_points tensor<i32>
+  return
+}
+
+// CHECK-LABEL: func.func @requantize
+// CHECK: qc.requantize %{{.*}}, %{{.*}} to %{{.*}} zero_points %{{.*}} : (!qc.qtensor<16, #qc.int<16>>, tensor<f32>, tensor<f32>, tensor<i32>) -> !qc.qtensor<16, #qc.int<8, unsigned>, #qc.scheme<per_tensor, asymmetric>>
+func.func @requantize(%q: !qc.qtensor<16, #qc.int<16>>, %s0: tensor<f32>, %s1: tensor<f32>, %z: tensor<i32>)
+    -> !qc.qtensor<16, #qc.int<8, unsigned>, #qc.scheme<per_tensor, asymmetric>> {
+  %r = qc.requantize %q, %s0 to %s1 zero_points %z
+    : (!qc.qtensor<16, #qc.int<16>>, tensor<f32>, tensor<f32>, tensor<i32>)
+    -> !qc.qtensor<16, #qc.int<8, unsigned>, #qc.scheme<per_tensor, asymmetric>>
+  return %r : !qc.qtensor<16, #qc.int<8, unsigned>, #qc.scheme<per_tensor, asymmetric>>
+}
+
+// CHECK-LABEL: func.func @rotate
+// CHECK: qc.rotate %{{.*}} by #qc.hadamard<64> along 1 : tensor<8x64xf32>
+// CHECK: qc.rotate %{{.*}} by #qc.block_hadamard<64, block = 16, seed = 5> along 1 : tensor<8x64xf32>
+// CHECK: qc.rotate %{{.*}} by #qc.permutation<[1, 0, 2, 3, 4, 5, 7, 6]> along 0 : tensor<8x64xf32>
+func.func @rotate(%x: tensor<8x64xf32>) -> tensor<8x64xf32> {
+  %a = qc.rotate %x by #qc.hadamard<64> along 1 : tensor<8x64xf32>
+  %b = qc.rotate %a by #qc.block_hadamard<64, block = 16, seed = 5> along 1 : tensor<8x64xf32>
+  %c = qc.rotate %b by #qc.permutation<[1, 0, 2, 3, 4, 5, 7, 6]> along 0 : tensor<8x64xf32>
+  return %c : tensor<8x64xf32>
+}
+
+// CHECK-LABEL: func.func @linear
+// CHECK: qc.linear %{{.*}}, %{{.*}} bias %{{.*}} : (!qc.qtensor<2x3x64, #qc.int<8>>, !qc.qtensor<16x64, #qc.int<4>, #qc.scheme<per_axis, axis = 0>>, tensor<16xi32>) -> tensor<2x3x16xi32>
+// CHECK: qc.linear %{{.*}}, %{{.*}} input_zero_point %{{.*}} : (!qc.qtensor<2x64, #qc.int<8, unsigned>, #qc.scheme<per_tensor, asymmetric>>, !qc.qtensor<16x64, #qc.int<8>>, tensor<i32>) -> tensor<2x16xi18>
+func.func @linear(%x: !qc.qtensor<2x3x64, #qc.int<8>>, %w: !qc.qtensor<16x64, #qc.int<4>, #qc.scheme<per_axis, axis = 0>>,
+                  %b: tensor<16xi32>, %u: !qc.qtensor<2x64, #qc.int<8, unsigned>, #qc.scheme<per_tensor, asymmetric>>,
+                  %w8: !qc.qtensor<16x64, #qc.int<8>>, %zx: tensor<i32>) {
+  %0 = qc.linear %x, %w bias %b : (!qc.qtensor<2x3x64, #qc.int<8>>, !qc.qtensor<16x64, #qc.int<4>, #qc.scheme<per_axis, axis = 0>>, tensor<16xi32>) -> tensor<2x3x16xi32>
+  %1 = qc.linear %u, %w8 input_zero_point %zx : (!qc.qtensor<2x64, #qc.int<8, unsigned>, #qc.scheme<per_tensor, asymmetric>>, !qc.qtensor<16x64, #qc.int<8>>, tensor<i32>) -> tensor<2x16xi18>
+  return
+}

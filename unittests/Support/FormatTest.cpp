@@ -147,7 +147,10 @@ TEST(Format, E8M0) {
   Format f = fmt("e8m0fnu");
   EXPECT_EQ(f.encode(1.0), 127u);
   EXPECT_EQ(f.encode(0.25), 125u);
-  EXPECT_EQ(f.encode(1.5), 128u); // Tie between 2^0 and 2^1: even code.
+  // No mantissa bits: half-to-even on the significand sends 1.5 to 2, so
+  // every tie 1.5 * 2^k rounds up (as ml_dtypes does).
+  EXPECT_EQ(f.encode(1.5), 128u);
+  EXPECT_EQ(f.encode(3.0), 129u);
   EXPECT_EQ(f.encode(1.49), 127u);
   EXPECT_EQ(f.encode(0.0), 0xFFu);
   EXPECT_EQ(f.encode(-1.0), 0xFFu);

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+#===- test.sh - Run QuantC's whole test suite ------------------------------===#
+#
+# Installs what is missing (scripts/setup.sh), builds, then runs:
+#   - lit: IR and tool tests (test/) and the gtest unit tests (test/Unit),
+#   - pytest: Python tests against ml_dtypes and NumPy oracles (python/tests).
+# Ends with one line "TOTAL: N passed, M failed, K skipped"; exits non-zero
+# when anything failed.
+#
+#===------------------------------------------------------------------------===#
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+bash scripts/setup.sh
+bash scripts/build.sh
+build="${QUANTC_BUILD_DIR:-$root/build}"
+py="$root/.venv/bin/python"
+results="$build/test-results"
+mkdir -p "$results"
+
+set +e
+"$root/.venv/bin/lit" -sv --order=lexical -o "$results/lit.json" \
+  "$build/test" "$build/test/Unit"
+lit_rc=$?
+QUANTC_LIB_DIR="$build/lib" "$py" -m pytest -q python/tests \
+  --junitxml="$results/pytest.xml"
+pytest_rc=$?
+set -e
+
+"$py" - "$results/lit.json" "$results/pytest.xml" <<'PY'
+import json, sys, xml.etree.ElementTree as ET
+passed = failed = skipped = 0
+try:
+    for t in json.load(open(sys.argv[1]))["tests"]:
+        code = t["code"]
+        if code in ("PASS", "XFAIL"):
+            passed += 1
+        elif code in ("UNSUPPORTED", "SKIPPED"):
+            skipped += 1
+        else:
+            failed += 1
+except (OSError, ValueError, KeyError):
+    failed += 1
+try:
+    root = ET.parse(sys.argv[2]).getroot()
+    suites = [root] if root.tag == "testsuite" else root.findall("testsuite")
+    for s in suites:
+        n = int(s.get("tests", 0))
+        f = int(s.get("failures", 0)) + int(s.get("errors", 0))
+        k = int(s.get("skipped", 0))
+        passed += n - f - k
+        failed += f
+        skipped += k
+except (OSError, ET.ParseError):
+    failed += 1
+print(f"TOTAL: {passed} passed, {failed} failed, {skipped} skipped")
+PY
+if ((lit_rc != 0 || pytest_rc != 0)); then
+  exit 1
+fi

@@ -15,7 +15,9 @@
 
 #include "gtest/gtest.h"
 
+#include <algorithm>
 #include <cmath>
+#include <cstring>
 
 using namespace qc::num;
 
@@ -182,6 +184,72 @@ TEST(Pack, RoundTripAllWidths) {
   packBits(nib, 3, 4, out);
   EXPECT_EQ(out[0], 0xF1); // element 0 in the low nibble
   EXPECT_EQ(out[1], 0x07);
+}
+
+} // namespace
+
+namespace {
+
+std::vector<float> randomFloats(uint64_t seed, int64_t n) {
+  std::vector<float> x(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i) {
+    uint64_t r = stochasticBits(seed, uint64_t(i));
+    uint32_t bits = uint32_t(r);
+    if (i % 3 == 0) {
+      // Values in and around the small formats' range: exponent -30..30.
+      int e = int((r >> 32) % 61) - 30;
+      bits = (bits & 0x807FFFFFu) | (uint32_t(127 + e) << 23);
+    }
+    std::memcpy(&x[size_t(i)], &bits, 4);
+  }
+  return x;
+}
+
+// The nearest-even fast paths of the bulk API (Float32Encoder, the int
+// magic-number rounding) agree bit for bit with the scalar encoders.
+TEST(Quantize, FastPathsMatchScalar) {
+  const int64_t n = 1 << 21;
+  std::vector<float> x = randomFloats(3, n);
+  float one = 1.0f;
+  for (const char *name :
+       {"fp8e4m3fn", "fp8e4m3fn_sat", "fp8e5m2", "fp8e5m2_sat", "fp6e2m3fn",
+        "fp6e3m2fn", "fp4e2m1fn", "fp4e2m1fn_sat", "fp16", "bf16"}) {
+    Format f = *Format::parse(name);
+    ASSERT_TRUE(Float32Encoder(f.floatFormat()).valid()) << name;
+    std::vector<uint32_t> q(static_cast<size_t>(n));
+    quantize(x.data(), {n}, {}, &one, nullptr, f, Rounding::NearestEven, 0,
+             q.data());
+    for (int64_t i = 0; i < n; ++i)
+      ASSERT_EQ(q[size_t(i)], encodeFloat(x[size_t(i)], f.floatFormat()))
+          << name << " x = " << x[size_t(i)];
+  }
+  for (const char *name : {"int8", "uint8", "int4", "int2_narrow", "int16",
+                           "uint16_narrow"}) {
+    Format f = *Format::parse(name);
+    float s = 0.37f;
+    int32_t zp = f.isSigned() ? -1 : 3;
+    std::vector<uint32_t> q(static_cast<size_t>(n));
+    quantize(x.data(), {n}, {}, &s, &zp, f, Rounding::NearestEven, 0, q.data());
+    for (int64_t i = 0; i < n; ++i) {
+      float v = x[size_t(i)] / s;
+      int64_t want =
+          std::isnan(v)
+              ? zp
+              : std::clamp<double>(roundToIntegral(v, Rounding::NearestEven) + zp,
+                                   double(f.minInt()), double(f.maxInt()));
+      ASSERT_EQ(f.codeToInt(q[size_t(i)]), want) << name << " x = " << x[size_t(i)];
+    }
+  }
+}
+
+TEST(Quantize, Float32EncoderEligibility) {
+  EXPECT_FALSE(Float32Encoder(FloatFormat::e8m0fnu()).valid());
+  FloatFormat noSub = FloatFormat::fp8e4m3fn();
+  noSub.subnormals = false;
+  EXPECT_FALSE(Float32Encoder(noSub).valid());
+  FloatFormat wide = FloatFormat::fp16();
+  wide.expBits = 11; // Binades beyond float32.
+  EXPECT_FALSE(Float32Encoder(wide).valid());
 }
 
 } // namespace

@@ -308,6 +308,41 @@ double qc::num::decodeFloat(uint32_t code, const FloatFormat &f) {
 }
 
 //===----------------------------------------------------------------------===//
+// Float32Encoder
+//===----------------------------------------------------------------------===//
+
+Float32Encoder::Float32Encoder(const FloatFormat &f) {
+  int emin = f.minExponent();
+  int m = int(f.manBits);
+  // The quantum of the subnormal range must be a normal float32 ulp, and
+  // every binade of the format must lie in float32's normal range.
+  int magicExp = emin - m + 23;
+  if (!f.hasZero || !f.hasSign || !f.subnormals || f.expBits > 8 || m > 22 ||
+      emin < -126 || magicExp < -126 || magicExp > 127)
+    return;
+  shift = uint32_t(23 - m);
+  roundBias = (1u << (shift - 1)) - 1;
+  // Float32 biased exponent of the smallest normal minus its code field 1.
+  offset = uint32_t((127 + emin - 1)) << m;
+  minNormalBits = uint32_t(127 + emin) << 23;
+  magic = std::ldexp(1.0f, emin - m + 23);
+  std::memcpy(&magicBits, &magic, sizeof magicBits);
+  maxMag = f.maxFiniteCode();
+  signShift = f.expBits + f.manBits;
+  double huge = std::ldexp(1.0, f.maxExponent() + 2);
+  for (int s = 0; s < 2; ++s) {
+    double sign = s ? -1.0 : 1.0;
+    nanCode[s] = encodeFloat(std::copysign(
+                                 std::numeric_limits<double>::quiet_NaN(), sign),
+                             f);
+    infCode[s] =
+        encodeFloat(sign * std::numeric_limits<double>::infinity(), f);
+    overflowCode[s] = encodeFloat(sign * huge, f);
+  }
+  ok = true;
+}
+
+//===----------------------------------------------------------------------===//
 // Format
 //===----------------------------------------------------------------------===//
 

@@ -118,24 +118,58 @@ struct ScaleMap {
 
 constexpr int64_t kGrain = 1 << 16;
 
-/// Runs fn(elementIndex, scaleIndex) over every element, in parallel rows.
+/// Runs fn(elementIndex, scaleIndex) over every element, in parallel and
+/// without a division per element.
 template <typename Fn>
 void forEachElement(const ScaleMap &map, Fn fn) {
   const AxisView &v = map.view;
+  if (map.g == Granularity::PerTensor) {
+    parallelFor(v.size(), kGrain, [&](int64_t b, int64_t e) {
+      for (int64_t idx = b; idx < e; ++idx)
+        fn(idx, 0);
+    });
+    return;
+  }
+  if (v.inner == 1 && map.g == Granularity::PerBlock) {
+    // Blocks along the minor axis: contiguous runs sharing one scale.
+    int64_t grainOuter = std::max<int64_t>(1, kGrain / std::max<int64_t>(1, v.dim));
+    parallelFor(v.outer, grainOuter, [&](int64_t b, int64_t e) {
+      for (int64_t o = b; o < e; ++o)
+        for (int64_t blk = 0; blk < map.numBlocks; ++blk) {
+          int64_t si = o * map.numBlocks + blk;
+          int64_t first = o * v.dim + blk * map.blockSize;
+          int64_t last = o * v.dim + std::min(v.dim, (blk + 1) * map.blockSize);
+          for (int64_t idx = first; idx < last; ++idx)
+            fn(idx, si);
+        }
+    });
+    return;
+  }
   int64_t rows = v.outer * v.dim;
-  int64_t grainRows = std::max<int64_t>(1, kGrain / std::max<int64_t>(1, v.inner));
+  int64_t grainRows =
+      std::max<int64_t>(1, kGrain / std::max<int64_t>(1, v.inner));
   parallelFor(rows, grainRows, [&](int64_t b, int64_t e) {
+    int64_t o = b / v.dim, d = b % v.dim;
+    int64_t blk = d / map.blockSize, inBlk = d % map.blockSize;
     for (int64_t r = b; r < e; ++r) {
-      int64_t o = r / v.dim, d = r % v.dim;
       int64_t base = r * v.inner;
-      if (map.g != Granularity::PerBlock) {
-        int64_t si = map.index(o, d, 0);
+      if (map.g == Granularity::PerAxis) {
         for (int64_t i = 0; i < v.inner; ++i)
-          fn(base + i, si);
+          fn(base + i, d);
       } else {
-        int64_t si = map.index(o, d, 0);
+        int64_t si = (o * map.numBlocks + blk) * v.inner;
         for (int64_t i = 0; i < v.inner; ++i)
           fn(base + i, si + i);
+      }
+      if (++inBlk == map.blockSize) {
+        inBlk = 0;
+        ++blk;
+      }
+      if (++d == v.dim) {
+        d = 0;
+        blk = 0;
+        inBlk = 0;
+        ++o;
       }
     }
   });
@@ -152,6 +186,16 @@ uint32_t encodeInt(const Format &fmt, float v, int64_t zp, Rounding mode,
   return fmt.intToCode(q);
 }
 
+/// encodeInt for nearest-even and at most 16 bits, branch free: after
+/// clamping to +-2^17, (v + 1.5 * 2^23) - 1.5 * 2^23 rounds half-to-even.
+inline uint32_t encodeIntFast(float v, int32_t zp, int32_t lo, int32_t hi,
+                              uint32_t mask) {
+  v = v != v ? 0.0f : std::clamp(v, -131072.0f, 131072.0f);
+  constexpr float kMagic = 12582912.0f;
+  int32_t q = int32_t((v + kMagic) - kMagic) + zp;
+  return uint32_t(std::clamp(q, lo, hi)) & mask;
+}
+
 template <typename CodeT>
 void quantizeImpl(const float *x, const std::vector<int64_t> &shape,
                   const Scheme &scheme, const float *scales,
@@ -159,6 +203,25 @@ void quantizeImpl(const float *x, const std::vector<int64_t> &shape,
                   uint64_t seed, CodeT *codes) {
   ScaleMap map(shape, scheme);
   bool isInt = fmt.kind() == Format::Kind::Int;
+  if (mode == Rounding::NearestEven && isInt && fmt.bits() <= 16) {
+    int32_t lo = int32_t(fmt.minInt()), hi = int32_t(fmt.maxInt());
+    uint32_t mask = fmt.mask();
+    forEachElement(map, [&](int64_t idx, int64_t si) {
+      codes[idx] = CodeT(encodeIntFast(x[idx] / scales[si],
+                                       zeroPoints ? zeroPoints[si] : 0, lo,
+                                       hi, mask));
+    });
+    return;
+  }
+  if (mode == Rounding::NearestEven && fmt.kind() == Format::Kind::Float) {
+    Float32Encoder enc(fmt.floatFormat());
+    if (enc.valid()) {
+      forEachElement(map, [&](int64_t idx, int64_t si) {
+        codes[idx] = CodeT(enc.encode(x[idx] / scales[si]));
+      });
+      return;
+    }
+  }
   bool stochastic = mode == Rounding::Stochastic;
   forEachElement(map, [&](int64_t idx, int64_t si) {
     float v = x[idx] / scales[si];
@@ -188,18 +251,27 @@ void dequantizeImpl(const CodeT *codes, const std::vector<int64_t> &shape,
   ScaleMap map(shape, scheme);
   uint32_t mask = fmt.mask();
   if (fmt.kind() == Format::Kind::Int) {
+    // Sign-extend with shifts (inline; codeToInt is out of line).
+    unsigned up = 64 - fmt.bits();
+    bool isSigned = fmt.isSigned();
     forEachElement(map, [&](int64_t idx, int64_t si) {
-      int64_t q = fmt.codeToInt(uint32_t(codes[idx]) & mask);
+      uint64_t c = uint64_t(uint32_t(codes[idx]) & mask);
+      int64_t q = isSigned ? int64_t(c << up) >> up : int64_t(c);
       int64_t z = zeroPoints ? zeroPoints[si] : 0;
       out[idx] = float(q - z) * scales[si];
     });
     return;
   }
   std::vector<float> lut = decodeTable(fmt);
+  if (lut.empty()) {
+    forEachElement(map, [&](int64_t idx, int64_t si) {
+      out[idx] = float(fmt.decode(uint32_t(codes[idx]) & mask)) * scales[si];
+    });
+    return;
+  }
+  const float *table = lut.data();
   forEachElement(map, [&](int64_t idx, int64_t si) {
-    uint32_t c = uint32_t(codes[idx]) & mask;
-    float v = lut.empty() ? float(fmt.decode(c)) : lut[c];
-    out[idx] = v * scales[si];
+    out[idx] = table[uint32_t(codes[idx]) & mask] * scales[si];
   });
 }
 } // namespace
@@ -240,20 +312,52 @@ std::vector<float> qc::num::absmaxScales(const float *x,
                                          const Scheme &scheme,
                                          const Format &fmt) {
   ScaleMap map(shape, scheme);
+  const AxisView &v = map.view;
   int64_t n = 1;
   for (int64_t d : scaleShape(shape, scheme))
     n *= d;
   std::vector<float> amax(size_t(n), 0.0f);
-  // Serial: scale groups of different rows may alias.
-  const AxisView &v = map.view;
-  for (int64_t r = 0, rows = v.outer * v.dim; r < rows; ++r) {
-    int64_t o = r / v.dim, d = r % v.dim;
-    for (int64_t i = 0; i < v.inner; ++i) {
-      float a = std::fabs(x[r * v.inner + i]);
-      float &m = amax[size_t(map.index(o, d, i))];
-      if (a > m && a <= FLT_MAX)
-        m = a;
-    }
+  auto absOf = [&](int64_t idx) {
+    float a = std::fabs(x[idx]);
+    return a <= FLT_MAX ? a : 0.0f; // NaN and infinities are ignored.
+  };
+  switch (map.g) {
+  case Granularity::PerTensor: {
+    std::vector<float> partial(64, 0.0f);
+    int64_t chunk = (v.size() + 63) / 64;
+    parallelFor(64, 1, [&](int64_t b, int64_t e) {
+      for (int64_t c = b; c < e; ++c)
+        for (int64_t i = c * chunk, end = std::min(v.size(), i + chunk);
+             i < end; ++i)
+          partial[size_t(c)] = std::max(partial[size_t(c)], absOf(i));
+    });
+    amax[0] = *std::max_element(partial.begin(), partial.end());
+    break;
+  }
+  case Granularity::PerAxis:
+    // Each scale (index d) is owned by one task.
+    parallelFor(v.dim, 1, [&](int64_t b, int64_t e) {
+      for (int64_t d = b; d < e; ++d)
+        for (int64_t o = 0; o < v.outer; ++o)
+          for (int64_t i = 0; i < v.inner; ++i)
+            amax[size_t(d)] = std::max(amax[size_t(d)],
+                                       absOf((o * v.dim + d) * v.inner + i));
+    });
+    break;
+  case Granularity::PerBlock:
+    // Each (outer, block) row of scales is owned by one task.
+    parallelFor(v.outer * map.numBlocks, 64, [&](int64_t b, int64_t e) {
+      for (int64_t r = b; r < e; ++r) {
+        int64_t o = r / map.numBlocks, blk = r % map.numBlocks;
+        float *dst = amax.data() + r * v.inner;
+        for (int64_t d = blk * map.blockSize,
+                     dEnd = std::min(v.dim, d + map.blockSize);
+             d < dEnd; ++d)
+          for (int64_t i = 0; i < v.inner; ++i)
+            dst[i] = std::max(dst[i], absOf((o * v.dim + d) * v.inner + i));
+      }
+    });
+    break;
   }
   float top = float(fmt.maxValue());
   for (float &s : amax)
@@ -383,6 +487,23 @@ void forEachBlock(const std::vector<int64_t> &shape, int axis,
   });
 }
 
+/// Max |x| over a whole tensor in parallel, ignoring NaN and infinities.
+float tensorAbsMax(const float *x, int64_t n) {
+  std::vector<float> partial(64, 0.0f);
+  int64_t chunk = (n + 63) / 64;
+  parallelFor(64, 1, [&](int64_t b, int64_t e) {
+    for (int64_t c = b; c < e; ++c) {
+      float m = 0.0f;
+      for (int64_t i = c * chunk, end = std::min(n, i + chunk); i < end; ++i) {
+        float a = std::fabs(x[i]);
+        m = a > m && a <= FLT_MAX ? a : m;
+      }
+      partial[size_t(c)] = m;
+    }
+  });
+  return *std::max_element(partial.begin(), partial.end());
+}
+
 /// Max |x| over a strided block; false if it holds NaN or infinity.
 bool blockAbsMax(const float *x, int64_t first, int64_t count, int64_t stride,
                  float &amax) {
@@ -425,20 +546,40 @@ void qc::num::mxQuantize(const float *x, const std::vector<int64_t> &shape,
   Format ef = fmt.elementFormat();
   mxScales(x, shape, axis, fmt.blockSize, fmt.emaxElem(), scales);
   bool stochastic = mode == Rounding::Stochastic;
+  bool isFloat = ef.kind() == Format::Kind::Float;
+  Float32Encoder fast(isFloat ? ef.floatFormat() : FloatFormat());
+  bool useFast = mode == Rounding::NearestEven && isFloat && fast.valid();
+  bool useFastInt = mode == Rounding::NearestEven &&
+                    fmt.element == MXElement::INT8;
   forEachBlock(shape, axis, fmt.blockSize,
                [&](int64_t first, int64_t count, int64_t stride, int64_t si) {
                  uint8_t s = scales[si];
+                 if (s == 0xFF) {
+                   for (int64_t k = 0; k < count; ++k)
+                     elements[first + k * stride] = 0;
+                   return;
+                 }
+                 // x * 2^-shared_exp: exact in float32 except for results
+                 // below float32's normal range, which lie far below half of
+                 // the smallest element subnormal and encode to zero either
+                 // way.
+                 float inv = std::ldexp(1.0f, 127 - int(s));
                  for (int64_t k = 0; k < count; ++k) {
                    int64_t idx = first + k * stride;
-                   if (s == 0xFF) {
-                     elements[idx] = 0;
+                   float v = x[idx] * inv;
+                   if (useFast) {
+                     elements[idx] = uint8_t(fast.encode(v));
                      continue;
                    }
-                   // Exact: a division by a power of two in double.
-                   double v = std::ldexp(double(x[idx]), 127 - int(s));
+                   if (useFastInt) {
+                     // MXINT8: round(v * 64) in the narrow int8 range.
+                     elements[idx] =
+                         uint8_t(encodeIntFast(v * 64.0f, 0, -127, 127, 0xFF));
+                     continue;
+                   }
                    uint64_t rnd =
                        stochastic ? stochasticBits(seed, uint64_t(idx)) : 0;
-                   elements[idx] = uint8_t(ef.encode(v, mode, rnd));
+                   elements[idx] = uint8_t(ef.encode(double(v), mode, rnd));
                  }
                });
 }
@@ -455,14 +596,15 @@ float qc::num::twoLevelScales(const float *x, const std::vector<int64_t> &shape,
   int64_t n = 1;
   for (int64_t d : shape)
     n *= d;
-  float amax = 0.0f;
-  blockAbsMax(x, 0, n, 1, amax);
+  float amax = tensorAbsMax(x, n);
   float global = amax == 0.0f ? 1.0f : amax / (emaxv * smax);
+  Float32Encoder fast(sf);
   forEachBlock(shape, axis, blockSize,
                [&](int64_t first, int64_t count, int64_t stride, int64_t si) {
                  float bmax;
                  blockAbsMax(x, first, count, stride, bmax);
-                 scales[si] = encodeFloat((bmax / emaxv) / global, sf);
+                 float v = (bmax / emaxv) / global;
+                 scales[si] = fast.valid() ? fast.encode(v) : encodeFloat(v, sf);
                });
   return global;
 }
@@ -475,13 +617,12 @@ void qc::num::mxDequantize(const uint8_t *elements, const uint8_t *scales,
   forEachBlock(shape, axis, fmt.blockSize,
                [&](int64_t first, int64_t count, int64_t stride, int64_t si) {
                  uint8_t s = scales[si];
+                 // The product of two floats is rounded once: the same as
+                 // rounding the exact value.
+                 float scale = s == 0xFF ? NAN : std::ldexp(1.0f, int(s) - 127);
                  for (int64_t k = 0; k < count; ++k) {
                    int64_t idx = first + k * stride;
-                   out[idx] = s == 0xFF
-                                  ? NAN
-                                  : float(std::ldexp(
-                                        double(lut[elements[idx] & mask]),
-                                        int(s) - 127));
+                   out[idx] = lut[elements[idx] & mask] * scale;
                  }
                });
 }
@@ -509,6 +650,8 @@ void qc::num::nvfp4Quantize(const float *x, const std::vector<int64_t> &shape,
   if (tensorScaleOut)
     *tensorScaleOut = global;
   bool stochastic = mode == Rounding::Stochastic;
+  Float32Encoder fast(e2m1);
+  bool useFast = mode == Rounding::NearestEven && fast.valid();
   forEachBlock(shape, axis, 16,
                [&](int64_t first, int64_t count, int64_t stride, int64_t si) {
                  uint32_t sc = codes[size_t(si)];
@@ -516,12 +659,18 @@ void qc::num::nvfp4Quantize(const float *x, const std::vector<int64_t> &shape,
                  float eff = float(decodeFloat(sc, e4m3)) * global;
                  for (int64_t k = 0; k < count; ++k) {
                    int64_t idx = first + k * stride;
+                   if (eff == 0.0f) {
+                     elements[idx] = 0;
+                     continue;
+                   }
+                   float v = x[idx] / eff;
+                   if (useFast) {
+                     elements[idx] = uint8_t(fast.encode(v));
+                     continue;
+                   }
                    uint64_t rnd =
                        stochastic ? stochasticBits(seed, uint64_t(idx)) : 0;
-                   elements[idx] =
-                       eff == 0.0f ? 0
-                                   : uint8_t(encodeFloat(x[idx] / eff, e2m1,
-                                                         mode, rnd));
+                   elements[idx] = uint8_t(encodeFloat(v, e2m1, mode, rnd));
                  }
                });
 }
@@ -529,14 +678,15 @@ void qc::num::nvfp4Quantize(const float *x, const std::vector<int64_t> &shape,
 void qc::num::nvfp4Dequantize(const uint8_t *elements, const uint8_t *scales,
                               const std::vector<int64_t> &shape, int axis,
                               float tensorScale, float *out) {
-  FloatFormat e2m1 = FloatFormat::fp4e2m1fn(), e4m3 = FloatFormat::fp8e4m3fn();
+  FloatFormat e4m3 = FloatFormat::fp8e4m3fn();
+  std::vector<float> lut =
+      decodeTable(Format::minifloat(FloatFormat::fp4e2m1fn()));
   forEachBlock(shape, axis, 16,
                [&](int64_t first, int64_t count, int64_t stride, int64_t si) {
                  float eff = float(decodeFloat(scales[si], e4m3)) * tensorScale;
                  for (int64_t k = 0; k < count; ++k) {
                    int64_t idx = first + k * stride;
-                   out[idx] =
-                       float(decodeFloat(elements[idx] & 0xF, e2m1)) * eff;
+                   out[idx] = lut[elements[idx] & 0xF] * eff;
                  }
                });
 }

@@ -37,8 +37,7 @@ double now() {
       .count();
 }
 
-template <typename Fn>
-double bestOf(int reps, Fn fn) {
+template <typename Fn> double bestOf(int reps, Fn fn) {
   double best = 1e30;
   for (int r = 0; r < reps; ++r) {
     double t0 = now();
@@ -79,7 +78,8 @@ std::vector<Case> makeCases(int64_t n) {
                          : " per-tensor"),
                 [f, scheme, shape](const std::vector<float> &x,
                                    std::vector<float> &y, Workspace &w) {
-                  std::vector<float> s = absmaxScales(x.data(), shape, scheme, f);
+                  std::vector<float> s =
+                      absmaxScales(x.data(), shape, scheme, f);
                   quantize(x.data(), shape, scheme, s.data(), nullptr, f,
                            Rounding::NearestEven, 0, w.codes.data());
                   dequantize(w.codes.data(), shape, scheme, s.data(), nullptr,
@@ -95,22 +95,21 @@ std::vector<Case> makeCases(int64_t n) {
   for (MXElement e : {MXElement::FP8E4M3, MXElement::FP6E3M2,
                       MXElement::FP4E2M1, MXElement::INT8}) {
     MXFormat fmt{e, 32};
-    cases.push_back(Case{fmt.name(), [fmt, shape](const std::vector<float> &x,
-                                                  std::vector<float> &y,
-                                                  Workspace &w) {
-                           mxQuantize(x.data(), shape, 1, fmt,
-                                      Rounding::NearestEven, 0, w.codes.data(),
-                                      w.scaleCodes.data());
-                           mxDequantize(w.codes.data(), w.scaleCodes.data(),
-                                        shape, 1, fmt, y.data());
-                         }});
+    cases.push_back(
+        Case{fmt.name(), [fmt, shape](const std::vector<float> &x,
+                                      std::vector<float> &y, Workspace &w) {
+               mxQuantize(x.data(), shape, 1, fmt, Rounding::NearestEven, 0,
+                          w.codes.data(), w.scaleCodes.data());
+               mxDequantize(w.codes.data(), w.scaleCodes.data(), shape, 1, fmt,
+                            y.data());
+             }});
   }
   cases.push_back(Case{"nvfp4", [shape](const std::vector<float> &x,
                                         std::vector<float> &y, Workspace &w) {
                          float g;
                          nvfp4Quantize(x.data(), shape, 1, 0.0f,
-                                       Rounding::NearestEven, 0,
-                                       w.codes.data(), w.scaleCodes.data(), &g);
+                                       Rounding::NearestEven, 0, w.codes.data(),
+                                       w.scaleCodes.data(), &g);
                          nvfp4Dequantize(w.codes.data(), w.scaleCodes.data(),
                                          shape, 1, g, y.data());
                        }});
@@ -120,8 +119,8 @@ std::vector<Case> makeCases(int64_t n) {
 void benchQuantize(int64_t n, int reps) {
   std::vector<float> x(static_cast<size_t>(n)), y(static_cast<size_t>(n));
   for (int64_t i = 0; i < n; ++i)
-    x[size_t(i)] = float(std::sin(double(i) * 0.001) * 3.0 +
-                         (i % 997 == 0 ? 40.0 : 0.0));
+    x[size_t(i)] =
+        float(std::sin(double(i) * 0.001) * 3.0 + (i % 997 == 0 ? 40.0 : 0.0));
   parallelCopy(x.data(), y.data(), n); // Touch the pages.
   double tCopy = bestOf(reps, [&] { parallelCopy(x.data(), y.data(), n); });
   unsigned threads = std::max(1u, std::thread::hardware_concurrency());
@@ -178,10 +177,12 @@ void benchHadamard(int64_t n, int reps) {
                             1.0 / std::sqrt(double(n)));
     });
   });
-  double tDense = bestOf(1, [&] { denseMatmul(w.data(), h.data(), dense.data(), n); });
+  double tDense =
+      bestOf(1, [&] { denseMatmul(w.data(), h.data(), dense.data(), n); });
   double maxErr = 0;
   for (int64_t i = 0; i < n * n; ++i)
-    maxErr = std::max(maxErr, double(std::fabs(fast[size_t(i)] - dense[size_t(i)])));
+    maxErr =
+        std::max(maxErr, double(std::fabs(fast[size_t(i)] - dense[size_t(i)])));
   auto f = factorHadamardOrder(n);
   std::printf("\nfold a Hadamard (n = %lld = %lld * 2^%u) into an n x n "
               "float32 constant (W * H)\n",

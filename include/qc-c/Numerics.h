@@ -36,8 +36,7 @@ int qcEncode(const char *format, const double *x, size_t n, int rounding,
              uint64_t seed, uint32_t *codes);
 
 /* out[i] = decode(codes[i]). */
-int qcDecode(const char *format, const uint32_t *codes, size_t n,
-             double *out);
+int qcDecode(const char *format, const uint32_t *codes, size_t n, double *out);
 
 /* OCP MX along the last axis of a rows x cols tensor. `element` is one of
    fp8e4m3, fp8e5m2, fp6e2m3, fp6e3m2, fp4e2m1, int8. */

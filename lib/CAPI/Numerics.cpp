@@ -54,8 +54,7 @@ int qcEncode(const char *format, const double *x, size_t n, int rounding,
   return 0;
 }
 
-int qcDecode(const char *format, const uint32_t *codes, size_t n,
-             double *out) {
+int qcDecode(const char *format, const uint32_t *codes, size_t n, double *out) {
   auto f = format ? Format::parse(format) : std::nullopt;
   if (!f)
     return -1;

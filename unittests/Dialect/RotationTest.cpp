@@ -45,9 +45,9 @@ TEST_F(RotationTest, AllKindsAreOrthogonal) {
   expectOrthogonal(BlockHadamardAttr::get(&ctx, 64, 16, 3));
   expectOrthogonal(PermutationAttr::get(&ctx, {3, 0, 2, 1}));
   expectOrthogonal(TransposeAttr::get(&ctx, HadamardAttr::get(&ctx, 40, 9)));
-  expectOrthogonal(RotationSeqAttr::get(
-      &ctx, {PermutationAttr::get(&ctx, {1, 0, 3, 2}),
-             HadamardAttr::get(&ctx, 4, 1)}));
+  expectOrthogonal(
+      RotationSeqAttr::get(&ctx, {PermutationAttr::get(&ctx, {1, 0, 3, 2}),
+                                  HadamardAttr::get(&ctx, 4, 1)}));
 }
 
 TEST_F(RotationTest, TransposeIsInverse) {

@@ -78,9 +78,9 @@ TEST(Format, RoundingModesOnIntegers) {
   struct Case {
     double x;
     double even, away, zero, floor, ceil;
-  } cases[] = {{2.5, 2, 3, 2, 2, 3},      {-2.5, -2, -3, -2, -3, -2},
-               {3.5, 4, 4, 3, 3, 4},      {-0.5, -0.0, -1, -0.0, -1, -0.0},
-               {2.4999, 2, 2, 2, 2, 3},   {-7.75, -8, -8, -7, -8, -7},
+  } cases[] = {{2.5, 2, 3, 2, 2, 3},    {-2.5, -2, -3, -2, -3, -2},
+               {3.5, 4, 4, 3, 3, 4},    {-0.5, -0.0, -1, -0.0, -1, -0.0},
+               {2.4999, 2, 2, 2, 2, 3}, {-7.75, -8, -8, -7, -8, -7},
                {1e-300, 0, 0, 0, 0, 1}};
   for (const Case &c : cases) {
     EXPECT_EQ(rt("int16", c.x, Rounding::NearestEven), c.even) << c.x;
@@ -119,23 +119,23 @@ TEST(Format, StochasticIsUnbiasedAndReproducible) {
             f.encode(0.3, Rounding::Stochastic, stochasticBits(42, 7)));
   // Exact values never move.
   for (uint64_t i = 0; i < 1000; ++i)
-    EXPECT_EQ(f.decode(f.encode(5.0, Rounding::Stochastic,
-                                stochasticBits(1, i))),
-              5.0);
+    EXPECT_EQ(
+        f.decode(f.encode(5.0, Rounding::Stochastic, stochasticBits(1, i))),
+        5.0);
 }
 
 TEST(Format, OverflowPolicies) {
   Format e4m3 = fmt("fp8e4m3fn");
-  EXPECT_EQ(e4m3.encode(1000), 0x7Fu);  // NaN (no inf).
+  EXPECT_EQ(e4m3.encode(1000), 0x7Fu); // NaN (no inf).
   EXPECT_EQ(e4m3.encode(-1000), 0xFFu);
-  EXPECT_EQ(e4m3.encode(464), 0x7Eu);   // Below the midpoint 464: 448.
+  EXPECT_EQ(e4m3.encode(464), 0x7Eu); // Below the midpoint 464: 448.
   EXPECT_EQ(e4m3.encode(465), 0x7Fu);
   EXPECT_EQ(e4m3.encode(470, Rounding::TowardZero), 0x7Eu);
   Format e4m3s = fmt("fp8e4m3fn_sat");
   EXPECT_EQ(e4m3s.encode(1000), 0x7Eu);
   EXPECT_EQ(e4m3s.encode(-std::numeric_limits<double>::infinity()), 0xFEu);
-  EXPECT_TRUE(std::isnan(e4m3s.decode(
-      e4m3s.encode(std::numeric_limits<double>::quiet_NaN()))));
+  EXPECT_TRUE(std::isnan(
+      e4m3s.decode(e4m3s.encode(std::numeric_limits<double>::quiet_NaN()))));
   Format e5m2 = fmt("fp8e5m2");
   EXPECT_EQ(e5m2.encode(1e6), 0x7Cu); // inf
   EXPECT_EQ(fmt("fp8e5m2_sat").encode(1e6), 0x7Bu);
@@ -188,8 +188,8 @@ TEST(Format, ParseAndName) {
         "fp8e5m2_sat", "fp6e2m3fn", "fp6e3m2fn", "fp4e2m1fn_sat", "e8m0fnu",
         "fp16", "bf16"})
     EXPECT_EQ(fmt(n).name(), n);
-  for (const char *bad : {"int0", "int33", "int", "fixed8", "fp9", "int1_narrow",
-                          "uint8_sat", "fixed8_4_wrap_narrow"})
+  for (const char *bad : {"int0", "int33", "int", "fixed8", "fp9",
+                          "int1_narrow", "uint8_sat", "fixed8_4_wrap_narrow"})
     EXPECT_FALSE(Format::parse(bad)) << bad;
 }
 
@@ -241,9 +241,9 @@ TEST(Rounding, RoundToIntegral) {
   EXPECT_EQ(roundToIntegral(4503599627370497.0, Rounding::Floor),
             4503599627370497.0);
   EXPECT_TRUE(std::isinf(roundToIntegral(INFINITY, Rounding::Ceil)));
-  for (Rounding r : {Rounding::NearestEven, Rounding::NearestAway,
-                     Rounding::TowardZero, Rounding::Floor, Rounding::Ceil,
-                     Rounding::Stochastic})
+  for (Rounding r :
+       {Rounding::NearestEven, Rounding::NearestAway, Rounding::TowardZero,
+        Rounding::Floor, Rounding::Ceil, Rounding::Stochastic})
     EXPECT_EQ(parseRounding(toString(r)), r);
 }
 

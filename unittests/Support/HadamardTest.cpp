@@ -38,8 +38,8 @@ TEST(Hadamard, BaseMatricesAreHadamardExactly) {
         int64_t s = 0;
         for (int64_t t = 0; t < k; ++t)
           s += h[size_t(i * k + t)] * h[size_t(j * k + t)];
-        ASSERT_EQ(s, i == j ? k : 0) << "K = " << k << " (" << i << "," << j
-                                     << ")";
+        ASSERT_EQ(s, i == j ? k : 0)
+            << "K = " << k << " (" << i << "," << j << ")";
       }
   }
 }
@@ -77,9 +77,9 @@ TEST(Hadamard, FreivaldsOrthogonalUpTo32768) {
     for (uint64_t trial = 0; trial < 8; ++trial) {
       std::vector<double> x(static_cast<size_t>(n)), y;
       for (int64_t i = 0; i < n; ++i)
-        x[size_t(i)] = double(int64_t(stochasticBits(trial + 1, uint64_t(i)) %
-                                      (1u << 21)) -
-                              (1 << 20));
+        x[size_t(i)] = double(
+            int64_t(stochasticBits(trial + 1, uint64_t(i)) % (1u << 21)) -
+            (1 << 20));
       y = x;
       hadamardTransformRows(y.data(), 1, n, /*transpose=*/false, 1.0);
       hadamardTransformRows(y.data(), 1, n, /*transpose=*/true, 1.0);
@@ -102,8 +102,8 @@ TEST(Hadamard, FastTransformMatchesDense) {
       for (int64_t j = 0; j < n; ++j) {
         double s = 0;
         for (int64_t i = 0; i < n; ++i)
-          s += x[size_t(i)] * (transpose ? h[size_t(j * n + i)]
-                                         : h[size_t(i * n + j)]);
+          s += x[size_t(i)] *
+               (transpose ? h[size_t(j * n + i)] : h[size_t(i * n + j)]);
         ASSERT_EQ(y[size_t(j)], s) << "n = " << n << " j = " << j;
       }
     }

@@ -57,8 +57,8 @@ TEST(Quantize, PerBlockScaleLayout) {
     x[size_t(i)] = float(i + 1);
   Format f = Format::integer(4, true);
   std::vector<float> s = absmaxScales(x.data(), shape, sc, f);
-  EXPECT_EQ(s, (std::vector<float>{2.f / 7, 4.f / 7, 5.f / 7, 7.f / 7,
-                                   9.f / 7, 10.f / 7}));
+  EXPECT_EQ(s, (std::vector<float>{2.f / 7, 4.f / 7, 5.f / 7, 7.f / 7, 9.f / 7,
+                                   10.f / 7}));
   std::vector<uint32_t> q(10);
   quantize(x.data(), shape, sc, s.data(), nullptr, f, Rounding::NearestEven, 0,
            q.data());
@@ -223,8 +223,8 @@ TEST(Quantize, FastPathsMatchScalar) {
       ASSERT_EQ(q[size_t(i)], encodeFloat(x[size_t(i)], f.floatFormat()))
           << name << " x = " << x[size_t(i)];
   }
-  for (const char *name : {"int8", "uint8", "int4", "int2_narrow", "int16",
-                           "uint16_narrow"}) {
+  for (const char *name :
+       {"int8", "uint8", "int4", "int2_narrow", "int16", "uint16_narrow"}) {
     Format f = *Format::parse(name);
     float s = 0.37f;
     int32_t zp = f.isSigned() ? -1 : 3;
@@ -232,12 +232,13 @@ TEST(Quantize, FastPathsMatchScalar) {
     quantize(x.data(), {n}, {}, &s, &zp, f, Rounding::NearestEven, 0, q.data());
     for (int64_t i = 0; i < n; ++i) {
       float v = x[size_t(i)] / s;
-      int64_t want =
-          std::isnan(v)
-              ? zp
-              : std::clamp<double>(roundToIntegral(v, Rounding::NearestEven) + zp,
-                                   double(f.minInt()), double(f.maxInt()));
-      ASSERT_EQ(f.codeToInt(q[size_t(i)]), want) << name << " x = " << x[size_t(i)];
+      int64_t want = std::isnan(v)
+                         ? zp
+                         : std::clamp<double>(
+                               roundToIntegral(v, Rounding::NearestEven) + zp,
+                               double(f.minInt()), double(f.maxInt()));
+      ASSERT_EQ(f.codeToInt(q[size_t(i)]), want)
+          << name << " x = " << x[size_t(i)];
     }
   }
 }

@@ -42,9 +42,9 @@ std::string_view qc::num::toString(Rounding mode) {
 }
 
 std::optional<Rounding> qc::num::parseRounding(std::string_view name) {
-  for (Rounding r : {Rounding::NearestEven, Rounding::NearestAway,
-                     Rounding::TowardZero, Rounding::Floor, Rounding::Ceil,
-                     Rounding::Stochastic})
+  for (Rounding r :
+       {Rounding::NearestEven, Rounding::NearestAway, Rounding::TowardZero,
+        Rounding::Floor, Rounding::Ceil, Rounding::Stochastic})
     if (toString(r) == name)
       return r;
   return std::nullopt;
@@ -114,8 +114,7 @@ uint32_t FloatFormat::maxFiniteCode() const {
 bool FloatFormat::operator==(const FloatFormat &o) const {
   return expBits == o.expBits && manBits == o.manBits && bias == o.bias &&
          specials == o.specials && subnormals == o.subnormals &&
-         saturate == o.saturate && hasSign == o.hasSign &&
-         hasZero == o.hasZero;
+         saturate == o.saturate && hasSign == o.hasSign && hasZero == o.hasZero;
 }
 
 static FloatFormat makeFloat(unsigned e, unsigned m, int bias,
@@ -332,11 +331,9 @@ Float32Encoder::Float32Encoder(const FloatFormat &f) {
   double huge = std::ldexp(1.0, f.maxExponent() + 2);
   for (int s = 0; s < 2; ++s) {
     double sign = s ? -1.0 : 1.0;
-    nanCode[s] = encodeFloat(std::copysign(
-                                 std::numeric_limits<double>::quiet_NaN(), sign),
-                             f);
-    infCode[s] =
-        encodeFloat(sign * std::numeric_limits<double>::infinity(), f);
+    nanCode[s] = encodeFloat(
+        std::copysign(std::numeric_limits<double>::quiet_NaN(), sign), f);
+    infCode[s] = encodeFloat(sign * std::numeric_limits<double>::infinity(), f);
     overflowCode[s] = encodeFloat(sign * huge, f);
   }
   ok = true;
@@ -355,8 +352,8 @@ Format Format::integer(unsigned bits, bool isSigned, bool narrow) {
   return r;
 }
 
-Format Format::fixed(unsigned bits, int fracBits, bool isSigned,
-                     bool saturate, bool narrow) {
+Format Format::fixed(unsigned bits, int fracBits, bool isSigned, bool saturate,
+                     bool narrow) {
   Format r;
   r.narrow = narrow;
   r.k = Kind::Fixed;
@@ -390,8 +387,7 @@ static std::optional<unsigned> parseUnsigned(std::string_view s) {
 }
 
 static bool consumeSuffix(std::string_view &s, std::string_view suffix) {
-  if (s.size() < suffix.size() ||
-      s.substr(s.size() - suffix.size()) != suffix)
+  if (s.size() < suffix.size() || s.substr(s.size() - suffix.size()) != suffix)
     return false;
   s.remove_suffix(suffix.size());
   return true;
@@ -399,10 +395,14 @@ static bool consumeSuffix(std::string_view &s, std::string_view suffix) {
 
 std::optional<Format> Format::parse(std::string_view name) {
   static const std::pair<std::string_view, FloatFormat (*)()> presets[] = {
-      {"fp8e4m3fn", FloatFormat::fp8e4m3fn}, {"fp8e5m2", FloatFormat::fp8e5m2},
-      {"fp6e2m3fn", FloatFormat::fp6e2m3fn}, {"fp6e3m2fn", FloatFormat::fp6e3m2fn},
-      {"fp4e2m1fn", FloatFormat::fp4e2m1fn}, {"e8m0fnu", FloatFormat::e8m0fnu},
-      {"fp16", FloatFormat::fp16},           {"bf16", FloatFormat::bf16}};
+      {"fp8e4m3fn", FloatFormat::fp8e4m3fn},
+      {"fp8e5m2", FloatFormat::fp8e5m2},
+      {"fp6e2m3fn", FloatFormat::fp6e2m3fn},
+      {"fp6e3m2fn", FloatFormat::fp6e3m2fn},
+      {"fp4e2m1fn", FloatFormat::fp4e2m1fn},
+      {"e8m0fnu", FloatFormat::e8m0fnu},
+      {"fp16", FloatFormat::fp16},
+      {"bf16", FloatFormat::bf16}};
   std::string_view s = name;
   bool sat = consumeSuffix(s, "_sat");
   for (auto &[n, make] : presets) {
@@ -458,10 +458,14 @@ std::string Format::name() const {
                        std::to_string(ff.manBits) + "b" +
                        std::to_string(ff.bias);
     static const std::pair<const char *, FloatFormat (*)()> presets[] = {
-        {"fp8e4m3fn", FloatFormat::fp8e4m3fn}, {"fp8e5m2", FloatFormat::fp8e5m2},
-        {"fp6e2m3fn", FloatFormat::fp6e2m3fn}, {"fp6e3m2fn", FloatFormat::fp6e3m2fn},
-        {"fp4e2m1fn", FloatFormat::fp4e2m1fn}, {"e8m0fnu", FloatFormat::e8m0fnu},
-        {"fp16", FloatFormat::fp16},           {"bf16", FloatFormat::bf16}};
+        {"fp8e4m3fn", FloatFormat::fp8e4m3fn},
+        {"fp8e5m2", FloatFormat::fp8e5m2},
+        {"fp6e2m3fn", FloatFormat::fp6e2m3fn},
+        {"fp6e3m2fn", FloatFormat::fp6e3m2fn},
+        {"fp4e2m1fn", FloatFormat::fp4e2m1fn},
+        {"e8m0fnu", FloatFormat::e8m0fnu},
+        {"fp16", FloatFormat::fp16},
+        {"bf16", FloatFormat::bf16}};
     FloatFormat plain = ff;
     plain.saturate = false;
     for (auto &[n, make] : presets)

@@ -66,7 +66,8 @@ private:
     auto da = digits(a), db = digits(b);
     for (int i = 0; i < k; ++i)
       for (int j = 0; j < k; ++j)
-        prod[size_t(i + j)] = (prod[size_t(i + j)] + da[size_t(i)] * db[size_t(j)]) % p;
+        prod[size_t(i + j)] =
+            (prod[size_t(i + j)] + da[size_t(i)] * db[size_t(j)]) % p;
     // Reduce with x^k = -(m[k-1] x^(k-1) + ... + m[0]).
     for (int d = 2 * k - 2; d >= k; --d) {
       int c = prod[size_t(d)];
@@ -120,15 +121,16 @@ Matrix paleyI(int p, int k) {
 }
 
 /// Paley II: q = 1 mod 4, order 2(q + 1), from the symmetric conference
-/// matrix C = [[0, 1^T], [1, Q]]: 0 -> [[1,-1],[-1,-1]], +-1 -> +-[[1,1],[1,-1]].
+/// matrix C = [[0, 1^T], [1, Q]]: 0 -> [[1,-1],[-1,-1]], +-1 ->
+/// +-[[1,1],[1,-1]].
 Matrix paleyII(int p, int k) {
   GaloisField f(p, k);
   int q = f.size(), c = q + 1, n = 2 * c;
   Matrix h(size_t(n) * size_t(n));
   for (int i = 0; i < c; ++i)
     for (int j = 0; j < c; ++j) {
-      int s = (i == 0 || j == 0) ? (i == j ? 0 : 1)
-                                 : f.chi(f.sub(i - 1, j - 1));
+      int s =
+          (i == 0 || j == 0) ? (i == j ? 0 : 1) : f.chi(f.sub(i - 1, j - 1));
       int blk[2][2];
       if (s == 0) {
         blk[0][0] = 1, blk[0][1] = -1, blk[1][0] = -1, blk[1][1] = -1;
@@ -150,7 +152,8 @@ Matrix doubled(const Matrix &base, int k) {
   for (int i = 0; i < n; ++i)
     for (int j = 0; j < n; ++j) {
       int8_t v = base[size_t(i % k) * size_t(k) + size_t(j % k)];
-      h[size_t(i) * size_t(n) + size_t(j)] = (i >= k && j >= k) ? int8_t(-v) : v;
+      h[size_t(i) * size_t(n) + size_t(j)] =
+          (i >= k && j >= k) ? int8_t(-v) : v;
     }
   return h;
 }
@@ -197,10 +200,9 @@ Matrix hadamard156() {
                               "dbCCCBBdAaDa"
                               "CbcCDbdbAdaA"
                               "cddCcbBBDAaa";
-  return blockCirculant(layout, 12,
-                        {"++--+-++-+--+", "+---++++++---", "+++-++--++-++",
-                         "++-+-++++-+-+"},
-                        13);
+  return blockCirculant(
+      layout, 12,
+      {"++--+-++-+--+", "+---++++++---", "+++-++--++-++", "++-+-++++-+-+"}, 13);
 }
 
 /// Williamson array [[A,B,C,D],[-B,A,-D,C],[-C,D,A,-B],[-D,-C,B,A]] with
@@ -251,7 +253,7 @@ Matrix buildBase(int64_t k) {
 } // namespace
 
 const std::vector<int64_t> &qc::num::hadamardBaseOrders() {
-  static const std::vector<int64_t> orders = {1,  12,  20,  28,  36,  40,  44,
+  static const std::vector<int64_t> orders = {1,  12, 20,  28,  36,  40,  44,
                                               52, 60, 108, 140, 152, 156, 172};
   return orders;
 }
@@ -346,5 +348,5 @@ void qc::num::hadamardTransformRows(T *x, int64_t rows, int64_t n,
 
 template void qc::num::hadamardTransformRows<float>(float *, int64_t, int64_t,
                                                     bool, double);
-template void qc::num::hadamardTransformRows<double>(double *, int64_t,
-                                                     int64_t, bool, double);
+template void qc::num::hadamardTransformRows<double>(double *, int64_t, int64_t,
+                                                     bool, double);

@@ -88,7 +88,8 @@ struct ScaleMap {
   Granularity g;
   int64_t blockSize = 1, numBlocks = 1;
 
-  ScaleMap(const std::vector<int64_t> &shape, const Scheme &s) : g(s.granularity) {
+  ScaleMap(const std::vector<int64_t> &shape, const Scheme &s)
+      : g(s.granularity) {
     if (g == Granularity::PerTensor) {
       int64_t n = 1;
       for (int64_t d : shape)
@@ -120,8 +121,7 @@ constexpr int64_t kGrain = 1 << 16;
 
 /// Runs fn(elementIndex, scaleIndex) over every element, in parallel and
 /// without a division per element.
-template <typename Fn>
-void forEachElement(const ScaleMap &map, Fn fn) {
+template <typename Fn> void forEachElement(const ScaleMap &map, Fn fn) {
   const AxisView &v = map.view;
   if (map.g == Granularity::PerTensor) {
     parallelFor(v.size(), kGrain, [&](int64_t b, int64_t e) {
@@ -132,7 +132,8 @@ void forEachElement(const ScaleMap &map, Fn fn) {
   }
   if (v.inner == 1 && map.g == Granularity::PerBlock) {
     // Blocks along the minor axis: contiguous runs sharing one scale.
-    int64_t grainOuter = std::max<int64_t>(1, kGrain / std::max<int64_t>(1, v.dim));
+    int64_t grainOuter =
+        std::max<int64_t>(1, kGrain / std::max<int64_t>(1, v.dim));
     parallelFor(v.outer, grainOuter, [&](int64_t b, int64_t e) {
       for (int64_t o = b; o < e; ++o)
         for (int64_t blk = 0; blk < map.numBlocks; ++blk) {
@@ -207,9 +208,8 @@ void quantizeImpl(const float *x, const std::vector<int64_t> &shape,
     int32_t lo = int32_t(fmt.minInt()), hi = int32_t(fmt.maxInt());
     uint32_t mask = fmt.mask();
     forEachElement(map, [&](int64_t idx, int64_t si) {
-      codes[idx] = CodeT(encodeIntFast(x[idx] / scales[si],
-                                       zeroPoints ? zeroPoints[si] : 0, lo,
-                                       hi, mask));
+      codes[idx] = CodeT(encodeIntFast(
+          x[idx] / scales[si], zeroPoints ? zeroPoints[si] : 0, lo, hi, mask));
     });
     return;
   }
@@ -226,9 +226,9 @@ void quantizeImpl(const float *x, const std::vector<int64_t> &shape,
   forEachElement(map, [&](int64_t idx, int64_t si) {
     float v = x[idx] / scales[si];
     uint64_t rnd = stochastic ? stochasticBits(seed, uint64_t(idx)) : 0;
-    uint32_t c = isInt ? encodeInt(fmt, v, zeroPoints ? zeroPoints[si] : 0,
-                                   mode, rnd)
-                       : fmt.encode(double(v), mode, rnd);
+    uint32_t c =
+        isInt ? encodeInt(fmt, v, zeroPoints ? zeroPoints[si] : 0, mode, rnd)
+              : fmt.encode(double(v), mode, rnd);
     codes[idx] = CodeT(c);
   });
 }
@@ -340,8 +340,8 @@ std::vector<float> qc::num::absmaxScales(const float *x,
       for (int64_t d = b; d < e; ++d)
         for (int64_t o = 0; o < v.outer; ++o)
           for (int64_t i = 0; i < v.inner; ++i)
-            amax[size_t(d)] = std::max(amax[size_t(d)],
-                                       absOf((o * v.dim + d) * v.inner + i));
+            amax[size_t(d)] =
+                std::max(amax[size_t(d)], absOf((o * v.dim + d) * v.inner + i));
     });
     break;
   case Granularity::PerBlock:
@@ -549,8 +549,8 @@ void qc::num::mxQuantize(const float *x, const std::vector<int64_t> &shape,
   bool isFloat = ef.kind() == Format::Kind::Float;
   Float32Encoder fast(isFloat ? ef.floatFormat() : FloatFormat());
   bool useFast = mode == Rounding::NearestEven && isFloat && fast.valid();
-  bool useFastInt = mode == Rounding::NearestEven &&
-                    fmt.element == MXElement::INT8;
+  bool useFastInt =
+      mode == Rounding::NearestEven && fmt.element == MXElement::INT8;
   forEachBlock(shape, axis, fmt.blockSize,
                [&](int64_t first, int64_t count, int64_t stride, int64_t si) {
                  uint8_t s = scales[si];
@@ -604,7 +604,8 @@ float qc::num::twoLevelScales(const float *x, const std::vector<int64_t> &shape,
                  float bmax;
                  blockAbsMax(x, first, count, stride, bmax);
                  float v = (bmax / emaxv) / global;
-                 scales[si] = fast.valid() ? fast.encode(v) : encodeFloat(v, sf);
+                 scales[si] =
+                     fast.valid() ? fast.encode(v) : encodeFloat(v, sf);
                });
   return global;
 }
@@ -644,7 +645,8 @@ void qc::num::nvfp4Quantize(const float *x, const std::vector<int64_t> &shape,
                  [&](int64_t first, int64_t count, int64_t stride, int64_t si) {
                    float bmax;
                    blockAbsMax(x, first, count, stride, bmax);
-                   codes[size_t(si)] = encodeFloat((bmax / 6.0f) / global, e4m3);
+                   codes[size_t(si)] =
+                       encodeFloat((bmax / 6.0f) / global, e4m3);
                  });
   }
   if (tensorScaleOut)

@@ -467,3 +467,28 @@ func.func @linear_zp_axis(%x: !qc.qtensor<2x64, #qc.int<8, unsigned>, #qc.scheme
   %0 = qc.linear %x, %w input_zero_point %z : (!qc.qtensor<2x64, #qc.int<8, unsigned>, #qc.scheme<per_axis, axis = 0, asymmetric>>, !qc.qtensor<16x64, #qc.int<4>>, tensor<i32>) -> tensor<2x16xi32>
   return
 }
+
+// -----
+
+func.func @fake_quant_zp(%x: tensor<8xf32>, %s: tensor<f32>) {
+  // expected-error @+1 {{(C3) zero points are required by the asymmetric scheme}}
+  %y = qc.fake_quant %x, %s as !qc.qtensor<8, #qc.int<8, unsigned>, #qc.scheme<per_tensor, asymmetric>> : (tensor<8xf32>, tensor<f32>) -> tensor<8xf32>
+  return
+}
+
+// -----
+
+func.func @fake_quant_global(%x: tensor<8xf32>, %s: tensor<f32>, %g: tensor<f32>) {
+  // expected-error @+1 {{(C4) a global scale needs a minifloat scale format}}
+  %y = qc.fake_quant %x, %s global_scale %g as !qc.qtensor<8, #qc.int<8>> : (tensor<8xf32>, tensor<f32>, tensor<f32>) -> tensor<8xf32>
+  return
+}
+
+// -----
+
+func.func @rounding_name(%x: tensor<8xf32>, %s: tensor<f32>) {
+  // expected-error @+2 {{expected ::qc::RoundingMode to be one of: nearest_even, nearest_away, toward_zero, floor, ceil, stochastic}}
+  // expected-error @+1 {{failed to parse QC_RoundingAttr parameter 'value'}}
+  %q = qc.quantize %x, %s {rounding = #qc.rounding<half_up>} : (tensor<8xf32>, tensor<f32>) -> !qc.qtensor<8, #qc.int<8>>
+  return
+}

@@ -141,8 +141,8 @@ public:
   static Format minifloat(const FloatFormat &f);
 
   /// Parses a format name: int<N>, uint<N>, int<N>_narrow,
-  /// fixed<N>_<F> / ufixed<N>_<F> (suffix _wrap or _narrow), fp8e4m3fn, fp8e5m2,
-  /// fp6e2m3fn, fp6e3m2fn, fp4e2m1fn, e8m0fnu, fp16, bf16 (minifloats
+  /// fixed<N>_<F> / ufixed<N>_<F> (suffix _wrap or _narrow), fp8e4m3fn,
+  /// fp8e5m2, fp6e2m3fn, fp6e3m2fn, fp4e2m1fn, e8m0fnu, fp16, bf16 (minifloats
   /// take the suffix _sat for saturating overflow).
   static std::optional<Format> parse(std::string_view name);
   /// The canonical name accepted by parse (when the format has one).
@@ -172,9 +172,7 @@ public:
   /// The signed integer a code of an Int/Fixed format stands for.
   int64_t codeToInt(uint32_t code) const;
   /// The code of an in-range integer of an Int/Fixed format.
-  uint32_t intToCode(int64_t v) const {
-    return uint32_t(uint64_t(v) & mask());
-  }
+  uint32_t intToCode(int64_t v) const { return uint32_t(uint64_t(v) & mask()); }
   uint32_t mask() const {
     return nbits >= 32 ? 0xFFFFFFFFu : ((1u << nbits) - 1);
   }

@@ -97,8 +97,14 @@ std::vector<float> decodeScales(const uint32_t *codes, size_t n,
 //===----------------------------------------------------------------------===//
 
 /// The element formats of the OCP MX specification v1.0.
-enum class MXElement : uint8_t { FP8E4M3, FP8E5M2, FP6E2M3, FP6E3M2, FP4E2M1,
-                                 INT8 };
+enum class MXElement : uint8_t {
+  FP8E4M3,
+  FP8E5M2,
+  FP6E2M3,
+  FP6E3M2,
+  FP4E2M1,
+  INT8
+};
 
 /// An MX block format: elements, their largest normal exponent (emax_elem)
 /// and the block size (32 in the specification).

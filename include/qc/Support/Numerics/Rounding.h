@@ -74,9 +74,9 @@ inline bool roundIncrement(uint64_t n, uint64_t rem, unsigned shift,
   case Rounding::Ceil:
     return !negative;
   case Rounding::Stochastic: {
-    uint64_t threshold =
-        shift <= 64 ? (shift == 64 ? rem : rem << (64 - shift))
-                    : (shift - 64 >= 64 ? 0 : rem >> (shift - 64));
+    uint64_t threshold = shift <= 64
+                             ? (shift == 64 ? rem : rem << (64 - shift))
+                             : (shift - 64 >= 64 ? 0 : rem >> (shift - 64));
     return random < threshold;
   }
   }

@@ -84,9 +84,9 @@ void IntFormatAttr::print(AsmPrinter &printer) const {
   printer << ">";
 }
 
-LogicalResult IntFormatAttr::verify(function_ref<InFlightDiagnostic()> emitError,
-                                    unsigned width, bool isSigned,
-                                    bool narrow) {
+LogicalResult
+IntFormatAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                      unsigned width, bool isSigned, bool narrow) {
   if (width < 1 || width > 32)
     return emitError() << "(C1) integer width must be in [1, 32], got "
                        << width;
@@ -108,8 +108,8 @@ Attribute FixedFormatAttr::parse(AsmParser &parser, Type) {
   unsigned width;
   int64_t frac;
   bool isSigned = true, saturate = true, narrow = false;
-  if (parser.parseLess() || parser.parseInteger(width) ||
-      parser.parseComma() || parser.parseInteger(frac) ||
+  if (parser.parseLess() || parser.parseInteger(width) || parser.parseComma() ||
+      parser.parseInteger(frac) ||
       parseOptionList(parser, [&](StringRef kw, SMLoc kwLoc) -> ParseResult {
         if (kw == "unsigned")
           isSigned = false;
@@ -167,15 +167,14 @@ struct FloatPreset {
   const char *name;
   num::FloatFormat (*make)();
 };
-const FloatPreset kFloatPresets[] = {
-    {"fp8e4m3fn", num::FloatFormat::fp8e4m3fn},
-    {"fp8e5m2", num::FloatFormat::fp8e5m2},
-    {"fp6e2m3fn", num::FloatFormat::fp6e2m3fn},
-    {"fp6e3m2fn", num::FloatFormat::fp6e3m2fn},
-    {"fp4e2m1fn", num::FloatFormat::fp4e2m1fn},
-    {"e8m0fnu", num::FloatFormat::e8m0fnu},
-    {"fp16", num::FloatFormat::fp16},
-    {"bf16", num::FloatFormat::bf16}};
+const FloatPreset kFloatPresets[] = {{"fp8e4m3fn", num::FloatFormat::fp8e4m3fn},
+                                     {"fp8e5m2", num::FloatFormat::fp8e5m2},
+                                     {"fp6e2m3fn", num::FloatFormat::fp6e2m3fn},
+                                     {"fp6e3m2fn", num::FloatFormat::fp6e3m2fn},
+                                     {"fp4e2m1fn", num::FloatFormat::fp4e2m1fn},
+                                     {"e8m0fnu", num::FloatFormat::e8m0fnu},
+                                     {"fp16", num::FloatFormat::fp16},
+                                     {"bf16", num::FloatFormat::bf16}};
 
 FloatSpecials specialsToAttr(num::FloatSpecials s) {
   switch (s) {
@@ -285,7 +284,8 @@ Attribute FloatFormatAttr::parse(AsmParser &parser, Type) {
     return {};
   return parser.getChecked<FloatFormatAttr>(
       loc, parser.getContext(), f.expBits, f.manBits, int64_t(f.bias),
-      specialsToAttr(f.specials), f.subnormals, f.saturate, f.hasSign, f.hasZero);
+      specialsToAttr(f.specials), f.subnormals, f.saturate, f.hasSign,
+      f.hasZero);
 }
 
 void FloatFormatAttr::print(AsmPrinter &printer) const {
@@ -340,9 +340,8 @@ FloatFormatAttr::verify(function_ref<InFlightDiagnostic()> emitError,
   if (std::abs(bias) > 1000)
     return emitError() << "(C3) minifloat bias out of range";
   if (!hasZero && (hasSign || subnormals))
-    return emitError()
-           << "(C4) a minifloat without zero must be unsigned with "
-              "no_subnormals";
+    return emitError() << "(C4) a minifloat without zero must be unsigned with "
+                          "no_subnormals";
   return success();
 }
 
@@ -608,9 +607,11 @@ OrthogonalAttr::verify(function_ref<InFlightDiagnostic()> emitError,
   return success();
 }
 
-LogicalResult TransposeAttr::verify(function_ref<InFlightDiagnostic()> emitError,
-                                    Attribute rotation) {
-  if (!llvm::isa<RotationAttrInterface>(rotation) || llvm::isa<TransposeAttr>(rotation))
+LogicalResult
+TransposeAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                      Attribute rotation) {
+  if (!llvm::isa<RotationAttrInterface>(rotation) ||
+      llvm::isa<TransposeAttr>(rotation))
     return emitError() << "(C1) transpose takes a rotation that is not "
                           "itself a transpose";
   return success();

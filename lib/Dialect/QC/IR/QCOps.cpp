@@ -75,9 +75,8 @@ DenseElementsAttr codesAttr(RankedTensorType type,
 }
 
 /// Effective f32 scales from a constant scale operand (and global scale).
-std::optional<std::vector<float>> effectiveScales(QTensorType qt,
-                                                  Attribute scales,
-                                                  Attribute global) {
+std::optional<std::vector<float>>
+effectiveScales(QTensorType qt, Attribute scales, Attribute global) {
   auto s = llvm::dyn_cast_or_null<DenseElementsAttr>(scales);
   if (!s)
     return std::nullopt;
@@ -115,9 +114,8 @@ LogicalResult verifyScaleOperands(Operation *op, QTensorType qt, Value scales,
   auto actual = llvm::cast<RankedTensorType>(scales.getType());
   if (actual.getElementType() != expected.getElementType() ||
       failed(verifyCompatibleShape(actual.getShape(), expected.getShape())))
-    return op->emitOpError("(C2) ")
-           << what << "scales must have type " << expected << ", got "
-           << actual;
+    return op->emitOpError("(C2) ") << what << "scales must have type "
+                                    << expected << ", got " << actual;
   bool asym = qt.getScheme().getAsymmetric();
   if (asym != bool(zeroPoints))
     return op->emitOpError("(C3) ")
@@ -292,9 +290,8 @@ LogicalResult ComputeScalesOp::verify() {
   return success();
 }
 
-LogicalResult
-ComputeScalesOp::fold(FoldAdaptor adaptor,
-                      SmallVectorImpl<OpFoldResult> &results) {
+LogicalResult ComputeScalesOp::fold(FoldAdaptor adaptor,
+                                    SmallVectorImpl<OpFoldResult> &results) {
   auto input = llvm::dyn_cast_or_null<DenseElementsAttr>(adaptor.getInput());
   auto qt = llvm::cast<QTensorType>(getQuantType());
   auto shape = staticShape(qt.getShape());
@@ -313,8 +310,8 @@ ComputeScalesOp::fold(FoldAdaptor adaptor,
       std::vector<int32_t> z(static_cast<size_t>(n));
       num::minMaxScales(x.data(), *shape, ns, fmt, s.data(), z.data());
       results.push_back(DenseElementsAttr::get(scaleType, ArrayRef<float>(s)));
-      results.push_back(DenseElementsAttr::get(qt.getZeroPointType(),
-                                               ArrayRef<int32_t>(z)));
+      results.push_back(
+          DenseElementsAttr::get(qt.getZeroPointType(), ArrayRef<int32_t>(z)));
       return success();
     }
     std::vector<float> s = num::absmaxScales(x.data(), *shape, ns, fmt);
@@ -333,9 +330,9 @@ ComputeScalesOp::fold(FoldAdaptor adaptor,
   num::Scheme block = ns;
   if (block.granularity != num::Granularity::PerBlock)
     return failure(); // Two-level scales are defined per block.
-  float global = num::twoLevelScales(x.data(), *shape, block.axis,
-                                     block.blockSize, fmt,
-                                     sf.getFloatFormat(), codes.data());
+  float global =
+      num::twoLevelScales(x.data(), *shape, block.axis, block.blockSize, fmt,
+                          sf.getFloatFormat(), codes.data());
   results.push_back(codesAttr(scaleType, codes));
   results.push_back(DenseElementsAttr::get(
       RankedTensorType::get({}, Float32Type::get(getContext())), global));
@@ -371,10 +368,9 @@ OpFoldResult RequantizeOp::fold(FoldAdaptor adaptor) {
   auto midAttr = DenseElementsAttr::get(
       getInput().getType().getExpressedType(Float32Type::get(getContext())),
       ArrayRef<float>(*mid));
-  auto codes = quantizeConstant(getType(), midAttr, adaptor.getOutputScales(),
-                                getOutputZeroPoints(),
-                                adaptor.getOutputZeroPoints(), Attribute(),
-                                getRounding(), 0);
+  auto codes = quantizeConstant(
+      getType(), midAttr, adaptor.getOutputScales(), getOutputZeroPoints(),
+      adaptor.getOutputZeroPoints(), Attribute(), getRounding(), 0);
   if (!codes)
     return {};
   return codesAttr(getType().getStorageType(), *codes);
@@ -444,7 +440,8 @@ bool cancels(Attribute a, Attribute b) {
     if (t.getRotation() == b)
       return true;
   // A permutation's transpose may be spelled as the inverse permutation.
-  auto pa = llvm::dyn_cast<PermutationAttr>(a), pb = llvm::dyn_cast<PermutationAttr>(b);
+  auto pa = llvm::dyn_cast<PermutationAttr>(a),
+       pb = llvm::dyn_cast<PermutationAttr>(b);
   if (pa && pb && pa.getPerm().size() == pb.getPerm().size()) {
     for (size_t j = 0; j < pb.getPerm().size(); ++j)
       if (pa.getPerm()[size_t(pb.getPerm()[j])] != int64_t(j))
@@ -471,7 +468,8 @@ struct ComposeRotations : public OpRewritePattern<RotateOp> {
     if (!inner->hasOneUse())
       return failure();
     Attribute composed;
-    auto pa = llvm::dyn_cast<PermutationAttr>(a), pb = llvm::dyn_cast<PermutationAttr>(b);
+    auto pa = llvm::dyn_cast<PermutationAttr>(a),
+         pb = llvm::dyn_cast<PermutationAttr>(b);
     if (pa && pb) {
       // (x P_A P_B)[j] = x[A[B[j]]].
       SmallVector<int64_t> c;
@@ -519,7 +517,8 @@ LogicalResult LinearOp::verify() {
   if (failed(verifyCompatibleShape(result.getShape(), expected)))
     return emitOpError("(C1) result must have shape [")
            << expected << "], got [" << result.getShape() << "]";
-  if (!llvm::isa<IntFormatAttr>(x.getFormat()) || !llvm::isa<IntFormatAttr>(w.getFormat()))
+  if (!llvm::isa<IntFormatAttr>(x.getFormat()) ||
+      !llvm::isa<IntFormatAttr>(w.getFormat()))
     return emitOpError("(C2) qc.linear needs integer formats");
   if (w.getScheme().getAsymmetric())
     return emitOpError("(C2) the weight scheme must be symmetric");
@@ -555,7 +554,8 @@ OpFoldResult LinearOp::fold(FoldAdaptor adaptor) {
   int64_t k = getWeight().getType().getShape()[1];
   int64_t m = int64_t(xc.size()) / k;
   int64_t zx = 0;
-  if (auto z = llvm::dyn_cast_or_null<DenseElementsAttr>(adaptor.getInputZeroPoint()))
+  if (auto z = llvm::dyn_cast_or_null<DenseElementsAttr>(
+          adaptor.getInputZeroPoint()))
     zx = (*z.getValues<APInt>().begin()).getSExtValue();
   std::vector<int64_t> bias;
   if (auto b = llvm::dyn_cast_or_null<DenseElementsAttr>(adaptor.getBias()))

@@ -96,8 +96,8 @@ void OrthogonalAttr::applyToRows(double *rows, int64_t count,
     for (int64_t i = 0; i < n; ++i) {
       double xi = row[i];
       for (int64_t j = 0; j < n; ++j)
-        tmp[size_t(j)] += xi * (transposed ? m[size_t(j * n + i)]
-                                           : m[size_t(i * n + j)]);
+        tmp[size_t(j)] +=
+            xi * (transposed ? m[size_t(j * n + i)] : m[size_t(i * n + j)]);
     }
     std::copy(tmp.begin(), tmp.end(), row);
   }

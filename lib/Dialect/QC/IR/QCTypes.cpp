@@ -53,8 +53,8 @@ Type QTensorType::parse(AsmParser &parser) {
   }
   if (parser.parseGreater())
     return {};
-  return parser.getChecked<QTensorType>(loc, parser.getContext(), shape,
-                                        format, scheme);
+  return parser.getChecked<QTensorType>(loc, parser.getContext(), shape, format,
+                                        scheme);
 }
 
 void QTensorType::print(AsmPrinter &printer) const {
@@ -113,7 +113,8 @@ num::Format QTensorType::getNumericFormat() const {
 
 RankedTensorType QTensorType::getStorageType() const {
   return RankedTensorType::get(
-      getShape(), IntegerType::get(getContext(), getFormatAttr().getBitWidth()));
+      getShape(),
+      IntegerType::get(getContext(), getFormatAttr().getBitWidth()));
 }
 
 SmallVector<int64_t> QTensorType::getScaleShape() const {

@@ -157,6 +157,37 @@ FloatFormat FloatFormat::bf16() {
 }
 
 namespace {
+struct Preset {
+  const char *name;
+  FloatFormat (*make)();
+};
+const Preset kPresets[] = {{"fp8e4m3fn", FloatFormat::fp8e4m3fn},
+                           {"fp8e5m2", FloatFormat::fp8e5m2},
+                           {"fp6e2m3fn", FloatFormat::fp6e2m3fn},
+                           {"fp6e3m2fn", FloatFormat::fp6e3m2fn},
+                           {"fp4e2m1fn", FloatFormat::fp4e2m1fn},
+                           {"e8m0fnu", FloatFormat::e8m0fnu},
+                           {"fp16", FloatFormat::fp16},
+                           {"bf16", FloatFormat::bf16}};
+} // namespace
+
+std::optional<FloatFormat> qc::num::floatPreset(std::string_view name) {
+  for (const Preset &p : kPresets)
+    if (name == p.name)
+      return p.make();
+  return std::nullopt;
+}
+
+const char *qc::num::floatPresetName(const FloatFormat &f) {
+  FloatFormat plain = f;
+  plain.saturate = false;
+  for (const Preset &p : kPresets)
+    if (p.make() == plain)
+      return p.name;
+  return nullptr;
+}
+
+namespace {
 /// Helper carrying the per-format constants of one encode call.
 struct Encoder {
   const FloatFormat &f;
@@ -394,23 +425,11 @@ static bool consumeSuffix(std::string_view &s, std::string_view suffix) {
 }
 
 std::optional<Format> Format::parse(std::string_view name) {
-  static const std::pair<std::string_view, FloatFormat (*)()> presets[] = {
-      {"fp8e4m3fn", FloatFormat::fp8e4m3fn},
-      {"fp8e5m2", FloatFormat::fp8e5m2},
-      {"fp6e2m3fn", FloatFormat::fp6e2m3fn},
-      {"fp6e3m2fn", FloatFormat::fp6e3m2fn},
-      {"fp4e2m1fn", FloatFormat::fp4e2m1fn},
-      {"e8m0fnu", FloatFormat::e8m0fnu},
-      {"fp16", FloatFormat::fp16},
-      {"bf16", FloatFormat::bf16}};
   std::string_view s = name;
   bool sat = consumeSuffix(s, "_sat");
-  for (auto &[n, make] : presets) {
-    if (s == n) {
-      FloatFormat f = make();
-      f.saturate = sat;
-      return minifloat(f);
-    }
+  if (auto f = floatPreset(s)) {
+    f->saturate = sat;
+    return minifloat(*f);
   }
   if (sat)
     return std::nullopt;
@@ -453,26 +472,11 @@ std::string Format::name() const {
     return std::string(sign ? "fixed" : "ufixed") + std::to_string(nbits) +
            "_" + std::to_string(frac) + (sat ? "" : "_wrap") +
            (narrow ? "_narrow" : "");
-  case Kind::Float: {
-    std::string base = "e" + std::to_string(ff.expBits) + "m" +
-                       std::to_string(ff.manBits) + "b" +
-                       std::to_string(ff.bias);
-    static const std::pair<const char *, FloatFormat (*)()> presets[] = {
-        {"fp8e4m3fn", FloatFormat::fp8e4m3fn},
-        {"fp8e5m2", FloatFormat::fp8e5m2},
-        {"fp6e2m3fn", FloatFormat::fp6e2m3fn},
-        {"fp6e3m2fn", FloatFormat::fp6e3m2fn},
-        {"fp4e2m1fn", FloatFormat::fp4e2m1fn},
-        {"e8m0fnu", FloatFormat::e8m0fnu},
-        {"fp16", FloatFormat::fp16},
-        {"bf16", FloatFormat::bf16}};
-    FloatFormat plain = ff;
-    plain.saturate = false;
-    for (auto &[n, make] : presets)
-      if (make() == plain)
-        return std::string(n) + (ff.saturate ? "_sat" : "");
-    return base;
-  }
+  case Kind::Float:
+    if (const char *preset = floatPresetName(ff))
+      return std::string(preset) + (ff.saturate ? "_sat" : "");
+    return "e" + std::to_string(ff.expBits) + "m" + std::to_string(ff.manBits) +
+           "b" + std::to_string(ff.bias);
   }
   return "?";
 }

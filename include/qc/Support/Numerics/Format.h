@@ -74,6 +74,13 @@ struct FloatFormat {
   static FloatFormat bf16();
 };
 
+/// The preset of a name: fp8e4m3fn, fp8e5m2, fp6e2m3fn, fp6e3m2fn,
+/// fp4e2m1fn, e8m0fnu, fp16, bf16.
+std::optional<FloatFormat> floatPreset(std::string_view name);
+
+/// The preset name of `f` ignoring its `saturate` flag, or null.
+const char *floatPresetName(const FloatFormat &f);
+
 /// Encodes `x` into `f` with the given rounding. `random` feeds stochastic
 /// rounding (see stochasticBits). Non-saturating overflow follows IEEE: to
 /// infinity when the format has one, else to NaN when it has one, else to the

@@ -163,19 +163,6 @@ num::Format FixedFormatAttr::getNumericFormat() const {
 //===----------------------------------------------------------------------===//
 
 namespace {
-struct FloatPreset {
-  const char *name;
-  num::FloatFormat (*make)();
-};
-const FloatPreset kFloatPresets[] = {{"fp8e4m3fn", num::FloatFormat::fp8e4m3fn},
-                                     {"fp8e5m2", num::FloatFormat::fp8e5m2},
-                                     {"fp6e2m3fn", num::FloatFormat::fp6e2m3fn},
-                                     {"fp6e3m2fn", num::FloatFormat::fp6e3m2fn},
-                                     {"fp4e2m1fn", num::FloatFormat::fp4e2m1fn},
-                                     {"e8m0fnu", num::FloatFormat::e8m0fnu},
-                                     {"fp16", num::FloatFormat::fp16},
-                                     {"bf16", num::FloatFormat::bf16}};
-
 FloatSpecials specialsToAttr(num::FloatSpecials s) {
   switch (s) {
   case num::FloatSpecials::IEEE:
@@ -230,13 +217,9 @@ Attribute FloatFormatAttr::parse(AsmParser &parser, Type) {
   if (parser.parseLess() || parser.parseKeyword(&name))
     return {};
   num::FloatFormat f;
-  bool preset = false;
-  for (const FloatPreset &p : kFloatPresets)
-    if (name == p.name) {
-      f = p.make();
-      preset = true;
-    }
-  if (!preset) {
+  if (auto preset = num::floatPreset(name)) {
+    f = *preset;
+  } else {
     unsigned e, m;
     StringRef rest = name;
     if (!rest.consume_front("e") || rest.consumeInteger(10, e) ||
@@ -290,17 +273,10 @@ Attribute FloatFormatAttr::parse(AsmParser &parser, Type) {
 
 void FloatFormatAttr::print(AsmPrinter &printer) const {
   num::FloatFormat f = getFloatFormat();
-  num::FloatFormat plain = f;
-  plain.saturate = false;
   printer << "<";
-  for (const FloatPreset &p : kFloatPresets) {
-    if (p.make() == plain) {
-      printer << p.name;
-      if (f.saturate)
-        printer << ", saturate";
-      printer << ">";
-      return;
-    }
+  if (const char *preset = num::floatPresetName(f)) {
+    printer << preset << (f.saturate ? ", saturate>" : ">");
+    return;
   }
   printer << "e" << f.expBits << "m" << f.manBits << ", bias = " << f.bias
           << ", specials = " << stringifyFloatSpecials(getSpecials());

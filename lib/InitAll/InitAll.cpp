@@ -11,10 +11,11 @@
 
 #include "qc/InitAll.h"
 
+#include "qc/Dialect/NN/IR/NN.h"
 #include "qc/Dialect/QC/IR/QC.h"
 
 void qc::registerAllDialects(mlir::DialectRegistry &registry) {
-  registry.insert<qc::QCDialect>();
+  registry.insert<qc::QCDialect, qc::nn::NNDialect>();
 }
 
 void qc::registerAllPasses() {}

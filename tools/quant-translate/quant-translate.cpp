@@ -13,9 +13,11 @@
 #include "mlir/InitAllTranslations.h"
 #include "mlir/Tools/mlir-translate/MlirTranslateMain.h"
 #include "mlir/Tools/mlir-translate/Translation.h"
+#include "qc/Target/ONNX/ONNXImport.h"
 
 int main(int argc, char **argv) {
   mlir::registerAllTranslations();
+  qc::registerONNXImportTranslation();
   return mlir::failed(
       mlir::mlirTranslateMain(argc, argv, "QuantC translation driver\n"));
 }

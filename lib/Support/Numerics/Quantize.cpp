@@ -316,7 +316,7 @@ std::vector<float> qc::num::absmaxScales(const float *x,
   int64_t n = 1;
   for (int64_t d : scaleShape(shape, scheme))
     n *= d;
-  std::vector<float> amax(size_t(n), 0.0f);
+  std::vector<float> amax(static_cast<size_t>(n), 0.0f);
   auto absOf = [&](int64_t idx) {
     float a = std::fabs(x[idx]);
     return a <= FLT_MAX ? a : 0.0f; // NaN and infinities are ignored.
@@ -372,7 +372,7 @@ void qc::num::minMaxScales(const float *x, const std::vector<int64_t> &shape,
   int64_t n = 1;
   for (int64_t d : scaleShape(shape, scheme))
     n *= d;
-  std::vector<float> lo(size_t(n), 0.0f), hi(size_t(n), 0.0f);
+  std::vector<float> lo(static_cast<size_t>(n), 0.0f), hi(size_t(n), 0.0f);
   const AxisView &v = map.view;
   for (int64_t r = 0, rows = v.outer * v.dim; r < rows; ++r) {
     int64_t o = r / v.dim, d = r % v.dim;

@@ -318,7 +318,7 @@ LogicalResult ComputeScalesOp::fold(FoldAdaptor adaptor,
     results.push_back(DenseElementsAttr::get(scaleType, ArrayRef<float>(s)));
     return success();
   }
-  std::vector<uint32_t> codes(size_t(scaleType.getNumElements()));
+  std::vector<uint32_t> codes(static_cast<size_t>(scaleType.getNumElements()));
   if (isE8M0(sf)) {
     std::vector<uint8_t> c(codes.size());
     num::mxScales(x.data(), *shape, int(scheme.getAxis()), scheme.getBlock(),

@@ -1,0 +1,978 @@
+//===- Interpreter.cpp - Reference interpreter for nn + qc ----------------===//
+//
+// Part of the QuantC project.
+//
+//===----------------------------------------------------------------------===//
+//
+// One kernel per op, dispatched with a TypeSwitch. Float kernels compute in
+// float32 (accumulations too, like onnxruntime); matmul and convolution run
+// on all hardware threads. qc kernels call Support/Numerics.
+//
+//===----------------------------------------------------------------------===//
+
+#include "qc/Interpreter/Interpreter.h"
+
+#include "qc/Dialect/NN/IR/NN.h"
+#include "qc/Dialect/QC/IR/QC.h"
+#include "qc/Support/Numerics/Quantize.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "llvm/ADT/TypeSwitch.h"
+
+#include <cmath>
+#include <limits>
+#include <numeric>
+
+using namespace mlir;
+using namespace qc::interp;
+using qc::num::parallelFor;
+
+namespace {
+
+using Shape = std::vector<int64_t>;
+
+Shape shapeOf(Type t) {
+  if (auto r = llvm::dyn_cast<RankedTensorType>(t))
+    return Shape(r.getShape().begin(), r.getShape().end());
+  auto q = llvm::cast<qc::QTensorType>(t);
+  return Shape(q.getShape().begin(), q.getShape().end());
+}
+
+int64_t product(const Shape &s, size_t from = 0, size_t to = SIZE_MAX) {
+  int64_t n = 1;
+  for (size_t i = from; i < std::min(to, s.size()); ++i)
+    n *= s[i];
+  return n;
+}
+
+Shape stridesOf(const Shape &s) {
+  Shape st(s.size(), 1);
+  for (int64_t i = int64_t(s.size()) - 2; i >= 0; --i)
+    st[size_t(i)] = st[size_t(i + 1)] * s[size_t(i + 1)];
+  return st;
+}
+
+/// Strides of `in` broadcast to `out` (0 on stretched dimensions).
+Shape broadcastStrides(const Shape &in, const Shape &out) {
+  Shape st(out.size(), 0);
+  Shape inSt = stridesOf(in);
+  size_t off = out.size() - in.size();
+  for (size_t i = 0; i < in.size(); ++i)
+    st[off + i] = in[i] == 1 ? 0 : inSt[i];
+  return st;
+}
+
+/// Calls fn(outIndex, offsets...) over every element of `out`, with the
+/// offsets of each input under broadcasting.
+template <size_t N, typename Fn>
+void forEachBroadcast(const Shape &out, const std::array<Shape, N> &ins,
+                      Fn fn) {
+  int64_t n = product(out);
+  std::array<Shape, N> st;
+  bool flat = true;
+  for (size_t k = 0; k < N; ++k) {
+    st[k] = broadcastStrides(ins[k], out);
+    flat = flat && product(ins[k]) == n;
+  }
+  std::array<int64_t, N> off{};
+  if (flat) {
+    for (int64_t i = 0; i < n; ++i) {
+      off.fill(i);
+      fn(i, off);
+    }
+    return;
+  }
+  Shape idx(out.size(), 0);
+  for (int64_t i = 0; i < n; ++i) {
+    fn(i, off);
+    for (int64_t d = int64_t(out.size()) - 1; d >= 0; --d) {
+      size_t u = size_t(d);
+      ++idx[u];
+      for (size_t k = 0; k < N; ++k)
+        off[k] += st[k][u];
+      if (idx[u] < out[u])
+        break;
+      for (size_t k = 0; k < N; ++k)
+        off[k] -= st[k][u] * out[u];
+      idx[u] = 0;
+    }
+  }
+}
+
+/// Error helper that honours emitErrors.
+struct Ctx {
+  Operation *op;
+  bool emit;
+  LogicalResult fail(const Twine &msg) const {
+    if (emit)
+      op->emitOpError("interpreter: ") << msg;
+    return failure();
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// Elementwise
+//===----------------------------------------------------------------------===//
+
+template <typename F> Tensor unaryFloat(Type type, const Tensor &x, F f) {
+  Tensor y = Tensor::zeros(type, x.getShape());
+  const float *in = x.f();
+  float *out = y.fMutable();
+  parallelFor(x.size(), 1 << 15, [&](int64_t b, int64_t e) {
+    for (int64_t i = b; i < e; ++i)
+      out[i] = f(in[i]);
+  });
+  return y;
+}
+
+template <typename FF, typename FI>
+Tensor unaryAny(Type type, const Tensor &x, FF ff, FI fi) {
+  if (x.isFloat())
+    return unaryFloat(type, x, ff);
+  Tensor y = Tensor::zeros(type, x.getShape());
+  for (int64_t i = 0; i < x.size(); ++i)
+    y.iMutable()[i] = fi(x.i()[i]);
+  return y;
+}
+
+/// Binary op with broadcasting; ff on floats, fi on integers. The result
+/// may be float or integer (comparisons produce i1).
+template <typename FF, typename FI>
+Tensor binary(Type type, const Tensor &a, const Tensor &b, FF ff, FI fi) {
+  Tensor y = Tensor::zeros(type, shapeOf(type));
+  bool outFloat = y.isFloat();
+  forEachBroadcast<2>(y.getShape(), {a.getShape(), b.getShape()},
+                      [&](int64_t i, const std::array<int64_t, 2> &o) {
+                        if (a.isFloat()) {
+                          auto r = ff(a.f()[o[0]], b.f()[o[1]]);
+                          if (outFloat)
+                            y.fMutable()[i] = float(r);
+                          else
+                            y.iMutable()[i] = int64_t(r);
+                        } else {
+                          y.iMutable()[i] = fi(a.i()[o[0]], b.i()[o[1]]);
+                        }
+                      });
+  return y;
+}
+
+//===----------------------------------------------------------------------===//
+// Linear algebra
+//===----------------------------------------------------------------------===//
+
+/// C[M, N] (+)= A[M, K] * B[K, N] (row-major, with leading dimensions),
+/// rows in parallel.
+void gemmRows(const float *a, int64_t lda, const float *b, int64_t ldb,
+              float *c, int64_t ldc, int64_t m, int64_t n, int64_t k,
+              bool parallel = true) {
+  auto rows = [&](int64_t r0, int64_t r1) {
+    constexpr int64_t KB = 256;
+    for (int64_t kb = 0; kb < k; kb += KB)
+      for (int64_t i = r0; i < r1; ++i) {
+        float *ci = c + i * ldc;
+        for (int64_t p = kb; p < std::min(k, kb + KB); ++p) {
+          float av = a[i * lda + p];
+          const float *bp = b + p * ldb;
+          for (int64_t j = 0; j < n; ++j)
+            ci[j] += av * bp[j];
+        }
+      }
+  };
+  if (parallel)
+    parallelFor(
+        m, std::max<int64_t>(1, 65536 / std::max<int64_t>(1, n * k) + 1), rows);
+  else
+    rows(0, m);
+}
+
+FailureOr<Tensor> matmul(const Ctx &, Type type, const Tensor &a,
+                         const Tensor &b) {
+  Shape sa = a.getShape(), sb = b.getShape();
+  if (sa.size() == 1)
+    sa.insert(sa.begin(), 1);
+  if (sb.size() == 1)
+    sb.push_back(1);
+  int64_t m = sa[sa.size() - 2], k = sa.back(), n = sb.back();
+  Shape ba(sa.begin(), sa.end() - 2), bb(sb.begin(), sb.end() - 2);
+  auto batch = qc::nn::broadcastShapes(ba, bb);
+  Shape bs(batch->begin(), batch->end());
+  Tensor y = Tensor::zeros(type, shapeOf(type));
+  int64_t nb = product(bs);
+  Shape sta = broadcastStrides(ba, bs), stb = broadcastStrides(bb, bs);
+  float *out = y.fMutable();
+  Shape idx(bs.size(), 0);
+  for (int64_t t = 0; t < nb; ++t) {
+    int64_t oa = 0, ob = 0;
+    for (size_t d = 0; d < bs.size(); ++d) {
+      oa += idx[d] * sta[d];
+      ob += idx[d] * stb[d];
+    }
+    gemmRows(a.f() + oa * m * k, k, b.f() + ob * k * n, n, out + t * m * n, n,
+             m, n, k);
+    for (int64_t d = int64_t(bs.size()) - 1; d >= 0; --d)
+      if (++idx[size_t(d)] < bs[size_t(d)])
+        break;
+      else
+        idx[size_t(d)] = 0;
+  }
+  return y;
+}
+
+Tensor transpose2D(const Tensor &x) {
+  int64_t r = x.getShape()[0], c = x.getShape()[1];
+  Tensor t = Tensor::zeros(x.getType(), {c, r});
+  for (int64_t i = 0; i < r; ++i)
+    for (int64_t j = 0; j < c; ++j)
+      t.fMutable()[j * r + i] = x.f()[i * c + j];
+  return t;
+}
+
+Tensor gemm(Type type, qc::nn::GemmOp op, const Tensor &a0, const Tensor &b0,
+            const Tensor *c) {
+  Tensor a = op.getTransA() ? transpose2D(a0) : a0;
+  Tensor b = op.getTransB() ? transpose2D(b0) : b0;
+  int64_t m = a.getShape()[0], k = a.getShape()[1], n = b.getShape()[1];
+  Tensor prod = Tensor::zeros(type, {m, n});
+  gemmRows(a.f(), k, b.f(), n, prod.fMutable(), n, m, n, k);
+  float alpha = op.getAlpha().convertToFloat(),
+        beta = op.getBeta().convertToFloat();
+  Tensor y = Tensor::zeros(type, {m, n});
+  if (!c) {
+    for (int64_t i = 0; i < m * n; ++i)
+      y.fMutable()[i] = alpha * prod.f()[i];
+    return y;
+  }
+  forEachBroadcast<2>({m, n}, {Shape{m, n}, c->getShape()},
+                      [&](int64_t i, const std::array<int64_t, 2> &o) {
+                        y.fMutable()[i] =
+                            alpha * prod.f()[o[0]] + beta * c->f()[o[1]];
+                      });
+  return y;
+}
+
+Tensor conv(Type type, qc::nn::ConvOp op, const Tensor &x, const Tensor &w,
+            const Tensor *bias) {
+  Shape xs = x.getShape(), ws = w.getShape();
+  Shape ys = shapeOf(type);
+  int64_t nB = xs[0], c = xs[1], h = xs[2], wd = xs[3];
+  int64_t m = ws[0], kh = ws[2], kw = ws[3];
+  int64_t g = op.getGroup(), cg = c / g, mg = m / g;
+  int64_t oh = ys[2], ow = ys[3];
+  auto s = op.getStrides(), p = op.getPads(), d = op.getDilations();
+  Tensor y = Tensor::zeros(type, ys);
+  int64_t colRows = cg * kh * kw, colCols = oh * ow;
+  parallelFor(nB * g, 1, [&](int64_t b0, int64_t b1) {
+    std::vector<float> cols(static_cast<size_t>(colRows * colCols));
+    for (int64_t t = b0; t < b1; ++t) {
+      int64_t n = t / g, gi = t % g;
+      // im2col for this image and group.
+      for (int64_t ci = 0; ci < cg; ++ci)
+        for (int64_t u = 0; u < kh; ++u)
+          for (int64_t v = 0; v < kw; ++v) {
+            float *row = cols.data() + ((ci * kh + u) * kw + v) * colCols;
+            const float *img = x.f() + (n * c + gi * cg + ci) * h * wd;
+            for (int64_t i = 0; i < oh; ++i) {
+              int64_t yy = i * s[0] - p[0] + u * d[0];
+              for (int64_t j = 0; j < ow; ++j) {
+                int64_t xx = j * s[1] - p[1] + v * d[1];
+                row[i * ow + j] = (yy >= 0 && yy < h && xx >= 0 && xx < wd)
+                                      ? img[yy * wd + xx]
+                                      : 0.0f;
+              }
+            }
+          }
+      float *out = y.fMutable() + (n * m + gi * mg) * colCols;
+      gemmRows(w.f() + gi * mg * colRows, colRows, cols.data(), colCols, out,
+               colCols, mg, colCols, colRows, /*parallel=*/false);
+      if (bias)
+        for (int64_t mi = 0; mi < mg; ++mi)
+          for (int64_t q = 0; q < colCols; ++q)
+            out[mi * colCols + q] += bias->f()[gi * mg + mi];
+    }
+  });
+  return y;
+}
+
+//===----------------------------------------------------------------------===//
+// Normalizations, softmax, reductions, pooling
+//===----------------------------------------------------------------------===//
+
+/// Expands a parameter broadcast over the trailing `norm` dims.
+std::vector<float> expandParam(const Tensor *p, const Shape &norm) {
+  int64_t n = product(norm);
+  std::vector<float> out(static_cast<size_t>(n), 1.0f);
+  if (!p)
+    return out;
+  forEachBroadcast<1>(norm, {p->getShape()},
+                      [&](int64_t i, const std::array<int64_t, 1> &o) {
+                        out[size_t(i)] = p->f()[o[0]];
+                      });
+  return out;
+}
+
+Tensor normalize(Type type, const Tensor &x, int64_t axis, float eps,
+                 const Tensor *scale, const Tensor *bias, bool rms) {
+  Shape s = x.getShape();
+  int64_t a = *qc::nn::normalizeAxis(axis, int64_t(s.size()));
+  Shape norm(s.begin() + a, s.end());
+  int64_t inner = product(norm), outer = x.size() / inner;
+  std::vector<float> g = expandParam(scale, norm);
+  std::vector<float> bvec;
+  if (bias)
+    bvec = expandParam(bias, norm);
+  Tensor y = Tensor::zeros(type, s);
+  parallelFor(outer, 16, [&](int64_t b, int64_t e) {
+    for (int64_t o = b; o < e; ++o) {
+      const float *in = x.f() + o * inner;
+      float *out = y.fMutable() + o * inner;
+      float mean = 0.0f;
+      if (!rms) {
+        for (int64_t i = 0; i < inner; ++i)
+          mean += in[i];
+        mean /= float(inner);
+      }
+      float var = 0.0f;
+      for (int64_t i = 0; i < inner; ++i)
+        var += (in[i] - mean) * (in[i] - mean);
+      var /= float(inner);
+      float inv = 1.0f / std::sqrt(var + eps);
+      for (int64_t i = 0; i < inner; ++i) {
+        out[i] = (in[i] - mean) * inv * g[size_t(i)];
+        if (bias)
+          out[i] += bvec[size_t(i)];
+      }
+    }
+  });
+  return y;
+}
+
+Tensor softmax(Type type, const Tensor &x, int64_t axis, bool log) {
+  Shape s = x.getShape();
+  int64_t a = *qc::nn::normalizeAxis(axis, int64_t(s.size()));
+  qc::num::AxisView v = qc::num::AxisView::of(s, int(a));
+  Tensor y = Tensor::zeros(type, s);
+  parallelFor(v.outer * v.inner, 64, [&](int64_t b, int64_t e) {
+    for (int64_t t = b; t < e; ++t) {
+      int64_t o = t / v.inner, i = t % v.inner;
+      const float *in = x.f() + o * v.dim * v.inner + i;
+      float *out = y.fMutable() + o * v.dim * v.inner + i;
+      float mx = -std::numeric_limits<float>::infinity();
+      for (int64_t d = 0; d < v.dim; ++d)
+        mx = std::max(mx, in[d * v.inner]);
+      float sum = 0.0f;
+      for (int64_t d = 0; d < v.dim; ++d)
+        sum += std::exp(in[d * v.inner] - mx);
+      for (int64_t d = 0; d < v.dim; ++d)
+        out[d * v.inner] = log ? in[d * v.inner] - mx - std::log(sum)
+                               : std::exp(in[d * v.inner] - mx) / sum;
+    }
+  });
+  return y;
+}
+
+enum class Reduce { Sum, Mean, Max };
+
+Tensor reduce(Type type, const Tensor &x, ArrayRef<int64_t> axesAttr,
+              Reduce kind) {
+  Shape s = x.getShape();
+  auto axes = *qc::nn::reductionAxes(axesAttr, int64_t(s.size()));
+  Shape keep(s.size());
+  for (size_t i = 0; i < s.size(); ++i)
+    keep[i] = llvm::is_contained(axes, int64_t(i)) ? 1 : s[i];
+  Tensor y = Tensor::zeros(type, shapeOf(type));
+  int64_t n = y.size(), count = x.size() / std::max<int64_t>(1, n);
+  bool isFloat = x.isFloat();
+  std::vector<double> accF(
+      static_cast<size_t>(n),
+      kind == Reduce::Max ? -std::numeric_limits<double>::infinity() : 0.0);
+  std::vector<int64_t> accI(
+      static_cast<size_t>(n),
+      kind == Reduce::Max ? std::numeric_limits<int64_t>::min() : 0);
+  // Map each input element to its output with the broadcast machinery run
+  // backwards: the output is the input broadcast over reduced dims.
+  forEachBroadcast<1>(
+      s, {keep}, [&](int64_t i, const std::array<int64_t, 1> &o) {
+        if (isFloat) {
+          double v = x.f()[i];
+          accF[size_t(o[0])] = kind == Reduce::Max
+                                   ? std::max(accF[size_t(o[0])], v)
+                                   : accF[size_t(o[0])] + v;
+        } else {
+          int64_t v = x.i()[i];
+          accI[size_t(o[0])] = kind == Reduce::Max
+                                   ? std::max(accI[size_t(o[0])], v)
+                                   : accI[size_t(o[0])] + v;
+        }
+      });
+  for (int64_t j = 0; j < n; ++j) {
+    if (isFloat)
+      y.fMutable()[j] =
+          float(kind == Reduce::Mean ? accF[size_t(j)] / double(count)
+                                     : accF[size_t(j)]);
+    else
+      y.iMutable()[j] =
+          kind == Reduce::Mean ? accI[size_t(j)] / count : accI[size_t(j)];
+  }
+  return y;
+}
+
+template <typename PoolOp>
+Tensor pool(Type type, PoolOp op, const Tensor &x, bool isMax) {
+  Shape xs = x.getShape(), ys = shapeOf(type);
+  auto k = op.getKernelShape(), s = op.getStrides(), p = op.getPads(),
+       d = op.getDilations();
+  bool includePad = op.getCountIncludePad();
+  Tensor y = Tensor::zeros(type, ys);
+  int64_t h = xs[2], w = xs[3], oh = ys[2], ow = ys[3];
+  parallelFor(xs[0] * xs[1], 1, [&](int64_t b, int64_t e) {
+    for (int64_t nc = b; nc < e; ++nc) {
+      const float *img = x.f() + nc * h * w;
+      float *out = y.fMutable() + nc * oh * ow;
+      for (int64_t i = 0; i < oh; ++i)
+        for (int64_t j = 0; j < ow; ++j) {
+          float acc = isMax ? -std::numeric_limits<float>::infinity() : 0.0f;
+          int64_t cnt = 0, padCnt = 0;
+          for (int64_t u = 0; u < k[0]; ++u)
+            for (int64_t v = 0; v < k[1]; ++v) {
+              int64_t yy = i * s[0] - p[0] + u * d[0];
+              int64_t xx = j * s[1] - p[1] + v * d[1];
+              bool inside = yy >= 0 && yy < h && xx >= 0 && xx < w;
+              // Positions in the explicit padding count for
+              // count_include_pad; positions beyond it (ceil mode) never.
+              if (yy >= -p[0] && yy < h + p[2] && xx >= -p[1] && xx < w + p[3])
+                ++padCnt;
+              if (!inside)
+                continue;
+              float val = img[yy * w + xx];
+              acc = isMax ? std::max(acc, val) : acc + val;
+              ++cnt;
+            }
+          out[i * ow + j] =
+              isMax ? acc : acc / float(includePad ? padCnt : cnt);
+        }
+    }
+  });
+  return y;
+}
+
+//===----------------------------------------------------------------------===//
+// Data movement
+//===----------------------------------------------------------------------===//
+
+/// Copies element `from` of x into element `to` of y (float or int).
+inline void copyElem(const Tensor &x, int64_t from, Tensor &y, int64_t to) {
+  if (x.isFloat())
+    y.fMutable()[to] = x.f()[from];
+  else
+    y.iMutable()[to] = x.i()[from];
+}
+
+Tensor transposeT(Type type, const Tensor &x, ArrayRef<int64_t> perm) {
+  Shape xs = x.getShape(), ys = shapeOf(type), xst = stridesOf(xs);
+  Shape st(ys.size());
+  for (size_t i = 0; i < ys.size(); ++i)
+    st[i] = xst[size_t(perm[i])];
+  Tensor y = Tensor::zeros(type, ys);
+  Shape idx(ys.size(), 0);
+  int64_t off = 0;
+  for (int64_t i = 0, n = y.size(); i < n; ++i) {
+    copyElem(x, off, y, i);
+    for (int64_t d = int64_t(ys.size()) - 1; d >= 0; --d) {
+      size_t u = size_t(d);
+      ++idx[u];
+      off += st[u];
+      if (idx[u] < ys[u])
+        break;
+      off -= st[u] * ys[u];
+      idx[u] = 0;
+    }
+  }
+  return y;
+}
+
+Tensor expandT(Type type, const Tensor &x) {
+  Tensor y = Tensor::zeros(type, shapeOf(type));
+  forEachBroadcast<1>(y.getShape(), {x.getShape()},
+                      [&](int64_t i, const std::array<int64_t, 1> &o) {
+                        copyElem(x, o[0], y, i);
+                      });
+  return y;
+}
+
+Tensor sliceT(Type type, qc::nn::SliceOp op, const Tensor &x) {
+  Shape xs = x.getShape(), ys = shapeOf(type), xst = stridesOf(xs);
+  auto starts = op.getStarts(), steps = op.getSteps();
+  Tensor y = Tensor::zeros(type, ys);
+  Shape idx(ys.size(), 0);
+  for (int64_t i = 0, n = y.size(); i < n; ++i) {
+    int64_t off = 0;
+    for (size_t d = 0; d < ys.size(); ++d)
+      off += (starts[d] + idx[d] * steps[d]) * xst[d];
+    copyElem(x, off, y, i);
+    for (int64_t d = int64_t(ys.size()) - 1; d >= 0; --d)
+      if (++idx[size_t(d)] < ys[size_t(d)])
+        break;
+      else
+        idx[size_t(d)] = 0;
+  }
+  return y;
+}
+
+FailureOr<Tensor> gatherT(const Ctx &ctx, Type type, int64_t axisAttr,
+                          const Tensor &x, const Tensor &indices) {
+  Shape xs = x.getShape();
+  int64_t axis = *qc::nn::normalizeAxis(axisAttr, int64_t(xs.size()));
+  int64_t outer = product(xs, 0, size_t(axis)), dim = xs[size_t(axis)],
+          inner = product(xs, size_t(axis) + 1);
+  Tensor y = Tensor::zeros(type, shapeOf(type));
+  int64_t ni = indices.size();
+  for (int64_t o = 0; o < outer; ++o)
+    for (int64_t j = 0; j < ni; ++j) {
+      int64_t ix = indices.i()[j];
+      if (ix < 0)
+        ix += dim;
+      if (ix < 0 || ix >= dim) {
+        (void)ctx.fail("gather index " + Twine(indices.i()[j]) +
+                       " out of range [" + Twine(-dim) + ", " + Twine(dim) +
+                       ")");
+        return failure();
+      }
+      for (int64_t i = 0; i < inner; ++i)
+        copyElem(x, (o * dim + ix) * inner + i, y, (o * ni + j) * inner + i);
+    }
+  return y;
+}
+
+//===----------------------------------------------------------------------===//
+// qc ops
+//===----------------------------------------------------------------------===//
+
+std::vector<float> effectiveScales(qc::QTensorType qt, const Tensor &scales,
+                                   const Tensor *global) {
+  if (scales.isFloat())
+    return std::vector<float>(scales.f(), scales.f() + scales.size());
+  std::vector<uint32_t> codes(static_cast<size_t>(scales.size()));
+  for (int64_t i = 0; i < scales.size(); ++i)
+    codes[size_t(i)] = uint32_t(scales.i()[i]) & 0xFFFFu;
+  float g = global ? global->f()[0] : 1.0f;
+  return qc::num::decodeScales(codes.data(), codes.size(),
+                               qt.getScheme().getScaleFormat().getFloatFormat(),
+                               g);
+}
+
+std::vector<int32_t> zeroPoints(const Tensor *zp) {
+  std::vector<int32_t> out;
+  if (zp)
+    for (int64_t i = 0; i < zp->size(); ++i)
+      out.push_back(int32_t(zp->i()[i]));
+  return out;
+}
+
+Tensor quantizeT(qc::QTensorType qt, const Tensor &x, const Tensor &scales,
+                 const Tensor *zp, const Tensor *global, qc::RoundingMode mode,
+                 uint64_t seed) {
+  std::vector<float> s = effectiveScales(qt, scales, global);
+  std::vector<int32_t> z = zeroPoints(zp);
+  std::vector<uint32_t> codes(static_cast<size_t>(x.size()));
+  qc::num::quantize(x.f(), x.getShape(), qt.getScheme().getNumericScheme(),
+                    s.data(), z.empty() ? nullptr : z.data(),
+                    qt.getNumericFormat(), qc::toNumeric(mode), seed,
+                    codes.data());
+  Tensor q = Tensor::zeros(qt, x.getShape());
+  for (size_t i = 0; i < codes.size(); ++i)
+    q.iMutable()[i] = int64_t(codes[i]);
+  return q;
+}
+
+Tensor dequantizeT(Type type, qc::QTensorType qt, const Tensor &q,
+                   const Tensor &scales, const Tensor *zp,
+                   const Tensor *global) {
+  std::vector<float> s = effectiveScales(qt, scales, global);
+  std::vector<int32_t> z = zeroPoints(zp);
+  std::vector<uint32_t> codes(static_cast<size_t>(q.size()));
+  for (size_t i = 0; i < codes.size(); ++i)
+    codes[i] = uint32_t(q.i()[i]);
+  Tensor y = Tensor::zeros(type, q.getShape());
+  qc::num::dequantize(
+      codes.data(), q.getShape(), qt.getScheme().getNumericScheme(), s.data(),
+      z.empty() ? nullptr : z.data(), qt.getNumericFormat(), y.fMutable());
+  return y;
+}
+
+Tensor rotateT(Type type, const Tensor &x, int64_t axis,
+               qc::RotationAttrInterface r) {
+  qc::num::AxisView v = qc::num::AxisView::of(x.getShape(), int(axis));
+  Tensor y = Tensor::zeros(type, x.getShape());
+  parallelFor(v.outer, 1, [&](int64_t b, int64_t e) {
+    std::vector<double> buf(static_cast<size_t>(v.dim * v.inner));
+    for (int64_t o = b; o < e; ++o) {
+      const float *in = x.f() + o * v.dim * v.inner;
+      for (int64_t d = 0; d < v.dim; ++d)
+        for (int64_t i = 0; i < v.inner; ++i)
+          buf[size_t(i * v.dim + d)] = in[d * v.inner + i];
+      r.applyToRows(buf.data(), v.inner, false);
+      float *out = y.fMutable() + o * v.dim * v.inner;
+      for (int64_t d = 0; d < v.dim; ++d)
+        for (int64_t i = 0; i < v.inner; ++i)
+          out[d * v.inner + i] = float(buf[size_t(i * v.dim + d)]);
+    }
+  });
+  return y;
+}
+
+} // namespace
+
+//===----------------------------------------------------------------------===//
+// Dispatch
+//===----------------------------------------------------------------------===//
+
+FailureOr<std::vector<Tensor>>
+qc::interp::evaluate(Operation *op, ArrayRef<Tensor> in, bool emitErrors) {
+  Ctx ctx{op, emitErrors};
+  Type t0 = op->getNumResults() ? op->getResult(0).getType() : Type();
+  auto one = [](FailureOr<Tensor> t) -> FailureOr<std::vector<Tensor>> {
+    if (failed(t))
+      return failure();
+    return std::vector<Tensor>{*t};
+  };
+  auto opt = [&](Value v, size_t idx) -> const Tensor * {
+    return v ? &in[idx] : nullptr;
+  };
+  using namespace qc::nn;
+  return llvm::TypeSwitch<Operation *, FailureOr<std::vector<Tensor>>>(op)
+      .Case([&](arith::ConstantOp c) {
+        return one(fromAttribute(llvm::cast<ElementsAttr>(c.getValue()), t0));
+      })
+      .Case([&](qc::ConstantOp c) {
+        return one(fromAttribute(c.getValue(), t0));
+      })
+      // Elementwise.
+      .Case([&](NegOp) {
+        return one(unaryAny(
+            t0, in[0], [](float x) { return -x; },
+            [](int64_t x) { return -x; }));
+      })
+      .Case([&](AbsOp) {
+        return one(unaryAny(
+            t0, in[0], [](float x) { return std::fabs(x); },
+            [](int64_t x) { return x < 0 ? -x : x; }));
+      })
+      .Case([&](ReluOp) {
+        return one(unaryAny(
+            t0, in[0], [](float x) { return x > 0.0f ? x : 0.0f; },
+            [](int64_t x) { return x > 0 ? x : 0; }));
+      })
+      .Case([&](ExpOp) {
+        return one(unaryFloat(t0, in[0], [](float x) { return std::exp(x); }));
+      })
+      .Case([&](LogOp) {
+        return one(unaryFloat(t0, in[0], [](float x) { return std::log(x); }));
+      })
+      .Case([&](SqrtOp) {
+        return one(unaryFloat(t0, in[0], [](float x) { return std::sqrt(x); }));
+      })
+      .Case([&](ReciprocalOp) {
+        return one(unaryFloat(t0, in[0], [](float x) { return 1.0f / x; }));
+      })
+      .Case([&](TanhOp) {
+        return one(unaryFloat(t0, in[0], [](float x) { return std::tanh(x); }));
+      })
+      .Case([&](SigmoidOp) {
+        return one(unaryFloat(t0, in[0], [](float x) {
+          return x >= 0 ? 1.0f / (1.0f + std::exp(-x))
+                        : std::exp(x) / (1.0f + std::exp(x));
+        }));
+      })
+      .Case([&](ErfOp) {
+        return one(unaryFloat(t0, in[0], [](float x) { return std::erf(x); }));
+      })
+      .Case([&](CosOp) {
+        return one(unaryFloat(t0, in[0], [](float x) { return std::cos(x); }));
+      })
+      .Case([&](SinOp) {
+        return one(unaryFloat(t0, in[0], [](float x) { return std::sin(x); }));
+      })
+      .Case([&](LeakyReluOp o) {
+        float a = o.getAlpha().convertToFloat();
+        return one(
+            unaryFloat(t0, in[0], [a](float x) { return x >= 0 ? x : a * x; }));
+      })
+      .Case([&](ClipOp o) {
+        float lo = o.getMin() ? o.getMin()->convertToFloat()
+                              : -std::numeric_limits<float>::infinity();
+        float hi = o.getMax() ? o.getMax()->convertToFloat()
+                              : std::numeric_limits<float>::infinity();
+        return one(unaryFloat(t0, in[0], [lo, hi](float x) {
+          return std::isnan(x) ? x : std::min(std::max(x, lo), hi);
+        }));
+      })
+      .Case([&](GeluOp o) {
+        bool tanhApprox = o.getApproximate() == "tanh";
+        return one(unaryFloat(t0, in[0], [tanhApprox](float x) {
+          if (tanhApprox)
+            return 0.5f * x *
+                   (1.0f + std::tanh(0.7978845608028654f *
+                                     (x + 0.044715f * x * x * x)));
+          return 0.5f * x * (1.0f + std::erf(x * 0.7071067811865476f));
+        }));
+      })
+      .Case([&](CastOp) {
+        Tensor y = Tensor::zeros(t0, in[0].getShape());
+        Type elem = getElementTypeOrSelf(t0);
+        for (int64_t i = 0; i < y.size(); ++i) {
+          double v =
+              in[0].isFloat() ? double(in[0].f()[i]) : double(in[0].i()[i]);
+          if (y.isFloat()) {
+            y.fMutable()[i] = float(v);
+          } else if (elem.isInteger(1)) {
+            y.iMutable()[i] = v != 0.0;
+          } else {
+            unsigned w = elem.getIntOrFloatBitWidth();
+            double hi = std::ldexp(1.0, int(w) - 1);
+            double tv = std::trunc(v);
+            tv = std::isnan(tv) ? 0.0 : std::clamp(tv, -hi, hi - 1);
+            y.iMutable()[i] = in[0].isFloat() ? int64_t(tv) : in[0].i()[i];
+          }
+        }
+        return one(y);
+      })
+      .Case([&](AddOp) {
+        return one(
+            binary(t0, in[0], in[1], std::plus<float>(), std::plus<int64_t>()));
+      })
+      .Case([&](SubOp) {
+        return one(binary(t0, in[0], in[1], std::minus<float>(),
+                          std::minus<int64_t>()));
+      })
+      .Case([&](MulOp) {
+        return one(binary(t0, in[0], in[1], std::multiplies<float>(),
+                          std::multiplies<int64_t>()));
+      })
+      .Case([&](DivOp) -> FailureOr<std::vector<Tensor>> {
+        bool zero = false;
+        Tensor y = binary(t0, in[0], in[1], std::divides<float>(),
+                          [&](int64_t a, int64_t b) {
+                            if (b == 0) {
+                              zero = true;
+                              return int64_t(0);
+                            }
+                            return a / b;
+                          });
+        if (zero) {
+          (void)ctx.fail("integer division by zero");
+          return failure();
+        }
+        return std::vector<Tensor>{y};
+      })
+      .Case([&](PowOp) {
+        return one(binary(
+            t0, in[0], in[1], [](float a, float b) { return std::pow(a, b); },
+            [](int64_t a, int64_t b) {
+              return int64_t(std::pow(double(a), double(b)));
+            }));
+      })
+      .Case([&](EqualOp) {
+        return one(binary(t0, in[0], in[1], std::equal_to<float>(),
+                          std::equal_to<int64_t>()));
+      })
+      .Case([&](LessOp) {
+        return one(
+            binary(t0, in[0], in[1], std::less<float>(), std::less<int64_t>()));
+      })
+      .Case([&](GreaterOp) {
+        return one(binary(t0, in[0], in[1], std::greater<float>(),
+                          std::greater<int64_t>()));
+      })
+      .Case([&](WhereOp) {
+        Tensor y = Tensor::zeros(t0, shapeOf(t0));
+        forEachBroadcast<3>(
+            y.getShape(),
+            {in[0].getShape(), in[1].getShape(), in[2].getShape()},
+            [&](int64_t i, const std::array<int64_t, 3> &o) {
+              copyElem(in[0].i()[o[0]] ? in[1] : in[2],
+                       in[0].i()[o[0]] ? o[1] : o[2], y, i);
+            });
+        return one(y);
+      })
+      // Linear layers.
+      .Case([&](MatMulOp) { return one(matmul(ctx, t0, in[0], in[1])); })
+      .Case([&](GemmOp o) {
+        return one(gemm(t0, o, in[0], in[1], opt(o.getC(), 2)));
+      })
+      .Case([&](ConvOp o) {
+        return one(conv(t0, o, in[0], in[1], opt(o.getBias(), 2)));
+      })
+      // Normalizations.
+      .Case([&](LayerNormOp o) {
+        return one(normalize(t0, in[0], o.getAxis(),
+                             o.getEpsilon().convertToFloat(), &in[1],
+                             opt(o.getBias(), 2), false));
+      })
+      .Case([&](RMSNormOp o) {
+        return one(normalize(t0, in[0], o.getAxis(),
+                             o.getEpsilon().convertToFloat(), &in[1], nullptr,
+                             true));
+      })
+      .Case([&](BatchNormOp o) {
+        Tensor y = Tensor::zeros(t0, in[0].getShape());
+        Shape s = in[0].getShape();
+        int64_t c = s[1], inner = product(s, 2);
+        float eps = o.getEpsilon().convertToFloat();
+        for (int64_t i = 0; i < y.size(); ++i) {
+          int64_t ch = (i / inner) % c;
+          y.fMutable()[i] = (in[0].f()[i] - in[3].f()[ch]) /
+                                std::sqrt(in[4].f()[ch] + eps) * in[1].f()[ch] +
+                            in[2].f()[ch];
+        }
+        return one(y);
+      })
+      .Case([&](SoftmaxOp o) {
+        return one(softmax(t0, in[0], o.getAxis(), false));
+      })
+      .Case([&](LogSoftmaxOp o) {
+        return one(softmax(t0, in[0], o.getAxis(), true));
+      })
+      .Case([&](ReduceMeanOp o) {
+        return one(reduce(t0, in[0], o.getAxes(), Reduce::Mean));
+      })
+      .Case([&](ReduceSumOp o) {
+        return one(reduce(t0, in[0], o.getAxes(), Reduce::Sum));
+      })
+      .Case([&](ReduceMaxOp o) {
+        return one(reduce(t0, in[0], o.getAxes(), Reduce::Max));
+      })
+      .Case([&](MaxPoolOp o) { return one(pool(t0, o, in[0], true)); })
+      .Case([&](AveragePoolOp o) { return one(pool(t0, o, in[0], false)); })
+      .Case([&](GlobalAveragePoolOp) {
+        Shape s = in[0].getShape();
+        Tensor y = Tensor::zeros(t0, shapeOf(t0));
+        int64_t inner = product(s, 2);
+        for (int64_t nc = 0; nc < y.size(); ++nc) {
+          float acc = 0.0f;
+          for (int64_t i = 0; i < inner; ++i)
+            acc += in[0].f()[nc * inner + i];
+          y.fMutable()[nc] = acc / float(inner);
+        }
+        return one(y);
+      })
+      // Data movement.
+      .Case([&](ReshapeOp) { return one(in[0].reshaped(t0, shapeOf(t0))); })
+      .Case([&](TransposeOp o) {
+        return one(transposeT(t0, in[0], o.getPerm()));
+      })
+      .Case([&](ExpandOp) { return one(expandT(t0, in[0])); })
+      .Case([&](ConcatOp o) {
+        Tensor y = Tensor::zeros(t0, shapeOf(t0));
+        Shape ys = y.getShape();
+        int64_t axis = *normalizeAxis(o.getAxis(), int64_t(ys.size()));
+        int64_t outer = product(ys, 0, size_t(axis)),
+                inner = product(ys, size_t(axis) + 1);
+        int64_t offset = 0;
+        for (const Tensor &x : in) {
+          int64_t d = x.getShape()[size_t(axis)];
+          for (int64_t oo = 0; oo < outer; ++oo)
+            for (int64_t k = 0; k < d * inner; ++k)
+              copyElem(x, oo * d * inner + k, y,
+                       (oo * ys[size_t(axis)] + offset) * inner + k);
+          offset += d;
+        }
+        return one(y);
+      })
+      .Case([&](SplitOp o) {
+        std::vector<Tensor> outs;
+        Shape xs = in[0].getShape();
+        int64_t axis = *normalizeAxis(o.getAxis(), int64_t(xs.size()));
+        int64_t outer = product(xs, 0, size_t(axis)),
+                inner = product(xs, size_t(axis) + 1);
+        int64_t offset = 0;
+        for (Value r : o.getResults()) {
+          Tensor y = Tensor::zeros(r.getType(), shapeOf(r.getType()));
+          int64_t d = y.getShape()[size_t(axis)];
+          for (int64_t oo = 0; oo < outer; ++oo)
+            for (int64_t k = 0; k < d * inner; ++k)
+              copyElem(in[0], (oo * xs[size_t(axis)] + offset) * inner + k, y,
+                       oo * d * inner + k);
+          offset += d;
+          outs.push_back(y);
+        }
+        return FailureOr<std::vector<Tensor>>(outs);
+      })
+      .Case([&](SliceOp o) { return one(sliceT(t0, o, in[0])); })
+      .Case([&](GatherOp o) {
+        return one(gatherT(ctx, t0, o.getAxis(), in[0], in[1]));
+      })
+      .Case([&](TriluOp o) {
+        Tensor y = Tensor::zeros(t0, in[0].getShape());
+        Shape s = in[0].getShape();
+        int64_t r = s[s.size() - 2], c = s.back(), k = o.getK();
+        for (int64_t i = 0; i < y.size(); ++i) {
+          int64_t row = (i / c) % r, col = i % c;
+          bool keep = o.getUpper() ? col - row >= k : col - row <= k;
+          if (keep)
+            copyElem(in[0], i, y, i);
+        }
+        return one(y);
+      })
+      // qc ops.
+      .Case([&](qc::QuantizeOp o) {
+        return one(quantizeT(o.getType(), in[0], in[1],
+                             opt(o.getZeroPoints(), 2),
+                             opt(o.getGlobalScale(), o.getZeroPoints() ? 3 : 2),
+                             o.getRounding(), uint64_t(o.getSeed())));
+      })
+      .Case([&](qc::DequantizeOp o) {
+        return one(dequantizeT(
+            t0, o.getInput().getType(), in[0], in[1], opt(o.getZeroPoints(), 2),
+            opt(o.getGlobalScale(), o.getZeroPoints() ? 3 : 2)));
+      })
+      .Case([&](qc::FakeQuantOp o) {
+        auto qt = llvm::cast<qc::QTensorType>(o.getQuantType());
+        const Tensor *zp = opt(o.getZeroPoints(), 2);
+        const Tensor *g = opt(o.getGlobalScale(), zp ? 3 : 2);
+        Tensor q = quantizeT(qt, in[0], in[1], zp, g, o.getRounding(),
+                             uint64_t(o.getSeed()));
+        return one(dequantizeT(t0, qt, q, in[1], zp, g));
+      })
+      .Case([&](qc::RotateOp o) {
+        return one(rotateT(t0, in[0], o.getAxis(), o.getRotation()));
+      })
+      .Default([&](Operation *) -> FailureOr<std::vector<Tensor>> {
+        (void)ctx.fail("unsupported op");
+        return failure();
+      });
+}
+
+FailureOr<std::vector<Tensor>> qc::interp::run(func::FuncOp func,
+                                               ArrayRef<Tensor> inputs) {
+  if (func.getNumArguments() != inputs.size())
+    return func.emitError("expected ")
+           << func.getNumArguments() << " inputs, got " << inputs.size();
+  llvm::DenseMap<Value, Tensor> env;
+  for (auto [arg, t] : llvm::zip(func.getArguments(), inputs)) {
+    if (shapeOf(arg.getType()) != t.getShape())
+      return func.emitError("input ")
+             << arg.getArgNumber() << " has the wrong shape";
+    env[arg] = t;
+  }
+  for (Operation &op : func.getBody().front()) {
+    std::vector<Tensor> operands;
+    for (Value v : op.getOperands())
+      operands.push_back(env.lookup(v));
+    if (auto ret = llvm::dyn_cast<func::ReturnOp>(op))
+      return operands;
+    auto results = evaluate(&op, operands, /*emitErrors=*/true);
+    if (failed(results))
+      return failure();
+    for (auto [v, t] : llvm::zip(op.getResults(), *results))
+      env[v] = t;
+    // Release values whose last use was this op.
+    for (Value v : op.getOperands())
+      if (llvm::all_of(v.getUsers(), [&](Operation *u) {
+            return u->getBlock() == op.getBlock() &&
+                   (u == &op || u->isBeforeInBlock(&op));
+          }))
+        env.erase(v);
+  }
+  return func.emitError("function has no return");
+}

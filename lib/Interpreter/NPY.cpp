@@ -1,0 +1,141 @@
+//===- NPY.cpp - NumPy .npy files -----------------------------------------===//
+//
+// Part of the QuantC project.
+//
+//===----------------------------------------------------------------------===//
+//
+// A minimal, strict parser of the .npy header dictionary.
+//
+//===----------------------------------------------------------------------===//
+
+#include "qc/Interpreter/NPY.h"
+
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+using namespace qc::interp;
+
+static size_t dtypeSize(const std::string &d) {
+  if (d.size() < 2)
+    return 0;
+  return size_t(std::atoi(d.c_str() + 1));
+}
+
+bool qc::interp::readNpy(const std::string &path, HostArray &out,
+                         std::string &error) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    error = "cannot open '" + path + "'";
+    return false;
+  }
+  char magic[8];
+  if (!in.read(magic, 8) || std::memcmp(magic, "\x93NUMPY", 6) != 0) {
+    error = "'" + path + "' is not an .npy file";
+    return false;
+  }
+  uint32_t headerLen = 0;
+  if (magic[6] == 1) {
+    uint16_t h;
+    in.read(reinterpret_cast<char *>(&h), 2);
+    headerLen = h;
+  } else {
+    in.read(reinterpret_cast<char *>(&headerLen), 4);
+  }
+  std::string header(headerLen, '\0');
+  if (!in.read(header.data(), headerLen)) {
+    error = "'" + path + "': truncated header";
+    return false;
+  }
+  auto field = [&](const std::string &key) -> std::string {
+    size_t p = header.find("'" + key + "'");
+    if (p == std::string::npos)
+      return "";
+    p = header.find(':', p);
+    size_t q = p + 1;
+    while (q < header.size() && header[q] == ' ')
+      ++q;
+    if (header[q] == '\'') {
+      size_t e = header.find('\'', q + 1);
+      return header.substr(q + 1, e - q - 1);
+    }
+    if (header[q] == '(') {
+      size_t e = header.find(')', q);
+      return header.substr(q, e - q + 1);
+    }
+    size_t e = header.find_first_of(",}", q);
+    return header.substr(q, e - q);
+  };
+  std::string descr = field("descr");
+  if (field("fortran_order").find("True") != std::string::npos) {
+    error = "'" + path + "': Fortran-order arrays are not supported";
+    return false;
+  }
+  if (descr.size() < 3 || (descr[0] != '<' && descr[0] != '|')) {
+    error = "'" + path + "': unsupported dtype '" + descr + "'";
+    return false;
+  }
+  out.dtype = descr.substr(1);
+  static const char *known[] = {"f4", "f8", "f2", "i8", "i4",
+                                "i2", "i1", "u1", "b1"};
+  bool ok = false;
+  for (const char *k : known)
+    ok = ok || out.dtype == k;
+  if (!ok) {
+    error = "'" + path + "': unsupported dtype '" + descr + "'";
+    return false;
+  }
+  out.shape.clear();
+  std::string shape = field("shape");
+  std::stringstream ss(shape.substr(1, shape.size() - 2));
+  std::string item;
+  while (std::getline(ss, item, ',')) {
+    if (item.find_first_not_of(' ') == std::string::npos)
+      continue;
+    out.shape.push_back(std::stoll(item));
+  }
+  int64_t n = 1;
+  for (int64_t d : out.shape)
+    n *= d;
+  out.data.resize(size_t(n) * dtypeSize(out.dtype));
+  if (!in.read(out.data.data(), std::streamsize(out.data.size()))) {
+    error = "'" + path + "': truncated data";
+    return false;
+  }
+  return true;
+}
+
+bool qc::interp::writeNpy(const std::string &path, const HostArray &array,
+                          std::string &error) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  if (!out) {
+    error = "cannot open '" + path + "' for writing";
+    return false;
+  }
+  std::string shape = "(";
+  for (int64_t d : array.shape)
+    shape += std::to_string(d) + ", ";
+  if (array.shape.size() > 1)
+    shape.resize(shape.size() - 2);
+  else if (array.shape.size() == 1)
+    shape.resize(shape.size() - 1);
+  shape += ")";
+  char order = array.dtype == "b1" || array.dtype == "i1" || array.dtype == "u1"
+                   ? '|'
+                   : '<';
+  std::string header = "{'descr': '" + std::string(1, order) + array.dtype +
+                       "', 'fortran_order': False, 'shape': " + shape + ", }";
+  size_t total = 10 + header.size() + 1;
+  header.append((64 - total % 64) % 64, ' ');
+  header.push_back('\n');
+  uint16_t len = uint16_t(header.size());
+  out.write("\x93NUMPY\x01\x00", 8);
+  out.write(reinterpret_cast<const char *>(&len), 2);
+  out.write(header.data(), std::streamsize(header.size()));
+  out.write(array.data.data(), std::streamsize(array.data.size()));
+  if (!out) {
+    error = "failed writing '" + path + "'";
+    return false;
+  }
+  return true;
+}

@@ -1,0 +1,142 @@
+//===- Tensor.cpp - Interpreter tensors -----------------------------------===//
+//
+// Part of the QuantC project.
+//
+//===----------------------------------------------------------------------===//
+//
+// Storage of interpreter tensors and their conversion from and to constant
+// attributes. Float32 constants are viewed in place.
+//
+//===----------------------------------------------------------------------===//
+
+#include "qc/Interpreter/Interpreter.h"
+
+#include "qc/Dialect/QC/IR/QC.h"
+
+#include "mlir/IR/BuiltinTypes.h"
+
+using namespace mlir;
+using namespace qc::interp;
+
+static bool holdsFloats(Type type) {
+  if (auto t = llvm::dyn_cast<RankedTensorType>(type))
+    return llvm::isa<FloatType>(t.getElementType());
+  return false; // !qc.qtensor codes are integers.
+}
+
+int64_t Tensor::size() const {
+  int64_t n = 1;
+  for (int64_t d : shape)
+    n *= d;
+  return n;
+}
+
+Tensor Tensor::zeros(Type type, std::vector<int64_t> shape) {
+  Tensor t;
+  t.type = type;
+  t.shape = std::move(shape);
+  t.floatData = holdsFloats(type);
+  if (t.floatData) {
+    t.floats = std::make_shared<std::vector<float>>(size_t(t.size()), 0.0f);
+    t.fptr = t.floats->data();
+  } else {
+    t.ints = std::make_shared<std::vector<int64_t>>(size_t(t.size()), 0);
+  }
+  return t;
+}
+
+Tensor Tensor::view(Type type, std::vector<int64_t> shape, const float *data) {
+  Tensor t;
+  t.type = type;
+  t.shape = std::move(shape);
+  t.floatData = true;
+  t.fptr = data;
+  return t;
+}
+
+float *Tensor::fMutable() {
+  // Views of constants are read-only; every kernel writes to a fresh tensor.
+  assert(floats && fptr == floats->data() && "writing to a constant view");
+  return floats->data();
+}
+
+Tensor Tensor::reshaped(Type newType, std::vector<int64_t> newShape) const {
+  Tensor t = *this;
+  t.type = newType;
+  t.shape = std::move(newShape);
+  return t;
+}
+
+FailureOr<Tensor> qc::interp::fromAttribute(ElementsAttr attr, Type type) {
+  std::vector<int64_t> shape(attr.getShapedType().getShape().begin(),
+                             attr.getShapedType().getShape().end());
+  if (auto qt = llvm::dyn_cast<qc::QTensorType>(type))
+    shape.assign(qt.getShape().begin(), qt.getShape().end());
+  Type elem = attr.getShapedType().getElementType();
+  auto dense = llvm::dyn_cast<DenseElementsAttr>(attr);
+  if (!dense)
+    return failure();
+  if (holdsFloats(type)) {
+    if (elem.isF32() && !dense.isSplat())
+      return Tensor::view(
+          type, shape,
+          reinterpret_cast<const float *>(dense.getRawData().data()));
+    Tensor t = Tensor::zeros(type, shape);
+    float *out = t.fMutable();
+    int64_t i = 0, n = t.size();
+    if (dense.isSplat()) {
+      float v = float(dense.getSplatValue<APFloat>().convertToDouble());
+      std::fill(out, out + n, v);
+      return t;
+    }
+    for (const APFloat &v : dense.getValues<APFloat>()) {
+      bool lost;
+      APFloat c = v;
+      c.convert(APFloat::IEEEsingle(), APFloat::rmNearestTiesToEven, &lost);
+      out[i++] = c.convertToFloat();
+    }
+    return t;
+  }
+  if (!elem.isIntOrIndex())
+    return failure();
+  Tensor t = Tensor::zeros(type, shape);
+  int64_t *out = t.iMutable();
+  bool zext = elem.isInteger(1) || elem.isUnsignedInteger() ||
+              llvm::isa<qc::QTensorType>(type);
+  int64_t i = 0, n = t.size();
+  if (dense.isSplat()) {
+    APInt v = dense.getSplatValue<APInt>();
+    std::fill(out, out + n,
+              zext ? int64_t(v.getZExtValue()) : v.getSExtValue());
+    return t;
+  }
+  for (const APInt &v : dense.getValues<APInt>())
+    out[i++] = zext ? int64_t(v.getZExtValue()) : v.getSExtValue();
+  return t;
+}
+
+DenseElementsAttr qc::interp::toAttribute(const Tensor &t,
+                                          RankedTensorType type) {
+  Type elem = type.getElementType();
+  int64_t n = t.size();
+  if (t.isFloat()) {
+    if (elem.isF32())
+      return DenseElementsAttr::get(type, ArrayRef<float>(t.f(), size_t(n)));
+    std::vector<APFloat> vals;
+    vals.reserve(size_t(n));
+    auto &sem = llvm::cast<FloatType>(elem).getFloatSemantics();
+    for (int64_t i = 0; i < n; ++i) {
+      bool lost;
+      APFloat v(t.f()[i]);
+      v.convert(sem, APFloat::rmNearestTiesToEven, &lost);
+      vals.push_back(v);
+    }
+    return DenseElementsAttr::get(type, vals);
+  }
+  unsigned width = elem.getIntOrFloatBitWidth();
+  std::vector<APInt> vals;
+  vals.reserve(size_t(n));
+  for (int64_t i = 0; i < n; ++i)
+    vals.emplace_back(width, uint64_t(t.i()[i]), /*isSigned=*/true);
+  return DenseElementsAttr::get(type, vals);
+}

@@ -1,0 +1,207 @@
+//===- ModelLoader.cpp - Reading ONNX model files -------------------------===//
+//
+// Part of the QuantC project.
+//
+//===----------------------------------------------------------------------===//
+//
+// Compiled with -fexceptions: every exception of protobuf or the ONNX text
+// parser is caught here and turned into an error string.
+//
+//===----------------------------------------------------------------------===//
+
+#include "qc/Target/ONNX/ModelLoader.h"
+
+#include "onnx/defs/parser.h"
+#include "onnx/onnx_pb.h"
+
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
+
+#include <cstring>
+#include <fstream>
+
+std::unique_ptr<onnx::ModelProto>
+qc::onnx_import::parseModel(const char *data, size_t size, std::string &error) {
+  try {
+    auto model = std::make_unique<onnx::ModelProto>();
+    size_t i = 0;
+    while (i < size && (data[i] == ' ' || data[i] == '\n' || data[i] == '\t' ||
+                        data[i] == '\r'))
+      ++i;
+    if (i < size && data[i] == '<') {
+      std::string text(data, size);
+      onnx::OnnxParser parser(text.c_str());
+      auto status = parser.Parse(*model);
+      if (!status.IsOK()) {
+        error = "invalid ONNX text syntax: " + status.ErrorMessage();
+        return nullptr;
+      }
+      return model;
+    }
+    google::protobuf::io::ArrayInputStream raw(
+        data, int(std::min<size_t>(size, INT32_MAX)));
+    google::protobuf::io::CodedInputStream coded(&raw);
+    coded.SetTotalBytesLimit(INT32_MAX);
+    if (size > size_t(INT32_MAX)) {
+      error = "model file is larger than 2 GiB: store the weights as ONNX "
+              "external data";
+      return nullptr;
+    }
+    if (!model->ParseFromCodedStream(&coded) ||
+        !coded.ConsumedEntireMessage()) {
+      error = "not a valid ONNX model (protobuf parse failed: truncated or "
+              "corrupt file)";
+      return nullptr;
+    }
+    return model;
+  } catch (const std::exception &e) {
+    error = std::string("error reading the ONNX model: ") + e.what();
+  } catch (...) {
+    error = "error reading the ONNX model";
+  }
+  return nullptr;
+}
+
+bool qc::onnx_import::writeModel(const onnx::ModelProto &model,
+                                 const std::string &path, std::string &error) {
+  try {
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    if (!out) {
+      error = "cannot open '" + path + "' for writing";
+      return false;
+    }
+    if (!model.SerializeToOstream(&out)) {
+      error = "failed to serialize the model to '" + path + "'";
+      return false;
+    }
+    return true;
+  } catch (const std::exception &e) {
+    error = e.what();
+  } catch (...) {
+    error = "error writing the ONNX model";
+  }
+  return false;
+}
+
+bool qc::onnx_import::readTensorProto(const std::string &path,
+                                      std::string &dtype,
+                                      std::vector<int64_t> &shape,
+                                      std::vector<char> &data,
+                                      std::string &name, std::string &error) {
+  try {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+      error = "cannot open '" + path + "'";
+      return false;
+    }
+    onnx::TensorProto t;
+    if (!t.ParseFromIstream(&in)) {
+      error = "'" + path + "' is not a valid ONNX TensorProto";
+      return false;
+    }
+    name = t.name();
+    shape.assign(t.dims().begin(), t.dims().end());
+    int64_t n = 1;
+    for (int64_t d : shape)
+      n *= d;
+    auto fill = [&](size_t es, auto getter, int count) {
+      data.resize(size_t(n) * es);
+      if (t.has_raw_data()) {
+        if (t.raw_data().size() != data.size())
+          return false;
+        std::memcpy(data.data(), t.raw_data().data(), data.size());
+        return true;
+      }
+      if (count != n)
+        return false;
+      for (int64_t i = 0; i < n; ++i)
+        getter(i, data.data() + size_t(i) * es);
+      return true;
+    };
+    bool ok = false;
+    switch (t.data_type()) {
+    case onnx::TensorProto::FLOAT:
+      dtype = "f4";
+      ok = fill(
+          4,
+          [&](int64_t i, char *p) {
+            float v = t.float_data(int(i));
+            std::memcpy(p, &v, 4);
+          },
+          t.float_data_size());
+      break;
+    case onnx::TensorProto::DOUBLE:
+      dtype = "f8";
+      ok = fill(
+          8,
+          [&](int64_t i, char *p) {
+            double v = t.double_data(int(i));
+            std::memcpy(p, &v, 8);
+          },
+          t.double_data_size());
+      break;
+    case onnx::TensorProto::INT64:
+      dtype = "i8";
+      ok = fill(
+          8,
+          [&](int64_t i, char *p) {
+            int64_t v = t.int64_data(int(i));
+            std::memcpy(p, &v, 8);
+          },
+          t.int64_data_size());
+      break;
+    case onnx::TensorProto::INT32:
+      dtype = "i4";
+      ok = fill(
+          4,
+          [&](int64_t i, char *p) {
+            int32_t v = t.int32_data(int(i));
+            std::memcpy(p, &v, 4);
+          },
+          t.int32_data_size());
+      break;
+    case onnx::TensorProto::BOOL:
+      dtype = "b1";
+      ok = fill(
+          1, [&](int64_t i, char *p) { *p = char(t.int32_data(int(i)) != 0); },
+          t.int32_data_size());
+      break;
+    case onnx::TensorProto::INT8:
+      dtype = "i1";
+      ok = fill(
+          1, [&](int64_t i, char *p) { *p = char(t.int32_data(int(i))); },
+          t.int32_data_size());
+      break;
+    case onnx::TensorProto::UINT8:
+      dtype = "u1";
+      ok = fill(
+          1, [&](int64_t i, char *p) { *p = char(t.int32_data(int(i))); },
+          t.int32_data_size());
+      break;
+    case onnx::TensorProto::FLOAT16:
+      dtype = "f2";
+      ok = fill(
+          2,
+          [&](int64_t i, char *p) {
+            uint16_t v = uint16_t(t.int32_data(int(i)));
+            std::memcpy(p, &v, 2);
+          },
+          t.int32_data_size());
+      break;
+    default:
+      error = "'" + path + "': tensor element type " +
+              std::to_string(t.data_type()) + " is not supported";
+      return false;
+    }
+    if (!ok) {
+      error = "'" + path + "': data size does not match the shape";
+      return false;
+    }
+    return true;
+  } catch (const std::exception &e) {
+    error = e.what();
+  } catch (...) {
+    error = "error reading '" + path + "'";
+  }
+  return false;
+}

@@ -1,0 +1,1757 @@
+//===- ONNXImport.cpp - ONNX to nn + qc -----------------------------------===//
+//
+// Part of the QuantC project.
+//
+//===----------------------------------------------------------------------===//
+//
+// The importer walks the graph in topological order (rejecting cycles and
+// undefined inputs), turns initializers into constants (checking their
+// sizes), and maps each node through a handler per operator. Ops are built
+// only after their result types were inferred successfully, so a shape error
+// is a diagnostic naming the node, never an assertion. Small ops whose
+// operands are all constant are folded with the reference interpreter, which
+// resolves the Shape/Gather/Concat chains exporters emit.
+//
+//===----------------------------------------------------------------------===//
+
+#include "qc/Target/ONNX/ONNXImport.h"
+
+#include "qc/Dialect/NN/IR/NN.h"
+#include "qc/Dialect/QC/IR/QC.h"
+#include "qc/Interpreter/Interpreter.h"
+#include "qc/Target/ONNX/ModelLoader.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/Verifier.h"
+#include "mlir/Tools/mlir-translate/Translation.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/SourceMgr.h"
+
+#include "onnx/onnx_pb.h"
+
+#include <deque>
+#include <functional>
+
+using namespace mlir;
+using namespace qc;
+
+namespace {
+
+/// ONNX TensorProto data types.
+enum OnnxType : int32_t {
+  kFloat = 1,
+  kUint8 = 2,
+  kInt8 = 3,
+  kUint16 = 4,
+  kInt16 = 5,
+  kInt32 = 6,
+  kInt64 = 7,
+  kString = 8,
+  kBool = 9,
+  kFloat16 = 10,
+  kDouble = 11,
+  kUint32 = 12,
+  kUint64 = 13,
+  kBfloat16 = 16,
+  kFloat8E4M3FN = 17,
+  kFloat8E4M3FNUZ = 18,
+  kFloat8E5M2 = 19,
+  kFloat8E5M2FNUZ = 20,
+  kUint4 = 21,
+  kInt4 = 22,
+  kFloat4E2M1 = 23
+};
+
+const char *typeName(int32_t t) {
+  switch (t) {
+  case kFloat:
+    return "float";
+  case kUint8:
+    return "uint8";
+  case kInt8:
+    return "int8";
+  case kUint16:
+    return "uint16";
+  case kInt16:
+    return "int16";
+  case kInt32:
+    return "int32";
+  case kInt64:
+    return "int64";
+  case kString:
+    return "string";
+  case kBool:
+    return "bool";
+  case kFloat16:
+    return "float16";
+  case kDouble:
+    return "double";
+  case kUint32:
+    return "uint32";
+  case kUint64:
+    return "uint64";
+  case kBfloat16:
+    return "bfloat16";
+  case kFloat8E4M3FN:
+    return "float8e4m3fn";
+  case kFloat8E4M3FNUZ:
+    return "float8e4m3fnuz";
+  case kFloat8E5M2:
+    return "float8e5m2";
+  case kFloat8E5M2FNUZ:
+    return "float8e5m2fnuz";
+  case kUint4:
+    return "uint4";
+  case kInt4:
+    return "int4";
+  case kFloat4E2M1:
+    return "float4e2m1";
+  default:
+    return "unknown";
+  }
+}
+
+/// The nn element type of an ONNX type (null for unsupported ones).
+Type elementType(MLIRContext *ctx, int32_t t) {
+  Builder b(ctx);
+  switch (t) {
+  case kFloat:
+    return b.getF32Type();
+  case kFloat16:
+    return b.getF16Type();
+  case kBfloat16:
+    return b.getBF16Type();
+  case kDouble:
+    return b.getF64Type();
+  case kBool:
+    return b.getI1Type();
+  case kInt8:
+    return b.getIntegerType(8);
+  case kInt16:
+    return b.getIntegerType(16);
+  case kInt32:
+    return b.getI32Type();
+  case kInt64:
+    return b.getI64Type();
+  default:
+    return Type();
+  }
+}
+
+/// Bytes per element of the raw_data of fixed-width types (0 for packed or
+/// unsupported types).
+size_t rawElementSize(int32_t t) {
+  switch (t) {
+  case kFloat:
+  case kInt32:
+  case kUint32:
+    return 4;
+  case kDouble:
+  case kInt64:
+  case kUint64:
+    return 8;
+  case kFloat16:
+  case kBfloat16:
+  case kInt16:
+  case kUint16:
+    return 2;
+  case kBool:
+  case kInt8:
+  case kUint8:
+  case kFloat8E4M3FN:
+  case kFloat8E4M3FNUZ:
+  case kFloat8E5M2:
+  case kFloat8E5M2FNUZ:
+    return 1;
+  default:
+    return 0;
+  }
+}
+
+bool isSubByte(int32_t t) {
+  return t == kInt4 || t == kUint4 || t == kFloat4E2M1;
+}
+
+/// A tensor's values as int64 (integers, bool, the bit patterns of float8 /
+/// float4) or nullopt when the data is malformed.
+std::optional<std::vector<int64_t>> rawIntegers(const onnx::TensorProto &t,
+                                                int64_t n) {
+  std::vector<int64_t> out(static_cast<size_t>(n));
+  int32_t dt = t.data_type();
+  if (t.has_raw_data()) {
+    const std::string &raw = t.raw_data();
+    if (isSubByte(dt)) {
+      if (int64_t(raw.size()) != (n + 1) / 2)
+        return std::nullopt;
+      for (int64_t i = 0; i < n; ++i) {
+        uint8_t byte = uint8_t(raw[size_t(i / 2)]);
+        int64_t v = (i % 2) ? byte >> 4 : byte & 0xF;
+        out[size_t(i)] = dt == kInt4 && v >= 8 ? v - 16 : v;
+      }
+      return out;
+    }
+    size_t es = rawElementSize(dt);
+    if (!es || raw.size() != size_t(n) * es)
+      return std::nullopt;
+    for (int64_t i = 0; i < n; ++i) {
+      const char *p = raw.data() + size_t(i) * es;
+      switch (dt) {
+      case kInt8:
+        out[size_t(i)] = int8_t(p[0]);
+        break;
+      case kUint8:
+      case kBool:
+      case kFloat8E4M3FN:
+      case kFloat8E4M3FNUZ:
+      case kFloat8E5M2:
+      case kFloat8E5M2FNUZ:
+        out[size_t(i)] = uint8_t(p[0]);
+        break;
+      case kInt16: {
+        int16_t v;
+        memcpy(&v, p, 2);
+        out[size_t(i)] = v;
+        break;
+      }
+      case kUint16: {
+        uint16_t v;
+        memcpy(&v, p, 2);
+        out[size_t(i)] = v;
+        break;
+      }
+      case kInt32: {
+        int32_t v;
+        memcpy(&v, p, 4);
+        out[size_t(i)] = v;
+        break;
+      }
+      case kUint32: {
+        uint32_t v;
+        memcpy(&v, p, 4);
+        out[size_t(i)] = v;
+        break;
+      }
+      case kInt64:
+      case kUint64: {
+        int64_t v;
+        memcpy(&v, p, 8);
+        out[size_t(i)] = v;
+        break;
+      }
+      default:
+        return std::nullopt;
+      }
+    }
+    return out;
+  }
+  if (dt == kInt64) {
+    if (t.int64_data_size() != n)
+      return std::nullopt;
+    for (int64_t i = 0; i < n; ++i)
+      out[size_t(i)] = t.int64_data(int(i));
+    return out;
+  }
+  if (dt == kUint64 || dt == kUint32) {
+    if (t.uint64_data_size() != n)
+      return std::nullopt;
+    for (int64_t i = 0; i < n; ++i)
+      out[size_t(i)] = int64_t(t.uint64_data(int(i)));
+    return out;
+  }
+  // int32_data holds int32, int16, int8, uint16, uint8, bool, float16,
+  // bfloat16 and float8 bit patterns, and packed int4 pairs.
+  if (isSubByte(dt)) {
+    if (t.int32_data_size() != (n + 1) / 2)
+      return std::nullopt;
+    for (int64_t i = 0; i < n; ++i) {
+      int64_t byte = t.int32_data(int(i / 2)) & 0xFF;
+      int64_t v = (i % 2) ? byte >> 4 : byte & 0xF;
+      out[size_t(i)] = dt == kInt4 && v >= 8 ? v - 16 : v;
+    }
+    return out;
+  }
+  if (t.int32_data_size() != n)
+    return std::nullopt;
+  for (int64_t i = 0; i < n; ++i)
+    out[size_t(i)] = t.int32_data(int(i));
+  return out;
+}
+
+/// A float tensor's values as float32 (float, float16, bfloat16, double).
+std::optional<std::vector<float>> rawFloats(const onnx::TensorProto &t,
+                                            int64_t n) {
+  std::vector<float> out(static_cast<size_t>(n));
+  int32_t dt = t.data_type();
+  if (dt == kFloat) {
+    if (t.has_raw_data()) {
+      if (t.raw_data().size() != size_t(n) * 4)
+        return std::nullopt;
+      memcpy(out.data(), t.raw_data().data(), size_t(n) * 4);
+      return out;
+    }
+    if (t.float_data_size() != n)
+      return std::nullopt;
+    for (int64_t i = 0; i < n; ++i)
+      out[size_t(i)] = t.float_data(int(i));
+    return out;
+  }
+  if (dt == kDouble) {
+    if (t.has_raw_data()) {
+      if (t.raw_data().size() != size_t(n) * 8)
+        return std::nullopt;
+      for (int64_t i = 0; i < n; ++i) {
+        double v;
+        memcpy(&v, t.raw_data().data() + i * 8, 8);
+        out[size_t(i)] = float(v);
+      }
+      return out;
+    }
+    if (t.double_data_size() != n)
+      return std::nullopt;
+    for (int64_t i = 0; i < n; ++i)
+      out[size_t(i)] = float(t.double_data(int(i)));
+    return out;
+  }
+  if (dt == kFloat16 || dt == kBfloat16) {
+    auto bits = rawIntegers(t, n);
+    if (!bits)
+      return std::nullopt;
+    num::Format f = num::Format::minifloat(
+        dt == kFloat16 ? num::FloatFormat::fp16() : num::FloatFormat::bf16());
+    for (int64_t i = 0; i < n; ++i)
+      out[size_t(i)] = float(f.decode(uint32_t((*bits)[size_t(i)] & 0xFFFF)));
+    return out;
+  }
+  return std::nullopt;
+}
+
+/// The Properties struct of an op, or EmptyProperties for ops without one.
+template <typename T, typename = void> struct PropertiesOf {
+  using type = EmptyProperties;
+  static constexpr bool present = false;
+};
+template <typename T>
+struct PropertiesOf<T, std::void_t<typename T::Properties>> {
+  using type = typename T::Properties;
+  static constexpr bool present = true;
+};
+
+class Importer {
+public:
+  Importer(MLIRContext *ctx, const onnx::ModelProto &model, StringRef filename,
+           const ONNXImportOptions &opts)
+      : ctx(ctx), b(ctx), model(model), filename(filename.str()), opts(opts) {}
+
+  OwningOpRef<ModuleOp> run();
+
+private:
+  using Outputs = FailureOr<SmallVector<Value>>;
+  struct Node {
+    const onnx::NodeProto &proto;
+    Location loc;
+    SmallVector<Value> in; // Null for omitted optional inputs.
+  };
+  using Handler = std::function<Outputs(Importer &, Node &)>;
+
+  MLIRContext *ctx;
+  OpBuilder b;
+  const onnx::ModelProto &model;
+  std::string filename;
+  const ONNXImportOptions &opts;
+  int64_t opset = 0;
+  llvm::StringMap<Value> values;
+  /// Every initializer by name (quantized ones are only read from here).
+  llvm::StringMap<const onnx::TensorProto *> initializers;
+
+  static const llvm::StringMap<Handler> &handlers();
+
+  //===--------------------------------------------------------------------===//
+  // Diagnostics and attributes
+  //===--------------------------------------------------------------------===//
+
+  static std::string nodeLabel(const onnx::NodeProto &n, int index) {
+    std::string name =
+        n.name().empty() ? "#" + std::to_string(index) : n.name();
+    std::string dom =
+        n.domain().empty() || n.domain() == "ai.onnx" ? "" : n.domain() + ":";
+    return "node '" + name + "' (" + dom + n.op_type() + ")";
+  }
+  InFlightDiagnostic error(const Node &n) {
+    return emitError(n.loc) << nodeLabel(n.proto, currentIndex) << ": ";
+  }
+
+  static const onnx::AttributeProto *attr(const Node &n, StringRef name) {
+    for (const auto &a : n.proto.attribute())
+      if (a.name() == name)
+        return &a;
+    return nullptr;
+  }
+  static int64_t getInt(const Node &n, StringRef name, int64_t def) {
+    auto *a = attr(n, name);
+    return a ? a->i() : def;
+  }
+  static float getFloat(const Node &n, StringRef name, float def) {
+    auto *a = attr(n, name);
+    return a ? a->f() : def;
+  }
+  static std::string getString(const Node &n, StringRef name, StringRef def) {
+    auto *a = attr(n, name);
+    return a ? a->s() : def.str();
+  }
+  static std::optional<SmallVector<int64_t>> getInts(const Node &n,
+                                                     StringRef name) {
+    auto *a = attr(n, name);
+    if (!a)
+      return std::nullopt;
+    return SmallVector<int64_t>(a->ints().begin(), a->ints().end());
+  }
+
+  //===--------------------------------------------------------------------===//
+  // Values
+  //===--------------------------------------------------------------------===//
+
+  static RankedTensorType tt(Value v) {
+    return llvm::cast<RankedTensorType>(v.getType());
+  }
+
+  /// The constant data of a value, if it is defined by arith.constant.
+  static DenseElementsAttr constantOf(Value v) {
+    if (!v)
+      return {};
+    if (auto c = v.getDefiningOp<arith::ConstantOp>())
+      return llvm::dyn_cast<DenseElementsAttr>(c.getValue());
+    return {};
+  }
+
+  /// Integer values of a constant input (shapes, axes, starts, ...).
+  std::optional<SmallVector<int64_t>> constInts(Node &n, size_t i,
+                                                StringRef what) {
+    DenseElementsAttr c =
+        i < n.in.size() ? constantOf(n.in[i]) : DenseElementsAttr();
+    if (!c || !c.getElementType().isIntOrIndex()) {
+      error(n) << what
+               << " must be a constant integer tensor (a computed value is "
+                  "not supported)";
+      return std::nullopt;
+    }
+    SmallVector<int64_t> out;
+    for (const APInt &v : c.getValues<APInt>())
+      out.push_back(v.getSExtValue());
+    return out;
+  }
+
+  std::optional<float> constScalarFloat(Node &n, size_t i, StringRef what) {
+    DenseElementsAttr c = constantOf(n.in[i]);
+    if (!c || !llvm::isa<FloatType>(c.getElementType()) ||
+        c.getNumElements() != 1) {
+      error(n) << what << " must be a constant float scalar";
+      return std::nullopt;
+    }
+    return float((*c.getValues<APFloat>().begin()).convertToDouble());
+  }
+
+  Value constant(Location loc, DenseElementsAttr attr) {
+    return b.create<arith::ConstantOp>(loc, attr);
+  }
+
+  Value i64Constant(Location loc, ArrayRef<int64_t> vals,
+                    ArrayRef<int64_t> shape) {
+    auto type = RankedTensorType::get(shape, b.getI64Type());
+    return constant(loc, DenseElementsAttr::get(type, vals));
+  }
+
+  /// Builds `OpTy` after inferring its result types; a failed inference is a
+  /// diagnostic at the node's location, not an assertion.
+  template <typename OpTy>
+  FailureOr<Operation *> build(Node &n, ValueRange operands,
+                               ArrayRef<NamedAttribute> attrs = {}) {
+    DictionaryAttr dict = DictionaryAttr::get(ctx, attrs);
+    typename PropertiesOf<OpTy>::type props;
+    OpaqueProperties opaque(nullptr);
+    if constexpr (PropertiesOf<OpTy>::present) {
+      if (failed(OpTy::setPropertiesFromAttr(props, dict,
+                                             [&] { return error(n); })))
+        return failure();
+      opaque = OpaqueProperties(&props);
+    }
+    SmallVector<Type> types;
+    if (failed(OpTy::inferReturnTypes(ctx, n.loc, operands, dict, opaque, {},
+                                      types)))
+      return failure();
+    OperationState state(n.loc, OpTy::getOperationName());
+    state.addOperands(operands);
+    state.addAttributes(attrs);
+    state.addTypes(types);
+    Operation *op = b.create(state);
+    return foldIfConstant(op);
+  }
+
+  template <typename OpTy>
+  Outputs one(Node &n, ValueRange operands,
+              ArrayRef<NamedAttribute> attrs = {}) {
+    auto op = build<OpTy>(n, operands, attrs);
+    if (failed(op))
+      return failure();
+    return SmallVector<Value>((*op)->getResults());
+  }
+
+  /// Replaces an op whose operands are all constant by constants when its
+  /// results are small (shape computations).
+  Operation *foldIfConstant(Operation *op) {
+    if (op->getNumOperands() == 0)
+      return op;
+    std::vector<interp::Tensor> operands;
+    for (Value v : op->getOperands()) {
+      DenseElementsAttr c = constantOf(v);
+      if (!c)
+        return op;
+      auto t = interp::fromAttribute(c, v.getType());
+      if (failed(t))
+        return op;
+      operands.push_back(*t);
+    }
+    for (Value r : op->getResults()) {
+      auto t = llvm::dyn_cast<RankedTensorType>(r.getType());
+      if (!t || t.getNumElements() > opts.foldLimit)
+        return op;
+    }
+    auto results = interp::evaluate(op, operands, /*emitErrors=*/false);
+    if (failed(results))
+      return op;
+    SmallVector<Value> repl;
+    for (auto [r, t] : llvm::zip(op->getResults(), *results))
+      repl.push_back(constant(
+          op->getLoc(),
+          interp::toAttribute(t, llvm::cast<RankedTensorType>(r.getType()))));
+    Operation *first = repl.front().getDefiningOp();
+    op->replaceAllUsesWith(repl);
+    op->erase();
+    return first;
+  }
+
+  NamedAttribute named(StringRef name, Attribute a) {
+    return b.getNamedAttr(name, a);
+  }
+
+  //===--------------------------------------------------------------------===//
+  // Graph
+  //===--------------------------------------------------------------------===//
+
+  int currentIndex = 0;
+
+  FailureOr<DenseElementsAttr> initializerAttr(const onnx::TensorProto &t,
+                                               Location loc);
+  LogicalResult importGraph(const onnx::GraphProto &g, func::FuncOp &func);
+
+  // Handlers (defined below).
+  Outputs unaryOp(Node &n);
+  Outputs binaryOp(Node &n);
+  Outputs quantizeLinear(Node &n);
+  Outputs dequantizeLinear(Node &n);
+  FailureOr<std::pair<QTensorType, SmallVector<Value>>>
+  qdqParams(Node &n, RankedTensorType floatType, Value scale, Value zp,
+            bool isDequant, int32_t storageHint);
+};
+
+//===----------------------------------------------------------------------===//
+// Initializers
+//===----------------------------------------------------------------------===//
+
+FailureOr<DenseElementsAttr>
+Importer::initializerAttr(const onnx::TensorProto &t, Location loc) {
+  SmallVector<int64_t> shape(t.dims().begin(), t.dims().end());
+  int64_t n = 1;
+  for (int64_t d : shape) {
+    if (d < 0)
+      return emitError(loc)
+                 << "initializer '" << t.name() << "' has a negative dimension",
+             failure();
+    n *= d;
+  }
+  if (t.data_location() == onnx::TensorProto::EXTERNAL)
+    return emitError(loc) << "initializer '" << t.name()
+                          << "' uses external data, which is not supported "
+                             "yet",
+           failure();
+  Type elem = elementType(ctx, t.data_type());
+  auto bad = [&](StringRef why) {
+    return emitError(loc) << "initializer '" << t.name() << "' of type "
+                          << typeName(t.data_type()) << " and shape [" << shape
+                          << "]: " << why,
+           failure();
+  };
+  if (!elem)
+    return bad("element type not supported in an nn graph");
+  auto type = RankedTensorType::get(shape, elem);
+  if (llvm::isa<FloatType>(elem)) {
+    if (t.has_raw_data()) {
+      size_t want = size_t(n) * rawElementSize(t.data_type());
+      if (t.raw_data().size() != want)
+        return bad("has " + std::to_string(t.raw_data().size()) +
+                   " bytes of data, expected " + std::to_string(want));
+      bool splat = false;
+      if (!DenseElementsAttr::isValidRawBuffer(
+              type, ArrayRef<char>(t.raw_data().data(), want), splat))
+        return bad("invalid raw data");
+      return DenseElementsAttr::getFromRawBuffer(
+          type, ArrayRef<char>(t.raw_data().data(), want));
+    }
+    auto vals = rawFloats(t, n);
+    if (!vals)
+      return bad("has the wrong number of values for its shape");
+    if (elem.isF32())
+      return DenseElementsAttr::get(type, ArrayRef<float>(*vals));
+    std::vector<APFloat> aps;
+    for (float v : *vals) {
+      bool lost;
+      APFloat a(v);
+      a.convert(llvm::cast<FloatType>(elem).getFloatSemantics(),
+                APFloat::rmNearestTiesToEven, &lost);
+      aps.push_back(a);
+    }
+    return DenseElementsAttr::get(type, aps);
+  }
+  auto vals = rawIntegers(t, n);
+  if (!vals)
+    return bad("has the wrong number of values for its shape");
+  std::vector<APInt> aps;
+  aps.reserve(vals->size());
+  for (int64_t v : *vals)
+    aps.emplace_back(elem.getIntOrFloatBitWidth(), uint64_t(v),
+                     /*isSigned=*/true);
+  return DenseElementsAttr::get(type, aps);
+}
+
+//===----------------------------------------------------------------------===//
+// Operator handlers
+//===----------------------------------------------------------------------===//
+
+Importer::Outputs Importer::unaryOp(Node &n) {
+  StringRef op = n.proto.op_type();
+  Value x = n.in[0];
+  if (op == "Neg")
+    return one<nn::NegOp>(n, {x});
+  if (op == "Abs")
+    return one<nn::AbsOp>(n, {x});
+  if (op == "Exp")
+    return one<nn::ExpOp>(n, {x});
+  if (op == "Log")
+    return one<nn::LogOp>(n, {x});
+  if (op == "Sqrt")
+    return one<nn::SqrtOp>(n, {x});
+  if (op == "Reciprocal")
+    return one<nn::ReciprocalOp>(n, {x});
+  if (op == "Tanh")
+    return one<nn::TanhOp>(n, {x});
+  if (op == "Sigmoid")
+    return one<nn::SigmoidOp>(n, {x});
+  if (op == "Erf")
+    return one<nn::ErfOp>(n, {x});
+  if (op == "Relu")
+    return one<nn::ReluOp>(n, {x});
+  if (op == "Cos")
+    return one<nn::CosOp>(n, {x});
+  if (op == "Sin")
+    return one<nn::SinOp>(n, {x});
+  llvm_unreachable("unary op without a mapping");
+}
+
+Importer::Outputs Importer::binaryOp(Node &n) {
+  StringRef op = n.proto.op_type();
+  SmallVector<Value, 2> in{n.in[0], n.in[1]};
+  if (op == "Add")
+    return one<nn::AddOp>(n, in);
+  if (op == "Sub")
+    return one<nn::SubOp>(n, in);
+  if (op == "Mul")
+    return one<nn::MulOp>(n, in);
+  if (op == "Div")
+    return one<nn::DivOp>(n, in);
+  if (op == "Pow")
+    return one<nn::PowOp>(n, in);
+  if (op == "Equal")
+    return one<nn::EqualOp>(n, in);
+  if (op == "Less")
+    return one<nn::LessOp>(n, in);
+  if (op == "Greater")
+    return one<nn::GreaterOp>(n, in);
+  llvm_unreachable("binary op without a mapping");
+}
+
+/// The qtensor type and the (scale, zero point) operands of a Q/DQ node.
+FailureOr<std::pair<QTensorType, SmallVector<Value>>>
+Importer::qdqParams(Node &n, RankedTensorType floatType, Value scale, Value zp,
+                    bool isDequant, int32_t storageHint) {
+  auto st = tt(scale);
+  int64_t rank = floatType.getRank();
+  int64_t axis = getInt(n, "axis", 1);
+  int64_t block = getInt(n, "block_size", 0);
+  // Format: from the zero point's type, else output_dtype, else uint8.
+  int32_t dtype = storageHint;
+  const onnx::TensorProto *zpProto = nullptr;
+  if (zp)
+    if (auto c = constantOf(zp); !c)
+      return error(n) << "zero point must be a constant", failure();
+  if (n.proto.input_size() > 2 && !n.proto.input(2).empty())
+    zpProto = initializers.lookup(n.proto.input(2));
+  if (zpProto)
+    dtype = zpProto->data_type();
+  if (!dtype)
+    dtype = int32_t(getInt(n, "output_dtype", kUint8));
+  Attribute format;
+  bool isInt = false;
+  switch (dtype) {
+  case kUint8:
+    format = IntFormatAttr::get(ctx, 8, false, false);
+    isInt = true;
+    break;
+  case kInt8:
+    format = IntFormatAttr::get(ctx, 8, true, false);
+    isInt = true;
+    break;
+  case kUint16:
+    format = IntFormatAttr::get(ctx, 16, false, false);
+    isInt = true;
+    break;
+  case kInt16:
+    format = IntFormatAttr::get(ctx, 16, true, false);
+    isInt = true;
+    break;
+  case kUint4:
+    format = IntFormatAttr::get(ctx, 4, false, false);
+    isInt = true;
+    break;
+  case kInt4:
+    format = IntFormatAttr::get(ctx, 4, true, false);
+    isInt = true;
+    break;
+  case kInt32:
+    format = IntFormatAttr::get(ctx, 32, true, false);
+    isInt = true;
+    break;
+  case kFloat8E4M3FN:
+  case kFloat8E5M2:
+  case kFloat4E2M1: {
+    num::FloatFormat f = dtype == kFloat8E4M3FN ? num::FloatFormat::fp8e4m3fn()
+                         : dtype == kFloat8E5M2 ? num::FloatFormat::fp8e5m2()
+                                                : num::FloatFormat::fp4e2m1fn();
+    f.saturate = isDequant || getInt(n, "saturate", 1) != 0;
+    format = FloatFormatAttr::get(ctx, f);
+    break;
+  }
+  default:
+    return error(n) << "quantized type " << typeName(dtype)
+                    << " is not supported",
+           failure();
+  }
+  // Granularity from the scale's rank.
+  Granularity g = Granularity::per_tensor;
+  int64_t normAxis = 0;
+  if (st.getRank() > 0 && st.getNumElements() > 1) {
+    auto a = nn::normalizeAxis(axis, rank);
+    if (!a)
+      return error(n) << "axis " << axis << " out of range for rank " << rank,
+             failure();
+    normAxis = *a;
+    g = block > 0 ? Granularity::per_block : Granularity::per_axis;
+  } else {
+    block = 0;
+  }
+  bool asym = false;
+  SmallVector<int32_t> zpVals;
+  if (zp) {
+    for (const APInt &v : constantOf(zp).getValues<APInt>()) {
+      int64_t z = (dtype == kUint8 || dtype == kUint16 || dtype == kUint4)
+                      ? int64_t(v.getZExtValue())
+                      : v.getSExtValue();
+      zpVals.push_back(int32_t(z));
+      asym = asym || z != 0;
+    }
+    if (!isInt && asym)
+      return error(n) << "float8/float4 zero points must be 0", failure();
+  }
+  auto scheme =
+      SchemeAttr::get(ctx, g, normAxis, g == Granularity::per_block ? block : 0,
+                      FloatFormatAttr(), asym, false);
+  auto qt = QTensorType::getChecked([&] { return error(n); }, ctx,
+                                    floatType.getShape(), format, scheme);
+  if (!qt)
+    return failure();
+  // Scale operand in the shape the scheme expects.
+  SmallVector<Value> ops;
+  auto scaleType = qt.getScaleType();
+  Value s = scale;
+  if (st.getShape() != scaleType.getShape()) {
+    if (st.getNumElements() != scaleType.getNumElements())
+      return error(n) << "scale of shape [" << st.getShape()
+                      << "] does not match the quantized tensor",
+             failure();
+    auto r = build<nn::ReshapeOp>(
+        n, {scale},
+        {named("shape", b.getDenseI64ArrayAttr(scaleType.getShape()))});
+    if (failed(r))
+      return failure();
+    s = (*r)->getResult(0);
+  }
+  if (!tt(s).getElementType().isF32())
+    return error(n) << "only float32 scales are supported", failure();
+  ops.push_back(s);
+  if (asym)
+    ops.push_back(constant(n.loc, DenseElementsAttr::get(qt.getZeroPointType(),
+                                                         ArrayRef(zpVals))));
+  return std::make_pair(qt, ops);
+}
+
+Importer::Outputs Importer::quantizeLinear(Node &n) {
+  auto xt = tt(n.in[0]);
+  if (!xt.getElementType().isF32())
+    return error(n) << "only float32 inputs are supported", failure();
+  auto params =
+      qdqParams(n, xt, n.in[1], n.in.size() > 2 ? n.in[2] : Value(), false, 0);
+  if (failed(params))
+    return failure();
+  auto [qt, ops] = *params;
+  SmallVector<Value> operands{n.in[0]};
+  operands.append(ops);
+  OperationState state(n.loc, QuantizeOp::getOperationName());
+  state.addOperands(operands);
+  state.addAttribute(
+      QuantizeOp::getOperandSegmentSizesAttrName(state.name),
+      b.getDenseI32ArrayAttr({1, 1, int32_t(ops.size() > 1 ? 1 : 0), 0}));
+  state.addTypes(qt);
+  return SmallVector<Value>{b.create(state)->getResult(0)};
+}
+
+Importer::Outputs Importer::dequantizeLinear(Node &n) {
+  Value x = n.in[0];
+  Value zp = n.in.size() > 2 ? n.in[2] : Value();
+  QTensorType qt;
+  SmallVector<Value> ops;
+  if (auto q = llvm::dyn_cast<QTensorType>(x.getType())) {
+    // Q -> DQ: reuse the quantized tensor's scheme.
+    auto params =
+        qdqParams(n, RankedTensorType::get(q.getShape(), b.getF32Type()),
+                  n.in[1], zp, true, 0);
+    if (failed(params))
+      return failure();
+    std::tie(qt, ops) = *params;
+    if (qt != q)
+      return error(n) << "quantization parameters differ from the "
+                         "producing QuantizeLinear",
+             failure();
+  } else {
+    // A quantized initializer: its codes become a qc.constant.
+    const onnx::TensorProto *proto =
+        n.proto.input_size() ? initializers.lookup(n.proto.input(0)) : nullptr;
+    if (!proto)
+      return error(n) << "input must be a quantized initializer or the output "
+                         "of QuantizeLinear",
+             failure();
+    auto floatType = RankedTensorType::get(
+        SmallVector<int64_t>(proto->dims().begin(), proto->dims().end()),
+        b.getF32Type());
+    auto params =
+        qdqParams(n, floatType, n.in[1], zp, true, proto->data_type());
+    if (failed(params))
+      return failure();
+    std::tie(qt, ops) = *params;
+    auto vals = rawIntegers(*proto, floatType.getNumElements());
+    if (!vals)
+      return error(n) << "initializer '" << proto->name()
+                      << "' has the wrong number of values",
+             failure();
+    std::vector<APInt> codes;
+    unsigned w = qt.getFormatAttr().getBitWidth();
+    for (int64_t v : *vals)
+      codes.emplace_back(
+          w, uint64_t(v) & ((w >= 64) ? ~0ull : ((1ull << w) - 1)), false);
+    x = b.create<ConstantOp>(
+        n.loc, qt, DenseIntElementsAttr::get(qt.getStorageType(), codes));
+  }
+  SmallVector<Value> operands{x};
+  operands.append(ops);
+  OperationState state(n.loc, DequantizeOp::getOperationName());
+  state.addOperands(operands);
+  state.addAttribute(
+      DequantizeOp::getOperandSegmentSizesAttrName(state.name),
+      b.getDenseI32ArrayAttr({1, 1, int32_t(ops.size() > 1 ? 1 : 0), 0}));
+  state.addTypes(qt.getExpressedType(b.getF32Type()));
+  return SmallVector<Value>{b.create(state)->getResult(0)};
+}
+
+/// Explicit [top, left, bottom, right] pads from auto_pad.
+static std::optional<SmallVector<int64_t>>
+resolvePads(StringRef autoPad, ArrayRef<int64_t> explicitPads,
+            ArrayRef<int64_t> in, ArrayRef<int64_t> k, ArrayRef<int64_t> s,
+            ArrayRef<int64_t> d) {
+  if (autoPad.empty() || autoPad == "NOTSET") {
+    if (explicitPads.empty())
+      return SmallVector<int64_t>{0, 0, 0, 0};
+    if (explicitPads.size() != 4)
+      return std::nullopt;
+    return SmallVector<int64_t>(explicitPads);
+  }
+  if (autoPad == "VALID")
+    return SmallVector<int64_t>{0, 0, 0, 0};
+  if (autoPad != "SAME_UPPER" && autoPad != "SAME_LOWER")
+    return std::nullopt;
+  SmallVector<int64_t> pads(4);
+  for (int i = 0; i < 2; ++i) {
+    int64_t out = (in[size_t(i)] + s[size_t(i)] - 1) / s[size_t(i)];
+    int64_t total = std::max<int64_t>(0, (out - 1) * s[size_t(i)] +
+                                             (k[size_t(i)] - 1) * d[size_t(i)] +
+                                             1 - in[size_t(i)]);
+    int64_t small = total / 2, large = total - small;
+    pads[size_t(i)] = autoPad == "SAME_UPPER" ? small : large;
+    pads[size_t(i) + 2] = autoPad == "SAME_UPPER" ? large : small;
+  }
+  return pads;
+}
+
+const llvm::StringMap<Importer::Handler> &Importer::handlers() {
+  static const llvm::StringMap<Handler> table = [] {
+    llvm::StringMap<Handler> t;
+    for (const char *u : {"Neg", "Abs", "Exp", "Log", "Sqrt", "Reciprocal",
+                          "Tanh", "Sigmoid", "Erf", "Relu", "Cos", "Sin"})
+      t[u] = [](Importer &im, Node &n) { return im.unaryOp(n); };
+    for (const char *o :
+         {"Add", "Sub", "Mul", "Div", "Pow", "Equal", "Less", "Greater"})
+      t[o] = [](Importer &im, Node &n) { return im.binaryOp(n); };
+    t["Identity"] = [](Importer &, Node &n) -> Outputs {
+      return SmallVector<Value>{n.in[0]};
+    };
+    t["Dropout"] = [](Importer &, Node &n) -> Outputs {
+      return SmallVector<Value>{n.in[0]};
+    };
+    t["LeakyRelu"] = [](Importer &im, Node &n) {
+      return im.one<nn::LeakyReluOp>(
+          n, {n.in[0]},
+          {im.named("alpha",
+                    im.b.getF32FloatAttr(getFloat(n, "alpha", 0.01f)))});
+    };
+    t["Clip"] = [](Importer &im, Node &n) -> Outputs {
+      SmallVector<NamedAttribute> attrs;
+      const char *names[] = {"min", "max"};
+      for (size_t i = 1; i < 3; ++i) {
+        if (i >= n.in.size() || !n.in[i])
+          continue;
+        auto v = im.constScalarFloat(n, i, names[i - 1]);
+        if (!v)
+          return failure();
+        attrs.push_back(im.named(names[i - 1], im.b.getF32FloatAttr(*v)));
+      }
+      return im.one<nn::ClipOp>(n, {n.in[0]}, attrs);
+    };
+    t["Gelu"] = [](Importer &im, Node &n) {
+      return im.one<nn::GeluOp>(
+          n, {n.in[0]},
+          {im.named("approximate",
+                    im.b.getStringAttr(getString(n, "approximate", "none")))});
+    };
+    t["Cast"] = [](Importer &im, Node &n) -> Outputs {
+      int32_t to = int32_t(getInt(n, "to", 0));
+      Type elem = elementType(im.ctx, to);
+      if (!elem)
+        return im.error(n) << "cast to " << typeName(to) << " is not supported",
+               failure();
+      return im.one<nn::CastOp>(n, {n.in[0]},
+                                {im.named("to", TypeAttr::get(elem))});
+    };
+    t["Where"] = [](Importer &im, Node &n) {
+      return im.one<nn::WhereOp>(n, {n.in[0], n.in[1], n.in[2]});
+    };
+    t["MatMul"] = [](Importer &im, Node &n) {
+      return im.one<nn::MatMulOp>(n, {n.in[0], n.in[1]});
+    };
+    t["Gemm"] = [](Importer &im, Node &n) {
+      SmallVector<Value> ops{n.in[0], n.in[1]};
+      if (n.in.size() > 2 && n.in[2])
+        ops.push_back(n.in[2]);
+      return im.one<nn::GemmOp>(
+          n, ops,
+          {im.named("alpha", im.b.getF32FloatAttr(getFloat(n, "alpha", 1.0f))),
+           im.named("beta", im.b.getF32FloatAttr(getFloat(n, "beta", 1.0f))),
+           im.named("transA", im.b.getBoolAttr(getInt(n, "transA", 0))),
+           im.named("transB", im.b.getBoolAttr(getInt(n, "transB", 0)))});
+    };
+    t["Conv"] = [](Importer &im, Node &n) -> Outputs {
+      auto x = tt(n.in[0]), w = tt(n.in[1]);
+      if (x.getRank() != 4)
+        return im.error(n) << "only 2-D convolution (4-D input) is supported",
+               failure();
+      SmallVector<int64_t> k =
+          getInts(n, "kernel_shape")
+              .value_or(SmallVector<int64_t>(w.getShape().drop_front(2)));
+      SmallVector<int64_t> s =
+          getInts(n, "strides").value_or(SmallVector<int64_t>{1, 1});
+      SmallVector<int64_t> d =
+          getInts(n, "dilations").value_or(SmallVector<int64_t>{1, 1});
+      auto pads =
+          resolvePads(getString(n, "auto_pad", "NOTSET"),
+                      getInts(n, "pads").value_or(SmallVector<int64_t>{}),
+                      x.getShape().drop_front(2), k, s, d);
+      if (!pads || s.size() != 2 || d.size() != 2)
+        return im.error(n) << "invalid pads, strides or dilations", failure();
+      SmallVector<Value> ops{n.in[0], n.in[1]};
+      if (n.in.size() > 2 && n.in[2])
+        ops.push_back(n.in[2]);
+      return im.one<nn::ConvOp>(
+          n, ops,
+          {im.named("strides", im.b.getDenseI64ArrayAttr(s)),
+           im.named("pads", im.b.getDenseI64ArrayAttr(*pads)),
+           im.named("dilations", im.b.getDenseI64ArrayAttr(d)),
+           im.named("group", im.b.getI64IntegerAttr(getInt(n, "group", 1)))});
+    };
+    auto pool = [](bool isMax) {
+      return [isMax](Importer &im, Node &n) -> Outputs {
+        auto x = tt(n.in[0]);
+        if (x.getRank() != 4)
+          return im.error(n) << "only 2-D pooling (4-D input) is supported",
+                 failure();
+        if (n.proto.output_size() > 1 && !n.proto.output(1).empty())
+          return im.error(n) << "the Indices output is not supported",
+                 failure();
+        auto k = getInts(n, "kernel_shape");
+        if (!k || k->size() != 2)
+          return im.error(n) << "kernel_shape must have 2 entries", failure();
+        SmallVector<int64_t> s =
+            getInts(n, "strides").value_or(SmallVector<int64_t>{1, 1});
+        SmallVector<int64_t> d =
+            getInts(n, "dilations").value_or(SmallVector<int64_t>{1, 1});
+        auto pads =
+            resolvePads(getString(n, "auto_pad", "NOTSET"),
+                        getInts(n, "pads").value_or(SmallVector<int64_t>{}),
+                        x.getShape().drop_front(2), *k, s, d);
+        if (!pads || s.size() != 2 || d.size() != 2)
+          return im.error(n) << "invalid pads, strides or dilations", failure();
+        SmallVector<NamedAttribute> attrs{
+            im.named("kernel_shape", im.b.getDenseI64ArrayAttr(*k)),
+            im.named("strides", im.b.getDenseI64ArrayAttr(s)),
+            im.named("pads", im.b.getDenseI64ArrayAttr(*pads)),
+            im.named("dilations", im.b.getDenseI64ArrayAttr(d)),
+            im.named("ceil_mode", im.b.getBoolAttr(getInt(n, "ceil_mode", 0))),
+            im.named("count_include_pad",
+                     im.b.getBoolAttr(getInt(n, "count_include_pad", 0)))};
+        if (isMax)
+          return im.one<nn::MaxPoolOp>(n, {n.in[0]}, attrs);
+        return im.one<nn::AveragePoolOp>(n, {n.in[0]}, attrs);
+      };
+    };
+    t["MaxPool"] = pool(true);
+    t["AveragePool"] = pool(false);
+    t["GlobalAveragePool"] = [](Importer &im, Node &n) {
+      return im.one<nn::GlobalAveragePoolOp>(n, {n.in[0]});
+    };
+    t["LayerNormalization"] = [](Importer &im, Node &n) -> Outputs {
+      for (int i = 1; i < n.proto.output_size(); ++i)
+        if (!n.proto.output(i).empty())
+          return im.error(n) << "the Mean / InvStdDev outputs are not "
+                                "supported",
+                 failure();
+      SmallVector<Value> ops{n.in[0], n.in[1]};
+      if (n.in.size() > 2 && n.in[2])
+        ops.push_back(n.in[2]);
+      return im.one<nn::LayerNormOp>(
+          n, ops,
+          {im.named("axis", im.b.getI64IntegerAttr(getInt(n, "axis", -1))),
+           im.named("epsilon",
+                    im.b.getF32FloatAttr(getFloat(n, "epsilon", 1e-5f)))});
+    };
+    auto rms = [](Importer &im, Node &n) -> Outputs {
+      for (int i = 1; i < n.proto.output_size(); ++i)
+        if (!n.proto.output(i).empty())
+          return im.error(n) << "only the normalized output is supported",
+                 failure();
+      return im.one<nn::RMSNormOp>(
+          n, {n.in[0], n.in[1]},
+          {im.named("axis", im.b.getI64IntegerAttr(getInt(n, "axis", -1))),
+           im.named("epsilon",
+                    im.b.getF32FloatAttr(getFloat(n, "epsilon", 1e-5f)))});
+    };
+    t["RMSNormalization"] = rms;
+    t["com.microsoft:SimplifiedLayerNormalization"] = rms;
+    t["BatchNormalization"] = [](Importer &im, Node &n) -> Outputs {
+      if (getInt(n, "training_mode", 0))
+        return im.error(n) << "training mode is not supported", failure();
+      return im.one<nn::BatchNormOp>(
+          n, {n.in[0], n.in[1], n.in[2], n.in[3], n.in[4]},
+          {im.named("epsilon",
+                    im.b.getF32FloatAttr(getFloat(n, "epsilon", 1e-5f)))});
+    };
+    t["Softmax"] = [](Importer &im, Node &n) {
+      return im.one<nn::SoftmaxOp>(
+          n, {n.in[0]},
+          {im.named("axis", im.b.getI64IntegerAttr(getInt(n, "axis", -1)))});
+    };
+    t["LogSoftmax"] = [](Importer &im, Node &n) {
+      return im.one<nn::LogSoftmaxOp>(
+          n, {n.in[0]},
+          {im.named("axis", im.b.getI64IntegerAttr(getInt(n, "axis", -1)))});
+    };
+    auto reduceOp = [](StringRef kind) {
+      return [kind](Importer &im, Node &n) -> Outputs {
+        SmallVector<int64_t> axes;
+        if (auto a = getInts(n, "axes"))
+          axes = *a;
+        else if (n.in.size() > 1 && n.in[1]) {
+          auto c = im.constInts(n, 1, "axes");
+          if (!c)
+            return failure();
+          axes = *c;
+        }
+        if (axes.empty() && getInt(n, "noop_with_empty_axes", 0))
+          return SmallVector<Value>{n.in[0]};
+        SmallVector<NamedAttribute> attrs{
+            im.named("axes", im.b.getDenseI64ArrayAttr(axes)),
+            im.named("keepdims", im.b.getBoolAttr(getInt(n, "keepdims", 1)))};
+        if (kind == "mean")
+          return im.one<nn::ReduceMeanOp>(n, {n.in[0]}, attrs);
+        if (kind == "sum")
+          return im.one<nn::ReduceSumOp>(n, {n.in[0]}, attrs);
+        return im.one<nn::ReduceMaxOp>(n, {n.in[0]}, attrs);
+      };
+    };
+    t["ReduceMean"] = reduceOp("mean");
+    t["ReduceSum"] = reduceOp("sum");
+    t["ReduceMax"] = reduceOp("max");
+    auto reshapeTo = [](Importer &im, Node &n, ArrayRef<int64_t> shape) {
+      return im.one<nn::ReshapeOp>(
+          n, {n.in[0]}, {im.named("shape", im.b.getDenseI64ArrayAttr(shape))});
+    };
+    t["Reshape"] = [reshapeTo](Importer &im, Node &n) -> Outputs {
+      auto target = im.constInts(n, 1, "the shape input");
+      if (!target)
+        return failure();
+      auto in = tt(n.in[0]);
+      bool allowZero = getInt(n, "allowzero", 0);
+      SmallVector<int64_t> shape;
+      int64_t known = 1, infer = -1;
+      for (size_t i = 0; i < target->size(); ++i) {
+        int64_t d = (*target)[i];
+        if (d == 0 && !allowZero) {
+          if (int64_t(i) >= in.getRank())
+            return im.error(n)
+                       << "shape entry " << i << " is 0 but the input has rank "
+                       << in.getRank(),
+                   failure();
+          d = in.getDimSize(int64_t(i));
+        }
+        if (d == -1) {
+          if (infer >= 0)
+            return im.error(n) << "more than one -1 in the shape", failure();
+          infer = int64_t(i);
+        } else if (d < 0) {
+          return im.error(n) << "invalid shape entry " << d, failure();
+        } else {
+          known *= d;
+        }
+        shape.push_back(d);
+      }
+      if (infer >= 0) {
+        if (known == 0 || in.getNumElements() % known)
+          return im.error(n) << "cannot infer the -1 dimension of ["
+                             << ArrayRef(*target) << "] for "
+                             << in.getNumElements() << " elements",
+                 failure();
+        shape[size_t(infer)] = in.getNumElements() / known;
+      }
+      return reshapeTo(im, n, shape);
+    };
+    t["Flatten"] = [reshapeTo](Importer &im, Node &n) -> Outputs {
+      auto in = tt(n.in[0]);
+      int64_t axis = getInt(n, "axis", 1);
+      if (axis < 0)
+        axis += in.getRank();
+      if (axis < 0 || axis > in.getRank())
+        return im.error(n) << "axis out of range", failure();
+      int64_t a = 1;
+      for (int64_t i = 0; i < axis; ++i)
+        a *= in.getDimSize(i);
+      return reshapeTo(im, n,
+                       {a, in.getNumElements() / std::max<int64_t>(1, a)});
+    };
+    auto squeezeLike = [reshapeTo](bool squeeze) {
+      return [squeeze, reshapeTo](Importer &im, Node &n) -> Outputs {
+        auto in = tt(n.in[0]);
+        SmallVector<int64_t> axes;
+        if (auto a = getInts(n, "axes"))
+          axes = *a;
+        else if (n.in.size() > 1 && n.in[1]) {
+          auto c = im.constInts(n, 1, "axes");
+          if (!c)
+            return failure();
+          axes = *c;
+        }
+        SmallVector<int64_t> shape;
+        if (squeeze) {
+          for (int64_t i = 0; i < in.getRank(); ++i) {
+            bool listed = llvm::any_of(axes, [&](int64_t a) {
+              return a == i || a + in.getRank() == i;
+            });
+            bool drop = axes.empty() ? in.getDimSize(i) == 1 : listed;
+            if (drop && in.getDimSize(i) != 1)
+              return im.error(n) << "cannot squeeze dimension " << i
+                                 << " of size " << in.getDimSize(i),
+                     failure();
+            if (!drop)
+              shape.push_back(in.getDimSize(i));
+          }
+        } else {
+          int64_t outRank = in.getRank() + int64_t(axes.size());
+          SmallVector<bool> isNew(size_t(outRank), false);
+          for (int64_t a : axes) {
+            auto na = nn::normalizeAxis(a, outRank);
+            if (!na || isNew[size_t(*na)])
+              return im.error(n) << "invalid unsqueeze axis " << a, failure();
+            isNew[size_t(*na)] = true;
+          }
+          int64_t src = 0;
+          for (int64_t i = 0; i < outRank; ++i)
+            shape.push_back(isNew[size_t(i)] ? 1 : in.getDimSize(src++));
+        }
+        return reshapeTo(im, n, shape);
+      };
+    };
+    t["Squeeze"] = squeezeLike(true);
+    t["Unsqueeze"] = squeezeLike(false);
+    t["Transpose"] = [](Importer &im, Node &n) {
+      int64_t r = tt(n.in[0]).getRank();
+      SmallVector<int64_t> perm;
+      for (int64_t i = r - 1; i >= 0; --i)
+        perm.push_back(i);
+      perm = getInts(n, "perm").value_or(perm);
+      return im.one<nn::TransposeOp>(
+          n, {n.in[0]}, {im.named("perm", im.b.getDenseI64ArrayAttr(perm))});
+    };
+    t["Expand"] = [](Importer &im, Node &n) -> Outputs {
+      auto shape = im.constInts(n, 1, "the shape input");
+      if (!shape)
+        return failure();
+      return im.one<nn::ExpandOp>(
+          n, {n.in[0]}, {im.named("shape", im.b.getDenseI64ArrayAttr(*shape))});
+    };
+    t["Concat"] = [](Importer &im, Node &n) {
+      return im.one<nn::ConcatOp>(
+          n, n.in,
+          {im.named("axis", im.b.getI64IntegerAttr(getInt(n, "axis", 0)))});
+    };
+    t["Split"] = [](Importer &im, Node &n) -> Outputs {
+      auto in = tt(n.in[0]);
+      int64_t axis = getInt(n, "axis", 0);
+      auto na = nn::normalizeAxis(axis, in.getRank());
+      if (!na)
+        return im.error(n) << "axis " << axis << " out of range", failure();
+      SmallVector<int64_t> sizes;
+      if (auto s = getInts(n, "split"))
+        sizes = *s;
+      else if (n.in.size() > 1 && n.in[1]) {
+        auto c = im.constInts(n, 1, "split");
+        if (!c)
+          return failure();
+        sizes = *c;
+      } else {
+        int64_t parts = getInt(n, "num_outputs", n.proto.output_size());
+        int64_t dim = in.getDimSize(*na);
+        int64_t chunk = (dim + parts - 1) / std::max<int64_t>(1, parts);
+        for (int64_t p = 0; p < parts; ++p)
+          sizes.push_back(std::min(chunk, dim - p * chunk));
+      }
+      return im.one<nn::SplitOp>(
+          n, {n.in[0]},
+          {im.named("axis", im.b.getI64IntegerAttr(axis)),
+           im.named("sizes", im.b.getDenseI64ArrayAttr(sizes))});
+    };
+    t["Slice"] = [](Importer &im, Node &n) -> Outputs {
+      auto in = tt(n.in[0]);
+      int64_t r = in.getRank();
+      auto starts = im.constInts(n, 1, "starts");
+      auto ends = im.constInts(n, 2, "ends");
+      if (!starts || !ends)
+        return failure();
+      SmallVector<int64_t> axes, steps;
+      if (n.in.size() > 3 && n.in[3]) {
+        auto a = im.constInts(n, 3, "axes");
+        if (!a)
+          return failure();
+        axes = *a;
+      } else {
+        for (size_t i = 0; i < starts->size(); ++i)
+          axes.push_back(int64_t(i));
+      }
+      if (n.in.size() > 4 && n.in[4]) {
+        auto s = im.constInts(n, 4, "steps");
+        if (!s)
+          return failure();
+        steps = *s;
+      } else {
+        steps.assign(starts->size(), 1);
+      }
+      if (ends->size() != starts->size() || axes.size() != starts->size() ||
+          steps.size() != starts->size())
+        return im.error(n) << "starts, ends, axes and steps differ in length",
+               failure();
+      SmallVector<int64_t> st(size_t(r), 0), sp(size_t(r), 1),
+          sz(in.getShape());
+      for (size_t i = 0; i < axes.size(); ++i) {
+        auto a = nn::normalizeAxis(axes[i], r);
+        if (!a || steps[i] == 0)
+          return im.error(n) << "invalid axis or zero step", failure();
+        int64_t dim = in.getDimSize(*a), s = (*starts)[i], e = (*ends)[i],
+                step = steps[i];
+        if (s < 0)
+          s += dim;
+        if (e < 0)
+          e += dim;
+        if (step > 0) {
+          s = std::clamp<int64_t>(s, 0, dim);
+          e = std::clamp<int64_t>(e, 0, dim);
+        } else {
+          s = std::clamp<int64_t>(s, 0, dim - 1);
+          e = std::clamp<int64_t>(e, -1, dim - 1);
+        }
+        int64_t size = step > 0 ? (e - s + step - 1) / step
+                                : (s - e + (-step) - 1) / (-step);
+        size = std::max<int64_t>(0, size);
+        st[size_t(*a)] = size ? s : 0;
+        sp[size_t(*a)] = step;
+        sz[size_t(*a)] = size;
+      }
+      return im.one<nn::SliceOp>(
+          n, {n.in[0]},
+          {im.named("starts", im.b.getDenseI64ArrayAttr(st)),
+           im.named("steps", im.b.getDenseI64ArrayAttr(sp)),
+           im.named("sizes", im.b.getDenseI64ArrayAttr(sz))});
+    };
+    t["Gather"] = [](Importer &im, Node &n) {
+      return im.one<nn::GatherOp>(
+          n, {n.in[0], n.in[1]},
+          {im.named("axis", im.b.getI64IntegerAttr(getInt(n, "axis", 0)))});
+    };
+    t["Trilu"] = [](Importer &im, Node &n) -> Outputs {
+      int64_t k = 0;
+      if (n.in.size() > 1 && n.in[1]) {
+        auto c = im.constInts(n, 1, "k");
+        if (!c || c->size() != 1)
+          return failure();
+        k = (*c)[0];
+      }
+      return im.one<nn::TriluOp>(
+          n, {n.in[0]},
+          {im.named("upper", im.b.getBoolAttr(getInt(n, "upper", 1))),
+           im.named("k", im.b.getI64IntegerAttr(k))});
+    };
+    t["Shape"] = [](Importer &im, Node &n) -> Outputs {
+      auto in = tt(n.in[0]);
+      int64_t r = in.getRank();
+      int64_t start = getInt(n, "start", 0), end = getInt(n, "end", r);
+      if (start < 0)
+        start += r;
+      if (end < 0)
+        end += r;
+      start = std::clamp<int64_t>(start, 0, r);
+      end = std::clamp<int64_t>(end, start, r);
+      SmallVector<int64_t> dims(
+          in.getShape().slice(size_t(start), size_t(end - start)));
+      return SmallVector<Value>{
+          im.i64Constant(n.loc, dims, {int64_t(dims.size())})};
+    };
+    t["ConstantOfShape"] = [](Importer &im, Node &n) -> Outputs {
+      auto shape = im.constInts(n, 0, "the shape input");
+      if (!shape)
+        return failure();
+      DenseElementsAttr value;
+      if (auto *a = attr(n, "value")) {
+        auto v = im.initializerAttr(a->t(), n.loc);
+        if (failed(v))
+          return failure();
+        value = *v;
+      } else {
+        value = DenseElementsAttr::get(
+            RankedTensorType::get({1}, im.b.getF32Type()), 0.0f);
+      }
+      auto type = RankedTensorType::get(*shape, value.getElementType());
+      return SmallVector<Value>{im.constant(
+          n.loc,
+          DenseElementsAttr::get(type, *value.value_begin<Attribute>()))};
+    };
+    t["Range"] = [](Importer &im, Node &n) -> Outputs {
+      for (int i = 0; i < 3; ++i)
+        if (!constantOf(n.in[size_t(i)]))
+          return im.error(n) << "start, limit and delta must be constants",
+                 failure();
+      DenseElementsAttr s = constantOf(n.in[0]), l = constantOf(n.in[1]),
+                        d = constantOf(n.in[2]);
+      if (llvm::isa<FloatType>(s.getElementType())) {
+        float a = (*s.getValues<APFloat>().begin()).convertToFloat(),
+              lim = (*l.getValues<APFloat>().begin()).convertToFloat(),
+              del = (*d.getValues<APFloat>().begin()).convertToFloat();
+        if (del == 0)
+          return im.error(n) << "delta is zero", failure();
+        int64_t cnt = std::max<int64_t>(0, int64_t(std::ceil((lim - a) / del)));
+        std::vector<float> v;
+        for (int64_t i = 0; i < cnt; ++i)
+          v.push_back(a + float(i) * del);
+        return SmallVector<Value>{im.constant(
+            n.loc, DenseElementsAttr::get(
+                       RankedTensorType::get({cnt}, s.getElementType()),
+                       ArrayRef<float>(v)))};
+      }
+      int64_t a = (*s.getValues<APInt>().begin()).getSExtValue(),
+              lim = (*l.getValues<APInt>().begin()).getSExtValue(),
+              del = (*d.getValues<APInt>().begin()).getSExtValue();
+      if (del == 0)
+        return im.error(n) << "delta is zero", failure();
+      int64_t cnt =
+          std::max<int64_t>(0, (lim - a + del - (del > 0 ? 1 : -1)) / del);
+      std::vector<APInt> v;
+      for (int64_t i = 0; i < cnt; ++i)
+        v.emplace_back(s.getElementType().getIntOrFloatBitWidth(),
+                       uint64_t(a + i * del), true);
+      return SmallVector<Value>{im.constant(
+          n.loc, DenseElementsAttr::get(
+                     RankedTensorType::get({cnt}, s.getElementType()), v))};
+    };
+    t["Constant"] = [](Importer &im, Node &n) -> Outputs {
+      if (auto *a = attr(n, "value")) {
+        auto v = im.initializerAttr(a->t(), n.loc);
+        if (failed(v))
+          return failure();
+        return SmallVector<Value>{im.constant(n.loc, *v)};
+      }
+      if (auto *a = attr(n, "value_float"))
+        return SmallVector<Value>{im.constant(
+            n.loc, DenseElementsAttr::get(
+                       RankedTensorType::get({}, im.b.getF32Type()), a->f()))};
+      if (auto *a = attr(n, "value_floats")) {
+        std::vector<float> v(a->floats().begin(), a->floats().end());
+        return SmallVector<Value>{im.constant(
+            n.loc,
+            DenseElementsAttr::get(
+                RankedTensorType::get({int64_t(v.size())}, im.b.getF32Type()),
+                ArrayRef<float>(v)))};
+      }
+      if (auto *a = attr(n, "value_int"))
+        return SmallVector<Value>{im.i64Constant(n.loc, {a->i()}, {})};
+      if (auto *a = attr(n, "value_ints")) {
+        SmallVector<int64_t> v(a->ints().begin(), a->ints().end());
+        return SmallVector<Value>{
+            im.i64Constant(n.loc, v, {int64_t(v.size())})};
+      }
+      return im.error(n) << "unsupported Constant form (sparse or string)",
+             failure();
+    };
+    t["QuantizeLinear"] = [](Importer &im, Node &n) {
+      return im.quantizeLinear(n);
+    };
+    t["DequantizeLinear"] = [](Importer &im, Node &n) {
+      return im.dequantizeLinear(n);
+    };
+    return t;
+  }();
+  return table;
+}
+
+//===----------------------------------------------------------------------===//
+// Graph import
+//===----------------------------------------------------------------------===//
+
+} // namespace
+
+OwningOpRef<ModuleOp> Importer::run() {
+  Location fileLoc = FileLineColLoc::get(ctx, filename, 0, 0);
+  for (const auto &imp : model.opset_import())
+    if (imp.domain().empty() || imp.domain() == "ai.onnx")
+      opset = imp.version();
+  if (opset == 0)
+    return emitError(fileLoc) << "the model imports no default-domain opset",
+           nullptr;
+  if (opset < 13)
+    return emitError(fileLoc) << "opset " << opset
+                              << " is older than 13, the oldest supported "
+                                 "(convert it with onnx.version_converter)",
+           nullptr;
+  if (opset > 23)
+    return emitError(fileLoc) << "opset " << opset
+                              << " is newer than 23, the newest supported",
+           nullptr;
+  OwningOpRef<ModuleOp> module = ModuleOp::create(fileLoc);
+  b.setInsertionPointToEnd(module->getBody());
+  func::FuncOp func;
+  if (failed(importGraph(model.graph(), func)))
+    return nullptr;
+  if (failed(verify(*module)))
+    return nullptr;
+  return module;
+}
+
+LogicalResult Importer::importGraph(const onnx::GraphProto &g,
+                                    func::FuncOp &func) {
+  Location fileLoc = FileLineColLoc::get(ctx, filename, 0, 0);
+  // Initializers.
+  llvm::StringMap<const onnx::TensorProto *> inits;
+  for (const auto &t : g.initializer())
+    inits[t.name()] = &t;
+  initializers = inits;
+  // Graph inputs that are not initializers become function arguments.
+  SmallVector<Type> argTypes;
+  SmallVector<std::string> argNames;
+  for (const auto &vi : g.input()) {
+    if (inits.count(vi.name()))
+      continue;
+    Location loc = NameLoc::get(b.getStringAttr(vi.name()), fileLoc);
+    if (!vi.type().has_tensor_type())
+      return emitError(loc)
+             << "graph input '" << vi.name() << "' is not a tensor";
+    const auto &tt = vi.type().tensor_type();
+    Type elem = elementType(ctx, tt.elem_type());
+    if (!elem)
+      return emitError(loc)
+             << "graph input '" << vi.name() << "' has type "
+             << typeName(tt.elem_type()) << ", which is not supported";
+    SmallVector<int64_t> shape;
+    auto over = opts.inputShapes.find(vi.name());
+    if (over != opts.inputShapes.end()) {
+      shape.assign(over->second.begin(), over->second.end());
+      if (tt.has_shape() && tt.shape().dim_size() != int(shape.size()))
+        return emitError(loc)
+               << "--input-shape for '" << vi.name() << "' has rank "
+               << shape.size() << " but the model declares rank "
+               << tt.shape().dim_size();
+    } else {
+      if (!tt.has_shape())
+        return emitError(loc) << "graph input '" << vi.name()
+                              << "' has no shape; pass --input-shape "
+                              << vi.name() << "=D0xD1x...";
+      for (const auto &d : tt.shape().dim()) {
+        if (!d.has_dim_value() || d.dim_value() <= 0)
+          return emitError(loc)
+                 << "graph input '" << vi.name() << "' has a symbolic dimension"
+                 << (d.has_dim_param() ? " '" + d.dim_param() + "'" : "")
+                 << "; pin it with --input-shape " << vi.name() << "=D0xD1x...";
+        shape.push_back(d.dim_value());
+      }
+    }
+    argTypes.push_back(RankedTensorType::get(shape, elem));
+    argNames.push_back(vi.name());
+  }
+  for (auto &[name, shape] : opts.inputShapes)
+    if (!llvm::is_contained(argNames, name.str()))
+      return emitError(fileLoc) << "--input-shape names '" << name
+                                << "', which is not a graph input";
+
+  func = b.create<func::FuncOp>(fileLoc, opts.functionName,
+                                FunctionType::get(ctx, argTypes, {}));
+  Block *entry = func.addEntryBlock();
+  b.setInsertionPointToStart(entry);
+  for (auto [i, name] : llvm::enumerate(argNames))
+    values[name] = entry->getArgument(unsigned(i));
+  for (const auto &t : g.initializer()) {
+    Location loc = NameLoc::get(b.getStringAttr(t.name()), fileLoc);
+    // Quantized initializers (consumed by DequantizeLinear) stay as protos.
+    if (!elementType(ctx, t.data_type()))
+      continue;
+    auto attr = initializerAttr(t, loc);
+    if (failed(attr))
+      return failure();
+    values[t.name()] = constant(loc, *attr);
+  }
+
+  // Topological order (Kahn), rejecting cycles and undefined inputs.
+  int numNodes = g.node_size();
+  llvm::StringMap<int> producer;
+  for (int i = 0; i < numNodes; ++i)
+    for (const auto &o : g.node(i).output())
+      if (!o.empty())
+        producer[o] = i;
+  std::vector<int> indegree(static_cast<size_t>(numNodes), 0);
+  std::vector<std::vector<int>> consumers(static_cast<size_t>(numNodes));
+  for (int i = 0; i < numNodes; ++i) {
+    const auto &node = g.node(i);
+    for (const auto &in : node.input()) {
+      if (in.empty() || values.count(in) || inits.count(in))
+        continue;
+      auto p = producer.find(in);
+      if (p == producer.end()) {
+        currentIndex = i;
+        Node n{node,
+               NameLoc::get(b.getStringAttr(node.name().empty() ? node.op_type()
+                                                                : node.name()),
+                            fileLoc),
+               {}};
+        return error(n) << "input '" << in
+                        << "' is neither a graph input, an initializer nor "
+                           "the output of a node";
+      }
+      ++indegree[size_t(i)];
+      consumers[size_t(p->second)].push_back(i);
+    }
+  }
+  std::deque<int> ready;
+  for (int i = 0; i < numNodes; ++i)
+    if (!indegree[size_t(i)])
+      ready.push_back(i);
+  std::vector<int> order;
+  while (!ready.empty()) {
+    int i = ready.front();
+    ready.pop_front();
+    order.push_back(i);
+    for (int c : consumers[size_t(i)])
+      if (--indegree[size_t(c)] == 0)
+        ready.push_back(c);
+  }
+  if (int(order.size()) != numNodes) {
+    for (int i = 0; i < numNodes; ++i)
+      if (indegree[size_t(i)]) {
+        currentIndex = i;
+        const auto &node = g.node(i);
+        Node n{node,
+               NameLoc::get(b.getStringAttr(node.name().empty() ? node.op_type()
+                                                                : node.name()),
+                            fileLoc),
+               {}};
+        return error(n) << "the graph has a cycle through this node";
+      }
+  }
+
+  for (int i : order) {
+    const auto &node = g.node(i);
+    currentIndex = i;
+    Location loc = NameLoc::get(
+        b.getStringAttr(node.name().empty()
+                            ? node.op_type() + "#" + std::to_string(i)
+                            : node.name()),
+        fileLoc);
+    Node n{node, loc, {}};
+    for (const auto &in : node.input())
+      n.in.push_back(in.empty() ? Value() : values.lookup(in));
+    std::string key = node.domain().empty() || node.domain() == "ai.onnx"
+                          ? node.op_type()
+                          : node.domain() + ":" + node.op_type();
+    auto h = handlers().find(key);
+    if (h == handlers().end())
+      return error(n) << "unsupported operator '" << key << "'"
+                      << (node.domain().empty()
+                              ? " in the default domain"
+                              : " (domain '" + node.domain() + "')");
+    // Required inputs must be present (quantized initializers are read by
+    // their handlers directly).
+    bool qdq = key == "DequantizeLinear";
+    if (node.input_size() == 0 || (!n.in[0] && !qdq))
+      return error(n) << "missing its first input";
+    auto outs = h->second(*this, n);
+    if (failed(outs))
+      return failure();
+    if (int(outs->size()) < node.output_size())
+      return error(n) << "produces " << outs->size() << " outputs but the "
+                      << "node declares " << node.output_size();
+    for (int o = 0; o < node.output_size(); ++o)
+      if (!node.output(o).empty())
+        values[node.output(o)] = (*outs)[size_t(o)];
+  }
+
+  SmallVector<Value> results;
+  for (const auto &o : g.output()) {
+    Value v = values.lookup(o.name());
+    if (!v)
+      return emitError(fileLoc)
+             << "graph output '" << o.name() << "' is not produced by any node";
+    results.push_back(v);
+  }
+  b.create<func::ReturnOp>(fileLoc, results);
+  func.setType(
+      FunctionType::get(ctx, argTypes, ValueRange(results).getTypes()));
+  SmallVector<Attribute> inNames, outNames;
+  for (auto &s : argNames)
+    inNames.push_back(b.getStringAttr(s));
+  for (const auto &o : g.output())
+    outNames.push_back(b.getStringAttr(o.name()));
+  func->setAttr("onnx.input_names", b.getArrayAttr(inNames));
+  func->setAttr("onnx.output_names", b.getArrayAttr(outNames));
+  return success();
+}
+
+bool qc::parseInputShape(StringRef spec, ONNXImportOptions &options,
+                         std::string &error) {
+  auto [name, dims] = spec.rsplit('=');
+  if (name.empty() || dims.empty() || !spec.contains('=')) {
+    error = "--input-shape expects NAME=D0xD1x..., got '" + spec.str() + "'";
+    return false;
+  }
+  std::vector<int64_t> shape;
+  SmallVector<StringRef> parts;
+  dims.split(parts, 'x');
+  for (StringRef p : parts) {
+    int64_t d;
+    if (p.getAsInteger(10, d) || d <= 0) {
+      error = "--input-shape dimension '" + p.str() + "' of '" + name.str() +
+              "' is not a positive integer";
+      return false;
+    }
+    shape.push_back(d);
+  }
+  options.inputShapes[name] = shape;
+  return true;
+}
+
+OwningOpRef<ModuleOp> qc::importONNX(StringRef buffer, StringRef filename,
+                                     MLIRContext *context,
+                                     const ONNXImportOptions &options) {
+  context->loadDialect<func::FuncDialect, arith::ArithDialect, nn::NNDialect,
+                       QCDialect>();
+  std::string err;
+  auto model = onnx_import::parseModel(buffer.data(), buffer.size(), err);
+  if (!model) {
+    emitError(FileLineColLoc::get(context, filename, 0, 0)) << err;
+    return nullptr;
+  }
+  Importer importer(context, *model, filename, options);
+  return importer.run();
+}
+
+OwningOpRef<ModuleOp> qc::importONNXFile(StringRef path, MLIRContext *context,
+                                         const ONNXImportOptions &options) {
+  auto file = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
+                                          /*RequiresNullTerminator=*/false);
+  if (!file) {
+    emitError(FileLineColLoc::get(context, path, 0, 0))
+        << "cannot open '" << path << "': " << file.getError().message();
+    return nullptr;
+  }
+  return importONNX((*file)->getBuffer(), path, context, options);
+}
+
+void qc::registerONNXImportTranslation() {
+  static llvm::cl::list<std::string> inputShapes(
+      "input-shape",
+      llvm::cl::desc("Static shape of a graph input: NAME=D0xD1x... "
+                     "(repeatable)"),
+      llvm::cl::value_desc("NAME=D0xD1x..."));
+  static TranslateToMLIRRegistration importer(
+      "import-onnx", "Import an ONNX model (binary or text syntax)",
+      [](llvm::SourceMgr &sourceMgr,
+         MLIRContext *context) -> OwningOpRef<Operation *> {
+        ONNXImportOptions options;
+        for (const std::string &spec : inputShapes) {
+          std::string err;
+          if (!parseInputShape(spec, options, err)) {
+            emitError(UnknownLoc::get(context)) << err;
+            return nullptr;
+          }
+        }
+        const llvm::MemoryBuffer *buf =
+            sourceMgr.getMemoryBuffer(sourceMgr.getMainFileID());
+        auto module = importONNX(buf->getBuffer(), buf->getBufferIdentifier(),
+                                 context, options);
+        if (!module)
+          return nullptr;
+        return OwningOpRef<Operation *>(module.release());
+      },
+      [](DialectRegistry &registry) {
+        registry.insert<func::FuncDialect, arith::ArithDialect, nn::NNDialect,
+                        QCDialect>();
+      });
+}

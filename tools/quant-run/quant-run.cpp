@@ -1,0 +1,283 @@
+//===- quant-run.cpp - Run a QuantC module on data ------------------------===//
+//
+// Part of the QuantC project.
+//
+//===----------------------------------------------------------------------===//
+//
+// Runs a module (.mlir, or .onnx imported on the fly) with the reference
+// interpreter on .npy / ONNX TensorProto .pb inputs, writes the outputs as
+// .npy and, with --expected, prints error metrics per output.
+//
+//===----------------------------------------------------------------------===//
+
+#include "qc/InitAll.h"
+#include "qc/Interpreter/Interpreter.h"
+#include "qc/Interpreter/NPY.h"
+#include "qc/Support/Numerics/Format.h"
+#include "qc/Target/ONNX/ModelLoader.h"
+#include "qc/Target/ONNX/ONNXImport.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Parser/Parser.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Format.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <cmath>
+#include <cstring>
+
+using namespace mlir;
+using namespace qc::interp;
+
+static llvm::cl::opt<std::string>
+    inputFile(llvm::cl::Positional, llvm::cl::desc("<module.mlir|model.onnx>"),
+              llvm::cl::Required);
+static llvm::cl::list<std::string>
+    inputs("input", llvm::cl::desc("NAME=file.npy|file.pb (repeatable)"));
+static llvm::cl::list<std::string>
+    expected("expected", llvm::cl::desc("NAME=file.npy|file.pb (repeatable)"));
+static llvm::cl::list<std::string>
+    inputShapes("input-shape",
+                llvm::cl::desc("NAME=D0xD1x... for ONNX inputs (repeatable)"));
+static llvm::cl::opt<std::string>
+    outputDir("output-dir", llvm::cl::desc("Directory for <output>.npy"),
+              llvm::cl::init(""));
+static llvm::cl::opt<std::string>
+    entry("entry", llvm::cl::desc("Function to run"), llvm::cl::init("main"));
+static llvm::cl::opt<double>
+    maxRelL2("max-rel-l2",
+             llvm::cl::desc("Exit with 1 when an output's relative L2 error "
+                            "exceeds this"),
+             llvm::cl::init(-1.0));
+
+namespace {
+
+int fail(const llvm::Twine &msg) {
+  llvm::errs() << "quant-run: error: " << msg << "\n";
+  return 1;
+}
+
+bool loadArray(const std::string &path, HostArray &a, std::string &err) {
+  if (llvm::StringRef(path).ends_with(".pb")) {
+    std::string name;
+    return qc::onnx_import::readTensorProto(path, a.dtype, a.shape, a.data,
+                                            name, err);
+  }
+  return readNpy(path, a, err);
+}
+
+double readAsDouble(const HostArray &a, int64_t i) {
+  const char *p = a.data.data();
+  const std::string &d = a.dtype;
+  if (d == "f4") {
+    float v;
+    std::memcpy(&v, p + i * 4, 4);
+    return v;
+  }
+  if (d == "f8") {
+    double v;
+    std::memcpy(&v, p + i * 8, 8);
+    return v;
+  }
+  if (d == "f2") {
+    uint16_t v;
+    std::memcpy(&v, p + i * 2, 2);
+    return qc::num::decodeFloat(v, qc::num::FloatFormat::fp16());
+  }
+  if (d == "i8") {
+    int64_t v;
+    std::memcpy(&v, p + i * 8, 8);
+    return double(v);
+  }
+  if (d == "i4") {
+    int32_t v;
+    std::memcpy(&v, p + i * 4, 4);
+    return v;
+  }
+  if (d == "i2") {
+    int16_t v;
+    std::memcpy(&v, p + i * 2, 2);
+    return v;
+  }
+  if (d == "i1")
+    return int8_t(p[i]);
+  return uint8_t(p[i]); // u1, b1
+}
+
+FailureOr<Tensor> toTensor(const HostArray &a, Type type, std::string &err) {
+  auto t = llvm::cast<RankedTensorType>(type);
+  if (std::vector<int64_t>(t.getShape().begin(), t.getShape().end()) !=
+      a.shape) {
+    std::string got, want;
+    for (int64_t d : a.shape)
+      got += std::to_string(d) + "x";
+    for (int64_t d : t.getShape())
+      want += std::to_string(d) + "x";
+    err = "shape " + got.substr(0, got.size() - 1) + " does not match " +
+          want.substr(0, want.size() - 1);
+    return failure();
+  }
+  Tensor x = Tensor::zeros(type, a.shape);
+  for (int64_t i = 0; i < x.size(); ++i) {
+    double v = readAsDouble(a, i);
+    if (x.isFloat())
+      x.fMutable()[i] = float(v);
+    else
+      x.iMutable()[i] = int64_t(v);
+  }
+  return x;
+}
+
+HostArray toHost(const Tensor &t) {
+  HostArray a;
+  a.shape = t.getShape();
+  if (t.isFloat()) {
+    a.dtype = "f4";
+    a.data.resize(size_t(t.size()) * 4);
+    std::memcpy(a.data.data(), t.f(), a.data.size());
+  } else {
+    a.dtype = "i8";
+    a.data.resize(size_t(t.size()) * 8);
+    std::memcpy(a.data.data(), t.i(), a.data.size());
+  }
+  return a;
+}
+
+std::string sanitize(llvm::StringRef name) {
+  std::string s;
+  for (char c : name)
+    s.push_back(std::isalnum(static_cast<unsigned char>(c)) || c == '_' ||
+                        c == '-' || c == '.'
+                    ? c
+                    : '_');
+  return s;
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM init(argc, argv);
+  llvm::cl::ParseCommandLineOptions(
+      argc, argv, "quant-run: run a QuantC module with the interpreter\n");
+  DialectRegistry registry;
+  qc::registerAllDialects(registry);
+  registry.insert<func::FuncDialect, arith::ArithDialect>();
+  MLIRContext ctx(registry);
+  ctx.loadAllAvailableDialects();
+
+  OwningOpRef<ModuleOp> module;
+  if (llvm::StringRef(inputFile).ends_with(".onnx")) {
+    qc::ONNXImportOptions opts;
+    for (const std::string &s : inputShapes) {
+      std::string err;
+      if (!qc::parseInputShape(s, opts, err))
+        return fail(err);
+    }
+    module = qc::importONNXFile(inputFile, &ctx, opts);
+  } else {
+    module = parseSourceFile<ModuleOp>(inputFile, &ctx);
+  }
+  if (!module)
+    return 1;
+  auto func = module->lookupSymbol<func::FuncOp>(entry);
+  if (!func)
+    return fail("no function @" + entry + " in '" + inputFile + "'");
+
+  // Names of the arguments and results.
+  SmallVector<std::string> argNames, resNames;
+  auto inNames = func->getAttrOfType<ArrayAttr>("onnx.input_names");
+  auto outNames = func->getAttrOfType<ArrayAttr>("onnx.output_names");
+  for (unsigned i = 0; i < func.getNumArguments(); ++i)
+    argNames.push_back(inNames && i < inNames.size()
+                           ? llvm::cast<StringAttr>(inNames[i]).str()
+                           : "arg" + std::to_string(i));
+  for (unsigned i = 0; i < func.getNumResults(); ++i)
+    resNames.push_back(outNames && i < outNames.size()
+                           ? llvm::cast<StringAttr>(outNames[i]).str()
+                           : "output" + std::to_string(i));
+
+  std::vector<Tensor> args(func.getNumArguments());
+  std::vector<bool> given(func.getNumArguments(), false);
+  for (const std::string &spec : inputs) {
+    auto [name, path] = llvm::StringRef(spec).split('=');
+    if (path.empty())
+      return fail("--input expects NAME=FILE, got '" + spec + "'");
+    auto it = llvm::find(argNames, name.str());
+    if (it == argNames.end())
+      return fail("'" + name + "' is not an input of @" + entry);
+    size_t idx = size_t(it - argNames.begin());
+    HostArray a;
+    std::string err;
+    if (!loadArray(path.str(), a, err))
+      return fail(err);
+    auto t = toTensor(a, func.getArgument(unsigned(idx)).getType(), err);
+    if (failed(t))
+      return fail("input '" + name + "': " + err);
+    args[idx] = *t;
+    given[idx] = true;
+  }
+  for (size_t i = 0; i < args.size(); ++i)
+    if (!given[i])
+      return fail("missing --input " + argNames[i] + "=FILE");
+
+  auto results = run(func, args);
+  if (failed(results))
+    return 1;
+
+  if (!outputDir.empty()) {
+    if (auto ec = llvm::sys::fs::create_directories(outputDir))
+      return fail("cannot create '" + outputDir + "': " + ec.message());
+    for (size_t i = 0; i < results->size(); ++i) {
+      llvm::SmallString<256> path(outputDir);
+      llvm::sys::path::append(path, sanitize(resNames[i]) + ".npy");
+      std::string err;
+      if (!writeNpy(std::string(path), toHost((*results)[i]), err))
+        return fail(err);
+    }
+  }
+
+  bool exceeded = false;
+  for (const std::string &spec : expected) {
+    auto [name, path] = llvm::StringRef(spec).split('=');
+    auto it = llvm::find(resNames, name.str());
+    if (it == resNames.end())
+      return fail("'" + name + "' is not an output of @" + entry);
+    const Tensor &y = (*results)[size_t(it - resNames.begin())];
+    HostArray e;
+    std::string err;
+    if (!loadArray(path.str(), e, err))
+      return fail(err);
+    if (e.shape != y.getShape())
+      return fail("expected '" + name + "' has a different shape");
+    double maxAbs = 0, diff2 = 0, ref2 = 0, dot = 0, y2 = 0;
+    int64_t differing = 0;
+    for (int64_t i = 0; i < y.size(); ++i) {
+      double a = y.isFloat() ? double(y.f()[i]) : double(y.i()[i]);
+      double b = readAsDouble(e, i);
+      if (a != b && !(std::isnan(a) && std::isnan(b)))
+        ++differing;
+      if (std::isnan(a) || std::isnan(b))
+        continue;
+      maxAbs = std::max(maxAbs, std::fabs(a - b));
+      diff2 += (a - b) * (a - b);
+      ref2 += b * b;
+      dot += a * b;
+      y2 += a * a;
+    }
+    double relL2 = ref2 > 0 ? std::sqrt(diff2 / ref2) : std::sqrt(diff2);
+    double cosine = (ref2 > 0 && y2 > 0) ? dot / std::sqrt(ref2 * y2) : 1.0;
+    llvm::outs() << llvm::format("%s: max_abs_err=%.6g rel_l2=%.6g "
+                                 "cosine=%.9f differing=%lld/%lld\n",
+                                 name.str().c_str(), maxAbs, relL2, cosine,
+                                 (long long)differing, (long long)y.size());
+    if (maxRelL2 >= 0 && relL2 > maxRelL2)
+      exceeded = true;
+  }
+  return exceeded ? 1 : 0;
+}

@@ -724,6 +724,14 @@ qc::interp::evaluate(Operation *op, ArrayRef<Tensor> in, bool emitErrors) {
           double v =
               in[0].isFloat() ? double(in[0].f()[i]) : double(in[0].i()[i]);
           if (y.isFloat()) {
+            // Round to the destination format (float16 / bfloat16 values
+            // are held in float32 storage).
+            if (elem.isF16() || elem.isBF16()) {
+              qc::num::FloatFormat f = elem.isF16()
+                                           ? qc::num::FloatFormat::fp16()
+                                           : qc::num::FloatFormat::bf16();
+              v = qc::num::decodeFloat(qc::num::encodeFloat(v, f), f);
+            }
             y.fMutable()[i] = float(v);
           } else if (elem.isInteger(1)) {
             y.iMutable()[i] = v != 0.0;

@@ -76,8 +76,8 @@ bool qc::interp::readNpy(const std::string &path, HostArray &out,
     return false;
   }
   out.dtype = descr.substr(1);
-  static const char *known[] = {"f4", "f8", "f2", "i8", "i4",
-                                "i2", "i1", "u1", "b1"};
+  static const char *known[] = {"f4", "f8", "f2", "i8", "i4", "i2",
+                                "i1", "u1", "u2", "u4", "u8", "b1"};
   bool ok = false;
   for (const char *k : known)
     ok = ok || out.dtype == k;

@@ -10,6 +10,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "qc/Dialect/QC/IR/QC.h"
 #include "qc/InitAll.h"
 #include "qc/Interpreter/Interpreter.h"
 #include "qc/Interpreter/NPY.h"
@@ -37,7 +38,10 @@ using namespace qc::interp;
 
 static llvm::cl::opt<std::string>
     inputFile(llvm::cl::Positional, llvm::cl::desc("<module.mlir|model.onnx>"),
-              llvm::cl::Required);
+              llvm::cl::init(""));
+static llvm::cl::opt<bool>
+    listOps("list-onnx-ops",
+            llvm::cl::desc("Print the supported ONNX operators and exit"));
 static llvm::cl::list<std::string>
     inputs("input", llvm::cl::desc("NAME=file.npy|file.pb (repeatable)"));
 static llvm::cl::list<std::string>
@@ -107,6 +111,21 @@ double readAsDouble(const HostArray &a, int64_t i) {
   }
   if (d == "i1")
     return int8_t(p[i]);
+  if (d == "u2") {
+    uint16_t v;
+    std::memcpy(&v, p + i * 2, 2);
+    return v;
+  }
+  if (d == "u4") {
+    uint32_t v;
+    std::memcpy(&v, p + i * 4, 4);
+    return v;
+  }
+  if (d == "u8") {
+    uint64_t v;
+    std::memcpy(&v, p + i * 8, 8);
+    return double(v);
+  }
   return uint8_t(p[i]); // u1, b1
 }
 
@@ -145,6 +164,15 @@ HostArray toHost(const Tensor &t) {
     a.dtype = "i8";
     a.data.resize(size_t(t.size()) * 8);
     std::memcpy(a.data.data(), t.i(), a.data.size());
+    // Integer codes of a quantized tensor are written as their values.
+    if (auto qt = llvm::dyn_cast<qc::QTensorType>(t.getType())) {
+      qc::num::Format f = qt.getNumericFormat();
+      if (f.kind() == qc::num::Format::Kind::Int)
+        for (int64_t i = 0; i < t.size(); ++i) {
+          int64_t v = f.codeToInt(uint32_t(t.i()[i]));
+          std::memcpy(a.data.data() + i * 8, &v, 8);
+        }
+    }
   }
   return a;
 }
@@ -165,6 +193,13 @@ int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
   llvm::cl::ParseCommandLineOptions(
       argc, argv, "quant-run: run a QuantC module with the interpreter\n");
+  if (listOps) {
+    for (const std::string &op : qc::supportedONNXOperators())
+      llvm::outs() << op << "\n";
+    return 0;
+  }
+  if (inputFile.empty())
+    return fail("no input file (see --help)");
   DialectRegistry registry;
   qc::registerAllDialects(registry);
   registry.insert<func::FuncDialect, arith::ArithDialect>();

@@ -178,6 +178,65 @@ bool qc::onnx_import::readTensorProto(const std::string &path,
           1, [&](int64_t i, char *p) { *p = char(t.int32_data(int(i))); },
           t.int32_data_size());
       break;
+    case onnx::TensorProto::BFLOAT16: {
+      // Widened exactly to float32 (.npy has no bfloat16).
+      dtype = "f4";
+      std::vector<uint16_t> bits(static_cast<size_t>(n));
+      if (t.has_raw_data() && t.raw_data().size() == size_t(n) * 2)
+        std::memcpy(bits.data(), t.raw_data().data(), size_t(n) * 2);
+      else if (t.int32_data_size() == n)
+        for (int64_t i = 0; i < n; ++i)
+          bits[size_t(i)] = uint16_t(t.int32_data(int(i)));
+      else
+        break;
+      data.resize(size_t(n) * 4);
+      for (int64_t i = 0; i < n; ++i) {
+        uint32_t w = uint32_t(bits[size_t(i)]) << 16;
+        std::memcpy(data.data() + i * 4, &w, 4);
+      }
+      ok = true;
+      break;
+    }
+    case onnx::TensorProto::INT16:
+      dtype = "i2";
+      ok = fill(
+          2,
+          [&](int64_t i, char *p) {
+            int16_t v = int16_t(t.int32_data(int(i)));
+            std::memcpy(p, &v, 2);
+          },
+          t.int32_data_size());
+      break;
+    case onnx::TensorProto::UINT16:
+      dtype = "u2";
+      ok = fill(
+          2,
+          [&](int64_t i, char *p) {
+            uint16_t v = uint16_t(t.int32_data(int(i)));
+            std::memcpy(p, &v, 2);
+          },
+          t.int32_data_size());
+      break;
+    case onnx::TensorProto::UINT32:
+      dtype = "u4";
+      ok = fill(
+          4,
+          [&](int64_t i, char *p) {
+            uint32_t v = uint32_t(t.uint64_data(int(i)));
+            std::memcpy(p, &v, 4);
+          },
+          t.uint64_data_size());
+      break;
+    case onnx::TensorProto::UINT64:
+      dtype = "u8";
+      ok = fill(
+          8,
+          [&](int64_t i, char *p) {
+            uint64_t v = t.uint64_data(int(i));
+            std::memcpy(p, &v, 8);
+          },
+          t.uint64_data_size());
+      break;
     case onnx::TensorProto::FLOAT16:
       dtype = "f2";
       ok = fill(

@@ -137,6 +137,14 @@ Type elementType(MLIRContext *ctx, int32_t t) {
     return b.getI32Type();
   case kInt64:
     return b.getI64Type();
+  case kUint8:
+    return b.getIntegerType(8, /*isSigned=*/false);
+  case kUint16:
+    return b.getIntegerType(16, /*isSigned=*/false);
+  case kUint32:
+    return b.getIntegerType(32, /*isSigned=*/false);
+  case kUint64:
+    return b.getIntegerType(64, /*isSigned=*/false);
   default:
     return Type();
   }
@@ -367,8 +375,10 @@ private:
   /// Every initializer by name (quantized ones are only read from here).
   llvm::StringMap<const onnx::TensorProto *> initializers;
 
+public:
   static const llvm::StringMap<Handler> &handlers();
 
+private:
   //===--------------------------------------------------------------------===//
   // Diagnostics and attributes
   //===--------------------------------------------------------------------===//
@@ -671,8 +681,18 @@ Importer::Outputs Importer::binaryOp(Node &n) {
     return one<nn::MulOp>(n, in);
   if (op == "Div")
     return one<nn::DivOp>(n, in);
-  if (op == "Pow")
+  if (op == "Pow") {
+    // ONNX lets the exponent have another type: convert it to the base's.
+    Type base = tt(in[0]).getElementType();
+    if (tt(in[1]).getElementType() != base) {
+      auto cast =
+          build<nn::CastOp>(n, {in[1]}, {named("to", TypeAttr::get(base))});
+      if (failed(cast))
+        return failure();
+      in[1] = (*cast)->getResult(0);
+    }
     return one<nn::PowOp>(n, in);
+  }
   if (op == "Equal")
     return one<nn::EqualOp>(n, in);
   if (op == "Less")
@@ -924,8 +944,17 @@ const llvm::StringMap<Importer::Handler> &Importer::handlers() {
     t["Identity"] = [](Importer &, Node &n) -> Outputs {
       return SmallVector<Value>{n.in[0]};
     };
-    t["Dropout"] = [](Importer &, Node &n) -> Outputs {
-      return SmallVector<Value>{n.in[0]};
+    t["Dropout"] = [](Importer &im, Node &n) -> Outputs {
+      if (n.in.size() > 2 && n.in[2]) {
+        DenseElementsAttr mode = constantOf(n.in[2]);
+        if (!mode || !mode.isSplat() || mode.getSplatValue<bool>())
+          return im.error(n) << "training mode is not supported", failure();
+      }
+      // Inference: identity, and a mask of all true.
+      auto shape = tt(n.in[0]).getShape();
+      auto maskType = RankedTensorType::get(shape, im.b.getI1Type());
+      return SmallVector<Value>{
+          n.in[0], im.constant(n.loc, DenseElementsAttr::get(maskType, true))};
     };
     t["LeakyRelu"] = [](Importer &im, Node &n) {
       return im.one<nn::LeakyReluOp>(
@@ -1455,6 +1484,37 @@ const llvm::StringMap<Importer::Handler> &Importer::handlers() {
   return table;
 }
 
+/// How many leading inputs an operator requires.
+static size_t requiredInputs(StringRef op) {
+  static const llvm::StringMap<size_t> counts = {
+      {"Constant", 0},
+      {"Add", 2},
+      {"Sub", 2},
+      {"Mul", 2},
+      {"Div", 2},
+      {"Pow", 2},
+      {"Equal", 2},
+      {"Less", 2},
+      {"Greater", 2},
+      {"Where", 3},
+      {"MatMul", 2},
+      {"Gemm", 2},
+      {"Conv", 2},
+      {"BatchNormalization", 5},
+      {"LayerNormalization", 2},
+      {"RMSNormalization", 2},
+      {"com.microsoft:SimplifiedLayerNormalization", 2},
+      {"Reshape", 2},
+      {"Expand", 2},
+      {"Gather", 2},
+      {"Slice", 3},
+      {"Range", 3},
+      {"QuantizeLinear", 2},
+      {"DequantizeLinear", 2}};
+  auto it = counts.find(op);
+  return it == counts.end() ? 1 : it->second;
+}
+
 //===----------------------------------------------------------------------===//
 // Graph import
 //===----------------------------------------------------------------------===//
@@ -1474,9 +1534,10 @@ OwningOpRef<ModuleOp> Importer::run() {
                               << " is older than 13, the oldest supported "
                                  "(convert it with onnx.version_converter)",
            nullptr;
-  if (opset > 23)
+  // Opset 24 only adds element types to the operators handled here.
+  if (opset > 24)
     return emitError(fileLoc) << "opset " << opset
-                              << " is newer than 23, the newest supported",
+                              << " is newer than 24, the newest supported",
            nullptr;
   OwningOpRef<ModuleOp> module = ModuleOp::create(fileLoc);
   b.setInsertionPointToEnd(module->getBody());
@@ -1527,7 +1588,7 @@ LogicalResult Importer::importGraph(const onnx::GraphProto &g,
                               << "' has no shape; pass --input-shape "
                               << vi.name() << "=D0xD1x...";
       for (const auto &d : tt.shape().dim()) {
-        if (!d.has_dim_value() || d.dim_value() <= 0)
+        if (!d.has_dim_value() || d.dim_value() < 0)
           return emitError(loc)
                  << "graph input '" << vi.name() << "' has a symbolic dimension"
                  << (d.has_dim_param() ? " '" + d.dim_param() + "'" : "")
@@ -1638,10 +1699,15 @@ LogicalResult Importer::importGraph(const onnx::GraphProto &g,
                               ? " in the default domain"
                               : " (domain '" + node.domain() + "')");
     // Required inputs must be present (quantized initializers are read by
-    // their handlers directly).
-    bool qdq = key == "DequantizeLinear";
-    if (node.input_size() == 0 || (!n.in[0] && !qdq))
-      return error(n) << "missing its first input";
+    // their handlers directly, so DequantizeLinear's first may be null).
+    size_t required = requiredInputs(key);
+    if (n.in.size() < required)
+      return error(n) << "has " << n.in.size() << " inputs, expected at least "
+                      << required;
+    for (size_t r = 0; r < required; ++r)
+      if (!n.in[r] && !(key == "DequantizeLinear" && r == 0))
+        return error(n) << "input " << r << " ('" << node.input(int(r))
+                        << "') is missing or of an unsupported type";
     auto outs = h->second(*this, n);
     if (failed(outs))
       return failure();
@@ -1674,6 +1740,14 @@ LogicalResult Importer::importGraph(const onnx::GraphProto &g,
   return success();
 }
 
+std::vector<std::string> qc::supportedONNXOperators() {
+  std::vector<std::string> ops;
+  for (const auto &entry : Importer::handlers())
+    ops.push_back(entry.getKey().str());
+  llvm::sort(ops);
+  return ops;
+}
+
 bool qc::parseInputShape(StringRef spec, ONNXImportOptions &options,
                          std::string &error) {
   auto [name, dims] = spec.rsplit('=');
@@ -1686,9 +1760,9 @@ bool qc::parseInputShape(StringRef spec, ONNXImportOptions &options,
   dims.split(parts, 'x');
   for (StringRef p : parts) {
     int64_t d;
-    if (p.getAsInteger(10, d) || d <= 0) {
+    if (p.getAsInteger(10, d) || d < 0) {
       error = "--input-shape dimension '" + p.str() + "' of '" + name.str() +
-              "' is not a positive integer";
+              "' is not a non-negative integer";
       return false;
     }
     shape.push_back(d);

@@ -51,6 +51,9 @@ mlir::OwningOpRef<mlir::ModuleOp>
 importONNXFile(llvm::StringRef path, mlir::MLIRContext *context,
                const ONNXImportOptions &options);
 
+/// The ONNX operators the importer handles ("Add", "com.microsoft:...").
+std::vector<std::string> supportedONNXOperators();
+
 /// Registers `--import-onnx` (with `--input-shape`) for quant-translate.
 void registerONNXImportTranslation();
 

@@ -550,8 +550,8 @@ LogicalResult SplitOp::inferReturnTypes(MLIRContext *,
                              " out of range for rank ", x.getRank());
   int64_t total = 0;
   for (int64_t s : adaptor.getSizes()) {
-    if (s <= 0)
-      return emitOptionalError(loc, "(C2) split sizes must be positive");
+    if (s < 0)
+      return emitOptionalError(loc, "(C2) split sizes must be non-negative");
     total += s;
     SmallVector<int64_t> shape(x.getShape());
     shape[*axis] = s;

@@ -31,7 +31,8 @@ class NN_SameTypeOp<string mnemonic, list<Trait> traits = []>
                 !listconcat([SameOperandsAndResultType, InferTypeOpInterface],
                             traits)>;
 
-def NN_Tensor : RankedTensorOf<[F32, F16, BF16, F64, I1, I8, I16, I32, I64]>;
+def NN_Tensor : RankedTensorOf<[F32, F16, BF16, F64, I1, I8, I16, I32, I64,
+                                 UI8, UI16, UI32, UI64]>;
 def NN_FloatTensor : RankedTensorOf<[F32, F16, BF16, F64]>;
 def NN_IndexTensor : RankedTensorOf<[I32, I64]>;
 
@@ -554,7 +555,7 @@ def NN_SplitOp : NN_Op<"split"> {
 
     Constraints:
     (C1) -rank <= axis < rank.
-    (C2) sizes are positive and sum to the axis size.
+    (C2) sizes are non-negative and sum to the axis size.
 
     Example:
     ```mlir

@@ -25,10 +25,15 @@ lit_rc=$?
 QUANTC_LIB_DIR="$build/lib" "$py" -m pytest -q python/tests \
   --junitxml="$results/pytest.xml"
 pytest_rc=$?
+# ONNX backend node tests (from the onnx package) through the importer and
+# the interpreter.
+"$py" test/onnx-node/run_node_tests.py --quant-run "$build/bin/quant-run" \
+  --status-table "$results/onnx-node-ops.md" | tee "$results/onnx-node.txt"
+node_rc=${PIPESTATUS[0]}
 set -e
 
-"$py" - "$results/lit.json" "$results/pytest.xml" <<'PY'
-import json, sys, xml.etree.ElementTree as ET
+"$py" - "$results/lit.json" "$results/pytest.xml" "$results/onnx-node.txt" <<'PY'
+import json, re, sys, xml.etree.ElementTree as ET
 passed = failed = skipped = 0
 try:
     for t in json.load(open(sys.argv[1]))["tests"]:
@@ -53,8 +58,15 @@ try:
         skipped += k
 except (OSError, ET.ParseError):
     failed += 1
+try:
+    text = open(sys.argv[3]).read()
+    m = re.search(r"node tests: (\d+) passed, (\d+) failed", text)
+    passed += int(m.group(1))
+    failed += int(m.group(2))
+except (OSError, AttributeError):
+    failed += 1
 print(f"TOTAL: {passed} passed, {failed} failed, {skipped} skipped")
 PY
-if ((lit_rc != 0 || pytest_rc != 0)); then
+if ((lit_rc != 0 || pytest_rc != 0 || node_rc != 0)); then
   exit 1
 fi

@@ -167,11 +167,20 @@ HostArray toHost(const Tensor &t) {
     // Integer codes of a quantized tensor are written as their values.
     if (auto qt = llvm::dyn_cast<qc::QTensorType>(t.getType())) {
       qc::num::Format f = qt.getNumericFormat();
-      if (f.kind() == qc::num::Format::Kind::Int)
+      if (f.kind() == qc::num::Format::Kind::Int) {
         for (int64_t i = 0; i < t.size(); ++i) {
           int64_t v = f.codeToInt(uint32_t(t.i()[i]));
           std::memcpy(a.data.data() + i * 8, &v, 8);
         }
+      } else {
+        // Minifloat / fixed-point codes are written as their float values.
+        a.dtype = "f4";
+        a.data.resize(size_t(t.size()) * 4);
+        for (int64_t i = 0; i < t.size(); ++i) {
+          float v = float(f.decode(uint32_t(t.i()[i])));
+          std::memcpy(a.data.data() + i * 4, &v, 4);
+        }
+      }
     }
   }
   return a;

@@ -783,17 +783,31 @@ Importer::qdqParams(Node &n, RankedTensorType floatType, Value scale, Value zp,
   }
   bool asym = false;
   SmallVector<int32_t> zpVals;
+  // Zero points: an imported constant, or an initializer of a quantized
+  // type (int4, float8, ...) that has no nn value and is read from its proto.
+  std::vector<int64_t> rawZp;
   if (zp) {
-    for (const APInt &v : constantOf(zp).getValues<APInt>()) {
-      int64_t z = (dtype == kUint8 || dtype == kUint16 || dtype == kUint4)
-                      ? int64_t(v.getZExtValue())
-                      : v.getSExtValue();
-      zpVals.push_back(int32_t(z));
-      asym = asym || z != 0;
-    }
-    if (!isInt && asym)
-      return error(n) << "float8/float4 zero points must be 0", failure();
+    for (const APInt &v : constantOf(zp).getValues<APInt>())
+      rawZp.push_back((dtype == kUint8 || dtype == kUint16 || dtype == kUint4)
+                          ? int64_t(v.getZExtValue())
+                          : v.getSExtValue());
+  } else if (zpProto) {
+    int64_t count = 1;
+    for (int64_t d : zpProto->dims())
+      count *= d;
+    auto vals = rawIntegers(*zpProto, count);
+    if (!vals)
+      return error(n) << "zero point initializer '" << zpProto->name()
+                      << "' has the wrong number of values",
+             failure();
+    rawZp = *vals;
   }
+  for (int64_t z : rawZp) {
+    zpVals.push_back(int32_t(z));
+    asym = asym || z != 0;
+  }
+  if (!isInt && asym)
+    return error(n) << "float8/float4 zero points must be 0", failure();
   auto scheme =
       SchemeAttr::get(ctx, g, normAxis, g == Granularity::per_block ? block : 0,
                       FloatFormatAttr(), asym, false);
@@ -851,7 +865,7 @@ Importer::Outputs Importer::dequantizeLinear(Node &n) {
   Value zp = n.in.size() > 2 ? n.in[2] : Value();
   QTensorType qt;
   SmallVector<Value> ops;
-  if (auto q = llvm::dyn_cast<QTensorType>(x.getType())) {
+  if (auto q = x ? llvm::dyn_cast<QTensorType>(x.getType()) : QTensorType()) {
     // Q -> DQ: reuse the quantized tensor's scheme.
     auto params =
         qdqParams(n, RankedTensorType::get(q.getShape(), b.getF32Type()),

@@ -46,9 +46,6 @@ static llvm::cl::list<std::string>
     inputs("input", llvm::cl::desc("NAME=file.npy|file.pb (repeatable)"));
 static llvm::cl::list<std::string>
     expected("expected", llvm::cl::desc("NAME=file.npy|file.pb (repeatable)"));
-static llvm::cl::list<std::string>
-    inputShapes("input-shape",
-                llvm::cl::desc("NAME=D0xD1x... for ONNX inputs (repeatable)"));
 static llvm::cl::opt<std::string>
     outputDir("output-dir", llvm::cl::desc("Directory for <output>.npy"),
               llvm::cl::init(""));
@@ -218,11 +215,9 @@ int main(int argc, char **argv) {
   OwningOpRef<ModuleOp> module;
   if (llvm::StringRef(inputFile).ends_with(".onnx")) {
     qc::ONNXImportOptions opts;
-    for (const std::string &s : inputShapes) {
-      std::string err;
-      if (!qc::parseInputShape(s, opts, err))
-        return fail(err);
-    }
+    std::string err;
+    if (!qc::getONNXImportOptionsFromCL(opts, err))
+      return fail(err);
     module = qc::importONNXFile(inputFile, &ctx, opts);
   } else {
     module = parseSourceFile<ModuleOp>(inputFile, &ctx);

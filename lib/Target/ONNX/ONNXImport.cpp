@@ -1621,6 +1621,8 @@ LogicalResult Importer::importGraph(const onnx::GraphProto &g,
   func = b.create<func::FuncOp>(fileLoc, opts.functionName,
                                 FunctionType::get(ctx, argTypes, {}));
   Block *entry = func.addEntryBlock();
+  for (auto [arg, name] : llvm::zip(entry->getArguments(), argNames))
+    arg.setLoc(NameLoc::get(b.getStringAttr(name), fileLoc));
   b.setInsertionPointToStart(entry);
   for (auto [i, name] : llvm::enumerate(argNames))
     values[name] = entry->getArgument(unsigned(i));
@@ -1812,23 +1814,31 @@ OwningOpRef<ModuleOp> qc::importONNXFile(StringRef path, MLIRContext *context,
   return importONNX((*file)->getBuffer(), path, context, options);
 }
 
+/// --input-shape, shared by every tool that links the importer.
+static llvm::cl::list<std::string> clInputShapes(
+    "input-shape",
+    llvm::cl::desc("Static shape of an ONNX graph input: NAME=D0xD1x... "
+                   "(repeatable)"),
+    llvm::cl::value_desc("NAME=D0xD1x..."));
+
+bool qc::getONNXImportOptionsFromCL(ONNXImportOptions &options,
+                                    std::string &error) {
+  for (const std::string &spec : clInputShapes)
+    if (!parseInputShape(spec, options, error))
+      return false;
+  return true;
+}
+
 void qc::registerONNXImportTranslation() {
-  static llvm::cl::list<std::string> inputShapes(
-      "input-shape",
-      llvm::cl::desc("Static shape of a graph input: NAME=D0xD1x... "
-                     "(repeatable)"),
-      llvm::cl::value_desc("NAME=D0xD1x..."));
   static TranslateToMLIRRegistration importer(
       "import-onnx", "Import an ONNX model (binary or text syntax)",
       [](llvm::SourceMgr &sourceMgr,
          MLIRContext *context) -> OwningOpRef<Operation *> {
         ONNXImportOptions options;
-        for (const std::string &spec : inputShapes) {
-          std::string err;
-          if (!parseInputShape(spec, options, err)) {
-            emitError(UnknownLoc::get(context)) << err;
-            return nullptr;
-          }
+        std::string err;
+        if (!getONNXImportOptionsFromCL(options, err)) {
+          emitError(UnknownLoc::get(context)) << err;
+          return nullptr;
         }
         const llvm::MemoryBuffer *buf =
             sourceMgr.getMemoryBuffer(sourceMgr.getMainFileID());

@@ -54,6 +54,10 @@ importONNXFile(llvm::StringRef path, mlir::MLIRContext *context,
 /// The ONNX operators the importer handles ("Add", "com.microsoft:...").
 std::vector<std::string> supportedONNXOperators();
 
+/// Fills `options` from the shared `--input-shape` command-line option.
+bool getONNXImportOptionsFromCL(ONNXImportOptions &options,
+                                std::string &error);
+
 /// Registers `--import-onnx` (with `--input-shape`) for quant-translate.
 void registerONNXImportTranslation();
 

@@ -60,6 +60,28 @@ static RankedTensorType rtt(Value v) {
   return llvm::cast<RankedTensorType>(v.getType());
 }
 
+// While an op is parsed, ODS infers its result types before the attributes
+// are moved into properties: every attribute read here therefore falls back
+// to the attribute dictionary, and default-valued ones to their defaults.
+template <typename AttrT, typename Adaptor>
+static AttrT lookup(Adaptor &adaptor, AttrT fromProperties,
+                    StringRef name) {
+  if (fromProperties)
+    return fromProperties;
+  if (DictionaryAttr dict = adaptor.getAttributes())
+    return dict.template getAs<AttrT>(name);
+  return AttrT();
+}
+static bool boolOr(BoolAttr a, bool def) { return a ? a.getValue() : def; }
+static int64_t intOr(IntegerAttr a, int64_t def) {
+  return a ? a.getInt() : def;
+}
+static SmallVector<int64_t> arrayOr(DenseI64ArrayAttr a,
+                                    ArrayRef<int64_t> def) {
+  return a ? SmallVector<int64_t>(a.asArrayRef()) : SmallVector<int64_t>(def);
+}
+#define NN_ATTR(NAME, KEY) lookup(adaptor, adaptor.get##NAME##Attr(), KEY)
+
 static LogicalResult same(Value v, SmallVectorImpl<Type> &out) {
   out.push_back(v.getType());
   return success();
@@ -77,8 +99,11 @@ LogicalResult GeluOp::verify() {
 LogicalResult CastOp::inferReturnTypes(MLIRContext *, std::optional<Location>,
                                        Adaptor adaptor,
                                        SmallVectorImpl<Type> &out) {
-  out.push_back(RankedTensorType::get(rtt(adaptor.getInput()).getShape(),
-                                      adaptor.getTo()));
+  TypeAttr to = NN_ATTR(To, "to");
+  if (!to)
+    return failure();
+  out.push_back(
+      RankedTensorType::get(rtt(adaptor.getInput()).getShape(), to.getValue()));
   return success();
 }
 
@@ -178,10 +203,12 @@ LogicalResult GemmOp::inferReturnTypes(MLIRContext *,
   auto a = rtt(adaptor.getA()), b = rtt(adaptor.getB());
   if (a.getRank() != 2 || b.getRank() != 2)
     return emitOptionalError(loc, "(C1) gemm operands must be 2-D");
-  int64_t m = adaptor.getTransA() ? a.getDimSize(1) : a.getDimSize(0);
-  int64_t k = adaptor.getTransA() ? a.getDimSize(0) : a.getDimSize(1);
-  int64_t kb = adaptor.getTransB() ? b.getDimSize(1) : b.getDimSize(0);
-  int64_t n = adaptor.getTransB() ? b.getDimSize(0) : b.getDimSize(1);
+  bool transA = boolOr(NN_ATTR(TransA, "transA"), false);
+  bool transB = boolOr(NN_ATTR(TransB, "transB"), false);
+  int64_t m = transA ? a.getDimSize(1) : a.getDimSize(0);
+  int64_t k = transA ? a.getDimSize(0) : a.getDimSize(1);
+  int64_t kb = transB ? b.getDimSize(1) : b.getDimSize(0);
+  int64_t n = transB ? b.getDimSize(0) : b.getDimSize(1);
   if (k != kb)
     return emitOptionalError(loc, "(C1) inner dimensions differ: ", k, " vs ",
                              kb);
@@ -233,7 +260,7 @@ LogicalResult ConvOp::inferReturnTypes(MLIRContext *,
                                        Adaptor adaptor,
                                        SmallVectorImpl<Type> &out) {
   auto x = rtt(adaptor.getInput()), w = rtt(adaptor.getWeight());
-  int64_t g = adaptor.getGroup();
+  int64_t g = intOr(NN_ATTR(Group, "group"), 1);
   if (x.getRank() != 4 || w.getRank() != 4)
     return emitOptionalError(loc, "(C1) conv needs a 4-D input [N, C, H, W] "
                                   "and a 4-D weight [M, C/group, kH, kW]");
@@ -245,8 +272,9 @@ LogicalResult ConvOp::inferReturnTypes(MLIRContext *,
     return emitOptionalError(loc, "(C1) weight has ", w.getDimSize(1),
                              " input channels per group, expected ",
                              x.getDimSize(1) / g);
-  auto s = adaptor.getStrides(), p = adaptor.getPads(),
-       d = adaptor.getDilations();
+  SmallVector<int64_t> s = arrayOr(NN_ATTR(Strides, "strides"), {1, 1});
+  SmallVector<int64_t> p = arrayOr(NN_ATTR(Pads, "pads"), {0, 0, 0, 0});
+  SmallVector<int64_t> d = arrayOr(NN_ATTR(Dilations, "dilations"), {1, 1});
   if (failed(checkWindowAttrs(loc, s, p, d, "(C3)")))
     return failure();
   int64_t h = windowOutput(x.getDimSize(2), p[0], p[2], w.getDimSize(2), s[0],
@@ -396,8 +424,9 @@ static LogicalResult inferReduce(std::optional<Location> loc, Value input,
   LogicalResult OP::inferReturnTypes(                                          \
       MLIRContext *, std::optional<Location> loc, Adaptor adaptor,             \
       SmallVectorImpl<Type> &out) {                                            \
-    return inferReduce(loc, adaptor.getInput(), adaptor.getAxes(),             \
-                       adaptor.getKeepdims(), out);                            \
+    return inferReduce(loc, adaptor.getInput(),                                \
+                       arrayOr(NN_ATTR(Axes, "axes"), {}),                     \
+                       boolOr(NN_ATTR(Keepdims, "keepdims"), true), out);      \
   }
 REDUCE_INFERENCE(ReduceMeanOp)
 REDUCE_INFERENCE(ReduceSumOp)
@@ -429,9 +458,12 @@ static LogicalResult inferPool(std::optional<Location> loc, Value input,
   LogicalResult OP::inferReturnTypes(                                          \
       MLIRContext *, std::optional<Location> loc, Adaptor adaptor,             \
       SmallVectorImpl<Type> &out) {                                            \
-    return inferPool(loc, adaptor.getInput(), adaptor.getKernelShape(),        \
-                     adaptor.getStrides(), adaptor.getPads(),                  \
-                     adaptor.getDilations(), adaptor.getCeilMode(), out);      \
+    return inferPool(loc, adaptor.getInput(),                                  \
+                     arrayOr(NN_ATTR(KernelShape, "kernel_shape"), {}),        \
+                     arrayOr(NN_ATTR(Strides, "strides"), {1, 1}),             \
+                     arrayOr(NN_ATTR(Pads, "pads"), {0, 0, 0, 0}),             \
+                     arrayOr(NN_ATTR(Dilations, "dilations"), {1, 1}),         \
+                     boolOr(NN_ATTR(CeilMode, "ceil_mode"), false), out);      \
   }
 POOL_INFERENCE(MaxPoolOp)
 POOL_INFERENCE(AveragePoolOp)
@@ -458,7 +490,10 @@ LogicalResult ReshapeOp::inferReturnTypes(MLIRContext *,
                                           Adaptor adaptor,
                                           SmallVectorImpl<Type> &out) {
   auto x = rtt(adaptor.getInput());
-  ArrayRef<int64_t> shape = adaptor.getShape();
+  DenseI64ArrayAttr shapeAttr = NN_ATTR(Shape, "shape");
+  if (!shapeAttr)
+    return failure();
+  ArrayRef<int64_t> shape = shapeAttr.asArrayRef();
   int64_t n = 1;
   for (int64_t d : shape) {
     if (d < 0)
@@ -477,7 +512,10 @@ LogicalResult TransposeOp::inferReturnTypes(MLIRContext *,
                                             Adaptor adaptor,
                                             SmallVectorImpl<Type> &out) {
   auto x = rtt(adaptor.getInput());
-  ArrayRef<int64_t> perm = adaptor.getPerm();
+  DenseI64ArrayAttr permAttr = NN_ATTR(Perm, "perm");
+  if (!permAttr)
+    return failure();
+  ArrayRef<int64_t> perm = permAttr.asArrayRef();
   SmallVector<bool> seen(x.getRank(), false);
   SmallVector<int64_t> shape;
   if (int64_t(perm.size()) != x.getRank())
@@ -499,10 +537,13 @@ LogicalResult ExpandOp::inferReturnTypes(MLIRContext *,
                                          Adaptor adaptor,
                                          SmallVectorImpl<Type> &out) {
   auto x = rtt(adaptor.getInput());
-  auto shape = broadcastShapes(x.getShape(), adaptor.getShape());
+  DenseI64ArrayAttr target = NN_ATTR(Shape, "shape");
+  if (!target)
+    return failure();
+  auto shape = broadcastShapes(x.getShape(), target.asArrayRef());
   if (!shape)
     return emitOptionalError(loc, "(C1) [", x.getShape(),
-                             "] does not broadcast with [", adaptor.getShape(),
+                             "] does not broadcast with [", target.asArrayRef(),
                              "]");
   out.push_back(RankedTensorType::get(*shape, x.getElementType()));
   return success();
@@ -516,9 +557,12 @@ LogicalResult ConcatOp::inferReturnTypes(MLIRContext *,
   if (inputs.empty())
     return emitOptionalError(loc, "(C1) concat needs an input");
   auto first = rtt(inputs.front());
-  auto axis = normalizeAxis(adaptor.getAxis(), first.getRank());
+  IntegerAttr axisAttr = NN_ATTR(Axis, "axis");
+  if (!axisAttr)
+    return failure();
+  auto axis = normalizeAxis(axisAttr.getInt(), first.getRank());
   if (!axis)
-    return emitOptionalError(loc, "(C2) axis ", adaptor.getAxis(),
+    return emitOptionalError(loc, "(C2) axis ", axisAttr.getInt(),
                              " out of range for rank ", first.getRank());
   SmallVector<int64_t> shape(first.getShape());
   shape[*axis] = 0;
@@ -544,12 +588,16 @@ LogicalResult SplitOp::inferReturnTypes(MLIRContext *,
                                         Adaptor adaptor,
                                         SmallVectorImpl<Type> &out) {
   auto x = rtt(adaptor.getInput());
-  auto axis = normalizeAxis(adaptor.getAxis(), x.getRank());
+  IntegerAttr axisAttr = NN_ATTR(Axis, "axis");
+  DenseI64ArrayAttr sizesAttr = NN_ATTR(Sizes, "sizes");
+  if (!axisAttr || !sizesAttr)
+    return failure();
+  auto axis = normalizeAxis(axisAttr.getInt(), x.getRank());
   if (!axis)
-    return emitOptionalError(loc, "(C1) axis ", adaptor.getAxis(),
+    return emitOptionalError(loc, "(C1) axis ", axisAttr.getInt(),
                              " out of range for rank ", x.getRank());
   int64_t total = 0;
-  for (int64_t s : adaptor.getSizes()) {
+  for (int64_t s : sizesAttr.asArrayRef()) {
     if (s < 0)
       return emitOptionalError(loc, "(C2) split sizes must be non-negative");
     total += s;
@@ -568,8 +616,14 @@ LogicalResult SliceOp::inferReturnTypes(MLIRContext *,
                                         Adaptor adaptor,
                                         SmallVectorImpl<Type> &out) {
   auto x = rtt(adaptor.getInput());
-  auto starts = adaptor.getStarts(), steps = adaptor.getSteps(),
-       sizes = adaptor.getSizes();
+  DenseI64ArrayAttr startsAttr = NN_ATTR(Starts, "starts");
+  DenseI64ArrayAttr stepsAttr = NN_ATTR(Steps, "steps");
+  DenseI64ArrayAttr sizesAttr = NN_ATTR(Sizes, "sizes");
+  if (!startsAttr || !stepsAttr || !sizesAttr)
+    return failure();
+  ArrayRef<int64_t> starts = startsAttr.asArrayRef(),
+                    steps = stepsAttr.asArrayRef(),
+                    sizes = sizesAttr.asArrayRef();
   int64_t r = x.getRank();
   if (int64_t(starts.size()) != r || int64_t(steps.size()) != r ||
       int64_t(sizes.size()) != r)
@@ -592,9 +646,10 @@ LogicalResult GatherOp::inferReturnTypes(MLIRContext *,
                                          Adaptor adaptor,
                                          SmallVectorImpl<Type> &out) {
   auto x = rtt(adaptor.getInput()), idx = rtt(adaptor.getIndices());
-  auto axis = normalizeAxis(adaptor.getAxis(), x.getRank());
+  int64_t axisAttr = intOr(NN_ATTR(Axis, "axis"), 0);
+  auto axis = normalizeAxis(axisAttr, x.getRank());
   if (!axis)
-    return emitOptionalError(loc, "(C1) axis ", adaptor.getAxis(),
+    return emitOptionalError(loc, "(C1) axis ", axisAttr,
                              " out of range for rank ", x.getRank());
   SmallVector<int64_t> shape(x.getShape().take_front(*axis));
   llvm::append_range(shape, idx.getShape());

@@ -1,0 +1,305 @@
+// RUN: quant-opt %s -split-input-file -verify-diagnostics
+
+// One case per nn constraint; each message names its constraint.
+
+func.func @gelu(%x: tensor<4xf32>) {
+  // expected-error @+1 {{(C1) approximate must be "none" or "tanh", got "exact"}}
+  %y = nn.gelu %x {approximate = "exact"} : tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @add_broadcast(%a: tensor<2x3xf32>, %b: tensor<4xf32>) {
+  // expected-error @+1 {{(C1) shapes [2, 3] and [4] do not broadcast}}
+  %y = nn.add %a, %b : tensor<2x3xf32>, tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @add_types(%a: tensor<4xf32>, %b: tensor<4xi64>) {
+  // expected-error @+1 {{(C2) operands have different element types: 'f32' vs 'i64'}}
+  %y = nn.add %a, %b : tensor<4xf32>, tensor<4xi64>
+  return
+}
+
+// -----
+
+func.func @where_broadcast(%c: tensor<3xi1>, %a: tensor<4xf32>) {
+  // expected-error @+1 {{(C1) condition shape [3] does not broadcast}}
+  %y = nn.where %c, %a, %a : tensor<3xi1>, tensor<4xf32>, tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @where_types(%c: tensor<4xi1>, %a: tensor<4xf32>, %b: tensor<4xi64>) {
+  // expected-error @+1 {{(C2) operands have different element types}}
+  %y = nn.where %c, %a, %b : tensor<4xi1>, tensor<4xf32>, tensor<4xi64>
+  return
+}
+
+// -----
+
+func.func @matmul_rank(%a: tensor<f32>, %b: tensor<4xf32>) {
+  // expected-error @+1 {{(C1) matmul operands need rank >= 1}}
+  %y = nn.matmul %a, %b : tensor<f32>, tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @matmul_k(%a: tensor<2x4xf32>, %b: tensor<5x3xf32>) {
+  // expected-error @+1 {{(C2) contracted dimensions differ: 4 vs 5}}
+  %y = nn.matmul %a, %b : tensor<2x4xf32>, tensor<5x3xf32>
+  return
+}
+
+// -----
+
+func.func @matmul_batch(%a: tensor<2x2x4xf32>, %b: tensor<3x4x3xf32>) {
+  // expected-error @+1 {{(C3) batch dimensions do not broadcast}}
+  %y = nn.matmul %a, %b : tensor<2x2x4xf32>, tensor<3x4x3xf32>
+  return
+}
+
+// -----
+
+func.func @gemm_rank(%a: tensor<2x4x1xf32>, %b: tensor<4x3xf32>) {
+  // expected-error @+1 {{(C1) gemm operands must be 2-D}}
+  %y = nn.gemm %a, %b : tensor<2x4x1xf32>, tensor<4x3xf32>
+  return
+}
+
+// -----
+
+func.func @gemm_inner(%a: tensor<2x4xf32>, %b: tensor<4x3xf32>) {
+  // expected-error @+1 {{(C1) inner dimensions differ: 4 vs 3}}
+  %y = nn.gemm %a, %b {transB = true} : tensor<2x4xf32>, tensor<4x3xf32>
+  return
+}
+
+// -----
+
+func.func @gemm_c(%a: tensor<2x4xf32>, %b: tensor<4x3xf32>, %c: tensor<2xf32>) {
+  // expected-error @+1 {{(C2) c of shape [2] does not broadcast to [2, 3]}}
+  %y = nn.gemm %a, %b, %c : tensor<2x4xf32>, tensor<4x3xf32>, tensor<2xf32>
+  return
+}
+
+// -----
+
+func.func @conv_rank(%x: tensor<1x3x8xf32>, %w: tensor<4x3x3x3xf32>) {
+  // expected-error @+1 {{(C1) conv needs a 4-D input}}
+  %y = nn.conv %x, %w : tensor<1x3x8xf32>, tensor<4x3x3x3xf32>
+  return
+}
+
+// -----
+
+func.func @conv_channels(%x: tensor<1x3x8x8xf32>, %w: tensor<4x2x3x3xf32>) {
+  // expected-error @+1 {{(C1) weight has 2 input channels per group, expected 3}}
+  %y = nn.conv %x, %w : tensor<1x3x8x8xf32>, tensor<4x2x3x3xf32>
+  return
+}
+
+// -----
+
+func.func @conv_group(%x: tensor<1x3x8x8xf32>, %w: tensor<4x1x3x3xf32>) {
+  // expected-error @+1 {{(C2) channels 3 and 4 are not multiples of group 2}}
+  %y = nn.conv %x, %w {group = 2 : i64} : tensor<1x3x8x8xf32>, tensor<4x1x3x3xf32>
+  return
+}
+
+// -----
+
+func.func @conv_attrs(%x: tensor<1x3x8x8xf32>, %w: tensor<4x3x3x3xf32>) {
+  // expected-error @+1 {{(C3) strides and dilations need 2 positive entries and pads 4 non-negative}}
+  %y = nn.conv %x, %w {strides = array<i64: 0, 1>} : tensor<1x3x8x8xf32>, tensor<4x3x3x3xf32>
+  return
+}
+
+// -----
+
+func.func @conv_empty(%x: tensor<1x3x2x2xf32>, %w: tensor<4x3x3x3xf32>) {
+  // expected-error @+1 {{(C4) empty output (0x0)}}
+  %y = nn.conv %x, %w : tensor<1x3x2x2xf32>, tensor<4x3x3x3xf32>
+  return
+}
+
+// -----
+
+func.func @conv_bias(%x: tensor<1x3x8x8xf32>, %w: tensor<4x3x3x3xf32>, %b: tensor<3xf32>) {
+  // expected-error @+1 {{(C5) bias must be [4]}}
+  %y = nn.conv %x, %w, %b : tensor<1x3x8x8xf32>, tensor<4x3x3x3xf32>, tensor<3xf32>
+  return
+}
+
+// -----
+
+func.func @layer_norm_axis(%x: tensor<2x8xf32>, %g: tensor<8xf32>) {
+  // expected-error @+1 {{(C1) axis 2 out of range for rank 2}}
+  %y = nn.layer_norm %x, %g {axis = 2 : i64} : tensor<2x8xf32>, tensor<8xf32>
+  return
+}
+
+// -----
+
+func.func @layer_norm_scale(%x: tensor<2x8xf32>, %g: tensor<4xf32>) {
+  // expected-error @+1 {{(C2) scale of shape [4] does not broadcast to the normalized dimensions [8]}}
+  %y = nn.layer_norm %x, %g : tensor<2x8xf32>, tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @rms_norm_axis(%x: tensor<2x8xf32>, %g: tensor<8xf32>) {
+  // expected-error @+1 {{(C1) axis -3 out of range for rank 2}}
+  %y = nn.rms_norm %x, %g {axis = -3 : i64} : tensor<2x8xf32>, tensor<8xf32>
+  return
+}
+
+// -----
+
+func.func @rms_norm_scale(%x: tensor<2x8xf32>, %g: tensor<2x8x1xf32>) {
+  // expected-error @+1 {{(C2) scale of shape [2, 8, 1] does not broadcast}}
+  %y = nn.rms_norm %x, %g : tensor<2x8xf32>, tensor<2x8x1xf32>
+  return
+}
+
+// -----
+
+func.func @batch_norm(%x: tensor<1x4x8x8xf32>, %s: tensor<3xf32>) {
+  // expected-error @+1 {{(C1) scale, bias, mean and variance must be [4]}}
+  %y = nn.batch_norm %x, %s, %s, %s, %s : tensor<1x4x8x8xf32>, tensor<3xf32>, tensor<3xf32>, tensor<3xf32>, tensor<3xf32>
+  return
+}
+
+// -----
+
+func.func @softmax(%x: tensor<2x8xf32>) {
+  // expected-error @+1 {{(C1) axis 2 out of range for rank 2}}
+  %y = nn.softmax %x {axis = 2 : i64} : tensor<2x8xf32>
+  return
+}
+
+// -----
+
+func.func @reduce(%x: tensor<2x8xf32>) {
+  // expected-error @+1 {{(C1) invalid reduction axes [0, 0] for rank 2}}
+  %y = nn.reduce_sum %x {axes = array<i64: 0, 0>} : tensor<2x8xf32>
+  return
+}
+
+// -----
+
+func.func @pool_rank(%x: tensor<1x4x8xf32>) {
+  // expected-error @+1 {{(C1) pooling needs a 4-D NCHW input}}
+  %y = nn.max_pool %x {kernel_shape = array<i64: 2, 2>} : tensor<1x4x8xf32>
+  return
+}
+
+// -----
+
+func.func @pool_kernel(%x: tensor<1x4x8x8xf32>) {
+  // expected-error @+1 {{(C2) kernel_shape needs 2 positive entries}}
+  %y = nn.max_pool %x {kernel_shape = array<i64: 2>} : tensor<1x4x8x8xf32>
+  return
+}
+
+// -----
+
+func.func @pool_empty(%x: tensor<1x4x8x8xf32>) {
+  // expected-error @+1 {{(C3) empty output (0x0)}}
+  %y = nn.average_pool %x {kernel_shape = array<i64: 9, 9>} : tensor<1x4x8x8xf32>
+  return
+}
+
+// -----
+
+func.func @global_pool(%x: tensor<4x8xf32>) {
+  // expected-error @+1 {{(C1) global pooling needs rank >= 3}}
+  %y = nn.global_average_pool %x : tensor<4x8xf32>
+  return
+}
+
+// -----
+
+func.func @reshape(%x: tensor<2x8xf32>) {
+  // expected-error @+1 {{(C1) cannot reshape 16 elements to [3, 5]}}
+  %y = nn.reshape %x {shape = array<i64: 3, 5>} : tensor<2x8xf32>
+  return
+}
+
+// -----
+
+func.func @transpose(%x: tensor<2x8xf32>) {
+  // expected-error @+1 {{(C1) perm [0, 0] is not a permutation}}
+  %y = nn.transpose %x {perm = array<i64: 0, 0>} : tensor<2x8xf32>
+  return
+}
+
+// -----
+
+func.func @expand(%x: tensor<2x4xf32>) {
+  // expected-error @+1 {{(C1) [2, 4] does not broadcast with [3, 4]}}
+  %y = nn.expand %x {shape = array<i64: 3, 4>} : tensor<2x4xf32>
+  return
+}
+
+// -----
+
+func.func @concat_types(%a: tensor<2x4xf32>, %b: tensor<2x4xi64>) {
+  // expected-error @+1 {{(C1) inputs differ in rank or element type}}
+  %y = nn.concat %a, %b {axis = 0 : i64} : tensor<2x4xf32>, tensor<2x4xi64>
+  return
+}
+
+// -----
+
+func.func @concat_dims(%a: tensor<2x4xf32>, %b: tensor<2x5xf32>) {
+  // expected-error @+1 {{(C2) dimension 1 differs: 5 vs 4}}
+  %y = nn.concat %a, %b {axis = 0 : i64} : tensor<2x4xf32>, tensor<2x5xf32>
+  return
+}
+
+// -----
+
+func.func @split_axis(%x: tensor<2x8xf32>) {
+  // expected-error @+1 {{(C1) axis 3 out of range for rank 2}}
+  %y:2 = nn.split %x {axis = 3 : i64, sizes = array<i64: 1, 1>} : tensor<2x8xf32>
+  return
+}
+
+// -----
+
+func.func @split_sizes(%x: tensor<2x8xf32>) {
+  // expected-error @+1 {{(C2) split sizes sum to 7 but the axis has 8}}
+  %y:2 = nn.split %x {axis = 1 : i64, sizes = array<i64: 3, 4>} : tensor<2x8xf32>
+  return
+}
+
+// -----
+
+func.func @slice(%x: tensor<2x8xf32>) {
+  // expected-error @+1 {{(C1) slice of dimension 1 out of range}}
+  %y = nn.slice %x {starts = array<i64: 0, 6>, steps = array<i64: 1, 1>, sizes = array<i64: 2, 4>} : tensor<2x8xf32>
+  return
+}
+
+// -----
+
+func.func @gather(%x: tensor<2x8xf32>, %i: tensor<3xi64>) {
+  // expected-error @+1 {{(C1) axis 2 out of range for rank 2}}
+  %y = nn.gather %x, %i {axis = 2 : i64} : tensor<2x8xf32>, tensor<3xi64>
+  return
+}
+
+// -----
+
+func.func @trilu(%x: tensor<8xf32>) {
+  // expected-error @+1 {{(C1) trilu needs rank >= 2}}
+  %y = nn.trilu %x : tensor<8xf32>
+  return
+}

@@ -1,0 +1,230 @@
+"""Generators of real-shaped ONNX test models with random weights.
+
+Built with the onnx helper API the way exporters emit these architectures
+(decomposed RMSNorm and GELU, RoPE with rotate-half, grouped-query attention
+with a causal mask, SwiGLU), so tests need neither torch nor downloads:
+
+- `resnet()`: ResNet-style CNN (Conv/BatchNorm/ReLU, residual blocks, a
+  strided projection, MaxPool, GlobalAveragePool, Gemm head).
+- `bert()`: BERT-style encoder (token + position embeddings, LayerNorm,
+  multi-head attention, GELU (Erf form) FFN).
+- `llama()`: Llama-style decoder (RMSNorm as Pow/ReduceMean/Add/Sqrt/Div/Mul,
+  RoPE, grouped-query attention with a causal mask, SwiGLU MLP whose
+  intermediate size is 172 * 8, untied LM head).
+
+`outliers=True` scales a few residual-stream channels 50-100x, as in real
+LLMs (for the quantization tests). Every function returns an onnx.ModelProto
+(opset 17, IR version 10 so that onnxruntime loads it).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+
+
+class _Graph:
+    def __init__(self, seed):
+        self.rng = np.random.default_rng(seed)
+        self.nodes, self.inits = [], []
+        self.count = 0
+
+    def name(self, base):
+        self.count += 1
+        return f"{base}_{self.count}"
+
+    def const(self, array, base="c"):
+        n = self.name(base)
+        self.inits.append(numpy_helper.from_array(np.asarray(array), n))
+        return n
+
+    def weight(self, shape, scale=None, base="w"):
+        fan_in = shape[0] if len(shape) == 2 else int(np.prod(shape[1:]))
+        scale = scale if scale is not None else 1.0 / np.sqrt(fan_in)
+        return self.const((self.rng.standard_normal(shape) * scale).astype(np.float32), base)
+
+    def op(self, op_type, inputs, base=None, outputs=1, **attrs):
+        base = base or op_type.lower()
+        outs = [self.name(base) for _ in range(outputs)]
+        self.nodes.append(helper.make_node(op_type, inputs, outs, name=self.name(op_type), **attrs))
+        return outs[0] if outputs == 1 else outs
+
+    def model(self, inputs, outputs):
+        g = helper.make_graph(self.nodes, "model", inputs, outputs, self.inits)
+        m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)],
+                              producer_name="quantc.models")
+        m.ir_version = 10
+        return m
+
+
+def _i64(values):
+    return np.array(values, dtype=np.int64)
+
+
+def resnet(batch=1, size=32, classes=10, seed=0):
+    g = _Graph(seed)
+
+    def conv_bn(x, cin, cout, k, stride, relu=True):
+        y = g.op("Conv", [x, g.weight((cout, cin, k, k)), g.weight((cout,), 0.1)],
+                 kernel_shape=[k, k], strides=[stride, stride], pads=[k // 2] * 4)
+        y = g.op("BatchNormalization", [
+            y, g.const((1 + 0.1 * g.rng.standard_normal(cout)).astype(np.float32)),
+            g.const((0.1 * g.rng.standard_normal(cout)).astype(np.float32)),
+            g.const((0.1 * g.rng.standard_normal(cout)).astype(np.float32)),
+            g.const(g.rng.uniform(0.5, 1.5, cout).astype(np.float32))], epsilon=1e-5)
+        return g.op("Relu", [y]) if relu else y
+
+    x = conv_bn("input", 3, 16, 3, 1)
+    x = g.op("MaxPool", [x], kernel_shape=[2, 2], strides=[2, 2])
+    # Identity residual block.
+    y = conv_bn(conv_bn(x, 16, 16, 3, 1), 16, 16, 3, 1, relu=False)
+    x = g.op("Relu", [g.op("Add", [x, y])])
+    # Strided block with a 1x1 projection.
+    y = conv_bn(conv_bn(x, 16, 32, 3, 2), 32, 32, 3, 1, relu=False)
+    skip = conv_bn(x, 16, 32, 1, 2, relu=False)
+    x = g.op("Relu", [g.op("Add", [skip, y])])
+    x = g.op("GlobalAveragePool", [x])
+    x = g.op("Flatten", [x], axis=1)
+    logits = g.op("Gemm", [x, g.weight((classes, 32)), g.weight((classes,), 0.1)], transB=1)
+    g.nodes[-1].output[0] = "logits"
+    return g.model([helper.make_tensor_value_info("input", TensorProto.FLOAT, [batch, 3, size, size])],
+                   [helper.make_tensor_value_info("logits", TensorProto.FLOAT, [batch, classes])])
+
+
+def _attention(g, x, seq, hidden, heads, kv_heads, head_dim, wq, wk, wv, wo, bq=None,
+               mask=None, rope=None):
+    def proj(w, b, n_heads):
+        y = g.op("MatMul", [x, w])
+        if b is not None:
+            y = g.op("Add", [y, b])
+        y = g.op("Reshape", [y, g.const(_i64([1, seq, n_heads, head_dim]))])
+        return g.op("Transpose", [y], perm=[0, 2, 1, 3])
+
+    q = proj(wq, bq[0] if bq else None, heads)
+    k = proj(wk, bq[1] if bq else None, kv_heads)
+    v = proj(wv, bq[2] if bq else None, kv_heads)
+    if rope is not None:
+        cos, sin = rope
+
+        def rotate(t):
+            half = head_dim // 2
+            t1 = g.op("Slice", [t, g.const(_i64([0])), g.const(_i64([half])), g.const(_i64([3]))])
+            t2 = g.op("Slice", [t, g.const(_i64([half])), g.const(_i64([head_dim])), g.const(_i64([3]))])
+            rot = g.op("Concat", [g.op("Neg", [t2]), t1], axis=3)
+            return g.op("Add", [g.op("Mul", [t, cos]), g.op("Mul", [rot, sin])])
+
+        q, k = rotate(q), rotate(k)
+    if kv_heads != heads:
+        rep = heads // kv_heads
+
+        def repeat(t):
+            t = g.op("Reshape", [t, g.const(_i64([1, kv_heads, 1, seq, head_dim]))])
+            t = g.op("Expand", [t, g.const(_i64([1, kv_heads, rep, seq, head_dim]))])
+            return g.op("Reshape", [t, g.const(_i64([1, heads, seq, head_dim]))])
+
+        k, v = repeat(k), repeat(v)
+    scores = g.op("MatMul", [q, g.op("Transpose", [k], perm=[0, 1, 3, 2])])
+    scores = g.op("Div", [scores, g.const(np.array(np.sqrt(head_dim), np.float32))])
+    if mask is not None:
+        scores = g.op("Add", [scores, mask])
+    probs = g.op("Softmax", [scores], axis=-1)
+    ctx = g.op("MatMul", [probs, v])
+    ctx = g.op("Transpose", [ctx], perm=[0, 2, 1, 3])
+    ctx = g.op("Reshape", [ctx, g.const(_i64([1, seq, hidden]))])
+    return g.op("MatMul", [ctx, wo])
+
+
+def bert(seq=16, hidden=64, heads=4, layers=2, ffn=256, vocab=120, seed=1, outliers=False):
+    g = _Graph(seed)
+    hd = hidden // heads
+    emb = g.weight((vocab, hidden), 0.5)
+    pos = g.weight((seq, hidden), 0.1)
+    x = g.op("Add", [g.op("Gather", [emb, "input_ids"], axis=0), pos])
+
+    def layer_norm(t):
+        gain = np.ones(hidden, np.float32) + 0.1 * g.rng.standard_normal(hidden).astype(np.float32)
+        if outliers:
+            gain[[3, 17]] *= np.float32(60.0)
+        return g.op("LayerNormalization", [t, g.const(gain), g.weight((hidden,), 0.1)],
+                    axis=-1, epsilon=1e-12)
+
+    x = layer_norm(x)
+    for _ in range(layers):
+        a = _attention(g, x, seq, hidden, heads, heads, hd,
+                       g.weight((hidden, hidden)), g.weight((hidden, hidden)),
+                       g.weight((hidden, hidden)), g.weight((hidden, hidden)),
+                       bq=[g.weight((hidden,), 0.1) for _ in range(3)])
+        x = layer_norm(g.op("Add", [x, a]))
+        h = g.op("Add", [g.op("MatMul", [x, g.weight((hidden, ffn))]), g.weight((ffn,), 0.1)])
+        # GELU as torch exports it: x * 0.5 * (1 + erf(x / sqrt(2))).
+        e = g.op("Erf", [g.op("Div", [h, g.const(np.array(np.sqrt(2.0), np.float32))])])
+        h = g.op("Mul", [g.op("Mul", [h, g.op("Add", [e, g.const(np.array(1.0, np.float32))])]),
+                         g.const(np.array(0.5, np.float32))])
+        h = g.op("Add", [g.op("MatMul", [h, g.weight((ffn, hidden))]), g.weight((hidden,), 0.1)])
+        x = layer_norm(g.op("Add", [x, h]))
+    g.nodes[-1].output[0] = "hidden_states"
+    return g.model([helper.make_tensor_value_info("input_ids", TensorProto.INT64, [1, seq])],
+                   [helper.make_tensor_value_info("hidden_states", TensorProto.FLOAT, [1, seq, hidden])])
+
+
+def llama(seq=16, hidden=64, heads=4, kv_heads=2, layers=2, intermediate=172 * 8, vocab=128,
+          seed=2, outliers=False):
+    g = _Graph(seed)
+    hd = hidden // heads
+    emb = g.weight((vocab, hidden), 1.0)
+    x = g.op("Gather", [emb, "input_ids"], axis=0)
+    if outliers:
+        # Residual-stream outlier channels, 50-100x the rest.
+        scale = np.ones(hidden, np.float32)
+        scale[[5, 21, 40]] = np.array([60.0, 85.0, 100.0], np.float32)
+        x = g.op("Mul", [x, g.const(scale)])
+
+    def rms_norm(t):
+        # As torch exports it: x * 1/sqrt(mean(x^2) + eps) * weight.
+        var = g.op("ReduceMean", [g.op("Pow", [t, g.const(np.array(2.0, np.float32))])],
+                   axes=[-1], keepdims=1)
+        inv = g.op("Div", [g.const(np.array(1.0, np.float32)),
+                           g.op("Sqrt", [g.op("Add", [var, g.const(np.array(1e-6, np.float32))])])])
+        w = (1.0 + 0.1 * g.rng.standard_normal(hidden)).astype(np.float32)
+        return g.op("Mul", [g.op("Mul", [t, inv]), g.const(w)])
+
+    # RoPE tables [seq, head_dim] (broadcast over batch and heads).
+    inv_freq = 1.0 / (10000 ** (np.arange(0, hd, 2) / hd))
+    ang = np.outer(np.arange(seq), inv_freq)
+    ang = np.concatenate([ang, ang], axis=1).astype(np.float32)
+    rope = (g.const(np.cos(ang)), g.const(np.sin(ang)))
+    # Causal mask from Trilu, as exporters build it.
+    tril = g.op("Trilu", [g.const(np.ones((seq, seq), np.float32))], upper=0)
+    keep = g.op("Greater", [tril, g.const(np.array(0.5, np.float32))])
+    mask = g.op("Where", [keep, g.const(np.array(0.0, np.float32)),
+                          g.const(np.array(-1e9, np.float32))])
+    for _ in range(layers):
+        a = _attention(g, rms_norm(x), seq, hidden, heads, kv_heads, hd,
+                       g.weight((hidden, heads * hd)), g.weight((hidden, kv_heads * hd)),
+                       g.weight((hidden, kv_heads * hd)), g.weight((heads * hd, hidden)),
+                       mask=mask, rope=rope)
+        x = g.op("Add", [x, a])
+        h = rms_norm(x)
+        gate = g.op("MatMul", [h, g.weight((hidden, intermediate))])
+        up = g.op("MatMul", [h, g.weight((hidden, intermediate))])
+        silu = g.op("Mul", [gate, g.op("Sigmoid", [gate])])
+        down = g.op("MatMul", [g.op("Mul", [silu, up]), g.weight((intermediate, hidden))])
+        x = g.op("Add", [x, down])
+    logits = g.op("MatMul", [rms_norm(x), g.weight((hidden, vocab))])
+    g.nodes[-1].output[0] = "logits"
+    return g.model([helper.make_tensor_value_info("input_ids", TensorProto.INT64, [1, seq])],
+                   [helper.make_tensor_value_info("logits", TensorProto.FLOAT, [1, seq, vocab])])
+
+
+def sample_inputs(model: onnx.ModelProto, seed: int = 0) -> dict:
+    """Random inputs for a model of this module (token ids or an image)."""
+    rng = np.random.default_rng(seed)
+    out = {}
+    for vi in model.graph.input:
+        shape = [d.dim_value for d in vi.type.tensor_type.shape.dim]
+        if vi.type.tensor_type.elem_type == TensorProto.INT64:
+            out[vi.name] = rng.integers(0, 100, shape).astype(np.int64)
+        else:
+            out[vi.name] = rng.standard_normal(shape).astype(np.float32)
+    return out

@@ -12,10 +12,11 @@
 #include "qc/InitAll.h"
 
 #include "qc/Dialect/NN/IR/NN.h"
+#include "qc/Dialect/NN/Transforms/Passes.h"
 #include "qc/Dialect/QC/IR/QC.h"
 
 void qc::registerAllDialects(mlir::DialectRegistry &registry) {
   registry.insert<qc::QCDialect, qc::nn::NNDialect>();
 }
 
-void qc::registerAllPasses() {}
+void qc::registerAllPasses() { qc::nn::registerNNPasses(); }

@@ -58,3 +58,32 @@ def test_llama_structure():
     assert sum(n.op_type == "MatMul" for n in m.graph.node) == 2 * (4 + 3) + 2 * 2 + 1
     dims = {tuple(i.dims) for i in m.graph.initializer}
     assert (64, 172 * 8) in dims and (172 * 8, 64) in dims
+
+
+QUANT_OPT = BUILD / "bin" / "quant-opt"
+
+
+@pytest.mark.parametrize("make,op,count", [(models.llama, "nn.rms_norm", 5),
+                                           (models.bert, "nn.gelu", 2)],
+                         ids=["llama-rmsnorm", "bert-gelu"])
+def test_raise_decomposed_ops(make, op, count, tmp_path):
+    """--qc-raise-decomposed-ops raises every decomposed norm / GELU, and the
+    raised module still matches onnxruntime."""
+    model = make()
+    onnx.save(model, str(tmp_path / "model.onnx"))
+    mlir = tmp_path / "raised.mlir"
+    subprocess.run([str(QUANT_OPT), str(tmp_path / "model.onnx"), "--qc-raise-decomposed-ops",
+                    "--canonicalize", "-o", str(mlir)], check=True, capture_output=True)
+    text = mlir.read_text()
+    assert text.count(op + " ") == count
+    assert "nn.erf" not in text and "nn.sqrt" not in text
+    inputs = models.sample_inputs(model)
+    cmd = [str(QUANT_RUN), str(mlir), "--output-dir", str(tmp_path / "out")]
+    for name, value in inputs.items():
+        np.save(tmp_path / f"{name}.npy", value)
+        cmd += ["--input", f"{name}={tmp_path / (name + '.npy')}"]
+    subprocess.run(cmd, check=True, capture_output=True)
+    want = ort.InferenceSession(model.SerializeToString(),
+                                providers=["CPUExecutionProvider"]).run(None, inputs)[0]
+    got = np.load(tmp_path / "out" / f"{model.graph.output[0].name}.npy")
+    assert rel_l2(got, want) <= 1e-5

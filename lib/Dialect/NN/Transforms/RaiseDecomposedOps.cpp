@@ -1,0 +1,320 @@
+//===- RaiseDecomposedOps.cpp - Raise decomposed norms and GELU -----------===//
+//
+// Part of the QuantC project.
+//
+//===----------------------------------------------------------------------===//
+//
+// Pattern-matches the elementwise chains exporters emit for RMSNorm,
+// LayerNorm and GELU and replaces them with nn.rms_norm, nn.layer_norm and
+// nn.gelu. Matching is structural and strict (last-axis reductions with
+// keepdims, scalar constant epsilons, constant gains that broadcast to the
+// normalized dimension); unmatched chains are left alone.
+//
+//===----------------------------------------------------------------------===//
+
+#include "qc/Dialect/NN/Transforms/Passes.h"
+
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+#include <cmath>
+
+namespace qc::nn {
+#define GEN_PASS_DEF_RAISEDECOMPOSEDOPS
+#include "qc/Dialect/NN/Transforms/Passes.h.inc"
+} // namespace qc::nn
+
+using namespace mlir;
+using namespace qc::nn;
+
+namespace {
+
+/// The value of a single-element float constant.
+std::optional<double> scalarConstant(Value v) {
+  auto c = v.getDefiningOp<arith::ConstantOp>();
+  if (!c)
+    return std::nullopt;
+  auto d = llvm::dyn_cast<DenseFPElementsAttr>(c.getValue());
+  if (!d || !(d.isSplat() || d.getNumElements() == 1))
+    return std::nullopt;
+  return (*d.getValues<APFloat>().begin()).convertToDouble();
+}
+
+bool isScalar(Value v, double want) {
+  auto c = scalarConstant(v);
+  return c && std::fabs(*c - want) <= 1e-4 * std::fabs(want);
+}
+
+/// True when `op` reduces over the last axis only, keeping dimensions.
+bool reducesLastAxis(ReduceMeanOp op) {
+  int64_t rank =
+      llvm::cast<RankedTensorType>(op.getInput().getType()).getRank();
+  ArrayRef<int64_t> axes = op.getAxes();
+  return op.getKeepdims() && axes.size() == 1 &&
+         (axes[0] == -1 || axes[0] == rank - 1);
+}
+
+/// Matches x^2 as pow(x, 2) or mul(x, x), returning x.
+Value matchSquare(Value v) {
+  if (auto p = v.getDefiningOp<PowOp>())
+    return isScalar(p.getRhs(), 2.0) ? p.getLhs() : Value();
+  if (auto m = v.getDefiningOp<MulOp>())
+    return m.getLhs() == m.getRhs() ? m.getLhs() : Value();
+  return Value();
+}
+
+/// Matches sqrt(mean(t^2) + eps) over the last axis; returns (t, eps).
+std::optional<std::pair<Value, double>> matchRootMeanSquare(Value v) {
+  auto sqrt = v.getDefiningOp<SqrtOp>();
+  if (!sqrt)
+    return std::nullopt;
+  auto add = sqrt.getInput().getDefiningOp<AddOp>();
+  if (!add)
+    return std::nullopt;
+  for (auto [mean, eps] : {std::pair(add.getLhs(), add.getRhs()),
+                           std::pair(add.getRhs(), add.getLhs())}) {
+    auto e = scalarConstant(eps);
+    auto m = mean.getDefiningOp<ReduceMeanOp>();
+    if (!e || !m || !reducesLastAxis(m))
+      continue;
+    if (Value t = matchSquare(m.getInput()))
+      return std::make_pair(t, *e);
+  }
+  return std::nullopt;
+}
+
+/// Matches t * (1 / d), t * reciprocal(d) or t / d where d matches
+/// `denominator`; returns (t, eps).
+std::optional<std::pair<Value, double>> matchNormalized(
+    Value v, llvm::function_ref<std::optional<std::pair<Value, double>>(Value)>
+                 denominator) {
+  if (auto div = v.getDefiningOp<DivOp>()) {
+    if (auto d = denominator(div.getRhs()); d && d->first == div.getLhs())
+      return d;
+    return std::nullopt;
+  }
+  auto mul = v.getDefiningOp<MulOp>();
+  if (!mul)
+    return std::nullopt;
+  for (auto [t, r] : {std::pair(mul.getLhs(), mul.getRhs()),
+                      std::pair(mul.getRhs(), mul.getLhs())}) {
+    Value den;
+    if (auto div = r.getDefiningOp<DivOp>(); div && isScalar(div.getLhs(), 1.0))
+      den = div.getRhs();
+    else if (auto rec = r.getDefiningOp<ReciprocalOp>())
+      den = rec.getInput();
+    if (!den)
+      continue;
+    if (auto d = denominator(den); d && d->first == t)
+      return d;
+  }
+  return std::nullopt;
+}
+
+/// For LayerNorm, t = x - mean(x): returns x.
+Value matchCentered(Value t) {
+  auto sub = t.getDefiningOp<SubOp>();
+  if (!sub)
+    return Value();
+  auto mean = sub.getRhs().getDefiningOp<ReduceMeanOp>();
+  if (!mean || !reducesLastAxis(mean) || mean.getInput() != sub.getLhs())
+    return Value();
+  return sub.getLhs();
+}
+
+/// A constant that can serve as the gain / bias over the last dimension.
+bool isLastDimParam(Value p, Value x) {
+  if (!p.getDefiningOp<arith::ConstantOp>())
+    return false;
+  auto pt = llvm::cast<RankedTensorType>(p.getType());
+  auto xt = llvm::cast<RankedTensorType>(x.getType());
+  if (pt.getElementType() != xt.getElementType() || xt.getRank() < 1)
+    return false;
+  auto shape = broadcastShapes(pt.getShape(), {xt.getShape().back()});
+  return shape && shape->size() == 1 && (*shape)[0] == xt.getShape().back();
+}
+
+Value ones(PatternRewriter &rewriter, Location loc, Value x) {
+  auto xt = llvm::cast<RankedTensorType>(x.getType());
+  auto type =
+      RankedTensorType::get({xt.getShape().back()}, xt.getElementType());
+  return rewriter.create<arith::ConstantOp>(
+      loc, DenseElementsAttr::get(
+               type, rewriter.getFloatAttr(xt.getElementType(), 1.0)));
+}
+
+/// The RMSNorm core x * 1/sqrt(mean(x^2) + eps) (or x / sqrt(...)).
+std::optional<std::pair<Value, double>> matchRMSCore(Value v) {
+  return matchNormalized(v, [](Value d) { return matchRootMeanSquare(d); });
+}
+
+/// core * w  ->  nn.rms_norm(x, w).
+struct RaiseRMSNorm : OpRewritePattern<MulOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(MulOp op,
+                                PatternRewriter &rewriter) const override {
+    for (auto [c, w] : {std::pair(op.getLhs(), op.getRhs()),
+                        std::pair(op.getRhs(), op.getLhs())}) {
+      auto m = matchRMSCore(c);
+      if (!m || !isLastDimParam(w, m->first) ||
+          m->first.getType() != op.getType())
+        continue;
+      rewriter.replaceOpWithNewOp<RMSNormOp>(
+          op, op.getType(), m->first, w, rewriter.getI64IntegerAttr(-1),
+          rewriter.getF32FloatAttr(float(m->second)));
+      return success();
+    }
+    return failure();
+  }
+};
+
+/// A core without a gain  ->  nn.rms_norm(x, ones). Skipped when a gain
+/// multiplication follows (RaiseRMSNorm takes the whole chain).
+template <typename RootOp> struct RaiseBareRMSNorm : OpRewritePattern<RootOp> {
+  using OpRewritePattern<RootOp>::OpRewritePattern;
+  LogicalResult matchAndRewrite(RootOp op,
+                                PatternRewriter &rewriter) const override {
+    auto m = matchRMSCore(op.getResult());
+    if (!m || op.getType() != m->first.getType())
+      return failure();
+    if (op->hasOneUse())
+      if (auto user = llvm::dyn_cast<MulOp>(*op->getUsers().begin())) {
+        Value other =
+            user.getLhs() == op.getResult() ? user.getRhs() : user.getLhs();
+        if (isLastDimParam(other, m->first))
+          return failure();
+      }
+    rewriter.replaceOpWithNewOp<RMSNormOp>(
+        op, op.getType(), m->first, ones(rewriter, op.getLoc(), m->first),
+        rewriter.getI64IntegerAttr(-1),
+        rewriter.getF32FloatAttr(float(m->second)));
+    return success();
+  }
+};
+
+/// ((x - mean) / sqrt(var + eps)) * g + b  ->  nn.layer_norm(x, g, b).
+struct RaiseLayerNorm : OpRewritePattern<AddOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(AddOp op,
+                                PatternRewriter &rewriter) const override {
+    for (auto [scaled, b] : {std::pair(op.getLhs(), op.getRhs()),
+                             std::pair(op.getRhs(), op.getLhs())}) {
+      auto mul = scaled.getDefiningOp<MulOp>();
+      if (!mul)
+        continue;
+      for (auto [norm, g] : {std::pair(mul.getLhs(), mul.getRhs()),
+                             std::pair(mul.getRhs(), mul.getLhs())}) {
+        // The denominator is the root mean square of the centered input.
+        auto m = matchNormalized(norm, [](Value d) {
+          auto rms = matchRootMeanSquare(d);
+          if (!rms || !matchCentered(rms->first))
+            return std::optional<std::pair<Value, double>>();
+          return rms;
+        });
+        if (!m)
+          continue;
+        Value x = matchCentered(m->first);
+        if (!x || !isLastDimParam(g, x) || !isLastDimParam(b, x) ||
+            x.getType() != op.getType())
+          continue;
+        rewriter.replaceOpWithNewOp<LayerNormOp>(
+            op, op.getType(), x, g, b, rewriter.getI64IntegerAttr(-1),
+            rewriter.getF32FloatAttr(float(m->second)));
+        return success();
+      }
+    }
+    return failure();
+  }
+};
+
+/// Collects the factors of a product tree whose inner multiplications have
+/// no other users.
+void collectFactors(Value v, bool root, SmallVectorImpl<Value> &factors) {
+  auto mul = v.getDefiningOp<MulOp>();
+  if (mul && (root || v.hasOneUse()) && mul.getLhs().getType() == v.getType() &&
+      mul.getRhs().getType() == v.getType()) {
+    collectFactors(mul.getLhs(), false, factors);
+    collectFactors(mul.getRhs(), false, factors);
+    return;
+  }
+  if (auto m = v.getDefiningOp<MulOp>(); m && (root || v.hasOneUse())) {
+    // Scalar constants broadcast: still part of the product.
+    if (isScalar(m.getLhs(), 0.5) || isScalar(m.getRhs(), 0.5)) {
+      collectFactors(m.getLhs(), false, factors);
+      collectFactors(m.getRhs(), false, factors);
+      return;
+    }
+  }
+  factors.push_back(v);
+}
+
+/// 1 + erf(x / sqrt 2) (or erf(x * 1/sqrt 2) + 1); returns x.
+Value matchErfTerm(Value v) {
+  auto add = v.getDefiningOp<AddOp>();
+  if (!add)
+    return Value();
+  for (auto [e, one] : {std::pair(add.getLhs(), add.getRhs()),
+                        std::pair(add.getRhs(), add.getLhs())}) {
+    auto erf = e.getDefiningOp<ErfOp>();
+    if (!erf || !isScalar(one, 1.0))
+      continue;
+    Value arg = erf.getInput();
+    if (auto div = arg.getDefiningOp<DivOp>();
+        div && isScalar(div.getRhs(), std::sqrt(2.0)))
+      return div.getLhs();
+    if (auto mul = arg.getDefiningOp<MulOp>()) {
+      if (isScalar(mul.getRhs(), 1.0 / std::sqrt(2.0)))
+        return mul.getLhs();
+      if (isScalar(mul.getLhs(), 1.0 / std::sqrt(2.0)))
+        return mul.getRhs();
+    }
+  }
+  return Value();
+}
+
+/// x * 0.5 * (1 + erf(x / sqrt 2)) in any association  ->  nn.gelu(x).
+struct RaiseGelu : OpRewritePattern<MulOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(MulOp op,
+                                PatternRewriter &rewriter) const override {
+    SmallVector<Value> factors;
+    collectFactors(op.getResult(), true, factors);
+    if (factors.size() != 3)
+      return failure();
+    Value half, erfTerm, x;
+    for (Value f : factors) {
+      if (!half && isScalar(f, 0.5))
+        half = f;
+      else if (!erfTerm && matchErfTerm(f))
+        erfTerm = f;
+      else
+        x = f;
+    }
+    if (!half || !erfTerm || !x || matchErfTerm(erfTerm) != x ||
+        x.getType() != op.getType())
+      return failure();
+    rewriter.replaceOpWithNewOp<GeluOp>(op, op.getType(), x,
+                                        rewriter.getStringAttr("none"));
+    return success();
+  }
+};
+
+struct RaiseDecomposedOpsPass
+    : qc::nn::impl::RaiseDecomposedOpsBase<RaiseDecomposedOpsPass> {
+  void runOnOperation() override {
+    RewritePatternSet patterns(&getContext());
+    populateRaiseDecomposedOpsPatterns(patterns);
+    if (failed(
+            applyPatternsAndFoldGreedily(getOperation(), std::move(patterns))))
+      signalPassFailure();
+  }
+};
+} // namespace
+
+void qc::nn::populateRaiseDecomposedOpsPatterns(RewritePatternSet &patterns) {
+  // The whole-chain patterns take precedence over the bare core.
+  patterns.add<RaiseRMSNorm, RaiseLayerNorm, RaiseGelu>(patterns.getContext(),
+                                                        /*benefit=*/2);
+  patterns.add<RaiseBareRMSNorm<MulOp>, RaiseBareRMSNorm<DivOp>>(
+      patterns.getContext(), /*benefit=*/1);
+}

@@ -1,0 +1,100 @@
+// RUN: quant-opt %s -split-input-file --qc-raise-decomposed-ops --canonicalize | FileCheck %s
+
+// CHECK-LABEL: func.func @rms_norm
+// CHECK-SAME: (%[[X:.*]]: tensor<2x64xf32>)
+// CHECK: %[[G:.*]] = arith.constant dense<2.000000e+00> : tensor<64xf32>
+// CHECK: %[[Y:.*]] = nn.rms_norm %[[X]], %[[G]] {epsilon = 9.99999997E-7 : f32} : tensor<2x64xf32>, tensor<64xf32>
+// CHECK-NEXT: return %[[Y]]
+func.func @rms_norm(%x: tensor<2x64xf32>) -> tensor<2x64xf32> {
+  %two = arith.constant dense<2.0> : tensor<f32>
+  %eps = arith.constant dense<1.0e-6> : tensor<f32>
+  %one = arith.constant dense<1.0> : tensor<f32>
+  %g = arith.constant dense<2.0> : tensor<64xf32>
+  %sq = nn.pow %x, %two : tensor<2x64xf32>, tensor<f32>
+  %m = nn.reduce_mean %sq {axes = array<i64: -1>} : tensor<2x64xf32>
+  %v = nn.add %m, %eps : tensor<2x1xf32>, tensor<f32>
+  %s = nn.sqrt %v : tensor<2x1xf32>
+  %r = nn.div %one, %s : tensor<f32>, tensor<2x1xf32>
+  %n = nn.mul %x, %r : tensor<2x64xf32>, tensor<2x1xf32>
+  %y = nn.mul %g, %n : tensor<64xf32>, tensor<2x64xf32>
+  return %y : tensor<2x64xf32>
+}
+
+// -----
+
+// x / sqrt(mean(x * x) + eps), without a gain (epsilon 1e-5 is the default
+// and is not printed).
+// CHECK-LABEL: func.func @rms_norm_div
+// CHECK: %[[ONES:.*]] = arith.constant dense<1.000000e+00> : tensor<8xf32>
+// CHECK: nn.rms_norm %{{.*}}, %[[ONES]] : tensor<4x8xf32>, tensor<8xf32>
+func.func @rms_norm_div(%x: tensor<4x8xf32>) -> tensor<4x8xf32> {
+  %eps = arith.constant dense<1.0e-5> : tensor<f32>
+  %sq = nn.mul %x, %x : tensor<4x8xf32>, tensor<4x8xf32>
+  %m = nn.reduce_mean %sq {axes = array<i64: 1>} : tensor<4x8xf32>
+  %v = nn.add %eps, %m : tensor<f32>, tensor<4x1xf32>
+  %s = nn.sqrt %v : tensor<4x1xf32>
+  %y = nn.div %x, %s : tensor<4x8xf32>, tensor<4x1xf32>
+  return %y : tensor<4x8xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @layer_norm
+// CHECK-SAME: (%[[X:.*]]: tensor<2x16xf32>)
+// CHECK: nn.layer_norm %[[X]], %{{.*}}, %{{.*}} {epsilon = 9.99999996E-13 : f32}
+// CHECK-NOT: nn.reduce_mean
+func.func @layer_norm(%x: tensor<2x16xf32>) -> tensor<2x16xf32> {
+  %two = arith.constant dense<2.0> : tensor<f32>
+  %eps = arith.constant dense<1.0e-12> : tensor<f32>
+  %g = arith.constant dense<1.5> : tensor<16xf32>
+  %b = arith.constant dense<0.5> : tensor<16xf32>
+  %mean = nn.reduce_mean %x {axes = array<i64: -1>} : tensor<2x16xf32>
+  %d = nn.sub %x, %mean : tensor<2x16xf32>, tensor<2x1xf32>
+  %sq = nn.pow %d, %two : tensor<2x16xf32>, tensor<f32>
+  %var = nn.reduce_mean %sq {axes = array<i64: -1>} : tensor<2x16xf32>
+  %v = nn.add %var, %eps : tensor<2x1xf32>, tensor<f32>
+  %s = nn.sqrt %v : tensor<2x1xf32>
+  %n = nn.div %d, %s : tensor<2x16xf32>, tensor<2x1xf32>
+  %sc = nn.mul %n, %g : tensor<2x16xf32>, tensor<16xf32>
+  %y = nn.add %sc, %b : tensor<2x16xf32>, tensor<16xf32>
+  return %y : tensor<2x16xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @gelu
+// CHECK-SAME: (%[[X:.*]]: tensor<4x8xf32>)
+// CHECK: %[[Y:.*]] = nn.gelu %[[X]] : tensor<4x8xf32>
+// CHECK-NEXT: return %[[Y]]
+func.func @gelu(%x: tensor<4x8xf32>) -> tensor<4x8xf32> {
+  %sqrt2 = arith.constant dense<1.41421354> : tensor<f32>
+  %one = arith.constant dense<1.0> : tensor<f32>
+  %half = arith.constant dense<0.5> : tensor<f32>
+  %a = nn.div %x, %sqrt2 : tensor<4x8xf32>, tensor<f32>
+  %e = nn.erf %a : tensor<4x8xf32>
+  %p = nn.add %e, %one : tensor<4x8xf32>, tensor<f32>
+  %m = nn.mul %x, %p : tensor<4x8xf32>, tensor<4x8xf32>
+  %y = nn.mul %m, %half : tensor<4x8xf32>, tensor<f32>
+  return %y : tensor<4x8xf32>
+}
+
+// -----
+
+// Not raised: the reduction is not over the last axis; the epsilon is not a
+// constant.
+// CHECK-LABEL: func.func @not_raised
+// CHECK-NOT: nn.rms_norm
+// CHECK: nn.reduce_mean
+func.func @not_raised(%x: tensor<4x8xf32>, %eps: tensor<f32>) -> (tensor<4x8xf32>, tensor<4x8xf32>) {
+  %c = arith.constant dense<1.0e-5> : tensor<f32>
+  %sq = nn.mul %x, %x : tensor<4x8xf32>, tensor<4x8xf32>
+  %m = nn.reduce_mean %sq {axes = array<i64: 0>} : tensor<4x8xf32>
+  %v = nn.add %m, %c : tensor<1x8xf32>, tensor<f32>
+  %s = nn.sqrt %v : tensor<1x8xf32>
+  %y = nn.div %x, %s : tensor<4x8xf32>, tensor<1x8xf32>
+  %m2 = nn.reduce_mean %sq {axes = array<i64: 1>} : tensor<4x8xf32>
+  %v2 = nn.add %m2, %eps : tensor<4x1xf32>, tensor<f32>
+  %s2 = nn.sqrt %v2 : tensor<4x1xf32>
+  %z = nn.div %x, %s2 : tensor<4x8xf32>, tensor<4x1xf32>
+  return %y, %z : tensor<4x8xf32>, tensor<4x8xf32>
+}

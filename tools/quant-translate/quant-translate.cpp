@@ -13,11 +13,13 @@
 #include "mlir/InitAllTranslations.h"
 #include "mlir/Tools/mlir-translate/MlirTranslateMain.h"
 #include "mlir/Tools/mlir-translate/Translation.h"
+#include "qc/Target/ONNX/ONNXExport.h"
 #include "qc/Target/ONNX/ONNXImport.h"
 
 int main(int argc, char **argv) {
   mlir::registerAllTranslations();
   qc::registerONNXImportTranslation();
+  qc::registerONNXExportTranslation();
   return mlir::failed(
       mlir::mlirTranslateMain(argc, argv, "QuantC translation driver\n"));
 }

@@ -62,6 +62,23 @@ qc::onnx_import::parseModel(const char *data, size_t size, std::string &error) {
   return nullptr;
 }
 
+bool qc::onnx_import::serializeModel(const onnx::ModelProto &model,
+                                     std::string &out, std::string &error) {
+  try {
+    if (!model.SerializeToString(&out)) {
+      error = "failed to serialize the ONNX model (over 2 GiB? use external "
+              "data)";
+      return false;
+    }
+    return true;
+  } catch (const std::exception &e) {
+    error = e.what();
+  } catch (...) {
+    error = "error serializing the ONNX model";
+  }
+  return false;
+}
+
 bool qc::onnx_import::writeModel(const onnx::ModelProto &model,
                                  const std::string &path, std::string &error) {
   try {

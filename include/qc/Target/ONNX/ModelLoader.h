@@ -35,6 +35,10 @@ bool readTensorProto(const std::string &path, std::string &dtype,
                      std::vector<int64_t> &shape, std::vector<char> &data,
                      std::string &name, std::string &error);
 
+/// Serializes `model` (binary protobuf) into `out`.
+bool serializeModel(const onnx::ModelProto &model, std::string &out,
+                    std::string &error);
+
 /// Writes `model` in binary protobuf form to `path`; false with `error` set
 /// on failure.
 bool writeModel(const onnx::ModelProto &model, const std::string &path,

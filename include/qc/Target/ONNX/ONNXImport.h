@@ -55,8 +55,7 @@ importONNXFile(llvm::StringRef path, mlir::MLIRContext *context,
 std::vector<std::string> supportedONNXOperators();
 
 /// Fills `options` from the shared `--input-shape` command-line option.
-bool getONNXImportOptionsFromCL(ONNXImportOptions &options,
-                                std::string &error);
+bool getONNXImportOptionsFromCL(ONNXImportOptions &options, std::string &error);
 
 /// Registers `--import-onnx` (with `--input-shape`) for quant-translate.
 void registerONNXImportTranslation();

@@ -1,0 +1,668 @@
+//===- ONNXExport.cpp - nn + qc to ONNX -----------------------------------===//
+//
+// Part of the QuantC project.
+//
+//===----------------------------------------------------------------------===//
+//
+// Writes a func.func of nn and qc ops as a standard ONNX model (opset 21)
+// that onnxruntime runs: nn ops map back to their ONNX operators, qc
+// quantization to QuantizeLinear / DequantizeLinear (per tensor, per axis,
+// blocked) with quantized constants stored as integer / float8
+// initializers, and online rotations to a MatMul by the dense rotation
+// matrix. Anything without an ONNX form is a diagnostic naming the op.
+//
+//===----------------------------------------------------------------------===//
+
+#include "qc/Target/ONNX/ONNXExport.h"
+
+#include "qc/Dialect/NN/IR/NN.h"
+#include "qc/Dialect/QC/IR/QC.h"
+#include "qc/Support/Numerics/Quantize.h"
+#include "qc/Target/ONNX/ModelLoader.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/Tools/mlir-translate/Translation.h"
+#include "llvm/ADT/TypeSwitch.h"
+
+#include "onnx/onnx_pb.h"
+
+#include <cmath>
+
+using namespace mlir;
+using namespace qc;
+
+namespace {
+
+constexpr int64_t kOpset = 21;
+
+/// ONNX element type of an MLIR element type, or 0.
+int32_t onnxType(Type t) {
+  if (t.isF32())
+    return onnx::TensorProto::FLOAT;
+  if (t.isF16())
+    return onnx::TensorProto::FLOAT16;
+  if (t.isBF16())
+    return onnx::TensorProto::BFLOAT16;
+  if (t.isF64())
+    return onnx::TensorProto::DOUBLE;
+  if (t.isInteger(1))
+    return onnx::TensorProto::BOOL;
+  if (auto i = llvm::dyn_cast<IntegerType>(t)) {
+    bool u = i.isUnsigned();
+    switch (i.getWidth()) {
+    case 8:
+      return u ? onnx::TensorProto::UINT8 : onnx::TensorProto::INT8;
+    case 16:
+      return u ? onnx::TensorProto::UINT16 : onnx::TensorProto::INT16;
+    case 32:
+      return u ? onnx::TensorProto::UINT32 : onnx::TensorProto::INT32;
+    case 64:
+      return u ? onnx::TensorProto::UINT64 : onnx::TensorProto::INT64;
+    default:
+      return 0;
+    }
+  }
+  return 0;
+}
+
+/// ONNX storage type of a qc format, or 0 when ONNX has none.
+int32_t onnxQuantType(const num::Format &f) {
+  if (f.kind() == num::Format::Kind::Int && !f.isNarrow()) {
+    switch (f.bits()) {
+    case 4:
+      return f.isSigned() ? 22 /*INT4*/ : 21 /*UINT4*/;
+    case 8:
+      return f.isSigned() ? onnx::TensorProto::INT8 : onnx::TensorProto::UINT8;
+    case 16:
+      return f.isSigned() ? onnx::TensorProto::INT16
+                          : onnx::TensorProto::UINT16;
+    case 32:
+      return f.isSigned() ? onnx::TensorProto::INT32 : 0; // DQ of biases
+    default:
+      return 0;
+    }
+  }
+  if (f.kind() == num::Format::Kind::Float) {
+    num::FloatFormat ff = f.floatFormat();
+    ff.saturate = false;
+    if (ff == num::FloatFormat::fp8e4m3fn())
+      return 17;
+    if (ff == num::FloatFormat::fp8e5m2())
+      return 19;
+  }
+  return 0;
+}
+
+class Exporter {
+public:
+  Exporter(func::FuncOp func) : func(func) {}
+
+  LogicalResult run(onnx::ModelProto &model);
+
+private:
+  func::FuncOp func;
+  onnx::GraphProto *graph = nullptr;
+  llvm::DenseMap<Value, std::string> names;
+  int counter = 0;
+
+  std::string fresh(StringRef base) {
+    return (base + "_" + Twine(counter++)).str();
+  }
+  std::string nameOf(Value v) { return names.lookup(v); }
+
+  onnx::NodeProto *node(StringRef opType, ArrayRef<std::string> inputs,
+                        ArrayRef<std::string> outputs, Operation *op) {
+    onnx::NodeProto *n = graph->add_node();
+    n->set_op_type(opType.str());
+    n->set_name(fresh(opType));
+    if (auto loc = llvm::dyn_cast<NameLoc>(op->getLoc()))
+      n->set_name(loc.getName().str() + "/" + n->name());
+    for (const std::string &i : inputs)
+      n->add_input(i);
+    for (const std::string &o : outputs)
+      n->add_output(o);
+    return n;
+  }
+  static void attrInt(onnx::NodeProto *n, StringRef name, int64_t v) {
+    auto *a = n->add_attribute();
+    a->set_name(name.str());
+    a->set_type(onnx::AttributeProto::INT);
+    a->set_i(v);
+  }
+  static void attrFloat(onnx::NodeProto *n, StringRef name, float v) {
+    auto *a = n->add_attribute();
+    a->set_name(name.str());
+    a->set_type(onnx::AttributeProto::FLOAT);
+    a->set_f(v);
+  }
+  static void attrInts(onnx::NodeProto *n, StringRef name,
+                       ArrayRef<int64_t> v) {
+    auto *a = n->add_attribute();
+    a->set_name(name.str());
+    a->set_type(onnx::AttributeProto::INTS);
+    for (int64_t x : v)
+      a->add_ints(x);
+  }
+  static void attrString(onnx::NodeProto *n, StringRef name, StringRef v) {
+    auto *a = n->add_attribute();
+    a->set_name(name.str());
+    a->set_type(onnx::AttributeProto::STRING);
+    a->set_s(v.str());
+  }
+
+  /// Adds an initializer with raw little-endian data.
+  std::string initializer(StringRef base, int32_t type, ArrayRef<int64_t> shape,
+                          std::string raw) {
+    onnx::TensorProto *t = graph->add_initializer();
+    std::string name = fresh(base);
+    t->set_name(name);
+    t->set_data_type(type);
+    for (int64_t d : shape)
+      t->add_dims(d);
+    t->set_raw_data(std::move(raw));
+    return name;
+  }
+  std::string i64Initializer(ArrayRef<int64_t> v) {
+    std::string raw(reinterpret_cast<const char *>(v.data()), v.size() * 8);
+    return initializer("shape", onnx::TensorProto::INT64, {int64_t(v.size())},
+                       raw);
+  }
+  std::string f32Initializer(ArrayRef<float> v, ArrayRef<int64_t> shape) {
+    std::string raw(reinterpret_cast<const char *>(v.data()), v.size() * 4);
+    return initializer("const", onnx::TensorProto::FLOAT, shape, raw);
+  }
+
+  LogicalResult constant(arith::ConstantOp op);
+  LogicalResult quantizedConstant(qc::ConstantOp op);
+  LogicalResult emit(Operation *op);
+  /// Scale and zero-point initializer names of a Q/DQ pair.
+  FailureOr<std::pair<std::string, std::string>>
+  qdqParams(Operation *op, QTensorType qt, Value scales, Value zp,
+            Value global);
+  void qdqAttrs(onnx::NodeProto *n, QTensorType qt, bool quantize);
+};
+
+LogicalResult Exporter::constant(arith::ConstantOp op) {
+  auto attr = llvm::dyn_cast<DenseElementsAttr>(op.getValue());
+  auto type = llvm::dyn_cast<RankedTensorType>(op.getType());
+  if (!attr || !type)
+    return op.emitOpError("cannot export a non-dense constant to ONNX");
+  int32_t t = onnxType(type.getElementType());
+  if (!t)
+    return op.emitOpError("element type ")
+           << type.getElementType() << " has no ONNX equivalent";
+  std::string raw;
+  int64_t n = type.getNumElements();
+  if (type.getElementType().isInteger(1)) {
+    for (bool b : attr.getValues<bool>())
+      raw.push_back(char(b));
+  } else if (attr.isSplat()) {
+    ArrayRef<char> one = attr.getRawData();
+    for (int64_t i = 0; i < n; ++i)
+      raw.append(one.data(), one.size());
+  } else {
+    raw.assign(attr.getRawData().data(), attr.getRawData().size());
+  }
+  names[op.getResult()] = initializer("const", t, type.getShape(), raw);
+  return success();
+}
+
+LogicalResult Exporter::quantizedConstant(qc::ConstantOp op) {
+  QTensorType qt = op.getType();
+  num::Format f = qt.getNumericFormat();
+  int32_t t = onnxQuantType(f);
+  if (!t)
+    return op.emitOpError("format ")
+           << qt.getFormat() << " has no ONNX storage type";
+  std::vector<uint32_t> codes;
+  for (const APInt &v : op.getValue().getValues<APInt>())
+    codes.push_back(uint32_t(v.getZExtValue()));
+  std::string raw;
+  if (f.bits() == 4) {
+    raw.resize(num::packedBytes(codes.size(), 4));
+    num::packBits(codes.data(), codes.size(), 4,
+                  reinterpret_cast<uint8_t *>(raw.data()));
+  } else {
+    size_t es = f.bits() / 8;
+    raw.resize(codes.size() * es);
+    for (size_t i = 0; i < codes.size(); ++i)
+      std::memcpy(raw.data() + i * es, &codes[i], es);
+  }
+  names[op.getResult()] = initializer("qconst", t, qt.getShape(), raw);
+  return success();
+}
+
+FailureOr<std::pair<std::string, std::string>>
+Exporter::qdqParams(Operation *op, QTensorType qt, Value scales, Value zp,
+                    Value global) {
+  num::Format f = qt.getNumericFormat();
+  int32_t t = onnxQuantType(f);
+  if (!t)
+    return op->emitOpError("format ")
+               << qt.getFormat() << " has no ONNX QuantizeLinear type",
+           failure();
+  if (qt.getScheme().getScaleFormat() || global)
+    return op->emitOpError("scales in a minifloat format (MX, NVFP4) have no "
+                           "ONNX opset 21 form"),
+           failure();
+  // Zero point: an initializer of the quantized type (all zeros if absent),
+  // which also fixes QuantizeLinear's output type.
+  auto scaleShape = qt.getScaleShape();
+  int64_t n = 1;
+  for (int64_t d : scaleShape)
+    n *= d;
+  std::vector<uint32_t> zps(size_t(n), 0);
+  if (zp) {
+    auto c = zp.getDefiningOp<arith::ConstantOp>();
+    auto attr = c ? llvm::dyn_cast<DenseElementsAttr>(c.getValue())
+                  : DenseElementsAttr();
+    if (!attr)
+      return op->emitOpError("zero points must be constant to export"),
+             failure();
+    size_t i = 0;
+    for (const APInt &v : attr.getValues<APInt>())
+      zps[i++] = f.intToCode(v.getSExtValue());
+  }
+  std::string raw;
+  if (f.bits() == 4) {
+    raw.resize(num::packedBytes(zps.size(), 4));
+    num::packBits(zps.data(), zps.size(), 4,
+                  reinterpret_cast<uint8_t *>(raw.data()));
+  } else {
+    size_t es = f.bits() / 8;
+    raw.resize(zps.size() * es);
+    for (size_t i = 0; i < zps.size(); ++i)
+      std::memcpy(raw.data() + i * es, &zps[i], es);
+  }
+  std::string zpName = initializer("zero_point", t, scaleShape, raw);
+  return std::make_pair(nameOf(scales), zpName);
+}
+
+void Exporter::qdqAttrs(onnx::NodeProto *n, QTensorType qt, bool quantize) {
+  SchemeAttr s = qt.getScheme();
+  if (s.getGranularity() != Granularity::per_tensor)
+    attrInt(n, "axis", s.getAxis());
+  if (s.getGranularity() == Granularity::per_block)
+    attrInt(n, "block_size", s.getBlock());
+  num::Format f = qt.getNumericFormat();
+  if (quantize && f.kind() == num::Format::Kind::Float)
+    attrInt(n, "saturate", f.floatFormat().saturate ? 1 : 0);
+}
+
+LogicalResult Exporter::emit(Operation *op) {
+  auto in = [&](unsigned i) { return nameOf(op->getOperand(i)); };
+  auto out = [&](unsigned i = 0) {
+    std::string name = fresh("v");
+    names[op->getResult(i)] = name;
+    return name;
+  };
+  auto simple = [&](StringRef opType) {
+    SmallVector<std::string> ins;
+    for (Value v : op->getOperands())
+      ins.push_back(nameOf(v));
+    return node(opType, ins, {out()}, op);
+  };
+  using namespace qc::nn;
+  return llvm::TypeSwitch<Operation *, LogicalResult>(op)
+      .Case([&](arith::ConstantOp c) { return constant(c); })
+      .Case([&](qc::ConstantOp c) { return quantizedConstant(c); })
+      .Case<NegOp, AbsOp, ExpOp, LogOp, SqrtOp, ReciprocalOp, TanhOp, SigmoidOp,
+            ErfOp, ReluOp, CosOp, SinOp, AddOp, SubOp, MulOp, DivOp, PowOp,
+            EqualOp, LessOp, GreaterOp, WhereOp, MatMulOp, GlobalAveragePoolOp>(
+          [&](Operation *o) {
+            static const llvm::StringMap<StringRef> types = {
+                {"nn.neg", "Neg"},
+                {"nn.abs", "Abs"},
+                {"nn.exp", "Exp"},
+                {"nn.log", "Log"},
+                {"nn.sqrt", "Sqrt"},
+                {"nn.reciprocal", "Reciprocal"},
+                {"nn.tanh", "Tanh"},
+                {"nn.sigmoid", "Sigmoid"},
+                {"nn.erf", "Erf"},
+                {"nn.relu", "Relu"},
+                {"nn.cos", "Cos"},
+                {"nn.sin", "Sin"},
+                {"nn.add", "Add"},
+                {"nn.sub", "Sub"},
+                {"nn.mul", "Mul"},
+                {"nn.div", "Div"},
+                {"nn.pow", "Pow"},
+                {"nn.equal", "Equal"},
+                {"nn.less", "Less"},
+                {"nn.greater", "Greater"},
+                {"nn.where", "Where"},
+                {"nn.matmul", "MatMul"},
+                {"nn.global_average_pool", "GlobalAveragePool"}};
+            simple(types.lookup(o->getName().getStringRef()));
+            return success();
+          })
+      .Case([&](LeakyReluOp o) {
+        attrFloat(simple("LeakyRelu"), "alpha", o.getAlpha().convertToFloat());
+        return success();
+      })
+      .Case([&](ClipOp o) {
+        std::string lo =
+            o.getMin() ? f32Initializer(o.getMin()->convertToFloat(), {}) : "";
+        std::string hi =
+            o.getMax() ? f32Initializer(o.getMax()->convertToFloat(), {}) : "";
+        node("Clip", {in(0), lo, hi}, {out()}, op);
+        return success();
+      })
+      .Case([&](GeluOp o) {
+        attrString(simple("Gelu"), "approximate", o.getApproximate());
+        return success();
+      })
+      .Case([&](CastOp o) -> LogicalResult {
+        int32_t t = onnxType(o.getTo());
+        if (!t)
+          return o.emitOpError("cast target has no ONNX type");
+        attrInt(simple("Cast"), "to", t);
+        return success();
+      })
+      .Case([&](GemmOp o) {
+        auto *n = simple("Gemm");
+        attrFloat(n, "alpha", o.getAlpha().convertToFloat());
+        attrFloat(n, "beta", o.getBeta().convertToFloat());
+        attrInt(n, "transA", o.getTransA());
+        attrInt(n, "transB", o.getTransB());
+        return success();
+      })
+      .Case([&](ConvOp o) {
+        auto *n = simple("Conv");
+        auto w = llvm::cast<RankedTensorType>(o.getWeight().getType());
+        attrInts(n, "kernel_shape", w.getShape().drop_front(2));
+        attrInts(n, "strides", o.getStrides());
+        attrInts(n, "pads", o.getPads());
+        attrInts(n, "dilations", o.getDilations());
+        attrInt(n, "group", o.getGroup());
+        return success();
+      })
+      .Case([&](LayerNormOp o) {
+        auto *n = simple("LayerNormalization");
+        attrInt(n, "axis", o.getAxis());
+        attrFloat(n, "epsilon", o.getEpsilon().convertToFloat());
+        return success();
+      })
+      .Case([&](RMSNormOp o) {
+        // RMSNormalization is opset 23: write the decomposition.
+        int64_t rank =
+            llvm::cast<RankedTensorType>(o.getInput().getType()).getRank();
+        int64_t axis = *normalizeAxis(o.getAxis(), rank);
+        SmallVector<int64_t> axes;
+        for (int64_t a = axis; a < rank; ++a)
+          axes.push_back(a);
+        std::string sq = fresh("v"), mean = fresh("v"), var = fresh("v"),
+                    root = fresh("v"), norm = fresh("v");
+        node("Mul", {in(0), in(0)}, {sq}, op);
+        attrInt(node("ReduceMean", {sq, i64Initializer(axes)}, {mean}, op),
+                "keepdims", 1);
+        node("Add", {mean, f32Initializer(o.getEpsilon().convertToFloat(), {})},
+             {var}, op);
+        node("Sqrt", {var}, {root}, op);
+        node("Div", {in(0), root}, {norm}, op);
+        node("Mul", {norm, in(1)}, {out()}, op);
+        return success();
+      })
+      .Case([&](BatchNormOp o) {
+        attrFloat(simple("BatchNormalization"), "epsilon",
+                  o.getEpsilon().convertToFloat());
+        return success();
+      })
+      .Case([&](SoftmaxOp o) {
+        attrInt(simple("Softmax"), "axis", o.getAxis());
+        return success();
+      })
+      .Case([&](LogSoftmaxOp o) {
+        attrInt(simple("LogSoftmax"), "axis", o.getAxis());
+        return success();
+      })
+      .Case<ReduceMeanOp, ReduceSumOp, ReduceMaxOp>([&](Operation *o) {
+        StringRef t = llvm::isa<ReduceMeanOp>(o)  ? "ReduceMean"
+                      : llvm::isa<ReduceSumOp>(o) ? "ReduceSum"
+                                                  : "ReduceMax";
+        auto axes = o->getAttrOfType<DenseI64ArrayAttr>("axes");
+        auto keep = o->getAttrOfType<BoolAttr>("keepdims");
+        SmallVector<std::string> ins{in(0)};
+        if (axes && !axes.empty())
+          ins.push_back(i64Initializer(axes.asArrayRef()));
+        attrInt(node(t, ins, {out()}, op), "keepdims",
+                keep ? keep.getValue() : 1);
+        return success();
+      })
+      .Case<MaxPoolOp, AveragePoolOp>([&](Operation *o) {
+        bool isMax = llvm::isa<MaxPoolOp>(o);
+        auto *n = simple(isMax ? "MaxPool" : "AveragePool");
+        auto get = [&](StringRef name, ArrayRef<int64_t> def) {
+          auto a = o->getAttrOfType<DenseI64ArrayAttr>(name);
+          return a ? SmallVector<int64_t>(a.asArrayRef())
+                   : SmallVector<int64_t>(def);
+        };
+        attrInts(n, "kernel_shape", get("kernel_shape", {}));
+        attrInts(n, "strides", get("strides", {1, 1}));
+        attrInts(n, "pads", get("pads", {0, 0, 0, 0}));
+        attrInts(n, "dilations", get("dilations", {1, 1}));
+        auto ceil = o->getAttrOfType<BoolAttr>("ceil_mode");
+        attrInt(n, "ceil_mode", ceil && ceil.getValue());
+        if (!isMax) {
+          auto cip = o->getAttrOfType<BoolAttr>("count_include_pad");
+          attrInt(n, "count_include_pad", cip && cip.getValue());
+        }
+        return success();
+      })
+      .Case([&](ReshapeOp o) {
+        node("Reshape", {in(0), i64Initializer(o.getShape())}, {out()}, op);
+        return success();
+      })
+      .Case([&](TransposeOp o) {
+        attrInts(simple("Transpose"), "perm", o.getPerm());
+        return success();
+      })
+      .Case([&](ExpandOp o) {
+        node("Expand", {in(0), i64Initializer(o.getShape())}, {out()}, op);
+        return success();
+      })
+      .Case([&](ConcatOp o) {
+        attrInt(simple("Concat"), "axis", o.getAxis());
+        return success();
+      })
+      .Case([&](SplitOp o) {
+        SmallVector<std::string> outs;
+        for (unsigned i = 0; i < o.getNumResults(); ++i)
+          outs.push_back(out(i));
+        attrInt(node("Split", {in(0), i64Initializer(o.getSizes())}, outs, op),
+                "axis", o.getAxis());
+        return success();
+      })
+      .Case([&](SliceOp o) {
+        auto shape =
+            llvm::cast<RankedTensorType>(o.getInput().getType()).getShape();
+        SmallVector<int64_t> starts, ends, axes, steps;
+        for (size_t d = 0; d < shape.size(); ++d) {
+          int64_t st = o.getStarts()[d], sp = o.getSteps()[d],
+                  sz = o.getSizes()[d];
+          int64_t end = st + sz * sp;
+          // An exclusive end before index 0 (negative steps) is -(dim + 1).
+          if (end < 0)
+            end = -(shape[d] + 1);
+          starts.push_back(sz ? st : 0);
+          ends.push_back(sz ? end : 0);
+          axes.push_back(int64_t(d));
+          steps.push_back(sp);
+        }
+        node("Slice",
+             {in(0), i64Initializer(starts), i64Initializer(ends),
+              i64Initializer(axes), i64Initializer(steps)},
+             {out()}, op);
+        return success();
+      })
+      .Case([&](GatherOp o) {
+        attrInt(simple("Gather"), "axis", o.getAxis());
+        return success();
+      })
+      .Case([&](TriluOp o) {
+        SmallVector<int64_t> k{int64_t(o.getK())};
+        std::string kname = initializer(
+            "k", onnx::TensorProto::INT64, {},
+            std::string(reinterpret_cast<const char *>(k.data()), 8));
+        attrInt(node("Trilu", {in(0), kname}, {out()}, op), "upper",
+                o.getUpper());
+        return success();
+      })
+      .Case([&](qc::QuantizeOp o) -> LogicalResult {
+        auto p = qdqParams(op, o.getType(), o.getScales(), o.getZeroPoints(),
+                           o.getGlobalScale());
+        if (failed(p))
+          return failure();
+        if (o.getRounding() != RoundingMode::nearest_even)
+          return o.emitOpError("ONNX QuantizeLinear rounds to nearest even "
+                               "only");
+        qdqAttrs(
+            node("QuantizeLinear", {in(0), p->first, p->second}, {out()}, op),
+            o.getType(), true);
+        return success();
+      })
+      .Case([&](qc::DequantizeOp o) -> LogicalResult {
+        auto p = qdqParams(op, o.getInput().getType(), o.getScales(),
+                           o.getZeroPoints(), o.getGlobalScale());
+        if (failed(p))
+          return failure();
+        qdqAttrs(
+            node("DequantizeLinear", {in(0), p->first, p->second}, {out()}, op),
+            o.getInput().getType(), false);
+        return success();
+      })
+      .Case([&](qc::FakeQuantOp o) -> LogicalResult {
+        auto qt = llvm::cast<QTensorType>(o.getQuantType());
+        auto p = qdqParams(op, qt, o.getScales(), o.getZeroPoints(),
+                           o.getGlobalScale());
+        if (failed(p))
+          return failure();
+        if (o.getRounding() != RoundingMode::nearest_even)
+          return o.emitOpError("ONNX QuantizeLinear rounds to nearest even "
+                               "only");
+        std::string q = fresh("v");
+        qdqAttrs(node("QuantizeLinear", {in(0), p->first, p->second}, {q}, op),
+                 qt, true);
+        qdqAttrs(
+            node("DequantizeLinear", {q, p->first, p->second}, {out()}, op), qt,
+            false);
+        return success();
+      })
+      .Case([&](qc::RotateOp o) -> LogicalResult {
+        // Online rotation: y = x R along the axis, as MatMul by the dense R
+        // (transposing the axis to the end and back when needed).
+        auto type = llvm::cast<RankedTensorType>(o.getType());
+        int64_t rank = type.getRank(), axis = o.getAxis();
+        std::vector<double> m = rotationMatrix(o.getRotation());
+        std::vector<float> mf(m.begin(), m.end());
+        int64_t n = o.getRotation().getOrder();
+        std::string r = f32Initializer(mf, {n, n});
+        if (axis == rank - 1) {
+          node("MatMul", {in(0), r}, {out()}, op);
+          return success();
+        }
+        SmallVector<int64_t> perm;
+        for (int64_t i = 0; i < rank; ++i)
+          perm.push_back(i);
+        std::swap(perm[size_t(axis)], perm[size_t(rank - 1)]);
+        std::string t1 = fresh("v"), t2 = fresh("v");
+        attrInts(node("Transpose", {in(0)}, {t1}, op), "perm", perm);
+        node("MatMul", {t1, r}, {t2}, op);
+        attrInts(node("Transpose", {t2}, {out()}, op), "perm", perm);
+        return success();
+      })
+      .Default([&](Operation *o) {
+        return o->emitOpError("unable to export to ONNX (no ONNX form)");
+      });
+}
+
+LogicalResult Exporter::run(onnx::ModelProto &model) {
+  model.set_ir_version(10);
+  model.set_producer_name("quantc");
+  auto *opset = model.add_opset_import();
+  opset->set_domain("");
+  opset->set_version(kOpset);
+  graph = model.mutable_graph();
+  graph->set_name(func.getSymName().str());
+  auto inNames = func->getAttrOfType<ArrayAttr>("onnx.input_names");
+  auto outNames = func->getAttrOfType<ArrayAttr>("onnx.output_names");
+  auto valueInfo = [&](onnx::ValueInfoProto *vi, StringRef name,
+                       Type t) -> LogicalResult {
+    auto rt = llvm::dyn_cast<RankedTensorType>(t);
+    int32_t et = rt ? onnxType(rt.getElementType()) : 0;
+    if (!et)
+      return func.emitOpError("interface type ")
+             << t << " has no ONNX equivalent";
+    vi->set_name(name.str());
+    auto *tt = vi->mutable_type()->mutable_tensor_type();
+    tt->set_elem_type(et);
+    auto *shape = tt->mutable_shape();
+    for (int64_t d : rt.getShape())
+      shape->add_dim()->set_dim_value(d);
+    return success();
+  };
+  for (BlockArgument arg : func.getArguments()) {
+    std::string name =
+        inNames && arg.getArgNumber() < inNames.size()
+            ? llvm::cast<StringAttr>(inNames[arg.getArgNumber()]).str()
+            : "input_" + std::to_string(arg.getArgNumber());
+    names[arg] = name;
+    if (failed(valueInfo(graph->add_input(), name, arg.getType())))
+      return failure();
+  }
+  for (Operation &op : func.getBody().front()) {
+    if (auto ret = llvm::dyn_cast<func::ReturnOp>(op)) {
+      for (auto [i, v] : llvm::enumerate(ret.getOperands())) {
+        std::string name = outNames && i < outNames.size()
+                               ? llvm::cast<StringAttr>(outNames[i]).str()
+                               : "output_" + std::to_string(i);
+        // Graph outputs need their own names: add an Identity.
+        node("Identity", {nameOf(v)}, {name}, &op);
+        if (failed(valueInfo(graph->add_output(), name, v.getType())))
+          return failure();
+      }
+      continue;
+    }
+    if (failed(emit(&op)))
+      return failure();
+  }
+  return success();
+}
+} // namespace
+
+LogicalResult qc::exportONNX(func::FuncOp func, llvm::raw_ostream &os) {
+  onnx::ModelProto model;
+  Exporter exporter(func);
+  if (failed(exporter.run(model)))
+    return failure();
+  std::string bytes;
+  std::string error;
+  if (!onnx_import::serializeModel(model, bytes, error))
+    return func.emitError(error);
+  os << bytes;
+  return success();
+}
+
+void qc::registerONNXExportTranslation() {
+  static TranslateFromMLIRRegistration exporter(
+      "export-onnx", "Export a module to ONNX (opset 21)",
+      [](Operation *op, llvm::raw_ostream &os) -> LogicalResult {
+        auto module = llvm::dyn_cast<ModuleOp>(op);
+        func::FuncOp func;
+        if (module)
+          module.walk([&](func::FuncOp f) {
+            if (!func || f.getSymName() == "main")
+              func = f;
+          });
+        if (!func)
+          return op->emitError("no function to export");
+        return exportONNX(func, os);
+      },
+      [](DialectRegistry &registry) {
+        registry.insert<func::FuncDialect, arith::ArithDialect, nn::NNDialect,
+                        QCDialect>();
+      });
+}

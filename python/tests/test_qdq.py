@@ -1,0 +1,181 @@
+"""Quantized ONNX models: Q/DQ import into qc ops and export back.
+
+- A ResNet quantized by onnxruntime's quantize_static (QDQ, int8 per-channel
+  weights, uint8 activations) imports into qc.quantize / qc.dequantize and
+  matches onnxruntime running the same Q/DQ graph without fusions.
+- A hand-built blocked int4 DequantizeLinear (opset 21 block_size) is
+  integer-exact: the dequantized weights match onnxruntime bit for bit.
+- Both export back (quant-translate --export-onnx) to models onnxruntime
+  runs with the same results.
+"""
+
+import os
+import pathlib
+import subprocess
+
+import numpy as np
+import onnx
+import onnxruntime as ort
+import pytest
+from onnx import TensorProto, helper, numpy_helper
+
+from quantc import models
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+BUILD = pathlib.Path(os.environ.get("QUANTC_BUILD_DIR", ROOT / "build"))
+BIN = BUILD / "bin"
+
+
+def ort_run(model, inputs, optimize=True):
+    opts = ort.SessionOptions()
+    if not optimize:
+        opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
+    return ort.InferenceSession(model.SerializeToString(), opts,
+                                providers=["CPUExecutionProvider"]).run(None, inputs)
+
+
+def quant_run(path, inputs, outputs, tmp):
+    cmd = [str(BIN / "quant-run"), str(path), "--output-dir", str(tmp / "out")]
+    for name, value in inputs.items():
+        np.save(tmp / f"{name}.npy", value)
+        cmd += ["--input", f"{name}={tmp / (name + '.npy')}"]
+    subprocess.run(cmd, check=True, capture_output=True, text=True)
+    return [np.load(tmp / "out" / f"{o}.npy") for o in outputs]
+
+
+def rel_l2(a, b):
+    return float(np.linalg.norm(a.astype(np.float64) - b) / np.linalg.norm(b))
+
+
+def export_roundtrip(onnx_path, tmp):
+    mlir = tmp / "imported.mlir"
+    subprocess.run([str(BIN / "quant-translate"), "--import-onnx", str(onnx_path), "-o", str(mlir)],
+                   check=True, capture_output=True)
+    out = tmp / "exported.onnx"
+    subprocess.run([str(BIN / "quant-translate"), "--export-onnx", str(mlir), "-o", str(out)],
+                   check=True, capture_output=True)
+    model = onnx.load(str(out))
+    onnx.checker.check_model(model, full_check=True)
+    return model, mlir.read_text()
+
+
+@pytest.fixture(scope="module")
+def static_resnet(tmp_path_factory):
+    from onnxruntime.quantization import (CalibrationDataReader, QuantFormat, QuantType,
+                                          quantize_static)
+    tmp = tmp_path_factory.mktemp("qdq")
+    model = models.resnet()
+    float_path, q_path = tmp / "float.onnx", tmp / "int8.onnx"
+    onnx.save(model, str(float_path))
+
+    class Reader(CalibrationDataReader):
+        def __init__(self):
+            self.data = iter([models.sample_inputs(model, seed=s) for s in range(4)])
+
+        def get_next(self):
+            return next(self.data, None)
+
+    quantize_static(str(float_path), str(q_path), Reader(), quant_format=QuantFormat.QDQ,
+                    per_channel=True, weight_type=QuantType.QInt8,
+                    activation_type=QuantType.QUInt8)
+    return onnx.load(str(q_path)), q_path
+
+
+def test_ort_static_qdq_imports_and_matches(static_resnet, tmp_path):
+    q_model, q_path = static_resnet
+    ops = {n.op_type for n in q_model.graph.node}
+    assert {"QuantizeLinear", "DequantizeLinear"} <= ops
+    mlir = subprocess.run([str(BIN / "quant-translate"), "--import-onnx", str(q_path)],
+                          check=True, capture_output=True, text=True).stdout
+    assert "qc.quantize" in mlir and "qc.dequantize" in mlir
+    assert "#qc.scheme<per_axis, axis = 0>" in mlir  # per-channel int8 weights
+    inputs = models.sample_inputs(q_model, seed=9)
+    want = ort_run(q_model, inputs, optimize=False)[0]
+    got = quant_run(q_path, inputs, ["logits"], tmp_path)[0]
+    # Float convolutions accumulate in a different order, which can move an
+    # activation across a rounding boundary by one code; the Q/DQ semantics
+    # themselves are exact (next test).
+    assert rel_l2(got, want) <= 1e-3
+
+
+def test_ort_static_qdq_export_roundtrip(static_resnet, tmp_path):
+    q_model, q_path = static_resnet
+    exported, _ = export_roundtrip(q_path, tmp_path)
+    inputs = models.sample_inputs(q_model, seed=3)
+    want = ort_run(q_model, inputs, optimize=False)[0]
+    got = ort_run(exported, inputs, optimize=False)[0]
+    assert rel_l2(got, want) <= 1e-3
+
+
+def blocked_int4_model():
+    rng = np.random.default_rng(5)
+    k, n, block = 64, 16, 32
+    codes = rng.integers(-8, 8, (k, n)).astype(np.int8)
+    zp = rng.integers(-2, 3, (k // block, n)).astype(np.int8)
+    packed = np.zeros(((k * n + 1) // 2,), np.uint8)
+    flat = (codes.ravel() & 0xF).astype(np.uint8)
+    packed[:] = flat[0::2] | (flat[1::2] << 4)
+    w = TensorProto(name="w", data_type=TensorProto.INT4, dims=[k, n], raw_data=packed.tobytes())
+    zflat = (zp.ravel() & 0xF).astype(np.uint8)
+    zpk = zflat[0::2] | (zflat[1::2] << 4)
+    z = TensorProto(name="w_zp", data_type=TensorProto.INT4, dims=[k // block, n],
+                    raw_data=zpk.tobytes())
+    s = numpy_helper.from_array(rng.uniform(0.01, 0.1, (k // block, n)).astype(np.float32), "w_scale")
+    nodes = [helper.make_node("DequantizeLinear", ["w", "w_scale", "w_zp"], ["w_f"], name="dq",
+                              axis=0, block_size=block),
+             helper.make_node("MatMul", ["x", "w_f"], ["y"], name="mm")]
+    g = helper.make_graph(nodes, "int4", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, k])],
+                          [helper.make_tensor_value_info("y", TensorProto.FLOAT, [2, n]),
+                           helper.make_tensor_value_info("w_f", TensorProto.FLOAT, [k, n])],
+                          [w, z, s])
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 21)])
+    m.ir_version = 10
+    return m
+
+
+def test_blocked_int4_dequantize_is_exact(tmp_path):
+    model = blocked_int4_model()
+    path = tmp_path / "int4.onnx"
+    onnx.save(model, str(path))
+    mlir = subprocess.run([str(BIN / "quant-translate"), "--import-onnx", str(path)],
+                          check=True, capture_output=True, text=True).stdout
+    assert "#qc.int<4>, #qc.scheme<per_block, axis = 0, block = 32, asymmetric>" in mlir
+    inputs = {"x": np.random.default_rng(1).standard_normal((2, 64)).astype(np.float32)}
+    # Unfused: with optimizations onnxruntime turns DQ + MatMul into an int4
+    # kernel that may quantize the activations.
+    want_y, want_w = ort_run(model, inputs, optimize=False)
+    got_y, got_w = quant_run(path, inputs, ["y", "w_f"], tmp_path)
+    assert np.array_equal(got_w, want_w)  # integer-exact: bit for bit
+    assert rel_l2(got_y, want_y) <= 1e-6
+    exported, _ = export_roundtrip(path, tmp_path)
+    ex_y, ex_w = ort_run(exported, inputs, optimize=False)
+    assert np.array_equal(ex_w, want_w)
+    assert rel_l2(ex_y, want_y) <= 1e-6
+
+
+@pytest.mark.parametrize("make", [models.resnet, models.bert, models.llama],
+                         ids=["resnet", "bert", "llama"])
+def test_float_models_export_roundtrip(make, tmp_path):
+    model = make()
+    path = tmp_path / "model.onnx"
+    onnx.save(model, str(path))
+    exported, _ = export_roundtrip(path, tmp_path)
+    inputs = models.sample_inputs(model)
+    assert rel_l2(ort_run(exported, inputs)[0], ort_run(model, inputs)[0]) <= 1e-5
+
+
+def test_export_error_names_the_op(tmp_path):
+    src = tmp_path / "mx.mlir"
+    src.write_text('''
+func.func @main(%x: tensor<2x32xf32>) -> tensor<2x32xf32> {
+  %s = qc.compute_scales %x for !qc.qtensor<2x32, #qc.float<fp4e2m1fn, saturate>, #qc.scheme<per_block, axis = 1, block = 32, scale = #qc.float<e8m0fnu>, dynamic>> : tensor<2x32xf32> -> tensor<2x1xi8>
+  %y = qc.fake_quant %x, %s as !qc.qtensor<2x32, #qc.float<fp4e2m1fn, saturate>, #qc.scheme<per_block, axis = 1, block = 32, scale = #qc.float<e8m0fnu>>> : (tensor<2x32xf32>, tensor<2x1xi8>) -> tensor<2x32xf32>
+  return %y : tensor<2x32xf32>
+}
+''')
+    out = tmp_path / "mx.onnx"
+    res = subprocess.run([str(BIN / "quant-translate"), "--export-onnx", str(src), "-o", str(out)],
+                         capture_output=True, text=True)
+    assert res.returncode == 1
+    assert "'qc.compute_scales' op unable to export to ONNX" in res.stderr
+    assert not out.exists()

@@ -13,7 +13,11 @@
 
 #include "qc/Dialect/QC/IR/QC.h"
 
+#include "mlir/IR/AsmState.h"
 #include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
+
+#include <cstring>
 
 using namespace mlir;
 using namespace qc::interp;
@@ -73,6 +77,29 @@ FailureOr<Tensor> qc::interp::fromAttribute(ElementsAttr attr, Type type) {
   if (auto qt = llvm::dyn_cast<qc::QTensorType>(type))
     shape.assign(qt.getShape().begin(), qt.getShape().end());
   Type elem = attr.getShapedType().getElementType();
+  // Weights from ONNX external data: a (memory-mapped) resource blob.
+  if (auto res = llvm::dyn_cast<DenseResourceElementsAttr>(attr)) {
+    AsmResourceBlob *blob = res.getRawHandle().getBlob();
+    if (!blob)
+      return failure();
+    ArrayRef<char> raw = blob->getData();
+    if (holdsFloats(type) && elem.isF32())
+      return Tensor::view(type, shape,
+                          reinterpret_cast<const float *>(raw.data()));
+    if (!elem.isIntOrIndex() || elem.isInteger(1))
+      return failure();
+    Tensor t = Tensor::zeros(type, shape);
+    unsigned bytes = elem.getIntOrFloatBitWidth() / 8;
+    bool zext = elem.isUnsignedInteger();
+    for (int64_t i = 0, n = t.size(); i < n; ++i) {
+      int64_t v = 0;
+      std::memcpy(&v, raw.data() + size_t(i) * bytes, bytes);
+      if (!zext && bytes < 8)
+        v = (v << (64 - 8 * bytes)) >> (64 - 8 * bytes);
+      t.iMutable()[i] = v;
+    }
+    return t;
+  }
   auto dense = llvm::dyn_cast<DenseElementsAttr>(attr);
   if (!dense)
     return failure();

@@ -87,3 +87,49 @@ def test_raise_decomposed_ops(make, op, count, tmp_path):
                                 providers=["CPUExecutionProvider"]).run(None, inputs)[0]
     got = np.load(tmp_path / "out" / f"{model.graph.output[0].name}.npy")
     assert rel_l2(got, want) <= 1e-5
+
+
+def test_external_data_import_run_export(tmp_path):
+    """Weights in ONNX external data are memory-mapped at import; the model
+    runs, matches onnxruntime and exports."""
+    model = models.llama()
+    path = tmp_path / "ext.onnx"
+    onnx.save_model(model, str(path), save_as_external_data=True, all_tensors_to_one_file=True,
+                    location="weights.bin", size_threshold=1024)
+    assert (tmp_path / "weights.bin").stat().st_size > 1_000_000
+    mlir = subprocess.run([str(BUILD / "bin" / "quant-translate"), "--import-onnx", str(path)],
+                          check=True, capture_output=True, text=True).stdout
+    assert "dense_resource<" in mlir
+    inputs = models.sample_inputs(model)
+    got = run_quantc_path(path, model, inputs, tmp_path)
+    want = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"]).run(None, inputs)[0]
+    assert rel_l2(got, want) <= 1e-5
+    out = tmp_path / "out.onnx"
+    subprocess.run([str(BUILD / "bin" / "quant-translate"), "--import-onnx", str(path),
+                    "-o", str(tmp_path / "m.mlir")], check=True)
+    subprocess.run([str(BUILD / "bin" / "quant-translate"), "--export-onnx",
+                    str(tmp_path / "m.mlir"), "-o", str(out)], check=True)
+    again = ort.InferenceSession(str(out), providers=["CPUExecutionProvider"]).run(None, inputs)[0]
+    assert rel_l2(again, want) <= 1e-5
+
+
+def test_external_data_errors(tmp_path):
+    model = models.llama(layers=1)
+    path = tmp_path / "ext.onnx"
+    onnx.save_model(model, str(path), save_as_external_data=True, all_tensors_to_one_file=True,
+                    location="weights.bin", size_threshold=1024)
+    (tmp_path / "weights.bin").write_bytes(b"\0" * 100)  # truncated weights
+    res = subprocess.run([str(BUILD / "bin" / "quant-translate"), "--import-onnx", str(path),
+                          "-o", str(tmp_path / "m.mlir")], capture_output=True, text=True)
+    assert res.returncode == 1
+    assert "external data of initializer" in res.stderr
+    assert not (tmp_path / "m.mlir").exists()
+
+
+def run_quantc_path(path, model, inputs, tmp):
+    cmd = [str(QUANT_RUN), str(path), "--output-dir", str(tmp / "out")]
+    for name, value in inputs.items():
+        np.save(tmp / f"{name}.npy", value)
+        cmd += ["--input", f"{name}={tmp / (name + '.npy')}"]
+    subprocess.run(cmd, check=True, capture_output=True, text=True)
+    return np.load(tmp / "out" / f"{model.graph.output[0].name}.npy")

@@ -42,6 +42,10 @@ static llvm::cl::opt<std::string>
 static llvm::cl::opt<bool>
     listOps("list-onnx-ops",
             llvm::cl::desc("Print the supported ONNX operators and exit"));
+static llvm::cl::opt<bool>
+    importOnly("import-only",
+               llvm::cl::desc("Import / parse and verify the module, print "
+                              "its op count and exit"));
 static llvm::cl::list<std::string>
     inputs("input", llvm::cl::desc("NAME=file.npy|file.pb (repeatable)"));
 static llvm::cl::list<std::string>
@@ -224,6 +228,12 @@ int main(int argc, char **argv) {
   }
   if (!module)
     return 1;
+  if (importOnly) {
+    int64_t count = 0;
+    module->walk([&](Operation *) { ++count; });
+    llvm::outs() << "imported " << count << " ops\n";
+    return 0;
+  }
   auto func = module->lookupSymbol<func::FuncOp>(entry);
   if (!func)
     return fail("no function @" + entry + " in '" + inputFile + "'");

@@ -22,7 +22,9 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/AsmState.h"
 #include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/Tools/mlir-translate/Translation.h"
 #include "llvm/ADT/TypeSwitch.h"
 
@@ -187,6 +189,17 @@ private:
 LogicalResult Exporter::constant(arith::ConstantOp op) {
   auto attr = llvm::dyn_cast<DenseElementsAttr>(op.getValue());
   auto type = llvm::dyn_cast<RankedTensorType>(op.getType());
+  if (auto res = llvm::dyn_cast<DenseResourceElementsAttr>(op.getValue())) {
+    // Weights imported from external data: written inline.
+    AsmResourceBlob *blob = res.getRawHandle().getBlob();
+    int32_t t = type ? onnxType(type.getElementType()) : 0;
+    if (!blob || !t || type.getElementType().isInteger(1))
+      return op.emitOpError("cannot export this resource constant");
+    ArrayRef<char> raw = blob->getData();
+    names[op.getResult()] = initializer("const", t, type.getShape(),
+                                        std::string(raw.data(), raw.size()));
+    return success();
+  }
   if (!attr || !type)
     return op.emitOpError("cannot export a non-dense constant to ONNX");
   int32_t t = onnxType(type.getElementType());

@@ -23,10 +23,12 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/AsmState.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/Verifier.h"
 #include "mlir/Tools/mlir-translate/Translation.h"
 #include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/SourceMgr.h"
@@ -464,7 +466,7 @@ private:
     return float((*c.getValues<APFloat>().begin()).convertToDouble());
   }
 
-  Value constant(Location loc, DenseElementsAttr attr) {
+  Value constant(Location loc, ElementsAttr attr) {
     return b.create<arith::ConstantOp>(loc, attr);
   }
 
@@ -553,7 +555,9 @@ private:
 
   int currentIndex = 0;
 
-  FailureOr<DenseElementsAttr> initializerAttr(const onnx::TensorProto &t,
+  FailureOr<ElementsAttr> externalAttr(const onnx::TensorProto &t,
+                                       RankedTensorType type, Location loc);
+  FailureOr<ElementsAttr> initializerAttr(const onnx::TensorProto &t,
                                                Location loc);
   LogicalResult importGraph(const onnx::GraphProto &g, func::FuncOp &func);
 
@@ -571,7 +575,68 @@ private:
 // Initializers
 //===----------------------------------------------------------------------===//
 
-FailureOr<DenseElementsAttr>
+FailureOr<ElementsAttr>
+Importer::externalAttr(const onnx::TensorProto &t, RankedTensorType type,
+                       Location loc) {
+  std::string location;
+  uint64_t offset = 0;
+  int64_t length = -1;
+  for (const auto &kv : t.external_data()) {
+    if (kv.key() == "location")
+      location = kv.value();
+    else if (kv.key() == "offset")
+      offset = std::stoull(kv.value());
+    else if (kv.key() == "length")
+      length = std::stoll(kv.value());
+  }
+  size_t elemBytes = (type.getElementTypeBitWidth() + 7) / 8;
+  size_t want = size_t(type.getNumElements()) * elemBytes;
+  auto bad = [&](const Twine &why) {
+    return emitError(loc) << "external data of initializer '" << t.name()
+                          << "': " << why,
+           failure();
+  };
+  if (location.empty())
+    return bad("no location");
+  if (type.getElementType().isInteger(1))
+    return bad("bool tensors in external data are not supported");
+  if (length >= 0 && size_t(length) != want)
+    return bad("length " + Twine(length) + " does not match the " +
+               Twine(want) + " bytes of its shape and type");
+  llvm::SmallString<256> path(opts.externalDataDir.empty()
+                                  ? llvm::sys::path::parent_path(filename)
+                                  : StringRef(opts.externalDataDir));
+  llvm::sys::path::append(path, location);
+  // A mapping past the end of the file would fault when touched.
+  uint64_t fileSize = 0;
+  if (auto ec = llvm::sys::fs::file_size(path, fileSize))
+    return bad("cannot read '" + path + "': " + ec.message());
+  if (offset + want > fileSize)
+    return bad("'" + path + "' has " + Twine(fileSize) + " bytes, but the " +
+               "tensor needs bytes [" + Twine(offset) + ", " +
+               Twine(offset + want) + ")");
+  // Memory-mapped (no copy): the blob keeps the mapping alive.
+  auto buf = llvm::MemoryBuffer::getFileSlice(path, want, offset,
+                                              /*IsVolatile=*/false);
+  if (!buf)
+    return bad("cannot read '" + path + "': " + buf.getError().message());
+  if ((*buf)->getBufferSize() != want)
+    return bad("'" + path + "' is too short");
+  std::shared_ptr<llvm::MemoryBuffer> keep(std::move(*buf));
+  ArrayRef<char> data(keep->getBufferStart(), want);
+  AsmResourceBlob blob =
+      reinterpret_cast<uintptr_t>(data.data()) % elemBytes == 0
+          ? AsmResourceBlob(data, elemBytes,
+                            [keep](void *, size_t, size_t) mutable {
+                              keep.reset();
+                            },
+                            /*dataIsMutable=*/false)
+          : HeapAsmResourceBlob::allocateAndCopyWithAlign(data, elemBytes);
+  return ElementsAttr(
+      DenseResourceElementsAttr::get(type, t.name(), std::move(blob)));
+}
+
+FailureOr<ElementsAttr>
 Importer::initializerAttr(const onnx::TensorProto &t, Location loc) {
   SmallVector<int64_t> shape(t.dims().begin(), t.dims().end());
   int64_t n = 1;
@@ -582,11 +647,6 @@ Importer::initializerAttr(const onnx::TensorProto &t, Location loc) {
              failure();
     n *= d;
   }
-  if (t.data_location() == onnx::TensorProto::EXTERNAL)
-    return emitError(loc) << "initializer '" << t.name()
-                          << "' uses external data, which is not supported "
-                             "yet",
-           failure();
   Type elem = elementType(ctx, t.data_type());
   auto bad = [&](StringRef why) {
     return emitError(loc) << "initializer '" << t.name() << "' of type "
@@ -594,6 +654,11 @@ Importer::initializerAttr(const onnx::TensorProto &t, Location loc) {
                           << "]: " << why,
            failure();
   };
+  if (t.data_location() == onnx::TensorProto::EXTERNAL) {
+    if (!elem)
+      return bad("element type not supported in an nn graph");
+    return externalAttr(t, RankedTensorType::get(shape, elem), loc);
+  }
   if (!elem)
     return bad("element type not supported in an nn graph");
   auto type = RankedTensorType::get(shape, elem);
@@ -607,14 +672,14 @@ Importer::initializerAttr(const onnx::TensorProto &t, Location loc) {
       if (!DenseElementsAttr::isValidRawBuffer(
               type, ArrayRef<char>(t.raw_data().data(), want), splat))
         return bad("invalid raw data");
-      return DenseElementsAttr::getFromRawBuffer(
-          type, ArrayRef<char>(t.raw_data().data(), want));
+      return ElementsAttr(DenseElementsAttr::getFromRawBuffer(
+          type, ArrayRef<char>(t.raw_data().data(), want)));
     }
     auto vals = rawFloats(t, n);
     if (!vals)
       return bad("has the wrong number of values for its shape");
     if (elem.isF32())
-      return DenseElementsAttr::get(type, ArrayRef<float>(*vals));
+      return ElementsAttr(DenseElementsAttr::get(type, ArrayRef<float>(*vals)));
     std::vector<APFloat> aps;
     for (float v : *vals) {
       bool lost;
@@ -623,7 +688,7 @@ Importer::initializerAttr(const onnx::TensorProto &t, Location loc) {
                 APFloat::rmNearestTiesToEven, &lost);
       aps.push_back(a);
     }
-    return DenseElementsAttr::get(type, aps);
+    return ElementsAttr(DenseElementsAttr::get(type, aps));
   }
   auto vals = rawIntegers(t, n);
   if (!vals)
@@ -633,7 +698,7 @@ Importer::initializerAttr(const onnx::TensorProto &t, Location loc) {
   for (int64_t v : *vals)
     aps.emplace_back(elem.getIntOrFloatBitWidth(), uint64_t(v),
                      /*isSigned=*/true);
-  return DenseElementsAttr::get(type, aps);
+  return ElementsAttr(DenseElementsAttr::get(type, aps));
 }
 
 //===----------------------------------------------------------------------===//
@@ -1411,7 +1476,9 @@ const llvm::StringMap<Importer::Handler> &Importer::handlers() {
         auto v = im.initializerAttr(a->t(), n.loc);
         if (failed(v))
           return failure();
-        value = *v;
+        value = llvm::dyn_cast<DenseElementsAttr>(*v);
+        if (!value)
+          return im.error(n) << "value must be an inline tensor", failure();
       } else {
         value = DenseElementsAttr::get(
             RankedTensorType::get({1}, im.b.getF32Type()), 0.0f);

@@ -179,3 +179,40 @@ func.func @main(%x: tensor<2x32xf32>) -> tensor<2x32xf32> {
     assert res.returncode == 1
     assert "'qc.compute_scales' op unable to export to ONNX" in res.stderr
     assert not out.exists()
+
+
+@pytest.mark.parametrize("with_zp,bias", [(False, False), (True, True)])
+def test_matmulnbits_matches_onnxruntime(with_zp, bias, tmp_path):
+    """com.microsoft MatMulNBits (onnxruntime's int4 weight-only format)
+    imports into qc.constant + qc.dequantize + nn.matmul."""
+    rng = np.random.default_rng(11)
+    k, n, block = 128, 24, 32
+    blocks = k // block
+    codes = rng.integers(0, 16, (n, k)).astype(np.uint8)
+    packed = (codes[:, 0::2] | (codes[:, 1::2] << 4)).reshape(n, blocks, block // 2)
+    scales = rng.uniform(0.01, 0.05, (n * blocks,)).astype(np.float32)
+    inits = [numpy_helper.from_array(packed, "B"), numpy_helper.from_array(scales, "S")]
+    inputs = ["A", "B", "S"]
+    if with_zp:
+        z = rng.integers(0, 16, (n, blocks)).astype(np.uint8)
+        inits.append(numpy_helper.from_array((z[:, 0::2] | (z[:, 1::2] << 4)).ravel(), "Z"))
+        inputs.append("Z")
+    if bias:
+        inits.append(numpy_helper.from_array(rng.standard_normal(n).astype(np.float32), "bias"))
+        inputs += ["", "bias"] if with_zp else ["", "", "bias"]
+    node = helper.make_node("MatMulNBits", inputs, ["Y"], domain="com.microsoft", name="mnb",
+                            K=k, N=n, bits=4, block_size=block)
+    g = helper.make_graph([node], "mnb", [helper.make_tensor_value_info("A", TensorProto.FLOAT, [3, k])],
+                          [helper.make_tensor_value_info("Y", TensorProto.FLOAT, [3, n])], inits)
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 17),
+                                            helper.make_opsetid("com.microsoft", 1)])
+    m.ir_version = 10
+    path = tmp_path / "mnb.onnx"
+    onnx.save(m, str(path))
+    mlir = subprocess.run([str(BIN / "quant-translate"), "--import-onnx", str(path)],
+                          check=True, capture_output=True, text=True).stdout
+    assert "#qc.int<4, unsigned>, #qc.scheme<per_block, axis = 1, block = 32, asymmetric>" in mlir
+    inputs = {"A": rng.standard_normal((3, k)).astype(np.float32)}
+    want = ort_run(m, inputs)[0]
+    got = quant_run(path, inputs, ["Y"], tmp_path)[0]
+    assert rel_l2(got, want) <= 1e-5

@@ -558,7 +558,7 @@ private:
   FailureOr<ElementsAttr> externalAttr(const onnx::TensorProto &t,
                                        RankedTensorType type, Location loc);
   FailureOr<ElementsAttr> initializerAttr(const onnx::TensorProto &t,
-                                               Location loc);
+                                          Location loc);
   LogicalResult importGraph(const onnx::GraphProto &g, func::FuncOp &func);
 
   // Handlers (defined below).
@@ -566,6 +566,7 @@ private:
   Outputs binaryOp(Node &n);
   Outputs quantizeLinear(Node &n);
   Outputs dequantizeLinear(Node &n);
+  Outputs matMulNBits(Node &n);
   FailureOr<std::pair<QTensorType, SmallVector<Value>>>
   qdqParams(Node &n, RankedTensorType floatType, Value scale, Value zp,
             bool isDequant, int32_t storageHint);
@@ -575,9 +576,9 @@ private:
 // Initializers
 //===----------------------------------------------------------------------===//
 
-FailureOr<ElementsAttr>
-Importer::externalAttr(const onnx::TensorProto &t, RankedTensorType type,
-                       Location loc) {
+FailureOr<ElementsAttr> Importer::externalAttr(const onnx::TensorProto &t,
+                                               RankedTensorType type,
+                                               Location loc) {
   std::string location;
   uint64_t offset = 0;
   int64_t length = -1;
@@ -626,18 +627,17 @@ Importer::externalAttr(const onnx::TensorProto &t, RankedTensorType type,
   ArrayRef<char> data(keep->getBufferStart(), want);
   AsmResourceBlob blob =
       reinterpret_cast<uintptr_t>(data.data()) % elemBytes == 0
-          ? AsmResourceBlob(data, elemBytes,
-                            [keep](void *, size_t, size_t) mutable {
-                              keep.reset();
-                            },
-                            /*dataIsMutable=*/false)
+          ? AsmResourceBlob(
+                data, elemBytes,
+                [keep](void *, size_t, size_t) mutable { keep.reset(); },
+                /*dataIsMutable=*/false)
           : HeapAsmResourceBlob::allocateAndCopyWithAlign(data, elemBytes);
   return ElementsAttr(
       DenseResourceElementsAttr::get(type, t.name(), std::move(blob)));
 }
 
-FailureOr<ElementsAttr>
-Importer::initializerAttr(const onnx::TensorProto &t, Location loc) {
+FailureOr<ElementsAttr> Importer::initializerAttr(const onnx::TensorProto &t,
+                                                  Location loc) {
   SmallVector<int64_t> shape(t.dims().begin(), t.dims().end());
   int64_t n = 1;
   for (int64_t d : shape) {
@@ -980,6 +980,102 @@ Importer::Outputs Importer::dequantizeLinear(Node &n) {
       b.getDenseI32ArrayAttr({1, 1, int32_t(ops.size() > 1 ? 1 : 0), 0}));
   state.addTypes(qt.getExpressedType(b.getF32Type()));
   return SmallVector<Value>{b.create(state)->getResult(0)};
+}
+
+/// com.microsoft MatMulNBits: y = A * dequant(B)^T (+ bias) with B the
+/// [N, K] weight quantized per block of `block_size` along K in `bits`-bit
+/// unsigned codes (zero point 2^(bits-1) when absent).
+Importer::Outputs Importer::matMulNBits(Node &n) {
+  int64_t k = getInt(n, "K", 0), nOut = getInt(n, "N", 0);
+  int64_t bits = getInt(n, "bits", 4), block = getInt(n, "block_size", 0);
+  if (k <= 0 || nOut <= 0 || block <= 0 || bits < 2 || bits > 8)
+    return error(n) << "needs positive K, N, block_size and 2 <= bits <= 8",
+           failure();
+  if (k % block)
+    return error(n) << "K = " << k << " is not a multiple of block_size "
+                    << block << " (padded blocks are not supported)",
+           failure();
+  if (n.proto.input_size() > 4 && !n.proto.input(4).empty())
+    return error(n) << "g_idx (act-order) is not supported", failure();
+  auto initializerOf = [&](int i) -> const onnx::TensorProto * {
+    return i < n.proto.input_size() && !n.proto.input(i).empty()
+               ? initializers.lookup(n.proto.input(i))
+               : nullptr;
+  };
+  const onnx::TensorProto *bp = initializerOf(1);
+  const onnx::TensorProto *sp = initializerOf(2);
+  const onnx::TensorProto *zp = initializerOf(3);
+  if (!bp || !sp)
+    return error(n) << "B and scales must be initializers", failure();
+  int64_t blocks = k / block;
+  int64_t bytes = 1;
+  for (int64_t d : bp->dims())
+    bytes *= d;
+  auto packed = rawIntegers(*bp, bytes);
+  auto scales = rawFloats(*sp, nOut * blocks);
+  if (!packed || !scales || bytes != nOut * blocks * (block * bits / 8))
+    return error(n) << "B or scales do not match N, K, bits and block_size",
+           failure();
+  // Codes: a little-endian bit stream per [n][block].
+  std::vector<uint8_t> raw(packed->begin(), packed->end());
+  std::vector<uint32_t> codes(size_t(nOut * k));
+  num::unpackBits(raw.data(), codes.size(), unsigned(bits), codes.data());
+  std::vector<int32_t> zps(size_t(nOut * blocks), int32_t(1) << (bits - 1));
+  if (zp) {
+    if (zp->data_type() != kUint8)
+      return error(n) << "only packed uint8 zero points are supported",
+             failure();
+    int64_t perRow = (blocks * bits + 7) / 8, count = 1;
+    for (int64_t d : zp->dims())
+      count *= d;
+    auto zraw = rawIntegers(*zp, count);
+    if (!zraw || count != nOut * perRow)
+      return error(n) << "zero points do not match N and the block count",
+             failure();
+    std::vector<uint8_t> zb(zraw->begin(), zraw->end());
+    for (int64_t row = 0; row < nOut; ++row) {
+      std::vector<uint32_t> z(static_cast<size_t>(blocks));
+      num::unpackBits(zb.data() + row * perRow, size_t(blocks), unsigned(bits),
+                      z.data());
+      for (int64_t blk = 0; blk < blocks; ++blk)
+        zps[size_t(row * blocks + blk)] = int32_t(z[size_t(blk)]);
+    }
+  }
+  auto format = IntFormatAttr::get(ctx, unsigned(bits), false, false);
+  auto scheme = SchemeAttr::get(ctx, Granularity::per_block, 1, block,
+                                FloatFormatAttr(), /*asymmetric=*/true, false);
+  auto qt = QTensorType::get(ctx, {nOut, k}, format, scheme);
+  std::vector<APInt> vals;
+  vals.reserve(codes.size());
+  for (uint32_t c : codes)
+    vals.emplace_back(unsigned(bits), uint64_t(c), false);
+  Value w = b.create<ConstantOp>(
+      n.loc, qt, DenseIntElementsAttr::get(qt.getStorageType(), vals));
+  Value s = constant(n.loc, DenseElementsAttr::get(qt.getScaleType(),
+                                                   ArrayRef<float>(*scales)));
+  Value z = constant(n.loc, DenseElementsAttr::get(qt.getZeroPointType(),
+                                                   ArrayRef<int32_t>(zps)));
+  OperationState state(n.loc, DequantizeOp::getOperationName());
+  state.addOperands({w, s, z});
+  state.addAttribute(DequantizeOp::getOperandSegmentSizesAttrName(state.name),
+                     b.getDenseI32ArrayAttr({1, 1, 1, 0}));
+  state.addTypes(qt.getExpressedType(b.getF32Type()));
+  Value wf = b.create(state)->getResult(0);
+  auto wt = build<nn::TransposeOp>(
+      n, {wf}, {named("perm", b.getDenseI64ArrayAttr({1, 0}))});
+  if (failed(wt))
+    return failure();
+  auto y = build<nn::MatMulOp>(n, {n.in[0], (*wt)->getResult(0)});
+  if (failed(y))
+    return failure();
+  Value out = (*y)->getResult(0);
+  if (n.in.size() > 5 && n.in[5]) {
+    auto add = build<nn::AddOp>(n, {out, n.in[5]});
+    if (failed(add))
+      return failure();
+    out = (*add)->getResult(0);
+  }
+  return SmallVector<Value>{out};
 }
 
 /// Explicit [top, left, bottom, right] pads from auto_pad.
@@ -1559,6 +1655,9 @@ const llvm::StringMap<Importer::Handler> &Importer::handlers() {
     };
     t["DequantizeLinear"] = [](Importer &im, Node &n) {
       return im.dequantizeLinear(n);
+    };
+    t["com.microsoft:MatMulNBits"] = [](Importer &im, Node &n) {
+      return im.matMulNBits(n);
     };
     return t;
   }();

@@ -216,3 +216,65 @@ def test_matmulnbits_matches_onnxruntime(with_zp, bias, tmp_path):
     want = ort_run(m, inputs)[0]
     got = quant_run(path, inputs, ["Y"], tmp_path)[0]
     assert rel_l2(got, want) <= 1e-5
+
+
+def qonnx_model(op, inputs, inits, attrs, shape=(2, 4, 3)):
+    node = helper.make_node(op, ["x"] + inputs, ["y"], domain="qonnx.custom_op.general",
+                            name="q", **attrs)
+    g = helper.make_graph([node], "qonnx", [helper.make_tensor_value_info("x", TensorProto.FLOAT, list(shape))],
+                          [helper.make_tensor_value_info("y", TensorProto.FLOAT, list(shape))],
+                          [numpy_helper.from_array(np.asarray(v, np.float32), k) for k, v in inits.items()])
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 17),
+                                            helper.make_opsetid("qonnx.custom_op.general", 1)])
+    m.ir_version = 10
+    return m
+
+
+def qonnx_quant_ref(x, scale, bits, signed, narrow, rounding):
+    """QONNX Quant reference (zero point 0): clamp(x / scale) then round."""
+    lo = -(2 ** (bits - 1)) + (1 if narrow else 0) if signed else 0
+    hi = 2 ** (bits - 1) - 1 if signed else 2 ** bits - 1 - (1 if narrow else 0)
+    y = np.clip((x / scale).astype(np.float32), lo, hi)
+    y = {"ROUND": np.round, "FLOOR": np.floor, "CEIL": np.ceil, "ROUND_TO_ZERO": np.trunc}[rounding](y)
+    return (y * scale).astype(np.float32)
+
+
+@pytest.mark.parametrize("bits,signed,narrow,rounding,per_channel", [
+    (8, 1, 0, "ROUND", False), (4, 1, 1, "ROUND", True), (3, 0, 0, "FLOOR", True),
+    (5, 1, 0, "CEIL", False), (2, 1, 0, "ROUND_TO_ZERO", True)])
+def test_qonnx_quant(bits, signed, narrow, rounding, per_channel, tmp_path):
+    rng = np.random.default_rng(bits)
+    scale = rng.uniform(0.05, 0.2, (1, 4, 1)) if per_channel else np.array(0.1)
+    m = qonnx_model("Quant", ["s", "z", "b"], {"s": scale, "z": 0.0, "b": float(bits)},
+                    {"signed": signed, "narrow": narrow, "rounding_mode": rounding})
+    path = tmp_path / "q.onnx"
+    onnx.save(m, str(path))
+    x = (rng.standard_normal((2, 4, 3)) * 2).astype(np.float32)
+    x.flat[0] = np.float32(scale.flat[0]) * 1.5  # a tie
+    got = quant_run(path, {"x": x}, ["y"], tmp_path)[0]
+    want = qonnx_quant_ref(x, np.asarray(scale, np.float32), bits, signed, narrow, rounding)
+    assert np.array_equal(got, want)
+
+
+def test_qonnx_bipolar_and_trunc(tmp_path):
+    x = np.random.default_rng(3).standard_normal((2, 4, 3)).astype(np.float32) * 4
+    m = qonnx_model("BipolarQuant", ["s"], {"s": 0.5}, {})
+    onnx.save(m, str(tmp_path / "b.onnx"))
+    got = quant_run(tmp_path / "b.onnx", {"x": x}, ["y"], tmp_path)[0]
+    assert np.array_equal(got, np.where(x >= 0, 0.5, -0.5).astype(np.float32))
+    m = qonnx_model("Trunc", ["s", "z", "ib", "ob"], {"s": 0.125, "z": 0.0, "ib": 8.0, "ob": 4.0},
+                    {"rounding_mode": "FLOOR"})
+    onnx.save(m, str(tmp_path / "t.onnx"))
+    got = quant_run(tmp_path / "t.onnx", {"x": x}, ["y"], tmp_path)[0]
+    grid = np.round(x / np.float32(0.125))
+    want = np.clip(np.floor(grid / 16), -8, 7) * np.float32(0.125 * 16)
+    assert np.array_equal(got, want.astype(np.float32))
+
+
+def test_qonnx_nonzero_zero_point_is_diagnosed(tmp_path):
+    m = qonnx_model("Quant", ["s", "z", "b"], {"s": 0.1, "z": 1.0, "b": 8.0}, {})
+    onnx.save(m, str(tmp_path / "q.onnx"))
+    res = subprocess.run([str(BIN / "quant-translate"), "--import-onnx", str(tmp_path / "q.onnx")],
+                         capture_output=True, text=True)
+    assert res.returncode == 1
+    assert "node 'q' (qonnx.custom_op.general:Quant): non-zero zero points" in res.stderr

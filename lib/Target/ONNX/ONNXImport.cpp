@@ -567,6 +567,14 @@ private:
   Outputs quantizeLinear(Node &n);
   Outputs dequantizeLinear(Node &n);
   Outputs matMulNBits(Node &n);
+  Outputs qonnxQuant(Node &n);
+  Outputs qonnxBipolar(Node &n);
+  Outputs qonnxTrunc(Node &n);
+  /// qc.fake_quant of `x` to a `bits`-bit integer with the constant scale
+  /// `scaleValues` (broadcast shape `scaleShape`).
+  FailureOr<Value> fakeQuantInt(Node &n, Value x, ArrayRef<float> scaleValues,
+                                ArrayRef<int64_t> scaleShape, int64_t bits,
+                                bool isSigned, bool narrow, RoundingMode mode);
   FailureOr<std::pair<QTensorType, SmallVector<Value>>>
   qdqParams(Node &n, RankedTensorType floatType, Value scale, Value zp,
             bool isDequant, int32_t storageHint);
@@ -1076,6 +1084,168 @@ Importer::Outputs Importer::matMulNBits(Node &n) {
     out = (*add)->getResult(0);
   }
   return SmallVector<Value>{out};
+}
+
+/// QONNX rounding_mode attribute to a qc rounding mode.
+static std::optional<RoundingMode> qonnxRounding(StringRef mode) {
+  if (mode == "ROUND" || mode == "HALF_EVEN")
+    return RoundingMode::nearest_even;
+  if (mode == "CEIL")
+    return RoundingMode::ceil;
+  if (mode == "FLOOR")
+    return RoundingMode::floor;
+  if (mode == "ROUND_TO_ZERO")
+    return RoundingMode::toward_zero;
+  return std::nullopt;
+}
+
+FailureOr<Value> Importer::fakeQuantInt(Node &n, Value x,
+                                        ArrayRef<float> scaleValues,
+                                        ArrayRef<int64_t> scaleShape,
+                                        int64_t bits, bool isSigned,
+                                        bool narrow, RoundingMode mode) {
+  auto xt = tt(x);
+  // The scale broadcasts to x: per tensor, or per axis along its one
+  // non-unit dimension.
+  SmallVector<int64_t> nonUnit;
+  size_t off = size_t(xt.getRank()) - scaleShape.size();
+  if (scaleShape.size() > size_t(xt.getRank()))
+    return error(n) << "scale has a higher rank than the input", failure();
+  for (size_t i = 0; i < scaleShape.size(); ++i)
+    if (scaleShape[i] != 1)
+      nonUnit.push_back(int64_t(off + i));
+  Granularity g = Granularity::per_tensor;
+  int64_t axis = 0;
+  if (nonUnit.size() > 1)
+    return error(n) << "scale of shape [" << scaleShape
+                    << "] varies along more than one axis",
+           failure();
+  if (nonUnit.size() == 1) {
+    axis = nonUnit[0];
+    if (scaleShape[size_t(axis) - off] != xt.getDimSize(axis))
+      return error(n) << "scale does not broadcast to the input", failure();
+    g = Granularity::per_axis;
+  }
+  if (bits < 1 || bits > 32 || (isSigned && narrow && bits < 2))
+    return error(n) << "unsupported bit width " << bits, failure();
+  auto qt = QTensorType::getChecked(
+      [&] { return error(n); }, ctx, xt.getShape(),
+      Attribute(IntFormatAttr::get(ctx, unsigned(bits), isSigned, narrow)),
+      SchemeAttr::get(ctx, g, axis, 0, FloatFormatAttr(), false, false));
+  if (!qt)
+    return failure();
+  Value s =
+      constant(n.loc, DenseElementsAttr::get(qt.getScaleType(), scaleValues));
+  OperationState state(n.loc, FakeQuantOp::getOperationName());
+  state.addOperands({x, s});
+  state.addAttribute(FakeQuantOp::getOperandSegmentSizesAttrName(state.name),
+                     b.getDenseI32ArrayAttr({1, 1, 0, 0}));
+  state.addAttribute("quant_type", TypeAttr::get(qt));
+  state.addAttribute("rounding", RoundingModeAttr::get(ctx, mode));
+  state.addTypes(xt);
+  return b.create(state)->getResult(0);
+}
+
+/// QONNX Quant(x, scale, zeropt, bitwidth): fake quantization to an integer
+/// of `bitwidth` bits (signed / narrow attributes, rounding_mode).
+Importer::Outputs Importer::qonnxQuant(Node &n) {
+  if (n.in.size() < 4)
+    return error(n) << "expects x, scale, zeropt and bitwidth", failure();
+  DenseElementsAttr scale = constantOf(n.in[1]), zp = constantOf(n.in[2]),
+                    bw = constantOf(n.in[3]);
+  if (!scale || !zp || !bw || !llvm::isa<FloatType>(scale.getElementType()))
+    return error(n) << "scale, zeropt and bitwidth must be constants",
+           failure();
+  for (const APFloat &z : zp.getValues<APFloat>())
+    if (!z.isZero())
+      return error(n) << "non-zero zero points are not supported (QONNX "
+                         "rounds after adding them, qc before)",
+             failure();
+  double bits = (*bw.getValues<APFloat>().begin()).convertToDouble();
+  if (bits != std::floor(bits))
+    return error(n) << "bitwidth " << bits << " is not an integer", failure();
+  auto mode = qonnxRounding(getString(n, "rounding_mode", "ROUND"));
+  if (!mode)
+    return error(n) << "rounding_mode '"
+                    << getString(n, "rounding_mode", "ROUND")
+                    << "' is not supported",
+           failure();
+  std::vector<float> sv;
+  for (const APFloat &v : scale.getValues<APFloat>())
+    sv.push_back(v.convertToFloat());
+  auto y = fakeQuantInt(n, n.in[0], sv, scale.getType().getShape(),
+                        int64_t(bits), getInt(n, "signed", 1) != 0,
+                        getInt(n, "narrow", 0) != 0, *mode);
+  if (failed(y))
+    return failure();
+  return SmallVector<Value>{*y};
+}
+
+/// QONNX BipolarQuant(x, scale): +scale where x >= 0, -scale elsewhere.
+Importer::Outputs Importer::qonnxBipolar(Node &n) {
+  if (n.in.size() < 2 || !n.in[1])
+    return error(n) << "expects x and scale", failure();
+  auto xt = tt(n.in[0]);
+  Value zero = constant(
+      n.loc,
+      DenseElementsAttr::get(RankedTensorType::get({}, xt.getElementType()),
+                             b.getFloatAttr(xt.getElementType(), 0.0)));
+  auto neg = build<nn::LessOp>(n, {n.in[0], zero});
+  auto minus = build<nn::NegOp>(n, {n.in[1]});
+  if (failed(neg) || failed(minus))
+    return failure();
+  auto y = build<nn::WhereOp>(
+      n, {(*neg)->getResult(0), (*minus)->getResult(0), n.in[1]});
+  if (failed(y))
+    return failure();
+  Value out = (*y)->getResult(0);
+  if (tt(out) != xt) {
+    auto e = build<nn::ExpandOp>(
+        n, {out}, {named("shape", b.getDenseI64ArrayAttr(xt.getShape()))});
+    if (failed(e))
+      return failure();
+    out = (*e)->getResult(0);
+  }
+  return SmallVector<Value>{out};
+}
+
+/// QONNX Trunc(x, scale, zeropt, in_bits, out_bits): round to the input
+/// grid, then drop in_bits - out_bits LSBs with rounding_mode (default
+/// FLOOR), clipped to the output range (signed / narrow attributes).
+Importer::Outputs Importer::qonnxTrunc(Node &n) {
+  if (n.in.size() < 5)
+    return error(n) << "expects x, scale, zeropt, in and out bit widths",
+           failure();
+  DenseElementsAttr scale = constantOf(n.in[1]), zp = constantOf(n.in[2]),
+                    inBw = constantOf(n.in[3]), outBw = constantOf(n.in[4]);
+  if (!scale || !zp || !inBw || !outBw ||
+      !llvm::isa<FloatType>(scale.getElementType()))
+    return error(n) << "scale, zeropt and bit widths must be constants",
+           failure();
+  for (const APFloat &z : zp.getValues<APFloat>())
+    if (!z.isZero())
+      return error(n) << "non-zero zero points are not supported", failure();
+  int64_t in = int64_t((*inBw.getValues<APFloat>().begin()).convertToDouble());
+  int64_t out =
+      int64_t((*outBw.getValues<APFloat>().begin()).convertToDouble());
+  auto mode = qonnxRounding(getString(n, "rounding_mode", "FLOOR"));
+  if (!mode || in < out || in - out > 30)
+    return error(n) << "unsupported rounding_mode or bit widths", failure();
+  std::vector<float> sv, truncated;
+  for (const APFloat &v : scale.getValues<APFloat>()) {
+    sv.push_back(v.convertToFloat());
+    truncated.push_back(v.convertToFloat() * float(int64_t(1) << (in - out)));
+  }
+  auto grid = fakeQuantInt(n, n.in[0], sv, scale.getType().getShape(), 32, true,
+                           false, RoundingMode::nearest_even);
+  if (failed(grid))
+    return failure();
+  auto y = fakeQuantInt(n, *grid, truncated, scale.getType().getShape(), out,
+                        getInt(n, "signed", 1) != 0,
+                        getInt(n, "narrow", 0) != 0, *mode);
+  if (failed(y))
+    return failure();
+  return SmallVector<Value>{*y};
 }
 
 /// Explicit [top, left, bottom, right] pads from auto_pad.
@@ -1659,6 +1829,15 @@ const llvm::StringMap<Importer::Handler> &Importer::handlers() {
     t["com.microsoft:MatMulNBits"] = [](Importer &im, Node &n) {
       return im.matMulNBits(n);
     };
+    for (const char *domain : {"qonnx.custom_op.general",
+                               "finn.custom_op.general", "onnx.brevitas"}) {
+      std::string d(domain);
+      t[d + ":Quant"] = [](Importer &im, Node &n) { return im.qonnxQuant(n); };
+      t[d + ":BipolarQuant"] = [](Importer &im, Node &n) {
+        return im.qonnxBipolar(n);
+      };
+      t[d + ":Trunc"] = [](Importer &im, Node &n) { return im.qonnxTrunc(n); };
+    }
     return t;
   }();
   return table;

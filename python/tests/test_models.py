@@ -133,3 +133,22 @@ def run_quantc_path(path, model, inputs, tmp):
         cmd += ["--input", f"{name}={tmp / (name + '.npy')}"]
     subprocess.run(cmd, check=True, capture_output=True, text=True)
     return np.load(tmp / "out" / f"{model.graph.output[0].name}.npy")
+
+
+def test_export_external_data(tmp_path):
+    """--onnx-external-data streams the weights to a side file that
+    onnxruntime loads."""
+    model = models.llama()
+    src = tmp_path / "model.onnx"
+    onnx.save(model, str(src))
+    mlir = tmp_path / "m.mlir"
+    subprocess.run([str(BUILD / "bin" / "quant-translate"), "--import-onnx", str(src), "-o", str(mlir)],
+                   check=True)
+    out = tmp_path / "exported.onnx"
+    subprocess.run([str(BUILD / "bin" / "quant-translate"), "--export-onnx", str(mlir), "-o", str(out),
+                    "--onnx-external-data", str(tmp_path / "exported.bin")], check=True)
+    assert out.stat().st_size < 100_000 < (tmp_path / "exported.bin").stat().st_size
+    inputs = models.sample_inputs(model)
+    want = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"]).run(None, inputs)[0]
+    got = ort.InferenceSession(str(out), providers=["CPUExecutionProvider"]).run(None, inputs)[0]
+    assert rel_l2(got, want) <= 1e-5

@@ -278,3 +278,26 @@ def test_qonnx_nonzero_zero_point_is_diagnosed(tmp_path):
                          capture_output=True, text=True)
     assert res.returncode == 1
     assert "node 'q' (qonnx.custom_op.general:Quant): non-zero zero points" in res.stderr
+
+
+def test_qonnx_float_quant_fp8(tmp_path):
+    """FloatQuant with the FP8 E4M3FN parameters (saturating) equals
+    ml_dtypes' float8_e4m3fn after clipping to +-448."""
+    import ml_dtypes
+    m = qonnx_model("FloatQuant", ["s", "e", "m", "b", "mx"],
+                    {"s": 0.05, "e": 4.0, "m": 3.0, "b": 7.0, "mx": 448.0},
+                    {"has_nan": 1, "has_inf": 0, "saturation": 1})
+    onnx.save(m, str(tmp_path / "f.onnx"))
+    x = (np.random.default_rng(4).standard_normal((2, 4, 3)) * 8).astype(np.float32)
+    x.flat[0] = 1000.0  # saturates
+    got = quant_run(tmp_path / "f.onnx", {"x": x}, ["y"], tmp_path)[0]
+    scaled = np.clip(x / np.float32(0.05), -448, 448)
+    want = (scaled.astype(ml_dtypes.float8_e4m3fn).astype(np.float32) * np.float32(0.05))
+    assert np.array_equal(got, want.astype(np.float32))
+    bad = qonnx_model("FloatQuant", ["s", "e", "m", "b", "mx"],
+                      {"s": 0.05, "e": 4.0, "m": 3.0, "b": 7.0, "mx": 240.0},
+                      {"has_nan": 1})
+    onnx.save(bad, str(tmp_path / "bad.onnx"))
+    res = subprocess.run([str(BIN / "quant-translate"), "--import-onnx", str(tmp_path / "bad.onnx")],
+                         capture_output=True, text=True)
+    assert res.returncode == 1 and "max_val 240 differs from the largest value 448" in res.stderr

@@ -27,6 +27,9 @@
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/Tools/mlir-translate/Translation.h"
 #include "llvm/ADT/TypeSwitch.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
 
 #include "onnx/onnx_pb.h"
 
@@ -35,9 +38,17 @@
 using namespace mlir;
 using namespace qc;
 
+static llvm::cl::opt<std::string> clExternalData(
+    "onnx-external-data",
+    llvm::cl::desc("With --export-onnx: write initializers of 1 KiB or more "
+                   "to this file as ONNX external data (the model refers to "
+                   "it by file name: keep both in one directory)"),
+    llvm::cl::init(""));
+
 namespace {
 
 constexpr int64_t kOpset = 21;
+constexpr size_t kExternalThreshold = 1024;
 
 /// ONNX element type of an MLIR element type, or 0.
 int32_t onnxType(Type t) {
@@ -99,12 +110,17 @@ int32_t onnxQuantType(const num::Format &f) {
 
 class Exporter {
 public:
-  Exporter(func::FuncOp func) : func(func) {}
+  Exporter(func::FuncOp func, llvm::raw_fd_ostream *external = nullptr,
+           std::string externalName = "")
+      : func(func), external(external), externalName(std::move(externalName)) {}
 
   LogicalResult run(onnx::ModelProto &model);
 
 private:
   func::FuncOp func;
+  /// The external-data file, streamed as initializers are produced.
+  llvm::raw_fd_ostream *external;
+  std::string externalName;
   onnx::GraphProto *graph = nullptr;
   llvm::DenseMap<Value, std::string> names;
   int counter = 0;
@@ -163,6 +179,20 @@ private:
     t->set_data_type(type);
     for (int64_t d : shape)
       t->add_dims(d);
+    if (external && raw.size() >= kExternalThreshold) {
+      uint64_t offset = external->tell();
+      *external << raw;
+      t->set_data_location(onnx::TensorProto::EXTERNAL);
+      for (auto [k, v] :
+           {std::pair<std::string, std::string>("location", externalName),
+            {"offset", std::to_string(offset)},
+            {"length", std::to_string(raw.size())}}) {
+        auto *e = t->add_external_data();
+        e->set_key(k);
+        e->set_value(v);
+      }
+      return name;
+    }
     t->set_raw_data(std::move(raw));
     return name;
   }
@@ -646,11 +676,31 @@ LogicalResult Exporter::run(onnx::ModelProto &model) {
 }
 } // namespace
 
-LogicalResult qc::exportONNX(func::FuncOp func, llvm::raw_ostream &os) {
+LogicalResult qc::exportONNX(func::FuncOp func, llvm::raw_ostream &os,
+                             llvm::StringRef externalDataPath) {
   onnx::ModelProto model;
-  Exporter exporter(func);
-  if (failed(exporter.run(model)))
+  std::unique_ptr<llvm::raw_fd_ostream> external;
+  if (!externalDataPath.empty()) {
+    std::error_code ec;
+    external = std::make_unique<llvm::raw_fd_ostream>(externalDataPath, ec);
+    if (ec)
+      return func.emitError("cannot open '")
+             << externalDataPath << "': " << ec.message();
+  }
+  Exporter exporter(func, external.get(),
+                    llvm::sys::path::filename(externalDataPath).str());
+  if (failed(exporter.run(model))) {
+    if (external) {
+      external->close();
+      llvm::sys::fs::remove(externalDataPath);
+    }
     return failure();
+  }
+  if (external) {
+    external->close();
+    if (external->has_error())
+      return func.emitError("failed writing '") << externalDataPath << "'";
+  }
   std::string bytes;
   std::string error;
   if (!onnx_import::serializeModel(model, bytes, error))
@@ -672,7 +722,7 @@ void qc::registerONNXExportTranslation() {
           });
         if (!func)
           return op->emitError("no function to export");
-        return exportONNX(func, os);
+        return exportONNX(func, os, clExternalData);
       },
       [](DialectRegistry &registry) {
         registry.insert<func::FuncDialect, arith::ArithDialect, nn::NNDialect,

@@ -29,6 +29,7 @@
 #include "mlir/Tools/mlir-translate/Translation.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Format.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/SourceMgr.h"
@@ -570,6 +571,9 @@ private:
   Outputs qonnxQuant(Node &n);
   Outputs qonnxBipolar(Node &n);
   Outputs qonnxTrunc(Node &n);
+  Outputs qonnxFloatQuant(Node &n);
+  /// With bits == 0, fakeQuantInt uses this float format instead.
+  FloatFormatAttr floatFormatOverride;
   /// qc.fake_quant of `x` to a `bits`-bit integer with the constant scale
   /// `scaleValues` (broadcast shape `scaleShape`).
   FailureOr<Value> fakeQuantInt(Node &n, Value x, ArrayRef<float> scaleValues,
@@ -1126,11 +1130,16 @@ FailureOr<Value> Importer::fakeQuantInt(Node &n, Value x,
       return error(n) << "scale does not broadcast to the input", failure();
     g = Granularity::per_axis;
   }
-  if (bits < 1 || bits > 32 || (isSigned && narrow && bits < 2))
-    return error(n) << "unsupported bit width " << bits, failure();
+  Attribute format;
+  if (bits == 0) {
+    format = floatFormatOverride;
+  } else {
+    if (bits < 1 || bits > 32 || (isSigned && narrow && bits < 2))
+      return error(n) << "unsupported bit width " << bits, failure();
+    format = IntFormatAttr::get(ctx, unsigned(bits), isSigned, narrow);
+  }
   auto qt = QTensorType::getChecked(
-      [&] { return error(n); }, ctx, xt.getShape(),
-      Attribute(IntFormatAttr::get(ctx, unsigned(bits), isSigned, narrow)),
+      [&] { return error(n); }, ctx, xt.getShape(), format,
       SchemeAttr::get(ctx, g, axis, 0, FloatFormatAttr(), false, false));
   if (!qt)
     return failure();
@@ -1243,6 +1252,72 @@ Importer::Outputs Importer::qonnxTrunc(Node &n) {
   auto y = fakeQuantInt(n, *grid, truncated, scale.getType().getShape(), out,
                         getInt(n, "signed", 1) != 0,
                         getInt(n, "narrow", 0) != 0, *mode);
+  if (failed(y))
+    return failure();
+  return SmallVector<Value>{*y};
+}
+
+/// A number in %g form for diagnostics.
+static std::string fmtG(double v) {
+  std::string out;
+  llvm::raw_string_ostream(out) << llvm::format("%g", v);
+  return out;
+}
+
+/// QONNX FloatQuant(x, scale, exponent_bitwidth, mantissa_bitwidth,
+/// exponent_bias, max_val): fake quantization to the minifloat those
+/// parameters define; max_val must be that format's largest value.
+Importer::Outputs Importer::qonnxFloatQuant(Node &n) {
+  if (n.in.size() < 6)
+    return error(n) << "expects x, scale, exponent and mantissa bit widths, "
+                       "exponent bias and max_val",
+           failure();
+  DenseElementsAttr scale = constantOf(n.in[1]);
+  std::optional<float> e = constScalarFloat(n, 2, "exponent_bitwidth");
+  std::optional<float> m = constScalarFloat(n, 3, "mantissa_bitwidth");
+  std::optional<float> bias = constScalarFloat(n, 4, "exponent_bias");
+  std::optional<float> maxVal = constScalarFloat(n, 5, "max_val");
+  if (!scale || !llvm::isa<FloatType>(scale.getElementType()) || !e || !m ||
+      !bias || !maxVal)
+    return error(n) << "scale and the format parameters must be constants",
+           failure();
+  bool hasInf = getInt(n, "has_inf", 0), hasNaN = getInt(n, "has_nan", 0);
+  if (hasInf && !hasNaN)
+    return error(n) << "has_inf without has_nan is not supported", failure();
+  num::FloatFormat f;
+  f.expBits = unsigned(*e);
+  f.manBits = unsigned(*m);
+  f.bias = int(*bias);
+  f.specials = hasInf   ? num::FloatSpecials::IEEE
+               : hasNaN ? num::FloatSpecials::NaNOnly
+                        : num::FloatSpecials::None;
+  f.subnormals = getInt(n, "has_subnormal", 1) != 0;
+  f.saturate = getInt(n, "saturation", 1) != 0;
+  if (failed(FloatFormatAttr::verify([&] { return error(n); }, f.expBits,
+                                     f.manBits, f.bias,
+                                     hasInf   ? FloatSpecials::ieee
+                                     : hasNaN ? FloatSpecials::fn
+                                              : FloatSpecials::none,
+                                     f.subnormals, f.saturate, true, true)))
+    return failure();
+  double natural = num::Format::minifloat(f).maxValue();
+  if (double(*maxVal) != natural)
+    return error(n) << "max_val " << fmtG(*maxVal)
+                    << " differs from the largest value " << fmtG(natural)
+                    << " of the format (clipping below it is not supported)",
+           failure();
+  auto mode = qonnxRounding(getString(n, "rounding_mode", "ROUND"));
+  if (!mode)
+    return error(n) << "rounding_mode '"
+                    << getString(n, "rounding_mode", "ROUND")
+                    << "' is not supported",
+           failure();
+  std::vector<float> sv;
+  for (const APFloat &v : scale.getValues<APFloat>())
+    sv.push_back(v.convertToFloat());
+  floatFormatOverride = FloatFormatAttr::get(ctx, f);
+  auto y = fakeQuantInt(n, n.in[0], sv, scale.getType().getShape(), 0, true,
+                        false, *mode);
   if (failed(y))
     return failure();
   return SmallVector<Value>{*y};
@@ -1837,6 +1912,9 @@ const llvm::StringMap<Importer::Handler> &Importer::handlers() {
         return im.qonnxBipolar(n);
       };
       t[d + ":Trunc"] = [](Importer &im, Node &n) { return im.qonnxTrunc(n); };
+      t[d + ":FloatQuant"] = [](Importer &im, Node &n) {
+        return im.qonnxFloatQuant(n);
+      };
     }
     return t;
   }();

@@ -18,8 +18,11 @@
 namespace qc {
 
 /// Serializes `func` as a binary ONNX model to `os`; a diagnostic names the
-/// first op without an ONNX form.
-mlir::LogicalResult exportONNX(mlir::func::FuncOp func, llvm::raw_ostream &os);
+/// first op without an ONNX form. With `externalDataPath`, initializers of
+/// 1 KiB or more are streamed to that file as ONNX external data (referred
+/// to by its file name).
+mlir::LogicalResult exportONNX(mlir::func::FuncOp func, llvm::raw_ostream &os,
+                               llvm::StringRef externalDataPath = "");
 
 /// Registers `--export-onnx` for quant-translate.
 void registerONNXExportTranslation();

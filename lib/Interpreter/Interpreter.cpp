@@ -942,6 +942,72 @@ qc::interp::evaluate(Operation *op, ArrayRef<Tensor> in, bool emitErrors) {
                              uint64_t(o.getSeed()));
         return one(dequantizeT(t0, qt, q, in[1], zp, g));
       })
+      .Case([&](qc::ComputeScalesOp o) -> FailureOr<std::vector<Tensor>> {
+        auto qt = llvm::cast<qc::QTensorType>(o.getQuantType());
+        auto c = qc::computeScales(qt, in[0].f());
+        if (!c) {
+          (void)ctx.fail("cannot compute these scales");
+          return failure();
+        }
+        std::vector<Tensor> outs;
+        Tensor s = Tensor::zeros(o.getScales().getType(),
+                                 shapeOf(o.getScales().getType()));
+        unsigned width = getElementTypeOrSelf(o.getScales().getType())
+                             .getIntOrFloatBitWidth();
+        for (int64_t i = 0; i < s.size(); ++i) {
+          if (s.isFloat())
+            s.fMutable()[i] = c->scales[size_t(i)];
+          else // Signless iN codes, read as signed like constants.
+            s.iMutable()[i] =
+                int64_t(uint64_t(c->scaleCodes[size_t(i)]) << (64 - width)) >>
+                (64 - width);
+        }
+        outs.push_back(s);
+        if (o.getZeroPoints()) {
+          Tensor z = Tensor::zeros(o.getZeroPoints().getType(),
+                                   shapeOf(o.getZeroPoints().getType()));
+          for (int64_t i = 0; i < z.size(); ++i)
+            z.iMutable()[i] = c->zeroPoints[size_t(i)];
+          outs.push_back(z);
+        }
+        if (o.getGlobalScale()) {
+          Tensor g = Tensor::zeros(o.getGlobalScale().getType(), {});
+          g.fMutable()[0] = *c->globalScale;
+          outs.push_back(g);
+        }
+        return outs;
+      })
+      .Case([&](qc::RequantizeOp o) {
+        const Tensor *zin = opt(o.getInputZeroPoints(), 2);
+        size_t outScale = zin ? 3 : 2;
+        const Tensor *zout = opt(o.getOutputZeroPoints(), outScale + 1);
+        Type f32 = Float32Type::get(o.getContext());
+        Tensor mid =
+            dequantizeT(o.getInput().getType().getExpressedType(f32),
+                        o.getInput().getType(), in[0], in[1], zin, nullptr);
+        return one(quantizeT(o.getType(), mid, in[outScale], zout, nullptr,
+                             o.getRounding(), 0));
+      })
+      .Case([&](qc::LinearOp o) {
+        auto w = o.getWeight().getType();
+        int64_t n = w.getShape()[0], k = w.getShape()[1];
+        int64_t m = in[0].size() / k;
+        std::vector<uint32_t> xc(size_t(in[0].size())),
+            wc(size_t(in[1].size()));
+        for (size_t i = 0; i < xc.size(); ++i)
+          xc[i] = uint32_t(in[0].i()[i]);
+        for (size_t i = 0; i < wc.size(); ++i)
+          wc[i] = uint32_t(in[1].i()[i]);
+        const Tensor *bias = opt(o.getBias(), 2);
+        const Tensor *zp = opt(o.getInputZeroPoint(), bias ? 3 : 2);
+        Tensor y = Tensor::zeros(t0, shapeOf(t0));
+        qc::linearAccumulate(o.getInput().getType().getNumericFormat(),
+                             w.getNumericFormat(), xc.data(), wc.data(), m, n,
+                             k, zp ? zp->i()[0] : 0, bias ? bias->i() : nullptr,
+                             o.getType().getElementTypeBitWidth(),
+                             y.iMutable());
+        return one(y);
+      })
       .Case([&](qc::RotateOp o) {
         return one(rotateT(t0, in[0], o.getAxis(), o.getRotation()));
       })

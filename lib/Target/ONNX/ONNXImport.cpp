@@ -1908,6 +1908,10 @@ const llvm::StringMap<Importer::Handler> &Importer::handlers() {
                                "finn.custom_op.general", "onnx.brevitas"}) {
       std::string d(domain);
       t[d + ":Quant"] = [](Importer &im, Node &n) { return im.qonnxQuant(n); };
+      // IntQuant is the newer QONNX name of Quant.
+      t[d + ":IntQuant"] = [](Importer &im, Node &n) {
+        return im.qonnxQuant(n);
+      };
       t[d + ":BipolarQuant"] = [](Importer &im, Node &n) {
         return im.qonnxBipolar(n);
       };

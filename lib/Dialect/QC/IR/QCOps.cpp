@@ -290,52 +290,67 @@ LogicalResult ComputeScalesOp::verify() {
   return success();
 }
 
-LogicalResult ComputeScalesOp::fold(FoldAdaptor adaptor,
-                                    SmallVectorImpl<OpFoldResult> &results) {
-  auto input = llvm::dyn_cast_or_null<DenseElementsAttr>(adaptor.getInput());
-  auto qt = llvm::cast<QTensorType>(getQuantType());
+std::optional<ComputedScales> qc::computeScales(QTensorType qt,
+                                                const float *x) {
   auto shape = staticShape(qt.getShape());
-  if (!input || !shape)
-    return failure();
-  std::vector<float> x = toFloats(input);
+  if (!shape)
+    return std::nullopt;
   SchemeAttr scheme = qt.getScheme();
   num::Scheme ns = scheme.getNumericScheme();
   num::Format fmt = qt.getNumericFormat();
   FloatFormatAttr sf = scheme.getScaleFormat();
-  RankedTensorType scaleType = qt.getScaleType();
+  size_t count = size_t(qt.getScaleType().getNumElements());
+  ComputedScales out;
   if (!sf) {
     if (scheme.getAsymmetric()) {
-      int64_t n = scaleType.getNumElements();
-      std::vector<float> s(static_cast<size_t>(n));
-      std::vector<int32_t> z(static_cast<size_t>(n));
-      num::minMaxScales(x.data(), *shape, ns, fmt, s.data(), z.data());
-      results.push_back(DenseElementsAttr::get(scaleType, ArrayRef<float>(s)));
-      results.push_back(
-          DenseElementsAttr::get(qt.getZeroPointType(), ArrayRef<int32_t>(z)));
-      return success();
+      out.scales.resize(count);
+      out.zeroPoints.resize(count);
+      num::minMaxScales(x, *shape, ns, fmt, out.scales.data(),
+                        out.zeroPoints.data());
+    } else {
+      out.scales = num::absmaxScales(x, *shape, ns, fmt);
     }
-    std::vector<float> s = num::absmaxScales(x.data(), *shape, ns, fmt);
-    results.push_back(DenseElementsAttr::get(scaleType, ArrayRef<float>(s)));
-    return success();
+    return out;
   }
-  std::vector<uint32_t> codes(static_cast<size_t>(scaleType.getNumElements()));
+  out.scaleCodes.resize(count);
   if (isE8M0(sf)) {
-    std::vector<uint8_t> c(codes.size());
-    num::mxScales(x.data(), *shape, int(scheme.getAxis()), scheme.getBlock(),
+    std::vector<uint8_t> c(count);
+    num::mxScales(x, *shape, int(scheme.getAxis()), scheme.getBlock(),
                   num::emaxOf(fmt), c.data());
-    codes.assign(c.begin(), c.end());
-    results.push_back(codesAttr(scaleType, codes));
-    return success();
+    out.scaleCodes.assign(c.begin(), c.end());
+    return out;
   }
-  num::Scheme block = ns;
-  if (block.granularity != num::Granularity::PerBlock)
-    return failure(); // Two-level scales are defined per block.
-  float global =
-      num::twoLevelScales(x.data(), *shape, block.axis, block.blockSize, fmt,
-                          sf.getFloatFormat(), codes.data());
-  results.push_back(codesAttr(scaleType, codes));
-  results.push_back(DenseElementsAttr::get(
-      RankedTensorType::get({}, Float32Type::get(getContext())), global));
+  if (ns.granularity != num::Granularity::PerBlock)
+    return std::nullopt; // Two-level scales are defined per block.
+  out.globalScale =
+      num::twoLevelScales(x, *shape, ns.axis, ns.blockSize, fmt,
+                          sf.getFloatFormat(), out.scaleCodes.data());
+  return out;
+}
+
+LogicalResult ComputeScalesOp::fold(FoldAdaptor adaptor,
+                                    SmallVectorImpl<OpFoldResult> &results) {
+  auto input = llvm::dyn_cast_or_null<DenseElementsAttr>(adaptor.getInput());
+  auto qt = llvm::cast<QTensorType>(getQuantType());
+  if (!input)
+    return failure();
+  std::vector<float> x = toFloats(input);
+  auto computed = computeScales(qt, x.data());
+  if (!computed)
+    return failure();
+  RankedTensorType scaleType = qt.getScaleType();
+  if (qt.getScheme().getScaleFormat())
+    results.push_back(codesAttr(scaleType, computed->scaleCodes));
+  else
+    results.push_back(
+        DenseElementsAttr::get(scaleType, ArrayRef<float>(computed->scales)));
+  if (getZeroPoints())
+    results.push_back(DenseElementsAttr::get(
+        qt.getZeroPointType(), ArrayRef<int32_t>(computed->zeroPoints)));
+  if (getGlobalScale())
+    results.push_back(DenseElementsAttr::get(
+        RankedTensorType::get({}, Float32Type::get(getContext())),
+        *computed->globalScale));
   return success();
 }
 
@@ -540,6 +555,24 @@ LogicalResult LinearOp::verify() {
   return success();
 }
 
+void qc::linearAccumulate(const num::Format &xf, const num::Format &wf,
+                          const uint32_t *x, const uint32_t *w, int64_t m,
+                          int64_t n, int64_t k, int64_t zx, const int64_t *bias,
+                          unsigned bits, int64_t *out) {
+  unsigned up = 64 - bits;
+  num::parallelFor(m, 1, [&](int64_t b, int64_t e) {
+    for (int64_t i = b; i < e; ++i)
+      for (int64_t j = 0; j < n; ++j) {
+        // Unsigned arithmetic, so the wrap to `bits` bits is modular.
+        uint64_t acc = bias ? uint64_t(bias[j]) : 0;
+        for (int64_t t = 0; t < k; ++t)
+          acc += uint64_t((xf.codeToInt(x[i * k + t]) - zx) *
+                          wf.codeToInt(w[j * k + t]));
+        out[i * n + j] = int64_t(acc << up) >> up;
+      }
+  });
+}
+
 OpFoldResult LinearOp::fold(FoldAdaptor adaptor) {
   auto xa = llvm::dyn_cast_or_null<DenseElementsAttr>(adaptor.getInput());
   auto wa = llvm::dyn_cast_or_null<DenseElementsAttr>(adaptor.getWeight());
@@ -547,8 +580,6 @@ OpFoldResult LinearOp::fold(FoldAdaptor adaptor) {
   if (!xa || !wa || !shape || (getBias() && !adaptor.getBias()) ||
       (getInputZeroPoint() && !adaptor.getInputZeroPoint()))
     return {};
-  num::Format xf = getInput().getType().getNumericFormat();
-  num::Format wf = getWeight().getType().getNumericFormat();
   std::vector<uint32_t> xc = toCodes(xa), wc = toCodes(wa);
   int64_t n = getWeight().getType().getShape()[0];
   int64_t k = getWeight().getType().getShape()[1];
@@ -562,17 +593,14 @@ OpFoldResult LinearOp::fold(FoldAdaptor adaptor) {
     for (const APInt &v : b.getValues<APInt>())
       bias.push_back(v.getSExtValue());
   unsigned p = getType().getElementTypeBitWidth();
+  std::vector<int64_t> acc(static_cast<size_t>(m * n));
+  linearAccumulate(getInput().getType().getNumericFormat(),
+                   getWeight().getType().getNumericFormat(), xc.data(),
+                   wc.data(), m, n, k, zx, bias.empty() ? nullptr : bias.data(),
+                   p, acc.data());
   std::vector<APInt> out;
-  out.reserve(size_t(m * n));
-  for (int64_t i = 0; i < m; ++i)
-    for (int64_t j = 0; j < n; ++j) {
-      // Exact in 64 bits for K < 2^30 with <= 32-bit codes? Use unsigned
-      // arithmetic so the wrap to P bits is modular.
-      uint64_t acc = bias.empty() ? 0 : uint64_t(bias[size_t(j)]);
-      for (int64_t t = 0; t < k; ++t)
-        acc += uint64_t((xf.codeToInt(xc[size_t(i * k + t)]) - zx) *
-                        wf.codeToInt(wc[size_t(j * k + t)]));
-      out.emplace_back(p, acc, /*isSigned=*/false);
-    }
+  out.reserve(acc.size());
+  for (int64_t v : acc)
+    out.emplace_back(p, uint64_t(v), /*isSigned=*/true);
   return DenseElementsAttr::get(getType(), out);
 }

@@ -24,6 +24,8 @@
 #include "qc/Support/Numerics/Format.h"
 #include "qc/Support/Numerics/Quantize.h"
 
+#include <optional>
+
 #include "qc/Dialect/QC/IR/QCDialect.h.inc"
 #include "qc/Dialect/QC/IR/QCEnums.h.inc"
 #include "qc/Dialect/QC/IR/QCInterfaces.h.inc"
@@ -45,6 +47,24 @@ num::Rounding toNumeric(RoundingMode mode);
 /// The dense n x n matrix of a rotation (row i = e_i * R), for tests and
 /// for verifying user matrices.
 std::vector<double> rotationMatrix(RotationAttrInterface rotation);
+
+/// Scales computed from data by the rule `qt`'s scheme implies: the
+/// semantics of qc.compute_scales, shared by its folder and the interpreter.
+struct ComputedScales {
+  std::vector<float> scales;        ///< f32 scales (no scale format).
+  std::vector<uint32_t> scaleCodes; ///< Codes of a minifloat scale format.
+  std::vector<int32_t> zeroPoints;  ///< Asymmetric schemes.
+  std::optional<float> globalScale; ///< Two-level (NVFP4-style) scales.
+};
+std::optional<ComputedScales> computeScales(QTensorType qt, const float *x);
+
+/// The integer accumulation of qc.linear: out[i, j] = bias[j] + sum_t
+/// (x[i, t] - zx) * w[j, t] over codes, wrapped to `bits` bits in two's
+/// complement and sign-extended to int64.
+void linearAccumulate(const num::Format &xf, const num::Format &wf,
+                      const uint32_t *x, const uint32_t *w, int64_t m,
+                      int64_t n, int64_t k, int64_t zx, const int64_t *bias,
+                      unsigned bits, int64_t *out);
 
 } // namespace qc
 

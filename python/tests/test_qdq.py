@@ -301,3 +301,29 @@ def test_qonnx_float_quant_fp8(tmp_path):
     res = subprocess.run([str(BIN / "quant-translate"), "--import-onnx", str(tmp_path / "bad.onnx")],
                          capture_output=True, text=True)
     assert res.returncode == 1 and "max_val 240 differs from the largest value 448" in res.stderr
+
+
+def test_blocked_int4_quantize_dequantize_is_exact(tmp_path):
+    """QuantizeLinear -> DequantizeLinear with int4 blocks of 16 along the
+    last axis (opset 21): integer-exact, so bit for bit equal to
+    onnxruntime, codes included."""
+    rng = np.random.default_rng(12)
+    scale = rng.uniform(0.05, 0.3, (4, 4)).astype(np.float32)
+    zp = rng.integers(-3, 4, (4, 4)).astype(np.int8)
+    zflat = (zp.ravel() & 0xF).astype(np.uint8)
+    z = TensorProto(name="zp", data_type=TensorProto.INT4, dims=[4, 4],
+                    raw_data=(zflat[0::2] | (zflat[1::2] << 4)).tobytes())
+    nodes = [helper.make_node("QuantizeLinear", ["x", "s", "zp"], ["q"], name="q", axis=1, block_size=16),
+             helper.make_node("DequantizeLinear", ["q", "s", "zp"], ["y"], name="dq", axis=1, block_size=16)]
+    g = helper.make_graph(nodes, "qdq4", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [4, 64])],
+                          [helper.make_tensor_value_info("y", TensorProto.FLOAT, [4, 64])],
+                          [numpy_helper.from_array(scale, "s"), z])
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 21)])
+    m.ir_version = 10
+    path = tmp_path / "qdq4.onnx"
+    onnx.save(m, str(path))
+    x = (rng.standard_normal((4, 64)) * 1.5).astype(np.float32)
+    x[0, :16] = scale[0, 0] * (np.arange(16) - 8 + 0.5)  # exact ties
+    want = ort_run(m, {"x": x})[0]
+    got = quant_run(path, {"x": x}, ["y"], tmp_path)[0]
+    assert np.array_equal(got, want)

@@ -20,6 +20,8 @@
 #include "qc/Support/Numerics/Quantize.h"
 #include "qc/Target/ONNX/ModelLoader.h"
 
+#include "QuantTypes.h"
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/AsmState.h"
@@ -80,32 +82,11 @@ int32_t onnxType(Type t) {
   return 0;
 }
 
-/// ONNX storage type of a qc format, or 0 when ONNX has none.
+/// ONNX storage type of a qc format in opset 21, or 0 when it has none
+/// (narrow integers; FLOAT4E2M1 is opset 23).
 int32_t onnxQuantType(const num::Format &f) {
-  if (f.kind() == num::Format::Kind::Int && !f.isNarrow()) {
-    switch (f.bits()) {
-    case 4:
-      return f.isSigned() ? 22 /*INT4*/ : 21 /*UINT4*/;
-    case 8:
-      return f.isSigned() ? onnx::TensorProto::INT8 : onnx::TensorProto::UINT8;
-    case 16:
-      return f.isSigned() ? onnx::TensorProto::INT16
-                          : onnx::TensorProto::UINT16;
-    case 32:
-      return f.isSigned() ? onnx::TensorProto::INT32 : 0; // DQ of biases
-    default:
-      return 0;
-    }
-  }
-  if (f.kind() == num::Format::Kind::Float) {
-    num::FloatFormat ff = f.floatFormat();
-    ff.saturate = false;
-    if (ff == num::FloatFormat::fp8e4m3fn())
-      return 17;
-    if (ff == num::FloatFormat::fp8e5m2())
-      return 19;
-  }
-  return 0;
+  int32_t t = f.isNarrow() ? 0 : onnx_types::onnxTypeOf(f);
+  return t == 23 ? 0 : t;
 }
 
 class Exporter {

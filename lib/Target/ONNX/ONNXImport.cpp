@@ -21,6 +21,8 @@
 #include "qc/Interpreter/Interpreter.h"
 #include "qc/Target/ONNX/ModelLoader.h"
 
+#include "QuantTypes.h"
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/AsmState.h"
@@ -799,51 +801,19 @@ Importer::qdqParams(Node &n, RankedTensorType floatType, Value scale, Value zp,
     dtype = zpProto->data_type();
   if (!dtype)
     dtype = int32_t(getInt(n, "output_dtype", kUint8));
-  Attribute format;
-  bool isInt = false;
-  switch (dtype) {
-  case kUint8:
-    format = IntFormatAttr::get(ctx, 8, false, false);
-    isInt = true;
-    break;
-  case kInt8:
-    format = IntFormatAttr::get(ctx, 8, true, false);
-    isInt = true;
-    break;
-  case kUint16:
-    format = IntFormatAttr::get(ctx, 16, false, false);
-    isInt = true;
-    break;
-  case kInt16:
-    format = IntFormatAttr::get(ctx, 16, true, false);
-    isInt = true;
-    break;
-  case kUint4:
-    format = IntFormatAttr::get(ctx, 4, false, false);
-    isInt = true;
-    break;
-  case kInt4:
-    format = IntFormatAttr::get(ctx, 4, true, false);
-    isInt = true;
-    break;
-  case kInt32:
-    format = IntFormatAttr::get(ctx, 32, true, false);
-    isInt = true;
-    break;
-  case kFloat8E4M3FN:
-  case kFloat8E5M2:
-  case kFloat4E2M1: {
-    num::FloatFormat f = dtype == kFloat8E4M3FN ? num::FloatFormat::fp8e4m3fn()
-                         : dtype == kFloat8E5M2 ? num::FloatFormat::fp8e5m2()
-                                                : num::FloatFormat::fp4e2m1fn();
-    f.saturate = isDequant || getInt(n, "saturate", 1) != 0;
-    format = FloatFormatAttr::get(ctx, f);
-    break;
-  }
-  default:
+  std::optional<num::Format> qf = onnx_types::formatOf(dtype);
+  if (!qf)
     return error(n) << "quantized type " << typeName(dtype)
                     << " is not supported",
            failure();
+  bool isInt = qf->kind() == num::Format::Kind::Int;
+  Attribute format;
+  if (isInt) {
+    format = IntFormatAttr::get(ctx, qf->bits(), qf->isSigned(), false);
+  } else {
+    num::FloatFormat f = qf->floatFormat();
+    f.saturate = isDequant || getInt(n, "saturate", 1) != 0;
+    format = FloatFormatAttr::get(ctx, f);
   }
   // Granularity from the scale's rank.
   Granularity g = Granularity::per_tensor;

@@ -14,9 +14,13 @@
 #include "qc/Dialect/NN/IR/NN.h"
 #include "qc/Dialect/NN/Transforms/Passes.h"
 #include "qc/Dialect/QC/IR/QC.h"
+#include "qc/Dialect/QC/Transforms/Passes.h"
 
 void qc::registerAllDialects(mlir::DialectRegistry &registry) {
   registry.insert<qc::QCDialect, qc::nn::NNDialect>();
 }
 
-void qc::registerAllPasses() { qc::nn::registerNNPasses(); }
+void qc::registerAllPasses() {
+  qc::nn::registerNNPasses();
+  qc::registerQCPasses();
+}

@@ -1,0 +1,70 @@
+//===- Passes.td - quantization passes ---------------------*- tablegen -*-===//
+//
+// Part of the QuantC project.
+//
+//===----------------------------------------------------------------------===//
+//
+// Passes that quantize nn graphs into qc operations.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef QC_DIALECT_QC_TRANSFORMS_PASSES_TD
+#define QC_DIALECT_QC_TRANSFORMS_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def QuantizeWeights : Pass<"qc-quantize-weights", "::mlir::func::FuncOp"> {
+  let summary = "Round-to-nearest weight quantization to constant codes.";
+  let description = [{
+    Quantizes the constant weights of `nn.matmul` (right operand of shape
+    K x N), `nn.gemm` (`b`, K x N or N x K with `transB`) and `nn.conv`
+    (M x C/group x kH x kW) at compile time: each weight becomes a
+    `qc.constant` of codes, a constant of scales and a `qc.dequantize`
+    feeding the layer, so the graph computes with exactly the quantized
+    weights (W-only fake quantization; activations stay float).
+
+    Scales follow the rule of `qc.compute_scales` (absmax over each group
+    divided by the format's largest value; E8M0 shared exponents for MX;
+    two-level E4M3 block scales and an f32 global scale for NVFP4), and
+    elements round to nearest, ties to even, saturating.
+
+    Granularity: per output channel when `group` is 0, otherwise one scale
+    per `group` consecutive elements along the reduction dimension (K, or C
+    for convolutions). MX formats default to blocks of 32 and NVFP4 to
+    blocks of 16; `group` overrides the block size. `uint8` (and
+    `asymmetric=true` with signed integers) uses asymmetric min/max scales
+    with zero points.
+
+    Weights that are not constants, batched (rank > 2) matmul operands and
+    1-element weights are left alone. A group size that does not divide the
+    reduction dimension of a layer is an error naming the layer.
+
+    Before:
+    ```mlir
+    %w = arith.constant dense<...> : tensor<64x32xf32>
+    %y = nn.matmul %x, %w : tensor<4x64xf32>, tensor<64x32xf32>
+    ```
+    After `--qc-quantize-weights="format=int4 group=32"`:
+    ```mlir
+    %c = qc.constant dense<...> : tensor<64x32xi4>
+           : !qc.qtensor<64x32, #qc.int<4>, #qc.scheme<per_block, axis = 0, block = 32>>
+    %s = arith.constant dense<...> : tensor<2x32xf32>
+    %w = qc.dequantize %c, %s : (...) -> tensor<64x32xf32>
+    %y = nn.matmul %x, %w : tensor<4x64xf32>, tensor<64x32xf32>
+    ```
+  }];
+  let options = [
+    Option<"format", "format", "std::string", "\"int8\"",
+           "Weight format: int8, int4, int2, uint8, fp8e4m3, fp8e5m2, mxfp8, "
+           "mxfp6, mxfp4, mxint8 or nvfp4">,
+    Option<"group", "group", "int64_t", "0",
+           "Elements per scale along the reduction dimension (0: per "
+           "channel; MX and NVFP4 default to their block size)">,
+    Option<"asymmetric", "asymmetric", "bool", "false",
+           "Asymmetric (min/max, zero point) scales for integer formats">
+  ];
+  let dependentDialects = ["::qc::QCDialect", "::qc::nn::NNDialect",
+                           "::mlir::arith::ArithDialect"];
+}
+
+#endif // QC_DIALECT_QC_TRANSFORMS_PASSES_TD

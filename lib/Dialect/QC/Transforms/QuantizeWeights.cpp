@@ -1,0 +1,237 @@
+//===- QuantizeWeights.cpp - Round-to-nearest weight quantization ---------===//
+//
+// Part of the QuantC project.
+//
+//===----------------------------------------------------------------------===//
+//
+// Replaces the constant weights of linear layers and convolutions with
+// constant codes, constant scales and a qc.dequantize, using the scale rule
+// of qc.compute_scales and round-to-nearest-even elements. Also home of the
+// table of user-facing format names shared by the quantization passes.
+//
+//===----------------------------------------------------------------------===//
+
+#include "qc/Dialect/QC/Transforms/Passes.h"
+
+#include "qc/Support/Numerics/Quantize.h"
+
+#include "mlir/IR/DialectResourceBlobManager.h"
+
+namespace qc {
+#define GEN_PASS_DEF_QUANTIZEWEIGHTS
+#include "qc/Dialect/QC/Transforms/Passes.h.inc"
+} // namespace qc
+
+using namespace mlir;
+using namespace qc;
+
+//===----------------------------------------------------------------------===//
+// Named formats
+//===----------------------------------------------------------------------===//
+
+const char *qc::namedFormatList() {
+  return "int8, int4, int2, uint8, fp8e4m3, fp8e5m2, mxfp8, mxfp6, mxfp4, "
+         "mxint8, nvfp4";
+}
+
+std::optional<NamedQuantFormat> qc::lookupNamedFormat(MLIRContext *ctx,
+                                                      StringRef name) {
+  auto saturating = [&](num::FloatFormat f) {
+    f.saturate = true;
+    return FloatFormatAttr::get(ctx, f);
+  };
+  auto e8m0 = FloatFormatAttr::get(ctx, num::FloatFormat::e8m0fnu());
+  NamedQuantFormat out;
+  if (name == "int8" || name == "int4" || name == "int2") {
+    unsigned bits = name == "int8" ? 8 : name == "int4" ? 4 : 2;
+    out.element = IntFormatAttr::get(ctx, bits, /*isSigned=*/true, false);
+  } else if (name == "uint8") {
+    out.element = IntFormatAttr::get(ctx, 8, /*isSigned=*/false, false);
+    out.needsAsymmetric = true;
+  } else if (name == "fp8e4m3") {
+    out.element = saturating(num::FloatFormat::fp8e4m3fn());
+  } else if (name == "fp8e5m2") {
+    out.element = saturating(num::FloatFormat::fp8e5m2());
+  } else if (name == "mxfp8" || name == "mxfp6" || name == "mxfp4" ||
+             name == "mxint8") {
+    if (name == "mxint8")
+      out.element = FixedFormatAttr::get(ctx, 8, 6, /*isSigned=*/true,
+                                         /*saturate=*/true, /*narrow=*/true);
+    else
+      out.element =
+          saturating(name == "mxfp8"   ? num::FloatFormat::fp8e4m3fn()
+                     : name == "mxfp6" ? num::FloatFormat::fp6e2m3fn()
+                                       : num::FloatFormat::fp4e2m1fn());
+    out.scaleFormat = e8m0;
+    out.nativeBlock = 32;
+  } else if (name == "nvfp4") {
+    out.element = saturating(num::FloatFormat::fp4e2m1fn());
+    out.scaleFormat = FloatFormatAttr::get(ctx, num::FloatFormat::fp8e4m3fn());
+    out.nativeBlock = 16;
+  } else {
+    return std::nullopt;
+  }
+  return out;
+}
+
+//===----------------------------------------------------------------------===//
+// Pass
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+/// The values of a constant f32 weight (dense or an external-data resource),
+/// or nullopt when `v` is not one.
+std::optional<std::vector<float>> constantFloats(Value v) {
+  auto c = v.getDefiningOp<arith::ConstantOp>();
+  if (!c)
+    return std::nullopt;
+  auto type = llvm::dyn_cast<RankedTensorType>(c.getType());
+  if (!type || !type.getElementType().isF32() || !type.hasStaticShape())
+    return std::nullopt;
+  if (auto res = llvm::dyn_cast<DenseResourceElementsAttr>(c.getValue())) {
+    AsmResourceBlob *blob = res.getRawHandle().getBlob();
+    if (!blob)
+      return std::nullopt;
+    ArrayRef<char> raw = blob->getData();
+    const auto *p = reinterpret_cast<const float *>(raw.data());
+    return std::vector<float>(p, p + type.getNumElements());
+  }
+  if (auto dense = llvm::dyn_cast<DenseElementsAttr>(c.getValue())) {
+    auto values = dense.getValues<float>();
+    return std::vector<float>(values.begin(), values.end());
+  }
+  return std::nullopt;
+}
+
+/// A tensor of integer codes of `type`'s element width.
+DenseElementsAttr codesAttr(RankedTensorType type,
+                            const std::vector<uint32_t> &codes) {
+  unsigned width = type.getElementType().getIntOrFloatBitWidth();
+  SmallVector<APInt> values;
+  values.reserve(codes.size());
+  for (uint32_t c : codes)
+    values.emplace_back(width,
+                        uint64_t(c) & llvm::maskTrailingOnes<uint64_t>(width));
+  return DenseElementsAttr::get(type, values);
+}
+
+struct QuantizeWeightsPass
+    : qc::impl::QuantizeWeightsBase<QuantizeWeightsPass> {
+  using QuantizeWeightsBase::QuantizeWeightsBase;
+
+  LogicalResult initialize(MLIRContext *ctx) override {
+    named = lookupNamedFormat(ctx, format);
+    if (!named)
+      return emitError(UnknownLoc::get(ctx))
+             << "qc-quantize-weights: unknown format '" << format
+             << "' (expected one of " << namedFormatList() << ")";
+    if (group < 0)
+      return emitError(UnknownLoc::get(ctx))
+             << "qc-quantize-weights: group must be >= 0, got " << group;
+    if (asymmetric && !llvm::isa<IntFormatAttr>(named->element))
+      return emitError(UnknownLoc::get(ctx))
+             << "qc-quantize-weights: asymmetric scales need an integer "
+                "format, got '"
+             << format << "'";
+    return success();
+  }
+
+  /// Quantizes operand `index` of `op`, a weight whose output channels run
+  /// along `channelAxis` and whose reduction dimension is `reduceAxis`.
+  LogicalResult quantizeOperand(Operation *op, unsigned index,
+                                int64_t channelAxis, int64_t reduceAxis) {
+    Value w = op->getOperand(index);
+    auto values = constantFloats(w);
+    if (!values || values->size() <= 1)
+      return success();
+    auto type = llvm::cast<RankedTensorType>(w.getType());
+    MLIRContext *ctx = op->getContext();
+    int64_t block = group ? int64_t(group) : named->nativeBlock;
+    int64_t reduceDim = type.getDimSize(reduceAxis);
+    if (block && reduceDim % block != 0)
+      return op->emitError("qc-quantize-weights: block size ")
+             << block << " does not divide the reduction dimension "
+             << reduceDim << " of this layer's weight " << type;
+    bool asym = asymmetric || named->needsAsymmetric;
+    SchemeAttr scheme =
+        block ? SchemeAttr::get(ctx, Granularity::per_block, reduceAxis, block,
+                                named->scaleFormat, asym, false)
+              : SchemeAttr::get(ctx, Granularity::per_axis, channelAxis, 0,
+                                named->scaleFormat, asym, false);
+    auto qt = QTensorType::getChecked(
+        [&] { return op->emitError("qc-quantize-weights: "); }, ctx,
+        type.getShape(), named->element, scheme);
+    if (!qt)
+      return failure();
+    auto computed = computeScales(qt, values->data());
+    if (!computed)
+      return op->emitError("qc-quantize-weights: cannot compute scales for ")
+             << qt;
+
+    // Effective f32 scales of every group, then the codes.
+    std::vector<float> scales = computed->scales;
+    if (named->scaleFormat)
+      scales = num::decodeScales(computed->scaleCodes.data(),
+                                 computed->scaleCodes.size(),
+                                 named->scaleFormat.getFloatFormat(),
+                                 computed->globalScale.value_or(1.0f));
+    std::vector<int64_t> shape(type.getShape().begin(), type.getShape().end());
+    std::vector<uint32_t> codes(values->size());
+    num::quantize(
+        values->data(), shape, scheme.getNumericScheme(), scales.data(),
+        computed->zeroPoints.empty() ? nullptr : computed->zeroPoints.data(),
+        qt.getNumericFormat(), num::Rounding::NearestEven, 0, codes.data());
+
+    OpBuilder b(op);
+    Location loc = w.getLoc();
+    Value q = b.create<ConstantOp>(loc, qt,
+                                   llvm::cast<DenseIntElementsAttr>(
+                                       codesAttr(qt.getStorageType(), codes)));
+    RankedTensorType scaleType = qt.getScaleType();
+    Value s;
+    if (named->scaleFormat)
+      s = b.create<arith::ConstantOp>(
+          loc, codesAttr(scaleType, computed->scaleCodes));
+    else
+      s = b.create<arith::ConstantOp>(
+          loc, DenseElementsAttr::get(scaleType, ArrayRef<float>(scales)));
+    Value zp, global;
+    if (asym)
+      zp = b.create<arith::ConstantOp>(
+          loc, DenseElementsAttr::get(qt.getZeroPointType(),
+                                      ArrayRef<int32_t>(computed->zeroPoints)));
+    if (computed->globalScale)
+      global = b.create<arith::ConstantOp>(
+          loc, DenseElementsAttr::get(RankedTensorType::get({}, b.getF32Type()),
+                                      ArrayRef<float>(*computed->globalScale)));
+    Value deq = b.create<DequantizeOp>(loc, type, q, s, zp, global);
+    op->setOperand(index, deq);
+    if (Operation *def = w.getDefiningOp(); def && def->use_empty())
+      def->erase();
+    return success();
+  }
+
+  void runOnOperation() override {
+    bool failed = false;
+    getOperation().walk([&](Operation *op) {
+      LogicalResult r = success();
+      if (auto mm = llvm::dyn_cast<nn::MatMulOp>(op)) {
+        if (mm.getRhs().getType().getRank() == 2)
+          r = quantizeOperand(op, 1, /*channelAxis=*/1, /*reduceAxis=*/0);
+      } else if (auto gemm = llvm::dyn_cast<nn::GemmOp>(op)) {
+        bool t = gemm.getTransB();
+        r = quantizeOperand(op, 1, t ? 0 : 1, t ? 1 : 0);
+      } else if (auto conv = llvm::dyn_cast<nn::ConvOp>(op)) {
+        r = quantizeOperand(op, 1, /*channelAxis=*/0, /*reduceAxis=*/1);
+      }
+      failed |= mlir::failed(r);
+    });
+    if (failed)
+      signalPassFailure();
+  }
+
+  std::optional<NamedQuantFormat> named;
+};
+
+} // namespace

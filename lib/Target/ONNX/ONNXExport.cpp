@@ -198,6 +198,8 @@ private:
 };
 
 LogicalResult Exporter::constant(arith::ConstantOp op) {
+  if (op->use_empty())
+    return success(); // Dead constants would become unused initializers.
   auto attr = llvm::dyn_cast<DenseElementsAttr>(op.getValue());
   auto type = llvm::dyn_cast<RankedTensorType>(op.getType());
   if (auto res = llvm::dyn_cast<DenseResourceElementsAttr>(op.getValue())) {

@@ -2141,6 +2141,11 @@ LogicalResult Importer::importGraph(const onnx::GraphProto &g,
     results.push_back(v);
   }
   b.create<func::ReturnOp>(fileLoc, results);
+  // Constants consumed only at import time (shapes, axes) are dropped.
+  for (Operation &op :
+       llvm::make_early_inc_range(llvm::reverse(func.getBody().front())))
+    if (llvm::isa<arith::ConstantOp>(op) && op.use_empty())
+      op.erase();
   func.setType(
       FunctionType::get(ctx, argTypes, ValueRange(results).getTypes()));
   SmallVector<Attribute> inNames, outNames;

@@ -13,9 +13,8 @@
 
 #include "qc/Dialect/QC/Transforms/Passes.h"
 
+#include "ConstantUtils.h"
 #include "qc/Support/Numerics/Quantize.h"
-
-#include "mlir/IR/DialectResourceBlobManager.h"
 
 namespace qc {
 #define GEN_PASS_DEF_QUANTIZEWEIGHTS
@@ -24,6 +23,7 @@ namespace qc {
 
 using namespace mlir;
 using namespace qc;
+using qc::detail::constantFloats;
 
 //===----------------------------------------------------------------------===//
 // Named formats
@@ -79,30 +79,6 @@ std::optional<NamedQuantFormat> qc::lookupNamedFormat(MLIRContext *ctx,
 //===----------------------------------------------------------------------===//
 
 namespace {
-
-/// The values of a constant f32 weight (dense or an external-data resource),
-/// or nullopt when `v` is not one.
-std::optional<std::vector<float>> constantFloats(Value v) {
-  auto c = v.getDefiningOp<arith::ConstantOp>();
-  if (!c)
-    return std::nullopt;
-  auto type = llvm::dyn_cast<RankedTensorType>(c.getType());
-  if (!type || !type.getElementType().isF32() || !type.hasStaticShape())
-    return std::nullopt;
-  if (auto res = llvm::dyn_cast<DenseResourceElementsAttr>(c.getValue())) {
-    AsmResourceBlob *blob = res.getRawHandle().getBlob();
-    if (!blob)
-      return std::nullopt;
-    ArrayRef<char> raw = blob->getData();
-    const auto *p = reinterpret_cast<const float *>(raw.data());
-    return std::vector<float>(p, p + type.getNumElements());
-  }
-  if (auto dense = llvm::dyn_cast<DenseElementsAttr>(c.getValue())) {
-    auto values = dense.getValues<float>();
-    return std::vector<float>(values.begin(), values.end());
-  }
-  return std::nullopt;
-}
 
 /// A tensor of integer codes of `type`'s element width.
 DenseElementsAttr codesAttr(RankedTensorType type,

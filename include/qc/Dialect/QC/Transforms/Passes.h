@@ -30,10 +30,10 @@ namespace qc {
 /// mxfp8, mxfp6, mxfp4, mxint8, nvfp4) resolved to its element format, the
 /// storage format of its scales and its native block size.
 struct NamedQuantFormat {
-  mlir::Attribute element;        ///< A FormatAttrInterface attribute.
-  FloatFormatAttr scaleFormat;    ///< Null: f32 scales.
-  int64_t nativeBlock = 0;        ///< 32 for MX, 16 for NVFP4, else 0.
-  bool needsAsymmetric = false;   ///< Unsigned integers.
+  mlir::Attribute element;      ///< A FormatAttrInterface attribute.
+  FloatFormatAttr scaleFormat;  ///< Null: f32 scales.
+  int64_t nativeBlock = 0;      ///< 32 for MX, 16 for NVFP4, else 0.
+  bool needsAsymmetric = false; ///< Unsigned integers.
 };
 
 /// Resolves `name`; nullopt for an unknown name. "float" is not a format.

@@ -13,6 +13,37 @@
 
 include "mlir/Pass/PassBase.td"
 
+def FoldNormGains : Pass<"qc-fold-norm-gains", "::mlir::func::FuncOp"> {
+  let summary = "Fold RMSNorm / LayerNorm gains and biases into the following linear layers.";
+  let description = [{
+    Rotations of the residual stream (QuaRot, SpinQuant) need
+    normalizations that commute with an orthogonal matrix: no per-channel
+    gain between the norm and the linear layers that read it. For a norm
+    over the last axis whose gain (and LayerNorm bias) is a constant with one
+    value per channel, and whose result is read only by `nn.matmul` ops with
+    a constant 2-D weight W (D x N), this pass rewrites every reader to use
+    diag(g) W, adds the constant row b W after it for a LayerNorm bias, and
+    sets the gain to ones (dropping the bias). The model computes the same
+    function up to float rounding.
+
+    Norms whose output reaches anything else (a residual add, as in
+    post-norm BERT, or a non-constant weight) are left alone: their gain is
+    part of the residual stream.
+
+    Before:
+    ```mlir
+    %n = nn.rms_norm %x, %g : tensor<2x64xf32>, tensor<64xf32>
+    %q = nn.matmul %n, %wq : tensor<2x64xf32>, tensor<64x64xf32>
+    ```
+    After:
+    ```mlir
+    %n = nn.rms_norm %x, %ones : tensor<2x64xf32>, tensor<64xf32>
+    %q = nn.matmul %n, %wq_scaled : tensor<2x64xf32>, tensor<64x64xf32>
+    ```
+  }];
+  let dependentDialects = ["::qc::nn::NNDialect", "::mlir::arith::ArithDialect"];
+}
+
 def QuantizeWeights : Pass<"qc-quantize-weights", "::mlir::func::FuncOp"> {
   let summary = "Round-to-nearest weight quantization to constant codes.";
   let description = [{

@@ -44,6 +44,45 @@ def FoldNormGains : Pass<"qc-fold-norm-gains", "::mlir::func::FuncOp"> {
   let dependentDialects = ["::qc::nn::NNDialect", "::mlir::arith::ArithDialect"];
 }
 
+def RotateResidual : Pass<"qc-rotate-residual", "::mlir::func::FuncOp"> {
+  let summary = "Fold an orthogonal rotation of the residual stream into the weights (QuaRot / SpinQuant R1).";
+  let description = [{
+    Finds the residual stream of a pre-norm transformer on the nn graph and
+    rotates it by an orthogonal Q (x -> x Q), folding Q into the weights so
+    the model computes the same function while outlier channels of the
+    stream are spread over all channels (which is what makes low-bit
+    quantization of the stream's readers work):
+
+    - sources, whose rows are multiplied by Q: the embedding table of the
+      `nn.gather` that starts the stream (a constant per-channel `nn.mul`
+      right after it is folded into the table first), the constant weights
+      (K x D) of `nn.matmul` outputs added into the stream (attention output
+      and MLP down projections) and constant addends;
+    - the stream flows through `nn.add` and `nn.rms_norm` with unit gain
+      (RMSNorm commutes with orthogonal matrices; run
+      `--qc-fold-norm-gains` first);
+    - sinks, whose weights W (D x N) become Q^T W: every `nn.matmul` reading a
+      norm of the stream (q/k/v, gate/up projections, the LM head).
+
+    Q is a randomized Hadamard matrix `#qc.hadamard<D, seed = S>` when D =
+    K * 2^m for a known base order K, otherwise (or with
+    `rotation=orthogonal`) a random orthogonal matrix from the QR
+    decomposition of a Gaussian matrix drawn from `seed`. A stream that
+    reaches anything else (a LayerNorm, a norm with a gain, a non-constant
+    weight, the function's results) is left unrotated with a remark naming
+    the op that blocks it.
+  }];
+  let options = [
+    Option<"rotation", "rotation", "std::string", "\"hadamard\"",
+           "hadamard (random orthogonal where D has no Hadamard order) or "
+           "orthogonal">,
+    Option<"seed", "seed", "uint64_t", "1",
+           "Seed of the random signs / the random orthogonal matrix">
+  ];
+  let dependentDialects = ["::qc::QCDialect", "::qc::nn::NNDialect",
+                           "::mlir::arith::ArithDialect"];
+}
+
 def QuantizeWeights : Pass<"qc-quantize-weights", "::mlir::func::FuncOp"> {
   let summary = "Round-to-nearest weight quantization to constant codes.";
   let description = [{

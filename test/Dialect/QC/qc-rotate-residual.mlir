@@ -1,0 +1,71 @@
+// RUN: quant-opt %s --split-input-file --qc-rotate-residual="seed=0" --verify-diagnostics | FileCheck %s
+// RUN: not quant-opt %s --qc-rotate-residual="rotation=givens" 2>&1 | FileCheck %s --check-prefix=BADOPT
+
+// BADOPT: error: qc-rotate-residual: unknown rotation 'givens' (expected hadamard or orthogonal)
+
+// Q = H_2 / sqrt(2) (seed 0: no sign flips). The embedding scale diag(1, 3)
+// folds into the table, which becomes diag(1, 3) Q; the output projection is
+// both a sink and a source (Q^T (2 I) Q = 2 I); the head becomes Q^T I = Q.
+// CHECK-LABEL: func.func @stream
+// CHECK: %[[E:.*]] = arith.constant dense<{{\[}}[0.707106769, 0.707106769], [2.12132025, -2.12132025]]> : tensor<2x2xf32>
+// CHECK: %[[X:.*]] = nn.gather %[[E]], %arg0
+// CHECK-NOT: nn.mul
+// CHECK: nn.rms_norm %[[X]]
+// CHECK: arith.constant dense<{{\[}}[2.000000e+00, 0.000000e+00], [0.000000e+00, 2.000000e+00]]>
+// CHECK: %[[H:.*]] = arith.constant dense<{{\[}}[0.707106769, 0.707106769], [0.707106769, -0.707106769]]> : tensor<2x2xf32>
+// CHECK: nn.matmul %{{.*}}, %[[H]]
+func.func @stream(%ids: tensor<3xi64>) -> tensor<3x2xf32> {
+  %e = arith.constant dense<[[1.0, 0.0], [0.0, 1.0]]> : tensor<2x2xf32>
+  %s = arith.constant dense<[1.0, 3.0]> : tensor<2xf32>
+  %one = arith.constant dense<1.0> : tensor<2xf32>
+  %wo = arith.constant dense<[[2.0, 0.0], [0.0, 2.0]]> : tensor<2x2xf32>
+  %head = arith.constant dense<[[1.0, 0.0], [0.0, 1.0]]> : tensor<2x2xf32>
+  %x0 = nn.gather %e, %ids : tensor<2x2xf32>, tensor<3xi64>
+  %x = nn.mul %x0, %s : tensor<3x2xf32>, tensor<2xf32>
+  %n = nn.rms_norm %x, %one : tensor<3x2xf32>, tensor<2xf32>
+  %a = nn.matmul %n, %wo : tensor<3x2xf32>, tensor<2x2xf32>
+  %r = nn.add %x, %a : tensor<3x2xf32>, tensor<3x2xf32>
+  %n2 = nn.rms_norm %r, %one : tensor<3x2xf32>, tensor<2xf32>
+  %y = nn.matmul %n2, %head : tensor<3x2xf32>, tensor<2x2xf32>
+  return %y : tensor<3x2xf32>
+}
+
+// -----
+
+// The stream is a function result: nothing changes.
+// CHECK-LABEL: func.func @escapes
+// CHECK: arith.constant dense<{{\[}}[1.000000e+00, 0.000000e+00], [0.000000e+00, 1.000000e+00]]>
+func.func @escapes(%ids: tensor<3xi64>) -> tensor<3x2xf32> {
+  %e = arith.constant dense<[[1.0, 0.0], [0.0, 1.0]]> : tensor<2x2xf32>
+  %x = nn.gather %e, %ids : tensor<2x2xf32>, tensor<3xi64>
+  // expected-remark @+1 {{residual stream of}}
+  return %x : tensor<3x2xf32>
+}
+
+// -----
+
+// A norm with a gain blocks the rotation.
+func.func @gain(%ids: tensor<3xi64>) -> tensor<3x2xf32> {
+  %e = arith.constant dense<[[1.0, 0.0], [0.0, 1.0]]> : tensor<2x2xf32>
+  %g = arith.constant dense<[1.0, 2.0]> : tensor<2xf32>
+  %w = arith.constant dense<[[1.0, 0.0], [0.0, 1.0]]> : tensor<2x2xf32>
+  %x = nn.gather %e, %ids : tensor<2x2xf32>, tensor<3xi64>
+  // expected-remark @+1 {{not rotated: the norm has a gain (run --qc-fold-norm-gains first)}}
+  %n = nn.rms_norm %x, %g : tensor<3x2xf32>, tensor<2xf32>
+  %y = nn.matmul %n, %w : tensor<3x2xf32>, tensor<2x2xf32>
+  return %y : tensor<3x2xf32>
+}
+
+// -----
+
+// No Hadamard matrix of order 3: a random orthogonal matrix instead.
+func.func @odd(%ids: tensor<3xi64>) -> tensor<3x3xf32> {
+  %e = arith.constant dense<1.0> : tensor<4x3xf32>
+  %one = arith.constant dense<1.0> : tensor<3xf32>
+  %w = arith.constant dense<1.0> : tensor<3x3xf32>
+  // expected-remark @+1 {{no Hadamard matrix of order 3; using a random orthogonal matrix}}
+  %x = nn.gather %e, %ids : tensor<4x3xf32>, tensor<3xi64>
+  %n = nn.rms_norm %x, %one : tensor<3x3xf32>, tensor<3xf32>
+  %y = nn.matmul %n, %w : tensor<3x3xf32>, tensor<3x3xf32>
+  return %y : tensor<3x3xf32>
+}

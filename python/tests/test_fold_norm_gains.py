@@ -1,8 +1,6 @@
 """--qc-fold-norm-gains keeps the model's function (float) on real-shaped
 models and folds exactly the norms that feed only linear layers."""
 
-import os
-import pathlib
 import re
 import subprocess
 
@@ -11,14 +9,9 @@ import onnx
 import onnxruntime as ort
 import pytest
 
+from qc_testing import BIN, quant_run, rel_l2
 from quantc import models
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
-BIN = pathlib.Path(os.environ.get("QUANTC_BUILD_DIR", ROOT / "build")) / "bin"
-
-
-def rel_l2(a, b):
-    return float(np.linalg.norm(a.astype(np.float64) - b) / np.linalg.norm(b))
 
 
 def norms_with_ones(text):
@@ -42,12 +35,7 @@ def test_fold_keeps_function(make, folded, total, tmp_path):
                    check=True, capture_output=True, text=True)
     assert norms_with_ones(mlir.read_text()) == (folded, total)
     inputs = models.sample_inputs(model)
-    cmd = [str(BIN / "quant-run"), str(mlir), "--output-dir", str(tmp_path / "out")]
-    for name, value in inputs.items():
-        np.save(tmp_path / f"{name}.npy", value)
-        cmd += ["--input", f"{name}={tmp_path / (name + '.npy')}"]
-    subprocess.run(cmd, check=True, capture_output=True, text=True)
-    got = np.load(tmp_path / "out" / f"{model.graph.output[0].name}.npy")
+    got = quant_run(mlir, inputs, tmp_path, model.graph.output[0].name)
     want = ort.InferenceSession(model.SerializeToString(),
                                 providers=["CPUExecutionProvider"]).run(None, inputs)[0]
     assert rel_l2(got, want) <= 1e-5

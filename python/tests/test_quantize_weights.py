@@ -6,8 +6,6 @@ runs the result in onnxruntime; the pass's module run by quant-run must match
 it to float accumulation noise, and differ measurably from the float model.
 """
 
-import os
-import pathlib
 import subprocess
 
 import numpy as np
@@ -16,10 +14,9 @@ import onnxruntime as ort
 import pytest
 from onnx import numpy_helper
 
+from qc_testing import BIN, quant_run, rel_l2
 from quantc import models
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
-BIN = pathlib.Path(os.environ.get("QUANTC_BUILD_DIR", ROOT / "build")) / "bin"
 
 
 def rtn_int(w, bits, axis_reduce, axis_channel, group):
@@ -71,19 +68,6 @@ def oracle_model(model, bits, group):
     return m
 
 
-def run(path, inputs, tmp):
-    cmd = [str(BIN / "quant-run"), str(path), "--output-dir", str(tmp / "out")]
-    for name, value in inputs.items():
-        np.save(tmp / f"{name}.npy", value)
-        cmd += ["--input", f"{name}={tmp / (name + '.npy')}"]
-    subprocess.run(cmd, check=True, capture_output=True, text=True)
-    return np.load(tmp / "out" / os.listdir(tmp / "out")[0])
-
-
-def rel_l2(a, b):
-    return float(np.linalg.norm(a.astype(np.float64) - b) / np.linalg.norm(b))
-
-
 @pytest.mark.parametrize("make,fmt,bits,group", [
     (models.llama, "int4", 4, 32),
     (models.llama, "int8", 8, 0),
@@ -100,7 +84,7 @@ def test_rtn_matches_numpy_oracle(make, fmt, bits, group, tmp_path):
     text = mlir.read_text()
     assert "qc.dequantize" in text and f"#qc.int<{bits}>" in text
     inputs = models.sample_inputs(model)
-    got = run(mlir, inputs, tmp_path)
+    got = quant_run(mlir, inputs, tmp_path, model.graph.output[0].name)
     sess = lambda m: ort.InferenceSession(m.SerializeToString(),
                                           providers=["CPUExecutionProvider"])
     want = sess(oracle_model(model, bits, group)).run(None, inputs)[0]
@@ -137,7 +121,7 @@ def test_quantized_export_runs_in_onnxruntime(fmt, group, tmp_path):
     exported = onnx.load(str(out))
     assert any(n.op_type == "DequantizeLinear" for n in exported.graph.node)
     inputs = models.sample_inputs(model)
-    got = run(mlir, inputs, tmp_path)
+    got = quant_run(mlir, inputs, tmp_path, model.graph.output[0].name)
     # onnxruntime's default optimizer fuses blocked int4 DequantizeLinear +
     # MatMul into MatMulNBits with accuracy level 4, which quantizes the
     # activations to int8 (~1e-2 error here); level 0 keeps float activations.

@@ -1,8 +1,6 @@
 """--qc-rotate-residual on real-shaped models: float equivalence, outlier
 spreading, and regions it must leave alone."""
 
-import os
-import pathlib
 import subprocess
 
 import numpy as np
@@ -11,15 +9,10 @@ import onnxruntime as ort
 import pytest
 from onnx import numpy_helper
 
+from qc_testing import BIN, quant_run, rel_l2
 from quantc import models
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
-BIN = pathlib.Path(os.environ.get("QUANTC_BUILD_DIR", ROOT / "build")) / "bin"
 PREP = ["--qc-raise-decomposed-ops", "--qc-fold-norm-gains"]
-
-
-def rel_l2(a, b):
-    return float(np.linalg.norm(a.astype(np.float64) - b) / np.linalg.norm(b))
 
 
 def compile_and_run(model, passes, tmp):
@@ -28,12 +21,7 @@ def compile_and_run(model, passes, tmp):
     r = subprocess.run([str(BIN / "quant-opt"), str(tmp / "model.onnx"), *passes, "-o", str(mlir)],
                        check=True, capture_output=True, text=True)
     inputs = models.sample_inputs(model)
-    cmd = [str(BIN / "quant-run"), str(mlir), "--output-dir", str(tmp / "out")]
-    for name, value in inputs.items():
-        np.save(tmp / f"{name}.npy", value)
-        cmd += ["--input", f"{name}={tmp / (name + '.npy')}"]
-    subprocess.run(cmd, check=True, capture_output=True, text=True)
-    got = np.load(tmp / "out" / f"{model.graph.output[0].name}.npy")
+    got = quant_run(mlir, inputs, tmp, model.graph.output[0].name)
     want = ort.InferenceSession(model.SerializeToString(),
                                 providers=["CPUExecutionProvider"]).run(None, inputs)[0]
     return mlir, got, want, r.stderr

@@ -64,16 +64,6 @@ std::vector<int32_t> toInt32s(DenseElementsAttr a) {
   return out;
 }
 
-DenseElementsAttr codesAttr(RankedTensorType type,
-                            const std::vector<uint32_t> &codes) {
-  unsigned w = type.getElementTypeBitWidth();
-  std::vector<APInt> vals;
-  vals.reserve(codes.size());
-  for (uint32_t c : codes)
-    vals.emplace_back(w, uint64_t(c), /*isSigned=*/false);
-  return DenseElementsAttr::get(type, vals);
-}
-
 /// Effective f32 scales from a constant scale operand (and global scale).
 std::optional<std::vector<float>>
 effectiveScales(QTensorType qt, Attribute scales, Attribute global) {
@@ -177,6 +167,16 @@ dequantizeCodes(QTensorType qt, const std::vector<uint32_t> &codes,
   return out;
 }
 } // namespace
+
+DenseIntElementsAttr qc::codesAttr(RankedTensorType type,
+                                   ArrayRef<uint32_t> codes) {
+  unsigned w = type.getElementTypeBitWidth();
+  std::vector<APInt> vals;
+  vals.reserve(codes.size());
+  for (uint32_t c : codes)
+    vals.emplace_back(w, uint64_t(c), /*isSigned=*/false);
+  return llvm::cast<DenseIntElementsAttr>(DenseElementsAttr::get(type, vals));
+}
 
 //===----------------------------------------------------------------------===//
 // ConstantOp

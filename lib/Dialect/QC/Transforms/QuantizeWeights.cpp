@@ -80,18 +80,6 @@ std::optional<NamedQuantFormat> qc::lookupNamedFormat(MLIRContext *ctx,
 
 namespace {
 
-/// A tensor of integer codes of `type`'s element width.
-DenseElementsAttr codesAttr(RankedTensorType type,
-                            const std::vector<uint32_t> &codes) {
-  unsigned width = type.getElementType().getIntOrFloatBitWidth();
-  SmallVector<APInt> values;
-  values.reserve(codes.size());
-  for (uint32_t c : codes)
-    values.emplace_back(width,
-                        uint64_t(c) & llvm::maskTrailingOnes<uint64_t>(width));
-  return DenseElementsAttr::get(type, values);
-}
-
 struct QuantizeWeightsPass
     : qc::impl::QuantizeWeightsBase<QuantizeWeightsPass> {
   using QuantizeWeightsBase::QuantizeWeightsBase;
@@ -161,9 +149,8 @@ struct QuantizeWeightsPass
 
     OpBuilder b(op);
     Location loc = w.getLoc();
-    Value q = b.create<ConstantOp>(loc, qt,
-                                   llvm::cast<DenseIntElementsAttr>(
-                                       codesAttr(qt.getStorageType(), codes)));
+    Value q =
+        b.create<ConstantOp>(loc, qt, codesAttr(qt.getStorageType(), codes));
     RankedTensorType scaleType = qt.getScaleType();
     Value s;
     if (named->scaleFormat)

@@ -168,7 +168,8 @@ struct RotateResidualPass : qc::impl::RotateResidualBase<RotateResidualPass> {
         }
         if (auto norm = llvm::dyn_cast<nn::RMSNormOp>(user)) {
           int64_t rank = norm.getType().getRank();
-          if (!(norm.getAxis() == -1 || norm.getAxis() == rank - 1))
+          int64_t axis = static_cast<int64_t>(norm.getAxis());
+          if (!(axis == -1 || axis == rank - 1))
             return fail(user, "the norm is not over the last axis");
           if (!isOnes(norm.getScale()))
             return fail(user, "the norm has a gain (run --qc-fold-norm-gains "

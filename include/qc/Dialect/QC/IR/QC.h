@@ -48,6 +48,11 @@ num::Rounding toNumeric(RoundingMode mode);
 /// for verifying user matrices.
 std::vector<double> rotationMatrix(RotationAttrInterface rotation);
 
+/// The storage attribute of `codes` for `type` (tensor<... x iN>): one
+/// signless N-bit integer per code, codes below 2^N.
+mlir::DenseIntElementsAttr codesAttr(mlir::RankedTensorType type,
+                                     llvm::ArrayRef<uint32_t> codes);
+
 /// Scales computed from data by the rule `qt`'s scheme implies: the
 /// semantics of qc.compute_scales, shared by its folder and the interpreter.
 struct ComputedScales {

@@ -121,79 +121,54 @@ bool qc::onnx_import::readTensorProto(const std::string &path,
     int64_t n = 1;
     for (int64_t d : shape)
       n *= d;
-    auto fill = [&](size_t es, auto getter, int count) {
-      data.resize(size_t(n) * es);
+    // Stores the tensor as Ts: raw data as is, else each value of the typed
+    // field `values` converted to T.
+    auto fill = [&](auto zero, const auto &values) {
+      using T = decltype(zero);
+      data.resize(size_t(n) * sizeof(T));
       if (t.has_raw_data()) {
         if (t.raw_data().size() != data.size())
           return false;
         std::memcpy(data.data(), t.raw_data().data(), data.size());
         return true;
       }
-      if (count != n)
+      if (values.size() != n)
         return false;
-      for (int64_t i = 0; i < n; ++i)
-        getter(i, data.data() + size_t(i) * es);
+      for (int64_t i = 0; i < n; ++i) {
+        T v = static_cast<T>(values.Get(int(i)));
+        std::memcpy(data.data() + size_t(i) * sizeof(T), &v, sizeof(T));
+      }
       return true;
     };
     bool ok = false;
     switch (t.data_type()) {
     case onnx::TensorProto::FLOAT:
       dtype = "f4";
-      ok = fill(
-          4,
-          [&](int64_t i, char *p) {
-            float v = t.float_data(int(i));
-            std::memcpy(p, &v, 4);
-          },
-          t.float_data_size());
+      ok = fill(float(), t.float_data());
       break;
     case onnx::TensorProto::DOUBLE:
       dtype = "f8";
-      ok = fill(
-          8,
-          [&](int64_t i, char *p) {
-            double v = t.double_data(int(i));
-            std::memcpy(p, &v, 8);
-          },
-          t.double_data_size());
+      ok = fill(double(), t.double_data());
       break;
     case onnx::TensorProto::INT64:
       dtype = "i8";
-      ok = fill(
-          8,
-          [&](int64_t i, char *p) {
-            int64_t v = t.int64_data(int(i));
-            std::memcpy(p, &v, 8);
-          },
-          t.int64_data_size());
+      ok = fill(int64_t(), t.int64_data());
       break;
     case onnx::TensorProto::INT32:
       dtype = "i4";
-      ok = fill(
-          4,
-          [&](int64_t i, char *p) {
-            int32_t v = t.int32_data(int(i));
-            std::memcpy(p, &v, 4);
-          },
-          t.int32_data_size());
+      ok = fill(int32_t(), t.int32_data());
       break;
     case onnx::TensorProto::BOOL:
       dtype = "b1";
-      ok = fill(
-          1, [&](int64_t i, char *p) { *p = char(t.int32_data(int(i)) != 0); },
-          t.int32_data_size());
+      ok = fill(bool(), t.int32_data());
       break;
     case onnx::TensorProto::INT8:
       dtype = "i1";
-      ok = fill(
-          1, [&](int64_t i, char *p) { *p = char(t.int32_data(int(i))); },
-          t.int32_data_size());
+      ok = fill(int8_t(), t.int32_data());
       break;
     case onnx::TensorProto::UINT8:
       dtype = "u1";
-      ok = fill(
-          1, [&](int64_t i, char *p) { *p = char(t.int32_data(int(i))); },
-          t.int32_data_size());
+      ok = fill(uint8_t(), t.int32_data());
       break;
     case onnx::TensorProto::BFLOAT16: {
       // Widened exactly to float32 (.npy has no bfloat16).
@@ -216,53 +191,23 @@ bool qc::onnx_import::readTensorProto(const std::string &path,
     }
     case onnx::TensorProto::INT16:
       dtype = "i2";
-      ok = fill(
-          2,
-          [&](int64_t i, char *p) {
-            int16_t v = int16_t(t.int32_data(int(i)));
-            std::memcpy(p, &v, 2);
-          },
-          t.int32_data_size());
+      ok = fill(int16_t(), t.int32_data());
       break;
     case onnx::TensorProto::UINT16:
       dtype = "u2";
-      ok = fill(
-          2,
-          [&](int64_t i, char *p) {
-            uint16_t v = uint16_t(t.int32_data(int(i)));
-            std::memcpy(p, &v, 2);
-          },
-          t.int32_data_size());
+      ok = fill(uint16_t(), t.int32_data());
       break;
     case onnx::TensorProto::UINT32:
       dtype = "u4";
-      ok = fill(
-          4,
-          [&](int64_t i, char *p) {
-            uint32_t v = uint32_t(t.uint64_data(int(i)));
-            std::memcpy(p, &v, 4);
-          },
-          t.uint64_data_size());
+      ok = fill(uint32_t(), t.uint64_data());
       break;
     case onnx::TensorProto::UINT64:
       dtype = "u8";
-      ok = fill(
-          8,
-          [&](int64_t i, char *p) {
-            uint64_t v = t.uint64_data(int(i));
-            std::memcpy(p, &v, 8);
-          },
-          t.uint64_data_size());
+      ok = fill(uint64_t(), t.uint64_data());
       break;
     case onnx::TensorProto::FLOAT16:
       dtype = "f2";
-      ok = fill(
-          2,
-          [&](int64_t i, char *p) {
-            uint16_t v = uint16_t(t.int32_data(int(i)));
-            std::memcpy(p, &v, 2);
-          },
-          t.int32_data_size());
+      ok = fill(uint16_t(), t.int32_data());
       break;
     default:
       error = "'" + path + "': tensor element type " +

@@ -155,6 +155,13 @@ Type elementType(MLIRContext *ctx, int32_t t) {
   }
 }
 
+/// The T stored (little-endian, unaligned) at `p`, widened to int64.
+template <typename T> int64_t loadAs(const char *p) {
+  T v;
+  std::memcpy(&v, p, sizeof(T));
+  return int64_t(v);
+}
+
 /// Bytes per element of the raw_data of fixed-width types (0 for packed or
 /// unsupported types).
 size_t rawElementSize(int32_t t) {
@@ -224,37 +231,22 @@ std::optional<std::vector<int64_t>> rawIntegers(const onnx::TensorProto &t,
       case kFloat8E5M2FNUZ:
         out[size_t(i)] = uint8_t(p[0]);
         break;
-      case kInt16: {
-        int16_t v;
-        memcpy(&v, p, 2);
-        out[size_t(i)] = v;
+      case kInt16:
+        out[size_t(i)] = loadAs<int16_t>(p);
         break;
-      }
-      case kUint16: {
-        uint16_t v;
-        memcpy(&v, p, 2);
-        out[size_t(i)] = v;
+      case kUint16:
+        out[size_t(i)] = loadAs<uint16_t>(p);
         break;
-      }
-      case kInt32: {
-        int32_t v;
-        memcpy(&v, p, 4);
-        out[size_t(i)] = v;
+      case kInt32:
+        out[size_t(i)] = loadAs<int32_t>(p);
         break;
-      }
-      case kUint32: {
-        uint32_t v;
-        memcpy(&v, p, 4);
-        out[size_t(i)] = v;
+      case kUint32:
+        out[size_t(i)] = loadAs<uint32_t>(p);
         break;
-      }
       case kInt64:
-      case kUint64: {
-        int64_t v;
-        memcpy(&v, p, 8);
-        out[size_t(i)] = v;
+      case kUint64:
+        out[size_t(i)] = loadAs<int64_t>(p);
         break;
-      }
       default:
         return std::nullopt;
       }

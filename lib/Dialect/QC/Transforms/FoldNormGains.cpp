@@ -82,7 +82,7 @@ bool foldInto(Value out, ArrayRef<float> gain, ArrayRef<float> bias) {
   return true;
 }
 
-/// Replaces operand `v` of `op` with a constant of ones of its type.
+/// Replaces `operand` of `op` with a constant of ones of its type.
 void setOnes(Operation *op, OpOperand &operand) {
   OpBuilder b(op);
   auto type = llvm::cast<RankedTensorType>(operand.get().getType());

@@ -78,7 +78,7 @@ bool isOnes(Value v) {
   return values && llvm::all_of(*values, [](float f) { return f == 1.0f; });
 }
 
-/// The constant 2-D weight of a matmul reading `lhs`, or null.
+/// Whether `mm` has a constant 2-D f32 weight.
 bool hasConstantMatrixWeight(nn::MatMulOp mm) {
   return mm.getRhs().getType().getRank() == 2 &&
          mm.getRhs().getDefiningOp<arith::ConstantOp>() &&

@@ -92,7 +92,8 @@ struct QuantizeWeightsPass
              << "' (expected one of " << namedFormatList() << ")";
     if (group < 0)
       return emitError(UnknownLoc::get(ctx))
-             << "qc-quantize-weights: group must be >= 0, got " << group;
+             << "qc-quantize-weights: group must be >= 0, got "
+             << static_cast<int64_t>(group);
     if (asymmetric && !llvm::isa<IntFormatAttr>(named->element))
       return emitError(UnknownLoc::get(ctx))
              << "qc-quantize-weights: asymmetric scales need an integer "

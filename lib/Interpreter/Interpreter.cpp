@@ -1017,8 +1017,8 @@ qc::interp::evaluate(Operation *op, ArrayRef<Tensor> in, bool emitErrors) {
       });
 }
 
-FailureOr<std::vector<Tensor>> qc::interp::run(func::FuncOp func,
-                                               ArrayRef<Tensor> inputs) {
+FailureOr<std::vector<Tensor>>
+qc::interp::run(func::FuncOp func, ArrayRef<Tensor> inputs, Observer observe) {
   if (func.getNumArguments() != inputs.size())
     return func.emitError("expected ")
            << func.getNumArguments() << " inputs, got " << inputs.size();
@@ -1035,6 +1035,8 @@ FailureOr<std::vector<Tensor>> qc::interp::run(func::FuncOp func,
       operands.push_back(env.lookup(v));
     if (auto ret = llvm::dyn_cast<func::ReturnOp>(op))
       return operands;
+    if (observe && failed(observe(&op, operands)))
+      return failure();
     auto results = evaluate(&op, operands, /*emitErrors=*/true);
     if (failed(results))
       return failure();

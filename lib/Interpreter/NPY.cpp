@@ -10,6 +10,8 @@
 
 #include "qc/Interpreter/NPY.h"
 
+#include "qc/Support/Numerics/Format.h"
+
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -138,4 +140,57 @@ bool qc::interp::writeNpy(const std::string &path, const HostArray &array,
     return false;
   }
   return true;
+}
+
+double qc::interp::readAsDouble(const HostArray &a, int64_t i) {
+  const char *p = a.data.data();
+  const std::string &d = a.dtype;
+  if (d == "f4") {
+    float v;
+    std::memcpy(&v, p + i * 4, 4);
+    return v;
+  }
+  if (d == "f8") {
+    double v;
+    std::memcpy(&v, p + i * 8, 8);
+    return v;
+  }
+  if (d == "f2") {
+    uint16_t v;
+    std::memcpy(&v, p + i * 2, 2);
+    return qc::num::decodeFloat(v, qc::num::FloatFormat::fp16());
+  }
+  if (d == "i8") {
+    int64_t v;
+    std::memcpy(&v, p + i * 8, 8);
+    return double(v);
+  }
+  if (d == "i4") {
+    int32_t v;
+    std::memcpy(&v, p + i * 4, 4);
+    return v;
+  }
+  if (d == "i2") {
+    int16_t v;
+    std::memcpy(&v, p + i * 2, 2);
+    return v;
+  }
+  if (d == "i1")
+    return int8_t(p[i]);
+  if (d == "u2") {
+    uint16_t v;
+    std::memcpy(&v, p + i * 2, 2);
+    return v;
+  }
+  if (d == "u4") {
+    uint32_t v;
+    std::memcpy(&v, p + i * 4, 4);
+    return v;
+  }
+  if (d == "u8") {
+    uint64_t v;
+    std::memcpy(&v, p + i * 8, 8);
+    return double(v);
+  }
+  return uint8_t(p[i]); // u1, b1
 }

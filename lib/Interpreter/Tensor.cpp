@@ -10,6 +10,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "qc/Interpreter/Interpreter.h"
+#include "qc/Interpreter/NPY.h"
 
 #include "qc/Dialect/QC/IR/QC.h"
 
@@ -166,4 +167,29 @@ DenseElementsAttr qc::interp::toAttribute(const Tensor &t,
   for (int64_t i = 0; i < n; ++i)
     vals.emplace_back(width, uint64_t(t.i()[i]), /*isSigned=*/true);
   return DenseElementsAttr::get(type, vals);
+}
+
+FailureOr<Tensor> qc::interp::fromHostArray(const HostArray &a, Type type,
+                                            std::string &err) {
+  auto t = llvm::cast<RankedTensorType>(type);
+  if (std::vector<int64_t>(t.getShape().begin(), t.getShape().end()) !=
+      a.shape) {
+    std::string got, want;
+    for (int64_t d : a.shape)
+      got += std::to_string(d) + "x";
+    for (int64_t d : t.getShape())
+      want += std::to_string(d) + "x";
+    err = "shape " + got.substr(0, got.size() - 1) + " does not match " +
+          want.substr(0, want.size() - 1);
+    return failure();
+  }
+  Tensor x = Tensor::zeros(type, a.shape);
+  for (int64_t i = 0; i < x.size(); ++i) {
+    double v = readAsDouble(a, i);
+    if (x.isFloat())
+      x.fMutable()[i] = float(v);
+    else
+      x.iMutable()[i] = int64_t(v);
+  }
+  return x;
 }

@@ -77,83 +77,6 @@ bool loadArray(const std::string &path, HostArray &a, std::string &err) {
   return readNpy(path, a, err);
 }
 
-double readAsDouble(const HostArray &a, int64_t i) {
-  const char *p = a.data.data();
-  const std::string &d = a.dtype;
-  if (d == "f4") {
-    float v;
-    std::memcpy(&v, p + i * 4, 4);
-    return v;
-  }
-  if (d == "f8") {
-    double v;
-    std::memcpy(&v, p + i * 8, 8);
-    return v;
-  }
-  if (d == "f2") {
-    uint16_t v;
-    std::memcpy(&v, p + i * 2, 2);
-    return qc::num::decodeFloat(v, qc::num::FloatFormat::fp16());
-  }
-  if (d == "i8") {
-    int64_t v;
-    std::memcpy(&v, p + i * 8, 8);
-    return double(v);
-  }
-  if (d == "i4") {
-    int32_t v;
-    std::memcpy(&v, p + i * 4, 4);
-    return v;
-  }
-  if (d == "i2") {
-    int16_t v;
-    std::memcpy(&v, p + i * 2, 2);
-    return v;
-  }
-  if (d == "i1")
-    return int8_t(p[i]);
-  if (d == "u2") {
-    uint16_t v;
-    std::memcpy(&v, p + i * 2, 2);
-    return v;
-  }
-  if (d == "u4") {
-    uint32_t v;
-    std::memcpy(&v, p + i * 4, 4);
-    return v;
-  }
-  if (d == "u8") {
-    uint64_t v;
-    std::memcpy(&v, p + i * 8, 8);
-    return double(v);
-  }
-  return uint8_t(p[i]); // u1, b1
-}
-
-FailureOr<Tensor> toTensor(const HostArray &a, Type type, std::string &err) {
-  auto t = llvm::cast<RankedTensorType>(type);
-  if (std::vector<int64_t>(t.getShape().begin(), t.getShape().end()) !=
-      a.shape) {
-    std::string got, want;
-    for (int64_t d : a.shape)
-      got += std::to_string(d) + "x";
-    for (int64_t d : t.getShape())
-      want += std::to_string(d) + "x";
-    err = "shape " + got.substr(0, got.size() - 1) + " does not match " +
-          want.substr(0, want.size() - 1);
-    return failure();
-  }
-  Tensor x = Tensor::zeros(type, a.shape);
-  for (int64_t i = 0; i < x.size(); ++i) {
-    double v = readAsDouble(a, i);
-    if (x.isFloat())
-      x.fMutable()[i] = float(v);
-    else
-      x.iMutable()[i] = int64_t(v);
-  }
-  return x;
-}
-
 HostArray toHost(const Tensor &t) {
   HostArray a;
   a.shape = t.getShape();
@@ -265,7 +188,7 @@ int main(int argc, char **argv) {
     std::string err;
     if (!loadArray(path.str(), a, err))
       return fail(err);
-    auto t = toTensor(a, func.getArgument(unsigned(idx)).getType(), err);
+    auto t = fromHostArray(a, func.getArgument(unsigned(idx)).getType(), err);
     if (failed(t))
       return fail("input '" + name + "': " + err);
     args[idx] = *t;

@@ -18,9 +18,11 @@
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/Operation.h"
 #include "mlir/Support/LogicalResult.h"
+#include "llvm/ADT/STLFunctionalExtras.h"
 
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <vector>
 
 namespace mlir::func {
@@ -66,14 +68,29 @@ private:
 /// Reads a constant into a tensor (float32 constants are viewed in place).
 mlir::FailureOr<Tensor> fromAttribute(mlir::ElementsAttr attr, mlir::Type type);
 
+struct HostArray;
+
+/// Converts a host array (e.g. read from an .npy file) to a tensor of the
+/// ranked tensor `type`, converting the element type; false with `err` set
+/// when the shapes differ.
+mlir::FailureOr<Tensor> fromHostArray(const HostArray &a, mlir::Type type,
+                                      std::string &err);
+
 /// Builds a DenseElementsAttr of `type` from a tensor.
 mlir::DenseElementsAttr toAttribute(const Tensor &t,
                                     mlir::RankedTensorType type);
 
+/// Called before each op of the function body with its operand tensors
+/// (calibration watches the inputs of linear layers this way). Returning
+/// failure stops the run.
+using Observer = llvm::function_ref<mlir::LogicalResult(
+    mlir::Operation *op, llvm::ArrayRef<Tensor> operands)>;
+
 /// Runs `func` on `inputs`; emits a diagnostic at the failing op and returns
 /// failure on an unsupported op or invalid data.
 mlir::FailureOr<std::vector<Tensor>> run(mlir::func::FuncOp func,
-                                         llvm::ArrayRef<Tensor> inputs);
+                                         llvm::ArrayRef<Tensor> inputs,
+                                         Observer observe = nullptr);
 
 /// Evaluates one op on operand tensors (import-time folding). Returns
 /// failure (with a diagnostic when `emitErrors`) if the op is unsupported.

@@ -26,6 +26,9 @@ struct HostArray {
   std::vector<char> data;
 };
 
+/// Element `i` of `a` as a double (any dtype above).
+double readAsDouble(const HostArray &a, int64_t i);
+
 /// Reads an .npy file; false with `error` set on failure.
 bool readNpy(const std::string &path, HostArray &out, std::string &error);
 

@@ -577,6 +577,58 @@ LogicalResult Exporter::emit(Operation *op) {
             false);
         return success();
       })
+      .Case([&](qc::ComputeScalesOp o) -> LogicalResult {
+        // Dynamic symmetric f32 scales: absmax over each scale group divided
+        // by the format's largest value, 1 for an all-zero group; exactly
+        // the float32 arithmetic of qc.compute_scales.
+        auto qt = llvm::cast<QTensorType>(o.getQuantType());
+        SchemeAttr scheme = qt.getScheme();
+        if (scheme.getScaleFormat() || scheme.getAsymmetric())
+          return o.emitOpError("only symmetric f32 dynamic scales have an "
+                               "ONNX form (got ")
+                 << qt << ")";
+        auto type = llvm::cast<RankedTensorType>(o.getInput().getType());
+        if (!type.hasStaticShape())
+          return o.emitOpError("dynamic scales need a static shape to export");
+        SmallVector<int64_t> shape(type.getShape());
+        int64_t rank = type.getRank();
+        std::string a = fresh("v");
+        node("Abs", {in(0)}, {a}, op);
+        std::string amax = fresh("v");
+        SmallVector<int64_t> axes;
+        if (scheme.getGranularity() == Granularity::per_block) {
+          // Split the axis into (blocks, block) and reduce the block.
+          int64_t axis = scheme.getAxis(), block = scheme.getBlock();
+          if (shape[size_t(axis)] % block != 0)
+            return o.emitOpError("a partial last block has no ONNX form");
+          SmallVector<int64_t> split;
+          for (int64_t d = 0; d < rank; ++d) {
+            if (d == axis) {
+              split.push_back(shape[size_t(d)] / block);
+              split.push_back(block);
+            } else {
+              split.push_back(shape[size_t(d)]);
+            }
+          }
+          std::string r = fresh("v");
+          node("Reshape", {a, i64Initializer(split)}, {r}, op);
+          a = r;
+          axes.push_back(axis + 1);
+        } else {
+          for (int64_t d = 0; d < rank; ++d)
+            if (scheme.getGranularity() == Granularity::per_tensor ||
+                d != scheme.getAxis())
+              axes.push_back(d);
+        }
+        attrInt(node("ReduceMax", {a, i64Initializer(axes)}, {amax}, op),
+                "keepdims", 0);
+        float top = float(qt.getNumericFormat().maxValue());
+        std::string div = fresh("v"), isZero = fresh("v");
+        node("Div", {amax, f32Initializer({top}, {})}, {div}, op);
+        node("Equal", {amax, f32Initializer({0.0f}, {})}, {isZero}, op);
+        node("Where", {isZero, f32Initializer({1.0f}, {}), div}, {out(0)}, op);
+        return success();
+      })
       .Case([&](qc::RotateOp o) -> LogicalResult {
         // Online rotation: y = x R along the axis, as MatMul by the dense R
         // (transposing the axis to the end and back when needed).

@@ -6,9 +6,16 @@
 
 #include "ConstantUtils.h"
 
+#include "qc/Dialect/NN/IR/NN.h"
+#include "qc/Dialect/QC/IR/QC.h"
+
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
+#include "qc/Support/Numerics/Hadamard.h"
+
+#include <cmath>
+#include <random>
 
 using namespace mlir;
 
@@ -39,4 +46,169 @@ std::optional<std::vector<float>> qc::detail::constantFloats(Value v) {
 Value qc::detail::floatConstant(OpBuilder &b, Location loc,
                                 RankedTensorType type, ArrayRef<float> values) {
   return b.create<arith::ConstantOp>(loc, DenseElementsAttr::get(type, values));
+}
+
+/// Whether `w` is a constant weight, possibly quantized to constant codes.
+static bool isWeight(Value w) {
+  if (w.getDefiningOp<arith::ConstantOp>())
+    return true;
+  auto dq = w.getDefiningOp<qc::DequantizeOp>();
+  return dq && dq.getInput().getDefiningOp<qc::ConstantOp>();
+}
+
+Value qc::detail::linearLayerInput(Operation *op) {
+  if (auto mm = llvm::dyn_cast<nn::MatMulOp>(op))
+    return mm.getRhs().getType().getRank() == 2 && isWeight(mm.getRhs())
+               ? mm.getLhs()
+               : Value();
+  if (auto gemm = llvm::dyn_cast<nn::GemmOp>(op))
+    return !gemm.getTransA() && isWeight(gemm.getB()) ? gemm.getA() : Value();
+  return {};
+}
+
+unsigned qc::detail::linearLayerWeightIndex(Operation *) { return 1; }
+
+std::string qc::detail::layerName(Operation *op) {
+  Location loc = op->getLoc();
+  while (true) {
+    if (auto name = llvm::dyn_cast<NameLoc>(loc))
+      return name.getName().str();
+    if (auto fused = llvm::dyn_cast<FusedLoc>(loc)) {
+      if (fused.getLocations().empty())
+        break;
+      loc = fused.getLocations().front();
+      continue;
+    }
+    if (auto site = llvm::dyn_cast<CallSiteLoc>(loc)) {
+      loc = site.getCallee();
+      continue;
+    }
+    break;
+  }
+  return op->getName().getStringRef().str();
+}
+
+std::vector<double> qc::detail::randomOrthogonal(int64_t n, uint64_t seed) {
+  std::mt19937_64 gen(seed);
+  std::normal_distribution<double> normal;
+  std::vector<double> m(size_t(n * n));
+  for (double &v : m)
+    v = normal(gen);
+  for (int64_t i = 0; i < n; ++i) {
+    double *row = &m[size_t(i * n)];
+    for (int64_t j = 0; j < i; ++j) {
+      const double *prev = &m[size_t(j * n)];
+      double dot = 0;
+      for (int64_t k = 0; k < n; ++k)
+        dot += row[k] * prev[k];
+      for (int64_t k = 0; k < n; ++k)
+        row[k] -= dot * prev[k];
+    }
+    double norm = 0;
+    for (int64_t k = 0; k < n; ++k)
+      norm += row[k] * row[k];
+    norm = std::sqrt(norm);
+    for (int64_t k = 0; k < n; ++k)
+      row[k] /= norm;
+  }
+  return m;
+}
+
+qc::RotationAttrInterface qc::detail::chooseRotation(MLIRContext *ctx,
+                                                     int64_t d, bool orthogonal,
+                                                     uint64_t seed,
+                                                     bool &fellBack) {
+  fellBack = false;
+  if (!orthogonal && num::factorHadamardOrder(d))
+    return qc::HadamardAttr::get(ctx, d, seed);
+  fellBack = !orthogonal;
+  std::vector<double> m = randomOrthogonal(d, seed);
+  std::vector<float> mf(m.begin(), m.end());
+  auto type = RankedTensorType::get({d, d}, Float32Type::get(ctx));
+  return qc::OrthogonalAttr::get(
+      ctx, llvm::cast<DenseFPElementsAttr>(
+               DenseElementsAttr::get(type, ArrayRef<float>(mf))));
+}
+
+void qc::detail::rotateConstantOperand(Operation *op, unsigned index,
+                                       RotationSide side,
+                                       qc::RotationAttrInterface q) {
+  Value old = op->getOperand(index);
+  auto type = llvm::cast<RankedTensorType>(old.getType());
+  std::vector<float> values = *constantFloats(old);
+  int64_t d = q.getOrder();
+  std::vector<double> work(values.begin(), values.end());
+  if (side == RotationSide::Rows) {
+    q.applyToRows(work.data(), int64_t(work.size()) / d, false);
+    std::copy(work.begin(), work.end(), values.begin());
+  } else {
+    // Q^T W = (W^T Q)^T: rotate the columns of W as rows of W^T.
+    int64_t n = type.getDimSize(1);
+    std::vector<double> t(work.size());
+    for (int64_t i = 0; i < d; ++i)
+      for (int64_t j = 0; j < n; ++j)
+        t[size_t(j * d + i)] = work[size_t(i * n + j)];
+    q.applyToRows(t.data(), n, false);
+    for (int64_t i = 0; i < d; ++i)
+      for (int64_t j = 0; j < n; ++j)
+        values[size_t(i * n + j)] = float(t[size_t(j * d + i)]);
+  }
+  OpBuilder b(op);
+  op->setOperand(index, floatConstant(b, old.getLoc(), type, values));
+  if (Operation *def = old.getDefiningOp(); def && def->use_empty())
+    def->erase();
+}
+
+std::vector<int64_t> qc::detail::massDiffPermutation(ArrayRef<double> mass,
+                                                     int64_t block) {
+  int64_t k = int64_t(mass.size());
+  int64_t blocks = k / block;
+  std::vector<int64_t> order(static_cast<size_t>(k));
+  for (int64_t i = 0; i < k; ++i)
+    order[size_t(i)] = i;
+  std::sort(order.begin(), order.end(), [&](int64_t a, int64_t b) {
+    return mass[size_t(a)] > mass[size_t(b)] ||
+           (mass[size_t(a)] == mass[size_t(b)] && a < b);
+  });
+  std::vector<std::vector<int64_t>> groups(static_cast<size_t>(blocks));
+  std::vector<double> sums(static_cast<size_t>(blocks), 0.0);
+  for (int64_t t = 0; t < k; ++t) {
+    int64_t c = order[size_t(t)];
+    int64_t j = 0;
+    if (t < blocks) {
+      j = t;
+    } else {
+      double best = INFINITY;
+      for (int64_t g = 0; g < blocks; ++g)
+        if (int64_t(groups[size_t(g)].size()) < block &&
+            sums[size_t(g)] < best) {
+          best = sums[size_t(g)];
+          j = g;
+        }
+    }
+    groups[size_t(j)].push_back(c);
+    sums[size_t(j)] += mass[size_t(c)];
+  }
+  std::vector<int64_t> perm;
+  perm.reserve(size_t(k));
+  for (auto &g : groups)
+    perm.insert(perm.end(), g.begin(), g.end());
+  return perm;
+}
+
+bool qc::detail::addChannelMass(Operation *layer, std::vector<double> &mass) {
+  auto cal = layer->getAttrOfType<DictionaryAttr>("qc.calibration");
+  auto m = cal ? llvm::dyn_cast_or_null<DenseElementsAttr>(
+                     cal.get("channel_mean_abs"))
+               : nullptr;
+  if (!m)
+    return false;
+  if (mass.empty())
+    mass.assign(size_t(m.getNumElements()), 0.0);
+  if (int64_t(mass.size()) != m.getNumElements())
+    return false;
+  size_t i = 0;
+  for (float v : m.getValues<float>())
+    mass[i++] += v;
+  return true;
 }

@@ -14,8 +14,10 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/IR/BuiltinAttributes.h"
+#include "qc/Dialect/QC/IR/QC.h"
 
 #include <optional>
+#include <string>
 #include <vector>
 
 namespace qc::detail {
@@ -28,6 +30,55 @@ std::optional<std::vector<float>> constantFloats(mlir::Value v);
 mlir::Value floatConstant(mlir::OpBuilder &b, mlir::Location loc,
                           mlir::RankedTensorType type,
                           llvm::ArrayRef<float> values);
+
+/// How a constant is transformed by a rotation Q of size D.
+enum class RotationSide {
+  Rows,   ///< Each row r (length D, the last axis) becomes r Q (producers).
+  Columns ///< A weight W (D x N) becomes Q^T W (consumers).
+};
+
+/// Replaces f32 constant operand `index` of `op` by its rotated values
+/// (a new constant; the old one is erased when unused).
+void rotateConstantOperand(mlir::Operation *op, unsigned index,
+                           RotationSide side, RotationAttrInterface q);
+
+/// A random orthogonal n x n matrix (row-major): modified Gram-Schmidt on
+/// a Gaussian matrix drawn from `seed`.
+std::vector<double> randomOrthogonal(int64_t n, uint64_t seed);
+
+/// A randomized Hadamard rotation of order `d` when one exists and
+/// `orthogonal` is false; otherwise a random orthogonal matrix, with
+/// `fellBack` set when a Hadamard was asked for but `d` has none.
+RotationAttrInterface chooseRotation(mlir::MLIRContext *ctx, int64_t d,
+                                     bool orthogonal, uint64_t seed,
+                                     bool &fellBack);
+
+/// MixQuant's MassDiff channel grouping for block rotations of size
+/// `block`: channels sorted by descending `mass` (mean |x|) seed one block
+/// each, then every further channel joins the non-full block whose l1 mass
+/// is smallest, so the largest block mass (which bounds the max-norm after
+/// a block Hadamard) stays small. Returns perm with output position p
+/// taking channel perm[p] (as #qc.permutation); blocks are consecutive.
+std::vector<int64_t> massDiffPermutation(llvm::ArrayRef<double> mass,
+                                         int64_t block);
+
+/// The per-channel mean |x| of a layer's input from its `qc.calibration`
+/// attribute, added into `mass` (resized on first use). False when the
+/// layer has no calibration or a different channel count.
+bool addChannelMass(mlir::Operation *layer, std::vector<double> &mass);
+
+/// The activation input of a linear layer: an `nn.matmul` whose right
+/// operand is a 2-D weight (a constant or a `qc.dequantize` of constant
+/// codes), or an `nn.gemm` without `transA` whose `b` is such a weight.
+/// Null for any other op.
+mlir::Value linearLayerInput(mlir::Operation *op);
+
+/// The weight operand index of a linear layer (see linearLayerInput).
+unsigned linearLayerWeightIndex(mlir::Operation *op);
+
+/// The name users know a layer by: the ONNX node name carried in its
+/// location, else the op name.
+std::string layerName(mlir::Operation *op);
 
 } // namespace qc::detail
 

@@ -14,6 +14,7 @@
 #include "qc/Dialect/QC/Transforms/Passes.h"
 
 #include "ConstantUtils.h"
+#include "WeightQuantization.h"
 #include "qc/Support/Numerics/Quantize.h"
 
 namespace qc {
@@ -106,73 +107,16 @@ struct QuantizeWeightsPass
   /// along `channelAxis` and whose reduction dimension is `reduceAxis`.
   LogicalResult quantizeOperand(Operation *op, unsigned index,
                                 int64_t channelAxis, int64_t reduceAxis) {
-    Value w = op->getOperand(index);
-    auto values = constantFloats(w);
+    auto values = constantFloats(op->getOperand(index));
     if (!values || values->size() <= 1)
       return success();
-    auto type = llvm::cast<RankedTensorType>(w.getType());
-    MLIRContext *ctx = op->getContext();
-    int64_t block = group ? int64_t(group) : named->nativeBlock;
-    int64_t reduceDim = type.getDimSize(reduceAxis);
-    if (block && reduceDim % block != 0)
-      return op->emitError("qc-quantize-weights: block size ")
-             << block << " does not divide the reduction dimension "
-             << reduceDim << " of this layer's weight " << type;
-    bool asym = asymmetric || named->needsAsymmetric;
-    SchemeAttr scheme =
-        block ? SchemeAttr::get(ctx, Granularity::per_block, reduceAxis, block,
-                                named->scaleFormat, asym, false)
-              : SchemeAttr::get(ctx, Granularity::per_axis, channelAxis, 0,
-                                named->scaleFormat, asym, false);
-    auto qt = QTensorType::getChecked(
-        [&] { return op->emitError("qc-quantize-weights: "); }, ctx,
-        type.getShape(), named->element, scheme);
-    if (!qt)
+    auto wq = qc::detail::planWeightQuantization(
+        op, index, *values, *named, group, asymmetric, channelAxis, reduceAxis,
+        "qc-quantize-weights");
+    if (failed(wq))
       return failure();
-    auto computed = computeScales(qt, values->data());
-    if (!computed)
-      return op->emitError("qc-quantize-weights: cannot compute scales for ")
-             << qt;
-
-    // Effective f32 scales of every group, then the codes.
-    std::vector<float> scales = computed->scales;
-    if (named->scaleFormat)
-      scales = num::decodeScales(computed->scaleCodes.data(),
-                                 computed->scaleCodes.size(),
-                                 named->scaleFormat.getFloatFormat(),
-                                 computed->globalScale.value_or(1.0f));
-    std::vector<int64_t> shape(type.getShape().begin(), type.getShape().end());
-    std::vector<uint32_t> codes(values->size());
-    num::quantize(
-        values->data(), shape, scheme.getNumericScheme(), scales.data(),
-        computed->zeroPoints.empty() ? nullptr : computed->zeroPoints.data(),
-        qt.getNumericFormat(), num::Rounding::NearestEven, 0, codes.data());
-
-    OpBuilder b(op);
-    Location loc = w.getLoc();
-    Value q =
-        b.create<ConstantOp>(loc, qt, codesAttr(qt.getStorageType(), codes));
-    RankedTensorType scaleType = qt.getScaleType();
-    Value s;
-    if (named->scaleFormat)
-      s = b.create<arith::ConstantOp>(
-          loc, codesAttr(scaleType, computed->scaleCodes));
-    else
-      s = b.create<arith::ConstantOp>(
-          loc, DenseElementsAttr::get(scaleType, ArrayRef<float>(scales)));
-    Value zp, global;
-    if (asym)
-      zp = b.create<arith::ConstantOp>(
-          loc, DenseElementsAttr::get(qt.getZeroPointType(),
-                                      ArrayRef<int32_t>(computed->zeroPoints)));
-    if (computed->globalScale)
-      global = b.create<arith::ConstantOp>(
-          loc, DenseElementsAttr::get(RankedTensorType::get({}, b.getF32Type()),
-                                      ArrayRef<float>(*computed->globalScale)));
-    Value deq = b.create<DequantizeOp>(loc, type, q, s, zp, global);
-    op->setOperand(index, deq);
-    if (Operation *def = w.getDefiningOp(); def && def->use_empty())
-      def->erase();
+    qc::detail::replaceWeight(op, index, *wq,
+                              qc::detail::quantizeWeight(*wq, *values));
     return success();
   }
 

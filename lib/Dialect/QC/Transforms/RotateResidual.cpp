@@ -19,9 +19,6 @@
 
 #include "llvm/ADT/SetVector.h"
 
-#include <cmath>
-#include <random>
-
 namespace qc {
 #define GEN_PASS_DEF_ROTATERESIDUAL
 #include "qc/Dialect/QC/Transforms/Passes.h.inc"
@@ -34,43 +31,11 @@ using qc::detail::floatConstant;
 
 namespace {
 
-/// How a constant operand of an op is transformed by the rotation Q.
-enum class Role {
-  Rows,   ///< Each row r (length D) becomes r Q (sources).
-  Columns ///< W (D x N) becomes Q^T W (sinks).
-};
+using Role = qc::detail::RotationSide;
 
 struct Plan {
   SmallVector<std::tuple<Operation *, unsigned, Role>> operands;
 };
-
-/// A random orthogonal n x n matrix: modified Gram-Schmidt on a Gaussian
-/// matrix drawn from `seed` (the Q factor of its QR decomposition).
-std::vector<double> randomOrthogonal(int64_t n, uint64_t seed) {
-  std::mt19937_64 gen(seed);
-  std::normal_distribution<double> normal;
-  std::vector<double> m(size_t(n * n));
-  for (double &v : m)
-    v = normal(gen);
-  for (int64_t i = 0; i < n; ++i) {
-    double *row = &m[size_t(i * n)];
-    for (int64_t j = 0; j < i; ++j) {
-      const double *prev = &m[size_t(j * n)];
-      double dot = 0;
-      for (int64_t k = 0; k < n; ++k)
-        dot += row[k] * prev[k];
-      for (int64_t k = 0; k < n; ++k)
-        row[k] -= dot * prev[k];
-    }
-    double norm = 0;
-    for (int64_t k = 0; k < n; ++k)
-      norm += row[k] * row[k];
-    norm = std::sqrt(norm);
-    for (int64_t k = 0; k < n; ++k)
-      row[k] /= norm;
-  }
-  return m;
-}
 
 /// Whether `v` is a constant whose values are all 1.
 bool isOnes(Value v) {
@@ -93,6 +58,15 @@ struct RotateResidualPass : qc::impl::RotateResidualBase<RotateResidualPass> {
       return emitError(UnknownLoc::get(ctx))
              << "qc-rotate-residual: unknown rotation '" << rotation
              << "' (expected hadamard or orthogonal)";
+    if (block < 0 || (block > 0 && !num::factorHadamardOrder(block)))
+      return emitError(UnknownLoc::get(ctx))
+             << "qc-rotate-residual: block must be 0 (full) or a Hadamard "
+                "order K * 2^m, got "
+             << static_cast<int64_t>(block);
+    if (block > 0 && rotation == "orthogonal")
+      return emitError(UnknownLoc::get(ctx))
+             << "qc-rotate-residual: block rotations are Hadamard; "
+                "rotation=orthogonal takes no block";
     return success();
   }
 
@@ -218,54 +192,45 @@ struct RotateResidualPass : qc::impl::RotateResidualBase<RotateResidualPass> {
             << gather->getLoc() << " not rotated: " << why;
         continue;
       }
-      // The rotation.
-      RotationAttrInterface q;
-      if (rotation == "hadamard" && num::factorHadamardOrder(d)) {
-        q = HadamardAttr::get(ctx, d, seed);
+      if (block > 0 && d % block != 0) {
+        gather->emitError("qc-rotate-residual: block size ")
+            << static_cast<int64_t>(block)
+            << " does not divide the residual stream width " << d;
+        return signalPassFailure();
+      }
+      // The rotations, applied in order: an optional MassDiff permutation,
+      // then the (block) Hadamard or orthogonal matrix.
+      SmallVector<RotationAttrInterface, 2> rotations;
+      if (permute) {
+        std::vector<double> mass;
+        for (auto [op, index, role] : plan->operands)
+          if (role == Role::Columns && !qc::detail::addChannelMass(op, mass)) {
+            op->emitError("qc-rotate-residual: permute=true needs calibrated "
+                          "channel statistics (run --qc-calibrate first); "
+                          "layer '")
+                << qc::detail::layerName(op) << "' has none";
+            return signalPassFailure();
+          }
+        if (!mass.empty())
+          rotations.push_back(PermutationAttr::get(
+              ctx, qc::detail::massDiffPermutation(mass, block ? block : d)));
+      }
+      if (block > 0) {
+        rotations.push_back(BlockHadamardAttr::get(ctx, d, block, seed));
       } else {
-        if (rotation == "hadamard")
+        bool fellBack = false;
+        rotations.push_back(qc::detail::chooseRotation(
+            ctx, d, rotation == "orthogonal", seed, fellBack));
+        if (fellBack)
           gather->emitRemark("qc-rotate-residual: no Hadamard matrix of order ")
               << d << "; using a random orthogonal matrix";
-        std::vector<double> m = randomOrthogonal(d, seed);
-        std::vector<float> mf(m.begin(), m.end());
-        auto type = RankedTensorType::get({d, d}, Float32Type::get(ctx));
-        q = OrthogonalAttr::get(
-            ctx, llvm::cast<DenseFPElementsAttr>(
-                     DenseElementsAttr::get(type, ArrayRef<float>(mf))));
       }
-      apply(gather, 0, Role::Rows, q);
-      for (auto [op, index, role] : plan->operands)
-        apply(op, index, role, q);
+      for (RotationAttrInterface q : rotations) {
+        qc::detail::rotateConstantOperand(gather, 0, Role::Rows, q);
+        for (auto [op, index, role] : plan->operands)
+          qc::detail::rotateConstantOperand(op, index, role, q);
+      }
     }
-  }
-
-  /// Replaces constant operand `index` of `op` by its rotated values.
-  void apply(Operation *op, unsigned index, Role role,
-             RotationAttrInterface q) {
-    Value old = op->getOperand(index);
-    auto type = llvm::cast<RankedTensorType>(old.getType());
-    std::vector<float> values = *constantFloats(old);
-    int64_t d = q.getOrder();
-    std::vector<double> work(values.begin(), values.end());
-    if (role == Role::Rows) {
-      q.applyToRows(work.data(), int64_t(work.size()) / d, false);
-      std::copy(work.begin(), work.end(), values.begin());
-    } else {
-      // Q^T W = (W^T Q)^T: rotate the columns of W as rows of W^T.
-      int64_t n = type.getDimSize(1);
-      std::vector<double> t(work.size());
-      for (int64_t i = 0; i < d; ++i)
-        for (int64_t j = 0; j < n; ++j)
-          t[size_t(j * d + i)] = work[size_t(i * n + j)];
-      q.applyToRows(t.data(), n, false);
-      for (int64_t i = 0; i < d; ++i)
-        for (int64_t j = 0; j < n; ++j)
-          values[size_t(i * n + j)] = float(t[size_t(j * d + i)]);
-    }
-    OpBuilder b(op);
-    op->setOperand(index, floatConstant(b, old.getLoc(), type, values));
-    if (Operation *def = old.getDefiningOp(); def && def->use_empty())
-      def->erase();
   }
 };
 

@@ -71,13 +71,27 @@ def RotateResidual : Pass<"qc-rotate-residual", "::mlir::func::FuncOp"> {
     reaches anything else (a LayerNorm, a norm with a gain, a non-constant
     weight, the function's results) is left unrotated with a remark naming
     the op that blocks it.
+
+    With `block=b`, Q is the block-diagonal randomized Hadamard
+    `#qc.block_hadamard<D, block = b>` (b must be a Hadamard order dividing
+    D). With `permute=true` (MixQuant), Q = P B: the permutation P groups
+    the channels by MassDiff on the calibrated mean |x| of the sinks'
+    inputs (summed over the sinks; run `--qc-calibrate` first), so that
+    every block of the block Hadamard gets a similar l1 mass and the
+    outlier channels are spread over different blocks.
   }];
   let options = [
     Option<"rotation", "rotation", "std::string", "\"hadamard\"",
            "hadamard (random orthogonal where D has no Hadamard order) or "
            "orthogonal">,
     Option<"seed", "seed", "uint64_t", "1",
-           "Seed of the random signs / the random orthogonal matrix">
+           "Seed of the random signs / the random orthogonal matrix">,
+    Option<"block", "block", "int64_t", "0",
+           "Block-diagonal Hadamard of this order instead of a full one "
+           "(0: full)">,
+    Option<"permute", "permute", "bool", "false",
+           "MixQuant: permute the stream's channels first (MassDiff on the "
+           "calibrated mean |x| of the readers' inputs)">
   ];
   let dependentDialects = ["::qc::QCDialect", "::qc::nn::NNDialect",
                            "::mlir::arith::ArithDialect"];
@@ -132,6 +146,265 @@ def QuantizeWeights : Pass<"qc-quantize-weights", "::mlir::func::FuncOp"> {
            "channel; MX and NVFP4 default to their block size)">,
     Option<"asymmetric", "asymmetric", "bool", "false",
            "Asymmetric (min/max, zero point) scales for integer formats">
+  ];
+  let dependentDialects = ["::qc::QCDialect", "::qc::nn::NNDialect",
+                           "::mlir::arith::ArithDialect"];
+}
+
+def Calibrate : Pass<"qc-calibrate", "::mlir::ModuleOp"> {
+  let summary = "Collect activation statistics of the linear layers from sample inputs.";
+  let description = [{
+    Runs the reference interpreter on the sample inputs in `data`
+    (`DIR/0/<input>.npy`, `DIR/1/<input>.npy`, ..., one sub-directory per
+    sample, one file per function input named as in the ONNX model) and
+    watches the activation input X (rows x K) of every linear layer (an
+    `nn.matmul` or `nn.gemm` whose weight is a 2-D constant, possibly
+    already quantized). For each layer it records, as the dictionary
+    attribute `qc.calibration` on the layer:
+
+    - `min`, `max`, `absmax` over all samples;
+    - `percentile_value`: the `percentile`-th percentile of |x|;
+    - `mse_clip`: the clipping value c that minimizes the expected squared
+      error of quantizing X to `mse-format` with scale c / max(format)
+      (clipping error plus the format's rounding noise at each |x|);
+    - `channel_min`, `channel_max`, `channel_mean_abs`: per input channel
+      (what MixQuant permutations and SmoothQuant scales read);
+    - `samples` and `rows`.
+
+    With `hessian=true` it also stores `qc.hessian`, the K x K matrix
+    X^T X / rows accumulated in double precision, which GPTQ needs.
+
+    Memory does not grow with the number of samples: percentiles and MSE
+    clipping come from a fixed histogram of |x| with 32 bins per octave.
+    A progress bar is drawn on stderr when it is a terminal. `table=FILE`
+    writes the per-layer ranges as JSON for users to inspect and edit (see
+    `--qc-load-calibration`).
+
+    Missing or malformed calibration data is an error naming the input.
+  }];
+  let options = [
+    Option<"data", "data", "std::string", "",
+           "Calibration directory: DIR/<sample>/<input>.npy">,
+    Option<"samples", "samples", "int64_t", "0",
+           "Number of samples to use (0: all)">,
+    Option<"entry", "entry", "std::string", "\"main\"",
+           "Function to calibrate (the only function when there is one)">,
+    Option<"percentile", "percentile", "double", "99.99",
+           "Percentile of |x| to record">,
+    Option<"mseFormat", "mse-format", "std::string", "\"int8\"",
+           "Format whose rounding noise the MSE clipping search assumes">,
+    Option<"hessian", "hessian", "bool", "false",
+           "Also record X^T X / rows per layer (for GPTQ)">,
+    Option<"table", "table", "std::string", "",
+           "Write the per-layer ranges to this JSON file">
+  ];
+  let dependentDialects = ["::qc::QCDialect", "::qc::nn::NNDialect"];
+}
+
+def QuantizeActivations : Pass<"qc-quantize-activations", "::mlir::func::FuncOp"> {
+  let summary = "Fake-quantize the activation inputs of linear layers (dynamic per token or static).";
+  let description = [{
+    Inserts a `qc.fake_quant` on the activation input X of every linear
+    layer (an `nn.matmul` or `nn.gemm` whose weight is a 2-D constant,
+    possibly already quantized), so the layer computes with exactly the
+    values a quantized kernel would see.
+
+    - Dynamic (default): scales are computed at run time by
+      `qc.compute_scales`, one per token (row of the last axis) for integer
+      and FP8 formats, one per block of 32 (MX, E8M0 scales) or 16 (NVFP4,
+      E4M3 scales and a global scale) along the last axis.
+    - `static=true`: one per-tensor scale from the layer's `qc.calibration`
+      statistics (run `--qc-calibrate` first): c / max(format) with c the
+      absmax, the percentile value or the MSE-optimal clip (`scale`);
+      `uint8` uses the calibrated min / max with a zero point.
+
+    Layers carrying `qc.activations = "float"` (set from a calibration
+    table) keep float inputs.
+
+    Before:
+    ```mlir
+    %y = nn.matmul %x, %w : tensor<16x64xf32>, tensor<64x32xf32>
+    ```
+    After `--qc-quantize-activations=format=int8`:
+    ```mlir
+    %s = qc.compute_scales %x for !qc.qtensor<16x64, #qc.int<8>, #qc.scheme<per_block, axis = 1, block = 64, dynamic>>
+           : tensor<16x64xf32> -> tensor<16x1xf32>
+    %q = qc.fake_quant %x, %s as !qc.qtensor<...> : (...) -> tensor<16x64xf32>
+    %y = nn.matmul %q, %w : tensor<16x64xf32>, tensor<64x32xf32>
+    ```
+  }];
+  let options = [
+    Option<"format", "format", "std::string", "\"int8\"",
+           "Activation format: int8, int4, int2, uint8, fp8e4m3, fp8e5m2, "
+           "mxfp8, mxfp6, mxfp4, mxint8 or nvfp4">,
+    Option<"isStatic", "static", "bool", "false",
+           "Static per-tensor scales from calibration instead of dynamic "
+           "per-token scales">,
+    Option<"scale", "scale", "std::string", "\"absmax\"",
+           "Static clipping rule: absmax, percentile or mse">
+  ];
+  let dependentDialects = ["::qc::QCDialect", "::mlir::arith::ArithDialect"];
+}
+
+def OnlineHadamard : Pass<"qc-online-hadamard", "::mlir::func::FuncOp"> {
+  let summary = "Run-time Hadamard rotation of linear-layer inputs that cannot be folded (QuaRot down_proj).";
+  let description = [{
+    The inputs of some linear layers are not part of a rotation region that
+    can be folded into weights on both sides: the MLP down projection reads
+    SiLU(gate) * up, the attention output projection reads the attention
+    context. Their activations carry outliers that low-bit activation
+    quantization cannot represent. This pass rotates such an input X (rows x
+    K) at run time, X -> X H with `qc.rotate` (a fast Walsh-Hadamard
+    transform, O(K log K) per row), and folds the inverse into the constant
+    weight, W -> H^T W, so the layer computes the same function:
+    X W = (X H)(H^T W).
+
+    H is the randomized Hadamard `#qc.hadamard<K, seed = S>`. Affected
+    layers: every `nn.matmul` / `nn.gemm` (without `transB`) with a constant
+    f32 2-D weight whose input is not already rotated and, unless
+    `all=true`, not the output of a normalization (those inputs belong to
+    the residual stream, rotated by `--qc-rotate-residual`). Run it before
+    weight quantization. A K with no Hadamard order (K * 2^m for a known
+    base order K) is left alone with a remark.
+
+    With `block=b` the rotation is the block-diagonal
+    `#qc.block_hadamard<K, block = b>`. With `permute=true` (MixQuant) the
+    input channels are first permuted by MassDiff on the layer's calibrated
+    mean |x| (`--qc-calibrate`), so that each block gets a similar l1 mass.
+    The permutation is folded into the weights: it passes backwards through
+    elementwise ops (SiLU, GELU, the SwiGLU product) to the output columns
+    of the linear layers that produce the input (gate/up), and into the
+    layer's weight rows. Where it cannot pass (a value used outside the
+    elementwise region, a non-constant producer) the input is rotated
+    without a permutation and a remark names the op.
+
+    Before:
+    ```mlir
+    %y = nn.matmul %h, %w_down : tensor<16x1376xf32>, tensor<1376x64xf32>
+    ```
+    After:
+    ```mlir
+    %r = qc.rotate %h by #qc.hadamard<1376, seed = 1> along 1 : tensor<16x1376xf32>
+    %y = nn.matmul %r, %w_down_rotated : tensor<16x1376xf32>, tensor<1376x64xf32>
+    ```
+  }];
+  let options = [
+    Option<"seed", "seed", "uint64_t", "1",
+           "Seed of the random signs of the Hadamard matrices">,
+    Option<"allLayers", "all", "bool", "false",
+           "Also rotate the inputs of layers that read a normalization">,
+    Option<"block", "block", "int64_t", "0",
+           "Block-diagonal Hadamard of this order (0: full)">,
+    Option<"permute", "permute", "bool", "false",
+           "MixQuant: permute the input channels first (MassDiff on the "
+           "calibrated mean |x|), folded into the producers">
+  ];
+  let dependentDialects = ["::qc::QCDialect", "::mlir::arith::ArithDialect"];
+}
+
+def GPTQ : Pass<"qc-gptq", "::mlir::func::FuncOp"> {
+  let summary = "GPTQ weight quantization with the calibrated input Hessians.";
+  let description = [{
+    Quantizes the constant weight W (K x N) of every linear layer with GPTQ
+    (Frantar et al., ICLR 2023): input channels are quantized one at a time
+    (rounding to nearest with the scales of `qc.compute_scales`, computed
+    from the original weight), and the rounding error of channel i, divided
+    by U[i, i], is subtracted from the channels not yet quantized with
+    weights U[i, j], where U is the upper Cholesky factor of (H + lambda
+    I)^-1, H = X^T X / rows the layer's `qc.hessian` from `--qc-calibrate
+    hessian=true`, and lambda = `damp` times the mean of diag(H). Updates
+    are applied lazily in blocks of `block` channels. With `act-order`,
+    channels are processed in order of decreasing H[i, i] (the group scales
+    stay those of the original channel order, "static groups"). Inputs that
+    are always zero get zero weights.
+
+    The result has the same form as `--qc-quantize-weights` (constant codes,
+    constant scales, `qc.dequantize`), with the same formats and
+    granularities. A layer without a Hessian is an error; the Hessian
+    attribute is removed once used.
+  }];
+  let options = [
+    Option<"format", "format", "std::string", "\"int4\"",
+           "Weight format (as --qc-quantize-weights)">,
+    Option<"group", "group", "int64_t", "0",
+           "Elements per scale along K (0: per channel; MX and NVFP4 default "
+           "to their block size)">,
+    Option<"asymmetric", "asymmetric", "bool", "false",
+           "Asymmetric scales for integer formats">,
+    Option<"blockSize", "block", "int64_t", "128",
+           "Channels per lazy-update block">,
+    Option<"actOrder", "act-order", "bool", "false",
+           "Quantize channels in order of decreasing Hessian diagonal">,
+    Option<"damp", "damp", "double", "0.01",
+           "Dampening, relative to the mean Hessian diagonal">
+  ];
+  let dependentDialects = ["::qc::QCDialect", "::mlir::arith::ArithDialect"];
+}
+
+def PTQPipeline : Pass<"qc-ptq-pipeline", "::mlir::ModuleOp"> {
+  let summary = "Post-training quantization of an imported model in one step.";
+  let description = [{
+    Runs the quantization passes in the order the methods need them, with
+    options named the way quantization engineers know them:
+
+    ```
+    quant-opt model.onnx --qc-ptq-pipeline="w=int4 a=int8 rotate=hadamard gptq=true calib=CALIB" -o q.mlir
+    ```
+
+    1. `--qc-raise-decomposed-ops` (RMSNorm, LayerNorm, GELU chains);
+    2. with `rotate=hadamard|orthogonal`: `--qc-fold-norm-gains`,
+       `--qc-rotate-residual` (QuaRot R1) and `--qc-online-hadamard` (the
+       inputs of the attention output and MLP down projections), seeded by
+       `seed`; `block=b` makes both Hadamards block-diagonal of order b.
+       `rotate=mixquant` calibrates the float model first and permutes the
+       channels of the residual stream and of the down projection inputs
+       by MassDiff before block Hadamards of order `block` (32 by default);
+    3. when GPTQ or static activation scales need it: `--qc-calibrate` on
+       the samples in `calib` (the first `samples` of them), with Hessians
+       for GPTQ;
+    4. weights (`w`): `--qc-gptq` with `gptq=true`, else RTN
+       (`--qc-quantize-weights`), per channel or in groups of `w-group`;
+    5. activations (`a`): `--qc-quantize-activations`, per-token dynamic
+       scales unless `a-static=true`;
+    6. `cse`, which merges the activation quantizers of layers that read the
+       same tensor (q/k/v, gate/up).
+
+    Formats are int8, int4, int2, uint8, fp8e4m3, fp8e5m2, mxfp8, mxfp6,
+    mxfp4, mxint8, nvfp4, or float (leave unquantized). With `w=float
+    a=float` and a rotation the model computes the same function as the
+    original up to float rounding. Unknown formats or rotations, a negative
+    group, GPTQ or static scales without `calib`, and a missing calibration
+    directory are errors. `smoothquant` is an accepted name that is not
+    implemented yet and is reported as such.
+  }];
+  let options = [
+    Option<"weights", "w", "std::string", "\"int8\"",
+           "Weight format, or float">,
+    Option<"activations", "a", "std::string", "\"float\"",
+           "Activation format, or float">,
+    Option<"weightGroup", "w-group", "int64_t", "0",
+           "Weight elements per scale along K (0: per channel)">,
+    Option<"staticActivations", "a-static", "bool", "false",
+           "Static per-tensor activation scales from calibration">,
+    Option<"activationScale", "a-scale", "std::string", "\"absmax\"",
+           "Static clipping rule: absmax, percentile or mse">,
+    Option<"rotate", "rotate", "std::string", "\"none\"",
+           "none, hadamard, orthogonal or mixquant">,
+    Option<"block", "block", "int64_t", "0",
+           "Block-diagonal Hadamard of this order for rotate=hadamard (0: "
+           "full) and rotate=mixquant (0: 32)">,
+    Option<"gptq", "gptq", "bool", "false",
+           "Quantize weights with GPTQ instead of round-to-nearest">,
+    Option<"actOrder", "act-order", "bool", "false",
+           "GPTQ in activation order">,
+    Option<"smoothQuant", "smoothquant", "double", "0",
+           "SmoothQuant migration strength alpha (0: off)">,
+    Option<"calib", "calib", "std::string", "",
+           "Calibration directory DIR/<sample>/<input>.npy">,
+    Option<"samples", "samples", "int64_t", "0",
+           "Calibration samples to use (0: all)">,
+    Option<"seed", "seed", "uint64_t", "1",
+           "Seed of the rotations">
   ];
   let dependentDialects = ["::qc::QCDialect", "::qc::nn::NNDialect",
                            "::mlir::arith::ArithDialect"];

@@ -1,0 +1,392 @@
+//===- Calibrate.cpp - Activation statistics from sample inputs -----------===//
+//
+// Part of the QuantC project.
+//
+//===----------------------------------------------------------------------===//
+//
+// Runs the interpreter over a directory of sample inputs and records, for
+// the activation input of every linear layer, the statistics the
+// quantization passes need: range, a percentile, an MSE-optimal clipping
+// value, per-channel min / max / mean |x| and optionally the Hessian X^T X.
+// Memory is fixed per layer (a log-spaced histogram of |x| instead of the
+// samples), so any number of samples can be used.
+//
+//===----------------------------------------------------------------------===//
+
+#include "qc/Dialect/QC/Transforms/Passes.h"
+
+#include "ConstantUtils.h"
+#include "qc/Interpreter/Interpreter.h"
+#include "qc/Interpreter/NPY.h"
+#include "qc/Support/Numerics/Format.h"
+
+#include "mlir/Support/FileUtilities.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/JSON.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/ToolOutputFile.h"
+
+#include <cmath>
+#include <cstring>
+
+namespace qc {
+#define GEN_PASS_DEF_CALIBRATE
+#include "qc/Dialect/QC/Transforms/Passes.h.inc"
+} // namespace qc
+
+using namespace mlir;
+using namespace qc;
+
+namespace {
+
+/// Histogram bins of |x|: the top 13 bits of a non-negative float32 (8
+/// exponent bits and 5 mantissa bits), so every bin spans 1/32 of an octave
+/// and the whole float range is covered with fixed memory.
+constexpr unsigned kBinShift = 18;
+constexpr size_t kNumBins = size_t(1) << (31 - kBinShift);
+
+float binLower(size_t bin) {
+  uint32_t bits = uint32_t(bin) << kBinShift;
+  float f;
+  std::memcpy(&f, &bits, sizeof f);
+  return f;
+}
+
+/// Running statistics of one layer's input.
+struct LayerStats {
+  Operation *op = nullptr;
+  int64_t channels = 0;
+  int64_t rows = 0;
+  float lo = INFINITY, hi = -INFINITY;
+  std::vector<float> channelMin, channelMax;
+  std::vector<double> channelAbsSum;
+  std::vector<uint64_t> histogram;
+  std::vector<double> hessian; ///< Upper triangle accumulated, K x K.
+
+  void init(Operation *layer, int64_t k, bool withHessian) {
+    op = layer;
+    channels = k;
+    channelMin.assign(size_t(k), INFINITY);
+    channelMax.assign(size_t(k), -INFINITY);
+    channelAbsSum.assign(size_t(k), 0.0);
+    histogram.assign(kNumBins, 0);
+    if (withHessian)
+      hessian.assign(size_t(k * k), 0.0);
+  }
+
+  void add(const float *x, int64_t n) {
+    int64_t k = channels;
+    for (int64_t r = 0; r < n / k; ++r) {
+      const float *row = x + r * k;
+      for (int64_t c = 0; c < k; ++c) {
+        float v = row[c];
+        channelMin[size_t(c)] = std::min(channelMin[size_t(c)], v);
+        channelMax[size_t(c)] = std::max(channelMax[size_t(c)], v);
+        channelAbsSum[size_t(c)] += std::fabs(v);
+        uint32_t bits;
+        float a = std::fabs(v);
+        std::memcpy(&bits, &a, sizeof bits);
+        ++histogram[std::min<size_t>(bits >> kBinShift, kNumBins - 1)];
+      }
+      if (!hessian.empty())
+        for (int64_t i = 0; i < k; ++i) {
+          double xi = row[i];
+          if (xi == 0)
+            continue;
+          double *h = &hessian[size_t(i * k)];
+          for (int64_t j = i; j < k; ++j)
+            h[j] += xi * double(row[j]);
+        }
+      ++rows;
+    }
+    for (int64_t c = 0; c < k; ++c) {
+      lo = std::min(lo, channelMin[size_t(c)]);
+      hi = std::max(hi, channelMax[size_t(c)]);
+    }
+  }
+
+  float absmax() const { return std::max(std::fabs(lo), std::fabs(hi)); }
+
+  /// The smallest bin edge below which `rank` percent of |x| lie.
+  float percentile(double rank) const {
+    uint64_t total = 0;
+    for (uint64_t c : histogram)
+      total += c;
+    double target = rank / 100.0 * double(total);
+    uint64_t seen = 0;
+    for (size_t b = 0; b < kNumBins; ++b) {
+      seen += histogram[b];
+      if (double(seen) >= target && histogram[b])
+        return std::min(binLower(b + 1), absmax());
+    }
+    return absmax();
+  }
+
+  /// The clipping value c minimizing the expected squared error of
+  /// quantizing |x| with scale c / max(format): clipped values cost
+  /// (|x| - c)^2, the others the rounding noise step^2 / 12 of the format's
+  /// local code spacing at |x|. Candidates are c = absmax * 2^(-j/16).
+  float mseClip(const num::Format &format) const {
+    float amax = absmax();
+    if (!(amax > 0))
+      return amax;
+    double fmax = format.maxValue();
+    auto localStep = [&](double u) {
+      uint32_t code = format.encode(u);
+      double v = format.decode(code);
+      double up = code == format.encode(fmax) ? v - format.decode(code - 1)
+                                              : format.decode(code + 1) - v;
+      return std::fabs(up);
+    };
+    double bestErr = INFINITY;
+    float best = amax;
+    for (int j = 0; j <= 16 * 12; ++j) {
+      double c = double(amax) * std::exp2(-j / 16.0);
+      double s = c / fmax;
+      double err = 0;
+      for (size_t b = 0; b < kNumBins; ++b) {
+        if (!histogram[b])
+          continue;
+        double mid = 0.5 * (double(binLower(b)) + double(binLower(b + 1)));
+        mid = std::min(mid, double(amax));
+        double e;
+        if (mid >= c) {
+          e = (mid - c) * (mid - c);
+        } else {
+          double step = localStep(mid / s) * s;
+          e = step * step / 12.0;
+        }
+        err += e * double(histogram[b]);
+      }
+      if (err < bestErr) {
+        bestErr = err;
+        best = float(c);
+      }
+    }
+    return best;
+  }
+};
+
+/// The sample directories of `dir` (named 0, 1, 2, ...), in numeric order.
+FailureOr<std::vector<std::string>> sampleDirs(StringRef dir,
+                                               std::string &err) {
+  if (!llvm::sys::fs::is_directory(dir)) {
+    err = "calibration directory '" + dir.str() + "' does not exist";
+    return failure();
+  }
+  std::vector<std::pair<uint64_t, std::string>> found;
+  std::error_code ec;
+  for (llvm::sys::fs::directory_iterator it(dir, ec), end; it != end && !ec;
+       it.increment(ec)) {
+    StringRef name = llvm::sys::path::filename(it->path());
+    uint64_t index;
+    if (!name.getAsInteger(10, index) &&
+        llvm::sys::fs::is_directory(it->path()))
+      found.emplace_back(index, it->path());
+  }
+  if (found.empty()) {
+    err = "calibration directory '" + dir.str() +
+          "' has no sample sub-directories (expected " + dir.str() +
+          "/0/<input>.npy, " + dir.str() + "/1/<input>.npy, ...)";
+    return failure();
+  }
+  llvm::sort(found);
+  std::vector<std::string> out;
+  for (auto &f : found)
+    out.push_back(f.second);
+  return out;
+}
+
+struct CalibratePass : qc::impl::CalibrateBase<CalibratePass> {
+  using CalibrateBase::CalibrateBase;
+
+  LogicalResult initialize(MLIRContext *ctx) override {
+    if (data.empty())
+      return emitError(UnknownLoc::get(ctx))
+             << "qc-calibrate: no calibration data (set data=DIR with "
+                "DIR/<sample>/<input>.npy)";
+    if (!(percentile > 0 && percentile <= 100))
+      return emitError(UnknownLoc::get(ctx))
+             << "qc-calibrate: percentile must be in (0, 100], got "
+             << double(percentile);
+    auto named = lookupNamedFormat(ctx, mseFormat);
+    if (!named)
+      return emitError(UnknownLoc::get(ctx))
+             << "qc-calibrate: unknown mse-format '" << mseFormat
+             << "' (expected one of " << namedFormatList() << ")";
+    mseNumeric =
+        llvm::cast<FormatAttrInterface>(named->element).getNumericFormat();
+    return success();
+  }
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    auto func = module.lookupSymbol<func::FuncOp>(entry);
+    if (!func) {
+      // Without the named entry, a module with one function calibrates it.
+      SmallVector<func::FuncOp> defined;
+      for (auto f : module.getOps<func::FuncOp>())
+        if (!f.isExternal())
+          defined.push_back(f);
+      if (defined.size() == 1)
+        func = defined.front();
+    }
+    if (!func || func.isExternal()) {
+      module.emitError("qc-calibrate: no function @") << entry;
+      return signalPassFailure();
+    }
+    if (failed(calibrate(func)))
+      signalPassFailure();
+  }
+
+  LogicalResult calibrate(func::FuncOp func) {
+    std::string err;
+    auto dirs = sampleDirs(data, err);
+    if (failed(dirs))
+      return func.emitError("qc-calibrate: ") << err;
+    size_t count = dirs->size();
+    if (samples > 0)
+      count = std::min(count, size_t(samples));
+
+    // Input names, as the importer records them.
+    SmallVector<std::string> names;
+    auto inNames = func->getAttrOfType<ArrayAttr>("onnx.input_names");
+    for (unsigned i = 0; i < func.getNumArguments(); ++i)
+      names.push_back(inNames && i < inNames.size()
+                          ? llvm::cast<StringAttr>(inNames[i]).str()
+                          : "arg" + std::to_string(i));
+
+    // The layers to watch.
+    std::vector<LayerStats> stats;
+    llvm::DenseMap<Operation *, size_t> index;
+    func.walk([&](Operation *op) {
+      Value x = qc::detail::linearLayerInput(op);
+      auto t = x ? llvm::dyn_cast<RankedTensorType>(x.getType()) : nullptr;
+      if (!t || !t.hasStaticShape() || !t.getElementType().isF32())
+        return;
+      index[op] = stats.size();
+      stats.emplace_back();
+      stats.back().init(op, t.getShape().back(), hessian);
+    });
+
+    bool bar = llvm::errs().is_displayed();
+    for (size_t s = 0; s < count; ++s) {
+      std::vector<interp::Tensor> inputs;
+      for (unsigned i = 0; i < func.getNumArguments(); ++i) {
+        llvm::SmallString<256> path((*dirs)[s]);
+        llvm::sys::path::append(path, names[i] + ".npy");
+        interp::HostArray a;
+        if (!interp::readNpy(std::string(path), a, err))
+          return func.emitError("qc-calibrate: missing calibration data for "
+                                "input '")
+                 << names[i] << "': " << err;
+        auto t = interp::fromHostArray(a, func.getArgument(i).getType(), err);
+        if (failed(t))
+          return func.emitError("qc-calibrate: calibration input '")
+                 << path << "': " << err;
+        inputs.push_back(*t);
+      }
+      auto observe = [&](Operation *op, ArrayRef<interp::Tensor> operands) {
+        auto it = index.find(op);
+        if (it != index.end())
+          stats[it->second].add(operands[0].f(), operands[0].size());
+        return success();
+      };
+      if (failed(interp::run(func, inputs, observe)))
+        return failure();
+      if (bar) {
+        size_t done = (s + 1) * 30 / count;
+        llvm::errs() << "\rqc-calibrate: [" << std::string(done, '#')
+                     << std::string(30 - done, ' ') << "] " << (s + 1) << "/"
+                     << count << " samples";
+        llvm::errs().flush();
+      }
+    }
+    if (bar)
+      llvm::errs() << "\n";
+
+    for (LayerStats &st : stats)
+      record(st, count);
+    if (!table.empty() && failed(writeTable(func, stats, count)))
+      return failure();
+    return success();
+  }
+
+  /// Stores the statistics of one layer as attributes of the layer.
+  void record(const LayerStats &st, size_t count) {
+    Builder b(st.op->getContext());
+    auto vec = RankedTensorType::get({st.channels}, b.getF32Type());
+    std::vector<float> mean(size_t(st.channels));
+    for (size_t c = 0; c < mean.size(); ++c)
+      mean[c] = st.rows ? float(st.channelAbsSum[c] / double(st.rows)) : 0.f;
+    SmallVector<NamedAttribute> attrs = {
+        b.getNamedAttr("samples", b.getI64IntegerAttr(int64_t(count))),
+        b.getNamedAttr("rows", b.getI64IntegerAttr(st.rows)),
+        b.getNamedAttr("min", b.getF32FloatAttr(st.lo)),
+        b.getNamedAttr("max", b.getF32FloatAttr(st.hi)),
+        b.getNamedAttr("absmax", b.getF32FloatAttr(st.absmax())),
+        b.getNamedAttr("percentile", b.getF32FloatAttr(float(percentile))),
+        b.getNamedAttr("percentile_value",
+                       b.getF32FloatAttr(st.percentile(percentile))),
+        b.getNamedAttr("mse_format", b.getStringAttr(mseFormat)),
+        b.getNamedAttr("mse_clip", b.getF32FloatAttr(st.mseClip(mseNumeric))),
+        b.getNamedAttr("channel_min",
+                       DenseElementsAttr::get(vec, ArrayRef(st.channelMin))),
+        b.getNamedAttr("channel_max",
+                       DenseElementsAttr::get(vec, ArrayRef(st.channelMax))),
+        b.getNamedAttr("channel_mean_abs",
+                       DenseElementsAttr::get(vec, ArrayRef(mean)))};
+    st.op->setAttr("qc.calibration", b.getDictionaryAttr(attrs));
+    if (!st.hessian.empty()) {
+      int64_t k = st.channels;
+      std::vector<float> h(size_t(k * k));
+      double inv = st.rows ? 1.0 / double(st.rows) : 0.0;
+      for (int64_t i = 0; i < k; ++i)
+        for (int64_t j = i; j < k; ++j)
+          h[size_t(i * k + j)] = h[size_t(j * k + i)] =
+              float(st.hessian[size_t(i * k + j)] * inv);
+      st.op->setAttr(
+          "qc.hessian",
+          DenseElementsAttr::get(RankedTensorType::get({k, k}, b.getF32Type()),
+                                 ArrayRef(h)));
+    }
+  }
+
+  /// Writes the user-editable JSON table of ranges.
+  LogicalResult writeTable(func::FuncOp func, ArrayRef<LayerStats> stats,
+                           size_t count) {
+    llvm::json::Array layers;
+    for (const LayerStats &st : stats) {
+      auto cal = st.op->getAttrOfType<DictionaryAttr>("qc.calibration");
+      auto f = [&](StringRef key) {
+        return double(llvm::cast<FloatAttr>(cal.get(key)).getValueAsDouble());
+      };
+      layers.push_back(
+          llvm::json::Object{{"name", qc::detail::layerName(st.op)},
+                             {"op", st.op->getName().getStringRef()},
+                             {"min", f("min")},
+                             {"max", f("max")},
+                             {"absmax", f("absmax")},
+                             {"percentile", f("percentile_value")},
+                             {"mse_clip", f("mse_clip")}});
+    }
+    llvm::json::Object root{{"version", 1},
+                            {"samples", int64_t(count)},
+                            {"percentile", double(percentile)},
+                            {"mse_format", mseFormat},
+                            {"layers", std::move(layers)}};
+    std::string errorMessage;
+    auto out = mlir::openOutputFile(table, &errorMessage);
+    if (!out)
+      return func.emitError("qc-calibrate: ") << errorMessage;
+    out->os() << llvm::formatv("{0:2}", llvm::json::Value(std::move(root)))
+              << "\n";
+    out->keep();
+    return success();
+  }
+
+  num::Format mseNumeric = num::Format::integer(8, true);
+};
+
+} // namespace

@@ -1,0 +1,144 @@
+//===- PTQPipeline.cpp - The user-facing post-training pipeline -----------===//
+//
+// Part of the QuantC project.
+//
+//===----------------------------------------------------------------------===//
+//
+// --qc-ptq-pipeline: validates the options quantization engineers give
+// (w=, a=, rotate=, gptq=, calib=, ...) and runs the individual passes in
+// the order the methods need: raise, fold norms, rotate, calibrate, quantize
+// weights (RTN or GPTQ), quantize activations.
+//
+//===----------------------------------------------------------------------===//
+
+#include "qc/Dialect/QC/Transforms/Passes.h"
+
+#include "qc/Dialect/NN/Transforms/Passes.h"
+#include "qc/Support/Numerics/Hadamard.h"
+
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Transforms/Passes.h"
+#include "llvm/Support/FileSystem.h"
+
+namespace qc {
+#define GEN_PASS_DEF_PTQPIPELINE
+#include "qc/Dialect/QC/Transforms/Passes.h.inc"
+} // namespace qc
+
+using namespace mlir;
+using namespace qc;
+
+namespace {
+
+struct PTQPipelinePass : qc::impl::PTQPipelineBase<PTQPipelinePass> {
+  using PTQPipelineBase::PTQPipelineBase;
+
+  LogicalResult initialize(MLIRContext *ctx) override {
+    auto error = [&]() {
+      return emitError(UnknownLoc::get(ctx)) << "qc-ptq-pipeline: ";
+    };
+    for (auto [key, value] :
+         {std::pair<StringRef, StringRef>{"w", weights}, {"a", activations}})
+      if (value != "float" && !lookupNamedFormat(ctx, value))
+        return error() << "unknown format " << key << "=" << value
+                       << " (expected float, " << namedFormatList() << ")";
+    if (rotate != "none" && rotate != "hadamard" && rotate != "orthogonal" &&
+        rotate != "mixquant")
+      return error() << "unknown rotate=" << rotate
+                     << " (expected none, hadamard, orthogonal or mixquant)";
+    if (block < 0 || (block > 0 && !num::factorHadamardOrder(block)))
+      return error() << "block must be 0 (full Hadamard) or a Hadamard order "
+                        "K * 2^m, got "
+                     << static_cast<int64_t>(block);
+    if (block > 0 && rotate != "hadamard" && rotate != "mixquant")
+      return error() << "block=" << static_cast<int64_t>(block)
+                     << " needs rotate=hadamard or rotate=mixquant";
+    if (rotate == "mixquant" && calib.empty())
+      return error() << "missing calibration data: rotate=mixquant needs "
+                        "calib=DIR for its permutations";
+    if (weightGroup < 0)
+      return error() << "w-group must be >= 0, got "
+                     << static_cast<int64_t>(weightGroup);
+    if (smoothQuant != 0)
+      return error() << "smoothquant=" << double(smoothQuant)
+                     << " is not implemented yet";
+    if (gptq && weights == "float")
+      return error() << "gptq=true needs a weight format (w=float)";
+    bool needsCalibration =
+        gptq || (staticActivations && activations != "float");
+    if (needsCalibration && calib.empty())
+      return error() << "missing calibration data: "
+                     << (gptq ? "gptq=true" : "a-static=true")
+                     << " needs calib=DIR (DIR/<sample>/<input>.npy)";
+    if (!calib.empty() && !llvm::sys::fs::is_directory(calib))
+      return error() << "calibration directory '" << calib
+                     << "' does not exist";
+    return success();
+  }
+
+  void runOnOperation() override {
+    OpPassManager pm(ModuleOp::getOperationName());
+    OpPassManager &fn = pm.nest<func::FuncOp>();
+    fn.addPass(qc::nn::createRaiseDecomposedOps());
+    if (rotate != "none") {
+      bool mixquant = rotate == "mixquant";
+      int64_t b = mixquant && block == 0 ? 32 : int64_t(block);
+      fn.addPass(createFoldNormGains());
+      if (mixquant) {
+        // Channel statistics of the float model for the permutations.
+        CalibrateOptions c;
+        c.data = calib;
+        c.samples = samples;
+        pm.addPass(createCalibrate(c));
+      }
+      RotateResidualOptions r;
+      r.rotation = rotate == "orthogonal" ? "orthogonal" : "hadamard";
+      r.seed = seed;
+      r.block = b;
+      r.permute = mixquant;
+      OnlineHadamardOptions o;
+      o.seed = seed;
+      o.block = b;
+      o.permute = mixquant;
+      OpPassManager &rot = pm.nest<func::FuncOp>();
+      rot.addPass(createRotateResidual(r));
+      rot.addPass(createOnlineHadamard(o));
+    }
+    bool quantizeActs = activations != "float";
+    if (gptq || (staticActivations && quantizeActs)) {
+      CalibrateOptions c;
+      c.data = calib;
+      c.samples = samples;
+      c.hessian = gptq;
+      if (quantizeActs)
+        c.mseFormat = activations;
+      pm.addPass(createCalibrate(c));
+    }
+    if (weights != "float") {
+      if (gptq) {
+        GPTQOptions g;
+        g.format = weights;
+        g.group = weightGroup;
+        g.actOrder = actOrder;
+        pm.nest<func::FuncOp>().addPass(createGPTQ(g));
+      } else {
+        QuantizeWeightsOptions q;
+        q.format = weights;
+        q.group = weightGroup;
+        pm.nest<func::FuncOp>().addPass(createQuantizeWeights(q));
+      }
+    }
+    if (quantizeActs) {
+      QuantizeActivationsOptions q;
+      q.format = activations;
+      q.isStatic = staticActivations;
+      q.scale = activationScale;
+      pm.nest<func::FuncOp>().addPass(createQuantizeActivations(q));
+    }
+    pm.addPass(createCSEPass());
+    if (failed(runPipeline(pm, getOperation())))
+      signalPassFailure();
+  }
+};
+
+} // namespace

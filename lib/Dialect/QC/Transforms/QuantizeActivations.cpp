@@ -1,0 +1,170 @@
+//===- QuantizeActivations.cpp - Fake-quantize linear-layer inputs --------===//
+//
+// Part of the QuantC project.
+//
+//===----------------------------------------------------------------------===//
+//
+// Inserts qc.fake_quant on the activation input of every linear layer:
+// per-token dynamic scales computed at run time by qc.compute_scales, or a
+// static per-tensor scale from the layer's calibration statistics.
+//
+//===----------------------------------------------------------------------===//
+
+#include "qc/Dialect/QC/Transforms/Passes.h"
+
+#include "ConstantUtils.h"
+
+#include <cmath>
+
+namespace qc {
+#define GEN_PASS_DEF_QUANTIZEACTIVATIONS
+#include "qc/Dialect/QC/Transforms/Passes.h.inc"
+} // namespace qc
+
+using namespace mlir;
+using namespace qc;
+
+namespace {
+
+struct QuantizeActivationsPass
+    : qc::impl::QuantizeActivationsBase<QuantizeActivationsPass> {
+  using QuantizeActivationsBase::QuantizeActivationsBase;
+
+  LogicalResult initialize(MLIRContext *ctx) override {
+    named = lookupNamedFormat(ctx, format);
+    if (!named)
+      return emitError(UnknownLoc::get(ctx))
+             << "qc-quantize-activations: unknown format '" << format
+             << "' (expected one of " << namedFormatList() << ")";
+    if (scale != "absmax" && scale != "percentile" && scale != "mse")
+      return emitError(UnknownLoc::get(ctx))
+             << "qc-quantize-activations: unknown scale rule '" << scale
+             << "' (expected absmax, percentile or mse)";
+    if (isStatic && named->scaleFormat)
+      return emitError(UnknownLoc::get(ctx))
+             << "qc-quantize-activations: '" << format
+             << "' has per-block scales, which are computed at run time; "
+                "static=true needs an integer or FP8 format";
+    return success();
+  }
+
+  /// Dynamic: per token (one scale per row of the last axis), or per block
+  /// of the format's native size along it.
+  LogicalResult quantizeDynamic(Operation *op, OpOperand &operand,
+                                RankedTensorType type) {
+    MLIRContext *ctx = op->getContext();
+    int64_t last = type.getRank() - 1;
+    int64_t k = type.getShape().back();
+    int64_t block = named->nativeBlock ? named->nativeBlock : k;
+    if (k % block != 0)
+      return op->emitError("qc-quantize-activations: block size ")
+             << block << " does not divide the " << k
+             << " input channels of this layer";
+    bool asym = named->needsAsymmetric;
+    auto scheme = SchemeAttr::get(ctx, Granularity::per_block, last, block,
+                                  named->scaleFormat, asym, /*dynamic=*/true);
+    auto qt = QTensorType::getChecked(
+        [&] { return op->emitError("qc-quantize-activations: "); }, ctx,
+        type.getShape(), named->element, scheme);
+    if (!qt)
+      return failure();
+    OpBuilder b(op);
+    Location loc = op->getLoc();
+    Type zpType = asym ? Type(qt.getZeroPointType()) : Type();
+    // Minifloat block scales other than E8M0 (NVFP4) come with a global
+    // f32 scale.
+    Type globalType;
+    if (named->scaleFormat &&
+        !(named->scaleFormat.getFloatFormat() == num::FloatFormat::e8m0fnu()))
+      globalType = RankedTensorType::get({}, b.getF32Type());
+    auto cs = b.create<ComputeScalesOp>(loc, qt.getScaleType(), zpType,
+                                        globalType, operand.get(), qt);
+    Value fq = b.create<FakeQuantOp>(loc, type, operand.get(), cs.getScales(),
+                                     cs.getZeroPoints(), cs.getGlobalScale(),
+                                     qt, RoundingMode::nearest_even, 0);
+    operand.set(fq);
+    return success();
+  }
+
+  /// Static: one scale for the tensor from the calibrated range.
+  LogicalResult quantizeStatic(Operation *op, OpOperand &operand,
+                               RankedTensorType type) {
+    auto cal = op->getAttrOfType<DictionaryAttr>("qc.calibration");
+    if (!cal)
+      return op->emitError("qc-quantize-activations: layer '")
+             << qc::detail::layerName(op)
+             << "' has no calibration data; run --qc-calibrate first or use "
+                "dynamic activation scales";
+    auto get = [&](StringRef key) -> double {
+      auto a = llvm::dyn_cast_or_null<FloatAttr>(cal.get(key));
+      return a ? a.getValueAsDouble() : NAN;
+    };
+    MLIRContext *ctx = op->getContext();
+    num::Format f =
+        llvm::cast<FormatAttrInterface>(named->element).getNumericFormat();
+    bool asym = named->needsAsymmetric;
+    float s;
+    int32_t zp = 0;
+    if (asym) {
+      // Range widened to contain 0, as qc.compute_scales does.
+      double lo = std::min(get("min"), 0.0), hi = std::max(get("max"), 0.0);
+      double qmin = double(f.minInt()), qmax = double(f.maxInt());
+      s = float((hi - lo) / (qmax - qmin));
+      if (!(s > 0))
+        s = 1.0f;
+      zp = int32_t(
+          std::clamp(qmin - std::nearbyint(lo / double(s)), qmin, qmax));
+    } else {
+      double c = scale == "absmax"       ? get("absmax")
+                 : scale == "percentile" ? get("percentile_value")
+                                         : get("mse_clip");
+      if (std::isnan(c))
+        return op->emitError("qc-quantize-activations: layer '")
+               << qc::detail::layerName(op) << "' has no '" << scale
+               << "' statistic in its calibration data";
+      s = float(c / f.maxValue());
+      if (!(s > 0))
+        s = 1.0f;
+    }
+    auto scheme = SchemeAttr::get(ctx, Granularity::per_tensor, 0, 0, nullptr,
+                                  asym, /*dynamic=*/false);
+    auto qt = QTensorType::get(ctx, type.getShape(), named->element, scheme);
+    OpBuilder b(op);
+    Location loc = op->getLoc();
+    auto scalar = [&](Type elt) { return RankedTensorType::get({}, elt); };
+    Value sv = b.create<arith::ConstantOp>(
+        loc, DenseElementsAttr::get(scalar(b.getF32Type()), s));
+    Value zv;
+    if (asym)
+      zv = b.create<arith::ConstantOp>(
+          loc, DenseElementsAttr::get(scalar(b.getI32Type()), zp));
+    Value fq = b.create<FakeQuantOp>(loc, type, operand.get(), sv, zv, Value(),
+                                     qt, RoundingMode::nearest_even, 0);
+    operand.set(fq);
+    return success();
+  }
+
+  void runOnOperation() override {
+    bool failed = false;
+    getOperation().walk([&](Operation *op) {
+      Value x = qc::detail::linearLayerInput(op);
+      if (!x || x.getDefiningOp<FakeQuantOp>())
+        return;
+      if (auto keep = op->getAttrOfType<StringAttr>("qc.activations");
+          keep && keep.getValue() == "float")
+        return;
+      auto type = llvm::dyn_cast<RankedTensorType>(x.getType());
+      if (!type || !type.hasStaticShape() || !type.getElementType().isF32())
+        return;
+      OpOperand &operand = op->getOpOperand(0);
+      failed |= mlir::failed(isStatic ? quantizeStatic(op, operand, type)
+                                      : quantizeDynamic(op, operand, type));
+    });
+    if (failed)
+      signalPassFailure();
+  }
+
+  std::optional<NamedQuantFormat> named;
+};
+
+} // namespace

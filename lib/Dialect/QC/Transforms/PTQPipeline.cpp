@@ -59,16 +59,18 @@ struct PTQPipelinePass : qc::impl::PTQPipelineBase<PTQPipelinePass> {
     if (weightGroup < 0)
       return error() << "w-group must be >= 0, got "
                      << static_cast<int64_t>(weightGroup);
-    if (smoothQuant != 0)
-      return error() << "smoothquant=" << double(smoothQuant)
-                     << " is not implemented yet";
+    if (smoothQuant != 0 && !(smoothQuant > 0 && smoothQuant < 1))
+      return error() << "smoothquant must be 0 (off) or in (0, 1), got "
+                     << double(smoothQuant);
     if (gptq && weights == "float")
       return error() << "gptq=true needs a weight format (w=float)";
-    bool needsCalibration =
-        gptq || (staticActivations && activations != "float");
+    bool needsCalibration = gptq || smoothQuant > 0 ||
+                            (staticActivations && activations != "float");
     if (needsCalibration && calib.empty())
       return error() << "missing calibration data: "
-                     << (gptq ? "gptq=true" : "a-static=true")
+                     << (gptq              ? "gptq=true"
+                         : smoothQuant > 0 ? "smoothquant"
+                                           : "a-static=true")
                      << " needs calib=DIR (DIR/<sample>/<input>.npy)";
     if (!calib.empty() && !llvm::sys::fs::is_directory(calib))
       return error() << "calibration directory '" << calib
@@ -105,15 +107,26 @@ struct PTQPipelinePass : qc::impl::PTQPipelineBase<PTQPipelinePass> {
       rot.addPass(createOnlineHadamard(o));
     }
     bool quantizeActs = activations != "float";
-    if (gptq || (staticActivations && quantizeActs)) {
+    auto calibrate = [&](bool hessian) {
       CalibrateOptions c;
       c.data = calib;
       c.samples = samples;
-      c.hessian = gptq;
-      if (quantizeActs)
+      c.hessian = hessian;
+      // The MSE clipping search assumes the activation format (per-tensor
+      // static scales exist only for integer and FP8 formats).
+      if (quantizeActs &&
+          lookupNamedFormat(&getContext(), activations)->nativeBlock == 0)
         c.mseFormat = activations;
       pm.addPass(createCalibrate(c));
+    };
+    if (smoothQuant > 0) {
+      calibrate(false);
+      SmoothQuantOptions sq;
+      sq.alpha = smoothQuant;
+      pm.nest<func::FuncOp>().addPass(createSmoothQuant(sq));
     }
+    if (gptq || (staticActivations && quantizeActs))
+      calibrate(gptq);
     if (weights != "float") {
       if (gptq) {
         GPTQOptions g;

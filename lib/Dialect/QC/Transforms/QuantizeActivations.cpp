@@ -59,7 +59,8 @@ struct QuantizeActivationsPass
     if (k % block != 0)
       return op->emitError("qc-quantize-activations: block size ")
              << block << " does not divide the " << k
-             << " input channels of this layer";
+             << " input channels of layer '" << qc::detail::layerName(op)
+             << "'";
     bool asym = named->needsAsymmetric;
     auto scheme = SchemeAttr::get(ctx, Granularity::per_block, last, block,
                                   named->scaleFormat, asym, /*dynamic=*/true);

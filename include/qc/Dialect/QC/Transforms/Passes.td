@@ -341,6 +341,38 @@ def GPTQ : Pass<"qc-gptq", "::mlir::func::FuncOp"> {
   let dependentDialects = ["::qc::QCDialect", "::mlir::arith::ArithDialect"];
 }
 
+def SmoothQuant : Pass<"qc-smooth-quant", "::mlir::func::FuncOp"> {
+  let summary = "SmoothQuant: migrate activation outliers into the weights.";
+  let description = [{
+    For a group of linear layers reading the same activation X (K
+    channels), divides channel j of X by
+
+      s_j = max|X_j|^alpha / max|W_j|^(1 - alpha)
+
+    (max|X_j| from the readers' `qc.calibration` channel ranges, max|W_j|
+    over row j of all the readers' weights) and multiplies row j of every
+    reader's weight by s_j, so X W is unchanged while the activation
+    outlier channels shrink (Xiao et al., ICML 2023). The division is
+    folded into the op producing X, so nothing is added at run time:
+
+    - a RMSNorm / LayerNorm over the last axis with constant gain (and
+      bias): gain / s (and bias / s);
+    - the product act(gate) * up of a gated MLP read by the down
+      projection: the up projection's output columns / s.
+
+    Groups whose readers are not all `nn.matmul` with constant [K, N]
+    weights are left alone. The readers' calibration attributes are
+    removed (they describe X, not X / s): calibrate again before static
+    activation quantization or GPTQ. A reader without calibration is an
+    error.
+  }];
+  let options = [
+    Option<"alpha", "alpha", "double", "0.5",
+           "Migration strength in (0, 1)">
+  ];
+  let dependentDialects = ["::mlir::arith::ArithDialect"];
+}
+
 def PTQPipeline : Pass<"qc-ptq-pipeline", "::mlir::ModuleOp"> {
   let summary = "Post-training quantization of an imported model in one step.";
   let description = [{
@@ -359,14 +391,15 @@ def PTQPipeline : Pass<"qc-ptq-pipeline", "::mlir::ModuleOp"> {
        `rotate=mixquant` calibrates the float model first and permutes the
        channels of the residual stream and of the down projection inputs
        by MassDiff before block Hadamards of order `block` (32 by default);
-    3. when GPTQ or static activation scales need it: `--qc-calibrate` on
+    3. with `smoothquant=ALPHA`: `--qc-calibrate` and `--qc-smooth-quant`;
+    4. when GPTQ or static activation scales need it: `--qc-calibrate` on
        the samples in `calib` (the first `samples` of them), with Hessians
        for GPTQ;
-    4. weights (`w`): `--qc-gptq` with `gptq=true`, else RTN
+    5. weights (`w`): `--qc-gptq` with `gptq=true`, else RTN
        (`--qc-quantize-weights`), per channel or in groups of `w-group`;
-    5. activations (`a`): `--qc-quantize-activations`, per-token dynamic
+    6. activations (`a`): `--qc-quantize-activations`, per-token dynamic
        scales unless `a-static=true`;
-    6. `cse`, which merges the activation quantizers of layers that read the
+    7. `cse`, which merges the activation quantizers of layers that read the
        same tensor (q/k/v, gate/up).
 
     Formats are int8, int4, int2, uint8, fp8e4m3, fp8e5m2, mxfp8, mxfp6,
@@ -374,8 +407,7 @@ def PTQPipeline : Pass<"qc-ptq-pipeline", "::mlir::ModuleOp"> {
     a=float` and a rotation the model computes the same function as the
     original up to float rounding. Unknown formats or rotations, a negative
     group, GPTQ or static scales without `calib`, and a missing calibration
-    directory are errors. `smoothquant` is an accepted name that is not
-    implemented yet and is reported as such.
+    directory are errors.
   }];
   let options = [
     Option<"weights", "w", "std::string", "\"int8\"",

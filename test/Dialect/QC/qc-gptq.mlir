@@ -1,0 +1,44 @@
+// RUN: quant-opt %s --split-input-file --qc-gptq --verify-diagnostics | FileCheck %s
+// RUN: quant-opt %s --split-input-file --qc-gptq="act-order=true block=1" --verify-diagnostics | FileCheck %s
+
+// W = [0.7, 0.65, 0.33]^T, per-channel int4 scale 0.1. Channel 0 is exact;
+// channel 1 rounds 6.5 -> 6 (0.65f / 0.1f is just below 6.5), an error of
+// 0.05 that GPTQ moves onto channel 2 through the Hessian coupling 0.5:
+// with U the upper Cholesky factor of H^-1 (U11 = 2/sqrt(3), U12 =
+// -1/sqrt(3)), w2 = 0.33 + 0.05 / 2 = 0.355 -> 4, where round-to-nearest
+// gives 3. With an identity Hessian GPTQ is round-to-nearest.
+// CHECK-LABEL: func.func @coupled
+// CHECK: qc.constant dense<{{\[}}[7], [6], [4]]> : tensor<3x1xi4> : !qc.qtensor<3x1, #qc.int<4>, #qc.scheme<per_axis, axis = 1>>
+// CHECK: arith.constant dense<1.000000e-01> : tensor<1xf32>
+// CHECK-NOT: qc.hessian
+func.func @coupled(%x: tensor<2x3xf32>) -> tensor<2x1xf32> {
+  %w = arith.constant dense<[[0.7], [0.65], [0.33]]> : tensor<3x1xf32>
+  %y = nn.matmul %x, %w {qc.hessian = dense<[[1.0, 0.0, 0.0], [0.0, 1.0, 0.5], [0.0, 0.5, 1.0]]> : tensor<3x3xf32>} : tensor<2x3xf32>, tensor<3x1xf32>
+  return %y : tensor<2x1xf32>
+}
+
+// CHECK-LABEL: func.func @identity
+// CHECK: qc.constant dense<{{\[}}[7], [6], [3]]> : tensor<3x1xi4>
+func.func @identity(%x: tensor<2x3xf32>) -> tensor<2x1xf32> {
+  %w = arith.constant dense<[[0.7], [0.65], [0.33]]> : tensor<3x1xf32>
+  %y = nn.matmul %x, %w {qc.hessian = dense<[[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]]> : tensor<3x3xf32>} : tensor<2x3xf32>, tensor<3x1xf32>
+  return %y : tensor<2x1xf32>
+}
+
+// -----
+
+func.func @uncalibrated(%x: tensor<2x3xf32>) -> tensor<2x1xf32> {
+  %w = arith.constant dense<1.0> : tensor<3x1xf32>
+  // expected-error@+1 {{qc-gptq: layer 'nn.matmul' has no Hessian; run --qc-calibrate with hessian=true first}}
+  %y = nn.matmul %x, %w : tensor<2x3xf32>, tensor<3x1xf32>
+  return %y : tensor<2x1xf32>
+}
+
+// -----
+
+func.func @wrong_size(%x: tensor<2x3xf32>) -> tensor<2x1xf32> {
+  %w = arith.constant dense<1.0> : tensor<3x1xf32>
+  // expected-error@+1 {{qc-gptq: the Hessian of layer 'nn.matmul' is not 3x3}}
+  %y = nn.matmul %x, %w {qc.hessian = dense<1.0> : tensor<2x2xf32>} : tensor<2x3xf32>, tensor<3x1xf32>
+  return %y : tensor<2x1xf32>
+}

@@ -1,0 +1,194 @@
+"""--qc-ptq-pipeline and its stages on the generated decoder and encoder:
+float equivalence of the rotations, the accuracy orderings the methods
+promise, exact activation fake quantization, calibration tables and ONNX
+export."""
+
+import json
+import subprocess
+
+import numpy as np
+import onnx
+import onnxruntime as ort
+import pytest
+from onnx import TensorProto, helper, numpy_helper
+
+from qc_testing import BIN, quant_run, rel_l2
+from quantc import models
+
+
+def write_calibration(model, directory, samples=4):
+    """CALIB/<i>/<input>.npy from the model's sample-input generator."""
+    for i in range(samples):
+        (directory / str(i)).mkdir(parents=True, exist_ok=True)
+        for name, value in models.sample_inputs(model, seed=i).items():
+            np.save(directory / str(i) / f"{name}.npy", value)
+    return directory
+
+
+def pipeline(model, options, tmp, calib=None, check=True):
+    onnx.save(model, str(tmp / "model.onnx"))
+    if calib is not None:
+        options += f" calib={calib}"
+    r = subprocess.run([str(BIN / "quant-opt"), str(tmp / "model.onnx"),
+                        f"--qc-ptq-pipeline={options}", "-o", str(tmp / "q.mlir")],
+                       capture_output=True, text=True)
+    if check:
+        assert r.returncode == 0, r.stderr
+    return tmp / "q.mlir", r
+
+
+def evaluate(model, options, tmp, calib=None):
+    """Output relative L2 error of the pipeline's model against onnxruntime
+    running the float model, on inputs not used for calibration."""
+    mlir, r = pipeline(model, options, tmp, calib)
+    inputs = models.sample_inputs(model, seed=100)
+    got = quant_run(mlir, inputs, tmp, model.graph.output[0].name)
+    want = ort.InferenceSession(model.SerializeToString(),
+                                providers=["CPUExecutionProvider"]).run(None, inputs)[0]
+    return rel_l2(got, want), r.stderr
+
+
+@pytest.fixture(scope="module")
+def outlier_decoder(tmp_path_factory):
+    model = models.llama(outliers=True)
+    return model, write_calibration(model, tmp_path_factory.mktemp("calib"))
+
+
+ROTATIONS = ["rotate=hadamard", "rotate=orthogonal", "rotate=hadamard block=16",
+             "rotate=mixquant block=16", "rotate=mixquant block=32"]
+
+
+@pytest.mark.parametrize("rotation", ROTATIONS)
+@pytest.mark.parametrize("outliers", [False, True], ids=["plain", "outliers"])
+def test_decoder_float_equivalence(rotation, outliers, tmp_path):
+    model = models.llama(outliers=outliers)
+    calib = write_calibration(model, tmp_path / "calib")
+    err, stderr = evaluate(model, f"w=float a=float {rotation}", tmp_path, calib)
+    assert "not rotated" not in stderr
+    assert err <= 1e-4
+
+
+@pytest.mark.parametrize("rotation", ["rotate=hadamard", "rotate=mixquant block=16"])
+def test_encoder_float_equivalence(rotation, tmp_path):
+    """Post-norm BERT: the LayerNorms feed the residual adds, so the stream
+    is left unrotated with a remark; the output and FFN projections still
+    get online rotations, and the function is unchanged."""
+    model = models.bert(outliers=True)
+    calib = write_calibration(model, tmp_path / "calib")
+    err, stderr = evaluate(model, f"w=float a=float {rotation}", tmp_path, calib)
+    assert "not rotated" in stderr
+    assert "qc.rotate" in (tmp_path / "q.mlir").read_text()
+    assert err <= 1e-4
+
+
+def test_gptq_beats_rtn(outlier_decoder, tmp_path):
+    model, calib = outlier_decoder
+    for rotation in ["rotate=none", "rotate=hadamard"]:
+        rtn, _ = evaluate(model, f"w=int4 {rotation}", tmp_path, calib)
+        gptq, _ = evaluate(model, f"w=int4 {rotation} gptq=true", tmp_path, calib)
+        assert gptq < rtn, (rotation, gptq, rtn)
+
+
+def test_hadamard_reduces_w4a4_error(outlier_decoder, tmp_path):
+    model, calib = outlier_decoder
+    plain, _ = evaluate(model, "w=int4 a=int4", tmp_path, calib)
+    rotated, _ = evaluate(model, "w=int4 a=int4 rotate=hadamard", tmp_path, calib)
+    assert rotated < plain
+
+
+def test_mixquant_beats_block_hadamard(outlier_decoder, tmp_path):
+    model, calib = outlier_decoder
+    block, _ = evaluate(model, "w=int4 a=int4 rotate=hadamard block=16", tmp_path, calib)
+    mix, _ = evaluate(model, "w=int4 a=int4 rotate=mixquant block=16", tmp_path, calib)
+    assert mix < block
+
+
+def test_smoothquant_reduces_w8a8_error(outlier_decoder, tmp_path):
+    model, calib = outlier_decoder
+    plain, _ = evaluate(model, "w=int8 a=int8", tmp_path, calib)
+    smooth, _ = evaluate(model, "w=int8 a=int8 smoothquant=0.5", tmp_path, calib)
+    smooth_float, _ = evaluate(model, "w=float a=float smoothquant=0.5", tmp_path, calib)
+    assert smooth < plain
+    assert smooth_float <= 1e-5
+
+
+def _identity_model(rows=6, k=64):
+    """y = x @ I: the output is exactly the fake-quantized input."""
+    w = numpy_helper.from_array(np.eye(k, dtype=np.float32), "w")
+    node = helper.make_node("MatMul", ["x", "w"], ["y"], name="proj")
+    graph = helper.make_graph(
+        [node], "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [rows, k])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [rows, k])], [w])
+    m = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    m.ir_version = 10
+    return m
+
+
+@pytest.mark.parametrize("fmt,qmax", [("int8", 127), ("int4", 7)])
+def test_dynamic_per_token_matches_numpy(fmt, qmax, tmp_path):
+    model = _identity_model()
+    mlir, _ = pipeline(model, f"w=float a={fmt}", tmp_path)
+    x = (np.random.default_rng(0).standard_normal((6, 64)) *
+         np.array([[1], [10], [0.01], [3], [100], [0.5]])).astype(np.float32)
+    x[2] = 0  # An all-zero token gets scale 1.
+    got = quant_run(mlir, {"x": x}, tmp_path, "y")
+    s = (np.abs(x).max(axis=1, keepdims=True) / np.float32(qmax)).astype(np.float32)
+    s[s == 0] = 1
+    want = np.clip(np.rint(x / s), -qmax - 1, qmax).astype(np.float32) * s
+    np.testing.assert_array_equal(got, want)
+
+
+def test_calibration_table(outlier_decoder, tmp_path):
+    model, calib = outlier_decoder
+    onnx.save(model, str(tmp_path / "m.onnx"))
+    table = tmp_path / "t.json"
+    subprocess.run([str(BIN / "quant-opt"), str(tmp_path / "m.onnx"), "--qc-raise-decomposed-ops",
+                    f"--qc-calibrate=data={calib} samples=3 table={table}",
+                    "-o", str(tmp_path / "c.mlir")], check=True, capture_output=True)
+    t = json.loads(table.read_text())
+    assert t["samples"] == 3
+    names = {n.name for n in model.graph.node if n.op_type == "MatMul"}
+    layers = t["layers"]
+    # Every MatMul with a constant weight: 7 per layer (q, k, v, o, gate,
+    # up, down) and the LM head.
+    assert len(layers) == 2 * 7 + 1
+    for layer in layers:
+        assert layer["name"] in names
+        assert layer["min"] <= 0 <= layer["max"]
+        assert layer["absmax"] == max(-layer["min"], layer["max"])
+        assert 0 < layer["percentile"] <= layer["absmax"]
+        assert 0 < layer["mse_clip"] <= layer["absmax"]
+
+
+def test_missing_calibration_input(outlier_decoder, tmp_path):
+    model, _ = outlier_decoder
+    (tmp_path / "calib" / "0").mkdir(parents=True)
+    np.save(tmp_path / "calib" / "0" / "tokens.npy", np.zeros((1, 16), np.int64))
+    _, r = pipeline(model, "w=int4 gptq=true", tmp_path, tmp_path / "calib", check=False)
+    assert r.returncode != 0
+    assert "missing calibration data for input 'input_ids'" in r.stderr
+    assert not (tmp_path / "q.mlir").exists()
+
+
+@pytest.mark.parametrize("options", [
+    "w=int8 a=int8",
+    "w=int4 a=int8 rotate=hadamard",
+    "w=int4 w-group=32 a=int4 rotate=hadamard gptq=true",
+    "w=int8 a=int8 a-static=true a-scale=mse smoothquant=0.5",
+    "w=uint8 a=uint8 a-static=true",
+])
+def test_export_matches_quant_run(outlier_decoder, options, tmp_path):
+    model, calib = outlier_decoder
+    mlir, _ = pipeline(model, options, tmp_path, calib)
+    inputs = models.sample_inputs(model, seed=100)
+    got = quant_run(mlir, inputs, tmp_path, "logits")
+    out = tmp_path / "q.onnx"
+    subprocess.run([str(BIN / "quant-translate"), "--export-onnx", str(mlir), "-o", str(out)],
+                   check=True, capture_output=True, text=True)
+    onnx.checker.check_model(onnx.load(str(out)), full_check=True)
+    so = ort.SessionOptions()
+    # Keep onnxruntime from re-quantizing activations inside fused int4
+    # MatMulNBits kernels (see docs/Status.md).
+    so.add_session_config_entry("session.qdq_matmulnbits_accuracy_level", "0")
+    ref = ort.InferenceSession(str(out), so, providers=["CPUExecutionProvider"]).run(None, inputs)[0]
+    assert rel_l2(got, ref) <= 1e-5

@@ -212,3 +212,20 @@ bool qc::detail::addChannelMass(Operation *layer, std::vector<double> &mass) {
     mass[i++] += v;
   return true;
 }
+
+FailureOr<std::optional<qc::NamedQuantFormat>>
+qc::detail::layerFormat(Operation *layer, StringRef kind,
+                        const NamedQuantFormat &defaultFormat) {
+  auto attr = layer->getAttrOfType<StringAttr>(("qc." + kind).str());
+  if (!attr)
+    return std::optional<NamedQuantFormat>(defaultFormat);
+  if (attr.getValue() == "float")
+    return std::optional<NamedQuantFormat>();
+  auto f = lookupNamedFormat(layer->getContext(), attr.getValue());
+  if (!f)
+    return layer->emitError("unknown ")
+           << kind << " format '" << attr.getValue() << "' for layer '"
+           << layerName(layer) << "' (expected float, " << namedFormatList()
+           << ")";
+  return std::optional<NamedQuantFormat>(*f);
+}

@@ -15,6 +15,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/IR/BuiltinAttributes.h"
 #include "qc/Dialect/QC/IR/QC.h"
+#include "qc/Dialect/QC/Transforms/Passes.h"
 
 #include <optional>
 #include <string>
@@ -66,6 +67,14 @@ std::vector<int64_t> massDiffPermutation(llvm::ArrayRef<double> mass,
 /// attribute, added into `mass` (resized on first use). False when the
 /// layer has no calibration or a different channel count.
 bool addChannelMass(mlir::Operation *layer, std::vector<double> &mass);
+
+/// The format of a layer's weights or activations (`kind` "weights" or
+/// "activations"): the layer's `qc.<kind>` override (set from a calibration
+/// table) if any, else `defaultFormat`; nullopt when the override is
+/// "float". An unknown override is an error naming the layer.
+mlir::FailureOr<std::optional<NamedQuantFormat>>
+layerFormat(mlir::Operation *layer, llvm::StringRef kind,
+            const NamedQuantFormat &defaultFormat);
 
 /// The activation input of a linear layer: an `nn.matmul` whose right
 /// operand is a 2-D weight (a constant or a `qc.dequantize` of constant

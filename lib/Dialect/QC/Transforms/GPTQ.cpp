@@ -122,6 +122,13 @@ struct GPTQPass : qc::impl::GPTQBase<GPTQPass> {
     auto values = qc::detail::constantFloats(op->getOperand(1));
     if (!values)
       return success(); // Already quantized, or not a float constant.
+    auto f = qc::detail::layerFormat(op, "weights", *named);
+    if (failed(f))
+      return failure();
+    if (!*f) {
+      op->removeAttr("qc.hessian");
+      return success(); // Kept in float.
+    }
     auto hAttr = op->getAttrOfType<DenseElementsAttr>("qc.hessian");
     if (!hAttr)
       return op->emitError("qc-gptq: layer '")
@@ -134,7 +141,7 @@ struct GPTQPass : qc::impl::GPTQBase<GPTQPass> {
       return op->emitError("qc-gptq: the Hessian of layer '")
              << qc::detail::layerName(op) << "' is not " << k << "x" << k;
 
-    auto wq = qc::detail::planWeightQuantization(op, 1, *values, *named, group,
+    auto wq = qc::detail::planWeightQuantization(op, 1, *values, **f, group,
                                                  asymmetric, transposed ? 0 : 1,
                                                  transposed ? 1 : 0, "qc-gptq");
     if (failed(wq))

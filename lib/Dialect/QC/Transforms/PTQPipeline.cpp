@@ -64,14 +64,23 @@ struct PTQPipelinePass : qc::impl::PTQPipelineBase<PTQPipelinePass> {
                      << double(smoothQuant);
     if (gptq && weights == "float")
       return error() << "gptq=true needs a weight format (w=float)";
-    bool needsCalibration = gptq || smoothQuant > 0 ||
-                            (staticActivations && activations != "float");
+    // Static activation ranges may come from a table instead.
+    bool needsCalibration =
+        gptq || smoothQuant > 0 || rotate == "mixquant" ||
+        (staticActivations && activations != "float" && table.empty());
     if (needsCalibration && calib.empty())
       return error() << "missing calibration data: "
                      << (gptq              ? "gptq=true"
                          : smoothQuant > 0 ? "smoothquant"
                                            : "a-static=true")
                      << " needs calib=DIR (DIR/<sample>/<input>.npy)";
+    for (auto [key, value] :
+         {std::pair<StringRef, StringRef>{"first", first}, {"last", last}})
+      if (!value.empty() && value != "float" && !lookupNamedFormat(ctx, value))
+        return error() << "unknown format " << key << "=" << value
+                       << " (expected float, " << namedFormatList() << ")";
+    if (!table.empty() && !llvm::sys::fs::exists(table))
+      return error() << "calibration table '" << table << "' does not exist";
     if (!calib.empty() && !llvm::sys::fs::is_directory(calib))
       return error() << "calibration directory '" << calib
                      << "' does not exist";
@@ -127,6 +136,13 @@ struct PTQPipelinePass : qc::impl::PTQPipelineBase<PTQPipelinePass> {
     }
     if (gptq || (staticActivations && quantizeActs))
       calibrate(gptq);
+    if (!table.empty() || !first.empty() || !last.empty()) {
+      LoadCalibrationOptions l;
+      l.table = table;
+      l.first = first;
+      l.last = last;
+      pm.nest<func::FuncOp>().addPass(createLoadCalibration(l));
+    }
     if (weights != "float") {
       if (gptq) {
         GPTQOptions g;

@@ -51,22 +51,23 @@ struct QuantizeActivationsPass
   /// Dynamic: per token (one scale per row of the last axis), or per block
   /// of the format's native size along it.
   LogicalResult quantizeDynamic(Operation *op, OpOperand &operand,
-                                RankedTensorType type) {
+                                RankedTensorType type,
+                                const NamedQuantFormat &f) {
     MLIRContext *ctx = op->getContext();
     int64_t last = type.getRank() - 1;
     int64_t k = type.getShape().back();
-    int64_t block = named->nativeBlock ? named->nativeBlock : k;
+    int64_t block = f.nativeBlock ? f.nativeBlock : k;
     if (k % block != 0)
       return op->emitError("qc-quantize-activations: block size ")
              << block << " does not divide the " << k
              << " input channels of layer '" << qc::detail::layerName(op)
              << "'";
-    bool asym = named->needsAsymmetric;
+    bool asym = f.needsAsymmetric;
     auto scheme = SchemeAttr::get(ctx, Granularity::per_block, last, block,
-                                  named->scaleFormat, asym, /*dynamic=*/true);
+                                  f.scaleFormat, asym, /*dynamic=*/true);
     auto qt = QTensorType::getChecked(
         [&] { return op->emitError("qc-quantize-activations: "); }, ctx,
-        type.getShape(), named->element, scheme);
+        type.getShape(), f.element, scheme);
     if (!qt)
       return failure();
     OpBuilder b(op);
@@ -75,8 +76,8 @@ struct QuantizeActivationsPass
     // Minifloat block scales other than E8M0 (NVFP4) come with a global
     // f32 scale.
     Type globalType;
-    if (named->scaleFormat &&
-        !(named->scaleFormat.getFloatFormat() == num::FloatFormat::e8m0fnu()))
+    if (f.scaleFormat &&
+        !(f.scaleFormat.getFloatFormat() == num::FloatFormat::e8m0fnu()))
       globalType = RankedTensorType::get({}, b.getF32Type());
     auto cs = b.create<ComputeScalesOp>(loc, qt.getScaleType(), zpType,
                                         globalType, operand.get(), qt);
@@ -89,7 +90,13 @@ struct QuantizeActivationsPass
 
   /// Static: one scale for the tensor from the calibrated range.
   LogicalResult quantizeStatic(Operation *op, OpOperand &operand,
-                               RankedTensorType type) {
+                               RankedTensorType type,
+                               const NamedQuantFormat &f) {
+    if (f.scaleFormat)
+      return op->emitError("qc-quantize-activations: layer '")
+             << qc::detail::layerName(op)
+             << "' has a per-block format, whose scales are computed at run "
+                "time; static scales need an integer or FP8 format";
     auto cal = op->getAttrOfType<DictionaryAttr>("qc.calibration");
     if (!cal)
       return op->emitError("qc-quantize-activations: layer '")
@@ -101,15 +108,15 @@ struct QuantizeActivationsPass
       return a ? a.getValueAsDouble() : NAN;
     };
     MLIRContext *ctx = op->getContext();
-    num::Format f =
-        llvm::cast<FormatAttrInterface>(named->element).getNumericFormat();
-    bool asym = named->needsAsymmetric;
+    num::Format nf =
+        llvm::cast<FormatAttrInterface>(f.element).getNumericFormat();
+    bool asym = f.needsAsymmetric;
     float s;
     int32_t zp = 0;
     if (asym) {
       // Range widened to contain 0, as qc.compute_scales does.
       double lo = std::min(get("min"), 0.0), hi = std::max(get("max"), 0.0);
-      double qmin = double(f.minInt()), qmax = double(f.maxInt());
+      double qmin = double(nf.minInt()), qmax = double(nf.maxInt());
       s = float((hi - lo) / (qmax - qmin));
       if (!(s > 0))
         s = 1.0f;
@@ -123,13 +130,13 @@ struct QuantizeActivationsPass
         return op->emitError("qc-quantize-activations: layer '")
                << qc::detail::layerName(op) << "' has no '" << scale
                << "' statistic in its calibration data";
-      s = float(c / f.maxValue());
+      s = float(c / nf.maxValue());
       if (!(s > 0))
         s = 1.0f;
     }
     auto scheme = SchemeAttr::get(ctx, Granularity::per_tensor, 0, 0, nullptr,
                                   asym, /*dynamic=*/false);
-    auto qt = QTensorType::get(ctx, type.getShape(), named->element, scheme);
+    auto qt = QTensorType::get(ctx, type.getShape(), f.element, scheme);
     OpBuilder b(op);
     Location loc = op->getLoc();
     auto scalar = [&](Type elt) { return RankedTensorType::get({}, elt); };
@@ -151,15 +158,20 @@ struct QuantizeActivationsPass
       Value x = qc::detail::linearLayerInput(op);
       if (!x || x.getDefiningOp<FakeQuantOp>())
         return;
-      if (auto keep = op->getAttrOfType<StringAttr>("qc.activations");
-          keep && keep.getValue() == "float")
+      auto f = qc::detail::layerFormat(op, "activations", *named);
+      if (mlir::failed(f)) {
+        failed = true;
         return;
+      }
+      if (!*f)
+        return; // Kept in float.
       auto type = llvm::dyn_cast<RankedTensorType>(x.getType());
       if (!type || !type.hasStaticShape() || !type.getElementType().isF32())
         return;
       OpOperand &operand = op->getOpOperand(0);
-      failed |= mlir::failed(isStatic ? quantizeStatic(op, operand, type)
-                                      : quantizeDynamic(op, operand, type));
+      failed |=
+          mlir::failed(isStatic ? quantizeStatic(op, operand, type, **f)
+                                : quantizeDynamic(op, operand, type, **f));
     });
     if (failed)
       signalPassFailure();

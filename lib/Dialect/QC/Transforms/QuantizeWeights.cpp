@@ -110,8 +110,13 @@ struct QuantizeWeightsPass
     auto values = constantFloats(op->getOperand(index));
     if (!values || values->size() <= 1)
       return success();
+    auto f = qc::detail::layerFormat(op, "weights", *named);
+    if (failed(f))
+      return failure();
+    if (!*f)
+      return success(); // Kept in float.
     auto wq = qc::detail::planWeightQuantization(
-        op, index, *values, *named, group, asymmetric, channelAxis, reduceAxis,
+        op, index, *values, **f, group, asymmetric, channelAxis, reduceAxis,
         "qc-quantize-weights");
     if (failed(wq))
       return failure();

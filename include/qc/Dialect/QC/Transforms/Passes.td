@@ -341,6 +341,46 @@ def GPTQ : Pass<"qc-gptq", "::mlir::func::FuncOp"> {
   let dependentDialects = ["::qc::QCDialect", "::mlir::arith::ArithDialect"];
 }
 
+def LoadCalibration : Pass<"qc-load-calibration", "::mlir::func::FuncOp"> {
+  let summary = "Apply a user-edited calibration table: ranges and per-layer formats.";
+  let description = [{
+    Reads the JSON table that `--qc-calibrate table=FILE` writes, after
+    users have edited it, and applies its `layers` entries to the linear
+    layers they match: `"name"` matches a node name exactly, `"regex"` a
+    whole node name. An entry may set
+
+    - activation ranges: `min`, `max`, `absmax`, `percentile`, `mse_clip`
+      (into the layer's `qc.calibration`, which static activation
+      quantization reads; `min` / `max` alone also set `absmax`);
+    - `"weights"` and `"activations"`: a format name, or `"float"` to keep
+      that side of the layer unquantized (as `qc.weights` /
+      `qc.activations`, which `--qc-quantize-weights`, `--qc-gptq` and
+      `--qc-quantize-activations` follow).
+
+    ```json
+    {"layers": [
+      {"name": "MatMul_42", "min": -6.0, "max": 6.0},
+      {"regex": "MatMul_1[0-9]+", "activations": "int8"},
+      {"name": "lm_head", "weights": "float", "activations": "float"}
+    ]}
+    ```
+
+    `first` and `last` set both formats of the first linear layers (those
+    reading the first layer's input) and of the last one (e.g. the LM
+    head). An entry that matches no layer, a bad regex, a non-numeric range
+    or an unknown format is an error naming the entry.
+  }];
+  let options = [
+    Option<"table", "table", "std::string", "",
+           "JSON table to apply">,
+    Option<"first", "first", "std::string", "",
+           "Format of the first linear layers (a format name or float)">,
+    Option<"last", "last", "std::string", "",
+           "Format of the last linear layer (a format name or float)">
+  ];
+  let dependentDialects = ["::qc::QCDialect"];
+}
+
 def SmoothQuant : Pass<"qc-smooth-quant", "::mlir::func::FuncOp"> {
   let summary = "SmoothQuant: migrate activation outliers into the weights.";
   let description = [{
@@ -395,11 +435,14 @@ def PTQPipeline : Pass<"qc-ptq-pipeline", "::mlir::ModuleOp"> {
     4. when GPTQ or static activation scales need it: `--qc-calibrate` on
        the samples in `calib` (the first `samples` of them), with Hessians
        for GPTQ;
-    5. weights (`w`): `--qc-gptq` with `gptq=true`, else RTN
+    5. with `table=FILE`, `first=` or `last=`: `--qc-load-calibration`
+       (user-edited ranges and per-layer formats; `float` keeps a layer
+       unquantized);
+    6. weights (`w`): `--qc-gptq` with `gptq=true`, else RTN
        (`--qc-quantize-weights`), per channel or in groups of `w-group`;
-    6. activations (`a`): `--qc-quantize-activations`, per-token dynamic
+    7. activations (`a`): `--qc-quantize-activations`, per-token dynamic
        scales unless `a-static=true`;
-    7. `cse`, which merges the activation quantizers of layers that read the
+    8. `cse`, which merges the activation quantizers of layers that read the
        same tensor (q/k/v, gate/up).
 
     Formats are int8, int4, int2, uint8, fp8e4m3, fp8e5m2, mxfp8, mxfp6,
@@ -436,7 +479,15 @@ def PTQPipeline : Pass<"qc-ptq-pipeline", "::mlir::ModuleOp"> {
     Option<"samples", "samples", "int64_t", "0",
            "Calibration samples to use (0: all)">,
     Option<"seed", "seed", "uint64_t", "1",
-           "Seed of the rotations">
+           "Seed of the rotations">,
+    Option<"table", "table", "std::string", "",
+           "Calibration table (JSON) with ranges and per-layer formats to "
+           "apply after calibration">,
+    Option<"first", "first", "std::string", "",
+           "Format of the first linear layers (a format or float)">,
+    Option<"last", "last", "std::string", "",
+           "Format of the last linear layer, e.g. the LM head (a format or "
+           "float)">
   ];
   let dependentDialects = ["::qc::QCDialect", "::qc::nn::NNDialect",
                            "::mlir::arith::ArithDialect"];

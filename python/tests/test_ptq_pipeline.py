@@ -192,3 +192,35 @@ def test_export_matches_quant_run(outlier_decoder, options, tmp_path):
     so.add_session_config_entry("session.qdq_matmulnbits_accuracy_level", "0")
     ref = ort.InferenceSession(str(out), so, providers=["CPUExecutionProvider"]).run(None, inputs)[0]
     assert rel_l2(got, ref) <= 1e-5
+
+
+def test_user_rotation_float_equivalence(tmp_path):
+    """A learned rotation (here a random orthogonal matrix from NumPy, as
+    SpinQuant would save its R1) folds exactly."""
+    model = models.llama(outliers=True)
+    q, _ = np.linalg.qr(np.random.default_rng(5).standard_normal((64, 64)))
+    np.save(tmp_path / "r1.npy", q)
+    err, stderr = evaluate(model, f"w=float a=float rotate={tmp_path / 'r1.npy'}", tmp_path)
+    assert "not rotated" not in stderr
+    assert err <= 1e-4
+    np.save(tmp_path / "bad.npy", q * 1.001)
+    _, r = pipeline(model, f"rotate={tmp_path / 'bad.npy'}", tmp_path, check=False)
+    assert r.returncode != 0 and "is not orthogonal" in r.stderr
+
+
+def test_table_keeps_layers_float(outlier_decoder, tmp_path):
+    """A user-edited calibration table: the LM head stays float, the first
+    layers get int8 while the rest is int4."""
+    model, calib = outlier_decoder
+    head = [n.name for n in model.graph.node if n.op_type == "MatMul"][-1]
+    table = tmp_path / "t.json"
+    table.write_text(json.dumps({"layers": [{"name": head, "weights": "float",
+                                             "activations": "float"}]}))
+    mlir, _ = pipeline(model, f"w=int4 a=int8 first=int8 table={table}", tmp_path, calib)
+    text = mlir.read_text()
+    assert text.count("tensor<64x128xf32>") >= 1  # the head's float weight
+    assert "x128xi4>" not in text and "x128xi8>" not in text
+    assert "tensor<64x64xi8>" in text  # q_proj of the first layer in int8
+    plain, _ = evaluate(model, "w=int4 a=int8", tmp_path, calib)
+    kept, _ = evaluate(model, f"w=int4 a=int8 first=int8 table={table}", tmp_path, calib)
+    assert kept < plain

@@ -15,7 +15,7 @@
 
 // WFMT: error: qc-ptq-pipeline: unknown format w=int5 (expected float, int8, int4, int2, uint8, fp8e4m3, fp8e5m2, mxfp8, mxfp6, mxfp4, mxint8, nvfp4)
 // AFMT: error: qc-ptq-pipeline: unknown format a=bf16 (expected float,
-// ROT: error: qc-ptq-pipeline: unknown rotate=random (expected none, hadamard, orthogonal or mixquant)
+// ROT: error: qc-ptq-pipeline: unknown rotate=random (expected none, hadamard, orthogonal, mixquant or an .npy file holding an orthogonal matrix)
 // GROUP: error: qc-ptq-pipeline: w-group must be >= 0, got -1
 // DIVIDE: error: qc-rotate-residual: block size 24 does not divide the residual stream width 64
 // ORDER: error: qc-ptq-pipeline: block must be 0 (full Hadamard) or a Hadamard order K * 2^m, got 10

@@ -1,7 +1,7 @@
 // RUN: quant-opt %s --split-input-file --qc-rotate-residual="seed=0" --verify-diagnostics | FileCheck %s
 // RUN: not quant-opt %s --qc-rotate-residual="rotation=givens" 2>&1 | FileCheck %s --check-prefix=BADOPT
 
-// BADOPT: error: qc-rotate-residual: unknown rotation 'givens' (expected hadamard or orthogonal)
+// BADOPT: error: qc-rotate-residual: unknown rotation 'givens' (expected hadamard, orthogonal or a .npy file)
 
 // Q = H_2 / sqrt(2) (seed 0: no sign flips). The embedding scale diag(1, 3)
 // folds into the table, which becomes diag(1, 3) Q; the output projection is

@@ -43,9 +43,10 @@ struct PTQPipelinePass : qc::impl::PTQPipelineBase<PTQPipelinePass> {
         return error() << "unknown format " << key << "=" << value
                        << " (expected float, " << namedFormatList() << ")";
     if (rotate != "none" && rotate != "hadamard" && rotate != "orthogonal" &&
-        rotate != "mixquant")
+        rotate != "mixquant" && !StringRef(rotate).ends_with(".npy"))
       return error() << "unknown rotate=" << rotate
-                     << " (expected none, hadamard, orthogonal or mixquant)";
+                     << " (expected none, hadamard, orthogonal, mixquant or "
+                        "an .npy file holding an orthogonal matrix)";
     if (block < 0 || (block > 0 && !num::factorHadamardOrder(block)))
       return error() << "block must be 0 (full Hadamard) or a Hadamard order "
                         "K * 2^m, got "
@@ -103,7 +104,9 @@ struct PTQPipelinePass : qc::impl::PTQPipelineBase<PTQPipelinePass> {
         pm.addPass(createCalibrate(c));
       }
       RotateResidualOptions r;
-      r.rotation = rotate == "orthogonal" ? "orthogonal" : "hadamard";
+      r.rotation = rotate == "orthogonal" || StringRef(rotate).ends_with(".npy")
+                       ? std::string(rotate)
+                       : "hadamard";
       r.seed = seed;
       r.block = b;
       r.permute = mixquant;

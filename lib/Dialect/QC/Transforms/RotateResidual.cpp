@@ -15,6 +15,7 @@
 #include "qc/Dialect/QC/Transforms/Passes.h"
 
 #include "ConstantUtils.h"
+#include "qc/Interpreter/NPY.h"
 #include "qc/Support/Numerics/Hadamard.h"
 
 #include "llvm/ADT/SetVector.h"
@@ -54,10 +55,12 @@ struct RotateResidualPass : qc::impl::RotateResidualBase<RotateResidualPass> {
   using RotateResidualBase::RotateResidualBase;
 
   LogicalResult initialize(MLIRContext *ctx) override {
+    if (StringRef(rotation).ends_with(".npy"))
+      return loadUserRotation(ctx);
     if (rotation != "hadamard" && rotation != "orthogonal")
       return emitError(UnknownLoc::get(ctx))
              << "qc-rotate-residual: unknown rotation '" << rotation
-             << "' (expected hadamard or orthogonal)";
+             << "' (expected hadamard, orthogonal or a .npy file)";
     if (block < 0 || (block > 0 && !num::factorHadamardOrder(block)))
       return emitError(UnknownLoc::get(ctx))
              << "qc-rotate-residual: block must be 0 (full) or a Hadamard "
@@ -67,6 +70,47 @@ struct RotateResidualPass : qc::impl::RotateResidualBase<RotateResidualPass> {
       return emitError(UnknownLoc::get(ctx))
              << "qc-rotate-residual: block rotations are Hadamard; "
                 "rotation=orthogonal takes no block";
+    return success();
+  }
+
+  /// Reads a user rotation (e.g. learned SpinQuant R1) from an .npy file
+  /// and checks that it is square and orthogonal to 1e-5.
+  LogicalResult loadUserRotation(MLIRContext *ctx) {
+    auto error = [&]() {
+      return emitError(UnknownLoc::get(ctx))
+             << "qc-rotate-residual: rotation '" << rotation << "' ";
+    };
+    if (block > 0)
+      return error() << "is a matrix; it takes no block";
+    interp::HostArray a;
+    std::string err;
+    if (!interp::readNpy(rotation, a, err))
+      return error() << "cannot be read: " << err;
+    if (a.shape.size() != 2 || a.shape[0] != a.shape[1] || a.shape[0] == 0)
+      return error() << "must be a square 2-D matrix";
+    if (a.dtype != "f4" && a.dtype != "f8")
+      return error() << "must hold float32 or float64 values, not '" << a.dtype
+                     << "'";
+    int64_t n = a.shape[0];
+    std::vector<double> m(size_t(n * n));
+    for (size_t i = 0; i < m.size(); ++i)
+      m[i] = interp::readAsDouble(a, int64_t(i));
+    double worst = 0;
+    for (int64_t i = 0; i < n; ++i)
+      for (int64_t j = 0; j <= i; ++j) {
+        double dot = 0;
+        for (int64_t k = 0; k < n; ++k)
+          dot += m[size_t(k * n + i)] * m[size_t(k * n + j)];
+        worst = std::max(worst, std::fabs(dot - (i == j ? 1.0 : 0.0)));
+      }
+    if (!(worst <= 1e-5))
+      return error() << "is not orthogonal: max |Q^T Q - I| = " << worst
+                     << " (tolerance 1e-5)";
+    std::vector<float> mf(m.begin(), m.end());
+    auto type = RankedTensorType::get({n, n}, Float32Type::get(ctx));
+    userRotation = OrthogonalAttr::get(
+        ctx, llvm::cast<DenseFPElementsAttr>(
+                 DenseElementsAttr::get(type, ArrayRef<float>(mf))));
     return success();
   }
 
@@ -215,7 +259,16 @@ struct RotateResidualPass : qc::impl::RotateResidualBase<RotateResidualPass> {
           rotations.push_back(PermutationAttr::get(
               ctx, qc::detail::massDiffPermutation(mass, block ? block : d)));
       }
-      if (block > 0) {
+      if (userRotation) {
+        if (userRotation.getOrder() != d) {
+          gather->emitError("qc-rotate-residual: rotation '")
+              << rotation << "' is " << userRotation.getOrder() << "x"
+              << userRotation.getOrder()
+              << " but the residual stream has width " << d;
+          return signalPassFailure();
+        }
+        rotations.push_back(userRotation);
+      } else if (block > 0) {
         rotations.push_back(BlockHadamardAttr::get(ctx, d, block, seed));
       } else {
         bool fellBack = false;
@@ -232,6 +285,8 @@ struct RotateResidualPass : qc::impl::RotateResidualBase<RotateResidualPass> {
       }
     }
   }
+
+  RotationAttrInterface userRotation;
 };
 
 } // namespace

@@ -72,6 +72,10 @@ def RotateResidual : Pass<"qc-rotate-residual", "::mlir::func::FuncOp"> {
     weight, the function's results) is left unrotated with a remark naming
     the op that blocks it.
 
+    `rotation=FILE.npy` folds a user rotation instead, such as a learned
+    SpinQuant R1: a D x D float32/float64 matrix that must be orthogonal to
+    1e-5 (max |Q^T Q - I|), else the pass fails naming the deviation.
+
     With `block=b`, Q is the block-diagonal randomized Hadamard
     `#qc.block_hadamard<D, block = b>` (b must be a Hadamard order dividing
     D). With `permute=true` (MixQuant), Q = P B: the permutation P groups
@@ -82,8 +86,8 @@ def RotateResidual : Pass<"qc-rotate-residual", "::mlir::func::FuncOp"> {
   }];
   let options = [
     Option<"rotation", "rotation", "std::string", "\"hadamard\"",
-           "hadamard (random orthogonal where D has no Hadamard order) or "
-           "orthogonal">,
+           "hadamard (random orthogonal where D has no Hadamard order), "
+           "orthogonal, or a D x D orthogonal matrix in an .npy file">,
     Option<"seed", "seed", "uint64_t", "1",
            "Seed of the random signs / the random orthogonal matrix">,
     Option<"block", "block", "int64_t", "0",
@@ -464,7 +468,8 @@ def PTQPipeline : Pass<"qc-ptq-pipeline", "::mlir::ModuleOp"> {
     Option<"activationScale", "a-scale", "std::string", "\"absmax\"",
            "Static clipping rule: absmax, percentile or mse">,
     Option<"rotate", "rotate", "std::string", "\"none\"",
-           "none, hadamard, orthogonal or mixquant">,
+           "none, hadamard, orthogonal, mixquant, or FILE.npy (a user "
+           "rotation of the residual stream, e.g. learned SpinQuant R1)">,
     Option<"block", "block", "int64_t", "0",
            "Block-diagonal Hadamard of this order for rotate=hadamard (0: "
            "full) and rotate=mixquant (0: 32)">,

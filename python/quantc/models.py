@@ -13,7 +13,9 @@ with a causal mask, SwiGLU), so tests need neither torch nor downloads:
   intermediate size is 172 * 8, untied LM head).
 
 `outliers=True` scales a few residual-stream channels 50-100x, as in real
-LLMs (for the quantization tests). Every function returns an onnx.ModelProto
+LLMs (for the quantization tests). `llama(external=(file, name))` streams its
+weights into an open external-data file (for models beyond protobuf's 2 GiB
+limit). Every function returns an onnx.ModelProto
 (opset 17, IR version 10 so that onnxruntime loads it).
 """
 
@@ -25,10 +27,13 @@ from onnx import TensorProto, helper, numpy_helper
 
 
 class _Graph:
-    def __init__(self, seed):
+    def __init__(self, seed, external=None):
         self.rng = np.random.default_rng(seed)
         self.nodes, self.inits = [], []
         self.count = 0
+        # (open binary file, its name relative to the model): weights are
+        # streamed there as ONNX external data instead of held in memory.
+        self.external = external
 
     def name(self, base):
         self.count += 1
@@ -42,7 +47,21 @@ class _Graph:
     def weight(self, shape, scale=None, base="w"):
         fan_in = shape[0] if len(shape) == 2 else int(np.prod(shape[1:]))
         scale = scale if scale is not None else 1.0 / np.sqrt(fan_in)
-        return self.const((self.rng.standard_normal(shape) * scale).astype(np.float32), base)
+        values = (self.rng.standard_normal(shape) * scale).astype(np.float32)
+        if self.external is None or values.size < 1024:
+            return self.const(values, base)
+        f, location = self.external
+        n = self.name(base)
+        offset = f.tell()
+        f.write(values.astype("<f4").tobytes())
+        t = TensorProto(name=n, data_type=TensorProto.FLOAT, dims=list(shape),
+                        data_location=TensorProto.EXTERNAL)
+        for k, v in (("location", location), ("offset", str(offset)),
+                     ("length", str(values.size * 4))):
+            e = t.external_data.add()
+            e.key, e.value = k, v
+        self.inits.append(t)
+        return n
 
     def op(self, op_type, inputs, base=None, outputs=1, **attrs):
         base = base or op_type.lower()
@@ -169,8 +188,8 @@ def bert(seq=16, hidden=64, heads=4, layers=2, ffn=256, vocab=120, seed=1, outli
 
 
 def llama(seq=16, hidden=64, heads=4, kv_heads=2, layers=2, intermediate=172 * 8, vocab=128,
-          seed=2, outliers=False):
-    g = _Graph(seed)
+          seed=2, outliers=False, external=None):
+    g = _Graph(seed, external)
     hd = hidden // heads
     emb = g.weight((vocab, hidden), 1.0)
     x = g.op("Gather", [emb, "input_ids"], axis=0)

@@ -335,13 +335,18 @@ std::vector<float> qc::num::absmaxScales(const float *x,
     break;
   }
   case Granularity::PerAxis:
-    // Each scale (index d) is owned by one task.
-    parallelFor(v.dim, 1, [&](int64_t b, int64_t e) {
-      for (int64_t d = b; d < e; ++d)
-        for (int64_t o = 0; o < v.outer; ++o)
+    // Each range of scales [b, e) is owned by one task, which walks the
+    // outer index outermost so that every row segment it reads is
+    // contiguous (a per-column absmax of a row-major matrix).
+    parallelFor(v.dim, 64, [&](int64_t b, int64_t e) {
+      for (int64_t o = 0; o < v.outer; ++o)
+        for (int64_t d = b; d < e; ++d) {
+          float m = amax[size_t(d)];
+          const int64_t base = (o * v.dim + d) * v.inner;
           for (int64_t i = 0; i < v.inner; ++i)
-            amax[size_t(d)] =
-                std::max(amax[size_t(d)], absOf((o * v.dim + d) * v.inner + i));
+            m = std::max(m, absOf(base + i));
+          amax[size_t(d)] = m;
+        }
     });
     break;
   case Granularity::PerBlock:

@@ -17,6 +17,8 @@
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/IR/TypeUtilities.h"
 
+#include <cstring>
+
 using namespace mlir;
 using namespace qc;
 
@@ -171,11 +173,24 @@ dequantizeCodes(QTensorType qt, const std::vector<uint32_t> &codes,
 DenseIntElementsAttr qc::codesAttr(RankedTensorType type,
                                    ArrayRef<uint32_t> codes) {
   unsigned w = type.getElementTypeBitWidth();
-  std::vector<APInt> vals;
-  vals.reserve(codes.size());
-  for (uint32_t c : codes)
-    vals.emplace_back(w, uint64_t(c), /*isSigned=*/false);
-  return llvm::cast<DenseIntElementsAttr>(DenseElementsAttr::get(type, vals));
+  if (w == 1 || w > 32) {
+    std::vector<APInt> vals;
+    vals.reserve(codes.size());
+    for (uint32_t c : codes)
+      vals.emplace_back(w, uint64_t(c), /*isSigned=*/false);
+    return llvm::cast<DenseIntElementsAttr>(DenseElementsAttr::get(type, vals));
+  }
+  // Integers of 2..32 bits are stored in 1, 2 or 4 bytes per element (the
+  // codes in the low bits): build that raw buffer directly instead of one
+  // APInt per element, which matters for whole-model weight quantization.
+  size_t bytes = w <= 8 ? 1 : w <= 16 ? 2 : 4;
+  std::vector<char> raw(codes.size() * bytes);
+  for (size_t i = 0; i < codes.size(); ++i) {
+    uint32_t c = codes[i];
+    std::memcpy(raw.data() + i * bytes, &c, bytes); // Little endian.
+  }
+  return llvm::cast<DenseIntElementsAttr>(
+      DenseElementsAttr::getFromRawBuffer(type, raw));
 }
 
 //===----------------------------------------------------------------------===//

@@ -87,8 +87,13 @@ void OrthogonalAttr::applyToRows(double *rows, int64_t count,
   int64_t n = getOrder();
   std::vector<double> m;
   m.reserve(size_t(n * n));
-  for (APFloat v : getMatrix().getValues<APFloat>())
-    m.push_back(v.convertToDouble());
+  if (getMatrix().getElementType().isF32()) {
+    for (float v : getMatrix().getValues<float>())
+      m.push_back(v);
+  } else {
+    for (APFloat v : getMatrix().getValues<APFloat>())
+      m.push_back(v.convertToDouble());
+  }
   std::vector<double> tmp(static_cast<size_t>(n));
   for (int64_t r = 0; r < count; ++r) {
     double *row = rows + r * n;

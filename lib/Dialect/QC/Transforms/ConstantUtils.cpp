@@ -13,6 +13,7 @@
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "qc/Support/Numerics/Hadamard.h"
+#include "qc/Support/Numerics/Quantize.h"
 
 #include <cmath>
 #include <random>
@@ -43,9 +44,44 @@ std::optional<std::vector<float>> qc::detail::constantFloats(Value v) {
   return std::nullopt;
 }
 
+std::optional<ArrayRef<float>> qc::detail::constantFloatsView(Value v) {
+  auto c = v.getDefiningOp<arith::ConstantOp>();
+  if (!c)
+    return std::nullopt;
+  auto type = llvm::dyn_cast<RankedTensorType>(c.getType());
+  if (!type || !type.getElementType().isF32() || !type.hasStaticShape())
+    return std::nullopt;
+  size_t n = size_t(type.getNumElements());
+  ArrayRef<char> raw;
+  if (auto res = llvm::dyn_cast<DenseResourceElementsAttr>(c.getValue())) {
+    AsmResourceBlob *blob = res.getRawHandle().getBlob();
+    if (!blob)
+      return std::nullopt;
+    raw = blob->getData();
+  } else if (auto dense = llvm::dyn_cast<DenseElementsAttr>(c.getValue())) {
+    if (dense.isSplat())
+      return std::nullopt;
+    raw = dense.getRawData();
+  }
+  if (raw.size() < n * sizeof(float) ||
+      reinterpret_cast<uintptr_t>(raw.data()) % alignof(float))
+    return std::nullopt;
+  return ArrayRef<float>(reinterpret_cast<const float *>(raw.data()), n);
+}
+
 Value qc::detail::floatConstant(OpBuilder &b, Location loc,
                                 RankedTensorType type, ArrayRef<float> values) {
-  return b.create<arith::ConstantOp>(loc, DenseElementsAttr::get(type, values));
+  if (values.size() < kResourceThreshold)
+    return b.create<arith::ConstantOp>(loc,
+                                       DenseElementsAttr::get(type, values));
+  // Large weights become resource blobs, as imported external data is:
+  // no per-element uniquing hash or splat scan of gigabytes of data.
+  AsmResourceBlob blob = HeapAsmResourceBlob::allocateAndCopyWithAlign(
+      ArrayRef<char>(reinterpret_cast<const char *>(values.data()),
+                     values.size() * sizeof(float)),
+      alignof(float));
+  return b.create<arith::ConstantOp>(
+      loc, DenseResourceElementsAttr::get(type, "qc_weight", std::move(blob)));
 }
 
 /// Whether `w` is a constant weight, possibly quantized to constant codes.
@@ -130,33 +166,85 @@ qc::RotationAttrInterface qc::detail::chooseRotation(MLIRContext *ctx,
                DenseElementsAttr::get(type, ArrayRef<float>(mf))));
 }
 
+void qc::detail::transformConstant(
+    Operation *op, unsigned index,
+    llvm::function_ref<void(MutableArrayRef<float>)> fn) {
+  Value old = op->getOperand(index);
+  auto type = llvm::cast<RankedTensorType>(old.getType());
+  size_t count = size_t(type.getNumElements());
+  // The result is built in its final storage: a resource blob for large
+  // weights (one copy of the source, no temporary).
+  bool big = count >= kResourceThreshold;
+  AsmResourceBlob blob;
+  std::vector<float> small;
+  MutableArrayRef<float> values;
+  if (big) {
+    blob = HeapAsmResourceBlob::allocate(count * sizeof(float), alignof(float));
+    MutableArrayRef<char> bytes = blob.getMutableData();
+    values =
+        MutableArrayRef<float>(reinterpret_cast<float *>(bytes.data()), count);
+  } else {
+    small.resize(count);
+    values = small;
+  }
+  if (auto view = constantFloatsView(old))
+    std::copy(view->begin(), view->end(), values.begin());
+  else
+    llvm::copy(*constantFloats(old), values.begin());
+  fn(values);
+  OpBuilder b(op);
+  Value result =
+      big ? b.create<arith::ConstantOp>(
+                old.getLoc(), DenseResourceElementsAttr::get(type, "qc_weight",
+                                                             std::move(blob)))
+          : floatConstant(b, old.getLoc(), type, small);
+  op->setOperand(index, result);
+  if (Operation *def = old.getDefiningOp(); def && def->use_empty())
+    def->erase();
+}
+
 void qc::detail::rotateConstantOperand(Operation *op, unsigned index,
                                        RotationSide side,
                                        qc::RotationAttrInterface q) {
-  Value old = op->getOperand(index);
-  auto type = llvm::cast<RankedTensorType>(old.getType());
-  std::vector<float> values = *constantFloats(old);
-  int64_t d = q.getOrder();
-  std::vector<double> work(values.begin(), values.end());
-  if (side == RotationSide::Rows) {
-    q.applyToRows(work.data(), int64_t(work.size()) / d, false);
-    std::copy(work.begin(), work.end(), values.begin());
-  } else {
-    // Q^T W = (W^T Q)^T: rotate the columns of W as rows of W^T.
-    int64_t n = type.getDimSize(1);
-    std::vector<double> t(work.size());
-    for (int64_t i = 0; i < d; ++i)
-      for (int64_t j = 0; j < n; ++j)
-        t[size_t(j * d + i)] = work[size_t(i * n + j)];
-    q.applyToRows(t.data(), n, false);
-    for (int64_t i = 0; i < d; ++i)
-      for (int64_t j = 0; j < n; ++j)
-        values[size_t(i * n + j)] = float(t[size_t(j * d + i)]);
-  }
-  OpBuilder b(op);
-  op->setOperand(index, floatConstant(b, old.getLoc(), type, values));
-  if (Operation *def = old.getDefiningOp(); def && def->use_empty())
-    def->erase();
+  auto type = llvm::cast<RankedTensorType>(op->getOperand(index).getType());
+  transformConstant(op, index, [&](MutableArrayRef<float> values) {
+    int64_t d = q.getOrder();
+    if (side == RotationSide::Rows) {
+      // Chunks of rows in parallel, through a double buffer per chunk.
+      int64_t rows = int64_t(values.size()) / d;
+      num::parallelFor(rows, 64, [&](int64_t b, int64_t e) {
+        std::vector<double> buf(values.begin() + b * d, values.begin() + e * d);
+        q.applyToRows(buf.data(), e - b, false);
+        std::copy(buf.begin(), buf.end(), values.begin() + b * d);
+      });
+    } else {
+      // Q^T W = (W^T Q)^T: rotate the columns of W (D x N) as rows of W^T,
+      // a panel of columns at a time (tiled transposes keep the gathers and
+      // scatters in cache), panels in parallel.
+      int64_t n = type.getDimSize(1);
+      constexpr int64_t kPanel = 256, kTile = 32;
+      int64_t panels = (n + kPanel - 1) / kPanel;
+      num::parallelFor(panels, 1, [&](int64_t pb, int64_t pe) {
+        std::vector<double> buf;
+        for (int64_t p = pb; p < pe; ++p) {
+          int64_t c0 = p * kPanel, cols = std::min(kPanel, n - c0);
+          buf.assign(size_t(cols * d), 0.0);
+          for (int64_t i0 = 0; i0 < d; i0 += kTile)
+            for (int64_t j0 = 0; j0 < cols; j0 += kTile)
+              for (int64_t i = i0; i < std::min(d, i0 + kTile); ++i)
+                for (int64_t j = j0; j < std::min(cols, j0 + kTile); ++j)
+                  buf[size_t(j * d + i)] = values[size_t(i * n + c0 + j)];
+          q.applyToRows(buf.data(), cols, false);
+          for (int64_t i0 = 0; i0 < d; i0 += kTile)
+            for (int64_t j0 = 0; j0 < cols; j0 += kTile)
+              for (int64_t i = i0; i < std::min(d, i0 + kTile); ++i)
+                for (int64_t j = j0; j < std::min(cols, j0 + kTile); ++j)
+                  values[size_t(i * n + c0 + j)] =
+                      float(buf[size_t(j * d + i)]);
+        }
+      });
+    }
+  });
 }
 
 std::vector<int64_t> qc::detail::massDiffPermutation(ArrayRef<double> mass,

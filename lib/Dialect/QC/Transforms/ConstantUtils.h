@@ -27,7 +27,17 @@ namespace qc::detail {
 /// (dense or a DenseResourceElementsAttr blob), else nullopt.
 std::optional<std::vector<float>> constantFloats(mlir::Value v);
 
-/// A new f32 arith.constant of `type` holding `values`.
+/// A read-only view of the values of `v` when it is a statically shaped
+/// f32 arith.constant stored densely (a resource blob or a non-splat dense
+/// attribute): no copy. Else nullopt (use constantFloats).
+std::optional<llvm::ArrayRef<float>> constantFloatsView(mlir::Value v);
+
+/// Constants of at least this many elements are created as
+/// DenseResourceElementsAttr blobs rather than uniqued DenseElementsAttr.
+constexpr size_t kResourceThreshold = size_t(1) << 20;
+
+/// A new f32 arith.constant of `type` holding `values` (a resource blob for
+/// large constants).
 mlir::Value floatConstant(mlir::OpBuilder &b, mlir::Location loc,
                           mlir::RankedTensorType type,
                           llvm::ArrayRef<float> values);
@@ -37,6 +47,13 @@ enum class RotationSide {
   Rows,   ///< Each row r (length D, the last axis) becomes r Q (producers).
   Columns ///< A weight W (D x N) becomes Q^T W (consumers).
 };
+
+/// Replaces f32 constant operand `index` of `op` by a new constant holding
+/// its values transformed in place by `fn` (built directly in the storage
+/// of the new constant; the old constant is erased when unused).
+void transformConstant(
+    mlir::Operation *op, unsigned index,
+    llvm::function_ref<void(llvm::MutableArrayRef<float>)> fn);
 
 /// Replaces f32 constant operand `index` of `op` by its rotated values
 /// (a new constant; the old one is erased when unused).

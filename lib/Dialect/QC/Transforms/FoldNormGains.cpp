@@ -37,42 +37,42 @@ bool lastAxisOnly(int64_t axis, int64_t rank) {
 /// matmul with a constant D x N weight.
 bool foldInto(Value out, ArrayRef<float> gain, ArrayRef<float> bias) {
   int64_t d = int64_t(gain.size());
-  SmallVector<std::pair<nn::MatMulOp, std::vector<float>>> readers;
+  SmallVector<nn::MatMulOp> readers;
   for (Operation *user : out.getUsers()) {
     auto mm = llvm::dyn_cast<nn::MatMulOp>(user);
     if (!mm || mm.getLhs() != out || mm.getRhs() == out)
       return false;
     auto wType = mm.getRhs().getType();
-    if (wType.getRank() != 2 || wType.getDimSize(0) != d)
+    if (wType.getRank() != 2 || wType.getDimSize(0) != d ||
+        !mm.getRhs().getDefiningOp<arith::ConstantOp>() ||
+        !wType.getElementType().isF32())
       return false;
-    auto w = constantFloats(mm.getRhs());
-    if (!w)
-      return false;
-    readers.emplace_back(mm, std::move(*w));
+    readers.push_back(mm);
   }
   if (readers.empty())
     return false;
-  for (auto &[mm, w] : readers) {
-    auto wType = mm.getRhs().getType();
-    int64_t n = wType.getDimSize(1);
-    std::vector<float> scaled(w.size());
-    for (int64_t i = 0; i < d; ++i)
-      for (int64_t j = 0; j < n; ++j)
-        scaled[size_t(i * n + j)] = gain[size_t(i)] * w[size_t(i * n + j)];
-    OpBuilder b(mm);
-    Value wOld = mm.getRhs();
-    mm.getRhsMutable().assign(floatConstant(b, wOld.getLoc(), wType, scaled));
-    if (Operation *def = wOld.getDefiningOp(); def && def->use_empty())
-      def->erase();
+  for (nn::MatMulOp mm : readers) {
+    int64_t n = mm.getRhs().getType().getDimSize(1);
+    // (n * g + b) W = (n * g) W + b W: the constant row b W, from the
+    // original weight.
+    std::vector<float> rowF;
+    if (!bias.empty()) {
+      std::vector<float> w = *constantFloats(mm.getRhs());
+      std::vector<double> row(static_cast<size_t>(n), 0.0);
+      for (int64_t i = 0; i < d; ++i)
+        for (int64_t j = 0; j < n; ++j)
+          row[size_t(j)] +=
+              double(bias[size_t(i)]) * double(w[size_t(i * n + j)]);
+      rowF.assign(row.begin(), row.end());
+    }
+    qc::detail::transformConstant(mm, 1, [&](MutableArrayRef<float> w) {
+      for (int64_t i = 0; i < d; ++i)
+        for (int64_t j = 0; j < n; ++j)
+          w[size_t(i * n + j)] *= gain[size_t(i)];
+    });
     if (bias.empty())
       continue;
-    // (n * g + b) W = (n * g) W + b W: add the constant row b W.
-    std::vector<double> row(static_cast<size_t>(n), 0.0);
-    for (int64_t i = 0; i < d; ++i)
-      for (int64_t j = 0; j < n; ++j)
-        row[size_t(j)] +=
-            double(bias[size_t(i)]) * double(w[size_t(i * n + j)]);
-    std::vector<float> rowF(row.begin(), row.end());
+    OpBuilder b(mm);
     b.setInsertionPointAfter(mm);
     Value c = floatConstant(b, mm.getLoc(),
                             RankedTensorType::get({n}, b.getF32Type()), rowF);

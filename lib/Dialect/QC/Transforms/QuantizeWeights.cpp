@@ -107,7 +107,15 @@ struct QuantizeWeightsPass
   /// along `channelAxis` and whose reduction dimension is `reduceAxis`.
   LogicalResult quantizeOperand(Operation *op, unsigned index,
                                 int64_t channelAxis, int64_t reduceAxis) {
-    auto values = constantFloats(op->getOperand(index));
+    // Read the weight in place when it is stored densely.
+    std::optional<std::vector<float>> copy;
+    std::optional<ArrayRef<float>> values =
+        qc::detail::constantFloatsView(op->getOperand(index));
+    if (!values) {
+      copy = constantFloats(op->getOperand(index));
+      if (copy)
+        values = ArrayRef<float>(*copy);
+    }
     if (!values || values->size() <= 1)
       return success();
     auto f = qc::detail::layerFormat(op, "weights", *named);

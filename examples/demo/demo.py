@@ -6,6 +6,10 @@ fixed seed by quantc.models, with residual outlier channels), raises its
 decomposed RMSNorms, runs it with the reference interpreter and compares the
 logits with onnxruntime.
 
+Part 3 runs the whole decoder through the post-training quantization pipeline
+(--qc-ptq-pipeline: calibration, Hadamard rotations, GPTQ, SmoothQuant,
+activation quantization) and reports the logits' error against float.
+
 Part 2 quantizes the weights of a linear layer with outliers:
 
 The bundled example is a 512 x 1024 linear layer generated from a fixed seed,
@@ -165,6 +169,54 @@ def onnx_flow(quant_opt, workdir):
     print("   reference interpreter (quant-run) vs onnxruntime: " + res.stdout.strip() + "\n")
 
 
+PIPELINES = [
+    ("W8A8 RTN", "w=int8 a=int8"),
+    ("W8A8 SmoothQuant 0.5", "w=int8 a=int8 smoothquant=0.5"),
+    ("W4A8 RTN + Hadamard", "w=int4 a=int8 rotate=hadamard"),
+    ("W4A8 GPTQ + Hadamard", "w=int4 a=int8 rotate=hadamard gptq=true"),
+    ("W4A4 GPTQ + Hadamard", "w=int4 a=int4 rotate=hadamard gptq=true"),
+    ("MXFP6 GPTQ + Hadamard", "w=mxfp6 a=mxfp6 rotate=hadamard gptq=true"),
+]
+
+
+def ptq_flow(quant_opt, workdir):
+    """Part 3: the whole decoder through --qc-ptq-pipeline, run by quant-run
+    and compared with the float model in onnxruntime."""
+    import onnx
+    import onnxruntime as ort
+    from quantc import models
+
+    bin_dir = pathlib.Path(quant_opt).parent
+    model = models.llama(outliers=True)
+    path = workdir / "decoder.onnx"
+    onnx.save(model, str(path))
+    calib = workdir / "calib"
+    for i in range(8):
+        (calib / str(i)).mkdir(parents=True, exist_ok=True)
+        for name, value in models.sample_inputs(model, seed=i).items():
+            np.save(calib / str(i) / f"{name}.npy", value)
+    inputs = models.sample_inputs(model, seed=7)
+    want = ort.InferenceSession(model.SerializeToString(),
+                                providers=["CPUExecutionProvider"]).run(None, inputs)[0]
+    np.save(workdir / "input_ids.npy", inputs["input_ids"])
+    print("3) The whole decoder through `quant-opt decoder.onnx --qc-ptq-pipeline=...` "
+          "(8 calibration samples), run by quant-run, logits vs float onnxruntime:\n")
+    print(f"{'pipeline':24} {'options':48} {'rel L2':>8} {'cosine':>9} {'compile (s)':>12}")
+    for name, options in PIPELINES:
+        out = workdir / "q.mlir"
+        t0 = time.time()
+        subprocess.run([quant_opt, str(path), f"--qc-ptq-pipeline={options} calib={calib}",
+                        "-o", str(out)], check=True, capture_output=True, text=True)
+        dt = time.time() - t0
+        subprocess.run([str(bin_dir / "quant-run"), str(out), "--input",
+                        f"input_ids={workdir / 'input_ids.npy'}", "--output-dir",
+                        str(workdir / "out")], check=True, capture_output=True)
+        got = np.load(workdir / "out" / "logits.npy")
+        print(f"{name:24} {options:48} {rel_l2(got, want):8.4f} {cosine(got, want):9.6f} "
+              f"{dt:12.2f}")
+    print()
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     root = pathlib.Path(__file__).resolve().parents[2]
@@ -198,6 +250,8 @@ def main():
           f"({base:.4f} -> {rot:.4f}). Rotated variants quantize W * R and map "
           "back with R^T to compare in the original basis; in a model, R^T is "
           "folded into the neighbouring layer instead.")
+    print()
+    ptq_flow(args.quant_opt, workdir)
     if args.keep:
         print(f"modules kept in {workdir}")
     else:

@@ -8,6 +8,8 @@ with a causal mask, SwiGLU), so tests need neither torch nor downloads:
   strided projection, MaxPool, GlobalAveragePool, Gemm head).
 - `bert()`: BERT-style encoder (token + position embeddings, LayerNorm,
   multi-head attention, GELU (Erf form) FFN).
+- `gpt()`: pre-LayerNorm decoder (GPT-2 / OPT style: learned positions,
+  biased projections, GELU MLP, final LayerNorm).
 - `llama()`: Llama-style decoder (RMSNorm as Pow/ReduceMean/Add/Sqrt/Div/Mul,
   RoPE, grouped-query attention with a causal mask, SwiGLU MLP whose
   intermediate size is 172 * 8, untied LM head).
@@ -185,6 +187,47 @@ def bert(seq=16, hidden=64, heads=4, layers=2, ffn=256, vocab=120, seed=1, outli
     g.nodes[-1].output[0] = "hidden_states"
     return g.model([helper.make_tensor_value_info("input_ids", TensorProto.INT64, [1, seq])],
                    [helper.make_tensor_value_info("hidden_states", TensorProto.FLOAT, [1, seq, hidden])])
+
+
+def gpt(seq=16, hidden=64, heads=4, layers=2, ffn=256, vocab=128, seed=3, outliers=False):
+    """Pre-LayerNorm decoder (GPT-2 / OPT style): learned positions, biased
+    projections, GELU MLP, a final LayerNorm and an untied head."""
+    g = _Graph(seed)
+    hd = hidden // heads
+    emb = g.weight((vocab, hidden), 1.0)
+    x = g.op("Gather", [emb, "input_ids"], axis=0)
+    if outliers:
+        scale = np.ones(hidden, np.float32)
+        scale[[7, 30, 51]] = np.array([55.0, 80.0, 100.0], np.float32)
+        x = g.op("Mul", [x, g.const(scale)])
+    x = g.op("Add", [x, g.weight((seq, hidden), 0.1)])
+
+    def layer_norm(t):
+        gain = (1.0 + 0.1 * g.rng.standard_normal(hidden)).astype(np.float32)
+        return g.op("LayerNormalization", [t, g.const(gain), g.weight((hidden,), 0.1)],
+                    axis=-1, epsilon=1e-5)
+
+    tril = g.op("Trilu", [g.const(np.ones((seq, seq), np.float32))], upper=0)
+    keep = g.op("Greater", [tril, g.const(np.array(0.5, np.float32))])
+    mask = g.op("Where", [keep, g.const(np.array(0.0, np.float32)),
+                          g.const(np.array(-1e9, np.float32))])
+    for _ in range(layers):
+        a = _attention(g, layer_norm(x), seq, hidden, heads, heads, hd,
+                       g.weight((hidden, hidden)), g.weight((hidden, hidden)),
+                       g.weight((hidden, hidden)), g.weight((hidden, hidden)),
+                       bq=[g.weight((hidden,), 0.1) for _ in range(3)], mask=mask)
+        x = g.op("Add", [x, g.op("Add", [a, g.weight((hidden,), 0.1)])])
+        h = g.op("Add", [g.op("MatMul", [layer_norm(x), g.weight((hidden, ffn))]),
+                         g.weight((ffn,), 0.1)])
+        h = g.op("Mul", [g.op("Mul", [h, g.const(np.array(0.5, np.float32))]),
+                         g.op("Add", [g.op("Erf", [g.op("Div", [h, g.const(np.array(np.sqrt(2.0), np.float32))])]),
+                                      g.const(np.array(1.0, np.float32))])])
+        h = g.op("Add", [g.op("MatMul", [h, g.weight((ffn, hidden))]), g.weight((hidden,), 0.1)])
+        x = g.op("Add", [x, h])
+    logits = g.op("MatMul", [layer_norm(x), g.weight((hidden, vocab))])
+    g.nodes[-1].output[0] = "logits"
+    return g.model([helper.make_tensor_value_info("input_ids", TensorProto.INT64, [1, seq])],
+                   [helper.make_tensor_value_info("logits", TensorProto.FLOAT, [1, seq, vocab])])
 
 
 def llama(seq=16, hidden=64, heads=4, kv_heads=2, layers=2, intermediate=172 * 8, vocab=128,

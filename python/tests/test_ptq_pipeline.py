@@ -68,6 +68,29 @@ def test_decoder_float_equivalence(rotation, outliers, tmp_path):
     assert err <= 1e-4
 
 
+@pytest.mark.parametrize("rotation", ["rotate=hadamard", "rotate=orthogonal",
+                                      "rotate=mixquant block=16"])
+@pytest.mark.parametrize("outliers", [False, True], ids=["plain", "outliers"])
+def test_pre_layernorm_decoder_float_equivalence(rotation, outliers, tmp_path):
+    """GPT-style pre-LN decoder: its LayerNorms become RMSNorms (mean removed
+    from every source of the stream), then the stream is rotated."""
+    model = models.gpt(outliers=outliers)
+    calib = write_calibration(model, tmp_path / "calib")
+    err, stderr = evaluate(model, f"w=float a=float {rotation}", tmp_path, calib)
+    assert "not rotated" not in stderr and "not converted" not in stderr
+    text = (tmp_path / "q.mlir").read_text()
+    assert "nn.layer_norm" not in text and text.count("nn.rms_norm") == 5
+    assert err <= 1e-4
+
+
+def test_pre_layernorm_decoder_hadamard_helps_w4a4(tmp_path):
+    model = models.gpt(outliers=True)
+    calib = write_calibration(model, tmp_path / "calib")
+    plain, _ = evaluate(model, "w=int4 a=int4", tmp_path, calib)
+    rotated, _ = evaluate(model, "w=int4 a=int4 rotate=hadamard", tmp_path, calib)
+    assert rotated < plain
+
+
 @pytest.mark.parametrize("rotation", ["rotate=hadamard", "rotate=mixquant block=16"])
 def test_encoder_float_equivalence(rotation, tmp_path):
     """Post-norm BERT: the LayerNorms feed the residual adds, so the stream

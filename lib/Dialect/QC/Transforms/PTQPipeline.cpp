@@ -96,6 +96,7 @@ struct PTQPipelinePass : qc::impl::PTQPipelineBase<PTQPipelinePass> {
       bool mixquant = rotate == "mixquant";
       int64_t b = mixquant && block == 0 ? 32 : int64_t(block);
       fn.addPass(createFoldNormGains());
+      fn.addPass(createLayerNormToRMSNorm());
       if (mixquant) {
         // Channel statistics of the float model for the permutations.
         CalibrateOptions c;

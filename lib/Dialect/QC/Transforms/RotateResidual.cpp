@@ -15,6 +15,7 @@
 #include "qc/Dialect/QC/Transforms/Passes.h"
 
 #include "ConstantUtils.h"
+#include "ResidualStream.h"
 #include "qc/Interpreter/NPY.h"
 #include "qc/Support/Numerics/Hadamard.h"
 
@@ -33,23 +34,7 @@ using qc::detail::floatConstant;
 namespace {
 
 using Role = qc::detail::RotationSide;
-
-struct Plan {
-  SmallVector<std::tuple<Operation *, unsigned, Role>> operands;
-};
-
-/// Whether `v` is a constant whose values are all 1.
-bool isOnes(Value v) {
-  auto values = constantFloats(v);
-  return values && llvm::all_of(*values, [](float f) { return f == 1.0f; });
-}
-
-/// Whether `mm` has a constant 2-D f32 weight.
-bool hasConstantMatrixWeight(nn::MatMulOp mm) {
-  return mm.getRhs().getType().getRank() == 2 &&
-         mm.getRhs().getDefiningOp<arith::ConstantOp>() &&
-         mm.getRhs().getType().getElementType().isF32();
-}
+using qc::detail::StreamMode;
 
 struct RotateResidualPass : qc::impl::RotateResidualBase<RotateResidualPass> {
   using RotateResidualBase::RotateResidualBase;
@@ -114,123 +99,17 @@ struct RotateResidualPass : qc::impl::RotateResidualBase<RotateResidualPass> {
     return success();
   }
 
-  /// Folds a constant per-channel scale applied right after the embedding
-  /// gather into the table. Returns the value that starts the stream.
-  Value foldEmbeddingScale(nn::GatherOp gather, int64_t d) {
-    Value out = gather.getResult();
-    if (!out.hasOneUse())
-      return out;
-    auto mul = llvm::dyn_cast<nn::MulOp>(*out.getUsers().begin());
-    if (!mul)
-      return out;
-    Value scale = mul.getLhs() == out ? mul.getRhs() : mul.getLhs();
-    auto s = constantFloats(scale);
-    auto table = constantFloats(gather.getInput());
-    if (!s || int64_t(s->size()) != d || !table ||
-        llvm::cast<RankedTensorType>(scale.getType()).getShape().back() != d ||
-        mul.getType() != gather.getType())
-      return out;
-    for (size_t i = 0; i < table->size(); ++i)
-      (*table)[i] *= (*s)[i % size_t(d)];
-    OpBuilder b(gather);
-    Value oldTable = gather.getInput();
-    gather.getInputMutable().assign(floatConstant(
-        b, oldTable.getLoc(), llvm::cast<RankedTensorType>(oldTable.getType()),
-        *table));
-    mul.getResult().replaceAllUsesWith(out);
-    mul.erase();
-    for (Value v : {oldTable, scale})
-      if (Operation *def = v.getDefiningOp(); def && def->use_empty())
-        def->erase();
-    return out;
-  }
-
-  /// Collects the stream starting at `start`; on failure returns the op
-  /// that blocks the rotation.
-  FailureOr<Plan> collect(Value start, int64_t d, Operation *&blocker,
-                          std::string &why) {
-    Plan plan;
-    llvm::SetVector<Value> stream;
-    stream.insert(start);
-    auto fail = [&](Operation *op, const Twine &reason) {
-      blocker = op;
-      why = reason.str();
-      return failure();
-    };
-    for (size_t i = 0; i < stream.size(); ++i) {
-      Value v = stream[i];
-      for (OpOperand &use : v.getUses()) {
-        Operation *user = use.getOwner();
-        if (auto add = llvm::dyn_cast<nn::AddOp>(user)) {
-          if (add.getType() != v.getType())
-            return fail(user, "a residual add broadcasts the stream");
-          Value other = add.getOperand(1 - use.getOperandNumber());
-          if (!stream.contains(other)) {
-            auto mm = other.getDefiningOp<nn::MatMulOp>();
-            if (mm && hasConstantMatrixWeight(mm) && other.hasOneUse() &&
-                mm.getRhs().getType().getDimSize(1) == d) {
-              plan.operands.emplace_back(mm, 1, Role::Rows);
-            } else if (auto c = other.getDefiningOp<arith::ConstantOp>();
-                       c && llvm::cast<RankedTensorType>(other.getType())
-                                    .getShape()
-                                    .back() == d) {
-              plan.operands.emplace_back(add, 1 - use.getOperandNumber(),
-                                         Role::Rows);
-            } else if (!other.getDefiningOp<nn::AddOp>()) {
-              return fail(user, "a residual add has an operand that is not "
-                                "a linear layer with a constant weight");
-            }
-          }
-          stream.insert(add.getResult());
-          continue;
-        }
-        if (auto norm = llvm::dyn_cast<nn::RMSNormOp>(user)) {
-          int64_t rank = norm.getType().getRank();
-          int64_t axis = static_cast<int64_t>(norm.getAxis());
-          if (!(axis == -1 || axis == rank - 1))
-            return fail(user, "the norm is not over the last axis");
-          if (!isOnes(norm.getScale()))
-            return fail(user, "the norm has a gain (run --qc-fold-norm-gains "
-                              "first)");
-          for (OpOperand &nu : norm.getResult().getUses()) {
-            auto mm = llvm::dyn_cast<nn::MatMulOp>(nu.getOwner());
-            if (!mm || nu.getOperandNumber() != 0 ||
-                !hasConstantMatrixWeight(mm))
-              return fail(nu.getOwner(), "a norm of the stream is read by "
-                                         "something other than a linear "
-                                         "layer with a constant weight");
-            plan.operands.emplace_back(mm, 1, Role::Columns);
-          }
-          continue;
-        }
-        return fail(user, "the stream reaches '" +
-                              user->getName().getStringRef() + "'");
-      }
-    }
-    // An add counted as stream because both operands are stream values must
-    // really have both in the stream.
-    for (Value v : stream)
-      if (auto add = v.getDefiningOp<nn::AddOp>())
-        for (Value o : add->getOperands())
-          if (!stream.contains(o) && o.getDefiningOp<nn::AddOp>())
-            return fail(add, "a residual add mixes in another add's result");
-    return plan;
-  }
-
   void runOnOperation() override {
-    SmallVector<nn::GatherOp> gathers;
-    getOperation().walk([&](nn::GatherOp g) {
-      if (g.getAxis() == 0 && g.getInput().getType().getRank() == 2 &&
-          constantFloats(g.getInput()))
-        gathers.push_back(g);
-    });
+    SmallVector<nn::GatherOp> gathers =
+        qc::detail::embeddingGathers(getOperation());
     MLIRContext *ctx = &getContext();
     for (nn::GatherOp gather : gathers) {
       int64_t d = gather.getInput().getType().getDimSize(1);
-      Value start = foldEmbeddingScale(gather, d);
+      Value start = qc::detail::foldEmbeddingScale(gather, d);
       Operation *blocker = nullptr;
       std::string why;
-      FailureOr<Plan> plan = collect(start, d, blocker, why);
+      auto plan = qc::detail::collectResidualStream(
+          start, d, StreamMode::Rotate, blocker, why);
       if (failed(plan)) {
         blocker->emitRemark("qc-rotate-residual: residual stream of ")
             << gather->getLoc() << " not rotated: " << why;

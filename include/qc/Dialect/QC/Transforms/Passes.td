@@ -44,6 +44,30 @@ def FoldNormGains : Pass<"qc-fold-norm-gains", "::mlir::func::FuncOp"> {
   let dependentDialects = ["::qc::nn::NNDialect", "::mlir::arith::ArithDialect"];
 }
 
+def LayerNormToRMSNorm : Pass<"qc-layernorm-to-rmsnorm", "::mlir::func::FuncOp"> {
+  let summary = "Turn the LayerNorms of a pre-norm residual stream into RMSNorms.";
+  let description = [{
+    Rotations of the residual stream need norms that commute with an
+    orthogonal matrix; LayerNorm subtracts the mean first, which does not.
+    For a pre-LayerNorm transformer (GPT-2, OPT), this pass subtracts the
+    row mean from everything that writes the stream: the embedding table,
+    constant addends (learned positions, biases) and the weights and biases
+    of the linear layers added into it (attention output and MLP down
+    projections). LayerNorm's output does not depend on the mean of its
+    input, so the model is unchanged; the stream is now zero-mean, so every
+    LayerNorm reading it equals an RMSNorm with the same gain and epsilon
+    (plus its bias as an `nn.add`), and is replaced by one.
+
+    The stream is found as by `--qc-rotate-residual` (embedding gather,
+    residual adds, sources: constant addends and linear layers with constant
+    weights, optionally biased). A stream that reaches anything whose result
+    depends on its mean (an RMSNorm, the function's results, ...) is left
+    alone with a remark naming the op; post-norm models (BERT), whose
+    LayerNorm outputs are the stream, are left alone this way.
+  }];
+  let dependentDialects = ["::qc::nn::NNDialect", "::mlir::arith::ArithDialect"];
+}
+
 def RotateResidual : Pass<"qc-rotate-residual", "::mlir::func::FuncOp"> {
   let summary = "Fold an orthogonal rotation of the residual stream into the weights (QuaRot / SpinQuant R1).";
   let description = [{
@@ -429,6 +453,7 @@ def PTQPipeline : Pass<"qc-ptq-pipeline", "::mlir::ModuleOp"> {
 
     1. `--qc-raise-decomposed-ops` (RMSNorm, LayerNorm, GELU chains);
     2. with `rotate=hadamard|orthogonal`: `--qc-fold-norm-gains`,
+       `--qc-layernorm-to-rmsnorm` (pre-LayerNorm models),
        `--qc-rotate-residual` (QuaRot R1) and `--qc-online-hadamard` (the
        inputs of the attention output and MLP down projections), seeded by
        `seed`; `block=b` makes both Hadamards block-diagonal of order b.

@@ -1,0 +1,82 @@
+//===- LayerNormToRMSNorm.cpp - Mean-free residual streams ----------------===//
+//
+// Part of the QuantC project.
+//
+//===----------------------------------------------------------------------===//
+//
+// Subtracts the mean from everything that writes the residual stream of a
+// pre-LayerNorm transformer, so the stream is zero-mean and every LayerNorm
+// reading it becomes an RMSNorm, which commutes with rotations.
+//
+//===----------------------------------------------------------------------===//
+
+#include "qc/Dialect/QC/Transforms/Passes.h"
+
+#include "ResidualStream.h"
+
+namespace qc {
+#define GEN_PASS_DEF_LAYERNORMTORMSNORM
+#include "qc/Dialect/QC/Transforms/Passes.h.inc"
+} // namespace qc
+
+using namespace mlir;
+using namespace qc;
+
+namespace {
+
+/// Subtracts from every row (length d) of constant operand `index` of `op`
+/// its mean.
+void centerRows(Operation *op, unsigned index, int64_t d) {
+  qc::detail::transformConstant(op, index, [&](MutableArrayRef<float> v) {
+    for (size_t r = 0; r + size_t(d) <= v.size(); r += size_t(d)) {
+      double sum = 0;
+      for (int64_t j = 0; j < d; ++j)
+        sum += v[r + size_t(j)];
+      float mean = float(sum / double(d));
+      for (int64_t j = 0; j < d; ++j)
+        v[r + size_t(j)] -= mean;
+    }
+  });
+}
+
+struct LayerNormToRMSNormPass
+    : qc::impl::LayerNormToRMSNormBase<LayerNormToRMSNormPass> {
+  using LayerNormToRMSNormBase::LayerNormToRMSNormBase;
+
+  void runOnOperation() override {
+    for (nn::GatherOp gather : qc::detail::embeddingGathers(getOperation())) {
+      int64_t d = gather.getInput().getType().getDimSize(1);
+      Value start = qc::detail::foldEmbeddingScale(gather, d);
+      Operation *blocker = nullptr;
+      std::string why;
+      auto plan = qc::detail::collectResidualStream(
+          start, d, qc::detail::StreamMode::Center, blocker, why);
+      if (failed(plan)) {
+        blocker->emitRemark("qc-layernorm-to-rmsnorm: residual stream of ")
+            << gather->getLoc() << " not converted: " << why;
+        continue;
+      }
+      if (plan->norms.empty())
+        continue;
+      // LayerNorm ignores the mean of its input, so centering the stream
+      // changes nothing the model computes; then mean(x) = 0 and
+      // LayerNorm(x) = RMSNorm(x) with the same gain, epsilon and bias.
+      centerRows(gather, 0, d);
+      for (auto [op, index, side] : plan->operands)
+        centerRows(op, index, d);
+      for (Operation *op : plan->norms) {
+        auto ln = llvm::cast<nn::LayerNormOp>(op);
+        OpBuilder b(ln);
+        Value y = b.create<nn::RMSNormOp>(
+            ln.getLoc(), ln.getType(), ln.getInput(), ln.getScale(),
+            ln.getAxisAttr(), ln.getEpsilonAttr());
+        if (Value bias = ln.getBias())
+          y = b.create<nn::AddOp>(ln.getLoc(), y, bias);
+        ln.getResult().replaceAllUsesWith(y);
+        ln.erase();
+      }
+    }
+  }
+};
+
+} // namespace

@@ -1,0 +1,67 @@
+//===- ResidualStream.h - The residual stream of a transformer --*- C++ -*-===//
+//
+// Part of the QuantC project.
+//
+//===----------------------------------------------------------------------===//
+//
+// Finds the residual stream of a transformer on the nn graph: from the
+// embedding gather through residual adds to the normalizations that read
+// it, with the constant operands that produce it (sources) and, for
+// rotations, those that read it (sinks). Shared by the passes that
+// transform the stream in place (rotation, LayerNorm -> RMSNorm).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef QC_LIB_DIALECT_QC_TRANSFORMS_RESIDUALSTREAM_H
+#define QC_LIB_DIALECT_QC_TRANSFORMS_RESIDUALSTREAM_H
+
+#include "ConstantUtils.h"
+#include "qc/Dialect/NN/IR/NN.h"
+
+#include <string>
+#include <tuple>
+
+namespace qc::detail {
+
+/// What the stream must be able to pass through.
+enum class StreamMode {
+  /// An orthogonal rotation x -> x Q: the stream may reach unit-gain
+  /// RMSNorms over the last axis whose readers are all linear layers with
+  /// constant weights (the sinks).
+  Rotate,
+  /// Mean removal x -> x - mean(x): the stream may reach LayerNorms over the
+  /// last axis (whose output does not depend on the mean of its input).
+  Center,
+};
+
+/// The stream's constant operands and the norms it reaches.
+struct StreamPlan {
+  /// Sources (rows of length D; `Rows`) and sinks (weights D x N;
+  /// `Columns`, Rotate mode only).
+  llvm::SmallVector<std::tuple<mlir::Operation *, unsigned, RotationSide>>
+      operands;
+  /// The normalizations the stream reaches.
+  llvm::SmallVector<mlir::Operation *> norms;
+};
+
+/// Collects the stream of width `d` starting at `start`. Sources are
+/// constant addends, single-use linear layers with a constant K x D weight
+/// (optionally followed by a single-use constant bias add) and other adds of
+/// the stream. On failure, `blocker` is the op the stream cannot pass and
+/// `why` says why.
+mlir::FailureOr<StreamPlan> collectResidualStream(mlir::Value start, int64_t d,
+                                                  StreamMode mode,
+                                                  mlir::Operation *&blocker,
+                                                  std::string &why);
+
+/// Folds a constant per-channel scale applied right after the embedding
+/// gather into the table; returns the value that starts the stream.
+mlir::Value foldEmbeddingScale(nn::GatherOp gather, int64_t d);
+
+/// The embedding gathers that start residual streams: axis 0 of a constant
+/// 2-D table.
+llvm::SmallVector<nn::GatherOp> embeddingGathers(mlir::Operation *root);
+
+} // namespace qc::detail
+
+#endif // QC_LIB_DIALECT_QC_TRANSFORMS_RESIDUALSTREAM_H

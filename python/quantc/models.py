@@ -156,6 +156,14 @@ def _attention(g, x, seq, hidden, heads, kv_heads, head_dim, wq, wk, wv, wo, bq=
     return g.op("MatMul", [ctx, wo])
 
 
+def _causal_mask(g, seq):
+    """Additive causal mask from Trilu, as exporters build it."""
+    tril = g.op("Trilu", [g.const(np.ones((seq, seq), np.float32))], upper=0)
+    keep = g.op("Greater", [tril, g.const(np.array(0.5, np.float32))])
+    return g.op("Where", [keep, g.const(np.array(0.0, np.float32)),
+                          g.const(np.array(-1e9, np.float32))])
+
+
 def bert(seq=16, hidden=64, heads=4, layers=2, ffn=256, vocab=120, seed=1, outliers=False):
     g = _Graph(seed)
     hd = hidden // heads
@@ -207,10 +215,7 @@ def gpt(seq=16, hidden=64, heads=4, layers=2, ffn=256, vocab=128, seed=3, outlie
         return g.op("LayerNormalization", [t, g.const(gain), g.weight((hidden,), 0.1)],
                     axis=-1, epsilon=1e-5)
 
-    tril = g.op("Trilu", [g.const(np.ones((seq, seq), np.float32))], upper=0)
-    keep = g.op("Greater", [tril, g.const(np.array(0.5, np.float32))])
-    mask = g.op("Where", [keep, g.const(np.array(0.0, np.float32)),
-                          g.const(np.array(-1e9, np.float32))])
+    mask = _causal_mask(g, seq)
     for _ in range(layers):
         a = _attention(g, layer_norm(x), seq, hidden, heads, heads, hd,
                        g.weight((hidden, hidden)), g.weight((hidden, hidden)),
@@ -257,10 +262,7 @@ def llama(seq=16, hidden=64, heads=4, kv_heads=2, layers=2, intermediate=172 * 8
     ang = np.concatenate([ang, ang], axis=1).astype(np.float32)
     rope = (g.const(np.cos(ang)), g.const(np.sin(ang)))
     # Causal mask from Trilu, as exporters build it.
-    tril = g.op("Trilu", [g.const(np.ones((seq, seq), np.float32))], upper=0)
-    keep = g.op("Greater", [tril, g.const(np.array(0.5, np.float32))])
-    mask = g.op("Where", [keep, g.const(np.array(0.0, np.float32)),
-                          g.const(np.array(-1e9, np.float32))])
+    mask = _causal_mask(g, seq)
     for _ in range(layers):
         a = _attention(g, rms_norm(x), seq, hidden, heads, kv_heads, hd,
                        g.weight((hidden, heads * hd)), g.weight((hidden, kv_heads * hd)),

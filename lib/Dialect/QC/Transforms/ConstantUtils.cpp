@@ -20,38 +20,20 @@
 
 using namespace mlir;
 
-std::optional<std::vector<float>> qc::detail::constantFloats(Value v) {
+/// The arith.constant defining `v` if it is a statically shaped f32 tensor.
+static arith::ConstantOp staticF32Constant(Value v) {
   auto c = v.getDefiningOp<arith::ConstantOp>();
-  if (!c)
-    return std::nullopt;
-  auto type = llvm::dyn_cast<RankedTensorType>(c.getType());
+  auto type = c ? llvm::dyn_cast<RankedTensorType>(c.getType()) : nullptr;
   if (!type || !type.getElementType().isF32() || !type.hasStaticShape())
-    return std::nullopt;
-  if (auto res = llvm::dyn_cast<DenseResourceElementsAttr>(c.getValue())) {
-    AsmResourceBlob *blob = res.getRawHandle().getBlob();
-    if (!blob)
-      return std::nullopt;
-    ArrayRef<char> raw = blob->getData();
-    if (raw.size() < size_t(type.getNumElements()) * sizeof(float))
-      return std::nullopt;
-    const auto *p = reinterpret_cast<const float *>(raw.data());
-    return std::vector<float>(p, p + type.getNumElements());
-  }
-  if (auto dense = llvm::dyn_cast<DenseElementsAttr>(c.getValue())) {
-    auto values = dense.getValues<float>();
-    return std::vector<float>(values.begin(), values.end());
-  }
-  return std::nullopt;
+    return {};
+  return c;
 }
 
 std::optional<ArrayRef<float>> qc::detail::constantFloatsView(Value v) {
-  auto c = v.getDefiningOp<arith::ConstantOp>();
+  arith::ConstantOp c = staticF32Constant(v);
   if (!c)
     return std::nullopt;
-  auto type = llvm::dyn_cast<RankedTensorType>(c.getType());
-  if (!type || !type.getElementType().isF32() || !type.hasStaticShape())
-    return std::nullopt;
-  size_t n = size_t(type.getNumElements());
+  size_t n = size_t(llvm::cast<RankedTensorType>(c.getType()).getNumElements());
   ArrayRef<char> raw;
   if (auto res = llvm::dyn_cast<DenseResourceElementsAttr>(c.getValue())) {
     AsmResourceBlob *blob = res.getRawHandle().getBlob();
@@ -67,6 +49,19 @@ std::optional<ArrayRef<float>> qc::detail::constantFloatsView(Value v) {
       reinterpret_cast<uintptr_t>(raw.data()) % alignof(float))
     return std::nullopt;
   return ArrayRef<float>(reinterpret_cast<const float *>(raw.data()), n);
+}
+
+std::optional<std::vector<float>> qc::detail::constantFloats(Value v) {
+  if (auto view = constantFloatsView(v))
+    return std::vector<float>(view->begin(), view->end());
+  // Splats (and unaligned data): element by element.
+  arith::ConstantOp c = staticF32Constant(v);
+  auto dense =
+      c ? llvm::dyn_cast<DenseElementsAttr>(c.getValue()) : DenseElementsAttr();
+  if (!dense)
+    return std::nullopt;
+  auto values = dense.getValues<float>();
+  return std::vector<float>(values.begin(), values.end());
 }
 
 Value qc::detail::floatConstant(OpBuilder &b, Location loc,

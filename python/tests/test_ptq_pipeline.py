@@ -247,3 +247,31 @@ def test_table_keeps_layers_float(outlier_decoder, tmp_path):
     plain, _ = evaluate(model, "w=int4 a=int8", tmp_path, calib)
     kept, _ = evaluate(model, f"w=int4 a=int8 first=int8 table={table}", tmp_path, calib)
     assert kept < plain
+
+
+def _peak_rss_kib(cmd):
+    """Runs `cmd` and returns its exit status and peak resident set (KiB)."""
+    import os
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.stderr.close()
+    return os.waitstatus_to_exitcode(status), usage.ru_maxrss
+
+
+def test_calibration_memory_does_not_grow_with_samples(tmp_path):
+    """Statistics live in fixed-size accumulators (histograms, Hessians), so
+    4x more samples do not take more memory."""
+    model = models.llama(outliers=True)
+    onnx.save(model, str(tmp_path / "m.onnx"))
+    few = write_calibration(model, tmp_path / "few", samples=8)
+    many = write_calibration(model, tmp_path / "many", samples=32)
+    peaks = []
+    for calib in (few, many):
+        rc, rss = _peak_rss_kib([str(BIN / "quant-opt"), str(tmp_path / "m.onnx"),
+                                 "--qc-raise-decomposed-ops",
+                                 f"--qc-calibrate=data={calib} hessian=true",
+                                 "-o", str(tmp_path / "c.mlir")])
+        assert rc == 0
+        peaks.append(rss)
+    print("peak RSS (KiB) with 8 and 32 samples:", peaks)
+    assert peaks[1] <= peaks[0] * 1.05 + 4096, peaks

@@ -4,6 +4,7 @@ promise, exact activation fake quantization, calibration tables and ONNX
 export."""
 
 import json
+import re
 import subprocess
 
 import numpy as np
@@ -275,3 +276,28 @@ def test_calibration_memory_does_not_grow_with_samples(tmp_path):
         peaks.append(rss)
     print("peak RSS (KiB) with 8 and 32 samples:", peaks)
     assert peaks[1] <= peaks[0] * 1.05 + 4096, peaks
+
+
+@pytest.mark.parametrize("name", ["llama", "gpt", "bert"])
+def test_rotate_values_float_equivalence(name, tmp_path):
+    """R2 on grouped-query (Llama), biased (GPT) and post-norm (BERT)
+    attention: every value projection is rotated and the function is
+    unchanged."""
+    model = getattr(models, name)(outliers=True)
+    onnx.save(model, str(tmp_path / "m.onnx"))
+    plain = tmp_path / "plain.mlir"
+    subprocess.run([str(BIN / "quant-opt"), str(tmp_path / "m.onnx"), "--qc-raise-decomposed-ops",
+                    "-o", str(plain)], check=True, capture_output=True)
+    r = subprocess.run([str(BIN / "quant-opt"), str(plain), "--qc-rotate-values=seed=5",
+                        "-o", str(tmp_path / "r.mlir")], check=True, capture_output=True, text=True)
+    assert "not rotated" not in r.stderr
+    # Two attention layers: two value and two output projections change,
+    # and the value biases of the biased models.
+    consts = lambda p: set(re.findall(r"arith.constant dense<[^>]{40,}>", p.read_text()))
+    changed = len(consts(tmp_path / "r.mlir") - consts(plain))
+    assert changed == (4 if name == "llama" else 6)
+    inputs = models.sample_inputs(model, seed=3)
+    got = quant_run(tmp_path / "r.mlir", inputs, tmp_path, model.graph.output[0].name)
+    want = ort.InferenceSession(model.SerializeToString(),
+                                providers=["CPUExecutionProvider"]).run(None, inputs)[0]
+    assert rel_l2(got, want) <= 1e-5

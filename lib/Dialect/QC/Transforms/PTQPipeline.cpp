@@ -117,6 +117,7 @@ struct PTQPipelinePass : qc::impl::PTQPipelineBase<PTQPipelinePass> {
       o.permute = mixquant;
       OpPassManager &rot = pm.nest<func::FuncOp>();
       rot.addPass(createRotateResidual(r));
+      rot.addPass(createRotateValues(RotateValuesOptions{seed}));
       rot.addPass(createOnlineHadamard(o));
     }
     bool quantizeActs = activations != "float";

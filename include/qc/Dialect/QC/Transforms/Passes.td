@@ -125,6 +125,35 @@ def RotateResidual : Pass<"qc-rotate-residual", "::mlir::func::FuncOp"> {
                            "::mlir::arith::ArithDialect"];
 }
 
+def RotateValues : Pass<"qc-rotate-values", "::mlir::func::FuncOp"> {
+  let summary = "Per-head Hadamard rotation of attention values, folded into v_proj and o_proj (QuaRot / SpinQuant R2).";
+  let description = [{
+    Attention output is softmax(Q K^T) V per head: it mixes the rows
+    (tokens) of each head's values, never their channels. So rotating every
+    head's values by the same orthogonal H (head_dim x head_dim) rotates the
+    attention output per head by H, and the output projection undoes it:
+    V -> V H is folded into the value projection's output columns (weight
+    rows x blockdiag(H), and its bias), and blockdiag(H)^T into the output
+    projection's input rows. H is the randomized Hadamard of order head_dim
+    (`#qc.block_hadamard<..., block = head_dim, seed = S>`, the same signs
+    for every head, which grouped-query attention needs).
+
+    The pass starts from every linear layer with a constant weight (and
+    optional constant bias) whose output is split into heads by an
+    `nn.reshape`, and follows the head-split tensor through transposes that
+    keep the last axis, expands (GQA repeats), the attention product (as its
+    right operand) and the reshape that merges the heads, to a linear layer
+    with a constant weight. Query and key paths stop before attention and
+    are skipped; a value path that reaches attention but then meets another
+    op is left alone with a remark naming that op.
+  }];
+  let options = [
+    Option<"seed", "seed", "uint64_t", "1",
+           "Seed of the random signs of the per-head Hadamard">
+  ];
+  let dependentDialects = ["::qc::QCDialect", "::mlir::arith::ArithDialect"];
+}
+
 def QuantizeWeights : Pass<"qc-quantize-weights", "::mlir::func::FuncOp"> {
   let summary = "Round-to-nearest weight quantization to constant codes.";
   let description = [{
@@ -454,9 +483,10 @@ def PTQPipeline : Pass<"qc-ptq-pipeline", "::mlir::ModuleOp"> {
     1. `--qc-raise-decomposed-ops` (RMSNorm, LayerNorm, GELU chains);
     2. with `rotate=hadamard|orthogonal`: `--qc-fold-norm-gains`,
        `--qc-layernorm-to-rmsnorm` (pre-LayerNorm models),
-       `--qc-rotate-residual` (QuaRot R1) and `--qc-online-hadamard` (the
-       inputs of the attention output and MLP down projections), seeded by
-       `seed`; `block=b` makes both Hadamards block-diagonal of order b.
+       `--qc-rotate-residual` (QuaRot R1), `--qc-rotate-values` (R2, per
+       head) and `--qc-online-hadamard` (the inputs of the attention output
+       and MLP down projections), seeded by `seed`; `block=b` makes the
+       residual and online Hadamards block-diagonal of order b.
        `rotate=mixquant` calibrates the float model first and permutes the
        channels of the residual stream and of the down projection inputs
        by MassDiff before block Hadamards of order `block` (32 by default);

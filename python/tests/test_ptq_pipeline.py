@@ -197,7 +197,7 @@ def test_missing_calibration_input(outlier_decoder, tmp_path):
 @pytest.mark.parametrize("options", [
     "w=int8 a=int8",
     "w=int4 a=int8 rotate=hadamard",
-    "w=int4 w-group=32 a=int4 rotate=hadamard gptq=true",
+    "w=int4 w-group=32 a=int8 rotate=hadamard gptq=true",
     "w=int8 a=int8 a-static=true a-scale=mse smoothquant=0.5",
     "w=uint8 a=uint8 a-static=true",
 ])

@@ -42,3 +42,15 @@ func.func @wrong_size(%x: tensor<2x3xf32>) -> tensor<2x1xf32> {
   %y = nn.matmul %x, %w {qc.hessian = dense<1.0> : tensor<2x2xf32>} : tensor<2x3xf32>, tensor<3x1xf32>
   return %y : tensor<2x1xf32>
 }
+
+// -----
+
+// Convolutions are rounded to nearest, with a remark.
+// CHECK-LABEL: func.func @conv
+// CHECK: qc.constant {{.*}} : tensor<2x1x1x1xi4>
+func.func @conv(%x: tensor<1x1x4x4xf32>) -> tensor<1x2x4x4xf32> {
+  %w = arith.constant dense<[[[[0.5]]], [[[-1.0]]]]> : tensor<2x1x1x1xf32>
+  // expected-remark@+1 {{qc-gptq: convolution 'nn.conv' quantized with round-to-nearest (GPTQ covers linear layers)}}
+  %y = nn.conv %x, %w : tensor<1x1x4x4xf32>, tensor<2x1x1x1xf32>
+  return %y : tensor<1x2x4x4xf32>
+}

@@ -276,9 +276,34 @@ struct GPTQPass : qc::impl::GPTQBase<GPTQPass> {
     getOperation().walk([&](Operation *op) {
       if (qc::detail::linearLayerInput(op))
         failed |= mlir::failed(quantizeLayer(op));
+      else if (llvm::isa<nn::ConvOp>(op))
+        failed |= mlir::failed(quantizeConvolution(op));
     });
     if (failed)
       signalPassFailure();
+  }
+
+  /// Convolutions have no Hessian here: round to nearest, and say so.
+  LogicalResult quantizeConvolution(Operation *op) {
+    auto values = qc::detail::constantFloats(op->getOperand(1));
+    if (!values || values->size() <= 1)
+      return success();
+    auto f = qc::detail::layerFormat(op, "weights", *named);
+    if (failed(f))
+      return failure();
+    if (!*f)
+      return success();
+    auto wq = qc::detail::planWeightQuantization(op, 1, *values, **f, group,
+                                                 asymmetric, /*channelAxis=*/0,
+                                                 /*reduceAxis=*/1, "qc-gptq");
+    if (failed(wq))
+      return failure();
+    qc::detail::replaceWeight(op, 1, *wq,
+                              qc::detail::quantizeWeight(*wq, *values));
+    op->emitRemark("qc-gptq: convolution '")
+        << qc::detail::layerName(op)
+        << "' quantized with round-to-nearest (GPTQ covers linear layers)";
+    return success();
   }
 
   std::optional<NamedQuantFormat> named;

@@ -155,6 +155,12 @@ struct QuantizeActivationsPass
   void runOnOperation() override {
     bool failed = false;
     getOperation().walk([&](Operation *op) {
+      if (llvm::isa<nn::ConvOp>(op)) {
+        op->emitRemark("qc-quantize-activations: the input of convolution '")
+            << qc::detail::layerName(op)
+            << "' stays float (activation quantization covers linear layers)";
+        return;
+      }
       Value x = qc::detail::linearLayerInput(op);
       if (!x || x.getDefiningOp<FakeQuantOp>())
         return;

@@ -276,7 +276,8 @@ def QuantizeActivations : Pass<"qc-quantize-activations", "::mlir::func::FuncOp"
       `uint8` uses the calibrated min / max with a zero point.
 
     Layers carrying `qc.activations = "float"` (set from a calibration
-    table) keep float inputs.
+    table) keep float inputs. Convolution inputs are not quantized yet; a
+    remark names each convolution left in float.
 
     Before:
     ```mlir
@@ -378,7 +379,9 @@ def GPTQ : Pass<"qc-gptq", "::mlir::func::FuncOp"> {
     The result has the same form as `--qc-quantize-weights` (constant codes,
     constant scales, `qc.dequantize`), with the same formats and
     granularities. A layer without a Hessian is an error; the Hessian
-    attribute is removed once used.
+    attribute is removed once used. Convolution weights (which calibration
+    does not collect Hessians for) are quantized with round-to-nearest, with
+    a remark naming each.
   }];
   let options = [
     Option<"format", "format", "std::string", "\"int4\"",

@@ -301,3 +301,16 @@ def test_rotate_values_float_equivalence(name, tmp_path):
     want = ort.InferenceSession(model.SerializeToString(),
                                 providers=["CPUExecutionProvider"]).run(None, inputs)[0]
     assert rel_l2(got, want) <= 1e-5
+
+
+@pytest.mark.parametrize("rotation", ["rotate=hadamard", "rotate=mixquant block=32"])
+def test_large_weights_float_equivalence(rotation, tmp_path):
+    """Weights of 2^20 elements and more take the in-place float Hadamard
+    path (rows and whole-row column butterflies) and become resource blobs."""
+    model = models.llama(hidden=512, heads=8, kv_heads=2, intermediate=2048, vocab=4096,
+                         outliers=True)
+    calib = write_calibration(model, tmp_path / "calib", samples=2)
+    err, stderr = evaluate(model, f"w=float a=float {rotation}", tmp_path, calib)
+    assert "not rotated" not in stderr
+    assert "dense_resource" in (tmp_path / "q.mlir").read_text()
+    assert err <= 1e-4

@@ -14,6 +14,7 @@
 
 #include "qc/Support/Numerics/Hadamard.h"
 
+#include <algorithm>
 #include <array>
 #include <cassert>
 #include <map>
@@ -346,7 +347,61 @@ void qc::num::hadamardTransformRows(T *x, int64_t rows, int64_t n,
   }
 }
 
+template <typename T>
+void qc::num::hadamardTransformColumns(T *x, int64_t n, int64_t cols,
+                                       int64_t stride, bool transpose,
+                                       double scale) {
+  auto f = factorHadamardOrder(n);
+  assert(f && "order without a Hadamard factorization");
+  auto [k, m] = *f;
+  int64_t p = int64_t(1) << m;
+  auto row = [&](int64_t i) { return x + i * stride; };
+  for (int64_t h = 1; h < p; h <<= 1)
+    for (int64_t a = 0; a < k; ++a)
+      for (int64_t i = 0; i < p; i += 2 * h)
+        for (int64_t j = i; j < i + h; ++j) {
+          T *u = row(a * p + j), *v = row(a * p + j + h);
+          for (int64_t c = 0; c < cols; ++c) {
+            T s = u[c], t = v[c];
+            u[c] = s + t;
+            v[c] = s - t;
+          }
+        }
+  if (k > 1) {
+    const Matrix &hk = hadamardBase(k);
+    std::vector<T> tmp(size_t(n * cols), T(0));
+    for (int64_t c = 0; c < k; ++c)
+      for (int64_t a = 0; a < k; ++a) {
+        int8_t s = transpose ? hk[size_t(c * k + a)] : hk[size_t(a * k + c)];
+        for (int64_t d = 0; d < p; ++d) {
+          T *out = tmp.data() + (c * p + d) * cols;
+          const T *in = row(a * p + d);
+          if (s > 0)
+            for (int64_t e = 0; e < cols; ++e)
+              out[e] += in[e];
+          else
+            for (int64_t e = 0; e < cols; ++e)
+              out[e] -= in[e];
+        }
+      }
+    for (int64_t i = 0; i < n; ++i)
+      std::copy_n(tmp.data() + i * cols, cols, row(i));
+  }
+  if (scale != 1.0)
+    for (int64_t i = 0; i < n; ++i) {
+      T *r = row(i);
+      for (int64_t c = 0; c < cols; ++c)
+        r[c] = T(r[c] * scale);
+    }
+}
+
 template void qc::num::hadamardTransformRows<float>(float *, int64_t, int64_t,
                                                     bool, double);
+template void qc::num::hadamardTransformColumns<float>(float *, int64_t,
+                                                       int64_t, int64_t, bool,
+                                                       double);
+template void qc::num::hadamardTransformColumns<double>(double *, int64_t,
+                                                        int64_t, int64_t,
+                                                        bool, double);
 template void qc::num::hadamardTransformRows<double>(double *, int64_t, int64_t,
                                                      bool, double);

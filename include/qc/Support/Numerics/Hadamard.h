@@ -44,6 +44,15 @@ template <typename T>
 void hadamardTransformRows(T *x, int64_t rows, int64_t n, bool transpose,
                            double scale);
 
+/// The same transform applied to every column of an n x cols block of a
+/// row-major matrix with row stride `stride` (each column, as a row vector
+/// c, becomes c H, scaled): the butterflies combine whole row segments, so
+/// the work is contiguous and needs no transpose. Callers tile wide
+/// matrices into blocks of a few dozen columns to stay in cache.
+template <typename T>
+void hadamardTransformColumns(T *x, int64_t n, int64_t cols, int64_t stride,
+                              bool transpose, double scale);
+
 } // namespace qc::num
 
 #endif // QC_SUPPORT_NUMERICS_HADAMARD_H

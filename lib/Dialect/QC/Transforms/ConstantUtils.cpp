@@ -14,6 +14,7 @@
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "qc/Support/Numerics/Hadamard.h"
 #include "qc/Support/Numerics/Quantize.h"
+#include "qc/Support/Numerics/Rounding.h"
 
 #include <cmath>
 #include <random>
@@ -198,11 +199,69 @@ void qc::detail::transformConstant(
     def->erase();
 }
 
+/// Large weights under (block) Hadamard rotations: sign flips and
+/// butterflies in float directly on the weight (rows in place; columns as
+/// whole-row butterflies over tiles of columns), in parallel. False for
+/// other rotations.
+static bool rotateHadamardInPlace(MutableArrayRef<float> values,
+                                  RankedTensorType type,
+                                  qc::detail::RotationSide side,
+                                  qc::RotationAttrInterface q) {
+  int64_t block;
+  uint64_t seed;
+  if (auto h = llvm::dyn_cast<qc::HadamardAttr>(q)) {
+    block = h.getSize();
+    seed = h.getSeed();
+  } else if (auto b = llvm::dyn_cast<qc::BlockHadamardAttr>(q)) {
+    block = b.getBlock();
+    seed = b.getSeed();
+  } else {
+    return false;
+  }
+  std::vector<char> neg(static_cast<size_t>(block), 0);
+  if (seed)
+    for (int64_t i = 0; i < block; ++i)
+      neg[size_t(i)] = char(qc::num::stochasticBits(seed, uint64_t(i)) & 1);
+  double scale = 1.0 / std::sqrt(double(block));
+  if (side == qc::detail::RotationSide::Rows) {
+    int64_t rows = int64_t(values.size()) / block;
+    qc::num::parallelFor(rows, 256, [&](int64_t b, int64_t e) {
+      float *x = values.data() + b * block;
+      for (int64_t r = 0; r < e - b; ++r)
+        for (int64_t i = 0; i < block; ++i)
+          if (neg[size_t(i)])
+            x[r * block + i] = -x[r * block + i];
+      qc::num::hadamardTransformRows(x, e - b, block, false, scale);
+    });
+    return true;
+  }
+  int64_t d = type.getDimSize(0), n = type.getDimSize(1);
+  constexpr int64_t kTile = 64;
+  int64_t tiles = (n + kTile - 1) / kTile;
+  qc::num::parallelFor(tiles, 1, [&](int64_t tb, int64_t te) {
+    for (int64_t t = tb; t < te; ++t) {
+      int64_t c0 = t * kTile, cols = std::min(kTile, n - c0);
+      for (int64_t b0 = 0; b0 < d; b0 += block) {
+        float *x = values.data() + b0 * n + c0;
+        for (int64_t i = 0; i < block; ++i)
+          if (neg[size_t(i)])
+            for (int64_t c = 0; c < cols; ++c)
+              x[i * n + c] = -x[i * n + c];
+        qc::num::hadamardTransformColumns(x, block, cols, n, false, scale);
+      }
+    }
+  });
+  return true;
+}
+
 void qc::detail::rotateConstantOperand(Operation *op, unsigned index,
                                        RotationSide side,
                                        qc::RotationAttrInterface q) {
   auto type = llvm::cast<RankedTensorType>(op->getOperand(index).getType());
   transformConstant(op, index, [&](MutableArrayRef<float> values) {
+    if (values.size() >= kResourceThreshold &&
+        rotateHadamardInPlace(values, type, side, q))
+      return;
     int64_t d = q.getOrder();
     if (side == RotationSide::Rows) {
       // Chunks of rows in parallel, through a double buffer per chunk.

@@ -265,8 +265,7 @@ struct GPTQPass : qc::impl::GPTQBase<GPTQPass> {
       for (int64_t j = 0; j < n; ++j)
         result[size_t(transposed ? j * k + perm[i] : perm[i] * n + j)] =
             float(q[size_t(i * n + j)]);
-    qc::detail::replaceWeight(op, 1, *wq,
-                              qc::detail::quantizeWeight(*wq, result));
+    qc::detail::replaceWeight(op, 1, *wq, result);
     op->removeAttr("qc.hessian");
     return success();
   }
@@ -298,8 +297,7 @@ struct GPTQPass : qc::impl::GPTQBase<GPTQPass> {
                                                  /*reduceAxis=*/1, "qc-gptq");
     if (failed(wq))
       return failure();
-    qc::detail::replaceWeight(op, 1, *wq,
-                              qc::detail::quantizeWeight(*wq, *values));
+    qc::detail::replaceWeight(op, 1, *wq, *values);
     op->emitRemark("qc-gptq: convolution '")
         << qc::detail::layerName(op)
         << "' quantized with round-to-nearest (GPTQ covers linear layers)";

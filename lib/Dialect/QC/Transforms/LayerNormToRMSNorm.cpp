@@ -52,6 +52,9 @@ struct LayerNormToRMSNormPass
       auto plan = qc::detail::collectResidualStream(
           start, d, qc::detail::StreamMode::Center, blocker, why);
       if (failed(plan)) {
+        // A stream that already feeds RMSNorms (Llama) needs no conversion.
+        if (llvm::isa<nn::RMSNormOp>(blocker))
+          continue;
         blocker->emitRemark("qc-layernorm-to-rmsnorm: residual stream of ")
             << gather->getLoc() << " not converted: " << why;
         continue;

@@ -128,8 +128,7 @@ struct QuantizeWeightsPass
         "qc-quantize-weights");
     if (failed(wq))
       return failure();
-    qc::detail::replaceWeight(op, index, *wq,
-                              qc::detail::quantizeWeight(*wq, *values));
+    qc::detail::replaceWeight(op, index, *wq, *values);
     return success();
   }
 

@@ -50,28 +50,42 @@ FailureOr<qc::detail::WeightQuantization> qc::detail::planWeightQuantization(
   return wq;
 }
 
-std::vector<uint32_t>
-qc::detail::quantizeWeight(const qc::detail::WeightQuantization &wq,
-                           ArrayRef<float> values) {
+/// The codes of `values` under `wq` (round to nearest even) as the storage
+/// attribute of the qtensor: codes of up to 8 bits go straight into a byte
+/// buffer, wider ones through 32-bit codes.
+static DenseIntElementsAttr
+quantizedCodes(const qc::detail::WeightQuantization &wq,
+               ArrayRef<float> values) {
+  num::Format fmt = wq.type.getNumericFormat();
+  const int32_t *zp =
+      wq.computed.zeroPoints.empty() ? nullptr : wq.computed.zeroPoints.data();
+  RankedTensorType storage = wq.type.getStorageType();
+  if (fmt.bits() >= 2 && fmt.bits() <= 8) {
+    std::vector<uint8_t> codes(values.size());
+    num::quantize(values.data(), wq.shape, wq.scheme.getNumericScheme(),
+                  wq.scales.data(), zp, fmt, num::Rounding::NearestEven, 0,
+                  codes.data());
+    return llvm::cast<DenseIntElementsAttr>(DenseElementsAttr::getFromRawBuffer(
+        storage, ArrayRef<char>(reinterpret_cast<const char *>(codes.data()),
+                                codes.size())));
+  }
   std::vector<uint32_t> codes(values.size());
-  num::quantize(
-      values.data(), wq.shape, wq.scheme.getNumericScheme(), wq.scales.data(),
-      wq.computed.zeroPoints.empty() ? nullptr : wq.computed.zeroPoints.data(),
-      wq.type.getNumericFormat(), num::Rounding::NearestEven, 0, codes.data());
-  return codes;
+  num::quantize(values.data(), wq.shape, wq.scheme.getNumericScheme(),
+                wq.scales.data(), zp, fmt, num::Rounding::NearestEven, 0,
+                codes.data());
+  return codesAttr(storage, codes);
 }
 
 void qc::detail::replaceWeight(Operation *op, unsigned index,
                                const qc::detail::WeightQuantization &wq,
-                               ArrayRef<uint32_t> codes) {
+                               ArrayRef<float> values) {
   Value w = op->getOperand(index);
   auto type = llvm::cast<RankedTensorType>(w.getType());
   QTensorType qt = wq.type;
   const ComputedScales &computed = wq.computed;
   OpBuilder b(op);
   Location loc = w.getLoc();
-  Value q =
-      b.create<ConstantOp>(loc, qt, codesAttr(qt.getStorageType(), codes));
+  Value q = b.create<ConstantOp>(loc, qt, quantizedCodes(wq, values));
   RankedTensorType scaleType = qt.getScaleType();
   Value s;
   if (wq.scheme.getScaleFormat())

@@ -42,15 +42,11 @@ mlir::FailureOr<WeightQuantization> planWeightQuantization(
     const NamedQuantFormat &named, int64_t group, bool asymmetric,
     int64_t channelAxis, int64_t reduceAxis, llvm::StringRef pass);
 
-/// The codes of `values` (the whole weight) under `wq`, rounding to nearest
-/// even.
-std::vector<uint32_t> quantizeWeight(const WeightQuantization &wq,
-                                     llvm::ArrayRef<float> values);
-
-/// Replaces operand `index` of `op` by qc.dequantize(qc.constant codes).
+/// Quantizes `values` (the whole weight) under `wq`, rounding to nearest
+/// even, and replaces operand `index` of `op` by qc.dequantize(qc.constant
+/// codes).
 void replaceWeight(mlir::Operation *op, unsigned index,
-                   const WeightQuantization &wq,
-                   llvm::ArrayRef<uint32_t> codes);
+                   const WeightQuantization &wq, llvm::ArrayRef<float> values);
 
 } // namespace qc::detail
 

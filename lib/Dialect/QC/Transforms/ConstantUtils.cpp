@@ -168,6 +168,25 @@ void qc::detail::transformConstant(
   Value old = op->getOperand(index);
   auto type = llvm::cast<RankedTensorType>(old.getType());
   size_t count = size_t(type.getNumElements());
+  // A weight only this op reads, held in a mutable blob (one that an earlier
+  // pass created; imported external data is mapped read-only) is
+  // transformed where it is: chained passes do not copy it again.
+  if (auto c = old.getDefiningOp<arith::ConstantOp>(); c && old.hasOneUse()) {
+    if (auto res = llvm::dyn_cast<DenseResourceElementsAttr>(c.getValue())) {
+      AsmResourceBlob *blob = res.getRawHandle().getBlob();
+      if (blob && blob->isMutable() &&
+          blob->getData().size() == count * sizeof(float) &&
+          reinterpret_cast<uintptr_t>(blob->getData().data()) %
+                  alignof(float) ==
+              0 &&
+          type.getElementType().isF32()) {
+        MutableArrayRef<char> bytes = blob->getMutableData();
+        fn(MutableArrayRef<float>(reinterpret_cast<float *>(bytes.data()),
+                                  count));
+        return;
+      }
+    }
+  }
   // The result is built in its final storage: a resource blob for large
   // weights (one copy of the source, no temporary).
   bool big = count >= kResourceThreshold;

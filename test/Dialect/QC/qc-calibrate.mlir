@@ -7,6 +7,8 @@
 // RUN: not quant-opt %s --qc-calibrate="data=%t/empty" 2>&1 | FileCheck %s --check-prefix=EMPTY
 // RUN: not quant-opt %s --qc-calibrate="data=%t/partial" 2>&1 | FileCheck %s --check-prefix=PARTIAL
 // RUN: not quant-opt %s --qc-calibrate 2>&1 | FileCheck %s --check-prefix=NODATA
+// RUN: not quant-opt %s --qc-calibrate="data=%t/data percentile=0" 2>&1 | FileCheck %s --check-prefix=PCT
+// RUN: not quant-opt %s --qc-calibrate="data=%t/data mse-format=int3" 2>&1 | FileCheck %s --check-prefix=MSEFMT
 
 // Two samples of x (rows [1, -2], [3, 0.5], [-4, 1], [0, 2]): channel 0
 // spans [-4, 3] with mean |x| 2, channel 1 spans [-2, 2] with mean |x|
@@ -39,6 +41,8 @@
 // EMPTY: error: qc-calibrate: calibration directory '{{.*}}empty' has no sample sub-directories (expected {{.*}}empty/0/<input>.npy, {{.*}}empty/1/<input>.npy, ...)
 // PARTIAL: error: qc-calibrate: missing calibration data for input 'x': {{.*}}partial{{/|\\}}0{{/|\\}}x.npy
 // NODATA: error: qc-calibrate: no calibration data (set data=DIR with DIR/<sample>/<input>.npy)
+// PCT: error: qc-calibrate: percentile must be in (0, 100], got 0
+// MSEFMT: error: qc-calibrate: unknown mse-format 'int3' (expected one of int8,
 func.func @main(%x: tensor<2x2xf32>) -> tensor<2x3xf32> attributes {onnx.input_names = ["x"]} {
   %w = arith.constant dense<1.0> : tensor<2x3xf32>
   %y = nn.matmul %x, %w : tensor<2x2xf32>, tensor<2x3xf32> loc("proj")

@@ -11,6 +11,8 @@
 // RUN: not quant-opt %s --qc-ptq-pipeline="gptq=true calib=%t.nonexistent" 2>&1 | FileCheck %s --check-prefix=NODIR
 // RUN: not quant-opt %s --qc-ptq-pipeline="w=float gptq=true calib=%S" 2>&1 | FileCheck %s --check-prefix=WFLOAT
 // RUN: not quant-opt %s --qc-ptq-pipeline="smoothquant=0.5" 2>&1 | FileCheck %s --check-prefix=SQ
+// RUN: not quant-opt %s --qc-ptq-pipeline="first=int5" 2>&1 | FileCheck %s --check-prefix=FIRST
+// RUN: not quant-opt %s --qc-ptq-pipeline="table=%t.none.json" 2>&1 | FileCheck %s --check-prefix=TABLE
 // RUN: not quant-opt %s --qc-ptq-pipeline="smoothquant=2" 2>&1 | FileCheck %s --check-prefix=SQRANGE
 
 // WFMT: error: qc-ptq-pipeline: unknown format w=int5 (expected float, int8, int4, int2, uint8, fp8e4m3, fp8e5m2, mxfp8, mxfp6, mxfp4, mxint8, nvfp4)
@@ -26,6 +28,8 @@
 // NODIR: error: qc-ptq-pipeline: calibration directory '{{.*}}nonexistent' does not exist
 // WFLOAT: error: qc-ptq-pipeline: gptq=true needs a weight format (w=float)
 // SQ: error: qc-ptq-pipeline: missing calibration data: smoothquant needs calib=DIR (DIR/<sample>/<input>.npy)
+// FIRST: error: qc-ptq-pipeline: unknown format first=int5 (expected float,
+// TABLE: error: qc-ptq-pipeline: calibration table '{{.*}}none.json' does not exist
 // SQRANGE: error: qc-ptq-pipeline: smoothquant must be 0 (off) or in (0, 1), got 2
 func.func @main(%ids: tensor<1x4xi64>) -> tensor<1x4x64xf32> {
   %table = arith.constant dense<1.0> : tensor<16x64xf32>

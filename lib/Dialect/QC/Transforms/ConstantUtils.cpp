@@ -98,8 +98,6 @@ Value qc::detail::linearLayerInput(Operation *op) {
   return {};
 }
 
-unsigned qc::detail::linearLayerWeightIndex(Operation *) { return 1; }
-
 std::string qc::detail::layerName(Operation *op) {
   Location loc = op->getLoc();
   while (true) {

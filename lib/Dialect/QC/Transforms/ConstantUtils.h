@@ -99,9 +99,6 @@ layerFormat(mlir::Operation *layer, llvm::StringRef kind,
 /// Null for any other op.
 mlir::Value linearLayerInput(mlir::Operation *op);
 
-/// The weight operand index of a linear layer (see linearLayerInput).
-unsigned linearLayerWeightIndex(mlir::Operation *op);
-
 /// The name users know a layer by: the ONNX node name carried in its
 /// location, else the op name.
 std::string layerName(mlir::Operation *op);

@@ -30,6 +30,8 @@ static arith::ConstantOp staticF32Constant(Value v) {
   return c;
 }
 
+bool qc::detail::isF32Constant(Value v) { return bool(staticF32Constant(v)); }
+
 std::optional<ArrayRef<float>> qc::detail::constantFloatsView(Value v) {
   arith::ConstantOp c = staticF32Constant(v);
   if (!c)

@@ -27,6 +27,10 @@ namespace qc::detail {
 /// (dense or a DenseResourceElementsAttr blob), else nullopt.
 std::optional<std::vector<float>> constantFloats(mlir::Value v);
 
+/// Whether `v` is a statically shaped f32 arith.constant (what
+/// constantFloats reads), without reading it.
+bool isF32Constant(mlir::Value v);
+
 /// A read-only view of the values of `v` when it is a statically shaped
 /// f32 arith.constant stored densely (a resource blob or a non-splat dense
 /// attribute): no copy. Else nullopt (use constantFloats).

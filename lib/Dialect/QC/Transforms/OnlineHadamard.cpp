@@ -55,7 +55,7 @@ permutableProducers(Operation *layer, Value x, int64_t k, Operation *&blocker) {
     regionOps.insert(def);
     if (auto mm = llvm::dyn_cast<nn::MatMulOp>(def)) {
       if (mm.getRhs().getType().getRank() != 2 ||
-          !qc::detail::constantFloats(mm.getRhs()))
+          !qc::detail::isF32Constant(mm.getRhs()))
         return fail(def);
       operands.emplace_back(def, 1);
       continue;
@@ -76,7 +76,7 @@ permutableProducers(Operation *layer, Value x, int64_t k, Operation *&blocker) {
         if (t.getNumElements() == 1)
           continue;
         if (t.getRank() >= 1 && t.getShape().back() == k &&
-            qc::detail::constantFloats(in) && t.getNumElements() == k) {
+            qc::detail::isF32Constant(in) && t.getNumElements() == k) {
           operands.emplace_back(def, o);
           continue;
         }
@@ -101,7 +101,7 @@ struct OnlineHadamardPass : qc::impl::OnlineHadamardBase<OnlineHadamardPass> {
     SmallVector<Operation *> layers;
     getOperation().walk([&](Operation *op) {
       Value x = qc::detail::linearLayerInput(op);
-      if (!x || !qc::detail::constantFloats(op->getOperand(1)))
+      if (!x || !qc::detail::isF32Constant(op->getOperand(1)))
         return;
       Operation *def = x.getDefiningOp();
       if (def && llvm::isa<RotateOp>(def))

@@ -12,6 +12,7 @@ using namespace mlir;
 using namespace qc;
 using qc::detail::constantFloats;
 using qc::detail::floatConstant;
+using qc::detail::isF32Constant;
 using Role = qc::detail::RotationSide;
 
 namespace {
@@ -71,7 +72,7 @@ SmallVector<nn::GatherOp> qc::detail::embeddingGathers(Operation *root) {
   SmallVector<nn::GatherOp> gathers;
   root->walk([&](nn::GatherOp g) {
     if (g.getAxis() == 0 && g.getInput().getType().getRank() == 2 &&
-        constantFloats(g.getInput()))
+        isF32Constant(g.getInput()))
       gathers.push_back(g);
   });
   return gathers;

@@ -34,7 +34,7 @@ int64_t lastDim(Value v) {
 bool isConstantLinear(Operation *op) {
   auto mm = llvm::dyn_cast_or_null<nn::MatMulOp>(op);
   return mm && mm.getRhs().getType().getRank() == 2 &&
-         qc::detail::constantFloats(mm.getRhs());
+         qc::detail::isF32Constant(mm.getRhs());
 }
 
 /// The path from a value projection to the output projection.
@@ -120,7 +120,7 @@ struct RotateValuesPass : qc::impl::RotateValuesBase<RotateValuesPass> {
           Operation *mm = add.getOperand(i).getDefiningOp();
           Value bias = add.getOperand(1 - i);
           if (isConstantLinear(mm) && add.getOperand(i).hasOneUse() &&
-              qc::detail::constantFloats(bias) &&
+              qc::detail::isF32Constant(bias) &&
               llvm::cast<RankedTensorType>(bias.getType()).getNumElements() ==
                   lastDim(in)) {
             path.vProj = mm;

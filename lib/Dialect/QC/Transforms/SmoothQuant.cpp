@@ -106,7 +106,8 @@ struct SmoothQuantPass : qc::impl::SmoothQuantBase<SmoothQuantPass> {
     for (OpOperand &use : x.getUses()) {
       auto mm = llvm::dyn_cast<nn::MatMulOp>(use.getOwner());
       if (!mm || use.getOperandNumber() != 0 ||
-          mm.getRhs().getType().getRank() != 2 || !constantFloats(mm.getRhs()))
+          mm.getRhs().getType().getRank() != 2 ||
+          !qc::detail::isF32Constant(mm.getRhs()))
         return std::nullopt;
       readers.push_back(mm);
     }
@@ -137,7 +138,7 @@ struct SmoothQuantPass : qc::impl::SmoothQuantBase<SmoothQuantPass> {
           int64_t(gain->size()) != k || !readers)
         continue;
       bool hasBias = norm->getNumOperands() > 2;
-      if (hasBias && !constantFloats(norm->getOperand(2)))
+      if (hasBias && !qc::detail::isF32Constant(norm->getOperand(2)))
         continue;
       std::vector<double> s = factors(x, *readers, failed);
       if (s.empty())
@@ -160,7 +161,7 @@ struct SmoothQuantPass : qc::impl::SmoothQuantBase<SmoothQuantPass> {
       for (unsigned o = 0; o < 2; ++o) {
         auto up = mul->getOperand(o).getDefiningOp<nn::MatMulOp>();
         if (!up || !up->hasOneUse() || up.getRhs().getType().getRank() != 2 ||
-            !constantFloats(up.getRhs()) ||
+            !qc::detail::isF32Constant(up.getRhs()) ||
             up.getType() != llvm::cast<RankedTensorType>(x.getType()))
           continue;
         std::vector<double> s = factors(x, *readers, failed);

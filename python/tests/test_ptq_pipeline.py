@@ -314,3 +314,33 @@ def test_large_weights_float_equivalence(rotation, tmp_path):
     assert "not rotated" not in stderr
     assert "dense_resource" in (tmp_path / "q.mlir").read_text()
     assert err <= 1e-4
+
+
+@pytest.mark.parametrize("options,bound", [
+    ("w=int8 a=int8", 0.05),
+    ("w=int8 a=int8 a-static=true", 0.05),
+    # int4 convolution weights per channel: ~0.1 on this small network.
+    ("w=int4 a=int8 a-static=true a-scale=mse first=int8", 0.2),
+])
+def test_cnn_activations(options, bound, tmp_path):
+    """ResNet: convolution inputs are quantized too (per tensor), the result
+    stays close to float and exports to Q/DQ that onnxruntime runs to the
+    same values (unfused: its QLinearConv fusion requantizes in integers)."""
+    model = models.resnet()
+    calib = write_calibration(model, tmp_path / "calib", samples=4)
+    mlir, _ = pipeline(model, options, tmp_path, calib)
+    # 6 convs and the head read 6 distinct tensors (the strided block and its
+    # projection share one quantizer after CSE).
+    assert mlir.read_text().count("qc.fake_quant") == 6
+    inputs = models.sample_inputs(model, seed=100)
+    got = quant_run(mlir, inputs, tmp_path, "logits")
+    want = ort.InferenceSession(model.SerializeToString(),
+                                providers=["CPUExecutionProvider"]).run(None, inputs)[0]
+    assert rel_l2(got, want) <= bound
+    out = tmp_path / "q.onnx"
+    subprocess.run([str(BIN / "quant-translate"), "--export-onnx", str(mlir), "-o", str(out)],
+                   check=True, capture_output=True, text=True)
+    so = ort.SessionOptions()
+    so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
+    ref = ort.InferenceSession(str(out), so, providers=["CPUExecutionProvider"]).run(None, inputs)[0]
+    assert rel_l2(got, ref) <= 1e-5

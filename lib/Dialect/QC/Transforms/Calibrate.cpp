@@ -75,20 +75,32 @@ struct LayerStats {
       hessian.assign(size_t(k * k), 0.0);
   }
 
+  /// One value of channel c.
+  void record(int64_t c, float v) {
+    channelMin[size_t(c)] = std::min(channelMin[size_t(c)], v);
+    channelMax[size_t(c)] = std::max(channelMax[size_t(c)], v);
+    channelAbsSum[size_t(c)] += std::fabs(v);
+    uint32_t bits;
+    float a = std::fabs(v);
+    std::memcpy(&bits, &a, sizeof bits);
+    ++histogram[std::min<size_t>(bits >> kBinShift, kNumBins - 1)];
+  }
+
+  void updateRange() {
+    for (int64_t c = 0; c < channels; ++c) {
+      lo = std::min(lo, channelMin[size_t(c)]);
+      hi = std::max(hi, channelMax[size_t(c)]);
+    }
+  }
+
+  /// A tensor whose channels are its last axis (rows x K), with the
+  /// Hessian update.
   void add(const float *x, int64_t n) {
     int64_t k = channels;
     for (int64_t r = 0; r < n / k; ++r) {
       const float *row = x + r * k;
-      for (int64_t c = 0; c < k; ++c) {
-        float v = row[c];
-        channelMin[size_t(c)] = std::min(channelMin[size_t(c)], v);
-        channelMax[size_t(c)] = std::max(channelMax[size_t(c)], v);
-        channelAbsSum[size_t(c)] += std::fabs(v);
-        uint32_t bits;
-        float a = std::fabs(v);
-        std::memcpy(&bits, &a, sizeof bits);
-        ++histogram[std::min<size_t>(bits >> kBinShift, kNumBins - 1)];
-      }
+      for (int64_t c = 0; c < k; ++c)
+        record(c, row[c]);
       if (!hessian.empty())
         for (int64_t i = 0; i < k; ++i) {
           double xi = row[i];
@@ -100,10 +112,19 @@ struct LayerStats {
         }
       ++rows;
     }
-    for (int64_t c = 0; c < k; ++c) {
-      lo = std::min(lo, channelMin[size_t(c)]);
-      hi = std::max(hi, channelMax[size_t(c)]);
+    updateRange();
+  }
+
+  /// A tensor whose channels are axis 1 (N x C x spatial, `inner` spatial
+  /// elements per channel), as convolutions read them.
+  void addChannelsFirst(const float *x, int64_t n, int64_t inner) {
+    for (int64_t i0 = 0; i0 < n; i0 += inner) {
+      int64_t c = (i0 / inner) % channels;
+      for (int64_t i = i0; i < i0 + inner; ++i)
+        record(c, x[i]);
     }
+    rows += n / channels;
+    updateRange();
   }
 
   float absmax() const { return std::max(std::fabs(lo), std::fabs(hi)); }
@@ -260,14 +281,24 @@ struct CalibratePass : qc::impl::CalibrateBase<CalibratePass> {
     // The layers to watch.
     std::vector<LayerStats> stats;
     llvm::DenseMap<Operation *, size_t> index;
+    // Convolution inputs have their channels on axis 1: `inner` elements per
+    // channel and image (0 for linear layers).
+    llvm::DenseMap<Operation *, int64_t> inner;
     func.walk([&](Operation *op) {
-      Value x = qc::detail::linearLayerInput(op);
+      bool conv = llvm::isa<nn::ConvOp>(op);
+      Value x = conv ? op->getOperand(0) : qc::detail::linearLayerInput(op);
       auto t = x ? llvm::dyn_cast<RankedTensorType>(x.getType()) : nullptr;
-      if (!t || !t.hasStaticShape() || !t.getElementType().isF32())
+      if (!t || !t.hasStaticShape() || !t.getElementType().isF32() ||
+          (conv && t.getRank() < 3))
         return;
       index[op] = stats.size();
       stats.emplace_back();
-      stats.back().init(op, t.getShape().back(), hessian);
+      if (conv) {
+        inner[op] = t.getNumElements() / (t.getDimSize(0) * t.getDimSize(1));
+        stats.back().init(op, t.getDimSize(1), /*withHessian=*/false);
+      } else {
+        stats.back().init(op, t.getShape().back(), hessian);
+      }
     });
 
     bool bar = llvm::errs().is_displayed();
@@ -290,7 +321,11 @@ struct CalibratePass : qc::impl::CalibrateBase<CalibratePass> {
       auto observe = [&](Operation *op, ArrayRef<interp::Tensor> operands) {
         auto it = index.find(op);
         if (it != index.end())
-          stats[it->second].add(operands[0].f(), operands[0].size());
+          if (int64_t in = inner.lookup(op))
+            stats[it->second].addChannelsFirst(operands[0].f(),
+                                               operands[0].size(), in);
+          else
+            stats[it->second].add(operands[0].f(), operands[0].size());
         return success();
       };
       if (failed(interp::run(func, inputs, observe)))

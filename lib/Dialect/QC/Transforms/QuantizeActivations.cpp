@@ -52,10 +52,10 @@ struct QuantizeActivationsPass
   /// of the format's native size along it.
   LogicalResult quantizeDynamic(Operation *op, OpOperand &operand,
                                 RankedTensorType type,
-                                const NamedQuantFormat &f) {
+                                const NamedQuantFormat &f, bool channelsFirst) {
     MLIRContext *ctx = op->getContext();
-    int64_t last = type.getRank() - 1;
-    int64_t k = type.getShape().back();
+    int64_t axis = channelsFirst ? 1 : type.getRank() - 1;
+    int64_t k = type.getDimSize(axis);
     int64_t block = f.nativeBlock ? f.nativeBlock : k;
     if (k % block != 0)
       return op->emitError("qc-quantize-activations: block size ")
@@ -63,8 +63,13 @@ struct QuantizeActivationsPass
              << " input channels of layer '" << qc::detail::layerName(op)
              << "'";
     bool asym = f.needsAsymmetric;
-    auto scheme = SchemeAttr::get(ctx, Granularity::per_block, last, block,
-                                  f.scaleFormat, asym, /*dynamic=*/true);
+    // Convolution inputs without block scales: one scale per tensor.
+    auto scheme =
+        channelsFirst && !f.nativeBlock
+            ? SchemeAttr::get(ctx, Granularity::per_tensor, 0, 0, nullptr, asym,
+                              /*dynamic=*/true)
+            : SchemeAttr::get(ctx, Granularity::per_block, axis, block,
+                              f.scaleFormat, asym, /*dynamic=*/true);
     auto qt = QTensorType::getChecked(
         [&] { return op->emitError("qc-quantize-activations: "); }, ctx,
         type.getShape(), f.element, scheme);
@@ -155,13 +160,8 @@ struct QuantizeActivationsPass
   void runOnOperation() override {
     bool failed = false;
     getOperation().walk([&](Operation *op) {
-      if (llvm::isa<nn::ConvOp>(op)) {
-        op->emitRemark("qc-quantize-activations: the input of convolution '")
-            << qc::detail::layerName(op)
-            << "' stays float (activation quantization covers linear layers)";
-        return;
-      }
-      Value x = qc::detail::linearLayerInput(op);
+      bool conv = llvm::isa<nn::ConvOp>(op);
+      Value x = conv ? op->getOperand(0) : qc::detail::linearLayerInput(op);
       if (!x || x.getDefiningOp<FakeQuantOp>())
         return;
       auto f = qc::detail::layerFormat(op, "activations", *named);
@@ -172,12 +172,13 @@ struct QuantizeActivationsPass
       if (!*f)
         return; // Kept in float.
       auto type = llvm::dyn_cast<RankedTensorType>(x.getType());
-      if (!type || !type.hasStaticShape() || !type.getElementType().isF32())
+      if (!type || !type.hasStaticShape() || !type.getElementType().isF32() ||
+          (conv && type.getRank() < 3))
         return;
       OpOperand &operand = op->getOpOperand(0);
-      failed |=
-          mlir::failed(isStatic ? quantizeStatic(op, operand, type, **f)
-                                : quantizeDynamic(op, operand, type, **f));
+      failed |= mlir::failed(
+          isStatic ? quantizeStatic(op, operand, type, **f)
+                   : quantizeDynamic(op, operand, type, **f, conv));
     });
     if (failed)
       signalPassFailure();

@@ -216,7 +216,8 @@ def Calibrate : Pass<"qc-calibrate", "::mlir::ModuleOp"> {
     sample, one file per function input named as in the ONNX model) and
     watches the activation input X (rows x K) of every linear layer (an
     `nn.matmul` or `nn.gemm` whose weight is a 2-D constant, possibly
-    already quantized). For each layer it records, as the dictionary
+    already quantized) and the input of every `nn.conv` (channels on axis
+    1; no Hessian). For each layer it records, as the dictionary
     attribute `qc.calibration` on the layer:
 
     - `min`, `max`, `absmax` over all samples;
@@ -275,9 +276,13 @@ def QuantizeActivations : Pass<"qc-quantize-activations", "::mlir::func::FuncOp"
       absmax, the percentile value or the MSE-optimal clip (`scale`);
       `uint8` uses the calibrated min / max with a zero point.
 
+    Convolution inputs (N x C x ...) get one dynamic scale per tensor, or
+    blocks of 32 / 16 along the channels for MX / NVFP4; static scales work
+    as for linear layers (`--qc-calibrate` records convolution inputs too,
+    with per-channel statistics along axis 1).
+
     Layers carrying `qc.activations = "float"` (set from a calibration
-    table) keep float inputs. Convolution inputs are not quantized yet; a
-    remark names each convolution left in float.
+    table) keep float inputs.
 
     Before:
     ```mlir

@@ -344,3 +344,15 @@ def test_cnn_activations(options, bound, tmp_path):
     so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
     ref = ort.InferenceSession(str(out), so, providers=["CPUExecutionProvider"]).run(None, inputs)[0]
     assert rel_l2(got, ref) <= 1e-5
+
+
+@pytest.mark.parametrize("name", ["llama", "gpt", "bert"])
+def test_query_key_rotation_float_equivalence(name, tmp_path):
+    """qk-rotate=true: queries and keys (after RoPE in Llama) rotated at run
+    time before the attention scores; the function is unchanged."""
+    model = getattr(models, name)(outliers=True)
+    err, _ = evaluate(model, "w=float a=float rotate=hadamard qk-rotate=true", tmp_path)
+    text = (tmp_path / "q.mlir").read_text()
+    # Two layers: q and k rotated before each of the two score products.
+    assert len(re.findall(r"qc.rotate %\S+ by #qc.hadamard<16, seed = 1> along 3", text)) == 4
+    assert err <= 1e-4

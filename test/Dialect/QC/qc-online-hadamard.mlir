@@ -1,4 +1,5 @@
 // RUN: quant-opt %s --split-input-file --qc-online-hadamard="seed=0" | FileCheck %s
+// RUN: quant-opt %s --split-input-file --qc-online-hadamard="seed=0 qk=true" | FileCheck %s --check-prefix=QK
 // RUN: quant-opt %s --split-input-file --qc-online-hadamard="seed=0 block=2 permute=true" --verify-diagnostics | FileCheck %s --check-prefix=MIX
 
 // An input that is not a norm output is rotated at run time and W becomes
@@ -78,4 +79,19 @@ func.func @shared(%h: tensor<3x2xf32>) -> (tensor<3x2xf32>, tensor<3x4xf32>) {
   %t = nn.tanh %g : tensor<3x4xf32>
   %y = nn.matmul %g, %wd {qc.calibration = {channel_mean_abs = dense<1.0> : tensor<4xf32>}} : tensor<3x4xf32>, tensor<4x2xf32>
   return %y, %t : tensor<3x2xf32>, tensor<3x4xf32>
+}
+
+// -----
+
+// With qk=true, queries and keys are rotated by the same Hadamard right
+// before the scores (the transpose of K swaps its last two axes).
+// QK-LABEL: func.func @scores
+// QK: %[[K:.*]] = qc.rotate %arg1 by #qc.hadamard<2> along 3 : tensor<1x2x4x2xf32>
+// QK: %[[KT:.*]] = nn.transpose %[[K]]
+// QK: %[[Q:.*]] = qc.rotate %arg0 by #qc.hadamard<2> along 3 : tensor<1x2x4x2xf32>
+// QK: nn.matmul %[[Q]], %[[KT]]
+func.func @scores(%q: tensor<1x2x4x2xf32>, %k: tensor<1x2x4x2xf32>) -> tensor<1x2x4x4xf32> {
+  %kt = nn.transpose %k {perm = array<i64: 0, 1, 3, 2>} : tensor<1x2x4x2xf32>
+  %s = nn.matmul %q, %kt : tensor<1x2x4x2xf32>, tensor<1x2x2x4xf32>
+  return %s : tensor<1x2x4x4xf32>
 }

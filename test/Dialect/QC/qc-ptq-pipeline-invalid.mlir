@@ -12,6 +12,7 @@
 // RUN: not quant-opt %s --qc-ptq-pipeline="w=float gptq=true calib=%S" 2>&1 | FileCheck %s --check-prefix=WFLOAT
 // RUN: not quant-opt %s --qc-ptq-pipeline="smoothquant=0.5" 2>&1 | FileCheck %s --check-prefix=SQ
 // RUN: not quant-opt %s --qc-ptq-pipeline="first=int5" 2>&1 | FileCheck %s --check-prefix=FIRST
+// RUN: not quant-opt %s --qc-ptq-pipeline="qk-rotate=true" 2>&1 | FileCheck %s --check-prefix=QK
 // RUN: not quant-opt %s --qc-ptq-pipeline="table=%t.none.json" 2>&1 | FileCheck %s --check-prefix=TABLE
 // RUN: not quant-opt %s --qc-ptq-pipeline="smoothquant=2" 2>&1 | FileCheck %s --check-prefix=SQRANGE
 
@@ -29,6 +30,7 @@
 // WFLOAT: error: qc-ptq-pipeline: gptq=true needs a weight format (w=float)
 // SQ: error: qc-ptq-pipeline: missing calibration data: smoothquant needs calib=DIR (DIR/<sample>/<input>.npy)
 // FIRST: error: qc-ptq-pipeline: unknown format first=int5 (expected float,
+// QK: error: qc-ptq-pipeline: qk-rotate=true needs a rotation (rotate=hadamard, orthogonal, mixquant or a file)
 // TABLE: error: qc-ptq-pipeline: calibration table '{{.*}}none.json' does not exist
 // SQRANGE: error: qc-ptq-pipeline: smoothquant must be 0 (off) or in (0, 1), got 2
 func.func @main(%ids: tensor<1x4xi64>) -> tensor<1x4x64xf32> {

@@ -163,6 +163,52 @@ struct OnlineHadamardPass : qc::impl::OnlineHadamardBase<OnlineHadamardPass> {
       qc::detail::rotateConstantOperand(op, 1,
                                         qc::detail::RotationSide::Columns, h);
     }
+    if (queryKey)
+      rotateQueriesAndKeys();
+  }
+
+  /// QuaRot R3: Q K^T = (Q H)(K H)^T, so rotating queries and keys along the
+  /// head dimension right before the attention scores changes nothing but
+  /// what a quantized KV cache would store.
+  void rotateQueriesAndKeys() {
+    SmallVector<std::pair<nn::MatMulOp, nn::TransposeOp>> scores;
+    getOperation().walk([&](nn::MatMulOp mm) {
+      auto kt = mm.getRhs().getDefiningOp<nn::TransposeOp>();
+      if (!kt || !kt->hasOneUse() || mm.getLhs().getDefiningOp<RotateOp>())
+        return;
+      ArrayRef<int64_t> perm = kt.getPerm();
+      int64_t r = int64_t(perm.size());
+      if (r < 2 || perm[size_t(r - 1)] != r - 2 || perm[size_t(r - 2)] != r - 1)
+        return;
+      for (int64_t i = 0; i < r - 2; ++i)
+        if (perm[size_t(i)] != i)
+          return;
+      auto q = llvm::cast<RankedTensorType>(mm.getLhs().getType());
+      auto k = llvm::cast<RankedTensorType>(kt.getInput().getType());
+      if (q.getShape().back() != k.getShape().back() ||
+          ShapedType::isDynamic(q.getShape().back()))
+        return;
+      scores.emplace_back(mm, kt);
+    });
+    for (auto [mm, kt] : scores) {
+      int64_t hd =
+          llvm::cast<RankedTensorType>(mm.getLhs().getType()).getShape().back();
+      if (!num::factorHadamardOrder(hd)) {
+        mm->emitRemark("qc-online-hadamard: no Hadamard matrix of order ")
+            << hd << " for the queries and keys of these attention scores";
+        continue;
+      }
+      auto h = HadamardAttr::get(&getContext(), hd, seed);
+      auto rotate = [&](OpBuilder &b, Value v) {
+        auto t = llvm::cast<RankedTensorType>(v.getType());
+        return b.create<RotateOp>(v.getLoc(), v, h,
+                                  b.getI64IntegerAttr(t.getRank() - 1));
+      };
+      OpBuilder b(kt);
+      kt->setOperand(0, rotate(b, kt.getInput()));
+      b.setInsertionPoint(mm);
+      mm->setOperand(0, rotate(b, mm.getLhs()));
+    }
   }
 };
 

@@ -54,6 +54,9 @@ struct PTQPipelinePass : qc::impl::PTQPipelineBase<PTQPipelinePass> {
     if (block > 0 && rotate != "hadamard" && rotate != "mixquant")
       return error() << "block=" << static_cast<int64_t>(block)
                      << " needs rotate=hadamard or rotate=mixquant";
+    if (queryKey && rotate == "none")
+      return error() << "qk-rotate=true needs a rotation (rotate=hadamard, "
+                        "orthogonal, mixquant or a file)";
     if (rotate == "mixquant" && calib.empty())
       return error() << "missing calibration data: rotate=mixquant needs "
                         "calib=DIR for its permutations";
@@ -115,6 +118,7 @@ struct PTQPipelinePass : qc::impl::PTQPipelineBase<PTQPipelinePass> {
       o.seed = seed;
       o.block = b;
       o.permute = mixquant;
+      o.queryKey = queryKey;
       OpPassManager &rot = pm.nest<func::FuncOp>();
       rot.addPass(createRotateResidual(r));
       rot.addPass(createRotateValues(RotateValuesOptions{seed}));

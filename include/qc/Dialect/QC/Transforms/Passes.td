@@ -341,6 +341,11 @@ def OnlineHadamard : Pass<"qc-online-hadamard", "::mlir::func::FuncOp"> {
     elementwise region, a non-constant producer) the input is rotated
     without a permutation and a remark names the op.
 
+    With `qk=true`, queries and keys are also rotated along the head
+    dimension right before the attention scores Q K^T (after RoPE), by the
+    same Hadamard H: (Q H)(K H)^T = Q K^T. Nothing is folded; this is what a
+    quantized KV cache needs (QuaRot R3).
+
     Before:
     ```mlir
     %y = nn.matmul %h, %w_down : tensor<16x1376xf32>, tensor<1376x64xf32>
@@ -360,7 +365,10 @@ def OnlineHadamard : Pass<"qc-online-hadamard", "::mlir::func::FuncOp"> {
            "Block-diagonal Hadamard of this order (0: full)">,
     Option<"permute", "permute", "bool", "false",
            "MixQuant: permute the input channels first (MassDiff on the "
-           "calibrated mean |x|), folded into the producers">
+           "calibrated mean |x|), folded into the producers">,
+    Option<"queryKey", "qk", "bool", "false",
+           "Also rotate queries and keys (after RoPE) before the attention "
+           "scores (QuaRot R3)">
   ];
   let dependentDialects = ["::qc::QCDialect", "::mlir::arith::ArithDialect"];
 }
@@ -548,6 +556,8 @@ def PTQPipeline : Pass<"qc-ptq-pipeline", "::mlir::ModuleOp"> {
            "Calibration samples to use (0: all)">,
     Option<"seed", "seed", "uint64_t", "1",
            "Seed of the rotations">,
+    Option<"queryKey", "qk-rotate", "bool", "false",
+           "Also rotate queries and keys after RoPE at run time (R3)">,
     Option<"table", "table", "std::string", "",
            "Calibration table (JSON) with ranges and per-layer formats to "
            "apply after calibration">,

@@ -11,8 +11,8 @@
 using namespace mlir;
 using namespace qc;
 using qc::detail::constantFloats;
-using qc::detail::floatConstant;
 using qc::detail::isF32Constant;
+using qc::detail::transformConstant;
 using Role = qc::detail::RotationSide;
 
 namespace {
@@ -48,23 +48,18 @@ Value qc::detail::foldEmbeddingScale(nn::GatherOp gather, int64_t d) {
     return out;
   Value scale = mul.getLhs() == out ? mul.getRhs() : mul.getLhs();
   auto s = constantFloats(scale);
-  auto table = constantFloats(gather.getInput());
-  if (!s || int64_t(s->size()) != d || !table ||
+  if (!s || int64_t(s->size()) != d || !isF32Constant(gather.getInput()) ||
       llvm::cast<RankedTensorType>(scale.getType()).getShape().back() != d ||
       mul.getType() != gather.getType())
     return out;
-  for (size_t i = 0; i < table->size(); ++i)
-    (*table)[i] *= (*s)[i % size_t(d)];
-  OpBuilder b(gather);
-  Value oldTable = gather.getInput();
-  gather.getInputMutable().assign(
-      floatConstant(b, oldTable.getLoc(),
-                    llvm::cast<RankedTensorType>(oldTable.getType()), *table));
+  transformConstant(gather, 0, [&](MutableArrayRef<float> table) {
+    for (size_t i = 0; i < table.size(); ++i)
+      table[i] *= (*s)[i % size_t(d)];
+  });
   mul.getResult().replaceAllUsesWith(out);
   mul.erase();
-  for (Value v : {oldTable, scale})
-    if (Operation *def = v.getDefiningOp(); def && def->use_empty())
-      def->erase();
+  if (Operation *def = scale.getDefiningOp(); def && def->use_empty())
+    def->erase();
   return out;
 }
 

@@ -19,8 +19,6 @@
 #include "qc/Interpreter/NPY.h"
 #include "qc/Support/Numerics/Hadamard.h"
 
-#include "llvm/ADT/SetVector.h"
-
 namespace qc {
 #define GEN_PASS_DEF_ROTATERESIDUAL
 #include "qc/Dialect/QC/Transforms/Passes.h.inc"
@@ -28,8 +26,6 @@ namespace qc {
 
 using namespace mlir;
 using namespace qc;
-using qc::detail::constantFloats;
-using qc::detail::floatConstant;
 
 namespace {
 

@@ -26,27 +26,22 @@ namespace qc {
 using namespace mlir;
 using namespace qc;
 using qc::detail::constantFloats;
-using qc::detail::floatConstant;
 
 namespace {
 
-/// Multiplies constant operand `index` of `op` (viewed as rows of length
-/// k, or as a [k, N] matrix when `rowsOfMatrix`) by `s` per channel.
+/// Multiplies (or divides) constant operand `index` of `op` by `s` per
+/// channel: channel = row for a [k, N] matrix (`rowsOfMatrix`), else the
+/// last axis.
 void scaleConstant(Operation *op, unsigned index, ArrayRef<double> s,
                    bool rowsOfMatrix, bool divide) {
-  Value old = op->getOperand(index);
-  auto type = llvm::cast<RankedTensorType>(old.getType());
-  std::vector<float> v = *constantFloats(old);
-  size_t k = s.size();
-  size_t n = rowsOfMatrix ? v.size() / k : 1;
-  for (size_t i = 0; i < v.size(); ++i) {
-    size_t ch = rowsOfMatrix ? i / n : i % k;
-    v[i] = float(divide ? double(v[i]) / s[ch] : double(v[i]) * s[ch]);
-  }
-  OpBuilder b(op);
-  op->setOperand(index, floatConstant(b, old.getLoc(), type, v));
-  if (Operation *def = old.getDefiningOp(); def && def->use_empty())
-    def->erase();
+  qc::detail::transformConstant(op, index, [&](MutableArrayRef<float> v) {
+    size_t k = s.size();
+    size_t n = rowsOfMatrix ? v.size() / k : 1;
+    for (size_t i = 0; i < v.size(); ++i) {
+      size_t ch = rowsOfMatrix ? i / n : i % k;
+      v[i] = float(divide ? double(v[i]) / s[ch] : double(v[i]) * s[ch]);
+    }
+  });
 }
 
 struct SmoothQuantPass : qc::impl::SmoothQuantBase<SmoothQuantPass> {

@@ -13,6 +13,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "qc/Support/Numerics/Hadamard.h"
+#include "qc/Support/Numerics/Multiversion.h"
 
 #include <algorithm>
 #include <array>
@@ -301,6 +302,66 @@ std::vector<int8_t> qc::num::hadamardMatrix(int64_t n) {
   return h;
 }
 
+namespace {
+/// (u, v) <- (u + v, u - v), elementwise over n values.
+template <typename T>
+QC_ALWAYS_INLINE void butterflyImpl(T *u, T *v, int64_t n) {
+  for (int64_t c = 0; c < n; ++c) {
+    T s = u[c], t = v[c];
+    u[c] = s + t;
+    v[c] = s - t;
+  }
+}
+
+/// The Walsh-Hadamard butterflies of one length-p segment (p a power of
+/// two): the first three stages inside groups of eight, the others as
+/// butterflies of contiguous halves.
+template <typename T>
+QC_ALWAYS_INLINE void walshHadamardImpl(T *seg, int64_t p) {
+  int64_t h = 1;
+  if (p >= 8) {
+    for (int64_t g = 0; g < p; g += 8) {
+      T *a = seg + g;
+      for (int64_t j = 0; j < 8; j += 2)
+        butterflyImpl(a + j, a + j + 1, 1);
+      for (int64_t j = 0; j < 8; j += 4)
+        butterflyImpl(a + j, a + j + 2, 2);
+      butterflyImpl(a, a + 4, 4);
+    }
+    h = 8;
+  }
+  for (; h < p; h <<= 1)
+    for (int64_t i = 0; i < p; i += 2 * h)
+      butterflyImpl(seg + i, seg + i + h, h);
+}
+
+/// x[k] *= scale (scale in double, rounded once to T per element).
+template <typename T>
+QC_ALWAYS_INLINE void scaleImpl(T *x, int64_t n, double scale) {
+  for (int64_t k = 0; k < n; ++k)
+    x[k] = T(x[k] * scale);
+}
+
+QC_MULTIVERSION void butterfly(float *u, float *v, int64_t n) {
+  butterflyImpl(u, v, n);
+}
+QC_MULTIVERSION void butterfly(double *u, double *v, int64_t n) {
+  butterflyImpl(u, v, n);
+}
+QC_MULTIVERSION void walshHadamard(float *seg, int64_t p) {
+  walshHadamardImpl(seg, p);
+}
+QC_MULTIVERSION void walshHadamard(double *seg, int64_t p) {
+  walshHadamardImpl(seg, p);
+}
+QC_MULTIVERSION void scaleBy(float *x, int64_t n, double scale) {
+  scaleImpl(x, n, scale);
+}
+QC_MULTIVERSION void scaleBy(double *x, int64_t n, double scale) {
+  scaleImpl(x, n, scale);
+}
+} // namespace
+
 template <typename T>
 void qc::num::hadamardTransformRows(T *x, int64_t rows, int64_t n,
                                     bool transpose, double scale) {
@@ -313,16 +374,8 @@ void qc::num::hadamardTransformRows(T *x, int64_t rows, int64_t n,
   for (int64_t r = 0; r < rows; ++r) {
     T *row = x + r * n;
     // Walsh-Hadamard butterflies on every length-2^m segment.
-    for (int64_t h = 1; h < p; h <<= 1)
-      for (int64_t a = 0; a < k; ++a) {
-        T *seg = row + a * p;
-        for (int64_t i = 0; i < p; i += 2 * h)
-          for (int64_t j = i; j < i + h; ++j) {
-            T u = seg[j], v = seg[j + h];
-            seg[j] = u + v;
-            seg[j + h] = u - v;
-          }
-      }
+    for (int64_t a = 0; a < k; ++a)
+      walshHadamard(row + a * p, p);
     if (k > 1) {
       // y[c, :] = sum_a H_K[a][c] z[a, :]   (transpose: H_K[c][a]).
       std::fill(tmp.begin(), tmp.end(), T(0));
@@ -342,8 +395,7 @@ void qc::num::hadamardTransformRows(T *x, int64_t rows, int64_t n,
       std::copy(tmp.begin(), tmp.end(), row);
     }
     if (scale != 1.0)
-      for (int64_t i = 0; i < n; ++i)
-        row[i] = T(row[i] * scale);
+      scaleBy(row, n, scale);
   }
 }
 
@@ -359,14 +411,8 @@ void qc::num::hadamardTransformColumns(T *x, int64_t n, int64_t cols,
   for (int64_t h = 1; h < p; h <<= 1)
     for (int64_t a = 0; a < k; ++a)
       for (int64_t i = 0; i < p; i += 2 * h)
-        for (int64_t j = i; j < i + h; ++j) {
-          T *u = row(a * p + j), *v = row(a * p + j + h);
-          for (int64_t c = 0; c < cols; ++c) {
-            T s = u[c], t = v[c];
-            u[c] = s + t;
-            v[c] = s - t;
-          }
-        }
+        for (int64_t j = i; j < i + h; ++j)
+          butterfly(row(a * p + j), row(a * p + j + h), cols);
   if (k > 1) {
     const Matrix &hk = hadamardBase(k);
     std::vector<T> tmp(size_t(n * cols), T(0));
@@ -388,11 +434,8 @@ void qc::num::hadamardTransformColumns(T *x, int64_t n, int64_t cols,
       std::copy_n(tmp.data() + i * cols, cols, row(i));
   }
   if (scale != 1.0)
-    for (int64_t i = 0; i < n; ++i) {
-      T *r = row(i);
-      for (int64_t c = 0; c < cols; ++c)
-        r[c] = T(r[c] * scale);
-    }
+    for (int64_t i = 0; i < n; ++i)
+      scaleBy(row(i), cols, scale);
 }
 
 template void qc::num::hadamardTransformRows<float>(float *, int64_t, int64_t,
@@ -401,7 +444,7 @@ template void qc::num::hadamardTransformColumns<float>(float *, int64_t,
                                                        int64_t, int64_t, bool,
                                                        double);
 template void qc::num::hadamardTransformColumns<double>(double *, int64_t,
-                                                        int64_t, int64_t,
-                                                        bool, double);
+                                                        int64_t, int64_t, bool,
+                                                        double);
 template void qc::num::hadamardTransformRows<double>(double *, int64_t, int64_t,
                                                      bool, double);

@@ -12,6 +12,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "qc/Support/Numerics/Quantize.h"
+#include "qc/Support/Numerics/Multiversion.h"
 
 #include <algorithm>
 #include <cassert>
@@ -176,6 +177,52 @@ template <typename Fn> void forEachElement(const ScaleMap &map, Fn fn) {
   });
 }
 
+/// Runs fn(first, count, scaleIndex, perElement) over runs of contiguous
+/// elements [first, first + count), in parallel: the run shares the scale
+/// scaleIndex, or (perElement) element first + k has scale scaleIndex + k.
+/// The bulk loops hand whole runs to vectorized kernels.
+template <typename Fn> void forEachRun(const ScaleMap &map, Fn fn) {
+  const AxisView &v = map.view;
+  if (map.g == Granularity::PerTensor) {
+    parallelFor(v.size(), kGrain,
+                [&](int64_t b, int64_t e) { fn(b, e - b, 0, false); });
+    return;
+  }
+  if (v.inner == 1) {
+    // Per-axis on the minor axis: a row of scales per outer index; blocks
+    // along the minor axis: contiguous runs sharing one scale.
+    int64_t grainOuter =
+        std::max<int64_t>(1, kGrain / std::max<int64_t>(1, v.dim));
+    parallelFor(v.outer, grainOuter, [&](int64_t b, int64_t e) {
+      for (int64_t o = b; o < e; ++o) {
+        if (map.g == Granularity::PerAxis) {
+          fn(o * v.dim, v.dim, 0, true);
+          continue;
+        }
+        for (int64_t blk = 0; blk < map.numBlocks; ++blk) {
+          int64_t first = o * v.dim + blk * map.blockSize;
+          int64_t last = o * v.dim + std::min(v.dim, (blk + 1) * map.blockSize);
+          fn(first, last - first, o * map.numBlocks + blk, false);
+        }
+      }
+    });
+    return;
+  }
+  int64_t rows = v.outer * v.dim;
+  int64_t grainRows =
+      std::max<int64_t>(1, kGrain / std::max<int64_t>(1, v.inner));
+  parallelFor(rows, grainRows, [&](int64_t b, int64_t e) {
+    for (int64_t r = b; r < e; ++r) {
+      int64_t o = r / v.dim, d = r % v.dim;
+      if (map.g == Granularity::PerAxis)
+        fn(r * v.inner, v.inner, d, false);
+      else
+        fn(r * v.inner, v.inner,
+           (o * map.numBlocks + d / map.blockSize) * v.inner, true);
+    }
+  });
+}
+
 /// Integer quantization with a zero point: round, add, saturate.
 uint32_t encodeInt(const Format &fmt, float v, int64_t zp, Rounding mode,
                    uint64_t rnd) {
@@ -189,12 +236,51 @@ uint32_t encodeInt(const Format &fmt, float v, int64_t zp, Rounding mode,
 
 /// encodeInt for nearest-even and at most 16 bits, branch free: after
 /// clamping to +-2^17, (v + 1.5 * 2^23) - 1.5 * 2^23 rounds half-to-even.
-inline uint32_t encodeIntFast(float v, int32_t zp, int32_t lo, int32_t hi,
-                              uint32_t mask) {
+QC_ALWAYS_INLINE uint32_t encodeIntFast(float v, int32_t zp, int32_t lo,
+                                        int32_t hi, uint32_t mask) {
   v = v != v ? 0.0f : std::clamp(v, -131072.0f, 131072.0f);
   constexpr float kMagic = 12582912.0f;
   int32_t q = int32_t((v + kMagic) - kMagic) + zp;
   return uint32_t(std::clamp(q, lo, hi)) & mask;
+}
+
+/// The integer range and code mask of a format, for encodeIntFast.
+struct IntRange {
+  int32_t lo, hi;
+  uint32_t mask;
+};
+
+/// codes[k] = encodeIntFast(x[k] / s, zp) over a run: one scale and zero
+/// point for the run, or (perElement) s[k] and zp[k]. Division, not a
+/// reciprocal multiply: the same bits as the scalar encoder.
+template <typename CodeT>
+QC_ALWAYS_INLINE void
+encodeIntRunImpl(const float *x, int64_t n, const float *s, const int32_t *zp,
+                 bool perElement, IntRange r, CodeT *out) {
+  if (!perElement) {
+    float scale = s[0];
+    int32_t z = zp ? zp[0] : 0;
+    for (int64_t k = 0; k < n; ++k)
+      out[k] = CodeT(encodeIntFast(x[k] / scale, z, r.lo, r.hi, r.mask));
+  } else if (zp) {
+    for (int64_t k = 0; k < n; ++k)
+      out[k] = CodeT(encodeIntFast(x[k] / s[k], zp[k], r.lo, r.hi, r.mask));
+  } else {
+    for (int64_t k = 0; k < n; ++k)
+      out[k] = CodeT(encodeIntFast(x[k] / s[k], 0, r.lo, r.hi, r.mask));
+  }
+}
+
+QC_MULTIVERSION void encodeIntRun(const float *x, int64_t n, const float *s,
+                                  const int32_t *zp, bool perElement,
+                                  IntRange r, uint8_t *out) {
+  encodeIntRunImpl(x, n, s, zp, perElement, r, out);
+}
+
+QC_MULTIVERSION void encodeIntRun(const float *x, int64_t n, const float *s,
+                                  const int32_t *zp, bool perElement,
+                                  IntRange r, uint32_t *out) {
+  encodeIntRunImpl(x, n, s, zp, perElement, r, out);
 }
 
 template <typename CodeT>
@@ -205,11 +291,11 @@ void quantizeImpl(const float *x, const std::vector<int64_t> &shape,
   ScaleMap map(shape, scheme);
   bool isInt = fmt.kind() == Format::Kind::Int;
   if (mode == Rounding::NearestEven && isInt && fmt.bits() <= 16) {
-    int32_t lo = int32_t(fmt.minInt()), hi = int32_t(fmt.maxInt());
-    uint32_t mask = fmt.mask();
-    forEachElement(map, [&](int64_t idx, int64_t si) {
-      codes[idx] = CodeT(encodeIntFast(
-          x[idx] / scales[si], zeroPoints ? zeroPoints[si] : 0, lo, hi, mask));
+    IntRange r{int32_t(fmt.minInt()), int32_t(fmt.maxInt()), fmt.mask()};
+    forEachRun(map, [&](int64_t first, int64_t n, int64_t si, bool perElem) {
+      encodeIntRun(x + first, n, scales + si,
+                   zeroPoints ? zeroPoints + si : nullptr, perElem, r,
+                   codes + first);
     });
     return;
   }
@@ -307,6 +393,35 @@ void qc::num::dequantize(const uint8_t *codes,
   dequantizeImpl(codes, shape, scheme, scales, zeroPoints, fmt, out);
 }
 
+namespace {
+/// |a|, with NaN and infinities counting as 0.
+QC_ALWAYS_INLINE float finiteAbs(float a) {
+  a = std::fabs(a);
+  return a <= FLT_MAX ? a : 0.0f;
+}
+
+/// max(m, max_k finiteAbs(x[k])), in 16 lanes (max is exact and the lanes
+/// hold no NaN, so the order does not matter).
+QC_MULTIVERSION float absmaxRun(const float *x, int64_t n, float m) {
+  float lane[16] = {};
+  int64_t k = 0;
+  for (; k + 16 <= n; k += 16)
+    for (int j = 0; j < 16; ++j)
+      lane[j] = std::max(lane[j], finiteAbs(x[k + j]));
+  for (; k < n; ++k)
+    m = std::max(m, finiteAbs(x[k]));
+  for (float l : lane)
+    m = std::max(m, l);
+  return m;
+}
+
+/// m[k] = max(m[k], finiteAbs(x[k])).
+QC_MULTIVERSION void absmaxAccumulate(float *m, const float *x, int64_t n) {
+  for (int64_t k = 0; k < n; ++k)
+    m[k] = std::max(m[k], finiteAbs(x[k]));
+}
+} // namespace
+
 std::vector<float> qc::num::absmaxScales(const float *x,
                                          const std::vector<int64_t> &shape,
                                          const Scheme &scheme,
@@ -317,19 +432,16 @@ std::vector<float> qc::num::absmaxScales(const float *x,
   for (int64_t d : scaleShape(shape, scheme))
     n *= d;
   std::vector<float> amax(static_cast<size_t>(n), 0.0f);
-  auto absOf = [&](int64_t idx) {
-    float a = std::fabs(x[idx]);
-    return a <= FLT_MAX ? a : 0.0f; // NaN and infinities are ignored.
-  };
   switch (map.g) {
   case Granularity::PerTensor: {
     std::vector<float> partial(64, 0.0f);
     int64_t chunk = (v.size() + 63) / 64;
     parallelFor(64, 1, [&](int64_t b, int64_t e) {
-      for (int64_t c = b; c < e; ++c)
-        for (int64_t i = c * chunk, end = std::min(v.size(), i + chunk);
-             i < end; ++i)
-          partial[size_t(c)] = std::max(partial[size_t(c)], absOf(i));
+      for (int64_t c = b; c < e; ++c) {
+        int64_t first = std::min(v.size(), c * chunk);
+        int64_t last = std::min(v.size(), first + chunk);
+        partial[size_t(c)] = absmaxRun(x + first, last - first, 0.0f);
+      }
     });
     amax[0] = *std::max_element(partial.begin(), partial.end());
     break;
@@ -339,14 +451,15 @@ std::vector<float> qc::num::absmaxScales(const float *x,
     // outer index outermost so that every row segment it reads is
     // contiguous (a per-column absmax of a row-major matrix).
     parallelFor(v.dim, 64, [&](int64_t b, int64_t e) {
-      for (int64_t o = 0; o < v.outer; ++o)
-        for (int64_t d = b; d < e; ++d) {
-          float m = amax[size_t(d)];
-          const int64_t base = (o * v.dim + d) * v.inner;
-          for (int64_t i = 0; i < v.inner; ++i)
-            m = std::max(m, absOf(base + i));
-          amax[size_t(d)] = m;
+      for (int64_t o = 0; o < v.outer; ++o) {
+        if (v.inner == 1) {
+          absmaxAccumulate(amax.data() + b, x + o * v.dim + b, e - b);
+          continue;
         }
+        for (int64_t d = b; d < e; ++d)
+          amax[size_t(d)] = absmaxRun(x + (o * v.dim + d) * v.inner, v.inner,
+                                      amax[size_t(d)]);
+      }
     });
     break;
   case Granularity::PerBlock:
@@ -355,11 +468,14 @@ std::vector<float> qc::num::absmaxScales(const float *x,
       for (int64_t r = b; r < e; ++r) {
         int64_t o = r / map.numBlocks, blk = r % map.numBlocks;
         float *dst = amax.data() + r * v.inner;
-        for (int64_t d = blk * map.blockSize,
-                     dEnd = std::min(v.dim, d + map.blockSize);
-             d < dEnd; ++d)
-          for (int64_t i = 0; i < v.inner; ++i)
-            dst[i] = std::max(dst[i], absOf((o * v.dim + d) * v.inner + i));
+        int64_t d = blk * map.blockSize,
+                dEnd = std::min(v.dim, d + map.blockSize);
+        if (v.inner == 1) {
+          dst[0] = absmaxRun(x + o * v.dim + d, dEnd - d, dst[0]);
+          continue;
+        }
+        for (; d < dEnd; ++d)
+          absmaxAccumulate(dst, x + (o * v.dim + d) * v.inner, v.inner);
       }
     });
     break;

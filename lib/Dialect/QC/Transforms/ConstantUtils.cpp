@@ -17,9 +17,44 @@
 #include "qc/Support/Numerics/Rounding.h"
 
 #include <cmath>
+#include <cstring>
 #include <random>
 
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
+
 using namespace mlir;
+
+/// A mutable, zero-filled blob of `bytes` for a large weight. On Linux it is
+/// anonymous memory advised for transparent huge pages: a GiB-size weight
+/// then costs a few hundred page faults instead of a quarter million.
+static AsmResourceBlob allocateWeightBlob(size_t bytes) {
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+  void *p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE,
+                 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (p != MAP_FAILED) {
+    madvise(p, bytes, MADV_HUGEPAGE);
+    return AsmResourceBlob(
+        ArrayRef<char>(static_cast<const char *>(p), bytes), alignof(float),
+        [](void *data, size_t size, size_t) { munmap(data, size); },
+        /*dataIsMutable=*/true);
+  }
+#endif
+  return HeapAsmResourceBlob::allocate(bytes, alignof(float));
+}
+
+/// dst[i] = src[i], in parallel chunks (the first touch of a new weight's
+/// pages is most of the cost of copying it).
+static void parallelCopy(ArrayRef<float> src, MutableArrayRef<float> dst) {
+  constexpr int64_t kChunk = int64_t(1) << 20;
+  int64_t n = int64_t(src.size()), chunks = (n + kChunk - 1) / kChunk;
+  qc::num::parallelFor(chunks, 1, [&](int64_t b, int64_t e) {
+    int64_t first = b * kChunk, last = std::min(n, e * kChunk);
+    std::memcpy(dst.data() + first, src.data() + first,
+                size_t(last - first) * sizeof(float));
+  });
+}
 
 /// The arith.constant defining `v` if it is a statically shaped f32 tensor.
 static arith::ConstantOp staticF32Constant(Value v) {
@@ -74,10 +109,11 @@ Value qc::detail::floatConstant(OpBuilder &b, Location loc,
                                        DenseElementsAttr::get(type, values));
   // Large weights become resource blobs, as imported external data is:
   // no per-element uniquing hash or splat scan of gigabytes of data.
-  AsmResourceBlob blob = HeapAsmResourceBlob::allocateAndCopyWithAlign(
-      ArrayRef<char>(reinterpret_cast<const char *>(values.data()),
-                     values.size() * sizeof(float)),
-      alignof(float));
+  AsmResourceBlob blob = allocateWeightBlob(values.size() * sizeof(float));
+  MutableArrayRef<char> bytes = blob.getMutableData();
+  parallelCopy(values,
+               MutableArrayRef<float>(reinterpret_cast<float *>(bytes.data()),
+                                      values.size()));
   return b.create<arith::ConstantOp>(
       loc, DenseResourceElementsAttr::get(type, "qc_weight", std::move(blob)));
 }
@@ -194,7 +230,7 @@ void qc::detail::transformConstant(
   std::vector<float> small;
   MutableArrayRef<float> values;
   if (big) {
-    blob = HeapAsmResourceBlob::allocate(count * sizeof(float), alignof(float));
+    blob = allocateWeightBlob(count * sizeof(float));
     MutableArrayRef<char> bytes = blob.getMutableData();
     values =
         MutableArrayRef<float>(reinterpret_cast<float *>(bytes.data()), count);
@@ -203,7 +239,7 @@ void qc::detail::transformConstant(
     values = small;
   }
   if (auto view = constantFloatsView(old))
-    std::copy(view->begin(), view->end(), values.begin());
+    parallelCopy(*view, values);
   else
     llvm::copy(*constantFloats(old), values.begin());
   fn(values);

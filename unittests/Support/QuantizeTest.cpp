@@ -16,6 +16,7 @@
 #include "gtest/gtest.h"
 
 #include <algorithm>
+#include <cfloat>
 #include <cmath>
 #include <cstring>
 
@@ -239,6 +240,82 @@ TEST(Quantize, FastPathsMatchScalar) {
                                double(f.minInt()), double(f.maxInt()));
       ASSERT_EQ(f.codeToInt(q[size_t(i)]), want)
           << name << " x = " << x[size_t(i)];
+    }
+  }
+}
+
+// The scale index of element `idx` of `shape` under `s`, from coordinates.
+static int64_t naiveScaleIndex(const std::vector<int64_t> &shape,
+                               const Scheme &s, int64_t idx) {
+  if (s.granularity == Granularity::PerTensor)
+    return 0;
+  std::vector<int64_t> c(shape.size()), sshape = scaleShape(shape, s);
+  for (int64_t i = int64_t(shape.size()) - 1; i >= 0; --i) {
+    c[size_t(i)] = idx % shape[size_t(i)];
+    idx /= shape[size_t(i)];
+  }
+  if (s.granularity == Granularity::PerAxis)
+    return c[size_t(s.axis)];
+  c[size_t(s.axis)] /= s.blockSize;
+  int64_t si = 0;
+  for (size_t i = 0; i < shape.size(); ++i)
+    si = si * sshape[i] + c[i];
+  return si;
+}
+
+// The vectorized run loops (per tensor, per axis on inner and outer axes,
+// blocks along and across the minor axis, with and without zero points, byte
+// and word codes) and absmaxScales agree with element-by-element references.
+TEST(Quantize, RunLayoutsMatchElementwise) {
+  const std::vector<int64_t> shape = {5, 7, 37};
+  const int64_t n = 5 * 7 * 37;
+  std::vector<float> x = randomFloats(11, n);
+  x[3] = NAN;
+  x[40] = INFINITY;
+  Format f = *Format::parse("int4");
+  std::vector<Scheme> schemes = {{}};
+  for (int axis = 0; axis < 3; ++axis) {
+    schemes.push_back({Granularity::PerAxis, axis, 0});
+    schemes.push_back({Granularity::PerBlock, axis, 2});
+    schemes.push_back({Granularity::PerBlock, axis, 4});
+  }
+  for (const Scheme &s : schemes) {
+    std::vector<float> scales = absmaxScales(x.data(), shape, s, f);
+    std::vector<float> amax(scales.size(), 0.0f);
+    for (int64_t i = 0; i < n; ++i) {
+      float a = std::fabs(x[size_t(i)]);
+      float &m = amax[size_t(naiveScaleIndex(shape, s, i))];
+      if (a <= FLT_MAX)
+        m = std::max(m, a);
+    }
+    for (size_t k = 0; k < scales.size(); ++k)
+      ASSERT_EQ(scales[k], amax[k] == 0.0f ? 1.0f : amax[k] / 7.0f)
+          << "axis " << s.axis << " scale " << k;
+    std::vector<int32_t> zps(scales.size());
+    for (size_t k = 0; k < zps.size(); ++k)
+      zps[k] = int32_t(k % 5) - 2;
+    for (bool withZp : {false, true}) {
+      const int32_t *zp = withZp ? zps.data() : nullptr;
+      std::vector<uint8_t> q8(static_cast<size_t>(n));
+      std::vector<uint32_t> q32(static_cast<size_t>(n));
+      quantize(x.data(), shape, s, scales.data(), zp, f, Rounding::NearestEven,
+               0, q8.data());
+      quantize(x.data(), shape, s, scales.data(), zp, f, Rounding::NearestEven,
+               0, q32.data());
+      for (int64_t i = 0; i < n; ++i) {
+        int64_t si = naiveScaleIndex(shape, s, i);
+        int64_t z = zp ? zp[si] : 0;
+        float v = x[size_t(i)] / scales[size_t(si)];
+        int64_t want = std::isnan(v)
+                           ? std::clamp<int64_t>(z, -8, 7)
+                           : int64_t(std::clamp<double>(
+                                 roundToIntegral(v, Rounding::NearestEven) + z,
+                                 -8.0, 7.0));
+        ASSERT_EQ(f.codeToInt(q8[size_t(i)]), want)
+            << "granularity " << int(s.granularity) << " axis " << s.axis
+            << " element " << i;
+        ASSERT_EQ(q32[size_t(i)], uint32_t(q8[size_t(i)]));
+      }
     }
   }
 }

@@ -313,9 +313,55 @@ QC_ALWAYS_INLINE void butterflyImpl(T *u, T *v, int64_t n) {
   }
 }
 
+/// Up to three butterfly stages at once (radix 2^stages) over the vectors
+/// v_k = base + k * step, k < 2^stages, each of `len` contiguous values:
+/// stage s pairs v_k with v_{k + 2^s}. Each value is loaded and stored once
+/// for all the stages; the additions are those of the stages one by one, so
+/// the result is bit for bit that of the radix-2 butterflies.
+template <typename T, int Stages>
+QC_ALWAYS_INLINE void radixPassImpl(T *base, int64_t step, int64_t len) {
+  constexpr int R = 1 << Stages;
+  for (int64_t c = 0; c < len; ++c) {
+    T v[R];
+    for (int k = 0; k < R; ++k)
+      v[k] = base[k * step + c];
+    for (int h = 1; h < R; h <<= 1)
+      for (int k = 0; k < R; ++k)
+        if (!(k & h)) {
+          T a = v[k], b = v[k + h];
+          v[k] = a + b;
+          v[k + h] = a - b;
+        }
+    for (int k = 0; k < R; ++k)
+      base[k * step + c] = v[k];
+  }
+}
+
+template <typename T>
+QC_ALWAYS_INLINE void radixPassDispatch(T *base, int64_t step, int64_t len,
+                                        int stages) {
+  switch (stages) {
+  case 1:
+    return radixPassImpl<T, 1>(base, step, len);
+  case 2:
+    return radixPassImpl<T, 2>(base, step, len);
+  default:
+    return radixPassImpl<T, 3>(base, step, len);
+  }
+}
+
+/// The number of stages (at most three) of the next sweep from stage h of
+/// a length-p transform.
+inline int sweepStages(int64_t h, int64_t p) {
+  int stages = 0;
+  while (stages < 3 && (h << stages) < p)
+    ++stages;
+  return stages;
+}
+
 /// The Walsh-Hadamard butterflies of one length-p segment (p a power of
-/// two): the first three stages inside groups of eight, the others as
-/// butterflies of contiguous halves.
+/// two): the first three stages inside groups of eight, the others three
+/// at a time over contiguous runs of h values.
 template <typename T>
 QC_ALWAYS_INLINE void walshHadamardImpl(T *seg, int64_t p) {
   int64_t h = 1;
@@ -330,9 +376,12 @@ QC_ALWAYS_INLINE void walshHadamardImpl(T *seg, int64_t p) {
     }
     h = 8;
   }
-  for (; h < p; h <<= 1)
-    for (int64_t i = 0; i < p; i += 2 * h)
-      butterflyImpl(seg + i, seg + i + h, h);
+  while (h < p) {
+    int stages = sweepStages(h, p);
+    for (int64_t i = 0; i < p; i += h << stages)
+      radixPassDispatch(seg + i, h, h, stages);
+    h <<= stages;
+  }
 }
 
 /// x[k] *= scale (scale in double, rounded once to T per element).
@@ -342,11 +391,13 @@ QC_ALWAYS_INLINE void scaleImpl(T *x, int64_t n, double scale) {
     x[k] = T(x[k] * scale);
 }
 
-QC_MULTIVERSION void butterfly(float *u, float *v, int64_t n) {
-  butterflyImpl(u, v, n);
+QC_MULTIVERSION void radixPass(float *base, int64_t step, int64_t len,
+                               int stages) {
+  radixPassDispatch(base, step, len, stages);
 }
-QC_MULTIVERSION void butterfly(double *u, double *v, int64_t n) {
-  butterflyImpl(u, v, n);
+QC_MULTIVERSION void radixPass(double *base, int64_t step, int64_t len,
+                               int stages) {
+  radixPassDispatch(base, step, len, stages);
 }
 QC_MULTIVERSION void walshHadamard(float *seg, int64_t p) {
   walshHadamardImpl(seg, p);
@@ -408,11 +459,16 @@ void qc::num::hadamardTransformColumns(T *x, int64_t n, int64_t cols,
   auto [k, m] = *f;
   int64_t p = int64_t(1) << m;
   auto row = [&](int64_t i) { return x + i * stride; };
-  for (int64_t h = 1; h < p; h <<= 1)
+  // Three stages per sweep over the block (radix 8): a third of the
+  // memory traffic of one stage per sweep.
+  for (int64_t h = 1; h < p;) {
+    int stages = sweepStages(h, p);
     for (int64_t a = 0; a < k; ++a)
-      for (int64_t i = 0; i < p; i += 2 * h)
+      for (int64_t i = 0; i < p; i += h << stages)
         for (int64_t j = i; j < i + h; ++j)
-          butterfly(row(a * p + j), row(a * p + j + h), cols);
+          radixPass(row(a * p + j), h * stride, cols, stages);
+    h <<= stages;
+  }
   if (k > 1) {
     const Matrix &hk = hadamardBase(k);
     std::vector<T> tmp(size_t(n * cols), T(0));

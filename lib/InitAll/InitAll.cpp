@@ -11,6 +11,8 @@
 
 #include "qc/InitAll.h"
 
+#include "qc/Conversion/Passes.h"
+
 #include "qc/Dialect/NN/IR/NN.h"
 #include "qc/Dialect/NN/Transforms/Passes.h"
 #include "qc/Dialect/QC/IR/QC.h"
@@ -23,4 +25,6 @@ void qc::registerAllDialects(mlir::DialectRegistry &registry) {
 void qc::registerAllPasses() {
   qc::nn::registerNNPasses();
   qc::registerQCPasses();
+  qc::registerQCConversionPasses();
+  qc::registerLowerToCPUPipeline();
 }

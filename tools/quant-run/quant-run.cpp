@@ -5,7 +5,8 @@
 //===----------------------------------------------------------------------===//
 //
 // Runs a module (.mlir, or .onnx imported on the fly) with the reference
-// interpreter on .npy / ONNX TensorProto .pb inputs, writes the outputs as
+// interpreter, or compiled for the host CPU (--target=cpu: --qc-lower-to-cpu
+// and a JIT), on .npy / ONNX TensorProto .pb inputs, writes the outputs as
 // .npy and, with --expected, prints error metrics per output.
 //
 //===----------------------------------------------------------------------===//
@@ -15,6 +16,7 @@
 #include "qc/Interpreter/Interpreter.h"
 #include "qc/Interpreter/NPY.h"
 #include "qc/Support/Numerics/Format.h"
+#include "qc/Target/CPU/CPURunner.h"
 #include "qc/Target/ONNX/ModelLoader.h"
 #include "qc/Target/ONNX/ONNXImport.h"
 
@@ -30,6 +32,7 @@
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <chrono>
 #include <cmath>
 #include <cstring>
 
@@ -55,6 +58,20 @@ static llvm::cl::opt<std::string>
               llvm::cl::init(""));
 static llvm::cl::opt<std::string>
     entry("entry", llvm::cl::desc("Function to run"), llvm::cl::init("main"));
+enum class Target { Interp, CPU };
+static llvm::cl::opt<Target> target(
+    "target", llvm::cl::desc("How to run the module"),
+    llvm::cl::values(clEnumValN(Target::Interp, "interp",
+                                "the reference interpreter (default)"),
+                     clEnumValN(Target::CPU, "cpu",
+                                "compiled for the host CPU (--qc-lower-to-cpu "
+                                "+ JIT)")),
+    llvm::cl::init(Target::Interp));
+static llvm::cl::opt<unsigned>
+    repeat("repeat",
+           llvm::cl::desc("Run N times and print the mean latency of one run "
+                          "(after one warm-up run)"),
+           llvm::cl::init(0));
 static llvm::cl::opt<double>
     maxRelL2("max-rel-l2",
              llvm::cl::desc("Exit with 1 when an output's relative L2 error "
@@ -136,6 +153,8 @@ int main(int argc, char **argv) {
   DialectRegistry registry;
   qc::registerAllDialects(registry);
   registry.insert<func::FuncDialect, arith::ArithDialect>();
+  if (target == Target::CPU)
+    qc::cpu::registerCPUTargetDialects(registry);
   MLIRContext ctx(registry);
   ctx.loadAllAvailableDialects();
 
@@ -198,9 +217,33 @@ int main(int argc, char **argv) {
     if (!given[i])
       return fail("missing --input " + argNames[i] + "=FILE");
 
-  auto results = run(func, args);
+  FailureOr<std::vector<Tensor>> results;
+  std::unique_ptr<qc::cpu::CompiledModule> compiled;
+  auto runOnce = [&]() -> FailureOr<std::vector<Tensor>> {
+    if (compiled)
+      return compiled->run(args);
+    return run(func, args);
+  };
+  if (target == Target::CPU) {
+    auto c = qc::cpu::CompiledModule::compile(*module, entry);
+    if (failed(c))
+      return 1;
+    compiled = std::move(*c);
+  }
+  results = runOnce();
   if (failed(results))
     return 1;
+  if (repeat > 0) {
+    auto start = std::chrono::steady_clock::now();
+    for (unsigned r = 0; r < repeat; ++r)
+      if (failed(runOnce()))
+        return 1;
+    double secs =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+            .count();
+    llvm::outs() << llvm::format("latency: %.6f s per run (mean of %u)\n",
+                                 secs / repeat, unsigned(repeat));
+  }
 
   if (!outputDir.empty()) {
     if (auto ec = llvm::sys::fs::create_directories(outputDir))

@@ -1,0 +1,64 @@
+//===- Passes.h - QuantC conversion passes ----------------------*- C++ -*-===//
+//
+// Part of the QuantC project.
+//
+//===----------------------------------------------------------------------===//
+//
+// Lowerings of nn and qc to upstream dialects, and the CPU pipeline.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef QC_CONVERSION_PASSES_H
+#define QC_CONVERSION_PASSES_H
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/Pass/Pass.h"
+#include "mlir/Pass/PassManager.h"
+
+namespace mlir {
+class ConversionTarget;
+class RewritePatternSet;
+class TypeConverter;
+} // namespace mlir
+
+namespace qc {
+
+#define GEN_PASS_DECL
+#include "qc/Conversion/Passes.h.inc"
+
+/// Patterns lowering nn ops to linalg/tensor/arith/math on tensors.
+void populateNNToLinalgPatterns(mlir::RewritePatternSet &patterns);
+
+/// Emits an error on every nn op that populateNNToLinalgPatterns cannot
+/// lower (naming the op and why); fails if there is one.
+mlir::LogicalResult checkNNLowerable(mlir::Operation *root);
+
+/// Emits an error on every qc op with no CPU lowering (naming the op and the
+/// format); fails if there is one.
+mlir::LogicalResult checkQCLowerable(mlir::Operation *root);
+
+/// Options of the CPU pipeline.
+struct LowerToCPUOptions {
+  /// Add `llvm.emit_c_interface` to public functions (the documented C entry
+  /// points `_mlir_ciface_<name>`).
+  bool emitCInterface = true;
+};
+
+/// nn + qc -> linalg -> bufferized memrefs (results as out-parameters) ->
+/// loops -> LLVM dialect.
+void buildLowerToCPUPipeline(mlir::OpPassManager &pm,
+                             const LowerToCPUOptions &options = {});
+
+/// Registers --qc-lower-to-cpu.
+void registerLowerToCPUPipeline();
+
+#define GEN_PASS_REGISTRATION
+#include "qc/Conversion/Passes.h.inc"
+
+} // namespace qc
+
+#endif // QC_CONVERSION_PASSES_H

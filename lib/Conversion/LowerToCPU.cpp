@@ -1,0 +1,117 @@
+//===- LowerToCPU.cpp - The --qc-lower-to-cpu pipeline --------------------===//
+//
+// Part of the QuantC project.
+//
+//===----------------------------------------------------------------------===//
+//
+// nn + qc -> linalg on tensors -> elementwise fusion -> One-Shot
+// Bufferize (function boundaries with identity layouts, results turned into
+// out-parameters) -> buffer deallocation -> loops -> LLVM dialect. Every
+// public function gets `llvm.emit_c_interface`, so its C entry point is
+// `void _mlir_ciface_<name>(args..., outs...)` with every tensor passed as
+// a pointer to a memref descriptor {allocated, aligned, offset, sizes[R],
+// strides[R]} (docs/CPU.md).
+//
+//===----------------------------------------------------------------------===//
+
+#include "qc/Conversion/Passes.h"
+
+#include "mlir/Conversion/AffineToStandard/AffineToStandard.h"
+#include "mlir/Conversion/ArithToLLVM/ArithToLLVM.h"
+#include "mlir/Conversion/ControlFlowToLLVM/ControlFlowToLLVM.h"
+#include "mlir/Conversion/FuncToLLVM/ConvertFuncToLLVMPass.h"
+#include "mlir/Conversion/IndexToLLVM/IndexToLLVM.h"
+#include "mlir/Conversion/MathToLLVM/MathToLLVM.h"
+#include "mlir/Conversion/MathToLibm/MathToLibm.h"
+#include "mlir/Conversion/MemRefToLLVM/MemRefToLLVM.h"
+#include "mlir/Conversion/ReconcileUnrealizedCasts/ReconcileUnrealizedCasts.h"
+#include "mlir/Conversion/SCFToControlFlow/SCFToControlFlow.h"
+#include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
+#include "mlir/Dialect/Bufferization/Transforms/OneShotAnalysis.h"
+#include "mlir/Dialect/Bufferization/Transforms/Passes.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Transforms/Passes.h"
+
+using namespace mlir;
+
+namespace {
+/// Marks public functions `llvm.emit_c_interface`.
+struct EmitCInterfacePass
+    : PassWrapper<EmitCInterfacePass, OperationPass<ModuleOp>> {
+  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(EmitCInterfacePass)
+  StringRef getArgument() const final { return "qc-emit-c-interface"; }
+  void runOnOperation() override {
+    for (auto f : getOperation().getOps<func::FuncOp>())
+      if (f.isPublic() && !f.isExternal())
+        f->setAttr("llvm.emit_c_interface", UnitAttr::get(&getContext()));
+  }
+};
+
+LogicalResult linalgCopy(OpBuilder &b, Location loc, Value from, Value to) {
+  b.create<linalg::CopyOp>(loc, from, to);
+  return success();
+}
+
+struct LowerToCPUPipelineOptions
+    : PassPipelineOptions<LowerToCPUPipelineOptions> {
+  Option<bool> emitCInterface{
+      *this, "emit-c-interface",
+      llvm::cl::desc("Give public functions the C entry point "
+                     "_mlir_ciface_<name> (memref descriptors)"),
+      llvm::cl::init(true)};
+};
+} // namespace
+
+void qc::buildLowerToCPUPipeline(OpPassManager &pm,
+                                 const LowerToCPUOptions &options) {
+  pm.addPass(createConvertQCToLinalg());
+  pm.addPass(createConvertNNToLinalg());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createLinalgElementwiseOpFusionPass());
+  pm.addPass(createCSEPass());
+
+  bufferization::OneShotBufferizationOptions bufferize;
+  bufferize.bufferizeFunctionBoundaries = true;
+  bufferize.setFunctionBoundaryTypeConversion(
+      bufferization::LayoutMapOption::IdentityLayoutMap);
+  bufferize.memCpyFn = linalgCopy;
+  pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
+  bufferization::BufferResultsToOutParamsOpts outParams;
+  outParams.memCpyFn = linalgCopy;
+  pm.addPass(bufferization::createBufferResultsToOutParamsPass(outParams));
+  pm.addPass(createCanonicalizerPass());
+  bufferization::BufferDeallocationPipelineOptions dealloc;
+  bufferization::buildBufferDeallocationPipeline(pm, dealloc);
+
+  pm.addPass(createConvertLinalgToLoopsPass());
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(createConvertSCFToCFPass());
+  pm.addPass(memref::createExpandStridedMetadataPass());
+  pm.addPass(createLowerAffinePass());
+  if (options.emitCInterface)
+    pm.addPass(std::make_unique<EmitCInterfacePass>());
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  pm.addPass(createConvertMathToLLVMPass());
+  pm.addPass(createConvertMathToLibmPass());
+  pm.addPass(createArithToLLVMConversionPass());
+  pm.addPass(createConvertIndexToLLVMPass());
+  pm.addPass(createConvertControlFlowToLLVMPass());
+  pm.addPass(createConvertFuncToLLVMPass());
+  pm.addPass(createReconcileUnrealizedCastsPass());
+}
+
+void qc::registerLowerToCPUPipeline() {
+  PassPipelineRegistration<LowerToCPUPipelineOptions>(
+      "qc-lower-to-cpu",
+      "Lower nn + qc to the LLVM dialect for the host CPU (linalg -> "
+      "bufferized memrefs -> loops -> LLVM); public functions get the C "
+      "entry point _mlir_ciface_<name>",
+      [](OpPassManager &pm, const LowerToCPUPipelineOptions &o) {
+        LowerToCPUOptions options;
+        options.emitCInterface = o.emitCInterface;
+        qc::buildLowerToCPUPipeline(pm, options);
+      });
+}

@@ -1,0 +1,1073 @@
+//===- NNToLinalg.cpp - Lower nn ops to linalg on tensors -----------------===//
+//
+// Part of the QuantC project.
+//
+//===----------------------------------------------------------------------===//
+//
+// One conversion pattern per op family. Shapes are static (checked first by
+// checkNNLowerable), so every tensor.empty and slice is static; broadcasting
+// is expressed in indexing maps. The shared builders (elementwise generics,
+// keepdims reductions, reshapes) live in LinalgBuilders.h so that the qc
+// lowering uses the same ones.
+//
+//===----------------------------------------------------------------------===//
+
+#include "../LinalgBuilders.h"
+#include "qc/Conversion/Passes.h"
+#include "qc/Dialect/NN/IR/NN.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Transforms/DialectConversion.h"
+#include "llvm/ADT/TypeSwitch.h"
+
+#include <cmath>
+#include <limits>
+
+namespace qc {
+#define GEN_PASS_DEF_CONVERTNNTOLINALG
+#include "qc/Conversion/Passes.h.inc"
+} // namespace qc
+
+using namespace mlir;
+using namespace qc::nn;
+using namespace qc::linalg_builders;
+
+namespace {
+
+//===----------------------------------------------------------------------===//
+// Elementwise
+//===----------------------------------------------------------------------===//
+
+Value floatConst(OpBuilder &b, Location loc, Type t, double v) {
+  return b.create<arith::ConstantOp>(loc, b.getFloatAttr(t, v));
+}
+
+Value intConst(OpBuilder &b, Location loc, Type t, int64_t v) {
+  return b.create<arith::ConstantOp>(loc, b.getIntegerAttr(t, v));
+}
+
+/// select(x < 0, 0, x): ReLU that maps NaN to 0, as the interpreter.
+Value relu(OpBuilder &b, Location loc, Value x) {
+  Type t = x.getType();
+  if (llvm::isa<FloatType>(t)) {
+    Value zero = floatConst(b, loc, t, 0.0);
+    Value pos =
+        b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OGT, x, zero);
+    return b.create<arith::SelectOp>(loc, pos, x, zero);
+  }
+  Value zero = intConst(b, loc, t, 0);
+  Value pos = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::sgt, x, zero);
+  return b.create<arith::SelectOp>(loc, pos, x, zero);
+}
+
+/// Float -> integer of `width` bits: truncate toward zero, saturate, NaN -> 0
+/// (the interpreter's rule; arith.fptosi alone is poison out of range).
+Value floatToInt(OpBuilder &b, Location loc, Value x, IntegerType to) {
+  unsigned w = to.getWidth();
+  Type ft = x.getType();
+  Value t = b.create<math::TruncOp>(loc, x);
+  if (w == 1) {
+    Value zero = floatConst(b, loc, ft, 0.0);
+    return b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::UNE, x, zero);
+  }
+  double hi = std::ldexp(1.0, int(w) - 1);
+  // hi - 1 may not be representable in f32 (w > 24): compare against hi and
+  // select the integer bound instead of clamping in float.
+  Value lo = floatConst(b, loc, ft, -hi), top = floatConst(b, loc, ft, hi);
+  Value isNan = b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::UNO, x, x);
+  Value below = b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OLE, t, lo);
+  Value above = b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OGE, t, top);
+  Value safe = b.create<arith::SelectOp>(
+      loc,
+      b.create<arith::OrIOp>(loc, isNan,
+                             b.create<arith::OrIOp>(loc, below, above)),
+      floatConst(b, loc, ft, 0.0), t);
+  Value i = b.create<arith::FPToSIOp>(loc, to, safe);
+  APInt maxV = APInt::getSignedMaxValue(w), minV = APInt::getSignedMinValue(w);
+  Value maxC = b.create<arith::ConstantOp>(loc, b.getIntegerAttr(to, maxV));
+  Value minC = b.create<arith::ConstantOp>(loc, b.getIntegerAttr(to, minV));
+  i = b.create<arith::SelectOp>(loc, above, maxC, i);
+  i = b.create<arith::SelectOp>(loc, below, minC, i);
+  return b.create<arith::SelectOp>(loc, isNan, intConst(b, loc, to, 0), i);
+}
+
+Value castScalar(OpBuilder &b, Location loc, Value x, Type to) {
+  Type from = x.getType();
+  if (from == to)
+    return x;
+  auto fromInt = llvm::dyn_cast<IntegerType>(from);
+  auto toInt = llvm::dyn_cast<IntegerType>(to);
+  if (!fromInt && !toInt) // float -> float
+    return from.getIntOrFloatBitWidth() < to.getIntOrFloatBitWidth()
+               ? b.create<arith::ExtFOp>(loc, to, x).getResult()
+               : b.create<arith::TruncFOp>(loc, to, x).getResult();
+  if (!fromInt)
+    return floatToInt(b, loc, x, toInt);
+  if (!toInt) // bool is unsigned 0/1, other integers signed
+    return fromInt.getWidth() == 1
+               ? b.create<arith::UIToFPOp>(loc, to, x).getResult()
+               : b.create<arith::SIToFPOp>(loc, to, x).getResult();
+  if (toInt.getWidth() == 1)
+    return b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::ne, x,
+                                   intConst(b, loc, from, 0));
+  if (fromInt.getWidth() == 1)
+    return b.create<arith::ExtUIOp>(loc, to, x);
+  if (fromInt.getWidth() < toInt.getWidth())
+    return b.create<arith::ExtSIOp>(loc, to, x);
+  return b.create<arith::TruncIOp>(loc, to, x);
+}
+
+/// The scalar computation of an elementwise nn op on its (already
+/// broadcast) operands, or null when `op` is not elementwise.
+Value elementwiseScalar(Operation *op, OpBuilder &b, Location loc, ValueRange a,
+                        Type outElem) {
+  Type t = a.empty() ? Type() : a[0].getType();
+  bool isFloat = t && llvm::isa<FloatType>(t);
+  auto f = [&](double v) { return floatConst(b, loc, t, v); };
+  return llvm::TypeSwitch<Operation *, Value>(op)
+      .Case([&](NegOp) -> Value {
+        if (isFloat)
+          return b.create<arith::NegFOp>(loc, a[0]);
+        return b.create<arith::SubIOp>(loc, intConst(b, loc, t, 0), a[0]);
+      })
+      .Case([&](AbsOp) -> Value {
+        if (isFloat)
+          return b.create<math::AbsFOp>(loc, a[0]);
+        return b.create<math::AbsIOp>(loc, a[0]);
+      })
+      .Case([&](ExpOp) { return b.create<math::ExpOp>(loc, a[0]); })
+      .Case([&](LogOp) { return b.create<math::LogOp>(loc, a[0]); })
+      .Case([&](SqrtOp) { return b.create<math::SqrtOp>(loc, a[0]); })
+      .Case([&](ReciprocalOp) {
+        return b.create<arith::DivFOp>(loc, f(1.0), a[0]);
+      })
+      .Case([&](TanhOp) { return b.create<math::TanhOp>(loc, a[0]); })
+      .Case([&](SigmoidOp) -> Value {
+        // x >= 0 ? 1 / (1 + e^-x) : e^x / (1 + e^x), as the interpreter.
+        Value one = f(1.0);
+        Value en =
+            b.create<math::ExpOp>(loc, b.create<arith::NegFOp>(loc, a[0]));
+        Value ep = b.create<math::ExpOp>(loc, a[0]);
+        Value pos = b.create<arith::DivFOp>(
+            loc, one, b.create<arith::AddFOp>(loc, one, en));
+        Value neg = b.create<arith::DivFOp>(
+            loc, ep, b.create<arith::AddFOp>(loc, one, ep));
+        Value ge = b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OGE, a[0],
+                                           f(0.0));
+        return b.create<arith::SelectOp>(loc, ge, pos, neg);
+      })
+      .Case([&](ErfOp) { return b.create<math::ErfOp>(loc, a[0]); })
+      .Case([&](ReluOp) { return relu(b, loc, a[0]); })
+      .Case([&](CosOp) { return b.create<math::CosOp>(loc, a[0]); })
+      .Case([&](SinOp) { return b.create<math::SinOp>(loc, a[0]); })
+      .Case([&](LeakyReluOp o) -> Value {
+        Value alpha = f(o.getAlpha().convertToDouble());
+        Value ge = b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OGE, a[0],
+                                           f(0.0));
+        return b.create<arith::SelectOp>(
+            loc, ge, a[0], b.create<arith::MulFOp>(loc, alpha, a[0]));
+      })
+      .Case([&](ClipOp o) -> Value {
+        // NaN stays NaN; an absent bound does not clamp.
+        Value x = a[0];
+        if (o.getMin()) {
+          Value lo = f(o.getMin()->convertToDouble());
+          Value lt =
+              b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OLT, x, lo);
+          x = b.create<arith::SelectOp>(loc, lt, lo, x);
+        }
+        if (o.getMax()) {
+          Value hi = f(o.getMax()->convertToDouble());
+          Value gt =
+              b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OGT, x, hi);
+          x = b.create<arith::SelectOp>(loc, gt, hi, x);
+        }
+        return x;
+      })
+      .Case([&](GeluOp o) -> Value {
+        Value x = a[0], half = f(0.5), one = f(1.0);
+        Value hx = b.create<arith::MulFOp>(loc, half, x);
+        Value inner;
+        if (o.getApproximate() == "tanh") {
+          Value x3 = b.create<arith::MulFOp>(
+              loc, b.create<arith::MulFOp>(loc, f(0.044715), x),
+              b.create<arith::MulFOp>(loc, x, x));
+          inner = b.create<math::TanhOp>(
+              loc,
+              b.create<arith::MulFOp>(loc, f(0.7978845608028654),
+                                      b.create<arith::AddFOp>(loc, x, x3)));
+        } else {
+          inner = b.create<math::ErfOp>(
+              loc, b.create<arith::MulFOp>(loc, x, f(0.7071067811865476)));
+        }
+        return b.create<arith::MulFOp>(
+            loc, hx, b.create<arith::AddFOp>(loc, one, inner));
+      })
+      .Case([&](CastOp) { return castScalar(b, loc, a[0], outElem); })
+      .Case([&](AddOp) -> Value {
+        if (isFloat)
+          return b.create<arith::AddFOp>(loc, a[0], a[1]);
+        return b.create<arith::AddIOp>(loc, a[0], a[1]);
+      })
+      .Case([&](SubOp) -> Value {
+        if (isFloat)
+          return b.create<arith::SubFOp>(loc, a[0], a[1]);
+        return b.create<arith::SubIOp>(loc, a[0], a[1]);
+      })
+      .Case([&](MulOp) -> Value {
+        if (isFloat)
+          return b.create<arith::MulFOp>(loc, a[0], a[1]);
+        return b.create<arith::MulIOp>(loc, a[0], a[1]);
+      })
+      .Case([&](DivOp) -> Value {
+        if (isFloat)
+          return b.create<arith::DivFOp>(loc, a[0], a[1]);
+        return b.create<arith::DivSIOp>(loc, a[0], a[1]);
+      })
+      .Case([&](PowOp) -> Value {
+        if (isFloat)
+          return b.create<math::PowFOp>(loc, a[0], a[1]);
+        return b.create<math::IPowIOp>(loc, a[0], a[1]);
+      })
+      .Case([&](EqualOp) -> Value {
+        if (isFloat)
+          return b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OEQ, a[0],
+                                         a[1]);
+        return b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq, a[0],
+                                       a[1]);
+      })
+      .Case([&](LessOp) -> Value {
+        if (isFloat)
+          return b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OLT, a[0],
+                                         a[1]);
+        return b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::slt, a[0],
+                                       a[1]);
+      })
+      .Case([&](GreaterOp) -> Value {
+        if (isFloat)
+          return b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OGT, a[0],
+                                         a[1]);
+        return b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::sgt, a[0],
+                                       a[1]);
+      })
+      .Case([&](WhereOp) {
+        return b.create<arith::SelectOp>(loc, a[0], a[1], a[2]);
+      })
+      .Case([&](ExpandOp) { return a[0]; })
+      .Default([](Operation *) { return Value(); });
+}
+
+bool isElementwise(Operation *op) {
+  return isa<NegOp, AbsOp, ExpOp, LogOp, SqrtOp, ReciprocalOp, TanhOp,
+             SigmoidOp, ErfOp, ReluOp, CosOp, SinOp, LeakyReluOp, ClipOp,
+             GeluOp, CastOp, AddOp, SubOp, MulOp, DivOp, PowOp, EqualOp, LessOp,
+             GreaterOp, WhereOp, ExpandOp>(op);
+}
+
+/// Every elementwise op (and nn.expand, a broadcast of its input).
+struct ElementwiseLowering : ConversionPattern {
+  ElementwiseLowering(MLIRContext *ctx)
+      : ConversionPattern(MatchAnyOpTypeTag(), /*benefit=*/1, ctx) {}
+  LogicalResult
+  matchAndRewrite(Operation *op, ArrayRef<Value> operands,
+                  ConversionPatternRewriter &rewriter) const override {
+    if (!isElementwise(op))
+      return failure();
+    auto type = llvm::cast<RankedTensorType>(op->getResult(0).getType());
+    Value y = elementwise(rewriter, op->getLoc(), type, operands,
+                          [&](OpBuilder &b, Location loc, ValueRange args) {
+                            return elementwiseScalar(op, b, loc, args,
+                                                     type.getElementType());
+                          });
+    rewriter.replaceOp(op, y);
+    return success();
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// Contractions
+//===----------------------------------------------------------------------===//
+
+struct MatMulLowering : OpConversionPattern<MatMulOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(MatMulOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value lhs = adaptor.getLhs(), rhs = adaptor.getRhs();
+    auto lt = llvm::cast<RankedTensorType>(lhs.getType());
+    auto rt = llvm::cast<RankedTensorType>(rhs.getType());
+    // numpy promotion of 1-D operands.
+    if (lt.getRank() == 1)
+      lhs = reshape(rewriter, loc, lhs, {1, lt.getDimSize(0)});
+    if (rt.getRank() == 1)
+      rhs = reshape(rewriter, loc, rhs, {rt.getDimSize(0), 1});
+    lt = llvm::cast<RankedTensorType>(lhs.getType());
+    rt = llvm::cast<RankedTensorType>(rhs.getType());
+    auto out = llvm::cast<RankedTensorType>(op.getType());
+    SmallVector<int64_t> batch = *broadcastShapes(lt.getShape().drop_back(2),
+                                                  rt.getShape().drop_back(2));
+    int64_t nb = int64_t(batch.size());
+    int64_t m = lt.getDimSize(lt.getRank() - 2),
+            k = lt.getDimSize(lt.getRank() - 1);
+    int64_t n = rt.getDimSize(rt.getRank() - 1);
+    MLIRContext *ctx = rewriter.getContext();
+    // Loops: batch..., m, n, k.
+    auto operandMap = [&](RankedTensorType t, AffineExpr r, AffineExpr c) {
+      SmallVector<AffineExpr> e;
+      int64_t tb = t.getRank() - 2;
+      for (int64_t i = 0; i < tb; ++i) {
+        int64_t d = nb - tb + i;
+        e.push_back(t.getDimSize(i) == 1 && batch[size_t(d)] != 1
+                        ? getAffineConstantExpr(0, ctx)
+                        : getAffineDimExpr(unsigned(d), ctx));
+      }
+      e.push_back(r);
+      e.push_back(c);
+      return AffineMap::get(unsigned(nb + 3), 0, e, ctx);
+    };
+    AffineExpr dm = getAffineDimExpr(unsigned(nb), ctx),
+               dn = getAffineDimExpr(unsigned(nb + 1), ctx),
+               dk = getAffineDimExpr(unsigned(nb + 2), ctx);
+    SmallVector<AffineExpr> outExprs;
+    for (int64_t i = 0; i < nb; ++i)
+      outExprs.push_back(getAffineDimExpr(unsigned(i), ctx));
+    outExprs.push_back(dm);
+    outExprs.push_back(dn);
+    SmallVector<int64_t> shape = batch;
+    shape.push_back(m);
+    shape.push_back(n);
+    Type elem = out.getElementType();
+    auto accType = RankedTensorType::get(shape, elem);
+    Value init = zeroFilled(rewriter, loc, accType);
+    SmallVector<utils::IteratorType> its(size_t(nb + 2),
+                                         utils::IteratorType::parallel);
+    its.push_back(utils::IteratorType::reduction);
+    (void)k;
+    Value y = rewriter
+                  .create<linalg::GenericOp>(
+                      loc, accType, ValueRange{lhs, rhs}, ValueRange{init},
+                      ArrayRef<AffineMap>{
+                          operandMap(lt, dm, dk), operandMap(rt, dk, dn),
+                          AffineMap::get(unsigned(nb + 3), 0, outExprs, ctx)},
+                      its,
+                      [&](OpBuilder &b, Location l, ValueRange a) {
+                        Value p = b.create<arith::MulFOp>(l, a[0], a[1]);
+                        b.create<linalg::YieldOp>(
+                            l, ValueRange{b.create<arith::AddFOp>(l, a[2], p)});
+                      })
+                  .getResult(0);
+    if (accType != out)
+      y = reshape(rewriter, loc, y, out.getShape());
+    rewriter.replaceOp(op, y);
+    return success();
+  }
+};
+
+struct GemmLowering : OpConversionPattern<GemmOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(GemmOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = rewriter.getContext();
+    auto out = llvm::cast<RankedTensorType>(op.getType());
+    AffineExpr m = getAffineDimExpr(0, ctx), n = getAffineDimExpr(1, ctx),
+               k = getAffineDimExpr(2, ctx);
+    auto map = [&](AffineExpr r, AffineExpr c, bool trans) {
+      return AffineMap::get(
+          3, 0, trans ? ArrayRef<AffineExpr>{c, r} : ArrayRef<AffineExpr>{r, c},
+          ctx);
+    };
+    Value init = zeroFilled(rewriter, loc, out);
+    Value ab =
+        rewriter
+            .create<linalg::GenericOp>(
+                loc, out, ValueRange{adaptor.getA(), adaptor.getB()},
+                ValueRange{init},
+                ArrayRef<AffineMap>{map(m, k, op.getTransA()),
+                                    map(k, n, op.getTransB()),
+                                    AffineMap::get(3, 0, {m, n}, ctx)},
+                ArrayRef<utils::IteratorType>{utils::IteratorType::parallel,
+                                              utils::IteratorType::parallel,
+                                              utils::IteratorType::reduction},
+                [&](OpBuilder &b, Location l, ValueRange a) {
+                  Value p = b.create<arith::MulFOp>(l, a[0], a[1]);
+                  b.create<linalg::YieldOp>(
+                      l, ValueRange{b.create<arith::AddFOp>(l, a[2], p)});
+                })
+            .getResult(0);
+    double alpha = op.getAlpha().convertToDouble();
+    double beta = op.getBeta().convertToDouble();
+    SmallVector<Value> ins{ab};
+    if (adaptor.getC())
+      ins.push_back(adaptor.getC());
+    Value y = elementwise(
+        rewriter, loc, out, ins, [&](OpBuilder &b, Location l, ValueRange a) {
+          Type t = a[0].getType();
+          Value v = a[0];
+          if (alpha != 1.0)
+            v = b.create<arith::MulFOp>(l, floatConst(b, l, t, alpha), v);
+          if (a.size() > 1) {
+            Value c = a[1];
+            if (beta != 1.0)
+              c = b.create<arith::MulFOp>(l, floatConst(b, l, t, beta), c);
+            v = b.create<arith::AddFOp>(l, v, c);
+          }
+          return v;
+        });
+    rewriter.replaceOp(op, y);
+    return success();
+  }
+};
+
+struct ConvLowering : OpConversionPattern<ConvOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(ConvOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = rewriter.getContext();
+    Value x = adaptor.getInput(), w = adaptor.getWeight();
+    auto xt = llvm::cast<RankedTensorType>(x.getType());
+    auto wt = llvm::cast<RankedTensorType>(w.getType());
+    auto out = llvm::cast<RankedTensorType>(op.getType());
+    ArrayRef<int64_t> pads = op.getPads(), strides = op.getStrides(),
+                      dil = op.getDilations();
+    Type elem = xt.getElementType();
+    if (llvm::any_of(pads, [](int64_t p) { return p != 0; })) {
+      SmallVector<OpFoldResult> low{
+          rewriter.getIndexAttr(0), rewriter.getIndexAttr(0),
+          rewriter.getIndexAttr(pads[0]), rewriter.getIndexAttr(pads[1])};
+      SmallVector<OpFoldResult> high{
+          rewriter.getIndexAttr(0), rewriter.getIndexAttr(0),
+          rewriter.getIndexAttr(pads[2]), rewriter.getIndexAttr(pads[3])};
+      auto padded =
+          RankedTensorType::get({xt.getDimSize(0), xt.getDimSize(1),
+                                 xt.getDimSize(2) + pads[0] + pads[2],
+                                 xt.getDimSize(3) + pads[1] + pads[3]},
+                                elem);
+      x = rewriter.create<tensor::PadOp>(loc, padded, x, low, high,
+                                         floatConst(rewriter, loc, elem, 0.0));
+    }
+    // Loops: n, m, oh, ow, c, kh, kw; the input channel of output channel m
+    // in group g = m floordiv (M / G) is g * (C / G) + c.
+    int64_t mPerGroup = out.getDimSize(1) / op.getGroup();
+    int64_t cPerGroup = wt.getDimSize(1);
+    auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
+    AffineExpr inC = d(1).floorDiv(mPerGroup) * cPerGroup + d(4);
+    AffineMap xMap =
+        AffineMap::get(7, 0,
+                       {d(0), inC, d(2) * strides[0] + d(5) * dil[0],
+                        d(3) * strides[1] + d(6) * dil[1]},
+                       ctx);
+    AffineMap wMap = AffineMap::get(7, 0, {d(1), d(4), d(5), d(6)}, ctx);
+    AffineMap oMap = AffineMap::get(7, 0, {d(0), d(1), d(2), d(3)}, ctx);
+    Value init = zeroFilled(rewriter, loc, out);
+    auto par = utils::IteratorType::parallel,
+         red = utils::IteratorType::reduction;
+    Value y = rewriter
+                  .create<linalg::GenericOp>(
+                      loc, out, ValueRange{x, w}, ValueRange{init},
+                      ArrayRef<AffineMap>{xMap, wMap, oMap},
+                      ArrayRef<utils::IteratorType>{par, par, par, par, red,
+                                                    red, red},
+                      [&](OpBuilder &b, Location l, ValueRange a) {
+                        Value p = b.create<arith::MulFOp>(l, a[0], a[1]);
+                        b.create<linalg::YieldOp>(
+                            l, ValueRange{b.create<arith::AddFOp>(l, a[2], p)});
+                      })
+                  .getResult(0);
+    if (Value bias = adaptor.getBias()) {
+      // bias[m] broadcast over n, h, w.
+      Value b4 = reshape(
+          rewriter, loc, bias,
+          {1, llvm::cast<RankedTensorType>(bias.getType()).getDimSize(0), 1,
+           1});
+      y = elementwise(rewriter, loc, out, {y, b4},
+                      [](OpBuilder &b, Location l, ValueRange a) -> Value {
+                        return b.create<arith::AddFOp>(l, a[0], a[1]);
+                      });
+    }
+    rewriter.replaceOp(op, y);
+    return success();
+  }
+};
+
+/// Max and average pooling: the input padded (with -inf for max, 0 for
+/// average) up to what the output needs (explicit pads plus the ceil-mode
+/// overhang), a window reduction, and for average pooling a division by the
+/// per-position element count, computed at compile time as the interpreter
+/// counts it.
+template <typename OpTy> struct PoolLowering : OpConversionPattern<OpTy> {
+  using OpConversionPattern<OpTy>::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(OpTy op, typename OpTy::Adaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    constexpr bool isMax = std::is_same_v<OpTy, MaxPoolOp>;
+    Location loc = op.getLoc();
+    MLIRContext *ctx = rewriter.getContext();
+    Value x = adaptor.getInput();
+    auto xt = llvm::cast<RankedTensorType>(x.getType());
+    auto out = llvm::cast<RankedTensorType>(op.getType());
+    ArrayRef<int64_t> k = op.getKernelShape(), s = op.getStrides(),
+                      p = op.getPads(), d = op.getDilations();
+    Type elem = xt.getElementType();
+    int64_t h = xt.getDimSize(2), w = xt.getDimSize(3);
+    int64_t oh = out.getDimSize(2), ow = out.getDimSize(3);
+    int64_t needH = (oh - 1) * s[0] + d[0] * (k[0] - 1) + 1;
+    int64_t needW = (ow - 1) * s[1] + d[1] * (k[1] - 1) + 1;
+    int64_t highH = std::max<int64_t>(0, needH - h - p[0]);
+    int64_t highW = std::max<int64_t>(0, needW - w - p[1]);
+    double padValue = isMax ? -std::numeric_limits<double>::infinity() : 0.0;
+    auto padded = RankedTensorType::get({xt.getDimSize(0), xt.getDimSize(1),
+                                         h + p[0] + highH, w + p[1] + highW},
+                                        elem);
+    if (padded != xt)
+      x = rewriter.create<tensor::PadOp>(
+          loc, padded, x,
+          ArrayRef<OpFoldResult>{
+              rewriter.getIndexAttr(0), rewriter.getIndexAttr(0),
+              rewriter.getIndexAttr(p[0]), rewriter.getIndexAttr(p[1])},
+          ArrayRef<OpFoldResult>{
+              rewriter.getIndexAttr(0), rewriter.getIndexAttr(0),
+              rewriter.getIndexAttr(highH), rewriter.getIndexAttr(highW)},
+          floatConst(rewriter, loc, elem, padValue));
+    auto dim = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
+    AffineMap xMap =
+        AffineMap::get(6, 0,
+                       {dim(0), dim(1), dim(2) * s[0] + dim(4) * d[0],
+                        dim(3) * s[1] + dim(5) * d[1]},
+                       ctx);
+    AffineMap winMap = AffineMap::get(6, 0, {dim(4), dim(5)}, ctx);
+    AffineMap oMap =
+        AffineMap::get(6, 0, {dim(0), dim(1), dim(2), dim(3)}, ctx);
+    Value window = rewriter.create<tensor::EmptyOp>(
+        loc, ArrayRef<int64_t>{k[0], k[1]}, elem);
+    Value init =
+        rewriter
+            .create<linalg::FillOp>(
+                loc, ValueRange{floatConst(rewriter, loc, elem, padValue)},
+                ValueRange{empty(rewriter, loc, out)})
+            .getResult(0);
+    auto par = utils::IteratorType::parallel,
+         red = utils::IteratorType::reduction;
+    Value y =
+        rewriter
+            .create<linalg::GenericOp>(
+                loc, out, ValueRange{x, window}, ValueRange{init},
+                ArrayRef<AffineMap>{xMap, winMap, oMap},
+                ArrayRef<utils::IteratorType>{par, par, par, par, red, red},
+                [&](OpBuilder &b, Location l, ValueRange a) {
+                  Value r;
+                  if (isMax) {
+                    // std::max semantics: a NaN input does not win.
+                    Value gt = b.create<arith::CmpFOp>(
+                        l, arith::CmpFPredicate::OGT, a[0], a[2]);
+                    r = b.create<arith::SelectOp>(l, gt, a[0], a[2]);
+                  } else {
+                    r = b.create<arith::AddFOp>(l, a[2], a[0]);
+                  }
+                  b.create<linalg::YieldOp>(l, ValueRange{r});
+                })
+            .getResult(0);
+    if constexpr (!isMax) {
+      bool includePad = op.getCountIncludePad();
+      std::vector<float> count(static_cast<size_t>(oh * ow));
+      for (int64_t i = 0; i < oh; ++i)
+        for (int64_t j = 0; j < ow; ++j) {
+          int64_t cnt = 0, padCnt = 0;
+          for (int64_t u = 0; u < k[0]; ++u)
+            for (int64_t v = 0; v < k[1]; ++v) {
+              int64_t yy = i * s[0] - p[0] + u * d[0];
+              int64_t xx = j * s[1] - p[1] + v * d[1];
+              if (yy >= -p[0] && yy < h + p[2] && xx >= -p[1] && xx < w + p[3])
+                ++padCnt;
+              if (yy >= 0 && yy < h && xx >= 0 && xx < w)
+                ++cnt;
+            }
+          count[size_t(i * ow + j)] = float(includePad ? padCnt : cnt);
+        }
+      Value counts = rewriter.create<arith::ConstantOp>(
+          loc,
+          DenseElementsAttr::get(RankedTensorType::get({1, 1, oh, ow}, elem),
+                                 ArrayRef(count)));
+      y = elementwise(rewriter, loc, out, {y, counts},
+                      [](OpBuilder &b, Location l, ValueRange a) -> Value {
+                        return b.create<arith::DivFOp>(l, a[0], a[1]);
+                      });
+    }
+    rewriter.replaceOp(op, y);
+    return success();
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// Reductions, softmax, normalizations
+//===----------------------------------------------------------------------===//
+
+/// The axes of a reduction op normalized to [0, rank), sorted; all axes
+/// when empty.
+SmallVector<int64_t> reductionAxes(ArrayRef<int64_t> axes, int64_t rank) {
+  SmallVector<int64_t> r;
+  if (axes.empty())
+    for (int64_t i = 0; i < rank; ++i)
+      r.push_back(i);
+  for (int64_t a : axes)
+    r.push_back(*normalizeAxis(a, rank));
+  llvm::sort(r);
+  return r;
+}
+
+template <typename OpTy> struct ReduceLowering : OpConversionPattern<OpTy> {
+  using OpConversionPattern<OpTy>::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(OpTy op, typename OpTy::Adaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value x = adaptor.getInput();
+    auto xt = llvm::cast<RankedTensorType>(x.getType());
+    SmallVector<int64_t> axes = reductionAxes(op.getAxes(), xt.getRank());
+    Value y;
+    if constexpr (std::is_same_v<OpTy, ReduceMaxOp>)
+      y = reduceKeepDims(rewriter, loc, x, axes, ReduceKind::Max);
+    else
+      y = reduceKeepDims(rewriter, loc, x, axes, ReduceKind::Sum);
+    if constexpr (std::is_same_v<OpTy, ReduceMeanOp>) {
+      int64_t count = 1;
+      for (int64_t a : axes)
+        count *= xt.getDimSize(a);
+      y = scaleBy(rewriter, loc, y, 1.0 / double(count));
+    }
+    auto out = llvm::cast<RankedTensorType>(op.getType());
+    if (llvm::cast<RankedTensorType>(y.getType()) != out)
+      y = reshape(rewriter, loc, y, out.getShape());
+    rewriter.replaceOp(op, y);
+    return success();
+  }
+};
+
+struct GlobalAveragePoolLowering : OpConversionPattern<GlobalAveragePoolOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(GlobalAveragePoolOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Value x = adaptor.getInput();
+    auto xt = llvm::cast<RankedTensorType>(x.getType());
+    SmallVector<int64_t> axes;
+    int64_t count = 1;
+    for (int64_t i = 2; i < xt.getRank(); ++i) {
+      axes.push_back(i);
+      count *= xt.getDimSize(i);
+    }
+    Value y = reduceKeepDims(rewriter, op.getLoc(), x, axes, ReduceKind::Sum);
+    rewriter.replaceOp(op,
+                       scaleBy(rewriter, op.getLoc(), y, 1.0 / double(count)));
+    return success();
+  }
+};
+
+template <typename OpTy> struct SoftmaxLowering : OpConversionPattern<OpTy> {
+  using OpConversionPattern<OpTy>::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(OpTy op, typename OpTy::Adaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value x = adaptor.getInput();
+    auto xt = llvm::cast<RankedTensorType>(x.getType());
+    int64_t axis = *normalizeAxis(op.getAxis(), xt.getRank());
+    constexpr bool isLog = std::is_same_v<OpTy, LogSoftmaxOp>;
+    Value mx = reduceKeepDims(rewriter, loc, x, {axis}, ReduceKind::Max);
+    Value e = elementwise(rewriter, loc, xt, {x, mx},
+                          [](OpBuilder &b, Location l, ValueRange a) -> Value {
+                            Value d = b.create<arith::SubFOp>(l, a[0], a[1]);
+                            return b.create<math::ExpOp>(l, d);
+                          });
+    Value s = reduceKeepDims(rewriter, loc, e, {axis}, ReduceKind::Sum);
+    Value y;
+    if (isLog)
+      y = elementwise(rewriter, loc, xt, {x, mx, s},
+                      [](OpBuilder &b, Location l, ValueRange a) -> Value {
+                        Value d = b.create<arith::SubFOp>(l, a[0], a[1]);
+                        return b.create<arith::SubFOp>(
+                            l, d, b.create<math::LogOp>(l, a[2]));
+                      });
+    else
+      y = elementwise(rewriter, loc, xt, {e, s},
+                      [](OpBuilder &b, Location l, ValueRange a) -> Value {
+                        return b.create<arith::DivFOp>(l, a[0], a[1]);
+                      });
+    rewriter.replaceOp(op, y);
+    return success();
+  }
+};
+
+/// Axes [axis, rank) and their element count.
+std::pair<SmallVector<int64_t>, int64_t> trailingAxes(RankedTensorType t,
+                                                      int64_t axisAttr) {
+  int64_t axis = *normalizeAxis(axisAttr, t.getRank());
+  SmallVector<int64_t> axes;
+  int64_t count = 1;
+  for (int64_t i = axis; i < t.getRank(); ++i) {
+    axes.push_back(i);
+    count *= t.getDimSize(i);
+  }
+  return {axes, count};
+}
+
+struct LayerNormLowering : OpConversionPattern<LayerNormOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(LayerNormOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value x = adaptor.getInput();
+    auto xt = llvm::cast<RankedTensorType>(x.getType());
+    auto [axes, count] = trailingAxes(xt, op.getAxis());
+    double inv = 1.0 / double(count);
+    Value mean =
+        scaleBy(rewriter, loc,
+                reduceKeepDims(rewriter, loc, x, axes, ReduceKind::Sum), inv);
+    Value d = elementwise(rewriter, loc, xt, {x, mean},
+                          [](OpBuilder &b, Location l, ValueRange a) -> Value {
+                            return b.create<arith::SubFOp>(l, a[0], a[1]);
+                          });
+    Value var = scaleBy(
+        rewriter, loc,
+        reduceKeepDims(rewriter, loc, d, axes, ReduceKind::SumOfSquares), inv);
+    double eps = op.getEpsilon().convertToDouble();
+    SmallVector<Value> ins{d, var, adaptor.getScale()};
+    if (adaptor.getBias())
+      ins.push_back(adaptor.getBias());
+    Value y = elementwise(
+        rewriter, loc, xt, ins, [&](OpBuilder &b, Location l, ValueRange a) {
+          Type t = a[0].getType();
+          Value den = b.create<math::SqrtOp>(
+              l, b.create<arith::AddFOp>(l, a[1], floatConst(b, l, t, eps)));
+          Value v = b.create<arith::MulFOp>(
+              l, b.create<arith::DivFOp>(l, a[0], den), a[2]);
+          if (a.size() > 3)
+            v = b.create<arith::AddFOp>(l, v, a[3]);
+          return v;
+        });
+    rewriter.replaceOp(op, y);
+    return success();
+  }
+};
+
+struct RMSNormLowering : OpConversionPattern<RMSNormOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(RMSNormOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value x = adaptor.getInput();
+    auto xt = llvm::cast<RankedTensorType>(x.getType());
+    auto [axes, count] = trailingAxes(xt, op.getAxis());
+    Value ms = scaleBy(
+        rewriter, loc,
+        reduceKeepDims(rewriter, loc, x, axes, ReduceKind::SumOfSquares),
+        1.0 / double(count));
+    double eps = op.getEpsilon().convertToDouble();
+    Value y = elementwise(
+        rewriter, loc, xt, {x, ms, adaptor.getScale()},
+        [&](OpBuilder &b, Location l, ValueRange a) -> Value {
+          Type t = a[0].getType();
+          Value den = b.create<math::SqrtOp>(
+              l, b.create<arith::AddFOp>(l, a[1], floatConst(b, l, t, eps)));
+          return b.create<arith::MulFOp>(
+              l, b.create<arith::DivFOp>(l, a[0], den), a[2]);
+        });
+    rewriter.replaceOp(op, y);
+    return success();
+  }
+};
+
+struct BatchNormLowering : OpConversionPattern<BatchNormOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(BatchNormOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto xt = llvm::cast<RankedTensorType>(adaptor.getInput().getType());
+    // [C] parameters as [C, 1, ..., 1] so that they broadcast on axis 1.
+    SmallVector<int64_t> pshape(size_t(xt.getRank() - 1), 1);
+    pshape[0] = xt.getDimSize(1);
+    auto param = [&](Value v) { return reshape(rewriter, loc, v, pshape); };
+    double eps = op.getEpsilon().convertToDouble();
+    Value y = elementwise(
+        rewriter, loc, xt,
+        {adaptor.getInput(), param(adaptor.getMean()),
+         param(adaptor.getVariance()), param(adaptor.getScale()),
+         param(adaptor.getBias())},
+        [&](OpBuilder &b, Location l, ValueRange a) -> Value {
+          Type t = a[0].getType();
+          Value den = b.create<math::SqrtOp>(
+              l, b.create<arith::AddFOp>(l, a[2], floatConst(b, l, t, eps)));
+          Value v = b.create<arith::DivFOp>(
+              l, b.create<arith::SubFOp>(l, a[0], a[1]), den);
+          return b.create<arith::AddFOp>(l, b.create<arith::MulFOp>(l, v, a[3]),
+                                         a[4]);
+        });
+    rewriter.replaceOp(op, y);
+    return success();
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// Data movement
+//===----------------------------------------------------------------------===//
+
+struct ReshapeLowering : OpConversionPattern<ReshapeOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(ReshapeOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    rewriter.replaceOp(op, reshape(rewriter, op.getLoc(), adaptor.getInput(),
+                                   op.getType().getShape()));
+    return success();
+  }
+};
+
+struct TransposeLowering : OpConversionPattern<TransposeOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(TransposeOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto out = llvm::cast<RankedTensorType>(op.getType());
+    Value init = empty(rewriter, op.getLoc(), out);
+    Operation *t = rewriter.create<linalg::TransposeOp>(
+        op.getLoc(), adaptor.getInput(), init, op.getPerm());
+    rewriter.replaceOp(op, t->getResult(0));
+    return success();
+  }
+};
+
+struct ConcatLowering : OpConversionPattern<ConcatOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(ConcatOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto out = llvm::cast<RankedTensorType>(op.getType());
+    int64_t axis = *normalizeAxis(op.getAxis(), out.getRank());
+    Value y = empty(rewriter, loc, out);
+    int64_t offset = 0;
+    for (Value in : adaptor.getInputs()) {
+      auto t = llvm::cast<RankedTensorType>(in.getType());
+      SmallVector<OpFoldResult> offs(size_t(out.getRank()),
+                                     rewriter.getIndexAttr(0));
+      offs[size_t(axis)] = rewriter.getIndexAttr(offset);
+      SmallVector<OpFoldResult> sizes, strides;
+      for (int64_t d : t.getShape()) {
+        sizes.push_back(rewriter.getIndexAttr(d));
+        strides.push_back(rewriter.getIndexAttr(1));
+      }
+      y = rewriter.create<tensor::InsertSliceOp>(loc, in, y, offs, sizes,
+                                                 strides);
+      offset += t.getDimSize(axis);
+    }
+    rewriter.replaceOp(op, y);
+    return success();
+  }
+};
+
+struct SplitLowering : OpConversionPattern<SplitOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(SplitOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto in = llvm::cast<RankedTensorType>(adaptor.getInput().getType());
+    int64_t axis = *normalizeAxis(op.getAxis(), in.getRank());
+    SmallVector<Value> results;
+    int64_t offset = 0;
+    for (Value r : op->getResults()) {
+      auto t = llvm::cast<RankedTensorType>(r.getType());
+      SmallVector<OpFoldResult> offs(size_t(in.getRank()),
+                                     rewriter.getIndexAttr(0));
+      offs[size_t(axis)] = rewriter.getIndexAttr(offset);
+      SmallVector<OpFoldResult> sizes, strides;
+      for (int64_t d : t.getShape()) {
+        sizes.push_back(rewriter.getIndexAttr(d));
+        strides.push_back(rewriter.getIndexAttr(1));
+      }
+      results.push_back(rewriter.create<tensor::ExtractSliceOp>(
+          loc, t, adaptor.getInput(), offs, sizes, strides));
+      offset += t.getDimSize(axis);
+    }
+    rewriter.replaceOp(op, results);
+    return success();
+  }
+};
+
+struct SliceLowering : OpConversionPattern<SliceOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(SliceOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto out = llvm::cast<RankedTensorType>(op.getType());
+    ArrayRef<int64_t> starts = op.getStarts(), steps = op.getSteps();
+    if (llvm::all_of(steps, [](int64_t s) { return s > 0; })) {
+      SmallVector<OpFoldResult> offs, sizes, strides;
+      for (int64_t i = 0; i < out.getRank(); ++i) {
+        offs.push_back(rewriter.getIndexAttr(starts[size_t(i)]));
+        sizes.push_back(rewriter.getIndexAttr(out.getDimSize(i)));
+        strides.push_back(rewriter.getIndexAttr(steps[size_t(i)]));
+      }
+      rewriter.replaceOpWithNewOp<tensor::ExtractSliceOp>(
+          op, out, adaptor.getInput(), offs, sizes, strides);
+      return success();
+    }
+    // Negative steps: index arithmetic per element.
+    Value src = adaptor.getInput();
+    Value y = indexedGeneric(
+        rewriter, loc, out, [&](OpBuilder &b, Location l, ValueRange idx) {
+          SmallVector<Value> at;
+          for (int64_t i = 0; i < out.getRank(); ++i) {
+            Value start =
+                b.create<arith::ConstantIndexOp>(l, starts[size_t(i)]);
+            Value step = b.create<arith::ConstantIndexOp>(l, steps[size_t(i)]);
+            at.push_back(b.create<arith::AddIOp>(
+                l, start, b.create<arith::MulIOp>(l, idx[size_t(i)], step)));
+          }
+          return b.create<tensor::ExtractOp>(l, src, at);
+        });
+    rewriter.replaceOp(op, y);
+    return success();
+  }
+};
+
+struct GatherLowering : OpConversionPattern<GatherOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(GatherOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto out = llvm::cast<RankedTensorType>(op.getType());
+    Value src = adaptor.getInput(), indices = adaptor.getIndices();
+    auto st = llvm::cast<RankedTensorType>(src.getType());
+    auto it = llvm::cast<RankedTensorType>(indices.getType());
+    int64_t axis = *normalizeAxis(op.getAxis(), st.getRank());
+    int64_t ir = it.getRank();
+    int64_t dim = st.getDimSize(axis);
+    Value y = indexedGeneric(
+        rewriter, loc, out, [&](OpBuilder &b, Location l, ValueRange idx) {
+          // Output index: [i_0..i_{axis-1}, j_0..j_{ir-1}, k...].
+          SmallVector<Value> jidx(idx.begin() + axis, idx.begin() + axis + ir);
+          Value raw = b.create<tensor::ExtractOp>(l, indices, jidx);
+          Value k = b.create<arith::IndexCastOp>(l, b.getIndexType(), raw);
+          Value zero = b.create<arith::ConstantIndexOp>(l, 0);
+          Value neg =
+              b.create<arith::CmpIOp>(l, arith::CmpIPredicate::slt, k, zero);
+          Value wrapped = b.create<arith::AddIOp>(
+              l, k, b.create<arith::ConstantIndexOp>(l, dim));
+          k = b.create<arith::SelectOp>(l, neg, wrapped, k);
+          SmallVector<Value> at(idx.begin(), idx.begin() + axis);
+          at.push_back(k);
+          at.append(idx.begin() + axis + ir, idx.end());
+          return b.create<tensor::ExtractOp>(l, src, at);
+        });
+    rewriter.replaceOp(op, y);
+    return success();
+  }
+};
+
+struct TriluLowering : OpConversionPattern<TriluOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(TriluOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto out = llvm::cast<RankedTensorType>(op.getType());
+    int64_t rank = out.getRank(), k = op.getK();
+    bool upper = op.getUpper();
+    Value y = elementwiseIndexed(
+        rewriter, loc, out, {adaptor.getInput()},
+        [&](OpBuilder &b, Location l, ValueRange a, ValueRange idx) -> Value {
+          // Keep where j - i >= k (upper) or j - i <= k (lower).
+          Value diff = b.create<arith::SubIOp>(l, idx[size_t(rank - 1)],
+                                               idx[size_t(rank - 2)]);
+          Value kc = b.create<arith::ConstantIndexOp>(l, k);
+          Value keep = b.create<arith::CmpIOp>(
+              l, upper ? arith::CmpIPredicate::sge : arith::CmpIPredicate::sle,
+              diff, kc);
+          Type t = a[0].getType();
+          Value zero = llvm::isa<FloatType>(t) ? floatConst(b, l, t, 0.0)
+                                               : intConst(b, l, t, 0);
+          return b.create<arith::SelectOp>(l, keep, a[0], zero);
+        });
+    rewriter.replaceOp(op, y);
+    return success();
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// Pass
+//===----------------------------------------------------------------------===//
+
+struct ConvertNNToLinalgPass
+    : qc::impl::ConvertNNToLinalgBase<ConvertNNToLinalgPass> {
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    if (failed(qc::checkNNLowerable(module)))
+      return signalPassFailure();
+    MLIRContext *ctx = &getContext();
+    ConversionTarget target(*ctx);
+    target.addIllegalDialect<NNDialect>();
+    target.markUnknownOpDynamicallyLegal([](Operation *) { return true; });
+    RewritePatternSet patterns(ctx);
+    qc::populateNNToLinalgPatterns(patterns);
+    if (failed(applyPartialConversion(module, target, std::move(patterns))))
+      signalPassFailure();
+  }
+};
+
+} // namespace
+
+void qc::populateNNToLinalgPatterns(RewritePatternSet &patterns) {
+  MLIRContext *ctx = patterns.getContext();
+  patterns.add<ElementwiseLowering>(ctx);
+  patterns.add<MatMulLowering, GemmLowering, ConvLowering,
+               PoolLowering<MaxPoolOp>, PoolLowering<AveragePoolOp>,
+               ReduceLowering<ReduceSumOp>, ReduceLowering<ReduceMeanOp>,
+               ReduceLowering<ReduceMaxOp>, GlobalAveragePoolLowering,
+               SoftmaxLowering<SoftmaxOp>, SoftmaxLowering<LogSoftmaxOp>,
+               LayerNormLowering, RMSNormLowering, BatchNormLowering,
+               ReshapeLowering, TransposeLowering, ConcatLowering,
+               SplitLowering, SliceLowering, GatherLowering, TriluLowering>(
+      ctx);
+}
+
+LogicalResult qc::checkNNLowerable(Operation *root) {
+  bool ok = true;
+  root->walk([&](Operation *op) {
+    if (!llvm::isa<NNDialect>(op->getDialect()))
+      return;
+    SmallVector<Type> types(op->getOperandTypes());
+    llvm::append_range(types, op->getResultTypes());
+    for (Type t : types) {
+      auto rt = llvm::dyn_cast<RankedTensorType>(t);
+      if (!rt)
+        continue;
+      if (!rt.hasStaticShape()) {
+        op->emitError("qc-lower-to-cpu: ")
+            << op->getName() << " has a dynamic shape " << rt
+            << "; the CPU lowering needs static shapes";
+        ok = false;
+        return;
+      }
+      Type e = rt.getElementType();
+      bool supported = e.isF32() || e.isSignlessInteger();
+      if (!supported) {
+        op->emitError("qc-lower-to-cpu: ")
+            << op->getName() << " on element type " << e
+            << " has no CPU lowering (f32, signless integers and i1 do)";
+        ok = false;
+        return;
+      }
+    }
+  });
+  return success(ok);
+}

@@ -1,0 +1,204 @@
+//===- CPURunner.cpp - JIT-compile and run a module on the host -----------===//
+//
+// Part of the QuantC project.
+//
+//===----------------------------------------------------------------------===//
+
+#include "qc/Target/CPU/CPURunner.h"
+
+#include "qc/Conversion/Passes.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/ExecutionEngine/ExecutionEngine.h"
+#include "mlir/ExecutionEngine/OptUtils.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/InitAllDialects.h"
+#include "mlir/InitAllExtensions.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "llvm/Support/TargetSelect.h"
+
+#include <cstring>
+
+using namespace mlir;
+using qc::interp::Tensor;
+
+namespace {
+/// One tensor of the C interface: its buffer and memref descriptor
+/// {allocated, aligned, offset, sizes[R], strides[R]} (all 8-byte words).
+struct Buffer {
+  RankedTensorType type;
+  std::vector<char> data;
+  std::vector<int64_t> descriptor;
+  void *descriptorPtr = nullptr;
+
+  explicit Buffer(RankedTensorType t) : type(t) {
+    data.resize(size_t(t.getNumElements()) * elementBytes(t.getElementType()));
+    int64_t rank = t.getRank();
+    descriptor.assign(size_t(3 + 2 * rank), 0);
+    void *p = data.data();
+    std::memcpy(&descriptor[0], &p, sizeof(void *));
+    std::memcpy(&descriptor[1], &p, sizeof(void *));
+    int64_t stride = 1;
+    for (int64_t i = rank - 1; i >= 0; --i) {
+      descriptor[size_t(3 + i)] = t.getDimSize(i);
+      descriptor[size_t(3 + rank + i)] = stride;
+      stride *= t.getDimSize(i);
+    }
+    descriptorPtr = descriptor.data();
+  }
+
+  static size_t elementBytes(Type e) {
+    if (e.isInteger(1))
+      return 1;
+    return (e.getIntOrFloatBitWidth() + 7) / 8;
+  }
+
+  void fill(const Tensor &t) {
+    Type e = type.getElementType();
+    int64_t n = type.getNumElements();
+    if (e.isF32()) {
+      std::memcpy(data.data(), t.f(), size_t(n) * 4);
+      return;
+    }
+    size_t w = elementBytes(e);
+    for (int64_t i = 0; i < n; ++i) {
+      int64_t v = t.i()[i];
+      std::memcpy(data.data() + size_t(i) * w, &v, w); // little endian
+    }
+  }
+
+  Tensor toTensor() const {
+    Type e = type.getElementType();
+    std::vector<int64_t> shape(type.getShape().begin(), type.getShape().end());
+    Tensor t = Tensor::zeros(type, shape);
+    int64_t n = type.getNumElements();
+    if (e.isF32()) {
+      std::memcpy(t.fMutable(), data.data(), size_t(n) * 4);
+      return t;
+    }
+    size_t w = elementBytes(e);
+    unsigned bits = e.getIntOrFloatBitWidth();
+    for (int64_t i = 0; i < n; ++i) {
+      int64_t v = 0;
+      std::memcpy(&v, data.data() + size_t(i) * w, w);
+      if (bits == 1)
+        v &= 1;
+      else if (bits < 64) // sign-extend
+        v = int64_t(uint64_t(v) << (64 - bits)) >> (64 - bits);
+      t.iMutable()[i] = v;
+    }
+    return t;
+  }
+};
+
+bool supportedBoundaryType(Type t) {
+  auto rt = llvm::dyn_cast<RankedTensorType>(t);
+  if (!rt || !rt.hasStaticShape())
+    return false;
+  Type e = rt.getElementType();
+  return e.isF32() ||
+         (e.isSignlessInteger() && e.getIntOrFloatBitWidth() <= 64);
+}
+} // namespace
+
+void qc::cpu::registerCPUTargetDialects(DialectRegistry &registry) {
+  registerAllDialects(registry);
+  registerAllExtensions(registry);
+  registerBuiltinDialectTranslation(registry);
+  registerLLVMDialectTranslation(registry);
+}
+
+struct qc::cpu::CompiledModule::Impl {
+  OwningOpRef<ModuleOp> lowered;
+  std::unique_ptr<ExecutionEngine> engine;
+  std::string entry;
+  SmallVector<RankedTensorType> argTypes, resultTypes;
+};
+
+qc::cpu::CompiledModule::~CompiledModule() = default;
+
+FailureOr<std::unique_ptr<qc::cpu::CompiledModule>>
+qc::cpu::CompiledModule::compile(ModuleOp module, StringRef entry) {
+  auto func = module.lookupSymbol<func::FuncOp>(entry);
+  if (!func)
+    return module.emitError("quant-run: no function @") << entry;
+  auto impl = std::make_unique<Impl>();
+  impl->entry = entry.str();
+  for (Type t : func.getArgumentTypes()) {
+    if (!supportedBoundaryType(t))
+      return func.emitError("--target=cpu: argument type ")
+             << t << " has no CPU calling convention (static f32 or "
+             << "signless integer tensors)";
+    impl->argTypes.push_back(llvm::cast<RankedTensorType>(t));
+  }
+  for (Type t : func.getResultTypes()) {
+    if (!supportedBoundaryType(t))
+      return func.emitError("--target=cpu: result type ")
+             << t << " has no CPU calling convention (static f32 or "
+             << "signless integer tensors)";
+    impl->resultTypes.push_back(llvm::cast<RankedTensorType>(t));
+  }
+  MLIRContext *ctx = module.getContext();
+  impl->lowered = OwningOpRef<ModuleOp>(module.clone());
+  // Only the entry (and what it calls) is needed; other public functions
+  // would be compiled too, which is harmless.
+  PassManager pm(ctx);
+  qc::buildLowerToCPUPipeline(pm);
+  if (failed(pm.run(*impl->lowered)))
+    return failure();
+
+  static bool initialized = [] {
+    llvm::InitializeNativeTarget();
+    llvm::InitializeNativeTargetAsmPrinter();
+    return true;
+  }();
+  (void)initialized;
+  DialectRegistry registry;
+  registerCPUTargetDialects(registry);
+  ctx->appendDialectRegistry(registry);
+
+  ExecutionEngineOptions options;
+  options.transformer = makeOptimizingTransformer(3, 0, nullptr);
+  options.jitCodeGenOptLevel = llvm::CodeGenOptLevel::Aggressive;
+  auto engine = ExecutionEngine::create(*impl->lowered, options);
+  if (!engine) {
+    std::string msg = llvm::toString(engine.takeError());
+    return module.emitError("--target=cpu: JIT compilation failed: ") << msg;
+  }
+  impl->engine = std::move(*engine);
+  auto result = std::make_unique<CompiledModule>();
+  result->impl = std::move(impl);
+  return result;
+}
+
+FailureOr<std::vector<Tensor>>
+qc::cpu::CompiledModule::run(ArrayRef<Tensor> args) {
+  std::vector<Buffer> buffers;
+  buffers.reserve(impl->argTypes.size() + impl->resultTypes.size());
+  for (size_t i = 0; i < impl->argTypes.size(); ++i) {
+    buffers.emplace_back(impl->argTypes[i]);
+    if (args[i].size() != impl->argTypes[i].getNumElements()) {
+      llvm::errs() << "quant-run: error: argument " << i
+                   << " has the wrong number of elements\n";
+      return failure();
+    }
+    buffers.back().fill(args[i]);
+  }
+  for (RankedTensorType t : impl->resultTypes)
+    buffers.emplace_back(t);
+  SmallVector<void *> packed;
+  for (Buffer &b : buffers)
+    packed.push_back(&b.descriptorPtr);
+  if (auto err =
+          impl->engine->invokePacked("_mlir_ciface_" + impl->entry, packed)) {
+    llvm::errs() << "quant-run: error: " << llvm::toString(std::move(err))
+                 << "\n";
+    return failure();
+  }
+  std::vector<Tensor> results;
+  for (size_t i = impl->argTypes.size(); i < buffers.size(); ++i)
+    results.push_back(buffers[i].toTensor());
+  return results;
+}

@@ -3,7 +3,8 @@
 #
 # Installs what is missing (scripts/setup.sh), builds, then runs:
 #   - lit: IR and tool tests (test/) and the gtest unit tests (test/Unit),
-#   - pytest: Python tests against ml_dtypes and NumPy oracles (python/tests).
+#   - pytest: Python tests against ml_dtypes and NumPy oracles (python/tests),
+#   - the ONNX backend node tests, interpreted and compiled for the CPU.
 # Ends with one line "TOTAL: N passed, M failed, K skipped"; exits non-zero
 # when anything failed.
 #
@@ -30,9 +31,14 @@ pytest_rc=$?
 "$py" test/onnx-node/run_node_tests.py --quant-run "$build/bin/quant-run" \
   --status-table "$results/onnx-node-ops.md" | tee "$results/onnx-node.txt"
 node_rc=${PIPESTATUS[0]}
+# The same node tests compiled for the host CPU (--qc-lower-to-cpu + JIT).
+"$py" test/onnx-node/run_node_tests.py --quant-run "$build/bin/quant-run" \
+  --target=cpu | tee "$results/onnx-node-cpu.txt"
+node_cpu_rc=${PIPESTATUS[0]}
 set -e
 
-"$py" - "$results/lit.json" "$results/pytest.xml" "$results/onnx-node.txt" <<'PY'
+"$py" - "$results/lit.json" "$results/pytest.xml" "$results/onnx-node.txt" \
+  "$results/onnx-node-cpu.txt" <<'PY'
 import json, re, sys, xml.etree.ElementTree as ET
 passed = failed = skipped = 0
 try:
@@ -58,15 +64,16 @@ try:
         skipped += k
 except (OSError, ET.ParseError):
     failed += 1
-try:
-    text = open(sys.argv[3]).read()
-    m = re.search(r"node tests: (\d+) passed, (\d+) failed", text)
-    passed += int(m.group(1))
-    failed += int(m.group(2))
-except (OSError, AttributeError):
-    failed += 1
+for path in sys.argv[3:5]:
+    try:
+        text = open(path).read()
+        m = re.search(r"node tests(?: \(cpu\))?: (\d+) passed, (\d+) failed", text)
+        passed += int(m.group(1))
+        failed += int(m.group(2))
+    except (OSError, AttributeError):
+        failed += 1
 print(f"TOTAL: {passed} passed, {failed} failed, {skipped} skipped")
 PY
-if ((lit_rc != 0 || pytest_rc != 0 || node_rc != 0)); then
+if ((lit_rc != 0 || pytest_rc != 0 || node_rc != 0 || node_cpu_rc != 0)); then
   exit 1
 fi

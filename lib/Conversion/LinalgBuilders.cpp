@@ -171,9 +171,10 @@ Value reduceKeepDims(OpBuilder &b, Location loc, Value x,
       init = scalarConst(b, loc, elem, isMax ? -inf : inf);
     } else {
       unsigned w = elem.getIntOrFloatBitWidth();
-      init = b.create<arith::ConstantOp>(
-          loc, b.getIntegerAttr(elem, isMax ? APInt::getSignedMinValue(w)
-                                            : APInt::getSignedMaxValue(w)));
+      APInt v = w == 1  ? (isMax ? APInt(1, 0) : APInt(1, 1))
+                : isMax ? APInt::getSignedMinValue(w)
+                        : APInt::getSignedMaxValue(w);
+      init = b.create<arith::ConstantOp>(loc, b.getIntegerAttr(elem, v));
     }
     break;
   }
@@ -199,12 +200,17 @@ Value reduceKeepDims(OpBuilder &b, Location loc, Value x,
                   nl, r, nb.create<arith::MulFOp>(nl, v, v));
               break;
             case ReduceKind::Max:
+              // Booleans are unsigned (true > false).
               out = isFloat ? nb.create<arith::MaximumFOp>(nl, r, v).getResult()
-                            : nb.create<arith::MaxSIOp>(nl, r, v).getResult();
+                    : elem.isInteger(1)
+                        ? nb.create<arith::MaxUIOp>(nl, r, v).getResult()
+                        : nb.create<arith::MaxSIOp>(nl, r, v).getResult();
               break;
             case ReduceKind::Min:
               out = isFloat ? nb.create<arith::MinimumFOp>(nl, r, v).getResult()
-                            : nb.create<arith::MinSIOp>(nl, r, v).getResult();
+                    : elem.isInteger(1)
+                        ? nb.create<arith::MinUIOp>(nl, r, v).getResult()
+                        : nb.create<arith::MinSIOp>(nl, r, v).getResult();
               break;
             case ReduceKind::AbsMax: {
               // |v| > r and |v| finite ? |v| : r -- NaN and infinities are
@@ -223,6 +229,15 @@ Value reduceKeepDims(OpBuilder &b, Location loc, Value x,
             nb.create<linalg::YieldOp>(nl, ValueRange{out});
           })
       .getResult(0);
+}
+
+Value divideBy(OpBuilder &b, Location loc, Value x, double divisor) {
+  auto t = llvm::cast<RankedTensorType>(x.getType());
+  return elementwise(b, loc, t, {x},
+                     [&](OpBuilder &nb, Location nl, ValueRange a) -> Value {
+                       Value d = scalarConst(nb, nl, a[0].getType(), divisor);
+                       return nb.create<arith::DivFOp>(nl, a[0], d);
+                     });
 }
 
 Value scaleBy(OpBuilder &b, Location loc, Value x, double factor) {

@@ -74,6 +74,10 @@ mlir::Value reduceKeepDims(mlir::OpBuilder &b, mlir::Location loc,
                            mlir::Value x, llvm::ArrayRef<int64_t> axes,
                            ReduceKind kind);
 
+/// x / divisor elementwise (in x's float type).
+mlir::Value divideBy(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
+                     double divisor);
+
 /// x * factor elementwise (f32).
 mlir::Value scaleBy(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
                     double factor);

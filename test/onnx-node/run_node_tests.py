@@ -10,8 +10,13 @@ exceptions.txt next to this script, otherwise the run fails; an exception
 that passes is reported as stale (and fails the run too, so the list stays
 true).
 
+With --target=cpu every test runs compiled for the host CPU
+(--qc-lower-to-cpu + JIT) instead of interpreted; tests excepted for the
+interpreter stay excepted, and CPU-only failures (element types without a
+CPU lowering) are listed in exceptions-cpu.txt.
+
 Usage: run_node_tests.py --quant-run PATH [--jobs N] [--filter REGEX]
-                         [--status-table FILE]
+                         [--status-table FILE] [--target interp|cpu]
 Prints one line per failure and a summary "node tests: N passed, ...".
 """
 
@@ -38,9 +43,9 @@ def node_test_dirs():
     return sorted(p for p in root.iterdir() if (p / "model.onnx").exists())
 
 
-def load_exceptions():
+def load_exceptions(name="exceptions.txt"):
     out = {}
-    path = HERE / "exceptions.txt"
+    path = HERE / name
     for line in path.read_text().splitlines():
         line = line.strip()
         if not line or line.startswith("#"):
@@ -87,7 +92,7 @@ SHAPE_PARAMS = {
 }
 
 
-def run_one(test_dir, quant_run):
+def run_one(test_dir, quant_run, target="interp"):
     model = onnx.load(str(test_dir / "model.onnx"), load_external_data=False)
     inits = {i.name for i in model.graph.initializer}
     inputs = [i.name for i in model.graph.input if i.name not in inits]
@@ -116,7 +121,7 @@ def run_one(test_dir, quant_run):
                         m.graph.initializer.append(t)
                 model_path = pathlib.Path(out) / "model.onnx"
                 onnx.save(m, str(model_path))
-            cmd = [quant_run, str(model_path), "--output-dir", out]
+            cmd = [quant_run, str(model_path), "--output-dir", out, f"--target={target}"]
             for i, name in enumerate(inputs):
                 if name in baked:
                     continue
@@ -150,11 +155,21 @@ def main():
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
     ap.add_argument("--filter", default="")
     ap.add_argument("--status-table")
+    ap.add_argument("--target", choices=["interp", "cpu"], default="interp")
     args = ap.parse_args()
 
     supported = set(subprocess.run([args.quant_run, "--list-onnx-ops"], capture_output=True,
                                    text=True, check=True).stdout.split())
     exceptions = load_exceptions()
+    exception_file = "exceptions.txt"
+    if args.target == "cpu":
+        cpu_only = load_exceptions("exceptions-cpu.txt")
+        stale_cpu = set(cpu_only) & set(exceptions)
+        if stale_cpu:
+            print(f"exceptions-cpu.txt repeats interpreter exceptions: {sorted(stale_cpu)}")
+            return 1
+        exceptions.update(cpu_only)
+        exception_file = "exceptions.txt / exceptions-cpu.txt"
     tests, unsupported = [], collections.Counter()
     per_op = collections.defaultdict(lambda: [0, 0, 0])  # passed, failed, excepted
     for d in node_test_dirs():
@@ -171,14 +186,15 @@ def main():
 
     passed = failed = excepted = stale = 0
     with concurrent.futures.ThreadPoolExecutor(args.jobs) as pool:
-        futures = {pool.submit(run_one, d, args.quant_run): (d, op) for d, op in tests}
+        futures = {pool.submit(run_one, d, args.quant_run, args.target): (d, op)
+                   for d, op in tests}
         for f in concurrent.futures.as_completed(futures):
             d, op = futures[f]
             ok, why = f.result()
             name = d.name
             if ok and name in exceptions:
                 stale += 1
-                print(f"STALE EXCEPTION: {name} passes; remove it from exceptions.txt")
+                print(f"STALE EXCEPTION: {name} passes; remove it from {exception_file}")
             elif ok:
                 passed += 1
                 per_op[op][0] += 1
@@ -191,8 +207,10 @@ def main():
                 print(f"FAIL: {name}: {why}")
     total_unsupported = sum(1 for d in node_test_dirs()
                             if not args.filter or re.search(args.filter, d.name)) - len(tests)
-    print(f"node tests: {passed} passed, {failed} failed, {excepted} excepted "
-          f"(listed in exceptions.txt), {total_unsupported} unsupported, {stale} stale exceptions")
+    label = "node tests" if args.target == "interp" else "node tests (cpu)"
+    print(f"{label}: {passed} passed, {failed} failed, {excepted} excepted "
+          f"(listed in {exception_file}), {total_unsupported} unsupported, "
+          f"{stale} stale exceptions")
     if args.status_table:
         with open(args.status_table, "w") as f:
             f.write("| ONNX op | node tests passed | excepted (see exceptions.txt) | failed |\n|---|---|---|---|\n")

@@ -189,9 +189,12 @@ Value elementwiseScalar(Operation *op, OpBuilder &b, Location loc, ValueRange a,
         Value hx = b.create<arith::MulFOp>(loc, half, x);
         Value inner;
         if (o.getApproximate() == "tanh") {
+          // ((0.044715 x) x) x, the interpreter's association.
           Value x3 = b.create<arith::MulFOp>(
-              loc, b.create<arith::MulFOp>(loc, f(0.044715), x),
-              b.create<arith::MulFOp>(loc, x, x));
+              loc,
+              b.create<arith::MulFOp>(
+                  loc, b.create<arith::MulFOp>(loc, f(0.044715), x), x),
+              x);
           inner = b.create<math::TanhOp>(
               loc,
               b.create<arith::MulFOp>(loc, f(0.7978845608028654),
@@ -629,15 +632,46 @@ template <typename OpTy> struct ReduceLowering : OpConversionPattern<OpTy> {
     auto xt = llvm::cast<RankedTensorType>(x.getType());
     SmallVector<int64_t> axes = reductionAxes(op.getAxes(), xt.getRank());
     Value y;
-    if constexpr (std::is_same_v<OpTy, ReduceMaxOp>)
+    if constexpr (std::is_same_v<OpTy, ReduceMaxOp>) {
       y = reduceKeepDims(rewriter, loc, x, axes, ReduceKind::Max);
-    else
+    } else if (!xt.getElementType().isF32()) {
       y = reduceKeepDims(rewriter, loc, x, axes, ReduceKind::Sum);
-    if constexpr (std::is_same_v<OpTy, ReduceMeanOp>) {
+      if constexpr (std::is_same_v<OpTy, ReduceMeanOp>) {
+        int64_t count = 1;
+        for (int64_t a : axes)
+          count *= xt.getDimSize(a);
+        auto yt = llvm::cast<RankedTensorType>(y.getType());
+        y = elementwise(rewriter, loc, yt, {y},
+                        [&](OpBuilder &b, Location l, ValueRange a) -> Value {
+                          return b.create<arith::DivSIOp>(
+                              l, a[0], intConst(b, l, a[0].getType(), count));
+                        });
+      }
+    } else {
+      // f32 sums accumulate in f64 (and means divide there), as the
+      // interpreter: one rounding to f32 at the end.
+      Type f64 = rewriter.getF64Type();
+      Value wide = elementwise(
+          rewriter, loc, RankedTensorType::get(xt.getShape(), f64), {x},
+          [&](OpBuilder &b, Location l, ValueRange a) -> Value {
+            return b.create<arith::ExtFOp>(l, f64, a[0]);
+          });
+      y = reduceKeepDims(rewriter, loc, wide, axes, ReduceKind::Sum);
       int64_t count = 1;
       for (int64_t a : axes)
         count *= xt.getDimSize(a);
-      y = scaleBy(rewriter, loc, y, 1.0 / double(count));
+      bool mean = std::is_same_v<OpTy, ReduceMeanOp>;
+      auto yt = llvm::cast<RankedTensorType>(y.getType());
+      y = elementwise(
+          rewriter, loc,
+          RankedTensorType::get(yt.getShape(), rewriter.getF32Type()), {y},
+          [&](OpBuilder &b, Location l, ValueRange a) -> Value {
+            Value v = a[0];
+            if (mean)
+              v = b.create<arith::DivFOp>(l, v,
+                                          floatConst(b, l, f64, double(count)));
+            return b.create<arith::TruncFOp>(l, b.getF32Type(), v);
+          });
     }
     auto out = llvm::cast<RankedTensorType>(op.getType());
     if (llvm::cast<RankedTensorType>(y.getType()) != out)
@@ -661,8 +695,7 @@ struct GlobalAveragePoolLowering : OpConversionPattern<GlobalAveragePoolOp> {
       count *= xt.getDimSize(i);
     }
     Value y = reduceKeepDims(rewriter, op.getLoc(), x, axes, ReduceKind::Sum);
-    rewriter.replaceOp(op,
-                       scaleBy(rewriter, op.getLoc(), y, 1.0 / double(count)));
+    rewriter.replaceOp(op, divideBy(rewriter, op.getLoc(), y, double(count)));
     return success();
   }
 };
@@ -715,42 +748,58 @@ std::pair<SmallVector<int64_t>, int64_t> trailingAxes(RankedTensorType t,
   return {axes, count};
 }
 
+/// LayerNorm and RMSNorm as the interpreter computes them, in f32:
+/// mean = sum(x) / N (0 for RMSNorm), var = sum((x - mean)^2) / N,
+/// inv = 1 / sqrt(var + eps), y = (x - mean) * inv * g (+ b).
+Value normalize(ConversionPatternRewriter &rewriter, Location loc, Value x,
+                int64_t axisAttr, double eps, Value scale, Value bias,
+                bool rms) {
+  auto xt = llvm::cast<RankedTensorType>(x.getType());
+  auto [axes, count] = trailingAxes(xt, axisAttr);
+  Value d = x;
+  if (!rms) {
+    Value mean = divideBy(
+        rewriter, loc, reduceKeepDims(rewriter, loc, x, axes, ReduceKind::Sum),
+        double(count));
+    d = elementwise(rewriter, loc, xt, {x, mean},
+                    [](OpBuilder &b, Location l, ValueRange a) -> Value {
+                      return b.create<arith::SubFOp>(l, a[0], a[1]);
+                    });
+  }
+  Value var =
+      divideBy(rewriter, loc,
+               reduceKeepDims(rewriter, loc, d, axes, ReduceKind::SumOfSquares),
+               double(count));
+  Value inv = elementwise(
+      rewriter, loc, llvm::cast<RankedTensorType>(var.getType()), {var},
+      [&](OpBuilder &b, Location l, ValueRange a) -> Value {
+        Type t = a[0].getType();
+        Value den = b.create<math::SqrtOp>(
+            l, b.create<arith::AddFOp>(l, a[0], floatConst(b, l, t, eps)));
+        return b.create<arith::DivFOp>(l, floatConst(b, l, t, 1.0), den);
+      });
+  SmallVector<Value> ins{d, inv, scale};
+  if (bias)
+    ins.push_back(bias);
+  return elementwise(rewriter, loc, xt, ins,
+                     [&](OpBuilder &b, Location l, ValueRange a) {
+                       Value v = b.create<arith::MulFOp>(
+                           l, b.create<arith::MulFOp>(l, a[0], a[1]), a[2]);
+                       if (a.size() > 3)
+                         v = b.create<arith::AddFOp>(l, v, a[3]);
+                       return v;
+                     });
+}
+
 struct LayerNormLowering : OpConversionPattern<LayerNormOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
   matchAndRewrite(LayerNormOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
-    Location loc = op.getLoc();
-    Value x = adaptor.getInput();
-    auto xt = llvm::cast<RankedTensorType>(x.getType());
-    auto [axes, count] = trailingAxes(xt, op.getAxis());
-    double inv = 1.0 / double(count);
-    Value mean =
-        scaleBy(rewriter, loc,
-                reduceKeepDims(rewriter, loc, x, axes, ReduceKind::Sum), inv);
-    Value d = elementwise(rewriter, loc, xt, {x, mean},
-                          [](OpBuilder &b, Location l, ValueRange a) -> Value {
-                            return b.create<arith::SubFOp>(l, a[0], a[1]);
-                          });
-    Value var = scaleBy(
-        rewriter, loc,
-        reduceKeepDims(rewriter, loc, d, axes, ReduceKind::SumOfSquares), inv);
-    double eps = op.getEpsilon().convertToDouble();
-    SmallVector<Value> ins{d, var, adaptor.getScale()};
-    if (adaptor.getBias())
-      ins.push_back(adaptor.getBias());
-    Value y = elementwise(
-        rewriter, loc, xt, ins, [&](OpBuilder &b, Location l, ValueRange a) {
-          Type t = a[0].getType();
-          Value den = b.create<math::SqrtOp>(
-              l, b.create<arith::AddFOp>(l, a[1], floatConst(b, l, t, eps)));
-          Value v = b.create<arith::MulFOp>(
-              l, b.create<arith::DivFOp>(l, a[0], den), a[2]);
-          if (a.size() > 3)
-            v = b.create<arith::AddFOp>(l, v, a[3]);
-          return v;
-        });
-    rewriter.replaceOp(op, y);
+    rewriter.replaceOp(
+        op, normalize(rewriter, op.getLoc(), adaptor.getInput(), op.getAxis(),
+                      op.getEpsilon().convertToDouble(), adaptor.getScale(),
+                      adaptor.getBias(), /*rms=*/false));
     return success();
   }
 };
@@ -760,25 +809,10 @@ struct RMSNormLowering : OpConversionPattern<RMSNormOp> {
   LogicalResult
   matchAndRewrite(RMSNormOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
-    Location loc = op.getLoc();
-    Value x = adaptor.getInput();
-    auto xt = llvm::cast<RankedTensorType>(x.getType());
-    auto [axes, count] = trailingAxes(xt, op.getAxis());
-    Value ms = scaleBy(
-        rewriter, loc,
-        reduceKeepDims(rewriter, loc, x, axes, ReduceKind::SumOfSquares),
-        1.0 / double(count));
-    double eps = op.getEpsilon().convertToDouble();
-    Value y = elementwise(
-        rewriter, loc, xt, {x, ms, adaptor.getScale()},
-        [&](OpBuilder &b, Location l, ValueRange a) -> Value {
-          Type t = a[0].getType();
-          Value den = b.create<math::SqrtOp>(
-              l, b.create<arith::AddFOp>(l, a[1], floatConst(b, l, t, eps)));
-          return b.create<arith::MulFOp>(
-              l, b.create<arith::DivFOp>(l, a[0], den), a[2]);
-        });
-    rewriter.replaceOp(op, y);
+    rewriter.replaceOp(
+        op, normalize(rewriter, op.getLoc(), adaptor.getInput(), op.getAxis(),
+                      op.getEpsilon().convertToDouble(), adaptor.getScale(),
+                      Value(), /*rms=*/true));
     return success();
   }
 };

@@ -15,9 +15,11 @@
 #include "qc/Conversion/Passes.h"
 #include "qc/Dialect/QC/IR/QC.h"
 #include "qc/Support/Numerics/Hadamard.h"
+#include "qc/Support/Numerics/Quantize.h"
 #include "qc/Support/Numerics/Rounding.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Func/Transforms/FuncConversions.h"
 #include "mlir/Transforms/DialectConversion.h"
 
 #include <cfloat>
@@ -64,16 +66,19 @@ AffineMap scaleMap(MLIRContext *ctx, int64_t rank, SchemeAttr scheme) {
 /// with the identity map and `grouped` operands with the scale map.
 Value groupedGeneric(OpBuilder &b, Location loc, RankedTensorType type,
                      SchemeAttr scheme, ValueRange elementwiseIns,
-                     ValueRange groupedIns, BodyFn body) {
+                     ValueRange groupedIns, ValueRange scalarIns, BodyFn body) {
   MLIRContext *ctx = b.getContext();
   int64_t rank = type.getRank();
   AffineMap id = AffineMap::getMultiDimIdentityMap(unsigned(rank), ctx);
   SmallVector<AffineMap> maps(elementwiseIns.size(), id);
   for (size_t i = 0; i < groupedIns.size(); ++i)
     maps.push_back(scaleMap(ctx, rank, scheme));
+  for (size_t i = 0; i < scalarIns.size(); ++i)
+    maps.push_back(AffineMap::get(unsigned(rank), 0, {}, ctx));
   maps.push_back(id);
   SmallVector<Value> ins(elementwiseIns);
   ins.append(groupedIns.begin(), groupedIns.end());
+  ins.append(scalarIns.begin(), scalarIns.end());
   SmallVector<utils::IteratorType> its(size_t(rank),
                                        utils::IteratorType::parallel);
   return b
@@ -109,9 +114,18 @@ Value dequantizeScalar(OpBuilder &b, Location loc, Value q, Value s, Value zp) {
 /// v = fl32(x / s); NaN -> zp; round half to even; + zp; saturate. The
 /// numerics library does the same in double; the integers involved are
 /// below 2^17, exact in f32, and values beyond saturate either way.
+Value roundSaturate(OpBuilder &b, Location loc, Value v, Value zp,
+                    const num::Format &f);
+
 Value quantizeToIntF32(OpBuilder &b, Location loc, Value x, Value s, Value zp,
                        const num::Format &f) {
-  Value v = b.create<arith::DivFOp>(loc, x, s);
+  return roundSaturate(b, loc, b.create<arith::DivFOp>(loc, x, s), zp, f);
+}
+
+/// round_half_even(v) + zp saturated to the format's integer range, NaN ->
+/// zp, as f32.
+Value roundSaturate(OpBuilder &b, Location loc, Value v, Value zp,
+                    const num::Format &f) {
   Value r = b.create<math::RoundEvenOp>(loc, v);
   Value zf = zp ? b.create<arith::SIToFPOp>(loc, b.getF32Type(), zp).getResult()
                 : f32(b, loc, 0.0);
@@ -130,20 +144,191 @@ Value quantizeToIntF32(OpBuilder &b, Location loc, Value x, Value s, Value zp,
 /// bits with f32 scales. Fills `why` otherwise.
 bool lowerableQType(QTensorType qt, std::string &why) {
   num::Format f = qt.getNumericFormat();
-  if (f.kind() != num::Format::Kind::Int) {
-    why = "only integer formats have a CPU lowering yet";
-    return false;
+  switch (f.kind()) {
+  case num::Format::Kind::Int:
+    if (f.bits() > 16) {
+      why = "integer formats wider than 16 bits have no CPU lowering yet";
+      return false;
+    }
+    break;
+  case num::Format::Kind::Float:
+    if (f.bits() > 8 || !num::Float32Encoder(f.floatFormat()).valid()) {
+      why = "only minifloats of at most 8 bits with a zero, a sign and "
+            "subnormals have a CPU lowering";
+      return false;
+    }
+    break;
+  case num::Format::Kind::Fixed:
+    if (f.bits() > 8 || !f.saturates()) {
+      why = "only saturating fixed-point formats of at most 8 bits have a "
+            "CPU lowering";
+      return false;
+    }
+    break;
   }
-  if (f.bits() > 16) {
-    why = "integer formats wider than 16 bits have no CPU lowering yet";
-    return false;
-  }
-  if (qt.getScheme().getScaleFormat()) {
-    why = "minifloat scale formats (MX, NVFP4) have no CPU lowering yet";
-    return false;
-  }
+  if (FloatFormatAttr sf = qt.getScheme().getScaleFormat())
+    if (sf.getFloatFormat().bits() > 8) {
+      why = "scale formats wider than 8 bits have no CPU lowering";
+      return false;
+    }
   return true;
 }
+
+/// A constant table of the f32 values of every code of a format of at most
+/// 8 bits (decodeFloat, as the interpreter's lookup tables).
+Value decodeTable(OpBuilder &b, Location loc, const num::Format &f) {
+  unsigned n = 1u << f.bits();
+  std::vector<float> t(n);
+  for (unsigned c = 0; c < n; ++c)
+    t[c] = float(f.decode(c));
+  return b.create<arith::ConstantOp>(
+      loc,
+      DenseElementsAttr::get(
+          RankedTensorType::get({int64_t(n)}, b.getF32Type()), ArrayRef(t)));
+}
+
+/// table[code & mask] for an iN code.
+Value lookup(OpBuilder &b, Location loc, Value table, Value code,
+             unsigned bits) {
+  Value i = code;
+  Type i32 = b.getI32Type();
+  if (code.getType() != i32)
+    i = b.create<arith::ExtUIOp>(loc, i32, code);
+  i = b.create<arith::AndIOp>(
+      loc, i,
+      b.create<arith::ConstantOp>(
+          loc, b.getI32IntegerAttr(int32_t((1u << bits) - 1))));
+  Value idx = b.create<arith::IndexCastUIOp>(loc, b.getIndexType(), i);
+  return b.create<tensor::ExtractOp>(loc, table, ValueRange{idx});
+}
+
+Value i32c(OpBuilder &b, Location loc, uint32_t v) {
+  return b.create<arith::ConstantOp>(loc, b.getI32IntegerAttr(int32_t(v)));
+}
+
+/// Float32Encoder::encode, op for op: the code (i32) of f32 x.
+Value encodeMinifloat(OpBuilder &b, Location loc, Value x,
+                      const num::Float32Encoder::Params &p) {
+  Type i32 = b.getI32Type();
+  Value bits = b.create<arith::BitcastOp>(loc, i32, x);
+  Value sign = b.create<arith::ShRUIOp>(loc, bits, i32c(b, loc, 31));
+  Value a = b.create<arith::AndIOp>(loc, bits, i32c(b, loc, 0x7FFFFFFFu));
+  auto ucmp = [&](arith::CmpIPredicate pred, Value l, uint32_t r) {
+    return b.create<arith::CmpIOp>(loc, pred, l, i32c(b, loc, r));
+  };
+  Value isNeg = ucmp(arith::CmpIPredicate::ne, sign, 0);
+  auto perSign = [&](const uint32_t(&c)[2]) {
+    return b.create<arith::SelectOp>(loc, isNeg, i32c(b, loc, c[1]),
+                                     i32c(b, loc, c[0]));
+  };
+  // Normal range: round half to even at bit `shift`, rebias.
+  Value odd = b.create<arith::AndIOp>(
+      loc, b.create<arith::ShRUIOp>(loc, a, i32c(b, loc, p.shift)),
+      i32c(b, loc, 1));
+  Value rounded = b.create<arith::AddIOp>(
+      loc, b.create<arith::AddIOp>(loc, a, i32c(b, loc, p.roundBias)), odd);
+  Value normal = b.create<arith::SubIOp>(
+      loc, b.create<arith::ShRUIOp>(loc, rounded, i32c(b, loc, p.shift)),
+      i32c(b, loc, p.offset));
+  // Subnormal range: |x| + magic rounds to the subnormal quantum.
+  Value y = b.create<arith::AddFOp>(
+      loc, b.create<math::AbsFOp>(loc, x),
+      b.create<arith::ConstantOp>(loc, b.getF32FloatAttr(p.magic)));
+  Value sub = b.create<arith::SubIOp>(
+      loc, b.create<arith::BitcastOp>(loc, i32, y), i32c(b, loc, p.magicBits));
+  Value mag = b.create<arith::SelectOp>(
+      loc, ucmp(arith::CmpIPredicate::uge, a, p.minNormalBits), normal, sub);
+  Value code = b.create<arith::OrIOp>(
+      loc, mag, b.create<arith::ShLIOp>(loc, sign, i32c(b, loc, p.signShift)));
+  code = b.create<arith::SelectOp>(
+      loc, ucmp(arith::CmpIPredicate::ugt, mag, p.maxMag),
+      perSign(p.overflowCode), code);
+  Value special = b.create<arith::SelectOp>(
+      loc, ucmp(arith::CmpIPredicate::ugt, a, 0x7F800000u), perSign(p.nanCode),
+      perSign(p.infCode));
+  return b.create<arith::SelectOp>(
+      loc, ucmp(arith::CmpIPredicate::uge, a, 0x7F800000u), special, code);
+}
+
+/// What the scalar bodies of quantize / dequantize / fake_quant need for
+/// one quantized type: the element and scale decode tables and the element
+/// encoder.
+struct QuantScalars {
+  num::Format format;
+  bool hasZp = false, hasGlobal = false;
+  Value elementTable, scaleTable; // minifloat elements / scale codes
+  num::Float32Encoder::Params encoder{};
+  unsigned scaleBits = 0;
+
+  QuantScalars(OpBuilder &b, Location loc, QTensorType qt, bool zp, bool global)
+      : format(qt.getNumericFormat()), hasZp(zp), hasGlobal(global) {
+    if (format.kind() != num::Format::Kind::Int)
+      elementTable = decodeTable(b, loc, format);
+    if (format.kind() == num::Format::Kind::Float)
+      encoder = num::Float32Encoder(format.floatFormat()).params();
+    if (FloatFormatAttr sf = qt.getScheme().getScaleFormat()) {
+      scaleTable =
+          decodeTable(b, loc, num::Format::minifloat(sf.getFloatFormat()));
+      scaleBits = sf.getFloatFormat().bits();
+    }
+  }
+
+  /// Operand layout of the bodies: [elementwise..., scales, zp?, global?].
+  Value scale(OpBuilder &b, Location loc, ValueRange a, size_t first) const {
+    Value s = a[first];
+    if (scaleTable) {
+      // fl32(decode(code) * global), global 1 when absent.
+      s = lookup(b, loc, scaleTable, s, scaleBits);
+      if (hasGlobal)
+        s = b.create<arith::MulFOp>(loc, s, a[first + 1 + (hasZp ? 1 : 0)]);
+    }
+    return s;
+  }
+  Value zeroPoint(ValueRange a, size_t first) const {
+    return hasZp ? a[first + 1] : Value();
+  }
+
+  /// The code (i32) of x under scale s: integers as before, minifloats
+  /// through the encoder of fl32(x / s).
+  Value encode(OpBuilder &b, Location loc, Value x, Value s, Value zp) const {
+    if (format.kind() == num::Format::Kind::Int) {
+      Value q = quantizeToIntF32(b, loc, x, s, zp, format);
+      Value i = b.create<arith::FPToSIOp>(loc, b.getI32Type(), q);
+      return b.create<arith::AndIOp>(loc, i, i32c(b, loc, format.mask()));
+    }
+    Value v = b.create<arith::DivFOp>(loc, x, s);
+    if (format.kind() == num::Format::Kind::Fixed) {
+      // v * 2^frac is exact in f32 (or overflows and saturates either way).
+      Value scaled = b.create<arith::MulFOp>(
+          loc, v, f32(b, loc, std::ldexp(1.0, int(format.fracBits()))));
+      Value q = roundSaturate(b, loc, scaled, Value(), format);
+      Value i = b.create<arith::FPToSIOp>(loc, b.getI32Type(), q);
+      return b.create<arith::AndIOp>(loc, i, i32c(b, loc, format.mask()));
+    }
+    return encodeMinifloat(b, loc, v, encoder);
+  }
+
+  /// fl32(fl32(q - zp) * s) or fl32(decode(q) * s) for an iN / i32 code.
+  Value decode(OpBuilder &b, Location loc, Value code, Value s,
+               Value zp) const {
+    if (format.kind() == num::Format::Kind::Int) {
+      Value q = code;
+      if (q.getType() == b.getI32Type() && format.bits() < 32) {
+        // An i32 code from encode(): sign-extend from the format's width.
+        unsigned sh = 32 - format.bits();
+        if (format.isSigned())
+          q = b.create<arith::ShRSIOp>(
+              loc, b.create<arith::ShLIOp>(loc, q, i32c(b, loc, sh)),
+              i32c(b, loc, sh));
+      } else {
+        q = codeToI32(b, loc, q, format);
+      }
+      return dequantizeScalar(b, loc, q, s, zp);
+    }
+    Value v = lookup(b, loc, elementTable, code, format.bits());
+    return b.create<arith::MulFOp>(loc, v, s);
+  }
+};
 
 //===----------------------------------------------------------------------===//
 // Patterns
@@ -159,23 +344,34 @@ struct ConstantLowering : OpConversionPattern<qc::ConstantOp> {
   }
 };
 
+/// The grouped (scales, zero points) and scalar (global scale) operands.
+void scaleOperands(Value scales, Value zp, Value global,
+                   SmallVectorImpl<Value> &grouped,
+                   SmallVectorImpl<Value> &scalar) {
+  grouped.push_back(scales);
+  if (zp)
+    grouped.push_back(zp);
+  if (global)
+    scalar.push_back(global);
+}
+
 struct DequantizeLowering : OpConversionPattern<DequantizeOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
   matchAndRewrite(DequantizeOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
     auto qt = llvm::cast<QTensorType>(op.getInput().getType());
-    num::Format f = qt.getNumericFormat();
-    SmallVector<Value> grouped{adaptor.getScales()};
-    bool hasZp = bool(adaptor.getZeroPoints());
-    if (hasZp)
-      grouped.push_back(adaptor.getZeroPoints());
+    QuantScalars q(rewriter, loc, qt, bool(adaptor.getZeroPoints()),
+                   bool(adaptor.getGlobalScale()));
+    SmallVector<Value> grouped, scalar;
+    scaleOperands(adaptor.getScales(), adaptor.getZeroPoints(),
+                  adaptor.getGlobalScale(), grouped, scalar);
     Value y = groupedGeneric(
-        rewriter, op.getLoc(), llvm::cast<RankedTensorType>(op.getType()),
-        qt.getScheme(), {adaptor.getInput()}, grouped,
+        rewriter, loc, llvm::cast<RankedTensorType>(op.getType()),
+        qt.getScheme(), {adaptor.getInput()}, grouped, scalar,
         [&](OpBuilder &b, Location l, ValueRange a) {
-          Value q = codeToI32(b, l, a[0], f);
-          return dequantizeScalar(b, l, q, a[1], hasZp ? a[2] : Value());
+          return q.decode(b, l, a[0], q.scale(b, l, a, 1), q.zeroPoint(a, 1));
         });
     rewriter.replaceOp(op, y);
     return success();
@@ -187,22 +383,22 @@ struct QuantizeLowering : OpConversionPattern<QuantizeOp> {
   LogicalResult
   matchAndRewrite(QuantizeOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
     auto qt = llvm::cast<QTensorType>(op.getType());
-    num::Format f = qt.getNumericFormat();
-    SmallVector<Value> grouped{adaptor.getScales()};
-    bool hasZp = bool(adaptor.getZeroPoints());
-    if (hasZp)
-      grouped.push_back(adaptor.getZeroPoints());
+    QuantScalars q(rewriter, loc, qt, bool(adaptor.getZeroPoints()),
+                   bool(adaptor.getGlobalScale()));
+    SmallVector<Value> grouped, scalar;
+    scaleOperands(adaptor.getScales(), adaptor.getZeroPoints(),
+                  adaptor.getGlobalScale(), grouped, scalar);
     RankedTensorType storage = qt.getStorageType();
     Value y = groupedGeneric(
-        rewriter, op.getLoc(), storage, qt.getScheme(), {adaptor.getInput()},
-        grouped, [&](OpBuilder &b, Location l, ValueRange a) -> Value {
-          Value q =
-              quantizeToIntF32(b, l, a[0], a[1], hasZp ? a[2] : Value(), f);
-          Value i = b.create<arith::FPToSIOp>(l, b.getI32Type(), q);
+        rewriter, loc, storage, qt.getScheme(), {adaptor.getInput()}, grouped,
+        scalar, [&](OpBuilder &b, Location l, ValueRange a) -> Value {
+          Value c =
+              q.encode(b, l, a[0], q.scale(b, l, a, 1), q.zeroPoint(a, 1));
           if (storage.getElementType() == b.getI32Type())
-            return i;
-          return b.create<arith::TruncIOp>(l, storage.getElementType(), i);
+            return c;
+          return b.create<arith::TruncIOp>(l, storage.getElementType(), c);
         });
     rewriter.replaceOp(op, y);
     return success();
@@ -214,31 +410,70 @@ struct FakeQuantLowering : OpConversionPattern<FakeQuantOp> {
   LogicalResult
   matchAndRewrite(FakeQuantOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
     QTensorType qt = op.getQuantType();
-    num::Format f = qt.getNumericFormat();
-    SmallVector<Value> grouped{adaptor.getScales()};
-    bool hasZp = bool(adaptor.getZeroPoints());
-    if (hasZp)
-      grouped.push_back(adaptor.getZeroPoints());
+    QuantScalars q(rewriter, loc, qt, bool(adaptor.getZeroPoints()),
+                   bool(adaptor.getGlobalScale()));
+    SmallVector<Value> grouped, scalar;
+    scaleOperands(adaptor.getScales(), adaptor.getZeroPoints(),
+                  adaptor.getGlobalScale(), grouped, scalar);
     Value y = groupedGeneric(
-        rewriter, op.getLoc(), llvm::cast<RankedTensorType>(op.getType()),
-        qt.getScheme(), {adaptor.getInput()}, grouped,
+        rewriter, loc, llvm::cast<RankedTensorType>(op.getType()),
+        qt.getScheme(), {adaptor.getInput()}, grouped, scalar,
         [&](OpBuilder &b, Location l, ValueRange a) -> Value {
-          Value zp = hasZp ? a[2] : Value();
-          Value q = quantizeToIntF32(b, l, a[0], a[1], zp, f);
-          // fl32(fl32(q - zp) * s); q - zp is a small integer, exact in f32.
-          if (zp)
-            q = b.create<arith::SubFOp>(
-                l, q, b.create<arith::SIToFPOp>(l, b.getF32Type(), zp));
-          return b.create<arith::MulFOp>(l, q, a[1]);
+          Value s = q.scale(b, l, a, 1), zp = q.zeroPoint(a, 1);
+          if (q.format.kind() == num::Format::Kind::Int) {
+            // Stay in f32: q - zp is a small integer, exact.
+            Value v = quantizeToIntF32(b, l, a[0], s, zp, q.format);
+            if (zp)
+              v = b.create<arith::SubFOp>(
+                  l, v, b.create<arith::SIToFPOp>(l, b.getF32Type(), zp));
+            return b.create<arith::MulFOp>(l, v, s);
+          }
+          return q.decode(b, l, q.encode(b, l, a[0], s, zp), s, zp);
         });
     rewriter.replaceOp(op, y);
     return success();
   }
 };
 
-/// Symmetric f32 scales: s = absmax(group) / max(format), 1 for a group
-/// without finite non-zero values.
+/// The group-wise reduction of x to the scale shape of `scheme`.
+Value reduceToScaleShape(OpBuilder &b, Location loc, Value x, SchemeAttr scheme,
+                         RankedTensorType scaleType, ReduceKind kind) {
+  auto xt = llvm::cast<RankedTensorType>(x.getType());
+  Value r;
+  switch (scheme.getGranularity()) {
+  case Granularity::per_tensor:
+  case Granularity::per_axis: {
+    SmallVector<int64_t> axes;
+    for (int64_t i = 0; i < xt.getRank(); ++i)
+      if (scheme.getGranularity() == Granularity::per_tensor ||
+          i != scheme.getAxis())
+        axes.push_back(i);
+    r = reduceKeepDims(b, loc, x, axes, kind);
+    break;
+  }
+  case Granularity::per_block: {
+    // x viewed as [..., nb, B, ...], reduced over B.
+    int64_t axis = scheme.getAxis(), block = scheme.getBlock();
+    SmallVector<int64_t> shape(xt.getShape());
+    shape[size_t(axis)] /= block;
+    shape.insert(shape.begin() + axis + 1, block);
+    r = reduceKeepDims(b, loc, reshape(b, loc, x, shape), {axis + 1}, kind);
+    break;
+  }
+  }
+  return reshape(b, loc, r, scaleType.getShape());
+}
+
+/// qc.compute_scales as qc::computeScales defines it:
+/// - f32 symmetric: absmax / max(format), 1 for a group without finite
+///   non-zero values;
+/// - E8M0 (MX): clamp(floor(log2 absmax) - emax_elem, -127, 127) + 127 from
+///   the exponent field of absmax, 0xFF for a block holding NaN or infinity;
+/// - other minifloat scales (NVFP4): global = absmax(x) / (max(format) *
+///   max(scale format)) (1 for all zero), code = encode_sat(fl32(absmax_b /
+///   max(format)) / global).
 struct ComputeScalesLowering : OpConversionPattern<ComputeScalesOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
@@ -247,46 +482,96 @@ struct ComputeScalesLowering : OpConversionPattern<ComputeScalesOp> {
     Location loc = op.getLoc();
     QTensorType qt = op.getQuantType();
     SchemeAttr scheme = qt.getScheme();
+    num::Format fmt = qt.getNumericFormat();
     Value x = adaptor.getInput();
     auto xt = llvm::cast<RankedTensorType>(x.getType());
-    auto scaleType = llvm::cast<RankedTensorType>(op.getScales().getType());
-    // Reduce to the scale shape: per tensor over all axes, per axis over
-    // the others, per block over blocks (x viewed as [..., nb, B, ...]).
-    Value amax;
-    switch (scheme.getGranularity()) {
-    case Granularity::per_tensor:
-    case Granularity::per_axis: {
-      SmallVector<int64_t> axes;
-      for (int64_t i = 0; i < xt.getRank(); ++i)
-        if (scheme.getGranularity() == Granularity::per_tensor ||
-            i != scheme.getAxis())
-          axes.push_back(i);
-      amax = reduceKeepDims(rewriter, loc, x, axes, ReduceKind::AbsMax);
-      break;
+    auto scaleType = llvm::cast<RankedTensorType>(
+        getTypeConverter()->convertType(op.getScales().getType()));
+    auto f32Type =
+        RankedTensorType::get(scaleType.getShape(), rewriter.getF32Type());
+    Value amax = reduceToScaleShape(rewriter, loc, x, scheme, f32Type,
+                                    ReduceKind::AbsMax);
+    FloatFormatAttr sf = scheme.getScaleFormat();
+    if (!sf) {
+      double top = fmt.maxValue();
+      Value s = elementwise(
+          rewriter, loc, scaleType, {amax},
+          [&](OpBuilder &b, Location l, ValueRange a) -> Value {
+            Value isZero = b.create<arith::CmpFOp>(l, arith::CmpFPredicate::OEQ,
+                                                   a[0], f32(b, l, 0.0));
+            Value q = b.create<arith::DivFOp>(l, a[0], f32(b, l, top));
+            return b.create<arith::SelectOp>(l, isZero, f32(b, l, 1.0), q);
+          });
+      rewriter.replaceOp(op, s);
+      return success();
     }
-    case Granularity::per_block: {
-      int64_t axis = scheme.getAxis(), block = scheme.getBlock();
-      SmallVector<int64_t> shape(xt.getShape());
-      shape[size_t(axis)] /= block;
-      shape.insert(shape.begin() + axis + 1, block);
-      Value view = reshape(rewriter, loc, x, shape);
-      amax =
-          reduceKeepDims(rewriter, loc, view, {axis + 1}, ReduceKind::AbsMax);
-      break;
+    Type codeElem = scaleType.getElementType();
+    num::FloatFormat sff = sf.getFloatFormat();
+    if (!sff.hasSign && !sff.hasZero) {
+      // E8M0: a flag per block for NaN / infinity.
+      Value nonFinite = elementwise(
+          rewriter, loc, xt, {x},
+          [](OpBuilder &b, Location l, ValueRange a) -> Value {
+            Value abs = b.create<math::AbsFOp>(l, a[0]);
+            Value finite = b.create<arith::CmpFOp>(l, arith::CmpFPredicate::OLE,
+                                                   abs, f32(b, l, FLT_MAX));
+            return b.create<arith::SelectOp>(l, finite, f32(b, l, 0.0),
+                                             f32(b, l, 1.0));
+          });
+      Value flag = reduceToScaleShape(rewriter, loc, nonFinite, scheme, f32Type,
+                                      ReduceKind::Max);
+      int emax = num::emaxOf(fmt);
+      Value codes = elementwise(
+          rewriter, loc, scaleType, {amax, flag},
+          [&](OpBuilder &b, Location l, ValueRange a) -> Value {
+            Value bits = b.create<arith::BitcastOp>(l, b.getI32Type(), a[0]);
+            Value e = b.create<arith::ShRUIOp>(l, bits, i32c(b, l, 23));
+            // e - 127 - emax, clamped to [-127, 127], + 127.
+            Value shared =
+                b.create<arith::SubIOp>(l, e, i32c(b, l, uint32_t(127 + emax)));
+            shared =
+                b.create<arith::MaxSIOp>(l, shared, i32c(b, l, uint32_t(-127)));
+            shared = b.create<arith::MinSIOp>(l, shared, i32c(b, l, 127));
+            Value code = b.create<arith::AddIOp>(l, shared, i32c(b, l, 127));
+            Value bad = b.create<arith::CmpFOp>(l, arith::CmpFPredicate::OGT,
+                                                a[1], f32(b, l, 0.0));
+            code = b.create<arith::SelectOp>(l, bad, i32c(b, l, 0xFF), code);
+            return b.create<arith::TruncIOp>(l, codeElem, code);
+          });
+      rewriter.replaceOp(op, {codes});
+      return success();
     }
-    }
-    amax = reshape(rewriter, loc, amax, scaleType.getShape());
-    double top = qt.getNumericFormat().maxValue();
-    Value s = elementwise(
-        rewriter, loc, scaleType, {amax},
+    // Two-level scales (NVFP4-style).
+    num::FloatFormat satFormat = sff;
+    satFormat.saturate = true;
+    float emaxv = float(fmt.maxValue());
+    float smax = float(num::decodeFloat(satFormat.maxFiniteCode(), satFormat));
+    float denom = emaxv * smax;
+    SmallVector<int64_t> all;
+    for (int64_t i = 0; i < xt.getRank(); ++i)
+      all.push_back(i);
+    auto scalarType = RankedTensorType::get({}, rewriter.getF32Type());
+    Value tmax =
+        reshape(rewriter, loc,
+                reduceKeepDims(rewriter, loc, x, all, ReduceKind::AbsMax), {});
+    Value global = elementwise(
+        rewriter, loc, scalarType, {tmax},
         [&](OpBuilder &b, Location l, ValueRange a) -> Value {
-          Value zero = f32(b, l, 0.0);
-          Value isZero =
-              b.create<arith::CmpFOp>(l, arith::CmpFPredicate::OEQ, a[0], zero);
-          Value q = b.create<arith::DivFOp>(l, a[0], f32(b, l, top));
-          return b.create<arith::SelectOp>(l, isZero, f32(b, l, 1.0), q);
+          Value isZero = b.create<arith::CmpFOp>(l, arith::CmpFPredicate::OEQ,
+                                                 a[0], f32(b, l, 0.0));
+          Value g = b.create<arith::DivFOp>(l, a[0], f32(b, l, denom));
+          return b.create<arith::SelectOp>(l, isZero, f32(b, l, 1.0), g);
         });
-    rewriter.replaceOp(op, s);
+    num::Float32Encoder::Params enc = num::Float32Encoder(satFormat).params();
+    Value codes = elementwise(
+        rewriter, loc, scaleType, {amax, global},
+        [&](OpBuilder &b, Location l, ValueRange a) -> Value {
+          Value v = b.create<arith::DivFOp>(
+              l, b.create<arith::DivFOp>(l, a[0], f32(b, l, emaxv)), a[1]);
+          Value code = encodeMinifloat(b, l, v, enc);
+          return b.create<arith::TruncIOp>(l, codeElem, code);
+        });
+    rewriter.replaceOp(op, {codes, global});
     return success();
   }
 };
@@ -298,9 +583,8 @@ DenseElementsAttr denseRotation(RotationAttrInterface r, MLIRContext *ctx) {
   for (int64_t i = 0; i < n; ++i)
     m[size_t(i * n + i)] = 1.0;
   r.applyToRows(m.data(), n, false);
-  std::vector<float> mf(m.begin(), m.end());
   return DenseElementsAttr::get(
-      RankedTensorType::get({n, n}, Float32Type::get(ctx)), ArrayRef(mf));
+      RankedTensorType::get({n, n}, Float64Type::get(ctx)), ArrayRef(m));
 }
 
 /// x of shape S with S[axis] = n viewed as [..., k, p, ...] and the K x K
@@ -315,15 +599,15 @@ Value mixHadamardBase(OpBuilder &b, Location loc, Value x, int64_t axis,
   Value view = reshape(b, loc, x, shape);
   auto vt = llvm::cast<RankedTensorType>(view.getType());
   const std::vector<int8_t> &hk = num::hadamardBase(k);
-  std::vector<float> h(size_t(k * k));
+  std::vector<double> h(size_t(k * k));
   for (int64_t a = 0; a < k; ++a)
     for (int64_t c = 0; c < k; ++c)
       h[size_t(a * k + c)] =
-          float(transposed ? hk[size_t(c * k + a)] : hk[size_t(a * k + c)]);
+          double(transposed ? hk[size_t(c * k + a)] : hk[size_t(a * k + c)]);
   Value hc = b.create<arith::ConstantOp>(
       loc,
       DenseElementsAttr::get(
-          RankedTensorType::get({k, k}, Float32Type::get(ctx)), ArrayRef(h)));
+          RankedTensorType::get({k, k}, Float64Type::get(ctx)), ArrayRef(h)));
   int64_t rank = vt.getRank();
   // Loops: the view's dims, then the reduction dim r (over a).
   AffineExpr r = getAffineDimExpr(unsigned(rank), ctx);
@@ -360,15 +644,14 @@ Value flipSigns(OpBuilder &b, Location loc, Value x, int64_t axis, int64_t n,
   if (!seed)
     return x;
   auto xt = llvm::cast<RankedTensorType>(x.getType());
-  std::vector<float> sign(static_cast<size_t>(n));
+  std::vector<double> sign(static_cast<size_t>(n));
   for (int64_t i = 0; i < n; ++i)
-    sign[size_t(i)] =
-        (num::stochasticBits(seed, uint64_t(i)) & 1) ? -1.0f : 1.0f;
+    sign[size_t(i)] = (num::stochasticBits(seed, uint64_t(i)) & 1) ? -1.0 : 1.0;
   SmallVector<int64_t> shape{n};
   for (int64_t i = axis + 1; i < xt.getRank(); ++i)
     shape.push_back(1);
   Value sc = b.create<arith::ConstantOp>(
-      loc, DenseElementsAttr::get(RankedTensorType::get(shape, b.getF32Type()),
+      loc, DenseElementsAttr::get(RankedTensorType::get(shape, b.getF64Type()),
                                   ArrayRef(sign)));
   return elementwise(b, loc, xt, {x, sc},
                      [](OpBuilder &nb, Location nl, ValueRange a) -> Value {
@@ -478,13 +761,29 @@ Value rotate(OpBuilder &b, Location loc, Value x, int64_t axis,
                      llvm::cast<RotationAttrInterface>(rotation));
 }
 
+/// Rotations run in f64 and round to f32 once, as RotationAttrInterface's
+/// applyToRows (the interpreter): bit-exact with it.
 struct RotateLowering : OpConversionPattern<RotateOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
   matchAndRewrite(RotateOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
-    rewriter.replaceOp(op, rotate(rewriter, op.getLoc(), adaptor.getInput(),
-                                  op.getAxis(), op.getRotation()));
+    Location loc = op.getLoc();
+    auto t = llvm::cast<RankedTensorType>(op.getType());
+    Type f64 = rewriter.getF64Type();
+    Value wide =
+        elementwise(rewriter, loc, RankedTensorType::get(t.getShape(), f64),
+                    {adaptor.getInput()},
+                    [&](OpBuilder &b, Location l, ValueRange a) -> Value {
+                      return b.create<arith::ExtFOp>(l, f64, a[0]);
+                    });
+    Value y = rotate(rewriter, loc, wide, op.getAxis(), op.getRotation());
+    y = elementwise(rewriter, loc, t, {y},
+                    [&](OpBuilder &b, Location l, ValueRange a) -> Value {
+                      return b.create<arith::TruncFOp>(l, t.getElementType(),
+                                                       a[0]);
+                    });
+    rewriter.replaceOp(op, y);
     return success();
   }
 };
@@ -503,7 +802,19 @@ struct ConvertQCToLinalgPass
     ConversionTarget target(*ctx);
     target.addIllegalDialect<QCDialect>();
     target.markUnknownOpDynamicallyLegal([](Operation *) { return true; });
+    // Quantized tensors at function boundaries become their storage
+    // tensors (the codes).
+    target.addDynamicallyLegalOp<func::FuncOp>([&](func::FuncOp f) {
+      return converter.isSignatureLegal(f.getFunctionType()) &&
+             converter.isLegal(&f.getBody());
+    });
+    target.addDynamicallyLegalOp<func::ReturnOp, func::CallOp>(
+        [&](Operation *op) { return converter.isLegal(op); });
     RewritePatternSet patterns(ctx);
+    populateFunctionOpInterfaceTypeConversionPattern<func::FuncOp>(patterns,
+                                                                   converter);
+    populateReturnOpTypeConversionPattern(patterns, converter);
+    populateCallOpTypeConversionPattern(patterns, converter);
     patterns.add<ConstantLowering, DequantizeLowering, QuantizeLowering,
                  FakeQuantLowering, ComputeScalesLowering, RotateLowering>(
         converter, ctx);
@@ -522,12 +833,16 @@ LogicalResult qc::checkQCLowerable(Operation *root) {
   };
   root->walk([&](Operation *op) {
     if (auto f = llvm::dyn_cast<func::FuncOp>(op)) {
+      // Quantized arguments and results pass their codes.
       SmallVector<Type> types(f.getArgumentTypes());
       llvm::append_range(types, f.getResultTypes());
       for (Type t : types)
-        if (llvm::isa<QTensorType>(t))
-          reject(op, "quantized tensors at function boundaries have no CPU "
-                     "calling convention yet");
+        if (auto qt = llvm::dyn_cast<QTensorType>(t)) {
+          std::string why;
+          if (!lowerableQType(qt, why))
+            reject(op, Twine("boundary type with format ") +
+                           qt.getNumericFormat().name() + ": " + why);
+        }
       return;
     }
     if (!llvm::isa<QCDialect>(op->getDialect()))
@@ -550,6 +865,13 @@ LogicalResult qc::checkQCLowerable(Operation *root) {
       if (qt.getScheme().getAsymmetric())
         return reject(op, "asymmetric dynamic scales have no CPU lowering "
                           "yet");
+      if (FloatFormatAttr sf = qt.getScheme().getScaleFormat()) {
+        num::FloatFormat sff = sf.getFloatFormat();
+        sff.saturate = true;
+        bool e8m0 = !sff.hasSign && !sff.hasZero;
+        if (!e8m0 && !num::Float32Encoder(sff).valid())
+          return reject(op, "scale format has no CPU encoder");
+      }
     } else if (auto c = llvm::dyn_cast<qc::ConstantOp>(op)) {
       qt = llvm::cast<QTensorType>(c.getType());
     } else if (auto r = llvm::dyn_cast<RotateOp>(op)) {

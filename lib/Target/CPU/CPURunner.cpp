@@ -7,6 +7,7 @@
 #include "qc/Target/CPU/CPURunner.h"
 
 #include "qc/Conversion/Passes.h"
+#include "qc/Dialect/QC/IR/QC.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/ExecutionEngine/ExecutionEngine.h"
@@ -28,12 +29,14 @@ namespace {
 /// One tensor of the C interface: its buffer and memref descriptor
 /// {allocated, aligned, offset, sizes[R], strides[R]} (all 8-byte words).
 struct Buffer {
-  RankedTensorType type;
+  Type boundary;         // the function's type: a tensor or a !qc.qtensor
+  RankedTensorType type; // what the compiled code sees (qtensor: codes)
   std::vector<char> data;
   std::vector<int64_t> descriptor;
   void *descriptorPtr = nullptr;
 
-  explicit Buffer(RankedTensorType t) : type(t) {
+  explicit Buffer(Type b) : boundary(b), type(storageOf(b)) {
+    RankedTensorType t = type;
     data.resize(size_t(t.getNumElements()) * elementBytes(t.getElementType()));
     int64_t rank = t.getRank();
     descriptor.assign(size_t(3 + 2 * rank), 0);
@@ -47,6 +50,12 @@ struct Buffer {
       stride *= t.getDimSize(i);
     }
     descriptorPtr = descriptor.data();
+  }
+
+  static RankedTensorType storageOf(Type t) {
+    if (auto qt = llvm::dyn_cast<qc::QTensorType>(t))
+      return qt.getStorageType();
+    return llvm::cast<RankedTensorType>(t);
   }
 
   static size_t elementBytes(Type e) {
@@ -72,7 +81,8 @@ struct Buffer {
   Tensor toTensor() const {
     Type e = type.getElementType();
     std::vector<int64_t> shape(type.getShape().begin(), type.getShape().end());
-    Tensor t = Tensor::zeros(type, shape);
+    Tensor t = Tensor::zeros(boundary, shape);
+    bool codes = llvm::isa<qc::QTensorType>(boundary);
     int64_t n = type.getNumElements();
     if (e.isF32()) {
       std::memcpy(t.fMutable(), data.data(), size_t(n) * 4);
@@ -83,8 +93,8 @@ struct Buffer {
     for (int64_t i = 0; i < n; ++i) {
       int64_t v = 0;
       std::memcpy(&v, data.data() + size_t(i) * w, w);
-      if (bits == 1)
-        v &= 1;
+      if (bits == 1 || (codes && bits < 64)) // raw codes, as the interpreter
+        v &= int64_t((uint64_t(1) << bits) - 1);
       else if (bits < 64) // sign-extend
         v = int64_t(uint64_t(v) << (64 - bits)) >> (64 - bits);
       t.iMutable()[i] = v;
@@ -94,6 +104,8 @@ struct Buffer {
 };
 
 bool supportedBoundaryType(Type t) {
+  if (auto qt = llvm::dyn_cast<qc::QTensorType>(t))
+    t = qt.getStorageType();
   auto rt = llvm::dyn_cast<RankedTensorType>(t);
   if (!rt || !rt.hasStaticShape())
     return false;
@@ -114,7 +126,7 @@ struct qc::cpu::CompiledModule::Impl {
   OwningOpRef<ModuleOp> lowered;
   std::unique_ptr<ExecutionEngine> engine;
   std::string entry;
-  SmallVector<RankedTensorType> argTypes, resultTypes;
+  SmallVector<Type> argTypes, resultTypes;
 };
 
 qc::cpu::CompiledModule::~CompiledModule() = default;
@@ -129,16 +141,16 @@ qc::cpu::CompiledModule::compile(ModuleOp module, StringRef entry) {
   for (Type t : func.getArgumentTypes()) {
     if (!supportedBoundaryType(t))
       return func.emitError("--target=cpu: argument type ")
-             << t << " has no CPU calling convention (static f32 or "
-             << "signless integer tensors)";
-    impl->argTypes.push_back(llvm::cast<RankedTensorType>(t));
+             << t << " has no CPU calling convention (static f32, signless "
+             << "integer or quantized tensors)";
+    impl->argTypes.push_back(t);
   }
   for (Type t : func.getResultTypes()) {
     if (!supportedBoundaryType(t))
       return func.emitError("--target=cpu: result type ")
-             << t << " has no CPU calling convention (static f32 or "
-             << "signless integer tensors)";
-    impl->resultTypes.push_back(llvm::cast<RankedTensorType>(t));
+             << t << " has no CPU calling convention (static f32, signless "
+             << "integer or quantized tensors)";
+    impl->resultTypes.push_back(t);
   }
   MLIRContext *ctx = module.getContext();
   impl->lowered = OwningOpRef<ModuleOp>(module.clone());
@@ -179,14 +191,14 @@ qc::cpu::CompiledModule::run(ArrayRef<Tensor> args) {
   buffers.reserve(impl->argTypes.size() + impl->resultTypes.size());
   for (size_t i = 0; i < impl->argTypes.size(); ++i) {
     buffers.emplace_back(impl->argTypes[i]);
-    if (args[i].size() != impl->argTypes[i].getNumElements()) {
+    if (args[i].size() != buffers.back().type.getNumElements()) {
       llvm::errs() << "quant-run: error: argument " << i
                    << " has the wrong number of elements\n";
       return failure();
     }
     buffers.back().fill(args[i]);
   }
-  for (RankedTensorType t : impl->resultTypes)
+  for (Type t : impl->resultTypes)
     buffers.emplace_back(t);
   SmallVector<void *> packed;
   for (Buffer &b : buffers)

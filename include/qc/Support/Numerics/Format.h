@@ -104,6 +104,29 @@ class Float32Encoder {
 public:
   explicit Float32Encoder(const FloatFormat &f);
   bool valid() const { return ok; }
+
+  /// The constants of the bit-level algorithm of encode(), for code
+  /// generators that emit the same algorithm (the CPU lowering).
+  struct Params {
+    uint32_t shift, roundBias, offset, minNormalBits, maxMag, signShift,
+        magicBits;
+    float magic;
+    uint32_t nanCode[2], infCode[2], overflowCode[2];
+  };
+  Params params() const {
+    return {shift,
+            roundBias,
+            offset,
+            minNormalBits,
+            maxMag,
+            signShift,
+            magicBits,
+            magic,
+            {nanCode[0], nanCode[1]},
+            {infCode[0], infCode[1]},
+            {overflowCode[0], overflowCode[1]}};
+  }
+
   uint32_t encode(float x) const {
     uint32_t b;
     std::memcpy(&b, &x, sizeof b);

@@ -1,0 +1,201 @@
+"""quant-run --target=cpu (--qc-lower-to-cpu + JIT) against the interpreter:
+the float models of the ONNX issue, the quantized models of the PTQ
+pipeline in every format family, bit-exact quantization codes, and the
+diagnostics for what has no CPU lowering."""
+
+import subprocess
+
+import numpy as np
+import onnx
+import pytest
+
+from qc_testing import BIN, rel_l2
+from quantc import models
+
+
+def run(module, inputs, tmp, target, extra=()):
+    """Outputs (name -> array) of quant-run on `module` with `target`."""
+    out = tmp / f"out-{target}"
+    cmd = [str(BIN / "quant-run"), str(module), "--output-dir", str(out),
+           f"--target={target}", *extra]
+    for name, value in inputs.items():
+        np.save(tmp / f"{name}.npy", value)
+        cmd += ["--input", f"{name}={tmp / (name + '.npy')}"]
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    return {p.stem: np.load(p) for p in out.glob("*.npy")}, r
+
+
+def compare_targets(module, inputs, tmp):
+    want, _ = run(module, inputs, tmp, "interp")
+    got, _ = run(module, inputs, tmp, "cpu")
+    assert want.keys() == got.keys()
+    return {k: (got[k], want[k]) for k in want}
+
+
+MODELS = {
+    "llama": lambda: models.llama(),
+    "llama_outliers": lambda: models.llama(outliers=True),
+    "bert": lambda: models.bert(),
+    "gpt": lambda: models.gpt(),
+    "resnet": lambda: models.resnet(),
+}
+
+
+@pytest.mark.parametrize("name", sorted(MODELS))
+def test_float_models(name, tmp_path):
+    model = MODELS[name]()
+    onnx.save(model, str(tmp_path / "m.onnx"))
+    for seed in (0, 1):
+        for k, (got, want) in compare_targets(tmp_path / "m.onnx",
+                                              models.sample_inputs(model, seed=seed),
+                                              tmp_path).items():
+            assert rel_l2(got, want) <= 1e-5, (name, k)
+
+
+PIPELINES = [
+    "w=int8 a=int8",
+    "w=int4 a=int8 rotate=hadamard",
+    "w=int4 a=float w-group=32",
+    "w=int8 a=uint8 a-static=true",
+    "w=int4 a=int4 rotate=mixquant block=16 qk-rotate=true",
+    "w=fp8e4m3 a=fp8e4m3",
+    "w=mxfp4 a=mxfp4",
+    "w=mxfp6 a=mxfp6 rotate=hadamard",
+    "w=mxint8 a=mxint8",
+    "w=nvfp4 a=nvfp4",
+]
+
+
+@pytest.fixture(scope="module")
+def quantized(tmp_path_factory):
+    """The PTQ pipeline's outputs for the outlier decoder and BERT."""
+    tmp = tmp_path_factory.mktemp("ptq")
+    out = {}
+    for name, model in [("llama", models.llama(outliers=True)), ("bert", models.bert())]:
+        onnx.save(model, str(tmp / f"{name}.onnx"))
+        calib = tmp / f"calib-{name}"
+        for i in range(2):
+            (calib / str(i)).mkdir(parents=True)
+            for n, v in models.sample_inputs(model, seed=i).items():
+                np.save(calib / str(i) / f"{n}.npy", v)
+        out[name] = (model, tmp / f"{name}.onnx", calib)
+    return out
+
+
+@pytest.mark.parametrize("options", PIPELINES)
+@pytest.mark.parametrize("name", ["llama", "bert"])
+def test_quantized_models(name, options, quantized, tmp_path):
+    model, path, calib = quantized[name]
+    mlir = tmp_path / "q.mlir"
+    r = subprocess.run([str(BIN / "quant-opt"), str(path),
+                        f"--qc-ptq-pipeline={options} calib={calib}", "-o", str(mlir)],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    for k, (got, want) in compare_targets(mlir, models.sample_inputs(model, seed=9),
+                                          tmp_path).items():
+        assert rel_l2(got, want) <= 1e-5, (options, k)
+
+
+# One quantization op per function: the CPU code must give the
+# interpreter's results bit for bit (codes, and the floats of fake_quant,
+# which involve no accumulation).
+EXACT = {
+    "int8_per_axis": (
+        "%s = arith.constant dense<[0.013, 0.02, 0.5, 1.0e-3]> : tensor<4xf32>\n"
+        "%y = qc.quantize %x, %s : (tensor<4x64xf32>, tensor<4xf32>) -> "
+        "!qc.qtensor<4x64, #qc.int<8>, #qc.scheme<per_axis, axis = 0>>",
+        "!qc.qtensor<4x64, #qc.int<8>, #qc.scheme<per_axis, axis = 0>>"),
+    "uint4_asymmetric_blocks": (
+        "%s = arith.constant dense<0.037> : tensor<4x4xf32>\n"
+        "%z = arith.constant dense<[[0, 3, 8, 15], [1, 2, 4, 7], [0, 0, 0, 0], [9, 9, 9, 9]]> "
+        ": tensor<4x4xi32>\n"
+        "%y = qc.fake_quant %x, %s zero_points %z as !qc.qtensor<4x64, #qc.int<4, unsigned>, "
+        "#qc.scheme<per_block, axis = 1, block = 16, asymmetric>> : "
+        "(tensor<4x64xf32>, tensor<4x4xf32>, tensor<4x4xi32>) -> tensor<4x64xf32>",
+        "tensor<4x64xf32>"),
+    "fp8e4m3_codes": (
+        "%s = arith.constant dense<0.003> : tensor<f32>\n"
+        "%y = qc.quantize %x, %s : (tensor<4x64xf32>, tensor<f32>) -> "
+        "!qc.qtensor<4x64, #qc.float<fp8e4m3fn>>",
+        "!qc.qtensor<4x64, #qc.float<fp8e4m3fn>>"),
+    "fp8e5m2_fake": (
+        "%s = arith.constant dense<1.0e-4> : tensor<f32>\n"
+        "%y = qc.fake_quant %x, %s as !qc.qtensor<4x64, #qc.float<fp8e5m2>> : "
+        "(tensor<4x64xf32>, tensor<f32>) -> tensor<4x64xf32>",
+        "tensor<4x64xf32>"),
+    "mxfp4_dynamic": (
+        "%s = qc.compute_scales %x for !qc.qtensor<4x64, #qc.float<fp4e2m1fn, saturate>, "
+        "#qc.scheme<per_block, axis = 1, block = 32, scale = #qc.float<e8m0fnu>, dynamic>> : "
+        "tensor<4x64xf32> -> tensor<4x2xi8>\n"
+        "%y = qc.fake_quant %x, %s as !qc.qtensor<4x64, #qc.float<fp4e2m1fn, saturate>, "
+        "#qc.scheme<per_block, axis = 1, block = 32, scale = #qc.float<e8m0fnu>, dynamic>> : "
+        "(tensor<4x64xf32>, tensor<4x2xi8>) -> tensor<4x64xf32>",
+        "tensor<4x64xf32>"),
+    "nvfp4_scales": (
+        "%s, %g = qc.compute_scales %x for !qc.qtensor<4x64, #qc.float<fp4e2m1fn, saturate>, "
+        "#qc.scheme<per_block, axis = 1, block = 16, scale = #qc.float<fp8e4m3fn>, dynamic>> : "
+        "tensor<4x64xf32> -> tensor<4x4xi8> global_scale tensor<f32>\n"
+        "%y = qc.quantize %x, %s global_scale %g : (tensor<4x64xf32>, tensor<4x4xi8>, tensor<f32>) -> "
+        "!qc.qtensor<4x64, #qc.float<fp4e2m1fn, saturate>, "
+        "#qc.scheme<per_block, axis = 1, block = 16, scale = #qc.float<fp8e4m3fn>, dynamic>>",
+        "!qc.qtensor<4x64, #qc.float<fp4e2m1fn, saturate>, "
+        "#qc.scheme<per_block, axis = 1, block = 16, scale = #qc.float<fp8e4m3fn>, dynamic>>"),
+    "mxint8_fixed": (
+        "%s = qc.compute_scales %x for !qc.qtensor<4x64, #qc.fixed<8, 6, narrow>, "
+        "#qc.scheme<per_block, axis = 1, block = 32, scale = #qc.float<e8m0fnu>, dynamic>> : "
+        "tensor<4x64xf32> -> tensor<4x2xi8>\n"
+        "%y = qc.fake_quant %x, %s as !qc.qtensor<4x64, #qc.fixed<8, 6, narrow>, "
+        "#qc.scheme<per_block, axis = 1, block = 32, scale = #qc.float<e8m0fnu>, dynamic>> : "
+        "(tensor<4x64xf32>, tensor<4x2xi8>) -> tensor<4x64xf32>",
+        "tensor<4x64xf32>"),
+}
+
+
+def exact_input():
+    """Values on every side of the rounding and saturation boundaries, plus
+    NaN, infinities, zeros and subnormals."""
+    rng = np.random.default_rng(3)
+    x = (rng.standard_normal((4, 64)) * np.logspace(-3, 2, 64)).astype(np.float32)
+    x[0, :8] = [np.nan, np.inf, -np.inf, 0.0, -0.0, 1e-40, -1e-40, 448.0]
+    x[1, :6] = [0.0065, 0.0195, -0.0325, 0.5, 2.5, -3.5]  # ties after scaling
+    return x
+
+
+@pytest.mark.parametrize("case", sorted(EXACT))
+def test_exact_quantization(case, tmp_path):
+    body, result = EXACT[case]
+    text = ("func.func @main(%x: tensor<4x64xf32>) -> " + result + " {\n" + body +
+            "\nreturn %y : " + result + "\n}\n")
+    (tmp_path / "m.mlir").write_text(text)
+    x = exact_input()
+    if case == "mxfp4_dynamic":
+        x[2, 40] = np.nan  # a NaN block gets scale code 0xFF
+    for k, (got, want) in compare_targets(tmp_path / "m.mlir", {"arg0": x}, tmp_path).items():
+        assert got.dtype == want.dtype
+        np.testing.assert_array_equal(got, want, err_msg=case)
+
+
+def test_repeat_prints_latency(tmp_path):
+    model = models.llama()
+    onnx.save(model, str(tmp_path / "m.onnx"))
+    _, r = run(tmp_path / "m.onnx", models.sample_inputs(model), tmp_path, "cpu",
+               ["--repeat", "3"])
+    assert "latency:" in r.stdout and "mean of 3" in r.stdout
+
+
+def test_unsupported_format_is_a_compile_error(tmp_path):
+    text = ("func.func @main(%x: tensor<4xf32>) -> tensor<4xf32> {\n"
+            "%s = arith.constant dense<1.0> : tensor<f32>\n"
+            "%y = qc.fake_quant %x, %s as !qc.qtensor<4, #qc.fixed<8, 4, wrap>> : "
+            "(tensor<4xf32>, tensor<f32>) -> tensor<4xf32>\n"
+            "return %y : tensor<4xf32>\n}\n")
+    (tmp_path / "m.mlir").write_text(text)
+    np.save(tmp_path / "x.npy", np.ones(4, np.float32))
+    r = subprocess.run([str(BIN / "quant-run"), str(tmp_path / "m.mlir"), "--target=cpu",
+                        "--input", f"arg0={tmp_path / 'x.npy'}", "--output-dir",
+                        str(tmp_path / "out")], capture_output=True, text=True)
+    assert r.returncode != 0
+    assert "qc.fake_quant: format fixed8_4_wrap" in r.stderr
+    assert "Stack dump" not in r.stderr
+    assert not (tmp_path / "out").exists()

@@ -1,0 +1,31 @@
+// RUN: quant-opt %s --qc-lower-to-cpu --split-input-file --verify-diagnostics
+
+func.func @half(%x: tensor<4xf16>) -> tensor<4xf16> {
+  // expected-error @+1 {{qc-lower-to-cpu: nn.relu on element type 'f16' has no CPU lowering (f32, signless integers and i1 do)}}
+  %0 = nn.relu %x : tensor<4xf16>
+  return %0 : tensor<4xf16>
+}
+
+// -----
+
+func.func @dynamic(%x: tensor<?x4xf32>) -> tensor<?x4xf32> {
+  // expected-error @+1 {{qc-lower-to-cpu: nn.exp has a dynamic shape 'tensor<?x4xf32>'; the CPU lowering needs static shapes}}
+  %0 = nn.exp %x : tensor<?x4xf32>
+  return %0 : tensor<?x4xf32>
+}
+
+// -----
+
+func.func @wrapping_fixed(%x: tensor<4xf32>, %s: tensor<f32>) -> tensor<4xf32> {
+  // expected-error @+1 {{qc-lower-to-cpu: qc.fake_quant: format fixed8_4_wrap: only saturating fixed-point formats of at most 8 bits have a CPU lowering}}
+  %0 = qc.fake_quant %x, %s as !qc.qtensor<4, #qc.fixed<8, 4, wrap>> : (tensor<4xf32>, tensor<f32>) -> tensor<4xf32>
+  return %0 : tensor<4xf32>
+}
+
+// -----
+
+func.func @requantize(%q: !qc.qtensor<4, #qc.int<8>>, %s: tensor<f32>, %t: tensor<f32>) -> !qc.qtensor<4, #qc.int<8>> {
+  // expected-error @+1 {{qc-lower-to-cpu: qc.requantize: has no CPU lowering yet}}
+  %0 = qc.requantize %q, %s to %t : (!qc.qtensor<4, #qc.int<8>>, tensor<f32>, tensor<f32>) -> !qc.qtensor<4, #qc.int<8>>
+  return %0 : !qc.qtensor<4, #qc.int<8>>
+}

@@ -1,0 +1,63 @@
+// RUN: quant-opt %s --qc-convert-qc-to-linalg --split-input-file | FileCheck %s
+
+// Per-block dequantization of int4 codes: the scale of element (i, j) is
+// (i, j floordiv 32); fl32(fl32(q) * s) with the code sign-extended.
+// CHECK-DAG: #[[BLK:.*]] = affine_map<(d0, d1) -> (d0, d1 floordiv 32)>
+// CHECK-LABEL: func.func @dequantize_blocks
+// CHECK-SAME: (%[[Q:.*]]: tensor<2x64xi4>, %[[S:.*]]: tensor<2x2xf32>)
+// CHECK: linalg.generic {indexing_maps = [#{{.*}}, #[[BLK]], #{{.*}}]
+// CHECK-SAME: ins(%[[Q]], %[[S]] : tensor<2x64xi4>, tensor<2x2xf32>)
+// CHECK: arith.extsi %{{.*}} : i4 to i32
+// CHECK: arith.sitofp
+// CHECK: arith.mulf
+func.func @dequantize_blocks(%q: !qc.qtensor<2x64, #qc.int<4>, #qc.scheme<per_block, axis = 1, block = 32>>, %s: tensor<2x2xf32>) -> tensor<2x64xf32> {
+  %0 = qc.dequantize %q, %s : (!qc.qtensor<2x64, #qc.int<4>, #qc.scheme<per_block, axis = 1, block = 32>>, tensor<2x2xf32>) -> tensor<2x64xf32>
+  return %0 : tensor<2x64xf32>
+}
+
+// -----
+
+// Integer fake quantization: divide, round half to even, add the zero
+// point, saturate to [0, 255], subtract it again, multiply.
+// CHECK-LABEL: func.func @fake_quant_uint8
+// CHECK: arith.divf
+// CHECK: math.roundeven
+// CHECK: arith.sitofp
+// CHECK: arith.addf
+// CHECK: arith.constant 0.000000e+00 : f32
+// CHECK: arith.constant 2.550000e+02 : f32
+// CHECK: arith.subf
+// CHECK: arith.mulf
+func.func @fake_quant_uint8(%x: tensor<4x8xf32>, %s: tensor<f32>, %z: tensor<i32>) -> tensor<4x8xf32> {
+  %0 = qc.fake_quant %x, %s zero_points %z as !qc.qtensor<4x8, #qc.int<8, unsigned>, #qc.scheme<per_tensor, asymmetric>> : (tensor<4x8xf32>, tensor<f32>, tensor<i32>) -> tensor<4x8xf32>
+  return %0 : tensor<4x8xf32>
+}
+
+// -----
+
+// MX scales: the E8M0 code comes from the f32 exponent field of the block
+// absmax, 0xFF for a block holding NaN or infinity.
+// CHECK-LABEL: func.func @mx_scales
+// CHECK: arith.bitcast %{{.*}} : f32 to i32
+// CHECK: arith.shrui
+// CHECK: arith.maxsi
+// CHECK: arith.minsi
+// CHECK: arith.constant 255 : i32
+// CHECK: arith.trunci %{{.*}} : i32 to i8
+func.func @mx_scales(%x: tensor<2x64xf32>) -> tensor<2x2xi8> {
+  %0 = qc.compute_scales %x for !qc.qtensor<2x64, #qc.float<fp4e2m1fn, saturate>, #qc.scheme<per_block, axis = 1, block = 32, scale = #qc.float<e8m0fnu>, dynamic>> : tensor<2x64xf32> -> tensor<2x2xi8>
+  return %0 : tensor<2x2xi8>
+}
+
+// -----
+
+// A Hadamard of order 8 is the fast transform: three butterfly stages
+// (partner index i xor h) and the 1/sqrt(8) scale; no dense 8x8 matrix.
+// CHECK-LABEL: func.func @hadamard
+// CHECK-NOT: tensor<8x8xf32>
+// CHECK-COUNT-3: arith.xori
+// CHECK: arith.constant 0.353553385 : f32
+func.func @hadamard(%x: tensor<3x8xf32>) -> tensor<3x8xf32> {
+  %0 = qc.rotate %x by #qc.hadamard<8> along 1 : tensor<3x8xf32>
+  return %0 : tensor<3x8xf32>
+}

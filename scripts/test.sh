@@ -23,7 +23,7 @@ set +e
 "$root/.venv/bin/lit" -sv --order=lexical -o "$results/lit.json" \
   "$build/test" "$build/test/Unit"
 lit_rc=$?
-QUANTC_LIB_DIR="$build/lib" "$py" -m pytest -q python/tests \
+QUANTC_LIB_DIR="$build/lib" "$py" -m pytest -q -n 2 python/tests \
   --junitxml="$results/pytest.xml"
 pytest_rc=$?
 # ONNX backend node tests (from the onnx package) through the importer and

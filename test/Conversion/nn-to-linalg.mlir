@@ -14,12 +14,15 @@ func.func @add_broadcast(%a: tensor<2x8xf32>, %b: tensor<8xf32>) -> tensor<2x8xf
 
 // -----
 
-// Batch dimensions broadcast: the 2-D weight is read without them.
-// CHECK-DAG: #[[LHS:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d3)>
-// CHECK-DAG: #[[RHS:.*]] = affine_map<(d0, d1, d2, d3) -> (d3, d2)>
+// Batch dimensions broadcast: the 2-D weight is read without them. Loops
+// batch, m, k, n: each output sums over k in order, the inner loop runs
+// along weight and output rows.
+// CHECK-DAG: #[[LHS:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2)>
+// CHECK-DAG: #[[RHS:.*]] = affine_map<(d0, d1, d2, d3) -> (d2, d3)>
+// CHECK-DAG: #[[OUT:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d3)>
 // CHECK-LABEL: func.func @matmul_weight
 // CHECK: linalg.fill
-// CHECK: linalg.generic {indexing_maps = [#[[LHS]], #[[RHS]], {{.*}}], iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
+// CHECK: linalg.generic {indexing_maps = [#[[LHS]], #[[RHS]], #[[OUT]]], iterator_types = ["parallel", "parallel", "reduction", "parallel"]}
 // CHECK: arith.mulf
 // CHECK: arith.addf
 func.func @matmul_weight(%x: tensor<2x4x8xf32>, %w: tensor<8x16xf32>) -> tensor<2x4x16xf32> {
@@ -58,8 +61,9 @@ func.func @gather(%t: tensor<10x4xf32>, %i: tensor<3xi64>) -> tensor<3x4xf32> {
 
 // -----
 
-// Grouped convolution: the input channel is (m floordiv (M/G)) * (C/G) + c.
-// CHECK: affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d0, (d1 floordiv 2) * 2 + d4, d2 + d5, d3 + d6)>
+// Grouped convolution: the input channel is (m floordiv (M/G)) * (C/G) + c;
+// loops n, m, c, kh, kw, oh, ow.
+// CHECK: affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d0, (d1 floordiv 2) * 2 + d2, d5 + d3, d6 + d4)>
 // CHECK-LABEL: func.func @conv_groups
 // CHECK: tensor.pad
 func.func @conv_groups(%x: tensor<1x4x5x5xf32>, %w: tensor<4x2x3x3xf32>) -> tensor<1x4x5x5xf32> {

@@ -51,12 +51,15 @@ func.func @mx_scales(%x: tensor<2x64xf32>) -> tensor<2x2xi8> {
 
 // -----
 
-// A Hadamard of order 8 is the fast transform: three butterfly stages
-// (partner index i xor h) and the 1/sqrt(8) scale; no dense 8x8 matrix.
+// A Hadamard of order 8 is the fast transform in f64: three butterfly
+// stages (partner index i xor h) and the 1/sqrt(8) scale, rounded to f32
+// once; no dense 8x8 matrix.
 // CHECK-LABEL: func.func @hadamard
-// CHECK-NOT: tensor<8x8xf32>
+// CHECK-NOT: tensor<8x8x
+// CHECK: arith.extf %{{.*}} : f32 to f64
 // CHECK-COUNT-3: arith.xori
-// CHECK: arith.constant 0.353553385 : f32
+// CHECK: arith.constant 0.35355339059327373 : f64
+// CHECK: arith.truncf %{{.*}} : f64 to f32
 func.func @hadamard(%x: tensor<3x8xf32>) -> tensor<3x8xf32> {
   %0 = qc.rotate %x by #qc.hadamard<8> along 1 : tensor<3x8xf32>
   return %0 : tensor<3x8xf32>

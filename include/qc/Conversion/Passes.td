@@ -36,9 +36,12 @@ def ConvertNNToLinalg : Pass<"qc-convert-nn-to-linalg", "::mlir::ModuleOp"> {
       `extract_slice`, `insert_slice`) or `linalg.transpose`; gathers,
       negative-step slices and `nn.trilu` index with `linalg.index`.
 
-    Float semantics match the interpreter up to rounding (f32 arithmetic in
-    a different order); integer ops wrap at their width where the
-    interpreter computes in 64 bits. An op this pass cannot lower (dynamic
+    Each op does the interpreter's arithmetic in the interpreter's order
+    and precision (contractions accumulate in f32 along the reduction
+    dimension in order, `nn.reduce_sum` / `nn.reduce_mean` in f64, norms as
+    `sum / N` and `1 / sqrt(var + eps)` in f32), so the compiled code is
+    bit-exact with the interpreter on the test models; integer ops wrap at
+    their width where the interpreter computes in 64 bits. An op this pass cannot lower (dynamic
     shapes, f16/bf16/f64 or unsigned element types) gets an error
     naming the op and the reason; the module is left unchanged.
 
@@ -67,7 +70,7 @@ def ConvertNNToLinalg : Pass<"qc-convert-nn-to-linalg", "::mlir::ModuleOp"> {
 }
 
 def ConvertQCToLinalg : Pass<"qc-convert-qc-to-linalg", "::mlir::ModuleOp"> {
-  let summary = "Lower qc ops with integer formats to linalg on storage tensors.";
+  let summary = "Lower qc ops to linalg on storage tensors (integer, fixed-point, minifloat, MX and NVFP4 formats).";
   let description = [{
     Quantized tensors become their storage tensors (one signless integer of
     the format's width per element) and:
@@ -83,15 +86,25 @@ def ConvertQCToLinalg : Pass<"qc-convert-qc-to-linalg", "::mlir::ModuleOp"> {
       absolute maximum (or min and max) per group and applies the rules of
       the op;
     - `qc.rotate` by a (block) Hadamard rotation becomes the fast
-      Walsh-Hadamard transform, log2(2^m) butterfly stages of one
-      `linalg.generic` each plus one K x K stage for non-power-of-two
-      orders (O(n log n + nK)); permutations become gathers and dense
-      orthogonal rotations a contraction with the constant matrix.
+      Walsh-Hadamard transform in f64 (rounded to f32 once, as the
+      interpreter): the random signs, log2(2^m) butterfly stages of one
+      `linalg.generic` each (partner element i xor h) and one K x K stage
+      for non-power-of-two orders, O(n log n + nK); other rotations
+      (permutations, dense orthogonal, transposes of sequences) become a
+      contraction with their matrix in f64.
 
-    Integer codes are bit-exact with the interpreter. Formats without a
-    CPU lowering yet (minifloats, MX and NVFP4 scale formats, fixed point,
-    non-nearest-even rounding, `qc.requantize`, `qc.linear`) get an error
-    naming the op and the format.
+    Element formats: integers up to 16 bits, saturating fixed point up to 8
+    bits (MXINT8), and minifloats up to 8 bits with a zero, a sign and
+    subnormals (FP8, FP6, FP4: encoded with the bit-level algorithm of
+    `num::Float32Encoder`, decoded through a constant table of the format's
+    values). Scales: f32, or minifloat codes decoded by table (E8M0 for MX,
+    E4M3 with a global f32 scale for NVFP4). `qc.compute_scales` covers
+    f32 symmetric, E8M0 and two-level scales. Quantized function arguments
+    and results pass their codes. Everything is bit-exact with the
+    interpreter. What has no lowering yet (wider formats, wrapping fixed
+    point, non-nearest-even rounding, asymmetric dynamic scales,
+    `qc.requantize`, `qc.linear`) gets an error naming the op and the
+    format.
   }];
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::linalg::LinalgDialect",

@@ -315,7 +315,6 @@ struct MatMulLowering : OpConversionPattern<MatMulOp> {
             k = lt.getDimSize(lt.getRank() - 1);
     int64_t n = rt.getDimSize(rt.getRank() - 1);
     MLIRContext *ctx = rewriter.getContext();
-    // Loops: batch..., m, n, k.
     auto operandMap = [&](RankedTensorType t, AffineExpr r, AffineExpr c) {
       SmallVector<AffineExpr> e;
       int64_t tb = t.getRank() - 2;
@@ -329,9 +328,13 @@ struct MatMulLowering : OpConversionPattern<MatMulOp> {
       e.push_back(c);
       return AffineMap::get(unsigned(nb + 3), 0, e, ctx);
     };
+    // Loop order batch..., m, k, n: every output accumulates over k in
+    // order (the interpreter's order, so the sums are bit-exact), and the
+    // innermost loop runs along contiguous rows of the weight and the
+    // output, which the LLVM loop vectorizer turns into vector code.
     AffineExpr dm = getAffineDimExpr(unsigned(nb), ctx),
-               dn = getAffineDimExpr(unsigned(nb + 1), ctx),
-               dk = getAffineDimExpr(unsigned(nb + 2), ctx);
+               dk = getAffineDimExpr(unsigned(nb + 1), ctx),
+               dn = getAffineDimExpr(unsigned(nb + 2), ctx);
     SmallVector<AffineExpr> outExprs;
     for (int64_t i = 0; i < nb; ++i)
       outExprs.push_back(getAffineDimExpr(unsigned(i), ctx));
@@ -343,9 +346,10 @@ struct MatMulLowering : OpConversionPattern<MatMulOp> {
     Type elem = out.getElementType();
     auto accType = RankedTensorType::get(shape, elem);
     Value init = zeroFilled(rewriter, loc, accType);
-    SmallVector<utils::IteratorType> its(size_t(nb + 2),
+    SmallVector<utils::IteratorType> its(size_t(nb + 1),
                                          utils::IteratorType::parallel);
     its.push_back(utils::IteratorType::reduction);
+    its.push_back(utils::IteratorType::parallel);
     (void)k;
     Value y = rewriter
                   .create<linalg::GenericOp>(
@@ -375,8 +379,9 @@ struct GemmLowering : OpConversionPattern<GemmOp> {
     Location loc = op.getLoc();
     MLIRContext *ctx = rewriter.getContext();
     auto out = llvm::cast<RankedTensorType>(op.getType());
-    AffineExpr m = getAffineDimExpr(0, ctx), n = getAffineDimExpr(1, ctx),
-               k = getAffineDimExpr(2, ctx);
+    // Loops m, k, n (see MatMulLowering).
+    AffineExpr m = getAffineDimExpr(0, ctx), k = getAffineDimExpr(1, ctx),
+               n = getAffineDimExpr(2, ctx);
     auto map = [&](AffineExpr r, AffineExpr c, bool trans) {
       return AffineMap::get(
           3, 0, trans ? ArrayRef<AffineExpr>{c, r} : ArrayRef<AffineExpr>{r, c},
@@ -392,8 +397,8 @@ struct GemmLowering : OpConversionPattern<GemmOp> {
                                     map(k, n, op.getTransB()),
                                     AffineMap::get(3, 0, {m, n}, ctx)},
                 ArrayRef<utils::IteratorType>{utils::IteratorType::parallel,
-                                              utils::IteratorType::parallel,
-                                              utils::IteratorType::reduction},
+                                              utils::IteratorType::reduction,
+                                              utils::IteratorType::parallel},
                 [&](OpBuilder &b, Location l, ValueRange a) {
                   Value p = b.create<arith::MulFOp>(l, a[0], a[1]);
                   b.create<linalg::YieldOp>(
@@ -453,19 +458,21 @@ struct ConvLowering : OpConversionPattern<ConvOp> {
       x = rewriter.create<tensor::PadOp>(loc, padded, x, low, high,
                                          floatConst(rewriter, loc, elem, 0.0));
     }
-    // Loops: n, m, oh, ow, c, kh, kw; the input channel of output channel m
-    // in group g = m floordiv (M / G) is g * (C / G) + c.
+    // Loops: n, m, c, kh, kw, oh, ow (every output accumulates over c, kh,
+    // kw in order, as the interpreter's im2col GEMM; the innermost loop runs
+    // along output rows). The input channel of output channel m in group
+    // g = m floordiv (M / G) is g * (C / G) + c.
     int64_t mPerGroup = out.getDimSize(1) / op.getGroup();
     int64_t cPerGroup = wt.getDimSize(1);
     auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
-    AffineExpr inC = d(1).floorDiv(mPerGroup) * cPerGroup + d(4);
+    AffineExpr inC = d(1).floorDiv(mPerGroup) * cPerGroup + d(2);
     AffineMap xMap =
         AffineMap::get(7, 0,
-                       {d(0), inC, d(2) * strides[0] + d(5) * dil[0],
-                        d(3) * strides[1] + d(6) * dil[1]},
+                       {d(0), inC, d(5) * strides[0] + d(3) * dil[0],
+                        d(6) * strides[1] + d(4) * dil[1]},
                        ctx);
-    AffineMap wMap = AffineMap::get(7, 0, {d(1), d(4), d(5), d(6)}, ctx);
-    AffineMap oMap = AffineMap::get(7, 0, {d(0), d(1), d(2), d(3)}, ctx);
+    AffineMap wMap = AffineMap::get(7, 0, {d(1), d(2), d(3), d(4)}, ctx);
+    AffineMap oMap = AffineMap::get(7, 0, {d(0), d(1), d(5), d(6)}, ctx);
     Value init = zeroFilled(rewriter, loc, out);
     auto par = utils::IteratorType::parallel,
          red = utils::IteratorType::reduction;
@@ -473,8 +480,8 @@ struct ConvLowering : OpConversionPattern<ConvOp> {
                   .create<linalg::GenericOp>(
                       loc, out, ValueRange{x, w}, ValueRange{init},
                       ArrayRef<AffineMap>{xMap, wMap, oMap},
-                      ArrayRef<utils::IteratorType>{par, par, par, par, red,
-                                                    red, red},
+                      ArrayRef<utils::IteratorType>{par, par, red, red, red,
+                                                    par, par},
                       [&](OpBuilder &b, Location l, ValueRange a) {
                         Value p = b.create<arith::MulFOp>(l, a[0], a[1]);
                         b.create<linalg::YieldOp>(

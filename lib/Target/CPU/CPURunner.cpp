@@ -18,7 +18,9 @@
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
 #include "llvm/Support/TargetSelect.h"
+#include "llvm/Target/TargetMachine.h"
 
 #include <cstring>
 
@@ -124,6 +126,7 @@ void qc::cpu::registerCPUTargetDialects(DialectRegistry &registry) {
 
 struct qc::cpu::CompiledModule::Impl {
   OwningOpRef<ModuleOp> lowered;
+  std::unique_ptr<llvm::TargetMachine> targetMachine;
   std::unique_ptr<ExecutionEngine> engine;
   std::string entry;
   SmallVector<Type> argTypes, resultTypes;
@@ -171,9 +174,24 @@ qc::cpu::CompiledModule::compile(ModuleOp module, StringRef entry) {
   registerCPUTargetDialects(registry);
   ctx->appendDialectRegistry(registry);
 
+  // Optimize for the host: without a target machine the LLVM pipeline has
+  // no vector cost model and leaves the loops scalar.
+  auto tmBuilder = llvm::orc::JITTargetMachineBuilder::detectHost();
+  if (!tmBuilder)
+    return module.emitError("--target=cpu: cannot detect the host: ")
+           << llvm::toString(tmBuilder.takeError());
+  tmBuilder->setCodeGenOptLevel(llvm::CodeGenOptLevel::Aggressive);
+  auto tm = tmBuilder->createTargetMachine();
+  if (!tm)
+    return module.emitError("--target=cpu: no target machine for the host: ")
+           << llvm::toString(tm.takeError());
+  impl->targetMachine = std::move(*tm);
   ExecutionEngineOptions options;
-  options.transformer = makeOptimizingTransformer(3, 0, nullptr);
+  options.transformer =
+      makeOptimizingTransformer(3, 0, impl->targetMachine.get());
   options.jitCodeGenOptLevel = llvm::CodeGenOptLevel::Aggressive;
+  // `perf` sees the JIT-compiled functions (a /tmp/perf-<pid>.map).
+  options.enablePerfNotificationListener = true;
   auto engine = ExecutionEngine::create(*impl->lowered, options);
   if (!engine) {
     std::string msg = llvm::toString(engine.takeError());

@@ -32,6 +32,8 @@
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
@@ -48,6 +50,33 @@ struct EmitCInterfacePass
     for (auto f : getOperation().getOps<func::FuncOp>())
       if (f.isPublic() && !f.isExternal())
         f->setAttr("llvm.emit_c_interface", UnitAttr::get(&getContext()));
+  }
+};
+
+/// Elementwise fusion that never fuses a producer into a consumer with
+/// reduction loops: inside a contraction the producer would be recomputed
+/// once per reduction step (N times per element for a matmul input), and
+/// fusing into reductions would not keep the interpreter's order anyway.
+struct FuseElementwisePass
+    : PassWrapper<FuseElementwisePass, OperationPass<ModuleOp>> {
+  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(FuseElementwisePass)
+  StringRef getArgument() const final { return "qc-fuse-elementwise"; }
+  void getDependentDialects(DialectRegistry &registry) const override {
+    registry.insert<linalg::LinalgDialect, tensor::TensorDialect>();
+  }
+  void runOnOperation() override {
+    RewritePatternSet patterns(&getContext());
+    linalg::populateElementwiseOpsFusionPatterns(
+        patterns, [](OpOperand *operand) {
+          auto consumer = llvm::dyn_cast<linalg::LinalgOp>(operand->getOwner());
+          Operation *producer = operand->get().getDefiningOp();
+          return consumer && producer &&
+                 consumer.getNumLoops() == consumer.getNumParallelLoops() &&
+                 producer->hasOneUse();
+        });
+    if (failed(applyPatternsAndFoldGreedily(getOperation(),
+                                            std::move(patterns))))
+      signalPassFailure();
   }
 };
 
@@ -71,7 +100,7 @@ void qc::buildLowerToCPUPipeline(OpPassManager &pm,
   pm.addPass(createConvertQCToLinalg());
   pm.addPass(createConvertNNToLinalg());
   pm.addPass(createCanonicalizerPass());
-  pm.addPass(createLinalgElementwiseOpFusionPass());
+  pm.addPass(std::make_unique<FuseElementwisePass>());
   pm.addPass(createCSEPass());
 
   bufferization::OneShotBufferizationOptions bufferize;

@@ -204,3 +204,63 @@ def test_unsupported_format_is_a_compile_error(tmp_path):
     assert "qc.fake_quant: format fixed8_4_wrap" in r.stderr
     assert "Stack dump" not in r.stderr
     assert not (tmp_path / "out").exists()
+
+
+DRIVER = r"""
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+/* Memref descriptors of the C interface (docs/CPU.md). */
+typedef struct { int64_t *allocated, *aligned; int64_t offset, sizes[2], strides[2]; } Ids;
+typedef struct { float *allocated, *aligned; int64_t offset, sizes[3], strides[3]; } Logits;
+void _mlir_ciface_main(Ids *input_ids, Logits *logits);
+int main(int argc, char **argv) {
+  int64_t ids[SEQ];
+  float *out = malloc(sizeof(float) * SEQ * VOCAB);
+  FILE *f = fopen(argv[1], "rb");
+  if (!f || fread(ids, sizeof ids, 1, f) != 1) return 2;
+  fclose(f);
+  Ids in = {ids, ids, 0, {1, SEQ}, {SEQ, 1}};
+  Logits y = {out, out, 0, {1, SEQ, VOCAB}, {SEQ * VOCAB, VOCAB, 1}};
+  _mlir_ciface_main(&in, &y);
+  f = fopen(argv[2], "wb");
+  fwrite(out, sizeof(float), SEQ * VOCAB, f);
+  fclose(f);
+  free(out);
+  return 0;
+}
+"""
+
+
+def test_object_file_with_c_entry_point(tmp_path):
+    """quant-opt --qc-lower-to-cpu | quant-translate --mlir-to-cpu-object,
+    linked with a C program through _mlir_ciface_main: the interpreter's
+    logits, bit for bit."""
+    model = models.llama()
+    onnx.save(model, str(tmp_path / "m.onnx"))
+    subprocess.run([str(BIN / "quant-opt"), str(tmp_path / "m.onnx"), "--qc-lower-to-cpu",
+                    "-o", str(tmp_path / "m.llvm.mlir")], check=True)
+    subprocess.run([str(BIN / "quant-translate"), "--mlir-to-cpu-object",
+                    str(tmp_path / "m.llvm.mlir"), "-o", str(tmp_path / "m.o")], check=True)
+    (tmp_path / "drv.c").write_text(DRIVER)
+    subprocess.run(["clang-19", "-O2", "-DSEQ=16", "-DVOCAB=128", str(tmp_path / "drv.c"),
+                    str(tmp_path / "m.o"), "-lm", "-o", str(tmp_path / "drv")], check=True)
+    inputs = models.sample_inputs(model, seed=4)
+    inputs["input_ids"].astype(np.int64).tofile(tmp_path / "ids.bin")
+    subprocess.run([str(tmp_path / "drv"), str(tmp_path / "ids.bin"),
+                    str(tmp_path / "y.bin")], check=True)
+    got = np.fromfile(tmp_path / "y.bin", dtype=np.float32).reshape(1, 16, 128)
+    want, _ = run(tmp_path / "m.onnx", inputs, tmp_path, "interp")
+    np.testing.assert_array_equal(got, want["logits"])
+
+
+def test_object_file_needs_llvm_dialect(tmp_path):
+    (tmp_path / "m.mlir").write_text(
+        "func.func @main(%x: tensor<4xf32>) -> tensor<4xf32> {\n"
+        "  %y = nn.relu %x : tensor<4xf32>\n  return %y : tensor<4xf32>\n}\n")
+    r = subprocess.run([str(BIN / "quant-translate"), "--mlir-to-cpu-object",
+                        str(tmp_path / "m.mlir"), "-o", str(tmp_path / "m.o")],
+                       capture_output=True, text=True)
+    assert r.returncode != 0
+    assert "nn.relu is not in the LLVM dialect (run quant-opt --qc-lower-to-cpu first)" in r.stderr
+    assert not (tmp_path / "m.o").exists()

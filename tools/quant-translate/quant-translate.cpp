@@ -13,6 +13,7 @@
 #include "mlir/InitAllTranslations.h"
 #include "mlir/Tools/mlir-translate/MlirTranslateMain.h"
 #include "mlir/Tools/mlir-translate/Translation.h"
+#include "qc/Target/CPU/CPURunner.h"
 #include "qc/Target/ONNX/ONNXExport.h"
 #include "qc/Target/ONNX/ONNXImport.h"
 
@@ -20,6 +21,7 @@ int main(int argc, char **argv) {
   mlir::registerAllTranslations();
   qc::registerONNXImportTranslation();
   qc::registerONNXExportTranslation();
+  qc::cpu::registerCPUObjectTranslation();
   return mlir::failed(
       mlir::mlirTranslateMain(argc, argv, "QuantC translation driver\n"));
 }

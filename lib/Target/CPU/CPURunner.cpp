@@ -7,9 +7,11 @@
 #include "qc/Target/CPU/CPURunner.h"
 
 #include "qc/Conversion/Passes.h"
+#include "qc/Dialect/NN/IR/NN.h"
 #include "qc/Dialect/QC/IR/QC.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/ExecutionEngine/ExecutionEngine.h"
 #include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/IR/BuiltinTypes.h"
@@ -18,7 +20,11 @@
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Export.h"
+#include "mlir/Tools/mlir-translate/Translation.h"
 #include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
+#include "llvm/IR/LegacyPassManager.h"
+#include "llvm/IR/Module.h"
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/Target/TargetMachine.h"
 
@@ -124,6 +130,98 @@ void qc::cpu::registerCPUTargetDialects(DialectRegistry &registry) {
   registerLLVMDialectTranslation(registry);
 }
 
+/// The host's target machine at -O3, or an error on `module`.
+static FailureOr<std::unique_ptr<llvm::TargetMachine>>
+hostTargetMachine(ModuleOp module, bool forObjectFile = false) {
+  static bool initialized = [] {
+    llvm::InitializeNativeTarget();
+    llvm::InitializeNativeTargetAsmPrinter();
+    return true;
+  }();
+  (void)initialized;
+  auto builder = llvm::orc::JITTargetMachineBuilder::detectHost();
+  if (!builder)
+    return module.emitError("cannot detect the host: ")
+           << llvm::toString(builder.takeError());
+  builder->setCodeGenOptLevel(llvm::CodeGenOptLevel::Aggressive);
+  if (forObjectFile) {
+    // Linkable into executables and shared libraries.
+    builder->setCodeModel(llvm::CodeModel::Small);
+    builder->setRelocationModel(llvm::Reloc::PIC_);
+  }
+  auto tm = builder->createTargetMachine();
+  if (!tm)
+    return module.emitError("no target machine for the host: ")
+           << llvm::toString(tm.takeError());
+  return std::move(*tm);
+}
+
+LogicalResult qc::cpu::emitHostObject(ModuleOp module, llvm::raw_ostream &os) {
+  Operation *notLowered = nullptr;
+  module.walk([&](Operation *op) {
+    if (op != module && !notLowered &&
+        !llvm::isa<LLVM::LLVMDialect>(op->getDialect()))
+      notLowered = op;
+  });
+  if (notLowered)
+    return notLowered->emitError("--mlir-to-cpu-object: ")
+           << notLowered->getName()
+           << " is not in the LLVM dialect (run quant-opt --qc-lower-to-cpu "
+              "first)";
+  auto tm = hostTargetMachine(module, /*forObjectFile=*/true);
+  if (failed(tm))
+    return failure();
+  llvm::LLVMContext llvmContext;
+  std::unique_ptr<llvm::Module> llvmModule =
+      translateModuleToLLVMIR(module, llvmContext);
+  if (!llvmModule)
+    return module.emitError("--mlir-to-cpu-object: the module is not in the "
+                            "LLVM dialect (run --qc-lower-to-cpu first)");
+  // Only the C entry points are exported: the functions they wrap (named
+  // after the model's functions, e.g. `main`) become internal.
+  for (llvm::Function &f : *llvmModule)
+    if (!f.isDeclaration() &&
+        llvmModule->getFunction(("_mlir_ciface_" + f.getName()).str()))
+      f.setLinkage(llvm::GlobalValue::InternalLinkage);
+  llvmModule->setTargetTriple((*tm)->getTargetTriple().str());
+  llvmModule->setDataLayout((*tm)->createDataLayout());
+  if (auto err = makeOptimizingTransformer(3, 0, tm->get())(llvmModule.get()))
+    return module.emitError("--mlir-to-cpu-object: ")
+           << llvm::toString(std::move(err));
+  llvm::SmallVector<char, 0> buffer;
+  llvm::raw_svector_ostream objStream(buffer);
+  llvm::legacy::PassManager codegen;
+  if ((*tm)->addPassesToEmitFile(codegen, objStream, nullptr,
+                                 llvm::CodeGenFileType::ObjectFile))
+    return module.emitError("--mlir-to-cpu-object: the host target cannot "
+                            "emit object files");
+  codegen.run(*llvmModule);
+  os.write(buffer.data(), buffer.size());
+  return success();
+}
+
+void qc::cpu::registerCPUObjectTranslation() {
+  TranslateFromMLIRRegistration reg(
+      "mlir-to-cpu-object",
+      "Write a host object file for an LLVM-dialect module (the output of "
+      "--qc-lower-to-cpu); public functions have C entry points "
+      "_mlir_ciface_<name>",
+      [](Operation *op, llvm::raw_ostream &os) {
+        auto module = llvm::dyn_cast<ModuleOp>(op);
+        if (!module)
+          return op->emitError("expected a module"), failure();
+        return emitHostObject(module, os);
+      },
+      [](DialectRegistry &registry) {
+        // Every dialect parses, so a module that was not lowered gets the
+        // error below rather than a parse error.
+        registerCPUTargetDialects(registry);
+        registry.insert<qc::QCDialect, qc::nn::NNDialect>();
+        registerBuiltinDialectTranslation(registry);
+        registerLLVMDialectTranslation(registry);
+      });
+}
+
 struct qc::cpu::CompiledModule::Impl {
   OwningOpRef<ModuleOp> lowered;
   std::unique_ptr<llvm::TargetMachine> targetMachine;
@@ -164,27 +262,15 @@ qc::cpu::CompiledModule::compile(ModuleOp module, StringRef entry) {
   if (failed(pm.run(*impl->lowered)))
     return failure();
 
-  static bool initialized = [] {
-    llvm::InitializeNativeTarget();
-    llvm::InitializeNativeTargetAsmPrinter();
-    return true;
-  }();
-  (void)initialized;
   DialectRegistry registry;
   registerCPUTargetDialects(registry);
   ctx->appendDialectRegistry(registry);
 
   // Optimize for the host: without a target machine the LLVM pipeline has
   // no vector cost model and leaves the loops scalar.
-  auto tmBuilder = llvm::orc::JITTargetMachineBuilder::detectHost();
-  if (!tmBuilder)
-    return module.emitError("--target=cpu: cannot detect the host: ")
-           << llvm::toString(tmBuilder.takeError());
-  tmBuilder->setCodeGenOptLevel(llvm::CodeGenOptLevel::Aggressive);
-  auto tm = tmBuilder->createTargetMachine();
-  if (!tm)
-    return module.emitError("--target=cpu: no target machine for the host: ")
-           << llvm::toString(tm.takeError());
+  auto tm = hostTargetMachine(module);
+  if (failed(tm))
+    return failure();
   impl->targetMachine = std::move(*tm);
   ExecutionEngineOptions options;
   options.transformer =

@@ -30,6 +30,16 @@ namespace qc::cpu {
 /// on the registry of the context that holds the module.
 void registerCPUTargetDialects(mlir::DialectRegistry &registry);
 
+/// Writes a host object file (ELF on Linux) for a module already in the
+/// LLVM dialect (the output of --qc-lower-to-cpu), optimized at -O3 for the
+/// host CPU. Each public function `f` is callable from C as
+/// `void _mlir_ciface_f(Desc *in..., Desc *out...)` (docs/CPU.md).
+mlir::LogicalResult emitHostObject(mlir::ModuleOp module,
+                                   llvm::raw_ostream &os);
+
+/// Registers the `--mlir-to-cpu-object` translation (quant-translate).
+void registerCPUObjectTranslation();
+
 /// A module compiled for the host, callable many times.
 class CompiledModule {
 public:

@@ -52,12 +52,21 @@ func.func @mx_scales(%x: tensor<2x64xf32>) -> tensor<2x2xi8> {
 // -----
 
 // A Hadamard of order 8 is the fast transform in f64: three butterfly
-// stages (partner index i xor h) and the 1/sqrt(8) scale, rounded to f32
-// once; no dense 8x8 matrix.
+// stages, each over the axis viewed as [8 / 2h, 2, h] (element (g, 0, j)
+// pairs with (g, 1, j), read through constant indices in the maps), then
+// the 1/sqrt(8) scale, rounded to f32 once; no dense 8x8 matrix, no gather.
+// CHECK-DAG: #[[LO:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, 0, d3)>
+// CHECK-DAG: #[[HI:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, 1, d3)>
 // CHECK-LABEL: func.func @hadamard
 // CHECK-NOT: tensor<8x8x
+// CHECK-NOT: tensor.extract
 // CHECK: arith.extf %{{.*}} : f32 to f64
-// CHECK-COUNT-3: arith.xori
+// CHECK: tensor.expand_shape {{.*}} into tensor<3x4x2x1xf64>
+// CHECK: linalg.generic {indexing_maps = [#[[LO]], #[[HI]], {{.*}}]
+// CHECK: tensor.expand_shape {{.*}} into tensor<3x2x2x2xf64>
+// CHECK: linalg.generic {indexing_maps = [#[[LO]], #[[HI]], {{.*}}]
+// CHECK: tensor.expand_shape {{.*}} into tensor<3x1x2x4xf64>
+// CHECK: linalg.generic {indexing_maps = [#[[LO]], #[[HI]], {{.*}}]
 // CHECK: arith.constant 0.35355339059327373 : f64
 // CHECK: arith.truncf %{{.*}} : f64 to f32
 func.func @hadamard(%x: tensor<3x8xf32>) -> tensor<3x8xf32> {

@@ -587,6 +587,40 @@ DenseElementsAttr denseRotation(RotationAttrInterface r, MLIRContext *ctx) {
       RankedTensorType::get({n, n}, Float64Type::get(ctx)), ArrayRef(m));
 }
 
+/// y[.., j, ..] = sum_r x[.., r, ..] m[r, j] along `axis`, summed over r in
+/// order. Loops: the dims before the axis, r, j, the dims after: the inner
+/// loops run along contiguous rows of m and y, which LLVM vectorizes.
+Value contractAlong(OpBuilder &b, Location loc, Value x, int64_t axis,
+                    Value m) {
+  MLIRContext *ctx = b.getContext();
+  auto xt = llvm::cast<RankedTensorType>(x.getType());
+  int64_t rank = xt.getRank();
+  unsigned loops = unsigned(rank + 1);
+  auto dim = [&](int64_t l) { return getAffineDimExpr(unsigned(l), ctx); };
+  SmallVector<AffineExpr> xe, oe;
+  for (int64_t d = 0; d < rank; ++d) {
+    int64_t l = d < axis ? d : d + 1;
+    xe.push_back(d == axis ? dim(axis) : dim(l));
+    oe.push_back(dim(l));
+  }
+  SmallVector<utils::IteratorType> its(loops, utils::IteratorType::parallel);
+  its[size_t(axis)] = utils::IteratorType::reduction;
+  return b
+      .create<linalg::GenericOp>(
+          loc, xt, ValueRange{x, m}, ValueRange{zeroFilled(b, loc, xt)},
+          ArrayRef<AffineMap>{
+              AffineMap::get(loops, 0, xe, ctx),
+              AffineMap::get(loops, 0, {dim(axis), dim(axis + 1)}, ctx),
+              AffineMap::get(loops, 0, oe, ctx)},
+          its,
+          [&](OpBuilder &nb, Location nl, ValueRange a) {
+            Value prod = nb.create<arith::MulFOp>(nl, a[0], a[1]);
+            nb.create<linalg::YieldOp>(
+                nl, ValueRange{nb.create<arith::AddFOp>(nl, a[2], prod)});
+          })
+      .getResult(0);
+}
+
 /// x of shape S with S[axis] = n viewed as [..., k, p, ...] and the K x K
 /// mix y[.., c, d, ..] = sum_a z[.., a, d, ..] HK[a][c] (HK^T: transposed).
 Value mixHadamardBase(OpBuilder &b, Location loc, Value x, int64_t axis,
@@ -608,32 +642,8 @@ Value mixHadamardBase(OpBuilder &b, Location loc, Value x, int64_t axis,
       loc,
       DenseElementsAttr::get(
           RankedTensorType::get({k, k}, Float64Type::get(ctx)), ArrayRef(h)));
-  int64_t rank = vt.getRank();
-  // Loops: the view's dims, then the reduction dim r (over a).
-  AffineExpr r = getAffineDimExpr(unsigned(rank), ctx);
-  SmallVector<AffineExpr> xe;
-  for (int64_t i = 0; i < rank; ++i)
-    xe.push_back(i == axis ? r : getAffineDimExpr(unsigned(i), ctx));
-  AffineMap xMap = AffineMap::get(unsigned(rank + 1), 0, xe, ctx);
-  AffineMap hMap = AffineMap::get(
-      unsigned(rank + 1), 0, {r, getAffineDimExpr(unsigned(axis), ctx)}, ctx);
-  SmallVector<AffineExpr> oe;
-  for (int64_t i = 0; i < rank; ++i)
-    oe.push_back(getAffineDimExpr(unsigned(i), ctx));
-  AffineMap oMap = AffineMap::get(unsigned(rank + 1), 0, oe, ctx);
-  SmallVector<utils::IteratorType> its(size_t(rank),
-                                       utils::IteratorType::parallel);
-  its.push_back(utils::IteratorType::reduction);
-  Value y =
-      b.create<linalg::GenericOp>(
-           loc, vt, ValueRange{view, hc}, ValueRange{zeroFilled(b, loc, vt)},
-           ArrayRef<AffineMap>{xMap, hMap, oMap}, its,
-           [&](OpBuilder &nb, Location nl, ValueRange a) {
-             Value prod = nb.create<arith::MulFOp>(nl, a[0], a[1]);
-             nb.create<linalg::YieldOp>(
-                 nl, ValueRange{nb.create<arith::AddFOp>(nl, a[2], prod)});
-           })
-          .getResult(0);
+  (void)vt;
+  Value y = contractAlong(b, loc, view, axis, hc);
   return reshape(b, loc, y, xt.getShape());
 }
 
@@ -670,25 +680,45 @@ Value hadamard(OpBuilder &b, Location loc, Value x, int64_t axis, int64_t n,
   int64_t p = int64_t(1) << m;
   if (!transposed)
     x = flipSigns(b, loc, x, axis, n, seed);
+  MLIRContext *ctx = b.getContext();
   for (int64_t h = 1; h < p; h <<= 1) {
-    Value src = x;
-    x = elementwiseIndexed(
-        b, loc, xt, {src},
-        [&](OpBuilder &nb, Location nl, ValueRange a, ValueRange idx) -> Value {
-          Value i = idx[size_t(axis)];
-          Value hc = nb.create<arith::ConstantIndexOp>(nl, h);
-          Value partner = nb.create<arith::XOrIOp>(nl, i, hc);
-          SmallVector<Value> at(idx.begin(), idx.end());
-          at[size_t(axis)] = partner;
-          Value other = nb.create<tensor::ExtractOp>(nl, src, at);
-          Value bit = nb.create<arith::AndIOp>(nl, i, hc);
-          Value isLow = nb.create<arith::CmpIOp>(
-              nl, arith::CmpIPredicate::eq, bit,
-              nb.create<arith::ConstantIndexOp>(nl, 0));
-          Value sum = nb.create<arith::AddFOp>(nl, a[0], other);
-          Value diff = nb.create<arith::SubFOp>(nl, other, a[0]);
-          return nb.create<arith::SelectOp>(nl, isLow, sum, diff);
-        });
+    // The axis viewed as [n / 2h, 2, h]: element (g, 0, j) pairs with
+    // (g, 1, j); y(g, 0, j) = x0 + x1, y(g, 1, j) = x0 - x1.
+    SmallVector<int64_t> shape(xt.getShape());
+    shape[size_t(axis)] = n / (2 * h);
+    shape.insert(shape.begin() + axis + 1, {2, h});
+    Value view = reshape(b, loc, x, shape);
+    auto vt = llvm::cast<RankedTensorType>(view.getType());
+    int64_t rank = vt.getRank();
+    SmallVector<AffineExpr> lo, hi, id;
+    for (int64_t d = 0; d < rank; ++d) {
+      AffineExpr e = getAffineDimExpr(unsigned(d), ctx);
+      id.push_back(e);
+      lo.push_back(d == axis + 1 ? getAffineConstantExpr(0, ctx) : e);
+      hi.push_back(d == axis + 1 ? getAffineConstantExpr(1, ctx) : e);
+    }
+    SmallVector<utils::IteratorType> its(size_t(rank),
+                                         utils::IteratorType::parallel);
+    Value y =
+        b.create<linalg::GenericOp>(
+             loc, vt, ValueRange{view, view}, ValueRange{empty(b, loc, vt)},
+             ArrayRef<AffineMap>{AffineMap::get(unsigned(rank), 0, lo, ctx),
+                                 AffineMap::get(unsigned(rank), 0, hi, ctx),
+                                 AffineMap::get(unsigned(rank), 0, id, ctx)},
+             its,
+             [&](OpBuilder &nb, Location nl, ValueRange a) {
+               Value s = nb.create<linalg::IndexOp>(nl, uint64_t(axis + 1));
+               Value isLow = nb.create<arith::CmpIOp>(
+                   nl, arith::CmpIPredicate::eq, s,
+                   nb.create<arith::ConstantIndexOp>(nl, 0));
+               Value sum = nb.create<arith::AddFOp>(nl, a[0], a[1]);
+               Value diff = nb.create<arith::SubFOp>(nl, a[0], a[1]);
+               nb.create<linalg::YieldOp>(
+                   nl, ValueRange{
+                           nb.create<arith::SelectOp>(nl, isLow, sum, diff)});
+             })
+            .getResult(0);
+    x = reshape(b, loc, y, xt.getShape());
   }
   if (k > 1)
     x = mixHadamardBase(b, loc, x, axis, k, p, transposed);
@@ -703,32 +733,9 @@ Value denseRotate(OpBuilder &b, Location loc, Value x, int64_t axis,
                   RotationAttrInterface rot) {
   MLIRContext *ctx = b.getContext();
   auto xt = llvm::cast<RankedTensorType>(x.getType());
-  int64_t rank = xt.getRank();
+  (void)xt;
   Value rc = b.create<arith::ConstantOp>(loc, denseRotation(rot, ctx));
-  AffineExpr r = getAffineDimExpr(unsigned(rank), ctx);
-  SmallVector<AffineExpr> xe, oe;
-  for (int64_t i = 0; i < rank; ++i) {
-    xe.push_back(i == axis ? r : getAffineDimExpr(unsigned(i), ctx));
-    oe.push_back(getAffineDimExpr(unsigned(i), ctx));
-  }
-  SmallVector<utils::IteratorType> its(size_t(rank),
-                                       utils::IteratorType::parallel);
-  its.push_back(utils::IteratorType::reduction);
-  return b
-      .create<linalg::GenericOp>(
-          loc, xt, ValueRange{x, rc}, ValueRange{zeroFilled(b, loc, xt)},
-          ArrayRef<AffineMap>{
-              AffineMap::get(unsigned(rank + 1), 0, xe, ctx),
-              AffineMap::get(unsigned(rank + 1), 0,
-                             {r, getAffineDimExpr(unsigned(axis), ctx)}, ctx),
-              AffineMap::get(unsigned(rank + 1), 0, oe, ctx)},
-          its,
-          [&](OpBuilder &nb, Location nl, ValueRange a) {
-            Value prod = nb.create<arith::MulFOp>(nl, a[0], a[1]);
-            nb.create<linalg::YieldOp>(
-                nl, ValueRange{nb.create<arith::AddFOp>(nl, a[2], prod)});
-          })
-      .getResult(0);
+  return contractAlong(b, loc, x, axis, rc);
 }
 
 Value rotate(OpBuilder &b, Location loc, Value x, int64_t axis,

@@ -53,14 +53,21 @@ struct EmitCInterfacePass
   }
 };
 
-/// Elementwise fusion that never fuses a producer into a consumer with
-/// reduction loops: inside a contraction the producer would be recomputed
-/// once per reduction step (N times per element for a matmul input), and
-/// fusing into reductions would not keep the interpreter's order anyway.
+/// Elementwise fusion that fuses a producer into a consumer with reduction
+/// loops (a contraction) only when the producer computes from constants
+/// alone: weight dequantization, which then reads the codes and scales
+/// inside the contraction's loop and never materializes the f32 weights
+/// (the same arithmetic per element, so still bit-exact). Other producers
+/// would be recomputed once per reduction step.
 struct FuseElementwisePass
     : PassWrapper<FuseElementwisePass, OperationPass<ModuleOp>> {
   MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(FuseElementwisePass)
   StringRef getArgument() const final { return "qc-fuse-elementwise"; }
+  StringRef getDescription() const final {
+    return "Fuse elementwise linalg producers into their consumers; into "
+           "contractions only producers of constants (weight "
+           "dequantization)";
+  }
   void getDependentDialects(DialectRegistry &registry) const override {
     registry.insert<linalg::LinalgDialect, tensor::TensorDialect>();
   }
@@ -70,9 +77,14 @@ struct FuseElementwisePass
         patterns, [](OpOperand *operand) {
           auto consumer = llvm::dyn_cast<linalg::LinalgOp>(operand->getOwner());
           Operation *producer = operand->get().getDefiningOp();
-          return consumer && producer &&
-                 consumer.getNumLoops() == consumer.getNumParallelLoops() &&
-                 producer->hasOneUse();
+          if (!consumer || !producer || !producer->hasOneUse())
+            return false;
+          if (consumer.getNumLoops() == consumer.getNumParallelLoops())
+            return true;
+          return llvm::all_of(producer->getOperands(), [](Value v) {
+            return v.getDefiningOp<arith::ConstantOp>() ||
+                   v.getDefiningOp<tensor::EmptyOp>();
+          });
         });
     if (failed(
             applyPatternsAndFoldGreedily(getOperation(), std::move(patterns))))
@@ -135,6 +147,7 @@ void qc::buildLowerToCPUPipeline(OpPassManager &pm,
 }
 
 void qc::registerLowerToCPUPipeline() {
+  PassRegistration<FuseElementwisePass>();
   PassPipelineRegistration<LowerToCPUPipelineOptions>(
       "qc-lower-to-cpu",
       "Lower nn + qc to the LLVM dialect for the host CPU (linalg -> "

@@ -1,13 +1,16 @@
 // RUN: quant-opt %s --qc-convert-qc-to-linalg --split-input-file | FileCheck %s
 
 // Per-block dequantization of int4 codes: the scale of element (i, j) is
-// (i, j floordiv 32); fl32(fl32(q) * s) with the code sign-extended.
+// (i, j floordiv 32); fl32(fl32(q) * s). Codes live in i8 containers (raw
+// bits, zero-extended) and are sign-extended from 4 bits.
 // CHECK-DAG: #[[BLK:.*]] = affine_map<(d0, d1) -> (d0, d1 floordiv 32)>
 // CHECK-LABEL: func.func @dequantize_blocks
-// CHECK-SAME: (%[[Q:.*]]: tensor<2x64xi4>, %[[S:.*]]: tensor<2x2xf32>)
+// CHECK-SAME: (%[[Q:.*]]: tensor<2x64xi8>, %[[S:.*]]: tensor<2x2xf32>)
 // CHECK: linalg.generic {indexing_maps = [#{{.*}}, #[[BLK]], #{{.*}}]
-// CHECK-SAME: ins(%[[Q]], %[[S]] : tensor<2x64xi4>, tensor<2x2xf32>)
-// CHECK: arith.extsi %{{.*}} : i4 to i32
+// CHECK-SAME: ins(%[[Q]], %[[S]] : tensor<2x64xi8>, tensor<2x2xf32>)
+// CHECK: arith.extui %{{.*}} : i8 to i32
+// CHECK: arith.shli %{{.*}}, %c28
+// CHECK: arith.shrsi %{{.*}}, %c28
 // CHECK: arith.sitofp
 // CHECK: arith.mulf
 func.func @dequantize_blocks(%q: !qc.qtensor<2x64, #qc.int<4>, #qc.scheme<per_block, axis = 1, block = 32>>, %s: tensor<2x2xf32>) -> tensor<2x64xf32> {

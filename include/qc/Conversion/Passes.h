@@ -18,6 +18,7 @@
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Pass/Pass.h"
 #include "mlir/Pass/PassManager.h"
+#include "qc/Dialect/QC/IR/QC.h"
 
 namespace mlir {
 class ConversionTarget;
@@ -40,6 +41,13 @@ mlir::LogicalResult checkNNLowerable(mlir::Operation *root);
 /// Emits an error on every qc op with no CPU lowering (naming the op and the
 /// format); fails if there is one.
 mlir::LogicalResult checkQCLowerable(mlir::Operation *root);
+
+/// The tensor that holds the codes of a quantized type in compiled code:
+/// the storage tensor with sub-byte (and other non-power-of-two) integers
+/// widened to i8 / i16 / i32 containers holding the raw code bits
+/// zero-extended, so that loads are byte-aligned and vectorize. Function
+/// arguments and results of quantized types use it too.
+mlir::RankedTensorType cpuStorageType(qc::QTensorType type);
 
 /// Options of the CPU pipeline.
 struct LowerToCPUOptions {

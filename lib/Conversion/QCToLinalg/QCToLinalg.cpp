@@ -91,15 +91,22 @@ Value groupedGeneric(OpBuilder &b, Location loc, RankedTensorType type,
       .getResult(0);
 }
 
-/// The integer code value of a storage element: sign- or zero-extended to
-/// i32 by the format's signedness.
+Value i32c(OpBuilder &b, Location loc, uint32_t v);
+
+/// The integer value (i32) of a code held in a container (i8 / i16 / i32,
+/// raw code bits zero-extended, see qc::cpuStorageType): sign-extended from
+/// the format's width for signed formats.
 Value codeToI32(OpBuilder &b, Location loc, Value code, const num::Format &f) {
   Type i32 = b.getI32Type();
-  if (code.getType() == i32)
-    return code;
-  if (f.isSigned())
-    return b.create<arith::ExtSIOp>(loc, i32, code);
-  return b.create<arith::ExtUIOp>(loc, i32, code);
+  Value q = code.getType() == i32
+                ? code
+                : b.create<arith::ExtUIOp>(loc, i32, code).getResult();
+  unsigned bits = f.bits();
+  if (!f.isSigned() || bits >= 32)
+    return q;
+  unsigned sh = 32 - bits;
+  return b.create<arith::ShRSIOp>(
+      loc, b.create<arith::ShLIOp>(loc, q, i32c(b, loc, sh)), i32c(b, loc, sh));
 }
 
 /// fl32(fl32(q - zp) * s).
@@ -311,20 +318,8 @@ struct QuantScalars {
   /// fl32(fl32(q - zp) * s) or fl32(decode(q) * s) for an iN / i32 code.
   Value decode(OpBuilder &b, Location loc, Value code, Value s,
                Value zp) const {
-    if (format.kind() == num::Format::Kind::Int) {
-      Value q = code;
-      if (q.getType() == b.getI32Type() && format.bits() < 32) {
-        // An i32 code from encode(): sign-extend from the format's width.
-        unsigned sh = 32 - format.bits();
-        if (format.isSigned())
-          q = b.create<arith::ShRSIOp>(
-              loc, b.create<arith::ShLIOp>(loc, q, i32c(b, loc, sh)),
-              i32c(b, loc, sh));
-      } else {
-        q = codeToI32(b, loc, q, format);
-      }
-      return dequantizeScalar(b, loc, q, s, zp);
-    }
+    if (format.kind() == num::Format::Kind::Int)
+      return dequantizeScalar(b, loc, codeToI32(b, loc, code, format), s, zp);
     Value v = lookup(b, loc, elementTable, code, format.bits());
     return b.create<arith::MulFOp>(loc, v, s);
   }
@@ -390,7 +385,7 @@ struct QuantizeLowering : OpConversionPattern<QuantizeOp> {
     SmallVector<Value> grouped, scalar;
     scaleOperands(adaptor.getScales(), adaptor.getZeroPoints(),
                   adaptor.getGlobalScale(), grouped, scalar);
-    RankedTensorType storage = qt.getStorageType();
+    RankedTensorType storage = cpuStorageType(qt);
     Value y = groupedGeneric(
         rewriter, loc, storage, qt.getScheme(), {adaptor.getInput()}, grouped,
         scalar, [&](OpBuilder &b, Location l, ValueRange a) -> Value {
@@ -802,10 +797,34 @@ struct ConvertQCToLinalgPass
     if (failed(checkQCLowerable(module)))
       return signalPassFailure();
     MLIRContext *ctx = &getContext();
+    // Constant codes become storage constants first, behind a cast: the
+    // conversion would otherwise fold qc.dequantize of a constant into f32
+    // weights at compile time, and the compiled code must keep the codes
+    // (4-32x smaller) and dequantize them inside the loops that use them.
+    module.walk([&](qc::ConstantOp c) {
+      OpBuilder b(c);
+      RankedTensorType container =
+          cpuStorageType(llvm::cast<QTensorType>(c.getType()));
+      auto value = llvm::cast<DenseIntElementsAttr>(c.getValue());
+      unsigned width = container.getElementTypeBitWidth();
+      Attribute codesAttr =
+          value.getType() == container
+              ? Attribute(value)
+              : Attribute(value.mapValues(
+                    container.getElementType(),
+                    [&](const APInt &v) { return v.zext(width); }));
+      Value codes =
+          b.create<arith::ConstantOp>(c.getLoc(), cast<TypedAttr>(codesAttr));
+      Value q =
+          b.create<UnrealizedConversionCastOp>(c.getLoc(), c.getType(), codes)
+              .getResult(0);
+      c.replaceAllUsesWith(q);
+      c.erase();
+    });
     TypeConverter converter;
     converter.addConversion([](Type t) { return t; });
     converter.addConversion(
-        [](QTensorType t) -> Type { return t.getStorageType(); });
+        [](QTensorType t) -> Type { return cpuStorageType(t); });
     ConversionTarget target(*ctx);
     target.addIllegalDialect<QCDialect>();
     target.markUnknownOpDynamicallyLegal([](Operation *) { return true; });
@@ -831,6 +850,16 @@ struct ConvertQCToLinalgPass
 };
 
 } // namespace
+
+RankedTensorType qc::cpuStorageType(QTensorType qt) {
+  RankedTensorType storage = qt.getStorageType();
+  unsigned bits = storage.getElementTypeBitWidth();
+  unsigned container = bits <= 8 ? 8 : bits <= 16 ? 16 : bits <= 32 ? 32 : 64;
+  if (container == bits)
+    return storage;
+  return RankedTensorType::get(storage.getShape(),
+                               IntegerType::get(qt.getContext(), container));
+}
 
 LogicalResult qc::checkQCLowerable(Operation *root) {
   bool ok = true;

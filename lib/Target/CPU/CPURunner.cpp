@@ -62,7 +62,7 @@ struct Buffer {
 
   static RankedTensorType storageOf(Type t) {
     if (auto qt = llvm::dyn_cast<qc::QTensorType>(t))
-      return qt.getStorageType();
+      return qc::cpuStorageType(qt);
     return llvm::cast<RankedTensorType>(t);
   }
 
@@ -113,7 +113,7 @@ struct Buffer {
 
 bool supportedBoundaryType(Type t) {
   if (auto qt = llvm::dyn_cast<qc::QTensorType>(t))
-    t = qt.getStorageType();
+    t = qc::cpuStorageType(qt);
   auto rt = llvm::dyn_cast<RankedTensorType>(t);
   if (!rt || !rt.hasStaticShape())
     return false;

@@ -44,9 +44,11 @@ AffineMap broadcastMap(MLIRContext *ctx, RankedTensorType operand,
   return AffineMap::get(unsigned(rank), 0, exprs, ctx);
 }
 
-Value elementwiseIndexed(OpBuilder &b, Location loc,
-                         RankedTensorType resultType, ValueRange inputs,
-                         IndexedBodyFn body) {
+/// A parallel generic over `resultType` reading `inputs` broadcast; the body
+/// gets the inputs and, when `withIndices`, the loop indices.
+static Value parallelGeneric(OpBuilder &b, Location loc,
+                             RankedTensorType resultType, ValueRange inputs,
+                             bool withIndices, IndexedBodyFn body) {
   MLIRContext *ctx = b.getContext();
   int64_t rank = resultType.getRank();
   SmallVector<AffineMap> maps;
@@ -62,34 +64,27 @@ Value elementwiseIndexed(OpBuilder &b, Location loc,
           its,
           [&](OpBuilder &nb, Location nl, ValueRange args) {
             SmallVector<Value> idx;
-            for (int64_t i = 0; i < rank; ++i)
-              idx.push_back(nb.create<linalg::IndexOp>(nl, uint64_t(i)));
+            if (withIndices)
+              for (int64_t i = 0; i < rank; ++i)
+                idx.push_back(nb.create<linalg::IndexOp>(nl, uint64_t(i)));
             Value v = body(nb, nl, args.drop_back(), idx);
             nb.create<linalg::YieldOp>(nl, ValueRange{v});
           })
       .getResult(0);
 }
 
+Value elementwiseIndexed(OpBuilder &b, Location loc,
+                         RankedTensorType resultType, ValueRange inputs,
+                         IndexedBodyFn body) {
+  return parallelGeneric(b, loc, resultType, inputs, /*withIndices=*/true,
+                         body);
+}
+
 Value elementwise(OpBuilder &b, Location loc, RankedTensorType resultType,
                   ValueRange inputs, BodyFn body) {
-  MLIRContext *ctx = b.getContext();
-  int64_t rank = resultType.getRank();
-  SmallVector<AffineMap> maps;
-  for (Value in : inputs)
-    maps.push_back(broadcastMap(ctx, llvm::cast<RankedTensorType>(in.getType()),
-                                resultType.getShape()));
-  maps.push_back(AffineMap::getMultiDimIdentityMap(unsigned(rank), ctx));
-  SmallVector<utils::IteratorType> its(size_t(rank),
-                                       utils::IteratorType::parallel);
-  return b
-      .create<linalg::GenericOp>(
-          loc, resultType, inputs, ValueRange{empty(b, loc, resultType)}, maps,
-          its,
-          [&](OpBuilder &nb, Location nl, ValueRange args) {
-            Value v = body(nb, nl, args.drop_back());
-            nb.create<linalg::YieldOp>(nl, ValueRange{v});
-          })
-      .getResult(0);
+  return parallelGeneric(b, loc, resultType, inputs, /*withIndices=*/false,
+                         [&](OpBuilder &nb, Location nl, ValueRange args,
+                             ValueRange) { return body(nb, nl, args); });
 }
 
 Value indexedGeneric(

@@ -117,6 +117,22 @@ Value castScalar(OpBuilder &b, Location loc, Value x, Type to) {
   return b.create<arith::TruncIOp>(loc, to, x);
 }
 
+/// FOp on float operands, IOp on integers.
+template <typename FOp, typename IOp>
+Value floatOrInt(OpBuilder &b, Location loc, bool isFloat, ValueRange a) {
+  if (isFloat)
+    return b.create<FOp>(loc, a[0], a[1]);
+  return b.create<IOp>(loc, a[0], a[1]);
+}
+
+/// An ordered float or a signed integer comparison of a[0] with a[1].
+Value compare(OpBuilder &b, Location loc, bool isFloat, arith::CmpFPredicate fp,
+              arith::CmpIPredicate ip, ValueRange a) {
+  if (isFloat)
+    return b.create<arith::CmpFOp>(loc, fp, a[0], a[1]);
+  return b.create<arith::CmpIOp>(loc, ip, a[0], a[1]);
+}
+
 /// The scalar computation of an elementwise nn op on its (already
 /// broadcast) operands, or null when `op` is not elementwise.
 Value elementwiseScalar(Operation *op, OpBuilder &b, Location loc, ValueRange a,
@@ -207,51 +223,32 @@ Value elementwiseScalar(Operation *op, OpBuilder &b, Location loc, ValueRange a,
             loc, hx, b.create<arith::AddFOp>(loc, one, inner));
       })
       .Case([&](CastOp) { return castScalar(b, loc, a[0], outElem); })
-      .Case([&](AddOp) -> Value {
-        if (isFloat)
-          return b.create<arith::AddFOp>(loc, a[0], a[1]);
-        return b.create<arith::AddIOp>(loc, a[0], a[1]);
+      .Case([&](AddOp) {
+        return floatOrInt<arith::AddFOp, arith::AddIOp>(b, loc, isFloat, a);
       })
-      .Case([&](SubOp) -> Value {
-        if (isFloat)
-          return b.create<arith::SubFOp>(loc, a[0], a[1]);
-        return b.create<arith::SubIOp>(loc, a[0], a[1]);
+      .Case([&](SubOp) {
+        return floatOrInt<arith::SubFOp, arith::SubIOp>(b, loc, isFloat, a);
       })
-      .Case([&](MulOp) -> Value {
-        if (isFloat)
-          return b.create<arith::MulFOp>(loc, a[0], a[1]);
-        return b.create<arith::MulIOp>(loc, a[0], a[1]);
+      .Case([&](MulOp) {
+        return floatOrInt<arith::MulFOp, arith::MulIOp>(b, loc, isFloat, a);
       })
-      .Case([&](DivOp) -> Value {
-        if (isFloat)
-          return b.create<arith::DivFOp>(loc, a[0], a[1]);
-        return b.create<arith::DivSIOp>(loc, a[0], a[1]);
+      .Case([&](DivOp) {
+        return floatOrInt<arith::DivFOp, arith::DivSIOp>(b, loc, isFloat, a);
       })
-      .Case([&](PowOp) -> Value {
-        if (isFloat)
-          return b.create<math::PowFOp>(loc, a[0], a[1]);
-        return b.create<math::IPowIOp>(loc, a[0], a[1]);
+      .Case([&](PowOp) {
+        return floatOrInt<math::PowFOp, math::IPowIOp>(b, loc, isFloat, a);
       })
-      .Case([&](EqualOp) -> Value {
-        if (isFloat)
-          return b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OEQ, a[0],
-                                         a[1]);
-        return b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq, a[0],
-                                       a[1]);
+      .Case([&](EqualOp) {
+        return compare(b, loc, isFloat, arith::CmpFPredicate::OEQ,
+                       arith::CmpIPredicate::eq, a);
       })
-      .Case([&](LessOp) -> Value {
-        if (isFloat)
-          return b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OLT, a[0],
-                                         a[1]);
-        return b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::slt, a[0],
-                                       a[1]);
+      .Case([&](LessOp) {
+        return compare(b, loc, isFloat, arith::CmpFPredicate::OLT,
+                       arith::CmpIPredicate::slt, a);
       })
-      .Case([&](GreaterOp) -> Value {
-        if (isFloat)
-          return b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OGT, a[0],
-                                         a[1]);
-        return b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::sgt, a[0],
-                                       a[1]);
+      .Case([&](GreaterOp) {
+        return compare(b, loc, isFloat, arith::CmpFPredicate::OGT,
+                       arith::CmpIPredicate::sgt, a);
       })
       .Case([&](WhereOp) {
         return b.create<arith::SelectOp>(loc, a[0], a[1], a[2]);

@@ -339,15 +339,26 @@ struct ConstantLowering : OpConversionPattern<qc::ConstantOp> {
   }
 };
 
-/// The grouped (scales, zero points) and scalar (global scale) operands.
-void scaleOperands(Value scales, Value zp, Value global,
-                   SmallVectorImpl<Value> &grouped,
-                   SmallVectorImpl<Value> &scalar) {
-  grouped.push_back(scales);
+/// A generic over `resultType` (the shape of `input`) for one quantized type
+/// `qt`: the body gets the element, its effective f32 scale (decoded scale
+/// code times the global scale) and its zero point (null when symmetric).
+Value quantGeneric(
+    OpBuilder &b, Location loc, RankedTensorType resultType, QTensorType qt,
+    Value input, Value scales, Value zp, Value global,
+    llvm::function_ref<Value(OpBuilder &, Location, const QuantScalars &,
+                             Value x, Value s, Value zp)>
+        body) {
+  QuantScalars q(b, loc, qt, bool(zp), bool(global));
+  SmallVector<Value> grouped{scales}, scalar;
   if (zp)
     grouped.push_back(zp);
   if (global)
     scalar.push_back(global);
+  return groupedGeneric(b, loc, resultType, qt.getScheme(), {input}, grouped,
+                        scalar, [&](OpBuilder &nb, Location l, ValueRange a) {
+                          return body(nb, l, q, a[0], q.scale(nb, l, a, 1),
+                                      q.zeroPoint(a, 1));
+                        });
 }
 
 struct DequantizeLowering : OpConversionPattern<DequantizeOp> {
@@ -355,20 +366,15 @@ struct DequantizeLowering : OpConversionPattern<DequantizeOp> {
   LogicalResult
   matchAndRewrite(DequantizeOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
-    Location loc = op.getLoc();
     auto qt = llvm::cast<QTensorType>(op.getInput().getType());
-    QuantScalars q(rewriter, loc, qt, bool(adaptor.getZeroPoints()),
-                   bool(adaptor.getGlobalScale()));
-    SmallVector<Value> grouped, scalar;
-    scaleOperands(adaptor.getScales(), adaptor.getZeroPoints(),
-                  adaptor.getGlobalScale(), grouped, scalar);
-    Value y = groupedGeneric(
-        rewriter, loc, llvm::cast<RankedTensorType>(op.getType()),
-        qt.getScheme(), {adaptor.getInput()}, grouped, scalar,
-        [&](OpBuilder &b, Location l, ValueRange a) {
-          return q.decode(b, l, a[0], q.scale(b, l, a, 1), q.zeroPoint(a, 1));
-        });
-    rewriter.replaceOp(op, y);
+    rewriter.replaceOp(
+        op, quantGeneric(rewriter, op.getLoc(),
+                         llvm::cast<RankedTensorType>(op.getType()), qt,
+                         adaptor.getInput(), adaptor.getScales(),
+                         adaptor.getZeroPoints(), adaptor.getGlobalScale(),
+                         [](OpBuilder &b, Location l, const QuantScalars &q,
+                            Value code, Value s,
+                            Value zp) { return q.decode(b, l, code, s, zp); }));
     return success();
   }
 };
@@ -378,24 +384,20 @@ struct QuantizeLowering : OpConversionPattern<QuantizeOp> {
   LogicalResult
   matchAndRewrite(QuantizeOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
-    Location loc = op.getLoc();
     auto qt = llvm::cast<QTensorType>(op.getType());
-    QuantScalars q(rewriter, loc, qt, bool(adaptor.getZeroPoints()),
-                   bool(adaptor.getGlobalScale()));
-    SmallVector<Value> grouped, scalar;
-    scaleOperands(adaptor.getScales(), adaptor.getZeroPoints(),
-                  adaptor.getGlobalScale(), grouped, scalar);
     RankedTensorType storage = cpuStorageType(qt);
-    Value y = groupedGeneric(
-        rewriter, loc, storage, qt.getScheme(), {adaptor.getInput()}, grouped,
-        scalar, [&](OpBuilder &b, Location l, ValueRange a) -> Value {
-          Value c =
-              q.encode(b, l, a[0], q.scale(b, l, a, 1), q.zeroPoint(a, 1));
-          if (storage.getElementType() == b.getI32Type())
-            return c;
-          return b.create<arith::TruncIOp>(l, storage.getElementType(), c);
-        });
-    rewriter.replaceOp(op, y);
+    rewriter.replaceOp(
+        op, quantGeneric(rewriter, op.getLoc(), storage, qt, adaptor.getInput(),
+                         adaptor.getScales(), adaptor.getZeroPoints(),
+                         adaptor.getGlobalScale(),
+                         [&](OpBuilder &b, Location l, const QuantScalars &q,
+                             Value x, Value s, Value zp) -> Value {
+                           Value c = q.encode(b, l, x, s, zp);
+                           if (storage.getElementType() == b.getI32Type())
+                             return c;
+                           return b.create<arith::TruncIOp>(
+                               l, storage.getElementType(), c);
+                         }));
     return success();
   }
 };
@@ -405,29 +407,24 @@ struct FakeQuantLowering : OpConversionPattern<FakeQuantOp> {
   LogicalResult
   matchAndRewrite(FakeQuantOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
-    Location loc = op.getLoc();
-    QTensorType qt = op.getQuantType();
-    QuantScalars q(rewriter, loc, qt, bool(adaptor.getZeroPoints()),
-                   bool(adaptor.getGlobalScale()));
-    SmallVector<Value> grouped, scalar;
-    scaleOperands(adaptor.getScales(), adaptor.getZeroPoints(),
-                  adaptor.getGlobalScale(), grouped, scalar);
-    Value y = groupedGeneric(
-        rewriter, loc, llvm::cast<RankedTensorType>(op.getType()),
-        qt.getScheme(), {adaptor.getInput()}, grouped, scalar,
-        [&](OpBuilder &b, Location l, ValueRange a) -> Value {
-          Value s = q.scale(b, l, a, 1), zp = q.zeroPoint(a, 1);
-          if (q.format.kind() == num::Format::Kind::Int) {
-            // Stay in f32: q - zp is a small integer, exact.
-            Value v = quantizeToIntF32(b, l, a[0], s, zp, q.format);
-            if (zp)
-              v = b.create<arith::SubFOp>(
-                  l, v, b.create<arith::SIToFPOp>(l, b.getF32Type(), zp));
-            return b.create<arith::MulFOp>(l, v, s);
-          }
-          return q.decode(b, l, q.encode(b, l, a[0], s, zp), s, zp);
-        });
-    rewriter.replaceOp(op, y);
+    rewriter.replaceOp(
+        op,
+        quantGeneric(
+            rewriter, op.getLoc(), llvm::cast<RankedTensorType>(op.getType()),
+            op.getQuantType(), adaptor.getInput(), adaptor.getScales(),
+            adaptor.getZeroPoints(), adaptor.getGlobalScale(),
+            [](OpBuilder &b, Location l, const QuantScalars &q, Value x,
+               Value s, Value zp) -> Value {
+              if (q.format.kind() == num::Format::Kind::Int) {
+                // Stay in f32: q - zp is a small integer, exact.
+                Value v = quantizeToIntF32(b, l, x, s, zp, q.format);
+                if (zp)
+                  v = b.create<arith::SubFOp>(
+                      l, v, b.create<arith::SIToFPOp>(l, b.getF32Type(), zp));
+                return b.create<arith::MulFOp>(l, v, s);
+              }
+              return q.decode(b, l, q.encode(b, l, x, s, zp), s, zp);
+            }));
     return success();
   }
 };

@@ -308,8 +308,7 @@ struct MatMulLowering : OpConversionPattern<MatMulOp> {
     SmallVector<int64_t> batch = *broadcastShapes(lt.getShape().drop_back(2),
                                                   rt.getShape().drop_back(2));
     int64_t nb = int64_t(batch.size());
-    int64_t m = lt.getDimSize(lt.getRank() - 2),
-            k = lt.getDimSize(lt.getRank() - 1);
+    int64_t m = lt.getDimSize(lt.getRank() - 2);
     int64_t n = rt.getDimSize(rt.getRank() - 1);
     MLIRContext *ctx = rewriter.getContext();
     auto operandMap = [&](RankedTensorType t, AffineExpr r, AffineExpr c) {
@@ -347,7 +346,6 @@ struct MatMulLowering : OpConversionPattern<MatMulOp> {
                                          utils::IteratorType::parallel);
     its.push_back(utils::IteratorType::reduction);
     its.push_back(utils::IteratorType::parallel);
-    (void)k;
     Value y = rewriter
                   .create<linalg::GenericOp>(
                       loc, accType, ValueRange{lhs, rhs}, ValueRange{init},

@@ -623,7 +623,6 @@ Value mixHadamardBase(OpBuilder &b, Location loc, Value x, int64_t axis,
   shape[size_t(axis)] = k;
   shape.insert(shape.begin() + axis + 1, p);
   Value view = reshape(b, loc, x, shape);
-  auto vt = llvm::cast<RankedTensorType>(view.getType());
   const std::vector<int8_t> &hk = num::hadamardBase(k);
   std::vector<double> h(size_t(k * k));
   for (int64_t a = 0; a < k; ++a)
@@ -634,7 +633,6 @@ Value mixHadamardBase(OpBuilder &b, Location loc, Value x, int64_t axis,
       loc,
       DenseElementsAttr::get(
           RankedTensorType::get({k, k}, Float64Type::get(ctx)), ArrayRef(h)));
-  (void)vt;
   Value y = contractAlong(b, loc, view, axis, hc);
   return reshape(b, loc, y, xt.getShape());
 }
@@ -661,10 +659,10 @@ Value flipSigns(OpBuilder &b, Location loc, Value x, int64_t axis, int64_t n,
                      });
 }
 
-/// The randomized Hadamard of order n = K 2^m along `axis`: signs, the m
-/// butterfly stages (one generic each, partner element i xor h), the K x K
-/// mix, then 1/sqrt(n). `transposed` applies H^T D instead of H D... i.e.
-/// the inverse order, as HadamardAttr::applyToRows.
+/// The randomized Hadamard of order n = K 2^m along `axis`, as
+/// HadamardAttr::applyToRows: signs, the m butterfly stages (one generic
+/// each), the K x K mix, then 1/sqrt(n); `transposed` uses H_K^T and flips
+/// the signs last (the inverse rotation).
 Value hadamard(OpBuilder &b, Location loc, Value x, int64_t axis, int64_t n,
                uint64_t seed, bool transposed) {
   auto xt = llvm::cast<RankedTensorType>(x.getType());
@@ -723,10 +721,8 @@ Value hadamard(OpBuilder &b, Location loc, Value x, int64_t axis, int64_t n,
 /// y = x R along `axis` with the dense matrix of the rotation.
 Value denseRotate(OpBuilder &b, Location loc, Value x, int64_t axis,
                   RotationAttrInterface rot) {
-  MLIRContext *ctx = b.getContext();
-  auto xt = llvm::cast<RankedTensorType>(x.getType());
-  (void)xt;
-  Value rc = b.create<arith::ConstantOp>(loc, denseRotation(rot, ctx));
+  Value rc =
+      b.create<arith::ConstantOp>(loc, denseRotation(rot, b.getContext()));
   return contractAlong(b, loc, x, axis, rc);
 }
 

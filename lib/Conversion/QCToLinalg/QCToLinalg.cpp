@@ -429,6 +429,20 @@ struct FakeQuantLowering : OpConversionPattern<FakeQuantOp> {
   }
 };
 
+/// fl32(amax / divisor), 1 where amax is 0: the scale rule of
+/// num::absmaxScales and of the NVFP4 global scale.
+Value absmaxOver(OpBuilder &b, Location loc, RankedTensorType type, Value amax,
+                 double divisor) {
+  return elementwise(
+      b, loc, type, {amax},
+      [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
+        Value isZero = nb.create<arith::CmpFOp>(l, arith::CmpFPredicate::OEQ,
+                                                a[0], f32(nb, l, 0.0));
+        Value q = nb.create<arith::DivFOp>(l, a[0], f32(nb, l, divisor));
+        return nb.create<arith::SelectOp>(l, isZero, f32(nb, l, 1.0), q);
+      });
+}
+
 /// The group-wise reduction of x to the scale shape of `scheme`.
 Value reduceToScaleShape(OpBuilder &b, Location loc, Value x, SchemeAttr scheme,
                          RankedTensorType scaleType, ReduceKind kind) {
@@ -486,14 +500,7 @@ struct ComputeScalesLowering : OpConversionPattern<ComputeScalesOp> {
     FloatFormatAttr sf = scheme.getScaleFormat();
     if (!sf) {
       double top = fmt.maxValue();
-      Value s = elementwise(
-          rewriter, loc, scaleType, {amax},
-          [&](OpBuilder &b, Location l, ValueRange a) -> Value {
-            Value isZero = b.create<arith::CmpFOp>(l, arith::CmpFPredicate::OEQ,
-                                                   a[0], f32(b, l, 0.0));
-            Value q = b.create<arith::DivFOp>(l, a[0], f32(b, l, top));
-            return b.create<arith::SelectOp>(l, isZero, f32(b, l, 1.0), q);
-          });
+      Value s = absmaxOver(rewriter, loc, scaleType, amax, top);
       rewriter.replaceOp(op, s);
       return success();
     }
@@ -546,14 +553,7 @@ struct ComputeScalesLowering : OpConversionPattern<ComputeScalesOp> {
     Value tmax =
         reshape(rewriter, loc,
                 reduceKeepDims(rewriter, loc, x, all, ReduceKind::AbsMax), {});
-    Value global = elementwise(
-        rewriter, loc, scalarType, {tmax},
-        [&](OpBuilder &b, Location l, ValueRange a) -> Value {
-          Value isZero = b.create<arith::CmpFOp>(l, arith::CmpFPredicate::OEQ,
-                                                 a[0], f32(b, l, 0.0));
-          Value g = b.create<arith::DivFOp>(l, a[0], f32(b, l, denom));
-          return b.create<arith::SelectOp>(l, isZero, f32(b, l, 1.0), g);
-        });
+    Value global = absmaxOver(rewriter, loc, scalarType, tmax, denom);
     num::Float32Encoder::Params enc = num::Float32Encoder(satFormat).params();
     Value codes = elementwise(
         rewriter, loc, scaleType, {amax, global},

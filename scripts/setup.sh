@@ -10,7 +10,7 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
 apt_packages=(
-  llvm-19-dev libmlir-19-dev mlir-19-tools llvm-19-tools clang-19 lld-19
+  llvm-19-dev libmlir-19-dev mlir-19-tools llvm-19-tools clang-19 lld-19 libomp-19-dev
   ninja-build ccache cmake libonnx-dev protobuf-compiler libprotobuf-dev
   python3 python3-venv libgtest-dev libzstd-dev zlib1g-dev libedit-dev
   libxml2-dev libcurl4-openssl-dev

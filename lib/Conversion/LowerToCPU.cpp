@@ -16,6 +16,8 @@
 
 #include "qc/Conversion/Passes.h"
 
+#include "X86/Int8Kernels.h"
+
 #include "mlir/Conversion/AffineToStandard/AffineToStandard.h"
 #include "mlir/Conversion/ArithToLLVM/ArithToLLVM.h"
 #include "mlir/Conversion/ControlFlowToLLVM/ControlFlowToLLVM.h"
@@ -25,14 +27,18 @@
 #include "mlir/Conversion/MathToLLVM/MathToLLVM.h"
 #include "mlir/Conversion/MathToLibm/MathToLibm.h"
 #include "mlir/Conversion/MemRefToLLVM/MemRefToLLVM.h"
+#include "mlir/Conversion/OpenMPToLLVM/ConvertOpenMPToLLVM.h"
 #include "mlir/Conversion/ReconcileUnrealizedCasts/ReconcileUnrealizedCasts.h"
 #include "mlir/Conversion/SCFToControlFlow/SCFToControlFlow.h"
+#include "mlir/Conversion/SCFToOpenMP/SCFToOpenMP.h"
+#include "mlir/Conversion/VectorToLLVM/ConvertVectorToLLVMPass.h"
 #include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
 #include "mlir/Dialect/Bufferization/Transforms/OneShotAnalysis.h"
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
@@ -79,6 +85,11 @@ struct FuseElementwisePass
           Operation *producer = operand->get().getDefiningOp();
           if (!consumer || !producer || !producer->hasOneUse())
             return false;
+          // Kernel-tagged generics keep their operands (their lowering
+          // expects the packed layouts).
+          if (consumer->hasAttr(qc::x86::kKernelAttr) ||
+              producer->hasAttr(qc::x86::kKernelAttr))
+            return false;
           if (consumer.getNumLoops() == consumer.getNumParallelLoops())
             return true;
           return llvm::all_of(producer->getOperands(), [](Value v) {
@@ -89,6 +100,34 @@ struct FuseElementwisePass
     if (failed(
             applyPatternsAndFoldGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();
+  }
+};
+
+/// Inlines the `memref.alloca_scope` that --convert-scf-to-openmp wraps
+/// around each parallel loop body when the body allocates nothing on the
+/// stack: the scope must hold one block, and the nested scf.for loops still
+/// have to become branches.
+struct InlineAllocaScopesPass
+    : PassWrapper<InlineAllocaScopesPass, OperationPass<ModuleOp>> {
+  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(InlineAllocaScopesPass)
+  StringRef getArgument() const final { return "qc-inline-alloca-scopes"; }
+  void runOnOperation() override {
+    SmallVector<memref::AllocaScopeOp> scopes;
+    getOperation().walk([&](memref::AllocaScopeOp s) {
+      bool allocates = false;
+      s.getBodyRegion().walk([&](memref::AllocaOp) { allocates = true; });
+      if (!allocates)
+        scopes.push_back(s);
+    });
+    IRRewriter rewriter(&getContext());
+    for (memref::AllocaScopeOp s : scopes) {
+      Block &body = s.getBodyRegion().front();
+      Operation *ret = body.getTerminator();
+      SmallVector<Value> results(ret->getOperands());
+      rewriter.eraseOp(ret);
+      rewriter.inlineBlockBefore(&body, s);
+      rewriter.replaceOp(s, results);
+    }
   }
 };
 
@@ -104,12 +143,23 @@ struct LowerToCPUPipelineOptions
       llvm::cl::desc("Give public functions the C entry point "
                      "_mlir_ciface_<name> (memref descriptors)"),
       llvm::cl::init(true)};
+  Option<std::string> int8Kernel{
+      *this, "int8-kernel",
+      llvm::cl::desc("Kernel of 8-bit qc.linear: auto, vnni512 or generic"),
+      llvm::cl::init("auto")};
+  Option<unsigned> threads{
+      *this, "threads",
+      llvm::cl::desc("Threads of the parallel loops; above 1 they run on "
+                     "OpenMP (link with -lomp)"),
+      llvm::cl::init(1)};
 };
 } // namespace
 
 void qc::buildLowerToCPUPipeline(OpPassManager &pm,
                                  const LowerToCPUOptions &options) {
-  pm.addPass(createConvertQCToLinalg());
+  ConvertQCToLinalgOptions qcOptions;
+  qcOptions.int8Kernel = options.int8Kernel;
+  pm.addPass(createConvertQCToLinalg(qcOptions));
   pm.addPass(createConvertNNToLinalg());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(std::make_unique<FuseElementwisePass>());
@@ -123,15 +173,26 @@ void qc::buildLowerToCPUPipeline(OpPassManager &pm,
   pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
   bufferization::BufferResultsToOutParamsOpts outParams;
   outParams.memCpyFn = linalgCopy;
+  // A returned buffer allocated in the function becomes the caller's
+  // out-parameter itself instead of being copied into it.
+  outParams.hoistStaticAllocs = true;
   pm.addPass(bufferization::createBufferResultsToOutParamsPass(outParams));
   pm.addPass(createCanonicalizerPass());
   bufferization::BufferDeallocationPipelineOptions dealloc;
   bufferization::buildBufferDeallocationPipeline(pm, dealloc);
 
+  pm.addNestedPass<func::FuncOp>(createX86LowerInt8Kernels());
   pm.addPass(createConvertLinalgToLoopsPass());
   pm.addPass(createConvertMathToFuncs()); // math.ipowi
   pm.addPass(createLowerAffinePass());
+  if (options.threads > 1) {
+    ConvertSCFToOpenMPPassOptions omp;
+    omp.numThreads = options.threads;
+    pm.addPass(createConvertSCFToOpenMPPass(omp));
+    pm.addPass(std::make_unique<InlineAllocaScopesPass>());
+  }
   pm.addPass(createConvertSCFToCFPass());
+  pm.addPass(createConvertVectorToLLVMPass());
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
   if (options.emitCInterface)
@@ -142,6 +203,8 @@ void qc::buildLowerToCPUPipeline(OpPassManager &pm,
   pm.addPass(createArithToLLVMConversionPass());
   pm.addPass(createConvertIndexToLLVMPass());
   pm.addPass(createConvertControlFlowToLLVMPass());
+  if (options.threads > 1)
+    pm.addPass(createConvertOpenMPToLLVMPass());
   pm.addPass(createConvertFuncToLLVMPass());
   pm.addPass(createReconcileUnrealizedCastsPass());
 }
@@ -156,6 +219,8 @@ void qc::registerLowerToCPUPipeline() {
       [](OpPassManager &pm, const LowerToCPUPipelineOptions &o) {
         LowerToCPUOptions options;
         options.emitCInterface = o.emitCInterface;
+        options.int8Kernel = o.int8Kernel;
+        options.threads = o.threads;
         qc::buildLowerToCPUPipeline(pm, options);
       });
 }

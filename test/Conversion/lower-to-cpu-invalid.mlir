@@ -29,3 +29,12 @@ func.func @requantize(%q: !qc.qtensor<4, #qc.int<8>>, %s: tensor<f32>, %t: tenso
   %0 = qc.requantize %q, %s to %t : (!qc.qtensor<4, #qc.int<8>>, tensor<f32>, tensor<f32>) -> !qc.qtensor<4, #qc.int<8>>
   return %0 : !qc.qtensor<4, #qc.int<8>>
 }
+
+// -----
+
+// expected-error @+1 {{qc-lower-to-cpu: func.func: boundary type with format int24}}
+func.func @linear_wide(%x: !qc.qtensor<2x4, #qc.int<24>>, %w: !qc.qtensor<3x4, #qc.int<8>>) -> tensor<2x3xi64> {
+  // expected-error @+1 {{qc-lower-to-cpu: qc.linear: format int24: integer formats wider than 16 bits have no CPU lowering yet}}
+  %0 = qc.linear %x, %w : (!qc.qtensor<2x4, #qc.int<24>>, !qc.qtensor<3x4, #qc.int<8>>) -> tensor<2x3xi64>
+  return %0 : tensor<2x3xi64>
+}

@@ -72,6 +72,11 @@ static llvm::cl::opt<unsigned>
            llvm::cl::desc("Run N times and print the mean latency of one run "
                           "(after one warm-up run)"),
            llvm::cl::init(0));
+static llvm::cl::opt<unsigned>
+    threads("cpu-threads",
+            llvm::cl::desc("--target=cpu: threads of the parallel loops "
+                           "(OpenMP when above 1)"),
+            llvm::cl::init(1));
 static llvm::cl::opt<double>
     maxRelL2("max-rel-l2",
              llvm::cl::desc("Exit with 1 when an output's relative L2 error "
@@ -225,7 +230,7 @@ int main(int argc, char **argv) {
     return run(func, args);
   };
   if (target == Target::CPU) {
-    auto c = qc::cpu::CompiledModule::compile(*module, entry);
+    auto c = qc::cpu::CompiledModule::compile(*module, entry, threads);
     if (failed(c))
       return 1;
     compiled = std::move(*c);

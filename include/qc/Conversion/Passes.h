@@ -12,6 +12,7 @@
 #define QC_CONVERSION_PASSES_H
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
@@ -54,6 +55,13 @@ struct LowerToCPUOptions {
   /// Add `llvm.emit_c_interface` to public functions (the documented C entry
   /// points `_mlir_ciface_<name>`).
   bool emitCInterface = true;
+  /// Kernel of 8-bit qc.linear: "auto", "vnni512" or "generic" (see
+  /// --qc-convert-qc-to-linalg).
+  std::string int8Kernel = "auto";
+  /// Threads of the parallel loops (the int8 kernels' column panels); 1
+  /// runs everything on the calling thread, more uses OpenMP (link the
+  /// object with -lomp).
+  unsigned threads = 1;
 };
 
 /// nn + qc -> linalg -> bufferized memrefs (results as out-parameters) ->

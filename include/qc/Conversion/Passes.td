@@ -103,12 +103,54 @@ def ConvertQCToLinalg : Pass<"qc-convert-qc-to-linalg", "::mlir::ModuleOp"> {
     and results pass their codes. Everything is bit-exact with the
     interpreter. What has no lowering yet (wider formats, wrapping fixed
     point, non-nearest-even rounding, asymmetric dynamic scales,
-    `qc.requantize`, `qc.linear`) gets an error naming the op and the
-    format.
+    `qc.requantize`) gets an error naming the op and the format.
+
+    `qc.linear` (integer codes, wrapping P-bit accumulator) becomes a
+    contraction over the codes. With `int8-kernel=vnni512` (the default
+    `auto` picks it on hosts with AVX-512 VNNI), a linear with 8-bit
+    activations, constant signed weights of at most 8 bits and an i32
+    accumulator instead packs the weights at compile time into the layout
+    of the `vpdpbusd` kernel (16 columns x 4 K bytes per 64-byte load),
+    folds the column sums that undo the u8 offset of signed activations
+    and the zero point into the accumulator's initial value, and emits a
+    `linalg.generic` on the packed operands tagged `qc.x86_kernel =
+    "u8s8_vnni512"`, which `--qc-x86-lower-int8-kernels` turns into the
+    register-blocked kernel after bufferization.
   }];
+  let options = [
+    Option<"int8Kernel", "int8-kernel", "std::string", /*default=*/"\"auto\"",
+           "Kernel of 8-bit qc.linear with i32 accumulators: auto (vnni512 "
+           "when the host has AVX-512 VNNI, else generic), vnni512 or "
+           "generic">
+  ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::linalg::LinalgDialect",
     "::mlir::math::MathDialect", "::mlir::tensor::TensorDialect"
+  ];
+}
+
+def X86LowerInt8Kernels
+    : Pass<"qc-x86-lower-int8-kernels", "::mlir::func::FuncOp"> {
+  let summary = "Lower tagged packed int8 GEMMs to the AVX-512 VNNI kernel.";
+  let description = [{
+    Runs after bufferization. Every `linalg.generic` tagged `qc.x86_kernel =
+    "u8s8_vnni512"` (acc[m, n] += u8(A[m, k]) * s8(Bp[n / 32, k / 4,
+    (n % 32) * 4 + k % 4]) on memrefs, built by `qc-convert-qc-to-linalg`)
+    becomes a loop nest blocked for the caches (K blocks of 1 KiB, row
+    blocks of 192, column panels of 32) around a micro-kernel that holds a
+    12 x 32 tile of s32 accumulators in 24 zmm registers and, per 4 values
+    of K, loads two 64-byte weight vectors, broadcasts 4 activation bytes
+    per row and issues 24 `llvm.x86.avx512.vpdpbusd.512`. The result is
+    exact (wrapping 32-bit sums, as qc.linear specifies). Needs a target
+    with AVX-512 F/BW and VNNI.
+
+    Example: `quant-opt m.mlir --qc-lower-to-cpu="int8-kernel=vnni512"`
+    runs it; `test/Conversion/x86-vnni.mlir` checks the assembly.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::LLVM::LLVMDialect",
+    "::mlir::memref::MemRefDialect", "::mlir::scf::SCFDialect",
+    "::mlir::vector::VectorDialect"
   ];
 }
 

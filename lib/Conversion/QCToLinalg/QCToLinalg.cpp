@@ -12,6 +12,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "../LinalgBuilders.h"
+#include "../X86/Int8Kernels.h"
 #include "qc/Conversion/Passes.h"
 #include "qc/Dialect/QC/IR/QC.h"
 #include "qc/Support/Numerics/Hadamard.h"
@@ -20,6 +21,7 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Func/Transforms/FuncConversions.h"
+#include "mlir/IR/Matchers.h"
 #include "mlir/Transforms/DialectConversion.h"
 
 #include <cfloat>
@@ -783,12 +785,122 @@ struct RotateLowering : OpConversionPattern<RotateOp> {
   }
 };
 
+/// The constant behind `v` (through the casts that keep constant codes
+/// opaque), if any.
+DenseIntElementsAttr constantCodes(Value v) {
+  while (auto c = v.getDefiningOp<UnrealizedConversionCastOp>())
+    v = c.getInputs()[0];
+  DenseIntElementsAttr attr;
+  if (!matchPattern(v, m_Constant(&attr)))
+    return {};
+  return attr;
+}
+
+/// qc.linear: the packed VNNI kernel where it applies, else a contraction
+/// over the codes in the accumulator's wrapping arithmetic.
+struct LinearLowering : OpConversionPattern<LinearOp> {
+  LinearLowering(const TypeConverter &converter, MLIRContext *ctx, bool vnni)
+      : OpConversionPattern(converter, ctx), vnni(vnni) {}
+
+  LogicalResult
+  matchAndRewrite(LinearOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    num::Format xf = op.getInput().getType().getNumericFormat();
+    num::Format wf = op.getWeight().getType().getNumericFormat();
+    auto rt = llvm::cast<RankedTensorType>(op.getType());
+    int64_t n = op.getWeight().getType().getShape()[0];
+    int64_t k = op.getWeight().getType().getShape()[1];
+    Value x0 = adaptor.getInput();
+    int64_t m = cast<RankedTensorType>(x0.getType()).getNumElements() / k;
+    Value x = reshape(rewriter, loc, x0, {m, k});
+    DenseIntElementsAttr w = constantCodes(adaptor.getWeight());
+    Value y;
+    // (All-equal weights would pack into a splat constant, which linalg's
+    // elementwise fusion folds into the body, losing the packed operand:
+    // such degenerate layers take the contraction.)
+    bool splat = w && w.isSplat() && n % x86::kVNNICols == 0 && k % 4 == 0;
+    if (vnni && w && !splat && xf.bits() == 8 && wf.isSigned() &&
+        wf.bits() <= 8 && rt.getElementType().isInteger(32))
+      y = x86::buildPackedVNNILinear(rewriter, loc, x, xf.isSigned(), w, wf,
+                                     adaptor.getBias(),
+                                     adaptor.getInputZeroPoint());
+    else
+      y = contraction(rewriter, loc, x, adaptor.getWeight(), xf, wf,
+                      adaptor.getBias(), adaptor.getInputZeroPoint(),
+                      RankedTensorType::get({m, n}, rt.getElementType()));
+    rewriter.replaceOp(op, reshape(rewriter, loc, y, rt.getShape()));
+    return success();
+  }
+
+  /// acc[m, n] = bias[n] + sum_k (x[m, k] - zx) * w[n, k], wrapping: in i32
+  /// for accumulators of at most 32 bits (the products and sums are then
+  /// exact modulo 2^32), in i64 otherwise, truncated to the accumulator.
+  static Value contraction(OpBuilder &b, Location loc, Value x, Value w,
+                           const num::Format &xf, const num::Format &wf,
+                           Value bias, Value zx, RankedTensorType type) {
+    MLIRContext *ctx = b.getContext();
+    Type acc = type.getElementType();
+    Type wide =
+        acc.getIntOrFloatBitWidth() <= 32 ? b.getI32Type() : b.getI64Type();
+    Value init = bias ? elementwise(b, loc, type, {bias},
+                                    [](OpBuilder &, Location, ValueRange a) {
+                                      return a[0];
+                                    })
+                      : zeroFilled(b, loc, type);
+    AffineExpr dm = getAffineDimExpr(0, ctx), dn = getAffineDimExpr(1, ctx),
+               dk = getAffineDimExpr(2, ctx);
+    SmallVector<AffineMap> maps{AffineMap::get(3, 0, {dm, dk}, ctx),
+                                AffineMap::get(3, 0, {dn, dk}, ctx)};
+    SmallVector<Value> ins{x, w};
+    if (zx) {
+      maps.push_back(AffineMap::get(3, 0, {}, ctx));
+      ins.push_back(zx);
+    }
+    maps.push_back(AffineMap::get(3, 0, {dm, dn}, ctx));
+    SmallVector<utils::IteratorType> its{utils::IteratorType::parallel,
+                                         utils::IteratorType::parallel,
+                                         utils::IteratorType::reduction};
+    return b
+        .create<linalg::GenericOp>(
+            loc, type, ins, ValueRange{init}, maps, its,
+            [&](OpBuilder &nb, Location nl, ValueRange a) {
+              Value xi = codeToI32(nb, nl, a[0], xf);
+              if (zx)
+                xi = nb.create<arith::SubIOp>(nl, xi, a[2]);
+              Value wi = codeToI32(nb, nl, a[1], wf);
+              if (wide != nb.getI32Type()) {
+                xi = nb.create<arith::ExtSIOp>(nl, wide, xi);
+                wi = nb.create<arith::ExtSIOp>(nl, wide, wi);
+              }
+              Value p = nb.create<arith::MulIOp>(nl, xi, wi);
+              if (p.getType() != acc)
+                p = nb.create<arith::TruncIOp>(nl, acc, p);
+              nb.create<linalg::YieldOp>(
+                  nl, ValueRange{nb.create<arith::AddIOp>(nl, a.back(), p)});
+            })
+        .getResult(0);
+  }
+
+  bool vnni;
+};
+
 struct ConvertQCToLinalgPass
     : qc::impl::ConvertQCToLinalgBase<ConvertQCToLinalgPass> {
+  using ConvertQCToLinalgBase::ConvertQCToLinalgBase;
+
   void runOnOperation() override {
     ModuleOp module = getOperation();
     if (failed(checkQCLowerable(module)))
       return signalPassFailure();
+    if (int8Kernel != "auto" && int8Kernel != "vnni512" &&
+        int8Kernel != "generic") {
+      module.emitError("qc-convert-qc-to-linalg: unknown int8-kernel '")
+          << int8Kernel << "' (expected auto, vnni512 or generic)";
+      return signalPassFailure();
+    }
+    bool vnni = int8Kernel == "vnni512" ||
+                (int8Kernel == "auto" && x86::hostHasVNNI512());
     MLIRContext *ctx = &getContext();
     // Constant codes become storage constants first, behind a cast: the
     // conversion would otherwise fold qc.dequantize of a constant into f32
@@ -837,6 +949,7 @@ struct ConvertQCToLinalgPass
     patterns.add<ConstantLowering, DequantizeLowering, QuantizeLowering,
                  FakeQuantLowering, ComputeScalesLowering, RotateLowering>(
         converter, ctx);
+    patterns.add<LinearLowering>(converter, ctx, vnni);
     if (failed(applyPartialConversion(module, target, std::move(patterns))))
       signalPassFailure();
   }
@@ -876,8 +989,16 @@ LogicalResult qc::checkQCLowerable(Operation *root) {
     }
     if (!llvm::isa<QCDialect>(op->getDialect()))
       return;
-    if (isa<RequantizeOp, LinearOp>(op))
+    if (isa<RequantizeOp>(op))
       return reject(op, "has no CPU lowering yet");
+    if (auto l = llvm::dyn_cast<LinearOp>(op)) {
+      for (QTensorType t : {l.getInput().getType(), l.getWeight().getType()})
+        if (t.getNumericFormat().bits() > 16)
+          return reject(op, Twine("format ") + t.getNumericFormat().name() +
+                                ": integer formats wider than 16 bits have "
+                                "no CPU lowering yet");
+      return;
+    }
     QTensorType qt;
     if (auto q = llvm::dyn_cast<QuantizeOp>(op)) {
       qt = llvm::cast<QTensorType>(q.getType());

@@ -12,6 +12,7 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/OpenMP/OpenMPDialect.h"
 #include "mlir/ExecutionEngine/ExecutionEngine.h"
 #include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/IR/BuiltinTypes.h"
@@ -20,6 +21,7 @@
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/OpenMP/OpenMPToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Export.h"
 #include "mlir/Tools/mlir-translate/Translation.h"
 #include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
@@ -128,6 +130,7 @@ void qc::cpu::registerCPUTargetDialects(DialectRegistry &registry) {
   registerAllExtensions(registry);
   registerBuiltinDialectTranslation(registry);
   registerLLVMDialectTranslation(registry);
+  registerOpenMPDialectTranslation(registry);
 }
 
 /// The host's target machine at -O3, or an error on `module`.
@@ -160,7 +163,7 @@ LogicalResult qc::cpu::emitHostObject(ModuleOp module, llvm::raw_ostream &os) {
   Operation *notLowered = nullptr;
   module.walk([&](Operation *op) {
     if (op != module && !notLowered &&
-        !llvm::isa<LLVM::LLVMDialect>(op->getDialect()))
+        !llvm::isa<LLVM::LLVMDialect, omp::OpenMPDialect>(op->getDialect()))
       notLowered = op;
   });
   if (notLowered)
@@ -219,6 +222,7 @@ void qc::cpu::registerCPUObjectTranslation() {
         registry.insert<qc::QCDialect, qc::nn::NNDialect>();
         registerBuiltinDialectTranslation(registry);
         registerLLVMDialectTranslation(registry);
+        registerOpenMPDialectTranslation(registry);
       });
 }
 
@@ -233,7 +237,8 @@ struct qc::cpu::CompiledModule::Impl {
 qc::cpu::CompiledModule::~CompiledModule() = default;
 
 FailureOr<std::unique_ptr<qc::cpu::CompiledModule>>
-qc::cpu::CompiledModule::compile(ModuleOp module, StringRef entry) {
+qc::cpu::CompiledModule::compile(ModuleOp module, StringRef entry,
+                                 unsigned threads) {
   auto func = module.lookupSymbol<func::FuncOp>(entry);
   if (!func)
     return module.emitError("quant-run: no function @") << entry;
@@ -258,7 +263,9 @@ qc::cpu::CompiledModule::compile(ModuleOp module, StringRef entry) {
   // Only the entry (and what it calls) is needed; other public functions
   // would be compiled too, which is harmless.
   PassManager pm(ctx);
-  qc::buildLowerToCPUPipeline(pm);
+  qc::LowerToCPUOptions lowering;
+  lowering.threads = threads;
+  qc::buildLowerToCPUPipeline(pm, lowering);
   if (failed(pm.run(*impl->lowered)))
     return failure();
 
@@ -278,6 +285,11 @@ qc::cpu::CompiledModule::compile(ModuleOp module, StringRef entry) {
   options.jitCodeGenOptLevel = llvm::CodeGenOptLevel::Aggressive;
   // `perf` sees the JIT-compiled functions (a /tmp/perf-<pid>.map).
   options.enablePerfNotificationListener = true;
+  // OpenMP's runtime, for modules lowered with threads > 1.
+  SmallVector<StringRef> libs;
+  if (threads > 1)
+    libs.push_back(QC_LIBOMP_PATH);
+  options.sharedLibPaths = libs;
   auto engine = ExecutionEngine::create(*impl->lowered, options);
   if (!engine) {
     std::string msg = llvm::toString(engine.takeError());

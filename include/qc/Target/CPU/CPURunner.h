@@ -47,8 +47,10 @@ public:
   /// Lowers a clone of `module` and JIT-compiles function `entry`. Errors
   /// (ops or types without a CPU lowering, JIT failures) are emitted as
   /// diagnostics on the module's context.
+  /// `threads` > 1 runs the parallel loops on that many OpenMP threads
+  /// (libomp, loaded into the process).
   static mlir::FailureOr<std::unique_ptr<CompiledModule>>
-  compile(mlir::ModuleOp module, llvm::StringRef entry);
+  compile(mlir::ModuleOp module, llvm::StringRef entry, unsigned threads = 1);
 
   /// Runs the entry on `args` (shapes and element types of its signature).
   mlir::FailureOr<std::vector<qc::interp::Tensor>>

@@ -1,0 +1,249 @@
+//===- LowerInt8Kernels.cpp - The VNNI GEMM loop nest ---------------------===//
+//
+// Part of the QuantC project.
+//
+//===----------------------------------------------------------------------===//
+//
+// Replaces each bufferized linalg.generic tagged `qc.x86_kernel =
+// "u8s8_vnni512"` (built by buildPackedVNNILinear) with a cache- and
+// register-blocked loop nest around `llvm.x86.avx512.vpdpbusd.512`:
+//
+//   for tb in blocks of kMBlock / MR row tiles      (A block in L2)
+//     for j in column panels of NR = 32             (packed weights)
+//       for kb in K blocks of kKGroups groups of 4  (B block in L1)
+//         for t in tb: micro-kernel(tile t, panel j, K block kb)
+//
+// so A is read from memory once, C written once (its tiles of the block
+// stay in L2 across K blocks) and the weights (L3) once per row block.
+//
+// The micro-kernel keeps MR x 2 zmm accumulators (24 of the 32 registers)
+// in registers across its K block: per group of 4 K values it loads 2 x 64
+// weight bytes, broadcasts 4 activation bytes per row (vpbroadcastd) from
+// the packed row tile (one contiguous 48-byte stream, so the 12 rows do not
+// compete for the same L1 sets as rows of a power-of-two stride would) and
+// issues 24 vpdpbusd. Integer addition commutes exactly, so the blocking
+// does not change the result.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Int8Kernels.h"
+#include "qc/Conversion/Passes.h"
+
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+
+namespace qc {
+#define GEN_PASS_DEF_X86LOWERINT8KERNELS
+#include "qc/Conversion/Passes.h.inc"
+} // namespace qc
+
+using namespace mlir;
+using namespace qc::x86;
+
+namespace {
+
+/// K groups (of 4 bytes) per K block: 256 groups x 128 bytes = 32 KiB of
+/// packed weights per panel block, reused from L1 by every row block.
+constexpr int64_t kKGroups = 256;
+/// Rows per M block: 192 x 1 KiB of activations stay in L2 across panels.
+constexpr int64_t kMBlock = 192;
+
+struct VNNIGemmBuilder {
+  OpBuilder &b;
+  Location loc;
+  // memref<MT x KG x MR*4 x i8>, memref<NB x KG x NR*4 x i8>,
+  // memref<MT*MR x NB*NR x i32>.
+  Value ap, bp, corr, c; // corr: memref<NB*NR x i32>
+  int64_t tileRows;      // MR of this instance (M when M < 12)
+  VectorType v16i32, v64i8, v4i8, v1i32;
+
+  VNNIGemmBuilder(OpBuilder &b, Location loc, Value ap, Value bp, Value corr,
+                  Value c)
+      : b(b), loc(loc), ap(ap), bp(bp), corr(corr), c(c) {
+    tileRows = llvm::cast<MemRefType>(ap.getType()).getDimSize(2) / 4;
+    v16i32 = VectorType::get({16}, b.getI32Type());
+    v64i8 = VectorType::get({64}, b.getI8Type());
+    v4i8 = VectorType::get({4}, b.getI8Type());
+    v1i32 = VectorType::get({1}, b.getI32Type());
+  }
+
+  Value idx(OpBuilder &ob, int64_t v) {
+    return ob.create<arith::ConstantIndexOp>(loc, v);
+  }
+
+  /// C[rows of tile t, panel j] += Ap[t, g0..g1] * Bp[j, g0..g1] (the
+  /// first `rows` rows of the tile).
+  void micro(OpBuilder &ob, Value t, int64_t rows, Value j, Value g0,
+             Value g1) {
+    Value row0 = ob.create<arith::MulIOp>(loc, t, idx(ob, tileRows));
+    Value col0 = ob.create<arith::MulIOp>(loc, j, idx(ob, kVNNICols));
+    SmallVector<Value> rowIdx, colIdx;
+    for (int64_t i = 0; i < rows; ++i)
+      rowIdx.push_back(ob.create<arith::AddIOp>(loc, row0, idx(ob, i)));
+    for (int64_t v = 0; v < kVNNIVectors; ++v)
+      colIdx.push_back(ob.create<arith::AddIOp>(loc, col0, idx(ob, 16 * v)));
+    // The first K block starts from the correction, later ones from C.
+    Value first =
+        ob.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq, g0, idx(ob, 0));
+    auto start = ob.create<scf::IfOp>(
+        loc, first,
+        [&](OpBuilder &tb, Location tl) {
+          SmallVector<Value> init;
+          for (int64_t i = 0; i < rows; ++i)
+            for (int64_t v = 0; v < kVNNIVectors; ++v)
+              init.push_back(tb.create<vector::LoadOp>(
+                  tl, v16i32, corr, ValueRange{colIdx[size_t(v)]}));
+          tb.create<scf::YieldOp>(tl, init);
+        },
+        [&](OpBuilder &eb, Location el) {
+          SmallVector<Value> init;
+          for (int64_t i = 0; i < rows; ++i)
+            for (int64_t v = 0; v < kVNNIVectors; ++v)
+              init.push_back(eb.create<vector::LoadOp>(
+                  el, v16i32, c,
+                  ValueRange{rowIdx[size_t(i)], colIdx[size_t(v)]}));
+          eb.create<scf::YieldOp>(el, init);
+        });
+    ValueRange init = start.getResults();
+    auto loop = ob.create<scf::ForOp>(
+        loc, g0, g1, idx(ob, 1), init,
+        [&](OpBuilder &lb, Location ll, Value g, ValueRange acc) {
+          SmallVector<Value> w;
+          for (int64_t v = 0; v < kVNNIVectors; ++v) {
+            Value bytes = lb.create<vector::LoadOp>(
+                ll, v64i8, bp, ValueRange{j, g, idx(lb, 64 * v)});
+            w.push_back(lb.create<vector::BitCastOp>(ll, v16i32, bytes));
+          }
+          SmallVector<Value> next;
+          for (int64_t i = 0; i < rows; ++i) {
+            Value four = lb.create<vector::LoadOp>(
+                ll, v4i8, ap, ValueRange{t, g, idx(lb, 4 * i)});
+            Value word = lb.create<vector::BitCastOp>(ll, v1i32, four);
+            Value splat = lb.create<vector::BroadcastOp>(ll, v16i32, word);
+            for (int64_t v = 0; v < kVNNIVectors; ++v)
+              next.push_back(lb.create<LLVM::CallIntrinsicOp>(
+                                   ll, TypeRange{v16i32},
+                                   "llvm.x86.avx512.vpdpbusd.512",
+                                   ValueRange{acc[size_t(i * kVNNIVectors + v)],
+                                              splat, w[size_t(v)]})
+                                 .getResult(0));
+          }
+          lb.create<scf::YieldOp>(ll, next);
+        });
+    for (int64_t i = 0; i < rows; ++i)
+      for (int64_t v = 0; v < kVNNIVectors; ++v)
+        ob.create<vector::StoreOp>(
+            loc, loop.getResult(unsigned(i * kVNNIVectors + v)), c,
+            ValueRange{rowIdx[size_t(i)], colIdx[size_t(v)]});
+  }
+
+  /// for i in [lo, hi) step `step`: body(i), as scf.for.
+  void forLoop(OpBuilder &ob, Value lo, Value hi, Value step,
+               llvm::function_ref<void(OpBuilder &, Value)> body) {
+    ob.create<scf::ForOp>(loc, lo, hi, step, ValueRange{},
+                          [&](OpBuilder &lb, Location, Value i, ValueRange) {
+                            body(lb, i);
+                            lb.create<scf::YieldOp>(loc);
+                          });
+  }
+
+  /// for j in [0, n): body(j), as scf.parallel: the column panels write
+  /// disjoint columns of C, so --qc-lower-to-cpu="threads=N" runs them on N
+  /// threads (OpenMP); otherwise the loop runs in order.
+  void parallelLoop(OpBuilder &ob, Value n,
+                    llvm::function_ref<void(OpBuilder &, Value)> body) {
+    ob.create<scf::ParallelOp>(
+        loc, ValueRange{idx(ob, 0)}, ValueRange{n}, ValueRange{idx(ob, 1)},
+        [&](OpBuilder &lb, Location, ValueRange ivs) { body(lb, ivs[0]); });
+  }
+
+  void build() {
+    Value zero = idx(b, 0), one = idx(b, 1);
+    Value nb = b.create<memref::DimOp>(loc, bp, 0);
+    Value kg = b.create<memref::DimOp>(loc, bp, 1);
+    // Full tiles of MR rows, then one tile of the remaining rows.
+    int64_t m = llvm::cast<MemRefType>(c.getType()).getDimSize(0);
+    int64_t full = m / tileRows, tail = m % tileRows;
+    int64_t tilesPerBlock = std::max<int64_t>(1, kMBlock / tileRows);
+    Value fullTiles = idx(b, full);
+    // K blocks of panel j for the tiles of one block, with the block's
+    // C tiles (the block's rows x NR columns) resident in L2 across them.
+    auto kBlocks =
+        [&](OpBuilder &ob, Value j,
+            llvm::function_ref<void(OpBuilder &, Value, Value)> body) {
+          forLoop(
+              ob, zero, kg, idx(ob, kKGroups), [&](OpBuilder &b1, Value g0) {
+                Value g1 = b1.create<arith::MinSIOp>(
+                    loc, b1.create<arith::AddIOp>(loc, g0, idx(b1, kKGroups)),
+                    kg);
+                body(b1, g0, g1);
+              });
+        };
+    forLoop(b, zero, fullTiles, idx(b, tilesPerBlock),
+            [&](OpBuilder &b1, Value t0) {
+              Value t1 = b1.create<arith::MinSIOp>(
+                  loc,
+                  b1.create<arith::AddIOp>(loc, t0, idx(b1, tilesPerBlock)),
+                  fullTiles);
+              parallelLoop(b1, nb, [&](OpBuilder &b2, Value j) {
+                kBlocks(b2, j, [&](OpBuilder &b3, Value g0, Value g1) {
+                  forLoop(b3, t0, t1, one, [&](OpBuilder &b4, Value t) {
+                    micro(b4, t, tileRows, j, g0, g1);
+                  });
+                });
+              });
+            });
+    if (tail)
+      parallelLoop(b, nb, [&](OpBuilder &b1, Value j) {
+        kBlocks(b1, j, [&](OpBuilder &b2, Value g0, Value g1) {
+          micro(b2, fullTiles, tail, j, g0, g1);
+        });
+      });
+  }
+};
+
+struct X86LowerInt8KernelsPass
+    : qc::impl::X86LowerInt8KernelsBase<X86LowerInt8KernelsPass> {
+  void runOnOperation() override {
+    SmallVector<linalg::GenericOp> kernels;
+    getOperation()->walk([&](linalg::GenericOp g) {
+      auto name = g->getAttrOfType<StringAttr>(kKernelAttr);
+      if (name && name.getValue() == kVNNIKernel)
+        kernels.push_back(g);
+    });
+    for (linalg::GenericOp g : kernels) {
+      if (!g.hasPureBufferSemantics()) {
+        g.emitError("qc-x86-lower-int8-kernels: the ")
+            << kVNNIKernel << " kernel runs after bufferization";
+        return signalPassFailure();
+      }
+      OpBuilder b(g);
+      // The kernel addresses Ap [MT, KG, MR*4], Bp [NB, KG, NR*4] and
+      // C [MT*MR, NB*NR]; the generic's 4-D operands are those, contiguous.
+      SmallVector<Value> flat;
+      for (auto [v, groups] : llvm::zip(
+               g->getOperands(), SmallVector<SmallVector<ReassociationIndices>>{
+                                     {{0}, {1}, {2, 3}},
+                                     {{0}, {1}, {2, 3}},
+                                     {{0, 1}},
+                                     {{0}, {1}}})) {
+        auto t = llvm::cast<MemRefType>(v.getType());
+        if (!t.getLayout().isIdentity()) {
+          g.emitError("qc-x86-lower-int8-kernels: operands must have the "
+                      "identity layout, got ")
+              << t;
+          return signalPassFailure();
+        }
+        flat.push_back(
+            b.create<memref::CollapseShapeOp>(g.getLoc(), v, groups));
+      }
+      VNNIGemmBuilder(b, g.getLoc(), flat[0], flat[1], flat[2], flat[3])
+          .build();
+      g.erase();
+    }
+  }
+};
+
+} // namespace

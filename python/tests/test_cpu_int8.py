@@ -1,0 +1,117 @@
+"""Integer qc.linear compiled for the CPU (the AVX-512 VNNI kernel on hosts
+that have it, the contraction elsewhere and for other accumulators) against
+the interpreter and numpy: bit-exact, including wrap-around, zero points,
+padding of M, N and K, and two threads."""
+
+import subprocess
+
+import numpy as np
+import pytest
+
+from qc_testing import BIN
+
+
+def has_vnni():
+    flags = open("/proc/cpuinfo").read().split()
+    return "avx512_vnni" in flags and "avx512bw" in flags
+
+
+def module_text(m, n, k, x_signed, zp, bias, w_bits, acc, w):
+    xf = "#qc.int<8>" if x_signed else "#qc.int<8, unsigned>"
+    if zp:
+        xf += ", #qc.scheme<per_tensor, asymmetric>"
+    xt = f"!qc.qtensor<{m}x{k}, {xf}>"
+    wt = f"!qc.qtensor<{n}x{k}, #qc.int<{w_bits}>, #qc.scheme<per_axis, axis = 0>>"
+    args, types, extra = [f"%x: {xt}"], [xt, wt], ""
+    if bias:
+        args.append(f"%b: tensor<{n}x{acc}>")
+        types.append(f"tensor<{n}x{acc}>")
+        extra += " bias %b"
+    if zp:
+        args.append("%z: tensor<i32>")
+        types.append("tensor<i32>")
+        extra += " input_zero_point %z"
+    codes = (w.astype(np.int64) & ((1 << w_bits) - 1)).astype(np.uint8)
+    storage = "i8" if w_bits == 8 else f"i{w_bits}"
+    rows = ", ".join("[" + ", ".join(str(int(v)) for v in r) + "]" for r in codes)
+    if w_bits == 8:
+        dense = f'dense<"0x{w.astype(np.int8).tobytes().hex()}">'
+    else:
+        dense = f"dense<[{rows}]>"
+    return f"""func.func @main({", ".join(args)}) -> tensor<{m}x{n}x{acc}> {{
+  %w = qc.constant {dense} : tensor<{n}x{k}x{storage}> : {wt}
+  %y = qc.linear %x, %w{extra} : ({", ".join(types)}) -> tensor<{m}x{n}x{acc}>
+  return %y : tensor<{m}x{n}x{acc}>
+}}
+"""
+
+
+def run(path, inputs, tmp, extra):
+    out = tmp / ("out" + "".join(extra).replace("-", "_").replace("=", "_"))
+    cmd = [str(BIN / "quant-run"), str(path), "--output-dir", str(out), *extra]
+    for name, value in inputs.items():
+        np.save(tmp / f"{name}.npy", value)
+        cmd += ["--input", f"{name}={tmp / (name + '.npy')}"]
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    return np.load(out / "output0.npy")
+
+
+CASES = {
+    # m, n, k, x_signed, zp, bias, w_bits, acc
+    "u8_square": (24, 64, 64, False, False, False, 8, "i32"),
+    "s8_bias_tails": (13, 70, 37, True, False, True, 8, "i32"),
+    "u8_zp_bias": (200, 100, 1100, False, True, True, 8, "i32"),
+    "gemv_long_k": (1, 96, 4100, True, False, False, 8, "i32"),
+    "int4_weights": (5, 33, 10, True, False, True, 4, "i32"),
+    "i16_wraps": (3, 8, 300, False, False, False, 8, "i16"),
+    "i64_generic": (4, 9, 20, True, False, True, 8, "i64"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_linear_bit_exact(case, tmp_path):
+    m, n, k, x_signed, zp, bias, w_bits, acc = CASES[case]
+    rng = np.random.default_rng(7)
+    lo, hi = -(1 << (w_bits - 1)), 1 << (w_bits - 1)
+    w = rng.integers(lo, hi, (n, k))
+    # Extreme values, so the u8 offset and the sums are exercised.
+    w[0, :] = lo
+    if x_signed:
+        x = rng.integers(-128, 128, (m, k)).astype(np.int8)
+        x[0, :] = -128
+    else:
+        x = rng.integers(0, 256, (m, k)).astype(np.uint8)
+        x[0, :] = 255
+    path = tmp_path / "m.mlir"
+    path.write_text(module_text(m, n, k, x_signed, zp, bias, w_bits, acc, w))
+    inputs = {"arg0": x}
+    bits = int(acc[1:])
+    b = rng.integers(-(1 << 20), 1 << 20, n) if bits > 16 else rng.integers(-99, 99, n)
+    z = np.array(3, dtype=np.int32)
+    if bias:
+        inputs["arg1"] = b.astype({"i16": np.int16, "i32": np.int32, "i64": np.int64}[acc])
+    if zp:
+        inputs[f"arg{len(inputs)}"] = z
+    want = x.astype(np.int64) - (3 if zp else 0)
+    want = want @ w.T.astype(np.int64) + (b if bias else 0)
+    if bits < 64:  # wrap to the accumulator
+        want = (want + (1 << (bits - 1))) % (1 << bits) - (1 << (bits - 1))
+    interp = run(path, inputs, tmp_path, ["--target=interp"])
+    cpu = run(path, inputs, tmp_path, ["--target=cpu"])
+    threads = run(path, inputs, tmp_path, ["--target=cpu", "--cpu-threads=2"])
+    np.testing.assert_array_equal(interp, want)
+    np.testing.assert_array_equal(cpu, want)
+    np.testing.assert_array_equal(threads, want)
+
+
+@pytest.mark.skipif(not has_vnni(), reason="host without AVX-512 VNNI")
+def test_vnni_kernel_is_used(tmp_path):
+    """On a VNNI host the default pipeline emits the vpdpbusd kernel."""
+    w = np.ones((32, 8), dtype=np.int64)
+    w[0, 0] = 2
+    path = tmp_path / "m.mlir"
+    path.write_text(module_text(12, 32, 8, False, False, False, 8, "i32", w))
+    r = subprocess.run([str(BIN / "quant-opt"), str(path), "--qc-lower-to-cpu"],
+                       capture_output=True, text=True, check=True)
+    assert r.stdout.count('"llvm.x86.avx512.vpdpbusd.512"') == 24

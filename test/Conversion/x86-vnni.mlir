@@ -1,0 +1,35 @@
+// RUN: quant-opt %s --qc-lower-to-cpu="int8-kernel=vnni512" | FileCheck %s
+// RUN: quant-opt %s --qc-lower-to-cpu="int8-kernel=vnni512" \
+// RUN:   | quant-translate --mlir-to-llvmir \
+// RUN:   | llc -O3 -mtriple=x86_64-unknown-linux-gnu -mattr=+avx512f,+avx512bw,+avx512vl,+avx512vnni \
+// RUN:   | FileCheck %s --check-prefix=ASM
+// RUN: quant-opt %s --qc-lower-to-cpu="int8-kernel=vnni512 threads=2" | FileCheck %s --check-prefix=OMP
+
+// u8 x s8 -> s32 with AVX-512 VNNI: the micro-kernel keeps a 12 x 32 tile
+// of accumulators in 24 zmm registers and issues 24 vpdpbusd per 4 values
+// of K (2 weight loads, 12 broadcasts of 4 activation bytes).
+// CHECK-LABEL: llvm.func @main(
+// CHECK-COUNT-24: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"({{.*}}) : (vector<16xi32>, vector<16xi32>, vector<16xi32>) -> vector<16xi32>
+// CHECK-NOT: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"
+
+// The inner loop of the generated assembly: 24 vpdpbusd on zmm registers,
+// no widening vpmaddwd chain (nor anywhere else in the function).
+// ASM-LABEL: main:
+// ASM-NOT: vpmaddwd
+// ASM: # =>This Inner Loop Header
+// ASM-NOT: vpmaddwd
+// ASM-COUNT-24: vpdpbusd %zmm{{[0-9]+}}, %zmm{{[0-9]+}}, %zmm{{[0-9]+}}
+// ASM-NOT: vpmaddwd
+// ASM: j{{[a-z]+}} .LBB
+// ASM-NOT: vpmaddwd
+// ASM-LABEL: _mlir_ciface_main:
+
+// With threads, the column panels are an OpenMP worksharing loop.
+// OMP: omp.parallel
+// OMP: omp.wsloop
+// OMP-COUNT-24: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"
+func.func @main(%x: !qc.qtensor<24x64, #qc.int<8, unsigned>>) -> tensor<24x40xi32> {
+  %w = qc.constant dense<3> : tensor<40x64xi8> : !qc.qtensor<40x64, #qc.int<8>, #qc.scheme<per_axis, axis = 0>>
+  %y = qc.linear %x, %w : (!qc.qtensor<24x64, #qc.int<8, unsigned>>, !qc.qtensor<40x64, #qc.int<8>, #qc.scheme<per_axis, axis = 0>>) -> tensor<24x40xi32>
+  return %y : tensor<24x40xi32>
+}

@@ -115,3 +115,35 @@ def test_vnni_kernel_is_used(tmp_path):
     r = subprocess.run([str(BIN / "quant-opt"), str(path), "--qc-lower-to-cpu"],
                        capture_output=True, text=True, check=True)
     assert r.stdout.count('"llvm.x86.avx512.vpdpbusd.512"') == 24
+
+
+REQUANT = """func.func @main(%q: !qc.qtensor<64x16, #qc.int<16>, #qc.scheme<per_axis, axis = 1>>,
+                %s: tensor<16xf32>, %t: tensor<f32>, %z: tensor<i32>)
+    -> !qc.qtensor<64x16, #qc.int<8, unsigned>, #qc.scheme<per_tensor, asymmetric>> {
+  %r = qc.requantize %q, %s to %t zero_points %z
+      : (!qc.qtensor<64x16, #qc.int<16>, #qc.scheme<per_axis, axis = 1>>, tensor<16xf32>, tensor<f32>, tensor<i32>)
+      -> !qc.qtensor<64x16, #qc.int<8, unsigned>, #qc.scheme<per_tensor, asymmetric>>
+  return %r : !qc.qtensor<64x16, #qc.int<8, unsigned>, #qc.scheme<per_tensor, asymmetric>>
+}
+"""
+
+
+def test_requantize_bit_exact(tmp_path):
+    """qc.requantize (f32 scales, as quantize(dequantize)) on the CPU gives
+    the interpreter's codes: ties, saturation at both ends, zero point."""
+    rng = np.random.default_rng(3)
+    q = rng.integers(-32768, 32768, (64, 16)).astype(np.int16)
+    q[0, :] = [-32768, 32767, 0, 1, -1, 2, -2, 3, 100, -100, 255, -255, 7, 8, 9, 10]
+    s = (rng.random(16).astype(np.float32) + 0.5) * np.float32(0.01)
+    s[:4] = 0.5  # exact halves: ties to even
+    path = tmp_path / "m.mlir"
+    path.write_text(REQUANT)
+    inputs = {"arg0": q, "arg1": s, "arg2": np.array(1.0, dtype=np.float32),
+              "arg3": np.array(128, dtype=np.int32)}
+    interp = run(path, inputs, tmp_path, ["--target=interp"])
+    cpu = run(path, inputs, tmp_path, ["--target=cpu"])
+    np.testing.assert_array_equal(cpu, interp)
+    # fl32(q * s) / 1 rounded half to even, + 128, saturated to [0, 255].
+    mid = (q.astype(np.float32) * s).astype(np.float32)
+    want = np.clip(np.rint(mid) + 128, 0, 255)
+    np.testing.assert_array_equal(interp.astype(np.int64), want.astype(np.int64))

@@ -25,8 +25,8 @@ func.func @wrapping_fixed(%x: tensor<4xf32>, %s: tensor<f32>) -> tensor<4xf32> {
 // -----
 
 func.func @requantize(%q: !qc.qtensor<4, #qc.int<8>>, %s: tensor<f32>, %t: tensor<f32>) -> !qc.qtensor<4, #qc.int<8>> {
-  // expected-error @+1 {{qc-lower-to-cpu: qc.requantize: has no CPU lowering yet}}
-  %0 = qc.requantize %q, %s to %t : (!qc.qtensor<4, #qc.int<8>>, tensor<f32>, tensor<f32>) -> !qc.qtensor<4, #qc.int<8>>
+  // expected-error @+1 {{qc-lower-to-cpu: qc.requantize: only nearest-even rounding has a CPU lowering}}
+  %0 = qc.requantize %q, %s to %t {rounding = #qc.rounding<toward_zero>} : (!qc.qtensor<4, #qc.int<8>>, tensor<f32>, tensor<f32>) -> !qc.qtensor<4, #qc.int<8>>
   return %0 : !qc.qtensor<4, #qc.int<8>>
 }
 

@@ -101,9 +101,11 @@ def ConvertQCToLinalg : Pass<"qc-convert-qc-to-linalg", "::mlir::ModuleOp"> {
     E4M3 with a global f32 scale for NVFP4). `qc.compute_scales` covers
     f32 symmetric, E8M0 and two-level scales. Quantized function arguments
     and results pass their codes. Everything is bit-exact with the
-    interpreter. What has no lowering yet (wider formats, wrapping fixed
-    point, non-nearest-even rounding, asymmetric dynamic scales,
-    `qc.requantize`) gets an error naming the op and the format.
+    interpreter. `qc.requantize` is the dequantize generic followed by the
+    quantize generic (f32 scales on both sides, fused into one loop). What
+    has no lowering yet (wider formats, wrapping fixed point,
+    non-nearest-even rounding, asymmetric dynamic scales) gets an error
+    naming the op and the format.
 
     `qc.linear` (integer codes, wrapping P-bit accumulator) becomes a
     contraction over the codes. With `int8-kernel=vnni512` (the default

@@ -381,25 +381,55 @@ struct DequantizeLowering : OpConversionPattern<DequantizeOp> {
   }
 };
 
+/// The codes (storage tensor) of f32 `x` quantized to `qt`.
+Value quantizeToStorage(OpBuilder &builder, Location loc, QTensorType qt,
+                        Value x, Value scales, Value zp, Value global) {
+  RankedTensorType storage = cpuStorageType(qt);
+  return quantGeneric(builder, loc, storage, qt, x, scales, zp, global,
+                      [&](OpBuilder &b, Location l, const QuantScalars &q,
+                          Value v, Value s, Value z) -> Value {
+                        Value c = q.encode(b, l, v, s, z);
+                        if (storage.getElementType() == b.getI32Type())
+                          return c;
+                        return b.create<arith::TruncIOp>(
+                            l, storage.getElementType(), c);
+                      });
+}
+
 struct QuantizeLowering : OpConversionPattern<QuantizeOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
   matchAndRewrite(QuantizeOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
-    auto qt = llvm::cast<QTensorType>(op.getType());
-    RankedTensorType storage = cpuStorageType(qt);
     rewriter.replaceOp(
-        op, quantGeneric(rewriter, op.getLoc(), storage, qt, adaptor.getInput(),
-                         adaptor.getScales(), adaptor.getZeroPoints(),
-                         adaptor.getGlobalScale(),
-                         [&](OpBuilder &b, Location l, const QuantScalars &q,
-                             Value x, Value s, Value zp) -> Value {
-                           Value c = q.encode(b, l, x, s, zp);
-                           if (storage.getElementType() == b.getI32Type())
-                             return c;
-                           return b.create<arith::TruncIOp>(
-                               l, storage.getElementType(), c);
-                         }));
+        op, quantizeToStorage(
+                rewriter, op.getLoc(), llvm::cast<QTensorType>(op.getType()),
+                adaptor.getInput(), adaptor.getScales(),
+                adaptor.getZeroPoints(), adaptor.getGlobalScale()));
+    return success();
+  }
+};
+
+/// quantize_out(dequantize_in(q)) in f32, as the two ops (one generic each;
+/// elementwise fusion makes them one loop).
+struct RequantizeLowering : OpConversionPattern<RequantizeOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(RequantizeOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto in = llvm::cast<QTensorType>(op.getInput().getType());
+    auto out = llvm::cast<QTensorType>(op.getType());
+    auto f32Type = RankedTensorType::get(in.getShape(), rewriter.getF32Type());
+    Value mid = quantGeneric(
+        rewriter, loc, f32Type, in, adaptor.getInput(),
+        adaptor.getInputScales(), adaptor.getInputZeroPoints(), Value(),
+        [](OpBuilder &b, Location l, const QuantScalars &q, Value code, Value s,
+           Value zp) { return q.decode(b, l, code, s, zp); });
+    rewriter.replaceOp(op, quantizeToStorage(rewriter, loc, out, mid,
+                                             adaptor.getOutputScales(),
+                                             adaptor.getOutputZeroPoints(),
+                                             Value()));
     return success();
   }
 };
@@ -949,6 +979,7 @@ struct ConvertQCToLinalgPass
     patterns.add<ConstantLowering, DequantizeLowering, QuantizeLowering,
                  FakeQuantLowering, ComputeScalesLowering, RotateLowering>(
         converter, ctx);
+    patterns.add<RequantizeLowering>(converter, ctx);
     patterns.add<LinearLowering>(converter, ctx, vnni);
     if (failed(applyPartialConversion(module, target, std::move(patterns))))
       signalPassFailure();
@@ -989,8 +1020,18 @@ LogicalResult qc::checkQCLowerable(Operation *root) {
     }
     if (!llvm::isa<QCDialect>(op->getDialect()))
       return;
-    if (isa<RequantizeOp>(op))
-      return reject(op, "has no CPU lowering yet");
+    if (auto r = llvm::dyn_cast<RequantizeOp>(op)) {
+      if (r.getRounding() != RoundingMode::nearest_even)
+        return reject(op, "only nearest-even rounding has a CPU lowering");
+      for (auto t : {llvm::cast<QTensorType>(r.getInput().getType()),
+                     llvm::cast<QTensorType>(r.getType())}) {
+        std::string why;
+        if (!lowerableQType(t, why))
+          return reject(op, Twine("format ") + t.getNumericFormat().name() +
+                                ": " + why);
+      }
+      return;
+    }
     if (auto l = llvm::dyn_cast<LinearOp>(op)) {
       for (QTensorType t : {l.getInput().getType(), l.getWeight().getType()})
         if (t.getNumericFormat().bits() > 16)

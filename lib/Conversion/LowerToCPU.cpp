@@ -147,6 +147,11 @@ struct LowerToCPUPipelineOptions
       *this, "int8-kernel",
       llvm::cl::desc("Kernel of 8-bit qc.linear: auto, vnni512 or generic"),
       llvm::cl::init("auto")};
+  Option<std::string> weightOnlyKernel{
+      *this, "weight-only-kernel",
+      llvm::cl::desc("Kernel of 4-bit weight-only matmuls: auto, avx512 or "
+                     "generic"),
+      llvm::cl::init("auto")};
   Option<unsigned> threads{
       *this, "threads",
       llvm::cl::desc("Threads of the parallel loops; above 1 they run on "
@@ -157,6 +162,9 @@ struct LowerToCPUPipelineOptions
 
 void qc::buildLowerToCPUPipeline(OpPassManager &pm,
                                  const LowerToCPUOptions &options) {
+  X86FuseWeightOnlyOptions weightOnly;
+  weightOnly.kernel = options.weightOnlyKernel;
+  pm.addPass(createX86FuseWeightOnly(weightOnly));
   ConvertQCToLinalgOptions qcOptions;
   qcOptions.int8Kernel = options.int8Kernel;
   pm.addPass(createConvertQCToLinalg(qcOptions));
@@ -182,6 +190,7 @@ void qc::buildLowerToCPUPipeline(OpPassManager &pm,
   bufferization::buildBufferDeallocationPipeline(pm, dealloc);
 
   pm.addNestedPass<func::FuncOp>(createX86LowerInt8Kernels());
+  pm.addNestedPass<func::FuncOp>(createX86LowerWeightOnlyKernels());
   pm.addPass(createConvertLinalgToLoopsPass());
   pm.addPass(createConvertMathToFuncs()); // math.ipowi
   pm.addPass(createLowerAffinePass());
@@ -221,6 +230,7 @@ void qc::registerLowerToCPUPipeline() {
         options.emitCInterface = o.emitCInterface;
         options.int8Kernel = o.int8Kernel;
         options.threads = o.threads;
+        options.weightOnlyKernel = o.weightOnlyKernel;
         qc::buildLowerToCPUPipeline(pm, options);
       });
 }

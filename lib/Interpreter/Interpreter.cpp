@@ -647,6 +647,17 @@ qc::interp::evaluate(Operation *op, ArrayRef<Tensor> in, bool emitErrors) {
       .Case([&](qc::ConstantOp c) {
         return one(fromAttribute(c.getValue(), t0));
       })
+      .Case([&](qc::UnpackOp o) {
+        Tensor y = Tensor::zeros(t0, shapeOf(t0));
+        const int64_t *bytes = in[0].i();
+        int64_t *codes = y.iMutable();
+        for (int64_t j = 0; j < in[0].size(); ++j) {
+          auto b = uint64_t(bytes[j]) & 0xFF;
+          codes[2 * j] = int64_t(b & 0xF);
+          codes[2 * j + 1] = int64_t(b >> 4);
+        }
+        return one(y);
+      })
       // Elementwise.
       .Case([&](NegOp) {
         return one(unaryAny(

@@ -58,6 +58,9 @@ struct LowerToCPUOptions {
   /// Kernel of 8-bit qc.linear: "auto", "vnni512" or "generic" (see
   /// --qc-convert-qc-to-linalg).
   std::string int8Kernel = "auto";
+  /// Kernel of 4-bit weight-only matmuls: "auto", "avx512" or "generic"
+  /// (see --qc-x86-fuse-weight-only).
+  std::string weightOnlyKernel = "auto";
   /// Threads of the parallel loops (the int8 kernels' column panels); 1
   /// runs everything on the calling thread, more uses OpenMP (link the
   /// object with -lomp).

@@ -156,4 +156,63 @@ def X86LowerInt8Kernels
   ];
 }
 
+def X86FuseWeightOnly : Pass<"qc-x86-fuse-weight-only", "::mlir::ModuleOp"> {
+  let summary = "4-bit weight-only matmuls on packed codes (int4, FP4, MXFP4).";
+  let description = [{
+    Rewrites `nn.matmul(x, qc.dequantize(W, s))` whose weight W [K, N] is
+    a 4-bit format (signed int4 with f32 scales per tensor, per column or
+    per block along K; FP4 with f32 or E8M0 scales, i.e. MXFP4), held by a
+    `qc.constant` (packed two codes per byte here, at compile time) or a
+    `qc.unpack` (its bytes as given), with N a multiple of 32, into one
+    `linalg.generic` over x, the packed bytes [K, N/2] and the scales
+    [G, N], tagged `qc.x86_kernel = "w4_f32_avx512"`:
+
+      y[m, n] = sum over k in order of fl32(x[m, k] * fl32(v(code) * s))
+
+    exactly the interpreter's arithmetic for the two ops. Other matmuls are
+    left alone (they take the generic lowering, which dequantizes inside
+    the contraction). `kernel=auto` applies it on hosts with AVX-512.
+    `--qc-x86-lower-weight-only-kernels` lowers the tagged op.
+
+    Example:
+    ```mlir
+    %w = qc.unpack %bytes : tensor<4096x2048xi8> -> !qc.qtensor<4096x4096, #qc.int<4>, #qc.scheme<per_axis, axis = 1>>
+    %d = qc.dequantize %w, %s : (!qc.qtensor<4096x4096, #qc.int<4>, #qc.scheme<per_axis, axis = 1>>, tensor<4096xf32>) -> tensor<4096x4096xf32>
+    %y = nn.matmul %x, %d : tensor<1x4096xf32>, tensor<4096x4096xf32>
+    ```
+  }];
+  let options = [
+    Option<"kernel", "kernel", "std::string", /*default=*/"\"auto\"",
+           "auto (avx512 when the host has AVX-512), avx512 or generic "
+           "(leave the matmuls alone)">
+  ];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::linalg::LinalgDialect",
+    "::mlir::tensor::TensorDialect"
+  ];
+}
+
+def X86LowerWeightOnlyKernels
+    : Pass<"qc-x86-lower-weight-only-kernels", "::mlir::func::FuncOp"> {
+  let summary = "Lower tagged 4-bit weight-only matmuls to AVX-512 code.";
+  let description = [{
+    Runs after bufferization. Every `linalg.generic` tagged `qc.x86_kernel
+    = "w4_f32_avx512"` becomes, per row of x, a parallel loop over 4 column
+    ranges (threads take whole ranges) that streams the packed codes row by
+    row: 16 bytes hold 32 codes, widened (vpmovzxbd), split into low and
+    high nibbles (vpsrld) and decoded with a 16-entry `vpermps` table
+    lookup (`llvm.x86.avx512.permvar.sf.512`), scaled, multiplied by
+    x[m, k] and added (no FMA) to accumulators kept per range in a scratch
+    row (in even/odd column order, interleaved into y at the end). Scales
+    are decoded once per group (E8M0 by exponent bits). Four rows of K
+    share each accumulator load. Bit-exact with the interpreter. Needs
+    AVX-512 F.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::LLVM::LLVMDialect",
+    "::mlir::memref::MemRefDialect", "::mlir::scf::SCFDialect",
+    "::mlir::vector::VectorDialect"
+  ];
+}
+
 #endif // QC_CONVERSION_PASSES_TD

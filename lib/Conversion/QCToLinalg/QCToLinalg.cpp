@@ -410,6 +410,52 @@ struct QuantizeLowering : OpConversionPattern<QuantizeOp> {
   }
 };
 
+/// Codes two per byte (low nibble first along the last axis) to one code
+/// per i8 container.
+struct UnpackLowering : OpConversionPattern<UnpackOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(UnpackOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    MLIRContext *ctx = rewriter.getContext();
+    Location loc = op.getLoc();
+    RankedTensorType storage = cpuStorageType(op.getType());
+    unsigned rank = unsigned(storage.getRank());
+    SmallVector<AffineExpr> in;
+    for (unsigned i = 0; i + 1 < rank; ++i)
+      in.push_back(getAffineDimExpr(i, ctx));
+    in.push_back(getAffineDimExpr(rank - 1, ctx).floorDiv(2));
+    SmallVector<AffineMap> maps{AffineMap::get(rank, 0, in, ctx),
+                                AffineMap::getMultiDimIdentityMap(rank, ctx)};
+    Value y =
+        rewriter
+            .create<linalg::GenericOp>(
+                loc, storage, ValueRange{adaptor.getInput()},
+                ValueRange{empty(rewriter, loc, storage)}, maps,
+                SmallVector<utils::IteratorType>(rank,
+                                                 utils::IteratorType::parallel),
+                [&](OpBuilder &b, Location l, ValueRange a) {
+                  Type i8 = b.getI8Type();
+                  Value n = b.create<linalg::IndexOp>(l, rank - 1);
+                  Value odd = b.create<arith::IndexCastUIOp>(
+                      l, b.getI1Type(),
+                      b.create<arith::RemUIOp>(
+                          l, n, b.create<arith::ConstantIndexOp>(l, 2)));
+                  Value four =
+                      b.create<arith::ConstantOp>(l, b.getIntegerAttr(i8, 4));
+                  Value shifted = b.create<arith::SelectOp>(
+                      l, odd, b.create<arith::ShRUIOp>(l, a[0], four), a[0]);
+                  Value code = b.create<arith::AndIOp>(
+                      l, shifted,
+                      b.create<arith::ConstantOp>(l, b.getIntegerAttr(i8, 15)));
+                  b.create<linalg::YieldOp>(l, code);
+                })
+            .getResult(0);
+    rewriter.replaceOp(op, y);
+    return success();
+  }
+};
+
 /// quantize_out(dequantize_in(q)) in f32, as the two ops (one generic each;
 /// elementwise fusion makes them one loop).
 struct RequantizeLowering : OpConversionPattern<RequantizeOp> {
@@ -979,7 +1025,7 @@ struct ConvertQCToLinalgPass
     patterns.add<ConstantLowering, DequantizeLowering, QuantizeLowering,
                  FakeQuantLowering, ComputeScalesLowering, RotateLowering>(
         converter, ctx);
-    patterns.add<RequantizeLowering>(converter, ctx);
+    patterns.add<RequantizeLowering, UnpackLowering>(converter, ctx);
     patterns.add<LinearLowering>(converter, ctx, vnni);
     if (failed(applyPartialConversion(module, target, std::move(patterns))))
       signalPassFailure();
@@ -1063,6 +1109,8 @@ LogicalResult qc::checkQCLowerable(Operation *root) {
         if (!e8m0 && !num::Float32Encoder(sff).valid())
           return reject(op, "scale format has no CPU encoder");
       }
+    } else if (auto u = llvm::dyn_cast<UnpackOp>(op)) {
+      qt = u.getType();
     } else if (auto c = llvm::dyn_cast<qc::ConstantOp>(op)) {
       qt = llvm::cast<QTensorType>(c.getType());
     } else if (auto r = llvm::dyn_cast<RotateOp>(op)) {

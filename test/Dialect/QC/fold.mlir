@@ -232,3 +232,14 @@ func.func @rotate_paley() -> tensor<12xf32> {
   %z = qc.rotate %y by #qc.transpose<#qc.hadamard<12, seed = 4>> along 0 : tensor<12xf32>
   return %z : tensor<12xf32>
 }
+
+// -----
+
+// qc.unpack of constant bytes folds to the codes, low nibble first.
+// CHECK-LABEL: func.func @unpack_fold
+// CHECK: qc.constant dense<{{\[}}[1, 2, -8, -1]]> : tensor<1x4xi4> : !qc.qtensor<1x4, #qc.int<4>>
+func.func @unpack_fold() -> !qc.qtensor<1x4, #qc.int<4>> {
+  %b = arith.constant dense<[[33, -8]]> : tensor<1x2xi8>
+  %w = qc.unpack %b : tensor<1x2xi8> -> !qc.qtensor<1x4, #qc.int<4>>
+  return %w : !qc.qtensor<1x4, #qc.int<4>>
+}

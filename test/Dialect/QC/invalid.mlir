@@ -492,3 +492,27 @@ func.func @rounding_name(%x: tensor<8xf32>, %s: tensor<f32>) {
   %q = qc.quantize %x, %s {rounding = #qc.rounding<half_up>} : (tensor<8xf32>, tensor<f32>) -> !qc.qtensor<8, #qc.int<8>>
   return
 }
+
+// -----
+
+func.func @unpack_width(%b: tensor<4x2xi8>) {
+  // expected-error @+1 {{(C1) the result format must have 4 bits, got int8}}
+  %w = qc.unpack %b : tensor<4x2xi8> -> !qc.qtensor<4x4, #qc.int<8>>
+  return
+}
+
+// -----
+
+func.func @unpack_shape(%b: tensor<4x3xi8>) {
+  // expected-error @+1 {{(C2) input must have shape [4, 2], got [4, 3]}}
+  %w = qc.unpack %b : tensor<4x3xi8> -> !qc.qtensor<4x4, #qc.int<4>>
+  return
+}
+
+// -----
+
+func.func @unpack_odd(%b: tensor<4x2xi8>) {
+  // expected-error @+1 {{(C2) needs a result of static, even last dimension and an input of the same rank}}
+  %w = qc.unpack %b : tensor<4x2xi8> -> !qc.qtensor<4x5, #qc.int<4>>
+  return
+}

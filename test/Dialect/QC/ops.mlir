@@ -103,3 +103,10 @@ func.func @linear(%x: !qc.qtensor<2x3x64, #qc.int<8>>, %w: !qc.qtensor<16x64, #q
   %1 = qc.linear %u, %w8 input_zero_point %zx : (!qc.qtensor<2x64, #qc.int<8, unsigned>, #qc.scheme<per_tensor, asymmetric>>, !qc.qtensor<16x64, #qc.int<8>>, tensor<i32>) -> tensor<2x16xi18>
   return
 }
+
+// CHECK-LABEL: func.func @unpack
+// CHECK: qc.unpack %{{.*}} : tensor<64x16xi8> -> !qc.qtensor<64x32, #qc.float<fp4e2m1fn>>
+func.func @unpack(%b: tensor<64x16xi8>) -> !qc.qtensor<64x32, #qc.float<fp4e2m1fn>> {
+  %w = qc.unpack %b : tensor<64x16xi8> -> !qc.qtensor<64x32, #qc.float<fp4e2m1fn>>
+  return %w : !qc.qtensor<64x32, #qc.float<fp4e2m1fn>>
+}

@@ -229,6 +229,43 @@ OpFoldResult QuantizeOp::fold(FoldAdaptor adaptor) {
   return codesAttr(getType().getStorageType(), *codes);
 }
 
+//===----------------------------------------------------------------------===//
+// UnpackOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult UnpackOp::verify() {
+  QTensorType qt = getType();
+  if (qt.getNumericFormat().bits() != 4)
+    return emitOpError("(C1) the result format must have 4 bits, got ")
+           << qt.getNumericFormat().name();
+  auto in = getInput().getType();
+  ArrayRef<int64_t> shape = qt.getShape();
+  if (shape.empty() || ShapedType::isDynamic(shape.back()) ||
+      shape.back() % 2 != 0 || in.getRank() != qt.getRank())
+    return emitOpError("(C2) needs a result of static, even last dimension "
+                       "and an input of the same rank");
+  SmallVector<int64_t> expected(shape);
+  expected.back() /= 2;
+  if (failed(verifyCompatibleShape(in.getShape(), expected)))
+    return emitOpError("(C2) input must have shape [")
+           << expected << "], got [" << in.getShape() << "]";
+  return success();
+}
+
+OpFoldResult UnpackOp::fold(FoldAdaptor adaptor) {
+  auto in = llvm::dyn_cast_or_null<DenseIntElementsAttr>(adaptor.getInput());
+  if (!in || !getType().getStorageType().hasStaticShape())
+    return {};
+  std::vector<uint32_t> codes;
+  codes.reserve(size_t(in.getNumElements()) * 2);
+  for (const APInt &b : in.getValues<APInt>()) {
+    uint32_t v = uint32_t(b.getZExtValue());
+    codes.push_back(v & 0xF);
+    codes.push_back((v >> 4) & 0xF);
+  }
+  return codesAttr(getType().getStorageType(), codes);
+}
+
 LogicalResult DequantizeOp::verify() {
   QTensorType qt = getInput().getType();
   if (failed(verifySameShape(*this, getResult().getType().getShape(),

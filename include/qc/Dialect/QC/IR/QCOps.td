@@ -64,6 +64,39 @@ def QC_ConstantOp : QC_Op<"constant", [ConstantLike, Pure]> {
 }
 
 //===----------------------------------------------------------------------===//
+// qc.unpack
+//===----------------------------------------------------------------------===//
+
+def QC_UnpackOp : QC_Op<"unpack", [Pure]> {
+  let summary = "Views bytes holding two 4-bit codes each as a quantized tensor.";
+  let description = [{
+    Codes of a 4-bit format stored two per byte along the last axis, the
+    lower nibble first: code[..., 2j] = bytes[..., j] & 0xF and
+    code[..., 2j + 1] = bytes[..., j] >> 4 (the layout of packed int4 /
+    FP4 weight files). This is how compiled code takes packed weights as
+    arguments: `qc.dequantize` of it feeding a matmul reads the bytes in
+    place (`--qc-x86-fuse-weight-only`).
+
+    Constraints:
+    (C1) the result's format has 4 bits.
+    (C2) the input has the result's shape with the last dimension halved
+         (the result's last dimension is even).
+
+    Example:
+    ```mlir
+    %w = qc.unpack %bytes : tensor<64x16xi8> -> !qc.qtensor<64x32, #qc.int<4>>
+    ```
+  }];
+  let arguments = (ins RankedTensorOf<[I8]>:$input);
+  let results = (outs QC_AnyQTensor:$result);
+  let assemblyFormat = [{
+    $input attr-dict `:` type($input) `->` qualified(type($result))
+  }];
+  let hasFolder = 1;
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
 // qc.quantize / qc.dequantize / qc.fake_quant
 //===----------------------------------------------------------------------===//
 

@@ -1,0 +1,254 @@
+//===- FuseWeightOnly.cpp - 4-bit weight-only matmul on packed codes ------===//
+//
+// Part of the QuantC project.
+//
+//===----------------------------------------------------------------------===//
+//
+// Rewrites y = nn.matmul(x, qc.dequantize(W, s)) with W [K, N] in a 4-bit
+// format (int4 symmetric with f32 scales per tensor / per column / per
+// block of K; FP4 with f32 or E8M0 scales, i.e. MXFP4) held by a
+// qc.constant (packed here, at compile time) or a qc.unpack (its bytes as
+// they are) into one tagged linalg.generic:
+//
+//   y[m, n] = sum_k fl32(x[m, k] * fl32(table[code(k, n)] * S[k / B, n]))
+//
+// summed in order of k in f32, which is exactly what the interpreter does
+// for the two ops. The generic is a correct (slow) contraction by itself;
+// --qc-x86-lower-weight-only-kernels makes it the vector kernel.
+//
+//===----------------------------------------------------------------------===//
+
+#include "../LinalgBuilders.h"
+#include "Int8Kernels.h"
+#include "WeightOnly.h"
+#include "qc/Conversion/Passes.h"
+#include "qc/Dialect/NN/IR/NN.h"
+
+#include "llvm/TargetParser/Host.h"
+
+namespace qc {
+#define GEN_PASS_DEF_X86FUSEWEIGHTONLY
+#include "qc/Conversion/Passes.h.inc"
+} // namespace qc
+
+using namespace mlir;
+using namespace qc;
+using namespace qc::linalg_builders;
+
+namespace {
+
+bool hostHasAVX512() {
+  llvm::StringMap<bool> f = llvm::sys::getHostCPUFeatures();
+  return f.lookup("avx512f") && f.lookup("avx512bw");
+}
+
+/// The bytes holding W's codes two per byte along N: qc.unpack's input, or
+/// a new constant packed from qc.constant codes (null if neither, or if
+/// the packed constant would be a splat, which linalg's fusion folds away).
+Value packedBytes(OpBuilder &b, Location loc, Value w) {
+  if (auto u = w.getDefiningOp<UnpackOp>())
+    return u.getInput();
+  auto c = w.getDefiningOp<qc::ConstantOp>();
+  if (!c)
+    return {};
+  auto codes = llvm::cast<DenseIntElementsAttr>(c.getValue());
+  auto shape = codes.getType().getShape();
+  int64_t k = shape[0], n = shape[1];
+  std::vector<int8_t> bytes(size_t(k * n / 2));
+  auto values = codes.getValues<APInt>();
+  for (int64_t i = 0; i < k * n; i += 2)
+    bytes[size_t(i / 2)] =
+        int8_t((values[size_t(i)].getZExtValue() & 0xF) |
+               ((values[size_t(i + 1)].getZExtValue() & 0xF) << 4));
+  auto attr = DenseIntElementsAttr::get(
+      RankedTensorType::get({k, n / 2}, b.getI8Type()), llvm::ArrayRef(bytes));
+  if (attr.isSplat())
+    return {};
+  return b.create<arith::ConstantOp>(loc, attr);
+}
+
+/// Why `d` (feeding a matmul as its [K, N] weight) has no packed kernel;
+/// empty if it has one.
+std::string unsupported(DequantizeOp d) {
+  QTensorType qt = d.getInput().getType();
+  num::Format f = qt.getNumericFormat();
+  SchemeAttr scheme = qt.getScheme();
+  if (f.bits() != 4)
+    return "not a 4-bit format";
+  if (f.kind() == num::Format::Kind::Int && !f.isSigned())
+    return "unsigned codes";
+  if (f.kind() == num::Format::Kind::Fixed)
+    return "fixed point";
+  if (d.getZeroPoints() || d.getGlobalScale())
+    return "zero points or a global scale";
+  if (qt.getRank() != 2 || !d.getType().hasStaticShape() ||
+      qt.getShape()[1] % 32 != 0)
+    return "needs a static [K, N] weight with N a multiple of 32";
+  switch (scheme.getGranularity()) {
+  case Granularity::per_tensor:
+    break;
+  case Granularity::per_axis:
+    if (scheme.getAxis() != 1)
+      return "per-axis scales must be per column";
+    break;
+  case Granularity::per_block:
+    if (scheme.getAxis() != 0)
+      return "blocks must run along K";
+    break;
+  }
+  if (FloatFormatAttr sf = scheme.getScaleFormat()) {
+    num::FloatFormat sff = sf.getFloatFormat();
+    if (sff.hasSign || sff.hasZero || sff.bits() != 8)
+      return "scale format other than E8M0";
+  }
+  return "";
+}
+
+struct X86FuseWeightOnlyPass
+    : qc::impl::X86FuseWeightOnlyBase<X86FuseWeightOnlyPass> {
+  using X86FuseWeightOnlyBase::X86FuseWeightOnlyBase;
+
+  void runOnOperation() override {
+    if (kernel != "auto" && kernel != "avx512" && kernel != "generic") {
+      getOperation().emitError("qc-x86-fuse-weight-only: unknown kernel '")
+          << kernel << "' (expected auto, avx512 or generic)";
+      return signalPassFailure();
+    }
+    if (kernel == "generic" || (kernel == "auto" && !hostHasAVX512()))
+      return;
+    SmallVector<nn::MatMulOp> matmuls;
+    getOperation().walk([&](nn::MatMulOp mm) { matmuls.push_back(mm); });
+    for (nn::MatMulOp mm : matmuls)
+      rewrite(mm);
+  }
+
+  void rewrite(nn::MatMulOp mm) {
+    auto d = mm.getRhs().getDefiningOp<DequantizeOp>();
+    auto xt = llvm::cast<RankedTensorType>(mm.getLhs().getType());
+    if (!d || !d->hasOneUse() || xt.getRank() < 2 || !xt.hasStaticShape() ||
+        !unsupported(d).empty())
+      return;
+    MLIRContext *ctx = &getContext();
+    Location loc = mm.getLoc();
+    OpBuilder b(mm);
+    Value bytes = packedBytes(b, loc, d.getInput());
+    if (!bytes)
+      return;
+    QTensorType qt = d.getInput().getType();
+    num::Format f = qt.getNumericFormat();
+    SchemeAttr scheme = qt.getScheme();
+    int64_t k = qt.getShape()[0], n = qt.getShape()[1];
+    int64_t m = xt.getNumElements() / k;
+
+    // Scales as [G, N] (f32, or E8M0 codes), G = K / B.
+    Value s = d.getScales();
+    auto st = llvm::cast<RankedTensorType>(s.getType());
+    int64_t group = k;
+    bool e8m0 = bool(scheme.getScaleFormat());
+    switch (scheme.getGranularity()) {
+    case Granularity::per_tensor:
+      s = elementwise(b, loc,
+                      RankedTensorType::get({1, n}, st.getElementType()), {s},
+                      [](OpBuilder &, Location, ValueRange a) { return a[0]; });
+      break;
+    case Granularity::per_axis:
+      s = reshape(b, loc, s, {1, n});
+      break;
+    case Granularity::per_block:
+      group = scheme.getBlock();
+      break;
+    }
+
+    // The value of each code.
+    SmallVector<float> table;
+    for (uint32_t c = 0; c < 16; ++c)
+      table.push_back(float(f.kind() == num::Format::Kind::Int
+                                ? double(f.codeToInt(c))
+                                : f.decode(c)));
+    auto tableType = RankedTensorType::get({16}, b.getF32Type());
+    auto tableAttr = DenseElementsAttr::get(tableType, llvm::ArrayRef(table));
+    Value tableValue = b.create<arith::ConstantOp>(loc, tableAttr);
+
+    Value x = reshape(b, loc, mm.getLhs(), {m, k});
+    auto yType = RankedTensorType::get({m, n}, b.getF32Type());
+    AffineExpr dm = getAffineDimExpr(0, ctx), dn = getAffineDimExpr(1, ctx),
+               dk = getAffineDimExpr(2, ctx);
+    SmallVector<AffineMap> maps{
+        AffineMap::get(3, 0, {dm, dk}, ctx),
+        AffineMap::get(3, 0, {dk, dn.floorDiv(2)}, ctx),
+        AffineMap::get(3, 0, {dk.floorDiv(group), dn}, ctx),
+        AffineMap::get(3, 0, {dm, dn}, ctx)};
+    SmallVector<utils::IteratorType> its{utils::IteratorType::parallel,
+                                         utils::IteratorType::parallel,
+                                         utils::IteratorType::reduction};
+    auto gemv = b.create<linalg::GenericOp>(
+        loc, yType, ValueRange{x, bytes, s}, ValueRange{empty(b, loc, yType)},
+        maps, its, [&](OpBuilder &nb, Location nl, ValueRange a) {
+          Type i8 = nb.getI8Type(), f32 = nb.getF32Type();
+          auto cIdx = [&](int64_t v) {
+            return nb.create<arith::ConstantIndexOp>(nl, v);
+          };
+          Value col = nb.create<linalg::IndexOp>(nl, 1);
+          Value odd = nb.create<arith::CmpIOp>(
+              nl, arith::CmpIPredicate::ne,
+              nb.create<arith::RemUIOp>(nl, col, cIdx(2)), cIdx(0));
+          Value four =
+              nb.create<arith::ConstantOp>(nl, nb.getIntegerAttr(i8, 4));
+          Value byte = nb.create<arith::SelectOp>(
+              nl, odd, nb.create<arith::ShRUIOp>(nl, a[1], four), a[1]);
+          Value code = nb.create<arith::AndIOp>(
+              nl, byte,
+              nb.create<arith::ConstantOp>(nl, nb.getIntegerAttr(i8, 15)));
+          Value v = nb.create<tensor::ExtractOp>(
+              nl, tableValue,
+              ValueRange{nb.create<arith::IndexCastUIOp>(nl, nb.getIndexType(),
+                                                         code)});
+          Value scale = a[2];
+          if (e8m0) {
+            // 2^(e - 127); e = 0 is the subnormal 2^-127, 255 is NaN.
+            Type i32 = nb.getI32Type();
+            Value e = nb.create<arith::ExtUIOp>(nl, i32, a[2]);
+            auto c32 = [&](int64_t v) {
+              return nb.create<arith::ConstantOp>(
+                  nl, nb.getI32IntegerAttr(int32_t(v)));
+            };
+            Value bits = nb.create<arith::ShLIOp>(nl, e, c32(23));
+            bits = nb.create<arith::SelectOp>(
+                nl,
+                nb.create<arith::CmpIOp>(nl, arith::CmpIPredicate::eq, e,
+                                         c32(0)),
+                c32(0x00400000), bits);
+            bits = nb.create<arith::SelectOp>(
+                nl,
+                nb.create<arith::CmpIOp>(nl, arith::CmpIPredicate::eq, e,
+                                         c32(255)),
+                c32(0x7FC00000), bits);
+            scale = nb.create<arith::BitcastOp>(nl, f32, bits);
+          }
+          Value w = nb.create<arith::MulFOp>(nl, v, scale);
+          Value p = nb.create<arith::MulFOp>(nl, a[0], w);
+          Value first = nb.create<arith::CmpIOp>(
+              nl, arith::CmpIPredicate::eq, nb.create<linalg::IndexOp>(nl, 2),
+              cIdx(0));
+          Value acc = nb.create<arith::SelectOp>(
+              nl, first,
+              nb.create<arith::ConstantOp>(nl, nb.getF32FloatAttr(0.0f)), a[3]);
+          nb.create<linalg::YieldOp>(
+              nl, ValueRange{nb.create<arith::AddFOp>(nl, acc, p)});
+        });
+    gemv->setAttr(x86::kKernelAttr, b.getStringAttr(x86::kWeightOnlyKernel));
+    gemv->setAttr(x86::kW4TableAttr, tableAttr);
+    gemv->setAttr(x86::kW4GroupAttr, b.getI64IntegerAttr(group));
+    gemv->setAttr(x86::kW4E8M0Attr, b.getBoolAttr(e8m0));
+    Value y = reshape(b, loc, gemv.getResult(0),
+                      llvm::cast<RankedTensorType>(mm.getType()).getShape());
+    mm.replaceAllUsesWith(y);
+    Value w = d.getInput();
+    mm.erase();
+    d.erase();
+    if (Operation *def = w.getDefiningOp(); def && def->use_empty())
+      def->erase();
+  }
+};
+
+} // namespace

@@ -1,0 +1,314 @@
+//===- LowerWeightOnlyKernels.cpp - The 4-bit weight-only kernel ----------===//
+//
+// Part of the QuantC project.
+//
+//===----------------------------------------------------------------------===//
+//
+// Replaces each bufferized linalg.generic tagged `qc.x86_kernel =
+// "w4_f32_avx512"` (built by --qc-x86-fuse-weight-only) with AVX-512 code:
+//
+//   parallel for p in 4 column ranges
+//     for k in [0, K) (R rows at a time):
+//       at each scale group: decode the group's scales of the range
+//       for each 32-column chunk of the range:
+//         16 bytes of codes -> vpmovzxbd -> low / high nibbles (vpsrld)
+//         -> vpermps with the 16-entry value table (the nibble is the index)
+//         w = value * scale; acc += x[m, k] * w        (no FMA: exact)
+//
+// A byte holds the codes of columns 2j and 2j + 1, so each chunk has an
+// "even" and an "odd" accumulator; accumulators and scales live in a
+// scratch row in that split order and are interleaved into y at the end.
+// The codes stream row after row (contiguous), the accumulators of a range
+// stay in L1, and the f32 weights exist only in registers. The sums run
+// over k in order, as the interpreter's, so the result is bit-exact.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Int8Kernels.h"
+#include "WeightOnly.h"
+#include "qc/Conversion/Passes.h"
+
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+
+namespace qc {
+#define GEN_PASS_DEF_X86LOWERWEIGHTONLYKERNELS
+#include "qc/Conversion/Passes.h.inc"
+} // namespace qc
+
+using namespace mlir;
+using namespace qc::x86;
+
+namespace {
+
+/// Column ranges of the parallel loop (threads take whole ranges).
+constexpr int64_t kRanges = 2;
+/// How many rows ahead the kernel prefetches codes.
+constexpr int64_t kPrefetchRows = 16;
+
+struct WeightOnlyBuilder {
+  OpBuilder &b;
+  Location loc;
+  Value x, w, s, y; // [M, K] f32, [K, N/2] i8, [G, N] f32 | i8, [M, N] f32
+  int64_t m, k, n, group;
+  bool e8m0;
+  DenseElementsAttr table;
+  VectorType v16f32, v32f32, v16i8, v32i8, v16i32;
+
+  Value idx(OpBuilder &ob, int64_t v) {
+    return ob.create<arith::ConstantIndexOp>(loc, v);
+  }
+  Value i32v(OpBuilder &ob, int32_t v) {
+    return ob.create<arith::ConstantOp>(
+        loc, DenseElementsAttr::get(v16i32, ob.getI32IntegerAttr(v)));
+  }
+  void forLoop(OpBuilder &ob, Value lo, Value hi, Value step,
+               llvm::function_ref<void(OpBuilder &, Value)> body) {
+    ob.create<scf::ForOp>(loc, lo, hi, step, ValueRange{},
+                          [&](OpBuilder &lb, Location, Value i, ValueRange) {
+                            body(lb, i);
+                            lb.create<scf::YieldOp>(loc);
+                          });
+  }
+
+  /// Even / odd halves of 32 consecutive elements.
+  std::pair<Value, Value> split(OpBuilder &ob, Value v32) {
+    SmallVector<int64_t> even, odd;
+    for (int64_t i = 0; i < 16; ++i) {
+      even.push_back(2 * i);
+      odd.push_back(2 * i + 1);
+    }
+    Value e = ob.create<vector::ShuffleOp>(loc, v32, v32, even);
+    Value o = ob.create<vector::ShuffleOp>(loc, v32, v32, odd);
+    return {e, o};
+  }
+
+  /// Scales of columns [col, col + 32) of group g as f32, split.
+  std::pair<Value, Value> scales(OpBuilder &ob, Value g, Value col) {
+    if (!e8m0)
+      return split(
+          ob, ob.create<vector::LoadOp>(loc, v32f32, s, ValueRange{g, col}));
+    auto [ce, co] =
+        split(ob, ob.create<vector::LoadOp>(loc, v32i8, s, ValueRange{g, col}));
+    auto decode = [&](Value codes) -> Value {
+      // 2^(e - 127): e = 0 is the subnormal 2^-127, 255 is NaN.
+      Value e = ob.create<arith::ExtUIOp>(loc, v16i32, codes);
+      Value bits = ob.create<arith::ShLIOp>(loc, e, i32v(ob, 23));
+      auto eq = [&](int32_t c) {
+        return ob.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq, e,
+                                        i32v(ob, c));
+      };
+      bits = ob.create<arith::SelectOp>(loc, eq(0), i32v(ob, 0x00400000), bits);
+      bits =
+          ob.create<arith::SelectOp>(loc, eq(255), i32v(ob, 0x7FC00000), bits);
+      return ob.create<vector::BitCastOp>(loc, v16f32, bits);
+    };
+    return {decode(ce), decode(co)};
+  }
+
+  void build() {
+    Type f32 = b.getF32Type();
+    v16f32 = VectorType::get({16}, f32);
+    v32f32 = VectorType::get({32}, f32);
+    v16i8 = VectorType::get({16}, b.getI8Type());
+    v32i8 = VectorType::get({32}, b.getI8Type());
+    v16i32 = VectorType::get({16}, b.getI32Type());
+    int64_t chunks = n / 32;
+    // Scratch rows: the accumulators and the partial sums of one K block
+    // of every column, in split order.
+    auto scratchType = MemRefType::get({n}, f32);
+    Value acc = b.create<memref::AllocOp>(loc, scratchType);
+    Value partial = b.create<memref::AllocOp>(loc, scratchType);
+    Value tbl = b.create<arith::ConstantOp>(loc, table.reshape(v16f32));
+    Value zero = idx(b, 0), one = idx(b, 1);
+    forLoop(b, zero, idx(b, m), one, [&](OpBuilder &bm, Value row) {
+      bm.create<scf::ParallelOp>(
+          loc, ValueRange{zero}, ValueRange{idx(bm, kRanges)}, ValueRange{one},
+          [&](OpBuilder &bp, Location, ValueRange ivs) {
+            Value p = ivs[0];
+            auto chunkAt = [&](OpBuilder &ob, Value q) {
+              return ob.create<arith::DivUIOp>(
+                  loc, ob.create<arith::MulIOp>(loc, q, idx(ob, chunks)),
+                  idx(ob, kRanges));
+            };
+            Value c0 = chunkAt(bp, p);
+            Value c1 = chunkAt(bp, bp.create<arith::AddIOp>(loc, p, one));
+            range(bp, row, c0, c1, tbl, acc, partial);
+          });
+    });
+    b.create<memref::DeallocOp>(loc, acc);
+    b.create<memref::DeallocOp>(loc, partial);
+  }
+
+  void range(OpBuilder &ob, Value row, Value c0, Value c1, Value tbl, Value acc,
+             Value partial) {
+    Value one = idx(ob, 1);
+    auto col = [&](OpBuilder &cb, Value c) {
+      return cb.create<arith::MulIOp>(loc, c, idx(cb, 32));
+    };
+    // Zero the accumulators.
+    forLoop(ob, c0, c1, one, [&](OpBuilder &cb, Value c) {
+      Value z = cb.create<arith::ConstantOp>(
+          loc, DenseElementsAttr::get(v32f32, cb.getF32FloatAttr(0.0f)));
+      cb.create<vector::StoreOp>(loc, z, acc, ValueRange{col(cb, c)});
+    });
+    // K blocks of kb rows within one scale group. Per block, the rows
+    // stream in order (one sequential stream of codes per range), adding
+    // x[k] * v(code) into a partial row with FMAs; then acc += partial * s
+    // once per column and block.
+    int64_t kb = group % 64 == 0 ? 64 : group;
+    auto lookup = [&](OpBuilder &cb, Value i) -> Value {
+      // vpermps reads the low 4 bits of each index.
+      return cb
+          .create<LLVM::CallIntrinsicOp>(loc, TypeRange{v16f32},
+                                         "llvm.x86.avx512.permvar.sf.512",
+                                         ValueRange{tbl, i})
+          .getResult(0);
+    };
+    Value zeros = ob.create<arith::ConstantOp>(
+        loc, DenseElementsAttr::get(v32f32, ob.getF32FloatAttr(0.0f)));
+    // partial[chunk c] += x[kk] * v(codes of row kk, chunk c), u chunks.
+    auto accumulate = [&](OpBuilder &cb, Value kk, Value xb, Value c,
+                          int64_t u) {
+      // Each range reads a short segment of every row, which the hardware
+      // prefetchers do not follow: fetch the same columns kPrefetchRows
+      // rows ahead (clamped to the last row; a prefetch never faults).
+      Value ahead = cb.create<arith::MinSIOp>(
+          loc, cb.create<arith::AddIOp>(loc, kk, idx(cb, kPrefetchRows)),
+          idx(cb, k - 1));
+      cb.create<memref::PrefetchOp>(
+          loc, w,
+          ValueRange{ahead, cb.create<arith::MulIOp>(loc, c, idx(cb, 16))},
+          /*isWrite=*/false, /*locality=*/3, /*isDataCache=*/true);
+      for (int64_t j = 0; j < u; ++j) {
+        Value cj = cb.create<arith::AddIOp>(loc, c, idx(cb, j));
+        Value bytes = cb.create<vector::LoadOp>(
+            loc, v16i8, w,
+            ValueRange{kk, cb.create<arith::MulIOp>(loc, cj, idx(cb, 16))});
+        Value lo = cb.create<arith::ExtUIOp>(loc, v16i32, bytes);
+        Value hi = cb.create<arith::ShRUIOp>(loc, lo, i32v(cb, 4));
+        Value cc = col(cb, cj);
+        Value cc16 = cb.create<arith::AddIOp>(loc, cc, idx(cb, 16));
+        for (auto [v, at] : {std::pair<Value, Value>{lo, cc}, {hi, cc16}}) {
+          Value p =
+              cb.create<vector::LoadOp>(loc, v16f32, partial, ValueRange{at});
+          p = cb.create<vector::FMAOp>(loc, xb, lookup(cb, v), p);
+          cb.create<vector::StoreOp>(loc, p, partial, ValueRange{at});
+        }
+      }
+    };
+    forLoop(
+        ob, idx(ob, 0), idx(ob, k), idx(ob, kb),
+        [&](OpBuilder &kbld, Value k0) {
+          forLoop(kbld, c0, c1, one, [&](OpBuilder &cb, Value c) {
+            cb.create<vector::StoreOp>(loc, zeros, partial,
+                                       ValueRange{col(cb, c)});
+          });
+          Value pairs = kbld.create<arith::AddIOp>(
+              loc, c0,
+              kbld.create<arith::MulIOp>(
+                  loc,
+                  kbld.create<arith::DivUIOp>(
+                      loc, kbld.create<arith::SubIOp>(loc, c1, c0),
+                      idx(kbld, 2)),
+                  idx(kbld, 2)));
+          forLoop(kbld, k0, kbld.create<arith::AddIOp>(loc, k0, idx(kbld, kb)),
+                  one, [&](OpBuilder &rb, Value kk) {
+                    Value xb = rb.create<vector::BroadcastOp>(
+                        loc, v16f32,
+                        rb.create<memref::LoadOp>(loc, x, ValueRange{row, kk}));
+                    forLoop(rb, c0, pairs, idx(rb, 2),
+                            [&](OpBuilder &cb, Value c) {
+                              accumulate(cb, kk, xb, c, 2);
+                            });
+                    forLoop(rb, pairs, c1, one, [&](OpBuilder &cb, Value c) {
+                      accumulate(cb, kk, xb, c, 1);
+                    });
+                  });
+          Value g = kbld.create<arith::DivUIOp>(loc, k0, idx(kbld, group));
+          forLoop(kbld, c0, c1, one, [&](OpBuilder &cb, Value c) {
+            Value cc = col(cb, c);
+            Value cc16 = cb.create<arith::AddIOp>(loc, cc, idx(cb, 16));
+            auto [se, so] = scales(cb, g, cc);
+            for (auto [sv, at] :
+                 {std::pair<Value, Value>{se, cc}, {so, cc16}}) {
+              Value p = cb.create<vector::LoadOp>(loc, v16f32, partial,
+                                                  ValueRange{at});
+              Value a =
+                  cb.create<vector::LoadOp>(loc, v16f32, acc, ValueRange{at});
+              cb.create<vector::StoreOp>(
+                  loc, cb.create<vector::FMAOp>(loc, p, sv, a), acc,
+                  ValueRange{at});
+            }
+          });
+        });
+    // Interleave into y.
+    forLoop(ob, c0, c1, one, [&](OpBuilder &cb, Value c) {
+      Value cc = col(cb, c);
+      Value e = cb.create<vector::LoadOp>(loc, v16f32, acc, ValueRange{cc});
+      Value o = cb.create<vector::LoadOp>(
+          loc, v16f32, acc,
+          ValueRange{cb.create<arith::AddIOp>(loc, cc, idx(cb, 16))});
+      SmallVector<int64_t> mask;
+      for (int64_t i = 0; i < 16; ++i) {
+        mask.push_back(i);
+        mask.push_back(16 + i);
+      }
+      Value v = cb.create<vector::ShuffleOp>(loc, e, o, mask);
+      cb.create<vector::StoreOp>(loc, v, y, ValueRange{row, cc});
+    });
+  }
+};
+
+struct X86LowerWeightOnlyKernelsPass
+    : qc::impl::X86LowerWeightOnlyKernelsBase<X86LowerWeightOnlyKernelsPass> {
+  void runOnOperation() override {
+    SmallVector<linalg::GenericOp> kernels;
+    getOperation()->walk([&](linalg::GenericOp g) {
+      auto name = g->getAttrOfType<StringAttr>(kKernelAttr);
+      if (name && name.getValue() == kWeightOnlyKernel)
+        kernels.push_back(g);
+    });
+    for (linalg::GenericOp g : kernels) {
+      if (!g.hasPureBufferSemantics()) {
+        g.emitError("qc-x86-lower-weight-only-kernels: the ")
+            << kWeightOnlyKernel << " kernel runs after bufferization";
+        return signalPassFailure();
+      }
+      for (Value v : g->getOperands())
+        if (!llvm::cast<MemRefType>(v.getType()).getLayout().isIdentity()) {
+          g.emitError("qc-x86-lower-weight-only-kernels: operands must have "
+                      "the identity layout");
+          return signalPassFailure();
+        }
+      OpBuilder b(g);
+      Value x = g.getDpsInputs()[0], w = g.getDpsInputs()[1],
+            s = g.getDpsInputs()[2], y = g.getDpsInits()[0];
+      auto xt = llvm::cast<MemRefType>(x.getType());
+      auto yt = llvm::cast<MemRefType>(y.getType());
+      WeightOnlyBuilder kb{b,
+                           g.getLoc(),
+                           x,
+                           w,
+                           s,
+                           y,
+                           xt.getDimSize(0),
+                           xt.getDimSize(1),
+                           yt.getDimSize(1),
+                           g->getAttrOfType<IntegerAttr>(kW4GroupAttr).getInt(),
+                           g->getAttrOfType<BoolAttr>(kW4E8M0Attr).getValue(),
+                           g->getAttrOfType<DenseElementsAttr>(kW4TableAttr),
+                           {},
+                           {},
+                           {},
+                           {},
+                           {}};
+      kb.build();
+      g.erase();
+    }
+  }
+};
+
+} // namespace

@@ -1,0 +1,34 @@
+//===- WeightOnly.h - 4-bit weight-only matmul kernels ----------*- C++ -*-===//
+//
+// Part of the QuantC project.
+//
+//===----------------------------------------------------------------------===//
+//
+// nn.matmul(x, qc.dequantize(W)) with 4-bit weights (int4, FP4 / MXFP4)
+// becomes, with --qc-x86-fuse-weight-only, one linalg.generic on the packed
+// codes (two per byte along N, low nibble first: the qc.unpack layout) and
+// the scales as [G, N], tagged kWeightOnlyKernel; after bufferization
+// --qc-x86-lower-weight-only-kernels turns it into AVX-512 code that
+// decodes the nibbles with a 16-entry table permute inside the K loop, so
+// f32 weights are never materialized.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef QC_LIB_CONVERSION_X86_WEIGHTONLY_H
+#define QC_LIB_CONVERSION_X86_WEIGHTONLY_H
+
+#include "llvm/ADT/StringRef.h"
+
+namespace qc::x86 {
+
+constexpr llvm::StringLiteral kWeightOnlyKernel = "w4_f32_avx512";
+/// DenseElementsAttr tensor<16xf32>: the value of each 4-bit code.
+constexpr llvm::StringLiteral kW4TableAttr = "qc.w4_table";
+/// I64: rows of K per scale group (K itself for one group).
+constexpr llvm::StringLiteral kW4GroupAttr = "qc.w4_group";
+/// Whether the scales are E8M0 codes (i8) rather than f32.
+constexpr llvm::StringLiteral kW4E8M0Attr = "qc.w4_e8m0";
+
+} // namespace qc::x86
+
+#endif // QC_LIB_CONVERSION_X86_WEIGHTONLY_H

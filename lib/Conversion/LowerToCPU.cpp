@@ -136,6 +136,30 @@ LogicalResult linalgCopy(OpBuilder &b, Location loc, Value from, Value to) {
   return success();
 }
 
+/// Returns a copy (a new buffer) of every function argument a function
+/// returns. BufferResultsToOutParams with hoistStaticAllocs expects each
+/// returned buffer to be defined by an op (LLVM 19 crashes on a block
+/// argument); the copy is what it would have made anyway.
+struct CopyReturnedArgumentsPass
+    : PassWrapper<CopyReturnedArgumentsPass, OperationPass<ModuleOp>> {
+  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(CopyReturnedArgumentsPass)
+  StringRef getArgument() const final { return "qc-copy-returned-arguments"; }
+  void runOnOperation() override {
+    getOperation().walk([&](func::ReturnOp ret) {
+      OpBuilder b(ret);
+      for (OpOperand &operand : ret->getOpOperands()) {
+        auto type = llvm::dyn_cast<MemRefType>(operand.get().getType());
+        if (!type || !llvm::isa<BlockArgument>(operand.get()) ||
+            !type.hasStaticShape() || !type.getLayout().isIdentity())
+          continue;
+        Value copy = b.create<memref::AllocOp>(ret.getLoc(), type);
+        (void)linalgCopy(b, ret.getLoc(), operand.get(), copy);
+        operand.set(copy);
+      }
+    });
+  }
+};
+
 struct LowerToCPUPipelineOptions
     : PassPipelineOptions<LowerToCPUPipelineOptions> {
   Option<bool> emitCInterface{
@@ -184,6 +208,7 @@ void qc::buildLowerToCPUPipeline(OpPassManager &pm,
   // A returned buffer allocated in the function becomes the caller's
   // out-parameter itself instead of being copied into it.
   outParams.hoistStaticAllocs = true;
+  pm.addPass(std::make_unique<CopyReturnedArgumentsPass>());
   pm.addPass(bufferization::createBufferResultsToOutParamsPass(outParams));
   pm.addPass(createCanonicalizerPass());
   bufferization::BufferDeallocationPipelineOptions dealloc;

@@ -169,7 +169,8 @@ def X86FuseWeightOnly : Pass<"qc-x86-fuse-weight-only", "::mlir::ModuleOp"> {
 
       y[m, n] = sum over k in order of fl32(x[m, k] * fl32(v(code) * s))
 
-    exactly the interpreter's arithmetic for the two ops. Other matmuls are
+    exactly the interpreter's arithmetic for the two ops (the vector kernel
+    then reassociates it, see below). Other matmuls are
     left alone (they take the generic lowering, which dequantizes inside
     the contraction). `kernel=auto` applies it on hosts with AVX-512.
     `--qc-x86-lower-weight-only-kernels` lowers the tagged op.
@@ -197,16 +198,19 @@ def X86LowerWeightOnlyKernels
   let summary = "Lower tagged 4-bit weight-only matmuls to AVX-512 code.";
   let description = [{
     Runs after bufferization. Every `linalg.generic` tagged `qc.x86_kernel
-    = "w4_f32_avx512"` becomes, per row of x, a parallel loop over 4 column
+    = "w4_f32_avx512"` becomes, per row of x, a parallel loop over 2 column
     ranges (threads take whole ranges) that streams the packed codes row by
     row: 16 bytes hold 32 codes, widened (vpmovzxbd), split into low and
     high nibbles (vpsrld) and decoded with a 16-entry `vpermps` table
-    lookup (`llvm.x86.avx512.permvar.sf.512`), scaled, multiplied by
-    x[m, k] and added (no FMA) to accumulators kept per range in a scratch
-    row (in even/odd column order, interleaved into y at the end). Scales
-    are decoded once per group (E8M0 by exponent bits). Four rows of K
-    share each accumulator load. Bit-exact with the interpreter. Needs
-    AVX-512 F.
+    lookup (`llvm.x86.avx512.permvar.sf.512`). Per block of K rows (64, or
+    the scale group) x[m, k] * value accumulates with FMAs into a partial
+    row (four rows of K per load and store of it), which is then scaled
+    once per column: acc += partial * s (scales decoded once per group,
+    E8M0 by exponent bits). Partial and accumulator rows live in scratch
+    rows in even/odd column order, interleaved into y at the end. Because
+    the scale is applied per block rather than per weight, results differ
+    from the interpreter's in the last bits (within 1e-5 relative L2 in the
+    tests). Needs AVX-512 F.
   }];
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::LLVM::LLVMDialect",

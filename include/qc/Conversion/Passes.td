@@ -198,9 +198,9 @@ def X86LowerWeightOnlyKernels
   let summary = "Lower tagged 4-bit weight-only matmuls to AVX-512 code.";
   let description = [{
     Runs after bufferization. Every `linalg.generic` tagged `qc.x86_kernel
-    = "w4_f32_avx512"` becomes, per row of x, a parallel loop over 2 column
-    ranges (threads take whole ranges) that streams the packed codes row by
-    row: 16 bytes hold 32 codes, widened (vpmovzxbd), split into low and
+    = "w4_f32_avx512"` becomes, per row of x, a parallel loop over 2
+    ranges of K (threads take whole ranges; their results are added at the
+    end) that streams the packed codes row by row: 16 bytes hold 32 codes, widened (vpmovzxbd), split into low and
     high nibbles (vpsrld) and decoded with a 16-entry `vpermps` table
     lookup (`llvm.x86.avx512.permvar.sf.512`). Per block of K rows (64, or
     the scale group) x[m, k] * value accumulates with FMAs into a partial

@@ -7,21 +7,22 @@
 // Replaces each bufferized linalg.generic tagged `qc.x86_kernel =
 // "w4_f32_avx512"` (built by --qc-x86-fuse-weight-only) with AVX-512 code:
 //
-//   parallel for p in 2 column ranges (threads take whole ranges)
+//   parallel for p in 2 ranges of K blocks (threads take whole ranges;
+//   each streams a contiguous half of the codes)
 //     for each block of kb K rows (64, or the scale group):
 //       for k in the block, 4 rows at a time:
-//         for each 32-column chunk of the range:
+//         for each 32-column chunk:
 //           per row: 16 bytes of codes -> vpmovzxbd -> low / high nibbles
 //           (vpsrld) -> vpermps with the 16-entry value table (the nibble is
 //           the index) -> partial = fma(x[m, k], value, partial)
-//       acc = fma(partial, scale, acc) per column (scales decoded once)
+//       acc_p = fma(partial, scale, acc_p) per column (scales decoded once)
+//   y = acc_0 + acc_1
 //
 // A byte holds the codes of columns 2j and 2j + 1, so each chunk has an
 // "even" and an "odd" half; the partial and accumulator rows of a range
-// live in scratch rows (L1) in that split order and are interleaved into
-// y at the end. Each row's codes are prefetched a few rows ahead (a range
-// reads a short segment of every row, which the hardware prefetchers do
-// not follow). The f32 weights exist only in registers. Summing x * value
+// live in scratch rows in that split order and are interleaved into y at
+// the end. Each row's codes are prefetched a few rows ahead (the four rows
+// of a step are four streams). The f32 weights exist only in registers. Summing x * value
 // over a block before scaling (and FMAs) is not the interpreter's order:
 // results differ in the last bits (tests bound them by 1e-5 rel. L2).
 //
@@ -46,8 +47,9 @@ using namespace qc::x86;
 
 namespace {
 
-/// Column ranges of the parallel loop (threads take whole ranges; one per
-/// core of this 2-core machine, longer row segments than 4).
+/// Ranges of K blocks of the parallel loop (threads take whole ranges; one
+/// per core of this 2-core machine). Splitting K rather than the columns
+/// keeps each thread's codes one contiguous stream.
 constexpr int64_t kRanges = 2;
 /// How many rows ahead the kernel prefetches codes.
 constexpr int64_t kPrefetchRows = 16;
@@ -120,36 +122,71 @@ struct WeightOnlyBuilder {
     v32i8 = VectorType::get({32}, b.getI8Type());
     v16i32 = VectorType::get({16}, b.getI32Type());
     int64_t chunks = n / 32;
-    // Scratch rows: the accumulators and the partial sums of one K block
-    // of every column, in split order.
-    auto scratchType = MemRefType::get({n}, f32);
+    // Scratch rows, one pair per range: the accumulators and the partial
+    // sums of one K block of every column, in split order.
+    auto scratchType = MemRefType::get({kRanges * n}, f32);
     Value acc = b.create<memref::AllocOp>(loc, scratchType);
     Value partial = b.create<memref::AllocOp>(loc, scratchType);
     Value tbl = b.create<arith::ConstantOp>(loc, table.reshape(v16f32));
     Value zero = idx(b, 0), one = idx(b, 1);
+    int64_t blocks = k / blockRows();
     forLoop(b, zero, idx(b, m), one, [&](OpBuilder &bm, Value row) {
       bm.create<scf::ParallelOp>(
           loc, ValueRange{zero}, ValueRange{idx(bm, kRanges)}, ValueRange{one},
           [&](OpBuilder &bp, Location, ValueRange ivs) {
             Value p = ivs[0];
-            auto chunkAt = [&](OpBuilder &ob, Value q) {
+            auto blockAt = [&](OpBuilder &ob, Value q) {
               return ob.create<arith::DivUIOp>(
-                  loc, ob.create<arith::MulIOp>(loc, q, idx(ob, chunks)),
+                  loc, ob.create<arith::MulIOp>(loc, q, idx(ob, blocks)),
                   idx(ob, kRanges));
             };
-            Value c0 = chunkAt(bp, p);
-            Value c1 = chunkAt(bp, bp.create<arith::AddIOp>(loc, p, one));
-            range(bp, row, c0, c1, tbl, acc, partial);
+            Value b0 = blockAt(bp, p);
+            Value b1 = blockAt(bp, bp.create<arith::AddIOp>(loc, p, one));
+            Value base = bp.create<arith::MulIOp>(loc, p, idx(bp, n));
+            range(bp, row, b0, b1, base, tbl, acc, partial);
           });
+      // y = interleave(sum over ranges of acc), per 32 columns.
+      forLoop(bm, zero, idx(bm, chunks), one, [&](OpBuilder &cb, Value c) {
+        Value cc = cb.create<arith::MulIOp>(loc, c, idx(cb, 32));
+        Value cc16 = cb.create<arith::AddIOp>(loc, cc, idx(cb, 16));
+        Value e, o;
+        for (int64_t q = 0; q < kRanges; ++q) {
+          Value at = cb.create<arith::AddIOp>(loc, cc, idx(cb, q * n));
+          Value at16 = cb.create<arith::AddIOp>(loc, cc16, idx(cb, q * n));
+          Value eq =
+              cb.create<vector::LoadOp>(loc, v16f32, acc, ValueRange{at});
+          Value oq =
+              cb.create<vector::LoadOp>(loc, v16f32, acc, ValueRange{at16});
+          e = e ? cb.create<arith::AddFOp>(loc, e, eq).getResult() : eq;
+          o = o ? cb.create<arith::AddFOp>(loc, o, oq).getResult() : oq;
+        }
+        SmallVector<int64_t> mask;
+        for (int64_t i = 0; i < 16; ++i) {
+          mask.push_back(i);
+          mask.push_back(16 + i);
+        }
+        Value v = cb.create<vector::ShuffleOp>(loc, e, o, mask);
+        cb.create<vector::StoreOp>(loc, v, y, ValueRange{row, cc});
+      });
     });
     b.create<memref::DeallocOp>(loc, acc);
     b.create<memref::DeallocOp>(loc, partial);
   }
 
-  void range(OpBuilder &ob, Value row, Value c0, Value c1, Value tbl, Value acc,
-             Value partial) {
+  /// Rows of K per block: 64, or the scale group.
+  int64_t blockRows() const { return group % 64 == 0 ? 64 : group; }
+
+  /// K blocks [b0, b1) of every column into the scratch rows at `base`.
+  void range(OpBuilder &ob, Value row, Value b0, Value b1, Value base,
+             Value tbl, Value acc, Value partial) {
     Value one = idx(ob, 1);
-    auto col = [&](OpBuilder &cb, Value c) {
+    Value c0 = idx(ob, 0), c1 = idx(ob, n / 32);
+    // Scratch index of chunk c (this range's rows), and y / scale column.
+    auto col = [&](OpBuilder &cb, Value c) -> Value {
+      return cb.create<arith::AddIOp>(
+          loc, base, cb.create<arith::MulIOp>(loc, c, idx(cb, 32)));
+    };
+    auto ycol = [&](OpBuilder &cb, Value c) -> Value {
       return cb.create<arith::MulIOp>(loc, c, idx(cb, 32));
     };
     // Zero the accumulators.
@@ -162,7 +199,7 @@ struct WeightOnlyBuilder {
     // stream in order (one sequential stream of codes per range), adding
     // x[k] * v(code) into a partial row with FMAs; then acc += partial * s
     // once per column and block.
-    int64_t kb = group % 64 == 0 ? 64 : group;
+    int64_t kb = blockRows();
     auto lookup = [&](OpBuilder &cb, Value i) -> Value {
       // vpermps reads the low 4 bits of each index.
       return cb
@@ -214,7 +251,8 @@ struct WeightOnlyBuilder {
       }
     };
     forLoop(
-        ob, idx(ob, 0), idx(ob, k), idx(ob, kb),
+        ob, ob.create<arith::MulIOp>(loc, b0, idx(ob, kb)),
+        ob.create<arith::MulIOp>(loc, b1, idx(ob, kb)), idx(ob, kb),
         [&](OpBuilder &kbld, Value k0) {
           forLoop(kbld, c0, c1, one, [&](OpBuilder &cb, Value c) {
             cb.create<vector::StoreOp>(loc, zeros, partial,
@@ -250,7 +288,7 @@ struct WeightOnlyBuilder {
           forLoop(kbld, c0, c1, one, [&](OpBuilder &cb, Value c) {
             Value cc = col(cb, c);
             Value cc16 = cb.create<arith::AddIOp>(loc, cc, idx(cb, 16));
-            auto [se, so] = scales(cb, g, cc);
+            auto [se, so] = scales(cb, g, ycol(cb, c));
             for (auto [sv, at] :
                  {std::pair<Value, Value>{se, cc}, {so, cc16}}) {
               Value p = cb.create<vector::LoadOp>(loc, v16f32, partial,
@@ -263,21 +301,6 @@ struct WeightOnlyBuilder {
             }
           });
         });
-    // Interleave into y.
-    forLoop(ob, c0, c1, one, [&](OpBuilder &cb, Value c) {
-      Value cc = col(cb, c);
-      Value e = cb.create<vector::LoadOp>(loc, v16f32, acc, ValueRange{cc});
-      Value o = cb.create<vector::LoadOp>(
-          loc, v16f32, acc,
-          ValueRange{cb.create<arith::AddIOp>(loc, cc, idx(cb, 16))});
-      SmallVector<int64_t> mask;
-      for (int64_t i = 0; i < 16; ++i) {
-        mask.push_back(i);
-        mask.push_back(16 + i);
-      }
-      Value v = cb.create<vector::ShuffleOp>(loc, e, o, mask);
-      cb.create<vector::StoreOp>(loc, v, y, ValueRange{row, cc});
-    });
   }
 };
 

@@ -244,4 +244,18 @@ Value scaleBy(OpBuilder &b, Location loc, Value x, double factor) {
                      });
 }
 
+Value nibbleOfColumn(OpBuilder &b, Location loc, Value byte, Value column) {
+  Type i8 = b.getI8Type();
+  Value odd = b.create<arith::CmpIOp>(
+      loc, arith::CmpIPredicate::ne,
+      b.create<arith::RemUIOp>(loc, column,
+                               b.create<arith::ConstantIndexOp>(loc, 2)),
+      b.create<arith::ConstantIndexOp>(loc, 0));
+  Value four = b.create<arith::ConstantOp>(loc, b.getIntegerAttr(i8, 4));
+  Value shifted = b.create<arith::SelectOp>(
+      loc, odd, b.create<arith::ShRUIOp>(loc, byte, four), byte);
+  return b.create<arith::AndIOp>(
+      loc, shifted, b.create<arith::ConstantOp>(loc, b.getIntegerAttr(i8, 15)));
+}
+
 } // namespace qc::linalg_builders

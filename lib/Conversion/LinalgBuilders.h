@@ -82,6 +82,11 @@ mlir::Value divideBy(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
 mlir::Value scaleBy(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
                     double factor);
 
+/// The 4-bit code of column `column` (an index) held in `byte` (i8): the
+/// low nibble for even columns, the high one for odd (qc.unpack's layout).
+mlir::Value nibbleOfColumn(mlir::OpBuilder &b, mlir::Location loc,
+                           mlir::Value byte, mlir::Value column);
+
 } // namespace qc::linalg_builders
 
 #endif // QC_LIB_CONVERSION_LINALGBUILDERS_H

@@ -16,12 +16,15 @@ def rel_l2(a, b):
     return float(np.linalg.norm(a.astype(np.float64) - b) / np.linalg.norm(b))
 
 
-def quant_run(module, inputs, tmp, output):
-    """Runs `module` (.mlir or .onnx) in quant-run on `inputs` (name ->
-    array) and returns the output named `output`."""
-    cmd = [str(BIN / "quant-run"), str(module), "--output-dir", str(tmp / "out")]
+def quant_run(module, inputs, tmp, output, extra=()):
+    """Runs `module` (.mlir or .onnx) in quant-run with the options `extra`
+    (e.g. --target=cpu) on `inputs` (name -> array) and returns the output
+    named `output`."""
+    out = tmp / ("out" + "".join(extra).replace("-", "_").replace("=", "_"))
+    cmd = [str(BIN / "quant-run"), str(module), "--output-dir", str(out), *extra]
     for name, value in inputs.items():
         np.save(tmp / f"{name}.npy", value)
         cmd += ["--input", f"{name}={tmp / (name + '.npy')}"]
-    subprocess.run(cmd, check=True, capture_output=True, text=True)
-    return np.load(tmp / "out" / f"{output}.npy")
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    return np.load(out / f"{output}.npy")

@@ -8,7 +8,7 @@ import subprocess
 import numpy as np
 import pytest
 
-from qc_testing import BIN
+from qc_testing import BIN, quant_run
 
 
 def has_vnni():
@@ -47,14 +47,7 @@ def module_text(m, n, k, x_signed, zp, bias, w_bits, acc, w):
 
 
 def run(path, inputs, tmp, extra):
-    out = tmp / ("out" + "".join(extra).replace("-", "_").replace("=", "_"))
-    cmd = [str(BIN / "quant-run"), str(path), "--output-dir", str(out), *extra]
-    for name, value in inputs.items():
-        np.save(tmp / f"{name}.npy", value)
-        cmd += ["--input", f"{name}={tmp / (name + '.npy')}"]
-    r = subprocess.run(cmd, capture_output=True, text=True)
-    assert r.returncode == 0, r.stderr
-    return np.load(out / "output0.npy")
+    return quant_run(path, inputs, tmp, "output0", extra)
 
 
 CASES = {

@@ -11,7 +11,7 @@ import subprocess
 import numpy as np
 import pytest
 
-from qc_testing import BIN, rel_l2
+from qc_testing import BIN, quant_run, rel_l2
 
 FORMATS = {
     "int4_col": ("#qc.int<4>, #qc.scheme<per_axis, axis = 1>", "f32", 0),
@@ -60,14 +60,7 @@ def build(tmp, m, k, n, fmt, constant, rng):
 
 
 def run(path, inputs, tmp, extra):
-    out = tmp / ("out" + "".join(extra).replace("-", "_").replace("=", "_"))
-    cmd = [str(BIN / "quant-run"), str(path), "--output-dir", str(out), *extra]
-    for name, value in inputs.items():
-        np.save(tmp / f"{name}.npy", value)
-        cmd += ["--input", f"{name}={tmp / (name + '.npy')}"]
-    r = subprocess.run(cmd, capture_output=True, text=True)
-    assert r.returncode == 0, r.stderr
-    return np.load(out / "output0.npy")
+    return quant_run(path, inputs, tmp, "output0", extra)
 
 
 CASES = [

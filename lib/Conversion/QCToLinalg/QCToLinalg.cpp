@@ -427,30 +427,18 @@ struct UnpackLowering : OpConversionPattern<UnpackOp> {
     in.push_back(getAffineDimExpr(rank - 1, ctx).floorDiv(2));
     SmallVector<AffineMap> maps{AffineMap::get(rank, 0, in, ctx),
                                 AffineMap::getMultiDimIdentityMap(rank, ctx)};
-    Value y =
-        rewriter
-            .create<linalg::GenericOp>(
-                loc, storage, ValueRange{adaptor.getInput()},
-                ValueRange{empty(rewriter, loc, storage)}, maps,
-                SmallVector<utils::IteratorType>(rank,
-                                                 utils::IteratorType::parallel),
-                [&](OpBuilder &b, Location l, ValueRange a) {
-                  Type i8 = b.getI8Type();
-                  Value n = b.create<linalg::IndexOp>(l, rank - 1);
-                  Value odd = b.create<arith::IndexCastUIOp>(
-                      l, b.getI1Type(),
-                      b.create<arith::RemUIOp>(
-                          l, n, b.create<arith::ConstantIndexOp>(l, 2)));
-                  Value four =
-                      b.create<arith::ConstantOp>(l, b.getIntegerAttr(i8, 4));
-                  Value shifted = b.create<arith::SelectOp>(
-                      l, odd, b.create<arith::ShRUIOp>(l, a[0], four), a[0]);
-                  Value code = b.create<arith::AndIOp>(
-                      l, shifted,
-                      b.create<arith::ConstantOp>(l, b.getIntegerAttr(i8, 15)));
-                  b.create<linalg::YieldOp>(l, code);
-                })
-            .getResult(0);
+    Value y = rewriter
+                  .create<linalg::GenericOp>(
+                      loc, storage, ValueRange{adaptor.getInput()},
+                      ValueRange{empty(rewriter, loc, storage)}, maps,
+                      SmallVector<utils::IteratorType>(
+                          rank, utils::IteratorType::parallel),
+                      [&](OpBuilder &b, Location l, ValueRange a) {
+                        Value code = nibbleOfColumn(
+                            b, l, a[0], b.create<linalg::IndexOp>(l, rank - 1));
+                        b.create<linalg::YieldOp>(l, code);
+                      })
+                  .getResult(0);
     rewriter.replaceOp(op, y);
     return success();
   }

@@ -184,21 +184,12 @@ struct X86FuseWeightOnlyPass
     auto gemv = b.create<linalg::GenericOp>(
         loc, yType, ValueRange{x, bytes, s}, ValueRange{empty(b, loc, yType)},
         maps, its, [&](OpBuilder &nb, Location nl, ValueRange a) {
-          Type i8 = nb.getI8Type(), f32 = nb.getF32Type();
+          Type f32 = nb.getF32Type();
           auto cIdx = [&](int64_t v) {
             return nb.create<arith::ConstantIndexOp>(nl, v);
           };
-          Value col = nb.create<linalg::IndexOp>(nl, 1);
-          Value odd = nb.create<arith::CmpIOp>(
-              nl, arith::CmpIPredicate::ne,
-              nb.create<arith::RemUIOp>(nl, col, cIdx(2)), cIdx(0));
-          Value four =
-              nb.create<arith::ConstantOp>(nl, nb.getIntegerAttr(i8, 4));
-          Value byte = nb.create<arith::SelectOp>(
-              nl, odd, nb.create<arith::ShRUIOp>(nl, a[1], four), a[1]);
-          Value code = nb.create<arith::AndIOp>(
-              nl, byte,
-              nb.create<arith::ConstantOp>(nl, nb.getIntegerAttr(i8, 15)));
+          Value code =
+              nibbleOfColumn(nb, nl, a[1], nb.create<linalg::IndexOp>(nl, 1));
           Value v = nb.create<tensor::ExtractOp>(
               nl, tableValue,
               ValueRange{nb.create<arith::IndexCastUIOp>(nl, nb.getIndexType(),

@@ -27,6 +27,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Int8Kernels.h"
+#include "KernelUtils.h"
 #include "qc/Conversion/Passes.h"
 
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
@@ -142,14 +143,9 @@ struct VNNIGemmBuilder {
             ValueRange{rowIdx[size_t(i)], colIdx[size_t(v)]});
   }
 
-  /// for i in [lo, hi) step `step`: body(i), as scf.for.
   void forLoop(OpBuilder &ob, Value lo, Value hi, Value step,
                llvm::function_ref<void(OpBuilder &, Value)> body) {
-    ob.create<scf::ForOp>(loc, lo, hi, step, ValueRange{},
-                          [&](OpBuilder &lb, Location, Value i, ValueRange) {
-                            body(lb, i);
-                            lb.create<scf::YieldOp>(loc);
-                          });
+    qc::x86::forLoop(ob, loc, lo, hi, step, body);
   }
 
   /// for j in [0, n): body(j), as scf.parallel: the column panels write
@@ -210,18 +206,11 @@ struct VNNIGemmBuilder {
 struct X86LowerInt8KernelsPass
     : qc::impl::X86LowerInt8KernelsBase<X86LowerInt8KernelsPass> {
   void runOnOperation() override {
-    SmallVector<linalg::GenericOp> kernels;
-    getOperation()->walk([&](linalg::GenericOp g) {
-      auto name = g->getAttrOfType<StringAttr>(kKernelAttr);
-      if (name && name.getValue() == kVNNIKernel)
-        kernels.push_back(g);
-    });
-    for (linalg::GenericOp g : kernels) {
-      if (!g.hasPureBufferSemantics()) {
-        g.emitError("qc-x86-lower-int8-kernels: the ")
-            << kVNNIKernel << " kernel runs after bufferization";
-        return signalPassFailure();
-      }
+    auto kernels =
+        taggedKernels(getOperation(), kVNNIKernel, "qc-x86-lower-int8-kernels");
+    if (failed(kernels))
+      return signalPassFailure();
+    for (linalg::GenericOp g : *kernels) {
       OpBuilder b(g);
       // The kernel addresses Ap [MT, KG, MR*4], Bp [NB, KG, NR*4] and
       // C [MT*MR, NB*NR]; the generic's 4-D operands are those, contiguous.
@@ -232,13 +221,6 @@ struct X86LowerInt8KernelsPass
                                      {{0}, {1}, {2, 3}},
                                      {{0, 1}},
                                      {{0}, {1}}})) {
-        auto t = llvm::cast<MemRefType>(v.getType());
-        if (!t.getLayout().isIdentity()) {
-          g.emitError("qc-x86-lower-int8-kernels: operands must have the "
-                      "identity layout, got ")
-              << t;
-          return signalPassFailure();
-        }
         flat.push_back(
             b.create<memref::CollapseShapeOp>(g.getLoc(), v, groups));
       }

@@ -22,13 +22,14 @@
 // "even" and an "odd" half; the partial and accumulator rows of a range
 // live in scratch rows in that split order and are interleaved into y at
 // the end. Each row's codes are prefetched a few rows ahead (the four rows
-// of a step are four streams). The f32 weights exist only in registers. Summing x * value
-// over a block before scaling (and FMAs) is not the interpreter's order:
-// results differ in the last bits (tests bound them by 1e-5 rel. L2).
+// of a step are four streams). The f32 weights exist only in registers. Summing
+// x * value over a block before scaling (and FMAs) is not the interpreter's
+// order: results differ in the last bits (tests bound them by 1e-5 rel. L2).
 //
 //===----------------------------------------------------------------------===//
 
 #include "Int8Kernels.h"
+#include "KernelUtils.h"
 #include "WeightOnly.h"
 #include "qc/Conversion/Passes.h"
 
@@ -72,11 +73,7 @@ struct WeightOnlyBuilder {
   }
   void forLoop(OpBuilder &ob, Value lo, Value hi, Value step,
                llvm::function_ref<void(OpBuilder &, Value)> body) {
-    ob.create<scf::ForOp>(loc, lo, hi, step, ValueRange{},
-                          [&](OpBuilder &lb, Location, Value i, ValueRange) {
-                            body(lb, i);
-                            lb.create<scf::YieldOp>(loc);
-                          });
+    qc::x86::forLoop(ob, loc, lo, hi, step, body);
   }
 
   /// Even / odd halves of 32 consecutive elements.
@@ -307,24 +304,11 @@ struct WeightOnlyBuilder {
 struct X86LowerWeightOnlyKernelsPass
     : qc::impl::X86LowerWeightOnlyKernelsBase<X86LowerWeightOnlyKernelsPass> {
   void runOnOperation() override {
-    SmallVector<linalg::GenericOp> kernels;
-    getOperation()->walk([&](linalg::GenericOp g) {
-      auto name = g->getAttrOfType<StringAttr>(kKernelAttr);
-      if (name && name.getValue() == kWeightOnlyKernel)
-        kernels.push_back(g);
-    });
-    for (linalg::GenericOp g : kernels) {
-      if (!g.hasPureBufferSemantics()) {
-        g.emitError("qc-x86-lower-weight-only-kernels: the ")
-            << kWeightOnlyKernel << " kernel runs after bufferization";
-        return signalPassFailure();
-      }
-      for (Value v : g->getOperands())
-        if (!llvm::cast<MemRefType>(v.getType()).getLayout().isIdentity()) {
-          g.emitError("qc-x86-lower-weight-only-kernels: operands must have "
-                      "the identity layout");
-          return signalPassFailure();
-        }
+    auto kernels = taggedKernels(getOperation(), kWeightOnlyKernel,
+                                 "qc-x86-lower-weight-only-kernels");
+    if (failed(kernels))
+      return signalPassFailure();
+    for (linalg::GenericOp g : *kernels) {
       OpBuilder b(g);
       Value x = g.getDpsInputs()[0], w = g.getDpsInputs()[1],
             s = g.getDpsInputs()[2], y = g.getDpsInits()[0];

@@ -4,6 +4,9 @@
 // RUN:   | llc -O3 -mtriple=x86_64-unknown-linux-gnu -mattr=+avx512f,+avx512bw,+avx512vl,+avx512vnni \
 // RUN:   | FileCheck %s --check-prefix=ASM
 // RUN: quant-opt %s --qc-lower-to-cpu="int8-kernel=vnni512 threads=2" | FileCheck %s --check-prefix=OMP
+// RUN: not quant-opt %s --qc-convert-qc-to-linalg="int8-kernel=vnni512" --qc-x86-lower-int8-kernels 2>&1 | FileCheck %s --check-prefix=TENSORS
+
+// TENSORS: error: qc-x86-lower-int8-kernels: the u8s8_vnni512 kernel runs after bufferization
 
 // u8 x s8 -> s32 with AVX-512 VNNI: the micro-kernel keeps a 12 x 32 tile
 // of accumulators in 24 zmm registers and issues 24 vpdpbusd per 4 values

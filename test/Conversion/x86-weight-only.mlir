@@ -2,6 +2,9 @@
 // RUN: quant-opt %s --qc-x86-fuse-weight-only="kernel=generic" --split-input-file | FileCheck %s --check-prefix=GENERIC
 // RUN: quant-opt %s --qc-lower-to-cpu="weight-only-kernel=avx512" --split-input-file | FileCheck %s --check-prefix=LLVM
 // RUN: not quant-opt %s --qc-x86-fuse-weight-only="kernel=sse" 2>&1 | FileCheck %s --check-prefix=BAD
+// RUN: not quant-opt %s --split-input-file --qc-x86-fuse-weight-only="kernel=avx512" --qc-x86-lower-weight-only-kernels 2>&1 | FileCheck %s --check-prefix=TENSORS
+
+// TENSORS: error: qc-x86-lower-weight-only-kernels: the w4_f32_avx512 kernel runs after bufferization
 
 // BAD: error: qc-x86-fuse-weight-only: unknown kernel 'sse' (expected auto, avx512 or generic)
 

@@ -20,11 +20,10 @@
 
 #include "../LinalgBuilders.h"
 #include "Int8Kernels.h"
+#include "KernelUtils.h"
 #include "WeightOnly.h"
 #include "qc/Conversion/Passes.h"
 #include "qc/Dialect/NN/IR/NN.h"
-
-#include "llvm/TargetParser/Host.h"
 
 namespace qc {
 #define GEN_PASS_DEF_X86FUSEWEIGHTONLY
@@ -36,11 +35,6 @@ using namespace qc;
 using namespace qc::linalg_builders;
 
 namespace {
-
-bool hostHasAVX512() {
-  llvm::StringMap<bool> f = llvm::sys::getHostCPUFeatures();
-  return f.lookup("avx512f") && f.lookup("avx512bw");
-}
 
 /// The bytes holding W's codes two per byte along N: qc.unpack's input, or
 /// a new constant packed from qc.constant codes (null if neither, or if
@@ -114,7 +108,8 @@ struct X86FuseWeightOnlyPass
           << kernel << "' (expected auto, avx512 or generic)";
       return signalPassFailure();
     }
-    if (kernel == "generic" || (kernel == "auto" && !hostHasAVX512()))
+    if (kernel == "generic" ||
+        (kernel == "auto" && !x86::hostHas({"avx512f", "avx512bw"})))
       return;
     SmallVector<nn::MatMulOp> matmuls;
     getOperation().walk([&](nn::MatMulOp mm) { matmuls.push_back(mm); });
@@ -184,7 +179,6 @@ struct X86FuseWeightOnlyPass
     auto gemv = b.create<linalg::GenericOp>(
         loc, yType, ValueRange{x, bytes, s}, ValueRange{empty(b, loc, yType)},
         maps, its, [&](OpBuilder &nb, Location nl, ValueRange a) {
-          Type f32 = nb.getF32Type();
           auto cIdx = [&](int64_t v) {
             return nb.create<arith::ConstantIndexOp>(nl, v);
           };
@@ -195,27 +189,9 @@ struct X86FuseWeightOnlyPass
               ValueRange{nb.create<arith::IndexCastUIOp>(nl, nb.getIndexType(),
                                                          code)});
           Value scale = a[2];
-          if (e8m0) {
-            // 2^(e - 127); e = 0 is the subnormal 2^-127, 255 is NaN.
-            Type i32 = nb.getI32Type();
-            Value e = nb.create<arith::ExtUIOp>(nl, i32, a[2]);
-            auto c32 = [&](int64_t v) {
-              return nb.create<arith::ConstantOp>(
-                  nl, nb.getI32IntegerAttr(int32_t(v)));
-            };
-            Value bits = nb.create<arith::ShLIOp>(nl, e, c32(23));
-            bits = nb.create<arith::SelectOp>(
-                nl,
-                nb.create<arith::CmpIOp>(nl, arith::CmpIPredicate::eq, e,
-                                         c32(0)),
-                c32(0x00400000), bits);
-            bits = nb.create<arith::SelectOp>(
-                nl,
-                nb.create<arith::CmpIOp>(nl, arith::CmpIPredicate::eq, e,
-                                         c32(255)),
-                c32(0x7FC00000), bits);
-            scale = nb.create<arith::BitcastOp>(nl, f32, bits);
-          }
+          if (e8m0)
+            scale = x86::decodeE8M0(
+                nb, nl, nb.create<arith::ExtUIOp>(nl, nb.getI32Type(), a[2]));
           Value w = nb.create<arith::MulFOp>(nl, v, scale);
           Value p = nb.create<arith::MulFOp>(nl, a[0], w);
           Value first = nb.create<arith::CmpIOp>(

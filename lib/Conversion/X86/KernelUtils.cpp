@@ -7,7 +7,9 @@
 #include "KernelUtils.h"
 #include "Int8Kernels.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "llvm/TargetParser/Host.h"
 
 using namespace mlir;
 
@@ -41,6 +43,31 @@ taggedKernels(Operation *root, StringRef kernel, StringRef pass) {
                << v.getType();
   }
   return kernels;
+}
+
+bool hostHas(ArrayRef<StringRef> features) {
+  llvm::StringMap<bool> host = llvm::sys::getHostCPUFeatures();
+  return llvm::all_of(features, [&](StringRef f) { return host.lookup(f); });
+}
+
+Value decodeE8M0(OpBuilder &b, Location loc, Value e) {
+  Type t = e.getType();
+  auto c = [&](int32_t v) -> Value {
+    TypedAttr a = b.getI32IntegerAttr(v);
+    if (auto vt = llvm::dyn_cast<VectorType>(t))
+      a = DenseElementsAttr::get(vt, a);
+    return b.create<arith::ConstantOp>(loc, a);
+  };
+  auto eq = [&](int32_t v) {
+    return b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq, e, c(v));
+  };
+  Value bits = b.create<arith::ShLIOp>(loc, e, c(23));
+  bits = b.create<arith::SelectOp>(loc, eq(0), c(0x00400000), bits);
+  bits = b.create<arith::SelectOp>(loc, eq(255), c(0x7FC00000), bits);
+  Type f32 = b.getF32Type();
+  if (auto vt = llvm::dyn_cast<VectorType>(t))
+    f32 = VectorType::get(vt.getShape(), f32);
+  return b.create<arith::BitcastOp>(loc, f32, bits);
 }
 
 } // namespace qc::x86

@@ -26,6 +26,14 @@ mlir::FailureOr<llvm::SmallVector<mlir::linalg::GenericOp>>
 taggedKernels(mlir::Operation *root, llvm::StringRef kernel,
               llvm::StringRef pass);
 
+/// Whether the host CPU has every one of `features` (LLVM names, e.g.
+/// "avx512vnni").
+bool hostHas(llvm::ArrayRef<llvm::StringRef> features);
+
+/// The f32 value 2^(e - 127) of E8M0 scale codes `e` (i32 scalar or
+/// vector): e = 0 is the subnormal 2^-127, 255 is NaN.
+mlir::Value decodeE8M0(mlir::OpBuilder &b, mlir::Location loc, mlir::Value e);
+
 } // namespace qc::x86
 
 #endif // QC_LIB_CONVERSION_X86_KERNELUTILS_H

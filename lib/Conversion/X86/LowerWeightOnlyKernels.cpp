@@ -96,17 +96,7 @@ struct WeightOnlyBuilder {
     auto [ce, co] =
         split(ob, ob.create<vector::LoadOp>(loc, v32i8, s, ValueRange{g, col}));
     auto decode = [&](Value codes) -> Value {
-      // 2^(e - 127): e = 0 is the subnormal 2^-127, 255 is NaN.
-      Value e = ob.create<arith::ExtUIOp>(loc, v16i32, codes);
-      Value bits = ob.create<arith::ShLIOp>(loc, e, i32v(ob, 23));
-      auto eq = [&](int32_t c) {
-        return ob.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq, e,
-                                        i32v(ob, c));
-      };
-      bits = ob.create<arith::SelectOp>(loc, eq(0), i32v(ob, 0x00400000), bits);
-      bits =
-          ob.create<arith::SelectOp>(loc, eq(255), i32v(ob, 0x7FC00000), bits);
-      return ob.create<vector::BitCastOp>(loc, v16f32, bits);
+      return decodeE8M0(ob, loc, ob.create<arith::ExtUIOp>(loc, v16i32, codes));
     };
     return {decode(ce), decode(co)};
   }

@@ -20,21 +20,18 @@
 //===----------------------------------------------------------------------===//
 
 #include "Int8Kernels.h"
+#include "KernelUtils.h"
 
 #include "../LinalgBuilders.h"
 
 #include "mlir/Dialect/Tensor/Utils/Utils.h"
-#include "llvm/TargetParser/Host.h"
 
 using namespace mlir;
 using namespace qc::linalg_builders;
 
 namespace qc::x86 {
 
-bool hostHasVNNI512() {
-  llvm::StringMap<bool> f = llvm::sys::getHostCPUFeatures();
-  return f.lookup("avx512f") && f.lookup("avx512bw") && f.lookup("avx512vnni");
-}
+bool hostHasVNNI512() { return hostHas({"avx512f", "avx512bw", "avx512vnni"}); }
 
 static Value i32Const(OpBuilder &b, Location loc, int32_t v) {
   return b.create<arith::ConstantOp>(loc, b.getI32IntegerAttr(v));

@@ -17,6 +17,7 @@
 #include "qc/Conversion/Passes.h"
 
 #include "X86/Int8Kernels.h"
+#include "qc/Dialect/QC/Transforms/Passes.h"
 
 #include "mlir/Conversion/AffineToStandard/AffineToStandard.h"
 #include "mlir/Conversion/ArithToLLVM/ArithToLLVM.h"
@@ -176,6 +177,11 @@ struct LowerToCPUPipelineOptions
       llvm::cl::desc("Kernel of 4-bit weight-only matmuls: auto, avx512 or "
                      "generic"),
       llvm::cl::init("auto")};
+  Option<bool> integerLinear{
+      *this, "integer-linear",
+      llvm::cl::desc("Compute fake-quantized layers with integer weights as "
+                     "qc.linear (--qc-integer-linear) on the int8 kernels"),
+      llvm::cl::init(true)};
   Option<unsigned> threads{
       *this, "threads",
       llvm::cl::desc("Threads of the parallel loops; above 1 they run on "
@@ -186,6 +192,8 @@ struct LowerToCPUPipelineOptions
 
 void qc::buildLowerToCPUPipeline(OpPassManager &pm,
                                  const LowerToCPUOptions &options) {
+  if (options.integerLinear)
+    pm.addNestedPass<func::FuncOp>(createIntegerLinear());
   X86FuseWeightOnlyOptions weightOnly;
   weightOnly.kernel = options.weightOnlyKernel;
   pm.addPass(createX86FuseWeightOnly(weightOnly));
@@ -254,6 +262,7 @@ void qc::registerLowerToCPUPipeline() {
         LowerToCPUOptions options;
         options.emitCInterface = o.emitCInterface;
         options.int8Kernel = o.int8Kernel;
+        options.integerLinear = o.integerLinear;
         options.threads = o.threads;
         options.weightOnlyKernel = o.weightOnlyKernel;
         qc::buildLowerToCPUPipeline(pm, options);

@@ -140,3 +140,62 @@ def test_requantize_bit_exact(tmp_path):
     mid = (q.astype(np.float32) * s).astype(np.float32)
     want = np.clip(np.rint(mid) + 128, 0, 255)
     np.testing.assert_array_equal(interp.astype(np.int64), want.astype(np.int64))
+
+
+@pytest.fixture(scope="module")
+def llama_w8a8(tmp_path_factory):
+    """The outlier decoder through --qc-ptq-pipeline with integer weights and
+    per-token int8 activations (W8A8 and W4A8)."""
+    import onnx
+    from quantc import models
+    tmp = tmp_path_factory.mktemp("ptq-int")
+    model = models.llama(outliers=True)
+    onnx.save(model, str(tmp / "llama.onnx"))
+    calib = tmp / "calib"
+    for i in range(2):
+        (calib / str(i)).mkdir(parents=True)
+        for n, v in models.sample_inputs(model, seed=i).items():
+            np.save(calib / str(i) / f"{n}.npy", v)
+    out = {}
+    for label, opts in [("W8A8", "w=int8 a=int8"), ("W4A8", "w=int4 a=int8 rotate=hadamard")]:
+        path = tmp / f"{label}.mlir"
+        subprocess.run([str(BIN / "quant-opt"), str(tmp / "llama.onnx"),
+                        f"--qc-ptq-pipeline={opts} calib={calib}", "-o", str(path)],
+                       capture_output=True, text=True, check=True)
+        out[label] = (path, models.sample_inputs(model, seed=5), model.graph.output[0].name)
+    return out
+
+
+@pytest.mark.parametrize("label", ["W8A8", "W4A8"])
+def test_integer_linear_models_bit_exact(label, llama_w8a8, tmp_path):
+    """After --qc-integer-linear the quantized decoder's linear layers are
+    qc.linear; compiled, it gives the interpreter's outputs bit for bit,
+    and it stays within 1e-6 of the fake-quantized graph (same codes,
+    exact instead of f32 sums)."""
+    from qc_testing import rel_l2
+    path, inputs, output = llama_w8a8[label]
+    rewritten = tmp_path / "il.mlir"
+    subprocess.run([str(BIN / "quant-opt"), str(path), "--qc-integer-linear",
+                    "-o", str(rewritten)], capture_output=True, text=True, check=True)
+    text = rewritten.read_text()
+    assert text.count("qc.linear") == 15  # 7 per block x 2 blocks + the head
+    assert "qc.fake_quant" not in text
+    interp = quant_run(rewritten, inputs, tmp_path, output, ["--target=interp"])
+    cpu = quant_run(rewritten, inputs, tmp_path, output, ["--target=cpu"])
+    np.testing.assert_array_equal(cpu, interp)
+    fake = quant_run(path, inputs, tmp_path, output, ["--target=interp"])
+    assert rel_l2(interp, fake) <= 1e-6
+
+
+@pytest.mark.skipif(not has_vnni(), reason="host without AVX-512 VNNI")
+def test_quantized_model_uses_vnni(llama_w8a8):
+    """--qc-lower-to-cpu puts the W8A8 decoder's layers on the VNNI kernel;
+    integer-linear=false keeps the float contraction."""
+    path, _, _ = llama_w8a8["W8A8"]
+    on = subprocess.run([str(BIN / "quant-opt"), str(path), "--qc-lower-to-cpu"],
+                        capture_output=True, text=True, check=True).stdout
+    off = subprocess.run([str(BIN / "quant-opt"), str(path),
+                          "--qc-lower-to-cpu=integer-linear=false"],
+                         capture_output=True, text=True, check=True).stdout
+    assert on.count('"llvm.x86.avx512.vpdpbusd.512"') >= 15 * 24
+    assert "vpdpbusd" not in off

@@ -61,6 +61,9 @@ struct LowerToCPUOptions {
   /// Kernel of 4-bit weight-only matmuls: "auto", "avx512" or "generic"
   /// (see --qc-x86-fuse-weight-only).
   std::string weightOnlyKernel = "auto";
+  /// Run --qc-integer-linear first: fake-quantized layers with integer
+  /// weights become qc.linear (the int8 kernels).
+  bool integerLinear = true;
   /// Threads of the parallel loops (the int8 kernels' column panels); 1
   /// runs everything on the calling thread, more uses OpenMP (link the
   /// object with -lomp).

@@ -414,6 +414,42 @@ def GPTQ : Pass<"qc-gptq", "::mlir::func::FuncOp"> {
   let dependentDialects = ["::qc::QCDialect", "::mlir::arith::ArithDialect"];
 }
 
+def IntegerLinear : Pass<"qc-integer-linear", "::mlir::func::FuncOp"> {
+  let summary = "Compute fake-quantized linear layers with integer weights as qc.linear.";
+  let description = [{
+    Rewrites `nn.matmul(qc.fake_quant(X), qc.dequantize(W))`, where both
+    sides are integer codes, W [K, N] a `qc.constant` with one f32 scale per
+    column or per tensor (symmetric) and X's scales constant along K (per
+    tensor, or per token: one per row of the last axis), into an integer
+    matmul on the codes followed by the two scales:
+
+    ```mlir
+    %xq  = qc.quantize %x, %sx : (...) -> !qc.qtensor<16x64, #qc.int<8>, ...>
+    %acc = qc.linear %xq, %wt : (..., !qc.qtensor<32x64, #qc.int<8>, ...>) -> tensor<16x32xi32>
+    %f   = nn.cast %acc to f32 : tensor<16x32xi32>
+    %y0  = nn.mul %f, %sx : tensor<16x32xf32>, tensor<16x1xf32>
+    %y   = nn.mul %y0, %sw : tensor<16x32xf32>, tensor<32xf32>
+    ```
+
+    This is what an integer kernel computes (the CPU lowering's VNNI
+    GEMM): the same codes, summed exactly in 32 bits instead of rounding
+    every product and partial sum to f32, so results differ from the
+    fake-quantized graph in the last bits of f32. W is transposed to the
+    [N, K] layout of `qc.linear` at compile time. Layers are left as they
+    are where the 32-bit sum could overflow for some input
+    (max|x| * max|w| * K >= 2^31), where W has zero points, a global scale
+    or scales along K (groups), or where X's scales vary along K (MX and
+    NVFP4 blocks). An asymmetric input (uint8 with static per-tensor scale
+    and zero point) becomes `qc.linear`'s `input_zero_point`.
+
+    `--qc-lower-to-cpu` runs it first unless `integer-linear=false`.
+  }];
+  let statistics = [
+    Statistic<"numRewritten", "layers", "Linear layers rewritten to qc.linear">
+  ];
+  let dependentDialects = ["::qc::QCDialect", "::qc::nn::NNDialect"];
+}
+
 def LoadCalibration : Pass<"qc-load-calibration", "::mlir::func::FuncOp"> {
   let summary = "Apply a user-edited calibration table: ranges and per-layer formats.";
   let description = [{

@@ -1,0 +1,179 @@
+//===- IntegerLinear.cpp - Fake-quantized matmuls as qc.linear ------------===//
+//
+// Part of the QuantC project.
+//
+//===----------------------------------------------------------------------===//
+//
+// y = nn.matmul(qc.fake_quant(x, sx), qc.dequantize(qc.constant W, sw))
+// with integer codes on both sides becomes
+//
+//   xq  = qc.quantize x, sx                 (the codes fake_quant rounds to)
+//   acc = qc.linear xq, W^T : ... -> i32    (exact integer sums)
+//   y   = fl32(fl32(f32(acc) * sx) * sw)
+//
+// The codes are the same; the sum is exact instead of rounded per product
+// and per addition in f32, so y differs from the original in the last bits
+// of f32 (the value the codes and scales define, rounded three times
+// instead of 2K times). Rewritten only where the 32-bit sum cannot
+// overflow for any input.
+//
+//===----------------------------------------------------------------------===//
+
+#include "qc/Dialect/QC/Transforms/Passes.h"
+
+#include "qc/Dialect/NN/IR/NN.h"
+
+#include "llvm/ADT/MapVector.h"
+
+namespace qc {
+#define GEN_PASS_DEF_INTEGERLINEAR
+#include "qc/Dialect/QC/Transforms/Passes.h.inc"
+} // namespace qc
+
+using namespace mlir;
+using namespace qc;
+
+namespace {
+
+/// The largest |code| an integer format holds (for an asymmetric input,
+/// the largest |code - zero point|).
+int64_t maxMagnitude(const num::Format &f, bool asymmetric) {
+  int64_t lo = f.minInt(), hi = f.maxInt();
+  if (asymmetric)
+    return hi - lo;
+  return std::max(-lo, hi);
+}
+
+/// Whether activation scales are constant along the last (K) axis and
+/// broadcast against [..., N]: per tensor, or one scale per row of the
+/// last axis (per token, scales [..., 1]).
+bool constantAlongK(QTensorType t) {
+  SchemeAttr s = t.getScheme();
+  int64_t last = t.getRank() - 1;
+  return s.getGranularity() == Granularity::per_tensor ||
+         (s.getGranularity() == Granularity::per_block && s.getAxis() == last &&
+          s.getBlock() == t.getShape()[last]);
+}
+
+struct IntegerLinearPass : qc::impl::IntegerLinearBase<IntegerLinearPass> {
+  using IntegerLinearBase::IntegerLinearBase;
+
+  void runOnOperation() override {
+    SmallVector<nn::MatMulOp> matmuls;
+    getOperation().walk([&](nn::MatMulOp mm) { matmuls.push_back(mm); });
+    for (nn::MatMulOp mm : matmuls)
+      rewrite(mm);
+    for (auto [fq, q] : quantized)
+      if (fq->use_empty())
+        fq->erase();
+  }
+
+  /// The weight codes as [N, K] (a new constant), or null when `d` is not a
+  /// symmetric integer dequantization of a constant [K, N] with one scale
+  /// per column or per tensor.
+  Value transposedWeight(OpBuilder &b, DequantizeOp d, int64_t &maxAbs) {
+    QTensorType t = d.getInput().getType();
+    auto c = d.getInput().getDefiningOp<qc::ConstantOp>();
+    SchemeAttr s = t.getScheme();
+    if (!c || t.getRank() != 2 || !llvm::isa<IntFormatAttr>(t.getFormat()) ||
+        s.getAsymmetric() || d.getZeroPoints() || d.getGlobalScale() ||
+        !(s.getGranularity() == Granularity::per_tensor ||
+          (s.getGranularity() == Granularity::per_axis && s.getAxis() == 1)))
+      return {};
+    num::Format f = t.getNumericFormat();
+    auto codes = llvm::cast<DenseIntElementsAttr>(c.getValue());
+    int64_t k = t.getShape()[0], n = t.getShape()[1];
+    auto storage = codes.getType().getElementType();
+    if (storage.getIntOrFloatBitWidth() > 8)
+      return {};
+    // Codes of at most 8 bits are stored one per byte.
+    std::vector<uint8_t> rows(size_t(n * k));
+    maxAbs = 0;
+    auto values = codes.getValues<APInt>();
+    if (codes.isSplat()) {
+      auto v = uint8_t(values[0].getZExtValue());
+      std::fill(rows.begin(), rows.end(), v);
+      maxAbs = std::abs(f.codeToInt(v));
+    } else {
+      ArrayRef<char> raw = codes.getRawData();
+      for (int64_t i = 0; i < k; ++i)
+        for (int64_t j = 0; j < n; ++j) {
+          auto v = uint8_t(raw[size_t(i * n + j)]);
+          rows[size_t(j * k + i)] = v;
+          maxAbs = std::max<int64_t>(maxAbs, std::abs(f.codeToInt(v)));
+        }
+    }
+    auto rowType = RankedTensorType::get({n, k}, storage);
+    auto attr =
+        llvm::cast<DenseIntElementsAttr>(DenseElementsAttr::getFromRawBuffer(
+            rowType, ArrayRef(reinterpret_cast<const char *>(rows.data()),
+                              rows.size())));
+    MLIRContext *ctx = b.getContext();
+    SchemeAttr ws =
+        s.getGranularity() == Granularity::per_tensor
+            ? s
+            : SchemeAttr::get(ctx, Granularity::per_axis, 0, 0, nullptr,
+                              /*asymmetric=*/false, /*dynamic=*/false);
+    auto qt = QTensorType::get(ctx, {n, k}, t.getFormat(), ws);
+    return b.create<qc::ConstantOp>(c.getLoc(), qt, attr);
+  }
+
+  void rewrite(nn::MatMulOp mm) {
+    auto fq = mm.getLhs().getDefiningOp<FakeQuantOp>();
+    auto d = mm.getRhs().getDefiningOp<DequantizeOp>();
+    if (!fq || !d)
+      return;
+    QTensorType xt = fq.getQuantType();
+    auto yt = llvm::cast<RankedTensorType>(mm.getType());
+    if (xt.getRank() < 2 || !llvm::isa<IntFormatAttr>(xt.getFormat()) ||
+        !constantAlongK(xt) || fq.getGlobalScale() ||
+        !yt.getElementType().isF32() ||
+        (xt.getScheme().getAsymmetric() &&
+         xt.getScheme().getGranularity() != Granularity::per_tensor))
+      return;
+    OpBuilder b(mm);
+    Location loc = mm.getLoc();
+    int64_t wMax = 0;
+    Value w = transposedWeight(b, d, wMax);
+    if (!w)
+      return;
+    int64_t k = xt.getShape().back();
+    int64_t bound =
+        maxMagnitude(xt.getNumericFormat(), xt.getScheme().getAsymmetric()) *
+        wMax * k;
+    if (bound > int64_t(INT32_MAX)) {
+      w.getDefiningOp()->erase();
+      return;
+    }
+
+    // One qc.quantize per fake_quant, next to it.
+    Value &xq = quantized[fq];
+    if (!xq) {
+      OpBuilder qb(fq);
+      xq = qb.create<QuantizeOp>(fq.getLoc(), xt, fq.getInput(), fq.getScales(),
+                                 fq.getZeroPoints(), Value(), fq.getRounding(),
+                                 fq.getSeed());
+    }
+    Type i32 = b.getI32Type();
+    auto accType = RankedTensorType::get(yt.getShape(), i32);
+    Value zx;
+    if (Value zp = fq.getZeroPoints())
+      zx = zp;
+    Value acc = b.create<LinearOp>(loc, accType, xq, w, Value(), zx);
+    Value y = b.create<nn::CastOp>(loc, yt, acc, TypeAttr::get(b.getF32Type()));
+    y = b.create<nn::MulOp>(loc, yt, y, fq.getScales());
+    y = b.create<nn::MulOp>(loc, yt, y, d.getScales());
+    mm.replaceAllUsesWith(y);
+    mm.erase();
+    Operation *c = d.getInput().getDefiningOp();
+    if (d->use_empty())
+      d.erase();
+    if (c->use_empty())
+      c->erase();
+    ++numRewritten;
+  }
+
+  llvm::MapVector<Operation *, Value> quantized;
+};
+
+} // namespace

@@ -98,8 +98,21 @@ struct FuseElementwisePass
                    v.getDefiningOp<tensor::EmptyOp>();
           });
         });
-    if (failed(
-            applyPatternsAndFoldGreedily(getOperation(), std::move(patterns))))
+    // Kernel-tagged generics are not roots of any pattern: linalg's
+    // FoldScalarOrSplatConstant ignores the control function and would
+    // rebuild them without their tag, folding a scalar or splat operand
+    // (NVFP4's global scale, an all-equal packed weight) into the body.
+    SmallVector<Operation *> ops;
+    getOperation().walk<WalkOrder::PreOrder>([&](Operation *op) {
+      if (op->hasAttr(qc::x86::kKernelAttr))
+        return WalkResult::skip();
+      if (op != getOperation().getOperation())
+        ops.push_back(op);
+      return WalkResult::advance();
+    });
+    GreedyRewriteConfig config;
+    config.strictMode = GreedyRewriteStrictness::ExistingAndNewOps;
+    if (failed(applyOpPatternsAndFold(ops, std::move(patterns), config)))
       signalPassFailure();
   }
 };

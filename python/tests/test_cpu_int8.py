@@ -100,14 +100,18 @@ def test_linear_bit_exact(case, tmp_path):
 
 @pytest.mark.skipif(not has_vnni(), reason="host without AVX-512 VNNI")
 def test_vnni_kernel_is_used(tmp_path):
-    """On a VNNI host the default pipeline emits the vpdpbusd kernel."""
+    """On a VNNI host the default pipeline emits the vpdpbusd kernel, also
+    for all-equal weights (a splat packed constant)."""
     w = np.ones((32, 8), dtype=np.int64)
-    w[0, 0] = 2
     path = tmp_path / "m.mlir"
     path.write_text(module_text(12, 32, 8, False, False, False, 8, "i32", w))
     r = subprocess.run([str(BIN / "quant-opt"), str(path), "--qc-lower-to-cpu"],
                        capture_output=True, text=True, check=True)
     assert r.stdout.count('"llvm.x86.avx512.vpdpbusd.512"') == 24
+    x = np.random.default_rng(2).integers(0, 256, (12, 8)).astype(np.uint8)
+    got = run(path, {"arg0": x}, tmp_path, ["--target=cpu"])
+    np.testing.assert_array_equal(got, x.astype(np.int64).sum(axis=1, keepdims=True)
+                                  * np.ones((1, 32), dtype=np.int64))
 
 
 REQUANT = """func.func @main(%q: !qc.qtensor<64x16, #qc.int<16>, #qc.scheme<per_axis, axis = 1>>,

@@ -1,7 +1,8 @@
 """4-bit weight-only matmuls compiled for the CPU (the AVX-512 kernel on
 packed codes, --qc-x86-fuse-weight-only) against the interpreter: int4
 with per-column and per-block f32 scales, MXFP4 with E8M0 scales (NaN and
-subnormal scale codes included), weights as qc.unpack arguments and as
+subnormal scale codes included), NVFP4 with E4M3 scales (every code) and a
+global scale, weights as qc.unpack arguments and as
 constants, one and two threads. The kernel sums each block of K rows with
 FMAs before scaling, so the bound is 1e-5 relative L2 (the issue's bound
 for float paths), and NaN positions must match exactly."""
@@ -18,6 +19,8 @@ FORMATS = {
     "int4_g32": ("#qc.int<4>, #qc.scheme<per_block, axis = 0, block = 32>", "f32", 32),
     "mxfp4": ("#qc.float<fp4e2m1fn>, #qc.scheme<per_block, axis = 0, block = 32, "
               "scale = #qc.float<e8m0fnu>>", "i8", 32),
+    "nvfp4": ("#qc.float<fp4e2m1fn>, #qc.scheme<per_block, axis = 0, block = 16, "
+              "scale = #qc.float<fp8e4m3fn>>", "i8", 16),
 }
 
 
@@ -25,17 +28,24 @@ def has_avx512():
     return "avx512f" in open("/proc/cpuinfo").read().split()
 
 
-def build(tmp, m, k, n, fmt, constant, rng):
+def build(tmp, m, k, n, fmt, constant, rng, splat=False):
     qf, selt, block = FORMATS[fmt]
     codes = rng.integers(0, 16, (k, n)).astype(np.uint8)
     codes[0, :16] = np.arange(16)
+    if splat:
+        codes[:] = 3
     packed = (codes[:, 0::2] | (codes[:, 1::2] << 4)).astype(np.uint8).view(np.int8)
     g = k // block if block else 0
     if selt == "f32":
         s = ((rng.random((g, n)) if g else rng.random(n)) + 0.1).astype(np.float32) * np.float32(0.05)
-    else:
+    elif fmt == "mxfp4":
         s = rng.integers(110, 140, (g, n)).astype(np.uint8)
         s[0, 0], s[0, 1] = 0, 255  # 2^-127 (subnormal) and NaN
+        s = s.view(np.int8)
+    else:  # E4M3: every code once, among them NaN, subnormals, -0, negatives
+        s = rng.integers(0x20, 0x60, (g, n)).astype(np.uint8)
+        t = min(256, s.size)
+        s.reshape(-1)[:t] = np.arange(t)
         s = s.view(np.int8)
     st = f"tensor<{'x'.join(map(str, s.shape))}x{selt}>"
     qt = f"!qc.qtensor<{k}x{n}, {qf}>"
@@ -50,10 +60,18 @@ def build(tmp, m, k, n, fmt, constant, rng):
         wdef = f"%w = qc.unpack %b : tensor<{k}x{n // 2}xi8> -> {qt}"
         args = f"%x: tensor<{m}x{k}xf32>, %b: tensor<{k}x{n // 2}xi8>, %s: {st}"
         inputs["arg1"], inputs["arg2"] = packed, s
+    gs, gt = "", ""
+    if fmt == "nvfp4":  # the global scale: a constant, or an argument
+        if constant:
+            wdef += "\n  %g = arith.constant dense<0.0123> : tensor<f32>"
+        else:
+            args += ", %g: tensor<f32>"
+            inputs["arg3"] = np.array(0.0123, dtype=np.float32)
+        gs, gt = " global_scale %g", ", tensor<f32>"
     path = tmp / "m.mlir"
     path.write_text(
         f"func.func @main({args}) -> tensor<{m}x{n}xf32> {{\n  {wdef}\n"
-        f"  %d = qc.dequantize %w, %s : ({qt}, {st}) -> tensor<{k}x{n}xf32>\n"
+        f"  %d = qc.dequantize %w, %s{gs} : ({qt}, {st}{gt}) -> tensor<{k}x{n}xf32>\n"
         f"  %y = nn.matmul %x, %d : tensor<{m}x{k}xf32>, tensor<{k}x{n}xf32>\n"
         f"  return %y : tensor<{m}x{n}xf32>\n}}\n")
     return path, inputs
@@ -70,6 +88,8 @@ CASES = [
     (2, 96, 64, "mxfp4", False),
     (1, 64, 64, "mxfp4", True),
     (1, 512, 352, "int4_col", True),
+    (2, 1024, 64, "nvfp4", False),
+    (3, 64, 96, "nvfp4", True),
 ]
 
 
@@ -87,6 +107,21 @@ def test_weight_only_matches_interpreter(case, tmp_path):
         nan = np.isnan(want)
         np.testing.assert_array_equal(np.isnan(got), nan)
         assert rel_l2(got[~nan], want[~nan]) <= 1e-5, extra
+
+
+@pytest.mark.parametrize("fmt", ["int4_col", "nvfp4"])
+def test_weight_only_splat_weights(fmt, tmp_path):
+    """All-equal codes (a splat packed constant) keep the kernel."""
+    path, inputs = build(tmp_path, 2, 64, 32, fmt, True, np.random.default_rng(1), splat=True)
+    if has_avx512():
+        r = subprocess.run([str(BIN / "quant-opt"), str(path), "--qc-lower-to-cpu"],
+                           capture_output=True, text=True, check=True)
+        assert "llvm.x86.avx512.permvar.sf.512" in r.stdout
+    want = run(path, inputs, tmp_path, ["--target=interp"])
+    got = run(path, inputs, tmp_path, ["--target=cpu"])
+    nan = np.isnan(want)
+    np.testing.assert_array_equal(np.isnan(got), nan)
+    assert rel_l2(got[~nan], want[~nan]) <= 1e-5
 
 
 def test_unpack_layout(tmp_path):

@@ -47,20 +47,8 @@ func.func @linear_int4(%x: !qc.qtensor<3x8, #qc.int<8>>, %b: tensor<16xi32>) -> 
 // VNNI: arith.extui
 // VNNI: arith.extsi
 // VNNI: tensor.extract_slice %[[ACC]][0, 0] [2, 5] [1, 1]
-// The i64 accumulator takes the generic path even with vnni512.
-// VNNI-LABEL: func.func @linear_i64
-// VNNI-NOT: qc.x86_kernel
-// VNNI: arith.extsi %{{.*}} : i32 to i64
-// VNNI: arith.muli %{{.*}}, %{{.*}} : i64
-// VNNI-NOT: qc.x86_kernel
-// VNNI: return
 func.func @linear_signed_padded(%x: !qc.qtensor<2x6, #qc.int<8>>, %b: tensor<5xi32>) -> tensor<2x5xi32> {
   %w = qc.constant dense<1> : tensor<5x6xi8> : !qc.qtensor<5x6, #qc.int<8>>
   %y = qc.linear %x, %w bias %b : (!qc.qtensor<2x6, #qc.int<8>>, !qc.qtensor<5x6, #qc.int<8>>, tensor<5xi32>) -> tensor<2x5xi32>
   return %y : tensor<2x5xi32>
-}
-func.func @linear_i64(%x: !qc.qtensor<2x6, #qc.int<8>>) -> tensor<2x5xi64> {
-  %w = qc.constant dense<1> : tensor<5x6xi8> : !qc.qtensor<5x6, #qc.int<8>>
-  %y = qc.linear %x, %w : (!qc.qtensor<2x6, #qc.int<8>>, !qc.qtensor<5x6, #qc.int<8>>) -> tensor<2x5xi64>
-  return %y : tensor<2x5xi64>
 }

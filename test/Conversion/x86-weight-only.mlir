@@ -3,6 +3,7 @@
 // RUN: quant-opt %s --qc-lower-to-cpu="weight-only-kernel=avx512" --split-input-file | FileCheck %s --check-prefix=LLVM
 // RUN: not quant-opt %s --qc-x86-fuse-weight-only="kernel=sse" 2>&1 | FileCheck %s --check-prefix=BAD
 // RUN: not quant-opt %s --split-input-file --qc-x86-fuse-weight-only="kernel=avx512" --qc-x86-lower-weight-only-kernels 2>&1 | FileCheck %s --check-prefix=TENSORS
+// Matmuls the kernel cannot run: x86-weight-only-invalid.mlir.
 
 // TENSORS: error: qc-x86-lower-weight-only-kernels: the w4_f32_avx512 kernel runs after bufferization
 
@@ -14,7 +15,7 @@
 // CHECK-NOT: qc.unpack
 // CHECK-NOT: qc.dequantize
 // CHECK: %[[S2:.*]] = tensor.expand_shape %{{.*}} : tensor<32xf32> into tensor<1x32xf32>
-// CHECK: linalg.generic {{.*}} ins(%[[X]], %[[B]], %[[S2]] : tensor<1x64xf32>, tensor<64x16xi8>, tensor<1x32xf32>) outs(%{{.*}} : tensor<1x32xf32>) attrs = {qc.w4_e8m0 = false, qc.w4_group = 64 : i64, qc.w4_table = dense<[0.000000e+00, 1.000000e+00, 2.000000e+00, 3.000000e+00, 4.000000e+00, 5.000000e+00, 6.000000e+00, 7.000000e+00, -8.000000e+00, -7.000000e+00, -6.000000e+00, -5.000000e+00, -4.000000e+00, -3.000000e+00, -2.000000e+00, -1.000000e+00]> : tensor<16xf32>, qc.x86_kernel = "w4_f32_avx512"}
+// CHECK: linalg.generic {{.*}} ins(%[[X]], %[[B]], %[[S2]] : tensor<1x64xf32>, tensor<64x16xi8>, tensor<1x32xf32>) outs(%{{.*}} : tensor<1x32xf32>) attrs = {qc.w4_group = 64 : i64, qc.w4_scale = "f32", qc.w4_table = dense<[0.000000e+00, 1.000000e+00, 2.000000e+00, 3.000000e+00, 4.000000e+00, 5.000000e+00, 6.000000e+00, 7.000000e+00, -8.000000e+00, -7.000000e+00, -6.000000e+00, -5.000000e+00, -4.000000e+00, -3.000000e+00, -2.000000e+00, -1.000000e+00]> : tensor<16xf32>, qc.x86_kernel = "w4_f32_avx512"}
 // CHECK-NOT: nn.matmul
 // GENERIC-LABEL: func.func @int4_unpack
 // GENERIC: qc.dequantize
@@ -35,7 +36,7 @@ func.func @int4_unpack(%x: tensor<1x64xf32>, %b: tensor<64x16xi8>, %s: tensor<32
 // first); E8M0 scales per block of 32 along K; batch dimensions collapse.
 // CHECK-LABEL: func.func @mxfp4_constant
 // CHECK: %[[P:.*]] = arith.constant dense<{{.*}}> : tensor<64x16xi8>
-// CHECK: linalg.generic {{.*}} ins(%{{.*}}, %[[P]], %{{.*}} : tensor<6x64xf32>, tensor<64x16xi8>, tensor<2x32xi8>) {{.*}}qc.w4_e8m0 = true, qc.w4_group = 32 : i64{{.*}}qc.x86_kernel = "w4_f32_avx512"
+// CHECK: linalg.generic {{.*}} ins(%{{.*}}, %[[P]], %{{.*}} : tensor<6x64xf32>, tensor<64x16xi8>, tensor<2x32xi8>) {{.*}}qc.w4_group = 32 : i64, qc.w4_scale = "e8m0"{{.*}}qc.x86_kernel = "w4_f32_avx512"
 // CHECK-NOT: qc.constant
 // CHECK: tensor<2x3x32xf32>
 func.func @mxfp4_constant(%x: tensor<2x3x64xf32>, %s: tensor<2x32xi8>) -> tensor<2x3x32xf32> {
@@ -47,16 +48,17 @@ func.func @mxfp4_constant(%x: tensor<2x3x64xf32>, %s: tensor<2x32xi8>) -> tensor
 
 // -----
 
-// Left alone: 8-bit weights, N not a multiple of 32, a dequantized weight
-// with a second use.
-// CHECK-LABEL: func.func @not_fused
-// CHECK-NOT: qc.x86_kernel
-// CHECK: return
-func.func @not_fused(%x: tensor<1x64xf32>, %b: tensor<64x8xi8>, %s: tensor<f32>, %w8: !qc.qtensor<64x32, #qc.int<8>>) -> (tensor<1x16xf32>, tensor<1x32xf32>, tensor<64x16xf32>) {
-  %w = qc.unpack %b : tensor<64x8xi8> -> !qc.qtensor<64x16, #qc.int<4>>
-  %d = qc.dequantize %w, %s : (!qc.qtensor<64x16, #qc.int<4>>, tensor<f32>) -> tensor<64x16xf32>
-  %y = nn.matmul %x, %d : tensor<1x64xf32>, tensor<64x16xf32>
-  %d8 = qc.dequantize %w8, %s : (!qc.qtensor<64x32, #qc.int<8>>, tensor<f32>) -> tensor<64x32xf32>
-  %y8 = nn.matmul %x, %d8 : tensor<1x64xf32>, tensor<64x32xf32>
-  return %y, %y8, %d : tensor<1x16xf32>, tensor<1x32xf32>, tensor<64x16xf32>
+// NVFP4: E4M3 scale codes per 16 rows of K and the global scale, a fourth
+// input (a 0-d constant, which stays an operand through fusion).
+// CHECK-LABEL: func.func @nvfp4
+// CHECK: linalg.generic {{.*}} ins(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} : tensor<2x32xf32>, tensor<32x16xi8>, tensor<2x32xi8>, tensor<f32>) {{.*}}qc.w4_group = 16 : i64, qc.w4_scale = "e4m3"{{.*}}qc.x86_kernel = "w4_f32_avx512"
+// LLVM-LABEL: llvm.func @nvfp4(
+// LLVM: llvm.call_intrinsic "llvm.x86.avx512.permvar.sf.512"
+// LLVM: llvm.fmul %{{.*}}, %{{.*}} : vector<16xf32>
+func.func @nvfp4(%x: tensor<2x32xf32>, %b: tensor<32x16xi8>, %s: tensor<2x32xi8>) -> tensor<2x32xf32> {
+  %g = arith.constant dense<0.5> : tensor<f32>
+  %w = qc.unpack %b : tensor<32x16xi8> -> !qc.qtensor<32x32, #qc.float<fp4e2m1fn>, #qc.scheme<per_block, axis = 0, block = 16, scale = #qc.float<fp8e4m3fn>>>
+  %d = qc.dequantize %w, %s global_scale %g : (!qc.qtensor<32x32, #qc.float<fp4e2m1fn>, #qc.scheme<per_block, axis = 0, block = 16, scale = #qc.float<fp8e4m3fn>>>, tensor<2x32xi8>, tensor<f32>) -> tensor<32x32xf32>
+  %y = nn.matmul %x, %d : tensor<2x32xf32>, tensor<32x32xf32>
+  return %y : tensor<2x32xf32>
 }

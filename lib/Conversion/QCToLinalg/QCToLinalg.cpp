@@ -880,12 +880,8 @@ struct LinearLowering : OpConversionPattern<LinearOp> {
     Value x = reshape(rewriter, loc, x0, {m, k});
     DenseIntElementsAttr w = constantCodes(adaptor.getWeight());
     Value y;
-    // (All-equal weights would pack into a splat constant, which linalg's
-    // elementwise fusion folds into the body, losing the packed operand:
-    // such degenerate layers take the contraction.)
-    bool splat = w && w.isSplat() && n % x86::kVNNICols == 0 && k % 4 == 0;
-    if (vnni && w && !splat && xf.bits() == 8 && wf.isSigned() &&
-        wf.bits() <= 8 && rt.getElementType().isInteger(32))
+    if (vnni && w && xf.bits() == 8 && wf.isSigned() && wf.bits() <= 8 &&
+        rt.getElementType().isInteger(32))
       y = x86::buildPackedVNNILinear(rewriter, loc, x, xf.isSigned(), w, wf,
                                      adaptor.getBias(),
                                      adaptor.getInputZeroPoint());
@@ -949,6 +945,23 @@ struct LinearLowering : OpConversionPattern<LinearOp> {
   bool vnni;
 };
 
+/// Why the VNNI kernel cannot run `op` ("" if it can): it needs 8-bit
+/// activations, constant signed weights of at most 8 bits and a 32-bit
+/// accumulator.
+std::string noVNNIKernel(LinearOp op) {
+  if (op.getInput().getType().getNumericFormat().bits() != 8)
+    return "the activations are not 8-bit";
+  num::Format wf = op.getWeight().getType().getNumericFormat();
+  if (!wf.isSigned() || wf.bits() > 8)
+    return "the weights are not signed integers of at most 8 bits";
+  if (!op.getWeight().getDefiningOp<qc::ConstantOp>())
+    return "the weights are not a qc.constant (they are packed at compile "
+           "time)";
+  if (!op.getType().getElementType().isInteger(32))
+    return "the accumulator is not i32";
+  return "";
+}
+
 struct ConvertQCToLinalgPass
     : qc::impl::ConvertQCToLinalgBase<ConvertQCToLinalgPass> {
   using ConvertQCToLinalgBase::ConvertQCToLinalgBase;
@@ -965,6 +978,23 @@ struct ConvertQCToLinalgPass
     }
     bool vnni = int8Kernel == "vnni512" ||
                 (int8Kernel == "auto" && x86::hostHasVNNI512());
+    // An explicit vnni512 is a promise: a qc.linear it cannot run is an
+    // error, not a quiet generic fallback.
+    if (int8Kernel == "vnni512") {
+      WalkResult r = module.walk([&](LinearOp op) {
+        std::string why = noVNNIKernel(op);
+        if (why.empty())
+          return WalkResult::advance();
+        op.emitError("qc-convert-qc-to-linalg: int8-kernel=vnni512 has no "
+                     "kernel for this qc.linear with input ")
+            << op.getInput().getType() << ", weight "
+            << op.getWeight().getType() << " and accumulator "
+            << op.getType().getElementType() << ": " << why;
+        return WalkResult::interrupt();
+      });
+      if (r.wasInterrupted())
+        return signalPassFailure();
+    }
     MLIRContext *ctx = &getContext();
     // Constant codes become storage constants first, behind a cast: the
     // conversion would otherwise fold qc.dequantize of a constant into f32

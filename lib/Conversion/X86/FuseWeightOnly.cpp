@@ -6,12 +6,13 @@
 //
 // Rewrites y = nn.matmul(x, qc.dequantize(W, s)) with W [K, N] in a 4-bit
 // format (int4 symmetric with f32 scales per tensor / per column / per
-// block of K; FP4 with f32 or E8M0 scales, i.e. MXFP4) held by a
-// qc.constant (packed here, at compile time) or a qc.unpack (its bytes as
-// they are) into one tagged linalg.generic:
+// block of K; FP4 with f32, E8M0 (MXFP4) or E4M3 scales and a global scale
+// (NVFP4)) held by a qc.constant (packed here, at compile time) or a
+// qc.unpack (its bytes as they are) into one tagged linalg.generic:
 //
 //   y[m, n] = sum_k fl32(x[m, k] * fl32(table[code(k, n)] * S[k / B, n]))
 //
+// with S the f32 scale, 2^(e - 127) for E8M0 or fl32(E4M3 * global),
 // summed in order of k in f32, which is exactly what the interpreter does
 // for the two ops. The generic is a correct (slow) contraction by itself;
 // --qc-x86-lower-weight-only-kernels makes it the vector kernel.
@@ -37,8 +38,7 @@ using namespace qc::linalg_builders;
 namespace {
 
 /// The bytes holding W's codes two per byte along N: qc.unpack's input, or
-/// a new constant packed from qc.constant codes (null if neither, or if
-/// the packed constant would be a splat, which linalg's fusion folds away).
+/// a new constant packed from qc.constant codes (null if neither).
 Value packedBytes(OpBuilder &b, Location loc, Value w) {
   if (auto u = w.getDefiningOp<UnpackOp>())
     return u.getInput();
@@ -56,25 +56,21 @@ Value packedBytes(OpBuilder &b, Location loc, Value w) {
                ((values[size_t(i + 1)].getZExtValue() & 0xF) << 4));
   auto attr = DenseIntElementsAttr::get(
       RankedTensorType::get({k, n / 2}, b.getI8Type()), llvm::ArrayRef(bytes));
-  if (attr.isSplat())
-    return {};
   return b.create<arith::ConstantOp>(loc, attr);
 }
 
-/// Why `d` (feeding a matmul as its [K, N] weight) has no packed kernel;
-/// empty if it has one.
+/// Why `d` (4-bit codes feeding a matmul as its [K, N] weight) has no
+/// packed kernel; empty if it has one.
 std::string unsupported(DequantizeOp d) {
   QTensorType qt = d.getInput().getType();
   num::Format f = qt.getNumericFormat();
   SchemeAttr scheme = qt.getScheme();
-  if (f.bits() != 4)
-    return "not a 4-bit format";
   if (f.kind() == num::Format::Kind::Int && !f.isSigned())
     return "unsigned codes";
   if (f.kind() == num::Format::Kind::Fixed)
     return "fixed point";
-  if (d.getZeroPoints() || d.getGlobalScale())
-    return "zero points or a global scale";
+  if (d.getZeroPoints())
+    return "zero points";
   if (qt.getRank() != 2 || !d.getType().hasStaticShape() ||
       qt.getShape()[1] % 32 != 0)
     return "needs a static [K, N] weight with N a multiple of 32";
@@ -92,8 +88,9 @@ std::string unsupported(DequantizeOp d) {
   }
   if (FloatFormatAttr sf = scheme.getScaleFormat()) {
     num::FloatFormat sff = sf.getFloatFormat();
-    if (sff.hasSign || sff.hasZero || sff.bits() != 8)
-      return "scale format other than E8M0";
+    if (!(sff == num::FloatFormat::e8m0fnu()) &&
+        !(sff == num::FloatFormat::fp8e4m3fn()))
+      return "scale format other than E8M0 and E4M3";
   }
   return "";
 }
@@ -113,33 +110,60 @@ struct X86FuseWeightOnlyPass
       return;
     SmallVector<nn::MatMulOp> matmuls;
     getOperation().walk([&](nn::MatMulOp mm) { matmuls.push_back(mm); });
-    for (nn::MatMulOp mm : matmuls)
-      rewrite(mm);
+    for (nn::MatMulOp mm : matmuls) {
+      std::string why = rewrite(mm);
+      // An explicit kernel=avx512 is a promise: a 4-bit weight-only matmul
+      // it cannot run is an error, not a quiet generic fallback.
+      if (!why.empty() && kernel == "avx512") {
+        auto d = mm.getRhs().getDefiningOp<DequantizeOp>();
+        mm.emitError("qc-x86-fuse-weight-only: kernel=avx512 has no kernel "
+                     "for this matmul with weights ")
+            << d.getInput().getType() << ": " << why;
+        return signalPassFailure();
+      }
+    }
   }
 
-  void rewrite(nn::MatMulOp mm) {
+  /// Rewrites `mm` if it is a 4-bit weight-only matmul the kernel runs.
+  /// Returns why not for a 4-bit weight-only matmul it cannot run, else "".
+  std::string rewrite(nn::MatMulOp mm) {
     auto d = mm.getRhs().getDefiningOp<DequantizeOp>();
+    if (!d || d.getInput().getType().getNumericFormat().bits() != 4)
+      return "";
     auto xt = llvm::cast<RankedTensorType>(mm.getLhs().getType());
-    if (!d || !d->hasOneUse() || xt.getRank() < 2 || !xt.hasStaticShape() ||
-        !unsupported(d).empty())
-      return;
+    if (std::string why = unsupported(d); !why.empty())
+      return why;
+    if (!d->hasOneUse())
+      return "the dequantized weight has other uses";
+    if (xt.getRank() < 2 || !xt.hasStaticShape())
+      return "needs static activations of rank >= 2";
+    if (!d.getInput().getDefiningOp<UnpackOp>() &&
+        !d.getInput().getDefiningOp<qc::ConstantOp>())
+      return "the codes come from neither a qc.constant nor a qc.unpack";
     MLIRContext *ctx = &getContext();
     Location loc = mm.getLoc();
     OpBuilder b(mm);
     Value bytes = packedBytes(b, loc, d.getInput());
-    if (!bytes)
-      return;
     QTensorType qt = d.getInput().getType();
     num::Format f = qt.getNumericFormat();
     SchemeAttr scheme = qt.getScheme();
     int64_t k = qt.getShape()[0], n = qt.getShape()[1];
     int64_t m = xt.getNumElements() / k;
 
-    // Scales as [G, N] (f32, or E8M0 codes), G = K / B.
+    // Scales as [G, N] (f32, or E8M0 / E4M3 codes), G = K / B.
     Value s = d.getScales();
     auto st = llvm::cast<RankedTensorType>(s.getType());
     int64_t group = k;
-    bool e8m0 = bool(scheme.getScaleFormat());
+    StringRef scaleKind = "f32";
+    if (FloatFormatAttr sf = scheme.getScaleFormat())
+      scaleKind =
+          sf.getFloatFormat() == num::FloatFormat::e8m0fnu() ? "e8m0" : "e4m3";
+    // NVFP4: s = fl32(decode(code) * global), global 1 when absent.
+    Value global = d.getGlobalScale();
+    if (scaleKind == "e4m3" && !global)
+      global = b.create<arith::ConstantOp>(
+          loc, DenseElementsAttr::get(RankedTensorType::get({}, b.getF32Type()),
+                                      1.0f));
     switch (scheme.getGranularity()) {
     case Granularity::per_tensor:
       s = elementwise(b, loc,
@@ -171,14 +195,19 @@ struct X86FuseWeightOnlyPass
     SmallVector<AffineMap> maps{
         AffineMap::get(3, 0, {dm, dk}, ctx),
         AffineMap::get(3, 0, {dk, dn.floorDiv(2)}, ctx),
-        AffineMap::get(3, 0, {dk.floorDiv(group), dn}, ctx),
-        AffineMap::get(3, 0, {dm, dn}, ctx)};
+        AffineMap::get(3, 0, {dk.floorDiv(group), dn}, ctx)};
+    SmallVector<Value> ins{x, bytes, s};
+    if (global) {
+      maps.push_back(AffineMap::get(3, 0, {}, ctx));
+      ins.push_back(global);
+    }
+    maps.push_back(AffineMap::get(3, 0, {dm, dn}, ctx));
     SmallVector<utils::IteratorType> its{utils::IteratorType::parallel,
                                          utils::IteratorType::parallel,
                                          utils::IteratorType::reduction};
     auto gemv = b.create<linalg::GenericOp>(
-        loc, yType, ValueRange{x, bytes, s}, ValueRange{empty(b, loc, yType)},
-        maps, its, [&](OpBuilder &nb, Location nl, ValueRange a) {
+        loc, yType, ins, ValueRange{empty(b, loc, yType)}, maps, its,
+        [&](OpBuilder &nb, Location nl, ValueRange a) {
           auto cIdx = [&](int64_t v) {
             return nb.create<arith::ConstantIndexOp>(nl, v);
           };
@@ -189,9 +218,13 @@ struct X86FuseWeightOnlyPass
               ValueRange{nb.create<arith::IndexCastUIOp>(nl, nb.getIndexType(),
                                                          code)});
           Value scale = a[2];
-          if (e8m0)
-            scale = x86::decodeE8M0(
-                nb, nl, nb.create<arith::ExtUIOp>(nl, nb.getI32Type(), a[2]));
+          if (scaleKind != "f32") {
+            Value c = nb.create<arith::ExtUIOp>(nl, nb.getI32Type(), a[2]);
+            scale = scaleKind == "e8m0"
+                        ? x86::decodeE8M0(nb, nl, c)
+                        : nb.create<arith::MulFOp>(
+                              nl, x86::decodeE4M3(nb, nl, c), a[3]);
+          }
           Value w = nb.create<arith::MulFOp>(nl, v, scale);
           Value p = nb.create<arith::MulFOp>(nl, a[0], w);
           Value first = nb.create<arith::CmpIOp>(
@@ -199,14 +232,15 @@ struct X86FuseWeightOnlyPass
               cIdx(0));
           Value acc = nb.create<arith::SelectOp>(
               nl, first,
-              nb.create<arith::ConstantOp>(nl, nb.getF32FloatAttr(0.0f)), a[3]);
+              nb.create<arith::ConstantOp>(nl, nb.getF32FloatAttr(0.0f)),
+              a.back());
           nb.create<linalg::YieldOp>(
               nl, ValueRange{nb.create<arith::AddFOp>(nl, acc, p)});
         });
     gemv->setAttr(x86::kKernelAttr, b.getStringAttr(x86::kWeightOnlyKernel));
     gemv->setAttr(x86::kW4TableAttr, tableAttr);
     gemv->setAttr(x86::kW4GroupAttr, b.getI64IntegerAttr(group));
-    gemv->setAttr(x86::kW4E8M0Attr, b.getBoolAttr(e8m0));
+    gemv->setAttr(x86::kW4ScaleAttr, b.getStringAttr(scaleKind));
     Value y = reshape(b, loc, gemv.getResult(0),
                       llvm::cast<RankedTensorType>(mm.getType()).getShape());
     mm.replaceAllUsesWith(y);
@@ -215,6 +249,7 @@ struct X86FuseWeightOnlyPass
     d.erase();
     if (Operation *def = w.getDefiningOp(); def && def->use_empty())
       def->erase();
+    return "";
   }
 };
 

@@ -11,6 +11,8 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "llvm/TargetParser/Host.h"
 
+#include <cmath>
+
 using namespace mlir;
 
 namespace qc::x86 {
@@ -68,6 +70,40 @@ Value decodeE8M0(OpBuilder &b, Location loc, Value e) {
   if (auto vt = llvm::dyn_cast<VectorType>(t))
     f32 = VectorType::get(vt.getShape(), f32);
   return b.create<arith::BitcastOp>(loc, f32, bits);
+}
+
+Value decodeE4M3(OpBuilder &b, Location loc, Value c) {
+  Type t = c.getType();
+  Type f32 = b.getF32Type();
+  auto vt = llvm::dyn_cast<VectorType>(t);
+  if (vt)
+    f32 = VectorType::get(vt.getShape(), f32);
+  auto i = [&](int32_t v) -> Value {
+    TypedAttr a = b.getI32IntegerAttr(v);
+    if (vt)
+      a = DenseElementsAttr::get(vt, a);
+    return b.create<arith::ConstantOp>(loc, a);
+  };
+  auto f = [&](float v) -> Value {
+    TypedAttr a = b.getF32FloatAttr(v);
+    if (vt)
+      a = DenseElementsAttr::get(llvm::cast<ShapedType>(f32), a);
+    return b.create<arith::ConstantOp>(loc, a);
+  };
+  Value mag = b.create<arith::AndIOp>(loc, c, i(0x7F));
+  Value v = b.create<arith::MulFOp>(
+      loc,
+      b.create<arith::BitcastOp>(loc, f32,
+                                 b.create<arith::ShLIOp>(loc, mag, i(20))),
+      f(0x1p120f));
+  Value nan =
+      b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq, mag, i(0x7F));
+  v = b.create<arith::SelectOp>(loc, nan, f(NAN), v);
+  Value sign = b.create<arith::ShLIOp>(
+      loc, b.create<arith::AndIOp>(loc, c, i(0x80)), i(24));
+  return b.create<arith::BitcastOp>(
+      loc, f32,
+      b.create<arith::OrIOp>(loc, b.create<arith::BitcastOp>(loc, t, v), sign));
 }
 
 } // namespace qc::x86

@@ -34,6 +34,12 @@ bool hostHas(llvm::ArrayRef<llvm::StringRef> features);
 /// vector): e = 0 is the subnormal 2^-127, 255 is NaN.
 mlir::Value decodeE8M0(mlir::OpBuilder &b, mlir::Location loc, mlir::Value e);
 
+/// The f32 value of FP8 E4M3 (fn: no infinities) codes `c` (i32 scalar or
+/// vector holding the byte zero-extended): the exponent and mantissa moved
+/// to f32's fields and multiplied by 2^120 (exact, subnormals included),
+/// NaN for 0x7F / 0xFF, the sign from bit 7.
+mlir::Value decodeE4M3(mlir::OpBuilder &b, mlir::Location loc, mlir::Value c);
+
 } // namespace qc::x86
 
 #endif // QC_LIB_CONVERSION_X86_KERNELUTILS_H

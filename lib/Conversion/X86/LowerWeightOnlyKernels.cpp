@@ -15,7 +15,9 @@
 //           per row: 16 bytes of codes -> vpmovzxbd -> low / high nibbles
 //           (vpsrld) -> vpermps with the 16-entry value table (the nibble is
 //           the index) -> partial = fma(x[m, k], value, partial)
-//       acc_p = fma(partial, scale, acc_p) per column (scales decoded once)
+//       acc_p = fma(partial, scale, acc_p) per column (scales decoded once:
+//       E8M0 from the exponent field, E4M3 by bit moves, times NVFP4's
+//       global scale)
 //   y = acc_0 + acc_1
 //
 // A byte holds the codes of columns 2j and 2j + 1, so each chunk has an
@@ -59,10 +61,12 @@ struct WeightOnlyBuilder {
   OpBuilder &b;
   Location loc;
   Value x, w, s, y; // [M, K] f32, [K, N/2] i8, [G, N] f32 | i8, [M, N] f32
+  Value global;     // NVFP4: the 0-d f32 global scale
   int64_t m, k, n, group;
-  bool e8m0;
+  StringRef scaleKind; // f32, e8m0 or e4m3
   DenseElementsAttr table;
   VectorType v16f32, v32f32, v16i8, v32i8, v16i32;
+  Value globalVector; // the global scale in every lane
 
   Value idx(OpBuilder &ob, int64_t v) {
     return ob.create<arith::ConstantIndexOp>(loc, v);
@@ -90,13 +94,17 @@ struct WeightOnlyBuilder {
 
   /// Scales of columns [col, col + 32) of group g as f32, split.
   std::pair<Value, Value> scales(OpBuilder &ob, Value g, Value col) {
-    if (!e8m0)
+    if (scaleKind == "f32")
       return split(
           ob, ob.create<vector::LoadOp>(loc, v32f32, s, ValueRange{g, col}));
     auto [ce, co] =
         split(ob, ob.create<vector::LoadOp>(loc, v32i8, s, ValueRange{g, col}));
     auto decode = [&](Value codes) -> Value {
-      return decodeE8M0(ob, loc, ob.create<arith::ExtUIOp>(loc, v16i32, codes));
+      Value c = ob.create<arith::ExtUIOp>(loc, v16i32, codes);
+      if (scaleKind == "e8m0")
+        return decodeE8M0(ob, loc, c);
+      return ob.create<arith::MulFOp>(loc, decodeE4M3(ob, loc, c),
+                                      globalVector);
     };
     return {decode(ce), decode(co)};
   }
@@ -115,6 +123,9 @@ struct WeightOnlyBuilder {
     Value acc = b.create<memref::AllocOp>(loc, scratchType);
     Value partial = b.create<memref::AllocOp>(loc, scratchType);
     Value tbl = b.create<arith::ConstantOp>(loc, table.reshape(v16f32));
+    if (global)
+      globalVector = b.create<vector::BroadcastOp>(
+          loc, v16f32, b.create<memref::LoadOp>(loc, global, ValueRange{}));
     Value zero = idx(b, 0), one = idx(b, 1);
     int64_t blocks = k / blockRows();
     forLoop(b, zero, idx(b, m), one, [&](OpBuilder &bm, Value row) {
@@ -300,27 +311,22 @@ struct X86LowerWeightOnlyKernelsPass
       return signalPassFailure();
     for (linalg::GenericOp g : *kernels) {
       OpBuilder b(g);
-      Value x = g.getDpsInputs()[0], w = g.getDpsInputs()[1],
-            s = g.getDpsInputs()[2], y = g.getDpsInits()[0];
-      auto xt = llvm::cast<MemRefType>(x.getType());
+      auto ins = g.getDpsInputs();
+      Value y = g.getDpsInits()[0];
+      auto xt = llvm::cast<MemRefType>(ins[0].getType());
       auto yt = llvm::cast<MemRefType>(y.getType());
-      WeightOnlyBuilder kb{b,
-                           g.getLoc(),
-                           x,
-                           w,
-                           s,
-                           y,
-                           xt.getDimSize(0),
-                           xt.getDimSize(1),
-                           yt.getDimSize(1),
-                           g->getAttrOfType<IntegerAttr>(kW4GroupAttr).getInt(),
-                           g->getAttrOfType<BoolAttr>(kW4E8M0Attr).getValue(),
-                           g->getAttrOfType<DenseElementsAttr>(kW4TableAttr),
-                           {},
-                           {},
-                           {},
-                           {},
-                           {}};
+      WeightOnlyBuilder kb{b, g.getLoc()};
+      kb.x = ins[0];
+      kb.w = ins[1];
+      kb.s = ins[2];
+      kb.y = y;
+      kb.global = ins.size() > 3 ? ins[3] : Value();
+      kb.m = xt.getDimSize(0);
+      kb.k = xt.getDimSize(1);
+      kb.n = yt.getDimSize(1);
+      kb.group = g->getAttrOfType<IntegerAttr>(kW4GroupAttr).getInt();
+      kb.scaleKind = g->getAttrOfType<StringAttr>(kW4ScaleAttr).getValue();
+      kb.table = g->getAttrOfType<DenseElementsAttr>(kW4TableAttr);
       kb.build();
       g.erase();
     }

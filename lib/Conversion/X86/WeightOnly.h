@@ -4,13 +4,13 @@
 //
 //===----------------------------------------------------------------------===//
 //
-// nn.matmul(x, qc.dequantize(W)) with 4-bit weights (int4, FP4 / MXFP4)
-// becomes, with --qc-x86-fuse-weight-only, one linalg.generic on the packed
-// codes (two per byte along N, low nibble first: the qc.unpack layout) and
-// the scales as [G, N], tagged kWeightOnlyKernel; after bufferization
-// --qc-x86-lower-weight-only-kernels turns it into AVX-512 code that
-// decodes the nibbles with a 16-entry table permute inside the K loop, so
-// f32 weights are never materialized.
+// nn.matmul(x, qc.dequantize(W)) with 4-bit weights (int4, FP4 / MXFP4 /
+// NVFP4) becomes, with --qc-x86-fuse-weight-only, one linalg.generic on
+// the packed codes (two per byte along N, low nibble first: the qc.unpack
+// layout), the scales as [G, N] and NVFP4's global scale, tagged
+// kWeightOnlyKernel; after bufferization --qc-x86-lower-weight-only-kernels
+// turns it into AVX-512 code that decodes the nibbles with a 16-entry table
+// permute inside the K loop, so f32 weights are never materialized.
 //
 //===----------------------------------------------------------------------===//
 
@@ -26,8 +26,9 @@ constexpr llvm::StringLiteral kWeightOnlyKernel = "w4_f32_avx512";
 constexpr llvm::StringLiteral kW4TableAttr = "qc.w4_table";
 /// I64: rows of K per scale group (K itself for one group).
 constexpr llvm::StringLiteral kW4GroupAttr = "qc.w4_group";
-/// Whether the scales are E8M0 codes (i8) rather than f32.
-constexpr llvm::StringLiteral kW4E8M0Attr = "qc.w4_e8m0";
+/// The scales: "f32", or i8 codes of "e8m0" (MXFP4) or "e4m3" (NVFP4,
+/// times the global scale, the generic's fourth input).
+constexpr llvm::StringLiteral kW4ScaleAttr = "qc.w4_scale";
 
 } // namespace qc::x86
 

@@ -4,7 +4,8 @@ bandwidth.
 
 For each shape K x N in {4096 x 4096, 4096 x 11008} and format (int4 with
 f32 scales per group of 128 along K; MXFP4: FP4 E2M1 with E8M0 scales per
-block of 32), builds y = x @ dequantize(unpack(bytes), scales) with the
+block of 32; NVFP4: E4M3 scales per block of 16 and a constant global
+scale), builds y = x @ dequantize(unpack(bytes), scales) with the
 packed weights as a function argument, lowers it with `quant-opt
 --qc-lower-to-cpu` (threads=1 and 2), writes a host object and links it
 into a C driver. The driver allocates enough layers of random packed
@@ -27,6 +28,7 @@ import subprocess
 import sys
 import tempfile
 
+import ml_dtypes
 import numpy as np
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
@@ -103,7 +105,7 @@ int main(int argc, char **argv) {
       ((uint64_t *)w[l])[i] = st;
     }
     for (size_t i = 0; i < sbytes; ++i)  /* valid, moderate scales */
-      s[l][i] = sb == 1 ? (char)(120 + rand() % 8) : 0;
+      s[l][i] = sb == 1 ? (char)(120 + rand() % 7) : 0; /* E8M0 or E4M3 */
     if (sb == 4)
       for (size_t i = 0; i < sbytes / 4; ++i) ((float *)s[l])[i] = 0.01f * (1 + rand() % 7);
   }
@@ -140,7 +142,10 @@ FORMATS = {
     "int4": ("#qc.int<4>, #qc.scheme<per_block, axis = 0, block = 128>", "f32", 4, 128),
     "mxfp4": ("#qc.float<fp4e2m1fn>, #qc.scheme<per_block, axis = 0, block = 32, "
               "scale = #qc.float<e8m0fnu>>", "i8", 1, 32),
+    "nvfp4": ("#qc.float<fp4e2m1fn>, #qc.scheme<per_block, axis = 0, block = 16, "
+              "scale = #qc.float<fp8e4m3fn>>", "i8", 1, 16),
 }
+NVFP4_GLOBAL = 0.0078125  # the per-tensor scale, a constant of the model
 
 
 def sh(cmd):
@@ -180,11 +185,15 @@ def main():
                 qt = f"!qc.qtensor<{k}x{n}, {qf}>"
                 st = f"tensor<{g}x{n}x{selt}>"
                 src = tmp / f"{fmt}-{k}x{n}.mlir"
+                gdef, gs, gt = "", "", ""
+                if fmt == "nvfp4":
+                    gdef = f"  %g = arith.constant dense<{NVFP4_GLOBAL}> : tensor<f32>\n"
+                    gs, gt = " global_scale %g", ", tensor<f32>"
                 src.write_text(
                     f"func.func @main(%x: tensor<1x{k}xf32>, %b: tensor<{k}x{n // 2}xi8>, "
-                    f"%s: {st}) -> tensor<1x{n}xf32> {{\n"
+                    f"%s: {st}) -> tensor<1x{n}xf32> {{\n{gdef}"
                     f"  %w = qc.unpack %b : tensor<{k}x{n // 2}xi8> -> {qt}\n"
-                    f"  %d = qc.dequantize %w, %s : ({qt}, {st}) -> tensor<{k}x{n}xf32>\n"
+                    f"  %d = qc.dequantize %w, %s{gs} : ({qt}, {st}{gt}) -> tensor<{k}x{n}xf32>\n"
                     f"  %y = nn.matmul %x, %d : tensor<1x{k}xf32>, tensor<{k}x{n}xf32>\n"
                     f"  return %y : tensor<1x{n}xf32>\n}}\n")
                 layer = k * n // 2 + g * n * sbytes
@@ -203,9 +212,13 @@ def main():
                 if fmt == "int4":
                     scales = (rng.integers(1, 8, (g, n)) * 0.01).astype(np.float32)
                     sval = scales.astype(np.float64)
-                else:
+                elif fmt == "mxfp4":
                     scales = rng.integers(120, 128, (g, n)).astype(np.uint8)
                     sval = 2.0 ** (scales.astype(np.float64) - 127)
+                else:  # E4M3 codes 0x01 (subnormal) .. 0x7E, times the global
+                    scales = rng.integers(1, 0x7F, (g, n)).astype(np.uint8)
+                    sval = (scales.view(ml_dtypes.float8_e4m3fn).astype(np.float64)
+                            * NVFP4_GLOBAL)
                 (tmp / "b.bin").write_bytes(packed.tobytes())
                 (tmp / "s.bin").write_bytes(scales.tobytes())
                 sh([exes[2], k, n, g, sbytes, 2, 1, tmp / "x.bin", tmp / "y.bin",

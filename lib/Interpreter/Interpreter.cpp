@@ -999,6 +999,30 @@ qc::interp::evaluate(Operation *op, ArrayRef<Tensor> in, bool emitErrors) {
         return one(quantizeT(o.getType(), mid, in[outScale], zout, nullptr,
                              o.getRounding(), 0));
       })
+      .Case([&](qc::RescaleOp o) {
+        auto qin = llvm::dyn_cast<QTensorType>(o.getInput().getType());
+        std::optional<num::Format> inFormat;
+        if (qin)
+          inFormat = qin.getNumericFormat();
+        const Tensor *zin = opt(o.getInputZeroPoint(), 3);
+        const Tensor *zout = opt(o.getOutputZeroPoint(), zin ? 4 : 3);
+        num::Format f = o.getType().getNumericFormat();
+        std::vector<int64_t> shape = in[0].getShape();
+        num::AxisView v =
+            num::AxisView::of(shape, o.getAxis() ? int(*o.getAxis()) : 0);
+        Tensor y = Tensor::zeros(t0, shapeOf(t0));
+        for (int64_t i = 0; i < in[0].size(); ++i) {
+          int64_t x = in[0].i()[i];
+          if (inFormat)
+            x = inFormat->codeToInt(uint32_t(x));
+          int64_t c = o.getAxis() ? (i / v.inner) % v.dim : 0;
+          int64_t q = qc::rescaleValue(
+              x, zin ? zin->i()[0] : 0, int32_t(in[1].i()[c]), in[2].i()[c],
+              zout ? zout->i()[0] : 0, f.minInt(), f.maxInt());
+          y.iMutable()[i] = int64_t(f.intToCode(q));
+        }
+        return one(y);
+      })
       .Case([&](qc::LinearOp o) {
         auto w = o.getWeight().getType();
         int64_t n = w.getShape()[0], k = w.getShape()[1];

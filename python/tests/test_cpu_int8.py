@@ -203,3 +203,77 @@ def test_quantized_model_uses_vnni(llama_w8a8):
                          capture_output=True, text=True, check=True).stdout
     assert on.count('"llvm.x86.avx512.vpdpbusd.512"') >= 15 * 24
     assert "vpdpbusd" not in off
+
+
+RESCALE = """func.func @main(%acc: tensor<64x16xi32>, %m: tensor<16xi32>, %sh: tensor<16xi8>,
+                %zi: tensor<i32>, %zo: tensor<i32>)
+    -> !qc.qtensor<64x16, #qc.int<8, unsigned>, #qc.scheme<per_tensor, asymmetric>> {
+  %r = qc.rescale %acc, %m, %sh input_zero_point %zi output_zero_point %zo {axis = 1 : i64}
+      : (tensor<64x16xi32>, tensor<16xi32>, tensor<16xi8>, tensor<i32>, tensor<i32>)
+      -> !qc.qtensor<64x16, #qc.int<8, unsigned>, #qc.scheme<per_tensor, asymmetric>>
+  return %r : !qc.qtensor<64x16, #qc.int<8, unsigned>, #qc.scheme<per_tensor, asymmetric>>
+}
+"""
+
+
+def test_rescale_bit_exact(tmp_path):
+    """qc.rescale (integer-only requantization, multiplier and shift per
+    column) on the CPU gives the interpreter's codes and numpy's: ties
+    round up, shifts clamped to [0, 62], saturation at both ends, 32-bit
+    extremes."""
+    rng = np.random.default_rng(4)
+    acc = rng.integers(-2**31, 2**31, (64, 16)).astype(np.int32)
+    acc[:16] = rng.integers(-5000, 5000, (16, 16))
+    acc[16, :6] = [-2**31, 2**31 - 1, 0, 1, -1, 12]
+    m = rng.integers(2**30, 2**31, 16).astype(np.int32)
+    m[:3] = [3, 1, -7]
+    sh = np.array([3, 0, 2, 40, 31, 45, 62, 70, -4, 33, 36, 38, 44, 47, 50, 60], dtype=np.int8)
+    path = tmp_path / "m.mlir"
+    path.write_text(RESCALE)
+    inputs = {"arg0": acc, "arg1": m, "arg2": sh, "arg3": np.array(-3, dtype=np.int32),
+              "arg4": np.array(128, dtype=np.int32)}
+    interp = run(path, inputs, tmp_path, ["--target=interp"])
+    cpu = run(path, inputs, tmp_path, ["--target=cpu"])
+    np.testing.assert_array_equal(cpu, interp)
+    # numpy: Python integers, exact.
+    want = np.empty(acc.shape, dtype=np.int64)
+    for (i, j), x in np.ndenumerate(acc):
+        s = min(max(int(sh[j]), 0), 62)
+        v = (int(x) + 3) * int(m[j])
+        r = (v + ((1 << s) >> 1)) >> s
+        want[i, j] = min(max(r + 128, 0), 255)
+    np.testing.assert_array_equal(interp.astype(np.int64), want)
+
+
+REQUANT_ACC = """func.func @main(%q: !qc.qtensor<256x8, #qc.int<16>, #qc.scheme<per_axis, axis = 1>>)
+    -> !qc.qtensor<256x8, #qc.int<8>> {
+  %s = arith.constant dense<[1.0e-2, 3.3e-3, 7.0e-4, 2.5e-2, 1.1e-3, 6.1e-3, 9.9e-4, 4.2e-3]> : tensor<8xf32>
+  %t = arith.constant dense<0.037> : tensor<f32>
+  %r = qc.requantize %q, %s to %t
+      : (!qc.qtensor<256x8, #qc.int<16>, #qc.scheme<per_axis, axis = 1>>, tensor<8xf32>, tensor<f32>)
+      -> !qc.qtensor<256x8, #qc.int<8>>
+  return %r : !qc.qtensor<256x8, #qc.int<8>>
+}
+"""
+
+
+def test_fixed_point_requantize_within_one_step(tmp_path):
+    """--qc-fixed-point-requantize turns the float requantization of int16
+    codes with per-channel scales into qc.rescale: compiled it matches the interpreter bit
+    for bit, and it stays within one code of the float requantization."""
+    rng = np.random.default_rng(6)
+    acc = rng.integers(-32768, 32768, (256, 8)).astype(np.int16)
+    path = tmp_path / "m.mlir"
+    path.write_text(REQUANT_ACC)
+    fixed = tmp_path / "fixed.mlir"
+    subprocess.run([str(BIN / "quant-opt"), str(path), "--qc-fixed-point-requantize",
+                    "-o", str(fixed)], capture_output=True, text=True, check=True)
+    assert "qc.rescale" in fixed.read_text() and "qc.requantize" not in fixed.read_text()
+    float_codes = run(path, {"arg0": acc}, tmp_path, ["--target=interp"]).astype(np.int64)
+    interp = run(fixed, {"arg0": acc}, tmp_path, ["--target=interp"])
+    cpu = run(fixed, {"arg0": acc}, tmp_path, ["--target=cpu"])
+    np.testing.assert_array_equal(cpu, interp)
+    diff = np.abs(interp.astype(np.int64) - float_codes)
+    assert diff.max() <= 1
+    assert (diff == 0).mean() > 0.99
+    assert 0.05 < ((float_codes > -128) & (float_codes < 127)).mean()  # not all saturated

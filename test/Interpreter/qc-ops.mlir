@@ -9,6 +9,14 @@
 // RUN: quant-run %s --entry linear --input arg0=%t/lx.npy --input arg1=%t/lw.npy --output-dir %t/l
 // RUN: %python -c "import numpy as np; print(np.load('%t/s/output0.npy').tolist(), np.load('%t/m/output0.npy').tolist(), np.load('%t/r/output0.npy').tolist(), np.load('%t/l/output0.npy').tolist())" | FileCheck %s
 // CHECK: [0.015748031437397003, 1.0] [127, 124, -1, 0] [100, 0] {{\[\[}}-30]]
+// RUN: quant-run %s --entry rescale --output-dir %t/rs
+// RUN: %python -c "import numpy as np; print(np.load('%t/rs/output0.npy').tolist())" | FileCheck %s --check-prefix=RESCALE
+// x * 3 / 8 rounded half up, then + 10, saturated to uint8; the second
+// column uses multiplier 1, shift 0 (x itself):
+//   [5, -5, 4, -4, 1000, -1000] * 3 / 8 = [1.875, -1.875, 1.5, -1.5, 375, -375]
+//   -> [2, -2, 2, -1, 375, -375] + 10 -> [12, 8, 12, 9, 255, 0];
+//   [5, -5, 4, -4, 1000, -1000] + 10 -> [15, 5, 14, 6, 255, 0].
+// RESCALE: {{\[\[}}12, 15], [8, 5], [12, 14], [9, 6], [255, 255], [0, 0]]
 
 func.func @scales(%x: tensor<2x2xf32>) -> tensor<2xf32> {
   %s = qc.compute_scales %x for !qc.qtensor<2x2, #qc.int<8>, #qc.scheme<per_axis, axis = 0, dynamic>> : tensor<2x2xf32> -> tensor<2xf32>
@@ -37,4 +45,13 @@ func.func @linear(%x: tensor<1x2xi64>, %w: tensor<1x2xi64>) -> tensor<1x1xi6> {
   %wq = qc.quantize %wf, %xs : (tensor<1x2xf32>, tensor<f32>) -> !qc.qtensor<1x2, #qc.int<4>>
   %y = qc.linear %xq, %wq : (!qc.qtensor<1x2, #qc.int<8>>, !qc.qtensor<1x2, #qc.int<4>>) -> tensor<1x1xi6>
   return %y : tensor<1x1xi6>
+}
+
+func.func @rescale() -> !qc.qtensor<6x2, #qc.int<8, unsigned>, #qc.scheme<per_tensor, asymmetric>> {
+  %acc = arith.constant dense<[[5, 5], [-5, -5], [4, 4], [-4, -4], [1000, 1000], [-1000, -1000]]> : tensor<6x2xi32>
+  %m = arith.constant dense<[3, 1]> : tensor<2xi32>
+  %sh = arith.constant dense<[3, 0]> : tensor<2xi8>
+  %z = arith.constant dense<10> : tensor<i32>
+  %r = qc.rescale %acc, %m, %sh output_zero_point %z {axis = 1 : i64} : (tensor<6x2xi32>, tensor<2xi32>, tensor<2xi8>, tensor<i32>) -> !qc.qtensor<6x2, #qc.int<8, unsigned>, #qc.scheme<per_tensor, asymmetric>>
+  return %r : !qc.qtensor<6x2, #qc.int<8, unsigned>, #qc.scheme<per_tensor, asymmetric>>
 }

@@ -468,6 +468,73 @@ struct RequantizeLowering : OpConversionPattern<RequantizeOp> {
   }
 };
 
+/// qc.rescale in 64-bit integer arithmetic, elementwise (bit-exact with
+/// qc::rescaleValue).
+struct RescaleLowering : OpConversionPattern<RescaleOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(RescaleOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto out = llvm::cast<QTensorType>(op.getType());
+    RankedTensorType storage = cpuStorageType(out);
+    auto qin = llvm::dyn_cast<QTensorType>(op.getInput().getType());
+    std::optional<num::Format> inFormat;
+    if (qin)
+      inFormat = qin.getNumericFormat();
+    num::Format f = out.getNumericFormat();
+    int64_t rank = out.getRank();
+    // Per-axis multipliers and shifts as [1, .., C, .., 1] to broadcast.
+    auto perAxis = [&](Value v) -> Value {
+      std::optional<int64_t> axis = op.getAxis();
+      if (!axis)
+        return v;
+      SmallVector<int64_t> shape(rank, 1);
+      shape[*axis] = out.getShape()[*axis];
+      return reshape(rewriter, loc, v, shape);
+    };
+    SmallVector<Value> ins{adaptor.getInput(), perAxis(adaptor.getMultiplier()),
+                           perAxis(adaptor.getShift())};
+    if (adaptor.getInputZeroPoint())
+      ins.push_back(adaptor.getInputZeroPoint());
+    if (adaptor.getOutputZeroPoint())
+      ins.push_back(adaptor.getOutputZeroPoint());
+    bool hasZin = bool(adaptor.getInputZeroPoint());
+    bool hasZout = bool(adaptor.getOutputZeroPoint());
+    Value y = elementwise(
+        rewriter, loc, storage, ins,
+        [&](OpBuilder &b, Location l, ValueRange a) -> Value {
+          Type i64 = b.getI64Type();
+          auto c = [&](int64_t v) -> Value {
+            return b.create<arith::ConstantOp>(l, b.getI64IntegerAttr(v));
+          };
+          auto ext = [&](Value v) -> Value {
+            return b.create<arith::ExtSIOp>(l, i64, v);
+          };
+          Value x = inFormat ? ext(codeToI32(b, l, a[0], *inFormat))
+                             : (a[0].getType() == i64 ? a[0] : ext(a[0]));
+          size_t next = 3;
+          if (hasZin)
+            x = b.create<arith::SubIOp>(l, x, ext(a[next++]));
+          Value sh = b.create<arith::MinSIOp>(
+              l, b.create<arith::MaxSIOp>(l, ext(a[2]), c(0)), c(62));
+          Value v = b.create<arith::MulIOp>(l, x, ext(a[1]));
+          Value half = b.create<arith::ShRUIOp>(
+              l, b.create<arith::ShLIOp>(l, c(1), sh), c(1));
+          Value r = b.create<arith::ShRSIOp>(
+              l, b.create<arith::AddIOp>(l, v, half), sh);
+          if (hasZout)
+            r = b.create<arith::AddIOp>(l, r, ext(a[next]));
+          r = b.create<arith::MinSIOp>(
+              l, b.create<arith::MaxSIOp>(l, r, c(f.minInt())), c(f.maxInt()));
+          r = b.create<arith::AndIOp>(l, r, c(int64_t(f.mask())));
+          return b.create<arith::TruncIOp>(l, storage.getElementType(), r);
+        });
+    rewriter.replaceOp(op, y);
+    return success();
+  }
+};
+
 struct FakeQuantLowering : OpConversionPattern<FakeQuantOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
@@ -1043,7 +1110,8 @@ struct ConvertQCToLinalgPass
     patterns.add<ConstantLowering, DequantizeLowering, QuantizeLowering,
                  FakeQuantLowering, ComputeScalesLowering, RotateLowering>(
         converter, ctx);
-    patterns.add<RequantizeLowering, UnpackLowering>(converter, ctx);
+    patterns.add<RequantizeLowering, RescaleLowering, UnpackLowering>(converter,
+                                                                      ctx);
     patterns.add<LinearLowering>(converter, ctx, vnni);
     if (failed(applyPartialConversion(module, target, std::move(patterns))))
       signalPassFailure();
@@ -1094,6 +1162,15 @@ LogicalResult qc::checkQCLowerable(Operation *root) {
           return reject(op, Twine("format ") + t.getNumericFormat().name() +
                                 ": " + why);
       }
+      return;
+    }
+    if (auto r = llvm::dyn_cast<RescaleOp>(op)) {
+      auto qin = llvm::dyn_cast<QTensorType>(r.getInput().getType());
+      for (QTensorType t : {qin, llvm::cast<QTensorType>(r.getType())})
+        if (t && t.getNumericFormat().bits() > 32)
+          return reject(op, Twine("format ") + t.getNumericFormat().name() +
+                                ": integer formats wider than 32 bits have "
+                                "no CPU lowering");
       return;
     }
     if (auto l = llvm::dyn_cast<LinearOp>(op)) {

@@ -516,3 +516,51 @@ func.func @unpack_odd(%b: tensor<4x2xi8>) {
   %w = qc.unpack %b : tensor<4x2xi8> -> !qc.qtensor<4x5, #qc.int<4>>
   return
 }
+
+// -----
+
+func.func @rescale_i64(%acc: tensor<4xi64>, %m: tensor<i32>, %sh: tensor<i8>) {
+  // expected-error @+1 {{(C1) an integer input must have 2 to 32 bits, got 64}}
+  %r = qc.rescale %acc, %m, %sh : (tensor<4xi64>, tensor<i32>, tensor<i8>) -> !qc.qtensor<4, #qc.int<8>>
+  return
+}
+
+// -----
+
+func.func @rescale_float_result(%acc: tensor<4xi32>, %m: tensor<i32>, %sh: tensor<i8>) {
+  // expected-error @+1 {{(C2) the result needs an integer format and a per_tensor scheme}}
+  %r = qc.rescale %acc, %m, %sh : (tensor<4xi32>, tensor<i32>, tensor<i8>) -> !qc.qtensor<4, #qc.float<fp8e4m3fn>>
+  return
+}
+
+// -----
+
+func.func @rescale_zero_point(%acc: tensor<4xi32>, %m: tensor<i32>, %sh: tensor<i8>) {
+  // expected-error @+1 {{(C2) output_zero_point is required iff the result scheme is asymmetric}}
+  %r = qc.rescale %acc, %m, %sh : (tensor<4xi32>, tensor<i32>, tensor<i8>) -> !qc.qtensor<4, #qc.int<8, unsigned>, #qc.scheme<per_tensor, asymmetric>>
+  return
+}
+
+// -----
+
+func.func @rescale_axis(%acc: tensor<4x8xi32>, %m: tensor<4xi32>, %sh: tensor<4xi8>) {
+  // expected-error @+1 {{(C3) with axis 1 multiplier and shift must be [8]}}
+  %r = qc.rescale %acc, %m, %sh {axis = 1 : i64} : (tensor<4x8xi32>, tensor<4xi32>, tensor<4xi8>) -> !qc.qtensor<4x8, #qc.int<8>>
+  return
+}
+
+// -----
+
+func.func @rescale_no_axis(%acc: tensor<4x8xi32>, %m: tensor<8xi32>, %sh: tensor<8xi8>) {
+  // expected-error @+1 {{(C3) without axis multiplier and shift must be 0-d}}
+  %r = qc.rescale %acc, %m, %sh : (tensor<4x8xi32>, tensor<8xi32>, tensor<8xi8>) -> !qc.qtensor<4x8, #qc.int<8>>
+  return
+}
+
+// -----
+
+func.func @rescale_shape(%acc: tensor<4xi32>, %m: tensor<i32>, %sh: tensor<i8>) {
+  // expected-error @+1 {{(C1) shapes differ: [4] vs [8]}}
+  %r = qc.rescale %acc, %m, %sh : (tensor<4xi32>, tensor<i32>, tensor<i8>) -> !qc.qtensor<8, #qc.int<8>>
+  return
+}

@@ -82,6 +82,16 @@ func.func @requantize(%q: !qc.qtensor<16, #qc.int<16>>, %s0: tensor<f32>, %s1: t
   return %r : !qc.qtensor<16, #qc.int<8, unsigned>, #qc.scheme<per_tensor, asymmetric>>
 }
 
+// CHECK-LABEL: func.func @rescale
+// CHECK: qc.rescale %{{.*}}, %{{.*}}, %{{.*}} {axis = 1 : i64} : (tensor<4x16xi32>, tensor<16xi32>, tensor<16xi8>) -> !qc.qtensor<4x16, #qc.int<8>>
+// CHECK: qc.rescale %{{.*}}, %{{.*}}, %{{.*}} input_zero_point %{{.*}} output_zero_point %{{.*}} : (!qc.qtensor<4x16, #qc.int<16>>, tensor<i32>, tensor<i8>, tensor<i32>, tensor<i32>) -> !qc.qtensor<4x16, #qc.int<8, unsigned>, #qc.scheme<per_tensor, asymmetric>>
+func.func @rescale(%acc: tensor<4x16xi32>, %m: tensor<16xi32>, %sh: tensor<16xi8>, %q: !qc.qtensor<4x16, #qc.int<16>>, %m0: tensor<i32>, %s0: tensor<i8>, %z: tensor<i32>)
+    -> (!qc.qtensor<4x16, #qc.int<8>>, !qc.qtensor<4x16, #qc.int<8, unsigned>, #qc.scheme<per_tensor, asymmetric>>) {
+  %a = qc.rescale %acc, %m, %sh {axis = 1 : i64} : (tensor<4x16xi32>, tensor<16xi32>, tensor<16xi8>) -> !qc.qtensor<4x16, #qc.int<8>>
+  %b = qc.rescale %q, %m0, %s0 input_zero_point %z output_zero_point %z : (!qc.qtensor<4x16, #qc.int<16>>, tensor<i32>, tensor<i8>, tensor<i32>, tensor<i32>) -> !qc.qtensor<4x16, #qc.int<8, unsigned>, #qc.scheme<per_tensor, asymmetric>>
+  return %a, %b : !qc.qtensor<4x16, #qc.int<8>>, !qc.qtensor<4x16, #qc.int<8, unsigned>, #qc.scheme<per_tensor, asymmetric>>
+}
+
 // CHECK-LABEL: func.func @rotate
 // CHECK: qc.rotate %{{.*}} by #qc.hadamard<64> along 1 : tensor<8x64xf32>
 // CHECK: qc.rotate %{{.*}} by #qc.block_hadamard<64, block = 16, seed = 5> along 1 : tensor<8x64xf32>

@@ -444,6 +444,72 @@ OpFoldResult RequantizeOp::fold(FoldAdaptor adaptor) {
 }
 
 //===----------------------------------------------------------------------===//
+// RescaleOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult RescaleOp::verify() {
+  QTensorType out = getType();
+  ArrayRef<int64_t> inShape;
+  if (auto q = llvm::dyn_cast<QTensorType>(getInput().getType())) {
+    if (!llvm::isa<IntFormatAttr>(q.getFormat()))
+      return emitOpError("(C1) a quantized input needs an integer format");
+    inShape = q.getShape();
+  } else {
+    auto t = llvm::cast<RankedTensorType>(getInput().getType());
+    unsigned bits = t.getElementTypeBitWidth();
+    if (bits < 2 || bits > 32)
+      return emitOpError("(C1) an integer input must have 2 to 32 bits, got ")
+             << bits;
+    inShape = t.getShape();
+  }
+  if (failed(verifySameShape(*this, inShape, out.getShape())))
+    return failure();
+  if (!llvm::isa<IntFormatAttr>(out.getFormat()) ||
+      out.getScheme().getGranularity() != Granularity::per_tensor ||
+      out.getScheme().getScaleFormat())
+    return emitOpError("(C2) the result needs an integer format and a "
+                       "per_tensor scheme");
+  if (out.getScheme().getAsymmetric() != bool(getOutputZeroPoint()))
+    return emitOpError("(C2) output_zero_point is required iff the result "
+                       "scheme is asymmetric");
+  auto mt = llvm::cast<RankedTensorType>(getMultiplier().getType());
+  auto st = llvm::cast<RankedTensorType>(getShift().getType());
+  if (mt.getShape() != st.getShape())
+    return emitOpError("(C3) multiplier and shift must have the same shape");
+  if (std::optional<int64_t> axis = getAxis()) {
+    if (*axis < 0 || *axis >= int64_t(inShape.size()))
+      return emitOpError("(C3) axis ")
+             << *axis << " out of range for rank " << inShape.size();
+    if (mt.getRank() != 1 ||
+        failed(verifyCompatibleShape(mt.getShape(), {inShape[*axis]})))
+      return emitOpError("(C3) with axis ")
+             << *axis << " multiplier and shift must be [" << inShape[*axis]
+             << "]";
+  } else if (mt.getRank() != 0) {
+    return emitOpError("(C3) without axis multiplier and shift must be 0-d");
+  }
+  return success();
+}
+
+std::optional<std::pair<int32_t, int>> qc::fixedPointMultiplier(double m) {
+  if (m == 0)
+    return std::pair<int32_t, int>{0, 0};
+  if (!(m > 0) || !std::isfinite(m))
+    return std::nullopt;
+  int e = 0;
+  double frac = std::frexp(m, &e); // m = frac * 2^e, frac in [0.5, 1)
+  auto q = int64_t(std::llround(std::ldexp(frac, 31)));
+  if (q == (int64_t(1) << 31)) {
+    q /= 2;
+    ++e;
+  }
+  int shift = 31 - e;
+  if (shift < 0 || shift > 62)
+    return std::nullopt;
+  return std::pair<int32_t, int>{int32_t(q), shift};
+}
+
+//===----------------------------------------------------------------------===//
 // RotateOp
 //===----------------------------------------------------------------------===//
 

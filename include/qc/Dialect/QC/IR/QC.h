@@ -71,6 +71,28 @@ void linearAccumulate(const num::Format &xf, const num::Format &wf,
                       int64_t n, int64_t k, int64_t zx, const int64_t *bias,
                       unsigned bits, int64_t *out);
 
+/// qc.rescale of one value: sat(((x - zin) * multiplier + 2^(shift - 1)) >>
+/// shift + zout) in 64-bit two's complement, shift clamped to [0, 62],
+/// saturated to [lo, hi].
+inline int64_t rescaleValue(int64_t x, int64_t zin, int32_t multiplier,
+                            int64_t shift, int64_t zout, int64_t lo,
+                            int64_t hi) {
+  shift = shift < 0 ? 0 : (shift > 62 ? 62 : shift);
+  uint64_t v = uint64_t(x - zin) * uint64_t(int64_t(multiplier));
+  if (shift > 0)
+    v += uint64_t(1) << (shift - 1);
+  int64_t r = int64_t(v) >> shift;
+  r += zout;
+  return r < lo ? lo : (r > hi ? hi : r);
+}
+
+/// A float scale ratio m > 0 as (multiplier, shift) for qc.rescale:
+/// multiplier = round(m' * 2^31) in [2^30, 2^31), shift = 31 - e for m =
+/// m' * 2^e, m' in [0.5, 1). nullopt when shift would leave [0, 62]
+/// (m >= 2^31 or m < 2^-31 * 2^-31) or m is not finite and positive; m = 0
+/// gives (0, 0).
+std::optional<std::pair<int32_t, int>> fixedPointMultiplier(double m);
+
 } // namespace qc
 
 #endif // QC_DIALECT_QC_IR_QC_H

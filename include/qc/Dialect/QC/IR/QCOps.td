@@ -286,6 +286,67 @@ def QC_RequantizeOp : QC_Op<"requantize", [Pure, AttrSizedOperandSegments]> {
 }
 
 //===----------------------------------------------------------------------===//
+// qc.rescale
+//===----------------------------------------------------------------------===//
+
+def QC_RescaleOp : QC_Op<"rescale", [Pure, AttrSizedOperandSegments]> {
+  let summary = "Integer-only requantization by a multiplier and a shift.";
+  let description = [{
+    Re-expresses integers in an integer format with integer arithmetic only,
+    as integer accelerators (and TOSA's RESCALE with 32-bit multipliers and
+    single rounding) do. For every element x, with c its index along `axis`
+    (or 0 without `axis`):
+
+      v = (x - input_zero_point) * multiplier[c]      (64-bit)
+      r = (v + 2^(shift[c] - 1)) >> shift[c]           (arithmetic shift)
+      q = sat(r + output_zero_point)                   (the result format)
+
+    i.e. q = round(x * multiplier * 2^-shift) with ties rounded up (towards
+    +infinity), saturated. x is the value of a signless integer tensor of
+    at most 32 bits read as signed (e.g. the accumulator of `qc.linear`) or
+    of the codes of an integer `!qc.qtensor`. Shifts are used clamped to
+    [0, 62] (no rounding term for 0). The product and the rounding term
+    are two's complement 64-bit sums: exact unless |x - input_zero_point|
+    * |multiplier| comes within 2^61 of 2^63.
+
+    A float scale ratio m (e.g. s_x * s_w / s_y) becomes multiplier =
+    round(m' * 2^31) and shift = 31 - e for m = m' * 2^e, m' in [0.5, 1)
+    (`--qc-fixed-point-requantize` does this for `qc.requantize`).
+
+    Constraints:
+    (C1) input and result have the same shape; the input is a signless
+         integer tensor of 2-32 bits or a quantized tensor of an integer
+         format.
+    (C2) the result has an integer format and a per_tensor scheme;
+         `output_zero_point` is present iff it is asymmetric.
+    (C3) `multiplier` (i32) and `shift` (i8) are both 0-d, or both 1-D of
+         the size of dimension `axis` of the input.
+    (C4) `input_zero_point` and `output_zero_point` are 0-d i32.
+
+    Example:
+    ```mlir
+    %q = qc.rescale %acc, %m, %sh {axis = 1 : i64}
+           : (tensor<4x16xi32>, tensor<16xi32>, tensor<16xi8>) -> !qc.qtensor<4x16, #qc.int<8>>
+    ```
+  }];
+  let arguments = (ins AnyTypeOf<[QC_AnyQTensor,
+                                  RankedTensorOf<[AnySignlessInteger]>]>:$input,
+                       RankedTensorOf<[I32]>:$multiplier,
+                       RankedTensorOf<[I8]>:$shift,
+                       Optional<0DTensorOf<[I32]>>:$input_zero_point,
+                       Optional<0DTensorOf<[I32]>>:$output_zero_point,
+                       OptionalAttr<I64Attr>:$axis);
+  let results = (outs QC_AnyQTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $multiplier `,` $shift
+    (`input_zero_point` $input_zero_point^)?
+    (`output_zero_point` $output_zero_point^)? attr-dict `:`
+    functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
 // qc.rotate
 //===----------------------------------------------------------------------===//
 

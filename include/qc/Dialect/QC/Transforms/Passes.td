@@ -414,6 +414,39 @@ def GPTQ : Pass<"qc-gptq", "::mlir::func::FuncOp"> {
   let dependentDialects = ["::qc::QCDialect", "::mlir::arith::ArithDialect"];
 }
 
+def FixedPointRequantize : Pass<"qc-fixed-point-requantize", "::mlir::func::FuncOp"> {
+  let summary = "Integer-only requantization: qc.requantize as a multiplier and a shift.";
+  let description = [{
+    Rewrites every `qc.requantize` between integer formats (input of at most
+    32 bits) whose scales are constant f32 (input per tensor or per axis,
+    output per tensor) and whose zero points are per tensor into
+    `qc.rescale`: the ratio m = s_in[c] / s_out of each input channel is
+    written m' * 2^e with m' in [0.5, 1) and becomes multiplier =
+    round(m' * 2^31) (in [2^30, 2^31)) and shift = 31 - e. This is the
+    integer-only requantization of integer accelerators (gemmlowp, TFLite,
+    TOSA RESCALE).
+
+    It is an approximation of the float requantization, not a rewrite to
+    the same bits: the multiplier carries 31 significant bits (relative
+    error <= 2^-31 of the ratio), the product is exact where
+    `qc.requantize` rounds dequantized values to f32 first, and ties round
+    up instead of to even. Codes differ by at most one step, only where the
+    exact product lies within those errors of a rounding boundary.
+
+    A ratio with no multiplier (shift outside [0, 62]: m >= 2^31 or m <
+    2^-31 * 2^-31, or not finite) is an error naming it. Requantizations
+    with other forms (per-block scales, float formats, non-constant scales,
+    other rounding modes) are left as they are.
+
+    Example: `s_in = 0.01`, `s_out = 0.1` gives m = 0.1 = 0.8 * 2^-3,
+    multiplier 1717986918 and shift 34.
+  }];
+  let statistics = [
+    Statistic<"numRewritten", "requantizations", "qc.requantize ops rewritten to qc.rescale">
+  ];
+  let dependentDialects = ["::qc::QCDialect", "::mlir::arith::ArithDialect"];
+}
+
 def IntegerLinear : Pass<"qc-integer-linear", "::mlir::func::FuncOp"> {
   let summary = "Compute fake-quantized linear layers with integer weights as qc.linear.";
   let description = [{

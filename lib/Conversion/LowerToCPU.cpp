@@ -183,7 +183,8 @@ struct LowerToCPUPipelineOptions
       llvm::cl::init(true)};
   Option<std::string> int8Kernel{
       *this, "int8-kernel",
-      llvm::cl::desc("Kernel of 8-bit qc.linear: auto, vnni512 or generic"),
+      llvm::cl::desc("Kernel of 8-bit qc.linear: auto, vnni512, avx2 or "
+                     "generic"),
       llvm::cl::init("auto")};
   Option<std::string> weightOnlyKernel{
       *this, "weight-only-kernel",

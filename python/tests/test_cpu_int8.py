@@ -1,5 +1,6 @@
 """Integer qc.linear compiled for the CPU (the AVX-512 VNNI kernel on hosts
-that have it, the contraction elsewhere and for other accumulators) against
+that have it, the AVX2 kernel (forced here, and the default on AVX2 hosts
+without VNNI), the contraction elsewhere and for other accumulators) against
 the interpreter and numpy: bit-exact, including wrap-around, zero points,
 padding of M, N and K, and two threads."""
 
@@ -14,6 +15,10 @@ from qc_testing import BIN, quant_run
 def has_vnni():
     flags = open("/proc/cpuinfo").read().split()
     return "avx512_vnni" in flags and "avx512bw" in flags
+
+
+def has_avx2():
+    return "avx2" in open("/proc/cpuinfo").read().split()
 
 
 def module_text(m, n, k, x_signed, zp, bias, w_bits, acc, w):
@@ -96,6 +101,13 @@ def test_linear_bit_exact(case, tmp_path):
     np.testing.assert_array_equal(interp, want)
     np.testing.assert_array_equal(cpu, want)
     np.testing.assert_array_equal(threads, want)
+    if acc == "i32" and has_avx2():  # the AVX2 kernel, forced
+        for t in (1, 2):
+            avx2 = run(path, inputs, tmp_path, ["--target=cpu", "--cpu-int8-kernel=avx2",
+                                                f"--cpu-threads={t}"])
+            np.testing.assert_array_equal(avx2, want)
+    generic = run(path, inputs, tmp_path, ["--target=cpu", "--cpu-int8-kernel=generic"])
+    np.testing.assert_array_equal(generic, want)
 
 
 @pytest.mark.skipif(not has_vnni(), reason="host without AVX-512 VNNI")

@@ -2,7 +2,7 @@
 // RUN: quant-opt %s --qc-convert-qc-to-linalg="int8-kernel=vnni512" --split-input-file | FileCheck %s --check-prefix=VNNI
 // RUN: not quant-opt %s --qc-convert-qc-to-linalg="int8-kernel=avx9" 2>&1 | FileCheck %s --check-prefix=BADKERNEL
 
-// BADKERNEL: error: qc-convert-qc-to-linalg: unknown int8-kernel 'avx9' (expected auto, vnni512 or generic)
+// BADKERNEL: error: qc-convert-qc-to-linalg: unknown int8-kernel 'avx9' (expected auto, vnni512, avx2 or generic)
 
 // The generic path: a contraction over the codes (signed int4 codes in i8
 // containers are sign-extended from 4 bits), wrapping in i32, starting

@@ -77,6 +77,21 @@ static llvm::cl::opt<unsigned>
             llvm::cl::desc("--target=cpu: threads of the parallel loops "
                            "(OpenMP when above 1)"),
             llvm::cl::init(1));
+static llvm::cl::opt<std::string> int8Kernel(
+    "cpu-int8-kernel",
+    llvm::cl::desc("--target=cpu: kernel of 8-bit qc.linear (auto, vnni512, "
+                   "avx2, generic; --qc-lower-to-cpu's int8-kernel)"),
+    llvm::cl::init("auto"));
+static llvm::cl::opt<std::string> weightOnlyKernel(
+    "cpu-weight-only-kernel",
+    llvm::cl::desc("--target=cpu: kernel of 4-bit weight-only matmuls (auto, "
+                   "avx512, generic)"),
+    llvm::cl::init("auto"));
+static llvm::cl::opt<bool> integerLinear(
+    "cpu-integer-linear",
+    llvm::cl::desc("--target=cpu: run fake-quantized integer layers as "
+                   "qc.linear (--qc-integer-linear)"),
+    llvm::cl::init(true));
 static llvm::cl::opt<double>
     maxRelL2("max-rel-l2",
              llvm::cl::desc("Exit with 1 when an output's relative L2 error "
@@ -230,7 +245,12 @@ int main(int argc, char **argv) {
     return run(func, args);
   };
   if (target == Target::CPU) {
-    auto c = qc::cpu::CompiledModule::compile(*module, entry, threads);
+    qc::LowerToCPUOptions options;
+    options.threads = threads;
+    options.int8Kernel = int8Kernel;
+    options.weightOnlyKernel = weightOnlyKernel;
+    options.integerLinear = integerLinear;
+    auto c = qc::cpu::CompiledModule::compile(*module, entry, options);
     if (failed(c))
       return 1;
     compiled = std::move(*c);

@@ -55,7 +55,7 @@ struct LowerToCPUOptions {
   /// Add `llvm.emit_c_interface` to public functions (the documented C entry
   /// points `_mlir_ciface_<name>`).
   bool emitCInterface = true;
-  /// Kernel of 8-bit qc.linear: "auto", "vnni512" or "generic" (see
+  /// Kernel of 8-bit qc.linear: "auto", "vnni512", "avx2" or "generic" (see
   /// --qc-convert-qc-to-linalg).
   std::string int8Kernel = "auto";
   /// Kernel of 4-bit weight-only matmuls: "auto", "avx512" or "generic"

@@ -117,13 +117,17 @@ def ConvertQCToLinalg : Pass<"qc-convert-qc-to-linalg", "::mlir::ModuleOp"> {
     and the zero point into the accumulator's initial value, and emits a
     `linalg.generic` on the packed operands tagged `qc.x86_kernel =
     "u8s8_vnni512"`, which `--qc-x86-lower-int8-kernels` turns into the
-    register-blocked kernel after bufferization.
+    register-blocked kernel after bufferization. `int8-kernel=avx2` (what
+    `auto` picks on AVX2 hosts without VNNI) does the same for the
+    `vpmaddwd` kernel: pairs of K values, both operands widened to 16 bits
+    when packed (tag "u8s8_avx2"). An explicit `vnni512` or `avx2` makes
+    a `qc.linear` the kernel cannot run an error naming its types.
   }];
   let options = [
     Option<"int8Kernel", "int8-kernel", "std::string", /*default=*/"\"auto\"",
            "Kernel of 8-bit qc.linear with i32 accumulators: auto (vnni512 "
-           "when the host has AVX-512 VNNI, else generic), vnni512 or "
-           "generic">
+           "when the host has AVX-512 VNNI, else avx2 on AVX2 hosts, else "
+           "generic), vnni512, avx2 or generic">
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::linalg::LinalgDialect",
@@ -133,7 +137,7 @@ def ConvertQCToLinalg : Pass<"qc-convert-qc-to-linalg", "::mlir::ModuleOp"> {
 
 def X86LowerInt8Kernels
     : Pass<"qc-x86-lower-int8-kernels", "::mlir::func::FuncOp"> {
-  let summary = "Lower tagged packed int8 GEMMs to the AVX-512 VNNI kernel.";
+  let summary = "Lower tagged packed int8 GEMMs to the AVX-512 VNNI or AVX2 kernel.";
   let description = [{
     Runs after bufferization. Every `linalg.generic` tagged `qc.x86_kernel =
     "u8s8_vnni512"` (acc[m, n] += u8(A[m, k]) * s8(Bp[n / 32, k / 4,
@@ -144,7 +148,10 @@ def X86LowerInt8Kernels
     of K, loads two 64-byte weight vectors, broadcasts 4 activation bytes
     per row and issues 24 `llvm.x86.avx512.vpdpbusd.512`. The result is
     exact (wrapping 32-bit sums, as qc.linear specifies). Needs a target
-    with AVX-512 F/BW and VNNI.
+    with AVX-512 F/BW and VNNI. Generics tagged "u8s8_avx2" (16-bit
+    packed operands, pairs of K) get the same loop nest around a 6 x 16
+    tile in 12 ymm registers: per pair of K values 12
+    `llvm.x86.avx2.pmadd.wd` and 12 adds; they need AVX2.
 
     Example: `quant-opt m.mlir --qc-lower-to-cpu="int8-kernel=vnni512"`
     runs it; `test/Conversion/x86-vnni.mlir` checks the assembly.

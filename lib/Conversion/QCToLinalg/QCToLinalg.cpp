@@ -930,8 +930,9 @@ DenseIntElementsAttr constantCodes(Value v) {
 /// qc.linear: the packed VNNI kernel where it applies, else a contraction
 /// over the codes in the accumulator's wrapping arithmetic.
 struct LinearLowering : OpConversionPattern<LinearOp> {
-  LinearLowering(const TypeConverter &converter, MLIRContext *ctx, bool vnni)
-      : OpConversionPattern(converter, ctx), vnni(vnni) {}
+  LinearLowering(const TypeConverter &converter, MLIRContext *ctx,
+                 const x86::Int8Kernel *kernel)
+      : OpConversionPattern(converter, ctx), kernel(kernel) {}
 
   LogicalResult
   matchAndRewrite(LinearOp op, OpAdaptor adaptor,
@@ -947,10 +948,10 @@ struct LinearLowering : OpConversionPattern<LinearOp> {
     Value x = reshape(rewriter, loc, x0, {m, k});
     DenseIntElementsAttr w = constantCodes(adaptor.getWeight());
     Value y;
-    if (vnni && w && xf.bits() == 8 && wf.isSigned() && wf.bits() <= 8 &&
+    if (kernel && w && xf.bits() == 8 && wf.isSigned() && wf.bits() <= 8 &&
         rt.getElementType().isInteger(32))
-      y = x86::buildPackedVNNILinear(rewriter, loc, x, xf.isSigned(), w, wf,
-                                     adaptor.getBias(),
+      y = x86::buildPackedInt8Linear(rewriter, loc, *kernel, x, xf.isSigned(),
+                                     w, wf, adaptor.getBias(),
                                      adaptor.getInputZeroPoint());
     else
       y = contraction(rewriter, loc, x, adaptor.getWeight(), xf, wf,
@@ -1009,13 +1010,13 @@ struct LinearLowering : OpConversionPattern<LinearOp> {
         .getResult(0);
   }
 
-  bool vnni;
+  const x86::Int8Kernel *kernel; // null: the generic contraction
 };
 
-/// Why the VNNI kernel cannot run `op` ("" if it can): it needs 8-bit
+/// Why the int8 kernels cannot run `op` ("" if they can): they need 8-bit
 /// activations, constant signed weights of at most 8 bits and a 32-bit
 /// accumulator.
-std::string noVNNIKernel(LinearOp op) {
+std::string noInt8Kernel(LinearOp op) {
   if (op.getInput().getType().getNumericFormat().bits() != 8)
     return "the activations are not 8-bit";
   num::Format wf = op.getWeight().getType().getNumericFormat();
@@ -1038,22 +1039,27 @@ struct ConvertQCToLinalgPass
     if (failed(checkQCLowerable(module)))
       return signalPassFailure();
     if (int8Kernel != "auto" && int8Kernel != "vnni512" &&
-        int8Kernel != "generic") {
+        int8Kernel != "avx2" && int8Kernel != "generic") {
       module.emitError("qc-convert-qc-to-linalg: unknown int8-kernel '")
-          << int8Kernel << "' (expected auto, vnni512 or generic)";
+          << int8Kernel << "' (expected auto, vnni512, avx2 or generic)";
       return signalPassFailure();
     }
-    bool vnni = int8Kernel == "vnni512" ||
-                (int8Kernel == "auto" && x86::hostHasVNNI512());
-    // An explicit vnni512 is a promise: a qc.linear it cannot run is an
+    const x86::Int8Kernel *kernel = nullptr;
+    if (int8Kernel == "vnni512" ||
+        (int8Kernel == "auto" && x86::hostHasVNNI512()))
+      kernel = &x86::kVNNI512;
+    else if (int8Kernel == "avx2" ||
+             (int8Kernel == "auto" && x86::hostHasAVX2()))
+      kernel = &x86::kAVX2;
+    // An explicit kernel is a promise: a qc.linear it cannot run is an
     // error, not a quiet generic fallback.
-    if (int8Kernel == "vnni512") {
+    if (int8Kernel == "vnni512" || int8Kernel == "avx2") {
       WalkResult r = module.walk([&](LinearOp op) {
-        std::string why = noVNNIKernel(op);
+        std::string why = noInt8Kernel(op);
         if (why.empty())
           return WalkResult::advance();
-        op.emitError("qc-convert-qc-to-linalg: int8-kernel=vnni512 has no "
-                     "kernel for this qc.linear with input ")
+        op.emitError("qc-convert-qc-to-linalg: int8-kernel=")
+            << int8Kernel << " has no kernel for this qc.linear with input "
             << op.getInput().getType() << ", weight "
             << op.getWeight().getType() << " and accumulator "
             << op.getType().getElementType() << ": " << why;
@@ -1112,7 +1118,7 @@ struct ConvertQCToLinalgPass
         converter, ctx);
     patterns.add<RequantizeLowering, RescaleLowering, UnpackLowering>(converter,
                                                                       ctx);
-    patterns.add<LinearLowering>(converter, ctx, vnni);
+    patterns.add<LinearLowering>(converter, ctx, kernel);
     if (failed(applyPartialConversion(module, target, std::move(patterns))))
       signalPassFailure();
   }

@@ -22,27 +22,44 @@
 
 namespace qc::x86 {
 
-/// Rows of activations per micro-kernel call (MR).
-constexpr int64_t kVNNIRows = 12;
-/// zmm accumulators per row; NR = 16 * kVNNIVectors output columns.
-constexpr int64_t kVNNIVectors = 2;
-constexpr int64_t kVNNICols = 16 * kVNNIVectors;
+/// One register-blocked u8 x s8 -> s32 kernel: its packed layouts and
+/// micro-kernel shape. Activations (u8, signed codes + 128) and weights
+/// (s8) are packed with `group` consecutive K values per 32-bit lane: Bp
+/// [N / NR][K / group][NR][group], Ap [M / MR][K / group][MR][group], in
+/// elements of `elementBits` (the AVX2 kernel widens both to 16 bits at
+/// packing time, so vpmaddwd sums exact products).
+struct Int8Kernel {
+  llvm::StringLiteral tag; ///< the kKernelAttr value
+  int64_t rows;            ///< MR: rows of activations per micro-kernel
+  int64_t lanes;           ///< i32 lanes per vector register
+  int64_t vectors;         ///< accumulator vectors per row
+  int64_t group;           ///< K values per 32-bit lane
+  unsigned elementBits;    ///< 8 (bytes) or 16 (widened)
+  int64_t cols() const { return lanes * vectors; } ///< NR
+};
+
+/// AVX-512 VNNI: 12 x 32 tile, 24 zmm accumulators, vpdpbusd on 4 bytes.
+constexpr Int8Kernel kVNNI512{"u8s8_vnni512", 12, 16, 2, 4, 8};
+/// AVX2: 6 x 16 tile, 12 ymm accumulators, vpmaddwd on 2 widened values.
+constexpr Int8Kernel kAVX2{"u8s8_avx2", 6, 8, 2, 2, 16};
+
 /// Discardable attribute naming the kernel a linalg.generic stands for.
 constexpr llvm::StringLiteral kKernelAttr = "qc.x86_kernel";
-constexpr llvm::StringLiteral kVNNIKernel = "u8s8_vnni512";
 
 /// Whether the host CPU has AVX-512 F/BW and VNNI.
 bool hostHasVNNI512();
+/// Whether the host CPU has AVX2.
+bool hostHasAVX2();
 
 /// acc[m, n] = bias[n] + sum_k (x[m, k] - zx) * w[n, k] for 8-bit integer
 /// activation codes x (tensor<MxKxi8>, signed codes when `xSigned`), the
 /// constant weight codes `w` ([N, K], format `wf`: signed, at most 8 bits),
 /// an optional `bias` (tensor<Nxi32>) and zero point `zx` (tensor<i32>).
-/// Emits the packed-weight generic tagged for the VNNI kernel; result
+/// Emits the packed-operand generic tagged for `kernel`; result
 /// tensor<MxNxi32>, exact (wrapping) like the interpreter.
-mlir::Value buildPackedVNNILinear(mlir::OpBuilder &b, mlir::Location loc,
-                                  mlir::Value x, bool xSigned,
-                                  mlir::DenseIntElementsAttr w,
+mlir::Value buildPackedInt8Linear(mlir::OpBuilder &b, mlir::Location loc,
+                                  const Int8Kernel &kernel, mlir::Value x,
+                                  bool xSigned, mlir::DenseIntElementsAttr w,
                                   const num::Format &wf, mlir::Value bias,
                                   mlir::Value zx);
 

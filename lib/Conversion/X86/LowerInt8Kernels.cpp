@@ -5,8 +5,9 @@
 //===----------------------------------------------------------------------===//
 //
 // Replaces each bufferized linalg.generic tagged `qc.x86_kernel =
-// "u8s8_vnni512"` (built by buildPackedVNNILinear) with a cache- and
-// register-blocked loop nest around `llvm.x86.avx512.vpdpbusd.512`:
+// "u8s8_vnni512"` or "u8s8_avx2" (built by buildPackedInt8Linear) with a
+// cache- and register-blocked loop nest around
+// `llvm.x86.avx512.vpdpbusd.512` (AVX2: `llvm.x86.avx2.pmadd.wd` + add):
 //
 //   for tb in blocks of kMBlock / MR row tiles      (A block in L2)
 //     for j in column panels of NR = 32             (packed weights)
@@ -23,6 +24,11 @@
 // compete for the same L1 sets as rows of a power-of-two stride would) and
 // issues 24 vpdpbusd. Integer addition commutes exactly, so the blocking
 // does not change the result.
+//
+// The AVX2 micro-kernel is the same loop with a 6 x 16 tile (12 of the 16
+// ymm registers): per group of 2 K values (widened to 16 bits) it loads 2 x
+// 32 weight bytes, broadcasts 2 activation values per row and issues 12
+// vpmaddwd and 12 vpaddd. Its packed operands are twice as large.
 //
 //===----------------------------------------------------------------------===//
 
@@ -54,23 +60,46 @@ constexpr int64_t kKGroups = 256;
 /// 128 / 192 groups measured the same within this VM's noise.)
 constexpr int64_t kMBlock = 96;
 
-struct VNNIGemmBuilder {
+struct Int8GemmBuilder {
   OpBuilder &b;
   Location loc;
-  // memref<MT x KG x MR*4 x i8>, memref<NB x KG x NR*4 x i8>,
-  // memref<MT*MR x NB*NR x i32>.
+  const Int8Kernel &kernel;
+  // memref<MT x KG x MR*G x E>, memref<NB x KG x NR*G x E>,
+  // memref<MT*MR x NB*NR x i32>, E = i8 (VNNI) or i16 (AVX2).
   Value ap, bp, corr, c; // corr: memref<NB*NR x i32>
-  int64_t tileRows;      // MR of this instance (M when M < 12)
-  VectorType v16i32, v64i8, v4i8, v1i32;
+  int64_t tileRows;      // MR of this instance (M when M < MR)
+  VectorType acc;        // the i32 accumulator vector
+  VectorType wload;      // one weight vector: lanes * G elements
+  VectorType dotIn;      // the dot product's operand type
+  VectorType xload, v1i32;
 
-  VNNIGemmBuilder(OpBuilder &b, Location loc, Value ap, Value bp, Value corr,
-                  Value c)
-      : b(b), loc(loc), ap(ap), bp(bp), corr(corr), c(c) {
-    tileRows = llvm::cast<MemRefType>(ap.getType()).getDimSize(2) / 4;
-    v16i32 = VectorType::get({16}, b.getI32Type());
-    v64i8 = VectorType::get({64}, b.getI8Type());
-    v4i8 = VectorType::get({4}, b.getI8Type());
+  Int8GemmBuilder(OpBuilder &b, Location loc, const Int8Kernel &kernel,
+                  Value ap, Value bp, Value corr, Value c)
+      : b(b), loc(loc), kernel(kernel), ap(ap), bp(bp), corr(corr), c(c) {
+    tileRows =
+        llvm::cast<MemRefType>(ap.getType()).getDimSize(2) / kernel.group;
+    Type elt = b.getIntegerType(kernel.elementBits);
+    acc = VectorType::get({kernel.lanes}, b.getI32Type());
+    wload = VectorType::get({kernel.lanes * kernel.group}, elt);
+    dotIn = kernel.elementBits == 8 ? acc : wload;
+    xload = VectorType::get({kernel.group}, elt);
     v1i32 = VectorType::get({1}, b.getI32Type());
+  }
+
+  /// acc + the dot products of `x` (G values broadcast to every lane) and
+  /// the weights `w` in each 32-bit lane.
+  Value dot(OpBuilder &ob, Location l, Value a, Value x, Value w) {
+    if (kernel.elementBits == 8)
+      return ob
+          .create<LLVM::CallIntrinsicOp>(l, TypeRange{acc},
+                                         "llvm.x86.avx512.vpdpbusd.512",
+                                         ValueRange{a, x, w})
+          .getResult(0);
+    Value p = ob.create<LLVM::CallIntrinsicOp>(l, TypeRange{acc},
+                                               "llvm.x86.avx2.pmadd.wd",
+                                               ValueRange{x, w})
+                  .getResult(0);
+    return ob.create<arith::AddIOp>(l, a, p);
   }
 
   Value idx(OpBuilder &ob, int64_t v) {
@@ -82,12 +111,13 @@ struct VNNIGemmBuilder {
   void micro(OpBuilder &ob, Value t, int64_t rows, Value j, Value g0,
              Value g1) {
     Value row0 = ob.create<arith::MulIOp>(loc, t, idx(ob, tileRows));
-    Value col0 = ob.create<arith::MulIOp>(loc, j, idx(ob, kVNNICols));
+    const int64_t vectors = kernel.vectors, lanes = kernel.lanes;
+    Value col0 = ob.create<arith::MulIOp>(loc, j, idx(ob, kernel.cols()));
     SmallVector<Value> rowIdx, colIdx;
     for (int64_t i = 0; i < rows; ++i)
       rowIdx.push_back(ob.create<arith::AddIOp>(loc, row0, idx(ob, i)));
-    for (int64_t v = 0; v < kVNNIVectors; ++v)
-      colIdx.push_back(ob.create<arith::AddIOp>(loc, col0, idx(ob, 16 * v)));
+    for (int64_t v = 0; v < vectors; ++v)
+      colIdx.push_back(ob.create<arith::AddIOp>(loc, col0, idx(ob, lanes * v)));
     // The first K block starts from the correction, later ones from C.
     Value first =
         ob.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq, g0, idx(ob, 0));
@@ -96,50 +126,48 @@ struct VNNIGemmBuilder {
         [&](OpBuilder &tb, Location tl) {
           SmallVector<Value> init;
           for (int64_t i = 0; i < rows; ++i)
-            for (int64_t v = 0; v < kVNNIVectors; ++v)
+            for (int64_t v = 0; v < vectors; ++v)
               init.push_back(tb.create<vector::LoadOp>(
-                  tl, v16i32, corr, ValueRange{colIdx[size_t(v)]}));
+                  tl, acc, corr, ValueRange{colIdx[size_t(v)]}));
           tb.create<scf::YieldOp>(tl, init);
         },
         [&](OpBuilder &eb, Location el) {
           SmallVector<Value> init;
           for (int64_t i = 0; i < rows; ++i)
-            for (int64_t v = 0; v < kVNNIVectors; ++v)
+            for (int64_t v = 0; v < vectors; ++v)
               init.push_back(eb.create<vector::LoadOp>(
-                  el, v16i32, c,
+                  el, acc, c,
                   ValueRange{rowIdx[size_t(i)], colIdx[size_t(v)]}));
           eb.create<scf::YieldOp>(el, init);
         });
     ValueRange init = start.getResults();
     auto loop = ob.create<scf::ForOp>(
         loc, g0, g1, idx(ob, 1), init,
-        [&](OpBuilder &lb, Location ll, Value g, ValueRange acc) {
+        [&](OpBuilder &lb, Location ll, Value g, ValueRange accs) {
+          const int64_t gs = kernel.group;
           SmallVector<Value> w;
-          for (int64_t v = 0; v < kVNNIVectors; ++v) {
-            Value bytes = lb.create<vector::LoadOp>(
-                ll, v64i8, bp, ValueRange{j, g, idx(lb, 64 * v)});
-            w.push_back(lb.create<vector::BitCastOp>(ll, v16i32, bytes));
+          for (int64_t v = 0; v < vectors; ++v) {
+            Value e = lb.create<vector::LoadOp>(
+                ll, wload, bp, ValueRange{j, g, idx(lb, lanes * gs * v)});
+            w.push_back(lb.create<vector::BitCastOp>(ll, dotIn, e));
           }
           SmallVector<Value> next;
           for (int64_t i = 0; i < rows; ++i) {
-            Value four = lb.create<vector::LoadOp>(
-                ll, v4i8, ap, ValueRange{t, g, idx(lb, 4 * i)});
-            Value word = lb.create<vector::BitCastOp>(ll, v1i32, four);
-            Value splat = lb.create<vector::BroadcastOp>(ll, v16i32, word);
-            for (int64_t v = 0; v < kVNNIVectors; ++v)
-              next.push_back(lb.create<LLVM::CallIntrinsicOp>(
-                                   ll, TypeRange{v16i32},
-                                   "llvm.x86.avx512.vpdpbusd.512",
-                                   ValueRange{acc[size_t(i * kVNNIVectors + v)],
-                                              splat, w[size_t(v)]})
-                                 .getResult(0));
+            Value xs = lb.create<vector::LoadOp>(
+                ll, xload, ap, ValueRange{t, g, idx(lb, gs * i)});
+            Value word = lb.create<vector::BitCastOp>(ll, v1i32, xs);
+            Value splat = lb.create<vector::BitCastOp>(
+                ll, dotIn, lb.create<vector::BroadcastOp>(ll, acc, word));
+            for (int64_t v = 0; v < vectors; ++v)
+              next.push_back(dot(lb, ll, accs[size_t(i * vectors + v)], splat,
+                                 w[size_t(v)]));
           }
           lb.create<scf::YieldOp>(ll, next);
         });
     for (int64_t i = 0; i < rows; ++i)
-      for (int64_t v = 0; v < kVNNIVectors; ++v)
+      for (int64_t v = 0; v < vectors; ++v)
         ob.create<vector::StoreOp>(
-            loc, loop.getResult(unsigned(i * kVNNIVectors + v)), c,
+            loc, loop.getResult(unsigned(i * vectors + v)), c,
             ValueRange{rowIdx[size_t(i)], colIdx[size_t(v)]});
   }
 
@@ -206,13 +234,19 @@ struct VNNIGemmBuilder {
 struct X86LowerInt8KernelsPass
     : qc::impl::X86LowerInt8KernelsBase<X86LowerInt8KernelsPass> {
   void runOnOperation() override {
+    for (const Int8Kernel *kernel : {&kVNNI512, &kAVX2})
+      if (failed(lower(*kernel)))
+        return signalPassFailure();
+  }
+
+  LogicalResult lower(const Int8Kernel &kernel) {
     auto kernels =
-        taggedKernels(getOperation(), kVNNIKernel, "qc-x86-lower-int8-kernels");
+        taggedKernels(getOperation(), kernel.tag, "qc-x86-lower-int8-kernels");
     if (failed(kernels))
-      return signalPassFailure();
+      return failure();
     for (linalg::GenericOp g : *kernels) {
       OpBuilder b(g);
-      // The kernel addresses Ap [MT, KG, MR*4], Bp [NB, KG, NR*4] and
+      // The kernel addresses Ap [MT, KG, MR*G], Bp [NB, KG, NR*G] and
       // C [MT*MR, NB*NR]; the generic's 4-D operands are those, contiguous.
       SmallVector<Value> flat;
       for (auto [v, groups] : llvm::zip(
@@ -224,10 +258,11 @@ struct X86LowerInt8KernelsPass
         flat.push_back(
             b.create<memref::CollapseShapeOp>(g.getLoc(), v, groups));
       }
-      VNNIGemmBuilder(b, g.getLoc(), flat[0], flat[1], flat[2], flat[3])
+      Int8GemmBuilder(b, g.getLoc(), kernel, flat[0], flat[1], flat[2], flat[3])
           .build();
       g.erase();
     }
+    return success();
   }
 };
 

@@ -10,7 +10,10 @@
 // columns of weights with their 4 bytes along K adjacent, so the weights are
 // packed as Bp[j][g][4c + t] = w[j * NR + c][4g + t] (zero beyond N and K):
 // one 64-byte load per 16 columns and K group, and each [j] panel is one
-// contiguous stream.
+// contiguous stream. The AVX2 kernel does the same with vpmaddwd, which
+// multiplies pairs of s16 and adds each pair into one s32 lane: groups of
+// 2 values of K, both operands widened to 16 bits when packed (the products
+// of u8 and s8 then never saturate, unlike vpmaddubsw's).
 //
 // Signed activations become unsigned by adding 128 (x ^ 0x80), which the
 // correction -128 * colsum(w)[n] undoes; a zero point zx is -zx * colsum(w).
@@ -49,49 +52,61 @@ static Value padHigh(OpBuilder &b, Location loc, Value v,
                                  /*nofold=*/false, loc, b);
 }
 
-Value buildPackedVNNILinear(OpBuilder &b, Location loc, Value x, bool xSigned,
+bool hostHasAVX2() { return hostHas({"avx2"}); }
+
+Value buildPackedInt8Linear(OpBuilder &b, Location loc,
+                            const Int8Kernel &kernel, Value x, bool xSigned,
                             DenseIntElementsAttr w, const num::Format &wf,
                             Value bias, Value zx) {
   MLIRContext *ctx = b.getContext();
   auto xt = llvm::cast<RankedTensorType>(x.getType());
   int64_t m = xt.getDimSize(0), k = xt.getDimSize(1);
   int64_t n = w.getType().getDimSize(0);
-  int64_t kp = llvm::alignTo(k, 4), np = llvm::alignTo(n, kVNNICols);
-  int64_t nb = np / kVNNICols, kg = kp / 4;
+  const int64_t nr = kernel.cols(), gs = kernel.group;
+  int64_t kp = llvm::alignTo(k, gs), np = llvm::alignTo(n, nr);
+  int64_t nb = np / nr, kg = kp / gs;
   Type i8 = b.getI8Type(), i32 = b.getI32Type();
+  Type elt = b.getIntegerType(kernel.elementBits);
 
-  // Packed weights and their column sums.
-  std::vector<int8_t> packed(size_t(nb * kg * kVNNICols * 4), 0);
+  // Packed weights (s8 values, stored in `elt`) and their column sums.
+  std::vector<int16_t> packed(size_t(nb * kg * nr * gs), 0);
   std::vector<int32_t> colsum(size_t(n), 0);
   auto codes = w.getValues<APInt>();
   for (int64_t r = 0; r < n; ++r)
     for (int64_t c = 0; c < k; ++c) {
       auto v = int8_t(
           wf.codeToInt(uint32_t(codes[size_t(r * k + c)].getZExtValue())));
-      int64_t j = r / kVNNICols, col = r % kVNNICols, g = c / 4, t = c % 4;
-      packed[size_t(((j * kg + g) * kVNNICols + col) * 4 + t)] = v;
+      int64_t j = r / nr, col = r % nr, g = c / gs, t = c % gs;
+      packed[size_t(((j * kg + g) * nr + col) * gs + t)] = v;
       colsum[size_t(r)] += v;
     }
-  auto packedType = RankedTensorType::get({nb, kg, kVNNICols, 4}, i8);
-  Value bp = b.create<arith::ConstantOp>(
-      loc, DenseIntElementsAttr::get(packedType, llvm::ArrayRef(packed)));
+  auto packedType = RankedTensorType::get({nb, kg, nr, gs}, elt);
+  DenseIntElementsAttr packedAttr;
+  if (kernel.elementBits == 8) {
+    std::vector<int8_t> bytes(packed.begin(), packed.end());
+    packedAttr = DenseIntElementsAttr::get(packedType, llvm::ArrayRef(bytes));
+  } else {
+    packedAttr = DenseIntElementsAttr::get(packedType, llvm::ArrayRef(packed));
+  }
+  Value bp = b.create<arith::ConstantOp>(loc, packedAttr);
   auto sumType = RankedTensorType::get({n}, i32);
   Value cs = b.create<arith::ConstantOp>(
       loc, DenseIntElementsAttr::get(sumType, llvm::ArrayRef(colsum)));
 
   // Activations as u8 (signed codes + 128), packed by row tiles:
-  // Ap[t][g][i][u] = a[t * MR + i][4g + u], so the kernel reads one
-  // contiguous 4 * MR bytes per K group. K is padded to a multiple of 4
+  // Ap[t][g][i][u] = a[t * MR + i][G g + u], so the kernel reads one
+  // contiguous G * MR values per K group. K is padded to a multiple of G
   // (signed codes with -128, which the offset turns into 0); the rows of
-  // the last tile beyond M are never read.
-  int64_t mr = std::min(m, kVNNIRows);
+  // the last tile beyond M are never read. The AVX2 kernel's values are
+  // zero-extended to 16 bits.
+  int64_t mr = std::min(m, kernel.rows);
   int64_t mt = llvm::divideCeil(m, mr);
   Value a = padHigh(b, loc, x, {m, kp}, xSigned ? -128 : 0);
   a = b.create<tensor::ExpandShapeOp>(
-      loc, RankedTensorType::get({m, kg, 4}, i8), a,
+      loc, RankedTensorType::get({m, kg, gs}, i8), a,
       SmallVector<ReassociationIndices>{{0}, {1, 2}});
   auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
-  auto apType = RankedTensorType::get({mt, kg, mr, 4}, i8);
+  auto apType = RankedTensorType::get({mt, kg, mr, gs}, elt);
   Value ap =
       b.create<linalg::GenericOp>(
            loc, apType, ValueRange{a}, ValueRange{empty(b, loc, apType)},
@@ -106,6 +121,8 @@ Value buildPackedVNNILinear(OpBuilder &b, Location loc, Value x, bool xSigned,
                v = nb.create<arith::XOrIOp>(
                    nl, v,
                    nb.create<arith::ConstantOp>(nl, nb.getI8IntegerAttr(-128)));
+             if (elt != i8)
+               v = nb.create<arith::ExtUIOp>(nl, elt, v);
              nb.create<linalg::YieldOp>(nl, v);
            })
           .getResult(0);
@@ -133,7 +150,7 @@ Value buildPackedVNNILinear(OpBuilder &b, Location loc, Value x, bool xSigned,
       });
   corr = padHigh(b, loc, corr, {np});
   corr = b.create<tensor::ExpandShapeOp>(
-      loc, RankedTensorType::get({nb, kVNNICols}, i32), corr,
+      loc, RankedTensorType::get({nb, nr}, i32), corr,
       SmallVector<ReassociationIndices>{{0, 1}});
   auto accType = RankedTensorType::get({m, np}, i32);
 
@@ -141,13 +158,14 @@ Value buildPackedVNNILinear(OpBuilder &b, Location loc, Value x, bool xSigned,
   // K groups and bytes in a group:
   //   acc[m, j * NR + c] = corr[j, c] + sum_{g, u}
   //       u8(Ap[m / MR, g, m % MR, u]) * s8(Bp[j, g, c, u]),
+  // (the AVX2 kernel's operands hold the same values in 16 bits)
   // the sum starting from corr at the first (g, u), so the accumulator
   // needs no initialized buffer (the kernel starts its registers from corr).
   SmallVector<AffineMap> maps{
       AffineMap::get(5, 0, {d(0).floorDiv(mr), d(3), d(0) % mr, d(4)}, ctx),
       AffineMap::get(5, 0, {d(1), d(3), d(2), d(4)}, ctx),
       AffineMap::get(5, 0, {d(1), d(2)}, ctx),
-      AffineMap::get(5, 0, {d(0), d(1) * kVNNICols + d(2)}, ctx)};
+      AffineMap::get(5, 0, {d(0), d(1) * nr + d(2)}, ctx)};
   SmallVector<utils::IteratorType> its(3, utils::IteratorType::parallel);
   its.append(2, utils::IteratorType::reduction);
   auto gemm = b.create<linalg::GenericOp>(
@@ -169,7 +187,7 @@ Value buildPackedVNNILinear(OpBuilder &b, Location loc, Value x, bool xSigned,
         nb.create<linalg::YieldOp>(
             nl, ValueRange{nb.create<arith::AddIOp>(nl, acc, p)});
       });
-  gemm->setAttr(kKernelAttr, b.getStringAttr(kVNNIKernel));
+  gemm->setAttr(kKernelAttr, b.getStringAttr(kernel.tag));
   Value acc = gemm.getResult(0);
   if (np == n)
     return acc;

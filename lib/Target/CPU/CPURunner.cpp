@@ -238,7 +238,7 @@ qc::cpu::CompiledModule::~CompiledModule() = default;
 
 FailureOr<std::unique_ptr<qc::cpu::CompiledModule>>
 qc::cpu::CompiledModule::compile(ModuleOp module, StringRef entry,
-                                 unsigned threads) {
+                                 const qc::LowerToCPUOptions &lowering) {
   auto func = module.lookupSymbol<func::FuncOp>(entry);
   if (!func)
     return module.emitError("quant-run: no function @") << entry;
@@ -263,8 +263,6 @@ qc::cpu::CompiledModule::compile(ModuleOp module, StringRef entry,
   // Only the entry (and what it calls) is needed; other public functions
   // would be compiled too, which is harmless.
   PassManager pm(ctx);
-  qc::LowerToCPUOptions lowering;
-  lowering.threads = threads;
   qc::buildLowerToCPUPipeline(pm, lowering);
   if (failed(pm.run(*impl->lowered)))
     return failure();
@@ -287,7 +285,7 @@ qc::cpu::CompiledModule::compile(ModuleOp module, StringRef entry,
   options.enablePerfNotificationListener = true;
   // OpenMP's runtime, for modules lowered with threads > 1.
   SmallVector<StringRef> libs;
-  if (threads > 1)
+  if (lowering.threads > 1)
     libs.push_back(QC_LIBOMP_PATH);
   options.sharedLibPaths = libs;
   auto engine = ExecutionEngine::create(*impl->lowered, options);

@@ -15,6 +15,7 @@
 #ifndef QC_TARGET_CPU_CPURUNNER_H
 #define QC_TARGET_CPU_CPURUNNER_H
 
+#include "qc/Conversion/Passes.h"
 #include "qc/Interpreter/Interpreter.h"
 
 #include "mlir/IR/BuiltinOps.h"
@@ -47,10 +48,12 @@ public:
   /// Lowers a clone of `module` and JIT-compiles function `entry`. Errors
   /// (ops or types without a CPU lowering, JIT failures) are emitted as
   /// diagnostics on the module's context.
-  /// `threads` > 1 runs the parallel loops on that many OpenMP threads
-  /// (libomp, loaded into the process).
+  /// `options.threads` > 1 runs the parallel loops on that many OpenMP
+  /// threads (libomp, loaded into the process); the kernel options are
+  /// --qc-lower-to-cpu's.
   static mlir::FailureOr<std::unique_ptr<CompiledModule>>
-  compile(mlir::ModuleOp module, llvm::StringRef entry, unsigned threads = 1);
+  compile(mlir::ModuleOp module, llvm::StringRef entry,
+          const qc::LowerToCPUOptions &options = {});
 
   /// Runs the entry on `args` (shapes and element types of its signature).
   mlir::FailureOr<std::vector<qc::interp::Tensor>>

@@ -6,7 +6,9 @@ generators, float and quantized with --qc-ptq-pipeline (W8A8, W4A8: integer
 weights per output channel, per-token dynamic int8 activations), measures
 in the same run and with the same thread count (1):
   - QuantC: quant-run --target=cpu --repeat N (JIT-compiled
-    --qc-lower-to-cpu code; compile time excluded, one warm-up run),
+    --qc-lower-to-cpu code; compile time excluded, one warm-up run; the
+    quantized models with --cpu-integer-linear, i.e. their integer layers
+    as qc.linear on the int8 kernels),
   - onnxruntime on the float model, on the quantized model exported with
     quant-translate --export-onnx (Q/DQ), and on onnxruntime's own dynamic
     int8 model (onnxruntime.quantization.quantize_dynamic: per-tensor
@@ -36,8 +38,9 @@ from quantc import models  # noqa: E402
 BIN = ROOT / "build" / "bin"
 
 
-def quantc_latency(module, inputs, tmp, repeat):
-    cmd = [str(BIN / "quant-run"), str(module), "--target=cpu", "--repeat", str(repeat)]
+def quantc_latency(module, inputs, tmp, repeat, extra=()):
+    cmd = [str(BIN / "quant-run"), str(module), "--target=cpu", "--repeat", str(repeat),
+           *extra]
     for name, value in inputs.items():
         np.save(tmp / f"{name}.npy", value)
         cmd += ["--input", f"{name}={tmp / (name + '.npy')}"]
@@ -100,7 +103,9 @@ def main():
                            check=True, capture_output=True)
             subprocess.run([str(BIN / "quant-translate"), "--export-onnx", str(mlir),
                             "-o", str(qdq)], check=True, capture_output=True)
-            t_qc = quantc_latency(mlir, inputs, tmp, args.repeat)
+            # The same codes and scales as integer arithmetic: W8A8 / W4A8 on
+            # the int8 kernels (--qc-integer-linear).
+            t_qc = quantc_latency(mlir, inputs, tmp, args.repeat, ["--cpu-integer-linear"])
             t_qdq = ort_latency(qdq, inputs, args.repeat)
             print(f"| {name} {label} | {t_qc * 1e3:.3f} ms | {t_qdq * 1e3:.3f} ms | "
                   f"{t_qc / t_qdq:.2f} | {ort_float * 1e3:.3f} ms | "

@@ -194,8 +194,9 @@ struct LowerToCPUPipelineOptions
   Option<bool> integerLinear{
       *this, "integer-linear",
       llvm::cl::desc("Compute fake-quantized layers with integer weights as "
-                     "qc.linear (--qc-integer-linear) on the int8 kernels"),
-      llvm::cl::init(true)};
+                     "qc.linear (--qc-integer-linear) on the int8 kernels; "
+                     "changes the last bits, see docs/CPU.md"),
+      llvm::cl::init(false)};
   Option<unsigned> threads{
       *this, "threads",
       llvm::cl::desc("Threads of the parallel loops; above 1 they run on "

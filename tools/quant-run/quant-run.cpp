@@ -90,8 +90,8 @@ static llvm::cl::opt<std::string> weightOnlyKernel(
 static llvm::cl::opt<bool> integerLinear(
     "cpu-integer-linear",
     llvm::cl::desc("--target=cpu: run fake-quantized integer layers as "
-                   "qc.linear (--qc-integer-linear)"),
-    llvm::cl::init(true));
+                   "qc.linear (--qc-integer-linear; changes the last bits)"),
+    llvm::cl::init(false));
 static llvm::cl::opt<double>
     maxRelL2("max-rel-l2",
              llvm::cl::desc("Exit with 1 when an output's relative L2 error "

@@ -62,8 +62,11 @@ struct LowerToCPUOptions {
   /// (see --qc-x86-fuse-weight-only).
   std::string weightOnlyKernel = "auto";
   /// Run --qc-integer-linear first: fake-quantized layers with integer
-  /// weights become qc.linear (the int8 kernels).
-  bool integerLinear = true;
+  /// weights become qc.linear (the int8 kernels). Off by default: exact
+  /// integer sums change the last bits of each layer, which can flip a
+  /// later quantizer's code, so results then differ from the interpreter
+  /// running the module as it is.
+  bool integerLinear = false;
   /// Threads of the parallel loops (the int8 kernels' column panels); 1
   /// runs everything on the calling thread, more uses OpenMP (link the
   /// object with -lomp).

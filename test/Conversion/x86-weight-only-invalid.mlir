@@ -47,6 +47,16 @@ func.func @runtime_codes(%x: tensor<1x64xf32>, %w: !qc.qtensor<64x32, #qc.int<4>
 
 // -----
 
+func.func @e8m0_global(%x: tensor<1x64xf32>, %b: tensor<64x16xi8>, %s: tensor<2x32xi8>, %g: tensor<f32>) -> tensor<1x32xf32> {
+  %w = qc.unpack %b : tensor<64x16xi8> -> !qc.qtensor<64x32, #qc.float<fp4e2m1fn>, #qc.scheme<per_block, axis = 0, block = 32, scale = #qc.float<e8m0fnu>>>
+  %d = qc.dequantize %w, %s global_scale %g : (!qc.qtensor<64x32, #qc.float<fp4e2m1fn>, #qc.scheme<per_block, axis = 0, block = 32, scale = #qc.float<e8m0fnu>>>, tensor<2x32xi8>, tensor<f32>) -> tensor<64x32xf32>
+  // expected-error @+1 {{E8M0 scales with a global scale}}
+  %y = nn.matmul %x, %d : tensor<1x64xf32>, tensor<64x32xf32>
+  return %y : tensor<1x32xf32>
+}
+
+// -----
+
 // 8-bit weights are not weight-only 4-bit matmuls: no error.
 // CHECK-LABEL: func.func @eight_bit
 // CHECK: nn.matmul

@@ -91,6 +91,8 @@ std::string unsupported(DequantizeOp d) {
     if (!(sff == num::FloatFormat::e8m0fnu()) &&
         !(sff == num::FloatFormat::fp8e4m3fn()))
       return "scale format other than E8M0 and E4M3";
+    if (d.getGlobalScale() && sff == num::FloatFormat::e8m0fnu())
+      return "E8M0 scales with a global scale";
   }
   return "";
 }

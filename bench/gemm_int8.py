@@ -32,57 +32,52 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 BIN = ROOT / "build" / "bin"
 LLVM_LIB = "/usr/lib/llvm-19/lib"
 
-PEAK_C = r"""
+# A register-only peak: CHAINS independent accumulator chains of one
+# instruction (no memory operands), MACS multiply-adds per instruction.
+PEAK_TEMPLATE = r"""
 #include <immintrin.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <time.h>
-__attribute__((target("avx512f,avx512vnni"))) static double run(long iters) {
-  __m512i acc[24];
-  for (int i = 0; i < 24; ++i) acc[i] = _mm512_set1_epi32(i);
-  __m512i a = _mm512_set1_epi32(0x01020304), b = _mm512_set1_epi32(0x05060708);
+__attribute__((target("TARGET"))) static double run(long iters) {
+  VEC acc[CHAINS];
+  for (int i = 0; i < CHAINS; ++i) acc[i] = SET1(i);
+  VEC a = SET1(A_BITS), b = SET1(B_BITS);
   struct timespec t0, t1;
   clock_gettime(CLOCK_MONOTONIC, &t0);
   for (long it = 0; it < iters; ++it) {
 #pragma clang loop unroll(full)
-    for (int i = 0; i < 24; ++i) acc[i] = _mm512_dpbusd_epi32(acc[i], a, b);
+    for (int i = 0; i < CHAINS; ++i) acc[i] = STEP;
     __asm__ volatile("" : "+v"(a));
   }
   clock_gettime(CLOCK_MONOTONIC, &t1);
-  __m512i s = acc[0];
-  for (int i = 1; i < 24; ++i) s = _mm512_add_epi32(s, acc[i]);
-  volatile int sink = _mm512_reduce_add_epi32(s); (void)sink;
+  VEC s = acc[0];
+  for (int i = 1; i < CHAINS; ++i) s = ADD(s, acc[i]);
+  volatile VEC sink = s; (void)sink;
   double secs = (t1.tv_sec - t0.tv_sec) + 1e-9 * (t1.tv_nsec - t0.tv_nsec);
-  return (double)iters * 24 * 64 / secs;
+  return (double)iters * CHAINS * MACS / secs;
 }
 int main(void) { run(2000000); printf("%.6e\n", run(20000000)); }
 """
 
-PEAK_AVX2_C = r"""
-#include <immintrin.h>
-#include <stdio.h>
-#include <time.h>
-__attribute__((target("avx2"))) static double run(long iters) {
-  __m256i acc[12];
-  for (int i = 0; i < 12; ++i) acc[i] = _mm256_set1_epi32(i);
-  __m256i a = _mm256_set1_epi32(0x00010002), b = _mm256_set1_epi32(0x00030004);
-  struct timespec t0, t1;
-  clock_gettime(CLOCK_MONOTONIC, &t0);
-  for (long it = 0; it < iters; ++it) {
-#pragma clang loop unroll(full)
-    for (int i = 0; i < 12; ++i)
-      acc[i] = _mm256_add_epi32(acc[i], _mm256_madd_epi16(a, b));
-    __asm__ volatile("" : "+v"(a));
-  }
-  clock_gettime(CLOCK_MONOTONIC, &t1);
-  __m256i s = acc[0];
-  for (int i = 1; i < 12; ++i) s = _mm256_add_epi32(s, acc[i]);
-  volatile int sink = _mm256_extract_epi32(s, 0); (void)sink;
-  double secs = (t1.tv_sec - t0.tv_sec) + 1e-9 * (t1.tv_nsec - t0.tv_nsec);
-  return (double)iters * 12 * 16 / secs;
-}
-int main(void) { run(2000000); printf("%.6e\n", run(20000000)); }
-"""
+
+def peak_c(kernel):
+    """The peak program of `kernel`: 24 vpdpbusd zmm chains (64 MACs each)
+    or 12 vpmaddwd + vpaddd ymm chains (16 MACs each)."""
+    if kernel == "vnni512":
+        subs = {"TARGET": "avx512f,avx512vnni", "VEC": "__m512i", "CHAINS": "24",
+                "SET1": "_mm512_set1_epi32", "A_BITS": "0x01020304", "B_BITS": "0x05060708",
+                "STEP": "_mm512_dpbusd_epi32(acc[i], a, b)", "ADD": "_mm512_add_epi32",
+                "MACS": "64"}
+    else:
+        subs = {"TARGET": "avx2", "VEC": "__m256i", "CHAINS": "12",
+                "SET1": "_mm256_set1_epi32", "A_BITS": "0x00010002", "B_BITS": "0x00030004",
+                "STEP": "_mm256_add_epi32(acc[i], _mm256_madd_epi16(a, b))",
+                "ADD": "_mm256_add_epi32", "MACS": "16"}
+    text = PEAK_TEMPLATE
+    for k, v in subs.items():
+        text = text.replace(k, v)
+    return text
+
 
 DRIVER_C = r"""
 #include <stdint.h>
@@ -150,7 +145,7 @@ def main():
         sys.exit(f"this host cannot run the {args.kernel} kernel")
     with tempfile.TemporaryDirectory() as d:
         tmp = pathlib.Path(d)
-        (tmp / "peak.c").write_text(PEAK_C if args.kernel == "vnni512" else PEAK_AVX2_C)
+        (tmp / "peak.c").write_text(peak_c(args.kernel))
         (tmp / "driver.c").write_text(DRIVER_C)
         sh(["clang-19", "-O2", tmp / "peak.c", "-o", tmp / "peak"])
         rng = np.random.default_rng(0)

@@ -10,21 +10,23 @@
 //   parallel for p in 2 ranges of K blocks (threads take whole ranges;
 //   each streams a contiguous half of the codes)
 //     for each block of kb K rows (64, or the scale group):
-//       for k in the block, 4 rows at a time:
-//         for each 32-column chunk:
-//           per row: 16 bytes of codes -> vpmovzxbd -> low / high nibbles
-//           (vpsrld) -> vpermps with the 16-entry value table (the nibble is
-//           the index) -> partial = fma(x[m, k], value, partial)
-//       acc_p = fma(partial, scale, acc_p) per column (scales decoded once:
-//       E8M0 from the exponent field, E4M3 by bit moves, times NVFP4's
-//       global scale)
+//       for each block of 8 chunks of 32 columns (16 partial sums in zmm
+//       registers, zeroed):
+//         for k in the K block:
+//           per chunk: 16 bytes of codes -> vpmovzxbd -> low / high
+//           nibbles (vpsrld) -> vpermps with the 16-entry value table (the
+//           nibble is the index) -> partial = fma(x[m, k], value, partial)
+//         acc_p = fma(partial, scale, acc_p) per column (scales decoded
+//         once: E8M0 from the exponent field, E4M3 by bit moves, times
+//         NVFP4's global scale)
 //   y = acc_0 + acc_1
 //
 // A byte holds the codes of columns 2j and 2j + 1, so each chunk has an
-// "even" and an "odd" half; the partial and accumulator rows of a range
-// live in scratch rows in that split order and are interleaved into y at
-// the end. Each row's codes are prefetched a few rows ahead (the four rows
-// of a step are four streams). The f32 weights exist only in registers. Summing
+// "even" and an "odd" half; the accumulator row of a range lives in a
+// scratch row in that split order and is interleaved into y at the end.
+// Each row reads 128 contiguous bytes per column block; rows are prefetched
+// 16 ahead (past the K block: the next column block's first rows). The f32
+// weights and partial sums exist only in registers. Summing
 // x * value over a block before scaling (and FMAs) is not the interpreter's
 // order: results differ in the last bits (tests bound them by 1e-5 rel. L2).
 //
@@ -56,17 +58,21 @@ namespace {
 constexpr int64_t kRanges = 2;
 /// How many rows ahead the kernel prefetches codes.
 constexpr int64_t kPrefetchRows = 16;
+/// 32-column chunks per column block: their partial sums stay in 16 zmm
+/// registers over a K block.
+constexpr int64_t kChunks = 8;
 
 struct WeightOnlyBuilder {
   OpBuilder &b;
   Location loc;
-  Value x, w, s, y; // [M, K] f32, [K, N/2] i8, [G, N] f32 | i8, [M, N] f32
-  Value global;     // NVFP4: the 0-d f32 global scale
-  int64_t m, k, n, group;
-  StringRef scaleKind; // f32, e8m0 or e4m3
-  DenseElementsAttr table;
-  VectorType v16f32, v32f32, v16i8, v32i8, v16i32;
-  Value globalVector; // the global scale in every lane
+  // [M, K] f32, [K, N/2] i8, [G, N] f32 | i8, [M, N] f32.
+  Value x = {}, w = {}, s = {}, y = {};
+  Value global = {}; // NVFP4: the 0-d f32 global scale
+  int64_t m = 0, k = 0, n = 0, group = 0;
+  StringRef scaleKind = {}; // f32, e8m0 or e4m3
+  DenseElementsAttr table = {};
+  VectorType v16f32 = {}, v32f32 = {}, v16i8 = {}, v32i8 = {}, v16i32 = {};
+  Value globalVector = {}; // the global scale in every lane
 
   Value idx(OpBuilder &ob, int64_t v) {
     return ob.create<arith::ConstantIndexOp>(loc, v);
@@ -117,11 +123,9 @@ struct WeightOnlyBuilder {
     v32i8 = VectorType::get({32}, b.getI8Type());
     v16i32 = VectorType::get({16}, b.getI32Type());
     int64_t chunks = n / 32;
-    // Scratch rows, one pair per range: the accumulators and the partial
-    // sums of one K block of every column, in split order.
+    // Scratch: one accumulator row per range, in split order.
     auto scratchType = MemRefType::get({kRanges * n}, f32);
     Value acc = b.create<memref::AllocOp>(loc, scratchType);
-    Value partial = b.create<memref::AllocOp>(loc, scratchType);
     Value tbl = b.create<arith::ConstantOp>(loc, table.reshape(v16f32));
     if (global)
       globalVector = b.create<vector::BroadcastOp>(
@@ -141,7 +145,7 @@ struct WeightOnlyBuilder {
             Value b0 = blockAt(bp, p);
             Value b1 = blockAt(bp, bp.create<arith::AddIOp>(loc, p, one));
             Value base = bp.create<arith::MulIOp>(loc, p, idx(bp, n));
-            range(bp, row, b0, b1, base, tbl, acc, partial);
+            range(bp, row, b0, b1, base, tbl, acc);
           });
       // y = interleave(sum over ranges of acc), per 32 columns.
       forLoop(bm, zero, idx(bm, chunks), one, [&](OpBuilder &cb, Value c) {
@@ -168,137 +172,127 @@ struct WeightOnlyBuilder {
       });
     });
     b.create<memref::DeallocOp>(loc, acc);
-    b.create<memref::DeallocOp>(loc, partial);
   }
 
   /// Rows of K per block: 64, or the scale group.
   int64_t blockRows() const { return group % 64 == 0 ? 64 : group; }
 
-  /// K blocks [b0, b1) of every column into the scratch rows at `base`.
+  /// vpermps: the value of each lane's code (the low 4 bits of `i`).
+  Value lookup(OpBuilder &cb, Value tbl, Value i) {
+    return cb
+        .create<LLVM::CallIntrinsicOp>(loc, TypeRange{v16f32},
+                                       "llvm.x86.avx512.permvar.sf.512",
+                                       ValueRange{tbl, i})
+        .getResult(0);
+  }
+
+  /// K blocks [b0, b1) of every column into the accumulator row at `base`.
+  /// Per K block and block of kChunks 32-column chunks, the partial sums
+  /// stay in 2 * kChunks zmm registers over the block's rows (each row
+  /// reads kChunks * 16 contiguous bytes), then acc += partial * scale.
   void range(OpBuilder &ob, Value row, Value b0, Value b1, Value base,
-             Value tbl, Value acc, Value partial) {
+             Value tbl, Value acc) {
     Value one = idx(ob, 1);
-    Value c0 = idx(ob, 0), c1 = idx(ob, n / 32);
-    // Scratch index of chunk c (this range's rows), and y / scale column.
+    int64_t chunks = n / 32;
+    // Accumulator index of chunk c (this range's row, split order).
     auto col = [&](OpBuilder &cb, Value c) -> Value {
       return cb.create<arith::AddIOp>(
           loc, base, cb.create<arith::MulIOp>(loc, c, idx(cb, 32)));
     };
-    auto ycol = [&](OpBuilder &cb, Value c) -> Value {
-      return cb.create<arith::MulIOp>(loc, c, idx(cb, 32));
-    };
-    // Zero the accumulators.
-    forLoop(ob, c0, c1, one, [&](OpBuilder &cb, Value c) {
+    forLoop(ob, idx(ob, 0), idx(ob, chunks), one, [&](OpBuilder &cb, Value c) {
       Value z = cb.create<arith::ConstantOp>(
           loc, DenseElementsAttr::get(v32f32, cb.getF32FloatAttr(0.0f)));
       cb.create<vector::StoreOp>(loc, z, acc, ValueRange{col(cb, c)});
     });
-    // K blocks of kb rows within one scale group. Per block, the rows
-    // stream in order (one sequential stream of codes per range), adding
-    // x[k] * v(code) into a partial row with FMAs; then acc += partial * s
-    // once per column and block.
     int64_t kb = blockRows();
-    auto lookup = [&](OpBuilder &cb, Value i) -> Value {
-      // vpermps reads the low 4 bits of each index.
-      return cb
-          .create<LLVM::CallIntrinsicOp>(loc, TypeRange{v16f32},
-                                         "llvm.x86.avx512.permvar.sf.512",
-                                         ValueRange{tbl, i})
-          .getResult(0);
-    };
+    int64_t full = chunks / kChunks, tail = chunks % kChunks;
+    forLoop(ob, ob.create<arith::MulIOp>(loc, b0, idx(ob, kb)),
+            ob.create<arith::MulIOp>(loc, b1, idx(ob, kb)), idx(ob, kb),
+            [&](OpBuilder &kbld, Value k0) {
+              Value g = kbld.create<arith::DivUIOp>(loc, k0, idx(kbld, group));
+              forLoop(kbld, idx(kbld, 0), idx(kbld, full), one,
+                      [&](OpBuilder &cb, Value blk) {
+                        Value c0 = cb.create<arith::MulIOp>(loc, blk,
+                                                            idx(cb, kChunks));
+                        columnBlock(cb, row, k0, g, c0, kChunks, tbl, acc, col);
+                      });
+              if (tail)
+                columnBlock(kbld, row, k0, g, idx(kbld, full * kChunks), tail,
+                            tbl, acc, col);
+            });
+  }
+
+  /// Chunks [c0, c0 + count) over rows [k0, k0 + kb) of K: partial sums in
+  /// registers, then scaled into `acc`.
+  void columnBlock(OpBuilder &ob, Value row, Value k0, Value g, Value c0,
+                   int64_t count, Value tbl, Value acc,
+                   llvm::function_ref<Value(OpBuilder &, Value)> col) {
+    int64_t kb = blockRows();
     Value zeros = ob.create<arith::ConstantOp>(
-        loc, DenseElementsAttr::get(v32f32, ob.getF32FloatAttr(0.0f)));
-    // partial[chunk c] += x[kk] * v(codes of row kk, chunk c), u chunks.
-    // Rows per step: 4 share each load and store of a partial.
-    int64_t rows = kb % 4 == 0 ? 4 : 1;
-    auto accumulate = [&](OpBuilder &cb, ArrayRef<Value> kks,
-                          ArrayRef<Value> xbs, Value c, int64_t u) {
-      // Each range reads a short segment of every row, which the hardware
-      // prefetchers do not follow: fetch the same columns kPrefetchRows
-      // rows ahead (clamped to the last row; a prefetch never faults).
-      Value byte0 = cb.create<arith::MulIOp>(loc, c, idx(cb, 16));
-      for (Value kk : kks)
-        cb.create<memref::PrefetchOp>(
-            loc, w,
-            ValueRange{
-                cb.create<arith::MinSIOp>(
-                    loc,
-                    cb.create<arith::AddIOp>(loc, kk, idx(cb, kPrefetchRows)),
-                    idx(cb, k - 1)),
-                byte0},
-            /*isWrite=*/false, /*locality=*/3, /*isDataCache=*/true);
-      for (int64_t j = 0; j < u; ++j) {
-        Value cj = cb.create<arith::AddIOp>(loc, c, idx(cb, j));
-        Value cc = col(cb, cj);
-        Value cc16 = cb.create<arith::AddIOp>(loc, cc, idx(cb, 16));
-        Value byteCol = cb.create<arith::MulIOp>(loc, cj, idx(cb, 16));
-        Value pe =
-            cb.create<vector::LoadOp>(loc, v16f32, partial, ValueRange{cc});
-        Value po =
-            cb.create<vector::LoadOp>(loc, v16f32, partial, ValueRange{cc16});
-        for (auto [kk, xb] : llvm::zip(kks, xbs)) {
-          Value bytes =
-              cb.create<vector::LoadOp>(loc, v16i8, w, ValueRange{kk, byteCol});
-          Value lo = cb.create<arith::ExtUIOp>(loc, v16i32, bytes);
-          Value hi = cb.create<arith::ShRUIOp>(loc, lo, i32v(cb, 4));
-          pe = cb.create<vector::FMAOp>(loc, xb, lookup(cb, lo), pe);
-          po = cb.create<vector::FMAOp>(loc, xb, lookup(cb, hi), po);
-        }
-        cb.create<vector::StoreOp>(loc, pe, partial, ValueRange{cc});
-        cb.create<vector::StoreOp>(loc, po, partial, ValueRange{cc16});
-      }
-    };
-    forLoop(
-        ob, ob.create<arith::MulIOp>(loc, b0, idx(ob, kb)),
-        ob.create<arith::MulIOp>(loc, b1, idx(ob, kb)), idx(ob, kb),
-        [&](OpBuilder &kbld, Value k0) {
-          forLoop(kbld, c0, c1, one, [&](OpBuilder &cb, Value c) {
-            cb.create<vector::StoreOp>(loc, zeros, partial,
-                                       ValueRange{col(cb, c)});
-          });
-          Value pairs = kbld.create<arith::AddIOp>(
-              loc, c0,
-              kbld.create<arith::MulIOp>(
-                  loc,
-                  kbld.create<arith::DivUIOp>(
-                      loc, kbld.create<arith::SubIOp>(loc, c1, c0),
-                      idx(kbld, 2)),
-                  idx(kbld, 2)));
-          forLoop(
-              kbld, k0, kbld.create<arith::AddIOp>(loc, k0, idx(kbld, kb)),
-              idx(kbld, rows), [&](OpBuilder &rb, Value k) {
-                SmallVector<Value> kks, xbs;
-                for (int64_t r = 0; r < rows; ++r) {
-                  kks.push_back(rb.create<arith::AddIOp>(loc, k, idx(rb, r)));
-                  xbs.push_back(rb.create<vector::BroadcastOp>(
-                      loc, v16f32,
-                      rb.create<memref::LoadOp>(loc, x,
-                                                ValueRange{row, kks.back()})));
-                }
-                forLoop(rb, c0, pairs, idx(rb, 2), [&](OpBuilder &cb, Value c) {
-                  accumulate(cb, kks, xbs, c, 2);
-                });
-                forLoop(rb, pairs, c1, one, [&](OpBuilder &cb, Value c) {
-                  accumulate(cb, kks, xbs, c, 1);
-                });
-              });
-          Value g = kbld.create<arith::DivUIOp>(loc, k0, idx(kbld, group));
-          forLoop(kbld, c0, c1, one, [&](OpBuilder &cb, Value c) {
-            Value cc = col(cb, c);
-            Value cc16 = cb.create<arith::AddIOp>(loc, cc, idx(cb, 16));
-            auto [se, so] = scales(cb, g, ycol(cb, c));
-            for (auto [sv, at] :
-                 {std::pair<Value, Value>{se, cc}, {so, cc16}}) {
-              Value p = cb.create<vector::LoadOp>(loc, v16f32, partial,
-                                                  ValueRange{at});
-              Value a =
-                  cb.create<vector::LoadOp>(loc, v16f32, acc, ValueRange{at});
-              cb.create<vector::StoreOp>(
-                  loc, cb.create<vector::FMAOp>(loc, p, sv, a), acc,
-                  ValueRange{at});
-            }
-          });
+        loc, DenseElementsAttr::get(v16f32, ob.getF32FloatAttr(0.0f)));
+    SmallVector<Value> init(size_t(2 * count), zeros);
+    Value kEnd = ob.create<arith::AddIOp>(loc, k0, idx(ob, kb));
+    Value byte0 = ob.create<arith::MulIOp>(loc, c0, idx(ob, 16));
+    auto loop = ob.create<scf::ForOp>(
+        loc, k0, kEnd, idx(ob, 1), init,
+        [&](OpBuilder &lb, Location, Value k, ValueRange parts) {
+          // Prefetch kPrefetchRows rows ahead in this column block, or,
+          // past the K block, the first rows of the next column block
+          // (clamped to the codes' bounds; a prefetch never faults).
+          Value ahead =
+              lb.create<arith::AddIOp>(loc, k, idx(lb, kPrefetchRows));
+          Value wraps = lb.create<arith::CmpIOp>(loc, arith::CmpIPredicate::sge,
+                                                 ahead, kEnd);
+          Value pRow = lb.create<arith::SelectOp>(
+              loc, wraps, lb.create<arith::SubIOp>(loc, ahead, idx(lb, kb)),
+              ahead);
+          pRow = lb.create<arith::MinSIOp>(loc, pRow, idx(lb, this->k - 1));
+          Value pByte = lb.create<arith::SelectOp>(
+              loc, wraps,
+              lb.create<arith::AddIOp>(loc, byte0, idx(lb, 16 * count)), byte0);
+          for (int64_t off = 0; off < 16 * count; off += 64)
+            lb.create<memref::PrefetchOp>(
+                loc, w,
+                ValueRange{
+                    pRow,
+                    lb.create<arith::MinSIOp>(
+                        loc, lb.create<arith::AddIOp>(loc, pByte, idx(lb, off)),
+                        idx(lb, n / 2 - 1))},
+                /*isWrite=*/false, /*locality=*/3, /*isDataCache=*/true);
+          Value xb = lb.create<vector::BroadcastOp>(
+              loc, v16f32,
+              lb.create<memref::LoadOp>(loc, x, ValueRange{row, k}));
+          SmallVector<Value> next;
+          for (int64_t c = 0; c < count; ++c) {
+            Value bytes = lb.create<vector::LoadOp>(
+                loc, v16i8, w,
+                ValueRange{
+                    k, lb.create<arith::AddIOp>(loc, byte0, idx(lb, 16 * c))});
+            Value lo = lb.create<arith::ExtUIOp>(loc, v16i32, bytes);
+            Value hi = lb.create<arith::ShRUIOp>(loc, lo, i32v(lb, 4));
+            next.push_back(lb.create<vector::FMAOp>(
+                loc, xb, lookup(lb, tbl, lo), parts[size_t(2 * c)]));
+            next.push_back(lb.create<vector::FMAOp>(
+                loc, xb, lookup(lb, tbl, hi), parts[size_t(2 * c + 1)]));
+          }
+          lb.create<scf::YieldOp>(loc, next);
         });
+    for (int64_t c = 0; c < count; ++c) {
+      Value cc = ob.create<arith::AddIOp>(loc, c0, idx(ob, c));
+      Value at = col(ob, cc);
+      Value at16 = ob.create<arith::AddIOp>(loc, at, idx(ob, 16));
+      auto [se, so] =
+          scales(ob, g, ob.create<arith::MulIOp>(loc, cc, idx(ob, 32)));
+      for (auto [pv, sv, a] :
+           {std::tuple<Value, Value, Value>{loop.getResult(unsigned(2 * c)), se,
+                                            at},
+            {loop.getResult(unsigned(2 * c + 1)), so, at16}}) {
+        Value old = ob.create<vector::LoadOp>(loc, v16f32, acc, ValueRange{a});
+        ob.create<vector::StoreOp>(loc,
+                                   ob.create<vector::FMAOp>(loc, pv, sv, old),
+                                   acc, ValueRange{a});
+      }
+    }
   }
 };
 

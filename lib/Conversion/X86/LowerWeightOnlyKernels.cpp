@@ -24,8 +24,8 @@
 // A byte holds the codes of columns 2j and 2j + 1, so each chunk has an
 // "even" and an "odd" half; the accumulator row of a range lives in a
 // scratch row in that split order and is interleaved into y at the end.
-// Each row reads 128 contiguous bytes per column block; rows are prefetched
-// 16 ahead (past the K block: the next column block's first rows). The f32
+// Each row reads 128 contiguous bytes per column block; while it does, the
+// same row's bytes of the next column block are prefetched. The f32
 // weights and partial sums exist only in registers. Summing
 // x * value over a block before scaling (and FMAs) is not the interpreter's
 // order: results differ in the last bits (tests bound them by 1e-5 rel. L2).
@@ -56,8 +56,6 @@ namespace {
 /// per core of this 2-core machine). Splitting K rather than the columns
 /// keeps each thread's codes one contiguous stream.
 constexpr int64_t kRanges = 2;
-/// How many rows ahead the kernel prefetches codes.
-constexpr int64_t kPrefetchRows = 16;
 /// 32-column chunks per column block: their partial sums stay in 16 zmm
 /// registers over a K block.
 constexpr int64_t kChunks = 8;
@@ -174,8 +172,11 @@ struct WeightOnlyBuilder {
     b.create<memref::DeallocOp>(loc, acc);
   }
 
-  /// Rows of K per block: 64, or the scale group.
-  int64_t blockRows() const { return group % 64 == 0 ? 64 : group; }
+  /// Rows of K per block: 32, or the scale group. A column block sweeps
+  /// these rows, each in its own 4 KiB page for wide N: 32 rows keep them
+  /// within the first-level TLB (64 rows made int4 4096 x 11008 a third
+  /// slower).
+  int64_t blockRows() const { return group % 32 == 0 ? 32 : group; }
 
   /// vpermps: the value of each lane's code (the low 4 bits of `i`).
   Value lookup(OpBuilder &cb, Value tbl, Value i) {
@@ -236,21 +237,24 @@ struct WeightOnlyBuilder {
     auto loop = ob.create<scf::ForOp>(
         loc, k0, kEnd, idx(ob, 1), init,
         [&](OpBuilder &lb, Location, Value k, ValueRange parts) {
-          // Prefetch kPrefetchRows rows ahead in this column block, or,
-          // past the K block, the first rows of the next column block
-          // (clamped to the codes' bounds; a prefetch never faults).
-          Value ahead =
-              lb.create<arith::AddIOp>(loc, k, idx(lb, kPrefetchRows));
+          // Prefetch this row's bytes of the next column block (one K
+          // block sweep ahead: enough to cover DRAM latency, and the
+          // hardware prefetchers cannot follow the kb row streams), or
+          // after the last block, the first block of the same row of the
+          // next K block (clamped to the codes' bounds).
+          Value nextByte =
+              lb.create<arith::AddIOp>(loc, byte0, idx(lb, 16 * count));
           Value wraps = lb.create<arith::CmpIOp>(loc, arith::CmpIPredicate::sge,
-                                                 ahead, kEnd);
+                                                 nextByte, idx(lb, n / 2));
           Value pRow = lb.create<arith::SelectOp>(
-              loc, wraps, lb.create<arith::SubIOp>(loc, ahead, idx(lb, kb)),
-              ahead);
-          pRow = lb.create<arith::MinSIOp>(loc, pRow, idx(lb, this->k - 1));
-          Value pByte = lb.create<arith::SelectOp>(
               loc, wraps,
-              lb.create<arith::AddIOp>(loc, byte0, idx(lb, 16 * count)), byte0);
-          for (int64_t off = 0; off < 16 * count; off += 64)
+              lb.create<arith::MinSIOp>(
+                  loc, lb.create<arith::AddIOp>(loc, k, idx(lb, kb)),
+                  idx(lb, this->k - 1)),
+              k);
+          Value pByte =
+              lb.create<arith::SelectOp>(loc, wraps, idx(lb, 0), nextByte);
+          for (int64_t off = 0; off < 16 * kChunks; off += 64)
             lb.create<memref::PrefetchOp>(
                 loc, w,
                 ValueRange{

@@ -1170,15 +1170,10 @@ LogicalResult qc::checkQCLowerable(Operation *root) {
       }
       return;
     }
-    if (auto r = llvm::dyn_cast<RescaleOp>(op)) {
-      auto qin = llvm::dyn_cast<QTensorType>(r.getInput().getType());
-      for (QTensorType t : {qin, llvm::cast<QTensorType>(r.getType())})
-        if (t && t.getNumericFormat().bits() > 32)
-          return reject(op, Twine("format ") + t.getNumericFormat().name() +
-                                ": integer formats wider than 32 bits have "
-                                "no CPU lowering");
+    // qc.rescale: integer formats (at most 32 bits) on both sides, all
+    // lowered.
+    if (llvm::isa<RescaleOp>(op))
       return;
-    }
     if (auto l = llvm::dyn_cast<LinearOp>(op)) {
       for (QTensorType t : {l.getInput().getType(), l.getWeight().getType()})
         if (t.getNumericFormat().bits() > 16)

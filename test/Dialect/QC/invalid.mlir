@@ -564,3 +564,27 @@ func.func @rescale_shape(%acc: tensor<4xi32>, %m: tensor<i32>, %sh: tensor<i8>) 
   %r = qc.rescale %acc, %m, %sh : (tensor<4xi32>, tensor<i32>, tensor<i8>) -> !qc.qtensor<8, #qc.int<8>>
   return
 }
+
+// -----
+
+func.func @rescale_float_input(%q: !qc.qtensor<4, #qc.float<fp8e4m3fn>>, %m: tensor<i32>, %sh: tensor<i8>) {
+  // expected-error @+1 {{(C1) a quantized input needs an integer format}}
+  %r = qc.rescale %q, %m, %sh : (!qc.qtensor<4, #qc.float<fp8e4m3fn>>, tensor<i32>, tensor<i8>) -> !qc.qtensor<4, #qc.int<8>>
+  return
+}
+
+// -----
+
+func.func @rescale_shift_shape(%acc: tensor<4x8xi32>, %m: tensor<8xi32>, %sh: tensor<i8>) {
+  // expected-error @+1 {{(C3) multiplier and shift must have the same shape}}
+  %r = qc.rescale %acc, %m, %sh {axis = 1 : i64} : (tensor<4x8xi32>, tensor<8xi32>, tensor<i8>) -> !qc.qtensor<4x8, #qc.int<8>>
+  return
+}
+
+// -----
+
+func.func @rescale_axis_range(%acc: tensor<4x8xi32>, %m: tensor<8xi32>, %sh: tensor<8xi8>) {
+  // expected-error @+1 {{(C3) axis 2 out of range for rank 2}}
+  %r = qc.rescale %acc, %m, %sh {axis = 2 : i64} : (tensor<4x8xi32>, tensor<8xi32>, tensor<8xi8>) -> !qc.qtensor<4x8, #qc.int<8>>
+  return
+}

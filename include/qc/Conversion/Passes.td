@@ -143,7 +143,7 @@ def X86LowerInt8Kernels
     "u8s8_vnni512"` (acc[m, n] += u8(A[m, k]) * s8(Bp[n / 32, k / 4,
     (n % 32) * 4 + k % 4]) on memrefs, built by `qc-convert-qc-to-linalg`)
     becomes a loop nest blocked for the caches (K blocks of 1 KiB, row
-    blocks of 192, column panels of 32) around a micro-kernel that holds a
+    blocks of 96, column panels of 32) around a micro-kernel that holds a
     12 x 32 tile of s32 accumulators in 24 zmm registers and, per 4 values
     of K, loads two 64-byte weight vectors, broadcasts 4 activation bytes
     per row and issues 24 `llvm.x86.avx512.vpdpbusd.512`. The result is

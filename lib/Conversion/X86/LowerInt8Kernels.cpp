@@ -10,7 +10,7 @@
 // `llvm.x86.avx512.vpdpbusd.512` (AVX2: `llvm.x86.avx2.pmadd.wd` + add):
 //
 //   for tb in blocks of kMBlock / MR row tiles      (A block in L2)
-//     for j in column panels of NR = 32             (packed weights)
+//     for j in column panels of NR (32; AVX2: 16)   (packed weights)
 //       for kb in K blocks of kKGroups groups of 4  (B block in L1)
 //         for t in tb: micro-kernel(tile t, panel j, K block kb)
 //

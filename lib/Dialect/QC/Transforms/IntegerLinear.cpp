@@ -156,10 +156,8 @@ struct IntegerLinearPass : qc::impl::IntegerLinearBase<IntegerLinearPass> {
     }
     Type i32 = b.getI32Type();
     auto accType = RankedTensorType::get(yt.getShape(), i32);
-    Value zx;
-    if (Value zp = fq.getZeroPoints())
-      zx = zp;
-    Value acc = b.create<LinearOp>(loc, accType, xq, w, Value(), zx);
+    Value acc =
+        b.create<LinearOp>(loc, accType, xq, w, Value(), fq.getZeroPoints());
     Value y = b.create<nn::CastOp>(loc, yt, acc, TypeAttr::get(b.getF32Type()));
     y = b.create<nn::MulOp>(loc, yt, y, fq.getScales());
     y = b.create<nn::MulOp>(loc, yt, y, d.getScales());

@@ -33,12 +33,14 @@
 #include "mlir/Conversion/SCFToControlFlow/SCFToControlFlow.h"
 #include "mlir/Conversion/SCFToOpenMP/SCFToOpenMP.h"
 #include "mlir/Conversion/VectorToLLVM/ConvertVectorToLLVMPass.h"
+#include "mlir/Dialect/Arith/Transforms/Passes.h"
 #include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
 #include "mlir/Dialect/Bufferization/Transforms/OneShotAnalysis.h"
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Dialect/Math/Transforms/Passes.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
 #include "mlir/Pass/PassRegistry.h"
@@ -145,6 +147,22 @@ struct InlineAllocaScopesPass
   }
 };
 
+/// arith.extf / truncf on bf16 as integer code (truncf rounds to nearest
+/// even, NaN stays NaN), so no runtime library conversion is called (LLVM
+/// 19 calls __truncsfbf2 on hosts without AVX512-BF16, which libgcc 12
+/// does not have).
+struct ExpandBF16Pass : PassWrapper<ExpandBF16Pass, OperationPass<ModuleOp>> {
+  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(ExpandBF16Pass)
+  StringRef getArgument() const final { return "qc-expand-bf16"; }
+  void runOnOperation() override {
+    RewritePatternSet patterns(&getContext());
+    arith::populateExpandBFloat16Patterns(patterns);
+    if (failed(
+            applyPatternsAndFoldGreedily(getOperation(), std::move(patterns))))
+      signalPassFailure();
+  }
+};
+
 LogicalResult linalgCopy(OpBuilder &b, Location loc, Value from, Value to) {
   b.create<linalg::CopyOp>(loc, from, to);
   return success();
@@ -207,6 +225,7 @@ struct LowerToCPUPipelineOptions
 
 void qc::buildLowerToCPUPipeline(OpPassManager &pm,
                                  const LowerToCPUOptions &options) {
+  pm.addPass(createConvertNNToSignless());
   if (options.integerLinear)
     pm.addNestedPass<func::FuncOp>(createIntegerLinear());
   X86FuseWeightOnlyOptions weightOnly;
@@ -240,6 +259,14 @@ void qc::buildLowerToCPUPipeline(OpPassManager &pm,
   pm.addNestedPass<func::FuncOp>(createX86LowerInt8Kernels());
   pm.addNestedPass<func::FuncOp>(createX86LowerWeightOnlyKernels());
   pm.addPass(createConvertLinalgToLoopsPass());
+  // bf16 arithmetic and f16 / bf16 math functions compute in f32, rounded
+  // after each op; then bf16 conversions become integer code.
+  pm.addPass(math::createMathLegalizeToF32());
+  arith::ArithEmulateUnsupportedFloatsOptions emulate;
+  std::string bf16 = "bf16";
+  emulate.sourceTypeStrs = ArrayRef<std::string>(bf16);
+  pm.addPass(arith::createArithEmulateUnsupportedFloats(emulate));
+  pm.addPass(std::make_unique<ExpandBF16Pass>());
   pm.addPass(createConvertMathToFuncs()); // math.ipowi
   pm.addPass(createLowerAffinePass());
   if (options.threads > 1) {
@@ -268,6 +295,7 @@ void qc::buildLowerToCPUPipeline(OpPassManager &pm,
 
 void qc::registerLowerToCPUPipeline() {
   PassRegistration<FuseElementwisePass>();
+  PassRegistration<ExpandBF16Pass>();
   PassPipelineRegistration<LowerToCPUPipelineOptions>(
       "qc-lower-to-cpu",
       "Lower nn + qc to the LLVM dialect for the host CPU (linalg -> "

@@ -627,8 +627,10 @@ Tensor rotateT(Type type, const Tensor &x, int64_t axis,
 // Dispatch
 //===----------------------------------------------------------------------===//
 
-FailureOr<std::vector<Tensor>>
-qc::interp::evaluate(Operation *op, ArrayRef<Tensor> in, bool emitErrors) {
+namespace qc::interp {
+/// evaluate() before integer results wrap at their width.
+static FailureOr<std::vector<Tensor>>
+evaluateOp(Operation *op, ArrayRef<Tensor> in, bool emitErrors) {
   Ctx ctx{op, emitErrors};
   Type t0 = op->getNumResults() ? op->getResult(0).getType() : Type();
   auto one = [](FailureOr<Tensor> t) -> FailureOr<std::vector<Tensor>> {
@@ -747,10 +749,13 @@ qc::interp::evaluate(Operation *op, ArrayRef<Tensor> in, bool emitErrors) {
           } else if (elem.isInteger(1)) {
             y.iMutable()[i] = v != 0.0;
           } else {
+            // Saturating: [-2^(w-1), 2^(w-1) - 1], unsigned [0, 2^w - 1].
             unsigned w = elem.getIntOrFloatBitWidth();
-            double hi = std::ldexp(1.0, int(w) - 1);
+            bool isUnsigned = elem.isUnsignedInteger();
+            double hi = std::ldexp(1.0, isUnsigned ? int(w) : int(w) - 1);
+            double lo = isUnsigned ? 0.0 : -hi;
             double tv = std::trunc(v);
-            tv = std::isnan(tv) ? 0.0 : std::clamp(tv, -hi, hi - 1);
+            tv = std::isnan(tv) ? 0.0 : std::clamp(tv, lo, hi - 1);
             y.iMutable()[i] = in[0].isFloat() ? int64_t(tv) : in[0].i()[i];
           }
         }
@@ -1050,6 +1055,30 @@ qc::interp::evaluate(Operation *op, ArrayRef<Tensor> in, bool emitErrors) {
         (void)ctx.fail("unsupported op");
         return failure();
       });
+}
+} // namespace qc::interp
+
+FailureOr<std::vector<Tensor>>
+qc::interp::evaluate(Operation *op, ArrayRef<Tensor> in, bool emitErrors) {
+  auto results = evaluateOp(op, in, emitErrors);
+  if (failed(results))
+    return failure();
+  // Integer tensors wrap at their width, as ONNX integer arithmetic (the
+  // ops compute in 64 bits): unsigned ones are reduced modulo 2^w, signed
+  // and signless ones sign-extended from bit w - 1.
+  for (auto [v, t] : llvm::zip(op->getResults(), *results)) {
+    auto rt = llvm::dyn_cast<RankedTensorType>(v.getType());
+    auto it =
+        rt ? llvm::dyn_cast<IntegerType>(rt.getElementType()) : IntegerType();
+    if (!it || it.getWidth() == 1 || it.getWidth() >= 64 || t.isFloat())
+      continue;
+    unsigned shift = 64 - it.getWidth();
+    int64_t *x = t.iMutable();
+    for (int64_t i = 0, n = t.size(); i < n; ++i)
+      x[i] = it.isUnsigned() ? int64_t((uint64_t(x[i]) << shift) >> shift)
+                             : int64_t(uint64_t(x[i]) << shift) >> shift;
+  }
+  return results;
 }
 
 FailureOr<std::vector<Tensor>>

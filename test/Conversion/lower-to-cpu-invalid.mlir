@@ -1,9 +1,9 @@
 // RUN: quant-opt %s --qc-lower-to-cpu --split-input-file --verify-diagnostics
 
-func.func @half(%x: tensor<4xf16>) -> tensor<4xf16> {
-  // expected-error @+1 {{qc-lower-to-cpu: nn.relu on element type 'f16' has no CPU lowering (f32, signless integers and i1 do)}}
-  %0 = nn.relu %x : tensor<4xf16>
-  return %0 : tensor<4xf16>
+func.func @unsigned_reduce(%x: tensor<4xui8>) -> tensor<1xui8> {
+  // expected-error @+1 {{qc-nn-signless: nn.reduce_max on unsigned integer type 'tensor<4xui8>' has no CPU lowering (only signed and signless integers do)}}
+  %0 = nn.reduce_max %x {axes = array<i64: 0>} : tensor<4xui8>
+  return %0 : tensor<1xui8>
 }
 
 // -----

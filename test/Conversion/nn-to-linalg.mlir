@@ -70,3 +70,78 @@ func.func @conv_groups(%x: tensor<1x4x5x5xf32>, %w: tensor<4x2x3x3xf32>) -> tens
   %0 = nn.conv %x, %w {group = 2 : i64, pads = array<i64: 1, 1, 1, 1>} : tensor<1x4x5x5xf32>, tensor<4x2x3x3xf32>
   return %0 : tensor<1x4x5x5xf32>
 }
+
+// -----
+
+// Unsigned division (marked by --qc-nn-signless) is divui; dividing by zero
+// gives 0 instead of trapping.
+// CHECK-LABEL: func.func @div_unsigned
+// CHECK: %[[Z:.*]] = arith.cmpi eq, %[[D:.*]], %[[ZERO:.*]] : i8
+// CHECK: %[[SAFE:.*]] = arith.select %[[Z]], %{{.*}}, %[[D]] : i8
+// CHECK: %[[Q:.*]] = arith.divui %{{.*}}, %[[SAFE]] : i8
+// CHECK: arith.select %[[Z]], %[[ZERO]], %[[Q]] : i8
+func.func @div_unsigned(%a: tensor<4xi8>, %b: tensor<4xi8>) -> tensor<4xi8> {
+  %0 = nn.div %a, %b {qc.unsigned_operands = array<i1: true, true>, qc.unsigned_results = array<i1: true>} : tensor<4xi8>, tensor<4xi8>
+  return %0 : tensor<4xi8>
+}
+
+// -----
+
+// Signed division: MIN / -1 (a trap on x86) wraps to MIN = -MIN.
+// CHECK-LABEL: func.func @div_signed
+// CHECK: %[[M1:.*]] = arith.cmpi eq, %{{.*}}, %c-1_i32 : i32
+// CHECK: %[[DIV:.*]] = arith.select %[[M1]], %c1_i32, %{{.*}} : i32
+// CHECK: %[[Q:.*]] = arith.divsi %{{.*}}, %[[DIV]] : i32
+// CHECK: %[[NEG:.*]] = arith.subi %c0_i32, %{{.*}} : i32
+// CHECK: arith.select %[[M1]], %[[NEG]], %[[Q]] : i32
+func.func @div_signed(%a: tensor<4xi32>, %b: tensor<4xi32>) -> tensor<4xi32> {
+  %0 = nn.div %a, %b : tensor<4xi32>, tensor<4xi32>
+  return %0 : tensor<4xi32>
+}
+
+// -----
+
+// Unsigned comparisons and conversions; unsigned relu and abs are the
+// identity.
+// CHECK-LABEL: func.func @unsigned_ops
+// CHECK: arith.cmpi ugt
+// CHECK: arith.uitofp %{{.*}} : i8 to f32
+// CHECK: arith.extui %{{.*}} : i8 to i32
+// CHECK: arith.constant -1.000000e+00 : f32
+// CHECK: arith.constant 2.560000e+02 : f32
+// CHECK: arith.fptoui %{{.*}} : f32 to i8
+// CHECK: arith.constant -1 : i8
+// CHECK: arith.constant 0 : i8
+// CHECK: ^bb0(%[[IN:.*]]: i8, %{{.*}}: i8):
+// CHECK-NEXT: linalg.yield %[[IN]] : i8
+// CHECK: ^bb0(%[[IN2:.*]]: i8, %{{.*}}: i8):
+// CHECK-NEXT: linalg.yield %[[IN2]] : i8
+func.func @unsigned_ops(%a: tensor<4xi8>, %b: tensor<4xi8>, %x: tensor<4xf32>) -> (tensor<4xi1>, tensor<4xf32>, tensor<4xi32>, tensor<4xi8>, tensor<4xi8>, tensor<4xi8>) {
+  %0 = nn.greater %a, %b {qc.unsigned_operands = array<i1: true, true>} : tensor<4xi8>, tensor<4xi8>
+  %1 = nn.cast %a to f32 {qc.unsigned_operands = array<i1: true>} : tensor<4xi8>
+  %2 = nn.cast %a to i32 {qc.unsigned_operands = array<i1: true>} : tensor<4xi8>
+  %3 = nn.cast %x to i8 {qc.unsigned_results = array<i1: true>} : tensor<4xf32>
+  %4 = nn.relu %a {qc.unsigned_operands = array<i1: true>, qc.unsigned_results = array<i1: true>} : tensor<4xi8>
+  %5 = nn.abs %a {qc.unsigned_operands = array<i1: true>, qc.unsigned_results = array<i1: true>} : tensor<4xi8>
+  return %0, %1, %2, %3, %4, %5 : tensor<4xi1>, tensor<4xf32>, tensor<4xi32>, tensor<4xi8>, tensor<4xi8>, tensor<4xi8>
+}
+
+// -----
+
+// f64 -> f16 rounds once: to f32 rounded to odd (truncated, last bit set
+// when inexact), then to f16. f16 -> bf16 goes through f32 exactly.
+// CHECK-LABEL: func.func @float_casts
+// CHECK: %[[T:.*]] = arith.truncf %{{.*}} : f64 to f32
+// CHECK: %[[BACK:.*]] = arith.extf %[[T]] : f32 to f64
+// CHECK: %[[INEXACT:.*]] = arith.cmpf one, %[[BACK]], %{{.*}} : f64
+// CHECK: %[[ODD:.*]] = arith.ori
+// CHECK: %[[R:.*]] = arith.select %[[INEXACT]], %[[ODD]], %{{.*}} : i32
+// CHECK: %[[F:.*]] = arith.bitcast %[[R]] : i32 to f32
+// CHECK: arith.truncf %[[F]] : f32 to f16
+// CHECK: %[[E:.*]] = arith.extf %{{.*}} : f16 to f32
+// CHECK: arith.truncf %[[E]] : f32 to bf16
+func.func @float_casts(%x: tensor<4xf64>, %h: tensor<4xf16>) -> (tensor<4xf16>, tensor<4xbf16>) {
+  %0 = nn.cast %x to f16 : tensor<4xf64>
+  %1 = nn.cast %h to bf16 : tensor<4xf16>
+  return %0, %1 : tensor<4xf16>, tensor<4xbf16>
+}

@@ -32,6 +32,11 @@ namespace qc {
 #define GEN_PASS_DECL
 #include "qc/Conversion/Passes.h.inc"
 
+/// Set by --qc-nn-signless on nn ops whose meaning depends on the sign:
+/// which operands / results were unsigned integers (boolean arrays).
+constexpr llvm::StringLiteral kUnsignedOperandsAttr = "qc.unsigned_operands";
+constexpr llvm::StringLiteral kUnsignedResultsAttr = "qc.unsigned_results";
+
 /// Patterns lowering nn ops to linalg/tensor/arith/math on tensors.
 void populateNNToLinalgPatterns(mlir::RewritePatternSet &patterns);
 

@@ -16,8 +16,8 @@ include "mlir/Pass/PassBase.td"
 def ConvertNNToLinalg : Pass<"qc-convert-nn-to-linalg", "::mlir::ModuleOp"> {
   let summary = "Lower nn ops to linalg, tensor, arith and math on tensors.";
   let description = [{
-    Every nn op with static shapes and f32, signless-integer or i1 elements
-    becomes destination-style tensor code:
+    Every nn op with static shapes and f32, f16, bf16, f64, signless-integer
+    or i1 elements becomes destination-style tensor code:
 
     - elementwise ops (unary, binary with numpy broadcasting, `nn.where`,
       `nn.cast`, `nn.clip`, `nn.gelu`, ...) become one `linalg.generic` each,
@@ -41,9 +41,17 @@ def ConvertNNToLinalg : Pass<"qc-convert-nn-to-linalg", "::mlir::ModuleOp"> {
     dimension in order, `nn.reduce_sum` / `nn.reduce_mean` in f64, norms as
     `sum / N` and `1 / sqrt(var + eps)` in f32), so the compiled code is
     bit-exact with the interpreter on the test models; integer ops wrap at
-    their width where the interpreter computes in 64 bits. An op this pass cannot lower (dynamic
-    shapes, f16/bf16/f64 or unsigned element types) gets an error
-    naming the op and the reason; the module is left unchanged.
+    their width where the interpreter computes in 64 bits, and an integer
+    division by zero gives 0 (the interpreter stops with an error) instead
+    of trapping. f16, bf16 and f64 tensors compute in their own type (the
+    interpreter holds them in f32); casts between float types round once,
+    to nearest even (f64 to f16 / bf16 goes through f32 rounded to odd,
+    which makes the second rounding exact). Unsigned integers must first be
+    made signless by `--qc-nn-signless`, whose marks select the unsigned
+    operations (`divui`, `cmpi ult` / `ugt`, `uitofp`, `extui`, saturation
+    to [0, 2^w - 1]). An op this pass cannot lower (dynamic
+    shapes, other element types) gets an error naming the op and the
+    reason; the module is left unchanged.
 
     Example:
     ```mlir
@@ -67,6 +75,42 @@ def ConvertNNToLinalg : Pass<"qc-convert-nn-to-linalg", "::mlir::ModuleOp"> {
     "::mlir::arith::ArithDialect", "::mlir::linalg::LinalgDialect",
     "::mlir::math::MathDialect", "::mlir::tensor::TensorDialect"
   ];
+}
+
+def ConvertNNToSignless : Pass<"qc-nn-signless", "::mlir::ModuleOp"> {
+  let summary = "Retype unsigned integer tensors as signless ones, marking "
+                "the nn ops whose meaning depends on the sign.";
+  let description = [{
+    arith, and with it the whole CPU lowering, computes on signless
+    integers: signedness is a property of the operation (`arith.divui` /
+    `divsi`, `cmpi ult` / `slt`, `uitofp` / `sitofp`, `extui` / `extsi`),
+    not of the type. This pass (the first of `--qc-lower-to-cpu`) retypes
+    every unsigned integer tensor of the module — function signatures,
+    block arguments, results, constants and `nn.cast` targets — to the
+    signless type of the same width, which keeps the bits and the calling
+    convention. On the nn ops whose result depends on the sign (`nn.div`,
+    `nn.less`, `nn.greater`, `nn.cast`, `nn.abs`, `nn.relu`)
+    it records which operands and results were unsigned in the boolean
+    arrays `qc.unsigned_operands` and `qc.unsigned_results`, which
+    `--qc-convert-nn-to-linalg` reads. Wrapping `nn.add` / `nn.sub` /
+    `nn.mul`, `nn.neg`, `nn.equal`, `nn.where` and data movement are only
+    retyped. Any other nn op on unsigned integers (reductions, contractions,
+    integer `nn.pow`) is an error naming the op; the module is then left
+    unchanged.
+
+    Example:
+    ```mlir
+    %y = nn.div %a, %b : tensor<4xui8>, tensor<4xui8>
+    ```
+    becomes
+    ```mlir
+    %y = nn.div %a, %b {qc.unsigned_operands = array<i1: true, true>,
+                        qc.unsigned_results = array<i1: true>}
+        : tensor<4xi8>, tensor<4xi8>
+    ```
+    which lowers to `arith.divui`.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect"];
 }
 
 def ConvertQCToLinalg : Pass<"qc-convert-qc-to-linalg", "::mlir::ModuleOp"> {

@@ -46,6 +46,19 @@ Value intConst(OpBuilder &b, Location loc, Type t, int64_t v) {
   return b.create<arith::ConstantOp>(loc, b.getIntegerAttr(t, v));
 }
 
+/// Whether operand `i` (result `i`) of `op` was an unsigned integer, as
+/// --qc-nn-signless recorded it.
+bool unsignedAt(Operation *op, StringRef attr, unsigned i) {
+  auto flags = op->getAttrOfType<DenseBoolArrayAttr>(attr);
+  return flags && i < flags.size() && flags[i];
+}
+bool unsignedOperand(Operation *op, unsigned i) {
+  return unsignedAt(op, qc::kUnsignedOperandsAttr, i);
+}
+bool unsignedResult(Operation *op) {
+  return unsignedAt(op, qc::kUnsignedResultsAttr, 0);
+}
+
 /// select(x < 0, 0, x): ReLU that maps NaN to 0, as the interpreter.
 Value relu(OpBuilder &b, Location loc, Value x) {
   Type t = x.getType();
@@ -62,7 +75,9 @@ Value relu(OpBuilder &b, Location loc, Value x) {
 
 /// Float -> integer of `width` bits: truncate toward zero, saturate, NaN -> 0
 /// (the interpreter's rule; arith.fptosi alone is poison out of range).
-Value floatToInt(OpBuilder &b, Location loc, Value x, IntegerType to) {
+/// Unsigned targets saturate to [0, 2^w - 1].
+Value floatToInt(OpBuilder &b, Location loc, Value x, IntegerType to,
+                 bool isUnsigned) {
   unsigned w = to.getWidth();
   Type ft = x.getType();
   Value t = b.create<math::TruncOp>(loc, x);
@@ -70,10 +85,11 @@ Value floatToInt(OpBuilder &b, Location loc, Value x, IntegerType to) {
     Value zero = floatConst(b, loc, ft, 0.0);
     return b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::UNE, x, zero);
   }
-  double hi = std::ldexp(1.0, int(w) - 1);
+  double hi = std::ldexp(1.0, isUnsigned ? int(w) : int(w) - 1);
   // hi - 1 may not be representable in f32 (w > 24): compare against hi and
   // select the integer bound instead of clamping in float.
-  Value lo = floatConst(b, loc, ft, -hi), top = floatConst(b, loc, ft, hi);
+  Value lo = floatConst(b, loc, ft, isUnsigned ? -1.0 : -hi),
+        top = floatConst(b, loc, ft, hi);
   Value isNan = b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::UNO, x, x);
   Value below = b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OLE, t, lo);
   Value above = b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OGE, t, top);
@@ -82,8 +98,10 @@ Value floatToInt(OpBuilder &b, Location loc, Value x, IntegerType to) {
       b.create<arith::OrIOp>(loc, isNan,
                              b.create<arith::OrIOp>(loc, below, above)),
       floatConst(b, loc, ft, 0.0), t);
-  Value i = b.create<arith::FPToSIOp>(loc, to, safe);
-  APInt maxV = APInt::getSignedMaxValue(w), minV = APInt::getSignedMinValue(w);
+  Value i = isUnsigned ? b.create<arith::FPToUIOp>(loc, to, safe).getResult()
+                       : b.create<arith::FPToSIOp>(loc, to, safe).getResult();
+  APInt maxV = isUnsigned ? APInt::getMaxValue(w) : APInt::getSignedMaxValue(w);
+  APInt minV = isUnsigned ? APInt::getZero(w) : APInt::getSignedMinValue(w);
   Value maxC = b.create<arith::ConstantOp>(loc, b.getIntegerAttr(to, maxV));
   Value minC = b.create<arith::ConstantOp>(loc, b.getIntegerAttr(to, minV));
   i = b.create<arith::SelectOp>(loc, above, maxC, i);
@@ -91,30 +109,94 @@ Value floatToInt(OpBuilder &b, Location loc, Value x, IntegerType to) {
   return b.create<arith::SelectOp>(loc, isNan, intConst(b, loc, to, 0), i);
 }
 
-Value castScalar(OpBuilder &b, Location loc, Value x, Type to) {
+/// f64 -> f32 rounded to odd: truncated toward zero, then the last bit set
+/// when the result is inexact. A second rounding to a format with at most
+/// 22 significant bits (f16, bf16) then equals one rounding of the f64.
+Value truncToOddF32(OpBuilder &b, Location loc, Value x) {
+  Type f32 = b.getF32Type(), i32 = b.getI32Type();
+  Value r = b.create<arith::TruncFOp>(loc, f32, x); // nearest even
+  Value back = b.create<arith::ExtFOp>(loc, x.getType(), r);
+  // Inexact when r != x (NaN compares unordered: keep r, a NaN).
+  Value inexact =
+      b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::ONE, back, x);
+  // |r| rounded away from |x| when |back| > |x|: step the bits toward zero
+  // (r is then never zero; infinity steps to the largest finite value).
+  Value away = b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OGT,
+                                       b.create<math::AbsFOp>(loc, back),
+                                       b.create<math::AbsFOp>(loc, x));
+  Value bits = b.create<arith::BitcastOp>(loc, i32, r);
+  Value down = b.create<arith::SubIOp>(loc, bits, intConst(b, loc, i32, 1));
+  Value toward = b.create<arith::SelectOp>(loc, away, down, bits);
+  Value odd = b.create<arith::OrIOp>(loc, toward, intConst(b, loc, i32, 1));
+  Value res = b.create<arith::SelectOp>(loc, inexact, odd, bits);
+  return b.create<arith::BitcastOp>(loc, f32, res);
+}
+
+/// Converts a scalar to `to`; integers are unsigned where the flags say so
+/// (bool is always unsigned 0 / 1).
+Value castScalar(OpBuilder &b, Location loc, Value x, Type to,
+                 bool fromUnsigned = false, bool toUnsigned = false) {
   Type from = x.getType();
-  if (from == to)
-    return x;
   auto fromInt = llvm::dyn_cast<IntegerType>(from);
   auto toInt = llvm::dyn_cast<IntegerType>(to);
-  if (!fromInt && !toInt) // float -> float
-    return from.getIntOrFloatBitWidth() < to.getIntOrFloatBitWidth()
-               ? b.create<arith::ExtFOp>(loc, to, x).getResult()
-               : b.create<arith::TruncFOp>(loc, to, x).getResult();
+  if (from == to && (!fromInt || fromUnsigned == toUnsigned))
+    return x;
+  if (!fromInt && !toInt) { // float -> float, rounded once
+    if (from.getIntOrFloatBitWidth() < to.getIntOrFloatBitWidth() ||
+        (from.isF16() && to.isBF16()) || (from.isBF16() && to.isF16())) {
+      // f16 <-> bf16 have the same width but neither contains the other:
+      // through f32, exact, then one rounding.
+      if (from.getIntOrFloatBitWidth() == to.getIntOrFloatBitWidth())
+        x = b.create<arith::ExtFOp>(loc, b.getF32Type(), x);
+      else
+        return b.create<arith::ExtFOp>(loc, to, x);
+    }
+    if (x.getType().isF64() && to.getIntOrFloatBitWidth() < 32)
+      x = truncToOddF32(b, loc, x);
+    return b.create<arith::TruncFOp>(loc, to, x);
+  }
   if (!fromInt)
-    return floatToInt(b, loc, x, toInt);
-  if (!toInt) // bool is unsigned 0/1, other integers signed
-    return fromInt.getWidth() == 1
-               ? b.create<arith::UIToFPOp>(loc, to, x).getResult()
-               : b.create<arith::SIToFPOp>(loc, to, x).getResult();
+    return floatToInt(b, loc, x, toInt, toUnsigned);
+  bool zext = fromUnsigned || fromInt.getWidth() == 1;
+  if (!toInt)
+    return zext ? b.create<arith::UIToFPOp>(loc, to, x).getResult()
+                : b.create<arith::SIToFPOp>(loc, to, x).getResult();
   if (toInt.getWidth() == 1)
     return b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::ne, x,
                                    intConst(b, loc, from, 0));
-  if (fromInt.getWidth() == 1)
-    return b.create<arith::ExtUIOp>(loc, to, x);
+  if (fromInt.getWidth() == toInt.getWidth())
+    return x; // same bits, reinterpreted
   if (fromInt.getWidth() < toInt.getWidth())
-    return b.create<arith::ExtSIOp>(loc, to, x);
+    return zext ? b.create<arith::ExtUIOp>(loc, to, x).getResult()
+                : b.create<arith::ExtSIOp>(loc, to, x).getResult();
   return b.create<arith::TruncIOp>(loc, to, x);
+}
+
+/// Integer a / b rounded toward zero (unsigned: divui) without the traps
+/// of the hardware: b == 0 gives 0, and the signed minimum / -1 wraps.
+Value intDivide(OpBuilder &b, Location loc, Value x, Value y, bool isUnsigned) {
+  Type t = x.getType();
+  Value zero = intConst(b, loc, t, 0), one = intConst(b, loc, t, 1);
+  Value byZero =
+      b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq, y, zero);
+  Value safe = b.create<arith::SelectOp>(loc, byZero, one, y);
+  Value q;
+  if (isUnsigned) {
+    q = b.create<arith::DivUIOp>(loc, x, safe);
+  } else if (t.getIntOrFloatBitWidth() == 1) {
+    q = x; // i1 / 1
+  } else {
+    // MIN / -1 overflows (and traps on x86): its wrapped result is MIN,
+    // which is -x as well.
+    Value minusOne = intConst(b, loc, t, -1);
+    Value byMinusOne =
+        b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq, safe, minusOne);
+    Value divisor = b.create<arith::SelectOp>(loc, byMinusOne, one, safe);
+    Value quot = b.create<arith::DivSIOp>(loc, x, divisor);
+    Value neg = b.create<arith::SubIOp>(loc, zero, x);
+    q = b.create<arith::SelectOp>(loc, byMinusOne, neg, quot);
+  }
+  return b.create<arith::SelectOp>(loc, byZero, zero, q);
 }
 
 /// FOp on float operands, IOp on integers.
@@ -139,6 +221,7 @@ Value elementwiseScalar(Operation *op, OpBuilder &b, Location loc, ValueRange a,
                         Type outElem) {
   Type t = a.empty() ? Type() : a[0].getType();
   bool isFloat = t && llvm::isa<FloatType>(t);
+  bool isUnsigned = !isFloat && unsignedOperand(op, 0);
   auto f = [&](double v) { return floatConst(b, loc, t, v); };
   return llvm::TypeSwitch<Operation *, Value>(op)
       .Case([&](NegOp) -> Value {
@@ -149,6 +232,8 @@ Value elementwiseScalar(Operation *op, OpBuilder &b, Location loc, ValueRange a,
       .Case([&](AbsOp) -> Value {
         if (isFloat)
           return b.create<math::AbsFOp>(loc, a[0]);
+        if (isUnsigned)
+          return a[0];
         return b.create<math::AbsIOp>(loc, a[0]);
       })
       .Case([&](ExpOp) { return b.create<math::ExpOp>(loc, a[0]); })
@@ -173,7 +258,7 @@ Value elementwiseScalar(Operation *op, OpBuilder &b, Location loc, ValueRange a,
         return b.create<arith::SelectOp>(loc, ge, pos, neg);
       })
       .Case([&](ErfOp) { return b.create<math::ErfOp>(loc, a[0]); })
-      .Case([&](ReluOp) { return relu(b, loc, a[0]); })
+      .Case([&](ReluOp) { return isUnsigned ? a[0] : relu(b, loc, a[0]); })
       .Case([&](CosOp) { return b.create<math::CosOp>(loc, a[0]); })
       .Case([&](SinOp) { return b.create<math::SinOp>(loc, a[0]); })
       .Case([&](LeakyReluOp o) -> Value {
@@ -222,7 +307,10 @@ Value elementwiseScalar(Operation *op, OpBuilder &b, Location loc, ValueRange a,
         return b.create<arith::MulFOp>(
             loc, hx, b.create<arith::AddFOp>(loc, one, inner));
       })
-      .Case([&](CastOp) { return castScalar(b, loc, a[0], outElem); })
+      .Case([&](CastOp) {
+        return castScalar(b, loc, a[0], outElem, isUnsigned,
+                          unsignedResult(op));
+      })
       .Case([&](AddOp) {
         return floatOrInt<arith::AddFOp, arith::AddIOp>(b, loc, isFloat, a);
       })
@@ -232,8 +320,10 @@ Value elementwiseScalar(Operation *op, OpBuilder &b, Location loc, ValueRange a,
       .Case([&](MulOp) {
         return floatOrInt<arith::MulFOp, arith::MulIOp>(b, loc, isFloat, a);
       })
-      .Case([&](DivOp) {
-        return floatOrInt<arith::DivFOp, arith::DivSIOp>(b, loc, isFloat, a);
+      .Case([&](DivOp) -> Value {
+        if (isFloat)
+          return b.create<arith::DivFOp>(loc, a[0], a[1]);
+        return intDivide(b, loc, a[0], a[1], isUnsigned);
       })
       .Case([&](PowOp) {
         return floatOrInt<math::PowFOp, math::IPowIOp>(b, loc, isFloat, a);
@@ -244,11 +334,15 @@ Value elementwiseScalar(Operation *op, OpBuilder &b, Location loc, ValueRange a,
       })
       .Case([&](LessOp) {
         return compare(b, loc, isFloat, arith::CmpFPredicate::OLT,
-                       arith::CmpIPredicate::slt, a);
+                       isUnsigned ? arith::CmpIPredicate::ult
+                                  : arith::CmpIPredicate::slt,
+                       a);
       })
       .Case([&](GreaterOp) {
         return compare(b, loc, isFloat, arith::CmpFPredicate::OGT,
-                       arith::CmpIPredicate::sgt, a);
+                       isUnsigned ? arith::CmpIPredicate::ugt
+                                  : arith::CmpIPredicate::sgt,
+                       a);
       })
       .Case([&](WhereOp) {
         return b.create<arith::SelectOp>(loc, a[0], a[1], a[2]);
@@ -1095,11 +1189,20 @@ LogicalResult qc::checkNNLowerable(Operation *root) {
         return;
       }
       Type e = rt.getElementType();
-      bool supported = e.isF32() || e.isSignlessInteger();
+      if (e.isUnsignedInteger()) {
+        op->emitError("qc-lower-to-cpu: ")
+            << op->getName() << " on unsigned element type " << e
+            << " needs --qc-nn-signless first";
+        ok = false;
+        return;
+      }
+      bool supported = e.isF32() || e.isF16() || e.isBF16() || e.isF64() ||
+                       e.isSignlessInteger();
       if (!supported) {
         op->emitError("qc-lower-to-cpu: ")
             << op->getName() << " on element type " << e
-            << " has no CPU lowering (f32, signless integers and i1 do)";
+            << " has no CPU lowering (f32, f16, bf16, f64, signless "
+               "integers and i1 do)";
         ok = false;
         return;
       }

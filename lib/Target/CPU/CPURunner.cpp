@@ -81,6 +81,20 @@ struct Buffer {
       std::memcpy(data.data(), t.f(), size_t(n) * 4);
       return;
     }
+    if (auto ft = llvm::dyn_cast<FloatType>(e)) {
+      // f16 / bf16 / f64 held as f32 by the interpreter: converted with one
+      // rounding to nearest even.
+      size_t w = elementBytes(e);
+      for (int64_t i = 0; i < n; ++i) {
+        llvm::APFloat v(t.f()[i]);
+        bool lost = false;
+        v.convert(ft.getFloatSemantics(), llvm::APFloat::rmNearestTiesToEven,
+                  &lost);
+        uint64_t bits = v.bitcastToAPInt().getZExtValue();
+        std::memcpy(data.data() + size_t(i) * w, &bits, w); // little endian
+      }
+      return;
+    }
     size_t w = elementBytes(e);
     for (int64_t i = 0; i < n; ++i) {
       int64_t v = t.i()[i];
@@ -100,10 +114,23 @@ struct Buffer {
     }
     size_t w = elementBytes(e);
     unsigned bits = e.getIntOrFloatBitWidth();
+    if (auto ft = llvm::dyn_cast<FloatType>(e)) {
+      for (int64_t i = 0; i < n; ++i) {
+        uint64_t raw = 0;
+        std::memcpy(&raw, data.data() + size_t(i) * w, w);
+        llvm::APFloat v(ft.getFloatSemantics(), llvm::APInt(bits, raw));
+        bool lost = false;
+        v.convert(llvm::APFloat::IEEEsingle(),
+                  llvm::APFloat::rmNearestTiesToEven, &lost);
+        t.fMutable()[i] = v.convertToFloat();
+      }
+      return t;
+    }
+    bool zext = !codes && getElementTypeOrSelf(boundary).isUnsignedInteger();
     for (int64_t i = 0; i < n; ++i) {
       int64_t v = 0;
       std::memcpy(&v, data.data() + size_t(i) * w, w);
-      if (bits == 1 || (codes && bits < 64)) // raw codes, as the interpreter
+      if (bits == 1 || ((codes || zext) && bits < 64)) // raw codes, unsigned
         v &= int64_t((uint64_t(1) << bits) - 1);
       else if (bits < 64) // sign-extend
         v = int64_t(uint64_t(v) << (64 - bits)) >> (64 - bits);
@@ -120,8 +147,8 @@ bool supportedBoundaryType(Type t) {
   if (!rt || !rt.hasStaticShape())
     return false;
   Type e = rt.getElementType();
-  return e.isF32() ||
-         (e.isSignlessInteger() && e.getIntOrFloatBitWidth() <= 64);
+  return e.isF32() || e.isF16() || e.isBF16() || e.isF64() ||
+         (e.isInteger() && e.getIntOrFloatBitWidth() <= 64);
 }
 } // namespace
 
@@ -247,15 +274,15 @@ qc::cpu::CompiledModule::compile(ModuleOp module, StringRef entry,
   for (Type t : func.getArgumentTypes()) {
     if (!supportedBoundaryType(t))
       return func.emitError("--target=cpu: argument type ")
-             << t << " has no CPU calling convention (static f32, signless "
-             << "integer or quantized tensors)";
+             << t << " has no CPU calling convention (static f32, f16, bf16, "
+             << "f64, integer or quantized tensors)";
     impl->argTypes.push_back(t);
   }
   for (Type t : func.getResultTypes()) {
     if (!supportedBoundaryType(t))
       return func.emitError("--target=cpu: result type ")
-             << t << " has no CPU calling convention (static f32, signless "
-             << "integer or quantized tensors)";
+             << t << " has no CPU calling convention (static f32, f16, bf16, "
+             << "f64, integer or quantized tensors)";
     impl->resultTypes.push_back(t);
   }
   MLIRContext *ctx = module.getContext();

@@ -1,0 +1,194 @@
+"""quant-run --target=cpu on unsigned integer, f16, bf16 and f64 tensors:
+exact results against numpy / ml_dtypes and the interpreter, including the
+cases where a signed lowering or a double rounding would differ."""
+
+import subprocess
+
+import ml_dtypes
+import numpy as np
+import onnx
+import onnxruntime as ort
+from onnx import TensorProto, helper
+
+from qc_testing import BIN
+
+
+def run(module, inputs, tmp, target):
+    out = tmp / f"out-{target}"
+    cmd = [str(BIN / "quant-run"), str(module), "--output-dir", str(out),
+           f"--target={target}"]
+    for name, value in inputs.items():
+        np.save(tmp / f"{name}.npy", value)
+        cmd += ["--input", f"{name}={tmp / (name + '.npy')}"]
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    return {p.stem: np.load(p) for p in out.glob("*.npy")}
+
+
+UNSIGNED = """
+func.func @main(%a: tensor<8xui8>, %b: tensor<8xui8>, %x: tensor<8xf32>,
+                %u: tensor<8xui32>, %v: tensor<8xui32>)
+    -> (tensor<8xui8>, tensor<8xi1>, tensor<8xi1>, tensor<8xf32>, tensor<8xui8>,
+        tensor<8xui8>, tensor<8xui8>, tensor<8xi32>, tensor<8xui8>, tensor<8xui32>,
+        tensor<8xi1>, tensor<8xf32>) {
+  %0 = nn.div %a, %b : tensor<8xui8>, tensor<8xui8>
+  %1 = nn.less %a, %b : tensor<8xui8>, tensor<8xui8>
+  %2 = nn.greater %a, %b : tensor<8xui8>, tensor<8xui8>
+  %3 = nn.cast %a to f32 : tensor<8xui8>
+  %4 = nn.add %a, %b : tensor<8xui8>, tensor<8xui8>
+  %5 = nn.sub %a, %b : tensor<8xui8>, tensor<8xui8>
+  %6 = nn.mul %a, %b : tensor<8xui8>, tensor<8xui8>
+  %7 = nn.cast %a to i32 : tensor<8xui8>
+  %8 = nn.cast %x to ui8 : tensor<8xf32>
+  %9 = nn.div %u, %v : tensor<8xui32>, tensor<8xui32>
+  %10 = nn.less %u, %v : tensor<8xui32>, tensor<8xui32>
+  %11 = nn.cast %u to f32 : tensor<8xui32>
+  return %0, %1, %2, %3, %4, %5, %6, %7, %8, %9, %10, %11
+      : tensor<8xui8>, tensor<8xi1>, tensor<8xi1>, tensor<8xf32>, tensor<8xui8>,
+        tensor<8xui8>, tensor<8xui8>, tensor<8xi32>, tensor<8xui8>, tensor<8xui32>,
+        tensor<8xi1>, tensor<8xf32>
+}
+"""
+
+
+def test_unsigned_integers(tmp_path):
+    """Values >= 2^(w-1) (negative if read as signed) and wrapping results:
+    the CPU computes unsigned division, comparison and conversion, and both
+    targets wrap at the width."""
+    (tmp_path / "u.mlir").write_text(UNSIGNED)
+    a = np.array([200, 255, 7, 128, 0, 130, 99, 250], np.uint8)
+    b = np.array([3, 1, 200, 127, 5, 129, 100, 2], np.uint8)
+    x = np.array([0.0, 1.9, 127.5, 128.2, 254.9, 255.0, 3.0, 200.7], np.float32)
+    u = np.array([4000000000, 7, 2**31, 2**31 + 5, 9, 3000000000, 1, 2**32 - 1],
+                 np.uint32)
+    v = np.array([3, 2**31 + 1, 2, 2**31, 10, 7, 1, 2**31], np.uint32)
+    inputs = {"arg0": a, "arg1": b, "arg2": x, "arg3": u, "arg4": v}
+    want = {
+        "output0": a // b,
+        "output1": a < b,
+        "output2": a > b,
+        "output3": a.astype(np.float32),
+        "output4": a + b,  # numpy wraps uint8 too
+        "output5": a - b,
+        "output6": a * b,
+        "output7": a.astype(np.int32),
+        "output8": np.trunc(x).astype(np.uint8),
+        "output9": u // v,
+        "output10": u < v,
+        "output11": u.astype(np.float32),
+    }
+    for target in ("cpu", "interp"):
+        got = run(tmp_path / "u.mlir", inputs, tmp_path, target)
+        assert got.keys() == want.keys()
+        for k, w in want.items():
+            np.testing.assert_array_equal(got[k], w.astype(got[k].dtype),
+                                          err_msg=f"{target} {k}")
+
+
+FLOATS = """
+func.func @main(%x: tensor<6xf32>, %y: tensor<6xf32>, %p: tensor<4xf32>, %q: tensor<4xf32>)
+    -> (tensor<6xf16>, tensor<6xbf16>, tensor<6xbf16>, tensor<6xf16>, tensor<6xf64>,
+        tensor<4xf16>, tensor<4xbf16>) {
+  %0 = nn.cast %x to f16 : tensor<6xf32>
+  %1 = nn.cast %x to bf16 : tensor<6xf32>
+  %yb = nn.cast %y to bf16 : tensor<6xf32>
+  %2 = nn.add %1, %yb : tensor<6xbf16>, tensor<6xbf16>
+  %yh = nn.cast %y to f16 : tensor<6xf32>
+  %3 = nn.mul %0, %yh : tensor<6xf16>, tensor<6xf16>
+  %4 = nn.cast %x to f64 : tensor<6xf32>
+  %pd = nn.cast %p to f64 : tensor<4xf32>
+  %qd = nn.cast %q to f64 : tensor<4xf32>
+  %c = nn.add %pd, %qd : tensor<4xf64>, tensor<4xf64>
+  %5 = nn.cast %c to f16 : tensor<4xf64>
+  %6 = nn.cast %c to bf16 : tensor<4xf64>
+  return %0, %1, %2, %3, %4, %5, %6 : tensor<6xf16>, tensor<6xbf16>, tensor<6xbf16>, tensor<6xf16>,
+      tensor<6xf64>, tensor<4xf16>, tensor<4xbf16>
+}
+"""
+
+
+def test_half_bfloat_double(tmp_path):
+    """f16 / bf16 arithmetic rounds after each op (bf16 through integer code,
+    no runtime library), casts round to nearest even, and f64 -> f16 / bf16
+    rounds once: 1 + 2^-11 + 2^-40 is just above a tie of f16 (and 1 + 2^-8
+    + 2^-49 of bf16), which a rounding through f32 to nearest would lose."""
+    (tmp_path / "f.mlir").write_text(FLOATS)
+    x = np.array([1.0009765625, 3.14159265, -65519.0, 1e-8, 70000.0,
+                  0.33333334], np.float32)
+    y = np.array([2.5, -1.0e-3, 0.5, 3.0, 1.0, 1.0e5], np.float32)
+    bf = ml_dtypes.bfloat16
+    # Sums computed in f64 at run time (constants would be folded at
+    # compile time by APFloat, which rounds once anyway).
+    p = np.array([1 + 2.0**-11, 1 + 2.0**-8, -(1 + 2.0**-11), 3e38], np.float32)
+    q = np.array([2.0**-40, 2.0**-49, -(2.0**-40), 3e38], np.float32)
+    c = p.astype(np.float64) + q
+    assert c[0] == 1 + 2.0**-11 + 2.0**-40 and c[1] == 1 + 2.0**-8 + 2.0**-49
+    with np.errstate(over="ignore"):
+        want = {
+            "output0": x.astype(np.float16),  # 70000 -> inf, 1e-8 -> 0
+            "output1": x.astype(bf),
+            "output2": (x.astype(bf).astype(np.float32)
+                        + y.astype(bf).astype(np.float32)).astype(bf),
+            "output3": (x.astype(np.float16).astype(np.float32)
+                        * y.astype(np.float16).astype(np.float32)).astype(np.float16),
+            "output4": x.astype(np.float64),
+            # Correctly rounded: up (not the tie's even 1.0); beyond f32's
+            # range, inf.
+            "output5": np.array([1 + 2.0**-10, 1 + 2.0**-8, -(1 + 2.0**-10), np.inf]),
+            "output6": np.array([1.0, 1 + 2.0**-7, -1.0, np.inf]),
+        }
+    # numpy rounds f64 -> f16 once too; ml_dtypes rounds f64 -> bf16 through
+    # f32 and gets 1.0 for c[1].
+    with np.errstate(over="ignore"):
+        np.testing.assert_array_equal(c.astype(np.float16), want["output5"])
+    assert c[1].astype(bf) == 1.0
+    inputs = {"arg0": x, "arg1": y, "arg2": p, "arg3": q}
+    with np.errstate(over="ignore"):
+        want = {k: np.asarray(w).astype(np.float32) for k, w in want.items()}
+    got = run(tmp_path / "f.mlir", inputs, tmp_path, "cpu")
+    assert got.keys() == want.keys()
+    for k, w in want.items():
+        np.testing.assert_array_equal(got[k], w, err_msg=k)
+    # The interpreter holds these types in f32 and rounds only at casts: it
+    # agrees on the casts of f32 values.
+    interp = run(tmp_path / "f.mlir", inputs, tmp_path, "interp")
+    for k in ("output0", "output1", "output4"):
+        np.testing.assert_array_equal(interp[k], got[k], err_msg=k)
+
+
+def test_uint8_image_preprocessing(tmp_path):
+    """An ONNX graph as exporters write image preprocessing: a uint8 image,
+    Cast to float, scaled and shifted, a uint8 mask comparison; CPU,
+    interpreter and onnxruntime agree exactly."""
+    img = helper.make_tensor_value_info("img", TensorProto.UINT8, [1, 3, 4, 4])
+    out = helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 3, 4, 4])
+    bright = helper.make_tensor_value_info("bright", TensorProto.BOOL, [1, 3, 4, 4])
+    half = helper.make_tensor_value_info("half", TensorProto.UINT8, [1, 3, 4, 4])
+    nodes = [
+        helper.make_node("Cast", ["img"], ["f"], to=TensorProto.FLOAT),
+        helper.make_node("Div", ["f", "s"], ["g"]),
+        helper.make_node("Sub", ["g", "m"], ["y"]),
+        helper.make_node("Greater", ["img", "t"], ["bright"]),
+        helper.make_node("Div", ["img", "two"], ["half"]),
+    ]
+    inits = [
+        onnx.numpy_helper.from_array(np.array(255.0, np.float32), "s"),
+        onnx.numpy_helper.from_array(np.array([0.485, 0.456, 0.406], np.float32)
+                                     .reshape(1, 3, 1, 1), "m"),
+        onnx.numpy_helper.from_array(np.array(127, np.uint8), "t"),
+        onnx.numpy_helper.from_array(np.array(2, np.uint8), "two"),
+    ]
+    graph = helper.make_graph(nodes, "pre", [img], [out, bright, half], inits)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    onnx.save(model, str(tmp_path / "pre.onnx"))
+    x = np.random.default_rng(0).integers(0, 256, (1, 3, 4, 4)).astype(np.uint8)
+    ref = ort.InferenceSession(model.SerializeToString(),
+                               providers=["CPUExecutionProvider"]).run(None, {"img": x})
+    for target in ("cpu", "interp"):
+        got = run(tmp_path / "pre.onnx", {"img": x}, tmp_path, target)
+        np.testing.assert_array_equal(got["y"], ref[0], err_msg=target)
+        np.testing.assert_array_equal(got["bright"].astype(bool), ref[1],
+                                      err_msg=target)
+        np.testing.assert_array_equal(got["half"], ref[2].astype(got["half"].dtype),
+                                      err_msg=target)

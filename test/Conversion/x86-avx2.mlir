@@ -14,7 +14,12 @@
 // PACK: arith.extui %{{.*}} : i8 to i16
 // PACK: linalg.generic {{.*}} ins(%{{.*}}, %[[BP]], %{{.*}} : tensor<4x32x6x2xi16>, tensor<3x32x16x2xi16>, tensor<3x16xi32>) outs(%{{.*}} : tensor<24x48xi32>) attrs = {qc.x86_kernel = "u8s8_avx2"
 
+// Two copies of the micro-kernel: tiles 0 and 1 of a row block also
+// prefetch the next block of packed weights.
 // CHECK-LABEL: llvm.func @main(
+// CHECK: "llvm.intr.prefetch"
+// CHECK-COUNT-12: llvm.call_intrinsic "llvm.x86.avx2.pmadd.wd"({{.*}}) : (vector<16xi16>, vector<16xi16>) -> vector<8xi32>
+// CHECK-NOT: llvm.intr.prefetch
 // CHECK-COUNT-12: llvm.call_intrinsic "llvm.x86.avx2.pmadd.wd"({{.*}}) : (vector<16xi16>, vector<16xi16>) -> vector<8xi32>
 // CHECK-NOT: llvm.call_intrinsic "llvm.x86.avx2.pmadd.wd"
 

@@ -10,8 +10,13 @@
 
 // u8 x s8 -> s32 with AVX-512 VNNI: the micro-kernel keeps a 12 x 32 tile
 // of accumulators in 24 zmm registers and issues 24 vpdpbusd per 4 values
-// of K (2 weight loads, 12 broadcasts of 4 activation bytes).
+// of K (2 weight loads, 12 broadcasts of 4 activation bytes). It comes in
+// two copies: tiles 0 and 1 of a row block also prefetch the next block of
+// packed weights into L2 (one line per K group), the others do not.
 // CHECK-LABEL: llvm.func @main(
+// CHECK: "llvm.intr.prefetch"(%{{.*}}) <{cache = 1 : i32, hint = 2 : i32, rw = 0 : i32}>
+// CHECK-COUNT-24: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"({{.*}}) : (vector<16xi32>, vector<16xi32>, vector<16xi32>) -> vector<16xi32>
+// CHECK-NOT: llvm.intr.prefetch
 // CHECK-COUNT-24: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"({{.*}}) : (vector<16xi32>, vector<16xi32>, vector<16xi32>) -> vector<16xi32>
 // CHECK-NOT: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"
 
@@ -30,7 +35,7 @@
 // With threads, the column panels are an OpenMP worksharing loop.
 // OMP: omp.parallel
 // OMP: omp.wsloop
-// OMP-COUNT-24: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"
+// OMP-COUNT-48: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"
 func.func @main(%x: !qc.qtensor<24x64, #qc.int<8, unsigned>>) -> tensor<24x40xi32> {
   %w = qc.constant dense<3> : tensor<40x64xi8> : !qc.qtensor<40x64, #qc.int<8>, #qc.scheme<per_axis, axis = 0>>
   %y = qc.linear %x, %w : (!qc.qtensor<24x64, #qc.int<8, unsigned>>, !qc.qtensor<40x64, #qc.int<8>, #qc.scheme<per_axis, axis = 0>>) -> tensor<24x40xi32>

@@ -13,6 +13,7 @@
 //     for j in column panels of NR (32; AVX2: 16)   (packed weights)
 //       for kb in K blocks of kKGroups groups of 4  (B block in L1)
 //         for t in tb: micro-kernel(tile t, panel j, K block kb)
+//                      (tiles 0 and 1: prefetching the next B block)
 //
 // so A is read from memory once, C written once (its tiles of the block
 // stay in L2 across K blocks) and the weights (L3) once per row block.
@@ -67,6 +68,7 @@ struct Int8GemmBuilder {
   // memref<MT x KG x MR*G x E>, memref<NB x KG x NR*G x E>,
   // memref<MT*MR x NB*NR x i32>, E = i8 (VNNI) or i16 (AVX2).
   Value ap, bp, corr, c; // corr: memref<NB*NR x i32>
+  Value bflat;           // bp as one dimension (for prefetching)
   int64_t tileRows;      // MR of this instance (M when M < MR)
   VectorType acc;        // the i32 accumulator vector
   VectorType wload;      // one weight vector: lanes * G elements
@@ -107,9 +109,11 @@ struct Int8GemmBuilder {
   }
 
   /// C[rows of tile t, panel j] += Ap[t, g0..g1] * Bp[j, g0..g1] (the
-  /// first `rows` rows of the tile).
-  void micro(OpBuilder &ob, Value t, int64_t rows, Value j, Value g0,
-             Value g1) {
+  /// first `rows` rows of the tile). With `slot` (the tile's position in
+  /// its row block, 0 or 1) it prefetches half of the next B block into
+  /// L2, one line per K group.
+  void micro(OpBuilder &ob, Value t, int64_t rows, Value j, Value g0, Value g1,
+             Value slot) {
     Value row0 = ob.create<arith::MulIOp>(loc, t, idx(ob, tileRows));
     const int64_t vectors = kernel.vectors, lanes = kernel.lanes;
     Value col0 = ob.create<arith::MulIOp>(loc, j, idx(ob, kernel.cols()));
@@ -145,6 +149,8 @@ struct Int8GemmBuilder {
         loc, g0, g1, idx(ob, 1), init,
         [&](OpBuilder &lb, Location ll, Value g, ValueRange accs) {
           const int64_t gs = kernel.group;
+          if (slot)
+            prefetchNextBlock(lb, j, g0, g1, g, slot);
           SmallVector<Value> w;
           for (int64_t v = 0; v < vectors; ++v) {
             Value e = lb.create<vector::LoadOp>(
@@ -171,6 +177,45 @@ struct Int8GemmBuilder {
             ValueRange{rowIdx[size_t(i)], colIdx[size_t(v)]});
   }
 
+  /// The B block that follows (panel j, groups [g0, g1)) is the next
+  /// kKGroups * NR * G bytes of Bp (the next K block of the panel, or the
+  /// first of the next panel). Its first use streams it from L3 or memory
+  /// at the start of a column panel's K block, where the hardware
+  /// prefetchers have not yet seen the stream: tile `slot` (0 or 1) of the
+  /// current block fetches line slot * kKGroups + (g - g0) of it into L2
+  /// (clamped to Bp's last byte), so tiles 0 and 1 cover the next block
+  /// while the others run. (Measured on 4096^3: 1.2-1.4x with one thread;
+  /// all eight tiles prefetching, the extra clamped prefetches cost 2048^3
+  /// with two threads ~10%.)
+  void prefetchNextBlock(OpBuilder &lb, Value j, Value g0, Value g1, Value g,
+                         Value slot) {
+    auto bt = llvm::cast<MemRefType>(bp.getType());
+    int64_t rowBytes = bt.getDimSize(2) * (kernel.elementBits / 8);
+    int64_t lines = kKGroups * rowBytes / 64;
+    Value kg = lb.create<memref::DimOp>(loc, bp, 1);
+    Value line = lb.create<arith::MinSIOp>(
+        loc,
+        lb.create<arith::AddIOp>(
+            loc, lb.create<arith::MulIOp>(loc, slot, idx(lb, kKGroups)),
+            lb.create<arith::SubIOp>(loc, g, g0)),
+        idx(lb, lines - 1));
+    // Element offset of the next block (elements of bflat).
+    Value next = lb.create<arith::MulIOp>(
+        loc,
+        lb.create<arith::AddIOp>(loc, lb.create<arith::MulIOp>(loc, j, kg), g1),
+        idx(lb, bt.getDimSize(2)));
+    Value at = lb.create<arith::AddIOp>(
+        loc, next,
+        lb.create<arith::MulIOp>(loc, line,
+                                 idx(lb, 64 / (kernel.elementBits / 8))));
+    Value last = lb.create<arith::SubIOp>(
+        loc, lb.create<memref::DimOp>(loc, bflat, 0), idx(lb, 1));
+    at = lb.create<arith::MinSIOp>(loc, at, last);
+    lb.create<memref::PrefetchOp>(loc, bflat, ValueRange{at},
+                                  /*isWrite=*/false, /*locality=*/2,
+                                  /*isDataCache=*/true);
+  }
+
   void forLoop(OpBuilder &ob, Value lo, Value hi, Value step,
                llvm::function_ref<void(OpBuilder &, Value)> body) {
     qc::x86::forLoop(ob, loc, lo, hi, step, body);
@@ -188,6 +233,8 @@ struct Int8GemmBuilder {
 
   void build() {
     Value zero = idx(b, 0), one = idx(b, 1);
+    bflat = b.create<memref::CollapseShapeOp>(
+        loc, bp, SmallVector<ReassociationIndices>{{0, 1, 2}});
     Value nb = b.create<memref::DimOp>(loc, bp, 0);
     Value kg = b.create<memref::DimOp>(loc, bp, 1);
     // Full tiles of MR rows, then one tile of the remaining rows.
@@ -217,7 +264,21 @@ struct Int8GemmBuilder {
               parallelLoop(b1, nb, [&](OpBuilder &b2, Value j) {
                 kBlocks(b2, j, [&](OpBuilder &b3, Value g0, Value g1) {
                   forLoop(b3, t0, t1, one, [&](OpBuilder &b4, Value t) {
-                    micro(b4, t, tileRows, j, g0, g1);
+                    // Tiles 0 and 1 of the block prefetch, in a copy of
+                    // the micro-kernel; the others run without.
+                    Value slot = b4.create<arith::SubIOp>(loc, t, t0);
+                    Value early = b4.create<arith::CmpIOp>(
+                        loc, arith::CmpIPredicate::ult, slot, idx(b4, 2));
+                    b4.create<scf::IfOp>(
+                        loc, early,
+                        [&](OpBuilder &tb, Location tl) {
+                          micro(tb, t, tileRows, j, g0, g1, slot);
+                          tb.create<scf::YieldOp>(tl);
+                        },
+                        [&](OpBuilder &eb, Location el) {
+                          micro(eb, t, tileRows, j, g0, g1, Value());
+                          eb.create<scf::YieldOp>(el);
+                        });
                   });
                 });
               });
@@ -225,7 +286,7 @@ struct Int8GemmBuilder {
     if (tail)
       parallelLoop(b, nb, [&](OpBuilder &b1, Value j) {
         kBlocks(b1, j, [&](OpBuilder &b2, Value g0, Value g1) {
-          micro(b2, fullTiles, tail, j, g0, g1);
+          micro(b2, fullTiles, tail, j, g0, g1, Value());
         });
       });
   }

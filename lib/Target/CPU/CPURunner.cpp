@@ -27,6 +27,7 @@
 #include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
+#include "llvm/Support/CommandLine.h"
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/Target/TargetMachine.h"
 
@@ -160,12 +161,30 @@ void qc::cpu::registerCPUTargetDialects(DialectRegistry &registry) {
   registerOpenMPDialectTranslation(registry);
 }
 
+/// Caps the trip count of the loops LLVM unrolls completely
+/// (`-unroll-full-max-count`, unlimited by default) at 4, unless it was set
+/// on the command line. The lowering's elementwise loop nests have small
+/// constant trip counts (e.g. 16 x 32 for a RoPE half); unrolled completely
+/// they became straight-line blocks of thousands of scalar loads and stores
+/// that the loop vectorizer never saw (the SLP vectorizer cannot reorder
+/// them past stores that may alias) and on which the machine scheduler's
+/// dependence graph is quadratic: 41 s of JIT compilation for the hidden-256
+/// Llama-style decoder. A global LLVM option: it applies to every LLVM
+/// pipeline of the process from the first CPU compilation on.
+static void limitFullUnrolling() {
+  auto &options = llvm::cl::getRegisteredOptions();
+  auto it = options.find("unroll-full-max-count");
+  if (it != options.end() && it->second->getNumOccurrences() == 0)
+    (void)it->second->addOccurrence(0, "unroll-full-max-count", "4");
+}
+
 /// The host's target machine at -O3, or an error on `module`.
 static FailureOr<std::unique_ptr<llvm::TargetMachine>>
 hostTargetMachine(ModuleOp module, bool forObjectFile = false) {
   static bool initialized = [] {
     llvm::InitializeNativeTarget();
     llvm::InitializeNativeTargetAsmPrinter();
+    limitFullUnrolling();
     return true;
   }();
   (void)initialized;

@@ -16,7 +16,11 @@ in the same run and with the same thread count (1):
 and prints each latency and the ratios QuantC / onnxruntime (the issue asks
 <= 1.0 for the quantized models). docs/Performance.md records the results.
 
-Usage: bench/cpu_e2e.py [--repeat 200] [--hidden 64] [--layers 2]
+With --vector-math every QuantC model is compiled with
+--cpu-vector-math (polynomial exp / tanh / erf that vectorize; last bits
+differ from libm).
+
+Usage: bench/cpu_e2e.py [--repeat 200] [--hidden 64] [--layers 2] [--vector-math]
 """
 import argparse
 import pathlib
@@ -66,7 +70,10 @@ def main():
     ap.add_argument("--repeat", type=int, default=200)
     ap.add_argument("--hidden", type=int, default=64)
     ap.add_argument("--layers", type=int, default=2)
+    ap.add_argument("--vector-math", action="store_true",
+                    help="compile with --cpu-vector-math")
     args = ap.parse_args()
+    extra = ["--cpu-vector-math"] if args.vector_math else []
     tmp = pathlib.Path(tempfile.mkdtemp(prefix="qc-cpu-e2e-"))
     heads = max(4, args.hidden // 64)
     cases = {
@@ -75,7 +82,8 @@ def main():
         "bert": models.bert(hidden=args.hidden, heads=heads, layers=args.layers,
                             ffn=4 * args.hidden),
     }
-    print(f"hidden {args.hidden}, {args.layers} layers, 1 thread, {args.repeat} runs each")
+    print(f"hidden {args.hidden}, {args.layers} layers, 1 thread, {args.repeat} runs each"
+          + (", --cpu-vector-math" if args.vector_math else ""))
     print("| model | QuantC CPU | onnxruntime, same model (QDQ export) | ratio | "
           "onnxruntime float | ratio | onnxruntime quantize_dynamic int8 | ratio |")
     print("|---|---|---|---|---|---|---|---|")
@@ -91,7 +99,7 @@ def main():
         quantize_dynamic(str(tmp / f"{name}.onnx"), str(tmp / f"{name}-ortdyn.onnx"),
                          weight_type=QuantType.QInt8)
         ort_dyn = ort_latency(tmp / f"{name}-ortdyn.onnx", inputs, args.repeat)
-        qc_float = quantc_latency(tmp / f"{name}.onnx", inputs, tmp, args.repeat)
+        qc_float = quantc_latency(tmp / f"{name}.onnx", inputs, tmp, args.repeat, extra)
         print(f"| {name} float | {qc_float * 1e3:.3f} ms | {ort_float * 1e3:.3f} ms | "
               f"{qc_float / ort_float:.2f} | {ort_float * 1e3:.3f} ms | "
               f"{qc_float / ort_float:.2f} | — | — |", flush=True)
@@ -105,7 +113,8 @@ def main():
                             "-o", str(qdq)], check=True, capture_output=True)
             # The same codes and scales as integer arithmetic: W8A8 / W4A8 on
             # the int8 kernels (--qc-integer-linear).
-            t_qc = quantc_latency(mlir, inputs, tmp, args.repeat, ["--cpu-integer-linear"])
+            t_qc = quantc_latency(mlir, inputs, tmp, args.repeat,
+                                  ["--cpu-integer-linear", *extra])
             t_qdq = ort_latency(qdq, inputs, args.repeat)
             print(f"| {name} {label} | {t_qc * 1e3:.3f} ms | {t_qdq * 1e3:.3f} ms | "
                   f"{t_qc / t_qdq:.2f} | {ort_float * 1e3:.3f} ms | "

@@ -43,6 +43,7 @@
 #include "mlir/Dialect/Math/Transforms/Passes.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 #include "mlir/Transforms/Passes.h"
@@ -163,6 +164,25 @@ struct ExpandBF16Pass : PassWrapper<ExpandBF16Pass, OperationPass<ModuleOp>> {
   }
 };
 
+/// math.exp, log, tanh, erf, sin, cos, ... on f32 become MLIR's polynomial
+/// approximations (arithmetic only, so the loops around them vectorize).
+struct PolynomialMathPass
+    : PassWrapper<PolynomialMathPass, OperationPass<ModuleOp>> {
+  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(PolynomialMathPass)
+  StringRef getArgument() const final { return "qc-polynomial-math"; }
+  void getDependentDialects(DialectRegistry &registry) const override {
+    registry.insert<arith::ArithDialect, math::MathDialect,
+                    vector::VectorDialect>();
+  }
+  void runOnOperation() override {
+    RewritePatternSet patterns(&getContext());
+    populateMathPolynomialApproximationPatterns(patterns);
+    if (failed(
+            applyPatternsAndFoldGreedily(getOperation(), std::move(patterns))))
+      signalPassFailure();
+  }
+};
+
 LogicalResult linalgCopy(OpBuilder &b, Location loc, Value from, Value to) {
   b.create<linalg::CopyOp>(loc, from, to);
   return success();
@@ -215,6 +235,12 @@ struct LowerToCPUPipelineOptions
                      "qc.linear (--qc-integer-linear) on the int8 kernels; "
                      "changes the last bits, see docs/CPU.md"),
       llvm::cl::init(false)};
+  Option<bool> vectorMath{
+      *this, "vector-math",
+      llvm::cl::desc("Polynomial approximations of f32 exp, log, tanh, erf, "
+                     "sin, cos, ... that vectorize (last bits differ from "
+                     "libm), instead of libm calls"),
+      llvm::cl::init(false)};
   Option<unsigned> threads{
       *this, "threads",
       llvm::cl::desc("Threads of the parallel loops; above 1 they run on "
@@ -235,6 +261,8 @@ void qc::buildLowerToCPUPipeline(OpPassManager &pm,
   qcOptions.int8Kernel = options.int8Kernel;
   pm.addPass(createConvertQCToLinalg(qcOptions));
   pm.addPass(createConvertNNToLinalg());
+  if (options.vectorMath)
+    pm.addPass(std::make_unique<PolynomialMathPass>());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(std::make_unique<FuseElementwisePass>());
   pm.addPass(createCSEPass());
@@ -296,6 +324,7 @@ void qc::buildLowerToCPUPipeline(OpPassManager &pm,
 void qc::registerLowerToCPUPipeline() {
   PassRegistration<FuseElementwisePass>();
   PassRegistration<ExpandBF16Pass>();
+  PassRegistration<PolynomialMathPass>();
   PassPipelineRegistration<LowerToCPUPipelineOptions>(
       "qc-lower-to-cpu",
       "Lower nn + qc to the LLVM dialect for the host CPU (linalg -> "
@@ -306,6 +335,7 @@ void qc::registerLowerToCPUPipeline() {
         options.emitCInterface = o.emitCInterface;
         options.int8Kernel = o.int8Kernel;
         options.integerLinear = o.integerLinear;
+        options.vectorMath = o.vectorMath;
         options.threads = o.threads;
         options.weightOnlyKernel = o.weightOnlyKernel;
         qc::buildLowerToCPUPipeline(pm, options);

@@ -92,6 +92,12 @@ static llvm::cl::opt<bool> integerLinear(
     llvm::cl::desc("--target=cpu: run fake-quantized integer layers as "
                    "qc.linear (--qc-integer-linear; changes the last bits)"),
     llvm::cl::init(false));
+static llvm::cl::opt<bool> vectorMath(
+    "cpu-vector-math",
+    llvm::cl::desc("--target=cpu: polynomial approximations of exp, tanh, "
+                   "erf, ... that vectorize (--qc-lower-to-cpu's vector-math; "
+                   "changes the last bits)"),
+    llvm::cl::init(false));
 static llvm::cl::opt<double>
     maxRelL2("max-rel-l2",
              llvm::cl::desc("Exit with 1 when an output's relative L2 error "
@@ -250,6 +256,7 @@ int main(int argc, char **argv) {
     options.int8Kernel = int8Kernel;
     options.weightOnlyKernel = weightOnlyKernel;
     options.integerLinear = integerLinear;
+    options.vectorMath = vectorMath;
     auto c = qc::cpu::CompiledModule::compile(*module, entry, options);
     if (failed(c))
       return 1;

@@ -72,6 +72,12 @@ struct LowerToCPUOptions {
   /// later quantizer's code, so results then differ from the interpreter
   /// running the module as it is.
   bool integerLinear = false;
+  /// Replace f32 exp, log, tanh, erf, sin, cos, ... by MLIR's polynomial
+  /// approximations (math-polynomial-approximation): the loops around them
+  /// vectorize instead of calling libm per element. Off by default: the
+  /// approximations differ from libm (and so from the interpreter) in the
+  /// last bits.
+  bool vectorMath = false;
   /// Threads of the parallel loops (the int8 kernels' column panels); 1
   /// runs everything on the calling thread, more uses OpenMP (link the
   /// object with -lomp).

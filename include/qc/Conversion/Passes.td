@@ -197,9 +197,19 @@ def X86LowerInt8Kernels
     tile in 12 ymm registers: per pair of K values 12
     `llvm.x86.avx2.pmadd.wd` and 12 adds; they need AVX2.
 
+    With `threads=N` (N > 1) the column panels are split into N
+    contiguous ranges by one `scf.parallel` around the whole loop nest
+    (one parallel region per GEMM, each thread walking every row block
+    over its own panels); `--qc-lower-to-cpu` passes its thread count.
+
     Example: `quant-opt m.mlir --qc-lower-to-cpu="int8-kernel=vnni512"`
     runs it; `test/Conversion/x86-vnni.mlir` checks the assembly.
   }];
+  let options = [
+    Option<"threads", "threads", "unsigned", "1",
+           "Threads the column panels are split between (one parallel "
+           "loop around the nest)">
+  ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::LLVM::LLVMDialect",
     "::mlir::memref::MemRefDialect", "::mlir::scf::SCFDialect",

@@ -9,8 +9,9 @@
 // cache- and register-blocked loop nest around
 // `llvm.x86.avx512.vpdpbusd.512` (AVX2: `llvm.x86.avx2.pmadd.wd` + add):
 //
+//   parallel for r in thread ranges of column panels (one region per GEMM)
 //   for tb in blocks of kMBlock / MR row tiles      (A block in L2)
-//     for j in column panels of NR (32; AVX2: 16)   (packed weights)
+//     for j in panels of NR (32; AVX2: 16) of r     (packed weights)
 //       for kb in K blocks of kKGroups groups of 4  (B block in L1)
 //         for t in tb: micro-kernel(tile t, panel j, K block kb)
 //                      (tiles 0 and 1: prefetching the next B block)
@@ -75,9 +76,12 @@ struct Int8GemmBuilder {
   VectorType dotIn;      // the dot product's operand type
   VectorType xload, v1i32;
 
+  unsigned ranges; // column panel ranges (threads)
+
   Int8GemmBuilder(OpBuilder &b, Location loc, const Int8Kernel &kernel,
-                  Value ap, Value bp, Value corr, Value c)
-      : b(b), loc(loc), kernel(kernel), ap(ap), bp(bp), corr(corr), c(c) {
+                  Value ap, Value bp, Value corr, Value c, unsigned ranges)
+      : b(b), loc(loc), kernel(kernel), ap(ap), bp(bp), corr(corr), c(c),
+        ranges(ranges) {
     tileRows =
         llvm::cast<MemRefType>(ap.getType()).getDimSize(2) / kernel.group;
     Type elt = b.getIntegerType(kernel.elementBits);
@@ -220,13 +224,19 @@ struct Int8GemmBuilder {
     qc::x86::forLoop(ob, loc, lo, hi, step, body);
   }
 
-  /// for j in [0, n): body(j), as scf.parallel: the column panels write
-  /// disjoint columns of C, so --qc-lower-to-cpu="threads=N" runs them on N
-  /// threads (OpenMP); otherwise the loop runs in order.
-  void parallelLoop(OpBuilder &ob, Value n,
-                    llvm::function_ref<void(OpBuilder &, Value)> body) {
+  /// for r in [0, ranges): body(r), as scf.parallel: the ranges of column
+  /// panels write disjoint columns of C, so --qc-lower-to-cpu="threads=N"
+  /// runs them on N threads (OpenMP), one parallel region per GEMM; with
+  /// one range it is a plain loop.
+  void parallelRanges(OpBuilder &ob,
+                      llvm::function_ref<void(OpBuilder &, Value)> body) {
+    if (ranges <= 1) {
+      body(ob, idx(ob, 0));
+      return;
+    }
     ob.create<scf::ParallelOp>(
-        loc, ValueRange{idx(ob, 0)}, ValueRange{n}, ValueRange{idx(ob, 1)},
+        loc, ValueRange{idx(ob, 0)}, ValueRange{idx(ob, ranges)},
+        ValueRange{idx(ob, 1)},
         [&](OpBuilder &lb, Location, ValueRange ivs) { body(lb, ivs[0]); });
   }
 
@@ -254,45 +264,59 @@ struct Int8GemmBuilder {
                 body(b1, g0, g1);
               });
         };
-    forLoop(b, zero, fullTiles, idx(b, tilesPerBlock),
-            [&](OpBuilder &b1, Value t0) {
-              Value t1 = b1.create<arith::MinSIOp>(
-                  loc,
-                  b1.create<arith::AddIOp>(loc, t0, idx(b1, tilesPerBlock)),
-                  fullTiles);
-              parallelLoop(b1, nb, [&](OpBuilder &b2, Value j) {
-                kBlocks(b2, j, [&](OpBuilder &b3, Value g0, Value g1) {
-                  forLoop(b3, t0, t1, one, [&](OpBuilder &b4, Value t) {
-                    // Tiles 0 and 1 of the block prefetch, in a copy of
-                    // the micro-kernel; the others run without.
-                    Value slot = b4.create<arith::SubIOp>(loc, t, t0);
-                    Value early = b4.create<arith::CmpIOp>(
-                        loc, arith::CmpIPredicate::ult, slot, idx(b4, 2));
-                    b4.create<scf::IfOp>(
-                        loc, early,
-                        [&](OpBuilder &tb, Location tl) {
-                          micro(tb, t, tileRows, j, g0, g1, slot);
-                          tb.create<scf::YieldOp>(tl);
-                        },
-                        [&](OpBuilder &eb, Location el) {
-                          micro(eb, t, tileRows, j, g0, g1, Value());
-                          eb.create<scf::YieldOp>(el);
-                        });
+    // Panels [j0, j1) of range r: nb * r / ranges onwards.
+    parallelRanges(b, [&](OpBuilder &br, Value r) {
+      auto bound = [&](OpBuilder &ob, Value q) {
+        return ob.create<arith::DivUIOp>(
+            loc, ob.create<arith::MulIOp>(loc, nb, q), idx(ob, ranges));
+      };
+      Value j0 = bound(br, r);
+      Value j1 = bound(br, br.create<arith::AddIOp>(loc, r, one));
+      auto panels = [&](OpBuilder &ob,
+                        llvm::function_ref<void(OpBuilder &, Value)> body) {
+        forLoop(ob, j0, j1, one, body);
+      };
+      forLoop(br, zero, fullTiles, idx(br, tilesPerBlock),
+              [&](OpBuilder &b1, Value t0) {
+                Value t1 = b1.create<arith::MinSIOp>(
+                    loc,
+                    b1.create<arith::AddIOp>(loc, t0, idx(b1, tilesPerBlock)),
+                    fullTiles);
+                panels(b1, [&](OpBuilder &b2, Value j) {
+                  kBlocks(b2, j, [&](OpBuilder &b3, Value g0, Value g1) {
+                    forLoop(b3, t0, t1, one, [&](OpBuilder &b4, Value t) {
+                      // Tiles 0 and 1 of the block prefetch, in a copy of
+                      // the micro-kernel; the others run without.
+                      Value slot = b4.create<arith::SubIOp>(loc, t, t0);
+                      Value early = b4.create<arith::CmpIOp>(
+                          loc, arith::CmpIPredicate::ult, slot, idx(b4, 2));
+                      b4.create<scf::IfOp>(
+                          loc, early,
+                          [&](OpBuilder &tb, Location tl) {
+                            micro(tb, t, tileRows, j, g0, g1, slot);
+                            tb.create<scf::YieldOp>(tl);
+                          },
+                          [&](OpBuilder &eb, Location el) {
+                            micro(eb, t, tileRows, j, g0, g1, Value());
+                            eb.create<scf::YieldOp>(el);
+                          });
+                    });
                   });
                 });
               });
-            });
-    if (tail)
-      parallelLoop(b, nb, [&](OpBuilder &b1, Value j) {
-        kBlocks(b1, j, [&](OpBuilder &b2, Value g0, Value g1) {
-          micro(b2, fullTiles, tail, j, g0, g1, Value());
+      if (tail)
+        panels(br, [&](OpBuilder &b1, Value j) {
+          kBlocks(b1, j, [&](OpBuilder &b2, Value g0, Value g1) {
+            micro(b2, fullTiles, tail, j, g0, g1, Value());
+          });
         });
-      });
+    });
   }
 };
 
 struct X86LowerInt8KernelsPass
     : qc::impl::X86LowerInt8KernelsBase<X86LowerInt8KernelsPass> {
+  using X86LowerInt8KernelsBase::X86LowerInt8KernelsBase;
   void runOnOperation() override {
     for (const Int8Kernel *kernel : {&kVNNI512, &kAVX2})
       if (failed(lower(*kernel)))
@@ -318,7 +342,8 @@ struct X86LowerInt8KernelsPass
         flat.push_back(
             b.create<memref::CollapseShapeOp>(g.getLoc(), v, groups));
       }
-      Int8GemmBuilder(b, g.getLoc(), kernel, flat[0], flat[1], flat[2], flat[3])
+      Int8GemmBuilder(b, g.getLoc(), kernel, flat[0], flat[1], flat[2], flat[3],
+                      unsigned(threads))
           .build();
       g.erase();
     }

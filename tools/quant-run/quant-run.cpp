@@ -120,15 +120,63 @@ bool loadArray(const std::string &path, HostArray &a, std::string &err) {
   return readNpy(path, a, err);
 }
 
+/// The .npy dtype of a plain tensor's elements: f32 / f16 / f64, bool and
+/// integers of 8 to 64 bits as themselves (signless and signed as signed);
+/// bf16 (no NumPy dtype) as f4 and other integer widths as i8.
+std::string npyType(Type type) {
+  Type e = getElementTypeOrSelf(type);
+  if (e.isF16())
+    return "f2";
+  if (e.isF64())
+    return "f8";
+  if (llvm::isa<FloatType>(e))
+    return "f4";
+  auto it = llvm::dyn_cast<IntegerType>(e);
+  if (!it || llvm::isa<qc::QTensorType>(type))
+    return "i8";
+  if (it.getWidth() == 1)
+    return "b1";
+  unsigned w = it.getWidth();
+  if (w != 8 && w != 16 && w != 32 && w != 64)
+    return "i8";
+  return (it.isUnsigned() ? "u" : "i") + std::to_string(w / 8);
+}
+
 HostArray toHost(const Tensor &t) {
   HostArray a;
   a.shape = t.getShape();
+  a.dtype = npyType(t.getType());
   if (t.isFloat()) {
-    a.dtype = "f4";
-    a.data.resize(size_t(t.size()) * 4);
-    std::memcpy(a.data.data(), t.f(), a.data.size());
+    size_t n = size_t(t.size());
+    if (a.dtype == "f4") {
+      a.data.resize(n * 4);
+      std::memcpy(a.data.data(), t.f(), a.data.size());
+    } else if (a.dtype == "f8") {
+      a.data.resize(n * 8);
+      for (size_t i = 0; i < n; ++i) {
+        double v = t.f()[i];
+        std::memcpy(a.data.data() + i * 8, &v, 8);
+      }
+    } else { // f2: rounded to nearest even (exact for f16 values)
+      a.data.resize(n * 2);
+      for (size_t i = 0; i < n; ++i) {
+        llvm::APFloat v(t.f()[i]);
+        bool lost = false;
+        v.convert(llvm::APFloat::IEEEhalf(), llvm::APFloat::rmNearestTiesToEven,
+                  &lost);
+        auto bits = uint16_t(v.bitcastToAPInt().getZExtValue());
+        std::memcpy(a.data.data() + i * 2, &bits, 2);
+      }
+    }
+  } else if (a.dtype != "i8") {
+    // Narrower integers: the low bytes of each (wrapped) value.
+    size_t w = a.dtype == "b1" ? 1 : size_t(a.dtype[1] - '0');
+    a.data.resize(size_t(t.size()) * w);
+    for (int64_t i = 0; i < t.size(); ++i) {
+      int64_t v = t.i()[i];
+      std::memcpy(a.data.data() + size_t(i) * w, &v, w); // little endian
+    }
   } else {
-    a.dtype = "i8";
     a.data.resize(size_t(t.size()) * 8);
     std::memcpy(a.data.data(), t.i(), a.data.size());
     // Integer codes of a quantized tensor are written as their values.

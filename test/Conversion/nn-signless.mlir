@@ -36,3 +36,23 @@ func.func @signed(%a: tensor<4xi8>, %b: tensor<4xi8>) -> tensor<4xi8> {
   %0 = nn.div %a, %b : tensor<4xi8>, tensor<4xi8>
   return %0 : tensor<4xi8>
 }
+
+// -----
+
+// A resource blob (e.g. ONNX external data) keeps its bytes.
+// CHECK-LABEL: func.func @blob
+// CHECK: arith.constant dense_resource<ub> : tensor<4xi8>
+// CHECK: nn.greater %{{.*}}, %{{.*}} {qc.unsigned_operands = array<i1: true, true>}
+func.func @blob(%a: tensor<4xui8>) -> tensor<4xi1> {
+  %c = arith.constant dense_resource<ub> : tensor<4xui8>
+  %0 = nn.greater %a, %c : tensor<4xui8>, tensor<4xui8>
+  return %0 : tensor<4xi1>
+}
+
+{-#
+  dialect_resources: {
+    builtin: {
+      ub: "0x01000000C8FF0780"
+    }
+  }
+#-}

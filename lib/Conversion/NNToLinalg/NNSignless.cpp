@@ -23,6 +23,8 @@
 #include "qc/Conversion/Passes.h"
 #include "qc/Dialect/NN/IR/NN.h"
 
+#include "mlir/IR/DialectResourceBlobManager.h"
+
 namespace qc {
 #define GEN_PASS_DEF_CONVERTNNTOSIGNLESS
 #include "qc/Conversion/Passes.h.inc"
@@ -70,9 +72,11 @@ struct ConvertNNToSignlessPass
     module.walk([&](Operation *op) {
       if (auto cst = llvm::dyn_cast<arith::ConstantOp>(op)) {
         if (isUnsigned(cst.getType()) &&
-            !llvm::isa<DenseElementsAttr>(cst.getValue())) {
+            !llvm::isa<DenseElementsAttr, DenseResourceElementsAttr>(
+                cst.getValue())) {
           cst.emitError("qc-nn-signless: constant of unsigned type ")
-              << cst.getType() << " is not a dense elements attribute";
+              << cst.getType()
+              << " is neither dense elements nor a resource blob";
           ok = false;
         }
         return;
@@ -113,11 +117,19 @@ struct ConvertNNToSignlessPass
       if (auto cast = llvm::dyn_cast<CastOp>(op))
         if (Type t = signless(cast.getTo()))
           cast.setTo(t);
-      if (auto cst = llvm::dyn_cast<arith::ConstantOp>(op))
+      if (auto cst = llvm::dyn_cast<arith::ConstantOp>(op)) {
         if (auto dense = llvm::dyn_cast<DenseElementsAttr>(cst.getValue()))
           if (Type t = signless(dense.getType()))
             cst.setValueAttr(dense.bitcast(
                 llvm::cast<RankedTensorType>(t).getElementType()));
+        // A resource blob (external data) keeps its bytes under the new
+        // type.
+        if (auto blob =
+                llvm::dyn_cast<DenseResourceElementsAttr>(cst.getValue()))
+          if (Type t = signless(blob.getType()))
+            cst.setValueAttr(DenseResourceElementsAttr::get(
+                llvm::cast<ShapedType>(t), blob.getRawHandle()));
+      }
       if (auto func = llvm::dyn_cast<func::FuncOp>(op)) {
         auto convert = [](TypeRange types) {
           SmallVector<Type> out;

@@ -327,3 +327,58 @@ def test_blocked_int4_quantize_dequantize_is_exact(tmp_path):
     want = ort_run(m, {"x": x})[0]
     got = quant_run(path, {"x": x}, ["y"], tmp_path)[0]
     assert np.array_equal(got, want)
+
+
+@pytest.mark.parametrize("options", ["w=int8 a=int8", "w=int4 a=int8",
+                                     "w=int8 a=uint8 a-static=true"],
+                         ids=["w8a8", "w4a8", "w8a8-uint8-static"])
+def test_integer_linear_exports_as_matmulinteger(options, tmp_path):
+    """After --qc-integer-linear the decoder's layers are qc.linear on the
+    codes; they export as MatMulInteger (4-bit weights cast to int8, the
+    input zero point in the input's type) and onnxruntime matches the
+    interpreter on the integer module."""
+    model = models.llama(outliers=True)
+    onnx.save(model, str(tmp_path / "m.onnx"))
+    calib = tmp_path / "calib"
+    for i in range(2):
+        (calib / str(i)).mkdir(parents=True)
+        for name, value in models.sample_inputs(model, seed=20 + i).items():
+            np.save(calib / str(i) / f"{name}.npy", value)
+    mlir, out = tmp_path / "il.mlir", tmp_path / "il.onnx"
+    subprocess.run([str(BIN / "quant-opt"), str(tmp_path / "m.onnx"),
+                    f"--qc-ptq-pipeline={options} calib={calib}", "--qc-integer-linear",
+                    "-o", str(mlir)], check=True)
+    assert mlir.read_text().count("qc.linear") == 15
+    subprocess.run([str(BIN / "quant-translate"), "--export-onnx", str(mlir), "-o", str(out)],
+                   check=True)
+    exported = onnx.load(str(out))
+    ops = [n.op_type for n in exported.graph.node]
+    # The 15 linear layers; the attention products stay float MatMuls.
+    assert ops.count("MatMulInteger") == 15 and ops.count("MatMul") == 4
+    used = {i for n in exported.graph.node for i in n.input}
+    assert all(t.name in used for t in exported.graph.initializer)
+    inputs = models.sample_inputs(model, seed=1)
+    want = quant_run(mlir, inputs, ["logits"], tmp_path)[0]
+    got = ort_run(exported, inputs)[0]
+    err = np.linalg.norm(got - want) / np.linalg.norm(want)
+    assert err <= 1e-5, err
+
+
+def test_integer_linear_export_errors(tmp_path):
+    """An accumulator other than i32 has no MatMulInteger form."""
+    src = tmp_path / "acc16.mlir"
+    src.write_text('''
+func.func @main(%x: tensor<2x8xf32>, %s: tensor<f32>) -> tensor<2x4xi16> {
+  %q = qc.quantize %x, %s : (tensor<2x8xf32>, tensor<f32>) -> !qc.qtensor<2x8, #qc.int<8>>
+  %w = qc.constant dense<1> : tensor<4x8xi8> : !qc.qtensor<4x8, #qc.int<8>, #qc.scheme<per_axis, axis = 0>>
+  %y = qc.linear %q, %w : (!qc.qtensor<2x8, #qc.int<8>>, !qc.qtensor<4x8, #qc.int<8>, #qc.scheme<per_axis, axis = 0>>) -> tensor<2x4xi16>
+  return %y : tensor<2x4xi16>
+}
+''')
+    out = tmp_path / "acc16.onnx"
+    res = subprocess.run([str(BIN / "quant-translate"), "--export-onnx", str(src), "-o", str(out)],
+                         capture_output=True, text=True)
+    assert res.returncode == 1
+    assert ("'qc.linear' op only an i32 accumulator has an ONNX form (MatMulInteger); "
+            "got 'i16'") in res.stderr
+    assert not out.exists()

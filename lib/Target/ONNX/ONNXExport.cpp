@@ -28,6 +28,7 @@
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/Tools/mlir-translate/Translation.h"
+#include "llvm/ADT/StringSet.h"
 #include "llvm/ADT/TypeSwitch.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
@@ -577,6 +578,57 @@ LogicalResult Exporter::emit(Operation *op) {
             false);
         return success();
       })
+      .Case([&](qc::LinearOp o) -> LogicalResult {
+        // MatMulInteger(x, transpose(w), zx): exact int32 sums of the codes,
+        // then + bias.
+        auto xt = llvm::cast<QTensorType>(o.getInput().getType());
+        auto wt = llvm::cast<QTensorType>(o.getWeight().getType());
+        auto rt = llvm::cast<RankedTensorType>(o.getType());
+        if (!rt.getElementType().isInteger(32))
+          return o.emitOpError("only an i32 accumulator has an ONNX form "
+                               "(MatMulInteger); got ")
+                 << rt.getElementType();
+        num::Format xf = xt.getNumericFormat(), wf = wt.getNumericFormat();
+        if (xf.bits() != 8 || !onnxQuantType(xf))
+          return o.emitOpError("MatMulInteger takes 8-bit inputs; the input "
+                               "format is ")
+                 << xt.getFormat();
+        if (wf.bits() != 8 && wf.bits() != 4)
+          return o.emitOpError("MatMulInteger takes 8-bit weights (4-bit "
+                               "ones are cast); the weight format is ")
+                 << wt.getFormat();
+        if (wt.getRank() != 2)
+          return o.emitOpError("the weight must be 2-D to export");
+        std::string w = in(1);
+        if (wf.bits() == 4) {
+          std::string w8 = fresh("v");
+          attrInt(node("Cast", {w}, {w8}, op), "to", onnx::TensorProto::INT8);
+          w = w8;
+        }
+        std::string wT = fresh("v");
+        attrInts(node("Transpose", {w}, {wT}, op), "perm", {1, 0});
+        SmallVector<std::string> ins{in(0), wT};
+        if (Value zp = o.getInputZeroPoint()) {
+          auto c = zp.getDefiningOp<arith::ConstantOp>();
+          auto attr = c ? llvm::dyn_cast<DenseElementsAttr>(c.getValue())
+                        : DenseElementsAttr();
+          if (!attr)
+            return o.emitOpError("the input zero point must be constant to "
+                                 "export");
+          uint32_t code =
+              xf.intToCode((*attr.getValues<APInt>().begin()).getSExtValue());
+          ins.push_back(initializer("zero_point", onnxQuantType(xf), {},
+                                    std::string(1, char(code))));
+        }
+        if (!o.getBias()) {
+          node("MatMulInteger", ins, {out()}, op);
+          return success();
+        }
+        std::string acc = fresh("v");
+        node("MatMulInteger", ins, {acc}, op);
+        node("Add", {acc, nameOf(o.getBias())}, {out()}, op);
+        return success();
+      })
       .Case([&](qc::ComputeScalesOp o) -> LogicalResult {
         // Dynamic symmetric f32 scales: absmax over each scale group divided
         // by the format's largest value, 1 for an all-zero group; exactly
@@ -707,6 +759,22 @@ LogicalResult Exporter::run(onnx::ModelProto &model) {
     if (failed(emit(&op)))
       return failure();
   }
+  // Constants that only parameterized an export (e.g. qc.linear's i32 zero
+  // point, re-emitted in the input's type) are referenced by no node: drop
+  // their initializers (onnxruntime warns about unused ones).
+  llvm::StringSet<> used;
+  for (const onnx::NodeProto &n : graph->node())
+    for (const std::string &i : n.input())
+      used.insert(i);
+  auto *inits = graph->mutable_initializer();
+  int kept = 0;
+  for (int i = 0; i < inits->size(); ++i)
+    if (used.contains(inits->Get(i).name())) {
+      if (kept != i)
+        inits->SwapElements(kept, i);
+      ++kept;
+    }
+  inits->DeleteSubrange(kept, inits->size() - kept);
   return success();
 }
 } // namespace

@@ -229,6 +229,11 @@ struct LowerToCPUPipelineOptions
       llvm::cl::desc("Kernel of 4-bit weight-only matmuls: auto, avx512 or "
                      "generic"),
       llvm::cl::init("auto")};
+  Option<std::string> floatKernel{
+      *this, "float-kernel",
+      llvm::cl::desc("Kernel of f32 matmuls by constant weights: auto, "
+                     "avx512 or generic"),
+      llvm::cl::init("auto")};
   Option<bool> integerLinear{
       *this, "integer-linear",
       llvm::cl::desc("Compute fake-quantized layers with integer weights as "
@@ -260,7 +265,9 @@ void qc::buildLowerToCPUPipeline(OpPassManager &pm,
   ConvertQCToLinalgOptions qcOptions;
   qcOptions.int8Kernel = options.int8Kernel;
   pm.addPass(createConvertQCToLinalg(qcOptions));
-  pm.addPass(createConvertNNToLinalg());
+  ConvertNNToLinalgOptions nnOptions;
+  nnOptions.floatKernel = options.floatKernel;
+  pm.addPass(createConvertNNToLinalg(nnOptions));
   if (options.vectorMath)
     pm.addPass(std::make_unique<PolynomialMathPass>());
   pm.addPass(createCanonicalizerPass());
@@ -340,6 +347,7 @@ void qc::registerLowerToCPUPipeline() {
         options.vectorMath = o.vectorMath;
         options.threads = o.threads;
         options.weightOnlyKernel = o.weightOnlyKernel;
+        options.floatKernel = o.floatKernel;
         qc::buildLowerToCPUPipeline(pm, options);
       });
 }

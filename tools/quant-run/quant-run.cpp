@@ -87,6 +87,11 @@ static llvm::cl::opt<std::string> weightOnlyKernel(
     llvm::cl::desc("--target=cpu: kernel of 4-bit weight-only matmuls (auto, "
                    "avx512, generic)"),
     llvm::cl::init("auto"));
+static llvm::cl::opt<std::string> floatKernel(
+    "cpu-float-kernel",
+    llvm::cl::desc("--target=cpu: kernel of f32 matmuls by constant weights "
+                   "(auto, avx512, generic)"),
+    llvm::cl::init("auto"));
 static llvm::cl::opt<bool> integerLinear(
     "cpu-integer-linear",
     llvm::cl::desc("--target=cpu: run fake-quantized integer layers as "
@@ -304,6 +309,7 @@ int main(int argc, char **argv) {
     options.int8Kernel = int8Kernel;
     options.weightOnlyKernel = weightOnlyKernel;
     options.integerLinear = integerLinear;
+    options.floatKernel = floatKernel;
     options.vectorMath = vectorMath;
     auto c = qc::cpu::CompiledModule::compile(*module, entry, options);
     if (failed(c))

@@ -37,8 +37,11 @@ namespace qc {
 constexpr llvm::StringLiteral kUnsignedOperandsAttr = "qc.unsigned_operands";
 constexpr llvm::StringLiteral kUnsignedResultsAttr = "qc.unsigned_results";
 
-/// Patterns lowering nn ops to linalg/tensor/arith/math on tensors.
-void populateNNToLinalgPatterns(mlir::RewritePatternSet &patterns);
+/// Patterns lowering nn ops to linalg/tensor/arith/math on tensors; with
+/// `f32Kernel`, f32 matmuls by constant weights become the packed AVX-512
+/// kernel's tagged op (lowered by --qc-x86-lower-int8-kernels).
+void populateNNToLinalgPatterns(mlir::RewritePatternSet &patterns,
+                                bool f32Kernel = false);
 
 /// Emits an error on every nn op that populateNNToLinalgPatterns cannot
 /// lower (naming the op and why); fails if there is one.
@@ -66,6 +69,9 @@ struct LowerToCPUOptions {
   /// Kernel of 4-bit weight-only matmuls: "auto", "avx512" or "generic"
   /// (see --qc-x86-fuse-weight-only).
   std::string weightOnlyKernel = "auto";
+  /// Kernel of f32 matmuls by constant weights: "auto", "avx512" or
+  /// "generic" (see --qc-convert-nn-to-linalg).
+  std::string floatKernel = "auto";
   /// Run --qc-integer-linear first: fake-quantized layers with integer
   /// weights become qc.linear (the int8 kernels). Off by default: exact
   /// integer sums change the last bits of each layer, which can flip a

@@ -71,6 +71,12 @@ def ConvertNNToLinalg : Pass<"qc-convert-nn-to-linalg", "::mlir::ModuleOp"> {
     } -> tensor<2x8xf32>
     ```
   }];
+  let options = [
+    Option<"floatKernel", "float-kernel", "std::string", "\"auto\"",
+           "Kernel of f32 matmuls by constant weights: auto (avx512 on "
+           "AVX-512 hosts), avx512 (the packed 12 x 32 register-blocked "
+           "kernel, bit-exact) or generic (the m, k, n loops)">
+  ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::linalg::LinalgDialect",
     "::mlir::math::MathDialect", "::mlir::tensor::TensorDialect"

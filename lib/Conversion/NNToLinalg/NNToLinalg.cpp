@@ -13,6 +13,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "../LinalgBuilders.h"
+#include "../X86/Int8Kernels.h"
 #include "qc/Conversion/Passes.h"
 #include "qc/Dialect/NN/IR/NN.h"
 
@@ -382,8 +383,28 @@ struct ElementwiseLowering : ConversionPattern {
 // Contractions
 //===----------------------------------------------------------------------===//
 
+/// The values of an f32 constant (dense or a resource blob), or nothing.
+std::optional<std::vector<float>> constantFloats(Value v) {
+  auto c = v.getDefiningOp<arith::ConstantOp>();
+  if (!c)
+    return std::nullopt;
+  if (auto dense = llvm::dyn_cast<DenseFPElementsAttr>(c.getValue())) {
+    if (!dense.getElementType().isF32())
+      return std::nullopt;
+    auto values = dense.getValues<float>();
+    return std::vector<float>(values.begin(), values.end());
+  }
+  if (auto blob = llvm::dyn_cast<DenseF32ResourceElementsAttr>(c.getValue()))
+    if (auto data = blob.tryGetAsArrayRef())
+      return std::vector<float>(data->begin(), data->end());
+  return std::nullopt;
+}
+
 struct MatMulLowering : OpConversionPattern<MatMulOp> {
-  using OpConversionPattern::OpConversionPattern;
+  MatMulLowering(MLIRContext *ctx, bool f32Kernel)
+      : OpConversionPattern(ctx), f32Kernel(f32Kernel) {}
+  bool f32Kernel;
+
   LogicalResult
   matchAndRewrite(MatMulOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
@@ -391,6 +412,20 @@ struct MatMulLowering : OpConversionPattern<MatMulOp> {
     Value lhs = adaptor.getLhs(), rhs = adaptor.getRhs();
     auto lt = llvm::cast<RankedTensorType>(lhs.getType());
     auto rt = llvm::cast<RankedTensorType>(rhs.getType());
+    // x @ W with constant f32 weights: the packed AVX-512 kernel (same
+    // arithmetic and order, see PackF32.cpp), batch dimensions as rows.
+    if (f32Kernel && rt.getRank() == 2 && lt.getRank() >= 2 &&
+        lt.getElementType().isF32() && rt.getElementType().isF32()) {
+      if (std::optional<std::vector<float>> w = constantFloats(rhs)) {
+        int64_t k = rt.getDimSize(0), n = rt.getDimSize(1);
+        int64_t rows = lt.getNumElements() / k;
+        Value x = reshape(rewriter, loc, lhs, {rows, k});
+        Value y = qc::x86::buildPackedF32Matmul(rewriter, loc, x, *w, n);
+        auto out = llvm::cast<RankedTensorType>(op.getType());
+        rewriter.replaceOp(op, reshape(rewriter, loc, y, out.getShape()));
+        return success();
+      }
+    }
     // numpy promotion of 1-D operands.
     if (lt.getRank() == 1)
       lhs = reshape(rewriter, loc, lhs, {1, lt.getDimSize(0)});
@@ -1139,6 +1174,7 @@ struct TriluLowering : OpConversionPattern<TriluOp> {
 
 struct ConvertNNToLinalgPass
     : qc::impl::ConvertNNToLinalgBase<ConvertNNToLinalgPass> {
+  using ConvertNNToLinalgBase::ConvertNNToLinalgBase;
   void runOnOperation() override {
     ModuleOp module = getOperation();
     if (failed(qc::checkNNLowerable(module)))
@@ -1148,7 +1184,16 @@ struct ConvertNNToLinalgPass
     target.addIllegalDialect<NNDialect>();
     target.markUnknownOpDynamicallyLegal([](Operation *) { return true; });
     RewritePatternSet patterns(ctx);
-    qc::populateNNToLinalgPatterns(patterns);
+    if (floatKernel != "auto" && floatKernel != "avx512" &&
+        floatKernel != "generic") {
+      emitError(module.getLoc(), "qc-convert-nn-to-linalg: unknown "
+                                 "float-kernel '")
+          << floatKernel << "' (expected auto, avx512 or generic)";
+      return signalPassFailure();
+    }
+    bool f32Kernel = floatKernel == "avx512" ||
+                     (floatKernel == "auto" && qc::x86::hostHasAVX512F());
+    qc::populateNNToLinalgPatterns(patterns, f32Kernel);
     if (failed(applyPartialConversion(module, target, std::move(patterns))))
       signalPassFailure();
   }
@@ -1156,18 +1201,19 @@ struct ConvertNNToLinalgPass
 
 } // namespace
 
-void qc::populateNNToLinalgPatterns(RewritePatternSet &patterns) {
+void qc::populateNNToLinalgPatterns(RewritePatternSet &patterns,
+                                    bool f32Kernel) {
   MLIRContext *ctx = patterns.getContext();
   patterns.add<ElementwiseLowering>(ctx);
-  patterns.add<MatMulLowering, GemmLowering, ConvLowering,
-               PoolLowering<MaxPoolOp>, PoolLowering<AveragePoolOp>,
-               ReduceLowering<ReduceSumOp>, ReduceLowering<ReduceMeanOp>,
-               ReduceLowering<ReduceMaxOp>, GlobalAveragePoolLowering,
-               SoftmaxLowering<SoftmaxOp>, SoftmaxLowering<LogSoftmaxOp>,
-               LayerNormLowering, RMSNormLowering, BatchNormLowering,
-               ReshapeLowering, TransposeLowering, ConcatLowering,
-               SplitLowering, SliceLowering, GatherLowering, TriluLowering>(
-      ctx);
+  patterns.add<MatMulLowering>(ctx, f32Kernel);
+  patterns.add<GemmLowering, ConvLowering, PoolLowering<MaxPoolOp>,
+               PoolLowering<AveragePoolOp>, ReduceLowering<ReduceSumOp>,
+               ReduceLowering<ReduceMeanOp>, ReduceLowering<ReduceMaxOp>,
+               GlobalAveragePoolLowering, SoftmaxLowering<SoftmaxOp>,
+               SoftmaxLowering<LogSoftmaxOp>, LayerNormLowering,
+               RMSNormLowering, BatchNormLowering, ReshapeLowering,
+               TransposeLowering, ConcatLowering, SplitLowering, SliceLowering,
+               GatherLowering, TriluLowering>(ctx);
 }
 
 LogicalResult qc::checkNNLowerable(Operation *root) {

@@ -22,19 +22,20 @@
 
 namespace qc::x86 {
 
-/// One register-blocked u8 x s8 -> s32 kernel: its packed layouts and
-/// micro-kernel shape. Activations (u8, signed codes + 128) and weights
-/// (s8) are packed with `group` consecutive K values per 32-bit lane: Bp
-/// [N / NR][K / group][NR][group], Ap [M / MR][K / group][MR][group], in
-/// elements of `elementBits` (the AVX2 kernel widens both to 16 bits at
-/// packing time, so vpmaddwd sums exact products).
+/// One register-blocked u8 x s8 -> s32 kernel (or, with 32-bit elements,
+/// the f32 one): its packed layouts and micro-kernel shape. Activations (u8,
+/// signed codes + 128) and weights (s8) are packed with `group` consecutive K
+/// values per 32-bit lane: Bp [N / NR][K / group][NR][group], Ap [M / MR][K /
+/// group][MR][group], in elements of `elementBits` (the AVX2 kernel widens both
+/// to 16 bits at packing time, so vpmaddwd sums exact products).
 struct Int8Kernel {
   llvm::StringLiteral tag; ///< the kKernelAttr value
   int64_t rows;            ///< MR: rows of activations per micro-kernel
   int64_t lanes;           ///< i32 lanes per vector register
   int64_t vectors;         ///< accumulator vectors per row
   int64_t group;           ///< K values per 32-bit lane
-  unsigned elementBits;    ///< 8 (bytes) or 16 (widened)
+  unsigned elementBits;    ///< 8 (bytes), 16 (widened) or 32 (f32)
+  bool isFloat() const { return elementBits == 32; }
   int64_t cols() const { return lanes * vectors; } ///< NR
 };
 
@@ -42,6 +43,10 @@ struct Int8Kernel {
 constexpr Int8Kernel kVNNI512{"u8s8_vnni512", 12, 16, 2, 4, 8};
 /// AVX2: 6 x 16 tile, 12 ymm accumulators, vpmaddwd on 2 widened values.
 constexpr Int8Kernel kAVX2{"u8s8_avx2", 6, 8, 2, 2, 16};
+
+/// AVX-512 f32: 12 x 32 tile, 24 zmm accumulators, one K value per lane,
+/// a multiply and an add per product (bit-exact, see PackF32.cpp).
+constexpr Int8Kernel kF32AVX512{"f32_avx512", 12, 16, 2, 1, 32};
 
 /// Discardable attribute naming the kernel a linalg.generic stands for.
 constexpr llvm::StringLiteral kKernelAttr = "qc.x86_kernel";
@@ -62,6 +67,17 @@ mlir::Value buildPackedInt8Linear(mlir::OpBuilder &b, mlir::Location loc,
                                   bool xSigned, mlir::DenseIntElementsAttr w,
                                   const num::Format &wf, mlir::Value bias,
                                   mlir::Value zx);
+
+/// Whether the host CPU has AVX-512 F.
+bool hostHasAVX512F();
+
+/// y[m, n] = sum_k x[m, k] * w[k, n] for f32 activations x (tensor<MxKxf32>)
+/// and the constant weights `w` (row-major [K, N]): the packed-operand
+/// generic tagged for kF32AVX512, in the interpreter's order and rounding
+/// (bit-exact). Result tensor<MxNxf32>.
+mlir::Value buildPackedF32Matmul(mlir::OpBuilder &b, mlir::Location loc,
+                                 mlir::Value x, llvm::ArrayRef<float> w,
+                                 int64_t n);
 
 } // namespace qc::x86
 

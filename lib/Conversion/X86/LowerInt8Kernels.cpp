@@ -84,8 +84,11 @@ struct Int8GemmBuilder {
         ranges(ranges) {
     tileRows =
         llvm::cast<MemRefType>(ap.getType()).getDimSize(2) / kernel.group;
-    Type elt = b.getIntegerType(kernel.elementBits);
-    acc = VectorType::get({kernel.lanes}, b.getI32Type());
+    Type elt = kernel.isFloat() ? Type(b.getF32Type())
+                                : Type(b.getIntegerType(kernel.elementBits));
+    acc = VectorType::get({kernel.lanes}, kernel.isFloat()
+                                              ? Type(b.getF32Type())
+                                              : Type(b.getI32Type()));
     wload = VectorType::get({kernel.lanes * kernel.group}, elt);
     dotIn = kernel.elementBits == 8 ? acc : wload;
     xload = VectorType::get({kernel.group}, elt);
@@ -95,6 +98,8 @@ struct Int8GemmBuilder {
   /// acc + the dot products of `x` (G values broadcast to every lane) and
   /// the weights `w` in each 32-bit lane.
   Value dot(OpBuilder &ob, Location l, Value a, Value x, Value w) {
+    if (kernel.isFloat()) // rounded product, then rounded sum (no FMA)
+      return ob.create<arith::AddFOp>(l, a, ob.create<arith::MulFOp>(l, x, w));
     if (kernel.elementBits == 8)
       return ob
           .create<LLVM::CallIntrinsicOp>(l, TypeRange{acc},
@@ -159,15 +164,22 @@ struct Int8GemmBuilder {
           for (int64_t v = 0; v < vectors; ++v) {
             Value e = lb.create<vector::LoadOp>(
                 ll, wload, bp, ValueRange{j, g, idx(lb, lanes * gs * v)});
-            w.push_back(lb.create<vector::BitCastOp>(ll, dotIn, e));
+            w.push_back(e.getType() == dotIn
+                            ? e
+                            : lb.create<vector::BitCastOp>(ll, dotIn, e));
           }
           SmallVector<Value> next;
           for (int64_t i = 0; i < rows; ++i) {
             Value xs = lb.create<vector::LoadOp>(
                 ll, xload, ap, ValueRange{t, g, idx(lb, gs * i)});
-            Value word = lb.create<vector::BitCastOp>(ll, v1i32, xs);
-            Value splat = lb.create<vector::BitCastOp>(
-                ll, dotIn, lb.create<vector::BroadcastOp>(ll, acc, word));
+            Value splat;
+            if (kernel.isFloat()) {
+              splat = lb.create<vector::BroadcastOp>(ll, acc, xs);
+            } else {
+              Value word = lb.create<vector::BitCastOp>(ll, v1i32, xs);
+              splat = lb.create<vector::BitCastOp>(
+                  ll, dotIn, lb.create<vector::BroadcastOp>(ll, acc, word));
+            }
             for (int64_t v = 0; v < vectors; ++v)
               next.push_back(dot(lb, ll, accs[size_t(i * vectors + v)], splat,
                                  w[size_t(v)]));
@@ -318,7 +330,7 @@ struct X86LowerInt8KernelsPass
     : qc::impl::X86LowerInt8KernelsBase<X86LowerInt8KernelsPass> {
   using X86LowerInt8KernelsBase::X86LowerInt8KernelsBase;
   void runOnOperation() override {
-    for (const Int8Kernel *kernel : {&kVNNI512, &kAVX2})
+    for (const Int8Kernel *kernel : {&kVNNI512, &kAVX2, &kF32AVX512})
       if (failed(lower(*kernel)))
         return signalPassFailure();
   }

@@ -1,0 +1,105 @@
+//===- PackF32.cpp - Compile-time packing for the f32 GEMM ----------------===//
+//
+// Part of the QuantC project.
+//
+//===----------------------------------------------------------------------===//
+//
+// The f32 kernel is the int8 kernels' loop nest with one K value per lane:
+// a 12 x 32 tile of f32 accumulators in 24 zmm registers, per value of K two
+// 64-byte loads of weights, 12 broadcasts of activations and 24 multiplies
+// and 24 adds. Weights [K, N] (a constant of the model) are packed at
+// compile time as Bp[j][k][c] = w[k][j * 32 + c] (zero beyond N), one
+// contiguous stream per 32-column panel; activations at run time in row
+// tiles Ap[t][k][i] = x[t * 12 + i][k]. Every output is
+// ((0 + x0 w0) + x1 w1) + ... in order of k with a rounded multiply and a
+// rounded add (no FMA), the interpreter's arithmetic, so the result is the
+// same bit for bit.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Int8Kernels.h"
+#include "KernelUtils.h"
+
+#include "../LinalgBuilders.h"
+
+using namespace mlir;
+using namespace qc::linalg_builders;
+
+namespace qc::x86 {
+
+bool hostHasAVX512F() { return hostHas({"avx512f"}); }
+
+Value buildPackedF32Matmul(OpBuilder &b, Location loc, Value x,
+                           ArrayRef<float> w, int64_t n) {
+  const Int8Kernel &kernel = kF32AVX512;
+  MLIRContext *ctx = b.getContext();
+  auto xt = llvm::cast<RankedTensorType>(x.getType());
+  int64_t m = xt.getDimSize(0), k = xt.getDimSize(1);
+  const int64_t nr = kernel.cols();
+  int64_t np = llvm::alignTo(n, nr), nb = np / nr;
+  Type f32 = b.getF32Type();
+
+  std::vector<float> packed(size_t(nb * k * nr), 0.0f);
+  for (int64_t r = 0; r < k; ++r)
+    for (int64_t c = 0; c < n; ++c)
+      packed[size_t(((c / nr) * k + r) * nr + c % nr)] = w[size_t(r * n + c)];
+  auto packedType = RankedTensorType::get({nb, k, nr, 1}, f32);
+  Value bp = b.create<arith::ConstantOp>(
+      loc, DenseElementsAttr::get(packedType, llvm::ArrayRef(packed)));
+  // The accumulators start from +0, as the interpreter's zero-filled C.
+  Value zero = b.create<arith::ConstantOp>(
+      loc, DenseElementsAttr::get(RankedTensorType::get({nb, nr}, f32),
+                                  b.getF32FloatAttr(0.0f)));
+
+  int64_t mr = std::min(m, kernel.rows);
+  int64_t mt = llvm::divideCeil(m, mr);
+  auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
+  auto apType = RankedTensorType::get({mt, k, mr, 1}, f32);
+  Value ap =
+      b.create<linalg::GenericOp>(
+           loc, apType, ValueRange{x}, ValueRange{empty(b, loc, apType)},
+           SmallVector<AffineMap>{
+               AffineMap::getMultiDimIdentityMap(2, ctx),
+               AffineMap::get(2, 0,
+                              {d(0).floorDiv(mr), d(1), d(0) % mr,
+                               getAffineConstantExpr(0, ctx)},
+                              ctx)},
+           SmallVector<utils::IteratorType>(2, utils::IteratorType::parallel),
+           [&](OpBuilder &nb, Location nl, ValueRange args) {
+             nb.create<linalg::YieldOp>(nl, args[0]);
+           })
+          .getResult(0);
+
+  // Loops (m, j, c, k, u): acc[m, j * NR + c] = zero[j, c] + sum_k
+  // Ap[m / MR, k, m % MR, 0] * Bp[j, k, c, 0], in order of k.
+  auto accType = RankedTensorType::get({m, np}, f32);
+  SmallVector<AffineMap> maps{
+      AffineMap::get(5, 0, {d(0).floorDiv(mr), d(3), d(0) % mr, d(4)}, ctx),
+      AffineMap::get(5, 0, {d(1), d(3), d(2), d(4)}, ctx),
+      AffineMap::get(5, 0, {d(1), d(2)}, ctx),
+      AffineMap::get(5, 0, {d(0), d(1) * nr + d(2)}, ctx)};
+  SmallVector<utils::IteratorType> its(3, utils::IteratorType::parallel);
+  its.append(2, utils::IteratorType::reduction);
+  auto gemm = b.create<linalg::GenericOp>(
+      loc, accType, ValueRange{ap, bp, zero},
+      ValueRange{empty(b, loc, accType)}, maps, its,
+      [&](OpBuilder &nb, Location nl, ValueRange args) {
+        Value first = nb.create<arith::CmpIOp>(
+            nl, arith::CmpIPredicate::eq, nb.create<linalg::IndexOp>(nl, 3),
+            nb.create<arith::ConstantIndexOp>(nl, 0));
+        Value acc = nb.create<arith::SelectOp>(nl, first, args[2], args[3]);
+        Value p = nb.create<arith::MulFOp>(nl, args[0], args[1]);
+        nb.create<linalg::YieldOp>(
+            nl, ValueRange{nb.create<arith::AddFOp>(nl, acc, p)});
+      });
+  gemm->setAttr(kKernelAttr, b.getStringAttr(kernel.tag));
+  Value acc = gemm.getResult(0);
+  if (np == n)
+    return acc;
+  SmallVector<OpFoldResult> offsets(2, b.getIndexAttr(0)),
+      sizes{b.getIndexAttr(m), b.getIndexAttr(n)},
+      strides(2, b.getIndexAttr(1));
+  return b.create<tensor::ExtractSliceOp>(loc, acc, offsets, sizes, strides);
+}
+
+} // namespace qc::x86

@@ -24,7 +24,10 @@ def ConvertNNToLinalg : Pass<"qc-convert-nn-to-linalg", "::mlir::ModuleOp"> {
       with broadcasting expressed in the indexing maps (no materialized
       broadcasts);
     - `nn.matmul` (batch dimensions broadcast, 1-D operands promoted) and
-      `nn.gemm` become contractions, `nn.conv` a padded `linalg.generic`
+      `nn.gemm` become contractions (an f32 `nn.matmul` by a constant 2-D
+      weight, with `float-kernel=avx512` or `auto` on AVX-512 hosts, the
+      packed generic tagged `qc.x86_kernel = "f32_avx512"`: weights packed
+      at compile time, activations in 12-row tiles; same arithmetic), `nn.conv` a padded `linalg.generic`
       convolution (groups in the indexing maps), pooling a padded window
       reduction (average pooling divides by per-position counts computed at
       compile time);
@@ -201,7 +204,10 @@ def X86LowerInt8Kernels
     with AVX-512 F/BW and VNNI. Generics tagged "u8s8_avx2" (16-bit
     packed operands, pairs of K) get the same loop nest around a 6 x 16
     tile in 12 ymm registers: per pair of K values 12
-    `llvm.x86.avx2.pmadd.wd` and 12 adds; they need AVX2.
+    `llvm.x86.avx2.pmadd.wd` and 12 adds; they need AVX2. Generics tagged
+    "f32_avx512" (f32 operands, one K value per lane, built by
+    `qc-convert-nn-to-linalg`) get the 12 x 32 nest with 24 `arith.mulf`
+    and 24 `arith.addf` per K value (no FMA: the interpreter's rounding).
 
     With `threads=N` (N > 1) the column panels are split into N
     contiguous ranges by one `scf.parallel` around the whole loop nest

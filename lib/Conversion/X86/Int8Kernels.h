@@ -68,6 +68,17 @@ mlir::Value buildPackedInt8Linear(mlir::OpBuilder &b, mlir::Location loc,
                                   const num::Format &wf, mlir::Value bias,
                                   mlir::Value zx);
 
+/// The generic tagged for `kernel` over packed operands Ap [MT][KG][MR][G]
+/// and Bp [NB][KG][NR][G]: acc[m, j * NR + c] starts from corr[j, c] and
+/// takes `step(acc, a, b)` for every (g, u) in order; the result is
+/// tensor<MxN> (sliced from the padded NB * NR columns).
+mlir::Value buildPackedGemm(
+    mlir::OpBuilder &b, mlir::Location loc, const Int8Kernel &kernel,
+    mlir::Value ap, mlir::Value bp, mlir::Value corr, int64_t m, int64_t n,
+    llvm::function_ref<mlir::Value(mlir::OpBuilder &, mlir::Location,
+                                   mlir::Value, mlir::Value, mlir::Value)>
+        step);
+
 /// Whether the host CPU has AVX-512 F.
 bool hostHasAVX512F();
 

@@ -70,36 +70,14 @@ Value buildPackedF32Matmul(OpBuilder &b, Location loc, Value x,
            })
           .getResult(0);
 
-  // Loops (m, j, c, k, u): acc[m, j * NR + c] = zero[j, c] + sum_k
-  // Ap[m / MR, k, m % MR, 0] * Bp[j, k, c, 0], in order of k.
-  auto accType = RankedTensorType::get({m, np}, f32);
-  SmallVector<AffineMap> maps{
-      AffineMap::get(5, 0, {d(0).floorDiv(mr), d(3), d(0) % mr, d(4)}, ctx),
-      AffineMap::get(5, 0, {d(1), d(3), d(2), d(4)}, ctx),
-      AffineMap::get(5, 0, {d(1), d(2)}, ctx),
-      AffineMap::get(5, 0, {d(0), d(1) * nr + d(2)}, ctx)};
-  SmallVector<utils::IteratorType> its(3, utils::IteratorType::parallel);
-  its.append(2, utils::IteratorType::reduction);
-  auto gemm = b.create<linalg::GenericOp>(
-      loc, accType, ValueRange{ap, bp, zero},
-      ValueRange{empty(b, loc, accType)}, maps, its,
-      [&](OpBuilder &nb, Location nl, ValueRange args) {
-        Value first = nb.create<arith::CmpIOp>(
-            nl, arith::CmpIPredicate::eq, nb.create<linalg::IndexOp>(nl, 3),
-            nb.create<arith::ConstantIndexOp>(nl, 0));
-        Value acc = nb.create<arith::SelectOp>(nl, first, args[2], args[3]);
-        Value p = nb.create<arith::MulFOp>(nl, args[0], args[1]);
-        nb.create<linalg::YieldOp>(
-            nl, ValueRange{nb.create<arith::AddFOp>(nl, acc, p)});
+  // acc[m, j * NR + c] = zero[j, c] + sum_k Ap[m / MR, k, m % MR, 0] *
+  // Bp[j, k, c, 0], in order of k: a rounded product, then a rounded sum.
+  return buildPackedGemm(
+      b, loc, kernel, ap, bp, zero, m, n,
+      [](OpBuilder &nb, Location nl, Value acc, Value av, Value bv) -> Value {
+        return nb.create<arith::AddFOp>(nl, acc,
+                                        nb.create<arith::MulFOp>(nl, av, bv));
       });
-  gemm->setAttr(kKernelAttr, b.getStringAttr(kernel.tag));
-  Value acc = gemm.getResult(0);
-  if (np == n)
-    return acc;
-  SmallVector<OpFoldResult> offsets(2, b.getIndexAttr(0)),
-      sizes{b.getIndexAttr(m), b.getIndexAttr(n)},
-      strides(2, b.getIndexAttr(1));
-  return b.create<tensor::ExtractSliceOp>(loc, acc, offsets, sizes, strides);
 }
 
 } // namespace qc::x86

@@ -152,15 +152,36 @@ Value buildPackedInt8Linear(OpBuilder &b, Location loc,
   corr = b.create<tensor::ExpandShapeOp>(
       loc, RankedTensorType::get({nb, nr}, i32), corr,
       SmallVector<ReassociationIndices>{{0, 1}});
-  auto accType = RankedTensorType::get({m, np}, i32);
+  // acc[m, j * NR + c] = corr[j, c] + sum_{g, u}
+  //     u8(Ap[m / MR, g, m % MR, u]) * s8(Bp[j, g, c, u])
+  // (the AVX2 kernel's operands hold the same values in 16 bits).
+  return buildPackedGemm(
+      b, loc, kernel, ap, bp, corr, m, n,
+      [&](OpBuilder &nb, Location nl, Value acc, Value av, Value bv) -> Value {
+        Value u = nb.create<arith::ExtUIOp>(nl, i32, av);
+        Value s = nb.create<arith::ExtSIOp>(nl, i32, bv);
+        return nb.create<arith::AddIOp>(nl, acc,
+                                        nb.create<arith::MulIOp>(nl, u, s));
+      });
+}
 
+Value buildPackedGemm(
+    OpBuilder &b, Location loc, const Int8Kernel &kernel, Value ap, Value bp,
+    Value corr, int64_t m, int64_t n,
+    llvm::function_ref<Value(OpBuilder &, Location, Value, Value, Value)>
+        step) {
+  MLIRContext *ctx = b.getContext();
+  auto apType = llvm::cast<RankedTensorType>(ap.getType());
+  auto bpType = llvm::cast<RankedTensorType>(bp.getType());
+  int64_t mr = apType.getDimSize(2), nr = bpType.getDimSize(2);
+  int64_t np = bpType.getDimSize(0) * nr;
+  auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
+  auto accType = RankedTensorType::get(
+      {m, np}, llvm::cast<RankedTensorType>(corr.getType()).getElementType());
   // Loops (m, j, c, g, u) over rows, column panels, columns in a panel,
-  // K groups and bytes in a group:
-  //   acc[m, j * NR + c] = corr[j, c] + sum_{g, u}
-  //       u8(Ap[m / MR, g, m % MR, u]) * s8(Bp[j, g, c, u]),
-  // (the AVX2 kernel's operands hold the same values in 16 bits)
-  // the sum starting from corr at the first (g, u), so the accumulator
-  // needs no initialized buffer (the kernel starts its registers from corr).
+  // K groups and values in a group; the sum starts from corr at the first
+  // (g, u), so the accumulator needs no initialized buffer (the kernel
+  // starts its registers from corr).
   SmallVector<AffineMap> maps{
       AffineMap::get(5, 0, {d(0).floorDiv(mr), d(3), d(0) % mr, d(4)}, ctx),
       AffineMap::get(5, 0, {d(1), d(3), d(2), d(4)}, ctx),
@@ -181,11 +202,7 @@ Value buildPackedInt8Linear(OpBuilder &b, Location loc,
                                      nb.create<linalg::IndexOp>(nl, 4),
                                      nb.create<arith::ConstantIndexOp>(nl, 0)));
         Value acc = nb.create<arith::SelectOp>(nl, first, args[2], args[3]);
-        Value u = nb.create<arith::ExtUIOp>(nl, i32, args[0]);
-        Value s = nb.create<arith::ExtSIOp>(nl, i32, args[1]);
-        Value p = nb.create<arith::MulIOp>(nl, u, s);
-        nb.create<linalg::YieldOp>(
-            nl, ValueRange{nb.create<arith::AddIOp>(nl, acc, p)});
+        nb.create<linalg::YieldOp>(nl, step(nb, nl, acc, args[0], args[1]));
       });
   gemm->setAttr(kKernelAttr, b.getStringAttr(kernel.tag));
   Value acc = gemm.getResult(0);

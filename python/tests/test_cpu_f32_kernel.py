@@ -12,7 +12,7 @@ import pytest
 
 from qc_testing import BIN
 from quantc import models
-from test_cpu_target import run
+from test_cpu_target import MODELS, compare_targets, run
 
 AVX512 = "avx512f" in open("/proc/cpuinfo").read().split()
 pytestmark = pytest.mark.skipif(not AVX512, reason="needs an AVX-512 host")
@@ -56,10 +56,9 @@ def test_kernel_is_used(tmp_path):
 
 @pytest.mark.parametrize("name", ["llama", "bert", "gpt"])
 def test_models_bit_exact(name, tmp_path):
-    model = {"llama": models.llama, "bert": models.bert, "gpt": models.gpt}[name]()
+    model = MODELS[name]()
     onnx.save(model, str(tmp_path / "m.onnx"))
-    inputs = models.sample_inputs(model, seed=2)
-    want, _ = run(tmp_path / "m.onnx", inputs, tmp_path, "interp")
-    got, _ = run(tmp_path / "m.onnx", inputs, tmp_path, "cpu", ["--cpu-float-kernel=avx512"])
-    for k in want:
-        np.testing.assert_array_equal(got[k], want[k], err_msg=f"{name} {k}")
+    for k, (got, want) in compare_targets(tmp_path / "m.onnx",
+                                          models.sample_inputs(model, seed=2), tmp_path,
+                                          ["--cpu-float-kernel=avx512"]).items():
+        np.testing.assert_array_equal(got, want, err_msg=f"{name} {k}")

@@ -26,9 +26,11 @@ def run(module, inputs, tmp, target, extra=()):
     return {p.stem: np.load(p) for p in out.glob("*.npy")}, r
 
 
-def compare_targets(module, inputs, tmp):
+def compare_targets(module, inputs, tmp, extra=()):
+    """name -> (CPU output, interpreter output); `extra` are quant-run
+    options of the CPU run."""
     want, _ = run(module, inputs, tmp, "interp")
-    got, _ = run(module, inputs, tmp, "cpu")
+    got, _ = run(module, inputs, tmp, "cpu", extra)
     assert want.keys() == got.keys()
     return {k: (got[k], want[k]) for k in want}
 

@@ -9,7 +9,7 @@ import pytest
 
 from qc_testing import rel_l2
 from quantc import models
-from test_cpu_target import run
+from test_cpu_target import MODELS, compare_targets, run
 
 FUNCS = """
 func.func @main(%x: tensor<80xf32>) -> (tensor<80xf32>, tensor<80xf32>, tensor<80xf32>,
@@ -57,11 +57,10 @@ def test_functions_close_to_libm(tmp_path):
 
 @pytest.mark.parametrize("name", ["llama", "bert", "gpt"])
 def test_models_with_vector_math(name, tmp_path):
-    model = {"llama": models.llama, "bert": models.bert, "gpt": models.gpt}[name]()
+    model = MODELS[name]()
     onnx.save(model, str(tmp_path / "m.onnx"))
-    inputs = models.sample_inputs(model, seed=1)
-    want, _ = run(tmp_path / "m.onnx", inputs, tmp_path, "interp")
-    got, _ = run(tmp_path / "m.onnx", inputs, tmp_path, "cpu", ["--cpu-vector-math"])
-    for k in want:
-        err = rel_l2(got[k], want[k])
+    for k, (got, want) in compare_targets(tmp_path / "m.onnx",
+                                          models.sample_inputs(model, seed=1), tmp_path,
+                                          ["--cpu-vector-math"]).items():
+        err = rel_l2(got, want)
         assert 0 < err <= 1e-5, (name, k, err)  # not libm, but close

@@ -298,7 +298,14 @@ struct Int8GemmBuilder {
                   kBlocks(b2, j, [&](OpBuilder &b3, Value g0, Value g1) {
                     forLoop(b3, t0, t1, one, [&](OpBuilder &b4, Value t) {
                       // Tiles 0 and 1 of the block prefetch, in a copy of
-                      // the micro-kernel; the others run without.
+                      // the micro-kernel; the others run without. (The f32
+                      // kernel, used for the weights of float models,
+                      // which stay in the caches at the sizes it gets, has
+                      // one copy: half the code to compile.)
+                      if (kernel.isFloat()) {
+                        micro(b4, t, tileRows, j, g0, g1, Value());
+                        return;
+                      }
                       Value slot = b4.create<arith::SubIOp>(loc, t, t0);
                       Value early = b4.create<arith::CmpIOp>(
                           loc, arith::CmpIPredicate::ult, slot, idx(b4, 2));

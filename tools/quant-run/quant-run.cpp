@@ -165,12 +165,9 @@ HostArray toHost(const Tensor &t) {
     } else { // f2: rounded to nearest even (exact for f16 values)
       a.data.resize(n * 2);
       for (size_t i = 0; i < n; ++i) {
-        llvm::APFloat v(t.f()[i]);
-        bool lost = false;
-        v.convert(llvm::APFloat::IEEEhalf(), llvm::APFloat::rmNearestTiesToEven,
-                  &lost);
-        auto bits = uint16_t(v.bitcastToAPInt().getZExtValue());
-        std::memcpy(a.data.data() + i * 2, &bits, 2);
+        auto code = uint16_t(
+            qc::num::encodeFloat(t.f()[i], qc::num::FloatFormat::fp16()));
+        std::memcpy(a.data.data() + i * 2, &code, 2);
       }
     }
   } else if (a.dtype != "i8") {

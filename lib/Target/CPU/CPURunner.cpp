@@ -9,6 +9,7 @@
 #include "qc/Conversion/Passes.h"
 #include "qc/Dialect/NN/IR/NN.h"
 #include "qc/Dialect/QC/IR/QC.h"
+#include "qc/Support/Numerics/Format.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
@@ -69,6 +70,11 @@ struct Buffer {
     return llvm::cast<RankedTensorType>(t);
   }
 
+  static qc::num::FloatFormat halfFormat(Type e) {
+    return e.isF16() ? qc::num::FloatFormat::fp16()
+                     : qc::num::FloatFormat::bf16();
+  }
+
   static size_t elementBytes(Type e) {
     if (e.isInteger(1))
       return 1;
@@ -82,17 +88,18 @@ struct Buffer {
       std::memcpy(data.data(), t.f(), size_t(n) * 4);
       return;
     }
-    if (auto ft = llvm::dyn_cast<FloatType>(e)) {
-      // f16 / bf16 / f64 held as f32 by the interpreter: converted with one
-      // rounding to nearest even.
-      size_t w = elementBytes(e);
+    if (e.isF64()) { // held as f32 by the interpreter: exact
       for (int64_t i = 0; i < n; ++i) {
-        llvm::APFloat v(t.f()[i]);
-        bool lost = false;
-        v.convert(ft.getFloatSemantics(), llvm::APFloat::rmNearestTiesToEven,
-                  &lost);
-        uint64_t bits = v.bitcastToAPInt().getZExtValue();
-        std::memcpy(data.data() + size_t(i) * w, &bits, w); // little endian
+        double v = t.f()[i];
+        std::memcpy(data.data() + size_t(i) * 8, &v, 8);
+      }
+      return;
+    }
+    if (e.isF16() || e.isBF16()) { // rounded to nearest even
+      qc::num::FloatFormat f = halfFormat(e);
+      for (int64_t i = 0; i < n; ++i) {
+        auto code = uint16_t(qc::num::encodeFloat(t.f()[i], f));
+        std::memcpy(data.data() + size_t(i) * 2, &code, 2);
       }
       return;
     }
@@ -115,15 +122,20 @@ struct Buffer {
     }
     size_t w = elementBytes(e);
     unsigned bits = e.getIntOrFloatBitWidth();
-    if (auto ft = llvm::dyn_cast<FloatType>(e)) {
+    if (e.isF64()) { // to the interpreter's f32, rounded to nearest even
       for (int64_t i = 0; i < n; ++i) {
-        uint64_t raw = 0;
-        std::memcpy(&raw, data.data() + size_t(i) * w, w);
-        llvm::APFloat v(ft.getFloatSemantics(), llvm::APInt(bits, raw));
-        bool lost = false;
-        v.convert(llvm::APFloat::IEEEsingle(),
-                  llvm::APFloat::rmNearestTiesToEven, &lost);
-        t.fMutable()[i] = v.convertToFloat();
+        double v;
+        std::memcpy(&v, data.data() + size_t(i) * 8, 8);
+        t.fMutable()[i] = float(v);
+      }
+      return t;
+    }
+    if (e.isF16() || e.isBF16()) { // exact in f32
+      qc::num::FloatFormat f = halfFormat(e);
+      for (int64_t i = 0; i < n; ++i) {
+        uint16_t code;
+        std::memcpy(&code, data.data() + size_t(i) * 2, 2);
+        t.fMutable()[i] = float(qc::num::decodeFloat(code, f));
       }
       return t;
     }

@@ -383,20 +383,28 @@ struct ElementwiseLowering : ConversionPattern {
 // Contractions
 //===----------------------------------------------------------------------===//
 
-/// The values of an f32 constant (dense or a resource blob), or nothing.
-std::optional<std::vector<float>> constantFloats(Value v) {
+/// The values of an f32 constant (dense or a resource blob) as one array:
+/// a view of the attribute's data, or of `splat` filled for a splat
+/// constant; nothing for other values. (No copy of the weights.)
+std::optional<ArrayRef<float>> constantFloats(Value v,
+                                              std::vector<float> &splat) {
   auto c = v.getDefiningOp<arith::ConstantOp>();
   if (!c)
     return std::nullopt;
   if (auto dense = llvm::dyn_cast<DenseFPElementsAttr>(c.getValue())) {
     if (!dense.getElementType().isF32())
       return std::nullopt;
-    auto values = dense.getValues<float>();
-    return std::vector<float>(values.begin(), values.end());
+    if (dense.isSplat()) {
+      splat.assign(size_t(dense.getNumElements()),
+                   dense.getSplatValue<float>());
+      return ArrayRef<float>(splat);
+    }
+    ArrayRef<char> raw = dense.getRawData();
+    return ArrayRef<float>(reinterpret_cast<const float *>(raw.data()),
+                           size_t(dense.getNumElements()));
   }
   if (auto blob = llvm::dyn_cast<DenseF32ResourceElementsAttr>(c.getValue()))
-    if (auto data = blob.tryGetAsArrayRef())
-      return std::vector<float>(data->begin(), data->end());
+    return blob.tryGetAsArrayRef();
   return std::nullopt;
 }
 
@@ -416,7 +424,8 @@ struct MatMulLowering : OpConversionPattern<MatMulOp> {
     // arithmetic and order, see PackF32.cpp), batch dimensions as rows.
     if (f32Kernel && rt.getRank() == 2 && lt.getRank() >= 2 &&
         lt.getElementType().isF32() && rt.getElementType().isF32()) {
-      if (std::optional<std::vector<float>> w = constantFloats(rhs)) {
+      std::vector<float> splat;
+      if (std::optional<ArrayRef<float>> w = constantFloats(rhs, splat)) {
         int64_t k = rt.getDimSize(0), n = rt.getDimSize(1);
         int64_t rows = lt.getNumElements() / k;
         Value x = reshape(rewriter, loc, lhs, {rows, k});

@@ -29,7 +29,10 @@ using namespace qc::num;
 
 void qc::num::parallelFor(int64_t n, int64_t grain,
                           const std::function<void(int64_t, int64_t)> &body) {
-  int64_t threads = std::max(1u, std::thread::hardware_concurrency());
+  // hardware_concurrency() reads /sys on every call (glibc): ask once.
+  static const int64_t hardwareThreads =
+      std::max(1u, std::thread::hardware_concurrency());
+  int64_t threads = hardwareThreads;
   if (n <= 0)
     return;
   if (threads == 1 || n < 2 * std::max<int64_t>(grain, 1)) {

@@ -960,7 +960,7 @@ evaluateOp(Operation *op, ArrayRef<Tensor> in, bool emitErrors) {
       })
       .Case([&](qc::ComputeScalesOp o) -> FailureOr<std::vector<Tensor>> {
         auto qt = llvm::cast<qc::QTensorType>(o.getQuantType());
-        auto c = qc::computeScales(qt, in[0].f());
+        auto c = qc::computeScales(qt, in[0].f(), o.getClipRatio());
         if (!c) {
           (void)ctx.fail("cannot compute these scales");
           return failure();

@@ -60,6 +60,7 @@ PIPELINES = [
     "w=int4 a=float w-group=32",
     "w=int8 a=uint8 a-static=true",
     "w=int4 a=int4 rotate=mixquant block=16 qk-rotate=true",
+    "w=int4 a=int4 rotate=hadamard w-scale=mse a-clip=0.9",
     "w=fp8e4m3 a=fp8e4m3",
     "w=mxfp4 a=mxfp4",
     "w=mxfp6 a=mxfp6 rotate=hadamard",

@@ -54,6 +54,20 @@ func.func @mx_scales(%x: tensor<2x64xf32>) -> tensor<2x2xi8> {
 
 // -----
 
+// A clip ratio scales the per-token absmax (fl32(c * absmax) is the absmax
+// of fl32(c * x)) before the division by the format's largest value.
+// CHECK-LABEL: func.func @clipped_scales
+// CHECK: math.absf
+// CHECK: arith.constant 0.899999976 : f32
+// CHECK: arith.mulf
+// CHECK: arith.divf
+func.func @clipped_scales(%x: tensor<2x64xf32>) -> tensor<2x1xf32> {
+  %0 = qc.compute_scales %x for !qc.qtensor<2x64, #qc.int<4>, #qc.scheme<per_block, axis = 1, block = 64, dynamic>> clip 0.9 : tensor<2x64xf32> -> tensor<2x1xf32>
+  return %0 : tensor<2x1xf32>
+}
+
+// -----
+
 // A Hadamard of order 8 is the fast transform in f64: three butterfly
 // stages, each over the axis viewed as [8 / 2h, 2, h] (element (g, 0, j)
 // pairs with (g, 1, j), read through constant indices in the maps), then

@@ -628,8 +628,21 @@ struct ComputeScalesLowering : OpConversionPattern<ComputeScalesOp> {
         getTypeConverter()->convertType(op.getScales().getType()));
     auto f32Type =
         RankedTensorType::get(scaleType.getShape(), rewriter.getF32Type());
-    Value amax = reduceToScaleShape(rewriter, loc, x, scheme, f32Type,
-                                    ReduceKind::AbsMax);
+    // With a clip ratio c, the rule reads fl32(c * x), whose absmax is
+    // fl32(c * absmax(x)) (rounding is monotone).
+    float clip = float(op.getClipRatio());
+    auto clipped = [&](Value m) {
+      if (clip == 1.0f)
+        return m;
+      return elementwise(
+          rewriter, loc, llvm::cast<RankedTensorType>(m.getType()), {m},
+          [&](OpBuilder &b, Location l, ValueRange a) {
+            return b.create<arith::MulFOp>(l, f32(b, l, clip), a[0])
+                .getResult();
+          });
+    };
+    Value amax = clipped(reduceToScaleShape(rewriter, loc, x, scheme, f32Type,
+                                            ReduceKind::AbsMax));
     FloatFormatAttr sf = scheme.getScaleFormat();
     if (!sf) {
       double top = fmt.maxValue();
@@ -683,9 +696,9 @@ struct ComputeScalesLowering : OpConversionPattern<ComputeScalesOp> {
     for (int64_t i = 0; i < xt.getRank(); ++i)
       all.push_back(i);
     auto scalarType = RankedTensorType::get({}, rewriter.getF32Type());
-    Value tmax =
+    Value tmax = clipped(
         reshape(rewriter, loc,
-                reduceKeepDims(rewriter, loc, x, all, ReduceKind::AbsMax), {});
+                reduceKeepDims(rewriter, loc, x, all, ReduceKind::AbsMax), {}));
     Value global = absmaxOver(rewriter, loc, scalarType, tmax, denom);
     num::Float32Encoder::Params enc = num::Float32Encoder(satFormat).params();
     Value codes = elementwise(

@@ -674,6 +674,11 @@ LogicalResult Exporter::emit(Operation *op) {
         }
         attrInt(node("ReduceMax", {a, i64Initializer(axes)}, {amax}, op),
                 "keepdims", 0);
+        if (float clip = float(o.getClipRatio()); clip != 1.0f) {
+          std::string c = fresh("v");
+          node("Mul", {amax, f32Initializer({clip}, {})}, {c}, op);
+          amax = c;
+        }
         float top = float(qt.getNumericFormat().maxValue());
         std::string div = fresh("v"), isZero = fresh("v");
         node("Div", {amax, f32Initializer({top}, {})}, {div}, op);

@@ -117,6 +117,29 @@ func.func @compute_scales_axis() -> tensor<2xf32> {
 
 // -----
 
+// clip 0.5: the rule applied to 0.5 * x. fl32(0.5 * 3.5) / 7 = 0.25; an
+// all-zero row keeps scale 1. MX: max 0.5 * 6 = 3 -> floor(log2 3) - 2 = -1
+// (code 126). Asymmetric uint8 over 0.5 * [-1, 3] = [-0.5, 1.5]: s = 2/255,
+// zp = 0 - round(-0.5 / s) = 64.
+// CHECK-LABEL: func.func @compute_scales_clip
+// CHECK-DAG: arith.constant dense<[2.500000e-01, 1.000000e+00]> : tensor<2xf32>
+// CHECK-DAG: arith.constant dense<126> : tensor<1xi8>
+// CHECK-DAG: arith.constant dense<0.00784313772> : tensor<f32>
+// CHECK-DAG: arith.constant dense<64> : tensor<i32>
+func.func @compute_scales_clip() -> (tensor<2xf32>, tensor<1xi8>, tensor<f32>, tensor<i32>) {
+  %x = arith.constant dense<[[3.5, -1.0], [0.0, 0.0]]> : tensor<2x2xf32>
+  %s = qc.compute_scales %x for !qc.qtensor<2x2, #qc.int<4>, #qc.scheme<per_axis, axis = 0, dynamic>> clip 0.5 : tensor<2x2xf32> -> tensor<2xf32>
+  %m = arith.constant dense<[6.0, 1.0]> : tensor<2xf32>
+  %e = qc.compute_scales %m for !qc.qtensor<2, #qc.float<fp4e2m1fn, saturate>, #qc.scheme<per_block, axis = 0, block = 2, scale = #qc.float<e8m0fnu>, dynamic>> clip 0.5
+    : tensor<2xf32> -> tensor<1xi8>
+  %a = arith.constant dense<[-1.0, 0.0, 3.0, 2.0]> : tensor<4xf32>
+  %u, %z = qc.compute_scales %a for !qc.qtensor<4, #qc.int<8, unsigned>, #qc.scheme<per_tensor, asymmetric, dynamic>> clip 0.5
+    : tensor<4xf32> -> tensor<f32> zero_points tensor<i32>
+  return %s, %e, %u, %z : tensor<2xf32>, tensor<1xi8>, tensor<f32>, tensor<i32>
+}
+
+// -----
+
 // OCP MX: max 6 -> floor(log2 6) - 2 = 0 (code 127); max 0.7 -> -1 - 2 = -3
 // (code 124); a NaN block -> 0xFF (-1 as i8); a zero block -> code 0.
 // CHECK-LABEL: func.func @compute_scales_mx

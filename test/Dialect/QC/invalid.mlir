@@ -325,6 +325,14 @@ func.func @compute_scales_shape(%x: tensor<8xf32>) {
 
 // -----
 
+func.func @compute_scales_clip(%x: tensor<4x8xf32>) {
+  // expected-error @+1 {{(C5) clip must be in (0, 1], got 1.5}}
+  %s = qc.compute_scales %x for !qc.qtensor<4x8, #qc.int<8>, #qc.scheme<per_axis, axis = 0>> clip 1.5 : tensor<4x8xf32> -> tensor<4xf32>
+  return
+}
+
+// -----
+
 func.func @compute_scales_type(%x: tensor<4x8xf32>) {
   // expected-error @+1 {{(C2) scales must have type 'tensor<4xf32>'}}
   %s = qc.compute_scales %x for !qc.qtensor<4x8, #qc.int<8>, #qc.scheme<per_axis, axis = 0>> : tensor<4x8xf32> -> tensor<f32>

@@ -61,6 +61,7 @@ func.func @nvfp4(%x: tensor<2x32xf32>, %s: tensor<2x2xi8>, %g: tensor<f32>) -> t
 // CHECK: %[[S:.*]], %[[G:.*]] = qc.compute_scales %{{.*}} for !qc.qtensor<2x32, {{.*}}> : tensor<2x32xf32> -> tensor<2x2xi8> global_scale tensor<f32>
 // CHECK: qc.compute_scales %{{.*}} for !qc.qtensor<4x64, #qc.int<8>, #qc.scheme<per_axis, axis = 0, dynamic>> : tensor<4x64xf32> -> tensor<4xf32>
 // CHECK: qc.compute_scales %{{.*}} for !qc.qtensor<4x64, #qc.int<8, unsigned>, #qc.scheme<per_tensor, asymmetric, dynamic>> : tensor<4x64xf32> -> tensor<f32> zero_points tensor<i32>
+// CHECK: qc.compute_scales %{{.*}} for !qc.qtensor<4x64, #qc.int<4>, #qc.scheme<per_axis, axis = 0, dynamic>> clip 9.000000e-01 : tensor<4x64xf32> -> tensor<4xf32>
 func.func @dynamic(%x: tensor<2x32xf32>, %y: tensor<4x64xf32>) {
   %s, %g = qc.compute_scales %x
     for !qc.qtensor<2x32, #qc.float<fp4e2m1fn, saturate>, #qc.scheme<per_block, axis = 1, block = 16, scale = #qc.float<fp8e4m3fn>, dynamic>>
@@ -69,6 +70,8 @@ func.func @dynamic(%x: tensor<2x32xf32>, %y: tensor<4x64xf32>) {
     : tensor<4x64xf32> -> tensor<4xf32>
   %u, %z = qc.compute_scales %y for !qc.qtensor<4x64, #qc.int<8, unsigned>, #qc.scheme<per_tensor, asymmetric, dynamic>>
     : tensor<4x64xf32> -> tensor<f32> zero_points tensor<i32>
+  %c = qc.compute_scales %y for !qc.qtensor<4x64, #qc.int<4>, #qc.scheme<per_axis, axis = 0, dynamic>> clip 0.9
+    : tensor<4x64xf32> -> tensor<4xf32>
   return
 }
 

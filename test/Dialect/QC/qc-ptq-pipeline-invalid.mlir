@@ -15,6 +15,9 @@
 // RUN: not quant-opt %s --qc-ptq-pipeline="qk-rotate=true" 2>&1 | FileCheck %s --check-prefix=QK
 // RUN: not quant-opt %s --qc-ptq-pipeline="table=%t.none.json" 2>&1 | FileCheck %s --check-prefix=TABLE
 // RUN: not quant-opt %s --qc-ptq-pipeline="smoothquant=2" 2>&1 | FileCheck %s --check-prefix=SQRANGE
+// RUN: not quant-opt %s --qc-ptq-pipeline="w-scale=percentile" 2>&1 | FileCheck %s --check-prefix=WSCALE
+// RUN: not quant-opt %s --qc-ptq-pipeline="a=int4 a-clip=0" 2>&1 | FileCheck %s --check-prefix=ACLIP
+// RUN: not quant-opt %s --qc-ptq-pipeline="a=int8 a-static=true a-clip=0.9 calib=%S" 2>&1 | FileCheck %s --check-prefix=ACLIPSTATIC
 
 // WFMT: error: qc-ptq-pipeline: unknown format w=int5 (expected float, int8, int4, int2, uint8, fp8e4m3, fp8e5m2, mxfp8, mxfp6, mxfp4, mxint8, nvfp4)
 // AFMT: error: qc-ptq-pipeline: unknown format a=bf16 (expected float,
@@ -33,6 +36,9 @@
 // QK: error: qc-ptq-pipeline: qk-rotate=true needs a rotation (rotate=hadamard, orthogonal, mixquant or a file)
 // TABLE: error: qc-ptq-pipeline: calibration table '{{.*}}none.json' does not exist
 // SQRANGE: error: qc-ptq-pipeline: smoothquant must be 0 (off) or in (0, 1), got 2
+// WSCALE: error: qc-ptq-pipeline: unknown w-scale=percentile (expected absmax or mse)
+// ACLIP: error: qc-ptq-pipeline: a-clip must be in (0, 1], got 0
+// ACLIPSTATIC: error: qc-ptq-pipeline: a-clip applies to dynamic activation scales; static scales clip with a-scale=percentile|mse
 func.func @main(%ids: tensor<1x4xi64>) -> tensor<1x4x64xf32> {
   %table = arith.constant dense<1.0> : tensor<16x64xf32>
   %x = nn.gather %table, %ids {axis = 0 : i64} : tensor<16x64xf32>, tensor<1x4xi64>

@@ -2,6 +2,7 @@
 // RUN: quant-opt %s --split-input-file --qc-quantize-activations="format=mxfp4" | FileCheck %s --check-prefix=MX
 // RUN: quant-opt %s --split-input-file --qc-quantize-activations="format=nvfp4" | FileCheck %s --check-prefix=NV
 // RUN: quant-opt %s --split-input-file --qc-quantize-activations="format=uint8" | FileCheck %s --check-prefix=U8
+// RUN: quant-opt %s --split-input-file --qc-quantize-activations="format=int4 clip=0.9" | FileCheck %s --check-prefix=CLIP
 
 // Dynamic activation scales: one per token (block = all 64 channels) for
 // integers, E8M0 blocks of 32 for MX, E4M3 blocks of 16 plus a global scale
@@ -18,6 +19,8 @@
 // U8-LABEL: func.func @dynamic
 // U8: %[[S:.*]], %[[Z:.*]] = qc.compute_scales %arg0 {{.*}} -> tensor<4x1xf32> zero_points tensor<4x1xi32>
 // U8: qc.fake_quant %arg0, %[[S]] zero_points %[[Z]]
+// CLIP-LABEL: func.func @dynamic
+// CLIP: qc.compute_scales %arg0 for !qc.qtensor<4x64, #qc.int<4>, #qc.scheme<per_block, axis = 1, block = 64, dynamic>> clip 9.000000e-01 : tensor<4x64xf32> -> tensor<4x1xf32>
 func.func @dynamic(%x: tensor<4x64xf32>) -> tensor<4x2xf32> {
   %w = arith.constant dense<1.0> : tensor<64x2xf32>
   %y = nn.matmul %x, %w : tensor<4x64xf32>, tensor<64x2xf32>

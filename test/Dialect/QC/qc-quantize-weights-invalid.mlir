@@ -2,10 +2,12 @@
 // RUN: not quant-opt %s --qc-quantize-weights="format=int3" 2>&1 | FileCheck %s --check-prefix=FORMAT
 // RUN: not quant-opt %s --qc-quantize-weights="format=fp8e4m3 asymmetric=true" 2>&1 | FileCheck %s --check-prefix=ASYM
 // RUN: not quant-opt %s --qc-quantize-weights="group=-4" 2>&1 | FileCheck %s --check-prefix=GROUP
+// RUN: not quant-opt %s --qc-quantize-weights="scale=percentile" 2>&1 | FileCheck %s --check-prefix=SCALE
 
-// BLOCK: qc-quantize-weights-invalid.mlir:[[@LINE+6]]:8: error: qc-quantize-weights: block size 32 does not divide the reduction dimension 48 of this layer's weight 'tensor<48x2xf32>'
+// BLOCK: qc-quantize-weights-invalid.mlir:[[@LINE+7]]:8: error: qc-quantize-weights: block size 32 does not divide the reduction dimension 48 of this layer's weight 'tensor<48x2xf32>'
 // FORMAT: error: qc-quantize-weights: unknown format 'int3' (expected one of int8, int4, int2, uint8, fp8e4m3, fp8e5m2, mxfp8, mxfp6, mxfp4, mxint8, nvfp4)
 // GROUP: error: qc-quantize-weights: group must be >= 0, got -4
+// SCALE: error: qc-quantize-weights: unknown scale rule 'percentile' (expected absmax or mse)
 // ASYM: error: qc-quantize-weights: asymmetric scales need an integer format, got 'fp8e4m3'
 func.func @mm(%x: tensor<1x48xf32>) -> tensor<1x2xf32> {
   %w = arith.constant dense<1.0> : tensor<48x2xf32>

@@ -339,14 +339,30 @@ LogicalResult ComputeScalesOp::verify() {
     return emitOpError("(C3) E8M0 (MX) scales need the per_block granularity");
   if (scheme.getAsymmetric() && sf)
     return emitOpError("(C4) an asymmetric scheme needs f32 scales");
+  double clip = getClipRatio();
+  if (!(clip > 0.0 && clip <= 1.0))
+    return emitOpError("(C5) clip must be in (0, 1], got ") << clip;
   return success();
 }
 
-std::optional<ComputedScales> qc::computeScales(QTensorType qt,
-                                                const float *x) {
+std::optional<ComputedScales> qc::computeScales(QTensorType qt, const float *x,
+                                                double clip) {
   auto shape = staticShape(qt.getShape());
   if (!shape)
     return std::nullopt;
+  std::vector<float> clipped;
+  if (clip != 1.0) {
+    // Every rule reads the input through its absmax, min and max, which
+    // commute with the (monotone) rounded product.
+    size_t n = 1;
+    for (int64_t d : *shape)
+      n *= size_t(d);
+    float c = float(clip);
+    clipped.resize(n);
+    for (size_t i = 0; i < n; ++i)
+      clipped[i] = c * x[i];
+    x = clipped.data();
+  }
   SchemeAttr scheme = qt.getScheme();
   num::Scheme ns = scheme.getNumericScheme();
   num::Format fmt = qt.getNumericFormat();
@@ -387,7 +403,7 @@ LogicalResult ComputeScalesOp::fold(FoldAdaptor adaptor,
   if (!input)
     return failure();
   std::vector<float> x = toFloats(input);
-  auto computed = computeScales(qt, x.data());
+  auto computed = computeScales(qt, x.data(), getClipRatio());
   if (!computed)
     return failure();
   RankedTensorType scaleType = qt.getScaleType();

@@ -113,6 +113,10 @@ struct GPTQPass : qc::impl::GPTQBase<GPTQPass> {
       return emitError(UnknownLoc::get(ctx))
              << "qc-gptq: asymmetric scales need an integer format, got '"
              << format << "'";
+    if (!qc::detail::parseWeightScaleRule(scale, mse))
+      return emitError(UnknownLoc::get(ctx))
+             << "qc-gptq: unknown scale rule '" << scale
+             << "' (expected absmax or mse)";
     return success();
   }
 
@@ -141,9 +145,9 @@ struct GPTQPass : qc::impl::GPTQBase<GPTQPass> {
       return op->emitError("qc-gptq: the Hessian of layer '")
              << qc::detail::layerName(op) << "' is not " << k << "x" << k;
 
-    auto wq = qc::detail::planWeightQuantization(op, 1, *values, **f, group,
-                                                 asymmetric, transposed ? 0 : 1,
-                                                 transposed ? 1 : 0, "qc-gptq");
+    auto wq = qc::detail::planWeightQuantization(
+        op, 1, *values, **f, group, asymmetric, transposed ? 0 : 1,
+        transposed ? 1 : 0, "qc-gptq", mse);
     if (failed(wq))
       return failure();
 
@@ -292,9 +296,9 @@ struct GPTQPass : qc::impl::GPTQBase<GPTQPass> {
       return failure();
     if (!*f)
       return success();
-    auto wq = qc::detail::planWeightQuantization(op, 1, *values, **f, group,
-                                                 asymmetric, /*channelAxis=*/0,
-                                                 /*reduceAxis=*/1, "qc-gptq");
+    auto wq = qc::detail::planWeightQuantization(
+        op, 1, *values, **f, group, asymmetric, /*channelAxis=*/0,
+        /*reduceAxis=*/1, "qc-gptq", mse);
     if (failed(wq))
       return failure();
     qc::detail::replaceWeight(op, 1, *wq, *values);
@@ -305,6 +309,7 @@ struct GPTQPass : qc::impl::GPTQBase<GPTQPass> {
   }
 
   std::optional<NamedQuantFormat> named;
+  bool mse = false;
 };
 
 } // namespace

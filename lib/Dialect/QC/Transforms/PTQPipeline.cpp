@@ -13,6 +13,7 @@
 
 #include "qc/Dialect/QC/Transforms/Passes.h"
 
+#include "WeightQuantization.h"
 #include "qc/Dialect/NN/Transforms/Passes.h"
 #include "qc/Support/Numerics/Hadamard.h"
 
@@ -66,6 +67,16 @@ struct PTQPipelinePass : qc::impl::PTQPipelineBase<PTQPipelinePass> {
     if (smoothQuant != 0 && !(smoothQuant > 0 && smoothQuant < 1))
       return error() << "smoothquant must be 0 (off) or in (0, 1), got "
                      << double(smoothQuant);
+    bool mse;
+    if (!qc::detail::parseWeightScaleRule(weightScale, mse))
+      return error() << "unknown w-scale=" << weightScale
+                     << " (expected absmax or mse)";
+    if (!(activationClip > 0 && activationClip <= 1))
+      return error() << "a-clip must be in (0, 1], got "
+                     << double(activationClip);
+    if (activationClip != 1 && staticActivations)
+      return error() << "a-clip applies to dynamic activation scales; static "
+                        "scales clip with a-scale=percentile|mse";
     if (gptq && weights == "float")
       return error() << "gptq=true needs a weight format (w=float)";
     // Static activation ranges may come from a table instead.
@@ -158,11 +169,13 @@ struct PTQPipelinePass : qc::impl::PTQPipelineBase<PTQPipelinePass> {
         g.format = weights;
         g.group = weightGroup;
         g.actOrder = actOrder;
+        g.scale = weightScale;
         pm.nest<func::FuncOp>().addPass(createGPTQ(g));
       } else {
         QuantizeWeightsOptions q;
         q.format = weights;
         q.group = weightGroup;
+        q.scale = weightScale;
         pm.nest<func::FuncOp>().addPass(createQuantizeWeights(q));
       }
     }
@@ -171,6 +184,7 @@ struct PTQPipelinePass : qc::impl::PTQPipelineBase<PTQPipelinePass> {
       q.format = activations;
       q.isStatic = staticActivations;
       q.scale = activationScale;
+      q.clip = activationClip;
       pm.nest<func::FuncOp>().addPass(createQuantizeActivations(q));
     }
     pm.addPass(createCSEPass());

@@ -45,6 +45,14 @@ struct QuantizeActivationsPass
              << "qc-quantize-activations: '" << format
              << "' has per-block scales, which are computed at run time; "
                 "static=true needs an integer or FP8 format";
+    if (!(clip > 0 && clip <= 1))
+      return emitError(UnknownLoc::get(ctx))
+             << "qc-quantize-activations: clip must be in (0, 1], got "
+             << double(clip);
+    if (isStatic && clip != 1)
+      return emitError(UnknownLoc::get(ctx))
+             << "qc-quantize-activations: clip applies to dynamic scales; "
+                "static scales clip with scale=percentile|mse";
     return success();
   }
 
@@ -84,8 +92,9 @@ struct QuantizeActivationsPass
     if (f.scaleFormat &&
         !(f.scaleFormat.getFloatFormat() == num::FloatFormat::e8m0fnu()))
       globalType = RankedTensorType::get({}, b.getF32Type());
-    auto cs = b.create<ComputeScalesOp>(loc, qt.getScaleType(), zpType,
-                                        globalType, operand.get(), qt);
+    auto cs = b.create<ComputeScalesOp>(
+        loc, qt.getScaleType(), zpType, globalType, operand.get(), qt,
+        clip == 1 ? FloatAttr() : b.getF64FloatAttr(clip));
     Value fq = b.create<FakeQuantOp>(loc, type, operand.get(), cs.getScales(),
                                      cs.getZeroPoints(), cs.getGlobalScale(),
                                      qt, RoundingMode::nearest_even, 0);

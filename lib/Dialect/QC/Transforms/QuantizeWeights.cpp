@@ -100,6 +100,10 @@ struct QuantizeWeightsPass
              << "qc-quantize-weights: asymmetric scales need an integer "
                 "format, got '"
              << format << "'";
+    if (!qc::detail::parseWeightScaleRule(scale, mse))
+      return emitError(UnknownLoc::get(ctx))
+             << "qc-quantize-weights: unknown scale rule '" << scale
+             << "' (expected absmax or mse)";
     return success();
   }
 
@@ -125,7 +129,7 @@ struct QuantizeWeightsPass
       return success(); // Kept in float.
     auto wq = qc::detail::planWeightQuantization(
         op, index, *values, **f, group, asymmetric, channelAxis, reduceAxis,
-        "qc-quantize-weights");
+        "qc-quantize-weights", mse);
     if (failed(wq))
       return failure();
     qc::detail::replaceWeight(op, index, *wq, *values);
@@ -152,6 +156,7 @@ struct QuantizeWeightsPass
   }
 
   std::optional<NamedQuantFormat> named;
+  bool mse = false;
 };
 
 } // namespace

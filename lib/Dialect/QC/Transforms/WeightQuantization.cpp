@@ -8,13 +8,172 @@
 
 #include "qc/Support/Numerics/Quantize.h"
 
+#include <cmath>
+#include <limits>
+
 using namespace mlir;
 using namespace qc;
+
+bool qc::detail::parseWeightScaleRule(StringRef name, bool &mse) {
+  if (name != "absmax" && name != "mse")
+    return false;
+  mse = name == "mse";
+  return true;
+}
+
+namespace {
+
+/// The scale groups of a scheme over a row-major tensor, numbered in the
+/// row-major order of its scale tensor.
+struct ScaleGroups {
+  ScaleGroups(const std::vector<int64_t> &shape, const num::Scheme &s)
+      : kind(s.granularity), block(s.blockSize),
+        view(num::AxisView::of(shape, s.axis)) {
+    if (kind == num::Granularity::PerTensor) {
+      view = num::AxisView{1, view.size(), 1};
+      count = 1;
+    } else if (kind == num::Granularity::PerAxis) {
+      count = view.dim;
+    } else {
+      blocks = (view.dim + block - 1) / block;
+      count = view.outer * blocks * view.inner;
+    }
+  }
+
+  /// The elements of group `g` of `x`, in order.
+  void gather(const float *x, int64_t g, std::vector<float> &out) const {
+    out.clear();
+    auto at = [&](int64_t o, int64_t d, int64_t i) {
+      return x[(o * view.dim + d) * view.inner + i];
+    };
+    if (kind == num::Granularity::PerTensor) {
+      out.assign(x, x + view.size());
+    } else if (kind == num::Granularity::PerAxis) {
+      for (int64_t o = 0; o < view.outer; ++o)
+        for (int64_t i = 0; i < view.inner; ++i)
+          out.push_back(at(o, g, i));
+    } else {
+      int64_t o = g / (blocks * view.inner), rest = g % (blocks * view.inner);
+      int64_t b = rest / view.inner, i = rest % view.inner;
+      for (int64_t d = b * block, e = std::min(view.dim, d + block); d < e; ++d)
+        out.push_back(at(o, d, i));
+    }
+  }
+
+  num::Granularity kind;
+  int64_t block, blocks = 1, count = 1;
+  num::AxisView view;
+};
+
+} // namespace
+
+/// Replaces the scales of every group of `wq` (planned by the absmax rule)
+/// by the rule applied to fl32(r * group), r = fl32(1 - i / 100) for i in
+/// [0, 50], keeping the r whose round-to-nearest-even quantization has the
+/// smallest squared error over the group (the largest r on ties). The
+/// global scale of two-level formats stays that of the whole weight. Groups
+/// holding NaN or infinity, or only zeros, keep their scales.
+static void searchClipRatios(qc::detail::WeightQuantization &wq,
+                             ArrayRef<float> x) {
+  num::Format fmt = wq.type.getNumericFormat();
+  num::Scheme ns = wq.scheme.getNumericScheme();
+  ScaleGroups groups(wq.shape, ns);
+  FloatFormatAttr sfa = wq.scheme.getScaleFormat();
+  num::FloatFormat sf;
+  if (sfa) {
+    sf = sfa.getFloatFormat();
+    sf.saturate = true;
+  }
+  bool e8m0 = sfa && !sf.hasSign && !sf.hasZero;
+  bool asym = wq.scheme.getAsymmetric();
+  float global = wq.computed.globalScale.value_or(1.0f);
+  float top = float(fmt.maxValue());
+  int emax = e8m0 ? num::emaxOf(fmt) : 0;
+  const std::vector<int64_t> one = {1};
+  num::parallelFor(groups.count, 1, [&](int64_t begin, int64_t end) {
+    std::vector<float> v, deq;
+    std::vector<uint32_t> codes;
+    for (int64_t g = begin; g < end; ++g) {
+      groups.gather(x.data(), g, v);
+      float amax = 0.0f, lo = 0.0f, hi = 0.0f;
+      bool finite = true;
+      for (float f : v) {
+        finite &= std::isfinite(f);
+        amax = std::max(amax, std::fabs(f));
+        lo = std::min(lo, f);
+        hi = std::max(hi, f);
+      }
+      if (!finite || amax == 0.0f)
+        continue;
+      std::vector<int64_t> shape = {int64_t(v.size())};
+      codes.resize(v.size());
+      deq.resize(v.size());
+      double bestErr = std::numeric_limits<double>::infinity();
+      float bestScale = 0.0f, bestEff = 0.0f, lastEff = -1.0f;
+      int32_t bestZp = 0, lastZp = 0;
+      uint32_t bestCode = 0;
+      for (int i = 0; i <= 50; ++i) {
+        float r = float(1.0 - i / 100.0);
+        float ra = r * amax;
+        float scale = 1.0f, eff;
+        int32_t zp = 0;
+        uint32_t code = 0;
+        if (!sfa && asym) {
+          float range[2] = {r * lo, r * hi};
+          num::minMaxScales(range, {2}, num::Scheme{}, fmt, &scale, &zp);
+          eff = scale;
+        } else if (!sfa) {
+          scale = ra == 0.0f ? 1.0f : ra / top; // The absmax rule.
+          eff = scale;
+        } else {
+          if (e8m0) {
+            uint8_t c;
+            num::mxScales(&ra, one, 0, 1, emax, &c);
+            code = c;
+          } else {
+            code = num::encodeFloat((ra / top) / global, sf);
+          }
+          eff = num::decodeScales(&code, 1, sf, global)[0];
+        }
+        if (i > 0 && eff == lastEff && zp == lastZp)
+          continue; // The same quantization as the previous ratio.
+        lastEff = eff;
+        lastZp = zp;
+        num::quantize(v.data(), shape, num::Scheme{}, &eff,
+                      asym ? &zp : nullptr, fmt, num::Rounding::NearestEven, 0,
+                      codes.data());
+        num::dequantize(codes.data(), shape, num::Scheme{}, &eff,
+                        asym ? &zp : nullptr, fmt, deq.data());
+        double err = 0.0;
+        for (size_t k = 0; k < v.size(); ++k) {
+          double d = double(v[k]) - double(deq[k]);
+          err += d * d;
+        }
+        if (err < bestErr) {
+          bestErr = err;
+          bestScale = scale;
+          bestEff = eff;
+          bestZp = zp;
+          bestCode = code;
+        }
+      }
+      size_t gi = size_t(g);
+      wq.scales[gi] = bestEff;
+      if (sfa) {
+        wq.computed.scaleCodes[gi] = bestCode;
+      } else {
+        wq.computed.scales[gi] = bestScale;
+        if (asym)
+          wq.computed.zeroPoints[gi] = bestZp;
+      }
+    }
+  });
+}
 
 FailureOr<qc::detail::WeightQuantization> qc::detail::planWeightQuantization(
     Operation *op, unsigned index, ArrayRef<float> values,
     const NamedQuantFormat &named, int64_t group, bool asymmetric,
-    int64_t channelAxis, int64_t reduceAxis, StringRef pass) {
+    int64_t channelAxis, int64_t reduceAxis, StringRef pass, bool mse) {
   Value w = op->getOperand(index);
   auto type = llvm::cast<RankedTensorType>(w.getType());
   MLIRContext *ctx = op->getContext();
@@ -47,6 +206,8 @@ FailureOr<qc::detail::WeightQuantization> qc::detail::planWeightQuantization(
                                   named.scaleFormat.getFloatFormat(),
                                   wq.computed.globalScale.value_or(1.0f));
   wq.shape.assign(type.getShape().begin(), type.getShape().end());
+  if (mse)
+    searchClipRatios(wq, values);
   return wq;
 }
 

@@ -35,12 +35,22 @@ struct WeightQuantization {
 /// `op`, whose output channels run along `channelAxis` and whose reduction
 /// dimension is `reduceAxis`: per channel when `group` is 0 and the format
 /// has no native block, else per block of `group` (or the native block)
-/// along the reduction dimension. Scales follow qc.compute_scales. Emits an
-/// error prefixed by `pass` (e.g. a block that does not divide K).
-mlir::FailureOr<WeightQuantization> planWeightQuantization(
-    mlir::Operation *op, unsigned index, llvm::ArrayRef<float> values,
-    const NamedQuantFormat &named, int64_t group, bool asymmetric,
-    int64_t channelAxis, int64_t reduceAxis, llvm::StringRef pass);
+/// along the reduction dimension. Scales follow qc.compute_scales; with
+/// `mse`, each group's scale is instead the rule of qc.compute_scales
+/// applied to fl32(r * group) for the clip ratio r in {1, 0.99, ..., 0.5}
+/// that minimizes the group's squared quantization error (see
+/// searchClipRatios). Emits an error prefixed by `pass` (e.g. a block that
+/// does not divide K).
+mlir::FailureOr<WeightQuantization>
+planWeightQuantization(mlir::Operation *op, unsigned index,
+                       llvm::ArrayRef<float> values,
+                       const NamedQuantFormat &named, int64_t group,
+                       bool asymmetric, int64_t channelAxis, int64_t reduceAxis,
+                       llvm::StringRef pass, bool mse = false);
+
+/// Parses a weight scale rule ("absmax" or "mse") into `mse`; false for any
+/// other name.
+bool parseWeightScaleRule(llvm::StringRef name, bool &mse);
 
 /// Quantizes `values` (the whole weight) under `wq`, rounding to nearest
 /// even, and replaces operand `index` of `op` by qc.dequantize(qc.constant

@@ -61,7 +61,10 @@ struct ComputedScales {
   std::vector<int32_t> zeroPoints;  ///< Asymmetric schemes.
   std::optional<float> globalScale; ///< Two-level (NVFP4-style) scales.
 };
-std::optional<ComputedScales> computeScales(QTensorType qt, const float *x);
+/// The scales of qc.compute_scales for `x`, with clip ratio `clip` (the
+/// rule applied to fl32(clip * x)).
+std::optional<ComputedScales> computeScales(QTensorType qt, const float *x,
+                                            double clip = 1.0);
 
 /// The integer accumulation of qc.linear: out[i, j] = bias[j] + sum_t
 /// (x[i, t] - zx) * w[j, t] over codes, wrapped to `bits` bits in two's

@@ -225,6 +225,12 @@ def QC_ComputeScalesOp : QC_Op<"compute_scales",
       (max(format) * max(scale format)), code = encode_sat(fl32(absmax_b /
       max(format)) / global).
 
+    With `clip` = c (a clip ratio in (0, 1], QuaRot's activation clipping)
+    the rule applies to fl32(c * input) instead of the input (c rounded to
+    f32): e.g. s = fl32(c * absmax) / max(format), so values beyond
+    c * absmax saturate when quantized with these scales. Without `clip`
+    the ratio is 1.
+
     Constraints:
     (C1) input and `quant_type` have the same shape.
     (C2) result 0 has the scale type; a zero-point result exists iff the
@@ -232,23 +238,32 @@ def QC_ComputeScalesOp : QC_Op<"compute_scales",
          format is a minifloat other than E8M0.
     (C3) E8M0 scales need the per_block granularity.
     (C4) an asymmetric scheme has f32 scales.
+    (C5) `clip` is in (0, 1].
 
     Example:
     ```mlir
     %s = qc.compute_scales %x for !qc.qtensor<4x64, #qc.int<8>, #qc.scheme<per_axis, axis = 0, dynamic>>
            : tensor<4x64xf32> -> tensor<4xf32>
+    %c = qc.compute_scales %x for !qc.qtensor<4x64, #qc.int<4>, #qc.scheme<per_axis, axis = 0, dynamic>> clip 9.000000e-01
+           : tensor<4x64xf32> -> tensor<4xf32>
     ```
   }];
-  let arguments = (ins QC_FloatTensor:$input, QC_QTensorTypeAttr:$quant_type);
+  let arguments = (ins QC_FloatTensor:$input, QC_QTensorTypeAttr:$quant_type,
+                       OptionalAttr<F64Attr>:$clip);
   let results = (outs QC_ScaleTensor:$scales,
                       Optional<QC_ZeroPointTensor>:$zero_points,
                       Optional<QC_GlobalScale>:$global_scale);
   let assemblyFormat = [{
-    $input `for` $quant_type attr-dict `:` type($input) `->` type($scales)
+    $input `for` $quant_type (`clip` $clip^)? attr-dict `:` type($input)
+    `->` type($scales)
     (`zero_points` type($zero_points)^)? (`global_scale` type($global_scale)^)?
   }];
   let hasFolder = 1;
   let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// The clip ratio (1 without `clip`).
+    double getClipRatio() { return getClip() ? getClip()->convertToDouble() : 1.0; }
+  }];
 }
 
 def QC_RequantizeOp : QC_Op<"requantize", [Pure, AttrSizedOperandSegments]> {

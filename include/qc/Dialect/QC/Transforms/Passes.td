@@ -176,6 +176,14 @@ def QuantizeWeights : Pass<"qc-quantize-weights", "::mlir::func::FuncOp"> {
     `asymmetric=true` with signed integers) uses asymmetric min/max scales
     with zero points.
 
+    `scale=mse` searches a clip ratio per scale group (the weight clipping
+    of GPTQ and QuaRot's RTN baselines): the group's scale is the rule
+    above applied to fl32(r * w) for r = fl32(1 - i/100), i = 0..50, and the
+    r whose round-to-nearest quantization of the group has the smallest
+    squared error wins (the largest on ties). For MX this chooses between
+    the shared exponent of the absmax and the one below; for NVFP4 between
+    E4M3 block scales (the global scale stays that of the whole weight).
+
     Weights that are not constants, batched (rank > 2) matmul operands and
     1-element weights are left alone. A group size that does not divide the
     reduction dimension of a layer is an error naming the layer.
@@ -202,7 +210,10 @@ def QuantizeWeights : Pass<"qc-quantize-weights", "::mlir::func::FuncOp"> {
            "Elements per scale along the reduction dimension (0: per "
            "channel; MX and NVFP4 default to their block size)">,
     Option<"asymmetric", "asymmetric", "bool", "false",
-           "Asymmetric (min/max, zero point) scales for integer formats">
+           "Asymmetric (min/max, zero point) scales for integer formats">,
+    Option<"scale", "scale", "std::string", "\"absmax\"",
+           "Scale rule: absmax, or mse (per group, the clip ratio in "
+           "[0.5, 1] with the smallest squared error)">
   ];
   let dependentDialects = ["::qc::QCDialect", "::qc::nn::NNDialect",
                            "::mlir::arith::ArithDialect"];
@@ -271,6 +282,9 @@ def QuantizeActivations : Pass<"qc-quantize-activations", "::mlir::func::FuncOp"
       `qc.compute_scales`, one per token (row of the last axis) for integer
       and FP8 formats, one per block of 32 (MX, E8M0 scales) or 16 (NVFP4,
       E4M3 scales and a global scale) along the last axis.
+    - `clip=c` (dynamic scales only): the scales of `qc.compute_scales`
+      with clip ratio c, i.e. from c times the absmax of each group (QuaRot
+      clips 4-bit activations at 0.9).
     - `static=true`: one per-tensor scale from the layer's `qc.calibration`
       statistics (run `--qc-calibrate` first): c / max(format) with c the
       absmax, the percentile value or the MSE-optimal clip (`scale`);
@@ -304,7 +318,10 @@ def QuantizeActivations : Pass<"qc-quantize-activations", "::mlir::func::FuncOp"
            "Static per-tensor scales from calibration instead of dynamic "
            "per-token scales">,
     Option<"scale", "scale", "std::string", "\"absmax\"",
-           "Static clipping rule: absmax, percentile or mse">
+           "Static clipping rule: absmax, percentile or mse">,
+    Option<"clip", "clip", "double", "1.0",
+           "Clip ratio of dynamic scales, in (0, 1] (qc.compute_scales "
+           "clip)">
   ];
   let dependentDialects = ["::qc::QCDialect", "::mlir::arith::ArithDialect"];
 }
@@ -378,8 +395,9 @@ def GPTQ : Pass<"qc-gptq", "::mlir::func::FuncOp"> {
   let description = [{
     Quantizes the constant weight W (K x N) of every linear layer with GPTQ
     (Frantar et al., ICLR 2023): input channels are quantized one at a time
-    (rounding to nearest with the scales of `qc.compute_scales`, computed
-    from the original weight), and the rounding error of channel i, divided
+    (rounding to nearest with the scales of `qc.compute_scales`, or of the
+    clip-ratio search of `--qc-quantize-weights scale=mse`, computed from
+    the original weight), and the rounding error of channel i, divided
     by U[i, i], is subtracted from the channels not yet quantized with
     weights U[i, j], where U is the upper Cholesky factor of (H + lambda
     I)^-1, H = X^T X / rows the layer's `qc.hessian` from `--qc-calibrate
@@ -404,6 +422,8 @@ def GPTQ : Pass<"qc-gptq", "::mlir::func::FuncOp"> {
            "to their block size)">,
     Option<"asymmetric", "asymmetric", "bool", "false",
            "Asymmetric scales for integer formats">,
+    Option<"scale", "scale", "std::string", "\"absmax\"",
+           "Scale rule (as --qc-quantize-weights): absmax or mse">,
     Option<"blockSize", "block", "int64_t", "128",
            "Channels per lazy-update block">,
     Option<"actOrder", "act-order", "bool", "false",
@@ -610,6 +630,12 @@ def PTQPipeline : Pass<"qc-ptq-pipeline", "::mlir::ModuleOp"> {
            "Activation format, or float">,
     Option<"weightGroup", "w-group", "int64_t", "0",
            "Weight elements per scale along K (0: per channel)">,
+    Option<"weightScale", "w-scale", "std::string", "\"absmax\"",
+           "Weight scale rule: absmax, or mse (clip ratio search per "
+           "group)">,
+    Option<"activationClip", "a-clip", "double", "1.0",
+           "Clip ratio of dynamic activation scales, in (0, 1] (QuaRot uses "
+           "0.9 at 4 bits)">,
     Option<"staticActivations", "a-static", "bool", "false",
            "Static per-tensor activation scales from calibration">,
     Option<"activationScale", "a-scale", "std::string", "\"absmax\"",

@@ -32,7 +32,13 @@
 // ASM-NOT: vpmaddwd
 // ASM-LABEL: _mlir_ciface_main:
 
-// With threads, the column panels are an OpenMP worksharing loop.
+// With threads, the activations are packed into row tiles 4 bytes at a
+// time over ranges of tiles, then the column panels are an OpenMP
+// worksharing loop.
+// OMP: omp.parallel
+// OMP: omp.wsloop
+// OMP: llvm.load %{{.*}} : !llvm.ptr -> vector<4xi8>
+// OMP: llvm.store %{{.*}} : vector<4xi8>, !llvm.ptr
 // OMP: omp.parallel
 // OMP: omp.wsloop
 // OMP-COUNT-48: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"

@@ -50,6 +50,11 @@ constexpr Int8Kernel kF32AVX512{"f32_avx512", 12, 16, 2, 1, 32};
 
 /// Discardable attribute naming the kernel a linalg.generic stands for.
 constexpr llvm::StringLiteral kKernelAttr = "qc.x86_kernel";
+/// kKernelAttr values of the byte activation packing ([M, KG, G] codes into
+/// row tiles [MT, KG, MR, G]) that X86LowerInt8Kernels replaces by 4-byte
+/// moves over threads: u8 codes as they are, s8 codes + 128.
+constexpr llvm::StringLiteral kPackU8 = "pack_u8";
+constexpr llvm::StringLiteral kPackS8 = "pack_s8";
 
 /// Whether the host CPU has AVX-512 F/BW and VNNI.
 bool hostHasVNNI512();

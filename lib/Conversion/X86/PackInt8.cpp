@@ -126,6 +126,10 @@ Value buildPackedInt8Linear(OpBuilder &b, Location loc,
              nb.create<linalg::YieldOp>(nl, v);
            })
           .getResult(0);
+  if (elt ==
+      i8) // Moved 4 bytes at a time, on all threads, after bufferization.
+    ap.getDefiningOp()->setAttr(kKernelAttr,
+                                b.getStringAttr(xSigned ? kPackS8 : kPackU8));
 
   // Per column: bias - (128 if signed) * colsum - zx * colsum.
   SmallVector<Value> ins{cs};

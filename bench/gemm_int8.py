@@ -13,7 +13,9 @@ alternate peak, 1 thread and 2 threads; each figure is the best round
 against numpy.
 
 Prints GMAC/s, the fraction of the peak (1 thread) and the 2-thread
-speed-up. The issue asks >= 70% of peak and >= 1.8x. The AVX2 peak is 12
+speed-up, and the two-core peak (the register-only program on both cores at
+once): the speed-up the VM allows at that moment, and the fraction of it the
+two-thread GEMM reaches. The issue asks >= 70% of peak and >= 1.8x. The AVX2 peak is 12
 independent vpmaddwd + vpaddd ymm chains (16 MACs per vpmaddwd).
 
 Usage: bench/gemm_int8.py [--sizes 1024 2048 4096] [--rounds 3] [--kernel vnni512|avx2]
@@ -105,6 +107,14 @@ int main(int argc, char **argv) {
 """
 
 
+def peak_two(exe):
+    """The two-core peak: the register-only program on both cores at once
+    (the sum of their rates). On this VM the second vCPU does not always
+    deliver a full core: this is the ceiling of any two-thread speed-up."""
+    procs = [subprocess.Popen([exe], stdout=subprocess.PIPE, text=True) for _ in range(2)]
+    return sum(float(p.communicate()[0]) for p in procs)
+
+
 def sh(cmd, **kw):
     r = subprocess.run(cmd, capture_output=True, text=True, **kw)
     if r.returncode:
@@ -161,20 +171,23 @@ def main():
                 want = x.astype(np.float64) @ w.T.astype(np.float64)
                 assert np.array_equal(y, want.astype(np.int64)), "wrong result"
             reps = max(1, int(4e9 / n**3))
-            best = {"peak": 0.0, 1: 0.0, 2: 0.0}
+            best = {"peak": 0.0, "peak2": 0.0, 1: 0.0, 2: 0.0}
             for _ in range(args.rounds):
                 best["peak"] = max(best["peak"], float(sh([tmp / "peak"])))
+                best["peak2"] = max(best["peak2"], peak_two(tmp / "peak"))
                 for t in (1, 2):
                     best[t] = max(best[t], float(sh([exes[t], str(n), str(reps),
                                                      tmp / "x.bin"])))
-            rows.append((n, best["peak"], best[1], best[2]))
+            rows.append((n, best["peak"], best["peak2"], best[1], best[2]))
     name = {"vnni512": "AVX-512 VNNI", "avx2": "AVX2"}[args.kernel]
     print(f"u8 x s8 -> s32 GEMM (qc.linear, {name} kernel), M = N = K")
     print(f"{'size':>6} {'peak GMAC/s':>12} {'1T GMAC/s':>10} {'1T/peak':>8} "
-          f"{'2T GMAC/s':>10} {'2T/1T':>6}")
-    for n, peak, t1, t2 in rows:
+          f"{'2T GMAC/s':>10} {'2T/1T':>6} {'2T/2T-peak':>10} {'peak 2T/1T':>10}")
+    for n, peak, peak2, t1, t2 in rows:
         print(f"{n:>6} {peak / 1e9:>12.1f} {t1 / 1e9:>10.1f} {t1 / peak:>8.2f} "
-              f"{t2 / 1e9:>10.1f} {t2 / t1:>6.2f}")
+              f"{t2 / 1e9:>10.1f} {t2 / t1:>6.2f} {t2 / peak2:>10.2f} {peak2 / peak:>10.2f}")
+    print("(2T-peak: that program on both cores at once, the sum of the two rates; "
+          "peak 2T/1T is the two-core scaling the VM gave)")
     print("(peak: 24 independent vpdpbusd zmm chains on registers, one core)"
           if args.kernel == "vnni512" else
           "(peak: 12 independent vpmaddwd + vpaddd ymm chains on registers, one core)")

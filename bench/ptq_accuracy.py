@@ -3,19 +3,21 @@
 
 For each format (W8A8, W4A8, W4A4: integer weights per output channel and
 per-token dynamic activations; MXFP4, MXFP6, NVFP4 for both) and method
-(RTN, RTN + Hadamard, RTN + block-16 Hadamard, GPTQ + Hadamard, MixQuant
-with blocks of 16 and 32), prints the relative L2 error and the cosine
+(RTN, RTN + Hadamard, RTN + block-16 Hadamard, GPTQ, GPTQ + Hadamard,
+MixQuant with blocks of 16 and 32), prints the relative L2 error and the cosine
 similarity of the logits against onnxruntime running the float model, on
 inputs that are not calibration samples. Then checks the orderings the
 methods promise (see docs/Performance.md for recorded results).
 
-Usage: bench/ptq_accuracy.py [--hidden 64] [--calib 8] [--eval 4]
-       [--formats W4A4,...] [--methods RTN,RTN+Had,...]
+Usage: bench/ptq_accuracy.py [--hidden 64] [--intermediate N] [--calib 8]
+       [--eval 4] [--formats W4A4,...] [--methods RTN,RTN+Had,...]
+       [--options "w-scale=mse a-clip=0.9"]
 (--formats/--methods run a subset, e.g. for wide models; the checks whose
 cells were not measured are skipped.)
 """
 
 import argparse
+import os
 import pathlib
 import subprocess
 import sys
@@ -29,7 +31,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "python"))
 from quantc import models  # noqa: E402
 
-BIN = ROOT / "build" / "bin"
+BIN = pathlib.Path(os.environ.get("QUANTC_BUILD_DIR", ROOT / "build")) / "bin"
 
 FORMATS = [
     ("W8A8", "w=int8 a=int8"),
@@ -43,6 +45,7 @@ METHODS = [
     ("RTN", "rotate=none"),
     ("RTN+Had", "rotate=hadamard"),
     ("RTN+Had16", "rotate=hadamard block=16"),
+    ("GPTQ", "rotate=none gptq=true"),
     ("GPTQ+Had", "rotate=hadamard gptq=true"),
     ("MixQ16", "rotate=mixquant block=16"),
     ("MixQ32", "rotate=mixquant block=32"),
@@ -52,8 +55,14 @@ METHODS = [
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--hidden", type=int, default=64)
+    ap.add_argument("--intermediate", type=int,
+                    help="MLP width (default 1376 per 256 of hidden, at least 1376; "
+                         "Llama-2-7B: 11008 at hidden 4096)")
     ap.add_argument("--calib", type=int, default=8, help="calibration samples")
     ap.add_argument("--eval", type=int, default=4, help="evaluation samples")
+    ap.add_argument("--options", default="",
+                    help="pipeline options added to every cell, e.g. the QuaRot "
+                         "RTN recipe 'w-scale=mse a-clip=0.9'")
     ap.add_argument("--formats", help="comma-separated subset of " +
                     ",".join(f for f, _ in FORMATS))
     ap.add_argument("--methods", help="comma-separated subset of " +
@@ -66,8 +75,9 @@ def main():
     if not formats or not methods:
         ap.error("no format or method selected")
     heads = max(4, args.hidden // 64)
+    inter = args.intermediate or 172 * 8 * max(1, args.hidden // 256)
     model = models.llama(hidden=args.hidden, heads=heads, kv_heads=max(2, heads // 4),
-                         intermediate=172 * 8 * max(1, args.hidden // 64 // 4),
+                         intermediate=inter,
                          outliers=True)
     tmp = pathlib.Path(tempfile.mkdtemp(prefix="qc-ptq-bench-"))
     onnx.save(model, str(tmp / "model.onnx"))
@@ -87,7 +97,8 @@ def main():
     def measure(options):
         out = tmp / "q.mlir"
         subprocess.run([str(BIN / "quant-opt"), str(tmp / "model.onnx"),
-                        f"--qc-ptq-pipeline={options} calib={calib}", "-o", str(out)],
+                        f"--qc-ptq-pipeline={options} {args.options} calib={calib}",
+                        "-o", str(out)],
                        check=True, capture_output=True, text=True)
         got = []
         for i, e in enumerate(evals):
@@ -102,8 +113,10 @@ def main():
         cos = float(g @ r / (np.linalg.norm(g) * np.linalg.norm(r)))
         return rel, cos
 
-    print(f"outlier decoder: hidden {args.hidden}, {heads} heads, 2 layers; "
+    print(f"outlier decoder: hidden {args.hidden}, {heads} heads, MLP {inter}, 2 layers; "
           f"{args.calib} calibration samples, {args.eval} evaluation samples")
+    if args.options:
+        print(f"options of every cell: {args.options}")
     print("cells: relative L2 error of the logits / cosine vs float (onnxruntime)")
     print("| format | " + " | ".join(m for m, _ in methods) + " |")
     print("|---|" + "---|" * len(methods))
@@ -126,10 +139,11 @@ def main():
     def have(*keys):
         return all(k in results for k in keys)
 
-    if have(("W4A4", "RTN"), ("W4A4", "RTN+Had")):
-        cut = results[("W4A4", "RTN")] / results[("W4A4", "RTN+Had")]
-        print(f"W4A4: Hadamard cuts the error {cut:.2f}x (required >= 3x): "
-              f"{'PASS' if cut >= 3 else 'FAIL'}")
+    for plain, rotated in [("RTN", "RTN+Had"), ("GPTQ", "GPTQ+Had")]:
+        if have(("W4A4", plain), ("W4A4", rotated)):
+            cut = results[("W4A4", plain)] / results[("W4A4", rotated)]
+            print(f"W4A4: Hadamard cuts the {plain} error {cut:.2f}x "
+                  f"(required >= 3x): {'PASS' if cut >= 3 else 'FAIL'}")
     if have(("W4A4", "MixQ16"), ("W4A4", "RTN+Had16")):
         mix, blk = results[("W4A4", "MixQ16")], results[("W4A4", "RTN+Had16")]
         print(f"W4A4: MixQuant b16 {mix:.4f} vs block-16 Hadamard {blk:.4f}: "

@@ -175,7 +175,8 @@ def llama_w8a8(tmp_path_factory):
         for n, v in models.sample_inputs(model, seed=i).items():
             np.save(calib / str(i) / f"{n}.npy", v)
     out = {}
-    for label, opts in [("W8A8", "w=int8 a=int8"), ("W4A8", "w=int4 a=int8 rotate=hadamard")]:
+    for label, opts in [("W8A8", "w=int8 a=int8"), ("W4A8", "w=int4 a=int8 rotate=hadamard"),
+                        ("W4A8-clip", "w=int4 a=int8 rotate=hadamard w-scale=mse a-clip=0.9")]:
         path = tmp / f"{label}.mlir"
         subprocess.run([str(BIN / "quant-opt"), str(tmp / "llama.onnx"),
                         f"--qc-ptq-pipeline={opts} calib={calib}", "-o", str(path)],
@@ -184,7 +185,7 @@ def llama_w8a8(tmp_path_factory):
     return out
 
 
-@pytest.mark.parametrize("label", ["W8A8", "W4A8"])
+@pytest.mark.parametrize("label", ["W8A8", "W4A8", "W4A8-clip"])
 def test_integer_linear_models_bit_exact(label, llama_w8a8, tmp_path):
     """After --qc-integer-linear the quantized decoder's linear layers are
     qc.linear; compiled, it gives the interpreter's outputs bit for bit.

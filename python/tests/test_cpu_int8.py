@@ -293,3 +293,59 @@ def test_fixed_point_requantize_within_one_step(tmp_path):
     assert diff.max() <= 1
     assert (diff == 0).mean() > 0.99
     assert 0.05 < ((float_codes > -128) & (float_codes < 127)).mean()  # not all saturated
+
+
+def test_rescale_exports_to_onnxruntime(tmp_path):
+    """qc.rescale with constant multipliers and shifts exports as int64
+    ONNX arithmetic (floor division for the arithmetic shift) and
+    onnxruntime gives the interpreter's codes: ties, clamped shifts, 32-bit
+    extremes, zero points, saturation; also the per-channel rescale that
+    --qc-fixed-point-requantize makes of int16 codes."""
+    import onnxruntime as ort
+    rng = np.random.default_rng(4)
+    acc = rng.integers(-2**31, 2**31, (64, 16)).astype(np.int32)
+    acc[:16] = rng.integers(-5000, 5000, (16, 16))
+    acc[16, :6] = [-2**31, 2**31 - 1, 0, 1, -1, 12]
+    acc[17] = -(1 << np.arange(16, dtype=np.int64)).astype(np.int32) * 3  # negative ties
+    m = rng.integers(2**30, 2**31, 16).astype(np.int32)
+    m[:3] = [3, 1, -7]
+    sh = np.array([3, 0, 2, 40, 31, 45, 62, 70, -4, 33, 36, 38, 44, 47, 50, 60], dtype=np.int8)
+    consts = RESCALE.replace(
+        "func.func @main(%acc: tensor<64x16xi32>, %m: tensor<16xi32>, %sh: tensor<16xi8>,\n"
+        "                %zi: tensor<i32>, %zo: tensor<i32>)",
+        "func.func @main(%acc: tensor<64x16xi32>)").replace(
+        "  %r = qc.rescale",
+        f"  %m = arith.constant dense<{m.tolist()}> : tensor<16xi32>\n"
+        f"  %sh = arith.constant dense<{sh.tolist()}> : tensor<16xi8>\n"
+        "  %zi = arith.constant dense<-3> : tensor<i32>\n"
+        "  %zo = arith.constant dense<128> : tensor<i32>\n"
+        "  %r = qc.rescale")
+    fixed = tmp_path / "fixed.mlir"
+    (tmp_path / "requant.mlir").write_text(REQUANT_ACC)
+    subprocess.run([str(BIN / "quant-opt"), str(tmp_path / "requant.mlir"),
+                    "--qc-fixed-point-requantize", "-o", str(fixed)],
+                   capture_output=True, text=True, check=True)
+    (tmp_path / "consts.mlir").write_text(consts)
+    cases = [(tmp_path / "consts.mlir", acc),
+             (fixed, rng.integers(-32768, 32768, (256, 8)).astype(np.int16))]
+    for path, x in cases:
+        onnx_path = tmp_path / (path.stem + ".onnx")
+        r = subprocess.run([str(BIN / "quant-translate"), "--export-onnx", str(path),
+                            "-o", str(onnx_path)], capture_output=True, text=True)
+        assert r.returncode == 0, r.stderr
+        interp = run(path, {"arg0": x}, tmp_path, ["--target=interp"])
+        sess = ort.InferenceSession(str(onnx_path), providers=["CPUExecutionProvider"])
+        got = sess.run(None, {sess.get_inputs()[0].name: x})[0]
+        # The codes' ONNX type (quant-run writes qtensor codes as int64).
+        assert got.dtype == (np.uint8 if path.stem == "consts" else np.int8)
+        np.testing.assert_array_equal(got.astype(np.int64), interp, err_msg=str(path))
+
+
+def test_rescale_export_needs_constants(tmp_path):
+    path = tmp_path / "m.mlir"
+    path.write_text(RESCALE)
+    r = subprocess.run([str(BIN / "quant-translate"), "--export-onnx", str(path), "-o",
+                        str(tmp_path / "m.onnx")], capture_output=True, text=True)
+    assert r.returncode != 0
+    assert "qc.rescale" in r.stderr and "must be constants to export" in r.stderr
+    assert not (tmp_path / "m.onnx").exists()

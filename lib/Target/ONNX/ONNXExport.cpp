@@ -27,6 +27,7 @@
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
+#include "mlir/IR/Matchers.h"
 #include "mlir/Tools/mlir-translate/Translation.h"
 #include "llvm/ADT/StringSet.h"
 #include "llvm/ADT/TypeSwitch.h"
@@ -629,6 +630,82 @@ LogicalResult Exporter::emit(Operation *op) {
         node("Add", {acc, nameOf(o.getBias())}, {out()}, op);
         return success();
       })
+      .Case([&](qc::RescaleOp o) -> LogicalResult {
+        // In int64, as qc.rescale defines it:
+        //   v = (x - zin) * M;  r = floor((v + R) / D);  q = clip(r + zout)
+        // with D = 2^shift, R = 2^(shift - 1) (0 for shift 0) per channel,
+        // constants shaped to broadcast along the axis. ONNX has no
+        // arithmetic shift (BitShift is unsigned), and integer Div may
+        // truncate: the floor subtracts 1 where the remainder is negative.
+        DenseIntElementsAttr mult, shift;
+        if (!matchPattern(o.getMultiplier(), m_Constant(&mult)) ||
+            !matchPattern(o.getShift(), m_Constant(&shift)))
+          return o.emitOpError("the multiplier and the shift must be "
+                               "constants to export");
+        QTensorType rt = o.getType();
+        num::Format rf = rt.getNumericFormat();
+        int32_t rtype = onnxQuantType(rf);
+        if (!rtype)
+          return o.emitOpError("the result format has no ONNX type: ")
+                 << rt.getFormat();
+        Type inType = o.getInput().getType();
+        ArrayRef<int64_t> inShape =
+            llvm::isa<QTensorType>(inType)
+                ? llvm::cast<QTensorType>(inType).getShape()
+                : llvm::cast<RankedTensorType>(inType).getShape();
+        int64_t rank = int64_t(inShape.size());
+        SmallVector<int64_t> shape;
+        if (std::optional<int64_t> axis = o.getAxis()) {
+          // [C, 1, ..., 1]: broadcasts along `axis` of the input.
+          shape.push_back(inShape[size_t(*axis)]);
+          shape.append(size_t(rank - 1 - *axis), 1);
+        }
+        std::vector<int64_t> m, d, r;
+        for (APInt v : mult.getValues<APInt>())
+          m.push_back(v.getSExtValue());
+        for (APInt v : shift.getValues<APInt>()) {
+          int64_t sh = std::clamp<int64_t>(v.getSExtValue(), 0, 62);
+          d.push_back(int64_t(1) << sh);
+          r.push_back(sh ? int64_t(1) << (sh - 1) : 0);
+        }
+        auto i64 = [&](ArrayRef<int64_t> v, ArrayRef<int64_t> dims) {
+          return initializer(
+              "const", onnx::TensorProto::INT64, dims,
+              std::string(reinterpret_cast<const char *>(v.data()),
+                          v.size() * 8));
+        };
+        auto step = [&](StringRef type, ArrayRef<std::string> ins) {
+          std::string v = fresh("v");
+          node(type, ins, {v}, op);
+          return v;
+        };
+        auto toI64 = [&](const std::string &x) {
+          std::string v = fresh("v");
+          attrInt(node("Cast", {x}, {v}, op), "to", onnx::TensorProto::INT64);
+          return v;
+        };
+        std::string x = toI64(in(0));
+        if (Value zin = o.getInputZeroPoint())
+          x = step("Sub", {x, toI64(nameOf(zin))});
+        std::string dn = i64(d, shape);
+        std::string a =
+            step("Add", {step("Mul", {x, i64(m, shape)}), i64(r, shape)});
+        std::string q = step("Div", {a, dn});
+        std::string rem = step("Sub", {a, step("Mul", {q, dn})});
+        std::string neg =
+            toI64(step("Less", {rem, i64(ArrayRef<int64_t>{0}, {})}));
+        q = step("Sub", {q, neg});
+        if (Value zout = o.getOutputZeroPoint())
+          q = step("Add", {q, toI64(nameOf(zout))});
+        // Saturation by Less / Greater + Where: onnxruntime 1.23's int64 Clip,
+        // Max and Min compare in 32 bits (Max(2^31 + 2, 255) = 255).
+        std::string lo = i64(ArrayRef<int64_t>{rf.minInt()}, {});
+        std::string hi = i64(ArrayRef<int64_t>{rf.maxInt()}, {});
+        q = step("Where", {step("Less", {q, lo}), lo, q});
+        std::string c = step("Where", {step("Greater", {q, hi}), hi, q});
+        attrInt(node("Cast", {c}, {out()}, op), "to", rtype);
+        return success();
+      })
       .Case([&](qc::ComputeScalesOp o) -> LogicalResult {
         // Dynamic symmetric f32 scales: absmax over each scale group divided
         // by the format's largest value, 1 for an all-zero group; exactly
@@ -726,8 +803,13 @@ LogicalResult Exporter::run(onnx::ModelProto &model) {
   auto outNames = func->getAttrOfType<ArrayAttr>("onnx.output_names");
   auto valueInfo = [&](onnx::ValueInfoProto *vi, StringRef name,
                        Type t) -> LogicalResult {
+    // Quantized tensors cross the interface as their codes (the ONNX type
+    // of their integer or minifloat format).
     auto rt = llvm::dyn_cast<RankedTensorType>(t);
-    int32_t et = rt ? onnxType(rt.getElementType()) : 0;
+    auto qt = llvm::dyn_cast<QTensorType>(t);
+    int32_t et = rt   ? onnxType(rt.getElementType())
+                 : qt ? onnxQuantType(qt.getNumericFormat())
+                      : 0;
     if (!et)
       return func.emitOpError("interface type ")
              << t << " has no ONNX equivalent";
@@ -735,7 +817,7 @@ LogicalResult Exporter::run(onnx::ModelProto &model) {
     auto *tt = vi->mutable_type()->mutable_tensor_type();
     tt->set_elem_type(et);
     auto *shape = tt->mutable_shape();
-    for (int64_t d : rt.getShape())
+    for (int64_t d : rt ? rt.getShape() : qt.getShape())
       shape->add_dim()->set_dim_value(d);
     return success();
   };

@@ -293,7 +293,7 @@ void qc::buildLowerToCPUPipeline(OpPassManager &pm,
 
   X86LowerInt8KernelsOptions int8Lowering;
   int8Lowering.threads = options.threads;
-  pm.addNestedPass<func::FuncOp>(createX86LowerInt8Kernels(int8Lowering));
+  pm.addPass(createX86LowerInt8Kernels(int8Lowering));
   pm.addNestedPass<func::FuncOp>(createX86LowerWeightOnlyKernels());
   pm.addPass(createConvertLinalgToLoopsPass());
   // bf16 arithmetic and f16 / bf16 math functions compute in f32, rounded

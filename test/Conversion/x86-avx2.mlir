@@ -25,15 +25,15 @@
 
 // The inner loop: 12 vpmaddwd on ymm registers, no VNNI and no saturating
 // vpmaddubsw.
-// ASM-LABEL: main:
+// (In the outlined loop nest, see x86-vnni.mlir.)
 // ASM-NOT: vpdpbusd
 // ASM-NOT: vpmaddubsw
-// ASM: # =>This Inner Loop Header
+// ASM-LABEL: __qc_u8s8_avx2_{{.*}}:
+// ASM: # =>{{ *}}This Inner Loop Header
 // ASM-COUNT-12: vpmaddwd {{.*}}%ymm{{[0-9]+}}, %ymm{{[0-9]+}}
 // ASM: j{{[a-z]+}} .LBB
 // ASM-NOT: vpdpbusd
 // ASM-NOT: vpmaddubsw
-// ASM-LABEL: _mlir_ciface_main:
 func.func @main(%x: !qc.qtensor<24x64, #qc.int<8>>) -> tensor<24x40xi32> {
   %w = qc.constant dense<3> : tensor<40x64xi8> : !qc.qtensor<40x64, #qc.int<8>, #qc.scheme<per_axis, axis = 0>>
   %y = qc.linear %x, %w : (!qc.qtensor<24x64, #qc.int<8>>, !qc.qtensor<40x64, #qc.int<8>, #qc.scheme<per_axis, axis = 0>>) -> tensor<24x40xi32>

@@ -23,18 +23,17 @@
 // PACK: tensor.extract_slice %{{.*}}[0, 0] [30, 40] [1, 1] : tensor<30x64xf32> to tensor<30x40xf32>
 // GENERIC-NOT: f32_avx512
 
-// The micro-kernel's loop (the second innermost loop; the first packs the
-// activations): 24 vmulps (and 24 vaddps) on zmm registers, no FMA.
-// ASM-LABEL: main:
+// The micro-kernel's loop, in the outlined loop nest (main packs the
+// activations and calls it): 24 vmulps (and 24 vaddps) on zmm registers,
+// no FMA anywhere.
 // ASM-NOT: vfmadd
-// ASM: Inner Loop Header
+// ASM-LABEL: __qc_f32_avx512_{{.*}}:
 // ASM-NOT: vmulps
 // ASM: Inner Loop Header
 // ASM-COUNT-24: vmulps {{.*}}%zmm{{[0-9]+}}, %zmm{{[0-9]+}}
 // ASM-NOT: vmulps
 // ASM: j{{[a-z]+}} .LBB
 // ASM-NOT: vfmadd
-// ASM-LABEL: _mlir_ciface_main:
 func.func @main(%x: tensor<1x30x64xf32>) -> tensor<1x30x40xf32> {
   %c = arith.constant dense<0.25> : tensor<64x40xf32>
   %y = nn.matmul %x, %c : tensor<1x30x64xf32>, tensor<64x40xf32>

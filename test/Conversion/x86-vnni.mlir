@@ -20,17 +20,21 @@
 // CHECK-COUNT-24: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"({{.*}}) : (vector<16xi32>, vector<16xi32>, vector<16xi32>) -> vector<16xi32>
 // CHECK-NOT: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"
 
-// The inner loop of the generated assembly: 24 vpdpbusd on zmm registers,
-// no widening vpmaddwd chain (nor anywhere else in the function).
-// ASM-LABEL: main:
+// The loop nest is a function of its own, named after the kernel and the
+// packed shapes, which main calls. Its inner loop in the generated
+// assembly: 24 vpdpbusd on zmm registers, no widening vpmaddwd chain (nor
+// anywhere else in the module).
 // ASM-NOT: vpmaddwd
-// ASM: # =>This Inner Loop Header
+// ASM-LABEL: main:
+// ASM: call{{q?}} __qc_u8s8_vnni512_2x16x48_2x16x128_64_24x64_t1
+// ASM-LABEL: __qc_u8s8_vnni512_2x16x48_2x16x128_64_24x64_t1:
+// ASM-NOT: vpmaddwd
+// ASM: # =>{{ *}}This Inner Loop Header
 // ASM-NOT: vpmaddwd
 // ASM-COUNT-24: vpdpbusd %zmm{{[0-9]+}}, %zmm{{[0-9]+}}, %zmm{{[0-9]+}}
 // ASM-NOT: vpmaddwd
 // ASM: j{{[a-z]+}} .LBB
 // ASM-NOT: vpmaddwd
-// ASM-LABEL: _mlir_ciface_main:
 
 // With threads, the activations are packed into row tiles 4 bytes at a
 // time over ranges of tiles, then the column panels are an OpenMP

@@ -189,7 +189,7 @@ def ConvertQCToLinalg : Pass<"qc-convert-qc-to-linalg", "::mlir::ModuleOp"> {
 }
 
 def X86LowerInt8Kernels
-    : Pass<"qc-x86-lower-int8-kernels", "::mlir::func::FuncOp"> {
+    : Pass<"qc-x86-lower-int8-kernels", "::mlir::ModuleOp"> {
   let summary = "Lower tagged packed int8 GEMMs to the AVX-512 VNNI or AVX2 kernel.";
   let description = [{
     Runs after bufferization. Every `linalg.generic` tagged `qc.x86_kernel =
@@ -214,6 +214,11 @@ def X86LowerInt8Kernels
     (one parallel region per GEMM, each thread walking every row block
     over its own panels); `--qc-lower-to-cpu` passes its thread count.
 
+    Each loop nest lives in a private function named after the kernel and
+    its operand shapes (`__qc_u8s8_vnni512_<Ap>_<Bp>_<corr>_<C>_t<N>`),
+    called where the generic was: GEMMs of the same shapes (the layers of a
+    decoder) share one copy, so the JIT compiles the nest once per shape.
+
     Example: `quant-opt m.mlir --qc-lower-to-cpu="int8-kernel=vnni512"`
     runs it; `test/Conversion/x86-vnni.mlir` checks the assembly.
   }];
@@ -223,7 +228,8 @@ def X86LowerInt8Kernels
            "loop around the nest)">
   ];
   let dependentDialects = [
-    "::mlir::arith::ArithDialect", "::mlir::LLVM::LLVMDialect",
+    "::mlir::arith::ArithDialect", "::mlir::func::FuncDialect",
+    "::mlir::LLVM::LLVMDialect",
     "::mlir::memref::MemRefDialect", "::mlir::scf::SCFDialect",
     "::mlir::vector::VectorDialect"
   ];

@@ -38,6 +38,7 @@
 #include "KernelUtils.h"
 #include "qc/Conversion/Passes.h"
 
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
@@ -434,6 +435,41 @@ struct X86LowerInt8KernelsPass
       lowerPacking(g, unsigned(threads));
   }
 
+  /// The private function holding the loop nest of `kernel` for operands
+  /// of `types` (flat Ap, Bp, corr, C), created on first use: GEMMs of the
+  /// same shapes share one copy of the nest (a decoder repeats four or five
+  /// shapes over all its layers), which LLVM compiles once.
+  func::FuncOp outlined(const Int8Kernel &kernel, TypeRange types) {
+    std::string name = ("__qc_" + kernel.tag).str();
+    for (Type t : types) {
+      name += "_";
+      for (int64_t d : llvm::cast<MemRefType>(t).getShape())
+        name += std::to_string(d) + "x";
+      name.pop_back();
+    }
+    name += "_t" + std::to_string(unsigned(threads));
+    ModuleOp module = getOperation();
+    if (auto f = module.lookupSymbol<func::FuncOp>(name))
+      return f;
+    OpBuilder mb = OpBuilder::atBlockEnd(module.getBody());
+    Location loc = module.getLoc();
+    auto f = mb.create<func::FuncOp>(loc, name,
+                                     mb.getFunctionType(types, TypeRange{}));
+    f.setPrivate();
+    // Internal to the module (func-to-llvm keeps this linkage): LLVM may
+    // inline a nest with one caller, and the symbol is never exported.
+    f->setAttr("llvm.linkage", LLVM::LinkageAttr::get(mb.getContext(),
+                                                      LLVM::Linkage::Internal));
+    Block *entry = f.addEntryBlock();
+    OpBuilder b = OpBuilder::atBlockBegin(entry);
+    Int8GemmBuilder(b, loc, kernel, entry->getArgument(0),
+                    entry->getArgument(1), entry->getArgument(2),
+                    entry->getArgument(3), unsigned(threads))
+        .build();
+    b.create<func::ReturnOp>(loc);
+    return f;
+  }
+
   LogicalResult lower(const Int8Kernel &kernel) {
     auto kernels =
         taggedKernels(getOperation(), kernel.tag, "qc-x86-lower-int8-kernels");
@@ -453,9 +489,8 @@ struct X86LowerInt8KernelsPass
         flat.push_back(
             b.create<memref::CollapseShapeOp>(g.getLoc(), v, groups));
       }
-      Int8GemmBuilder(b, g.getLoc(), kernel, flat[0], flat[1], flat[2], flat[3],
-                      unsigned(threads))
-          .build();
+      func::FuncOp f = outlined(kernel, ValueRange(flat).getTypes());
+      b.create<func::CallOp>(g.getLoc(), f, flat);
       g.erase();
     }
     return success();

@@ -214,6 +214,10 @@ def X86LowerInt8Kernels
     (one parallel region per GEMM, each thread walking every row block
     over its own panels); `--qc-lower-to-cpu` passes its thread count.
 
+    The activation packing of the byte kernels (generics tagged
+    "pack_u8" / "pack_s8") becomes 4-byte moves into the row tiles, split
+    into contiguous ranges of tiles over the threads.
+
     Each loop nest lives in a private function named after the kernel and
     its operand shapes (`__qc_u8s8_vnni512_<Ap>_<Bp>_<corr>_<C>_t<N>`),
     called where the generic was: GEMMs of the same shapes (the layers of a

@@ -16,6 +16,7 @@
 
 #include "ConstantUtils.h"
 #include "WeightQuantization.h"
+#include "qc/Support/Numerics/LinearAlgebra.h"
 #include "qc/Support/Numerics/Quantize.h"
 
 #include <cmath>
@@ -31,85 +32,24 @@ using namespace qc;
 
 namespace {
 
-/// sum_k x[k] y[k] over `len` values in 8 interleaved partial sums: they
-/// vectorize, where one running sum is a chain of dependent adds (4 cycles
-/// each: the unblocked Cholesky of a 2048 x 2048 Hessian took 2.6 s).
-double dot(const double *x, const double *y, int64_t len) {
-  double part[8] = {};
-  int64_t k = 0;
-  for (; k + 8 <= len; k += 8)
-    for (int64_t j = 0; j < 8; ++j)
-      part[j] += x[k + j] * y[k + j];
-  for (; k < len; ++k)
-    part[k % 8] += x[k] * y[k];
-  double s = 0.0;
-  for (double p : part)
-    s += p;
-  return s;
-}
-
-/// In-place Cholesky factorization of the symmetric n x n matrix `a` into
-/// its lower factor L (a = L L^T). False if `a` is not positive definite.
-/// Column j's entries below the diagonal are independent dot products of
-/// rows: split over the hardware threads for large n.
-bool cholesky(std::vector<double> &a, int64_t n) {
-  for (int64_t j = 0; j < n; ++j) {
-    const double *rj = &a[size_t(j * n)];
-    double d = a[size_t(j * n + j)] - dot(rj, rj, j);
-    if (!(d > 0))
-      return false;
-    d = std::sqrt(d);
-    a[size_t(j * n + j)] = d;
-    // Rows below j, as dot products of length j: threads once there is
-    // enough work per column to pay for them.
-    int64_t grain = std::max<int64_t>(16, (1 << 18) / std::max<int64_t>(1, j));
-    num::parallelFor(n - j - 1, grain, [&](int64_t b, int64_t e) {
-      for (int64_t i = j + 1 + b; i < j + 1 + e; ++i) {
-        double *ri = &a[size_t(i * n)];
-        ri[j] = (ri[j] - dot(ri, rj, j)) / d;
-      }
-    });
-    for (int64_t k = j + 1; k < n; ++k)
-      a[size_t(j * n + k)] = 0;
-  }
-  return true;
-}
-
-/// The upper Cholesky factor U of H^-1 (H^-1 = U^T U), as GPTQ uses it:
-/// row i of U holds the error propagation weights of channel i onto the
-/// later channels. False if H is not positive definite.
-///
-/// With P the reversal permutation and P H P = L L^T, H = U' U'^T for the
-/// upper triangular U' = P L P, so U = U'^-1 = P L^-1 P: one Cholesky
-/// factorization and one triangular inverse, without forming H^-1.
-bool inverseCholeskyUpper(const std::vector<double> &h, int64_t n,
-                          std::vector<double> &u) {
-  std::vector<double> r(size_t(n * n));
-  for (int64_t i = 0; i < n; ++i)
-    for (int64_t j = 0; j < n; ++j)
-      r[size_t(i * n + j)] = h[size_t((n - 1 - i) * n + (n - 1 - j))];
-  if (!cholesky(r, n))
+/// GPTQ's error propagation weights: the upper Cholesky factor U of H^-1
+/// (H^-1 = U^T U), whose row i spreads channel i's rounding error over the
+/// later channels. With P the reversal permutation and P H P = L L^T,
+/// H = U' U'^T for the upper triangular U' = P L P, so U = U'^-1 = P L^-1 P:
+/// one Cholesky factorization and one triangular inverse, without forming
+/// H^-1. `inv` receives L^-1 (U[i][j] = inv[(k-1-i) k + (k-1-j)]). False if
+/// H + lambda I is not positive definite.
+bool reversedInverseCholesky(const std::vector<double> &h, int64_t k,
+                             double lambda, std::vector<double> &inv) {
+  inv.resize(size_t(k * k));
+  for (int64_t i = 0; i < k; ++i)
+    for (int64_t j = 0; j < k; ++j)
+      inv[size_t(i * k + j)] = h[size_t((k - 1 - i) * k + (k - 1 - j))];
+  for (int64_t i = 0; i < k; ++i)
+    inv[size_t(i * k + i)] += lambda;
+  if (!num::choleskyLower(inv.data(), k))
     return false;
-  // L^-1 by forward substitution: row i = (e_i - sum_k L[i][k] row k) /
-  // L[i][i], over contiguous rows.
-  std::vector<double> linv(size_t(n * n), 0.0);
-  for (int64_t i = 0; i < n; ++i) {
-    double *ri = &linv[size_t(i * n)];
-    ri[i] = 1.0;
-    for (int64_t k = 0; k < i; ++k) {
-      double c = r[size_t(i * n + k)];
-      const double *rk = &linv[size_t(k * n)];
-      for (int64_t j = 0; j <= k; ++j)
-        ri[j] -= c * rk[j];
-    }
-    double d = r[size_t(i * n + i)];
-    for (int64_t j = 0; j <= i; ++j)
-      ri[j] /= d;
-  }
-  u.assign(size_t(n * n), 0.0);
-  for (int64_t i = 0; i < n; ++i)
-    for (int64_t j = i; j < n; ++j)
-      u[size_t(i * n + j)] = linv[size_t((n - 1 - i) * n + (n - 1 - j))];
+  num::invertLowerTriangular(inv.data(), k);
   return true;
 }
 
@@ -178,109 +118,102 @@ struct GPTQPass : qc::impl::GPTQBase<GPTQPass> {
       for (int64_t j = 0; j < n; ++j)
         w[size_t(i * n + j)] =
             (*values)[size_t(transposed ? j * k + i : i * n + j)];
-    std::vector<double> h;
-    h.reserve(size_t(k * k));
-    for (float v : hAttr.getValues<float>())
-      h.push_back(v);
-
     // Dead inputs (never non-zero) carry no information: zero them.
+    auto hValues = hAttr.getValues<float>();
     for (int64_t i = 0; i < k; ++i)
-      if (h[size_t(i * k + i)] == 0) {
-        h[size_t(i * k + i)] = 1;
+      if (hValues[size_t(i * k + i)] == 0)
         for (int64_t j = 0; j < n; ++j)
           w[size_t(i * n + j)] = 0;
-      }
-    // Processing order: descending Hessian diagonal with act-order.
-    std::vector<int64_t> perm(static_cast<size_t>(k));
-    std::iota(perm.begin(), perm.end(), 0);
-    if (actOrder)
-      std::sort(perm.begin(), perm.end(), [&](int64_t a, int64_t b) {
-        double da = h[size_t(a * k + a)], db = h[size_t(b * k + b)];
-        return da > db || (da == db && a < b);
-      });
-    std::vector<double> hp(size_t(k * k)), wp(size_t(k * n));
-    for (int64_t i = 0; i < k; ++i) {
-      for (int64_t j = 0; j < k; ++j)
-        hp[size_t(i * k + j)] = h[size_t(perm[i] * k + perm[j])];
-      std::copy_n(&w[size_t(perm[i] * n)], n, &wp[size_t(i * n)]);
+    // The processing order and the inverse factor depend on the Hessian
+    // alone: layers reading the same tensor (q/k/v, gate/up) share them.
+    const void *key = hAttr.getAsOpaquePointer();
+    if (factorKey != key) {
+      factorKey = nullptr;
+      if (failed(factorHessian(op, hAttr, k)))
+        return failure();
+      factorKey = key;
     }
-    double meanDiag = 0;
+    const std::vector<int64_t> &perm = factorPerm;
+    const std::vector<double> &inv = factorInv;
+    // U[i][j], the weight of channel i's error on channel j >= i.
+    auto u = [&](int64_t i, int64_t j) {
+      return inv[size_t((k - 1 - i) * k + (k - 1 - j))];
+    };
+    std::vector<double> wp(size_t(k * n));
     for (int64_t i = 0; i < k; ++i)
-      meanDiag += hp[size_t(i * k + i)];
-    meanDiag /= double(k);
-    std::vector<double> u;
-    double lambda = damp * meanDiag;
-    bool ok = false;
-    for (int attempt = 0; attempt < 6 && !ok; ++attempt, lambda *= 10) {
-      std::vector<double> damped = hp;
-      for (int64_t i = 0; i < k; ++i)
-        damped[size_t(i * k + i)] += lambda;
-      ok = inverseCholeskyUpper(damped, k, u);
-    }
-    if (!ok)
-      return op->emitError("qc-gptq: the Hessian of layer '")
-             << qc::detail::layerName(op)
-             << "' is not positive definite even with damping";
+      std::copy_n(&w[size_t(perm[size_t(i)] * n)], n, &wp[size_t(i * n)]);
+    w = {};
 
-    // Quantize-dequantize of one input channel (a row of N values) with the
-    // scales of original channel `row`.
+    // Quantize-dequantize of input channel `row` (original numbering) for
+    // columns [j0, j1), with that channel's scales; `buf` is scratch.
     num::Format fmt = wq->type.getNumericFormat();
     num::Scheme rowScheme{num::Granularity::PerAxis, 1, 0};
-    std::vector<int64_t> rowShape = {1, n};
     bool perBlock = wq->scheme.getGranularity() == Granularity::per_block;
     int64_t blk = wq->scheme.getBlock();
-    std::vector<float> rowIn(static_cast<size_t>(n)),
-        rowScales(static_cast<size_t>(n)), rowOut(static_cast<size_t>(n));
-    std::vector<int32_t> rowZp(static_cast<size_t>(n));
-    std::vector<uint32_t> rowCodes(static_cast<size_t>(n));
     const auto &zps = wq->computed.zeroPoints;
-    auto quantizeRow = [&](int64_t row, const double *in, double *out) {
-      for (int64_t j = 0; j < n; ++j) {
+    struct RowBuffers {
+      std::vector<float> in, scales, out;
+      std::vector<int32_t> zp;
+      std::vector<uint32_t> codes;
+    };
+    auto quantizeRow = [&](int64_t row, const double *in, double *out,
+                           int64_t j0, int64_t j1, RowBuffers &buf) {
+      size_t len = size_t(j1 - j0);
+      buf.in.resize(len), buf.scales.resize(len), buf.out.resize(len);
+      buf.zp.resize(len), buf.codes.resize(len);
+      for (int64_t j = j0; j < j1; ++j) {
         // Scale layout: [N] per channel; [K/B, N] or [N, K/B] per block.
         size_t s = !perBlock    ? size_t(j)
                    : transposed ? size_t(j * (k / blk) + row / blk)
                                 : size_t((row / blk) * n + j);
-        rowScales[size_t(j)] = wq->scales[s];
-        rowZp[size_t(j)] = zps.empty() ? 0 : zps[s];
-        rowIn[size_t(j)] = float(in[j]);
+        buf.scales[size_t(j - j0)] = wq->scales[s];
+        buf.zp[size_t(j - j0)] = zps.empty() ? 0 : zps[s];
+        buf.in[size_t(j - j0)] = float(in[j]);
       }
-      num::quantize(rowIn.data(), rowShape, rowScheme, rowScales.data(),
-                    zps.empty() ? nullptr : rowZp.data(), fmt,
-                    num::Rounding::NearestEven, 0, rowCodes.data());
-      num::dequantize(rowCodes.data(), rowShape, rowScheme, rowScales.data(),
-                      zps.empty() ? nullptr : rowZp.data(), fmt, rowOut.data());
-      for (int64_t j = 0; j < n; ++j)
-        out[j] = rowOut[size_t(j)];
+      std::vector<int64_t> shape = {1, j1 - j0};
+      int32_t *zp = zps.empty() ? nullptr : buf.zp.data();
+      num::quantize(buf.in.data(), shape, rowScheme, buf.scales.data(), zp, fmt,
+                    num::Rounding::NearestEven, 0, buf.codes.data());
+      num::dequantize(buf.codes.data(), shape, rowScheme, buf.scales.data(), zp,
+                      fmt, buf.out.data());
+      for (int64_t j = j0; j < j1; ++j)
+        out[j] = buf.out[size_t(j - j0)];
     };
 
-    std::vector<double> q(size_t(k * n)), err(size_t(blockSize * n));
+    std::vector<double> q(size_t(k * n)), err(size_t(blockSize * n)), ut;
     for (int64_t start = 0; start < k; start += blockSize) {
       int64_t end = std::min<int64_t>(k, start + blockSize);
-      for (int64_t i = start; i < end; ++i) {
-        double *wi = &wp[size_t(i * n)];
-        double *qi = &q[size_t(i * n)];
-        quantizeRow(perm[size_t(i)], wi, qi);
-        double d = u[size_t(i * k + i)];
-        double *e = &err[size_t((i - start) * n)];
-        for (int64_t j = 0; j < n; ++j)
-          e[j] = (wi[j] - qi[j]) / d;
-        for (int64_t r = i + 1; r < end; ++r) {
-          double c = u[size_t(i * k + r)];
-          double *wr = &wp[size_t(r * n)];
-          for (int64_t j = 0; j < n; ++j)
-            wr[j] -= c * e[j];
-        }
-      }
-      // Lazy batch update of the remaining channels.
-      for (int64_t r = end; r < k; ++r) {
-        double *wr = &wp[size_t(r * n)];
+      // Within the block, every output column is independent: split them
+      // over the threads.
+      num::parallelFor(n, 256, [&](int64_t j0, int64_t j1) {
+        RowBuffers buf;
         for (int64_t i = start; i < end; ++i) {
-          double c = u[size_t(i * k + r)];
-          const double *e = &err[size_t((i - start) * n)];
-          for (int64_t j = 0; j < n; ++j)
-            wr[j] -= c * e[j];
+          double *wi = &wp[size_t(i * n)];
+          double *qi = &q[size_t(i * n)];
+          quantizeRow(perm[size_t(i)], wi, qi, j0, j1, buf);
+          double d = u(i, i);
+          double *e = &err[size_t((i - start) * n)];
+          for (int64_t j = j0; j < j1; ++j)
+            e[j] = (wi[j] - qi[j]) / d;
+          for (int64_t r = i + 1; r < end; ++r) {
+            double c = u(i, r);
+            double *wr = &wp[size_t(r * n)];
+            for (int64_t j = j0; j < j1; ++j)
+              wr[j] -= c * e[j];
+          }
         }
-      }
+      });
+      // Lazy batch update of the remaining channels, one product:
+      // W[end:] -= U[start:end, end:]^T E.
+      int64_t rest = k - end, bs = end - start;
+      if (rest == 0)
+        continue;
+      ut.resize(size_t(rest * bs));
+      for (int64_t i = 0; i < bs; ++i)
+        for (int64_t r = 0; r < rest; ++r)
+          ut[size_t(r * bs + i)] = u(start + i, end + r);
+      num::gemmSubtract(rest, n, bs, ut.data(), bs, err.data(), n,
+                        /*transB=*/false, &wp[size_t(end * n)], n);
     }
 
     // The quantized weight in the original layout; its values are exactly
@@ -295,7 +228,51 @@ struct GPTQPass : qc::impl::GPTQBase<GPTQPass> {
     return success();
   }
 
+  /// The processing order and the inverse Cholesky factor of the damped
+  /// Hessian of `op` (k x k), into factorPerm and factorInv.
+  LogicalResult factorHessian(Operation *op, DenseElementsAttr hAttr,
+                              int64_t k) {
+    std::vector<double> h(size_t(k * k));
+    {
+      size_t idx = 0;
+      for (float v : hAttr.getValues<float>())
+        h[idx++] = v;
+    }
+    // Dead inputs: a unit diagonal keeps H positive definite.
+    for (int64_t i = 0; i < k; ++i)
+      if (h[size_t(i * k + i)] == 0)
+        h[size_t(i * k + i)] = 1;
+    // Processing order: descending Hessian diagonal with act-order.
+    factorPerm.resize(size_t(k));
+    std::iota(factorPerm.begin(), factorPerm.end(), 0);
+    if (actOrder) {
+      std::sort(factorPerm.begin(), factorPerm.end(),
+                [&](int64_t a, int64_t b) {
+                  double da = h[size_t(a * k + a)], db = h[size_t(b * k + b)];
+                  return da > db || (da == db && a < b);
+                });
+      std::vector<double> hp(size_t(k * k));
+      for (int64_t i = 0; i < k; ++i)
+        for (int64_t j = 0; j < k; ++j)
+          hp[size_t(i * k + j)] =
+              h[size_t(factorPerm[size_t(i)] * k + factorPerm[size_t(j)])];
+      h = std::move(hp);
+    }
+    double meanDiag = 0;
+    for (int64_t i = 0; i < k; ++i)
+      meanDiag += h[size_t(i * k + i)];
+    meanDiag /= double(k);
+    double lambda = damp * meanDiag;
+    for (int attempt = 0; attempt < 6; ++attempt, lambda *= 10)
+      if (reversedInverseCholesky(h, k, lambda, factorInv))
+        return success();
+    return op->emitError("qc-gptq: the Hessian of layer '")
+           << qc::detail::layerName(op)
+           << "' is not positive definite even with damping";
+  }
+
   void runOnOperation() override {
+    factorKey = nullptr;
     bool failed = false;
     getOperation().walk([&](Operation *op) {
       if (qc::detail::linearLayerInput(op))
@@ -303,6 +280,9 @@ struct GPTQPass : qc::impl::GPTQBase<GPTQPass> {
       else if (llvm::isa<nn::ConvOp>(op))
         failed |= mlir::failed(quantizeConvolution(op));
     });
+    factorKey = nullptr;
+    factorPerm = {};
+    factorInv = {};
     if (failed)
       signalPassFailure();
   }
@@ -331,6 +311,11 @@ struct GPTQPass : qc::impl::GPTQBase<GPTQPass> {
 
   std::optional<NamedQuantFormat> named;
   bool mse = false;
+  /// The last factored Hessian (its attribute storage), its processing
+  /// order and L^-1 (see reversedInverseCholesky).
+  const void *factorKey = nullptr;
+  std::vector<int64_t> factorPerm;
+  std::vector<double> factorInv;
 };
 
 } // namespace

@@ -4,16 +4,21 @@
 //
 //===----------------------------------------------------------------------===//
 //
-// Two benchmarks, each against a baseline measured in the same run:
+// Three benchmarks, each against a baseline measured in the same run:
 //  1. quantize + dequantize of N float32 values (default 2^26) per format,
 //     against a memcpy of the same bytes on the same number of threads;
 //  2. folding a Hadamard rotation into an n x n constant (default 4096): the
-//     fast transform against a dense (cache-blocked) matrix product.
+//     fast transform against a dense (cache-blocked) matrix product;
+//  3. the double-precision kernels of GPTQ (n x n, default 4096): the
+//     blocked product against a register-only FMA loop on every thread (the
+//     peak), and the blocked Cholesky factorization and triangular inverse
+//     against the unblocked dot-product forms.
 // Prints best-of-R wall times; ratios are what to compare across machines.
 //
 //===----------------------------------------------------------------------===//
 
 #include "qc/Support/Numerics/Hadamard.h"
+#include "qc/Support/Numerics/LinearAlgebra.h"
 #include "qc/Support/Numerics/Quantize.h"
 
 #include <algorithm>
@@ -192,12 +197,186 @@ void benchHadamard(int64_t n, int reps) {
               tFast, tDense, tDense / tFast, maxErr);
 }
 
+/// `iters` rounds of 16 independent fused multiply-add chains in
+/// registers; returns a value that depends on all of them.
+template <int Lanes>
+__attribute__((always_inline)) inline double fmaChains(int64_t iters) {
+  using V = double __attribute__((ext_vector_type(Lanes)));
+  V acc[16], x = 1.0000001, y = 0.9999999;
+  for (int j = 0; j < 16; ++j)
+    acc[j] = double(j);
+  for (int64_t i = 0; i < iters; ++i)
+    for (int j = 0; j < 16; ++j)
+      acc[j] = __builtin_elementwise_fma(acc[j], x, y);
+  double s = 0;
+  for (int j = 0; j < 16; ++j)
+    s += acc[j][0];
+  return s;
+}
+
+#if defined(__x86_64__) && defined(__clang__)
+__attribute__((target("avx512f"))) double fmaChainsAvx512(int64_t iters) {
+  return fmaChains<8>(iters);
+}
+__attribute__((target("fma"))) double fmaChainsFma(int64_t iters) {
+  return fmaChains<4>(iters);
+}
+#endif
+
+/// Double-precision FMAs per second of the register-only chains on every
+/// thread at once (best of two): the peak the product kernel is measured
+/// against. 0 without FMA hardware.
+double fmaPeak() {
+  double (*chains)(int64_t) = nullptr;
+  int lanes = 0;
+#if defined(__x86_64__) && defined(__clang__)
+  if (__builtin_cpu_supports("avx512f"))
+    chains = fmaChainsAvx512, lanes = 8;
+  else if (__builtin_cpu_supports("fma"))
+    chains = fmaChainsFma, lanes = 4;
+#endif
+  if (!chains)
+    return 0;
+  constexpr int64_t kIters = 1 << 25;
+  int64_t threads = std::max(1u, std::thread::hardware_concurrency());
+  std::vector<double> sink(static_cast<size_t>(threads));
+  double best = 0;
+  for (int rep = 0; rep < 2; ++rep) {
+    double t0 = now();
+    parallelFor(threads, 1, [&](int64_t b, int64_t e) {
+      for (int64_t t = b; t < e; ++t)
+        sink[size_t(t)] = chains(kIters);
+    });
+    double t = now() - t0;
+    best = std::max(best, double(threads * kIters) * 16 * lanes / t);
+  }
+  return sink[0] == 42.0 ? 0 : best;
+}
+
+/// The unblocked forms: each entry one dot product (8 partial sums) over a
+/// row of the matrix, rows split over the threads.
+double dotRows(const double *x, const double *y, int64_t len) {
+  double part[8] = {};
+  int64_t k = 0;
+  for (; k + 8 <= len; k += 8)
+    for (int64_t j = 0; j < 8; ++j)
+      part[j] += x[k + j] * y[k + j];
+  for (; k < len; ++k)
+    part[k % 8] += x[k] * y[k];
+  double s = 0;
+  for (double p : part)
+    s += p;
+  return s;
+}
+
+bool unblockedCholesky(double *a, int64_t n) {
+  for (int64_t j = 0; j < n; ++j) {
+    double *rj = a + j * n;
+    double d = rj[j] - dotRows(rj, rj, j);
+    if (!(d > 0))
+      return false;
+    d = std::sqrt(d);
+    rj[j] = d;
+    parallelFor(n - j - 1, std::max<int64_t>(16, (1 << 18) / (j + 1)),
+                [&](int64_t b, int64_t e) {
+                  for (int64_t i = j + 1 + b; i < j + 1 + e; ++i)
+                    a[i * n + j] =
+                        (a[i * n + j] - dotRows(a + i * n, rj, j)) / d;
+                });
+  }
+  return true;
+}
+
+/// Lower triangular inverse by forward substitution over whole rows.
+void unblockedInverse(const double *l, double *x, int64_t n) {
+  std::fill(x, x + n * n, 0.0);
+  for (int64_t i = 0; i < n; ++i) {
+    double *xi = x + i * n;
+    xi[i] = 1.0;
+    for (int64_t k = 0; k < i; ++k) {
+      double c = l[i * n + k];
+      const double *xk = x + k * n;
+      for (int64_t j = 0; j <= k; ++j)
+        xi[j] -= c * xk[j];
+    }
+    for (int64_t j = 0; j <= i; ++j)
+      xi[j] /= l[i * n + i];
+  }
+}
+
+void benchLinearAlgebra(int64_t n, int reps) {
+  std::printf("\nGPTQ's double-precision kernels, n = %lld, %u threads\n",
+              (long long)n, std::max(1u, std::thread::hardware_concurrency()));
+  double peak = fmaPeak();
+  if (peak > 0)
+    std::printf("register-only FMA peak (all threads): %.1f GFMA/s\n",
+                peak / 1e9);
+  // C -= A B with the depth GPTQ's lazy batches use (128) and the
+  // factorizations' block (128) and packing depth (256).
+  for (int64_t depth : {128, 256}) {
+    std::vector<double> a(size_t(n * depth)), b(size_t(depth * n)),
+        c(size_t(n * n), 0.0);
+    for (size_t i = 0; i < a.size(); ++i)
+      a[i] = std::cos(double(i) * 0.37), b[i] = std::sin(double(i) * 0.11);
+    double t = bestOf(reps, [&] {
+      gemmSubtract(n, n, depth, a.data(), depth, b.data(), n, false, c.data(),
+                   n);
+    });
+    double rate = double(n) * n * depth / t;
+    std::printf("product %lld x %lld x %lld: %.4f s, %.1f GFMA/s", (long long)n,
+                (long long)n, (long long)depth, t, rate / 1e9);
+    if (peak > 0)
+      std::printf(", %.2f of peak", rate / peak);
+    std::printf("\n");
+  }
+  // A symmetric positive definite matrix: B B^T / depth + I.
+  int64_t depth = 64;
+  std::vector<double> g(size_t(n * depth)), spd(size_t(n * n), 0.0);
+  for (size_t i = 0; i < g.size(); ++i)
+    g[i] = std::cos(double(i) * 0.7311) + 0.1 * std::sin(double(i));
+  gemmSubtract(n, n, depth, g.data(), depth, g.data(), depth, true, spd.data(),
+               n);
+  for (int64_t i = 0; i < n * n; ++i)
+    spd[size_t(i)] = -spd[size_t(i)] / double(depth) + (i % (n + 1) == 0);
+  std::vector<double> work, other(size_t(n * n));
+  double cubic = double(n) * n * n / 6; // FMAs of each.
+  double tBlocked = bestOf(reps, [&] {
+    work = spd;
+    choleskyLower(work.data(), n);
+  });
+  double tInv = bestOf(reps, [&] {
+    other = work;
+    invertLowerTriangular(other.data(), n);
+  });
+  std::vector<double> ref = spd;
+  double tUnblocked = bestOf(1, [&] { unblockedCholesky(ref.data(), n); });
+  double maxDiff = 0;
+  for (int64_t i = 0; i < n; ++i)
+    for (int64_t j = 0; j <= i; ++j)
+      maxDiff = std::max(
+          maxDiff, std::fabs(ref[size_t(i * n + j)] - work[size_t(i * n + j)]));
+  std::vector<double> refInv(size_t(n * n));
+  double tInvUnblocked =
+      bestOf(1, [&] { unblockedInverse(work.data(), refInv.data(), n); });
+  double maxInvDiff = 0;
+  for (size_t i = 0; i < refInv.size(); ++i)
+    maxInvDiff = std::max(maxInvDiff, std::fabs(refInv[i] - other[i]));
+  std::printf("Cholesky: blocked %.4f s (%.1f GFMA/s), unblocked %.4f s, "
+              "unblocked / blocked = %.1fx, max |diff| = %.1e\n",
+              tBlocked, cubic / tBlocked / 1e9, tUnblocked,
+              tUnblocked / tBlocked, maxDiff);
+  std::printf("triangular inverse: blocked %.4f s (%.1f GFMA/s), unblocked "
+              "%.4f s, unblocked / blocked = %.1fx, max |diff| = %.1e\n",
+              tInv, cubic / tInv / 1e9, tInvUnblocked, tInvUnblocked / tInv,
+              maxInvDiff);
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
-  int64_t n = int64_t(1) << 26, hn = 4096;
+  int64_t n = int64_t(1) << 26, hn = 4096, ln = 4096;
   int reps = 3;
-  bool runQ = true, runH = true;
+  bool runQ = true, runH = true, runL = true;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--elements" && i + 1 < argc)
@@ -206,25 +385,32 @@ int main(int argc, char **argv) {
       reps = std::atoi(argv[++i]);
     else if (a == "--hadamard" && i + 1 < argc)
       hn = std::atoll(argv[++i]);
+    else if (a == "--linalg" && i + 1 < argc)
+      ln = std::atoll(argv[++i]);
     else if (a == "--only-quantize")
-      runH = false;
+      runH = runL = false;
     else if (a == "--only-hadamard")
-      runQ = false;
+      runQ = runL = false;
+    else if (a == "--only-linalg")
+      runQ = runH = false;
     else {
-      std::fprintf(stderr,
-                   "usage: qc-bench-numerics [--elements N] [--reps R] "
-                   "[--hadamard N] [--only-quantize|--only-hadamard]\n");
+      std::fprintf(stderr, "usage: qc-bench-numerics [--elements N] [--reps R] "
+                           "[--hadamard N] [--linalg N] "
+                           "[--only-quantize|--only-hadamard|--only-linalg]\n");
       return 2;
     }
   }
-  if (n % 4096 || n <= 0 || !factorHadamardOrder(hn)) {
+  if (n % 4096 || n <= 0 || !factorHadamardOrder(hn) || ln <= 0) {
     std::fprintf(stderr, "error: --elements must be a positive multiple of "
-                         "4096 and --hadamard an order K * 2^m\n");
+                         "4096, --hadamard an order K * 2^m and --linalg "
+                         "positive\n");
     return 2;
   }
   if (runQ)
     benchQuantize(n, reps);
   if (runH)
     benchHadamard(hn, reps);
+  if (runL)
+    benchLinearAlgebra(ln, reps);
   return 0;
 }

@@ -148,6 +148,63 @@ struct InlineAllocaScopesPass
   }
 };
 
+/// Gives every constant memref.global of rank > 1 a flat 1-D type, and
+/// every memref.get_global of it a memref.expand_shape back to the original
+/// shape. The LLVM translation builds a rank-R global as nested arrays, one
+/// uniqued constant per innermost row: a packed weight of shape
+/// 8x256x32x1 became 65536 one-element arrays, which every LLVM pass that
+/// walks references (the call graph) and the context's destructor visit. A
+/// flat global is one ConstantDataArray. Addressing is unchanged: the
+/// descriptor built from the global points at its first element either way.
+struct FlattenConstantGlobalsPass
+    : PassWrapper<FlattenConstantGlobalsPass, OperationPass<ModuleOp>> {
+  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(FlattenConstantGlobalsPass)
+  StringRef getArgument() const final { return "qc-flatten-constant-globals"; }
+  StringRef getDescription() const final {
+    return "Give constant memref.globals of rank > 1 a flat 1-D type (one "
+           "LLVM constant array each)";
+  }
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    llvm::StringMap<MemRefType> original;
+    for (auto g : module.getOps<memref::GlobalOp>()) {
+      MemRefType type = g.getType();
+      auto init =
+          llvm::dyn_cast_or_null<DenseElementsAttr>(g.getInitialValueAttr());
+      if (!g.getConstant() || !init || type.getRank() < 2 ||
+          !type.hasStaticShape() || !type.getLayout().isIdentity())
+        continue;
+      auto flat =
+          MemRefType::get({type.getNumElements()}, type.getElementType(),
+                          AffineMap(), type.getMemorySpace());
+      g.setType(flat);
+      g.setInitialValueAttr(init.reshape(RankedTensorType::get(
+          {type.getNumElements()}, init.getType().getElementType())));
+      original[g.getSymName()] = type;
+    }
+    if (original.empty())
+      return;
+    module.walk([&](memref::GetGlobalOp get) {
+      auto it = original.find(get.getName());
+      if (it == original.end())
+        return;
+      MemRefType type = it->second;
+      OpBuilder b(get);
+      auto flat = b.create<memref::GetGlobalOp>(
+          get.getLoc(),
+          MemRefType::get({type.getNumElements()}, type.getElementType(),
+                          AffineMap(), type.getMemorySpace()),
+          get.getName());
+      ReassociationIndices all =
+          llvm::to_vector(llvm::seq<int64_t>(0, type.getRank()));
+      Value shaped = b.create<memref::ExpandShapeOp>(
+          get.getLoc(), type, flat, ArrayRef<ReassociationIndices>{all});
+      get.replaceAllUsesWith(shaped);
+      get.erase();
+    });
+  }
+};
+
 /// arith.extf / truncf on bf16 as integer code (truncf rounds to nearest
 /// even, NaN stays NaN), so no runtime library conversion is called (LLVM
 /// 19 calls __truncsfbf2 on hosts without AVX512-BF16, which libgcc 12
@@ -314,6 +371,7 @@ void qc::buildLowerToCPUPipeline(OpPassManager &pm,
   }
   pm.addPass(createConvertSCFToCFPass());
   pm.addPass(createConvertVectorToLLVMPass());
+  pm.addPass(std::make_unique<FlattenConstantGlobalsPass>());
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
   if (options.emitCInterface)
@@ -333,6 +391,7 @@ void qc::buildLowerToCPUPipeline(OpPassManager &pm,
 void qc::registerLowerToCPUPipeline() {
   PassRegistration<FuseElementwisePass>();
   PassRegistration<ExpandBF16Pass>();
+  PassRegistration<FlattenConstantGlobalsPass>();
   PassRegistration<PolynomialMathPass>();
   PassPipelineRegistration<LowerToCPUPipelineOptions>(
       "qc-lower-to-cpu",

@@ -353,6 +353,7 @@ void qc::buildLowerToCPUPipeline(OpPassManager &pm,
   pm.addPass(createX86LowerInt8Kernels(int8Lowering));
   pm.addNestedPass<func::FuncOp>(createX86LowerWeightOnlyKernels());
   pm.addPass(createConvertLinalgToLoopsPass());
+  pm.addPass(createOutlineLoopNests());
   // bf16 arithmetic and f16 / bf16 math functions compute in f32, rounded
   // after each op; then bf16 conversions become integer code.
   pm.addPass(math::createMathLegalizeToF32());

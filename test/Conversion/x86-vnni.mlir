@@ -37,15 +37,20 @@
 // ASM-NOT: vpmaddwd
 
 // With threads, the activations are packed into row tiles 4 bytes at a
-// time over ranges of tiles, then the column panels are an OpenMP
-// worksharing loop.
+// time over ranges of tiles (a loop nest, outlined), then the column panels
+// are an OpenMP worksharing loop.
+// OMP-LABEL: llvm.func @main(
+// OMP: llvm.call @[[PACK:__qc_loop_nest_[0-9]+]](
+// OMP: llvm.call @[[GEMM:__qc_u8s8_vnni512_[0-9x_]+_t2]](
+// OMP: llvm.func internal @[[GEMM]](
+// OMP: omp.parallel
+// OMP: omp.wsloop
+// OMP-COUNT-48: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"
+// OMP: llvm.func internal @[[PACK]](
 // OMP: omp.parallel
 // OMP: omp.wsloop
 // OMP: llvm.load %{{.*}} : !llvm.ptr -> vector<4xi8>
 // OMP: llvm.store %{{.*}} : vector<4xi8>, !llvm.ptr
-// OMP: omp.parallel
-// OMP: omp.wsloop
-// OMP-COUNT-48: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"
 func.func @main(%x: !qc.qtensor<24x64, #qc.int<8, unsigned>>) -> tensor<24x40xi32> {
   %w = qc.constant dense<3> : tensor<40x64xi8> : !qc.qtensor<40x64, #qc.int<8>, #qc.scheme<per_axis, axis = 0>>
   %y = qc.linear %x, %w : (!qc.qtensor<24x64, #qc.int<8, unsigned>>, !qc.qtensor<40x64, #qc.int<8>, #qc.scheme<per_axis, axis = 0>>) -> tensor<24x40xi32>

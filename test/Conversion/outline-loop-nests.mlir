@@ -1,0 +1,80 @@
+// RUN: quant-opt %s --qc-outline-loop-nests | FileCheck %s
+// RUN: quant-opt %s --qc-lower-to-cpu | quant-translate --mlir-to-llvmir | FileCheck %s --check-prefix=LLVM
+
+// Two nests that differ only in their buffers share one function; the
+// constants they use are copied in, the buffers and the bound are
+// arguments in order of first use.
+// CHECK-LABEL: func.func @main(
+// CHECK-SAME: %[[A:[^:]*]]: memref<8xf32>, %[[B:[^:]*]]: memref<8xf32>, %[[C:[^:]*]]: memref<8xf32>, %[[N:[^:]*]]: index
+// CHECK-NOT: scf.for
+// CHECK: call @__qc_loop_nest_0(%[[N]], %[[A]], %[[B]]) : (index, memref<8xf32>, memref<8xf32>) -> ()
+// CHECK-NEXT: call @__qc_loop_nest_0(%[[N]], %[[B]], %[[C]]) : (index, memref<8xf32>, memref<8xf32>) -> ()
+// A different body is a different function.
+// CHECK-NOT: scf.for
+// CHECK: call @__qc_loop_nest_1(%[[A]]) : (memref<8xf32>) -> ()
+// A nest with results stays.
+// CHECK: scf.for {{.*}} iter_args
+// CHECK: return
+// Functions made by this or other passes (`__qc_` names) are left alone.
+// CHECK-LABEL: func.func private @__qc_kernel(
+// CHECK-NEXT: arith.constant
+// CHECK-NEXT: arith.constant
+// CHECK-NEXT: arith.constant
+// CHECK-NEXT: scf.for
+// CHECK-LABEL: func.func private @__qc_loop_nest_0(
+// CHECK-SAME: %[[BOUND:[^:]*]]: index, %[[X:[^:]*]]: memref<8xf32>, %[[Y:[^:]*]]: memref<8xf32>) attributes {llvm.linkage = #llvm.linkage<internal>, no_inline} {
+// CHECK-DAG: arith.constant 0 : index
+// CHECK-DAG: arith.constant 1 : index
+// CHECK-DAG: arith.constant 2.000000e+00 : f32
+// CHECK: scf.for %[[I:.*]] = %{{.*}} to %[[BOUND]] step %{{.*}} {
+// CHECK: memref.load %[[X]][%[[I]]]
+// CHECK: memref.store %{{.*}}, %[[Y]][%[[I]]]
+// CHECK: return
+// CHECK-LABEL: func.func private @__qc_loop_nest_1(%{{.*}}: memref<8xf32>)
+// CHECK-NOT: func.func private @__qc_loop_nest_2
+
+// The nests are not inlined back into main by LLVM.
+// LLVM: define float @main(
+// LLVM: call void @__qc_loop_nest_0(
+// LLVM: call void @__qc_loop_nest_0(
+// LLVM: call void @__qc_loop_nest_1(
+// LLVM: define internal void @__qc_loop_nest_0({{.*}}) #[[ATTRS:[0-9]+]]
+// LLVM: attributes #[[ATTRS]] = { noinline }
+func.func @main(%a: memref<8xf32>, %b: memref<8xf32>, %c: memref<8xf32>, %n: index) -> f32 {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %two = arith.constant 2.0 : f32
+  scf.for %i = %c0 to %n step %c1 {
+    %v = memref.load %a[%i] : memref<8xf32>
+    %w = arith.mulf %v, %two : f32
+    memref.store %w, %b[%i] : memref<8xf32>
+  }
+  scf.for %i = %c0 to %n step %c1 {
+    %v = memref.load %b[%i] : memref<8xf32>
+    %w = arith.mulf %v, %two : f32
+    memref.store %w, %c[%i] : memref<8xf32>
+  }
+  %c8 = arith.constant 8 : index
+  scf.for %i = %c0 to %c8 step %c1 {
+    %v = memref.load %a[%i] : memref<8xf32>
+    %w = arith.addf %v, %two : f32
+    memref.store %w, %a[%i] : memref<8xf32>
+  }
+  %zero = arith.constant 0.0 : f32
+  %sum = scf.for %i = %c0 to %c8 step %c1 iter_args(%acc = %zero) -> f32 {
+    %v = memref.load %c[%i] : memref<8xf32>
+    %s = arith.addf %acc, %v : f32
+    scf.yield %s : f32
+  }
+  return %sum : f32
+}
+
+func.func private @__qc_kernel(%a: memref<8xf32>) {
+  %c0 = arith.constant 0 : index
+  %c8 = arith.constant 8 : index
+  %one = arith.constant 1.0 : f32
+  scf.for %i = %c0 to %c8 step %c8 {
+    memref.store %one, %a[%i] : memref<8xf32>
+  }
+  return
+}

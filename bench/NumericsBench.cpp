@@ -253,26 +253,12 @@ double fmaPeak() {
   return sink[0] == 42.0 ? 0 : best;
 }
 
-/// The unblocked forms: each entry one dot product (8 partial sums) over a
-/// row of the matrix, rows split over the threads.
-double dotRows(const double *x, const double *y, int64_t len) {
-  double part[8] = {};
-  int64_t k = 0;
-  for (; k + 8 <= len; k += 8)
-    for (int64_t j = 0; j < 8; ++j)
-      part[j] += x[k + j] * y[k + j];
-  for (; k < len; ++k)
-    part[k % 8] += x[k] * y[k];
-  double s = 0;
-  for (double p : part)
-    s += p;
-  return s;
-}
-
+/// The unblocked forms: each entry one dot product over a row of the
+/// matrix, rows split over the threads.
 bool unblockedCholesky(double *a, int64_t n) {
   for (int64_t j = 0; j < n; ++j) {
     double *rj = a + j * n;
-    double d = rj[j] - dotRows(rj, rj, j);
+    double d = rj[j] - dot(rj, rj, j);
     if (!(d > 0))
       return false;
     d = std::sqrt(d);
@@ -280,8 +266,7 @@ bool unblockedCholesky(double *a, int64_t n) {
     parallelFor(n - j - 1, std::max<int64_t>(16, (1 << 18) / (j + 1)),
                 [&](int64_t b, int64_t e) {
                   for (int64_t i = j + 1 + b; i < j + 1 + e; ++i)
-                    a[i * n + j] =
-                        (a[i * n + j] - dotRows(a + i * n, rj, j)) / d;
+                    a[i * n + j] = (a[i * n + j] - dot(a + i * n, rj, j)) / d;
                 });
   }
   return true;

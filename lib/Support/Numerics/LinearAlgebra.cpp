@@ -173,21 +173,6 @@ void packB(const double *b, int64_t ldb, bool transB, int64_t pc, int64_t kc,
   });
 }
 
-/// sum_k x[k] y[k] in 8 interleaved partial sums (they vectorize).
-double dot(const double *x, const double *y, int64_t len) {
-  double part[8] = {};
-  int64_t k = 0;
-  for (; k + 8 <= len; k += 8)
-    for (int64_t j = 0; j < 8; ++j)
-      part[j] += x[k + j] * y[k + j];
-  for (; k < len; ++k)
-    part[k % 8] += x[k] * y[k];
-  double s = 0.0;
-  for (double p : part)
-    s += p;
-  return s;
-}
-
 /// In-place inverse of the lower triangular nb x nb block at `l` (row
 /// stride ld), row by row: x_i = (e_i - sum_{q<i} L[i][q] x_q) / L[i][i].
 void invertDiagonalBlock(double *l, int64_t ld, int64_t nb) {
@@ -209,6 +194,20 @@ void invertDiagonalBlock(double *l, int64_t ld, int64_t nb) {
 }
 
 } // namespace
+
+double qc::num::dot(const double *x, const double *y, int64_t len) {
+  double part[8] = {};
+  int64_t k = 0;
+  for (; k + 8 <= len; k += 8)
+    for (int64_t j = 0; j < 8; ++j)
+      part[j] += x[k + j] * y[k + j];
+  for (; k < len; ++k)
+    part[k % 8] += x[k] * y[k];
+  double s = 0.0;
+  for (double p : part)
+    s += p;
+  return s;
+}
 
 GemmIsa qc::num::limitGemmIsa(GemmIsa isa) {
   return GemmIsa(isaLimit.exchange(int(isa)));

@@ -45,6 +45,10 @@ void gemmSubtract(int64_t m, int64_t n, int64_t k, const double *a, int64_t lda,
                   const double *b, int64_t ldb, bool transB, double *c,
                   int64_t ldc, GemmShape shape = GemmShape::General);
 
+/// sum_k x[k] y[k] over `len` values, in 8 interleaved partial sums (they
+/// vectorize; one running sum would be a chain of dependent adds).
+double dot(const double *x, const double *y, int64_t len);
+
 /// The kernels gemmSubtract picks from, by the host's ISA.
 enum class GemmIsa { Baseline, Fma, Avx512 };
 

@@ -386,6 +386,7 @@ void qc::buildLowerToCPUPipeline(OpPassManager &pm,
   if (options.threads > 1)
     pm.addPass(createConvertOpenMPToLLVMPass());
   pm.addPass(createConvertFuncToLLVMPass());
+  pm.addPass(createApplyNoAliasArgsPass());
   pm.addPass(createReconcileUnrealizedCastsPass());
 }
 
@@ -393,6 +394,7 @@ void qc::registerLowerToCPUPipeline() {
   PassRegistration<FuseElementwisePass>();
   PassRegistration<ExpandBF16Pass>();
   PassRegistration<FlattenConstantGlobalsPass>();
+  registerApplyNoAliasArgsPass();
   PassRegistration<PolynomialMathPass>();
   PassPipelineRegistration<LowerToCPUPipelineOptions>(
       "qc-lower-to-cpu",

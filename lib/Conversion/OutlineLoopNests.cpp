@@ -14,8 +14,10 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/IRMapping.h"
+#include "mlir/Interfaces/ViewLikeInterface.h"
 #include "mlir/Transforms/RegionUtils.h"
 
 #include "llvm/ADT/SetVector.h"
@@ -29,6 +31,11 @@ namespace qc {
 using namespace mlir;
 
 namespace {
+
+/// Marks the LLVM pointer arguments of an outlined nest that may be
+/// `noalias` (see noAliasPointers); qc-apply-noalias-args applies it once
+/// the function is an llvm.func.
+constexpr llvm::StringLiteral kNoAliasArgsAttr = "qc.noalias_args";
 
 struct OutlineLoopNestsPass
     : qc::impl::OutlineLoopNestsBase<OutlineLoopNestsPass> {
@@ -73,6 +80,7 @@ struct OutlineLoopNestsPass
     ModuleOp module = getOperation();
     MLIRContext *ctx = module.getContext();
     Location loc = nest->getLoc();
+    SmallVector<int64_t> noalias = noAliasPointers(args);
     OpBuilder mb = OpBuilder::atBlockEnd(module.getBody());
     auto f = mb.create<func::FuncOp>(
         loc, "__qc_loop_nest",
@@ -86,6 +94,8 @@ struct OutlineLoopNestsPass
       b.clone(*c, map);
     b.clone(*nest, map);
     b.create<func::ReturnOp>(loc);
+    if (!noalias.empty())
+      f->setAttr(kNoAliasArgsAttr, DenseI64ArrayAttr::get(ctx, noalias));
 
     // Nests that print the same (the function is still unnamed, arguments
     // are numbered, SSA names are local) are the same function.
@@ -111,7 +121,86 @@ struct OutlineLoopNestsPass
     nest->erase();
   }
 
+  /// The positions, among the LLVM arguments that `args` become (a memref
+  /// of rank R: allocated and aligned pointer, offset, R sizes, R strides),
+  /// of the pointers of every memref argument whose buffer no other
+  /// argument can reach: its base buffer (through views) is used by no
+  /// other argument, and it is an allocation or a global, or the only
+  /// argument whose base is something else (a function argument, whose
+  /// callers may pass overlapping buffers). In `main` LLVM knew that
+  /// distinct allocations do not overlap; without `noalias` on the outlined
+  /// function's pointers it would not, and would vectorize less.
+  static SmallVector<int64_t> noAliasPointers(ArrayRef<Value> args) {
+    // Base buffer of each memref argument: a global by name (two
+    // memref.get_global of one symbol are one buffer), else a value.
+    auto base = [](Value v) -> std::pair<const void *, bool> {
+      while (auto view = v.getDefiningOp<ViewLikeOpInterface>())
+        v = view.getViewSource();
+      if (auto g = v.getDefiningOp<memref::GetGlobalOp>())
+        return {g.getNameAttr().getAsOpaquePointer(), true};
+      bool fresh = v.getDefiningOp<memref::AllocOp>() ||
+                   v.getDefiningOp<memref::AllocaOp>();
+      return {v.getAsOpaquePointer(), fresh};
+    };
+    llvm::DenseMap<const void *, int> uses;
+    llvm::SmallPtrSet<const void *, 4> unknown;
+    for (Value v : args)
+      if (isa<MemRefType>(v.getType())) {
+        auto [key, fresh] = base(v);
+        ++uses[key];
+        if (!fresh)
+          unknown.insert(key);
+      }
+    SmallVector<int64_t> pointers;
+    int64_t pos = 0;
+    for (Value v : args) {
+      auto type = dyn_cast<MemRefType>(v.getType());
+      if (!type) {
+        pos += isa<UnrankedMemRefType>(v.getType()) ? 2 : 1;
+        continue;
+      }
+      auto [key, fresh] = base(v);
+      if (uses[key] == 1 && (fresh || unknown.size() == 1))
+        pointers.append({pos, pos + 1});
+      pos += 3 + 2 * type.getRank();
+    }
+    return pointers;
+  }
+
   llvm::StringMap<func::FuncOp> shared;
 };
 
+/// Puts `llvm.noalias` on the arguments that qc-outline-loop-nests listed
+/// in `qc.noalias_args` (func-to-llvm drops it from memref arguments, so it
+/// is applied after the conversion, to the pointers themselves).
+struct ApplyNoAliasArgsPass
+    : PassWrapper<ApplyNoAliasArgsPass, OperationPass<ModuleOp>> {
+  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(ApplyNoAliasArgsPass)
+  StringRef getArgument() const final { return "qc-apply-noalias-args"; }
+  StringRef getDescription() const final {
+    return "Mark the llvm.func arguments listed in qc.noalias_args noalias";
+  }
+  void runOnOperation() override {
+    for (auto f : getOperation().getOps<LLVM::LLVMFuncOp>()) {
+      auto list = f->getAttrOfType<DenseI64ArrayAttr>(kNoAliasArgsAttr);
+      if (!list)
+        continue;
+      for (int64_t i : list.asArrayRef())
+        if (i < int64_t(f.getNumArguments()) &&
+            isa<LLVM::LLVMPointerType>(f.getArgument(i).getType()))
+          f.setArgAttr(i, LLVM::LLVMDialect::getNoAliasAttrName(),
+                       UnitAttr::get(f.getContext()));
+      f->removeAttr(kNoAliasArgsAttr);
+    }
+  }
+};
+
 } // namespace
+
+std::unique_ptr<Pass> qc::createApplyNoAliasArgsPass() {
+  return std::make_unique<ApplyNoAliasArgsPass>();
+}
+
+void qc::registerApplyNoAliasArgsPass() {
+  PassRegistration<ApplyNoAliasArgsPass>();
+}

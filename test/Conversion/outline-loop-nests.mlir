@@ -31,7 +31,20 @@
 // CHECK: memref.store %{{.*}}, %[[Y]][%[[I]]]
 // CHECK: return
 // CHECK-LABEL: func.func private @__qc_loop_nest_1(%{{.*}}: memref<8xf32>)
-// CHECK-NOT: func.func private @__qc_loop_nest_2
+// CHECK-SAME: qc.noalias_args = array<i64: 0, 1>
+
+// Pointers that no other argument can reach are noalias (LLVM knew that
+// of distinct allocations in main): distinct allocations, or one argument
+// of the caller among allocations. Two arguments of the caller may overlap,
+// and so may views of one buffer.
+// CHECK-LABEL: func.func private @__qc_loop_nest_2(
+// CHECK-SAME: %{{[^:]*}}: index, %{{[^:]*}}: memref<8xf32>, %{{[^:]*}}: memref<8xf32>)
+// CHECK-SAME: qc.noalias_args = array<i64: 1, 2, 6, 7>
+// CHECK-LABEL: func.func private @__qc_loop_nest_3(
+// CHECK-SAME: %{{[^:]*}}: memref<8xf32>, %{{[^:]*}}: memref<4xf32, strided<[1], offset: 4>>)
+// CHECK-NOT: qc.noalias_args
+// CHECK-SAME: {
+// CHECK-NOT: func.func private @__qc_loop_nest_4
 
 // The nests are not inlined back into main by LLVM.
 // LLVM: define float @main(
@@ -39,6 +52,7 @@
 // LLVM: call void @__qc_loop_nest_0(
 // LLVM: call void @__qc_loop_nest_1(
 // LLVM: define internal void @__qc_loop_nest_0({{.*}}) #[[ATTRS:[0-9]+]]
+// LLVM: define internal void @__qc_loop_nest_1(ptr noalias %0, ptr noalias %1,
 // LLVM: attributes #[[ATTRS]] = { noinline }
 func.func @main(%a: memref<8xf32>, %b: memref<8xf32>, %c: memref<8xf32>, %n: index) -> f32 {
   %c0 = arith.constant 0 : index
@@ -75,6 +89,24 @@ func.func private @__qc_kernel(%a: memref<8xf32>) {
   %one = arith.constant 1.0 : f32
   scf.for %i = %c0 to %c8 step %c8 {
     memref.store %one, %a[%i] : memref<8xf32>
+  }
+  return
+}
+
+func.func @allocs(%n: index) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %a = memref.alloc() : memref<8xf32>
+  %b = memref.alloc() : memref<8xf32>
+  scf.for %i = %c0 to %n step %c1 {
+    %v = memref.load %a[%i] : memref<8xf32>
+    memref.store %v, %b[%i] : memref<8xf32>
+  }
+  %s = memref.subview %a[4] [4] [1] : memref<8xf32> to memref<4xf32, strided<[1], offset: 4>>
+  scf.for %i = %c0 to %c4 step %c1 {
+    %v = memref.load %a[%i] : memref<8xf32>
+    memref.store %v, %s[%i] : memref<4xf32, strided<[1], offset: 4>>
   }
   return
 }

@@ -32,6 +32,12 @@ namespace qc {
 #define GEN_PASS_DECL
 #include "qc/Conversion/Passes.h.inc"
 
+/// After func-to-llvm: puts `llvm.noalias` on the pointer arguments that
+/// --qc-outline-loop-nests found no other argument can reach
+/// (`qc-apply-noalias-args`; part of --qc-lower-to-cpu).
+std::unique_ptr<mlir::Pass> createApplyNoAliasArgsPass();
+void registerApplyNoAliasArgsPass();
+
 /// Set by --qc-nn-signless on nn ops whose meaning depends on the sign:
 /// which operands / results were unsigned integers (boolean arrays).
 constexpr llvm::StringLiteral kUnsignedOperandsAttr = "qc.unsigned_operands";

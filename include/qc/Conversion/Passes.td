@@ -318,6 +318,16 @@ def OutlineLoopNests : Pass<"qc-outline-loop-nests", "::mlir::ModuleOp"> {
     attributes and constants: the layers of a decoder, whose weights and
     buffers are arguments) share one function.
 
+    In `main` LLVM knew that distinct allocations and globals do not
+    overlap; as arguments they might. A memref argument whose base buffer
+    (through view ops) no other argument uses, and that is an allocation
+    or a global, or the only argument based on something else (the
+    caller's arguments, which may overlap each other), has its pointers
+    listed in `qc.noalias_args` (positions among the LLVM arguments the
+    function's arguments expand to); `qc-apply-noalias-args`, after
+    func-to-llvm, marks them `llvm.noalias`. Views of one buffer and two of
+    the caller's arguments stay unmarked.
+
     Why: LLVM optimizes and compiles a function in time that grows faster
     than its size (scalar evolution and dominator queries walk the chain of
     blocks before each loop), and a model lowered to one `main` with

@@ -274,12 +274,28 @@ struct GPTQPass : qc::impl::GPTQBase<GPTQPass> {
   void runOnOperation() override {
     factorKey = nullptr;
     bool failed = false;
+    SmallVector<Operation *> layers;
     getOperation().walk([&](Operation *op) {
       if (qc::detail::linearLayerInput(op))
-        failed |= mlir::failed(quantizeLayer(op));
+        layers.push_back(op);
       else if (llvm::isa<nn::ConvOp>(op))
         failed |= mlir::failed(quantizeConvolution(op));
     });
+    // A progress bar on a terminal: a layer of a 7B-class model takes
+    // seconds to minutes.
+    bool bar = llvm::errs().is_displayed() && layers.size() > 1;
+    for (auto [i, op] : llvm::enumerate(layers)) {
+      failed |= mlir::failed(quantizeLayer(op));
+      if (bar) {
+        size_t done = (i + 1) * 30 / layers.size();
+        llvm::errs() << "\rqc-gptq: [" << std::string(done, '#')
+                     << std::string(30 - done, ' ') << "] " << (i + 1) << "/"
+                     << layers.size() << " layers";
+        llvm::errs().flush();
+      }
+    }
+    if (bar)
+      llvm::errs() << "\n";
     factorKey = nullptr;
     factorPerm = {};
     factorInv = {};

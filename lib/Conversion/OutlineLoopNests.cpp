@@ -17,6 +17,7 @@
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/IRMapping.h"
+#include "mlir/Interfaces/FunctionInterfaces.h"
 #include "mlir/Interfaces/ViewLikeInterface.h"
 #include "mlir/Transforms/RegionUtils.h"
 
@@ -124,32 +125,45 @@ struct OutlineLoopNestsPass
   /// The positions, among the LLVM arguments that `args` become (a memref
   /// of rank R: allocated and aligned pointer, offset, R sizes, R strides),
   /// of the pointers of every memref argument whose buffer no other
-  /// argument can reach: its base buffer (through views) is used by no
-  /// other argument, and it is an allocation or a global, or the only
-  /// argument whose base is something else (a function argument, whose
-  /// callers may pass overlapping buffers). In `main` LLVM knew that
-  /// distinct allocations do not overlap; without `noalias` on the outlined
-  /// function's pointers it would not, and would vectorize less.
+  /// argument can reach. Each memref argument is traced through view ops to
+  /// its base: an allocation or a global (distinct from everything else), an
+  /// argument of the enclosing function (the caller's buffers may overlap
+  /// each other, but not the allocations), or anything else (which may be
+  /// an alias of any of them: then no pointer is marked). An argument is
+  /// marked when no other argument has its base and the base is an
+  /// allocation or a global, or the only base among the caller's buffers.
+  /// In `main` LLVM knew that distinct allocations do not overlap; without
+  /// `noalias` on the outlined function's pointers it would not, and would
+  /// vectorize less.
   static SmallVector<int64_t> noAliasPointers(ArrayRef<Value> args) {
+    enum class Base { Fresh, Caller, Unknown };
     // Base buffer of each memref argument: a global by name (two
     // memref.get_global of one symbol are one buffer), else a value.
-    auto base = [](Value v) -> std::pair<const void *, bool> {
+    auto base = [](Value v) -> std::pair<const void *, Base> {
       while (auto view = v.getDefiningOp<ViewLikeOpInterface>())
         v = view.getViewSource();
       if (auto g = v.getDefiningOp<memref::GetGlobalOp>())
-        return {g.getNameAttr().getAsOpaquePointer(), true};
-      bool fresh = v.getDefiningOp<memref::AllocOp>() ||
-                   v.getDefiningOp<memref::AllocaOp>();
-      return {v.getAsOpaquePointer(), fresh};
+        return {g.getNameAttr().getAsOpaquePointer(), Base::Fresh};
+      Base kind = Base::Unknown;
+      if (v.getDefiningOp<memref::AllocOp>() ||
+          v.getDefiningOp<memref::AllocaOp>())
+        kind = Base::Fresh;
+      else if (auto arg = dyn_cast<BlockArgument>(v))
+        if (arg.getOwner()->isEntryBlock() &&
+            isa<FunctionOpInterface>(arg.getOwner()->getParentOp()))
+          kind = Base::Caller;
+      return {v.getAsOpaquePointer(), kind};
     };
     llvm::DenseMap<const void *, int> uses;
-    llvm::SmallPtrSet<const void *, 4> unknown;
+    llvm::SmallPtrSet<const void *, 4> caller;
     for (Value v : args)
       if (isa<MemRefType>(v.getType())) {
-        auto [key, fresh] = base(v);
+        auto [key, kind] = base(v);
+        if (kind == Base::Unknown)
+          return {};
         ++uses[key];
-        if (!fresh)
-          unknown.insert(key);
+        if (kind == Base::Caller)
+          caller.insert(key);
       }
     SmallVector<int64_t> pointers;
     int64_t pos = 0;
@@ -159,8 +173,8 @@ struct OutlineLoopNestsPass
         pos += isa<UnrankedMemRefType>(v.getType()) ? 2 : 1;
         continue;
       }
-      auto [key, fresh] = base(v);
-      if (uses[key] == 1 && (fresh || unknown.size() == 1))
+      auto [key, kind] = base(v);
+      if (uses[key] == 1 && (kind == Base::Fresh || caller.size() == 1))
         pointers.append({pos, pos + 1});
       pos += 3 + 2 * type.getRank();
     }

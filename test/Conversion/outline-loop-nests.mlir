@@ -44,7 +44,13 @@
 // CHECK-SAME: %{{[^:]*}}: memref<8xf32>, %{{[^:]*}}: memref<4xf32, strided<[1], offset: 4>>)
 // CHECK-NOT: qc.noalias_args
 // CHECK-SAME: {
-// CHECK-NOT: func.func private @__qc_loop_nest_4
+// A base that is not traced (memref.transpose is no view-like op) may be
+// any buffer: nothing is marked.
+// CHECK-LABEL: func.func private @__qc_loop_nest_4(
+// CHECK-SAME: %{{[^:]*}}: memref<4x4xf32, strided<[1, 4]>>, %{{[^:]*}}: memref<4x4xf32>, %{{[^:]*}}: memref<8xf32>)
+// CHECK-NOT: qc.noalias_args
+// CHECK-SAME: {
+// CHECK-NOT: func.func private @__qc_loop_nest_5
 
 // The nests are not inlined back into main by LLVM.
 // LLVM: define float @main(
@@ -107,6 +113,13 @@ func.func @allocs(%n: index) {
   scf.for %i = %c0 to %c4 step %c1 {
     %v = memref.load %a[%i] : memref<8xf32>
     memref.store %v, %s[%i] : memref<4xf32, strided<[1], offset: 4>>
+  }
+  %m = memref.alloc() : memref<4x4xf32>
+  %t = memref.transpose %m (i, j) -> (j, i) : memref<4x4xf32> to memref<4x4xf32, strided<[1, 4]>>
+  scf.for %i = %c0 to %c4 step %c1 {
+    %v = memref.load %t[%i, %c0] : memref<4x4xf32, strided<[1, 4]>>
+    memref.store %v, %m[%c0, %i] : memref<4x4xf32>
+    memref.store %v, %b[%i] : memref<8xf32>
   }
   return
 }

@@ -319,14 +319,17 @@ def OutlineLoopNests : Pass<"qc-outline-loop-nests", "::mlir::ModuleOp"> {
     buffers are arguments) share one function.
 
     In `main` LLVM knew that distinct allocations and globals do not
-    overlap; as arguments they might. A memref argument whose base buffer
-    (through view ops) no other argument uses, and that is an allocation
-    or a global, or the only argument based on something else (the
-    caller's arguments, which may overlap each other), has its pointers
-    listed in `qc.noalias_args` (positions among the LLVM arguments the
-    function's arguments expand to); `qc-apply-noalias-args`, after
-    func-to-llvm, marks them `llvm.noalias`. Views of one buffer and two of
-    the caller's arguments stay unmarked.
+    overlap; as arguments they might. Each memref argument is traced
+    through view ops to its base buffer: an allocation or a global, one of
+    the enclosing function's arguments (the caller's buffers, which may
+    overlap each other but not the allocations), or anything else (then
+    nothing is marked for the nest). An argument whose base no other
+    argument has, and that is an allocation or a global or the only one of
+    the caller's buffers among the bases, has its pointers listed in
+    `qc.noalias_args` (positions among the LLVM arguments the function's
+    arguments expand to); `qc-apply-noalias-args`, after func-to-llvm,
+    marks them `llvm.noalias`. Views of one buffer and two of the caller's
+    buffers stay unmarked.
 
     Why: LLVM optimizes and compiles a function in time that grows faster
     than its size (scalar evolution and dominator queries walk the chain of

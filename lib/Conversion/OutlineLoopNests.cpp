@@ -19,7 +19,6 @@
 #include "mlir/IR/IRMapping.h"
 #include "mlir/Interfaces/FunctionInterfaces.h"
 #include "mlir/Interfaces/ViewLikeInterface.h"
-#include "mlir/Transforms/RegionUtils.h"
 
 #include "llvm/ADT/SetVector.h"
 #include "llvm/ADT/StringMap.h"
@@ -41,6 +40,9 @@ constexpr llvm::StringLiteral kNoAliasArgsAttr = "qc.noalias_args";
 struct OutlineLoopNestsPass
     : qc::impl::OutlineLoopNestsBase<OutlineLoopNestsPass> {
   void runOnOperation() override {
+    // The functions of this module only (a pass instance may run again).
+    shared.clear();
+    nextIndex = 0;
     ModuleOp module = getOperation();
     SmallVector<Operation *> nests;
     for (auto f : module.getOps<func::FuncOp>()) {
@@ -107,7 +109,12 @@ struct OutlineLoopNestsPass
     }
     auto [it, inserted] = shared.try_emplace(key, nullptr);
     if (inserted) {
-      f.setSymName(("__qc_loop_nest_" + Twine(shared.size() - 1)).str());
+      // A fresh name, also when the module already has outlined nests.
+      std::string name;
+      do
+        name = ("__qc_loop_nest_" + Twine(nextIndex++)).str();
+      while (module.lookupSymbol(name));
+      f.setSymName(name);
       f.setPrivate();
       f->setAttr("llvm.linkage",
                  LLVM::LinkageAttr::get(ctx, LLVM::Linkage::Internal));
@@ -154,26 +161,30 @@ struct OutlineLoopNestsPass
           kind = Base::Caller;
       return {v.getAsOpaquePointer(), kind};
     };
+    SmallVector<std::pair<const void *, Base>> bases;
     llvm::DenseMap<const void *, int> uses;
     llvm::SmallPtrSet<const void *, 4> caller;
-    for (Value v : args)
-      if (isa<MemRefType>(v.getType())) {
-        auto [key, kind] = base(v);
-        if (kind == Base::Unknown)
-          return {};
-        ++uses[key];
-        if (kind == Base::Caller)
-          caller.insert(key);
-      }
+    for (Value v : args) {
+      if (!isa<MemRefType>(v.getType()))
+        continue;
+      bases.push_back(base(v));
+      auto [key, kind] = bases.back();
+      if (kind == Base::Unknown)
+        return {};
+      ++uses[key];
+      if (kind == Base::Caller)
+        caller.insert(key);
+    }
     SmallVector<int64_t> pointers;
     int64_t pos = 0;
+    const auto *next = bases.begin();
     for (Value v : args) {
       auto type = dyn_cast<MemRefType>(v.getType());
       if (!type) {
         pos += isa<UnrankedMemRefType>(v.getType()) ? 2 : 1;
         continue;
       }
-      auto [key, kind] = base(v);
+      auto [key, kind] = *next++;
       if (uses[key] == 1 && (kind == Base::Fresh || caller.size() == 1))
         pointers.append({pos, pos + 1});
       pos += 3 + 2 * type.getRank();
@@ -182,6 +193,7 @@ struct OutlineLoopNestsPass
   }
 
   llvm::StringMap<func::FuncOp> shared;
+  int64_t nextIndex = 0;
 };
 
 /// Puts `llvm.noalias` on the arguments that qc-outline-loop-nests listed

@@ -1,4 +1,6 @@
 // RUN: quant-opt %s --qc-outline-loop-nests | FileCheck %s
+// Idempotent: a second run finds only calls at the top level.
+// RUN: quant-opt %s --qc-outline-loop-nests --qc-outline-loop-nests | FileCheck %s
 // RUN: quant-opt %s --qc-lower-to-cpu | quant-translate --mlir-to-llvmir | FileCheck %s --check-prefix=LLVM
 
 // Two nests that differ only in their buffers share one function; the

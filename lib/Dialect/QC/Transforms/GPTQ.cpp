@@ -19,7 +19,6 @@
 #include "qc/Support/Numerics/LinearAlgebra.h"
 #include "qc/Support/Numerics/Quantize.h"
 
-#include <cmath>
 #include <numeric>
 
 namespace qc {

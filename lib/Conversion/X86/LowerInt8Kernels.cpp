@@ -15,6 +15,7 @@
 //       for kb in K blocks of kKGroups groups of 4  (B block in L1)
 //         for t in tb: micro-kernel(tile t, panel j, K block kb)
 //                      (tiles 0 and 1: prefetching the next B block)
+//         (last row block: then the tile of the M % MR remaining rows)
 //
 // so A is read from memory once, C written once (its tiles of the block
 // stay in L2 across K blocks) and the weights (L3) once per row block.
@@ -321,15 +322,22 @@ struct Int8GemmBuilder {
                             eb.create<scf::YieldOp>(el);
                           });
                     });
+                    // The tile of the remaining rows joins the last row
+                    // block, so that it reads the block's B from L1 rather
+                    // than streaming all the weights once more (M = 16
+                    // tokens: a tile of 12 rows and one of 4).
+                    if (!tail)
+                      return;
+                    Value last = b3.create<arith::CmpIOp>(
+                        loc, arith::CmpIPredicate::eq, t1, fullTiles);
+                    b3.create<scf::IfOp>(
+                        loc, last, [&](OpBuilder &tb, Location tl) {
+                          micro(tb, fullTiles, tail, j, g0, g1, Value());
+                          tb.create<scf::YieldOp>(tl);
+                        });
                   });
                 });
               });
-      if (tail)
-        panels(br, [&](OpBuilder &b1, Value j) {
-          kBlocks(b1, j, [&](OpBuilder &b2, Value g0, Value g1) {
-            micro(b2, fullTiles, tail, j, g0, g1, Value());
-          });
-        });
     });
   }
 };

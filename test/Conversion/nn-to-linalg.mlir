@@ -145,3 +145,23 @@ func.func @float_casts(%x: tensor<4xf64>, %h: tensor<4xf16>) -> (tensor<4xf16>, 
   %1 = nn.cast %h to bf16 : tensor<4xf16>
   return %0, %1 : tensor<4xf16>, tensor<4xbf16>
 }
+
+// -----
+
+// Sigmoid with one exponential per element: e = exp(-|x|), then
+// x >= 0 ? 1 / (1 + e) : e / (1 + e), the interpreter's two branches.
+// CHECK-LABEL: func.func @sigmoid
+// CHECK: linalg.generic
+// CHECK: %[[A:.*]] = math.absf %{{.*}} : f32
+// CHECK: %[[N:.*]] = arith.negf %[[A]] : f32
+// CHECK: %[[E:.*]] = math.exp %[[N]] : f32
+// CHECK-NOT: math.exp
+// CHECK: %[[D:.*]] = arith.addf %{{.*}}, %[[E]] : f32
+// CHECK: %[[P:.*]] = arith.divf %{{.*}}, %[[D]] : f32
+// CHECK: %[[Q:.*]] = arith.divf %[[E]], %[[D]] : f32
+// CHECK: %[[GE:.*]] = arith.cmpf oge
+// CHECK: arith.select %[[GE]], %[[P]], %[[Q]] : f32
+func.func @sigmoid(%x: tensor<8xf32>) -> tensor<8xf32> {
+  %0 = nn.sigmoid %x : tensor<8xf32>
+  return %0 : tensor<8xf32>
+}

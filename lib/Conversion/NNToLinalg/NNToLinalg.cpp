@@ -245,15 +245,16 @@ Value elementwiseScalar(Operation *op, OpBuilder &b, Location loc, ValueRange a,
       })
       .Case([&](TanhOp) { return b.create<math::TanhOp>(loc, a[0]); })
       .Case([&](SigmoidOp) -> Value {
-        // x >= 0 ? 1 / (1 + e^-x) : e^x / (1 + e^x), as the interpreter.
+        // x >= 0 ? 1 / (1 + e^-x) : e^x / (1 + e^x), as the interpreter,
+        // with one exponential: e = e^-|x| is e^-x in the first case and
+        // e^x in the second (the same bits), and NaN stays NaN.
         Value one = f(1.0);
-        Value en =
-            b.create<math::ExpOp>(loc, b.create<arith::NegFOp>(loc, a[0]));
-        Value ep = b.create<math::ExpOp>(loc, a[0]);
-        Value pos = b.create<arith::DivFOp>(
-            loc, one, b.create<arith::AddFOp>(loc, one, en));
-        Value neg = b.create<arith::DivFOp>(
-            loc, ep, b.create<arith::AddFOp>(loc, one, ep));
+        Value e = b.create<math::ExpOp>(
+            loc,
+            b.create<arith::NegFOp>(loc, b.create<math::AbsFOp>(loc, a[0])));
+        Value d = b.create<arith::AddFOp>(loc, one, e);
+        Value pos = b.create<arith::DivFOp>(loc, one, d);
+        Value neg = b.create<arith::DivFOp>(loc, e, d);
         Value ge = b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OGE, a[0],
                                            f(0.0));
         return b.create<arith::SelectOp>(loc, ge, pos, neg);

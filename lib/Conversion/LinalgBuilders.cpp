@@ -151,6 +151,45 @@ Value reduceKeepDims(OpBuilder &b, Location loc, Value x,
   }
   auto outType = RankedTensorType::get(shape, elem);
   bool isFloat = llvm::isa<FloatType>(elem);
+  SmallVector<AffineMap> maps{
+      AffineMap::getMultiDimIdentityMap(unsigned(rank), ctx),
+      AffineMap::get(unsigned(rank), 0, outExprs, ctx)};
+  if (kind == ReduceKind::AbsMax && elem.isF32()) {
+    // On the bits: for |v| (sign cleared) the IEEE encodings order like
+    // the values, and the finite ones are those <= FLT_MAX's, so
+    //   r = max_u(r, (bits(v) & 0x7fffffff) <= 0x7f7fffff ? that : 0)
+    // skips NaN and infinities and is exact in any order -- an integer max
+    // reduction, which the loop vectorizer widens (the float
+    // compare-and-select chain below, or a maxnum, it leaves scalar).
+    Type i32 = b.getI32Type();
+    auto bitsType = RankedTensorType::get(shape, i32);
+    Value zero = b.create<arith::ConstantOp>(loc, b.getI32IntegerAttr(0));
+    Value acc = b.create<linalg::FillOp>(loc, ValueRange{zero},
+                                         ValueRange{empty(b, loc, bitsType)})
+                    .getResult(0);
+    Value bits =
+        b.create<linalg::GenericOp>(
+             loc, bitsType, ValueRange{x}, ValueRange{acc}, maps, its,
+             [&](OpBuilder &nb, Location nl, ValueRange a) {
+               auto c = [&](int32_t v) {
+                 return nb.create<arith::ConstantOp>(nl,
+                                                     nb.getI32IntegerAttr(v));
+               };
+               Value m = nb.create<arith::AndIOp>(
+                   nl, nb.create<arith::BitcastOp>(nl, i32, a[0]),
+                   c(0x7fffffff));
+               Value finite = nb.create<arith::CmpIOp>(
+                   nl, arith::CmpIPredicate::ule, m, c(0x7f7fffff));
+               Value v = nb.create<arith::SelectOp>(nl, finite, m, c(0));
+               nb.create<linalg::YieldOp>(
+                   nl, nb.create<arith::MaxUIOp>(nl, a[1], v).getResult());
+             })
+            .getResult(0);
+    return elementwise(b, loc, outType, {bits},
+                       [&](OpBuilder &nb, Location nl, ValueRange a) -> Value {
+                         return nb.create<arith::BitcastOp>(nl, elem, a[0]);
+                       });
+  }
   Value init;
   switch (kind) {
   case ReduceKind::Sum:
@@ -177,9 +216,6 @@ Value reduceKeepDims(OpBuilder &b, Location loc, Value x,
   Value acc = b.create<linalg::FillOp>(loc, ValueRange{init},
                                        ValueRange{empty(b, loc, outType)})
                   .getResult(0);
-  SmallVector<AffineMap> maps{
-      AffineMap::getMultiDimIdentityMap(unsigned(rank), ctx),
-      AffineMap::get(unsigned(rank), 0, outExprs, ctx)};
   return b
       .create<linalg::GenericOp>(
           loc, outType, ValueRange{x}, ValueRange{acc}, maps, its,

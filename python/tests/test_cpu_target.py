@@ -149,6 +149,21 @@ EXACT = {
         "#qc.scheme<per_block, axis = 1, block = 16, scale = #qc.float<fp8e4m3fn>, dynamic>>",
         "!qc.qtensor<4x64, #qc.float<fp4e2m1fn, saturate>, "
         "#qc.scheme<per_block, axis = 1, block = 16, scale = #qc.float<fp8e4m3fn>, dynamic>>"),
+    # Per-token absmax scales (row 0 holds NaN, infinities, zeros and
+    # subnormals, which the absmax skips or keeps as the interpreter does).
+    "int8_per_token_scales": (
+        "%y = qc.compute_scales %x for !qc.qtensor<4x64, #qc.int<8>, "
+        "#qc.scheme<per_block, axis = 1, block = 64, dynamic>> : "
+        "tensor<4x64xf32> -> tensor<4x1xf32>",
+        "tensor<4x1xf32>"),
+    "int4_per_token_clipped": (
+        "%s = qc.compute_scales %x for !qc.qtensor<4x64, #qc.int<4>, "
+        "#qc.scheme<per_block, axis = 1, block = 64, dynamic>> clip 0.9 : "
+        "tensor<4x64xf32> -> tensor<4x1xf32>\n"
+        "%y = qc.fake_quant %x, %s as !qc.qtensor<4x64, #qc.int<4>, "
+        "#qc.scheme<per_block, axis = 1, block = 64, dynamic>> : "
+        "(tensor<4x64xf32>, tensor<4x1xf32>) -> tensor<4x64xf32>",
+        "tensor<4x64xf32>"),
     "mxint8_fixed": (
         "%s = qc.compute_scales %x for !qc.qtensor<4x64, #qc.fixed<8, 6, narrow>, "
         "#qc.scheme<per_block, axis = 1, block = 32, scale = #qc.float<e8m0fnu>, dynamic>> : "

@@ -55,9 +55,19 @@ func.func @mx_scales(%x: tensor<2x64xf32>) -> tensor<2x2xi8> {
 // -----
 
 // A clip ratio scales the per-token absmax (fl32(c * absmax) is the absmax
-// of fl32(c * x)) before the division by the format's largest value.
+// of fl32(c * x)) before the division by the format's largest value. The
+// absmax is an unsigned max over the bits with the sign cleared (finite
+// values only: at most FLT_MAX's encoding), turned back into f32.
 // CHECK-LABEL: func.func @clipped_scales
-// CHECK: math.absf
+// CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "reduction"]
+// CHECK: %[[B:.*]] = arith.bitcast %{{.*}} : f32 to i32
+// CHECK: %[[SIGN:.*]] = arith.constant 2147483647 : i32
+// CHECK: %[[M:.*]] = arith.andi %[[B]], %[[SIGN]] : i32
+// CHECK: %[[FMAX:.*]] = arith.constant 2139095039 : i32
+// CHECK: %[[F:.*]] = arith.cmpi ule, %[[M]], %[[FMAX]] : i32
+// CHECK: %[[V:.*]] = arith.select %[[F]], %[[M]], %{{.*}} : i32
+// CHECK: arith.maxui %{{.*}}, %[[V]] : i32
+// CHECK: arith.bitcast %{{.*}} : i32 to f32
 // CHECK: arith.constant 0.899999976 : f32
 // CHECK: arith.mulf
 // CHECK: arith.divf

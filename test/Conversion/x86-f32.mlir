@@ -25,11 +25,14 @@
 
 // The micro-kernel's loop, in the outlined loop nest (main packs the
 // activations and calls it): 24 vmulps (and 24 vaddps) on zmm registers,
-// no FMA anywhere.
+// no FMA anywhere. Its first copy (tiles 0 and 1 of a row block) also
+// prefetches the next block of packed weights into L2 (prefetcht1), as
+// the int8 kernels do: the weights of a model stream from L3 or memory.
 // ASM-NOT: vfmadd
 // ASM-LABEL: __qc_f32_avx512_{{.*}}:
 // ASM-NOT: vmulps
 // ASM: Inner Loop Header
+// ASM: prefetcht1
 // ASM-COUNT-24: vmulps {{.*}}%zmm{{[0-9]+}}, %zmm{{[0-9]+}}
 // ASM-NOT: vmulps
 // ASM: j{{[a-z]+}} .LBB

@@ -298,43 +298,40 @@ struct Int8GemmBuilder {
                     fullTiles);
                 panels(b1, [&](OpBuilder &b2, Value j) {
                   kBlocks(b2, j, [&](OpBuilder &b3, Value g0, Value g1) {
-                    forLoop(b3, t0, t1, one, [&](OpBuilder &b4, Value t) {
-                      // Tiles 0 and 1 of the block prefetch, in a copy of
-                      // the micro-kernel; the others run without. (The f32
-                      // kernel, used for the weights of float models,
-                      // which stay in the caches at the sizes it gets, has
-                      // one copy: half the code to compile.)
-                      if (kernel.isFloat()) {
-                        micro(b4, t, tileRows, j, g0, g1, Value());
-                        return;
-                      }
-                      Value slot = b4.create<arith::SubIOp>(loc, t, t0);
-                      Value early = b4.create<arith::CmpIOp>(
-                          loc, arith::CmpIPredicate::ult, slot, idx(b4, 2));
-                      b4.create<scf::IfOp>(
+                    // Tiles 0 and 1 of the block prefetch, in a copy of the
+                    // micro-kernel; the others run without.
+                    auto tile = [&](OpBuilder &ob, Value t, int64_t rows) {
+                      Value slot = ob.create<arith::SubIOp>(loc, t, t0);
+                      Value early = ob.create<arith::CmpIOp>(
+                          loc, arith::CmpIPredicate::ult, slot, idx(ob, 2));
+                      ob.create<scf::IfOp>(
                           loc, early,
                           [&](OpBuilder &tb, Location tl) {
-                            micro(tb, t, tileRows, j, g0, g1, slot);
+                            micro(tb, t, rows, j, g0, g1, slot);
                             tb.create<scf::YieldOp>(tl);
                           },
                           [&](OpBuilder &eb, Location el) {
-                            micro(eb, t, tileRows, j, g0, g1, Value());
+                            micro(eb, t, rows, j, g0, g1, Value());
                             eb.create<scf::YieldOp>(el);
                           });
+                    };
+                    forLoop(b3, t0, t1, one, [&](OpBuilder &b4, Value t) {
+                      tile(b4, t, tileRows);
                     });
                     // The tile of the remaining rows joins the last row
                     // block, so that it reads the block's B from L1 rather
                     // than streaming all the weights once more (M = 16
-                    // tokens: a tile of 12 rows and one of 4).
+                    // tokens: a tile of 12 rows and one of 4, which is
+                    // then slot 1 of the prefetch).
                     if (!tail)
                       return;
                     Value last = b3.create<arith::CmpIOp>(
                         loc, arith::CmpIPredicate::eq, t1, fullTiles);
-                    b3.create<scf::IfOp>(
-                        loc, last, [&](OpBuilder &tb, Location tl) {
-                          micro(tb, fullTiles, tail, j, g0, g1, Value());
-                          tb.create<scf::YieldOp>(tl);
-                        });
+                    b3.create<scf::IfOp>(loc, last,
+                                         [&](OpBuilder &tb, Location tl) {
+                                           tile(tb, fullTiles, tail);
+                                           tb.create<scf::YieldOp>(tl);
+                                         });
                   });
                 });
               });

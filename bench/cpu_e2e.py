@@ -18,9 +18,11 @@ and prints each latency and the ratios QuantC / onnxruntime (the issue asks
 
 With --vector-math every QuantC model is compiled with
 --cpu-vector-math (polynomial exp / tanh / erf that vectorize; last bits
-differ from libm).
+differ from libm); with --float-kernel K, --cpu-float-kernel=K (e.g.
+avx512-fma: one FMA per term in the f32 matmuls by constant weights).
 
 Usage: bench/cpu_e2e.py [--repeat 200] [--hidden 64] [--layers 2] [--vector-math]
+                        [--float-kernel auto|avx512|avx512-fma|generic]
 """
 import argparse
 import pathlib
@@ -72,8 +74,11 @@ def main():
     ap.add_argument("--layers", type=int, default=2)
     ap.add_argument("--vector-math", action="store_true",
                     help="compile with --cpu-vector-math")
+    ap.add_argument("--float-kernel", default="auto",
+                    help="--cpu-float-kernel of every QuantC run")
     args = ap.parse_args()
     extra = ["--cpu-vector-math"] if args.vector_math else []
+    extra.append(f"--cpu-float-kernel={args.float_kernel}")
     tmp = pathlib.Path(tempfile.mkdtemp(prefix="qc-cpu-e2e-"))
     heads = max(4, args.hidden // 64)
     cases = {
@@ -83,7 +88,8 @@ def main():
                             ffn=4 * args.hidden),
     }
     print(f"hidden {args.hidden}, {args.layers} layers, 1 thread, {args.repeat} runs each"
-          + (", --cpu-vector-math" if args.vector_math else ""))
+          + (", --cpu-vector-math" if args.vector_math else "")
+          + f", --cpu-float-kernel={args.float_kernel}")
     print("| model | QuantC CPU | onnxruntime, same model (QDQ export) | ratio | "
           "onnxruntime float | ratio | onnxruntime quantize_dynamic int8 | ratio |")
     print("|---|---|---|---|---|---|---|---|")

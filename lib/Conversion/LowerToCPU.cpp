@@ -289,7 +289,8 @@ struct LowerToCPUPipelineOptions
   Option<std::string> floatKernel{
       *this, "float-kernel",
       llvm::cl::desc("Kernel of f32 matmuls by constant weights: auto, "
-                     "avx512 or generic"),
+                     "avx512, avx512-fma (one FMA per term: faster, not "
+                     "bit-exact with the interpreter) or generic"),
       llvm::cl::init("auto")};
   Option<bool> integerLinear{
       *this, "integer-linear",

@@ -83,3 +83,67 @@ def test_resource_blob_weights(tmp_path):
     got, _ = run(tmp_path / "m.mlir", {"arg0": x}, tmp_path, "cpu")
     np.testing.assert_array_equal(got["output0"], want["output0"])
     np.testing.assert_array_equal(got["output0"], x @ w)
+
+
+def f32_round(q):
+    """The f32 nearest to the rational q (ties to even), as a Python float."""
+    from fractions import Fraction
+    if q == 0:
+        return 0.0
+    sign, a = (-1.0 if q < 0 else 1.0), abs(q)
+    e = a.numerator.bit_length() - a.denominator.bit_length()
+    if Fraction(2) ** e > a:
+        e -= 1  # now 2^e <= a < 2^(e+1)
+    e = max(e, -126)  # subnormals share the smallest exponent
+    ulp = Fraction(2) ** (e - 23)
+    n, rem = divmod(a, ulp)
+    if rem > ulp / 2 or (rem == ulp / 2 and n % 2 == 1):
+        n += 1
+    return sign * float(n * ulp)  # exact in f64 (no overflow at these sizes)
+
+
+def fma_reference(x, w):
+    """acc = fl32(x[m, k] * w[k, n] + acc) in order of k from +0: the FMA
+    kernel's arithmetic, computed exactly with rationals."""
+    from fractions import Fraction
+    m, n = x.shape[0], w.shape[1]
+    out = np.zeros((m, n), np.float32)
+    for i in range(m):
+        for j in range(n):
+            acc = 0.0
+            for k in range(x.shape[1]):
+                acc = f32_round(Fraction(float(x[i, k])) * Fraction(float(w[k, j]))
+                                + Fraction(acc))
+            out[i, j] = acc
+    return out
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_fma_kernel_is_fma_in_order(threads, tmp_path):
+    """float-kernel=avx512-fma: one fused multiply-add per term, in order of
+    k (checked exactly against rational arithmetic rounded once per term),
+    so within an ulp-level distance of the interpreter but not bit-exact."""
+    shape, k, n = [14, 40], 40, 35  # a full and a partial row tile and panel
+    (tmp_path / "m.mlir").write_text(matmul_module(shape, k, n, seed=5))
+    rng = np.random.default_rng(6)
+    x = (rng.standard_normal(shape) * np.logspace(-3, 3, k)).astype(np.float32)
+    w = np.random.default_rng(5).standard_normal((k, n)).astype(np.float32)
+    got, _ = run(tmp_path / "m.mlir", {"arg0": x}, tmp_path, "cpu",
+                 ["--cpu-float-kernel=avx512-fma", f"--cpu-threads={threads}"])
+    np.testing.assert_array_equal(got["output0"], fma_reference(x, w))
+    want, _ = run(tmp_path / "m.mlir", {"arg0": x}, tmp_path, "interp")
+    assert (got["output0"] != want["output0"]).any()  # it does round once
+    r = subprocess.run([str(BIN / "quant-opt"), str(tmp_path / "m.mlir"),
+                        "--qc-convert-nn-to-linalg=float-kernel=avx512-fma"],
+                       capture_output=True, text=True, check=True)
+    assert 'qc.x86_kernel = "f32_avx512_fma"' in r.stdout
+
+
+@pytest.mark.parametrize("name", ["llama", "bert"])
+def test_fma_models_close(name, tmp_path):
+    model = MODELS[name]()
+    onnx.save(model, str(tmp_path / "m.onnx"))
+    for k, (got, want) in compare_targets(tmp_path / "m.onnx",
+                                          models.sample_inputs(model, seed=2), tmp_path,
+                                          ["--cpu-float-kernel=avx512-fma"]).items():
+        assert np.linalg.norm(got - want) <= 1e-6 * np.linalg.norm(want), (name, k)

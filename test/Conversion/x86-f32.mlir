@@ -4,9 +4,14 @@
 // RUN:   | quant-translate --mlir-to-llvmir \
 // RUN:   | llc -O3 -mtriple=x86_64-unknown-linux-gnu -mattr=+avx512f \
 // RUN:   | FileCheck %s --check-prefix=ASM
+// RUN: quant-opt %s --qc-convert-nn-to-linalg="float-kernel=avx512-fma" | FileCheck %s --check-prefix=PACKFMA
+// RUN: quant-opt %s --qc-lower-to-cpu="float-kernel=avx512-fma" \
+// RUN:   | quant-translate --mlir-to-llvmir \
+// RUN:   | llc -O3 -mtriple=x86_64-unknown-linux-gnu -mattr=+avx512f,+fma \
+// RUN:   | FileCheck %s --check-prefix=ASMFMA
 // RUN: not quant-opt %s --qc-convert-nn-to-linalg="float-kernel=avx" 2>&1 | FileCheck %s --check-prefix=BAD
 
-// BAD: error: qc-convert-nn-to-linalg: unknown float-kernel 'avx' (expected auto, avx512 or generic)
+// BAD: error: qc-convert-nn-to-linalg: unknown float-kernel 'avx' (expected auto, avx512, avx512-fma or generic)
 
 // x @ W with constant f32 weights: W [64, 40] packed at compile time into
 // [N / 32][K][32][1] panels (zero beyond N = 40), the 30 rows (batch
@@ -37,6 +42,19 @@
 // ASM-NOT: vmulps
 // ASM: j{{[a-z]+}} .LBB
 // ASM-NOT: vfmadd
+// float-kernel=avx512-fma: the same packing and nest, tagged for the FMA
+// kernel, whose terms are one math.fma each (one rounding; the last bits
+// differ from the interpreter's): 24 vfmadd231ps per K value, no vmulps.
+// PACKFMA-LABEL: func.func @main
+// PACKFMA: linalg.generic {{.*}} attrs = {qc.x86_kernel = "f32_avx512_fma"}
+// PACKFMA: math.fma
+// PACKFMA-NOT: arith.mulf
+// ASMFMA-NOT: vmulps
+// ASMFMA-LABEL: __qc_f32_avx512_fma_{{.*}}:
+// ASMFMA: Inner Loop Header
+// ASMFMA: prefetcht1
+// ASMFMA-COUNT-24: vfmadd231ps {{.*}}%zmm{{[0-9]+}}, %zmm{{[0-9]+}}
+// ASMFMA-NOT: vmulps
 func.func @main(%x: tensor<1x30x64xf32>) -> tensor<1x30x40xf32> {
   %c = arith.constant dense<0.25> : tensor<64x40xf32>
   %y = nn.matmul %x, %c : tensor<1x30x64xf32>, tensor<64x40xf32>

@@ -90,7 +90,7 @@ static llvm::cl::opt<std::string> weightOnlyKernel(
 static llvm::cl::opt<std::string> floatKernel(
     "cpu-float-kernel",
     llvm::cl::desc("--target=cpu: kernel of f32 matmuls by constant weights "
-                   "(auto, avx512, generic)"),
+                   "(auto, avx512, avx512-fma, generic)"),
     llvm::cl::init("auto"));
 static llvm::cl::opt<bool> integerLinear(
     "cpu-integer-linear",

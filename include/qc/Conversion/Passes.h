@@ -43,11 +43,20 @@ void registerApplyNoAliasArgsPass();
 constexpr llvm::StringLiteral kUnsignedOperandsAttr = "qc.unsigned_operands";
 constexpr llvm::StringLiteral kUnsignedResultsAttr = "qc.unsigned_results";
 
-/// Patterns lowering nn ops to linalg/tensor/arith/math on tensors; with
-/// `f32Kernel`, f32 matmuls by constant weights become the packed AVX-512
+/// How f32 matmuls by constant weights are lowered.
+enum class F32MatmulKernel {
+  Generic,  ///< the m, k, n loops
+  AVX512,   ///< the packed AVX-512 kernel: a rounded product and a rounded
+            ///< sum per term, bit-exact with the interpreter
+  AVX512FMA ///< the same kernel with one FMA per term (rounds once)
+};
+
+/// Patterns lowering nn ops to linalg/tensor/arith/math on tensors; with an
+/// AVX-512 `f32Kernel`, f32 matmuls by constant weights become the packed
 /// kernel's tagged op (lowered by --qc-x86-lower-int8-kernels).
-void populateNNToLinalgPatterns(mlir::RewritePatternSet &patterns,
-                                bool f32Kernel = false);
+void populateNNToLinalgPatterns(
+    mlir::RewritePatternSet &patterns,
+    F32MatmulKernel f32Kernel = F32MatmulKernel::Generic);
 
 /// Emits an error on every nn op that populateNNToLinalgPatterns cannot
 /// lower (naming the op and why); fails if there is one.

@@ -27,7 +27,8 @@ def ConvertNNToLinalg : Pass<"qc-convert-nn-to-linalg", "::mlir::ModuleOp"> {
       `nn.gemm` become contractions (an f32 `nn.matmul` by a constant 2-D
       weight, with `float-kernel=avx512` or `auto` on AVX-512 hosts, the
       packed generic tagged `qc.x86_kernel = "f32_avx512"`: weights packed
-      at compile time, activations in 12-row tiles; same arithmetic), `nn.conv` a padded `linalg.generic`
+      at compile time, activations in 12-row tiles; same arithmetic; with
+      `float-kernel=avx512-fma`, "f32_avx512_fma" with `math.fma`), `nn.conv` a padded `linalg.generic`
       convolution (groups in the indexing maps), pooling a padded window
       reduction (average pooling divides by per-position counts computed at
       compile time);
@@ -78,7 +79,8 @@ def ConvertNNToLinalg : Pass<"qc-convert-nn-to-linalg", "::mlir::ModuleOp"> {
     Option<"floatKernel", "float-kernel", "std::string", "\"auto\"",
            "Kernel of f32 matmuls by constant weights: auto (avx512 on "
            "AVX-512 hosts), avx512 (the packed 12 x 32 register-blocked "
-           "kernel, bit-exact) or generic (the m, k, n loops)">
+           "kernel, bit-exact), avx512-fma (the same with one FMA per "
+           "term: faster, last bits differ) or generic (the m, k, n loops)">
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::linalg::LinalgDialect",
@@ -207,7 +209,11 @@ def X86LowerInt8Kernels
     `llvm.x86.avx2.pmadd.wd` and 12 adds; they need AVX2. Generics tagged
     "f32_avx512" (f32 operands, one K value per lane, built by
     `qc-convert-nn-to-linalg`) get the 12 x 32 nest with 24 `arith.mulf`
-    and 24 `arith.addf` per K value (no FMA: the interpreter's rounding).
+    and 24 `arith.addf` per K value (no FMA: the interpreter's rounding);
+    "f32_avx512_fma" ones (`float-kernel=avx512-fma`) 24 `math.fma`.
+    In every nest the first two tiles of a row block (the tile of the
+    remaining rows counting after the full ones) prefetch the next block
+    of packed weights into L2.
 
     With `threads=N` (N > 1) the column panels are split into N
     contiguous ranges by one `scf.parallel` around the whole loop nest
@@ -233,7 +239,7 @@ def X86LowerInt8Kernels
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::func::FuncDialect",
-    "::mlir::LLVM::LLVMDialect",
+    "::mlir::LLVM::LLVMDialect", "::mlir::math::MathDialect",
     "::mlir::memref::MemRefDialect", "::mlir::scf::SCFDialect",
     "::mlir::vector::VectorDialect"
   ];

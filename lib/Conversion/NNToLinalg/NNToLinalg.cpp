@@ -410,9 +410,9 @@ std::optional<ArrayRef<float>> constantFloats(Value v,
 }
 
 struct MatMulLowering : OpConversionPattern<MatMulOp> {
-  MatMulLowering(MLIRContext *ctx, bool f32Kernel)
+  MatMulLowering(MLIRContext *ctx, qc::F32MatmulKernel f32Kernel)
       : OpConversionPattern(ctx), f32Kernel(f32Kernel) {}
-  bool f32Kernel;
+  qc::F32MatmulKernel f32Kernel;
 
   LogicalResult
   matchAndRewrite(MatMulOp op, OpAdaptor adaptor,
@@ -422,15 +422,19 @@ struct MatMulLowering : OpConversionPattern<MatMulOp> {
     auto lt = llvm::cast<RankedTensorType>(lhs.getType());
     auto rt = llvm::cast<RankedTensorType>(rhs.getType());
     // x @ W with constant f32 weights: the packed AVX-512 kernel (same
-    // arithmetic and order, see PackF32.cpp), batch dimensions as rows.
-    if (f32Kernel && rt.getRank() == 2 && lt.getRank() >= 2 &&
-        lt.getElementType().isF32() && rt.getElementType().isF32()) {
+    // arithmetic and order, or with FMAs; see PackF32.cpp), batch
+    // dimensions as rows.
+    if (f32Kernel != qc::F32MatmulKernel::Generic && rt.getRank() == 2 &&
+        lt.getRank() >= 2 && lt.getElementType().isF32() &&
+        rt.getElementType().isF32()) {
       std::vector<float> splat;
       if (std::optional<ArrayRef<float>> w = constantFloats(rhs, splat)) {
         int64_t k = rt.getDimSize(0), n = rt.getDimSize(1);
         int64_t rows = lt.getNumElements() / k;
         Value x = reshape(rewriter, loc, lhs, {rows, k});
-        Value y = qc::x86::buildPackedF32Matmul(rewriter, loc, x, *w, n);
+        Value y = qc::x86::buildPackedF32Matmul(
+            rewriter, loc, x, *w, n,
+            /*fma=*/f32Kernel == qc::F32MatmulKernel::AVX512FMA);
         auto out = llvm::cast<RankedTensorType>(op.getType());
         rewriter.replaceOp(op, reshape(rewriter, loc, y, out.getShape()));
         return success();
@@ -1194,16 +1198,21 @@ struct ConvertNNToLinalgPass
     target.addIllegalDialect<NNDialect>();
     target.markUnknownOpDynamicallyLegal([](Operation *) { return true; });
     RewritePatternSet patterns(ctx);
-    if (floatKernel != "auto" && floatKernel != "avx512" &&
-        floatKernel != "generic") {
+    using K = qc::F32MatmulKernel;
+    std::optional<K> f32Kernel =
+        llvm::StringSwitch<std::optional<K>>(floatKernel)
+            .Case("auto", qc::x86::hostHasAVX512F() ? K::AVX512 : K::Generic)
+            .Case("avx512", K::AVX512)
+            .Case("avx512-fma", K::AVX512FMA)
+            .Case("generic", K::Generic)
+            .Default(std::nullopt);
+    if (!f32Kernel) {
       emitError(module.getLoc(), "qc-convert-nn-to-linalg: unknown "
                                  "float-kernel '")
-          << floatKernel << "' (expected auto, avx512 or generic)";
+          << floatKernel << "' (expected auto, avx512, avx512-fma or generic)";
       return signalPassFailure();
     }
-    bool f32Kernel = floatKernel == "avx512" ||
-                     (floatKernel == "auto" && qc::x86::hostHasAVX512F());
-    qc::populateNNToLinalgPatterns(patterns, f32Kernel);
+    qc::populateNNToLinalgPatterns(patterns, *f32Kernel);
     if (failed(applyPartialConversion(module, target, std::move(patterns))))
       signalPassFailure();
   }
@@ -1212,7 +1221,7 @@ struct ConvertNNToLinalgPass
 } // namespace
 
 void qc::populateNNToLinalgPatterns(RewritePatternSet &patterns,
-                                    bool f32Kernel) {
+                                    F32MatmulKernel f32Kernel) {
   MLIRContext *ctx = patterns.getContext();
   patterns.add<ElementwiseLowering>(ctx);
   patterns.add<MatMulLowering>(ctx, f32Kernel);

@@ -35,6 +35,7 @@ struct Int8Kernel {
   int64_t vectors;         ///< accumulator vectors per row
   int64_t group;           ///< K values per 32-bit lane
   unsigned elementBits;    ///< 8 (bytes), 16 (widened) or 32 (f32)
+  bool fma = false;        ///< f32: one FMA per term (else mul, then add)
   bool isFloat() const { return elementBits == 32; }
   int64_t cols() const { return lanes * vectors; } ///< NR
 };
@@ -47,6 +48,9 @@ constexpr Int8Kernel kAVX2{"u8s8_avx2", 6, 8, 2, 2, 16};
 /// AVX-512 f32: 12 x 32 tile, 24 zmm accumulators, one K value per lane,
 /// a multiply and an add per product (bit-exact, see PackF32.cpp).
 constexpr Int8Kernel kF32AVX512{"f32_avx512", 12, 16, 2, 1, 32};
+/// The same with one FMA per product and sum: rounds once per term, so the
+/// last bits differ from the interpreter's (float-kernel=avx512-fma).
+constexpr Int8Kernel kF32AVX512FMA{"f32_avx512_fma", 12, 16, 2, 1, 32, true};
 
 /// Discardable attribute naming the kernel a linalg.generic stands for.
 constexpr llvm::StringLiteral kKernelAttr = "qc.x86_kernel";
@@ -90,10 +94,11 @@ bool hostHasAVX512F();
 /// y[m, n] = sum_k x[m, k] * w[k, n] for f32 activations x (tensor<MxKxf32>)
 /// and the constant weights `w` (row-major [K, N]): the packed-operand
 /// generic tagged for kF32AVX512, in the interpreter's order and rounding
-/// (bit-exact). Result tensor<MxNxf32>.
+/// (bit-exact), or with `fma` for kF32AVX512FMA (same order, one rounding
+/// per term). Result tensor<MxNxf32>.
 mlir::Value buildPackedF32Matmul(mlir::OpBuilder &b, mlir::Location loc,
                                  mlir::Value x, llvm::ArrayRef<float> w,
-                                 int64_t n);
+                                 int64_t n, bool fma = false);
 
 } // namespace qc::x86
 

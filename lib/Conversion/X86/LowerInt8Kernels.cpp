@@ -41,6 +41,7 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
@@ -100,6 +101,8 @@ struct Int8GemmBuilder {
   /// acc + the dot products of `x` (G values broadcast to every lane) and
   /// the weights `w` in each 32-bit lane.
   Value dot(OpBuilder &ob, Location l, Value a, Value x, Value w) {
+    if (kernel.isFloat() && kernel.fma) // one rounding
+      return ob.create<math::FmaOp>(l, x, w, a);
     if (kernel.isFloat()) // rounded product, then rounded sum (no FMA)
       return ob.create<arith::AddFOp>(l, a, ob.create<arith::MulFOp>(l, x, w));
     if (kernel.elementBits == 8)
@@ -416,7 +419,8 @@ struct X86LowerInt8KernelsPass
     : qc::impl::X86LowerInt8KernelsBase<X86LowerInt8KernelsPass> {
   using X86LowerInt8KernelsBase::X86LowerInt8KernelsBase;
   void runOnOperation() override {
-    for (const Int8Kernel *kernel : {&kVNNI512, &kAVX2, &kF32AVX512})
+    for (const Int8Kernel *kernel :
+         {&kVNNI512, &kAVX2, &kF32AVX512, &kF32AVX512FMA})
       if (failed(lower(*kernel)))
         return signalPassFailure();
     // Packings whose buffers are not plain (identity layout) stay the

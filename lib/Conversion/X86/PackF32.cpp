@@ -13,7 +13,9 @@
 // tiles Ap[t][k][i] = x[t * 12 + i][k]. Every output is
 // ((0 + x0 w0) + x1 w1) + ... in order of k with a rounded multiply and a
 // rounded add (no FMA), the interpreter's arithmetic, so the result is the
-// same bit for bit.
+// same bit for bit. With `fma` (float-kernel=avx512-fma) each term is one
+// fused multiply-add, fl(acc + x w), in the same order: twice the
+// arithmetic rate, and the last bits differ from the interpreter's.
 //
 //===----------------------------------------------------------------------===//
 
@@ -30,8 +32,8 @@ namespace qc::x86 {
 bool hostHasAVX512F() { return hostHas({"avx512f"}); }
 
 Value buildPackedF32Matmul(OpBuilder &b, Location loc, Value x,
-                           ArrayRef<float> w, int64_t n) {
-  const Int8Kernel &kernel = kF32AVX512;
+                           ArrayRef<float> w, int64_t n, bool fma) {
+  const Int8Kernel &kernel = fma ? kF32AVX512FMA : kF32AVX512;
   MLIRContext *ctx = b.getContext();
   auto xt = llvm::cast<RankedTensorType>(x.getType());
   int64_t m = xt.getDimSize(0), k = xt.getDimSize(1);
@@ -71,10 +73,13 @@ Value buildPackedF32Matmul(OpBuilder &b, Location loc, Value x,
           .getResult(0);
 
   // acc[m, j * NR + c] = zero[j, c] + sum_k Ap[m / MR, k, m % MR, 0] *
-  // Bp[j, k, c, 0], in order of k: a rounded product, then a rounded sum.
+  // Bp[j, k, c, 0], in order of k: a rounded product, then a rounded sum
+  // (with `fma`, one rounding per term).
   return buildPackedGemm(
       b, loc, kernel, ap, bp, zero, m, n,
-      [](OpBuilder &nb, Location nl, Value acc, Value av, Value bv) -> Value {
+      [&](OpBuilder &nb, Location nl, Value acc, Value av, Value bv) -> Value {
+        if (fma)
+          return nb.create<math::FmaOp>(nl, av, bv, acc);
         return nb.create<arith::AddFOp>(nl, acc,
                                         nb.create<arith::MulFOp>(nl, av, bv));
       });

@@ -69,7 +69,9 @@ enum class ReduceKind { Sum, SumOfSquares, Max, AbsMax, Min };
 
 /// Reduction over `axes` (sorted, in [0, rank)) keeping them as size 1.
 /// Max and Min start from -inf / +inf (integers: the extreme values); AbsMax
-/// from 0 and ignores NaN (arith.maximumf would propagate it).
+/// from 0 and ignores NaN and infinities (arith.maximumf would propagate
+/// NaN); for f32 it is an unsigned max over the sign-cleared bits, which
+/// vectorizes.
 mlir::Value reduceKeepDims(mlir::OpBuilder &b, mlir::Location loc,
                            mlir::Value x, llvm::ArrayRef<int64_t> axes,
                            ReduceKind kind);

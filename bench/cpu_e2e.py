@@ -25,6 +25,7 @@ Usage: bench/cpu_e2e.py [--repeat 200] [--hidden 64] [--layers 2] [--vector-math
                         [--float-kernel auto|avx512|avx512-fma|generic]
 """
 import argparse
+import os
 import pathlib
 import re
 import subprocess
@@ -41,7 +42,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "python"))
 from quantc import models  # noqa: E402
 
-BIN = ROOT / "build" / "bin"
+BIN = pathlib.Path(os.environ.get("QUANTC_BUILD_DIR", ROOT / "build")) / "bin"
 
 
 def quantc_latency(module, inputs, tmp, repeat, extra=()):

@@ -38,6 +38,30 @@ using namespace mlir;
 using qc::interp::Tensor;
 
 namespace {
+/// Calls f(W()) with the unsigned integer type W of `bytes` bytes (1, 2, 4
+/// or 8) and returns true; false for other sizes. Lets the conversions
+/// below run one loop per storage width instead of a memcpy of a run-time
+/// size per element (which was most of the measured time of a small GEMM
+/// with an i32 result in quant-run --repeat).
+template <typename F> bool withWord(size_t bytes, F f) {
+  switch (bytes) {
+  case 1:
+    f(uint8_t());
+    return true;
+  case 2:
+    f(uint16_t());
+    return true;
+  case 4:
+    f(uint32_t());
+    return true;
+  case 8:
+    f(uint64_t());
+    return true;
+  default:
+    return false;
+  }
+}
+
 /// One tensor of the C interface: its buffer and memref descriptor
 /// {allocated, aligned, offset, sizes[R], strides[R]} (all 8-byte words).
 struct Buffer {
@@ -105,31 +129,18 @@ struct Buffer {
     }
     size_t w = elementBytes(e);
     const int64_t *in = t.i();
-    auto convert = [&](auto word) { // truncating stores, one loop per width
+    bool done = withWord(w, [&](auto word) { // truncating stores
       using W = decltype(word);
       for (int64_t i = 0; i < n; ++i) {
         auto v = W(uint64_t(in[i]));
         std::memcpy(data.data() + size_t(i) * sizeof(W), &v, sizeof(W));
       }
-    };
-    switch (w) {
-    case 1:
-      convert(uint8_t());
-      break;
-    case 2:
-      convert(uint16_t());
-      break;
-    case 4:
-      convert(uint32_t());
-      break;
-    case 8:
-      convert(uint64_t());
-      break;
-    default:
-      for (int64_t i = 0; i < n; ++i) {
-        int64_t v = in[i];
-        std::memcpy(data.data() + size_t(i) * w, &v, w); // little endian
-      }
+    });
+    if (done)
+      return;
+    for (int64_t i = 0; i < n; ++i) {
+      int64_t v = in[i];
+      std::memcpy(data.data() + size_t(i) * w, &v, w); // little endian
     }
   }
 
@@ -164,9 +175,7 @@ struct Buffer {
     }
     bool zext = !codes && getElementTypeOrSelf(boundary).isUnsignedInteger();
     // Raw codes and unsigned integers are masked to `bits`, the others
-    // sign-extended from it. One loop per storage width: a memcpy of a
-    // run-time size per element was most of the measured time of a small
-    // GEMM with an i32 result (quant-run --repeat).
+    // sign-extended from it.
     bool masked = bits == 1 || ((codes || zext) && bits < 64);
     uint64_t mask = bits < 64 ? (uint64_t(1) << bits) - 1 : ~uint64_t(0);
     unsigned shift = bits < 64 ? 64 - bits : 0;
@@ -174,34 +183,20 @@ struct Buffer {
     auto extend = [&](uint64_t v) {
       return masked ? int64_t(v & mask) : int64_t(v << shift) >> shift;
     };
-    auto convert = [&](auto word) {
+    bool done = withWord(w, [&](auto word) {
       using W = decltype(word);
       for (int64_t i = 0; i < n; ++i) {
         W v;
         std::memcpy(&v, data.data() + size_t(i) * sizeof(W), sizeof(W));
         out[i] = extend(uint64_t(v));
       }
-    };
-    switch (w) {
-    case 1:
-      convert(uint8_t());
-      break;
-    case 2:
-      convert(uint16_t());
-      break;
-    case 4:
-      convert(uint32_t());
-      break;
-    case 8:
-      convert(uint64_t());
-      break;
-    default:
+    });
+    if (!done)
       for (int64_t i = 0; i < n; ++i) {
         uint64_t v = 0;
         std::memcpy(&v, data.data() + size_t(i) * w, w); // little endian
         out[i] = extend(v);
       }
-    }
     return t;
   }
 };

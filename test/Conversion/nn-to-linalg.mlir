@@ -148,19 +148,20 @@ func.func @float_casts(%x: tensor<4xf64>, %h: tensor<4xf16>) -> (tensor<4xf16>, 
 
 // -----
 
-// Sigmoid with one exponential per element: e = exp(-|x|), then
-// x >= 0 ? 1 / (1 + e) : e / (1 + e), the interpreter's two branches.
+// Sigmoid with one exponential and one division per element: e =
+// exp(-|x|), then (x >= 0 ? 1 : e) / (1 + e), the interpreter's two
+// branches (1 / (1 + e^-x) and e^x / (1 + e^x)) with the same bits.
 // CHECK-LABEL: func.func @sigmoid
 // CHECK: linalg.generic
 // CHECK: %[[A:.*]] = math.absf %{{.*}} : f32
 // CHECK: %[[N:.*]] = arith.negf %[[A]] : f32
 // CHECK: %[[E:.*]] = math.exp %[[N]] : f32
 // CHECK-NOT: math.exp
-// CHECK: %[[D:.*]] = arith.addf %{{.*}}, %[[E]] : f32
-// CHECK: %[[P:.*]] = arith.divf %{{.*}}, %[[D]] : f32
-// CHECK: %[[Q:.*]] = arith.divf %[[E]], %[[D]] : f32
+// CHECK: %[[D:.*]] = arith.addf %[[ONE:.*]], %[[E]] : f32
 // CHECK: %[[GE:.*]] = arith.cmpf oge
-// CHECK: arith.select %[[GE]], %[[P]], %[[Q]] : f32
+// CHECK: %[[NUM:.*]] = arith.select %[[GE]], %[[ONE]], %[[E]] : f32
+// CHECK: arith.divf %[[NUM]], %[[D]] : f32
+// CHECK-NOT: arith.divf
 func.func @sigmoid(%x: tensor<8xf32>) -> tensor<8xf32> {
   %0 = nn.sigmoid %x : tensor<8xf32>
   return %0 : tensor<8xf32>

@@ -247,18 +247,18 @@ Value elementwiseScalar(Operation *op, OpBuilder &b, Location loc, ValueRange a,
       .Case([&](TanhOp) { return b.create<math::TanhOp>(loc, a[0]); })
       .Case([&](SigmoidOp) -> Value {
         // x >= 0 ? 1 / (1 + e^-x) : e^x / (1 + e^x), as the interpreter,
-        // with one exponential: e = e^-|x| is e^-x in the first case and
-        // e^x in the second (the same bits), and NaN stays NaN.
+        // with one exponential and one division: e = e^-|x| is e^-x in the
+        // first case and e^x in the second (the same bits), the numerator
+        // is chosen before dividing, and NaN stays NaN.
         Value one = f(1.0);
         Value e = b.create<math::ExpOp>(
             loc,
             b.create<arith::NegFOp>(loc, b.create<math::AbsFOp>(loc, a[0])));
         Value d = b.create<arith::AddFOp>(loc, one, e);
-        Value pos = b.create<arith::DivFOp>(loc, one, d);
-        Value neg = b.create<arith::DivFOp>(loc, e, d);
         Value ge = b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OGE, a[0],
                                            f(0.0));
-        return b.create<arith::SelectOp>(loc, ge, pos, neg);
+        Value num = b.create<arith::SelectOp>(loc, ge, one, e);
+        return b.create<arith::DivFOp>(loc, num, d);
       })
       .Case([&](ErfOp) { return b.create<math::ErfOp>(loc, a[0]); })
       .Case([&](ReluOp) { return isUnsigned ? a[0] : relu(b, loc, a[0]); })

@@ -68,6 +68,51 @@ TEST(Quantize, PerBlockScaleLayout) {
     EXPECT_EQ(f.codeToInt(q[size_t(i)]), 7) << i;
 }
 
+TEST(Quantize, ScaleMapGroups) {
+  // Every element is in the group of its scale index, groups are numbered
+  // like the scale tensor, and gather lists a group's elements in order.
+  std::vector<int64_t> shape = {3, 10, 2};
+  std::vector<float> x(60);
+  for (int i = 0; i < 60; ++i)
+    x[size_t(i)] = float(i);
+  struct Case {
+    Scheme scheme;
+    int64_t count;
+  };
+  for (Case c : {Case{{Granularity::PerTensor, 0, 0}, 1},
+                 Case{{Granularity::PerAxis, 1, 0}, 10},
+                 Case{{Granularity::PerBlock, 1, 4}, 3 * 3 * 2},
+                 Case{{Granularity::PerBlock, 0, 2}, 2 * 10 * 2}}) {
+    ScaleMap map(shape, c.scheme);
+    ASSERT_EQ(map.count(), c.count);
+    int64_t scales = 1;
+    for (int64_t d : scaleShape(shape, c.scheme))
+      scales *= d;
+    EXPECT_EQ(map.count(), scales);
+    std::vector<std::vector<float>> want(size_t(map.count()));
+    const AxisView &v = map.view;
+    for (int64_t o = 0; o < v.outer; ++o)
+      for (int64_t d = 0; d < v.dim; ++d)
+        for (int64_t i = 0; i < v.inner; ++i)
+          want[size_t(map.index(o, d, i))].push_back(
+              x[size_t((o * v.dim + d) * v.inner + i)]);
+    std::vector<float> got;
+    for (int64_t g = 0; g < map.count(); ++g) {
+      map.gather(x.data(), g, got);
+      std::vector<float> sorted = want[size_t(g)];
+      std::sort(sorted.begin(), sorted.end()); // gather is row-major
+      EXPECT_EQ(got, sorted) << "group " << g;
+    }
+  }
+  // Blocks of 4 along axis 1: group 1 of row 0 holds x[0, 4..7, 0].
+  ScaleMap blocks(shape, Scheme{Granularity::PerBlock, 1, 4});
+  std::vector<float> g2;
+  blocks.gather(x.data(), 2, g2);
+  EXPECT_EQ(g2, (std::vector<float>{8, 10, 12, 14}));
+  blocks.gather(x.data(), 4, g2); // the partial last block of row 0
+  EXPECT_EQ(g2, (std::vector<float>{16, 18}));
+}
+
 TEST(Quantize, AsymmetricMinMax) {
   std::vector<float> x = {-1.0f, 0.0f, 3.0f, 2.0f};
   float s;

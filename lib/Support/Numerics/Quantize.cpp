@@ -85,41 +85,62 @@ std::vector<int64_t> qc::num::scaleShape(const std::vector<int64_t> &shape,
   return {};
 }
 
-namespace {
-/// Maps element coordinates to scale indices for one scheme.
-struct ScaleMap {
-  AxisView view;
-  Granularity g;
-  int64_t blockSize = 1, numBlocks = 1;
+ScaleMap::ScaleMap(const std::vector<int64_t> &shape, const Scheme &s)
+    : g(s.granularity) {
+  if (g == Granularity::PerTensor) {
+    int64_t n = 1;
+    for (int64_t d : shape)
+      n *= d;
+    view.dim = n;
+  } else {
+    view = AxisView::of(shape, s.axis);
+  }
+  if (g == Granularity::PerBlock) {
+    blockSize = s.blockSize;
+    numBlocks = (view.dim + blockSize - 1) / blockSize;
+  }
+}
 
-  ScaleMap(const std::vector<int64_t> &shape, const Scheme &s)
-      : g(s.granularity) {
-    if (g == Granularity::PerTensor) {
-      int64_t n = 1;
-      for (int64_t d : shape)
-        n *= d;
-      view.dim = n;
-    } else {
-      view = AxisView::of(shape, s.axis);
-    }
-    if (g == Granularity::PerBlock) {
-      blockSize = s.blockSize;
-      numBlocks = (view.dim + blockSize - 1) / blockSize;
-    }
+int64_t ScaleMap::count() const {
+  switch (g) {
+  case Granularity::PerTensor:
+    return 1;
+  case Granularity::PerAxis:
+    return view.dim;
+  case Granularity::PerBlock:
+    return view.outer * numBlocks * view.inner;
   }
-  /// Scale index of row r = o * dim + d, inner offset i.
-  int64_t index(int64_t o, int64_t d, int64_t i) const {
-    switch (g) {
-    case Granularity::PerTensor:
-      return 0;
-    case Granularity::PerAxis:
-      return d;
-    case Granularity::PerBlock:
-      return (o * numBlocks + d / blockSize) * view.inner + i;
-    }
-    return 0;
+  return 1;
+}
+
+void ScaleMap::gather(const float *x, int64_t s,
+                      std::vector<float> &out) const {
+  out.clear();
+  auto at = [&](int64_t o, int64_t d, int64_t i) {
+    return x[(o * view.dim + d) * view.inner + i];
+  };
+  switch (g) {
+  case Granularity::PerTensor:
+    out.assign(x, x + view.size());
+    return;
+  case Granularity::PerAxis:
+    for (int64_t o = 0; o < view.outer; ++o)
+      for (int64_t i = 0; i < view.inner; ++i)
+        out.push_back(at(o, s, i));
+    return;
+  case Granularity::PerBlock: {
+    int64_t o = s / (numBlocks * view.inner),
+            rest = s % (numBlocks * view.inner);
+    int64_t b = rest / view.inner, i = rest % view.inner;
+    for (int64_t d = b * blockSize, e = std::min(view.dim, d + blockSize);
+         d < e; ++d)
+      out.push_back(at(o, d, i));
+    return;
   }
-};
+  }
+}
+
+namespace {
 
 constexpr int64_t kGrain = 1 << 16;
 

@@ -43,6 +43,33 @@ struct AxisView {
   int64_t size() const { return outer * dim * inner; }
 };
 
+/// The scales of a scheme over a row-major tensor of `shape`: which scale
+/// each element uses, numbered in the row-major order of the scale tensor
+/// (scaleShape), and the elements that share one.
+struct ScaleMap {
+  AxisView view; ///< [outer, dim, inner] (per tensor: [1, size, 1])
+  Granularity g;
+  int64_t blockSize = 1, numBlocks = 1;
+
+  ScaleMap(const std::vector<int64_t> &shape, const Scheme &s);
+  /// Scale index of the element at (o, d, i) of the view.
+  int64_t index(int64_t o, int64_t d, int64_t i) const {
+    switch (g) {
+    case Granularity::PerTensor:
+      return 0;
+    case Granularity::PerAxis:
+      return d;
+    case Granularity::PerBlock:
+      return (o * numBlocks + d / blockSize) * view.inner + i;
+    }
+    return 0;
+  }
+  /// Number of scales.
+  int64_t count() const;
+  /// The elements of `x` that use scale `s`, in row-major order.
+  void gather(const float *x, int64_t s, std::vector<float> &out) const;
+};
+
 /// Shape of the scale (and zero point) tensor of `scheme` for `shape`.
 std::vector<int64_t> scaleShape(const std::vector<int64_t> &shape,
                                 const Scheme &scheme);

@@ -21,52 +21,6 @@ bool qc::detail::parseWeightScaleRule(StringRef name, bool &mse) {
   return true;
 }
 
-namespace {
-
-/// The scale groups of a scheme over a row-major tensor, numbered in the
-/// row-major order of its scale tensor.
-struct ScaleGroups {
-  ScaleGroups(const std::vector<int64_t> &shape, const num::Scheme &s)
-      : kind(s.granularity), block(s.blockSize),
-        view(num::AxisView::of(shape, s.axis)) {
-    if (kind == num::Granularity::PerTensor) {
-      view = num::AxisView{1, view.size(), 1};
-      count = 1;
-    } else if (kind == num::Granularity::PerAxis) {
-      count = view.dim;
-    } else {
-      blocks = (view.dim + block - 1) / block;
-      count = view.outer * blocks * view.inner;
-    }
-  }
-
-  /// The elements of group `g` of `x`, in order.
-  void gather(const float *x, int64_t g, std::vector<float> &out) const {
-    out.clear();
-    auto at = [&](int64_t o, int64_t d, int64_t i) {
-      return x[(o * view.dim + d) * view.inner + i];
-    };
-    if (kind == num::Granularity::PerTensor) {
-      out.assign(x, x + view.size());
-    } else if (kind == num::Granularity::PerAxis) {
-      for (int64_t o = 0; o < view.outer; ++o)
-        for (int64_t i = 0; i < view.inner; ++i)
-          out.push_back(at(o, g, i));
-    } else {
-      int64_t o = g / (blocks * view.inner), rest = g % (blocks * view.inner);
-      int64_t b = rest / view.inner, i = rest % view.inner;
-      for (int64_t d = b * block, e = std::min(view.dim, d + block); d < e; ++d)
-        out.push_back(at(o, d, i));
-    }
-  }
-
-  num::Granularity kind;
-  int64_t block, blocks = 1, count = 1;
-  num::AxisView view;
-};
-
-} // namespace
-
 /// sum_k (a[k] - b[k])^2 in double, in 8 interleaved partial sums (which
 /// vectorize; one running sum would be a chain of dependent adds).
 static double squaredError(ArrayRef<float> a, ArrayRef<float> b) {
@@ -97,7 +51,7 @@ static void searchClipRatios(qc::detail::WeightQuantization &wq,
                              ArrayRef<float> x) {
   num::Format fmt = wq.type.getNumericFormat();
   num::Scheme ns = wq.scheme.getNumericScheme();
-  ScaleGroups groups(wq.shape, ns);
+  num::ScaleMap groups(wq.shape, ns);
   FloatFormatAttr sfa = wq.scheme.getScaleFormat();
   num::FloatFormat sf;
   if (sfa) {
@@ -110,7 +64,7 @@ static void searchClipRatios(qc::detail::WeightQuantization &wq,
   float top = float(fmt.maxValue());
   int emax = e8m0 ? num::emaxOf(fmt) : 0;
   const std::vector<int64_t> one = {1};
-  num::parallelFor(groups.count, 1, [&](int64_t begin, int64_t end) {
+  num::parallelFor(groups.count(), 1, [&](int64_t begin, int64_t end) {
     std::vector<float> v, deq;
     std::vector<uint32_t> codes;
     for (int64_t g = begin; g < end; ++g) {

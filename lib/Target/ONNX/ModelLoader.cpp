@@ -12,6 +12,7 @@
 #include "qc/Target/ONNX/ModelLoader.h"
 
 #include "onnx/defs/parser.h"
+#include "onnx/defs/schema.h"
 #include "onnx/onnx_pb.h"
 
 #include <google/protobuf/io/coded_stream.h>
@@ -120,20 +121,25 @@ bool qc::onnx_import::readTensorProto(const std::string &path,
     shape.assign(t.dims().begin(), t.dims().end());
     int64_t n = 1;
     for (int64_t d : shape)
-      n *= d;
+      if (d < 0 || __builtin_mul_overflow(n, d, &n)) {
+        error = "'" + path + "' has an invalid shape";
+        return false;
+      }
     // Stores the tensor as Ts: raw data as is, else each value of the typed
     // field `values` converted to T.
     auto fill = [&](auto zero, const auto &values) {
       using T = decltype(zero);
-      data.resize(size_t(n) * sizeof(T));
+      // Checked before sizing `data`, so a corrupt shape allocates nothing.
+      size_t bytes;
+      if (__builtin_mul_overflow(size_t(n), sizeof(T), &bytes) ||
+          (t.has_raw_data() ? t.raw_data().size() != bytes
+                            : values.size() != n))
+        return false;
+      data.resize(bytes);
       if (t.has_raw_data()) {
-        if (t.raw_data().size() != data.size())
-          return false;
         std::memcpy(data.data(), t.raw_data().data(), data.size());
         return true;
       }
-      if (values.size() != n)
-        return false;
       for (int64_t i = 0; i < n; ++i) {
         T v = static_cast<T>(values.Get(int(i)));
         std::memcpy(data.data() + size_t(i) * sizeof(T), &v, sizeof(T));
@@ -225,4 +231,28 @@ bool qc::onnx_import::readTensorProto(const std::string &path,
     error = "error reading '" + path + "'";
   }
   return false;
+}
+
+bool qc::onnx_import::lookupOpArity(const std::string &opType,
+                                    const std::string &domain, int opset,
+                                    OpArity &arity) {
+  try {
+    // Past the newest opset this ONNX library knows, its latest schema may
+    // be older than the operator the model means (ReduceMax took its axes
+    // as an input from opset 18): no answer then.
+    const auto &ranges =
+        onnx::OpSchemaRegistry::DomainToVersionRange::Instance().Map();
+    auto range = ranges.find(domain);
+    if (range == ranges.end() || opset > range->second.second)
+      return false;
+    const onnx::OpSchema *schema =
+        onnx::OpSchemaRegistry::Schema(opType, opset, domain);
+    if (!schema)
+      return false;
+    arity = {schema->min_input(), schema->max_input(), schema->min_output(),
+             schema->max_output(), schema->since_version()};
+    return true;
+  } catch (...) {
+    return false;
+  }
 }

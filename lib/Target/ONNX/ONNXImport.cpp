@@ -32,6 +32,7 @@
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Format.h"
+#include "llvm/Support/MathExtras.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/SourceMgr.h"
@@ -155,6 +156,10 @@ Type elementType(MLIRContext *ctx, int32_t t) {
   }
 }
 
+/// The most elements a Range node may fold to (it becomes a constant):
+/// 1 GiB of float32.
+constexpr int64_t kMaxRangeElements = int64_t(1) << 28;
+
 /// The T stored (little-endian, unaligned) at `p`, widened to int64.
 template <typename T> int64_t loadAs(const char *p) {
   T v;
@@ -198,8 +203,57 @@ bool isSubByte(int32_t t) {
 
 /// A tensor's values as int64 (integers, bool, the bit patterns of float8 /
 /// float4) or nullopt when the data is malformed.
+/// The element count of `t`'s declared shape, or -1 when a dimension is
+/// negative or the product does not fit in int64.
+int64_t elementCount(const onnx::TensorProto &t) {
+  int64_t n = 1;
+  for (int64_t d : t.dims())
+    if (d < 0 || llvm::MulOverflow(n, d, n))
+      return -1;
+  return n;
+}
+
+/// The number of values `t` stores (in raw_data or its typed field), or -1
+/// when the stored data cannot hold a whole number of them. Checked before
+/// anything of the tensor's declared size is allocated, so a corrupt shape
+/// cannot make the importer allocate more than the file holds.
+int64_t storedValues(const onnx::TensorProto &t) {
+  int32_t dt = t.data_type();
+  if (t.has_raw_data()) {
+    int64_t bytes = int64_t(t.raw_data().size());
+    if (isSubByte(dt))
+      return 2 * bytes; // (n + 1) / 2 bytes hold n values
+    size_t es = rawElementSize(dt);
+    return es && bytes % int64_t(es) == 0 ? bytes / int64_t(es) : -1;
+  }
+  switch (dt) {
+  case kFloat:
+    return t.float_data_size();
+  case kDouble:
+    return t.double_data_size();
+  case kInt64:
+    return t.int64_data_size();
+  case kUint64:
+  case kUint32:
+    return t.uint64_data_size();
+  default:
+    return isSubByte(dt) ? 2 * int64_t(t.int32_data_size())
+                         : t.int32_data_size();
+  }
+}
+
+/// Whether `t` can hold `n` values: the vectors below are sized only after
+/// this holds.
+bool holdsValues(const onnx::TensorProto &t, int64_t n) {
+  int64_t stored = storedValues(t);
+  return n >= 0 && stored >= 0 &&
+         (isSubByte(t.data_type()) ? (n + 1) / 2 == stored / 2 : n == stored);
+}
+
 std::optional<std::vector<int64_t>> rawIntegers(const onnx::TensorProto &t,
                                                 int64_t n) {
+  if (!holdsValues(t, n))
+    return std::nullopt;
   std::vector<int64_t> out(static_cast<size_t>(n));
   int32_t dt = t.data_type();
   if (t.has_raw_data()) {
@@ -289,6 +343,8 @@ std::optional<std::vector<int64_t>> rawIntegers(const onnx::TensorProto &t,
 /// A float tensor's values as float32 (float, float16, bfloat16, double).
 std::optional<std::vector<float>> rawFloats(const onnx::TensorProto &t,
                                             int64_t n) {
+  if (!holdsValues(t, n))
+    return std::nullopt;
   std::vector<float> out(static_cast<size_t>(n));
   int32_t dt = t.data_type();
   if (dt == kFloat) {
@@ -494,6 +550,22 @@ private:
     state.addAttributes(attrs);
     state.addTypes(types);
     Operation *op = b.create(state);
+    // Verified before anything evaluates it (constant folding): an operand
+    // of a type the op does not take is a diagnostic at the node.
+    std::string why;
+    LogicalResult valid = success();
+    {
+      ScopedDiagnosticHandler keep(ctx, [&](Diagnostic &d) {
+        if (why.empty())
+          why = d.str();
+        return success();
+      });
+      valid = mlir::verify(op, /*verifyRecursively=*/false);
+    }
+    if (failed(valid)) {
+      op->erase();
+      return error(n) << why, failure();
+    }
     return foldIfConstant(op);
   }
 
@@ -645,14 +717,14 @@ FailureOr<ElementsAttr> Importer::externalAttr(const onnx::TensorProto &t,
 FailureOr<ElementsAttr> Importer::initializerAttr(const onnx::TensorProto &t,
                                                   Location loc) {
   SmallVector<int64_t> shape(t.dims().begin(), t.dims().end());
-  int64_t n = 1;
-  for (int64_t d : shape) {
-    if (d < 0)
-      return emitError(loc)
-                 << "initializer '" << t.name() << "' has a negative dimension",
-             failure();
-    n *= d;
-  }
+  int64_t n = elementCount(t);
+  if (n < 0)
+    return emitError(loc) << "initializer '" << t.name() << "' has "
+                          << (llvm::any_of(shape,
+                                           [](int64_t d) { return d < 0; })
+                                  ? "a negative dimension"
+                                  : "more elements than int64 can count"),
+           failure();
   Type elem = elementType(ctx, t.data_type());
   auto bad = [&](StringRef why) {
     return emitError(loc) << "initializer '" << t.name() << "' of type "
@@ -671,7 +743,7 @@ FailureOr<ElementsAttr> Importer::initializerAttr(const onnx::TensorProto &t,
   if (llvm::isa<FloatType>(elem)) {
     if (t.has_raw_data()) {
       size_t want = size_t(n) * rawElementSize(t.data_type());
-      if (t.raw_data().size() != want)
+      if (!holdsValues(t, n) || t.raw_data().size() != want)
         return bad("has " + std::to_string(t.raw_data().size()) +
                    " bytes of data, expected " + std::to_string(want));
       bool splat = false;
@@ -831,10 +903,7 @@ Importer::qdqParams(Node &n, RankedTensorType floatType, Value scale, Value zp,
                           ? int64_t(v.getZExtValue())
                           : v.getSExtValue());
   } else if (zpProto) {
-    int64_t count = 1;
-    for (int64_t d : zpProto->dims())
-      count *= d;
-    auto vals = rawIntegers(*zpProto, count);
+    auto vals = rawIntegers(*zpProto, elementCount(*zpProto));
     if (!vals)
       return error(n) << "zero point initializer '" << zpProto->name()
                       << "' has the wrong number of values",
@@ -965,6 +1034,10 @@ Importer::Outputs Importer::matMulNBits(Node &n) {
   if (k <= 0 || nOut <= 0 || block <= 0 || bits < 2 || bits > 8)
     return error(n) << "needs positive K, N, block_size and 2 <= bits <= 8",
            failure();
+  int64_t weights;
+  if (llvm::MulOverflow(k, nOut, weights) ||
+      llvm::MulOverflow(weights, bits, weights))
+    return error(n) << "N x K x bits does not fit in int64", failure();
   if (k % block)
     return error(n) << "K = " << k << " is not a multiple of block_size "
                     << block << " (padded blocks are not supported)",
@@ -982,9 +1055,7 @@ Importer::Outputs Importer::matMulNBits(Node &n) {
   if (!bp || !sp)
     return error(n) << "B and scales must be initializers", failure();
   int64_t blocks = k / block;
-  int64_t bytes = 1;
-  for (int64_t d : bp->dims())
-    bytes *= d;
+  int64_t bytes = elementCount(*bp);
   auto packed = rawIntegers(*bp, bytes);
   auto scales = rawFloats(*sp, nOut * blocks);
   if (!packed || !scales || bytes != nOut * blocks * (block * bits / 8))
@@ -999,9 +1070,7 @@ Importer::Outputs Importer::matMulNBits(Node &n) {
     if (zp->data_type() != kUint8)
       return error(n) << "only packed uint8 zero points are supported",
              failure();
-    int64_t perRow = (blocks * bits + 7) / 8, count = 1;
-    for (int64_t d : zp->dims())
-      count *= d;
+    int64_t perRow = (blocks * bits + 7) / 8, count = elementCount(*zp);
     auto zraw = rawIntegers(*zp, count);
     if (!zraw || count != nOut * perRow)
       return error(n) << "zero points do not match N and the block count",
@@ -1804,7 +1873,18 @@ const llvm::StringMap<Importer::Handler> &Importer::handlers() {
               del = (*d.getValues<APFloat>().begin()).convertToFloat();
         if (del == 0)
           return im.error(n) << "delta is zero", failure();
-        int64_t cnt = std::max<int64_t>(0, int64_t(std::ceil((lim - a) / del)));
+        double steps = std::ceil((double(lim) - double(a)) / double(del));
+        if (!std::isfinite(steps))
+          return im.error(n)
+                     << "start " << a << ", limit " << lim << " and delta "
+                     << del << " give no finite element count",
+                 failure();
+        if (steps > double(kMaxRangeElements))
+          return im.error(n) << "start " << a << ", limit " << lim
+                             << " and delta " << del << " give more than "
+                             << kMaxRangeElements << " elements",
+                 failure();
+        int64_t cnt = std::max<int64_t>(0, int64_t(steps));
         std::vector<float> v;
         for (int64_t i = 0; i < cnt; ++i)
           v.push_back(a + float(i) * del);
@@ -1818,8 +1898,16 @@ const llvm::StringMap<Importer::Handler> &Importer::handlers() {
               del = (*d.getValues<APInt>().begin()).getSExtValue();
       if (del == 0)
         return im.error(n) << "delta is zero", failure();
-      int64_t cnt =
-          std::max<int64_t>(0, (lim - a + del - (del > 0 ? 1 : -1)) / del);
+      // ceil((limit - start) / delta) in 128 bits: the difference of two
+      // int64 values does not fit in one.
+      __int128 span = __int128(lim) - __int128(a);
+      __int128 steps = (span + del - (del > 0 ? 1 : -1)) / del;
+      if (steps > kMaxRangeElements)
+        return im.error(n) << "start " << a << ", limit " << lim
+                           << " and delta " << del << " give more than "
+                           << kMaxRangeElements << " elements",
+               failure();
+      int64_t cnt = std::max<int64_t>(0, int64_t(steps));
       std::vector<APInt> v;
       for (int64_t i = 0; i < cnt; ++i)
         v.emplace_back(s.getElementType().getIntOrFloatBitWidth(),
@@ -2105,6 +2193,21 @@ LogicalResult Importer::importGraph(const onnx::GraphProto &g,
                               : " (domain '" + node.domain() + "')");
     // Required inputs must be present (quantized initializers are read by
     // their handlers directly, so DequantizeLinear's first may be null).
+    // Counts beyond what the operator's ONNX schema allows are malformed
+    // (a handler would otherwise ignore the extra inputs).
+    onnx_import::OpArity arity;
+    if (onnx_import::lookupOpArity(
+            node.op_type(), node.domain() == "ai.onnx" ? "" : node.domain(),
+            int(opset), arity)) {
+      if (node.input_size() > arity.maxInputs)
+        return error(n) << "has " << node.input_size() << " inputs, but "
+                        << node.op_type() << "-" << arity.sinceVersion
+                        << " takes at most " << arity.maxInputs;
+      if (node.output_size() > arity.maxOutputs)
+        return error(n) << "has " << node.output_size() << " outputs, but "
+                        << node.op_type() << "-" << arity.sinceVersion
+                        << " has at most " << arity.maxOutputs;
+    }
     size_t required = requiredInputs(key);
     if (n.in.size() < required)
       return error(n) << "has " << n.in.size() << " inputs, expected at least "

@@ -35,6 +35,18 @@ bool readTensorProto(const std::string &path, std::string &dtype,
                      std::vector<int64_t> &shape, std::vector<char> &data,
                      std::string &name, std::string &error);
 
+/// The input and output counts an ONNX operator's schema allows.
+struct OpArity {
+  int minInputs, maxInputs, minOutputs, maxOutputs;
+  int sinceVersion; // the schema's version, for messages
+};
+
+/// The arity of `opType` in `domain` ("" for the default one) at `opset`
+/// from the schemas ONNX registers, or false when it has none (contrib
+/// domains such as com.microsoft, or an opset newer than the library's).
+bool lookupOpArity(const std::string &opType, const std::string &domain,
+                   int opset, OpArity &arity);
+
 /// Serializes `model` (binary protobuf) into `out`.
 bool serializeModel(const onnx::ModelProto &model, std::string &out,
                     std::string &error);

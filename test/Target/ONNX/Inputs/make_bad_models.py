@@ -70,3 +70,40 @@ save(model([helper.make_node("MatMul", ["x", "w"], ["y"], name="proj")],
 save(model([helper.make_node("Relu", ["x"], ["y"], name="relu")],
            [vi("x", ["batch", 8])], [vi("y", ["batch", 8])]),
      os.path.join(out, "symbolic.onnx"))
+
+# A shape of 2^33 int64 values over 8 bytes of data: rejected before anything
+# of the declared size is allocated.
+huge = TensorProto(name="shape", data_type=TensorProto.INT64, dims=[1 << 33],
+                   raw_data=np.zeros(1, np.int64).tobytes())
+save(model([helper.make_node("Reshape", ["x", "shape"], ["y"], name="reshape")],
+           [vi("x", [2])], [vi("y", [2])], [huge]),
+     os.path.join(out, "huge_initializer.onnx"))
+
+# Dimensions whose product overflows int64.
+overflow = TensorProto(name="w", data_type=TensorProto.FLOAT,
+                       dims=[1 << 40, 1 << 40], raw_data=b"")
+save(model([helper.make_node("MatMul", ["x", "w"], ["y"], name="mm")],
+           [vi("x", [2, 64])], [vi("y", [2, 64])], [overflow]),
+     os.path.join(out, "overflow_dims.onnx"))
+
+# More inputs than the operator's schema allows.
+save(model([helper.make_node("Sigmoid", ["x", "x", "x"], ["y"], name="sig")],
+           [vi("x", [2])], [vi("y", [2])]),
+     os.path.join(out, "extra_inputs.onnx"))
+
+# A bool tensor into Sigmoid (float only), constant so that the importer's
+# constant folding would evaluate it.
+save(model([helper.make_node("Constant", [], ["b"], name="k",
+                             value=helper.make_tensor("b", TensorProto.BOOL, [2], [1, 0])),
+            helper.make_node("Sigmoid", ["b"], ["y"], name="sig")],
+           [], [vi("y", [2])]),
+     os.path.join(out, "bool_sigmoid.onnx"))
+
+# Range nodes that would fold to more elements than a constant may hold.
+for name, dtype, start, limit in [("range_float", TensorProto.FLOAT, 0.0, 1e30),
+                                  ("range_int", TensorProto.INT64, -(1 << 62), 1 << 62)]:
+    inits = [helper.make_tensor(n, dtype, [], [v])
+             for n, v in [("start", start), ("limit", limit), ("delta", 1)]]
+    save(model([helper.make_node("Range", ["start", "limit", "delta"], ["y"], name="rng")],
+               [], [helper.make_tensor_value_info("y", dtype, [None])], inits),
+         os.path.join(out, name + ".onnx"))

@@ -194,3 +194,32 @@ double qc::interp::readAsDouble(const HostArray &a, int64_t i) {
   }
   return uint8_t(p[i]); // u1, b1
 }
+
+bool qc::interp::isIntegerArray(const HostArray &a) {
+  return a.dtype[0] == 'i' || a.dtype[0] == 'u' || a.dtype[0] == 'b';
+}
+
+int64_t qc::interp::readAsInt64(const HostArray &a, int64_t i) {
+  const char *p = a.data.data();
+  const std::string &d = a.dtype;
+  auto load = [&](auto zero) {
+    decltype(zero) v;
+    std::memcpy(&v, p + i * int64_t(sizeof(v)), sizeof(v));
+    return int64_t(v);
+  };
+  if (d == "i8")
+    return load(int64_t());
+  if (d == "u8")
+    return load(uint64_t());
+  if (d == "i4")
+    return load(int32_t());
+  if (d == "u4")
+    return load(uint32_t());
+  if (d == "i2")
+    return load(int16_t());
+  if (d == "u2")
+    return load(uint16_t());
+  if (d == "i1")
+    return load(int8_t());
+  return load(uint8_t()); // u1, b1
+}

@@ -18,6 +18,7 @@
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
 
+#include <cmath>
 #include <cstring>
 
 using namespace mlir;
@@ -184,12 +185,27 @@ FailureOr<Tensor> qc::interp::fromHostArray(const HostArray &a, Type type,
     return failure();
   }
   Tensor x = Tensor::zeros(type, a.shape);
+  if (x.isFloat()) {
+    for (int64_t i = 0; i < x.size(); ++i)
+      x.fMutable()[i] = float(readAsDouble(a, i));
+    return x;
+  }
+  // Integer tensors: integer arrays exactly (not through a double, which
+  // holds 53 bits); float arrays only where they hold integers.
+  bool ints = isIntegerArray(a);
   for (int64_t i = 0; i < x.size(); ++i) {
+    if (ints) {
+      x.iMutable()[i] = readAsInt64(a, i);
+      continue;
+    }
     double v = readAsDouble(a, i);
-    if (x.isFloat())
-      x.fMutable()[i] = float(v);
-    else
-      x.iMutable()[i] = int64_t(v);
+    if (!(v >= -0x1p63 && v < 0x1p63) || v != std::trunc(v)) {
+      err = "element " + std::to_string(i) + " of the " + a.dtype +
+            " array is " + std::to_string(v) +
+            ", not an integer that the input's integer type holds";
+      return failure();
+    }
+    x.iMutable()[i] = int64_t(v);
   }
   return x;
 }

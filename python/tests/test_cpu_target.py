@@ -207,6 +207,28 @@ def test_repeat_prints_latency(tmp_path):
     assert "latency:" in r.stdout and "mean of 3" in r.stdout
 
 
+def test_gather_clamps_out_of_range_indices(tmp_path):
+    """Token ids outside the vocabulary: the interpreter reports them; the
+    compiled code (no error channel) clamps them into the table rather than
+    reading outside it, so it equals the interpreter on the clamped ids."""
+    model = models.llama()
+    onnx.save(model, str(tmp_path / "m.onnx"))
+    vocab = 128
+    ids = np.array([[0, 5, -1, -vocab, vocab - 1, vocab, 10**12, -10**12,
+                     -vocab - 1, 3, 2**40, 7, -2**62, 1, 2, 9]], np.int64)
+    np.save(tmp_path / "bad.npy", ids)
+    r = subprocess.run([str(BIN / "quant-run"), str(tmp_path / "m.onnx"), "--input",
+                        f"input_ids={tmp_path / 'bad.npy'}", "--output-dir",
+                        str(tmp_path / "none")], capture_output=True, text=True)
+    assert r.returncode == 1 and "gather index 128 out of range [-128, 128)" in r.stderr
+    assert "Stack dump" not in r.stderr
+    clamped = np.where(ids < 0, ids + vocab, ids).clip(0, vocab - 1)
+    got, _ = run(tmp_path / "m.onnx", {"input_ids": ids}, tmp_path, "cpu")
+    (tmp_path / "clamped").mkdir()
+    want, _ = run(tmp_path / "m.onnx", {"input_ids": clamped}, tmp_path / "clamped", "interp")
+    assert np.array_equal(got["logits"], want["logits"])
+
+
 def test_unsupported_format_is_a_compile_error(tmp_path):
     text = ("func.func @main(%x: tensor<4xf32>) -> tensor<4xf32> {\n"
             "%s = arith.constant dense<1.0> : tensor<f32>\n"

@@ -47,13 +47,19 @@ func.func @softmax(%x: tensor<2x8xf32>) -> tensor<2x8xf32> {
 // -----
 
 // Gathers index with linalg.index; negative indices wrap.
+// Negative indices wrap; out-of-range ones are clamped into [0, 9] so that
+// the compiled code never reads outside the table.
 // CHECK-LABEL: func.func @gather
 // CHECK: linalg.generic
 // CHECK: linalg.index 0
 // CHECK: tensor.extract %arg1
 // CHECK: arith.index_cast
-// CHECK: arith.select
-// CHECK: tensor.extract %arg0
+// CHECK: %[[ZERO:.*]] = arith.constant 0 : index
+// CHECK: %[[K:.*]] = arith.select
+// CHECK: %[[LO:.*]] = arith.maxsi %[[K]], %[[ZERO]]
+// CHECK: %[[LAST:.*]] = arith.constant 9 : index
+// CHECK: %[[IN:.*]] = arith.minsi %[[LO]], %[[LAST]]
+// CHECK: tensor.extract %arg0[%[[IN]]
 func.func @gather(%t: tensor<10x4xf32>, %i: tensor<3xi64>) -> tensor<3x4xf32> {
   %0 = nn.gather %t, %i : tensor<10x4xf32>, tensor<3xi64>
   return %0 : tensor<3x4xf32>

@@ -29,6 +29,13 @@ struct HostArray {
 /// Element `i` of `a` as a double (any dtype above).
 double readAsDouble(const HostArray &a, int64_t i);
 
+/// Whether `a` holds integers or bools (not floats).
+bool isIntegerArray(const HostArray &a);
+
+/// Element `i` of an integer or bool array, exactly (u8 values above
+/// INT64_MAX wrap, as a 64-bit signless integer holds them).
+int64_t readAsInt64(const HostArray &a, int64_t i);
+
 /// Reads an .npy file; false with `error` set on failure.
 bool readNpy(const std::string &path, HostArray &out, std::string &error);
 

@@ -1144,6 +1144,13 @@ struct GatherLowering : OpConversionPattern<GatherOp> {
           Value wrapped = b.create<arith::AddIOp>(
               l, k, b.create<arith::ConstantIndexOp>(l, dim));
           k = b.create<arith::SelectOp>(l, neg, wrapped, k);
+          // Indices out of [-dim, dim) are an error in ONNX (the
+          // interpreter reports them); compiled code has no error channel,
+          // so it clamps them into the axis, as XLA's gather does, and never
+          // reads outside the input.
+          k = b.create<arith::MinSIOp>(
+              l, b.create<arith::MaxSIOp>(l, k, zero),
+              b.create<arith::ConstantIndexOp>(l, dim - 1));
           SmallVector<Value> at(idx.begin(), idx.begin() + axis);
           at.push_back(k);
           at.append(idx.begin() + axis + ir, idx.end());

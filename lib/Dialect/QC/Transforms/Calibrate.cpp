@@ -320,12 +320,13 @@ struct CalibratePass : qc::impl::CalibrateBase<CalibratePass> {
       }
       auto observe = [&](Operation *op, ArrayRef<interp::Tensor> operands) {
         auto it = index.find(op);
-        if (it != index.end())
-          if (int64_t in = inner.lookup(op))
-            stats[it->second].addChannelsFirst(operands[0].f(),
-                                               operands[0].size(), in);
-          else
-            stats[it->second].add(operands[0].f(), operands[0].size());
+        if (it == index.end())
+          return success();
+        if (int64_t in = inner.lookup(op))
+          stats[it->second].addChannelsFirst(operands[0].f(),
+                                             operands[0].size(), in);
+        else
+          stats[it->second].add(operands[0].f(), operands[0].size());
         return success();
       };
       if (failed(interp::run(func, inputs, observe)))

@@ -136,6 +136,14 @@ Tensor unaryAny(Type type, const Tensor &x, FF ff, FI fi) {
   return y;
 }
 
+/// Whether `op`'s first operand has unsigned integer elements (an ONNX
+/// uint tensor): division and comparisons then treat the 64-bit values as
+/// unsigned.
+bool unsignedOperand(Operation *op) {
+  return op->getNumOperands() > 0 &&
+         getElementTypeOrSelf(op->getOperand(0).getType()).isUnsignedInteger();
+}
+
 /// Binary op with broadcasting; ff on floats, fi on integers. The result
 /// may be float or integer (comparisons produce i1).
 template <typename FF, typename FI>
@@ -347,6 +355,17 @@ Tensor normalize(Type type, const Tensor &x, int64_t axis, float eps,
   return y;
 }
 
+/// IEEE 754-2019 maximum, as arith.maximumf (and NumPy's max): NaN when
+/// either operand is NaN, and +0 above -0. nn.reduce_max and nn.max_pool
+/// use it, so that the interpreter and the compiled code agree.
+template <typename T> T ieeeMaximum(T a, T b) {
+  if (std::isnan(a) || std::isnan(b))
+    return std::numeric_limits<T>::quiet_NaN();
+  if (a == b)
+    return std::signbit(a) ? b : a;
+  return a > b ? a : b;
+}
+
 Tensor softmax(Type type, const Tensor &x, int64_t axis, bool log) {
   Shape s = x.getShape();
   int64_t a = *qc::nn::normalizeAxis(axis, int64_t(s.size()));
@@ -396,7 +415,7 @@ Tensor reduce(Type type, const Tensor &x, ArrayRef<int64_t> axesAttr,
         if (isFloat) {
           double v = x.f()[i];
           accF[size_t(o[0])] = kind == Reduce::Max
-                                   ? std::max(accF[size_t(o[0])], v)
+                                   ? ieeeMaximum(accF[size_t(o[0])], v)
                                    : accF[size_t(o[0])] + v;
         } else {
           int64_t v = x.i()[i];
@@ -445,7 +464,7 @@ Tensor pool(Type type, PoolOp op, const Tensor &x, bool isMax) {
               if (!inside)
                 continue;
               float val = img[yy * w + xx];
-              acc = isMax ? std::max(acc, val) : acc + val;
+              acc = isMax ? ieeeMaximum(acc, val) : acc + val;
               ++cnt;
             }
           out[i * ow + j] =
@@ -733,9 +752,18 @@ evaluateOp(Operation *op, ArrayRef<Tensor> in, bool emitErrors) {
       .Case([&](CastOp) {
         Tensor y = Tensor::zeros(t0, in[0].getShape());
         Type elem = getElementTypeOrSelf(t0);
+        bool fromUnsigned = unsignedOperand(op);
         for (int64_t i = 0; i < y.size(); ++i) {
-          double v =
-              in[0].isFloat() ? double(in[0].f()[i]) : double(in[0].i()[i]);
+          double v = in[0].isFloat() ? double(in[0].f()[i])
+                     : fromUnsigned  ? double(uint64_t(in[0].i()[i]))
+                                     : double(in[0].i()[i]);
+          if (elem.isF32() && !in[0].isFloat()) {
+            // One rounding from the 64-bit integer, as uitofp / sitofp
+            // (through a double, 2^53 + 2^29 + 1 would round twice).
+            y.fMutable()[i] = fromUnsigned ? float(uint64_t(in[0].i()[i]))
+                                           : float(in[0].i()[i]);
+            continue;
+          }
           if (y.isFloat()) {
             // Round to the destination format (float16 / bfloat16 values
             // are held in float32 storage).
@@ -761,26 +789,38 @@ evaluateOp(Operation *op, ArrayRef<Tensor> in, bool emitErrors) {
         }
         return one(y);
       })
+      // Integer arithmetic wraps (in 64 bits here, then at the type's width
+      // below), as the compiled code's; signed overflow is not undefined.
       .Case([&](AddOp) {
-        return one(
-            binary(t0, in[0], in[1], std::plus<float>(), std::plus<int64_t>()));
+        return one(binary(t0, in[0], in[1], std::plus<float>(),
+                          [](int64_t a, int64_t b) {
+                            return int64_t(uint64_t(a) + uint64_t(b));
+                          }));
       })
       .Case([&](SubOp) {
         return one(binary(t0, in[0], in[1], std::minus<float>(),
-                          std::minus<int64_t>()));
+                          [](int64_t a, int64_t b) {
+                            return int64_t(uint64_t(a) - uint64_t(b));
+                          }));
       })
       .Case([&](MulOp) {
         return one(binary(t0, in[0], in[1], std::multiplies<float>(),
-                          std::multiplies<int64_t>()));
+                          [](int64_t a, int64_t b) {
+                            return int64_t(uint64_t(a) * uint64_t(b));
+                          }));
       })
       .Case([&](DivOp) -> FailureOr<std::vector<Tensor>> {
-        bool zero = false;
+        bool zero = false, isUnsigned = unsignedOperand(op);
         Tensor y = binary(t0, in[0], in[1], std::divides<float>(),
                           [&](int64_t a, int64_t b) {
                             if (b == 0) {
                               zero = true;
                               return int64_t(0);
                             }
+                            if (isUnsigned)
+                              return int64_t(uint64_t(a) / uint64_t(b));
+                            if (b == -1) // MIN / -1 wraps to MIN
+                              return int64_t(0 - uint64_t(a));
                             return a / b;
                           });
         if (zero) {
@@ -789,24 +829,48 @@ evaluateOp(Operation *op, ArrayRef<Tensor> in, bool emitErrors) {
         }
         return std::vector<Tensor>{y};
       })
-      .Case([&](PowOp) {
-        return one(binary(
+      .Case([&](PowOp) -> FailureOr<std::vector<Tensor>> {
+        bool zeroToNegative = false;
+        Tensor y = binary(
             t0, in[0], in[1], [](float a, float b) { return std::pow(a, b); },
-            [](int64_t a, int64_t b) {
-              return int64_t(std::pow(double(a), double(b)));
-            }));
+            [&](int64_t a, int64_t b) {
+              // math.ipowi: repeated squaring, wrapping; a negative
+              // exponent gives 0 except for the bases 1 and -1.
+              if (b < 0) {
+                zeroToNegative |= a == 0;
+                return int64_t(a == 1 ? 1 : a == -1 ? (b & 1 ? -1 : 1) : 0);
+              }
+              uint64_t r = 1, base = uint64_t(a);
+              for (uint64_t e = uint64_t(b); e; e >>= 1) {
+                if (e & 1)
+                  r *= base;
+                base *= base;
+              }
+              return int64_t(r);
+            });
+        if (zeroToNegative) {
+          (void)ctx.fail("integer zero raised to a negative power");
+          return failure();
+        }
+        return std::vector<Tensor>{y};
       })
       .Case([&](EqualOp) {
         return one(binary(t0, in[0], in[1], std::equal_to<float>(),
                           std::equal_to<int64_t>()));
       })
       .Case([&](LessOp) {
-        return one(
-            binary(t0, in[0], in[1], std::less<float>(), std::less<int64_t>()));
+        bool isUnsigned = unsignedOperand(op);
+        return one(binary(
+            t0, in[0], in[1], std::less<float>(), [&](int64_t a, int64_t b) {
+              return isUnsigned ? uint64_t(a) < uint64_t(b) : a < b;
+            }));
       })
       .Case([&](GreaterOp) {
-        return one(binary(t0, in[0], in[1], std::greater<float>(),
-                          std::greater<int64_t>()));
+        bool isUnsigned = unsignedOperand(op);
+        return one(binary(
+            t0, in[0], in[1], std::greater<float>(), [&](int64_t a, int64_t b) {
+              return isUnsigned ? uint64_t(a) > uint64_t(b) : a > b;
+            }));
       })
       .Case([&](WhereOp) {
         Tensor y = Tensor::zeros(t0, shapeOf(t0));

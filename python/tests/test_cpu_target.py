@@ -199,6 +199,49 @@ def test_exact_quantization(case, tmp_path):
         np.testing.assert_array_equal(got, want, err_msg=case)
 
 
+def ieee_maximum(values, axis):
+    """IEEE 754-2019 maximum over `axis`: NaN if any is NaN, +0 above -0
+    (np.max propagates NaN but does not order the zeros)."""
+    v = np.moveaxis(values, axis, -1).astype(np.float32)
+    out = np.full(v.shape[:-1], -np.inf, np.float32)
+    for k in range(v.shape[-1]):
+        x = v[..., k]
+        take = (x > out) | ((x == out) & ~np.signbit(x))
+        out = np.where(np.isnan(x) | np.isnan(out), np.float32(np.nan), np.where(take, x, out))
+    return out
+
+
+def test_max_reductions_propagate_nan(tmp_path):
+    """nn.reduce_max and nn.max_pool: NaN wherever the window holds one (the
+    interpreter had dropped a NaN that was not first) and +0 above -0, the
+    same bits on both targets."""
+    text = """
+func.func @main(%x: tensor<1x2x4x4xf32>) -> (tensor<1x2x4x1xf32>, tensor<1x2x2x2xf32>) {
+  %r = nn.reduce_max %x {axes = array<i64: 3>} : tensor<1x2x4x4xf32>
+  %p = nn.max_pool %x {kernel_shape = array<i64: 2, 2>, strides = array<i64: 2, 2>} : tensor<1x2x4x4xf32>
+  return %r, %p : tensor<1x2x4x1xf32>, tensor<1x2x2x2xf32>
+}
+"""
+    (tmp_path / "m.mlir").write_text(text)
+    x = np.arange(32, dtype=np.float32).reshape(1, 2, 4, 4) - 16
+    x[0, 0, 0, :] = [1.0, np.nan, 3.0, 2.0]      # NaN in the middle
+    x[0, 0, 1, :] = [-0.0, 0.0, -0.0, -1.0]      # +0 wins over -0
+    x[0, 0, 2, :] = [-np.inf, -np.inf, -np.inf, -np.inf]
+    x[0, 0, 3, :] = [5.0, 4.0, 3.0, np.nan]      # NaN last
+    x[0, 1, 0, :] = [np.nan, 1.0, 0.0, -0.0]     # NaN first
+    x[0, 1, 1, :] = [0.0, -0.0, np.inf, 7.0]
+    want_r = ieee_maximum(x, 3)[..., None]
+    windows = x.reshape(1, 2, 2, 2, 2, 2).transpose(0, 1, 2, 4, 3, 5).reshape(1, 2, 2, 2, 4)
+    want_p = ieee_maximum(windows, 4)
+    for target in ["interp", "cpu"]:
+        got, _ = run(tmp_path / "m.mlir", {"arg0": x}, tmp_path, target)
+        for k, want in [("output0", want_r), ("output1", want_p)]:
+            # NaN positions, and every other value bit for bit (signed zeros).
+            assert np.array_equal(np.isnan(got[k]), np.isnan(want)), (target, k, got[k])
+            assert np.array_equal(np.nan_to_num(got[k]).view(np.uint32),
+                                  np.nan_to_num(want).view(np.uint32)), (target, k, got[k])
+
+
 def test_repeat_prints_latency(tmp_path):
     model = models.llama()
     onnx.save(model, str(tmp_path / "m.onnx"))

@@ -86,6 +86,110 @@ def test_unsigned_integers(tmp_path):
             np.testing.assert_array_equal(got[k], w, err_msg=f"{target} {k}")
 
 
+INT64 = """
+func.func @main(%u: tensor<8xui64>, %v: tensor<8xui64>, %a: tensor<8xi64>, %b: tensor<8xi64>,
+                %x: tensor<8xi32>, %e: tensor<8xi32>)
+    -> (tensor<8xui64>, tensor<8xi1>, tensor<8xi1>, tensor<8xf32>, tensor<8xi64>,
+        tensor<8xi64>, tensor<8xi64>, tensor<8xf32>, tensor<8xi32>) {
+  %0 = nn.div %u, %v : tensor<8xui64>, tensor<8xui64>
+  %1 = nn.less %u, %v : tensor<8xui64>, tensor<8xui64>
+  %2 = nn.greater %u, %v : tensor<8xui64>, tensor<8xui64>
+  %3 = nn.cast %u to f32 : tensor<8xui64>
+  %4 = nn.div %a, %b : tensor<8xi64>, tensor<8xi64>
+  %5 = nn.add %a, %b : tensor<8xi64>, tensor<8xi64>
+  %6 = nn.mul %a, %b : tensor<8xi64>, tensor<8xi64>
+  %7 = nn.cast %a to f32 : tensor<8xi64>
+  %8 = nn.pow %x, %e : tensor<8xi32>, tensor<8xi32>
+  return %0, %1, %2, %3, %4, %5, %6, %7, %8 : tensor<8xui64>, tensor<8xi1>, tensor<8xi1>,
+      tensor<8xf32>, tensor<8xi64>, tensor<8xi64>, tensor<8xi64>, tensor<8xf32>, tensor<8xi32>
+}
+"""
+
+
+def test_64_bit_integers_and_integer_pow(tmp_path):
+    """Values that a signed or double-based interpreter got wrong (found by
+    differential fuzzing against the CPU): uint64 division and comparison
+    above 2^63, int64 MIN / -1 and overflowing sums (wrap), conversions of
+    64-bit integers to f32 rounded once, and integer pow by repeated
+    squaring wrapping at the width, negative exponents giving 0 except for
+    bases 1 and -1. Both targets, bit for bit."""
+    (tmp_path / "i.mlir").write_text(INT64)
+    top = 2**64 - 1
+    u = np.array([15, top, 2**63 + 7, 2**63, 10, 1, 2**64 - 2**40, 2**53 + 2**29 + 1], np.uint64)
+    v = np.array([top, 3, 2**63, 2**63 + 1, 3, top, 2**63 - 1, 1], np.uint64)
+    lo, hi = -(2**63), 2**63 - 1
+    a = np.array([lo, lo, hi, 7, -7, 2**53 + 2**29 + 1, -(2**62) - 1, 5], np.int64)
+    b = np.array([-1, 1, 1, -2, 2, 3, 2, -1], np.int64)
+    x = np.array([3, 7, 2, -3, 1, -1, 5, -1], np.int32)
+    e = np.array([40, 31, -1, 3, -5, -3, 0, 4], np.int32)
+    inputs = {"arg0": u, "arg1": v, "arg2": a, "arg3": b, "arg4": x, "arg5": e}
+
+    def ipow(base, exp, bits=32):
+        if exp < 0:
+            return 1 if base == 1 else (-1 if exp % 2 else 1) if base == -1 else 0
+        r = pow(int(base), int(exp), 2**bits)
+        return r - 2**bits if r >= 2**(bits - 1) else r
+
+    def wrap64(values):
+        return np.array([(int(t) + 2**63) % 2**64 - 2**63 for t in values], np.int64)
+
+    with np.errstate(over="ignore"):
+        want = {
+            "output0": u // v,
+            "output1": u < v,
+            "output2": u > v,
+            "output3": u.astype(np.float32),
+            # Truncating division; MIN / -1 wraps to MIN.
+            "output4": wrap64([(-1 if (p < 0) != (q < 0) else 1) * (abs(p) // abs(q))
+                               for p, q in zip(a.tolist(), b.tolist())]),
+            "output5": wrap64([p + q for p, q in zip(a.tolist(), b.tolist())]),
+            "output6": wrap64([p * q for p, q in zip(a.tolist(), b.tolist())]),
+            "output7": a.astype(np.float32),
+            "output8": np.array([ipow(p, q) for p, q in zip(x, e)], np.int32),
+        }
+    # numpy converts 64-bit integers to f32 in one rounding: 2^53 + 2^29 + 1
+    # rounds up to 2^53 + 2^30 (through a double it would tie down to 2^53).
+    assert want["output3"][7] == np.float32(2**53 + 2**30)
+    for target in ("cpu", "interp"):
+        got = run(tmp_path / "i.mlir", inputs, tmp_path, target)
+        for k, w in want.items():
+            assert got[k].dtype == w.dtype, (target, k, got[k].dtype)
+            np.testing.assert_array_equal(got[k], w, err_msg=f"{target} {k}")
+
+
+def test_integer_zero_to_negative_power(tmp_path):
+    """0 ^ -1: the interpreter reports it, the compiled code gives 0 (as for a
+    division by zero) instead of math.ipowi's undefined 1 / 0."""
+    text = ("func.func @main(%x: tensor<2xi32>, %e: tensor<2xi32>) -> tensor<2xi32> {\n"
+            "%0 = nn.pow %x, %e : tensor<2xi32>, tensor<2xi32>\n"
+            "return %0 : tensor<2xi32>\n}\n")
+    (tmp_path / "p.mlir").write_text(text)
+    inputs = {"arg0": np.array([0, 2], np.int32), "arg1": np.array([-1, 3], np.int32)}
+    got = run(tmp_path / "p.mlir", inputs, tmp_path, "cpu")
+    np.testing.assert_array_equal(got["output0"], [0, 8])
+    r = subprocess.run([str(BIN / "quant-run"), str(tmp_path / "p.mlir"), "--input",
+                        f"arg0={tmp_path / 'arg0.npy'}", "--input", f"arg1={tmp_path / 'arg1.npy'}"],
+                       capture_output=True, text=True)
+    assert r.returncode == 1 and "integer zero raised to a negative power" in r.stderr
+
+
+def test_pow_integer_base_float_exponent(tmp_path):
+    """ONNX Pow(int32, float): the power in float, converted back (4 ^ 0.5 =
+    2, as ONNX's reference), saturating like Cast."""
+    g = helper.make_graph([helper.make_node("Pow", ["x", "y"], ["z"], name="pow")], "g",
+                          [helper.make_tensor_value_info("x", TensorProto.INT32, [6]),
+                           helper.make_tensor_value_info("y", TensorProto.FLOAT, [6])],
+                          [helper.make_tensor_value_info("z", TensorProto.INT32, [6])])
+    onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)]),
+              str(tmp_path / "pow.onnx"))
+    x = np.array([4, 2, 3, 9, 3, 27], np.int32)
+    y = np.array([0.5, 5.0, 3e38, 1.5, -1.0, 1 / 3], np.float32)
+    want = np.array([2, 32, 2**31 - 1, 27, 0, 3], np.int32)
+    for target in ("cpu", "interp"):
+        got = run(tmp_path / "pow.onnx", {"x": x, "y": y}, tmp_path, target)
+        np.testing.assert_array_equal(got["z"], want, err_msg=target)
+
+
 FLOATS = """
 func.func @main(%x: tensor<6xf32>, %y: tensor<6xf32>, %p: tensor<4xf32>, %q: tensor<4xf32>)
     -> (tensor<6xf16>, tensor<6xbf16>, tensor<6xbf16>, tensor<6xf16>, tensor<6xf64>,

@@ -328,8 +328,22 @@ Value elementwiseScalar(Operation *op, OpBuilder &b, Location loc, ValueRange a,
           return b.create<arith::DivFOp>(loc, a[0], a[1]);
         return intDivide(b, loc, a[0], a[1], isUnsigned);
       })
-      .Case([&](PowOp) {
-        return floatOrInt<math::PowFOp, math::IPowIOp>(b, loc, isFloat, a);
+      .Case([&](PowOp) -> Value {
+        if (isFloat)
+          return b.create<math::PowFOp>(loc, a[0], a[1]);
+        // math.ipowi divides 1 by the base for negative exponents (undefined
+        // for a zero base); 0 ^ negative gives 0 here, as a division by
+        // zero does (the interpreter reports both).
+        Value zero = intConst(b, loc, t, 0);
+        Value bad = b.create<arith::AndIOp>(
+            loc,
+            b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq, a[0], zero),
+            b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::slt, a[1],
+                                    zero));
+        Value base =
+            b.create<arith::SelectOp>(loc, bad, intConst(b, loc, t, 1), a[0]);
+        Value r = b.create<math::IPowIOp>(loc, base, a[1]);
+        return b.create<arith::SelectOp>(loc, bad, zero, r);
       })
       .Case([&](EqualOp) {
         return compare(b, loc, isFloat, arith::CmpFPredicate::OEQ,
@@ -710,10 +724,8 @@ template <typename OpTy> struct PoolLowering : OpConversionPattern<OpTy> {
                 [&](OpBuilder &b, Location l, ValueRange a) {
                   Value r;
                   if (isMax) {
-                    // std::max semantics: a NaN input does not win.
-                    Value gt = b.create<arith::CmpFOp>(
-                        l, arith::CmpFPredicate::OGT, a[0], a[2]);
-                    r = b.create<arith::SelectOp>(l, gt, a[0], a[2]);
+                    // IEEE maximum, as nn.reduce_max: NaN propagates.
+                    r = b.create<arith::MaximumFOp>(l, a[2], a[0]);
                   } else {
                     r = b.create<arith::AddFOp>(l, a[2], a[0]);
                   }

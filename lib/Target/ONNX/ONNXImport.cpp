@@ -825,9 +825,25 @@ Importer::Outputs Importer::binaryOp(Node &n) {
   if (op == "Div")
     return one<nn::DivOp>(n, in);
   if (op == "Pow") {
-    // ONNX lets the exponent have another type: convert it to the base's.
+    // ONNX lets the exponent have another type. An integer base with a
+    // float exponent is raised in the exponent's float type and the result
+    // converted back (x^0.5 of 4 is 2, as in ONNX's reference: a float
+    // power cast to the base's type), saturating like nn.cast; otherwise
+    // the exponent is converted to the base's type.
     Type base = tt(in[0]).getElementType();
-    if (tt(in[1]).getElementType() != base) {
+    Type expType = tt(in[1]).getElementType();
+    if (llvm::isa<IntegerType>(base) && llvm::isa<FloatType>(expType)) {
+      auto x =
+          build<nn::CastOp>(n, {in[0]}, {named("to", TypeAttr::get(expType))});
+      if (failed(x))
+        return failure();
+      auto p = build<nn::PowOp>(n, {(*x)->getResult(0), in[1]});
+      if (failed(p))
+        return failure();
+      return one<nn::CastOp>(n, {(*p)->getResult(0)},
+                             {named("to", TypeAttr::get(base))});
+    }
+    if (expType != base) {
       auto cast =
           build<nn::CastOp>(n, {in[1]}, {named("to", TypeAttr::get(base))});
       if (failed(cast))
@@ -1359,10 +1375,17 @@ static std::optional<SmallVector<int64_t>>
 resolvePads(StringRef autoPad, ArrayRef<int64_t> explicitPads,
             ArrayRef<int64_t> in, ArrayRef<int64_t> k, ArrayRef<int64_t> s,
             ArrayRef<int64_t> d) {
+  auto positive = [](ArrayRef<int64_t> v) {
+    return v.size() == 2 && llvm::all_of(v, [](int64_t e) { return e > 0; });
+  };
+  // Kernel, strides and dilations divide and multiply below.
+  if (!positive(k) || !positive(s) || !positive(d))
+    return std::nullopt;
   if (autoPad.empty() || autoPad == "NOTSET") {
     if (explicitPads.empty())
       return SmallVector<int64_t>{0, 0, 0, 0};
-    if (explicitPads.size() != 4)
+    if (explicitPads.size() != 4 ||
+        llvm::any_of(explicitPads, [](int64_t p) { return p < 0; }))
       return std::nullopt;
     return SmallVector<int64_t>(explicitPads);
   }
@@ -1475,7 +1498,10 @@ const llvm::StringMap<Importer::Handler> &Importer::handlers() {
                       getInts(n, "pads").value_or(SmallVector<int64_t>{}),
                       x.getShape().drop_front(2), k, s, d);
       if (!pads || s.size() != 2 || d.size() != 2)
-        return im.error(n) << "invalid pads, strides or dilations", failure();
+        return im.error(n) << "invalid kernel_shape, pads, strides or "
+                              "dilations (2 positive entries each, pads 4 "
+                              "non-negative ones)",
+               failure();
       SmallVector<Value> ops{n.in[0], n.in[1]};
       if (n.in.size() > 2 && n.in[2])
         ops.push_back(n.in[2]);
@@ -1507,7 +1533,10 @@ const llvm::StringMap<Importer::Handler> &Importer::handlers() {
                         getInts(n, "pads").value_or(SmallVector<int64_t>{}),
                         x.getShape().drop_front(2), *k, s, d);
         if (!pads || s.size() != 2 || d.size() != 2)
-          return im.error(n) << "invalid pads, strides or dilations", failure();
+          return im.error(n) << "invalid kernel_shape, pads, strides or "
+                                "dilations (2 positive entries each, pads 4 "
+                                "non-negative ones)",
+                 failure();
         SmallVector<NamedAttribute> attrs{
             im.named("kernel_shape", im.b.getDenseI64ArrayAttr(*k)),
             im.named("strides", im.b.getDenseI64ArrayAttr(s)),

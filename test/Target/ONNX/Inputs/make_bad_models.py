@@ -107,3 +107,9 @@ for name, dtype, start, limit in [("range_float", TensorProto.FLOAT, 0.0, 1e30),
     save(model([helper.make_node("Range", ["start", "limit", "delta"], ["y"], name="rng")],
                [], [helper.make_tensor_value_info("y", dtype, [None])], inits),
          os.path.join(out, name + ".onnx"))
+
+# A zero stride with SAME_UPPER padding (the padding divides by the stride).
+save(model([helper.make_node("AveragePool", ["x"], ["y"], name="pool", auto_pad="SAME_UPPER",
+                             kernel_shape=[3, 3], strides=[2, 0])],
+           [vi("x", [1, 1, 5, 5])], [vi("y", [1, 1, 3, 5])]),
+     os.path.join(out, "zero_stride.onnx"))

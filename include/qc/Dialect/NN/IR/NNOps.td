@@ -165,8 +165,14 @@ class NN_BinaryOp<string mnemonic, string onnx, string formula,
 def NN_AddOp : NN_BinaryOp<"add", "Add", "a + b">;
 def NN_SubOp : NN_BinaryOp<"sub", "Sub", "a - b">;
 def NN_MulOp : NN_BinaryOp<"mul", "Mul", "a * b">;
-def NN_DivOp : NN_BinaryOp<"div", "Div", "a / b (integers: truncated)">;
-def NN_PowOp : NN_BinaryOp<"pow", "Pow", "a ^ b">;
+def NN_DivOp : NN_BinaryOp<"div", "Div",
+    "a / b (integers: truncated, unsigned for unsigned types; MIN / -1 wraps "
+    "to MIN; a zero divisor is an error in the interpreter and gives 0 in "
+    "compiled code)">;
+def NN_PowOp : NN_BinaryOp<"pow", "Pow",
+    "a ^ b (integers: repeated squaring wrapping at the width; a negative "
+    "exponent gives 0 except for the bases 1 and -1; 0 to a negative power "
+    "is an error in the interpreter and gives 0 in compiled code)">;
 def NN_EqualOp : NN_BinaryOp<"equal", "Equal", "a == b", 1>;
 def NN_LessOp : NN_BinaryOp<"less", "Less", "a < b", 1>;
 def NN_GreaterOp : NN_BinaryOp<"greater", "Greater", "a > b", 1>;
@@ -418,7 +424,8 @@ class NN_ReduceOp<string mnemonic, string onnx, string formula>
 
 def NN_ReduceMeanOp : NN_ReduceOp<"reduce_mean", "ReduceMean", "Mean">;
 def NN_ReduceSumOp : NN_ReduceOp<"reduce_sum", "ReduceSum", "Sum">;
-def NN_ReduceMaxOp : NN_ReduceOp<"reduce_max", "ReduceMax", "Maximum">;
+def NN_ReduceMaxOp : NN_ReduceOp<"reduce_max", "ReduceMax",
+    "Maximum (IEEE 754-2019 `maximum`: NaN if any input is NaN, +0 above -0)">;
 
 class NN_PoolOp<string mnemonic, string onnx, string formula>
     : NN_Op<mnemonic> {
@@ -451,7 +458,8 @@ class NN_PoolOp<string mnemonic, string onnx, string formula>
   let assemblyFormat = "$input attr-dict `:` type($input)";
 }
 
-def NN_MaxPoolOp : NN_PoolOp<"max_pool", "MaxPool", "Maximum">;
+def NN_MaxPoolOp : NN_PoolOp<"max_pool", "MaxPool",
+    "Maximum (IEEE 754-2019 `maximum`: NaN if any input is NaN, +0 above -0)">;
 def NN_AveragePoolOp : NN_PoolOp<"average_pool", "AveragePool", "Mean">;
 
 def NN_GlobalAveragePoolOp : NN_Op<"global_average_pool"> {

@@ -782,9 +782,19 @@ evaluateOp(Operation *op, ArrayRef<Tensor> in, bool emitErrors) {
             bool isUnsigned = elem.isUnsignedInteger();
             double hi = std::ldexp(1.0, isUnsigned ? int(w) : int(w) - 1);
             double lo = isUnsigned ? 0.0 : -hi;
+            if (!in[0].isFloat()) {
+              y.iMutable()[i] = in[0].i()[i]; // wrapped at the width below
+              continue;
+            }
+            // hi - 1 is not a double for w = 64: compare against hi.
             double tv = std::trunc(v);
-            tv = std::isnan(tv) ? 0.0 : std::clamp(tv, lo, hi - 1);
-            y.iMutable()[i] = in[0].isFloat() ? int64_t(tv) : in[0].i()[i];
+            uint64_t top = isUnsigned ? ~uint64_t(0) >> (64 - w)
+                                      : ~uint64_t(0) >> (65 - w);
+            y.iMutable()[i] = std::isnan(tv) ? 0
+                              : tv >= hi     ? int64_t(top)
+                              : tv <= lo     ? int64_t(lo)
+                              : tv >= 0x1p63 ? int64_t(uint64_t(tv))
+                                             : int64_t(tv);
           }
         }
         return one(y);

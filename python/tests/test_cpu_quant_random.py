@@ -1,5 +1,6 @@
 """Randomized differential test of the quantization ops: formats (integers
-of 1-16 bits, fixed point, preset and arbitrary eXmY minifloats) x schemes
+of 1-32 bits, fixed point of 2-32 bits saturating, narrow or wrapping,
+preset and arbitrary eXmY minifloats) x schemes
 (per tensor, per axis, per block with f32 scales, dynamic blocks with f32,
 E8M0 or two-level FP8 scales) x ops (quantize, fake_quant, quantize then
 dequantize), on values spanning 12 decades with NaN, infinities, signed
@@ -24,7 +25,7 @@ def element_format(rng):
     """A format the CPU lowering takes (docs/CPU.md lists the limits)."""
     kind = rng.randrange(3)
     if kind == 0:
-        w = rng.choice([1, 2, 3, 4, 5, 7, 8, 12, 16])
+        w = rng.choice([1, 2, 3, 4, 5, 7, 8, 12, 16, 17, 24, 31, 32])
         opts = [str(w)]
         if rng.random() < 0.3:
             opts.append("unsigned")
@@ -32,12 +33,12 @@ def element_format(rng):
             opts.append("narrow")
         return f"#qc.int<{', '.join(opts)}>"
     if kind == 1:
-        w = rng.choice([2, 4, 6, 8])
+        w = rng.choice([2, 4, 6, 8, 12, 16, 18, 24, 32])
         opts = [str(w), str(rng.randrange(0, w + 3))]
         if rng.random() < 0.3:
             opts.append("unsigned")
-        if rng.random() < 0.3:
-            opts.append("narrow")
+        if rng.random() < 0.4:
+            opts.append(rng.choice(["narrow", "wrap"]))
         return f"#qc.fixed<{', '.join(opts)}>"
     if rng.random() < 0.5:
         return f"#qc.float<{rng.choice(PRESETS)}>"

@@ -149,6 +149,41 @@ EXACT = {
         "#qc.scheme<per_block, axis = 1, block = 16, scale = #qc.float<fp8e4m3fn>, dynamic>>",
         "!qc.qtensor<4x64, #qc.float<fp4e2m1fn, saturate>, "
         "#qc.scheme<per_block, axis = 1, block = 16, scale = #qc.float<fp8e4m3fn>, dynamic>>"),
+    # Formats wider than 16 bits (rounded, offset and saturated in f64)
+    # and wrapping fixed point (0 for NaN, infinities and |v| >= 9.2e18).
+    "fixed8_4_wrap_fake": (
+        "%s = arith.constant dense<0.25> : tensor<f32>\n"
+        "%y = qc.fake_quant %x, %s as !qc.qtensor<4x64, #qc.fixed<8, 4, wrap>> : "
+        "(tensor<4x64xf32>, tensor<f32>) -> tensor<4x64xf32>",
+        "tensor<4x64xf32>"),
+    "fixed16_12_wrap_codes": (
+        "%s = arith.constant dense<0.01> : tensor<f32>\n"
+        "%y = qc.quantize %x, %s : (tensor<4x64xf32>, tensor<f32>) -> "
+        "!qc.qtensor<4x64, #qc.fixed<16, 12, wrap>>",
+        "!qc.qtensor<4x64, #qc.fixed<16, 12, wrap>>"),
+    "fixed24_20_codes": (
+        "%s = arith.constant dense<0.01> : tensor<f32>\n"
+        "%y = qc.quantize %x, %s : (tensor<4x64xf32>, tensor<f32>) -> "
+        "!qc.qtensor<4x64, #qc.fixed<24, 20, unsigned>>",
+        "!qc.qtensor<4x64, #qc.fixed<24, 20, unsigned>>"),
+    "uint32_codes": (
+        "%s = arith.constant dense<1.0e-8> : tensor<f32>\n"
+        "%y = qc.quantize %x, %s : (tensor<4x64xf32>, tensor<f32>) -> "
+        "!qc.qtensor<4x64, #qc.int<32, unsigned>>",
+        "!qc.qtensor<4x64, #qc.int<32, unsigned>>"),
+    "int32_asymmetric_round_trip": (
+        "%s = arith.constant dense<[1.0e-9, 3.0e-7, 0.5, 1.0e-30]> : tensor<4xf32>\n"
+        "%z = arith.constant dense<[-2147483643, 2147483000, 7, -1]> : tensor<4xi32>\n"
+        "%q = qc.quantize %x, %s zero_points %z : (tensor<4x64xf32>, tensor<4xf32>, tensor<4xi32>) -> "
+        "!qc.qtensor<4x64, #qc.int<32>, #qc.scheme<per_axis, axis = 0, asymmetric>>\n"
+        "%y = qc.dequantize %q, %s zero_points %z : (!qc.qtensor<4x64, #qc.int<32>, "
+        "#qc.scheme<per_axis, axis = 0, asymmetric>>, tensor<4xf32>, tensor<4xi32>) -> tensor<4x64xf32>",
+        "tensor<4x64xf32>"),
+    "int24_narrow_fake": (
+        "%s = arith.constant dense<1.0e-6> : tensor<f32>\n"
+        "%y = qc.fake_quant %x, %s as !qc.qtensor<4x64, #qc.int<24, narrow>> : "
+        "(tensor<4x64xf32>, tensor<f32>) -> tensor<4x64xf32>",
+        "tensor<4x64xf32>"),
     # Per-token absmax scales (row 0 holds NaN, infinities, zeros and
     # subnormals, which the absmax skips or keeps as the interpreter does).
     "int8_per_token_scales": (
@@ -275,7 +310,7 @@ def test_gather_clamps_out_of_range_indices(tmp_path):
 def test_unsupported_format_is_a_compile_error(tmp_path):
     text = ("func.func @main(%x: tensor<4xf32>) -> tensor<4xf32> {\n"
             "%s = arith.constant dense<1.0> : tensor<f32>\n"
-            "%y = qc.fake_quant %x, %s as !qc.qtensor<4, #qc.fixed<8, 4, wrap>> : "
+            "%y = qc.fake_quant %x, %s as !qc.qtensor<4, #qc.float<fp16>> : "
             "(tensor<4xf32>, tensor<f32>) -> tensor<4xf32>\n"
             "return %y : tensor<4xf32>\n}\n")
     (tmp_path / "m.mlir").write_text(text)
@@ -284,7 +319,7 @@ def test_unsupported_format_is_a_compile_error(tmp_path):
                         "--input", f"arg0={tmp_path / 'x.npy'}", "--output-dir",
                         str(tmp_path / "out")], capture_output=True, text=True)
     assert r.returncode != 0
-    assert "qc.fake_quant: format fixed8_4_wrap" in r.stderr
+    assert "qc.fake_quant: format fp16" in r.stderr
     assert "Stack dump" not in r.stderr
     assert not (tmp_path / "out").exists()
 

@@ -157,6 +157,27 @@ def test_64_bit_integers_and_integer_pow(tmp_path):
             np.testing.assert_array_equal(got[k], w, err_msg=f"{target} {k}")
 
 
+def test_saturating_casts_to_64_bits(tmp_path):
+    """f32 -> i64 / ui64 saturate at the type's range (2^63 - 1 is not a
+    double: the interpreter's clamp to it gave -2^63 for +inf)."""
+    text = ("func.func @main(%x: tensor<8xf32>) -> (tensor<8xi64>, tensor<8xui64>) {\n"
+            "%0 = nn.cast %x to i64 : tensor<8xf32>\n"
+            "%1 = nn.cast %x to ui64 : tensor<8xf32>\n"
+            "return %0, %1 : tensor<8xi64>, tensor<8xui64>\n}\n")
+    (tmp_path / "c.mlir").write_text(text)
+    x = np.array([np.inf, -np.inf, np.nan, 2.0**63, -(2.0**63), 1.5e19, 2.0**64, -1.5],
+                 np.float32)
+    lo, hi = -(2**63), 2**63 - 1
+    want_i = np.array([hi, lo, 0, hi, lo, hi, hi, -1], np.int64)
+    want_u = np.array([2**64 - 1, 0, 0, 2**63, 0, 15000000520515485696, 2**64 - 1, 0],
+                      np.uint64)
+    assert int(np.float32(1.5e19)) == 15000000520515485696
+    for target in ("cpu", "interp"):
+        got = run(tmp_path / "c.mlir", {"arg0": x}, tmp_path, target)
+        np.testing.assert_array_equal(got["output0"], want_i, err_msg=target)
+        np.testing.assert_array_equal(got["output1"], want_u, err_msg=target)
+
+
 def test_integer_zero_to_negative_power(tmp_path):
     """0 ^ -1: the interpreter reports it, the compiled code gives 0 (as for a
     division by zero) instead of math.ipowi's undefined 1 / 0."""

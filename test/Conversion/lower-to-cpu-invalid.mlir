@@ -16,9 +16,9 @@ func.func @dynamic(%x: tensor<?x4xf32>) -> tensor<?x4xf32> {
 
 // -----
 
-func.func @wrapping_fixed(%x: tensor<4xf32>, %s: tensor<f32>) -> tensor<4xf32> {
-  // expected-error @+1 {{qc-lower-to-cpu: qc.fake_quant: format fixed8_4_wrap: only saturating fixed-point formats of at most 8 bits have a CPU lowering}}
-  %0 = qc.fake_quant %x, %s as !qc.qtensor<4, #qc.fixed<8, 4, wrap>> : (tensor<4xf32>, tensor<f32>) -> tensor<4xf32>
+func.func @wide_minifloat(%x: tensor<4xf32>, %s: tensor<f32>) -> tensor<4xf32> {
+  // expected-error @+1 {{qc-lower-to-cpu: qc.fake_quant: format fp16: only minifloats of at most 8 bits with a zero, a sign and subnormals have a CPU lowering}}
+  %0 = qc.fake_quant %x, %s as !qc.qtensor<4, #qc.float<fp16>> : (tensor<4xf32>, tensor<f32>) -> tensor<4xf32>
   return %0 : tensor<4xf32>
 }
 
@@ -32,7 +32,6 @@ func.func @requantize(%q: !qc.qtensor<4, #qc.int<8>>, %s: tensor<f32>, %t: tenso
 
 // -----
 
-// expected-error @+1 {{qc-lower-to-cpu: func.func: boundary type with format int24}}
 func.func @linear_wide(%x: !qc.qtensor<2x4, #qc.int<24>>, %w: !qc.qtensor<3x4, #qc.int<8>>) -> tensor<2x3xi64> {
   // expected-error @+1 {{qc-lower-to-cpu: qc.linear: format int24: integer formats wider than 16 bits have no CPU lowering yet}}
   %0 = qc.linear %x, %w : (!qc.qtensor<2x4, #qc.int<24>>, !qc.qtensor<3x4, #qc.int<8>>) -> tensor<2x3xi64>

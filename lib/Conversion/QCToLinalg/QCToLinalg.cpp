@@ -149,14 +149,63 @@ Value roundSaturate(OpBuilder &b, Location loc, Value v, Value zp,
   return b.create<arith::SelectOp>(loc, above, hi, q);
 }
 
-/// Whether a qtensor type has a CPU lowering: integer formats of at most 16
-/// bits with f32 scales. Fills `why` otherwise.
+/// Formats whose codes f32 does not hold exactly everywhere they meet
+/// arithmetic (more than 16 bits): they round, offset and saturate in f64.
+bool isWide(const num::Format &f) {
+  return f.kind() != num::Format::Kind::Float && f.bits() > 16;
+}
+
+/// The code (i64, the integer before masking) of an integral f32 value `r`
+/// (already rounded) plus the zero point, as num::Format::encode does in
+/// double: NaN -> zp; saturate to [minInt, maxInt], or for a wrapping fixed
+/// format 0 when |r| >= 9.2e18 or infinite and the low bits otherwise.
+Value wideIntegerCode(OpBuilder &b, Location loc, Value v, Value r, Value zp,
+                      const num::Format &f) {
+  Type f64 = b.getF64Type(), i64 = b.getI64Type();
+  auto d = [&](double c) {
+    return b.create<arith::ConstantOp>(loc, b.getF64FloatAttr(c));
+  };
+  Value q = b.create<arith::ExtFOp>(loc, f64, r);
+  Value zf = zp ? b.create<arith::SIToFPOp>(loc, f64, zp).getResult() : d(0.0);
+  q = b.create<arith::AddFOp>(loc, q, zf); // exact: integers below 2^54
+  Value isNan = b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::UNO, v, v);
+  if (f.kind() == num::Format::Kind::Fixed && !f.saturates()) {
+    Value big =
+        b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::UGE,
+                                b.create<math::AbsFOp>(loc, q), d(9.2e18));
+    Value bad = b.create<arith::OrIOp>(loc, isNan, big);
+    Value safe = b.create<arith::SelectOp>(loc, bad, d(0.0), q);
+    return b.create<arith::FPToSIOp>(loc, i64, safe);
+  }
+  q = b.create<arith::SelectOp>(loc, isNan, zf, q);
+  q = b.create<arith::MaximumFOp>(loc, q, d(double(f.minInt())));
+  q = b.create<arith::MinimumFOp>(loc, q, d(double(f.maxInt())));
+  return b.create<arith::FPToSIOp>(loc, i64, q);
+}
+
+/// The integer value (i64) of a wide format's code: sign-extended from the
+/// format's width, or zero-extended for unsigned formats.
+Value wideCodeToI64(OpBuilder &b, Location loc, Value code,
+                    const num::Format &f) {
+  Type i64 = b.getI64Type();
+  Value q = b.create<arith::ExtUIOp>(loc, i64, code);
+  if (!f.isSigned())
+    return q;
+  Value sh = b.create<arith::ConstantOp>(
+      loc, b.getI64IntegerAttr(int64_t(64 - f.bits())));
+  return b.create<arith::ShRSIOp>(loc, b.create<arith::ShLIOp>(loc, q, sh), sh);
+}
+
+/// Whether a qtensor type has a CPU lowering: integer and fixed-point
+/// formats of at most 32 bits, minifloats of at most 8 bits that
+/// Float32Encoder takes, scale formats of at most 8 bits. Fills `why`
+/// otherwise.
 bool lowerableQType(QTensorType qt, std::string &why) {
   num::Format f = qt.getNumericFormat();
   switch (f.kind()) {
   case num::Format::Kind::Int:
-    if (f.bits() > 16) {
-      why = "integer formats wider than 16 bits have no CPU lowering yet";
+    if (f.bits() > 32) {
+      why = "integer formats wider than 32 bits have no CPU lowering";
       return false;
     }
     break;
@@ -168,9 +217,8 @@ bool lowerableQType(QTensorType qt, std::string &why) {
     }
     break;
   case num::Format::Kind::Fixed:
-    if (f.bits() > 8 || !f.saturates()) {
-      why = "only saturating fixed-point formats of at most 8 bits have a "
-            "CPU lowering";
+    if (f.bits() > 32) {
+      why = "fixed-point formats wider than 32 bits have no CPU lowering";
       return false;
     }
     break;
@@ -271,7 +319,7 @@ struct QuantScalars {
 
   QuantScalars(OpBuilder &b, Location loc, QTensorType qt, bool zp, bool global)
       : format(qt.getNumericFormat()), hasZp(zp), hasGlobal(global) {
-    if (format.kind() != num::Format::Kind::Int)
+    if (format.kind() == num::Format::Kind::Float)
       elementTable = decodeTable(b, loc, format);
     if (format.kind() == num::Format::Kind::Float)
       encoder = num::Float32Encoder(format.floatFormat()).params();
@@ -300,30 +348,57 @@ struct QuantScalars {
   /// The code (i32) of x under scale s: integers as before, minifloats
   /// through the encoder of fl32(x / s).
   Value encode(OpBuilder &b, Location loc, Value x, Value s, Value zp) const {
-    if (format.kind() == num::Format::Kind::Int) {
-      Value q = quantizeToIntF32(b, loc, x, s, zp, format);
-      Value i = b.create<arith::FPToSIOp>(loc, b.getI32Type(), q);
-      return b.create<arith::AndIOp>(loc, i, i32c(b, loc, format.mask()));
-    }
+    if (format.kind() == num::Format::Kind::Float)
+      return encodeMinifloat(b, loc, b.create<arith::DivFOp>(loc, x, s),
+                             encoder);
     Value v = b.create<arith::DivFOp>(loc, x, s);
     if (format.kind() == num::Format::Kind::Fixed) {
-      // v * 2^frac is exact in f32 (or overflows and saturates either way).
-      Value scaled = b.create<arith::MulFOp>(
+      // v * 2^frac is exact in f32 (or overflows, which saturates, or
+      // wraps to 0 beyond 9.2e18, as in double).
+      v = b.create<arith::MulFOp>(
           loc, v, f32(b, loc, std::ldexp(1.0, int(format.fracBits()))));
-      Value q = roundSaturate(b, loc, scaled, Value(), format);
-      Value i = b.create<arith::FPToSIOp>(loc, b.getI32Type(), q);
-      return b.create<arith::AndIOp>(loc, i, i32c(b, loc, format.mask()));
+      zp = Value();
     }
-    return encodeMinifloat(b, loc, v, encoder);
+    if (isWide(format) ||
+        (format.kind() == num::Format::Kind::Fixed && !format.saturates())) {
+      Value r = b.create<math::RoundEvenOp>(loc, v);
+      Value q = wideIntegerCode(b, loc, v, r, zp, format);
+      Value mask = b.create<arith::ConstantOp>(
+          loc, b.getI64IntegerAttr(int64_t(format.mask())));
+      return b.create<arith::TruncIOp>(loc, b.getI32Type(),
+                                       b.create<arith::AndIOp>(loc, q, mask));
+    }
+    Value q = roundSaturate(b, loc, v, zp, format);
+    Value i = b.create<arith::FPToSIOp>(loc, b.getI32Type(), q);
+    return b.create<arith::AndIOp>(loc, i, i32c(b, loc, format.mask()));
   }
 
   /// fl32(fl32(q - zp) * s) or fl32(decode(q) * s) for an iN / i32 code.
   Value decode(OpBuilder &b, Location loc, Value code, Value s,
                Value zp) const {
-    if (format.kind() == num::Format::Kind::Int)
-      return dequantizeScalar(b, loc, codeToI32(b, loc, code, format), s, zp);
-    Value v = lookup(b, loc, elementTable, code, format.bits());
-    return b.create<arith::MulFOp>(loc, v, s);
+    if (format.kind() == num::Format::Kind::Float)
+      return b.create<arith::MulFOp>(
+          loc, lookup(b, loc, elementTable, code, format.bits()), s);
+    if (format.kind() == num::Format::Kind::Fixed) {
+      // code * 2^-frac: one rounding of the integer to f32, then an exact
+      // power-of-two scaling (as ldexp in double, then float).
+      Value i = isWide(format) ? wideCodeToI64(b, loc, code, format)
+                               : codeToI32(b, loc, code, format);
+      Value v = b.create<arith::SIToFPOp>(loc, b.getF32Type(), i);
+      v = b.create<arith::MulFOp>(
+          loc, v, f32(b, loc, std::ldexp(1.0, -int(format.fracBits()))));
+      return b.create<arith::MulFOp>(loc, v, s);
+    }
+    if (isWide(format)) {
+      // fl32(q - zp) from the exact 64-bit difference.
+      Value q = wideCodeToI64(b, loc, code, format);
+      if (zp)
+        q = b.create<arith::SubIOp>(
+            loc, q, b.create<arith::ExtSIOp>(loc, b.getI64Type(), zp));
+      Value qf = b.create<arith::SIToFPOp>(loc, b.getF32Type(), q);
+      return b.create<arith::MulFOp>(loc, qf, s);
+    }
+    return dequantizeScalar(b, loc, codeToI32(b, loc, code, format), s, zp);
   }
 };
 
@@ -548,7 +623,8 @@ struct FakeQuantLowering : OpConversionPattern<FakeQuantOp> {
             adaptor.getZeroPoints(), adaptor.getGlobalScale(),
             [](OpBuilder &b, Location l, const QuantScalars &q, Value x,
                Value s, Value zp) -> Value {
-              if (q.format.kind() == num::Format::Kind::Int) {
+              if (q.format.kind() == num::Format::Kind::Int &&
+                  !isWide(q.format)) {
                 // Stay in f32: q - zp is a small integer, exact.
                 Value v = quantizeToIntF32(b, l, x, s, zp, q.format);
                 if (zp)

@@ -139,6 +139,14 @@ TEST(Format, OverflowPolicies) {
   Format e5m2 = fmt("fp8e5m2");
   EXPECT_EQ(e5m2.encode(1e6), 0x7Cu); // inf
   EXPECT_EQ(fmt("fp8e5m2_sat").encode(1e6), 0x7Bu);
+  // Saturating formats clamp infinities as ONNX's saturate=1 does, even
+  // when the format has them.
+  EXPECT_EQ(fmt("fp8e5m2_sat").encode(std::numeric_limits<double>::infinity()),
+            0x7Bu);
+  EXPECT_EQ(fmt("fp8e5m2_sat").encode(-std::numeric_limits<double>::infinity()),
+            0xFBu);
+  EXPECT_EQ(fmt("fp8e5m2").encode(-std::numeric_limits<double>::infinity()),
+            0xFCu);
   EXPECT_EQ(fmt("fp6e3m2fn").encode(1e6), 0x1Fu); // no specials: saturates
   EXPECT_EQ(fmt("fp8e5m2").encode(1e6, Rounding::Floor), 0x7Bu);
 }

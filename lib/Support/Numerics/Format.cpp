@@ -251,7 +251,9 @@ uint32_t qc::num::encodeFloat(double x, const FloatFormat &f, Rounding mode,
   }
   neg = neg && f.hasSign;
   if (std::isinf(x)) {
-    if (f.hasInf())
+    // Saturating conversions clamp infinities too (ONNX saturate=1, CUDA's
+    // __NV_SATFINITE), also in formats that have them.
+    if (f.hasInf() && !f.saturate)
       return enc.infCode(neg);
     if (f.saturate || !f.hasNaN())
       return enc.withSign(enc.maxMag, neg);

@@ -197,6 +197,9 @@ private:
   qdqParams(Operation *op, QTensorType qt, Value scales, Value zp,
             Value global);
   void qdqAttrs(onnx::NodeProto *n, QTensorType qt, bool quantize);
+  /// A per-block scheme whose one block covers the tensor (exported as
+  /// per-tensor Q/DQ).
+  static bool singleBlock(QTensorType qt);
 };
 
 LogicalResult Exporter::constant(arith::ConstantOp op) {
@@ -304,15 +307,30 @@ Exporter::qdqParams(Operation *op, QTensorType qt, Value scales, Value zp,
     for (size_t i = 0; i < zps.size(); ++i)
       std::memcpy(raw.data() + i * es, &zps[i], es);
   }
+  if (singleBlock(qt)) {
+    // One block covers the tensor: the same per-tensor Q/DQ, with scalar
+    // parameters (onnxruntime 1.23's graph optimizer rejects a blocked
+    // zero point of one element: "x_zero_point must be null or have the
+    // same rank as x").
+    std::string scalar = fresh("scale");
+    node("Reshape", {nameOf(scales), i64Initializer({})}, {scalar}, op);
+    return std::make_pair(scalar, initializer("zero_point", t, {}, raw));
+  }
   std::string zpName = initializer("zero_point", t, scaleShape, raw);
   return std::make_pair(nameOf(scales), zpName);
 }
 
+bool Exporter::singleBlock(QTensorType qt) {
+  if (qt.getScheme().getGranularity() != Granularity::per_block)
+    return false;
+  return llvm::all_of(qt.getScaleShape(), [](int64_t d) { return d == 1; });
+}
+
 void Exporter::qdqAttrs(onnx::NodeProto *n, QTensorType qt, bool quantize) {
   SchemeAttr s = qt.getScheme();
-  if (s.getGranularity() != Granularity::per_tensor)
+  if (s.getGranularity() != Granularity::per_tensor && !singleBlock(qt))
     attrInt(n, "axis", s.getAxis());
-  if (s.getGranularity() == Granularity::per_block)
+  if (s.getGranularity() == Granularity::per_block && !singleBlock(qt))
     attrInt(n, "block_size", s.getBlock());
   num::Format f = qt.getNumericFormat();
   if (quantize && f.kind() == num::Format::Kind::Float)

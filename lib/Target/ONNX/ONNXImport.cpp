@@ -156,6 +156,17 @@ Type elementType(MLIRContext *ctx, int32_t t) {
   }
 }
 
+/// ONNX attributes that are booleans stored as ints.
+constexpr llvm::StringLiteral kFlagAttributes[] = {
+    "keepdims",   "noop_with_empty_axes",
+    "ceil_mode",  "count_include_pad",
+    "transA",     "transB",
+    "saturate",   "upper",
+    "allowzero",  "training_mode",
+    "signed",     "narrow",
+    "saturation", "select_last_index",
+    "exclusive",  "reverse"};
+
 /// The most elements a Range node may fold to (it becomes a constant):
 /// 1 GiB of float32.
 constexpr int64_t kMaxRangeElements = int64_t(1) << 28;
@@ -2237,6 +2248,14 @@ LogicalResult Importer::importGraph(const onnx::GraphProto &g,
                         << node.op_type() << "-" << arity.sinceVersion
                         << " has at most " << arity.maxOutputs;
     }
+    // Flags are 0 or 1; other values mean different things to different
+    // runtimes (onnxruntime reads keepdims = 2 as false, ONNX's reference
+    // as true), so they are errors here.
+    for (const auto &a : node.attribute())
+      if (a.type() == onnx::AttributeProto::INT && a.i() != 0 && a.i() != 1 &&
+          llvm::is_contained(kFlagAttributes, a.name()))
+        return error(n) << "attribute '" << a.name() << "' must be 0 or 1, got "
+                        << a.i();
     size_t required = requiredInputs(key);
     if (n.in.size() < required)
       return error(n) << "has " << n.in.size() << " inputs, expected at least "

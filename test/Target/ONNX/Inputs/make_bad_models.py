@@ -113,3 +113,9 @@ save(model([helper.make_node("AveragePool", ["x"], ["y"], name="pool", auto_pad=
                              kernel_shape=[3, 3], strides=[2, 0])],
            [vi("x", [1, 1, 5, 5])], [vi("y", [1, 1, 3, 5])]),
      os.path.join(out, "zero_stride.onnx"))
+
+# A flag attribute that is neither 0 nor 1 (onnxruntime reads keepdims = 2
+# as false, ONNX's reference as true).
+save(model([helper.make_node("ReduceMean", ["x"], ["y"], name="mean", keepdims=2, axes=[1])],
+           [vi("x", [3, 2])], [vi("y", [3, 1])]),
+     os.path.join(out, "flag_attribute.onnx"))

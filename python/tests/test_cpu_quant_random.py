@@ -1,6 +1,6 @@
 """Randomized differential test of the quantization ops: formats (integers
 of 1-32 bits, fixed point of 2-32 bits saturating, narrow or wrapping,
-preset and arbitrary eXmY minifloats) x schemes
+preset and arbitrary eXmY minifloats of up to 16 bits) x schemes
 (per tensor, per axis, per block with f32 scales, dynamic blocks with f32,
 E8M0 or two-level FP8 scales) x ops (quantize, fake_quant, quantize then
 dequantize), on values spanning 12 decades with NaN, infinities, signed
@@ -18,7 +18,8 @@ from qc_testing import BIN
 
 SPECIALS = [np.nan, np.inf, -np.inf, 0.0, -0.0, 1e-40, -1e-42, 3e38, 0.5, -2.5]
 PRESETS = ["fp8e4m3fn", "fp8e5m2", "fp6e2m3fn", "fp6e3m2fn", "fp4e2m1fn",
-           "fp8e4m3fn, saturate", "fp4e2m1fn, saturate", "fp8e5m2, saturate"]
+           "fp8e4m3fn, saturate", "fp4e2m1fn, saturate", "fp8e5m2, saturate",
+           "fp16", "bf16", "fp16, saturate", "bf16, saturate"]
 
 
 def element_format(rng):
@@ -42,8 +43,8 @@ def element_format(rng):
         return f"#qc.fixed<{', '.join(opts)}>"
     if rng.random() < 0.5:
         return f"#qc.float<{rng.choice(PRESETS)}>"
-    e = rng.randrange(1, 5)
-    m = rng.randrange(0, 7 - e + 1)  # sign + e + m <= 8 bits
+    e = rng.randrange(1, 7)
+    m = rng.randrange(0, 15 - e + 1)  # sign + e + m <= 16 bits
     opts = [f"e{e}m{m}", f"bias = {rng.randrange(0, 2**e)}"]
     # The default specials are ieee; with one exponent bit they would leave
     # no normal binade (nor would fn without mantissa bits).

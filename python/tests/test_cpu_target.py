@@ -184,6 +184,21 @@ EXACT = {
         "%y = qc.fake_quant %x, %s as !qc.qtensor<4x64, #qc.int<24, narrow>> : "
         "(tensor<4x64xf32>, tensor<f32>) -> tensor<4x64xf32>",
         "tensor<4x64xf32>"),
+    # Minifloats of 9 to 16 bits decode by building the float32 bits.
+    "fp16_bf16_fake": (
+        "%s = arith.constant dense<0.75> : tensor<f32>\n"
+        "%h = qc.fake_quant %x, %s as !qc.qtensor<4x64, #qc.float<fp16>> : "
+        "(tensor<4x64xf32>, tensor<f32>) -> tensor<4x64xf32>\n"
+        "%b = qc.fake_quant %h, %s as !qc.qtensor<4x64, #qc.float<bf16, saturate>> : "
+        "(tensor<4x64xf32>, tensor<f32>) -> tensor<4x64xf32>\n"
+        "%y = qc.fake_quant %b, %s as !qc.qtensor<4x64, #qc.float<e5m6, bias = 9, specials = fn>> : "
+        "(tensor<4x64xf32>, tensor<f32>) -> tensor<4x64xf32>",
+        "tensor<4x64xf32>"),
+    "fp16_codes": (
+        "%s = arith.constant dense<1.0e-3> : tensor<f32>\n"
+        "%y = qc.quantize %x, %s : (tensor<4x64xf32>, tensor<f32>) -> "
+        "!qc.qtensor<4x64, #qc.float<fp16>>",
+        "!qc.qtensor<4x64, #qc.float<fp16>>"),
     # Per-token absmax scales (row 0 holds NaN, infinities, zeros and
     # subnormals, which the absmax skips or keeps as the interpreter does).
     "int8_per_token_scales": (
@@ -310,7 +325,7 @@ def test_gather_clamps_out_of_range_indices(tmp_path):
 def test_unsupported_format_is_a_compile_error(tmp_path):
     text = ("func.func @main(%x: tensor<4xf32>) -> tensor<4xf32> {\n"
             "%s = arith.constant dense<1.0> : tensor<f32>\n"
-            "%y = qc.fake_quant %x, %s as !qc.qtensor<4, #qc.float<fp16>> : "
+            "%y = qc.fake_quant %x, %s as !qc.qtensor<4, #qc.float<e8m23>> : "
             "(tensor<4xf32>, tensor<f32>) -> tensor<4xf32>\n"
             "return %y : tensor<4xf32>\n}\n")
     (tmp_path / "m.mlir").write_text(text)
@@ -319,7 +334,7 @@ def test_unsupported_format_is_a_compile_error(tmp_path):
                         "--input", f"arg0={tmp_path / 'x.npy'}", "--output-dir",
                         str(tmp_path / "out")], capture_output=True, text=True)
     assert r.returncode != 0
-    assert "qc.fake_quant: format fp16" in r.stderr
+    assert "qc.fake_quant: format e8m23b127" in r.stderr
     assert "Stack dump" not in r.stderr
     assert not (tmp_path / "out").exists()
 

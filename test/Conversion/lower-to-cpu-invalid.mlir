@@ -17,8 +17,8 @@ func.func @dynamic(%x: tensor<?x4xf32>) -> tensor<?x4xf32> {
 // -----
 
 func.func @wide_minifloat(%x: tensor<4xf32>, %s: tensor<f32>) -> tensor<4xf32> {
-  // expected-error @+1 {{qc-lower-to-cpu: qc.fake_quant: format fp16: only minifloats of at most 8 bits with a zero, a sign and subnormals have a CPU lowering}}
-  %0 = qc.fake_quant %x, %s as !qc.qtensor<4, #qc.float<fp16>> : (tensor<4xf32>, tensor<f32>) -> tensor<4xf32>
+  // expected-error @+1 {{qc-lower-to-cpu: qc.fake_quant: format e8m23b127: only minifloats of at most 16 bits with a zero, a sign, subnormals and binades within float32's have a CPU lowering}}
+  %0 = qc.fake_quant %x, %s as !qc.qtensor<4, #qc.float<e8m23>> : (tensor<4xf32>, tensor<f32>) -> tensor<4xf32>
   return %0 : tensor<4xf32>
 }
 

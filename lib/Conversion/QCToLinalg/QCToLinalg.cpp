@@ -210,9 +210,13 @@ bool lowerableQType(QTensorType qt, std::string &why) {
     }
     break;
   case num::Format::Kind::Float:
-    if (f.bits() > 8 || !num::Float32Encoder(f.floatFormat()).valid()) {
-      why = "only minifloats of at most 8 bits with a zero, a sign and "
-            "subnormals have a CPU lowering";
+    // Up to 8 bits decode through a table, up to 16 (fp16, bf16, ...) by
+    // building the float32 bits, which needs every finite binade inside
+    // float32's normal range.
+    if (f.bits() > 16 || !num::Float32Encoder(f.floatFormat()).valid() ||
+        (f.bits() > 8 && f.floatFormat().maxExponent() > 127)) {
+      why = "only minifloats of at most 16 bits with a zero, a sign, "
+            "subnormals and binades within float32's have a CPU lowering";
       return false;
     }
     break;
@@ -242,6 +246,58 @@ Value decodeTable(OpBuilder &b, Location loc, const num::Format &f) {
       loc,
       DenseElementsAttr::get(
           RankedTensorType::get({int64_t(n)}, b.getF32Type()), ArrayRef(t)));
+}
+
+/// decodeFloat of a minifloat code (iN) of more than 8 bits, as float32
+/// bits: sign, rebased exponent and shifted mantissa for normal codes,
+/// mantissa * 2^(emin - m) for subnormal ones, then the format's specials.
+/// Exact for the formats lowerableQType admits (their values are float32
+/// values).
+Value decodeMinifloatBits(OpBuilder &b, Location loc, Value code,
+                          const num::FloatFormat &f) {
+  Type i32 = b.getI32Type();
+  Value c = code.getType() == i32
+                ? code
+                : b.create<arith::ExtUIOp>(loc, i32, code).getResult();
+  unsigned m = f.manBits, magBits = f.expBits + f.manBits;
+  auto k = [&](uint32_t v) { return i32c(b, loc, v); };
+  Value mag = b.create<arith::AndIOp>(loc, c, k((1u << magBits) - 1));
+  Value e = b.create<arith::ShRUIOp>(loc, mag, k(m));
+  Value man = b.create<arith::AndIOp>(loc, mag, k((1u << m) - 1));
+  Value sign = b.create<arith::ShLIOp>(
+      loc,
+      b.create<arith::AndIOp>(loc, b.create<arith::ShRUIOp>(loc, c, k(magBits)),
+                              k(1)),
+      k(31));
+  // Normal: (e - bias + 127) << 23 | man << (23 - m).
+  Value normal = b.create<arith::OrIOp>(
+      loc,
+      b.create<arith::ShLIOp>(
+          loc, b.create<arith::AddIOp>(loc, e, k(uint32_t(127 - f.bias))),
+          k(23)),
+      b.create<arith::ShLIOp>(loc, man, k(23 - m)));
+  // Subnormal: man * 2^(emin - m), exact in float32.
+  Value subF = b.create<arith::MulFOp>(
+      loc, b.create<arith::UIToFPOp>(loc, b.getF32Type(), man),
+      f32(b, loc, std::ldexp(1.0, f.minExponent() - int(m))));
+  Value sub = b.create<arith::BitcastOp>(loc, i32, subF);
+  Value isSub = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq, e, k(0));
+  Value bits = b.create<arith::SelectOp>(loc, isSub, sub, normal);
+  uint32_t allOnesExp = (1u << f.expBits) - 1;
+  if (f.specials == num::FloatSpecials::IEEE) {
+    Value top = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq, e,
+                                        k(allOnesExp));
+    Value inf = b.create<arith::SelectOp>(
+        loc, b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq, man, k(0)),
+        k(0x7F800000u), k(0x7FC00000u));
+    bits = b.create<arith::SelectOp>(loc, top, inf, bits);
+  } else if (f.specials == num::FloatSpecials::NaNOnly) {
+    Value nan = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq, mag,
+                                        k((1u << magBits) - 1));
+    bits = b.create<arith::SelectOp>(loc, nan, k(0x7FC00000u), bits);
+  }
+  return b.create<arith::BitcastOp>(loc, b.getF32Type(),
+                                    b.create<arith::OrIOp>(loc, bits, sign));
 }
 
 /// table[code & mask] for an iN code.
@@ -319,7 +375,7 @@ struct QuantScalars {
 
   QuantScalars(OpBuilder &b, Location loc, QTensorType qt, bool zp, bool global)
       : format(qt.getNumericFormat()), hasZp(zp), hasGlobal(global) {
-    if (format.kind() == num::Format::Kind::Float)
+    if (format.kind() == num::Format::Kind::Float && format.bits() <= 8)
       elementTable = decodeTable(b, loc, format);
     if (format.kind() == num::Format::Kind::Float)
       encoder = num::Float32Encoder(format.floatFormat()).params();
@@ -378,7 +434,11 @@ struct QuantScalars {
                Value zp) const {
     if (format.kind() == num::Format::Kind::Float)
       return b.create<arith::MulFOp>(
-          loc, lookup(b, loc, elementTable, code, format.bits()), s);
+          loc,
+          format.bits() <= 8
+              ? lookup(b, loc, elementTable, code, format.bits())
+              : decodeMinifloatBits(b, loc, code, format.floatFormat()),
+          s);
     if (format.kind() == num::Format::Kind::Fixed) {
       // code * 2^-frac: one rounding of the integer to f32, then an exact
       // power-of-two scaling (as ldexp in double, then float).

@@ -52,7 +52,7 @@ def run(cmd, timeout=180):
     """(returncode or "timeout", stderr)."""
     try:
         r = subprocess.run([str(c) for c in cmd], capture_output=True, text=True,
-                           timeout=timeout)
+                           errors="replace", timeout=timeout)
         return r.returncode, r.stderr
     except subprocess.TimeoutExpired:
         return "timeout", ""

@@ -8,8 +8,8 @@ Modes:
              types, opsets, node order, byte flips) -> quant-opt must exit
              0, or 1 with an "error" diagnostic and no output file; never
              crash, abort or hang.
-  targets    attribute and value mutations of the ONNX backend node tests
-             that QuantC supports -> the interpreter and the CPU target
+  targets    attribute, value and input-size mutations of the ONNX backend
+             node tests that QuantC supports -> the interpreter and the CPU target
              (quant-run --target=interp|cpu) must agree bit for bit (NaNs
              equal), or both fail with a diagnostic, or the CPU reject the
              model with one.
@@ -241,11 +241,38 @@ def fuzz_targets(args, rng, work, keep):
                     and len(tt.shape.dim) == 0):
                 baked.add(vi.name)
         m = copy.deepcopy(model)
-        kind = rng.randrange(3)
+        kind = rng.randrange(4)
+        sizes = sorted({dim for name, v in data.items() if name not in baked
+                        for dim in v.shape})
+        if kind == 3 and sizes:
+            # Every input dimension of one size becomes another size (a
+            # batch or a length change keeps the inputs compatible).
+            old_size = rng.choice(sizes)
+            new_size = rng.choice([1, old_size + 1, 2 * old_size, 17, 33])
+            for name, v in list(data.items()):
+                if name in baked or old_size not in v.shape:
+                    continue
+                shape = tuple(new_size if dim == old_size else dim for dim in v.shape)
+                if v.dtype.kind == "f":
+                    data[name] = nrng.standard_normal(shape).astype(v.dtype)
+                elif v.dtype.kind in "iu":
+                    data[name] = nrng.integers(0, max(1, min(old_size, new_size)),
+                                               shape).astype(v.dtype)
+                else:
+                    data[name] = nrng.integers(0, 2, shape).astype(v.dtype)
+            for vi in m.graph.input:
+                for dim in vi.type.tensor_type.shape.dim:
+                    if dim.HasField("dim_value") and dim.dim_value == old_size:
+                        dim.dim_value = new_size
+            for vi in m.graph.output:  # the importer infers them
+                vi.type.tensor_type.ClearField("shape")
+            what = f"size {old_size} -> {new_size}"
         attrs = [(n, a) for n in m.graph.node for a in n.attribute
                  if a.type in (onnx.AttributeProto.INT, onnx.AttributeProto.INTS,
                                onnx.AttributeProto.FLOAT)]
-        if kind == 0 and attrs:
+        if kind == 3 and sizes:
+            pass
+        elif kind == 0 and attrs:
             n, a = rng.choice(attrs)
             if a.type == onnx.AttributeProto.INT:
                 a.i = rng.choice([a.i - 1, a.i + 1, -a.i, 0, 1, -1, 2, -2])

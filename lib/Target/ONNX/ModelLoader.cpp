@@ -249,8 +249,8 @@ bool qc::onnx_import::lookupOpArity(const std::string &opType,
         onnx::OpSchemaRegistry::Schema(opType, opset, domain);
     if (!schema)
       return false;
-    arity = {schema->min_input(), schema->max_input(), schema->min_output(),
-             schema->max_output(), schema->since_version()};
+    arity = {schema->max_input(), schema->max_output(),
+             schema->since_version()};
     return true;
   } catch (...) {
     return false;

@@ -212,8 +212,6 @@ bool isSubByte(int32_t t) {
   return t == kInt4 || t == kUint4 || t == kFloat4E2M1;
 }
 
-/// A tensor's values as int64 (integers, bool, the bit patterns of float8 /
-/// float4) or nullopt when the data is malformed.
 /// The element count of `t`'s declared shape, or -1 when a dimension is
 /// negative or the product does not fit in int64.
 int64_t elementCount(const onnx::TensorProto &t) {
@@ -261,17 +259,19 @@ bool holdsValues(const onnx::TensorProto &t, int64_t n) {
          (isSubByte(t.data_type()) ? (n + 1) / 2 == stored / 2 : n == stored);
 }
 
+/// A tensor's values as int64 (integers, bool, the bit patterns of float8 /
+/// float4) or nullopt when the data is malformed.
 std::optional<std::vector<int64_t>> rawIntegers(const onnx::TensorProto &t,
                                                 int64_t n) {
-  if (!holdsValues(t, n))
+  // holdsValues counts float_data / double_data for these; the integer
+  // readers below would index int32_data.
+  if (t.data_type() == kFloat || t.data_type() == kDouble || !holdsValues(t, n))
     return std::nullopt;
   std::vector<int64_t> out(static_cast<size_t>(n));
   int32_t dt = t.data_type();
   if (t.has_raw_data()) {
     const std::string &raw = t.raw_data();
     if (isSubByte(dt)) {
-      if (int64_t(raw.size()) != (n + 1) / 2)
-        return std::nullopt;
       for (int64_t i = 0; i < n; ++i) {
         uint8_t byte = uint8_t(raw[size_t(i / 2)]);
         int64_t v = (i % 2) ? byte >> 4 : byte & 0xF;
@@ -280,8 +280,6 @@ std::optional<std::vector<int64_t>> rawIntegers(const onnx::TensorProto &t,
       return out;
     }
     size_t es = rawElementSize(dt);
-    if (!es || raw.size() != size_t(n) * es)
-      return std::nullopt;
     for (int64_t i = 0; i < n; ++i) {
       const char *p = raw.data() + size_t(i) * es;
       switch (dt) {
@@ -319,15 +317,11 @@ std::optional<std::vector<int64_t>> rawIntegers(const onnx::TensorProto &t,
     return out;
   }
   if (dt == kInt64) {
-    if (t.int64_data_size() != n)
-      return std::nullopt;
     for (int64_t i = 0; i < n; ++i)
       out[size_t(i)] = t.int64_data(int(i));
     return out;
   }
   if (dt == kUint64 || dt == kUint32) {
-    if (t.uint64_data_size() != n)
-      return std::nullopt;
     for (int64_t i = 0; i < n; ++i)
       out[size_t(i)] = int64_t(t.uint64_data(int(i)));
     return out;
@@ -335,8 +329,6 @@ std::optional<std::vector<int64_t>> rawIntegers(const onnx::TensorProto &t,
   // int32_data holds int32, int16, int8, uint16, uint8, bool, float16,
   // bfloat16 and float8 bit patterns, and packed int4 pairs.
   if (isSubByte(dt)) {
-    if (t.int32_data_size() != (n + 1) / 2)
-      return std::nullopt;
     for (int64_t i = 0; i < n; ++i) {
       int64_t byte = t.int32_data(int(i / 2)) & 0xFF;
       int64_t v = (i % 2) ? byte >> 4 : byte & 0xF;
@@ -344,8 +336,6 @@ std::optional<std::vector<int64_t>> rawIntegers(const onnx::TensorProto &t,
     }
     return out;
   }
-  if (t.int32_data_size() != n)
-    return std::nullopt;
   for (int64_t i = 0; i < n; ++i)
     out[size_t(i)] = t.int32_data(int(i));
   return out;
@@ -360,21 +350,15 @@ std::optional<std::vector<float>> rawFloats(const onnx::TensorProto &t,
   int32_t dt = t.data_type();
   if (dt == kFloat) {
     if (t.has_raw_data()) {
-      if (t.raw_data().size() != size_t(n) * 4)
-        return std::nullopt;
       memcpy(out.data(), t.raw_data().data(), size_t(n) * 4);
       return out;
     }
-    if (t.float_data_size() != n)
-      return std::nullopt;
     for (int64_t i = 0; i < n; ++i)
       out[size_t(i)] = t.float_data(int(i));
     return out;
   }
   if (dt == kDouble) {
     if (t.has_raw_data()) {
-      if (t.raw_data().size() != size_t(n) * 8)
-        return std::nullopt;
       for (int64_t i = 0; i < n; ++i) {
         double v;
         memcpy(&v, t.raw_data().data() + i * 8, 8);
@@ -382,8 +366,6 @@ std::optional<std::vector<float>> rawFloats(const onnx::TensorProto &t,
       }
       return out;
     }
-    if (t.double_data_size() != n)
-      return std::nullopt;
     for (int64_t i = 0; i < n; ++i)
       out[size_t(i)] = float(t.double_data(int(i)));
     return out;
@@ -754,7 +736,7 @@ FailureOr<ElementsAttr> Importer::initializerAttr(const onnx::TensorProto &t,
   if (llvm::isa<FloatType>(elem)) {
     if (t.has_raw_data()) {
       size_t want = size_t(n) * rawElementSize(t.data_type());
-      if (!holdsValues(t, n) || t.raw_data().size() != want)
+      if (!holdsValues(t, n))
         return bad("has " + std::to_string(t.raw_data().size()) +
                    " bytes of data, expected " + std::to_string(want));
       bool splat = false;
@@ -1508,7 +1490,7 @@ const llvm::StringMap<Importer::Handler> &Importer::handlers() {
           resolvePads(getString(n, "auto_pad", "NOTSET"),
                       getInts(n, "pads").value_or(SmallVector<int64_t>{}),
                       x.getShape().drop_front(2), k, s, d);
-      if (!pads || s.size() != 2 || d.size() != 2)
+      if (!pads)
         return im.error(n) << "invalid kernel_shape, pads, strides or "
                               "dilations (2 positive entries each, pads 4 "
                               "non-negative ones)",
@@ -1543,7 +1525,7 @@ const llvm::StringMap<Importer::Handler> &Importer::handlers() {
             resolvePads(getString(n, "auto_pad", "NOTSET"),
                         getInts(n, "pads").value_or(SmallVector<int64_t>{}),
                         x.getShape().drop_front(2), *k, s, d);
-        if (!pads || s.size() != 2 || d.size() != 2)
+        if (!pads)
           return im.error(n) << "invalid kernel_shape, pads, strides or "
                                 "dilations (2 positive entries each, pads 4 "
                                 "non-negative ones)",
@@ -2231,8 +2213,6 @@ LogicalResult Importer::importGraph(const onnx::GraphProto &g,
                       << (node.domain().empty()
                               ? " in the default domain"
                               : " (domain '" + node.domain() + "')");
-    // Required inputs must be present (quantized initializers are read by
-    // their handlers directly, so DequantizeLinear's first may be null).
     // Counts beyond what the operator's ONNX schema allows are malformed
     // (a handler would otherwise ignore the extra inputs).
     onnx_import::OpArity arity;
@@ -2256,6 +2236,8 @@ LogicalResult Importer::importGraph(const onnx::GraphProto &g,
           llvm::is_contained(kFlagAttributes, a.name()))
         return error(n) << "attribute '" << a.name() << "' must be 0 or 1, got "
                         << a.i();
+    // Required inputs must be present (quantized initializers are read by
+    // their handlers directly, so DequantizeLinear's first may be null).
     size_t required = requiredInputs(key);
     if (n.in.size() < required)
       return error(n) << "has " << n.in.size() << " inputs, expected at least "

@@ -35,9 +35,9 @@ bool readTensorProto(const std::string &path, std::string &dtype,
                      std::vector<int64_t> &shape, std::vector<char> &data,
                      std::string &name, std::string &error);
 
-/// The input and output counts an ONNX operator's schema allows.
+/// The most inputs and outputs an ONNX operator's schema allows.
 struct OpArity {
-  int minInputs, maxInputs, minOutputs, maxOutputs;
+  int maxInputs, maxOutputs;
   int sinceVersion; // the schema's version, for messages
 };
 

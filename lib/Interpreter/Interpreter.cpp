@@ -754,16 +754,22 @@ evaluateOp(Operation *op, ArrayRef<Tensor> in, bool emitErrors) {
         Type elem = getElementTypeOrSelf(t0);
         bool fromUnsigned = unsignedOperand(op);
         for (int64_t i = 0; i < y.size(); ++i) {
+          if (!in[0].isFloat()) {
+            int64_t q = in[0].i()[i];
+            if (elem.isF32()) {
+              // One rounding from the 64-bit integer, as uitofp / sitofp
+              // (through a double, 2^53 + 2^29 + 1 would round twice).
+              y.fMutable()[i] = fromUnsigned ? float(uint64_t(q)) : float(q);
+              continue;
+            }
+            if (!y.isFloat() && !elem.isInteger(1)) {
+              y.iMutable()[i] = q; // wrapped at the width below
+              continue;
+            }
+          }
           double v = in[0].isFloat() ? double(in[0].f()[i])
                      : fromUnsigned  ? double(uint64_t(in[0].i()[i]))
                                      : double(in[0].i()[i]);
-          if (elem.isF32() && !in[0].isFloat()) {
-            // One rounding from the 64-bit integer, as uitofp / sitofp
-            // (through a double, 2^53 + 2^29 + 1 would round twice).
-            y.fMutable()[i] = fromUnsigned ? float(uint64_t(in[0].i()[i]))
-                                           : float(in[0].i()[i]);
-            continue;
-          }
           if (y.isFloat()) {
             // Round to the destination format (float16 / bfloat16 values
             // are held in float32 storage).
@@ -777,16 +783,12 @@ evaluateOp(Operation *op, ArrayRef<Tensor> in, bool emitErrors) {
           } else if (elem.isInteger(1)) {
             y.iMutable()[i] = v != 0.0;
           } else {
-            // Saturating: [-2^(w-1), 2^(w-1) - 1], unsigned [0, 2^w - 1].
+            // Saturating: [-2^(w-1), 2^(w-1) - 1], unsigned [0, 2^w - 1];
+            // hi - 1 is not a double for w = 64, so compare against hi.
             unsigned w = elem.getIntOrFloatBitWidth();
             bool isUnsigned = elem.isUnsignedInteger();
             double hi = std::ldexp(1.0, isUnsigned ? int(w) : int(w) - 1);
             double lo = isUnsigned ? 0.0 : -hi;
-            if (!in[0].isFloat()) {
-              y.iMutable()[i] = in[0].i()[i]; // wrapped at the width below
-              continue;
-            }
-            // hi - 1 is not a double for w = 64: compare against hi.
             double tv = std::trunc(v);
             uint64_t top = isUnsigned ? ~uint64_t(0) >> (64 - w)
                                       : ~uint64_t(0) >> (65 - w);

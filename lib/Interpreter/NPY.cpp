@@ -160,39 +160,10 @@ double qc::interp::readAsDouble(const HostArray &a, int64_t i) {
     std::memcpy(&v, p + i * 2, 2);
     return qc::num::decodeFloat(v, qc::num::FloatFormat::fp16());
   }
-  if (d == "i8") {
-    int64_t v;
-    std::memcpy(&v, p + i * 8, 8);
-    return double(v);
-  }
-  if (d == "i4") {
-    int32_t v;
-    std::memcpy(&v, p + i * 4, 4);
-    return v;
-  }
-  if (d == "i2") {
-    int16_t v;
-    std::memcpy(&v, p + i * 2, 2);
-    return v;
-  }
-  if (d == "i1")
-    return int8_t(p[i]);
-  if (d == "u2") {
-    uint16_t v;
-    std::memcpy(&v, p + i * 2, 2);
-    return v;
-  }
-  if (d == "u4") {
-    uint32_t v;
-    std::memcpy(&v, p + i * 4, 4);
-    return v;
-  }
-  if (d == "u8") {
-    uint64_t v;
-    std::memcpy(&v, p + i * 8, 8);
-    return double(v);
-  }
-  return uint8_t(p[i]); // u1, b1
+  // Integers: the exact value, then one rounding (u8 above 2^63 read as
+  // unsigned).
+  int64_t v = readAsInt64(a, i);
+  return d == "u8" ? double(uint64_t(v)) : double(v);
 }
 
 bool qc::interp::isIntegerArray(const HostArray &a) {

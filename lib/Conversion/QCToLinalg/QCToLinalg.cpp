@@ -155,17 +155,18 @@ bool isWide(const num::Format &f) {
   return f.kind() != num::Format::Kind::Float && f.bits() > 16;
 }
 
-/// The code (i64, the integer before masking) of an integral f32 value `r`
-/// (already rounded) plus the zero point, as num::Format::encode does in
+/// The code (i64, the integer before masking) of f32 `v` rounded half to
+/// even (exact in f32) plus the zero point, as num::Format::encode does in
 /// double: NaN -> zp; saturate to [minInt, maxInt], or for a wrapping fixed
 /// format 0 when |r| >= 9.2e18 or infinite and the low bits otherwise.
-Value wideIntegerCode(OpBuilder &b, Location loc, Value v, Value r, Value zp,
+Value wideIntegerCode(OpBuilder &b, Location loc, Value v, Value zp,
                       const num::Format &f) {
   Type f64 = b.getF64Type(), i64 = b.getI64Type();
   auto d = [&](double c) {
     return b.create<arith::ConstantOp>(loc, b.getF64FloatAttr(c));
   };
-  Value q = b.create<arith::ExtFOp>(loc, f64, r);
+  Value q = b.create<arith::ExtFOp>(
+      loc, f64, b.create<math::RoundEvenOp>(loc, v).getResult());
   Value zf = zp ? b.create<arith::SIToFPOp>(loc, f64, zp).getResult() : d(0.0);
   q = b.create<arith::AddFOp>(loc, q, zf); // exact: integers below 2^54
   Value isNan = b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::UNO, v, v);
@@ -197,7 +198,7 @@ Value wideCodeToI64(OpBuilder &b, Location loc, Value code,
 }
 
 /// Whether a qtensor type has a CPU lowering: integer and fixed-point
-/// formats of at most 32 bits, minifloats of at most 8 bits that
+/// formats of at most 32 bits, minifloats of at most 16 bits that
 /// Float32Encoder takes, scale formats of at most 8 bits. Fills `why`
 /// otherwise.
 bool lowerableQType(QTensorType qt, std::string &why) {
@@ -417,8 +418,7 @@ struct QuantScalars {
     }
     if (isWide(format) ||
         (format.kind() == num::Format::Kind::Fixed && !format.saturates())) {
-      Value r = b.create<math::RoundEvenOp>(loc, v);
-      Value q = wideIntegerCode(b, loc, v, r, zp, format);
+      Value q = wideIntegerCode(b, loc, v, zp, format);
       Value mask = b.create<arith::ConstantOp>(
           loc, b.getI64IntegerAttr(int64_t(format.mask())));
       return b.create<arith::TruncIOp>(loc, b.getI32Type(),

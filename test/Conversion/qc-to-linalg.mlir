@@ -100,3 +100,60 @@ func.func @hadamard(%x: tensor<3x8xf32>) -> tensor<3x8xf32> {
   %0 = qc.rotate %x by #qc.hadamard<8> along 1 : tensor<3x8xf32>
   return %0 : tensor<3x8xf32>
 }
+
+// -----
+
+// Integer formats over 16 bits: rounded in f32, then the zero point added
+// and the result saturated to [-2^23, 2^23 - 1] in f64 (exact), as the
+// numerics library does in double.
+// CHECK-LABEL: func.func @int24_asymmetric
+// CHECK: %[[V:.*]] = arith.divf
+// CHECK: %[[R:.*]] = math.roundeven %[[V]] : f32
+// CHECK: %[[R64:.*]] = arith.extf %[[R]] : f32 to f64
+// CHECK: %[[Z:.*]] = arith.sitofp %{{.*}} : i32 to f64
+// CHECK: arith.addf %[[R64]], %[[Z]] : f64
+// CHECK: arith.cmpf uno, %[[V]], %[[V]] : f32
+// CHECK: arith.constant 0xC160000000000000 : f64
+// CHECK: arith.maximumf
+// CHECK: arith.constant 0x415FFFFFC0000000 : f64
+// CHECK: arith.minimumf
+// CHECK: arith.fptosi %{{.*}} : f64 to i64
+// CHECK: arith.constant 16777215 : i64
+func.func @int24_asymmetric(%x: tensor<4xf32>, %s: tensor<f32>, %z: tensor<i32>) -> !qc.qtensor<4, #qc.int<24>, #qc.scheme<per_tensor, asymmetric>> {
+  %q = qc.quantize %x, %s zero_points %z : (tensor<4xf32>, tensor<f32>, tensor<i32>) -> !qc.qtensor<4, #qc.int<24>, #qc.scheme<per_tensor, asymmetric>>
+  return %q : !qc.qtensor<4, #qc.int<24>, #qc.scheme<per_tensor, asymmetric>>
+}
+
+// -----
+
+// fp16 codes decode by building the float32 bits, without a 2^16-entry
+// table: exponent + (127 - 15) << 23, mantissa << 13; subnormals as
+// mantissa * 2^-24; exponent 31 gives inf / NaN.
+// CHECK-LABEL: func.func @fp16_decode
+// CHECK-NOT: arith.constant dense
+// CHECK: arith.constant 112 : i32
+// CHECK: arith.constant 13 : i32
+// CHECK: arith.constant 5.96046448E-8 : f32
+// CHECK: arith.constant 2139095040 : i32
+// CHECK: arith.constant 2143289344 : i32
+// CHECK: arith.bitcast %{{.*}} : i32 to f32
+func.func @fp16_decode(%q: !qc.qtensor<4, #qc.float<fp16>>, %s: tensor<f32>) -> tensor<4xf32> {
+  %y = qc.dequantize %q, %s : (!qc.qtensor<4, #qc.float<fp16>>, tensor<f32>) -> tensor<4xf32>
+  return %y : tensor<4xf32>
+}
+
+// -----
+
+// Wrapping fixed point keeps the low 8 bits of the rounded value, 0 for
+// NaN and |v| >= 9.2e18.
+// CHECK-LABEL: func.func @fixed_wrap
+// CHECK: arith.constant 1.600000e+01 : f32
+// CHECK: math.roundeven
+// CHECK: arith.cmpf uge, %{{.*}}, %{{.*}} : f64
+// CHECK: arith.fptosi %{{.*}} : f64 to i64
+// CHECK: arith.constant 255 : i64
+// CHECK-NOT: arith.maximumf
+func.func @fixed_wrap(%x: tensor<4xf32>, %s: tensor<f32>) -> !qc.qtensor<4, #qc.fixed<8, 4, wrap>> {
+  %q = qc.quantize %x, %s : (tensor<4xf32>, tensor<f32>) -> !qc.qtensor<4, #qc.fixed<8, 4, wrap>>
+  return %q : !qc.qtensor<4, #qc.fixed<8, 4, wrap>>
+}

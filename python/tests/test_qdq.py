@@ -218,6 +218,59 @@ def test_matmulnbits_matches_onnxruntime(with_zp, bias, tmp_path):
     assert rel_l2(got, want) <= 1e-5
 
 
+@pytest.mark.parametrize("with_zp,bias", [(False, False), (True, True)])
+def test_matmulnbits_float16(with_zp, bias, tmp_path):
+    """MatMulNBits of a float16 model (float16 A, scales and bias, as
+    onnxruntime's MatMulNBits quantizer writes them, in raw_data): computed
+    in f32 and rounded once to float16, within one float16 step of
+    onnxruntime and of a float64 oracle (the f32 sum order may move a result
+    across a rounding boundary)."""
+    rng = np.random.default_rng(12)
+    k, n, block, rows = 256, 40, 64, 5
+    blocks = k // block
+    codes = rng.integers(0, 16, (n, k)).astype(np.uint8)
+    packed = (codes[:, 0::2] | (codes[:, 1::2] << 4)).reshape(n, blocks, block // 2)
+    scales = rng.uniform(0.01, 0.05, (n, blocks)).astype(np.float16)
+    zps = np.full((n, blocks), 8, np.uint8)
+    inits = [numpy_helper.from_array(packed, "B"), numpy_helper.from_array(scales.ravel(), "S")]
+    inputs = ["A", "B", "S"]
+    if with_zp:
+        zps = rng.integers(0, 16, (n, blocks)).astype(np.uint8)
+        inits.append(numpy_helper.from_array((zps[:, 0::2] | (zps[:, 1::2] << 4)).ravel(), "Z"))
+        inputs.append("Z")
+    b = rng.standard_normal(n).astype(np.float16)
+    if bias:
+        inits.append(numpy_helper.from_array(b, "bias"))
+        inputs += ["", "bias"]
+    assert all(t.HasField("raw_data") for t in inits)
+    node = helper.make_node("MatMulNBits", inputs, ["Y"], domain="com.microsoft", name="mnb",
+                            K=k, N=n, bits=4, block_size=block)
+    g = helper.make_graph([node], "mnb",
+                          [helper.make_tensor_value_info("A", TensorProto.FLOAT16, [rows, k])],
+                          [helper.make_tensor_value_info("Y", TensorProto.FLOAT16, [rows, n])], inits)
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 17),
+                                            helper.make_opsetid("com.microsoft", 1)])
+    m.ir_version = 10
+    path = tmp_path / "mnb16.onnx"
+    onnx.save(m, str(path))
+    a = rng.standard_normal((rows, k)).astype(np.float16)
+    got = quant_run(path, {"A": a}, ["Y"], tmp_path)[0]
+    assert got.dtype == np.float16
+    w = (codes.astype(np.float64) - np.repeat(zps, block, axis=1)) * \
+        np.repeat(scales.astype(np.float64), block, axis=1)
+    oracle = (a.astype(np.float64) @ w.T + (b.astype(np.float64) if bias else 0)).astype(np.float16)
+
+    def steps(x, y):
+        # Distance in float16 steps (ordered bit patterns; both are finite).
+        def ordered(v):
+            i = v.view(np.int16).astype(np.int64)
+            return np.where(i < 0, -(i & 0x7FFF), i)
+        return int(np.abs(ordered(x) - ordered(y)).max())
+
+    assert steps(got, oracle) <= 1
+    assert steps(got, ort_run(m, {"A": a})[0]) <= 1
+
+
 def qonnx_model(op, inputs, inits, attrs, shape=(2, 4, 3)):
     node = helper.make_node(op, ["x"] + inputs, ["y"], domain="qonnx.custom_op.general",
                             name="q", **attrs)

@@ -259,8 +259,8 @@ bool holdsValues(const onnx::TensorProto &t, int64_t n) {
          (isSubByte(t.data_type()) ? (n + 1) / 2 == stored / 2 : n == stored);
 }
 
-/// A tensor's values as int64 (integers, bool, the bit patterns of float8 /
-/// float4) or nullopt when the data is malformed.
+/// A tensor's values as int64 (integers, bool, the bit patterns of float16 /
+/// bfloat16 / float8 / float4) or nullopt when the data is malformed.
 std::optional<std::vector<int64_t>> rawIntegers(const onnx::TensorProto &t,
                                                 int64_t n) {
   // holdsValues counts float_data / double_data for these; the integer
@@ -298,6 +298,8 @@ std::optional<std::vector<int64_t>> rawIntegers(const onnx::TensorProto &t,
         out[size_t(i)] = loadAs<int16_t>(p);
         break;
       case kUint16:
+      case kFloat16:
+      case kBfloat16:
         out[size_t(i)] = loadAs<uint16_t>(p);
         break;
       case kInt32:
@@ -1066,9 +1068,18 @@ Importer::Outputs Importer::matMulNBits(Node &n) {
   int64_t blocks = k / block;
   int64_t bytes = elementCount(*bp);
   auto packed = rawIntegers(*bp, bytes);
+  if (!packed)
+    return error(n) << "B must be a uint8 tensor whose data matches its shape",
+           failure();
+  if (bytes != nOut * blocks * (block * bits / 8))
+    return error(n) << "B has " << bytes << " bytes, expected N x K / "
+                    << "block_size x (block_size x bits / 8) = "
+                    << nOut * blocks * (block * bits / 8),
+           failure();
   auto scales = rawFloats(*sp, nOut * blocks);
-  if (!packed || !scales || bytes != nOut * blocks * (block * bits / 8))
-    return error(n) << "B or scales do not match N, K, bits and block_size",
+  if (!scales)
+    return error(n) << "scales must hold N x K / block_size = " << nOut * blocks
+                    << " float values",
            failure();
   // Codes: a little-endian bit stream per [n][block].
   std::vector<uint8_t> raw(packed->begin(), packed->end());
@@ -1117,15 +1128,45 @@ Importer::Outputs Importer::matMulNBits(Node &n) {
       n, {wf}, {named("perm", b.getDenseI64ArrayAttr({1, 0}))});
   if (failed(wt))
     return failure();
-  auto y = build<nn::MatMulOp>(n, {n.in[0], (*wt)->getResult(0)});
+  // float16 / bfloat16 models: as onnxruntime's CPU kernel, compute in f32
+  // (A, scales and bias widen exactly) and round the result once.
+  auto toF32 = [&](Value v) -> FailureOr<Value> {
+    if (tt(v).getElementType().isF32())
+      return v;
+    auto cast =
+        build<nn::CastOp>(n, {v}, {named("to", TypeAttr::get(b.getF32Type()))});
+    if (failed(cast))
+      return failure();
+    return (*cast)->getResult(0);
+  };
+  Type aElem = tt(n.in[0]).getElementType();
+  if (!aElem.isF32() && !aElem.isF16() && !aElem.isBF16())
+    return error(n) << "A must be float, float16 or bfloat16, not " << aElem,
+           failure();
+  auto a = toF32(n.in[0]);
+  if (failed(a))
+    return failure();
+  auto y = build<nn::MatMulOp>(n, {*a, (*wt)->getResult(0)});
   if (failed(y))
     return failure();
   Value out = (*y)->getResult(0);
   if (n.in.size() > 5 && n.in[5]) {
-    auto add = build<nn::AddOp>(n, {out, n.in[5]});
+    if (tt(n.in[5]).getElementType() != aElem)
+      return error(n) << "bias must have A's element type " << aElem, failure();
+    auto bias = toF32(n.in[5]);
+    if (failed(bias))
+      return failure();
+    auto add = build<nn::AddOp>(n, {out, *bias});
     if (failed(add))
       return failure();
     out = (*add)->getResult(0);
+  }
+  if (!aElem.isF32()) {
+    auto cast =
+        build<nn::CastOp>(n, {out}, {named("to", TypeAttr::get(aElem))});
+    if (failed(cast))
+      return failure();
+    out = (*cast)->getResult(0);
   }
   return SmallVector<Value>{out};
 }

@@ -119,3 +119,14 @@ save(model([helper.make_node("AveragePool", ["x"], ["y"], name="pool", auto_pad=
 save(model([helper.make_node("ReduceMean", ["x"], ["y"], name="mean", keepdims=2, axes=[1])],
            [vi("x", [3, 2])], [vi("y", [3, 1])]),
      os.path.join(out, "flag_attribute.onnx"))
+
+# MatMulNBits: too few scales for N x K / block_size, and an integer A.
+mnb_b = numpy_helper.from_array(np.zeros((4, 2, 16), np.uint8), "B")
+for name, scales, a_type in [("mnb_scales", np.ones(7, np.float16), TensorProto.FLOAT16),
+                             ("mnb_int_a", np.ones(8, np.float32), TensorProto.INT32)]:
+    save(model([helper.make_node("MatMulNBits", ["A", "B", "S"], ["Y"], domain="com.microsoft",
+                                 name="mnb", K=64, N=4, bits=4, block_size=32)],
+               [helper.make_tensor_value_info("A", a_type, [2, 64])],
+               [helper.make_tensor_value_info("Y", a_type, [2, 4])],
+               [mnb_b, numpy_helper.from_array(scales, "S")], extra_opsets=[("com.microsoft", 1)]),
+         os.path.join(out, name + ".onnx"))

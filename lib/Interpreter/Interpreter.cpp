@@ -1142,6 +1142,20 @@ qc::interp::evaluate(Operation *op, ArrayRef<Tensor> in, bool emitErrors) {
   // Integer tensors wrap at their width, as ONNX integer arithmetic (the
   // ops compute in 64 bits): unsigned ones are reduced modulo 2^w, signed
   // and signless ones sign-extended from bit w - 1.
+  // float16 / bfloat16 tensors are held in float32: an op computes in f32
+  // and its result is rounded once to the narrow type, to nearest even (the
+  // meaning of a narrow-float nn op; see --qc-nn-promote-half).
+  for (auto [v, t] : llvm::zip(op->getResults(), *results)) {
+    auto rt = llvm::dyn_cast<RankedTensorType>(v.getType());
+    Type elem = rt ? rt.getElementType() : Type();
+    if (!t.isFloat() || !elem || !(elem.isF16() || elem.isBF16()))
+      continue;
+    qc::num::FloatFormat f = elem.isF16() ? qc::num::FloatFormat::fp16()
+                                          : qc::num::FloatFormat::bf16();
+    float *x = t.fMutable();
+    for (int64_t i = 0, n = t.size(); i < n; ++i)
+      x[i] = float(qc::num::decodeFloat(qc::num::encodeFloat(x[i], f), f));
+  }
   for (auto [v, t] : llvm::zip(op->getResults(), *results)) {
     auto rt = llvm::dyn_cast<RankedTensorType>(v.getType());
     auto it =

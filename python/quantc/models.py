@@ -15,7 +15,8 @@ with a causal mask, SwiGLU), so tests need neither torch nor downloads:
   intermediate size is 172 * 8, untied LM head).
 
 `outliers=True` scales a few residual-stream channels 50-100x, as in real
-LLMs (for the quantization tests). `llama(external=(file, name))` streams its
+LLMs (for the quantization tests). `half(model)` converts any of them to
+float16 (or bfloat16), as fp16 exports come. `llama(external=(file, name))` streams its
 weights into an open external-data file (for models beyond protobuf's 2 GiB
 limit). Every function returns an onnx.ModelProto
 (opset 17, IR version 10 so that onnxruntime loads it).
@@ -281,6 +282,44 @@ def llama(seq=16, hidden=64, heads=4, kv_heads=2, layers=2, intermediate=172 * 8
                    [helper.make_tensor_value_info("logits", TensorProto.FLOAT, [1, seq, vocab])])
 
 
+def half(model: onnx.ModelProto, dtype: int = TensorProto.FLOAT16) -> onnx.ModelProto:
+    """A copy of `model` in float16 (or `dtype=TensorProto.BFLOAT16`), as
+    fp16 exports come: float initializers, Constant values, Cast targets and
+    float graph inputs and outputs converted (values rounded to nearest
+    even, finite ones clipped to the narrow type's range)."""
+    import ml_dtypes
+
+    np_type = np.float16 if dtype == TensorProto.FLOAT16 else ml_dtypes.bfloat16
+    m = onnx.ModelProto()
+    m.CopyFrom(model)
+
+    def convert(t):
+        if t.data_type != TensorProto.FLOAT:
+            return t
+        a = numpy_helper.to_array(t)
+        # Finite values beyond the narrow range (a mask's -3.4e38) become its
+        # largest finite value, as onnxconverter-common's converter does.
+        big = float(ml_dtypes.finfo(np_type).max)
+        a = np.where(np.isfinite(a), np.clip(a, -big, big), a).astype(np_type)
+        if dtype == TensorProto.FLOAT16:
+            return numpy_helper.from_array(a, t.name)
+        return helper.make_tensor(t.name, dtype, a.shape, a.view(np.uint16).tobytes(), raw=True)
+
+    g = m.graph
+    for i, t in enumerate(g.initializer):
+        g.initializer[i].CopyFrom(convert(t))
+    for n in g.node:
+        for a in n.attribute:
+            if a.name == "value" and a.type == onnx.AttributeProto.TENSOR:
+                a.t.CopyFrom(convert(a.t))
+            if n.op_type == "Cast" and a.name == "to" and a.i == TensorProto.FLOAT:
+                a.i = dtype
+    for v in list(g.input) + list(g.output) + list(g.value_info):
+        if v.type.tensor_type.elem_type == TensorProto.FLOAT:
+            v.type.tensor_type.elem_type = dtype
+    return m
+
+
 def sample_inputs(model: onnx.ModelProto, seed: int = 0) -> dict:
     """Random inputs for a model of this module (token ids or an image)."""
     rng = np.random.default_rng(seed)
@@ -290,5 +329,8 @@ def sample_inputs(model: onnx.ModelProto, seed: int = 0) -> dict:
         if vi.type.tensor_type.elem_type == TensorProto.INT64:
             out[vi.name] = rng.integers(0, 100, shape).astype(np.int64)
         else:
-            out[vi.name] = rng.standard_normal(shape).astype(np.float32)
+            x = rng.standard_normal(shape).astype(np.float32)
+            if vi.type.tensor_type.elem_type == TensorProto.FLOAT16:
+                x = x.astype(np.float16)
+            out[vi.name] = x
     return out

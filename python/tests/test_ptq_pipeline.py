@@ -218,6 +218,44 @@ def test_export_matches_quant_run(outlier_decoder, options, tmp_path):
     assert rel_l2(got, ref) <= 1e-5
 
 
+def test_float16_model_is_quantized_in_f32(tmp_path):
+    """A float16 export goes through the pipeline as its f32 counterpart
+    does (--qc-nn-promote-half=widen=true first): every layer is quantized,
+    the interface stays float16, the error against onnxruntime's float16
+    model is that of the f32 model, and the export runs in onnxruntime
+    within one float16 step of quant-run's logits."""
+    options = "w=int8 a=int8 rotate=hadamard"
+    f32 = models.llama(outliers=True)
+    f16 = models.half(f32)
+    counts, errors = [], []
+    for name, model in [("f32", f32), ("f16", f16)]:
+        d = tmp_path / name
+        d.mkdir()
+        calib = write_calibration(model, d / "calib")
+        mlir, _ = pipeline(model, options, d, calib)
+        text = mlir.read_text()
+        counts.append(len(re.findall(r"qc\.(fake_quant|rotate)\b", text)))
+        inputs = models.sample_inputs(model, seed=100)
+        got = quant_run(mlir, inputs, d, "logits")
+        so = ort.SessionOptions()
+        # onnxruntime's optimizer fails on the float16 Llama graph.
+        so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
+        want = ort.InferenceSession(model.SerializeToString(), so,
+                                    providers=["CPUExecutionProvider"]).run(None, inputs)[0]
+        assert got.dtype == want.dtype
+        errors.append(rel_l2(got, want))
+    assert "f16>" in mlir.read_text().splitlines()[1]  # the signature
+    assert counts[0] > 0 and counts[1] == counts[0]
+    assert errors[1] <= 1.25 * errors[0] + 2e-3, errors
+    out = tmp_path / "q16.onnx"
+    subprocess.run([str(BIN / "quant-translate"), "--export-onnx", str(mlir), "-o", str(out)],
+                   check=True, capture_output=True, text=True)
+    ref = ort.InferenceSession(str(out), providers=["CPUExecutionProvider"]).run(None, inputs)[0]
+    assert ref.dtype == np.float16
+    step = np.abs(got.astype(np.float64) - ref) / np.maximum(np.spacing(np.abs(got)), 1e-30)
+    assert step.max() <= 1
+
+
 def test_user_rotation_float_equivalence(tmp_path):
     """A learned rotation (here a random orthogonal matrix from NumPy, as
     SpinQuant would save its R1) folds exactly."""

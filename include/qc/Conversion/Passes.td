@@ -47,10 +47,12 @@ def ConvertNNToLinalg : Pass<"qc-convert-nn-to-linalg", "::mlir::ModuleOp"> {
     bit-exact with the interpreter on the test models; integer ops wrap at
     their width where the interpreter computes in 64 bits, and an integer
     division by zero gives 0 (the interpreter stops with an error) instead
-    of trapping. f16, bf16 and f64 tensors compute in their own type (the
-    interpreter holds them in f32); casts between float types round once,
-    to nearest even (f64 to f16 / bf16 goes through f32 rounded to odd,
-    which makes the second rounding exact). Unsigned integers must first be
+    of trapping. f64 tensors compute in f64 (the interpreter holds them in f32); f16 and
+    bf16 ops other than casts and
+    data movement are first rewritten by `--qc-nn-promote-half` (an nn pass) into the
+    f32 op with its result rounded once, which is what they mean; casts
+    between float types round once, to nearest even (f64 to f16 / bf16 goes
+    through f32 rounded to odd, which makes the second rounding exact). Unsigned integers must first be
     made signless by `--qc-nn-signless`, whose marks select the unsigned
     operations (`divui`, `cmpi ult` / `ugt`, `uitofp`, `extui`, saturation
     to [0, 2^w - 1]). An op this pass cannot lower (dynamic

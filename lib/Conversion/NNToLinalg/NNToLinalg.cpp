@@ -16,6 +16,7 @@
 #include "../X86/Int8Kernels.h"
 #include "qc/Conversion/Passes.h"
 #include "qc/Dialect/NN/IR/NN.h"
+#include "qc/Dialect/NN/Transforms/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Transforms/DialectConversion.h"
@@ -801,8 +802,12 @@ template <typename OpTy> struct ReduceLowering : OpConversionPattern<OpTy> {
         auto yt = llvm::cast<RankedTensorType>(y.getType());
         y = elementwise(rewriter, loc, yt, {y},
                         [&](OpBuilder &b, Location l, ValueRange a) -> Value {
+                          Type t = a[0].getType();
+                          if (llvm::isa<FloatType>(t))
+                            return b.create<arith::DivFOp>(
+                                l, a[0], floatConst(b, l, t, double(count)));
                           return b.create<arith::DivSIOp>(
-                              l, a[0], intConst(b, l, a[0].getType(), count));
+                              l, a[0], intConst(b, l, t, count));
                         });
       }
     } else {
@@ -1232,6 +1237,7 @@ struct ConvertNNToLinalgPass
           << floatKernel << "' (expected auto, avx512, avx512-fma or generic)";
       return signalPassFailure();
     }
+    qc::nn::promoteHalfPrecision(module);
     qc::populateNNToLinalgPatterns(patterns, *f32Kernel);
     if (failed(applyPartialConversion(module, target, std::move(patterns))))
       signalPassFailure();

@@ -104,6 +104,9 @@ struct PTQPipelinePass : qc::impl::PTQPipelineBase<PTQPipelinePass> {
 
   void runOnOperation() override {
     OpPassManager pm(ModuleOp::getOperationName());
+    // float16 / bfloat16 models are quantized in f32 (their arguments and
+    // results keep their types).
+    pm.addPass(qc::nn::createPromoteHalf(qc::nn::PromoteHalfOptions{true}));
     OpPassManager &fn = pm.nest<func::FuncOp>();
     fn.addPass(qc::nn::createRaiseDecomposedOps());
     if (rotate != "none") {

@@ -28,6 +28,12 @@ namespace qc::nn {
 /// Patterns raising decomposed RMSNorm, LayerNorm and GELU to nn ops.
 void populateRaiseDecomposedOpsPatterns(mlir::RewritePatternSet &patterns);
 
+/// Rewrites every float16 / bfloat16 nn op under `root` other than casts and
+/// data movement into the f32 op with its results rounded back to the narrow
+/// type (see --qc-nn-promote-half). With `widen`, data movement too, and
+/// round trips f32 -> narrow -> f32 inside the graph are dropped.
+void promoteHalfPrecision(mlir::Operation *root, bool widen = false);
+
 #define GEN_PASS_REGISTRATION
 #include "qc/Dialect/NN/Transforms/Passes.h.inc"
 

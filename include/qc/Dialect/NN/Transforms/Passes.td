@@ -52,4 +52,48 @@ def RaiseDecomposedOps : Pass<"qc-raise-decomposed-ops", "::mlir::func::FuncOp">
   let dependentDialects = ["::qc::nn::NNDialect", "::mlir::arith::ArithDialect"];
 }
 
+def PromoteHalf : Pass<"qc-nn-promote-half"> {
+  let summary = "Compute float16 / bfloat16 nn ops in f32, rounding each "
+                "result once.";
+  let description = [{
+    An nn op on float16 or bfloat16 tensors means the same op on the values
+    widened to f32, its result rounded once to the narrow type (to nearest
+    even); the interpreter computes it that way. Elementwise arithmetic is
+    then correctly rounded, and contractions, reductions, normalizations
+    and softmax accumulate in f32 (reductions in f64, as for f32 tensors)
+    rather than rounding every partial sum to 11 or 8 bits, which is also
+    what onnxruntime's and PyTorch's CPU kernels do.
+
+    This pass makes it explicit for the lowering (`--qc-convert-nn-to-linalg`
+    runs it first): every nn op with a float16 or bfloat16 operand or result,
+    except `nn.cast` and data movement (`nn.reshape`, `nn.transpose`,
+    `nn.expand`, `nn.concat`, `nn.split`, `nn.slice`, `nn.gather`,
+    `nn.trilu`, `nn.where`: exact in any type), is recreated on f32
+    operands: narrow operands are widened by `nn.cast`, constants (dense or
+    resource blobs) are converted at compile time so that constant weights
+    reach the f32 matmul kernel, and each narrow result is rounded back by
+    an `nn.cast`. Comparisons keep their i1 results.
+
+    Example:
+    ```mlir
+    %y = nn.matmul %x, %w : tensor<4x64xf16>, tensor<64x32xf16>
+    ```
+    with `%w` a constant becomes
+    ```mlir
+    %w32 = arith.constant dense<...> : tensor<64x32xf32>
+    %x32 = nn.cast %x to f32 : tensor<4x64xf16>
+    %y32 = nn.matmul %x32, %w32 : tensor<4x64xf32>, tensor<64x32xf32>
+    %y = nn.cast %y32 to f16 : tensor<4x32xf32>
+    ```
+  }];
+  let options = [
+    Option<"widen", "widen", "bool", "false",
+           "Compute the whole graph in f32: data movement is widened too and "
+           "round trips through float16 / bfloat16 inside the graph are "
+           "dropped (function arguments and results keep their types); the "
+           "first step of --qc-ptq-pipeline">
+  ];
+  let dependentDialects = ["::mlir::arith::ArithDialect"];
+}
+
 #endif // QC_DIALECT_NN_TRANSFORMS_PASSES_TD

@@ -592,7 +592,9 @@ def PTQPipeline : Pass<"qc-ptq-pipeline", "::mlir::ModuleOp"> {
     quant-opt model.onnx --qc-ptq-pipeline="w=int4 a=int8 rotate=hadamard gptq=true calib=CALIB" -o q.mlir
     ```
 
-    1. `--qc-raise-decomposed-ops` (RMSNorm, LayerNorm, GELU chains);
+    1. `--qc-nn-promote-half=widen=true` (a float16 / bfloat16 model is
+       quantized in f32; its arguments and results keep their types), then
+       `--qc-raise-decomposed-ops` (RMSNorm, LayerNorm, GELU chains);
     2. with `rotate=hadamard|orthogonal`: `--qc-fold-norm-gains`,
        `--qc-layernorm-to-rmsnorm` (pre-LayerNorm models),
        `--qc-rotate-residual` (QuaRot R1), `--qc-rotate-values` (R2, per

@@ -34,8 +34,8 @@ def ort_run(model, inputs, optimize=True):
                                 providers=["CPUExecutionProvider"]).run(None, inputs)
 
 
-def quant_run(path, inputs, outputs, tmp):
-    cmd = [str(BIN / "quant-run"), str(path), "--output-dir", str(tmp / "out")]
+def quant_run(path, inputs, outputs, tmp, extra=()):
+    cmd = [str(BIN / "quant-run"), str(path), *extra, "--output-dir", str(tmp / "out")]
     for name, value in inputs.items():
         np.save(tmp / f"{name}.npy", value)
         cmd += ["--input", f"{name}={tmp / (name + '.npy')}"]
@@ -269,6 +269,56 @@ def test_matmulnbits_float16(with_zp, bias, tmp_path):
 
     assert steps(got, oracle) <= 1
     assert steps(got, ort_run(m, {"A": a})[0]) <= 1
+
+
+@pytest.mark.parametrize("target", ["interp", "cpu"])
+def test_float16_qdq(target, tmp_path):
+    """A float16 QDQ model (float16 activations and scales, as onnxruntime's
+    quantizer writes for fp16 models). QuantizeLinear quantizes the exactly
+    widened values in f32: round(x / s) to nearest even, once. (ONNX's
+    reference divides in float16 first, which rounds twice; onnxruntime
+    1.23 truncates toward zero: see docs/Status.md.) DequantizeLinear
+    returns the scale's type, the exact product rounded once. Both are
+    checked bit for bit against NumPy; a float16 MatMul of dequantized
+    per-channel weights is within one float16 step of onnxruntime."""
+    rng = np.random.default_rng(21)
+    rows, k, n = 6, 64, 24
+    f16 = TensorProto.FLOAT16
+    sv, zv = np.float16(0.0213), -5
+    w = rng.integers(-127, 128, (k, n)).astype(np.int8)
+    sw = rng.uniform(0.002, 0.02, n).astype(np.float16)
+    inits = [numpy_helper.from_array(np.array(sv), "s"),
+             numpy_helper.from_array(np.array(zv, np.int8), "z"),
+             numpy_helper.from_array(sw, "sw"), numpy_helper.from_array(w, "w")]
+    nodes = [helper.make_node("QuantizeLinear", ["x", "s", "z"], ["q"], name="q"),
+             helper.make_node("DequantizeLinear", ["q", "s", "z"], ["d"], name="dq"),
+             helper.make_node("DequantizeLinear", ["w", "sw"], ["wf"], name="dqw", axis=1),
+             helper.make_node("MatMul", ["x", "wf"], ["y"], name="mm")]
+    g = helper.make_graph(nodes, "qdq16", [helper.make_tensor_value_info("x", f16, [rows, k])],
+                          [helper.make_tensor_value_info("q", TensorProto.INT8, [rows, k]),
+                           helper.make_tensor_value_info("d", f16, [rows, k]),
+                           helper.make_tensor_value_info("y", f16, [rows, n])], inits)
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 19)])
+    m.ir_version = 9
+    onnx.checker.check_model(m, full_check=True)
+    path = tmp_path / "qdq16.onnx"
+    onnx.save(m, str(path))
+    # Values on and near ties of x / s, and beyond the int8 range.
+    s = np.float64(sv)
+    x = rng.integers(-140, 140, (rows, k)) + rng.choice([0.0, 0.5, 0.49, 0.51], (rows, k))
+    x = (x * s).astype(np.float16)
+    inputs = {"x": x}
+    extra = ["--target=cpu"] if target == "cpu" else []
+    q, d, y = quant_run(path, inputs, ["q", "d", "y"], tmp_path, extra)
+    # f32 division of the float16 values, rounded to nearest even.
+    ratio = (x.astype(np.float32) / np.float32(sv)).astype(np.float64)
+    want_q = np.clip(np.rint(ratio) + zv, -128, 127).astype(np.int8)
+    np.testing.assert_array_equal(q, want_q)
+    assert d.dtype == np.float16 and y.dtype == np.float16
+    np.testing.assert_array_equal(d, ((want_q.astype(np.float64) - zv) * s).astype(np.float16))
+    ry = ort_run(m, inputs)[2]
+    step = np.abs(y.astype(np.float64) - ry) / np.spacing(np.abs(y))
+    assert step.max() <= 1
 
 
 def qonnx_model(op, inputs, inits, attrs, shape=(2, 4, 3)):

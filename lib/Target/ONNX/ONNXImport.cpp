@@ -950,8 +950,20 @@ Importer::qdqParams(Node &n, RankedTensorType floatType, Value scale, Value zp,
       return failure();
     s = (*r)->getResult(0);
   }
-  if (!tt(s).getElementType().isF32())
-    return error(n) << "only float32 scales are supported", failure();
+  // float16 / bfloat16 scales widen exactly; the quantization itself is
+  // computed in f32 (as onnxruntime's CPU kernels do).
+  Type scaleElem = tt(s).getElementType();
+  if (scaleElem.isF16() || scaleElem.isBF16()) {
+    auto cast =
+        build<nn::CastOp>(n, {s}, {named("to", TypeAttr::get(b.getF32Type()))});
+    if (failed(cast))
+      return failure();
+    s = (*cast)->getResult(0);
+  } else if (!scaleElem.isF32()) {
+    return error(n) << "scales must be float32, float16 or bfloat16, not "
+                    << scaleElem,
+           failure();
+  }
   ops.push_back(s);
   if (asym)
     ops.push_back(constant(n.loc, DenseElementsAttr::get(qt.getZeroPointType(),
@@ -960,15 +972,26 @@ Importer::qdqParams(Node &n, RankedTensorType floatType, Value scale, Value zp,
 }
 
 Importer::Outputs Importer::quantizeLinear(Node &n) {
-  auto xt = tt(n.in[0]);
-  if (!xt.getElementType().isF32())
-    return error(n) << "only float32 inputs are supported", failure();
-  auto params =
-      qdqParams(n, xt, n.in[1], n.in.size() > 2 ? n.in[2] : Value(), false, 0);
+  Value x = n.in[0];
+  Type xElem = tt(x).getElementType();
+  if (xElem.isF16() || xElem.isBF16()) {
+    // Quantized from the exactly widened values.
+    auto cast =
+        build<nn::CastOp>(n, {x}, {named("to", TypeAttr::get(b.getF32Type()))});
+    if (failed(cast))
+      return failure();
+    x = (*cast)->getResult(0);
+  } else if (!xElem.isF32()) {
+    return error(n) << "inputs must be float32, float16 or bfloat16, not "
+                    << xElem,
+           failure();
+  }
+  auto params = qdqParams(n, tt(x), n.in[1],
+                          n.in.size() > 2 ? n.in[2] : Value(), false, 0);
   if (failed(params))
     return failure();
   auto [qt, ops] = *params;
-  SmallVector<Value> operands{n.in[0]};
+  SmallVector<Value> operands{x};
   operands.append(ops);
   OperationState state(n.loc, QuantizeOp::getOperationName());
   state.addOperands(operands);
@@ -1033,7 +1056,18 @@ Importer::Outputs Importer::dequantizeLinear(Node &n) {
       DequantizeOp::getOperandSegmentSizesAttrName(state.name),
       b.getDenseI32ArrayAttr({1, 1, int32_t(ops.size() > 1 ? 1 : 0), 0}));
   state.addTypes(qt.getExpressedType(b.getF32Type()));
-  return SmallVector<Value>{b.create(state)->getResult(0)};
+  Value y = b.create(state)->getResult(0);
+  // The output has the scale's type: a float16 / bfloat16 result is the f32
+  // one rounded once.
+  Type scaleElem = tt(n.in[1]).getElementType();
+  if (scaleElem.isF16() || scaleElem.isBF16()) {
+    auto cast =
+        build<nn::CastOp>(n, {y}, {named("to", TypeAttr::get(scaleElem))});
+    if (failed(cast))
+      return failure();
+    y = (*cast)->getResult(0);
+  }
+  return SmallVector<Value>{y};
 }
 
 /// com.microsoft MatMulNBits: y = A * dequant(B)^T (+ bias) with B the

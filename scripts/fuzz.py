@@ -8,7 +8,7 @@ Modes:
              types, opsets, node order, byte flips) -> quant-opt must exit
              0, or 1 with an "error" diagnostic and no output file; never
              crash, abort or hang.
-  targets    attribute, value and input-size mutations of the ONNX backend
+  targets    attribute, value, input-size and float16 mutations of the ONNX backend
              node tests that QuantC supports -> the interpreter and the CPU target
              (quant-run --target=interp|cpu) must agree bit for bit (NaNs
              equal), or both fail with a diagnostic, or the CPU reject the
@@ -241,7 +241,7 @@ def fuzz_targets(args, rng, work, keep):
                     and len(tt.shape.dim) == 0):
                 baked.add(vi.name)
         m = copy.deepcopy(model)
-        kind = rng.randrange(4)
+        kind = rng.randrange(5)
         sizes = sorted({dim for name, v in data.items() if name not in baked
                         for dim in v.shape})
         if kind == 3 and sizes:
@@ -272,6 +272,12 @@ def fuzz_targets(args, rng, work, keep):
                                onnx.AttributeProto.FLOAT)]
         if kind == 3 and sizes:
             pass
+        elif kind == 4 and any(v.dtype == np.float32 for v in data.values()):
+            # The model in float16, as fp16 exports come.
+            m = qm.half(m)
+            data = {name: v.astype(np.float16) if v.dtype == np.float32 else v
+                    for name, v in data.items()}
+            what = "float16"
         elif kind == 0 and attrs:
             n, a = rng.choice(attrs)
             if a.type == onnx.AttributeProto.INT:

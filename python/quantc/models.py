@@ -6,6 +6,8 @@ with a causal mask, SwiGLU), so tests need neither torch nor downloads:
 
 - `resnet()`: ResNet-style CNN (Conv/BatchNorm/ReLU, residual blocks, a
   strided projection, MaxPool, GlobalAveragePool, Gemm head).
+- `cnn1d()`: 1-D CNN over a feature sequence (keyword spotting / sensors:
+  strided, dilated and depthwise Conv1d, MaxPool1d, AveragePool1d).
 - `bert()`: BERT-style encoder (token + position embeddings, LayerNorm,
   multi-head attention, GELU (Erf form) FFN).
 - `gpt()`: pre-LayerNorm decoder (GPT-2 / OPT style: learned positions,
@@ -111,6 +113,41 @@ def resnet(batch=1, size=32, classes=10, seed=0):
     logits = g.op("Gemm", [x, g.weight((classes, 32)), g.weight((classes,), 0.1)], transB=1)
     g.nodes[-1].output[0] = "logits"
     return g.model([helper.make_tensor_value_info("input", TensorProto.FLOAT, [batch, 3, size, size])],
+                   [helper.make_tensor_value_info("logits", TensorProto.FLOAT, [batch, classes])])
+
+
+def cnn1d(batch=1, length=64, features=10, classes=12, seed=4):
+    """1-D CNN over a feature sequence, keyword-spotting / sensor style (as
+    deployed with hls4ml): Conv1d + BatchNorm + ReLU blocks, a strided
+    (SAME_UPPER), a dilated and a depthwise convolution, MaxPool1d and
+    AveragePool1d (ceil mode, padding counted), global average pooling and a
+    Gemm head. Input [batch, features, length]."""
+    g = _Graph(seed)
+
+    def conv_bn(x, cin, cout, k, group=1, relu=True, **attrs):
+        y = g.op("Conv", [x, g.weight((cout, cin // group, k)), g.weight((cout,), 0.1)],
+                 kernel_shape=[k], group=group, **attrs)
+        y = g.op("BatchNormalization", [
+            y, g.const((1 + 0.1 * g.rng.standard_normal(cout)).astype(np.float32)),
+            g.const((0.1 * g.rng.standard_normal(cout)).astype(np.float32)),
+            g.const((0.1 * g.rng.standard_normal(cout)).astype(np.float32)),
+            g.const(g.rng.uniform(0.5, 1.5, cout).astype(np.float32))], epsilon=1e-5)
+        return g.op("Relu", [y]) if relu else y
+
+    x = conv_bn("input", features, 16, 5, pads=[2, 2])
+    x = g.op("MaxPool", [x], kernel_shape=[2], strides=[2])
+    x = conv_bn(x, 16, 32, 3, strides=[2], auto_pad="SAME_UPPER")
+    x = conv_bn(x, 32, 32, 3, dilations=[2], pads=[2, 2])
+    y = conv_bn(x, 32, 32, 3, group=32, pads=[1, 1], relu=False)  # depthwise
+    x = g.op("Relu", [g.op("Add", [x, y])])
+    x = g.op("AveragePool", [x], kernel_shape=[3], strides=[2], pads=[1, 1],
+             count_include_pad=1)
+    x = g.op("GlobalAveragePool", [x])
+    x = g.op("Flatten", [x], axis=1)
+    g.op("Gemm", [x, g.weight((classes, 32)), g.weight((classes,), 0.1)], transB=1)
+    g.nodes[-1].output[0] = "logits"
+    return g.model([helper.make_tensor_value_info("input", TensorProto.FLOAT,
+                                                  [batch, features, length])],
                    [helper.make_tensor_value_info("logits", TensorProto.FLOAT, [batch, classes])])
 
 

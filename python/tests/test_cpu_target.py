@@ -41,6 +41,7 @@ MODELS = {
     "bert": lambda: models.bert(),
     "gpt": lambda: models.gpt(),
     "resnet": lambda: models.resnet(),
+    "cnn1d": lambda: models.cnn1d(),
 }
 
 

@@ -1,6 +1,6 @@
 """Real-shaped models: import -> interpret (quant-run) matches onnxruntime.
 
-ResNet-style CNN, BERT-style encoder and Llama-style decoder (RoPE, GQA,
+ResNet-style CNN, 1-D CNN, BERT-style encoder and Llama-style decoder (RoPE, GQA,
 causal mask, SwiGLU with intermediate size 172 * 8), with random weights
 from quantc.models. Relative L2 error must be <= 1e-5.
 """
@@ -36,9 +36,9 @@ def rel_l2(a, b):
     return float(np.linalg.norm(a.astype(np.float64) - b) / np.linalg.norm(b))
 
 
-@pytest.mark.parametrize("make", [models.resnet, models.bert, models.llama,
+@pytest.mark.parametrize("make", [models.resnet, models.cnn1d, models.bert, models.llama,
                                   lambda: models.llama(outliers=True)],
-                         ids=["resnet", "bert", "llama", "llama-outliers"])
+                         ids=["resnet", "cnn1d", "bert", "llama", "llama-outliers"])
 def test_matches_onnxruntime(make, tmp_path):
     model = make()
     onnx.checker.check_model(model)
@@ -152,3 +152,45 @@ def test_export_external_data(tmp_path):
     want = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"]).run(None, inputs)[0]
     got = ort.InferenceSession(str(out), providers=["CPUExecutionProvider"]).run(None, inputs)[0]
     assert rel_l2(got, want) <= 1e-5
+
+
+@pytest.mark.parametrize("op,attrs", [
+    ("AveragePool", dict(kernel_shape=[3], strides=[2], pads=[1, 1], ceil_mode=1,
+                         count_include_pad=1)),
+    ("AveragePool", dict(kernel_shape=[4], strides=[3], pads=[0, 2], ceil_mode=1)),
+    ("MaxPool", dict(kernel_shape=[3], strides=[2], dilations=[2], pads=[2, 1], ceil_mode=1)),
+    ("Conv", dict(kernel_shape=[3], strides=[2], dilations=[3], pads=[4, 1], group=2)),
+], ids=["avg-ceil-count-pad", "avg-ceil", "max-dilated-ceil", "conv-grouped"])
+def test_one_dimensional_windows(op, attrs, tmp_path):
+    """1-D convolution and pooling (imported as 2-D over a height of 1)
+    against ONNX's reference evaluator, on both targets. onnxruntime 1.23
+    divides the last ceil-mode window of AveragePool with count_include_pad
+    by the whole kernel, also counting positions beyond the padding (ONNX's
+    reference and PyTorch count those inside the padded input only), so it
+    is not the oracle here."""
+    from onnx.reference import ReferenceEvaluator
+
+    rng = np.random.default_rng(5)
+    inits = []
+    inputs = ["x"]
+    if op == "Conv":
+        inits.append(onnx.numpy_helper.from_array(
+            rng.standard_normal((6, 2, 3)).astype(np.float32), "w"))
+        inputs.append("w")
+    node = onnx.helper.make_node(op, inputs, ["y"], name="n", **attrs)
+    g = onnx.helper.make_graph([node], "g", [onnx.helper.make_tensor_value_info(
+        "x", onnx.TensorProto.FLOAT, [2, 4, 17])],
+        [onnx.helper.make_tensor_value_info("y", onnx.TensorProto.FLOAT, None)], inits)
+    model = onnx.helper.make_model(g, opset_imports=[onnx.helper.make_opsetid("", 19)])
+    x = {"x": rng.standard_normal((2, 4, 17)).astype(np.float32)}
+    want = ReferenceEvaluator(model).run(None, x)[0]
+    path = tmp_path / "m.onnx"
+    onnx.save(model, str(path))
+    for target in ["interp", "cpu"]:
+        cmd = [str(QUANT_RUN), str(path), f"--target={target}", "--output-dir",
+               str(tmp_path / target), "--input", f"x={tmp_path / 'x.npy'}"]
+        np.save(tmp_path / "x.npy", x["x"])
+        subprocess.run(cmd, check=True, capture_output=True, text=True)
+        got = np.load(tmp_path / target / "y.npy")
+        assert got.shape == want.shape, target
+        assert rel_l2(got, want) <= 1e-6, target

@@ -354,22 +354,26 @@ def test_large_weights_float_equivalence(rotation, tmp_path):
     assert err <= 1e-4
 
 
-@pytest.mark.parametrize("options,bound", [
-    ("w=int8 a=int8", 0.05),
-    ("w=int8 a=int8 a-static=true", 0.05),
+@pytest.mark.parametrize("name,options,bound", [
+    ("resnet", "w=int8 a=int8", 0.05),
+    ("resnet", "w=int8 a=int8 a-static=true", 0.05),
     # int4 convolution weights per channel: ~0.1 on this small network.
-    ("w=int4 a=int8 a-static=true a-scale=mse first=int8", 0.2),
+    ("resnet", "w=int4 a=int8 a-static=true a-scale=mse first=int8", 0.2),
+    ("cnn1d", "w=int8 a=int8", 0.05),
+    ("cnn1d", "w=int8 a=int8 a-static=true", 0.05),
 ])
-def test_cnn_activations(options, bound, tmp_path):
-    """ResNet: convolution inputs are quantized too (per tensor), the result
-    stays close to float and exports to Q/DQ that onnxruntime runs to the
-    same values (unfused: its QLinearConv fusion requantizes in integers)."""
-    model = models.resnet()
+def test_cnn_activations(name, options, bound, tmp_path):
+    """ResNet and the 1-D CNN: convolution inputs are quantized too (per
+    tensor), the result stays close to float and exports to Q/DQ that
+    onnxruntime runs to the same values (unfused: its QLinearConv fusion
+    requantizes in integers)."""
+    model = getattr(models, name)()
     calib = write_calibration(model, tmp_path / "calib", samples=4)
     mlir, _ = pipeline(model, options, tmp_path, calib)
-    # 6 convs and the head read 6 distinct tensors (the strided block and its
-    # projection share one quantizer after CSE).
-    assert mlir.read_text().count("qc.fake_quant") == 6
+    # ResNet: 6 convs and the head read 6 distinct tensors (the strided
+    # block and its projection share one quantizer after CSE); the 1-D CNN:
+    # 4 convs and the head.
+    assert mlir.read_text().count("qc.fake_quant") == {"resnet": 6, "cnn1d": 5}[name]
     inputs = models.sample_inputs(model, seed=100)
     got = quant_run(mlir, inputs, tmp_path, "logits")
     want = ort.InferenceSession(model.SerializeToString(),

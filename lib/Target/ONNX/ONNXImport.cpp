@@ -396,6 +396,42 @@ struct PropertiesOf<T, std::void_t<typename T::Properties>> {
   static constexpr bool present = true;
 };
 
+/// Explicit [top, left, bottom, right] pads of a 2-D window from auto_pad.
+std::optional<SmallVector<int64_t>>
+resolvePads(StringRef autoPad, ArrayRef<int64_t> explicitPads,
+            ArrayRef<int64_t> in, ArrayRef<int64_t> k, ArrayRef<int64_t> s,
+            ArrayRef<int64_t> d) {
+  auto positive = [](ArrayRef<int64_t> v) {
+    return v.size() == 2 && llvm::all_of(v, [](int64_t e) { return e > 0; });
+  };
+  // Kernel, strides and dilations divide and multiply below.
+  if (!positive(k) || !positive(s) || !positive(d))
+    return std::nullopt;
+  if (autoPad.empty() || autoPad == "NOTSET") {
+    if (explicitPads.empty())
+      return SmallVector<int64_t>{0, 0, 0, 0};
+    if (explicitPads.size() != 4 ||
+        llvm::any_of(explicitPads, [](int64_t p) { return p < 0; }))
+      return std::nullopt;
+    return SmallVector<int64_t>(explicitPads);
+  }
+  if (autoPad == "VALID")
+    return SmallVector<int64_t>{0, 0, 0, 0};
+  if (autoPad != "SAME_UPPER" && autoPad != "SAME_LOWER")
+    return std::nullopt;
+  SmallVector<int64_t> pads(4);
+  for (int i = 0; i < 2; ++i) {
+    int64_t out = (in[size_t(i)] + s[size_t(i)] - 1) / s[size_t(i)];
+    int64_t total = std::max<int64_t>(0, (out - 1) * s[size_t(i)] +
+                                             (k[size_t(i)] - 1) * d[size_t(i)] +
+                                             1 - in[size_t(i)]);
+    int64_t small = total / 2, large = total - small;
+    pads[size_t(i)] = autoPad == "SAME_UPPER" ? small : large;
+    pads[size_t(i) + 2] = autoPad == "SAME_UPPER" ? large : small;
+  }
+  return pads;
+}
+
 class Importer {
 public:
   Importer(MLIRContext *ctx, const onnx::ModelProto &model, StringRef filename,
@@ -524,6 +560,78 @@ private:
 
   /// Builds `OpTy` after inferring its result types; a failed inference is a
   /// diagnostic at the node's location, not an assertion.
+  /// A convolution or pooling window in the 2-D form of nn.conv and the
+  /// pooling ops: kernel, strides, dilations and [top, left, bottom, right]
+  /// pads.
+  struct Window {
+    SmallVector<int64_t> kernel, strides, dilations, pads;
+  };
+
+  /// The window of a 1-D (input [N, C, L]) or 2-D (input [N, C, H, W]) node
+  /// from its kernel and its strides, dilations, pads and auto_pad
+  /// attributes. A 1-D window becomes a 2-D one over a height of 1 (kernel,
+  /// stride and dilation 1 and no padding along it).
+  FailureOr<Window> convWindow(Node &n, RankedTensorType x,
+                               SmallVector<int64_t> kernel) {
+    size_t dims = size_t(x.getRank() - 2);
+    SmallVector<int64_t> ones(dims, 1);
+    Window w{kernel,
+             getInts(n, "strides").value_or(ones),
+             getInts(n, "dilations").value_or(ones),
+             {}};
+    SmallVector<int64_t> pads =
+        getInts(n, "pads").value_or(SmallVector<int64_t>{});
+    SmallVector<int64_t> spatial(x.getShape().drop_front(2));
+    if (w.kernel.size() != dims || w.strides.size() != dims ||
+        w.dilations.size() != dims ||
+        (!pads.empty() && pads.size() != 2 * dims))
+      return error(n) << "a " << dims << "-D window needs " << dims
+                      << (dims == 1 ? " entry" : " entries")
+                      << " in kernel_shape, strides and dilations and "
+                      << 2 * dims << " in pads",
+             failure();
+    if (dims == 1) {
+      w.kernel.insert(w.kernel.begin(), 1);
+      w.strides.insert(w.strides.begin(), 1);
+      w.dilations.insert(w.dilations.begin(), 1);
+      if (!pads.empty())
+        pads = {0, pads[0], 0, pads[1]};
+      spatial.insert(spatial.begin(), 1);
+    }
+    auto resolved = resolvePads(getString(n, "auto_pad", "NOTSET"), pads,
+                                spatial, w.kernel, w.strides, w.dilations);
+    if (!resolved)
+      return error(n) << "invalid kernel_shape, pads, strides or dilations "
+                         "(positive kernel, strides and dilations, "
+                         "non-negative pads)",
+             failure();
+    w.pads = *resolved;
+    return w;
+  }
+
+  /// [N, C, L] as [N, C, 1, L].
+  FailureOr<Value> liftTo2D(Node &n, Value v) {
+    auto shape = tt(v).getShape();
+    auto r = build<nn::ReshapeOp>(
+        n, {v},
+        {named("shape",
+               b.getDenseI64ArrayAttr({shape[0], shape[1], 1, shape[2]}))});
+    if (failed(r))
+      return failure();
+    return (*r)->getResult(0);
+  }
+
+  /// [N, C, 1, L] back to [N, C, L] when `oneD`.
+  Outputs dropHeight(Node &n, Value v, bool oneD) {
+    if (!oneD)
+      return SmallVector<Value>{v};
+    auto shape = tt(v).getShape();
+    return one<nn::ReshapeOp>(
+        n, {v},
+        {named("shape",
+               b.getDenseI64ArrayAttr({shape[0], shape[1], shape[3]}))});
+  }
+
   template <typename OpTy>
   FailureOr<Operation *> build(Node &n, ValueRange operands,
                                ArrayRef<NamedAttribute> attrs = {}) {
@@ -1438,42 +1546,6 @@ Importer::Outputs Importer::qonnxFloatQuant(Node &n) {
   return SmallVector<Value>{*y};
 }
 
-/// Explicit [top, left, bottom, right] pads from auto_pad.
-static std::optional<SmallVector<int64_t>>
-resolvePads(StringRef autoPad, ArrayRef<int64_t> explicitPads,
-            ArrayRef<int64_t> in, ArrayRef<int64_t> k, ArrayRef<int64_t> s,
-            ArrayRef<int64_t> d) {
-  auto positive = [](ArrayRef<int64_t> v) {
-    return v.size() == 2 && llvm::all_of(v, [](int64_t e) { return e > 0; });
-  };
-  // Kernel, strides and dilations divide and multiply below.
-  if (!positive(k) || !positive(s) || !positive(d))
-    return std::nullopt;
-  if (autoPad.empty() || autoPad == "NOTSET") {
-    if (explicitPads.empty())
-      return SmallVector<int64_t>{0, 0, 0, 0};
-    if (explicitPads.size() != 4 ||
-        llvm::any_of(explicitPads, [](int64_t p) { return p < 0; }))
-      return std::nullopt;
-    return SmallVector<int64_t>(explicitPads);
-  }
-  if (autoPad == "VALID")
-    return SmallVector<int64_t>{0, 0, 0, 0};
-  if (autoPad != "SAME_UPPER" && autoPad != "SAME_LOWER")
-    return std::nullopt;
-  SmallVector<int64_t> pads(4);
-  for (int i = 0; i < 2; ++i) {
-    int64_t out = (in[size_t(i)] + s[size_t(i)] - 1) / s[size_t(i)];
-    int64_t total = std::max<int64_t>(0, (out - 1) * s[size_t(i)] +
-                                             (k[size_t(i)] - 1) * d[size_t(i)] +
-                                             1 - in[size_t(i)]);
-    int64_t small = total / 2, large = total - small;
-    pads[size_t(i)] = autoPad == "SAME_UPPER" ? small : large;
-    pads[size_t(i) + 2] = autoPad == "SAME_UPPER" ? large : small;
-  }
-  return pads;
-}
-
 const llvm::StringMap<Importer::Handler> &Importer::handlers() {
   static const llvm::StringMap<Handler> table = [] {
     llvm::StringMap<Handler> t;
@@ -1551,71 +1623,72 @@ const llvm::StringMap<Importer::Handler> &Importer::handlers() {
     };
     t["Conv"] = [](Importer &im, Node &n) -> Outputs {
       auto x = tt(n.in[0]), w = tt(n.in[1]);
-      if (x.getRank() != 4)
-        return im.error(n) << "only 2-D convolution (4-D input) is supported",
+      if ((x.getRank() != 3 && x.getRank() != 4) || w.getRank() != x.getRank())
+        return im.error(n) << "only 1-D and 2-D convolution (3-D or 4-D input "
+                              "and weight) is supported",
                failure();
-      SmallVector<int64_t> k =
+      auto window = im.convWindow(
+          n, x,
           getInts(n, "kernel_shape")
-              .value_or(SmallVector<int64_t>(w.getShape().drop_front(2)));
-      SmallVector<int64_t> s =
-          getInts(n, "strides").value_or(SmallVector<int64_t>{1, 1});
-      SmallVector<int64_t> d =
-          getInts(n, "dilations").value_or(SmallVector<int64_t>{1, 1});
-      auto pads =
-          resolvePads(getString(n, "auto_pad", "NOTSET"),
-                      getInts(n, "pads").value_or(SmallVector<int64_t>{}),
-                      x.getShape().drop_front(2), k, s, d);
-      if (!pads)
-        return im.error(n) << "invalid kernel_shape, pads, strides or "
-                              "dilations (2 positive entries each, pads 4 "
-                              "non-negative ones)",
-               failure();
+              .value_or(SmallVector<int64_t>(w.getShape().drop_front(2))));
+      if (failed(window))
+        return failure();
       SmallVector<Value> ops{n.in[0], n.in[1]};
       if (n.in.size() > 2 && n.in[2])
         ops.push_back(n.in[2]);
-      return im.one<nn::ConvOp>(
+      // 1-D: the input and the weight gain a height of 1.
+      for (int i = 0; i < 2 && x.getRank() == 3; ++i) {
+        auto lifted = im.liftTo2D(n, ops[size_t(i)]);
+        if (failed(lifted))
+          return failure();
+        ops[size_t(i)] = *lifted;
+      }
+      auto conv = im.build<nn::ConvOp>(
           n, ops,
-          {im.named("strides", im.b.getDenseI64ArrayAttr(s)),
-           im.named("pads", im.b.getDenseI64ArrayAttr(*pads)),
-           im.named("dilations", im.b.getDenseI64ArrayAttr(d)),
+          {im.named("strides", im.b.getDenseI64ArrayAttr(window->strides)),
+           im.named("pads", im.b.getDenseI64ArrayAttr(window->pads)),
+           im.named("dilations", im.b.getDenseI64ArrayAttr(window->dilations)),
            im.named("group", im.b.getI64IntegerAttr(getInt(n, "group", 1)))});
+      if (failed(conv))
+        return failure();
+      return im.dropHeight(n, (*conv)->getResult(0), x.getRank() == 3);
     };
     auto pool = [](bool isMax) {
       return [isMax](Importer &im, Node &n) -> Outputs {
         auto x = tt(n.in[0]);
-        if (x.getRank() != 4)
-          return im.error(n) << "only 2-D pooling (4-D input) is supported",
+        if (x.getRank() != 3 && x.getRank() != 4)
+          return im.error(n) << "only 1-D and 2-D pooling (3-D or 4-D input) "
+                                "is supported",
                  failure();
         if (n.proto.output_size() > 1 && !n.proto.output(1).empty())
           return im.error(n) << "the Indices output is not supported",
                  failure();
         auto k = getInts(n, "kernel_shape");
-        if (!k || k->size() != 2)
-          return im.error(n) << "kernel_shape must have 2 entries", failure();
-        SmallVector<int64_t> s =
-            getInts(n, "strides").value_or(SmallVector<int64_t>{1, 1});
-        SmallVector<int64_t> d =
-            getInts(n, "dilations").value_or(SmallVector<int64_t>{1, 1});
-        auto pads =
-            resolvePads(getString(n, "auto_pad", "NOTSET"),
-                        getInts(n, "pads").value_or(SmallVector<int64_t>{}),
-                        x.getShape().drop_front(2), *k, s, d);
-        if (!pads)
-          return im.error(n) << "invalid kernel_shape, pads, strides or "
-                                "dilations (2 positive entries each, pads 4 "
-                                "non-negative ones)",
-                 failure();
+        if (!k)
+          return im.error(n) << "kernel_shape is required", failure();
+        auto window = im.convWindow(n, x, *k);
+        if (failed(window))
+          return failure();
+        Value in = n.in[0];
+        if (x.getRank() == 3) {
+          auto lifted = im.liftTo2D(n, in);
+          if (failed(lifted))
+            return failure();
+          in = *lifted;
+        }
         SmallVector<NamedAttribute> attrs{
-            im.named("kernel_shape", im.b.getDenseI64ArrayAttr(*k)),
-            im.named("strides", im.b.getDenseI64ArrayAttr(s)),
-            im.named("pads", im.b.getDenseI64ArrayAttr(*pads)),
-            im.named("dilations", im.b.getDenseI64ArrayAttr(d)),
+            im.named("kernel_shape", im.b.getDenseI64ArrayAttr(window->kernel)),
+            im.named("strides", im.b.getDenseI64ArrayAttr(window->strides)),
+            im.named("pads", im.b.getDenseI64ArrayAttr(window->pads)),
+            im.named("dilations", im.b.getDenseI64ArrayAttr(window->dilations)),
             im.named("ceil_mode", im.b.getBoolAttr(getInt(n, "ceil_mode", 0))),
             im.named("count_include_pad",
                      im.b.getBoolAttr(getInt(n, "count_include_pad", 0)))};
-        if (isMax)
-          return im.one<nn::MaxPoolOp>(n, {n.in[0]}, attrs);
-        return im.one<nn::AveragePoolOp>(n, {n.in[0]}, attrs);
+        auto op = isMax ? im.build<nn::MaxPoolOp>(n, {in}, attrs)
+                        : im.build<nn::AveragePoolOp>(n, {in}, attrs);
+        if (failed(op))
+          return failure();
+        return im.dropHeight(n, (*op)->getResult(0), x.getRank() == 3);
       };
     };
     t["MaxPool"] = pool(true);

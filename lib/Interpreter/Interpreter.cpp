@@ -366,6 +366,16 @@ template <typename T> T ieeeMaximum(T a, T b) {
   return a > b ? a : b;
 }
 
+/// IEEE 754-2019 minimum, as arith.minimumf: NaN when either operand is NaN,
+/// and -0 below +0.
+template <typename T> T ieeeMinimum(T a, T b) {
+  if (std::isnan(a) || std::isnan(b))
+    return std::numeric_limits<T>::quiet_NaN();
+  if (a == b)
+    return std::signbit(a) ? a : b;
+  return a < b ? a : b;
+}
+
 Tensor softmax(Type type, const Tensor &x, int64_t axis, bool log) {
   Shape s = x.getShape();
   int64_t a = *qc::nn::normalizeAxis(axis, int64_t(s.size()));
@@ -865,6 +875,20 @@ evaluateOp(Operation *op, ArrayRef<Tensor> in, bool emitErrors) {
           return failure();
         }
         return std::vector<Tensor>{y};
+      })
+      .Case([&](MaxOp) {
+        bool isUnsigned = unsignedOperand(op);
+        return one(binary(
+            t0, in[0], in[1], ieeeMaximum<float>, [&](int64_t a, int64_t b) {
+              return (isUnsigned ? uint64_t(a) > uint64_t(b) : a > b) ? a : b;
+            }));
+      })
+      .Case([&](MinOp) {
+        bool isUnsigned = unsignedOperand(op);
+        return one(binary(
+            t0, in[0], in[1], ieeeMinimum<float>, [&](int64_t a, int64_t b) {
+              return (isUnsigned ? uint64_t(a) < uint64_t(b) : a < b) ? a : b;
+            }));
       })
       .Case([&](EqualOp) {
         return one(binary(t0, in[0], in[1], std::equal_to<float>(),

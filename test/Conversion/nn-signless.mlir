@@ -39,6 +39,18 @@ func.func @signed(%a: tensor<4xi8>, %b: tensor<4xi8>) -> tensor<4xi8> {
 
 // -----
 
+// nn.max / nn.min depend on the sign: marked.
+// CHECK-LABEL: func.func @max_min
+// CHECK: nn.max %{{.*}}, %{{.*}} {qc.unsigned_operands = array<i1: true, true>, qc.unsigned_results = array<i1: true>} : tensor<4xi8>, tensor<4xi8>
+// CHECK: nn.min %{{.*}}, %{{.*}} {qc.unsigned_operands = array<i1: true, true>, qc.unsigned_results = array<i1: true>} : tensor<4xi8>, tensor<4xi8>
+func.func @max_min(%a: tensor<4xui8>, %b: tensor<4xui8>) -> (tensor<4xui8>, tensor<4xui8>) {
+  %0 = nn.max %a, %b : tensor<4xui8>, tensor<4xui8>
+  %1 = nn.min %a, %b : tensor<4xui8>, tensor<4xui8>
+  return %0, %1 : tensor<4xui8>, tensor<4xui8>
+}
+
+// -----
+
 // A resource blob (e.g. ONNX external data) keeps its bytes.
 // CHECK-LABEL: func.func @blob
 // CHECK: arith.constant dense_resource<ub> : tensor<4xi8>

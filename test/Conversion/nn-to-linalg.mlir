@@ -172,3 +172,21 @@ func.func @sigmoid(%x: tensor<8xf32>) -> tensor<8xf32> {
   %0 = nn.sigmoid %x : tensor<8xf32>
   return %0 : tensor<8xf32>
 }
+
+// -----
+
+// nn.max / nn.min: IEEE maximum / minimum on floats (NaN propagates, signed
+// zeros ordered), signed or (marked) unsigned on integers.
+// CHECK-LABEL: func.func @max_min
+// CHECK: arith.maximumf %{{.*}}, %{{.*}} : f32
+// CHECK: arith.minimumf %{{.*}}, %{{.*}} : f32
+// CHECK: arith.maxsi %{{.*}}, %{{.*}} : i8
+// CHECK: arith.minui %{{.*}}, %{{.*}} : i8
+func.func @max_min(%a: tensor<4xf32>, %b: tensor<4xf32>, %i: tensor<4xi8>, %j: tensor<4xi8>)
+    -> (tensor<4xf32>, tensor<4xf32>, tensor<4xi8>, tensor<4xi8>) {
+  %0 = nn.max %a, %b : tensor<4xf32>, tensor<4xf32>
+  %1 = nn.min %a, %b : tensor<4xf32>, tensor<4xf32>
+  %2 = nn.max %i, %j : tensor<4xi8>, tensor<4xi8>
+  %3 = nn.min %i, %j {qc.unsigned_operands = array<i1: true, true>} : tensor<4xi8>, tensor<4xi8>
+  return %0, %1, %2, %3 : tensor<4xf32>, tensor<4xf32>, tensor<4xi8>, tensor<4xi8>
+}

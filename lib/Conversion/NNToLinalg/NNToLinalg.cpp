@@ -346,6 +346,20 @@ Value elementwiseScalar(Operation *op, OpBuilder &b, Location loc, ValueRange a,
         Value r = b.create<math::IPowIOp>(loc, base, a[1]);
         return b.create<arith::SelectOp>(loc, bad, zero, r);
       })
+      .Case([&](MaxOp) -> Value {
+        if (isFloat)
+          return b.create<arith::MaximumFOp>(loc, a[0], a[1]);
+        if (isUnsigned)
+          return b.create<arith::MaxUIOp>(loc, a[0], a[1]);
+        return b.create<arith::MaxSIOp>(loc, a[0], a[1]);
+      })
+      .Case([&](MinOp) -> Value {
+        if (isFloat)
+          return b.create<arith::MinimumFOp>(loc, a[0], a[1]);
+        if (isUnsigned)
+          return b.create<arith::MinUIOp>(loc, a[0], a[1]);
+        return b.create<arith::MinSIOp>(loc, a[0], a[1]);
+      })
       .Case([&](EqualOp) {
         return compare(b, loc, isFloat, arith::CmpFPredicate::OEQ,
                        arith::CmpIPredicate::eq, a);
@@ -372,8 +386,8 @@ Value elementwiseScalar(Operation *op, OpBuilder &b, Location loc, ValueRange a,
 bool isElementwise(Operation *op) {
   return isa<NegOp, AbsOp, ExpOp, LogOp, SqrtOp, ReciprocalOp, TanhOp,
              SigmoidOp, ErfOp, ReluOp, CosOp, SinOp, LeakyReluOp, ClipOp,
-             GeluOp, CastOp, AddOp, SubOp, MulOp, DivOp, PowOp, EqualOp, LessOp,
-             GreaterOp, WhereOp, ExpandOp>(op);
+             GeluOp, CastOp, AddOp, SubOp, MulOp, DivOp, PowOp, MaxOp, MinOp,
+             EqualOp, LessOp, GreaterOp, WhereOp, ExpandOp>(op);
 }
 
 /// Every elementwise op (and nn.expand, a broadcast of its input).

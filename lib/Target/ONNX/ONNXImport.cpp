@@ -560,6 +560,53 @@ private:
 
   /// Builds `OpTy` after inferring its result types; a failed inference is a
   /// diagnostic at the node's location, not an assertion.
+  /// Builds the nn ops of one ONNX node in sequence (activations that ONNX
+  /// defines by a formula). The first failure sticks: its diagnostic is
+  /// emitted, and every later step returns a null value.
+  struct Chain {
+    Importer &im;
+    Node &n;
+    bool failed = false;
+    template <typename OpTy>
+    Value op(ArrayRef<Value> in, ArrayRef<NamedAttribute> attrs = {}) {
+      if (failed || llvm::is_contained(in, Value())) {
+        failed = true;
+        return Value();
+      }
+      auto r = im.build<OpTy>(n, in, attrs);
+      if (mlir::failed(r)) {
+        failed = true;
+        return Value();
+      }
+      return (*r)->getResult(0);
+    }
+    /// A rank-0 constant of the float type `elem` (rounded to it).
+    Value scalar(Type elem, double v) {
+      APFloat a(v);
+      bool lost;
+      a.convert(llvm::cast<FloatType>(elem).getFloatSemantics(),
+                APFloat::rmNearestTiesToEven, &lost);
+      return im.constant(
+          n.loc,
+          DenseElementsAttr::get(RankedTensorType::get({}, elem), ArrayRef(a)));
+    }
+    Outputs result(Value v) {
+      if (failed || !v)
+        return failure();
+      return SmallVector<Value>{v};
+    }
+  };
+
+  /// ONNX activations defined by a formula (HardSigmoid, HardSwish, PRelu,
+  /// Elu, Selu, Celu, ThresholdedRelu, Softplus, Softsign), built from nn
+  /// ops in the order of ONNX's reference implementation, so that each
+  /// rounding is the reference's.
+  Outputs activation(Node &n);
+
+  /// ONNX Pad (constant, edge, reflect or wrap; negative pads crop) as
+  /// slices and concatenations, one axis after the other as NumPy's pad.
+  Outputs pad(Node &n);
+
   /// A convolution or pooling window in the 2-D form of nn.conv and the
   /// pooling ops: kernel, strides, dilations and [top, left, bottom, right]
   /// pads.
@@ -1178,6 +1225,190 @@ Importer::Outputs Importer::dequantizeLinear(Node &n) {
   return SmallVector<Value>{y};
 }
 
+Importer::Outputs Importer::activation(Node &n) {
+  StringRef op = n.proto.op_type();
+  Value x = n.in[0];
+  Type elem = tt(x).getElementType();
+  if (!llvm::isa<FloatType>(elem))
+    return error(n) << op << " needs a float input, not " << elem, failure();
+  Chain c{*this, n};
+  auto k = [&](double v) { return c.scalar(elem, v); };
+  auto clip = [&](Value v, double lo, double hi) {
+    return c.op<nn::ClipOp>({v}, {named("min", b.getF32FloatAttr(float(lo))),
+                                  named("max", b.getF32FloatAttr(float(hi)))});
+  };
+  // x > 0 ? x : other (ONNX's np.where(x > 0, x, ...)).
+  auto positiveOr = [&](Value other) {
+    return c.op<nn::WhereOp>({c.op<nn::GreaterOp>({x, k(0.0)}), x, other});
+  };
+  auto expm1Times = [&](Value v, double alpha) {
+    return c.op<nn::MulOp>(
+        {k(alpha), c.op<nn::SubOp>({c.op<nn::ExpOp>({v}), k(1.0)})});
+  };
+  if (op == "HardSigmoid") {
+    // max(0, min(1, x * alpha + beta))
+    Value t =
+        c.op<nn::AddOp>({c.op<nn::MulOp>({x, k(getFloat(n, "alpha", 0.2f))}),
+                         k(getFloat(n, "beta", 0.5f))});
+    return c.result(clip(t, 0.0, 1.0));
+  }
+  if (op == "HardSwish") {
+    // x * max(0, min(1, alpha * x + beta)), alpha = 1/6, beta = 0.5
+    Value t =
+        c.op<nn::AddOp>({c.op<nn::MulOp>({k(double(1.0f / 6.0f)), x}), k(0.5)});
+    return c.result(c.op<nn::MulOp>({x, clip(t, 0.0, 1.0)}));
+  }
+  if (op == "PRelu") {
+    if (tt(n.in[1]).getElementType() != elem)
+      return error(n) << "slope must have X's element type " << elem, failure();
+    return c.result(positiveOr(c.op<nn::MulOp>({x, n.in[1]})));
+  }
+  if (op == "Elu")
+    return c.result(positiveOr(expm1Times(x, getFloat(n, "alpha", 1.0f))));
+  if (op == "Selu") {
+    // where(x > 0, x, exp(x) * alpha - alpha) * gamma
+    double alpha = getFloat(n, "alpha", 1.67326319217681884765625f);
+    double gamma = getFloat(n, "gamma", 1.05070102214813232421875f);
+    Value neg = c.op<nn::SubOp>(
+        {c.op<nn::MulOp>({c.op<nn::ExpOp>({x}), k(alpha)}), k(alpha)});
+    return c.result(c.op<nn::MulOp>({positiveOr(neg), k(gamma)}));
+  }
+  if (op == "Celu") {
+    // max(0, x) + min(0, alpha * (exp(x / alpha) - 1))
+    double alpha = getFloat(n, "alpha", 1.0f);
+    Value e = expm1Times(c.op<nn::DivOp>({x, k(alpha)}), alpha);
+    return c.result(c.op<nn::AddOp>(
+        {c.op<nn::MaxOp>({x, k(0.0)}), c.op<nn::MinOp>({e, k(0.0)})}));
+  }
+  if (op == "ThresholdedRelu") {
+    // where(x > alpha, x, 0)
+    Value gt = c.op<nn::GreaterOp>({x, k(getFloat(n, "alpha", 1.0f))});
+    return c.result(c.op<nn::WhereOp>({gt, x, k(0.0)}));
+  }
+  if (op == "Softplus")
+    // log(exp(x) + 1)
+    return c.result(
+        c.op<nn::LogOp>({c.op<nn::AddOp>({c.op<nn::ExpOp>({x}), k(1.0)})}));
+  if (op == "Softsign")
+    // x / (1 + |x|)
+    return c.result(
+        c.op<nn::DivOp>({x, c.op<nn::AddOp>({k(1.0), c.op<nn::AbsOp>({x})})}));
+  llvm_unreachable("activation without a formula");
+}
+
+Importer::Outputs Importer::pad(Node &n) {
+  Value x = n.in[0];
+  int64_t rank = tt(x).getRank();
+  std::string mode = getString(n, "mode", "constant");
+  if (mode != "constant" && mode != "edge" && mode != "reflect" &&
+      mode != "wrap")
+    return error(n) << "unknown mode '" << mode
+                    << "' (expected constant, edge, reflect or wrap)",
+           failure();
+  auto pads = constInts(n, 1, "pads");
+  if (!pads)
+    return failure();
+  SmallVector<int64_t> axes;
+  if (n.in.size() > 3 && n.in[3]) {
+    auto a = constInts(n, 3, "axes");
+    if (!a)
+      return failure();
+    axes = *a;
+  } else {
+    for (int64_t i = 0; i < rank; ++i)
+      axes.push_back(i);
+  }
+  if (pads->size() != 2 * axes.size())
+    return error(n) << "pads has " << pads->size() << " entries, expected "
+                    << 2 * axes.size() << " (a begin and an end per axis)",
+           failure();
+  Type elem = tt(x).getElementType();
+  Attribute fill = b.getZeroAttr(elem);
+  if (mode == "constant" && n.in.size() > 2 && n.in[2]) {
+    DenseElementsAttr cv = constantOf(n.in[2]);
+    if (!cv || cv.getNumElements() != 1)
+      return error(n) << "constant_value must be a constant scalar", failure();
+    fill = *cv.getValues<Attribute>().begin();
+  }
+  Chain c{*this, n};
+  auto slice = [&](Value v, int64_t axis, int64_t start, int64_t step,
+                   int64_t size) {
+    SmallVector<int64_t> starts(size_t(rank), 0), steps(size_t(rank), 1),
+        sizes(tt(v).getShape());
+    starts[size_t(axis)] = start;
+    steps[size_t(axis)] = step;
+    sizes[size_t(axis)] = size;
+    return c.op<nn::SliceOp>({v},
+                             {named("starts", b.getDenseI64ArrayAttr(starts)),
+                              named("steps", b.getDenseI64ArrayAttr(steps)),
+                              named("sizes", b.getDenseI64ArrayAttr(sizes))});
+  };
+  llvm::SmallDenseSet<int64_t> seen;
+  for (size_t i = 0; i < axes.size(); ++i) {
+    auto a = nn::normalizeAxis(axes[i], rank);
+    if (!a || !seen.insert(*a).second)
+      return error(n) << "axis " << axes[i] << " is out of range or repeated",
+             failure();
+    int64_t axis = *a, before = (*pads)[i], after = (*pads)[i + axes.size()];
+    int64_t dim = tt(x).getDimSize(axis);
+    // Negative pads crop.
+    if (before < 0 || after < 0) {
+      int64_t cb = std::max<int64_t>(0, -before),
+              ce = std::max<int64_t>(0, -after);
+      if (cb + ce > dim)
+        return error(n) << "pads crop " << cb + ce << " elements from axis "
+                        << axis << " of size " << dim,
+               failure();
+      x = slice(x, axis, cb, 1, dim - cb - ce);
+      if (!x)
+        return failure();
+      dim -= cb + ce;
+      before = std::max<int64_t>(0, before);
+      after = std::max<int64_t>(0, after);
+    }
+    if (before == 0 && after == 0)
+      continue;
+    StringRef m = mode;
+    // A single element reflects into itself (NumPy's reflect).
+    if (m == "reflect" && dim == 1)
+      m = "edge";
+    if ((m == "reflect" && std::max(before, after) > dim - 1) ||
+        (m != "constant" && dim == 0) ||
+        (m == "wrap" && std::max(before, after) > dim))
+      return error(n) << mode << " padding of " << std::max(before, after)
+                      << " along axis " << axis << " of size " << dim
+                      << " is not supported (at most "
+                      << (m == "reflect" ? dim - 1 : dim) << ")",
+             failure();
+    auto piece = [&](int64_t count, bool isBefore) -> Value {
+      SmallVector<int64_t> shape(tt(x).getShape());
+      shape[size_t(axis)] = count;
+      if (m == "constant")
+        return constant(n.loc, DenseElementsAttr::get(
+                                   RankedTensorType::get(shape, elem), fill));
+      if (m == "edge")
+        return c.op<nn::ExpandOp>(
+            {slice(x, axis, isBefore ? 0 : dim - 1, 1, 1)},
+            {named("shape", b.getDenseI64ArrayAttr(shape))});
+      if (m == "reflect") // x[count .. 1] before, x[dim - 2 .. dim - 1 - count]
+                          // after
+        return slice(x, axis, isBefore ? count : dim - 2, -1, count);
+      // wrap: the last `count` before, the first `count` after.
+      return slice(x, axis, isBefore ? dim - count : 0, 1, count);
+    };
+    SmallVector<Value> parts;
+    if (before)
+      parts.push_back(piece(before, true));
+    parts.push_back(x);
+    if (after)
+      parts.push_back(piece(after, false));
+    x = c.op<nn::ConcatOp>(parts, {named("axis", b.getI64IntegerAttr(axis))});
+    if (!x)
+      return failure();
+  }
+  return c.result(x);
+}
+
 /// com.microsoft MatMulNBits: y = A * dequant(B)^T (+ bias) with B the
 /// [N, K] weight quantized per block of `block_size` along K in `bits`-bit
 /// unsigned codes (zero point 2^(bits-1) when absent).
@@ -1696,6 +1927,45 @@ const llvm::StringMap<Importer::Handler> &Importer::handlers() {
     t["GlobalAveragePool"] = [](Importer &im, Node &n) {
       return im.one<nn::GlobalAveragePoolOp>(n, {n.in[0]});
     };
+    t["GlobalMaxPool"] = [](Importer &im, Node &n) -> Outputs {
+      auto x = tt(n.in[0]);
+      if (x.getRank() < 3 || !llvm::isa<FloatType>(x.getElementType()))
+        return im.error(n) << "needs a float input of rank >= 3", failure();
+      SmallVector<int64_t> axes;
+      for (int64_t a = 2; a < x.getRank(); ++a)
+        axes.push_back(a);
+      return im.one<nn::ReduceMaxOp>(
+          n, {n.in[0]},
+          {im.named("axes", im.b.getDenseI64ArrayAttr(axes)),
+           im.named("keepdims", im.b.getBoolAttr(true))});
+    };
+    for (const char *a : {"HardSigmoid", "HardSwish", "PRelu", "Elu", "Selu",
+                          "Celu", "ThresholdedRelu", "Softplus", "Softsign"})
+      t[a] = [](Importer &im, Node &n) { return im.activation(n); };
+    // Variadic elementwise ops, folded from the left as ONNX's reference
+    // does; Mean divides the sum by the count.
+    auto variadic = [](StringRef kind) {
+      return [kind](Importer &im, Node &n) -> Outputs {
+        if (n.in.empty() || llvm::is_contained(n.in, Value()))
+          return im.error(n) << "needs at least one input", failure();
+        Chain c{im, n};
+        Value acc = n.in[0];
+        for (Value v : ArrayRef(n.in).drop_front())
+          acc = kind == "Max"   ? c.op<nn::MaxOp>({acc, v})
+                : kind == "Min" ? c.op<nn::MinOp>({acc, v})
+                                : c.op<nn::AddOp>({acc, v});
+        if (kind == "Mean" && n.in.size() > 1) {
+          Type elem = tt(acc ? acc : n.in[0]).getElementType();
+          if (!llvm::isa<FloatType>(elem))
+            return im.error(n) << "needs float inputs", failure();
+          acc = c.op<nn::DivOp>({acc, c.scalar(elem, double(n.in.size()))});
+        }
+        return c.result(acc);
+      };
+    };
+    for (const char *v : {"Max", "Min", "Sum", "Mean"})
+      t[v] = variadic(v);
+    t["Pad"] = [](Importer &im, Node &n) { return im.pad(n); };
     t["LayerNormalization"] = [](Importer &im, Node &n) -> Outputs {
       for (int i = 1; i < n.proto.output_size(); ++i)
         if (!n.proto.output(i).empty())

@@ -35,6 +35,10 @@ func.func @elementwise(%a: tensor<2x8xf32>, %b: tensor<8xf32>, %i: tensor<2x8xi6
   %21 = nn.equal %a, %b : tensor<2x8xf32>, tensor<8xf32>
   %22 = nn.less %a, %b : tensor<2x8xf32>, tensor<8xf32>
   %23 = nn.greater %a, %b : tensor<2x8xf32>, tensor<8xf32>
+  // CHECK: nn.max %{{.*}}, %{{.*}} : tensor<2x8xf32>, tensor<8xf32>
+  %25 = nn.max %a, %b : tensor<2x8xf32>, tensor<8xf32>
+  // CHECK: nn.min %{{.*}}, %{{.*}} : tensor<2x8xi64>, tensor<2x8xi64>
+  %26 = nn.min %i, %i : tensor<2x8xi64>, tensor<2x8xi64>
   // CHECK: nn.where %{{.*}}, %{{.*}}, %{{.*}} : tensor<2x8xi1>, tensor<2x8xf32>, tensor<8xf32>
   %24 = nn.where %c, %a, %b : tensor<2x8xi1>, tensor<2x8xf32>, tensor<8xf32>
   return

@@ -64,8 +64,7 @@ static RankedTensorType rtt(Value v) {
 // are moved into properties: every attribute read here therefore falls back
 // to the attribute dictionary, and default-valued ones to their defaults.
 template <typename AttrT, typename Adaptor>
-static AttrT lookup(Adaptor &adaptor, AttrT fromProperties,
-                    StringRef name) {
+static AttrT lookup(Adaptor &adaptor, AttrT fromProperties, StringRef name) {
   if (fromProperties)
     return fromProperties;
   if (DictionaryAttr dict = adaptor.getAttributes())
@@ -139,6 +138,8 @@ BINARY_INFERENCE(SubOp, Type())
 BINARY_INFERENCE(MulOp, Type())
 BINARY_INFERENCE(DivOp, Type())
 BINARY_INFERENCE(PowOp, Type())
+BINARY_INFERENCE(MaxOp, Type())
+BINARY_INFERENCE(MinOp, Type())
 BINARY_INFERENCE(EqualOp, IntegerType::get(ctx, 1))
 BINARY_INFERENCE(LessOp, IntegerType::get(ctx, 1))
 BINARY_INFERENCE(GreaterOp, IntegerType::get(ctx, 1))

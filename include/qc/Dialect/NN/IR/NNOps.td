@@ -173,6 +173,14 @@ def NN_PowOp : NN_BinaryOp<"pow", "Pow",
     "a ^ b (integers: repeated squaring wrapping at the width; a negative "
     "exponent gives 0 except for the bases 1 and -1; 0 to a negative power "
     "is an error in the interpreter and gives 0 in compiled code)">;
+def NN_MaxOp : NN_BinaryOp<"max", "Max",
+    "max(a, b) (floats: IEEE 754-2019 maximum, NaN when either is NaN and "
+    "+0 above -0, as NumPy's maximum; integers: signed, unsigned for "
+    "unsigned types)">;
+def NN_MinOp : NN_BinaryOp<"min", "Min",
+    "min(a, b) (floats: IEEE 754-2019 minimum, NaN when either is NaN and "
+    "-0 below +0, as NumPy's minimum; integers: signed, unsigned for "
+    "unsigned types)">;
 def NN_EqualOp : NN_BinaryOp<"equal", "Equal", "a == b", 1>;
 def NN_LessOp : NN_BinaryOp<"less", "Less", "a < b", 1>;
 def NN_GreaterOp : NN_BinaryOp<"greater", "Greater", "a > b", 1>;

@@ -1,0 +1,251 @@
+"""ONNX activations that QuantC imports as formulas of nn ops (HardSigmoid,
+HardSwish, PRelu, Elu, Selu, Celu, ThresholdedRelu, Softplus, Softsign),
+the variadic Max / Min / Sum / Mean and GlobalMaxPool, against ONNX's
+reference evaluator on both targets, with ±0, ±inf, NaN and large values.
+Formulas without exp / log are exact; with them, NumPy's exp / log differ
+from libm's expf / logf in the last bit (NumPy's exp(-1) is 1 ulp below
+the correctly rounded value), which the cancellation in exp(x) - 1 can
+magnify, so those are within 1e-6 relative or absolute; NaN positions
+always match."""
+
+import subprocess
+
+import numpy as np
+import onnx
+import pytest
+from onnx import TensorProto, helper, numpy_helper
+from onnx.reference import ReferenceEvaluator
+
+from qc_testing import BIN
+
+SPECIAL = np.array([0.0, -0.0, 1.0, -1.0, 0.5, -3.0, 3.0, 2.9, -2.9, 1e-30, -1e-30, 40.0, -40.0,
+                    88.0, 100.0, -100.0, np.inf, -np.inf, np.nan, 3e38, -3e38], np.float32)
+
+CASES = [
+    ("HardSigmoid", {}, True),
+    ("HardSigmoid", {"alpha": 0.3, "beta": 0.6}, True),
+    ("HardSwish", {}, True),
+    ("PRelu", {}, True),
+    ("Elu", {"alpha": 0.7}, False),
+    ("Selu", {}, False),
+    ("Celu", {"alpha": 1.5}, False),
+    ("ThresholdedRelu", {"alpha": 0.9}, True),
+    ("Softplus", {}, False),
+    ("Softsign", {}, True),
+]
+
+
+def run_both(model, inputs, tmp_path):
+    path = tmp_path / "m.onnx"
+    onnx.save(model, str(path))
+    results = {}
+    for target in ["interp", "cpu"]:
+        out = tmp_path / target
+        cmd = [str(BIN / "quant-run"), str(path), f"--target={target}", "--output-dir", str(out)]
+        for name, value in inputs.items():
+            np.save(tmp_path / f"{name}.npy", value)
+            cmd += ["--input", f"{name}={tmp_path / (name + '.npy')}"]
+        r = subprocess.run(cmd, capture_output=True, text=True)
+        assert r.returncode == 0, r.stderr
+        results[target] = np.load(out / "y.npy")
+    return results
+
+
+def assert_matches(got, want, exact):
+    assert got.shape == want.shape and got.dtype == want.dtype
+    np.testing.assert_array_equal(np.isnan(got), np.isnan(want))
+    if exact:
+        np.testing.assert_array_equal(got, want)
+    else:
+        np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize("op,attrs,exact", CASES, ids=[f"{c[0]}-{i}" for i, c in enumerate(CASES)])
+def test_activation_matches_reference(op, attrs, exact, tmp_path):
+    rng = np.random.default_rng(1)
+    x = np.concatenate([SPECIAL, (rng.standard_normal(43) * 4).astype(np.float32)])
+    x = x.reshape(1, 4, 16)
+    inputs, inits = ["x"], []
+    if op == "PRelu":
+        # One slope per channel, broadcast as PyTorch exports it.
+        inits.append(numpy_helper.from_array(np.array([[0.25], [-0.5], [0.0], [2.0]],
+                                                      np.float32), "slope"))
+        inputs.append("slope")
+    node = helper.make_node(op, inputs, ["y"], name="act", **attrs)
+    g = helper.make_graph([node], "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT,
+                                                                      [1, 4, 16])],
+                          [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 4, 16])],
+                          inits)
+    model = helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 9
+    with np.errstate(all="ignore"):
+        want = ReferenceEvaluator(model).run(None, {"x": x})[0]
+    for target, got in run_both(model, {"x": x}, tmp_path).items():
+        assert_matches(got, want, exact)
+
+
+@pytest.mark.parametrize("op", ["Max", "Min", "Sum", "Mean"])
+def test_variadic_matches_reference(op, tmp_path):
+    """Three broadcasting inputs, folded from the left; Max / Min propagate
+    NaN and order -0 below +0, as NumPy's maximum / minimum."""
+    rng = np.random.default_rng(2)
+    a = np.concatenate([SPECIAL, rng.standard_normal(3).astype(np.float32)]).reshape(4, 6)
+    b = np.array([0.0, -0.0, np.nan, 1.0, -np.inf, 0.5], np.float32)
+    c = rng.standard_normal((4, 1)).astype(np.float32)
+    node = helper.make_node(op, ["a", "b", "c"], ["y"], name="v")
+    vi = helper.make_tensor_value_info
+    g = helper.make_graph([node], "g", [vi("a", TensorProto.FLOAT, [4, 6]),
+                                        vi("b", TensorProto.FLOAT, [6]),
+                                        vi("c", TensorProto.FLOAT, [4, 1])],
+                          [vi("y", TensorProto.FLOAT, [4, 6])])
+    model = helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 9
+    inputs = {"a": a, "b": b, "c": c}
+    with np.errstate(all="ignore"):
+        want = ReferenceEvaluator(model).run(None, inputs)[0]
+    for target, got in run_both(model, inputs, tmp_path).items():
+        assert_matches(got, want, True)
+        if op in ("Max", "Min"):
+            # Signed zeros: max(+0, -0) is +0, min is -0 (the first row
+            # pairs a's 0.0 / -0.0 with b's 0.0 / -0.0).
+            assert np.signbit(got[0, 1]) == (op == "Min" or np.signbit(want[0, 1]))
+
+
+def test_integer_max_min_and_global_max_pool(tmp_path):
+    """Max / Min on int32 (signed) and uint8 (unsigned on the CPU through
+    --qc-nn-signless); GlobalMaxPool on a 1-D and a 2-D feature map."""
+    vi = helper.make_tensor_value_info
+    nodes = [helper.make_node("Max", ["i", "j"], ["y"], name="max"),
+             helper.make_node("Min", ["u", "v"], ["umin"], name="min"),
+             helper.make_node("GlobalMaxPool", ["f"], ["gmp"], name="gmp")]
+    g = helper.make_graph(nodes, "g", [vi("i", TensorProto.INT32, [5]), vi("j", TensorProto.INT32, [5]),
+                                       vi("u", TensorProto.UINT8, [4]), vi("v", TensorProto.UINT8, [4]),
+                                       vi("f", TensorProto.FLOAT, [2, 3, 4, 5])],
+                          [vi("y", TensorProto.INT32, [5]), vi("umin", TensorProto.UINT8, [4]),
+                           vi("gmp", TensorProto.FLOAT, [2, 3, 1, 1])])
+    model = helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 9
+    rng = np.random.default_rng(3)
+    f = rng.standard_normal((2, 3, 4, 5)).astype(np.float32)
+    f[1, 2, 3, 4] = np.nan
+    inputs = {"i": np.array([-2**31, 5, -7, 2**31 - 1, 0], np.int32),
+              "j": np.array([3, -5, -8, 0, 0], np.int32),
+              "u": np.array([200, 3, 255, 128], np.uint8), "v": np.array([100, 250, 0, 127], np.uint8),
+              "f": f}
+    want = ReferenceEvaluator(model).run(None, inputs)
+    path = tmp_path / "m.onnx"
+    onnx.save(model, str(path))
+    for target in ["interp", "cpu"]:
+        out = tmp_path / target
+        cmd = [str(BIN / "quant-run"), str(path), f"--target={target}", "--output-dir", str(out)]
+        for name, value in inputs.items():
+            np.save(tmp_path / f"{name}.npy", value)
+            cmd += ["--input", f"{name}={tmp_path / (name + '.npy')}"]
+        r = subprocess.run(cmd, capture_output=True, text=True)
+        assert r.returncode == 0, r.stderr
+        for name, w in zip(["y", "umin", "gmp"], want):
+            np.testing.assert_array_equal(np.load(out / f"{name}.npy"), w, err_msg=f"{target} {name}")
+
+
+def test_export_runs_in_onnxruntime(tmp_path):
+    """The imported formulas and nn.max / nn.min export to ONNX that
+    onnxruntime runs to quant-run's values (finite inputs: onnxruntime's own
+    NaN handling in Max / Min is not the point here)."""
+    import onnxruntime as ort
+
+    vi = helper.make_tensor_value_info
+    slope = numpy_helper.from_array(np.array([[[0.25]], [[-0.5]], [[2.0]]], np.float32), "slope")
+    nodes = [helper.make_node("HardSwish", ["x"], ["h"], name="hs"),
+             helper.make_node("PRelu", ["h", "slope"], ["p"], name="pr"),
+             helper.make_node("Elu", ["p"], ["e"], name="elu", alpha=0.5),
+             helper.make_node("Max", ["e", "x"], ["m"], name="max"),
+             helper.make_node("Min", ["m", "h", "p"], ["n"], name="min"),
+             helper.make_node("Softplus", ["n"], ["s"], name="sp"),
+             helper.make_node("GlobalMaxPool", ["s"], ["y"], name="gmp")]
+    g = helper.make_graph(nodes, "g", [vi("x", TensorProto.FLOAT, [2, 3, 4, 5])],
+                          [vi("y", TensorProto.FLOAT, [2, 3, 1, 1])], [slope])
+    model = helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 9
+    x = (np.random.default_rng(4).standard_normal((2, 3, 4, 5)) * 3).astype(np.float32)
+    got = run_both(model, {"x": x}, tmp_path)
+    np.testing.assert_array_equal(got["cpu"], got["interp"])
+    out = tmp_path / "e.onnx"
+    subprocess.run([str(BIN / "quant-translate"), "--import-onnx", str(tmp_path / "m.onnx"),
+                    "-o", str(tmp_path / "m.mlir")], check=True, capture_output=True)
+    subprocess.run([str(BIN / "quant-translate"), "--export-onnx", str(tmp_path / "m.mlir"),
+                    "-o", str(out)], check=True, capture_output=True)
+    onnx.checker.check_model(onnx.load(str(out)), full_check=True)
+    ref = ort.InferenceSession(str(out), providers=["CPUExecutionProvider"]).run(None, {"x": x})[0]
+    np.testing.assert_allclose(got["interp"], ref, rtol=1e-6, atol=1e-7)
+
+
+PAD_CASES = [
+    ("constant", [1, 0, 2, 3, 0, 1], None, 2.5),
+    ("constant", [0, -1, 1, 0, 2, -2], None, None),   # negative pads crop
+    ("edge", [2, 1, 0, 1, 3, 2], None, None),
+    ("reflect", [1, 2, 3, 1, 0, 2], None, None),
+    ("wrap", [1, 3, 2, 0, 2, 4], None, None),
+    ("reflect", [2, 1, 1, 2], [-1, 0], None),          # axes (opset 18)
+]
+
+
+@pytest.mark.parametrize("mode,pads,axes,value", PAD_CASES,
+                         ids=[f"{c[0]}-{i}" for i, c in enumerate(PAD_CASES)])
+@pytest.mark.parametrize("dtype", [np.float32, np.int8])
+def test_pad_matches_numpy(mode, pads, axes, value, dtype, tmp_path):
+    """Pad in every mode, as slices and concatenations, equals numpy.pad
+    (ONNX's reference) bit for bit on both targets."""
+    x = np.arange(3 * 4 * 5).reshape(3, 4, 5).astype(dtype)
+    onnx_type = TensorProto.FLOAT if dtype == np.float32 else TensorProto.INT8
+    inits = [numpy_helper.from_array(np.array(pads, np.int64), "pads")]
+    inputs = ["x", "pads"]
+    if value is not None:
+        inits.append(numpy_helper.from_array(np.array(value, dtype), "value"))
+        inputs.append("value")
+    if axes is not None:
+        if value is None:
+            inputs.append("")
+        inits.append(numpy_helper.from_array(np.array(axes, np.int64), "axes"))
+        inputs.append("axes")
+    node = helper.make_node("Pad", inputs, ["y"], name="pad", mode=mode)
+    g = helper.make_graph([node], "g", [helper.make_tensor_value_info("x", onnx_type, [3, 4, 5])],
+                          [helper.make_tensor_value_info("y", onnx_type, None)], inits)
+    model = helper.make_model(g, opset_imports=[helper.make_opsetid("", 19)])
+    model.ir_version = 9
+    # numpy.pad with the crops applied first.
+    ax = axes if axes is not None else list(range(3))
+    ax = [a % 3 for a in ax]
+    n = len(ax)
+    want = x
+    for i, a in enumerate(ax):
+        b, e = pads[i], pads[i + n]
+        sl = [slice(None)] * 3
+        sl[a] = slice(max(0, -b), want.shape[a] - max(0, -e))
+        want = want[tuple(sl)]
+        width = [(0, 0)] * 3
+        width[a] = (max(0, b), max(0, e))
+        kw = {"constant_values": value or 0} if mode == "constant" else {}
+        want = np.pad(want, width, mode=mode, **kw)
+    for target, got in run_both(model, {"x": x}, tmp_path).items():
+        np.testing.assert_array_equal(got, want, err_msg=target)
+
+
+def test_pad_errors(tmp_path):
+    """Reflecting more than the axis holds (NumPy would reflect again) and
+    pads of the wrong length are diagnosed, naming the node."""
+    vi = helper.make_tensor_value_info
+    for pads, mode, message in [
+            ([3, 0, 0, 0, 0, 0], "reflect",
+             "reflect padding of 3 along axis 0 of size 3 is not supported (at most 2)"),
+            ([1, 1], "constant", "pads has 2 entries, expected 6")]:
+        node = helper.make_node("Pad", ["x", "pads"], ["y"], name="pad", mode=mode)
+        g = helper.make_graph([node], "g", [vi("x", TensorProto.FLOAT, [3, 4, 5])],
+                              [vi("y", TensorProto.FLOAT, None)],
+                              [numpy_helper.from_array(np.array(pads, np.int64), "pads")])
+        model = helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
+        path = tmp_path / "bad.onnx"
+        onnx.save(model, str(path))
+        r = subprocess.run([str(BIN / "quant-translate"), "--import-onnx", str(path), "-o",
+                            str(tmp_path / "bad.mlir")], capture_output=True, text=True)
+        assert r.returncode == 1 and f"node 'pad' (Pad): {message}" in r.stderr, r.stderr
+        assert not (tmp_path / "bad.mlir").exists()

@@ -249,3 +249,65 @@ def test_pad_errors(tmp_path):
                             str(tmp_path / "bad.mlir")], capture_output=True, text=True)
         assert r.returncode == 1 and f"node 'pad' (Pad): {message}" in r.stderr, r.stderr
         assert not (tmp_path / "bad.mlir").exists()
+
+
+RESIZE_CASES = [
+    # (mode, coordinate_transformation_mode, nearest_mode, scales, sizes)
+    ("nearest", "asymmetric", "floor", [1, 1, 2, 2], None),  # torch nearest 2x
+    ("nearest", "half_pixel", "round_prefer_floor", [1, 1, 1.7, 0.6], None),
+    ("nearest", "align_corners", "round_prefer_ceil", None, [1, 2, 7, 3]),
+    ("nearest", "pytorch_half_pixel", "ceil", [1, 1, 0.5, 3.0], None),
+    ("nearest", "half_pixel_symmetric", "round_prefer_floor", [1, 1, 1.5, 0.8], None),
+    ("linear", "pytorch_half_pixel", "", [1, 1, 2, 2], None),  # torch bilinear 2x
+    ("linear", "align_corners", "", None, [1, 2, 9, 4]),
+    ("linear", "half_pixel", "", [1, 1, 0.6, 2.5], None),
+    ("linear", "asymmetric", "", [1, 1, 1.25, 0.75], None),
+]
+
+
+@pytest.mark.parametrize("mode,ctm,nearest,scales,sizes", RESIZE_CASES,
+                         ids=[f"{c[0]}-{c[1]}-{i}" for i, c in enumerate(RESIZE_CASES)])
+def test_resize_matches_reference(mode, ctm, nearest, scales, sizes, tmp_path):
+    """Resize (nearest: gathers with indices computed at compile time, as
+    ONNX's reference computes them, so exact; linear: two gathers weighted
+    in f32, within 1e-6 of the reference's float64 sums) on both targets,
+    up and down, with scales or sizes."""
+    x = np.random.default_rng(6).standard_normal((1, 2, 5, 6)).astype(np.float32)
+    inits = []
+    inputs = ["x", ""]
+    if scales is not None:
+        inits.append(numpy_helper.from_array(np.array(scales, np.float32), "scales"))
+        inputs.append("scales")
+    else:
+        inits.append(numpy_helper.from_array(np.array(sizes, np.int64), "sizes"))
+        inputs += ["", "sizes"]
+    attrs = {"mode": mode, "coordinate_transformation_mode": ctm}
+    if nearest:
+        attrs["nearest_mode"] = nearest
+    node = helper.make_node("Resize", inputs, ["y"], name="resize", **attrs)
+    g = helper.make_graph([node], "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT,
+                                                                      [1, 2, 5, 6])],
+                          [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)], inits)
+    model = helper.make_model(g, opset_imports=[helper.make_opsetid("", 19)])
+    model.ir_version = 9
+    want = ReferenceEvaluator(model).run(None, {"x": x})[0].astype(np.float32)
+    for target, got in run_both(model, {"x": x}, tmp_path).items():
+        assert got.shape == want.shape, target
+        if mode == "nearest":
+            np.testing.assert_array_equal(got, want, err_msg=target)
+        else:
+            np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-6, err_msg=target)
+
+
+def test_resize_unsupported_is_diagnosed(tmp_path):
+    vi = helper.make_tensor_value_info
+    node = helper.make_node("Resize", ["x", "", "scales"], ["y"], name="up", mode="cubic")
+    g = helper.make_graph([node], "g", [vi("x", TensorProto.FLOAT, [1, 1, 4, 4])],
+                          [vi("y", TensorProto.FLOAT, None)],
+                          [numpy_helper.from_array(np.array([1, 1, 2, 2], np.float32), "scales")])
+    path = tmp_path / "cubic.onnx"
+    onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 19)]), str(path))
+    r = subprocess.run([str(BIN / "quant-translate"), "--import-onnx", str(path)],
+                       capture_output=True, text=True)
+    assert r.returncode == 1
+    assert "node 'up' (Resize): mode 'cubic' is not supported (nearest and linear are)" in r.stderr

@@ -607,6 +607,13 @@ private:
   /// slices and concatenations, one axis after the other as NumPy's pad.
   Outputs pad(Node &n);
 
+  /// ONNX Resize with constant scales or sizes, nearest or linear: per
+  /// resized axis, the source indices (and linear weights) are computed at
+  /// compile time in double precision, as ONNX's reference does, and the
+  /// axis is resized by nn.gather (linear: two gathers, weighted and
+  /// summed in the tensor's type).
+  Outputs resize(Node &n);
+
   /// A convolution or pooling window in the 2-D form of nn.conv and the
   /// pooling ops: kernel, strides, dilations and [top, left, bottom, right]
   /// pads.
@@ -1409,6 +1416,196 @@ Importer::Outputs Importer::pad(Node &n) {
   return c.result(x);
 }
 
+Importer::Outputs Importer::resize(Node &n) {
+  Value x = n.in[0];
+  auto xt = tt(x);
+  int64_t rank = xt.getRank();
+  std::string mode = getString(n, "mode", "nearest");
+  std::string ctm =
+      getString(n, "coordinate_transformation_mode", "half_pixel");
+  std::string nearestMode = getString(n, "nearest_mode", "round_prefer_floor");
+  if (mode != "nearest" && mode != "linear")
+    return error(n) << "mode '" << mode
+                    << "' is not supported (nearest and linear are)",
+           failure();
+  if (ctm != "half_pixel" && ctm != "pytorch_half_pixel" &&
+      ctm != "align_corners" && ctm != "asymmetric" &&
+      ctm != "half_pixel_symmetric")
+    return error(n) << "coordinate_transformation_mode '" << ctm
+                    << "' is not supported",
+           failure();
+  if (nearestMode != "round_prefer_floor" &&
+      nearestMode != "round_prefer_ceil" && nearestMode != "floor" &&
+      nearestMode != "ceil")
+    return error(n) << "unknown nearest_mode '" << nearestMode << "'",
+           failure();
+  if (getInt(n, "antialias", 0))
+    return error(n) << "antialias is not supported", failure();
+  std::string policy = getString(n, "keep_aspect_ratio_policy", "stretch");
+  if (policy != "stretch" && policy != "not_larger" && policy != "not_smaller")
+    return error(n) << "unknown keep_aspect_ratio_policy '" << policy << "'",
+           failure();
+  if (mode == "linear" && !llvm::isa<FloatType>(xt.getElementType()))
+    return error(n) << "linear resizing needs a float input", failure();
+  bool excludeOutside = getInt(n, "exclude_outside", 0);
+  SmallVector<int64_t> axes;
+  if (auto a = getInts(n, "axes")) {
+    for (int64_t v : *a) {
+      auto na = nn::normalizeAxis(v, rank);
+      if (!na || llvm::is_contained(axes, *na))
+        return error(n) << "axis " << v << " is out of range or repeated",
+               failure();
+      axes.push_back(*na);
+    }
+  } else {
+    for (int64_t i = 0; i < rank; ++i)
+      axes.push_back(i);
+  }
+  // Scales (input 2) or sizes (input 3), constants.
+  SmallVector<double> scale(size_t(rank), 1.0);
+  SmallVector<int64_t> outSize(xt.getShape());
+  bool haveScales =
+      n.in.size() > 2 && n.in[2] && tt(n.in[2]).getNumElements() > 0;
+  bool haveSizes = n.in.size() > 3 && n.in[3];
+  if (haveScales == haveSizes)
+    return error(n) << "exactly one of scales and sizes must be given",
+           failure();
+  if (haveScales) {
+    DenseElementsAttr c = constantOf(n.in[2]);
+    if (!c || !llvm::isa<FloatType>(c.getElementType()))
+      return error(n) << "scales must be a constant float tensor", failure();
+    SmallVector<double> v;
+    for (const APFloat &f : c.getValues<APFloat>())
+      v.push_back(f.convertToDouble());
+    if (v.size() != axes.size())
+      return error(n) << "scales has " << v.size() << " entries, expected "
+                      << axes.size(),
+             failure();
+    for (size_t i = 0; i < axes.size(); ++i) {
+      if (!(v[i] > 0))
+        return error(n) << "scales must be positive", failure();
+      scale[size_t(axes[i])] = v[i];
+      outSize[size_t(axes[i])] = int64_t(v[i] * double(xt.getDimSize(axes[i])));
+    }
+  } else {
+    auto v = constInts(n, 3, "sizes");
+    if (!v)
+      return failure();
+    if (v->size() != axes.size())
+      return error(n) << "sizes has " << v->size() << " entries, expected "
+                      << axes.size(),
+             failure();
+    for (size_t i = 0; i < axes.size(); ++i) {
+      int64_t a = axes[i];
+      if ((*v)[i] <= 0 || xt.getDimSize(a) <= 0)
+        return error(n) << "sizes must be positive", failure();
+      outSize[size_t(a)] = (*v)[i];
+      scale[size_t(a)] = double((*v)[i]) / double(xt.getDimSize(a));
+    }
+    if (policy != "stretch") {
+      // One scale for every axis: the smallest (not_larger) or largest
+      // (not_smaller) ratio; sizes rounded half up.
+      double common = scale[size_t(axes[0])];
+      for (int64_t a : axes)
+        common = policy == "not_larger" ? std::min(common, scale[size_t(a)])
+                                        : std::max(common, scale[size_t(a)]);
+      for (int64_t a : axes) {
+        scale[size_t(a)] = common;
+        outSize[size_t(a)] = int64_t(common * double(xt.getDimSize(a)) + 0.5);
+      }
+    }
+  }
+  Chain c{*this, n};
+  Type elem = xt.getElementType();
+  // Inner axes first, as the reference's recursion.
+  for (int64_t a = rank - 1; a >= 0; --a) {
+    int64_t in = xt.getDimSize(a), out = outSize[size_t(a)];
+    double sc = scale[size_t(a)];
+    if (out <= 0)
+      return error(n) << "axis " << a << " would be resized to " << out
+                      << " elements",
+             failure();
+    double outWidth = sc * double(in);
+    size_t count = size_t(out);
+    SmallVector<int64_t> i0(count), i1(count);
+    SmallVector<double> w1(count);
+    bool identity = out == in;
+    for (int64_t o = 0; o < out; ++o) {
+      double xo = double(o), orig;
+      if (ctm == "align_corners")
+        orig = outWidth == 1 ? 0.0 : xo * double(in - 1) / (outWidth - 1);
+      else if (ctm == "asymmetric")
+        orig = xo / sc;
+      else if (ctm == "pytorch_half_pixel")
+        orig = outWidth == 1 ? -0.5 : (xo + 0.5) / sc - 0.5;
+      else if (ctm == "half_pixel")
+        orig = (xo + 0.5) / sc - 0.5;
+      else { // half_pixel_symmetric
+        double adjustment = double(out) / outWidth;
+        double offset = double(in) / 2 * (1 - adjustment);
+        orig = offset + (xo + 0.5) / sc - 0.5;
+      }
+      double fl = std::floor(orig), ratio = orig - fl;
+      auto clampIdx = [&](double v) {
+        return int64_t(std::clamp(v, 0.0, double(in - 1)));
+      };
+      if (mode == "nearest") {
+        bool up = ratio == 0.0                          ? false
+                  : nearestMode == "round_prefer_floor" ? ratio > 0.5
+                  : nearestMode == "round_prefer_ceil"  ? ratio >= 0.5
+                                                        : nearestMode == "ceil";
+        i0[size_t(o)] = clampIdx(up ? fl + 1 : fl);
+        identity = identity && i0[size_t(o)] == o;
+        continue;
+      }
+      // linear: (1 - ratio) x[floor] + ratio x[floor + 1], edges clamped;
+      // with exclude_outside the weight of a neighbor outside the axis
+      // moves to the other one.
+      double w = ratio;
+      if (excludeOutside && fl + 1 > double(in - 1) && fl >= 0)
+        w = 0.0;
+      else if (excludeOutside && fl < 0 && fl + 1 <= double(in - 1))
+        w = 1.0;
+      i0[size_t(o)] = clampIdx(fl);
+      i1[size_t(o)] = clampIdx(fl + 1);
+      w1[size_t(o)] = w;
+      identity = identity && w == 0.0 && i0[size_t(o)] == o;
+    }
+    if (identity)
+      continue;
+    auto idxType = RankedTensorType::get({out}, b.getI64Type());
+    auto gather = [&](ArrayRef<int64_t> idx) {
+      Value iv = constant(n.loc, DenseElementsAttr::get(idxType, idx));
+      return c.op<nn::GatherOp>({x, iv},
+                                {named("axis", b.getI64IntegerAttr(a))});
+    };
+    if (mode == "nearest") {
+      x = gather(i0);
+    } else {
+      SmallVector<int64_t> wShape(size_t(rank), 1);
+      wShape[size_t(a)] = out;
+      auto weights = [&](bool second) {
+        SmallVector<APFloat> v;
+        for (double w : w1) {
+          APFloat f(second ? w : 1.0 - w);
+          bool lost;
+          f.convert(llvm::cast<FloatType>(elem).getFloatSemantics(),
+                    APFloat::rmNearestTiesToEven, &lost);
+          v.push_back(f);
+        }
+        return constant(n.loc, DenseElementsAttr::get(
+                                   RankedTensorType::get(wShape, elem), v));
+      };
+      Value lo = c.op<nn::MulOp>({gather(i0), weights(false)});
+      Value hi = c.op<nn::MulOp>({gather(i1), weights(true)});
+      x = c.op<nn::AddOp>({lo, hi});
+    }
+    if (!x)
+      return failure();
+  }
+  return c.result(x);
+}
+
 /// com.microsoft MatMulNBits: y = A * dequant(B)^T (+ bias) with B the
 /// [N, K] weight quantized per block of `block_size` along K in `bits`-bit
 /// unsigned codes (zero point 2^(bits-1) when absent).
@@ -1966,6 +2163,7 @@ const llvm::StringMap<Importer::Handler> &Importer::handlers() {
     for (const char *v : {"Max", "Min", "Sum", "Mean"})
       t[v] = variadic(v);
     t["Pad"] = [](Importer &im, Node &n) { return im.pad(n); };
+    t["Resize"] = [](Importer &im, Node &n) { return im.resize(n); };
     t["LayerNormalization"] = [](Importer &im, Node &n) -> Outputs {
       for (int i = 1; i < n.proto.output_size(); ++i)
         if (!n.proto.output(i).empty())

@@ -735,6 +735,30 @@ evaluateOp(Operation *op, ArrayRef<Tensor> in, bool emitErrors) {
       .Case([&](SinOp) {
         return one(unaryFloat(t0, in[0], [](float x) { return std::sin(x); }));
       })
+      .Case([&](FloorOp) {
+        return one(
+            unaryFloat(t0, in[0], [](float x) { return std::floor(x); }));
+      })
+      .Case([&](CeilOp) {
+        return one(unaryFloat(t0, in[0], [](float x) { return std::ceil(x); }));
+      })
+      .Case([&](RoundOp) {
+        // Ties to even (the default rounding mode).
+        return one(unaryFloat(t0, in[0], [](float x) { return std::rint(x); }));
+      })
+      .Case([&](SignOp) {
+        bool isUnsigned = unsignedOperand(op);
+        return one(unaryAny(
+            t0, in[0],
+            [](float x) {
+              return x > 0 ? 1.0f : x < 0 ? -1.0f : x == 0 ? 0.0f : x;
+            },
+            [&](int64_t x) -> int64_t {
+              if (isUnsigned)
+                return x != 0;
+              return x > 0 ? 1 : x < 0 ? -1 : 0;
+            }));
+      })
       .Case([&](LeakyReluOp o) {
         float a = o.getAlpha().convertToFloat();
         return one(

@@ -311,3 +311,70 @@ def test_resize_unsupported_is_diagnosed(tmp_path):
                        capture_output=True, text=True)
     assert r.returncode == 1
     assert "node 'up' (Resize): mode 'cubic' is not supported (nearest and linear are)" in r.stderr
+
+
+@pytest.mark.parametrize("op", ["Floor", "Ceil", "Round", "Sign"])
+def test_rounding_ops_match_reference(op, tmp_path):
+    """Floor, Ceil, Round (ties to even) and Sign bit for bit against ONNX's
+    reference on ties, ±0, ±inf, NaN and values beyond 2^23."""
+    x = np.array([0.5, 1.5, 2.5, -0.5, -1.5, -2.5, 0.49999997, 2.5000002, 0.0, -0.0, 1.0, -7.0,
+                  8388609.0, -8388609.5, 3e38, -3e38, np.inf, -np.inf, np.nan, 1e-40, -1e-40,
+                  0.7, -0.7, 123.456], np.float32)
+    node = helper.make_node(op, ["x"], ["y"], name="r")
+    vi = helper.make_tensor_value_info
+    g = helper.make_graph([node], "g", [vi("x", TensorProto.FLOAT, [24])],
+                          [vi("y", TensorProto.FLOAT, [24])])
+    model = helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 9
+    want = ReferenceEvaluator(model).run(None, {"x": x})[0]
+    for target, got in run_both(model, {"x": x}, tmp_path).items():
+        np.testing.assert_array_equal(got, want, err_msg=target)
+        np.testing.assert_array_equal(np.signbit(got), np.signbit(want), err_msg=target)
+
+
+def test_sign_of_integers(tmp_path):
+    """Sign of signed and unsigned integers (uint64 above 2^63 is positive)."""
+    vi = helper.make_tensor_value_info
+    nodes = [helper.make_node("Sign", ["i"], ["y"], name="s"),
+             helper.make_node("Sign", ["u"], ["v"], name="t")]
+    g = helper.make_graph(nodes, "g", [vi("i", TensorProto.INT32, [5]), vi("u", TensorProto.UINT64, [3])],
+                          [vi("y", TensorProto.INT32, [5]), vi("v", TensorProto.UINT64, [3])])
+    model = helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 9
+    inputs = {"i": np.array([-2**31, -1, 0, 1, 2**31 - 1], np.int32),
+              "u": np.array([0, 2**63 + 5, 1], np.uint64)}
+    path = tmp_path / "m.onnx"
+    onnx.save(model, str(path))
+    for target in ["interp", "cpu"]:
+        out = tmp_path / target
+        cmd = [str(BIN / "quant-run"), str(path), f"--target={target}", "--output-dir", str(out)]
+        for name, value in inputs.items():
+            np.save(tmp_path / f"{name}.npy", value)
+            cmd += ["--input", f"{name}={tmp_path / (name + '.npy')}"]
+        r = subprocess.run(cmd, capture_output=True, text=True)
+        assert r.returncode == 0, r.stderr
+        np.testing.assert_array_equal(np.load(out / "y.npy"), [-1, -1, 0, 1, 1], err_msg=target)
+        np.testing.assert_array_equal(np.load(out / "v.npy"), [0, 1, 1], err_msg=target)
+
+
+def test_pytorch_fake_quant_graph(tmp_path):
+    """A fake quantizer as plain PyTorch exports it (x / s, Round, Clip,
+    Mul): bit for bit with NumPy on both targets."""
+    vi = helper.make_tensor_value_info
+    inits = [numpy_helper.from_array(np.array(0.05, np.float32), "s"),
+             numpy_helper.from_array(np.array(-8.0, np.float32), "lo"),
+             numpy_helper.from_array(np.array(7.0, np.float32), "hi")]
+    nodes = [helper.make_node("Div", ["x", "s"], ["d"], name="div"),
+             helper.make_node("Round", ["d"], ["r"], name="round"),
+             helper.make_node("Clip", ["r", "lo", "hi"], ["c"], name="clip"),
+             helper.make_node("Mul", ["c", "s"], ["y"], name="mul")]
+    g = helper.make_graph(nodes, "g", [vi("x", TensorProto.FLOAT, [64])],
+                          [vi("y", TensorProto.FLOAT, [64])], inits)
+    model = helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 9
+    x = (np.random.default_rng(8).standard_normal(64) * 0.3).astype(np.float32)
+    x[:8] = np.float32(0.05) * np.array([0.5, 1.5, 2.5, -0.5, -2.5, 7.5, -8.5, 100], np.float32)
+    s = np.float32(0.05)
+    want = (np.clip(np.rint(x / s), -8, 7) * s).astype(np.float32)
+    for target, got in run_both(model, {"x": x}, tmp_path).items():
+        np.testing.assert_array_equal(got, want, err_msg=target)

@@ -190,3 +190,24 @@ func.func @max_min(%a: tensor<4xf32>, %b: tensor<4xf32>, %i: tensor<4xi8>, %j: t
   %3 = nn.min %i, %j {qc.unsigned_operands = array<i1: true, true>} : tensor<4xi8>, tensor<4xi8>
   return %0, %1, %2, %3 : tensor<4xf32>, tensor<4xf32>, tensor<4xi8>, tensor<4xi8>
 }
+
+// -----
+
+// Rounding ops: math.floor / math.ceil / math.roundeven; float sign as
+// compares and selects (0 for ±0, NaN kept), unsigned sign as x != 0.
+// CHECK-LABEL: func.func @rounding
+// CHECK: math.floor %{{.*}} : f32
+// CHECK: math.ceil %{{.*}} : f32
+// CHECK: math.roundeven %{{.*}} : f32
+// CHECK: arith.cmpf oeq
+// CHECK: arith.cmpi ne, %{{.*}}, %{{.*}} : i8
+// CHECK: arith.cmpi ult, %{{.*}}, %{{.*}} : i8
+func.func @rounding(%a: tensor<4xf32>, %u: tensor<4xi8>)
+    -> (tensor<4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xi8>) {
+  %0 = nn.floor %a : tensor<4xf32>
+  %1 = nn.ceil %a : tensor<4xf32>
+  %2 = nn.round %a : tensor<4xf32>
+  %3 = nn.sign %a : tensor<4xf32>
+  %4 = nn.sign %u {qc.unsigned_operands = array<i1: true>} : tensor<4xi8>
+  return %0, %1, %2, %3, %4 : tensor<4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xi8>
+}

@@ -102,7 +102,7 @@ def ConvertNNToSignless : Pass<"qc-nn-signless", "::mlir::ModuleOp"> {
     block arguments, results, constants and `nn.cast` targets — to the
     signless type of the same width, which keeps the bits and the calling
     convention. On the nn ops whose result depends on the sign (`nn.div`,
-    `nn.max`, `nn.min`,
+    `nn.max`, `nn.min`, `nn.sign`,
     `nn.less`, `nn.greater`, `nn.cast`, `nn.abs`, `nn.relu`)
     it records which operands and results were unsigned in the boolean
     arrays `qc.unsigned_operands` and `qc.unsigned_results`, which

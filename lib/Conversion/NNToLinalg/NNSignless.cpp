@@ -60,7 +60,8 @@ bool signAgnostic(Operation *op) {
 /// Ops the lowering gives unsigned meaning when marked.
 /// (Integer nn.pow is not among them: math.ipowi is signed.)
 bool signAware(Operation *op) {
-  return isa<DivOp, MaxOp, MinOp, LessOp, GreaterOp, CastOp, AbsOp, ReluOp>(op);
+  return isa<DivOp, MaxOp, MinOp, LessOp, GreaterOp, CastOp, AbsOp, ReluOp,
+             SignOp>(op);
 }
 
 struct ConvertNNToSignlessPass

@@ -240,6 +240,35 @@ Value elementwiseScalar(Operation *op, OpBuilder &b, Location loc, ValueRange a,
         return b.create<math::AbsIOp>(loc, a[0]);
       })
       .Case([&](ExpOp) { return b.create<math::ExpOp>(loc, a[0]); })
+      .Case([&](FloorOp) { return b.create<math::FloorOp>(loc, a[0]); })
+      .Case([&](CeilOp) { return b.create<math::CeilOp>(loc, a[0]); })
+      .Case([&](RoundOp) { return b.create<math::RoundEvenOp>(loc, a[0]); })
+      .Case([&](SignOp) -> Value {
+        if (isFloat) {
+          // x > 0 ? 1 : x < 0 ? -1 : x == 0 ? +0 : x (NaN stays).
+          auto cmp = [&](arith::CmpFPredicate p) {
+            return b.create<arith::CmpFOp>(loc, p, a[0], f(0.0));
+          };
+          Value zeroOrNaN = b.create<arith::SelectOp>(
+              loc, cmp(arith::CmpFPredicate::OEQ), f(0.0), a[0]);
+          return b.create<arith::SelectOp>(
+              loc, cmp(arith::CmpFPredicate::OGT), f(1.0),
+              b.create<arith::SelectOp>(loc, cmp(arith::CmpFPredicate::OLT),
+                                        f(-1.0), zeroOrNaN));
+        }
+        Value zero = intConst(b, loc, t, 0);
+        Value pos = b.create<arith::CmpIOp>(
+            loc,
+            isUnsigned ? arith::CmpIPredicate::ne : arith::CmpIPredicate::sgt,
+            a[0], zero);
+        Value neg = b.create<arith::CmpIOp>(
+            loc,
+            isUnsigned ? arith::CmpIPredicate::ult : arith::CmpIPredicate::slt,
+            a[0], zero);
+        return b.create<arith::SubIOp>(loc,
+                                       b.create<arith::ExtUIOp>(loc, t, pos),
+                                       b.create<arith::ExtUIOp>(loc, t, neg));
+      })
       .Case([&](LogOp) { return b.create<math::LogOp>(loc, a[0]); })
       .Case([&](SqrtOp) { return b.create<math::SqrtOp>(loc, a[0]); })
       .Case([&](ReciprocalOp) {
@@ -384,10 +413,11 @@ Value elementwiseScalar(Operation *op, OpBuilder &b, Location loc, ValueRange a,
 }
 
 bool isElementwise(Operation *op) {
-  return isa<NegOp, AbsOp, ExpOp, LogOp, SqrtOp, ReciprocalOp, TanhOp,
-             SigmoidOp, ErfOp, ReluOp, CosOp, SinOp, LeakyReluOp, ClipOp,
-             GeluOp, CastOp, AddOp, SubOp, MulOp, DivOp, PowOp, MaxOp, MinOp,
-             EqualOp, LessOp, GreaterOp, WhereOp, ExpandOp>(op);
+  return isa<NegOp, AbsOp, ExpOp, LogOp, SqrtOp, ReciprocalOp, TanhOp, FloorOp,
+             CeilOp, RoundOp, SignOp, SigmoidOp, ErfOp, ReluOp, CosOp, SinOp,
+             LeakyReluOp, ClipOp, GeluOp, CastOp, AddOp, SubOp, MulOp, DivOp,
+             PowOp, MaxOp, MinOp, EqualOp, LessOp, GreaterOp, WhereOp,
+             ExpandOp>(op);
 }
 
 /// Every elementwise op (and nn.expand, a broadcast of its input).

@@ -967,6 +967,14 @@ Importer::Outputs Importer::unaryOp(Node &n) {
     return one<nn::CosOp>(n, {x});
   if (op == "Sin")
     return one<nn::SinOp>(n, {x});
+  if (op == "Floor")
+    return one<nn::FloorOp>(n, {x});
+  if (op == "Ceil")
+    return one<nn::CeilOp>(n, {x});
+  if (op == "Round")
+    return one<nn::RoundOp>(n, {x});
+  if (op == "Sign")
+    return one<nn::SignOp>(n, {x});
   llvm_unreachable("unary op without a mapping");
 }
 
@@ -1977,8 +1985,9 @@ Importer::Outputs Importer::qonnxFloatQuant(Node &n) {
 const llvm::StringMap<Importer::Handler> &Importer::handlers() {
   static const llvm::StringMap<Handler> table = [] {
     llvm::StringMap<Handler> t;
-    for (const char *u : {"Neg", "Abs", "Exp", "Log", "Sqrt", "Reciprocal",
-                          "Tanh", "Sigmoid", "Erf", "Relu", "Cos", "Sin"})
+    for (const char *u :
+         {"Neg", "Abs", "Exp", "Log", "Sqrt", "Reciprocal", "Tanh", "Sigmoid",
+          "Erf", "Relu", "Cos", "Sin", "Floor", "Ceil", "Round", "Sign"})
       t[u] = [](Importer &im, Node &n) { return im.unaryOp(n); };
     for (const char *o :
          {"Add", "Sub", "Mul", "Div", "Pow", "Equal", "Less", "Greater"})

@@ -18,6 +18,14 @@ func.func @elementwise(%a: tensor<2x8xf32>, %b: tensor<8xf32>, %i: tensor<2x8xi6
   %9 = nn.relu %a : tensor<2x8xf32>
   %10 = nn.cos %a : tensor<2x8xf32>
   %11 = nn.sin %a : tensor<2x8xf32>
+  // CHECK: nn.floor %{{.*}} : tensor<2x8xf32>
+  %27 = nn.floor %a : tensor<2x8xf32>
+  // CHECK: nn.ceil %{{.*}} : tensor<2x8xf32>
+  %28 = nn.ceil %a : tensor<2x8xf32>
+  // CHECK: nn.round %{{.*}} : tensor<2x8xf32>
+  %29 = nn.round %a : tensor<2x8xf32>
+  // CHECK: nn.sign %{{.*}} : tensor<2x8xi64>
+  %30 = nn.sign %i : tensor<2x8xi64>
   // CHECK: nn.leaky_relu %{{.*}} {alpha = 1.000000e-01 : f32} : tensor<2x8xf32>
   %12 = nn.leaky_relu %a {alpha = 0.1 : f32} : tensor<2x8xf32>
   // CHECK: nn.clip %{{.*}} {max = 6.000000e+00 : f32, min = 0.000000e+00 : f32}

@@ -69,6 +69,13 @@ def NN_ErfOp : NN_UnaryOp<"erf", "Erf", "erf x">;
 def NN_ReluOp : NN_UnaryOp<"relu", "Relu", "max(x, 0)", NN_Tensor>;
 def NN_CosOp : NN_UnaryOp<"cos", "Cos", "cos x">;
 def NN_SinOp : NN_UnaryOp<"sin", "Sin", "sin x">;
+def NN_FloorOp : NN_UnaryOp<"floor", "Floor", "floor(x)">;
+def NN_CeilOp : NN_UnaryOp<"ceil", "Ceil", "ceil(x)">;
+def NN_RoundOp : NN_UnaryOp<"round", "Round",
+    "x rounded to the nearest integer, ties to even">;
+def NN_SignOp : NN_UnaryOp<"sign", "Sign",
+    "1, -1 or 0 by the sign of x (floats: ±0 give +0, NaN stays NaN; "
+    "unsigned integers: 1 or 0)", NN_Tensor>;
 
 def NN_LeakyReluOp : NN_SameTypeOp<"leaky_relu"> {
   let summary = "Leaky rectifier (ONNX LeakyRelu).";

@@ -900,6 +900,23 @@ evaluateOp(Operation *op, ArrayRef<Tensor> in, bool emitErrors) {
         }
         return std::vector<Tensor>{y};
       })
+      .Case([&](AndOp) {
+        return one(binary(t0, in[0], in[1], std::multiplies<float>(),
+                          [](int64_t a, int64_t b) { return a & b; }));
+      })
+      .Case([&](OrOp) {
+        return one(binary(t0, in[0], in[1], std::plus<float>(),
+                          [](int64_t a, int64_t b) { return a | b; }));
+      })
+      .Case([&](XorOp) {
+        return one(binary(t0, in[0], in[1], std::minus<float>(),
+                          [](int64_t a, int64_t b) { return a ^ b; }));
+      })
+      .Case([&](NotOp) {
+        return one(unaryAny(
+            t0, in[0], [](float x) { return x; },
+            [](int64_t x) { return int64_t(x == 0); }));
+      })
       .Case([&](MaxOp) {
         bool isUnsigned = unsignedOperand(op);
         return one(binary(

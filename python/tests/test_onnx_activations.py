@@ -378,3 +378,55 @@ def test_pytorch_fake_quant_graph(tmp_path):
     want = (np.clip(np.rint(x / s), -8, 7) * s).astype(np.float32)
     for target, got in run_both(model, {"x": x}, tmp_path).items():
         np.testing.assert_array_equal(got, want, err_msg=target)
+
+
+def test_logic_and_predicates(tmp_path):
+    """And, Or, Xor, Not (nn ops on booleans), LessOrEqual and
+    GreaterOrEqual (strict compare or Equal: false with NaN), IsNaN and IsInf
+    (all three detection settings) against ONNX's reference on both targets,
+    and through the export into onnxruntime."""
+    import onnxruntime as ort
+
+    vi = helper.make_tensor_value_info
+    B, F = TensorProto.BOOL, TensorProto.FLOAT
+    nodes = [helper.make_node("And", ["p", "q"], ["and"], name="and"),
+             helper.make_node("Or", ["p", "q"], ["or"], name="or"),
+             helper.make_node("Xor", ["p", "q"], ["xor"], name="xor"),
+             helper.make_node("Not", ["p"], ["not"], name="not"),
+             helper.make_node("LessOrEqual", ["a", "b"], ["le"], name="le"),
+             helper.make_node("GreaterOrEqual", ["a", "b"], ["ge"], name="ge"),
+             helper.make_node("IsNaN", ["a"], ["nan"], name="isnan"),
+             helper.make_node("IsInf", ["a"], ["inf"], name="isinf"),
+             helper.make_node("IsInf", ["a"], ["pinf"], name="ispinf", detect_negative=0),
+             helper.make_node("IsInf", ["a"], ["ninf"], name="isninf", detect_positive=0)]
+    outs = ["and", "or", "xor", "not", "le", "ge", "nan", "inf", "pinf", "ninf"]
+    g = helper.make_graph(nodes, "g", [vi("p", B, [2, 4]), vi("q", B, [4]),
+                                       vi("a", F, [8]), vi("b", F, [8])],
+                          [vi(o, B, None) for o in outs])
+    model = helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 9
+    inputs = {"p": np.array([[1, 0, 1, 0], [1, 1, 0, 0]], bool),
+              "q": np.array([1, 1, 0, 0], bool),
+              "a": np.array([1.0, 2.0, np.nan, np.inf, -np.inf, -0.0, 3.0, np.nan], np.float32),
+              "b": np.array([1.0, 1.0, 1.0, np.inf, 0.0, 0.0, np.nan, np.nan], np.float32)}
+    want = dict(zip(outs, ReferenceEvaluator(model).run(None, inputs)))
+    path = tmp_path / "m.onnx"
+    onnx.save(model, str(path))
+    for target in ["interp", "cpu"]:
+        out = tmp_path / target
+        cmd = [str(BIN / "quant-run"), str(path), f"--target={target}", "--output-dir", str(out)]
+        for name, value in inputs.items():
+            np.save(tmp_path / f"{name}.npy", value)
+            cmd += ["--input", f"{name}={tmp_path / (name + '.npy')}"]
+        r = subprocess.run(cmd, capture_output=True, text=True)
+        assert r.returncode == 0, r.stderr
+        for o in outs:
+            np.testing.assert_array_equal(np.load(out / f"{o}.npy"), want[o], err_msg=f"{target} {o}")
+    subprocess.run([str(BIN / "quant-translate"), "--import-onnx", str(path), "-o",
+                    str(tmp_path / "m.mlir")], check=True, capture_output=True)
+    subprocess.run([str(BIN / "quant-translate"), "--export-onnx", str(tmp_path / "m.mlir"), "-o",
+                    str(tmp_path / "e.onnx")], check=True, capture_output=True)
+    got = ort.InferenceSession(str(tmp_path / "e.onnx"),
+                               providers=["CPUExecutionProvider"]).run(outs, inputs)
+    for o, v in zip(outs, got):
+        np.testing.assert_array_equal(v, want[o], err_msg=f"onnxruntime {o}")

@@ -211,3 +211,21 @@ func.func @rounding(%a: tensor<4xf32>, %u: tensor<4xi8>)
   %4 = nn.sign %u {qc.unsigned_operands = array<i1: true>} : tensor<4xi8>
   return %0, %1, %2, %3, %4 : tensor<4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xi8>
 }
+
+// -----
+
+// Boolean logic: andi / ori / xori, not as xori with true.
+// CHECK-LABEL: func.func @logic
+// CHECK: arith.andi %{{.*}}, %{{.*}} : i1
+// CHECK: arith.ori %{{.*}}, %{{.*}} : i1
+// CHECK: arith.xori %{{.*}}, %{{.*}} : i1
+// CHECK: %[[T:.*]] = arith.constant true
+// CHECK: arith.xori %{{.*}}, %[[T]] : i1
+func.func @logic(%p: tensor<4xi1>, %q: tensor<4xi1>)
+    -> (tensor<4xi1>, tensor<4xi1>, tensor<4xi1>, tensor<4xi1>) {
+  %0 = nn.and %p, %q : tensor<4xi1>, tensor<4xi1>
+  %1 = nn.or %p, %q : tensor<4xi1>, tensor<4xi1>
+  %2 = nn.xor %p, %q : tensor<4xi1>, tensor<4xi1>
+  %3 = nn.not %p : tensor<4xi1>
+  return %0, %1, %2, %3 : tensor<4xi1>, tensor<4xi1>, tensor<4xi1>, tensor<4xi1>
+}

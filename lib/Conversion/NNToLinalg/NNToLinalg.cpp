@@ -375,6 +375,12 @@ Value elementwiseScalar(Operation *op, OpBuilder &b, Location loc, ValueRange a,
         Value r = b.create<math::IPowIOp>(loc, base, a[1]);
         return b.create<arith::SelectOp>(loc, bad, zero, r);
       })
+      .Case([&](AndOp) { return b.create<arith::AndIOp>(loc, a[0], a[1]); })
+      .Case([&](OrOp) { return b.create<arith::OrIOp>(loc, a[0], a[1]); })
+      .Case([&](XorOp) { return b.create<arith::XOrIOp>(loc, a[0], a[1]); })
+      .Case([&](NotOp) {
+        return b.create<arith::XOrIOp>(loc, a[0], intConst(b, loc, t, 1));
+      })
       .Case([&](MaxOp) -> Value {
         if (isFloat)
           return b.create<arith::MaximumFOp>(loc, a[0], a[1]);
@@ -413,11 +419,11 @@ Value elementwiseScalar(Operation *op, OpBuilder &b, Location loc, ValueRange a,
 }
 
 bool isElementwise(Operation *op) {
-  return isa<NegOp, AbsOp, ExpOp, LogOp, SqrtOp, ReciprocalOp, TanhOp, FloorOp,
-             CeilOp, RoundOp, SignOp, SigmoidOp, ErfOp, ReluOp, CosOp, SinOp,
-             LeakyReluOp, ClipOp, GeluOp, CastOp, AddOp, SubOp, MulOp, DivOp,
-             PowOp, MaxOp, MinOp, EqualOp, LessOp, GreaterOp, WhereOp,
-             ExpandOp>(op);
+  return isa<AndOp, OrOp, XorOp, NotOp, NegOp, AbsOp, ExpOp, LogOp, SqrtOp,
+             ReciprocalOp, TanhOp, FloorOp, CeilOp, RoundOp, SignOp, SigmoidOp,
+             ErfOp, ReluOp, CosOp, SinOp, LeakyReluOp, ClipOp, GeluOp, CastOp,
+             AddOp, SubOp, MulOp, DivOp, PowOp, MaxOp, MinOp, EqualOp, LessOp,
+             GreaterOp, WhereOp, ExpandOp>(op);
 }
 
 /// Every elementwise op (and nn.expand, a broadcast of its input).

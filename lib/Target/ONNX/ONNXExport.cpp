@@ -354,44 +354,48 @@ LogicalResult Exporter::emit(Operation *op) {
   return llvm::TypeSwitch<Operation *, LogicalResult>(op)
       .Case([&](arith::ConstantOp c) { return constant(c); })
       .Case([&](qc::ConstantOp c) { return quantizedConstant(c); })
-      .Case<NegOp, AbsOp, ExpOp, LogOp, SqrtOp, ReciprocalOp, TanhOp, SigmoidOp,
-            ErfOp, ReluOp, CosOp, SinOp, FloorOp, CeilOp, RoundOp, SignOp,
-            AddOp, SubOp, MulOp, DivOp, PowOp, MaxOp, MinOp, EqualOp, LessOp,
-            GreaterOp, WhereOp, MatMulOp, GlobalAveragePoolOp>(
-          [&](Operation *o) {
-            static const llvm::StringMap<StringRef> types = {
-                {"nn.neg", "Neg"},
-                {"nn.abs", "Abs"},
-                {"nn.exp", "Exp"},
-                {"nn.log", "Log"},
-                {"nn.sqrt", "Sqrt"},
-                {"nn.reciprocal", "Reciprocal"},
-                {"nn.tanh", "Tanh"},
-                {"nn.sigmoid", "Sigmoid"},
-                {"nn.erf", "Erf"},
-                {"nn.relu", "Relu"},
-                {"nn.cos", "Cos"},
-                {"nn.sin", "Sin"},
-                {"nn.floor", "Floor"},
-                {"nn.ceil", "Ceil"},
-                {"nn.round", "Round"},
-                {"nn.sign", "Sign"},
-                {"nn.add", "Add"},
-                {"nn.sub", "Sub"},
-                {"nn.mul", "Mul"},
-                {"nn.div", "Div"},
-                {"nn.pow", "Pow"},
-                {"nn.max", "Max"},
-                {"nn.min", "Min"},
-                {"nn.equal", "Equal"},
-                {"nn.less", "Less"},
-                {"nn.greater", "Greater"},
-                {"nn.where", "Where"},
-                {"nn.matmul", "MatMul"},
-                {"nn.global_average_pool", "GlobalAveragePool"}};
-            simple(types.lookup(o->getName().getStringRef()));
-            return success();
-          })
+      .Case<AndOp, OrOp, XorOp, NotOp, NegOp, AbsOp, ExpOp, LogOp, SqrtOp,
+            ReciprocalOp, TanhOp, SigmoidOp, ErfOp, ReluOp, CosOp, SinOp,
+            FloorOp, CeilOp, RoundOp, SignOp, AddOp, SubOp, MulOp, DivOp, PowOp,
+            MaxOp, MinOp, EqualOp, LessOp, GreaterOp, WhereOp, MatMulOp,
+            GlobalAveragePoolOp>([&](Operation *o) {
+        static const llvm::StringMap<StringRef> types = {
+            {"nn.neg", "Neg"},
+            {"nn.abs", "Abs"},
+            {"nn.exp", "Exp"},
+            {"nn.log", "Log"},
+            {"nn.sqrt", "Sqrt"},
+            {"nn.reciprocal", "Reciprocal"},
+            {"nn.tanh", "Tanh"},
+            {"nn.sigmoid", "Sigmoid"},
+            {"nn.erf", "Erf"},
+            {"nn.relu", "Relu"},
+            {"nn.cos", "Cos"},
+            {"nn.sin", "Sin"},
+            {"nn.floor", "Floor"},
+            {"nn.and", "And"},
+            {"nn.or", "Or"},
+            {"nn.xor", "Xor"},
+            {"nn.not", "Not"},
+            {"nn.ceil", "Ceil"},
+            {"nn.round", "Round"},
+            {"nn.sign", "Sign"},
+            {"nn.add", "Add"},
+            {"nn.sub", "Sub"},
+            {"nn.mul", "Mul"},
+            {"nn.div", "Div"},
+            {"nn.pow", "Pow"},
+            {"nn.max", "Max"},
+            {"nn.min", "Min"},
+            {"nn.equal", "Equal"},
+            {"nn.less", "Less"},
+            {"nn.greater", "Greater"},
+            {"nn.where", "Where"},
+            {"nn.matmul", "MatMul"},
+            {"nn.global_average_pool", "GlobalAveragePool"}};
+        simple(types.lookup(o->getName().getStringRef()));
+        return success();
+      })
       .Case([&](LeakyReluOp o) {
         attrFloat(simple("LeakyRelu"), "alpha", o.getAlpha().convertToFloat());
         return success();

@@ -967,6 +967,8 @@ Importer::Outputs Importer::unaryOp(Node &n) {
     return one<nn::CosOp>(n, {x});
   if (op == "Sin")
     return one<nn::SinOp>(n, {x});
+  if (op == "Not")
+    return one<nn::NotOp>(n, {x});
   if (op == "Floor")
     return one<nn::FloorOp>(n, {x});
   if (op == "Ceil")
@@ -983,6 +985,12 @@ Importer::Outputs Importer::binaryOp(Node &n) {
   SmallVector<Value, 2> in{n.in[0], n.in[1]};
   if (op == "Add")
     return one<nn::AddOp>(n, in);
+  if (op == "And")
+    return one<nn::AndOp>(n, in);
+  if (op == "Or")
+    return one<nn::OrOp>(n, in);
+  if (op == "Xor")
+    return one<nn::XorOp>(n, in);
   if (op == "Sub")
     return one<nn::SubOp>(n, in);
   if (op == "Mul")
@@ -1987,10 +1995,10 @@ const llvm::StringMap<Importer::Handler> &Importer::handlers() {
     llvm::StringMap<Handler> t;
     for (const char *u :
          {"Neg", "Abs", "Exp", "Log", "Sqrt", "Reciprocal", "Tanh", "Sigmoid",
-          "Erf", "Relu", "Cos", "Sin", "Floor", "Ceil", "Round", "Sign"})
+          "Erf", "Relu", "Cos", "Sin", "Not", "Floor", "Ceil", "Round", "Sign"})
       t[u] = [](Importer &im, Node &n) { return im.unaryOp(n); };
-    for (const char *o :
-         {"Add", "Sub", "Mul", "Div", "Pow", "Equal", "Less", "Greater"})
+    for (const char *o : {"Add", "Sub", "Mul", "Div", "Pow", "Equal", "Less",
+                          "Greater", "And", "Or", "Xor"})
       t[o] = [](Importer &im, Node &n) { return im.binaryOp(n); };
     t["Identity"] = [](Importer &, Node &n) -> Outputs {
       return SmallVector<Value>{n.in[0]};
@@ -2172,6 +2180,41 @@ const llvm::StringMap<Importer::Handler> &Importer::handlers() {
     for (const char *v : {"Max", "Min", "Sum", "Mean"})
       t[v] = variadic(v);
     t["Pad"] = [](Importer &im, Node &n) { return im.pad(n); };
+    // a <= b is (a < b) or (a == b), false when either is NaN.
+    auto orEqual = [](bool less) {
+      return [less](Importer &im, Node &n) -> Outputs {
+        Chain c{im, n};
+        Value strict = less ? c.op<nn::LessOp>({n.in[0], n.in[1]})
+                            : c.op<nn::GreaterOp>({n.in[0], n.in[1]});
+        return c.result(
+            c.op<nn::OrOp>({strict, c.op<nn::EqualOp>({n.in[0], n.in[1]})}));
+      };
+    };
+    t["LessOrEqual"] = orEqual(true);
+    t["GreaterOrEqual"] = orEqual(false);
+    t["IsNaN"] = [](Importer &im, Node &n) -> Outputs {
+      if (!llvm::isa<FloatType>(tt(n.in[0]).getElementType()))
+        return im.error(n) << "needs a float input", failure();
+      Chain c{im, n};
+      return c.result(c.op<nn::NotOp>({c.op<nn::EqualOp>({n.in[0], n.in[0]})}));
+    };
+    t["IsInf"] = [](Importer &im, Node &n) -> Outputs {
+      Type elem = tt(n.in[0]).getElementType();
+      if (!llvm::isa<FloatType>(elem))
+        return im.error(n) << "needs a float input", failure();
+      bool pos = getInt(n, "detect_positive", 1),
+           neg = getInt(n, "detect_negative", 1);
+      Chain c{im, n};
+      double inf = std::numeric_limits<double>::infinity();
+      Value isPos = c.op<nn::EqualOp>({n.in[0], c.scalar(elem, inf)});
+      Value isNeg = c.op<nn::EqualOp>({n.in[0], c.scalar(elem, -inf)});
+      if (pos && neg)
+        return c.result(c.op<nn::OrOp>({isPos, isNeg}));
+      if (pos || neg)
+        return c.result(pos ? isPos : isNeg);
+      // Neither: all false.
+      return c.result(c.op<nn::AndOp>({isPos, isNeg}));
+    };
     t["Resize"] = [](Importer &im, Node &n) { return im.resize(n); };
     t["LayerNormalization"] = [](Importer &im, Node &n) -> Outputs {
       for (int i = 1; i < n.proto.output_size(); ++i)

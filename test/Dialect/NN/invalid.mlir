@@ -303,3 +303,11 @@ func.func @trilu(%x: tensor<8xf32>) {
   %y = nn.trilu %x : tensor<8xf32>
   return
 }
+
+// -----
+
+func.func @and_needs_booleans(%a: tensor<4xf32>) {
+  // expected-error @+1 {{operand #0 must be ranked tensor of 1-bit signless integer values}}
+  %0 = nn.and %a, %a : tensor<4xf32>, tensor<4xf32>
+  return
+}

@@ -18,6 +18,12 @@ func.func @elementwise(%a: tensor<2x8xf32>, %b: tensor<8xf32>, %i: tensor<2x8xi6
   %9 = nn.relu %a : tensor<2x8xf32>
   %10 = nn.cos %a : tensor<2x8xf32>
   %11 = nn.sin %a : tensor<2x8xf32>
+  // CHECK: nn.and %{{.*}}, %{{.*}} : tensor<2x8xi1>, tensor<2x8xi1>
+  %31 = nn.and %c, %c : tensor<2x8xi1>, tensor<2x8xi1>
+  %32 = nn.or %c, %c : tensor<2x8xi1>, tensor<2x8xi1>
+  %33 = nn.xor %c, %c : tensor<2x8xi1>, tensor<2x8xi1>
+  // CHECK: nn.not %{{.*}} : tensor<2x8xi1>
+  %34 = nn.not %c : tensor<2x8xi1>
   // CHECK: nn.floor %{{.*}} : tensor<2x8xf32>
   %27 = nn.floor %a : tensor<2x8xf32>
   // CHECK: nn.ceil %{{.*}} : tensor<2x8xf32>

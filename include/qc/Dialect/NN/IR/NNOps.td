@@ -35,6 +35,7 @@ def NN_Tensor : RankedTensorOf<[F32, F16, BF16, F64, I1, I8, I16, I32, I64,
                                  UI8, UI16, UI32, UI64]>;
 def NN_FloatTensor : RankedTensorOf<[F32, F16, BF16, F64]>;
 def NN_IndexTensor : RankedTensorOf<[I32, I64]>;
+def NN_BoolTensor : RankedTensorOf<[I1]>;
 
 //===----------------------------------------------------------------------===//
 // Elementwise
@@ -69,6 +70,7 @@ def NN_ErfOp : NN_UnaryOp<"erf", "Erf", "erf x">;
 def NN_ReluOp : NN_UnaryOp<"relu", "Relu", "max(x, 0)", NN_Tensor>;
 def NN_CosOp : NN_UnaryOp<"cos", "Cos", "cos x">;
 def NN_SinOp : NN_UnaryOp<"sin", "Sin", "sin x">;
+def NN_NotOp : NN_UnaryOp<"not", "Not", "not x (booleans)", NN_BoolTensor>;
 def NN_FloorOp : NN_UnaryOp<"floor", "Floor", "floor(x)">;
 def NN_CeilOp : NN_UnaryOp<"ceil", "Ceil", "ceil(x)">;
 def NN_RoundOp : NN_UnaryOp<"round", "Round",
@@ -191,6 +193,29 @@ def NN_MinOp : NN_BinaryOp<"min", "Min",
 def NN_EqualOp : NN_BinaryOp<"equal", "Equal", "a == b", 1>;
 def NN_LessOp : NN_BinaryOp<"less", "Less", "a < b", 1>;
 def NN_GreaterOp : NN_BinaryOp<"greater", "Greater", "a > b", 1>;
+
+class NN_LogicOp<string mnemonic, string onnx, string formula>
+    : NN_Op<mnemonic> {
+  let summary = "Broadcasting logical " # onnx # " (ONNX " # onnx # ").";
+  let description = "y = " # formula # [{ on booleans, with numpy
+    multidirectional broadcasting.
+
+    Constraints:
+    (C1) the operand shapes broadcast.
+
+    Example:
+    ```mlir
+    %y = nn.}] # mnemonic # [{ %a, %b : tensor<2x8xi1>, tensor<8xi1>
+    ```
+  }];
+  let arguments = (ins NN_BoolTensor:$lhs, NN_BoolTensor:$rhs);
+  let results = (outs NN_BoolTensor:$output);
+  let assemblyFormat = "$lhs `,` $rhs attr-dict `:` type($lhs) `,` type($rhs)";
+}
+
+def NN_AndOp : NN_LogicOp<"and", "And", "a and b">;
+def NN_OrOp : NN_LogicOp<"or", "Or", "a or b">;
+def NN_XorOp : NN_LogicOp<"xor", "Xor", "a xor b">;
 
 def NN_WhereOp : NN_Op<"where"> {
   let summary = "Selects by a condition (ONNX Where).";

@@ -430,3 +430,34 @@ def test_logic_and_predicates(tmp_path):
                                providers=["CPUExecutionProvider"]).run(outs, inputs)
     for o, v in zip(outs, got):
         np.testing.assert_array_equal(v, want[o], err_msg=f"onnxruntime {o}")
+
+
+@pytest.mark.parametrize("op", ["ReduceMin", "ReduceL1", "ReduceL2", "ReduceSumSquare",
+                                "ReduceLogSum", "ReduceLogSumExp"])
+def test_reductions_match_reference(op, tmp_path):
+    """The reductions imported as formulas around nn.reduce_sum /
+    nn.reduce_max, on both targets: ReduceMin (-max(-x)) exactly, NaN
+    included; the sums within 1e-6 (QuantC accumulates in f64,
+    NumPy pairwise in f32)."""
+    rng = np.random.default_rng(9)
+    x = rng.uniform(0.1, 2.0, (3, 4, 5)).astype(np.float32)
+    if op == "ReduceMin":
+        x = rng.standard_normal((3, 4, 5)).astype(np.float32)
+        x[0, 0, :] = [0.0, -0.0, 1.0, 2.0, 3.0]
+        x[1, 2, 3] = np.nan
+    vi = helper.make_tensor_value_info
+    inits = [numpy_helper.from_array(np.array([1, -1], np.int64), "axes")]
+    node = helper.make_node(op, ["x", "axes"], ["y"], name="r", keepdims=0)
+    g = helper.make_graph([node], "g", [vi("x", TensorProto.FLOAT, [3, 4, 5])],
+                          [vi("y", TensorProto.FLOAT, None)], inits)
+    model = helper.make_model(g, opset_imports=[helper.make_opsetid("", 18)])
+    model.ir_version = 9
+    want = ReferenceEvaluator(model).run(None, {"x": x})[0]
+    for target, got in run_both(model, {"x": x}, tmp_path).items():
+        if op == "ReduceMin":
+            np.testing.assert_array_equal(got, want, err_msg=target)
+            finite = ~np.isnan(want)
+            np.testing.assert_array_equal(np.signbit(got[finite]), np.signbit(want[finite]),
+                                          err_msg=target)
+        else:
+            np.testing.assert_allclose(got, want, rtol=1e-6, err_msg=target)

@@ -81,7 +81,9 @@ def compare(got, want):
 SHAPE_PARAMS = {
     ("Reshape", 1), ("Expand", 1), ("Slice", 1), ("Slice", 2), ("Slice", 3),
     ("Slice", 4), ("Split", 1), ("ReduceSum", 1), ("ReduceMean", 1),
-    ("ReduceMax", 1), ("Squeeze", 1), ("Unsqueeze", 1), ("Trilu", 1),
+    ("ReduceMax", 1), ("ReduceMin", 1), ("ReduceL1", 1), ("ReduceL2", 1),
+    ("ReduceSumSquare", 1), ("ReduceLogSum", 1), ("ReduceLogSumExp", 1),
+    ("Squeeze", 1), ("Unsqueeze", 1), ("Trilu", 1),
     ("Clip", 1), ("Clip", 2), ("ConstantOfShape", 0), ("Range", 0),
     ("Range", 1), ("Range", 2), ("Dropout", 1), ("Dropout", 2), ("Pad", 1),
     ("Pad", 2), ("Pad", 3), ("Resize", 1), ("Resize", 2), ("Resize", 3),

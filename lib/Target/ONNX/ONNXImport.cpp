@@ -2282,12 +2282,46 @@ const llvm::StringMap<Importer::Handler> &Importer::handlers() {
           return im.one<nn::ReduceMeanOp>(n, {n.in[0]}, attrs);
         if (kind == "sum")
           return im.one<nn::ReduceSumOp>(n, {n.in[0]}, attrs);
-        return im.one<nn::ReduceMaxOp>(n, {n.in[0]}, attrs);
+        if (kind == "max")
+          return im.one<nn::ReduceMaxOp>(n, {n.in[0]}, attrs);
+        // The other reductions as the formulas of ONNX's reference, around
+        // nn.reduce_sum / nn.reduce_max.
+        Value x = n.in[0];
+        Type elem = tt(x).getElementType();
+        bool isFloat = llvm::isa<FloatType>(elem);
+        Chain c{im, n};
+        if (kind == "min" && elem.isInteger(1)) // not max(not x)
+          return c.result(c.op<nn::NotOp>(
+              {c.op<nn::ReduceMaxOp>({c.op<nn::NotOp>({x})}, attrs)}));
+        if (!isFloat && kind != "l1" && kind != "sumsquare")
+          return im.error(n) << "needs a float"
+                             << (kind == "min" ? " or bool" : "") << " input",
+                 failure();
+        if (kind == "min") // -max(-x): exact, NaN propagates, -0 below +0
+          return c.result(c.op<nn::NegOp>(
+              {c.op<nn::ReduceMaxOp>({c.op<nn::NegOp>({x})}, attrs)}));
+        if (kind == "l1")
+          return c.result(c.op<nn::ReduceSumOp>({c.op<nn::AbsOp>({x})}, attrs));
+        if (kind == "sumsquare" || kind == "l2") {
+          Value s = c.op<nn::ReduceSumOp>({c.op<nn::MulOp>({x, x})}, attrs);
+          return c.result(kind == "l2" ? c.op<nn::SqrtOp>({s}) : s);
+        }
+        if (kind == "logsum")
+          return c.result(c.op<nn::LogOp>({c.op<nn::ReduceSumOp>({x}, attrs)}));
+        // logsumexp
+        return c.result(c.op<nn::LogOp>(
+            {c.op<nn::ReduceSumOp>({c.op<nn::ExpOp>({x})}, attrs)}));
       };
     };
     t["ReduceMean"] = reduceOp("mean");
     t["ReduceSum"] = reduceOp("sum");
     t["ReduceMax"] = reduceOp("max");
+    t["ReduceMin"] = reduceOp("min");
+    t["ReduceL1"] = reduceOp("l1");
+    t["ReduceL2"] = reduceOp("l2");
+    t["ReduceSumSquare"] = reduceOp("sumsquare");
+    t["ReduceLogSum"] = reduceOp("logsum");
+    t["ReduceLogSumExp"] = reduceOp("logsumexp");
     auto reshapeTo = [](Importer &im, Node &n, ArrayRef<int64_t> shape) {
       return im.one<nn::ReshapeOp>(
           n, {n.in[0]}, {im.named("shape", im.b.getDenseI64ArrayAttr(shape))});

@@ -233,6 +233,11 @@ def fuzz_targets(args, rng, work, keep):
                 data[name] = numpy_helper.to_array(onnx.load_tensor(str(pb)))
         if len(data) != len(inputs):
             continue
+        # The interpreter holds float64 in float32 (docs/CPU.md): the two
+        # targets are not meant to agree on it.
+        if any(v.dtype == np.float64 for v in data.values()) or any(
+                o.type.tensor_type.elem_type == TensorProto.DOUBLE for o in model.graph.output):
+            continue
         baked = {x for n in model.graph.node for k, x in enumerate(n.input)
                  if x in inputs and (n.op_type, k) in nt.SHAPE_PARAMS}
         for vi in model.graph.input:

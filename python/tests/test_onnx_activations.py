@@ -461,3 +461,26 @@ def test_reductions_match_reference(op, tmp_path):
                                           err_msg=target)
         else:
             np.testing.assert_allclose(got, want, rtol=1e-6, err_msg=target)
+
+
+@pytest.mark.parametrize("op,attrs,inits", [
+    ("Tile", {}, {"repeats": np.array([2, 1, 3], np.int64)}),
+    ("DepthToSpace", {"blocksize": 2, "mode": "DCR"}, {}),
+    ("DepthToSpace", {"blocksize": 2, "mode": "CRD"}, {}),
+    ("SpaceToDepth", {"blocksize": 2}, {}),
+], ids=["tile", "d2s-dcr", "d2s-crd", "s2d"])
+def test_data_movement_matches_reference(op, attrs, inits, tmp_path):
+    """Tile (concatenated copies), DepthToSpace and SpaceToDepth (reshape,
+    transpose, reshape) bit for bit against ONNX's reference."""
+    shape = [2, 3, 4] if op == "Tile" else [1, 8, 4, 6]
+    x = np.arange(np.prod(shape), dtype=np.float32).reshape(shape)
+    vi = helper.make_tensor_value_info
+    node = helper.make_node(op, ["x"] + list(inits), ["y"], name="m", **attrs)
+    g = helper.make_graph([node], "g", [vi("x", TensorProto.FLOAT, shape)],
+                          [vi("y", TensorProto.FLOAT, None)],
+                          [numpy_helper.from_array(v, k) for k, v in inits.items()])
+    model = helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 9
+    want = ReferenceEvaluator(model).run(None, {"x": x})[0]
+    for target, got in run_both(model, {"x": x}, tmp_path).items():
+        np.testing.assert_array_equal(got, want, err_msg=target)

@@ -2216,6 +2216,81 @@ const llvm::StringMap<Importer::Handler> &Importer::handlers() {
       return c.result(c.op<nn::AndOp>({isPos, isNeg}));
     };
     t["Resize"] = [](Importer &im, Node &n) { return im.resize(n); };
+    // Tile: each axis repeated by concatenating copies.
+    t["Tile"] = [](Importer &im, Node &n) -> Outputs {
+      auto repeats = im.constInts(n, 1, "repeats");
+      if (!repeats)
+        return failure();
+      int64_t rank = tt(n.in[0]).getRank();
+      if (int64_t(repeats->size()) != rank ||
+          llvm::any_of(*repeats, [](int64_t r) { return r < 0; }))
+        return im.error(n) << "repeats needs " << rank
+                           << " non-negative entries",
+               failure();
+      if (llvm::is_contained(*repeats, 0))
+        return im.error(n) << "a repeat of 0 (an empty result) is not "
+                              "supported",
+               failure();
+      Chain c{im, n};
+      Value x = n.in[0];
+      for (int64_t a = 0; a < rank; ++a) {
+        int64_t r = (*repeats)[size_t(a)];
+        if (r == 1)
+          continue;
+        SmallVector<Value> copies(size_t(r), x);
+        x = c.op<nn::ConcatOp>(copies,
+                               {im.named("axis", im.b.getI64IntegerAttr(a))});
+      }
+      return c.result(x);
+    };
+    // DepthToSpace / SpaceToDepth: reshape, transpose, reshape.
+    auto depthSpace = [](bool toSpace) {
+      return [toSpace](Importer &im, Node &n) -> Outputs {
+        auto xt = tt(n.in[0]);
+        int64_t bs = getInt(n, "blocksize", 0);
+        if (xt.getRank() != 4 || bs <= 0)
+          return im.error(n) << "needs a 4-D input and a positive blocksize",
+                 failure();
+        int64_t N = xt.getDimSize(0), C = xt.getDimSize(1),
+                H = xt.getDimSize(2), W = xt.getDimSize(3);
+        std::string mode = getString(n, "mode", "DCR");
+        SmallVector<int64_t> split, perm, out;
+        if (toSpace) {
+          if (C % (bs * bs))
+            return im.error(n) << "channels " << C
+                               << " are not a multiple of blocksize^2",
+                   failure();
+          int64_t c2 = C / (bs * bs);
+          if (mode == "DCR") {
+            split = {N, bs, bs, c2, H, W};
+            perm = {0, 3, 4, 1, 5, 2};
+          } else if (mode == "CRD") {
+            split = {N, c2, bs, bs, H, W};
+            perm = {0, 1, 4, 2, 5, 3};
+          } else {
+            return im.error(n) << "unknown mode '" << mode << "'", failure();
+          }
+          out = {N, c2, H * bs, W * bs};
+        } else {
+          if (H % bs || W % bs)
+            return im.error(n) << "height and width must be multiples of "
+                                  "the blocksize",
+                   failure();
+          split = {N, C, H / bs, bs, W / bs, bs};
+          perm = {0, 3, 5, 1, 2, 4};
+          out = {N, C * bs * bs, H / bs, W / bs};
+        }
+        Chain c{im, n};
+        Value v = c.op<nn::ReshapeOp>(
+            {n.in[0]}, {im.named("shape", im.b.getDenseI64ArrayAttr(split))});
+        v = c.op<nn::TransposeOp>(
+            {v}, {im.named("perm", im.b.getDenseI64ArrayAttr(perm))});
+        return c.result(c.op<nn::ReshapeOp>(
+            {v}, {im.named("shape", im.b.getDenseI64ArrayAttr(out))}));
+      };
+    };
+    t["DepthToSpace"] = depthSpace(true);
+    t["SpaceToDepth"] = depthSpace(false);
     t["LayerNormalization"] = [](Importer &im, Node &n) -> Outputs {
       for (int i = 1; i < n.proto.output_size(); ++i)
         if (!n.proto.output(i).empty())

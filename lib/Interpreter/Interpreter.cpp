@@ -1004,6 +1004,44 @@ evaluateOp(Operation *op, ArrayRef<Tensor> in, bool emitErrors) {
       .Case([&](ReduceSumOp o) {
         return one(reduce(t0, in[0], o.getAxes(), Reduce::Sum));
       })
+      .Case([&](ArgMaxOp o) {
+        Shape s = in[0].getShape();
+        int64_t r = int64_t(s.size()), axis = o.getAxis();
+        if (axis < 0)
+          axis += r;
+        int64_t outer = 1, inner = 1, len = s[size_t(axis)];
+        for (int64_t d = 0; d < axis; ++d)
+          outer *= s[size_t(d)];
+        for (int64_t d = axis + 1; d < r; ++d)
+          inner *= s[size_t(d)];
+        bool last = o.getSelectLastIndex(), isFloat = in[0].isFloat();
+        bool isUnsigned = unsignedOperand(op);
+        Tensor y = Tensor::zeros(t0, shapeOf(t0));
+        for (int64_t a = 0; a < outer; ++a)
+          for (int64_t c = 0; c < inner; ++c) {
+            int64_t best = 0;
+            for (int64_t k = 1; k < len; ++k) {
+              int64_t at = (a * len + k) * inner + c,
+                      cur = (a * len + best) * inner + c;
+              bool take;
+              if (isFloat) {
+                float v = in[0].f()[at], m = in[0].f()[cur];
+                take = std::isnan(v)   ? (last || !std::isnan(m))
+                       : std::isnan(m) ? false
+                       : last          ? v >= m
+                                       : v > m;
+              } else {
+                int64_t v = in[0].i()[at], m = in[0].i()[cur];
+                bool greater = isUnsigned ? uint64_t(v) > uint64_t(m) : v > m;
+                take = greater || (last && v == m);
+              }
+              if (take)
+                best = k;
+            }
+            y.iMutable()[a * inner + c] = best;
+          }
+        return one(y);
+      })
       .Case([&](ReduceMaxOp o) {
         return one(reduce(t0, in[0], o.getAxes(), Reduce::Max));
       })

@@ -484,3 +484,63 @@ def test_data_movement_matches_reference(op, attrs, inits, tmp_path):
     want = ReferenceEvaluator(model).run(None, {"x": x})[0]
     for target, got in run_both(model, {"x": x}, tmp_path).items():
         np.testing.assert_array_equal(got, want, err_msg=target)
+
+
+@pytest.mark.parametrize("op", ["ArgMax", "ArgMin"])
+@pytest.mark.parametrize("last", [0, 1])
+@pytest.mark.parametrize("axis,keepdims", [(1, 1), (-1, 0), (0, 0)])
+def test_arg_max_min_match_reference(op, last, axis, keepdims, tmp_path):
+    """nn.arg_max (ArgMin as the ArgMax of -x): ties (first or last index),
+    NaN (counts as the largest; for ArgMin the smallest, as NumPy), ±inf,
+    signed zeros, on both targets against ONNX's reference."""
+    x = np.array([[[1.0, 3.0, 3.0, -1.0], [np.nan, 2.0, np.nan, 5.0], [-np.inf, -np.inf, -np.inf, -np.inf]],
+                  [[0.0, -0.0, 0.0, -0.0], [7.0, np.inf, 7.0, np.inf], [2.0, 1.0, 2.0, 1.0]]],
+                 np.float32)
+    vi = helper.make_tensor_value_info
+    node = helper.make_node(op, ["x"], ["y"], name="a", axis=axis, keepdims=keepdims,
+                            select_last_index=last)
+    g = helper.make_graph([node], "g", [vi("x", TensorProto.FLOAT, [2, 3, 4])],
+                          [vi("y", TensorProto.INT64, None)])
+    model = helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 9
+    want = ReferenceEvaluator(model).run(None, {"x": x})[0]
+    for target, got in run_both(model, {"x": x}, tmp_path).items():
+        np.testing.assert_array_equal(got, want, err_msg=target)
+
+
+def test_arg_max_integers_and_export(tmp_path):
+    """ArgMax of int8 and uint8 (unsigned on the CPU through
+    --qc-nn-signless), and the export into onnxruntime."""
+    import onnxruntime as ort
+
+    vi = helper.make_tensor_value_info
+    nodes = [helper.make_node("ArgMax", ["i"], ["y"], name="ai", axis=1, keepdims=0),
+             helper.make_node("ArgMax", ["u"], ["v"], name="au", axis=1, keepdims=0,
+                              select_last_index=1)]
+    g = helper.make_graph(nodes, "g", [vi("i", TensorProto.INT8, [2, 4]),
+                                       vi("u", TensorProto.UINT8, [2, 4])],
+                          [vi("y", TensorProto.INT64, [2]), vi("v", TensorProto.INT64, [2])])
+    model = helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 9
+    inputs = {"i": np.array([[-128, -128, -5, -128], [3, 127, 127, -1]], np.int8),
+              "u": np.array([[200, 3, 255, 255], [0, 0, 0, 0]], np.uint8)}
+    path = tmp_path / "m.onnx"
+    onnx.save(model, str(path))
+    for target in ["interp", "cpu"]:
+        out = tmp_path / target
+        cmd = [str(BIN / "quant-run"), str(path), f"--target={target}", "--output-dir", str(out)]
+        for name, value in inputs.items():
+            np.save(tmp_path / f"{name}.npy", value)
+            cmd += ["--input", f"{name}={tmp_path / (name + '.npy')}"]
+        r = subprocess.run(cmd, capture_output=True, text=True)
+        assert r.returncode == 0, r.stderr
+        np.testing.assert_array_equal(np.load(out / "y.npy"), [2, 1], err_msg=target)
+        np.testing.assert_array_equal(np.load(out / "v.npy"), [3, 3], err_msg=target)
+    subprocess.run([str(BIN / "quant-translate"), "--import-onnx", str(path), "-o",
+                    str(tmp_path / "m.mlir")], check=True, capture_output=True)
+    subprocess.run([str(BIN / "quant-translate"), "--export-onnx", str(tmp_path / "m.mlir"), "-o",
+                    str(tmp_path / "e.onnx")], check=True, capture_output=True)
+    ref = ort.InferenceSession(str(tmp_path / "e.onnx"),
+                               providers=["CPUExecutionProvider"]).run(None, inputs)
+    np.testing.assert_array_equal(ref[0], [2, 1])
+    np.testing.assert_array_equal(ref[1], [3, 3])

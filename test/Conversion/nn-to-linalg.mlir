@@ -229,3 +229,18 @@ func.func @logic(%p: tensor<4xi1>, %q: tensor<4xi1>)
   %3 = nn.not %p : tensor<4xi1>
   return %0, %1, %2, %3 : tensor<4xi1>, tensor<4xi1>, tensor<4xi1>, tensor<4xi1>
 }
+
+// -----
+
+// nn.arg_max: one reduction carrying the best value and its index.
+// CHECK-LABEL: func.func @arg_max
+// CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "reduction"]
+// CHECK: arith.cmpf uno
+// CHECK: arith.cmpf ogt
+// CHECK: linalg.index 1
+// CHECK: linalg.yield %{{.*}}, %{{.*}} : f32, i64
+// CHECK: tensor.collapse_shape
+func.func @arg_max(%a: tensor<4x8xf32>) -> tensor<4xi64> {
+  %0 = nn.arg_max %a {axis = 1 : i64, keepdims = false} : tensor<4x8xf32>
+  return %0 : tensor<4xi64>
+}

@@ -894,6 +894,114 @@ template <typename OpTy> struct ReduceLowering : OpConversionPattern<OpTy> {
   }
 };
 
+/// nn.arg_max: one reduction generic carrying the best value and its index;
+/// an element replaces the best when it is larger (or equal, for the last
+/// index) or NaN over a number (NaN over NaN for the last index), as the
+/// interpreter.
+struct ArgMaxLowering : OpConversionPattern<ArgMaxOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(ArgMaxOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = rewriter.getContext();
+    Value x = adaptor.getInput();
+    auto xt = llvm::cast<RankedTensorType>(x.getType());
+    int64_t rank = xt.getRank(), axis = op.getAxis();
+    if (axis < 0)
+      axis += rank;
+    Type elem = xt.getElementType();
+    bool isFloat = llvm::isa<FloatType>(elem);
+    bool isUnsigned = !isFloat && unsignedOperand(op, 0);
+    bool last = op.getSelectLastIndex();
+    SmallVector<int64_t> shape(xt.getShape());
+    shape[size_t(axis)] = 1;
+    SmallVector<AffineExpr> outExprs;
+    SmallVector<utils::IteratorType> its;
+    for (int64_t i = 0; i < rank; ++i) {
+      outExprs.push_back(i == axis ? getAffineConstantExpr(0, ctx)
+                                   : getAffineDimExpr(unsigned(i), ctx));
+      its.push_back(i == axis ? utils::IteratorType::reduction
+                              : utils::IteratorType::parallel);
+    }
+    AffineMap outMap = AffineMap::get(unsigned(rank), 0, outExprs, ctx);
+    Type i64 = rewriter.getI64Type();
+    auto valType = RankedTensorType::get(shape, elem);
+    auto idxType = RankedTensorType::get(shape, i64);
+    // The lowest value: below every element, so index 0 wins unless another
+    // element beats it.
+    Value lowest;
+    if (isFloat)
+      lowest = floatConst(rewriter, loc, elem,
+                          -std::numeric_limits<double>::infinity());
+    else
+      lowest = rewriter.create<arith::ConstantOp>(
+          loc, rewriter.getIntegerAttr(
+                   elem, isUnsigned
+                             ? APInt::getMinValue(elem.getIntOrFloatBitWidth())
+                             : APInt::getSignedMinValue(
+                                   elem.getIntOrFloatBitWidth())));
+    Value zero =
+        rewriter.create<arith::ConstantOp>(loc, rewriter.getI64IntegerAttr(0));
+    Value valInit =
+        rewriter
+            .create<linalg::FillOp>(loc, ValueRange{lowest},
+                                    ValueRange{empty(rewriter, loc, valType)})
+            .getResult(0);
+    Value idxInit =
+        rewriter
+            .create<linalg::FillOp>(loc, ValueRange{zero},
+                                    ValueRange{empty(rewriter, loc, idxType)})
+            .getResult(0);
+    auto generic = rewriter.create<linalg::GenericOp>(
+        loc, TypeRange{valType, idxType}, ValueRange{x},
+        ValueRange{valInit, idxInit},
+        SmallVector<AffineMap>{
+            AffineMap::getMultiDimIdentityMap(unsigned(rank), ctx), outMap,
+            outMap},
+        its, [&](OpBuilder &b, Location l, ValueRange a) {
+          Value v = a[0], best = a[1], bestIdx = a[2];
+          Value take;
+          if (isFloat) {
+            auto cmp = [&](arith::CmpFPredicate p, Value lhs, Value rhs) {
+              return b.create<arith::CmpFOp>(l, p, lhs, rhs);
+            };
+            Value vNaN = cmp(arith::CmpFPredicate::UNO, v, v);
+            Value bestNaN = cmp(arith::CmpFPredicate::UNO, best, best);
+            Value bestNum = b.create<arith::XOrIOp>(
+                l, bestNaN,
+                b.create<arith::ConstantOp>(l, b.getBoolAttr(true)));
+            // NaN wins over a number (over NaN too for the last index).
+            Value nanWins =
+                last ? vNaN : b.create<arith::AndIOp>(l, vNaN, bestNum);
+            Value beats = cmp(last ? arith::CmpFPredicate::OGE
+                                   : arith::CmpFPredicate::OGT,
+                              v, best);
+            take = b.create<arith::OrIOp>(
+                l, nanWins, b.create<arith::AndIOp>(l, bestNum, beats));
+          } else {
+            arith::CmpIPredicate p = isUnsigned
+                                         ? (last ? arith::CmpIPredicate::uge
+                                                 : arith::CmpIPredicate::ugt)
+                                         : (last ? arith::CmpIPredicate::sge
+                                                 : arith::CmpIPredicate::sgt);
+            take = b.create<arith::CmpIOp>(l, p, v, best);
+          }
+          Value k = b.create<arith::IndexCastOp>(
+              l, i64, b.create<linalg::IndexOp>(l, uint64_t(axis)));
+          b.create<linalg::YieldOp>(
+              l, ValueRange{b.create<arith::SelectOp>(l, take, v, best),
+                            b.create<arith::SelectOp>(l, take, k, bestIdx)});
+        });
+    Value y = generic.getResult(1);
+    auto out = llvm::cast<RankedTensorType>(op.getType());
+    if (idxType != out)
+      y = reshape(rewriter, loc, y, out.getShape());
+    rewriter.replaceOp(op, y);
+    return success();
+  }
+};
+
 struct GlobalAveragePoolLowering : OpConversionPattern<GlobalAveragePoolOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
@@ -1304,11 +1412,12 @@ void qc::populateNNToLinalgPatterns(RewritePatternSet &patterns,
   patterns.add<GemmLowering, ConvLowering, PoolLowering<MaxPoolOp>,
                PoolLowering<AveragePoolOp>, ReduceLowering<ReduceSumOp>,
                ReduceLowering<ReduceMeanOp>, ReduceLowering<ReduceMaxOp>,
-               GlobalAveragePoolLowering, SoftmaxLowering<SoftmaxOp>,
-               SoftmaxLowering<LogSoftmaxOp>, LayerNormLowering,
-               RMSNormLowering, BatchNormLowering, ReshapeLowering,
-               TransposeLowering, ConcatLowering, SplitLowering, SliceLowering,
-               GatherLowering, TriluLowering>(ctx);
+               ArgMaxLowering, GlobalAveragePoolLowering,
+               SoftmaxLowering<SoftmaxOp>, SoftmaxLowering<LogSoftmaxOp>,
+               LayerNormLowering, RMSNormLowering, BatchNormLowering,
+               ReshapeLowering, TransposeLowering, ConcatLowering,
+               SplitLowering, SliceLowering, GatherLowering, TriluLowering>(
+      ctx);
 }
 
 LogicalResult qc::checkNNLowerable(Operation *root) {

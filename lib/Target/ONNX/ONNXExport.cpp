@@ -476,6 +476,13 @@ LogicalResult Exporter::emit(Operation *op) {
         attrInt(simple("LogSoftmax"), "axis", o.getAxis());
         return success();
       })
+      .Case([&](ArgMaxOp o) {
+        auto *n = node("ArgMax", {in(0)}, {out()}, op);
+        attrInt(n, "axis", o.getAxis());
+        attrInt(n, "keepdims", o.getKeepdims());
+        attrInt(n, "select_last_index", o.getSelectLastIndex());
+        return success();
+      })
       .Case<ReduceMeanOp, ReduceSumOp, ReduceMaxOp>([&](Operation *o) {
         StringRef t = llvm::isa<ReduceMeanOp>(o)  ? "ReduceMean"
                       : llvm::isa<ReduceSumOp>(o) ? "ReduceSum"

@@ -2388,6 +2388,28 @@ const llvm::StringMap<Importer::Handler> &Importer::handlers() {
             {c.op<nn::ReduceSumOp>({c.op<nn::ExpOp>({x})}, attrs)}));
       };
     };
+    // ArgMax; ArgMin of floats as the ArgMax of -x (the same ties, NaN
+    // still first).
+    auto argOp = [](bool isMax) {
+      return [isMax](Importer &im, Node &n) -> Outputs {
+        Type elem = tt(n.in[0]).getElementType();
+        if (!isMax && !llvm::isa<FloatType>(elem))
+          return im.error(n) << "ArgMin of " << elem
+                             << " is not supported "
+                                "(float inputs only)",
+                 failure();
+        Chain c{im, n};
+        Value x = isMax ? n.in[0] : c.op<nn::NegOp>({n.in[0]});
+        return c.result(c.op<nn::ArgMaxOp>(
+            {x},
+            {im.named("axis", im.b.getI64IntegerAttr(getInt(n, "axis", 0))),
+             im.named("keepdims", im.b.getBoolAttr(getInt(n, "keepdims", 1))),
+             im.named("select_last_index",
+                      im.b.getBoolAttr(getInt(n, "select_last_index", 0)))}));
+      };
+    };
+    t["ArgMax"] = argOp(true);
+    t["ArgMin"] = argOp(false);
     t["ReduceMean"] = reduceOp("mean");
     t["ReduceSum"] = reduceOp("sum");
     t["ReduceMax"] = reduceOp("max");

@@ -311,3 +311,19 @@ func.func @and_needs_booleans(%a: tensor<4xf32>) {
   %0 = nn.and %a, %a : tensor<4xf32>, tensor<4xf32>
   return
 }
+
+// -----
+
+func.func @arg_max_axis(%a: tensor<4x3xf32>) {
+  // expected-error @+1 {{(C1) axis 2 is out of range for rank 2}}
+  %0 = nn.arg_max %a {axis = 2 : i64} : tensor<4x3xf32>
+  return
+}
+
+// -----
+
+func.func @arg_max_bool(%a: tensor<4xi1>) {
+  // expected-error @+1 {{(C1) the input must not be boolean}}
+  %0 = nn.arg_max %a : tensor<4xi1>
+  return
+}

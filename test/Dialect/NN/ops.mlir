@@ -24,6 +24,10 @@ func.func @elementwise(%a: tensor<2x8xf32>, %b: tensor<8xf32>, %i: tensor<2x8xi6
   %33 = nn.xor %c, %c : tensor<2x8xi1>, tensor<2x8xi1>
   // CHECK: nn.not %{{.*}} : tensor<2x8xi1>
   %34 = nn.not %c : tensor<2x8xi1>
+  // CHECK: nn.arg_max %{{.*}} {axis = 1 : i64, keepdims = false} : tensor<2x8xf32>
+  %35 = nn.arg_max %a {axis = 1 : i64, keepdims = false} : tensor<2x8xf32>
+  // CHECK: nn.arg_max %{{.*}} : tensor<2x8xi64>
+  %36 = nn.arg_max %i : tensor<2x8xi64>
   // CHECK: nn.floor %{{.*}} : tensor<2x8xf32>
   %27 = nn.floor %a : tensor<2x8xf32>
   // CHECK: nn.ceil %{{.*}} : tensor<2x8xf32>

@@ -437,6 +437,26 @@ REDUCE_INFERENCE(ReduceSumOp)
 REDUCE_INFERENCE(ReduceMaxOp)
 #undef REDUCE_INFERENCE
 
+LogicalResult ArgMaxOp::inferReturnTypes(MLIRContext *ctx,
+                                         std::optional<Location> loc,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &out) {
+  auto t = rtt(adaptor.getInput());
+  if (t.getElementType().isInteger(1))
+    return emitOptionalError(loc, "(C1) the input must not be boolean");
+  int64_t axis = intOr(NN_ATTR(Axis, "axis"), 0);
+  if (axis < -t.getRank() || axis >= t.getRank())
+    return emitOptionalError(loc, "(C1) axis ", axis,
+                             " is out of range for rank ", t.getRank());
+  SmallVector<Type> reduced;
+  if (failed(inferReduce(loc, adaptor.getInput(), {axis},
+                         boolOr(NN_ATTR(Keepdims, "keepdims"), true), reduced)))
+    return failure();
+  out.push_back(llvm::cast<RankedTensorType>(reduced[0])
+                    .clone(IntegerType::get(ctx, 64)));
+  return success();
+}
+
 static LogicalResult inferPool(std::optional<Location> loc, Value input,
                                ArrayRef<int64_t> k, ArrayRef<int64_t> s,
                                ArrayRef<int64_t> p, ArrayRef<int64_t> d,

@@ -467,6 +467,31 @@ def NN_ReduceSumOp : NN_ReduceOp<"reduce_sum", "ReduceSum", "Sum">;
 def NN_ReduceMaxOp : NN_ReduceOp<"reduce_max", "ReduceMax",
     "Maximum (IEEE 754-2019 `maximum`: NaN if any input is NaN, +0 above -0)">;
 
+def NN_ArgMaxOp : NN_Op<"arg_max"> {
+  let summary = "Index of the largest element along an axis (ONNX ArgMax).";
+  let description = [{
+    y = the index (i64) along `axis` of the largest element; ties give the
+    first index, or the last with `select_last_index`; NaN counts as larger
+    than every number (the first NaN, or the last, wins), as NumPy's argmax.
+    The reduced axis is kept as size 1 when `keepdims`. ONNX ArgMin of a
+    float tensor is imported as the arg_max of its negation.
+
+    Constraints:
+    (C1) axis is in [-rank, rank) and the input is not boolean.
+
+    Example:
+    ```mlir
+    %y = nn.arg_max %x {axis = -1 : i64, keepdims = false} : tensor<2x8xf32>
+    ```
+  }];
+  let arguments = (ins NN_Tensor:$input,
+                       DefaultValuedAttr<I64Attr, "0">:$axis,
+                       DefaultValuedAttr<BoolAttr, "true">:$keepdims,
+                       DefaultValuedAttr<BoolAttr, "false">:$select_last_index);
+  let results = (outs RankedTensorOf<[I64]>:$output);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+}
+
 class NN_PoolOp<string mnemonic, string onnx, string formula>
     : NN_Op<mnemonic> {
   let summary = "2-D " # onnx # " (ONNX " # onnx # ").";

@@ -86,17 +86,23 @@ def _i64(values):
     return np.array(values, dtype=np.int64)
 
 
+def _batch_norm(g, x, channels):
+    """Inference BatchNormalization with random scale, bias, mean and
+    variance (drawn in that order)."""
+    return g.op("BatchNormalization", [
+        x, g.const((1 + 0.1 * g.rng.standard_normal(channels)).astype(np.float32)),
+        g.const((0.1 * g.rng.standard_normal(channels)).astype(np.float32)),
+        g.const((0.1 * g.rng.standard_normal(channels)).astype(np.float32)),
+        g.const(g.rng.uniform(0.5, 1.5, channels).astype(np.float32))], epsilon=1e-5)
+
+
 def resnet(batch=1, size=32, classes=10, seed=0):
     g = _Graph(seed)
 
     def conv_bn(x, cin, cout, k, stride, relu=True):
         y = g.op("Conv", [x, g.weight((cout, cin, k, k)), g.weight((cout,), 0.1)],
                  kernel_shape=[k, k], strides=[stride, stride], pads=[k // 2] * 4)
-        y = g.op("BatchNormalization", [
-            y, g.const((1 + 0.1 * g.rng.standard_normal(cout)).astype(np.float32)),
-            g.const((0.1 * g.rng.standard_normal(cout)).astype(np.float32)),
-            g.const((0.1 * g.rng.standard_normal(cout)).astype(np.float32)),
-            g.const(g.rng.uniform(0.5, 1.5, cout).astype(np.float32))], epsilon=1e-5)
+        y = _batch_norm(g, y, cout)
         return g.op("Relu", [y]) if relu else y
 
     x = conv_bn("input", 3, 16, 3, 1)
@@ -127,11 +133,7 @@ def cnn1d(batch=1, length=64, features=10, classes=12, seed=4):
     def conv_bn(x, cin, cout, k, group=1, relu=True, **attrs):
         y = g.op("Conv", [x, g.weight((cout, cin // group, k)), g.weight((cout,), 0.1)],
                  kernel_shape=[k], group=group, **attrs)
-        y = g.op("BatchNormalization", [
-            y, g.const((1 + 0.1 * g.rng.standard_normal(cout)).astype(np.float32)),
-            g.const((0.1 * g.rng.standard_normal(cout)).astype(np.float32)),
-            g.const((0.1 * g.rng.standard_normal(cout)).astype(np.float32)),
-            g.const(g.rng.uniform(0.5, 1.5, cout).astype(np.float32))], epsilon=1e-5)
+        y = _batch_norm(g, y, cout)
         return g.op("Relu", [y]) if relu else y
 
     x = conv_bn("input", features, 16, 5, pads=[2, 2])

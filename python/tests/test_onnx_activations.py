@@ -35,7 +35,9 @@ CASES = [
 ]
 
 
-def run_both(model, inputs, tmp_path):
+def run_targets(model, inputs, tmp_path):
+    """Runs `model` (saved as m.onnx) on both targets: {target: {output
+    name: array}}."""
     path = tmp_path / "m.onnx"
     onnx.save(model, str(path))
     results = {}
@@ -47,8 +49,13 @@ def run_both(model, inputs, tmp_path):
             cmd += ["--input", f"{name}={tmp_path / (name + '.npy')}"]
         r = subprocess.run(cmd, capture_output=True, text=True)
         assert r.returncode == 0, r.stderr
-        results[target] = np.load(out / "y.npy")
+        results[target] = {o.name: np.load(out / f"{o.name}.npy") for o in model.graph.output}
     return results
+
+
+def run_both(model, inputs, tmp_path):
+    """The output `y` on both targets: {target: array}."""
+    return {t: outs["y"] for t, outs in run_targets(model, inputs, tmp_path).items()}
 
 
 def assert_matches(got, want, exact):
@@ -133,18 +140,9 @@ def test_integer_max_min_and_global_max_pool(tmp_path):
               "u": np.array([200, 3, 255, 128], np.uint8), "v": np.array([100, 250, 0, 127], np.uint8),
               "f": f}
     want = ReferenceEvaluator(model).run(None, inputs)
-    path = tmp_path / "m.onnx"
-    onnx.save(model, str(path))
-    for target in ["interp", "cpu"]:
-        out = tmp_path / target
-        cmd = [str(BIN / "quant-run"), str(path), f"--target={target}", "--output-dir", str(out)]
-        for name, value in inputs.items():
-            np.save(tmp_path / f"{name}.npy", value)
-            cmd += ["--input", f"{name}={tmp_path / (name + '.npy')}"]
-        r = subprocess.run(cmd, capture_output=True, text=True)
-        assert r.returncode == 0, r.stderr
+    for target, outs in run_targets(model, inputs, tmp_path).items():
         for name, w in zip(["y", "umin", "gmp"], want):
-            np.testing.assert_array_equal(np.load(out / f"{name}.npy"), w, err_msg=f"{target} {name}")
+            np.testing.assert_array_equal(outs[name], w, err_msg=f"{target} {name}")
 
 
 def test_export_runs_in_onnxruntime(tmp_path):
@@ -343,18 +341,9 @@ def test_sign_of_integers(tmp_path):
     model.ir_version = 9
     inputs = {"i": np.array([-2**31, -1, 0, 1, 2**31 - 1], np.int32),
               "u": np.array([0, 2**63 + 5, 1], np.uint64)}
-    path = tmp_path / "m.onnx"
-    onnx.save(model, str(path))
-    for target in ["interp", "cpu"]:
-        out = tmp_path / target
-        cmd = [str(BIN / "quant-run"), str(path), f"--target={target}", "--output-dir", str(out)]
-        for name, value in inputs.items():
-            np.save(tmp_path / f"{name}.npy", value)
-            cmd += ["--input", f"{name}={tmp_path / (name + '.npy')}"]
-        r = subprocess.run(cmd, capture_output=True, text=True)
-        assert r.returncode == 0, r.stderr
-        np.testing.assert_array_equal(np.load(out / "y.npy"), [-1, -1, 0, 1, 1], err_msg=target)
-        np.testing.assert_array_equal(np.load(out / "v.npy"), [0, 1, 1], err_msg=target)
+    for target, outs in run_targets(model, inputs, tmp_path).items():
+        np.testing.assert_array_equal(outs["y"], [-1, -1, 0, 1, 1], err_msg=target)
+        np.testing.assert_array_equal(outs["v"], [0, 1, 1], err_msg=target)
 
 
 def test_pytorch_fake_quant_graph(tmp_path):
@@ -411,17 +400,9 @@ def test_logic_and_predicates(tmp_path):
               "b": np.array([1.0, 1.0, 1.0, np.inf, 0.0, 0.0, np.nan, np.nan], np.float32)}
     want = dict(zip(outs, ReferenceEvaluator(model).run(None, inputs)))
     path = tmp_path / "m.onnx"
-    onnx.save(model, str(path))
-    for target in ["interp", "cpu"]:
-        out = tmp_path / target
-        cmd = [str(BIN / "quant-run"), str(path), f"--target={target}", "--output-dir", str(out)]
-        for name, value in inputs.items():
-            np.save(tmp_path / f"{name}.npy", value)
-            cmd += ["--input", f"{name}={tmp_path / (name + '.npy')}"]
-        r = subprocess.run(cmd, capture_output=True, text=True)
-        assert r.returncode == 0, r.stderr
+    for target, results in run_targets(model, inputs, tmp_path).items():
         for o in outs:
-            np.testing.assert_array_equal(np.load(out / f"{o}.npy"), want[o], err_msg=f"{target} {o}")
+            np.testing.assert_array_equal(results[o], want[o], err_msg=f"{target} {o}")
     subprocess.run([str(BIN / "quant-translate"), "--import-onnx", str(path), "-o",
                     str(tmp_path / "m.mlir")], check=True, capture_output=True)
     subprocess.run([str(BIN / "quant-translate"), "--export-onnx", str(tmp_path / "m.mlir"), "-o",
@@ -525,17 +506,9 @@ def test_arg_max_integers_and_export(tmp_path):
     inputs = {"i": np.array([[-128, -128, -5, -128], [3, 127, 127, -1]], np.int8),
               "u": np.array([[200, 3, 255, 255], [0, 0, 0, 0]], np.uint8)}
     path = tmp_path / "m.onnx"
-    onnx.save(model, str(path))
-    for target in ["interp", "cpu"]:
-        out = tmp_path / target
-        cmd = [str(BIN / "quant-run"), str(path), f"--target={target}", "--output-dir", str(out)]
-        for name, value in inputs.items():
-            np.save(tmp_path / f"{name}.npy", value)
-            cmd += ["--input", f"{name}={tmp_path / (name + '.npy')}"]
-        r = subprocess.run(cmd, capture_output=True, text=True)
-        assert r.returncode == 0, r.stderr
-        np.testing.assert_array_equal(np.load(out / "y.npy"), [2, 1], err_msg=target)
-        np.testing.assert_array_equal(np.load(out / "v.npy"), [3, 3], err_msg=target)
+    for target, outs in run_targets(model, inputs, tmp_path).items():
+        np.testing.assert_array_equal(outs["y"], [2, 1], err_msg=target)
+        np.testing.assert_array_equal(outs["v"], [3, 3], err_msg=target)
     subprocess.run([str(BIN / "quant-translate"), "--import-onnx", str(path), "-o",
                     str(tmp_path / "m.mlir")], check=True, capture_output=True)
     subprocess.run([str(BIN / "quant-translate"), "--export-onnx", str(tmp_path / "m.mlir"), "-o",

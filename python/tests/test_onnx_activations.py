@@ -53,6 +53,18 @@ def run_targets(model, inputs, tmp_path):
     return results
 
 
+def export_roundtrip(tmp_path):
+    """m.onnx (written by run_targets) imported and exported again: the
+    exported model's path, checked by onnx.checker."""
+    out = tmp_path / "e.onnx"
+    subprocess.run([str(BIN / "quant-translate"), "--import-onnx", str(tmp_path / "m.onnx"),
+                    "-o", str(tmp_path / "m.mlir")], check=True, capture_output=True)
+    subprocess.run([str(BIN / "quant-translate"), "--export-onnx", str(tmp_path / "m.mlir"),
+                    "-o", str(out)], check=True, capture_output=True)
+    onnx.checker.check_model(onnx.load(str(out)), full_check=True)
+    return out
+
+
 def run_both(model, inputs, tmp_path):
     """The output `y` on both targets: {target: array}."""
     return {t: outs["y"] for t, outs in run_targets(model, inputs, tmp_path).items()}
@@ -167,12 +179,7 @@ def test_export_runs_in_onnxruntime(tmp_path):
     x = (np.random.default_rng(4).standard_normal((2, 3, 4, 5)) * 3).astype(np.float32)
     got = run_both(model, {"x": x}, tmp_path)
     np.testing.assert_array_equal(got["cpu"], got["interp"])
-    out = tmp_path / "e.onnx"
-    subprocess.run([str(BIN / "quant-translate"), "--import-onnx", str(tmp_path / "m.onnx"),
-                    "-o", str(tmp_path / "m.mlir")], check=True, capture_output=True)
-    subprocess.run([str(BIN / "quant-translate"), "--export-onnx", str(tmp_path / "m.mlir"),
-                    "-o", str(out)], check=True, capture_output=True)
-    onnx.checker.check_model(onnx.load(str(out)), full_check=True)
+    out = export_roundtrip(tmp_path)
     ref = ort.InferenceSession(str(out), providers=["CPUExecutionProvider"]).run(None, {"x": x})[0]
     np.testing.assert_allclose(got["interp"], ref, rtol=1e-6, atol=1e-7)
 
@@ -399,15 +406,10 @@ def test_logic_and_predicates(tmp_path):
               "a": np.array([1.0, 2.0, np.nan, np.inf, -np.inf, -0.0, 3.0, np.nan], np.float32),
               "b": np.array([1.0, 1.0, 1.0, np.inf, 0.0, 0.0, np.nan, np.nan], np.float32)}
     want = dict(zip(outs, ReferenceEvaluator(model).run(None, inputs)))
-    path = tmp_path / "m.onnx"
     for target, results in run_targets(model, inputs, tmp_path).items():
         for o in outs:
             np.testing.assert_array_equal(results[o], want[o], err_msg=f"{target} {o}")
-    subprocess.run([str(BIN / "quant-translate"), "--import-onnx", str(path), "-o",
-                    str(tmp_path / "m.mlir")], check=True, capture_output=True)
-    subprocess.run([str(BIN / "quant-translate"), "--export-onnx", str(tmp_path / "m.mlir"), "-o",
-                    str(tmp_path / "e.onnx")], check=True, capture_output=True)
-    got = ort.InferenceSession(str(tmp_path / "e.onnx"),
+    got = ort.InferenceSession(str(export_roundtrip(tmp_path)),
                                providers=["CPUExecutionProvider"]).run(outs, inputs)
     for o, v in zip(outs, got):
         np.testing.assert_array_equal(v, want[o], err_msg=f"onnxruntime {o}")
@@ -505,15 +507,10 @@ def test_arg_max_integers_and_export(tmp_path):
     model.ir_version = 9
     inputs = {"i": np.array([[-128, -128, -5, -128], [3, 127, 127, -1]], np.int8),
               "u": np.array([[200, 3, 255, 255], [0, 0, 0, 0]], np.uint8)}
-    path = tmp_path / "m.onnx"
     for target, outs in run_targets(model, inputs, tmp_path).items():
         np.testing.assert_array_equal(outs["y"], [2, 1], err_msg=target)
         np.testing.assert_array_equal(outs["v"], [3, 3], err_msg=target)
-    subprocess.run([str(BIN / "quant-translate"), "--import-onnx", str(path), "-o",
-                    str(tmp_path / "m.mlir")], check=True, capture_output=True)
-    subprocess.run([str(BIN / "quant-translate"), "--export-onnx", str(tmp_path / "m.mlir"), "-o",
-                    str(tmp_path / "e.onnx")], check=True, capture_output=True)
-    ref = ort.InferenceSession(str(tmp_path / "e.onnx"),
+    ref = ort.InferenceSession(str(export_roundtrip(tmp_path)),
                                providers=["CPUExecutionProvider"]).run(None, inputs)
     np.testing.assert_array_equal(ref[0], [2, 1])
     np.testing.assert_array_equal(ref[1], [3, 3])

@@ -614,6 +614,30 @@ private:
   /// summed in the tensor's type).
   Outputs resize(Node &n);
 
+  /// `v` in f32: float16 / bfloat16 widened exactly by an nn.cast, f32 as
+  /// it is; another element type is an error naming `what`.
+  FailureOr<Value> widenToF32(Node &n, Value v, StringRef what) {
+    Type e = tt(v).getElementType();
+    if (e.isF32())
+      return v;
+    if (!e.isF16() && !e.isBF16())
+      return error(n) << what << " must be float32, float16 or bfloat16, not "
+                      << e,
+             failure();
+    return castTo(n, v, b.getF32Type());
+  }
+
+  /// `v` converted to the element type `elem` by an nn.cast (rounded once),
+  /// or `v` when it has that type.
+  FailureOr<Value> castTo(Node &n, Value v, Type elem) {
+    if (tt(v).getElementType() == elem)
+      return v;
+    auto cast = build<nn::CastOp>(n, {v}, {named("to", TypeAttr::get(elem))});
+    if (failed(cast))
+      return failure();
+    return (*cast)->getResult(0);
+  }
+
   /// A convolution or pooling window in the 2-D form of nn.conv and the
   /// pooling ops: kernel, strides, dilations and [top, left, bottom, right]
   /// pads.
@@ -1130,19 +1154,10 @@ Importer::qdqParams(Node &n, RankedTensorType floatType, Value scale, Value zp,
   }
   // float16 / bfloat16 scales widen exactly; the quantization itself is
   // computed in f32 (as onnxruntime's CPU kernels do).
-  Type scaleElem = tt(s).getElementType();
-  if (scaleElem.isF16() || scaleElem.isBF16()) {
-    auto cast =
-        build<nn::CastOp>(n, {s}, {named("to", TypeAttr::get(b.getF32Type()))});
-    if (failed(cast))
-      return failure();
-    s = (*cast)->getResult(0);
-  } else if (!scaleElem.isF32()) {
-    return error(n) << "scales must be float32, float16 or bfloat16, not "
-                    << scaleElem,
-           failure();
-  }
-  ops.push_back(s);
+  auto wideScale = widenToF32(n, s, "scales");
+  if (failed(wideScale))
+    return failure();
+  ops.push_back(*wideScale);
   if (asym)
     ops.push_back(constant(n.loc, DenseElementsAttr::get(qt.getZeroPointType(),
                                                          ArrayRef(zpVals))));
@@ -1150,20 +1165,11 @@ Importer::qdqParams(Node &n, RankedTensorType floatType, Value scale, Value zp,
 }
 
 Importer::Outputs Importer::quantizeLinear(Node &n) {
-  Value x = n.in[0];
-  Type xElem = tt(x).getElementType();
-  if (xElem.isF16() || xElem.isBF16()) {
-    // Quantized from the exactly widened values.
-    auto cast =
-        build<nn::CastOp>(n, {x}, {named("to", TypeAttr::get(b.getF32Type()))});
-    if (failed(cast))
-      return failure();
-    x = (*cast)->getResult(0);
-  } else if (!xElem.isF32()) {
-    return error(n) << "inputs must be float32, float16 or bfloat16, not "
-                    << xElem,
-           failure();
-  }
+  // float16 / bfloat16 inputs are quantized from the exactly widened values.
+  auto wide = widenToF32(n, n.in[0], "inputs");
+  if (failed(wide))
+    return failure();
+  Value x = *wide;
   auto params = qdqParams(n, tt(x), n.in[1],
                           n.in.size() > 2 ? n.in[2] : Value(), false, 0);
   if (failed(params))
@@ -1237,15 +1243,10 @@ Importer::Outputs Importer::dequantizeLinear(Node &n) {
   Value y = b.create(state)->getResult(0);
   // The output has the scale's type: a float16 / bfloat16 result is the f32
   // one rounded once.
-  Type scaleElem = tt(n.in[1]).getElementType();
-  if (scaleElem.isF16() || scaleElem.isBF16()) {
-    auto cast =
-        build<nn::CastOp>(n, {y}, {named("to", TypeAttr::get(scaleElem))});
-    if (failed(cast))
-      return failure();
-    y = (*cast)->getResult(0);
-  }
-  return SmallVector<Value>{y};
+  auto out = castTo(n, y, tt(n.in[1]).getElementType());
+  if (failed(out))
+    return failure();
+  return SmallVector<Value>{*out};
 }
 
 Importer::Outputs Importer::activation(Node &n) {
@@ -1716,20 +1717,8 @@ Importer::Outputs Importer::matMulNBits(Node &n) {
     return failure();
   // float16 / bfloat16 models: as onnxruntime's CPU kernel, compute in f32
   // (A, scales and bias widen exactly) and round the result once.
-  auto toF32 = [&](Value v) -> FailureOr<Value> {
-    if (tt(v).getElementType().isF32())
-      return v;
-    auto cast =
-        build<nn::CastOp>(n, {v}, {named("to", TypeAttr::get(b.getF32Type()))});
-    if (failed(cast))
-      return failure();
-    return (*cast)->getResult(0);
-  };
   Type aElem = tt(n.in[0]).getElementType();
-  if (!aElem.isF32() && !aElem.isF16() && !aElem.isBF16())
-    return error(n) << "A must be float, float16 or bfloat16, not " << aElem,
-           failure();
-  auto a = toF32(n.in[0]);
+  auto a = widenToF32(n, n.in[0], "A");
   if (failed(a))
     return failure();
   auto y = build<nn::MatMulOp>(n, {*a, (*wt)->getResult(0)});
@@ -1739,7 +1728,7 @@ Importer::Outputs Importer::matMulNBits(Node &n) {
   if (n.in.size() > 5 && n.in[5]) {
     if (tt(n.in[5]).getElementType() != aElem)
       return error(n) << "bias must have A's element type " << aElem, failure();
-    auto bias = toF32(n.in[5]);
+    auto bias = widenToF32(n, n.in[5], "bias");
     if (failed(bias))
       return failure();
     auto add = build<nn::AddOp>(n, {out, *bias});
@@ -1747,14 +1736,10 @@ Importer::Outputs Importer::matMulNBits(Node &n) {
       return failure();
     out = (*add)->getResult(0);
   }
-  if (!aElem.isF32()) {
-    auto cast =
-        build<nn::CastOp>(n, {out}, {named("to", TypeAttr::get(aElem))});
-    if (failed(cast))
-      return failure();
-    out = (*cast)->getResult(0);
-  }
-  return SmallVector<Value>{out};
+  auto result = castTo(n, out, aElem);
+  if (failed(result))
+    return failure();
+  return SmallVector<Value>{*result};
 }
 
 /// QONNX rounding_mode attribute to a qc rounding mode.

@@ -2303,6 +2303,68 @@ const llvm::StringMap<Importer::Handler> &Importer::handlers() {
                     im.b.getF32FloatAttr(getFloat(n, "epsilon", 1e-5f)))});
     };
     t["RMSNormalization"] = rms;
+    // InstanceNormalization and GroupNormalization: x reshaped so that each
+    // instance / group is one row, nn.layer_norm over the row (no affine),
+    // reshaped back, then the per-channel scale and bias.
+    auto groupNorm = [](bool instance) {
+      return [instance](Importer &im, Node &n) -> Outputs {
+        auto xt = tt(n.in[0]);
+        int64_t rank = xt.getRank();
+        if (rank < 3)
+          return im.error(n) << "needs an input of rank >= 3 ([N, C, ...])",
+                 failure();
+        if (n.in.size() < 3 || !n.in[1] || !n.in[2])
+          return im.error(n) << "needs scale and bias inputs", failure();
+        int64_t N = xt.getDimSize(0), C = xt.getDimSize(1), spatial = 1;
+        for (int64_t d = 2; d < rank; ++d)
+          spatial *= xt.getDimSize(d);
+        int64_t groups = instance ? C : getInt(n, "num_groups", 0);
+        if (groups <= 0 || C % groups)
+          return im.error(n)
+                     << "num_groups " << groups
+                     << " must be positive and divide the " << C << " channels",
+                 failure();
+        Type elem = xt.getElementType();
+        Chain c{im, n};
+        auto reshape = [&](Value v, ArrayRef<int64_t> shape) {
+          return c.op<nn::ReshapeOp>(
+              {v}, {im.named("shape", im.b.getDenseI64ArrayAttr(shape))});
+        };
+        Value rows = reshape(n.in[0], {N, groups, (C / groups) * spatial});
+        Value normed = c.op<nn::LayerNormOp>(
+            {rows, c.scalar(elem, 1.0)},
+            {im.named("axis", im.b.getI64IntegerAttr(-1)),
+             im.named("epsilon",
+                      im.b.getF32FloatAttr(getFloat(n, "epsilon", 1e-5f)))});
+        Value y = reshape(normed, xt.getShape());
+        SmallVector<int64_t> perChannel(size_t(rank - 1), 1);
+        perChannel[0] = C;
+        // A scale / bias per group (GroupNormalization-18) repeats over the
+        // group's channels.
+        auto channelParam = [&](Value p) -> Value {
+          int64_t count = tt(p).getNumElements();
+          if (count == C)
+            return reshape(p, perChannel);
+          if (!instance && count == groups) {
+            Value e = c.op<nn::ExpandOp>(
+                {reshape(p, {groups, 1})},
+                {im.named("shape",
+                          im.b.getDenseI64ArrayAttr({groups, C / groups}))});
+            return reshape(e, perChannel);
+          }
+          c.failed = true;
+          im.error(n) << "scale and bias need " << C << " entries"
+                      << (instance ? "" : " (or one per group)");
+          return Value();
+        };
+        Value scale = channelParam(n.in[1]);
+        Value bias = channelParam(n.in[2]);
+        y = c.op<nn::AddOp>({c.op<nn::MulOp>({y, scale}), bias});
+        return c.result(y);
+      };
+    };
+    t["InstanceNormalization"] = groupNorm(true);
+    t["GroupNormalization"] = groupNorm(false);
     t["com.microsoft:SimplifiedLayerNormalization"] = rms;
     t["BatchNormalization"] = [](Importer &im, Node &n) -> Outputs {
       if (getInt(n, "training_mode", 0))

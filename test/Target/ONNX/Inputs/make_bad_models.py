@@ -140,3 +140,30 @@ save(model([helper.make_node("MaxPool", ["x"], ["y"], name="pool1d", kernel_shap
                              pads=[0, 0, 0, 0])],
            [vi("x", [1, 2, 8])], [vi("y", [1, 2, 7])]),
      os.path.join(out, "pool1d_pads.onnx"))
+
+# Unsupported or malformed parameters of the decomposed operators.
+def vi_typed(name, dtype, shape):
+    return helper.make_tensor_value_info(name, dtype, shape)
+
+
+save(model([helper.make_node("ArgMin", ["x"], ["y"], name="argmin")],
+           [vi_typed("x", TensorProto.INT32, [2, 3])], [vi_typed("y", TensorProto.INT64, [1, 3])]),
+     os.path.join(out, "argmin_int.onnx"))
+save(model([helper.make_node("Tile", ["x", "r"], ["y"], name="tile")],
+           [vi("x", [2, 3])], [vi("y", [2, 0])],
+           [numpy_helper.from_array(np.array([1, 0], np.int64), "r")]),
+     os.path.join(out, "tile_zero.onnx"))
+save(model([helper.make_node("GroupNormalization", ["x", "s", "b"], ["y"], name="gn",
+                             num_groups=4)],
+           [vi("x", [1, 6, 5])], [vi("y", [1, 6, 5])],
+           [numpy_helper.from_array(np.ones(6, np.float32), "s"),
+            numpy_helper.from_array(np.zeros(6, np.float32), "b")], opset=21),
+     os.path.join(out, "groupnorm_groups.onnx"))
+save(model([helper.make_node("DepthToSpace", ["x"], ["y"], name="d2s", blocksize=2)],
+           [vi("x", [1, 6, 2, 2])], [vi("y", [1, 1, 4, 4])]),
+     os.path.join(out, "depth_to_space.onnx"))
+save(model([helper.make_node("Resize", ["x", "", "sc"], ["y"], name="rs", mode="linear",
+                             antialias=1)],
+           [vi("x", [1, 1, 4, 4])], [vi("y", [1, 1, 2, 2])],
+           [numpy_helper.from_array(np.array([1, 1, 0.5, 0.5], np.float32), "sc")], opset=19),
+     os.path.join(out, "resize_antialias.onnx"))

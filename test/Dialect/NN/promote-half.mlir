@@ -76,3 +76,24 @@ func.func @untouched_and_shared(%f: tensor<8xf32>, %i: tensor<8xi32>, %h: tensor
   %r = nn.reduce_mean %h {axes = array<i64: 1>, keepdims = true} : tensor<2x8xf16>
   return %a, %m, %s, %r : tensor<8xf32>, tensor<8xi32>, tensor<2x1xf16>, tensor<2x1xf16>
 }
+
+// -----
+
+// A float16 resource blob (ONNX external data) becomes an f32 blob:
+// [1.0, -2.0] as 0x3C00, 0xC000 and as 0x3F800000, 0xC0000000.
+// CHECK-LABEL: func.func @blob
+// CHECK: arith.constant dense_resource<wh_f32> : tensor<2xf32>
+// CHECK: wh_f32: "0x040000000000803F000000C0"
+func.func @blob(%x: tensor<2xf16>) -> tensor<2xf16> {
+  %w = arith.constant dense_resource<wh> : tensor<2xf16>
+  %y = nn.mul %x, %w : tensor<2xf16>, tensor<2xf16>
+  return %y : tensor<2xf16>
+}
+
+{-#
+  dialect_resources: {
+    builtin: {
+      wh: "0x02000000003C00C0"
+    }
+  }
+#-}

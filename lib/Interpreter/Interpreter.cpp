@@ -355,6 +355,16 @@ Tensor normalize(Type type, const Tensor &x, int64_t axis, float eps,
   return y;
 }
 
+/// `v` rounded to nearest even in the float element type `elem` when that is
+/// float16 or bfloat16 (held in float32 storage); `v` otherwise.
+double roundToElement(double v, Type elem) {
+  if (!elem.isF16() && !elem.isBF16())
+    return v;
+  qc::num::FloatFormat f = elem.isF16() ? qc::num::FloatFormat::fp16()
+                                        : qc::num::FloatFormat::bf16();
+  return qc::num::decodeFloat(qc::num::encodeFloat(v, f), f);
+}
+
 /// IEEE 754-2019 maximum, as arith.maximumf (and NumPy's max): NaN when
 /// either operand is NaN, and +0 above -0. nn.reduce_max and nn.max_pool
 /// use it, so that the interpreter and the compiled code agree.
@@ -805,15 +815,9 @@ evaluateOp(Operation *op, ArrayRef<Tensor> in, bool emitErrors) {
                      : fromUnsigned  ? double(uint64_t(in[0].i()[i]))
                                      : double(in[0].i()[i]);
           if (y.isFloat()) {
-            // Round to the destination format (float16 / bfloat16 values
-            // are held in float32 storage).
-            if (elem.isF16() || elem.isBF16()) {
-              qc::num::FloatFormat f = elem.isF16()
-                                           ? qc::num::FloatFormat::fp16()
-                                           : qc::num::FloatFormat::bf16();
-              v = qc::num::decodeFloat(qc::num::encodeFloat(v, f), f);
-            }
-            y.fMutable()[i] = float(v);
+            // Round to the destination format once, from the double
+            // (float16 / bfloat16 values are held in float32 storage).
+            y.fMutable()[i] = float(roundToElement(v, elem));
           } else if (elem.isInteger(1)) {
             y.iMutable()[i] = v != 0.0;
           } else {
@@ -1242,23 +1246,20 @@ qc::interp::evaluate(Operation *op, ArrayRef<Tensor> in, bool emitErrors) {
   auto results = evaluateOp(op, in, emitErrors);
   if (failed(results))
     return failure();
-  // Integer tensors wrap at their width, as ONNX integer arithmetic (the
-  // ops compute in 64 bits): unsigned ones are reduced modulo 2^w, signed
-  // and signless ones sign-extended from bit w - 1.
   // float16 / bfloat16 tensors are held in float32: an op computes in f32
   // and its result is rounded once to the narrow type, to nearest even (the
   // meaning of a narrow-float nn op; see --qc-nn-promote-half).
   for (auto [v, t] : llvm::zip(op->getResults(), *results)) {
-    auto rt = llvm::dyn_cast<RankedTensorType>(v.getType());
-    Type elem = rt ? rt.getElementType() : Type();
-    if (!t.isFloat() || !elem || !(elem.isF16() || elem.isBF16()))
+    Type elem = getElementTypeOrSelf(v.getType());
+    if (!t.isFloat() || !(elem.isF16() || elem.isBF16()))
       continue;
-    qc::num::FloatFormat f = elem.isF16() ? qc::num::FloatFormat::fp16()
-                                          : qc::num::FloatFormat::bf16();
     float *x = t.fMutable();
     for (int64_t i = 0, n = t.size(); i < n; ++i)
-      x[i] = float(qc::num::decodeFloat(qc::num::encodeFloat(x[i], f), f));
+      x[i] = float(roundToElement(x[i], elem));
   }
+  // Integer tensors wrap at their width, as ONNX integer arithmetic (the
+  // ops compute in 64 bits): unsigned ones are reduced modulo 2^w, signed
+  // and signless ones sign-extended from bit w - 1.
   for (auto [v, t] : llvm::zip(op->getResults(), *results)) {
     auto rt = llvm::dyn_cast<RankedTensorType>(v.getType());
     auto it =

@@ -1,6 +1,7 @@
 """Helpers shared by the pass tests: run the QuantC tools on generated
 models and compare outputs."""
 
+import functools
 import os
 import pathlib
 import subprocess
@@ -28,3 +29,30 @@ def quant_run(module, inputs, tmp, output, extra=()):
     r = subprocess.run(cmd, capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     return np.load(out / f"{output}.npy")
+
+
+@functools.lru_cache(maxsize=None)
+def ort_u8s8_saturates():
+    """Whether onnxruntime's u8 x s8 integer kernels saturate on this host.
+
+    Without VNNI, onnxruntime's x86 u8 x s8 GEMM multiplies with vpmaddubsw,
+    which adds pairs of products into int16 with saturation (its docs: "might
+    suffer from saturation issues"); it also turns int8 Q/DQ activations
+    into uint8 ones. Its MatMulInteger and fused Q/DQ layers then differ from
+    the exact result. Probed rather than guessed: one MatMulInteger whose
+    pair sums (2 * 255 * 127) exceed int16."""
+    import onnxruntime as ort
+    from onnx import TensorProto, helper, numpy_helper
+
+    b = np.full((64, 16), 127, np.int8)
+    graph = helper.make_graph(
+        [helper.make_node("MatMulInteger", ["a", "b"], ["y"])], "probe",
+        [helper.make_tensor_value_info("a", TensorProto.UINT8, [4, 64])],
+        [helper.make_tensor_value_info("y", TensorProto.INT32, [4, 16])],
+        [numpy_helper.from_array(b, "b")])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)],
+                              ir_version=8)
+    session = ort.InferenceSession(model.SerializeToString(),
+                                   providers=["CPUExecutionProvider"])
+    y = session.run(None, {"a": np.full((4, 64), 255, np.uint8)})[0]
+    return not np.all(y == 255 * 127 * 64)

@@ -47,6 +47,7 @@
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 #include "mlir/Transforms/Passes.h"
+#include "llvm/TargetParser/X86TargetParser.h"
 
 using namespace mlir;
 
@@ -269,6 +270,28 @@ struct CopyReturnedArgumentsPass
   }
 };
 
+/// Checks that the pipeline's target-cpu names an x86-64 CPU LLVM knows and
+/// records it on the module (kTargetCPUAttr).
+struct SetTargetCPUPass
+    : PassWrapper<SetTargetCPUPass, OperationPass<ModuleOp>> {
+  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(SetTargetCPUPass)
+  explicit SetTargetCPUPass(std::string cpu) : cpu(std::move(cpu)) {}
+  StringRef getArgument() const final { return "qc-set-target-cpu"; }
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    if (llvm::X86::parseArchX86(cpu, /*Only64Bit=*/true) ==
+        llvm::X86::CK_None) {
+      module.emitError("qc-lower-to-cpu: unknown target-cpu '")
+          << cpu
+          << "' (an x86-64 CPU name of LLVM's, e.g. sapphirerapids, znver4, "
+             "x86-64-v3)";
+      return signalPassFailure();
+    }
+    module->setAttr(qc::kTargetCPUAttr, StringAttr::get(&getContext(), cpu));
+  }
+  std::string cpu;
+};
+
 struct LowerToCPUPipelineOptions
     : PassPipelineOptions<LowerToCPUPipelineOptions> {
   Option<bool> emitCInterface{
@@ -309,22 +332,34 @@ struct LowerToCPUPipelineOptions
       llvm::cl::desc("Threads of the parallel loops; above 1 they run on "
                      "OpenMP (link with -lomp)"),
       llvm::cl::init(1)};
+  Option<std::string> targetCPU{
+      *this, "target-cpu",
+      llvm::cl::desc("Compile for this x86 CPU (an LLVM CPU name, e.g. "
+                     "sapphirerapids, znver4, x86-64-v4) instead of the "
+                     "host: `auto` kernels are the ones it has, and "
+                     "--mlir-to-cpu-object emits code for it"),
+      llvm::cl::init("")};
 };
 } // namespace
 
 void qc::buildLowerToCPUPipeline(OpPassManager &pm,
                                  const LowerToCPUOptions &options) {
+  if (!options.targetCPU.empty())
+    pm.addPass(std::make_unique<SetTargetCPUPass>(options.targetCPU));
   pm.addPass(createConvertNNToSignless());
   if (options.integerLinear)
     pm.addNestedPass<func::FuncOp>(createIntegerLinear());
   X86FuseWeightOnlyOptions weightOnly;
   weightOnly.kernel = options.weightOnlyKernel;
+  weightOnly.targetCPU = options.targetCPU;
   pm.addPass(createX86FuseWeightOnly(weightOnly));
   ConvertQCToLinalgOptions qcOptions;
   qcOptions.int8Kernel = options.int8Kernel;
+  qcOptions.targetCPU = options.targetCPU;
   pm.addPass(createConvertQCToLinalg(qcOptions));
   ConvertNNToLinalgOptions nnOptions;
   nnOptions.floatKernel = options.floatKernel;
+  nnOptions.targetCPU = options.targetCPU;
   pm.addPass(createConvertNNToLinalg(nnOptions));
   if (options.vectorMath)
     pm.addPass(std::make_unique<PolynomialMathPass>());
@@ -411,6 +446,7 @@ void qc::registerLowerToCPUPipeline() {
         options.threads = o.threads;
         options.weightOnlyKernel = o.weightOnlyKernel;
         options.floatKernel = o.floatKernel;
+        options.targetCPU = o.targetCPU;
         qc::buildLowerToCPUPipeline(pm, options);
       });
 }

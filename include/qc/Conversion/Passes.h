@@ -103,7 +103,15 @@ struct LowerToCPUOptions {
   /// runs everything on the calling thread, more uses OpenMP (link the
   /// object with -lomp).
   unsigned threads = 1;
+  /// The x86 CPU to compile for (an LLVM CPU name, e.g. "sapphirerapids"):
+  /// the `auto` kernels are those it supports, and the module records it
+  /// (kTargetCPUAttr) for `--mlir-to-cpu-object`. Empty: the host.
+  std::string targetCPU;
 };
+
+/// The module attribute (a string) naming the CPU that `--qc-lower-to-cpu`
+/// compiled for; `--mlir-to-cpu-object` emits code for it.
+constexpr llvm::StringLiteral kTargetCPUAttr = "qc.target_cpu";
 
 /// nn + qc -> linalg -> bufferized memrefs (results as out-parameters) ->
 /// loops -> LLVM dialect.

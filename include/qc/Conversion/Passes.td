@@ -82,7 +82,10 @@ def ConvertNNToLinalg : Pass<"qc-convert-nn-to-linalg", "::mlir::ModuleOp"> {
            "Kernel of f32 matmuls by constant weights: auto (avx512 on "
            "AVX-512 hosts), avx512 (the packed 12 x 32 register-blocked "
            "kernel, bit-exact), avx512-fma (the same with one FMA per "
-           "term: faster, last bits differ) or generic (the m, k, n loops)">
+           "term: faster, last bits differ) or generic (the m, k, n loops)">,
+    Option<"targetCPU", "target-cpu", "std::string", /*default=*/"\"\"",
+           "The x86 CPU (an LLVM CPU name, e.g. sapphirerapids or znver4) "
+           "whose features `auto` picks the kernel by; empty: the host">
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::linalg::LinalgDialect",
@@ -185,7 +188,10 @@ def ConvertQCToLinalg : Pass<"qc-convert-qc-to-linalg", "::mlir::ModuleOp"> {
     Option<"int8Kernel", "int8-kernel", "std::string", /*default=*/"\"auto\"",
            "Kernel of 8-bit qc.linear with i32 accumulators: auto (vnni512 "
            "when the host has AVX-512 VNNI, else avx2 on AVX2 hosts, else "
-           "generic), vnni512, avx2 or generic">
+           "generic), vnni512, avx2 or generic">,
+    Option<"targetCPU", "target-cpu", "std::string", /*default=*/"\"\"",
+           "The x86 CPU (an LLVM CPU name, e.g. sapphirerapids or znver4) "
+           "whose features `auto` picks the kernel by; empty: the host">
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::linalg::LinalgDialect",
@@ -277,7 +283,10 @@ def X86FuseWeightOnly : Pass<"qc-x86-fuse-weight-only", "::mlir::ModuleOp"> {
   let options = [
     Option<"kernel", "kernel", "std::string", /*default=*/"\"auto\"",
            "auto (avx512 when the host has AVX-512), avx512 or generic "
-           "(leave the matmuls alone)">
+           "(leave the matmuls alone)">,
+    Option<"targetCPU", "target-cpu", "std::string", /*default=*/"\"\"",
+           "The x86 CPU (an LLVM CPU name, e.g. sapphirerapids or znver4) "
+           "whose features `auto` picks the kernel by; empty: the host">
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::linalg::LinalgDialect",

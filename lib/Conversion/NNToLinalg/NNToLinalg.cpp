@@ -1384,7 +1384,8 @@ struct ConvertNNToLinalgPass
     using K = qc::F32MatmulKernel;
     std::optional<K> f32Kernel =
         llvm::StringSwitch<std::optional<K>>(floatKernel)
-            .Case("auto", qc::x86::hostHasAVX512F() ? K::AVX512 : K::Generic)
+            .Case("auto",
+                  qc::x86::hasAVX512F(targetCPU) ? K::AVX512 : K::Generic)
             .Case("avx512", K::AVX512)
             .Case("avx512-fma", K::AVX512FMA)
             .Case("generic", K::Generic)

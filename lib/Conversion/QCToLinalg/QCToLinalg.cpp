@@ -1195,10 +1195,10 @@ struct ConvertQCToLinalgPass
     }
     const x86::Int8Kernel *kernel = nullptr;
     if (int8Kernel == "vnni512" ||
-        (int8Kernel == "auto" && x86::hostHasVNNI512()))
+        (int8Kernel == "auto" && x86::hasVNNI512(targetCPU)))
       kernel = &x86::kVNNI512;
     else if (int8Kernel == "avx2" ||
-             (int8Kernel == "auto" && x86::hostHasAVX2()))
+             (int8Kernel == "auto" && x86::hasAVX2(targetCPU)))
       kernel = &x86::kAVX2;
     // An explicit kernel is a promise: a qc.linear it cannot run is an
     // error, not a quiet generic fallback.

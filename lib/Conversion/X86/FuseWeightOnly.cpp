@@ -108,7 +108,8 @@ struct X86FuseWeightOnlyPass
       return signalPassFailure();
     }
     if (kernel == "generic" ||
-        (kernel == "auto" && !x86::hostHas({"avx512f", "avx512bw"})))
+        (kernel == "auto" &&
+         !x86::targetHas(targetCPU, {"avx512f", "avx512bw"})))
       return;
     SmallVector<nn::MatMulOp> matmuls;
     getOperation().walk([&](nn::MatMulOp mm) { matmuls.push_back(mm); });

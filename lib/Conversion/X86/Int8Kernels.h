@@ -60,10 +60,11 @@ constexpr llvm::StringLiteral kKernelAttr = "qc.x86_kernel";
 constexpr llvm::StringLiteral kPackU8 = "pack_u8";
 constexpr llvm::StringLiteral kPackS8 = "pack_s8";
 
-/// Whether the host CPU has AVX-512 F/BW and VNNI.
-bool hostHasVNNI512();
-/// Whether the host CPU has AVX2.
-bool hostHasAVX2();
+/// Whether the CPU `cpu` (targetHas: empty is the host) has AVX-512 F/BW
+/// and VNNI.
+bool hasVNNI512(llvm::StringRef cpu);
+/// Whether the CPU `cpu` (empty: the host) has AVX2.
+bool hasAVX2(llvm::StringRef cpu);
 
 /// acc[m, n] = bias[n] + sum_k (x[m, k] - zx) * w[n, k] for 8-bit integer
 /// activation codes x (tensor<MxKxi8>, signed codes when `xSigned`), the
@@ -88,8 +89,8 @@ mlir::Value buildPackedGemm(
                                    mlir::Value, mlir::Value, mlir::Value)>
         step);
 
-/// Whether the host CPU has AVX-512 F.
-bool hostHasAVX512F();
+/// Whether the CPU `cpu` (empty: the host) has AVX-512 F.
+bool hasAVX512F(llvm::StringRef cpu);
 
 /// y[m, n] = sum_k x[m, k] * w[k, n] for f32 activations x (tensor<MxKxf32>)
 /// and the constant weights `w` (row-major [K, N]): the packed-operand

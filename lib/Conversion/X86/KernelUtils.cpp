@@ -10,6 +10,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "llvm/TargetParser/Host.h"
+#include "llvm/TargetParser/X86TargetParser.h"
 
 #include <cmath>
 
@@ -50,6 +51,17 @@ taggedKernels(Operation *root, StringRef kernel, StringRef pass) {
 bool hostHas(ArrayRef<StringRef> features) {
   llvm::StringMap<bool> host = llvm::sys::getHostCPUFeatures();
   return llvm::all_of(features, [&](StringRef f) { return host.lookup(f); });
+}
+
+bool targetHas(StringRef cpu, ArrayRef<StringRef> features) {
+  if (cpu.empty())
+    return hostHas(features);
+  if (llvm::X86::parseArchX86(cpu, /*Only64Bit=*/true) == llvm::X86::CK_None)
+    return false;
+  SmallVector<StringRef> has;
+  llvm::X86::getFeaturesForCPU(cpu, has);
+  return llvm::all_of(features,
+                      [&](StringRef f) { return llvm::is_contained(has, f); });
 }
 
 Value decodeE8M0(OpBuilder &b, Location loc, Value e) {

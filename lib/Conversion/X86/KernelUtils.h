@@ -30,6 +30,11 @@ taggedKernels(mlir::Operation *root, llvm::StringRef kernel,
 /// "avx512vnni").
 bool hostHas(llvm::ArrayRef<llvm::StringRef> features);
 
+/// Whether the x86 CPU `cpu` (an LLVM CPU name, e.g. "sapphirerapids") has
+/// every one of `features`; an empty `cpu` is the host (hostHas), an
+/// unknown one has none.
+bool targetHas(llvm::StringRef cpu, llvm::ArrayRef<llvm::StringRef> features);
+
 /// The f32 value 2^(e - 127) of E8M0 scale codes `e` (i32 scalar or
 /// vector): e = 0 is the subnormal 2^-127, 255 is NaN.
 mlir::Value decodeE8M0(mlir::OpBuilder &b, mlir::Location loc, mlir::Value e);

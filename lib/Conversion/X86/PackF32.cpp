@@ -29,7 +29,7 @@ using namespace qc::linalg_builders;
 
 namespace qc::x86 {
 
-bool hostHasAVX512F() { return hostHas({"avx512f"}); }
+bool hasAVX512F(StringRef cpu) { return targetHas(cpu, {"avx512f"}); }
 
 Value buildPackedF32Matmul(OpBuilder &b, Location loc, Value x,
                            ArrayRef<float> w, int64_t n, bool fma) {

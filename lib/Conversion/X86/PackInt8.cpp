@@ -34,7 +34,9 @@ using namespace qc::linalg_builders;
 
 namespace qc::x86 {
 
-bool hostHasVNNI512() { return hostHas({"avx512f", "avx512bw", "avx512vnni"}); }
+bool hasVNNI512(StringRef cpu) {
+  return targetHas(cpu, {"avx512f", "avx512bw", "avx512vnni"});
+}
 
 static Value i32Const(OpBuilder &b, Location loc, int32_t v) {
   return b.create<arith::ConstantOp>(loc, b.getI32IntegerAttr(v));
@@ -52,7 +54,7 @@ static Value padHigh(OpBuilder &b, Location loc, Value v,
                                  /*nofold=*/false, loc, b);
 }
 
-bool hostHasAVX2() { return hostHas({"avx2"}); }
+bool hasAVX2(StringRef cpu) { return targetHas(cpu, {"avx2"}); }
 
 Value buildPackedInt8Linear(OpBuilder &b, Location loc,
                             const Int8Kernel &kernel, Value x, bool xSigned,

@@ -31,6 +31,8 @@
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/Target/TargetMachine.h"
+#include "llvm/TargetParser/SubtargetFeature.h"
+#include "llvm/TargetParser/X86TargetParser.h"
 
 #include <cstring>
 
@@ -238,9 +240,13 @@ static void limitFullUnrolling() {
     (void)it->second->addOccurrence(0, "unroll-full-max-count", "4");
 }
 
-/// The host's target machine at -O3, or an error on `module`.
+/// The host's target machine at -O3, or an error on `module`. With a
+/// non-empty `cpu`, the machine of that x86-64 CPU (its features, not the
+/// host's) for the host's operating system: cross-compilation for a
+/// deployment target.
 static FailureOr<std::unique_ptr<llvm::TargetMachine>>
-hostTargetMachine(ModuleOp module, bool forObjectFile = false) {
+hostTargetMachine(ModuleOp module, bool forObjectFile = false,
+                  StringRef cpu = {}) {
   static bool initialized = [] {
     llvm::InitializeNativeTarget();
     llvm::InitializeNativeTargetAsmPrinter();
@@ -253,6 +259,20 @@ hostTargetMachine(ModuleOp module, bool forObjectFile = false) {
     return module.emitError("cannot detect the host: ")
            << llvm::toString(builder.takeError());
   builder->setCodeGenOptLevel(llvm::CodeGenOptLevel::Aggressive);
+  if (!cpu.empty()) {
+    if (builder->getTargetTriple().getArch() != llvm::Triple::x86_64 ||
+        llvm::X86::parseArchX86(cpu, /*Only64Bit=*/true) == llvm::X86::CK_None)
+      return module.emitError("cannot compile for the CPU '")
+             << cpu << "' on this " << builder->getTargetTriple().str()
+             << " host (an x86-64 CPU name of LLVM's is expected)";
+    SmallVector<StringRef> names;
+    llvm::X86::getFeaturesForCPU(cpu, names, /*NeedPlus=*/true);
+    llvm::SubtargetFeatures features;
+    for (StringRef name : names)
+      features.AddFeature(name);
+    builder->setCPU(cpu.str());
+    builder->getFeatures() = features;
+  }
   if (forObjectFile) {
     // Linkable into executables and shared libraries.
     builder->setCodeModel(llvm::CodeModel::Small);
@@ -277,7 +297,11 @@ LogicalResult qc::cpu::emitHostObject(ModuleOp module, llvm::raw_ostream &os) {
            << notLowered->getName()
            << " is not in the LLVM dialect (run quant-opt --qc-lower-to-cpu "
               "first)";
-  auto tm = hostTargetMachine(module, /*forObjectFile=*/true);
+  // A module lowered with target-cpu is compiled for that CPU.
+  StringRef cpu;
+  if (auto attr = module->getAttrOfType<StringAttr>(qc::kTargetCPUAttr))
+    cpu = attr.getValue();
+  auto tm = hostTargetMachine(module, /*forObjectFile=*/true, cpu);
   if (failed(tm))
     return failure();
   llvm::LLVMContext llvmContext;

@@ -7,9 +7,12 @@ constant s8 weights, lowers it with `quant-opt --qc-lower-to-cpu` (threads=1
 and threads=2), writes host objects with `quant-translate
 --mlir-to-cpu-object`, links them into a C driver and times the C entry
 point. In the same run, a register-only microbenchmark (24 independent
-vpdpbusd chains, no memory operands) measures the per-core peak. Rounds
-alternate peak, 1 thread and 2 threads; each figure is the best round
-(the VM's clock varies run to run). The first size is checked bit for bit
+vpdpbusd chains, no memory operands) measures the per-core peak. Each
+round measures the peak, 1 thread and 2 threads (in alternating order) and
+the peak on two cores back to back; each rate is the best round, each
+ratio the median over rounds of the ratios within a round (the VMs' clocks
+drift run to run, and a ratio of two best rounds taken at different times
+is noisier than the ratio of neighbours). The first size is checked bit for bit
 against numpy.
 
 Prints GMAC/s, the fraction of the peak (1 thread) and the 2-thread
@@ -18,21 +21,30 @@ once): the speed-up the VM allows at that moment, and the fraction of it the
 two-thread GEMM reaches. The issue asks >= 70% of peak and >= 1.8x. The AVX2 peak is 12
 independent vpmaddwd + vpaddd ymm chains (16 MACs per vpmaddwd).
 
-Usage: bench/gemm_int8.py [--sizes 1024 2048 4096] [--rounds 3] [--kernel vnni512|avx2]
-Needs clang-19 (the drivers) and an AVX-512 VNNI (or AVX2) host.
+To time on another machine (one with dedicated cores, say), build for it
+here: `--target-cpu` compiles the kernels and the objects for that CPU
+(`--qc-lower-to-cpu="target-cpu=..."`) and `--build-only DIR` writes the
+programs, libomp, the first size's input and its expected result into DIR;
+`--prebuilt DIR` on the other machine times them (it needs Python with
+NumPy, no compiler and no QuantC build).
+
+Usage: bench/gemm_int8.py [--sizes 1024 2048 4096] [--rounds 5] [--kernel vnni512|avx2]
+                          [--target-cpu CPU] [--build-only DIR | --prebuilt DIR]
+Needs clang-19 (the drivers) and, to time, an AVX-512 VNNI (or AVX2) host.
 """
 
 import argparse
+import hashlib
 import pathlib
 import subprocess
 import sys
-import tempfile
 
 import numpy as np
 
+import prebuilt
+
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 BIN = ROOT / "build" / "bin"
-LLVM_LIB = "/usr/lib/llvm-19/lib"
 
 # A register-only peak: CHAINS independent accumulator chains of one
 # instruction (no memory operands), MACS multiply-adds per instruction.
@@ -122,7 +134,7 @@ def sh(cmd, **kw):
     return r.stdout
 
 
-def build(n, threads, w, tmp, kernel):
+def build(n, threads, w, tmp, kernel, target_cpu):
     xt = f"!qc.qtensor<{n}x{n}, #qc.int<8, unsigned>>"
     wt = f"!qc.qtensor<{n}x{n}, #qc.int<8>, #qc.scheme<per_axis, axis = 0>>"
     src = tmp / f"gemm{n}.mlir"
@@ -136,61 +148,89 @@ def build(n, threads, w, tmp, kernel):
     ll = tmp / f"gemm{n}-t{threads}.ll.mlir"
     obj = tmp / f"gemm{n}-t{threads}.o"
     exe = tmp / f"gemm{n}-t{threads}"
-    sh([BIN / "quant-opt", src, f"--qc-lower-to-cpu=int8-kernel={kernel} threads={threads}",
-        "-o", ll])
+    target = f" target-cpu={target_cpu}" if target_cpu else ""
+    sh([BIN / "quant-opt", src,
+        f"--qc-lower-to-cpu=int8-kernel={kernel} threads={threads}{target}", "-o", ll])
     sh([BIN / "quant-translate", "--mlir-to-cpu-object", ll, "-o", obj])
-    sh(["clang-19", "-O2", tmp / "driver.c", obj, "-o", exe, f"-L{LLVM_LIB}", "-lomp",
-        f"-Wl,-rpath,{LLVM_LIB}"])
-    return exe
+    sh(["clang-19", "-O2", tmp / "driver.c", obj, "-o", exe, *prebuilt.OMP_LINK])
+    obj.unlink()
+    ll.unlink()
+    return exe.name
+
+
+def build_all(args, tmp):
+    """Writes the programs into `tmp`; returns the manifest."""
+    (tmp / "peak.c").write_text(peak_c(args.kernel))
+    (tmp / "driver.c").write_text(DRIVER_C)
+    sh(["clang-19", "-O2", tmp / "peak.c", "-o", tmp / "peak"])
+    rng = np.random.default_rng(0)
+    manifest = {"kernel": args.kernel, "target_cpu": args.target_cpu, "sizes": {}}
+    for i, n in enumerate(args.sizes):
+        w = rng.integers(-128, 128, (n, n)).astype(np.int8)
+        x = rng.integers(0, 256, (n, n)).astype(np.uint8)
+        manifest["sizes"][str(n)] = {str(t): build(n, t, w, tmp, args.kernel, args.target_cpu)
+                                     for t in (1, 2)}
+        if i == 0:  # the result the first size is checked against
+            (tmp / "check-x.bin").write_bytes(x.tobytes())
+            want = (x.astype(np.float64) @ w.T.astype(np.float64)).astype(np.int32)
+            manifest["check"] = {"n": n, "sha256": hashlib.sha256(want.tobytes()).hexdigest()}
+        (tmp / f"gemm{n}.mlir").unlink()
+    return manifest
+
+
+def time_all(args, tmp, manifest):
+    kernel = manifest["kernel"]
+    flags = open("/proc/cpuinfo").read().split()
+    if {"vnni512": "avx512_vnni", "avx2": "avx2"}[kernel] not in flags:
+        sys.exit(f"this host cannot run the {kernel} kernel")
+    check = manifest["check"]
+    n = check["n"]
+    exe2 = tmp / manifest["sizes"][str(n)]["2"]
+    sh([exe2, str(n), "1", tmp / "check-x.bin", tmp / "check-y.bin"])
+    got = hashlib.sha256((tmp / "check-y.bin").read_bytes()).hexdigest()
+    assert got == check["sha256"], "wrong result"
+    rng = np.random.default_rng(1)
+    rows = []
+    for size, exes in manifest["sizes"].items():
+        n = int(size)
+        (tmp / "x.bin").write_bytes(rng.integers(0, 256, (n, n)).astype(np.uint8).tobytes())
+        reps = max(2, round(1e11 / n**3))  # a few tenths of a second each
+        r = {"peak": [], "peak2": [], 1: [], 2: []}
+        for i in range(args.rounds):
+            r["peak"].append(float(sh([tmp / "peak"])))
+            for t in ((1, 2) if i % 2 == 0 else (2, 1)):
+                r[t].append(float(sh([tmp / exes[str(t)], str(n), str(reps), tmp / "x.bin"])))
+            r["peak2"].append(peak_two(tmp / "peak"))
+        rows.append((n, {k: np.array(v) for k, v in r.items()}))
+    name = {"vnni512": "AVX-512 VNNI", "avx2": "AVX2"}[kernel]
+    target = f", compiled for {manifest['target_cpu']}" if manifest["target_cpu"] else ""
+    print(f"u8 x s8 -> s32 GEMM (qc.linear, {name} kernel{target}), M = N = K, "
+          f"{args.rounds} rounds")
+    print(f"{'size':>6} {'peak GMAC/s':>12} {'1T GMAC/s':>10} {'1T/peak':>8} "
+          f"{'2T GMAC/s':>10} {'2T/1T':>6} {'2T/2T-peak':>10} {'peak 2T/1T':>10}")
+    for n, r in rows:
+        med = np.median
+        print(f"{n:>6} {r['peak'].max() / 1e9:>12.1f} {r[1].max() / 1e9:>10.1f} "
+              f"{med(r[1] / r['peak']):>8.2f} {r[2].max() / 1e9:>10.1f} "
+              f"{med(r[2] / r[1]):>6.2f} {med(r[2] / r['peak2']):>10.2f} "
+              f"{med(r['peak2'] / r['peak']):>10.2f}")
+    print("(GMAC/s: the best round; ratios: the median over rounds of the ratio of "
+          "figures measured back to back in one round, which cancels the clock's drift)")
+    print("(2T-peak: the peak program on two cores at once, the sum of the two rates; "
+          "peak 2T/1T is the two-core scaling the machine gave)")
+    print("(peak: 24 independent vpdpbusd zmm chains on registers, one core)"
+          if kernel == "vnni512" else
+          "(peak: 12 independent vpmaddwd + vpaddd ymm chains on registers, one core)")
 
 
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--sizes", type=int, nargs="+", default=[1024, 2048, 4096])
-    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--kernel", choices=["vnni512", "avx2"], default="vnni512")
+    prebuilt.add_arguments(ap)
     args = ap.parse_args()
-    flags = open("/proc/cpuinfo").read().split()
-    if {"vnni512": "avx512_vnni", "avx2": "avx2"}[args.kernel] not in flags:
-        sys.exit(f"this host cannot run the {args.kernel} kernel")
-    with tempfile.TemporaryDirectory() as d:
-        tmp = pathlib.Path(d)
-        (tmp / "peak.c").write_text(peak_c(args.kernel))
-        (tmp / "driver.c").write_text(DRIVER_C)
-        sh(["clang-19", "-O2", tmp / "peak.c", "-o", tmp / "peak"])
-        rng = np.random.default_rng(0)
-        rows = []
-        for i, n in enumerate(args.sizes):
-            w = rng.integers(-128, 128, (n, n)).astype(np.int8)
-            x = rng.integers(0, 256, (n, n)).astype(np.uint8)
-            (tmp / "x.bin").write_bytes(x.tobytes())
-            exes = {t: build(n, t, w, tmp, args.kernel) for t in (1, 2)}
-            if i == 0:  # correctness of what is timed
-                sh([exes[2], str(n), "1", tmp / "x.bin", tmp / "y.bin"])
-                y = np.fromfile(tmp / "y.bin", dtype=np.int32).reshape(n, n)
-                want = x.astype(np.float64) @ w.T.astype(np.float64)
-                assert np.array_equal(y, want.astype(np.int64)), "wrong result"
-            reps = max(1, int(4e9 / n**3))
-            best = {"peak": 0.0, "peak2": 0.0, 1: 0.0, 2: 0.0}
-            for _ in range(args.rounds):
-                best["peak"] = max(best["peak"], float(sh([tmp / "peak"])))
-                best["peak2"] = max(best["peak2"], peak_two(tmp / "peak"))
-                for t in (1, 2):
-                    best[t] = max(best[t], float(sh([exes[t], str(n), str(reps),
-                                                     tmp / "x.bin"])))
-            rows.append((n, best["peak"], best["peak2"], best[1], best[2]))
-    name = {"vnni512": "AVX-512 VNNI", "avx2": "AVX2"}[args.kernel]
-    print(f"u8 x s8 -> s32 GEMM (qc.linear, {name} kernel), M = N = K")
-    print(f"{'size':>6} {'peak GMAC/s':>12} {'1T GMAC/s':>10} {'1T/peak':>8} "
-          f"{'2T GMAC/s':>10} {'2T/1T':>6} {'2T/2T-peak':>10} {'peak 2T/1T':>10}")
-    for n, peak, peak2, t1, t2 in rows:
-        print(f"{n:>6} {peak / 1e9:>12.1f} {t1 / 1e9:>10.1f} {t1 / peak:>8.2f} "
-              f"{t2 / 1e9:>10.1f} {t2 / t1:>6.2f} {t2 / peak2:>10.2f} {peak2 / peak:>10.2f}")
-    print("(2T-peak: that program on both cores at once, the sum of the two rates; "
-          "peak 2T/1T is the two-core scaling the VM gave)")
-    print("(peak: 24 independent vpdpbusd zmm chains on registers, one core)"
-          if args.kernel == "vnni512" else
-          "(peak: 12 independent vpmaddwd + vpaddd ymm chains on registers, one core)")
+    prebuilt.run(args, build_all, time_all, sources=("peak.c", "driver.c"))
 
 
 if __name__ == "__main__":

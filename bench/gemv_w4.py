@@ -12,28 +12,35 @@ into a C driver. The driver allocates enough layers of random packed
 weights and scales for >= 1 GiB in total and runs the GEMV over every
 layer in turn, so the weights come from DRAM. In the same run a
 read-only sum over a 1 GiB buffer (AVX-512 loads, 1 and 2 threads)
-measures the read bandwidth. Rounds alternate; each figure is the best
-round. Bytes counted: codes and scales read per layer. One layer's result
+measures the read bandwidth. Each round times 1 and 2 threads (in
+alternating order), then the read bandwidth; each rate is the best round,
+each ratio the median over rounds of the ratio within a round. Bytes counted: codes and scales read per layer. One layer's result
 is checked against numpy (float64) to 1e-5 relative L2 (the kernel sums
 each block of K rows with FMAs before scaling, so it is not bit-exact with
 the interpreter; tests bound the difference).
 
-Usage: bench/gemv_w4.py [--rounds 3] [--gib 1.0]
-Needs clang-19 and an AVX-512 host.
+To time on another machine, `--target-cpu CPU --build-only DIR` compiles
+the programs for that CPU into DIR (with libomp) and `--prebuilt DIR`
+there times them (Python with NumPy and ml_dtypes; no compiler, no QuantC
+build), as in bench/gemm_int8.py.
+
+Usage: bench/gemv_w4.py [--rounds 5] [--gib 1.0]
+                        [--target-cpu CPU] [--build-only DIR | --prebuilt DIR]
+Needs clang-19 and, to time, an AVX-512 host.
 """
 
 import argparse
 import pathlib
 import subprocess
 import sys
-import tempfile
 
 import ml_dtypes
 import numpy as np
 
+import prebuilt
+
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 BIN = ROOT / "build" / "bin"
-LLVM_LIB = "/usr/lib/llvm-19/lib"
 
 BW_C = r"""
 #include <immintrin.h>
@@ -146,6 +153,7 @@ FORMATS = {
               "scale = #qc.float<fp8e4m3fn>>", "i8", 1, 16),
 }
 NVFP4_GLOBAL = 0.0078125  # the per-tensor scale, a constant of the model
+SHAPES = [(4096, 4096), (4096, 11008)]
 
 
 def sh(cmd):
@@ -162,88 +170,113 @@ def decode(fmt, codes):
     return np.where(codes >= 8, -mag[codes & 7], mag[codes & 7])
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--rounds", type=int, default=3)
-    ap.add_argument("--gib", type=float, default=1.0)
-    args = ap.parse_args()
+def build_all(args, tmp):
+    """Writes the programs into `tmp`; returns the manifest."""
+    (tmp / "bw.c").write_text(BW_C)
+    (tmp / "driver.c").write_text(DRIVER_C)
+    omp = prebuilt.OMP_LINK
+    sh(["clang-19", "-O2", "-mavx512f", "-fopenmp", tmp / "bw.c", "-o", tmp / "bw", *omp])
+    target = f" target-cpu={args.target_cpu}" if args.target_cpu else ""
+    cases = []
+    for k, n in SHAPES:
+        for fmt, (qf, selt, sbytes, group) in FORMATS.items():
+            g = k // group
+            qt = f"!qc.qtensor<{k}x{n}, {qf}>"
+            st = f"tensor<{g}x{n}x{selt}>"
+            src = tmp / f"{fmt}-{k}x{n}.mlir"
+            gdef, gs, gt = "", "", ""
+            if fmt == "nvfp4":
+                gdef = f"  %g = arith.constant dense<{NVFP4_GLOBAL}> : tensor<f32>\n"
+                gs, gt = " global_scale %g", ", tensor<f32>"
+            src.write_text(
+                f"func.func @main(%x: tensor<1x{k}xf32>, %b: tensor<{k}x{n // 2}xi8>, "
+                f"%s: {st}) -> tensor<1x{n}xf32> {{\n{gdef}"
+                f"  %w = qc.unpack %b : tensor<{k}x{n // 2}xi8> -> {qt}\n"
+                f"  %d = qc.dequantize %w, %s{gs} : ({qt}, {st}{gt}) -> tensor<{k}x{n}xf32>\n"
+                f"  %y = nn.matmul %x, %d : tensor<1x{k}xf32>, tensor<{k}x{n}xf32>\n"
+                f"  return %y : tensor<1x{n}xf32>\n}}\n")
+            exes = {}
+            for t in (1, 2):
+                ll, obj = tmp / f"{fmt}{n}t{t}.ll.mlir", tmp / f"{fmt}{n}t{t}.o"
+                sh([BIN / "quant-opt", src,
+                    f"--qc-lower-to-cpu=weight-only-kernel=avx512 threads={t}{target}",
+                    "-o", ll])
+                sh([BIN / "quant-translate", "--mlir-to-cpu-object", ll, "-o", obj])
+                exes[str(t)] = f"{fmt}{n}t{t}"
+                sh(["clang-19", "-O2", tmp / "driver.c", obj, "-o", tmp / exes[str(t)], *omp])
+                ll.unlink()
+                obj.unlink()
+            src.unlink()
+            cases.append({"fmt": fmt, "k": k, "n": n, "exes": exes})
+    return {"target_cpu": args.target_cpu, "cases": cases}
+
+
+def time_all(args, tmp, manifest):
     if "avx512f" not in open("/proc/cpuinfo").read().split():
         sys.exit("this host has no AVX-512")
+    rng = np.random.default_rng(0)
     rows = []
-    with tempfile.TemporaryDirectory() as d:
-        tmp = pathlib.Path(d)
-        (tmp / "bw.c").write_text(BW_C)
-        (tmp / "driver.c").write_text(DRIVER_C)
-        omp = [f"-L{LLVM_LIB}", "-lomp", f"-Wl,-rpath,{LLVM_LIB}"]
-        sh(["clang-19", "-O2", "-mavx512f", "-fopenmp", tmp / "bw.c", "-o", tmp / "bw", *omp])
-        rng = np.random.default_rng(0)
-        for k, n in [(4096, 4096), (4096, 11008)]:
-            x = rng.standard_normal(k).astype(np.float32)
-            (tmp / "x.bin").write_bytes(x.tobytes())
-            for fmt, (qf, selt, sbytes, group) in FORMATS.items():
-                g = k // group
-                qt = f"!qc.qtensor<{k}x{n}, {qf}>"
-                st = f"tensor<{g}x{n}x{selt}>"
-                src = tmp / f"{fmt}-{k}x{n}.mlir"
-                gdef, gs, gt = "", "", ""
-                if fmt == "nvfp4":
-                    gdef = f"  %g = arith.constant dense<{NVFP4_GLOBAL}> : tensor<f32>\n"
-                    gs, gt = " global_scale %g", ", tensor<f32>"
-                src.write_text(
-                    f"func.func @main(%x: tensor<1x{k}xf32>, %b: tensor<{k}x{n // 2}xi8>, "
-                    f"%s: {st}) -> tensor<1x{n}xf32> {{\n{gdef}"
-                    f"  %w = qc.unpack %b : tensor<{k}x{n // 2}xi8> -> {qt}\n"
-                    f"  %d = qc.dequantize %w, %s{gs} : ({qt}, {st}{gt}) -> tensor<{k}x{n}xf32>\n"
-                    f"  %y = nn.matmul %x, %d : tensor<1x{k}xf32>, tensor<{k}x{n}xf32>\n"
-                    f"  return %y : tensor<1x{n}xf32>\n}}\n")
-                layer = k * n // 2 + g * n * sbytes
-                layers = int(np.ceil(args.gib * 2**30 / layer))
-                exes = {}
-                for t in (1, 2):
-                    ll, obj = tmp / f"{fmt}{n}t{t}.ll.mlir", tmp / f"{fmt}{n}t{t}.o"
-                    sh([BIN / "quant-opt", src,
-                        f"--qc-lower-to-cpu=weight-only-kernel=avx512 threads={t}", "-o", ll])
-                    sh([BIN / "quant-translate", "--mlir-to-cpu-object", ll, "-o", obj])
-                    exes[t] = tmp / f"{fmt}{n}t{t}"
-                    sh(["clang-19", "-O2", tmp / "driver.c", obj, "-o", exes[t], *omp])
-                # Check one layer against numpy.
-                codes = rng.integers(0, 16, (k, n)).astype(np.uint8)
-                packed = codes[:, 0::2] | (codes[:, 1::2] << 4)
-                if fmt == "int4":
-                    scales = (rng.integers(1, 8, (g, n)) * 0.01).astype(np.float32)
-                    sval = scales.astype(np.float64)
-                elif fmt == "mxfp4":
-                    scales = rng.integers(120, 128, (g, n)).astype(np.uint8)
-                    sval = 2.0 ** (scales.astype(np.float64) - 127)
-                else:  # E4M3 codes 0x01 (subnormal) .. 0x7E, times the global
-                    scales = rng.integers(1, 0x7F, (g, n)).astype(np.uint8)
-                    sval = (scales.view(ml_dtypes.float8_e4m3fn).astype(np.float64)
-                            * NVFP4_GLOBAL)
-                (tmp / "b.bin").write_bytes(packed.tobytes())
-                (tmp / "s.bin").write_bytes(scales.tobytes())
-                sh([exes[2], k, n, g, sbytes, 2, 1, tmp / "x.bin", tmp / "y.bin",
-                    tmp / "b.bin", tmp / "s.bin"])
-                y = np.fromfile(tmp / "y.bin", dtype=np.float32)
-                wf = decode(fmt, codes) * np.repeat(sval, group, axis=0)
-                want = x.astype(np.float64) @ wf
-                err = np.linalg.norm(y - want) / np.linalg.norm(want)
-                assert err <= 1e-5, (fmt, n, err)
-                best = {"bw1": 0.0, "bw2": 0.0, 1: 0.0, 2: 0.0}
-                for _ in range(args.rounds):
-                    bw1, bw2 = map(float, sh([tmp / "bw", args.gib * 2**30]).split())
-                    best["bw1"], best["bw2"] = max(best["bw1"], bw1), max(best["bw2"], bw2)
-                    for t in (1, 2):
-                        best[t] = max(best[t], float(sh([exes[t], k, n, g, sbytes, layers, 1,
-                                                         tmp / "x.bin"])))
-                rows.append((f"{fmt} {k}x{n}", layers * layer / 2**30, best))
-    print("4-bit weight-only GEMV (x[1, K] @ W[K, N], packed codes), GB/s of codes + scales")
+    for case in manifest["cases"]:
+        fmt, k, n, exes = case["fmt"], case["k"], case["n"], case["exes"]
+        _, _, sbytes, group = FORMATS[fmt]
+        g = k // group
+        x = rng.standard_normal(k).astype(np.float32)
+        (tmp / "x.bin").write_bytes(x.tobytes())
+        layer = k * n // 2 + g * n * sbytes
+        layers = int(np.ceil(args.gib * 2**30 / layer))
+        # Check one layer against numpy.
+        codes = rng.integers(0, 16, (k, n)).astype(np.uint8)
+        packed = codes[:, 0::2] | (codes[:, 1::2] << 4)
+        if fmt == "int4":
+            scales = (rng.integers(1, 8, (g, n)) * 0.01).astype(np.float32)
+            sval = scales.astype(np.float64)
+        elif fmt == "mxfp4":
+            scales = rng.integers(120, 128, (g, n)).astype(np.uint8)
+            sval = 2.0 ** (scales.astype(np.float64) - 127)
+        else:  # E4M3 codes 0x01 (subnormal) .. 0x7E, times the global
+            scales = rng.integers(1, 0x7F, (g, n)).astype(np.uint8)
+            sval = (scales.view(ml_dtypes.float8_e4m3fn).astype(np.float64)
+                    * NVFP4_GLOBAL)
+        (tmp / "b.bin").write_bytes(packed.tobytes())
+        (tmp / "s.bin").write_bytes(scales.tobytes())
+        sh([tmp / exes["2"], k, n, g, sbytes, 2, 1, tmp / "x.bin", tmp / "y.bin",
+            tmp / "b.bin", tmp / "s.bin"])
+        y = np.fromfile(tmp / "y.bin", dtype=np.float32)
+        wf = decode(fmt, codes) * np.repeat(sval, group, axis=0)
+        want = x.astype(np.float64) @ wf
+        err = np.linalg.norm(y - want) / np.linalg.norm(want)
+        assert err <= 1e-5, (fmt, n, err)
+        r = {"bw1": [], "bw2": [], 1: [], 2: []}
+        for i in range(args.rounds):
+            for t in ((1, 2) if i % 2 == 0 else (2, 1)):
+                r[t].append(float(sh([tmp / exes[str(t)], k, n, g, sbytes, layers, 1,
+                                      tmp / "x.bin"])))
+            bw1, bw2 = map(float, sh([tmp / "bw", args.gib * 2**30]).split())
+            r["bw1"].append(bw1)
+            r["bw2"].append(bw2)
+        rows.append((f"{fmt} {k}x{n}", layers * layer / 2**30,
+                     {key: np.array(v) for key, v in r.items()}))
+    target = f", compiled for {manifest['target_cpu']}" if manifest["target_cpu"] else ""
+    print("4-bit weight-only GEMV (x[1, K] @ W[K, N], packed codes), GB/s of codes + scales"
+          + target)
     print(f"{'case':>18} {'GiB':>5} {'read BW 1T':>10} {'GEMV 1T':>8} {'ratio':>6} "
           f"{'read BW 2T':>10} {'GEMV 2T':>8} {'ratio':>6}")
-    for name, gib, b in rows:
-        print(f"{name:>18} {gib:>5.2f} {b['bw1'] / 1e9:>10.2f} {b[1] / 1e9:>8.2f} "
-              f"{b[1] / b['bw1']:>6.2f} {b['bw2'] / 1e9:>10.2f} {b[2] / 1e9:>8.2f} "
-              f"{b[2] / b['bw2']:>6.2f}")
-    print("(read BW: read-only AVX-512 sum over the same number of bytes, same run)")
+    for name, gib, r in rows:
+        print(f"{name:>18} {gib:>5.2f} {r['bw1'].max() / 1e9:>10.2f} "
+              f"{r[1].max() / 1e9:>8.2f} {np.median(r[1] / r['bw1']):>6.2f} "
+              f"{r['bw2'].max() / 1e9:>10.2f} {r[2].max() / 1e9:>8.2f} "
+              f"{np.median(r[2] / r['bw2']):>6.2f}")
+    print("(read BW: read-only AVX-512 sum over the same number of bytes, same round; "
+          "GB/s: the best round; ratio: the median over rounds of the ratio within a round)")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--gib", type=float, default=1.0)
+    prebuilt.add_arguments(ap)
+    args = ap.parse_args()
+    prebuilt.run(args, build_all, time_all, sources=("bw.c", "driver.c"))
 
 
 if __name__ == "__main__":

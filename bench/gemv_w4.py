@@ -11,7 +11,8 @@ packed weights as a function argument, lowers it with `quant-opt
 into a C driver. The driver allocates enough layers of random packed
 weights and scales for >= 1 GiB in total and runs the GEMV over every
 layer in turn, so the weights come from DRAM. In the same run a
-read-only sum over a 1 GiB buffer (AVX-512 loads, 1 and 2 threads)
+read-only sum over a 1 GiB buffer (AVX-512 loads, or AVX2 ones with
+--kernel avx2; 1 and 2 threads)
 measures the read bandwidth. Each round times 1 and 2 threads (in
 alternating order), then the read bandwidth; each rate is the best round,
 each ratio the median over rounds of the ratio within a round. Bytes counted: codes and scales read per layer. One layer's result
@@ -24,9 +25,10 @@ the programs for that CPU into DIR (with libomp) and `--prebuilt DIR`
 there times them (Python with NumPy and ml_dtypes; no compiler, no QuantC
 build), as in bench/gemm_int8.py.
 
-Usage: bench/gemv_w4.py [--rounds 5] [--gib 1.0]
+Usage: bench/gemv_w4.py [--rounds 5] [--gib 1.0] [--kernel avx512|avx2]
                         [--target-cpu CPU] [--build-only DIR | --prebuilt DIR]
-Needs clang-19 and, to time, an AVX-512 host.
+Needs clang-19 and, to time, an AVX-512 (or, with --kernel avx2, an AVX2)
+host.
 """
 
 import argparse
@@ -48,22 +50,41 @@ BW_C = r"""
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __AVX512F__ /* 64-byte loads */
+typedef __m512i V;
+#define W 64
+#define LOAD(q) _mm512_load_si512(q)
+#define ADD _mm512_add_epi32
+#define ZERO _mm512_setzero_si512()
+static long long reduce(V v) { return _mm512_reduce_add_epi32(v); }
+#else /* AVX2: 32-byte loads */
+typedef __m256i V;
+#define W 32
+#define LOAD(q) _mm256_load_si256((const __m256i *)(q))
+#define ADD _mm256_add_epi32
+#define ZERO _mm256_setzero_si256()
+static long long reduce(V v) {
+  int t[8];
+  _mm256_storeu_si256((__m256i *)t, v);
+  long long s = 0;
+  for (int i = 0; i < 8; ++i) s += t[i];
+  return s;
+}
+#endif
 /* Read-only sum over a buffer: bytes per second with the given threads. */
-__attribute__((target("avx512f"))) static double run(const char *p, size_t n,
-                                                     int threads) {
+static double run(const char *p, size_t n, int threads) {
   double t0 = omp_get_wtime();
   long long total = 0;
 #pragma omp parallel for num_threads(threads) reduction(+ : total)
   for (size_t c = 0; c < n; c += 1 << 20) {
-    __m512i a0 = _mm512_setzero_si512(), a1 = a0, a2 = a0, a3 = a0;
-    for (size_t i = c; i < c + (1 << 20); i += 256) {
-      a0 = _mm512_add_epi32(a0, _mm512_load_si512(p + i));
-      a1 = _mm512_add_epi32(a1, _mm512_load_si512(p + i + 64));
-      a2 = _mm512_add_epi32(a2, _mm512_load_si512(p + i + 128));
-      a3 = _mm512_add_epi32(a3, _mm512_load_si512(p + i + 192));
+    V a0 = ZERO, a1 = a0, a2 = a0, a3 = a0;
+    for (size_t i = c; i < c + (1 << 20); i += 4 * W) {
+      a0 = ADD(a0, LOAD(p + i));
+      a1 = ADD(a1, LOAD(p + i + W));
+      a2 = ADD(a2, LOAD(p + i + 2 * W));
+      a3 = ADD(a3, LOAD(p + i + 3 * W));
     }
-    total += _mm512_reduce_add_epi32(
-        _mm512_add_epi32(_mm512_add_epi32(a0, a1), _mm512_add_epi32(a2, a3)));
+    total += reduce(ADD(ADD(a0, a1), ADD(a2, a3)));
   }
   double secs = omp_get_wtime() - t0;
   volatile long long sink = total; (void)sink;
@@ -175,7 +196,8 @@ def build_all(args, tmp):
     (tmp / "bw.c").write_text(BW_C)
     (tmp / "driver.c").write_text(DRIVER_C)
     omp = prebuilt.OMP_LINK
-    sh(["clang-19", "-O2", "-mavx512f", "-fopenmp", tmp / "bw.c", "-o", tmp / "bw", *omp])
+    isa = "-mavx512f" if args.kernel == "avx512" else "-mavx2"
+    sh(["clang-19", "-O2", isa, "-fopenmp", tmp / "bw.c", "-o", tmp / "bw", *omp])
     target = f" target-cpu={args.target_cpu}" if args.target_cpu else ""
     cases = []
     for k, n in SHAPES:
@@ -199,7 +221,7 @@ def build_all(args, tmp):
             for t in (1, 2):
                 ll, obj = tmp / f"{fmt}{n}t{t}.ll.mlir", tmp / f"{fmt}{n}t{t}.o"
                 sh([BIN / "quant-opt", src,
-                    f"--qc-lower-to-cpu=weight-only-kernel=avx512 threads={t}{target}",
+                    f"--qc-lower-to-cpu=weight-only-kernel={args.kernel} threads={t}{target}",
                     "-o", ll])
                 sh([BIN / "quant-translate", "--mlir-to-cpu-object", ll, "-o", obj])
                 exes[str(t)] = f"{fmt}{n}t{t}"
@@ -208,12 +230,13 @@ def build_all(args, tmp):
                 obj.unlink()
             src.unlink()
             cases.append({"fmt": fmt, "k": k, "n": n, "exes": exes})
-    return {"target_cpu": args.target_cpu, "cases": cases}
+    return {"kernel": args.kernel, "target_cpu": args.target_cpu, "cases": cases}
 
 
 def time_all(args, tmp, manifest):
-    if "avx512f" not in open("/proc/cpuinfo").read().split():
-        sys.exit("this host has no AVX-512")
+    kernel = manifest["kernel"]
+    if {"avx512": "avx512f", "avx2": "avx2"}[kernel] not in open("/proc/cpuinfo").read().split():
+        sys.exit(f"this host cannot run the {kernel} kernel")
     rng = np.random.default_rng(0)
     rows = []
     for case in manifest["cases"]:
@@ -257,8 +280,8 @@ def time_all(args, tmp, manifest):
         rows.append((f"{fmt} {k}x{n}", layers * layer / 2**30,
                      {key: np.array(v) for key, v in r.items()}))
     target = f", compiled for {manifest['target_cpu']}" if manifest["target_cpu"] else ""
-    print("4-bit weight-only GEMV (x[1, K] @ W[K, N], packed codes), GB/s of codes + scales"
-          + target)
+    print(f"4-bit weight-only GEMV (x[1, K] @ W[K, N], packed codes, {kernel} kernel), "
+          f"GB/s of codes + scales{target}")
     print(f"{'case':>18} {'GiB':>5} {'read BW 1T':>10} {'GEMV 1T':>8} {'ratio':>6} "
           f"{'read BW 2T':>10} {'GEMV 2T':>8} {'ratio':>6}")
     for name, gib, r in rows:
@@ -266,7 +289,8 @@ def time_all(args, tmp, manifest):
               f"{r[1].max() / 1e9:>8.2f} {np.median(r[1] / r['bw1']):>6.2f} "
               f"{r['bw2'].max() / 1e9:>10.2f} {r[2].max() / 1e9:>8.2f} "
               f"{np.median(r[2] / r['bw2']):>6.2f}")
-    print("(read BW: read-only AVX-512 sum over the same number of bytes, same round; "
+    print(f"(read BW: read-only {kernel.upper()} sum over the same number of bytes, "
+          "same round; "
           "GB/s: the best round; ratio: the median over rounds of the ratio within a round)")
 
 
@@ -274,6 +298,8 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--gib", type=float, default=1.0)
+    ap.add_argument("--kernel", choices=["avx512", "avx2"], default="avx512",
+                    help="weight-only-kernel; the read baseline uses the same vector width")
     prebuilt.add_arguments(ap)
     args = ap.parse_args()
     prebuilt.run(args, build_all, time_all, sources=("bw.c", "driver.c"))

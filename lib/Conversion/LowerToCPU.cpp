@@ -306,14 +306,15 @@ struct LowerToCPUPipelineOptions
       llvm::cl::init("auto")};
   Option<std::string> weightOnlyKernel{
       *this, "weight-only-kernel",
-      llvm::cl::desc("Kernel of 4-bit weight-only matmuls: auto, avx512 or "
-                     "generic"),
+      llvm::cl::desc("Kernel of 4-bit weight-only matmuls: auto, avx512, "
+                     "avx2 or generic"),
       llvm::cl::init("auto")};
   Option<std::string> floatKernel{
       *this, "float-kernel",
       llvm::cl::desc("Kernel of f32 matmuls by constant weights: auto, "
                      "avx512, avx512-fma (one FMA per term: faster, not "
-                     "bit-exact with the interpreter) or generic"),
+                     "bit-exact with the interpreter), avx2, avx2-fma or "
+                     "generic"),
       llvm::cl::init("auto")};
   Option<bool> integerLinear{
       *this, "integer-linear",

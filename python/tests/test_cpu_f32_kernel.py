@@ -1,8 +1,9 @@
-"""The packed AVX-512 f32 kernel for matmuls by constant weights
-(--qc-lower-to-cpu "float-kernel=avx512", the default on AVX-512 hosts):
-bit-exact with the interpreter and with the generic loops, over shapes with
-partial row tiles and column panels, batch dimensions, one row, two
-threads, and the float models."""
+"""The packed f32 kernels for matmuls by constant weights
+(--qc-lower-to-cpu "float-kernel=avx512", the default on AVX-512 hosts, and
+"float-kernel=avx2", the default on AVX2 hosts without AVX-512): bit-exact
+with the interpreter and with the generic loops, over shapes with partial
+row tiles and column panels, batch dimensions, one row, two threads, and
+the float models; their FMA variants round once per term, in order."""
 
 import subprocess
 
@@ -14,8 +15,16 @@ from qc_testing import BIN
 from quantc import models
 from test_cpu_target import MODELS, compare_targets, run
 
-AVX512 = "avx512f" in open("/proc/cpuinfo").read().split()
-pytestmark = pytest.mark.skipif(not AVX512, reason="needs an AVX-512 host")
+FLAGS = open("/proc/cpuinfo").read().split()
+AVX512 = "avx512f" in FLAGS
+AVX2 = "avx2" in FLAGS and "fma" in FLAGS
+# Each test runs once per kernel the host can execute.
+KERNELS = [pytest.param("avx512", marks=pytest.mark.skipif(not AVX512,
+                                                           reason="needs an AVX-512 host")),
+           pytest.param("avx2", marks=pytest.mark.skipif(not AVX2,
+                                                         reason="needs an AVX2 + FMA host"))]
+# What float-kernel=auto picks on this host.
+AUTO = "avx512" if AVX512 else "avx2" if AVX2 else None
 
 
 def matmul_module(shape, k, n, seed):
@@ -30,40 +39,44 @@ def matmul_module(shape, k, n, seed):
 
 @pytest.mark.parametrize("shape,k,n", [
     ([1, 64], 64, 32),        # one row, one panel
-    ([30, 70], 70, 45),       # partial row tile (30 = 2 x 12 + 6), partial panel
+    ([29, 70], 70, 45),       # partial row tile (29 = 2 x 12 + 5 = 4 x 6 + 5), panel
     ([2, 13, 128], 128, 96),  # batch dimension folded into the rows
     ([100, 300], 300, 257),   # several row tiles, a 1-column last panel
 ], ids=["row", "tails", "batch", "wide"])
 @pytest.mark.parametrize("threads", [1, 2])
-def test_bit_exact(shape, k, n, threads, tmp_path):
+@pytest.mark.parametrize("kernel", KERNELS)
+def test_bit_exact(shape, k, n, threads, kernel, tmp_path):
     (tmp_path / "m.mlir").write_text(matmul_module(shape, k, n, seed=k + n))
     x = np.random.default_rng(n).standard_normal(shape).astype(np.float32)
     x.flat[::7] = -0.0  # signed zeros in the products
     want, _ = run(tmp_path / "m.mlir", {"arg0": x}, tmp_path, "interp")
     got, _ = run(tmp_path / "m.mlir", {"arg0": x}, tmp_path, "cpu",
-                 ["--cpu-float-kernel=avx512", f"--cpu-threads={threads}"])
+                 [f"--cpu-float-kernel={kernel}", f"--cpu-threads={threads}"])
     np.testing.assert_array_equal(got["output0"], want["output0"])
     assert not np.signbit(got["output0"][got["output0"] == 0]).any()
 
 
+@pytest.mark.skipif(AUTO is None, reason="needs an AVX2 or AVX-512 host")
 def test_kernel_is_used(tmp_path):
     (tmp_path / "m.mlir").write_text(matmul_module([16, 64], 64, 64, seed=1))
     r = subprocess.run([str(BIN / "quant-opt"), str(tmp_path / "m.mlir"),
                         "--qc-convert-nn-to-linalg"],
                        capture_output=True, text=True, check=True)
-    assert 'qc.x86_kernel = "f32_avx512"' in r.stdout
+    assert f'qc.x86_kernel = "f32_{AUTO}"' in r.stdout
 
 
 @pytest.mark.parametrize("name", ["llama", "bert", "gpt"])
-def test_models_bit_exact(name, tmp_path):
+@pytest.mark.parametrize("kernel", KERNELS)
+def test_models_bit_exact(name, kernel, tmp_path):
     model = MODELS[name]()
     onnx.save(model, str(tmp_path / "m.onnx"))
     for k, (got, want) in compare_targets(tmp_path / "m.onnx",
                                           models.sample_inputs(model, seed=2), tmp_path,
-                                          ["--cpu-float-kernel=avx512"]).items():
+                                          [f"--cpu-float-kernel={kernel}"]).items():
         np.testing.assert_array_equal(got, want, err_msg=f"{name} {k}")
 
 
+@pytest.mark.skipif(AUTO is None, reason="needs an AVX2 or AVX-512 host")
 def test_resource_blob_weights(tmp_path):
     """Weights held as a resource blob (ONNX external data) are read in
     place; the kernel runs and matches the interpreter and numpy exactly."""
@@ -77,7 +90,7 @@ def test_resource_blob_weights(tmp_path):
         f'{{-#\n  dialect_resources: {{\n    builtin: {{\n      wb: "{blob}"\n    }}\n  }}\n#-}}\n')
     r = subprocess.run([str(BIN / "quant-opt"), str(tmp_path / "m.mlir"),
                         "--qc-convert-nn-to-linalg"], capture_output=True, text=True, check=True)
-    assert 'qc.x86_kernel = "f32_avx512"' in r.stdout
+    assert f'qc.x86_kernel = "f32_{AUTO}"' in r.stdout
     x = np.arange(6, dtype=np.float32).reshape(3, 2)
     want, _ = run(tmp_path / "m.mlir", {"arg0": x}, tmp_path, "interp")
     got, _ = run(tmp_path / "m.mlir", {"arg0": x}, tmp_path, "cpu")
@@ -119,8 +132,9 @@ def fma_reference(x, w):
 
 
 @pytest.mark.parametrize("threads", [1, 2])
-def test_fma_kernel_is_fma_in_order(threads, tmp_path):
-    """float-kernel=avx512-fma: one fused multiply-add per term, in order of
+@pytest.mark.parametrize("kernel", KERNELS)
+def test_fma_kernel_is_fma_in_order(threads, kernel, tmp_path):
+    """float-kernel=avx512-fma / avx2-fma: one fused multiply-add per term, in order of
     k (checked exactly against rational arithmetic rounded once per term),
     so within an ulp-level distance of the interpreter but not bit-exact."""
     shape, k, n = [14, 40], 40, 35  # a full and a partial row tile and panel
@@ -129,21 +143,22 @@ def test_fma_kernel_is_fma_in_order(threads, tmp_path):
     x = (rng.standard_normal(shape) * np.logspace(-3, 3, k)).astype(np.float32)
     w = np.random.default_rng(5).standard_normal((k, n)).astype(np.float32)
     got, _ = run(tmp_path / "m.mlir", {"arg0": x}, tmp_path, "cpu",
-                 ["--cpu-float-kernel=avx512-fma", f"--cpu-threads={threads}"])
+                 [f"--cpu-float-kernel={kernel}-fma", f"--cpu-threads={threads}"])
     np.testing.assert_array_equal(got["output0"], fma_reference(x, w))
     want, _ = run(tmp_path / "m.mlir", {"arg0": x}, tmp_path, "interp")
     assert (got["output0"] != want["output0"]).any()  # it does round once
     r = subprocess.run([str(BIN / "quant-opt"), str(tmp_path / "m.mlir"),
-                        "--qc-convert-nn-to-linalg=float-kernel=avx512-fma"],
+                        f"--qc-convert-nn-to-linalg=float-kernel={kernel}-fma"],
                        capture_output=True, text=True, check=True)
-    assert 'qc.x86_kernel = "f32_avx512_fma"' in r.stdout
+    assert f'qc.x86_kernel = "f32_{kernel}_fma"' in r.stdout
 
 
 @pytest.mark.parametrize("name", ["llama", "bert"])
-def test_fma_models_close(name, tmp_path):
+@pytest.mark.parametrize("kernel", KERNELS)
+def test_fma_models_close(name, kernel, tmp_path):
     model = MODELS[name]()
     onnx.save(model, str(tmp_path / "m.onnx"))
     for k, (got, want) in compare_targets(tmp_path / "m.onnx",
                                           models.sample_inputs(model, seed=2), tmp_path,
-                                          ["--cpu-float-kernel=avx512-fma"]).items():
+                                          [f"--cpu-float-kernel={kernel}-fma"]).items():
         assert np.linalg.norm(got - want) <= 1e-6 * np.linalg.norm(want), (name, k)

@@ -1,5 +1,5 @@
-"""4-bit weight-only matmuls compiled for the CPU (the AVX-512 kernel on
-packed codes, --qc-x86-fuse-weight-only) against the interpreter: int4
+"""4-bit weight-only matmuls compiled for the CPU (the AVX-512 and AVX2
+kernels on packed codes, --qc-x86-fuse-weight-only) against the interpreter: int4
 with per-column and per-block f32 scales, MXFP4 with E8M0 scales (NaN and
 subnormal scale codes included), NVFP4 with E4M3 scales (every code) and a
 global scale, weights as qc.unpack arguments and as
@@ -24,8 +24,24 @@ FORMATS = {
 }
 
 
-def has_avx512():
-    return "avx512f" in open("/proc/cpuinfo").read().split()
+FLAGS = open("/proc/cpuinfo").read().split()
+# Each kernel on the hosts that can run it.
+KERNELS = [
+    pytest.param("avx512", marks=pytest.mark.skipif("avx512f" not in FLAGS,
+                                                    reason="needs AVX-512")),
+    pytest.param("avx2", marks=pytest.mark.skipif("avx2" not in FLAGS or "fma" not in FLAGS,
+                                                  reason="needs AVX2 and FMA")),
+]
+
+
+def check_kernel(path, kernel):
+    """With kernel=`kernel` the matmul becomes that kernel's op (it did not
+    stay for the generic loops)."""
+    r = subprocess.run([str(BIN / "quant-opt"), str(path),
+                        f"--qc-x86-fuse-weight-only=kernel={kernel}"],
+                       capture_output=True, text=True, check=True)
+    assert f'qc.x86_kernel = "w4_f32_{kernel}"' in r.stdout
+    assert "nn.matmul" not in r.stdout
 
 
 def build(tmp, m, k, n, fmt, constant, rng, splat=False):
@@ -94,15 +110,14 @@ CASES = [
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: f"{c[3]}-{c[0]}x{c[1]}x{c[2]}-{'const' if c[4] else 'unpack'}")
-def test_weight_only_matches_interpreter(case, tmp_path):
+@pytest.mark.parametrize("kernel", KERNELS)
+def test_weight_only_matches_interpreter(case, kernel, tmp_path):
     m, k, n, fmt, constant = case
     path, inputs = build(tmp_path, m, k, n, fmt, constant, np.random.default_rng(5))
-    if has_avx512():
-        r = subprocess.run([str(BIN / "quant-opt"), str(path), "--qc-lower-to-cpu"],
-                           capture_output=True, text=True, check=True)
-        assert "llvm.x86.avx512.permvar.sf.512" in r.stdout
+    check_kernel(path, kernel)
     want = run(path, inputs, tmp_path, ["--target=interp"])
-    for extra in (["--target=cpu"], ["--target=cpu", "--cpu-threads=2"]):
+    cpu = ["--target=cpu", f"--cpu-weight-only-kernel={kernel}"]
+    for extra in (cpu, cpu + ["--cpu-threads=2"]):
         got = run(path, inputs, tmp_path, extra)
         nan = np.isnan(want)
         np.testing.assert_array_equal(np.isnan(got), nan)
@@ -110,15 +125,13 @@ def test_weight_only_matches_interpreter(case, tmp_path):
 
 
 @pytest.mark.parametrize("fmt", ["int4_col", "nvfp4"])
-def test_weight_only_splat_weights(fmt, tmp_path):
+@pytest.mark.parametrize("kernel", KERNELS)
+def test_weight_only_splat_weights(fmt, kernel, tmp_path):
     """All-equal codes (a splat packed constant) keep the kernel."""
     path, inputs = build(tmp_path, 2, 64, 32, fmt, True, np.random.default_rng(1), splat=True)
-    if has_avx512():
-        r = subprocess.run([str(BIN / "quant-opt"), str(path), "--qc-lower-to-cpu"],
-                           capture_output=True, text=True, check=True)
-        assert "llvm.x86.avx512.permvar.sf.512" in r.stdout
+    check_kernel(path, kernel)
     want = run(path, inputs, tmp_path, ["--target=interp"])
-    got = run(path, inputs, tmp_path, ["--target=cpu"])
+    got = run(path, inputs, tmp_path, ["--target=cpu", f"--cpu-weight-only-kernel={kernel}"])
     nan = np.isnan(want)
     np.testing.assert_array_equal(np.isnan(got), nan)
     assert rel_l2(got[~nan], want[~nan]) <= 1e-5

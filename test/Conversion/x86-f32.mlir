@@ -11,7 +11,7 @@
 // RUN:   | FileCheck %s --check-prefix=ASMFMA
 // RUN: not quant-opt %s --qc-convert-nn-to-linalg="float-kernel=avx" 2>&1 | FileCheck %s --check-prefix=BAD
 
-// BAD: error: qc-convert-nn-to-linalg: unknown float-kernel 'avx' (expected auto, avx512, avx512-fma or generic)
+// BAD: error: qc-convert-nn-to-linalg: unknown float-kernel 'avx' (expected auto, avx512, avx512-fma, avx2, avx2-fma or generic)
 
 // x @ W with constant f32 weights: W [64, 40] packed at compile time into
 // [N / 32][K][32][1] panels (zero beyond N = 40), the 30 rows (batch

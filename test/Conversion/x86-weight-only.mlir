@@ -1,13 +1,35 @@
 // RUN: quant-opt %s --qc-x86-fuse-weight-only="kernel=avx512" --split-input-file | FileCheck %s
 // RUN: quant-opt %s --qc-x86-fuse-weight-only="kernel=generic" --split-input-file | FileCheck %s --check-prefix=GENERIC
 // RUN: quant-opt %s --qc-lower-to-cpu="weight-only-kernel=avx512" --split-input-file | FileCheck %s --check-prefix=LLVM
+// RUN: quant-opt %s --qc-x86-fuse-weight-only="kernel=avx2" --split-input-file | FileCheck %s --check-prefix=AVX2
+// RUN: quant-opt %s --qc-x86-fuse-weight-only="target-cpu=znver3" --split-input-file | FileCheck %s --check-prefix=AVX2
+// RUN: quant-opt %s --qc-lower-to-cpu="weight-only-kernel=avx2" --split-input-file | FileCheck %s --check-prefix=AVX2-LLVM
 // RUN: not quant-opt %s --qc-x86-fuse-weight-only="kernel=sse" 2>&1 | FileCheck %s --check-prefix=BAD
 // RUN: not quant-opt %s --split-input-file --qc-x86-fuse-weight-only="kernel=avx512" --qc-x86-lower-weight-only-kernels 2>&1 | FileCheck %s --check-prefix=TENSORS
 // Matmuls the kernel cannot run: x86-weight-only-invalid.mlir.
 
 // TENSORS: error: qc-x86-lower-weight-only-kernels: the w4_f32_avx512 kernel runs after bufferization
 
-// BAD: error: qc-x86-fuse-weight-only: unknown kernel 'sse' (expected auto, avx512 or generic)
+// BAD: error: qc-x86-fuse-weight-only: unknown kernel 'sse' (expected auto, avx512, avx2 or generic)
+
+// The AVX2 kernel (what `auto` picks on AVX2 hosts without AVX-512, e.g.
+// Zen 3): the same generic and loops, tagged "w4_f32_avx2". AVX2 permutes
+// 8 entries at most, so the decode follows the table: int4 codes are
+// sign-extended from the nibble (shift left and arithmetic shift right by
+// 28) and converted; FP4's sign-magnitude table is one 8-entry vpermps of
+// the magnitudes with bit 3 moved into the sign (assembly:
+// x86-weight-only-avx2.mlir).
+// AVX2-LABEL: func.func @int4_unpack
+// AVX2: qc.x86_kernel = "w4_f32_avx2"
+// AVX2-LLVM-LABEL: llvm.func @int4_unpack(
+// AVX2-LLVM-NOT: llvm.x86.avx2.permps
+// AVX2-LLVM: llvm.ashr
+// AVX2-LLVM: llvm.sitofp
+// AVX2-LLVM-NOT: llvm.x86.avx2.permps
+// AVX2-LLVM-LABEL: llvm.func @mxfp4_constant(
+// AVX2-LLVM: llvm.call_intrinsic "llvm.x86.avx2.permps"
+// AVX2-LLVM-NOT: avx512
+
 
 // int4 bytes passed as they are (qc.unpack), per-column f32 scales as [1, N].
 // CHECK-LABEL: func.func @int4_unpack

@@ -85,12 +85,12 @@ static llvm::cl::opt<std::string> int8Kernel(
 static llvm::cl::opt<std::string> weightOnlyKernel(
     "cpu-weight-only-kernel",
     llvm::cl::desc("--target=cpu: kernel of 4-bit weight-only matmuls (auto, "
-                   "avx512, generic)"),
+                   "avx512, avx2, generic)"),
     llvm::cl::init("auto"));
 static llvm::cl::opt<std::string> floatKernel(
     "cpu-float-kernel",
     llvm::cl::desc("--target=cpu: kernel of f32 matmuls by constant weights "
-                   "(auto, avx512, avx512-fma, generic)"),
+                   "(auto, avx512, avx512-fma, avx2, avx2-fma, generic)"),
     llvm::cl::init("auto"));
 static llvm::cl::opt<bool> integerLinear(
     "cpu-integer-linear",

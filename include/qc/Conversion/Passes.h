@@ -45,15 +45,17 @@ constexpr llvm::StringLiteral kUnsignedResultsAttr = "qc.unsigned_results";
 
 /// How f32 matmuls by constant weights are lowered.
 enum class F32MatmulKernel {
-  Generic,  ///< the m, k, n loops
-  AVX512,   ///< the packed AVX-512 kernel: a rounded product and a rounded
-            ///< sum per term, bit-exact with the interpreter
-  AVX512FMA ///< the same kernel with one FMA per term (rounds once)
+  Generic,   ///< the m, k, n loops
+  AVX512,    ///< the packed AVX-512 kernel: a rounded product and a rounded
+             ///< sum per term, bit-exact with the interpreter
+  AVX512FMA, ///< the same kernel with one FMA per term (rounds once)
+  AVX2,      ///< the packed AVX2 kernel (6 x 16 tile), bit-exact
+  AVX2FMA    ///< the AVX2 kernel with one FMA per term
 };
 
 /// Patterns lowering nn ops to linalg/tensor/arith/math on tensors; with an
-/// AVX-512 `f32Kernel`, f32 matmuls by constant weights become the packed
-/// kernel's tagged op (lowered by --qc-x86-lower-int8-kernels).
+/// AVX-512 or AVX2 `f32Kernel`, f32 matmuls by constant weights become the
+/// packed kernel's tagged op (lowered by --qc-x86-lower-int8-kernels).
 void populateNNToLinalgPatterns(
     mlir::RewritePatternSet &patterns,
     F32MatmulKernel f32Kernel = F32MatmulKernel::Generic);
@@ -81,11 +83,12 @@ struct LowerToCPUOptions {
   /// Kernel of 8-bit qc.linear: "auto", "vnni512", "avx2" or "generic" (see
   /// --qc-convert-qc-to-linalg).
   std::string int8Kernel = "auto";
-  /// Kernel of 4-bit weight-only matmuls: "auto", "avx512" or "generic"
-  /// (see --qc-x86-fuse-weight-only).
+  /// Kernel of 4-bit weight-only matmuls: "auto", "avx512", "avx2" or
+  /// "generic" (see --qc-x86-fuse-weight-only).
   std::string weightOnlyKernel = "auto";
-  /// Kernel of f32 matmuls by constant weights: "auto", "avx512" or
-  /// "generic" (see --qc-convert-nn-to-linalg).
+  /// Kernel of f32 matmuls by constant weights: "auto", "avx512",
+  /// "avx512-fma", "avx2", "avx2-fma" or "generic" (see
+  /// --qc-convert-nn-to-linalg).
   std::string floatKernel = "auto";
   /// Run --qc-integer-linear first: fake-quantized layers with integer
   /// weights become qc.linear (the int8 kernels). Off by default: exact

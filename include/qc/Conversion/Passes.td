@@ -28,7 +28,9 @@ def ConvertNNToLinalg : Pass<"qc-convert-nn-to-linalg", "::mlir::ModuleOp"> {
       weight, with `float-kernel=avx512` or `auto` on AVX-512 hosts, the
       packed generic tagged `qc.x86_kernel = "f32_avx512"`: weights packed
       at compile time, activations in 12-row tiles; same arithmetic; with
-      `float-kernel=avx512-fma`, "f32_avx512_fma" with `math.fma`), `nn.conv` a padded `linalg.generic`
+      `float-kernel=avx512-fma`, "f32_avx512_fma" with `math.fma`; with
+      `avx2` or `auto` on AVX2 hosts without AVX-512, "f32_avx2" on 16-column
+      panels and 6-row tiles, and "f32_avx2_fma" with `avx2-fma`), `nn.conv` a padded `linalg.generic`
       convolution (groups in the indexing maps), pooling a padded window
       reduction (average pooling divides by per-position counts computed at
       compile time);
@@ -80,9 +82,11 @@ def ConvertNNToLinalg : Pass<"qc-convert-nn-to-linalg", "::mlir::ModuleOp"> {
   let options = [
     Option<"floatKernel", "float-kernel", "std::string", "\"auto\"",
            "Kernel of f32 matmuls by constant weights: auto (avx512 on "
-           "AVX-512 hosts), avx512 (the packed 12 x 32 register-blocked "
-           "kernel, bit-exact), avx512-fma (the same with one FMA per "
-           "term: faster, last bits differ) or generic (the m, k, n loops)">,
+           "AVX-512 hosts, else avx2 on AVX2 hosts, else generic), avx512 "
+           "(the packed 12 x 32 register-blocked kernel, bit-exact), "
+           "avx512-fma (the same with one FMA per term: faster, last bits "
+           "differ), avx2 / avx2-fma (the 6 x 16 AVX2 kernel, likewise) or "
+           "generic (the m, k, n loops)">,
     Option<"targetCPU", "target-cpu", "std::string", /*default=*/"\"\"",
            "The x86 CPU (an LLVM CPU name, e.g. sapphirerapids or znver4) "
            "whose features `auto` picks the kernel by; empty: the host">
@@ -219,7 +223,9 @@ def X86LowerInt8Kernels
     "f32_avx512" (f32 operands, one K value per lane, built by
     `qc-convert-nn-to-linalg`) get the 12 x 32 nest with 24 `arith.mulf`
     and 24 `arith.addf` per K value (no FMA: the interpreter's rounding);
-    "f32_avx512_fma" ones (`float-kernel=avx512-fma`) 24 `math.fma`.
+    "f32_avx512_fma" ones (`float-kernel=avx512-fma`) 24 `math.fma`;
+    "f32_avx2" / "f32_avx2_fma" ones the 6 x 16 nest on ymm registers (12
+    multiplies and adds, or 12 FMAs, per K value).
     In every nest the first two tiles of a row block (the tile of the
     remaining rows counting after the full ones) prefetch the next block
     of packed weights into L2.
@@ -263,14 +269,16 @@ def X86FuseWeightOnly : Pass<"qc-x86-fuse-weight-only", "::mlir::ModuleOp"> {
     `qc.constant` (packed two codes per byte here, at compile time) or a
     `qc.unpack` (its bytes as given), with N a multiple of 32, into one
     `linalg.generic` over x, the packed bytes [K, N/2] and the scales
-    [G, N], tagged `qc.x86_kernel = "w4_f32_avx512"`:
+    [G, N], tagged `qc.x86_kernel = "w4_f32_avx512"` (`kernel=avx2`:
+    "w4_f32_avx2"):
 
       y[m, n] = sum over k in order of fl32(x[m, k] * fl32(v(code) * s))
 
     exactly the interpreter's arithmetic for the two ops (the vector kernel
     then reassociates it, see below). Other matmuls are
     left alone (they take the generic lowering, which dequantizes inside
-    the contraction). `kernel=auto` applies it on hosts with AVX-512.
+    the contraction). `kernel=auto` applies the AVX-512 kernel on hosts
+    with AVX-512, else the AVX2 one on hosts with AVX2 and FMA.
     `--qc-x86-lower-weight-only-kernels` lowers the tagged op.
 
     Example:
@@ -282,8 +290,8 @@ def X86FuseWeightOnly : Pass<"qc-x86-fuse-weight-only", "::mlir::ModuleOp"> {
   }];
   let options = [
     Option<"kernel", "kernel", "std::string", /*default=*/"\"auto\"",
-           "auto (avx512 when the host has AVX-512), avx512 or generic "
-           "(leave the matmuls alone)">,
+           "auto (avx512 when the host has AVX-512, else avx2 with AVX2 "
+           "and FMA), avx512, avx2 or generic (leave the matmuls alone)">,
     Option<"targetCPU", "target-cpu", "std::string", /*default=*/"\"\"",
            "The x86 CPU (an LLVM CPU name, e.g. sapphirerapids or znver4) "
            "whose features `auto` picks the kernel by; empty: the host">
@@ -296,7 +304,7 @@ def X86FuseWeightOnly : Pass<"qc-x86-fuse-weight-only", "::mlir::ModuleOp"> {
 
 def X86LowerWeightOnlyKernels
     : Pass<"qc-x86-lower-weight-only-kernels", "::mlir::func::FuncOp"> {
-  let summary = "Lower tagged 4-bit weight-only matmuls to AVX-512 code.";
+  let summary = "Lower tagged 4-bit weight-only matmuls to AVX-512 or AVX2 code.";
   let description = [{
     Runs after bufferization. Every `linalg.generic` tagged `qc.x86_kernel
     = "w4_f32_avx512"` becomes, per row of x, a parallel loop over 2
@@ -311,7 +319,12 @@ def X86LowerWeightOnlyKernels
     rows in even/odd column order, interleaved into y at the end. Because
     the scale is applied per block rather than per weight, results differ
     from the interpreter's in the last bits (within 1e-5 relative L2 in the
-    tests). Needs AVX-512 F.
+    tests). Needs AVX-512 F. Generics tagged "w4_f32_avx2" get the same
+    loops on AVX2 + FMA (the 16-lane vectors split into ymm halves, 2
+    chunks of 32 columns per block): int4 codes are decoded by
+    sign-extending the nibble and converting, FP4 codes by one 8-entry
+    permute of the magnitudes (`llvm.x86.avx2.permps`) with bit 3 as the
+    sign, other tables by both 8-entry halves and a blend on bit 3.
   }];
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::LLVM::LLVMDialect",

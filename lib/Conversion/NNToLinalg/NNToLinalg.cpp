@@ -480,6 +480,19 @@ struct MatMulLowering : OpConversionPattern<MatMulOp> {
       : OpConversionPattern(ctx), f32Kernel(f32Kernel) {}
   qc::F32MatmulKernel f32Kernel;
 
+  const qc::x86::Int8Kernel &kernel() const {
+    switch (f32Kernel) {
+    case qc::F32MatmulKernel::AVX512FMA:
+      return qc::x86::kF32AVX512FMA;
+    case qc::F32MatmulKernel::AVX2:
+      return qc::x86::kF32AVX2;
+    case qc::F32MatmulKernel::AVX2FMA:
+      return qc::x86::kF32AVX2FMA;
+    default:
+      return qc::x86::kF32AVX512;
+    }
+  }
+
   LogicalResult
   matchAndRewrite(MatMulOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
@@ -487,7 +500,7 @@ struct MatMulLowering : OpConversionPattern<MatMulOp> {
     Value lhs = adaptor.getLhs(), rhs = adaptor.getRhs();
     auto lt = llvm::cast<RankedTensorType>(lhs.getType());
     auto rt = llvm::cast<RankedTensorType>(rhs.getType());
-    // x @ W with constant f32 weights: the packed AVX-512 kernel (same
+    // x @ W with constant f32 weights: the packed AVX-512 / AVX2 kernel (same
     // arithmetic and order, or with FMAs; see PackF32.cpp), batch
     // dimensions as rows.
     if (f32Kernel != qc::F32MatmulKernel::Generic && rt.getRank() == 2 &&
@@ -498,9 +511,8 @@ struct MatMulLowering : OpConversionPattern<MatMulOp> {
         int64_t k = rt.getDimSize(0), n = rt.getDimSize(1);
         int64_t rows = lt.getNumElements() / k;
         Value x = reshape(rewriter, loc, lhs, {rows, k});
-        Value y = qc::x86::buildPackedF32Matmul(
-            rewriter, loc, x, *w, n,
-            /*fma=*/f32Kernel == qc::F32MatmulKernel::AVX512FMA);
+        Value y =
+            qc::x86::buildPackedF32Matmul(rewriter, loc, x, *w, n, kernel());
         auto out = llvm::cast<RankedTensorType>(op.getType());
         rewriter.replaceOp(op, reshape(rewriter, loc, y, out.getShape()));
         return success();
@@ -1384,16 +1396,20 @@ struct ConvertNNToLinalgPass
     using K = qc::F32MatmulKernel;
     std::optional<K> f32Kernel =
         llvm::StringSwitch<std::optional<K>>(floatKernel)
-            .Case("auto",
-                  qc::x86::hasAVX512F(targetCPU) ? K::AVX512 : K::Generic)
+            .Case("auto", qc::x86::hasAVX512F(targetCPU) ? K::AVX512
+                          : qc::x86::hasAVX2(targetCPU)  ? K::AVX2
+                                                         : K::Generic)
             .Case("avx512", K::AVX512)
             .Case("avx512-fma", K::AVX512FMA)
+            .Case("avx2", K::AVX2)
+            .Case("avx2-fma", K::AVX2FMA)
             .Case("generic", K::Generic)
             .Default(std::nullopt);
     if (!f32Kernel) {
       emitError(module.getLoc(), "qc-convert-nn-to-linalg: unknown "
                                  "float-kernel '")
-          << floatKernel << "' (expected auto, avx512, avx512-fma or generic)";
+          << floatKernel
+          << "' (expected auto, avx512, avx512-fma, avx2, avx2-fma or generic)";
       return signalPassFailure();
     }
     qc::nn::promoteHalfPrecision(module);

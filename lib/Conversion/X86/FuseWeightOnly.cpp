@@ -101,26 +101,35 @@ struct X86FuseWeightOnlyPass
     : qc::impl::X86FuseWeightOnlyBase<X86FuseWeightOnlyPass> {
   using X86FuseWeightOnlyBase::X86FuseWeightOnlyBase;
 
+  /// The kernel's tag (kWeightOnlyKernel or kWeightOnlyKernelAVX2).
+  StringRef tag;
+
   void runOnOperation() override {
-    if (kernel != "auto" && kernel != "avx512" && kernel != "generic") {
+    if (kernel != "auto" && kernel != "avx512" && kernel != "avx2" &&
+        kernel != "generic") {
       getOperation().emitError("qc-x86-fuse-weight-only: unknown kernel '")
-          << kernel << "' (expected auto, avx512 or generic)";
+          << kernel << "' (expected auto, avx512, avx2 or generic)";
       return signalPassFailure();
     }
-    if (kernel == "generic" ||
+    if (kernel == "avx512" ||
         (kernel == "auto" &&
-         !x86::targetHas(targetCPU, {"avx512f", "avx512bw"})))
+         x86::targetHas(targetCPU, {"avx512f", "avx512bw"})))
+      tag = x86::kWeightOnlyKernel;
+    else if (kernel == "avx2" ||
+             (kernel == "auto" && x86::targetHas(targetCPU, {"avx2", "fma"})))
+      tag = x86::kWeightOnlyKernelAVX2;
+    else
       return;
     SmallVector<nn::MatMulOp> matmuls;
     getOperation().walk([&](nn::MatMulOp mm) { matmuls.push_back(mm); });
     for (nn::MatMulOp mm : matmuls) {
       std::string why = rewrite(mm);
-      // An explicit kernel=avx512 is a promise: a 4-bit weight-only matmul
+      // An explicit kernel is a promise: a 4-bit weight-only matmul
       // it cannot run is an error, not a quiet generic fallback.
-      if (!why.empty() && kernel == "avx512") {
+      if (!why.empty() && kernel != "auto") {
         auto d = mm.getRhs().getDefiningOp<DequantizeOp>();
-        mm.emitError("qc-x86-fuse-weight-only: kernel=avx512 has no kernel "
-                     "for this matmul with weights ")
+        mm.emitError("qc-x86-fuse-weight-only: kernel=")
+            << kernel << " has no kernel for this matmul with weights "
             << d.getInput().getType() << ": " << why;
         return signalPassFailure();
       }
@@ -240,7 +249,7 @@ struct X86FuseWeightOnlyPass
           nb.create<linalg::YieldOp>(
               nl, ValueRange{nb.create<arith::AddFOp>(nl, acc, p)});
         });
-    gemv->setAttr(x86::kKernelAttr, b.getStringAttr(x86::kWeightOnlyKernel));
+    gemv->setAttr(x86::kKernelAttr, b.getStringAttr(tag));
     gemv->setAttr(x86::kW4TableAttr, tableAttr);
     gemv->setAttr(x86::kW4GroupAttr, b.getI64IntegerAttr(group));
     gemv->setAttr(x86::kW4ScaleAttr, b.getStringAttr(scaleKind));

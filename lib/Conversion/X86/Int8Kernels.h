@@ -51,6 +51,11 @@ constexpr Int8Kernel kF32AVX512{"f32_avx512", 12, 16, 2, 1, 32};
 /// The same with one FMA per product and sum: rounds once per term, so the
 /// last bits differ from the interpreter's (float-kernel=avx512-fma).
 constexpr Int8Kernel kF32AVX512FMA{"f32_avx512_fma", 12, 16, 2, 1, 32, true};
+/// AVX2 f32: 6 x 16 tile, 12 ymm accumulators (the AVX2 int8 kernel's
+/// shape), a multiply and an add per product (bit-exact).
+constexpr Int8Kernel kF32AVX2{"f32_avx2", 6, 8, 2, 1, 32};
+/// The same with one FMA per product and sum (float-kernel=avx2-fma).
+constexpr Int8Kernel kF32AVX2FMA{"f32_avx2_fma", 6, 8, 2, 1, 32, true};
 
 /// Discardable attribute naming the kernel a linalg.generic stands for.
 constexpr llvm::StringLiteral kKernelAttr = "qc.x86_kernel";
@@ -94,12 +99,12 @@ bool hasAVX512F(llvm::StringRef cpu);
 
 /// y[m, n] = sum_k x[m, k] * w[k, n] for f32 activations x (tensor<MxKxf32>)
 /// and the constant weights `w` (row-major [K, N]): the packed-operand
-/// generic tagged for kF32AVX512, in the interpreter's order and rounding
-/// (bit-exact), or with `fma` for kF32AVX512FMA (same order, one rounding
-/// per term). Result tensor<MxNxf32>.
+/// generic tagged for `kernel` (kF32AVX512 or kF32AVX2: the interpreter's
+/// order and rounding, bit-exact; their FMA variants: same order, one
+/// rounding per term). Result tensor<MxNxf32>.
 mlir::Value buildPackedF32Matmul(mlir::OpBuilder &b, mlir::Location loc,
                                  mlir::Value x, llvm::ArrayRef<float> w,
-                                 int64_t n, bool fma = false);
+                                 int64_t n, const Int8Kernel &kernel);
 
 } // namespace qc::x86
 

@@ -419,8 +419,8 @@ struct X86LowerInt8KernelsPass
     : qc::impl::X86LowerInt8KernelsBase<X86LowerInt8KernelsPass> {
   using X86LowerInt8KernelsBase::X86LowerInt8KernelsBase;
   void runOnOperation() override {
-    for (const Int8Kernel *kernel :
-         {&kVNNI512, &kAVX2, &kF32AVX512, &kF32AVX512FMA})
+    for (const Int8Kernel *kernel : {&kVNNI512, &kAVX2, &kF32AVX512,
+                                     &kF32AVX512FMA, &kF32AVX2, &kF32AVX2FMA})
       if (failed(lower(*kernel)))
         return signalPassFailure();
     // Packings whose buffers are not plain (identity layout) stay the

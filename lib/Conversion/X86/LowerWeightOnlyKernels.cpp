@@ -5,7 +5,8 @@
 //===----------------------------------------------------------------------===//
 //
 // Replaces each bufferized linalg.generic tagged `qc.x86_kernel =
-// "w4_f32_avx512"` (built by --qc-x86-fuse-weight-only) with AVX-512 code:
+// "w4_f32_avx512"` (built by --qc-x86-fuse-weight-only) with AVX-512 code
+// ("w4_f32_avx2": the same loops on AVX2, see lookup):
 //
 //   parallel for p in 2 ranges of K blocks (threads take whole ranges;
 //   each streams a contiguous half of the codes)
@@ -59,6 +60,10 @@ constexpr int64_t kRanges = 2;
 /// 32-column chunks per column block: their partial sums stay in 16 zmm
 /// registers over a K block.
 constexpr int64_t kChunks = 8;
+/// The same for the AVX2 kernel (16 ymm registers).
+constexpr int64_t kChunksAVX2 = 2;
+/// How far ahead along a row the codes are prefetched, at least.
+constexpr int64_t kPrefetchBytes = 128;
 
 struct WeightOnlyBuilder {
   OpBuilder &b;
@@ -69,8 +74,12 @@ struct WeightOnlyBuilder {
   int64_t m = 0, k = 0, n = 0, group = 0;
   StringRef scaleKind = {}; // f32, e8m0 or e4m3
   DenseElementsAttr table = {};
+  bool avx2 = false; // the AVX2 variant (kWeightOnlyKernelAVX2)
+  /// How the AVX2 variant decodes a code (see lookup).
+  enum class Decode { Int4, SignMagnitude, Table } decode = Decode::Table;
   VectorType v16f32 = {}, v32f32 = {}, v16i8 = {}, v32i8 = {}, v16i32 = {};
-  Value globalVector = {}; // the global scale in every lane
+  Value globalVector = {};      // the global scale in every lane
+  Value tblLo = {}, tblHi = {}; // AVX2: table entries 0-7 and 8-15
 
   Value idx(OpBuilder &ob, int64_t v) {
     return ob.create<arith::ConstantIndexOp>(loc, v);
@@ -125,6 +134,25 @@ struct WeightOnlyBuilder {
     auto scratchType = MemRefType::get({kRanges * n}, f32);
     Value acc = b.create<memref::AllocOp>(loc, scratchType);
     Value tbl = b.create<arith::ConstantOp>(loc, table.reshape(v16f32));
+    if (avx2) { // its two halves, one ymm register each
+      auto values = llvm::to_vector(table.getValues<float>());
+      auto bits = [&](int64_t e) {
+        return llvm::bit_cast<uint32_t>(values[size_t(e)]);
+      };
+      bool int4 = true, signMagnitude = true;
+      for (int64_t e = 0; e < 16; ++e)
+        int4 &= values[size_t(e)] == float(e < 8 ? e : e - 16);
+      for (int64_t e = 0; e < 8; ++e)
+        signMagnitude &= bits(e + 8) == (bits(e) ^ 0x80000000u);
+      decode = int4            ? Decode::Int4
+               : signMagnitude ? Decode::SignMagnitude
+                               : Decode::Table;
+      auto v8f32 = VectorType::get({8}, f32);
+      tblLo = b.create<arith::ConstantOp>(
+          loc, DenseElementsAttr::get(v8f32, ArrayRef(values).take_front(8)));
+      tblHi = b.create<arith::ConstantOp>(
+          loc, DenseElementsAttr::get(v8f32, ArrayRef(values).drop_front(8)));
+    }
     if (global)
       globalVector = b.create<vector::BroadcastOp>(
           loc, v16f32, b.create<memref::LoadOp>(loc, global, ValueRange{}));
@@ -178,13 +206,58 @@ struct WeightOnlyBuilder {
   /// slower).
   int64_t blockRows() const { return group % 32 == 0 ? 32 : group; }
 
-  /// vpermps: the value of each lane's code (the low 4 bits of `i`).
+  /// 32-column chunks per column block: their 2 x count partial sums of
+  /// 16 lanes stay in registers (AVX-512: 16 of the 32 zmm; AVX2: each is
+  /// two ymm, so 2 chunks take 8 of the 16 ymm registers and leave room for
+  /// the two table halves and the decode).
+  int64_t chunksPerBlock() const { return avx2 ? kChunksAVX2 : kChunks; }
+
+  /// vpermps: the value of each lane's code (the low 4 bits of `i`; the
+  /// bits above are ignored). AVX2 has 8-lane, 8-entry permutes only, so it
+  /// decodes by the table's form: int4 (0..7, -8..-1) arithmetically,
+  /// sign-extending the nibble (two shifts, a conversion); sign-magnitude
+  /// tables (FP4: entry 8 + j is -entry j) by one permute of the
+  /// magnitudes and bit 3 moved into the sign bit; any other by both
+  /// halves permuted and bit 3 choosing between them.
   Value lookup(OpBuilder &cb, Value tbl, Value i) {
-    return cb
-        .create<LLVM::CallIntrinsicOp>(loc, TypeRange{v16f32},
-                                       "llvm.x86.avx512.permvar.sf.512",
-                                       ValueRange{tbl, i})
-        .getResult(0);
+    if (!avx2)
+      return cb
+          .create<LLVM::CallIntrinsicOp>(loc, TypeRange{v16f32},
+                                         "llvm.x86.avx512.permvar.sf.512",
+                                         ValueRange{tbl, i})
+          .getResult(0);
+    Value nibbleTop = cb.create<arith::ShLIOp>(loc, i, i32v(cb, 28));
+    if (decode == Decode::Int4)
+      return cb.create<arith::SIToFPOp>(
+          loc, v16f32, cb.create<arith::ShRSIOp>(loc, nibbleTop, i32v(cb, 28)));
+    // Per 8 lanes: the table halves permuted by the low 3 bits.
+    auto permuted = [&](Value t) {
+      auto v8f32 = VectorType::get({8}, cb.getF32Type());
+      SmallVector<Value, 2> halves;
+      for (int64_t h = 0; h < 2; ++h) {
+        Value ih = cb.create<vector::ExtractStridedSliceOp>(
+            loc, i, ArrayRef<int64_t>{8 * h}, ArrayRef<int64_t>{8},
+            ArrayRef<int64_t>{1});
+        halves.push_back(cb.create<LLVM::CallIntrinsicOp>(
+                               loc, TypeRange{v8f32}, "llvm.x86.avx2.permps",
+                               ValueRange{t, ih})
+                             .getResult(0));
+      }
+      SmallVector<int64_t> all = llvm::to_vector(llvm::seq<int64_t>(0, 16));
+      return cb.create<vector::ShuffleOp>(loc, halves[0], halves[1], all)
+          .getResult();
+    };
+    if (decode == Decode::SignMagnitude) {
+      Value sign = cb.create<arith::AndIOp>(loc, nibbleTop,
+                                            i32v(cb, int32_t(0x80000000u)));
+      Value mag = cb.create<arith::BitcastOp>(loc, v16i32, permuted(tblLo));
+      return cb.create<arith::BitcastOp>(
+          loc, v16f32, cb.create<arith::XOrIOp>(loc, mag, sign));
+    }
+    Value upper = cb.create<arith::CmpIOp>(loc, arith::CmpIPredicate::slt,
+                                           nibbleTop, i32v(cb, 0));
+    return cb.create<arith::SelectOp>(loc, upper, permuted(tblHi),
+                                      permuted(tblLo));
   }
 
   /// K blocks [b0, b1) of every column into the accumulator row at `base`.
@@ -206,6 +279,7 @@ struct WeightOnlyBuilder {
       cb.create<vector::StoreOp>(loc, z, acc, ValueRange{col(cb, c)});
     });
     int64_t kb = blockRows();
+    const int64_t kChunks = chunksPerBlock();
     int64_t full = chunks / kChunks, tail = chunks % kChunks;
     forLoop(ob, ob.create<arith::MulIOp>(loc, b0, idx(ob, kb)),
             ob.create<arith::MulIOp>(loc, b1, idx(ob, kb)), idx(ob, kb),
@@ -237,13 +311,15 @@ struct WeightOnlyBuilder {
     auto loop = ob.create<scf::ForOp>(
         loc, k0, kEnd, idx(ob, 1), init,
         [&](OpBuilder &lb, Location, Value k, ValueRange parts) {
-          // Prefetch this row's bytes of the next column block (one K
-          // block sweep ahead: enough to cover DRAM latency, and the
-          // hardware prefetchers cannot follow the kb row streams), or
-          // after the last block, the first block of the same row of the
-          // next K block (clamped to the codes' bounds).
-          Value nextByte =
-              lb.create<arith::AddIOp>(loc, byte0, idx(lb, 16 * count));
+          // Prefetch this row's bytes kPrefetchBytes ahead (the next
+          // column block for AVX-512; AVX2's blocks are 32 bytes, so four
+          // blocks ahead): one K block sweep ahead or more, enough to cover
+          // DRAM latency, and the hardware prefetchers cannot follow the
+          // kb row streams. Past the row's end, the same offset into the
+          // same row of the next K block (clamped to the codes' bounds).
+          const int64_t ahead =
+              std::max<int64_t>(16 * chunksPerBlock(), kPrefetchBytes);
+          Value nextByte = lb.create<arith::AddIOp>(loc, byte0, idx(lb, ahead));
           Value wraps = lb.create<arith::CmpIOp>(loc, arith::CmpIPredicate::sge,
                                                  nextByte, idx(lb, n / 2));
           Value pRow = lb.create<arith::SelectOp>(
@@ -252,9 +328,11 @@ struct WeightOnlyBuilder {
                   loc, lb.create<arith::AddIOp>(loc, k, idx(lb, kb)),
                   idx(lb, this->k - 1)),
               k);
-          Value pByte =
-              lb.create<arith::SelectOp>(loc, wraps, idx(lb, 0), nextByte);
-          for (int64_t off = 0; off < 16 * kChunks; off += 64)
+          Value pByte = lb.create<arith::SelectOp>(
+              loc, wraps,
+              lb.create<arith::SubIOp>(loc, nextByte, idx(lb, n / 2)),
+              nextByte);
+          for (int64_t off = 0; off < 16 * chunksPerBlock(); off += 64)
             lb.create<memref::PrefetchOp>(
                 loc, w,
                 ValueRange{
@@ -303,10 +381,16 @@ struct WeightOnlyBuilder {
 struct X86LowerWeightOnlyKernelsPass
     : qc::impl::X86LowerWeightOnlyKernelsBase<X86LowerWeightOnlyKernelsPass> {
   void runOnOperation() override {
-    auto kernels = taggedKernels(getOperation(), kWeightOnlyKernel,
-                                 "qc-x86-lower-weight-only-kernels");
+    for (StringRef tag : {kWeightOnlyKernel, kWeightOnlyKernelAVX2})
+      if (failed(lower(tag)))
+        return signalPassFailure();
+  }
+
+  LogicalResult lower(StringRef tag) {
+    auto kernels =
+        taggedKernels(getOperation(), tag, "qc-x86-lower-weight-only-kernels");
     if (failed(kernels))
-      return signalPassFailure();
+      return failure();
     for (linalg::GenericOp g : *kernels) {
       OpBuilder b(g);
       auto ins = g.getDpsInputs();
@@ -325,9 +409,11 @@ struct X86LowerWeightOnlyKernelsPass
       kb.group = g->getAttrOfType<IntegerAttr>(kW4GroupAttr).getInt();
       kb.scaleKind = g->getAttrOfType<StringAttr>(kW4ScaleAttr).getValue();
       kb.table = g->getAttrOfType<DenseElementsAttr>(kW4TableAttr);
+      kb.avx2 = tag == kWeightOnlyKernelAVX2;
       kb.build();
       g.erase();
     }
+    return success();
   }
 };
 

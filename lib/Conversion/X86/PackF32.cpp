@@ -7,13 +7,16 @@
 // The f32 kernel is the int8 kernels' loop nest with one K value per lane:
 // a 12 x 32 tile of f32 accumulators in 24 zmm registers, per value of K two
 // 64-byte loads of weights, 12 broadcasts of activations and 24 multiplies
-// and 24 adds. Weights [K, N] (a constant of the model) are packed at
-// compile time as Bp[j][k][c] = w[k][j * 32 + c] (zero beyond N), one
-// contiguous stream per 32-column panel; activations at run time in row
-// tiles Ap[t][k][i] = x[t * 12 + i][k]. Every output is
+// and 24 adds (AVX2: a 6 x 16 tile in 12 ymm registers, 12 multiplies and
+// 12 adds per K value). Weights [K, N] (a constant of the model) are packed
+// at compile time as Bp[j][k][c] = w[k][j * NR + c] (zero beyond N), one
+// contiguous stream per NR-column panel (32; AVX2: 16); activations at run
+// time in row tiles Ap[t][k][i] = x[t * MR + i][k] (MR = 12; AVX2: 6). Every
+// output is
 // ((0 + x0 w0) + x1 w1) + ... in order of k with a rounded multiply and a
 // rounded add (no FMA), the interpreter's arithmetic, so the result is the
-// same bit for bit. With `fma` (float-kernel=avx512-fma) each term is one
+// same bit for bit. With the FMA kernels (float-kernel=avx512-fma or
+// avx2-fma) each term is one
 // fused multiply-add, fl(acc + x w), in the same order: twice the
 // arithmetic rate, and the last bits differ from the interpreter's.
 //
@@ -32,8 +35,10 @@ namespace qc::x86 {
 bool hasAVX512F(StringRef cpu) { return targetHas(cpu, {"avx512f"}); }
 
 Value buildPackedF32Matmul(OpBuilder &b, Location loc, Value x,
-                           ArrayRef<float> w, int64_t n, bool fma) {
-  const Int8Kernel &kernel = fma ? kF32AVX512FMA : kF32AVX512;
+                           ArrayRef<float> w, int64_t n,
+                           const Int8Kernel &kernel) {
+  assert(kernel.isFloat() && "an f32 kernel");
+  const bool fma = kernel.fma;
   MLIRContext *ctx = b.getContext();
   auto xt = llvm::cast<RankedTensorType>(x.getType());
   int64_t m = xt.getDimSize(0), k = xt.getDimSize(1);

@@ -8,9 +8,10 @@
 // NVFP4) becomes, with --qc-x86-fuse-weight-only, one linalg.generic on
 // the packed codes (two per byte along N, low nibble first: the qc.unpack
 // layout), the scales as [G, N] and NVFP4's global scale, tagged
-// kWeightOnlyKernel; after bufferization --qc-x86-lower-weight-only-kernels
-// turns it into AVX-512 code that decodes the nibbles with a 16-entry table
-// permute inside the K loop, so f32 weights are never materialized.
+// kWeightOnlyKernel (or kWeightOnlyKernelAVX2); after bufferization
+// --qc-x86-lower-weight-only-kernels turns it into AVX-512 (AVX2) code that
+// decodes the nibbles with a 16-entry table permute (two 8-entry ones and a
+// blend) inside the K loop, so f32 weights are never materialized.
 //
 //===----------------------------------------------------------------------===//
 
@@ -22,6 +23,7 @@
 namespace qc::x86 {
 
 constexpr llvm::StringLiteral kWeightOnlyKernel = "w4_f32_avx512";
+constexpr llvm::StringLiteral kWeightOnlyKernelAVX2 = "w4_f32_avx2";
 /// DenseElementsAttr tensor<16xf32>: the value of each 4-bit code.
 constexpr llvm::StringLiteral kW4TableAttr = "qc.w4_table";
 /// I64: rows of K per scale group (K itself for one group).

@@ -14,6 +14,7 @@
 #include "onnx/defs/parser.h"
 #include "onnx/defs/schema.h"
 #include "onnx/onnx_pb.h"
+#include "onnx/version_converter/convert.h"
 
 #include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
@@ -61,6 +62,39 @@ qc::onnx_import::parseModel(const char *data, size_t size, std::string &error) {
     error = "error reading the ONNX model";
   }
   return nullptr;
+}
+
+bool qc::onnx_import::convertOpset(onnx::ModelProto &model, int version,
+                                   std::string &error) {
+  try {
+    // The converter looks every node up in the schema registry and fails
+    // with an opaque exception for one it does not know: name it first.
+    int opset = 0;
+    for (const auto &imp : model.opset_import())
+      if (imp.domain().empty() || imp.domain() == "ai.onnx")
+        opset = int(imp.version());
+    const auto &nodes = model.graph().node();
+    for (int i = 0; i < nodes.size(); ++i) {
+      const onnx::NodeProto &node = nodes[i];
+      if (!node.domain().empty() && node.domain() != "ai.onnx")
+        continue;
+      if (onnx::OpSchemaRegistry::Schema(node.op_type(), opset, ""))
+        continue;
+      std::string name =
+          node.name().empty() ? "#" + std::to_string(i) : node.name();
+      error = "node '" + name + "' (" + node.op_type() +
+              "): no ONNX operator of this name at opset " +
+              std::to_string(opset);
+      return false;
+    }
+    model = onnx::version_conversion::ConvertVersion(model, version);
+    return true;
+  } catch (const std::exception &e) {
+    error = e.what();
+  } catch (...) {
+    error = "unknown error";
+  }
+  return false;
 }
 
 bool qc::onnx_import::serializeModel(const onnx::ModelProto &model,

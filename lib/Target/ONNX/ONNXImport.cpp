@@ -47,6 +47,10 @@ using namespace qc;
 
 namespace {
 
+/// The oldest default-domain opset the importer reads; importONNX upgrades
+/// older models to it with ONNX's version converter.
+constexpr int64_t kOldestOpset = 13;
+
 /// ONNX TensorProto data types.
 enum OnnxType : int32_t {
   kFloat = 1,
@@ -2888,10 +2892,9 @@ OwningOpRef<ModuleOp> Importer::run() {
   if (opset == 0)
     return emitError(fileLoc) << "the model imports no default-domain opset",
            nullptr;
-  if (opset < 13)
-    return emitError(fileLoc) << "opset " << opset
-                              << " is older than 13, the oldest supported "
-                                 "(convert it with onnx.version_converter)",
+  if (opset < kOldestOpset) // importONNX upgrades older models first
+    return emitError(fileLoc) << "opset " << opset << " is older than "
+                              << kOldestOpset << ", the oldest supported",
            nullptr;
   // Opset 24 only adds element types to the operators handled here.
   if (opset > 24)
@@ -3169,6 +3172,22 @@ OwningOpRef<ModuleOp> qc::importONNX(StringRef buffer, StringRef filename,
   auto model = onnx_import::parseModel(buffer.data(), buffer.size(), err);
   if (!model) {
     emitError(FileLineColLoc::get(context, filename, 0, 0)) << err;
+    return nullptr;
+  }
+  // Older opsets are rewritten for opset 13 by ONNX's own version
+  // converter (its adapters carry the semantic changes: Softmax's
+  // coercion to 2-D, Split and the Reduce ops' axes, Clip's and Pad's
+  // attributes turned inputs, ...).
+  int64_t opset = 0;
+  for (const auto &imp : model->opset_import())
+    if (imp.domain().empty() || imp.domain() == "ai.onnx")
+      opset = imp.version();
+  if (opset > 0 && opset < kOldestOpset &&
+      !onnx_import::convertOpset(*model, kOldestOpset, err)) {
+    emitError(FileLineColLoc::get(context, filename, 0, 0))
+        << "opset " << opset << " is older than " << kOldestOpset
+        << " and ONNX's version converter cannot upgrade the model to it: "
+        << err;
     return nullptr;
   }
   Importer importer(context, *model, filename, options);

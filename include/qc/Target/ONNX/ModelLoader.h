@@ -47,6 +47,11 @@ struct OpArity {
 bool lookupOpArity(const std::string &opType, const std::string &domain,
                    int opset, OpArity &arity);
 
+/// Rewrites `model` for default-domain opset `version` with ONNX's version
+/// converter (onnx::version_conversion::ConvertVersion); false with `error`
+/// set when the converter has no adapter for one of its nodes or fails.
+bool convertOpset(onnx::ModelProto &model, int version, std::string &error);
+
 /// Serializes `model` (binary protobuf) into `out`.
 bool serializeModel(const onnx::ModelProto &model, std::string &out,
                     std::string &error);

@@ -58,7 +58,10 @@ save(model([helper.make_node("Add", ["x", "z"], ["y"], name="add_z")],
            [vi("x", [2])], [vi("y", [2])]),
      os.path.join(out, "missing_input.onnx"))
 
-save(model([helper.make_node("Relu", ["x"], ["y"], name="relu")],
+# Opset 11, upgraded to 13 by ONNX's version converter, which has no
+# operator of this name to upgrade.
+save(model([helper.make_node("Relu", ["x"], ["r"], name="relu"),
+            helper.make_node("NoSuchOp", ["r"], ["y"], name="bogus")],
            [vi("x", [2])], [vi("y", [2])], opset=11),
      os.path.join(out, "old_opset.onnx"))
 

@@ -2038,6 +2038,12 @@ const llvm::StringMap<Importer::Handler> &Importer::handlers() {
       return im.one<nn::CastOp>(n, {n.in[0]},
                                 {im.named("to", TypeAttr::get(elem))});
     };
+    // Cast to the element type of the second input (its values unused).
+    t["CastLike"] = [](Importer &im, Node &n) -> Outputs {
+      return im.one<nn::CastOp>(
+          n, {n.in[0]},
+          {im.named("to", TypeAttr::get(tt(n.in[1]).getElementType()))});
+    };
     t["Where"] = [](Importer &im, Node &n) {
       return im.one<nn::WhereOp>(n, {n.in[0], n.in[1], n.in[2]});
     };
@@ -2710,6 +2716,11 @@ const llvm::StringMap<Importer::Handler> &Importer::handlers() {
           in.getShape().slice(size_t(start), size_t(end - start)));
       return SmallVector<Value>{
           im.i64Constant(n.loc, dims, {int64_t(dims.size())})};
+    };
+    // The element count of a static shape: an int64 scalar constant.
+    t["Size"] = [](Importer &im, Node &n) -> Outputs {
+      return SmallVector<Value>{
+          im.i64Constant(n.loc, {tt(n.in[0]).getNumElements()}, {})};
     };
     t["ConstantOfShape"] = [](Importer &im, Node &n) -> Outputs {
       auto shape = im.constInts(n, 0, "the shape input");

@@ -2717,6 +2717,55 @@ const llvm::StringMap<Importer::Handler> &Importer::handlers() {
       return SmallVector<Value>{
           im.i64Constant(n.loc, dims, {int64_t(dims.size())})};
     };
+    // Integer Mod as nn ops: r = a - b * (a / b) with nn.div's truncating
+    // division, i.e. C's remainder (fmod = 1); with fmod = 0 (the default)
+    // the result takes the divisor's sign: r + b where r is not 0 and its
+    // sign differs from b's. Exact; folds when both inputs are constants
+    // (the shape arithmetic of attention subgraphs). Float Mod (C fmod,
+    // exact in IEEE arithmetic) has no exact form in these ops.
+    t["Mod"] = [](Importer &im, Node &n) -> Outputs {
+      Value a = n.in[0], b = n.in[1];
+      Type et = tt(a).getElementType();
+      if (!llvm::isa<IntegerType>(et))
+        return im.error(n) << "Mod of " << et
+                           << " values is not supported (integers only)",
+               failure();
+      Value result;
+      auto step = [&](FailureOr<Operation *> op) {
+        if (succeeded(op))
+          result = (*op)->getResult(0);
+        return succeeded(op);
+      };
+      if (!step(im.build<nn::DivOp>(n, {a, b})) ||
+          !step(im.build<nn::MulOp>(n, {b, result})) ||
+          !step(im.build<nn::SubOp>(n, {a, result})))
+        return failure();
+      Value r = result;
+      if (getInt(n, "fmod", 0) != 0 || llvm::cast<IntegerType>(et).isUnsigned())
+        return SmallVector<Value>{r};
+      Value zero = im.constant(n.loc, llvm::cast<ElementsAttr>(im.b.getZeroAttr(
+                                          RankedTensorType::get({}, et))));
+      Value rNeg, bNeg, nonZero;
+      if (!step(im.build<nn::LessOp>(n, {r, zero})))
+        return failure();
+      rNeg = result;
+      if (!step(im.build<nn::LessOp>(n, {b, zero})))
+        return failure();
+      bNeg = result;
+      if (!step(im.build<nn::EqualOp>(n, {r, zero})) ||
+          !step(im.build<nn::NotOp>(n, {result})))
+        return failure();
+      nonZero = result;
+      Value sum;
+      if (!step(im.build<nn::XorOp>(n, {rNeg, bNeg})) ||
+          !step(im.build<nn::AndOp>(n, {nonZero, result})))
+        return failure();
+      Value fix = result;
+      if (!step(im.build<nn::AddOp>(n, {r, b})))
+        return failure();
+      sum = result;
+      return im.one<nn::WhereOp>(n, {fix, sum, r});
+    };
     // The element count of a static shape: an int64 scalar constant.
     t["Size"] = [](Importer &im, Node &n) -> Outputs {
       return SmallVector<Value>{

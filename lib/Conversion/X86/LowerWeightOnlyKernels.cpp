@@ -209,7 +209,7 @@ struct WeightOnlyBuilder {
   /// 32-column chunks per column block: their 2 x count partial sums of
   /// 16 lanes stay in registers (AVX-512: 16 of the 32 zmm; AVX2: each is
   /// two ymm, so 2 chunks take 8 of the 16 ymm registers and leave room for
-  /// the two table halves and the decode).
+  /// the table and the decode).
   int64_t chunksPerBlock() const { return avx2 ? kChunksAVX2 : kChunks; }
 
   /// vpermps: the value of each lane's code (the low 4 bits of `i`; the
@@ -261,9 +261,9 @@ struct WeightOnlyBuilder {
   }
 
   /// K blocks [b0, b1) of every column into the accumulator row at `base`.
-  /// Per K block and block of kChunks 32-column chunks, the partial sums
-  /// stay in 2 * kChunks zmm registers over the block's rows (each row
-  /// reads kChunks * 16 contiguous bytes), then acc += partial * scale.
+  /// Per K block and block of chunksPerBlock() 32-column chunks, the partial
+  /// sums stay in registers over the block's rows (each row reads
+  /// chunksPerBlock() * 16 contiguous bytes), then acc += partial * scale.
   void range(OpBuilder &ob, Value row, Value b0, Value b1, Value base,
              Value tbl, Value acc) {
     Value one = idx(ob, 1);
@@ -279,20 +279,21 @@ struct WeightOnlyBuilder {
       cb.create<vector::StoreOp>(loc, z, acc, ValueRange{col(cb, c)});
     });
     int64_t kb = blockRows();
-    const int64_t kChunks = chunksPerBlock();
-    int64_t full = chunks / kChunks, tail = chunks % kChunks;
+    const int64_t perBlock = chunksPerBlock();
+    int64_t full = chunks / perBlock, tail = chunks % perBlock;
     forLoop(ob, ob.create<arith::MulIOp>(loc, b0, idx(ob, kb)),
             ob.create<arith::MulIOp>(loc, b1, idx(ob, kb)), idx(ob, kb),
             [&](OpBuilder &kbld, Value k0) {
               Value g = kbld.create<arith::DivUIOp>(loc, k0, idx(kbld, group));
-              forLoop(kbld, idx(kbld, 0), idx(kbld, full), one,
-                      [&](OpBuilder &cb, Value blk) {
-                        Value c0 = cb.create<arith::MulIOp>(loc, blk,
-                                                            idx(cb, kChunks));
-                        columnBlock(cb, row, k0, g, c0, kChunks, tbl, acc, col);
-                      });
+              forLoop(
+                  kbld, idx(kbld, 0), idx(kbld, full), one,
+                  [&](OpBuilder &cb, Value blk) {
+                    Value c0 =
+                        cb.create<arith::MulIOp>(loc, blk, idx(cb, perBlock));
+                    columnBlock(cb, row, k0, g, c0, perBlock, tbl, acc, col);
+                  });
               if (tail)
-                columnBlock(kbld, row, k0, g, idx(kbld, full * kChunks), tail,
+                columnBlock(kbld, row, k0, g, idx(kbld, full * perBlock), tail,
                             tbl, acc, col);
             });
   }

@@ -1,5 +1,9 @@
 // RUN: quant-opt %s --split-input-file --verify-diagnostics --qc-x86-fuse-weight-only="kernel=avx512"
 // RUN: quant-opt %s --split-input-file --qc-x86-fuse-weight-only="kernel=generic" | FileCheck %s
+// RUN: not quant-opt %s --split-input-file --qc-x86-fuse-weight-only="kernel=avx2" 2>&1 | FileCheck %s --check-prefix=AVX2
+
+// The AVX2 kernel makes the same promise.
+// AVX2: error: qc-x86-fuse-weight-only: kernel=avx2 has no kernel for this matmul with weights '!qc.qtensor<64x16, #qc.int<4>>': needs a static [K, N] weight with N a multiple of 32
 
 // With kernel=avx512 every 4-bit weight-only matmul the kernel cannot run is
 // an error naming the weight type and the reason; kernel=generic (and auto)

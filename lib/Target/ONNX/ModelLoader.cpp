@@ -21,6 +21,7 @@
 
 #include <cstring>
 #include <fstream>
+#include <set>
 
 std::unique_ptr<onnx::ModelProto>
 qc::onnx_import::parseModel(const char *data, size_t size, std::string &error) {
@@ -67,6 +68,35 @@ qc::onnx_import::parseModel(const char *data, size_t size, std::string &error) {
 bool qc::onnx_import::convertOpset(onnx::ModelProto &model, int version,
                                    std::string &error) {
   try {
+    // The converter assumes a well-formed graph (a graph output nothing
+    // produces crashes it): every value a node reads and every graph output
+    // must be defined, with the importer's messages.
+    const onnx::GraphProto &graph = model.graph();
+    std::set<std::string> defined;
+    for (const auto &v : graph.input())
+      defined.insert(v.name());
+    for (const auto &t : graph.initializer())
+      defined.insert(t.name());
+    for (const auto &n : graph.node())
+      defined.insert(n.output().begin(), n.output().end());
+    for (int i = 0; i < graph.node_size(); ++i) {
+      const onnx::NodeProto &node = graph.node(i);
+      for (const std::string &in : node.input())
+        if (!in.empty() && !defined.count(in)) {
+          error =
+              "node '" +
+              (node.name().empty() ? "#" + std::to_string(i) : node.name()) +
+              "' (" + node.op_type() + "): input '" + in +
+              "' is neither a graph input, an initializer nor the output "
+              "of a node";
+          return false;
+        }
+    }
+    for (const auto &v : graph.output())
+      if (!defined.count(v.name())) {
+        error = "graph output '" + v.name() + "' is not produced by any node";
+        return false;
+      }
     // The converter looks every node up in the schema registry and fails
     // with an opaque exception for one it does not know: name it first.
     int opset = 0;

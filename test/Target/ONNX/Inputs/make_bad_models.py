@@ -173,3 +173,8 @@ save(model([helper.make_node("Resize", ["x", "", "sc"], ["y"], name="rs", mode="
 save(model([helper.make_node("Mod", ["x", "x"], ["y"], name="fmod", fmod=1)],
            [vi("x", [2, 3])], [vi("y", [2, 3])]),
      os.path.join(out, "float_mod.onnx"))
+# Opset 11 with a graph output nothing produces: ONNX's version converter
+# would crash on it; the importer names it before converting.
+save(model([helper.make_node("Relu", ["x"], ["r"], name="relu")],
+           [vi("x", [2])], [vi("y", [2])], opset=11),
+     os.path.join(out, "old_opset_no_output.onnx"))

@@ -2011,6 +2011,17 @@ const llvm::StringMap<Importer::Handler> &Importer::handlers() {
                     im.b.getF32FloatAttr(getFloat(n, "alpha", 0.01f)))});
     };
     t["Clip"] = [](Importer &im, Node &n) -> Outputs {
+      // Integer tensors: max with the lower bound, then min with the upper
+      // one (exact; the bounds are tensors of the input's type).
+      if (llvm::isa<IntegerType>(tt(n.in[0]).getElementType())) {
+        Chain c{im, n};
+        Value v = n.in[0];
+        if (n.in.size() > 1 && n.in[1])
+          v = c.op<nn::MaxOp>({v, n.in[1]});
+        if (n.in.size() > 2 && n.in[2])
+          v = c.op<nn::MinOp>({v, n.in[2]});
+        return c.result(v);
+      }
       SmallVector<NamedAttribute> attrs;
       const char *names[] = {"min", "max"};
       for (size_t i = 1; i < 3; ++i) {
@@ -2287,19 +2298,46 @@ const llvm::StringMap<Importer::Handler> &Importer::handlers() {
     t["DepthToSpace"] = depthSpace(true);
     t["SpaceToDepth"] = depthSpace(false);
     t["LayerNormalization"] = [](Importer &im, Node &n) -> Outputs {
-      for (int i = 1; i < n.proto.output_size(); ++i)
-        if (!n.proto.output(i).empty())
-          return im.error(n) << "the Mean / InvStdDev outputs are not "
-                                "supported",
-                 failure();
       SmallVector<Value> ops{n.in[0], n.in[1]};
       if (n.in.size() > 2 && n.in[2])
         ops.push_back(n.in[2]);
-      return im.one<nn::LayerNormOp>(
+      int64_t axis = getInt(n, "axis", -1);
+      float eps = getFloat(n, "epsilon", 1e-5f);
+      auto y = im.one<nn::LayerNormOp>(
           n, ops,
-          {im.named("axis", im.b.getI64IntegerAttr(getInt(n, "axis", -1))),
-           im.named("epsilon",
-                    im.b.getF32FloatAttr(getFloat(n, "epsilon", 1e-5f)))});
+          {im.named("axis", im.b.getI64IntegerAttr(axis)),
+           im.named("epsilon", im.b.getF32FloatAttr(eps))});
+      if (failed(y) || n.proto.output_size() < 2)
+        return y;
+      // The training outputs: Mean and InvStdDev = 1 / sqrt(Var + epsilon)
+      // over the normalized axes, kept as size 1, in the stash type (f32,
+      // the only one ONNX allows besides the input's own).
+      Value x = n.in[0];
+      int64_t rank = tt(x).getRank();
+      if (axis < 0)
+        axis += rank;
+      if (getInt(n, "stash_type", 1) != 1)
+        return im.error(n) << "Mean / InvStdDev in a stash type other than "
+                              "float32 are not supported",
+               failure();
+      Chain c{im, n};
+      Type f32 = im.b.getF32Type();
+      if (tt(x).getElementType() != f32)
+        x = c.op<nn::CastOp>({x}, {im.named("to", TypeAttr::get(f32))});
+      SmallVector<int64_t> axes;
+      for (int64_t d = axis; d < rank; ++d)
+        axes.push_back(d);
+      NamedAttribute reduce[] = {
+          im.named("axes", im.b.getDenseI64ArrayAttr(axes)),
+          im.named("keepdims", im.b.getBoolAttr(true))};
+      Value mean = c.op<nn::ReduceMeanOp>({x}, reduce);
+      Value d = c.op<nn::SubOp>({x, mean});
+      Value var = c.op<nn::ReduceMeanOp>({c.op<nn::MulOp>({d, d})}, reduce);
+      Value inv = c.op<nn::ReciprocalOp>(
+          {c.op<nn::SqrtOp>({c.op<nn::AddOp>({var, c.scalar(f32, eps)})})});
+      if (c.failed)
+        return failure();
+      return SmallVector<Value>{(*y)[0], mean, inv};
     };
     auto rms = [](Importer &im, Node &n) -> Outputs {
       for (int i = 1; i < n.proto.output_size(); ++i)

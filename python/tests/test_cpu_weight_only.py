@@ -5,7 +5,9 @@ subnormal scale codes included), NVFP4 with E4M3 scales (every code) and a
 global scale, weights as qc.unpack arguments and as
 constants, one and two threads. The kernel sums each block of K rows with
 FMAs before scaling, so the bound is 1e-5 relative L2 (the issue's bound
-for float paths), and NaN positions must match exactly."""
+for float paths), and NaN positions must match exactly. The same cases
+also match, bit for bit, a model of the kernels' documented order of
+operations (kernel_order), whatever decode each kernel uses."""
 
 import subprocess
 
@@ -22,6 +24,50 @@ FORMATS = {
     "nvfp4": ("#qc.float<fp4e2m1fn>, #qc.scheme<per_block, axis = 0, block = 16, "
               "scale = #qc.float<fp8e4m3fn>>", "i8", 16),
 }
+
+
+def fma32(a, b, c):
+    """f32 fused multiply-add: the product is exact in float64 and the sum
+    rounds once there (to 53 bits) before f32 (a second rounding that can
+    differ from a single one only at an exact f32 tie of the float64 sum,
+    which these inputs do not hit)."""
+    return (a.astype(np.float64) * b.astype(np.float64) + c.astype(np.float64)).astype(np.float32)
+
+
+def kernel_order(fmt, codes, s, x, k, global_scale=None):
+    """y as the kernels sum it (LowerWeightOnlyKernels.cpp): K split into
+    two ranges of K blocks (32 rows, or the scale group if smaller); per
+    block and column partial = fma(x[k], value, partial) over the block's
+    rows, then acc = fma(partial, scale, acc); y = acc_0 + acc_1."""
+    import ml_dtypes
+    group = FORMATS[fmt][2] or k
+    rows = 32 if group % 32 == 0 else group
+    if fmt.startswith("int4"):
+        value = np.where(codes > 7, codes.astype(np.int16) - 16, codes).astype(np.float32)
+        scale = np.asarray(s, np.float32).reshape(-1, codes.shape[1])
+    else:
+        value = np.array([0, .5, 1, 1.5, 2, 3, 4, 6, -0., -.5, -1, -1.5, -2, -3, -4, -6],
+                         np.float32)[codes]
+        u = np.asarray(s).view(np.uint8)
+        if fmt == "mxfp4":
+            scale = np.where(u == 255, np.float32(np.nan),
+                             np.ldexp(np.float32(1), np.minimum(u, 254).astype(np.int32) - 127)).astype(np.float32)
+        else:
+            scale = u.view(ml_dtypes.float8_e4m3fn).astype(np.float32) * np.float32(global_scale)
+    blocks = k // rows
+    y = np.zeros((x.shape[0], codes.shape[1]), np.float32)
+    for i in range(x.shape[0]):
+        accs = []
+        for p in range(2):
+            acc = np.zeros(codes.shape[1], np.float32)
+            for blk in range(p * blocks // 2, (p + 1) * blocks // 2):
+                part = np.zeros(codes.shape[1], np.float32)
+                for kk in range(blk * rows, (blk + 1) * rows):
+                    part = fma32(x[i, kk], value[kk], part)
+                acc = fma32(part, scale[blk * rows // group], acc)
+            accs.append(acc)
+        y[i] = accs[0] + accs[1]
+    return y
 
 
 FLAGS = open("/proc/cpuinfo").read().split()
@@ -90,7 +136,7 @@ def build(tmp, m, k, n, fmt, constant, rng, splat=False):
         f"  %d = qc.dequantize %w, %s{gs} : ({qt}, {st}{gt}) -> tensor<{k}x{n}xf32>\n"
         f"  %y = nn.matmul %x, %d : tensor<{m}x{k}xf32>, tensor<{k}x{n}xf32>\n"
         f"  return %y : tensor<{m}x{n}xf32>\n}}\n")
-    return path, inputs
+    return path, inputs, codes
 
 
 def run(path, inputs, tmp, extra):
@@ -113,7 +159,7 @@ CASES = [
 @pytest.mark.parametrize("kernel", KERNELS)
 def test_weight_only_matches_interpreter(case, kernel, tmp_path):
     m, k, n, fmt, constant = case
-    path, inputs = build(tmp_path, m, k, n, fmt, constant, np.random.default_rng(5))
+    path, inputs, _ = build(tmp_path, m, k, n, fmt, constant, np.random.default_rng(5))
     check_kernel(path, kernel)
     want = run(path, inputs, tmp_path, ["--target=interp"])
     cpu = ["--target=cpu", f"--cpu-weight-only-kernel={kernel}"]
@@ -124,11 +170,34 @@ def test_weight_only_matches_interpreter(case, kernel, tmp_path):
         assert rel_l2(got[~nan], want[~nan]) <= 1e-5, extra
 
 
+@pytest.mark.parametrize("case", CASES, ids=lambda c: f"{c[3]}-{c[0]}x{c[1]}x{c[2]}-{'const' if c[4] else 'unpack'}")
+@pytest.mark.parametrize("kernel", KERNELS)
+def test_weight_only_summation_order(case, kernel, tmp_path):
+    """Bit for bit the documented order of operations (kernel_order), on
+    one and two threads: every decode (AVX-512's 16-entry permute, AVX2's
+    in-place int4 and bfloat16 byte lookups, its 8-lane permutes for an odd
+    last chunk) gives each weight's exact value, and x pre-scaled by a
+    power of two changes no product."""
+    m, k, n, fmt, constant = case
+    rng = np.random.default_rng(11)
+    path, inputs, codes = build(tmp_path, m, k, n, fmt, constant, rng)
+    s = inputs["arg1" if constant else "arg2"]
+    want = kernel_order(fmt, codes, s, inputs["arg0"], k,
+                        0.0123 if fmt == "nvfp4" else None)
+    cpu = ["--target=cpu", f"--cpu-weight-only-kernel={kernel}"]
+    for extra in (cpu, cpu + ["--cpu-threads=2"]):
+        got = run(path, inputs, tmp_path, extra)
+        nan = np.isnan(want)
+        np.testing.assert_array_equal(np.isnan(got), nan)
+        np.testing.assert_array_equal(got[~nan].view(np.uint32), want[~nan].view(np.uint32),
+                                      err_msg=str(extra))
+
+
 @pytest.mark.parametrize("fmt", ["int4_col", "nvfp4"])
 @pytest.mark.parametrize("kernel", KERNELS)
 def test_weight_only_splat_weights(fmt, kernel, tmp_path):
     """All-equal codes (a splat packed constant) keep the kernel."""
-    path, inputs = build(tmp_path, 2, 64, 32, fmt, True, np.random.default_rng(1), splat=True)
+    path, inputs, _ = build(tmp_path, 2, 64, 32, fmt, True, np.random.default_rng(1), splat=True)
     check_kernel(path, kernel)
     want = run(path, inputs, tmp_path, ["--target=interp"])
     got = run(path, inputs, tmp_path, ["--target=cpu", f"--cpu-weight-only-kernel={kernel}"])

@@ -13,12 +13,13 @@
 // BAD: error: qc-x86-fuse-weight-only: unknown kernel 'sse' (expected auto, avx512, avx2 or generic)
 
 // The AVX2 kernel (what `auto` picks on AVX2 hosts without AVX-512, e.g.
-// Zen 3): the same generic and loops, tagged "w4_f32_avx2". AVX2 permutes
-// 8 entries at most, so the decode follows the table: int4 codes are
-// sign-extended from the nibble (shift left and arithmetic shift right by
-// 28) and converted; FP4's sign-magnitude table is one 8-entry vpermps of
-// the magnitudes with bit 3 moved into the sign (assembly:
-// x86-weight-only-avx2.mlir).
+// Zen 3): the same generic, tagged "w4_f32_avx2". These matmuls have one
+// 32-column chunk, which AVX2 decodes 16 bytes at a time with 8-entry
+// permutes at most, following the table: int4 codes are sign-extended
+// from the nibble (shift left and arithmetic shift right by 28) and
+// converted; FP4's sign-magnitude table is one 8-entry vpermps of the
+// magnitudes with bit 3 moved into the sign. Pairs of chunks (32 bytes
+// per row) decode without permutes (assembly: x86-weight-only-avx2.mlir).
 // AVX2-LABEL: func.func @int4_unpack
 // AVX2: qc.x86_kernel = "w4_f32_avx2"
 // AVX2-LLVM-LABEL: llvm.func @int4_unpack(

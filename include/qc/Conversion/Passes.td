@@ -320,11 +320,18 @@ def X86LowerWeightOnlyKernels
     the scale is applied per block rather than per weight, results differ
     from the interpreter's in the last bits (within 1e-5 relative L2 in the
     tests). Needs AVX-512 F. Generics tagged "w4_f32_avx2" get the same
-    loops on AVX2 + FMA (the 16-lane vectors split into ymm halves, 2
-    chunks of 32 columns per block): int4 codes are decoded by
-    sign-extending the nibble and converting, FP4 codes by one 8-entry
-    permute of the magnitudes (`llvm.x86.avx2.permps`) with bit 3 as the
-    sign, other tables by both 8-entry halves and a blend on bit 3.
+    loops on AVX2 + FMA with 2 chunks of 32 columns (32 bytes of codes
+    per row) per block, decoded without widening the bytes: int4 codes
+    in place in each dword (shifted to the top, the bits below masked,
+    converted: the code times 2^28, with x pre-scaled by 2^-28, exact);
+    tables whose values are exact in bfloat16 (FP4) by two 16-entry byte
+    lookups per nibble (`llvm.x86.avx2.pshuf.b`) of the value's upper
+    16 bits, interleaved and shifted or masked into f32s. A last odd
+    chunk, and other tables, take 16 bytes at a time as on AVX-512 with
+    8-lane permutes: int4 sign-extended, FP4 one permute of the magnitudes
+    (`llvm.x86.avx2.permps`) with bit 3 as the sign, other tables both
+    8-entry halves and a blend on bit 3. The partial sums of every decode
+    are the same, term by term.
   }];
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::LLVM::LLVMDialect",

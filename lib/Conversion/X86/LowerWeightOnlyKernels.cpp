@@ -31,6 +31,15 @@
 // x * value over a block before scaling (and FMAs) is not the interpreter's
 // order: results differ in the last bits (tests bound them by 1e-5 rel. L2).
 //
+// AVX2 (16 ymm registers) takes 2 chunks per column block, 32 bytes of a
+// row in one load, and avoids the byte widening and lane-crossing
+// permutes where it can (a Zen 3 core has two shuffle / shift pipes, one
+// of them shared with FMAs): int4 codes are decoded in place in each
+// dword (int4Rows), tables exact in bfloat16 (FP4) by in-lane byte
+// lookups (bf16Rows); a last odd chunk and other tables use the 16-lane
+// loop above with 8-lane permutes (lookup). Each decode gives the same
+// partial sums.
+//
 //===----------------------------------------------------------------------===//
 
 #include "Int8Kernels.h"
@@ -42,6 +51,8 @@
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
+
+#include <cmath>
 
 namespace qc {
 #define GEN_PASS_DEF_X86LOWERWEIGHTONLYKERNELS
@@ -77,6 +88,14 @@ struct WeightOnlyBuilder {
   bool avx2 = false; // the AVX2 variant (kWeightOnlyKernelAVX2)
   /// How the AVX2 variant decodes a code (see lookup).
   enum class Decode { Int4, SignMagnitude, Table } decode = Decode::Table;
+  /// AVX2: every table value is exact in bfloat16 (the low 16 bits of its
+  /// f32 are zero; int4, uint4 and FP4 are), so 32 bytes of codes per row
+  /// decode by byte lookups (see bf16Rows); `bf16Lo` / `bf16Hi` are bits
+  /// 16-23 / 24-31 of each entry, in both 128-bit lanes.
+  bool bf16Bytes = false;
+  Value bf16Lo = {}, bf16Hi = {};
+  /// AVX2 int4 (int4Rows): the current row of x times 2^-28, [K] f32.
+  Value xScaled = {};
   VectorType v16f32 = {}, v32f32 = {}, v16i8 = {}, v32i8 = {}, v16i32 = {};
   Value globalVector = {};      // the global scale in every lane
   Value tblLo = {}, tblHi = {}; // AVX2: table entries 0-7 and 8-15
@@ -147,6 +166,20 @@ struct WeightOnlyBuilder {
       decode = int4            ? Decode::Int4
                : signMagnitude ? Decode::SignMagnitude
                                : Decode::Table;
+      bf16Bytes = llvm::all_of(llvm::seq<int64_t>(0, 16), [&](int64_t e) {
+        return (bits(e) & 0xffffu) == 0;
+      });
+      if (bf16Bytes) {
+        SmallVector<int8_t> lo, hi;
+        for (int64_t e = 0; e < 32; ++e) {
+          lo.push_back(int8_t(bits(e % 16) >> 16));
+          hi.push_back(int8_t(bits(e % 16) >> 24));
+        }
+        bf16Lo = b.create<arith::ConstantOp>(
+            loc, DenseElementsAttr::get(v32i8, ArrayRef(lo)));
+        bf16Hi = b.create<arith::ConstantOp>(
+            loc, DenseElementsAttr::get(v32i8, ArrayRef(hi)));
+      }
       auto v8f32 = VectorType::get({8}, f32);
       tblLo = b.create<arith::ConstantOp>(
           loc, DenseElementsAttr::get(v8f32, ArrayRef(values).take_front(8)));
@@ -158,7 +191,20 @@ struct WeightOnlyBuilder {
           loc, v16f32, b.create<memref::LoadOp>(loc, global, ValueRange{}));
     Value zero = idx(b, 0), one = idx(b, 1);
     int64_t blocks = k / blockRows();
+    if (avx2 && decode == Decode::Int4 && chunks >= kChunksAVX2)
+      xScaled = b.create<memref::AllocOp>(loc, MemRefType::get({k}, f32));
     forLoop(b, zero, idx(b, m), one, [&](OpBuilder &bm, Value row) {
+      if (xScaled) // exact: a power of two (below 2^-98 x loses bits)
+        forLoop(bm, zero, idx(bm, k), one, [&](OpBuilder &sb, Value kk) {
+          Value v = sb.create<memref::LoadOp>(loc, x, ValueRange{row, kk});
+          sb.create<memref::StoreOp>(
+              loc,
+              sb.create<arith::MulFOp>(
+                  loc, v,
+                  sb.create<arith::ConstantOp>(
+                      loc, sb.getF32FloatAttr(std::ldexp(1.0f, -28)))),
+              xScaled, kk);
+        });
       bm.create<scf::ParallelOp>(
           loc, ValueRange{zero}, ValueRange{idx(bm, kRanges)}, ValueRange{one},
           [&](OpBuilder &bp, Location, ValueRange ivs) {
@@ -198,6 +244,8 @@ struct WeightOnlyBuilder {
       });
     });
     b.create<memref::DeallocOp>(loc, acc);
+    if (xScaled)
+      b.create<memref::DeallocOp>(loc, xScaled);
   }
 
   /// Rows of K per block: 32, or the scale group. A column block sweeps
@@ -285,13 +333,14 @@ struct WeightOnlyBuilder {
             ob.create<arith::MulIOp>(loc, b1, idx(ob, kb)), idx(ob, kb),
             [&](OpBuilder &kbld, Value k0) {
               Value g = kbld.create<arith::DivUIOp>(loc, k0, idx(kbld, group));
-              forLoop(
-                  kbld, idx(kbld, 0), idx(kbld, full), one,
-                  [&](OpBuilder &cb, Value blk) {
-                    Value c0 =
-                        cb.create<arith::MulIOp>(loc, blk, idx(cb, perBlock));
-                    columnBlock(cb, row, k0, g, c0, perBlock, tbl, acc, col);
-                  });
+              if (full)
+                forLoop(
+                    kbld, idx(kbld, 0), idx(kbld, full), one,
+                    [&](OpBuilder &cb, Value blk) {
+                      Value c0 =
+                          cb.create<arith::MulIOp>(loc, blk, idx(cb, perBlock));
+                      columnBlock(cb, row, k0, g, c0, perBlock, tbl, acc, col);
+                    });
               if (tail)
                 columnBlock(kbld, row, k0, g, idx(kbld, full * perBlock), tail,
                             tbl, acc, col);
@@ -303,6 +352,233 @@ struct WeightOnlyBuilder {
   void columnBlock(OpBuilder &ob, Value row, Value k0, Value g, Value c0,
                    int64_t count, Value tbl, Value acc,
                    llvm::function_ref<Value(OpBuilder &, Value)> col) {
+    SmallVector<Value> parts =
+        !avx2 || count != 2      ? tableRows(ob, row, k0, c0, count, tbl)
+        : decode == Decode::Int4 ? int4Rows(ob, k0, c0)
+        : bf16Bytes              ? bf16Rows(ob, row, k0, c0)
+                                 : tableRows(ob, row, k0, c0, count, tbl);
+    for (int64_t c = 0; c < count; ++c) {
+      Value cc = ob.create<arith::AddIOp>(loc, c0, idx(ob, c));
+      Value at = col(ob, cc);
+      Value at16 = ob.create<arith::AddIOp>(loc, at, idx(ob, 16));
+      auto [se, so] =
+          scales(ob, g, ob.create<arith::MulIOp>(loc, cc, idx(ob, 32)));
+      for (auto [pv, sv, a] :
+           {std::tuple<Value, Value, Value>{parts[size_t(2 * c)], se, at},
+            {parts[size_t(2 * c + 1)], so, at16}}) {
+        Value old = ob.create<vector::LoadOp>(loc, v16f32, acc, ValueRange{a});
+        ob.create<vector::StoreOp>(loc,
+                                   ob.create<vector::FMAOp>(loc, pv, sv, old),
+                                   acc, ValueRange{a});
+      }
+    }
+  }
+
+  /// Prefetches row k's codes kPrefetchBytes or more ahead of column byte
+  /// `byte0`: one K block sweep ahead or more, enough to cover DRAM
+  /// latency, and the hardware prefetchers cannot follow the kb row
+  /// streams. Past the row's end, the same offset into the same row of the
+  /// next K block (clamped to the codes' bounds).
+  void prefetchAhead(OpBuilder &lb, Value k, Value byte0) {
+    int64_t kb = blockRows();
+    const int64_t ahead =
+        std::max<int64_t>(16 * chunksPerBlock(), kPrefetchBytes);
+    Value nextByte = lb.create<arith::AddIOp>(loc, byte0, idx(lb, ahead));
+    Value wraps = lb.create<arith::CmpIOp>(loc, arith::CmpIPredicate::sge,
+                                           nextByte, idx(lb, n / 2));
+    Value pRow = lb.create<arith::SelectOp>(
+        loc, wraps,
+        lb.create<arith::MinSIOp>(loc,
+                                  lb.create<arith::AddIOp>(loc, k, idx(lb, kb)),
+                                  idx(lb, this->k - 1)),
+        k);
+    Value pByte = lb.create<arith::SelectOp>(
+        loc, wraps, lb.create<arith::SubIOp>(loc, nextByte, idx(lb, n / 2)),
+        nextByte);
+    for (int64_t off = 0; off < 16 * chunksPerBlock(); off += 64)
+      lb.create<memref::PrefetchOp>(
+          loc, w,
+          ValueRange{
+              pRow, lb.create<arith::MinSIOp>(
+                        loc, lb.create<arith::AddIOp>(loc, pByte, idx(lb, off)),
+                        idx(lb, n / 2 - 1))},
+          /*isWrite=*/false, /*locality=*/3, /*isDataCache=*/true);
+  }
+
+  /// AVX2, bf16-exact tables, two chunks (32 bytes of codes per row): per
+  /// row, the low and high nibbles (vpand; vpsrlw, vpand) index two vpshufb
+  /// lookups each, of bits 16-23 and 24-31 of the value; interleaving
+  /// those bytes (vpunpcklbw / vpunpckhbw) gives one 16-bit half per code,
+  /// two per dword, which becomes the f32 by a shift (even byte) or a mask
+  /// (odd byte). No conversion, no lane-crossing permute: about 19 vector
+  /// operations for 64 codes against 36 (int4) and 44 (FP4) by
+  /// vpmovzxbd and the per-lane decode. Accumulator 4h + 2w + p, lane
+  /// 4L + i holds column 2 * (16L + 8w + 2i + p) + h (h: high nibble; w:
+  /// the high unpack; p: odd byte; L: the 128-bit lane). Returns the
+  /// chunks' partial sums in split order (even columns, odd columns).
+  SmallVector<Value> bf16Rows(OpBuilder &ob, Value row, Value k0, Value c0) {
+    auto v8f32 = VectorType::get({8}, ob.getF32Type());
+    auto v8i32 = VectorType::get({8}, ob.getI32Type());
+    auto v16i16 = VectorType::get({16}, ob.getI16Type());
+    auto splat = [&](OpBuilder &lb, VectorType t, Attribute a) -> Value {
+      return lb.create<arith::ConstantOp>(loc, DenseElementsAttr::get(t, a));
+    };
+    Value zeros = splat(ob, v8f32, ob.getF32FloatAttr(0.0f));
+    SmallVector<Value> init(8, zeros);
+    Value kEnd = ob.create<arith::AddIOp>(loc, k0, idx(ob, blockRows()));
+    Value byte0 = ob.create<arith::MulIOp>(loc, c0, idx(ob, 16));
+    auto loop = ob.create<scf::ForOp>(
+        loc, k0, kEnd, idx(ob, 1), init,
+        [&](OpBuilder &lb, Location, Value k, ValueRange parts) {
+          prefetchAhead(lb, k, byte0);
+          Value xb = lb.create<vector::BroadcastOp>(
+              loc, v8f32,
+              lb.create<memref::LoadOp>(loc, x, ValueRange{row, k}));
+          Value bytes =
+              lb.create<vector::LoadOp>(loc, v32i8, w, ValueRange{k, byte0});
+          Value nibble = splat(lb, v32i8, lb.getI8IntegerAttr(15));
+          Value shifted = lb.create<vector::BitCastOp>(
+              loc, v32i8,
+              lb.create<arith::ShRUIOp>(
+                  loc, lb.create<vector::BitCastOp>(loc, v16i16, bytes),
+                  splat(lb, v16i16, lb.getI16IntegerAttr(4))));
+          Value upper = splat(lb, v8i32, lb.getI32IntegerAttr(-65536));
+          Value sixteen = splat(lb, v8i32, lb.getI32IntegerAttr(16));
+          SmallVector<Value> next(8);
+          for (int64_t h = 0; h < 2; ++h) {
+            Value codes =
+                lb.create<arith::AndIOp>(loc, h ? shifted : bytes, nibble);
+            auto lookup = [&](Value t) {
+              return lb
+                  .create<LLVM::CallIntrinsicOp>(loc, TypeRange{v32i8},
+                                                 "llvm.x86.avx2.pshuf.b",
+                                                 ValueRange{t, codes})
+                  .getResult(0);
+            };
+            Value lo = lookup(bf16Lo), hi = lookup(bf16Hi);
+            for (int64_t wh = 0; wh < 2; ++wh) {
+              SmallVector<int64_t> mask;
+              for (int64_t lane = 0; lane < 2; ++lane)
+                for (int64_t i = 0; i < 8; ++i) {
+                  mask.push_back(16 * lane + 8 * wh + i);
+                  mask.push_back(32 + 16 * lane + 8 * wh + i);
+                }
+              Value pairs = lb.create<vector::BitCastOp>(
+                  loc, v8i32, lb.create<vector::ShuffleOp>(loc, lo, hi, mask));
+              Value even = lb.create<arith::ShLIOp>(loc, pairs, sixteen);
+              Value odd = lb.create<arith::AndIOp>(loc, pairs, upper);
+              for (auto [p, v] : llvm::enumerate(ArrayRef<Value>{even, odd})) {
+                size_t a = size_t(4 * h + 2 * wh) + p;
+                next[a] = lb.create<vector::FMAOp>(
+                    loc, xb, lb.create<arith::BitcastOp>(loc, v8f32, v),
+                    parts[a]);
+              }
+            }
+          }
+          lb.create<scf::YieldOp>(loc, next);
+        });
+    return splitOrder(ob, loop.getResults(), [](int64_t a, int64_t lane) {
+      int64_t h = a / 4, wh = a / 2 % 2, p = a % 2;
+      return 2 * (16 * (lane / 4) + 8 * wh + 2 * (lane % 4) + p) + h;
+    });
+  }
+
+  /// The partial sums of two chunks in split order (per chunk: its even
+  /// columns, then its odd ones, 16 lanes each) from eight 8-lane
+  /// accumulators whose lane `lane` of accumulator `a` holds column
+  /// column(a, lane) of the 64.
+  SmallVector<Value>
+  splitOrder(OpBuilder &ob, ValueRange accs,
+             llvm::function_ref<int64_t(int64_t, int64_t)> column) {
+    assert(accs.size() == 8 && "two chunks of 8-lane accumulators");
+    SmallVector<int64_t> at(64, -1); // column -> lane of the concatenation
+    for (int64_t a = 0; a < 8; ++a)
+      for (int64_t lane = 0; lane < 8; ++lane)
+        at[size_t(column(a, lane))] = 8 * a + lane;
+    // Concatenate pairwise into one 64-lane vector; LLVM picks the
+    // unpacks / lane permutes for the final shuffles.
+    SmallVector<Value> level(accs.begin(), accs.end());
+    while (level.size() > 1) {
+      SmallVector<Value> next;
+      for (size_t i = 0; i < level.size(); i += 2) {
+        int64_t width =
+            llvm::cast<VectorType>(level[i].getType()).getDimSize(0);
+        SmallVector<int64_t> all =
+            llvm::to_vector(llvm::seq<int64_t>(0, 2 * width));
+        next.push_back(
+            ob.create<vector::ShuffleOp>(loc, level[i], level[i + 1], all));
+      }
+      level = std::move(next);
+    }
+    SmallVector<Value> out;
+    for (int64_t c = 0; c < 2; ++c)
+      for (int64_t h = 0; h < 2; ++h) {
+        SmallVector<int64_t> mask;
+        for (int64_t j = 0; j < 16; ++j) {
+          assert(at[size_t(32 * c + 2 * j + h)] >= 0 && "a column is missing");
+          mask.push_back(at[size_t(32 * c + 2 * j + h)]);
+        }
+        out.push_back(
+            ob.create<vector::ShuffleOp>(loc, level[0], level[0], mask));
+      }
+    return out;
+  }
+
+  /// AVX2, int4, two chunks (32 bytes of codes per row): each dword of
+  /// the row holds 8 codes (columns 8l .. 8l + 7 of the 64 in lane l),
+  /// code i in bits 4i .. 4i + 3. Shifting code i to the top (vpslld by
+  /// 28 - 4i; none for i = 7) and clearing the bits below (vpand; none for
+  /// i = 0) leaves the signed code times 2^28, which vcvtdq2ps converts
+  /// exactly; x comes pre-scaled by 2^-28 (xScaled), so each product, and
+  /// every partial sum, is the same as the unscaled one. Per 64 codes: 7
+  /// shifts, 7 ands, 8 conversions and 8 FMAs, spread over all four vector
+  /// pipes of a Zen 3 core (shuffles and shifts have two of them, FMAs
+  /// two, conversions two), against 13 shuffles or shifts by byte lookups
+  /// (bf16Rows). Accumulator i, lane l: column 8l + i.
+  SmallVector<Value> int4Rows(OpBuilder &ob, Value k0, Value c0) {
+    auto v8f32 = VectorType::get({8}, ob.getF32Type());
+    auto v8i32 = VectorType::get({8}, ob.getI32Type());
+    auto splat = [&](OpBuilder &lb, int32_t v) -> Value {
+      return lb.create<arith::ConstantOp>(
+          loc, DenseElementsAttr::get(v8i32, lb.getI32IntegerAttr(v)));
+    };
+    Value zeros = ob.create<arith::ConstantOp>(
+        loc, DenseElementsAttr::get(v8f32, ob.getF32FloatAttr(0.0f)));
+    SmallVector<Value> init(8, zeros);
+    Value kEnd = ob.create<arith::AddIOp>(loc, k0, idx(ob, blockRows()));
+    Value byte0 = ob.create<arith::MulIOp>(loc, c0, idx(ob, 16));
+    auto loop = ob.create<scf::ForOp>(
+        loc, k0, kEnd, idx(ob, 1), init,
+        [&](OpBuilder &lb, Location, Value k, ValueRange parts) {
+          prefetchAhead(lb, k, byte0);
+          Value xb = lb.create<vector::BroadcastOp>(
+              loc, v8f32, lb.create<memref::LoadOp>(loc, xScaled, k));
+          Value codes = lb.create<vector::BitCastOp>(
+              loc, v8i32,
+              lb.create<vector::LoadOp>(loc, v32i8, w, ValueRange{k, byte0}));
+          Value top = splat(lb, int32_t(0xf0000000u));
+          SmallVector<Value> next;
+          for (int64_t i = 0; i < 8; ++i) {
+            Value c = codes;
+            if (i != 7)
+              c = lb.create<arith::ShLIOp>(loc, c, splat(lb, 28 - 4 * i));
+            if (i != 0)
+              c = lb.create<arith::AndIOp>(loc, c, top);
+            next.push_back(lb.create<vector::FMAOp>(
+                loc, xb, lb.create<arith::SIToFPOp>(loc, v8f32, c),
+                parts[size_t(i)]));
+          }
+          lb.create<scf::YieldOp>(loc, next);
+        });
+    return splitOrder(ob, loop.getResults(),
+                      [](int64_t a, int64_t lane) { return 8 * lane + a; });
+  }
+
+  /// Chunks [c0, c0 + count) over the K block's rows, each 16 bytes of
+  /// codes widened by vpmovzxbd and decoded by `lookup`; returns the
+  /// partial sums, split order, two per chunk.
+  SmallVector<Value> tableRows(OpBuilder &ob, Value row, Value k0, Value c0,
+                               int64_t count, Value tbl) {
     int64_t kb = blockRows();
     Value zeros = ob.create<arith::ConstantOp>(
         loc, DenseElementsAttr::get(v16f32, ob.getF32FloatAttr(0.0f)));
@@ -312,36 +588,7 @@ struct WeightOnlyBuilder {
     auto loop = ob.create<scf::ForOp>(
         loc, k0, kEnd, idx(ob, 1), init,
         [&](OpBuilder &lb, Location, Value k, ValueRange parts) {
-          // Prefetch this row's bytes kPrefetchBytes ahead (the next
-          // column block for AVX-512; AVX2's blocks are 32 bytes, so four
-          // blocks ahead): one K block sweep ahead or more, enough to cover
-          // DRAM latency, and the hardware prefetchers cannot follow the
-          // kb row streams. Past the row's end, the same offset into the
-          // same row of the next K block (clamped to the codes' bounds).
-          const int64_t ahead =
-              std::max<int64_t>(16 * chunksPerBlock(), kPrefetchBytes);
-          Value nextByte = lb.create<arith::AddIOp>(loc, byte0, idx(lb, ahead));
-          Value wraps = lb.create<arith::CmpIOp>(loc, arith::CmpIPredicate::sge,
-                                                 nextByte, idx(lb, n / 2));
-          Value pRow = lb.create<arith::SelectOp>(
-              loc, wraps,
-              lb.create<arith::MinSIOp>(
-                  loc, lb.create<arith::AddIOp>(loc, k, idx(lb, kb)),
-                  idx(lb, this->k - 1)),
-              k);
-          Value pByte = lb.create<arith::SelectOp>(
-              loc, wraps,
-              lb.create<arith::SubIOp>(loc, nextByte, idx(lb, n / 2)),
-              nextByte);
-          for (int64_t off = 0; off < 16 * chunksPerBlock(); off += 64)
-            lb.create<memref::PrefetchOp>(
-                loc, w,
-                ValueRange{
-                    pRow,
-                    lb.create<arith::MinSIOp>(
-                        loc, lb.create<arith::AddIOp>(loc, pByte, idx(lb, off)),
-                        idx(lb, n / 2 - 1))},
-                /*isWrite=*/false, /*locality=*/3, /*isDataCache=*/true);
+          prefetchAhead(lb, k, byte0);
           Value xb = lb.create<vector::BroadcastOp>(
               loc, v16f32,
               lb.create<memref::LoadOp>(loc, x, ValueRange{row, k}));
@@ -360,22 +607,7 @@ struct WeightOnlyBuilder {
           }
           lb.create<scf::YieldOp>(loc, next);
         });
-    for (int64_t c = 0; c < count; ++c) {
-      Value cc = ob.create<arith::AddIOp>(loc, c0, idx(ob, c));
-      Value at = col(ob, cc);
-      Value at16 = ob.create<arith::AddIOp>(loc, at, idx(ob, 16));
-      auto [se, so] =
-          scales(ob, g, ob.create<arith::MulIOp>(loc, cc, idx(ob, 32)));
-      for (auto [pv, sv, a] :
-           {std::tuple<Value, Value, Value>{loop.getResult(unsigned(2 * c)), se,
-                                            at},
-            {loop.getResult(unsigned(2 * c + 1)), so, at16}}) {
-        Value old = ob.create<vector::LoadOp>(loc, v16f32, acc, ValueRange{a});
-        ob.create<vector::StoreOp>(loc,
-                                   ob.create<vector::FMAOp>(loc, pv, sv, old),
-                                   acc, ValueRange{a});
-      }
-    }
+    return SmallVector<Value>(loop.getResults());
   }
 };
 

@@ -1109,6 +1109,36 @@ evaluateOp(Operation *op, ArrayRef<Tensor> in, bool emitErrors) {
       .Case([&](GatherOp o) {
         return one(gatherT(ctx, t0, o.getAxis(), in[0], in[1]));
       })
+      .Case([&](CumSumOp o) {
+        Shape s = in[0].getShape();
+        int64_t a = *qc::nn::normalizeAxis(o.getAxis(), int64_t(s.size()));
+        qc::num::AxisView v = qc::num::AxisView::of(s, int(a));
+        Tensor y = Tensor::zeros(t0, s);
+        Type elem = getElementTypeOrSelf(t0);
+        bool exclusive = o.getExclusive(), reverse = o.getReverse();
+        // In order along the axis, rounding (floats: each sum exact in
+        // double, then rounded once) or wrapping (integers) after each
+        // addition; float sums start from -0, the identity of addition.
+        for (int64_t t = 0; t < v.outer * v.inner; ++t) {
+          int64_t base = (t / v.inner) * v.dim * v.inner + t % v.inner;
+          float fsum = -0.0f;
+          uint64_t isum = 0;
+          for (int64_t d = 0; d < v.dim; ++d) {
+            int64_t at = base + (reverse ? v.dim - 1 - d : d) * v.inner;
+            if (y.isFloat()) {
+              float next = float(
+                  roundToElement(double(fsum) + double(in[0].f()[at]), elem));
+              y.fMutable()[at] = exclusive ? fsum : next;
+              fsum = next;
+            } else {
+              uint64_t next = isum + uint64_t(in[0].i()[at]);
+              y.iMutable()[at] = int64_t(exclusive ? isum : next);
+              isum = next;
+            }
+          }
+        }
+        return one(y);
+      })
       .Case([&](TriluOp o) {
         Tensor y = Tensor::zeros(t0, in[0].getShape());
         Shape s = in[0].getShape();

@@ -244,3 +244,23 @@ func.func @arg_max(%a: tensor<4x8xf32>) -> tensor<4xi64> {
   %0 = nn.arg_max %a {axis = 1 : i64, keepdims = false} : tensor<4x8xf32>
   return %0 : tensor<4xi64>
 }
+
+// -----
+
+// nn.cumsum: one linalg.generic whose reduction loop j reads x at
+// L - 1 - j (reverse) and adds only the kept positions (exclusive: p > i),
+// in order; float sums start from -0.
+// CHECK-LABEL: func.func @cumsum
+// CHECK: %[[ID:.*]] = arith.constant -0.000000e+00 : f32
+// CHECK: linalg.fill ins(%[[ID]] : f32)
+// CHECK: linalg.generic {indexing_maps = [#{{.*}}, #{{.*}}, #{{.*}}], iterator_types = ["parallel", "parallel", "reduction"]}
+// CHECK: linalg.index 1
+// CHECK: linalg.index 2
+// CHECK: arith.subi
+// CHECK: arith.cmpi sgt
+// CHECK: arith.addf
+// CHECK: arith.select
+func.func @cumsum(%x: tensor<2x5xf32>) -> tensor<2x5xf32> {
+  %0 = nn.cumsum %x {axis = 1 : i64, exclusive = true, reverse = true} : tensor<2x5xf32>
+  return %0 : tensor<2x5xf32>
+}

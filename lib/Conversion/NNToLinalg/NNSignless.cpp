@@ -54,7 +54,8 @@ bool isUnsigned(Type t) { return bool(signless(t)); }
 /// indices are always signed).
 bool signAgnostic(Operation *op) {
   return isa<AddOp, SubOp, MulOp, NegOp, EqualOp, WhereOp, ExpandOp, ReshapeOp,
-             TransposeOp, ConcatOp, SplitOp, SliceOp, GatherOp, TriluOp>(op);
+             TransposeOp, ConcatOp, SplitOp, SliceOp, GatherOp, TriluOp,
+             CumSumOp>(op);
 }
 
 /// Ops the lowering gives unsigned meaning when marked.

@@ -1348,6 +1348,84 @@ struct GatherLowering : OpConversionPattern<GatherOp> {
   }
 };
 
+/// y[..., i, ...] = sum over p of x[..., p, ...] for p <= i (exclusive:
+/// p < i; reverse: p >= i or p > i), as one linalg.generic with a
+/// reduction loop j over the axis that reads p = j (reverse: L - 1 - j)
+/// and adds only the kept terms: the additions happen in the sequential
+/// order of the interpreter, so the result is bit-exact, at O(L^2) work
+/// per line along the axis. Float sums start from -0, the identity of
+/// addition, so the first kept term passes unchanged.
+struct CumSumLowering : OpConversionPattern<CumSumOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(CumSumOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = rewriter.getContext();
+    auto out = llvm::cast<RankedTensorType>(adaptor.getInput().getType());
+    int64_t rank = out.getRank();
+    int64_t axis = *normalizeAxis(op.getAxis(), rank);
+    int64_t len = out.getDimSize(axis);
+    bool exclusive = op.getExclusive(), reverse = op.getReverse();
+    Type elem = out.getElementType();
+    bool isFloat = llvm::isa<FloatType>(elem);
+    // Loops: the output's dimensions, then j.
+    unsigned loops = unsigned(rank + 1);
+    AffineExpr j = getAffineDimExpr(unsigned(rank), ctx);
+    SmallVector<AffineExpr> inExprs, outExprs;
+    for (int64_t d = 0; d < rank; ++d) {
+      AffineExpr e = getAffineDimExpr(unsigned(d), ctx);
+      outExprs.push_back(e);
+      inExprs.push_back(d != axis ? e : reverse ? len - 1 - j : j);
+    }
+    Value identity = isFloat ? floatConst(rewriter, loc, elem, -0.0)
+                             : intConst(rewriter, loc, elem, 0);
+    Value init =
+        rewriter
+            .create<linalg::FillOp>(loc, ValueRange{identity},
+                                    ValueRange{empty(rewriter, loc, out)})
+            .getResult(0);
+    SmallVector<utils::IteratorType> its(size_t(rank),
+                                         utils::IteratorType::parallel);
+    its.push_back(utils::IteratorType::reduction);
+    // An unread operand indexed by j alone gives linalg j's range (the
+    // reverse read L - 1 - j does not).
+    Value range = empty(rewriter, loc, RankedTensorType::get({len}, elem));
+    Value y =
+        rewriter
+            .create<linalg::GenericOp>(
+                loc, out, ValueRange{adaptor.getInput(), range},
+                ValueRange{init},
+                ArrayRef<AffineMap>{AffineMap::get(loops, 0, inExprs, ctx),
+                                    AffineMap::get(loops, 0, j),
+                                    AffineMap::get(loops, 0, outExprs, ctx)},
+                its,
+                [&](OpBuilder &b, Location l, ValueRange a) {
+                  Value i = b.create<linalg::IndexOp>(l, uint64_t(axis));
+                  Value jj = b.create<linalg::IndexOp>(l, uint64_t(rank));
+                  if (reverse) // the position read: L - 1 - j
+                    jj = b.create<arith::SubIOp>(
+                        l, b.create<arith::ConstantIndexOp>(l, len - 1), jj);
+                  arith::CmpIPredicate pred =
+                      reverse ? (exclusive ? arith::CmpIPredicate::sgt
+                                           : arith::CmpIPredicate::sge)
+                              : (exclusive ? arith::CmpIPredicate::slt
+                                           : arith::CmpIPredicate::sle);
+                  Value keep = b.create<arith::CmpIOp>(l, pred, jj, i);
+                  Value sum =
+                      isFloat
+                          ? b.create<arith::AddFOp>(l, a[2], a[0]).getResult()
+                          : b.create<arith::AddIOp>(l, a[2], a[0]).getResult();
+                  b.create<linalg::YieldOp>(
+                      l, ValueRange{
+                             b.create<arith::SelectOp>(l, keep, sum, a[2])});
+                })
+            .getResult(0);
+    rewriter.replaceOp(op, y);
+    return success();
+  }
+};
+
 struct TriluLowering : OpConversionPattern<TriluOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
@@ -1426,15 +1504,15 @@ void qc::populateNNToLinalgPatterns(RewritePatternSet &patterns,
   MLIRContext *ctx = patterns.getContext();
   patterns.add<ElementwiseLowering>(ctx);
   patterns.add<MatMulLowering>(ctx, f32Kernel);
-  patterns.add<GemmLowering, ConvLowering, PoolLowering<MaxPoolOp>,
-               PoolLowering<AveragePoolOp>, ReduceLowering<ReduceSumOp>,
-               ReduceLowering<ReduceMeanOp>, ReduceLowering<ReduceMaxOp>,
-               ArgMaxLowering, GlobalAveragePoolLowering,
-               SoftmaxLowering<SoftmaxOp>, SoftmaxLowering<LogSoftmaxOp>,
-               LayerNormLowering, RMSNormLowering, BatchNormLowering,
-               ReshapeLowering, TransposeLowering, ConcatLowering,
-               SplitLowering, SliceLowering, GatherLowering, TriluLowering>(
-      ctx);
+  patterns
+      .add<GemmLowering, ConvLowering, PoolLowering<MaxPoolOp>,
+           PoolLowering<AveragePoolOp>, ReduceLowering<ReduceSumOp>,
+           ReduceLowering<ReduceMeanOp>, ReduceLowering<ReduceMaxOp>,
+           ArgMaxLowering, GlobalAveragePoolLowering,
+           SoftmaxLowering<SoftmaxOp>, SoftmaxLowering<LogSoftmaxOp>,
+           LayerNormLowering, RMSNormLowering, BatchNormLowering,
+           ReshapeLowering, TransposeLowering, ConcatLowering, SplitLowering,
+           SliceLowering, GatherLowering, TriluLowering, CumSumLowering>(ctx);
 }
 
 LogicalResult qc::checkNNLowerable(Operation *root) {

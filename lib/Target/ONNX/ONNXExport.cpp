@@ -566,6 +566,16 @@ LogicalResult Exporter::emit(Operation *op) {
         attrInt(simple("Gather"), "axis", o.getAxis());
         return success();
       })
+      .Case([&](CumSumOp o) {
+        int64_t axis = o.getAxis();
+        std::string aname =
+            initializer("axis", onnx::TensorProto::INT64, {},
+                        std::string(reinterpret_cast<const char *>(&axis), 8));
+        auto *c = node("CumSum", {in(0), aname}, {out()}, op);
+        attrInt(c, "exclusive", o.getExclusive());
+        attrInt(c, "reverse", o.getReverse());
+        return success();
+      })
       .Case([&](TriluOp o) {
         SmallVector<int64_t> k{int64_t(o.getK())};
         std::string kname = initializer(

@@ -39,6 +39,7 @@
 
 #include "onnx/onnx_pb.h"
 
+#include <cmath>
 #include <deque>
 #include <functional>
 
@@ -169,7 +170,8 @@ constexpr llvm::StringLiteral kFlagAttributes[] = {
     "allowzero",  "training_mode",
     "signed",     "narrow",
     "saturation", "select_last_index",
-    "exclusive",  "reverse"};
+    "exclusive",  "reverse",
+    "is_causal"};
 
 /// The most elements a Range node may fold to (it becomes a constant):
 /// 1 GiB of float32.
@@ -606,6 +608,23 @@ private:
   /// ops in the order of ONNX's reference implementation, so that each
   /// rounding is the reference's.
   Outputs activation(Node &n);
+
+  /// ONNX Attention (opset 23; nonpad_kv_seqlen of opset 24) as nn ops in
+  /// the order of ONNX's reference implementation: 3-D inputs split into
+  /// heads, Q and K each times sqrt(scale), the KV cache concatenated,
+  /// K / V heads repeated for grouped-query attention, the mask (bool or
+  /// additive, padded with -inf to the KV length), the causal mask and the
+  /// KV padding added to Q K^T, softcap, softmax (in softmax_precision),
+  /// times V; Y, present_key / present_value and qk_matmul_output.
+  Outputs attention(Node &n);
+
+  /// ONNX RotaryEmbedding (opset 23) as nn ops in the order of ONNX's
+  /// reference: the input as [batch, sequence, heads, head size], the
+  /// caches gathered by position_ids (or given per batch and position), the
+  /// first rotary_embedding_dim entries rotated in halves or interleaved
+  /// pairs (real = cos x1 - sin x2, imaginary = sin x1 + cos x2), the rest
+  /// passed through.
+  Outputs rotaryEmbedding(Node &n);
 
   /// ONNX Pad (constant, edge, reflect or wrap; negative pads crop) as
   /// slices and concatenations, one axis after the other as NumPy's pad.
@@ -1322,6 +1341,362 @@ Importer::Outputs Importer::activation(Node &n) {
     return c.result(
         c.op<nn::DivOp>({x, c.op<nn::AddOp>({k(1.0), c.op<nn::AbsOp>({x})})}));
   llvm_unreachable("activation without a formula");
+}
+
+Importer::Outputs Importer::attention(Node &n) {
+  auto in = [&](size_t i) { return i < n.in.size() ? n.in[i] : Value(); };
+  Value q = n.in[0], k = n.in[1], v = n.in[2];
+  auto qt = tt(q), kt = tt(k), vt = tt(v);
+  int64_t rank = qt.getRank();
+  if ((rank != 3 && rank != 4) || kt.getRank() != rank || vt.getRank() != rank)
+    return error(n) << "Q, K and V must all be 3-D ([batch, sequence, "
+                       "hidden]) or all 4-D ([batch, heads, sequence, "
+                       "head size])",
+           failure();
+  Type elem = qt.getElementType();
+  if (!llvm::isa<FloatType>(elem) || kt.getElementType() != elem ||
+      vt.getElementType() != elem)
+    return error(n) << "Q, K and V must have one float element type", failure();
+  for (auto t : {qt, kt, vt})
+    if (!t.hasStaticShape())
+      return error(n) << "needs static shapes", failure();
+  Chain c{*this, n};
+  auto named = [&](StringRef name, Attribute a) {
+    return this->named(name, a);
+  };
+  auto reshape = [&](Value x, ArrayRef<int64_t> shape) {
+    return c.op<nn::ReshapeOp>({x},
+                               {named("shape", b.getDenseI64ArrayAttr(shape))});
+  };
+  auto transpose = [&](Value x, ArrayRef<int64_t> perm) {
+    return c.op<nn::TransposeOp>({x},
+                                 {named("perm", b.getDenseI64ArrayAttr(perm))});
+  };
+  auto concat = [&](Value a, Value x, int64_t axis) {
+    return c.op<nn::ConcatOp>({a, x},
+                              {named("axis", b.getI64IntegerAttr(axis))});
+  };
+  int64_t batch = qt.getDimSize(0);
+  int64_t qHeads = getInt(n, "q_num_heads", 0);
+  int64_t kvHeads = getInt(n, "kv_num_heads", 0);
+  // [batch, sequence, heads * size] -> [batch, heads, sequence, size].
+  auto heads = [&](Value x, int64_t count, StringRef what) -> Value {
+    auto t = tt(x);
+    if (t.getDimSize(0) != batch || t.getDimSize(2) % count) {
+      c.failed = true;
+      error(n) << what << "'s hidden size " << t.getDimSize(2)
+               << " is not a multiple of its " << count << " heads";
+      return Value();
+    }
+    return transpose(
+        reshape(x, {batch, t.getDimSize(1), count, t.getDimSize(2) / count}),
+        {0, 2, 1, 3});
+  };
+  if (rank == 3) {
+    if (qHeads <= 0 || kvHeads <= 0)
+      return error(n) << "3-D inputs need the q_num_heads and kv_num_heads "
+                         "attributes",
+             failure();
+    q = heads(q, qHeads, "Q");
+    k = heads(k, kvHeads, "K");
+    v = heads(v, kvHeads, "V");
+    if (c.failed)
+      return failure();
+  } else {
+    qHeads = qt.getDimSize(1);
+    kvHeads = kt.getDimSize(1);
+  }
+  qt = tt(q), kt = tt(k), vt = tt(v);
+  int64_t seqQ = qt.getDimSize(2), size = qt.getDimSize(3);
+  if (kt.getDimSize(0) != batch || vt.getDimSize(0) != batch ||
+      kt.getDimSize(1) != kvHeads || vt.getDimSize(1) != kvHeads ||
+      kt.getDimSize(3) != size || vt.getDimSize(2) != kt.getDimSize(2))
+    return error(n) << "K " << kt << " and V " << vt << " do not match Q " << qt
+                    << " (same batch, K's head size Q's, one KV sequence)",
+           failure();
+  if (qHeads % kvHeads)
+    return error(n) << "the " << qHeads
+                    << " query heads are not a multiple of the " << kvHeads
+                    << " key / value heads",
+           failure();
+  // The KV cache.
+  Value pastKey = in(4), pastValue = in(5);
+  if (bool(pastKey) != bool(pastValue))
+    return error(n) << "past_key and past_value come together", failure();
+  int64_t past = 0;
+  if (pastKey) {
+    auto pk = tt(pastKey), pv = tt(pastValue);
+    if (pk.getRank() != 4 || pv.getRank() != 4 ||
+        pk.getDimSize(2) != pv.getDimSize(2))
+      return error(n) << "past_key and past_value must be 4-D with one "
+                         "sequence length",
+             failure();
+    past = pk.getDimSize(2);
+    k = concat(pastKey, k, 2);
+    v = concat(pastValue, v, 2);
+  }
+  Value presentKey = k, presentValue = v;
+  int64_t seqKV = c.failed ? 0 : tt(k).getDimSize(2);
+  // Grouped-query attention: each K / V head repeated for its query heads
+  // (h0, h0, h1, h1, ...).
+  if (qHeads != kvHeads) {
+    int64_t reps = qHeads / kvHeads;
+    auto repeat = [&](Value x) {
+      auto t = tt(x);
+      Value e = c.op<nn::ExpandOp>(
+          {reshape(x, {batch, kvHeads, 1, seqKV, t.getDimSize(3)})},
+          {named("shape", b.getDenseI64ArrayAttr({batch, kvHeads, reps, seqKV,
+                                                  t.getDimSize(3)}))});
+      return reshape(e, {batch, qHeads, seqKV, t.getDimSize(3)});
+    };
+    k = repeat(k);
+    v = repeat(v);
+  }
+  if (c.failed)
+    return failure();
+  // The additive bias: the mask (bool: 0 / -inf; padded with -inf to the
+  // KV length), the causal mask, the KV padding.
+  Value zero = c.scalar(elem, 0.0), minusInf = c.scalar(elem, -INFINITY);
+  Value bias;
+  if (Value mask = in(3)) {
+    auto mt = tt(mask);
+    if (mt.getElementType().isInteger(1))
+      mask = c.op<nn::WhereOp>({mask, zero, minusInf});
+    else if (mt.getElementType() != elem)
+      return error(n) << "attn_mask must be bool or " << elem << ", not "
+                      << mt.getElementType(),
+             failure();
+    int64_t last = mt.getShape().back();
+    if (mt.getRank() < 2 || mt.getRank() > 4 || last > seqKV)
+      return error(n) << "attn_mask " << mt
+                      << " must be 2-D to 4-D with at most " << seqKV
+                      << " (the KV length) entries in its last dimension",
+             failure();
+    if (last < seqKV) {
+      SmallVector<int64_t> padShape(mt.getShape());
+      padShape.back() = seqKV - last;
+      Value fill = c.op<nn::ExpandOp>(
+          {minusInf}, {named("shape", b.getDenseI64ArrayAttr(padShape))});
+      mask = concat(mask, fill, -1);
+    }
+    bias = mask;
+  }
+  if (getInt(n, "is_causal", 0)) {
+    // -inf where key j comes after query i (upper-left aligned after the
+    // past): j - past > i.
+    APFloat z =
+        APFloat::getZero(llvm::cast<FloatType>(elem).getFloatSemantics());
+    APFloat inf =
+        APFloat::getInf(llvm::cast<FloatType>(elem).getFloatSemantics(), true);
+    SmallVector<APFloat> causal;
+    for (int64_t i = 0; i < seqQ; ++i)
+      for (int64_t j = 0; j < seqKV; ++j)
+        causal.push_back(j - past > i ? inf : z);
+    Value m = constant(n.loc,
+                       DenseElementsAttr::get(
+                           RankedTensorType::get({seqQ, seqKV}, elem), causal));
+    bias = bias ? c.op<nn::AddOp>({bias, m}) : m;
+  }
+  if (Value lengths = in(6)) {
+    auto lt = tt(lengths);
+    if (lt.getRank() != 1 || lt.getDimSize(0) != batch ||
+        !lt.getElementType().isInteger(64))
+      return error(n) << "nonpad_kv_seqlen must be int64 of shape [" << batch
+                      << "]",
+             failure();
+    SmallVector<int64_t> iota = llvm::to_vector(llvm::seq<int64_t>(0, seqKV));
+    Value positions =
+        constant(n.loc, DenseElementsAttr::get(
+                            RankedTensorType::get({1, seqKV}, b.getI64Type()),
+                            ArrayRef(iota)));
+    Value valid = c.op<nn::LessOp>({positions, reshape(lengths, {batch, 1})});
+    Value padding = reshape(c.op<nn::WhereOp>({valid, zero, minusInf}),
+                            {batch, 1, 1, seqKV});
+    bias = bias ? c.op<nn::AddOp>({bias, padding}) : padding;
+  }
+  // Q K^T with sqrt(scale) on each (the reference's rounding).
+  float scale = getFloat(n, "scale", 1.0f / std::sqrt(float(size)));
+  Value root = c.scalar(elem, std::sqrt(double(scale)));
+  Value scores =
+      c.op<nn::MatMulOp>({c.op<nn::MulOp>({q, root}),
+                          transpose(c.op<nn::MulOp>({k, root}), {0, 1, 3, 2})});
+  int64_t mode = getInt(n, "qk_matmul_output_mode", 0);
+  if (mode < 0 || mode > 3)
+    return error(n) << "qk_matmul_output_mode " << mode
+                    << " is not one of 0 (Q K^T), 1 (plus the mask), 2 "
+                       "(after softcap) or 3 (after softmax)",
+           failure();
+  Value qk = scores;
+  if (bias)
+    scores = c.op<nn::AddOp>({scores, bias});
+  if (mode == 1)
+    qk = scores;
+  if (auto *a = attr(n, "softcap")) {
+    if (a->f() > 0) {
+      Value cap = c.scalar(elem, a->f());
+      scores = c.op<nn::MulOp>(
+          {c.op<nn::TanhOp>({c.op<nn::DivOp>({scores, cap})}), cap});
+    }
+    if (mode == 2)
+      qk = scores;
+  }
+  Value values = v;
+  if (auto *a = attr(n, "softmax_precision")) {
+    Type p = elementType(ctx, int32_t(a->i()));
+    if (!p || !llvm::isa<FloatType>(p))
+      return error(n) << "softmax_precision " << a->i()
+                      << " is not a float type",
+             failure();
+    if (p != elem) { // softmax and its product with V in that type
+      scores = c.op<nn::CastOp>({scores}, {named("to", TypeAttr::get(p))});
+      values = c.op<nn::CastOp>({values}, {named("to", TypeAttr::get(p))});
+    }
+  }
+  Value probs =
+      c.op<nn::SoftmaxOp>({scores}, {named("axis", b.getI64IntegerAttr(-1))});
+  if (mode == 3)
+    qk = probs;
+  Value y = c.op<nn::MatMulOp>({probs, values});
+  auto toElem = [&](Value x) {
+    if (!x || tt(x).getElementType() == elem)
+      return x;
+    return c.op<nn::CastOp>({x}, {named("to", TypeAttr::get(elem))});
+  };
+  y = toElem(y);
+  qk = toElem(qk);
+  if (rank == 3 && !c.failed) {
+    int64_t sizeV = tt(y).getDimSize(3);
+    y = reshape(transpose(y, {0, 2, 1, 3}), {batch, seqQ, qHeads * sizeV});
+  }
+  if (c.failed)
+    return failure();
+  return SmallVector<Value>{y, presentKey, presentValue, qk};
+}
+
+Importer::Outputs Importer::rotaryEmbedding(Node &n) {
+  Value x = n.in[0], cosCache = n.in[1], sinCache = n.in[2];
+  Value positions = n.in.size() > 3 ? n.in[3] : Value();
+  auto xt = tt(x);
+  int64_t rank = xt.getRank();
+  Type elem = xt.getElementType();
+  if ((rank != 3 && rank != 4) || !xt.hasStaticShape())
+    return error(n) << "the input must be 3-D ([batch, sequence, hidden]) or "
+                       "4-D ([batch, heads, sequence, head size]) with a "
+                       "static shape",
+           failure();
+  if (!llvm::isa<FloatType>(elem) || tt(cosCache).getElementType() != elem ||
+      tt(sinCache).getElementType() != elem)
+    return error(n) << "the input and the caches must have one float type",
+           failure();
+  Chain c{*this, n};
+  auto named = [&](StringRef name, Attribute a) {
+    return this->named(name, a);
+  };
+  auto reshape = [&](Value v, ArrayRef<int64_t> shape) {
+    return c.op<nn::ReshapeOp>({v},
+                               {named("shape", b.getDenseI64ArrayAttr(shape))});
+  };
+  auto transpose = [&](Value v, ArrayRef<int64_t> perm) {
+    return c.op<nn::TransposeOp>({v},
+                                 {named("perm", b.getDenseI64ArrayAttr(perm))});
+  };
+  // [batch, sequence, heads, size, ...] entries [start, start + count) of
+  // the last axis.
+  auto lastSlice = [&](Value v, int64_t start, int64_t count) {
+    auto t = tt(v);
+    SmallVector<int64_t> starts(size_t(t.getRank()), 0),
+        steps(size_t(t.getRank()), 1), sizes(t.getShape());
+    starts.back() = start;
+    sizes.back() = count;
+    return c.op<nn::SliceOp>({v},
+                             {named("starts", b.getDenseI64ArrayAttr(starts)),
+                              named("steps", b.getDenseI64ArrayAttr(steps)),
+                              named("sizes", b.getDenseI64ArrayAttr(sizes))});
+  };
+  auto concat = [&](Value a, Value v, int64_t axis) {
+    return c.op<nn::ConcatOp>({a, v},
+                              {named("axis", b.getI64IntegerAttr(axis))});
+  };
+  int64_t batch = xt.getDimSize(0), seq, heads, size;
+  if (rank == 4) {
+    heads = xt.getDimSize(1);
+    seq = xt.getDimSize(2);
+    size = xt.getDimSize(3);
+    x = transpose(x, {0, 2, 1, 3});
+  } else {
+    heads = getInt(n, "num_heads", 0);
+    seq = xt.getDimSize(1);
+    if (heads <= 0 || xt.getDimSize(2) % heads)
+      return error(n) << "a 3-D input needs num_heads dividing its hidden "
+                         "size "
+                      << xt.getDimSize(2),
+             failure();
+    size = xt.getDimSize(2) / heads;
+    x = reshape(x, {batch, seq, heads, size});
+  }
+  int64_t dim = getInt(n, "rotary_embedding_dim", 0);
+  if (dim == 0)
+    dim = size;
+  if (dim < 0 || dim > size || dim % 2)
+    return error(n) << "rotary_embedding_dim " << dim
+                    << " must be even and at most the head size " << size,
+           failure();
+  int64_t half = dim / 2;
+  // The caches per [batch, sequence]: gathered by position, or given so.
+  SmallVector<int64_t> cacheShape{batch, seq, half};
+  auto cache = [&](Value v, StringRef what) -> Value {
+    if (positions) {
+      auto pt = tt(positions);
+      if (tt(v).getRank() != 2 ||
+          pt.getShape() != ArrayRef<int64_t>{batch, seq}) {
+        c.failed = true;
+        error(n) << "with position_ids [" << batch << ", " << seq << "], "
+                 << what << " must be [max position, " << half << "]";
+        return Value();
+      }
+      v = c.op<nn::GatherOp>({v, positions},
+                             {named("axis", b.getI64IntegerAttr(0))});
+    }
+    if (v && tt(v).getShape() != ArrayRef(cacheShape)) {
+      c.failed = true;
+      error(n) << what << " " << tt(v) << " does not give [" << batch << ", "
+               << seq << ", " << half
+               << "] (rotary_embedding_dim / 2 = " << half << ")";
+      return Value();
+    }
+    return reshape(v, {batch, seq, 1, half});
+  };
+  Value cosV = cache(cosCache, "cos_cache");
+  Value sinV = cosV ? cache(sinCache, "sin_cache") : Value();
+  if (c.failed)
+    return failure();
+  Value rotate = dim == size ? x : lastSlice(x, 0, dim);
+  Value x1, x2;
+  bool interleaved = getInt(n, "interleaved", 0);
+  if (interleaved) { // pairs (x[2i], x[2i + 1])
+    Value pairs = reshape(rotate, {batch, seq, heads, half, 2});
+    x1 = reshape(lastSlice(pairs, 0, 1), {batch, seq, heads, half});
+    x2 = reshape(lastSlice(pairs, 1, 1), {batch, seq, heads, half});
+  } else {
+    x1 = lastSlice(rotate, 0, half);
+    x2 = lastSlice(rotate, half, half);
+  }
+  Value real = c.op<nn::SubOp>(
+      {c.op<nn::MulOp>({cosV, x1}), c.op<nn::MulOp>({sinV, x2})});
+  Value imag = c.op<nn::AddOp>(
+      {c.op<nn::MulOp>({sinV, x1}), c.op<nn::MulOp>({cosV, x2})});
+  Value rotated;
+  if (interleaved)
+    rotated = reshape(concat(reshape(real, {batch, seq, heads, half, 1}),
+                             reshape(imag, {batch, seq, heads, half, 1}), -1),
+                      {batch, seq, heads, dim});
+  else
+    rotated = concat(real, imag, -1);
+  if (dim < size)
+    rotated = concat(rotated, lastSlice(x, dim, size - dim), -1);
+  Value y = rank == 4 ? transpose(rotated, {0, 2, 1, 3})
+                      : reshape(rotated, xt.getShape());
+  return c.result(y);
 }
 
 Importer::Outputs Importer::pad(Node &n) {
@@ -2422,6 +2797,29 @@ const llvm::StringMap<Importer::Handler> &Importer::handlers() {
           {im.named("epsilon",
                     im.b.getF32FloatAttr(getFloat(n, "epsilon", 1e-5f)))});
     };
+    t["Attention"] = [](Importer &im, Node &n) { return im.attention(n); };
+    t["CumSum"] = [](Importer &im, Node &n) -> Outputs {
+      auto axis = im.constInts(n, 1, "axis");
+      if (!axis)
+        return failure();
+      if (axis->size() != 1)
+        return im.error(n) << "axis must hold one value", failure();
+      if (!nn::normalizeAxis((*axis)[0], tt(n.in[0]).getRank()))
+        return im.error(n) << "axis " << (*axis)[0]
+                           << " is out of range for rank "
+                           << tt(n.in[0]).getRank(),
+               failure();
+      if (tt(n.in[0]).getElementType().isInteger(1))
+        return im.error(n) << "CumSum of bool values is not defined", failure();
+      return im.one<nn::CumSumOp>(
+          n, {n.in[0]},
+          {im.named("axis", im.b.getI64IntegerAttr((*axis)[0])),
+           im.named("exclusive", im.b.getBoolAttr(getInt(n, "exclusive", 0))),
+           im.named("reverse", im.b.getBoolAttr(getInt(n, "reverse", 0)))});
+    };
+    t["RotaryEmbedding"] = [](Importer &im, Node &n) {
+      return im.rotaryEmbedding(n);
+    };
     t["Softmax"] = [](Importer &im, Node &n) {
       return im.one<nn::SoftmaxOp>(
           n, {n.in[0]},
@@ -2958,6 +3356,9 @@ static size_t requiredInputs(StringRef op) {
       {"Less", 2},
       {"Greater", 2},
       {"Where", 3},
+      {"Attention", 3},
+      {"CumSum", 2},
+      {"RotaryEmbedding", 3},
       {"MatMul", 2},
       {"Gemm", 2},
       {"Conv", 2},

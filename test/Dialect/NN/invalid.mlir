@@ -306,6 +306,22 @@ func.func @trilu(%x: tensor<8xf32>) {
 
 // -----
 
+func.func @cumsum_axis(%x: tensor<2x8xf32>) {
+  // expected-error @+1 {{(C1) axis 2 out of range for rank 2}}
+  %y = nn.cumsum %x {axis = 2 : i64} : tensor<2x8xf32>
+  return
+}
+
+// -----
+
+func.func @cumsum_bool(%x: tensor<8xi1>) {
+  // expected-error @+1 {{operand #0 must be ranked tensor of}}
+  %y = nn.cumsum %x {axis = 0 : i64} : tensor<8xi1>
+  return
+}
+
+// -----
+
 func.func @and_needs_booleans(%a: tensor<4xf32>) {
   // expected-error @+1 {{operand #0 must be ranked tensor of 1-bit signless integer values}}
   %0 = nn.and %a, %a : tensor<4xf32>, tensor<4xf32>

@@ -682,6 +682,10 @@ LogicalResult GatherOp::inferReturnTypes(MLIRContext *,
   return success();
 }
 
+LogicalResult CumSumOp::verify() {
+  return verifyAxis(*this, getInput(), getAxis());
+}
+
 LogicalResult TriluOp::verify() {
   if (rtt(getInput()).getRank() < 2)
     return emitOpError("(C1) trilu needs rank >= 2");

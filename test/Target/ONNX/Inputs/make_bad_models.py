@@ -178,3 +178,31 @@ save(model([helper.make_node("Mod", ["x", "x"], ["y"], name="fmod", fmod=1)],
 save(model([helper.make_node("Relu", ["x"], ["r"], name="relu")],
            [vi("x", [2])], [vi("y", [2])], opset=11),
      os.path.join(out, "old_opset_no_output.onnx"))
+# Attention (opset 23): 3-D inputs without head counts; query heads that
+# are not a multiple of the key / value heads; an int32 mask.
+save(model([helper.make_node("Attention", ["q", "k", "v"], ["y"], name="attn3d")],
+           [vi("q", [1, 4, 8]), vi("k", [1, 4, 8]), vi("v", [1, 4, 8])], [vi("y", [1, 4, 8])],
+           opset=23),
+     os.path.join(out, "attention_no_heads.onnx"))
+save(model([helper.make_node("Attention", ["q", "k", "v"], ["y"], name="gqa")],
+           [vi("q", [1, 4, 2, 8]), vi("k", [1, 3, 2, 8]), vi("v", [1, 3, 2, 8])],
+           [vi("y", [1, 4, 2, 8])], opset=23),
+     os.path.join(out, "attention_heads.onnx"))
+save(model([helper.make_node("Attention", ["q", "k", "v", "m"], ["y"], name="imask")],
+           [vi("q", [1, 2, 2, 8]), vi("k", [1, 2, 3, 8]), vi("v", [1, 2, 3, 8]),
+            vi_typed("m", TensorProto.INT32, [2, 3])], [vi("y", [1, 2, 2, 8])], opset=23),
+     os.path.join(out, "attention_int_mask.onnx"))
+# CumSum along an axis the input does not have; along a run-time axis.
+save(model([helper.make_node("CumSum", ["x", "a"], ["y"], name="cs")],
+           [vi("x", [2, 3])], [vi("y", [2, 3])],
+           [numpy_helper.from_array(np.array(2, np.int64), "a")], opset=14),
+     os.path.join(out, "cumsum_axis.onnx"))
+save(model([helper.make_node("CumSum", ["x", "a"], ["y"], name="csrt")],
+           [vi("x", [2, 3]), vi_typed("a", TensorProto.INT64, [])], [vi("y", [2, 3])], opset=14),
+     os.path.join(out, "cumsum_runtime_axis.onnx"))
+# RotaryEmbedding with an odd rotary_embedding_dim.
+save(model([helper.make_node("RotaryEmbedding", ["x", "c", "s"], ["y"], name="rope",
+                             rotary_embedding_dim=3)],
+           [vi("x", [1, 2, 2, 8]), vi("c", [1, 2, 1]), vi("s", [1, 2, 1])],
+           [vi("y", [1, 2, 2, 8])], opset=23),
+     os.path.join(out, "rope_dim.onnx"))

@@ -708,4 +708,30 @@ def NN_TriluOp : NN_SameTypeOp<"trilu"> {
   let hasVerifier = 1;
 }
 
+def NN_CumSumOp : NN_SameTypeOp<"cumsum"> {
+  let summary = "Cumulative sum along one axis (ONNX CumSum).";
+  let description = [{
+    y[..., i, ...] = x[..., 0, ...] + ... + x[..., i, ...] along `axis`,
+    summed in order in the element type (floats round after each addition,
+    as NumPy's cumsum; integers wrap). `exclusive` leaves out x[..., i, ...]
+    itself (y starts at 0); `reverse` sums from the end instead.
+
+    Constraints:
+    (C1) -rank <= axis < rank.
+
+    Example:
+    ```mlir
+    %y = nn.cumsum %x {axis = 1 : i64, exclusive = true} : tensor<2x8xi64>
+    ```
+  }];
+  let arguments = (ins RankedTensorOf<[F32, F16, BF16, F64, I8, I16, I32, I64,
+                                       UI8, UI16, UI32, UI64]>:$input,
+                       I64Attr:$axis,
+                       DefaultValuedAttr<BoolAttr, "false">:$exclusive,
+                       DefaultValuedAttr<BoolAttr, "false">:$reverse);
+  let results = (outs NN_Tensor:$output);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+  let hasVerifier = 1;
+}
+
 #endif // QC_DIALECT_NN_IR_NNOPS_TD

@@ -1,0 +1,174 @@
+"""Opset 14-24 operators of LLM exports that QuantC imports as nn ops:
+CumSum (nn.cumsum: position ids from attention masks), Attention and
+RotaryEmbedding (opset 23, decomposed in the order of ONNX's reference),
+against ONNX's reference evaluator on both targets and through the export
+into onnxruntime."""
+
+import numpy as np
+import pytest
+from onnx import TensorProto, helper, numpy_helper
+from onnx.reference import ReferenceEvaluator
+
+from test_onnx_activations import export_roundtrip, run_targets
+
+
+def cumsum_model(dtype, shape, axis, exclusive, reverse):
+    vi = helper.make_tensor_value_info
+    node = helper.make_node("CumSum", ["x", "axis"], ["y"], name="cs",
+                            exclusive=int(exclusive), reverse=int(reverse))
+    g = helper.make_graph([node], "g", [vi("x", dtype, shape)], [vi("y", dtype, shape)],
+                          [numpy_helper.from_array(np.array(axis, np.int64), "axis")])
+    model = helper.make_model(g, opset_imports=[helper.make_opsetid("", 14)])
+    model.ir_version = 9
+    return model
+
+
+def sequential_cumsum(x, axis, exclusive, reverse):
+    """NumPy's cumsum (in order, in the element type), exclusive shifted
+    in with an empty sum of -0 (floats) or 0."""
+    v = np.flip(x, axis) if reverse else x
+    with np.errstate(invalid="ignore", over="ignore"):
+        y = np.cumsum(v, axis=axis, dtype=x.dtype)
+    if exclusive:
+        first = np.full_like(np.take(y, [0], axis=axis),
+                             -0.0 if x.dtype.kind == "f" else 0)
+        y = np.concatenate([first, np.delete(y, -1, axis=axis)], axis=axis)
+    return np.flip(y, axis) if reverse else y
+
+
+@pytest.mark.parametrize("exclusive", [False, True])
+@pytest.mark.parametrize("reverse", [False, True])
+def test_cumsum_float(exclusive, reverse, tmp_path):
+    """f32 along each axis: each partial sum rounds in f32, bit for bit with
+    NumPy's sequential cumsum on both targets (−0 first terms kept: the sum
+    starts from −0), values equal to ONNX's reference and onnxruntime's."""
+    import onnxruntime as ort
+
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((3, 5, 7)).astype(np.float32)
+    x[0, :, 0] = [1e8, 1.0, -1e8, 3.0, 0.5]  # sums that round
+    x[1, 0, :] = -0.0
+    x[2, 1, :3] = [np.inf, -np.inf, np.nan]
+    for axis in (0, 1, -1):
+        model = cumsum_model(TensorProto.FLOAT, list(x.shape), axis, exclusive, reverse)
+        want = sequential_cumsum(x, axis, exclusive, reverse)
+        ref = ReferenceEvaluator(model).run(None, {"x": x})[0]
+        np.testing.assert_array_equal(want, ref)
+        for target, outs in run_targets(model, {"x": x}, tmp_path).items():
+            got = outs["y"]
+            np.testing.assert_array_equal(got.view(np.uint32)[~np.isnan(got)],
+                                          want.view(np.uint32)[~np.isnan(want)],
+                                          err_msg=f"{target} axis {axis}")
+            np.testing.assert_array_equal(np.isnan(got), np.isnan(want))
+        got = ort.InferenceSession(str(export_roundtrip(tmp_path)),
+                                   providers=["CPUExecutionProvider"]).run(None, {"x": x})[0]
+        np.testing.assert_array_equal(got, want, err_msg=f"onnxruntime axis {axis}")
+
+
+@pytest.mark.parametrize("dtype", [np.int32, np.int64])
+def test_cumsum_int_wraps(dtype, tmp_path):
+    """Integer sums wrap at the type's width (as NumPy's), on both targets;
+    the HF position-id pattern cumsum(mask) - 1 on an int64 mask."""
+    info = np.iinfo(dtype)
+    x = np.array([[info.max, 1, 5, info.min, -1, 7],
+                  [1, 1, 0, 1, 1, 0]], dtype)
+    onnx_type = TensorProto.INT32 if dtype == np.int32 else TensorProto.INT64
+    for exclusive, reverse in [(False, False), (True, False), (False, True), (True, True)]:
+        model = cumsum_model(onnx_type, [2, 6], 1, exclusive, reverse)
+        want = sequential_cumsum(x, 1, exclusive, reverse)
+        for target, outs in run_targets(model, {"x": x}, tmp_path).items():
+            np.testing.assert_array_equal(outs["y"], want, err_msg=f"{target} {exclusive} {reverse}")
+
+
+def attention_model(q_shape, k_shape, v_shape, attrs, mask=None, past=None,
+                    outputs=("y",)):
+    vi = helper.make_tensor_value_info
+    F = TensorProto.FLOAT
+    inputs = [vi("q", F, q_shape), vi("k", F, k_shape), vi("v", F, v_shape)]
+    names = ["q", "k", "v"]
+    if mask is not None:
+        inputs.append(vi("m", mask[0], mask[1]))
+        names.append("m")
+    if past is not None:
+        names += ["pk", "pv"] if mask is not None else ["", "pk", "pv"]
+        inputs += [vi("pk", F, past[0]), vi("pv", F, past[1])]
+    outs = {"y": 0, "pk_out": 1, "pv_out": 2, "qk": 3}
+    node_outs = [""] * (max(outs[o] for o in outputs) + 1)
+    for o in outputs:
+        node_outs[outs[o]] = o
+    node = helper.make_node("Attention", names, node_outs, name="attn", **attrs)
+    g = helper.make_graph([node], "g", inputs, [vi(o, F, None) for o in outputs])
+    model = helper.make_model(g, opset_imports=[helper.make_opsetid("", 23)])
+    model.ir_version = 10
+    return model
+
+
+@pytest.mark.parametrize("causal", [False, True])
+def test_attention_gqa_past(causal, tmp_path):
+    """Opset-23 Attention on 3-D inputs: 8 query heads over 2 KV heads
+    (GQA) and a KV cache of 5; without causal, a bool mask shorter than the
+    KV length (padded with -inf), softcap and the qk output after softcap;
+    causal (after the past), an additive mask and the qk output with the
+    mask. Against ONNX's reference on both targets (softmax's exp differs
+    from NumPy's in the last bits: 1e-5) and, exported, in onnxruntime.
+    (ONNX's reference turns a bool mask into NaN when is_causal is set,
+    0 * -inf, so causal takes the additive mask here.)"""
+    import onnxruntime as ort
+
+    rng = np.random.default_rng(4)
+    B, S, P, D = 2, 3, 5, 4
+    q = rng.standard_normal((B, S, 8 * D)).astype(np.float32)
+    k = rng.standard_normal((B, S, 2 * D)).astype(np.float32)
+    v = rng.standard_normal((B, S, 2 * D)).astype(np.float32)
+    pk = rng.standard_normal((B, 2, P, D)).astype(np.float32)
+    pv = rng.standard_normal((B, 2, P, D)).astype(np.float32)
+    if causal:
+        m = rng.standard_normal((B, 1, S, P + S)).astype(np.float32)
+        mask = (TensorProto.FLOAT, [B, 1, S, P + S])
+        attrs = {"is_causal": 1, "qk_matmul_output_mode": 1}
+    else:
+        m = rng.random((S, P + S - 2)) > 0.3
+        m[:, 0] = True
+        mask = (TensorProto.BOOL, [S, P + S - 2])
+        attrs = {"softcap": 2.5, "qk_matmul_output_mode": 2}
+    outputs = ("y", "pk_out", "pv_out", "qk")
+    model = attention_model([B, S, 8 * D], [B, S, 2 * D], [B, S, 2 * D],
+                            {"q_num_heads": 8, "kv_num_heads": 2, **attrs}, mask=mask,
+                            past=([B, 2, P, D], [B, 2, P, D]), outputs=outputs)
+    inputs = {"q": q, "k": k, "v": v, "m": m, "pk": pk, "pv": pv}
+    want = dict(zip(outputs, ReferenceEvaluator(model).run(None, inputs)))
+    assert not np.isnan(want["y"]).any()
+    for target, got in run_targets(model, inputs, tmp_path).items():
+        for o in outputs:
+            np.testing.assert_allclose(got[o], want[o], rtol=1e-5, atol=1e-5,
+                                       err_msg=f"{target} {o}")
+    got = ort.InferenceSession(str(export_roundtrip(tmp_path)),
+                               providers=["CPUExecutionProvider"]).run(list(outputs), inputs)
+    for o, val in zip(outputs, got):
+        np.testing.assert_allclose(val, want[o], rtol=1e-5, atol=1e-5, err_msg=f"onnxruntime {o}")
+
+
+@pytest.mark.parametrize("interleaved", [False, True])
+def test_rotary_embedding_partial(interleaved, tmp_path):
+    """Opset-23 RotaryEmbedding on 3-D input with position_ids, rotating the
+    first 6 of 8 entries per head: bit for bit ONNX's reference (the same
+    multiplications and additions in the same order) on both targets."""
+    rng = np.random.default_rng(6)
+    vi = helper.make_tensor_value_info
+    F = TensorProto.FLOAT
+    x = rng.standard_normal((2, 5, 3 * 8)).astype(np.float32)
+    cos = rng.standard_normal((16, 3)).astype(np.float32)
+    sin = rng.standard_normal((16, 3)).astype(np.float32)
+    pos = rng.integers(0, 16, (2, 5)).astype(np.int64)
+    node = helper.make_node("RotaryEmbedding", ["x", "cos", "sin", "pos"], ["y"], name="rope",
+                            num_heads=3, rotary_embedding_dim=6, interleaved=int(interleaved))
+    g = helper.make_graph([node], "g", [vi("x", F, [2, 5, 24]), vi("cos", F, [16, 3]),
+                                        vi("sin", F, [16, 3]),
+                                        vi("pos", TensorProto.INT64, [2, 5])],
+                          [vi("y", F, [2, 5, 24])])
+    model = helper.make_model(g, opset_imports=[helper.make_opsetid("", 23)])
+    model.ir_version = 10
+    inputs = {"x": x, "cos": cos, "sin": sin, "pos": pos}
+    want = ReferenceEvaluator(model).run(None, inputs)[0]
+    for target, got in run_targets(model, inputs, tmp_path).items():
+        np.testing.assert_array_equal(got["y"], want, err_msg=target)

@@ -583,6 +583,36 @@ FailureOr<Tensor> gatherT(const Ctx &ctx, Type type, int64_t axisAttr,
   return y;
 }
 
+FailureOr<Tensor> gatherElementsT(const Ctx &ctx, Type type, int64_t axisAttr,
+                                  const Tensor &x, const Tensor &indices) {
+  Shape xs = x.getShape(), is = indices.getShape();
+  int64_t rank = int64_t(xs.size());
+  int64_t axis = *qc::nn::normalizeAxis(axisAttr, rank);
+  Tensor y = Tensor::zeros(type, is);
+  std::vector<int64_t> at(size_t(rank), 0);
+  for (int64_t e = 0; e < y.size(); ++e) {
+    // The multi-index of e in indices' shape, then x's flat offset.
+    for (int64_t d = rank - 1, r = e; d >= 0; --d) {
+      at[size_t(d)] = r % is[size_t(d)];
+      r /= is[size_t(d)];
+    }
+    int64_t dim = xs[size_t(axis)], ix = indices.i()[e];
+    if (ix < 0)
+      ix += dim;
+    if (ix < 0 || ix >= dim) {
+      (void)ctx.fail("gather_elements index " + Twine(indices.i()[e]) +
+                     " out of range [" + Twine(-dim) + ", " + Twine(dim) + ")");
+      return failure();
+    }
+    at[size_t(axis)] = ix;
+    int64_t off = 0;
+    for (int64_t d = 0; d < rank; ++d)
+      off = off * xs[size_t(d)] + at[size_t(d)];
+    copyElem(x, off, y, e);
+  }
+  return y;
+}
+
 //===----------------------------------------------------------------------===//
 // qc ops
 //===----------------------------------------------------------------------===//
@@ -1108,6 +1138,9 @@ evaluateOp(Operation *op, ArrayRef<Tensor> in, bool emitErrors) {
       .Case([&](SliceOp o) { return one(sliceT(t0, o, in[0])); })
       .Case([&](GatherOp o) {
         return one(gatherT(ctx, t0, o.getAxis(), in[0], in[1]));
+      })
+      .Case([&](GatherElementsOp o) {
+        return one(gatherElementsT(ctx, t0, o.getAxis(), in[0], in[1]));
       })
       .Case([&](CumSumOp o) {
         Shape s = in[0].getShape();

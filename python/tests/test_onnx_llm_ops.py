@@ -1,7 +1,9 @@
-"""Opset 14-24 operators of LLM exports that QuantC imports as nn ops:
-CumSum (nn.cumsum: position ids from attention masks), Attention and
-RotaryEmbedding (opset 23, decomposed in the order of ONNX's reference),
-against ONNX's reference evaluator on both targets and through the export
+"""Operators that QuantC imports as nn ops, from LLM exports (CumSum as
+nn.cumsum: position ids from attention masks; opset-23 Attention and
+RotaryEmbedding, decomposed in the order of ONNX's reference), from
+convolutional decoders (ConvTranspose as a direct nn.conv) and GatherElements
+(nn.gather_elements), against ONNX's
+reference evaluator or onnxruntime on both targets and through the export
 into onnxruntime."""
 
 import numpy as np
@@ -172,3 +174,96 @@ def test_rotary_embedding_partial(interleaved, tmp_path):
     want = ReferenceEvaluator(model).run(None, inputs)[0]
     for target, got in run_targets(model, inputs, tmp_path).items():
         np.testing.assert_array_equal(got["y"], want, err_msg=target)
+
+
+CONVT_CASES = [
+    # input shape, weight shape, attributes
+    ([1, 2, 5, 4], [2, 3, 3, 3], {"strides": [2, 3]}),
+    ([2, 4, 4, 5], [4, 2, 3, 2], {"strides": [2, 1], "dilations": [2, 1], "group": 2,
+                                  "pads": [1, 0, 2, 1], "output_padding": [1, 0]}),
+    ([2, 1, 5, 5], [1, 2, 2, 2], {"pads": [2, 1, 2, 3]}),  # pads beyond the kernel: a crop
+    ([1, 3, 4, 4], [3, 2, 3, 3], {"strides": [2, 2], "auto_pad": "SAME_UPPER"}),
+    ([1, 3, 4, 4], [3, 2, 4, 3], {"strides": [2, 3], "auto_pad": "SAME_LOWER"}),
+    ([1, 2, 3, 3], [2, 2, 3, 3], {"strides": [3, 2], "output_shape": [10, 8]}),
+    ([2, 3, 7], [3, 4, 3], {"strides": [2], "pads": [1, 2]}),  # 1-D
+]
+
+
+@pytest.mark.parametrize("case", range(len(CONVT_CASES)))
+def test_conv_transpose(case, tmp_path):
+    """ConvTranspose (strides, dilations, groups, pads beyond the kernel,
+    output_padding, SAME_UPPER / SAME_LOWER, output_shape, 1-D) as a direct
+    nn.conv on the zero-interleaved input with the regrouped, flipped
+    weight (folded at import: no transpose or slice of the weight remains):
+    against onnxruntime running the ConvTranspose model (ONNX's reference
+    evaluator mishandles groups) on both targets (sums in another order:
+    1e-5), and the export in onnxruntime."""
+    import onnxruntime as ort
+    import subprocess
+
+    from qc_testing import BIN
+
+    xs, ws, attrs = CONVT_CASES[case]
+    rng = np.random.default_rng(case)
+    x = rng.standard_normal(xs).astype(np.float32)
+    w = rng.standard_normal(ws).astype(np.float32)
+    b = rng.standard_normal(ws[1] * attrs.get("group", 1)).astype(np.float32)
+    vi = helper.make_tensor_value_info
+    node = helper.make_node("ConvTranspose", ["x", "w", "b"], ["y"], name="ct", **attrs)
+    g = helper.make_graph([node], "g", [vi("x", TensorProto.FLOAT, xs)],
+                          [vi("y", TensorProto.FLOAT, None)],
+                          [numpy_helper.from_array(w, "w"), numpy_helper.from_array(b, "b")])
+    model = helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 9
+    want = ort.InferenceSession(model.SerializeToString(),
+                                providers=["CPUExecutionProvider"]).run(None, {"x": x})[0]
+    for target, outs in run_targets(model, {"x": x}, tmp_path).items():
+        assert outs["y"].shape == want.shape, target
+        np.testing.assert_allclose(outs["y"], want, rtol=1e-5, atol=1e-5, err_msg=target)
+    ir = subprocess.run([str(BIN / "quant-translate"), "--import-onnx", str(tmp_path / "m.onnx")],
+                        capture_output=True, text=True, check=True).stdout
+    assert "nn.conv" in ir and "nn.transpose" not in ir
+    got = ort.InferenceSession(str(export_roundtrip(tmp_path)),
+                               providers=["CPUExecutionProvider"]).run(None, {"x": x})[0]
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5, err_msg="onnxruntime")
+
+
+@pytest.mark.parametrize("axis", [0, 1, -1])
+def test_gather_elements(axis, tmp_path):
+    """GatherElements (nn.gather_elements) with negative indices, on float
+    and int64 data: exactly onnxruntime running the model on both targets,
+    and the export in onnxruntime; indices smaller than the data in the
+    other dimensions (which ONNX allows and its reference evaluator does
+    not)."""
+    import onnxruntime as ort
+
+    rng = np.random.default_rng(7)
+    x = rng.standard_normal((3, 4, 5)).astype(np.float32)
+    xi = rng.integers(-1000, 1000, (3, 4, 5)).astype(np.int64)
+    ishape = [2, 3, 4]
+    dim = x.shape[axis]
+    ishape[axis] = 6
+    idx = rng.integers(-dim, dim, ishape).astype(np.int64)
+    vi = helper.make_tensor_value_info
+    nodes = [helper.make_node("GatherElements", ["x", "i"], ["y"], name="ge", axis=axis),
+             helper.make_node("GatherElements", ["xi", "i"], ["yi"], name="gei", axis=axis)]
+    g = helper.make_graph(nodes, "g", [vi("x", TensorProto.FLOAT, list(x.shape)),
+                                       vi("xi", TensorProto.INT64, list(xi.shape)),
+                                       vi("i", TensorProto.INT64, ishape)],
+                          [vi("y", TensorProto.FLOAT, None), vi("yi", TensorProto.INT64, None)])
+    model = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)])
+    model.ir_version = 9
+    inputs = {"x": x, "xi": xi, "i": idx}
+    want = ort.InferenceSession(model.SerializeToString(),
+                                providers=["CPUExecutionProvider"]).run(None, inputs)
+    wrapped = np.where(idx < 0, idx + dim, idx)
+    sub = tuple(slice(0, n) for n in ishape)  # NumPy needs the other dimensions equal
+    sub = tuple(slice(None) if a == axis % 3 else s for a, s in enumerate(sub))
+    np.testing.assert_array_equal(want[0], np.take_along_axis(x[sub], wrapped, axis))
+    for target, outs in run_targets(model, inputs, tmp_path).items():
+        np.testing.assert_array_equal(outs["y"], want[0], err_msg=target)
+        np.testing.assert_array_equal(outs["yi"], want[1], err_msg=target)
+    got = ort.InferenceSession(str(export_roundtrip(tmp_path)),
+                               providers=["CPUExecutionProvider"]).run(None, inputs)
+    np.testing.assert_array_equal(got[0], want[0])
+    np.testing.assert_array_equal(got[1], want[1])

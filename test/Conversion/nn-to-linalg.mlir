@@ -264,3 +264,20 @@ func.func @cumsum(%x: tensor<2x5xf32>) -> tensor<2x5xf32> {
   %0 = nn.cumsum %x {axis = 1 : i64, exclusive = true, reverse = true} : tensor<2x5xf32>
   return %0 : tensor<2x5xf32>
 }
+
+// -----
+
+// nn.gather_elements: per output element, the index (wrapped if negative,
+// clamped into the axis) replaces the axis position of the read.
+// CHECK-LABEL: func.func @gather_elements
+// CHECK: linalg.generic
+// CHECK: %[[I:.*]] = tensor.extract %{{.*}}[%{{.*}}, %{{.*}}] : tensor<3x2xi64>
+// CHECK: arith.index_cast %[[I]]
+// CHECK: arith.select
+// CHECK: arith.maxsi
+// CHECK: arith.minsi
+// CHECK: tensor.extract %{{.*}}[%{{.*}}, %{{.*}}] : tensor<3x5xf32>
+func.func @gather_elements(%x: tensor<3x5xf32>, %i: tensor<3x2xi64>) -> tensor<3x2xf32> {
+  %0 = nn.gather_elements %x, %i {axis = 1 : i64} : tensor<3x5xf32>, tensor<3x2xi64>
+  return %0 : tensor<3x2xf32>
+}

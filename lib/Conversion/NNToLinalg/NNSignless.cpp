@@ -55,7 +55,7 @@ bool isUnsigned(Type t) { return bool(signless(t)); }
 bool signAgnostic(Operation *op) {
   return isa<AddOp, SubOp, MulOp, NegOp, EqualOp, WhereOp, ExpandOp, ReshapeOp,
              TransposeOp, ConcatOp, SplitOp, SliceOp, GatherOp, TriluOp,
-             CumSumOp>(op);
+             CumSumOp, GatherElementsOp>(op);
 }
 
 /// Ops the lowering gives unsigned meaning when marked.

@@ -1348,6 +1348,42 @@ struct GatherLowering : OpConversionPattern<GatherOp> {
   }
 };
 
+/// y[idx] = x[idx with position axis replaced by indices[idx]]: one
+/// generic over the output with tensor.extract of the index and the
+/// element (out-of-range indices clamped, as for nn.gather).
+struct GatherElementsLowering : OpConversionPattern<GatherElementsOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(GatherElementsOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto out = llvm::cast<RankedTensorType>(op.getType());
+    Value src = adaptor.getInput(), indices = adaptor.getIndices();
+    auto st = llvm::cast<RankedTensorType>(src.getType());
+    int64_t axis = *normalizeAxis(op.getAxis(), st.getRank());
+    int64_t dim = st.getDimSize(axis);
+    Value y = indexedGeneric(
+        rewriter, loc, out, [&](OpBuilder &b, Location l, ValueRange idx) {
+          Value raw = b.create<tensor::ExtractOp>(l, indices, idx);
+          Value k = b.create<arith::IndexCastOp>(l, b.getIndexType(), raw);
+          Value zero = b.create<arith::ConstantIndexOp>(l, 0);
+          Value neg =
+              b.create<arith::CmpIOp>(l, arith::CmpIPredicate::slt, k, zero);
+          Value wrapped = b.create<arith::AddIOp>(
+              l, k, b.create<arith::ConstantIndexOp>(l, dim));
+          k = b.create<arith::SelectOp>(l, neg, wrapped, k);
+          k = b.create<arith::MinSIOp>(
+              l, b.create<arith::MaxSIOp>(l, k, zero),
+              b.create<arith::ConstantIndexOp>(l, dim - 1));
+          SmallVector<Value> at(idx.begin(), idx.end());
+          at[size_t(axis)] = k;
+          return b.create<tensor::ExtractOp>(l, src, at);
+        });
+    rewriter.replaceOp(op, y);
+    return success();
+  }
+};
+
 /// y[..., i, ...] = sum over p of x[..., p, ...] for p <= i (exclusive:
 /// p < i; reverse: p >= i or p > i), as one linalg.generic with a
 /// reduction loop j over the axis that reads p = j (reverse: L - 1 - j)
@@ -1504,15 +1540,15 @@ void qc::populateNNToLinalgPatterns(RewritePatternSet &patterns,
   MLIRContext *ctx = patterns.getContext();
   patterns.add<ElementwiseLowering>(ctx);
   patterns.add<MatMulLowering>(ctx, f32Kernel);
-  patterns
-      .add<GemmLowering, ConvLowering, PoolLowering<MaxPoolOp>,
-           PoolLowering<AveragePoolOp>, ReduceLowering<ReduceSumOp>,
-           ReduceLowering<ReduceMeanOp>, ReduceLowering<ReduceMaxOp>,
-           ArgMaxLowering, GlobalAveragePoolLowering,
-           SoftmaxLowering<SoftmaxOp>, SoftmaxLowering<LogSoftmaxOp>,
-           LayerNormLowering, RMSNormLowering, BatchNormLowering,
-           ReshapeLowering, TransposeLowering, ConcatLowering, SplitLowering,
-           SliceLowering, GatherLowering, TriluLowering, CumSumLowering>(ctx);
+  patterns.add<GemmLowering, ConvLowering, PoolLowering<MaxPoolOp>,
+               PoolLowering<AveragePoolOp>, ReduceLowering<ReduceSumOp>,
+               ReduceLowering<ReduceMeanOp>, ReduceLowering<ReduceMaxOp>,
+               ArgMaxLowering, GlobalAveragePoolLowering,
+               SoftmaxLowering<SoftmaxOp>, SoftmaxLowering<LogSoftmaxOp>,
+               LayerNormLowering, RMSNormLowering, BatchNormLowering,
+               ReshapeLowering, TransposeLowering, ConcatLowering,
+               SplitLowering, SliceLowering, GatherLowering, TriluLowering,
+               CumSumLowering, GatherElementsLowering>(ctx);
 }
 
 LogicalResult qc::checkNNLowerable(Operation *root) {

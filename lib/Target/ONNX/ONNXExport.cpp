@@ -566,6 +566,10 @@ LogicalResult Exporter::emit(Operation *op) {
         attrInt(simple("Gather"), "axis", o.getAxis());
         return success();
       })
+      .Case([&](GatherElementsOp o) {
+        attrInt(simple("GatherElements"), "axis", o.getAxis());
+        return success();
+      })
       .Case([&](CumSumOp o) {
         int64_t axis = o.getAxis();
         std::string aname =

@@ -626,6 +626,15 @@ private:
   /// passed through.
   Outputs rotaryEmbedding(Node &n);
 
+  /// ONNX ConvTranspose (1-D and 2-D) as the equivalent direct nn.conv:
+  /// the input with stride - 1 zeros inserted between its elements, padded
+  /// by dilation * (kernel - 1) - pads (output_padding added at the end;
+  /// negative amounts crop), convolved with stride 1 and the weight
+  /// [C, M/group, kH, kW] regrouped to [M, C/group, kH, kW] and flipped in
+  /// space (folded at import for constant weights). output_shape and
+  /// auto_pad resolve to pads as in ONNX's reference.
+  Outputs convTranspose(Node &n);
+
   /// ONNX Pad (constant, edge, reflect or wrap; negative pads crop) as
   /// slices and concatenations, one axis after the other as NumPy's pad.
   Outputs pad(Node &n);
@@ -1697,6 +1706,183 @@ Importer::Outputs Importer::rotaryEmbedding(Node &n) {
   Value y = rank == 4 ? transpose(rotated, {0, 2, 1, 3})
                       : reshape(rotated, xt.getShape());
   return c.result(y);
+}
+
+Importer::Outputs Importer::convTranspose(Node &n) {
+  Value x = n.in[0], w = n.in[1];
+  Value bias = n.in.size() > 2 ? n.in[2] : Value();
+  auto xt = tt(x), wt = tt(w);
+  int64_t rank = xt.getRank();
+  if ((rank != 3 && rank != 4) || wt.getRank() != rank)
+    return error(n) << "only 1-D and 2-D ConvTranspose (3-D or 4-D input and "
+                       "weight) is supported",
+           failure();
+  if (!xt.hasStaticShape() || !wt.hasStaticShape())
+    return error(n) << "needs static shapes", failure();
+  int64_t spatial = rank - 2;
+  int64_t group = getInt(n, "group", 1);
+  int64_t cin = xt.getDimSize(1);
+  if (group <= 0 || cin % group || wt.getDimSize(0) != cin)
+    return error(n) << "the weight " << wt << " must be [" << cin
+                    << ", M / group, ...] with group " << group
+                    << " dividing the " << cin << " input channels",
+           failure();
+  auto ints = [&](StringRef name, int64_t count,
+                  int64_t def) -> std::optional<SmallVector<int64_t>> {
+    auto v = getInts(n, name);
+    if (!v)
+      return SmallVector<int64_t>(size_t(count), def);
+    if (int64_t(v->size()) != count)
+      return std::nullopt;
+    return v;
+  };
+  SmallVector<int64_t> kernel(wt.getShape().drop_front(2));
+  auto ks = ints("kernel_shape", spatial, 0);
+  auto strides = ints("strides", spatial, 1);
+  auto dilations = ints("dilations", spatial, 1);
+  auto outPad = ints("output_padding", spatial, 0);
+  auto pads = ints("pads", 2 * spatial, 0);
+  if (!ks || !strides || !dilations || !outPad || !pads)
+    return error(n) << "kernel_shape, strides, dilations and output_padding "
+                       "need one entry per spatial axis and pads two",
+           failure();
+  if (getInts(n, "kernel_shape") && *ks != kernel)
+    return error(n) << "kernel_shape differs from the weight's", failure();
+  for (int64_t i = 0; i < spatial; ++i)
+    if ((*strides)[size_t(i)] < 1 || (*dilations)[size_t(i)] < 1 ||
+        (*outPad)[size_t(i)] < 0)
+      return error(n) << "strides and dilations must be positive and "
+                         "output_padding non-negative",
+             failure();
+  std::string autoPad = getString(n, "auto_pad", "NOTSET");
+  auto outShape = getInts(n, "output_shape");
+  if (outShape && int64_t(outShape->size()) != spatial)
+    return error(n) << "output_shape needs one entry per spatial axis",
+           failure();
+  // Pads [begin..., end...] as ONNX's reference resolves them.
+  SmallVector<int64_t> begin(static_cast<size_t>(spatial), 0),
+      end(static_cast<size_t>(spatial), 0);
+  for (int64_t i = 0; i < spatial; ++i) {
+    size_t u = size_t(i);
+    int64_t in = xt.getDimSize(i + 2), s = (*strides)[u], d = (*dilations)[u];
+    int64_t natural = s * (in - 1) + (*outPad)[u] + (kernel[u] - 1) * d + 1;
+    if ((autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER") &&
+        !getInts(n, "pads")) {
+      int64_t want = outShape ? (*outShape)[u] : in * s;
+      int64_t total = natural - want;
+      int64_t half = total >= 0 ? total / 2 : -((-total + 1) / 2); // floor
+      begin[u] = autoPad == "SAME_UPPER" ? half : total - half;
+      end[u] = total - begin[u];
+    } else if (autoPad == "NOTSET" || autoPad == "VALID") {
+      begin[u] = autoPad == "VALID" ? 0 : (*pads)[u];
+      end[u] = autoPad == "VALID" ? 0 : (*pads)[u + size_t(spatial)];
+      if (outShape) // the output extended or cut at the end
+        end[u] -= (*outShape)[u] - (natural - begin[u] - end[u]);
+    } else {
+      return error(n) << "unknown auto_pad '" << autoPad << "'", failure();
+    }
+    if (natural - begin[u] - end[u] <= 0)
+      return error(n) << "the output's spatial axis " << i << " is empty",
+             failure();
+  }
+  Chain c{*this, n};
+  Type elem = xt.getElementType();
+  auto reshape = [&](Value v, ArrayRef<int64_t> shape) {
+    return c.op<nn::ReshapeOp>({v},
+                               {named("shape", b.getDenseI64ArrayAttr(shape))});
+  };
+  auto slice = [&](Value v, ArrayRef<int64_t> starts, ArrayRef<int64_t> steps,
+                   ArrayRef<int64_t> sizes) {
+    return c.op<nn::SliceOp>({v},
+                             {named("starts", b.getDenseI64ArrayAttr(starts)),
+                              named("steps", b.getDenseI64ArrayAttr(steps)),
+                              named("sizes", b.getDenseI64ArrayAttr(sizes))});
+  };
+  // 1-D: a height of 1 (stride, dilation 1, no padding there).
+  bool oneD = rank == 3;
+  if (oneD) {
+    auto lx = liftTo2D(n, x), lw = liftTo2D(n, w);
+    if (failed(lx) || failed(lw))
+      return failure();
+    x = *lx;
+    w = *lw;
+    kernel.insert(kernel.begin(), 1);
+    strides->insert(strides->begin(), 1);
+    dilations->insert(dilations->begin(), 1);
+    outPad->insert(outPad->begin(), 0);
+    begin.insert(begin.begin(), 0);
+    end.insert(end.begin(), 0);
+  }
+  auto shape = [&](Value v) { return SmallVector<int64_t>(tt(v).getShape()); };
+  // Zeros between the elements: [N, C, H, 1, W, 1] widened with zeros to
+  // [N, C, H, sH, W, sW], flattened, the trailing zeros cut.
+  int64_t sh = (*strides)[0], sw = (*strides)[1];
+  if (sh > 1 || sw > 1) {
+    SmallVector<int64_t> s0 = shape(x);
+    Value v = reshape(x, {s0[0], s0[1], s0[2], 1, s0[3], 1});
+    for (auto [axis, st] : {std::pair<int64_t, int64_t>{3, sh}, {5, sw}}) {
+      if (st == 1 || c.failed)
+        continue;
+      SmallVector<int64_t> zs = shape(v);
+      zs[size_t(axis)] = st - 1;
+      Value zeros = c.op<nn::ExpandOp>(
+          {c.scalar(elem, 0.0)}, {named("shape", b.getDenseI64ArrayAttr(zs))});
+      v = c.op<nn::ConcatOp>({v, zeros},
+                             {named("axis", b.getI64IntegerAttr(axis))});
+    }
+    v = reshape(v, {s0[0], s0[1], s0[2] * sh, s0[3] * sw});
+    x = slice(v, {0, 0, 0, 0}, {1, 1, 1, 1},
+              {s0[0], s0[1], (s0[2] - 1) * sh + 1, (s0[3] - 1) * sw + 1});
+  }
+  if (c.failed)
+    return failure();
+  // Conv pads; negative ones crop the input first.
+  SmallVector<int64_t> convPads(4), starts(4, 0), sizes = shape(x);
+  bool crop = false;
+  for (int64_t i = 0; i < 2; ++i) {
+    size_t u = size_t(i);
+    int64_t span = (kernel[u] - 1) * (*dilations)[u];
+    int64_t lo = span - begin[u], hi = span - end[u] + (*outPad)[u];
+    if (lo < 0) {
+      starts[u + 2] = -lo;
+      sizes[u + 2] += lo;
+      lo = 0;
+      crop = true;
+    }
+    if (hi < 0) {
+      sizes[u + 2] += hi;
+      hi = 0;
+      crop = true;
+    }
+    convPads[u] = lo;
+    convPads[u + 2] = hi;
+  }
+  if (crop)
+    x = slice(x, starts, {1, 1, 1, 1}, sizes);
+  // [C, M/g, kH, kW] -> [g, C/g, M/g, kH, kW] -> [g, M/g, C/g, kH, kW] ->
+  // [M, C/g, kH, kW], flipped in both spatial axes.
+  SmallVector<int64_t> ws = shape(w);
+  int64_t mg = ws[1], cg = cin / group;
+  Value v = reshape(w, {group, cg, mg, ws[2], ws[3]});
+  v = c.op<nn::TransposeOp>(
+      {v}, {named("perm", b.getDenseI64ArrayAttr({0, 2, 1, 3, 4}))});
+  v = reshape(v, {group * mg, cg, ws[2], ws[3]});
+  Value flipped = slice(v, {0, 0, ws[2] - 1, ws[3] - 1}, {1, 1, -1, -1},
+                        {group * mg, cg, ws[2], ws[3]});
+  if (c.failed)
+    return failure();
+  SmallVector<Value> ops{x, flipped};
+  if (bias)
+    ops.push_back(bias);
+  auto conv =
+      build<nn::ConvOp>(n, ops,
+                        {named("strides", b.getDenseI64ArrayAttr({1, 1})),
+                         named("pads", b.getDenseI64ArrayAttr(convPads)),
+                         named("dilations", b.getDenseI64ArrayAttr(*dilations)),
+                         named("group", b.getI64IntegerAttr(group))});
+  if (failed(conv))
+    return failure();
+  return dropHeight(n, (*conv)->getResult(0), oneD);
 }
 
 Importer::Outputs Importer::pad(Node &n) {
@@ -2798,6 +2984,9 @@ const llvm::StringMap<Importer::Handler> &Importer::handlers() {
                     im.b.getF32FloatAttr(getFloat(n, "epsilon", 1e-5f)))});
     };
     t["Attention"] = [](Importer &im, Node &n) { return im.attention(n); };
+    t["ConvTranspose"] = [](Importer &im, Node &n) {
+      return im.convTranspose(n);
+    };
     t["CumSum"] = [](Importer &im, Node &n) -> Outputs {
       auto axis = im.constInts(n, 1, "axis");
       if (!axis)
@@ -3120,6 +3309,11 @@ const llvm::StringMap<Importer::Handler> &Importer::handlers() {
            im.named("steps", im.b.getDenseI64ArrayAttr(sp)),
            im.named("sizes", im.b.getDenseI64ArrayAttr(sz))});
     };
+    t["GatherElements"] = [](Importer &im, Node &n) {
+      return im.one<nn::GatherElementsOp>(
+          n, {n.in[0], n.in[1]},
+          {im.named("axis", im.b.getI64IntegerAttr(getInt(n, "axis", 0)))});
+    };
     t["Gather"] = [](Importer &im, Node &n) {
       return im.one<nn::GatherOp>(
           n, {n.in[0], n.in[1]},
@@ -3357,6 +3551,7 @@ static size_t requiredInputs(StringRef op) {
       {"Greater", 2},
       {"Where", 3},
       {"Attention", 3},
+      {"ConvTranspose", 2},
       {"CumSum", 2},
       {"RotaryEmbedding", 3},
       {"MatMul", 2},
@@ -3369,6 +3564,7 @@ static size_t requiredInputs(StringRef op) {
       {"Reshape", 2},
       {"Expand", 2},
       {"Gather", 2},
+      {"GatherElements", 2},
       {"Slice", 3},
       {"Range", 3},
       {"QuantizeLinear", 2},

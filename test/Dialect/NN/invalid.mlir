@@ -314,6 +314,22 @@ func.func @cumsum_axis(%x: tensor<2x8xf32>) {
 
 // -----
 
+func.func @gather_elements_rank(%x: tensor<2x8xf32>, %i: tensor<3xi64>) {
+  // expected-error @+1 {{(C2) indices have rank 1, the input 2}}
+  %y = nn.gather_elements %x, %i {axis = 1 : i64} : tensor<2x8xf32>, tensor<3xi64>
+  return
+}
+
+// -----
+
+func.func @gather_elements_dim(%x: tensor<2x8xf32>, %i: tensor<3x2xi64>) {
+  // expected-error @+1 {{(C2) indices dimension 0 (3) exceeds the input's (2)}}
+  %y = nn.gather_elements %x, %i {axis = 1 : i64} : tensor<2x8xf32>, tensor<3x2xi64>
+  return
+}
+
+// -----
+
 func.func @cumsum_bool(%x: tensor<8xi1>) {
   // expected-error @+1 {{operand #0 must be ranked tensor of}}
   %y = nn.cumsum %x {axis = 0 : i64} : tensor<8xi1>

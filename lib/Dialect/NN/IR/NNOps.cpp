@@ -682,6 +682,28 @@ LogicalResult GatherOp::inferReturnTypes(MLIRContext *,
   return success();
 }
 
+LogicalResult GatherElementsOp::inferReturnTypes(MLIRContext *,
+                                                 std::optional<Location> loc,
+                                                 Adaptor adaptor,
+                                                 SmallVectorImpl<Type> &out) {
+  auto x = rtt(adaptor.getInput()), idx = rtt(adaptor.getIndices());
+  int64_t axisAttr = intOr(NN_ATTR(Axis, "axis"), 0);
+  auto axis = normalizeAxis(axisAttr, x.getRank());
+  if (!axis)
+    return emitOptionalError(loc, "(C1) axis ", axisAttr,
+                             " out of range for rank ", x.getRank());
+  if (idx.getRank() != x.getRank())
+    return emitOptionalError(loc, "(C2) indices have rank ", idx.getRank(),
+                             ", the input ", x.getRank());
+  for (int64_t d = 0; d < x.getRank(); ++d)
+    if (d != *axis && idx.getDimSize(d) > x.getDimSize(d))
+      return emitOptionalError(loc, "(C2) indices dimension ", d, " (",
+                               idx.getDimSize(d), ") exceeds the input's (",
+                               x.getDimSize(d), ")");
+  out.push_back(RankedTensorType::get(idx.getShape(), x.getElementType()));
+  return success();
+}
+
 LogicalResult CumSumOp::verify() {
   return verifyAxis(*this, getInput(), getAxis());
 }

@@ -47,7 +47,7 @@ bool isHalf(Type t) {
 /// Ops that only move, select or convert values: exact in any type.
 bool exactInAnyType(Operation *op) {
   return isa<CastOp, ReshapeOp, TransposeOp, ExpandOp, ConcatOp, SplitOp,
-             SliceOp, GatherOp, TriluOp, WhereOp>(op);
+             SliceOp, GatherOp, GatherElementsOp, TriluOp, WhereOp>(op);
 }
 
 /// A narrow float constant converted to f32 (exactly), or null when `v` is

@@ -686,6 +686,32 @@ def NN_GatherOp : NN_Op<"gather"> {
   }];
 }
 
+def NN_GatherElementsOp : NN_Op<"gather_elements"> {
+  let summary = "Gathers elements by per-element indices (ONNX GatherElements).";
+  let description = [{
+    y[i_0, ..., i_last] = x[i_0, ..., indices[i_0, ..., i_last], ...,
+    i_last], the index replacing position `axis`; y has the shape of
+    `indices`. Negative indices count from the end (NumPy's
+    take_along_axis).
+
+    Constraints:
+    (C1) -rank <= axis < rank.
+    (C2) x and indices have the same rank, and every dimension of indices
+         but `axis` is at most x's.
+
+    Example:
+    ```mlir
+    %y = nn.gather_elements %x, %i {axis = 1 : i64} : tensor<3x5xf32>, tensor<3x2xi64>
+    ```
+  }];
+  let arguments = (ins NN_Tensor:$input, NN_IndexTensor:$indices,
+                       DefaultValuedAttr<I64Attr, "0">:$axis);
+  let results = (outs NN_Tensor:$output);
+  let assemblyFormat = [{
+    $input `,` $indices attr-dict `:` type($input) `,` type($indices)
+  }];
+}
+
 def NN_TriluOp : NN_SameTypeOp<"trilu"> {
   let summary = "Upper / lower triangle of the last two dimensions (ONNX Trilu).";
   let description = [{

@@ -267,3 +267,53 @@ def test_gather_elements(axis, tmp_path):
                                providers=["CPUExecutionProvider"]).run(None, inputs)
     np.testing.assert_array_equal(got[0], want[0])
     np.testing.assert_array_equal(got[1], want[1])
+
+
+def test_hardmax_and_lp_normalization(tmp_path):
+    """Hardmax (one-hot of the first maximum; ties pick the first, NaN is
+    the largest) exactly, and LpNormalization with p = 1 (sum of |x|:
+    ONNX's reference evaluator sums x, which is not a norm for negative
+    values; onnxruntime takes |x|) and p = 2, on both targets against
+    NumPy; the model and its export in onnxruntime (without NaN)."""
+    import onnxruntime as ort
+
+    vi = helper.make_tensor_value_info
+    F = TensorProto.FLOAT
+    x = np.array([[1.0, 3.0, 3.0, -2.0], [np.nan, 5.0, np.nan, 1.0], [-1.0, -0.5, -4.0, 2.0]],
+                 np.float32)
+    nodes = [helper.make_node("Hardmax", ["x"], ["h1"], name="h1", axis=1),
+             helper.make_node("Hardmax", ["x"], ["h0"], name="h0", axis=0),
+             helper.make_node("LpNormalization", ["x"], ["l1"], name="l1", p=1, axis=1),
+             helper.make_node("LpNormalization", ["x"], ["l2"], name="l2", axis=0)]
+    outs = ["h1", "h0", "l1", "l2"]
+    g = helper.make_graph(nodes, "g", [vi("x", F, [3, 4])], [vi(o, F, None) for o in outs])
+    model = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)])
+    model.ir_version = 9
+
+    def hardmax(v, axis):
+        y = np.zeros_like(v)
+        np.put_along_axis(y, np.expand_dims(np.argmax(v, axis=axis), axis), 1, axis=axis)
+        return y
+
+    want = {"h1": hardmax(x, 1), "h0": hardmax(x, 0),
+            "l1": x / np.abs(x).sum(axis=1, keepdims=True),
+            "l2": x / np.sqrt((x * x).sum(axis=0, keepdims=True))}
+    assert want["h1"][1, 0] == 1 and want["h1"][0, 1] == 1  # NaN first; first of the tie
+    for target, got in run_targets(model, {"x": x}, tmp_path).items():
+        for o in ("h1", "h0"):
+            np.testing.assert_array_equal(got[o], want[o], err_msg=f"{target} {o}")
+        for o in ("l1", "l2"):
+            np.testing.assert_allclose(got[o], want[o], rtol=1e-6, err_msg=f"{target} {o}")
+    # onnxruntime's ArgMax skips NaN (NumPy's and QuantC's pick it): its
+    # check runs without NaN.
+    x = np.nan_to_num(x, nan=7.0)
+    want = {"h1": hardmax(x, 1), "h0": hardmax(x, 0),
+            "l1": x / np.abs(x).sum(axis=1, keepdims=True),
+            "l2": x / np.sqrt((x * x).sum(axis=0, keepdims=True))}
+    got = ort.InferenceSession(str(export_roundtrip(tmp_path)),
+                               providers=["CPUExecutionProvider"]).run(outs, {"x": x})
+    ref = ort.InferenceSession(model.SerializeToString(),
+                               providers=["CPUExecutionProvider"]).run(outs, {"x": x})
+    for o, v, r in zip(outs, got, ref):
+        np.testing.assert_allclose(r, want[o], rtol=1e-6, err_msg=f"onnxruntime (model) {o}")
+        np.testing.assert_allclose(v, want[o], rtol=1e-6, err_msg=f"onnxruntime (export) {o}")

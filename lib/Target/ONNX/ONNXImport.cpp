@@ -3092,6 +3092,58 @@ const llvm::StringMap<Importer::Handler> &Importer::handlers() {
     };
     t["ArgMax"] = argOp(true);
     t["ArgMin"] = argOp(false);
+    // Hardmax: 1 at the first maximum along axis (NaN counts as the
+    // largest, as NumPy's argmax), 0 elsewhere: arg_max against the axis
+    // positions.
+    t["Hardmax"] = [](Importer &im, Node &n) -> Outputs {
+      auto xt = tt(n.in[0]);
+      int64_t axisAttr = getInt(n, "axis", -1);
+      auto axis = nn::normalizeAxis(axisAttr, xt.getRank());
+      if (!axis || !llvm::isa<FloatType>(xt.getElementType()) ||
+          !xt.hasStaticShape())
+        return im.error(n) << "needs a float input of static shape and an "
+                              "axis in range (axis "
+                           << axisAttr << ")",
+               failure();
+      Chain c{im, n};
+      Value best = c.op<nn::ArgMaxOp>(
+          {n.in[0]}, {im.named("axis", im.b.getI64IntegerAttr(*axis)),
+                      im.named("keepdims", im.b.getBoolAttr(true))});
+      int64_t dim = xt.getDimSize(*axis);
+      SmallVector<int64_t> shape(size_t(xt.getRank()), 1);
+      shape[size_t(*axis)] = dim;
+      SmallVector<int64_t> iota = llvm::to_vector(llvm::seq<int64_t>(0, dim));
+      Value positions = im.constant(
+          n.loc,
+          DenseElementsAttr::get(
+              RankedTensorType::get(shape, im.b.getI64Type()), ArrayRef(iota)));
+      Value hit = c.op<nn::EqualOp>({positions, best});
+      return c.result(c.op<nn::CastOp>(
+          {hit}, {im.named("to", TypeAttr::get(xt.getElementType()))}));
+    };
+    // LpNormalization: x / ||x||_p along axis (p = 1: sum of |x|; p = 2:
+    // the square root of the sum of squares).
+    t["LpNormalization"] = [](Importer &im, Node &n) -> Outputs {
+      auto xt = tt(n.in[0]);
+      int64_t p = getInt(n, "p", 2), axisAttr = getInt(n, "axis", -1);
+      auto axis = nn::normalizeAxis(axisAttr, xt.getRank());
+      if (p != 1 && p != 2)
+        return im.error(n) << "p must be 1 or 2, not " << p, failure();
+      if (!axis || !llvm::isa<FloatType>(xt.getElementType()))
+        return im.error(n) << "needs a float input and an axis in range "
+                              "(axis "
+                           << axisAttr << ")",
+               failure();
+      Chain c{im, n};
+      Value x = n.in[0];
+      SmallVector<NamedAttribute> attrs{
+          im.named("axes", im.b.getDenseI64ArrayAttr({*axis})),
+          im.named("keepdims", im.b.getBoolAttr(true))};
+      Value norm = p == 1 ? c.op<nn::ReduceSumOp>({c.op<nn::AbsOp>({x})}, attrs)
+                          : c.op<nn::SqrtOp>({c.op<nn::ReduceSumOp>(
+                                {c.op<nn::MulOp>({x, x})}, attrs)});
+      return c.result(c.op<nn::DivOp>({x, norm}));
+    };
     t["ReduceMean"] = reduceOp("mean");
     t["ReduceSum"] = reduceOp("sum");
     t["ReduceMax"] = reduceOp("max");

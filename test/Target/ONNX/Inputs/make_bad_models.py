@@ -215,3 +215,7 @@ save(model([helper.make_node("ConvTranspose", ["x", "w"], ["y"], name="ctg", gro
            [vi("x", [1, 3, 3, 3])], [vi("y", [1, 4, 5, 5])],
            [numpy_helper.from_array(np.ones((3, 2, 3, 3), np.float32), "w")]),
      os.path.join(out, "convtranspose_group.onnx"))
+# LpNormalization with p = 3.
+save(model([helper.make_node("LpNormalization", ["x"], ["y"], name="lp3", p=3)],
+           [vi("x", [2, 3])], [vi("y", [2, 3])]),
+     os.path.join(out, "lpnorm_p3.onnx"))

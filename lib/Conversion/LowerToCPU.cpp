@@ -247,9 +247,11 @@ LogicalResult linalgCopy(OpBuilder &b, Location loc, Value from, Value to) {
 }
 
 /// Returns a copy (a new buffer) of every function argument a function
-/// returns. BufferResultsToOutParams with hoistStaticAllocs expects each
-/// returned buffer to be defined by an op (LLVM 19 crashes on a block
-/// argument); the copy is what it would have made anyway.
+/// returns, and of every buffer it returns more than once (a graph output
+/// listed twice, or equal results CSE merged). BufferResultsToOutParams
+/// with hoistStaticAllocs expects each returned buffer to be defined by an
+/// op of its own (LLVM 19 crashes on a block argument or a repeated
+/// value); the copy is what it would have made anyway.
 struct CopyReturnedArgumentsPass
     : PassWrapper<CopyReturnedArgumentsPass, OperationPass<ModuleOp>> {
   MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(CopyReturnedArgumentsPass)
@@ -257,9 +259,11 @@ struct CopyReturnedArgumentsPass
   void runOnOperation() override {
     getOperation().walk([&](func::ReturnOp ret) {
       OpBuilder b(ret);
+      llvm::SmallPtrSet<Value, 8> seen;
       for (OpOperand &operand : ret->getOpOperands()) {
         auto type = llvm::dyn_cast<MemRefType>(operand.get().getType());
-        if (!type || !llvm::isa<BlockArgument>(operand.get()) ||
+        bool repeated = !seen.insert(operand.get()).second;
+        if (!type || !(llvm::isa<BlockArgument>(operand.get()) || repeated) ||
             !type.hasStaticShape() || !type.getLayout().isIdentity())
           continue;
         Value copy = b.create<memref::AllocOp>(ret.getLoc(), type);

@@ -1139,6 +1139,48 @@ evaluateOp(Operation *op, ArrayRef<Tensor> in, bool emitErrors) {
       .Case([&](GatherOp o) {
         return one(gatherT(ctx, t0, o.getAxis(), in[0], in[1]));
       })
+      .Case([&](TopKOp o) -> FailureOr<std::vector<Tensor>> {
+        Shape s = in[0].getShape();
+        int64_t axis = *qc::nn::normalizeAxis(o.getAxis(), int64_t(s.size()));
+        qc::num::AxisView v = qc::num::AxisView::of(s, int(axis));
+        int64_t k = o.getK();
+        bool largest = o.getLargest(), isFloat = in[0].isFloat();
+        bool isUnsigned = unsignedOperand(op);
+        Type it = op->getResult(1).getType();
+        Tensor values = Tensor::zeros(t0, shapeOf(t0));
+        Tensor indices = Tensor::zeros(it, shapeOf(it));
+        // Greater, with NaN above every number (and equal to NaN).
+        auto greater = [&](int64_t a, int64_t b) {
+          if (isFloat) {
+            float x = in[0].f()[a], y = in[0].f()[b];
+            return (std::isnan(x) && !std::isnan(y)) || x > y;
+          }
+          int64_t x = in[0].i()[a], y = in[0].i()[b];
+          return isUnsigned ? uint64_t(x) > uint64_t(y) : x > y;
+        };
+        std::vector<int64_t> order(size_t(v.dim));
+        for (int64_t t = 0; t < v.outer * v.inner; ++t) {
+          int64_t base = (t / v.inner) * v.dim * v.inner + t % v.inner;
+          int64_t outBase = (t / v.inner) * k * v.inner + t % v.inner;
+          for (int64_t d = 0; d < v.dim; ++d)
+            order[size_t(d)] = d;
+          // Equal elements keep the lower index first.
+          std::sort(order.begin(), order.end(), [&](int64_t a, int64_t b) {
+            int64_t pa = base + a * v.inner, pb = base + b * v.inner;
+            if (largest ? greater(pa, pb) : greater(pb, pa))
+              return true;
+            if (largest ? greater(pb, pa) : greater(pa, pb))
+              return false;
+            return a < b;
+          });
+          for (int64_t j = 0; j < k; ++j) {
+            copyElem(in[0], base + order[size_t(j)] * v.inner, values,
+                     outBase + j * v.inner);
+            indices.iMutable()[outBase + j * v.inner] = order[size_t(j)];
+          }
+        }
+        return std::vector<Tensor>{values, indices};
+      })
       .Case([&](GatherElementsOp o) {
         return one(gatherElementsT(ctx, t0, o.getAxis(), in[0], in[1]));
       })

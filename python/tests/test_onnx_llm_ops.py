@@ -317,3 +317,68 @@ def test_hardmax_and_lp_normalization(tmp_path):
     for o, v, r in zip(outs, got, ref):
         np.testing.assert_allclose(r, want[o], rtol=1e-6, err_msg=f"onnxruntime (model) {o}")
         np.testing.assert_allclose(v, want[o], rtol=1e-6, err_msg=f"onnxruntime (export) {o}")
+
+
+@pytest.mark.parametrize("largest", [True, False])
+def test_top_k(largest, tmp_path):
+    """TopK (nn.top_k: k chained value-and-index reductions on the CPU) on
+    rows with ties, NaN, ±0 and ±inf along each axis, float and int32: values
+    and indices exactly ONNX's reference (equal values: the lower index
+    first; NaN above every number) on both targets; the export in
+    onnxruntime (without NaN, which onnxruntime orders differently). An
+    MoE-router shape (k = 2 of 8 experts) too."""
+    import onnxruntime as ort
+
+    rng = np.random.default_rng(12)
+    x = rng.integers(-3, 4, (4, 6, 8)).astype(np.float32)  # many ties
+    x[0, 0, :4] = [np.nan, 1.0, np.nan, np.inf]
+    x[1, 2, :3] = [-0.0, 0.0, -np.inf]
+    xi = rng.integers(-5, 5, (4, 6, 8)).astype(np.int32)
+    vi = helper.make_tensor_value_info
+    for axis, k in [(2, 3), (1, 6), (0, 2), (-1, 8), (2, 0)]:
+        nodes = [helper.make_node("TopK", ["x", "k"], ["v", "i"], name="t", axis=axis,
+                                  largest=int(largest)),
+                 helper.make_node("TopK", ["xi", "k"], ["vi", "ii"], name="ti", axis=axis,
+                                  largest=int(largest))]
+        g = helper.make_graph(nodes, "g", [vi("x", TensorProto.FLOAT, [4, 6, 8]),
+                                           vi("xi", TensorProto.INT32, [4, 6, 8])],
+                              [vi("v", TensorProto.FLOAT, None), vi("i", TensorProto.INT64, None),
+                               vi("vi", TensorProto.INT32, None), vi("ii", TensorProto.INT64, None)],
+                              [numpy_helper.from_array(np.array([k], np.int64), "k")])
+        model = helper.make_model(g, opset_imports=[helper.make_opsetid("", 11)])
+        model.ir_version = 9
+        inputs = {"x": x, "xi": xi}
+        want = dict(zip(["v", "i", "vi", "ii"], ReferenceEvaluator(model).run(None, inputs)))
+        for target, got in run_targets(model, inputs, tmp_path).items():
+            for o in want:
+                np.testing.assert_array_equal(got[o], want[o], err_msg=f"{target} {o} axis {axis}")
+        clean = {"x": np.nan_to_num(x, nan=9.0), "xi": xi}
+        ref = dict(zip(["v", "i", "vi", "ii"], ReferenceEvaluator(model).run(None, clean)))
+        got = ort.InferenceSession(str(export_roundtrip(tmp_path)),
+                                   providers=["CPUExecutionProvider"]).run(list(ref), clean)
+        for o, val in zip(ref, got):
+            np.testing.assert_array_equal(val, ref[o], err_msg=f"onnxruntime {o} axis {axis}")
+
+
+def test_same_value_returned_twice(tmp_path):
+    """Two graph outputs that are one value (Identity of the same tensor),
+    and two empty outputs (TopK with k = 0, which CSE merges): the CPU
+    pipeline returns a copy for each repeat (it crashed in
+    BufferResultsToOutParams before)."""
+    vi = helper.make_tensor_value_info
+    F = TensorProto.FLOAT
+    nodes = [helper.make_node("Exp", ["x"], ["e"], name="exp"),
+             helper.make_node("Identity", ["e"], ["a"], name="a"),
+             helper.make_node("Identity", ["e"], ["b"], name="b"),
+             helper.make_node("TopK", ["x", "k"], ["v", "i"], name="t")]
+    g = helper.make_graph(nodes, "g", [vi("x", F, [2, 3])],
+                          [vi("a", F, [2, 3]), vi("b", F, [2, 3]), vi("v", F, [2, 0]),
+                           vi("i", TensorProto.INT64, [2, 0])],
+                          [numpy_helper.from_array(np.array([0], np.int64), "k")])
+    model = helper.make_model(g, opset_imports=[helper.make_opsetid("", 11)])
+    model.ir_version = 9
+    x = np.arange(6, dtype=np.float32).reshape(2, 3)
+    for target, got in run_targets(model, {"x": x}, tmp_path).items():
+        np.testing.assert_allclose(got["a"], np.exp(x), rtol=1e-6, err_msg=target)
+        np.testing.assert_array_equal(got["b"], got["a"], err_msg=target)
+        assert got["v"].shape == (2, 0) and got["i"].shape == (2, 0), target

@@ -37,3 +37,11 @@ func.func @linear_wide(%x: !qc.qtensor<2x4, #qc.int<24>>, %w: !qc.qtensor<3x4, #
   %0 = qc.linear %x, %w : (!qc.qtensor<2x4, #qc.int<24>>, !qc.qtensor<3x4, #qc.int<8>>) -> tensor<2x3xi64>
   return %0 : tensor<2x3xi64>
 }
+
+// -----
+
+func.func @top_k_large(%x: tensor<2x300xf32>) -> tensor<2x257xi64> {
+  // expected-error @+1 {{qc-lower-to-cpu: nn.top_k with k = 257 has no CPU lowering (k passes over the input; at most 256)}}
+  %v, %i = nn.top_k %x {axis = 1 : i64, k = 257 : i64} : tensor<2x300xf32>
+  return %i : tensor<2x257xi64>
+}

@@ -281,3 +281,20 @@ func.func @gather_elements(%x: tensor<3x5xf32>, %i: tensor<3x2xi64>) -> tensor<3
   %0 = nn.gather_elements %x, %i {axis = 1 : i64} : tensor<3x5xf32>, tensor<3x2xi64>
   return %0 : tensor<3x2xf32>
 }
+
+// -----
+
+// nn.top_k: k chained value-and-index reductions over the axis; the second
+// reads the first's pick (only elements after it in the order qualify),
+// and each pick is inserted at its position of the outputs.
+// CHECK-LABEL: func.func @top_k
+// CHECK: %[[V0:.*]]:2 = linalg.generic {{.*}} ins(%{{.*}} : tensor<3x5xf32>) outs(%{{.*}}, %{{.*}} : tensor<3x1xf32>, tensor<3x1xi64>)
+// CHECK: arith.cmpf uno
+// CHECK: arith.cmpf ogt
+// CHECK: tensor.insert_slice %[[V0]]#0 into %{{.*}}[0, 0] [3, 1] [1, 1]
+// CHECK: %[[V1:.*]]:2 = linalg.generic {{.*}} ins(%{{.*}}, %[[V0]]#0, %[[V0]]#1 : tensor<3x5xf32>, tensor<3x1xf32>, tensor<3x1xi64>)
+// CHECK: tensor.insert_slice %[[V1]]#1 into %{{.*}}[0, 1] [3, 1] [1, 1]
+func.func @top_k(%x: tensor<3x5xf32>) -> (tensor<3x2xf32>, tensor<3x2xi64>) {
+  %v, %i = nn.top_k %x {axis = 1 : i64, k = 2 : i64} : tensor<3x5xf32>
+  return %v, %i : tensor<3x2xf32>, tensor<3x2xi64>
+}

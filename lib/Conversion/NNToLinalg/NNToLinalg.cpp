@@ -1014,6 +1014,142 @@ struct ArgMaxLowering : OpConversionPattern<ArgMaxOp> {
   }
 };
 
+/// The most k nn.top_k lowers (k passes over the input, unrolled).
+constexpr int64_t kMaxTopK = 256;
+
+/// nn.top_k as k chained value-and-index reductions along the axis: pass j
+/// picks the best element strictly after pass j - 1's pick in the order
+/// (value, with NaN above every number; then the lower index), so the
+/// picks come out best first, as the interpreter's stable sort. O(k n).
+struct TopKLowering : OpConversionPattern<TopKOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(TopKOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = rewriter.getContext();
+    Value x = adaptor.getInput();
+    auto xt = llvm::cast<RankedTensorType>(x.getType());
+    int64_t rank = xt.getRank();
+    int64_t axis = *normalizeAxis(op.getAxis(), rank);
+    int64_t k = op.getK();
+    if (k > kMaxTopK)
+      return rewriter.notifyMatchFailure(op, "k too large");
+    Type elem = xt.getElementType();
+    bool isFloat = llvm::isa<FloatType>(elem);
+    bool isUnsigned = !isFloat && unsignedOperand(op, 0);
+    bool largest = op.getLargest();
+    Type i64 = rewriter.getI64Type();
+    SmallVector<int64_t> shape(xt.getShape());
+    shape[size_t(axis)] = 1;
+    SmallVector<AffineExpr> outExprs;
+    SmallVector<utils::IteratorType> its;
+    for (int64_t i = 0; i < rank; ++i) {
+      outExprs.push_back(i == axis ? getAffineConstantExpr(0, ctx)
+                                   : getAffineDimExpr(unsigned(i), ctx));
+      its.push_back(i == axis ? utils::IteratorType::reduction
+                              : utils::IteratorType::parallel);
+    }
+    AffineMap idMap = AffineMap::getMultiDimIdentityMap(unsigned(rank), ctx);
+    AffineMap outMap = AffineMap::get(unsigned(rank), 0, outExprs, ctx);
+    auto valType = RankedTensorType::get(shape, elem);
+    auto idxType = RankedTensorType::get(shape, i64);
+    Value zeroV = isFloat ? floatConst(rewriter, loc, elem, 0.0)
+                          : intConst(rewriter, loc, elem, 0);
+    Value none =
+        rewriter.create<arith::ConstantOp>(loc, rewriter.getI64IntegerAttr(-1));
+    auto fill = [&](Value v, RankedTensorType t) {
+      return rewriter
+          .create<linalg::FillOp>(loc, ValueRange{v},
+                                  ValueRange{empty(rewriter, loc, t)})
+          .getResult(0);
+    };
+    auto outV = llvm::cast<RankedTensorType>(op.getValues().getType());
+    auto outI = llvm::cast<RankedTensorType>(op.getIndices().getType());
+    Value values = empty(rewriter, loc, outV.clone(elem));
+    Value indices = empty(rewriter, loc, outI);
+    Value prevV, prevI;
+    for (int64_t j = 0; j < k; ++j) {
+      SmallVector<Value> ins{x};
+      SmallVector<AffineMap> maps{idMap};
+      if (j > 0) {
+        ins.append({prevV, prevI});
+        maps.append({outMap, outMap});
+      }
+      maps.append({outMap, outMap});
+      auto generic = rewriter.create<linalg::GenericOp>(
+          loc, TypeRange{valType, idxType}, ins,
+          ValueRange{fill(zeroV, valType), fill(none, idxType)}, maps, its,
+          [&](OpBuilder &b, Location l, ValueRange a) {
+            Value v = a[0];
+            Value i = b.create<arith::IndexCastOp>(
+                l, i64, b.create<linalg::IndexOp>(l, uint64_t(axis)));
+            Value bestV = a[a.size() - 2], bestI = a[a.size() - 1];
+            auto gt = [&](Value p, Value q) -> Value {
+              if (!isFloat)
+                return b.create<arith::CmpIOp>(l,
+                                               isUnsigned
+                                                   ? arith::CmpIPredicate::ugt
+                                                   : arith::CmpIPredicate::sgt,
+                                               p, q);
+              Value pNaN =
+                  b.create<arith::CmpFOp>(l, arith::CmpFPredicate::UNO, p, p);
+              Value qNum =
+                  b.create<arith::CmpFOp>(l, arith::CmpFPredicate::ORD, q, q);
+              return b.create<arith::OrIOp>(
+                  l, b.create<arith::AndIOp>(l, pNaN, qNum),
+                  b.create<arith::CmpFOp>(l, arith::CmpFPredicate::OGT, p, q));
+            };
+            auto eq = [&](Value p, Value q) -> Value {
+              if (!isFloat)
+                return b.create<arith::CmpIOp>(l, arith::CmpIPredicate::eq, p,
+                                               q);
+              Value bothNaN = b.create<arith::AndIOp>(
+                  l,
+                  b.create<arith::CmpFOp>(l, arith::CmpFPredicate::UNO, p, p),
+                  b.create<arith::CmpFOp>(l, arith::CmpFPredicate::UNO, q, q));
+              return b.create<arith::OrIOp>(
+                  l, bothNaN,
+                  b.create<arith::CmpFOp>(l, arith::CmpFPredicate::OEQ, p, q));
+            };
+            // (pv, pi) comes before (qv, qi) in the output order.
+            auto before = [&](Value pv, Value pi, Value qv, Value qi) {
+              Value first = largest ? gt(pv, qv) : gt(qv, pv);
+              Value tie = b.create<arith::AndIOp>(
+                  l, eq(pv, qv),
+                  b.create<arith::CmpIOp>(l, arith::CmpIPredicate::slt, pi,
+                                          qi));
+              return b.create<arith::OrIOp>(l, first, tie);
+            };
+            Value take = b.create<arith::OrIOp>(
+                l,
+                b.create<arith::CmpIOp>(
+                    l, arith::CmpIPredicate::slt, bestI,
+                    b.create<arith::ConstantOp>(l, b.getI64IntegerAttr(0))),
+                before(v, i, bestV, bestI));
+            if (j > 0) // only after the previous pick
+              take = b.create<arith::AndIOp>(l, take, before(a[1], a[2], v, i));
+            b.create<linalg::YieldOp>(
+                l, ValueRange{b.create<arith::SelectOp>(l, take, v, bestV),
+                              b.create<arith::SelectOp>(l, take, i, bestI)});
+          });
+      prevV = generic.getResult(0);
+      prevI = generic.getResult(1);
+      SmallVector<OpFoldResult> offs(size_t(rank), rewriter.getIndexAttr(0)),
+          sizes, strides(size_t(rank), rewriter.getIndexAttr(1));
+      offs[size_t(axis)] = rewriter.getIndexAttr(j);
+      for (int64_t d : shape)
+        sizes.push_back(rewriter.getIndexAttr(d));
+      values = rewriter.create<tensor::InsertSliceOp>(loc, prevV, values, offs,
+                                                      sizes, strides);
+      indices = rewriter.create<tensor::InsertSliceOp>(loc, prevI, indices,
+                                                       offs, sizes, strides);
+    }
+    rewriter.replaceOp(op, ValueRange{values, indices});
+    return success();
+  }
+};
+
 struct GlobalAveragePoolLowering : OpConversionPattern<GlobalAveragePoolOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
@@ -1548,7 +1684,7 @@ void qc::populateNNToLinalgPatterns(RewritePatternSet &patterns,
                LayerNormLowering, RMSNormLowering, BatchNormLowering,
                ReshapeLowering, TransposeLowering, ConcatLowering,
                SplitLowering, SliceLowering, GatherLowering, TriluLowering,
-               CumSumLowering, GatherElementsLowering>(ctx);
+               CumSumLowering, GatherElementsLowering, TopKLowering>(ctx);
 }
 
 LogicalResult qc::checkNNLowerable(Operation *root) {
@@ -1556,6 +1692,15 @@ LogicalResult qc::checkNNLowerable(Operation *root) {
   root->walk([&](Operation *op) {
     if (!llvm::isa<NNDialect>(op->getDialect()))
       return;
+    if (auto topk = llvm::dyn_cast<TopKOp>(op);
+        topk && topk.getK() > kMaxTopK) {
+      op->emitError("qc-lower-to-cpu: ")
+          << op->getName() << " with k = " << topk.getK()
+          << " has no CPU lowering (k passes over the input; at most "
+          << kMaxTopK << ")";
+      ok = false;
+      return;
+    }
     SmallVector<Type> types(op->getOperandTypes());
     llvm::append_range(types, op->getResultTypes());
     for (Type t : types) {

@@ -566,6 +566,14 @@ LogicalResult Exporter::emit(Operation *op) {
         attrInt(simple("Gather"), "axis", o.getAxis());
         return success();
       })
+      .Case([&](TopKOp o) {
+        auto *t = node("TopK", {in(0), i64Initializer({int64_t(o.getK())})},
+                       {out(0), out(1)}, op);
+        attrInt(t, "axis", o.getAxis());
+        attrInt(t, "largest", o.getLargest());
+        attrInt(t, "sorted", o.getSorted());
+        return success();
+      })
       .Case([&](GatherElementsOp o) {
         attrInt(simple("GatherElements"), "axis", o.getAxis());
         return success();

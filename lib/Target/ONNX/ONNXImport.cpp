@@ -171,7 +171,8 @@ constexpr llvm::StringLiteral kFlagAttributes[] = {
     "signed",     "narrow",
     "saturation", "select_last_index",
     "exclusive",  "reverse",
-    "is_causal"};
+    "is_causal",  "largest",
+    "sorted"};
 
 /// The most elements a Range node may fold to (it becomes a constant):
 /// 1 GiB of float32.
@@ -3090,6 +3091,33 @@ const llvm::StringMap<Importer::Handler> &Importer::handlers() {
                       im.b.getBoolAttr(getInt(n, "select_last_index", 0)))}));
       };
     };
+    t["TopK"] = [](Importer &im, Node &n) -> Outputs {
+      auto k = im.constInts(n, 1, "k");
+      if (!k)
+        return failure();
+      if (k->size() != 1)
+        return im.error(n) << "k must hold one value", failure();
+      auto xt = tt(n.in[0]);
+      int64_t axisAttr = getInt(n, "axis", -1);
+      auto axis = nn::normalizeAxis(axisAttr, xt.getRank());
+      if (!axis)
+        return im.error(n) << "axis " << axisAttr
+                           << " is out of range for rank " << xt.getRank(),
+               failure();
+      if ((*k)[0] < 0 || (*k)[0] > xt.getDimSize(*axis))
+        return im.error(n) << "k = " << (*k)[0] << " is not in [0, "
+                           << xt.getDimSize(*axis) << "]",
+               failure();
+      auto r = im.build<nn::TopKOp>(
+          n, {n.in[0]},
+          {im.named("k", im.b.getI64IntegerAttr((*k)[0])),
+           im.named("axis", im.b.getI64IntegerAttr(*axis)),
+           im.named("largest", im.b.getBoolAttr(getInt(n, "largest", 1))),
+           im.named("sorted", im.b.getBoolAttr(getInt(n, "sorted", 1)))});
+      if (failed(r))
+        return failure();
+      return SmallVector<Value>{(*r)->getResult(0), (*r)->getResult(1)};
+    };
     t["ArgMax"] = argOp(true);
     t["ArgMin"] = argOp(false);
     // Hardmax: 1 at the first maximum along axis (NaN counts as the
@@ -3617,6 +3645,7 @@ static size_t requiredInputs(StringRef op) {
       {"Expand", 2},
       {"Gather", 2},
       {"GatherElements", 2},
+      {"TopK", 2},
       {"Slice", 3},
       {"Range", 3},
       {"QuantizeLinear", 2},

@@ -330,6 +330,14 @@ func.func @gather_elements_dim(%x: tensor<2x8xf32>, %i: tensor<3x2xi64>) {
 
 // -----
 
+func.func @top_k_k(%x: tensor<2x8xf32>) {
+  // expected-error @+1 {{(C2) k = 9 is not in [0, 8]}}
+  %v, %i = nn.top_k %x {axis = 1 : i64, k = 9 : i64} : tensor<2x8xf32>
+  return
+}
+
+// -----
+
 func.func @cumsum_bool(%x: tensor<8xi1>) {
   // expected-error @+1 {{operand #0 must be ranked tensor of}}
   %y = nn.cumsum %x {axis = 0 : i64} : tensor<8xi1>

@@ -457,6 +457,32 @@ LogicalResult ArgMaxOp::inferReturnTypes(MLIRContext *ctx,
   return success();
 }
 
+LogicalResult TopKOp::inferReturnTypes(MLIRContext *ctx,
+                                       std::optional<Location> loc,
+                                       Adaptor adaptor,
+                                       SmallVectorImpl<Type> &out) {
+  auto t = rtt(adaptor.getInput());
+  if (t.getElementType().isInteger(1))
+    return emitOptionalError(loc, "(C1) the input must not be boolean");
+  int64_t axisAttr = intOr(NN_ATTR(Axis, "axis"), -1);
+  auto axis = normalizeAxis(axisAttr, t.getRank());
+  if (!axis)
+    return emitOptionalError(loc, "(C1) axis ", axisAttr,
+                             " is out of range for rank ", t.getRank());
+  IntegerAttr kAttr = NN_ATTR(K, "k");
+  if (!kAttr)
+    return emitOptionalError(loc, "needs k");
+  int64_t k = kAttr.getInt();
+  if (k < 0 || (!t.isDynamicDim(*axis) && k > t.getDimSize(*axis)))
+    return emitOptionalError(loc, "(C2) k = ", k, " is not in [0, ",
+                             t.getDimSize(*axis), "]");
+  SmallVector<int64_t> shape(t.getShape());
+  shape[size_t(*axis)] = k;
+  out.push_back(RankedTensorType::get(shape, t.getElementType()));
+  out.push_back(RankedTensorType::get(shape, IntegerType::get(ctx, 64)));
+  return success();
+}
+
 static LogicalResult inferPool(std::optional<Location> loc, Value input,
                                ArrayRef<int64_t> k, ArrayRef<int64_t> s,
                                ArrayRef<int64_t> p, ArrayRef<int64_t> d,

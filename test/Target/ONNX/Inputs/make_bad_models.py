@@ -219,3 +219,8 @@ save(model([helper.make_node("ConvTranspose", ["x", "w"], ["y"], name="ctg", gro
 save(model([helper.make_node("LpNormalization", ["x"], ["y"], name="lp3", p=3)],
            [vi("x", [2, 3])], [vi("y", [2, 3])]),
      os.path.join(out, "lpnorm_p3.onnx"))
+# TopK with k above the axis size.
+save(model([helper.make_node("TopK", ["x", "k"], ["v", "i"], name="topk")],
+           [vi("x", [2, 3])], [vi("v", [2, 4]), vi_typed("i", TensorProto.INT64, [2, 4])],
+           [numpy_helper.from_array(np.array([4], np.int64), "k")], opset=11),
+     os.path.join(out, "topk_k.onnx"))

@@ -492,6 +492,32 @@ def NN_ArgMaxOp : NN_Op<"arg_max"> {
   let assemblyFormat = "$input attr-dict `:` type($input)";
 }
 
+def NN_TopKOp : NN_Op<"top_k"> {
+  let summary = "The k largest (or smallest) elements along an axis (ONNX TopK).";
+  let description = [{
+    values and indices (i64) of the k largest elements along `axis` (the
+    k smallest when `largest` is false), best first: NaN counts as larger
+    than every number, and equal elements (NaNs among themselves) keep
+    the lower index first, as ONNX's reference and NumPy's stable sort.
+    With `sorted` false the order is the same (ONNX leaves it open).
+
+    Constraints:
+    (C1) -rank <= axis < rank and the input is not boolean.
+    (C2) 0 <= k <= the size of the axis.
+
+    Example:
+    ```mlir
+    %v, %i = nn.top_k %x {axis = -1 : i64, k = 2 : i64} : tensor<4x8xf32>
+    ```
+  }];
+  let arguments = (ins NN_Tensor:$input, I64Attr:$k,
+                       DefaultValuedAttr<I64Attr, "-1">:$axis,
+                       DefaultValuedAttr<BoolAttr, "true">:$largest,
+                       DefaultValuedAttr<BoolAttr, "true">:$sorted);
+  let results = (outs NN_Tensor:$values, RankedTensorOf<[I64]>:$indices);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+}
+
 class NN_PoolOp<string mnemonic, string onnx, string formula>
     : NN_Op<mnemonic> {
   let summary = "2-D " # onnx # " (ONNX " # onnx # ").";

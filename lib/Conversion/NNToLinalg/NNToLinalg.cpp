@@ -1442,6 +1442,22 @@ struct SliceLowering : OpConversionPattern<SliceOp> {
   }
 };
 
+/// A gather index `raw` (an integer) as a position along an axis of `dim`:
+/// negative ones count from the end. Indices out of [-dim, dim) are an
+/// error in ONNX (the interpreter reports them); compiled code has no
+/// error channel, so it clamps them into the axis, as XLA's gather does,
+/// and never reads outside the input.
+static Value axisIndex(OpBuilder &b, Location l, Value raw, int64_t dim) {
+  Value k = b.create<arith::IndexCastOp>(l, b.getIndexType(), raw);
+  Value zero = b.create<arith::ConstantIndexOp>(l, 0);
+  Value neg = b.create<arith::CmpIOp>(l, arith::CmpIPredicate::slt, k, zero);
+  Value wrapped =
+      b.create<arith::AddIOp>(l, k, b.create<arith::ConstantIndexOp>(l, dim));
+  k = b.create<arith::SelectOp>(l, neg, wrapped, k);
+  return b.create<arith::MinSIOp>(l, b.create<arith::MaxSIOp>(l, k, zero),
+                                  b.create<arith::ConstantIndexOp>(l, dim - 1));
+}
+
 struct GatherLowering : OpConversionPattern<GatherOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
@@ -1459,21 +1475,8 @@ struct GatherLowering : OpConversionPattern<GatherOp> {
         rewriter, loc, out, [&](OpBuilder &b, Location l, ValueRange idx) {
           // Output index: [i_0..i_{axis-1}, j_0..j_{ir-1}, k...].
           SmallVector<Value> jidx(idx.begin() + axis, idx.begin() + axis + ir);
-          Value raw = b.create<tensor::ExtractOp>(l, indices, jidx);
-          Value k = b.create<arith::IndexCastOp>(l, b.getIndexType(), raw);
-          Value zero = b.create<arith::ConstantIndexOp>(l, 0);
-          Value neg =
-              b.create<arith::CmpIOp>(l, arith::CmpIPredicate::slt, k, zero);
-          Value wrapped = b.create<arith::AddIOp>(
-              l, k, b.create<arith::ConstantIndexOp>(l, dim));
-          k = b.create<arith::SelectOp>(l, neg, wrapped, k);
-          // Indices out of [-dim, dim) are an error in ONNX (the
-          // interpreter reports them); compiled code has no error channel,
-          // so it clamps them into the axis, as XLA's gather does, and never
-          // reads outside the input.
-          k = b.create<arith::MinSIOp>(
-              l, b.create<arith::MaxSIOp>(l, k, zero),
-              b.create<arith::ConstantIndexOp>(l, dim - 1));
+          Value k = axisIndex(
+              b, l, b.create<tensor::ExtractOp>(l, indices, jidx), dim);
           SmallVector<Value> at(idx.begin(), idx.begin() + axis);
           at.push_back(k);
           at.append(idx.begin() + axis + ir, idx.end());
@@ -1500,17 +1503,8 @@ struct GatherElementsLowering : OpConversionPattern<GatherElementsOp> {
     int64_t dim = st.getDimSize(axis);
     Value y = indexedGeneric(
         rewriter, loc, out, [&](OpBuilder &b, Location l, ValueRange idx) {
-          Value raw = b.create<tensor::ExtractOp>(l, indices, idx);
-          Value k = b.create<arith::IndexCastOp>(l, b.getIndexType(), raw);
-          Value zero = b.create<arith::ConstantIndexOp>(l, 0);
-          Value neg =
-              b.create<arith::CmpIOp>(l, arith::CmpIPredicate::slt, k, zero);
-          Value wrapped = b.create<arith::AddIOp>(
-              l, k, b.create<arith::ConstantIndexOp>(l, dim));
-          k = b.create<arith::SelectOp>(l, neg, wrapped, k);
-          k = b.create<arith::MinSIOp>(
-              l, b.create<arith::MaxSIOp>(l, k, zero),
-              b.create<arith::ConstantIndexOp>(l, dim - 1));
+          Value k = axisIndex(
+              b, l, b.create<tensor::ExtractOp>(l, indices, idx), dim);
           SmallVector<Value> at(idx.begin(), idx.end());
           at[size_t(axis)] = k;
           return b.create<tensor::ExtractOp>(l, src, at);

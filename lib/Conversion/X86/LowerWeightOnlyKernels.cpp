@@ -416,14 +416,16 @@ struct WeightOnlyBuilder {
   /// 4L + i holds column 2 * (16L + 8w + 2i + p) + h (h: high nibble; w:
   /// the high unpack; p: odd byte; L: the 128-bit lane). Returns the
   /// chunks' partial sums in split order (even columns, odd columns).
-  SmallVector<Value> bf16Rows(OpBuilder &ob, Value row, Value k0, Value c0) {
+  /// The AVX2 loop over a K block's rows for two chunks (32 bytes of codes
+  /// at column byte `byte0` of each row, prefetched ahead): eight 8-lane
+  /// partial sums, zeroed, updated by `step` per row.
+  ValueRange pairRows(OpBuilder &ob, Value k0, Value c0,
+                      llvm::function_ref<SmallVector<Value>(OpBuilder &, Value,
+                                                            Value, ValueRange)>
+                          step) {
     auto v8f32 = VectorType::get({8}, ob.getF32Type());
-    auto v8i32 = VectorType::get({8}, ob.getI32Type());
-    auto v16i16 = VectorType::get({16}, ob.getI16Type());
-    auto splat = [&](OpBuilder &lb, VectorType t, Attribute a) -> Value {
-      return lb.create<arith::ConstantOp>(loc, DenseElementsAttr::get(t, a));
-    };
-    Value zeros = splat(ob, v8f32, ob.getF32FloatAttr(0.0f));
+    Value zeros = ob.create<arith::ConstantOp>(
+        loc, DenseElementsAttr::get(v8f32, ob.getF32FloatAttr(0.0f)));
     SmallVector<Value> init(8, zeros);
     Value kEnd = ob.create<arith::AddIOp>(loc, k0, idx(ob, blockRows()));
     Value byte0 = ob.create<arith::MulIOp>(loc, c0, idx(ob, 16));
@@ -431,6 +433,20 @@ struct WeightOnlyBuilder {
         loc, k0, kEnd, idx(ob, 1), init,
         [&](OpBuilder &lb, Location, Value k, ValueRange parts) {
           prefetchAhead(lb, k, byte0);
+          lb.create<scf::YieldOp>(loc, step(lb, k, byte0, parts));
+        });
+    return loop.getResults();
+  }
+
+  SmallVector<Value> bf16Rows(OpBuilder &ob, Value row, Value k0, Value c0) {
+    auto v8f32 = VectorType::get({8}, ob.getF32Type());
+    auto v8i32 = VectorType::get({8}, ob.getI32Type());
+    auto v16i16 = VectorType::get({16}, ob.getI16Type());
+    auto splat = [&](OpBuilder &lb, VectorType t, Attribute a) -> Value {
+      return lb.create<arith::ConstantOp>(loc, DenseElementsAttr::get(t, a));
+    };
+    ValueRange sums = pairRows(
+        ob, k0, c0, [&](OpBuilder &lb, Value k, Value byte0, ValueRange parts) {
           Value xb = lb.create<vector::BroadcastOp>(
               loc, v8f32,
               lb.create<memref::LoadOp>(loc, x, ValueRange{row, k}));
@@ -475,9 +491,9 @@ struct WeightOnlyBuilder {
               }
             }
           }
-          lb.create<scf::YieldOp>(loc, next);
+          return next;
         });
-    return splitOrder(ob, loop.getResults(), [](int64_t a, int64_t lane) {
+    return splitOrder(ob, sums, [](int64_t a, int64_t lane) {
       int64_t h = a / 4, wh = a / 2 % 2, p = a % 2;
       return 2 * (16 * (lane / 4) + 8 * wh + 2 * (lane % 4) + p) + h;
     });
@@ -542,15 +558,8 @@ struct WeightOnlyBuilder {
       return lb.create<arith::ConstantOp>(
           loc, DenseElementsAttr::get(v8i32, lb.getI32IntegerAttr(v)));
     };
-    Value zeros = ob.create<arith::ConstantOp>(
-        loc, DenseElementsAttr::get(v8f32, ob.getF32FloatAttr(0.0f)));
-    SmallVector<Value> init(8, zeros);
-    Value kEnd = ob.create<arith::AddIOp>(loc, k0, idx(ob, blockRows()));
-    Value byte0 = ob.create<arith::MulIOp>(loc, c0, idx(ob, 16));
-    auto loop = ob.create<scf::ForOp>(
-        loc, k0, kEnd, idx(ob, 1), init,
-        [&](OpBuilder &lb, Location, Value k, ValueRange parts) {
-          prefetchAhead(lb, k, byte0);
+    ValueRange sums = pairRows(
+        ob, k0, c0, [&](OpBuilder &lb, Value k, Value byte0, ValueRange parts) {
           Value xb = lb.create<vector::BroadcastOp>(
               loc, v8f32, lb.create<memref::LoadOp>(loc, xScaled, k));
           Value codes = lb.create<vector::BitCastOp>(
@@ -568,9 +577,9 @@ struct WeightOnlyBuilder {
                 loc, xb, lb.create<arith::SIToFPOp>(loc, v8f32, c),
                 parts[size_t(i)]));
           }
-          lb.create<scf::YieldOp>(loc, next);
+          return next;
         });
-    return splitOrder(ob, loop.getResults(),
+    return splitOrder(ob, sums,
                       [](int64_t a, int64_t lane) { return 8 * lane + a; });
   }
 

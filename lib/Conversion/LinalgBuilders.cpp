@@ -197,6 +197,9 @@ Value reduceKeepDims(OpBuilder &b, Location loc, Value x,
   case ReduceKind::AbsMax:
     init = scalarConst(b, loc, elem, 0.0);
     break;
+  case ReduceKind::Prod:
+    init = scalarConst(b, loc, elem, 1.0);
+    break;
   case ReduceKind::Max:
   case ReduceKind::Min: {
     bool isMax = kind == ReduceKind::Max;
@@ -225,6 +228,10 @@ Value reduceKeepDims(OpBuilder &b, Location loc, Value x,
             case ReduceKind::Sum:
               out = isFloat ? nb.create<arith::AddFOp>(nl, r, v).getResult()
                             : nb.create<arith::AddIOp>(nl, r, v).getResult();
+              break;
+            case ReduceKind::Prod:
+              out = isFloat ? nb.create<arith::MulFOp>(nl, r, v).getResult()
+                            : nb.create<arith::MulIOp>(nl, r, v).getResult();
               break;
             case ReduceKind::SumOfSquares:
               out = nb.create<arith::AddFOp>(

@@ -65,7 +65,7 @@ indexedGeneric(mlir::OpBuilder &b, mlir::Location loc,
 mlir::Value reshape(mlir::OpBuilder &b, mlir::Location loc, mlir::Value v,
                     llvm::ArrayRef<int64_t> shape);
 
-enum class ReduceKind { Sum, SumOfSquares, Max, AbsMax, Min };
+enum class ReduceKind { Sum, SumOfSquares, Max, AbsMax, Min, Prod };
 
 /// Reduction over `axes` (sorted, in [0, rank)) keeping them as size 1.
 /// Max and Min start from -inf / +inf (integers: the extreme values); AbsMax

@@ -410,7 +410,7 @@ Tensor softmax(Type type, const Tensor &x, int64_t axis, bool log) {
   return y;
 }
 
-enum class Reduce { Sum, Mean, Max };
+enum class Reduce { Sum, Mean, Max, Prod };
 
 Tensor reduce(Type type, const Tensor &x, ArrayRef<int64_t> axesAttr,
               Reduce kind) {
@@ -422,26 +422,33 @@ Tensor reduce(Type type, const Tensor &x, ArrayRef<int64_t> axesAttr,
   Tensor y = Tensor::zeros(type, shapeOf(type));
   int64_t n = y.size(), count = x.size() / std::max<int64_t>(1, n);
   bool isFloat = x.isFloat();
-  std::vector<double> accF(
-      static_cast<size_t>(n),
-      kind == Reduce::Max ? -std::numeric_limits<double>::infinity() : 0.0);
-  std::vector<int64_t> accI(
-      static_cast<size_t>(n),
-      kind == Reduce::Max ? std::numeric_limits<int64_t>::min() : 0);
+  std::vector<double> accF(static_cast<size_t>(n),
+                           kind == Reduce::Max
+                               ? -std::numeric_limits<double>::infinity()
+                           : kind == Reduce::Prod ? 1.0
+                                                  : 0.0);
+  std::vector<int64_t> accI(static_cast<size_t>(n),
+                            kind == Reduce::Max
+                                ? std::numeric_limits<int64_t>::min()
+                            : kind == Reduce::Prod ? 1
+                                                   : 0);
   // Map each input element to its output with the broadcast machinery run
   // backwards: the output is the input broadcast over reduced dims.
   forEachBroadcast<1>(
       s, {keep}, [&](int64_t i, const std::array<int64_t, 1> &o) {
         if (isFloat) {
           double v = x.f()[i];
-          accF[size_t(o[0])] = kind == Reduce::Max
-                                   ? ieeeMaximum(accF[size_t(o[0])], v)
-                                   : accF[size_t(o[0])] + v;
+          double &acc = accF[size_t(o[0])];
+          acc = kind == Reduce::Max    ? ieeeMaximum(acc, v)
+                : kind == Reduce::Prod ? acc * v
+                                       : acc + v;
         } else {
           int64_t v = x.i()[i];
-          accI[size_t(o[0])] = kind == Reduce::Max
-                                   ? std::max(accI[size_t(o[0])], v)
-                                   : accI[size_t(o[0])] + v;
+          int64_t &acc = accI[size_t(o[0])];
+          acc = kind == Reduce::Max ? std::max(acc, v)
+                : kind == Reduce::Prod
+                    ? int64_t(uint64_t(acc) * uint64_t(v)) // wraps
+                    : acc + v;
         }
       });
   for (int64_t j = 0; j < n; ++j) {
@@ -1037,6 +1044,9 @@ evaluateOp(Operation *op, ArrayRef<Tensor> in, bool emitErrors) {
       })
       .Case([&](ReduceSumOp o) {
         return one(reduce(t0, in[0], o.getAxes(), Reduce::Sum));
+      })
+      .Case([&](ReduceProdOp o) {
+        return one(reduce(t0, in[0], o.getAxes(), Reduce::Prod));
       })
       .Case([&](ArgMaxOp o) {
         Shape s = in[0].getShape();

@@ -382,3 +382,37 @@ def test_same_value_returned_twice(tmp_path):
         np.testing.assert_allclose(got["a"], np.exp(x), rtol=1e-6, err_msg=target)
         np.testing.assert_array_equal(got["b"], got["a"], err_msg=target)
         assert got["v"].shape == (2, 0) and got["i"].shape == (2, 0), target
+
+
+def test_reduce_prod(tmp_path):
+    """ReduceProd (nn.reduce_prod): f32 multiplied in f64 and rounded once
+    (bit for bit that model, on both targets; 1 over an empty axis), int32
+    wrapping as NumPy's product; the export in onnxruntime (which rounds
+    every product in f32: 1e-5)."""
+    import onnxruntime as ort
+
+    rng = np.random.default_rng(8)
+    x = rng.uniform(0.5, 1.5, (3, 4, 5)).astype(np.float32)
+    x[0, 0, 0] = -0.0
+    xi = rng.integers(-40, 40, (3, 4, 5)).astype(np.int32)
+    vi = helper.make_tensor_value_info
+    axes = numpy_helper.from_array(np.array([1, -1], np.int64), "axes")
+    nodes = [helper.make_node("ReduceProd", ["x", "axes"], ["p"], name="p", keepdims=0),
+             helper.make_node("ReduceProd", ["xi", "axes"], ["pi"], name="pi", keepdims=1)]
+    g = helper.make_graph(nodes, "g", [vi("x", TensorProto.FLOAT, [3, 4, 5]),
+                                       vi("xi", TensorProto.INT32, [3, 4, 5])],
+                          [vi("p", TensorProto.FLOAT, None), vi("pi", TensorProto.INT32, None)],
+                          [axes])
+    model = helper.make_model(g, opset_imports=[helper.make_opsetid("", 18)])
+    model.ir_version = 9
+    want_p = np.prod(x.astype(np.float64), axis=(1, 2)).astype(np.float32)
+    with np.errstate(over="ignore"):
+        want_pi = np.prod(xi, axis=(1, 2), keepdims=True, dtype=np.int32)
+    for target, got in run_targets(model, {"x": x, "xi": xi}, tmp_path).items():
+        np.testing.assert_array_equal(got["p"].view(np.uint32), want_p.view(np.uint32),
+                                      err_msg=target)
+        np.testing.assert_array_equal(got["pi"], want_pi, err_msg=target)
+    got = ort.InferenceSession(str(export_roundtrip(tmp_path)),
+                               providers=["CPUExecutionProvider"]).run(None, {"x": x, "xi": xi})
+    np.testing.assert_allclose(got[0], want_p, rtol=1e-5)
+    np.testing.assert_array_equal(got[1], want_pi)

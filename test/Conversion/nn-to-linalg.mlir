@@ -298,3 +298,17 @@ func.func @top_k(%x: tensor<3x5xf32>) -> (tensor<3x2xf32>, tensor<3x2xi64>) {
   %v, %i = nn.top_k %x {axis = 1 : i64, k = 2 : i64} : tensor<3x5xf32>
   return %v, %i : tensor<3x2xf32>, tensor<3x2xi64>
 }
+
+// -----
+
+// nn.reduce_prod of f32: widened to f64, multiplied from 1, rounded once.
+// CHECK-LABEL: func.func @reduce_prod
+// CHECK: arith.extf %{{.*}} : f32 to f64
+// CHECK: %[[ONE:.*]] = arith.constant 1.000000e+00 : f64
+// CHECK: linalg.fill ins(%[[ONE]] : f64)
+// CHECK: arith.mulf %{{.*}}, %{{.*}} : f64
+// CHECK: arith.truncf %{{.*}} : f64 to f32
+func.func @reduce_prod(%x: tensor<3x5xf32>) -> tensor<3xf32> {
+  %0 = nn.reduce_prod %x {axes = array<i64: 1>, keepdims = false} : tensor<3x5xf32>
+  return %0 : tensor<3xf32>
+}

@@ -80,7 +80,7 @@ def compare(got, want):
 # time they are baked into the model as initializers before import.
 SHAPE_PARAMS = {
     ("Reshape", 1), ("Expand", 1), ("Slice", 1), ("Slice", 2), ("Slice", 3),
-    ("Slice", 4), ("Split", 1), ("ReduceSum", 1), ("ReduceMean", 1),
+    ("Slice", 4), ("Split", 1), ("ReduceSum", 1), ("ReduceMean", 1), ("ReduceProd", 1),
     ("ReduceMax", 1), ("ReduceMin", 1), ("ReduceL1", 1), ("ReduceL2", 1),
     ("ReduceSumSquare", 1), ("ReduceLogSum", 1), ("ReduceLogSumExp", 1),
     ("Squeeze", 1), ("Unsqueeze", 1), ("Trilu", 1),

@@ -853,10 +853,12 @@ template <typename OpTy> struct ReduceLowering : OpConversionPattern<OpTy> {
     auto xt = llvm::cast<RankedTensorType>(x.getType());
     SmallVector<int64_t> axes = reductionAxes(op.getAxes(), xt.getRank());
     Value y;
+    constexpr bool isProd = std::is_same_v<OpTy, ReduceProdOp>;
+    ReduceKind kind = isProd ? ReduceKind::Prod : ReduceKind::Sum;
     if constexpr (std::is_same_v<OpTy, ReduceMaxOp>) {
       y = reduceKeepDims(rewriter, loc, x, axes, ReduceKind::Max);
     } else if (!xt.getElementType().isF32()) {
-      y = reduceKeepDims(rewriter, loc, x, axes, ReduceKind::Sum);
+      y = reduceKeepDims(rewriter, loc, x, axes, kind);
       if constexpr (std::is_same_v<OpTy, ReduceMeanOp>) {
         int64_t count = 1;
         for (int64_t a : axes)
@@ -881,7 +883,7 @@ template <typename OpTy> struct ReduceLowering : OpConversionPattern<OpTy> {
           [&](OpBuilder &b, Location l, ValueRange a) -> Value {
             return b.create<arith::ExtFOp>(l, f64, a[0]);
           });
-      y = reduceKeepDims(rewriter, loc, wide, axes, ReduceKind::Sum);
+      y = reduceKeepDims(rewriter, loc, wide, axes, kind);
       int64_t count = 1;
       for (int64_t a : axes)
         count *= xt.getDimSize(a);
@@ -1670,15 +1672,17 @@ void qc::populateNNToLinalgPatterns(RewritePatternSet &patterns,
   MLIRContext *ctx = patterns.getContext();
   patterns.add<ElementwiseLowering>(ctx);
   patterns.add<MatMulLowering>(ctx, f32Kernel);
-  patterns.add<GemmLowering, ConvLowering, PoolLowering<MaxPoolOp>,
-               PoolLowering<AveragePoolOp>, ReduceLowering<ReduceSumOp>,
-               ReduceLowering<ReduceMeanOp>, ReduceLowering<ReduceMaxOp>,
-               ArgMaxLowering, GlobalAveragePoolLowering,
-               SoftmaxLowering<SoftmaxOp>, SoftmaxLowering<LogSoftmaxOp>,
-               LayerNormLowering, RMSNormLowering, BatchNormLowering,
-               ReshapeLowering, TransposeLowering, ConcatLowering,
-               SplitLowering, SliceLowering, GatherLowering, TriluLowering,
-               CumSumLowering, GatherElementsLowering, TopKLowering>(ctx);
+  patterns
+      .add<GemmLowering, ConvLowering, PoolLowering<MaxPoolOp>,
+           PoolLowering<AveragePoolOp>, ReduceLowering<ReduceSumOp>,
+           ReduceLowering<ReduceMeanOp>, ReduceLowering<ReduceMaxOp>,
+           ReduceLowering<ReduceProdOp>, ArgMaxLowering,
+           GlobalAveragePoolLowering, SoftmaxLowering<SoftmaxOp>,
+           SoftmaxLowering<LogSoftmaxOp>, LayerNormLowering, RMSNormLowering,
+           BatchNormLowering, ReshapeLowering, TransposeLowering,
+           ConcatLowering, SplitLowering, SliceLowering, GatherLowering,
+           TriluLowering, CumSumLowering, GatherElementsLowering, TopKLowering>(
+          ctx);
 }
 
 LogicalResult qc::checkNNLowerable(Operation *root) {

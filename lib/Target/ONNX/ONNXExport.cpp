@@ -483,19 +483,21 @@ LogicalResult Exporter::emit(Operation *op) {
         attrInt(n, "select_last_index", o.getSelectLastIndex());
         return success();
       })
-      .Case<ReduceMeanOp, ReduceSumOp, ReduceMaxOp>([&](Operation *o) {
-        StringRef t = llvm::isa<ReduceMeanOp>(o)  ? "ReduceMean"
-                      : llvm::isa<ReduceSumOp>(o) ? "ReduceSum"
-                                                  : "ReduceMax";
-        auto axes = o->getAttrOfType<DenseI64ArrayAttr>("axes");
-        auto keep = o->getAttrOfType<BoolAttr>("keepdims");
-        SmallVector<std::string> ins{in(0)};
-        if (axes && !axes.empty())
-          ins.push_back(i64Initializer(axes.asArrayRef()));
-        attrInt(node(t, ins, {out()}, op), "keepdims",
-                keep ? keep.getValue() : 1);
-        return success();
-      })
+      .Case<ReduceMeanOp, ReduceSumOp, ReduceMaxOp, ReduceProdOp>(
+          [&](Operation *o) {
+            StringRef t = llvm::isa<ReduceMeanOp>(o)   ? "ReduceMean"
+                          : llvm::isa<ReduceSumOp>(o)  ? "ReduceSum"
+                          : llvm::isa<ReduceProdOp>(o) ? "ReduceProd"
+                                                       : "ReduceMax";
+            auto axes = o->getAttrOfType<DenseI64ArrayAttr>("axes");
+            auto keep = o->getAttrOfType<BoolAttr>("keepdims");
+            SmallVector<std::string> ins{in(0)};
+            if (axes && !axes.empty())
+              ins.push_back(i64Initializer(axes.asArrayRef()));
+            attrInt(node(t, ins, {out()}, op), "keepdims",
+                    keep ? keep.getValue() : 1);
+            return success();
+          })
       .Case<MaxPoolOp, AveragePoolOp>([&](Operation *o) {
         bool isMax = llvm::isa<MaxPoolOp>(o);
         auto *n = simple(isMax ? "MaxPool" : "AveragePool");

@@ -3042,6 +3042,8 @@ const llvm::StringMap<Importer::Handler> &Importer::handlers() {
           return im.one<nn::ReduceSumOp>(n, {n.in[0]}, attrs);
         if (kind == "max")
           return im.one<nn::ReduceMaxOp>(n, {n.in[0]}, attrs);
+        if (kind == "prod")
+          return im.one<nn::ReduceProdOp>(n, {n.in[0]}, attrs);
         // The other reductions as the formulas of ONNX's reference, around
         // nn.reduce_sum / nn.reduce_max.
         Value x = n.in[0];
@@ -3174,6 +3176,7 @@ const llvm::StringMap<Importer::Handler> &Importer::handlers() {
     };
     t["ReduceMean"] = reduceOp("mean");
     t["ReduceSum"] = reduceOp("sum");
+    t["ReduceProd"] = reduceOp("prod");
     t["ReduceMax"] = reduceOp("max");
     t["ReduceMin"] = reduceOp("min");
     t["ReduceL1"] = reduceOp("l1");

@@ -120,5 +120,7 @@ func.func @movement(%x: tensor<2x8xf32>, %y: tensor<2x3xf32>, %t: tensor<100x16x
   %9 = nn.gather_elements %x, %ids {axis = 1 : i64} : tensor<2x8xf32>, tensor<2x7xi64>
   // CHECK: %{{.*}}, %{{.*}} = nn.top_k %{{.*}} {axis = 1 : i64, k = 3 : i64, largest = false} : tensor<2x8xf32>
   %10:2 = nn.top_k %x {axis = 1 : i64, k = 3 : i64, largest = false} : tensor<2x8xf32>
+  // CHECK: nn.reduce_prod %{{.*}} {axes = array<i64: 1>, keepdims = false} : tensor<2x8xf32>
+  %11 = nn.reduce_prod %x {axes = array<i64: 1>, keepdims = false} : tensor<2x8xf32>
   return
 }

@@ -434,6 +434,7 @@ static LogicalResult inferReduce(std::optional<Location> loc, Value input,
   }
 REDUCE_INFERENCE(ReduceMeanOp)
 REDUCE_INFERENCE(ReduceSumOp)
+REDUCE_INFERENCE(ReduceProdOp)
 REDUCE_INFERENCE(ReduceMaxOp)
 #undef REDUCE_INFERENCE
 

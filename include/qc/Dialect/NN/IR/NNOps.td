@@ -464,6 +464,8 @@ class NN_ReduceOp<string mnemonic, string onnx, string formula>
 
 def NN_ReduceMeanOp : NN_ReduceOp<"reduce_mean", "ReduceMean", "Mean">;
 def NN_ReduceSumOp : NN_ReduceOp<"reduce_sum", "ReduceSum", "Sum">;
+def NN_ReduceProdOp : NN_ReduceOp<"reduce_prod", "ReduceProd",
+    "Product (f32 multiplied in f64 and rounded once, as reduce_sum's sums; 1 over no elements; integers wrap)">;
 def NN_ReduceMaxOp : NN_ReduceOp<"reduce_max", "ReduceMax",
     "Maximum (IEEE 754-2019 `maximum`: NaN if any input is NaN, +0 above -0)">;
 

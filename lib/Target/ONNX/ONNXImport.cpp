@@ -602,6 +602,26 @@ private:
         return failure();
       return SmallVector<Value>{v};
     }
+    // The data-movement ops the decompositions build most.
+    Value reshape(Value v, ArrayRef<int64_t> shape) {
+      return op<nn::ReshapeOp>(
+          {v}, {im.named("shape", im.b.getDenseI64ArrayAttr(shape))});
+    }
+    Value transpose(Value v, ArrayRef<int64_t> perm) {
+      return op<nn::TransposeOp>(
+          {v}, {im.named("perm", im.b.getDenseI64ArrayAttr(perm))});
+    }
+    Value concat(ArrayRef<Value> vs, int64_t axis) {
+      return op<nn::ConcatOp>(vs,
+                              {im.named("axis", im.b.getI64IntegerAttr(axis))});
+    }
+    Value slice(Value v, ArrayRef<int64_t> starts, ArrayRef<int64_t> steps,
+                ArrayRef<int64_t> sizes) {
+      return op<nn::SliceOp>(
+          {v}, {im.named("starts", im.b.getDenseI64ArrayAttr(starts)),
+                im.named("steps", im.b.getDenseI64ArrayAttr(steps)),
+                im.named("sizes", im.b.getDenseI64ArrayAttr(sizes))});
+    }
   };
 
   /// ONNX activations defined by a formula (HardSigmoid, HardSwish, PRelu,
@@ -1371,21 +1391,6 @@ Importer::Outputs Importer::attention(Node &n) {
     if (!t.hasStaticShape())
       return error(n) << "needs static shapes", failure();
   Chain c{*this, n};
-  auto named = [&](StringRef name, Attribute a) {
-    return this->named(name, a);
-  };
-  auto reshape = [&](Value x, ArrayRef<int64_t> shape) {
-    return c.op<nn::ReshapeOp>({x},
-                               {named("shape", b.getDenseI64ArrayAttr(shape))});
-  };
-  auto transpose = [&](Value x, ArrayRef<int64_t> perm) {
-    return c.op<nn::TransposeOp>({x},
-                                 {named("perm", b.getDenseI64ArrayAttr(perm))});
-  };
-  auto concat = [&](Value a, Value x, int64_t axis) {
-    return c.op<nn::ConcatOp>({a, x},
-                              {named("axis", b.getI64IntegerAttr(axis))});
-  };
   int64_t batch = qt.getDimSize(0);
   int64_t qHeads = getInt(n, "q_num_heads", 0);
   int64_t kvHeads = getInt(n, "kv_num_heads", 0);
@@ -1398,8 +1403,8 @@ Importer::Outputs Importer::attention(Node &n) {
                << " is not a multiple of its " << count << " heads";
       return Value();
     }
-    return transpose(
-        reshape(x, {batch, t.getDimSize(1), count, t.getDimSize(2) / count}),
+    return c.transpose(
+        c.reshape(x, {batch, t.getDimSize(1), count, t.getDimSize(2) / count}),
         {0, 2, 1, 3});
   };
   if (rank == 3) {
@@ -1442,8 +1447,8 @@ Importer::Outputs Importer::attention(Node &n) {
                          "sequence length",
              failure();
     past = pk.getDimSize(2);
-    k = concat(pastKey, k, 2);
-    v = concat(pastValue, v, 2);
+    k = c.concat({pastKey, k}, 2);
+    v = c.concat({pastValue, v}, 2);
   }
   Value presentKey = k, presentValue = v;
   int64_t seqKV = c.failed ? 0 : tt(k).getDimSize(2);
@@ -1454,10 +1459,10 @@ Importer::Outputs Importer::attention(Node &n) {
     auto repeat = [&](Value x) {
       auto t = tt(x);
       Value e = c.op<nn::ExpandOp>(
-          {reshape(x, {batch, kvHeads, 1, seqKV, t.getDimSize(3)})},
+          {c.reshape(x, {batch, kvHeads, 1, seqKV, t.getDimSize(3)})},
           {named("shape", b.getDenseI64ArrayAttr({batch, kvHeads, reps, seqKV,
                                                   t.getDimSize(3)}))});
-      return reshape(e, {batch, qHeads, seqKV, t.getDimSize(3)});
+      return c.reshape(e, {batch, qHeads, seqKV, t.getDimSize(3)});
     };
     k = repeat(k);
     v = repeat(v);
@@ -1487,7 +1492,7 @@ Importer::Outputs Importer::attention(Node &n) {
       padShape.back() = seqKV - last;
       Value fill = c.op<nn::ExpandOp>(
           {minusInf}, {named("shape", b.getDenseI64ArrayAttr(padShape))});
-      mask = concat(mask, fill, -1);
+      mask = c.concat({mask, fill}, -1);
     }
     bias = mask;
   }
@@ -1519,17 +1524,17 @@ Importer::Outputs Importer::attention(Node &n) {
         constant(n.loc, DenseElementsAttr::get(
                             RankedTensorType::get({1, seqKV}, b.getI64Type()),
                             ArrayRef(iota)));
-    Value valid = c.op<nn::LessOp>({positions, reshape(lengths, {batch, 1})});
-    Value padding = reshape(c.op<nn::WhereOp>({valid, zero, minusInf}),
-                            {batch, 1, 1, seqKV});
+    Value valid = c.op<nn::LessOp>({positions, c.reshape(lengths, {batch, 1})});
+    Value padding = c.reshape(c.op<nn::WhereOp>({valid, zero, minusInf}),
+                              {batch, 1, 1, seqKV});
     bias = bias ? c.op<nn::AddOp>({bias, padding}) : padding;
   }
   // Q K^T with sqrt(scale) on each (the reference's rounding).
   float scale = getFloat(n, "scale", 1.0f / std::sqrt(float(size)));
   Value root = c.scalar(elem, std::sqrt(double(scale)));
-  Value scores =
-      c.op<nn::MatMulOp>({c.op<nn::MulOp>({q, root}),
-                          transpose(c.op<nn::MulOp>({k, root}), {0, 1, 3, 2})});
+  Value scores = c.op<nn::MatMulOp>(
+      {c.op<nn::MulOp>({q, root}),
+       c.transpose(c.op<nn::MulOp>({k, root}), {0, 1, 3, 2})});
   int64_t mode = getInt(n, "qk_matmul_output_mode", 0);
   if (mode < 0 || mode > 3)
     return error(n) << "qk_matmul_output_mode " << mode
@@ -1576,7 +1581,7 @@ Importer::Outputs Importer::attention(Node &n) {
   qk = toElem(qk);
   if (rank == 3 && !c.failed) {
     int64_t sizeV = tt(y).getDimSize(3);
-    y = reshape(transpose(y, {0, 2, 1, 3}), {batch, seqQ, qHeads * sizeV});
+    y = c.reshape(c.transpose(y, {0, 2, 1, 3}), {batch, seqQ, qHeads * sizeV});
   }
   if (c.failed)
     return failure();
@@ -1599,40 +1604,21 @@ Importer::Outputs Importer::rotaryEmbedding(Node &n) {
     return error(n) << "the input and the caches must have one float type",
            failure();
   Chain c{*this, n};
-  auto named = [&](StringRef name, Attribute a) {
-    return this->named(name, a);
-  };
-  auto reshape = [&](Value v, ArrayRef<int64_t> shape) {
-    return c.op<nn::ReshapeOp>({v},
-                               {named("shape", b.getDenseI64ArrayAttr(shape))});
-  };
-  auto transpose = [&](Value v, ArrayRef<int64_t> perm) {
-    return c.op<nn::TransposeOp>({v},
-                                 {named("perm", b.getDenseI64ArrayAttr(perm))});
-  };
-  // [batch, sequence, heads, size, ...] entries [start, start + count) of
-  // the last axis.
+  // Entries [start, start + count) of the last axis.
   auto lastSlice = [&](Value v, int64_t start, int64_t count) {
     auto t = tt(v);
     SmallVector<int64_t> starts(size_t(t.getRank()), 0),
         steps(size_t(t.getRank()), 1), sizes(t.getShape());
     starts.back() = start;
     sizes.back() = count;
-    return c.op<nn::SliceOp>({v},
-                             {named("starts", b.getDenseI64ArrayAttr(starts)),
-                              named("steps", b.getDenseI64ArrayAttr(steps)),
-                              named("sizes", b.getDenseI64ArrayAttr(sizes))});
-  };
-  auto concat = [&](Value a, Value v, int64_t axis) {
-    return c.op<nn::ConcatOp>({a, v},
-                              {named("axis", b.getI64IntegerAttr(axis))});
+    return c.slice(v, starts, steps, sizes);
   };
   int64_t batch = xt.getDimSize(0), seq, heads, size;
   if (rank == 4) {
     heads = xt.getDimSize(1);
     seq = xt.getDimSize(2);
     size = xt.getDimSize(3);
-    x = transpose(x, {0, 2, 1, 3});
+    x = c.transpose(x, {0, 2, 1, 3});
   } else {
     heads = getInt(n, "num_heads", 0);
     seq = xt.getDimSize(1);
@@ -1642,7 +1628,7 @@ Importer::Outputs Importer::rotaryEmbedding(Node &n) {
                       << xt.getDimSize(2),
              failure();
     size = xt.getDimSize(2) / heads;
-    x = reshape(x, {batch, seq, heads, size});
+    x = c.reshape(x, {batch, seq, heads, size});
   }
   int64_t dim = getInt(n, "rotary_embedding_dim", 0);
   if (dim == 0)
@@ -1674,7 +1660,7 @@ Importer::Outputs Importer::rotaryEmbedding(Node &n) {
                << "] (rotary_embedding_dim / 2 = " << half << ")";
       return Value();
     }
-    return reshape(v, {batch, seq, 1, half});
+    return c.reshape(v, {batch, seq, 1, half});
   };
   Value cosV = cache(cosCache, "cos_cache");
   Value sinV = cosV ? cache(sinCache, "sin_cache") : Value();
@@ -1684,9 +1670,9 @@ Importer::Outputs Importer::rotaryEmbedding(Node &n) {
   Value x1, x2;
   bool interleaved = getInt(n, "interleaved", 0);
   if (interleaved) { // pairs (x[2i], x[2i + 1])
-    Value pairs = reshape(rotate, {batch, seq, heads, half, 2});
-    x1 = reshape(lastSlice(pairs, 0, 1), {batch, seq, heads, half});
-    x2 = reshape(lastSlice(pairs, 1, 1), {batch, seq, heads, half});
+    Value pairs = c.reshape(rotate, {batch, seq, heads, half, 2});
+    x1 = c.reshape(lastSlice(pairs, 0, 1), {batch, seq, heads, half});
+    x2 = c.reshape(lastSlice(pairs, 1, 1), {batch, seq, heads, half});
   } else {
     x1 = lastSlice(rotate, 0, half);
     x2 = lastSlice(rotate, half, half);
@@ -1697,15 +1683,17 @@ Importer::Outputs Importer::rotaryEmbedding(Node &n) {
       {c.op<nn::MulOp>({sinV, x1}), c.op<nn::MulOp>({cosV, x2})});
   Value rotated;
   if (interleaved)
-    rotated = reshape(concat(reshape(real, {batch, seq, heads, half, 1}),
-                             reshape(imag, {batch, seq, heads, half, 1}), -1),
-                      {batch, seq, heads, dim});
+    rotated =
+        c.reshape(c.concat({c.reshape(real, {batch, seq, heads, half, 1}),
+                            c.reshape(imag, {batch, seq, heads, half, 1})},
+                           -1),
+                  {batch, seq, heads, dim});
   else
-    rotated = concat(real, imag, -1);
+    rotated = c.concat({real, imag}, -1);
   if (dim < size)
-    rotated = concat(rotated, lastSlice(x, dim, size - dim), -1);
-  Value y = rank == 4 ? transpose(rotated, {0, 2, 1, 3})
-                      : reshape(rotated, xt.getShape());
+    rotated = c.concat({rotated, lastSlice(x, dim, size - dim)}, -1);
+  Value y = rank == 4 ? c.transpose(rotated, {0, 2, 1, 3})
+                      : c.reshape(rotated, xt.getShape());
   return c.result(y);
 }
 
@@ -1788,17 +1776,6 @@ Importer::Outputs Importer::convTranspose(Node &n) {
   }
   Chain c{*this, n};
   Type elem = xt.getElementType();
-  auto reshape = [&](Value v, ArrayRef<int64_t> shape) {
-    return c.op<nn::ReshapeOp>({v},
-                               {named("shape", b.getDenseI64ArrayAttr(shape))});
-  };
-  auto slice = [&](Value v, ArrayRef<int64_t> starts, ArrayRef<int64_t> steps,
-                   ArrayRef<int64_t> sizes) {
-    return c.op<nn::SliceOp>({v},
-                             {named("starts", b.getDenseI64ArrayAttr(starts)),
-                              named("steps", b.getDenseI64ArrayAttr(steps)),
-                              named("sizes", b.getDenseI64ArrayAttr(sizes))});
-  };
   // 1-D: a height of 1 (stride, dilation 1, no padding there).
   bool oneD = rank == 3;
   if (oneD) {
@@ -1820,7 +1797,7 @@ Importer::Outputs Importer::convTranspose(Node &n) {
   int64_t sh = (*strides)[0], sw = (*strides)[1];
   if (sh > 1 || sw > 1) {
     SmallVector<int64_t> s0 = shape(x);
-    Value v = reshape(x, {s0[0], s0[1], s0[2], 1, s0[3], 1});
+    Value v = c.reshape(x, {s0[0], s0[1], s0[2], 1, s0[3], 1});
     for (auto [axis, st] : {std::pair<int64_t, int64_t>{3, sh}, {5, sw}}) {
       if (st == 1 || c.failed)
         continue;
@@ -1828,12 +1805,11 @@ Importer::Outputs Importer::convTranspose(Node &n) {
       zs[size_t(axis)] = st - 1;
       Value zeros = c.op<nn::ExpandOp>(
           {c.scalar(elem, 0.0)}, {named("shape", b.getDenseI64ArrayAttr(zs))});
-      v = c.op<nn::ConcatOp>({v, zeros},
-                             {named("axis", b.getI64IntegerAttr(axis))});
+      v = c.concat({v, zeros}, axis);
     }
-    v = reshape(v, {s0[0], s0[1], s0[2] * sh, s0[3] * sw});
-    x = slice(v, {0, 0, 0, 0}, {1, 1, 1, 1},
-              {s0[0], s0[1], (s0[2] - 1) * sh + 1, (s0[3] - 1) * sw + 1});
+    v = c.reshape(v, {s0[0], s0[1], s0[2] * sh, s0[3] * sw});
+    x = c.slice(v, {0, 0, 0, 0}, {1, 1, 1, 1},
+                {s0[0], s0[1], (s0[2] - 1) * sh + 1, (s0[3] - 1) * sw + 1});
   }
   if (c.failed)
     return failure();
@@ -1859,17 +1835,16 @@ Importer::Outputs Importer::convTranspose(Node &n) {
     convPads[u + 2] = hi;
   }
   if (crop)
-    x = slice(x, starts, {1, 1, 1, 1}, sizes);
+    x = c.slice(x, starts, {1, 1, 1, 1}, sizes);
   // [C, M/g, kH, kW] -> [g, C/g, M/g, kH, kW] -> [g, M/g, C/g, kH, kW] ->
   // [M, C/g, kH, kW], flipped in both spatial axes.
   SmallVector<int64_t> ws = shape(w);
   int64_t mg = ws[1], cg = cin / group;
-  Value v = reshape(w, {group, cg, mg, ws[2], ws[3]});
-  v = c.op<nn::TransposeOp>(
-      {v}, {named("perm", b.getDenseI64ArrayAttr({0, 2, 1, 3, 4}))});
-  v = reshape(v, {group * mg, cg, ws[2], ws[3]});
-  Value flipped = slice(v, {0, 0, ws[2] - 1, ws[3] - 1}, {1, 1, -1, -1},
-                        {group * mg, cg, ws[2], ws[3]});
+  Value v = c.reshape(w, {group, cg, mg, ws[2], ws[3]});
+  v = c.transpose(v, {0, 2, 1, 3, 4});
+  v = c.reshape(v, {group * mg, cg, ws[2], ws[3]});
+  Value flipped = c.slice(v, {0, 0, ws[2] - 1, ws[3] - 1}, {1, 1, -1, -1},
+                          {group * mg, cg, ws[2], ws[3]});
   if (c.failed)
     return failure();
   SmallVector<Value> ops{x, flipped};
@@ -1928,10 +1903,7 @@ Importer::Outputs Importer::pad(Node &n) {
     starts[size_t(axis)] = start;
     steps[size_t(axis)] = step;
     sizes[size_t(axis)] = size;
-    return c.op<nn::SliceOp>({v},
-                             {named("starts", b.getDenseI64ArrayAttr(starts)),
-                              named("steps", b.getDenseI64ArrayAttr(steps)),
-                              named("sizes", b.getDenseI64ArrayAttr(sizes))});
+    return c.slice(v, starts, steps, sizes);
   };
   llvm::SmallDenseSet<int64_t> seen;
   for (size_t i = 0; i < axes.size(); ++i) {
@@ -1992,7 +1964,7 @@ Importer::Outputs Importer::pad(Node &n) {
     parts.push_back(x);
     if (after)
       parts.push_back(piece(after, false));
-    x = c.op<nn::ConcatOp>(parts, {named("axis", b.getI64IntegerAttr(axis))});
+    x = c.concat(parts, axis);
     if (!x)
       return failure();
   }
@@ -2806,8 +2778,7 @@ const llvm::StringMap<Importer::Handler> &Importer::handlers() {
         if (r == 1)
           continue;
         SmallVector<Value> copies(size_t(r), x);
-        x = c.op<nn::ConcatOp>(copies,
-                               {im.named("axis", im.b.getI64IntegerAttr(a))});
+        x = c.concat(copies, a);
       }
       return c.result(x);
     };
@@ -2849,12 +2820,8 @@ const llvm::StringMap<Importer::Handler> &Importer::handlers() {
           out = {N, C * bs * bs, H / bs, W / bs};
         }
         Chain c{im, n};
-        Value v = c.op<nn::ReshapeOp>(
-            {n.in[0]}, {im.named("shape", im.b.getDenseI64ArrayAttr(split))});
-        v = c.op<nn::TransposeOp>(
-            {v}, {im.named("perm", im.b.getDenseI64ArrayAttr(perm))});
-        return c.result(c.op<nn::ReshapeOp>(
-            {v}, {im.named("shape", im.b.getDenseI64ArrayAttr(out))}));
+        return c.result(
+            c.reshape(c.transpose(c.reshape(n.in[0], split), perm), out));
       };
     };
     t["DepthToSpace"] = depthSpace(true);
@@ -2936,17 +2903,13 @@ const llvm::StringMap<Importer::Handler> &Importer::handlers() {
                  failure();
         Type elem = xt.getElementType();
         Chain c{im, n};
-        auto reshape = [&](Value v, ArrayRef<int64_t> shape) {
-          return c.op<nn::ReshapeOp>(
-              {v}, {im.named("shape", im.b.getDenseI64ArrayAttr(shape))});
-        };
-        Value rows = reshape(n.in[0], {N, groups, (C / groups) * spatial});
+        Value rows = c.reshape(n.in[0], {N, groups, (C / groups) * spatial});
         Value normed = c.op<nn::LayerNormOp>(
             {rows, c.scalar(elem, 1.0)},
             {im.named("axis", im.b.getI64IntegerAttr(-1)),
              im.named("epsilon",
                       im.b.getF32FloatAttr(getFloat(n, "epsilon", 1e-5f)))});
-        Value y = reshape(normed, xt.getShape());
+        Value y = c.reshape(normed, xt.getShape());
         SmallVector<int64_t> perChannel(size_t(rank - 1), 1);
         perChannel[0] = C;
         // A scale / bias per group (GroupNormalization-18) repeats over the
@@ -2954,13 +2917,13 @@ const llvm::StringMap<Importer::Handler> &Importer::handlers() {
         auto channelParam = [&](Value p) -> Value {
           int64_t count = tt(p).getNumElements();
           if (count == C)
-            return reshape(p, perChannel);
+            return c.reshape(p, perChannel);
           if (!instance && count == groups) {
             Value e = c.op<nn::ExpandOp>(
-                {reshape(p, {groups, 1})},
+                {c.reshape(p, {groups, 1})},
                 {im.named("shape",
                           im.b.getDenseI64ArrayAttr({groups, C / groups}))});
-            return reshape(e, perChannel);
+            return c.reshape(e, perChannel);
           }
           c.failed = true;
           im.error(n) << "scale and bias need " << C << " entries"

@@ -3355,7 +3355,17 @@ const llvm::StringMap<Importer::Handler> &Importer::handlers() {
            im.named("steps", im.b.getDenseI64ArrayAttr(sp)),
            im.named("sizes", im.b.getDenseI64ArrayAttr(sz))});
     };
-    t["GatherElements"] = [](Importer &im, Node &n) {
+    t["GatherElements"] = [](Importer &im, Node &n) -> Outputs {
+      auto xt = tt(n.in[0]), it = tt(n.in[1]);
+      auto axis = nn::normalizeAxis(getInt(n, "axis", 0), xt.getRank());
+      bool fits = it.getRank() == xt.getRank() && axis;
+      for (int64_t d = 0; fits && d < xt.getRank(); ++d)
+        fits = d == *axis || it.getDimSize(d) <= xt.getDimSize(d);
+      if (!fits)
+        return im.error(n) << "indices " << it << " and data " << xt
+                           << " must have the same rank, the axis in range "
+                              "and no larger dimension besides the axis",
+               failure();
       return im.one<nn::GatherElementsOp>(
           n, {n.in[0], n.in[1]},
           {im.named("axis", im.b.getI64IntegerAttr(getInt(n, "axis", 0)))});

@@ -224,3 +224,11 @@ save(model([helper.make_node("TopK", ["x", "k"], ["v", "i"], name="topk")],
            [vi("x", [2, 3])], [vi("v", [2, 4]), vi_typed("i", TensorProto.INT64, [2, 4])],
            [numpy_helper.from_array(np.array([4], np.int64), "k")], opset=11),
      os.path.join(out, "topk_k.onnx"))
+# GatherElements with indices of another rank; Hardmax of integers.
+save(model([helper.make_node("GatherElements", ["x", "i"], ["y"], name="ge", axis=1)],
+           [vi("x", [2, 3]), vi_typed("i", TensorProto.INT64, [2])], [vi("y", [2])], opset=13),
+     os.path.join(out, "gather_elements_rank.onnx"))
+save(model([helper.make_node("Hardmax", ["x"], ["y"], name="hm")],
+           [vi_typed("x", TensorProto.INT32, [2, 3])], [vi_typed("y", TensorProto.INT32, [2, 3])],
+           opset=13),
+     os.path.join(out, "hardmax_int.onnx"))

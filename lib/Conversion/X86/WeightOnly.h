@@ -9,9 +9,10 @@
 // the packed codes (two per byte along N, low nibble first: the qc.unpack
 // layout), the scales as [G, N] and NVFP4's global scale, tagged
 // kWeightOnlyKernel (or kWeightOnlyKernelAVX2); after bufferization
-// --qc-x86-lower-weight-only-kernels turns it into AVX-512 (AVX2) code that
-// decodes the nibbles with a 16-entry table permute (two 8-entry ones and a
-// blend) inside the K loop, so f32 weights are never materialized.
+// --qc-x86-lower-weight-only-kernels turns it into AVX-512 code that
+// decodes the nibbles with a 16-entry table permute inside the K loop (AVX2:
+// in place for int4, by byte lookups for bfloat16-exact tables such as FP4,
+// 8-entry permutes otherwise), so f32 weights are never materialized.
 //
 //===----------------------------------------------------------------------===//
 

@@ -9,8 +9,9 @@ a chain of dependent integer adds (one per cycle). Prints instructions per
 cycle for single instructions and pairs (two instructions sharing a pipe
 show the rate of one), and cycles per 32 bytes of codes for the mixes:
 
-  int4 (AVX2, in place):  7 vpslld, 7 vpand, 8 vcvtdq2ps, 8 FMA (as vmulps,
-                          same pipes, no accumulator chain)
+  int4 (AVX2, offset):    1 vpxor, 1 vpsrld, 8 vpand, 8 vcvtdq2ps, 8 FMA
+                          (as vmulps, same pipes, no accumulator chain)
+  int4 (earlier, shifts): 7 vpslld, 7 vpand, 8 vcvtdq2ps, 8 FMA
   FP4 (AVX2, vpshufb):    3 index ops, 4 vpshufb, 4 vpunpck, 4 vpslld,
                           4 vpblendw, 8 FMA (as vmulps)
   per-16-byte decode:     the int4 mix of the earlier kernel (vpmovzxbd,
@@ -29,8 +30,10 @@ OPS = {
     "vpunpcklbw": "vpunpcklbw %%ymm14, %%ymm15, %%ymm{d}",
     "vpslld": "vpslld $16, %%ymm15, %%ymm{d}",
     "vpsrlw": "vpsrlw $4, %%ymm15, %%ymm{d}",
+    "vpsrld": "vpsrld $16, %%ymm15, %%ymm{d}",
     "vpblendw": "vpblendw $0xaa, %%ymm14, %%ymm15, %%ymm{d}",
     "vpand": "vpand %%ymm14, %%ymm15, %%ymm{d}",
+    "vpxor": "vpxor %%ymm14, %%ymm15, %%ymm{d}",
     "vmulps": "vmulps %%ymm14, %%ymm15, %%ymm{d}",
     "vcvtdq2ps": "vcvtdq2ps %%ymm15, %%ymm{d}",
     "vpermps": "vpermps %%ymm14, %%ymm15, %%ymm{d}",
@@ -47,7 +50,10 @@ FP4 = ["vpand", "vpsrlw", "vpshufb", "vpshufb", "vpand", "vpunpcklbw", "vpunpckl
        "vpslld", "vpblendw", "vmulps", "vmulps"]
 OLD_INT4 = (["vpmovzxbd", "vpmovzxbd"] + ["vpslld"] * 4 + ["vpslld"] * 4 + ["vcvtdq2ps"] * 4 +
             ["vmulps"] * 4) * 2
-MIXES = [("int4, in place (per 32 B)", INT4), ("FP4, vpshufb (per 32 B)", FP4),
+INT4_OFFSET = ["vpxor", "vpsrld"] + ["vpand", "vcvtdq2ps", "vmulps"] * 8
+MIXES = [("int4, offset codes (per 32 B)", INT4_OFFSET),
+         ("int4, in place, shifted (per 32 B)", INT4),
+         ("FP4, vpshufb (per 32 B)", FP4),
          ("int4, per-16-byte decode (per 32 B)", OLD_INT4)]
 
 

@@ -35,10 +35,12 @@
 // row in one load, and avoids the byte widening and lane-crossing
 // permutes where it can (a Zen 3 core has two shuffle / shift pipes, one
 // of them shared with FMAs): int4 codes are decoded in place in each
-// dword (int4Rows), tables exact in bfloat16 (FP4) by in-lane byte
-// lookups (bf16Rows); a last odd chunk and other tables use the 16-lane
-// loop above with 8-lane permutes (lookup). Each decode gives the same
-// partial sums.
+// dword as offset codes s + 8 (int4Rows), tables exact in bfloat16 (FP4)
+// by in-lane byte lookups (bf16Rows); a last odd chunk and other tables
+// use the 16-lane loop above with 8-lane permutes (lookup). The FP4 and
+// table decodes give the same partial sums; int4's are
+// fl(sum x * (s + 8) - 8 * sum x) per K block, so an infinite x makes
+// them NaN where the interpreter has an infinity.
 //
 //===----------------------------------------------------------------------===//
 
@@ -94,8 +96,6 @@ struct WeightOnlyBuilder {
   /// 16-23 / 24-31 of each entry, in both 128-bit lanes.
   bool bf16Bytes = false;
   Value bf16Lo = {}, bf16Hi = {};
-  /// AVX2 int4 (int4Rows): the current row of x times 2^-28, [K] f32.
-  Value xScaled = {};
   VectorType v16f32 = {}, v32f32 = {}, v16i8 = {}, v32i8 = {}, v16i32 = {};
   Value globalVector = {};      // the global scale in every lane
   Value tblLo = {}, tblHi = {}; // AVX2: table entries 0-7 and 8-15
@@ -191,20 +191,7 @@ struct WeightOnlyBuilder {
           loc, v16f32, b.create<memref::LoadOp>(loc, global, ValueRange{}));
     Value zero = idx(b, 0), one = idx(b, 1);
     int64_t blocks = k / blockRows();
-    if (avx2 && decode == Decode::Int4 && chunks >= kChunksAVX2)
-      xScaled = b.create<memref::AllocOp>(loc, MemRefType::get({k}, f32));
     forLoop(b, zero, idx(b, m), one, [&](OpBuilder &bm, Value row) {
-      if (xScaled) // exact: a power of two (below 2^-98 x loses bits)
-        forLoop(bm, zero, idx(bm, k), one, [&](OpBuilder &sb, Value kk) {
-          Value v = sb.create<memref::LoadOp>(loc, x, ValueRange{row, kk});
-          sb.create<memref::StoreOp>(
-              loc,
-              sb.create<arith::MulFOp>(
-                  loc, v,
-                  sb.create<arith::ConstantOp>(
-                      loc, sb.getF32FloatAttr(std::ldexp(1.0f, -28)))),
-              xScaled, kk);
-        });
       bm.create<scf::ParallelOp>(
           loc, ValueRange{zero}, ValueRange{idx(bm, kRanges)}, ValueRange{one},
           [&](OpBuilder &bp, Location, ValueRange ivs) {
@@ -244,8 +231,6 @@ struct WeightOnlyBuilder {
       });
     });
     b.create<memref::DeallocOp>(loc, acc);
-    if (xScaled)
-      b.create<memref::DeallocOp>(loc, xScaled);
   }
 
   /// Rows of K per block: 32, or the scale group. A column block sweeps
@@ -333,28 +318,49 @@ struct WeightOnlyBuilder {
             ob.create<arith::MulIOp>(loc, b1, idx(ob, kb)), idx(ob, kb),
             [&](OpBuilder &kbld, Value k0) {
               Value g = kbld.create<arith::DivUIOp>(loc, k0, idx(kbld, group));
+              Value xSum =
+                  full && offsetDecode() ? blockSum(kbld, row, k0) : Value();
               if (full)
-                forLoop(
-                    kbld, idx(kbld, 0), idx(kbld, full), one,
-                    [&](OpBuilder &cb, Value blk) {
-                      Value c0 =
-                          cb.create<arith::MulIOp>(loc, blk, idx(cb, perBlock));
-                      columnBlock(cb, row, k0, g, c0, perBlock, tbl, acc, col);
-                    });
+                forLoop(kbld, idx(kbld, 0), idx(kbld, full), one,
+                        [&](OpBuilder &cb, Value blk) {
+                          Value c0 = cb.create<arith::MulIOp>(
+                              loc, blk, idx(cb, perBlock));
+                          columnBlock(cb, row, k0, g, c0, perBlock, tbl, acc,
+                                      col, xSum);
+                        });
               if (tail)
                 columnBlock(kbld, row, k0, g, idx(kbld, full * perBlock), tail,
-                            tbl, acc, col);
+                            tbl, acc, col, xSum);
             });
   }
 
+  /// Whether the AVX2 pairs of chunks decode codes to offset integers
+  /// (int4Rows), which needs the sum of x over each K block.
+  bool offsetDecode() const { return avx2 && decode == Decode::Int4; }
+
+  /// x[row, k0] + ... + x[row, k0 + kb - 1] in f32, in order from +0.
+  Value blockSum(OpBuilder &ob, Value row, Value k0) {
+    Value zero = ob.create<arith::ConstantOp>(loc, ob.getF32FloatAttr(0.0f));
+    auto loop = ob.create<scf::ForOp>(
+        loc, k0, ob.create<arith::AddIOp>(loc, k0, idx(ob, blockRows())),
+        idx(ob, 1), ValueRange{zero},
+        [&](OpBuilder &lb, Location, Value k, ValueRange sum) {
+          Value v = lb.create<memref::LoadOp>(loc, x, ValueRange{row, k});
+          lb.create<scf::YieldOp>(
+              loc, ValueRange{lb.create<arith::AddFOp>(loc, sum[0], v)});
+        });
+    return loop.getResult(0);
+  }
+
   /// Chunks [c0, c0 + count) over rows [k0, k0 + kb) of K: partial sums in
-  /// registers, then scaled into `acc`.
+  /// registers, then scaled into `acc`. `xSum`: blockSum, for offsetDecode.
   void columnBlock(OpBuilder &ob, Value row, Value k0, Value g, Value c0,
                    int64_t count, Value tbl, Value acc,
-                   llvm::function_ref<Value(OpBuilder &, Value)> col) {
+                   llvm::function_ref<Value(OpBuilder &, Value)> col,
+                   Value xSum) {
     SmallVector<Value> parts =
         !avx2 || count != 2      ? tableRows(ob, row, k0, c0, count, tbl)
-        : decode == Decode::Int4 ? int4Rows(ob, k0, c0)
+        : decode == Decode::Int4 ? int4Rows(ob, row, k0, c0, xSum)
         : bf16Bytes              ? bf16Rows(ob, row, k0, c0)
                                  : tableRows(ob, row, k0, c0, count, tbl);
     for (int64_t c = 0; c < count; ++c) {
@@ -374,35 +380,85 @@ struct WeightOnlyBuilder {
     }
   }
 
-  /// Prefetches row k's codes kPrefetchBytes or more ahead of column byte
-  /// `byte0`: one K block sweep ahead or more, enough to cover DRAM
-  /// latency, and the hardware prefetchers cannot follow the kb row
-  /// streams. Past the row's end, the same offset into the same row of the
-  /// next K block (clamped to the codes' bounds).
-  void prefetchAhead(OpBuilder &lb, Value k, Value byte0) {
+  /// Where a K block's rows prefetch (see prefetchAhead): the row offset
+  /// and the column bytes, invariant over the block's rows.
+  struct PrefetchPlan {
+    Value rowShift;
+    SmallVector<Value, 2> bytes;
+  };
+
+  /// Each row k of the K block at k0 prefetches its codes kPrefetchBytes or
+  /// more ahead of column byte `byte0`: one K block sweep ahead or more,
+  /// enough to cover DRAM latency, and the hardware prefetchers cannot
+  /// follow the kb row streams. Past the row's end, the same offset into
+  /// row k + kb (the next K block), or into row k itself in the last K
+  /// block. Computed once per K block so that each row adds only k +
+  /// rowShift (the per-row selects and clamps cost a sixth of the AVX2
+  /// loop's instructions).
+  PrefetchPlan prefetchPlan(OpBuilder &ob, Value k0, Value byte0) {
     int64_t kb = blockRows();
     const int64_t ahead =
         std::max<int64_t>(16 * chunksPerBlock(), kPrefetchBytes);
-    Value nextByte = lb.create<arith::AddIOp>(loc, byte0, idx(lb, ahead));
-    Value wraps = lb.create<arith::CmpIOp>(loc, arith::CmpIPredicate::sge,
-                                           nextByte, idx(lb, n / 2));
-    Value pRow = lb.create<arith::SelectOp>(
-        loc, wraps,
-        lb.create<arith::MinSIOp>(loc,
-                                  lb.create<arith::AddIOp>(loc, k, idx(lb, kb)),
-                                  idx(lb, this->k - 1)),
-        k);
-    Value pByte = lb.create<arith::SelectOp>(
-        loc, wraps, lb.create<arith::SubIOp>(loc, nextByte, idx(lb, n / 2)),
+    Value nextByte = ob.create<arith::AddIOp>(loc, byte0, idx(ob, ahead));
+    Value wraps = ob.create<arith::CmpIOp>(loc, arith::CmpIPredicate::sge,
+                                           nextByte, idx(ob, n / 2));
+    Value lastBlock = ob.create<arith::CmpIOp>(
+        loc, arith::CmpIPredicate::sge,
+        ob.create<arith::AddIOp>(loc, k0, idx(ob, kb)), idx(ob, this->k));
+    PrefetchPlan plan;
+    plan.rowShift = ob.create<arith::SelectOp>(
+        loc,
+        ob.create<arith::AndIOp>(
+            loc, wraps,
+            ob.create<arith::XOrIOp>(
+                loc, lastBlock, ob.create<arith::ConstantIntOp>(loc, 1, 1))),
+        idx(ob, kb), idx(ob, 0));
+    Value pByte = ob.create<arith::SelectOp>(
+        loc, wraps, ob.create<arith::SubIOp>(loc, nextByte, idx(ob, n / 2)),
         nextByte);
     for (int64_t off = 0; off < 16 * chunksPerBlock(); off += 64)
-      lb.create<memref::PrefetchOp>(
-          loc, w,
-          ValueRange{
-              pRow, lb.create<arith::MinSIOp>(
-                        loc, lb.create<arith::AddIOp>(loc, pByte, idx(lb, off)),
-                        idx(lb, n / 2 - 1))},
-          /*isWrite=*/false, /*locality=*/3, /*isDataCache=*/true);
+      plan.bytes.push_back(ob.create<arith::MinSIOp>(
+          loc, ob.create<arith::AddIOp>(loc, pByte, idx(ob, off)),
+          idx(ob, n / 2 - 1)));
+    return plan;
+  }
+
+  void prefetchAhead(OpBuilder &lb, Value k, const PrefetchPlan &plan) {
+    Value pRow = lb.create<arith::AddIOp>(loc, k, plan.rowShift);
+    for (Value byte : plan.bytes)
+      lb.create<memref::PrefetchOp>(loc, w, ValueRange{pRow, byte},
+                                    /*isWrite=*/false, /*locality=*/3,
+                                    /*isDataCache=*/true);
+  }
+
+  /// The AVX2 loop over a K block's rows for two chunks (32 bytes of codes
+  /// at column byte `byte0` of each row, prefetched ahead): eight 8-lane
+  /// partial sums, zeroed, updated by `step` per row. The decodes keep
+  /// their constants few: with eight accumulators, x, the codes and
+  /// temporaries, more than about five no longer fit the 16 ymm registers
+  /// and LLVM spills an accumulator, putting a store and a reload into its
+  /// FMA chain. (Two sweeps over the rows, four accumulators each, avoid
+  /// that but reread the rows: 20-30% slower for N = 4096, whose rows, 2
+  /// KiB apart, share two sets of the first-level cache.)
+  SmallVector<Value>
+  pairRows(OpBuilder &ob, Value k0, Value c0,
+           llvm::function_ref<SmallVector<Value>(OpBuilder &, Value, Value,
+                                                 ValueRange)>
+               step) {
+    auto v8f32 = VectorType::get({8}, ob.getF32Type());
+    Value zeros = ob.create<arith::ConstantOp>(
+        loc, DenseElementsAttr::get(v8f32, ob.getF32FloatAttr(0.0f)));
+    SmallVector<Value> init(8, zeros);
+    Value kEnd = ob.create<arith::AddIOp>(loc, k0, idx(ob, blockRows()));
+    Value byte0 = ob.create<arith::MulIOp>(loc, c0, idx(ob, 16));
+    PrefetchPlan plan = prefetchPlan(ob, k0, byte0);
+    auto loop = ob.create<scf::ForOp>(
+        loc, k0, kEnd, idx(ob, 1), init,
+        [&](OpBuilder &lb, Location, Value k, ValueRange parts) {
+          prefetchAhead(lb, k, plan);
+          lb.create<scf::YieldOp>(loc, step(lb, k, byte0, parts));
+        });
+    return SmallVector<Value>(loop.getResults());
   }
 
   /// AVX2, bf16-exact tables, two chunks (32 bytes of codes per row): per
@@ -416,27 +472,6 @@ struct WeightOnlyBuilder {
   /// 4L + i holds column 2 * (16L + 8w + 2i + p) + h (h: high nibble; w:
   /// the high unpack; p: odd byte; L: the 128-bit lane). Returns the
   /// chunks' partial sums in split order (even columns, odd columns).
-  /// The AVX2 loop over a K block's rows for two chunks (32 bytes of codes
-  /// at column byte `byte0` of each row, prefetched ahead): eight 8-lane
-  /// partial sums, zeroed, updated by `step` per row.
-  ValueRange pairRows(OpBuilder &ob, Value k0, Value c0,
-                      llvm::function_ref<SmallVector<Value>(OpBuilder &, Value,
-                                                            Value, ValueRange)>
-                          step) {
-    auto v8f32 = VectorType::get({8}, ob.getF32Type());
-    Value zeros = ob.create<arith::ConstantOp>(
-        loc, DenseElementsAttr::get(v8f32, ob.getF32FloatAttr(0.0f)));
-    SmallVector<Value> init(8, zeros);
-    Value kEnd = ob.create<arith::AddIOp>(loc, k0, idx(ob, blockRows()));
-    Value byte0 = ob.create<arith::MulIOp>(loc, c0, idx(ob, 16));
-    auto loop = ob.create<scf::ForOp>(
-        loc, k0, kEnd, idx(ob, 1), init,
-        [&](OpBuilder &lb, Location, Value k, ValueRange parts) {
-          prefetchAhead(lb, k, byte0);
-          lb.create<scf::YieldOp>(loc, step(lb, k, byte0, parts));
-        });
-    return loop.getResults();
-  }
 
   SmallVector<Value> bf16Rows(OpBuilder &ob, Value row, Value k0, Value c0) {
     auto v8f32 = VectorType::get({8}, ob.getF32Type());
@@ -445,7 +480,7 @@ struct WeightOnlyBuilder {
     auto splat = [&](OpBuilder &lb, VectorType t, Attribute a) -> Value {
       return lb.create<arith::ConstantOp>(loc, DenseElementsAttr::get(t, a));
     };
-    ValueRange sums = pairRows(
+    SmallVector<Value> sums = pairRows(
         ob, k0, c0, [&](OpBuilder &lb, Value k, Value byte0, ValueRange parts) {
           Value xb = lb.create<vector::BroadcastOp>(
               loc, v8f32,
@@ -542,45 +577,73 @@ struct WeightOnlyBuilder {
 
   /// AVX2, int4, two chunks (32 bytes of codes per row): each dword of
   /// the row holds 8 codes (columns 8l .. 8l + 7 of the 64 in lane l),
-  /// code i in bits 4i .. 4i + 3. Shifting code i to the top (vpslld by
-  /// 28 - 4i; none for i = 7) and clearing the bits below (vpand; none for
-  /// i = 0) leaves the signed code times 2^28, which vcvtdq2ps converts
-  /// exactly; x comes pre-scaled by 2^-28 (xScaled), so each product, and
-  /// every partial sum, is the same as the unscaled one. Per 64 codes: 7
-  /// shifts, 7 ands, 8 conversions and 8 FMAs, spread over all four vector
-  /// pipes of a Zen 3 core (shuffles and shifts have two of them, FMAs
-  /// two, conversions two), against 13 shuffles or shifts by byte lookups
-  /// (bf16Rows). Accumulator i, lane l: column 8l + i.
-  SmallVector<Value> int4Rows(OpBuilder &ob, Value k0, Value c0) {
+  /// code i in bits 4i .. 4i + 3. XOR with 0x88888888 turns every signed
+  /// code s into u = s + 8 in 0 .. 15 in place; a logical shift right by 16
+  /// brings codes 4-7 to the places of 0-3, so four masks (0xF << 4i, the
+  /// only constants besides the XOR's: more make LLVM spill an
+  /// accumulator) leave u * 2^(4i), which vcvtdq2ps converts exactly. Per
+  /// row and 64 codes: 1 XOR, 1 shift, 8 ANDs, 8 conversions and 8 FMAs
+  /// (26 operations on a Zen 3 core's four vector pipes, against 30 with a
+  /// shift per code). The scalings by 2^(4i) are exact, so after the K
+  /// block partial i is fl(fl(sum x * u) * 2^(-4i) - 8 * X) by one FMA (X =
+  /// blockSum; 8 * X is exact). Accumulator i, lane l: column 8l + i.
+  SmallVector<Value> int4Rows(OpBuilder &ob, Value row, Value k0, Value c0,
+                              Value xSum) {
     auto v8f32 = VectorType::get({8}, ob.getF32Type());
     auto v8i32 = VectorType::get({8}, ob.getI32Type());
     auto splat = [&](OpBuilder &lb, int32_t v) -> Value {
       return lb.create<arith::ConstantOp>(
           loc, DenseElementsAttr::get(v8i32, lb.getI32IntegerAttr(v)));
     };
-    ValueRange sums = pairRows(
+    SmallVector<Value> sums = pairRows(
         ob, k0, c0, [&](OpBuilder &lb, Value k, Value byte0, ValueRange parts) {
           Value xb = lb.create<vector::BroadcastOp>(
-              loc, v8f32, lb.create<memref::LoadOp>(loc, xScaled, k));
+              loc, v8f32,
+              lb.create<memref::LoadOp>(loc, x, ValueRange{row, k}));
           Value codes = lb.create<vector::BitCastOp>(
               loc, v8i32,
               lb.create<vector::LoadOp>(loc, v32i8, w, ValueRange{k, byte0}));
-          Value top = splat(lb, int32_t(0xf0000000u));
+          Value offsetCodes = lb.create<arith::XOrIOp>(
+              loc, codes, splat(lb, int32_t(0x88888888u)));
+          Value high =
+              lb.create<arith::ShRUIOp>(loc, offsetCodes, splat(lb, 16));
           SmallVector<Value> next;
           for (int64_t i = 0; i < 8; ++i) {
-            Value c = codes;
-            if (i != 7)
-              c = lb.create<arith::ShLIOp>(loc, c, splat(lb, 28 - 4 * i));
-            if (i != 0)
-              c = lb.create<arith::AndIOp>(loc, c, top);
+            Value c = lb.create<arith::AndIOp>(
+                loc, i < 4 ? offsetCodes : high,
+                splat(lb, int32_t(0xfu << (4 * (i % 4)))));
             next.push_back(lb.create<vector::FMAOp>(
                 loc, xb, lb.create<arith::SIToFPOp>(loc, v8f32, c),
                 parts[size_t(i)]));
           }
           return next;
         });
-    return splitOrder(ob, sums,
+    SmallVector<Value> parts;
+    for (int64_t i = 0; i < 8; ++i)
+      parts.push_back(unscale(ob, sums[size_t(i)],
+                              std::ldexp(1.0f, int(-4 * (i % 4))), 8.0f, xSum));
+    return splitOrder(ob, parts,
                       [](int64_t a, int64_t lane) { return 8 * lane + a; });
+  }
+
+  /// fl(sum * factor - fl(offset * xSum)) per lane by one FMA (`sum *
+  /// factor` alone when offset is 0).
+  Value unscale(OpBuilder &ob, Value sum, float factor, float offset,
+                Value xSum) {
+    auto v8f32 = VectorType::get({8}, ob.getF32Type());
+    auto splat = [&](float v) -> Value {
+      return ob.create<arith::ConstantOp>(
+          loc, DenseElementsAttr::get(v8f32, ob.getF32FloatAttr(v)));
+    };
+    if (offset == 0.0f)
+      return ob.create<arith::MulFOp>(loc, sum, splat(factor));
+    Value shift = ob.create<arith::NegFOp>(
+        loc, ob.create<arith::MulFOp>(loc, xSum,
+                                      ob.create<arith::ConstantOp>(
+                                          loc, ob.getF32FloatAttr(offset))));
+    return ob.create<vector::FMAOp>(
+        loc, sum, splat(factor),
+        ob.create<vector::BroadcastOp>(loc, v8f32, shift));
   }
 
   /// Chunks [c0, c0 + count) over the K block's rows, each 16 bytes of
@@ -594,10 +657,11 @@ struct WeightOnlyBuilder {
     SmallVector<Value> init(size_t(2 * count), zeros);
     Value kEnd = ob.create<arith::AddIOp>(loc, k0, idx(ob, kb));
     Value byte0 = ob.create<arith::MulIOp>(loc, c0, idx(ob, 16));
+    PrefetchPlan plan = prefetchPlan(ob, k0, byte0);
     auto loop = ob.create<scf::ForOp>(
         loc, k0, kEnd, idx(ob, 1), init,
         [&](OpBuilder &lb, Location, Value k, ValueRange parts) {
-          prefetchAhead(lb, k, byte0);
+          prefetchAhead(lb, k, plan);
           Value xb = lb.create<vector::BroadcastOp>(
               loc, v16f32,
               lb.create<memref::LoadOp>(loc, x, ValueRange{row, k}));

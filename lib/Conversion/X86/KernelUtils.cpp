@@ -72,16 +72,30 @@ Value decodeE8M0(OpBuilder &b, Location loc, Value e) {
       a = DenseElementsAttr::get(vt, a);
     return b.create<arith::ConstantOp>(loc, a);
   };
-  auto eq = [&](int32_t v) {
-    return b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq, e, c(v));
-  };
-  Value bits = b.create<arith::ShLIOp>(loc, e, c(23));
-  bits = b.create<arith::SelectOp>(loc, eq(0), c(0x00400000), bits);
-  bits = b.create<arith::SelectOp>(loc, eq(255), c(0x7FC00000), bits);
+  // 2^(e - 127) is e in f32's exponent field, but for e = 0 (2^-127, a
+  // subnormal) and e = 255 (NaN). Those are found by float compares of
+  // that f32 (0 and infinity): on the integer code, LLVM narrows the
+  // compares to bytes and widens each mask back by a lane-crossing
+  // vpmovsxbd, slow on Zen 3.
   Type f32 = b.getF32Type();
   if (auto vt = llvm::dyn_cast<VectorType>(t))
     f32 = VectorType::get(vt.getShape(), f32);
-  return b.create<arith::BitcastOp>(loc, f32, bits);
+  auto f = [&](float v) -> Value {
+    TypedAttr a = b.getF32FloatAttr(v);
+    if (auto vt = llvm::dyn_cast<VectorType>(f32))
+      a = DenseElementsAttr::get(vt, a);
+    return b.create<arith::ConstantOp>(loc, a);
+  };
+  Value shifted = b.create<arith::BitcastOp>(
+      loc, f32, b.create<arith::ShLIOp>(loc, e, c(23)));
+  auto eq = [&](float v) {
+    return b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OEQ, shifted,
+                                   f(v));
+  };
+  Value zero = eq(0.0f), inf = eq(INFINITY);
+  Value v =
+      b.create<arith::SelectOp>(loc, zero, f(std::ldexp(1.0f, -127)), shifted);
+  return b.create<arith::SelectOp>(loc, inf, f(NAN), v);
 }
 
 Value decodeE4M3(OpBuilder &b, Location loc, Value c) {

@@ -122,8 +122,10 @@ Value decodeE4M3(OpBuilder &b, Location loc, Value c) {
       b.create<arith::BitcastOp>(loc, f32,
                                  b.create<arith::ShLIOp>(loc, mag, i(20))),
       f(0x1p120f));
+  // Magnitude 0x7F (NaN) is the one whose bits decode to 480 (a float
+  // compare: an integer one LLVM narrows to bytes, see decodeE8M0).
   Value nan =
-      b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq, mag, i(0x7F));
+      b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OEQ, v, f(480.0f));
   v = b.create<arith::SelectOp>(loc, nan, f(NAN), v);
   Value sign = b.create<arith::ShLIOp>(
       loc, b.create<arith::AndIOp>(loc, c, i(0x80)), i(24));

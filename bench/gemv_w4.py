@@ -26,6 +26,7 @@ there times them (Python with NumPy and ml_dtypes; no compiler, no QuantC
 build), as in bench/gemm_int8.py.
 
 Usage: bench/gemv_w4.py [--rounds 5] [--gib 1.0] [--kernel avx512|avx2]
+                        [--shapes KxN ...] [--passes P]
                         [--target-cpu CPU] [--build-only DIR | --prebuilt DIR]
 Needs clang-19 and, to time, an AVX-512 (or, with --kernel avx2, an AVX2)
 host.
@@ -200,7 +201,7 @@ def build_all(args, tmp):
     sh(["clang-19", "-O2", isa, "-fopenmp", tmp / "bw.c", "-o", tmp / "bw", *omp])
     target = f" target-cpu={args.target_cpu}" if args.target_cpu else ""
     cases = []
-    for k, n in SHAPES:
+    for k, n in args.shapes:
         for fmt, (qf, selt, sbytes, group) in FORMATS.items():
             g = k // group
             qt = f"!qc.qtensor<{k}x{n}, {qf}>"
@@ -272,8 +273,8 @@ def time_all(args, tmp, manifest):
         r = {"bw1": [], "bw2": [], 1: [], 2: []}
         for i in range(args.rounds):
             for t in ((1, 2) if i % 2 == 0 else (2, 1)):
-                r[t].append(float(sh([tmp / exes[str(t)], k, n, g, sbytes, layers, 1,
-                                      tmp / "x.bin"])))
+                r[t].append(float(sh([tmp / exes[str(t)], k, n, g, sbytes, layers,
+                                      args.passes, tmp / "x.bin"])))
             bw1, bw2 = map(float, sh([tmp / "bw", args.gib * 2**30]).split())
             r["bw1"].append(bw1)
             r["bw2"].append(bw2)
@@ -298,6 +299,13 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--gib", type=float, default=1.0)
+    ap.add_argument("--shapes", nargs="+", default=[f"{k}x{n}" for k, n in SHAPES],
+                    type=lambda v: tuple(int(d) for d in v.split("x")),
+                    help="K x N shapes (default 4096x4096 4096x11008); with a "
+                         "small --gib (one layer) a shape that fits the caches "
+                         "times the kernel without DRAM")
+    ap.add_argument("--passes", type=int, default=1,
+                    help="timed passes over the layers (more for cache-resident shapes)")
     ap.add_argument("--kernel", choices=["avx512", "avx2"], default="avx512",
                     help="weight-only-kernel; the read baseline uses the same vector width")
     prebuilt.add_arguments(ap)

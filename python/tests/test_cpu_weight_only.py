@@ -34,16 +34,11 @@ def fma32(a, b, c):
     return (a.astype(np.float64) * b.astype(np.float64) + c.astype(np.float64)).astype(np.float32)
 
 
-def kernel_order(fmt, codes, s, x, k, global_scale=None, kernel="avx512"):
+def kernel_order(fmt, codes, s, x, k, global_scale=None):
     """y as the kernels sum it (LowerWeightOnlyKernels.cpp): K split into
     two ranges of K blocks (32 rows, or the scale group if smaller); per
     block and column partial = fma(x[k], value, partial) over the block's
-    rows, then acc = fma(partial, scale, acc); y = acc_0 + acc_1.
-
-    For int4 the AVX2 kernel's pairs of 32-column chunks (all columns but
-    an odd last chunk's) sum offset integers u = value + 8 instead, and
-    partial = fl(sum x * u - 8 X), X being the sum of x over the block's
-    rows in order from 0."""
+    rows, then acc = fma(partial, scale, acc); y = acc_0 + acc_1."""
     import ml_dtypes
     group = FORMATS[fmt][2] or k
     rows = 32 if group % 32 == 0 else group
@@ -59,24 +54,16 @@ def kernel_order(fmt, codes, s, x, k, global_scale=None, kernel="avx512"):
                              np.ldexp(np.float32(1), np.minimum(u, 254).astype(np.int32) - 127)).astype(np.float32)
         else:
             scale = u.view(ml_dtypes.float8_e4m3fn).astype(np.float32) * np.float32(global_scale)
-    n = codes.shape[1]
-    offset = np.zeros(n, bool)  # columns of the AVX2 offset decode
-    if kernel == "avx2" and fmt.startswith("int4"):
-        offset[:n // 64 * 64] = True
-    value = np.where(offset, value + np.float32(8), value).astype(np.float32)
     blocks = k // rows
-    y = np.zeros((x.shape[0], n), np.float32)
+    y = np.zeros((x.shape[0], codes.shape[1]), np.float32)
     for i in range(x.shape[0]):
         accs = []
         for p in range(2):
-            acc = np.zeros(n, np.float32)
+            acc = np.zeros(codes.shape[1], np.float32)
             for blk in range(p * blocks // 2, (p + 1) * blocks // 2):
-                part = np.zeros(n, np.float32)
-                xsum = np.float32(0)
+                part = np.zeros(codes.shape[1], np.float32)
                 for kk in range(blk * rows, (blk + 1) * rows):
                     part = fma32(x[i, kk], value[kk], part)
-                    xsum = np.float32(xsum + x[i, kk])
-                part = np.where(offset, part - np.float32(8) * xsum, part)
                 acc = fma32(part, scale[blk * rows // group], acc)
             accs.append(acc)
         y[i] = accs[0] + accs[1]
@@ -189,14 +176,15 @@ def test_weight_only_summation_order(case, kernel, tmp_path):
     """Bit for bit the documented order of operations (kernel_order), on
     one and two threads: every decode (AVX-512's 16-entry permute, AVX2's
     in-place int4 and bfloat16 byte lookups, its 8-lane permutes for an odd
-    last chunk) gives each weight's exact value, and x pre-scaled by a
-    power of two changes no product."""
+    last chunk) gives each weight's exact value, and the int4 decode's
+    products and partial sums scaled by 2^28 (undone after each K block)
+    change no rounding."""
     m, k, n, fmt, constant = case
     rng = np.random.default_rng(11)
     path, inputs, codes = build(tmp_path, m, k, n, fmt, constant, rng)
     s = inputs["arg1" if constant else "arg2"]
     want = kernel_order(fmt, codes, s, inputs["arg0"], k,
-                        0.0123 if fmt == "nvfp4" else None, kernel)
+                        0.0123 if fmt == "nvfp4" else None)
     cpu = ["--target=cpu", f"--cpu-weight-only-kernel={kernel}"]
     for extra in (cpu, cpu + ["--cpu-threads=2"]):
         got = run(path, inputs, tmp_path, extra)

@@ -31,19 +31,18 @@ func.func @mxfp4(%x: tensor<1x64xf32>, %b: tensor<64x32xi8>, %s: tensor<2x64xi8>
   return %y : tensor<1x64xf32>
 }
 
-// int4 (per-column f32 scales): each dword of a row holds 8 codes; one
-// XOR with 0x88888888 makes each signed code s the offset code s + 8
-// (0..15) in place, a vpsrld by 16 brings codes 4-7 down to the places of
-// 0-3, and four masks (vpand) leave each offset code times 2^(4i), which
-// vcvtdq2ps converts exactly (the 8 * sum(x) comes off after the K
-// block). No shift per code, no byte widening, table or permute.
+// int4 (per-column f32 scales): each dword of a row holds 8 codes; code i
+// goes to the top (vpslld by 28 - 4i), the bits below are cleared
+// (vpand), and vcvtdq2ps gives the code times 2^28 exactly (the partial
+// sums are scaled by 2^-28 after the K block). No byte widening
+// (vpmovzxbd), table or permute.
 // CHECK-NOT: zmm
-// CHECK-DAG: vpxor {{.*}}%ymm
-// CHECK-DAG: vpsrld $16, {{.*}}%ymm
+// CHECK-DAG: vpslld $28, {{.*}}%ymm
+// CHECK-DAG: vpslld $4, {{.*}}%ymm
 // CHECK-DAG: vpand {{.*}}%ymm
 // CHECK-DAG: vcvtdq2ps {{.*}}%ymm
 // CHECK-DAG: vfmadd{{[0-9]+}}ps {{.*}}%ymm
-// CHECK-NOT: {{vpslld|vpmovzxbd|vpshufb|vpermps|vpermd|zmm}}
+// CHECK-NOT: {{vpmovzxbd|vpshufb|vpermps|vpermd|zmm}}
 func.func @int4(%x: tensor<1x64xf32>, %b: tensor<64x32xi8>, %s: tensor<64xf32>) -> tensor<1x64xf32> {
   %w = qc.unpack %b : tensor<64x32xi8> -> !qc.qtensor<64x64, #qc.int<4>, #qc.scheme<per_axis, axis = 1>>
   %d = qc.dequantize %w, %s : (!qc.qtensor<64x64, #qc.int<4>, #qc.scheme<per_axis, axis = 1>>, tensor<64xf32>) -> tensor<64x64xf32>

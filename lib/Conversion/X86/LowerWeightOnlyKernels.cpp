@@ -35,12 +35,10 @@
 // row in one load, and avoids the byte widening and lane-crossing
 // permutes where it can (a Zen 3 core has two shuffle / shift pipes, one
 // of them shared with FMAs): int4 codes are decoded in place in each
-// dword as offset codes s + 8 (int4Rows), tables exact in bfloat16 (FP4)
-// by in-lane byte lookups (bf16Rows); a last odd chunk and other tables
-// use the 16-lane loop above with 8-lane permutes (lookup). The FP4 and
-// table decodes give the same partial sums; int4's are
-// fl(sum x * (s + 8) - 8 * sum x) per K block, so an infinite x makes
-// them NaN where the interpreter has an infinity.
+// dword (int4Rows), tables exact in bfloat16 (FP4) by in-lane byte
+// lookups (bf16Rows); a last odd chunk and other tables use the 16-lane
+// loop above with 8-lane permutes (lookup). Each decode gives the same
+// partial sums.
 //
 //===----------------------------------------------------------------------===//
 
@@ -318,49 +316,28 @@ struct WeightOnlyBuilder {
             ob.create<arith::MulIOp>(loc, b1, idx(ob, kb)), idx(ob, kb),
             [&](OpBuilder &kbld, Value k0) {
               Value g = kbld.create<arith::DivUIOp>(loc, k0, idx(kbld, group));
-              Value xSum =
-                  full && offsetDecode() ? blockSum(kbld, row, k0) : Value();
               if (full)
-                forLoop(kbld, idx(kbld, 0), idx(kbld, full), one,
-                        [&](OpBuilder &cb, Value blk) {
-                          Value c0 = cb.create<arith::MulIOp>(
-                              loc, blk, idx(cb, perBlock));
-                          columnBlock(cb, row, k0, g, c0, perBlock, tbl, acc,
-                                      col, xSum);
-                        });
+                forLoop(
+                    kbld, idx(kbld, 0), idx(kbld, full), one,
+                    [&](OpBuilder &cb, Value blk) {
+                      Value c0 =
+                          cb.create<arith::MulIOp>(loc, blk, idx(cb, perBlock));
+                      columnBlock(cb, row, k0, g, c0, perBlock, tbl, acc, col);
+                    });
               if (tail)
                 columnBlock(kbld, row, k0, g, idx(kbld, full * perBlock), tail,
-                            tbl, acc, col, xSum);
+                            tbl, acc, col);
             });
   }
 
-  /// Whether the AVX2 pairs of chunks decode codes to offset integers
-  /// (int4Rows), which needs the sum of x over each K block.
-  bool offsetDecode() const { return avx2 && decode == Decode::Int4; }
-
-  /// x[row, k0] + ... + x[row, k0 + kb - 1] in f32, in order from +0.
-  Value blockSum(OpBuilder &ob, Value row, Value k0) {
-    Value zero = ob.create<arith::ConstantOp>(loc, ob.getF32FloatAttr(0.0f));
-    auto loop = ob.create<scf::ForOp>(
-        loc, k0, ob.create<arith::AddIOp>(loc, k0, idx(ob, blockRows())),
-        idx(ob, 1), ValueRange{zero},
-        [&](OpBuilder &lb, Location, Value k, ValueRange sum) {
-          Value v = lb.create<memref::LoadOp>(loc, x, ValueRange{row, k});
-          lb.create<scf::YieldOp>(
-              loc, ValueRange{lb.create<arith::AddFOp>(loc, sum[0], v)});
-        });
-    return loop.getResult(0);
-  }
-
   /// Chunks [c0, c0 + count) over rows [k0, k0 + kb) of K: partial sums in
-  /// registers, then scaled into `acc`. `xSum`: blockSum, for offsetDecode.
+  /// registers, then scaled into `acc`.
   void columnBlock(OpBuilder &ob, Value row, Value k0, Value g, Value c0,
                    int64_t count, Value tbl, Value acc,
-                   llvm::function_ref<Value(OpBuilder &, Value)> col,
-                   Value xSum) {
+                   llvm::function_ref<Value(OpBuilder &, Value)> col) {
     SmallVector<Value> parts =
         !avx2 || count != 2      ? tableRows(ob, row, k0, c0, count, tbl)
-        : decode == Decode::Int4 ? int4Rows(ob, row, k0, c0, xSum)
+        : decode == Decode::Int4 ? int4Rows(ob, row, k0, c0)
         : bf16Bytes              ? bf16Rows(ob, row, k0, c0)
                                  : tableRows(ob, row, k0, c0, count, tbl);
     for (int64_t c = 0; c < count; ++c) {
@@ -577,18 +554,20 @@ struct WeightOnlyBuilder {
 
   /// AVX2, int4, two chunks (32 bytes of codes per row): each dword of
   /// the row holds 8 codes (columns 8l .. 8l + 7 of the 64 in lane l),
-  /// code i in bits 4i .. 4i + 3. XOR with 0x88888888 turns every signed
-  /// code s into u = s + 8 in 0 .. 15 in place; a logical shift right by 16
-  /// brings codes 4-7 to the places of 0-3, so four masks (0xF << 4i, the
-  /// only constants besides the XOR's: more make LLVM spill an
-  /// accumulator) leave u * 2^(4i), which vcvtdq2ps converts exactly. Per
-  /// row and 64 codes: 1 XOR, 1 shift, 8 ANDs, 8 conversions and 8 FMAs
-  /// (26 operations on a Zen 3 core's four vector pipes, against 30 with a
-  /// shift per code). The scalings by 2^(4i) are exact, so after the K
-  /// block partial i is fl(fl(sum x * u) * 2^(-4i) - 8 * X) by one FMA (X =
-  /// blockSum; 8 * X is exact). Accumulator i, lane l: column 8l + i.
-  SmallVector<Value> int4Rows(OpBuilder &ob, Value row, Value k0, Value c0,
-                              Value xSum) {
+  /// code i in bits 4i .. 4i + 3. Shifting code i to the top (vpslld by
+  /// 28 - 4i; none for i = 7) and clearing the bits below (vpand; none for
+  /// i = 0) leaves the signed code times 2^28, which vcvtdq2ps converts
+  /// exactly. Every product and partial sum is then 2^28 times the table
+  /// lookup's, exactly (short of an overflow above 2^100), so one multiply
+  /// by 2^-28 after the K block gives the same partial sums. Per 64 codes:
+  /// 7 shifts, 7 ands, 8 conversions and 8 FMAs, spread over all four
+  /// vector pipes of a Zen 3 core (shuffles and shifts have two of them,
+  /// FMAs two, conversions two). (Offset codes, an XOR with 0x88888888 and
+  /// masks instead of shifts, then 8 * sum(x) off per K block, measured
+  /// only about 4% faster in bench/gemv_w4.py and give up these exact
+  /// partial sums; see Performance.md.) Accumulator i, lane l: column 8l +
+  /// i.
+  SmallVector<Value> int4Rows(OpBuilder &ob, Value row, Value k0, Value c0) {
     auto v8f32 = VectorType::get({8}, ob.getF32Type());
     auto v8i32 = VectorType::get({8}, ob.getI32Type());
     auto splat = [&](OpBuilder &lb, int32_t v) -> Value {
@@ -603,47 +582,27 @@ struct WeightOnlyBuilder {
           Value codes = lb.create<vector::BitCastOp>(
               loc, v8i32,
               lb.create<vector::LoadOp>(loc, v32i8, w, ValueRange{k, byte0}));
-          Value offsetCodes = lb.create<arith::XOrIOp>(
-              loc, codes, splat(lb, int32_t(0x88888888u)));
-          Value high =
-              lb.create<arith::ShRUIOp>(loc, offsetCodes, splat(lb, 16));
+          Value top = splat(lb, int32_t(0xf0000000u));
           SmallVector<Value> next;
           for (int64_t i = 0; i < 8; ++i) {
-            Value c = lb.create<arith::AndIOp>(
-                loc, i < 4 ? offsetCodes : high,
-                splat(lb, int32_t(0xfu << (4 * (i % 4)))));
+            Value c = codes;
+            if (i != 7)
+              c = lb.create<arith::ShLIOp>(loc, c, splat(lb, 28 - 4 * i));
+            if (i != 0)
+              c = lb.create<arith::AndIOp>(loc, c, top);
             next.push_back(lb.create<vector::FMAOp>(
                 loc, xb, lb.create<arith::SIToFPOp>(loc, v8f32, c),
                 parts[size_t(i)]));
           }
           return next;
         });
-    SmallVector<Value> parts;
-    for (int64_t i = 0; i < 8; ++i)
-      parts.push_back(unscale(ob, sums[size_t(i)],
-                              std::ldexp(1.0f, int(-4 * (i % 4))), 8.0f, xSum));
-    return splitOrder(ob, parts,
+    Value unscale = ob.create<arith::ConstantOp>(
+        loc, DenseElementsAttr::get(v8f32,
+                                    ob.getF32FloatAttr(std::ldexp(1.0f, -28))));
+    for (Value &sum : sums)
+      sum = ob.create<arith::MulFOp>(loc, sum, unscale);
+    return splitOrder(ob, sums,
                       [](int64_t a, int64_t lane) { return 8 * lane + a; });
-  }
-
-  /// fl(sum * factor - fl(offset * xSum)) per lane by one FMA (`sum *
-  /// factor` alone when offset is 0).
-  Value unscale(OpBuilder &ob, Value sum, float factor, float offset,
-                Value xSum) {
-    auto v8f32 = VectorType::get({8}, ob.getF32Type());
-    auto splat = [&](float v) -> Value {
-      return ob.create<arith::ConstantOp>(
-          loc, DenseElementsAttr::get(v8f32, ob.getF32FloatAttr(v)));
-    };
-    if (offset == 0.0f)
-      return ob.create<arith::MulFOp>(loc, sum, splat(factor));
-    Value shift = ob.create<arith::NegFOp>(
-        loc, ob.create<arith::MulFOp>(loc, xSum,
-                                      ob.create<arith::ConstantOp>(
-                                          loc, ob.getF32FloatAttr(offset))));
-    return ob.create<vector::FMAOp>(
-        loc, sum, splat(factor),
-        ob.create<vector::BroadcastOp>(loc, v8f32, shift));
   }
 
   /// Chunks [c0, c0 + count) over the K block's rows, each 16 bytes of

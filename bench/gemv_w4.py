@@ -299,7 +299,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--gib", type=float, default=1.0)
-    ap.add_argument("--shapes", nargs="+", default=[f"{k}x{n}" for k, n in SHAPES],
+    ap.add_argument("--shapes", nargs="+", default=SHAPES,
                     type=lambda v: tuple(int(d) for d in v.split("x")),
                     help="K x N shapes (default 4096x4096 4096x11008); with a "
                          "small --gib (one layer) a shape that fits the caches "

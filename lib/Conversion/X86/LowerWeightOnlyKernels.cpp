@@ -415,7 +415,7 @@ struct WeightOnlyBuilder {
   /// temporaries, more than about five no longer fit the 16 ymm registers
   /// and LLVM spills an accumulator, putting a store and a reload into its
   /// FMA chain. (Two sweeps over the rows, four accumulators each, avoid
-  /// that but reread the rows: 20-30% slower for N = 4096, whose rows, 2
+  /// that but reread the rows: about 20% slower for N = 4096, whose rows, 2
   /// KiB apart, share two sets of the first-level cache.)
   SmallVector<Value>
   pairRows(OpBuilder &ob, Value k0, Value c0,

@@ -449,7 +449,6 @@ struct WeightOnlyBuilder {
   /// 4L + i holds column 2 * (16L + 8w + 2i + p) + h (h: high nibble; w:
   /// the high unpack; p: odd byte; L: the 128-bit lane). Returns the
   /// chunks' partial sums in split order (even columns, odd columns).
-
   SmallVector<Value> bf16Rows(OpBuilder &ob, Value row, Value k0, Value c0) {
     auto v8f32 = VectorType::get({8}, ob.getF32Type());
     auto v8i32 = VectorType::get({8}, ob.getI32Type());

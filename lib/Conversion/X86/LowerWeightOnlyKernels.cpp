@@ -422,10 +422,20 @@ struct WeightOnlyBuilder {
            llvm::function_ref<SmallVector<Value>(OpBuilder &, Value, Value,
                                                  ValueRange)>
                step) {
-    auto v8f32 = VectorType::get({8}, ob.getF32Type());
+    return rowLoop(ob, k0, c0, VectorType::get({8}, ob.getF32Type()), 8, step);
+  }
+
+  /// The loop over the rows of the K block at k0 for the chunks from c0
+  /// (column byte `byte0` = 16 c0 of each row, prefetched ahead): `count`
+  /// partial sums of type `t`, zeroed, updated by `step` per row.
+  SmallVector<Value>
+  rowLoop(OpBuilder &ob, Value k0, Value c0, VectorType t, int64_t count,
+          llvm::function_ref<SmallVector<Value>(OpBuilder &, Value, Value,
+                                                ValueRange)>
+              step) {
     Value zeros = ob.create<arith::ConstantOp>(
-        loc, DenseElementsAttr::get(v8f32, ob.getF32FloatAttr(0.0f)));
-    SmallVector<Value> init(8, zeros);
+        loc, DenseElementsAttr::get(t, ob.getF32FloatAttr(0.0f)));
+    SmallVector<Value> init(size_t(count), zeros);
     Value kEnd = ob.create<arith::AddIOp>(loc, k0, idx(ob, blockRows()));
     Value byte0 = ob.create<arith::MulIOp>(loc, c0, idx(ob, 16));
     PrefetchPlan plan = prefetchPlan(ob, k0, byte0);
@@ -609,17 +619,9 @@ struct WeightOnlyBuilder {
   /// partial sums, split order, two per chunk.
   SmallVector<Value> tableRows(OpBuilder &ob, Value row, Value k0, Value c0,
                                int64_t count, Value tbl) {
-    int64_t kb = blockRows();
-    Value zeros = ob.create<arith::ConstantOp>(
-        loc, DenseElementsAttr::get(v16f32, ob.getF32FloatAttr(0.0f)));
-    SmallVector<Value> init(size_t(2 * count), zeros);
-    Value kEnd = ob.create<arith::AddIOp>(loc, k0, idx(ob, kb));
-    Value byte0 = ob.create<arith::MulIOp>(loc, c0, idx(ob, 16));
-    PrefetchPlan plan = prefetchPlan(ob, k0, byte0);
-    auto loop = ob.create<scf::ForOp>(
-        loc, k0, kEnd, idx(ob, 1), init,
-        [&](OpBuilder &lb, Location, Value k, ValueRange parts) {
-          prefetchAhead(lb, k, plan);
+    return rowLoop(
+        ob, k0, c0, v16f32, 2 * count,
+        [&](OpBuilder &lb, Value k, Value byte0, ValueRange parts) {
           Value xb = lb.create<vector::BroadcastOp>(
               loc, v16f32,
               lb.create<memref::LoadOp>(loc, x, ValueRange{row, k}));
@@ -636,9 +638,8 @@ struct WeightOnlyBuilder {
             next.push_back(lb.create<vector::FMAOp>(
                 loc, xb, lookup(lb, tbl, hi), parts[size_t(2 * c + 1)]));
           }
-          lb.create<scf::YieldOp>(loc, next);
+          return next;
         });
-    return SmallVector<Value>(loop.getResults());
   }
 };
 

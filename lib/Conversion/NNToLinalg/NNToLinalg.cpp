@@ -908,6 +908,30 @@ template <typename OpTy> struct ReduceLowering : OpConversionPattern<OpTy> {
   }
 };
 
+/// A reduction of `axis` of a tensor of `inShape` to size 1, kept (the
+/// nn.arg_max / nn.top_k generics): the result shape, the result's indexing
+/// map (that dimension at 0) and the iterator types.
+struct KeptAxisReduction {
+  SmallVector<int64_t> shape;
+  AffineMap outMap;
+  SmallVector<utils::IteratorType> its;
+};
+KeptAxisReduction keptAxisReduction(ArrayRef<int64_t> inShape, int64_t axis,
+                                    MLIRContext *ctx) {
+  int64_t rank = int64_t(inShape.size());
+  KeptAxisReduction r{SmallVector<int64_t>(inShape), {}, {}};
+  r.shape[size_t(axis)] = 1;
+  SmallVector<AffineExpr> outExprs;
+  for (int64_t i = 0; i < rank; ++i) {
+    outExprs.push_back(i == axis ? getAffineConstantExpr(0, ctx)
+                                 : getAffineDimExpr(unsigned(i), ctx));
+    r.its.push_back(i == axis ? utils::IteratorType::reduction
+                              : utils::IteratorType::parallel);
+  }
+  r.outMap = AffineMap::get(unsigned(rank), 0, outExprs, ctx);
+  return r;
+}
+
 /// nn.arg_max: one reduction generic carrying the best value and its index;
 /// an element replaces the best when it is larger (or equal, for the last
 /// index) or NaN over a number (NaN over NaN for the last index), as the
@@ -928,17 +952,7 @@ struct ArgMaxLowering : OpConversionPattern<ArgMaxOp> {
     bool isFloat = llvm::isa<FloatType>(elem);
     bool isUnsigned = !isFloat && unsignedOperand(op, 0);
     bool last = op.getSelectLastIndex();
-    SmallVector<int64_t> shape(xt.getShape());
-    shape[size_t(axis)] = 1;
-    SmallVector<AffineExpr> outExprs;
-    SmallVector<utils::IteratorType> its;
-    for (int64_t i = 0; i < rank; ++i) {
-      outExprs.push_back(i == axis ? getAffineConstantExpr(0, ctx)
-                                   : getAffineDimExpr(unsigned(i), ctx));
-      its.push_back(i == axis ? utils::IteratorType::reduction
-                              : utils::IteratorType::parallel);
-    }
-    AffineMap outMap = AffineMap::get(unsigned(rank), 0, outExprs, ctx);
+    auto [shape, outMap, its] = keptAxisReduction(xt.getShape(), axis, ctx);
     Type i64 = rewriter.getI64Type();
     auto valType = RankedTensorType::get(shape, elem);
     auto idxType = RankedTensorType::get(shape, i64);
@@ -1042,18 +1056,8 @@ struct TopKLowering : OpConversionPattern<TopKOp> {
     bool isUnsigned = !isFloat && unsignedOperand(op, 0);
     bool largest = op.getLargest();
     Type i64 = rewriter.getI64Type();
-    SmallVector<int64_t> shape(xt.getShape());
-    shape[size_t(axis)] = 1;
-    SmallVector<AffineExpr> outExprs;
-    SmallVector<utils::IteratorType> its;
-    for (int64_t i = 0; i < rank; ++i) {
-      outExprs.push_back(i == axis ? getAffineConstantExpr(0, ctx)
-                                   : getAffineDimExpr(unsigned(i), ctx));
-      its.push_back(i == axis ? utils::IteratorType::reduction
-                              : utils::IteratorType::parallel);
-    }
+    auto [shape, outMap, its] = keptAxisReduction(xt.getShape(), axis, ctx);
     AffineMap idMap = AffineMap::getMultiDimIdentityMap(unsigned(rank), ctx);
-    AffineMap outMap = AffineMap::get(unsigned(rank), 0, outExprs, ctx);
     auto valType = RankedTensorType::get(shape, elem);
     auto idxType = RankedTensorType::get(shape, i64);
     Value zeroV = isFloat ? floatConst(rewriter, loc, elem, 0.0)

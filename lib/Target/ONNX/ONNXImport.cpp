@@ -545,6 +545,18 @@ private:
     return out;
   }
 
+  /// The one integer value of a constant input (CumSum's axis, TopK's k).
+  std::optional<int64_t> constInt(Node &n, size_t i, StringRef what) {
+    auto v = constInts(n, i, what);
+    if (!v)
+      return std::nullopt;
+    if (v->size() != 1) {
+      error(n) << what << " must hold one value";
+      return std::nullopt;
+    }
+    return (*v)[0];
+  }
+
   std::optional<float> constScalarFloat(Node &n, size_t i, StringRef what) {
     DenseElementsAttr c = constantOf(n.in[i]);
     if (!c || !llvm::isa<FloatType>(c.getElementType()) ||
@@ -2952,21 +2964,18 @@ const llvm::StringMap<Importer::Handler> &Importer::handlers() {
       return im.convTranspose(n);
     };
     t["CumSum"] = [](Importer &im, Node &n) -> Outputs {
-      auto axis = im.constInts(n, 1, "axis");
+      auto axis = im.constInt(n, 1, "axis");
       if (!axis)
         return failure();
-      if (axis->size() != 1)
-        return im.error(n) << "axis must hold one value", failure();
-      if (!nn::normalizeAxis((*axis)[0], tt(n.in[0]).getRank()))
-        return im.error(n) << "axis " << (*axis)[0]
-                           << " is out of range for rank "
+      if (!nn::normalizeAxis(*axis, tt(n.in[0]).getRank()))
+        return im.error(n) << "axis " << *axis << " is out of range for rank "
                            << tt(n.in[0]).getRank(),
                failure();
       if (tt(n.in[0]).getElementType().isInteger(1))
         return im.error(n) << "CumSum of bool values is not defined", failure();
       return im.one<nn::CumSumOp>(
           n, {n.in[0]},
-          {im.named("axis", im.b.getI64IntegerAttr((*axis)[0])),
+          {im.named("axis", im.b.getI64IntegerAttr(*axis)),
            im.named("exclusive", im.b.getBoolAttr(getInt(n, "exclusive", 0))),
            im.named("reverse", im.b.getBoolAttr(getInt(n, "reverse", 0)))});
     };
@@ -3057,11 +3066,9 @@ const llvm::StringMap<Importer::Handler> &Importer::handlers() {
       };
     };
     t["TopK"] = [](Importer &im, Node &n) -> Outputs {
-      auto k = im.constInts(n, 1, "k");
+      auto k = im.constInt(n, 1, "k");
       if (!k)
         return failure();
-      if (k->size() != 1)
-        return im.error(n) << "k must hold one value", failure();
       auto xt = tt(n.in[0]);
       int64_t axisAttr = getInt(n, "axis", -1);
       auto axis = nn::normalizeAxis(axisAttr, xt.getRank());
@@ -3069,13 +3076,13 @@ const llvm::StringMap<Importer::Handler> &Importer::handlers() {
         return im.error(n) << "axis " << axisAttr
                            << " is out of range for rank " << xt.getRank(),
                failure();
-      if ((*k)[0] < 0 || (*k)[0] > xt.getDimSize(*axis))
-        return im.error(n) << "k = " << (*k)[0] << " is not in [0, "
+      if (*k < 0 || *k > xt.getDimSize(*axis))
+        return im.error(n) << "k = " << *k << " is not in [0, "
                            << xt.getDimSize(*axis) << "]",
                failure();
       auto r = im.build<nn::TopKOp>(
           n, {n.in[0]},
-          {im.named("k", im.b.getI64IntegerAttr((*k)[0])),
+          {im.named("k", im.b.getI64IntegerAttr(*k)),
            im.named("axis", im.b.getI64IntegerAttr(*axis)),
            im.named("largest", im.b.getBoolAttr(getInt(n, "largest", 1))),
            im.named("sorted", im.b.getBoolAttr(getInt(n, "sorted", 1)))});

@@ -224,6 +224,11 @@ save(model([helper.make_node("TopK", ["x", "k"], ["v", "i"], name="topk")],
            [vi("x", [2, 3])], [vi("v", [2, 4]), vi_typed("i", TensorProto.INT64, [2, 4])],
            [numpy_helper.from_array(np.array([4], np.int64), "k")], opset=11),
      os.path.join(out, "topk_k.onnx"))
+# TopK with a k of two values (the importer's constInt).
+save(model([helper.make_node("TopK", ["x", "k"], ["v", "i"], name="topk2")],
+           [vi("x", [2, 3])], [vi("v", [2, 1]), vi_typed("i", TensorProto.INT64, [2, 1])],
+           [numpy_helper.from_array(np.array([1, 1], np.int64), "k")], opset=11),
+     os.path.join(out, "topk_two_k.onnx"))
 # GatherElements with indices of another rank; Hardmax of integers.
 save(model([helper.make_node("GatherElements", ["x", "i"], ["y"], name="ge", axis=1)],
            [vi("x", [2, 3]), vi_typed("i", TensorProto.INT64, [2])], [vi("y", [2])], opset=13),

@@ -23,6 +23,9 @@ FORMATS = {
               "scale = #qc.float<e8m0fnu>>", "i8", 32),
     "nvfp4": ("#qc.float<fp4e2m1fn>, #qc.scheme<per_block, axis = 0, block = 16, "
               "scale = #qc.float<fp8e4m3fn>>", "i8", 16),
+    # FP4 with f32 scales: the AVX2 byte-lookup decode with its f32 scales
+    # gathered by a generic shuffle.
+    "fp4_g32": ("#qc.float<fp4e2m1fn>, #qc.scheme<per_block, axis = 0, block = 32>", "f32", 32),
 }
 
 
@@ -44,10 +47,12 @@ def kernel_order(fmt, codes, s, x, k, global_scale=None):
     rows = 32 if group % 32 == 0 else group
     if fmt.startswith("int4"):
         value = np.where(codes > 7, codes.astype(np.int16) - 16, codes).astype(np.float32)
-        scale = np.asarray(s, np.float32).reshape(-1, codes.shape[1])
     else:
         value = np.array([0, .5, 1, 1.5, 2, 3, 4, 6, -0., -.5, -1, -1.5, -2, -3, -4, -6],
                          np.float32)[codes]
+    if FORMATS[fmt][1] == "f32":
+        scale = np.asarray(s, np.float32).reshape(-1, codes.shape[1])
+    else:
         u = np.asarray(s).view(np.uint8)
         if fmt == "mxfp4":
             scale = np.where(u == 255, np.float32(np.nan),
@@ -148,6 +153,8 @@ CASES = [
     (1, 256, 96, "int4_col", False),
     (3, 128, 160, "int4_g32", False),
     (2, 96, 64, "mxfp4", False),
+    (2, 64, 160, "mxfp4", False),
+    (1, 128, 160, "fp4_g32", False),
     (1, 64, 64, "mxfp4", True),
     (1, 512, 352, "int4_col", True),
     (2, 1024, 64, "nvfp4", False),

@@ -298,7 +298,7 @@ def X86FuseWeightOnly : Pass<"qc-x86-fuse-weight-only", "::mlir::ModuleOp"> {
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::linalg::LinalgDialect",
-    "::mlir::tensor::TensorDialect"
+    "::mlir::math::MathDialect", "::mlir::tensor::TensorDialect"
   ];
 }
 
@@ -309,24 +309,30 @@ def X86LowerWeightOnlyKernels
     Runs after bufferization. Every `linalg.generic` tagged `qc.x86_kernel
     = "w4_f32_avx512"` becomes, per row of x, a parallel loop over 2
     ranges of K (threads take whole ranges; their results are added at the
-    end) that streams the packed codes row by row: 16 bytes hold 32 codes, widened (vpmovzxbd), split into low and
-    high nibbles (vpsrld) and decoded with a 16-entry `vpermps` table
-    lookup (`llvm.x86.avx512.permvar.sf.512`). Per block of K rows (64, or
-    the scale group) x[m, k] * value accumulates with FMAs into a partial
-    row (four rows of K per load and store of it), which is then scaled
-    once per column: acc += partial * s (scales decoded once per group,
-    E8M0 by exponent bits). Partial and accumulator rows live in scratch
-    rows in even/odd column order, interleaved into y at the end. Because
-    the scale is applied per block rather than per weight, results differ
-    from the interpreter's in the last bits (within 1e-5 relative L2 in the
-    tests). Needs AVX-512 F. Generics tagged "w4_f32_avx2" get the same
-    loops on AVX2 + FMA with 2 chunks of 32 columns (32 bytes of codes
-    per row) per block, decoded without widening the bytes: int4 codes
-    in place in each dword (shifted to the top, the bits below masked,
-    converted: the code times 2^28, with x pre-scaled by 2^-28, exact);
-    tables whose values are exact in bfloat16 (FP4) by two 16-entry byte
-    lookups per nibble (`llvm.x86.avx2.pshuf.b`) of the value's upper
-    16 bits, interleaved and shifted or masked into f32s. A last odd
+    end) that streams the packed codes row by row: 16 bytes hold 32
+    codes, widened (vpmovzxbd), split into low and high nibbles (vpsrld)
+    and decoded with a 16-entry `vpermps` table lookup
+    (`llvm.x86.avx512.permvar.sf.512`). Per block of K rows (32, or the
+    scale group) and block of 8 x 32 columns, x[m, k] * value accumulates
+    with FMAs into partial sums held in registers, which are then scaled
+    once per column into a scratch accumulator row: acc += partial * s
+    (scales decoded once per group: E8M0 by exponent bits, E4M3 by bit
+    moves times NVFP4's global scale). The accumulator row is in even/odd
+    column order and interleaved into y at the end. Because the scale is
+    applied per block rather than per weight, results differ from the
+    interpreter's in the last bits (within 1e-5 relative L2 in the tests).
+    Needs AVX-512 F. Generics tagged "w4_f32_avx2" get the same loops on
+    AVX2 + FMA with 2 chunks of 32 columns (32 bytes of codes per row) per
+    block, decoded without widening the bytes: int4 codes in place in each
+    dword (shifted to the top, the bits below masked, converted: the code
+    times 2^28; the block's sums are multiplied by 2^-28, exactly); tables
+    whose values are exact in bfloat16 (FP4) by two 16-entry byte lookups
+    per nibble (`llvm.x86.avx2.pshuf.b`) of the value's upper 16 bits,
+    interleaved and shifted or masked into f32s. These two keep their
+    accumulator rows in the order the decode leaves the columns in: the
+    scales are gathered into that order per block (E8M0 / E4M3 codes by
+    one byte shuffle per 8 columns, int4's f32 scales by an 8 x 8
+    transpose), and the columns are put in order once, into y. A last odd
     chunk, and other tables, take 16 bytes at a time as on AVX-512 with
     8-lane permutes: int4 sign-extended, FP4 one permute of the magnitudes
     (`llvm.x86.avx2.permps`) with bit 3 as the sign, other tables both
@@ -335,8 +341,8 @@ def X86LowerWeightOnlyKernels
   }];
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::LLVM::LLVMDialect",
-    "::mlir::memref::MemRefDialect", "::mlir::scf::SCFDialect",
-    "::mlir::vector::VectorDialect"
+    "::mlir::math::MathDialect", "::mlir::memref::MemRefDialect",
+    "::mlir::scf::SCFDialect", "::mlir::vector::VectorDialect"
   ];
 }
 

@@ -8,6 +8,7 @@
 #include "Int8Kernels.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "llvm/TargetParser/Host.h"
 #include "llvm/TargetParser/X86TargetParser.h"
@@ -72,30 +73,23 @@ Value decodeE8M0(OpBuilder &b, Location loc, Value e) {
       a = DenseElementsAttr::get(vt, a);
     return b.create<arith::ConstantOp>(loc, a);
   };
-  // 2^(e - 127) is e in f32's exponent field, but for e = 0 (2^-127, a
-  // subnormal) and e = 255 (NaN). Those are found by float compares of
-  // that f32 (0 and infinity): on the integer code, LLVM narrows the
-  // compares to bytes and widens each mask back by a lane-crossing
-  // vpmovsxbd, slow on Zen 3.
+  // 2^(e - 127) is e in f32's exponent field, but for e = 0 (2^-127, the
+  // subnormal with bits 1 << 22) and e = 255 (NaN; the field gives
+  // infinity). Two operations fix both, with no compare: an unsigned max
+  // with 1 << 22 (only e = 0 is below it), then m * 0 + m, which is m for
+  // every finite m and NaN for infinity. (Compares and selects took four,
+  // with more constants held.)
   Type f32 = b.getF32Type();
   if (auto vt = llvm::dyn_cast<VectorType>(t))
     f32 = VectorType::get(vt.getShape(), f32);
-  auto f = [&](float v) -> Value {
-    TypedAttr a = b.getF32FloatAttr(v);
-    if (auto vt = llvm::dyn_cast<VectorType>(f32))
-      a = DenseElementsAttr::get(vt, a);
-    return b.create<arith::ConstantOp>(loc, a);
-  };
-  Value shifted = b.create<arith::BitcastOp>(
-      loc, f32, b.create<arith::ShLIOp>(loc, e, c(23)));
-  auto eq = [&](float v) {
-    return b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OEQ, shifted,
-                                   f(v));
-  };
-  Value zero = eq(0.0f), inf = eq(INFINITY);
-  Value v =
-      b.create<arith::SelectOp>(loc, zero, f(std::ldexp(1.0f, -127)), shifted);
-  return b.create<arith::SelectOp>(loc, inf, f(NAN), v);
+  TypedAttr zeroAttr = b.getF32FloatAttr(0.0f);
+  if (auto vt = llvm::dyn_cast<VectorType>(f32))
+    zeroAttr = DenseElementsAttr::get(vt, zeroAttr);
+  Value bits = b.create<arith::MaxUIOp>(
+      loc, b.create<arith::ShLIOp>(loc, e, c(23)), c(1 << 22));
+  Value m = b.create<arith::BitcastOp>(loc, f32, bits);
+  return b.create<math::FmaOp>(loc, m,
+                               b.create<arith::ConstantOp>(loc, zeroAttr), m);
 }
 
 Value decodeE4M3(OpBuilder &b, Location loc, Value c) {
@@ -116,22 +110,23 @@ Value decodeE4M3(OpBuilder &b, Location loc, Value c) {
       a = DenseElementsAttr::get(llvm::cast<ShapedType>(f32), a);
     return b.create<arith::ConstantOp>(loc, a);
   };
-  Value mag = b.create<arith::AndIOp>(loc, c, i(0x7F));
+  // With the code in the top byte, an arithmetic shift right by 4 and a
+  // mask leave f32 bits with E4M3's sign in the sign bit and its exponent
+  // and mantissa bits 7 places below f32's (bits 26-20): times 2^120 that
+  // is the value for normals (bias 7 vs 127) and subnormals alike.
+  Value top = b.create<arith::ShLIOp>(loc, c, i(24));
+  Value bits = b.create<arith::AndIOp>(
+      loc, b.create<arith::ShRSIOp>(loc, top, i(4)), i(int32_t(0x87F00000u)));
   Value v = b.create<arith::MulFOp>(
-      loc,
-      b.create<arith::BitcastOp>(loc, f32,
-                                 b.create<arith::ShLIOp>(loc, mag, i(20))),
-      f(0x1p120f));
-  // Magnitude 0x7F (NaN) is the one whose bits decode to 480 (a float
-  // compare: an integer one LLVM narrows to bytes, see decodeE8M0).
+      loc, b.create<arith::BitcastOp>(loc, f32, bits), f(0x1p120f));
+  // Magnitude 0x7F (NaN) is the one that decodes to +-480, the one whose
+  // square (exact: at most 8 significant bits) is 230400. (A float
+  // compare: on the integer code LLVM narrows compares to bytes and widens
+  // the masks back by lane-crossing vpmovsxbd, slow on Zen 3.)
   Value nan =
-      b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OEQ, v, f(480.0f));
-  v = b.create<arith::SelectOp>(loc, nan, f(NAN), v);
-  Value sign = b.create<arith::ShLIOp>(
-      loc, b.create<arith::AndIOp>(loc, c, i(0x80)), i(24));
-  return b.create<arith::BitcastOp>(
-      loc, f32,
-      b.create<arith::OrIOp>(loc, b.create<arith::BitcastOp>(loc, t, v), sign));
+      b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OEQ,
+                              b.create<arith::MulFOp>(loc, v, v), f(230400.0f));
+  return b.create<arith::SelectOp>(loc, nan, f(NAN), v);
 }
 
 } // namespace qc::x86

@@ -10,7 +10,7 @@
 //
 //   parallel for p in 2 ranges of K blocks (threads take whole ranges;
 //   each streams a contiguous half of the codes)
-//     for each block of kb K rows (64, or the scale group):
+//     for each block of kb K rows (32, or the scale group):
 //       for each block of 8 chunks of 32 columns (16 partial sums in zmm
 //       registers, zeroed):
 //         for k in the K block:
@@ -25,6 +25,8 @@
 // A byte holds the codes of columns 2j and 2j + 1, so each chunk has an
 // "even" and an "odd" half; the accumulator row of a range lives in a
 // scratch row in that split order and is interleaved into y at the end.
+// (AVX2's pair decodes keep theirs in the order they decode into and
+// gather the scales into it instead, see nativePairs.)
 // Each row reads 128 contiguous bytes per column block; while it does, the
 // same row's bytes of the next column block are prefetched. The f32
 // weights and partial sums exist only in registers. Summing
@@ -204,29 +206,59 @@ struct WeightOnlyBuilder {
             Value base = bp.create<arith::MulIOp>(loc, p, idx(bp, n));
             range(bp, row, b0, b1, base, tbl, acc);
           });
-      // y = interleave(sum over ranges of acc), per 32 columns.
-      forLoop(bm, zero, idx(bm, chunks), one, [&](OpBuilder &cb, Value c) {
-        Value cc = cb.create<arith::MulIOp>(loc, c, idx(cb, 32));
-        Value cc16 = cb.create<arith::AddIOp>(loc, cc, idx(cb, 16));
-        Value e, o;
-        for (int64_t q = 0; q < kRanges; ++q) {
-          Value at = cb.create<arith::AddIOp>(loc, cc, idx(cb, q * n));
-          Value at16 = cb.create<arith::AddIOp>(loc, cc16, idx(cb, q * n));
-          Value eq =
-              cb.create<vector::LoadOp>(loc, v16f32, acc, ValueRange{at});
-          Value oq =
-              cb.create<vector::LoadOp>(loc, v16f32, acc, ValueRange{at16});
-          e = e ? cb.create<arith::AddFOp>(loc, e, eq).getResult() : eq;
-          o = o ? cb.create<arith::AddFOp>(loc, o, oq).getResult() : oq;
-        }
-        SmallVector<int64_t> mask;
-        for (int64_t i = 0; i < 16; ++i) {
-          mask.push_back(i);
-          mask.push_back(16 + i);
-        }
-        Value v = cb.create<vector::ShuffleOp>(loc, e, o, mask);
-        cb.create<vector::StoreOp>(loc, v, y, ValueRange{row, cc});
-      });
+      // y = sum over ranges of acc, per 64 columns of native order
+      // (nativeColumn) and per 32 columns of split order (interleaved).
+      int64_t nativeBlocks = nativePairs() ? chunks / 2 : 0;
+      if (nativeBlocks)
+        forLoop(
+            bm, zero, idx(bm, nativeBlocks), one, [&](OpBuilder &cb, Value j) {
+              Value cc = cb.create<arith::MulIOp>(loc, j, idx(cb, 64));
+              auto v8f32 = VectorType::get({8}, f32);
+              SmallVector<Value> sums(8);
+              for (int64_t q = 0; q < kRanges; ++q)
+                for (int64_t a = 0; a < 8; ++a) {
+                  Value at =
+                      cb.create<arith::AddIOp>(loc, cc, idx(cb, q * n + 8 * a));
+                  Value v = cb.create<vector::LoadOp>(loc, v8f32, acc,
+                                                      ValueRange{at});
+                  sums[size_t(a)] =
+                      q ? cb.create<arith::AddFOp>(loc, sums[size_t(a)], v)
+                              .getResult()
+                        : v;
+                }
+              SmallVector<int64_t> mask(64, -1);
+              for (int64_t a = 0; a < 8; ++a)
+                for (int64_t lane = 0; lane < 8; ++lane)
+                  mask[size_t(nativeColumn(a, lane))] = 8 * a + lane;
+              Value all = concat(cb, sums);
+              cb.create<vector::StoreOp>(
+                  loc, cb.create<vector::ShuffleOp>(loc, all, all, mask), y,
+                  ValueRange{row, cc});
+            });
+      forLoop(
+          bm, idx(bm, 2 * nativeBlocks), idx(bm, chunks), one,
+          [&](OpBuilder &cb, Value c) {
+            Value cc = cb.create<arith::MulIOp>(loc, c, idx(cb, 32));
+            Value cc16 = cb.create<arith::AddIOp>(loc, cc, idx(cb, 16));
+            Value e, o;
+            for (int64_t q = 0; q < kRanges; ++q) {
+              Value at = cb.create<arith::AddIOp>(loc, cc, idx(cb, q * n));
+              Value at16 = cb.create<arith::AddIOp>(loc, cc16, idx(cb, q * n));
+              Value eq =
+                  cb.create<vector::LoadOp>(loc, v16f32, acc, ValueRange{at});
+              Value oq =
+                  cb.create<vector::LoadOp>(loc, v16f32, acc, ValueRange{at16});
+              e = e ? cb.create<arith::AddFOp>(loc, e, eq).getResult() : eq;
+              o = o ? cb.create<arith::AddFOp>(loc, o, oq).getResult() : oq;
+            }
+            SmallVector<int64_t> mask;
+            for (int64_t i = 0; i < 16; ++i) {
+              mask.push_back(i);
+              mask.push_back(16 + i);
+            }
+            Value v = cb.create<vector::ShuffleOp>(loc, e, o, mask);
+            cb.create<vector::StoreOp>(loc, v, y, ValueRange{row, cc});
+          });
     });
     b.create<memref::DeallocOp>(loc, acc);
   }
@@ -242,6 +274,160 @@ struct WeightOnlyBuilder {
   /// two ymm, so 2 chunks take 8 of the 16 ymm registers and leave room for
   /// the table and the decode).
   int64_t chunksPerBlock() const { return avx2 ? kChunksAVX2 : kChunks; }
+
+  /// Whether the AVX2 pair decodes (int4Rows, bf16Rows) take the column
+  /// blocks of two chunks. Their eight 8-lane partial sums go into the
+  /// accumulator row in the order they decode into (lane `lane` of partial
+  /// sum `a` at 8a + lane of the block's 64 floats, column nativeColumn(a,
+  /// lane)); the scales are gathered into that order per K block
+  /// (nativeScales) and the row is put in column order once, into y.
+  /// Putting the partial sums into split order per K block instead took
+  /// about 40 shuffles and spilled registers: MXFP4's code after a K
+  /// block's rows went from 118 instructions to 65 (see Performance.md).
+  bool nativePairs() const {
+    return avx2 && (decode == Decode::Int4 || bf16Bytes);
+  }
+
+  /// The column, of a pair's 64, of lane `lane` of the pair decode's
+  /// partial sum `a` (see int4Rows and bf16Rows).
+  int64_t nativeColumn(int64_t a, int64_t lane) const {
+    if (decode == Decode::Int4)
+      return 8 * lane + a;
+    int64_t h = a / 4, wh = a / 2 % 2, p = a % 2;
+    return 2 * (16 * (lane / 4) + 8 * wh + 2 * (lane % 4) + p) + h;
+  }
+
+  /// One vector of the values' lanes, in order (pairwise shuffles: LLVM
+  /// picks the register moves).
+  Value concat(OpBuilder &ob, ArrayRef<Value> values) {
+    SmallVector<Value> level(values.begin(), values.end());
+    while (level.size() > 1) {
+      SmallVector<Value> next;
+      for (size_t i = 0; i < level.size(); i += 2) {
+        int64_t width =
+            llvm::cast<VectorType>(level[i].getType()).getDimSize(0);
+        SmallVector<int64_t> all =
+            llvm::to_vector(llvm::seq<int64_t>(0, 2 * width));
+        next.push_back(
+            ob.create<vector::ShuffleOp>(loc, level[i], level[i + 1], all));
+      }
+      level = std::move(next);
+    }
+    return level[0];
+  }
+
+  /// The scales of group g for the 64 columns from `col`, f32, as eight
+  /// vectors in the pair decodes' order (nativeColumn): E8M0 / E4M3 codes
+  /// of bf16Rows by one in-lane byte shuffle each, which also zero-extends
+  /// them (see gatherCodes); int4Rows' f32 scales by an 8 x 8 transpose
+  /// (see transpose8x8); other combinations by a generic shuffle.
+  SmallVector<Value> nativeScales(OpBuilder &ob, Value g, Value col) {
+    auto v8f32 = VectorType::get({8}, ob.getF32Type());
+    auto v8i32 = VectorType::get({8}, ob.getI32Type());
+    bool codes = scaleKind != "f32";
+    SmallVector<Value> out;
+    if (codes && decode != Decode::Int4) {
+      out = gatherCodes(ob, g, col);
+    } else if (!codes && decode == Decode::Int4) {
+      SmallVector<Value> rows;
+      for (int64_t j = 0; j < 8; ++j)
+        rows.push_back(ob.create<vector::LoadOp>(
+            loc, v8f32, s,
+            ValueRange{g, ob.create<arith::AddIOp>(loc, col, idx(ob, 8 * j))}));
+      return transpose8x8(ob, rows);
+    } else {
+      Type et = codes ? Type(ob.getI8Type()) : Type(ob.getF32Type());
+      Value all = ob.create<vector::LoadOp>(loc, VectorType::get({64}, et), s,
+                                            ValueRange{g, col});
+      for (int64_t a = 0; a < 8; ++a) {
+        SmallVector<int64_t> mask;
+        for (int64_t lane = 0; lane < 8; ++lane)
+          mask.push_back(nativeColumn(a, lane));
+        Value v = ob.create<vector::ShuffleOp>(loc, all, all, mask);
+        out.push_back(codes ? ob.create<arith::ExtUIOp>(loc, v8i32, v) : v);
+      }
+      if (!codes)
+        return out;
+    }
+    Value global8;
+    if (scaleKind == "e4m3")
+      global8 = ob.create<vector::ExtractStridedSliceOp>(
+          loc, globalVector, ArrayRef<int64_t>{0}, ArrayRef<int64_t>{8},
+          ArrayRef<int64_t>{1});
+    for (Value &v : out)
+      v = scaleKind == "e8m0"
+              ? decodeE8M0(ob, loc, v)
+              : ob.create<arith::MulFOp>(loc, decodeE4M3(ob, loc, v), global8)
+                    .getResult();
+    return out;
+  }
+
+  /// bf16Rows' order of the 64 one-byte scale codes from `col`, each
+  /// zero-extended to i32. Lane 4L + i of partial sum a = 4h + 2wh + p is
+  /// column 32L + 16wh + 4i + 2p + h: in the 16 bytes from 32L + 16wh. So
+  /// with those blocks of wh = 0 (and 1) in the two 128-bit lanes of one
+  /// register, a vpshufb per partial sum moves byte 4i + 2p + h into the
+  /// low byte of dword i of each lane and zeroes the others.
+  SmallVector<Value> gatherCodes(OpBuilder &ob, Value g, Value col) {
+    auto v16i8 = VectorType::get({16}, ob.getI8Type());
+    auto v8i32 = VectorType::get({8}, ob.getI32Type());
+    SmallVector<Value> halves; // per wh: blocks 16wh and 32 + 16wh
+    for (int64_t wh = 0; wh < 2; ++wh) {
+      SmallVector<Value> blocks;
+      for (int64_t l = 0; l < 2; ++l)
+        blocks.push_back(ob.create<vector::LoadOp>(
+            loc, v16i8, s,
+            ValueRange{g, ob.create<arith::AddIOp>(
+                              loc, col, idx(ob, 32 * l + 16 * wh))}));
+      halves.push_back(concat(ob, blocks));
+    }
+    SmallVector<Value> out;
+    for (int64_t a = 0; a < 8; ++a) {
+      int64_t h = a / 4, wh = a / 2 % 2, p = a % 2;
+      SmallVector<int8_t> mask;
+      for (int64_t l = 0; l < 2; ++l)
+        for (int64_t i = 0; i < 4; ++i)
+          for (int64_t byte = 0; byte < 4; ++byte)
+            mask.push_back(byte ? int8_t(-128) : int8_t(4 * i + 2 * p + h));
+      Value m = ob.create<arith::ConstantOp>(
+          loc, DenseElementsAttr::get(v32i8, ArrayRef(mask)));
+      Value bytes = ob.create<LLVM::CallIntrinsicOp>(
+                          loc, TypeRange{v32i8}, "llvm.x86.avx2.pshuf.b",
+                          ValueRange{halves[size_t(wh)], m})
+                        .getResult(0);
+      out.push_back(ob.create<vector::BitCastOp>(loc, v8i32, bytes));
+    }
+    return out;
+  }
+
+  /// The transpose of eight 8-lane rows (lane a of result j: lane j of row
+  /// a): unpacks, in-lane shuffles, then 128-bit lane swaps; 24 shuffles.
+  SmallVector<Value> transpose8x8(OpBuilder &ob, ArrayRef<Value> r) {
+    auto shuffle = [&](Value a, Value b, ArrayRef<int64_t> mask) -> Value {
+      return ob.create<vector::ShuffleOp>(loc, a, b, mask);
+    };
+    SmallVector<Value> t, u, out(8);
+    for (int64_t j = 0; j < 8; j += 2) {
+      t.push_back(shuffle(r[j], r[j + 1], {0, 8, 1, 9, 4, 12, 5, 13}));
+      t.push_back(shuffle(r[j], r[j + 1], {2, 10, 3, 11, 6, 14, 7, 15}));
+    }
+    // t[j + hi], j even: rows j and j + 1 interleaved, lanes 0, 1, 4, 5
+    // (hi = 0) or 2, 3, 6, 7 (hi = 1).
+    for (int64_t q = 0; q < 4; q += 2)
+      for (int64_t hi = 0; hi < 2; ++hi) {
+        Value a = t[size_t(2 * q + hi)], b = t[size_t(2 * q + 2 + hi)];
+        u.push_back(shuffle(a, b, {0, 1, 8, 9, 4, 5, 12, 13}));
+        u.push_back(shuffle(a, b, {2, 3, 10, 11, 6, 7, 14, 15}));
+      }
+    // u[c] (u[4 + c]): lanes c and c + 4 of rows 0-3 (rows 4-7).
+    for (int64_t c = 0; c < 4; ++c) {
+      out[size_t(c)] =
+          shuffle(u[size_t(c)], u[size_t(4 + c)], {0, 1, 2, 3, 8, 9, 10, 11});
+      out[size_t(c + 4)] =
+          shuffle(u[size_t(c)], u[size_t(4 + c)], {4, 5, 6, 7, 12, 13, 14, 15});
+    }
+    return out;
+  }
 
   /// vpermps: the value of each lane's code (the low 4 bits of `i`; the
   /// bits above are ignored). AVX2 has 8-lane, 8-entry permutes only, so it
@@ -335,11 +521,26 @@ struct WeightOnlyBuilder {
   void columnBlock(OpBuilder &ob, Value row, Value k0, Value g, Value c0,
                    int64_t count, Value tbl, Value acc,
                    llvm::function_ref<Value(OpBuilder &, Value)> col) {
-    SmallVector<Value> parts =
-        !avx2 || count != 2      ? tableRows(ob, row, k0, c0, count, tbl)
-        : decode == Decode::Int4 ? int4Rows(ob, row, k0, c0)
-        : bf16Bytes              ? bf16Rows(ob, row, k0, c0)
-                                 : tableRows(ob, row, k0, c0, count, tbl);
+    if (nativePairs() && count == 2) {
+      SmallVector<Value> sums = decode == Decode::Int4
+                                    ? int4Rows(ob, row, k0, c0)
+                                    : bf16Rows(ob, row, k0, c0);
+      Value at = col(ob, c0);
+      SmallVector<Value> scale =
+          nativeScales(ob, g, ob.create<arith::MulIOp>(loc, c0, idx(ob, 32)));
+      for (int64_t a = 0; a < 8; ++a) {
+        Value ia = ob.create<arith::AddIOp>(loc, at, idx(ob, 8 * a));
+        Value old = ob.create<vector::LoadOp>(loc, sums[size_t(a)].getType(),
+                                              acc, ValueRange{ia});
+        ob.create<vector::StoreOp>(
+            loc,
+            ob.create<vector::FMAOp>(loc, sums[size_t(a)], scale[size_t(a)],
+                                     old),
+            acc, ValueRange{ia});
+      }
+      return;
+    }
+    SmallVector<Value> parts = tableRows(ob, row, k0, c0, count, tbl);
     for (int64_t c = 0; c < count; ++c) {
       Value cc = ob.create<arith::AddIOp>(loc, c0, idx(ob, c));
       Value at = col(ob, cc);
@@ -457,8 +658,8 @@ struct WeightOnlyBuilder {
   /// operations for 64 codes against 36 (int4) and 44 (FP4) by
   /// vpmovzxbd and the per-lane decode. Accumulator 4h + 2w + p, lane
   /// 4L + i holds column 2 * (16L + 8w + 2i + p) + h (h: high nibble; w:
-  /// the high unpack; p: odd byte; L: the 128-bit lane). Returns the
-  /// chunks' partial sums in split order (even columns, odd columns).
+  /// the high unpack; p: odd byte; L: the 128-bit lane). Returns the eight
+  /// partial sums in that order (nativeColumn).
   SmallVector<Value> bf16Rows(OpBuilder &ob, Value row, Value k0, Value c0) {
     auto v8f32 = VectorType::get({8}, ob.getF32Type());
     auto v8i32 = VectorType::get({8}, ob.getI32Type());
@@ -482,9 +683,11 @@ struct WeightOnlyBuilder {
           Value upper = splat(lb, v8i32, lb.getI32IntegerAttr(-65536));
           Value sixteen = splat(lb, v8i32, lb.getI32IntegerAttr(16));
           SmallVector<Value> next(8);
+          // Both nibbles first: the mask is then dead during the lookups.
+          Value nibbles[2] = {lb.create<arith::AndIOp>(loc, bytes, nibble),
+                              lb.create<arith::AndIOp>(loc, shifted, nibble)};
           for (int64_t h = 0; h < 2; ++h) {
-            Value codes =
-                lb.create<arith::AndIOp>(loc, h ? shifted : bytes, nibble);
+            Value codes = nibbles[h];
             auto lookup = [&](Value t) {
               return lb
                   .create<LLVM::CallIntrinsicOp>(loc, TypeRange{v32i8},
@@ -514,51 +717,7 @@ struct WeightOnlyBuilder {
           }
           return next;
         });
-    return splitOrder(ob, sums, [](int64_t a, int64_t lane) {
-      int64_t h = a / 4, wh = a / 2 % 2, p = a % 2;
-      return 2 * (16 * (lane / 4) + 8 * wh + 2 * (lane % 4) + p) + h;
-    });
-  }
-
-  /// The partial sums of two chunks in split order (per chunk: its even
-  /// columns, then its odd ones, 16 lanes each) from eight 8-lane
-  /// accumulators whose lane `lane` of accumulator `a` holds column
-  /// column(a, lane) of the 64.
-  SmallVector<Value>
-  splitOrder(OpBuilder &ob, ValueRange accs,
-             llvm::function_ref<int64_t(int64_t, int64_t)> column) {
-    assert(accs.size() == 8 && "two chunks of 8-lane accumulators");
-    SmallVector<int64_t> at(64, -1); // column -> lane of the concatenation
-    for (int64_t a = 0; a < 8; ++a)
-      for (int64_t lane = 0; lane < 8; ++lane)
-        at[size_t(column(a, lane))] = 8 * a + lane;
-    // Concatenate pairwise into one 64-lane vector; LLVM picks the
-    // unpacks / lane permutes for the final shuffles.
-    SmallVector<Value> level(accs.begin(), accs.end());
-    while (level.size() > 1) {
-      SmallVector<Value> next;
-      for (size_t i = 0; i < level.size(); i += 2) {
-        int64_t width =
-            llvm::cast<VectorType>(level[i].getType()).getDimSize(0);
-        SmallVector<int64_t> all =
-            llvm::to_vector(llvm::seq<int64_t>(0, 2 * width));
-        next.push_back(
-            ob.create<vector::ShuffleOp>(loc, level[i], level[i + 1], all));
-      }
-      level = std::move(next);
-    }
-    SmallVector<Value> out;
-    for (int64_t c = 0; c < 2; ++c)
-      for (int64_t h = 0; h < 2; ++h) {
-        SmallVector<int64_t> mask;
-        for (int64_t j = 0; j < 16; ++j) {
-          assert(at[size_t(32 * c + 2 * j + h)] >= 0 && "a column is missing");
-          mask.push_back(at[size_t(32 * c + 2 * j + h)]);
-        }
-        out.push_back(
-            ob.create<vector::ShuffleOp>(loc, level[0], level[0], mask));
-      }
-    return out;
+    return sums;
   }
 
   /// AVX2, int4, two chunks (32 bytes of codes per row): each dword of
@@ -575,7 +734,7 @@ struct WeightOnlyBuilder {
   /// masks instead of shifts, then 8 * sum(x) off per K block, measured
   /// only about 4% faster in bench/gemv_w4.py and give up these exact
   /// partial sums; see Performance.md.) Accumulator i, lane l: column 8l +
-  /// i.
+  /// i. Returns the eight partial sums in that order (nativeColumn).
   SmallVector<Value> int4Rows(OpBuilder &ob, Value row, Value k0, Value c0) {
     auto v8f32 = VectorType::get({8}, ob.getF32Type());
     auto v8i32 = VectorType::get({8}, ob.getI32Type());
@@ -610,8 +769,7 @@ struct WeightOnlyBuilder {
                                     ob.getF32FloatAttr(std::ldexp(1.0f, -28))));
     for (Value &sum : sums)
       sum = ob.create<arith::MulFOp>(loc, sum, unscale);
-    return splitOrder(ob, sums,
-                      [](int64_t a, int64_t lane) { return 8 * lane + a; });
+    return sums;
   }
 
   /// Chunks [c0, c0 + count) over the K block's rows, each 16 bytes of

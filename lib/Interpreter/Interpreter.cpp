@@ -620,6 +620,104 @@ FailureOr<Tensor> gatherElementsT(const Ctx &ctx, Type type, int64_t axisAttr,
   return y;
 }
 
+/// A copy of x's data (tensors share their storage when copied).
+Tensor copyT(const Tensor &x) {
+  Tensor y = Tensor::zeros(x.getType(), x.getShape());
+  if (x.isFloat())
+    std::copy(x.f(), x.f() + x.size(), y.fMutable());
+  else
+    std::copy(x.i(), x.i() + x.size(), y.iMutable());
+  return y;
+}
+
+/// y[to] = u[from] combined with y[to] by a scatter reduction ("none":
+/// replaced). Floats: f32 arithmetic, IEEE 754-2019 maximum / minimum (as
+/// the lowering's arith.maximumf / minimumf); integers wrap (at the width,
+/// after the op), max / min unsigned for unsigned tensors.
+void scatterCombine(StringRef reduction, bool isUnsigned, const Tensor &u,
+                    int64_t from, Tensor &y, int64_t to) {
+  if (reduction == "none")
+    return copyElem(u, from, y, to);
+  if (y.isFloat()) {
+    float a = y.f()[to], b = u.f()[from];
+    y.fMutable()[to] = reduction == "add"   ? a + b
+                       : reduction == "mul" ? a * b
+                       : reduction == "max" ? ieeeMaximum(a, b)
+                                            : ieeeMinimum(a, b);
+    return;
+  }
+  int64_t a = y.i()[to], b = u.i()[from];
+  bool less = isUnsigned ? uint64_t(a) < uint64_t(b) : a < b;
+  y.iMutable()[to] = reduction == "add"   ? int64_t(uint64_t(a) + uint64_t(b))
+                     : reduction == "mul" ? int64_t(uint64_t(a) * uint64_t(b))
+                     : reduction == "max" ? (less ? b : a)
+                                          : (less ? a : b);
+}
+
+/// An index along a dimension of `dim` elements, negative ones counting
+/// from the end; fails (naming the op) when out of range.
+FailureOr<int64_t> scatterIndex(const Ctx &ctx, StringRef what, int64_t ix,
+                                int64_t dim) {
+  int64_t at = ix < 0 ? ix + dim : ix;
+  if (at < 0 || at >= dim) {
+    (void)ctx.fail(what + " index " + Twine(ix) + " out of range [" +
+                   Twine(-dim) + ", " + Twine(dim) + ")");
+    return failure();
+  }
+  return at;
+}
+
+FailureOr<Tensor> scatterElementsT(const Ctx &ctx, qc::nn::ScatterElementsOp op,
+                                   const Tensor &x, const Tensor &indices,
+                                   const Tensor &updates) {
+  Shape xs = x.getShape(), is = indices.getShape();
+  int64_t rank = int64_t(xs.size());
+  int64_t axis = *qc::nn::normalizeAxis(op.getAxis(), rank);
+  bool isUnsigned = unsignedOperand(op);
+  Tensor y = copyT(x);
+  std::vector<int64_t> at(size_t(rank), 0);
+  for (int64_t e = 0; e < indices.size(); ++e) {
+    for (int64_t d = rank - 1, r = e; d >= 0; --d) {
+      at[size_t(d)] = r % is[size_t(d)];
+      r /= is[size_t(d)];
+    }
+    auto ix =
+        scatterIndex(ctx, "scatter_elements", indices.i()[e], xs[size_t(axis)]);
+    if (failed(ix))
+      return failure();
+    at[size_t(axis)] = *ix;
+    int64_t off = 0;
+    for (int64_t d = 0; d < rank; ++d)
+      off = off * xs[size_t(d)] + at[size_t(d)];
+    scatterCombine(op.getReduction(), isUnsigned, updates, e, y, off);
+  }
+  return y;
+}
+
+FailureOr<Tensor> scatterNDT(const Ctx &ctx, qc::nn::ScatterNDOp op,
+                             const Tensor &x, const Tensor &indices,
+                             const Tensor &updates) {
+  Shape xs = x.getShape(), is = indices.getShape();
+  int64_t k = is.back(), tuples = indices.size() / k;
+  int64_t slice = product(xs, size_t(k));
+  bool isUnsigned = unsignedOperand(op);
+  Tensor y = copyT(x);
+  for (int64_t t = 0; t < tuples; ++t) {
+    int64_t off = 0;
+    for (int64_t j = 0; j < k; ++j) {
+      auto ix = scatterIndex(ctx, "scatter_nd", indices.i()[t * k + j],
+                             xs[size_t(j)]);
+      if (failed(ix))
+        return failure();
+      off = off * xs[size_t(j)] + *ix;
+    }
+    for (int64_t e = 0; e < slice; ++e)
+      scatterCombine(op.getReduction(), isUnsigned, updates, t * slice + e, y,
+                     off * slice + e);
+  }
+  return y;
+}
+
 //===----------------------------------------------------------------------===//
 // qc ops
 //===----------------------------------------------------------------------===//
@@ -1193,6 +1291,12 @@ evaluateOp(Operation *op, ArrayRef<Tensor> in, bool emitErrors) {
       })
       .Case([&](GatherElementsOp o) {
         return one(gatherElementsT(ctx, t0, o.getAxis(), in[0], in[1]));
+      })
+      .Case([&](ScatterElementsOp o) {
+        return one(scatterElementsT(ctx, o, in[0], in[1], in[2]));
+      })
+      .Case([&](ScatterNDOp o) {
+        return one(scatterNDT(ctx, o, in[0], in[1], in[2]));
       })
       .Case([&](CumSumOp o) {
         Shape s = in[0].getShape();

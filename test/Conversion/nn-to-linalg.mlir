@@ -284,6 +284,45 @@ func.func @gather_elements(%x: tensor<3x5xf32>, %i: tensor<3x2xi64>) -> tensor<3
 
 // -----
 
+// nn.scatter_elements: a loop nest over the indices carrying the result;
+// per update the index (wrapped, clamped) replaces the axis position, the
+// element there is combined (max: arith.maximumf) and inserted.
+// CHECK-LABEL: func.func @scatter_elements
+// CHECK: scf.for %[[A:.*]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args(%[[Y0:.*]] = %arg0) -> (tensor<3x5xf32>)
+// CHECK: scf.for %[[B:.*]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args(%[[Y:.*]] = %[[Y0]]) -> (tensor<3x5xf32>)
+// CHECK: %[[I:.*]] = tensor.extract %arg1[%[[A]], %[[B]]] : tensor<3x2xi64>
+// CHECK: arith.index_cast %[[I]]
+// CHECK: %[[K:.*]] = arith.minsi
+// CHECK: %[[U:.*]] = tensor.extract %arg2[%[[A]], %[[B]]] : tensor<3x2xf32>
+// CHECK: %[[OLD:.*]] = tensor.extract %[[Y]][%[[A]], %[[K]]] : tensor<3x5xf32>
+// CHECK: %[[V:.*]] = arith.maximumf %[[OLD]], %[[U]] : f32
+// CHECK: %[[NEW:.*]] = tensor.insert %[[V]] into %[[Y]][%[[A]], %[[K]]] : tensor<3x5xf32>
+// CHECK: scf.yield %[[NEW]]
+func.func @scatter_elements(%x: tensor<3x5xf32>, %i: tensor<3x2xi64>, %u: tensor<3x2xf32>) -> tensor<3x5xf32> {
+  %0 = nn.scatter_elements %x, %i, %u {axis = 1 : i64, reduction = "max"} : tensor<3x5xf32>, tensor<3x2xi64>, tensor<3x2xf32>
+  return %0 : tensor<3x5xf32>
+}
+
+// -----
+
+// nn.scatter_nd: the nest runs over the indices' leading dimension and the
+// slice; the tuple's k entries are read per element; "none" inserts the
+// update without reading y.
+// CHECK-LABEL: func.func @scatter_nd
+// CHECK: scf.for %[[T:.*]] = {{.*}} iter_args
+// CHECK: scf.for %[[E:.*]] = {{.*}} iter_args(%[[Y:.*]] = %{{.*}}) -> (tensor<2x4x3xf32>)
+// CHECK: tensor.extract %arg1[%[[T]], %{{.*}}] : tensor<5x2xi64>
+// CHECK: tensor.extract %arg1[%[[T]], %{{.*}}] : tensor<5x2xi64>
+// CHECK: %[[U:.*]] = tensor.extract %arg2[%[[T]], %[[E]]] : tensor<5x3xf32>
+// CHECK-NOT: tensor.extract %[[Y]]
+// CHECK: tensor.insert %[[U]] into %[[Y]][%{{.*}}, %{{.*}}, %[[E]]] : tensor<2x4x3xf32>
+func.func @scatter_nd(%x: tensor<2x4x3xf32>, %i: tensor<5x2xi64>, %u: tensor<5x3xf32>) -> tensor<2x4x3xf32> {
+  %0 = nn.scatter_nd %x, %i, %u : tensor<2x4x3xf32>, tensor<5x2xi64>, tensor<5x3xf32>
+  return %0 : tensor<2x4x3xf32>
+}
+
+// -----
+
 // nn.top_k: k chained value-and-index reductions over the axis; the second
 // reads the first's pick (only elements after it in the order qualify),
 // and each pick is inserted at its position of the outputs.

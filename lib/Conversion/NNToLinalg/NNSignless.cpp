@@ -62,7 +62,7 @@ bool signAgnostic(Operation *op) {
 /// (Integer nn.pow is not among them: math.ipowi is signed.)
 bool signAware(Operation *op) {
   return isa<DivOp, MaxOp, MinOp, LessOp, GreaterOp, CastOp, AbsOp, ReluOp,
-             SignOp, ArgMaxOp, TopKOp>(op);
+             SignOp, ArgMaxOp, TopKOp, ScatterElementsOp, ScatterNDOp>(op);
 }
 
 struct ConvertNNToSignlessPass

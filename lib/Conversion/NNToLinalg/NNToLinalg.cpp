@@ -19,6 +19,7 @@
 #include "qc/Dialect/NN/Transforms/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Transforms/DialectConversion.h"
 #include "llvm/ADT/StringSwitch.h"
 #include "llvm/ADT/TypeSwitch.h"
@@ -1520,6 +1521,126 @@ struct GatherElementsLowering : OpConversionPattern<GatherElementsOp> {
   }
 };
 
+/// The scatter reductions on elements `old` and `update`: "add", "mul",
+/// "max" and "min" (IEEE 754-2019 maximum / minimum on floats, as the
+/// interpreter's; unsigned compares for unsigned integer tensors); "none"
+/// keeps the update.
+static Value scatterCombine(OpBuilder &b, Location l, StringRef reduction,
+                            bool isUnsigned, Value old, Value update) {
+  if (reduction == "none")
+    return update;
+  if (llvm::isa<FloatType>(update.getType())) {
+    if (reduction == "add")
+      return b.create<arith::AddFOp>(l, old, update);
+    if (reduction == "mul")
+      return b.create<arith::MulFOp>(l, old, update);
+    if (reduction == "max")
+      return b.create<arith::MaximumFOp>(l, old, update);
+    return b.create<arith::MinimumFOp>(l, old, update);
+  }
+  if (reduction == "add")
+    return b.create<arith::AddIOp>(l, old, update);
+  if (reduction == "mul")
+    return b.create<arith::MulIOp>(l, old, update);
+  if (reduction == "max")
+    return isUnsigned ? b.create<arith::MaxUIOp>(l, old, update).getResult()
+                      : b.create<arith::MaxSIOp>(l, old, update).getResult();
+  return isUnsigned ? b.create<arith::MinUIOp>(l, old, update).getResult()
+                    : b.create<arith::MinSIOp>(l, old, update).getResult();
+}
+
+/// Scatters: y = x, then one write (or read, combine and write) per update
+/// in the row-major order of the interpreter, by an scf.for nest over
+/// `shape` carrying y (bufferization writes it in place). `position`
+/// gives the element of y for the nest's indices and the update's
+/// element index. Out-of-range indices are clamped into the axis (see
+/// axisIndex): compiled code has no error channel and never writes
+/// outside y.
+static Value scatterNest(
+    OpBuilder &b, Location loc, ArrayRef<int64_t> shape, Value x,
+    StringRef reduction, bool isUnsigned, Value updates,
+    llvm::function_ref<std::pair<SmallVector<Value>, SmallVector<Value>>(
+        OpBuilder &, Location, ValueRange)>
+        position) {
+  SmallVector<Value> lbs, ubs, steps;
+  for (int64_t d : shape) {
+    lbs.push_back(b.create<arith::ConstantIndexOp>(loc, 0));
+    ubs.push_back(b.create<arith::ConstantIndexOp>(loc, d));
+    steps.push_back(b.create<arith::ConstantIndexOp>(loc, 1));
+  }
+  scf::LoopNest nest = scf::buildLoopNest(
+      b, loc, lbs, ubs, steps, ValueRange{x},
+      [&](OpBuilder &nb, Location l, ValueRange ivs,
+          ValueRange acc) -> scf::ValueVector {
+        auto [at, from] = position(nb, l, ivs);
+        Value v = nb.create<tensor::ExtractOp>(l, updates, from);
+        if (reduction != "none")
+          v = scatterCombine(nb, l, reduction, isUnsigned,
+                             nb.create<tensor::ExtractOp>(l, acc[0], at), v);
+        return {nb.create<tensor::InsertOp>(l, v, acc[0], at)};
+      });
+  return nest.results[0];
+}
+
+struct ScatterElementsLowering : OpConversionPattern<ScatterElementsOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(ScatterElementsOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Value indices = adaptor.getIndices();
+    auto xt = llvm::cast<RankedTensorType>(adaptor.getInput().getType());
+    int64_t axis = *normalizeAxis(op.getAxis(), xt.getRank());
+    bool isUnsigned = unsignedOperand(op, 0);
+    Value y = scatterNest(
+        rewriter, op.getLoc(),
+        llvm::cast<RankedTensorType>(indices.getType()).getShape(),
+        adaptor.getInput(), op.getReduction(), isUnsigned, adaptor.getUpdates(),
+        [&](OpBuilder &b, Location l, ValueRange ivs) {
+          SmallVector<Value> at(ivs.begin(), ivs.end());
+          at[size_t(axis)] =
+              axisIndex(b, l, b.create<tensor::ExtractOp>(l, indices, ivs),
+                        xt.getDimSize(axis));
+          return std::make_pair(at, SmallVector<Value>(ivs.begin(), ivs.end()));
+        });
+    rewriter.replaceOp(op, y);
+    return success();
+  }
+};
+
+/// The nest runs over indices' leading dimensions and then the slice's
+/// (x's dimensions from k on).
+struct ScatterNDLowering : OpConversionPattern<ScatterNDOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(ScatterNDOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Value indices = adaptor.getIndices();
+    auto xt = llvm::cast<RankedTensorType>(adaptor.getInput().getType());
+    auto it = llvm::cast<RankedTensorType>(indices.getType());
+    int64_t k = it.getShape().back(), lead = it.getRank() - 1;
+    SmallVector<int64_t> shape(it.getShape().drop_back());
+    llvm::append_range(shape, xt.getShape().drop_front(k));
+    bool isUnsigned = unsignedOperand(op, 0);
+    Value y = scatterNest(
+        rewriter, op.getLoc(), shape, adaptor.getInput(), op.getReduction(),
+        isUnsigned, adaptor.getUpdates(),
+        [&](OpBuilder &b, Location l, ValueRange ivs) {
+          SmallVector<Value> at, tuple(ivs.begin(), ivs.begin() + lead);
+          for (int64_t j = 0; j < k; ++j) {
+            tuple.push_back(b.create<arith::ConstantIndexOp>(l, j));
+            at.push_back(
+                axisIndex(b, l, b.create<tensor::ExtractOp>(l, indices, tuple),
+                          xt.getDimSize(j)));
+            tuple.pop_back();
+          }
+          at.append(ivs.begin() + lead, ivs.end());
+          return std::make_pair(at, SmallVector<Value>(ivs.begin(), ivs.end()));
+        });
+    rewriter.replaceOp(op, y);
+    return success();
+  }
+};
+
 /// y[..., i, ...] = sum over p of x[..., p, ...] for p <= i (exclusive:
 /// p < i; reverse: p >= i or p > i), as one linalg.generic with a
 /// reduction loop j over the axis that reads p = j (reverse: L - 1 - j)
@@ -1676,17 +1797,16 @@ void qc::populateNNToLinalgPatterns(RewritePatternSet &patterns,
   MLIRContext *ctx = patterns.getContext();
   patterns.add<ElementwiseLowering>(ctx);
   patterns.add<MatMulLowering>(ctx, f32Kernel);
-  patterns
-      .add<GemmLowering, ConvLowering, PoolLowering<MaxPoolOp>,
-           PoolLowering<AveragePoolOp>, ReduceLowering<ReduceSumOp>,
-           ReduceLowering<ReduceMeanOp>, ReduceLowering<ReduceMaxOp>,
-           ReduceLowering<ReduceProdOp>, ArgMaxLowering,
-           GlobalAveragePoolLowering, SoftmaxLowering<SoftmaxOp>,
-           SoftmaxLowering<LogSoftmaxOp>, LayerNormLowering, RMSNormLowering,
-           BatchNormLowering, ReshapeLowering, TransposeLowering,
-           ConcatLowering, SplitLowering, SliceLowering, GatherLowering,
-           TriluLowering, CumSumLowering, GatherElementsLowering, TopKLowering>(
-          ctx);
+  patterns.add<
+      GemmLowering, ConvLowering, PoolLowering<MaxPoolOp>,
+      PoolLowering<AveragePoolOp>, ReduceLowering<ReduceSumOp>,
+      ReduceLowering<ReduceMeanOp>, ReduceLowering<ReduceMaxOp>,
+      ReduceLowering<ReduceProdOp>, ArgMaxLowering, GlobalAveragePoolLowering,
+      SoftmaxLowering<SoftmaxOp>, SoftmaxLowering<LogSoftmaxOp>,
+      LayerNormLowering, RMSNormLowering, BatchNormLowering, ReshapeLowering,
+      TransposeLowering, ConcatLowering, SplitLowering, SliceLowering,
+      GatherLowering, TriluLowering, CumSumLowering, GatherElementsLowering,
+      TopKLowering, ScatterElementsLowering, ScatterNDLowering>(ctx);
 }
 
 LogicalResult qc::checkNNLowerable(Operation *root) {

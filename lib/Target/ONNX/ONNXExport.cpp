@@ -580,6 +580,19 @@ LogicalResult Exporter::emit(Operation *op) {
         attrInt(simple("GatherElements"), "axis", o.getAxis());
         return success();
       })
+      .Case([&](ScatterElementsOp o) {
+        auto *n = simple("ScatterElements");
+        attrInt(n, "axis", o.getAxis());
+        if (o.getReduction() != "none")
+          attrString(n, "reduction", o.getReduction());
+        return success();
+      })
+      .Case([&](ScatterNDOp o) {
+        auto *n = simple("ScatterND");
+        if (o.getReduction() != "none")
+          attrString(n, "reduction", o.getReduction());
+        return success();
+      })
       .Case([&](CumSumOp o) {
         int64_t axis = o.getAxis();
         std::string aname =

@@ -3377,6 +3377,53 @@ const llvm::StringMap<Importer::Handler> &Importer::handlers() {
           n, {n.in[0], n.in[1]},
           {im.named("axis", im.b.getI64IntegerAttr(getInt(n, "axis", 0)))});
     };
+    // ScatterElements (Scatter before opset 11) and ScatterND: the
+    // reductions of opset 16 (add, mul) and 18 (max, min).
+    auto scatterElements = [](Importer &im, Node &n) -> Outputs {
+      auto xt = tt(n.in[0]), it = tt(n.in[1]), ut = tt(n.in[2]);
+      auto axis = nn::normalizeAxis(getInt(n, "axis", 0), xt.getRank());
+      bool fits = it.getRank() == xt.getRank() && axis &&
+                  it.getShape() == ut.getShape();
+      for (int64_t d = 0; fits && d < xt.getRank(); ++d)
+        fits = d == *axis || it.getDimSize(d) <= xt.getDimSize(d);
+      if (!fits)
+        return im.error(n) << "indices " << it << ", updates " << ut
+                           << " and data " << xt
+                           << " must have the same rank (indices and updates "
+                              "the same shape), the axis in range and no "
+                              "larger dimension besides the axis",
+               failure();
+      return im.one<nn::ScatterElementsOp>(
+          n, {n.in[0], n.in[1], n.in[2]},
+          {im.named("axis", im.b.getI64IntegerAttr(getInt(n, "axis", 0))),
+           im.named("reduction",
+                    im.b.getStringAttr(getString(n, "reduction", "none")))});
+    };
+    t["ScatterElements"] = scatterElements;
+    t["Scatter"] = scatterElements;
+    t["ScatterND"] = [](Importer &im, Node &n) -> Outputs {
+      auto xt = tt(n.in[0]), it = tt(n.in[1]), ut = tt(n.in[2]);
+      int64_t k = it.getRank() ? it.getShape().back() : 0;
+      if (it.getRank() < 1 || k < 1 || k > xt.getRank())
+        return im.error(n) << "indices " << it
+                           << " need rank >= 1 and a last dimension between 1 "
+                              "and the data's rank ("
+                           << xt.getRank() << ")",
+               failure();
+      SmallVector<int64_t> want(it.getShape().drop_back());
+      llvm::append_range(want, xt.getShape().drop_front(k));
+      if (ut.getShape() != ArrayRef<int64_t>(want))
+        return im.error(n) << "updates " << ut << " must have shape "
+                           << RankedTensorType::get(want, xt.getElementType())
+                           << " (indices' leading dimensions, then the data's "
+                              "from "
+                           << k << ")",
+               failure();
+      return im.one<nn::ScatterNDOp>(
+          n, {n.in[0], n.in[1], n.in[2]},
+          {im.named("reduction",
+                    im.b.getStringAttr(getString(n, "reduction", "none")))});
+    };
     t["Gather"] = [](Importer &im, Node &n) {
       return im.one<nn::GatherOp>(
           n, {n.in[0], n.in[1]},
@@ -3628,6 +3675,9 @@ static size_t requiredInputs(StringRef op) {
       {"Expand", 2},
       {"Gather", 2},
       {"GatherElements", 2},
+      {"ScatterElements", 3},
+      {"Scatter", 3},
+      {"ScatterND", 3},
       {"TopK", 2},
       {"Slice", 3},
       {"Range", 3},

@@ -330,6 +330,70 @@ func.func @gather_elements_dim(%x: tensor<2x8xf32>, %i: tensor<3x2xi64>) {
 
 // -----
 
+func.func @scatter_elements_shape(%x: tensor<2x8xf32>, %i: tensor<2x3xi64>, %u: tensor<2x2xf32>) {
+  // expected-error @+1 {{(C2) indices 'tensor<2x3xi64>' and updates 'tensor<2x2xf32>' differ in shape}}
+  %y = nn.scatter_elements %x, %i, %u {axis = 1 : i64} : tensor<2x8xf32>, tensor<2x3xi64>, tensor<2x2xf32>
+  return
+}
+
+// -----
+
+func.func @scatter_elements_dim(%x: tensor<2x8xf32>, %i: tensor<3x2xi64>, %u: tensor<3x2xf32>) {
+  // expected-error @+1 {{(C2) indices dimension 0 (3) exceeds the input's (2)}}
+  %y = nn.scatter_elements %x, %i, %u {axis = 1 : i64} : tensor<2x8xf32>, tensor<3x2xi64>, tensor<3x2xf32>
+  return
+}
+
+// -----
+
+func.func @scatter_elements_type(%x: tensor<2x8xf32>, %i: tensor<2x2xi64>, %u: tensor<2x2xi64>) {
+  // expected-error @+1 {{(C3) updates of 'i64' into 'f32'}}
+  %y = nn.scatter_elements %x, %i, %u {axis = 1 : i64} : tensor<2x8xf32>, tensor<2x2xi64>, tensor<2x2xi64>
+  return
+}
+
+// -----
+
+func.func @scatter_elements_reduction(%x: tensor<2x8xf32>, %i: tensor<2x2xi64>, %u: tensor<2x2xf32>) {
+  // expected-error @+1 {{(C4) reduction must be "none", "add", "mul", "max" or "min", got "sum"}}
+  %y = nn.scatter_elements %x, %i, %u {axis = 1 : i64, reduction = "sum"} : tensor<2x8xf32>, tensor<2x2xi64>, tensor<2x2xf32>
+  return
+}
+
+// -----
+
+func.func @scatter_elements_bool(%x: tensor<2x8xi1>, %i: tensor<2x2xi64>, %u: tensor<2x2xi1>) {
+  // expected-error @+1 {{(C4) reduction "add" on i1 tensors}}
+  %y = nn.scatter_elements %x, %i, %u {axis = 1 : i64, reduction = "add"} : tensor<2x8xi1>, tensor<2x2xi64>, tensor<2x2xi1>
+  return
+}
+
+// -----
+
+func.func @scatter_nd_k(%x: tensor<2x8xf32>, %i: tensor<4x3xi64>, %u: tensor<4xf32>) {
+  // expected-error @+1 {{(C1) indices 'tensor<4x3xi64>' need rank >= 1 and a last dimension in [1, 2]}}
+  %y = nn.scatter_nd %x, %i, %u : tensor<2x8xf32>, tensor<4x3xi64>, tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @scatter_nd_updates(%x: tensor<2x8xf32>, %i: tensor<4x1xi64>, %u: tensor<4x7xf32>) {
+  // expected-error @+1 {{(C2) updates 'tensor<4x7xf32>' must be 'tensor<4x8xf32>'}}
+  %y = nn.scatter_nd %x, %i, %u : tensor<2x8xf32>, tensor<4x1xi64>, tensor<4x7xf32>
+  return
+}
+
+// -----
+
+func.func @scatter_nd_reduction(%x: tensor<2x8xf32>, %i: tensor<4x1xi64>, %u: tensor<4x8xf32>) {
+  // expected-error @+1 {{(C3) reduction must be "none", "add", "mul", "max" or "min", got "prod"}}
+  %y = nn.scatter_nd %x, %i, %u {reduction = "prod"} : tensor<2x8xf32>, tensor<4x1xi64>, tensor<4x8xf32>
+  return
+}
+
+// -----
+
 func.func @top_k_k(%x: tensor<2x8xf32>) {
   // expected-error @+1 {{(C2) k = 9 is not in [0, 8]}}
   %v, %i = nn.top_k %x {axis = 1 : i64, k = 9 : i64} : tensor<2x8xf32>

@@ -124,3 +124,13 @@ func.func @movement(%x: tensor<2x8xf32>, %y: tensor<2x3xf32>, %t: tensor<100x16x
   %11 = nn.reduce_prod %x {axes = array<i64: 1>, keepdims = false} : tensor<2x8xf32>
   return
 }
+
+// The default reduction ("none") is not printed.
+// CHECK-LABEL: func.func @scatter
+func.func @scatter(%x: tensor<2x8xf32>, %i: tensor<2x3xi64>, %u: tensor<2x3xf32>, %t: tensor<4x1xi64>, %v: tensor<4x8xf32>) {
+  // CHECK: nn.scatter_elements %{{.*}}, %{{.*}}, %{{.*}} {axis = 1 : i64, reduction = "max"} : tensor<2x8xf32>, tensor<2x3xi64>, tensor<2x3xf32>
+  %0 = nn.scatter_elements %x, %i, %u {axis = 1 : i64, reduction = "max"} : tensor<2x8xf32>, tensor<2x3xi64>, tensor<2x3xf32>
+  // CHECK: nn.scatter_nd %{{.*}}, %{{.*}}, %{{.*}} : tensor<2x8xf32>, tensor<4x1xi64>, tensor<4x8xf32>
+  %1 = nn.scatter_nd %x, %t, %v {reduction = "none"} : tensor<2x8xf32>, tensor<4x1xi64>, tensor<4x8xf32>
+  return
+}

@@ -731,6 +731,81 @@ LogicalResult GatherElementsOp::inferReturnTypes(MLIRContext *,
   return success();
 }
 
+LogicalResult ScatterElementsOp::inferReturnTypes(MLIRContext *,
+                                                  std::optional<Location> loc,
+                                                  Adaptor adaptor,
+                                                  SmallVectorImpl<Type> &out) {
+  auto x = rtt(adaptor.getInput()), idx = rtt(adaptor.getIndices()),
+       upd = rtt(adaptor.getUpdates());
+  int64_t axisAttr = intOr(NN_ATTR(Axis, "axis"), 0);
+  auto axis = normalizeAxis(axisAttr, x.getRank());
+  if (!axis)
+    return emitOptionalError(loc, "(C1) axis ", axisAttr,
+                             " out of range for rank ", x.getRank());
+  if (idx.getShape() != upd.getShape())
+    return emitOptionalError(loc, "(C2) indices ", idx, " and updates ", upd,
+                             " differ in shape");
+  if (idx.getRank() != x.getRank())
+    return emitOptionalError(loc, "(C2) indices have rank ", idx.getRank(),
+                             ", the input ", x.getRank());
+  for (int64_t d = 0; d < x.getRank(); ++d)
+    if (d != *axis && idx.getDimSize(d) > x.getDimSize(d))
+      return emitOptionalError(loc, "(C2) indices dimension ", d, " (",
+                               idx.getDimSize(d), ") exceeds the input's (",
+                               x.getDimSize(d), ")");
+  if (upd.getElementType() != x.getElementType())
+    return emitOptionalError(loc, "(C3) updates of ", upd.getElementType(),
+                             " into ", x.getElementType());
+  out.push_back(x);
+  return success();
+}
+
+/// Scatter reductions: one of the five names, and only "none" on i1.
+static LogicalResult verifyReduction(Operation *op, StringRef reduction,
+                                     Type elem, StringRef constraint) {
+  if (!llvm::is_contained({"none", "add", "mul", "max", "min"}, reduction))
+    return op->emitOpError("(")
+           << constraint
+           << ") reduction must be \"none\", \"add\", \"mul\", \"max\" or "
+              "\"min\", got \""
+           << reduction << "\"";
+  if (reduction != "none" && elem.isInteger(1))
+    return op->emitOpError("(")
+           << constraint << ") reduction \"" << reduction << "\" on i1 tensors";
+  return success();
+}
+
+LogicalResult ScatterElementsOp::verify() {
+  return verifyReduction(*this, getReduction(),
+                         rtt(getInput()).getElementType(), "C4");
+}
+
+LogicalResult ScatterNDOp::inferReturnTypes(MLIRContext *,
+                                            std::optional<Location> loc,
+                                            Adaptor adaptor,
+                                            SmallVectorImpl<Type> &out) {
+  auto x = rtt(adaptor.getInput()), idx = rtt(adaptor.getIndices()),
+       upd = rtt(adaptor.getUpdates());
+  int64_t k = idx.getRank() ? idx.getShape().back() : 0;
+  if (idx.getRank() < 1 || ShapedType::isDynamic(k) || k < 1 || k > x.getRank())
+    return emitOptionalError(loc, "(C1) indices ", idx,
+                             " need rank >= 1 and a last dimension in [1, ",
+                             x.getRank(), "]");
+  SmallVector<int64_t> want(idx.getShape().drop_back());
+  llvm::append_range(want, x.getShape().drop_front(k));
+  if (upd.getShape() != ArrayRef<int64_t>(want) ||
+      upd.getElementType() != x.getElementType())
+    return emitOptionalError(loc, "(C2) updates ", upd, " must be ",
+                             RankedTensorType::get(want, x.getElementType()));
+  out.push_back(x);
+  return success();
+}
+
+LogicalResult ScatterNDOp::verify() {
+  return verifyReduction(*this, getReduction(),
+                         rtt(getInput()).getElementType(), "C3");
+}
+
 LogicalResult CumSumOp::verify() {
   return verifyAxis(*this, getInput(), getAxis());
 }

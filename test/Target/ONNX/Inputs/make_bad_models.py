@@ -233,6 +233,26 @@ save(model([helper.make_node("TopK", ["x", "k"], ["v", "i"], name="topk2")],
 save(model([helper.make_node("GatherElements", ["x", "i"], ["y"], name="ge", axis=1)],
            [vi("x", [2, 3]), vi_typed("i", TensorProto.INT64, [2])], [vi("y", [2])], opset=13),
      os.path.join(out, "gather_elements_rank.onnx"))
+# ScatterND with an index tuple longer than the data's rank, and with
+# updates of the wrong shape; ScatterElements with updates of another
+# shape than the indices; an unknown reduction.
+save(model([helper.make_node("ScatterND", ["x", "i", "u"], ["y"], name="snd")],
+           [vi("x", [2, 3]), vi_typed("i", TensorProto.INT64, [4, 3]), vi("u", [4])],
+           [vi("y", [2, 3])], opset=18),
+     os.path.join(out, "scatter_nd_k.onnx"))
+save(model([helper.make_node("ScatterND", ["x", "i", "u"], ["y"], name="snd2")],
+           [vi("x", [2, 3]), vi_typed("i", TensorProto.INT64, [4, 1]), vi("u", [4, 2])],
+           [vi("y", [2, 3])], opset=18),
+     os.path.join(out, "scatter_nd_updates.onnx"))
+save(model([helper.make_node("ScatterElements", ["x", "i", "u"], ["y"], name="se", axis=1)],
+           [vi("x", [2, 3]), vi_typed("i", TensorProto.INT64, [2, 2]), vi("u", [2, 1])],
+           [vi("y", [2, 3])], opset=18),
+     os.path.join(out, "scatter_elements_shape.onnx"))
+save(model([helper.make_node("ScatterElements", ["x", "i", "u"], ["y"], name="se2", axis=1,
+                             reduction="sum")],
+           [vi("x", [2, 3]), vi_typed("i", TensorProto.INT64, [2, 2]), vi("u", [2, 2])],
+           [vi("y", [2, 3])], opset=18),
+     os.path.join(out, "scatter_elements_reduction.onnx"))
 save(model([helper.make_node("Hardmax", ["x"], ["y"], name="hm")],
            [vi_typed("x", TensorProto.INT32, [2, 3])], [vi_typed("y", TensorProto.INT32, [2, 3])],
            opset=13),

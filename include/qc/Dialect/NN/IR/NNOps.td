@@ -740,6 +740,78 @@ def NN_GatherElementsOp : NN_Op<"gather_elements"> {
   }];
 }
 
+def NN_ScatterElementsOp : NN_Op<"scatter_elements"> {
+  let summary = "Writes elements at per-element indices (ONNX ScatterElements).";
+  let description = [{
+    y = x, then for every position p of `indices`, in row-major order:
+    y[p with position `axis` replaced by indices[p]] = updates[p], or
+    combined with the element already there by `reduction`: "add", "mul",
+    "max" or "min" ("none" replaces). Negative indices count from the end.
+    Later positions win where indices repeat with "none". Float "max" and
+    "min" propagate NaN (IEEE 754-2019 maximum / minimum, as NumPy's);
+    integer ones compare unsigned for unsigned tensors; integer "add" and
+    "mul" wrap. The inverse of nn.gather_elements.
+
+    Constraints:
+    (C1) -rank <= axis < rank.
+    (C2) indices and updates have the same shape, of x's rank, and every
+         dimension of it but `axis` is at most x's.
+    (C3) updates have x's element type.
+    (C4) reduction is "none", "add", "mul", "max" or "min"; only "none" on
+         i1 tensors.
+
+    Example:
+    ```mlir
+    %y = nn.scatter_elements %x, %i, %u {axis = 1 : i64, reduction = "add"} : tensor<3x5xf32>, tensor<3x2xi64>, tensor<3x2xf32>
+    ```
+  }];
+  let arguments = (ins NN_Tensor:$input, NN_IndexTensor:$indices,
+                       NN_Tensor:$updates,
+                       DefaultValuedAttr<I64Attr, "0">:$axis,
+                       DefaultValuedAttr<StrAttr, "\"none\"">:$reduction);
+  let results = (outs NN_Tensor:$output);
+  let assemblyFormat = [{
+    $input `,` $indices `,` $updates attr-dict `:` type($input) `,`
+    type($indices) `,` type($updates)
+  }];
+  let hasVerifier = 1;
+}
+
+def NN_ScatterNDOp : NN_Op<"scatter_nd"> {
+  let summary = "Writes slices at index tuples (ONNX ScatterND).";
+  let description = [{
+    With x of rank r and indices of shape [i_0, ..., i_{q-2}, k]: y = x,
+    then for every position p of indices' leading q - 1 dimensions, in
+    row-major order, the slice y[indices[p, 0], ..., indices[p, k - 1],
+    :, ..., :] (rank r - k) = updates[p] (shape x.shape[k:]), or combined
+    element by element with the slice by `reduction` ("add", "mul",
+    "max", "min"; "none" replaces, later positions winning where tuples
+    repeat). Negative indices count from the end. The combinations are
+    those of nn.scatter_elements.
+
+    Constraints:
+    (C1) indices have rank >= 1 and a last dimension k with 1 <= k <= r.
+    (C2) updates have shape indices.shape[:-1] + x.shape[k:] and x's
+         element type.
+    (C3) reduction is "none", "add", "mul", "max" or "min"; only "none" on
+         i1 tensors.
+
+    Example:
+    ```mlir
+    %y = nn.scatter_nd %cache, %pos, %new : tensor<1x8x64xf32>, tensor<1x1x2xi64>, tensor<1x1x64xf32>
+    ```
+  }];
+  let arguments = (ins NN_Tensor:$input, NN_IndexTensor:$indices,
+                       NN_Tensor:$updates,
+                       DefaultValuedAttr<StrAttr, "\"none\"">:$reduction);
+  let results = (outs NN_Tensor:$output);
+  let assemblyFormat = [{
+    $input `,` $indices `,` $updates attr-dict `:` type($input) `,`
+    type($indices) `,` type($updates)
+  }];
+  let hasVerifier = 1;
+}
+
 def NN_TriluOp : NN_SameTypeOp<"trilu"> {
   let summary = "Upper / lower triangle of the last two dimensions (ONNX Trilu).";
   let description = [{

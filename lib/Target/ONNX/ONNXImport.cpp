@@ -651,6 +651,16 @@ private:
   /// times V; Y, present_key / present_value and qk_matmul_output.
   Outputs attention(Node &n);
 
+  /// ONNX Einsum as nn ops: per operand, repeated labels become diagonals
+  /// (nn.gather of the flattened pair) and labels no other operand or the
+  /// output has are summed (nn.reduce_sum); operands are then folded left
+  /// to right, each pair one batched nn.matmul ([batch, free of A,
+  /// contracted] x [batch, contracted, free of B], by transposes and
+  /// reshapes); a last transpose gives the output's order. Ellipses are
+  /// right-aligned and broadcast; the implicit output is the ellipsis, then
+  /// the labels used once, in alphabetical order.
+  Outputs einsum(Node &n);
+
   /// ONNX RotaryEmbedding (opset 23) as nn ops in the order of ONNX's
   /// reference: the input as [batch, sequence, heads, head size], the
   /// caches gathered by position_ids (or given per batch and position), the
@@ -1598,6 +1608,254 @@ Importer::Outputs Importer::attention(Node &n) {
   if (c.failed)
     return failure();
   return SmallVector<Value>{y, presentKey, presentValue, qk};
+}
+
+Importer::Outputs Importer::einsum(Node &n) {
+  Chain c{*this, n};
+  std::string eq;
+  for (char ch : getString(n, "equation", ""))
+    if (!std::isspace(static_cast<unsigned char>(ch)))
+      eq.push_back(ch);
+  size_t arrow = eq.find("->");
+  std::string lhs = eq.substr(0, arrow);
+  SmallVector<StringRef> terms;
+  StringRef(lhs).split(terms, ',');
+  if (terms.size() != n.in.size())
+    return error(n) << "equation '" << eq << "' has " << terms.size()
+                    << " operand terms for " << n.in.size() << " inputs",
+           failure();
+  for (Value v : n.in)
+    if (!v || !llvm::isa<FloatType>(tt(v).getElementType()))
+      return error(n) << "needs float inputs", failure();
+  // Labels: letters as their character codes; ellipsis dimensions as
+  // kEllipsis + their position, right-aligned over the operands.
+  constexpr int64_t kEllipsis = 1000;
+  auto isLabel = [](char ch) {
+    return std::isalpha(static_cast<unsigned char>(ch));
+  };
+  auto letters = [&](StringRef term, int64_t &count, bool &dots) -> bool {
+    count = 0;
+    dots = false;
+    for (size_t i = 0; i < term.size(); ++i) {
+      if (term.substr(i).starts_with("...") && !dots) {
+        dots = true;
+        i += 2;
+      } else if (isLabel(term[i])) {
+        ++count;
+      } else {
+        return false;
+      }
+    }
+    return true;
+  };
+  int64_t ellipsisRank = 0;
+  SmallVector<SmallVector<int64_t>> labels;
+  SmallVector<Value> vals;
+  for (auto [t, v] : llvm::zip(terms, n.in)) {
+    int64_t count, rank = tt(v).getRank();
+    bool dots;
+    if (!letters(t, count, dots) || count > rank || (!dots && count != rank))
+      return error(n) << "term '" << t << "' of equation '" << eq
+                      << "' does not fit an input of rank " << rank,
+             failure();
+    if (dots)
+      ellipsisRank = std::max(ellipsisRank, rank - count);
+  }
+  for (auto [t, v] : llvm::zip(terms, n.in)) {
+    int64_t rank = tt(v).getRank(), count;
+    bool dots;
+    letters(t, count, dots);
+    SmallVector<int64_t> l;
+    for (size_t i = 0; i < t.size(); ++i) {
+      if (t.substr(i).starts_with("...")) {
+        int64_t e = rank - count;
+        for (int64_t j = 0; j < e; ++j)
+          l.push_back(kEllipsis + ellipsisRank - e + j);
+        i += 2;
+      } else {
+        l.push_back(t[i]);
+      }
+    }
+    labels.push_back(l);
+    vals.push_back(v);
+  }
+  // The output's labels.
+  SmallVector<int64_t> out;
+  if (arrow != std::string::npos) {
+    StringRef rhs = StringRef(eq).drop_front(arrow + 2);
+    int64_t count;
+    bool dots;
+    if (!letters(rhs, count, dots))
+      return error(n) << "output term '" << rhs << "' of equation '" << eq
+                      << "' is not labels and one ellipsis",
+             failure();
+    for (size_t i = 0; i < rhs.size(); ++i) {
+      if (rhs.substr(i).starts_with("...")) {
+        for (int64_t j = 0; j < ellipsisRank; ++j)
+          out.push_back(kEllipsis + j);
+        i += 2;
+      } else {
+        out.push_back(rhs[i]);
+      }
+    }
+  } else {
+    for (int64_t j = 0; j < ellipsisRank; ++j)
+      out.push_back(kEllipsis + j);
+    std::map<int64_t, int> uses;
+    for (auto &l : labels)
+      for (int64_t x : l)
+        if (x < kEllipsis)
+          ++uses[x];
+    for (auto [x, u] : uses)
+      if (u == 1)
+        out.push_back(x);
+  }
+  // Sizes: equal, or 1 (broadcast) for ellipsis dimensions.
+  std::map<int64_t, int64_t> size;
+  for (auto [l, v] : llvm::zip(labels, vals))
+    for (auto [x, d] : llvm::zip(l, tt(v).getShape())) {
+      auto [it, fresh] = size.try_emplace(x, d);
+      if (!fresh && it->second != d) {
+        if (x >= kEllipsis && (d == 1 || it->second == 1))
+          it->second = std::max(it->second, d);
+        else
+          return error(n) << "label '"
+                          << (x < kEllipsis ? std::string(1, char(x))
+                                            : std::string("..."))
+                          << "' of equation '" << eq << "' has sizes "
+                          << it->second << " and " << d,
+                 failure();
+      }
+    }
+  for (size_t i = 0; i < out.size(); ++i)
+    if (!size.count(out[i]) ||
+        llvm::is_contained(ArrayRef(out).take_front(i), out[i]))
+      return error(n) << "output of equation '" << eq
+                      << "' repeats a label or has one no input has",
+             failure();
+  auto shapeOf = [&](ArrayRef<int64_t> l) {
+    SmallVector<int64_t> s;
+    for (int64_t x : l)
+      s.push_back(size[x]);
+    return s;
+  };
+  // v (labels l) with its dimensions permuted to `order`.
+  auto permute = [&](Value v, ArrayRef<int64_t> l,
+                     ArrayRef<int64_t> order) -> Value {
+    SmallVector<int64_t> perm;
+    for (int64_t x : order)
+      perm.push_back(llvm::find(l, x) - l.begin());
+    if (llvm::equal(perm, llvm::seq<int64_t>(0, int64_t(perm.size()))))
+      return v;
+    return c.transpose(v, perm);
+  };
+  // v with its broadcast (size-1) dimensions expanded to the label sizes.
+  auto expanded = [&](Value v, ArrayRef<int64_t> l) -> Value {
+    SmallVector<int64_t> want = shapeOf(l);
+    if (!v || tt(v).getShape() == ArrayRef<int64_t>(want))
+      return v;
+    return c.op<nn::ExpandOp>({v},
+                              {named("shape", b.getDenseI64ArrayAttr(want))});
+  };
+  // Diagonals of repeated labels, then sums of labels used nowhere else.
+  for (size_t o = 0; o < vals.size(); ++o) {
+    auto &l = labels[o];
+    vals[o] = expanded(vals[o], l);
+    for (bool again = true; again && vals[o];) {
+      again = false;
+      for (size_t p = 0; p < l.size() && !again; ++p)
+        for (size_t q = p + 1; q < l.size() && !again; ++q) {
+          if (l[p] != l[q])
+            continue;
+          SmallVector<int64_t> rest, order;
+          for (size_t i = 0; i < l.size(); ++i)
+            if (i != p && i != q)
+              rest.push_back(l[i]);
+          order = rest;
+          order.push_back(l[p]);
+          order.push_back(l[q]);
+          SmallVector<int64_t> perm;
+          for (size_t i = 0; i < l.size(); ++i)
+            if (i != p && i != q)
+              perm.push_back(int64_t(i));
+          perm.push_back(int64_t(p));
+          perm.push_back(int64_t(q));
+          int64_t d = size[l[p]];
+          SmallVector<int64_t> flat = shapeOf(rest);
+          flat.push_back(d * d);
+          SmallVector<int64_t> diag;
+          for (int64_t k = 0; k < d; ++k)
+            diag.push_back(k * (d + 1));
+          Value v = c.reshape(c.transpose(vals[o], perm), flat);
+          vals[o] = c.op<nn::GatherOp>(
+              {v, i64Constant(n.loc, diag, {d})},
+              {named("axis", b.getI64IntegerAttr(int64_t(rest.size())))});
+          rest.push_back(l[p]);
+          l = rest;
+          again = true;
+        }
+    }
+    SmallVector<int64_t> axes, kept;
+    for (size_t i = 0; i < l.size(); ++i) {
+      bool elsewhere = llvm::is_contained(out, l[i]);
+      for (size_t r = 0; r < labels.size() && !elsewhere; ++r)
+        elsewhere = r != o && llvm::is_contained(labels[r], l[i]);
+      if (elsewhere)
+        kept.push_back(l[i]);
+      else
+        axes.push_back(int64_t(i));
+    }
+    if (!axes.empty() && vals[o]) {
+      vals[o] = c.op<nn::ReduceSumOp>(
+          {vals[o]}, {named("axes", b.getDenseI64ArrayAttr(axes)),
+                      named("keepdims", b.getBoolAttr(false))});
+      l = kept;
+    }
+  }
+  // Fold the operands pairwise.
+  Value acc = vals[0];
+  SmallVector<int64_t> accLabels = labels[0];
+  for (size_t o = 1; o < vals.size() && acc; ++o) {
+    ArrayRef<int64_t> bl = labels[o];
+    auto later = [&](int64_t x) {
+      if (llvm::is_contained(out, x))
+        return true;
+      for (size_t r = o + 1; r < labels.size(); ++r)
+        if (llvm::is_contained(labels[r], x))
+          return true;
+      return false;
+    };
+    SmallVector<int64_t> batch, contracted, aFree, bFree;
+    for (int64_t x : accLabels)
+      (llvm::is_contained(bl, x) ? later(x) ? batch : contracted : aFree)
+          .push_back(x);
+    for (int64_t x : bl)
+      if (!llvm::is_contained(accLabels, x))
+        bFree.push_back(x);
+    auto prod = [&](ArrayRef<int64_t> l) {
+      int64_t p = 1;
+      for (int64_t x : l)
+        p *= size[x];
+      return p;
+    };
+    SmallVector<int64_t> aOrder(batch), bOrder(batch);
+    llvm::append_range(aOrder, aFree);
+    llvm::append_range(aOrder, contracted);
+    llvm::append_range(bOrder, contracted);
+    llvm::append_range(bOrder, bFree);
+    int64_t bt = prod(batch), m = prod(aFree), k = prod(contracted),
+            nn = prod(bFree);
+    Value a = c.reshape(permute(acc, accLabels, aOrder), {bt, m, k});
+    Value bv = c.reshape(permute(vals[o], bl, bOrder), {bt, k, nn});
+    SmallVector<int64_t> result(batch);
+    llvm::append_range(result, aFree);
+    llvm::append_range(result, bFree);
+    acc = c.reshape(c.op<nn::MatMulOp>({a, bv}), shapeOf(result));
+    accLabels = result;
+  }
+  if (!acc)
+    return failure();
+  return c.result(permute(acc, accLabels, out));
 }
 
 Importer::Outputs Importer::rotaryEmbedding(Node &n) {
@@ -2960,6 +3218,7 @@ const llvm::StringMap<Importer::Handler> &Importer::handlers() {
                     im.b.getF32FloatAttr(getFloat(n, "epsilon", 1e-5f)))});
     };
     t["Attention"] = [](Importer &im, Node &n) { return im.attention(n); };
+    t["Einsum"] = [](Importer &im, Node &n) { return im.einsum(n); };
     t["ConvTranspose"] = [](Importer &im, Node &n) {
       return im.convTranspose(n);
     };

@@ -253,6 +253,21 @@ save(model([helper.make_node("ScatterElements", ["x", "i", "u"], ["y"], name="se
            [vi("x", [2, 3]), vi_typed("i", TensorProto.INT64, [2, 2]), vi("u", [2, 2])],
            [vi("y", [2, 3])], opset=18),
      os.path.join(out, "scatter_elements_reduction.onnx"))
+# Einsum: a label with two sizes, a term longer than its input's rank, an
+# output label no input has, integer inputs.
+save(model([helper.make_node("Einsum", ["a", "b"], ["y"], name="es1", equation="ij,jk->ik")],
+           [vi("a", [2, 3]), vi("b", [4, 5])], [vi("y", [2, 5])], opset=12),
+     os.path.join(out, "einsum_sizes.onnx"))
+save(model([helper.make_node("Einsum", ["a"], ["y"], name="es2", equation="ijk->i")],
+           [vi("a", [2, 3])], [vi("y", [2])], opset=12),
+     os.path.join(out, "einsum_rank.onnx"))
+save(model([helper.make_node("Einsum", ["a"], ["y"], name="es3", equation="ij->iz")],
+           [vi("a", [2, 3])], [vi("y", [2, 3])], opset=12),
+     os.path.join(out, "einsum_output.onnx"))
+save(model([helper.make_node("Einsum", ["a"], ["y"], name="es4", equation="ij->ji")],
+           [vi_typed("a", TensorProto.INT32, [2, 3])], [vi_typed("y", TensorProto.INT32, [3, 2])],
+           opset=12),
+     os.path.join(out, "einsum_int.onnx"))
 save(model([helper.make_node("Hardmax", ["x"], ["y"], name="hm")],
            [vi_typed("x", TensorProto.INT32, [2, 3])], [vi_typed("y", TensorProto.INT32, [2, 3])],
            opset=13),

@@ -661,6 +661,14 @@ private:
   /// the labels used once, in alphabetical order.
   Outputs einsum(Node &n);
 
+  /// ONNX NegativeLogLikelihoodLoss on `logp` (the input, or
+  /// SoftmaxCrossEntropyLoss's log-probabilities) as nn ops: the target's
+  /// entries picked along axis 1 (nn.gather_elements; ignored targets read
+  /// class 0 and give 0), negated, times the class weights (nn.gather);
+  /// reduced by "none", "sum" or "mean" (the sum over the sum of the
+  /// applied weights: ignored targets do not count). Null on a diagnostic.
+  Value nllLoss(Chain &c, Node &n, Value logp);
+
   /// ONNX RotaryEmbedding (opset 23) as nn ops in the order of ONNX's
   /// reference: the input as [batch, sequence, heads, head size], the
   /// caches gathered by position_ids (or given per batch and position), the
@@ -1856,6 +1864,79 @@ Importer::Outputs Importer::einsum(Node &n) {
   if (!acc)
     return failure();
   return c.result(permute(acc, accLabels, out));
+}
+
+Value Importer::nllLoss(Chain &c, Node &n, Value logp) {
+  auto xt = tt(logp), t = tt(n.in[1]);
+  Value weight = n.in.size() > 2 ? n.in[2] : Value();
+  int64_t rank = xt.getRank();
+  bool fits = rank >= 2 && t.getRank() == rank - 1 &&
+              llvm::isa<FloatType>(xt.getElementType()) &&
+              llvm::isa<IntegerType>(t.getElementType());
+  for (int64_t d = 0; fits && d < t.getRank(); ++d)
+    fits = t.getDimSize(d) == xt.getDimSize(d ? d + 1 : 0);
+  if (fits && weight)
+    fits = tt(weight).getShape() == ArrayRef<int64_t>{xt.getDimSize(1)} &&
+           tt(weight).getElementType() == xt.getElementType();
+  if (!fits) {
+    error(n) << "needs float scores [N, C, d...] " << xt
+             << ", integer targets [N, d...] " << t
+             << (weight ? " and weights [C] of the scores' type" : "");
+    c.failed = true;
+    return Value();
+  }
+  std::string reduction = getString(n, "reduction", "mean");
+  if (reduction != "none" && reduction != "sum" && reduction != "mean") {
+    error(n) << "reduction must be none, sum or mean, got '" << reduction
+             << "'";
+    c.failed = true;
+    return Value();
+  }
+  Type elem = xt.getElementType();
+  auto intScalar = [&](int64_t v) {
+    return constant(n.loc, DenseElementsAttr::get(
+                               RankedTensorType::get({}, t.getElementType()),
+                               APInt(t.getElementType().getIntOrFloatBitWidth(),
+                                     uint64_t(v), /*isSigned=*/true)));
+  };
+  Value target = n.in[1], valid;
+  if (attr(n, "ignore_index")) {
+    valid = c.op<nn::NotOp>(
+        {c.op<nn::EqualOp>({target, intScalar(getInt(n, "ignore_index", 0))})});
+    target = c.op<nn::WhereOp>({valid, target, intScalar(0)});
+  }
+  SmallVector<int64_t> column(t.getShape());
+  column.insert(column.begin() + 1, 1);
+  Value picked = c.reshape(
+      c.op<nn::GatherElementsOp>({logp, c.reshape(target, column)},
+                                 {named("axis", b.getI64IntegerAttr(1))}),
+      t.getShape());
+  Value loss = c.op<nn::NegOp>({picked});
+  if (valid)
+    loss = c.op<nn::WhereOp>({valid, loss, c.scalar(elem, 0.0)});
+  // The weight applied to each term: the class weight, 0 where ignored.
+  Value applied;
+  if (weight) {
+    applied = c.op<nn::GatherOp>({weight, target},
+                                 {named("axis", b.getI64IntegerAttr(0))});
+    if (valid)
+      applied = c.op<nn::WhereOp>({valid, applied, c.scalar(elem, 0.0)});
+    loss = c.op<nn::MulOp>({loss, applied});
+  } else if (valid) {
+    applied = c.op<nn::CastOp>({valid}, {named("to", TypeAttr::get(elem))});
+  }
+  if (reduction == "none")
+    return loss;
+  SmallVector<NamedAttribute> all{
+      named("axes", b.getDenseI64ArrayAttr(
+                        llvm::to_vector(llvm::seq<int64_t>(0, t.getRank())))),
+      named("keepdims", b.getBoolAttr(false))};
+  if (reduction == "sum")
+    return c.op<nn::ReduceSumOp>({loss}, all);
+  if (!applied)
+    return c.op<nn::ReduceMeanOp>({loss}, all);
+  return c.op<nn::DivOp>({c.op<nn::ReduceSumOp>({loss}, all),
+                          c.op<nn::ReduceSumOp>({applied}, all)});
 }
 
 Importer::Outputs Importer::rotaryEmbedding(Node &n) {
@@ -3219,6 +3300,24 @@ const llvm::StringMap<Importer::Handler> &Importer::handlers() {
     };
     t["Attention"] = [](Importer &im, Node &n) { return im.attention(n); };
     t["Einsum"] = [](Importer &im, Node &n) { return im.einsum(n); };
+    t["NegativeLogLikelihoodLoss"] = [](Importer &im, Node &n) -> Outputs {
+      Chain c{im, n};
+      return c.result(im.nllLoss(c, n, n.in[0]));
+    };
+    // SoftmaxCrossEntropyLoss: log-softmax over the classes (axis 1), then
+    // the NLL loss; the log-probabilities are the optional second output.
+    t["SoftmaxCrossEntropyLoss"] = [](Importer &im, Node &n) -> Outputs {
+      Chain c{im, n};
+      if (tt(n.in[0]).getRank() < 2)
+        return im.error(n) << "needs scores of rank >= 2, got " << tt(n.in[0]),
+               failure();
+      Value logp = c.op<nn::LogSoftmaxOp>(
+          {n.in[0]}, {im.named("axis", im.b.getI64IntegerAttr(1))});
+      Value loss = logp ? im.nllLoss(c, n, logp) : Value();
+      if (c.failed || !loss)
+        return failure();
+      return SmallVector<Value>{loss, logp};
+    };
     t["ConvTranspose"] = [](Importer &im, Node &n) {
       return im.convTranspose(n);
     };
@@ -3935,6 +4034,8 @@ static size_t requiredInputs(StringRef op) {
       {"Gather", 2},
       {"GatherElements", 2},
       {"ScatterElements", 3},
+      {"NegativeLogLikelihoodLoss", 2},
+      {"SoftmaxCrossEntropyLoss", 2},
       {"Scatter", 3},
       {"ScatterND", 3},
       {"TopK", 2},

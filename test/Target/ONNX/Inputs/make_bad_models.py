@@ -268,6 +268,16 @@ save(model([helper.make_node("Einsum", ["a"], ["y"], name="es4", equation="ij->j
            [vi_typed("a", TensorProto.INT32, [2, 3])], [vi_typed("y", TensorProto.INT32, [3, 2])],
            opset=12),
      os.path.join(out, "einsum_int.onnx"))
+# NegativeLogLikelihoodLoss with targets of the wrong shape; SoftmaxCrossEntropyLoss
+# with an unknown reduction.
+save(model([helper.make_node("NegativeLogLikelihoodLoss", ["x", "t"], ["y"], name="nll")],
+           [vi("x", [3, 5, 2]), vi_typed("t", TensorProto.INT64, [3, 5])], [vi("y", [])],
+           opset=13),
+     os.path.join(out, "nll_target.onnx"))
+save(model([helper.make_node("SoftmaxCrossEntropyLoss", ["x", "t"], ["y"], name="sce",
+                             reduction="max")],
+           [vi("x", [3, 5]), vi_typed("t", TensorProto.INT64, [3])], [vi("y", [])], opset=13),
+     os.path.join(out, "sce_reduction.onnx"))
 save(model([helper.make_node("Hardmax", ["x"], ["y"], name="hm")],
            [vi_typed("x", TensorProto.INT32, [2, 3])], [vi_typed("y", TensorProto.INT32, [2, 3])],
            opset=13),

@@ -880,6 +880,36 @@ evaluateOp(Operation *op, ArrayRef<Tensor> in, bool emitErrors) {
       .Case([&](SinOp) {
         return one(unaryFloat(t0, in[0], [](float x) { return std::sin(x); }));
       })
+      .Case([&](TanOp) {
+        return one(unaryFloat(t0, in[0], [](float x) { return std::tan(x); }));
+      })
+      .Case([&](AsinOp) {
+        return one(unaryFloat(t0, in[0], [](float x) { return std::asin(x); }));
+      })
+      .Case([&](AcosOp) {
+        return one(unaryFloat(t0, in[0], [](float x) { return std::acos(x); }));
+      })
+      .Case([&](AtanOp) {
+        return one(unaryFloat(t0, in[0], [](float x) { return std::atan(x); }));
+      })
+      .Case([&](SinhOp) {
+        return one(unaryFloat(t0, in[0], [](float x) { return std::sinh(x); }));
+      })
+      .Case([&](CoshOp) {
+        return one(unaryFloat(t0, in[0], [](float x) { return std::cosh(x); }));
+      })
+      .Case([&](AsinhOp) {
+        return one(
+            unaryFloat(t0, in[0], [](float x) { return std::asinh(x); }));
+      })
+      .Case([&](AcoshOp) {
+        return one(
+            unaryFloat(t0, in[0], [](float x) { return std::acosh(x); }));
+      })
+      .Case([&](AtanhOp) {
+        return one(
+            unaryFloat(t0, in[0], [](float x) { return std::atanh(x); }));
+      })
       .Case([&](FloorOp) {
         return one(
             unaryFloat(t0, in[0], [](float x) { return std::floor(x); }));

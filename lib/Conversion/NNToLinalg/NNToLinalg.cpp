@@ -295,6 +295,15 @@ Value elementwiseScalar(Operation *op, OpBuilder &b, Location loc, ValueRange a,
       .Case([&](ReluOp) { return isUnsigned ? a[0] : relu(b, loc, a[0]); })
       .Case([&](CosOp) { return b.create<math::CosOp>(loc, a[0]); })
       .Case([&](SinOp) { return b.create<math::SinOp>(loc, a[0]); })
+      .Case([&](TanOp) { return b.create<math::TanOp>(loc, a[0]); })
+      .Case([&](AsinOp) { return b.create<math::AsinOp>(loc, a[0]); })
+      .Case([&](AcosOp) { return b.create<math::AcosOp>(loc, a[0]); })
+      .Case([&](AtanOp) { return b.create<math::AtanOp>(loc, a[0]); })
+      .Case([&](SinhOp) { return b.create<math::SinhOp>(loc, a[0]); })
+      .Case([&](CoshOp) { return b.create<math::CoshOp>(loc, a[0]); })
+      .Case([&](AsinhOp) { return b.create<math::AsinhOp>(loc, a[0]); })
+      .Case([&](AcoshOp) { return b.create<math::AcoshOp>(loc, a[0]); })
+      .Case([&](AtanhOp) { return b.create<math::AtanhOp>(loc, a[0]); })
       .Case([&](LeakyReluOp o) -> Value {
         Value alpha = f(o.getAlpha().convertToDouble());
         Value ge = b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OGE, a[0],
@@ -422,9 +431,10 @@ Value elementwiseScalar(Operation *op, OpBuilder &b, Location loc, ValueRange a,
 bool isElementwise(Operation *op) {
   return isa<AndOp, OrOp, XorOp, NotOp, NegOp, AbsOp, ExpOp, LogOp, SqrtOp,
              ReciprocalOp, TanhOp, FloorOp, CeilOp, RoundOp, SignOp, SigmoidOp,
-             ErfOp, ReluOp, CosOp, SinOp, LeakyReluOp, ClipOp, GeluOp, CastOp,
-             AddOp, SubOp, MulOp, DivOp, PowOp, MaxOp, MinOp, EqualOp, LessOp,
-             GreaterOp, WhereOp, ExpandOp>(op);
+             ErfOp, ReluOp, CosOp, SinOp, TanOp, AsinOp, AcosOp, AtanOp, SinhOp,
+             CoshOp, AsinhOp, AcoshOp, AtanhOp, LeakyReluOp, ClipOp, GeluOp,
+             CastOp, AddOp, SubOp, MulOp, DivOp, PowOp, MaxOp, MinOp, EqualOp,
+             LessOp, GreaterOp, WhereOp, ExpandOp>(op);
 }
 
 /// Every elementwise op (and nn.expand, a broadcast of its input).

@@ -355,7 +355,8 @@ LogicalResult Exporter::emit(Operation *op) {
       .Case([&](arith::ConstantOp c) { return constant(c); })
       .Case([&](qc::ConstantOp c) { return quantizedConstant(c); })
       .Case<AndOp, OrOp, XorOp, NotOp, NegOp, AbsOp, ExpOp, LogOp, SqrtOp,
-            ReciprocalOp, TanhOp, SigmoidOp, ErfOp, ReluOp, CosOp, SinOp,
+            ReciprocalOp, TanhOp, SigmoidOp, ErfOp, ReluOp, CosOp, SinOp, TanOp,
+            AsinOp, AcosOp, AtanOp, SinhOp, CoshOp, AsinhOp, AcoshOp, AtanhOp,
             FloorOp, CeilOp, RoundOp, SignOp, AddOp, SubOp, MulOp, DivOp, PowOp,
             MaxOp, MinOp, EqualOp, LessOp, GreaterOp, WhereOp, MatMulOp,
             GlobalAveragePoolOp>([&](Operation *o) {
@@ -372,6 +373,15 @@ LogicalResult Exporter::emit(Operation *op) {
             {"nn.relu", "Relu"},
             {"nn.cos", "Cos"},
             {"nn.sin", "Sin"},
+            {"nn.tan", "Tan"},
+            {"nn.asin", "Asin"},
+            {"nn.acos", "Acos"},
+            {"nn.atan", "Atan"},
+            {"nn.sinh", "Sinh"},
+            {"nn.cosh", "Cosh"},
+            {"nn.asinh", "Asinh"},
+            {"nn.acosh", "Acosh"},
+            {"nn.atanh", "Atanh"},
             {"nn.floor", "Floor"},
             {"nn.and", "And"},
             {"nn.or", "Or"},

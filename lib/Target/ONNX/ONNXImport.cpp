@@ -1074,6 +1074,24 @@ Importer::Outputs Importer::unaryOp(Node &n) {
     return one<nn::CosOp>(n, {x});
   if (op == "Sin")
     return one<nn::SinOp>(n, {x});
+  if (op == "Tan")
+    return one<nn::TanOp>(n, {x});
+  if (op == "Asin")
+    return one<nn::AsinOp>(n, {x});
+  if (op == "Acos")
+    return one<nn::AcosOp>(n, {x});
+  if (op == "Atan")
+    return one<nn::AtanOp>(n, {x});
+  if (op == "Sinh")
+    return one<nn::SinhOp>(n, {x});
+  if (op == "Cosh")
+    return one<nn::CoshOp>(n, {x});
+  if (op == "Asinh")
+    return one<nn::AsinhOp>(n, {x});
+  if (op == "Acosh")
+    return one<nn::AcoshOp>(n, {x});
+  if (op == "Atanh")
+    return one<nn::AtanhOp>(n, {x});
   if (op == "Not")
     return one<nn::NotOp>(n, {x});
   if (op == "Floor")
@@ -2868,8 +2886,10 @@ const llvm::StringMap<Importer::Handler> &Importer::handlers() {
   static const llvm::StringMap<Handler> table = [] {
     llvm::StringMap<Handler> t;
     for (const char *u :
-         {"Neg", "Abs", "Exp", "Log", "Sqrt", "Reciprocal", "Tanh", "Sigmoid",
-          "Erf", "Relu", "Cos", "Sin", "Not", "Floor", "Ceil", "Round", "Sign"})
+         {"Neg",     "Abs",   "Exp",  "Log",   "Sqrt",  "Reciprocal", "Tanh",
+          "Sigmoid", "Erf",   "Relu", "Cos",   "Sin",   "Tan",        "Asin",
+          "Acos",    "Atan",  "Sinh", "Cosh",  "Asinh", "Acosh",      "Atanh",
+          "Not",     "Floor", "Ceil", "Round", "Sign"})
       t[u] = [](Importer &im, Node &n) { return im.unaryOp(n); };
     for (const char *o : {"Add", "Sub", "Mul", "Div", "Pow", "Equal", "Less",
                           "Greater", "And", "Or", "Xor"})

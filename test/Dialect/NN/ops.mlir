@@ -134,3 +134,26 @@ func.func @scatter(%x: tensor<2x8xf32>, %i: tensor<2x3xi64>, %u: tensor<2x3xf32>
   %1 = nn.scatter_nd %x, %t, %v {reduction = "none"} : tensor<2x8xf32>, tensor<4x1xi64>, tensor<4x8xf32>
   return
 }
+
+// CHECK-LABEL: func.func @trig
+func.func @trig(%x: tensor<4xf32>) {
+  // CHECK: nn.tan
+  %0 = nn.tan %x : tensor<4xf32>
+  // CHECK: nn.asin
+  %1 = nn.asin %x : tensor<4xf32>
+  // CHECK: nn.acos
+  %2 = nn.acos %x : tensor<4xf32>
+  // CHECK: nn.atan
+  %3 = nn.atan %x : tensor<4xf32>
+  // CHECK: nn.sinh
+  %4 = nn.sinh %x : tensor<4xf32>
+  // CHECK: nn.cosh
+  %5 = nn.cosh %x : tensor<4xf32>
+  // CHECK: nn.asinh
+  %6 = nn.asinh %x : tensor<4xf32>
+  // CHECK: nn.acosh
+  %7 = nn.acosh %x : tensor<4xf32>
+  // CHECK: nn.atanh
+  %8 = nn.atanh %x : tensor<4xf32>
+  return
+}

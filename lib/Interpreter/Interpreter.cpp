@@ -1082,9 +1082,25 @@ evaluateOp(Operation *op, ArrayRef<Tensor> in, bool emitErrors) {
                           [](int64_t a, int64_t b) { return a ^ b; }));
       })
       .Case([&](NotOp) {
+        bool boolean = getElementTypeOrSelf(t0).isInteger(1);
         return one(unaryAny(
             t0, in[0], [](float x) { return x; },
-            [](int64_t x) { return int64_t(x == 0); }));
+            [&](int64_t x) { return boolean ? int64_t(x == 0) : ~x; }));
+      })
+      .Case([&](BitShiftOp o) {
+        // On the low w bits, zeros in; amounts of w or more give 0 (the
+        // result wraps to the type's width after the op).
+        unsigned w = getElementTypeOrSelf(t0).getIntOrFloatBitWidth();
+        uint64_t mask = w >= 64 ? ~uint64_t(0) : (uint64_t(1) << w) - 1;
+        bool left = o.getDirection() == "left";
+        return one(binary(
+            t0, in[0], in[1], [](float x, float) { return x; },
+            [&](int64_t x, int64_t s) {
+              uint64_t a = uint64_t(x) & mask, n = uint64_t(s) & mask;
+              if (n >= w)
+                return int64_t(0);
+              return int64_t(left ? a << n : a >> n);
+            }));
       })
       .Case([&](MaxOp) {
         bool isUnsigned = unsignedOperand(op);

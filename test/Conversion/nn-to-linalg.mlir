@@ -284,6 +284,23 @@ func.func @gather_elements(%x: tensor<3x5xf32>, %i: tensor<3x2xi64>) -> tensor<3
 
 // -----
 
+// nn.bit_shift: a logical shift, 0 where the amount (unsigned) reaches
+// the width; nn.not on integers: xor with all ones.
+// CHECK-LABEL: func.func @bit_shift
+// CHECK: linalg.generic
+// CHECK: %[[S:.*]] = arith.shrui %[[X:.*]], %[[N:.*]] : i8
+// CHECK: %[[FAR:.*]] = arith.cmpi uge, %[[N]], %{{.*}} : i8
+// CHECK: arith.select %[[FAR]], %{{.*}}, %[[S]] : i8
+// CHECK: linalg.generic
+// CHECK: arith.xori %{{.*}}, %{{.*}} : i8
+func.func @bit_shift(%x: tensor<4xi8>, %n: tensor<4xi8>) -> (tensor<4xi8>, tensor<4xi8>) {
+  %0 = nn.bit_shift %x, %n {direction = "right"} : tensor<4xi8>, tensor<4xi8>
+  %1 = nn.not %x : tensor<4xi8>
+  return %0, %1 : tensor<4xi8>, tensor<4xi8>
+}
+
+// -----
+
 // nn.scatter_elements: a loop nest over the indices carrying the result;
 // per update the index (wrapped, clamped) replaces the axis position, the
 // element there is combined (max: arith.maximumf) and inserted.

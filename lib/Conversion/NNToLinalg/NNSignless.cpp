@@ -53,9 +53,10 @@ bool isUnsigned(Type t) { return bool(signless(t)); }
 /// wrapping arithmetic, equality, selection and data movement (gather
 /// indices are always signed).
 bool signAgnostic(Operation *op) {
-  return isa<AddOp, SubOp, MulOp, NegOp, EqualOp, WhereOp, ExpandOp, ReshapeOp,
-             TransposeOp, ConcatOp, SplitOp, SliceOp, GatherOp, TriluOp,
-             CumSumOp, GatherElementsOp>(op);
+  return isa<AddOp, SubOp, MulOp, NegOp, AndOp, OrOp, XorOp, NotOp, BitShiftOp,
+             EqualOp, WhereOp, ExpandOp, ReshapeOp, TransposeOp, ConcatOp,
+             SplitOp, SliceOp, GatherOp, TriluOp, CumSumOp, GatherElementsOp>(
+      op);
 }
 
 /// Ops the lowering gives unsigned meaning when marked.

@@ -389,7 +389,21 @@ Value elementwiseScalar(Operation *op, OpBuilder &b, Location loc, ValueRange a,
       .Case([&](OrOp) { return b.create<arith::OrIOp>(loc, a[0], a[1]); })
       .Case([&](XorOp) { return b.create<arith::XOrIOp>(loc, a[0], a[1]); })
       .Case([&](NotOp) {
-        return b.create<arith::XOrIOp>(loc, a[0], intConst(b, loc, t, 1));
+        return b.create<arith::XOrIOp>(
+            loc, a[0], intConst(b, loc, t, t.isInteger(1) ? 1 : -1));
+      })
+      .Case([&](BitShiftOp o) -> Value {
+        // Amounts of the width or more (unsigned) give 0: LLVM's shifts
+        // are poison there.
+        unsigned w = t.getIntOrFloatBitWidth();
+        Value shifted =
+            o.getDirection() == "left"
+                ? b.create<arith::ShLIOp>(loc, a[0], a[1]).getResult()
+                : b.create<arith::ShRUIOp>(loc, a[0], a[1]).getResult();
+        Value tooFar = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::uge,
+                                               a[1], intConst(b, loc, t, w));
+        return b.create<arith::SelectOp>(loc, tooFar, intConst(b, loc, t, 0),
+                                         shifted);
       })
       .Case([&](MaxOp) -> Value {
         if (isFloat)
@@ -429,12 +443,12 @@ Value elementwiseScalar(Operation *op, OpBuilder &b, Location loc, ValueRange a,
 }
 
 bool isElementwise(Operation *op) {
-  return isa<AndOp, OrOp, XorOp, NotOp, NegOp, AbsOp, ExpOp, LogOp, SqrtOp,
-             ReciprocalOp, TanhOp, FloorOp, CeilOp, RoundOp, SignOp, SigmoidOp,
-             ErfOp, ReluOp, CosOp, SinOp, TanOp, AsinOp, AcosOp, AtanOp, SinhOp,
-             CoshOp, AsinhOp, AcoshOp, AtanhOp, LeakyReluOp, ClipOp, GeluOp,
-             CastOp, AddOp, SubOp, MulOp, DivOp, PowOp, MaxOp, MinOp, EqualOp,
-             LessOp, GreaterOp, WhereOp, ExpandOp>(op);
+  return isa<AndOp, OrOp, XorOp, NotOp, BitShiftOp, NegOp, AbsOp, ExpOp, LogOp,
+             SqrtOp, ReciprocalOp, TanhOp, FloorOp, CeilOp, RoundOp, SignOp,
+             SigmoidOp, ErfOp, ReluOp, CosOp, SinOp, TanOp, AsinOp, AcosOp,
+             AtanOp, SinhOp, CoshOp, AsinhOp, AcoshOp, AtanhOp, LeakyReluOp,
+             ClipOp, GeluOp, CastOp, AddOp, SubOp, MulOp, DivOp, PowOp, MaxOp,
+             MinOp, EqualOp, LessOp, GreaterOp, WhereOp, ExpandOp>(op);
 }
 
 /// Every elementwise op (and nn.expand, a broadcast of its input).

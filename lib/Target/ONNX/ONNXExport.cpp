@@ -403,7 +403,19 @@ LogicalResult Exporter::emit(Operation *op) {
             {"nn.where", "Where"},
             {"nn.matmul", "MatMul"},
             {"nn.global_average_pool", "GlobalAveragePool"}};
-        simple(types.lookup(o->getName().getStringRef()));
+        StringRef type = types.lookup(o->getName().getStringRef());
+        // And / Or / Xor / Not on integers are ONNX's Bitwise* ops.
+        if (isa<AndOp, OrOp, XorOp, NotOp>(o) &&
+            !getElementTypeOrSelf(o->getResult(0).getType()).isInteger(1)) {
+          simple(("Bitwise" + type).str());
+          return success();
+        }
+        simple(type);
+        return success();
+      })
+      .Case([&](BitShiftOp o) {
+        attrString(simple("BitShift"), "direction",
+                   o.getDirection() == "left" ? "LEFT" : "RIGHT");
         return success();
       })
       .Case([&](LeakyReluOp o) {

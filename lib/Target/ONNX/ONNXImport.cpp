@@ -1092,8 +1092,14 @@ Importer::Outputs Importer::unaryOp(Node &n) {
     return one<nn::AcoshOp>(n, {x});
   if (op == "Atanh")
     return one<nn::AtanhOp>(n, {x});
-  if (op == "Not")
+  if (op == "Not" || op == "BitwiseNot") {
+    Type e = tt(x).getElementType();
+    if ((op == "Not") != e.isInteger(1) || !llvm::isa<IntegerType>(e))
+      return error(n) << "needs " << (op == "Not" ? "boolean" : "integer")
+                      << " input, got " << tt(x),
+             failure();
     return one<nn::NotOp>(n, {x});
+  }
   if (op == "Floor")
     return one<nn::FloorOp>(n, {x});
   if (op == "Ceil")
@@ -1110,12 +1116,27 @@ Importer::Outputs Importer::binaryOp(Node &n) {
   SmallVector<Value, 2> in{n.in[0], n.in[1]};
   if (op == "Add")
     return one<nn::AddOp>(n, in);
-  if (op == "And")
+  // Logical on booleans; Bitwise* on integers (the same nn ops).
+  if (op.starts_with("Bitwise") &&
+      (!llvm::isa<IntegerType>(tt(in[0]).getElementType()) ||
+       tt(in[0]).getElementType().isInteger(1)))
+    return error(n) << "needs integer operands, got " << tt(in[0]), failure();
+  if (op == "And" || op == "BitwiseAnd")
     return one<nn::AndOp>(n, in);
-  if (op == "Or")
+  if (op == "Or" || op == "BitwiseOr")
     return one<nn::OrOp>(n, in);
-  if (op == "Xor")
+  if (op == "Xor" || op == "BitwiseXor")
     return one<nn::XorOp>(n, in);
+  if (op == "BitShift") {
+    std::string dir = getString(n, "direction", "");
+    if (dir != "LEFT" && dir != "RIGHT")
+      return error(n) << "direction must be LEFT or RIGHT, got '" << dir << "'",
+             failure();
+    return one<nn::BitShiftOp>(
+        n, in,
+        {named("direction",
+               b.getStringAttr(dir == "LEFT" ? "left" : "right"))});
+  }
   if (op == "Sub")
     return one<nn::SubOp>(n, in);
   if (op == "Mul")
@@ -2886,13 +2907,15 @@ const llvm::StringMap<Importer::Handler> &Importer::handlers() {
   static const llvm::StringMap<Handler> table = [] {
     llvm::StringMap<Handler> t;
     for (const char *u :
-         {"Neg",     "Abs",   "Exp",  "Log",   "Sqrt",  "Reciprocal", "Tanh",
-          "Sigmoid", "Erf",   "Relu", "Cos",   "Sin",   "Tan",        "Asin",
-          "Acos",    "Atan",  "Sinh", "Cosh",  "Asinh", "Acosh",      "Atanh",
-          "Not",     "Floor", "Ceil", "Round", "Sign"})
+         {"Neg",   "Abs",     "Exp",   "Log",  "Sqrt",       "Reciprocal",
+          "Tanh",  "Sigmoid", "Erf",   "Relu", "Cos",        "Sin",
+          "Tan",   "Asin",    "Acos",  "Atan", "Sinh",       "Cosh",
+          "Asinh", "Acosh",   "Atanh", "Not",  "BitwiseNot", "Floor",
+          "Ceil",  "Round",   "Sign"})
       t[u] = [](Importer &im, Node &n) { return im.unaryOp(n); };
-    for (const char *o : {"Add", "Sub", "Mul", "Div", "Pow", "Equal", "Less",
-                          "Greater", "And", "Or", "Xor"})
+    for (const char *o :
+         {"Add", "Sub", "Mul", "Div", "Pow", "Equal", "Less", "Greater", "And",
+          "Or", "Xor", "BitwiseAnd", "BitwiseOr", "BitwiseXor", "BitShift"})
       t[o] = [](Importer &im, Node &n) { return im.binaryOp(n); };
     t["Identity"] = [](Importer &, Node &n) -> Outputs {
       return SmallVector<Value>{n.in[0]};

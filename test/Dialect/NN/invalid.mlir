@@ -394,6 +394,22 @@ func.func @scatter_nd_reduction(%x: tensor<2x8xf32>, %i: tensor<4x1xi64>, %u: te
 
 // -----
 
+func.func @bit_shift_bool(%x: tensor<4xi1>) {
+  // expected-error @+1 {{(C2) bit_shift of i1 tensors}}
+  %y = nn.bit_shift %x, %x {direction = "left"} : tensor<4xi1>, tensor<4xi1>
+  return
+}
+
+// -----
+
+func.func @bit_shift_direction(%x: tensor<4xui8>) {
+  // expected-error @+1 {{(C3) direction must be "left" or "right", got "LEFT"}}
+  %y = nn.bit_shift %x, %x {direction = "LEFT"} : tensor<4xui8>, tensor<4xui8>
+  return
+}
+
+// -----
+
 func.func @top_k_k(%x: tensor<2x8xf32>) {
   // expected-error @+1 {{(C2) k = 9 is not in [0, 8]}}
   %v, %i = nn.top_k %x {axis = 1 : i64, k = 9 : i64} : tensor<2x8xf32>
@@ -410,8 +426,8 @@ func.func @cumsum_bool(%x: tensor<8xi1>) {
 
 // -----
 
-func.func @and_needs_booleans(%a: tensor<4xf32>) {
-  // expected-error @+1 {{operand #0 must be ranked tensor of 1-bit signless integer values}}
+func.func @and_needs_integers(%a: tensor<4xf32>) {
+  // expected-error @+1 {{operand #0 must be ranked tensor of 1-bit signless integer or 8-bit signless integer}}
   %0 = nn.and %a, %a : tensor<4xf32>, tensor<4xf32>
   return
 }

@@ -157,3 +157,14 @@ func.func @trig(%x: tensor<4xf32>) {
   %8 = nn.atanh %x : tensor<4xf32>
   return
 }
+
+// CHECK-LABEL: func.func @bitwise
+func.func @bitwise(%a: tensor<4xui8>, %s: tensor<ui8>, %b: tensor<4xi32>) {
+  // CHECK: nn.bit_shift %{{.*}}, %{{.*}} {direction = "right"} : tensor<4xui8>, tensor<ui8>
+  %0 = nn.bit_shift %a, %s {direction = "right"} : tensor<4xui8>, tensor<ui8>
+  // CHECK: nn.and %{{.*}}, %{{.*}} : tensor<4xi32>, tensor<4xi32>
+  %1 = nn.and %b, %b : tensor<4xi32>, tensor<4xi32>
+  // CHECK: nn.not %{{.*}} : tensor<4xi32>
+  %2 = nn.not %b : tensor<4xi32>
+  return
+}

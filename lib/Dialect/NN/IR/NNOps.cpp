@@ -143,6 +143,16 @@ BINARY_INFERENCE(MinOp, Type())
 BINARY_INFERENCE(AndOp, Type())
 BINARY_INFERENCE(OrOp, Type())
 BINARY_INFERENCE(XorOp, Type())
+BINARY_INFERENCE(BitShiftOp, Type())
+
+LogicalResult BitShiftOp::verify() {
+  if (rtt(getLhs()).getElementType().isInteger(1))
+    return emitOpError("(C2) bit_shift of i1 tensors");
+  if (getDirection() != "left" && getDirection() != "right")
+    return emitOpError("(C3) direction must be \"left\" or \"right\", got \"")
+           << getDirection() << "\"";
+  return success();
+}
 BINARY_INFERENCE(EqualOp, IntegerType::get(ctx, 1))
 BINARY_INFERENCE(LessOp, IntegerType::get(ctx, 1))
 BINARY_INFERENCE(GreaterOp, IntegerType::get(ctx, 1))

@@ -278,6 +278,14 @@ save(model([helper.make_node("SoftmaxCrossEntropyLoss", ["x", "t"], ["y"], name=
                              reduction="max")],
            [vi("x", [3, 5]), vi_typed("t", TensorProto.INT64, [3])], [vi("y", [])], opset=13),
      os.path.join(out, "sce_reduction.onnx"))
+# BitwiseAnd of floats; BitShift with an unknown direction.
+save(model([helper.make_node("BitwiseAnd", ["a", "b"], ["y"], name="band")],
+           [vi("a", [4]), vi("b", [4])], [vi("y", [4])], opset=18),
+     os.path.join(out, "bitwise_float.onnx"))
+save(model([helper.make_node("BitShift", ["a", "b"], ["y"], name="bsh", direction="UP")],
+           [vi_typed("a", TensorProto.UINT8, [4]), vi_typed("b", TensorProto.UINT8, [4])],
+           [vi_typed("y", TensorProto.UINT8, [4])], opset=11),
+     os.path.join(out, "bitshift_direction.onnx"))
 save(model([helper.make_node("Hardmax", ["x"], ["y"], name="hm")],
            [vi_typed("x", TensorProto.INT32, [2, 3])], [vi_typed("y", TensorProto.INT32, [2, 3])],
            opset=13),

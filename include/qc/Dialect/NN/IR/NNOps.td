@@ -36,6 +36,8 @@ def NN_Tensor : RankedTensorOf<[F32, F16, BF16, F64, I1, I8, I16, I32, I64,
 def NN_FloatTensor : RankedTensorOf<[F32, F16, BF16, F64]>;
 def NN_IndexTensor : RankedTensorOf<[I32, I64]>;
 def NN_BoolTensor : RankedTensorOf<[I1]>;
+def NN_IntegerTensor : RankedTensorOf<[I1, I8, I16, I32, I64, UI8, UI16, UI32,
+                                       UI64]>;
 
 //===----------------------------------------------------------------------===//
 // Elementwise
@@ -79,7 +81,9 @@ def NN_CoshOp : NN_UnaryOp<"cosh", "Cosh", "cosh x">;
 def NN_AsinhOp : NN_UnaryOp<"asinh", "Asinh", "asinh x">;
 def NN_AcoshOp : NN_UnaryOp<"acosh", "Acosh", "acosh x (NaN below 1)">;
 def NN_AtanhOp : NN_UnaryOp<"atanh", "Atanh", "atanh x (NaN outside [-1, 1], infinite at +-1)">;
-def NN_NotOp : NN_UnaryOp<"not", "Not", "not x (booleans)", NN_BoolTensor>;
+def NN_NotOp : NN_UnaryOp<"not", "Not",
+    "not x on booleans, the bitwise complement on integers (ONNX BitwiseNot)",
+    NN_IntegerTensor>;
 def NN_FloorOp : NN_UnaryOp<"floor", "Floor", "floor(x)">;
 def NN_CeilOp : NN_UnaryOp<"ceil", "Ceil", "ceil(x)">;
 def NN_RoundOp : NN_UnaryOp<"round", "Round",
@@ -205,9 +209,11 @@ def NN_GreaterOp : NN_BinaryOp<"greater", "Greater", "a > b", 1>;
 
 class NN_LogicOp<string mnemonic, string onnx, string formula>
     : NN_Op<mnemonic> {
-  let summary = "Broadcasting logical " # onnx # " (ONNX " # onnx # ").";
-  let description = "y = " # formula # [{ on booleans, with numpy
-    multidirectional broadcasting.
+  let summary = "Broadcasting logical or bitwise " # onnx # " (ONNX " # onnx #
+                ", Bitwise" # onnx # ").";
+  let description = "y = " # formula # [{ on booleans, bit by bit on
+    integers (ONNX Bitwise}] # onnx # [{), with numpy multidirectional
+    broadcasting.
 
     Constraints:
     (C1) the operand shapes broadcast.
@@ -217,14 +223,39 @@ class NN_LogicOp<string mnemonic, string onnx, string formula>
     %y = nn.}] # mnemonic # [{ %a, %b : tensor<2x8xi1>, tensor<8xi1>
     ```
   }];
-  let arguments = (ins NN_BoolTensor:$lhs, NN_BoolTensor:$rhs);
-  let results = (outs NN_BoolTensor:$output);
+  let arguments = (ins NN_IntegerTensor:$lhs, NN_IntegerTensor:$rhs);
+  let results = (outs NN_IntegerTensor:$output);
   let assemblyFormat = "$lhs `,` $rhs attr-dict `:` type($lhs) `,` type($rhs)";
 }
 
 def NN_AndOp : NN_LogicOp<"and", "And", "a and b">;
 def NN_OrOp : NN_LogicOp<"or", "Or", "a or b">;
 def NN_XorOp : NN_LogicOp<"xor", "Xor", "a xor b">;
+
+def NN_BitShiftOp : NN_Op<"bit_shift"> {
+  let summary = "Broadcasting logical bit shift (ONNX BitShift).";
+  let description = [{
+    y = x << s ("left") or x >> s ("right") on the integers' bits, zeros
+    shifted in (ONNX defines BitShift on unsigned integers), with numpy
+    multidirectional broadcasting. The amount s is read unsigned; amounts
+    of the width or more give 0.
+
+    Constraints:
+    (C1) the operand shapes broadcast.
+    (C2) the operands have the same integer type, not i1.
+    (C3) direction is "left" or "right".
+
+    Example:
+    ```mlir
+    %y = nn.bit_shift %x, %s {direction = "right"} : tensor<4xui8>, tensor<ui8>
+    ```
+  }];
+  let arguments = (ins NN_IntegerTensor:$lhs, NN_IntegerTensor:$rhs,
+                       StrAttr:$direction);
+  let results = (outs NN_IntegerTensor:$output);
+  let assemblyFormat = "$lhs `,` $rhs attr-dict `:` type($lhs) `,` type($rhs)";
+  let hasVerifier = 1;
+}
 
 def NN_WhereOp : NN_Op<"where"> {
   let summary = "Selects by a condition (ONNX Where).";

@@ -3032,9 +3032,12 @@ const llvm::StringMap<Importer::Handler> &Importer::handlers() {
         return failure();
       return im.dropHeight(n, (*conv)->getResult(0), x.getRank() == 3);
     };
-    auto pool = [](bool isMax) {
-      return [isMax](Importer &im, Node &n) -> Outputs {
-        auto x = tt(n.in[0]);
+    // MaxPool / AveragePool of `in` (the node's input, or LpPool's |x|^p)
+    // with the node's window.
+    static auto poolOf = [](Importer &im, Node &n, Value in, bool isMax,
+                            bool countPad) -> Outputs {
+      {
+        auto x = tt(in);
         if (x.getRank() != 3 && x.getRank() != 4)
           return im.error(n) << "only 1-D and 2-D pooling (3-D or 4-D input) "
                                 "is supported",
@@ -3048,7 +3051,6 @@ const llvm::StringMap<Importer::Handler> &Importer::handlers() {
         auto window = im.convWindow(n, x, *k);
         if (failed(window))
           return failure();
-        Value in = n.in[0];
         if (x.getRank() == 3) {
           auto lifted = im.liftTo2D(n, in);
           if (failed(lifted))
@@ -3061,14 +3063,50 @@ const llvm::StringMap<Importer::Handler> &Importer::handlers() {
             im.named("pads", im.b.getDenseI64ArrayAttr(window->pads)),
             im.named("dilations", im.b.getDenseI64ArrayAttr(window->dilations)),
             im.named("ceil_mode", im.b.getBoolAttr(getInt(n, "ceil_mode", 0))),
-            im.named("count_include_pad",
-                     im.b.getBoolAttr(getInt(n, "count_include_pad", 0)))};
+            im.named("count_include_pad", im.b.getBoolAttr(countPad))};
         auto op = isMax ? im.build<nn::MaxPoolOp>(n, {in}, attrs)
                         : im.build<nn::AveragePoolOp>(n, {in}, attrs);
         if (failed(op))
           return failure();
         return im.dropHeight(n, (*op)->getResult(0), x.getRank() == 3);
+      }
+    };
+    auto pool = [](bool isMax) {
+      return [isMax](Importer &im, Node &n) -> Outputs {
+        return poolOf(im, n, n.in[0], isMax, getInt(n, "count_include_pad", 0));
       };
+    };
+    // LpPool: (sum over the window of |x|^p)^(1/p), the sum as an average
+    // counting the padding (zeros) times the window's size.
+    t["LpPool"] = [](Importer &im, Node &n) -> Outputs {
+      auto x = tt(n.in[0]);
+      int64_t p = getInt(n, "p", 2);
+      auto k = getInts(n, "kernel_shape");
+      if (!llvm::isa<FloatType>(x.getElementType()) || p < 1 || !k)
+        return im.error(n) << "needs a float input, p >= 1 (got " << p
+                           << ") and kernel_shape",
+               failure();
+      Chain c{im, n};
+      Type elem = x.getElementType();
+      Value a = c.op<nn::AbsOp>({n.in[0]});
+      Value powered = p == 1 ? a
+                      : p == 2
+                          ? c.op<nn::MulOp>({a, a})
+                          : c.op<nn::PowOp>({a, c.scalar(elem, double(p))});
+      if (!powered)
+        return failure();
+      auto avg = poolOf(im, n, powered, /*isMax=*/false, /*countPad=*/true);
+      if (failed(avg))
+        return failure();
+      int64_t window = 1;
+      for (int64_t e : *k)
+        window *= e;
+      Value sum = c.op<nn::MulOp>({(*avg)[0], c.scalar(elem, double(window))});
+      if (p == 1)
+        return c.result(sum);
+      if (p == 2)
+        return c.result(c.op<nn::SqrtOp>({sum}));
+      return c.result(c.op<nn::PowOp>({sum, c.scalar(elem, 1.0 / double(p))}));
     };
     t["MaxPool"] = pool(true);
     t["AveragePool"] = pool(false);

@@ -286,6 +286,10 @@ save(model([helper.make_node("BitShift", ["a", "b"], ["y"], name="bsh", directio
            [vi_typed("a", TensorProto.UINT8, [4]), vi_typed("b", TensorProto.UINT8, [4])],
            [vi_typed("y", TensorProto.UINT8, [4])], opset=11),
      os.path.join(out, "bitshift_direction.onnx"))
+# LpPool with p = 0.
+save(model([helper.make_node("LpPool", ["x"], ["y"], name="lp", kernel_shape=[2, 2], p=0)],
+           [vi("x", [1, 1, 4, 4])], [vi("y", [1, 1, 3, 3])], opset=18),
+     os.path.join(out, "lppool_p.onnx"))
 save(model([helper.make_node("Hardmax", ["x"], ["y"], name="hm")],
            [vi_typed("x", TensorProto.INT32, [2, 3])], [vi_typed("y", TensorProto.INT32, [2, 3])],
            opset=13),

@@ -3863,6 +3863,72 @@ const llvm::StringMap<Importer::Handler> &Importer::handlers() {
           {im.named("reduction",
                     im.b.getStringAttr(getString(n, "reduction", "none")))});
     };
+    // GatherND as nn ops: each index tuple (negative entries wrapped) as one
+    // row-major position into the data's dimensions [b, b + k), plus the
+    // tuple's batch position times their size; then one nn.gather along
+    // the first axis of the data flattened over its first b + k dimensions.
+    t["GatherND"] = [](Importer &im, Node &n) -> Outputs {
+      auto xt = tt(n.in[0]), it = tt(n.in[1]);
+      int64_t b = getInt(n, "batch_dims", 0), q = it.getRank(),
+              r = xt.getRank(), k = q ? it.getShape().back() : 0;
+      bool fits = q >= 1 && b >= 0 && b < std::min(q, r) && k >= 1 &&
+                  b + k <= r && !ShapedType::isDynamic(k);
+      for (int64_t d = 0; fits && d < b; ++d)
+        fits = it.getDimSize(d) == xt.getDimSize(d);
+      if (!fits)
+        return im.error(n) << "indices " << it << " and data " << xt
+                           << " with batch_dims " << b
+                           << ": needs 0 <= batch_dims < both ranks, equal "
+                              "batch dimensions and 1 <= k <= rank - "
+                              "batch_dims for the tuples' length k",
+               failure();
+      Chain c{im, n};
+      Type ie = it.getElementType();
+      auto ints = [&](ArrayRef<int64_t> v, ArrayRef<int64_t> shape) {
+        SmallVector<APInt> a;
+        for (int64_t x : v)
+          a.push_back(APInt(ie.getIntOrFloatBitWidth(), uint64_t(x),
+                            /*isSigned=*/true));
+        return im.constant(
+            n.loc, DenseElementsAttr::get(RankedTensorType::get(shape, ie), a));
+      };
+      SmallVector<int64_t> dims, strides(size_t(k), 1);
+      for (int64_t j = 0; j < k; ++j)
+        dims.push_back(xt.getDimSize(b + j));
+      for (int64_t j = k - 2; j >= 0; --j)
+        strides[size_t(j)] = strides[size_t(j + 1)] * dims[size_t(j + 1)];
+      int64_t block = strides[0] * dims[0];
+      Value idx = n.in[1];
+      Value wrapped =
+          c.op<nn::WhereOp>({c.op<nn::LessOp>({idx, ints({0}, {})}),
+                             c.op<nn::AddOp>({idx, ints(dims, {k})}), idx});
+      Value linear = c.op<nn::ReduceSumOp>(
+          {c.op<nn::MulOp>({wrapped, ints(strides, {k})})},
+          {im.named("axes", im.b.getDenseI64ArrayAttr({q - 1})),
+           im.named("keepdims", im.b.getBoolAttr(false))});
+      SmallVector<int64_t> lead(it.getShape().drop_back());
+      if (b > 0) {
+        // The batch position of each tuple, times the block size.
+        int64_t inner = 1;
+        for (int64_t d = b; d < q - 1; ++d)
+          inner *= lead[size_t(d)];
+        int64_t count = 1;
+        for (int64_t d : lead)
+          count *= d;
+        SmallVector<int64_t> offsets;
+        for (int64_t e = 0; e < count; ++e)
+          offsets.push_back(e / inner * block);
+        linear = c.op<nn::AddOp>({linear, ints(offsets, lead)});
+      }
+      int64_t rows = 1;
+      for (int64_t d = 0; d < b + k; ++d)
+        rows *= xt.getDimSize(d);
+      SmallVector<int64_t> flat{rows};
+      llvm::append_range(flat, xt.getShape().drop_front(b + k));
+      return c.result(
+          c.op<nn::GatherOp>({c.reshape(n.in[0], flat), linear},
+                             {im.named("axis", im.b.getI64IntegerAttr(0))}));
+    };
     t["Gather"] = [](Importer &im, Node &n) {
       return im.one<nn::GatherOp>(
           n, {n.in[0], n.in[1]},
@@ -4115,6 +4181,7 @@ static size_t requiredInputs(StringRef op) {
       {"Gather", 2},
       {"GatherElements", 2},
       {"ScatterElements", 3},
+      {"GatherND", 2},
       {"NegativeLogLikelihoodLoss", 2},
       {"SoftmaxCrossEntropyLoss", 2},
       {"Scatter", 3},

@@ -290,6 +290,11 @@ save(model([helper.make_node("BitShift", ["a", "b"], ["y"], name="bsh", directio
 save(model([helper.make_node("LpPool", ["x"], ["y"], name="lp", kernel_shape=[2, 2], p=0)],
            [vi("x", [1, 1, 4, 4])], [vi("y", [1, 1, 3, 3])], opset=18),
      os.path.join(out, "lppool_p.onnx"))
+# GatherND with tuples longer than the data's rank.
+save(model([helper.make_node("GatherND", ["x", "i"], ["y"], name="gnd")],
+           [vi("x", [2, 3]), vi_typed("i", TensorProto.INT64, [4, 3])], [vi("y", [4])],
+           opset=13),
+     os.path.join(out, "gathernd_k.onnx"))
 save(model([helper.make_node("Hardmax", ["x"], ["y"], name="hm")],
            [vi_typed("x", TensorProto.INT32, [2, 3])], [vi_typed("y", TensorProto.INT32, [2, 3])],
            opset=13),

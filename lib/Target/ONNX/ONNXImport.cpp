@@ -3929,6 +3929,45 @@ const llvm::StringMap<Importer::Handler> &Importer::handlers() {
           c.op<nn::GatherOp>({c.reshape(n.in[0], flat), linear},
                              {im.named("axis", im.b.getI64IntegerAttr(0))}));
     };
+    // OneHot as nn ops: the indices (float ones truncated; negative ones
+    // counting from depth) compared with 0 .. depth - 1 along the new axis,
+    // then values[1] where equal and values[0] elsewhere (indices outside
+    // [-depth, depth) match nothing: all values[0]).
+    t["OneHot"] = [](Importer &im, Node &n) -> Outputs {
+      auto it = tt(n.in[0]), vt = tt(n.in[2]);
+      DenseElementsAttr d = constantOf(n.in[1]);
+      if (!d || d.getNumElements() != 1)
+        return im.error(n) << "depth must be a constant scalar", failure();
+      int64_t depth =
+          llvm::isa<FloatType>(d.getElementType())
+              ? int64_t((*d.getValues<APFloat>().begin()).convertToDouble())
+              : (*d.getValues<APInt>().begin()).getSExtValue();
+      int64_t rank = it.getRank() + 1;
+      auto axis = nn::normalizeAxis(getInt(n, "axis", -1), rank);
+      if (depth < 1 || !axis || vt.getRank() != 1 || vt.getDimSize(0) != 2)
+        return im.error(n) << "needs depth >= 1 (got " << depth
+                           << "), an axis in range for the output's rank "
+                           << rank << " and values of shape [2], got " << vt,
+               failure();
+      Chain c{im, n};
+      Type i64 = im.b.getI64Type();
+      Value idx = n.in[0];
+      if (it.getElementType() != i64)
+        idx = c.op<nn::CastOp>({idx}, {im.named("to", TypeAttr::get(i64))});
+      Value wrapped = c.op<nn::WhereOp>(
+          {c.op<nn::LessOp>({idx, im.i64Constant(n.loc, {0}, {})}),
+           c.op<nn::AddOp>({idx, im.i64Constant(n.loc, {depth}, {})}), idx});
+      SmallVector<int64_t> column(it.getShape()), iotaShape(size_t(rank), 1);
+      column.insert(column.begin() + *axis, 1);
+      iotaShape[size_t(*axis)] = depth;
+      Value iota = im.i64Constant(
+          n.loc, llvm::to_vector(llvm::seq<int64_t>(0, depth)), iotaShape);
+      Value hot = c.op<nn::EqualOp>({c.reshape(wrapped, column), iota});
+      auto value = [&](int64_t i) {
+        return c.reshape(c.slice(n.in[2], {i}, {1}, {1}), {});
+      };
+      return c.result(c.op<nn::WhereOp>({hot, value(1), value(0)}));
+    };
     t["Gather"] = [](Importer &im, Node &n) {
       return im.one<nn::GatherOp>(
           n, {n.in[0], n.in[1]},
@@ -4182,6 +4221,7 @@ static size_t requiredInputs(StringRef op) {
       {"GatherElements", 2},
       {"ScatterElements", 3},
       {"GatherND", 2},
+      {"OneHot", 3},
       {"NegativeLogLikelihoodLoss", 2},
       {"SoftmaxCrossEntropyLoss", 2},
       {"Scatter", 3},

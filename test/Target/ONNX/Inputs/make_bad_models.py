@@ -295,6 +295,11 @@ save(model([helper.make_node("GatherND", ["x", "i"], ["y"], name="gnd")],
            [vi("x", [2, 3]), vi_typed("i", TensorProto.INT64, [4, 3])], [vi("y", [4])],
            opset=13),
      os.path.join(out, "gathernd_k.onnx"))
+# OneHot with a depth that is a graph input.
+save(model([helper.make_node("OneHot", ["i", "d", "v"], ["y"], name="oh")],
+           [vi_typed("i", TensorProto.INT64, [3]), vi_typed("d", TensorProto.INT64, []),
+            vi("v", [2])], [vi("y", [3, 4])], opset=11),
+     os.path.join(out, "onehot_depth.onnx"))
 save(model([helper.make_node("Hardmax", ["x"], ["y"], name="hm")],
            [vi_typed("x", TensorProto.INT32, [2, 3])], [vi_typed("y", TensorProto.INT32, [2, 3])],
            opset=13),

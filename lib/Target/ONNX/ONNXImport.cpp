@@ -2977,6 +2977,73 @@ const llvm::StringMap<Importer::Handler> &Importer::handlers() {
       return im.one<nn::CastOp>(n, {n.in[0]},
                                 {im.named("to", TypeAttr::get(elem))});
     };
+    // HannWindow, HammingWindow, BlackmanWindow: constants of a constant
+    // size, computed in double as ONNX's reference does (cosines of 2 pi n
+    // / N, N the size when periodic, size - 1 otherwise) and rounded once
+    // to the float output type.
+    for (const char *w : {"HannWindow", "HammingWindow", "BlackmanWindow"})
+      t[w] = [](Importer &im, Node &n) -> Outputs {
+        DenseElementsAttr c = constantOf(n.in[0]);
+        int32_t to = int32_t(getInt(n, "output_datatype", 1));
+        Type elem = elementType(im.ctx, to);
+        if (!c || c.getNumElements() != 1 ||
+            !llvm::isa<IntegerType>(c.getElementType()))
+          return im.error(n) << "size must be a constant integer scalar",
+                 failure();
+        int64_t size = (*c.getValues<APInt>().begin()).getSExtValue();
+        if (!elem || !llvm::isa<FloatType>(elem) || size < 1 ||
+            size > (1 << 26))
+          return im.error(n) << "needs a float output_datatype and a size in "
+                                "[1, 2^26], got "
+                             << typeName(to) << " and " << size,
+                 failure();
+        StringRef op = n.proto.op_type();
+        double span =
+            getInt(n, "periodic", 1) ? double(size) : double(size - 1);
+        auto ft = llvm::cast<FloatType>(elem);
+        SmallVector<APFloat> values;
+        for (int64_t i = 0; i < size; ++i) {
+          double x = span > 0 ? 2.0 * M_PI * double(i) / span : 0.0;
+          double v = op == "HannWindow" ? 0.5 - 0.5 * std::cos(x)
+                     : op == "HammingWindow"
+                         ? 25.0 / 46.0 - (1.0 - 25.0 / 46.0) * std::cos(x)
+                         : 0.42 - 0.5 * std::cos(x) + 0.08 * std::cos(2.0 * x);
+          APFloat a(v);
+          bool lost;
+          a.convert(ft.getFloatSemantics(), APFloat::rmNearestTiesToEven,
+                    &lost);
+          values.push_back(a);
+        }
+        return SmallVector<Value>{im.constant(
+            n.loc, DenseElementsAttr::get(RankedTensorType::get({size}, elem),
+                                          values))};
+      };
+    // EyeLike: a constant of the input's 2-D shape, ones on diagonal k.
+    t["EyeLike"] = [](Importer &im, Node &n) -> Outputs {
+      auto xt = tt(n.in[0]);
+      Type elem = attr(n, "dtype")
+                      ? elementType(im.ctx, int32_t(getInt(n, "dtype", 1)))
+                      : xt.getElementType();
+      if (xt.getRank() != 2 || !elem ||
+          !llvm::isa<FloatType, IntegerType>(elem))
+        return im.error(n) << "needs a 2-D input and a numeric dtype, got "
+                           << xt,
+               failure();
+      int64_t k = getInt(n, "k", 0), rows = xt.getDimSize(0),
+              cols = xt.getDimSize(1);
+      auto type = RankedTensorType::get({rows, cols}, elem);
+      SmallVector<Attribute> values;
+      for (int64_t i = 0; i < rows; ++i)
+        for (int64_t j = 0; j < cols; ++j) {
+          bool one = j - i == k;
+          values.push_back(
+              llvm::isa<FloatType>(elem)
+                  ? Attribute(im.b.getFloatAttr(elem, one ? 1.0 : 0.0))
+                  : Attribute(im.b.getIntegerAttr(elem, one ? 1 : 0)));
+        }
+      return SmallVector<Value>{
+          im.constant(n.loc, DenseElementsAttr::get(type, values))};
+    };
     // Cast to the element type of the second input (its values unused).
     t["CastLike"] = [](Importer &im, Node &n) -> Outputs {
       return im.one<nn::CastOp>(

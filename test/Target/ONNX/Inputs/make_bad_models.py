@@ -300,6 +300,10 @@ save(model([helper.make_node("OneHot", ["i", "d", "v"], ["y"], name="oh")],
            [vi_typed("i", TensorProto.INT64, [3]), vi_typed("d", TensorProto.INT64, []),
             vi("v", [2])], [vi("y", [3, 4])], opset=11),
      os.path.join(out, "onehot_depth.onnx"))
+# HannWindow with a size that is a graph input.
+save(model([helper.make_node("HannWindow", ["n"], ["y"], name="hann")],
+           [vi_typed("n", TensorProto.INT64, [])], [vi("y", [8])], opset=17),
+     os.path.join(out, "window_size.onnx"))
 save(model([helper.make_node("Hardmax", ["x"], ["y"], name="hm")],
            [vi_typed("x", TensorProto.INT32, [2, 3])], [vi_typed("y", TensorProto.INT32, [2, 3])],
            opset=13),

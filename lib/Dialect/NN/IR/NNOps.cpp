@@ -719,12 +719,12 @@ LogicalResult GatherOp::inferReturnTypes(MLIRContext *,
   return success();
 }
 
-LogicalResult GatherElementsOp::inferReturnTypes(MLIRContext *,
-                                                 std::optional<Location> loc,
-                                                 Adaptor adaptor,
-                                                 SmallVectorImpl<Type> &out) {
-  auto x = rtt(adaptor.getInput()), idx = rtt(adaptor.getIndices());
-  int64_t axisAttr = intOr(NN_ATTR(Axis, "axis"), 0);
+/// gather_elements / scatter_elements: (C1) the axis is in range; (C2)
+/// indices of x's rank, no dimension but the axis larger than x's.
+static LogicalResult verifyElementIndices(std::optional<Location> loc,
+                                          RankedTensorType x,
+                                          RankedTensorType idx,
+                                          int64_t axisAttr) {
   auto axis = normalizeAxis(axisAttr, x.getRank());
   if (!axis)
     return emitOptionalError(loc, "(C1) axis ", axisAttr,
@@ -737,6 +737,17 @@ LogicalResult GatherElementsOp::inferReturnTypes(MLIRContext *,
       return emitOptionalError(loc, "(C2) indices dimension ", d, " (",
                                idx.getDimSize(d), ") exceeds the input's (",
                                x.getDimSize(d), ")");
+  return success();
+}
+
+LogicalResult GatherElementsOp::inferReturnTypes(MLIRContext *,
+                                                 std::optional<Location> loc,
+                                                 Adaptor adaptor,
+                                                 SmallVectorImpl<Type> &out) {
+  auto x = rtt(adaptor.getInput()), idx = rtt(adaptor.getIndices());
+  if (failed(
+          verifyElementIndices(loc, x, idx, intOr(NN_ATTR(Axis, "axis"), 0))))
+    return failure();
   out.push_back(RankedTensorType::get(idx.getShape(), x.getElementType()));
   return success();
 }
@@ -747,22 +758,12 @@ LogicalResult ScatterElementsOp::inferReturnTypes(MLIRContext *,
                                                   SmallVectorImpl<Type> &out) {
   auto x = rtt(adaptor.getInput()), idx = rtt(adaptor.getIndices()),
        upd = rtt(adaptor.getUpdates());
-  int64_t axisAttr = intOr(NN_ATTR(Axis, "axis"), 0);
-  auto axis = normalizeAxis(axisAttr, x.getRank());
-  if (!axis)
-    return emitOptionalError(loc, "(C1) axis ", axisAttr,
-                             " out of range for rank ", x.getRank());
   if (idx.getShape() != upd.getShape())
     return emitOptionalError(loc, "(C2) indices ", idx, " and updates ", upd,
                              " differ in shape");
-  if (idx.getRank() != x.getRank())
-    return emitOptionalError(loc, "(C2) indices have rank ", idx.getRank(),
-                             ", the input ", x.getRank());
-  for (int64_t d = 0; d < x.getRank(); ++d)
-    if (d != *axis && idx.getDimSize(d) > x.getDimSize(d))
-      return emitOptionalError(loc, "(C2) indices dimension ", d, " (",
-                               idx.getDimSize(d), ") exceeds the input's (",
-                               x.getDimSize(d), ")");
+  if (failed(
+          verifyElementIndices(loc, x, idx, intOr(NN_ATTR(Axis, "axis"), 0))))
+    return failure();
   if (upd.getElementType() != x.getElementType())
     return emitOptionalError(loc, "(C3) updates of ", upd.getElementType(),
                              " into ", x.getElementType());

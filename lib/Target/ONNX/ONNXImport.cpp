@@ -3219,6 +3219,69 @@ const llvm::StringMap<Importer::Handler> &Importer::handlers() {
     for (const char *v : {"Max", "Min", "Sum", "Mean"})
       t[v] = variadic(v);
     t["Pad"] = [](Importer &im, Node &n) { return im.pad(n); };
+    // CenterCropPad: per axis, the centered `shape[i]` elements (the extra
+    // one of an odd difference cut at the end) or the input centered in
+    // zeros (the extra zero at the end), by nn.slice / nn.concat.
+    t["CenterCropPad"] = [](Importer &im, Node &n) -> Outputs {
+      auto xt = tt(n.in[0]);
+      int64_t rank = xt.getRank();
+      auto shape = im.constInts(n, 1, "shape");
+      if (!shape)
+        return failure();
+      SmallVector<int64_t> axes;
+      if (auto a = getInts(n, "axes")) {
+        for (int64_t x : *a) {
+          auto ax = nn::normalizeAxis(x, rank);
+          if (!ax || llvm::is_contained(axes, *ax))
+            return im.error(n) << "axis " << x << " is out of range for rank "
+                               << rank << " or repeated",
+                   failure();
+          axes.push_back(*ax);
+        }
+      } else {
+        axes = llvm::to_vector(llvm::seq<int64_t>(0, rank));
+      }
+      if (shape->size() != axes.size() ||
+          llvm::any_of(*shape, [](int64_t v) { return v < 0; }))
+        return im.error(n) << "shape needs one size >= 0 per axis ("
+                           << axes.size() << ")",
+               failure();
+      Chain c{im, n};
+      Value x = n.in[0];
+      for (auto [axis, want] : llvm::zip(axes, *shape)) {
+        auto cur = tt(x);
+        int64_t dim = cur.getDimSize(axis);
+        if (want < dim) {
+          SmallVector<int64_t> starts(size_t(rank), 0), steps(size_t(rank), 1),
+              sizes(cur.getShape());
+          starts[size_t(axis)] = (dim - want) / 2;
+          sizes[size_t(axis)] = want;
+          x = c.slice(x, starts, steps, sizes);
+        } else if (want > dim) {
+          int64_t before = (want - dim) / 2, after = want - dim - before;
+          SmallVector<Value> parts;
+          for (int64_t count : {before, int64_t(-1), after}) {
+            if (count < 0) {
+              parts.push_back(x);
+              continue;
+            }
+            if (count == 0)
+              continue;
+            SmallVector<int64_t> s(cur.getShape());
+            s[size_t(axis)] = count;
+            auto type = RankedTensorType::get(s, cur.getElementType());
+            parts.push_back(im.constant(
+                n.loc, DenseElementsAttr::get(
+                           type, im.b.getZeroAttr(cur.getElementType()))));
+          }
+          x = c.concat(parts, axis);
+        }
+        if (!x)
+          return failure();
+      }
+      return c.result(x);
+    };
+
     // a <= b is (a < b) or (a == b), false when either is NaN.
     auto orEqual = [](bool less) {
       return [less](Importer &im, Node &n) -> Outputs {

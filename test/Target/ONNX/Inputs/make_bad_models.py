@@ -304,6 +304,11 @@ save(model([helper.make_node("OneHot", ["i", "d", "v"], ["y"], name="oh")],
 save(model([helper.make_node("HannWindow", ["n"], ["y"], name="hann")],
            [vi_typed("n", TensorProto.INT64, [])], [vi("y", [8])], opset=17),
      os.path.join(out, "window_size.onnx"))
+# CenterCropPad with three sizes for two axes.
+save(model([helper.make_node("CenterCropPad", ["x", "s"], ["y"], name="ccp", axes=[0, 1])],
+           [vi("x", [4, 4])], [vi("y", [2, 2])],
+           [numpy_helper.from_array(np.array([2, 2, 2], np.int64), "s")], opset=18),
+     os.path.join(out, "center_crop_pad_shape.onnx"))
 save(model([helper.make_node("Hardmax", ["x"], ["y"], name="hm")],
            [vi_typed("x", TensorProto.INT32, [2, 3])], [vi_typed("y", TensorProto.INT32, [2, 3])],
            opset=13),

@@ -669,6 +669,15 @@ private:
   /// applied weights: ignored targets do not count). Null on a diagnostic.
   Value nllLoss(Chain &c, Node &n, Value logp);
 
+  /// ONNX RNN, GRU and LSTM as nn ops, the time steps unrolled (static
+  /// sequence length): per direction the input projections of every step
+  /// in one nn.matmul, then per step the recurrent one, the gates in
+  /// ONNX's order (GRU z r h, LSTM i o f c; peepholes; GRU's
+  /// linear_before_reset) with the default activations; Y, Y_h and Y_c in
+  /// either layout. Custom activations, clip, input_forget and
+  /// sequence_lens shorter than the sequence are diagnosed.
+  Outputs recurrent(Node &n);
+
   /// ONNX RotaryEmbedding (opset 23) as nn ops in the order of ONNX's
   /// reference: the input as [batch, sequence, heads, head size], the
   /// caches gathered by position_ids (or given per batch and position), the
@@ -1976,6 +1985,202 @@ Value Importer::nllLoss(Chain &c, Node &n, Value logp) {
     return c.op<nn::ReduceMeanOp>({loss}, all);
   return c.op<nn::DivOp>({c.op<nn::ReduceSumOp>({loss}, all),
                           c.op<nn::ReduceSumOp>({applied}, all)});
+}
+
+Importer::Outputs Importer::recurrent(Node &n) {
+  StringRef op = n.proto.op_type();
+  int64_t gates = op == "RNN" ? 1 : op == "GRU" ? 3 : 4;
+  auto xt = tt(n.in[0]);
+  int64_t layout = getInt(n, "layout", 0), hidden = getInt(n, "hidden_size", 0);
+  std::string direction = getString(n, "direction", "forward");
+  int64_t dirs = direction == "bidirectional" ? 2 : 1;
+  if (xt.getRank() != 3 || !llvm::isa<FloatType>(xt.getElementType()) ||
+      hidden < 1 || (layout != 0 && layout != 1) ||
+      (direction != "forward" && direction != "reverse" && dirs != 2))
+    return error(n) << "needs a float input of rank 3, hidden_size >= 1, "
+                       "layout 0 or 1 and direction forward, reverse or "
+                       "bidirectional",
+           failure();
+  // The default activations only.
+  if (auto acts = attr(n, "activations")) {
+    SmallVector<StringRef> want =
+        op == "RNN"   ? SmallVector<StringRef>{"Tanh"}
+        : op == "GRU" ? SmallVector<StringRef>{"Sigmoid", "Tanh"}
+                      : SmallVector<StringRef>{"Sigmoid", "Tanh", "Tanh"};
+    bool same = acts->strings_size() == int(want.size() * size_t(dirs));
+    for (int i = 0; same && i < acts->strings_size(); ++i)
+      same = StringRef(acts->strings(i))
+                 .equals_insensitive(want[size_t(i) % want.size()]);
+    if (!same)
+      return error(n) << "only the default activations are supported",
+             failure();
+  }
+  if (attr(n, "clip") || getInt(n, "input_forget", 0))
+    return error(n) << "clip and input_forget are not supported", failure();
+  int64_t seq = xt.getDimSize(layout ? 1 : 0),
+          batch = xt.getDimSize(layout ? 0 : 1), inSize = xt.getDimSize(2);
+  auto input = [&](size_t i) { return i < n.in.size() ? n.in[i] : Value(); };
+  if (Value lens = input(4)) {
+    DenseElementsAttr c = constantOf(lens);
+    if (!c || llvm::any_of(c.getValues<APInt>(), [&](const APInt &v) {
+          return v.getSExtValue() != seq;
+        }))
+      return error(n) << "sequence_lens must be a constant equal to the "
+                         "sequence length ("
+                      << seq << ") for every batch entry",
+             failure();
+  }
+  auto expectShape = [&](Value v, ArrayRef<int64_t> shape,
+                         StringRef what) -> bool {
+    if (!v || tt(v).getShape() == shape)
+      return true;
+    error(n) << what << " " << tt(v) << " must be "
+             << RankedTensorType::get(shape, tt(v).getElementType());
+    return false;
+  };
+  SmallVector<int64_t> stateShape =
+      layout ? SmallVector<int64_t>{batch, dirs, hidden}
+             : SmallVector<int64_t>{dirs, batch, hidden};
+  if (!expectShape(input(1), {dirs, gates * hidden, inSize}, "W") ||
+      !expectShape(input(2), {dirs, gates * hidden, hidden}, "R") ||
+      !expectShape(input(3), {dirs, 2 * gates * hidden}, "B") ||
+      !expectShape(input(5), stateShape, "initial_h") ||
+      !expectShape(input(6), stateShape, "initial_c") ||
+      !expectShape(input(7), {dirs, 3 * hidden}, "P"))
+    return failure();
+  Chain c{*this, n};
+  Type elem = xt.getElementType();
+  // X as [seq, batch, in]; states as [dirs, batch, hidden].
+  Value x = layout ? c.transpose(n.in[0], {1, 0, 2}) : n.in[0];
+  auto state = [&](Value v) -> Value {
+    return v && layout ? c.transpose(v, {1, 0, 2}) : v;
+  };
+  Value h0 = state(input(5)), c0 = state(input(6));
+  auto slice = [&](Value v, ArrayRef<int64_t> starts, ArrayRef<int64_t> sizes) {
+    return c.slice(v, starts, SmallVector<int64_t>(starts.size(), 1), sizes);
+  };
+  // Rows [g * hidden, (g + 1) * hidden) of a direction's [G*H, K] matrix,
+  // transposed to [K, H].
+  auto gateMatrix = [&](Value m, int64_t d, int64_t g, int64_t k) {
+    return c.transpose(
+        c.reshape(slice(m, {d, g * hidden, 0}, {1, hidden, k}), {hidden, k}),
+        {1, 0});
+  };
+  auto gateVector = [&](Value v, int64_t d, int64_t at) {
+    return c.reshape(slice(v, {d, at * hidden}, {1, hidden}), {hidden});
+  };
+  Value zeros = constant(
+      n.loc,
+      DenseElementsAttr::get(RankedTensorType::get({batch, hidden}, elem),
+                             b.getZeroAttr(elem)));
+  SmallVector<Value> hs, cs;
+  SmallVector<SmallVector<Value>> steps(static_cast<size_t>(dirs));
+  for (int64_t d = 0; d < dirs; ++d) {
+    bool reverse = direction == "reverse" || d == 1;
+    // Per gate: the input projections of all steps [seq, batch, H] (with
+    // both biases) and the recurrent matrix [H, H].
+    SmallVector<Value> xw, rT, rb;
+    for (int64_t g = 0; g < gates; ++g) {
+      Value proj = c.op<nn::MatMulOp>({x, gateMatrix(n.in[1], d, g, inSize)});
+      Value bias = input(3);
+      if (bias) {
+        Value wb = gateVector(bias, d, g),
+              rbias = gateVector(bias, d, gates + g);
+        // GRU's h gate with linear_before_reset adds Rb inside r * (...).
+        bool late =
+            op == "GRU" && g == 2 && getInt(n, "linear_before_reset", 0);
+        proj =
+            c.op<nn::AddOp>({proj, late ? wb : c.op<nn::AddOp>({wb, rbias})});
+        rb.push_back(late ? rbias : Value());
+      } else {
+        rb.push_back(Value());
+      }
+      xw.push_back(proj);
+      rT.push_back(gateMatrix(n.in[2], d, g, hidden));
+    }
+    auto peephole = [&](int64_t which) -> Value {
+      return input(7) ? gateVector(input(7), d, which) : Value();
+    };
+    Value h = h0 ? c.reshape(slice(h0, {d, 0, 0}, {1, batch, hidden}),
+                             {batch, hidden})
+                 : zeros;
+    Value cell = c0 ? c.reshape(slice(c0, {d, 0, 0}, {1, batch, hidden}),
+                                {batch, hidden})
+                    : zeros;
+    for (int64_t i = 0; i < seq; ++i) {
+      int64_t t = reverse ? seq - 1 - i : i;
+      auto pre = [&](int64_t g, Value hIn) {
+        Value xs =
+            c.reshape(slice(xw[size_t(g)], {t, 0, 0}, {1, batch, hidden}),
+                      {batch, hidden});
+        return c.op<nn::AddOp>({xs, c.op<nn::MatMulOp>({hIn, rT[size_t(g)]})});
+      };
+      auto sigmoid = [&](Value v) { return c.op<nn::SigmoidOp>({v}); };
+      auto tanh = [&](Value v) { return c.op<nn::TanhOp>({v}); };
+      auto mul = [&](Value a, Value bv) { return c.op<nn::MulOp>({a, bv}); };
+      auto add = [&](Value a, Value bv) { return c.op<nn::AddOp>({a, bv}); };
+      if (op == "RNN") {
+        h = tanh(pre(0, h));
+      } else if (op == "GRU") {
+        Value z = sigmoid(pre(0, h)), r = sigmoid(pre(1, h));
+        Value cand;
+        if (getInt(n, "linear_before_reset", 0)) {
+          Value xs = c.reshape(slice(xw[2], {t, 0, 0}, {1, batch, hidden}),
+                               {batch, hidden});
+          Value hr = c.op<nn::MatMulOp>({h, rT[2]});
+          if (rb[2])
+            hr = add(hr, rb[2]);
+          cand = tanh(add(xs, mul(r, hr)));
+        } else {
+          cand = tanh(pre(2, mul(r, h)));
+        }
+        // (1 - z) * cand + z * h
+        Value one = c.scalar(elem, 1.0);
+        h = add(mul(c.op<nn::SubOp>({one, z}), cand), mul(z, h));
+      } else {
+        Value pi = peephole(0), po = peephole(1), pf = peephole(2);
+        Value gi = pre(0, h), go = pre(1, h), gf = pre(2, h), gc = pre(3, h);
+        if (pi)
+          gi = add(gi, mul(pi, cell));
+        if (pf)
+          gf = add(gf, mul(pf, cell));
+        cell = add(mul(sigmoid(gf), cell), mul(sigmoid(gi), tanh(gc)));
+        if (po)
+          go = add(go, mul(po, cell));
+        h = mul(sigmoid(go), tanh(cell));
+      }
+      if (!h || !cell)
+        return failure();
+      steps[size_t(d)].push_back(h);
+    }
+    if (reverse)
+      std::reverse(steps[size_t(d)].begin(), steps[size_t(d)].end());
+    hs.push_back(c.reshape(h, {1, batch, hidden}));
+    cs.push_back(c.reshape(cell, {1, batch, hidden}));
+  }
+  // Y [seq, dirs, batch, hidden]; Y_h / Y_c [dirs, batch, hidden].
+  SmallVector<Value> perStep;
+  for (int64_t t = 0; t < seq; ++t) {
+    SmallVector<Value> perDir;
+    for (int64_t d = 0; d < dirs; ++d)
+      perDir.push_back(
+          c.reshape(steps[size_t(d)][size_t(t)], {1, 1, batch, hidden}));
+    perStep.push_back(perDir.size() == 1 ? perDir[0] : c.concat(perDir, 1));
+  }
+  Value y = perStep.size() == 1 ? perStep[0] : c.concat(perStep, 0);
+  Value yh = hs.size() == 1 ? hs[0] : c.concat(hs, 0);
+  Value yc = cs.size() == 1 ? cs[0] : c.concat(cs, 0);
+  if (layout) {
+    y = c.transpose(y, {2, 0, 1, 3});
+    yh = c.transpose(yh, {1, 0, 2});
+    yc = c.transpose(yc, {1, 0, 2});
+  }
+  if (c.failed || !y || !yh || !yc)
+    return failure();
+  SmallVector<Value> outs{y, yh};
+  if (op == "LSTM")
+    outs.push_back(yc);
+  return outs;
 }
 
 Importer::Outputs Importer::rotaryEmbedding(Node &n) {
@@ -3511,6 +3716,8 @@ const llvm::StringMap<Importer::Handler> &Importer::handlers() {
     };
     t["Attention"] = [](Importer &im, Node &n) { return im.attention(n); };
     t["Einsum"] = [](Importer &im, Node &n) { return im.einsum(n); };
+    for (const char *r : {"RNN", "GRU", "LSTM"})
+      t[r] = [](Importer &im, Node &n) { return im.recurrent(n); };
     t["NegativeLogLikelihoodLoss"] = [](Importer &im, Node &n) -> Outputs {
       Chain c{im, n};
       return c.result(im.nllLoss(c, n, n.in[0]));
@@ -4352,6 +4559,9 @@ static size_t requiredInputs(StringRef op) {
       {"ScatterElements", 3},
       {"GatherND", 2},
       {"OneHot", 3},
+      {"RNN", 3},
+      {"GRU", 3},
+      {"LSTM", 3},
       {"NegativeLogLikelihoodLoss", 2},
       {"SoftmaxCrossEntropyLoss", 2},
       {"Scatter", 3},

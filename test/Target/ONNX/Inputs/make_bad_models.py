@@ -309,6 +309,20 @@ save(model([helper.make_node("CenterCropPad", ["x", "s"], ["y"], name="ccp", axe
            [vi("x", [4, 4])], [vi("y", [2, 2])],
            [numpy_helper.from_array(np.array([2, 2, 2], np.int64), "s")], opset=18),
      os.path.join(out, "center_crop_pad_shape.onnx"))
+# LSTM with custom activations; GRU with sequence_lens shorter than the sequence.
+save(model([helper.make_node("LSTM", ["x", "w", "r"], ["", "h"], name="lstm", hidden_size=2,
+                             activations=["Relu", "Tanh", "Tanh"])],
+           [vi("x", [3, 1, 2])], [vi("h", [1, 1, 2])],
+           [numpy_helper.from_array(np.zeros((1, 8, 2), np.float32), "w"),
+            numpy_helper.from_array(np.zeros((1, 8, 2), np.float32), "r")], opset=14),
+     os.path.join(out, "lstm_activations.onnx"))
+save(model([helper.make_node("GRU", ["x", "w", "r", "", "lens"], ["", "h"], name="gru",
+                             hidden_size=2)],
+           [vi("x", [3, 2, 2])], [vi("h", [1, 2, 2])],
+           [numpy_helper.from_array(np.zeros((1, 6, 2), np.float32), "w"),
+            numpy_helper.from_array(np.zeros((1, 6, 2), np.float32), "r"),
+            numpy_helper.from_array(np.array([3, 2], np.int32), "lens")], opset=14),
+     os.path.join(out, "gru_lens.onnx"))
 save(model([helper.make_node("Hardmax", ["x"], ["y"], name="hm")],
            [vi_typed("x", TensorProto.INT32, [2, 3])], [vi_typed("y", TensorProto.INT32, [2, 3])],
            opset=13),

@@ -323,6 +323,45 @@ save(model([helper.make_node("GRU", ["x", "w", "r", "", "lens"], ["", "h"], name
             numpy_helper.from_array(np.zeros((1, 6, 2), np.float32), "r"),
             numpy_helper.from_array(np.array([3, 2], np.int32), "lens")], opset=14),
      os.path.join(out, "gru_lens.onnx"))
+# More negative cases of the import-time decompositions: an Einsum output
+# term that is not labels, RNN with clip, GRU with W of the wrong shape,
+# OneHot with depth 0, a window of integers, EyeLike of a 3-D input,
+# CenterCropPad with an axis out of range, NLL with weights of the wrong
+# length.
+save(model([helper.make_node("Einsum", ["a"], ["y"], name="es5", equation="ij->i.j")],
+           [vi("a", [2, 3])], [vi("y", [2, 3])], opset=12),
+     os.path.join(out, "einsum_output_term.onnx"))
+save(model([helper.make_node("RNN", ["x", "w", "r"], ["", "h"], name="rnn", hidden_size=2,
+                             clip=1.0)],
+           [vi("x", [3, 1, 2])], [vi("h", [1, 1, 2])],
+           [numpy_helper.from_array(np.zeros((1, 2, 2), np.float32), "w"),
+            numpy_helper.from_array(np.zeros((1, 2, 2), np.float32), "r")], opset=14),
+     os.path.join(out, "rnn_clip.onnx"))
+save(model([helper.make_node("GRU", ["x", "w", "r"], ["", "h"], name="gru2", hidden_size=2)],
+           [vi("x", [3, 1, 2])], [vi("h", [1, 1, 2])],
+           [numpy_helper.from_array(np.zeros((1, 4, 2), np.float32), "w"),
+            numpy_helper.from_array(np.zeros((1, 6, 2), np.float32), "r")], opset=14),
+     os.path.join(out, "gru_w.onnx"))
+save(model([helper.make_node("OneHot", ["i", "d", "v"], ["y"], name="oh2")],
+           [vi_typed("i", TensorProto.INT64, [3]), vi("v", [2])], [vi("y", [3, 1])],
+           [numpy_helper.from_array(np.array(0, np.int64), "d")], opset=11),
+     os.path.join(out, "onehot_zero.onnx"))
+save(model([helper.make_node("HannWindow", ["n"], ["y"], name="hann2",
+                             output_datatype=TensorProto.INT32)],
+           [vi("x", [1])], [vi_typed("y", TensorProto.INT32, [8])],
+           [numpy_helper.from_array(np.array(8, np.int64), "n")], opset=17),
+     os.path.join(out, "window_int.onnx"))
+save(model([helper.make_node("EyeLike", ["x"], ["y"], name="eye")],
+           [vi("x", [2, 2, 2])], [vi("y", [2, 2, 2])], opset=9),
+     os.path.join(out, "eyelike_rank.onnx"))
+save(model([helper.make_node("CenterCropPad", ["x", "s"], ["y"], name="ccp2", axes=[5])],
+           [vi("x", [4, 4])], [vi("y", [4, 2])],
+           [numpy_helper.from_array(np.array([2], np.int64), "s")], opset=18),
+     os.path.join(out, "center_crop_pad_axis.onnx"))
+save(model([helper.make_node("NegativeLogLikelihoodLoss", ["x", "t", "w"], ["y"], name="nll2")],
+           [vi("x", [3, 5]), vi_typed("t", TensorProto.INT64, [3]), vi("w", [4])], [vi("y", [])],
+           opset=13),
+     os.path.join(out, "nll_weight.onnx"))
 save(model([helper.make_node("Hardmax", ["x"], ["y"], name="hm")],
            [vi_typed("x", TensorProto.INT32, [2, 3])], [vi_typed("y", TensorProto.INT32, [2, 3])],
            opset=13),

@@ -89,6 +89,7 @@ SHAPE_PARAMS = {
     ("Pad", 2), ("Pad", 3), ("Resize", 1), ("Resize", 2), ("Resize", 3), ("Tile", 1), ("TopK", 1),
     ("OneHot", 1), ("HannWindow", 0), ("HammingWindow", 0), ("BlackmanWindow", 0),
     ("CenterCropPad", 1), ("RNN", 4), ("GRU", 4), ("LSTM", 4),
+    ("DFT", 1), ("DFT", 2),
     # Quantization parameters are compile-time constants in QuantC, and
     # quantized data enters a graph as a constant (weights) or through
     # QuantizeLinear; the interpreter still computes the (de)quantization.

@@ -3716,6 +3716,128 @@ const llvm::StringMap<Importer::Handler> &Importer::handlers() {
     };
     t["Attention"] = [](Importer &im, Node &n) { return im.attention(n); };
     t["Einsum"] = [](Importer &im, Node &n) { return im.einsum(n); };
+    // DFT as two constant matrices: along the axis (moved last and padded
+    // or cut to dft_length L), re' = re C + im S and im' = im C - re S with
+    // C = cos(2 pi n k / L), S = sin(...) (inverse: the conjugate, over L);
+    // onesided keeps frequencies 0 .. L / 2. The matrices are computed in
+    // double and rounded once to the element type.
+    t["DFT"] = [](Importer &im, Node &n) -> Outputs {
+      auto xt = tt(n.in[0]);
+      int64_t rank = xt.getRank();
+      int64_t axisValue = getInt(n, "axis", 1);
+      if (im.opset >= 20) {
+        axisValue = -2;
+        if (n.in.size() > 2 && n.in[2]) {
+          auto a = im.constInts(n, 2, "axis");
+          if (!a || a->size() != 1)
+            return failure();
+          axisValue = (*a)[0];
+        }
+      }
+      int64_t axis = axisValue < 0 ? axisValue + rank : axisValue;
+      int64_t parts = rank ? xt.getDimSize(rank - 1) : 0;
+      bool inverse = getInt(n, "inverse", 0),
+           onesided = getInt(n, "onesided", 0);
+      if (rank < 2 || !llvm::isa<FloatType>(xt.getElementType()) ||
+          (parts != 1 && parts != 2) || axis < 0 || axis > rank - 2)
+        return im.error(n) << "needs a float input [..., 1 or 2] and an axis "
+                              "other than the last, got "
+                           << xt << " and axis " << axisValue,
+               failure();
+      if (inverse && onesided)
+        return im.error(n) << "onesided inverse transforms are not supported",
+               failure();
+      int64_t len = xt.getDimSize(axis);
+      if (n.in.size() > 1 && n.in[1]) {
+        auto l = im.constInts(n, 1, "dft_length");
+        if (!l || l->size() != 1)
+          return failure();
+        len = (*l)[0];
+      }
+      if (len < 1 || len > 8192)
+        return im.error(n) << "dft_length " << len
+                           << " is outside [1, 8192] (the transform is a "
+                              "dense matrix)",
+               failure();
+      Chain c{im, n};
+      Type elem = xt.getElementType();
+      // re / im as [..., signal] with the signal axis last.
+      SmallVector<int64_t> perm;
+      for (int64_t d = 0; d < rank - 1; ++d)
+        if (d != axis)
+          perm.push_back(d);
+      perm.push_back(axis);
+      SmallVector<int64_t> lead;
+      for (int64_t d : ArrayRef(perm).drop_back())
+        lead.push_back(xt.getDimSize(d));
+      auto component = [&](int64_t p) -> Value {
+        SmallVector<int64_t> starts(size_t(rank), 0), steps(size_t(rank), 1),
+            sizes(xt.getShape());
+        starts[size_t(rank - 1)] = p;
+        sizes[size_t(rank - 1)] = 1;
+        SmallVector<int64_t> squeezed(xt.getShape().drop_back());
+        Value v = c.transpose(
+            c.reshape(c.slice(n.in[0], starts, steps, sizes), squeezed), perm);
+        int64_t have = xt.getDimSize(axis);
+        SmallVector<int64_t> shape(lead);
+        shape.push_back(have);
+        if (len < have) {
+          SmallVector<int64_t> st(shape.size(), 0), sp(shape.size(), 1),
+              sz(shape);
+          sz.back() = len;
+          v = c.slice(v, st, sp, sz);
+        } else if (len > have) {
+          SmallVector<int64_t> zs(shape);
+          zs.back() = len - have;
+          v = c.concat(
+              {v, im.constant(n.loc, DenseElementsAttr::get(
+                                         RankedTensorType::get(zs, elem),
+                                         im.b.getZeroAttr(elem)))},
+              int64_t(shape.size()) - 1);
+        }
+        return v;
+      };
+      Value re = component(0), imag = parts == 2 ? component(1) : Value();
+      int64_t freqs = onesided ? len / 2 + 1 : len;
+      auto matrix = [&](bool sine) {
+        SmallVector<APFloat> vals;
+        double scale = inverse ? 1.0 / double(len) : 1.0;
+        for (int64_t i = 0; i < len; ++i)
+          for (int64_t k = 0; k < freqs; ++k) {
+            double theta = 2.0 * M_PI * double((i * k) % len) / double(len);
+            APFloat a(scale * (sine ? std::sin(theta) : std::cos(theta)));
+            bool lost;
+            a.convert(llvm::cast<FloatType>(elem).getFloatSemantics(),
+                      APFloat::rmNearestTiesToEven, &lost);
+            vals.push_back(a);
+          }
+        return im.constant(
+            n.loc, DenseElementsAttr::get(
+                       RankedTensorType::get({len, freqs}, elem), vals));
+      };
+      Value cm = matrix(false), sm = matrix(true);
+      auto mm = [&](Value a, Value m) { return c.op<nn::MatMulOp>({a, m}); };
+      // Forward: e^{-i theta}; inverse: e^{+i theta} (the sine's sign).
+      Value outRe = mm(re, cm), outIm = c.op<nn::NegOp>({mm(re, sm)});
+      if (inverse)
+        outIm = mm(re, sm);
+      if (imag) {
+        outRe = inverse ? c.op<nn::SubOp>({outRe, mm(imag, sm)})
+                        : c.op<nn::AddOp>({outRe, mm(imag, sm)});
+        outIm = c.op<nn::AddOp>({outIm, mm(imag, cm)});
+      }
+      // Back to the input's order, re / im as the last dimension.
+      SmallVector<int64_t> back(perm.size());
+      for (size_t i = 0; i < perm.size(); ++i)
+        back[size_t(perm[i])] = int64_t(i);
+      SmallVector<int64_t> outShape(xt.getShape());
+      outShape[size_t(axis)] = freqs;
+      outShape.back() = 1;
+      auto place = [&](Value v) {
+        return c.reshape(c.transpose(v, back), outShape);
+      };
+      return c.result(c.concat({place(outRe), place(outIm)}, rank - 1));
+    };
     for (const char *r : {"RNN", "GRU", "LSTM"})
       t[r] = [](Importer &im, Node &n) { return im.recurrent(n); };
     t["NegativeLogLikelihoodLoss"] = [](Importer &im, Node &n) -> Outputs {

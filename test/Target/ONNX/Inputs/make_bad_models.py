@@ -362,6 +362,13 @@ save(model([helper.make_node("NegativeLogLikelihoodLoss", ["x", "t", "w"], ["y"]
            [vi("x", [3, 5]), vi_typed("t", TensorProto.INT64, [3]), vi("w", [4])], [vi("y", [])],
            opset=13),
      os.path.join(out, "nll_weight.onnx"))
+# DFT: a onesided inverse transform; the last (complex) axis as the signal axis.
+save(model([helper.make_node("DFT", ["x"], ["y"], name="dft", inverse=1, onesided=1)],
+           [vi("x", [2, 8, 1])], [vi("y", [2, 5, 2])], opset=17),
+     os.path.join(out, "dft_onesided_inverse.onnx"))
+save(model([helper.make_node("DFT", ["x"], ["y"], name="dft2", axis=2)],
+           [vi("x", [2, 8, 1])], [vi("y", [2, 8, 2])], opset=17),
+     os.path.join(out, "dft_axis.onnx"))
 save(model([helper.make_node("Hardmax", ["x"], ["y"], name="hm")],
            [vi_typed("x", TensorProto.INT32, [2, 3])], [vi_typed("y", TensorProto.INT32, [2, 3])],
            opset=13),

@@ -571,10 +571,40 @@ private:
     return b.create<arith::ConstantOp>(loc, attr);
   }
 
+  /// A constant of the integer type `elem` and `shape`.
+  Value intConstant(Location loc, Type elem, ArrayRef<int64_t> vals,
+                    ArrayRef<int64_t> shape) {
+    SmallVector<APInt> ints;
+    for (int64_t v : vals)
+      ints.push_back(
+          APInt(elem.getIntOrFloatBitWidth(), uint64_t(v), /*isSigned=*/true));
+    return constant(
+        loc, DenseElementsAttr::get(RankedTensorType::get(shape, elem), ints));
+  }
   Value i64Constant(Location loc, ArrayRef<int64_t> vals,
                     ArrayRef<int64_t> shape) {
-    auto type = RankedTensorType::get(shape, b.getI64Type());
-    return constant(loc, DenseElementsAttr::get(type, vals));
+    return intConstant(loc, b.getI64Type(), vals, shape);
+  }
+  /// A constant of the float type `elem` and `shape`, each value rounded
+  /// once (to nearest even) from double.
+  Value floatConstant(Location loc, Type elem, ArrayRef<double> vals,
+                      ArrayRef<int64_t> shape) {
+    SmallVector<APFloat> floats;
+    for (double v : vals) {
+      APFloat a(v);
+      bool lost;
+      a.convert(llvm::cast<FloatType>(elem).getFloatSemantics(),
+                APFloat::rmNearestTiesToEven, &lost);
+      floats.push_back(a);
+    }
+    return constant(loc, DenseElementsAttr::get(
+                             RankedTensorType::get(shape, elem), floats));
+  }
+  /// Zeros of `shape` and element type `elem`.
+  Value zeros(Location loc, Type elem, ArrayRef<int64_t> shape) {
+    return constant(loc,
+                    DenseElementsAttr::get(RankedTensorType::get(shape, elem),
+                                           b.getZeroAttr(elem)));
   }
 
   /// Builds `OpTy` after inferring its result types; a failed inference is a
@@ -601,13 +631,7 @@ private:
     }
     /// A rank-0 constant of the float type `elem` (rounded to it).
     Value scalar(Type elem, double v) {
-      APFloat a(v);
-      bool lost;
-      a.convert(llvm::cast<FloatType>(elem).getFloatSemantics(),
-                APFloat::rmNearestTiesToEven, &lost);
-      return im.constant(
-          n.loc,
-          DenseElementsAttr::get(RankedTensorType::get({}, elem), ArrayRef(a)));
+      return im.floatConstant(n.loc, elem, {v}, {});
     }
     Outputs result(Value v) {
       if (failed || !v)
@@ -1823,13 +1847,10 @@ Importer::Outputs Importer::einsum(Node &n) {
         for (size_t q = p + 1; q < l.size() && !again; ++q) {
           if (l[p] != l[q])
             continue;
-          SmallVector<int64_t> rest, order;
+          SmallVector<int64_t> rest;
           for (size_t i = 0; i < l.size(); ++i)
             if (i != p && i != q)
               rest.push_back(l[i]);
-          order = rest;
-          order.push_back(l[p]);
-          order.push_back(l[q]);
           SmallVector<int64_t> perm;
           for (size_t i = 0; i < l.size(); ++i)
             if (i != p && i != q)
@@ -1889,10 +1910,7 @@ Importer::Outputs Importer::einsum(Node &n) {
       if (!llvm::is_contained(accLabels, x))
         bFree.push_back(x);
     auto prod = [&](ArrayRef<int64_t> l) {
-      int64_t p = 1;
-      for (int64_t x : l)
-        p *= size[x];
-      return p;
+      return ShapedType::getNumElements(shapeOf(l));
     };
     SmallVector<int64_t> aOrder(batch), bOrder(batch);
     llvm::append_range(aOrder, aFree);
@@ -1942,10 +1960,7 @@ Value Importer::nllLoss(Chain &c, Node &n, Value logp) {
   }
   Type elem = xt.getElementType();
   auto intScalar = [&](int64_t v) {
-    return constant(n.loc, DenseElementsAttr::get(
-                               RankedTensorType::get({}, t.getElementType()),
-                               APInt(t.getElementType().getIntOrFloatBitWidth(),
-                                     uint64_t(v), /*isSigned=*/true)));
+    return intConstant(n.loc, t.getElementType(), {v}, {});
   };
   Value target = n.in[1], valid;
   if (attr(n, "ignore_index")) {
@@ -2069,14 +2084,17 @@ Importer::Outputs Importer::recurrent(Node &n) {
   auto gateVector = [&](Value v, int64_t d, int64_t at) {
     return c.reshape(slice(v, {d, at * hidden}, {1, hidden}), {hidden});
   };
-  Value zeros = constant(
-      n.loc,
-      DenseElementsAttr::get(RankedTensorType::get({batch, hidden}, elem),
-                             b.getZeroAttr(elem)));
+  Value zero = zeros(n.loc, elem, {batch, hidden});
+  Value one = op == "GRU" ? c.scalar(elem, 1.0) : Value();
+  auto sigmoid = [&](Value v) { return c.op<nn::SigmoidOp>({v}); };
+  auto tanh = [&](Value v) { return c.op<nn::TanhOp>({v}); };
+  auto mul = [&](Value a, Value bv) { return c.op<nn::MulOp>({a, bv}); };
+  auto add = [&](Value a, Value bv) { return c.op<nn::AddOp>({a, bv}); };
   SmallVector<Value> hs, cs;
   SmallVector<SmallVector<Value>> steps(static_cast<size_t>(dirs));
   for (int64_t d = 0; d < dirs; ++d) {
     bool reverse = direction == "reverse" || d == 1;
+    bool resetAfter = op == "GRU" && getInt(n, "linear_before_reset", 0);
     // Per gate: the input projections of all steps [seq, batch, H] (with
     // both biases) and the recurrent matrix [H, H].
     SmallVector<Value> xw, rT, rb;
@@ -2087,8 +2105,7 @@ Importer::Outputs Importer::recurrent(Node &n) {
         Value wb = gateVector(bias, d, g),
               rbias = gateVector(bias, d, gates + g);
         // GRU's h gate with linear_before_reset adds Rb inside r * (...).
-        bool late =
-            op == "GRU" && g == 2 && getInt(n, "linear_before_reset", 0);
+        bool late = resetAfter && g == 2;
         proj =
             c.op<nn::AddOp>({proj, late ? wb : c.op<nn::AddOp>({wb, rbias})});
         rb.push_back(late ? rbias : Value());
@@ -2103,39 +2120,34 @@ Importer::Outputs Importer::recurrent(Node &n) {
     };
     Value h = h0 ? c.reshape(slice(h0, {d, 0, 0}, {1, batch, hidden}),
                              {batch, hidden})
-                 : zeros;
+                 : zero;
     Value cell = c0 ? c.reshape(slice(c0, {d, 0, 0}, {1, batch, hidden}),
                                 {batch, hidden})
-                    : zeros;
+                    : zero;
     for (int64_t i = 0; i < seq; ++i) {
       int64_t t = reverse ? seq - 1 - i : i;
-      auto pre = [&](int64_t g, Value hIn) {
-        Value xs =
-            c.reshape(slice(xw[size_t(g)], {t, 0, 0}, {1, batch, hidden}),
-                      {batch, hidden});
-        return c.op<nn::AddOp>({xs, c.op<nn::MatMulOp>({hIn, rT[size_t(g)]})});
+      // Gate g's input projection at step t, [batch, hidden].
+      auto stepInput = [&](int64_t g) {
+        return c.reshape(slice(xw[size_t(g)], {t, 0, 0}, {1, batch, hidden}),
+                         {batch, hidden});
       };
-      auto sigmoid = [&](Value v) { return c.op<nn::SigmoidOp>({v}); };
-      auto tanh = [&](Value v) { return c.op<nn::TanhOp>({v}); };
-      auto mul = [&](Value a, Value bv) { return c.op<nn::MulOp>({a, bv}); };
-      auto add = [&](Value a, Value bv) { return c.op<nn::AddOp>({a, bv}); };
+      auto pre = [&](int64_t g, Value hIn) {
+        return add(stepInput(g), c.op<nn::MatMulOp>({hIn, rT[size_t(g)]}));
+      };
       if (op == "RNN") {
         h = tanh(pre(0, h));
       } else if (op == "GRU") {
         Value z = sigmoid(pre(0, h)), r = sigmoid(pre(1, h));
         Value cand;
-        if (getInt(n, "linear_before_reset", 0)) {
-          Value xs = c.reshape(slice(xw[2], {t, 0, 0}, {1, batch, hidden}),
-                               {batch, hidden});
+        if (resetAfter) {
           Value hr = c.op<nn::MatMulOp>({h, rT[2]});
           if (rb[2])
             hr = add(hr, rb[2]);
-          cand = tanh(add(xs, mul(r, hr)));
+          cand = tanh(add(stepInput(2), mul(r, hr)));
         } else {
           cand = tanh(pre(2, mul(r, h)));
         }
         // (1 - z) * cand + z * h
-        Value one = c.scalar(elem, 1.0);
         h = add(mul(c.op<nn::SubOp>({one, z}), cand), mul(z, h));
       } else {
         Value pi = peephole(0), po = peephole(1), pf = peephole(2);
@@ -2735,16 +2747,10 @@ Importer::Outputs Importer::resize(Node &n) {
       SmallVector<int64_t> wShape(size_t(rank), 1);
       wShape[size_t(a)] = out;
       auto weights = [&](bool second) {
-        SmallVector<APFloat> v;
-        for (double w : w1) {
-          APFloat f(second ? w : 1.0 - w);
-          bool lost;
-          f.convert(llvm::cast<FloatType>(elem).getFloatSemantics(),
-                    APFloat::rmNearestTiesToEven, &lost);
-          v.push_back(f);
-        }
-        return constant(n.loc, DenseElementsAttr::get(
-                                   RankedTensorType::get(wShape, elem), v));
+        SmallVector<double> v;
+        for (double w : w1)
+          v.push_back(second ? w : 1.0 - w);
+        return floatConstant(n.loc, elem, v, wShape);
       };
       Value lo = c.op<nn::MulOp>({gather(i0), weights(false)});
       Value hi = c.op<nn::MulOp>({gather(i1), weights(true)});
@@ -3205,23 +3211,17 @@ const llvm::StringMap<Importer::Handler> &Importer::handlers() {
         StringRef op = n.proto.op_type();
         double span =
             getInt(n, "periodic", 1) ? double(size) : double(size - 1);
-        auto ft = llvm::cast<FloatType>(elem);
-        SmallVector<APFloat> values;
+        SmallVector<double> values;
         for (int64_t i = 0; i < size; ++i) {
           double x = span > 0 ? 2.0 * M_PI * double(i) / span : 0.0;
-          double v = op == "HannWindow" ? 0.5 - 0.5 * std::cos(x)
-                     : op == "HammingWindow"
-                         ? 25.0 / 46.0 - (1.0 - 25.0 / 46.0) * std::cos(x)
-                         : 0.42 - 0.5 * std::cos(x) + 0.08 * std::cos(2.0 * x);
-          APFloat a(v);
-          bool lost;
-          a.convert(ft.getFloatSemantics(), APFloat::rmNearestTiesToEven,
-                    &lost);
-          values.push_back(a);
+          values.push_back(op == "HannWindow" ? 0.5 - 0.5 * std::cos(x)
+                           : op == "HammingWindow"
+                               ? 25.0 / 46.0 - (1.0 - 25.0 / 46.0) * std::cos(x)
+                               : 0.42 - 0.5 * std::cos(x) +
+                                     0.08 * std::cos(2.0 * x));
         }
-        return SmallVector<Value>{im.constant(
-            n.loc, DenseElementsAttr::get(RankedTensorType::get({size}, elem),
-                                          values))};
+        return SmallVector<Value>{
+            im.floatConstant(n.loc, elem, values, {size})};
       };
     // EyeLike: a constant of the input's 2-D shape, ones on diagonal k.
     t["EyeLike"] = [](Importer &im, Node &n) -> Outputs {
@@ -3308,40 +3308,37 @@ const llvm::StringMap<Importer::Handler> &Importer::handlers() {
     // with the node's window.
     static auto poolOf = [](Importer &im, Node &n, Value in, bool isMax,
                             bool countPad) -> Outputs {
-      {
-        auto x = tt(in);
-        if (x.getRank() != 3 && x.getRank() != 4)
-          return im.error(n) << "only 1-D and 2-D pooling (3-D or 4-D input) "
-                                "is supported",
-                 failure();
-        if (n.proto.output_size() > 1 && !n.proto.output(1).empty())
-          return im.error(n) << "the Indices output is not supported",
-                 failure();
-        auto k = getInts(n, "kernel_shape");
-        if (!k)
-          return im.error(n) << "kernel_shape is required", failure();
-        auto window = im.convWindow(n, x, *k);
-        if (failed(window))
+      auto x = tt(in);
+      if (x.getRank() != 3 && x.getRank() != 4)
+        return im.error(n) << "only 1-D and 2-D pooling (3-D or 4-D input) "
+                              "is supported",
+               failure();
+      if (n.proto.output_size() > 1 && !n.proto.output(1).empty())
+        return im.error(n) << "the Indices output is not supported", failure();
+      auto k = getInts(n, "kernel_shape");
+      if (!k)
+        return im.error(n) << "kernel_shape is required", failure();
+      auto window = im.convWindow(n, x, *k);
+      if (failed(window))
+        return failure();
+      if (x.getRank() == 3) {
+        auto lifted = im.liftTo2D(n, in);
+        if (failed(lifted))
           return failure();
-        if (x.getRank() == 3) {
-          auto lifted = im.liftTo2D(n, in);
-          if (failed(lifted))
-            return failure();
-          in = *lifted;
-        }
-        SmallVector<NamedAttribute> attrs{
-            im.named("kernel_shape", im.b.getDenseI64ArrayAttr(window->kernel)),
-            im.named("strides", im.b.getDenseI64ArrayAttr(window->strides)),
-            im.named("pads", im.b.getDenseI64ArrayAttr(window->pads)),
-            im.named("dilations", im.b.getDenseI64ArrayAttr(window->dilations)),
-            im.named("ceil_mode", im.b.getBoolAttr(getInt(n, "ceil_mode", 0))),
-            im.named("count_include_pad", im.b.getBoolAttr(countPad))};
-        auto op = isMax ? im.build<nn::MaxPoolOp>(n, {in}, attrs)
-                        : im.build<nn::AveragePoolOp>(n, {in}, attrs);
-        if (failed(op))
-          return failure();
-        return im.dropHeight(n, (*op)->getResult(0), x.getRank() == 3);
+        in = *lifted;
       }
+      SmallVector<NamedAttribute> attrs{
+          im.named("kernel_shape", im.b.getDenseI64ArrayAttr(window->kernel)),
+          im.named("strides", im.b.getDenseI64ArrayAttr(window->strides)),
+          im.named("pads", im.b.getDenseI64ArrayAttr(window->pads)),
+          im.named("dilations", im.b.getDenseI64ArrayAttr(window->dilations)),
+          im.named("ceil_mode", im.b.getBoolAttr(getInt(n, "ceil_mode", 0))),
+          im.named("count_include_pad", im.b.getBoolAttr(countPad))};
+      auto op = isMax ? im.build<nn::MaxPoolOp>(n, {in}, attrs)
+                      : im.build<nn::AveragePoolOp>(n, {in}, attrs);
+      if (failed(op))
+        return failure();
+      return im.dropHeight(n, (*op)->getResult(0), x.getRank() == 3);
     };
     auto pool = [](bool isMax) {
       return [isMax](Importer &im, Node &n) -> Outputs {
@@ -3370,9 +3367,7 @@ const llvm::StringMap<Importer::Handler> &Importer::handlers() {
       auto avg = poolOf(im, n, powered, /*isMax=*/false, /*countPad=*/true);
       if (failed(avg))
         return failure();
-      int64_t window = 1;
-      for (int64_t e : *k)
-        window *= e;
+      int64_t window = ShapedType::getNumElements(*k);
       Value sum = c.op<nn::MulOp>({(*avg)[0], c.scalar(elem, double(window))});
       if (p == 1)
         return c.result(sum);
@@ -3474,10 +3469,7 @@ const llvm::StringMap<Importer::Handler> &Importer::handlers() {
               continue;
             SmallVector<int64_t> s(cur.getShape());
             s[size_t(axis)] = count;
-            auto type = RankedTensorType::get(s, cur.getElementType());
-            parts.push_back(im.constant(
-                n.loc, DenseElementsAttr::get(
-                           type, im.b.getZeroAttr(cur.getElementType()))));
+            parts.push_back(im.zeros(n.loc, cur.getElementType(), s));
           }
           x = c.concat(parts, axis);
         }
@@ -3789,31 +3781,22 @@ const llvm::StringMap<Importer::Handler> &Importer::handlers() {
         } else if (len > have) {
           SmallVector<int64_t> zs(shape);
           zs.back() = len - have;
-          v = c.concat(
-              {v, im.constant(n.loc, DenseElementsAttr::get(
-                                         RankedTensorType::get(zs, elem),
-                                         im.b.getZeroAttr(elem)))},
-              int64_t(shape.size()) - 1);
+          v = c.concat({v, im.zeros(n.loc, elem, zs)},
+                       int64_t(shape.size()) - 1);
         }
         return v;
       };
       Value re = component(0), imag = parts == 2 ? component(1) : Value();
       int64_t freqs = onesided ? len / 2 + 1 : len;
       auto matrix = [&](bool sine) {
-        SmallVector<APFloat> vals;
+        SmallVector<double> vals;
         double scale = inverse ? 1.0 / double(len) : 1.0;
         for (int64_t i = 0; i < len; ++i)
           for (int64_t k = 0; k < freqs; ++k) {
             double theta = 2.0 * M_PI * double((i * k) % len) / double(len);
-            APFloat a(scale * (sine ? std::sin(theta) : std::cos(theta)));
-            bool lost;
-            a.convert(llvm::cast<FloatType>(elem).getFloatSemantics(),
-                      APFloat::rmNearestTiesToEven, &lost);
-            vals.push_back(a);
+            vals.push_back(scale * (sine ? std::sin(theta) : std::cos(theta)));
           }
-        return im.constant(
-            n.loc, DenseElementsAttr::get(
-                       RankedTensorType::get({len, freqs}, elem), vals));
+        return im.floatConstant(n.loc, elem, vals, {len, freqs});
       };
       Value cm = matrix(false), sm = matrix(true);
       auto mm = [&](Value a, Value m) { return c.op<nn::MatMulOp>({a, m}); };
@@ -4342,14 +4325,8 @@ const llvm::StringMap<Importer::Handler> &Importer::handlers() {
                               "batch_dims for the tuples' length k",
                failure();
       Chain c{im, n};
-      Type ie = it.getElementType();
       auto ints = [&](ArrayRef<int64_t> v, ArrayRef<int64_t> shape) {
-        SmallVector<APInt> a;
-        for (int64_t x : v)
-          a.push_back(APInt(ie.getIntOrFloatBitWidth(), uint64_t(x),
-                            /*isSigned=*/true));
-        return im.constant(
-            n.loc, DenseElementsAttr::get(RankedTensorType::get(shape, ie), a));
+        return im.intConstant(n.loc, it.getElementType(), v, shape);
       };
       SmallVector<int64_t> dims, strides(size_t(k), 1);
       for (int64_t j = 0; j < k; ++j)
@@ -4368,21 +4345,16 @@ const llvm::StringMap<Importer::Handler> &Importer::handlers() {
       SmallVector<int64_t> lead(it.getShape().drop_back());
       if (b > 0) {
         // The batch position of each tuple, times the block size.
-        int64_t inner = 1;
-        for (int64_t d = b; d < q - 1; ++d)
-          inner *= lead[size_t(d)];
-        int64_t count = 1;
-        for (int64_t d : lead)
-          count *= d;
+        int64_t inner =
+            ShapedType::getNumElements(ArrayRef(lead).drop_front(b));
+        int64_t count = ShapedType::getNumElements(lead);
         SmallVector<int64_t> offsets;
         for (int64_t e = 0; e < count; ++e)
           offsets.push_back(e / inner * block);
         linear = c.op<nn::AddOp>({linear, ints(offsets, lead)});
       }
-      int64_t rows = 1;
-      for (int64_t d = 0; d < b + k; ++d)
-        rows *= xt.getDimSize(d);
-      SmallVector<int64_t> flat{rows};
+      SmallVector<int64_t> flat{
+          ShapedType::getNumElements(xt.getShape().take_front(b + k))};
       llvm::append_range(flat, xt.getShape().drop_front(b + k));
       return c.result(
           c.op<nn::GatherOp>({c.reshape(n.in[0], flat), linear},

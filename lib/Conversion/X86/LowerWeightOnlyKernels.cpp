@@ -131,14 +131,22 @@ struct WeightOnlyBuilder {
           ob, ob.create<vector::LoadOp>(loc, v32f32, s, ValueRange{g, col}));
     auto [ce, co] =
         split(ob, ob.create<vector::LoadOp>(loc, v32i8, s, ValueRange{g, col}));
-    auto decode = [&](Value codes) -> Value {
-      Value c = ob.create<arith::ExtUIOp>(loc, v16i32, codes);
-      if (scaleKind == "e8m0")
-        return decodeE8M0(ob, loc, c);
-      return ob.create<arith::MulFOp>(loc, decodeE4M3(ob, loc, c),
-                                      globalVector);
-    };
-    return {decode(ce), decode(co)};
+    return {decodeScales(ob, ob.create<arith::ExtUIOp>(loc, v16i32, ce)),
+            decodeScales(ob, ob.create<arith::ExtUIOp>(loc, v16i32, co))};
+  }
+
+  /// The f32 scales of zero-extended one-byte scale codes (a vector of 16
+  /// or 8 i32): E8M0, or E4M3 times NVFP4's global scale.
+  Value decodeScales(OpBuilder &ob, Value codes) {
+    if (scaleKind == "e8m0")
+      return decodeE8M0(ob, loc, codes);
+    int64_t lanes = llvm::cast<VectorType>(codes.getType()).getDimSize(0);
+    Value global = globalVector;
+    if (lanes != 16)
+      global = ob.create<vector::ExtractStridedSliceOp>(
+          loc, globalVector, ArrayRef<int64_t>{0}, ArrayRef<int64_t>{lanes},
+          ArrayRef<int64_t>{1});
+    return ob.create<arith::MulFOp>(loc, decodeE4M3(ob, loc, codes), global);
   }
 
   void build() {
@@ -349,16 +357,8 @@ struct WeightOnlyBuilder {
       if (!codes)
         return out;
     }
-    Value global8;
-    if (scaleKind == "e4m3")
-      global8 = ob.create<vector::ExtractStridedSliceOp>(
-          loc, globalVector, ArrayRef<int64_t>{0}, ArrayRef<int64_t>{8},
-          ArrayRef<int64_t>{1});
     for (Value &v : out)
-      v = scaleKind == "e8m0"
-              ? decodeE8M0(ob, loc, v)
-              : ob.create<arith::MulFOp>(loc, decodeE4M3(ob, loc, v), global8)
-                    .getResult();
+      v = decodeScales(ob, v);
     return out;
   }
 

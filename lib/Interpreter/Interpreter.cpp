@@ -565,6 +565,36 @@ Tensor sliceT(Type type, qc::nn::SliceOp op, const Tensor &x) {
   return y;
 }
 
+/// An index along a dimension of `dim` elements, negative ones counting
+/// from the end; fails (naming the op) when out of range.
+FailureOr<int64_t> indexAlong(const Ctx &ctx, StringRef what, int64_t ix,
+                              int64_t dim) {
+  int64_t at = ix < 0 ? ix + dim : ix;
+  if (at < 0 || at >= dim) {
+    (void)ctx.fail(what + " index " + Twine(ix) + " out of range [" +
+                   Twine(-dim) + ", " + Twine(dim) + ")");
+    return failure();
+  }
+  return at;
+}
+
+/// The flat offset in a tensor of shape `xs` of element `e` of a tensor of
+/// shape `is` (the same rank), its coordinate `axis` replaced by `ix`.
+int64_t offsetAlongAxis(const Shape &xs, const Shape &is, int64_t e,
+                        int64_t axis, int64_t ix) {
+  int64_t rank = int64_t(xs.size());
+  Shape at(size_t(rank), 0);
+  for (int64_t d = rank - 1, r = e; d >= 0; --d) {
+    at[size_t(d)] = r % is[size_t(d)];
+    r /= is[size_t(d)];
+  }
+  at[size_t(axis)] = ix;
+  int64_t off = 0;
+  for (int64_t d = 0; d < rank; ++d)
+    off = off * xs[size_t(d)] + at[size_t(d)];
+  return off;
+}
+
 FailureOr<Tensor> gatherT(const Ctx &ctx, Type type, int64_t axisAttr,
                           const Tensor &x, const Tensor &indices) {
   Shape xs = x.getShape();
@@ -575,17 +605,11 @@ FailureOr<Tensor> gatherT(const Ctx &ctx, Type type, int64_t axisAttr,
   int64_t ni = indices.size();
   for (int64_t o = 0; o < outer; ++o)
     for (int64_t j = 0; j < ni; ++j) {
-      int64_t ix = indices.i()[j];
-      if (ix < 0)
-        ix += dim;
-      if (ix < 0 || ix >= dim) {
-        (void)ctx.fail("gather index " + Twine(indices.i()[j]) +
-                       " out of range [" + Twine(-dim) + ", " + Twine(dim) +
-                       ")");
+      auto ix = indexAlong(ctx, "gather", indices.i()[j], dim);
+      if (failed(ix))
         return failure();
-      }
       for (int64_t i = 0; i < inner; ++i)
-        copyElem(x, (o * dim + ix) * inner + i, y, (o * ni + j) * inner + i);
+        copyElem(x, (o * dim + *ix) * inner + i, y, (o * ni + j) * inner + i);
     }
   return y;
 }
@@ -596,26 +620,12 @@ FailureOr<Tensor> gatherElementsT(const Ctx &ctx, Type type, int64_t axisAttr,
   int64_t rank = int64_t(xs.size());
   int64_t axis = *qc::nn::normalizeAxis(axisAttr, rank);
   Tensor y = Tensor::zeros(type, is);
-  std::vector<int64_t> at(size_t(rank), 0);
   for (int64_t e = 0; e < y.size(); ++e) {
-    // The multi-index of e in indices' shape, then x's flat offset.
-    for (int64_t d = rank - 1, r = e; d >= 0; --d) {
-      at[size_t(d)] = r % is[size_t(d)];
-      r /= is[size_t(d)];
-    }
-    int64_t dim = xs[size_t(axis)], ix = indices.i()[e];
-    if (ix < 0)
-      ix += dim;
-    if (ix < 0 || ix >= dim) {
-      (void)ctx.fail("gather_elements index " + Twine(indices.i()[e]) +
-                     " out of range [" + Twine(-dim) + ", " + Twine(dim) + ")");
+    auto ix =
+        indexAlong(ctx, "gather_elements", indices.i()[e], xs[size_t(axis)]);
+    if (failed(ix))
       return failure();
-    }
-    at[size_t(axis)] = ix;
-    int64_t off = 0;
-    for (int64_t d = 0; d < rank; ++d)
-      off = off * xs[size_t(d)] + at[size_t(d)];
-    copyElem(x, off, y, e);
+    copyElem(x, offsetAlongAxis(xs, is, e, axis, *ix), y, e);
   }
   return y;
 }
@@ -654,42 +664,20 @@ void scatterCombine(StringRef reduction, bool isUnsigned, const Tensor &u,
                                           : (less ? a : b);
 }
 
-/// An index along a dimension of `dim` elements, negative ones counting
-/// from the end; fails (naming the op) when out of range.
-FailureOr<int64_t> scatterIndex(const Ctx &ctx, StringRef what, int64_t ix,
-                                int64_t dim) {
-  int64_t at = ix < 0 ? ix + dim : ix;
-  if (at < 0 || at >= dim) {
-    (void)ctx.fail(what + " index " + Twine(ix) + " out of range [" +
-                   Twine(-dim) + ", " + Twine(dim) + ")");
-    return failure();
-  }
-  return at;
-}
-
 FailureOr<Tensor> scatterElementsT(const Ctx &ctx, qc::nn::ScatterElementsOp op,
                                    const Tensor &x, const Tensor &indices,
                                    const Tensor &updates) {
   Shape xs = x.getShape(), is = indices.getShape();
-  int64_t rank = int64_t(xs.size());
-  int64_t axis = *qc::nn::normalizeAxis(op.getAxis(), rank);
+  int64_t axis = *qc::nn::normalizeAxis(op.getAxis(), int64_t(xs.size()));
   bool isUnsigned = unsignedOperand(op);
   Tensor y = copyT(x);
-  std::vector<int64_t> at(size_t(rank), 0);
   for (int64_t e = 0; e < indices.size(); ++e) {
-    for (int64_t d = rank - 1, r = e; d >= 0; --d) {
-      at[size_t(d)] = r % is[size_t(d)];
-      r /= is[size_t(d)];
-    }
     auto ix =
-        scatterIndex(ctx, "scatter_elements", indices.i()[e], xs[size_t(axis)]);
+        indexAlong(ctx, "scatter_elements", indices.i()[e], xs[size_t(axis)]);
     if (failed(ix))
       return failure();
-    at[size_t(axis)] = *ix;
-    int64_t off = 0;
-    for (int64_t d = 0; d < rank; ++d)
-      off = off * xs[size_t(d)] + at[size_t(d)];
-    scatterCombine(op.getReduction(), isUnsigned, updates, e, y, off);
+    scatterCombine(op.getReduction(), isUnsigned, updates, e, y,
+                   offsetAlongAxis(xs, is, e, axis, *ix));
   }
   return y;
 }
@@ -705,8 +693,8 @@ FailureOr<Tensor> scatterNDT(const Ctx &ctx, qc::nn::ScatterNDOp op,
   for (int64_t t = 0; t < tuples; ++t) {
     int64_t off = 0;
     for (int64_t j = 0; j < k; ++j) {
-      auto ix = scatterIndex(ctx, "scatter_nd", indices.i()[t * k + j],
-                             xs[size_t(j)]);
+      auto ix =
+          indexAlong(ctx, "scatter_nd", indices.i()[t * k + j], xs[size_t(j)]);
       if (failed(ix))
         return failure();
       off = off * xs[size_t(j)] + *ix;

@@ -170,3 +170,38 @@ def test_scatter_float_special_values(tmp_path):
             np.testing.assert_array_equal(np.signbit(got), np.signbit(want), err_msg=target)
             np.testing.assert_array_equal(got[~np.isnan(got)], want[~np.isnan(want)],
                                           err_msg=target)
+
+
+@pytest.mark.parametrize("op", ["ScatterElements", "ScatterND"])
+def test_scatter_out_of_range_indices(op, tmp_path):
+    """An index outside [-dim, dim): the interpreter reports it, naming the
+    op, and exits 1 with no output; the compiled code (no error channel)
+    clamps it into the axis, as nn.gather does."""
+    import subprocess
+
+    from qc_testing import BIN
+
+    x = np.arange(10, dtype=np.float32).reshape(2, 5)
+    if op == "ScatterElements":
+        idx, u = np.array([[1, 5]], np.int64), np.array([[7.0, 8.0]], np.float32)
+        model = model_of(op, np.float32, [2, 5], [1, 2], [1, 2], axis=1)
+        name, clamped = "scatter_elements index 5 out of range [-5, 5)", x.copy()
+        clamped[0, 1], clamped[0, 4] = 7.0, 8.0
+    else:
+        idx, u = np.array([[-3]], np.int64), np.array([[7, 7, 7, 7, 7]], np.float32)
+        model = model_of(op, np.float32, [2, 5], [1, 1], [1, 5])
+        name, clamped = "scatter_nd index -3 out of range [-2, 2)", x.copy()
+        clamped[0] = 7.0
+    path = tmp_path / "m.onnx"
+    import onnx
+    onnx.save(model, str(path))
+    cmd = [str(BIN / "quant-run"), str(path), "--output-dir", str(tmp_path / "out")]
+    for k, v in {"x": x, "i": idx, "u": u}.items():
+        np.save(tmp_path / f"{k}.npy", v)
+        cmd += ["--input", f"{k}={tmp_path / (k + '.npy')}"]
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    assert r.returncode == 1 and name in r.stderr, r.stderr
+    assert not (tmp_path / "out" / "y.npy").exists()
+    r = subprocess.run(cmd + ["--target=cpu"], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    np.testing.assert_array_equal(np.load(tmp_path / "out" / "y.npy"), clamped)

@@ -227,6 +227,58 @@ FailureOr<Tensor> matmul(const Ctx &, Type type, const Tensor &a,
   return y;
 }
 
+/// nn.matmul_integer: (a - za) (b - zb) with the differences exact in
+/// int64 and the sums wrapped to i32 (sums mod 2^32 equal a wrapping i32
+/// accumulation).
+Tensor matmulInteger(Type type, const Tensor &a, const Tensor &b,
+                     const Tensor *za, const Tensor *zb) {
+  // The operands minus their zero points, as exact int64 values.
+  auto centered = [](const Tensor &x, const Tensor *z) {
+    std::vector<int64_t> v(x.i(), x.i() + x.size());
+    if (z)
+      forEachBroadcast<2>(x.getShape(), {x.getShape(), z->getShape()},
+                          [&](int64_t i, const std::array<int64_t, 2> &o) {
+                            v[size_t(i)] -= z->i()[o[1]];
+                          });
+    return v;
+  };
+  std::vector<int64_t> va = centered(a, za), vb = centered(b, zb);
+  Shape sa = a.getShape(), sb = b.getShape();
+  if (sa.size() == 1)
+    sa.insert(sa.begin(), 1);
+  if (sb.size() == 1)
+    sb.push_back(1);
+  int64_t m = sa[sa.size() - 2], k = sa.back(), n = sb.back();
+  Shape ba(sa.begin(), sa.end() - 2), bb(sb.begin(), sb.end() - 2);
+  auto batch = qc::nn::broadcastShapes(ba, bb);
+  Shape bs(batch->begin(), batch->end());
+  Shape sta = broadcastStrides(ba, bs), stb = broadcastStrides(bb, bs);
+  Tensor y = Tensor::zeros(type, shapeOf(type));
+  int64_t *out = y.iMutable();
+  Shape idx(bs.size(), 0);
+  for (int64_t t = 0, nb = product(bs); t < nb; ++t) {
+    int64_t oa = 0, ob = 0;
+    for (size_t d = 0; d < bs.size(); ++d) {
+      oa += idx[d] * sta[d];
+      ob += idx[d] * stb[d];
+    }
+    const int64_t *pa = va.data() + oa * m * k, *pb = vb.data() + ob * k * n;
+    for (int64_t i = 0; i < m; ++i)
+      for (int64_t j = 0; j < n; ++j) {
+        uint64_t acc = 0;
+        for (int64_t p = 0; p < k; ++p)
+          acc += uint64_t(pa[i * k + p] * pb[p * n + j]);
+        out[t * m * n + i * n + j] = int64_t(int32_t(uint32_t(acc)));
+      }
+    for (int64_t d = int64_t(bs.size()) - 1; d >= 0; --d)
+      if (++idx[size_t(d)] < bs[size_t(d)])
+        break;
+      else
+        idx[size_t(d)] = 0;
+  }
+  return y;
+}
+
 Tensor transpose2D(const Tensor &x) {
   int64_t r = x.getShape()[0], c = x.getShape()[1];
   Tensor t = Tensor::zeros(x.getType(), {c, r});
@@ -811,6 +863,19 @@ evaluateOp(Operation *op, ArrayRef<Tensor> in, bool emitErrors) {
       .Case([&](qc::ConstantOp c) {
         return one(fromAttribute(c.getValue(), t0));
       })
+      .Case([&](qc::CodesOp o) {
+        // Raw code bits -> the integers they stand for.
+        Tensor y = Tensor::zeros(t0, shapeOf(t0));
+        unsigned bits = o.getInput().getType().getNumericFormat().bits();
+        bool isSigned = o.getInput().getType().getNumericFormat().isSigned();
+        for (int64_t j = 0; j < y.size(); ++j) {
+          int64_t v = in[0].i()[j];
+          if (isSigned && bits < 64)
+            v = int64_t(uint64_t(v) << (64 - bits)) >> (64 - bits);
+          y.iMutable()[j] = v;
+        }
+        return one(y);
+      })
       .Case([&](qc::UnpackOp o) {
         Tensor y = Tensor::zeros(t0, shapeOf(t0));
         const int64_t *bytes = in[0].i();
@@ -1135,6 +1200,11 @@ evaluateOp(Operation *op, ArrayRef<Tensor> in, bool emitErrors) {
       })
       // Linear layers.
       .Case([&](MatMulOp) { return one(matmul(ctx, t0, in[0], in[1])); })
+      .Case([&](MatMulIntegerOp o) {
+        size_t zbIndex = o.getAZeroPoint() ? 3 : 2;
+        return one(matmulInteger(t0, in[0], in[1], opt(o.getAZeroPoint(), 2),
+                                 opt(o.getBZeroPoint(), zbIndex)));
+      })
       .Case([&](GemmOp o) {
         return one(gemm(t0, o, in[0], in[1], opt(o.getC(), 2)));
       })

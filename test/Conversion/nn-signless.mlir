@@ -68,3 +68,13 @@ func.func @blob(%a: tensor<4xui8>) -> tensor<4xi1> {
     }
   }
 #-}
+
+// -----
+
+// nn.matmul_integer widens each operand by its recorded signedness.
+// CHECK-LABEL: func.func @matmul_integer
+// CHECK: nn.matmul_integer {{.*}} {qc.unsigned_operands = array<i1: true, false, true>} : (tensor<4x8xi8>, tensor<8x3xi8>, tensor<i8>) -> tensor<4x3xi32>
+func.func @matmul_integer(%a: tensor<4x8xui8>, %b: tensor<8x3xi8>, %za: tensor<ui8>) -> tensor<4x3xi32> {
+  %y = nn.matmul_integer %a, %b a_zero_point %za : (tensor<4x8xui8>, tensor<8x3xi8>, tensor<ui8>) -> tensor<4x3xi32>
+  return %y : tensor<4x3xi32>
+}

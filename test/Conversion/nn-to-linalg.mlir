@@ -368,3 +368,25 @@ func.func @reduce_prod(%x: tensor<3x5xf32>) -> tensor<3xf32> {
   %0 = nn.reduce_prod %x {axes = array<i64: 1>, keepdims = false} : tensor<3x5xf32>
   return %0 : tensor<3xf32>
 }
+
+// -----
+
+// nn.matmul_integer: each operand widened to i32 by its signedness (the
+// flags of --qc-nn-signless) minus its broadcast zero point, then the
+// wrapping i32 product of nn.matmul's loop nest.
+// CHECK-LABEL: func.func @matmul_integer
+// CHECK: linalg.generic {{.*}} ins(%arg0, %arg2 : tensor<4x8xi8>, tensor<4x1xi8>)
+// CHECK: arith.extui
+// CHECK: arith.extui
+// CHECK: arith.subi
+// CHECK: linalg.generic {{.*}} ins(%arg1, %arg3 : tensor<8x3xi8>, tensor<3xi8>)
+// CHECK: arith.extsi
+// CHECK: arith.extsi
+// CHECK: arith.subi
+// CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "reduction", "parallel"]
+// CHECK: arith.muli
+// CHECK: arith.addi
+func.func @matmul_integer(%a: tensor<4x8xi8>, %b: tensor<8x3xi8>, %za: tensor<4x1xi8>, %zb: tensor<3xi8>) -> tensor<4x3xi32> {
+  %y = nn.matmul_integer %a, %b a_zero_point %za b_zero_point %zb {qc.unsigned_operands = array<i1: true, false, true, false>} : (tensor<4x8xi8>, tensor<8x3xi8>, tensor<4x1xi8>, tensor<3xi8>) -> tensor<4x3xi32>
+  return %y : tensor<4x3xi32>
+}

@@ -157,3 +157,14 @@ func.func @fixed_wrap(%x: tensor<4xf32>, %s: tensor<f32>) -> !qc.qtensor<4, #qc.
   %q = qc.quantize %x, %s : (tensor<4xf32>, tensor<f32>) -> !qc.qtensor<4, #qc.fixed<8, 4, wrap>>
   return %q : !qc.qtensor<4, #qc.fixed<8, 4, wrap>>
 }
+
+// -----
+
+// qc.codes of an 8-bit format is its storage: no op remains.
+// CHECK-LABEL: func.func @codes
+// CHECK-SAME: (%[[Q:.*]]: tensor<4xi8>) -> tensor<4xi8>
+// CHECK-NEXT: return %[[Q]] : tensor<4xi8>
+func.func @codes(%q: !qc.qtensor<4, #qc.int<8, unsigned>>) -> tensor<4xi8> {
+  %c = qc.codes %q : !qc.qtensor<4, #qc.int<8, unsigned>> -> tensor<4xi8>
+  return %c : tensor<4xi8>
+}

@@ -63,7 +63,8 @@ bool signAgnostic(Operation *op) {
 /// (Integer nn.pow is not among them: math.ipowi is signed.)
 bool signAware(Operation *op) {
   return isa<DivOp, MaxOp, MinOp, LessOp, GreaterOp, CastOp, AbsOp, ReluOp,
-             SignOp, ArgMaxOp, TopKOp, ScatterElementsOp, ScatterNDOp>(op);
+             SignOp, ArgMaxOp, TopKOp, ScatterElementsOp, ScatterNDOp,
+             MatMulIntegerOp>(op);
 }
 
 struct ConvertNNToSignlessPass

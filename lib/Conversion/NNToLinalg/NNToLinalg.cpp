@@ -500,6 +500,84 @@ std::optional<ArrayRef<float>> constantFloats(Value v,
   return std::nullopt;
 }
 
+/// numpy's matmul of `lhs` by `rhs` (1-D promotion, broadcast batch
+/// dimensions) as one linalg.generic, float or wrapping integer arithmetic
+/// by the element type of `out`.
+Value buildMatmul(OpBuilder &b, Location loc, Value lhs, Value rhs,
+                  RankedTensorType out) {
+  auto lt = llvm::cast<RankedTensorType>(lhs.getType());
+  auto rt = llvm::cast<RankedTensorType>(rhs.getType());
+  // numpy promotion of 1-D operands.
+  if (lt.getRank() == 1)
+    lhs = reshape(b, loc, lhs, {1, lt.getDimSize(0)});
+  if (rt.getRank() == 1)
+    rhs = reshape(b, loc, rhs, {rt.getDimSize(0), 1});
+  lt = llvm::cast<RankedTensorType>(lhs.getType());
+  rt = llvm::cast<RankedTensorType>(rhs.getType());
+  SmallVector<int64_t> batch =
+      *broadcastShapes(lt.getShape().drop_back(2), rt.getShape().drop_back(2));
+  int64_t nb = int64_t(batch.size());
+  int64_t m = lt.getDimSize(lt.getRank() - 2);
+  int64_t n = rt.getDimSize(rt.getRank() - 1);
+  MLIRContext *ctx = b.getContext();
+  auto operandMap = [&](RankedTensorType t, AffineExpr r, AffineExpr c) {
+    SmallVector<AffineExpr> e;
+    int64_t tb = t.getRank() - 2;
+    for (int64_t i = 0; i < tb; ++i) {
+      int64_t d = nb - tb + i;
+      e.push_back(t.getDimSize(i) == 1 && batch[size_t(d)] != 1
+                      ? getAffineConstantExpr(0, ctx)
+                      : getAffineDimExpr(unsigned(d), ctx));
+    }
+    e.push_back(r);
+    e.push_back(c);
+    return AffineMap::get(unsigned(nb + 3), 0, e, ctx);
+  };
+  // Loop order batch..., m, k, n: every output accumulates over k in
+  // order (the interpreter's order, so the sums are bit-exact), and the
+  // innermost loop runs along contiguous rows of the weight and the
+  // output, which the LLVM loop vectorizer turns into vector code.
+  AffineExpr dm = getAffineDimExpr(unsigned(nb), ctx),
+             dk = getAffineDimExpr(unsigned(nb + 1), ctx),
+             dn = getAffineDimExpr(unsigned(nb + 2), ctx);
+  SmallVector<AffineExpr> outExprs;
+  for (int64_t i = 0; i < nb; ++i)
+    outExprs.push_back(getAffineDimExpr(unsigned(i), ctx));
+  outExprs.push_back(dm);
+  outExprs.push_back(dn);
+  SmallVector<int64_t> shape = batch;
+  shape.push_back(m);
+  shape.push_back(n);
+  Type elem = out.getElementType();
+  bool isFloat = llvm::isa<FloatType>(elem);
+  auto accType = RankedTensorType::get(shape, elem);
+  Value init = zeroFilled(b, loc, accType);
+  SmallVector<utils::IteratorType> its(size_t(nb + 1),
+                                       utils::IteratorType::parallel);
+  its.push_back(utils::IteratorType::reduction);
+  its.push_back(utils::IteratorType::parallel);
+  Value y = b.create<linalg::GenericOp>(
+                 loc, accType, ValueRange{lhs, rhs}, ValueRange{init},
+                 ArrayRef<AffineMap>{
+                     operandMap(lt, dm, dk), operandMap(rt, dk, dn),
+                     AffineMap::get(unsigned(nb + 3), 0, outExprs, ctx)},
+                 its,
+                 [&](OpBuilder &body, Location l, ValueRange a) {
+                   Value sum;
+                   if (isFloat)
+                     sum = body.create<arith::AddFOp>(
+                         l, a[2], body.create<arith::MulFOp>(l, a[0], a[1]));
+                   else
+                     sum = body.create<arith::AddIOp>(
+                         l, a[2], body.create<arith::MulIOp>(l, a[0], a[1]));
+                   body.create<linalg::YieldOp>(l, ValueRange{sum});
+                 })
+                .getResult(0);
+  if (accType != out)
+    y = reshape(b, loc, y, out.getShape());
+  return y;
+}
+
 struct MatMulLowering : OpConversionPattern<MatMulOp> {
   MatMulLowering(MLIRContext *ctx, qc::F32MatmulKernel f32Kernel)
       : OpConversionPattern(ctx), f32Kernel(f32Kernel) {}
@@ -543,71 +621,47 @@ struct MatMulLowering : OpConversionPattern<MatMulOp> {
         return success();
       }
     }
-    // numpy promotion of 1-D operands.
-    if (lt.getRank() == 1)
-      lhs = reshape(rewriter, loc, lhs, {1, lt.getDimSize(0)});
-    if (rt.getRank() == 1)
-      rhs = reshape(rewriter, loc, rhs, {rt.getDimSize(0), 1});
-    lt = llvm::cast<RankedTensorType>(lhs.getType());
-    rt = llvm::cast<RankedTensorType>(rhs.getType());
-    auto out = llvm::cast<RankedTensorType>(op.getType());
-    SmallVector<int64_t> batch = *broadcastShapes(lt.getShape().drop_back(2),
-                                                  rt.getShape().drop_back(2));
-    int64_t nb = int64_t(batch.size());
-    int64_t m = lt.getDimSize(lt.getRank() - 2);
-    int64_t n = rt.getDimSize(rt.getRank() - 1);
-    MLIRContext *ctx = rewriter.getContext();
-    auto operandMap = [&](RankedTensorType t, AffineExpr r, AffineExpr c) {
-      SmallVector<AffineExpr> e;
-      int64_t tb = t.getRank() - 2;
-      for (int64_t i = 0; i < tb; ++i) {
-        int64_t d = nb - tb + i;
-        e.push_back(t.getDimSize(i) == 1 && batch[size_t(d)] != 1
-                        ? getAffineConstantExpr(0, ctx)
-                        : getAffineDimExpr(unsigned(d), ctx));
-      }
-      e.push_back(r);
-      e.push_back(c);
-      return AffineMap::get(unsigned(nb + 3), 0, e, ctx);
+    rewriter.replaceOp(op,
+                       buildMatmul(rewriter, loc, lhs, rhs,
+                                   llvm::cast<RankedTensorType>(op.getType())));
+    return success();
+  }
+};
+
+/// (a - za) (b - zb) in i32: the operands are widened (by their recorded
+/// signedness) and centered elementwise, then multiplied like nn.matmul.
+struct MatMulIntegerLowering : OpConversionPattern<MatMulIntegerOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(MatMulIntegerOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Type i32 = rewriter.getI32Type();
+    unsigned zbIndex = op.getAZeroPoint() ? 3 : 2;
+    auto centered = [&](Value x, Value z, unsigned xi, unsigned zi) {
+      auto xt = llvm::cast<RankedTensorType>(x.getType());
+      SmallVector<Value> ins{x};
+      if (z)
+        ins.push_back(z);
+      bool xu = unsignedOperand(op, xi), zu = unsignedOperand(op, zi);
+      return elementwise(rewriter, loc, xt.clone(i32), ins,
+                         [&](OpBuilder &b, Location l, ValueRange v) -> Value {
+                           auto widen = [&](Value e, bool isUnsigned) -> Value {
+                             if (isUnsigned)
+                               return b.create<arith::ExtUIOp>(l, i32, e);
+                             return b.create<arith::ExtSIOp>(l, i32, e);
+                           };
+                           Value w = widen(v[0], xu);
+                           if (v.size() > 1)
+                             w = b.create<arith::SubIOp>(l, w, widen(v[1], zu));
+                           return w;
+                         });
     };
-    // Loop order batch..., m, k, n: every output accumulates over k in
-    // order (the interpreter's order, so the sums are bit-exact), and the
-    // innermost loop runs along contiguous rows of the weight and the
-    // output, which the LLVM loop vectorizer turns into vector code.
-    AffineExpr dm = getAffineDimExpr(unsigned(nb), ctx),
-               dk = getAffineDimExpr(unsigned(nb + 1), ctx),
-               dn = getAffineDimExpr(unsigned(nb + 2), ctx);
-    SmallVector<AffineExpr> outExprs;
-    for (int64_t i = 0; i < nb; ++i)
-      outExprs.push_back(getAffineDimExpr(unsigned(i), ctx));
-    outExprs.push_back(dm);
-    outExprs.push_back(dn);
-    SmallVector<int64_t> shape = batch;
-    shape.push_back(m);
-    shape.push_back(n);
-    Type elem = out.getElementType();
-    auto accType = RankedTensorType::get(shape, elem);
-    Value init = zeroFilled(rewriter, loc, accType);
-    SmallVector<utils::IteratorType> its(size_t(nb + 1),
-                                         utils::IteratorType::parallel);
-    its.push_back(utils::IteratorType::reduction);
-    its.push_back(utils::IteratorType::parallel);
-    Value y = rewriter
-                  .create<linalg::GenericOp>(
-                      loc, accType, ValueRange{lhs, rhs}, ValueRange{init},
-                      ArrayRef<AffineMap>{
-                          operandMap(lt, dm, dk), operandMap(rt, dk, dn),
-                          AffineMap::get(unsigned(nb + 3), 0, outExprs, ctx)},
-                      its,
-                      [&](OpBuilder &b, Location l, ValueRange a) {
-                        Value p = b.create<arith::MulFOp>(l, a[0], a[1]);
-                        b.create<linalg::YieldOp>(
-                            l, ValueRange{b.create<arith::AddFOp>(l, a[2], p)});
-                      })
-                  .getResult(0);
-    if (accType != out)
-      y = reshape(rewriter, loc, y, out.getShape());
-    rewriter.replaceOp(op, y);
+    Value a = centered(adaptor.getA(), adaptor.getAZeroPoint(), 0, 2);
+    Value b = centered(adaptor.getB(), adaptor.getBZeroPoint(), 1, zbIndex);
+    rewriter.replaceOp(op,
+                       buildMatmul(rewriter, loc, a, b,
+                                   llvm::cast<RankedTensorType>(op.getType())));
     return success();
   }
 };
@@ -1821,6 +1875,7 @@ void qc::populateNNToLinalgPatterns(RewritePatternSet &patterns,
   MLIRContext *ctx = patterns.getContext();
   patterns.add<ElementwiseLowering>(ctx);
   patterns.add<MatMulLowering>(ctx, f32Kernel);
+  patterns.add<MatMulIntegerLowering>(ctx);
   patterns.add<
       GemmLowering, ConvLowering, PoolLowering<MaxPoolOp>,
       PoolLowering<AveragePoolOp>, ReduceLowering<ReduceSumOp>,

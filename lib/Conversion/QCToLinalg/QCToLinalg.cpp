@@ -545,6 +545,20 @@ struct QuantizeLowering : OpConversionPattern<QuantizeOp> {
   }
 };
 
+/// The codes are the storage bits (8-64-bit formats have no padding).
+struct CodesLowering : OpConversionPattern<CodesOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(CodesOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Value in = adaptor.getInput();
+    if (in.getType() != op.getType())
+      in = rewriter.create<tensor::BitcastOp>(op.getLoc(), op.getType(), in);
+    rewriter.replaceOp(op, in);
+    return success();
+  }
+};
+
 /// Codes two per byte (low nibble first along the last axis) to one code
 /// per i8 container.
 struct UnpackLowering : OpConversionPattern<UnpackOp> {
@@ -1265,8 +1279,8 @@ struct ConvertQCToLinalgPass
     patterns.add<ConstantLowering, DequantizeLowering, QuantizeLowering,
                  FakeQuantLowering, ComputeScalesLowering, RotateLowering>(
         converter, ctx);
-    patterns.add<RequantizeLowering, RescaleLowering, UnpackLowering>(converter,
-                                                                      ctx);
+    patterns.add<RequantizeLowering, RescaleLowering, UnpackLowering,
+                 CodesLowering>(converter, ctx);
     patterns.add<LinearLowering>(converter, ctx, kernel);
     if (failed(applyPartialConversion(module, target, std::move(patterns))))
       signalPassFailure();

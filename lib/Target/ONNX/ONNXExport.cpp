@@ -413,6 +413,34 @@ LogicalResult Exporter::emit(Operation *op) {
         simple(type);
         return success();
       })
+      .Case([&](qc::CodesOp) {
+        // A quantized tensor already is its codes in ONNX.
+        simple("Identity");
+        return success();
+      })
+      .Case([&](MatMulIntegerOp o) {
+        // ONNX writes the per-row zero point of a 2-D `a` as [M].
+        SmallVector<std::string> ins{in(0), in(1)};
+        auto zeroPoint = [&](Value zp, unsigned operandRank) -> std::string {
+          if (!zp)
+            return "";
+          auto zt = llvm::cast<RankedTensorType>(zp.getType());
+          if (operandRank == 2 && zt.getRank() == 2 && zt.getDimSize(1) == 1) {
+            std::string flat = fresh("v");
+            node("Reshape", {nameOf(zp), i64Initializer({zt.getDimSize(0)})},
+                 {flat}, op);
+            return flat;
+          }
+          return nameOf(zp);
+        };
+        unsigned ra = unsigned(o.getA().getType().getRank());
+        ins.push_back(zeroPoint(o.getAZeroPoint(), ra));
+        ins.push_back(zeroPoint(o.getBZeroPoint(), 0));
+        while (!ins.empty() && ins.back().empty())
+          ins.pop_back();
+        node("MatMulInteger", ins, {out()}, op);
+        return success();
+      })
       .Case([&](BitShiftOp o) {
         attrString(simple("BitShift"), "direction",
                    o.getDirection() == "left" ? "LEFT" : "RIGHT");

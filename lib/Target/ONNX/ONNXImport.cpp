@@ -930,6 +930,26 @@ private:
   Outputs binaryOp(Node &n);
   Outputs quantizeLinear(Node &n);
   Outputs dequantizeLinear(Node &n);
+  /// ONNX's view of a quantized tensor: the codes of an integer-format
+  /// `!qc.qtensor` (qc.codes); other values as they are.
+  FailureOr<Value> integerView(Node &n, Value v, StringRef what);
+  /// A per-axis quantization parameter `p` (1-D, one value per slice of
+  /// `axis`) reshaped to broadcast against a tensor of rank `rank`; scalars
+  /// and one-element tensors as they are.
+  FailureOr<Value> alongAxis(Node &n, Value p, int64_t rank, int64_t axis);
+  /// nn.matmul_integer of ONNX's MatMulInteger operands (a 1-D per-row
+  /// zero point of `a` reshaped to [M, 1]).
+  FailureOr<Value> integerMatmul(Node &n, Value a, Value b, Value za, Value zb);
+  /// QuantizeLinear to the integer type `elem` with nn ops, for run-time
+  /// zero points: sat(round(x / scale) + zp), `zp` given in f32.
+  FailureOr<Value> quantizeToInteger(Node &n, Value x, Value scale, Value zp,
+                                     Type elem);
+  /// DequantizeLinear of an integer tensor computed at run time (not a
+  /// QuantizeLinear output nor an initializer): (x - zp) * scale with nn ops.
+  Outputs dequantizeInteger(Node &n);
+  Outputs matMulInteger(Node &n);
+  Outputs qlinearMatMul(Node &n);
+  Outputs dynamicQuantizeLinear(Node &n);
   Outputs matMulNBits(Node &n);
   Outputs qonnxQuant(Node &n);
   Outputs qonnxBipolar(Node &n);
@@ -1325,6 +1345,36 @@ Importer::Outputs Importer::quantizeLinear(Node &n) {
   if (failed(wide))
     return failure();
   Value x = *wide;
+  if (n.in.size() > 2 && n.in[2] && !constantOf(n.in[2])) {
+    // A zero point computed at run time (DynamicQuantizeLinear's expanded
+    // form): an integer tensor built from nn ops.
+    Value zp = n.in[2];
+    Type elem = tt(zp).getElementType();
+    auto it = llvm::dyn_cast<IntegerType>(elem);
+    if (!it || (it.getWidth() != 8 && it.getWidth() != 16))
+      return error(n) << "a run-time zero point must be an 8- or 16-bit "
+                         "integer, not "
+                      << elem,
+             failure();
+    if (getInt(n, "block_size", 0) > 0)
+      return error(n) << "blocked quantization needs a constant zero point",
+             failure();
+    int64_t axis = getInt(n, "axis", 1);
+    auto s = widenToF32(n, n.in[1], "scales");
+    if (failed(s))
+      return failure();
+    auto sa = alongAxis(n, *s, tt(x).getRank(), axis);
+    auto za = alongAxis(n, zp, tt(x).getRank(), axis);
+    if (failed(sa) || failed(za))
+      return failure();
+    auto zf = castTo(n, *za, b.getF32Type());
+    if (failed(zf))
+      return failure();
+    auto q = quantizeToInteger(n, x, *sa, *zf, elem);
+    if (failed(q))
+      return failure();
+    return SmallVector<Value>{*q};
+  }
   auto params = qdqParams(n, tt(x), n.in[1],
                           n.in.size() > 2 ? n.in[2] : Value(), false, 0);
   if (failed(params))
@@ -1362,9 +1412,11 @@ Importer::Outputs Importer::dequantizeLinear(Node &n) {
     // A quantized initializer: its codes become a qc.constant.
     const onnx::TensorProto *proto =
         n.proto.input_size() ? initializers.lookup(n.proto.input(0)) : nullptr;
+    if (!proto && x && llvm::isa<IntegerType>(tt(x).getElementType()))
+      return dequantizeInteger(n);
     if (!proto)
-      return error(n) << "input must be a quantized initializer or the output "
-                         "of QuantizeLinear",
+      return error(n) << "input must be an integer tensor, a quantized "
+                         "initializer or the output of QuantizeLinear",
              failure();
     auto floatType = RankedTensorType::get(
         SmallVector<int64_t>(proto->dims().begin(), proto->dims().end()),
@@ -1402,6 +1454,236 @@ Importer::Outputs Importer::dequantizeLinear(Node &n) {
   if (failed(out))
     return failure();
   return SmallVector<Value>{*out};
+}
+
+FailureOr<Value> Importer::integerView(Node &n, Value v, StringRef what) {
+  auto qt = llvm::dyn_cast<QTensorType>(v.getType());
+  if (!qt)
+    return v;
+  num::Format f = qt.getNumericFormat();
+  if (f.kind() != num::Format::Kind::Int ||
+      !llvm::is_contained({8u, 16u, 32u}, f.bits()))
+    return error(n) << what << " is quantized to " << f.name()
+                    << ", which has no integer tensor type here",
+           failure();
+  auto type = RankedTensorType::get(
+      qt.getShape(), IntegerType::get(ctx, f.bits(),
+                                      f.isSigned() ? IntegerType::Signless
+                                                   : IntegerType::Unsigned));
+  return b.create<CodesOp>(n.loc, type, v).getResult();
+}
+
+FailureOr<Value> Importer::alongAxis(Node &n, Value p, int64_t rank,
+                                     int64_t axis) {
+  auto pt = tt(p);
+  if (pt.getNumElements() == 1)
+    return p;
+  auto a = nn::normalizeAxis(axis, rank);
+  if (!a)
+    return error(n) << "axis " << axis << " out of range for rank " << rank,
+           failure();
+  if (pt.getRank() != 1)
+    return error(n) << "per-axis parameters must be 1-D, got shape ["
+                    << pt.getShape() << "]",
+           failure();
+  SmallVector<int64_t> shape(size_t(rank), 1);
+  shape[size_t(*a)] = pt.getDimSize(0);
+  Chain c{*this, n};
+  Value r = c.reshape(p, shape);
+  if (c.failed)
+    return failure();
+  return r;
+}
+
+FailureOr<Value> Importer::integerMatmul(Node &n, Value a, Value b, Value za,
+                                         Value zb) {
+  for (auto [v, name] : {std::pair{a, "A"}, std::pair{b, "B"}}) {
+    auto e = llvm::dyn_cast<IntegerType>(tt(v).getElementType());
+    if (!e || e.getWidth() != 8 || e.isSigned())
+      return error(n) << "input " << name << " must be int8 or uint8, not "
+                      << tt(v).getElementType(),
+             failure();
+  }
+  // ONNX's per-row zero point of a 2-D `a` is an M-vector.
+  if (za && tt(za).getRank() == 1 && tt(za).getNumElements() > 1 &&
+      tt(a).getRank() >= 2) {
+    Chain c{*this, n};
+    za = c.reshape(za, {tt(za).getDimSize(0), 1});
+    if (c.failed)
+      return failure();
+  }
+  SmallVector<Value> operands{a, b};
+  if (za)
+    operands.push_back(za);
+  if (zb)
+    operands.push_back(zb);
+  auto op = build<nn::MatMulIntegerOp>(
+      n, operands,
+      {named(nn::MatMulIntegerOp::getOperandSegmentSizesAttrName(
+                 OperationName(nn::MatMulIntegerOp::getOperationName(), ctx)),
+             this->b.getDenseI32ArrayAttr({1, 1, za ? 1 : 0, zb ? 1 : 0}))});
+  if (failed(op))
+    return failure();
+  return (*op)->getResult(0);
+}
+
+FailureOr<Value> Importer::quantizeToInteger(Node &n, Value x, Value scale,
+                                             Value zp, Type elem) {
+  auto it = llvm::cast<IntegerType>(elem);
+  unsigned w = it.getWidth();
+  double lo = it.isUnsigned() ? 0.0 : -std::ldexp(1.0, int(w) - 1);
+  double hi = it.isUnsigned() ? std::ldexp(1.0, int(w)) - 1
+                              : std::ldexp(1.0, int(w) - 1) - 1;
+  Chain c{*this, n};
+  Value q = c.op<nn::RoundOp>({c.op<nn::DivOp>({x, scale})});
+  q = c.op<nn::AddOp>({q, zp});
+  q = c.op<nn::ClipOp>({q}, {named("min", b.getF32FloatAttr(float(lo))),
+                             named("max", b.getF32FloatAttr(float(hi)))});
+  q = c.op<nn::CastOp>({q}, {named("to", TypeAttr::get(elem))});
+  if (c.failed)
+    return failure();
+  return q;
+}
+
+Importer::Outputs Importer::dequantizeInteger(Node &n) {
+  Value x = n.in[0];
+  Value zp = n.in.size() > 2 ? n.in[2] : Value();
+  auto xt = tt(x);
+  auto e = llvm::dyn_cast<IntegerType>(xt.getElementType());
+  if (!e || e.getWidth() == 1 || e.getWidth() > 32)
+    return error(n) << "input must be an integer tensor of 8-32 bits, not "
+                    << xt.getElementType(),
+           failure();
+  if (zp && tt(zp).getElementType() != e)
+    return error(n) << "zero point type " << tt(zp).getElementType()
+                    << " differs from the input's " << e,
+           failure();
+  if (getInt(n, "block_size", 0) > 0)
+    return error(n) << "blocked dequantization needs a constant input "
+                       "(an initializer or a QuantizeLinear output)",
+           failure();
+  int64_t axis = getInt(n, "axis", 1);
+  auto scale = widenToF32(n, n.in[1], "scales");
+  if (failed(scale))
+    return failure();
+  auto s = alongAxis(n, *scale, xt.getRank(), axis);
+  if (failed(s))
+    return failure();
+  // (x - zp) in i32 (as onnxruntime), then one conversion and one product
+  // in f32.
+  Type i32 = b.getI32Type();
+  Chain c{*this, n};
+  Value d = xt.getElementType() == i32
+                ? x
+                : c.op<nn::CastOp>({x}, {named("to", TypeAttr::get(i32))});
+  if (zp) {
+    auto z = alongAxis(n, zp, xt.getRank(), axis);
+    if (failed(z))
+      return failure();
+    Value zi = tt(*z).getElementType() == i32
+                   ? *z
+                   : c.op<nn::CastOp>({*z}, {named("to", TypeAttr::get(i32))});
+    d = c.op<nn::SubOp>({d, zi});
+  }
+  Value f = c.op<nn::CastOp>({d}, {named("to", TypeAttr::get(b.getF32Type()))});
+  Value y = c.op<nn::MulOp>({f, *s});
+  if (c.failed)
+    return failure();
+  auto out = castTo(n, y, tt(n.in[1]).getElementType());
+  if (failed(out))
+    return failure();
+  return SmallVector<Value>{*out};
+}
+
+Importer::Outputs Importer::matMulInteger(Node &n) {
+  auto a = integerView(n, n.in[0], "A");
+  auto bv = integerView(n, n.in[1], "B");
+  if (failed(a) || failed(bv))
+    return failure();
+  auto y = integerMatmul(n, *a, *bv, n.in.size() > 2 ? n.in[2] : Value(),
+                         n.in.size() > 3 ? n.in[3] : Value());
+  if (failed(y))
+    return failure();
+  return SmallVector<Value>{*y};
+}
+
+Importer::Outputs Importer::qlinearMatMul(Node &n) {
+  // onnxruntime's QLinearMatMul: the exact i32 product, then
+  // sat(round(acc * (a_scale * b_scale / y_scale)) + y_zero_point) in f32.
+  auto a = integerView(n, n.in[0], "a");
+  auto bv = integerView(n, n.in[3], "b");
+  if (failed(a) || failed(bv))
+    return failure();
+  auto acc = integerMatmul(n, *a, *bv, n.in[2], n.in[5]);
+  if (failed(acc))
+    return failure();
+  SmallVector<Value> scales;
+  for (size_t i : {1, 4, 6}) {
+    auto s = widenToF32(n, n.in[i], "scales");
+    if (failed(s))
+      return failure();
+    scales.push_back(*s);
+  }
+  // A per-row scale of `a` (ONNX: an M-vector for 2-D a).
+  if (tt(scales[0]).getRank() == 1 && tt(scales[0]).getNumElements() > 1) {
+    Chain c{*this, n};
+    scales[0] = c.reshape(scales[0], {tt(scales[0]).getDimSize(0), 1});
+    if (c.failed)
+      return failure();
+  }
+  Type f32 = b.getF32Type();
+  Value zy = n.in[7];
+  Chain c{*this, n};
+  Value m =
+      c.op<nn::DivOp>({c.op<nn::MulOp>({scales[0], scales[1]}), scales[2]});
+  Value x = c.op<nn::MulOp>(
+      {c.op<nn::CastOp>({*acc}, {named("to", TypeAttr::get(f32))}), m});
+  Value one = floatConstant(n.loc, f32, {1.0}, {});
+  Value zf = c.op<nn::CastOp>({zy}, {named("to", TypeAttr::get(f32))});
+  if (c.failed)
+    return failure();
+  auto y = quantizeToInteger(n, x, one, zf, tt(zy).getElementType());
+  if (failed(y))
+    return failure();
+  return SmallVector<Value>{*y};
+}
+
+Importer::Outputs Importer::dynamicQuantizeLinear(Node &n) {
+  // ONNX's function body: the range [min(0, min x), max(0, max x)] over
+  // 255 steps, the zero point rounded from -min / scale, then
+  // QuantizeLinear to uint8.
+  Value x = n.in[0];
+  auto xt = tt(x);
+  if (!xt.getElementType().isF32())
+    return error(n) << "input must be float32, not " << xt.getElementType(),
+           failure();
+  Type f32 = b.getF32Type();
+  Type u8 = IntegerType::get(ctx, 8, IntegerType::Unsigned);
+  SmallVector<int64_t> axes;
+  for (int64_t d = 0; d < xt.getRank(); ++d)
+    axes.push_back(d);
+  SmallVector<NamedAttribute> all{named("axes", b.getDenseI64ArrayAttr(axes)),
+                                  named("keepdims", b.getBoolAttr(false))};
+  Chain c{*this, n};
+  Value zero = c.scalar(f32, 0.0);
+  Value mx = c.op<nn::MaxOp>({c.op<nn::ReduceMaxOp>({x}, all), zero});
+  Value mn = c.op<nn::MinOp>(
+      {c.op<nn::NegOp>({c.op<nn::ReduceMaxOp>({c.op<nn::NegOp>({x})}, all)}),
+       zero});
+  Value scale =
+      c.op<nn::DivOp>({c.op<nn::SubOp>({mx, mn}), c.scalar(f32, 255)});
+  Value zf =
+      c.op<nn::ClipOp>({c.op<nn::SubOp>({zero, c.op<nn::DivOp>({mn, scale})})},
+                       {named("min", b.getF32FloatAttr(0.0f)),
+                        named("max", b.getF32FloatAttr(255.0f))});
+  zf = c.op<nn::RoundOp>({zf});
+  Value zp = c.op<nn::CastOp>({zf}, {named("to", TypeAttr::get(u8))});
+  if (c.failed)
+    return failure();
+  auto y = quantizeToInteger(n, x, scale, zf, u8);
+  if (failed(y))
+    return failure();
+  return SmallVector<Value>{*y, scale, zp};
 }
 
 Importer::Outputs Importer::activation(Node &n) {
@@ -4598,6 +4880,15 @@ const llvm::StringMap<Importer::Handler> &Importer::handlers() {
     t["DequantizeLinear"] = [](Importer &im, Node &n) {
       return im.dequantizeLinear(n);
     };
+    t["MatMulInteger"] = [](Importer &im, Node &n) {
+      return im.matMulInteger(n);
+    };
+    t["QLinearMatMul"] = [](Importer &im, Node &n) {
+      return im.qlinearMatMul(n);
+    };
+    t["DynamicQuantizeLinear"] = [](Importer &im, Node &n) {
+      return im.dynamicQuantizeLinear(n);
+    };
     t["com.microsoft:MatMulNBits"] = [](Importer &im, Node &n) {
       return im.matMulNBits(n);
     };
@@ -4664,7 +4955,9 @@ static size_t requiredInputs(StringRef op) {
       {"Slice", 3},
       {"Range", 3},
       {"QuantizeLinear", 2},
-      {"DequantizeLinear", 2}};
+      {"DequantizeLinear", 2},
+      {"MatMulInteger", 2},
+      {"QLinearMatMul", 8}};
   auto it = counts.find(op);
   return it == counts.end() ? 1 : it->second;
 }

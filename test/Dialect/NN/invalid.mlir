@@ -447,3 +447,36 @@ func.func @arg_max_bool(%a: tensor<4xi1>) {
   %0 = nn.arg_max %a : tensor<4xi1>
   return
 }
+
+// -----
+
+func.func @matmul_integer_zero_point_type(%a: tensor<4x8xui8>, %b: tensor<8x3xi8>, %za: tensor<i8>) {
+  // expected-error @+1 {{(C1) a_zero_point has element type 'i8', not its operand's 'ui8'}}
+  %y = nn.matmul_integer %a, %b a_zero_point %za : (tensor<4x8xui8>, tensor<8x3xi8>, tensor<i8>) -> tensor<4x3xi32>
+  return
+}
+
+// -----
+
+func.func @matmul_integer_zero_point_shape(%a: tensor<4x8xui8>, %b: tensor<8x3xi8>, %za: tensor<4xui8>) {
+  // expected-error @+1 {{(C3) a_zero_point of shape [4] does not broadcast to the operand's shape [4, 8]}}
+  %y = nn.matmul_integer %a, %b a_zero_point %za : (tensor<4x8xui8>, tensor<8x3xi8>, tensor<4xui8>) -> tensor<4x3xi32>
+  return
+}
+
+// -----
+
+func.func @matmul_integer_contracted(%a: tensor<4x8xui8>, %b: tensor<7x3xi8>) {
+  // expected-error @+2 {{(C2) contracted dimensions differ: 8 vs 7}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %y = nn.matmul_integer %a, %b : (tensor<4x8xui8>, tensor<7x3xi8>) -> tensor<4x3xi32>
+  return
+}
+
+// -----
+
+func.func @matmul_integer_width(%a: tensor<4x8xi16>, %b: tensor<8x3xi8>) {
+  // expected-error @+1 {{operand #0 must be ranked tensor of 8-bit signless integer or 8-bit unsigned integer values}}
+  %y = nn.matmul_integer %a, %b : (tensor<4x8xi16>, tensor<8x3xi8>) -> tensor<4x3xi32>
+  return
+}

@@ -168,3 +168,15 @@ func.func @bitwise(%a: tensor<4xui8>, %s: tensor<ui8>, %b: tensor<4xi32>) {
   %2 = nn.not %b : tensor<4xi32>
   return
 }
+
+// Zero points are optional and broadcast; the result is i32.
+// CHECK-LABEL: func.func @matmul_integer
+func.func @matmul_integer(%a: tensor<2x4x8xui8>, %b: tensor<8x3xi8>, %za: tensor<4x1xui8>, %zb: tensor<3xi8>) {
+  // CHECK: nn.matmul_integer %{{.*}}, %{{.*}} : (tensor<2x4x8xui8>, tensor<8x3xi8>) -> tensor<2x4x3xi32>
+  %0 = nn.matmul_integer %a, %b : (tensor<2x4x8xui8>, tensor<8x3xi8>) -> tensor<2x4x3xi32>
+  // CHECK: nn.matmul_integer %{{.*}}, %{{.*}} a_zero_point %{{.*}} b_zero_point %{{.*}} : (tensor<2x4x8xui8>, tensor<8x3xi8>, tensor<4x1xui8>, tensor<3xi8>) -> tensor<2x4x3xi32>
+  %1 = nn.matmul_integer %a, %b a_zero_point %za b_zero_point %zb : (tensor<2x4x8xui8>, tensor<8x3xi8>, tensor<4x1xui8>, tensor<3xi8>) -> tensor<2x4x3xi32>
+  // CHECK: nn.matmul_integer %{{.*}}, %{{.*}} b_zero_point %{{.*}} : (tensor<2x4x8xui8>, tensor<8x3xi8>, tensor<3xi8>) -> tensor<2x4x3xi32>
+  %2 = nn.matmul_integer %a, %b b_zero_point %zb : (tensor<2x4x8xui8>, tensor<8x3xi8>, tensor<3xi8>) -> tensor<2x4x3xi32>
+  return
+}

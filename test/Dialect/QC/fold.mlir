@@ -266,3 +266,14 @@ func.func @unpack_fold() -> !qc.qtensor<1x4, #qc.int<4>> {
   %w = qc.unpack %b : tensor<1x2xi8> -> !qc.qtensor<1x4, #qc.int<4>>
   return %w : !qc.qtensor<1x4, #qc.int<4>>
 }
+
+// -----
+
+// The codes of a constant: the same bits under the integer type.
+// CHECK-LABEL: func.func @codes_fold
+// CHECK: arith.constant dense<[0, 200, 255]> : tensor<3xui8>
+func.func @codes_fold() -> tensor<3xui8> {
+  %q = qc.constant dense<[0, -56, -1]> : tensor<3xi8> : !qc.qtensor<3, #qc.int<8, unsigned>>
+  %c = qc.codes %q : !qc.qtensor<3, #qc.int<8, unsigned>> -> tensor<3xui8>
+  return %c : tensor<3xui8>
+}

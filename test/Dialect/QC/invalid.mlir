@@ -596,3 +596,27 @@ func.func @rescale_axis_range(%acc: tensor<4x8xi32>, %m: tensor<8xi32>, %sh: ten
   %r = qc.rescale %acc, %m, %sh {axis = 2 : i64} : (tensor<4x8xi32>, tensor<8xi32>, tensor<8xi8>) -> !qc.qtensor<4x8, #qc.int<8>>
   return
 }
+
+// -----
+
+func.func @codes_int4(%q: !qc.qtensor<4x8, #qc.int<4>>) {
+  // expected-error @+1 {{(C1) needs an integer format of 8, 16, 32 or 64 bits, got int4}}
+  %c = qc.codes %q : !qc.qtensor<4x8, #qc.int<4>> -> tensor<4x8xi8>
+  return
+}
+
+// -----
+
+func.func @codes_sign(%q: !qc.qtensor<4x8, #qc.int<8>>) {
+  // expected-error @+1 {{(C2) the codes of int8 are i8, not 'ui8'}}
+  %c = qc.codes %q : !qc.qtensor<4x8, #qc.int<8>> -> tensor<4x8xui8>
+  return
+}
+
+// -----
+
+func.func @codes_shape(%q: !qc.qtensor<4x8, #qc.int<8>>) {
+  // expected-error @+1 {{shape}}
+  %c = qc.codes %q : !qc.qtensor<4x8, #qc.int<8>> -> tensor<8x4xi8>
+  return
+}

@@ -123,3 +123,12 @@ func.func @unpack(%b: tensor<64x16xi8>) -> !qc.qtensor<64x32, #qc.float<fp4e2m1f
   %w = qc.unpack %b : tensor<64x16xi8> -> !qc.qtensor<64x32, #qc.float<fp4e2m1fn>>
   return %w : !qc.qtensor<64x32, #qc.float<fp4e2m1fn>>
 }
+
+// CHECK-LABEL: func.func @codes
+// CHECK: qc.codes %{{.*}} : !qc.qtensor<4x8, #qc.int<8, unsigned>> -> tensor<4x8xui8>
+// CHECK: qc.codes %{{.*}} : !qc.qtensor<4x8, #qc.int<16>> -> tensor<4x8xi16>
+func.func @codes(%q: !qc.qtensor<4x8, #qc.int<8, unsigned>>, %r: !qc.qtensor<4x8, #qc.int<16>>) -> (tensor<4x8xui8>, tensor<4x8xi16>) {
+  %0 = qc.codes %q : !qc.qtensor<4x8, #qc.int<8, unsigned>> -> tensor<4x8xui8>
+  %1 = qc.codes %r : !qc.qtensor<4x8, #qc.int<16>> -> tensor<4x8xi16>
+  return %0, %1 : tensor<4x8xui8>, tensor<4x8xi16>
+}

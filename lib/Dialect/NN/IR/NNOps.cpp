@@ -180,11 +180,10 @@ LogicalResult WhereOp::inferReturnTypes(MLIRContext *,
 // Linear layers
 //===----------------------------------------------------------------------===//
 
-LogicalResult MatMulOp::inferReturnTypes(MLIRContext *,
-                                         std::optional<Location> loc,
-                                         Adaptor adaptor,
-                                         SmallVectorImpl<Type> &out) {
-  auto a = rtt(adaptor.getLhs()), b = rtt(adaptor.getRhs());
+/// The result shape of numpy's matmul of `a` by `b` (nn.matmul's C1-C3).
+static FailureOr<SmallVector<int64_t>> matmulShape(std::optional<Location> loc,
+                                                   RankedTensorType a,
+                                                   RankedTensorType b) {
   if (a.getRank() < 1 || b.getRank() < 1)
     return emitOptionalError(loc, "(C1) matmul operands need rank >= 1");
   SmallVector<int64_t> sa(a.getShape()), sb(b.getShape());
@@ -206,7 +205,52 @@ LogicalResult MatMulOp::inferReturnTypes(MLIRContext *,
     shape.push_back(sa[sa.size() - 2]);
   if (!promoteB)
     shape.push_back(sb.back());
-  out.push_back(RankedTensorType::get(shape, a.getElementType()));
+  return shape;
+}
+
+LogicalResult MatMulOp::inferReturnTypes(MLIRContext *,
+                                         std::optional<Location> loc,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &out) {
+  auto a = rtt(adaptor.getLhs());
+  auto shape = matmulShape(loc, a, rtt(adaptor.getRhs()));
+  if (failed(shape))
+    return failure();
+  out.push_back(RankedTensorType::get(*shape, a.getElementType()));
+  return success();
+}
+
+LogicalResult MatMulIntegerOp::inferReturnTypes(MLIRContext *ctx,
+                                                std::optional<Location> loc,
+                                                Adaptor adaptor,
+                                                SmallVectorImpl<Type> &out) {
+  auto shape = matmulShape(loc, rtt(adaptor.getA()), rtt(adaptor.getB()));
+  if (failed(shape))
+    return failure();
+  out.push_back(RankedTensorType::get(*shape, IntegerType::get(ctx, 32)));
+  return success();
+}
+
+LogicalResult MatMulIntegerOp::verify() {
+  auto check = [&](Value x, Value zp, StringRef name) -> LogicalResult {
+    if (!zp)
+      return success();
+    auto xt = rtt(x), zt = rtt(zp);
+    if (zt.getElementType() != xt.getElementType())
+      return emitOpError("(C1) ")
+             << name << "_zero_point has element type " << zt.getElementType()
+             << ", not its operand's " << xt.getElementType();
+    auto shape = broadcastShapes(zt.getShape(), xt.getShape());
+    if (!shape || ArrayRef<int64_t>(*shape) != xt.getShape())
+      return emitOpError("(C3) ")
+             << name << "_zero_point of shape [" << zt.getShape()
+             << "] does not broadcast to the operand's shape [" << xt.getShape()
+             << "]";
+    return success();
+  };
+  if (failed(check(getA(), getAZeroPoint(), "a")) ||
+      failed(check(getB(), getBZeroPoint(), "b")))
+    return failure();
   return success();
 }
 

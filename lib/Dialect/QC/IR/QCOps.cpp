@@ -266,6 +266,35 @@ OpFoldResult UnpackOp::fold(FoldAdaptor adaptor) {
   return codesAttr(getType().getStorageType(), codes);
 }
 
+LogicalResult CodesOp::verify() {
+  QTensorType qt = getInput().getType();
+  num::Format f = qt.getNumericFormat();
+  unsigned bits = f.bits();
+  if (f.kind() != num::Format::Kind::Int ||
+      !llvm::is_contained({8u, 16u, 32u, 64u}, bits))
+    return emitOpError("(C1) needs an integer format of 8, 16, 32 or 64 "
+                       "bits, got ")
+           << f.name();
+  auto rt = getResult().getType();
+  if (failed(verifySameShape(*this, rt.getShape(), qt.getShape())))
+    return failure();
+  auto et = llvm::cast<IntegerType>(rt.getElementType());
+  // Signless for an unsigned format too once --qc-nn-signless ran.
+  bool want = f.isSigned() ? et.isSignless() : !et.isSigned();
+  if (et.getWidth() != bits || !want)
+    return emitOpError("(C2) the codes of ")
+           << f.name() << " are " << (f.isSigned() ? "i" : "ui") << bits
+           << ", not " << et;
+  return success();
+}
+
+OpFoldResult CodesOp::fold(FoldAdaptor adaptor) {
+  auto in = llvm::dyn_cast_or_null<DenseIntElementsAttr>(adaptor.getInput());
+  if (!in)
+    return {};
+  return in.bitcast(getResult().getType().getElementType());
+}
+
 LogicalResult DequantizeOp::verify() {
   QTensorType qt = getInput().getType();
   if (failed(verifySameShape(*this, getResult().getType().getShape(),

@@ -369,6 +369,42 @@ save(model([helper.make_node("DFT", ["x"], ["y"], name="dft", inverse=1, oneside
 save(model([helper.make_node("DFT", ["x"], ["y"], name="dft2", axis=2)],
            [vi("x", [2, 8, 1])], [vi("y", [2, 8, 2])], opset=17),
      os.path.join(out, "dft_axis.onnx"))
+# QOperator / dynamic quantization: a float MatMulInteger operand, zero
+# points of the wrong type or shape, DynamicQuantizeLinear of float16,
+# run-time zero points or data with blocks, DequantizeLinear of floats.
+U8, I8 = TensorProto.UINT8, TensorProto.INT8
+save(model([helper.make_node("MatMulInteger", ["a", "b"], ["y"], name="mmi")],
+           [vi("a", [2, 4]), vi_typed("b", I8, [4, 3])], [vi_typed("y", TensorProto.INT32, [2, 3])],
+           opset=21),
+     os.path.join(out, "matmulinteger_float.onnx"))
+save(model([helper.make_node("MatMulInteger", ["a", "b", "za"], ["y"], name="mmi2")],
+           [vi_typed("a", U8, [2, 4]), vi_typed("b", I8, [4, 3])],
+           [vi_typed("y", TensorProto.INT32, [2, 3])],
+           [numpy_helper.from_array(np.array(3, np.int8), "za")], opset=21),
+     os.path.join(out, "matmulinteger_zp_type.onnx"))
+save(model([helper.make_node("MatMulInteger", ["a", "b", "", "zb"], ["y"], name="mmi3")],
+           [vi_typed("a", U8, [2, 4]), vi_typed("b", I8, [4, 3])],
+           [vi_typed("y", TensorProto.INT32, [2, 3])],
+           [numpy_helper.from_array(np.zeros(5, np.int8), "zb")], opset=21),
+     os.path.join(out, "matmulinteger_zp_shape.onnx"))
+save(model([helper.make_node("DynamicQuantizeLinear", ["x"], ["y", "s", "z"], name="dql")],
+           [vi_typed("x", TensorProto.FLOAT16, [2, 4])],
+           [vi_typed("y", U8, [2, 4]), vi("s", []), vi_typed("z", U8, [])], opset=21),
+     os.path.join(out, "dynamicquantize_f16.onnx"))
+save(model([helper.make_node("QuantizeLinear", ["x", "s", "z"], ["y"], name="ql", axis=1,
+                             block_size=2)],
+           [vi("x", [2, 4]), vi_typed("z", U8, [2, 2])], [vi_typed("y", U8, [2, 4])],
+           [numpy_helper.from_array(np.ones((2, 2), np.float32), "s")], opset=21),
+     os.path.join(out, "quantize_runtime_zp_blocked.onnx"))
+save(model([helper.make_node("DequantizeLinear", ["x", "s"], ["y"], name="dql2", axis=1,
+                             block_size=2)],
+           [vi_typed("x", U8, [2, 4])], [vi("y", [2, 4])],
+           [numpy_helper.from_array(np.ones((2, 2), np.float32), "s")], opset=21),
+     os.path.join(out, "dequantize_runtime_blocked.onnx"))
+save(model([helper.make_node("DequantizeLinear", ["x", "s"], ["y"], name="dql3")],
+           [vi("x", [2, 4])], [vi("y", [2, 4])],
+           [numpy_helper.from_array(np.ones((), np.float32), "s")], opset=21),
+     os.path.join(out, "dequantize_float.onnx"))
 save(model([helper.make_node("Hardmax", ["x"], ["y"], name="hm")],
            [vi_typed("x", TensorProto.INT32, [2, 3])], [vi_typed("y", TensorProto.INT32, [2, 3])],
            opset=13),

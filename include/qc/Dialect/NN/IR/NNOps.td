@@ -307,6 +307,49 @@ def NN_MatMulOp : NN_Op<"matmul"> {
   let assemblyFormat = "$lhs `,` $rhs attr-dict `:` type($lhs) `,` type($rhs)";
 }
 
+def NN_EightBitTensor : RankedTensorOf<[I8, UI8]>;
+
+def NN_MatMulIntegerOp : NN_Op<"matmul_integer", [AttrSizedOperandSegments]> {
+  let summary = "Exact integer matrix product (ONNX MatMulInteger).";
+  let description = [{
+    y[..., i, j] = sum_k (a[..., i, k] - a_zero_point) *
+    (b[..., k, j] - b_zero_point), every difference and product taken in
+    32-bit integers and summed in i32 with two's complement wrap-around (what
+    onnxruntime's kernels do on overflow, which 8-bit operands only reach
+    beyond K = 33025). Shapes follow `nn.matmul` (1-D promotion, batch
+    broadcasting). A zero point is absent (0), a scalar, or a tensor that
+    broadcasts to its operand's shape without changing it: `[..., M, 1]` per
+    row of `a`, `[..., 1, N]` or `[N]` per column of `b` (the importer
+    reshapes ONNX's 1-D per-row zero point of a 2-D `a` to `[M, 1]`).
+
+    This is what onnxruntime's dynamic quantization (`quantize_dynamic`)
+    and QOperator models (`QLinearMatMul`, decomposed at import) compute.
+
+    Constraints:
+    (C1) `a` and `b` have rank >= 1 and 8-bit integer elements (i8 signed or
+         ui8), each zero point the element type of its operand.
+    (C2) the contracted dimensions are equal and the batch dimensions
+         broadcast (as `nn.matmul`).
+    (C3) each zero point broadcasts to its operand's shape.
+    (C4) the result is i32.
+
+    Example:
+    ```mlir
+    %y = nn.matmul_integer %a, %b a_zero_point %za
+           : (tensor<4x64xui8>, tensor<64x16xi8>, tensor<ui8>) -> tensor<4x16xi32>
+    ```
+  }];
+  let arguments = (ins NN_EightBitTensor:$a, NN_EightBitTensor:$b,
+                       Optional<NN_EightBitTensor>:$a_zero_point,
+                       Optional<NN_EightBitTensor>:$b_zero_point);
+  let results = (outs RankedTensorOf<[I32]>:$output);
+  let assemblyFormat = [{
+    $a `,` $b (`a_zero_point` $a_zero_point^)? (`b_zero_point` $b_zero_point^)?
+    attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
 def NN_GemmOp : NN_Op<"gemm"> {
   let summary = "General matrix multiply (ONNX Gemm).";
   let description = [{

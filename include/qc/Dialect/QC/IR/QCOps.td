@@ -97,6 +97,41 @@ def QC_UnpackOp : QC_Op<"unpack", [Pure]> {
 }
 
 //===----------------------------------------------------------------------===//
+// qc.codes
+//===----------------------------------------------------------------------===//
+
+def QC_CodesOp : QC_Op<"codes", [Pure]> {
+  let summary = "The codes of an integer-format quantized tensor as integers.";
+  let description = [{
+    y[i] = the integer that code[i] stands for (sign-extended for a signed
+    format): the ONNX view of a quantized tensor (an int8 / uint8 / int16 /
+    uint16 tensor), which integer ops such as `nn.matmul_integer` consume.
+    The importer inserts it where a QOperator node (QLinearMatMul,
+    MatMulInteger) reads the output of QuantizeLinear. The bits do not
+    change: lowered, it is its input.
+
+    Constraints:
+    (C1) the input has an integer format of 8, 16, 32 or 64 bits.
+    (C2) the result has the input's shape and an integer element type of the
+         format's width, unsigned (`ui`) for an unsigned format and
+         signless for a signed one (nn's convention for ONNX's types);
+         after `--qc-nn-signless`, signless for both.
+
+    Example:
+    ```mlir
+    %c = qc.codes %q : !qc.qtensor<4x64, #qc.int<8, unsigned>> -> tensor<4x64xui8>
+    ```
+  }];
+  let arguments = (ins QC_AnyQTensor:$input);
+  let results = (outs RankedTensorOf<[AnyInteger]>:$result);
+  let assemblyFormat = [{
+    $input attr-dict `:` qualified(type($input)) `->` type($result)
+  }];
+  let hasFolder = 1;
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
 // qc.quantize / qc.dequantize / qc.fake_quant
 //===----------------------------------------------------------------------===//
 

@@ -1,0 +1,281 @@
+"""onnxruntime's quantized ONNX forms: MatMulInteger (nn.matmul_integer),
+QLinearMatMul and DynamicQuantizeLinear (decomposed at import), and
+DequantizeLinear / QuantizeLinear of integer tensors computed at run time.
+
+The integer products are exact, so every comparison is exact: against a
+NumPy reference of the ONNX definitions (int64 sums wrapped to int32,
+float32 requantization as onnxruntime's kernels), against onnxruntime where
+its kernels are exact, and on both QuantC targets. onnxruntime's AVX2
+u8 x s8 kernels saturate 16-bit pair sums (vpmaddubsw), so its outputs are
+only compared where that cannot happen (uint8 weights, 7-bit
+`reduce_range` weights, or small values)."""
+
+import numpy as np
+import onnx
+import pytest
+from onnx import TensorProto, helper, numpy_helper
+
+from test_onnx_activations import export_roundtrip, run_targets
+
+TYPES = {np.uint8: TensorProto.UINT8, np.int8: TensorProto.INT8}
+
+
+def ort_run(model, inputs, optimize=True):
+    import onnxruntime as ort
+
+    so = ort.SessionOptions()
+    if not optimize:
+        so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
+    data = model if isinstance(model, str) else model.SerializeToString()
+    return ort.InferenceSession(data, so, providers=["CPUExecutionProvider"]).run(None, inputs)
+
+
+def codes(rng, dtype, shape):
+    info = np.iinfo(dtype)
+    return rng.integers(info.min, info.max + 1, shape).astype(dtype)
+
+
+def matmul_integer_ref(a, b, za, zb):
+    """(a - za) @ (b - zb) in int64, wrapped to int32; a 1-D per-row zero
+    point of a 2-D `a` subtracts along rows."""
+    a = a.astype(np.int64)
+    b = b.astype(np.int64)
+    if za is not None:
+        za = za.astype(np.int64)
+        a = a - (za.reshape(-1, 1) if za.ndim == 1 and za.size > 1 else za)
+    if zb is not None:
+        b = b - zb.astype(np.int64)
+    return np.matmul(a, b).astype(np.int32)
+
+
+def matmul_integer_model(a, b, za, zb):
+    vi = helper.make_tensor_value_info
+    names = ["a", "b", "za" if za is not None else "", "zb" if zb is not None else ""]
+    while names[-1] == "":
+        names.pop()
+    ins = [vi("a", TYPES[a.dtype.type], a.shape), vi("b", TYPES[b.dtype.type], b.shape)]
+    inits = [numpy_helper.from_array(v, n) for v, n in [(za, "za"), (zb, "zb")] if v is not None]
+    g = helper.make_graph([helper.make_node("MatMulInteger", names, ["y"], name="mmi")], "g",
+                          ins, [vi("y", TensorProto.INT32, None)], inits)
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 21)])
+    m.ir_version = 10
+    return m
+
+
+CASES = [
+    # (a type, b type, a shape, b shape, zero points)
+    (np.uint8, np.int8, (5, 24), (24, 7), "none"),
+    (np.uint8, np.int8, (5, 24), (24, 7), "scalar"),
+    (np.uint8, np.uint8, (5, 24), (24, 7), "scalar"),
+    (np.int8, np.int8, (5, 24), (24, 7), "scalar"),
+    (np.uint8, np.int8, (5, 24), (24, 7), "per-column"),
+    (np.uint8, np.int8, (5, 24), (24, 7), "per-row"),
+    (np.int8, np.uint8, (2, 3, 5, 24), (24, 7), "scalar"),
+    (np.uint8, np.int8, (2, 5, 24), (2, 24, 7), "per-column"),
+    (np.uint8, np.int8, (24,), (24, 7), "scalar"),
+    (np.uint8, np.int8, (5, 24), (24,), "scalar"),
+]
+
+
+@pytest.mark.parametrize("ta,tb,sa,sb,zps", CASES,
+                         ids=[f"{c[0].__name__}x{c[1].__name__}-{len(c[2])}d{len(c[3])}d-{c[4]}"
+                              for c in CASES])
+def test_matmul_integer(ta, tb, sa, sb, zps, tmp_path):
+    rng = np.random.default_rng(3)
+    a, b = codes(rng, ta, sa), codes(rng, tb, sb)
+    za = zb = None
+    if zps != "none":
+        za = codes(rng, ta, (sa[-2],) if zps == "per-row" else ())
+        zb = codes(rng, tb, (sb[-1],) if zps == "per-column" else ())
+    model = matmul_integer_model(a, b, za, zb)
+    want = matmul_integer_ref(a, b, za, zb)
+    inputs = {"a": a, "b": b}
+    for target, outs in run_targets(model, inputs, tmp_path).items():
+        assert outs["y"].dtype == np.int32
+        np.testing.assert_array_equal(outs["y"], want, err_msg=target)
+    exported = export_roundtrip(tmp_path)
+    # onnxruntime's MatMulInteger takes a scalar zero point of A only, has
+    # no s8 x u8 kernel, and its u8 x s8 kernel may saturate: compared with
+    # small values.
+    if zps != "per-row" and len(sb) == 2 and len(sa) >= 2 and (ta, tb) != (np.int8, np.uint8):
+        small = {"a": (a // 4).astype(ta), "b": (b // 4).astype(tb)}
+        ref = matmul_integer_ref(small["a"], small["b"], za, zb)
+        np.testing.assert_array_equal(ort_run(model, small)[0], ref, err_msg="onnxruntime")
+        np.testing.assert_array_equal(ort_run(str(exported), small)[0], ref, err_msg="export")
+
+
+def test_matmul_integer_wraps(tmp_path):
+    """Sums beyond int32 wrap (two's complement), as the kernels of
+    onnxruntime do: 40000 products of 255 * -255."""
+    k = 40000
+    a = np.full((1, k), 255, np.uint8)
+    b = np.full((k, 2), -128, np.int8)
+    zb = np.array(127, np.int8)
+    model = matmul_integer_model(a, b, None, zb)
+    want = matmul_integer_ref(a, b, None, zb)
+    assert int(want[0, 0]) == ((-255 * 255 * k + 2**31) % 2**32) - 2**31
+    for target, outs in run_targets(model, {"a": a, "b": b}, tmp_path).items():
+        np.testing.assert_array_equal(outs["y"], want, err_msg=target)
+
+
+def qlinear_ref(a, sa, za, b, sb, zb, sy, zy):
+    """onnxruntime's QLinearMatMul: the exact int32 product times the f32
+    multiplier a_scale * b_scale / y_scale, rounded to nearest even, plus
+    the zero point, saturated."""
+    acc = matmul_integer_ref(a, b, za, zb)
+    m = (sa.astype(np.float32) * sb.astype(np.float32) / sy.astype(np.float32)).astype(np.float32)
+    y = np.rint(acc.astype(np.float32) * m) + np.float32(zy)
+    info = np.iinfo(zy.dtype)
+    return np.clip(y, info.min, info.max).astype(zy.dtype)
+
+
+@pytest.mark.parametrize("ta,tb,tout,per_column", [
+    (np.uint8, np.uint8, np.uint8, False), (np.uint8, np.int8, np.uint8, True),
+    (np.int8, np.int8, np.int8, False), (np.uint8, np.uint8, np.int8, True)])
+def test_qlinear_matmul(ta, tb, tout, per_column, tmp_path):
+    """Saturating outputs on both ends (y_scale picked so that about a
+    tenth of the outputs clip)."""
+    rng = np.random.default_rng(7)
+    a, b = codes(rng, ta, (3, 6, 32)), codes(rng, tb, (32, 9))
+    sa = np.array(0.02, np.float32)
+    za = codes(rng, ta, ())
+    sb = (rng.random(9 if per_column else ()) * 0.01 + 0.005).astype(np.float32)
+    zb = codes(rng, tb, (9,) if per_column else ())
+    acc = matmul_integer_ref(a, b, za, zb).astype(np.float64) * sa * sb
+    sy = np.array(np.percentile(np.abs(acc), 90) / 127, np.float32)
+    zy = np.array(3 if tout == np.int8 else 130, tout)
+    vi = helper.make_tensor_value_info
+    inits = [numpy_helper.from_array(v, n) for v, n in
+             [(sa, "sa"), (za, "za"), (sb, "sb"), (zb, "zb"), (sy, "sy"), (zy, "zy")]]
+    node = helper.make_node("QLinearMatMul", ["a", "sa", "za", "b", "sb", "zb", "sy", "zy"],
+                            ["y"], name="qmm")
+    g = helper.make_graph([node], "g", [vi("a", TYPES[ta], a.shape), vi("b", TYPES[tb], b.shape)],
+                          [vi("y", TYPES[tout], None)], inits)
+    model = helper.make_model(g, opset_imports=[helper.make_opsetid("", 21)])
+    model.ir_version = 10
+    want = qlinear_ref(a, sa, za, b, sb, zb, sy, zy)
+    assert 0 < np.mean((want == np.iinfo(tout).min) | (want == np.iinfo(tout).max)) < 0.5
+    inputs = {"a": a, "b": b}
+    for target, outs in run_targets(model, inputs, tmp_path).items():
+        assert outs["y"].dtype == tout
+        np.testing.assert_array_equal(outs["y"], want, err_msg=target)
+    exported = export_roundtrip(tmp_path)
+    # onnxruntime's exact u8 x u8 kernel (its QLinearMatMul has no uint8
+    # inputs with an int8 output).
+    if ta == tb == tout == np.uint8:
+        np.testing.assert_array_equal(ort_run(model, inputs)[0], want, err_msg="onnxruntime")
+        np.testing.assert_array_equal(ort_run(str(exported), inputs)[0], want, err_msg="export")
+
+
+def test_dynamic_quantize_linear(tmp_path):
+    """y, y_scale and y_zero_point of ONNX's definition, including inputs
+    all above 0 (the range is stretched to 0) and a negative-only one."""
+    vi = helper.make_tensor_value_info
+    node = helper.make_node("DynamicQuantizeLinear", ["x"], ["y", "s", "z"], name="dq")
+    g = helper.make_graph([node], "g", [vi("x", TensorProto.FLOAT, [4, 33])],
+                          [vi("y", TensorProto.UINT8, None), vi("s", TensorProto.FLOAT, None),
+                           vi("z", TensorProto.UINT8, None)])
+    model = helper.make_model(g, opset_imports=[helper.make_opsetid("", 21)])
+    model.ir_version = 10
+    rng = np.random.default_rng(1)
+    for x in [rng.standard_normal((4, 33)) * 3, rng.random((4, 33)) + 2, -rng.random((4, 33))]:
+        x = x.astype(np.float32)
+        lo, hi = min(np.float32(0), x.min()), max(np.float32(0), x.max())
+        s = np.float32((hi - lo) / np.float32(255))
+        z = np.uint8(np.rint(np.clip(np.float32(0) - lo / s, 0, 255)))
+        y = np.clip(np.rint(x / s) + np.float32(z), 0, 255).astype(np.uint8)
+        for got in [dict(zip("ysz", ort_run(model, {"x": x})))] + list(
+                run_targets(model, {"x": x}, tmp_path).values()):
+            np.testing.assert_array_equal(got["y"], y)
+            assert got["s"] == s and got["z"] == z and got["z"].dtype == np.uint8
+
+
+def mlp(rng, d=64, h=128):
+    """A float MatMul + Add + Relu + MatMul model."""
+    w1 = (rng.standard_normal((d, h)) * 0.1).astype(np.float32)
+    b1 = (rng.standard_normal(h) * 0.1).astype(np.float32)
+    w2 = (rng.standard_normal((h, d)) * 0.1).astype(np.float32)
+    nodes = [helper.make_node("MatMul", ["x", "w1"], ["h0"]),
+             helper.make_node("Add", ["h0", "b1"], ["h1"]),
+             helper.make_node("Relu", ["h1"], ["h2"]),
+             helper.make_node("MatMul", ["h2", "w2"], ["y"])]
+    vi = helper.make_tensor_value_info
+    g = helper.make_graph(nodes, "mlp", [vi("x", TensorProto.FLOAT, [4, d])],
+                          [vi("y", TensorProto.FLOAT, [4, d])],
+                          [numpy_helper.from_array(w1, "w1"), numpy_helper.from_array(b1, "b1"),
+                           numpy_helper.from_array(w2, "w2")])
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
+    m.ir_version = 8
+    return m
+
+
+@pytest.mark.parametrize("form", ["dynamic-s8", "dynamic-u8", "qoperator-per-channel",
+                                  "qoperator-per-tensor"])
+def test_onnxruntime_quantized_models(form, tmp_path):
+    """Models written by onnxruntime.quantization (quantize_dynamic:
+    DynamicQuantizeLinear + MatMulInteger; quantize_static in the QOperator
+    format: QuantizeLinear + QLinearMatMul + DequantizeLinear) give
+    onnxruntime's outputs bit for bit on both targets, and export back."""
+    from onnxruntime.quantization import (CalibrationDataReader, QuantFormat, QuantType,
+                                          quantize_dynamic, quantize_static)
+
+    rng = np.random.default_rng(0)
+    onnx.save(mlp(rng), str(tmp_path / "f.onnx"))
+    q = tmp_path / "q.onnx"
+    if form.startswith("dynamic"):
+        quantize_dynamic(str(tmp_path / "f.onnx"), str(q),
+                         weight_type=QuantType.QInt8 if form.endswith("s8") else QuantType.QUInt8)
+        ops = {"DynamicQuantizeLinear", "MatMulInteger"}
+    else:
+        class Reader(CalibrationDataReader):
+            def __init__(self):
+                self.it = iter([{"x": rng.standard_normal((4, 64)).astype(np.float32)}
+                                for _ in range(4)])
+
+            def get_next(self):
+                return next(self.it, None)
+
+        # 7-bit weights keep onnxruntime's u8 x s8 kernel exact.
+        quantize_static(str(tmp_path / "f.onnx"), str(q), Reader(),
+                        quant_format=QuantFormat.QOperator, op_types_to_quantize=["MatMul"],
+                        per_channel=form.endswith("per-channel"), reduce_range=True,
+                        weight_type=QuantType.QInt8, activation_type=QuantType.QUInt8)
+        ops = {"QuantizeLinear", "QLinearMatMul", "DequantizeLinear"}
+    model = onnx.load(str(q))
+    assert ops <= {n.op_type for n in model.graph.node}
+    x = rng.standard_normal((4, 64)).astype(np.float32)
+    want = ort_run(model, {"x": x}, optimize=False)[0]
+    for target, outs in run_targets(model, {"x": x}, tmp_path).items():
+        np.testing.assert_array_equal(outs["y"], want, err_msg=target)
+    np.testing.assert_array_equal(ort_run(str(export_roundtrip(tmp_path)), {"x": x})[0], want,
+                                  err_msg="export")
+
+
+def test_dequantize_run_time_integers(tmp_path):
+    """DequantizeLinear of a uint8 graph input (per axis) and of an int32
+    one: (x - zero point) in int32, times the scale in f32."""
+    rng = np.random.default_rng(2)
+    x = codes(rng, np.uint8, (3, 4, 5))
+    s = (rng.random(4) * 0.1).astype(np.float32)
+    z = codes(rng, np.uint8, (4,))
+    x32 = rng.integers(-2**31, 2**31, (7,)).astype(np.int32)
+    s32 = np.array(1e-3, np.float32)
+    vi = helper.make_tensor_value_info
+    nodes = [helper.make_node("DequantizeLinear", ["x", "s", "z"], ["y"], axis=1, name="dq"),
+             helper.make_node("DequantizeLinear", ["x32", "s32"], ["y32"], name="dq32")]
+    g = helper.make_graph(nodes, "g", [vi("x", TensorProto.UINT8, x.shape),
+                                       vi("x32", TensorProto.INT32, x32.shape)],
+                          [vi("y", TensorProto.FLOAT, None), vi("y32", TensorProto.FLOAT, None)],
+                          [numpy_helper.from_array(s, "s"), numpy_helper.from_array(z, "z"),
+                           numpy_helper.from_array(s32, "s32")])
+    model = helper.make_model(g, opset_imports=[helper.make_opsetid("", 21)])
+    model.ir_version = 10
+    want = ((x.astype(np.int32) - z.reshape(1, 4, 1)).astype(np.float32) * s.reshape(1, 4, 1))
+    want32 = x32.astype(np.float32) * s32
+    inputs = {"x": x, "x32": x32}
+    ort_y, ort_y32 = ort_run(model, inputs)
+    np.testing.assert_array_equal(ort_y, want)
+    np.testing.assert_array_equal(ort_y32, want32)
+    for target, outs in run_targets(model, inputs, tmp_path).items():
+        np.testing.assert_array_equal(outs["y"], want, err_msg=target)
+        np.testing.assert_array_equal(outs["y32"], want32, err_msg=target)

@@ -194,9 +194,11 @@ void gemmRows(const float *a, int64_t lda, const float *b, int64_t ldb,
     rows(0, m);
 }
 
-FailureOr<Tensor> matmul(const Ctx &, Type type, const Tensor &a,
-                         const Tensor &b) {
-  Shape sa = a.getShape(), sb = b.getShape();
+/// numpy matmul's batch loop over `a` [..., M, K] by `b` [..., K, N] (1-D
+/// operands promoted, batch dimensions broadcast): fn(t, oa, ob, m, n, k)
+/// for the t-th output matrix, whose operand matrices start at matrix
+/// offsets oa and ob.
+template <typename Fn> void forEachMatmulBatch(Shape sa, Shape sb, Fn fn) {
   if (sa.size() == 1)
     sa.insert(sa.begin(), 1);
   if (sb.size() == 1)
@@ -205,25 +207,33 @@ FailureOr<Tensor> matmul(const Ctx &, Type type, const Tensor &a,
   Shape ba(sa.begin(), sa.end() - 2), bb(sb.begin(), sb.end() - 2);
   auto batch = qc::nn::broadcastShapes(ba, bb);
   Shape bs(batch->begin(), batch->end());
-  Tensor y = Tensor::zeros(type, shapeOf(type));
-  int64_t nb = product(bs);
   Shape sta = broadcastStrides(ba, bs), stb = broadcastStrides(bb, bs);
-  float *out = y.fMutable();
   Shape idx(bs.size(), 0);
-  for (int64_t t = 0; t < nb; ++t) {
+  for (int64_t t = 0, nb = product(bs); t < nb; ++t) {
     int64_t oa = 0, ob = 0;
     for (size_t d = 0; d < bs.size(); ++d) {
       oa += idx[d] * sta[d];
       ob += idx[d] * stb[d];
     }
-    gemmRows(a.f() + oa * m * k, k, b.f() + ob * k * n, n, out + t * m * n, n,
-             m, n, k);
+    fn(t, oa, ob, m, n, k);
     for (int64_t d = int64_t(bs.size()) - 1; d >= 0; --d)
       if (++idx[size_t(d)] < bs[size_t(d)])
         break;
       else
         idx[size_t(d)] = 0;
   }
+}
+
+FailureOr<Tensor> matmul(const Ctx &, Type type, const Tensor &a,
+                         const Tensor &b) {
+  Tensor y = Tensor::zeros(type, shapeOf(type));
+  float *out = y.fMutable();
+  forEachMatmulBatch(
+      a.getShape(), b.getShape(),
+      [&](int64_t t, int64_t oa, int64_t ob, int64_t m, int64_t n, int64_t k) {
+        gemmRows(a.f() + oa * m * k, k, b.f() + ob * k * n, n, out + t * m * n,
+                 n, m, n, k);
+      });
   return y;
 }
 
@@ -243,39 +253,21 @@ Tensor matmulInteger(Type type, const Tensor &a, const Tensor &b,
     return v;
   };
   std::vector<int64_t> va = centered(a, za), vb = centered(b, zb);
-  Shape sa = a.getShape(), sb = b.getShape();
-  if (sa.size() == 1)
-    sa.insert(sa.begin(), 1);
-  if (sb.size() == 1)
-    sb.push_back(1);
-  int64_t m = sa[sa.size() - 2], k = sa.back(), n = sb.back();
-  Shape ba(sa.begin(), sa.end() - 2), bb(sb.begin(), sb.end() - 2);
-  auto batch = qc::nn::broadcastShapes(ba, bb);
-  Shape bs(batch->begin(), batch->end());
-  Shape sta = broadcastStrides(ba, bs), stb = broadcastStrides(bb, bs);
   Tensor y = Tensor::zeros(type, shapeOf(type));
   int64_t *out = y.iMutable();
-  Shape idx(bs.size(), 0);
-  for (int64_t t = 0, nb = product(bs); t < nb; ++t) {
-    int64_t oa = 0, ob = 0;
-    for (size_t d = 0; d < bs.size(); ++d) {
-      oa += idx[d] * sta[d];
-      ob += idx[d] * stb[d];
-    }
-    const int64_t *pa = va.data() + oa * m * k, *pb = vb.data() + ob * k * n;
-    for (int64_t i = 0; i < m; ++i)
-      for (int64_t j = 0; j < n; ++j) {
-        uint64_t acc = 0;
-        for (int64_t p = 0; p < k; ++p)
-          acc += uint64_t(pa[i * k + p] * pb[p * n + j]);
-        out[t * m * n + i * n + j] = int64_t(int32_t(uint32_t(acc)));
-      }
-    for (int64_t d = int64_t(bs.size()) - 1; d >= 0; --d)
-      if (++idx[size_t(d)] < bs[size_t(d)])
-        break;
-      else
-        idx[size_t(d)] = 0;
-  }
+  forEachMatmulBatch(
+      a.getShape(), b.getShape(),
+      [&](int64_t t, int64_t oa, int64_t ob, int64_t m, int64_t n, int64_t k) {
+        const int64_t *pa = va.data() + oa * m * k,
+                      *pb = vb.data() + ob * k * n;
+        for (int64_t i = 0; i < m; ++i)
+          for (int64_t j = 0; j < n; ++j) {
+            uint64_t acc = 0;
+            for (int64_t p = 0; p < k; ++p)
+              acc += uint64_t(pa[i * k + p] * pb[p * n + j]);
+            out[t * m * n + i * n + j] = int64_t(int32_t(uint32_t(acc)));
+          }
+      });
   return y;
 }
 

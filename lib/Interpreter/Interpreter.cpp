@@ -346,6 +346,49 @@ Tensor conv(Type type, qc::nn::ConvOp op, const Tensor &x, const Tensor &w,
   return y;
 }
 
+/// nn.conv_integer: sum of (x - zx) (w - zw[m]) over the window, exact in
+/// int64 and wrapped to i32; positions outside the input add 0.
+Tensor convInteger(Type type, qc::nn::ConvIntegerOp op, const Tensor &x,
+                   const Tensor &w, const Tensor *zx, const Tensor *zw) {
+  Shape xs = x.getShape(), ws = w.getShape();
+  Shape ys = shapeOf(type);
+  int64_t c = xs[1], h = xs[2], wd = xs[3];
+  int64_t m = ws[0], kh = ws[2], kw = ws[3];
+  int64_t g = op.getGroup(), cg = c / g, mg = m / g;
+  int64_t oh = ys[2], ow = ys[3];
+  auto s = op.getStrides(), p = op.getPads(), d = op.getDilations();
+  int64_t x0 = zx ? zx->i()[0] : 0;
+  Tensor y = Tensor::zeros(type, ys);
+  int64_t *out = y.iMutable();
+  parallelFor(ys[0] * m, 1, [&](int64_t t0, int64_t t1) {
+    for (int64_t t = t0; t < t1; ++t) {
+      int64_t n = t / m, mi = t % m, gi = mi / mg;
+      int64_t w0 = !zw ? 0 : zw->size() == 1 ? zw->i()[0] : zw->i()[mi];
+      for (int64_t i = 0; i < oh; ++i)
+        for (int64_t j = 0; j < ow; ++j) {
+          uint64_t acc = 0;
+          for (int64_t ci = 0; ci < cg; ++ci)
+            for (int64_t u = 0; u < kh; ++u) {
+              int64_t yy = i * s[0] - p[0] + u * d[0];
+              if (yy < 0 || yy >= h)
+                continue;
+              for (int64_t v = 0; v < kw; ++v) {
+                int64_t xx = j * s[1] - p[1] + v * d[1];
+                if (xx < 0 || xx >= wd)
+                  continue;
+                int64_t xv =
+                    x.i()[((n * c + gi * cg + ci) * h + yy) * wd + xx] - x0;
+                int64_t wv = w.i()[((mi * cg + ci) * kh + u) * kw + v] - w0;
+                acc += uint64_t(xv * wv);
+              }
+            }
+          out[(t * oh + i) * ow + j] = int64_t(int32_t(uint32_t(acc)));
+        }
+    }
+  });
+  return y;
+}
+
 //===----------------------------------------------------------------------===//
 // Normalizations, softmax, reductions, pooling
 //===----------------------------------------------------------------------===//
@@ -1199,6 +1242,11 @@ evaluateOp(Operation *op, ArrayRef<Tensor> in, bool emitErrors) {
       })
       .Case([&](GemmOp o) {
         return one(gemm(t0, o, in[0], in[1], opt(o.getC(), 2)));
+      })
+      .Case([&](ConvIntegerOp o) {
+        size_t zwIndex = o.getXZeroPoint() ? 3 : 2;
+        return one(convInteger(t0, o, in[0], in[1], opt(o.getXZeroPoint(), 2),
+                               opt(o.getWZeroPoint(), zwIndex)));
       })
       .Case([&](ConvOp o) {
         return one(conv(t0, o, in[0], in[1], opt(o.getBias(), 2)));

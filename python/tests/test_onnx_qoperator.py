@@ -169,7 +169,8 @@ def test_qlinear_matmul(ta, tb, tout, per_column, tmp_path):
 
 def test_dynamic_quantize_linear(tmp_path):
     """y, y_scale and y_zero_point of ONNX's definition, including inputs
-    all above 0 (the range is stretched to 0) and a negative-only one."""
+    all above 0 (the range is stretched to 0), a negative-only one and all
+    zeros."""
     vi = helper.make_tensor_value_info
     node = helper.make_node("DynamicQuantizeLinear", ["x"], ["y", "s", "z"], name="dq")
     g = helper.make_graph([node], "g", [vi("x", TensorProto.FLOAT, [4, 33])],
@@ -178,10 +179,12 @@ def test_dynamic_quantize_linear(tmp_path):
     model = helper.make_model(g, opset_imports=[helper.make_opsetid("", 21)])
     model.ir_version = 10
     rng = np.random.default_rng(1)
-    for x in [rng.standard_normal((4, 33)) * 3, rng.random((4, 33)) + 2, -rng.random((4, 33))]:
+    for x in [rng.standard_normal((4, 33)) * 3, rng.random((4, 33)) + 2, -rng.random((4, 33)),
+              np.zeros((4, 33))]:
         x = x.astype(np.float32)
         lo, hi = min(np.float32(0), x.min()), max(np.float32(0), x.max())
-        s = np.float32((hi - lo) / np.float32(255))
+        # All zeros: scale 1 (onnxruntime; ONNX's body would divide 0 by 0).
+        s = np.float32((hi - lo) / np.float32(255)) if hi > lo else np.float32(1)
         z = np.uint8(np.rint(np.clip(np.float32(0) - lo / s, 0, 255)))
         y = np.clip(np.rint(x / s) + np.float32(z), 0, 255).astype(np.uint8)
         for got in [dict(zip("ysz", ort_run(model, {"x": x})))] + list(
@@ -279,3 +282,180 @@ def test_dequantize_run_time_integers(tmp_path):
     for target, outs in run_targets(model, inputs, tmp_path).items():
         np.testing.assert_array_equal(outs["y"], want, err_msg=target)
         np.testing.assert_array_equal(outs["y32"], want32, err_msg=target)
+
+
+def conv_integer_ref(x, w, zx, zw, pads=(0, 0, 0, 0), strides=(1, 1), dilations=(1, 1), group=1):
+    """ONNX ConvInteger in int64 (x padded with its zero point), wrapped to
+    int32; 2-D NCHW."""
+    xc = x.astype(np.int64) - (0 if zx is None else np.int64(zx))
+    wc = w.astype(np.int64) - (0 if zw is None else zw.astype(np.int64).reshape(-1, 1, 1, 1))
+    xc = np.pad(xc, ((0, 0), (0, 0), (pads[0], pads[2]), (pads[1], pads[3])))
+    n, c, h, wd = xc.shape
+    m, cg, kh, kw = w.shape
+    oh = (h - (kh - 1) * dilations[0] - 1) // strides[0] + 1
+    ow = (wd - (kw - 1) * dilations[1] - 1) // strides[1] + 1
+    y = np.zeros((n, m, oh, ow), np.int64)
+    mg = m // group
+    for u in range(kh):
+        for v in range(kw):
+            patch = xc[:, :, u * dilations[0]:u * dilations[0] + strides[0] * oh:strides[0],
+                       v * dilations[1]:v * dilations[1] + strides[1] * ow:strides[1]]
+            for g in range(group):
+                y[:, g * mg:(g + 1) * mg] += np.einsum(
+                    "nchw,mc->nmhw", patch[:, g * cg:(g + 1) * cg], wc[g * mg:(g + 1) * mg, :, u, v])
+    return y.astype(np.int32)
+
+
+def conv_model(op, x, w, names, attrs, out_type, inits):
+    vi = helper.make_tensor_value_info
+    g = helper.make_graph([helper.make_node(op, names, ["y"], name="conv", **attrs)], "g",
+                          [vi("x", TYPES[x.dtype.type], x.shape), vi("w", TYPES[w.dtype.type], w.shape)],
+                          [vi("y", out_type, None)],
+                          [numpy_helper.from_array(v, k) for k, v in inits.items()])
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 21)])
+    m.ir_version = 10
+    return m
+
+
+CONV_CASES = [
+    # (x type, w type, attrs, zero points)
+    (np.uint8, np.int8, {}, "none"),
+    (np.uint8, np.uint8, {"pads": [1, 1, 1, 1]}, "scalar"),
+    (np.uint8, np.int8, {"pads": [1, 0, 2, 1], "strides": [2, 1], "dilations": [1, 2]}, "per-channel"),
+    (np.int8, np.int8, {"group": 2, "pads": [1, 1, 1, 1]}, "per-channel"),
+]
+
+
+@pytest.mark.parametrize("tx,tw,attrs,zps", CONV_CASES,
+                         ids=[f"{c[0].__name__}x{c[1].__name__}-{i}" for i, c in enumerate(CONV_CASES)])
+def test_conv_integer(tx, tw, attrs, zps, tmp_path):
+    """Padding adds (zx - zx) = 0, i.e. x is padded with its zero point;
+    per-output-channel weight zero points."""
+    rng = np.random.default_rng(9)
+    group = attrs.get("group", 1)
+    x, w = codes(rng, tx, (2, 4, 7, 8)), codes(rng, tw, (6, 4 // group, 3, 3))
+    zx = zw = None
+    names = ["x", "w"]
+    inits = {}
+    if zps != "none":
+        zx = codes(rng, tx, ())
+        zw = codes(rng, tw, (6,) if zps == "per-channel" else ())
+        names += ["zx", "zw"]
+        inits = {"zx": zx, "zw": zw}
+    model = conv_model("ConvInteger", x, w, names, attrs, TensorProto.INT32, inits)
+    want = conv_integer_ref(x, w, zx, zw, attrs.get("pads", (0, 0, 0, 0)),
+                            attrs.get("strides", (1, 1)), attrs.get("dilations", (1, 1)), group)
+    for target, outs in run_targets(model, {"x": x, "w": w}, tmp_path).items():
+        assert outs["y"].dtype == np.int32
+        np.testing.assert_array_equal(outs["y"], want, err_msg=target)
+    # onnxruntime's ConvInteger is u8 x u8 (exact) with scalar zero points;
+    # the export moves int8 operands to uint8, so all but the per-channel
+    # zero points run there.
+    exported = export_roundtrip(tmp_path)
+    if zps != "per-channel":
+        np.testing.assert_array_equal(ort_run(str(exported), {"x": x, "w": w})[0], want,
+                                      err_msg="export")
+    if tx == tw == np.uint8:
+        np.testing.assert_array_equal(ort_run(model, {"x": x, "w": w})[0], want, err_msg="onnxruntime")
+
+
+def test_conv_integer_1d(tmp_path):
+    """A 1-D ConvInteger runs as 2-D with a height of 1."""
+    rng = np.random.default_rng(4)
+    x, w = codes(rng, np.uint8, (1, 3, 9)), codes(rng, np.uint8, (5, 3, 4))
+    zx = np.array(17, np.uint8)
+    model = conv_model("ConvInteger", x, w, ["x", "w", "zx"], {"pads": [2, 1]}, TensorProto.INT32,
+                       {"zx": zx})
+    want = conv_integer_ref(x[:, :, None], w[:, :, None], zx, None, (0, 2, 0, 1))[:, :, 0]
+    for target, outs in run_targets(model, {"x": x, "w": w}, tmp_path).items():
+        np.testing.assert_array_equal(outs["y"], want, err_msg=target)
+    np.testing.assert_array_equal(ort_run(model, {"x": x, "w": w})[0], want, err_msg="onnxruntime")
+
+
+@pytest.mark.parametrize("tx,tw", [(np.uint8, np.uint8), (np.uint8, np.int8), (np.int8, np.int8)])
+def test_qlinear_conv(tx, tw, tmp_path):
+    """Per-channel weight scales and zero points, an int32 bias added to
+    the accumulator before the requantization, ~10% saturated outputs."""
+    rng = np.random.default_rng(12)
+    x, w = codes(rng, tx, (2, 3, 6, 6)), codes(rng, tw, (5, 3, 3, 3))
+    sx, zx = np.array(0.05, np.float32), codes(rng, tx, ())
+    sw = (rng.random(5) * 0.01 + 0.005).astype(np.float32)
+    # One value per channel, all equal (symmetric int8 as onnxruntime
+    # writes it; onnxruntime's kernels need equal ones).
+    zw = np.full(5, 0 if tw == np.int8 else 131, tw)
+    bias = rng.integers(-2000, 2000, 5).astype(np.int32)
+    acc = conv_integer_ref(x, w, zx, zw, (1, 1, 1, 1)).astype(np.int64) + bias.reshape(1, 5, 1, 1)
+    sy = np.array(np.percentile(np.abs(acc * sx * sw.reshape(1, 5, 1, 1)), 90) / 127, np.float32)
+    zy = np.array(120 if tx == np.uint8 else -4, tx)
+    m = (sx * sw / sy).astype(np.float32).reshape(1, 5, 1, 1)
+    info = np.iinfo(tx)
+    want = np.clip(np.rint(acc.astype(np.int32).astype(np.float32) * m) + np.float32(zy),
+                   info.min, info.max).astype(tx)
+    assert 0 < np.mean((want == info.min) | (want == info.max)) < 0.5
+    inits = {"sx": sx, "zx": zx, "sw": sw, "zw": zw, "sy": sy, "zy": zy, "b": bias}
+    model = conv_model("QLinearConv", x, w, ["x", "sx", "zx", "w", "sw", "zw", "sy", "zy", "b"],
+                       {"pads": [1, 1, 1, 1]}, TYPES[tx], inits)
+    for target, outs in run_targets(model, {"x": x, "w": w}, tmp_path).items():
+        assert outs["y"].dtype == tx
+        np.testing.assert_array_equal(outs["y"], want, err_msg=target)
+    np.testing.assert_array_equal(ort_run(str(export_roundtrip(tmp_path)), {"x": x, "w": w})[0],
+                                  want, err_msg="export")
+    if tx == tw == np.uint8:
+        np.testing.assert_array_equal(ort_run(model, {"x": x, "w": w})[0], want, err_msg="onnxruntime")
+
+
+def cnn(rng):
+    """Conv (bias, padded) + Relu + Conv (stride 2)."""
+    w1 = (rng.standard_normal((8, 3, 3, 3)) * 0.2).astype(np.float32)
+    b1 = (rng.standard_normal(8) * 0.1).astype(np.float32)
+    w2 = (rng.standard_normal((4, 8, 3, 3)) * 0.2).astype(np.float32)
+    nodes = [helper.make_node("Conv", ["x", "w1", "b1"], ["h0"], pads=[1, 1, 1, 1]),
+             helper.make_node("Relu", ["h0"], ["h1"]),
+             helper.make_node("Conv", ["h1", "w2"], ["y"], strides=[2, 2])]
+    vi = helper.make_tensor_value_info
+    g = helper.make_graph(nodes, "cnn", [vi("x", TensorProto.FLOAT, [2, 3, 10, 10])],
+                          [vi("y", TensorProto.FLOAT, None)],
+                          [numpy_helper.from_array(w1, "w1"), numpy_helper.from_array(b1, "b1"),
+                           numpy_helper.from_array(w2, "w2")])
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
+    m.ir_version = 8
+    return m
+
+
+@pytest.mark.parametrize("form", ["dynamic", "qoperator"])
+def test_onnxruntime_quantized_cnn(form, tmp_path):
+    """onnxruntime.quantization on a CNN: quantize_dynamic (uint8 weights:
+    DynamicQuantizeLinear + ConvInteger) and quantize_static QOperator per
+    channel (QLinearConv) give onnxruntime's outputs bit for bit."""
+    from onnxruntime.quantization import (CalibrationDataReader, QuantFormat, QuantType,
+                                          quantize_dynamic, quantize_static)
+
+    rng = np.random.default_rng(0)
+    onnx.save(cnn(rng), str(tmp_path / "f.onnx"))
+    q = tmp_path / "q.onnx"
+    if form == "dynamic":
+        quantize_dynamic(str(tmp_path / "f.onnx"), str(q), weight_type=QuantType.QUInt8,
+                         op_types_to_quantize=["Conv"])
+        op = "ConvInteger"
+    else:
+        class Reader(CalibrationDataReader):
+            def __init__(self):
+                self.it = iter([{"x": rng.standard_normal((2, 3, 10, 10)).astype(np.float32)}
+                                for _ in range(4)])
+
+            def get_next(self):
+                return next(self.it, None)
+
+        quantize_static(str(tmp_path / "f.onnx"), str(q), Reader(),
+                        quant_format=QuantFormat.QOperator, op_types_to_quantize=["Conv"],
+                        per_channel=True, reduce_range=True, weight_type=QuantType.QInt8,
+                        activation_type=QuantType.QUInt8)
+        op = "QLinearConv"
+    model = onnx.load(str(q))
+    assert op in {n.op_type for n in model.graph.node}
+    x = rng.standard_normal((2, 3, 10, 10)).astype(np.float32)
+    want = ort_run(model, {"x": x}, optimize=False)[0]
+    for target, outs in run_targets(model, {"x": x}, tmp_path).items():
+        np.testing.assert_array_equal(outs["y"], want, err_msg=target)
+    np.testing.assert_array_equal(ort_run(str(export_roundtrip(tmp_path)), {"x": x})[0], want,
+                                  err_msg="export")

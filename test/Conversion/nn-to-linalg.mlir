@@ -390,3 +390,24 @@ func.func @matmul_integer(%a: tensor<4x8xi8>, %b: tensor<8x3xi8>, %za: tensor<4x
   %y = nn.matmul_integer %a, %b a_zero_point %za b_zero_point %zb {qc.unsigned_operands = array<i1: true, false, true, false>} : (tensor<4x8xi8>, tensor<8x3xi8>, tensor<4x1xi8>, tensor<3xi8>) -> tensor<4x3xi32>
   return %y : tensor<4x3xi32>
 }
+
+// -----
+
+// nn.conv_integer: x and w widened and centered (the [M] weight zero point
+// reshaped to [M, 1, 1, 1]), the centered input padded with 0, then the
+// i32 convolution nest.
+// CHECK-LABEL: func.func @conv_integer
+// CHECK: tensor.expand_shape %arg3
+// CHECK: arith.extui
+// CHECK: arith.subi
+// CHECK: arith.extsi
+// CHECK: arith.subi
+// CHECK: tensor.pad
+// CHECK: arith.constant 0 : i32
+// CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "reduction", "reduction", "reduction", "parallel", "parallel"]
+// CHECK: arith.muli
+// CHECK: arith.addi
+func.func @conv_integer(%x: tensor<1x2x4x4xi8>, %w: tensor<3x2x3x3xi8>, %zx: tensor<i8>, %zw: tensor<3xi8>) -> tensor<1x3x4x4xi32> {
+  %y = nn.conv_integer %x, %w x_zero_point %zx w_zero_point %zw {pads = array<i64: 1, 1, 1, 1>, qc.unsigned_operands = array<i1: true, false, true, false>} : (tensor<1x2x4x4xi8>, tensor<3x2x3x3xi8>, tensor<i8>, tensor<3xi8>) -> tensor<1x3x4x4xi32>
+  return %y : tensor<1x3x4x4xi32>
+}

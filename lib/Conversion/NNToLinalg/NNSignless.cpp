@@ -64,7 +64,7 @@ bool signAgnostic(Operation *op) {
 bool signAware(Operation *op) {
   return isa<DivOp, MaxOp, MinOp, LessOp, GreaterOp, CastOp, AbsOp, ReluOp,
              SignOp, ArgMaxOp, TopKOp, ScatterElementsOp, ScatterNDOp,
-             MatMulIntegerOp>(op);
+             MatMulIntegerOp, ConvIntegerOp>(op);
 }
 
 struct ConvertNNToSignlessPass

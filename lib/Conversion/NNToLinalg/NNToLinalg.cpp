@@ -628,6 +628,30 @@ struct MatMulLowering : OpConversionPattern<MatMulOp> {
   }
 };
 
+/// x - z elementwise in i32 (z absent: x), each widened by whether
+/// operand xi / zi of `op` was unsigned; z broadcasts.
+Value centeredI32(OpBuilder &rewriter, Location loc, Operation *op, Value x,
+                  Value z, unsigned xi, unsigned zi) {
+  Type i32 = rewriter.getI32Type();
+  auto xt = llvm::cast<RankedTensorType>(x.getType());
+  SmallVector<Value> ins{x};
+  if (z)
+    ins.push_back(z);
+  bool xu = unsignedOperand(op, xi), zu = unsignedOperand(op, zi);
+  return elementwise(rewriter, loc, xt.clone(i32), ins,
+                     [&](OpBuilder &b, Location l, ValueRange v) -> Value {
+                       auto widen = [&](Value e, bool isUnsigned) -> Value {
+                         if (isUnsigned)
+                           return b.create<arith::ExtUIOp>(l, i32, e);
+                         return b.create<arith::ExtSIOp>(l, i32, e);
+                       };
+                       Value w = widen(v[0], xu);
+                       if (v.size() > 1)
+                         w = b.create<arith::SubIOp>(l, w, widen(v[1], zu));
+                       return w;
+                     });
+}
+
 /// (a - za) (b - zb) in i32: the operands are widened (by their recorded
 /// signedness) and centered elementwise, then multiplied like nn.matmul.
 struct MatMulIntegerLowering : OpConversionPattern<MatMulIntegerOp> {
@@ -636,29 +660,11 @@ struct MatMulIntegerLowering : OpConversionPattern<MatMulIntegerOp> {
   matchAndRewrite(MatMulIntegerOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
-    Type i32 = rewriter.getI32Type();
     unsigned zbIndex = op.getAZeroPoint() ? 3 : 2;
-    auto centered = [&](Value x, Value z, unsigned xi, unsigned zi) {
-      auto xt = llvm::cast<RankedTensorType>(x.getType());
-      SmallVector<Value> ins{x};
-      if (z)
-        ins.push_back(z);
-      bool xu = unsignedOperand(op, xi), zu = unsignedOperand(op, zi);
-      return elementwise(rewriter, loc, xt.clone(i32), ins,
-                         [&](OpBuilder &b, Location l, ValueRange v) -> Value {
-                           auto widen = [&](Value e, bool isUnsigned) -> Value {
-                             if (isUnsigned)
-                               return b.create<arith::ExtUIOp>(l, i32, e);
-                             return b.create<arith::ExtSIOp>(l, i32, e);
-                           };
-                           Value w = widen(v[0], xu);
-                           if (v.size() > 1)
-                             w = b.create<arith::SubIOp>(l, w, widen(v[1], zu));
-                           return w;
-                         });
-    };
-    Value a = centered(adaptor.getA(), adaptor.getAZeroPoint(), 0, 2);
-    Value b = centered(adaptor.getB(), adaptor.getBZeroPoint(), 1, zbIndex);
+    Value a = centeredI32(rewriter, loc, op, adaptor.getA(),
+                          adaptor.getAZeroPoint(), 0, 2);
+    Value b = centeredI32(rewriter, loc, op, adaptor.getB(),
+                          adaptor.getBZeroPoint(), 1, zbIndex);
     rewriter.replaceOp(op,
                        buildMatmul(rewriter, loc, a, b,
                                    llvm::cast<RankedTensorType>(op.getType())));
@@ -724,65 +730,77 @@ struct GemmLowering : OpConversionPattern<GemmOp> {
   }
 };
 
+/// A 2-D convolution (nn.conv's semantics, no bias) of `x` by `w` as one
+/// linalg.generic: float or wrapping integer arithmetic by the element
+/// type, the input zero-padded first.
+Value buildConv(OpBuilder &b, Location loc, Value x, Value w,
+                ArrayRef<int64_t> pads, ArrayRef<int64_t> strides,
+                ArrayRef<int64_t> dil, int64_t group, RankedTensorType out) {
+  MLIRContext *ctx = b.getContext();
+  auto xt = llvm::cast<RankedTensorType>(x.getType());
+  auto wt = llvm::cast<RankedTensorType>(w.getType());
+  Type elem = xt.getElementType();
+  bool isFloat = llvm::isa<FloatType>(elem);
+  if (llvm::any_of(pads, [](int64_t p) { return p != 0; })) {
+    SmallVector<OpFoldResult> low{b.getIndexAttr(0), b.getIndexAttr(0),
+                                  b.getIndexAttr(pads[0]),
+                                  b.getIndexAttr(pads[1])};
+    SmallVector<OpFoldResult> high{b.getIndexAttr(0), b.getIndexAttr(0),
+                                   b.getIndexAttr(pads[2]),
+                                   b.getIndexAttr(pads[3])};
+    auto padded = RankedTensorType::get({xt.getDimSize(0), xt.getDimSize(1),
+                                         xt.getDimSize(2) + pads[0] + pads[2],
+                                         xt.getDimSize(3) + pads[1] + pads[3]},
+                                        elem);
+    Value zero =
+        isFloat ? floatConst(b, loc, elem, 0.0) : intConst(b, loc, elem, 0);
+    x = b.create<tensor::PadOp>(loc, padded, x, low, high, zero);
+  }
+  // Loops: n, m, c, kh, kw, oh, ow (every output accumulates over c, kh,
+  // kw in order, as the interpreter's im2col GEMM; the innermost loop runs
+  // along output rows). The input channel of output channel m in group
+  // g = m floordiv (M / G) is g * (C / G) + c.
+  int64_t mPerGroup = out.getDimSize(1) / group;
+  int64_t cPerGroup = wt.getDimSize(1);
+  auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
+  AffineExpr inC = d(1).floorDiv(mPerGroup) * cPerGroup + d(2);
+  AffineMap xMap = AffineMap::get(7, 0,
+                                  {d(0), inC, d(5) * strides[0] + d(3) * dil[0],
+                                   d(6) * strides[1] + d(4) * dil[1]},
+                                  ctx);
+  AffineMap wMap = AffineMap::get(7, 0, {d(1), d(2), d(3), d(4)}, ctx);
+  AffineMap oMap = AffineMap::get(7, 0, {d(0), d(1), d(5), d(6)}, ctx);
+  Value init = zeroFilled(b, loc, out);
+  auto par = utils::IteratorType::parallel,
+       red = utils::IteratorType::reduction;
+  return b
+      .create<linalg::GenericOp>(
+          loc, out, ValueRange{x, w}, ValueRange{init},
+          ArrayRef<AffineMap>{xMap, wMap, oMap},
+          ArrayRef<utils::IteratorType>{par, par, red, red, red, par, par},
+          [&](OpBuilder &body, Location l, ValueRange a) {
+            Value sum;
+            if (isFloat)
+              sum = body.create<arith::AddFOp>(
+                  l, a[2], body.create<arith::MulFOp>(l, a[0], a[1]));
+            else
+              sum = body.create<arith::AddIOp>(
+                  l, a[2], body.create<arith::MulIOp>(l, a[0], a[1]));
+            body.create<linalg::YieldOp>(l, ValueRange{sum});
+          })
+      .getResult(0);
+}
+
 struct ConvLowering : OpConversionPattern<ConvOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
   matchAndRewrite(ConvOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
-    MLIRContext *ctx = rewriter.getContext();
-    Value x = adaptor.getInput(), w = adaptor.getWeight();
-    auto xt = llvm::cast<RankedTensorType>(x.getType());
-    auto wt = llvm::cast<RankedTensorType>(w.getType());
     auto out = llvm::cast<RankedTensorType>(op.getType());
-    ArrayRef<int64_t> pads = op.getPads(), strides = op.getStrides(),
-                      dil = op.getDilations();
-    Type elem = xt.getElementType();
-    if (llvm::any_of(pads, [](int64_t p) { return p != 0; })) {
-      SmallVector<OpFoldResult> low{
-          rewriter.getIndexAttr(0), rewriter.getIndexAttr(0),
-          rewriter.getIndexAttr(pads[0]), rewriter.getIndexAttr(pads[1])};
-      SmallVector<OpFoldResult> high{
-          rewriter.getIndexAttr(0), rewriter.getIndexAttr(0),
-          rewriter.getIndexAttr(pads[2]), rewriter.getIndexAttr(pads[3])};
-      auto padded =
-          RankedTensorType::get({xt.getDimSize(0), xt.getDimSize(1),
-                                 xt.getDimSize(2) + pads[0] + pads[2],
-                                 xt.getDimSize(3) + pads[1] + pads[3]},
-                                elem);
-      x = rewriter.create<tensor::PadOp>(loc, padded, x, low, high,
-                                         floatConst(rewriter, loc, elem, 0.0));
-    }
-    // Loops: n, m, c, kh, kw, oh, ow (every output accumulates over c, kh,
-    // kw in order, as the interpreter's im2col GEMM; the innermost loop runs
-    // along output rows). The input channel of output channel m in group
-    // g = m floordiv (M / G) is g * (C / G) + c.
-    int64_t mPerGroup = out.getDimSize(1) / op.getGroup();
-    int64_t cPerGroup = wt.getDimSize(1);
-    auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
-    AffineExpr inC = d(1).floorDiv(mPerGroup) * cPerGroup + d(2);
-    AffineMap xMap =
-        AffineMap::get(7, 0,
-                       {d(0), inC, d(5) * strides[0] + d(3) * dil[0],
-                        d(6) * strides[1] + d(4) * dil[1]},
-                       ctx);
-    AffineMap wMap = AffineMap::get(7, 0, {d(1), d(2), d(3), d(4)}, ctx);
-    AffineMap oMap = AffineMap::get(7, 0, {d(0), d(1), d(5), d(6)}, ctx);
-    Value init = zeroFilled(rewriter, loc, out);
-    auto par = utils::IteratorType::parallel,
-         red = utils::IteratorType::reduction;
-    Value y = rewriter
-                  .create<linalg::GenericOp>(
-                      loc, out, ValueRange{x, w}, ValueRange{init},
-                      ArrayRef<AffineMap>{xMap, wMap, oMap},
-                      ArrayRef<utils::IteratorType>{par, par, red, red, red,
-                                                    par, par},
-                      [&](OpBuilder &b, Location l, ValueRange a) {
-                        Value p = b.create<arith::MulFOp>(l, a[0], a[1]);
-                        b.create<linalg::YieldOp>(
-                            l, ValueRange{b.create<arith::AddFOp>(l, a[2], p)});
-                      })
-                  .getResult(0);
+    Value y = buildConv(rewriter, loc, adaptor.getInput(), adaptor.getWeight(),
+                        op.getPads(), op.getStrides(), op.getDilations(),
+                        op.getGroup(), out);
     if (Value bias = adaptor.getBias()) {
       // bias[m] broadcast over n, h, w.
       Value b4 = reshape(
@@ -795,6 +813,34 @@ struct ConvLowering : OpConversionPattern<ConvOp> {
                       });
     }
     rewriter.replaceOp(op, y);
+    return success();
+  }
+};
+
+/// (x - zx) (w - zw[m]) summed in i32: both operands widened by their
+/// recorded signedness and centered, then nn.conv's loop nest (padding the
+/// centered input with 0 is padding x with its zero point).
+struct ConvIntegerLowering : OpConversionPattern<ConvIntegerOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(ConvIntegerOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    unsigned zwIndex = op.getXZeroPoint() ? 3 : 2;
+    Value zw = adaptor.getWZeroPoint();
+    if (zw) {
+      // One per output channel: [M] -> [M, 1, 1, 1].
+      auto zt = llvm::cast<RankedTensorType>(zw.getType());
+      zw = reshape(rewriter, loc, zw, {zt.getNumElements(), 1, 1, 1});
+    }
+    Value x = centeredI32(rewriter, loc, op, adaptor.getInput(),
+                          adaptor.getXZeroPoint(), 0, 2);
+    Value w =
+        centeredI32(rewriter, loc, op, adaptor.getWeight(), zw, 1, zwIndex);
+    rewriter.replaceOp(
+        op, buildConv(rewriter, loc, x, w, op.getPads(), op.getStrides(),
+                      op.getDilations(), op.getGroup(),
+                      llvm::cast<RankedTensorType>(op.getType())));
     return success();
   }
 };
@@ -1875,7 +1921,7 @@ void qc::populateNNToLinalgPatterns(RewritePatternSet &patterns,
   MLIRContext *ctx = patterns.getContext();
   patterns.add<ElementwiseLowering>(ctx);
   patterns.add<MatMulLowering>(ctx, f32Kernel);
-  patterns.add<MatMulIntegerLowering>(ctx);
+  patterns.add<MatMulIntegerLowering, ConvIntegerLowering>(ctx);
   patterns.add<
       GemmLowering, ConvLowering, PoolLowering<MaxPoolOp>,
       PoolLowering<AveragePoolOp>, ReduceLowering<ReduceSumOp>,

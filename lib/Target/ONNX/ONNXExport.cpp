@@ -487,6 +487,71 @@ LogicalResult Exporter::emit(Operation *op) {
         attrInt(n, "group", o.getGroup());
         return success();
       })
+      .Case([&](ConvIntegerOp o) {
+        // onnxruntime's ConvInteger takes uint8 only: an int8 operand and
+        // its zero point are moved up by 128 ((x + 128) - (zx + 128) =
+        // x - zx), through int32 (constant-folded for initializers).
+        std::string c128;
+        auto offset = [&](const std::string &name) {
+          if (c128.empty()) {
+            int32_t v = 128;
+            c128 = initializer("c", onnx::TensorProto::INT32, {},
+                               std::string(reinterpret_cast<char *>(&v), 4));
+          }
+          std::string wide = fresh("v"), sum = fresh("v"), u8 = fresh("v");
+          attrInt(node("Cast", {name}, {wide}, op), "to",
+                  onnx::TensorProto::INT32);
+          node("Add", {wide, c128}, {sum}, op);
+          attrInt(node("Cast", {sum}, {u8}, op), "to",
+                  onnx::TensorProto::UINT8);
+          return u8;
+        };
+        // A per-channel weight zero point with one value throughout (what
+        // symmetric per-channel quantization writes) becomes a scalar:
+        // onnxruntime takes scalar zero points only.
+        Value zw = o.getWZeroPoint();
+        std::optional<std::string> uniform;
+        DenseIntElementsAttr zwValues;
+        if (zw && matchPattern(zw, m_Constant(&zwValues)) &&
+            zwValues.getNumElements() > 1 && zwValues.isSplat()) {
+          Type e = zwValues.getElementType();
+          auto byte = uint8_t(zwValues.getSplatValue<APInt>().getZExtValue());
+          uniform =
+              initializer("zero_point",
+                          e.isSignlessInteger(8) ? onnx::TensorProto::INT8
+                                                 : onnx::TensorProto::UINT8,
+                          {}, std::string(1, char(byte)));
+        }
+        SmallVector<std::string> data, zeroPoints;
+        for (auto [v, zp] : {std::pair{o.getInput(), o.getXZeroPoint()},
+                             std::pair{o.getWeight(), o.getWZeroPoint()}}) {
+          std::string zpName;
+          if (zp)
+            zpName = zp == zw && uniform ? *uniform : nameOf(zp);
+          if (!getElementTypeOrSelf(v.getType()).isSignlessInteger(8)) {
+            data.push_back(nameOf(v));
+            zeroPoints.push_back(zpName);
+            continue;
+          }
+          data.push_back(offset(nameOf(v)));
+          zeroPoints.push_back(zp ? offset(zpName)
+                                  : initializer("zero_point",
+                                                onnx::TensorProto::UINT8, {},
+                                                std::string(1, char(128))));
+        }
+        SmallVector<std::string> ins{data[0], data[1], zeroPoints[0],
+                                     zeroPoints[1]};
+        while (ins.back().empty())
+          ins.pop_back();
+        auto *n = node("ConvInteger", ins, {out()}, op);
+        auto w = llvm::cast<RankedTensorType>(o.getWeight().getType());
+        attrInts(n, "kernel_shape", w.getShape().drop_front(2));
+        attrInts(n, "strides", o.getStrides());
+        attrInts(n, "pads", o.getPads());
+        attrInts(n, "dilations", o.getDilations());
+        attrInt(n, "group", o.getGroup());
+        return success();
+      })
       .Case([&](LayerNormOp o) {
         auto *n = simple("LayerNormalization");
         attrInt(n, "axis", o.getAxis());

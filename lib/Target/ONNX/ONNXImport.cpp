@@ -947,8 +947,16 @@ private:
   /// DequantizeLinear of an integer tensor computed at run time (not a
   /// QuantizeLinear output nor an initializer): (x - zp) * scale with nn ops.
   Outputs dequantizeInteger(Node &n);
+  /// nn.conv_integer of ONNX's ConvInteger operands with the node's window
+  /// (1-D convolutions through a height of 1).
+  FailureOr<Value> integerConv(Node &n, Value x, Value w, Value zx, Value zw);
+  /// sat(round(acc * multiplier) + zp) to zp's integer type, in f32:
+  /// onnxruntime's requantization of QLinearMatMul / QLinearConv.
+  FailureOr<Value> requantize(Node &n, Value acc, Value multiplier, Value zp);
   Outputs matMulInteger(Node &n);
   Outputs qlinearMatMul(Node &n);
+  Outputs convInteger(Node &n);
+  Outputs qlinearConv(Node &n);
   Outputs dynamicQuantizeLinear(Node &n);
   Outputs matMulNBits(Node &n);
   Outputs qonnxQuant(Node &n);
@@ -1631,27 +1639,138 @@ Importer::Outputs Importer::qlinearMatMul(Node &n) {
     if (c.failed)
       return failure();
   }
-  Type f32 = b.getF32Type();
-  Value zy = n.in[7];
   Chain c{*this, n};
   Value m =
       c.op<nn::DivOp>({c.op<nn::MulOp>({scales[0], scales[1]}), scales[2]});
-  Value x = c.op<nn::MulOp>(
-      {c.op<nn::CastOp>({*acc}, {named("to", TypeAttr::get(f32))}), m});
-  Value one = floatConstant(n.loc, f32, {1.0}, {});
-  Value zf = c.op<nn::CastOp>({zy}, {named("to", TypeAttr::get(f32))});
   if (c.failed)
     return failure();
-  auto y = quantizeToInteger(n, x, one, zf, tt(zy).getElementType());
+  auto y = requantize(n, *acc, m, n.in[7]);
+  if (failed(y))
+    return failure();
+  return SmallVector<Value>{*y};
+}
+
+FailureOr<Value> Importer::requantize(Node &n, Value acc, Value multiplier,
+                                      Value zp) {
+  Type f32 = b.getF32Type();
+  if (!llvm::isa<IntegerType>(tt(zp).getElementType()))
+    return error(n) << "the output zero point must be an integer, not "
+                    << tt(zp).getElementType(),
+           failure();
+  Chain c{*this, n};
+  Value x = c.op<nn::MulOp>(
+      {c.op<nn::CastOp>({acc}, {named("to", TypeAttr::get(f32))}), multiplier});
+  Value zf = c.op<nn::CastOp>({zp}, {named("to", TypeAttr::get(f32))});
+  if (c.failed)
+    return failure();
+  return quantizeToInteger(n, x, floatConstant(n.loc, f32, {1.0}, {}), zf,
+                           tt(zp).getElementType());
+}
+
+FailureOr<Value> Importer::integerConv(Node &n, Value x, Value w, Value zx,
+                                       Value zw) {
+  auto xt = tt(x), wt = tt(w);
+  if ((xt.getRank() != 3 && xt.getRank() != 4) || wt.getRank() != xt.getRank())
+    return error(n) << "only 1-D and 2-D convolution (3-D or 4-D input and "
+                       "weight) is supported",
+           failure();
+  for (auto [v, name] : {std::pair{x, "x"}, std::pair{w, "w"}}) {
+    auto e = llvm::dyn_cast<IntegerType>(tt(v).getElementType());
+    if (!e || e.getWidth() != 8 || e.isSigned())
+      return error(n) << "input " << name << " must be int8 or uint8, not "
+                      << tt(v).getElementType(),
+             failure();
+  }
+  auto window = convWindow(
+      n, xt,
+      getInts(n, "kernel_shape")
+          .value_or(SmallVector<int64_t>(wt.getShape().drop_front(2))));
+  if (failed(window))
+    return failure();
+  SmallVector<Value> ops{x, w};
+  for (int i = 0; i < 2 && xt.getRank() == 3; ++i) {
+    auto lifted = liftTo2D(n, ops[size_t(i)]);
+    if (failed(lifted))
+      return failure();
+    ops[size_t(i)] = *lifted;
+  }
+  if (zx)
+    ops.push_back(zx);
+  if (zw)
+    ops.push_back(zw);
+  auto conv = build<nn::ConvIntegerOp>(
+      n, ops,
+      {named(nn::ConvIntegerOp::getOperandSegmentSizesAttrName(
+                 OperationName(nn::ConvIntegerOp::getOperationName(), ctx)),
+             b.getDenseI32ArrayAttr({1, 1, zx ? 1 : 0, zw ? 1 : 0})),
+       named("strides", b.getDenseI64ArrayAttr(window->strides)),
+       named("pads", b.getDenseI64ArrayAttr(window->pads)),
+       named("dilations", b.getDenseI64ArrayAttr(window->dilations)),
+       named("group", b.getI64IntegerAttr(getInt(n, "group", 1)))});
+  if (failed(conv))
+    return failure();
+  auto y = dropHeight(n, (*conv)->getResult(0), xt.getRank() == 3);
+  if (failed(y))
+    return failure();
+  return (*y)[0];
+}
+
+Importer::Outputs Importer::convInteger(Node &n) {
+  auto y = integerConv(n, n.in[0], n.in[1], n.in.size() > 2 ? n.in[2] : Value(),
+                       n.in.size() > 3 ? n.in[3] : Value());
+  if (failed(y))
+    return failure();
+  return SmallVector<Value>{*y};
+}
+
+Importer::Outputs Importer::qlinearConv(Node &n) {
+  // onnxruntime's QLinearConv: the exact i32 convolution plus the int32
+  // bias, then sat(round(acc * (x_scale * w_scale[m] / y_scale)) + y_zp).
+  auto x = integerView(n, n.in[0], "x");
+  if (failed(x))
+    return failure();
+  auto acc = integerConv(n, *x, n.in[3], n.in[2], n.in[5]);
+  if (failed(acc))
+    return failure();
+  int64_t rank = tt(*acc).getRank();
+  // Per output channel values [M] broadcast along axis 1.
+  auto perChannel = [&](Value v) { return alongAxis(n, v, rank, 1); };
+  Chain c{*this, n};
+  Value a = *acc;
+  if (n.in.size() > 8 && n.in[8]) {
+    if (!tt(n.in[8]).getElementType().isInteger(32))
+      return error(n) << "the bias must be int32, not "
+                      << tt(n.in[8]).getElementType(),
+             failure();
+    auto bias = perChannel(n.in[8]);
+    if (failed(bias))
+      return failure();
+    a = c.op<nn::AddOp>({a, *bias});
+  }
+  SmallVector<Value> scales;
+  for (size_t i : {1, 4, 6}) {
+    auto s = widenToF32(n, n.in[i], "scales");
+    if (failed(s))
+      return failure();
+    auto sc = perChannel(*s);
+    if (failed(sc))
+      return failure();
+    scales.push_back(*sc);
+  }
+  Value m =
+      c.op<nn::DivOp>({c.op<nn::MulOp>({scales[0], scales[1]}), scales[2]});
+  if (c.failed)
+    return failure();
+  auto y = requantize(n, a, m, n.in[7]);
   if (failed(y))
     return failure();
   return SmallVector<Value>{*y};
 }
 
 Importer::Outputs Importer::dynamicQuantizeLinear(Node &n) {
-  // ONNX's function body: the range [min(0, min x), max(0, max x)] over
-  // 255 steps, the zero point rounded from -min / scale, then
-  // QuantizeLinear to uint8.
+  // ONNX's function body, as onnxruntime computes it: the range
+  // [min(0, min x), max(0, max x)] over 255 steps, the zero point rounded
+  // from -min / scale, then QuantizeLinear to uint8.
   Value x = n.in[0];
   auto xt = tt(x);
   if (!xt.getElementType().isF32())
@@ -1670,8 +1789,12 @@ Importer::Outputs Importer::dynamicQuantizeLinear(Node &n) {
   Value mn = c.op<nn::MinOp>(
       {c.op<nn::NegOp>({c.op<nn::ReduceMaxOp>({c.op<nn::NegOp>({x})}, all)}),
        zero});
+  // An empty range (x all 0) gets scale 1, as onnxruntime (ONNX's body
+  // would divide 0 by 0).
+  Value range = c.op<nn::SubOp>({mx, mn});
   Value scale =
-      c.op<nn::DivOp>({c.op<nn::SubOp>({mx, mn}), c.scalar(f32, 255)});
+      c.op<nn::WhereOp>({c.op<nn::EqualOp>({range, zero}), c.scalar(f32, 1),
+                         c.op<nn::DivOp>({range, c.scalar(f32, 255)})});
   Value zf =
       c.op<nn::ClipOp>({c.op<nn::SubOp>({zero, c.op<nn::DivOp>({mn, scale})})},
                        {named("min", b.getF32FloatAttr(0.0f)),
@@ -4886,6 +5009,8 @@ const llvm::StringMap<Importer::Handler> &Importer::handlers() {
     t["QLinearMatMul"] = [](Importer &im, Node &n) {
       return im.qlinearMatMul(n);
     };
+    t["ConvInteger"] = [](Importer &im, Node &n) { return im.convInteger(n); };
+    t["QLinearConv"] = [](Importer &im, Node &n) { return im.qlinearConv(n); };
     t["DynamicQuantizeLinear"] = [](Importer &im, Node &n) {
       return im.dynamicQuantizeLinear(n);
     };
@@ -4957,6 +5082,8 @@ static size_t requiredInputs(StringRef op) {
       {"QuantizeLinear", 2},
       {"DequantizeLinear", 2},
       {"MatMulInteger", 2},
+      {"ConvInteger", 2},
+      {"QLinearConv", 8},
       {"QLinearMatMul", 8}};
   auto it = counts.find(op);
   return it == counts.end() ? 1 : it->second;

@@ -480,3 +480,36 @@ func.func @matmul_integer_width(%a: tensor<4x8xi16>, %b: tensor<8x3xi8>) {
   %y = nn.matmul_integer %a, %b : (tensor<4x8xi16>, tensor<8x3xi8>) -> tensor<4x3xi32>
   return
 }
+
+// -----
+
+func.func @conv_integer_zero_point_type(%x: tensor<1x2x4x4xui8>, %w: tensor<3x2x3x3xi8>, %zx: tensor<i8>) {
+  // expected-error @+1 {{(C5) x_zero_point has element type 'i8', not its operand's 'ui8'}}
+  %y = nn.conv_integer %x, %w x_zero_point %zx : (tensor<1x2x4x4xui8>, tensor<3x2x3x3xi8>, tensor<i8>) -> tensor<1x3x2x2xi32>
+  return
+}
+
+// -----
+
+func.func @conv_integer_per_channel_x(%x: tensor<1x2x4x4xui8>, %w: tensor<3x2x3x3xi8>, %zx: tensor<2xui8>) {
+  // expected-error @+1 {{(C6) x_zero_point of shape [2] must have one element}}
+  %y = nn.conv_integer %x, %w x_zero_point %zx : (tensor<1x2x4x4xui8>, tensor<3x2x3x3xi8>, tensor<2xui8>) -> tensor<1x3x2x2xi32>
+  return
+}
+
+// -----
+
+func.func @conv_integer_per_channel_w(%x: tensor<1x2x4x4xui8>, %w: tensor<3x2x3x3xi8>, %zw: tensor<2xi8>) {
+  // expected-error @+1 {{(C6) w_zero_point of shape [2] must have one element or be [3]}}
+  %y = nn.conv_integer %x, %w w_zero_point %zw : (tensor<1x2x4x4xui8>, tensor<3x2x3x3xi8>, tensor<2xi8>) -> tensor<1x3x2x2xi32>
+  return
+}
+
+// -----
+
+func.func @conv_integer_channels(%x: tensor<1x2x4x4xui8>, %w: tensor<3x3x3x3xi8>) {
+  // expected-error @+2 {{(C1) weight has 3 input channels per group, expected 2}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %y = nn.conv_integer %x, %w : (tensor<1x2x4x4xui8>, tensor<3x3x3x3xi8>) -> tensor<1x3x2x2xi32>
+  return
+}

@@ -180,3 +180,12 @@ func.func @matmul_integer(%a: tensor<2x4x8xui8>, %b: tensor<8x3xi8>, %za: tensor
   %2 = nn.matmul_integer %a, %b b_zero_point %zb : (tensor<2x4x8xui8>, tensor<8x3xi8>, tensor<3xi8>) -> tensor<2x4x3xi32>
   return
 }
+
+// CHECK-LABEL: func.func @conv_integer
+func.func @conv_integer(%x: tensor<1x4x8x8xui8>, %w: tensor<6x2x3x3xi8>, %zx: tensor<ui8>, %zw: tensor<6xi8>) {
+  // CHECK: nn.conv_integer %{{.*}}, %{{.*}} x_zero_point %{{.*}} w_zero_point %{{.*}} {group = 2 : i64, pads = array<i64: 1, 1, 1, 1>} : (tensor<1x4x8x8xui8>, tensor<6x2x3x3xi8>, tensor<ui8>, tensor<6xi8>) -> tensor<1x6x8x8xi32>
+  %0 = nn.conv_integer %x, %w x_zero_point %zx w_zero_point %zw {group = 2 : i64, pads = array<i64: 1, 1, 1, 1>} : (tensor<1x4x8x8xui8>, tensor<6x2x3x3xi8>, tensor<ui8>, tensor<6xi8>) -> tensor<1x6x8x8xi32>
+  // CHECK: nn.conv_integer %{{.*}}, %{{.*}} {group = 2 : i64} : (tensor<1x4x8x8xui8>, tensor<6x2x3x3xi8>) -> tensor<1x6x6x6xi32>
+  %1 = nn.conv_integer %x, %w {group = 2 : i64} : (tensor<1x4x8x8xui8>, tensor<6x2x3x3xi8>) -> tensor<1x6x6x6xi32>
+  return
+}

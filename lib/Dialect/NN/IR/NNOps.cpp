@@ -313,10 +313,10 @@ static LogicalResult checkWindowAttrs(std::optional<Location> loc,
   return success();
 }
 
-LogicalResult ConvOp::inferReturnTypes(MLIRContext *,
-                                       std::optional<Location> loc,
-                                       Adaptor adaptor,
-                                       SmallVectorImpl<Type> &out) {
+/// The output shape [N, M, H', W'] of a 2-D convolution (nn.conv's C1-C4).
+template <typename Adaptor>
+static FailureOr<SmallVector<int64_t>> convShape(std::optional<Location> loc,
+                                                 Adaptor adaptor) {
   auto x = rtt(adaptor.getInput()), w = rtt(adaptor.getWeight());
   int64_t g = intOr(NN_ATTR(Group, "group"), 1);
   if (x.getRank() != 4 || w.getRank() != 4)
@@ -341,15 +341,63 @@ LogicalResult ConvOp::inferReturnTypes(MLIRContext *,
                             d[1], false);
   if (h <= 0 || wd <= 0)
     return emitOptionalError(loc, "(C4) empty output (", h, "x", wd, ")");
+  return SmallVector<int64_t>{x.getDimSize(0), w.getDimSize(0), h, wd};
+}
+
+LogicalResult ConvOp::inferReturnTypes(MLIRContext *,
+                                       std::optional<Location> loc,
+                                       Adaptor adaptor,
+                                       SmallVectorImpl<Type> &out) {
+  auto shape = convShape(loc, adaptor);
+  if (failed(shape))
+    return failure();
+  auto w = rtt(adaptor.getWeight());
   if (adaptor.getBias()) {
     auto b = rtt(adaptor.getBias());
     if (b.getRank() != 1 || b.getDimSize(0) != w.getDimSize(0))
       return emitOptionalError(loc, "(C5) bias must be [", w.getDimSize(0),
                                "]");
   }
-  out.push_back(RankedTensorType::get({x.getDimSize(0), w.getDimSize(0), h, wd},
-                                      x.getElementType()));
+  out.push_back(
+      RankedTensorType::get(*shape, rtt(adaptor.getInput()).getElementType()));
   return success();
+}
+
+LogicalResult ConvIntegerOp::inferReturnTypes(MLIRContext *ctx,
+                                              std::optional<Location> loc,
+                                              Adaptor adaptor,
+                                              SmallVectorImpl<Type> &out) {
+  auto shape = convShape(loc, adaptor);
+  if (failed(shape))
+    return failure();
+  out.push_back(RankedTensorType::get(*shape, IntegerType::get(ctx, 32)));
+  return success();
+}
+
+LogicalResult ConvIntegerOp::verify() {
+  auto check = [&](Value x, Value zp, StringRef name,
+                   int64_t perChannel) -> LogicalResult {
+    if (!zp)
+      return success();
+    auto xt = rtt(x), zt = rtt(zp);
+    if (zt.getElementType() != xt.getElementType())
+      return emitOpError("(C5) ")
+             << name << "_zero_point has element type " << zt.getElementType()
+             << ", not its operand's " << xt.getElementType();
+    bool ok =
+        zt.getNumElements() == 1 ||
+        (perChannel > 0 && zt.getRank() == 1 && zt.getDimSize(0) == perChannel);
+    if (!ok)
+      return emitOpError("(C6) ")
+             << name << "_zero_point of shape [" << zt.getShape()
+             << "] must have one element"
+             << (perChannel > 0 ? " or be [" + std::to_string(perChannel) + "]"
+                                : std::string());
+    return success();
+  };
+  return success(succeeded(check(getInput(), getXZeroPoint(), "x", 0)) &&
+                 succeeded(check(getWeight(), getWZeroPoint(), "w",
+                                 getWeight().getType().getDimSize(0))));
 }
 
 //===----------------------------------------------------------------------===//

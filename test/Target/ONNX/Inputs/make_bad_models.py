@@ -405,6 +405,22 @@ save(model([helper.make_node("DequantizeLinear", ["x", "s"], ["y"], name="dql3")
            [vi("x", [2, 4])], [vi("y", [2, 4])],
            [numpy_helper.from_array(np.ones((), np.float32), "s")], opset=21),
      os.path.join(out, "dequantize_float.onnx"))
+save(model([helper.make_node("ConvInteger", ["x", "w"], ["y"], name="ci")],
+           [vi("x", [1, 2, 4, 4]), vi_typed("w", U8, [3, 2, 3, 3])],
+           [vi_typed("y", TensorProto.INT32, [1, 3, 2, 2])], opset=21),
+     os.path.join(out, "convinteger_float.onnx"))
+save(model([helper.make_node("ConvInteger", ["x", "w"], ["y"], name="ci3")],
+           [vi_typed("x", U8, [1, 2, 4, 4, 4]), vi_typed("w", U8, [3, 2, 3, 3, 3])],
+           [vi_typed("y", TensorProto.INT32, [1, 3, 2, 2, 2])], opset=21),
+     os.path.join(out, "convinteger_3d.onnx"))
+save(model([helper.make_node("QLinearConv", ["x", "sx", "zx", "w", "sw", "zw", "sy", "zy", "b"],
+                             ["y"], name="qlc")],
+           [vi_typed("x", U8, [1, 2, 4, 4]), vi_typed("w", U8, [3, 2, 3, 3])],
+           [vi_typed("y", U8, [1, 3, 2, 2])],
+           [numpy_helper.from_array(np.array(0.1, np.float32), k) for k in ["sx", "sw", "sy"]]
+           + [numpy_helper.from_array(np.array(3, np.uint8), k) for k in ["zx", "zw", "zy"]]
+           + [numpy_helper.from_array(np.zeros(3, np.float32), "b")], opset=21),
+     os.path.join(out, "qlinearconv_bias.onnx"))
 save(model([helper.make_node("Hardmax", ["x"], ["y"], name="hm")],
            [vi_typed("x", TensorProto.INT32, [2, 3])], [vi_typed("y", TensorProto.INT32, [2, 3])],
            opset=13),

@@ -410,6 +410,50 @@ def NN_ConvOp : NN_Op<"conv"> {
   }];
 }
 
+def NN_ConvIntegerOp : NN_Op<"conv_integer", [AttrSizedOperandSegments]> {
+  let summary = "Exact integer 2-D convolution, NCHW (ONNX ConvInteger).";
+  let description = [{
+    y[n, m, i, j] = sum_{c, p, q} (x[n, g*C/G + c, i*s0 - pad0 + p*d0,
+    j*s1 - pad1 + q*d1] - x_zero_point) * (w[m, c, p, q] -
+    w_zero_point[m]), each term in 32-bit integers and the sum in i32 with
+    two's complement wrap-around; a position outside the input adds 0 (the
+    input is padded with its zero point, as ONNX's reference and
+    onnxruntime do). The window attributes are nn.conv's. An absent zero
+    point is 0.
+
+    onnxruntime's QOperator models compute their convolutions with it
+    (QLinearConv is decomposed into it at import).
+
+    Constraints:
+    (C1)-(C4) as nn.conv.
+    (C5) x and w have 8-bit integer elements (i8 signed or ui8), each zero
+         point its operand's element type.
+    (C6) x_zero_point has one element; w_zero_point has one element or is
+         [M] (per output channel).
+    (C7) the result is i32.
+
+    Example:
+    ```mlir
+    %y = nn.conv_integer %x, %w x_zero_point %zx {pads = array<i64: 1, 1, 1, 1>}
+           : (tensor<1x3x8x8xui8>, tensor<16x3x3x3xi8>, tensor<ui8>) -> tensor<1x16x8x8xi32>
+    ```
+  }];
+  let arguments = (ins NN_EightBitTensor:$input, NN_EightBitTensor:$weight,
+                       Optional<NN_EightBitTensor>:$x_zero_point,
+                       Optional<NN_EightBitTensor>:$w_zero_point,
+                       DefaultValuedAttr<DenseI64ArrayAttr, "{1, 1}">:$strides,
+                       DefaultValuedAttr<DenseI64ArrayAttr, "{0, 0, 0, 0}">:$pads,
+                       DefaultValuedAttr<DenseI64ArrayAttr, "{1, 1}">:$dilations,
+                       DefaultValuedAttr<I64Attr, "1">:$group);
+  let results = (outs RankedTensorOf<[I32]>:$output);
+  let assemblyFormat = [{
+    $input `,` $weight (`x_zero_point` $x_zero_point^)?
+    (`w_zero_point` $w_zero_point^)? attr-dict `:`
+    functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
 //===----------------------------------------------------------------------===//
 // Normalizations and softmax
 //===----------------------------------------------------------------------===//

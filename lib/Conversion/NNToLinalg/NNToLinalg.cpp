@@ -500,6 +500,19 @@ std::optional<ArrayRef<float>> constantFloats(Value v,
   return std::nullopt;
 }
 
+/// The body of a product-sum generic: yields out + a * b, float or
+/// wrapping integer arithmetic by the element type.
+void multiplyAccumulate(OpBuilder &b, Location l, ValueRange a) {
+  Value sum;
+  if (llvm::isa<FloatType>(a[2].getType()))
+    sum = b.create<arith::AddFOp>(l, a[2],
+                                  b.create<arith::MulFOp>(l, a[0], a[1]));
+  else
+    sum = b.create<arith::AddIOp>(l, a[2],
+                                  b.create<arith::MulIOp>(l, a[0], a[1]));
+  b.create<linalg::YieldOp>(l, ValueRange{sum});
+}
+
 /// numpy's matmul of `lhs` by `rhs` (1-D promotion, broadcast batch
 /// dimensions) as one linalg.generic, float or wrapping integer arithmetic
 /// by the element type of `out`.
@@ -549,7 +562,6 @@ Value buildMatmul(OpBuilder &b, Location loc, Value lhs, Value rhs,
   shape.push_back(m);
   shape.push_back(n);
   Type elem = out.getElementType();
-  bool isFloat = llvm::isa<FloatType>(elem);
   auto accType = RankedTensorType::get(shape, elem);
   Value init = zeroFilled(b, loc, accType);
   SmallVector<utils::IteratorType> its(size_t(nb + 1),
@@ -561,17 +573,7 @@ Value buildMatmul(OpBuilder &b, Location loc, Value lhs, Value rhs,
                  ArrayRef<AffineMap>{
                      operandMap(lt, dm, dk), operandMap(rt, dk, dn),
                      AffineMap::get(unsigned(nb + 3), 0, outExprs, ctx)},
-                 its,
-                 [&](OpBuilder &body, Location l, ValueRange a) {
-                   Value sum;
-                   if (isFloat)
-                     sum = body.create<arith::AddFOp>(
-                         l, a[2], body.create<arith::MulFOp>(l, a[0], a[1]));
-                   else
-                     sum = body.create<arith::AddIOp>(
-                         l, a[2], body.create<arith::MulIOp>(l, a[0], a[1]));
-                   body.create<linalg::YieldOp>(l, ValueRange{sum});
-                 })
+                 its, multiplyAccumulate)
                 .getResult(0);
   if (accType != out)
     y = reshape(b, loc, y, out.getShape());
@@ -778,16 +780,7 @@ Value buildConv(OpBuilder &b, Location loc, Value x, Value w,
           loc, out, ValueRange{x, w}, ValueRange{init},
           ArrayRef<AffineMap>{xMap, wMap, oMap},
           ArrayRef<utils::IteratorType>{par, par, red, red, red, par, par},
-          [&](OpBuilder &body, Location l, ValueRange a) {
-            Value sum;
-            if (isFloat)
-              sum = body.create<arith::AddFOp>(
-                  l, a[2], body.create<arith::MulFOp>(l, a[0], a[1]));
-            else
-              sum = body.create<arith::AddIOp>(
-                  l, a[2], body.create<arith::MulIOp>(l, a[0], a[1]));
-            body.create<linalg::YieldOp>(l, ValueRange{sum});
-          })
+          multiplyAccumulate)
       .getResult(0);
 }
 

@@ -189,6 +189,17 @@ private:
     return initializer("const", onnx::TensorProto::FLOAT, shape, raw);
   }
 
+  /// The window attributes of nn.conv / nn.conv_integer on an ONNX Conv /
+  /// ConvInteger node.
+  template <typename ConvLike> void convAttrs(onnx::NodeProto *n, ConvLike o) {
+    auto w = llvm::cast<RankedTensorType>(o.getWeight().getType());
+    attrInts(n, "kernel_shape", w.getShape().drop_front(2));
+    attrInts(n, "strides", o.getStrides());
+    attrInts(n, "pads", o.getPads());
+    attrInts(n, "dilations", o.getDilations());
+    attrInt(n, "group", o.getGroup());
+  }
+
   LogicalResult constant(arith::ConstantOp op);
   LogicalResult quantizedConstant(qc::ConstantOp op);
   LogicalResult emit(Operation *op);
@@ -478,13 +489,7 @@ LogicalResult Exporter::emit(Operation *op) {
         return success();
       })
       .Case([&](ConvOp o) {
-        auto *n = simple("Conv");
-        auto w = llvm::cast<RankedTensorType>(o.getWeight().getType());
-        attrInts(n, "kernel_shape", w.getShape().drop_front(2));
-        attrInts(n, "strides", o.getStrides());
-        attrInts(n, "pads", o.getPads());
-        attrInts(n, "dilations", o.getDilations());
-        attrInt(n, "group", o.getGroup());
+        convAttrs(simple("Conv"), o);
         return success();
       })
       .Case([&](ConvIntegerOp o) {
@@ -543,13 +548,7 @@ LogicalResult Exporter::emit(Operation *op) {
                                      zeroPoints[1]};
         while (ins.back().empty())
           ins.pop_back();
-        auto *n = node("ConvInteger", ins, {out()}, op);
-        auto w = llvm::cast<RankedTensorType>(o.getWeight().getType());
-        attrInts(n, "kernel_shape", w.getShape().drop_front(2));
-        attrInts(n, "strides", o.getStrides());
-        attrInts(n, "pads", o.getPads());
-        attrInts(n, "dilations", o.getDilations());
-        attrInt(n, "group", o.getGroup());
+        convAttrs(node("ConvInteger", ins, {out()}, op), o);
         return success();
       })
       .Case([&](LayerNormOp o) {

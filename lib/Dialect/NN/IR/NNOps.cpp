@@ -231,15 +231,24 @@ LogicalResult MatMulIntegerOp::inferReturnTypes(MLIRContext *ctx,
   return success();
 }
 
+/// A zero point of an integer op has its operand's element type.
+static LogicalResult verifyZeroPointType(Operation *op, StringRef constraint,
+                                         Value x, Value zp, StringRef name) {
+  auto xt = rtt(x), zt = rtt(zp);
+  if (zt.getElementType() == xt.getElementType())
+    return success();
+  return op->emitOpError(constraint)
+         << name << "_zero_point has element type " << zt.getElementType()
+         << ", not its operand's " << xt.getElementType();
+}
+
 LogicalResult MatMulIntegerOp::verify() {
   auto check = [&](Value x, Value zp, StringRef name) -> LogicalResult {
     if (!zp)
       return success();
+    if (failed(verifyZeroPointType(*this, "(C1) ", x, zp, name)))
+      return failure();
     auto xt = rtt(x), zt = rtt(zp);
-    if (zt.getElementType() != xt.getElementType())
-      return emitOpError("(C1) ")
-             << name << "_zero_point has element type " << zt.getElementType()
-             << ", not its operand's " << xt.getElementType();
     auto shape = broadcastShapes(zt.getShape(), xt.getShape());
     if (!shape || ArrayRef<int64_t>(*shape) != xt.getShape())
       return emitOpError("(C3) ")
@@ -379,11 +388,9 @@ LogicalResult ConvIntegerOp::verify() {
                    int64_t perChannel) -> LogicalResult {
     if (!zp)
       return success();
-    auto xt = rtt(x), zt = rtt(zp);
-    if (zt.getElementType() != xt.getElementType())
-      return emitOpError("(C5) ")
-             << name << "_zero_point has element type " << zt.getElementType()
-             << ", not its operand's " << xt.getElementType();
+    if (failed(verifyZeroPointType(*this, "(C5) ", x, zp, name)))
+      return failure();
+    auto zt = rtt(zp);
     bool ok =
         zt.getNumElements() == 1 ||
         (perChannel > 0 && zt.getRank() == 1 && zt.getDimSize(0) == perChannel);

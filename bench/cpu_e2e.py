@@ -13,6 +13,9 @@ in the same run and with the same thread count (1):
     quant-translate --export-onnx (Q/DQ), and on onnxruntime's own dynamic
     int8 model (onnxruntime.quantization.quantize_dynamic: per-tensor
     DynamicQuantizeLinear + MatMulInteger, its integer kernels),
+  - QuantC on that onnxruntime dynamic int8 model, imported (the same model
+    on both sides; its MatMulInteger by constant int8 weights on QuantC's
+    int8 kernels),
 and prints each latency and the ratios QuantC / onnxruntime (the issue asks
 <= 1.0 for the quantized models). docs/Performance.md records the results.
 
@@ -110,6 +113,13 @@ def main():
         print(f"| {name} float | {qc_float * 1e3:.3f} ms | {ort_float * 1e3:.3f} ms | "
               f"{qc_float / ort_float:.2f} | {ort_float * 1e3:.3f} ms | "
               f"{qc_float / ort_float:.2f} | — | — |", flush=True)
+        # onnxruntime's own dynamic int8 model, imported (DynamicQuantizeLinear
+        # + MatMulInteger on the int8 kernels): the same model on both sides.
+        qc_dyn = quantc_latency(tmp / f"{name}-ortdyn.onnx", inputs, tmp, args.repeat, extra)
+        print(f"| {name} onnxruntime int8 (imported) | {qc_dyn * 1e3:.3f} ms | "
+              f"{ort_dyn * 1e3:.3f} ms | {qc_dyn / ort_dyn:.2f} | {ort_float * 1e3:.3f} ms | "
+              f"{qc_dyn / ort_float:.2f} | {ort_dyn * 1e3:.3f} ms | {qc_dyn / ort_dyn:.2f} |",
+              flush=True)
         for label, opts in [("W8A8", "w=int8 a=int8"), ("W4A8", "w=int4 a=int8")]:
             mlir = tmp / f"{name}-{label}.mlir"
             qdq = tmp / f"{name}-{label}.onnx"

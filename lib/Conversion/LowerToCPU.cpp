@@ -364,6 +364,7 @@ void qc::buildLowerToCPUPipeline(OpPassManager &pm,
   pm.addPass(createConvertQCToLinalg(qcOptions));
   ConvertNNToLinalgOptions nnOptions;
   nnOptions.floatKernel = options.floatKernel;
+  nnOptions.int8Kernel = options.int8Kernel;
   nnOptions.targetCPU = options.targetCPU;
   pm.addPass(createConvertNNToLinalg(nnOptions));
   if (options.vectorMath)

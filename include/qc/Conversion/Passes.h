@@ -44,6 +44,10 @@ constexpr llvm::StringLiteral kUnsignedOperandsAttr = "qc.unsigned_operands";
 constexpr llvm::StringLiteral kUnsignedResultsAttr = "qc.unsigned_results";
 
 /// How f32 matmuls by constant weights are lowered.
+namespace x86 {
+struct Int8Kernel;
+} // namespace x86
+
 enum class F32MatmulKernel {
   Generic,   ///< the m, k, n loops
   AVX512,    ///< the packed AVX-512 kernel: a rounded product and a rounded
@@ -56,9 +60,12 @@ enum class F32MatmulKernel {
 /// Patterns lowering nn ops to linalg/tensor/arith/math on tensors; with an
 /// AVX-512 or AVX2 `f32Kernel`, f32 matmuls by constant weights become the
 /// packed kernel's tagged op (lowered by --qc-x86-lower-int8-kernels).
+/// With an `int8Kernel`, nn.matmul_integer by a constant int8 weight with
+/// zero point 0 becomes that packed kernel's tagged op.
 void populateNNToLinalgPatterns(
     mlir::RewritePatternSet &patterns,
-    F32MatmulKernel f32Kernel = F32MatmulKernel::Generic);
+    F32MatmulKernel f32Kernel = F32MatmulKernel::Generic,
+    const x86::Int8Kernel *int8Kernel = nullptr);
 
 /// Emits an error on every nn op that populateNNToLinalgPatterns cannot
 /// lower (naming the op and why); fails if there is one.

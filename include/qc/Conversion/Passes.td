@@ -23,6 +23,10 @@ def ConvertNNToLinalg : Pass<"qc-convert-nn-to-linalg", "::mlir::ModuleOp"> {
       `nn.cast`, `nn.clip`, `nn.gelu`, ...) become one `linalg.generic` each,
       with broadcasting expressed in the indexing maps (no materialized
       broadcasts);
+    - `nn.matmul_integer` by a constant int8 weight [K, N] with zero point
+      0 becomes the packed 8-bit kernel of `qc.linear` (`int8-kernel`;
+      VNNI or AVX2, exact); other `nn.matmul_integer` and `nn.conv_integer`
+      center their operands in i32 and contract like `nn.matmul` / `nn.conv`;
     - `nn.matmul` (batch dimensions broadcast, 1-D operands promoted) and
       `nn.gemm` become contractions (an f32 `nn.matmul` by a constant 2-D
       weight, with `float-kernel=avx512` or `auto` on AVX-512 hosts, the
@@ -87,6 +91,10 @@ def ConvertNNToLinalg : Pass<"qc-convert-nn-to-linalg", "::mlir::ModuleOp"> {
            "avx512-fma (the same with one FMA per term: faster, last bits "
            "differ), avx2 / avx2-fma (the 6 x 16 AVX2 kernel, likewise) or "
            "generic (the m, k, n loops)">,
+    Option<"int8Kernel", "int8-kernel", "std::string", /*default=*/"\"auto\"",
+           "Kernel of nn.matmul_integer by a constant int8 weight with zero "
+           "point 0 (onnxruntime's dynamic and QOperator quantization): "
+           "auto, vnni512, avx2 or generic, as qc-convert-qc-to-linalg's">,
     Option<"targetCPU", "target-cpu", "std::string", /*default=*/"\"\"",
            "The x86 CPU (an LLVM CPU name, e.g. sapphirerapids or znver4) "
            "whose features `auto` picks the kernel by; empty: the host">

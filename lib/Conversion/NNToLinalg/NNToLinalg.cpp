@@ -657,19 +657,64 @@ Value centeredI32(OpBuilder &rewriter, Location loc, Operation *op, Value x,
 /// (a - za) (b - zb) in i32: the operands are widened (by their recorded
 /// signedness) and centered elementwise, then multiplied like nn.matmul.
 struct MatMulIntegerLowering : OpConversionPattern<MatMulIntegerOp> {
-  using OpConversionPattern::OpConversionPattern;
+  MatMulIntegerLowering(MLIRContext *ctx, const qc::x86::Int8Kernel *kernel)
+      : OpConversionPattern(ctx), kernel(kernel) {}
+  const qc::x86::Int8Kernel *kernel;
+
+  /// The weight [K, N] as the packed kernel's [N, K] signed codes, when
+  /// it is a constant int8 matrix with zero point 0 (none, or constant
+  /// zeros).
+  DenseIntElementsAttr kernelWeight(MatMulIntegerOp op, Value b,
+                                    Value zb) const {
+    DenseIntElementsAttr w, z;
+    auto bt = llvm::cast<RankedTensorType>(b.getType());
+    if (!kernel || bt.getRank() != 2 || unsignedOperand(op, 1) ||
+        !matchPattern(b, m_Constant(&w)))
+      return {};
+    if (zb && (!matchPattern(zb, m_Constant(&z)) ||
+               llvm::any_of(z.getValues<APInt>(),
+                            [](const APInt &v) { return !v.isZero(); })))
+      return {};
+    int64_t k = bt.getDimSize(0), n = bt.getDimSize(1);
+    auto values = w.getValues<APInt>();
+    SmallVector<APInt> t;
+    t.reserve(size_t(k * n));
+    for (int64_t j = 0; j < n; ++j)
+      for (int64_t i = 0; i < k; ++i)
+        t.push_back(values[size_t(i * n + j)]);
+    return DenseIntElementsAttr::get(
+        RankedTensorType::get({n, k}, bt.getElementType()), t);
+  }
+
   LogicalResult
   matchAndRewrite(MatMulIntegerOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
+    auto out = llvm::cast<RankedTensorType>(op.getType());
+    if (DenseIntElementsAttr w =
+            kernelWeight(op, adaptor.getB(), adaptor.getBZeroPoint())) {
+      // Rows of `a` by the packed weights; the zero point of `a` as the
+      // kernel's i32 scalar (its column-sum correction).
+      auto at = llvm::cast<RankedTensorType>(adaptor.getA().getType());
+      int64_t k = w.getType().getDimSize(1);
+      Value x =
+          reshape(rewriter, loc, adaptor.getA(), {at.getNumElements() / k, k});
+      Value zx;
+      if (Value za = adaptor.getAZeroPoint())
+        zx = centeredI32(rewriter, loc, op, reshape(rewriter, loc, za, {}),
+                         Value(), 2, 2);
+      Value y = qc::x86::buildPackedInt8Linear(
+          rewriter, loc, *kernel, x, !unsignedOperand(op, 0), w,
+          qc::num::Format::integer(8, true), Value(), zx);
+      rewriter.replaceOp(op, reshape(rewriter, loc, y, out.getShape()));
+      return success();
+    }
     unsigned zbIndex = op.getAZeroPoint() ? 3 : 2;
     Value a = centeredI32(rewriter, loc, op, adaptor.getA(),
                           adaptor.getAZeroPoint(), 0, 2);
     Value b = centeredI32(rewriter, loc, op, adaptor.getB(),
                           adaptor.getBZeroPoint(), 1, zbIndex);
-    rewriter.replaceOp(op,
-                       buildMatmul(rewriter, loc, a, b,
-                                   llvm::cast<RankedTensorType>(op.getType())));
+    rewriter.replaceOp(op, buildMatmul(rewriter, loc, a, b, out));
     return success();
   }
 };
@@ -1900,8 +1945,15 @@ struct ConvertNNToLinalgPass
           << "' (expected auto, avx512, avx512-fma, avx2, avx2-fma or generic)";
       return signalPassFailure();
     }
+    auto int8 = qc::x86::int8KernelNamed(int8Kernel, targetCPU);
+    if (failed(int8)) {
+      emitError(module.getLoc(), "qc-convert-nn-to-linalg: unknown "
+                                 "int8-kernel '")
+          << int8Kernel << "' (expected auto, vnni512, avx2 or generic)";
+      return signalPassFailure();
+    }
     qc::nn::promoteHalfPrecision(module);
-    qc::populateNNToLinalgPatterns(patterns, *f32Kernel);
+    qc::populateNNToLinalgPatterns(patterns, *f32Kernel, *int8);
     if (failed(applyPartialConversion(module, target, std::move(patterns))))
       signalPassFailure();
   }
@@ -1910,11 +1962,13 @@ struct ConvertNNToLinalgPass
 } // namespace
 
 void qc::populateNNToLinalgPatterns(RewritePatternSet &patterns,
-                                    F32MatmulKernel f32Kernel) {
+                                    F32MatmulKernel f32Kernel,
+                                    const x86::Int8Kernel *int8Kernel) {
   MLIRContext *ctx = patterns.getContext();
   patterns.add<ElementwiseLowering>(ctx);
   patterns.add<MatMulLowering>(ctx, f32Kernel);
-  patterns.add<MatMulIntegerLowering, ConvIntegerLowering>(ctx);
+  patterns.add<MatMulIntegerLowering>(ctx, int8Kernel);
+  patterns.add<ConvIntegerLowering>(ctx);
   patterns.add<
       GemmLowering, ConvLowering, PoolLowering<MaxPoolOp>,
       PoolLowering<AveragePoolOp>, ReduceLowering<ReduceSumOp>,

@@ -1201,19 +1201,13 @@ struct ConvertQCToLinalgPass
     ModuleOp module = getOperation();
     if (failed(checkQCLowerable(module)))
       return signalPassFailure();
-    if (int8Kernel != "auto" && int8Kernel != "vnni512" &&
-        int8Kernel != "avx2" && int8Kernel != "generic") {
+    auto named = x86::int8KernelNamed(int8Kernel, targetCPU);
+    if (failed(named)) {
       module.emitError("qc-convert-qc-to-linalg: unknown int8-kernel '")
           << int8Kernel << "' (expected auto, vnni512, avx2 or generic)";
       return signalPassFailure();
     }
-    const x86::Int8Kernel *kernel = nullptr;
-    if (int8Kernel == "vnni512" ||
-        (int8Kernel == "auto" && x86::hasVNNI512(targetCPU)))
-      kernel = &x86::kVNNI512;
-    else if (int8Kernel == "avx2" ||
-             (int8Kernel == "auto" && x86::hasAVX2(targetCPU)))
-      kernel = &x86::kAVX2;
+    const x86::Int8Kernel *kernel = *named;
     // An explicit kernel is a promise: a qc.linear it cannot run is an
     // error, not a quiet generic fallback.
     if (int8Kernel == "vnni512" || int8Kernel == "avx2") {

@@ -71,6 +71,12 @@ bool hasVNNI512(llvm::StringRef cpu);
 /// Whether the CPU `cpu` (empty: the host) has AVX2.
 bool hasAVX2(llvm::StringRef cpu);
 
+/// The 8-bit kernel an `int8-kernel` option names for `cpu`: "vnni512",
+/// "avx2", or for "auto" the best the CPU has; null for "generic" (or
+/// "auto" without AVX2). Fails on another name.
+mlir::FailureOr<const Int8Kernel *> int8KernelNamed(llvm::StringRef name,
+                                                    llvm::StringRef cpu);
+
 /// acc[m, n] = bias[n] + sum_k (x[m, k] - zx) * w[n, k] for 8-bit integer
 /// activation codes x (tensor<MxKxi8>, signed codes when `xSigned`), the
 /// constant weight codes `w` ([N, K], format `wf`: signed, at most 8 bits),

@@ -56,6 +56,16 @@ static Value padHigh(OpBuilder &b, Location loc, Value v,
 
 bool hasAVX2(StringRef cpu) { return targetHas(cpu, {"avx2"}); }
 
+FailureOr<const Int8Kernel *> int8KernelNamed(StringRef name, StringRef cpu) {
+  if (name == "vnni512" || (name == "auto" && hasVNNI512(cpu)))
+    return &kVNNI512;
+  if (name == "avx2" || (name == "auto" && hasAVX2(cpu)))
+    return &kAVX2;
+  if (name == "auto" || name == "generic")
+    return static_cast<const Int8Kernel *>(nullptr);
+  return failure();
+}
+
 Value buildPackedInt8Linear(OpBuilder &b, Location loc,
                             const Int8Kernel &kernel, Value x, bool xSigned,
                             DenseIntElementsAttr w, const num::Format &wf,

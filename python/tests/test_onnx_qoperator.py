@@ -10,6 +10,8 @@ u8 x s8 kernels saturate 16-bit pair sums (vpmaddubsw), so its outputs are
 only compared where that cannot happen (uint8 weights, 7-bit
 `reduce_range` weights, or small values)."""
 
+import zlib
+
 import numpy as np
 import onnx
 import pytest
@@ -489,3 +491,88 @@ def test_onnxruntime_quantized_cnn(form, tmp_path):
         np.testing.assert_array_equal(outs["y"], want, err_msg=target)
     np.testing.assert_array_equal(ort_run(str(export_roundtrip(tmp_path)), {"x": x})[0], want,
                                   err_msg="export")
+
+
+BROADCASTS = [((8, 32, 64), (8, 32, 64)), ((8, 32, 64), (32, 1)), ((32, 1), (8, 32, 64))]
+
+
+@pytest.mark.parametrize("op", ["QLinearAdd", "QLinearMul"])
+@pytest.mark.parametrize("dtype", [np.uint8, np.int8])
+@pytest.mark.parametrize("shapes", BROADCASTS, ids=["same", "b-broadcast", "a-broadcast"])
+def test_qlinear_binary(op, dtype, shapes, tmp_path):
+    """com.microsoft QLinearAdd / QLinearMul bit for bit onnxruntime's
+    (16k elements per case). QLinearMul adds the output zero point before
+    rounding, which decides rare ties: rounding first differed from
+    onnxruntime on 1 of 61440 elements with A broadcast in a trial."""
+    rng = np.random.default_rng(zlib.crc32(f"{op}{dtype.__name__}{shapes}".encode()))
+    a, b = codes(rng, dtype, shapes[0]), codes(rng, dtype, shapes[1])
+    sa = np.array(rng.random() * 0.1 + 0.001, np.float32)
+    sb = np.array(rng.random() * 0.1 + 0.001, np.float32)
+    # Output scales that saturate some results.
+    sc = np.array(sa * sb * (rng.random() * 100 + 20) if op == "QLinearMul"
+                  else (sa + sb) * (rng.random() * 0.4 + 0.6), np.float32)
+    za, zb, zc = codes(rng, dtype, ()), codes(rng, dtype, ()), codes(rng, dtype, ())
+    vi = helper.make_tensor_value_info
+    inits = [numpy_helper.from_array(v, k) for k, v in
+             dict(sa=sa, za=za, sb=sb, zb=zb, sc=sc, zc=zc).items()]
+    node = helper.make_node(op, ["a", "sa", "za", "b", "sb", "zb", "sc", "zc"], ["y"], name="q",
+                            domain="com.microsoft")
+    g = helper.make_graph([node], "g", [vi("a", TYPES[dtype], a.shape),
+                                        vi("b", TYPES[dtype], b.shape)],
+                          [vi("y", TYPES[dtype], None)], inits)
+    model = helper.make_model(g, opset_imports=[helper.make_opsetid("", 17),
+                                                helper.make_opsetid("com.microsoft", 1)])
+    model.ir_version = 8
+    want = ort_run(model, {"a": a, "b": b})[0]
+    info = np.iinfo(dtype)
+    assert 0 < np.mean((want == info.min) | (want == info.max)) < 0.9  # some saturate
+    for target, outs in run_targets(model, {"a": a, "b": b}, tmp_path).items():
+        assert outs["y"].dtype == dtype
+        np.testing.assert_array_equal(outs["y"], want, err_msg=target)
+    np.testing.assert_array_equal(ort_run(str(export_roundtrip(tmp_path)), {"a": a, "b": b})[0],
+                                  want, err_msg="export")
+
+
+def test_onnxruntime_quantized_residual(tmp_path):
+    """quantize_static QOperator of a residual block (Conv, Relu, Conv,
+    Add of the input, Mul by a constant): QLinearConv, QLinearAdd and
+    QLinearMul, onnxruntime's outputs bit for bit on both targets."""
+    from onnxruntime.quantization import (CalibrationDataReader, QuantFormat, QuantType,
+                                          quantize_static)
+
+    rng = np.random.default_rng(3)
+    w1 = (rng.standard_normal((4, 4, 3, 3)) * 0.2).astype(np.float32)
+    w2 = (rng.standard_normal((4, 4, 3, 3)) * 0.2).astype(np.float32)
+    k = (rng.random((1, 4, 1, 1)) + 0.5).astype(np.float32)
+    nodes = [helper.make_node("Conv", ["x", "w1"], ["h0"], pads=[1, 1, 1, 1]),
+             helper.make_node("Relu", ["h0"], ["h1"]),
+             helper.make_node("Conv", ["h1", "w2"], ["h2"], pads=[1, 1, 1, 1]),
+             helper.make_node("Add", ["h2", "x"], ["h3"]),
+             helper.make_node("Mul", ["h3", "k"], ["y"])]
+    vi = helper.make_tensor_value_info
+    g = helper.make_graph(nodes, "res", [vi("x", TensorProto.FLOAT, [2, 4, 8, 8])],
+                          [vi("y", TensorProto.FLOAT, None)],
+                          [numpy_helper.from_array(w1, "w1"), numpy_helper.from_array(w2, "w2"),
+                           numpy_helper.from_array(k, "k")])
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
+    m.ir_version = 8
+    onnx.save(m, str(tmp_path / "f.onnx"))
+
+    class Reader(CalibrationDataReader):
+        def __init__(self):
+            self.it = iter([{"x": rng.standard_normal((2, 4, 8, 8)).astype(np.float32)}
+                            for _ in range(4)])
+
+        def get_next(self):
+            return next(self.it, None)
+
+    quantize_static(str(tmp_path / "f.onnx"), str(tmp_path / "q.onnx"), Reader(),
+                    quant_format=QuantFormat.QOperator, op_types_to_quantize=["Conv", "Add", "Mul"],
+                    per_channel=True, reduce_range=True, weight_type=QuantType.QInt8,
+                    activation_type=QuantType.QUInt8)
+    model = onnx.load(str(tmp_path / "q.onnx"))
+    assert {"QLinearConv", "QLinearAdd", "QLinearMul"} <= {n.op_type for n in model.graph.node}
+    x = rng.standard_normal((2, 4, 8, 8)).astype(np.float32)
+    want = ort_run(model, {"x": x}, optimize=False)[0]
+    for target, outs in run_targets(model, {"x": x}, tmp_path).items():
+        np.testing.assert_array_equal(outs["y"], want, err_msg=target)

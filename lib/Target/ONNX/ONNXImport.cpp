@@ -957,6 +957,9 @@ private:
   Outputs qlinearMatMul(Node &n);
   Outputs convInteger(Node &n);
   Outputs qlinearConv(Node &n);
+  /// com.microsoft QLinearAdd / QLinearMul (onnxruntime's QOperator
+  /// elementwise ops) as nn ops in onnxruntime's float order.
+  Outputs qlinearBinary(Node &n, bool isMul);
   Outputs dynamicQuantizeLinear(Node &n);
   Outputs matMulNBits(Node &n);
   Outputs qonnxQuant(Node &n);
@@ -1765,6 +1768,74 @@ Importer::Outputs Importer::qlinearConv(Node &n) {
   if (failed(y))
     return failure();
   return SmallVector<Value>{*y};
+}
+
+Importer::Outputs Importer::qlinearBinary(Node &n, bool isMul) {
+  // Inputs: A, A_scale, A_zero_point?, B, B_scale, B_zero_point?, C_scale,
+  // C_zero_point?. onnxruntime (MLAS), in f32:
+  //   add: round((A - za) * (sa / sc) + (B - zb) * (sb / sc)) + zc
+  //   mul: round((A - za) * (B - zb) * (sa * sb / sc) + zc)
+  // saturated to the type of A (QLinearMul adds zc before rounding: ties
+  // of the product round with the zero point added, as MLAS does).
+  auto in = [&](size_t i) { return i < n.in.size() ? n.in[i] : Value(); };
+  if (!in(3) || !in(4) || !in(6))
+    return error(n) << "needs A, A_scale, B, B_scale and C_scale", failure();
+  auto a = integerView(n, in(0), "A");
+  auto bv = integerView(n, in(3), "B");
+  if (failed(a) || failed(bv))
+    return failure();
+  Type elem = tt(*a).getElementType();
+  auto it = llvm::dyn_cast<IntegerType>(elem);
+  if (!it || it.getWidth() != 8 || it.isSigned() ||
+      tt(*bv).getElementType() != elem)
+    return error(n) << "A and B must both be int8 or both uint8, got "
+                    << tt(*a).getElementType() << " and "
+                    << tt(*bv).getElementType(),
+           failure();
+  SmallVector<Value> scales;
+  for (size_t i : {1, 4, 6}) {
+    auto s = widenToF32(n, in(i), "scales");
+    if (failed(s))
+      return failure();
+    if (tt(*s).getNumElements() != 1)
+      return error(n) << "scales must be per tensor (one element)", failure();
+    scales.push_back(*s);
+  }
+  Type i32 = b.getI32Type(), f32 = b.getF32Type();
+  Chain c{*this, n};
+  auto to = [&](Value v, Type t) {
+    return c.op<nn::CastOp>({v}, {named("to", TypeAttr::get(t))});
+  };
+  // x - zx exactly (in i32), then in f32.
+  auto centered = [&](Value x, Value zx) {
+    Value v = to(x, i32);
+    if (zx)
+      v = c.op<nn::SubOp>({v, to(zx, i32)});
+    return to(v, f32);
+  };
+  Value da = centered(*a, in(2)), db = centered(*bv, in(5));
+  Value y;
+  if (isMul) {
+    Value m =
+        c.op<nn::DivOp>({c.op<nn::MulOp>({scales[0], scales[1]}), scales[2]});
+    y = c.op<nn::MulOp>({c.op<nn::MulOp>({da, db}), m});
+  } else {
+    Value ra = c.op<nn::DivOp>({scales[0], scales[2]});
+    Value rb = c.op<nn::DivOp>({scales[1], scales[2]});
+    y = c.op<nn::AddOp>({c.op<nn::MulOp>({da, ra}), c.op<nn::MulOp>({db, rb})});
+  }
+  Value zc = in(7) ? to(in(7), f32) : c.scalar(f32, 0);
+  if (isMul) {
+    y = c.op<nn::AddOp>({y, zc});
+    zc = c.scalar(f32, 0);
+  }
+  if (c.failed)
+    return failure();
+  auto q =
+      quantizeToInteger(n, y, floatConstant(n.loc, f32, {1.0}, {}), zc, elem);
+  if (failed(q))
+    return failure();
+  return SmallVector<Value>{*q};
 }
 
 Importer::Outputs Importer::dynamicQuantizeLinear(Node &n) {
@@ -5014,6 +5085,12 @@ const llvm::StringMap<Importer::Handler> &Importer::handlers() {
     t["DynamicQuantizeLinear"] = [](Importer &im, Node &n) {
       return im.dynamicQuantizeLinear(n);
     };
+    t["com.microsoft:QLinearAdd"] = [](Importer &im, Node &n) {
+      return im.qlinearBinary(n, /*isMul=*/false);
+    };
+    t["com.microsoft:QLinearMul"] = [](Importer &im, Node &n) {
+      return im.qlinearBinary(n, /*isMul=*/true);
+    };
     t["com.microsoft:MatMulNBits"] = [](Importer &im, Node &n) {
       return im.matMulNBits(n);
     };
@@ -5084,7 +5161,9 @@ static size_t requiredInputs(StringRef op) {
       {"MatMulInteger", 2},
       {"ConvInteger", 2},
       {"QLinearConv", 8},
-      {"QLinearMatMul", 8}};
+      {"QLinearMatMul", 8},
+      {"com.microsoft:QLinearAdd", 2},
+      {"com.microsoft:QLinearMul", 2}};
   auto it = counts.find(op);
   return it == counts.end() ? 1 : it->second;
 }

@@ -421,6 +421,12 @@ save(model([helper.make_node("QLinearConv", ["x", "sx", "zx", "w", "sw", "zw", "
            + [numpy_helper.from_array(np.array(3, np.uint8), k) for k in ["zx", "zw", "zy"]]
            + [numpy_helper.from_array(np.zeros(3, np.float32), "b")], opset=21),
      os.path.join(out, "qlinearconv_bias.onnx"))
+save(model([helper.make_node("QLinearAdd", ["a", "s", "", "b", "s", "", "s"], ["y"], name="qla",
+                             domain="com.microsoft")],
+           [vi_typed("a", U8, [2, 4]), vi_typed("b", I8, [2, 4])], [vi_typed("y", U8, [2, 4])],
+           [numpy_helper.from_array(np.array(0.1, np.float32), "s")], opset=17,
+           extra_opsets=[("com.microsoft", 1)]),
+     os.path.join(out, "qlinearadd_types.onnx"))
 save(model([helper.make_node("Hardmax", ["x"], ["y"], name="hm")],
            [vi_typed("x", TensorProto.INT32, [2, 3])], [vi_typed("y", TensorProto.INT32, [2, 3])],
            opset=13),

@@ -225,6 +225,22 @@ def test_dynamic_quantize_linear(tmp_path):
             assert got["s"] == s and got["z"] == z and got["z"].dtype == np.uint8
 
 
+def calibration(rng, shape, batches=4):
+    """An onnxruntime.quantization calibration reader of `batches` normal
+    inputs `x` of `shape`."""
+    from onnxruntime.quantization import CalibrationDataReader
+
+    class Reader(CalibrationDataReader):
+        def __init__(self):
+            self.it = iter([{"x": rng.standard_normal(shape).astype(np.float32)}
+                            for _ in range(batches)])
+
+        def get_next(self):
+            return next(self.it, None)
+
+    return Reader()
+
+
 def mlp(rng, d=64, h=128):
     """A float MatMul + Add + Relu + MatMul model."""
     w1 = (rng.standard_normal((d, h)) * 0.1).astype(np.float32)
@@ -251,8 +267,8 @@ def test_onnxruntime_quantized_models(form, tmp_path):
     DynamicQuantizeLinear + MatMulInteger; quantize_static in the QOperator
     format: QuantizeLinear + QLinearMatMul + DequantizeLinear) give
     onnxruntime's outputs bit for bit on both targets, and export back."""
-    from onnxruntime.quantization import (CalibrationDataReader, QuantFormat, QuantType,
-                                          quantize_dynamic, quantize_static)
+    from onnxruntime.quantization import (QuantFormat, QuantType, quantize_dynamic,
+                                          quantize_static)
 
     rng = np.random.default_rng(0)
     onnx.save(mlp(rng), str(tmp_path / "f.onnx"))
@@ -262,16 +278,8 @@ def test_onnxruntime_quantized_models(form, tmp_path):
                          weight_type=QuantType.QInt8 if form.endswith("s8") else QuantType.QUInt8)
         ops = {"DynamicQuantizeLinear", "MatMulInteger"}
     else:
-        class Reader(CalibrationDataReader):
-            def __init__(self):
-                self.it = iter([{"x": rng.standard_normal((4, 64)).astype(np.float32)}
-                                for _ in range(4)])
-
-            def get_next(self):
-                return next(self.it, None)
-
         # 7-bit weights keep onnxruntime's u8 x s8 kernel exact.
-        quantize_static(str(tmp_path / "f.onnx"), str(q), Reader(),
+        quantize_static(str(tmp_path / "f.onnx"), str(q), calibration(rng, (4, 64)),
                         quant_format=QuantFormat.QOperator, op_types_to_quantize=["MatMul"],
                         per_channel=form.endswith("per-channel"), reduce_range=True,
                         weight_type=QuantType.QInt8, activation_type=QuantType.QUInt8)
@@ -459,8 +467,8 @@ def test_onnxruntime_quantized_cnn(form, tmp_path):
     """onnxruntime.quantization on a CNN: quantize_dynamic (uint8 weights:
     DynamicQuantizeLinear + ConvInteger) and quantize_static QOperator per
     channel (QLinearConv) give onnxruntime's outputs bit for bit."""
-    from onnxruntime.quantization import (CalibrationDataReader, QuantFormat, QuantType,
-                                          quantize_dynamic, quantize_static)
+    from onnxruntime.quantization import (QuantFormat, QuantType, quantize_dynamic,
+                                          quantize_static)
 
     rng = np.random.default_rng(0)
     onnx.save(cnn(rng), str(tmp_path / "f.onnx"))
@@ -470,15 +478,7 @@ def test_onnxruntime_quantized_cnn(form, tmp_path):
                          op_types_to_quantize=["Conv"])
         op = "ConvInteger"
     else:
-        class Reader(CalibrationDataReader):
-            def __init__(self):
-                self.it = iter([{"x": rng.standard_normal((2, 3, 10, 10)).astype(np.float32)}
-                                for _ in range(4)])
-
-            def get_next(self):
-                return next(self.it, None)
-
-        quantize_static(str(tmp_path / "f.onnx"), str(q), Reader(),
+        quantize_static(str(tmp_path / "f.onnx"), str(q), calibration(rng, (2, 3, 10, 10)),
                         quant_format=QuantFormat.QOperator, op_types_to_quantize=["Conv"],
                         per_channel=True, reduce_range=True, weight_type=QuantType.QInt8,
                         activation_type=QuantType.QUInt8)
@@ -537,8 +537,7 @@ def test_onnxruntime_quantized_residual(tmp_path):
     """quantize_static QOperator of a residual block (Conv, Relu, Conv,
     Add of the input, Mul by a constant): QLinearConv, QLinearAdd and
     QLinearMul, onnxruntime's outputs bit for bit on both targets."""
-    from onnxruntime.quantization import (CalibrationDataReader, QuantFormat, QuantType,
-                                          quantize_static)
+    from onnxruntime.quantization import QuantFormat, QuantType, quantize_static
 
     rng = np.random.default_rng(3)
     w1 = (rng.standard_normal((4, 4, 3, 3)) * 0.2).astype(np.float32)
@@ -558,15 +557,8 @@ def test_onnxruntime_quantized_residual(tmp_path):
     m.ir_version = 8
     onnx.save(m, str(tmp_path / "f.onnx"))
 
-    class Reader(CalibrationDataReader):
-        def __init__(self):
-            self.it = iter([{"x": rng.standard_normal((2, 4, 8, 8)).astype(np.float32)}
-                            for _ in range(4)])
-
-        def get_next(self):
-            return next(self.it, None)
-
-    quantize_static(str(tmp_path / "f.onnx"), str(tmp_path / "q.onnx"), Reader(),
+    quantize_static(str(tmp_path / "f.onnx"), str(tmp_path / "q.onnx"),
+                    calibration(rng, (2, 4, 8, 8)),
                     quant_format=QuantFormat.QOperator, op_types_to_quantize=["Conv", "Add", "Mul"],
                     per_channel=True, reduce_range=True, weight_type=QuantType.QInt8,
                     activation_type=QuantType.QUInt8)

@@ -241,6 +241,18 @@ def calibration(rng, shape, batches=4):
     return Reader()
 
 
+def float_model(nodes, xshape, weights):
+    """A float32 opset-17 model of `nodes` from input `x` of `xshape` to
+    output `y`, with the initializers `weights` (name: array)."""
+    vi = helper.make_tensor_value_info
+    g = helper.make_graph(nodes, "g", [vi("x", TensorProto.FLOAT, xshape)],
+                          [vi("y", TensorProto.FLOAT, None)],
+                          [numpy_helper.from_array(v, k) for k, v in weights.items()])
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
+    m.ir_version = 8
+    return m
+
+
 def mlp(rng, d=64, h=128):
     """A float MatMul + Add + Relu + MatMul model."""
     w1 = (rng.standard_normal((d, h)) * 0.1).astype(np.float32)
@@ -250,14 +262,7 @@ def mlp(rng, d=64, h=128):
              helper.make_node("Add", ["h0", "b1"], ["h1"]),
              helper.make_node("Relu", ["h1"], ["h2"]),
              helper.make_node("MatMul", ["h2", "w2"], ["y"])]
-    vi = helper.make_tensor_value_info
-    g = helper.make_graph(nodes, "mlp", [vi("x", TensorProto.FLOAT, [4, d])],
-                          [vi("y", TensorProto.FLOAT, [4, d])],
-                          [numpy_helper.from_array(w1, "w1"), numpy_helper.from_array(b1, "b1"),
-                           numpy_helper.from_array(w2, "w2")])
-    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
-    m.ir_version = 8
-    return m
+    return float_model(nodes, [4, d], {"w1": w1, "b1": b1, "w2": w2})
 
 
 @pytest.mark.parametrize("form", ["dynamic-s8", "dynamic-u8", "qoperator-per-channel",
@@ -452,14 +457,7 @@ def cnn(rng):
     nodes = [helper.make_node("Conv", ["x", "w1", "b1"], ["h0"], pads=[1, 1, 1, 1]),
              helper.make_node("Relu", ["h0"], ["h1"]),
              helper.make_node("Conv", ["h1", "w2"], ["y"], strides=[2, 2])]
-    vi = helper.make_tensor_value_info
-    g = helper.make_graph(nodes, "cnn", [vi("x", TensorProto.FLOAT, [2, 3, 10, 10])],
-                          [vi("y", TensorProto.FLOAT, None)],
-                          [numpy_helper.from_array(w1, "w1"), numpy_helper.from_array(b1, "b1"),
-                           numpy_helper.from_array(w2, "w2")])
-    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
-    m.ir_version = 8
-    return m
+    return float_model(nodes, [2, 3, 10, 10], {"w1": w1, "b1": b1, "w2": w2})
 
 
 @pytest.mark.parametrize("form", ["dynamic", "qoperator"])
@@ -548,13 +546,7 @@ def test_onnxruntime_quantized_residual(tmp_path):
              helper.make_node("Conv", ["h1", "w2"], ["h2"], pads=[1, 1, 1, 1]),
              helper.make_node("Add", ["h2", "x"], ["h3"]),
              helper.make_node("Mul", ["h3", "k"], ["y"])]
-    vi = helper.make_tensor_value_info
-    g = helper.make_graph(nodes, "res", [vi("x", TensorProto.FLOAT, [2, 4, 8, 8])],
-                          [vi("y", TensorProto.FLOAT, None)],
-                          [numpy_helper.from_array(w1, "w1"), numpy_helper.from_array(w2, "w2"),
-                           numpy_helper.from_array(k, "k")])
-    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
-    m.ir_version = 8
+    m = float_model(nodes, [2, 4, 8, 8], {"w1": w1, "w2": w2, "k": k})
     onnx.save(m, str(tmp_path / "f.onnx"))
 
     quantize_static(str(tmp_path / "f.onnx"), str(tmp_path / "q.onnx"),

@@ -107,27 +107,29 @@ def test_matmul_integer(ta, tb, sa, sb, zps, tmp_path):
 
 
 @pytest.mark.parametrize("ta", [np.uint8, np.int8])
-@pytest.mark.parametrize("zb", ["none", "zeros", "nonzero"])
+@pytest.mark.parametrize("zb", ["none", "zeros", "nonzero", "zeros, per-row A"])
 def test_matmul_integer_constant_weight(ta, zb, tmp_path):
     """A constant int8 weight with zero point 0 runs on the packed int8
     kernel of the CPU target (`nn-matmul-integer-kernel.mlir`), with the
     zero point of A a run-time input; a non-zero weight zero point takes
-    the generic nest. Both exact. K = 70 is not a multiple of the kernel's
-    K group, N = 37 not of its columns, M = 2 x 9 not of its rows."""
+    the generic nest, and so does a per-row zero point of A (the kernel
+    takes one). All exact. K = 70 is not a multiple of the kernel's K
+    group, N = 37 not of its columns, M = 2 x 9 not of its rows."""
     rng = np.random.default_rng(21)
-    a = codes(rng, ta, (2, 9, 70))
+    per_row = zb.endswith("per-row A")
+    a = codes(rng, ta, (9, 70) if per_row else (2, 9, 70))
     w = codes(rng, np.int8, (70, 37))
-    za = codes(rng, ta, ())
+    za = codes(rng, ta, (9,) if per_row else ())
     vi = helper.make_tensor_value_info
     inits = [numpy_helper.from_array(w, "w")]
     names = ["a", "w", "za"]
     zw = None
     if zb != "none":
-        zw = np.zeros(37, np.int8) if zb == "zeros" else codes(rng, np.int8, (37,))
+        zw = np.zeros(37, np.int8) if zb.startswith("zeros") else codes(rng, np.int8, (37,))
         inits.append(numpy_helper.from_array(zw, "zw"))
         names.append("zw")
     g = helper.make_graph([helper.make_node("MatMulInteger", names, ["y"], name="mmi")], "g",
-                          [vi("a", TYPES[ta], a.shape), vi("za", TYPES[ta], [])],
+                          [vi("a", TYPES[ta], a.shape), vi("za", TYPES[ta], za.shape)],
                           [vi("y", TensorProto.INT32, None)], inits)
     model = helper.make_model(g, opset_imports=[helper.make_opsetid("", 21)])
     model.ir_version = 10

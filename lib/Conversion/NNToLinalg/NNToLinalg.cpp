@@ -663,7 +663,7 @@ struct MatMulIntegerLowering : OpConversionPattern<MatMulIntegerOp> {
 
   /// The weight [K, N] as the packed kernel's [N, K] signed codes, when
   /// it is a constant int8 matrix with zero point 0 (none, or constant
-  /// zeros).
+  /// zeros). The kernel also needs one zero point for all rows of `a`.
   DenseIntElementsAttr kernelWeight(MatMulIntegerOp op, Value b,
                                     Value zb) const {
     DenseIntElementsAttr w, z;
@@ -691,8 +691,13 @@ struct MatMulIntegerLowering : OpConversionPattern<MatMulIntegerOp> {
                   ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
     auto out = llvm::cast<RankedTensorType>(op.getType());
-    if (DenseIntElementsAttr w =
-            kernelWeight(op, adaptor.getB(), adaptor.getBZeroPoint())) {
+    Value za = adaptor.getAZeroPoint();
+    bool scalarZa =
+        !za || llvm::cast<RankedTensorType>(za.getType()).getNumElements() == 1;
+    DenseIntElementsAttr w =
+        scalarZa ? kernelWeight(op, adaptor.getB(), adaptor.getBZeroPoint())
+                 : DenseIntElementsAttr();
+    if (w) {
       // Rows of `a` by the packed weights; the zero point of `a` as the
       // kernel's i32 scalar (its column-sum correction).
       auto at = llvm::cast<RankedTensorType>(adaptor.getA().getType());
@@ -700,7 +705,7 @@ struct MatMulIntegerLowering : OpConversionPattern<MatMulIntegerOp> {
       Value x =
           reshape(rewriter, loc, adaptor.getA(), {at.getNumElements() / k, k});
       Value zx;
-      if (Value za = adaptor.getAZeroPoint())
+      if (za)
         zx = centeredI32(rewriter, loc, op, reshape(rewriter, loc, za, {}),
                          Value(), 2, 2);
       Value y = qc::x86::buildPackedInt8Linear(

@@ -493,6 +493,29 @@ def test_onnxruntime_quantized_cnn(form, tmp_path):
                                   err_msg="export")
 
 
+def contrib_model(node, inputs, out_type, inits):
+    """A model of one com.microsoft `node` reading graph inputs `inputs`
+    (name: array) and initializers `inits`, writing `y`."""
+    vi = helper.make_tensor_value_info
+    g = helper.make_graph([node], "g", [vi(k, TYPES[v.dtype.type], v.shape)
+                                        for k, v in inputs.items()],
+                          [vi("y", out_type, None)],
+                          [numpy_helper.from_array(np.array(v), k) for k, v in inits.items()])
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 17),
+                                            helper.make_opsetid("com.microsoft", 1)])
+    m.ir_version = 8
+    return m
+
+
+def check_against_onnxruntime(model, inputs, tmp_path):
+    want = ort_run(model, inputs)[0]
+    for target, outs in run_targets(model, inputs, tmp_path).items():
+        assert outs["y"].dtype == want.dtype
+        np.testing.assert_array_equal(outs["y"], want, err_msg=target)
+    np.testing.assert_array_equal(ort_run(str(export_roundtrip(tmp_path)), inputs)[0], want,
+                                  err_msg="export")
+
+
 BROADCASTS = [((8, 32, 64), (8, 32, 64)), ((8, 32, 64), (32, 1)), ((32, 1), (8, 32, 64))]
 
 
@@ -512,25 +535,15 @@ def test_qlinear_binary(op, dtype, shapes, tmp_path):
     sc = np.array(sa * sb * (rng.random() * 100 + 20) if op == "QLinearMul"
                   else (sa + sb) * (rng.random() * 0.4 + 0.6), np.float32)
     za, zb, zc = codes(rng, dtype, ()), codes(rng, dtype, ()), codes(rng, dtype, ())
-    vi = helper.make_tensor_value_info
-    inits = [numpy_helper.from_array(v, k) for k, v in
-             dict(sa=sa, za=za, sb=sb, zb=zb, sc=sc, zc=zc).items()]
     node = helper.make_node(op, ["a", "sa", "za", "b", "sb", "zb", "sc", "zc"], ["y"], name="q",
                             domain="com.microsoft")
-    g = helper.make_graph([node], "g", [vi("a", TYPES[dtype], a.shape),
-                                        vi("b", TYPES[dtype], b.shape)],
-                          [vi("y", TYPES[dtype], None)], inits)
-    model = helper.make_model(g, opset_imports=[helper.make_opsetid("", 17),
-                                                helper.make_opsetid("com.microsoft", 1)])
-    model.ir_version = 8
-    want = ort_run(model, {"a": a, "b": b})[0]
+    inputs = {"a": a, "b": b}
+    model = contrib_model(node, inputs, TYPES[dtype],
+                          dict(sa=sa, za=za, sb=sb, zb=zb, sc=sc, zc=zc))
+    want = ort_run(model, inputs)[0]
     info = np.iinfo(dtype)
     assert 0 < np.mean((want == info.min) | (want == info.max)) < 0.9  # some saturate
-    for target, outs in run_targets(model, {"a": a, "b": b}, tmp_path).items():
-        assert outs["y"].dtype == dtype
-        np.testing.assert_array_equal(outs["y"], want, err_msg=target)
-    np.testing.assert_array_equal(ort_run(str(export_roundtrip(tmp_path)), {"a": a, "b": b})[0],
-                                  want, err_msg="export")
+    check_against_onnxruntime(model, inputs, tmp_path)
 
 
 def test_onnxruntime_quantized_residual(tmp_path):
@@ -559,6 +572,77 @@ def test_onnxruntime_quantized_residual(tmp_path):
     model = onnx.load(str(tmp_path / "q.onnx"))
     assert {"QLinearConv", "QLinearAdd", "QLinearMul"} <= {n.op_type for n in model.graph.node}
     x = rng.standard_normal((2, 4, 8, 8)).astype(np.float32)
+    want = ort_run(model, {"x": x}, optimize=False)[0]
+    for target, outs in run_targets(model, {"x": x}, tmp_path).items():
+        np.testing.assert_array_equal(outs["y"], want, err_msg=target)
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.int8])
+@pytest.mark.parametrize("channels_last", [0, 1])
+def test_qlinear_global_average_pool(dtype, channels_last, tmp_path):
+    """The exact int32 sum over the spatial axes, then
+    round((sum - zx N) * (sx / (sy N))) + zy saturated: onnxruntime's
+    outputs bit for bit (512 channels of 63 values)."""
+    rng = np.random.default_rng(8 + channels_last)
+    x = codes(rng, dtype, (8, 7, 9, 64) if channels_last else (8, 64, 7, 9))
+    sx = np.float32(0.05)
+    inits = dict(sx=sx, zx=codes(rng, dtype, ()), sy=np.float32(sx * 0.3),
+                 zy=codes(rng, dtype, ()))
+    node = helper.make_node("QLinearGlobalAveragePool", ["x", "sx", "zx", "sy", "zy"], ["y"],
+                            name="gap", domain="com.microsoft", channels_last=channels_last)
+    check_against_onnxruntime(contrib_model(node, {"x": x}, TYPES[dtype], inits), {"x": x},
+                              tmp_path)
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.int8])
+def test_qlinear_concat(dtype, tmp_path):
+    """Each input requantized to the output's scale and zero point (one
+    input already has them and is copied), then concatenated."""
+    rng = np.random.default_rng(6)
+    a, b, c = codes(rng, dtype, (4, 16, 8)), codes(rng, dtype, (4, 5, 8)), codes(rng, dtype, (4, 3, 8))
+    zy = codes(rng, dtype, ())
+    inits = dict(sy=np.float32(0.05), zy=zy, sa=np.float32(0.07), za=codes(rng, dtype, ()),
+                 sb=np.float32(0.031), zb=codes(rng, dtype, ()), sc=np.float32(0.05), zc=zy)
+    node = helper.make_node("QLinearConcat", ["sy", "zy", "a", "sa", "za", "b", "sb", "zb",
+                                              "c", "sc", "zc"], ["y"], name="cat",
+                            domain="com.microsoft", axis=1)
+    inputs = {"a": a, "b": b, "c": c}
+    check_against_onnxruntime(contrib_model(node, inputs, TYPES[dtype], inits), inputs, tmp_path)
+
+
+def test_onnxruntime_quantized_resnet(tmp_path):
+    """quantize_static in the QOperator format with its default operator
+    set on a residual block with a 1x1 branch, concatenation, global
+    average pooling and a MatMul head: QuantizeLinear, QLinearConv,
+    QLinearAdd, QLinearConcat, QLinearGlobalAveragePool, QLinearMatMul and
+    DequantizeLinear, onnxruntime's output bit for bit on both targets."""
+    from onnxruntime.quantization import QuantFormat, QuantType, quantize_static
+
+    rng = np.random.default_rng(0)
+    w1 = (rng.standard_normal((8, 8, 3, 3)) * 0.2).astype(np.float32)
+    w2 = (rng.standard_normal((8, 8, 3, 3)) * 0.2).astype(np.float32)
+    w3 = (rng.standard_normal((4, 8, 1, 1)) * 0.3).astype(np.float32)
+    wf = (rng.standard_normal((12, 5)) * 0.3).astype(np.float32)
+    nodes = [helper.make_node("Conv", ["x", "w1"], ["h0"], pads=[1, 1, 1, 1]),
+             helper.make_node("Relu", ["h0"], ["h1"]),
+             helper.make_node("Conv", ["h1", "w2"], ["h2"], pads=[1, 1, 1, 1]),
+             helper.make_node("Add", ["h2", "x"], ["h3"]),
+             helper.make_node("Relu", ["h3"], ["h4"]),
+             helper.make_node("Conv", ["h4", "w3"], ["h5"]),
+             helper.make_node("Concat", ["h4", "h5"], ["h6"], axis=1),
+             helper.make_node("GlobalAveragePool", ["h6"], ["h7"]),
+             helper.make_node("Flatten", ["h7"], ["h8"]),
+             helper.make_node("MatMul", ["h8", "wf"], ["y"])]
+    onnx.save(float_model(nodes, [2, 8, 8, 8], {"w1": w1, "w2": w2, "w3": w3, "wf": wf}),
+              str(tmp_path / "f.onnx"))
+    quantize_static(str(tmp_path / "f.onnx"), str(tmp_path / "q.onnx"),
+                    calibration(rng, (2, 8, 8, 8)), quant_format=QuantFormat.QOperator,
+                    per_channel=True, reduce_range=True, weight_type=QuantType.QInt8,
+                    activation_type=QuantType.QUInt8)
+    model = onnx.load(str(tmp_path / "q.onnx"))
+    assert {"QLinearConv", "QLinearAdd", "QLinearConcat", "QLinearGlobalAveragePool",
+            "QLinearMatMul"} <= {n.op_type for n in model.graph.node}
+    x = rng.standard_normal((2, 8, 8, 8)).astype(np.float32)
     want = ort_run(model, {"x": x}, optimize=False)[0]
     for target, outs in run_targets(model, {"x": x}, tmp_path).items():
         np.testing.assert_array_equal(outs["y"], want, err_msg=target)

@@ -960,6 +960,13 @@ private:
   /// com.microsoft QLinearAdd / QLinearMul (onnxruntime's QOperator
   /// elementwise ops) as nn ops in onnxruntime's float order.
   Outputs qlinearBinary(Node &n, bool isMul);
+  /// com.microsoft QLinearGlobalAveragePool: the exact i32 sum over the
+  /// spatial axes, then sat(round((sum - zx * N) * (sx / (sy * N))) + zy).
+  Outputs qlinearGlobalAveragePool(Node &n);
+  /// com.microsoft QLinearConcat: each input requantized to the output's
+  /// parameters as onnxruntime's lookup tables do (sat(round(fl((x - zx) *
+  /// sx) / sy) + zy)), then concatenated.
+  Outputs qlinearConcat(Node &n);
   Outputs dynamicQuantizeLinear(Node &n);
   Outputs matMulNBits(Node &n);
   Outputs qonnxQuant(Node &n);
@@ -1836,6 +1843,113 @@ Importer::Outputs Importer::qlinearBinary(Node &n, bool isMul) {
   if (failed(q))
     return failure();
   return SmallVector<Value>{*q};
+}
+
+/// Whether `t` is an int8 / uint8 tensor (or element type).
+static bool isEightBit(Type t) {
+  auto it = llvm::dyn_cast<IntegerType>(getElementTypeOrSelf(t));
+  return it && it.getWidth() == 8 && !it.isSigned();
+}
+
+Importer::Outputs Importer::qlinearGlobalAveragePool(Node &n) {
+  auto x = integerView(n, n.in[0], "X");
+  if (failed(x))
+    return failure();
+  auto xt = tt(*x);
+  if (!isEightBit(xt) || xt.getRank() < 3)
+    return error(n) << "needs an int8 or uint8 input of rank >= 3, got " << xt,
+           failure();
+  bool channelsLast = getInt(n, "channels_last", 0) != 0;
+  SmallVector<int64_t> axes;
+  int64_t count = 1;
+  for (int64_t d = channelsLast ? 1 : 2,
+               e = channelsLast ? xt.getRank() - 1 : xt.getRank();
+       d < e; ++d) {
+    axes.push_back(d);
+    count *= xt.getDimSize(d);
+  }
+  SmallVector<Value> scales;
+  for (size_t i : {1, 3}) {
+    auto s = widenToF32(n, n.in[i], "scales");
+    if (failed(s))
+      return failure();
+    if (tt(*s).getNumElements() != 1)
+      return error(n) << "scales must be per tensor (one element)", failure();
+    scales.push_back(*s);
+  }
+  Type i32 = b.getI32Type(), f32 = b.getF32Type();
+  Chain c{*this, n};
+  Value sum = c.op<nn::ReduceSumOp>(
+      {c.op<nn::CastOp>({*x}, {named("to", TypeAttr::get(i32))})},
+      {named("axes", b.getDenseI64ArrayAttr(axes)),
+       named("keepdims", b.getBoolAttr(true))});
+  if (n.in.size() > 2 && n.in[2])
+    sum = c.op<nn::SubOp>(
+        {sum,
+         c.op<nn::MulOp>(
+             {c.op<nn::CastOp>({n.in[2]}, {named("to", TypeAttr::get(i32))}),
+              intConstant(n.loc, i32, {count}, {})})});
+  Value m = c.op<nn::DivOp>(
+      {scales[0],
+       c.op<nn::MulOp>(
+           {scales[1], floatConstant(n.loc, f32, {double(count)}, {})})});
+  if (c.failed)
+    return failure();
+  Value zy = n.in.size() > 4 && n.in[4]
+                 ? n.in[4]
+                 : intConstant(n.loc, xt.getElementType(), {0}, {});
+  auto y = requantize(n, sum, m, zy);
+  if (failed(y))
+    return failure();
+  return SmallVector<Value>{*y};
+}
+
+Importer::Outputs Importer::qlinearConcat(Node &n) {
+  // Inputs: Y_scale, Y_zero_point, then (X, X_scale, X_zero_point) each.
+  if (n.in.size() < 5 || (n.in.size() - 2) % 3 != 0)
+    return error(n) << "needs Y_scale, Y_zero_point and (X, X_scale, "
+                       "X_zero_point) triples, got "
+                    << n.in.size() << " inputs",
+           failure();
+  auto sy = widenToF32(n, n.in[0], "scales");
+  if (failed(sy))
+    return failure();
+  Value zy = n.in[1];
+  if (!zy || !isEightBit(zy.getType()))
+    return error(n) << "Y_zero_point must be an int8 or uint8 scalar",
+           failure();
+  Type elem = tt(zy).getElementType(), i32 = b.getI32Type(),
+       f32 = b.getF32Type();
+  Chain c{*this, n};
+  Value zyf = c.op<nn::CastOp>({zy}, {named("to", TypeAttr::get(f32))});
+  SmallVector<Value> parts;
+  for (size_t i = 2; i + 2 < n.in.size(); i += 3) {
+    auto x = integerView(n, n.in[i], "X");
+    auto sx = n.in[i + 1] ? widenToF32(n, n.in[i + 1], "scales")
+                          : FailureOr<Value>(failure());
+    if (failed(x) || failed(sx) || !n.in[i + 2] ||
+        tt(*x).getElementType() != elem)
+      return error(n) << "input " << (i - 2) / 3
+                      << " needs data of the output's type " << elem
+                      << ", a scale and a zero point",
+             failure();
+    Value d = c.op<nn::SubOp>(
+        {c.op<nn::CastOp>({*x}, {named("to", TypeAttr::get(i32))}),
+         c.op<nn::CastOp>({n.in[i + 2]}, {named("to", TypeAttr::get(i32))})});
+    Value v = c.op<nn::MulOp>(
+        {c.op<nn::CastOp>({d}, {named("to", TypeAttr::get(f32))}), *sx});
+    if (c.failed)
+      return failure();
+    auto q = quantizeToInteger(n, v, *sy, zyf, elem);
+    if (failed(q))
+      return failure();
+    parts.push_back(*q);
+  }
+  int64_t rank = tt(parts[0]).getRank();
+  auto axis = nn::normalizeAxis(getInt(n, "axis", 0), rank);
+  if (!axis)
+    return error(n) << "axis out of range for rank " << rank, failure();
+  return c.result(c.concat(parts, *axis));
 }
 
 Importer::Outputs Importer::dynamicQuantizeLinear(Node &n) {
@@ -5091,6 +5205,12 @@ const llvm::StringMap<Importer::Handler> &Importer::handlers() {
     t["com.microsoft:QLinearMul"] = [](Importer &im, Node &n) {
       return im.qlinearBinary(n, /*isMul=*/true);
     };
+    t["com.microsoft:QLinearGlobalAveragePool"] = [](Importer &im, Node &n) {
+      return im.qlinearGlobalAveragePool(n);
+    };
+    t["com.microsoft:QLinearConcat"] = [](Importer &im, Node &n) {
+      return im.qlinearConcat(n);
+    };
     t["com.microsoft:MatMulNBits"] = [](Importer &im, Node &n) {
       return im.matMulNBits(n);
     };
@@ -5163,7 +5283,9 @@ static size_t requiredInputs(StringRef op) {
       {"QLinearConv", 8},
       {"QLinearMatMul", 8},
       {"com.microsoft:QLinearAdd", 2},
-      {"com.microsoft:QLinearMul", 2}};
+      {"com.microsoft:QLinearMul", 2},
+      {"com.microsoft:QLinearGlobalAveragePool", 4},
+      {"com.microsoft:QLinearConcat", 2}};
   auto it = counts.find(op);
   return it == counts.end() ? 1 : it->second;
 }

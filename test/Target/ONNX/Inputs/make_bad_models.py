@@ -427,6 +427,20 @@ save(model([helper.make_node("QLinearAdd", ["a", "s", "", "b", "s", "", "s"], ["
            [numpy_helper.from_array(np.array(0.1, np.float32), "s")], opset=17,
            extra_opsets=[("com.microsoft", 1)]),
      os.path.join(out, "qlinearadd_types.onnx"))
+save(model([helper.make_node("QLinearConcat", ["s", "z", "a", "s"], ["y"], name="qlcat",
+                             domain="com.microsoft", axis=1)],
+           [vi_typed("a", U8, [2, 4])], [vi_typed("y", U8, [2, 4])],
+           [numpy_helper.from_array(np.array(0.1, np.float32), "s"),
+            numpy_helper.from_array(np.array(3, np.uint8), "z")], opset=17,
+           extra_opsets=[("com.microsoft", 1)]),
+     os.path.join(out, "qlinearconcat_inputs.onnx"))
+save(model([helper.make_node("QLinearGlobalAveragePool", ["a", "s", "z", "s", "z"], ["y"],
+                             name="qlgap", domain="com.microsoft")],
+           [vi_typed("a", U8, [2, 4])], [vi_typed("y", U8, [2, 1])],
+           [numpy_helper.from_array(np.array(0.1, np.float32), "s"),
+            numpy_helper.from_array(np.array(3, np.uint8), "z")], opset=17,
+           extra_opsets=[("com.microsoft", 1)]),
+     os.path.join(out, "qlineargap_rank.onnx"))
 save(model([helper.make_node("Hardmax", ["x"], ["y"], name="hm")],
            [vi_typed("x", TensorProto.INT32, [2, 3])], [vi_typed("y", TensorProto.INT32, [2, 3])],
            opset=13),

@@ -959,6 +959,23 @@ private:
   Outputs qlinearConv(Node &n);
   /// com.microsoft QLinearAdd / QLinearMul (onnxruntime's QOperator
   /// elementwise ops) as nn ops in onnxruntime's float order.
+  /// The node's inputs `indices` as one-element f32 scales (float16 /
+  /// bfloat16 widened), else an error.
+  FailureOr<SmallVector<Value>> perTensorScales(Node &n,
+                                                ArrayRef<size_t> indices) {
+    SmallVector<Value> scales;
+    for (size_t i : indices) {
+      if (i >= n.in.size() || !n.in[i])
+        return error(n) << "input " << i << " (a scale) is missing", failure();
+      auto s = widenToF32(n, n.in[i], "scales");
+      if (failed(s))
+        return failure();
+      if (tt(*s).getNumElements() != 1)
+        return error(n) << "scales must be per tensor (one element)", failure();
+      scales.push_back(*s);
+    }
+    return scales;
+  }
   Outputs qlinearBinary(Node &n, bool isMul);
   /// com.microsoft QLinearGlobalAveragePool: the exact i32 sum over the
   /// spatial axes, then sat(round((sum - zx * N) * (sx / (sy * N))) + zy).
@@ -1799,15 +1816,10 @@ Importer::Outputs Importer::qlinearBinary(Node &n, bool isMul) {
                     << tt(*a).getElementType() << " and "
                     << tt(*bv).getElementType(),
            failure();
-  SmallVector<Value> scales;
-  for (size_t i : {1, 4, 6}) {
-    auto s = widenToF32(n, in(i), "scales");
-    if (failed(s))
-      return failure();
-    if (tt(*s).getNumElements() != 1)
-      return error(n) << "scales must be per tensor (one element)", failure();
-    scales.push_back(*s);
-  }
+  auto scalesOr = perTensorScales(n, {1, 4, 6});
+  if (failed(scalesOr))
+    return failure();
+  SmallVector<Value> scales = *scalesOr;
   Type i32 = b.getI32Type(), f32 = b.getF32Type();
   Chain c{*this, n};
   auto to = [&](Value v, Type t) {
@@ -1868,15 +1880,10 @@ Importer::Outputs Importer::qlinearGlobalAveragePool(Node &n) {
     axes.push_back(d);
     count *= xt.getDimSize(d);
   }
-  SmallVector<Value> scales;
-  for (size_t i : {1, 3}) {
-    auto s = widenToF32(n, n.in[i], "scales");
-    if (failed(s))
-      return failure();
-    if (tt(*s).getNumElements() != 1)
-      return error(n) << "scales must be per tensor (one element)", failure();
-    scales.push_back(*s);
-  }
+  auto scalesOr = perTensorScales(n, {1, 3});
+  if (failed(scalesOr))
+    return failure();
+  SmallVector<Value> scales = *scalesOr;
   Type i32 = b.getI32Type(), f32 = b.getF32Type();
   Chain c{*this, n};
   Value sum = c.op<nn::ReduceSumOp>(

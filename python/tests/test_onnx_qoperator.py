@@ -139,8 +139,8 @@ def test_matmul_integer_constant_weight(ta, zb, tmp_path):
 
 
 def test_matmul_integer_wraps(tmp_path):
-    """Sums beyond int32 wrap (two's complement), as the kernels of
-    onnxruntime do: 40000 products of 255 * -255."""
+    """Sums beyond int32 wrap (two's complement, as nn.matmul_integer
+    defines them): 40000 products of 255 * -255."""
     k = 40000
     a = np.full((1, k), 255, np.uint8)
     b = np.full((k, 2), -128, np.int8)

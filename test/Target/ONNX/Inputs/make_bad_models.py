@@ -441,6 +441,44 @@ save(model([helper.make_node("QLinearGlobalAveragePool", ["a", "s", "z", "s", "z
             numpy_helper.from_array(np.array(3, np.uint8), "z")], opset=17,
            extra_opsets=[("com.microsoft", 1)]),
      os.path.join(out, "qlineargap_rank.onnx"))
+# QLinearMatMul reading int4 codes; run-time zero points and data of
+# unsupported types; per-axis scales where per-tensor ones are needed.
+f32s = numpy_helper.from_array(np.array(0.1, np.float32), "s")
+save(model([helper.make_node("QuantizeLinear", ["x", "s", "z8"], ["q"], name="q8"),
+            helper.make_node("QLinearMatMul", ["q", "s", "zw", "w", "s", "zw", "s", "zw"], ["y"],
+                             name="qmm8")],
+           [vi("x", [2, 4]), vi_typed("w", I8, [4, 3])], [vi_typed("y", I8, [2, 3])],
+           [f32s, helper.make_tensor("z8", TensorProto.FLOAT8E4M3FN, [], [0]),
+            numpy_helper.from_array(np.array(0, np.int8), "zw")], opset=21),
+     os.path.join(out, "qlinearmatmul_fp8.onnx"))
+save(model([helper.make_node("QuantizeLinear", ["x", "s", "z"], ["y"], name="ql32")],
+           [vi("x", [2, 4]), vi_typed("z", TensorProto.INT32, [])],
+           [vi_typed("y", TensorProto.INT32, [2, 4])], [f32s], opset=21),
+     os.path.join(out, "quantize_runtime_zp_int32.onnx"))
+save(model([helper.make_node("DequantizeLinear", ["x", "s"], ["y"], name="dq64")],
+           [vi_typed("x", TensorProto.INT64, [2, 4])], [vi("y", [2, 4])], [f32s], opset=21),
+     os.path.join(out, "dequantize_int64.onnx"))
+save(model([helper.make_node("DequantizeLinear", ["x", "s", "z"], ["y"], name="dqz")],
+           [vi_typed("x", U8, [2, 4])], [vi("y", [2, 4])],
+           [f32s, numpy_helper.from_array(np.array(1, np.int8), "z")], opset=21),
+     os.path.join(out, "dequantize_zp_type.onnx"))
+save(model([helper.make_node("DequantizeLinear", ["x", "s"], ["y"], name="dqax", axis=1)],
+           [vi_typed("x", U8, [2, 4])], [vi("y", [2, 4])],
+           [numpy_helper.from_array(np.ones((2, 2), np.float32), "s")], opset=21),
+     os.path.join(out, "dequantize_axis_rank.onnx"))
+save(model([helper.make_node("QLinearAdd", ["a", "s4", "", "b", "s", "", "s"], ["y"], name="qla2",
+                             domain="com.microsoft")],
+           [vi_typed("a", U8, [2, 4]), vi_typed("b", U8, [2, 4])], [vi_typed("y", U8, [2, 4])],
+           [f32s, numpy_helper.from_array(np.ones(4, np.float32), "s4")], opset=17,
+           extra_opsets=[("com.microsoft", 1)]),
+     os.path.join(out, "qlinearadd_scale.onnx"))
+save(model([helper.make_node("QLinearConcat", ["s", "z", "a", "s", "z", "b", "s", "zi"], ["y"],
+                             name="qlcat2", domain="com.microsoft", axis=1)],
+           [vi_typed("a", U8, [2, 4]), vi_typed("b", I8, [2, 4])], [vi_typed("y", U8, [2, 8])],
+           [f32s, numpy_helper.from_array(np.array(3, np.uint8), "z"),
+            numpy_helper.from_array(np.array(3, np.int8), "zi")], opset=17,
+           extra_opsets=[("com.microsoft", 1)]),
+     os.path.join(out, "qlinearconcat_types.onnx"))
 save(model([helper.make_node("Hardmax", ["x"], ["y"], name="hm")],
            [vi_typed("x", TensorProto.INT32, [2, 3])], [vi_typed("y", TensorProto.INT32, [2, 3])],
            opset=13),

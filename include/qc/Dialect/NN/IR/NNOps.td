@@ -314,9 +314,9 @@ def NN_MatMulIntegerOp : NN_Op<"matmul_integer", [AttrSizedOperandSegments]> {
   let description = [{
     y[..., i, j] = sum_k (a[..., i, k] - a_zero_point) *
     (b[..., k, j] - b_zero_point), every difference and product taken in
-    32-bit integers and summed in i32 with two's complement wrap-around (what
-    onnxruntime's kernels do on overflow, which 8-bit operands only reach
-    beyond K = 33025). Shapes follow `nn.matmul` (1-D promotion, batch
+    32-bit integers and summed in i32 with two's complement wrap-around
+    (|product| <= 255 * 255, so a sum can only overflow beyond K = 33025).
+    Shapes follow `nn.matmul` (1-D promotion, batch
     broadcasting). A zero point is absent (0), a scalar, or a tensor that
     broadcasts to its operand's shape without changing it: `[..., M, 1]` per
     row of `a`, `[..., 1, N]` or `[N]` per column of `b` (the importer

@@ -65,6 +65,23 @@ def export_roundtrip(tmp_path):
     return out
 
 
+def assert_exact_everywhere(model, inputs, want, tmp_path):
+    """Every output of `model` (`want`: arrays in graph output order) equal,
+    with its dtype, on both QuantC targets and in onnxruntime running the
+    export of the imported module."""
+    import onnxruntime as ort
+
+    names = [o.name for o in model.graph.output]
+    for target, outs in run_targets(model, inputs, tmp_path).items():
+        for name, w in zip(names, want):
+            assert outs[name].dtype == w.dtype, (target, name)
+            np.testing.assert_array_equal(outs[name], w, err_msg=f"{target} {name}")
+    got = ort.InferenceSession(str(export_roundtrip(tmp_path)),
+                               providers=["CPUExecutionProvider"]).run(None, inputs)
+    for name, g, w in zip(names, got, want):
+        np.testing.assert_array_equal(g, w, err_msg=f"export {name}")
+
+
 def run_both(model, inputs, tmp_path):
     """The output `y` on both targets: {target: array}."""
     return {t: outs["y"] for t, outs in run_targets(model, inputs, tmp_path).items()}

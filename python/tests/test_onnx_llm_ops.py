@@ -11,7 +11,7 @@ import pytest
 from onnx import TensorProto, helper, numpy_helper
 from onnx.reference import ReferenceEvaluator
 
-from test_onnx_activations import export_roundtrip, run_targets
+from test_onnx_activations import assert_exact_everywhere, export_roundtrip, run_targets
 
 
 def cumsum_model(dtype, shape, axis, exclusive, reverse):
@@ -260,13 +260,7 @@ def test_gather_elements(axis, tmp_path):
     sub = tuple(slice(0, n) for n in ishape)  # NumPy needs the other dimensions equal
     sub = tuple(slice(None) if a == axis % 3 else s for a, s in enumerate(sub))
     np.testing.assert_array_equal(want[0], np.take_along_axis(x[sub], wrapped, axis))
-    for target, outs in run_targets(model, inputs, tmp_path).items():
-        np.testing.assert_array_equal(outs["y"], want[0], err_msg=target)
-        np.testing.assert_array_equal(outs["yi"], want[1], err_msg=target)
-    got = ort.InferenceSession(str(export_roundtrip(tmp_path)),
-                               providers=["CPUExecutionProvider"]).run(None, inputs)
-    np.testing.assert_array_equal(got[0], want[0])
-    np.testing.assert_array_equal(got[1], want[1])
+    assert_exact_everywhere(model, inputs, want, tmp_path)
 
 
 def test_hardmax_and_lp_normalization(tmp_path):

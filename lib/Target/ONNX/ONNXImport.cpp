@@ -940,6 +940,10 @@ private:
   /// nn.matmul_integer of ONNX's MatMulInteger operands (a 1-D per-row
   /// zero point of `a` reshaped to [M, 1]).
   FailureOr<Value> integerMatmul(Node &n, Value a, Value b, Value za, Value zb);
+  /// An error naming the first of `operands` (value, name) that is not an
+  /// int8 / uint8 tensor.
+  LogicalResult requireEightBit(Node &n,
+                                ArrayRef<std::pair<Value, StringRef>> operands);
   /// QuantizeLinear to the integer type `elem` with nn ops, for run-time
   /// zero points: sat(round(x / scale) + zp), `zp` given in f32.
   FailureOr<Value> quantizeToInteger(Node &n, Value x, Value scale, Value zp,
@@ -1530,15 +1534,27 @@ FailureOr<Value> Importer::alongAxis(Node &n, Value p, int64_t rank,
   return r;
 }
 
-FailureOr<Value> Importer::integerMatmul(Node &n, Value a, Value b, Value za,
-                                         Value zb) {
-  for (auto [v, name] : {std::pair{a, "A"}, std::pair{b, "B"}}) {
-    auto e = llvm::dyn_cast<IntegerType>(tt(v).getElementType());
-    if (!e || e.getWidth() != 8 || e.isSigned())
+/// Whether `t` is an int8 / uint8 tensor (or element type).
+static bool isEightBit(Type t) {
+  auto it = llvm::dyn_cast<IntegerType>(getElementTypeOrSelf(t));
+  return it && it.getWidth() == 8 && !it.isSigned();
+}
+
+LogicalResult
+Importer::requireEightBit(Node &n,
+                          ArrayRef<std::pair<Value, StringRef>> operands) {
+  for (auto [v, name] : operands)
+    if (!isEightBit(v.getType()))
       return error(n) << "input " << name << " must be int8 or uint8, not "
                       << tt(v).getElementType(),
              failure();
-  }
+  return success();
+}
+
+FailureOr<Value> Importer::integerMatmul(Node &n, Value a, Value b, Value za,
+                                         Value zb) {
+  if (failed(requireEightBit(n, {{a, "A"}, {b, "B"}})))
+    return failure();
   // ONNX's per-row zero point of a 2-D `a` is an M-vector.
   if (za && tt(za).getRank() == 1 && tt(za).getNumElements() > 1 &&
       tt(a).getRank() >= 2) {
@@ -1701,13 +1717,8 @@ FailureOr<Value> Importer::integerConv(Node &n, Value x, Value w, Value zx,
     return error(n) << "only 1-D and 2-D convolution (3-D or 4-D input and "
                        "weight) is supported",
            failure();
-  for (auto [v, name] : {std::pair{x, "x"}, std::pair{w, "w"}}) {
-    auto e = llvm::dyn_cast<IntegerType>(tt(v).getElementType());
-    if (!e || e.getWidth() != 8 || e.isSigned())
-      return error(n) << "input " << name << " must be int8 or uint8, not "
-                      << tt(v).getElementType(),
-             failure();
-  }
+  if (failed(requireEightBit(n, {{x, "x"}, {w, "w"}})))
+    return failure();
   auto window = convWindow(
       n, xt,
       getInts(n, "kernel_shape")
@@ -1809,9 +1820,7 @@ Importer::Outputs Importer::qlinearBinary(Node &n, bool isMul) {
   if (failed(a) || failed(bv))
     return failure();
   Type elem = tt(*a).getElementType();
-  auto it = llvm::dyn_cast<IntegerType>(elem);
-  if (!it || it.getWidth() != 8 || it.isSigned() ||
-      tt(*bv).getElementType() != elem)
+  if (!isEightBit(elem) || tt(*bv).getElementType() != elem)
     return error(n) << "A and B must both be int8 or both uint8, got "
                     << tt(*a).getElementType() << " and "
                     << tt(*bv).getElementType(),
@@ -1855,12 +1864,6 @@ Importer::Outputs Importer::qlinearBinary(Node &n, bool isMul) {
   if (failed(q))
     return failure();
   return SmallVector<Value>{*q};
-}
-
-/// Whether `t` is an int8 / uint8 tensor (or element type).
-static bool isEightBit(Type t) {
-  auto it = llvm::dyn_cast<IntegerType>(getElementTypeOrSelf(t));
-  return it && it.getWidth() == 8 && !it.isSigned();
 }
 
 Importer::Outputs Importer::qlinearGlobalAveragePool(Node &n) {

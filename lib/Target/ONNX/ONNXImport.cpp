@@ -945,7 +945,8 @@ private:
   LogicalResult requireEightBit(Node &n,
                                 ArrayRef<std::pair<Value, StringRef>> operands);
   /// QuantizeLinear to the integer type `elem` with nn ops, for run-time
-  /// zero points: sat(round(x / scale) + zp), `zp` given in f32.
+  /// zero points: sat(round(x / scale) + zp), `zp` given in f32; a null
+  /// scale or zero point is left out (no division, no addition).
   FailureOr<Value> quantizeToInteger(Node &n, Value x, Value scale, Value zp,
                                      Type elem);
   /// DequantizeLinear of an integer tensor computed at run time (not a
@@ -1586,8 +1587,9 @@ FailureOr<Value> Importer::quantizeToInteger(Node &n, Value x, Value scale,
   double hi = it.isUnsigned() ? std::ldexp(1.0, int(w)) - 1
                               : std::ldexp(1.0, int(w) - 1) - 1;
   Chain c{*this, n};
-  Value q = c.op<nn::RoundOp>({c.op<nn::DivOp>({x, scale})});
-  q = c.op<nn::AddOp>({q, zp});
+  Value q = c.op<nn::RoundOp>({scale ? c.op<nn::DivOp>({x, scale}) : x});
+  if (zp)
+    q = c.op<nn::AddOp>({q, zp});
   q = c.op<nn::ClipOp>({q}, {named("min", b.getF32FloatAttr(float(lo))),
                              named("max", b.getF32FloatAttr(float(hi)))});
   q = c.op<nn::CastOp>({q}, {named("to", TypeAttr::get(elem))});
@@ -1706,8 +1708,7 @@ FailureOr<Value> Importer::requantize(Node &n, Value acc, Value multiplier,
   Value zf = c.op<nn::CastOp>({zp}, {named("to", TypeAttr::get(f32))});
   if (c.failed)
     return failure();
-  return quantizeToInteger(n, x, floatConstant(n.loc, f32, {1.0}, {}), zf,
-                           tt(zp).getElementType());
+  return quantizeToInteger(n, x, Value(), zf, tt(zp).getElementType());
 }
 
 FailureOr<Value> Importer::integerConv(Node &n, Value x, Value w, Value zx,
@@ -1855,12 +1856,11 @@ Importer::Outputs Importer::qlinearBinary(Node &n, bool isMul) {
   Value zc = in(7) ? to(in(7), f32) : c.scalar(f32, 0);
   if (isMul) {
     y = c.op<nn::AddOp>({y, zc});
-    zc = c.scalar(f32, 0);
+    zc = Value();
   }
   if (c.failed)
     return failure();
-  auto q =
-      quantizeToInteger(n, y, floatConstant(n.loc, f32, {1.0}, {}), zc, elem);
+  auto q = quantizeToInteger(n, y, Value(), zc, elem);
   if (failed(q))
     return failure();
   return SmallVector<Value>{*q};

@@ -641,3 +641,186 @@ def test_onnxruntime_quantized_resnet(tmp_path):
     want = ort_run(model, {"x": x}, optimize=False)[0]
     for target, outs in run_targets(model, {"x": x}, tmp_path).items():
         np.testing.assert_array_equal(outs["y"], want, err_msg=target)
+
+
+def qgemm_ref(a, sa, za, b, sb, zb, c, sy, zy, alpha, ydtype):
+    """onnxruntime's QGemm: the exact int32 product plus C, then
+    sat(round(acc * (alpha * sa * sb / sy)) + zy) in float32 (per-column
+    sb), or the float acc * (alpha * sa * sb) without y_zero_point."""
+    acc = matmul_integer_ref(a, b, za, zb)
+    if c is not None:
+        acc = (acc.astype(np.int64) + c).astype(np.int32)
+    m = (np.float32(alpha) * sa * sb).astype(np.float32)
+    if sy is not None:
+        m = (m / sy).astype(np.float32)
+    y = acc.astype(np.float32) * m
+    if zy is None:
+        return y
+    info = np.iinfo(ydtype)
+    return np.clip(np.rint(y) + np.float32(zy), info.min, info.max).astype(ydtype)
+
+
+QGEMM_CASES = [
+    # (A type, B type, transA, transB, per-column, C shape, output, alpha)
+    (np.uint8, np.int8, 0, 1, True, "n", "requant", 1.0),
+    (np.uint8, np.int8, 0, 0, False, "mn", "requant", 1.0),
+    (np.uint8, np.uint8, 1, 0, False, "m1", "requant", 0.75),
+    (np.int8, np.int8, 0, 1, True, "n", "requant", 1.0),
+    (np.uint8, np.int8, 0, 1, True, "none", "float", 1.0),
+    (np.uint8, np.uint8, 1, 1, False, "1n", "float", 2.5),
+    (np.int8, np.int8, 0, 0, False, "n", "float-y-scale", 1.0),
+]
+
+
+@pytest.mark.parametrize("ta,tb,trans_a,trans_b,per_column,cshape,out,alpha", QGEMM_CASES,
+                         ids=[f"{c[0].__name__}x{c[1].__name__}-t{c[2]}{c[3]}-"
+                              f"{'col' if c[4] else 'tensor'}-c{c[5]}-{c[6]}-a{c[7]}"
+                              for c in QGEMM_CASES])
+def test_qgemm(ta, tb, trans_a, trans_b, per_column, cshape, out, alpha, tmp_path):
+    """com.microsoft QGemm (what quantize_static writes for Gemm):
+    transposes, per-column b scales and zero points, every C broadcast,
+    alpha, requantized or float output; onnxruntime's outputs bit for bit
+    on both targets. int8 weights are 7-bit where A is uint8 (onnxruntime's
+    u8 x s8 AVX2 kernel saturates 16-bit pair sums otherwise)."""
+    rng = np.random.default_rng(zlib.crc32(f"{ta}{tb}{trans_a}{trans_b}{cshape}{out}".encode()))
+    m, k, n = 7, 70, 13
+    a = codes(rng, ta, (m, k))
+    b = codes(rng, tb, (k, n))
+    if ta == np.uint8 and tb == np.int8:
+        b = (b // 2).astype(np.int8)
+    za = codes(rng, ta, ())
+    zb = codes(rng, tb, (n,) if per_column else ())
+    if tb == np.int8:
+        zb = np.zeros_like(zb)  # onnxruntime: symmetric int8 weights
+    sa = np.float32(0.02)
+    sb = (rng.random(n if per_column else ()) * 0.02 + 0.005).astype(np.float32)
+    c = None
+    if cshape != "none":
+        shape = {"n": (n,), "mn": (m, n), "m1": (m, 1), "1n": (1, n)}[cshape]
+        c = rng.integers(-20000, 20000, shape).astype(np.int32)
+    sy = zy = None
+    if out == "requant":
+        # [10th, 90th percentile] (widened to hold 0) in range, the rest
+        # saturate.
+        y = qgemm_ref(a, sa, za, b, sb, zb, c, None, None, alpha, ta)
+        lo, hi = np.percentile(y, [10, 90])
+        lo, hi = min(lo, 0.0), max(hi, 0.0)
+        info = np.iinfo(ta)
+        sy = np.float32((hi - lo) / 255)
+        zy = np.array(np.clip(np.rint(info.min - lo / sy), info.min, info.max), ta)
+    elif out == "float-y-scale":
+        sy = np.float32(0.3)
+    inits = dict(sa=sa, za=za, sb=sb, zb=zb, b=b.T.copy() if trans_b else b)
+    names = ["a", "sa", "za", "b", "sb", "zb", "c" if c is not None else ""]
+    if c is not None:
+        inits["c"] = c
+    if sy is not None:
+        names.append("sy")
+        inits["sy"] = sy
+    if zy is not None:
+        names.append("zy")
+        inits["zy"] = zy
+    while names[-1] == "":
+        names.pop()
+    node = helper.make_node("QGemm", names, ["y"], name="qg", domain="com.microsoft",
+                            transA=trans_a, transB=trans_b, alpha=alpha)
+    inputs = {"a": a.T.copy() if trans_a else a}
+    model = contrib_model(node, inputs, TYPES[ta] if zy is not None else TensorProto.FLOAT,
+                          inits)
+    want = qgemm_ref(a, sa, za, b, sb, zb, c, sy, zy, alpha, ta)
+    if zy is not None:
+        info = np.iinfo(ta)
+        assert 0 < np.mean((want == info.min) | (want == info.max)) < 0.5  # some saturate
+    np.testing.assert_array_equal(ort_run(model, inputs)[0], want, err_msg="onnxruntime")
+    check_against_onnxruntime(model, inputs, tmp_path)
+
+
+@pytest.mark.parametrize("op", ["QLinearSigmoid", "QLinearLeakyRelu"])
+@pytest.mark.parametrize("dtype", [np.uint8, np.int8])
+@pytest.mark.parametrize("zero_points", [True, False])
+def test_qlinear_activation(op, dtype, zero_points, tmp_path):
+    """com.microsoft QLinearSigmoid / QLinearLeakyRelu on every code:
+    dequantized, the float activation, quantized to the output's scale and
+    zero point, as onnxruntime's lookup table is built. onnxruntime's
+    sigmoid is a polynomial approximation (MlasComputeLogistic), QuantC's
+    ONNX's Sigmoid; on these 256 codes they give the same output codes."""
+    rng = np.random.default_rng(zlib.crc32(f"{op}{dtype}{zero_points}".encode()))
+    info = np.iinfo(dtype)
+    x = np.arange(info.min, info.max + 1, dtype=np.int64).astype(dtype).reshape(4, 8, 8)
+    sx = np.float32(0.0731 if op == "QLinearSigmoid" else 0.0213)
+    sy = np.float32(1 / 256 if op == "QLinearSigmoid" else 0.0171)
+    inits = dict(sx=sx, sy=sy)
+    # (onnxruntime reads input 4 unchecked: an empty name, not none)
+    names = ["x", "sx", "", "sy", ""]
+    if zero_points:
+        inits.update(zx=codes(rng, dtype, ()), zy=codes(rng, dtype, ()))
+        names = ["x", "sx", "zx", "sy", "zy"]
+    attrs = {"alpha": 0.1} if op == "QLinearLeakyRelu" else {}
+    node = helper.make_node(op, names, ["y"], name="act", domain="com.microsoft", **attrs)
+    inputs = {"x": x}
+    check_against_onnxruntime(contrib_model(node, inputs, TYPES[dtype], inits), inputs, tmp_path)
+
+
+QAVGPOOL_CASES = [
+    # (input shape, attributes)
+    ((2, 8, 9, 11), dict(kernel_shape=[3, 3], strides=[2, 2], pads=[1, 1, 1, 1])),
+    ((2, 8, 9, 11), dict(kernel_shape=[3, 3], strides=[2, 2], pads=[1, 1, 1, 1],
+                         count_include_pad=1)),
+    ((2, 8, 9, 11), dict(kernel_shape=[2, 3], strides=[1, 2], pads=[0, 1, 1, 0], ceil_mode=1)),
+    ((2, 8, 13), dict(kernel_shape=[4], strides=[3], pads=[2, 1])),
+    ((2, 9, 11, 8), dict(kernel_shape=[3, 3], strides=[2, 2], pads=[1, 1, 1, 1],
+                         channels_last=1)),
+]
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.int8])
+@pytest.mark.parametrize("shape,attrs", QAVGPOOL_CASES,
+                         ids=["pads", "count-pad", "ceil", "1d", "channels-last"])
+def test_qlinear_average_pool(dtype, shape, attrs, tmp_path):
+    """com.microsoft QLinearAveragePool (what quantize_static writes for
+    AveragePool): the codes dequantized, the float average, then
+    round(y / sy + zy) saturated; onnxruntime's outputs bit for bit."""
+    rng = np.random.default_rng(zlib.crc32(f"{dtype}{shape}{attrs}".encode()))
+    x = codes(rng, dtype, shape)
+    inits = dict(sx=np.float32(0.037), zx=codes(rng, dtype, ()), sy=np.float32(0.029),
+                 zy=codes(rng, dtype, ()))
+    node = helper.make_node("QLinearAveragePool", ["x", "sx", "zx", "sy", "zy"], ["y"],
+                            name="ap", domain="com.microsoft", **attrs)
+    inputs = {"x": x}
+    check_against_onnxruntime(contrib_model(node, inputs, TYPES[dtype], inits), inputs, tmp_path)
+
+
+def test_onnxruntime_quantized_classifier(tmp_path):
+    """quantize_static in the QOperator format with its default operator
+    set on a CNN classifier with LeakyRelu, AveragePool, Sigmoid and a Gemm
+    head (transB, bias): QLinearConv, QLinearLeakyRelu, QLinearAveragePool,
+    QLinearSigmoid and QGemm, onnxruntime's output bit for bit on both
+    targets."""
+    from onnxruntime.quantization import QuantFormat, QuantType, quantize_static
+
+    rng = np.random.default_rng(5)
+    w1 = (rng.standard_normal((8, 3, 3, 3)) * 0.3).astype(np.float32)
+    w2 = (rng.standard_normal((8, 8, 3, 3)) * 0.2).astype(np.float32)
+    wg = (rng.standard_normal((10, 8 * 4 * 4)) * 0.1).astype(np.float32)
+    bg = (rng.standard_normal(10) * 0.1).astype(np.float32)
+    nodes = [helper.make_node("Conv", ["x", "w1"], ["h0"], pads=[1, 1, 1, 1]),
+             helper.make_node("LeakyRelu", ["h0"], ["h1"], alpha=0.1),
+             helper.make_node("AveragePool", ["h1"], ["h2"], kernel_shape=[2, 2],
+                              strides=[2, 2]),
+             helper.make_node("Conv", ["h2", "w2"], ["h3"], pads=[1, 1, 1, 1]),
+             helper.make_node("Sigmoid", ["h3"], ["h4"]),
+             helper.make_node("Flatten", ["h4"], ["h5"]),
+             helper.make_node("Gemm", ["h5", "wg", "bg"], ["y"], transB=1)]
+    onnx.save(float_model(nodes, [2, 3, 8, 8], {"w1": w1, "w2": w2, "wg": wg, "bg": bg}),
+              str(tmp_path / "f.onnx"))
+    quantize_static(str(tmp_path / "f.onnx"), str(tmp_path / "q.onnx"),
+                    calibration(rng, (2, 3, 8, 8)), quant_format=QuantFormat.QOperator,
+                    per_channel=True, reduce_range=True, weight_type=QuantType.QInt8,
+                    activation_type=QuantType.QUInt8)
+    model = onnx.load(str(tmp_path / "q.onnx"))
+    assert {"QLinearConv", "QLinearLeakyRelu", "QLinearAveragePool", "QLinearSigmoid",
+            "QGemm"} <= {n.op_type for n in model.graph.node}
+    x = rng.standard_normal((2, 3, 8, 8)).astype(np.float32)
+    want = ort_run(model, {"x": x}, optimize=False)[0]
+    for target, outs in run_targets(model, {"x": x}, tmp_path).items():
+        np.testing.assert_array_equal(outs["y"], want, err_msg=target)

@@ -989,6 +989,27 @@ private:
   /// parameters as onnxruntime's lookup tables do (sat(round(fl((x - zx) *
   /// sx) / sy) + zy)), then concatenated.
   Outputs qlinearConcat(Node &n);
+  /// com.microsoft QGemm: (A' - za)(B' - zb) + C exactly in i32 (A', B'
+  /// transposed by transA / transB), then with y_zero_point
+  /// sat(round(acc * (alpha * sa * sb / sy)) + zy), without it the f32
+  /// acc * (alpha * sa * sb) (divided by sy when given): onnxruntime's order,
+  /// sb per tensor or per output column.
+  Outputs qgemm(Node &n);
+  /// com.microsoft QLinearSigmoid / QLinearLeakyRelu: each code dequantized
+  /// (sx * f32(x - zx)), the float activation, then quantized to the
+  /// output's parameters (sat(round(y / sy) + zy)), as onnxruntime's lookup
+  /// tables are built.
+  Outputs qlinearActivation(Node &n, bool sigmoid);
+  /// com.microsoft QLinearAveragePool: the codes dequantized, the f32
+  /// average pool, then sat(round(y / sy + zy)) (the zero point added
+  /// before rounding, as onnxruntime); channels_last through transposes.
+  Outputs qlinearAveragePool(Node &n);
+  /// f32(x - zx) of integer codes `x` (the difference exact in i32), times
+  /// `scale` when given; a null `zx` is 0.
+  Value dequantizeCodes(Chain &c, Value x, Value zx, Value scale);
+  /// MaxPool / AveragePool of `in` (the node's input, LpPool's |x|^p or
+  /// QLinearAveragePool's dequantized codes) with the node's window.
+  Outputs poolOf(Node &n, Value in, bool isMax, bool countPad);
   Outputs dynamicQuantizeLinear(Node &n);
   Outputs matMulNBits(Node &n);
   Outputs qonnxQuant(Node &n);
@@ -2002,6 +2023,213 @@ Importer::Outputs Importer::dynamicQuantizeLinear(Node &n) {
   if (failed(y))
     return failure();
   return SmallVector<Value>{*y, scale, zp};
+}
+
+Importer::Outputs Importer::poolOf(Node &n, Value in, bool isMax,
+                                   bool countPad) {
+  auto x = tt(in);
+  if (x.getRank() != 3 && x.getRank() != 4)
+    return error(n) << "only 1-D and 2-D pooling (3-D or 4-D input) "
+                       "is supported",
+           failure();
+  if (n.proto.output_size() > 1 && !n.proto.output(1).empty())
+    return error(n) << "the Indices output is not supported", failure();
+  auto k = getInts(n, "kernel_shape");
+  if (!k)
+    return error(n) << "kernel_shape is required", failure();
+  auto window = convWindow(n, x, *k);
+  if (failed(window))
+    return failure();
+  if (x.getRank() == 3) {
+    auto lifted = liftTo2D(n, in);
+    if (failed(lifted))
+      return failure();
+    in = *lifted;
+  }
+  SmallVector<NamedAttribute> attrs{
+      named("kernel_shape", b.getDenseI64ArrayAttr(window->kernel)),
+      named("strides", b.getDenseI64ArrayAttr(window->strides)),
+      named("pads", b.getDenseI64ArrayAttr(window->pads)),
+      named("dilations", b.getDenseI64ArrayAttr(window->dilations)),
+      named("ceil_mode", b.getBoolAttr(getInt(n, "ceil_mode", 0))),
+      named("count_include_pad", b.getBoolAttr(countPad))};
+  auto op = isMax ? build<nn::MaxPoolOp>(n, {in}, attrs)
+                  : build<nn::AveragePoolOp>(n, {in}, attrs);
+  if (failed(op))
+    return failure();
+  return dropHeight(n, (*op)->getResult(0), x.getRank() == 3);
+}
+
+Value Importer::dequantizeCodes(Chain &c, Value x, Value zx, Value scale) {
+  Type i32 = b.getI32Type(), f32 = b.getF32Type();
+  auto to = [&](Value v, Type t) {
+    return c.op<nn::CastOp>({v}, {named("to", TypeAttr::get(t))});
+  };
+  Value d = to(x, i32);
+  if (zx)
+    d = c.op<nn::SubOp>({d, to(zx, i32)});
+  Value f = to(d, f32);
+  return scale ? c.op<nn::MulOp>({f, scale}) : f;
+}
+
+Importer::Outputs Importer::qgemm(Node &n) {
+  auto in = [&](size_t i) { return i < n.in.size() ? n.in[i] : Value(); };
+  if (!in(0) || !in(1) || !in(3) || !in(4))
+    return error(n) << "needs A, a_scale, B and b_scale", failure();
+  auto a = integerView(n, in(0), "A");
+  auto bv = integerView(n, in(3), "B");
+  if (failed(a) || failed(bv))
+    return failure();
+  if (tt(*a).getRank() != 2 || tt(*bv).getRank() != 2)
+    return error(n) << "A and B must be 2-D, got " << tt(*a) << " and "
+                    << tt(*bv),
+           failure();
+  Chain c{*this, n};
+  Value av = *a, bw = *bv;
+  if (getInt(n, "transA", 0))
+    av = c.transpose(av, {1, 0});
+  if (getInt(n, "transB", 0))
+    bw = c.transpose(bw, {1, 0});
+  if (c.failed)
+    return failure();
+  auto acc = integerMatmul(n, av, bw, in(2), in(5));
+  if (failed(acc))
+    return failure();
+  Value sum = *acc;
+  if (Value bias = in(6)) {
+    if (!tt(bias).getElementType().isInteger(32))
+      return error(n) << "C must be int32, not " << tt(bias).getElementType(),
+             failure();
+    sum = c.op<nn::AddOp>({sum, bias});
+  }
+  // a_scale per tensor; b_scale one value or one per column (a 1-D [N]
+  // broadcasts along the columns of [M, N]).
+  auto sa = perTensorScales(n, {1});
+  auto sb = widenToF32(n, in(4), "scales");
+  if (failed(sa) || failed(sb))
+    return failure();
+  if (tt(*sb).getRank() > 1)
+    return error(n) << "b_scale must be a scalar or 1-D, got " << tt(*sb),
+           failure();
+  Type f32 = b.getF32Type();
+  float alpha = getFloat(n, "alpha", 1.0f);
+  Value m = (*sa)[0];
+  if (alpha != 1.0f)
+    m = c.op<nn::MulOp>({c.scalar(f32, alpha), m});
+  m = c.op<nn::MulOp>({m, *sb});
+  if (in(7)) {
+    auto sy = perTensorScales(n, {7});
+    if (failed(sy))
+      return failure();
+    m = c.op<nn::DivOp>({m, (*sy)[0]});
+  }
+  if (c.failed)
+    return failure();
+  if (Value zy = in(8)) {
+    if (!in(7))
+      return error(n) << "y_zero_point needs y_scale", failure();
+    if (!isEightBit(zy.getType()))
+      return error(n) << "y_zero_point must be int8 or uint8, not "
+                      << tt(zy).getElementType(),
+             failure();
+    auto y = requantize(n, sum, m, zy);
+    if (failed(y))
+      return failure();
+    return SmallVector<Value>{*y};
+  }
+  // No output zero point: float output.
+  return c.result(c.op<nn::MulOp>(
+      {c.op<nn::CastOp>({sum}, {named("to", TypeAttr::get(f32))}), m}));
+}
+
+Importer::Outputs Importer::qlinearActivation(Node &n, bool sigmoid) {
+  // Inputs: X, X_scale, X_zero_point?, Y_scale, Y_zero_point?.
+  auto in = [&](size_t i) { return i < n.in.size() ? n.in[i] : Value(); };
+  auto x = integerView(n, in(0), "X");
+  if (failed(x))
+    return failure();
+  Type elem = tt(*x).getElementType();
+  if (!isEightBit(elem))
+    return error(n) << "X must be int8 or uint8, not " << elem, failure();
+  for (size_t i : {2, 4})
+    if (in(i) && tt(in(i)).getElementType() != elem)
+      return error(n) << "zero point " << i << " must be " << elem << ", not "
+                      << tt(in(i)).getElementType(),
+             failure();
+  auto scales = perTensorScales(n, {1, 3});
+  if (failed(scales))
+    return failure();
+  Type f32 = b.getF32Type();
+  Chain c{*this, n};
+  Value f = dequantizeCodes(c, *x, in(2), (*scales)[0]);
+  Value y = sigmoid ? c.op<nn::SigmoidOp>({f})
+                    : c.op<nn::LeakyReluOp>(
+                          {f}, {named("alpha", b.getF32FloatAttr(getFloat(
+                                                   n, "alpha", 0.01f)))});
+  Value zy = in(4)
+                 ? c.op<nn::CastOp>({in(4)}, {named("to", TypeAttr::get(f32))})
+                 : Value();
+  if (c.failed)
+    return failure();
+  auto q = quantizeToInteger(n, y, (*scales)[1], zy, elem);
+  if (failed(q))
+    return failure();
+  return SmallVector<Value>{*q};
+}
+
+Importer::Outputs Importer::qlinearAveragePool(Node &n) {
+  // Inputs: X, x_scale, x_zero_point?, y_scale, y_zero_point?.
+  auto in = [&](size_t i) { return i < n.in.size() ? n.in[i] : Value(); };
+  auto x = integerView(n, in(0), "X");
+  if (failed(x))
+    return failure();
+  auto xt = tt(*x);
+  Type elem = xt.getElementType();
+  if (!isEightBit(elem) || (xt.getRank() != 3 && xt.getRank() != 4))
+    return error(n) << "needs an int8 or uint8 input of rank 3 or 4, got "
+                    << xt,
+           failure();
+  for (size_t i : {2, 4})
+    if (in(i) && tt(in(i)).getElementType() != elem)
+      return error(n) << "zero point " << i << " must be " << elem << ", not "
+                      << tt(in(i)).getElementType(),
+             failure();
+  auto scales = perTensorScales(n, {1, 3});
+  if (failed(scales))
+    return failure();
+  Type f32 = b.getF32Type();
+  int64_t rank = xt.getRank();
+  bool channelsLast = getInt(n, "channels_last", 0) != 0;
+  // NHWC <-> NCHW.
+  SmallVector<int64_t> toFirst{0, rank - 1}, toLast{0};
+  for (int64_t d = 1; d < rank - 1; ++d) {
+    toFirst.push_back(d);
+    toLast.push_back(d + 1);
+  }
+  toLast.push_back(1);
+  Chain c{*this, n};
+  Value f = dequantizeCodes(c, *x, in(2), (*scales)[0]);
+  if (channelsLast)
+    f = c.transpose(f, toFirst);
+  if (c.failed)
+    return failure();
+  auto pooled =
+      poolOf(n, f, /*isMax=*/false, getInt(n, "count_include_pad", 0) != 0);
+  if (failed(pooled))
+    return failure();
+  Value y = (*pooled)[0];
+  if (channelsLast)
+    y = c.transpose(y, toLast);
+  y = c.op<nn::DivOp>({y, (*scales)[1]});
+  if (in(4))
+    y = c.op<nn::AddOp>(
+        {y, c.op<nn::CastOp>({in(4)}, {named("to", TypeAttr::get(f32))})});
+  if (c.failed)
+    return failure();
+  auto q = quantizeToInteger(n, y, Value(), Value(), elem);
+  if (failed(q))
+    return failure();
+  return SmallVector<Value>{*q};
 }
 
 Importer::Outputs Importer::activation(Node &n) {
@@ -3904,45 +4132,9 @@ const llvm::StringMap<Importer::Handler> &Importer::handlers() {
         return failure();
       return im.dropHeight(n, (*conv)->getResult(0), x.getRank() == 3);
     };
-    // MaxPool / AveragePool of `in` (the node's input, or LpPool's |x|^p)
-    // with the node's window.
-    static auto poolOf = [](Importer &im, Node &n, Value in, bool isMax,
-                            bool countPad) -> Outputs {
-      auto x = tt(in);
-      if (x.getRank() != 3 && x.getRank() != 4)
-        return im.error(n) << "only 1-D and 2-D pooling (3-D or 4-D input) "
-                              "is supported",
-               failure();
-      if (n.proto.output_size() > 1 && !n.proto.output(1).empty())
-        return im.error(n) << "the Indices output is not supported", failure();
-      auto k = getInts(n, "kernel_shape");
-      if (!k)
-        return im.error(n) << "kernel_shape is required", failure();
-      auto window = im.convWindow(n, x, *k);
-      if (failed(window))
-        return failure();
-      if (x.getRank() == 3) {
-        auto lifted = im.liftTo2D(n, in);
-        if (failed(lifted))
-          return failure();
-        in = *lifted;
-      }
-      SmallVector<NamedAttribute> attrs{
-          im.named("kernel_shape", im.b.getDenseI64ArrayAttr(window->kernel)),
-          im.named("strides", im.b.getDenseI64ArrayAttr(window->strides)),
-          im.named("pads", im.b.getDenseI64ArrayAttr(window->pads)),
-          im.named("dilations", im.b.getDenseI64ArrayAttr(window->dilations)),
-          im.named("ceil_mode", im.b.getBoolAttr(getInt(n, "ceil_mode", 0))),
-          im.named("count_include_pad", im.b.getBoolAttr(countPad))};
-      auto op = isMax ? im.build<nn::MaxPoolOp>(n, {in}, attrs)
-                      : im.build<nn::AveragePoolOp>(n, {in}, attrs);
-      if (failed(op))
-        return failure();
-      return im.dropHeight(n, (*op)->getResult(0), x.getRank() == 3);
-    };
     auto pool = [](bool isMax) {
       return [isMax](Importer &im, Node &n) -> Outputs {
-        return poolOf(im, n, n.in[0], isMax, getInt(n, "count_include_pad", 0));
+        return im.poolOf(n, n.in[0], isMax, getInt(n, "count_include_pad", 0));
       };
     };
     // LpPool: (sum over the window of |x|^p)^(1/p), the sum as an average
@@ -3964,7 +4156,7 @@ const llvm::StringMap<Importer::Handler> &Importer::handlers() {
                           : c.op<nn::PowOp>({a, c.scalar(elem, double(p))});
       if (!powered)
         return failure();
-      auto avg = poolOf(im, n, powered, /*isMax=*/false, /*countPad=*/true);
+      auto avg = im.poolOf(n, powered, /*isMax=*/false, /*countPad=*/true);
       if (failed(avg))
         return failure();
       int64_t window = ShapedType::getNumElements(*k);
@@ -5221,6 +5413,18 @@ const llvm::StringMap<Importer::Handler> &Importer::handlers() {
     t["com.microsoft:QLinearConcat"] = [](Importer &im, Node &n) {
       return im.qlinearConcat(n);
     };
+    t["com.microsoft:QGemm"] = [](Importer &im, Node &n) {
+      return im.qgemm(n);
+    };
+    t["com.microsoft:QLinearSigmoid"] = [](Importer &im, Node &n) {
+      return im.qlinearActivation(n, /*sigmoid=*/true);
+    };
+    t["com.microsoft:QLinearLeakyRelu"] = [](Importer &im, Node &n) {
+      return im.qlinearActivation(n, /*sigmoid=*/false);
+    };
+    t["com.microsoft:QLinearAveragePool"] = [](Importer &im, Node &n) {
+      return im.qlinearAveragePool(n);
+    };
     t["com.microsoft:MatMulNBits"] = [](Importer &im, Node &n) {
       return im.matMulNBits(n);
     };
@@ -5295,7 +5499,11 @@ static size_t requiredInputs(StringRef op) {
       {"com.microsoft:QLinearAdd", 2},
       {"com.microsoft:QLinearMul", 2},
       {"com.microsoft:QLinearGlobalAveragePool", 4},
-      {"com.microsoft:QLinearConcat", 2}};
+      {"com.microsoft:QLinearConcat", 2},
+      {"com.microsoft:QGemm", 6},
+      {"com.microsoft:QLinearSigmoid", 2},
+      {"com.microsoft:QLinearLeakyRelu", 2},
+      {"com.microsoft:QLinearAveragePool", 2}};
   auto it = counts.find(op);
   return it == counts.end() ? 1 : it->second;
 }

@@ -479,6 +479,31 @@ save(model([helper.make_node("QLinearConcat", ["s", "z", "a", "s", "z", "b", "s"
             numpy_helper.from_array(np.array(3, np.int8), "zi")], opset=17,
            extra_opsets=[("com.microsoft", 1)]),
      os.path.join(out, "qlinearconcat_types.onnx"))
+# com.microsoft QGemm of a 3-D A and with a float C; QLinearSigmoid with a
+# zero point of another type; QLinearAveragePool of a 2-D input.
+zu8 = numpy_helper.from_array(np.array(3, np.uint8), "z")
+save(model([helper.make_node("QGemm", ["a", "s", "z", "b", "s", "z"], ["y"], name="qg3",
+                             domain="com.microsoft")],
+           [vi_typed("a", U8, [2, 3, 4]), vi_typed("b", U8, [4, 5])], [vi("y", [2, 3, 5])],
+           [f32s, zu8], opset=17, extra_opsets=[("com.microsoft", 1)]),
+     os.path.join(out, "qgemm_rank.onnx"))
+save(model([helper.make_node("QGemm", ["a", "s", "z", "b", "s", "z", "c"], ["y"], name="qgc",
+                             domain="com.microsoft")],
+           [vi_typed("a", U8, [3, 4]), vi_typed("b", U8, [4, 5])], [vi("y", [3, 5])],
+           [f32s, zu8, numpy_helper.from_array(np.zeros(5, np.float32), "c")], opset=17,
+           extra_opsets=[("com.microsoft", 1)]),
+     os.path.join(out, "qgemm_bias.onnx"))
+save(model([helper.make_node("QLinearSigmoid", ["a", "s", "zi", "s", "z"], ["y"], name="qls",
+                             domain="com.microsoft")],
+           [vi_typed("a", U8, [2, 4])], [vi_typed("y", U8, [2, 4])],
+           [f32s, zu8, numpy_helper.from_array(np.array(3, np.int8), "zi")], opset=17,
+           extra_opsets=[("com.microsoft", 1)]),
+     os.path.join(out, "qlinearsigmoid_zp.onnx"))
+save(model([helper.make_node("QLinearAveragePool", ["a", "s", "z", "s", "z"], ["y"], name="qlap",
+                             domain="com.microsoft", kernel_shape=[2])],
+           [vi_typed("a", U8, [2, 4])], [vi_typed("y", U8, [2, 3])], [f32s, zu8], opset=17,
+           extra_opsets=[("com.microsoft", 1)]),
+     os.path.join(out, "qlinearavgpool_rank.onnx"))
 save(model([helper.make_node("Hardmax", ["x"], ["y"], name="hm")],
            [vi_typed("x", TensorProto.INT32, [2, 3])], [vi_typed("y", TensorProto.INT32, [2, 3])],
            opset=13),

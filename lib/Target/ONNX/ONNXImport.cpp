@@ -1851,19 +1851,13 @@ Importer::Outputs Importer::qlinearBinary(Node &n, bool isMul) {
   if (failed(scalesOr))
     return failure();
   SmallVector<Value> scales = *scalesOr;
-  Type i32 = b.getI32Type(), f32 = b.getF32Type();
+  Type f32 = b.getF32Type();
   Chain c{*this, n};
   auto to = [&](Value v, Type t) {
     return c.op<nn::CastOp>({v}, {named("to", TypeAttr::get(t))});
   };
-  // x - zx exactly (in i32), then in f32.
-  auto centered = [&](Value x, Value zx) {
-    Value v = to(x, i32);
-    if (zx)
-      v = c.op<nn::SubOp>({v, to(zx, i32)});
-    return to(v, f32);
-  };
-  Value da = centered(*a, in(2)), db = centered(*bv, in(5));
+  Value da = dequantizeCodes(c, *a, in(2), Value());
+  Value db = dequantizeCodes(c, *bv, in(5), Value());
   Value y;
   if (isMul) {
     Value m =
@@ -1949,8 +1943,7 @@ Importer::Outputs Importer::qlinearConcat(Node &n) {
   if (!zy || !isEightBit(zy.getType()))
     return error(n) << "Y_zero_point must be an int8 or uint8 scalar",
            failure();
-  Type elem = tt(zy).getElementType(), i32 = b.getI32Type(),
-       f32 = b.getF32Type();
+  Type elem = tt(zy).getElementType(), f32 = b.getF32Type();
   Chain c{*this, n};
   Value zyf = c.op<nn::CastOp>({zy}, {named("to", TypeAttr::get(f32))});
   SmallVector<Value> parts;
@@ -1964,11 +1957,7 @@ Importer::Outputs Importer::qlinearConcat(Node &n) {
                       << " needs data of the output's type " << elem
                       << ", a scale and a zero point",
              failure();
-    Value d = c.op<nn::SubOp>(
-        {c.op<nn::CastOp>({*x}, {named("to", TypeAttr::get(i32))}),
-         c.op<nn::CastOp>({n.in[i + 2]}, {named("to", TypeAttr::get(i32))})});
-    Value v = c.op<nn::MulOp>(
-        {c.op<nn::CastOp>({d}, {named("to", TypeAttr::get(f32))}), *sx});
+    Value v = dequantizeCodes(c, *x, n.in[i + 2], *sx);
     if (c.failed)
       return failure();
     auto q = quantizeToInteger(n, v, *sy, zyf, elem);

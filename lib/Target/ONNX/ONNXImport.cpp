@@ -1004,6 +1004,12 @@ private:
   /// average pool, then sat(round(y / sy + zy)) (the zero point added
   /// before rounding, as onnxruntime); channels_last through transposes.
   Outputs qlinearAveragePool(Node &n);
+  /// com.microsoft MatMulIntegerToFloat / DynamicQuantizeMatMul
+  /// (onnxruntime's fusions of DynamicQuantizeLinear, MatMulInteger, Cast
+  /// and Mul): the exact i32 product, then f32(acc) * (sa * sb) + bias, sa
+  /// per tensor and sb per tensor or per column; DynamicQuantizeMatMul
+  /// first quantizes its float A as DynamicQuantizeLinear.
+  Outputs matMulIntegerToFloat(Node &n, bool dynamic);
   /// f32(x - zx) of integer codes `x` (the difference exact in i32), times
   /// `scale` when given; a null `zx` is 0.
   Value dequantizeCodes(Chain &c, Value x, Value zx, Value scale);
@@ -2219,6 +2225,54 @@ Importer::Outputs Importer::qlinearAveragePool(Node &n) {
   if (failed(q))
     return failure();
   return SmallVector<Value>{*q};
+}
+
+Importer::Outputs Importer::matMulIntegerToFloat(Node &n, bool dynamic) {
+  // MatMulIntegerToFloat: A, B, a_scale, b_scale, a_zero_point?,
+  // b_zero_point?, bias?. DynamicQuantizeMatMul: A (float), B, b_scale,
+  // b_zero_point?, bias?.
+  auto in = [&](size_t i) { return i < n.in.size() ? n.in[i] : Value(); };
+  Value a, sa, za;
+  Value bv = in(1), sb = in(dynamic ? 2 : 3), zb = in(dynamic ? 3 : 5);
+  Value bias = in(dynamic ? 4 : 6);
+  if (!bv || !sb)
+    return error(n) << "needs B and b_scale", failure();
+  if (dynamic) {
+    auto q = dynamicQuantizeLinear(n);
+    if (failed(q))
+      return failure();
+    a = (*q)[0];
+    sa = (*q)[1];
+    za = (*q)[2];
+  } else {
+    auto av = integerView(n, in(0), "A");
+    if (failed(av))
+      return failure();
+    a = *av;
+    auto s = perTensorScales(n, {2});
+    if (failed(s))
+      return failure();
+    sa = (*s)[0];
+    za = in(4);
+  }
+  auto bw = integerView(n, bv, "B");
+  if (failed(bw))
+    return failure();
+  auto acc = integerMatmul(n, a, *bw, za, zb);
+  auto sbf = widenToF32(n, sb, "scales");
+  if (failed(acc) || failed(sbf))
+    return failure();
+  if (tt(*sbf).getRank() > 1)
+    return error(n) << "b_scale must be a scalar or 1-D, got " << tt(*sbf),
+           failure();
+  Type f32 = b.getF32Type();
+  Chain c{*this, n};
+  Value y = c.op<nn::MulOp>(
+      {c.op<nn::CastOp>({*acc}, {named("to", TypeAttr::get(f32))}),
+       c.op<nn::MulOp>({sa, *sbf})});
+  if (bias)
+    y = c.op<nn::AddOp>({y, bias});
+  return c.result(y);
 }
 
 Importer::Outputs Importer::activation(Node &n) {
@@ -4479,6 +4533,41 @@ const llvm::StringMap<Importer::Handler> &Importer::handlers() {
     t["InstanceNormalization"] = groupNorm(true);
     t["GroupNormalization"] = groupNorm(false);
     t["com.microsoft:SimplifiedLayerNormalization"] = rms;
+    // onnxruntime writes its RMSNorm fusion in the ONNX domain too.
+    t["SimplifiedLayerNormalization"] = rms;
+    // com.microsoft SkipLayerNormalization / SkipSimplifiedLayerNormalization
+    // (onnxruntime's fusions of the residual Add and the norm): s = input +
+    // skip (+ bias), then LayerNorm (gamma, beta) / RMSNorm (gamma) of s over
+    // the last axis; output 3 is s. Inputs: input, skip, gamma, then beta?
+    // (LayerNorm only) and bias?.
+    auto skipNorm = [](bool simplified) {
+      return [simplified](Importer &im, Node &n) -> Outputs {
+        auto in = [&](size_t i) { return i < n.in.size() ? n.in[i] : Value(); };
+        for (int i = 1; i < std::min(3, n.proto.output_size()); ++i)
+          if (!n.proto.output(i).empty())
+            return im.error(n)
+                       << "the mean and inv_std_var outputs are not supported",
+                   failure();
+        Chain c{im, n};
+        Value sum = c.op<nn::AddOp>({in(0), in(1)});
+        if (Value bias = in(simplified ? 3 : 4))
+          sum = c.op<nn::AddOp>({sum, bias});
+        NamedAttribute attrs[] = {
+            im.named("axis", im.b.getI64IntegerAttr(-1)),
+            im.named("epsilon",
+                     im.b.getF32FloatAttr(getFloat(n, "epsilon", 1e-12f)))};
+        SmallVector<Value> ops{sum, in(2)};
+        if (!simplified && in(3))
+          ops.push_back(in(3));
+        Value y = simplified ? c.op<nn::RMSNormOp>(ops, attrs)
+                             : c.op<nn::LayerNormOp>(ops, attrs);
+        if (c.failed)
+          return failure();
+        return SmallVector<Value>{y, Value(), Value(), sum};
+      };
+    };
+    t["com.microsoft:SkipLayerNormalization"] = skipNorm(false);
+    t["com.microsoft:SkipSimplifiedLayerNormalization"] = skipNorm(true);
     t["BatchNormalization"] = [](Importer &im, Node &n) -> Outputs {
       if (getInt(n, "training_mode", 0))
         return im.error(n) << "training mode is not supported", failure();
@@ -5414,6 +5503,68 @@ const llvm::StringMap<Importer::Handler> &Importer::handlers() {
     t["com.microsoft:QLinearAveragePool"] = [](Importer &im, Node &n) {
       return im.qlinearAveragePool(n);
     };
+    t["com.microsoft:MatMulIntegerToFloat"] = [](Importer &im, Node &n) {
+      return im.matMulIntegerToFloat(n, /*dynamic=*/false);
+    };
+    t["com.microsoft:DynamicQuantizeMatMul"] = [](Importer &im, Node &n) {
+      return im.matMulIntegerToFloat(n, /*dynamic=*/true);
+    };
+    // com.microsoft FusedMatMul (onnxruntime's fusion of Transpose, MatMul
+    // and a scalar Mul): alpha * (A' B'), A' / B' with their last two axes
+    // swapped by transA / transB.
+    t["com.microsoft:FusedMatMul"] = [](Importer &im, Node &n) -> Outputs {
+      if (getInt(n, "transBatchA", 0) || getInt(n, "transBatchB", 0))
+        return im.error(n) << "transBatchA / transBatchB are not supported",
+               failure();
+      Chain c{im, n};
+      SmallVector<Value> ops{n.in[0], n.in[1]};
+      for (int i = 0; i < 2; ++i) {
+        if (!getInt(n, i ? "transB" : "transA", 0))
+          continue;
+        int64_t rank = tt(ops[size_t(i)]).getRank();
+        if (rank < 2)
+          return im.error(n) << (i ? "B" : "A")
+                             << " must have rank >= 2 to be transposed",
+                 failure();
+        SmallVector<int64_t> perm;
+        for (int64_t d = 0; d < rank - 2; ++d)
+          perm.push_back(d);
+        perm.append({rank - 1, rank - 2});
+        ops[size_t(i)] = c.transpose(ops[size_t(i)], perm);
+      }
+      Value y = c.op<nn::MatMulOp>(ops);
+      float alpha = getFloat(n, "alpha", 1.0f);
+      if (alpha != 1.0f && y)
+        y = c.op<nn::MulOp>(
+            {y, c.scalar(tt(y).getElementType(), double(alpha))});
+      return c.result(y);
+    };
+    // com.microsoft Gelu / FastGelu / BiasGelu / QuickGelu (onnxruntime's
+    // activation fusions): GELU (FastGelu: its tanh form) of x (+ bias);
+    // QuickGelu x * sigmoid(alpha * x).
+    auto gelu = [](StringRef approximate) {
+      return [approximate](Importer &im, Node &n) -> Outputs {
+        Chain c{im, n};
+        Value x = n.in[0];
+        if (n.in.size() > 1 && n.in[1])
+          x = c.op<nn::AddOp>({x, n.in[1]});
+        return c.result(c.op<nn::GeluOp>(
+            {x}, {im.named("approximate", im.b.getStringAttr(approximate))}));
+      };
+    };
+    t["com.microsoft:Gelu"] = gelu("none");
+    t["com.microsoft:BiasGelu"] = gelu("none");
+    t["com.microsoft:FastGelu"] = gelu("tanh");
+    t["com.microsoft:QuickGelu"] = [](Importer &im, Node &n) -> Outputs {
+      Chain c{im, n};
+      Value x = n.in[0];
+      float alpha = getFloat(n, "alpha", 1.702f);
+      Value ax = alpha == 1.0f
+                     ? x
+                     : c.op<nn::MulOp>({x, c.scalar(tt(x).getElementType(),
+                                                    double(alpha))});
+      return c.result(c.op<nn::MulOp>({x, c.op<nn::SigmoidOp>({ax})}));
+    };
     t["com.microsoft:MatMulNBits"] = [](Importer &im, Node &n) {
       return im.matMulNBits(n);
     };
@@ -5492,7 +5643,14 @@ static size_t requiredInputs(StringRef op) {
       {"com.microsoft:QGemm", 6},
       {"com.microsoft:QLinearSigmoid", 2},
       {"com.microsoft:QLinearLeakyRelu", 2},
-      {"com.microsoft:QLinearAveragePool", 2}};
+      {"com.microsoft:QLinearAveragePool", 2},
+      {"com.microsoft:MatMulIntegerToFloat", 4},
+      {"com.microsoft:DynamicQuantizeMatMul", 3},
+      {"com.microsoft:FusedMatMul", 2},
+      {"com.microsoft:BiasGelu", 2},
+      {"SimplifiedLayerNormalization", 2},
+      {"com.microsoft:SkipLayerNormalization", 3},
+      {"com.microsoft:SkipSimplifiedLayerNormalization", 3}};
   auto it = counts.find(op);
   return it == counts.end() ? 1 : it->second;
 }

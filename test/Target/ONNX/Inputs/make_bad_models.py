@@ -504,6 +504,25 @@ save(model([helper.make_node("QLinearAveragePool", ["a", "s", "z", "s", "z"], ["
            [vi_typed("a", U8, [2, 4])], [vi_typed("y", U8, [2, 3])], [f32s, zu8], opset=17,
            extra_opsets=[("com.microsoft", 1)]),
      os.path.join(out, "qlinearavgpool_rank.onnx"))
+# onnxruntime's fusions: FusedMatMul with transBatchA; SkipLayerNormalization
+# asked for its mean; MatMulIntegerToFloat with a 2-D b_scale.
+save(model([helper.make_node("FusedMatMul", ["x", "x"], ["y"], name="fmm", transBatchA=1,
+                             domain="com.microsoft")],
+           [vi("x", [2, 4, 4])], [vi("y", [2, 4, 4])], opset=17,
+           extra_opsets=[("com.microsoft", 1)]),
+     os.path.join(out, "fusedmatmul_transbatch.onnx"))
+save(model([helper.make_node("SkipLayerNormalization", ["x", "x", "g"], ["y", "mean"], name="sln",
+                             domain="com.microsoft")],
+           [vi("x", [2, 4])], [vi("y", [2, 4]), vi("mean", [2, 1])],
+           [numpy_helper.from_array(np.ones(4, np.float32), "g")], opset=17,
+           extra_opsets=[("com.microsoft", 1)]),
+     os.path.join(out, "skiplayernorm_mean.onnx"))
+save(model([helper.make_node("MatMulIntegerToFloat", ["a", "b", "s", "s2"], ["y"], name="mmf",
+                             domain="com.microsoft")],
+           [vi_typed("a", U8, [2, 4]), vi_typed("b", U8, [4, 3])], [vi("y", [2, 3])],
+           [f32s, numpy_helper.from_array(np.ones((1, 3), np.float32), "s2")], opset=17,
+           extra_opsets=[("com.microsoft", 1)]),
+     os.path.join(out, "matmulintegertofloat_scale.onnx"))
 save(model([helper.make_node("Hardmax", ["x"], ["y"], name="hm")],
            [vi_typed("x", TensorProto.INT32, [2, 3])], [vi_typed("y", TensorProto.INT32, [2, 3])],
            opset=13),

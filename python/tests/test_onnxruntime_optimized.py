@@ -19,7 +19,7 @@ from onnx import TensorProto, helper
 
 from quantc import models
 from test_onnx_activations import run_targets
-from test_onnx_qoperator import TYPES, check_against_onnxruntime, codes, contrib_model, ort_run
+from test_onnx_qoperator import check_against_onnxruntime, codes, contrib_model, ort_run
 
 
 def rel_l2(got, want):
@@ -114,7 +114,8 @@ def test_float_fusions(op, attrs, shapes, tmp_path):
         outs = ["y", "", "", "s"]
     node = helper.make_node(op, names, outs, name="f", domain="com.microsoft", **attrs)
     vi = helper.make_tensor_value_info
-    g = helper.make_graph([node], "g", [vi(k, TensorProto.FLOAT, v.shape) for k, v in inputs.items()],
+    g = helper.make_graph([node], "g",
+                          [vi(k, TensorProto.FLOAT, v.shape) for k, v in inputs.items()],
                           [vi(o, TensorProto.FLOAT, None) for o in outs if o])
     m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 17),
                                             helper.make_opsetid("com.microsoft", 1)])
@@ -176,3 +177,34 @@ def test_onnxruntime_optimized_models(arch, quantized, tmp_path):
                 np.testing.assert_array_equal(got[name], unfused[target][name],
                                               err_msg=f"{target} {name}")
             assert rel_l2(got[name], r) < 1e-5, (target, name)
+
+
+@pytest.mark.parametrize("arch", ["bert", "llama"])
+def test_transformers_optimizer_models(arch, tmp_path):
+    """The encoder and decoder after onnxruntime.transformers.optimizer
+    (the fusion script users run before deploying a transformer):
+    SkipLayerNormalization + BiasGelu (BERT), SkipSimplifiedLayerNormalization
+    + SimplifiedLayerNormalization (Llama, as GPT-2); both targets within
+    1e-5 relative L2 of onnxruntime and of the unfused model."""
+    from onnxruntime.transformers import optimizer
+
+    model = (models.bert(hidden=64, heads=4, layers=2, ffn=256) if arch == "bert" else
+             models.llama(hidden=64, heads=4, kv_heads=2, layers=2, intermediate=172))
+    onnx.save(model, str(tmp_path / "f.onnx"))
+    fused = optimizer.optimize_model(str(tmp_path / "f.onnx"),
+                                     model_type="bert" if arch == "bert" else "gpt2",
+                                     num_heads=4, hidden_size=64, opt_level=0).model
+    ops = {n.op_type for n in fused.graph.node}
+    want = ({"SkipLayerNormalization", "BiasGelu"} if arch == "bert" else
+            {"SkipSimplifiedLayerNormalization", "SimplifiedLayerNormalization"})
+    assert want <= ops, ops
+    inputs = models.sample_inputs(model, seed=1)
+    names = [o.name for o in model.graph.output]
+    ref = ort_run(fused, inputs)
+    for d in ["unfused", "fused"]:
+        (tmp_path / d).mkdir()
+    unfused = run_targets(model, inputs, tmp_path / "unfused")
+    for target, got in run_targets(fused, inputs, tmp_path / "fused").items():
+        for name, r in zip(names, ref):
+            assert rel_l2(got[name], r) < 1e-5, (target, name)
+            assert rel_l2(got[name], unfused[target][name]) < 1e-5, (target, name)

@@ -1004,6 +1004,11 @@ private:
   /// average pool, then sat(round(y / sy + zy)) (the zero point added
   /// before rounding, as onnxruntime); channels_last through transposes.
   Outputs qlinearAveragePool(Node &n);
+  /// com.microsoft QLinearWhere: X and Y each requantized to Z's
+  /// parameters as onnxruntime's lookup tables (sat(round(fl(sx * (x -
+  /// zx)) / sz) + zz); equal parameters copy), then selected by the
+  /// condition.
+  Outputs qlinearWhere(Node &n);
   /// com.microsoft MatMulIntegerToFloat / DynamicQuantizeMatMul
   /// (onnxruntime's fusions of DynamicQuantizeLinear, MatMulInteger, Cast
   /// and Mul): the exact i32 product, then f32(acc) * (sa * sb) + bias, sa
@@ -1976,6 +1981,45 @@ Importer::Outputs Importer::qlinearConcat(Node &n) {
   if (!axis)
     return error(n) << "axis out of range for rank " << rank, failure();
   return c.result(c.concat(parts, *axis));
+}
+
+Importer::Outputs Importer::qlinearWhere(Node &n) {
+  // Inputs: condition, X, x_scale, x_zero_point, Y, y_scale, y_zero_point,
+  // z_scale, z_zero_point.
+  if (n.in.size() != 9 || llvm::is_contained(n.in, Value()))
+    return error(n) << "needs condition, X, x_scale, x_zero_point, Y, "
+                       "y_scale, y_zero_point, z_scale and z_zero_point",
+           failure();
+  Value zz = n.in[8];
+  if (!isEightBit(zz.getType()))
+    return error(n) << "z_zero_point must be int8 or uint8, not "
+                    << tt(zz).getElementType(),
+           failure();
+  Type elem = tt(zz).getElementType(), f32 = b.getF32Type();
+  auto scales = perTensorScales(n, {2, 5, 7});
+  if (failed(scales))
+    return failure();
+  Chain c{*this, n};
+  Value zzf = c.op<nn::CastOp>({zz}, {named("to", TypeAttr::get(f32))});
+  SmallVector<Value> picked;
+  for (size_t i : {1, 4}) {
+    auto v = integerView(n, n.in[i], i == 1 ? "X" : "Y");
+    if (failed(v))
+      return failure();
+    if (tt(*v).getElementType() != elem ||
+        tt(n.in[i + 2]).getElementType() != elem)
+      return error(n) << (i == 1 ? "X" : "Y") << " and its zero point must be "
+                      << elem << " as z_zero_point",
+             failure();
+    Value f = dequantizeCodes(c, *v, n.in[i + 2], (*scales)[i == 1 ? 0 : 1]);
+    if (c.failed)
+      return failure();
+    auto q = quantizeToInteger(n, f, (*scales)[2], zzf, elem);
+    if (failed(q))
+      return failure();
+    picked.push_back(*q);
+  }
+  return c.result(c.op<nn::WhereOp>({n.in[0], picked[0], picked[1]}));
 }
 
 Importer::Outputs Importer::dynamicQuantizeLinear(Node &n) {
@@ -5499,6 +5543,9 @@ const llvm::StringMap<Importer::Handler> &Importer::handlers() {
     };
     t["com.microsoft:QLinearLeakyRelu"] = [](Importer &im, Node &n) {
       return im.qlinearActivation(n, /*sigmoid=*/false);
+    };
+    t["com.microsoft:QLinearWhere"] = [](Importer &im, Node &n) {
+      return im.qlinearWhere(n);
     };
     t["com.microsoft:QLinearAveragePool"] = [](Importer &im, Node &n) {
       return im.qlinearAveragePool(n);

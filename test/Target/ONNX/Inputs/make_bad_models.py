@@ -523,6 +523,12 @@ save(model([helper.make_node("MatMulIntegerToFloat", ["a", "b", "s", "s2"], ["y"
            [f32s, numpy_helper.from_array(np.ones((1, 3), np.float32), "s2")], opset=17,
            extra_opsets=[("com.microsoft", 1)]),
      os.path.join(out, "matmulintegertofloat_scale.onnx"))
+save(model([helper.make_node("QLinearWhere", ["c", "a", "s", "z", "a", "s", "z", "s"], ["y"],
+                             name="qlw", domain="com.microsoft")],
+           [helper.make_tensor_value_info("c", TensorProto.BOOL, [2, 4]), vi_typed("a", U8, [2, 4])],
+           [vi_typed("y", U8, [2, 4])], [f32s, zu8], opset=17,
+           extra_opsets=[("com.microsoft", 1)]),
+     os.path.join(out, "qlinearwhere_inputs.onnx"))
 save(model([helper.make_node("Hardmax", ["x"], ["y"], name="hm")],
            [vi_typed("x", TensorProto.INT32, [2, 3])], [vi_typed("y", TensorProto.INT32, [2, 3])],
            opset=13),

@@ -857,3 +857,62 @@ def test_qlinear_where(dtype, tmp_path):
     # onnxruntime has no int8 Where kernel for the export (ONNX allows it).
     for target, outs in run_targets(m, inputs, tmp_path).items():
         np.testing.assert_array_equal(outs["z"], want[0], err_msg=target)
+
+
+def test_onnxruntime_quantized_maxpool_cnn(tmp_path):
+    """quantize_static QOperator of a CNN with a MaxPool after the stem and
+    a Gemm head: MaxPool and Flatten run on the uint8 codes between
+    QLinearConv, QLinearGlobalAveragePool and QGemm; onnxruntime's output
+    bit for bit on both targets."""
+    from onnxruntime.quantization import QuantFormat, QuantType, quantize_static
+
+    rng = np.random.default_rng(12)
+    w1 = (rng.standard_normal((8, 3, 3, 3)) * 0.3).astype(np.float32)
+    w2 = (rng.standard_normal((8, 8, 3, 3)) * 0.2).astype(np.float32)
+    wg = (rng.standard_normal((5, 8)) * 0.3).astype(np.float32)
+    nodes = [helper.make_node("Conv", ["x", "w1"], ["h0"], pads=[1, 1, 1, 1]),
+             helper.make_node("Relu", ["h0"], ["h1"]),
+             helper.make_node("MaxPool", ["h1"], ["h2"], kernel_shape=[3, 3], strides=[2, 2],
+                              pads=[1, 1, 1, 1]),
+             helper.make_node("Conv", ["h2", "w2"], ["h3"], pads=[1, 1, 1, 1]),
+             helper.make_node("Relu", ["h3"], ["h4"]),
+             helper.make_node("GlobalAveragePool", ["h4"], ["h5"]),
+             helper.make_node("Flatten", ["h5"], ["h6"]),
+             helper.make_node("Gemm", ["h6", "wg"], ["y"], transB=1)]
+    onnx.save(float_model(nodes, [2, 3, 12, 12], {"w1": w1, "w2": w2, "wg": wg}),
+              str(tmp_path / "f.onnx"))
+    quantize_static(str(tmp_path / "f.onnx"), str(tmp_path / "q.onnx"),
+                    calibration(rng, (2, 3, 12, 12)), quant_format=QuantFormat.QOperator,
+                    per_channel=True, reduce_range=True, weight_type=QuantType.QInt8,
+                    activation_type=QuantType.QUInt8)
+    model = onnx.load(str(tmp_path / "q.onnx"))
+    assert {"QLinearConv", "MaxPool", "QLinearGlobalAveragePool", "QGemm"} <= {
+        n.op_type for n in model.graph.node}
+    x = rng.standard_normal((2, 3, 12, 12)).astype(np.float32)
+    want = ort_run(model, {"x": x}, optimize=False)[0]
+    for target, outs in run_targets(model, {"x": x}, tmp_path).items():
+        np.testing.assert_array_equal(outs["y"], want, err_msg=target)
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.int8])
+def test_quantized_codes_moved(dtype, tmp_path):
+    """A QuantizeLinear output read by ordinary ONNX ops (Transpose,
+    Reshape, MaxPool with padding) is its integer tensor: they move the
+    codes, and DequantizeLinear reads them back; exact on both targets
+    against onnxruntime and through the export."""
+    rng = np.random.default_rng(2)
+    x = (rng.standard_normal((2, 3, 6, 6)) * 3).astype(np.float32)
+    inits = dict(s=np.float32(0.05), z=codes(rng, dtype, ()), s2=np.float32(0.07))
+    nodes = [helper.make_node("QuantizeLinear", ["x", "s", "z"], ["q"], name="q"),
+             helper.make_node("Transpose", ["q"], ["t"], perm=[0, 1, 3, 2]),
+             helper.make_node("MaxPool", ["t"], ["p"], kernel_shape=[2, 2], pads=[1, 1, 0, 0]),
+             helper.make_node("Reshape", ["p", "shape"], ["r"]),
+             helper.make_node("DequantizeLinear", ["r", "s2", "z"], ["y"], name="dq")]
+    vi = helper.make_tensor_value_info
+    g = helper.make_graph(nodes, "g", [vi("x", TensorProto.FLOAT, x.shape)],
+                          [vi("y", TensorProto.FLOAT, None)],
+                          [numpy_helper.from_array(np.array(v), k) for k, v in inits.items()]
+                          + [numpy_helper.from_array(np.array([2, -1], np.int64), "shape")])
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 21)])
+    m.ir_version = 10
+    check_against_onnxruntime(m, {"x": x}, tmp_path)

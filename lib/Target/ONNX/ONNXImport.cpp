@@ -2067,6 +2067,25 @@ Importer::Outputs Importer::dynamicQuantizeLinear(Node &n) {
 Importer::Outputs Importer::poolOf(Node &n, Value in, bool isMax,
                                    bool countPad) {
   auto x = tt(in);
+  // MaxPool of 8- or 16-bit integers: the f32 max of the exactly converted
+  // values, converted back (exact: the result is one of the inputs).
+  if (auto it = llvm::dyn_cast<IntegerType>(x.getElementType())) {
+    if (!isMax || it.getWidth() == 1 || it.getWidth() > 16)
+      return error(n) << "integer pooling needs MaxPool of an 8- or 16-bit "
+                         "integer input, got "
+                      << x,
+             failure();
+    Chain c{*this, n};
+    Value f =
+        c.op<nn::CastOp>({in}, {named("to", TypeAttr::get(b.getF32Type()))});
+    if (c.failed)
+      return failure();
+    auto pooled = poolOf(n, f, isMax, countPad);
+    if (failed(pooled))
+      return failure();
+    return c.result(
+        c.op<nn::CastOp>({(*pooled)[0]}, {named("to", TypeAttr::get(it))}));
+  }
   if (x.getRank() != 3 && x.getRank() != 4)
     return error(n) << "only 1-D and 2-D pooling (3-D or 4-D input) "
                        "is supported",
@@ -5919,6 +5938,18 @@ LogicalResult Importer::importGraph(const onnx::GraphProto &g,
       if (!n.in[r] && !(key == "DequantizeLinear" && r == 0))
         return error(n) << "input " << r << " ('" << node.input(int(r))
                         << "') is missing or of an unsupported type";
+    // ONNX sees a QuantizeLinear output as its integer tensor: operators
+    // that do not read quantized tensors themselves get the codes
+    // (qc.codes), so that QOperator models can move them (Reshape,
+    // Transpose, MaxPool, ...) between their QLinear ops.
+    if (key != "DequantizeLinear" && key != "Identity")
+      for (auto [i, v] : llvm::enumerate(n.in))
+        if (v && llvm::isa<QTensorType>(v.getType())) {
+          auto c = integerView(n, v, "input " + std::to_string(i));
+          if (failed(c))
+            return failure();
+          v = *c;
+        }
     auto outs = h->second(*this, n);
     if (failed(outs))
       return failure();

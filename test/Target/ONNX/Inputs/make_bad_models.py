@@ -529,6 +529,9 @@ save(model([helper.make_node("QLinearWhere", ["c", "a", "s", "z", "a", "s", "z",
            [vi_typed("y", U8, [2, 4])], [f32s, zu8], opset=17,
            extra_opsets=[("com.microsoft", 1)]),
      os.path.join(out, "qlinearwhere_inputs.onnx"))
+save(model([helper.make_node("AveragePool", ["a"], ["y"], name="apint", kernel_shape=[2, 2])],
+           [vi_typed("a", I8, [1, 1, 4, 4])], [vi_typed("y", I8, [1, 1, 3, 3])], opset=17),
+     os.path.join(out, "averagepool_int8.onnx"))
 save(model([helper.make_node("Hardmax", ["x"], ["y"], name="hm")],
            [vi_typed("x", TensorProto.INT32, [2, 3])], [vi_typed("y", TensorProto.INT32, [2, 3])],
            opset=13),

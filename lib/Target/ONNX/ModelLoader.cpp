@@ -211,6 +211,30 @@ bool qc::onnx_import::readTensorProto(const std::string &path,
       return true;
     };
     bool ok = false;
+    // The 8- and 4-bit formats (FLOAT8E4M3FN 17 ... FLOAT4E2M1 23,
+    // FLOAT8E8M0 24; numbered, as this ONNX library's enum predates some):
+    // one code per element, as unsigned bytes ("u1"), 4-bit codes unpacked
+    // (low nibble first).
+    int32_t dt = t.data_type();
+    if (dt >= 17 && dt <= 24) {
+      bool nibbles = dt >= 21 && dt <= 23;
+      dtype = "u1";
+      size_t stored = t.has_raw_data() ? t.raw_data().size()
+                                       : size_t(t.int32_data_size());
+      size_t want = nibbles ? (size_t(n) + 1) / 2 : size_t(n);
+      if (stored != want) {
+        error = "'" + path + "': data size does not match the shape";
+        return false;
+      }
+      data.resize(size_t(n));
+      for (int64_t i = 0; i < n; ++i) {
+        size_t at = nibbles ? size_t(i / 2) : size_t(i);
+        uint32_t word = t.has_raw_data() ? uint8_t(t.raw_data()[at])
+                                         : uint32_t(t.int32_data(int(at)));
+        data[size_t(i)] = char(nibbles ? (word >> (4 * (i % 2))) & 0xF : word);
+      }
+      return true;
+    }
     switch (t.data_type()) {
     case onnx::TensorProto::FLOAT:
       dtype = "f4";

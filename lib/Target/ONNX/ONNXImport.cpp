@@ -74,7 +74,8 @@ enum OnnxType : int32_t {
   kFloat8E5M2FNUZ = 20,
   kUint4 = 21,
   kInt4 = 22,
-  kFloat4E2M1 = 23
+  kFloat4E2M1 = 23,
+  kFloat8E8M0 = 24
 };
 
 const char *typeName(int32_t t) {
@@ -121,6 +122,8 @@ const char *typeName(int32_t t) {
     return "int4";
   case kFloat4E2M1:
     return "float4e2m1";
+  case kFloat8E8M0:
+    return "float8e8m0";
   default:
     return "unknown";
   }
@@ -1015,6 +1018,19 @@ private:
   /// per tensor and sb per tensor or per column; DynamicQuantizeMatMul
   /// first quantizes its float A as DynamicQuantizeLinear.
   Outputs matMulIntegerToFloat(Node &n, bool dynamic);
+  /// The `!qc.qtensor` of `shape` holding codes of `f` with one f32 scale:
+  /// how the 8- and 4-bit ONNX types (float8, float4, int4, e8m0) enter a
+  /// graph as values.
+  QTensorType unitQTensorType(ArrayRef<int64_t> shape, const num::Format &f);
+  /// ONNX Cast / CastLike where the source or the target is one of those
+  /// types: to the element type `to`, or (null `to`) to the format
+  /// `format`. Codes are dequantized with scale 1 (exact in f32); casts to
+  /// minifloats round once from the f32 (or exactly widened float16 /
+  /// bfloat16 / up to 16-bit integer) value with the node's `saturate`
+  /// (E8M0: `round_mode` up or down), casts to int4 / uint4 truncate
+  /// toward zero and wrap modulo 16, as ONNX's reference.
+  Outputs castFormats(Node &n, Value x, Type to,
+                      std::optional<num::Format> format);
   /// f32(x - zx) of integer codes `x` (the difference exact in i32), times
   /// `scale` when given; a null `zx` is 0.
   Value dequantizeCodes(Chain &c, Value x, Value zx, Value scale);
@@ -2336,6 +2352,107 @@ Importer::Outputs Importer::matMulIntegerToFloat(Node &n, bool dynamic) {
   if (bias)
     y = c.op<nn::AddOp>({y, bias});
   return c.result(y);
+}
+
+QTensorType Importer::unitQTensorType(ArrayRef<int64_t> shape,
+                                      const num::Format &f) {
+  Attribute format =
+      f.kind() == num::Format::Kind::Int
+          ? Attribute(IntFormatAttr::get(ctx, f.bits(), f.isSigned(), false))
+          : Attribute(FloatFormatAttr::get(ctx, f.floatFormat()));
+  auto scheme = SchemeAttr::get(ctx, Granularity::per_tensor, 0, 0,
+                                FloatFormatAttr(), false, false);
+  return QTensorType::get(ctx, shape, format, scheme);
+}
+
+Importer::Outputs Importer::castFormats(Node &n, Value x, Type to,
+                                        std::optional<num::Format> format) {
+  Type f32 = b.getF32Type(), i32 = b.getI32Type();
+  auto one = [&](QTensorType qt) {
+    return floatConstant(n.loc, f32, {1.0}, qt.getScaleType().getShape());
+  };
+  Chain c{*this, n};
+  auto castTo = [&](Value v, Type t) {
+    return c.op<nn::CastOp>({v}, {named("to", TypeAttr::get(t))});
+  };
+  Value v = x;
+  auto qt = llvm::dyn_cast<QTensorType>(x.getType());
+  if (qt && qt.getNumericFormat().kind() == num::Format::Kind::Int &&
+      qt.getNumericFormat().bits() >= 8) {
+    // 8- to 32-bit integer codes are an nn integer tensor.
+    auto codes = integerView(n, x, "input 0");
+    if (failed(codes))
+      return failure();
+    v = *codes;
+    if (!format)
+      return c.result(castTo(v, to));
+  } else if (qt) {
+    // The codes' values: dequantized with scale 1 (and zero point 0).
+    if (qt.getScheme().getScaleFormat())
+      return error(n) << "a cast of " << qt
+                      << " (block scales in a minifloat format) is not "
+                         "supported",
+             failure();
+    SmallVector<Value> ops{x, one(qt)};
+    bool asym = qt.getScheme().getAsymmetric();
+    if (asym)
+      ops.push_back(intConstant(n.loc, qt.getZeroPointType().getElementType(),
+                                {0}, qt.getZeroPointType().getShape()));
+    OperationState state(n.loc, DequantizeOp::getOperationName());
+    state.addOperands(ops);
+    state.addAttribute(DequantizeOp::getOperandSegmentSizesAttrName(state.name),
+                       b.getDenseI32ArrayAttr({1, 1, asym ? 1 : 0, 0}));
+    state.addTypes(qt.getExpressedType(f32));
+    v = b.create(state)->getResult(0);
+    if (!format)
+      return to == f32 ? c.result(v) : c.result(castTo(v, to));
+  }
+  auto vt = tt(v);
+  Type elem = vt.getElementType();
+  auto it = llvm::dyn_cast<IntegerType>(elem);
+  if (format->kind() == num::Format::Kind::Int) {
+    // The low 4 bits of the value truncated toward zero.
+    Value i = elem == i32 ? v : castTo(v, i32);
+    Value r = c.op<nn::AndOp>({i, intConstant(n.loc, i32, {15}, {})});
+    if (format->isSigned()) {
+      Value eight = intConstant(n.loc, i32, {8}, {});
+      r = c.op<nn::SubOp>({c.op<nn::XorOp>({r, eight}), eight});
+    }
+    v = castTo(r, f32);
+  } else if (elem.isF64() || (it && it.getWidth() > 16)) {
+    return error(n) << "a cast from " << elem << " to " << format->name()
+                    << " would round twice (through f32); cast to float32 "
+                       "first",
+           failure();
+  } else if (elem != f32) {
+    v = castTo(v, f32); // exact: float16, bfloat16, integers of <= 16 bits
+  }
+  if (c.failed)
+    return failure();
+  num::Format target = *format;
+  RoundingMode rounding = RoundingMode::nearest_even;
+  if (target.kind() == num::Format::Kind::Float) {
+    num::FloatFormat ff = target.floatFormat();
+    ff.saturate = getInt(n, "saturate", 1) != 0;
+    target = num::Format::minifloat(ff);
+    if (!ff.hasZero) { // E8M0
+      std::string mode = getString(n, "round_mode", "up");
+      if (mode != "up" && mode != "down")
+        return error(n) << "round_mode '" << mode
+                        << "' is not supported (up and down are)",
+               failure();
+      rounding = mode == "up" ? RoundingMode::ceil : RoundingMode::floor;
+    }
+  }
+  QTensorType out = unitQTensorType(vt.getShape(), target);
+  OperationState state(n.loc, QuantizeOp::getOperationName());
+  state.addOperands({v, one(out)});
+  state.addAttribute(QuantizeOp::getOperandSegmentSizesAttrName(state.name),
+                     b.getDenseI32ArrayAttr({1, 1, 0, 0}));
+  if (rounding != RoundingMode::nearest_even)
+    state.addAttribute("rounding", RoundingModeAttr::get(ctx, rounding));
+  state.addTypes(out);
+  return SmallVector<Value>{b.create(state)->getResult(0)};
 }
 
 Importer::Outputs Importer::activation(Node &n) {
@@ -4116,9 +4233,14 @@ const llvm::StringMap<Importer::Handler> &Importer::handlers() {
     t["Cast"] = [](Importer &im, Node &n) -> Outputs {
       int32_t to = int32_t(getInt(n, "to", 0));
       Type elem = elementType(im.ctx, to);
-      if (!elem)
+      std::optional<num::Format> format;
+      if (!elem && to >= kFloat8E4M3FN)
+        format = onnx_types::formatOf(to);
+      if (!elem && !format)
         return im.error(n) << "cast to " << typeName(to) << " is not supported",
                failure();
+      if (format || llvm::isa<QTensorType>(n.in[0].getType()))
+        return im.castFormats(n, n.in[0], elem, format);
       return im.one<nn::CastOp>(n, {n.in[0]},
                                 {im.named("to", TypeAttr::get(elem))});
     };
@@ -4185,9 +4307,22 @@ const llvm::StringMap<Importer::Handler> &Importer::handlers() {
     };
     // Cast to the element type of the second input (its values unused).
     t["CastLike"] = [](Importer &im, Node &n) -> Outputs {
-      return im.one<nn::CastOp>(
-          n, {n.in[0]},
-          {im.named("to", TypeAttr::get(tt(n.in[1]).getElementType()))});
+      if (auto like = llvm::dyn_cast<QTensorType>(n.in[1].getType())) {
+        num::Format f = like.getNumericFormat();
+        if (f.kind() == num::Format::Kind::Float) {
+          // The like tensor's format without its saturation: the node's
+          // `saturate` decides.
+          num::FloatFormat ff = f.floatFormat();
+          ff.saturate = false;
+          f = num::Format::minifloat(ff);
+        }
+        return im.castFormats(n, n.in[0], Type(), f);
+      }
+      Type elem = tt(n.in[1]).getElementType();
+      if (llvm::isa<QTensorType>(n.in[0].getType()))
+        return im.castFormats(n, n.in[0], elem, std::nullopt);
+      return im.one<nn::CastOp>(n, {n.in[0]},
+                                {im.named("to", TypeAttr::get(elem))});
     };
     t["Where"] = [](Importer &im, Node &n) {
       return im.one<nn::WhereOp>(n, {n.in[0], n.in[1], n.in[2]});
@@ -5774,7 +5909,12 @@ LogicalResult Importer::importGraph(const onnx::GraphProto &g,
              << "graph input '" << vi.name() << "' is not a tensor";
     const auto &tt = vi.type().tensor_type();
     Type elem = elementType(ctx, tt.elem_type());
-    if (!elem)
+    // 8- and 4-bit formats (float8, float4, int4, e8m0) enter as the codes
+    // of a `!qc.qtensor` with a unit per-tensor scale.
+    std::optional<num::Format> qf;
+    if (!elem && tt.elem_type() >= kFloat8E4M3FN)
+      qf = onnx_types::formatOf(tt.elem_type());
+    if (!elem && !qf)
       return emitError(loc)
              << "graph input '" << vi.name() << "' has type "
              << typeName(tt.elem_type()) << ", which is not supported";
@@ -5801,7 +5941,8 @@ LogicalResult Importer::importGraph(const onnx::GraphProto &g,
         shape.push_back(d.dim_value());
       }
     }
-    argTypes.push_back(RankedTensorType::get(shape, elem));
+    argTypes.push_back(qf ? Type(unitQTensorType(shape, *qf))
+                          : Type(RankedTensorType::get(shape, elem)));
     argNames.push_back(vi.name());
   }
   for (auto &[name, shape] : opts.inputShapes)
@@ -5942,7 +6083,8 @@ LogicalResult Importer::importGraph(const onnx::GraphProto &g,
     // that do not read quantized tensors themselves get the codes
     // (qc.codes), so that QOperator models can move them (Reshape,
     // Transpose, MaxPool, ...) between their QLinear ops.
-    if (key != "DequantizeLinear" && key != "Identity")
+    if (!llvm::is_contained(
+            {"DequantizeLinear", "Identity", "Cast", "CastLike"}, key))
       for (auto [i, v] : llvm::enumerate(n.in))
         if (v && llvm::isa<QTensorType>(v.getType())) {
           auto c = integerView(n, v, "input " + std::to_string(i));

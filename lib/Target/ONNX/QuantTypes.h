@@ -43,6 +43,8 @@ inline std::optional<num::Format> formatOf(int32_t onnxType) {
     return num::Format::minifloat(num::FloatFormat::fp8e5m2());
   case 23:
     return num::Format::minifloat(num::FloatFormat::fp4e2m1fn());
+  case 24:
+    return num::Format::minifloat(num::FloatFormat::e8m0fnu()); // FLOAT8E8M0
   default:
     return std::nullopt;
   }
@@ -50,7 +52,7 @@ inline std::optional<num::Format> formatOf(int32_t onnxType) {
 
 /// The ONNX element type storing codes of `f` (saturation ignored), or 0.
 inline int32_t onnxTypeOf(const num::Format &f) {
-  for (int32_t t : {2, 3, 4, 5, 6, 21, 22, 17, 19, 23}) {
+  for (int32_t t : {2, 3, 4, 5, 6, 21, 22, 17, 19, 23, 24}) {
     std::optional<num::Format> g = formatOf(t);
     num::Format plain = f;
     if (f.kind() == num::Format::Kind::Float) {

@@ -532,6 +532,17 @@ save(model([helper.make_node("QLinearWhere", ["c", "a", "s", "z", "a", "s", "z",
 save(model([helper.make_node("AveragePool", ["a"], ["y"], name="apint", kernel_shape=[2, 2])],
            [vi_typed("a", I8, [1, 1, 4, 4])], [vi_typed("y", I8, [1, 1, 3, 3])], opset=17),
      os.path.join(out, "averagepool_int8.onnx"))
+# Casts to the 8-bit formats: from float64 (two roundings), E8M0 with
+# round_mode nearest.
+save(model([helper.make_node("Cast", ["x"], ["y"], name="c64", to=TensorProto.FLOAT8E4M3FN)],
+           [helper.make_tensor_value_info("x", TensorProto.DOUBLE, [4])],
+           [helper.make_tensor_value_info("y", TensorProto.FLOAT8E4M3FN, [4])], opset=23),
+     os.path.join(out, "cast_f64_fp8.onnx"))
+save(model([helper.make_node("Cast", ["x"], ["y"], name="ce8", to=TensorProto.FLOAT8E8M0,
+                             round_mode="nearest")],
+           [vi("x", [4])], [helper.make_tensor_value_info("y", TensorProto.FLOAT8E8M0, [4])],
+           opset=24),
+     os.path.join(out, "cast_e8m0_nearest.onnx"))
 save(model([helper.make_node("Hardmax", ["x"], ["y"], name="hm")],
            [vi_typed("x", TensorProto.INT32, [2, 3])], [vi_typed("y", TensorProto.INT32, [2, 3])],
            opset=13),

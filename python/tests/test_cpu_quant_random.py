@@ -19,7 +19,8 @@ from qc_testing import BIN
 SPECIALS = [np.nan, np.inf, -np.inf, 0.0, -0.0, 1e-40, -1e-42, 3e38, 0.5, -2.5]
 PRESETS = ["fp8e4m3fn", "fp8e5m2", "fp6e2m3fn", "fp6e3m2fn", "fp4e2m1fn",
            "fp8e4m3fn, saturate", "fp4e2m1fn, saturate", "fp8e5m2, saturate",
-           "fp16", "bf16", "fp16, saturate", "bf16, saturate"]
+           "fp16", "bf16", "fp16, saturate", "bf16, saturate",
+           "fp8e4m3fnuz", "fp8e5m2fnuz", "fp8e4m3fnuz, saturate"]
 
 
 def element_format(rng):
@@ -51,7 +52,7 @@ def element_format(rng):
     if e == 1:
         opts.append("specials = " + rng.choice(["fn", "none"] if m else ["none"]))
     elif rng.random() < 0.5:
-        opts.append("specials = " + rng.choice(["ieee", "fn", "none"]))
+        opts.append("specials = " + rng.choice(["ieee", "fn", "none", "fnuz"]))
     if rng.random() < 0.3:
         opts.append("saturate")
     return f"#qc.float<{', '.join(opts)}>"

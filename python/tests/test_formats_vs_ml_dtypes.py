@@ -1,6 +1,6 @@
 """Minifloat encode/decode bit-exact against ml_dtypes.
 
-For each of FP8 E4M3FN, FP8 E5M2, FP6 E2M3, FP6 E3M2, FP4 E2M1 and E8M0:
+For each of FP8 E4M3FN, FP8 E5M2, FP8 E4M3FNUZ, FP8 E5M2FNUZ, FP6 E2M3, FP6 E3M2, FP4 E2M1 and E8M0:
 every code decodes to ml_dtypes' value, and more than 10^6 float32 inputs
 (random bit patterns, log-uniform values over the format's range, every
 exact tie between neighbours and its float32 neighbours, subnormals,
@@ -16,6 +16,8 @@ from quantc import numerics as qn
 FORMATS = {
     "fp8e4m3fn": ml_dtypes.float8_e4m3fn,
     "fp8e5m2": ml_dtypes.float8_e5m2,
+    "fp8e4m3fnuz": ml_dtypes.float8_e4m3fnuz,
+    "fp8e5m2fnuz": ml_dtypes.float8_e5m2fnuz,
     "fp6e2m3fn": ml_dtypes.float6_e2m3fn,
     "fp6e3m2fn": ml_dtypes.float6_e3m2fn,
     "fp4e2m1fn": ml_dtypes.float4_e2m1fn,

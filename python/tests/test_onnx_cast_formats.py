@@ -1,5 +1,5 @@
 """ONNX Cast / CastLike to and from the 8- and 4-bit types (float8 E4M3FN /
-E5M2, float4 E2M1, int4, uint4) as plain graph values: graph inputs of
+E5M2 / E4M3FNUZ / E5M2FNUZ, float4 E2M1, int4, uint4) as plain graph values: graph inputs of
 these types are `!qc.qtensor` codes with a unit scale, casts to them are
 qc.quantize, casts from them qc.dequantize.
 
@@ -18,6 +18,8 @@ from test_onnx_activations import run_targets
 FORMATS = {
     TensorProto.FLOAT8E4M3FN: ml_dtypes.float8_e4m3fn,
     TensorProto.FLOAT8E5M2: ml_dtypes.float8_e5m2,
+    TensorProto.FLOAT8E4M3FNUZ: ml_dtypes.float8_e4m3fnuz,
+    TensorProto.FLOAT8E5M2FNUZ: ml_dtypes.float8_e5m2fnuz,
     TensorProto.FLOAT4E2M1: ml_dtypes.float4_e2m1fn,
     TensorProto.INT4: ml_dtypes.int4,
     TensorProto.UINT4: ml_dtypes.uint4,
@@ -55,8 +57,11 @@ def reference(x, to, saturate):
 @pytest.mark.parametrize("to,saturate", [
     (TensorProto.FLOAT8E4M3FN, 1), (TensorProto.FLOAT8E4M3FN, 0),
     (TensorProto.FLOAT8E5M2, 1), (TensorProto.FLOAT8E5M2, 0),
+    (TensorProto.FLOAT8E4M3FNUZ, 1), (TensorProto.FLOAT8E4M3FNUZ, 0),
+    (TensorProto.FLOAT8E5M2FNUZ, 1), (TensorProto.FLOAT8E5M2FNUZ, 0),
     (TensorProto.FLOAT4E2M1, 1), (TensorProto.INT4, 1), (TensorProto.UINT4, 1)],
-    ids=["e4m3fn", "e4m3fn-nosat", "e5m2", "e5m2-nosat", "e2m1", "int4", "uint4"])
+    ids=["e4m3fn", "e4m3fn-nosat", "e5m2", "e5m2-nosat", "e4m3fnuz", "e4m3fnuz-nosat",
+         "e5m2fnuz", "e5m2fnuz-nosat", "e2m1", "int4", "uint4"])
 def test_cast_roundtrip(to, saturate, tmp_path):
     """float32 -> format -> float32 (Cast, then CastLike of a graph input of
     the format): the format's values, bit for bit (NaN where ml_dtypes has

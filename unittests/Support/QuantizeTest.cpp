@@ -258,8 +258,9 @@ TEST(Quantize, FastPathsMatchScalar) {
   std::vector<float> x = randomFloats(3, n);
   float one = 1.0f;
   for (const char *name :
-       {"fp8e4m3fn", "fp8e4m3fn_sat", "fp8e5m2", "fp8e5m2_sat", "fp6e2m3fn",
-        "fp6e3m2fn", "fp4e2m1fn", "fp4e2m1fn_sat", "fp16", "bf16"}) {
+       {"fp8e4m3fn", "fp8e4m3fn_sat", "fp8e5m2", "fp8e5m2_sat", "fp8e4m3fnuz",
+        "fp8e4m3fnuz_sat", "fp8e5m2fnuz", "fp6e2m3fn", "fp6e3m2fn", "fp4e2m1fn",
+        "fp4e2m1fn_sat", "fp16", "bf16"}) {
     Format f = *Format::parse(name);
     ASSERT_TRUE(Float32Encoder(f.floatFormat()).valid()) << name;
     std::vector<uint32_t> q(static_cast<size_t>(n));

@@ -354,6 +354,10 @@ Value encodeMinifloat(OpBuilder &b, Location loc, Value x,
       loc, ucmp(arith::CmpIPredicate::uge, a, p.minNormalBits), normal, sub);
   Value code = b.create<arith::OrIOp>(
       loc, mag, b.create<arith::ShLIOp>(loc, sign, i32c(b, loc, p.signShift)));
+  // FNUZ: a zero magnitude is +0 for either sign (its -0 code is the NaN).
+  if (p.zeroCode[1] != (1u << p.signShift))
+    code = b.create<arith::SelectOp>(
+        loc, ucmp(arith::CmpIPredicate::eq, mag, 0), perSign(p.zeroCode), code);
   code = b.create<arith::SelectOp>(
       loc, ucmp(arith::CmpIPredicate::ugt, mag, p.maxMag),
       perSign(p.overflowCode), code);

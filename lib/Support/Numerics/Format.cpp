@@ -106,6 +106,7 @@ uint32_t FloatFormat::maxFiniteCode() const {
   case FloatSpecials::NaNOnly:
     return allOnes - 1;
   case FloatSpecials::None:
+  case FloatSpecials::NegZeroNaN: // every magnitude is finite
     return allOnes;
   }
   return allOnes;
@@ -132,6 +133,12 @@ FloatFormat FloatFormat::fp8e4m3fn() {
 }
 FloatFormat FloatFormat::fp8e5m2() {
   return makeFloat(5, 2, 15, FloatSpecials::IEEE);
+}
+FloatFormat FloatFormat::fp8e4m3fnuz() {
+  return makeFloat(4, 3, 8, FloatSpecials::NegZeroNaN);
+}
+FloatFormat FloatFormat::fp8e5m2fnuz() {
+  return makeFloat(5, 2, 16, FloatSpecials::NegZeroNaN);
 }
 FloatFormat FloatFormat::fp6e2m3fn() {
   return makeFloat(2, 3, 1, FloatSpecials::None);
@@ -163,6 +170,8 @@ struct Preset {
 };
 const Preset kPresets[] = {{"fp8e4m3fn", FloatFormat::fp8e4m3fn},
                            {"fp8e5m2", FloatFormat::fp8e5m2},
+                           {"fp8e4m3fnuz", FloatFormat::fp8e4m3fnuz},
+                           {"fp8e5m2fnuz", FloatFormat::fp8e5m2fnuz},
                            {"fp6e2m3fn", FloatFormat::fp6e2m3fn},
                            {"fp6e3m2fn", FloatFormat::fp6e3m2fn},
                            {"fp4e2m1fn", FloatFormat::fp4e2m1fn},
@@ -199,9 +208,14 @@ struct Encoder {
         maxMag(f.maxFiniteCode()) {}
 
   uint32_t withSign(uint32_t mag, bool neg) const {
+    // FNUZ has no negative zero (its code is the NaN).
+    if (mag == 0 && f.specials == FloatSpecials::NegZeroNaN)
+      return 0;
     return neg ? (mag | signBit) : mag;
   }
   uint32_t nanCode(bool neg) const {
+    if (f.specials == FloatSpecials::NegZeroNaN)
+      return signBit;
     // IEEE: the canonical quiet NaN (all-ones exponent, top mantissa bit);
     // FN: the all-ones code.
     uint32_t mag = f.hasInf() ? (((1u << f.expBits) - 1) << f.manBits) |
@@ -329,6 +343,8 @@ double qc::num::decodeFloat(uint32_t code, const FloatFormat &f) {
   } else if (f.specials == FloatSpecials::NaNOnly &&
              mag == (1u << magBits) - 1) {
     v = std::numeric_limits<double>::quiet_NaN();
+  } else if (f.specials == FloatSpecials::NegZeroNaN && neg && mag == 0) {
+    return std::numeric_limits<double>::quiet_NaN();
   } else if (f.hasZero && e == 0) {
     v = f.subnormals ? std::ldexp(double(man), f.minExponent() - int(f.manBits))
                      : 0.0;
@@ -368,6 +384,7 @@ Float32Encoder::Float32Encoder(const FloatFormat &f) {
         std::copysign(std::numeric_limits<double>::quiet_NaN(), sign), f);
     infCode[s] = encodeFloat(sign * std::numeric_limits<double>::infinity(), f);
     overflowCode[s] = encodeFloat(sign * huge, f);
+    zeroCode[s] = encodeFloat(sign * 0.0, f);
   }
   ok = true;
 }

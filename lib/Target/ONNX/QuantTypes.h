@@ -39,8 +39,12 @@ inline std::optional<num::Format> formatOf(int32_t onnxType) {
     return num::Format::integer(4, true); // INT4
   case 17:
     return num::Format::minifloat(num::FloatFormat::fp8e4m3fn());
+  case 18:
+    return num::Format::minifloat(num::FloatFormat::fp8e4m3fnuz());
   case 19:
     return num::Format::minifloat(num::FloatFormat::fp8e5m2());
+  case 20:
+    return num::Format::minifloat(num::FloatFormat::fp8e5m2fnuz());
   case 23:
     return num::Format::minifloat(num::FloatFormat::fp4e2m1fn());
   case 24:
@@ -52,7 +56,7 @@ inline std::optional<num::Format> formatOf(int32_t onnxType) {
 
 /// The ONNX element type storing codes of `f` (saturation ignored), or 0.
 inline int32_t onnxTypeOf(const num::Format &f) {
-  for (int32_t t : {2, 3, 4, 5, 6, 21, 22, 17, 19, 23, 24}) {
+  for (int32_t t : {2, 3, 4, 5, 6, 21, 22, 17, 18, 19, 20, 23, 24}) {
     std::optional<num::Format> g = formatOf(t);
     num::Format plain = f;
     if (f.kind() == num::Format::Kind::Float) {

@@ -9,6 +9,10 @@
 // CHECK-SAME: f11 = #qc.float<e4m3, bias = 7, specials = ieee>
 // CHECK-SAME: f12 = #qc.float<e4m0, bias = 7, specials = none, no_subnormals, unsigned, no_zero>
 // CHECK-SAME: f13 = #qc.float<fp8e4m3fn>
+// CHECK-SAME: f14 = #qc.float<fp8e4m3fnuz>
+// CHECK-SAME: f15 = #qc.float<fp8e5m2fnuz, saturate>
+// CHECK-SAME: f16 = #qc.float<fp8e4m3fnuz>
+// CHECK-SAME: f17 = #qc.float<e3m2, bias = 4, specials = fnuz>
 // CHECK-SAME: f2 = #qc.float<fp8e5m2>
 // CHECK-SAME: f3 = #qc.float<fp6e2m3fn>
 // CHECK-SAME: f4 = #qc.float<fp6e3m2fn>
@@ -39,7 +43,11 @@ func.func @formats() attributes {
   f11 = #qc.float<e4m3, bias = 7>,
   f12 = #qc.float<e4m0, bias = 7, specials = none, no_subnormals, unsigned, no_zero>,
   // An explicit spelling of a preset prints as the preset.
-  f13 = #qc.float<e4m3, bias = 7, specials = fn>
+  f13 = #qc.float<e4m3, bias = 7, specials = fn>,
+  // FNUZ: the negative-zero code is the only NaN.
+  f14 = #qc.float<fp8e4m3fnuz>, f15 = #qc.float<fp8e5m2fnuz, saturate>,
+  f16 = #qc.float<e4m3, bias = 8, specials = fnuz>,
+  f17 = #qc.float<e3m2, bias = 4, specials = fnuz>
 } {
   return
 }

@@ -31,6 +31,9 @@ enum class FloatSpecials : uint8_t {
   IEEE,    ///< All-ones exponent: infinity (mantissa 0) and NaN (otherwise).
   NaNOnly, ///< "FN": only the all-ones code (per sign) is NaN; no infinity.
   None,    ///< Every code is finite; no infinity and no NaN.
+  /// "FNUZ": the negative-zero code (sign bit alone) is the only NaN; no
+  /// infinity and no negative zero (a zero result is +0).
+  NegZeroNaN,
 };
 
 /// A minifloat eXmY: value = (-1)^s * 2^(e - bias) * 1.m, or subnormal
@@ -66,6 +69,8 @@ struct FloatFormat {
   // Presets.
   static FloatFormat fp8e4m3fn();
   static FloatFormat fp8e5m2();
+  static FloatFormat fp8e4m3fnuz();
+  static FloatFormat fp8e5m2fnuz();
   static FloatFormat fp6e2m3fn();
   static FloatFormat fp6e3m2fn();
   static FloatFormat fp4e2m1fn();
@@ -74,7 +79,8 @@ struct FloatFormat {
   static FloatFormat bf16();
 };
 
-/// The preset of a name: fp8e4m3fn, fp8e5m2, fp6e2m3fn, fp6e3m2fn,
+/// The preset of a name: fp8e4m3fn, fp8e5m2, fp8e4m3fnuz, fp8e5m2fnuz,
+/// fp6e2m3fn, fp6e3m2fn,
 /// fp4e2m1fn, e8m0fnu, fp16, bf16.
 std::optional<FloatFormat> floatPreset(std::string_view name);
 
@@ -112,6 +118,8 @@ public:
         magicBits;
     float magic;
     uint32_t nanCode[2], infCode[2], overflowCode[2];
+    /// The code of a zero magnitude per sign ({0, sign bit}; FNUZ: {0, 0}).
+    uint32_t zeroCode[2];
   };
   Params params() const {
     return {shift,
@@ -124,7 +132,8 @@ public:
             magic,
             {nanCode[0], nanCode[1]},
             {infCode[0], infCode[1]},
-            {overflowCode[0], overflowCode[1]}};
+            {overflowCode[0], overflowCode[1]},
+            {zeroCode[0], zeroCode[1]}};
   }
 
   uint32_t encode(float x) const {
@@ -144,6 +153,8 @@ public:
     }
     if (mag > maxMag)
       return overflowCode[sign];
+    if (mag == 0)
+      return zeroCode[sign];
     return mag | (sign << signShift);
   }
 
@@ -153,6 +164,7 @@ private:
   uint32_t maxMag = 0, signShift = 0, magicBits = 0;
   float magic = 0;
   uint32_t nanCode[2] = {0, 0}, infCode[2] = {0, 0}, overflowCode[2] = {0, 0};
+  uint32_t zeroCode[2] = {0, 0};
 };
 
 /// Any element format: integer, fixed point or minifloat.

@@ -171,6 +171,8 @@ FloatSpecials specialsToAttr(num::FloatSpecials s) {
     return FloatSpecials::fn;
   case num::FloatSpecials::None:
     return FloatSpecials::none;
+  case num::FloatSpecials::NegZeroNaN:
+    return FloatSpecials::fnuz;
   }
   return FloatSpecials::none;
 }
@@ -183,6 +185,8 @@ num::FloatSpecials specialsToNumeric(FloatSpecials s) {
     return num::FloatSpecials::NaNOnly;
   case FloatSpecials::none:
     return num::FloatSpecials::None;
+  case FloatSpecials::fnuz:
+    return num::FloatSpecials::NegZeroNaN;
   }
   return num::FloatSpecials::None;
 }

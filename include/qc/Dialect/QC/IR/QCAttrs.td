@@ -57,7 +57,8 @@ def QC_FloatSpecials : I32EnumAttr<"FloatSpecials",
                                    "non-finite codes of a minifloat", [
     I32EnumAttrCase<"ieee", 0>,
     I32EnumAttrCase<"fn", 1>,
-    I32EnumAttrCase<"none", 2>]> {
+    I32EnumAttrCase<"none", 2>,
+    I32EnumAttrCase<"fnuz", 3>]> {
   let cppNamespace = "::qc";
 }
 
@@ -120,13 +121,15 @@ def QC_FloatFormatAttr : QC_Attr<"FloatFormat", "float",
     Sign (unless `unsigned`), `exp` exponent bits, `man` mantissa bits and a
     `bias`: value = (-1)^s 2^(e-bias) 1.m, subnormal 2^(1-bias) 0.m when
     e = 0. `specials` reserves codes: `ieee` (all-ones exponent: inf, NaN),
-    `fn` (only the all-ones code is NaN, no inf), `none` (all finite).
+    `fn` (only the all-ones code is NaN, no inf), `none` (all finite),
+    `fnuz` (the negative-zero code is the only NaN; no inf, no -0).
     `no_subnormals` removes subnormals (values round to zero or the smallest
     normal), `saturate` clamps overflow to the largest finite value instead
     of inf/NaN, `no_zero` makes the zero exponent an ordinary binade (E8M0).
 
-    Named presets print as their name: `fp8e4m3fn`, `fp8e5m2`, `fp6e2m3fn`,
-    `fp6e3m2fn`, `fp4e2m1fn`, `e8m0fnu`, `fp16`, `bf16`; others print as
+    Named presets print as their name: `fp8e4m3fn`, `fp8e5m2`,
+    `fp8e4m3fnuz`, `fp8e5m2fnuz`, `fp6e2m3fn`, `fp6e3m2fn`, `fp4e2m1fn`,
+    `e8m0fnu`, `fp16`, `bf16`; others print as
     `e<exp>m<man>` with explicit options.
 
     Constraints:

@@ -147,3 +147,27 @@ def test_random_quantization_ops_bit_exact(batch, tmp_path):
             f"seed {seed}\n{text}\nfirst differences at {np.argwhere(~equal)[:4].tolist()}: "
             f"x {[inputs['arg0'][tuple(i)] for i in np.argwhere(~equal)[:4]]} "
             f"interp {want[~equal][:4]} cpu {got[~equal][:4]}")
+
+
+@pytest.mark.parametrize("fmt", ["e5m10, bias = 15, specials = fnuz", "fp8e4m3fnuz",
+                                 "fp8e5m2fnuz, saturate"])
+def test_fnuz_codes(fmt, tmp_path):
+    """FNUZ minifloats (the negative-zero code is the only NaN): -0 and
+    negative values that round to zero give +0, NaN the NaN code, overflow
+    NaN unless saturating; a 16-bit FNUZ format goes through the CPU's bit
+    decoder rather than a table. Both targets, exact."""
+    qt = f"!qc.qtensor<10, #qc.float<{fmt}>>"
+    (tmp_path / "m.mlir").write_text(
+        "func.func @main(%x: tensor<10xf32>) -> tensor<10xf32> {\n"
+        "  %s = arith.constant dense<1.0> : tensor<f32>\n"
+        f"  %q = qc.quantize %x, %s : (tensor<10xf32>, tensor<f32>) -> {qt}\n"
+        f"  %y = qc.dequantize %q, %s : ({qt}, tensor<f32>) -> tensor<10xf32>\n"
+        "  return %y : tensor<10xf32>\n}\n")
+    x = np.array([0.0, -0.0, np.nan, -1e-9, 1e9, -1e9, np.inf, -np.inf, 1.5, -2.5], np.float32)
+    big = {"e5m10": np.nan, "fp8e4m3fnuz": np.nan, "fp8e5m2fnuz": 57344.0}[fmt.split(",")[0]]
+    want = np.array([0, 0, np.nan, 0, big, -big, big, -big, 1.5, -2.5], np.float32)
+    for target in ["interp", "cpu"]:
+        got = run(tmp_path, target, {"arg0": x})
+        np.testing.assert_array_equal(np.isnan(got), np.isnan(want), err_msg=target)
+        np.testing.assert_array_equal(got.view(np.uint32)[~np.isnan(want)],
+                                      want.view(np.uint32)[~np.isnan(want)], err_msg=target)

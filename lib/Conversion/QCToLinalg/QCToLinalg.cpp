@@ -297,8 +297,16 @@ Value decodeMinifloatBits(OpBuilder &b, Location loc, Value code,
                                         k((1u << magBits) - 1));
     bits = b.create<arith::SelectOp>(loc, nan, k(0x7FC00000u), bits);
   }
-  return b.create<arith::BitcastOp>(loc, b.getF32Type(),
-                                    b.create<arith::OrIOp>(loc, bits, sign));
+  bits = b.create<arith::OrIOp>(loc, bits, sign);
+  if (f.specials == num::FloatSpecials::NegZeroNaN) {
+    // The negative-zero code is the NaN.
+    Value nan = b.create<arith::CmpIOp>(
+        loc, arith::CmpIPredicate::eq,
+        b.create<arith::AndIOp>(loc, c, k((2u << magBits) - 1)),
+        k(1u << magBits));
+    bits = b.create<arith::SelectOp>(loc, nan, k(0x7FC00000u), bits);
+  }
+  return b.create<arith::BitcastOp>(loc, b.getF32Type(), bits);
 }
 
 /// table[code & mask] for an iN code.

@@ -842,9 +842,24 @@ private:
       opaque = OpaqueProperties(&props);
     }
     SmallVector<Type> types;
-    if (failed(OpTy::inferReturnTypes(ctx, n.loc, operands, dict, opaque, {},
-                                      types)))
-      return failure();
+    // A failed inference (operands whose shapes do not fit) is a diagnostic
+    // naming the node and the op.
+    std::string inferred;
+    LogicalResult typed = success();
+    {
+      ScopedDiagnosticHandler keep(ctx, [&](Diagnostic &d) {
+        if (inferred.empty())
+          inferred = d.str();
+        return success();
+      });
+      typed =
+          OpTy::inferReturnTypes(ctx, n.loc, operands, dict, opaque, {}, types);
+    }
+    if (failed(typed))
+      return error(n) << "'" << OpTy::getOperationName() << "' op "
+                      << (inferred.empty() ? "cannot infer its result type"
+                                           : inferred),
+             failure();
     OperationState state(n.loc, OpTy::getOperationName());
     state.addOperands(operands);
     state.addAttributes(attrs);

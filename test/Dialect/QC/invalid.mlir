@@ -76,8 +76,8 @@ func.func @float_name() attributes {f = #qc.float<fp8e4m3>} { return }
 
 // -----
 
-// expected-error @+1 {{specials must be ieee, fn or none}}
-func.func @float_specials() attributes {f = #qc.float<e4m3, specials = fnuz>} { return }
+// expected-error @+1 {{specials must be ieee, fn, none or fnuz}}
+func.func @float_specials() attributes {f = #qc.float<e4m3, specials = nan_only>} { return }
 
 //===----------------------------------------------------------------------===//
 // Schemes

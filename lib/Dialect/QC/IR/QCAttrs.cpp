@@ -252,7 +252,7 @@ Attribute FloatFormatAttr::parse(AsmParser &parser, Type) {
             return failure();
           auto sp = symbolizeFloatSpecials(s);
           if (!sp)
-            return parser.emitError(kwLoc, "specials must be ieee, fn or none");
+            return parser.emitError(kwLoc, "specials must be ieee, fn, none or fnuz");
           f.specials = specialsToNumeric(*sp);
         } else if (kw == "no_subnormals") {
           f.subnormals = false;

@@ -543,6 +543,11 @@ save(model([helper.make_node("Cast", ["x"], ["y"], name="ce8", to=TensorProto.FL
            [vi("x", [4])], [helper.make_tensor_value_info("y", TensorProto.FLOAT8E8M0, [4])],
            opset=24),
      os.path.join(out, "cast_e8m0_nearest.onnx"))
+save(model([helper.make_node("QGemm", ["a", "s", "z", "b", "s", "z"], ["y"], name="qgk",
+                             domain="com.microsoft")],
+           [vi_typed("a", U8, [3, 4]), vi_typed("b", U8, [6, 5])], [vi("y", [3, 5])],
+           [f32s, zu8], opset=17, extra_opsets=[("com.microsoft", 1)]),
+     os.path.join(out, "qgemm_k.onnx"))
 save(model([helper.make_node("Hardmax", ["x"], ["y"], name="hm")],
            [vi_typed("x", TensorProto.INT32, [2, 3])], [vi_typed("y", TensorProto.INT32, [2, 3])],
            opset=13),

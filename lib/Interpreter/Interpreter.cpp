@@ -1132,6 +1132,12 @@ evaluateOp(Operation *op, ArrayRef<Tensor> in, bool emitErrors) {
         }
         return std::vector<Tensor>{y};
       })
+      .Case([&](FModOp) {
+        // Exact in any precision: float16 operands give a float16 value.
+        return one(binary(
+            t0, in[0], in[1], [](float a, float b) { return std::fmod(a, b); },
+            [](int64_t a, int64_t) { return a; }));
+      })
       .Case([&](PowOp) -> FailureOr<std::vector<Tensor>> {
         bool zeroToNegative = false;
         Tensor y = binary(

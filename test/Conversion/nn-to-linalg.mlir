@@ -93,6 +93,16 @@ func.func @div_unsigned(%a: tensor<4xi8>, %b: tensor<4xi8>) -> tensor<4xi8> {
 
 // -----
 
+// Float remainder: LLVM's frem, C's fmod (exact).
+// CHECK-LABEL: func.func @fmod
+// CHECK: arith.remf %{{.*}}, %{{.*}} : f32
+func.func @fmod(%a: tensor<4xf32>, %b: tensor<4xf32>) -> tensor<4xf32> {
+  %0 = nn.fmod %a, %b : tensor<4xf32>, tensor<4xf32>
+  return %0 : tensor<4xf32>
+}
+
+// -----
+
 // Signed division: MIN / -1 (a trap on x86) wraps to MIN = -MIN.
 // CHECK-LABEL: func.func @div_signed
 // CHECK: %[[M1:.*]] = arith.cmpi eq, %{{.*}}, %c-1_i32 : i32

@@ -368,6 +368,10 @@ Value elementwiseScalar(Operation *op, OpBuilder &b, Location loc, ValueRange a,
           return b.create<arith::DivFOp>(loc, a[0], a[1]);
         return intDivide(b, loc, a[0], a[1], isUnsigned);
       })
+      .Case([&](FModOp) -> Value {
+        // LLVM's frem: C's fmod (exact).
+        return b.create<arith::RemFOp>(loc, a[0], a[1]);
+      })
       .Case([&](PowOp) -> Value {
         if (isFloat)
           return b.create<math::PowFOp>(loc, a[0], a[1]);
@@ -447,8 +451,8 @@ bool isElementwise(Operation *op) {
              SqrtOp, ReciprocalOp, TanhOp, FloorOp, CeilOp, RoundOp, SignOp,
              SigmoidOp, ErfOp, ReluOp, CosOp, SinOp, TanOp, AsinOp, AcosOp,
              AtanOp, SinhOp, CoshOp, AsinhOp, AcoshOp, AtanhOp, LeakyReluOp,
-             ClipOp, GeluOp, CastOp, AddOp, SubOp, MulOp, DivOp, PowOp, MaxOp,
-             MinOp, EqualOp, LessOp, GreaterOp, WhereOp, ExpandOp>(op);
+             ClipOp, GeluOp, CastOp, AddOp, SubOp, MulOp, DivOp, PowOp, FModOp,
+             MaxOp, MinOp, EqualOp, LessOp, GreaterOp, WhereOp, ExpandOp>(op);
 }
 
 /// Every elementwise op (and nn.expand, a broadcast of its input).

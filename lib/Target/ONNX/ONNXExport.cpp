@@ -457,6 +457,10 @@ LogicalResult Exporter::emit(Operation *op) {
                    o.getDirection() == "left" ? "LEFT" : "RIGHT");
         return success();
       })
+      .Case([&](FModOp) {
+        attrInt(simple("Mod"), "fmod", 1);
+        return success();
+      })
       .Case([&](LeakyReluOp o) {
         attrFloat(simple("LeakyRelu"), "alpha", o.getAlpha().convertToFloat());
         return success();

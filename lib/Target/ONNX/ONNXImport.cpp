@@ -5524,9 +5524,16 @@ const llvm::StringMap<Importer::Handler> &Importer::handlers() {
     t["Mod"] = [](Importer &im, Node &n) -> Outputs {
       Value a = n.in[0], b = n.in[1];
       Type et = tt(a).getElementType();
+      if (llvm::isa<FloatType>(et)) {
+        // ONNX requires fmod = 1 for floats: C's fmod (exact).
+        if (getInt(n, "fmod", 0) == 0)
+          return im.error(n) << "Mod of " << et << " values needs fmod = 1",
+                 failure();
+        return im.one<nn::FModOp>(n, {a, b});
+      }
       if (!llvm::isa<IntegerType>(et))
         return im.error(n) << "Mod of " << et
-                           << " values is not supported (integers only)",
+                           << " values is not supported (integers and floats)",
                failure();
       Value result;
       auto step = [&](FailureOr<Operation *> op) {

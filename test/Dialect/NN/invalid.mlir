@@ -513,3 +513,19 @@ func.func @conv_integer_channels(%x: tensor<1x2x4x4xui8>, %w: tensor<3x3x3x3xi8>
   %y = nn.conv_integer %x, %w : (tensor<1x2x4x4xui8>, tensor<3x3x3x3xi8>) -> tensor<1x3x2x2xi32>
   return
 }
+
+// -----
+
+func.func @fmod_integers(%a: tensor<4xi32>) {
+  // expected-error @+1 {{operand #0 must be ranked tensor of 32-bit float}}
+  %0 = nn.fmod %a, %a : tensor<4xi32>, tensor<4xi32>
+  return
+}
+
+// -----
+
+func.func @fmod_broadcast(%a: tensor<4xf32>, %b: tensor<3xf32>) {
+  // expected-error @+1 {{(C1) shapes [4] and [3] do not broadcast}}
+  %0 = nn.fmod %a, %b : tensor<4xf32>, tensor<3xf32>
+  return
+}

@@ -50,6 +50,8 @@ func.func @elementwise(%a: tensor<2x8xf32>, %b: tensor<8xf32>, %i: tensor<2x8xi6
   %18 = nn.mul %a, %b : tensor<2x8xf32>, tensor<8xf32>
   %19 = nn.div %a, %b : tensor<2x8xf32>, tensor<8xf32>
   %20 = nn.pow %a, %b : tensor<2x8xf32>, tensor<8xf32>
+  // CHECK: nn.fmod %{{.*}}, %{{.*}} : tensor<2x8xf32>, tensor<8xf32>
+  %fm = nn.fmod %a, %b : tensor<2x8xf32>, tensor<8xf32>
   %21 = nn.equal %a, %b : tensor<2x8xf32>, tensor<8xf32>
   %22 = nn.less %a, %b : tensor<2x8xf32>, tensor<8xf32>
   %23 = nn.greater %a, %b : tensor<2x8xf32>, tensor<8xf32>

@@ -170,7 +170,7 @@ save(model([helper.make_node("Resize", ["x", "", "sc"], ["y"], name="rs", mode="
            [vi("x", [1, 1, 4, 4])], [vi("y", [1, 1, 2, 2])],
            [numpy_helper.from_array(np.array([1, 1, 0.5, 0.5], np.float32), "sc")], opset=19),
      os.path.join(out, "resize_antialias.onnx"))
-save(model([helper.make_node("Mod", ["x", "x"], ["y"], name="fmod", fmod=1)],
+save(model([helper.make_node("Mod", ["x", "x"], ["y"], name="fmod", fmod=0)],
            [vi("x", [2, 3])], [vi("y", [2, 3])]),
      os.path.join(out, "float_mod.onnx"))
 # Opset 11 with a graph output nothing produces: ONNX's version converter

@@ -195,6 +195,27 @@ def NN_PowOp : NN_BinaryOp<"pow", "Pow",
     "a ^ b (integers: repeated squaring wrapping at the width; a negative "
     "exponent gives 0 except for the bases 1 and -1; 0 to a negative power "
     "is an error in the interpreter and gives 0 in compiled code)">;
+def NN_FModOp : NN_Op<"fmod"> {
+  let summary = "Broadcasting floating-point remainder (ONNX Mod, fmod = 1).";
+  let description = [{
+    y = fmod(a, b) (C's fmod: a - n b with n = trunc(a / b) taken exactly,
+    so the result is exact, has a's sign and |y| < |b|; NaN when b is 0 or
+    a is infinite; a when b is infinite) with numpy multidirectional
+    broadcasting. Integer Mod is decomposed at import.
+
+    Constraints:
+    (C1) the operand shapes broadcast.
+    (C2) the operands have the same element type.
+
+    Example:
+    ```mlir
+    %y = nn.fmod %a, %b : tensor<2x8xf32>, tensor<8xf32>
+    ```
+  }];
+  let arguments = (ins NN_FloatTensor:$lhs, NN_FloatTensor:$rhs);
+  let results = (outs NN_FloatTensor:$output);
+  let assemblyFormat = "$lhs `,` $rhs attr-dict `:` type($lhs) `,` type($rhs)";
+}
 def NN_MaxOp : NN_BinaryOp<"max", "Max",
     "max(a, b) (floats: IEEE 754-2019 maximum, NaN when either is NaN and "
     "+0 above -0, as NumPy's maximum; integers: signed, unsigned for "

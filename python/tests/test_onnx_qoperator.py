@@ -255,6 +255,27 @@ def float_model(nodes, xshape, weights):
     return m
 
 
+def check_quantize_static(nodes, xshape, weights, ops, rng, tmp_path, **options):
+    """The float model of `nodes` quantized by onnxruntime's quantize_static
+    in the QOperator format (per-channel 7-bit int8 weights, uint8
+    activations; `options` override) contains `ops` and gives onnxruntime's
+    output bit for bit on both targets."""
+    from onnxruntime.quantization import QuantFormat, QuantType, quantize_static
+
+    onnx.save(float_model(nodes, xshape, weights), str(tmp_path / "f.onnx"))
+    kwargs = dict(quant_format=QuantFormat.QOperator, per_channel=True, reduce_range=True,
+                  weight_type=QuantType.QInt8, activation_type=QuantType.QUInt8)
+    kwargs.update(options)
+    quantize_static(str(tmp_path / "f.onnx"), str(tmp_path / "q.onnx"),
+                    calibration(rng, tuple(xshape)), **kwargs)
+    model = onnx.load(str(tmp_path / "q.onnx"))
+    assert set(ops) <= {n.op_type for n in model.graph.node}
+    x = rng.standard_normal(xshape).astype(np.float32)
+    want = ort_run(model, {"x": x}, optimize=False)[0]
+    for target, outs in run_targets(model, {"x": x}, tmp_path).items():
+        np.testing.assert_array_equal(outs["y"], want, err_msg=target)
+
+
 def mlp(rng, d=64, h=128):
     """A float MatMul + Add + Relu + MatMul model."""
     w1 = (rng.standard_normal((d, h)) * 0.1).astype(np.float32)
@@ -545,8 +566,6 @@ def test_onnxruntime_quantized_residual(tmp_path):
     """quantize_static QOperator of a residual block (Conv, Relu, Conv,
     Add of the input, Mul by a constant): QLinearConv, QLinearAdd and
     QLinearMul, onnxruntime's outputs bit for bit on both targets."""
-    from onnxruntime.quantization import QuantFormat, QuantType, quantize_static
-
     rng = np.random.default_rng(3)
     w1 = (rng.standard_normal((4, 4, 3, 3)) * 0.2).astype(np.float32)
     w2 = (rng.standard_normal((4, 4, 3, 3)) * 0.2).astype(np.float32)
@@ -556,20 +575,9 @@ def test_onnxruntime_quantized_residual(tmp_path):
              helper.make_node("Conv", ["h1", "w2"], ["h2"], pads=[1, 1, 1, 1]),
              helper.make_node("Add", ["h2", "x"], ["h3"]),
              helper.make_node("Mul", ["h3", "k"], ["y"])]
-    m = float_model(nodes, [2, 4, 8, 8], {"w1": w1, "w2": w2, "k": k})
-    onnx.save(m, str(tmp_path / "f.onnx"))
-
-    quantize_static(str(tmp_path / "f.onnx"), str(tmp_path / "q.onnx"),
-                    calibration(rng, (2, 4, 8, 8)),
-                    quant_format=QuantFormat.QOperator, op_types_to_quantize=["Conv", "Add", "Mul"],
-                    per_channel=True, reduce_range=True, weight_type=QuantType.QInt8,
-                    activation_type=QuantType.QUInt8)
-    model = onnx.load(str(tmp_path / "q.onnx"))
-    assert {"QLinearConv", "QLinearAdd", "QLinearMul"} <= {n.op_type for n in model.graph.node}
-    x = rng.standard_normal((2, 4, 8, 8)).astype(np.float32)
-    want = ort_run(model, {"x": x}, optimize=False)[0]
-    for target, outs in run_targets(model, {"x": x}, tmp_path).items():
-        np.testing.assert_array_equal(outs["y"], want, err_msg=target)
+    check_quantize_static(nodes, [2, 4, 8, 8], {"w1": w1, "w2": w2, "k": k},
+                          {"QLinearConv", "QLinearAdd", "QLinearMul"}, rng, tmp_path,
+                          op_types_to_quantize=["Conv", "Add", "Mul"])
 
 
 @pytest.mark.parametrize("dtype", [np.uint8, np.int8])
@@ -611,8 +619,6 @@ def test_onnxruntime_quantized_resnet(tmp_path):
     average pooling and a MatMul head: QuantizeLinear, QLinearConv,
     QLinearAdd, QLinearConcat, QLinearGlobalAveragePool, QLinearMatMul and
     DequantizeLinear, onnxruntime's output bit for bit on both targets."""
-    from onnxruntime.quantization import QuantFormat, QuantType, quantize_static
-
     rng = np.random.default_rng(0)
     w1 = (rng.standard_normal((8, 8, 3, 3)) * 0.2).astype(np.float32)
     w2 = (rng.standard_normal((8, 8, 3, 3)) * 0.2).astype(np.float32)
@@ -628,19 +634,9 @@ def test_onnxruntime_quantized_resnet(tmp_path):
              helper.make_node("GlobalAveragePool", ["h6"], ["h7"]),
              helper.make_node("Flatten", ["h7"], ["h8"]),
              helper.make_node("MatMul", ["h8", "wf"], ["y"])]
-    onnx.save(float_model(nodes, [2, 8, 8, 8], {"w1": w1, "w2": w2, "w3": w3, "wf": wf}),
-              str(tmp_path / "f.onnx"))
-    quantize_static(str(tmp_path / "f.onnx"), str(tmp_path / "q.onnx"),
-                    calibration(rng, (2, 8, 8, 8)), quant_format=QuantFormat.QOperator,
-                    per_channel=True, reduce_range=True, weight_type=QuantType.QInt8,
-                    activation_type=QuantType.QUInt8)
-    model = onnx.load(str(tmp_path / "q.onnx"))
-    assert {"QLinearConv", "QLinearAdd", "QLinearConcat", "QLinearGlobalAveragePool",
-            "QLinearMatMul"} <= {n.op_type for n in model.graph.node}
-    x = rng.standard_normal((2, 8, 8, 8)).astype(np.float32)
-    want = ort_run(model, {"x": x}, optimize=False)[0]
-    for target, outs in run_targets(model, {"x": x}, tmp_path).items():
-        np.testing.assert_array_equal(outs["y"], want, err_msg=target)
+    check_quantize_static(nodes, [2, 8, 8, 8], {"w1": w1, "w2": w2, "w3": w3, "wf": wf},
+                          {"QLinearConv", "QLinearAdd", "QLinearConcat",
+                           "QLinearGlobalAveragePool", "QLinearMatMul"}, rng, tmp_path)
 
 
 def qgemm_ref(a, sa, za, b, sb, zb, c, sy, zy, alpha, ydtype):
@@ -796,8 +792,6 @@ def test_onnxruntime_quantized_classifier(tmp_path):
     head (transB, bias): QLinearConv, QLinearLeakyRelu, QLinearAveragePool,
     QLinearSigmoid and QGemm, onnxruntime's output bit for bit on both
     targets."""
-    from onnxruntime.quantization import QuantFormat, QuantType, quantize_static
-
     rng = np.random.default_rng(5)
     w1 = (rng.standard_normal((8, 3, 3, 3)) * 0.3).astype(np.float32)
     w2 = (rng.standard_normal((8, 8, 3, 3)) * 0.2).astype(np.float32)
@@ -811,19 +805,9 @@ def test_onnxruntime_quantized_classifier(tmp_path):
              helper.make_node("Sigmoid", ["h3"], ["h4"]),
              helper.make_node("Flatten", ["h4"], ["h5"]),
              helper.make_node("Gemm", ["h5", "wg", "bg"], ["y"], transB=1)]
-    onnx.save(float_model(nodes, [2, 3, 8, 8], {"w1": w1, "w2": w2, "wg": wg, "bg": bg}),
-              str(tmp_path / "f.onnx"))
-    quantize_static(str(tmp_path / "f.onnx"), str(tmp_path / "q.onnx"),
-                    calibration(rng, (2, 3, 8, 8)), quant_format=QuantFormat.QOperator,
-                    per_channel=True, reduce_range=True, weight_type=QuantType.QInt8,
-                    activation_type=QuantType.QUInt8)
-    model = onnx.load(str(tmp_path / "q.onnx"))
-    assert {"QLinearConv", "QLinearLeakyRelu", "QLinearAveragePool", "QLinearSigmoid",
-            "QGemm"} <= {n.op_type for n in model.graph.node}
-    x = rng.standard_normal((2, 3, 8, 8)).astype(np.float32)
-    want = ort_run(model, {"x": x}, optimize=False)[0]
-    for target, outs in run_targets(model, {"x": x}, tmp_path).items():
-        np.testing.assert_array_equal(outs["y"], want, err_msg=target)
+    check_quantize_static(nodes, [2, 3, 8, 8], {"w1": w1, "w2": w2, "wg": wg, "bg": bg},
+                          {"QLinearConv", "QLinearLeakyRelu", "QLinearAveragePool",
+                           "QLinearSigmoid", "QGemm"}, rng, tmp_path)
 
 
 @pytest.mark.parametrize("dtype", [np.uint8, np.int8])
@@ -864,8 +848,6 @@ def test_onnxruntime_quantized_maxpool_cnn(tmp_path):
     a Gemm head: MaxPool and Flatten run on the uint8 codes between
     QLinearConv, QLinearGlobalAveragePool and QGemm; onnxruntime's output
     bit for bit on both targets."""
-    from onnxruntime.quantization import QuantFormat, QuantType, quantize_static
-
     rng = np.random.default_rng(12)
     w1 = (rng.standard_normal((8, 3, 3, 3)) * 0.3).astype(np.float32)
     w2 = (rng.standard_normal((8, 8, 3, 3)) * 0.2).astype(np.float32)
@@ -879,19 +861,9 @@ def test_onnxruntime_quantized_maxpool_cnn(tmp_path):
              helper.make_node("GlobalAveragePool", ["h4"], ["h5"]),
              helper.make_node("Flatten", ["h5"], ["h6"]),
              helper.make_node("Gemm", ["h6", "wg"], ["y"], transB=1)]
-    onnx.save(float_model(nodes, [2, 3, 12, 12], {"w1": w1, "w2": w2, "wg": wg}),
-              str(tmp_path / "f.onnx"))
-    quantize_static(str(tmp_path / "f.onnx"), str(tmp_path / "q.onnx"),
-                    calibration(rng, (2, 3, 12, 12)), quant_format=QuantFormat.QOperator,
-                    per_channel=True, reduce_range=True, weight_type=QuantType.QInt8,
-                    activation_type=QuantType.QUInt8)
-    model = onnx.load(str(tmp_path / "q.onnx"))
-    assert {"QLinearConv", "MaxPool", "QLinearGlobalAveragePool", "QGemm"} <= {
-        n.op_type for n in model.graph.node}
-    x = rng.standard_normal((2, 3, 12, 12)).astype(np.float32)
-    want = ort_run(model, {"x": x}, optimize=False)[0]
-    for target, outs in run_targets(model, {"x": x}, tmp_path).items():
-        np.testing.assert_array_equal(outs["y"], want, err_msg=target)
+    check_quantize_static(nodes, [2, 3, 12, 12], {"w1": w1, "w2": w2, "wg": wg},
+                          {"QLinearConv", "MaxPool", "QLinearGlobalAveragePool", "QGemm"},
+                          rng, tmp_path)
 
 
 @pytest.mark.parametrize("dtype", [np.uint8, np.int8])

@@ -140,6 +140,34 @@ def optimized(model, tmp_path, name):
     return onnx.load(str(dst))
 
 
+def transformer(arch):
+    """The hidden-64 BERT-style encoder or Llama-style decoder."""
+    return (models.bert(hidden=64, heads=4, layers=2, ffn=256) if arch == "bert" else
+            models.llama(hidden=64, heads=4, kv_heads=2, layers=2, intermediate=172))
+
+
+def check_fused(model, fused, want_ops, tmp_path, exact):
+    """`fused` (`model` after an onnxruntime fusion) has `want_ops` and runs
+    on both targets within 1e-5 relative L2 of onnxruntime and equal to
+    the unfused model's outputs (bit for bit when `exact`, else within
+    1e-5)."""
+    ops = {n.op_type for n in fused.graph.node}
+    assert want_ops <= ops, ops
+    inputs = models.sample_inputs(model, seed=1)
+    names = [o.name for o in model.graph.output]
+    ref = ort_run(fused, inputs)
+    for d in ["unfused", "fused"]:
+        (tmp_path / d).mkdir()
+    unfused = run_targets(model, inputs, tmp_path / "unfused")
+    for target, got in run_targets(fused, inputs, tmp_path / "fused").items():
+        for name, r in zip(names, ref):
+            if exact:
+                np.testing.assert_array_equal(got[name], unfused[target][name],
+                                              err_msg=f"{target} {name}")
+            assert rel_l2(got[name], unfused[target][name]) < 1e-5, (target, name)
+            assert rel_l2(got[name], r) < 1e-5, (target, name)
+
+
 @pytest.mark.parametrize("arch", ["bert", "llama"])
 @pytest.mark.parametrize("quantized", [False, True], ids=["float", "quantize_dynamic"])
 def test_onnxruntime_optimized_models(arch, quantized, tmp_path):
@@ -151,32 +179,17 @@ def test_onnxruntime_optimized_models(arch, quantized, tmp_path):
     kernel saturates, 2.7e-2 on this BERT, Status.md)."""
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    model = (models.bert(hidden=64, heads=4, layers=2, ffn=256) if arch == "bert" else
-             models.llama(hidden=64, heads=4, kv_heads=2, layers=2, intermediate=172))
+    model = transformer(arch)
     if quantized:
         onnx.save(model, str(tmp_path / "f.onnx"))
         quantize_dynamic(str(tmp_path / "f.onnx"), str(tmp_path / "q.onnx"),
                          weight_type=QuantType.QInt8, reduce_range=True)
         model = onnx.load(str(tmp_path / "q.onnx"))
-    fused = optimized(model, tmp_path, "m")
-    ops = {n.op_type for n in fused.graph.node}
     want = {"FusedMatMul"} | ({"SkipLayerNormalization", "Gelu"} if arch == "bert" else
                               {"SimplifiedLayerNormalization", "QuickGelu"})
     if quantized:
         want |= {"MatMulIntegerToFloat", "DynamicQuantizeMatMul"}
-    assert want <= ops, ops
-    inputs = models.sample_inputs(model, seed=1)
-    names = [o.name for o in model.graph.output]
-    ref = ort_run(fused, inputs)
-    for d in ["unfused", "fused"]:
-        (tmp_path / d).mkdir()
-    unfused = run_targets(model, inputs, tmp_path / "unfused")
-    for target, got in run_targets(fused, inputs, tmp_path / "fused").items():
-        for name, r in zip(names, ref):
-            if quantized:
-                np.testing.assert_array_equal(got[name], unfused[target][name],
-                                              err_msg=f"{target} {name}")
-            assert rel_l2(got[name], r) < 1e-5, (target, name)
+    check_fused(model, optimized(model, tmp_path, "m"), want, tmp_path, exact=quantized)
 
 
 @pytest.mark.parametrize("arch", ["bert", "llama"])
@@ -188,23 +201,11 @@ def test_transformers_optimizer_models(arch, tmp_path):
     1e-5 relative L2 of onnxruntime and of the unfused model."""
     from onnxruntime.transformers import optimizer
 
-    model = (models.bert(hidden=64, heads=4, layers=2, ffn=256) if arch == "bert" else
-             models.llama(hidden=64, heads=4, kv_heads=2, layers=2, intermediate=172))
+    model = transformer(arch)
     onnx.save(model, str(tmp_path / "f.onnx"))
     fused = optimizer.optimize_model(str(tmp_path / "f.onnx"),
                                      model_type="bert" if arch == "bert" else "gpt2",
                                      num_heads=4, hidden_size=64, opt_level=0).model
-    ops = {n.op_type for n in fused.graph.node}
     want = ({"SkipLayerNormalization", "BiasGelu"} if arch == "bert" else
             {"SkipSimplifiedLayerNormalization", "SimplifiedLayerNormalization"})
-    assert want <= ops, ops
-    inputs = models.sample_inputs(model, seed=1)
-    names = [o.name for o in model.graph.output]
-    ref = ort_run(fused, inputs)
-    for d in ["unfused", "fused"]:
-        (tmp_path / d).mkdir()
-    unfused = run_targets(model, inputs, tmp_path / "unfused")
-    for target, got in run_targets(fused, inputs, tmp_path / "fused").items():
-        for name, r in zip(names, ref):
-            assert rel_l2(got[name], r) < 1e-5, (target, name)
-            assert rel_l2(got[name], unfused[target][name]) < 1e-5, (target, name)
+    check_fused(model, fused, want, tmp_path, exact=False)

@@ -829,6 +829,18 @@ private:
                b.getDenseI64ArrayAttr({shape[0], shape[1], shape[3]}))});
   }
 
+  /// Runs `fn` with its diagnostics held back; the first one's message goes
+  /// to `message` (for a diagnostic that names the node instead).
+  LogicalResult firstDiagnostic(std::string &message,
+                                llvm::function_ref<LogicalResult()> fn) {
+    ScopedDiagnosticHandler keep(ctx, [&](Diagnostic &d) {
+      if (message.empty())
+        message = d.str();
+      return success();
+    });
+    return fn();
+  }
+
   template <typename OpTy>
   FailureOr<Operation *> build(Node &n, ValueRange operands,
                                ArrayRef<NamedAttribute> attrs = {}) {
@@ -845,16 +857,10 @@ private:
     // A failed inference (operands whose shapes do not fit) is a diagnostic
     // naming the node and the op.
     std::string inferred;
-    LogicalResult typed = success();
-    {
-      ScopedDiagnosticHandler keep(ctx, [&](Diagnostic &d) {
-        if (inferred.empty())
-          inferred = d.str();
-        return success();
-      });
-      typed =
-          OpTy::inferReturnTypes(ctx, n.loc, operands, dict, opaque, {}, types);
-    }
+    LogicalResult typed = firstDiagnostic(inferred, [&] {
+      return OpTy::inferReturnTypes(ctx, n.loc, operands, dict, opaque, {},
+                                    types);
+    });
     if (failed(typed))
       return error(n) << "'" << OpTy::getOperationName() << "' op "
                       << (inferred.empty() ? "cannot infer its result type"
@@ -868,15 +874,8 @@ private:
     // Verified before anything evaluates it (constant folding): an operand
     // of a type the op does not take is a diagnostic at the node.
     std::string why;
-    LogicalResult valid = success();
-    {
-      ScopedDiagnosticHandler keep(ctx, [&](Diagnostic &d) {
-        if (why.empty())
-          why = d.str();
-        return success();
-      });
-      valid = mlir::verify(op, /*verifyRecursively=*/false);
-    }
+    LogicalResult valid = firstDiagnostic(
+        why, [&] { return mlir::verify(op, /*verifyRecursively=*/false); });
     if (failed(valid)) {
       op->erase();
       return error(n) << why, failure();
@@ -1022,6 +1021,12 @@ private:
   /// average pool, then sat(round(y / sy + zy)) (the zero point added
   /// before rounding, as onnxruntime); channels_last through transposes.
   Outputs qlinearAveragePool(Node &n);
+  /// The parameters of a com.microsoft QLinear op with inputs X, X_scale,
+  /// X_zero_point?, Y_scale, Y_zero_point? (zero points of X's type
+  /// `elem`): X_scale and Y_scale as f32 scalars and Y_zero_point in f32
+  /// (null when absent); failure after a diagnostic.
+  FailureOr<std::array<Value, 3>> unaryQLinearParams(Node &n, Chain &c,
+                                                     Type elem);
   /// com.microsoft QLinearWhere: X and Y each requantized to Z's
   /// parameters as onnxruntime's lookup tables (sat(round(fl(sx * (x -
   /// zx)) / sz) + zz); equal parameters copy), then selected by the
@@ -1033,6 +1038,17 @@ private:
   /// per tensor and sb per tensor or per column; DynamicQuantizeMatMul
   /// first quantizes its float A as DynamicQuantizeLinear.
   Outputs matMulIntegerToFloat(Node &n, bool dynamic);
+  /// B's scale of QGemm / MatMulIntegerToFloat in f32: one value or one per
+  /// output column (1-D, broadcasting along the columns of [M, N]).
+  FailureOr<Value> columnScales(Node &n, Value s) {
+    auto f = widenToF32(n, s, "scales");
+    if (failed(f))
+      return failure();
+    if (tt(*f).getRank() > 1)
+      return error(n) << "b_scale must be a scalar or 1-D, got " << tt(*f),
+             failure();
+    return *f;
+  }
   /// The `!qc.qtensor` of `shape` holding codes of `f` with one f32 scale:
   /// how the 8- and 4-bit ONNX types (float8, float4, int4, e8m0) enter a
   /// graph as values.
@@ -2194,12 +2210,9 @@ Importer::Outputs Importer::qgemm(Node &n) {
   // a_scale per tensor; b_scale one value or one per column (a 1-D [N]
   // broadcasts along the columns of [M, N]).
   auto sa = perTensorScales(n, {1});
-  auto sb = widenToF32(n, in(4), "scales");
+  auto sb = columnScales(n, in(4));
   if (failed(sa) || failed(sb))
     return failure();
-  if (tt(*sb).getRank() > 1)
-    return error(n) << "b_scale must be a scalar or 1-D, got " << tt(*sb),
-           failure();
   Type f32 = b.getF32Type();
   float alpha = getFloat(n, "alpha", 1.0f);
   Value m = (*sa)[0];
@@ -2240,30 +2253,41 @@ Importer::Outputs Importer::qlinearActivation(Node &n, bool sigmoid) {
   Type elem = tt(*x).getElementType();
   if (!isEightBit(elem))
     return error(n) << "X must be int8 or uint8, not " << elem, failure();
-  for (size_t i : {2, 4})
-    if (in(i) && tt(in(i)).getElementType() != elem)
-      return error(n) << "zero point " << i << " must be " << elem << ", not "
-                      << tt(in(i)).getElementType(),
-             failure();
-  auto scales = perTensorScales(n, {1, 3});
-  if (failed(scales))
-    return failure();
-  Type f32 = b.getF32Type();
   Chain c{*this, n};
-  Value f = dequantizeCodes(c, *x, in(2), (*scales)[0]);
+  auto params = unaryQLinearParams(n, c, elem);
+  if (failed(params))
+    return failure();
+  auto [sx, sy, zy] = *params;
+  Value f = dequantizeCodes(c, *x, in(2), sx);
   Value y = sigmoid ? c.op<nn::SigmoidOp>({f})
                     : c.op<nn::LeakyReluOp>(
                           {f}, {named("alpha", b.getF32FloatAttr(getFloat(
                                                    n, "alpha", 0.01f)))});
-  Value zy = in(4)
-                 ? c.op<nn::CastOp>({in(4)}, {named("to", TypeAttr::get(f32))})
-                 : Value();
   if (c.failed)
     return failure();
-  auto q = quantizeToInteger(n, y, (*scales)[1], zy, elem);
+  auto q = quantizeToInteger(n, y, sy, zy, elem);
   if (failed(q))
     return failure();
   return SmallVector<Value>{*q};
+}
+
+FailureOr<std::array<Value, 3>> Importer::unaryQLinearParams(Node &n, Chain &c,
+                                                             Type elem) {
+  for (size_t i : {2, 4})
+    if (i < n.in.size() && n.in[i] && tt(n.in[i]).getElementType() != elem)
+      return error(n) << "zero point " << i << " must be " << elem << ", not "
+                      << tt(n.in[i]).getElementType(),
+             failure();
+  auto scales = perTensorScales(n, {1, 3});
+  if (failed(scales))
+    return failure();
+  Value zy;
+  if (n.in.size() > 4 && n.in[4])
+    zy = c.op<nn::CastOp>({n.in[4]},
+                          {named("to", TypeAttr::get(b.getF32Type()))});
+  if (c.failed)
+    return failure();
+  return std::array<Value, 3>{(*scales)[0], (*scales)[1], zy};
 }
 
 Importer::Outputs Importer::qlinearAveragePool(Node &n) {
@@ -2278,15 +2302,11 @@ Importer::Outputs Importer::qlinearAveragePool(Node &n) {
     return error(n) << "needs an int8 or uint8 input of rank 3 or 4, got "
                     << xt,
            failure();
-  for (size_t i : {2, 4})
-    if (in(i) && tt(in(i)).getElementType() != elem)
-      return error(n) << "zero point " << i << " must be " << elem << ", not "
-                      << tt(in(i)).getElementType(),
-             failure();
-  auto scales = perTensorScales(n, {1, 3});
-  if (failed(scales))
+  Chain c{*this, n};
+  auto params = unaryQLinearParams(n, c, elem);
+  if (failed(params))
     return failure();
-  Type f32 = b.getF32Type();
+  auto [sx, sy, zy] = *params;
   int64_t rank = xt.getRank();
   bool channelsLast = getInt(n, "channels_last", 0) != 0;
   // NHWC <-> NCHW.
@@ -2296,8 +2316,7 @@ Importer::Outputs Importer::qlinearAveragePool(Node &n) {
     toLast.push_back(d + 1);
   }
   toLast.push_back(1);
-  Chain c{*this, n};
-  Value f = dequantizeCodes(c, *x, in(2), (*scales)[0]);
+  Value f = dequantizeCodes(c, *x, in(2), sx);
   if (channelsLast)
     f = c.transpose(f, toFirst);
   if (c.failed)
@@ -2309,10 +2328,9 @@ Importer::Outputs Importer::qlinearAveragePool(Node &n) {
   Value y = (*pooled)[0];
   if (channelsLast)
     y = c.transpose(y, toLast);
-  y = c.op<nn::DivOp>({y, (*scales)[1]});
-  if (in(4))
-    y = c.op<nn::AddOp>(
-        {y, c.op<nn::CastOp>({in(4)}, {named("to", TypeAttr::get(f32))})});
+  y = c.op<nn::DivOp>({y, sy});
+  if (zy)
+    y = c.op<nn::AddOp>({y, zy});
   if (c.failed)
     return failure();
   auto q = quantizeToInteger(n, y, Value(), Value(), elem);
@@ -2353,12 +2371,9 @@ Importer::Outputs Importer::matMulIntegerToFloat(Node &n, bool dynamic) {
   if (failed(bw))
     return failure();
   auto acc = integerMatmul(n, a, *bw, za, zb);
-  auto sbf = widenToF32(n, sb, "scales");
+  auto sbf = columnScales(n, sb);
   if (failed(acc) || failed(sbf))
     return failure();
-  if (tt(*sbf).getRank() > 1)
-    return error(n) << "b_scale must be a scalar or 1-D, got " << tt(*sbf),
-           failure();
   Type f32 = b.getF32Type();
   Chain c{*this, n};
   Value y = c.op<nn::MulOp>(
@@ -5682,56 +5697,40 @@ const llvm::StringMap<Importer::Handler> &Importer::handlers() {
       return im.error(n) << "unsupported Constant form (sparse or string)",
              failure();
     };
-    t["QuantizeLinear"] = [](Importer &im, Node &n) {
-      return im.quantizeLinear(n);
+    // The quantization handlers are Importer members (some with a flag).
+    auto member = [](Outputs (Importer::*f)(Node &)) -> Handler {
+      return [f](Importer &im, Node &n) { return (im.*f)(n); };
     };
-    t["DequantizeLinear"] = [](Importer &im, Node &n) {
-      return im.dequantizeLinear(n);
+    auto memberWith = [](Outputs (Importer::*f)(Node &, bool),
+                         bool flag) -> Handler {
+      return [f, flag](Importer &im, Node &n) { return (im.*f)(n, flag); };
     };
-    t["MatMulInteger"] = [](Importer &im, Node &n) {
-      return im.matMulInteger(n);
-    };
-    t["QLinearMatMul"] = [](Importer &im, Node &n) {
-      return im.qlinearMatMul(n);
-    };
-    t["ConvInteger"] = [](Importer &im, Node &n) { return im.convInteger(n); };
-    t["QLinearConv"] = [](Importer &im, Node &n) { return im.qlinearConv(n); };
-    t["DynamicQuantizeLinear"] = [](Importer &im, Node &n) {
-      return im.dynamicQuantizeLinear(n);
-    };
-    t["com.microsoft:QLinearAdd"] = [](Importer &im, Node &n) {
-      return im.qlinearBinary(n, /*isMul=*/false);
-    };
-    t["com.microsoft:QLinearMul"] = [](Importer &im, Node &n) {
-      return im.qlinearBinary(n, /*isMul=*/true);
-    };
-    t["com.microsoft:QLinearGlobalAveragePool"] = [](Importer &im, Node &n) {
-      return im.qlinearGlobalAveragePool(n);
-    };
-    t["com.microsoft:QLinearConcat"] = [](Importer &im, Node &n) {
-      return im.qlinearConcat(n);
-    };
-    t["com.microsoft:QGemm"] = [](Importer &im, Node &n) {
-      return im.qgemm(n);
-    };
-    t["com.microsoft:QLinearSigmoid"] = [](Importer &im, Node &n) {
-      return im.qlinearActivation(n, /*sigmoid=*/true);
-    };
-    t["com.microsoft:QLinearLeakyRelu"] = [](Importer &im, Node &n) {
-      return im.qlinearActivation(n, /*sigmoid=*/false);
-    };
-    t["com.microsoft:QLinearWhere"] = [](Importer &im, Node &n) {
-      return im.qlinearWhere(n);
-    };
-    t["com.microsoft:QLinearAveragePool"] = [](Importer &im, Node &n) {
-      return im.qlinearAveragePool(n);
-    };
-    t["com.microsoft:MatMulIntegerToFloat"] = [](Importer &im, Node &n) {
-      return im.matMulIntegerToFloat(n, /*dynamic=*/false);
-    };
-    t["com.microsoft:DynamicQuantizeMatMul"] = [](Importer &im, Node &n) {
-      return im.matMulIntegerToFloat(n, /*dynamic=*/true);
-    };
+    t["QuantizeLinear"] = member(&Importer::quantizeLinear);
+    t["DequantizeLinear"] = member(&Importer::dequantizeLinear);
+    t["MatMulInteger"] = member(&Importer::matMulInteger);
+    t["QLinearMatMul"] = member(&Importer::qlinearMatMul);
+    t["ConvInteger"] = member(&Importer::convInteger);
+    t["QLinearConv"] = member(&Importer::qlinearConv);
+    t["DynamicQuantizeLinear"] = member(&Importer::dynamicQuantizeLinear);
+    t["com.microsoft:QLinearAdd"] =
+        memberWith(&Importer::qlinearBinary, /*isMul=*/false);
+    t["com.microsoft:QLinearMul"] =
+        memberWith(&Importer::qlinearBinary, /*isMul=*/true);
+    t["com.microsoft:QLinearGlobalAveragePool"] =
+        member(&Importer::qlinearGlobalAveragePool);
+    t["com.microsoft:QLinearConcat"] = member(&Importer::qlinearConcat);
+    t["com.microsoft:QGemm"] = member(&Importer::qgemm);
+    t["com.microsoft:QLinearSigmoid"] =
+        memberWith(&Importer::qlinearActivation, /*sigmoid=*/true);
+    t["com.microsoft:QLinearLeakyRelu"] =
+        memberWith(&Importer::qlinearActivation, /*sigmoid=*/false);
+    t["com.microsoft:QLinearWhere"] = member(&Importer::qlinearWhere);
+    t["com.microsoft:QLinearAveragePool"] =
+        member(&Importer::qlinearAveragePool);
+    t["com.microsoft:MatMulIntegerToFloat"] =
+        memberWith(&Importer::matMulIntegerToFloat, /*dynamic=*/false);
+    t["com.microsoft:DynamicQuantizeMatMul"] =
+        memberWith(&Importer::matMulIntegerToFloat, /*dynamic=*/true);
     // com.microsoft FusedMatMul (onnxruntime's fusion of Transpose, MatMul
     // and a scalar Mul): alpha * (A' B'), A' / B' with their last two axes
     // swapped by transA / transB.

@@ -525,7 +525,8 @@ save(model([helper.make_node("MatMulIntegerToFloat", ["a", "b", "s", "s2"], ["y"
      os.path.join(out, "matmulintegertofloat_scale.onnx"))
 save(model([helper.make_node("QLinearWhere", ["c", "a", "s", "z", "a", "s", "z", "s"], ["y"],
                              name="qlw", domain="com.microsoft")],
-           [helper.make_tensor_value_info("c", TensorProto.BOOL, [2, 4]), vi_typed("a", U8, [2, 4])],
+           [helper.make_tensor_value_info("c", TensorProto.BOOL, [2, 4]),
+            vi_typed("a", U8, [2, 4])],
            [vi_typed("y", U8, [2, 4])], [f32s, zu8], opset=17,
            extra_opsets=[("com.microsoft", 1)]),
      os.path.join(out, "qlinearwhere_inputs.onnx"))
@@ -548,6 +549,30 @@ save(model([helper.make_node("QGemm", ["a", "s", "z", "b", "s", "z"], ["y"], nam
            [vi_typed("a", U8, [3, 4]), vi_typed("b", U8, [6, 5])], [vi("y", [3, 5])],
            [f32s, zu8], opset=17, extra_opsets=[("com.microsoft", 1)]),
      os.path.join(out, "qgemm_k.onnx"))
+# QGemm with y_zero_point but no y_scale; QLinearLeakyRelu of float data;
+# QLinearWhere with a float z_zero_point; FusedMatMul transposing a 1-D B.
+save(model([helper.make_node("QGemm", ["a", "s", "z", "b", "s", "z", "", "", "z"], ["y"],
+                             name="qgy", domain="com.microsoft")],
+           [vi_typed("a", U8, [3, 4]), vi_typed("b", U8, [4, 5])], [vi_typed("y", U8, [3, 5])],
+           [f32s, zu8], opset=17, extra_opsets=[("com.microsoft", 1)]),
+     os.path.join(out, "qgemm_yzp.onnx"))
+save(model([helper.make_node("QLinearLeakyRelu", ["x", "s", "", "s"], ["y"], name="qlr",
+                             domain="com.microsoft")],
+           [vi("x", [4])], [vi("y", [4])], [f32s], opset=17,
+           extra_opsets=[("com.microsoft", 1)]),
+     os.path.join(out, "qlinearleakyrelu_float.onnx"))
+save(model([helper.make_node("QLinearWhere", ["c", "a", "s", "z", "a", "s", "z", "s", "s"],
+                             ["y"], name="qlw2", domain="com.microsoft")],
+           [helper.make_tensor_value_info("c", TensorProto.BOOL, [2, 4]),
+            vi_typed("a", U8, [2, 4])],
+           [vi_typed("y", U8, [2, 4])], [f32s, zu8], opset=17,
+           extra_opsets=[("com.microsoft", 1)]),
+     os.path.join(out, "qlinearwhere_zz.onnx"))
+save(model([helper.make_node("FusedMatMul", ["x", "v"], ["y"], name="fmm1", transB=1,
+                             domain="com.microsoft")],
+           [vi("x", [2, 4]), vi("v", [4])], [vi("y", [2])], opset=17,
+           extra_opsets=[("com.microsoft", 1)]),
+     os.path.join(out, "fusedmatmul_rank1.onnx"))
 save(model([helper.make_node("Hardmax", ["x"], ["y"], name="hm")],
            [vi_typed("x", TensorProto.INT32, [2, 3])], [vi_typed("y", TensorProto.INT32, [2, 3])],
            opset=13),

@@ -2178,9 +2178,9 @@ Value Importer::dequantizeCodes(Chain &c, Value x, Value zx, Value scale) {
 }
 
 Importer::Outputs Importer::qgemm(Node &n) {
+  // A, a_scale, a_zero_point, B, b_scale and b_zero_point are required
+  // (requiredInputs).
   auto in = [&](size_t i) { return i < n.in.size() ? n.in[i] : Value(); };
-  if (!in(0) || !in(1) || !in(3) || !in(4))
-    return error(n) << "needs A, a_scale, B and b_scale", failure();
   auto a = integerView(n, in(0), "A");
   auto bv = integerView(n, in(3), "B");
   if (failed(a) || failed(bv))
@@ -2346,9 +2346,7 @@ Importer::Outputs Importer::matMulIntegerToFloat(Node &n, bool dynamic) {
   auto in = [&](size_t i) { return i < n.in.size() ? n.in[i] : Value(); };
   Value a, sa, za;
   Value bv = in(1), sb = in(dynamic ? 2 : 3), zb = in(dynamic ? 3 : 5);
-  Value bias = in(dynamic ? 4 : 6);
-  if (!bv || !sb)
-    return error(n) << "needs B and b_scale", failure();
+  Value bias = in(dynamic ? 4 : 6); // B and b_scale: requiredInputs
   if (dynamic) {
     auto q = dynamicQuantizeLinear(n);
     if (failed(q))
@@ -2402,7 +2400,7 @@ Importer::Outputs Importer::castFormats(Node &n, Value x, Type to,
     return floatConstant(n.loc, f32, {1.0}, qt.getScaleType().getShape());
   };
   Chain c{*this, n};
-  auto castTo = [&](Value v, Type t) {
+  auto convert = [&](Value v, Type t) {
     return c.op<nn::CastOp>({v}, {named("to", TypeAttr::get(t))});
   };
   Value v = x;
@@ -2415,7 +2413,7 @@ Importer::Outputs Importer::castFormats(Node &n, Value x, Type to,
       return failure();
     v = *codes;
     if (!format)
-      return c.result(castTo(v, to));
+      return c.result(convert(v, to));
   } else if (qt) {
     // The codes' values: dequantized with scale 1 (and zero point 0).
     if (qt.getScheme().getScaleFormat())
@@ -2435,27 +2433,27 @@ Importer::Outputs Importer::castFormats(Node &n, Value x, Type to,
     state.addTypes(qt.getExpressedType(f32));
     v = b.create(state)->getResult(0);
     if (!format)
-      return to == f32 ? c.result(v) : c.result(castTo(v, to));
+      return to == f32 ? c.result(v) : c.result(convert(v, to));
   }
   auto vt = tt(v);
   Type elem = vt.getElementType();
   auto it = llvm::dyn_cast<IntegerType>(elem);
   if (format->kind() == num::Format::Kind::Int) {
     // The low 4 bits of the value truncated toward zero.
-    Value i = elem == i32 ? v : castTo(v, i32);
+    Value i = elem == i32 ? v : convert(v, i32);
     Value r = c.op<nn::AndOp>({i, intConstant(n.loc, i32, {15}, {})});
     if (format->isSigned()) {
       Value eight = intConstant(n.loc, i32, {8}, {});
       r = c.op<nn::SubOp>({c.op<nn::XorOp>({r, eight}), eight});
     }
-    v = castTo(r, f32);
+    v = convert(r, f32);
   } else if (elem.isF64() || (it && it.getWidth() > 16)) {
     return error(n) << "a cast from " << elem << " to " << format->name()
                     << " would round twice (through f32); cast to float32 "
                        "first",
            failure();
   } else if (elem != f32) {
-    v = castTo(v, f32); // exact: float16, bfloat16, integers of <= 16 bits
+    v = convert(v, f32); // exact: float16, bfloat16, integers of <= 16 bits
   }
   if (c.failed)
     return failure();

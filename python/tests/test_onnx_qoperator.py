@@ -786,6 +786,104 @@ def test_qlinear_average_pool(dtype, shape, attrs, tmp_path):
     check_against_onnxruntime(contrib_model(node, inputs, TYPES[dtype], inits), inputs, tmp_path)
 
 
+QSOFTMAX_CASES = [
+    # (input shape, attributes, x scale, y scale, y zero point)
+    ((4, 6, 128), dict(axis=-1, opset=13), 0.0625, 1 / 256, None),
+    ((3, 5, 37), dict(axis=-1, opset=17), 0.0083, 1 / 255, "random"),
+    ((2, 7, 9), dict(axis=1, opset=13), 0.21, 0.0031, "random"),
+    ((3, 4, 5), dict(opset=12), 0.047, 1 / 256, None),
+    ((3, 4, 5), dict(axis=1, opset=12), 0.047, 1 / 256, None),
+    ((2, 3, 4, 6), dict(axis=2, opset=11), 0.11, 1 / 128, "random"),
+    ((5, 1000), dict(axis=-1, opset=13), 0.37, 1 / 256, None),
+    ((6, 2), dict(axis=-1, opset=13), 0.5, 1 / 256, None),
+]
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.int8])
+@pytest.mark.parametrize("shape,attrs,sx,sy,zy", QSOFTMAX_CASES,
+                         ids=["attention", "zp", "inner-axis", "opset12-default", "opset12-flatten",
+                              "opset11-axis2", "wide", "pairs"])
+def test_qlinear_softmax(dtype, shape, attrs, sx, sy, zy, tmp_path):
+    """com.microsoft QLinearSoftmax (what quantize_static writes for
+    Softmax): onnxruntime's f32 exponential table read at 255 - (max - x),
+    its f32 sum in order, floor(1 / y_scale), the rounded quotient plus the
+    zero point clamped at 255 (int8: then wrapped, as onnxruntime casts);
+    onnxruntime's outputs bit for bit on both targets and through the
+    export. The input zero point does not matter (softmax is
+    shift-invariant, onnxruntime ignores it)."""
+    rng = np.random.default_rng(zlib.crc32(f"{dtype}{shape}{attrs}".encode()))
+    x = codes(rng, dtype, shape)
+    inits = dict(sx=np.float32(sx), zx=codes(rng, dtype, ()), sy=np.float32(sy))
+    names = ["x", "sx", "zx", "sy"]
+    if zy is not None:
+        inits["zy"] = codes(rng, dtype, ())
+        names.append("zy")
+    elif dtype == np.int8:  # -128: the codes fill [-128, 127]
+        inits["zy"] = np.int8(-128)
+        names.append("zy")
+    else:  # (a required input in onnxruntime's schema)
+        inits["zy"] = np.uint8(0)
+        names.append("zy")
+    node = helper.make_node("QLinearSoftmax", names, ["y"], name="sm", domain="com.microsoft",
+                            **attrs)
+    inputs = {"x": x}
+    check_against_onnxruntime(contrib_model(node, inputs, TYPES[dtype], inits), inputs, tmp_path)
+
+
+def test_qlinear_softmax_int8_wraps(tmp_path):
+    """int8 with output zero point 0: onnxruntime's quotients above 127
+    wrap to negative codes (its cast to int8), which QuantC reproduces."""
+    x = np.array([[5, 5], [-100, 100], [0, 127], [3, 3]], np.int8)
+    inits = dict(sx=np.float32(0.5), sy=np.float32(1 / 256), zy=np.int8(0))
+    node = helper.make_node("QLinearSoftmax", ["x", "sx", "", "sy", "zy"], ["y"], name="sm",
+                            domain="com.microsoft", axis=-1, opset=13)
+    model = contrib_model(node, {"x": x}, TensorProto.INT8, inits)
+    want = ort_run(model, {"x": x})[0]
+    assert (want < 0).any()  # the wrap is exercised
+    check_against_onnxruntime(model, {"x": x}, tmp_path)
+
+
+@pytest.mark.parametrize("arch", ["bert", "llama"])
+def test_onnxruntime_quantized_transformers(arch, tmp_path):
+    """The hidden-64 BERT-style encoder and Llama-style decoder through
+    quantize_static in the QOperator format (its default operator set:
+    QLinearMatMul / Add / Mul / Softmax / Sigmoid / Concat between
+    QuantizeLinear and DequantizeLinear) give onnxruntime's outputs: the
+    decoder bit for bit on both targets; the encoder ends in float
+    LayerNormalization, whose sums onnxruntime orders its own way (within
+    1e-6 relative L2, as the float model)."""
+    from onnxruntime.quantization import (CalibrationDataReader, QuantFormat, QuantType,
+                                          quantize_static)
+    from qc_testing import rel_l2
+    from quantc import models
+
+    model = (models.bert(hidden=64, heads=4, layers=2, ffn=256) if arch == "bert" else
+             models.llama(hidden=64, heads=4, kv_heads=2, layers=2, intermediate=172))
+    onnx.save(model, str(tmp_path / "f.onnx"))
+
+    class Reader(CalibrationDataReader):
+        def __init__(self):
+            self.batches = iter([models.sample_inputs(model, seed=s) for s in range(4)])
+
+        def get_next(self):
+            return next(self.batches, None)
+
+    quantize_static(str(tmp_path / "f.onnx"), str(tmp_path / "q.onnx"), Reader(),
+                    quant_format=QuantFormat.QOperator, per_channel=True, reduce_range=True,
+                    weight_type=QuantType.QInt8, activation_type=QuantType.QUInt8)
+    q = onnx.load(str(tmp_path / "q.onnx"))
+    assert {"QLinearSoftmax", "QLinearMatMul", "QLinearAdd"} <= {n.op_type for n in q.graph.node}
+    inputs = models.sample_inputs(model, seed=7)
+    want = ort_run(q, inputs, optimize=False)
+    names = [o.name for o in q.graph.output]
+    for target, outs in run_targets(q, inputs, tmp_path).items():
+        for name, w in zip(names, want):
+            if arch == "llama":
+                np.testing.assert_array_equal(outs[name], w, err_msg=target)
+            else:
+                assert rel_l2(outs[name], w) < 1e-6, target
+
+
 def test_onnxruntime_quantized_classifier(tmp_path):
     """quantize_static in the QOperator format with its default operator
     set on a CNN classifier with LeakyRelu, AveragePool, Sigmoid and a Gemm

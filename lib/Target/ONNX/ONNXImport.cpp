@@ -42,6 +42,7 @@
 #include <cmath>
 #include <deque>
 #include <functional>
+#include <limits>
 
 using namespace mlir;
 using namespace qc;
@@ -1021,6 +1022,15 @@ private:
   /// average pool, then sat(round(y / sy + zy)) (the zero point added
   /// before rounding, as onnxruntime); channels_last through transposes.
   Outputs qlinearAveragePool(Node &n);
+  /// com.microsoft QLinearSoftmax as onnxruntime computes it: per line
+  /// along the axis (default -1; opset < 13: the dimensions from the axis
+  /// flattened into one), the
+  /// f32 table T[i] = exp((i - 255 + b) * sx) (in double, b = max(0,
+  /// ln(fl(FLT_MAX / D)) - 5) / sx) read at 255 - (max - x), its f32 sum in
+  /// order (the last nn.cumsum), then sat255(round(fl(T * floor(1 / sy)) /
+  /// sum) + zy), int8 outputs wrapped from that [zy, 255] as onnxruntime's
+  /// cast does. X_scale must be a constant (the table is built at import).
+  Outputs qlinearSoftmax(Node &n);
   /// The parameters of a com.microsoft QLinear op with inputs X, X_scale,
   /// X_zero_point?, Y_scale, Y_zero_point? (zero points of X's type
   /// `elem`): X_scale and Y_scale as f32 scalars and Y_zero_point in f32
@@ -2028,6 +2038,107 @@ Importer::Outputs Importer::qlinearConcat(Node &n) {
   if (!axis)
     return error(n) << "axis out of range for rank " << rank, failure();
   return c.result(c.concat(parts, *axis));
+}
+
+Importer::Outputs Importer::qlinearSoftmax(Node &n) {
+  // Inputs: X, X_scale, X_zero_point?, Y_scale, Y_zero_point?.
+  auto in = [&](size_t i) { return i < n.in.size() ? n.in[i] : Value(); };
+  auto x = integerView(n, in(0), "X");
+  if (failed(x))
+    return failure();
+  auto xt = tt(*x);
+  Type elem = xt.getElementType();
+  if (!isEightBit(elem) || xt.getRank() == 0)
+    return error(n) << "needs an int8 or uint8 input of rank 1 or more, got "
+                    << xt,
+           failure();
+  // onnxruntime refuses a node without it: it picks the axis's default
+  // and whether the lines are the flattened trailing dimensions.
+  if (!attr(n, "opset"))
+    return error(n) << "needs the 'opset' attribute (the opset of the "
+                       "Softmax it replaces)",
+           failure();
+  int64_t opset = getInt(n, "opset", 13), rank = xt.getRank();
+  // -1 by default at every opset (the schema's default, which onnxruntime
+  // reads before its own opset-dependent one).
+  int64_t axis = getInt(n, "axis", -1);
+  if (axis < -rank || axis >= rank)
+    return error(n) << "axis " << axis << " is out of range for rank " << rank,
+           failure();
+  axis = axis < 0 ? axis + rank : axis;
+  Chain c{*this, n};
+  auto params = unaryQLinearParams(n, c, elem);
+  if (failed(params))
+    return failure();
+  auto [sx, sy, zy] = *params;
+  std::optional<float> xScale = constScalarFloat(n, 1, "X_scale");
+  if (!xScale)
+    return failure();
+  if (!(*xScale > 0.0f) || !std::isfinite(*xScale))
+    return error(n) << "X_scale must be positive and finite, got " << *xScale,
+           failure();
+  // Lines of D elements along `line`: opset < 13 flattens the dimensions
+  // from the axis into one.
+  Value v =
+      c.op<nn::CastOp>({*x}, {named("to", TypeAttr::get(b.getI32Type()))});
+  int64_t line = axis;
+  if (opset < 13) {
+    SmallVector<int64_t> flat(xt.getShape().take_front(axis));
+    int64_t d = 1;
+    for (int64_t e : xt.getShape().drop_front(axis))
+      d *= e;
+    flat.push_back(d);
+    v = c.reshape(v, flat);
+  }
+  if (c.failed)
+    return failure();
+  int64_t d = tt(v).getDimSize(line);
+  if (ShapedType::isDynamic(d) || d <= 0)
+    return error(n) << "the softmax axis needs a static, non-zero size",
+           failure();
+  // The table, in double then rounded to f32 once, as onnxruntime builds
+  // it (the quotient FLT_MAX / D in f32).
+  double shift =
+      std::max(0.0,
+               std::log(double(std::numeric_limits<float>::max() / float(d))) -
+                   5.0) /
+      double(*xScale);
+  SmallVector<double> table;
+  for (int64_t i = 0; i < 256; ++i)
+    table.push_back(
+        double(float(std::exp((double(i) - 255.0 + shift) * double(*xScale)))));
+  Type f32 = b.getF32Type();
+  Value tbl = floatConstant(n.loc, f32, table, {256});
+  auto axisAttr = [&](int64_t a) {
+    return named("axes", b.getDenseI64ArrayAttr({a}));
+  };
+  Value mx = c.op<nn::ReduceMaxOp>({v}, {axisAttr(line)});
+  Value idx = c.op<nn::AddOp>({c.op<nn::SubOp>({v, mx}),
+                               intConstant(n.loc, b.getI32Type(), {255}, {})});
+  Value e = c.op<nn::GatherOp>({tbl, idx});
+  // The sum in order along the line: the last partial sum.
+  Value partial =
+      c.op<nn::CumSumOp>({e}, {named("axis", b.getI64IntegerAttr(line))});
+  if (c.failed)
+    return failure();
+  auto shape = tt(e).getShape();
+  SmallVector<int64_t> starts(shape.size(), 0), steps(shape.size(), 1),
+      sizes(shape);
+  starts[size_t(line)] = d - 1;
+  sizes[size_t(line)] = 1;
+  Value sum = c.slice(partial, starts, steps, sizes);
+  Value recip = c.op<nn::FloorOp>({c.op<nn::DivOp>({c.scalar(f32, 1.0), sy})});
+  Value q =
+      c.op<nn::RoundOp>({c.op<nn::DivOp>({c.op<nn::MulOp>({e, recip}), sum})});
+  if (zy)
+    q = c.op<nn::AddOp>({q, zy});
+  q = c.op<nn::MinOp>({q, c.scalar(f32, 255.0)});
+  Value y = c.op<nn::CastOp>(
+      {c.op<nn::CastOp>({q}, {named("to", TypeAttr::get(b.getI32Type()))})},
+      {named("to", TypeAttr::get(elem))});
+  if (opset < 13)
+    y = c.reshape(y, xt.getShape());
+  return c.result(y);
 }
 
 Importer::Outputs Importer::qlinearWhere(Node &n) {
@@ -5723,6 +5834,7 @@ const llvm::StringMap<Importer::Handler> &Importer::handlers() {
     t["com.microsoft:QLinearLeakyRelu"] =
         memberWith(&Importer::qlinearActivation, /*sigmoid=*/false);
     t["com.microsoft:QLinearWhere"] = member(&Importer::qlinearWhere);
+    t["com.microsoft:QLinearSoftmax"] = member(&Importer::qlinearSoftmax);
     t["com.microsoft:QLinearAveragePool"] =
         member(&Importer::qlinearAveragePool);
     t["com.microsoft:MatMulIntegerToFloat"] =
@@ -5863,6 +5975,7 @@ static size_t requiredInputs(StringRef op) {
       {"com.microsoft:QGemm", 6},
       {"com.microsoft:QLinearSigmoid", 2},
       {"com.microsoft:QLinearLeakyRelu", 2},
+      {"com.microsoft:QLinearSoftmax", 2},
       {"com.microsoft:QLinearAveragePool", 2},
       {"com.microsoft:MatMulIntegerToFloat", 4},
       {"com.microsoft:DynamicQuantizeMatMul", 3},

@@ -573,6 +573,23 @@ save(model([helper.make_node("FusedMatMul", ["x", "v"], ["y"], name="fmm1", tran
            [vi("x", [2, 4]), vi("v", [4])], [vi("y", [2])], opset=17,
            extra_opsets=[("com.microsoft", 1)]),
      os.path.join(out, "fusedmatmul_rank1.onnx"))
+# QLinearSoftmax without onnxruntime's required opset attribute, with a
+# run-time X_scale (its table is built at import), with an axis out of range.
+save(model([helper.make_node("QLinearSoftmax", ["a", "s", "z", "s", "z"], ["y"], name="qsm",
+                             domain="com.microsoft")],
+           [vi_typed("a", U8, [2, 4])], [vi_typed("y", U8, [2, 4])], [f32s, zu8], opset=17,
+           extra_opsets=[("com.microsoft", 1)]),
+     os.path.join(out, "qlinearsoftmax_opset.onnx"))
+save(model([helper.make_node("QLinearSoftmax", ["a", "xs", "z", "s", "z"], ["y"], name="qsm2",
+                             domain="com.microsoft", opset=13)],
+           [vi_typed("a", U8, [2, 4]), vi("xs", [])], [vi_typed("y", U8, [2, 4])],
+           [f32s, zu8], opset=17, extra_opsets=[("com.microsoft", 1)]),
+     os.path.join(out, "qlinearsoftmax_scale.onnx"))
+save(model([helper.make_node("QLinearSoftmax", ["a", "s", "z", "s", "z"], ["y"], name="qsm3",
+                             domain="com.microsoft", opset=13, axis=2)],
+           [vi_typed("a", U8, [2, 4])], [vi_typed("y", U8, [2, 4])], [f32s, zu8], opset=17,
+           extra_opsets=[("com.microsoft", 1)]),
+     os.path.join(out, "qlinearsoftmax_axis.onnx"))
 save(model([helper.make_node("Hardmax", ["x"], ["y"], name="hm")],
            [vi_typed("x", TensorProto.INT32, [2, 3])], [vi_typed("y", TensorProto.INT32, [2, 3])],
            opset=13),

@@ -257,22 +257,40 @@ func.func @arg_max(%a: tensor<4x8xf32>) -> tensor<4xi64> {
 
 // -----
 
-// nn.cumsum: one linalg.generic whose reduction loop j reads x at
-// L - 1 - j (reverse) and adds only the kept positions (exclusive: p > i),
-// in order; float sums start from -0.
+// nn.cumsum: an scf.for over the axis carries the running sums of the
+// lines (from -0) and y; step j reads x at p = L - 1 - j (reverse), writes
+// y's slice before adding it (exclusive), then adds it, in order.
 // CHECK-LABEL: func.func @cumsum
 // CHECK: %[[ID:.*]] = arith.constant -0.000000e+00 : f32
-// CHECK: linalg.fill ins(%[[ID]] : f32)
-// CHECK: linalg.generic {indexing_maps = [#{{.*}}, #{{.*}}, #{{.*}}], iterator_types = ["parallel", "parallel", "reduction"]}
-// CHECK: linalg.index 1
-// CHECK: linalg.index 2
-// CHECK: arith.subi
-// CHECK: arith.cmpi sgt
+// CHECK: %[[S0:.*]] = linalg.fill ins(%[[ID]] : f32) outs(%{{.*}} : tensor<2x1xf32>)
+// CHECK: %[[R:.*]]:2 = scf.for %[[J:.*]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args(%[[S:.*]] = %[[S0]], %[[Y:.*]] = %{{.*}}) -> (tensor<2x1xf32>, tensor<2x5xf32>)
+// CHECK: %[[P:.*]] = arith.subi %{{.*}}, %[[J]] : index
+// CHECK: %[[X:.*]] = tensor.extract_slice %{{.*}}[0, %[[P]]] [2, 1] [1, 1]
+// CHECK: %[[Y1:.*]] = tensor.insert_slice %[[S]] into %[[Y]][0, %[[P]]] [2, 1] [1, 1]
+// CHECK: %[[N:.*]] = linalg.generic {{.*}} ins(%[[X]] : tensor<2x1xf32>) outs(%[[S]] : tensor<2x1xf32>)
 // CHECK: arith.addf
-// CHECK: arith.select
+// CHECK: scf.yield %[[N]], %[[Y1]]
+// CHECK: return %[[R]]#1
 func.func @cumsum(%x: tensor<2x5xf32>) -> tensor<2x5xf32> {
   %0 = nn.cumsum %x {axis = 1 : i64, exclusive = true, reverse = true} : tensor<2x5xf32>
   return %0 : tensor<2x5xf32>
+}
+
+// -----
+
+// Inclusive, forward, integers: y's slice is written after the add, from 0.
+// CHECK-LABEL: func.func @cumsum_inclusive
+// CHECK: linalg.fill ins(%{{.*}} : i32) outs(%{{.*}} : tensor<1x3xi32>)
+// CHECK: scf.for %[[J:.*]] = {{.*}} iter_args(%[[S:.*]] = %{{.*}}, %[[Y:.*]] = %{{.*}})
+// CHECK-NOT: arith.subi
+// CHECK: %[[X:.*]] = tensor.extract_slice %{{.*}}[%[[J]], 0] [1, 3] [1, 1]
+// CHECK: %[[N:.*]] = linalg.generic {{.*}} ins(%[[X]] : tensor<1x3xi32>) outs(%[[S]] : tensor<1x3xi32>)
+// CHECK: arith.addi
+// CHECK: %[[Y1:.*]] = tensor.insert_slice %[[N]] into %[[Y]][%[[J]], 0] [1, 3] [1, 1]
+// CHECK: scf.yield %[[N]], %[[Y1]]
+func.func @cumsum_inclusive(%x: tensor<4x3xi32>) -> tensor<4x3xi32> {
+  %0 = nn.cumsum %x {axis = 0 : i64} : tensor<4x3xi32>
+  return %0 : tensor<4x3xi32>
 }
 
 // -----

@@ -2,7 +2,8 @@
 (SessionOptions.optimized_model_filepath at ORT_ENABLE_EXTENDED): its
 com.microsoft fusions FusedMatMul, SkipLayerNormalization, Gelu, QuickGelu,
 MatMulIntegerToFloat and DynamicQuantizeMatMul, and SimplifiedLayerNormalization
-in the ONNX domain.
+in the ONNX domain; the fused Attention and the QAttention quantize_dynamic
+makes of it.
 
 The integer fusions are exact: MatMulIntegerToFloat / DynamicQuantizeMatMul
 give onnxruntime's outputs bit for bit, and a quantize_dynamic model imports
@@ -14,11 +15,12 @@ import zlib
 
 import numpy as np
 import onnx
+import onnxruntime as ort
 import pytest
-from onnx import TensorProto, helper
+from onnx import TensorProto, helper, numpy_helper
 
 from quantc import models
-from test_onnx_activations import run_targets
+from test_onnx_activations import export_roundtrip, run_targets
 from test_onnx_qoperator import check_against_onnxruntime, codes, contrib_model, ort_run
 
 
@@ -209,3 +211,81 @@ def test_transformers_optimizer_models(arch, tmp_path):
     want = ({"SkipLayerNormalization", "BiasGelu"} if arch == "bert" else
             {"SkipSimplifiedLayerNormalization", "SimplifiedLayerNormalization"})
     check_fused(model, fused, want, tmp_path, exact=False)
+
+
+ATTENTION_CASES = {
+    # name: (mask_index, attributes, qkv_hidden_sizes, attention_bias)
+    "no-mask": (None, {}, None, False),
+    "end-positions": (np.array([4, 6], np.int32), {}, None, False),
+    "end-zero": (np.array([0, 5], np.int32), {}, None, False),
+    "start-end": (np.array([5, 6, 1, 0], np.int32), {}, None, False),
+    "raw-2d": (np.array([[1, 1, 0, 1, 0, 0], [0, 0, 0, 0, 0, 0]], np.int32), {}, None, False),
+    "raw-3d": ("3d", {}, None, False),
+    "causal": (None, dict(unidirectional=1), None, False),
+    "causal-end": (np.array([3, 6], np.int32), dict(unidirectional=1), None, False),
+    "scale-filter": (np.array([4, 5], np.int32), dict(scale=0.3, mask_filter_value=-50.0),
+                     None, False),
+    "qkv-sizes": (None, {}, [16, 16, 8], False),
+    "attention-bias": (None, {}, None, True),
+}
+
+
+@pytest.mark.parametrize("quantized", [False, True], ids=["float", "quantize_dynamic"])
+@pytest.mark.parametrize("case", list(ATTENTION_CASES))
+def test_contrib_attention(case, quantized, tmp_path):
+    """com.microsoft Attention (onnxruntime.transformers' fused self-attention
+    of BERT-style models) and the QAttention that quantize_dynamic makes of
+    it (7-bit symmetric weights keep onnxruntime's u8 x s8 kernel exact):
+    every mask form onnxruntime's CPU kernel takes (end positions, with
+    start positions, raw 2-D / 3-D 0 / 1 with a fully masked row, none),
+    unidirectional, scale, mask_filter_value (an additive -50 still counts),
+    qkv_hidden_sizes and attention_bias; both targets within 1e-6 relative
+    L2 of onnxruntime (its softmax is MLAS's polynomial exponential) and the
+    export within 1e-6 in onnxruntime."""
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    mask, attrs, sizes, abias = ATTENTION_CASES[case]
+    if quantized and (sizes or abias):
+        pytest.skip("quantize_dynamic makes QAttention only of the default Attention")
+    rng = np.random.default_rng(zlib.crc32(case.encode()))
+    b, s, d, heads = 2, 6, 16, 4
+    total = sum(sizes) if sizes else 3 * d
+    vi = helper.make_tensor_value_info
+    inits = [numpy_helper.from_array((rng.standard_normal((d, total)) * 0.3).astype(np.float32),
+                                     "w"),
+             numpy_helper.from_array((rng.standard_normal(total) * 0.1).astype(np.float32), "b")]
+    feeds = {"x": rng.standard_normal((b, s, d)).astype(np.float32)}
+    names = ["x", "w", "b", ""]
+    if isinstance(mask, str):  # 3-D, the diagonal kept
+        mask = (rng.integers(0, 2, (b, s, s)) | np.eye(s, dtype=np.int64)).astype(np.int32)
+    if mask is not None:
+        feeds["mask"] = mask
+        names[3] = "mask"
+    if abias:
+        feeds["ab"] = rng.standard_normal((1, heads, s, s)).astype(np.float32)
+        names += ["", "ab"]
+    while names[-1] == "":
+        names.pop()
+    if sizes:
+        attrs = dict(attrs, qkv_hidden_sizes=sizes)
+    node = helper.make_node("Attention", names, ["y"], name="att", domain="com.microsoft",
+                            num_heads=heads, **attrs)
+    graph = helper.make_graph(
+        [node], "g", [vi(k, TensorProto.FLOAT if v.dtype == np.float32 else TensorProto.INT32,
+                         v.shape) for k, v in feeds.items()],
+        [vi("y", TensorProto.FLOAT, None)], inits)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17),
+                                                    helper.make_opsetid("com.microsoft", 1)])
+    model.ir_version = 8
+    if quantized:
+        onnx.save(model, str(tmp_path / "f.onnx"))
+        quantize_dynamic(str(tmp_path / "f.onnx"), str(tmp_path / "q.onnx"),
+                         weight_type=QuantType.QInt8, reduce_range=True)
+        model = onnx.load(str(tmp_path / "q.onnx"))
+        assert "QAttention" in {n.op_type for n in model.graph.node}
+    want = ort_run(model, feeds)[0]
+    for target, outs in run_targets(model, feeds, tmp_path).items():
+        assert rel_l2(outs["y"], want) < 1e-6, target
+    got = ort.InferenceSession(str(export_roundtrip(tmp_path)),
+                               providers=["CPUExecutionProvider"]).run(None, feeds)[0]
+    assert rel_l2(got, want) < 1e-6, "export"

@@ -1031,6 +1031,21 @@ private:
   /// sum) + zy), int8 outputs wrapped from that [zy, 255] as onnxruntime's
   /// cast does. X_scale must be a constant (the table is built at import).
   Outputs qlinearSoftmax(Node &n);
+  /// com.microsoft Attention (float) and QAttention (uint8 input, int8 /
+  /// uint8 weight; what quantize_dynamic writes for a fused Attention) as
+  /// onnxruntime's CPU kernel computes them: QKV = input x weights + bias
+  /// (QAttention: the exact i32 product with the zero points, then
+  /// f32(acc) * (weight_scale * input_scale) + bias), split into Q / K / V
+  /// (qkv_hidden_sizes) and heads, scores scale * Q K^T (scale: the
+  /// attribute, or 1 / sqrt(head size) in f32) plus the mask (entries the
+  /// mask excludes are mask_filter_value, -10000 by default; positions
+  /// after the query's with `unidirectional` the lowest f32) plus
+  /// attention_bias, softmax over the keys, times V, heads merged. Masks:
+  /// none, 1-D [B] end positions (keys at or after them excluded), [2B]
+  /// with start positions, raw 2-D [B, T] or 3-D [B, S, T] 0 / 1. Past
+  /// state, the present output, rotary embedding and 4-D masks are
+  /// diagnosed.
+  Outputs contribAttention(Node &n, bool quantized);
   /// The parameters of a com.microsoft QLinear op with inputs X, X_scale,
   /// X_zero_point?, Y_scale, Y_zero_point? (zero points of X's type
   /// `elem`): X_scale and Y_scale as f32 scalars and Y_zero_point in f32
@@ -2139,6 +2154,162 @@ Importer::Outputs Importer::qlinearSoftmax(Node &n) {
   if (opset < 13)
     y = c.reshape(y, xt.getShape());
   return c.result(y);
+}
+
+Importer::Outputs Importer::contribAttention(Node &n, bool quantized) {
+  // Attention: input, weights, bias?, mask_index?, past?, attention_bias?,
+  // past_sequence_length?. QAttention: input, weight, bias, input_scale,
+  // weight_scale, mask_index?, input_zero_point?, weight_zero_point?, past?.
+  auto in = [&](size_t i) { return i < n.in.size() ? n.in[i] : Value(); };
+  size_t maskAt = quantized ? 5 : 3, pastAt = quantized ? 8 : 4;
+  if (in(pastAt))
+    return error(n) << "the past key / value state (input " << pastAt
+                    << ") is not supported",
+           failure();
+  if (n.proto.output_size() > 1 && !n.proto.output(1).empty())
+    return error(n) << "the present key / value output is not supported",
+           failure();
+  if (getInt(n, "do_rotary", 0))
+    return error(n) << "rotary embedding (do_rotary) is not supported",
+           failure();
+  int64_t heads = getInt(n, "num_heads", 0);
+  if (heads <= 0)
+    return error(n) << "needs a positive num_heads", failure();
+  Type f32 = b.getF32Type(), i32 = b.getI32Type();
+  Chain c{*this, n};
+  // QKV = input x weights + bias: [B, S, Hq + Hk + Hv].
+  Value qkv;
+  if (quantized) {
+    auto x = integerView(n, in(0), "input");
+    auto w = integerView(n, in(1), "weight");
+    if (failed(x) || failed(w))
+      return failure();
+    auto sx = perTensorScales(n, {3});
+    auto sw = columnScales(n, in(4));
+    if (failed(sx) || failed(sw))
+      return failure();
+    auto acc = integerMatmul(n, *x, *w, in(6), in(7));
+    if (failed(acc))
+      return failure();
+    qkv = c.op<nn::MulOp>(
+        {c.op<nn::CastOp>({*acc}, {named("to", TypeAttr::get(f32))}),
+         c.op<nn::MulOp>({*sw, (*sx)[0]})});
+  } else {
+    qkv = c.op<nn::MatMulOp>({in(0), in(1)});
+  }
+  if (in(2))
+    qkv = c.op<nn::AddOp>({qkv, in(2)});
+  if (c.failed)
+    return failure();
+  auto qt = tt(qkv);
+  if (qt.getRank() != 3 || !qt.hasStaticShape())
+    return error(n) << "needs a static [batch, sequence, hidden] input, got "
+                    << tt(in(0)),
+           failure();
+  int64_t batch = qt.getDimSize(0), seq = qt.getDimSize(1),
+          total = qt.getDimSize(2);
+  SmallVector<int64_t> sizes{total / 3, total / 3, total / 3};
+  if (auto given = getInts(n, "qkv_hidden_sizes")) {
+    if (given->size() != 3)
+      return error(n) << "qkv_hidden_sizes must hold 3 values", failure();
+    sizes.assign(given->begin(), given->end());
+  }
+  if (sizes[0] + sizes[1] + sizes[2] != total || sizes[0] != sizes[1] ||
+      llvm::any_of(sizes, [&](int64_t h) { return h <= 0 || h % heads; }))
+    return error(n) << "the weights' " << total
+                    << " columns do not split into Q, K and V of " << sizes[0]
+                    << ", " << sizes[1] << " and " << sizes[2]
+                    << " (equal Q and K, each a multiple of num_heads " << heads
+                    << ")",
+           failure();
+  // Q, K, V as [B, N, S, h].
+  SmallVector<Value, 3> parts;
+  int64_t start = 0;
+  for (int64_t h : sizes) {
+    Value part = c.slice(qkv, {0, 0, start}, {1, 1, 1}, {batch, seq, h});
+    part = c.reshape(part, {batch, seq, heads, h / heads});
+    parts.push_back(c.transpose(part, {0, 2, 1, 3}));
+    start += h;
+  }
+  int64_t headSize = sizes[0] / heads;
+  float scale = getFloat(n, "scale", 0.0f);
+  if (scale == 0.0f)
+    scale = 1.0f / std::sqrt(float(headSize));
+  Value scores = c.op<nn::MulOp>(
+      {c.op<nn::MatMulOp>({parts[0], c.transpose(parts[1], {0, 1, 3, 2})}),
+       c.scalar(f32, scale)});
+  if (c.failed)
+    return failure();
+  // The additive mask, [B, 1, S or 1, T] (T = S without a past).
+  float filter = getFloat(n, "mask_filter_value", -10000.0f);
+  Value maskBias;
+  auto select = [&](Value keep, Value yes, Value no) {
+    return c.op<nn::WhereOp>({keep, yes, no});
+  };
+  Value zero = c.scalar(f32, 0.0), filterValue = c.scalar(f32, filter);
+  if (Value mask = in(maskAt)) {
+    auto mt = tt(mask);
+    if (!mt.getElementType().isInteger(32) || !mt.hasStaticShape())
+      return error(n) << "mask_index must be a static int32 tensor, got " << mt,
+             failure();
+    auto shape = mt.getShape();
+    Value positions;
+    if (shape.size() == 1) {
+      SmallVector<int64_t> iota = llvm::to_vector(llvm::seq<int64_t>(0, seq));
+      positions = intConstant(n.loc, i32, iota, {1, seq});
+    }
+    if (shape.size() == 1 && (shape[0] == batch || shape[0] == 2 * batch)) {
+      // Keys at or after the end position (and before the start position)
+      // are excluded.
+      Value ends = c.reshape(c.slice(mask, {0}, {1}, {batch}), {batch, 1});
+      Value kept = c.op<nn::LessOp>({positions, ends});
+      Value bias = select(kept, zero, filterValue);
+      if (shape[0] == 2 * batch) {
+        Value starts =
+            c.reshape(c.slice(mask, {batch}, {1}, {batch}), {batch, 1});
+        bias = select(c.op<nn::LessOp>({positions, starts}), filterValue, bias);
+      }
+      maskBias = c.reshape(bias, {batch, 1, 1, seq});
+    } else if ((shape.size() == 2 && shape[0] == batch && shape[1] == seq) ||
+               (shape.size() == 3 && shape[0] == batch && shape[1] == seq &&
+                shape[2] == seq)) {
+      Value keep =
+          c.op<nn::GreaterOp>({mask, intConstant(n.loc, i32, {0}, {})});
+      Value bias = select(keep, zero, filterValue);
+      maskBias = shape.size() == 2 ? c.reshape(bias, {batch, 1, 1, seq})
+                                   : c.reshape(bias, {batch, 1, seq, seq});
+    } else {
+      return error(n) << "mask_index of shape " << mt
+                      << " is not supported (expected [" << batch << "], ["
+                      << 2 * batch << "], [" << batch << ", " << seq << "] or ["
+                      << batch << ", " << seq << ", " << seq << "])",
+             failure();
+    }
+  }
+  if (getInt(n, "unidirectional", 0)) {
+    // Keys after the query's position: the lowest f32.
+    SmallVector<int64_t> later;
+    for (int64_t i = 0; i < seq; ++i)
+      for (int64_t j = 0; j < seq; ++j)
+        later.push_back(j > i);
+    Value causal = constant(
+        n.loc, DenseElementsAttr::get(
+                   RankedTensorType::get({1, 1, seq, seq}, b.getI1Type()),
+                   llvm::to_vector(llvm::map_range(
+                       later, [](int64_t v) { return bool(v); }))));
+    Value lowest = c.scalar(f32, double(std::numeric_limits<float>::lowest()));
+    maskBias = select(causal, lowest, maskBias ? maskBias : zero);
+  }
+  if (maskBias)
+    scores = c.op<nn::AddOp>({scores, maskBias});
+  if (!quantized && in(5))
+    scores = c.op<nn::AddOp>({scores, in(5)});
+  Value probs =
+      c.op<nn::SoftmaxOp>({scores}, {named("axis", b.getI64IntegerAttr(-1))});
+  Value context = c.op<nn::MatMulOp>({probs, parts[2]});
+  context =
+      c.reshape(c.transpose(context, {0, 2, 1, 3}), {batch, seq, sizes[2]});
+  return c.result(context);
 }
 
 Importer::Outputs Importer::qlinearWhere(Node &n) {
@@ -5835,6 +6006,10 @@ const llvm::StringMap<Importer::Handler> &Importer::handlers() {
         memberWith(&Importer::qlinearActivation, /*sigmoid=*/false);
     t["com.microsoft:QLinearWhere"] = member(&Importer::qlinearWhere);
     t["com.microsoft:QLinearSoftmax"] = member(&Importer::qlinearSoftmax);
+    t["com.microsoft:Attention"] =
+        memberWith(&Importer::contribAttention, /*quantized=*/false);
+    t["com.microsoft:QAttention"] =
+        memberWith(&Importer::contribAttention, /*quantized=*/true);
     t["com.microsoft:QLinearAveragePool"] =
         member(&Importer::qlinearAveragePool);
     t["com.microsoft:MatMulIntegerToFloat"] =
@@ -5976,6 +6151,8 @@ static size_t requiredInputs(StringRef op) {
       {"com.microsoft:QLinearSigmoid", 2},
       {"com.microsoft:QLinearLeakyRelu", 2},
       {"com.microsoft:QLinearSoftmax", 2},
+      {"com.microsoft:Attention", 2},
+      {"com.microsoft:QAttention", 5},
       {"com.microsoft:QLinearAveragePool", 2},
       {"com.microsoft:MatMulIntegerToFloat", 4},
       {"com.microsoft:DynamicQuantizeMatMul", 3},

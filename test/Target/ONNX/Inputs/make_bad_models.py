@@ -590,6 +590,30 @@ save(model([helper.make_node("QLinearSoftmax", ["a", "s", "z", "s", "z"], ["y"],
            [vi_typed("a", U8, [2, 4])], [vi_typed("y", U8, [2, 4])], [f32s, zu8], opset=17,
            extra_opsets=[("com.microsoft", 1)]),
      os.path.join(out, "qlinearsoftmax_axis.onnx"))
+# com.microsoft Attention with a past state, with a 4-D mask, with weights
+# that do not split into Q, K and V, without num_heads.
+att_w = numpy_helper.from_array(np.zeros((8, 24), np.float32), "aw")
+att_w_odd = numpy_helper.from_array(np.zeros((8, 20), np.float32), "aw")
+save(model([helper.make_node("Attention", ["x", "aw", "", "", "past"], ["y"], name="catt1",
+                             domain="com.microsoft", num_heads=2)],
+           [vi("x", [1, 3, 8]), vi("past", [2, 1, 2, 1, 4])], [vi("y", [1, 3, 8])], [att_w],
+           opset=17, extra_opsets=[("com.microsoft", 1)]),
+     os.path.join(out, "contrib_attention_past.onnx"))
+save(model([helper.make_node("Attention", ["x", "aw", "", "m"], ["y"], name="catt2",
+                             domain="com.microsoft", num_heads=2)],
+           [vi("x", [1, 3, 8]), vi_typed("m", TensorProto.INT32, [1, 1, 3, 3])],
+           [vi("y", [1, 3, 8])], [att_w], opset=17, extra_opsets=[("com.microsoft", 1)]),
+     os.path.join(out, "contrib_attention_mask4d.onnx"))
+save(model([helper.make_node("Attention", ["x", "aw"], ["y"], name="catt3",
+                             domain="com.microsoft", num_heads=3)],
+           [vi("x", [1, 3, 8])], [vi("y", [1, 3, 8])], [att_w_odd], opset=17,
+           extra_opsets=[("com.microsoft", 1)]),
+     os.path.join(out, "contrib_attention_split.onnx"))
+save(model([helper.make_node("Attention", ["x", "aw"], ["y"], name="catt4",
+                             domain="com.microsoft")],
+           [vi("x", [1, 3, 8])], [vi("y", [1, 3, 8])], [att_w], opset=17,
+           extra_opsets=[("com.microsoft", 1)]),
+     os.path.join(out, "contrib_attention_heads.onnx"))
 save(model([helper.make_node("Hardmax", ["x"], ["y"], name="hm")],
            [vi_typed("x", TensorProto.INT32, [2, 3])], [vi_typed("y", TensorProto.INT32, [2, 3])],
            opset=13),

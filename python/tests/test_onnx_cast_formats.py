@@ -136,3 +136,84 @@ def test_format_graph_input(frm, tmp_path):
         np.testing.assert_array_equal(np.isnan(h), nan, err_msg=target)
         np.testing.assert_array_equal(h[~nan].astype(np.float32), want[~nan], err_msg=target)
         np.testing.assert_array_equal(y[~nan].astype(np.float32), want[~nan], err_msg=target)
+
+
+def pack_codes(codes, bits):
+    """TensorProto raw data of 8- or 4-bit codes (4-bit: two per byte, the
+    first in the low nibble)."""
+    flat = codes.reshape(-1).astype(np.uint8)
+    if bits == 8:
+        return flat.tobytes()
+    flat = np.concatenate([flat, np.zeros(len(flat) % 2, np.uint8)])
+    return bytes((flat[0::2] | (flat[1::2] << 4)).astype(np.uint8))
+
+
+def code_values(frm, codes):
+    if frm == TensorProto.INT4:
+        return ((codes.astype(np.int64) ^ 8) - 8).astype(np.float32)
+    if frm == TensorProto.UINT4:
+        return codes.astype(np.float32)
+    if frm == TensorProto.FLOAT4E2M1:
+        magnitude = np.array([0, 0.5, 1, 1.5, 2, 3, 4, 6], np.float32)[codes % 8]
+        return np.where(codes >= 8, -magnitude, magnitude).astype(np.float32)
+    return codes.view(ml_dtypes.float8_e4m3fn).astype(np.float32)
+
+
+@pytest.mark.parametrize("frm", [TensorProto.INT4, TensorProto.UINT4,
+                                 TensorProto.FLOAT8E4M3FN, TensorProto.FLOAT4E2M1],
+                         ids=["int4", "uint4", "e4m3fn", "e2m1"])
+@pytest.mark.parametrize("granularity", ["tensor", "axis", "blocked"])
+def test_dequantize_graph_input(frm, granularity, tmp_path):
+    """DequantizeLinear of codes fed at run time (a graph input of the
+    format) with its own per-tensor, per-axis (axis 1) or blocked (blocks
+    of 4 along axis 1, the last one short) scales and, for the integer
+    formats, zero points: (value - zero point) * scale, one rounding, bit
+    for bit on both targets."""
+    import onnx
+    import subprocess
+
+    from qc_testing import BIN
+    rng = np.random.default_rng(frm * 7 + len(granularity))
+    bits = 8 if frm == TensorProto.FLOAT8E4M3FN else 4
+    shape = (6, 10)
+    codes = rng.integers(0, 2 ** bits, shape).astype(np.uint8)
+    if frm == TensorProto.FLOAT8E4M3FN:
+        codes[(codes & 0x7F) == 0x7F] = 0x3C  # no NaN codes
+    pshape = {"tensor": (), "axis": (10,), "blocked": (6, 3)}[granularity]
+    scale = (rng.random(pshape) * 0.2 + 0.01).astype(np.float32)
+    integer = frm in (TensorProto.INT4, TensorProto.UINT4)
+    zp = (rng.integers(-8, 8, pshape) if frm == TensorProto.INT4 else
+          rng.integers(0, 16, pshape)).astype(np.int64) if integer else None
+    expand = {"tensor": lambda p: p, "axis": lambda p: p,
+              "blocked": lambda p: np.repeat(p, 4, axis=1)[:, :10]}[granularity]
+    vals = code_values(frm, codes)
+    want = ((vals - (expand(zp).astype(np.float32) if integer else 0)) * expand(scale))
+    want = want.astype(np.float32)
+    tensor = helper.make_tensor("x", frm, list(shape), pack_codes(codes, bits), raw=True)
+    (tmp_path / "x.pb").write_bytes(tensor.SerializeToString())
+    inits = [numpy_helper.from_array(scale, "s")]
+    names = ["x", "s"]
+    if integer:
+        inits.append(helper.make_tensor("z", frm, list(pshape),
+                                        pack_codes(zp.astype(np.uint8) & 15, 4), raw=True))
+        names.append("z")
+    attrs = {"axis": 1}
+    if granularity == "blocked":
+        attrs["block_size"] = 4
+    vi = helper.make_tensor_value_info
+    g = helper.make_graph([helper.make_node("DequantizeLinear", names, ["y"], **attrs)], "g",
+                          [vi("x", frm, list(shape))], [vi("y", TensorProto.FLOAT, None)], inits)
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 23)])
+    m.ir_version = 11
+    onnx.save(m, str(tmp_path / "m.onnx"))
+    from onnx.reference import ReferenceEvaluator
+    np.testing.assert_array_equal(
+        ReferenceEvaluator(m).run(None, {"x": onnx.numpy_helper.to_array(tensor)})[0], want,
+        err_msg="ONNX's reference")
+    for target in ["interp", "cpu"]:
+        out = tmp_path / target
+        r = subprocess.run([str(BIN / "quant-run"), str(tmp_path / "m.onnx"), f"--target={target}",
+                            "--input", f"x={tmp_path / 'x.pb'}", "--output-dir", str(out)],
+                           capture_output=True, text=True)
+        assert r.returncode == 0, r.stderr
+        np.testing.assert_array_equal(np.load(out / "y.npy"), want, err_msg=target)

@@ -352,6 +352,31 @@ def test_dequantize_run_time_integers(tmp_path):
         np.testing.assert_array_equal(outs["y32"], want32, err_msg=target)
 
 
+@pytest.mark.parametrize("dtype", [np.uint8, np.int8])
+def test_dequantize_run_time_blocked(dtype, tmp_path):
+    """Blocked DequantizeLinear (opset 21 block_size, blocks of 3 along axis
+    1 of 8, the last one short) of a graph input: each scale and zero point
+    repeated over its block, (x - zero point) * scale bit for bit
+    onnxruntime on both targets."""
+    rng = np.random.default_rng(3)
+    x = codes(rng, dtype, (4, 8, 5))
+    s = (rng.random((4, 3, 5)) * 0.1 + 0.01).astype(np.float32)
+    z = codes(rng, dtype, (4, 3, 5))
+    vi = helper.make_tensor_value_info
+    g = helper.make_graph(
+        [helper.make_node("DequantizeLinear", ["x", "s", "z"], ["y"], axis=1, block_size=3,
+                          name="dq")], "g", [vi("x", TYPES[dtype], x.shape)],
+        [vi("y", TensorProto.FLOAT, None)],
+        [numpy_helper.from_array(s, "s"), numpy_helper.from_array(z, "z")])
+    model = helper.make_model(g, opset_imports=[helper.make_opsetid("", 21)])
+    model.ir_version = 10
+    rep = lambda p: np.repeat(p, 3, axis=1)[:, :8]  # noqa: E731
+    want = (x.astype(np.int32) - rep(z)).astype(np.float32) * rep(s)
+    np.testing.assert_array_equal(ort_run(model, {"x": x})[0], want, err_msg="onnxruntime")
+    for target, outs in run_targets(model, {"x": x}, tmp_path).items():
+        np.testing.assert_array_equal(outs["y"], want, err_msg=target)
+
+
 def conv_integer_ref(x, w, zx, zw, pads=(0, 0, 0, 0), strides=(1, 1), dilations=(1, 1), group=1):
     """ONNX ConvInteger in int64 (x padded with its zero point), wrapped to
     int32; 2-D NCHW."""

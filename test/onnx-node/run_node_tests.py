@@ -90,10 +90,10 @@ SHAPE_PARAMS = {
     ("OneHot", 1), ("HannWindow", 0), ("HammingWindow", 0), ("BlackmanWindow", 0),
     ("CenterCropPad", 1), ("RNN", 4), ("GRU", 4), ("LSTM", 4),
     ("DFT", 1), ("DFT", 2),
-    # Quantization parameters are compile-time constants in QuantC, and
-    # quantized data enters a graph as a constant (weights) or through
-    # QuantizeLinear; the interpreter still computes the (de)quantization.
-    ("QuantizeLinear", 1), ("QuantizeLinear", 2), ("DequantizeLinear", 0),
+    # Quantization parameters are compile-time constants in QuantC (the
+    # codes DequantizeLinear reads are fed at run time, as every type's
+    # graph input).
+    ("QuantizeLinear", 1), ("QuantizeLinear", 2),
     ("DequantizeLinear", 1), ("DequantizeLinear", 2),
 }
 

@@ -967,9 +967,19 @@ private:
   /// scale or zero point is left out (no division, no addition).
   FailureOr<Value> quantizeToInteger(Node &n, Value x, Value scale, Value zp,
                                      Type elem);
-  /// DequantizeLinear of an integer tensor computed at run time (not a
-  /// QuantizeLinear output nor an initializer): (x - zp) * scale with nn ops.
-  Outputs dequantizeInteger(Node &n);
+  /// DequantizeLinear of codes known only at run time, with nn ops: `x` an
+  /// integer tensor (not a QuantizeLinear output nor an initializer; x - zp
+  /// in i32, as onnxruntime) or the exact f32 values of a graph input's
+  /// codes (int4 / uint4 / float8 / float4: x - zp exact in f32), then one
+  /// product with the scale in f32. Per-tensor, per-axis or blocked
+  /// (block_size: the scale and zero point repeated along the axis by an
+  /// nn.gather) parameters; a zero point of a 4-bit or 8-bit float type is
+  /// read from its initializer.
+  Outputs dequantizeRunTime(Node &n, Value x);
+  /// The f32 values of the codes of a `!qc.qtensor` (e.g. a graph input of
+  /// an 8- or 4-bit ONNX type, whose scale is 1): qc.dequantize with scales
+  /// 1 and zero points 0, exact.
+  FailureOr<Value> unitValues(Node &n, Value x);
   /// nn.conv_integer of ONNX's ConvInteger operands with the node's window
   /// (1-D convolutions through a height of 1).
   FailureOr<Value> integerConv(Node &n, Value x, Value w, Value zx, Value zw);
@@ -1540,7 +1550,16 @@ Importer::Outputs Importer::dequantizeLinear(Node &n) {
   Value zp = n.in.size() > 2 ? n.in[2] : Value();
   QTensorType qt;
   SmallVector<Value> ops;
-  if (auto q = x ? llvm::dyn_cast<QTensorType>(x.getType()) : QTensorType()) {
+  auto q = x ? llvm::dyn_cast<QTensorType>(x.getType()) : QTensorType();
+  if (q && llvm::isa<BlockArgument>(x)) {
+    // A graph input's codes (a unit scale): their values, then this node's
+    // parameters.
+    auto v = unitValues(n, x);
+    if (failed(v))
+      return failure();
+    return dequantizeRunTime(n, *v);
+  }
+  if (q) {
     // Q -> DQ: reuse the quantized tensor's scheme.
     auto params =
         qdqParams(n, RankedTensorType::get(q.getShape(), b.getF32Type()),
@@ -1557,7 +1576,7 @@ Importer::Outputs Importer::dequantizeLinear(Node &n) {
     const onnx::TensorProto *proto =
         n.proto.input_size() ? initializers.lookup(n.proto.input(0)) : nullptr;
     if (!proto && x && llvm::isa<IntegerType>(tt(x).getElementType()))
-      return dequantizeInteger(n);
+      return dequantizeRunTime(n, x);
     if (!proto)
       return error(n) << "input must be an integer tensor, a quantized "
                          "initializer or the output of QuantizeLinear",
@@ -1702,47 +1721,120 @@ FailureOr<Value> Importer::quantizeToInteger(Node &n, Value x, Value scale,
   return q;
 }
 
-Importer::Outputs Importer::dequantizeInteger(Node &n) {
-  Value x = n.in[0];
+FailureOr<Value> Importer::unitValues(Node &n, Value x) {
+  auto qt = llvm::cast<QTensorType>(x.getType());
+  if (qt.getScheme().getScaleFormat())
+    return error(n) << "the code values of " << qt
+                    << " (block scales in a minifloat format) are not "
+                       "supported",
+           failure();
+  Type f32 = b.getF32Type();
+  SmallVector<Value> ops{
+      x, floatConstant(n.loc, f32, {1.0}, qt.getScaleType().getShape())};
+  bool asym = qt.getScheme().getAsymmetric();
+  if (asym)
+    ops.push_back(intConstant(n.loc, qt.getZeroPointType().getElementType(),
+                              {0}, qt.getZeroPointType().getShape()));
+  OperationState state(n.loc, DequantizeOp::getOperationName());
+  state.addOperands(ops);
+  state.addAttribute(DequantizeOp::getOperandSegmentSizesAttrName(state.name),
+                     b.getDenseI32ArrayAttr({1, 1, asym ? 1 : 0, 0}));
+  state.addTypes(qt.getExpressedType(f32));
+  return b.create(state)->getResult(0);
+}
+
+Importer::Outputs Importer::dequantizeRunTime(Node &n, Value x) {
   Value zp = n.in.size() > 2 ? n.in[2] : Value();
   auto xt = tt(x);
+  Type f32 = b.getF32Type(), i32 = b.getI32Type();
+  bool values = xt.getElementType() == f32; // a graph input's code values
   auto e = llvm::dyn_cast<IntegerType>(xt.getElementType());
-  if (!e || e.getWidth() == 1 || e.getWidth() > 32)
+  if (!values && (!e || e.getWidth() == 1 || e.getWidth() > 32))
     return error(n) << "input must be an integer tensor of 8-32 bits, not "
                     << xt.getElementType(),
            failure();
-  if (zp && tt(zp).getElementType() != e)
+  if (zp && !values && tt(zp).getElementType() != e)
     return error(n) << "zero point type " << tt(zp).getElementType()
                     << " differs from the input's " << e,
            failure();
-  if (getInt(n, "block_size", 0) > 0)
-    return error(n) << "blocked dequantization needs a constant input "
-                       "(an initializer or a QuantizeLinear output)",
-           failure();
-  int64_t axis = getInt(n, "axis", 1);
+  int64_t rank = xt.getRank();
+  int64_t axis = getInt(n, "axis", 1), block = getInt(n, "block_size", 0);
+  Chain c{*this, n};
+  // A parameter for every element: per tensor as it is, per axis reshaped
+  // to broadcast, blocked repeated block_size times along the axis.
+  auto expand = [&](Value p) -> FailureOr<Value> {
+    if (tt(p).getNumElements() == 1 || block <= 0)
+      return alongAxis(n, p, rank, axis);
+    auto a = nn::normalizeAxis(axis, rank);
+    if (!a)
+      return error(n) << "axis " << axis << " out of range for rank " << rank,
+             failure();
+    auto pt = tt(p);
+    int64_t dim = xt.getDimSize(*a);
+    bool fits = pt.getRank() == rank;
+    for (int64_t d = 0; fits && d < rank; ++d)
+      fits = d == *a ? pt.getDimSize(d) == (dim + block - 1) / block
+                     : pt.getDimSize(d) == xt.getDimSize(d);
+    if (!fits)
+      return error(n) << "blocked parameters of shape " << pt
+                      << " do not match the input " << xt << " with blocks of "
+                      << block << " along axis " << *a,
+             failure();
+    SmallVector<int64_t> which;
+    for (int64_t i = 0; i < dim; ++i)
+      which.push_back(i / block);
+    Value r = c.op<nn::GatherOp>({p, i64Constant(n.loc, which, {dim})},
+                                 {named("axis", b.getI64IntegerAttr(*a))});
+    if (c.failed)
+      return failure();
+    return r;
+  };
   auto scale = widenToF32(n, n.in[1], "scales");
   if (failed(scale))
     return failure();
-  auto s = alongAxis(n, *scale, xt.getRank(), axis);
+  auto s = expand(*scale);
   if (failed(s))
     return failure();
-  // (x - zp) in i32 (as onnxruntime), then one conversion and one product
-  // in f32.
-  Type i32 = b.getI32Type();
-  Chain c{*this, n};
-  Value d = xt.getElementType() == i32
-                ? x
-                : c.op<nn::CastOp>({x}, {named("to", TypeAttr::get(i32))});
-  if (zp) {
-    auto z = alongAxis(n, zp, xt.getRank(), axis);
+  // The zero point: a value, or an initializer of a quantized type (int4,
+  // float8, ...) that has no nn value, decoded here.
+  Value zv = zp;
+  if (!zv && n.proto.input_size() > 2 && !n.proto.input(2).empty()) {
+    const onnx::TensorProto *proto = initializers.lookup(n.proto.input(2));
+    std::optional<num::Format> zf =
+        proto ? onnx_types::formatOf(proto->data_type()) : std::nullopt;
+    if (!zf)
+      return error(n) << "zero point must be a constant", failure();
+    auto codes = rawIntegers(*proto, elementCount(*proto));
+    if (!codes)
+      return error(n) << "zero point '" << proto->name()
+                      << "' has the wrong number of values",
+             failure();
+    SmallVector<double> vals;
+    uint32_t mask = zf->bits() >= 32 ? ~0u : (1u << zf->bits()) - 1;
+    for (int64_t v : *codes)
+      vals.push_back(zf->decode(uint32_t(v) & mask));
+    zv = floatConstant(
+        n.loc, f32, vals,
+        SmallVector<int64_t>(proto->dims().begin(), proto->dims().end()));
+  }
+  Value d = x;
+  if (!values && xt.getElementType() != i32)
+    d = c.op<nn::CastOp>({x}, {named("to", TypeAttr::get(i32))});
+  if (zv) {
+    // (x - zp) exact: in i32 for integer tensors, in f32 for the values of
+    // 4-bit and 8-bit codes.
+    Type zt = values ? f32 : i32;
+    if (tt(zv).getElementType() != zt)
+      zv = c.op<nn::CastOp>({zv}, {named("to", TypeAttr::get(zt))});
+    if (c.failed)
+      return failure();
+    auto z = expand(zv);
     if (failed(z))
       return failure();
-    Value zi = tt(*z).getElementType() == i32
-                   ? *z
-                   : c.op<nn::CastOp>({*z}, {named("to", TypeAttr::get(i32))});
-    d = c.op<nn::SubOp>({d, zi});
+    d = c.op<nn::SubOp>({d, *z});
   }
-  Value f = c.op<nn::CastOp>({d}, {named("to", TypeAttr::get(b.getF32Type()))});
+  Value f =
+      values ? d : c.op<nn::CastOp>({d}, {named("to", TypeAttr::get(f32))});
   Value y = c.op<nn::MulOp>({f, *s});
   if (c.failed)
     return failure();
@@ -2697,23 +2789,10 @@ Importer::Outputs Importer::castFormats(Node &n, Value x, Type to,
     if (!format)
       return c.result(convert(v, to));
   } else if (qt) {
-    // The codes' values: dequantized with scale 1 (and zero point 0).
-    if (qt.getScheme().getScaleFormat())
-      return error(n) << "a cast of " << qt
-                      << " (block scales in a minifloat format) is not "
-                         "supported",
-             failure();
-    SmallVector<Value> ops{x, one(qt)};
-    bool asym = qt.getScheme().getAsymmetric();
-    if (asym)
-      ops.push_back(intConstant(n.loc, qt.getZeroPointType().getElementType(),
-                                {0}, qt.getZeroPointType().getShape()));
-    OperationState state(n.loc, DequantizeOp::getOperationName());
-    state.addOperands(ops);
-    state.addAttribute(DequantizeOp::getOperandSegmentSizesAttrName(state.name),
-                       b.getDenseI32ArrayAttr({1, 1, asym ? 1 : 0, 0}));
-    state.addTypes(qt.getExpressedType(f32));
-    v = b.create(state)->getResult(0);
+    auto values = unitValues(n, x);
+    if (failed(values))
+      return failure();
+    v = *values;
     if (!format)
       return to == f32 ? c.result(v) : c.result(convert(v, to));
   }

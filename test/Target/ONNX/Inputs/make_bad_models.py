@@ -399,7 +399,7 @@ save(model([helper.make_node("QuantizeLinear", ["x", "s", "z"], ["y"], name="ql"
 save(model([helper.make_node("DequantizeLinear", ["x", "s"], ["y"], name="dql2", axis=1,
                              block_size=2)],
            [vi_typed("x", U8, [2, 4])], [vi("y", [2, 4])],
-           [numpy_helper.from_array(np.ones((2, 2), np.float32), "s")], opset=21),
+           [numpy_helper.from_array(np.ones((2, 3), np.float32), "s")], opset=21),
      os.path.join(out, "dequantize_runtime_blocked.onnx"))
 save(model([helper.make_node("DequantizeLinear", ["x", "s"], ["y"], name="dql3")],
            [vi("x", [2, 4])], [vi("y", [2, 4])],

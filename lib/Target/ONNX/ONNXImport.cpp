@@ -1056,6 +1056,17 @@ private:
   /// state, the present output, rotary embedding and 4-D masks are
   /// diagnosed.
   Outputs contribAttention(Node &n, bool quantized);
+  /// com.microsoft EmbedLayerNormalization (the first node of a BERT
+  /// optimized by onnxruntime.transformers): per token the word, position
+  /// (position_ids, or the token's index in its sequence) and segment
+  /// embedding rows summed in that order, LayerNorm over the hidden axis
+  /// (epsilon); mask_index the count of mask entries equal to 1 per batch
+  /// (0 without a mask), as Attention's end positions; embedding_sum the
+  /// sum. QEmbedLayerNormalization (what quantize_dynamic makes of it):
+  /// the same with every table, gamma and beta 8-bit codes dequantized per
+  /// tensor as onnxruntime does, f32(q - zp) * scale (the rows gathered
+  /// first); positions are the token indices.
+  Outputs embedLayerNorm(Node &n, bool quantized);
   /// The parameters of a com.microsoft QLinear op with inputs X, X_scale,
   /// X_zero_point?, Y_scale, Y_zero_point? (zero points of X's type
   /// `elem`): X_scale and Y_scale as f32 scalars and Y_zero_point in f32
@@ -2402,6 +2413,75 @@ Importer::Outputs Importer::contribAttention(Node &n, bool quantized) {
   context =
       c.reshape(c.transpose(context, {0, 2, 1, 3}), {batch, seq, sizes[2]});
   return c.result(context);
+}
+
+Importer::Outputs Importer::embedLayerNorm(Node &n, bool quantized) {
+  // Inputs: input_ids, segment_ids?, word_embedding, position_embedding,
+  // segment_embedding?, gamma, beta, mask?, then position_ids? (float) or
+  // the five scales and the five zero points of inputs 2-6 (quantized).
+  auto in = [&](size_t i) { return i < n.in.size() ? n.in[i] : Value(); };
+  Value ids = in(0);
+  for (size_t i : {2, 3, 5, 6})
+    if (!in(i))
+      return error(n) << "input " << i << " is missing", failure();
+  auto it = tt(ids);
+  if (it.getRank() != 2 || !it.hasStaticShape() ||
+      !llvm::isa<IntegerType>(it.getElementType()))
+    return error(n) << "input_ids must be a static [batch, sequence] integer "
+                       "tensor, got "
+                    << it,
+           failure();
+  if (in(1) && !in(4))
+    return error(n) << "segment_ids need segment_embedding", failure();
+  int64_t batch = it.getDimSize(0), seq = it.getDimSize(1);
+  Type i32 = b.getI32Type();
+  Chain c{*this, n};
+  // Input `i` (2-6), dequantized when quantized (scale 8 + i - 2, zero
+  // point 13 + i - 2, per tensor).
+  auto values = [&](size_t i, Value v) -> Value {
+    if (!quantized || !v)
+      return v;
+    auto codes = integerView(n, v, "the embedding codes");
+    auto scale = perTensorScales(n, {i + 6});
+    if (failed(codes) || failed(scale)) {
+      c.failed = true;
+      return Value();
+    }
+    return dequantizeCodes(c, *codes, in(i + 11), (*scale)[0]);
+  };
+  auto rows = [&](size_t table, Value index) {
+    return values(table,
+                  c.op<nn::GatherOp>({in(table), index},
+                                     {named("axis", b.getI64IntegerAttr(0))}));
+  };
+  Value sum = rows(2, ids);
+  Value positions = quantized ? Value() : in(8);
+  if (!positions) {
+    SmallVector<int64_t> iota = llvm::to_vector(llvm::seq<int64_t>(0, seq));
+    positions = intConstant(n.loc, i32, iota, {1, seq});
+  }
+  sum = c.op<nn::AddOp>({sum, rows(3, positions)});
+  if (in(1))
+    sum = c.op<nn::AddOp>({sum, rows(4, in(1))});
+  Value y = c.op<nn::LayerNormOp>(
+      {sum, values(5, in(5)), values(6, in(6))},
+      {named("axis", b.getI64IntegerAttr(-1)),
+       named("epsilon", b.getF32FloatAttr(getFloat(n, "epsilon", 1e-12f)))});
+  Value maskIndex;
+  if (Value mask = in(7)) {
+    Value ones = c.op<nn::CastOp>(
+        {c.op<nn::EqualOp>(
+            {mask, intConstant(n.loc, tt(mask).getElementType(), {1}, {})})},
+        {named("to", TypeAttr::get(i32))});
+    maskIndex = c.op<nn::ReduceSumOp>(
+        {ones}, {named("axes", b.getDenseI64ArrayAttr({1})),
+                 named("keepdims", b.getBoolAttr(false))});
+  } else {
+    maskIndex = intConstant(n.loc, i32, {0}, {batch});
+  }
+  if (c.failed)
+    return failure();
+  return SmallVector<Value>{y, maskIndex, sum};
 }
 
 Importer::Outputs Importer::qlinearWhere(Node &n) {
@@ -6089,6 +6169,10 @@ const llvm::StringMap<Importer::Handler> &Importer::handlers() {
         memberWith(&Importer::contribAttention, /*quantized=*/false);
     t["com.microsoft:QAttention"] =
         memberWith(&Importer::contribAttention, /*quantized=*/true);
+    t["com.microsoft:EmbedLayerNormalization"] =
+        memberWith(&Importer::embedLayerNorm, /*quantized=*/false);
+    t["com.microsoft:QEmbedLayerNormalization"] =
+        memberWith(&Importer::embedLayerNorm, /*quantized=*/true);
     t["com.microsoft:QLinearAveragePool"] =
         member(&Importer::qlinearAveragePool);
     t["com.microsoft:MatMulIntegerToFloat"] =

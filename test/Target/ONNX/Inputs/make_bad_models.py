@@ -614,6 +614,24 @@ save(model([helper.make_node("Attention", ["x", "aw"], ["y"], name="catt4",
            [vi("x", [1, 3, 8])], [vi("y", [1, 3, 8])], [att_w], opset=17,
            extra_opsets=[("com.microsoft", 1)]),
      os.path.join(out, "contrib_attention_heads.onnx"))
+# EmbedLayerNormalization of 1-D input_ids; with segment_ids but no
+# segment_embedding.
+emb_tables = [numpy_helper.from_array(np.zeros((5, 4), np.float32), "we"),
+              numpy_helper.from_array(np.zeros((8, 4), np.float32), "pe"),
+              numpy_helper.from_array(np.ones(4, np.float32), "ga"),
+              numpy_helper.from_array(np.zeros(4, np.float32), "be")]
+save(model([helper.make_node("EmbedLayerNormalization",
+                             ["ids", "", "we", "pe", "", "ga", "be"], ["y"], name="eln1",
+                             domain="com.microsoft")],
+           [vi_typed("ids", TensorProto.INT32, [3])], [vi("y", [3, 4])], emb_tables,
+           opset=17, extra_opsets=[("com.microsoft", 1)]),
+     os.path.join(out, "embedlayernorm_ids.onnx"))
+save(model([helper.make_node("EmbedLayerNormalization",
+                             ["ids", "ids", "we", "pe", "", "ga", "be"], ["y"], name="eln2",
+                             domain="com.microsoft")],
+           [vi_typed("ids", TensorProto.INT32, [1, 3])], [vi("y", [1, 3, 4])], emb_tables,
+           opset=17, extra_opsets=[("com.microsoft", 1)]),
+     os.path.join(out, "embedlayernorm_segment.onnx"))
 save(model([helper.make_node("Hardmax", ["x"], ["y"], name="hm")],
            [vi_typed("x", TensorProto.INT32, [2, 3])], [vi_typed("y", TensorProto.INT32, [2, 3])],
            opset=13),

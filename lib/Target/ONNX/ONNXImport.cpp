@@ -5562,6 +5562,63 @@ const llvm::StringMap<Importer::Handler> &Importer::handlers() {
                                 {c.op<nn::MulOp>({x, x})}, attrs)});
       return c.result(c.op<nn::DivOp>({x, norm}));
     };
+    // ONNX LRN (AlexNet, GoogLeNet): y = x / (bias + alpha / size *
+    // sum of x^2 over the channels c - floor((size - 1) / 2) .. c +
+    // ceil((size - 1) / 2))^beta, the window's terms shifted copies of x^2
+    // along the channel axis (zeros outside), summed from the lowest.
+    t["LRN"] = [](Importer &im, Node &n) -> Outputs {
+      auto xt = tt(n.in[0]);
+      int64_t size = getInt(n, "size", 0);
+      if (size <= 0)
+        return im.error(n) << "needs a positive size", failure();
+      if (xt.getRank() < 3 || !xt.hasStaticShape() ||
+          !llvm::isa<FloatType>(xt.getElementType()))
+        return im.error(n) << "needs a static float input of rank 3 or more, "
+                              "got "
+                           << xt,
+               failure();
+      Chain c{im, n};
+      Type elem = xt.getElementType();
+      int64_t channels = xt.getDimSize(1), lo = (size - 1) / 2;
+      int64_t hi = size - 1 - lo;
+      Value x = n.in[0];
+      Value sq = c.op<nn::MulOp>({x, x});
+      SmallVector<int64_t> starts(size_t(xt.getRank()), 0),
+          steps(size_t(xt.getRank()), 1);
+      SmallVector<int64_t> shape(xt.getShape());
+      auto zeros = [&](int64_t count) {
+        SmallVector<int64_t> zshape(shape);
+        zshape[1] = count;
+        return im.zeros(n.loc, elem, zshape);
+      };
+      Value sum;
+      for (int64_t k = -lo; k <= hi; ++k) {
+        // Output channel o reads input channel o + k.
+        int64_t from = std::max<int64_t>(0, k),
+                to = std::min(channels, channels + k);
+        if (to <= from)
+          continue;
+        SmallVector<int64_t> st(starts), sizes(shape);
+        st[1] = from;
+        sizes[1] = to - from;
+        SmallVector<Value> pieces;
+        if (from - k > 0)
+          pieces.push_back(zeros(from - k));
+        pieces.push_back(c.slice(sq, st, steps, sizes));
+        if (channels - (to - k) > 0)
+          pieces.push_back(zeros(channels - (to - k)));
+        Value term = pieces.size() == 1 ? pieces[0] : c.concat(pieces, 1);
+        sum = sum ? c.op<nn::AddOp>({sum, term}) : term;
+      }
+      float alpha = getFloat(n, "alpha", 1e-4f),
+            beta = getFloat(n, "beta", 0.75f), bias = getFloat(n, "bias", 1.0f);
+      Value base = c.op<nn::AddOp>(
+          {c.scalar(elem, bias),
+           c.op<nn::MulOp>(
+               {c.scalar(elem, double(alpha / float(size))), sum})});
+      return c.result(
+          c.op<nn::DivOp>({x, c.op<nn::PowOp>({base, c.scalar(elem, beta)})}));
+    };
     t["ReduceMean"] = reduceOp("mean");
     t["ReduceSum"] = reduceOp("sum");
     t["ReduceProd"] = reduceOp("prod");

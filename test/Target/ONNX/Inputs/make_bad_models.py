@@ -632,6 +632,10 @@ save(model([helper.make_node("EmbedLayerNormalization",
            [vi_typed("ids", TensorProto.INT32, [1, 3])], [vi("y", [1, 3, 4])], emb_tables,
            opset=17, extra_opsets=[("com.microsoft", 1)]),
      os.path.join(out, "embedlayernorm_segment.onnx"))
+# LRN without its required size.
+save(model([helper.make_node("LRN", ["x"], ["y"], name="lrn")],
+           [vi("x", [1, 3, 4, 4])], [vi("y", [1, 3, 4, 4])], opset=13),
+     os.path.join(out, "lrn_size.onnx"))
 save(model([helper.make_node("Hardmax", ["x"], ["y"], name="hm")],
            [vi_typed("x", TensorProto.INT32, [2, 3])], [vi_typed("y", TensorProto.INT32, [2, 3])],
            opset=13),

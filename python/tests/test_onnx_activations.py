@@ -1,5 +1,5 @@
 """ONNX activations that QuantC imports as formulas of nn ops (HardSigmoid,
-HardSwish, PRelu, Elu, Selu, Celu, ThresholdedRelu, Softplus, Softsign),
+HardSwish, PRelu, Elu, Selu, Celu, ThresholdedRelu, Shrink, Softplus, Softsign),
 the variadic Max / Min / Sum / Mean and GlobalMaxPool, against ONNX's
 reference evaluator on both targets, with ±0, ±inf, NaN and large values.
 Formulas without exp / log are exact; with them, NumPy's exp / log differ
@@ -30,6 +30,8 @@ CASES = [
     ("Selu", {}, False),
     ("Celu", {"alpha": 1.5}, False),
     ("ThresholdedRelu", {"alpha": 0.9}, True),
+    ("Shrink", {}, True),
+    ("Shrink", {"lambd": 2.9, "bias": 1.5}, True),
     ("Softplus", {}, False),
     ("Softsign", {}, True),
 ]

@@ -665,8 +665,8 @@ private:
   };
 
   /// ONNX activations defined by a formula (HardSigmoid, HardSwish, PRelu,
-  /// Elu, Selu, Celu, ThresholdedRelu, Softplus, Softsign), built from nn
-  /// ops in the order of ONNX's reference implementation, so that each
+  /// Elu, Selu, Celu, ThresholdedRelu, Shrink, Softplus, Softsign), built from
+  /// nn ops in the order of ONNX's reference implementation, so that each
   /// rounding is the reference's.
   Outputs activation(Node &n);
 
@@ -2984,6 +2984,14 @@ Importer::Outputs Importer::activation(Node &n) {
     Value gt = c.op<nn::GreaterOp>({x, k(getFloat(n, "alpha", 1.0f))});
     return c.result(c.op<nn::WhereOp>({gt, x, k(0.0)}));
   }
+  if (op == "Shrink") {
+    // where(x < -lambd, x + bias, where(x > lambd, x - bias, 0))
+    double lambd = getFloat(n, "lambd", 0.5f), bias = getFloat(n, "bias", 0.0f);
+    Value upper = c.op<nn::WhereOp>({c.op<nn::GreaterOp>({x, k(lambd)}),
+                                     c.op<nn::SubOp>({x, k(bias)}), k(0.0)});
+    return c.result(c.op<nn::WhereOp>({c.op<nn::LessOp>({x, k(-lambd)}),
+                                       c.op<nn::AddOp>({x, k(bias)}), upper}));
+  }
   if (op == "Softplus")
     // log(exp(x) + 1)
     return c.result(
@@ -4894,8 +4902,9 @@ const llvm::StringMap<Importer::Handler> &Importer::handlers() {
           {im.named("axes", im.b.getDenseI64ArrayAttr(axes)),
            im.named("keepdims", im.b.getBoolAttr(true))});
     };
-    for (const char *a : {"HardSigmoid", "HardSwish", "PRelu", "Elu", "Selu",
-                          "Celu", "ThresholdedRelu", "Softplus", "Softsign"})
+    for (const char *a :
+         {"HardSigmoid", "HardSwish", "PRelu", "Elu", "Selu", "Celu",
+          "ThresholdedRelu", "Shrink", "Softplus", "Softsign"})
       t[a] = [](Importer &im, Node &n) { return im.activation(n); };
     // Variadic elementwise ops, folded from the left as ONNX's reference
     // does; Mean divides the sum by the count.

@@ -1067,6 +1067,16 @@ private:
   /// tensor as onnxruntime does, f32(q - zp) * scale (the rows gathered
   /// first); positions are the token indices.
   Outputs embedLayerNorm(Node &n, bool quantized);
+  /// ONNX GridSample (2-D, and N-D from opset 20) as nn ops in the order of
+  /// ONNX's reference: per spatial dimension the normalized coordinate
+  /// (the grid's last axis reversed) denormalized (align_corners), rounded
+  /// half to even for nearest, clamped (border) or reflected (reflection)
+  /// when outside the borders; then per tap (nearest 1, linear 2, cubic 4
+  /// with Keys' a = -0.75) the pixel gathered from the flattened spatial
+  /// axes (nn.gather_elements; zeros padding: 0 outside, border: the index
+  /// clamped, reflection: reflected and truncated), combined innermost
+  /// dimension first, c0 * v0 + c1 * v1 + ... left to right.
+  Outputs gridSample(Node &n);
   /// The parameters of a com.microsoft QLinear op with inputs X, X_scale,
   /// X_zero_point?, Y_scale, Y_zero_point? (zero points of X's type
   /// `elem`): X_scale and Y_scale as f32 scalars and Y_zero_point in f32
@@ -2176,7 +2186,7 @@ Importer::Outputs Importer::qlinearSoftmax(Node &n) {
     return error(n) << "needs the 'opset' attribute (the opset of the "
                        "Softmax it replaces)",
            failure();
-  int64_t opset = getInt(n, "opset", 13), rank = xt.getRank();
+  int64_t softmaxOpset = getInt(n, "opset", 13), rank = xt.getRank();
   // -1 by default at every opset (the schema's default, which onnxruntime
   // reads before its own opset-dependent one).
   int64_t axis = getInt(n, "axis", -1);
@@ -2200,7 +2210,7 @@ Importer::Outputs Importer::qlinearSoftmax(Node &n) {
   Value v =
       c.op<nn::CastOp>({*x}, {named("to", TypeAttr::get(b.getI32Type()))});
   int64_t line = axis;
-  if (opset < 13) {
+  if (softmaxOpset < 13) {
     SmallVector<int64_t> flat(xt.getShape().take_front(axis));
     int64_t d = 1;
     for (int64_t e : xt.getShape().drop_front(axis))
@@ -2254,7 +2264,7 @@ Importer::Outputs Importer::qlinearSoftmax(Node &n) {
   Value y = c.op<nn::CastOp>(
       {c.op<nn::CastOp>({q}, {named("to", TypeAttr::get(b.getI32Type()))})},
       {named("to", TypeAttr::get(elem))});
-  if (opset < 13)
+  if (softmaxOpset < 13)
     y = c.reshape(y, xt.getShape());
   return c.result(y);
 }
@@ -2482,6 +2492,172 @@ Importer::Outputs Importer::embedLayerNorm(Node &n, bool quantized) {
   if (c.failed)
     return failure();
   return SmallVector<Value>{y, maskIndex, sum};
+}
+
+Importer::Outputs Importer::gridSample(Node &n) {
+  Value x = n.in[0], grid = n.in[1];
+  auto xt = tt(x), gt = tt(grid);
+  int64_t k = xt.getRank() - 2;
+  Type elem = xt.getElementType();
+  if (k < 1 || !xt.hasStaticShape() || !gt.hasStaticShape() ||
+      !llvm::isa<FloatType>(elem) || gt.getElementType() != elem ||
+      gt.getRank() != k + 2 || gt.getDimSize(0) != xt.getDimSize(0) ||
+      gt.getDimSize(k + 1) != k)
+    return error(n) << "needs static float X [N, C, D1..Dk] and grid [N, "
+                       "O1..Ok, k] of one element type, got "
+                    << xt << " and " << gt,
+           failure();
+  std::string mode = getString(n, "mode", opset < 20 ? "bilinear" : "linear");
+  mode = mode == "bilinear" ? "linear" : mode == "bicubic" ? "cubic" : mode;
+  std::string padding = getString(n, "padding_mode", "zeros");
+  bool align = getInt(n, "align_corners", 0) != 0;
+  if (mode != "linear" && mode != "nearest" && mode != "cubic")
+    return error(n) << "unknown mode '" << mode << "'", failure();
+  if (padding != "zeros" && padding != "border" && padding != "reflection")
+    return error(n) << "unknown padding_mode '" << padding << "'", failure();
+  int64_t batch = xt.getDimSize(0), channels = xt.getDimSize(1), points = 1,
+          pixels = 1;
+  for (int64_t d = 1; d <= k; ++d)
+    points *= gt.getDimSize(d);
+  for (int64_t d = 0; d < k; ++d)
+    pixels *= xt.getDimSize(2 + d);
+  Chain c{*this, n};
+  auto num = [&](double v) { return c.scalar(elem, v); };
+  auto add = [&](Value a, Value b2) { return c.op<nn::AddOp>({a, b2}); };
+  auto sub = [&](Value a, Value b2) { return c.op<nn::SubOp>({a, b2}); };
+  auto mul = [&](Value a, Value b2) { return c.op<nn::MulOp>({a, b2}); };
+  auto select = [&](Value cond, Value a, Value b2) {
+    return c.op<nn::WhereOp>({cond, a, b2});
+  };
+  auto clip = [&](Value v, double lo, double hi) {
+    return c.op<nn::ClipOp>({v}, {named("min", b.getF32FloatAttr(float(lo))),
+                                  named("max", b.getF32FloatAttr(float(hi)))});
+  };
+  // Reflected into [lo, hi] by the nearer border, repeatedly (ONNX's
+  // _gs_reflect).
+  auto reflect = [&](Value v, double lo, double hi) {
+    Value below = c.op<nn::LessOp>({v, num(lo)});
+    Value dx = select(below, sub(num(lo), v), sub(v, num(hi)));
+    Value times = c.op<nn::FloorOp>({c.op<nn::DivOp>({dx, num(hi - lo)})});
+    Value r = sub(dx, mul(times, num(hi - lo)));
+    Value even = c.op<nn::EqualOp>(
+        {sub(times, mul(num(2.0), c.op<nn::FloorOp>({mul(times, num(0.5))}))),
+         num(0.0)});
+    Value fromLo = add(num(lo), r), fromHi = sub(num(hi), r);
+    Value above = c.op<nn::GreaterOp>({v, num(hi)});
+    return select(below, select(even, fromLo, fromHi),
+                  select(above, select(even, fromHi, fromLo), v));
+  };
+  // Per spatial dimension d: the taps (index, coefficient) of every point,
+  // each a [N, 1, P] tensor.
+  struct Tap {
+    Value index, weight;
+  };
+  SmallVector<SmallVector<Tap>> taps(static_cast<size_t>(k));
+  SmallVector<int64_t> starts(size_t(k + 2), 0), steps(size_t(k + 2), 1),
+      sizes(gt.getShape());
+  for (int64_t d = 0; d < k; ++d) {
+    double len = double(xt.getDimSize(2 + d));
+    starts[size_t(k + 1)] = k - 1 - d;
+    sizes[size_t(k + 1)] = 1;
+    Value g =
+        c.reshape(c.slice(grid, starts, steps, sizes), {batch, 1, points});
+    Value v =
+        align ? mul(c.op<nn::DivOp>({add(g, num(1.0)), num(2.0)}), num(len - 1))
+              : c.op<nn::DivOp>(
+                    {sub(mul(add(g, num(1.0)), num(len)), num(1.0)), num(2.0)});
+    if (mode == "nearest")
+      v = c.op<nn::RoundOp>({v});
+    double lo = align ? 0.0 : -0.5, hi = align ? len - 1 : len - 0.5;
+    if (padding == "border")
+      v = select(c.op<nn::OrOp>({c.op<nn::LessOp>({v, num(lo)}),
+                                 c.op<nn::GreaterOp>({v, num(hi)})}),
+                 clip(v, 0.0, len - 1), v);
+    else if (padding == "reflection")
+      v = reflect(v, lo, hi);
+    if (mode == "nearest") {
+      taps[size_t(d)].push_back({v, Value()});
+      continue;
+    }
+    Value i0 = c.op<nn::FloorOp>({v});
+    Value t = sub(v, i0);
+    if (mode == "linear") {
+      taps[size_t(d)].push_back({i0, sub(num(1.0), t)});
+      taps[size_t(d)].push_back({add(i0, num(1.0)), t});
+      continue;
+    }
+    // Keys' cubic convolution, a = -0.75 (ONNX's _gs_get_cubic_coeffs).
+    const double a = -0.75;
+    auto outer = [&](Value s) { // ((a s - 5a) s + 8a) s - 4a
+      return sub(
+          mul(add(mul(sub(mul(num(a), s), num(5 * a)), s), num(8 * a)), s),
+          num(4 * a));
+    };
+    auto inner = [&](Value s) { // ((a + 2) s - (a + 3)) s s + 1
+      return add(mul(mul(sub(mul(num(a + 2), s), num(a + 3)), s), s), num(1.0));
+    };
+    Value one = num(1.0), two = num(2.0);
+    taps[size_t(d)].push_back({sub(i0, one), outer(add(t, one))});
+    taps[size_t(d)].push_back({i0, inner(t)});
+    taps[size_t(d)].push_back({add(i0, one), inner(sub(one, t))});
+    taps[size_t(d)].push_back({add(i0, two), outer(sub(two, t))});
+  }
+  if (c.failed)
+    return failure();
+  Type i64 = b.getI64Type();
+  Value flatX = c.reshape(x, {batch, channels, pixels});
+  Value channelZeros = zeros(n.loc, i64, {1, channels, 1});
+  // The pixel of one tap per dimension, [N, C, P].
+  auto pixel = [&](ArrayRef<size_t> choice) -> Value {
+    Value flat, valid;
+    int64_t stride = pixels;
+    for (int64_t d = 0; d < k; ++d) {
+      double len = double(xt.getDimSize(2 + d));
+      stride /= xt.getDimSize(2 + d);
+      Value i = taps[size_t(d)][choice[size_t(d)]].index;
+      if (padding == "zeros") {
+        Value inside = c.op<nn::AndOp>({c.op<nn::GreaterOp>({i, num(-1.0)}),
+                                        c.op<nn::LessOp>({i, num(len)})});
+        valid = valid ? c.op<nn::AndOp>({valid, inside}) : inside;
+        i = clip(i, 0.0, len - 1);
+      } else if (padding == "border") {
+        i = clip(i, 0.0, len - 1);
+      } else {
+        double lo = align ? 0.0 : -0.5, hi = align ? len - 1 : len - 0.5;
+        i = c.op<nn::FloorOp>({clip(reflect(i, lo, hi), 0.0, len - 1)});
+      }
+      Value term = mul(c.op<nn::CastOp>({i}, {named("to", TypeAttr::get(i64))}),
+                       intConstant(n.loc, i64, {stride}, {}));
+      flat = flat ? add(flat, term) : term;
+    }
+    Value v =
+        c.op<nn::GatherElementsOp>({flatX, add(flat, channelZeros)},
+                                   {named("axis", b.getI64IntegerAttr(2))});
+    return valid ? select(valid, v, num(0.0)) : v;
+  };
+  // Innermost dimension first: sum over the taps of d of weight * (the
+  // combination over the dimensions after d).
+  std::function<Value(int64_t, SmallVector<size_t> &)> combine =
+      [&](int64_t d, SmallVector<size_t> &choice) -> Value {
+    if (d == k)
+      return pixel(choice);
+    Value acc;
+    for (size_t t = 0; t < taps[size_t(d)].size(); ++t) {
+      choice.push_back(t);
+      Value inner = combine(d + 1, choice);
+      choice.pop_back();
+      Value w = taps[size_t(d)][t].weight;
+      Value term = w ? mul(w, inner) : inner;
+      acc = acc ? add(acc, term) : term;
+    }
+    return acc;
+  };
+  SmallVector<size_t> choice;
+  Value y = combine(0, choice);
+  SmallVector<int64_t> outShape{batch, channels};
+  for (int64_t d = 1; d <= k; ++d)
+    outShape.push_back(gt.getDimSize(d));
+  return c.result(c.reshape(y, outShape));
 }
 
 Importer::Outputs Importer::qlinearWhere(Node &n) {
@@ -6235,6 +6411,53 @@ const llvm::StringMap<Importer::Handler> &Importer::handlers() {
         memberWith(&Importer::contribAttention, /*quantized=*/false);
     t["com.microsoft:QAttention"] =
         memberWith(&Importer::contribAttention, /*quantized=*/true);
+    t["GridSample"] = member(&Importer::gridSample);
+    // ONNX AffineGrid: theta [N, k, k + 1] times the homogeneous normalized
+    // coordinates of every output position (a constant [k + 1, P]; start +
+    // i * step as ONNX's reference, in double, rounded once), transposed
+    // to [N, D1.., k] with x (the last spatial dimension) first.
+    t["AffineGrid"] = [](Importer &im, Node &n) -> Outputs {
+      Value theta = n.in[0];
+      auto th = tt(theta);
+      auto size = im.constInts(n, 1, "size");
+      if (!size)
+        return failure();
+      int64_t k = int64_t(size->size()) - 2;
+      if ((k != 2 && k != 3) || th.getRank() != 3 || !th.hasStaticShape() ||
+          th.getDimSize(1) != k || th.getDimSize(2) != k + 1 ||
+          !llvm::isa<FloatType>(th.getElementType()))
+        return im.error(n) << "needs a size of rank 4 or 5 and a float theta "
+                              "[N, k, k + 1] for its k spatial dimensions, "
+                              "got "
+                           << th,
+               failure();
+      bool align = getInt(n, "align_corners", 0) != 0;
+      SmallVector<int64_t> dims((*size).begin() + 2, (*size).end());
+      int64_t points = 1;
+      for (int64_t d : dims)
+        points *= d;
+      // Row j of the constant: coordinate j (x = the last dimension) of
+      // every point, then ones.
+      SmallVector<double> base(size_t((k + 1) * points), 1.0);
+      for (int64_t p = 0; p < points; ++p) {
+        int64_t rest = p;
+        for (int64_t d = k - 1; d >= 0; --d) {
+          int64_t len = dims[size_t(d)], i = rest % len;
+          rest /= len;
+          double step = align ? 2.0 / double(len - 1) : 2.0 / double(len);
+          double start = align ? -1.0 : -1.0 + step / 2;
+          base[size_t((k - 1 - d) * points + p)] = start + double(i) * step;
+        }
+      }
+      Chain c{im, n};
+      Value grid = c.op<nn::MatMulOp>(
+          {theta, im.floatConstant(n.loc, th.getElementType(), base,
+                                   {k + 1, points})});
+      SmallVector<int64_t> out{th.getDimSize(0)};
+      out.append(dims.begin(), dims.end());
+      out.push_back(k);
+      return c.result(c.reshape(c.transpose(grid, {0, 2, 1}), out));
+    };
     t["com.microsoft:EmbedLayerNormalization"] =
         memberWith(&Importer::embedLayerNorm, /*quantized=*/false);
     t["com.microsoft:QEmbedLayerNormalization"] =

@@ -636,6 +636,15 @@ save(model([helper.make_node("EmbedLayerNormalization",
 save(model([helper.make_node("LRN", ["x"], ["y"], name="lrn")],
            [vi("x", [1, 3, 4, 4])], [vi("y", [1, 3, 4, 4])], opset=13),
      os.path.join(out, "lrn_size.onnx"))
+# GridSample with a grid of the wrong last dimension; AffineGrid of a 3-D
+# size.
+save(model([helper.make_node("GridSample", ["x", "g"], ["y"], name="gs")],
+           [vi("x", [1, 2, 4, 4]), vi("g", [1, 3, 3, 3])], [vi("y", [1, 2, 3, 3])], opset=20),
+     os.path.join(out, "gridsample_grid.onnx"))
+save(model([helper.make_node("AffineGrid", ["th", "sz"], ["y"], name="ag")],
+           [vi("th", [1, 2, 3])], [vi("y", [1, 4, 2])],
+           [numpy_helper.from_array(np.array([1, 1, 4], np.int64), "sz")], opset=20),
+     os.path.join(out, "affinegrid_size.onnx"))
 save(model([helper.make_node("Hardmax", ["x"], ["y"], name="hm")],
            [vi_typed("x", TensorProto.INT32, [2, 3])], [vi_typed("y", TensorProto.INT32, [2, 3])],
            opset=13),

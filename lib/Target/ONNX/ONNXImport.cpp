@@ -4290,29 +4290,27 @@ Importer::Outputs Importer::resize(Node &n) {
   std::string ctm =
       getString(n, "coordinate_transformation_mode", "half_pixel");
   std::string nearestMode = getString(n, "nearest_mode", "round_prefer_floor");
-  if (mode != "nearest" && mode != "linear")
-    return error(n) << "mode '" << mode
-                    << "' is not supported (nearest and linear are)",
-           failure();
+  if (mode != "nearest" && mode != "linear" && mode != "cubic")
+    return error(n) << "unknown mode '" << mode << "'", failure();
   if (ctm != "half_pixel" && ctm != "pytorch_half_pixel" &&
       ctm != "align_corners" && ctm != "asymmetric" &&
-      ctm != "half_pixel_symmetric")
-    return error(n) << "coordinate_transformation_mode '" << ctm
-                    << "' is not supported",
+      ctm != "half_pixel_symmetric" && ctm != "tf_crop_and_resize")
+    return error(n) << "unknown coordinate_transformation_mode '" << ctm << "'",
            failure();
   if (nearestMode != "round_prefer_floor" &&
       nearestMode != "round_prefer_ceil" && nearestMode != "floor" &&
       nearestMode != "ceil")
     return error(n) << "unknown nearest_mode '" << nearestMode << "'",
            failure();
-  if (getInt(n, "antialias", 0))
-    return error(n) << "antialias is not supported", failure();
+  bool antialias = getInt(n, "antialias", 0) != 0;
+  if (antialias && mode == "nearest")
+    return error(n) << "antialias needs linear or cubic mode", failure();
   std::string policy = getString(n, "keep_aspect_ratio_policy", "stretch");
   if (policy != "stretch" && policy != "not_larger" && policy != "not_smaller")
     return error(n) << "unknown keep_aspect_ratio_policy '" << policy << "'",
            failure();
-  if (mode == "linear" && !llvm::isa<FloatType>(xt.getElementType()))
-    return error(n) << "linear resizing needs a float input", failure();
+  if (mode != "nearest" && !llvm::isa<FloatType>(xt.getElementType()))
+    return error(n) << mode << " resizing needs a float input", failure();
   bool excludeOutside = getInt(n, "exclude_outside", 0);
   SmallVector<int64_t> axes;
   if (auto a = getInts(n, "axes")) {
@@ -4381,6 +4379,27 @@ Importer::Outputs Importer::resize(Node &n) {
       }
     }
   }
+  // tf_crop_and_resize: the region of interest per axis, [start, end] in
+  // normalized coordinates (starts of `axes`, then ends).
+  SmallVector<double> roiStart(size_t(rank), 0.0), roiEnd(size_t(rank), 1.0);
+  if (ctm == "tf_crop_and_resize") {
+    DenseElementsAttr r =
+        n.in.size() > 1 && n.in[1] ? constantOf(n.in[1]) : DenseElementsAttr();
+    if (!r || !llvm::isa<FloatType>(r.getElementType()) ||
+        r.getNumElements() != int64_t(2 * axes.size()))
+      return error(n) << "tf_crop_and_resize needs a constant float roi of "
+                      << 2 * axes.size() << " values",
+             failure();
+    SmallVector<double> v;
+    for (const APFloat &f : r.getValues<APFloat>())
+      v.push_back(f.convertToDouble());
+    for (size_t i = 0; i < axes.size(); ++i) {
+      roiStart[size_t(axes[i])] = v[i];
+      roiEnd[size_t(axes[i])] = v[axes.size() + i];
+    }
+  }
+  double extrapolation = getFloat(n, "extrapolation_value", 0.0f);
+  double cubicA = getFloat(n, "cubic_coeff_a", -0.75f);
   Chain c{*this, n};
   Type elem = xt.getElementType();
   // Inner axes first, as the reference's recursion.
@@ -4393,12 +4412,39 @@ Importer::Outputs Importer::resize(Node &n) {
              failure();
     double outWidth = sc * double(in);
     size_t count = size_t(out);
-    SmallVector<int64_t> i0(count), i1(count);
-    SmallVector<double> w1(count);
+    SmallVector<int64_t> i0(count);
+    // linear / cubic: `taps` neighbours per output position, their indices
+    // (clamped into the axis, as the reference's edge padding) and weights;
+    // `outside` the tf_crop_and_resize positions that take the
+    // extrapolation value.
+    double down = std::min(sc, 1.0);
+    int64_t first = 0, taps = 0;
+    if (mode == "linear")
+      first = antialias ? int64_t(std::floor(-1.0 / down)) + 1 : 0;
+    if (mode == "cubic")
+      first = antialias ? int64_t(std::floor(-2.0 / down)) + 1 : -1;
+    taps = 2 - 2 * first;
+    std::vector<SmallVector<int64_t>> index(static_cast<size_t>(taps),
+                                            SmallVector<int64_t>(count, 0));
+    std::vector<SmallVector<double>> weight(static_cast<size_t>(taps),
+                                            SmallVector<double>(count, 0.0));
+    SmallVector<bool> outside(count, false);
     bool identity = out == in;
     for (int64_t o = 0; o < out; ++o) {
       double xo = double(o), orig;
-      if (ctm == "align_corners")
+      if (ctm == "tf_crop_and_resize") {
+        double lo = roiStart[size_t(a)], hi = roiEnd[size_t(a)];
+        orig = outWidth == 1 ? (hi - lo) * double(in - 1) / 2
+                             : xo * (hi - lo) * double(in - 1) / (outWidth - 1);
+        orig += lo * double(in - 1);
+        if (orig < 0 || orig > double(in - 1)) {
+          outside[size_t(o)] = true;
+          identity = false;
+          if (mode == "nearest")
+            i0[size_t(o)] = 0;
+          continue;
+        }
+      } else if (ctm == "align_corners")
         orig = outWidth == 1 ? 0.0 : xo * double(in - 1) / (outWidth - 1);
       else if (ctm == "asymmetric")
         orig = xo / sc;
@@ -4424,18 +4470,39 @@ Importer::Outputs Importer::resize(Node &n) {
         identity = identity && i0[size_t(o)] == o;
         continue;
       }
-      // linear: (1 - ratio) x[floor] + ratio x[floor + 1], edges clamped;
-      // with exclude_outside the weight of a neighbor outside the axis
-      // moves to the other one.
-      double w = ratio;
-      if (excludeOutside && fl + 1 > double(in - 1) && fl >= 0)
-        w = 0.0;
-      else if (excludeOutside && fl < 0 && fl + 1 <= double(in - 1))
-        w = 1.0;
-      i0[size_t(o)] = clampIdx(fl);
-      i1[size_t(o)] = clampIdx(fl + 1);
-      w1[size_t(o)] = w;
-      identity = identity && w == 0.0 && i0[size_t(o)] == o;
+      // The reference's ratio is in (0, 1]: an integer coordinate is 1
+      // past the neighbour below it.
+      double base = ratio == 0.0 ? fl - 1 : fl;
+      double r = ratio == 0.0 ? 1.0 : ratio;
+      double sum = 0.0;
+      for (int64_t t = 0; t < taps; ++t) {
+        double off = double(first + t), w;
+        if (mode == "linear") {
+          w = antialias ? std::clamp(1 - std::abs((off - r) * down), 0.0, 1.0)
+                        : (t == 0 ? 1 - r : r);
+        } else {
+          // Keys' cubic convolution of the distance, a = cubic_coeff_a.
+          double d = std::abs(antialias ? (off - r) * down : off - r);
+          double d2 = d * d, d3 = d2 * d, A = cubicA;
+          w = d <= 1  ? (A + 2) * d3 - (A + 3) * d2 + 1
+              : d < 2 ? A * d3 - 5 * A * d2 + 8 * A * d - 4 * A
+                      : 0.0;
+        }
+        double tap = base + off;
+        if (excludeOutside && (tap < 0 || tap > double(in - 1)))
+          w = 0.0;
+        index[size_t(t)][size_t(o)] = clampIdx(tap);
+        weight[size_t(t)][size_t(o)] = w;
+        sum += w;
+      }
+      if (antialias || excludeOutside)
+        for (int64_t t = 0; t < taps; ++t)
+          weight[size_t(t)][size_t(o)] /= sum;
+      for (int64_t t = 0; t < taps; ++t) {
+        double w = weight[size_t(t)][size_t(o)];
+        identity = identity &&
+                   (index[size_t(t)][size_t(o)] == o ? w == 1.0 : w == 0.0);
+      }
     }
     if (identity)
       continue;
@@ -4445,20 +4512,47 @@ Importer::Outputs Importer::resize(Node &n) {
       return c.op<nn::GatherOp>({x, iv},
                                 {named("axis", b.getI64IntegerAttr(a))});
     };
+    SmallVector<int64_t> wShape(size_t(rank), 1);
+    wShape[size_t(a)] = out;
+    // tf_crop_and_resize's extrapolated positions: (0 * ...) + value.
+    SmallVector<double> extra(count, 0.0);
+    bool anyOutside = false;
+    for (size_t o = 0; o < count; ++o)
+      if (outside[o]) {
+        extra[o] = extrapolation;
+        anyOutside = true;
+      }
     if (mode == "nearest") {
-      x = gather(i0);
+      Value g = gather(i0);
+      if (anyOutside) {
+        SmallVector<double> keep;
+        for (bool out : outside)
+          keep.push_back(out ? 0.0 : 1.0);
+        g = c.op<nn::AddOp>(
+            {c.op<nn::MulOp>({g, floatConstant(n.loc, elem, keep, wShape)}),
+             floatConstant(n.loc, elem, extra, wShape)});
+      }
+      x = g;
     } else {
-      SmallVector<int64_t> wShape(size_t(rank), 1);
-      wShape[size_t(a)] = out;
-      auto weights = [&](bool second) {
-        SmallVector<double> v;
-        for (double w : w1)
-          v.push_back(second ? w : 1.0 - w);
-        return floatConstant(n.loc, elem, v, wShape);
-      };
-      Value lo = c.op<nn::MulOp>({gather(i0), weights(false)});
-      Value hi = c.op<nn::MulOp>({gather(i1), weights(true)});
-      x = c.op<nn::AddOp>({lo, hi});
+      // sum over the taps of weight * x[index], c0 v0 + c1 v1 + ...
+      Value sum;
+      for (int64_t t = 0; t < taps; ++t) {
+        if (llvm::all_of(weight[size_t(t)], [](double w) { return w == 0.0; }))
+          continue;
+        Value term = c.op<nn::MulOp>(
+            {gather(index[size_t(t)]),
+             floatConstant(n.loc, elem, weight[size_t(t)], wShape)});
+        sum = sum ? c.op<nn::AddOp>({sum, term}) : term;
+      }
+      if (anyOutside)
+        sum =
+            sum ? c.op<nn::AddOp>(
+                      {sum, floatConstant(n.loc, elem, extra, wShape)})
+                : c.op<nn::AddOp>(
+                      {c.op<nn::MulOp>({gather(index[0]),
+                                        floatConstant(n.loc, elem, {0.0}, {})}),
+                       floatConstant(n.loc, elem, extra, wShape)});
+      x = sum;
     }
     if (!x)
       return failure();

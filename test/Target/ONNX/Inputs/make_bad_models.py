@@ -165,11 +165,16 @@ save(model([helper.make_node("GroupNormalization", ["x", "s", "b"], ["y"], name=
 save(model([helper.make_node("DepthToSpace", ["x"], ["y"], name="d2s", blocksize=2)],
            [vi("x", [1, 6, 2, 2])], [vi("y", [1, 1, 4, 4])]),
      os.path.join(out, "depth_to_space.onnx"))
-save(model([helper.make_node("Resize", ["x", "", "sc"], ["y"], name="rs", mode="linear",
+save(model([helper.make_node("Resize", ["x", "", "sc"], ["y"], name="rs", mode="nearest",
                              antialias=1)],
            [vi("x", [1, 1, 4, 4])], [vi("y", [1, 1, 2, 2])],
            [numpy_helper.from_array(np.array([1, 1, 0.5, 0.5], np.float32), "sc")], opset=19),
      os.path.join(out, "resize_antialias.onnx"))
+save(model([helper.make_node("Resize", ["x", "", "sc"], ["y"], name="rs2", mode="linear",
+                             coordinate_transformation_mode="tf_crop_and_resize")],
+           [vi("x", [1, 1, 4, 4])], [vi("y", [1, 1, 2, 2])],
+           [numpy_helper.from_array(np.array([1, 1, 0.5, 0.5], np.float32), "sc")], opset=19),
+     os.path.join(out, "resize_roi.onnx"))
 save(model([helper.make_node("Mod", ["x", "x"], ["y"], name="fmod", fmod=0)],
            [vi("x", [2, 3])], [vi("y", [2, 3])]),
      os.path.join(out, "float_mod.onnx"))

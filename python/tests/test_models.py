@@ -155,6 +155,46 @@ def test_export_external_data(tmp_path):
 
 
 @pytest.mark.parametrize("op,attrs", [
+    ("MaxPool", dict(kernel_shape=[2, 3, 2], strides=[1, 2, 2], pads=[1, 0, 1, 0, 1, 1],
+                     dilations=[2, 1, 1], ceil_mode=1)),
+    ("AveragePool", dict(kernel_shape=[3, 2, 3], strides=[2, 1, 2], pads=[1, 1, 0, 1, 0, 1])),
+    ("AveragePool", dict(kernel_shape=[2, 3, 3], strides=[2, 2, 1], pads=[0, 1, 1, 1, 1, 0],
+                         count_include_pad=1, ceil_mode=1)),
+    ("AveragePool", dict(kernel_shape=[3, 3, 3], auto_pad="SAME_UPPER")),
+    ("LpPool", dict(kernel_shape=[2, 2, 3], p=2, pads=[1, 0, 1, 0, 1, 1])),
+], ids=["max-dilated-ceil", "avg", "avg-ceil-count-pad", "avg-same", "lp"])
+def test_three_dimensional_pooling(op, attrs, tmp_path):
+    """3-D MaxPool / AveragePool / LpPool (video and volumetric CNNs),
+    imported as a 2-D pool over each depth slice followed by one over the
+    depth (a box window is separable): against ONNX's reference evaluator
+    within 1e-6 relative L2 on both targets (max exactly: the same maximum)."""
+    from onnx.reference import ReferenceEvaluator
+
+    rng = np.random.default_rng(9)
+    shape = [2, 3, 7, 8, 9]
+    node = onnx.helper.make_node(op, ["x"], ["y"], name="n", **attrs)
+    g = onnx.helper.make_graph([node], "g", [onnx.helper.make_tensor_value_info(
+        "x", onnx.TensorProto.FLOAT, shape)],
+        [onnx.helper.make_tensor_value_info("y", onnx.TensorProto.FLOAT, None)])
+    model = onnx.helper.make_model(g, opset_imports=[onnx.helper.make_opsetid("", 19)])
+    x = rng.standard_normal(shape).astype(np.float32)
+    want = ReferenceEvaluator(model).run(None, {"x": x})[0]
+    path = tmp_path / "m.onnx"
+    onnx.save(model, str(path))
+    np.save(tmp_path / "x.npy", x)
+    for target in ["interp", "cpu"]:
+        cmd = [str(QUANT_RUN), str(path), f"--target={target}", "--output-dir",
+               str(tmp_path / target), "--input", f"x={tmp_path / 'x.npy'}"]
+        subprocess.run(cmd, check=True, capture_output=True, text=True)
+        got = np.load(tmp_path / target / "y.npy")
+        assert got.shape == want.shape, target
+        if op == "MaxPool":
+            np.testing.assert_array_equal(got, want, err_msg=target)
+        else:
+            assert rel_l2(got, want) <= 1e-6, target
+
+
+@pytest.mark.parametrize("op,attrs", [
     ("AveragePool", dict(kernel_shape=[3], strides=[2], pads=[1, 1], ceil_mode=1,
                          count_include_pad=1)),
     ("AveragePool", dict(kernel_shape=[4], strides=[3], pads=[0, 2], ceil_mode=1)),

@@ -407,38 +407,41 @@ struct PropertiesOf<T, std::void_t<typename T::Properties>> {
   static constexpr bool present = true;
 };
 
-/// Explicit [top, left, bottom, right] pads of a 2-D window from auto_pad.
+/// Explicit pads of a window (the begins of its spatial dimensions, then
+/// their ends) from auto_pad.
 std::optional<SmallVector<int64_t>>
 resolvePads(StringRef autoPad, ArrayRef<int64_t> explicitPads,
             ArrayRef<int64_t> in, ArrayRef<int64_t> k, ArrayRef<int64_t> s,
             ArrayRef<int64_t> d) {
-  auto positive = [](ArrayRef<int64_t> v) {
-    return v.size() == 2 && llvm::all_of(v, [](int64_t e) { return e > 0; });
+  size_t dims = k.size();
+  auto positive = [&](ArrayRef<int64_t> v) {
+    return v.size() == dims && llvm::all_of(v, [](int64_t e) { return e > 0; });
   };
   // Kernel, strides and dilations divide and multiply below.
-  if (!positive(k) || !positive(s) || !positive(d))
+  if (dims == 0 || in.size() != dims || !positive(k) || !positive(s) ||
+      !positive(d))
     return std::nullopt;
+  SmallVector<int64_t> zeros(2 * dims, 0);
   if (autoPad.empty() || autoPad == "NOTSET") {
     if (explicitPads.empty())
-      return SmallVector<int64_t>{0, 0, 0, 0};
-    if (explicitPads.size() != 4 ||
+      return zeros;
+    if (explicitPads.size() != 2 * dims ||
         llvm::any_of(explicitPads, [](int64_t p) { return p < 0; }))
       return std::nullopt;
     return SmallVector<int64_t>(explicitPads);
   }
   if (autoPad == "VALID")
-    return SmallVector<int64_t>{0, 0, 0, 0};
+    return zeros;
   if (autoPad != "SAME_UPPER" && autoPad != "SAME_LOWER")
     return std::nullopt;
-  SmallVector<int64_t> pads(4);
-  for (int i = 0; i < 2; ++i) {
-    int64_t out = (in[size_t(i)] + s[size_t(i)] - 1) / s[size_t(i)];
-    int64_t total = std::max<int64_t>(0, (out - 1) * s[size_t(i)] +
-                                             (k[size_t(i)] - 1) * d[size_t(i)] +
-                                             1 - in[size_t(i)]);
+  SmallVector<int64_t> pads(2 * dims);
+  for (size_t i = 0; i < dims; ++i) {
+    int64_t out = (in[i] + s[i] - 1) / s[i];
+    int64_t total =
+        std::max<int64_t>(0, (out - 1) * s[i] + (k[i] - 1) * d[i] + 1 - in[i]);
     int64_t small = total / 2, large = total - small;
-    pads[size_t(i)] = autoPad == "SAME_UPPER" ? small : large;
-    pads[size_t(i) + 2] = autoPad == "SAME_UPPER" ? large : small;
+    pads[i] = autoPad == "SAME_UPPER" ? small : large;
+    pads[i + dims] = autoPad == "SAME_UPPER" ? large : small;
   }
   return pads;
 }
@@ -765,10 +768,10 @@ private:
     SmallVector<int64_t> kernel, strides, dilations, pads;
   };
 
-  /// The window of a 1-D (input [N, C, L]) or 2-D (input [N, C, H, W]) node
-  /// from its kernel and its strides, dilations, pads and auto_pad
-  /// attributes. A 1-D window becomes a 2-D one over a height of 1 (kernel,
-  /// stride and dilation 1 and no padding along it).
+  /// The window of a 1-D (input [N, C, L]), 2-D ([N, C, H, W]) or 3-D
+  /// ([N, C, D, H, W]) node from its kernel and its strides, dilations,
+  /// pads and auto_pad attributes. A 1-D window becomes a 2-D one over a
+  /// height of 1 (kernel, stride and dilation 1 and no padding along it).
   FailureOr<Window> convWindow(Node &n, RankedTensorType x,
                                SmallVector<int64_t> kernel) {
     size_t dims = size_t(x.getRank() - 2);
@@ -2763,8 +2766,8 @@ Importer::Outputs Importer::poolOf(Node &n, Value in, bool isMax,
     return c.result(
         c.op<nn::CastOp>({(*pooled)[0]}, {named("to", TypeAttr::get(it))}));
   }
-  if (x.getRank() != 3 && x.getRank() != 4)
-    return error(n) << "only 1-D and 2-D pooling (3-D or 4-D input) "
+  if (x.getRank() < 3 || x.getRank() > 5)
+    return error(n) << "only 1-D, 2-D and 3-D pooling (3-D to 5-D input) "
                        "is supported",
            failure();
   if (n.proto.output_size() > 1 && !n.proto.output(1).empty())
@@ -2775,24 +2778,62 @@ Importer::Outputs Importer::poolOf(Node &n, Value in, bool isMax,
   auto window = convWindow(n, x, *k);
   if (failed(window))
     return failure();
+  bool ceil = getInt(n, "ceil_mode", 0);
+  auto pool = [&](Value v, ArrayRef<int64_t> kernel, ArrayRef<int64_t> strides,
+                  ArrayRef<int64_t> pads,
+                  ArrayRef<int64_t> dilations) -> FailureOr<Value> {
+    SmallVector<NamedAttribute> attrs{
+        named("kernel_shape", b.getDenseI64ArrayAttr(kernel)),
+        named("strides", b.getDenseI64ArrayAttr(strides)),
+        named("pads", b.getDenseI64ArrayAttr(pads)),
+        named("dilations", b.getDenseI64ArrayAttr(dilations)),
+        named("ceil_mode", b.getBoolAttr(ceil)),
+        named("count_include_pad", b.getBoolAttr(countPad))};
+    auto op = isMax ? build<nn::MaxPoolOp>(n, {v}, attrs)
+                    : build<nn::AveragePoolOp>(n, {v}, attrs);
+    if (failed(op))
+      return failure();
+    return (*op)->getResult(0);
+  };
+  if (x.getRank() == 5) {
+    // A box window is separable: the 2-D pool over (H, W) of every depth
+    // slice, then over D (a [kD, 1] window on [N, C, D, Ho * Wo]). Max is
+    // exact; an average is the average of the slices' averages, each with
+    // its own count (count_include_pad either way), equal up to rounding.
+    auto s = x.getShape();
+    const Window &w = *window;
+    Chain c{*this, n};
+    Value hw = c.reshape(in, {s[0], s[1] * s[2], s[3], s[4]});
+    if (c.failed)
+      return failure();
+    auto planes =
+        pool(hw, {w.kernel[1], w.kernel[2]}, {w.strides[1], w.strides[2]},
+             {w.pads[1], w.pads[2], w.pads[4], w.pads[5]},
+             {w.dilations[1], w.dilations[2]});
+    if (failed(planes))
+      return failure();
+    auto ps = tt(*planes).getShape();
+    Value lines = c.reshape(*planes, {s[0], s[1], s[2], ps[2] * ps[3]});
+    if (c.failed)
+      return failure();
+    auto depth = pool(lines, {w.kernel[0], 1}, {w.strides[0], 1},
+                      {w.pads[0], 0, w.pads[3], 0}, {w.dilations[0], 1});
+    if (failed(depth))
+      return failure();
+    return c.result(c.reshape(
+        *depth, {s[0], s[1], tt(*depth).getDimSize(2), ps[2], ps[3]}));
+  }
   if (x.getRank() == 3) {
     auto lifted = liftTo2D(n, in);
     if (failed(lifted))
       return failure();
     in = *lifted;
   }
-  SmallVector<NamedAttribute> attrs{
-      named("kernel_shape", b.getDenseI64ArrayAttr(window->kernel)),
-      named("strides", b.getDenseI64ArrayAttr(window->strides)),
-      named("pads", b.getDenseI64ArrayAttr(window->pads)),
-      named("dilations", b.getDenseI64ArrayAttr(window->dilations)),
-      named("ceil_mode", b.getBoolAttr(getInt(n, "ceil_mode", 0))),
-      named("count_include_pad", b.getBoolAttr(countPad))};
-  auto op = isMax ? build<nn::MaxPoolOp>(n, {in}, attrs)
-                  : build<nn::AveragePoolOp>(n, {in}, attrs);
-  if (failed(op))
+  auto y = pool(in, window->kernel, window->strides, window->pads,
+                window->dilations);
+  if (failed(y))
     return failure();
-  return dropHeight(n, (*op)->getResult(0), x.getRank() == 3);
+  return dropHeight(n, *y, x.getRank() == 3);
 }
 
 Value Importer::dequantizeCodes(Chain &c, Value x, Value zx, Value scale) {

@@ -1080,6 +1080,13 @@ private:
   /// clamped, reflection: reflected and truncated), combined innermost
   /// dimension first, c0 * v0 + c1 * v1 + ... left to right.
   Outputs gridSample(Node &n);
+  /// ONNX Conv of [N, C, D, H, W] (video, volumetric CNNs) as 2-D ones: the
+  /// input padded along D, then per kernel depth tap t the strided depth
+  /// slices x[:, :, t * dD + sD * od] as a batch of N * Do images,
+  /// convolved (2-D, the node's H / W window and group) with the weight's
+  /// depth slice t; the taps' results summed in order (the bias with the
+  /// first), [N * Do, M, Ho, Wo] back to [N, M, Do, Ho, Wo].
+  Outputs conv3D(Node &n);
   /// The parameters of a com.microsoft QLinear op with inputs X, X_scale,
   /// X_zero_point?, Y_scale, Y_zero_point? (zero points of X's type
   /// `elem`): X_scale and Y_scale as f32 scalars and Y_zero_point in f32
@@ -2661,6 +2668,71 @@ Importer::Outputs Importer::gridSample(Node &n) {
   for (int64_t d = 1; d <= k; ++d)
     outShape.push_back(gt.getDimSize(d));
   return c.result(c.reshape(y, outShape));
+}
+
+Importer::Outputs Importer::conv3D(Node &n) {
+  Value x = n.in[0], w = n.in[1];
+  Value bias = n.in.size() > 2 ? n.in[2] : Value();
+  auto xt = tt(x), wt = tt(w);
+  if (!xt.hasStaticShape() || !wt.hasStaticShape())
+    return error(n) << "3-D convolution needs static shapes", failure();
+  auto window = convWindow(
+      n, xt,
+      getInts(n, "kernel_shape")
+          .value_or(SmallVector<int64_t>(wt.getShape().drop_front(2))));
+  if (failed(window))
+    return failure();
+  const Window &win = *window;
+  if (win.kernel[0] != wt.getDimSize(2))
+    return error(n) << "kernel_shape differs from the weight's", failure();
+  auto xs = xt.getShape();
+  int64_t batch = xs[0], channels = xs[1], m = wt.getDimSize(0);
+  int64_t kd = win.kernel[0], sd = win.strides[0], dd = win.dilations[0];
+  int64_t depth = xs[2] + win.pads[0] + win.pads[3];
+  int64_t od = (depth - dd * (kd - 1) - 1) / sd + 1;
+  if (od <= 0)
+    return error(n) << "the output's depth is empty", failure();
+  Chain c{*this, n};
+  Type elem = xt.getElementType();
+  auto zerosAlongD = [&](int64_t count) {
+    return zeros(n.loc, elem, {batch, channels, count, xs[3], xs[4]});
+  };
+  SmallVector<Value> parts;
+  if (win.pads[0] > 0)
+    parts.push_back(zerosAlongD(win.pads[0]));
+  parts.push_back(x);
+  if (win.pads[3] > 0)
+    parts.push_back(zerosAlongD(win.pads[3]));
+  Value padded = parts.size() == 1 ? x : c.concat(parts, 2);
+  SmallVector<NamedAttribute> attrs{
+      named("strides",
+            b.getDenseI64ArrayAttr({win.strides[1], win.strides[2]})),
+      named("pads", b.getDenseI64ArrayAttr(
+                        {win.pads[1], win.pads[2], win.pads[4], win.pads[5]})),
+      named("dilations",
+            b.getDenseI64ArrayAttr({win.dilations[1], win.dilations[2]})),
+      named("group", b.getI64IntegerAttr(getInt(n, "group", 1)))};
+  auto ws = wt.getShape();
+  Value sum;
+  for (int64_t t = 0; t < kd; ++t) {
+    Value slice = c.slice(padded, {0, 0, t * dd, 0, 0}, {1, 1, sd, 1, 1},
+                          {batch, channels, od, xs[3], xs[4]});
+    Value images = c.reshape(c.transpose(slice, {0, 2, 1, 3, 4}),
+                             {batch * od, channels, xs[3], xs[4]});
+    Value wslice = c.reshape(c.slice(w, {0, 0, t, 0, 0}, {1, 1, 1, 1, 1},
+                                     {m, ws[1], 1, ws[3], ws[4]}),
+                             {m, ws[1], ws[3], ws[4]});
+    SmallVector<Value> ops{images, wslice};
+    if (t == 0 && bias)
+      ops.push_back(bias);
+    Value y = c.op<nn::ConvOp>(ops, attrs);
+    sum = sum ? c.op<nn::AddOp>({sum, y}) : y;
+  }
+  if (c.failed)
+    return failure();
+  auto ys = tt(sum).getShape();
+  return c.result(c.transpose(c.reshape(sum, {batch, od, m, ys[2], ys[3]}),
+                              {0, 2, 1, 3, 4}));
 }
 
 Importer::Outputs Importer::qlinearWhere(Node &n) {
@@ -5131,10 +5203,12 @@ const llvm::StringMap<Importer::Handler> &Importer::handlers() {
     };
     t["Conv"] = [](Importer &im, Node &n) -> Outputs {
       auto x = tt(n.in[0]), w = tt(n.in[1]);
-      if ((x.getRank() != 3 && x.getRank() != 4) || w.getRank() != x.getRank())
-        return im.error(n) << "only 1-D and 2-D convolution (3-D or 4-D input "
-                              "and weight) is supported",
+      if (x.getRank() < 3 || x.getRank() > 5 || w.getRank() != x.getRank())
+        return im.error(n) << "only 1-D, 2-D and 3-D convolution (3-D to 5-D "
+                              "input and weight) is supported",
                failure();
+      if (x.getRank() == 5)
+        return im.conv3D(n);
       auto window = im.convWindow(
           n, x,
           getInts(n, "kernel_shape")

@@ -134,10 +134,10 @@ for name, scales, a_type in [("mnb_scales", np.ones(7, np.float16), TensorProto.
                [mnb_b, numpy_helper.from_array(scales, "S")], extra_opsets=[("com.microsoft", 1)]),
          os.path.join(out, name + ".onnx"))
 
-# A 3-D convolution, and a 1-D pooling whose pads have the 2-D length.
+# A 4-D convolution, and a 1-D pooling whose pads have the 2-D length.
 save(model([helper.make_node("Conv", ["x", "w"], ["y"], name="conv3d")],
-           [vi("x", [1, 2, 4, 4, 4])], [vi("y", [1, 3, 2, 2, 2])],
-           [numpy_helper.from_array(np.ones((3, 2, 3, 3, 3), np.float32), "w")]),
+           [vi("x", [1, 2, 4, 4, 4, 4])], [vi("y", [1, 3, 2, 2, 2, 2])],
+           [numpy_helper.from_array(np.ones((3, 2, 3, 3, 3, 3), np.float32), "w")]),
      os.path.join(out, "conv3d.onnx"))
 save(model([helper.make_node("MaxPool", ["x"], ["y"], name="pool1d", kernel_shape=[2],
                              pads=[0, 0, 0, 0])],

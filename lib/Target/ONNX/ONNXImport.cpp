@@ -1087,6 +1087,11 @@ private:
   /// depth slice t; the taps' results summed in order (the bias with the
   /// first), [N * Do, M, Ho, Wo] back to [N, M, Do, Ho, Wo].
   Outputs conv3D(Node &n);
+  /// The DFT of `x` ([..., 1 or 2], real or complex in the last dimension)
+  /// along `axis` (not the last), padded or cut to `len`, as two constant
+  /// matrices (see DFT); onesided keeps frequencies 0 .. len / 2.
+  Outputs dftOf(Node &n, Value x, int64_t axis, int64_t len, bool inverse,
+                bool onesided);
   /// The parameters of a com.microsoft QLinear op with inputs X, X_scale,
   /// X_zero_point?, Y_scale, Y_zero_point? (zero points of X's type
   /// `elem`): X_scale and Y_scale as f32 scalars and Y_zero_point in f32
@@ -2733,6 +2738,80 @@ Importer::Outputs Importer::conv3D(Node &n) {
   auto ys = tt(sum).getShape();
   return c.result(c.transpose(c.reshape(sum, {batch, od, m, ys[2], ys[3]}),
                               {0, 2, 1, 3, 4}));
+}
+
+Importer::Outputs Importer::dftOf(Node &n, Value x, int64_t axis, int64_t len,
+                                  bool inverse, bool onesided) {
+  auto xt = tt(x);
+  int64_t rank = xt.getRank();
+  int64_t parts = xt.getDimSize(rank - 1);
+  Chain c{*this, n};
+  Type elem = xt.getElementType();
+  // re / im as [..., signal] with the signal axis last.
+  SmallVector<int64_t> perm;
+  for (int64_t d = 0; d < rank - 1; ++d)
+    if (d != axis)
+      perm.push_back(d);
+  perm.push_back(axis);
+  SmallVector<int64_t> lead;
+  for (int64_t d : ArrayRef(perm).drop_back())
+    lead.push_back(xt.getDimSize(d));
+  auto component = [&](int64_t p) -> Value {
+    SmallVector<int64_t> starts(size_t(rank), 0), steps(size_t(rank), 1),
+        sizes(xt.getShape());
+    starts[size_t(rank - 1)] = p;
+    sizes[size_t(rank - 1)] = 1;
+    SmallVector<int64_t> squeezed(xt.getShape().drop_back());
+    Value v = c.transpose(c.reshape(c.slice(x, starts, steps, sizes), squeezed),
+                          perm);
+    int64_t have = xt.getDimSize(axis);
+    SmallVector<int64_t> shape(lead);
+    shape.push_back(have);
+    if (len < have) {
+      SmallVector<int64_t> st(shape.size(), 0), sp(shape.size(), 1), sz(shape);
+      sz.back() = len;
+      v = c.slice(v, st, sp, sz);
+    } else if (len > have) {
+      SmallVector<int64_t> zs(shape);
+      zs.back() = len - have;
+      v = c.concat({v, zeros(n.loc, elem, zs)}, int64_t(shape.size()) - 1);
+    }
+    return v;
+  };
+  Value re = component(0), imag = parts == 2 ? component(1) : Value();
+  int64_t freqs = onesided ? len / 2 + 1 : len;
+  auto matrix = [&](bool sine) {
+    SmallVector<double> vals;
+    double scale = inverse ? 1.0 / double(len) : 1.0;
+    for (int64_t i = 0; i < len; ++i)
+      for (int64_t k = 0; k < freqs; ++k) {
+        double theta = 2.0 * M_PI * double((i * k) % len) / double(len);
+        vals.push_back(scale * (sine ? std::sin(theta) : std::cos(theta)));
+      }
+    return floatConstant(n.loc, elem, vals, {len, freqs});
+  };
+  Value cm = matrix(false), sm = matrix(true);
+  auto mm = [&](Value a, Value m) { return c.op<nn::MatMulOp>({a, m}); };
+  // Forward: e^{-i theta}; inverse: e^{+i theta} (the sine's sign).
+  Value outRe = mm(re, cm), outIm = c.op<nn::NegOp>({mm(re, sm)});
+  if (inverse)
+    outIm = mm(re, sm);
+  if (imag) {
+    outRe = inverse ? c.op<nn::SubOp>({outRe, mm(imag, sm)})
+                    : c.op<nn::AddOp>({outRe, mm(imag, sm)});
+    outIm = c.op<nn::AddOp>({outIm, mm(imag, cm)});
+  }
+  // Back to the input's order, re / im as the last dimension.
+  SmallVector<int64_t> back(perm.size());
+  for (size_t i = 0; i < perm.size(); ++i)
+    back[size_t(perm[i])] = int64_t(i);
+  SmallVector<int64_t> outShape(xt.getShape());
+  outShape[size_t(axis)] = freqs;
+  outShape.back() = 1;
+  auto place = [&](Value v) {
+    return c.reshape(c.transpose(v, back), outShape);
+  };
+  return c.result(c.concat({place(outRe), place(outIm)}, rank - 1));
 }
 
 Importer::Outputs Importer::qlinearWhere(Node &n) {
@@ -5682,75 +5761,64 @@ const llvm::StringMap<Importer::Handler> &Importer::handlers() {
                            << " is outside [1, 8192] (the transform is a "
                               "dense matrix)",
                failure();
-      Chain c{im, n};
+      return im.dftOf(n, n.in[0], axis, len, inverse, onesided);
+    };
+    // STFT: the frames x[:, f * frame_step + j] (j < frame_length) gathered
+    // into [batch, frames, frame_length, 1 or 2], times the window, then
+    // the DFT along the frame (onesided by default).
+    t["STFT"] = [](Importer &im, Node &n) -> Outputs {
+      Value x = n.in[0];
+      auto xt = tt(x);
       Type elem = xt.getElementType();
-      // re / im as [..., signal] with the signal axis last.
-      SmallVector<int64_t> perm;
-      for (int64_t d = 0; d < rank - 1; ++d)
-        if (d != axis)
-          perm.push_back(d);
-      perm.push_back(axis);
-      SmallVector<int64_t> lead;
-      for (int64_t d : ArrayRef(perm).drop_back())
-        lead.push_back(xt.getDimSize(d));
-      auto component = [&](int64_t p) -> Value {
-        SmallVector<int64_t> starts(size_t(rank), 0), steps(size_t(rank), 1),
-            sizes(xt.getShape());
-        starts[size_t(rank - 1)] = p;
-        sizes[size_t(rank - 1)] = 1;
-        SmallVector<int64_t> squeezed(xt.getShape().drop_back());
-        Value v = c.transpose(
-            c.reshape(c.slice(n.in[0], starts, steps, sizes), squeezed), perm);
-        int64_t have = xt.getDimSize(axis);
-        SmallVector<int64_t> shape(lead);
-        shape.push_back(have);
-        if (len < have) {
-          SmallVector<int64_t> st(shape.size(), 0), sp(shape.size(), 1),
-              sz(shape);
-          sz.back() = len;
-          v = c.slice(v, st, sp, sz);
-        } else if (len > have) {
-          SmallVector<int64_t> zs(shape);
-          zs.back() = len - have;
-          v = c.concat({v, im.zeros(n.loc, elem, zs)},
-                       int64_t(shape.size()) - 1);
-        }
-        return v;
-      };
-      Value re = component(0), imag = parts == 2 ? component(1) : Value();
-      int64_t freqs = onesided ? len / 2 + 1 : len;
-      auto matrix = [&](bool sine) {
-        SmallVector<double> vals;
-        double scale = inverse ? 1.0 / double(len) : 1.0;
-        for (int64_t i = 0; i < len; ++i)
-          for (int64_t k = 0; k < freqs; ++k) {
-            double theta = 2.0 * M_PI * double((i * k) % len) / double(len);
-            vals.push_back(scale * (sine ? std::sin(theta) : std::cos(theta)));
-          }
-        return im.floatConstant(n.loc, elem, vals, {len, freqs});
-      };
-      Value cm = matrix(false), sm = matrix(true);
-      auto mm = [&](Value a, Value m) { return c.op<nn::MatMulOp>({a, m}); };
-      // Forward: e^{-i theta}; inverse: e^{+i theta} (the sine's sign).
-      Value outRe = mm(re, cm), outIm = c.op<nn::NegOp>({mm(re, sm)});
-      if (inverse)
-        outIm = mm(re, sm);
-      if (imag) {
-        outRe = inverse ? c.op<nn::SubOp>({outRe, mm(imag, sm)})
-                        : c.op<nn::AddOp>({outRe, mm(imag, sm)});
-        outIm = c.op<nn::AddOp>({outIm, mm(imag, cm)});
+      if (xt.getRank() != 3 || !xt.hasStaticShape() ||
+          !llvm::isa<FloatType>(elem) ||
+          (xt.getDimSize(2) != 1 && xt.getDimSize(2) != 2))
+        return im.error(n) << "needs a static float signal [batch, length, 1 "
+                              "or 2], got "
+                           << xt,
+               failure();
+      auto step = im.constInt(n, 1, "frame_step");
+      if (!step)
+        return failure();
+      Value window = n.in.size() > 2 ? n.in[2] : Value();
+      int64_t length = xt.getDimSize(1);
+      int64_t frame = window ? tt(window).getDimSize(0) : length;
+      if (n.in.size() > 3 && n.in[3]) {
+        auto l = im.constInt(n, 3, "frame_length");
+        if (!l)
+          return failure();
+        frame = *l;
       }
-      // Back to the input's order, re / im as the last dimension.
-      SmallVector<int64_t> back(perm.size());
-      for (size_t i = 0; i < perm.size(); ++i)
-        back[size_t(perm[i])] = int64_t(i);
-      SmallVector<int64_t> outShape(xt.getShape());
-      outShape[size_t(axis)] = freqs;
-      outShape.back() = 1;
-      auto place = [&](Value v) {
-        return c.reshape(c.transpose(v, back), outShape);
-      };
-      return c.result(c.concat({place(outRe), place(outIm)}, rank - 1));
+      if (window &&
+          (tt(window).getRank() != 1 || tt(window).getElementType() != elem ||
+           tt(window).getDimSize(0) != frame))
+        return im.error(n) << "the window must be a 1-D " << elem
+                           << " tensor of the frame length " << frame
+                           << ", got " << tt(window),
+               failure();
+      if (*step < 1 || frame < 1 || frame > length)
+        return im.error(n) << "needs frame_step >= 1 and 1 <= frame_length "
+                              "<= the signal's "
+                           << length << " samples (got " << *step << " and "
+                           << frame << ")",
+               failure();
+      bool onesided = getInt(n, "onesided", 1);
+      if (onesided && xt.getDimSize(2) == 2)
+        return im.error(n) << "onesided needs a real signal", failure();
+      int64_t frames = 1 + (length - frame) / *step;
+      SmallVector<int64_t> index;
+      for (int64_t f = 0; f < frames; ++f)
+        for (int64_t j = 0; j < frame; ++j)
+          index.push_back(f * *step + j);
+      Chain c{im, n};
+      Value framed =
+          c.op<nn::GatherOp>({x, im.i64Constant(n.loc, index, {frames, frame})},
+                             {im.named("axis", im.b.getI64IntegerAttr(1))});
+      if (window)
+        framed = c.op<nn::MulOp>({framed, c.reshape(window, {1, 1, frame, 1})});
+      if (c.failed)
+        return failure();
+      return im.dftOf(n, framed, 2, frame, /*inverse=*/false, onesided);
     };
     for (const char *r : {"RNN", "GRU", "LSTM"})
       t[r] = [](Importer &im, Node &n) { return im.recurrent(n); };

@@ -650,6 +650,12 @@ save(model([helper.make_node("AffineGrid", ["th", "sz"], ["y"], name="ag")],
            [vi("th", [1, 2, 3])], [vi("y", [1, 4, 2])],
            [numpy_helper.from_array(np.array([1, 1, 4], np.int64), "sz")], opset=20),
      os.path.join(out, "affinegrid_size.onnx"))
+# STFT whose frame is longer than the signal.
+save(model([helper.make_node("STFT", ["x", "st", "", "fl"], ["y"], name="stft")],
+           [vi("x", [1, 8, 1])], [vi("y", [1, 1, 9, 2])],
+           [numpy_helper.from_array(np.array(2, np.int64), "st"),
+            numpy_helper.from_array(np.array(16, np.int64), "fl")], opset=17),
+     os.path.join(out, "stft_frame.onnx"))
 save(model([helper.make_node("Hardmax", ["x"], ["y"], name="hm")],
            [vi_typed("x", TensorProto.INT32, [2, 3])], [vi_typed("y", TensorProto.INT32, [2, 3])],
            opset=13),

@@ -410,3 +410,38 @@ def test_reduce_prod(tmp_path):
                                providers=["CPUExecutionProvider"]).run(None, {"x": x, "xi": xi})
     np.testing.assert_allclose(got[0], want_p, rtol=1e-5)
     np.testing.assert_array_equal(got[1], want_pi)
+
+
+@pytest.mark.parametrize("mode,axis,writes", [
+    ("linear", -2, [0, 3, 5]),
+    ("circular", -2, [6, 1, 7]),
+    ("linear", 2, None),
+    ("circular", 1, [4, 0, 3]),
+], ids=["linear", "circular-wrap", "no-indices", "circular-axis1"])
+def test_tensor_scatter(mode, axis, writes, tmp_path):
+    """TensorScatter (opset 24's KV-cache update) of a [3, 5, 8, 4] cache by
+    an update of 3 positions per batch at its write index, linear or
+    wrapping around the cache: ONNX's reference evaluator bit for bit on
+    both targets. (The reference takes the whole index modulo the cache
+    length in circular mode, the batch too, so the batch stays below it.)"""
+    rng = np.random.default_rng(len(mode) + (axis % 4))
+    past = rng.standard_normal((3, 5, 8, 4)).astype(np.float32)
+    ushape = list(past.shape)
+    ushape[axis] = min(3, past.shape[axis] - 1)
+    update = rng.standard_normal(ushape).astype(np.float32)
+    vi = helper.make_tensor_value_info
+    inputs = [vi("past", TensorProto.FLOAT, past.shape), vi("update", TensorProto.FLOAT, ushape)]
+    names = ["past", "update"]
+    feeds = {"past": past, "update": update}
+    if writes is not None:
+        feeds["w"] = np.array(writes, np.int64)
+        inputs.append(vi("w", TensorProto.INT64, [3]))
+        names.append("w")
+    g = helper.make_graph([helper.make_node("TensorScatter", names, ["y"], name="ts",
+                                            mode=mode, axis=axis)], "g", inputs,
+                          [vi("y", TensorProto.FLOAT, None)])
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 24)])
+    m.ir_version = 11
+    want = ReferenceEvaluator(m).run(None, feeds)[0]
+    for target, outs in run_targets(m, feeds, tmp_path).items():
+        np.testing.assert_array_equal(outs["y"], want, err_msg=target)

@@ -5820,6 +5820,69 @@ const llvm::StringMap<Importer::Handler> &Importer::handlers() {
         return failure();
       return im.dftOf(n, framed, 2, frame, /*inverse=*/false, onesided);
     };
+    // TensorScatter (opset 24's KV-cache update): position t of the cache
+    // along `axis` takes update[t - w] for w = write_indices[batch] (0
+    // without them; circular: (t - w) mod the cache length) when that is in
+    // [0, update length), else keeps the cache's value: a gather_elements of
+    // the update and a where.
+    t["TensorScatter"] = [](Importer &im, Node &n) -> Outputs {
+      Value past = n.in[0], update = n.in[1];
+      Value writes = n.in.size() > 2 ? n.in[2] : Value();
+      auto pt = tt(past), ut = tt(update);
+      int64_t rank = pt.getRank();
+      auto axis = nn::normalizeAxis(getInt(n, "axis", -2), rank);
+      std::string mode = getString(n, "mode", "linear");
+      if (mode != "linear" && mode != "circular")
+        return im.error(n) << "unknown mode '" << mode << "'", failure();
+      bool fits = axis && *axis >= 1 && pt.hasStaticShape() &&
+                  ut.hasStaticShape() && ut.getRank() == rank &&
+                  ut.getElementType() == pt.getElementType();
+      for (int64_t d = 0; fits && d < rank; ++d)
+        fits = d == *axis ? ut.getDimSize(d) <= pt.getDimSize(d)
+                          : ut.getDimSize(d) == pt.getDimSize(d);
+      if (!fits)
+        return im.error(n) << "needs static past_cache and update of one "
+                              "element type, equal but along the axis (not "
+                              "the batch), got "
+                           << pt << " and " << ut,
+               failure();
+      int64_t len = pt.getDimSize(*axis), count = ut.getDimSize(*axis);
+      Type i64 = im.b.getI64Type();
+      Chain c{im, n};
+      SmallVector<int64_t> along(size_t(rank), 1);
+      along[size_t(*axis)] = len;
+      Value rel = im.i64Constant(
+          n.loc, llvm::to_vector(llvm::seq<int64_t>(0, len)), along);
+      if (writes) {
+        auto wt = tt(writes);
+        if (wt.getRank() != 1 || wt.getDimSize(0) != pt.getDimSize(0))
+          return im.error(n) << "write_indices must be [" << pt.getDimSize(0)
+                             << "], got " << wt,
+                 failure();
+        SmallVector<int64_t> perBatch(size_t(rank), 1);
+        perBatch[0] = pt.getDimSize(0);
+        Value w = c.reshape(writes, perBatch);
+        if (wt.getElementType() != i64)
+          w = c.op<nn::CastOp>({w}, {im.named("to", TypeAttr::get(i64))});
+        rel = c.op<nn::SubOp>({rel, w});
+      }
+      auto k = [&](int64_t v) { return im.i64Constant(n.loc, {v}, {}); };
+      if (mode == "circular") {
+        // (t - w) mod len, in [0, len).
+        Value r = c.op<nn::SubOp>(
+            {rel, c.op<nn::MulOp>({k(len), c.op<nn::DivOp>({rel, k(len)})})});
+        rel = c.op<nn::WhereOp>(
+            {c.op<nn::LessOp>({r, k(0)}), c.op<nn::AddOp>({r, k(len)}), r});
+      }
+      Value inside = c.op<nn::AndOp>({c.op<nn::GreaterOp>({rel, k(-1)}),
+                                      c.op<nn::LessOp>({rel, k(count)})});
+      Value index = c.op<nn::AddOp>(
+          {c.op<nn::MinOp>({c.op<nn::MaxOp>({rel, k(0)}), k(count - 1)}),
+           im.zeros(n.loc, i64, pt.getShape())});
+      Value gathered = c.op<nn::GatherElementsOp>(
+          {update, index}, {im.named("axis", im.b.getI64IntegerAttr(*axis))});
+      return c.result(c.op<nn::WhereOp>({inside, gathered, past}));
+    };
     for (const char *r : {"RNN", "GRU", "LSTM"})
       t[r] = [](Importer &im, Node &n) { return im.recurrent(n); };
     t["NegativeLogLikelihoodLoss"] = [](Importer &im, Node &n) -> Outputs {

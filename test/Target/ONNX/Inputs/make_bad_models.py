@@ -656,6 +656,10 @@ save(model([helper.make_node("STFT", ["x", "st", "", "fl"], ["y"], name="stft")]
            [numpy_helper.from_array(np.array(2, np.int64), "st"),
             numpy_helper.from_array(np.array(16, np.int64), "fl")], opset=17),
      os.path.join(out, "stft_frame.onnx"))
+# TensorScatter whose update is longer than the cache.
+save(model([helper.make_node("TensorScatter", ["c", "u"], ["y"], name="ts")],
+           [vi("c", [2, 4, 3]), vi("u", [2, 5, 3])], [vi("y", [2, 4, 3])], opset=24),
+     os.path.join(out, "tensorscatter_update.onnx"))
 save(model([helper.make_node("Hardmax", ["x"], ["y"], name="hm")],
            [vi_typed("x", TensorProto.INT32, [2, 3])], [vi_typed("y", TensorProto.INT32, [2, 3])],
            opset=13),

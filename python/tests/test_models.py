@@ -195,6 +195,44 @@ def test_three_dimensional_conv(attrs, bias, tmp_path):
         assert rel_l2(got, want) <= 1e-6, target
 
 
+@pytest.mark.parametrize("attrs", [
+    dict(strides=[2, 2, 2]),
+    dict(strides=[2, 1, 2], pads=[1, 0, 1, 0, 1, 1], output_padding=[1, 0, 1], group=2),
+    dict(dilations=[2, 1, 1], strides=[1, 2, 1], auto_pad="SAME_UPPER"),
+], ids=["stride2", "pads-outpad-grouped", "dilated-same"])
+def test_three_dimensional_conv_transpose(attrs, tmp_path):
+    """3-D ConvTranspose (the decoders of 3-D U-Nets): zeros between the
+    input's elements, padding, then the direct 3-D convolution with the
+    regrouped, flipped kernel: against onnxruntime within 1e-6 relative L2
+    on both targets."""
+    import onnxruntime as ort
+
+    rng = np.random.default_rng(6)
+    x = rng.standard_normal((1, 4, 3, 5, 4)).astype(np.float32)
+    group = attrs.get("group", 1)
+    inits = [onnx.numpy_helper.from_array(
+                 rng.standard_normal((4, 6 // group, 2, 3, 3)).astype(np.float32), "w"),
+             onnx.numpy_helper.from_array(rng.standard_normal(6).astype(np.float32), "b")]
+    node = onnx.helper.make_node("ConvTranspose", ["x", "w", "b"], ["y"], name="ct", **attrs)
+    g = onnx.helper.make_graph([node], "g", [onnx.helper.make_tensor_value_info(
+        "x", onnx.TensorProto.FLOAT, x.shape)],
+        [onnx.helper.make_tensor_value_info("y", onnx.TensorProto.FLOAT, None)], inits)
+    model = onnx.helper.make_model(g, opset_imports=[onnx.helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    want = ort.InferenceSession(model.SerializeToString(),
+                                providers=["CPUExecutionProvider"]).run(None, {"x": x})[0]
+    path = tmp_path / "m.onnx"
+    onnx.save(model, str(path))
+    np.save(tmp_path / "x.npy", x)
+    for target in ["interp", "cpu"]:
+        cmd = [str(QUANT_RUN), str(path), f"--target={target}", "--output-dir",
+               str(tmp_path / target), "--input", f"x={tmp_path / 'x.npy'}"]
+        subprocess.run(cmd, check=True, capture_output=True, text=True)
+        got = np.load(tmp_path / target / "y.npy")
+        assert got.shape == want.shape, target
+        assert rel_l2(got, want) <= 1e-6, target
+
+
 @pytest.mark.parametrize("op,attrs", [
     ("MaxPool", dict(kernel_shape=[2, 3, 2], strides=[1, 2, 2], pads=[1, 0, 1, 0, 1, 1],
                      dilations=[2, 1, 1], ceil_mode=1)),

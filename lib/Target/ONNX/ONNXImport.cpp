@@ -1087,6 +1087,10 @@ private:
   /// depth slice t; the taps' results summed in order (the bias with the
   /// first), [N * Do, M, Ho, Wo] back to [N, M, Do, Ho, Wo].
   Outputs conv3D(Node &n);
+  /// The 3-D convolution of `x` by `w` (+ `bias`) with window `win` (as
+  /// conv3D; also ConvTranspose's direct convolution).
+  Outputs conv3DOf(Node &n, Value x, Value w, Value bias, const Window &win,
+                   int64_t group);
   /// The DFT of `x` ([..., 1 or 2], real or complex in the last dimension)
   /// along `axis` (not the last), padded or cut to `len`, as two constant
   /// matrices (see DFT); onesided keeps frequencies 0 .. len / 2.
@@ -2687,9 +2691,14 @@ Importer::Outputs Importer::conv3D(Node &n) {
           .value_or(SmallVector<int64_t>(wt.getShape().drop_front(2))));
   if (failed(window))
     return failure();
-  const Window &win = *window;
-  if (win.kernel[0] != wt.getDimSize(2))
+  if (window->kernel[0] != wt.getDimSize(2))
     return error(n) << "kernel_shape differs from the weight's", failure();
+  return conv3DOf(n, x, w, bias, *window, getInt(n, "group", 1));
+}
+
+Importer::Outputs Importer::conv3DOf(Node &n, Value x, Value w, Value bias,
+                                     const Window &win, int64_t group) {
+  auto xt = tt(x), wt = tt(w);
   auto xs = xt.getShape();
   int64_t batch = xs[0], channels = xs[1], m = wt.getDimSize(0);
   int64_t kd = win.kernel[0], sd = win.strides[0], dd = win.dilations[0];
@@ -2716,7 +2725,7 @@ Importer::Outputs Importer::conv3D(Node &n) {
                         {win.pads[1], win.pads[2], win.pads[4], win.pads[5]})),
       named("dilations",
             b.getDenseI64ArrayAttr({win.dilations[1], win.dilations[2]})),
-      named("group", b.getI64IntegerAttr(getInt(n, "group", 1)))};
+      named("group", b.getI64IntegerAttr(group))};
   auto ws = wt.getShape();
   Value sum;
   for (int64_t t = 0; t < kd; ++t) {
@@ -4205,9 +4214,9 @@ Importer::Outputs Importer::convTranspose(Node &n) {
   Value bias = n.in.size() > 2 ? n.in[2] : Value();
   auto xt = tt(x), wt = tt(w);
   int64_t rank = xt.getRank();
-  if ((rank != 3 && rank != 4) || wt.getRank() != rank)
-    return error(n) << "only 1-D and 2-D ConvTranspose (3-D or 4-D input and "
-                       "weight) is supported",
+  if (rank < 3 || rank > 5 || wt.getRank() != rank)
+    return error(n) << "only 1-D, 2-D and 3-D ConvTranspose (3-D to 5-D input "
+                       "and weight) is supported",
            failure();
   if (!xt.hasStaticShape() || !wt.hasStaticShape())
     return error(n) << "needs static shapes", failure();
@@ -4295,14 +4304,23 @@ Importer::Outputs Importer::convTranspose(Node &n) {
     end.insert(end.begin(), 0);
   }
   auto shape = [&](Value v) { return SmallVector<int64_t>(tt(v).getShape()); };
+  int64_t sp = int64_t(kernel.size()); // 2 or 3 spatial axes from here
+  SmallVector<int64_t> ones(size_t(sp + 2), 1), zerosAt(size_t(sp + 2), 0);
   // Zeros between the elements: [N, C, H, 1, W, 1] widened with zeros to
-  // [N, C, H, sH, W, sW], flattened, the trailing zeros cut.
-  int64_t sh = (*strides)[0], sw = (*strides)[1];
-  if (sh > 1 || sw > 1) {
-    SmallVector<int64_t> s0 = shape(x);
-    Value v = c.reshape(x, {s0[0], s0[1], s0[2], 1, s0[3], 1});
-    for (auto [axis, st] : {std::pair<int64_t, int64_t>{3, sh}, {5, sw}}) {
-      if (st == 1 || c.failed)
+  // [N, C, H, sH, W, sW], flattened, the trailing zeros cut (and so for D).
+  if (llvm::any_of(*strides, [](int64_t st) { return st > 1; })) {
+    SmallVector<int64_t> s0 = shape(x), spread{s0[0], s0[1]},
+                         merged{s0[0], s0[1]}, cut{s0[0], s0[1]};
+    for (int64_t i = 0; i < sp; ++i) {
+      int64_t d = s0[size_t(i + 2)], st = (*strides)[size_t(i)];
+      spread.append({d, 1});
+      merged.push_back(d * st);
+      cut.push_back((d - 1) * st + 1);
+    }
+    Value v = c.reshape(x, spread);
+    for (int64_t i = 0; i < sp && !c.failed; ++i) {
+      int64_t axis = 3 + 2 * i, st = (*strides)[size_t(i)];
+      if (st == 1)
         continue;
       SmallVector<int64_t> zs = shape(v);
       zs[size_t(axis)] = st - 1;
@@ -4310,16 +4328,15 @@ Importer::Outputs Importer::convTranspose(Node &n) {
           {c.scalar(elem, 0.0)}, {named("shape", b.getDenseI64ArrayAttr(zs))});
       v = c.concat({v, zeros}, axis);
     }
-    v = c.reshape(v, {s0[0], s0[1], s0[2] * sh, s0[3] * sw});
-    x = c.slice(v, {0, 0, 0, 0}, {1, 1, 1, 1},
-                {s0[0], s0[1], (s0[2] - 1) * sh + 1, (s0[3] - 1) * sw + 1});
+    x = c.slice(c.reshape(v, merged), zerosAt, ones, cut);
   }
   if (c.failed)
     return failure();
   // Conv pads; negative ones crop the input first.
-  SmallVector<int64_t> convPads(4), starts(4, 0), sizes = shape(x);
+  SmallVector<int64_t> convPads(size_t(2 * sp)), starts(size_t(sp + 2), 0),
+      sizes = shape(x);
   bool crop = false;
-  for (int64_t i = 0; i < 2; ++i) {
+  for (int64_t i = 0; i < sp; ++i) {
     size_t u = size_t(i);
     int64_t span = (kernel[u] - 1) * (*dilations)[u];
     int64_t lo = span - begin[u], hi = span - end[u] + (*outPad)[u];
@@ -4335,21 +4352,32 @@ Importer::Outputs Importer::convTranspose(Node &n) {
       crop = true;
     }
     convPads[u] = lo;
-    convPads[u + 2] = hi;
+    convPads[u + size_t(sp)] = hi;
   }
   if (crop)
-    x = c.slice(x, starts, {1, 1, 1, 1}, sizes);
-  // [C, M/g, kH, kW] -> [g, C/g, M/g, kH, kW] -> [g, M/g, C/g, kH, kW] ->
-  // [M, C/g, kH, kW], flipped in both spatial axes.
+    x = c.slice(x, starts, ones, sizes);
+  // [C, M/g, k...] -> [g, C/g, M/g, k...] -> [g, M/g, C/g, k...] ->
+  // [M, C/g, k...], flipped in every spatial axis.
   SmallVector<int64_t> ws = shape(w);
   int64_t mg = ws[1], cg = cin / group;
-  Value v = c.reshape(w, {group, cg, mg, ws[2], ws[3]});
-  v = c.transpose(v, {0, 2, 1, 3, 4});
-  v = c.reshape(v, {group * mg, cg, ws[2], ws[3]});
-  Value flipped = c.slice(v, {0, 0, ws[2] - 1, ws[3] - 1}, {1, 1, -1, -1},
-                          {group * mg, cg, ws[2], ws[3]});
+  SmallVector<int64_t> grouped{group, cg, mg}, perm{0, 2, 1},
+      regrouped{group * mg, cg}, flipStart{0, 0}, flipStep{1, 1};
+  for (int64_t i = 0; i < sp; ++i) {
+    int64_t k = ws[size_t(i + 2)];
+    grouped.push_back(k);
+    perm.push_back(3 + i);
+    regrouped.push_back(k);
+    flipStart.push_back(k - 1);
+    flipStep.push_back(-1);
+  }
+  Value v = c.transpose(c.reshape(w, grouped), perm);
+  v = c.reshape(v, regrouped);
+  Value flipped = c.slice(v, flipStart, flipStep, regrouped);
   if (c.failed)
     return failure();
+  if (sp == 3)
+    return conv3DOf(n, x, flipped, bias,
+                    Window{kernel, {1, 1, 1}, *dilations, convPads}, group);
   SmallVector<Value> ops{x, flipped};
   if (bias)
     ops.push_back(bias);

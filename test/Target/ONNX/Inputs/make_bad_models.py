@@ -211,10 +211,10 @@ save(model([helper.make_node("RotaryEmbedding", ["x", "c", "s"], ["y"], name="ro
            [vi("x", [1, 2, 2, 8]), vi("c", [1, 2, 1]), vi("s", [1, 2, 1])],
            [vi("y", [1, 2, 2, 8])], opset=23),
      os.path.join(out, "rope_dim.onnx"))
-# ConvTranspose: 3-D; a group that does not divide the input channels.
+# ConvTranspose: 4-D; a group that does not divide the input channels.
 save(model([helper.make_node("ConvTranspose", ["x", "w"], ["y"], name="ct3d")],
-           [vi("x", [1, 2, 3, 3, 3])], [vi("y", [1, 2, 5, 5, 5])],
-           [numpy_helper.from_array(np.ones((2, 2, 3, 3, 3), np.float32), "w")]),
+           [vi("x", [1, 2, 3, 3, 3, 3])], [vi("y", [1, 2, 5, 5, 5, 5])],
+           [numpy_helper.from_array(np.ones((2, 2, 3, 3, 3, 3), np.float32), "w")]),
      os.path.join(out, "convtranspose_3d.onnx"))
 save(model([helper.make_node("ConvTranspose", ["x", "w"], ["y"], name="ctg", group=2)],
            [vi("x", [1, 3, 3, 3])], [vi("y", [1, 4, 5, 5])],

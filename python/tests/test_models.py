@@ -154,6 +154,38 @@ def test_export_external_data(tmp_path):
     assert rel_l2(got, want) <= 1e-5
 
 
+def outputs_on_both_targets(model, x, tmp_path):
+    """Output y of `model` on input x in quant-run on both targets: {target:
+    array}."""
+    path = tmp_path / "m.onnx"
+    onnx.save(model, str(path))
+    np.save(tmp_path / "x.npy", x)
+    out = {}
+    for target in ["interp", "cpu"]:
+        cmd = [str(QUANT_RUN), str(path), f"--target={target}", "--output-dir",
+               str(tmp_path / target), "--input", f"x={tmp_path / 'x.npy'}"]
+        subprocess.run(cmd, check=True, capture_output=True, text=True)
+        out[target] = np.load(tmp_path / target / "y.npy")
+    return out
+
+
+def check_node_against_onnxruntime(node, x, inits, tmp_path):
+    """The one-node model of `node` (input x, output y, initializers
+    `inits`) within 1e-6 relative L2 of onnxruntime on both targets."""
+    import onnxruntime as ort
+
+    g = onnx.helper.make_graph([node], "g", [onnx.helper.make_tensor_value_info(
+        "x", onnx.TensorProto.FLOAT, x.shape)],
+        [onnx.helper.make_tensor_value_info("y", onnx.TensorProto.FLOAT, None)], inits)
+    model = onnx.helper.make_model(g, opset_imports=[onnx.helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    want = ort.InferenceSession(model.SerializeToString(),
+                                providers=["CPUExecutionProvider"]).run(None, {"x": x})[0]
+    for target, got in outputs_on_both_targets(model, x, tmp_path).items():
+        assert got.shape == want.shape, target
+        assert rel_l2(got, want) <= 1e-6, target
+
+
 @pytest.mark.parametrize("attrs,bias", [
     (dict(pads=[1, 1, 1, 1, 1, 1]), True),
     (dict(strides=[2, 1, 2], dilations=[2, 1, 1], pads=[2, 0, 1, 1, 1, 0], group=2), False),
@@ -163,8 +195,6 @@ def test_three_dimensional_conv(attrs, bias, tmp_path):
     """3-D Conv (video and volumetric CNNs), imported as one 2-D convolution
     per kernel depth tap over the strided depth slices, summed: against
     onnxruntime within 1e-6 relative L2 on both targets."""
-    import onnxruntime as ort
-
     rng = np.random.default_rng(4)
     x = rng.standard_normal((2, 4, 7, 8, 6)).astype(np.float32)
     group = attrs.get("group", 1)
@@ -176,23 +206,7 @@ def test_three_dimensional_conv(attrs, bias, tmp_path):
                                                   "b"))
         inputs.append("b")
     node = onnx.helper.make_node("Conv", inputs, ["y"], name="c", **attrs)
-    g = onnx.helper.make_graph([node], "g", [onnx.helper.make_tensor_value_info(
-        "x", onnx.TensorProto.FLOAT, x.shape)],
-        [onnx.helper.make_tensor_value_info("y", onnx.TensorProto.FLOAT, None)], inits)
-    model = onnx.helper.make_model(g, opset_imports=[onnx.helper.make_opsetid("", 17)])
-    model.ir_version = 8
-    want = ort.InferenceSession(model.SerializeToString(),
-                                providers=["CPUExecutionProvider"]).run(None, {"x": x})[0]
-    path = tmp_path / "m.onnx"
-    onnx.save(model, str(path))
-    np.save(tmp_path / "x.npy", x)
-    for target in ["interp", "cpu"]:
-        cmd = [str(QUANT_RUN), str(path), f"--target={target}", "--output-dir",
-               str(tmp_path / target), "--input", f"x={tmp_path / 'x.npy'}"]
-        subprocess.run(cmd, check=True, capture_output=True, text=True)
-        got = np.load(tmp_path / target / "y.npy")
-        assert got.shape == want.shape, target
-        assert rel_l2(got, want) <= 1e-6, target
+    check_node_against_onnxruntime(node, x, inits, tmp_path)
 
 
 @pytest.mark.parametrize("attrs", [
@@ -205,8 +219,6 @@ def test_three_dimensional_conv_transpose(attrs, tmp_path):
     input's elements, padding, then the direct 3-D convolution with the
     regrouped, flipped kernel: against onnxruntime within 1e-6 relative L2
     on both targets."""
-    import onnxruntime as ort
-
     rng = np.random.default_rng(6)
     x = rng.standard_normal((1, 4, 3, 5, 4)).astype(np.float32)
     group = attrs.get("group", 1)
@@ -214,23 +226,7 @@ def test_three_dimensional_conv_transpose(attrs, tmp_path):
                  rng.standard_normal((4, 6 // group, 2, 3, 3)).astype(np.float32), "w"),
              onnx.numpy_helper.from_array(rng.standard_normal(6).astype(np.float32), "b")]
     node = onnx.helper.make_node("ConvTranspose", ["x", "w", "b"], ["y"], name="ct", **attrs)
-    g = onnx.helper.make_graph([node], "g", [onnx.helper.make_tensor_value_info(
-        "x", onnx.TensorProto.FLOAT, x.shape)],
-        [onnx.helper.make_tensor_value_info("y", onnx.TensorProto.FLOAT, None)], inits)
-    model = onnx.helper.make_model(g, opset_imports=[onnx.helper.make_opsetid("", 17)])
-    model.ir_version = 8
-    want = ort.InferenceSession(model.SerializeToString(),
-                                providers=["CPUExecutionProvider"]).run(None, {"x": x})[0]
-    path = tmp_path / "m.onnx"
-    onnx.save(model, str(path))
-    np.save(tmp_path / "x.npy", x)
-    for target in ["interp", "cpu"]:
-        cmd = [str(QUANT_RUN), str(path), f"--target={target}", "--output-dir",
-               str(tmp_path / target), "--input", f"x={tmp_path / 'x.npy'}"]
-        subprocess.run(cmd, check=True, capture_output=True, text=True)
-        got = np.load(tmp_path / target / "y.npy")
-        assert got.shape == want.shape, target
-        assert rel_l2(got, want) <= 1e-6, target
+    check_node_against_onnxruntime(node, x, inits, tmp_path)
 
 
 @pytest.mark.parametrize("op,attrs", [
@@ -258,14 +254,7 @@ def test_three_dimensional_pooling(op, attrs, tmp_path):
     model = onnx.helper.make_model(g, opset_imports=[onnx.helper.make_opsetid("", 19)])
     x = rng.standard_normal(shape).astype(np.float32)
     want = ReferenceEvaluator(model).run(None, {"x": x})[0]
-    path = tmp_path / "m.onnx"
-    onnx.save(model, str(path))
-    np.save(tmp_path / "x.npy", x)
-    for target in ["interp", "cpu"]:
-        cmd = [str(QUANT_RUN), str(path), f"--target={target}", "--output-dir",
-               str(tmp_path / target), "--input", f"x={tmp_path / 'x.npy'}"]
-        subprocess.run(cmd, check=True, capture_output=True, text=True)
-        got = np.load(tmp_path / target / "y.npy")
+    for target, got in outputs_on_both_targets(model, x, tmp_path).items():
         assert got.shape == want.shape, target
         if op == "MaxPool":
             np.testing.assert_array_equal(got, want, err_msg=target)
@@ -303,13 +292,6 @@ def test_one_dimensional_windows(op, attrs, tmp_path):
     model = onnx.helper.make_model(g, opset_imports=[onnx.helper.make_opsetid("", 19)])
     x = {"x": rng.standard_normal((2, 4, 17)).astype(np.float32)}
     want = ReferenceEvaluator(model).run(None, x)[0]
-    path = tmp_path / "m.onnx"
-    onnx.save(model, str(path))
-    for target in ["interp", "cpu"]:
-        cmd = [str(QUANT_RUN), str(path), f"--target={target}", "--output-dir",
-               str(tmp_path / target), "--input", f"x={tmp_path / 'x.npy'}"]
-        np.save(tmp_path / "x.npy", x["x"])
-        subprocess.run(cmd, check=True, capture_output=True, text=True)
-        got = np.load(tmp_path / target / "y.npy")
+    for target, got in outputs_on_both_targets(model, x["x"], tmp_path).items():
         assert got.shape == want.shape, target
         assert rel_l2(got, want) <= 1e-6, target

@@ -90,6 +90,26 @@ def test_cast_roundtrip(to, saturate, tmp_path):
         np.testing.assert_array_equal(outs["q"].astype(np.float32)[ok], want[ok], err_msg=target)
 
 
+def run_with_tensor_file(model, tensor, tmp_path):
+    """quant-run of `model` on both targets with its input x read from the
+    TensorProto `tensor` (saved as x.pb): {target: output directory}."""
+    import onnx
+    import subprocess
+
+    from qc_testing import BIN
+    onnx.save(model, str(tmp_path / "m.onnx"))
+    (tmp_path / "x.pb").write_bytes(tensor.SerializeToString())
+    dirs = {}
+    for target in ["interp", "cpu"]:
+        out = tmp_path / target
+        r = subprocess.run([str(BIN / "quant-run"), str(tmp_path / "m.onnx"), f"--target={target}",
+                            "--input", f"x={tmp_path / 'x.pb'}", "--output-dir", str(out)],
+                           capture_output=True, text=True)
+        assert r.returncode == 0, r.stderr
+        dirs[target] = out
+    return dirs
+
+
 @pytest.mark.parametrize("frm", [TensorProto.FLOAT8E4M3FN, TensorProto.FLOAT4E2M1,
                                  TensorProto.INT4],
                          ids=["e4m3fn", "e2m1", "int4"])
@@ -109,7 +129,6 @@ def test_format_graph_input(frm, tmp_path):
                                 codes.tobytes() if bits == 8 else
                                 bytes((codes[0::2] | (codes[1::2] << 4)).astype(np.uint8)),
                                 raw=True)
-    (tmp_path / "x.pb").write_bytes(tensor.SerializeToString())
     vi = helper.make_tensor_value_info
     second = TensorProto.INT8 if frm == TensorProto.INT4 else TensorProto.FLOAT
     g = helper.make_graph([helper.make_node("Cast", ["x"], ["h"], to=TensorProto.FLOAT16),
@@ -118,17 +137,7 @@ def test_format_graph_input(frm, tmp_path):
                           [vi("h", TensorProto.FLOAT16, None), vi("y", second, None)])
     m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 23)])
     m.ir_version = 11
-    import onnx
-    import subprocess
-
-    from qc_testing import BIN
-    onnx.save(m, str(tmp_path / "m.onnx"))
-    for target in ["interp", "cpu"]:
-        out = tmp_path / target
-        r = subprocess.run([str(BIN / "quant-run"), str(tmp_path / "m.onnx"), f"--target={target}",
-                            "--input", f"x={tmp_path / 'x.pb'}", "--output-dir", str(out)],
-                           capture_output=True, text=True)
-        assert r.returncode == 0, r.stderr
+    for target, out in run_with_tensor_file(m, tensor, tmp_path).items():
         h, y = np.load(out / "h.npy"), np.load(out / "y.npy")
         assert h.dtype == np.float16 and y.dtype == (np.int8 if second == TensorProto.INT8
                                                      else np.float32)
@@ -170,9 +179,7 @@ def test_dequantize_graph_input(frm, granularity, tmp_path):
     formats, zero points: (value - zero point) * scale, one rounding, bit
     for bit on both targets."""
     import onnx
-    import subprocess
 
-    from qc_testing import BIN
     rng = np.random.default_rng(frm * 7 + len(granularity))
     bits = 8 if frm == TensorProto.FLOAT8E4M3FN else 4
     shape = (6, 10)
@@ -190,7 +197,6 @@ def test_dequantize_graph_input(frm, granularity, tmp_path):
     want = ((vals - (expand(zp).astype(np.float32) if integer else 0)) * expand(scale))
     want = want.astype(np.float32)
     tensor = helper.make_tensor("x", frm, list(shape), pack_codes(codes, bits), raw=True)
-    (tmp_path / "x.pb").write_bytes(tensor.SerializeToString())
     inits = [numpy_helper.from_array(scale, "s")]
     names = ["x", "s"]
     if integer:
@@ -205,15 +211,9 @@ def test_dequantize_graph_input(frm, granularity, tmp_path):
                           [vi("x", frm, list(shape))], [vi("y", TensorProto.FLOAT, None)], inits)
     m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 23)])
     m.ir_version = 11
-    onnx.save(m, str(tmp_path / "m.onnx"))
     from onnx.reference import ReferenceEvaluator
     np.testing.assert_array_equal(
         ReferenceEvaluator(m).run(None, {"x": onnx.numpy_helper.to_array(tensor)})[0], want,
         err_msg="ONNX's reference")
-    for target in ["interp", "cpu"]:
-        out = tmp_path / target
-        r = subprocess.run([str(BIN / "quant-run"), str(tmp_path / "m.onnx"), f"--target={target}",
-                            "--input", f"x={tmp_path / 'x.pb'}", "--output-dir", str(out)],
-                           capture_output=True, text=True)
-        assert r.returncode == 0, r.stderr
+    for target, out in run_with_tensor_file(m, tensor, tmp_path).items():
         np.testing.assert_array_equal(np.load(out / "y.npy"), want, err_msg=target)

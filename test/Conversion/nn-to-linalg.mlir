@@ -257,20 +257,18 @@ func.func @arg_max(%a: tensor<4x8xf32>) -> tensor<4xi64> {
 
 // -----
 
-// nn.cumsum: an scf.for over the axis carries the running sums of the
-// lines (from -0) and y; step j reads x at p = L - 1 - j (reverse), writes
-// y's slice before adding it (exclusive), then adds it, in order.
+// nn.cumsum along the innermost axis: a loop over the lines, each scanned
+// in order with a scalar sum (from -0); reverse reads position L - 1 - j,
+// exclusive writes the sum before adding.
 // CHECK-LABEL: func.func @cumsum
 // CHECK: %[[ID:.*]] = arith.constant -0.000000e+00 : f32
-// CHECK: %[[S0:.*]] = linalg.fill ins(%[[ID]] : f32) outs(%{{.*}} : tensor<2x1xf32>)
-// CHECK: %[[R:.*]]:2 = scf.for %[[J:.*]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args(%[[S:.*]] = %[[S0]], %[[Y:.*]] = %{{.*}}) -> (tensor<2x1xf32>, tensor<2x5xf32>)
+// CHECK: scf.for %[[I:.*]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args(%[[Y0:.*]] = %{{.*}}) -> (tensor<2x5xf32>)
+// CHECK: scf.for %[[J:.*]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args(%[[S:.*]] = %[[ID]], %[[Y:.*]] = %[[Y0]]) -> (f32, tensor<2x5xf32>)
 // CHECK: %[[P:.*]] = arith.subi %{{.*}}, %[[J]] : index
-// CHECK: %[[X:.*]] = tensor.extract_slice %{{.*}}[0, %[[P]]] [2, 1] [1, 1]
-// CHECK: %[[Y1:.*]] = tensor.insert_slice %[[S]] into %[[Y]][0, %[[P]]] [2, 1] [1, 1]
-// CHECK: %[[N:.*]] = linalg.generic {{.*}} ins(%[[X]] : tensor<2x1xf32>) outs(%[[S]] : tensor<2x1xf32>)
-// CHECK: arith.addf
+// CHECK: %[[X:.*]] = tensor.extract %{{.*}}[%[[I]], %[[P]]]
+// CHECK: %[[N:.*]] = arith.addf %[[S]], %[[X]] : f32
+// CHECK: %[[Y1:.*]] = tensor.insert %[[S]] into %[[Y]][%[[I]], %[[P]]]
 // CHECK: scf.yield %[[N]], %[[Y1]]
-// CHECK: return %[[R]]#1
 func.func @cumsum(%x: tensor<2x5xf32>) -> tensor<2x5xf32> {
   %0 = nn.cumsum %x {axis = 1 : i64, exclusive = true, reverse = true} : tensor<2x5xf32>
   return %0 : tensor<2x5xf32>
@@ -278,7 +276,9 @@ func.func @cumsum(%x: tensor<2x5xf32>) -> tensor<2x5xf32> {
 
 // -----
 
-// Inclusive, forward, integers: y's slice is written after the add, from 0.
+// Along an outer axis, inclusive, forward, integers: an scf.for over the
+// axis carries the running sums of the lines (a slice, from 0) and y; step
+// j adds x's slice at j (one elementwise generic) and writes y's slice.
 // CHECK-LABEL: func.func @cumsum_inclusive
 // CHECK: linalg.fill ins(%{{.*}} : i32) outs(%{{.*}} : tensor<1x3xi32>)
 // CHECK: scf.for %[[J:.*]] = {{.*}} iter_args(%[[S:.*]] = %{{.*}}, %[[Y:.*]] = %{{.*}})

@@ -1813,15 +1813,17 @@ struct ScatterNDLowering : OpConversionPattern<ScatterNDOp> {
 };
 
 /// y[..., i, ...] = sum over p of x[..., p, ...] for p <= i (exclusive:
-/// p < i; reverse: p >= i or p > i): an scf.for over the axis carries the
-/// running sums of every line (a slice of size 1 along the axis, from -0,
-/// the identity of addition, or 0) and y; step j reads the slice at p = j
+/// p < i; reverse: p >= i or p > i), from -0 (the identity of addition) or
+/// 0, in the interpreter's sequential order, so bit-exact, with O(L) work
+/// per line. Along the innermost axis: a loop nest over the lines, each
+/// scanned with a scalar sum (contiguous reads). Along an outer axis: an
+/// scf.for over the axis carries the running sums of every line (a slice
+/// of size 1 along the axis) and y; step j reads the slice at p = j
 /// (reverse: L - 1 - j), writes y's slice at p (the sums after adding it;
-/// exclusive: before) and adds it to the running sums. The additions
-/// happen in the interpreter's sequential order, so the result is
-/// bit-exact, with O(L) work per line (a select over the whole axis per
-/// output element was O(L^2): 15 ms for a QLinearSoftmax of 12 x 128 x
-/// 128).
+/// exclusive: before) and adds it, one elementwise generic over the
+/// contiguous inner dimensions. (A select over the whole axis per output
+/// element was O(L^2): 15 ms for a QLinearSoftmax of 12 x 128 x 128, now
+/// 0.7 ms.)
 struct CumSumLowering : OpConversionPattern<CumSumOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
@@ -1840,6 +1842,49 @@ struct CumSumLowering : OpConversionPattern<CumSumOp> {
     auto lineType = RankedTensorType::get(lineShape, elem);
     Value identity = isFloat ? floatConst(rewriter, loc, elem, -0.0)
                              : intConst(rewriter, loc, elem, 0);
+    auto add = [&](OpBuilder &b, Location l, Value a, Value v) -> Value {
+      return isFloat ? b.create<arith::AddFOp>(l, a, v).getResult()
+                     : b.create<arith::AddIOp>(l, a, v).getResult();
+    };
+    if (axis == rank - 1) {
+      // Along the innermost axis the lines are contiguous: a nest over the
+      // lines, each scanned in order with a scalar sum (a step per position
+      // over all lines would stride through memory).
+      SmallVector<Value> lbs, ubs, steps;
+      for (int64_t d = 0; d < rank - 1; ++d) {
+        lbs.push_back(rewriter.create<arith::ConstantIndexOp>(loc, 0));
+        ubs.push_back(
+            rewriter.create<arith::ConstantIndexOp>(loc, out.getDimSize(d)));
+        steps.push_back(rewriter.create<arith::ConstantIndexOp>(loc, 1));
+      }
+      Value x = adaptor.getInput();
+      scf::LoopNest nest = scf::buildLoopNest(
+          rewriter, loc, lbs, ubs, steps, ValueRange{empty(rewriter, loc, out)},
+          [&](OpBuilder &nb, Location l, ValueRange ivs,
+              ValueRange acc) -> scf::ValueVector {
+            auto scan = nb.create<scf::ForOp>(
+                l, nb.create<arith::ConstantIndexOp>(l, 0),
+                nb.create<arith::ConstantIndexOp>(l, len),
+                nb.create<arith::ConstantIndexOp>(l, 1),
+                ValueRange{identity, acc[0]},
+                [&](OpBuilder &b, Location sl, Value j, ValueRange carried) {
+                  Value p = j;
+                  if (reverse)
+                    p = b.create<arith::SubIOp>(
+                        sl, b.create<arith::ConstantIndexOp>(sl, len - 1), j);
+                  SmallVector<Value> at(ivs.begin(), ivs.end());
+                  at.push_back(p);
+                  Value next = add(b, sl, carried[0],
+                                   b.create<tensor::ExtractOp>(sl, x, at));
+                  Value y = b.create<tensor::InsertOp>(
+                      sl, exclusive ? carried[0] : next, carried[1], at);
+                  b.create<scf::YieldOp>(sl, ValueRange{next, y});
+                });
+            return {scan.getResult(1)};
+          });
+      rewriter.replaceOp(op, nest.results[0]);
+      return success();
+    }
     Value sums =
         rewriter
             .create<linalg::FillOp>(loc, ValueRange{identity},

@@ -5,7 +5,7 @@ length, batch_dims 0 to 2, negative indices, float and int64 data."""
 
 import numpy as np
 import pytest
-from onnx import TensorProto, helper
+from onnx import TensorProto, helper, numpy_helper
 
 from test_onnx_activations import assert_exact_everywhere
 
@@ -43,3 +43,24 @@ def test_gathernd(dshape, ishape, b, tmp_path):
     want = ort.InferenceSession(model.SerializeToString(),
                                 providers=["CPUExecutionProvider"]).run(None, inputs)
     assert_exact_everywhere(model, inputs, want, tmp_path)
+
+
+@pytest.mark.parametrize("axis,cond", [(0, [1, 0, 1]), (1, [0, 1, 1, 0, 1]), (-1, [1, 0]),
+                                       (None, [0, 1, 0, 0, 1, 1, 0, 1]), (1, [1, 1])],
+                         ids=["axis0", "axis1", "negative", "flattened", "short-condition"])
+def test_compress(axis, cond, tmp_path):
+    """Compress with a constant condition (it decides the output's shape):
+    the kept positions gathered along the axis, or from the flattened input
+    without one (a condition shorter than the axis keeps only its length);
+    numpy.compress bit for bit on both targets and through the export."""
+    x = np.arange(3 * 5 * 4, dtype=np.float32).reshape(3, 5, 4)
+    c = np.array(cond, bool)
+    want = np.compress(c, x, axis=axis)
+    attrs = {} if axis is None else {"axis": axis}
+    vi = helper.make_tensor_value_info
+    g = helper.make_graph([helper.make_node("Compress", ["x", "c"], ["y"], name="cp", **attrs)],
+                          "g", [vi("x", TensorProto.FLOAT, x.shape)],
+                          [vi("y", TensorProto.FLOAT, None)], [numpy_helper.from_array(c, "c")])
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)])
+    m.ir_version = 8
+    assert_exact_everywhere(m, {"x": x}, [want], tmp_path)

@@ -5911,6 +5911,43 @@ const llvm::StringMap<Importer::Handler> &Importer::handlers() {
           {update, index}, {im.named("axis", im.b.getI64IntegerAttr(*axis))});
       return c.result(c.op<nn::WhereOp>({inside, gathered, past}));
     };
+    // Compress with a constant condition (it decides the output's shape):
+    // the kept positions gathered along the axis, or from the flattened
+    // input without one.
+    t["Compress"] = [](Importer &im, Node &n) -> Outputs {
+      Value x = n.in[0];
+      auto xt = tt(x);
+      DenseElementsAttr cond = constantOf(n.in[1]);
+      if (!cond || cond.getType().getRank() != 1)
+        return im.error(n) << "condition must be a constant 1-D tensor (it "
+                              "decides the output's shape)",
+               failure();
+      Chain c{im, n};
+      int64_t axis = 0;
+      if (attr(n, "axis")) {
+        auto a = nn::normalizeAxis(getInt(n, "axis", 0), xt.getRank());
+        if (!a)
+          return im.error(n) << "axis " << getInt(n, "axis", 0)
+                             << " out of range for rank " << xt.getRank(),
+                 failure();
+        axis = *a;
+      } else {
+        x = c.reshape(x, {xt.getNumElements()});
+        if (c.failed)
+          return failure();
+      }
+      int64_t len = tt(x).getDimSize(axis);
+      SmallVector<int64_t> kept;
+      int64_t i = 0;
+      for (const APInt &v : cond.getValues<APInt>()) {
+        if (i < len && !v.isZero())
+          kept.push_back(i);
+        ++i;
+      }
+      return c.result(c.op<nn::GatherOp>(
+          {x, im.i64Constant(n.loc, kept, {int64_t(kept.size())})},
+          {im.named("axis", im.b.getI64IntegerAttr(axis))}));
+    };
     for (const char *r : {"RNN", "GRU", "LSTM"})
       t[r] = [](Importer &im, Node &n) { return im.recurrent(n); };
     t["NegativeLogLikelihoodLoss"] = [](Importer &im, Node &n) -> Outputs {

@@ -660,6 +660,11 @@ save(model([helper.make_node("STFT", ["x", "st", "", "fl"], ["y"], name="stft")]
 save(model([helper.make_node("TensorScatter", ["c", "u"], ["y"], name="ts")],
            [vi("c", [2, 4, 3]), vi("u", [2, 5, 3])], [vi("y", [2, 4, 3])], opset=24),
      os.path.join(out, "tensorscatter_update.onnx"))
+# Compress with a condition computed at run time.
+save(model([helper.make_node("Compress", ["x", "c"], ["y"], name="cp", axis=0)],
+           [vi("x", [3, 4]), vi_typed("c", TensorProto.BOOL, [3])], [vi("y", [2, 4])],
+           opset=13),
+     os.path.join(out, "compress_runtime.onnx"))
 save(model([helper.make_node("Hardmax", ["x"], ["y"], name="hm")],
            [vi_typed("x", TensorProto.INT32, [2, 3])], [vi_typed("y", TensorProto.INT32, [2, 3])],
            opset=13),

@@ -1,13 +1,15 @@
 """GatherND, imported as nn ops (index tuples as row-major positions plus
 batch offsets, then one nn.gather of the flattened data): exactly
 onnxruntime on both targets and through the export, for tuples of every
-length, batch_dims 0 to 2, negative indices, float and int64 data."""
+length, batch_dims 0 to 2, negative indices, float and int64 data. Also the
+other gathers by compile-time positions: Compress with a constant
+condition and Col2Im."""
 
 import numpy as np
 import pytest
 from onnx import TensorProto, helper, numpy_helper
 
-from test_onnx_activations import assert_exact_everywhere
+from test_onnx_activations import assert_exact_everywhere, run_targets
 
 CASES = [
     # data shape, indices shape (last: tuple length), batch_dims
@@ -64,3 +66,40 @@ def test_compress(axis, cond, tmp_path):
     m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)])
     m.ir_version = 8
     assert_exact_everywhere(m, {"x": x}, [want], tmp_path)
+
+
+@pytest.mark.parametrize("image,block,attrs", [
+    ([5, 6], [2, 3], {}),
+    ([7, 8], [3, 2], dict(strides=[2, 3], dilations=[2, 1], pads=[1, 0, 2, 1])),
+    ([4, 5, 3], [2, 2, 2], dict(strides=[1, 2, 1], pads=[0, 1, 1, 1, 0, 0])),
+], ids=["2d", "2d-strided-dilated-padded", "3d"])
+def test_col2im(image, block, attrs, tmp_path):
+    """Col2Im (torch's Fold): each kernel offset's blocks spread to their
+    image positions and added in the reference's order: ONNX's reference
+    evaluator bit for bit on both targets (onnxruntime within 1e-6 in 2-D)."""
+    import onnxruntime as ort
+    from onnx.reference import ReferenceEvaluator
+
+    d = len(image)
+    dil = attrs.get("dilations", [1] * d)
+    st = attrs.get("strides", [1] * d)
+    pads = attrs.get("pads", [0] * 2 * d)
+    blocks = [(image[i] + pads[i] + pads[i + d] - dil[i] * (block[i] - 1) - 1) // st[i] + 1
+              for i in range(d)]
+    x = np.random.default_rng(d).standard_normal(
+        (2, 3 * int(np.prod(block)), int(np.prod(blocks)))).astype(np.float32)
+    vi = helper.make_tensor_value_info
+    g = helper.make_graph(
+        [helper.make_node("Col2Im", ["x", "image", "block"], ["y"], name="c2i", **attrs)], "g",
+        [vi("x", TensorProto.FLOAT, x.shape)], [vi("y", TensorProto.FLOAT, None)],
+        [numpy_helper.from_array(np.array(image, np.int64), "image"),
+         numpy_helper.from_array(np.array(block, np.int64), "block")])
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 18)])
+    m.ir_version = 8
+    want = ReferenceEvaluator(m).run(None, {"x": x})[0]
+    if d == 2:
+        ref = ort.InferenceSession(m.SerializeToString(),
+                                   providers=["CPUExecutionProvider"]).run(None, {"x": x})[0]
+        np.testing.assert_allclose(ref, want, rtol=1e-6, atol=1e-6, err_msg="onnxruntime")
+    for target, outs in run_targets(m, {"x": x}, tmp_path).items():
+        np.testing.assert_array_equal(outs["y"], want, err_msg=target)

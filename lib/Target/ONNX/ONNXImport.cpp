@@ -5948,6 +5948,115 @@ const llvm::StringMap<Importer::Handler> &Importer::handlers() {
           {x, im.i64Constant(n.loc, kept, {int64_t(kept.size())})},
           {im.named("axis", im.b.getI64IntegerAttr(axis))}));
     };
+    // Col2Im: per kernel offset k (row-major over block_shape, as ONNX's
+    // reference), the channels c * K + k as [N, C, blocks...] spread to
+    // their image positions (stride - 1 zeros between blocks, the offset
+    // k * dilation before) in the padded image, added in that order, then
+    // the padding cropped.
+    t["Col2Im"] = [](Importer &im, Node &n) -> Outputs {
+      Value x = n.in[0];
+      auto xt = tt(x);
+      auto image = im.constInts(n, 1, "image_shape");
+      auto block = im.constInts(n, 2, "block_shape");
+      if (!image || !block)
+        return failure();
+      size_t d = image->size();
+      SmallVector<int64_t> ones(d, 1), zeros2(2 * d, 0);
+      SmallVector<int64_t> dil = getInts(n, "dilations").value_or(ones),
+                           str = getInts(n, "strides").value_or(ones),
+                           pads = getInts(n, "pads").value_or(zeros2);
+      Type elem = xt.getElementType();
+      if (xt.getRank() != 3 || !xt.hasStaticShape() ||
+          !llvm::isa<FloatType>(elem) || d == 0 || block->size() != d ||
+          dil.size() != d || str.size() != d || pads.size() != 2 * d)
+        return im.error(n) << "needs a static float input [N, C * prod(block), "
+                              "L] and one image, block, dilation and stride "
+                              "entry and two pads per spatial axis, got "
+                           << xt,
+               failure();
+      int64_t kernel = 1, blocksTotal = 1;
+      SmallVector<int64_t> blocks, padded;
+      for (size_t i = 0; i < d; ++i) {
+        int64_t p = (*image)[i] + pads[i] + pads[i + d];
+        int64_t nb = (*block)[i] < 1 || dil[i] < 1 || str[i] < 1
+                         ? 0
+                         : (p - dil[i] * ((*block)[i] - 1) - 1) / str[i] + 1;
+        if (nb < 1)
+          return im.error(n) << "no block fits spatial axis " << i, failure();
+        kernel *= (*block)[i];
+        blocksTotal *= nb;
+        blocks.push_back(nb);
+        padded.push_back(p);
+      }
+      int64_t batch = xt.getDimSize(0);
+      if (xt.getDimSize(1) % kernel || xt.getDimSize(2) != blocksTotal)
+        return im.error(n) << "the input " << xt << " does not hold " << kernel
+                           << " offsets per channel of " << blocksTotal
+                           << " blocks",
+               failure();
+      int64_t channels = xt.getDimSize(1) / kernel;
+      Chain c{im, n};
+      auto shape = [&](Value v) {
+        return SmallVector<int64_t>(tt(v).getShape());
+      };
+      auto withZeros = [&](Value v, int64_t axis, int64_t before,
+                           int64_t after) {
+        SmallVector<Value> parts;
+        auto zs = shape(v);
+        if (before > 0) {
+          zs[size_t(axis)] = before;
+          parts.push_back(im.zeros(n.loc, elem, zs));
+        }
+        parts.push_back(v);
+        if (after > 0) {
+          zs[size_t(axis)] = after;
+          parts.push_back(im.zeros(n.loc, elem, zs));
+        }
+        return parts.size() == 1 ? v : c.concat(parts, axis);
+      };
+      Value sum;
+      for (int64_t kf = 0; kf < kernel; ++kf) {
+        SmallVector<int64_t> k(d), chans;
+        for (int64_t rest = kf, i = int64_t(d) - 1; i >= 0; --i) {
+          k[size_t(i)] = rest % (*block)[size_t(i)];
+          rest /= (*block)[size_t(i)];
+        }
+        for (int64_t ch = 0; ch < channels; ++ch)
+          chans.push_back(ch * kernel + kf);
+        Value v =
+            c.op<nn::GatherOp>({x, im.i64Constant(n.loc, chans, {channels})},
+                               {im.named("axis", im.b.getI64IntegerAttr(1))});
+        SmallVector<int64_t> grid{batch, channels};
+        grid.append(blocks.begin(), blocks.end());
+        v = c.reshape(v, grid);
+        for (size_t i = 0; i < d && !c.failed; ++i) {
+          int64_t axis = int64_t(i) + 2, nb = blocks[i], st = str[i];
+          if (st > 1 && nb > 1) {
+            // [.., nb, ..] -> [.., nb, st, ..] with zeros -> [.., nb * st, ..]
+            auto s0 = shape(v);
+            SmallVector<int64_t> spread(s0);
+            spread.insert(spread.begin() + axis + 1, 1);
+            v = withZeros(c.reshape(v, spread), axis + 1, 0, st - 1);
+            SmallVector<int64_t> merged(s0), starts(s0.size(), 0),
+                steps(s0.size(), 1);
+            merged[size_t(axis)] = nb * st;
+            v = c.reshape(v, merged);
+            merged[size_t(axis)] = (nb - 1) * st + 1;
+            v = c.slice(v, starts, steps, merged);
+          }
+          int64_t span = (nb - 1) * st + 1, off = k[i] * dil[i];
+          v = withZeros(v, axis, off, padded[i] - off - span);
+        }
+        sum = sum ? c.op<nn::AddOp>({sum, v}) : v;
+      }
+      SmallVector<int64_t> starts{0, 0}, steps(d + 2, 1),
+          sizes{batch, channels};
+      for (size_t i = 0; i < d; ++i) {
+        starts.push_back(pads[i]);
+        sizes.push_back((*image)[i]);
+      }
+      return c.result(c.slice(sum, starts, steps, sizes));
+    };
     for (const char *r : {"RNN", "GRU", "LSTM"})
       t[r] = [](Importer &im, Node &n) { return im.recurrent(n); };
     t["NegativeLogLikelihoodLoss"] = [](Importer &im, Node &n) -> Outputs {

@@ -665,6 +665,12 @@ save(model([helper.make_node("Compress", ["x", "c"], ["y"], name="cp", axis=0)],
            [vi("x", [3, 4]), vi_typed("c", TensorProto.BOOL, [3])], [vi("y", [2, 4])],
            opset=13),
      os.path.join(out, "compress_runtime.onnx"))
+# Col2Im whose input does not hold the blocks of the image.
+save(model([helper.make_node("Col2Im", ["x", "im", "bl"], ["y"], name="c2i")],
+           [vi("x", [1, 8, 10])], [vi("y", [1, 2, 4, 4])],
+           [numpy_helper.from_array(np.array([4, 4], np.int64), "im"),
+            numpy_helper.from_array(np.array([2, 2], np.int64), "bl")], opset=18),
+     os.path.join(out, "col2im_blocks.onnx"))
 save(model([helper.make_node("Hardmax", ["x"], ["y"], name="hm")],
            [vi_typed("x", TensorProto.INT32, [2, 3])], [vi_typed("y", TensorProto.INT32, [2, 3])],
            opset=13),

@@ -3,7 +3,7 @@ batch offsets, then one nn.gather of the flattened data): exactly
 onnxruntime on both targets and through the export, for tuples of every
 length, batch_dims 0 to 2, negative indices, float and int64 data. Also the
 other gathers by compile-time positions: Compress with a constant
-condition and Col2Im."""
+condition, Col2Im, and ReverseSequence's run-time ones."""
 
 import numpy as np
 import pytest
@@ -102,4 +102,37 @@ def test_col2im(image, block, attrs, tmp_path):
                                    providers=["CPUExecutionProvider"]).run(None, {"x": x})[0]
         np.testing.assert_allclose(ref, want, rtol=1e-6, atol=1e-6, err_msg="onnxruntime")
     for target, outs in run_targets(m, {"x": x}, tmp_path).items():
+        np.testing.assert_array_equal(outs["y"], want, err_msg=target)
+
+
+@pytest.mark.parametrize("time_axis,lens", [(0, [4, 1, 6, 2]), (1, [2, 5, 3, 6])],
+                         ids=["time-major", "batch-major"])
+def test_reverse_sequence(time_axis, lens, tmp_path):
+    """ReverseSequence with the lengths fed at run time (1 to the full
+    length): numpy bit for bit on both targets and onnxruntime."""
+    import onnxruntime as ort
+
+    batch_axis = 1 - time_axis
+    shape = [6, 4, 3] if time_axis == 0 else [4, 6, 3]
+    x = np.arange(np.prod(shape), dtype=np.float32).reshape(shape)
+    seq = np.array(lens, np.int64)
+    want = x.copy()
+    for b, n in enumerate(lens):
+        if time_axis == 0:
+            want[:n, b] = x[:n, b][::-1]
+        else:
+            want[b, :n] = x[b, :n][::-1]
+    vi = helper.make_tensor_value_info
+    g = helper.make_graph(
+        [helper.make_node("ReverseSequence", ["x", "lens"], ["y"], name="rs",
+                          time_axis=time_axis, batch_axis=batch_axis)], "g",
+        [vi("x", TensorProto.FLOAT, shape), vi("lens", TensorProto.INT64, [4])],
+        [vi("y", TensorProto.FLOAT, None)])
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)])
+    m.ir_version = 8
+    feeds = {"x": x, "lens": seq}
+    ref = ort.InferenceSession(m.SerializeToString(),
+                               providers=["CPUExecutionProvider"]).run(None, feeds)[0]
+    np.testing.assert_array_equal(ref, want, err_msg="onnxruntime")
+    for target, outs in run_targets(m, feeds, tmp_path).items():
         np.testing.assert_array_equal(outs["y"], want, err_msg=target)

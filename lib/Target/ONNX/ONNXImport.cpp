@@ -6057,6 +6057,43 @@ const llvm::StringMap<Importer::Handler> &Importer::handlers() {
       }
       return c.result(c.slice(sum, starts, steps, sizes));
     };
+    // ReverseSequence: along the time axis, position t of batch b reads
+    // len_b - 1 - t for t < len_b (sequence_lens, at run time), else t: a
+    // gather_elements with those indices.
+    t["ReverseSequence"] = [](Importer &im, Node &n) -> Outputs {
+      Value x = n.in[0], lens = n.in[1];
+      auto xt = tt(x), lt = tt(lens);
+      int64_t rank = xt.getRank();
+      int64_t timeAxis = getInt(n, "time_axis", 0),
+              batchAxis = getInt(n, "batch_axis", 1);
+      if (rank < 2 || !xt.hasStaticShape() ||
+          (timeAxis != 0 && timeAxis != 1) ||
+          (batchAxis != 0 && batchAxis != 1) || timeAxis == batchAxis ||
+          lt.getRank() != 1 || lt.getDimSize(0) != xt.getDimSize(batchAxis))
+        return im.error(n) << "needs a static input of rank >= 2, time_axis "
+                              "and batch_axis 0 and 1 (either way) and "
+                              "sequence_lens of one entry per batch, got "
+                           << xt << " and " << lt,
+               failure();
+      Type i64 = im.b.getI64Type();
+      int64_t steps = xt.getDimSize(timeAxis);
+      Chain c{im, n};
+      SmallVector<int64_t> along(size_t(rank), 1), perBatch(size_t(rank), 1);
+      along[size_t(timeAxis)] = steps;
+      perBatch[size_t(batchAxis)] = lt.getDimSize(0);
+      Value t = im.i64Constant(
+          n.loc, llvm::to_vector(llvm::seq<int64_t>(0, steps)), along);
+      Value len = c.reshape(lens, perBatch);
+      if (lt.getElementType() != i64)
+        len = c.op<nn::CastOp>({len}, {im.named("to", TypeAttr::get(i64))});
+      Value reversed = c.op<nn::SubOp>(
+          {c.op<nn::SubOp>({len, im.i64Constant(n.loc, {1}, {})}), t});
+      Value index = c.op<nn::AddOp>(
+          {c.op<nn::WhereOp>({c.op<nn::LessOp>({t, len}), reversed, t}),
+           im.zeros(n.loc, i64, xt.getShape())});
+      return c.result(c.op<nn::GatherElementsOp>(
+          {x, index}, {im.named("axis", im.b.getI64IntegerAttr(timeAxis))}));
+    };
     for (const char *r : {"RNN", "GRU", "LSTM"})
       t[r] = [](Importer &im, Node &n) { return im.recurrent(n); };
     t["NegativeLogLikelihoodLoss"] = [](Importer &im, Node &n) -> Outputs {

@@ -229,6 +229,44 @@ def test_three_dimensional_conv_transpose(attrs, tmp_path):
     check_node_against_onnxruntime(node, x, inits, tmp_path)
 
 
+@pytest.mark.parametrize("shape,attrs", [
+    ((2, 3, 8, 6), dict(kernel_shape=[2, 2], strides=[2, 2])),
+    ((1, 2, 7, 9), dict(kernel_shape=[3, 2], strides=[2, 2], pads=[1, 0, 1, 1],
+                        storage_order=1)),
+    ((2, 3, 11), dict(kernel_shape=[3], strides=[2], pads=[1, 1])),
+], ids=["segnet-2x2", "padded-column-major", "1d"])
+def test_maxpool_indices_and_unpool(shape, attrs, tmp_path):
+    """MaxPool's Indices output (the first tap holding the maximum, as a
+    flat index over the whole input; storage_order 1 column-major) feeding
+    MaxUnpool (a SegNet decoder step): ONNX's reference evaluator bit for
+    bit on both targets, values, indices and the unpooled tensor."""
+    from onnx.reference import ReferenceEvaluator
+
+    rng = np.random.default_rng(len(shape) + len(attrs))
+    x = rng.standard_normal(shape).astype(np.float32)
+    unpool = {k: v for k, v in attrs.items() if k != "storage_order"}
+    nodes = [onnx.helper.make_node("MaxPool", ["x"], ["y", "i"], name="mp", **attrs),
+             onnx.helper.make_node("MaxUnpool", ["y", "i"], ["u"], name="up", **unpool)]
+    vi = onnx.helper.make_tensor_value_info
+    g = onnx.helper.make_graph(nodes, "g", [vi("x", onnx.TensorProto.FLOAT, shape)],
+                               [vi("y", onnx.TensorProto.FLOAT, None),
+                                vi("i", onnx.TensorProto.INT64, None),
+                                vi("u", onnx.TensorProto.FLOAT, None)])
+    model = onnx.helper.make_model(g, opset_imports=[onnx.helper.make_opsetid("", 13)])
+    model.ir_version = 8
+    want = ReferenceEvaluator(model).run(None, {"x": x})
+    path = tmp_path / "m.onnx"
+    onnx.save(model, str(path))
+    np.save(tmp_path / "x.npy", x)
+    for target in ["interp", "cpu"]:
+        subprocess.run([str(QUANT_RUN), str(path), f"--target={target}", "--output-dir",
+                        str(tmp_path / target), "--input", f"x={tmp_path / 'x.npy'}"],
+                       check=True, capture_output=True, text=True)
+        for name, w in zip(["y", "i", "u"], want):
+            np.testing.assert_array_equal(np.load(tmp_path / target / f"{name}.npy"), w,
+                                          err_msg=f"{target} {name}")
+
+
 @pytest.mark.parametrize("op,attrs", [
     ("MaxPool", dict(kernel_shape=[2, 3, 2], strides=[1, 2, 2], pads=[1, 0, 1, 0, 1, 1],
                      dilations=[2, 1, 1], ceil_mode=1)),

@@ -1143,6 +1143,11 @@ private:
   /// MaxPool / AveragePool of `in` (the node's input, LpPool's |x|^p or
   /// QLinearAveragePool's dequantized codes) with the node's window.
   Outputs poolOf(Node &n, Value in, bool isMax, bool countPad);
+  /// MaxPool's Indices for the 2-D (or lifted 1-D) input `in` and its
+  /// pooled `y`: per output position the first tap (row-major) holding the
+  /// maximum, as its flat index in the whole input (storage_order 1: the
+  /// spatial dimensions column-major), as ONNX's reference.
+  FailureOr<Value> maxPoolIndices(Node &n, Value in, Value y, const Window &w);
   Outputs dynamicQuantizeLinear(Node &n);
   Outputs matMulNBits(Node &n);
   Outputs qonnxQuant(Node &n);
@@ -2930,8 +2935,10 @@ Importer::Outputs Importer::poolOf(Node &n, Value in, bool isMax,
     return error(n) << "only 1-D, 2-D and 3-D pooling (3-D to 5-D input) "
                        "is supported",
            failure();
-  if (n.proto.output_size() > 1 && !n.proto.output(1).empty())
-    return error(n) << "the Indices output is not supported", failure();
+  bool withIndices = n.proto.output_size() > 1 && !n.proto.output(1).empty();
+  if (withIndices && (!isMax || x.getRank() == 5))
+    return error(n) << "the Indices output needs a 1-D or 2-D MaxPool",
+           failure();
   auto k = getInts(n, "kernel_shape");
   if (!k)
     return error(n) << "kernel_shape is required", failure();
@@ -2993,7 +3000,88 @@ Importer::Outputs Importer::poolOf(Node &n, Value in, bool isMax,
                 window->dilations);
   if (failed(y))
     return failure();
-  return dropHeight(n, *y, x.getRank() == 3);
+  if (!withIndices)
+    return dropHeight(n, *y, x.getRank() == 3);
+  auto indices = maxPoolIndices(n, in, *y, *window);
+  auto values = dropHeight(n, *y, x.getRank() == 3);
+  auto flat = failed(indices) ? Outputs(failure())
+                              : dropHeight(n, *indices, x.getRank() == 3);
+  if (failed(values) || failed(flat))
+    return failure();
+  return SmallVector<Value>{(*values)[0], (*flat)[0]};
+}
+
+FailureOr<Value> Importer::maxPoolIndices(Node &n, Value in, Value y,
+                                          const Window &w) {
+  auto xs = tt(in).getShape(), ys = tt(y).getShape();
+  int64_t batch = xs[0], channels = xs[1], h = xs[2], wd = xs[3];
+  int64_t oh = ys[2], ow = ys[3];
+  bool columnMajor = getInt(n, "storage_order", 0) != 0;
+  Type elem = tt(in).getElementType();
+  Chain c{*this, n};
+  // The input padded with -inf, far enough for every (ceil-mode) window.
+  int64_t needH =
+      (oh - 1) * w.strides[0] + (w.kernel[0] - 1) * w.dilations[0] + 1;
+  int64_t needW =
+      (ow - 1) * w.strides[1] + (w.kernel[1] - 1) * w.dilations[1] + 1;
+  auto lowest = [&](ArrayRef<int64_t> shape) {
+    return c.op<nn::ExpandOp>(
+        {c.scalar(elem, -std::numeric_limits<double>::infinity())},
+        {named("shape", b.getDenseI64ArrayAttr(shape))});
+  };
+  auto padAxis = [&](Value v, int64_t axis, int64_t before, int64_t after) {
+    SmallVector<Value> parts;
+    SmallVector<int64_t> shape(tt(v).getShape());
+    if (before > 0) {
+      shape[size_t(axis)] = before;
+      parts.push_back(lowest(shape));
+    }
+    parts.push_back(v);
+    if (after > 0) {
+      shape[size_t(axis)] = after;
+      parts.push_back(lowest(shape));
+    }
+    return parts.size() == 1 ? v : c.concat(parts, axis);
+  };
+  Value padded = padAxis(
+      padAxis(in, 2, w.pads[0], std::max<int64_t>(0, needH - h - w.pads[0])), 3,
+      w.pads[1], std::max<int64_t>(0, needW - wd - w.pads[1]));
+  // The first tap in row-major order whose value is the maximum (ONNX's
+  // reference keeps a later one only if it is larger), its index in [H, W]
+  // (storage_order 1: column-major), plus (n * C + c) * H * W.
+  Value index, found;
+  for (int64_t i = 0; i < w.kernel[0]; ++i)
+    for (int64_t j = 0; j < w.kernel[1]; ++j) {
+      Value v = c.slice(padded, {0, 0, i * w.dilations[0], j * w.dilations[1]},
+                        {1, 1, w.strides[0], w.strides[1]},
+                        {batch, channels, oh, ow});
+      SmallVector<int64_t> at;
+      for (int64_t p = 0; p < oh; ++p)
+        for (int64_t q = 0; q < ow; ++q) {
+          int64_t r = p * w.strides[0] - w.pads[0] + i * w.dilations[0];
+          int64_t s2 = q * w.strides[1] - w.pads[1] + j * w.dilations[1];
+          bool inside = r >= 0 && r < h && s2 >= 0 && s2 < wd;
+          at.push_back(!inside ? -1 : columnMajor ? r + s2 * h : r * wd + s2);
+        }
+      Value tapIndex = i64Constant(n.loc, at, {1, 1, oh, ow});
+      Value hit = c.op<nn::EqualOp>({v, y});
+      if (found) {
+        hit = c.op<nn::AndOp>({hit, c.op<nn::NotOp>({found})});
+        index = c.op<nn::WhereOp>({hit, tapIndex, index});
+        found = c.op<nn::OrOp>({found, hit});
+      } else {
+        index = c.op<nn::WhereOp>({hit, tapIndex, i64Constant(n.loc, {0}, {})});
+        found = hit;
+      }
+    }
+  SmallVector<int64_t> base;
+  for (int64_t p = 0; p < batch * channels; ++p)
+    base.push_back(p * h * wd);
+  Value result = c.op<nn::AddOp>(
+      {index, i64Constant(n.loc, base, {batch, channels, 1, 1})});
+  if (c.failed)
+    return failure();
+  return result;
 }
 
 Value Importer::dequantizeCodes(Chain &c, Value x, Value zx, Value scale) {
@@ -6093,6 +6181,70 @@ const llvm::StringMap<Importer::Handler> &Importer::handlers() {
            im.zeros(n.loc, i64, xt.getShape())});
       return c.result(c.op<nn::GatherElementsOp>(
           {x, index}, {im.named("axis", im.b.getI64IntegerAttr(timeAxis))}));
+    };
+    // MaxUnpool: zeros of the inferred shape ((in - 1) * stride - pads +
+    // kernel per spatial axis), the values written at their flat indices
+    // (MaxPool's Indices, over the whole tensor) by a scatter_elements,
+    // then placed at the start of output_shape (a constant) if given.
+    t["MaxUnpool"] = [](Importer &im, Node &n) -> Outputs {
+      Value x = n.in[0], idx = n.in[1];
+      auto xt = tt(x), it = tt(idx);
+      int64_t rank = xt.getRank(), d = rank - 2;
+      auto k = getInts(n, "kernel_shape");
+      SmallVector<int64_t> ones(size_t(std::max<int64_t>(d, 0)), 1),
+          zeros2(size_t(2 * std::max<int64_t>(d, 0)), 0);
+      SmallVector<int64_t> strides = getInts(n, "strides").value_or(ones),
+                           pads = getInts(n, "pads").value_or(zeros2);
+      if (d < 1 || !xt.hasStaticShape() || it.getShape() != xt.getShape() ||
+          !k || int64_t(k->size()) != d || int64_t(strides.size()) != d ||
+          int64_t(pads.size()) != 2 * d)
+        return im.error(n) << "needs static X and indices of one shape, rank "
+                              ">= 3, and kernel_shape, strides and pads for "
+                              "each spatial axis, got "
+                           << xt << " and " << it,
+               failure();
+      SmallVector<int64_t> inferred{xt.getDimSize(0), xt.getDimSize(1)};
+      for (int64_t i = 0; i < d; ++i)
+        inferred.push_back((xt.getDimSize(i + 2) - 1) * strides[size_t(i)] -
+                           pads[size_t(i)] - pads[size_t(i + d)] +
+                           (*k)[size_t(i)]);
+      SmallVector<int64_t> out(inferred);
+      if (n.in.size() > 2 && n.in[2]) {
+        auto shape = im.constInts(n, 2, "output_shape");
+        if (!shape)
+          return failure();
+        if (int64_t(shape->size()) != rank)
+          return im.error(n) << "output_shape needs " << rank << " entries",
+                 failure();
+        out.assign(shape->begin(), shape->end());
+      }
+      for (int64_t i = 0; i < rank; ++i)
+        if (inferred[size_t(i)] < 1 || out[size_t(i)] < inferred[size_t(i)])
+          return im.error(n) << "output_shape must hold the inferred shape ["
+                             << inferred << "]",
+                 failure();
+      int64_t total = ShapedType::getNumElements(inferred);
+      Type elem = xt.getElementType(), i64 = im.b.getI64Type();
+      Chain c{im, n};
+      Value flatIdx = c.reshape(idx, {xt.getNumElements()});
+      if (it.getElementType() != i64)
+        flatIdx =
+            c.op<nn::CastOp>({flatIdx}, {im.named("to", TypeAttr::get(i64))});
+      Value y = c.op<nn::ScatterElementsOp>(
+          {im.zeros(n.loc, elem, {total}), flatIdx,
+           c.reshape(x, {xt.getNumElements()})},
+          {im.named("axis", im.b.getI64IntegerAttr(0)),
+           im.named("reduction", im.b.getStringAttr("none"))});
+      y = c.reshape(y, inferred);
+      for (int64_t i = 0; i < rank && !c.failed; ++i) {
+        int64_t extra = out[size_t(i)] - inferred[size_t(i)];
+        if (extra == 0)
+          continue;
+        SmallVector<int64_t> zs(tt(y).getShape());
+        zs[size_t(i)] = extra;
+        y = c.concat({y, im.zeros(n.loc, elem, zs)}, i);
+      }
+      return c.result(y);
     };
     for (const char *r : {"RNN", "GRU", "LSTM"})
       t[r] = [](Importer &im, Node &n) { return im.recurrent(n); };

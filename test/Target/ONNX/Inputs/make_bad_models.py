@@ -671,6 +671,19 @@ save(model([helper.make_node("Col2Im", ["x", "im", "bl"], ["y"], name="c2i")],
            [numpy_helper.from_array(np.array([4, 4], np.int64), "im"),
             numpy_helper.from_array(np.array([2, 2], np.int64), "bl")], opset=18),
      os.path.join(out, "col2im_blocks.onnx"))
+# AveragePool asked for MaxPool's Indices output; MaxUnpool into an
+# output_shape smaller than the inferred one.
+save(model([helper.make_node("MaxPool", ["x"], ["y", "i"], name="mp3", kernel_shape=[2, 2, 2])],
+           [vi("x", [1, 1, 4, 4, 4])],
+           [vi("y", [1, 1, 3, 3, 3]), vi_typed("i", TensorProto.INT64, [1, 1, 3, 3, 3])],
+           opset=13),
+     os.path.join(out, "maxpool3d_indices.onnx"))
+save(model([helper.make_node("MaxUnpool", ["x", "i", "os"], ["y"], name="mu",
+                             kernel_shape=[2, 2], strides=[2, 2])],
+           [vi("x", [1, 1, 2, 2]), vi_typed("i", TensorProto.INT64, [1, 1, 2, 2])],
+           [vi("y", [1, 1, 3, 3])],
+           [numpy_helper.from_array(np.array([1, 1, 3, 3], np.int64), "os")], opset=13),
+     os.path.join(out, "maxunpool_shape.onnx"))
 save(model([helper.make_node("Hardmax", ["x"], ["y"], name="hm")],
            [vi_typed("x", TensorProto.INT32, [2, 3])], [vi_typed("y", TensorProto.INT32, [2, 3])],
            opset=13),

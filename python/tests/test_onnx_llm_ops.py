@@ -445,3 +445,58 @@ def test_tensor_scatter(mode, axis, writes, tmp_path):
     want = ReferenceEvaluator(m).run(None, feeds)[0]
     for target, outs in run_targets(m, feeds, tmp_path).items():
         np.testing.assert_array_equal(outs["y"], want, err_msg=target)
+
+
+def if_model(rank_test):
+    """y = If(rank(x) == rank_test) then relu(x) * w + bias (reads outer
+    values and its own initializer, and a nested If on a constant) else
+    x - 1: the condition folds from x's shape at import."""
+    vi = helper.make_tensor_value_info
+    inner_then = helper.make_graph(
+        [helper.make_node("Relu", ["x"], ["r"])], "inner_then", [],
+        [vi("r", TensorProto.FLOAT, None)])
+    inner_else = helper.make_graph(
+        [helper.make_node("Neg", ["x"], ["r2"])], "inner_else", [],
+        [vi("r2", TensorProto.FLOAT, None)])
+    then = helper.make_graph(
+        [helper.make_node("Constant", [], ["t"], value=helper.make_tensor("", TensorProto.BOOL,
+                                                                          [], [True])),
+         helper.make_node("If", ["t"], ["a"], then_branch=inner_then, else_branch=inner_else),
+         helper.make_node("Mul", ["a", "w"], ["b"]),
+         helper.make_node("Add", ["b", "bias"], ["y_then"])],
+        "then", [], [vi("y_then", TensorProto.FLOAT, None)],
+        [numpy_helper.from_array(np.array([0.5, -1.0, 2.0], np.float32), "bias")])
+    other = helper.make_graph(
+        [helper.make_node("Sub", ["x", "one"], ["y_else"])], "else", [],
+        [vi("y_else", TensorProto.FLOAT, None)])
+    nodes = [helper.make_node("Shape", ["x"], ["s"]),
+             helper.make_node("Size", ["s"], ["rank"]),
+             helper.make_node("Equal", ["rank", "want"], ["cond"]),
+             helper.make_node("If", ["cond"], ["y"], name="branch", then_branch=then,
+                              else_branch=other)]
+    g = helper.make_graph(nodes, "g", [vi("x", TensorProto.FLOAT, [2, 3])],
+                          [vi("y", TensorProto.FLOAT, None)],
+                          [numpy_helper.from_array(np.array(rank_test, np.int64), "want"),
+                           numpy_helper.from_array(np.array([1.5, 2.0, -0.5], np.float32), "w"),
+                           numpy_helper.from_array(np.array(1.0, np.float32), "one")])
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
+    m.ir_version = 8
+    return m
+
+
+@pytest.mark.parametrize("rank_test", [2, 3], ids=["then", "else"])
+def test_if_known_at_compile_time(rank_test, tmp_path):
+    """If whose condition folds from shapes at import: the branch taken is
+    imported inline (its own initializers, outer values, a nested If), bit
+    for bit onnxruntime on both targets and through the export."""
+    m = if_model(rank_test)
+    x = np.array([[1.0, -2.0, 3.0], [-4.0, 5.0, 0.25]], np.float32)
+    want = ort_run_plain(m, {"x": x})
+    assert_exact_everywhere(m, {"x": x}, want, tmp_path)
+
+
+def ort_run_plain(model, inputs):
+    import onnxruntime as ort
+
+    return ort.InferenceSession(model.SerializeToString(),
+                                providers=["CPUExecutionProvider"]).run(None, inputs)

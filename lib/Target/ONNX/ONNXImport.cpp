@@ -29,6 +29,7 @@
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/Verifier.h"
 #include "mlir/Tools/mlir-translate/Translation.h"
+#include "llvm/ADT/StringSet.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Format.h"
@@ -945,6 +946,42 @@ private:
   FailureOr<ElementsAttr> initializerAttr(const onnx::TensorProto &t,
                                           Location loc);
   LogicalResult importGraph(const onnx::GraphProto &g, func::FuncOp &func);
+  /// Imports `nodes` in a topological order into the current insertion
+  /// point, reading values already imported (graph inputs, initializers
+  /// `inits`, outer nodes) and recording their outputs.
+  LogicalResult
+  importNodes(const google::protobuf::RepeatedPtrField<onnx::NodeProto> &nodes,
+              const llvm::StringMap<const onnx::TensorProto *> &inits,
+              Location fileLoc);
+  /// The names the nodes of `g` (and of their subgraphs) read that `g` does
+  /// not define itself (outer values), appended to `reads`.
+  static void subgraphReads(const onnx::GraphProto &g,
+                            SmallVector<std::string> &reads) {
+    llvm::StringSet<> defined;
+    for (const auto &i : g.input())
+      defined.insert(i.name());
+    for (const auto &t : g.initializer())
+      defined.insert(t.name());
+    for (const auto &node : g.node())
+      for (const auto &o : node.output())
+        defined.insert(o);
+    SmallVector<std::string> inner;
+    for (const auto &node : g.node()) {
+      inner.append(node.input().begin(), node.input().end());
+      for (const auto &a : node.attribute())
+        if (a.has_g())
+          subgraphReads(a.g(), inner);
+    }
+    for (const auto &o : g.output())
+      inner.push_back(o.name());
+    for (auto &name : inner)
+      if (!name.empty() && !defined.count(name))
+        reads.push_back(name);
+  }
+  /// ONNX If whose condition is known at compile time (constant, or folded
+  /// from shapes): the nodes of the branch it takes, inline; their outputs
+  /// are the If's.
+  Outputs ifThenElse(Node &n);
 
   // Handlers (defined below).
   Outputs unaryOp(Node &n);
@@ -2826,6 +2863,49 @@ Importer::Outputs Importer::dftOf(Node &n, Value x, int64_t axis, int64_t len,
     return c.reshape(c.transpose(v, back), outShape);
   };
   return c.result(c.concat({place(outRe), place(outIm)}, rank - 1));
+}
+
+Importer::Outputs Importer::ifThenElse(Node &n) {
+  DenseElementsAttr cond = constantOf(n.in[0]);
+  if (!cond || cond.getNumElements() != 1 ||
+      !cond.getElementType().isInteger(1))
+    return error(n) << "the condition must be a boolean known at compile time "
+                       "(a constant, or computed from shapes)",
+           failure();
+  bool take = *cond.getValues<bool>().begin();
+  const onnx::AttributeProto *branch =
+      attr(n, take ? "then_branch" : "else_branch");
+  if (!branch || !branch->has_g())
+    return error(n) << "has no " << (take ? "then" : "else") << "_branch",
+           failure();
+  const onnx::GraphProto &g = branch->g();
+  Location fileLoc = FileLineColLoc::get(ctx, filename, 0, 0);
+  llvm::StringMap<const onnx::TensorProto *> inits;
+  for (const auto &t : g.initializer()) {
+    inits[t.name()] = &t;
+    initializers[t.name()] = &t;
+    if (!elementType(ctx, t.data_type()))
+      continue;
+    auto attrValue =
+        initializerAttr(t, NameLoc::get(b.getStringAttr(t.name()), fileLoc));
+    if (failed(attrValue))
+      return failure();
+    values[t.name()] = constant(n.loc, *attrValue);
+  }
+  int outer = currentIndex;
+  if (failed(importNodes(g.node(), inits, fileLoc)))
+    return failure();
+  currentIndex = outer;
+  SmallVector<Value> outs;
+  for (const auto &o : g.output()) {
+    Value v = values.lookup(o.name());
+    if (!v)
+      return error(n) << "the branch's output '" << o.name()
+                      << "' is not produced by any of its nodes",
+             failure();
+    outs.push_back(v);
+  }
+  return outs;
 }
 
 Importer::Outputs Importer::qlinearWhere(Node &n) {
@@ -7115,6 +7195,7 @@ const llvm::StringMap<Importer::Handler> &Importer::handlers() {
     t["com.microsoft:QAttention"] =
         memberWith(&Importer::contribAttention, /*quantized=*/true);
     t["GridSample"] = member(&Importer::gridSample);
+    t["If"] = member(&Importer::ifThenElse);
     // ONNX AffineGrid: theta [N, k, k + 1] times the homogeneous normalized
     // coordinates of every output position (a constant [k + 1, P]; start +
     // i * step as ONNX's reference, in double, rounded once), transposed
@@ -7353,6 +7434,155 @@ OwningOpRef<ModuleOp> Importer::run() {
   return module;
 }
 
+LogicalResult Importer::importNodes(
+    const google::protobuf::RepeatedPtrField<onnx::NodeProto> &nodes,
+    const llvm::StringMap<const onnx::TensorProto *> &inits, Location fileLoc) {
+  // Topological order (Kahn), rejecting cycles and undefined inputs.
+  int numNodes = nodes.size();
+  llvm::StringMap<int> producer;
+  for (int i = 0; i < numNodes; ++i)
+    for (const auto &o : nodes[i].output())
+      if (!o.empty())
+        producer[o] = i;
+  std::vector<int> indegree(static_cast<size_t>(numNodes), 0);
+  std::vector<std::vector<int>> consumers(static_cast<size_t>(numNodes));
+  for (int i = 0; i < numNodes; ++i) {
+    const auto &node = nodes[i];
+    // A node's inputs, and the outer values its subgraphs (If branches)
+    // read.
+    SmallVector<std::string> reads(node.input().begin(), node.input().end());
+    for (const auto &a : node.attribute())
+      if (a.has_g())
+        subgraphReads(a.g(), reads);
+    llvm::StringSet<> seen;
+    for (const auto &in : reads) {
+      if (in.empty() || values.count(in) || inits.count(in) ||
+          !seen.insert(in).second)
+        continue;
+      auto p = producer.find(in);
+      if (p == producer.end() && !llvm::is_contained(node.input(), in))
+        continue; // resolved (or diagnosed) when the subgraph is imported
+      if (p == producer.end()) {
+        currentIndex = i;
+        Node n{node,
+               NameLoc::get(b.getStringAttr(node.name().empty() ? node.op_type()
+                                                                : node.name()),
+                            fileLoc),
+               {}};
+        return error(n) << "input '" << in
+                        << "' is neither a graph input, an initializer nor "
+                           "the output of a node";
+      }
+      ++indegree[size_t(i)];
+      consumers[size_t(p->second)].push_back(i);
+    }
+  }
+  std::deque<int> ready;
+  for (int i = 0; i < numNodes; ++i)
+    if (!indegree[size_t(i)])
+      ready.push_back(i);
+  std::vector<int> order;
+  while (!ready.empty()) {
+    int i = ready.front();
+    ready.pop_front();
+    order.push_back(i);
+    for (int c : consumers[size_t(i)])
+      if (--indegree[size_t(c)] == 0)
+        ready.push_back(c);
+  }
+  if (int(order.size()) != numNodes) {
+    for (int i = 0; i < numNodes; ++i)
+      if (indegree[size_t(i)]) {
+        currentIndex = i;
+        const auto &node = nodes[i];
+        Node n{node,
+               NameLoc::get(b.getStringAttr(node.name().empty() ? node.op_type()
+                                                                : node.name()),
+                            fileLoc),
+               {}};
+        return error(n) << "the graph has a cycle through this node";
+      }
+  }
+
+  for (int i : order) {
+    const auto &node = nodes[i];
+    currentIndex = i;
+    Location loc = NameLoc::get(
+        b.getStringAttr(node.name().empty()
+                            ? node.op_type() + "#" + std::to_string(i)
+                            : node.name()),
+        fileLoc);
+    Node n{node, loc, {}};
+    for (const auto &in : node.input())
+      n.in.push_back(in.empty() ? Value() : values.lookup(in));
+    std::string key = node.domain().empty() || node.domain() == "ai.onnx"
+                          ? node.op_type()
+                          : node.domain() + ":" + node.op_type();
+    auto h = handlers().find(key);
+    if (h == handlers().end())
+      return error(n) << "unsupported operator '" << key << "'"
+                      << (node.domain().empty()
+                              ? " in the default domain"
+                              : " (domain '" + node.domain() + "')");
+    // Counts beyond what the operator's ONNX schema allows are malformed
+    // (a handler would otherwise ignore the extra inputs).
+    onnx_import::OpArity arity;
+    if (onnx_import::lookupOpArity(
+            node.op_type(), node.domain() == "ai.onnx" ? "" : node.domain(),
+            int(opset), arity)) {
+      if (node.input_size() > arity.maxInputs)
+        return error(n) << "has " << node.input_size() << " inputs, but "
+                        << node.op_type() << "-" << arity.sinceVersion
+                        << " takes at most " << arity.maxInputs;
+      if (node.output_size() > arity.maxOutputs)
+        return error(n) << "has " << node.output_size() << " outputs, but "
+                        << node.op_type() << "-" << arity.sinceVersion
+                        << " has at most " << arity.maxOutputs;
+    }
+    // Flags are 0 or 1; other values mean different things to different
+    // runtimes (onnxruntime reads keepdims = 2 as false, ONNX's reference
+    // as true), so they are errors here.
+    for (const auto &a : node.attribute())
+      if (a.type() == onnx::AttributeProto::INT && a.i() != 0 && a.i() != 1 &&
+          llvm::is_contained(kFlagAttributes, a.name()))
+        return error(n) << "attribute '" << a.name() << "' must be 0 or 1, got "
+                        << a.i();
+    // Required inputs must be present (quantized initializers are read by
+    // their handlers directly, so DequantizeLinear's first may be null).
+    size_t required = requiredInputs(key);
+    if (n.in.size() < required)
+      return error(n) << "has " << n.in.size() << " inputs, expected at least "
+                      << required;
+    for (size_t r = 0; r < required; ++r)
+      if (!n.in[r] && !(key == "DequantizeLinear" && r == 0))
+        return error(n) << "input " << r << " ('" << node.input(int(r))
+                        << "') is missing or of an unsupported type";
+    // ONNX sees a QuantizeLinear output as its integer tensor: operators
+    // that do not read quantized tensors themselves get the codes
+    // (qc.codes), so that QOperator models can move them (Reshape,
+    // Transpose, MaxPool, ...) between their QLinear ops.
+    if (!llvm::is_contained(
+            {"DequantizeLinear", "Identity", "Cast", "CastLike"}, key))
+      for (auto [i, v] : llvm::enumerate(n.in))
+        if (v && llvm::isa<QTensorType>(v.getType())) {
+          auto c = integerView(n, v, "input " + std::to_string(i));
+          if (failed(c))
+            return failure();
+          v = *c;
+        }
+    auto outs = h->second(*this, n);
+    if (failed(outs))
+      return failure();
+    if (int(outs->size()) < node.output_size())
+      return error(n) << "produces " << outs->size() << " outputs but the "
+                      << "node declares " << node.output_size();
+    for (int o = 0; o < node.output_size(); ++o)
+      if (!node.output(o).empty())
+        values[node.output(o)] = (*outs)[size_t(o)];
+  }
+  return success();
+}
+
 LogicalResult Importer::importGraph(const onnx::GraphProto &g,
                                     func::FuncOp &func) {
   Location fileLoc = FileLineColLoc::get(ctx, filename, 0, 0);
@@ -7433,139 +7663,8 @@ LogicalResult Importer::importGraph(const onnx::GraphProto &g,
     values[t.name()] = constant(loc, *attr);
   }
 
-  // Topological order (Kahn), rejecting cycles and undefined inputs.
-  int numNodes = g.node_size();
-  llvm::StringMap<int> producer;
-  for (int i = 0; i < numNodes; ++i)
-    for (const auto &o : g.node(i).output())
-      if (!o.empty())
-        producer[o] = i;
-  std::vector<int> indegree(static_cast<size_t>(numNodes), 0);
-  std::vector<std::vector<int>> consumers(static_cast<size_t>(numNodes));
-  for (int i = 0; i < numNodes; ++i) {
-    const auto &node = g.node(i);
-    for (const auto &in : node.input()) {
-      if (in.empty() || values.count(in) || inits.count(in))
-        continue;
-      auto p = producer.find(in);
-      if (p == producer.end()) {
-        currentIndex = i;
-        Node n{node,
-               NameLoc::get(b.getStringAttr(node.name().empty() ? node.op_type()
-                                                                : node.name()),
-                            fileLoc),
-               {}};
-        return error(n) << "input '" << in
-                        << "' is neither a graph input, an initializer nor "
-                           "the output of a node";
-      }
-      ++indegree[size_t(i)];
-      consumers[size_t(p->second)].push_back(i);
-    }
-  }
-  std::deque<int> ready;
-  for (int i = 0; i < numNodes; ++i)
-    if (!indegree[size_t(i)])
-      ready.push_back(i);
-  std::vector<int> order;
-  while (!ready.empty()) {
-    int i = ready.front();
-    ready.pop_front();
-    order.push_back(i);
-    for (int c : consumers[size_t(i)])
-      if (--indegree[size_t(c)] == 0)
-        ready.push_back(c);
-  }
-  if (int(order.size()) != numNodes) {
-    for (int i = 0; i < numNodes; ++i)
-      if (indegree[size_t(i)]) {
-        currentIndex = i;
-        const auto &node = g.node(i);
-        Node n{node,
-               NameLoc::get(b.getStringAttr(node.name().empty() ? node.op_type()
-                                                                : node.name()),
-                            fileLoc),
-               {}};
-        return error(n) << "the graph has a cycle through this node";
-      }
-  }
-
-  for (int i : order) {
-    const auto &node = g.node(i);
-    currentIndex = i;
-    Location loc = NameLoc::get(
-        b.getStringAttr(node.name().empty()
-                            ? node.op_type() + "#" + std::to_string(i)
-                            : node.name()),
-        fileLoc);
-    Node n{node, loc, {}};
-    for (const auto &in : node.input())
-      n.in.push_back(in.empty() ? Value() : values.lookup(in));
-    std::string key = node.domain().empty() || node.domain() == "ai.onnx"
-                          ? node.op_type()
-                          : node.domain() + ":" + node.op_type();
-    auto h = handlers().find(key);
-    if (h == handlers().end())
-      return error(n) << "unsupported operator '" << key << "'"
-                      << (node.domain().empty()
-                              ? " in the default domain"
-                              : " (domain '" + node.domain() + "')");
-    // Counts beyond what the operator's ONNX schema allows are malformed
-    // (a handler would otherwise ignore the extra inputs).
-    onnx_import::OpArity arity;
-    if (onnx_import::lookupOpArity(
-            node.op_type(), node.domain() == "ai.onnx" ? "" : node.domain(),
-            int(opset), arity)) {
-      if (node.input_size() > arity.maxInputs)
-        return error(n) << "has " << node.input_size() << " inputs, but "
-                        << node.op_type() << "-" << arity.sinceVersion
-                        << " takes at most " << arity.maxInputs;
-      if (node.output_size() > arity.maxOutputs)
-        return error(n) << "has " << node.output_size() << " outputs, but "
-                        << node.op_type() << "-" << arity.sinceVersion
-                        << " has at most " << arity.maxOutputs;
-    }
-    // Flags are 0 or 1; other values mean different things to different
-    // runtimes (onnxruntime reads keepdims = 2 as false, ONNX's reference
-    // as true), so they are errors here.
-    for (const auto &a : node.attribute())
-      if (a.type() == onnx::AttributeProto::INT && a.i() != 0 && a.i() != 1 &&
-          llvm::is_contained(kFlagAttributes, a.name()))
-        return error(n) << "attribute '" << a.name() << "' must be 0 or 1, got "
-                        << a.i();
-    // Required inputs must be present (quantized initializers are read by
-    // their handlers directly, so DequantizeLinear's first may be null).
-    size_t required = requiredInputs(key);
-    if (n.in.size() < required)
-      return error(n) << "has " << n.in.size() << " inputs, expected at least "
-                      << required;
-    for (size_t r = 0; r < required; ++r)
-      if (!n.in[r] && !(key == "DequantizeLinear" && r == 0))
-        return error(n) << "input " << r << " ('" << node.input(int(r))
-                        << "') is missing or of an unsupported type";
-    // ONNX sees a QuantizeLinear output as its integer tensor: operators
-    // that do not read quantized tensors themselves get the codes
-    // (qc.codes), so that QOperator models can move them (Reshape,
-    // Transpose, MaxPool, ...) between their QLinear ops.
-    if (!llvm::is_contained(
-            {"DequantizeLinear", "Identity", "Cast", "CastLike"}, key))
-      for (auto [i, v] : llvm::enumerate(n.in))
-        if (v && llvm::isa<QTensorType>(v.getType())) {
-          auto c = integerView(n, v, "input " + std::to_string(i));
-          if (failed(c))
-            return failure();
-          v = *c;
-        }
-    auto outs = h->second(*this, n);
-    if (failed(outs))
-      return failure();
-    if (int(outs->size()) < node.output_size())
-      return error(n) << "produces " << outs->size() << " outputs but the "
-                      << "node declares " << node.output_size();
-    for (int o = 0; o < node.output_size(); ++o)
-      if (!node.output(o).empty())
-        values[node.output(o)] = (*outs)[size_t(o)];
-  }
+  if (failed(importNodes(g.node(), inits, fileLoc)))
+    return failure();
 
   SmallVector<Value> results;
   for (const auto &o : g.output()) {

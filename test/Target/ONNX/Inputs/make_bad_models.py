@@ -684,6 +684,13 @@ save(model([helper.make_node("MaxUnpool", ["x", "i", "os"], ["y"], name="mu",
            [vi("y", [1, 1, 3, 3])],
            [numpy_helper.from_array(np.array([1, 1, 3, 3], np.int64), "os")], opset=13),
      os.path.join(out, "maxunpool_shape.onnx"))
+# If on a condition known only at run time.
+branch = helper.make_graph([helper.make_node("Identity", ["x"], ["z"])], "b", [],
+                           [vi("z", [2])])
+save(model([helper.make_node("If", ["c"], ["y"], name="if1", then_branch=branch,
+                             else_branch=branch)],
+           [vi_typed("c", TensorProto.BOOL, []), vi("x", [2])], [vi("y", [2])], opset=17),
+     os.path.join(out, "if_runtime.onnx"))
 save(model([helper.make_node("Hardmax", ["x"], ["y"], name="hm")],
            [vi_typed("x", TensorProto.INT32, [2, 3])], [vi_typed("y", TensorProto.INT32, [2, 3])],
            opset=13),

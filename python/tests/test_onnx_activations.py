@@ -1,5 +1,6 @@
 """ONNX activations that QuantC imports as formulas of nn ops (HardSigmoid,
-HardSwish, PRelu, Elu, Selu, Celu, ThresholdedRelu, Shrink, Softplus, Softsign),
+HardSwish, PRelu, Elu, Selu, Celu, ThresholdedRelu, Shrink, Softplus, Softsign,
+Mish, Swish),
 the variadic Max / Min / Sum / Mean and GlobalMaxPool, against ONNX's
 reference evaluator on both targets, with ±0, ±inf, NaN and large values.
 Formulas without exp / log are exact; with them, NumPy's exp / log differ
@@ -32,6 +33,8 @@ CASES = [
     ("ThresholdedRelu", {"alpha": 0.9}, True),
     ("Shrink", {}, True),
     ("Shrink", {"lambd": 2.9, "bias": 1.5}, True),
+    ("Mish", {}, False),
+    ("Swish", {"alpha": 0.75}, False),
     ("Softplus", {}, False),
     ("Softsign", {}, True),
 ]
@@ -114,8 +117,9 @@ def test_activation_matches_reference(op, attrs, exact, tmp_path):
                                                                       [1, 4, 16])],
                           [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 4, 16])],
                           inits)
-    model = helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
-    model.ir_version = 9
+    opset = {"Mish": 22, "Swish": 24}.get(op, 17)
+    model = helper.make_model(g, opset_imports=[helper.make_opsetid("", opset)])
+    model.ir_version = 11 if opset > 21 else 9
     with np.errstate(all="ignore"):
         want = ReferenceEvaluator(model).run(None, {"x": x})[0]
     for target, got in run_both(model, {"x": x}, tmp_path).items():
@@ -601,3 +605,51 @@ def test_instance_group_norm_match_reference(op, shape, groups, per_group, tmp_p
     want = ReferenceEvaluator(model).run(None, {"x": x})[0]
     for target, got in run_both(model, {"x": x}, tmp_path).items():
         np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5, err_msg=target)
+
+
+@pytest.mark.parametrize("axes", [None, [1], [0, 1, 2, 3]], ids=["default", "channels", "all"])
+def test_mean_variance_normalization(axes, tmp_path):
+    """MeanVarianceNormalization as ONNX's function body ((x - mean) /
+    (sqrt(mean(x^2) - mean^2) + 1e-9)): the reference within 1e-6 on both
+    targets."""
+    x = (np.random.default_rng(4).standard_normal((2, 3, 4, 5)) * 3 + 1).astype(np.float32)
+    attrs = {} if axes is None else {"axes": axes}
+    g = helper.make_graph([helper.make_node("MeanVarianceNormalization", ["x"], ["y"],
+                                            name="mvn", **attrs)], "g",
+                          [helper.make_tensor_value_info("x", TensorProto.FLOAT, x.shape)],
+                          [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)])
+    model = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)])
+    model.ir_version = 8
+    want = ReferenceEvaluator(model).run(None, {"x": x})[0]
+    for target, got in run_both(model, {"x": x}, tmp_path).items():
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6, err_msg=target)
+
+
+@pytest.mark.parametrize("bins,dft,rate,lo,hi", [(8, 64, 16000, 0.0, 8000.0),
+                                                 (10, 400, 16000, 20.0, 7600.0)],
+                         ids=["small", "whisper-like"])
+def test_mel_weight_matrix(bins, dft, rate, lo, hi, tmp_path):
+    """MelWeightMatrix (constant inputs) as a constant built like ONNX's
+    reference (its filters, not all zero), feeding a MatMul: the reference
+    within 1e-6 on both targets."""
+    vi = helper.make_tensor_value_info
+    inits = [numpy_helper.from_array(np.array(bins, np.int64), "bins"),
+             numpy_helper.from_array(np.array(dft, np.int64), "dft"),
+             numpy_helper.from_array(np.array(rate, np.int64), "rate"),
+             numpy_helper.from_array(np.array(lo, np.float32), "lo"),
+             numpy_helper.from_array(np.array(hi, np.float32), "hi")]
+    nodes = [helper.make_node("MelWeightMatrix", ["bins", "dft", "rate", "lo", "hi"], ["m"]),
+             helper.make_node("MatMul", ["x", "m"], ["y"])]
+    g = helper.make_graph(nodes, "g", [vi("x", TensorProto.FLOAT, [3, dft // 2 + 1])],
+                          [vi("y", TensorProto.FLOAT, None)], inits)
+    model = helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    x = np.random.default_rng(2).random((3, dft // 2 + 1)).astype(np.float32)
+    ref = ReferenceEvaluator(model)
+    weights = ReferenceEvaluator(helper.make_model(
+        helper.make_graph([nodes[0]], "w", [], [vi("m", TensorProto.FLOAT, None)], inits),
+        opset_imports=[helper.make_opsetid("", 17)])).run(None, {})[0]
+    assert weights.any()
+    want = ref.run(None, {"x": x})[0]
+    for target, got in run_both(model, {"x": x}, tmp_path).items():
+        np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-6, err_msg=target)

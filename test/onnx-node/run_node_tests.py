@@ -89,7 +89,10 @@ SHAPE_PARAMS = {
     ("Pad", 2), ("Pad", 3), ("Resize", 1), ("Resize", 2), ("Resize", 3), ("Tile", 1), ("TopK", 1),
     ("OneHot", 1), ("HannWindow", 0), ("HammingWindow", 0), ("BlackmanWindow", 0),
     ("CenterCropPad", 1), ("RNN", 4), ("GRU", 4), ("LSTM", 4),
-    ("DFT", 1), ("DFT", 2), ("AffineGrid", 1), ("STFT", 1), ("STFT", 3), ("Compress", 1), ("Col2Im", 1), ("Col2Im", 2), ("MaxUnpool", 2),
+    ("DFT", 1), ("DFT", 2), ("AffineGrid", 1), ("STFT", 1), ("STFT", 3), ("Compress", 1),
+    ("Col2Im", 1), ("Col2Im", 2), ("MaxUnpool", 2), ("Upsample", 1),
+    ("MelWeightMatrix", 0), ("MelWeightMatrix", 1), ("MelWeightMatrix", 2),
+    ("MelWeightMatrix", 3), ("MelWeightMatrix", 4),
     # Quantization parameters are compile-time constants in QuantC (the
     # codes DequantizeLinear reads are fed at run time, as every type's
     # graph input).

@@ -669,7 +669,8 @@ private:
   };
 
   /// ONNX activations defined by a formula (HardSigmoid, HardSwish, PRelu,
-  /// Elu, Selu, Celu, ThresholdedRelu, Shrink, Softplus, Softsign), built from
+  /// Elu, Selu, Celu, ThresholdedRelu, Shrink, Softplus, Softsign, Mish,
+  /// Swish), built from
   /// nn ops in the order of ONNX's reference implementation, so that each
   /// rounding is the reference's.
   Outputs activation(Node &n);
@@ -3529,6 +3530,16 @@ Importer::Outputs Importer::activation(Node &n) {
     Value gt = c.op<nn::GreaterOp>({x, k(getFloat(n, "alpha", 1.0f))});
     return c.result(c.op<nn::WhereOp>({gt, x, k(0.0)}));
   }
+  if (op == "Mish")
+    // x * tanh(softplus(x)), softplus(x) = log(exp(x) + 1) (ONNX's body)
+    return c.result(c.op<nn::MulOp>(
+        {x, c.op<nn::TanhOp>({c.op<nn::LogOp>(
+                {c.op<nn::AddOp>({c.op<nn::ExpOp>({x}), k(1.0)})})})}));
+  if (op == "Swish")
+    // x * sigmoid(alpha * x)
+    return c.result(c.op<nn::MulOp>(
+        {x, c.op<nn::SigmoidOp>(
+                {c.op<nn::MulOp>({k(getFloat(n, "alpha", 1.0f)), x})})}));
   if (op == "Shrink") {
     // where(x < -lambd, x + bias, where(x > lambd, x - bias, 0))
     double lambd = getFloat(n, "lambd", 0.5f), bias = getFloat(n, "bias", 0.0f);
@@ -5564,7 +5575,7 @@ const llvm::StringMap<Importer::Handler> &Importer::handlers() {
     };
     for (const char *a :
          {"HardSigmoid", "HardSwish", "PRelu", "Elu", "Selu", "Celu",
-          "ThresholdedRelu", "Shrink", "Softplus", "Softsign"})
+          "ThresholdedRelu", "Shrink", "Softplus", "Softsign", "Mish", "Swish"})
       t[a] = [](Importer &im, Node &n) { return im.activation(n); };
     // Variadic elementwise ops, folded from the left as ONNX's reference
     // does; Mean divides the sum by the count.
@@ -6325,6 +6336,99 @@ const llvm::StringMap<Importer::Handler> &Importer::handlers() {
         y = c.concat({y, im.zeros(n.loc, elem, zs)}, i);
       }
       return c.result(y);
+    };
+    // MeanVarianceNormalization as ONNX's function body: (x - mean) /
+    // (sqrt(mean(x^2) - mean^2) + 1e-9) over `axes` (default 0, 2, 3).
+    t["MeanVarianceNormalization"] = [](Importer &im, Node &n) -> Outputs {
+      Value x = n.in[0];
+      auto xt = tt(x);
+      if (!llvm::isa<FloatType>(xt.getElementType()))
+        return im.error(n) << "needs a float input, got " << xt, failure();
+      SmallVector<int64_t> axes =
+          getInts(n, "axes").value_or(SmallVector<int64_t>{0, 2, 3});
+      for (int64_t &a : axes) {
+        auto na = nn::normalizeAxis(a, xt.getRank());
+        if (!na)
+          return im.error(n) << "axis " << a << " out of range for rank "
+                             << xt.getRank(),
+                 failure();
+        a = *na;
+      }
+      Chain c{im, n};
+      Type elem = xt.getElementType();
+      SmallVector<NamedAttribute> attrs{
+          im.named("axes", im.b.getDenseI64ArrayAttr(axes)),
+          im.named("keepdims", im.b.getBoolAttr(true))};
+      Value mean = c.op<nn::ReduceMeanOp>({x}, attrs);
+      Value squaredMean =
+          c.op<nn::ReduceMeanOp>({c.op<nn::MulOp>({x, x})}, attrs);
+      Value variance =
+          c.op<nn::SubOp>({squaredMean, c.op<nn::MulOp>({mean, mean})});
+      Value std = c.op<nn::SqrtOp>({variance});
+      return c.result(
+          c.op<nn::DivOp>({c.op<nn::SubOp>({x, mean}),
+                           c.op<nn::AddOp>({std, c.scalar(elem, 1e-9)})}));
+    };
+    // MelWeightMatrix (constant inputs): the triangular filters of ONNX's
+    // reference (mel edges in f32 as it computes them, the bins in double),
+    // a constant of output_datatype.
+    t["MelWeightMatrix"] = [](Importer &im, Node &n) -> Outputs {
+      auto bins = im.constInt(n, 0, "num_mel_bins");
+      auto dft = im.constInt(n, 1, "dft_length");
+      auto rate = im.constInt(n, 2, "sample_rate");
+      auto lower = im.constScalarFloat(n, 3, "lower_edge_hertz");
+      auto upper = im.constScalarFloat(n, 4, "upper_edge_hertz");
+      if (!bins || !dft || !rate || !lower || !upper)
+        return failure();
+      if (*bins < 1 || *dft < 1 || *rate < 1 || !(*upper > *lower) ||
+          *lower < 0)
+        return im.error(n) << "needs positive num_mel_bins, dft_length and "
+                              "sample_rate and 0 <= lower_edge_hertz < "
+                              "upper_edge_hertz",
+               failure();
+      auto type = elementType(im.ctx, int32_t(getInt(n, "output_datatype", 1)));
+      if (!type || !llvm::isa<FloatType>(type))
+        return im.error(n) << "output_datatype must be a float type", failure();
+      int64_t spectrum = *dft / 2 + 1;
+      float lowMel = 2595.0f * std::log10(1.0f + *lower / 700.0f);
+      float highMel = 2595.0f * std::log10(1.0f + *upper / 700.0f);
+      float step = (highMel - lowMel) / float(*bins + 2);
+      std::vector<int64_t> edges;
+      for (int64_t i = 0; i < *bins + 2; ++i) {
+        double mel = double(i) * double(step) + double(lowMel);
+        double hz = 700.0 * (std::pow(10.0, mel / 2595.0) - 1.0);
+        edges.push_back(
+            int64_t(std::floor(double(*dft + 1) * hz / double(*rate))));
+      }
+      SmallVector<double> w(size_t(spectrum * *bins), 0.0);
+      auto at = [&](int64_t j, int64_t i) -> double & {
+        return w[size_t(j * *bins + i)];
+      };
+      for (int64_t i = 0; i < *bins; ++i) {
+        int64_t lo = edges[size_t(i)], mid = edges[size_t(i + 1)],
+                hi = edges[size_t(i + 2)];
+        if (lo < 0 || hi >= spectrum)
+          return im.error(n) << "the filters reach bin " << hi
+                             << " beyond the spectrum's " << spectrum,
+                 failure();
+        if (mid == lo)
+          at(mid, i) = 1.0;
+        else
+          for (int64_t j = lo; j <= mid; ++j)
+            at(j, i) = double(j - lo) / double(mid - lo);
+        for (int64_t j = mid; j < hi; ++j)
+          at(j, i) = double(hi - j) / double(hi - mid);
+      }
+      return SmallVector<Value>{
+          im.floatConstant(n.loc, type, w, {spectrum, *bins})};
+    };
+    // Upsample (opsets 7-9) reaches the handlers only in a model that does
+    // not declare such an opset: ONNX's version converter turns it into
+    // Resize otherwise.
+    t["Upsample"] = [](Importer &im, Node &n) -> Outputs {
+      return im.error(n) << "Upsample is deprecated since opset 10; a model "
+                            "declaring opset 7-9 imports it as Resize",
+             failure();
     };
     for (const char *r : {"RNN", "GRU", "LSTM"})
       t[r] = [](Importer &im, Node &n) { return im.recurrent(n); };

@@ -13,6 +13,12 @@ Modes:
              (quant-run --target=interp|cpu) must agree bit for bit (NaNs
              equal), or both fail with a diagnostic, or the CPU reject the
              model with one.
+  ops        one node of a random supported operator (quant-run
+             --list-onnx-ops, every domain) with random input counts,
+             element types, ranks and sizes (some inputs constants), empty
+             input names, extra outputs and attributes from a pool of the
+             usual names -> quant-opt must exit 0, or 1 with an "error"
+             diagnostic and no output file; never crash, abort or hang.
   rotations  a random op (Relu, Neg, Abs, Sigmoid, Mul / Add by a vector,
              Mul by a scalar, a permutation Gather, Transpose) inserted on
              random edges of the generated decoder / encoder ->
@@ -193,6 +199,81 @@ def fuzz_import(args, rng, work, keep):
             dst.write_bytes(data)
             print(f"FOUND import {name} {whats}: rc {rc}, {err.strip()[-200:]} ({dst})",
                   flush=True)
+    return found
+
+
+# --------------------------------------------------------------------------
+# ops: one random node of every supported operator
+# --------------------------------------------------------------------------
+
+OP_TYPES = [TensorProto.FLOAT, TensorProto.FLOAT16, TensorProto.UINT8, TensorProto.INT8,
+            TensorProto.INT32, TensorProto.INT64, TensorProto.BOOL]
+
+
+def random_attributes(rng):
+    """A few attributes from the names operators commonly take, with
+    plausible and implausible values."""
+    ints = lambda k: [rng.randint(-1, 3) for _ in range(k)]  # noqa: E731
+    pool = {
+        "axis": lambda: rng.randint(-4, 4), "axes": lambda: ints(rng.randint(1, 3)),
+        "keepdims": lambda: rng.randint(0, 1), "opset": lambda: rng.choice([11, 13]),
+        "num_heads": lambda: rng.randint(0, 3), "group": lambda: rng.randint(0, 3),
+        "mode": lambda: rng.choice(["linear", "nearest", "cubic", "constant", "reflect",
+                                    "circular", "bogus"]),
+        "kernel_shape": lambda: ints(rng.randint(1, 3)),
+        "strides": lambda: ints(rng.randint(1, 3)), "pads": lambda: ints(rng.randint(2, 6)),
+        "dilations": lambda: ints(rng.randint(1, 3)), "size": lambda: rng.randint(0, 4),
+        "block_size": lambda: rng.randint(0, 3), "to": lambda: rng.choice(OP_TYPES),
+        "alpha": lambda: rng.choice([0.0, 0.5, -1.0]), "epsilon": lambda: 1e-5,
+        "coordinate_transformation_mode": lambda: rng.choice(["half_pixel",
+                                                              "tf_crop_and_resize"]),
+        "antialias": lambda: rng.randint(0, 1), "unidirectional": lambda: rng.randint(0, 1),
+        "transA": lambda: rng.randint(0, 1), "transB": lambda: rng.randint(0, 1),
+        "perm": lambda: ints(rng.randint(1, 4)), "k": lambda: rng.randint(-1, 3),
+    }
+    return {k: pool[k]() for k in rng.sample(sorted(pool), rng.randint(0, 4))}
+
+
+def fuzz_ops(args, rng, work, keep):
+    listed = subprocess.run([str(BIN / "quant-run"), "--list-onnx-ops"], capture_output=True,
+                            text=True, check=True).stdout.split()
+    found = 0
+    vi = helper.make_tensor_value_info
+    for it in range(args.iterations):
+        key = rng.choice(listed)
+        domain, op = key.split(":", 1) if ":" in key else ("", key)
+        inputs, inits, names = [], [], []
+        for i in range(rng.randint(0, 5)):
+            t = rng.choice(OP_TYPES)
+            shape = [rng.choice([0, 1, 2, 3, 5]) for _ in range(rng.randint(0, 4))]
+            name = f"i{i}"
+            if rng.random() < 0.5:
+                data = (np.random.default_rng(it * 8 + i).random(shape) * 4 - 1)
+                inits.append(numpy_helper.from_array(
+                    data.astype(helper.tensor_dtype_to_np_dtype(t)), name))
+            else:
+                inputs.append(vi(name, t, shape))
+            names.append(name if rng.random() > 0.1 else "")
+        outs = ["y"] + (["y2"] if rng.random() < 0.2 else [])
+        node = helper.make_node(op, names, outs, name="n", domain=domain,
+                                **random_attributes(rng))
+        g = helper.make_graph([node], "g", inputs, [vi(o, TensorProto.FLOAT, None) for o in outs],
+                              inits)
+        opsets = [helper.make_opsetid("", rng.choice([13, 17, 21]))]
+        if domain:
+            opsets.append(helper.make_opsetid(domain, 1))
+        m = helper.make_model(g, opset_imports=opsets)
+        m.ir_version = 9
+        path, out = work / "m.onnx", work / "m.mlir"
+        data = m.SerializeToString()
+        path.write_bytes(data)
+        out.unlink(missing_ok=True)
+        rc, err = run([BIN / "quant-opt", path, "-o", out], timeout=120)
+        if crashed(rc, err) or (rc != 0 and out.exists()):
+            found += 1
+            dst = keep / f"ops-{args.seed}-{it}.onnx"
+            dst.write_bytes(data)
+            print(f"FOUND ops {key}: rc {rc}, {err.strip()[-200:]} ({dst})", flush=True)
     return found
 
 
@@ -474,7 +555,7 @@ def fuzz_rotations(args, rng, work, keep):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("mode", choices=["import", "targets", "rotations"])
+    ap.add_argument("mode", choices=["import", "ops", "targets", "rotations"])
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--iterations", type=int, default=200)
     ap.add_argument("--keep", default=os.path.join(tempfile.gettempdir(), "quantc-fuzz"))
@@ -483,7 +564,8 @@ def main():
     keep.mkdir(parents=True, exist_ok=True)
     rng = random.Random(args.seed)
     with tempfile.TemporaryDirectory() as tmp:
-        fn = {"import": fuzz_import, "targets": fuzz_targets, "rotations": fuzz_rotations}
+        fn = {"import": fuzz_import, "ops": fuzz_ops, "targets": fuzz_targets,
+              "rotations": fuzz_rotations}
         found = fn[args.mode](args, rng, pathlib.Path(tmp), keep)
     print(f"fuzz {args.mode}: {args.iterations} iterations (seed {args.seed}), {found} findings")
     return 1 if found else 0

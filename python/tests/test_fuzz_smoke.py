@@ -11,7 +11,8 @@ import pytest
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 
-@pytest.mark.parametrize("mode,iterations", [("import", 40), ("targets", 12), ("rotations", 6)])
+@pytest.mark.parametrize("mode,iterations", [("import", 40), ("ops", 80), ("targets", 12),
+                                             ("rotations", 6)])
 def test_fuzz_smoke(mode, iterations, tmp_path):
     r = subprocess.run([sys.executable, str(ROOT / "scripts" / "fuzz.py"), mode, "--seed", "7",
                         "--iterations", str(iterations), "--keep", str(tmp_path)],

@@ -344,3 +344,28 @@ bool qc::onnx_import::lookupOpArity(const std::string &opType,
     return false;
   }
 }
+
+bool qc::onnx_import::lookupMinInputs(const std::string &opType,
+                                      const std::string &domain, int opset,
+                                      int &minInputs) {
+  try {
+    const auto &ranges =
+        onnx::OpSchemaRegistry::DomainToVersionRange::Instance().Map();
+    auto range = ranges.find(domain);
+    if (range == ranges.end())
+      return false;
+    const onnx::OpSchema *schema = onnx::OpSchemaRegistry::Schema(
+        opType, std::min(opset, range->second.second), domain);
+    // An operator newer than the opset the model declares: its first
+    // schema.
+    if (!schema)
+      schema = onnx::OpSchemaRegistry::Schema(opType, range->second.second,
+                                              domain);
+    if (!schema)
+      return false;
+    minInputs = schema->min_input();
+    return true;
+  } catch (...) {
+    return false;
+  }
+}

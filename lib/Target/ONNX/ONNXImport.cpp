@@ -859,6 +859,11 @@ private:
         return failure();
       opaque = OpaqueProperties(&props);
     }
+    for (auto [i, v] : llvm::enumerate(operands))
+      if (!v)
+        return error(n) << "'" << OpTy::getOperationName() << "' needs operand "
+                        << i << ", which is missing (an empty input name)",
+               failure();
     SmallVector<Type> types;
     // A failed inference (operands whose shapes do not fit) is a diagnostic
     // naming the node and the op.
@@ -5150,8 +5155,11 @@ Importer::Outputs Importer::qonnxQuant(Node &n) {
     return error(n) << "expects x, scale, zeropt and bitwidth", failure();
   DenseElementsAttr scale = constantOf(n.in[1]), zp = constantOf(n.in[2]),
                     bw = constantOf(n.in[3]);
-  if (!scale || !zp || !bw || !llvm::isa<FloatType>(scale.getElementType()))
-    return error(n) << "scale, zeropt and bitwidth must be constants",
+  if (!scale || !zp || !bw || !llvm::isa<FloatType>(scale.getElementType()) ||
+      !llvm::isa<FloatType>(zp.getElementType()) ||
+      !llvm::isa<FloatType>(bw.getElementType()) || bw.getNumElements() != 1)
+    return error(n) << "scale, zeropt and bitwidth must be float constants "
+                       "(bitwidth a single value)",
            failure();
   for (const APFloat &z : zp.getValues<APFloat>())
     if (!z.isZero())
@@ -6097,9 +6105,10 @@ const llvm::StringMap<Importer::Handler> &Importer::handlers() {
       Value x = n.in[0];
       auto xt = tt(x);
       DenseElementsAttr cond = constantOf(n.in[1]);
-      if (!cond || cond.getType().getRank() != 1)
-        return im.error(n) << "condition must be a constant 1-D tensor (it "
-                              "decides the output's shape)",
+      if (!cond || cond.getType().getRank() != 1 ||
+          !cond.getElementType().isInteger(1))
+        return im.error(n) << "condition must be a constant 1-D bool tensor "
+                              "(it decides the output's shape)",
                failure();
       Chain c{im, n};
       int64_t axis = 0;
@@ -6644,9 +6653,9 @@ const llvm::StringMap<Importer::Handler> &Importer::handlers() {
       if (size <= 0)
         return im.error(n) << "needs a positive size", failure();
       if (xt.getRank() < 3 || !xt.hasStaticShape() ||
-          !llvm::isa<FloatType>(xt.getElementType()))
-        return im.error(n) << "needs a static float input of rank 3 or more, "
-                              "got "
+          !llvm::isa<FloatType>(xt.getElementType()) || xt.getDimSize(1) < 1)
+        return im.error(n) << "needs a static float input of rank 3 or more "
+                              "with channels, got "
                            << xt,
                failure();
       Chain c{im, n};
@@ -7187,6 +7196,11 @@ const llvm::StringMap<Importer::Handler> &Importer::handlers() {
                  failure();
       DenseElementsAttr s = constantOf(n.in[0]), l = constantOf(n.in[1]),
                         d = constantOf(n.in[2]);
+      for (DenseElementsAttr v : {s, l, d})
+        if (v.getNumElements() != 1 || v.getElementType() != s.getElementType())
+          return im.error(n) << "start, limit and delta must be scalars of one "
+                                "element type",
+                 failure();
       if (llvm::isa<FloatType>(s.getElementType())) {
         float a = (*s.getValues<APFloat>().begin()).convertToFloat(),
               lim = (*l.getValues<APFloat>().begin()).convertToFloat(),
@@ -7493,6 +7507,20 @@ static size_t requiredInputs(StringRef op) {
       {"com.microsoft:QLinearSoftmax", 2},
       {"com.microsoft:Attention", 2},
       {"com.microsoft:QAttention", 5},
+      {"GridSample", 2},
+      {"BitwiseAnd", 2},
+      {"BitwiseOr", 2},
+      {"BitwiseXor", 2},
+      {"GroupNormalization", 3},
+      {"CenterCropPad", 2},
+      {"AffineGrid", 2},
+      {"Col2Im", 3},
+      {"TensorScatter", 2},
+      {"ReverseSequence", 2},
+      {"Compress", 2},
+      {"MaxUnpool", 2},
+      {"STFT", 2},
+      {"MelWeightMatrix", 5},
       {"com.microsoft:QLinearAveragePool", 2},
       {"com.microsoft:MatMulIntegerToFloat", 4},
       {"com.microsoft:DynamicQuantizeMatMul", 3},
@@ -7628,6 +7656,15 @@ LogicalResult Importer::importNodes(
                       << (node.domain().empty()
                               ? " in the default domain"
                               : " (domain '" + node.domain() + "')");
+    // Fewer inputs than the operator's ONNX schema requires are malformed
+    // (a handler would read past them).
+    int minInputs = 0;
+    if (onnx_import::lookupMinInputs(
+            node.op_type(), node.domain() == "ai.onnx" ? "" : node.domain(),
+            int(opset), minInputs) &&
+        node.input_size() < minInputs)
+      return error(n) << "has " << node.input_size() << " inputs, but "
+                      << node.op_type() << " takes at least " << minInputs;
     // Counts beyond what the operator's ONNX schema allows are malformed
     // (a handler would otherwise ignore the extra inputs).
     onnx_import::OpArity arity;
@@ -7653,7 +7690,8 @@ LogicalResult Importer::importNodes(
                         << a.i();
     // Required inputs must be present (quantized initializers are read by
     // their handlers directly, so DequantizeLinear's first may be null).
-    size_t required = requiredInputs(key);
+    size_t required =
+        std::max(requiredInputs(key), size_t(std::max(minInputs, 0)));
     if (n.in.size() < required)
       return error(n) << "has " << n.in.size() << " inputs, expected at least "
                       << required;
@@ -7674,9 +7712,22 @@ LogicalResult Importer::importNodes(
             return failure();
           v = *c;
         }
-    auto outs = h->second(*this, n);
-    if (failed(outs))
+    // Every failure is reported: a handler whose nn ops failed without a
+    // diagnostic (an operand that could not be built) gets a generic one.
+    bool reported = false;
+    auto outs = [&] {
+      ScopedDiagnosticHandler watch(ctx, [&](Diagnostic &d) {
+        if (d.getSeverity() == DiagnosticSeverity::Error)
+          reported = true;
+        return failure(); // pass it on
+      });
+      return h->second(*this, n);
+    }();
+    if (failed(outs)) {
+      if (!reported)
+        error(n) << "cannot be imported with these inputs and attributes";
       return failure();
+    }
     if (int(outs->size()) < node.output_size())
       return error(n) << "produces " << outs->size() << " outputs but the "
                       << "node declares " << node.output_size();

@@ -47,6 +47,13 @@ struct OpArity {
 bool lookupOpArity(const std::string &opType, const std::string &domain,
                    int opset, OpArity &arity);
 
+/// The fewest inputs `opType` in `domain` takes at `opset`, from the schema
+/// of min(opset, the newest opset this ONNX library knows) (inputs that
+/// ONNX made optional after that opset would be counted as required), or
+/// false when there is no schema (contrib domains).
+bool lookupMinInputs(const std::string &opType, const std::string &domain,
+                     int opset, int &minInputs);
+
 /// Rewrites `model` for default-domain opset `version` with ONNX's version
 /// converter (onnx::version_conversion::ConvertVersion); false with `error`
 /// set when the converter has no adapter for one of its nodes or fails.

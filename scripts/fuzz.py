@@ -70,6 +70,21 @@ def crashed(rc, err):
             or "LLVM ERROR" in err or (rc != 0 and "error" not in err))
 
 
+def import_finding(data, work, dst, what, timeout):
+    """Imports the model bytes `data` with quant-opt: 1 (the model kept at
+    `dst`, a line printed) if it crashed, hung, failed without a diagnostic
+    or left an output file behind on failure, else 0."""
+    path, out = work / "m.onnx", work / "m.mlir"
+    path.write_bytes(data)
+    out.unlink(missing_ok=True)
+    rc, err = run([BIN / "quant-opt", path, "-o", out], timeout=timeout)
+    if not (crashed(rc, err) or (rc != 0 and out.exists())):
+        return 0
+    dst.write_bytes(data)
+    print(f"FOUND {what}: rc {rc}, {err.strip()[-200:]} ({dst})", flush=True)
+    return 1
+
+
 # --------------------------------------------------------------------------
 # import: structural mutations
 # --------------------------------------------------------------------------
@@ -189,16 +204,8 @@ def fuzz_import(args, rng, work, keep):
                 b[rng.randrange(len(b))] = rng.randrange(256)
             data = bytes(b)
             whats.append("bytes")
-        path, out = work / "m.onnx", work / "m.mlir"
-        path.write_bytes(data)
-        out.unlink(missing_ok=True)
-        rc, err = run([BIN / "quant-opt", path, "-o", out], timeout=60)
-        if crashed(rc, err) or (rc != 0 and out.exists()):
-            found += 1
-            dst = keep / f"import-{args.seed}-{it}.onnx"
-            dst.write_bytes(data)
-            print(f"FOUND import {name} {whats}: rc {rc}, {err.strip()[-200:]} ({dst})",
-                  flush=True)
+        found += import_finding(data, work, keep / f"import-{args.seed}-{it}.onnx",
+                                f"import {name} {whats}", timeout=60)
     return found
 
 
@@ -264,16 +271,8 @@ def fuzz_ops(args, rng, work, keep):
             opsets.append(helper.make_opsetid(domain, 1))
         m = helper.make_model(g, opset_imports=opsets)
         m.ir_version = 9
-        path, out = work / "m.onnx", work / "m.mlir"
-        data = m.SerializeToString()
-        path.write_bytes(data)
-        out.unlink(missing_ok=True)
-        rc, err = run([BIN / "quant-opt", path, "-o", out], timeout=120)
-        if crashed(rc, err) or (rc != 0 and out.exists()):
-            found += 1
-            dst = keep / f"ops-{args.seed}-{it}.onnx"
-            dst.write_bytes(data)
-            print(f"FOUND ops {key}: rc {rc}, {err.strip()[-200:]} ({dst})", flush=True)
+        found += import_finding(m.SerializeToString(), work,
+                                keep / f"ops-{args.seed}-{it}.onnx", f"ops {key}", timeout=120)
     return found
 
 

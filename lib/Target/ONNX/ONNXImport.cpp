@@ -3135,9 +3135,11 @@ FailureOr<Value> Importer::maxPoolIndices(Node &n, Value in, Value y,
   // The first tap in row-major order whose value is the maximum (ONNX's
   // reference keeps a later one only if it is larger), its index in [H, W]
   // (storage_order 1: column-major), plus (n * C + c) * H * W.
-  Value index, found;
-  for (int64_t i = 0; i < w.kernel[0]; ++i)
-    for (int64_t j = 0; j < w.kernel[1]; ++j) {
+  // Taps from the last to the first, each overwriting where it holds the
+  // maximum: the first such tap wins.
+  Value index = i64Constant(n.loc, {0}, {});
+  for (int64_t i = w.kernel[0] - 1; i >= 0; --i)
+    for (int64_t j = w.kernel[1] - 1; j >= 0; --j) {
       Value v = c.slice(padded, {0, 0, i * w.dilations[0], j * w.dilations[1]},
                         {1, 1, w.strides[0], w.strides[1]},
                         {batch, channels, oh, ow});
@@ -3150,15 +3152,7 @@ FailureOr<Value> Importer::maxPoolIndices(Node &n, Value in, Value y,
           at.push_back(!inside ? -1 : columnMajor ? r + s2 * h : r * wd + s2);
         }
       Value tapIndex = i64Constant(n.loc, at, {1, 1, oh, ow});
-      Value hit = c.op<nn::EqualOp>({v, y});
-      if (found) {
-        hit = c.op<nn::AndOp>({hit, c.op<nn::NotOp>({found})});
-        index = c.op<nn::WhereOp>({hit, tapIndex, index});
-        found = c.op<nn::OrOp>({found, hit});
-      } else {
-        index = c.op<nn::WhereOp>({hit, tapIndex, i64Constant(n.loc, {0}, {})});
-        found = hit;
-      }
+      index = c.op<nn::WhereOp>({c.op<nn::EqualOp>({v, y}), tapIndex, index});
     }
   SmallVector<int64_t> base;
   for (int64_t p = 0; p < batch * channels; ++p)

@@ -691,6 +691,29 @@ save(model([helper.make_node("If", ["c"], ["y"], name="if1", then_branch=branch,
                              else_branch=branch)],
            [vi_typed("c", TensorProto.BOOL, []), vi("x", [2])], [vi("y", [2])], opset=17),
      os.path.join(out, "if_runtime.onnx"))
+# ReverseSequence whose lengths do not match the batch; MeanVarianceNormalization
+# over an axis out of range; MelWeightMatrix with the edges reversed;
+# CastLike with one input; Concat with an empty input name.
+save(model([helper.make_node("ReverseSequence", ["x", "l"], ["y"], name="rsq")],
+           [vi("x", [4, 2, 3]), vi_typed("l", TensorProto.INT64, [3])], [vi("y", [4, 2, 3])],
+           opset=13),
+     os.path.join(out, "reversesequence_lens.onnx"))
+save(model([helper.make_node("MeanVarianceNormalization", ["x"], ["y"], name="mvn", axes=[5])],
+           [vi("x", [2, 3])], [vi("y", [2, 3])], opset=13),
+     os.path.join(out, "mvn_axis.onnx"))
+save(model([helper.make_node("MelWeightMatrix", ["nb", "dl", "sr", "lo", "hi"], ["y"],
+                             name="mel")],
+           [], [vi("y", [5, 4])],
+           [numpy_helper.from_array(np.array(v, t), k) for k, v, t in
+            [("nb", 4, np.int64), ("dl", 8, np.int64), ("sr", 16000, np.int64),
+             ("lo", 4000.0, np.float32), ("hi", 100.0, np.float32)]], opset=17),
+     os.path.join(out, "melweightmatrix_edges.onnx"))
+save(model([helper.make_node("CastLike", ["x"], ["y"], name="cl")],
+           [vi("x", [2])], [vi("y", [2])], opset=17),
+     os.path.join(out, "castlike_one_input.onnx"))
+save(model([helper.make_node("Concat", ["x", ""], ["y"], name="cat", axis=0)],
+           [vi("x", [2])], [vi("y", [2])], opset=17),
+     os.path.join(out, "concat_empty_input.onnx"))
 save(model([helper.make_node("Hardmax", ["x"], ["y"], name="hm")],
            [vi_typed("x", TensorProto.INT32, [2, 3])], [vi_typed("y", TensorProto.INT32, [2, 3])],
            opset=13),

@@ -716,8 +716,31 @@ private:
   /// caches gathered by position_ids (or given per batch and position), the
   /// first rotary_embedding_dim entries rotated in halves or interleaved
   /// pairs (real = cos x1 - sin x2, imaginary = sin x1 + cos x2), the rest
-  /// passed through.
-  Outputs rotaryEmbedding(Node &n);
+  /// passed through. `contrib`: com.microsoft RotaryEmbedding (inputs
+  /// input, position_ids, cos_cache, sin_cache; position_ids [batch,
+  /// sequence], or one offset added to each token's index), which computes
+  /// the same.
+  Outputs rotaryEmbedding(Node &n, bool contrib);
+  /// Rotates the first `dim` entries of x [batch, sequence, heads, head
+  /// size] by cosV / sinV [batch, sequence, 1, dim / 2], in halves or
+  /// interleaved pairs, as rotaryEmbedding.
+  Value rotate(Chain &c, Value x, Value cosV, Value sinV, int64_t dim,
+               bool interleaved);
+
+  /// com.microsoft GroupQueryAttention (the attention of onnxruntime-genai's
+  /// decoders) as onnxruntime's CPU kernel computes it, for a compile-time
+  /// total_sequence_length T: query / key / value [batch, S, heads * size]
+  /// (or packed in query); with do_rotary, Q and K rotated by the caches at
+  /// positions generated from seqlens_k (the first prompt, S = T: s;
+  /// otherwise seqlens_k + 1 - S + s) or given by position_ids; present_key /
+  /// present_value [batch, kv heads, max(T, past), size] holding each
+  /// sequence's past_b = seqlens_k + 1 - S cached rows (0 for the first
+  /// prompt), its S new rows, zeros after; scores scale * Q K^T (scale, or 1 /
+  /// sqrt(size)) of each query head against its group's K, softcap, causal
+  /// within each sequence (local_window_size keeps the last window + 1 keys),
+  /// softmax (with smooth_softmax or head_sink an extra logit of 0 or the
+  /// head's sink), times V.
+  Outputs groupQueryAttention(Node &n);
 
   /// ONNX ConvTranspose (1-D and 2-D) as the equivalent direct nn.conv:
   /// the input with stride - 1 zeros inserted between its elements, padded
@@ -2490,6 +2513,270 @@ Importer::Outputs Importer::contribAttention(Node &n, bool quantized) {
   context =
       c.reshape(c.transpose(context, {0, 2, 1, 3}), {batch, seq, sizes[2]});
   return c.result(context);
+}
+
+Importer::Outputs Importer::groupQueryAttention(Node &n) {
+  // Inputs: query, key?, value?, past_key?, past_value?, seqlens_k,
+  // total_sequence_length, cos_cache?, sin_cache?, position_ids?,
+  // attention_bias?, head_sink?.
+  auto in = [&](size_t i) { return i < n.in.size() ? n.in[i] : Value(); };
+  int64_t qHeads = getInt(n, "num_heads", 0);
+  int64_t kvHeads = getInt(n, "kv_num_heads", 0);
+  if (qHeads <= 0 || kvHeads <= 0 || qHeads % kvHeads)
+    return error(n) << "num_heads (" << qHeads
+                    << ") must be a positive multiple of kv_num_heads ("
+                    << kvHeads << ")",
+           failure();
+  if (!in(5) || !in(6))
+    return error(n) << "needs seqlens_k (input 5) and total_sequence_length "
+                       "(input 6)",
+           failure();
+  if (in(10))
+    return error(n) << "attention_bias (input 10) is not supported", failure();
+  if (getInt(n, "qk_output", 0) ||
+      (n.proto.output_size() > 3 && !n.proto.output(3).empty()))
+    return error(n) << "the output_qk output (qk_output) is not supported",
+           failure();
+  Value query = in(0), key = in(1), value = in(2);
+  auto qt = tt(query);
+  Type f32 = b.getF32Type(), i64 = b.getI64Type();
+  if (qt.getRank() != 3 || !qt.hasStaticShape() || !qt.getElementType().isF32())
+    return error(n) << "query must be a static f32 [batch, sequence, hidden] "
+                       "tensor, got "
+                    << qt,
+           failure();
+  if (bool(key) != bool(value))
+    return error(n) << "key and value come together (or neither, with Q, K "
+                       "and V packed in query)",
+           failure();
+  int64_t batch = qt.getDimSize(0), seq = qt.getDimSize(1),
+          hidden = qt.getDimSize(2);
+  int64_t parts = key ? qHeads : qHeads + 2 * kvHeads;
+  if (hidden % parts || hidden == 0)
+    return error(n) << "query's hidden size " << hidden
+                    << " is not a multiple of " << parts
+                    << (key ? " (num_heads)"
+                            : " (num_heads + 2 kv_num_heads, packed Q, K, V)"),
+           failure();
+  int64_t size = hidden / parts, groups = qHeads / kvHeads;
+  Chain c{*this, n};
+  // Q, K, V as [batch, sequence, heads, size].
+  Value q, k, v;
+  if (key) {
+    for (Value x : {key, value}) {
+      auto t = tt(x);
+      if (t.getShape() != ArrayRef<int64_t>{batch, seq, kvHeads * size} ||
+          !t.getElementType().isF32())
+        return error(n) << "key and value must be f32 [" << batch << ", " << seq
+                        << ", " << kvHeads * size
+                        << "] (kv_num_heads x head size), got " << t,
+               failure();
+    }
+    q = c.reshape(query, {batch, seq, qHeads, size});
+    k = c.reshape(key, {batch, seq, kvHeads, size});
+    v = c.reshape(value, {batch, seq, kvHeads, size});
+  } else {
+    auto part = [&](int64_t start, int64_t heads) {
+      return c.reshape(c.slice(query, {0, 0, start * size}, {1, 1, 1},
+                               {batch, seq, heads * size}),
+                       {batch, seq, heads, size});
+    };
+    q = part(0, qHeads);
+    k = part(qHeads, kvHeads);
+    v = part(qHeads + kvHeads, kvHeads);
+  }
+  // Lengths: total_sequence_length T (compile time), seqlens_k (run time).
+  auto total = constInt(n, 6, "total_sequence_length");
+  if (!total)
+    return failure();
+  int64_t totalLen = *total;
+  Value seqlens = in(5);
+  auto st = tt(seqlens);
+  if (st.getShape() != ArrayRef<int64_t>{batch} ||
+      !st.getElementType().isInteger(32))
+    return error(n) << "seqlens_k must be int32 [" << batch << "], got " << st,
+           failure();
+  Value pastKey = in(3), pastValue = in(4);
+  if (bool(pastKey) != bool(pastValue))
+    return error(n) << "past_key and past_value come together", failure();
+  int64_t past = 0;
+  if (pastKey) {
+    auto pk = tt(pastKey);
+    if (pk.getRank() != 4 || tt(pastValue).getShape() != pk.getShape() ||
+        pk.getDimSize(0) != batch || pk.getDimSize(1) != kvHeads ||
+        pk.getDimSize(3) != size || !pk.getElementType().isF32() ||
+        !tt(pastValue).getElementType().isF32())
+      return error(n) << "past_key and past_value must both be f32 [" << batch
+                      << ", " << kvHeads << ", past, " << size << "], got "
+                      << pk << " and " << tt(pastValue),
+             failure();
+    past = pk.getDimSize(2);
+  }
+  bool first = seq == totalLen;
+  if (totalLen < seq || (!first && past == 0))
+    return error(n) << "total_sequence_length " << totalLen
+                    << (totalLen < seq ? " is less than the sequence length "
+                                       : " exceeds the sequence length ")
+                    << seq
+                    << (totalLen < seq ? "" : " without past_key / past_value"),
+           failure();
+  int64_t present = std::max(totalLen, past);
+  auto iota = [&](int64_t count, ArrayRef<int64_t> shape, int64_t from = 0) {
+    return i64Constant(
+        n.loc, llvm::to_vector(llvm::seq<int64_t>(from, from + count)), shape);
+  };
+  auto i64s = [&](int64_t v) { return i64Constant(n.loc, {v}, {}); };
+  // past_b = seqlens_k + 1 - S per sequence (not for the first prompt).
+  Value pastLen =
+      first
+          ? Value()
+          : c.op<nn::SubOp>(
+                {c.op<nn::CastOp>({seqlens}, {named("to", TypeAttr::get(i64))}),
+                 i64s(seq - 1)});
+  if (getInt(n, "do_rotary", 0)) {
+    Value cosCache = in(7), sinCache = in(8);
+    if (!cosCache || !sinCache)
+      return error(n) << "do_rotary needs cos_cache and sin_cache", failure();
+    auto ct = tt(cosCache);
+    if (ct.getRank() != 2 || tt(sinCache).getShape() != ct.getShape() ||
+        !ct.getElementType().isF32() ||
+        !tt(sinCache).getElementType().isF32() || 2 * ct.getDimSize(1) > size ||
+        ct.getDimSize(1) == 0)
+      return error(n) << "cos_cache and sin_cache must both be f32 [max "
+                         "position, rotary dim / 2] with rotary dim at most "
+                         "the head size "
+                      << size << ", got " << ct << " and " << tt(sinCache),
+             failure();
+    int64_t half = ct.getDimSize(1);
+    Value positions = in(9);
+    if (positions) {
+      auto pt = tt(positions);
+      if (pt.getShape() != ArrayRef<int64_t>{batch, seq} ||
+          !pt.getElementType().isInteger(64))
+        return error(n) << "position_ids must be int64 [" << batch << ", "
+                        << seq << "], got " << pt,
+               failure();
+    } else if (first) { // the token's index (padding rows too)
+      positions = c.op<nn::ExpandOp>(
+          {iota(seq, {1, seq})},
+          {named("shape", b.getDenseI64ArrayAttr({batch, seq}))});
+    } else {
+      positions = c.op<nn::AddOp>(
+          {c.reshape(pastLen, {batch, 1}), iota(seq, {1, seq})});
+    }
+    auto cache = [&](Value table) {
+      return c.reshape(
+          c.op<nn::GatherOp>({table, positions},
+                             {named("axis", b.getI64IntegerAttr(0))}),
+          {batch, seq, 1, half});
+    };
+    Value cosV = cache(cosCache), sinV = cache(sinCache);
+    bool interleaved = getInt(n, "rotary_interleaved", 0);
+    q = rotate(c, q, cosV, sinV, 2 * half, interleaved);
+    k = rotate(c, k, cosV, sinV, 2 * half, interleaved);
+  }
+  q = c.transpose(q, {0, 2, 1, 3});
+  k = c.transpose(k, {0, 2, 1, 3});
+  v = c.transpose(v, {0, 2, 1, 3});
+  // present_key / present_value: [batch, kv heads, present, size].
+  Value zero = c.scalar(f32, 0.0);
+  auto presentOf = [&](Value cached, Value fresh) -> Value {
+    if (first)
+      return present == seq
+                 ? fresh
+                 : c.concat(
+                       {fresh, zeros(n.loc, f32,
+                                     {batch, kvHeads, present - seq, size})},
+                       2);
+    // Row j of sequence b: cached row j below past_b, then new row
+    // j - past_b, then zeros; one row gather over [past rows; new rows].
+    int64_t rows = past + seq;
+    Value flat =
+        c.reshape(c.transpose(c.concat({cached, fresh}, 2), {0, 2, 1, 3}),
+                  {batch * rows, kvHeads * size});
+    Value j = iota(present, {1, present});
+    Value offset = c.reshape(pastLen, {batch, 1});
+    Value row = c.op<nn::WhereOp>(
+        {c.op<nn::LessOp>({j, offset}), j,
+         c.op<nn::AddOp>({c.op<nn::SubOp>({j, offset}), i64s(past)})});
+    row = c.op<nn::MaxOp>({c.op<nn::MinOp>({row, i64s(rows - 1)}), i64s(0)});
+    SmallVector<int64_t> base;
+    for (int64_t i = 0; i < batch; ++i)
+      base.push_back(i * rows);
+    row = c.op<nn::AddOp>({row, i64Constant(n.loc, base, {batch, 1})});
+    Value g = c.op<nn::GatherOp>({flat, row},
+                                 {named("axis", b.getI64IntegerAttr(0))});
+    Value valid = c.op<nn::LessOp>({j, c.op<nn::AddOp>({offset, i64s(seq)})});
+    g = c.op<nn::WhereOp>({c.reshape(valid, {batch, present, 1}), g, zero});
+    return c.transpose(c.reshape(g, {batch, present, kvHeads, size}),
+                       {0, 2, 1, 3});
+  };
+  Value presentKey = presentOf(pastKey, k);
+  Value presentValue = presentOf(pastValue, v);
+  // Scores of each query head against its group's K: [batch, heads, S,
+  // present].
+  Value scores = c.reshape(
+      c.op<nn::MatMulOp>({c.reshape(q, {batch, kvHeads, groups * seq, size}),
+                          c.transpose(presentKey, {0, 1, 3, 2})}),
+      {batch, qHeads, seq, present});
+  float scale = getFloat(n, "scale", 0.0f);
+  if (scale == 0.0f)
+    scale = 1.0f / std::sqrt(float(size));
+  scores = c.op<nn::MulOp>({scores, c.scalar(f32, scale)});
+  float softcap = getFloat(n, "softcap", 0.0f);
+  if (softcap > 0.0f) {
+    Value cap = c.scalar(f32, softcap);
+    scores = c.op<nn::MulOp>(
+        {c.op<nn::TanhOp>({c.op<nn::DivOp>({scores, cap})}), cap});
+  }
+  // Query s of sequence b sees keys [causal - window - 1, causal), causal =
+  // past_b + s + 1.
+  Value causal = iota(seq, {1, seq, 1}, 1);
+  if (!first)
+    causal = c.op<nn::AddOp>({c.reshape(pastLen, {batch, 1, 1}), causal});
+  Value keys = iota(present, {1, 1, present});
+  Value keep = c.op<nn::LessOp>({keys, causal});
+  int64_t window = getInt(n, "local_window_size", -1);
+  if (window > 0)
+    keep = c.op<nn::AndOp>(
+        {keep, c.op<nn::NotOp>({c.op<nn::LessOp>(
+                   {keys, c.op<nn::SubOp>({causal, i64s(window + 1)})})})});
+  if (c.failed)
+    return failure();
+  keep = c.reshape(keep, {tt(keep).getDimSize(0), 1, seq, present});
+  scores = c.op<nn::WhereOp>({keep, scores, c.scalar(f32, -INFINITY)});
+  // Softmax, with an extra logit (smooth_softmax: 0; head_sink: the head's).
+  Value sink;
+  if (Value h = in(11)) {
+    auto ht = tt(h);
+    if (ht.getShape() != ArrayRef<int64_t>{qHeads} ||
+        !ht.getElementType().isF32())
+      return error(n) << "head_sink must be f32 [" << qHeads << "], got " << ht,
+             failure();
+    sink = c.op<nn::ExpandOp>(
+        {c.reshape(h, {1, qHeads, 1, 1})},
+        {named("shape", b.getDenseI64ArrayAttr({batch, qHeads, seq, 1}))});
+  } else if (getInt(n, "smooth_softmax", 0)) {
+    sink = zeros(n.loc, f32, {batch, qHeads, seq, 1});
+  }
+  Value probs;
+  if (sink)
+    probs =
+        c.slice(c.op<nn::SoftmaxOp>({c.concat({scores, sink}, -1)},
+                                    {named("axis", b.getI64IntegerAttr(-1))}),
+                {0, 0, 0, 0}, {1, 1, 1, 1}, {batch, qHeads, seq, present});
+  else
+    probs =
+        c.op<nn::SoftmaxOp>({scores}, {named("axis", b.getI64IntegerAttr(-1))});
+  Value out = c.op<nn::MatMulOp>(
+      {c.reshape(probs, {batch, kvHeads, groups * seq, present}),
+       presentValue});
+  out = c.reshape(
+      c.transpose(c.reshape(out, {batch, qHeads, seq, size}), {0, 2, 1, 3}),
+      {batch, seq, qHeads * size});
+  if (c.failed)
+    return failure();
+  return SmallVector<Value>{out, presentKey, presentValue};
 }
 
 Importer::Outputs Importer::embedLayerNorm(Node &n, bool quantized) {
@@ -4278,9 +4565,16 @@ Importer::Outputs Importer::recurrent(Node &n) {
   return outs;
 }
 
-Importer::Outputs Importer::rotaryEmbedding(Node &n) {
-  Value x = n.in[0], cosCache = n.in[1], sinCache = n.in[2];
-  Value positions = n.in.size() > 3 ? n.in[3] : Value();
+Importer::Outputs Importer::rotaryEmbedding(Node &n, bool contrib) {
+  auto in = [&](size_t i) { return i < n.in.size() ? n.in[i] : Value(); };
+  Value x = in(0), cosCache = in(contrib ? 2 : 1),
+        sinCache = in(contrib ? 3 : 2), positions = in(contrib ? 1 : 3);
+  if (!cosCache || !sinCache || (contrib && !positions))
+    return error(n) << "needs the input, " << (contrib ? "position_ids, " : "")
+                    << "cos_cache and sin_cache",
+           failure();
+  if (contrib && getInt(n, "is_packed_batching", 0))
+    return error(n) << "is_packed_batching is not supported", failure();
   auto xt = tt(x);
   int64_t rank = xt.getRank();
   Type elem = xt.getElementType();
@@ -4294,15 +4588,6 @@ Importer::Outputs Importer::rotaryEmbedding(Node &n) {
     return error(n) << "the input and the caches must have one float type",
            failure();
   Chain c{*this, n};
-  // Entries [start, start + count) of the last axis.
-  auto lastSlice = [&](Value v, int64_t start, int64_t count) {
-    auto t = tt(v);
-    SmallVector<int64_t> starts(size_t(t.getRank()), 0),
-        steps(size_t(t.getRank()), 1), sizes(t.getShape());
-    starts.back() = start;
-    sizes.back() = count;
-    return c.slice(v, starts, steps, sizes);
-  };
   int64_t batch = xt.getDimSize(0), seq, heads, size;
   if (rank == 4) {
     heads = xt.getDimSize(1);
@@ -4328,6 +4613,24 @@ Importer::Outputs Importer::rotaryEmbedding(Node &n) {
                     << " must be even and at most the head size " << size,
            failure();
   int64_t half = dim / 2;
+  if (contrib && positions) {
+    // One offset: each token's index after it.
+    auto pt = tt(positions);
+    if (!pt.getElementType().isInteger(64) || !pt.hasStaticShape())
+      return error(n) << "position_ids must be a static int64 tensor, got "
+                      << pt,
+             failure();
+    if (pt.getNumElements() == 1 && !(batch == 1 && seq == 1)) {
+      SmallVector<int64_t> iota = llvm::to_vector(llvm::seq<int64_t>(0, seq));
+      positions = c.op<nn::AddOp>(
+          {c.op<nn::ExpandOp>(
+               {i64Constant(n.loc, iota, {1, seq})},
+               {named("shape", b.getDenseI64ArrayAttr({batch, seq}))}),
+           c.reshape(positions, {1, 1})});
+    } else if (pt.getNumElements() == 1) {
+      positions = c.reshape(positions, {1, 1});
+    }
+  }
   // The caches per [batch, sequence]: gathered by position, or given so.
   SmallVector<int64_t> cacheShape{batch, seq, half};
   auto cache = [&](Value v, StringRef what) -> Value {
@@ -4356,9 +4659,30 @@ Importer::Outputs Importer::rotaryEmbedding(Node &n) {
   Value sinV = cosV ? cache(sinCache, "sin_cache") : Value();
   if (c.failed)
     return failure();
+  Value rotated = rotate(c, x, cosV, sinV, dim, getInt(n, "interleaved", 0));
+  Value y = rank == 4 ? c.transpose(rotated, {0, 2, 1, 3})
+                      : c.reshape(rotated, xt.getShape());
+  return c.result(y);
+}
+
+Value Importer::rotate(Chain &c, Value x, Value cosV, Value sinV, int64_t dim,
+                       bool interleaved) {
+  if (c.failed || !x)
+    return Value();
+  auto xt = tt(x);
+  int64_t batch = xt.getDimSize(0), seq = xt.getDimSize(1),
+          heads = xt.getDimSize(2), size = xt.getDimSize(3), half = dim / 2;
+  // Entries [start, start + count) of the last axis.
+  auto lastSlice = [&](Value v, int64_t start, int64_t count) {
+    auto t = tt(v);
+    SmallVector<int64_t> starts(size_t(t.getRank()), 0),
+        steps(size_t(t.getRank()), 1), sizes(t.getShape());
+    starts.back() = start;
+    sizes.back() = count;
+    return c.slice(v, starts, steps, sizes);
+  };
   Value rotate = dim == size ? x : lastSlice(x, 0, dim);
   Value x1, x2;
-  bool interleaved = getInt(n, "interleaved", 0);
   if (interleaved) { // pairs (x[2i], x[2i + 1])
     Value pairs = c.reshape(rotate, {batch, seq, heads, half, 2});
     x1 = c.reshape(lastSlice(pairs, 0, 1), {batch, seq, heads, half});
@@ -4382,9 +4706,7 @@ Importer::Outputs Importer::rotaryEmbedding(Node &n) {
     rotated = c.concat({real, imag}, -1);
   if (dim < size)
     rotated = c.concat({rotated, lastSlice(x, dim, size - dim)}, -1);
-  Value y = rank == 4 ? c.transpose(rotated, {0, 2, 1, 3})
-                      : c.reshape(rotated, xt.getShape());
-  return c.result(y);
+  return rotated;
 }
 
 Importer::Outputs Importer::convTranspose(Node &n) {
@@ -6473,7 +6795,13 @@ const llvm::StringMap<Importer::Handler> &Importer::handlers() {
            im.named("reverse", im.b.getBoolAttr(getInt(n, "reverse", 0)))});
     };
     t["RotaryEmbedding"] = [](Importer &im, Node &n) {
-      return im.rotaryEmbedding(n);
+      return im.rotaryEmbedding(n, /*contrib=*/false);
+    };
+    t["com.microsoft:RotaryEmbedding"] = [](Importer &im, Node &n) {
+      return im.rotaryEmbedding(n, /*contrib=*/true);
+    };
+    t["com.microsoft:GroupQueryAttention"] = [](Importer &im, Node &n) {
+      return im.groupQueryAttention(n);
     };
     t["Softmax"] = [](Importer &im, Node &n) {
       return im.one<nn::SoftmaxOp>(
@@ -7500,6 +7828,8 @@ static size_t requiredInputs(StringRef op) {
       {"com.microsoft:QLinearLeakyRelu", 2},
       {"com.microsoft:QLinearSoftmax", 2},
       {"com.microsoft:Attention", 2},
+      {"com.microsoft:GroupQueryAttention", 1}, // 5 and 6 checked there
+      {"com.microsoft:RotaryEmbedding", 4},
       {"com.microsoft:QAttention", 5},
       {"GridSample", 2},
       {"BitwiseAnd", 2},

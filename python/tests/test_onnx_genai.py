@@ -1,0 +1,142 @@
+"""The com.microsoft operators of onnxruntime-genai's decoders
+(GroupQueryAttention with its KV cache and rotary embedding, RotaryEmbedding)
+against onnxruntime's CPU kernels, on both QuantC targets and through the
+export."""
+
+import zlib
+
+import numpy as np
+import onnxruntime as ort
+import pytest
+from onnx import TensorProto, helper, numpy_helper
+
+from test_onnx_activations import export_roundtrip, run_targets
+from test_onnx_qoperator import ort_run
+
+
+def rel_l2(got, want):
+    return float(np.linalg.norm(got - want) / max(np.linalg.norm(want), 1e-30))
+
+
+def rope_caches(rows, half, base=10000.0):
+    inv = 1.0 / base ** (np.arange(half, dtype=np.float64) / half)
+    ang = np.outer(np.arange(rows, dtype=np.float64), inv)
+    return np.cos(ang).astype(np.float32), np.sin(ang).astype(np.float32)
+
+
+def model_of(nodes, feeds, outputs, inits=()):
+    vi = helper.make_tensor_value_info
+    types = {np.dtype(np.float32): TensorProto.FLOAT, np.dtype(np.int32): TensorProto.INT32,
+             np.dtype(np.int64): TensorProto.INT64}
+    graph = helper.make_graph(nodes, "g", [vi(k, types[v.dtype], v.shape) for k, v in feeds.items()],
+                              [vi(o, TensorProto.FLOAT, None) for o in outputs], list(inits))
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17),
+                                                    helper.make_opsetid("com.microsoft", 1)])
+    model.ir_version = 8
+    return model
+
+
+# name: (batch, S, past, T, seqlens_k, attributes, options); seqlens_k
+# None: every sequence full (T - 1).
+GQA_CASES = {
+    "prompt": (2, 5, 0, 5, None, {}, {}),
+    "prompt-padded": (2, 5, 0, 5, [4, 2], {}, {}),
+    "prompt-rotary": (2, 6, 0, 6, [5, 3], dict(do_rotary=1), {}),
+    "prompt-rotary-interleaved": (1, 6, 0, 6, None, dict(do_rotary=1, rotary_interleaved=1), {}),
+    "prompt-partial-rotary": (2, 4, 0, 4, None, dict(do_rotary=1), dict(half=8)),
+    "prompt-packed": (2, 5, 0, 5, None, dict(do_rotary=1), dict(packed=True)),
+    "prompt-empty-past": (1, 4, 0, 4, None, dict(do_rotary=1), dict(empty_past=True)),
+    "prompt-max-past": (2, 4, 9, 4, [3, 1], dict(do_rotary=1), {}),
+    "decode": (1, 1, 7, 8, None, dict(do_rotary=1), {}),
+    "decode-ragged": (3, 1, 7, 8, [7, 3, 5], dict(do_rotary=1), {}),
+    "decode-max-past": (2, 1, 10, 6, [5, 2], dict(do_rotary=1), {}),
+    "decode-packed": (2, 1, 6, 7, [6, 4], dict(do_rotary=1, rotary_interleaved=1),
+                      dict(packed=True)),
+    "continue": (1, 3, 5, 8, None, dict(do_rotary=1), {}),
+    "window": (2, 7, 0, 7, None, dict(local_window_size=3), {}),
+    "decode-window": (2, 1, 8, 9, [8, 5], dict(local_window_size=2, do_rotary=1), {}),
+    "softcap-scale": (2, 5, 0, 5, None, dict(softcap=2.0, scale=0.4), {}),
+    "smooth": (2, 1, 4, 5, [4, 2], dict(smooth_softmax=1), {}),
+    "head-sink": (2, 1, 4, 5, [4, 3], {}, dict(sink=True)),
+    "mha": (2, 1, 4, 5, None, dict(do_rotary=1), dict(kv_heads=4)),
+    "position-ids": (2, 1, 4, 5, [4, 3], dict(do_rotary=1), dict(positions=True)),
+}
+
+
+def gqa_case(name):
+    b, s, past, total, seqlens, attrs, opt = GQA_CASES[name]
+    rng = np.random.default_rng(zlib.crc32(name.encode()))
+    heads, kv, size = 4, opt.get("kv_heads", 2), 16
+    if seqlens is None:
+        seqlens = [total - 1] * b
+    feeds = {}
+    if opt.get("packed"):
+        feeds["q"] = rng.standard_normal((b, s, (heads + 2 * kv) * size)).astype(np.float32)
+        names = ["q", "", ""]
+    else:
+        feeds["q"] = rng.standard_normal((b, s, heads * size)).astype(np.float32)
+        feeds["k"] = rng.standard_normal((b, s, kv * size)).astype(np.float32)
+        feeds["v"] = rng.standard_normal((b, s, kv * size)).astype(np.float32)
+        names = ["q", "k", "v"]
+    if past or opt.get("empty_past"):
+        feeds["pk"] = rng.standard_normal((b, kv, past, size)).astype(np.float32)
+        feeds["pv"] = rng.standard_normal((b, kv, past, size)).astype(np.float32)
+        names += ["pk", "pv"]
+    else:
+        names += ["", ""]
+    feeds["seqlens"] = np.array(seqlens, np.int32)
+    names += ["seqlens", "total"]
+    inits = [numpy_helper.from_array(np.array(total, np.int32), "total")]
+    if attrs.get("do_rotary"):
+        cos, sin = rope_caches(max(total, past) + 4, opt.get("half", size // 2))
+        inits += [numpy_helper.from_array(cos, "cos"), numpy_helper.from_array(sin, "sin")]
+        names += ["cos", "sin"]
+    if opt.get("positions"):
+        feeds["pos"] = rng.integers(0, total + 4, (b, s)).astype(np.int64)
+        names += [""] * (9 - len(names)) + ["pos"]
+    if opt.get("sink"):
+        inits.append(numpy_helper.from_array(rng.standard_normal(heads).astype(np.float32), "sink"))
+        names += [""] * (11 - len(names)) + ["sink"]
+    while names[-1] == "":
+        names.pop()
+    node = helper.make_node("GroupQueryAttention", names, ["y", "present_k", "present_v"],
+                            name="gqa", domain="com.microsoft", num_heads=heads,
+                            kv_num_heads=kv, **attrs)
+    return model_of([node], feeds, ["y", "present_k", "present_v"], inits), feeds
+
+
+def valid_rows(y, seqlens, first):
+    """y without the rows of a first prompt past each sequence's length
+    (seqlens_k + 1): onnxruntime computes their scores only up to that
+    length and reads unset memory after it (NaN at times)."""
+    if not first:
+        return y
+    return y[np.arange(y.shape[1])[None, :] <= seqlens[:, None]]
+
+
+@pytest.mark.parametrize("name", list(GQA_CASES))
+def test_group_query_attention(name, tmp_path):
+    """com.microsoft GroupQueryAttention as onnxruntime's CPU kernel computes
+    it: the first prompt (with padded sequences, empty or longer past
+    buffers), one-token decoding with ragged past lengths, a continued
+    prompt, packed QKV, rotary (halves, interleaved, partial), local window,
+    softcap and scale, smooth softmax, head sinks and equal head counts;
+    output and present K / V within 1e-6 relative L2 of onnxruntime on both
+    targets and through the export (its softmax is MLAS's polynomial)."""
+    model, feeds = gqa_case(name)
+    want = ort_run(model, feeds)
+    names = ["y", "present_k", "present_v"]
+    first = GQA_CASES[name][1] == GQA_CASES[name][3]
+    def check(outs, where):
+        for n, w in zip(names, want):
+            g = outs[n]
+            assert g.shape == w.shape, (where, n)
+            if n == "y":
+                g = valid_rows(g, feeds["seqlens"], first)
+                w = valid_rows(w, feeds["seqlens"], first)
+            assert rel_l2(g, w) < 1e-6, (where, n, rel_l2(g, w))
+    for target, outs in run_targets(model, feeds, tmp_path).items():
+        check(outs, target)
+    got = ort.InferenceSession(str(export_roundtrip(tmp_path)),
+                               providers=["CPUExecutionProvider"]).run(None, feeds)
+    check(dict(zip(names, got)), "export")

@@ -140,3 +140,44 @@ def test_group_query_attention(name, tmp_path):
     got = ort.InferenceSession(str(export_roundtrip(tmp_path)),
                                providers=["CPUExecutionProvider"]).run(None, feeds)
     check(dict(zip(names, got)), "export")
+
+
+# name: (input shape, position_ids shape (None: one offset), attributes)
+ROTARY_CASES = {
+    "3d": ((2, 5, 64), (2, 5), dict(num_heads=4)),
+    "3d-offset": ((1, 5, 64), None, dict(num_heads=4)),
+    "3d-interleaved": ((2, 3, 64), (2, 3), dict(num_heads=4, interleaved=1)),
+    "3d-no-heads": ((2, 4, 64), (2, 4), {}),
+    "3d-partial": ((2, 4, 64), (2, 4), dict(num_heads=2, rotary_embedding_dim=16)),
+    "4d": ((2, 4, 5, 16), (2, 5), {}),
+    "4d-offset-interleaved": ((1, 2, 6, 32), None, dict(interleaved=1)),
+}
+
+
+@pytest.mark.parametrize("name", list(ROTARY_CASES))
+def test_contrib_rotary_embedding(name, tmp_path):
+    """com.microsoft RotaryEmbedding (inputs input, position_ids, cos_cache,
+    sin_cache): 3-D and 4-D input, per-token position_ids or one offset,
+    halves or interleaved pairs, partial rotary_embedding_dim, num_heads
+    derived from the caches; within 1e-6 relative L2 of onnxruntime on both
+    targets and through the export (one ulp apart: onnxruntime's MLAS
+    rotary kernel fuses the multiply-adds)."""
+    shape, pshape, attrs = ROTARY_CASES[name]
+    rng = np.random.default_rng(zlib.crc32(name.encode()))
+    size = shape[-1] if len(shape) == 4 else shape[2] // attrs.get("num_heads", 4)
+    half = attrs.get("rotary_embedding_dim", size) // 2
+    cos, sin = rope_caches(16, half)
+    seq = shape[2] if len(shape) == 4 else shape[1]
+    feeds = {"x": rng.standard_normal(shape).astype(np.float32),
+             "pos": (rng.integers(0, 16 - (1 if pshape else seq), pshape or (1,))
+                     .astype(np.int64))}
+    node = helper.make_node("RotaryEmbedding", ["x", "pos", "cos", "sin"], ["y"], name="rope",
+                            domain="com.microsoft", **attrs)
+    model = model_of([node], feeds, ["y"], [numpy_helper.from_array(cos, "cos"),
+                                            numpy_helper.from_array(sin, "sin")])
+    want = ort_run(model, feeds)[0]
+    for target, outs in run_targets(model, feeds, tmp_path).items():
+        assert rel_l2(outs["y"], want) < 1e-6, target
+    got = ort.InferenceSession(str(export_roundtrip(tmp_path)),
+                               providers=["CPUExecutionProvider"]).run(None, feeds)[0]
+    assert rel_l2(got, want) < 1e-6, "export"

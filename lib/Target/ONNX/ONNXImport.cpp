@@ -4597,6 +4597,11 @@ Importer::Outputs Importer::rotaryEmbedding(Node &n, bool contrib) {
   } else {
     heads = getInt(n, "num_heads", 0);
     seq = xt.getDimSize(1);
+    // com.microsoft: without num_heads the caches give the head size.
+    auto ct = tt(cosCache);
+    if (contrib && heads == 0 && ct.getRank() == 2 && ct.getDimSize(1) > 0 &&
+        xt.getDimSize(2) % (2 * ct.getDimSize(1)) == 0)
+      heads = xt.getDimSize(2) / (2 * ct.getDimSize(1));
     if (heads <= 0 || xt.getDimSize(2) % heads)
       return error(n) << "a 3-D input needs num_heads dividing its hidden "
                          "size "

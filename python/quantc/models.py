@@ -15,6 +15,10 @@ with a causal mask, SwiGLU), so tests need neither torch nor downloads:
 - `llama()`: Llama-style decoder (RMSNorm as Pow/ReduceMean/Add/Sqrt/Div/Mul,
   RoPE, grouped-query attention with a causal mask, SwiGLU MLP whose
   intermediate size is 172 * 8, untied LM head).
+- `genai_llama()`: the same decoder as onnxruntime-genai's model builder
+  writes it for int4 on the CPU (MatMulNBits, GroupQueryAttention with a KV
+  cache and rotary, Skip/SimplifiedLayerNormalization), with
+  `genai_inputs()` for a prompt or a decoding step.
 
 `outliers=True` scales a few residual-stream channels 50-100x, as in real
 LLMs (for the quantization tests). `half(model)` converts any of them to
@@ -319,6 +323,125 @@ def llama(seq=16, hidden=64, heads=4, kv_heads=2, layers=2, intermediate=172 * 8
     g.nodes[-1].output[0] = "logits"
     return g.model([helper.make_tensor_value_info("input_ids", TensorProto.INT64, [1, seq])],
                    [helper.make_tensor_value_info("logits", TensorProto.FLOAT, [1, seq, vocab])])
+
+
+def _matmul_nbits(g, w, block=32):
+    """com.microsoft MatMulNBits of the float weight w [K, N]: 4-bit codes
+    per block of `block` along K, symmetric (absmax / 7, the default zero
+    point 8), as onnxruntime's MatMulNBits quantizer writes them."""
+    k, n = w.shape
+    blocks = -(-k // block)
+    padded = np.zeros((blocks * block, n), np.float32)
+    padded[:k] = w
+    wb = padded.T.reshape(n, blocks, block)
+    scale = (np.abs(wb).max(axis=2) / 7.0).astype(np.float32)
+    scale[scale == 0] = 1.0
+    q = np.clip(np.rint(wb / scale[..., None]) + 8, 0, 15).astype(np.uint8)
+    packed = (q[..., 0::2] | (q[..., 1::2] << 4)).astype(np.uint8)
+    return g.const(packed, "w_q4"), g.const(scale.reshape(-1), "w_scales"), dict(
+        K=k, N=n, bits=4, block_size=block)
+
+
+def genai_llama(hidden=64, heads=4, kv_heads=2, layers=2, intermediate=192, vocab=128,
+                max_length=64, seed=7):
+    """A Llama-style decoder as onnxruntime-genai's model builder writes it
+    for the CPU at int4: token ids and attention_mask [batch, total
+    sequence] in, past_key_values.{i}.key / .value [batch, kv heads, past,
+    head size] in and present.{i}.key / .value out; com.microsoft
+    SimplifiedLayerNormalization / SkipSimplifiedLayerNormalization,
+    MatMulNBits (4-bit, blocks of 32) projections and LM head,
+    GroupQueryAttention with do_rotary and cos / sin caches of `max_length`
+    rows; seqlens_k (the mask's sum - 1) and total_sequence_length (the
+    mask's width) computed from attention_mask as the builder does. Batch,
+    sequence and past lengths are symbolic (opsets 17 and com.microsoft
+    1)."""
+    g = _Graph(seed)
+    hd = hidden // heads
+    ms = "com.microsoft"
+
+    def norm_weight():
+        return g.const((1.0 + 0.1 * g.rng.standard_normal(hidden)).astype(np.float32))
+
+    def linear(x, k, n):
+        b, s, attrs = _matmul_nbits(g, g.rng.standard_normal((k, n)).astype(np.float32)
+                                    / np.sqrt(k))
+        return g.op("MatMulNBits", [x, b, s], domain=ms, **attrs)
+
+    def skip_norm(x, residual):
+        # Outputs: the normalized sum, two unused statistics, the sum.
+        h, total = g.name("norm"), g.name("residual")
+        g.nodes.append(helper.make_node(
+            "SkipSimplifiedLayerNormalization", [x, residual, norm_weight()], [h, "", "", total],
+            name=g.name("SkipSimplifiedLayerNormalization"), domain=ms, epsilon=1e-5))
+        return h, total
+
+    # seqlens_k and total_sequence_length from the attention mask.
+    total = g.op("ReduceSum", ["attention_mask", g.const(np.array([1], np.int64))], keepdims=0)
+    seqlens = g.op("Cast", [g.op("Sub", [total, g.const(np.array(1, np.int64))])],
+                   to=TensorProto.INT32)
+    width = g.op("Gather", [g.op("Shape", ["attention_mask"]), g.const(np.array(1, np.int64))],
+                 axis=0)
+    total_len = g.op("Cast", [width], to=TensorProto.INT32)
+    inv_freq = 1.0 / (10000 ** (np.arange(0, hd, 2) / hd))
+    ang = np.outer(np.arange(max_length), inv_freq)
+    cos, sin = g.const(np.cos(ang).astype(np.float32)), g.const(np.sin(ang).astype(np.float32))
+    x = g.op("Gather", [g.weight((vocab, hidden), 1.0), "input_ids"], axis=0)
+    h = g.op("SimplifiedLayerNormalization", [x, norm_weight()], axis=-1, epsilon=1e-5,
+             domain="")
+    residual = x
+    inputs = [helper.make_tensor_value_info("input_ids", TensorProto.INT64,
+                                            ["batch_size", "sequence_length"]),
+              helper.make_tensor_value_info("attention_mask", TensorProto.INT64,
+                                            ["batch_size", "total_sequence_length"])]
+    outputs = [helper.make_tensor_value_info("logits", TensorProto.FLOAT,
+                                             ["batch_size", "sequence_length", vocab])]
+    kv_shape = ["batch_size", kv_heads, "past_sequence_length", hd]
+    present_shape = ["batch_size", kv_heads, "total_sequence_length", hd]
+    for i in range(layers):
+        q = linear(h, hidden, heads * hd)
+        k = linear(h, hidden, kv_heads * hd)
+        v = linear(h, hidden, kv_heads * hd)
+        past = [f"past_key_values.{i}.key", f"past_key_values.{i}.value"]
+        present = [f"present.{i}.key", f"present.{i}.value"]
+        inputs += [helper.make_tensor_value_info(n, TensorProto.FLOAT, kv_shape) for n in past]
+        outputs += [helper.make_tensor_value_info(n, TensorProto.FLOAT, present_shape)
+                    for n in present]
+        attn = g.name("attn")
+        g.nodes.append(helper.make_node(
+            "GroupQueryAttention", [q, k, v, *past, seqlens, total_len, cos, sin],
+            [attn, *present], name=g.name("GroupQueryAttention"), domain=ms, num_heads=heads,
+            kv_num_heads=kv_heads, do_rotary=1, scale=float(1 / np.sqrt(hd))))
+        o = linear(attn, heads * hd, hidden)
+        h, residual = skip_norm(o, residual)
+        gate = linear(h, hidden, intermediate)
+        up = linear(h, hidden, intermediate)
+        act = g.op("Mul", [g.op("Mul", [gate, g.op("Sigmoid", [gate])]), up])
+        down = linear(act, intermediate, hidden)
+        h, residual = skip_norm(down, residual)
+    logits = linear(h, hidden, vocab)
+    g.nodes[-1].output[0] = "logits"
+    m = g.model(inputs, outputs)
+    m.opset_import.append(helper.make_opsetid(ms, 1))
+    return m
+
+
+def genai_inputs(model, batch, seq, past, rng, seqlens=None):
+    """Inputs of `genai_llama` for a step of `seq` new tokens after `past`
+    cached ones: token ids, an attention mask of ones ([batch, past + seq];
+    `seqlens` gives each sequence's length, zeros after it) and zero past
+    key / value tensors (a first prompt has past = 0)."""
+    feeds = {"input_ids": rng.integers(0, 100, (batch, seq)).astype(np.int64)}
+    mask = np.ones((batch, past + seq), np.int64)
+    if seqlens is not None:
+        for b, n in enumerate(seqlens):
+            mask[b, n:] = 0
+    feeds["attention_mask"] = mask
+    for vi in model.graph.input:
+        if vi.name.startswith("past_key_values"):
+            dims = vi.type.tensor_type.shape.dim
+            feeds[vi.name] = rng.standard_normal((batch, dims[1].dim_value, past,
+                                                  dims[3].dim_value)).astype(np.float32)
+    return feeds
 
 
 def half(model: onnx.ModelProto, dtype: int = TensorProto.FLOAT16) -> onnx.ModelProto:

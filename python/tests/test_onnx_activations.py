@@ -40,13 +40,14 @@ CASES = [
 ]
 
 
-def run_targets(model, inputs, tmp_path):
-    """Runs `model` (saved as m.onnx) on both targets: {target: {output
-    name: array}}."""
+def run_targets(model, inputs, tmp_path, targets=("interp", "cpu")):
+    """Runs `model` (saved as m.onnx) on both targets (or `targets`):
+    {target: {output name: array}}."""
+    tmp_path.mkdir(parents=True, exist_ok=True)
     path = tmp_path / "m.onnx"
     onnx.save(model, str(path))
     results = {}
-    for target in ["interp", "cpu"]:
+    for target in targets:
         out = tmp_path / target
         cmd = [str(BIN / "quant-run"), str(path), f"--target={target}", "--output-dir", str(out)]
         for name, value in inputs.items():

@@ -240,6 +240,15 @@ int main(int argc, char **argv) {
     std::string err;
     if (!qc::getONNXImportOptionsFromCL(opts, err))
       return fail(err);
+    // The --input files give the dimensions the model leaves symbolic.
+    for (const std::string &spec : inputs) {
+      auto [name, path] = llvm::StringRef(spec).split('=');
+      HostArray a;
+      if (!path.empty() && !opts.inputShapes.count(name) &&
+          loadArray(path.str(), a, err))
+        opts.dataShapes[name] =
+            std::vector<int64_t>(a.shape.begin(), a.shape.end());
+    }
     module = qc::importONNXFile(inputFile, &ctx, opts);
   } else {
     module = parseSourceFile<ModuleOp>(inputFile, &ctx);

@@ -8106,11 +8106,21 @@ LogicalResult Importer::importGraph(const onnx::GraphProto &g,
                << shape.size() << " but the model declares rank "
                << tt.shape().dim_size();
     } else {
-      if (!tt.has_shape())
+      auto data = opts.dataShapes.find(vi.name());
+      bool fromData = data != opts.dataShapes.end() &&
+                      (!tt.has_shape() ||
+                       tt.shape().dim_size() == int(data->second.size()));
+      if (!tt.has_shape() && !fromData)
         return emitError(loc) << "graph input '" << vi.name()
                               << "' has no shape; pass --input-shape "
                               << vi.name() << "=D0xD1x...";
-      for (const auto &d : tt.shape().dim()) {
+      if (!tt.has_shape())
+        shape.assign(data->second.begin(), data->second.end());
+      for (const auto &[i, d] : llvm::enumerate(tt.shape().dim())) {
+        if ((!d.has_dim_value() || d.dim_value() < 0) && fromData) {
+          shape.push_back(data->second[i]);
+          continue;
+        }
         if (!d.has_dim_value() || d.dim_value() < 0)
           return emitError(loc)
                  << "graph input '" << vi.name() << "' has a symbolic dimension"

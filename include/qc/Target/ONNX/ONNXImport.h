@@ -26,6 +26,10 @@ namespace qc {
 struct ONNXImportOptions {
   /// Static shapes for graph inputs, pinning symbolic dimensions.
   llvm::StringMap<std::vector<int64_t>> inputShapes;
+  /// Shapes of the data a run will feed (quant-run's --input files): they
+  /// give the symbolic or missing dimensions of the graph inputs that
+  /// `inputShapes` does not name, when their ranks agree.
+  llvm::StringMap<std::vector<int64_t>> dataShapes;
   /// Name of the generated function.
   std::string functionName = "main";
   /// Directory holding external-data files (default: the model's).

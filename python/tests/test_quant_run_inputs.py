@@ -75,3 +75,36 @@ def test_file_errors(tmp_path):
     r = subprocess.run([str(BIN / "quant-run"), str(tmp_path / "m.mlir"), "--input",
                         f"nosuch={tmp_path / 'x.npy'}"], capture_output=True, text=True)
     assert r.returncode == 1 and "'nosuch' is not an input of @main" in r.stderr
+
+
+def test_symbolic_dimensions_come_from_the_input_files(tmp_path):
+    """A model with symbolic dimensions runs on the shapes of its --input
+    files (no --input-shape needed), on both targets; a file whose shape
+    disagrees with a declared static dimension is a clear error."""
+    import onnx
+    from onnx import TensorProto, helper
+
+    vi = helper.make_tensor_value_info
+    g = helper.make_graph([helper.make_node("Add", ["a", "b"], ["y"], name="add")], "g",
+                          [vi("a", TensorProto.FLOAT, ["batch", 3]),
+                           vi("b", TensorProto.FLOAT, ["batch", 3])],
+                          [vi("y", TensorProto.FLOAT, ["batch", 3])])
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
+    onnx.save(m, str(tmp_path / "m.onnx"))
+    rng = np.random.default_rng(0)
+    for batch in (1, 4):
+        a, b = (rng.standard_normal((batch, 3)).astype(np.float32) for _ in range(2))
+        np.save(tmp_path / "a.npy", a)
+        np.save(tmp_path / "b.npy", b)
+        for target in ("interp", "cpu"):
+            subprocess.run([str(BIN / "quant-run"), str(tmp_path / "m.onnx"),
+                            f"--target={target}", "--input", f"a={tmp_path / 'a.npy'}",
+                            "--input", f"b={tmp_path / 'b.npy'}", "--output-dir",
+                            str(tmp_path / "out")], check=True, capture_output=True)
+            np.testing.assert_array_equal(np.load(tmp_path / "out" / "y.npy"), a + b)
+    np.save(tmp_path / "b.npy", np.zeros((4, 5), np.float32))
+    r = subprocess.run([str(BIN / "quant-run"), str(tmp_path / "m.onnx"), "--input",
+                        f"a={tmp_path / 'a.npy'}", "--input", f"b={tmp_path / 'b.npy'}"],
+                       capture_output=True, text=True)
+    assert r.returncode != 0
+    assert "input 'b'" in r.stderr and "4x5" in r.stderr.replace(" ", ""), r.stderr

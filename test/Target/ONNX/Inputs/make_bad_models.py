@@ -714,6 +714,47 @@ save(model([helper.make_node("CastLike", ["x"], ["y"], name="cl")],
 save(model([helper.make_node("Concat", ["x", ""], ["y"], name="cat", axis=0)],
            [vi("x", [2])], [vi("y", [2])], opset=17),
      os.path.join(out, "concat_empty_input.onnx"))
+# com.microsoft GroupQueryAttention: a total_sequence_length computed at run
+# time, heads that do not divide, a total shorter than the sequence, a longer
+# one without a cache, attention_bias; RotaryEmbedding with packed batching.
+ms = [("com.microsoft", 1)]
+gqa_total = numpy_helper.from_array(np.array(4, np.int32), "tot")
+gqa_in = [vi("q", [1, 4, 32]), vi("k", [1, 4, 16]), vi("v", [1, 4, 16]),
+          vi_typed("sl", TensorProto.INT32, [1])]
+gqa_out = [vi("y", [1, 4, 32])]
+
+
+def gqa(name, inputs, extra_inputs=(), inits=(gqa_total,), **attrs):
+    attrs = {"num_heads": 2, "kv_num_heads": 1, **attrs}
+    return model([helper.make_node("GroupQueryAttention", inputs, ["y"], name=name,
+                                   domain="com.microsoft", **attrs)],
+                 gqa_in + list(extra_inputs), gqa_out, list(inits), extra_opsets=ms)
+
+
+save(gqa("gqa1", ["q", "k", "v", "", "", "sl", "tin"],
+         [vi_typed("tin", TensorProto.INT32, [1])], inits=()),
+     os.path.join(out, "gqa_total_runtime.onnx"))
+save(gqa("gqa2", ["q", "k", "v", "", "", "sl", "tot"], kv_num_heads=3),
+     os.path.join(out, "gqa_heads.onnx"))
+save(gqa("gqa3", ["q", "k", "v", "", "", "sl", "tot"],
+         inits=(numpy_helper.from_array(np.array(3, np.int32), "tot"),)),
+     os.path.join(out, "gqa_total_short.onnx"))
+save(gqa("gqa4", ["q", "k", "v", "", "", "sl", "tot"],
+         inits=(numpy_helper.from_array(np.array(6, np.int32), "tot"),)),
+     os.path.join(out, "gqa_no_cache.onnx"))
+save(gqa("gqa5", ["q", "k", "v", "", "", "sl", "tot", "", "", "", "ab"],
+         [vi("ab", [1, 2, 4, 4])]),
+     os.path.join(out, "gqa_bias.onnx"))
+save(gqa("gqa6", ["q", "k", "", "", "", "sl", "tot"]),
+     os.path.join(out, "gqa_key_only.onnx"))
+save(gqa("gqa7", ["q", "k", "v", "", "", "sl", "tot"], do_rotary=1),
+     os.path.join(out, "gqa_rotary_caches.onnx"))
+save(model([helper.make_node("RotaryEmbedding", ["q", "pos", "cs", "cs"], ["y"], name="rope1",
+                             domain="com.microsoft", is_packed_batching=1)],
+           [vi("q", [1, 4, 32]), vi_typed("pos", TensorProto.INT64, [1, 4]),
+            vi("cs", [8, 8])], gqa_out, extra_opsets=ms),
+     os.path.join(out, "contrib_rotary_packed.onnx"))
+
 save(model([helper.make_node("Hardmax", ["x"], ["y"], name="hm")],
            [vi_typed("x", TensorProto.INT32, [2, 3])], [vi_typed("y", TensorProto.INT32, [2, 3])],
            opset=13),

@@ -227,3 +227,36 @@ def test_unpack_layout(tmp_path):
     want = 0.5 * np.array([[1, 2, -8, -1, -1, 7], [0, 0, 1, -7, -8, 0]], dtype=np.float32)
     for target in ("interp", "cpu"):
         np.testing.assert_array_equal(run(path, {"arg0": b}, tmp_path, [f"--target={target}"]), want)
+
+
+PANEL_CASES = [
+    # m, k, n, format, constant: from 6 rows of x on, the panel path
+    (6, 256, 96, "int4_col", False),
+    (7, 128, 256, "int4_g32", True),
+    (13, 96, 64, "mxfp4", False),
+    (6, 64, 160, "fp4_g32", False),
+    (9, 1024, 128, "nvfp4", True),
+    (16, 48, 384, "nvfp4", False),
+]
+
+
+@pytest.mark.parametrize("case", PANEL_CASES,
+                         ids=lambda c: f"{c[3]}-{c[0]}x{c[1]}x{c[2]}-{'const' if c[4] else 'unpack'}")
+@pytest.mark.parametrize("kernel", KERNELS)
+def test_weight_only_panels_bit_exact(case, kernel, tmp_path):
+    """Many rows of x (a prompt): each block of weights is decoded once into
+    a panel (fl32(value * scale)) and every row multiplied by it with a
+    rounded multiply and a rounded add per product in order of k, so the
+    result is the interpreter's bit for bit (NaN scales included), on one
+    and two threads, for 32-, 64- and 128-column panels."""
+    m, k, n, fmt, constant = case
+    path, inputs, _ = build(tmp_path, m, k, n, fmt, constant, np.random.default_rng(7))
+    check_kernel(path, kernel)
+    want = run(path, inputs, tmp_path, ["--target=interp"])
+    cpu = ["--target=cpu", f"--cpu-weight-only-kernel={kernel}"]
+    for extra in (cpu, cpu + ["--cpu-threads=2"]):
+        got = run(path, inputs, tmp_path, extra)
+        nan = np.isnan(want)
+        np.testing.assert_array_equal(np.isnan(got), nan)
+        np.testing.assert_array_equal(got[~nan].view(np.uint32), want[~nan].view(np.uint32),
+                                      err_msg=str(extra))

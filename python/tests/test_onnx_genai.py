@@ -239,3 +239,48 @@ def test_genai_decoder_ragged_batch(tmp_path):
     for target, outs in run_targets(model, feeds, tmp_path).items():
         for n, w in zip(names, want):
             assert rel_l2(outs[n], w) < 1e-5, (target, n)
+
+
+# (M, K, N, block, zero points: None / "8" (all 8, written out) / "blocks")
+NBITS_CASES = [(1, 256, 64, 32, None), (5, 256, 96, 32, "8"), (1, 512, 64, 128, "blocks"),
+               (7, 256, 64, 32, "blocks"), (3, 64, 32, 16, "blocks")]
+
+
+@pytest.mark.parametrize("m,k,n,block,zp", NBITS_CASES)
+def test_matmulnbits_cpu_kernel(m, k, n, block, zp, tmp_path):
+    """MatMulNBits on the CPU runs the 4-bit weight-only kernel (the float
+    weights are never materialized): without zero points (8 implied), with
+    all 8 written out (both a table of code - 8: the codes are packed as
+    code ^ 8, two's complement int4), and with zero points per block (the
+    kernel on code - 8, then minus the group sums of x times fl(s * (z -
+    8)), a small f32 product); within 1e-5 relative L2 of onnxruntime (the
+    kernel sums each block before scaling) on both targets."""
+    import subprocess
+
+    from qc_testing import BIN
+
+    rng = np.random.default_rng(m * 1000 + k + n + block)
+    blocks = k // block
+    codes = rng.integers(0, 16, (n, k)).astype(np.uint8)
+    packed = (codes[:, 0::2] | (codes[:, 1::2] << 4)).reshape(n, blocks, block // 2)
+    inits = [numpy_helper.from_array(packed, "B"),
+             numpy_helper.from_array(rng.uniform(0.01, 0.05, n * blocks).astype(np.float32),
+                                     "S")]
+    names = ["A", "B", "S"]
+    if zp:
+        z = (np.full((n, blocks + blocks % 2), 8, np.uint8) if zp == "8"
+             else rng.integers(0, 16, (n, blocks + blocks % 2)).astype(np.uint8))
+        inits.append(numpy_helper.from_array((z[:, 0::2] | (z[:, 1::2] << 4)).ravel(), "Z"))
+        names.append("Z")
+    node = helper.make_node("MatMulNBits", names, ["y"], domain="com.microsoft", name="mnb",
+                            K=k, N=n, bits=4, block_size=block)
+    feeds = {"A": rng.standard_normal((1, m, k)).astype(np.float32)}
+    model = model_of([node], feeds, ["y"], inits)
+    want = ort_run(model, feeds)[0]
+    for target, outs in run_targets(model, feeds, tmp_path).items():
+        assert rel_l2(outs["y"], want) < 1e-5, target
+    ir = subprocess.run([str(BIN / "quant-opt"), str(tmp_path / "m.onnx"), "--qc-lower-to-cpu",
+                         "--mlir-print-ir-after=qc-x86-fuse-weight-only", "-o", "/dev/null"],
+                        capture_output=True, text=True, check=True).stderr
+    assert 'qc.x86_kernel = "w4_f32_avx' in ir, "no weight-only kernel"
+    assert "qc.dequantize" not in ir.split("IR Dump After")[-1]

@@ -213,7 +213,7 @@ def test_matmulnbits_matches_onnxruntime(with_zp, bias, tmp_path):
     onnx.save(m, str(path))
     mlir = subprocess.run([str(BIN / "quant-translate"), "--import-onnx", str(path)],
                           check=True, capture_output=True, text=True).stdout
-    assert "#qc.int<4, unsigned>, #qc.scheme<per_block, axis = 1, block = 32, asymmetric>" in mlir
+    assert "#qc.int<4, unsigned>, #qc.scheme<per_block, axis = 0, block = 32, asymmetric>" in mlir
     inputs = {"A": rng.standard_normal((3, k)).astype(np.float32)}
     want = ort_run(m, inputs)[0]
     got = quant_run(path, inputs, ["Y"], tmp_path)[0]

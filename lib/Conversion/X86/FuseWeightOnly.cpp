@@ -23,6 +23,7 @@
 #include "Int8Kernels.h"
 #include "KernelUtils.h"
 #include "WeightOnly.h"
+#include "mlir/IR/Matchers.h"
 #include "qc/Conversion/Passes.h"
 #include "qc/Dialect/NN/IR/NN.h"
 
@@ -38,8 +39,9 @@ using namespace qc::linalg_builders;
 namespace {
 
 /// The bytes holding W's codes two per byte along N: qc.unpack's input, or
-/// a new constant packed from qc.constant codes (null if neither).
-Value packedBytes(OpBuilder &b, Location loc, Value w) {
+/// a new constant packed from qc.constant codes, each XORed with `flip`
+/// (null if neither).
+Value packedBytes(OpBuilder &b, Location loc, Value w, uint32_t flip) {
   if (auto u = w.getDefiningOp<UnpackOp>())
     return u.getInput();
   auto c = w.getDefiningOp<qc::ConstantOp>();
@@ -52,11 +54,28 @@ Value packedBytes(OpBuilder &b, Location loc, Value w) {
   auto values = codes.getValues<APInt>();
   for (int64_t i = 0; i < k * n; i += 2)
     bytes[size_t(i / 2)] =
-        int8_t((values[size_t(i)].getZExtValue() & 0xF) |
-               ((values[size_t(i + 1)].getZExtValue() & 0xF) << 4));
+        int8_t(((values[size_t(i)].getZExtValue() ^ flip) & 0xF) |
+               (((values[size_t(i + 1)].getZExtValue() ^ flip) & 0xF) << 4));
   auto attr = DenseIntElementsAttr::get(
       RankedTensorType::get({k, n / 2}, b.getI8Type()), llvm::ArrayRef(bytes));
   return b.create<arith::ConstantOp>(loc, attr);
+}
+
+/// The zero point of every element of `d`'s integer codes when its zero
+/// points are one constant value (0 without zero points); nullopt if they
+/// vary or are not constant.
+std::optional<int64_t> uniformZeroPoint(DequantizeOp d) {
+  Value z = d.getZeroPoints();
+  if (!z)
+    return 0;
+  DenseIntElementsAttr attr;
+  if (!matchPattern(z, m_Constant(&attr)) || attr.empty())
+    return std::nullopt;
+  int64_t first = (*attr.value_begin<APInt>()).getSExtValue();
+  for (const APInt &v : attr.getValues<APInt>())
+    if (v.getSExtValue() != first)
+      return std::nullopt;
+  return first;
 }
 
 /// Why `d` (4-bit codes feeding a matmul as its [K, N] weight) has no
@@ -65,12 +84,25 @@ std::string unsupported(DequantizeOp d) {
   QTensorType qt = d.getInput().getType();
   num::Format f = qt.getNumericFormat();
   SchemeAttr scheme = qt.getScheme();
-  if (f.kind() == num::Format::Kind::Int && !f.isSigned())
-    return "unsigned codes";
   if (f.kind() == num::Format::Kind::Fixed)
     return "fixed point";
-  if (d.getZeroPoints())
-    return "zero points";
+  // One zero point z for all (unsigned codes with z = 8: onnxruntime's
+  // MatMulNBits default) folds into the value table: code - z. Constant
+  // ones that differ need constant f32 scales (see zeroPointCorrection).
+  if (Value z = d.getZeroPoints()) {
+    if (f.kind() != num::Format::Kind::Int)
+      return "zero points of a float format";
+    if (!uniformZeroPoint(d) &&
+        (!matchPattern(z, m_Constant()) ||
+         !matchPattern(d.getScales(), m_Constant()) ||
+         !llvm::cast<ShapedType>(d.getScales().getType())
+              .getElementType()
+              .isF32()))
+      return "zero points that differ between blocks, without constant f32 "
+             "zero points and scales";
+  }
+  if (f.kind() == num::Format::Kind::Int && !f.isSigned() && !d.getZeroPoints())
+    return "unsigned codes without a zero point";
   if (qt.getRank() != 2 || !d.getType().hasStaticShape() ||
       qt.getShape()[1] % 32 != 0)
     return "needs a static [K, N] weight with N a multiple of 32";
@@ -136,6 +168,57 @@ struct X86FuseWeightOnlyPass
     }
   }
 
+  /// y - Xg Z for zero points z that differ: Xg [M, G] the sums of x over
+  /// each group of K, Z [G, N] = fl32(s * (z - zero)) at compile time (the
+  /// kernel subtracted `zero`), as nn ops (so that the product by the
+  /// constant Z is the f32 kernel). The sums regroup: the last bits differ
+  /// from the interpreter's dequantize-then-matmul, as the kernel's do.
+  Value zeroPointCorrection(OpBuilder &b, Location loc, DequantizeOp d, Value x,
+                            Value y, int64_t zero, int64_t group) {
+    QTensorType qt = d.getInput().getType();
+    SchemeAttr scheme = qt.getScheme();
+    int64_t k = qt.getShape()[0], n = qt.getShape()[1], groups = k / group;
+    int64_t m = llvm::cast<RankedTensorType>(x.getType()).getDimSize(0);
+    DenseIntElementsAttr zs;
+    DenseFPElementsAttr ss;
+    (void)matchPattern(d.getZeroPoints(), m_Constant(&zs));
+    (void)matchPattern(d.getScales(), m_Constant(&ss));
+    auto zv = llvm::to_vector(
+        llvm::map_range(zs.getValues<APInt>(),
+                        [](const APInt &v) { return v.getSExtValue(); }));
+    auto sv = llvm::to_vector(ss.getValues<float>());
+    // Element (g, c) of the scales / zero points: per tensor, per column or
+    // per [G, N] block.
+    auto at = [&](int64_t g, int64_t c) -> size_t {
+      switch (scheme.getGranularity()) {
+      case Granularity::per_tensor:
+        return 0;
+      case Granularity::per_axis:
+        return size_t(c);
+      case Granularity::per_block:
+        return size_t(g * n + c);
+      }
+      return 0;
+    };
+    SmallVector<float> corr(size_t(groups * n));
+    for (int64_t g = 0; g < groups; ++g)
+      for (int64_t c = 0; c < n; ++c)
+        corr[size_t(g * n + c)] = sv[at(g, c)] * float(zv[at(g, c)] - zero);
+    auto f32 = b.getF32Type();
+    Value z = b.create<arith::ConstantOp>(
+        loc, DenseElementsAttr::get(RankedTensorType::get({groups, n}, f32),
+                                    ArrayRef(corr)));
+    Value xg = b.create<nn::ReshapeOp>(
+        loc, RankedTensorType::get({m, groups, group}, f32), x,
+        b.getDenseI64ArrayAttr({m, groups, group}));
+    Value sums = b.create<nn::ReduceSumOp>(
+        loc, RankedTensorType::get({m, groups}, f32), xg,
+        b.getDenseI64ArrayAttr({2}), b.getBoolAttr(false));
+    auto yt = RankedTensorType::get({m, n}, f32);
+    Value shift = b.create<nn::MatMulOp>(loc, yt, sums, z);
+    return b.create<nn::SubOp>(loc, yt, y, shift);
+  }
+
   /// Rewrites `mm` if it is a 4-bit weight-only matmul the kernel runs.
   /// Returns why not for a 4-bit weight-only matmul it cannot run, else "".
   std::string rewrite(nn::MatMulOp mm) {
@@ -155,9 +238,23 @@ struct X86FuseWeightOnlyPass
     MLIRContext *ctx = &getContext();
     Location loc = mm.getLoc();
     OpBuilder b(mm);
-    Value bytes = packedBytes(b, loc, d.getInput());
     QTensorType qt = d.getInput().getType();
     num::Format f = qt.getNumericFormat();
+    std::optional<int64_t> uniform = uniformZeroPoint(d);
+    // The zero point the value table subtracts: the one value, or for
+    // zero points that differ, the middle of the unsigned range (0 for
+    // signed codes); the rest is corrected after the kernel.
+    int64_t zero = uniform ? *uniform
+                   : f.kind() == num::Format::Kind::Int && !f.isSigned() ? 8
+                                                                         : 0;
+    // Constant unsigned codes with zero point 8 are packed as c ^ 8, whose
+    // two's complement value is c - 8: the kernel's arithmetic int4 decode.
+    uint32_t flip = f.kind() == num::Format::Kind::Int && !f.isSigned() &&
+                            zero == 8 &&
+                            d.getInput().getDefiningOp<qc::ConstantOp>()
+                        ? 8
+                        : 0;
+    Value bytes = packedBytes(b, loc, d.getInput(), flip);
     SchemeAttr scheme = qt.getScheme();
     int64_t k = qt.getShape()[0], n = qt.getShape()[1];
     int64_t m = xt.getNumElements() / k;
@@ -190,11 +287,11 @@ struct X86FuseWeightOnlyPass
       break;
     }
 
-    // The value of each code.
+    // The value of each (packed) code; integers minus the zero point.
     SmallVector<float> table;
     for (uint32_t c = 0; c < 16; ++c)
       table.push_back(float(f.kind() == num::Format::Kind::Int
-                                ? double(f.codeToInt(c))
+                                ? double(f.codeToInt(c ^ flip) - zero)
                                 : f.decode(c)));
     auto tableType = RankedTensorType::get({16}, b.getF32Type());
     auto tableAttr = DenseElementsAttr::get(tableType, llvm::ArrayRef(table));
@@ -253,8 +350,11 @@ struct X86FuseWeightOnlyPass
     gemv->setAttr(x86::kW4TableAttr, tableAttr);
     gemv->setAttr(x86::kW4GroupAttr, b.getI64IntegerAttr(group));
     gemv->setAttr(x86::kW4ScaleAttr, b.getStringAttr(scaleKind));
-    Value y = reshape(b, loc, gemv.getResult(0),
-                      llvm::cast<RankedTensorType>(mm.getType()).getShape());
+    Value y = gemv.getResult(0);
+    if (!uniform)
+      y = zeroPointCorrection(b, loc, d, x, y, zero, group);
+    y = reshape(b, loc, y,
+                llvm::cast<RankedTensorType>(mm.getType()).getShape());
     mm.replaceAllUsesWith(y);
     Value w = d.getInput();
     mm.erase();

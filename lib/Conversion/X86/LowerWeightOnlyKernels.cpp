@@ -33,6 +33,11 @@
 // x * value over a block before scaling (and FMAs) is not the interpreter's
 // order: results differ in the last bits (tests bound them by 1e-5 rel. L2).
 //
+// From kPanelRows rows of x on (a prompt), `panels` decodes each block of
+// weights once instead, into a scratch panel of fl32(value * scale), and
+// multiplies every row by it with a rounded multiply and add per product
+// in order of k: bit-exact with the interpreter.
+//
 // AVX2 (16 ymm registers) takes 2 chunks per column block, 32 bytes of a
 // row in one load, and avoids the byte widening and lane-crossing
 // permutes where it can (a Zen 3 core has two shuffle / shift pipes, one
@@ -77,6 +82,15 @@ constexpr int64_t kChunks = 8;
 constexpr int64_t kChunksAVX2 = 2;
 /// How far ahead along a row the codes are prefetched, at least.
 constexpr int64_t kPrefetchBytes = 128;
+/// From this many rows of x on, the kernel decodes each block of weights
+/// once into a panel and multiplies all rows by it (panels) instead of
+/// decoding the weights once per row.
+constexpr int64_t kPanelRows = 6;
+/// Rows of x per register tile of the panel product: 2 rows x 32 columns
+/// are 8 accumulators, plus the two rows' x, a panel vector and the
+/// product's temporary in the 16 ymm registers (3 rows spilled: the
+/// separately rounded multiply and add need the temporary).
+constexpr int64_t kTileRows = 2;
 
 struct WeightOnlyBuilder {
   OpBuilder &b;
@@ -197,6 +211,11 @@ struct WeightOnlyBuilder {
     if (global)
       globalVector = b.create<vector::BroadcastOp>(
           loc, v16f32, b.create<memref::LoadOp>(loc, global, ValueRange{}));
+    if (m >= kPanelRows) {
+      b.create<memref::DeallocOp>(loc, acc);
+      panels(tbl);
+      return;
+    }
     Value zero = idx(b, 0), one = idx(b, 1);
     int64_t blocks = k / blockRows();
     forLoop(b, zero, idx(b, m), one, [&](OpBuilder &bm, Value row) {
@@ -269,6 +288,160 @@ struct WeightOnlyBuilder {
           });
     });
     b.create<memref::DeallocOp>(loc, acc);
+  }
+
+  /// Many rows of x (a prompt): per 32-column panel (threads take whole
+  /// panels) and block of kb rows of K, the weights decoded once into a
+  /// [kb, 32] f32 scratch panel, fl32(value * scale) in column order; then
+  /// per tile of kTileRows rows of x, y's tile loaded into registers,
+  /// y += x * w with a rounded multiply and a rounded add per product, in
+  /// order of k, and stored back. Each y element is thus summed in the
+  /// interpreter's order and rounding, bit for bit, whatever the threads.
+  void panels(Value tbl) {
+    Type f32 = b.getF32Type();
+    auto v8f32 = VectorType::get({8}, f32);
+    // Panels of a cache line of codes per row (128 columns) where N allows,
+    // over blocks of up to 32 rows of K: a 16 KiB scratch panel.
+    int64_t width = n % 128 == 0 ? 128 : n % 64 == 0 ? 64 : 32;
+    int64_t kb = 1;
+    for (int64_t cand : {32, 16, 8, 4, 2})
+      if (k % cand == 0) {
+        kb = cand;
+        break;
+      }
+    Value zero = idx(b, 0), one = idx(b, 1);
+    // One scratch panel per range of panels (threads take whole ranges).
+    Value scratch = b.create<memref::AllocOp>(
+        loc, MemRefType::get({kRanges, kb, width}, f32));
+    int64_t count = n / width;
+    b.create<scf::ParallelOp>(
+        loc, ValueRange{zero}, ValueRange{idx(b, kRanges)}, ValueRange{one},
+        [&](OpBuilder &bp, Location, ValueRange ivs) {
+          Value p = ivs[0];
+          auto panelAt = [&](OpBuilder &ob, Value q) {
+            return ob.create<arith::DivUIOp>(
+                loc, ob.create<arith::MulIOp>(loc, q, idx(ob, count)),
+                idx(ob, kRanges));
+          };
+          Value p0 = panelAt(bp, p);
+          Value p1 = panelAt(bp, bp.create<arith::AddIOp>(loc, p, one));
+          forLoop(bp, p0, p1, one, [&](OpBuilder &sb, Value pc) {
+            Value c0 = sb.create<arith::MulIOp>(loc, pc, idx(sb, width));
+            Value z8 = sb.create<arith::ConstantOp>(
+                loc, DenseElementsAttr::get(v8f32, sb.getF32FloatAttr(0)));
+            forLoop(sb, idx(sb, 0), idx(sb, m), one,
+                    [&](OpBuilder &rb, Value r) {
+                      for (int64_t j = 0; j < width / 8; ++j)
+                        rb.create<vector::StoreOp>(
+                            loc, z8, y,
+                            ValueRange{r, rb.create<arith::AddIOp>(
+                                              loc, c0, idx(rb, 8 * j))});
+                    });
+            forLoop(
+                sb, idx(sb, 0), idx(sb, k), idx(sb, kb),
+                [&](OpBuilder &kbld, Value k0) {
+                  decodePanel(kbld, tbl, scratch, p, k0, c0, kb, width);
+                  int64_t full = m / kTileRows * kTileRows;
+                  for (int64_t q = 0; q < width / 32; ++q) {
+                    Value cq =
+                        kbld.create<arith::AddIOp>(loc, c0, idx(kbld, 32 * q));
+                    forLoop(kbld, idx(kbld, 0), idx(kbld, full),
+                            idx(kbld, kTileRows), [&](OpBuilder &tb, Value r0) {
+                              panelTile(tb, scratch, p, r0, kTileRows, k0, cq,
+                                        32 * q, kb);
+                            });
+                    if (m % kTileRows)
+                      panelTile(kbld, scratch, p, idx(kbld, full),
+                                m % kTileRows, k0, cq, 32 * q, kb);
+                  }
+                });
+          });
+          bp.create<scf::ReduceOp>(loc);
+        });
+    b.create<memref::DeallocOp>(loc, scratch);
+  }
+
+  /// Rows [k0, k0 + kb) of the `width` columns from c0 into `panel`: each
+  /// code's value times its scale, rounded once; the same columns of the
+  /// next block's rows are prefetched.
+  void decodePanel(OpBuilder &ob, Value tbl, Value panel, Value p, Value k0,
+                   Value c0, int64_t kb, int64_t width) {
+    Value byte0 = ob.create<arith::DivUIOp>(loc, c0, idx(ob, 2));
+    forLoop(
+        ob, idx(ob, 0), idx(ob, kb), idx(ob, 1), [&](OpBuilder &lb, Value kk) {
+          Value kr = lb.create<arith::AddIOp>(loc, k0, kk);
+          Value next = lb.create<arith::MinUIOp>(
+              loc, lb.create<arith::AddIOp>(loc, kr, idx(lb, kb)),
+              idx(lb, k - 1));
+          lb.create<memref::PrefetchOp>(loc, w, ValueRange{next, byte0},
+                                        /*isWrite=*/false, /*locality=*/3,
+                                        /*isDataCache=*/true);
+          Value g = lb.create<arith::DivUIOp>(loc, kr, idx(lb, group));
+          for (int64_t q = 0; q < width / 32; ++q) {
+            Value bq = lb.create<arith::AddIOp>(loc, byte0, idx(lb, 16 * q));
+            Value cq = lb.create<arith::AddIOp>(loc, c0, idx(lb, 32 * q));
+            Value bytes =
+                lb.create<vector::LoadOp>(loc, v16i8, w, ValueRange{kr, bq});
+            Value lo = lb.create<arith::ExtUIOp>(loc, v16i32, bytes);
+            Value hi = lb.create<arith::ShRUIOp>(loc, lo, i32v(lb, 4));
+            auto [se, so] = scales(lb, g, cq);
+            Value even = lb.create<arith::MulFOp>(loc, lookup(lb, tbl, lo), se);
+            Value odd = lb.create<arith::MulFOp>(loc, lookup(lb, tbl, hi), so);
+            SmallVector<int64_t> mask;
+            for (int64_t i = 0; i < 16; ++i) {
+              mask.push_back(i);
+              mask.push_back(16 + i);
+            }
+            Value row = lb.create<vector::ShuffleOp>(loc, even, odd, mask);
+            lb.create<vector::StoreOp>(loc, row, panel,
+                                       ValueRange{p, kk, idx(lb, 32 * q)});
+          }
+        });
+  }
+
+  /// y[r0 .. r0 + rows, c0 .. c0 + 32) += x[., k0 .. k0 + kb) * panel, in
+  /// registers over the block (a multiply and an add per product).
+  void panelTile(OpBuilder &ob, Value panel, Value p, Value r0, int64_t rows,
+                 Value k0, Value c0, int64_t pcol, int64_t kb) {
+    auto v8f32 = VectorType::get({8}, ob.getF32Type());
+    auto at = [&](OpBuilder &lb, int64_t r, int64_t j) {
+      return ValueRange{lb.create<arith::AddIOp>(loc, r0, idx(lb, r)),
+                        lb.create<arith::AddIOp>(loc, c0, idx(lb, 8 * j))};
+    };
+    SmallVector<Value> init;
+    for (int64_t r = 0; r < rows; ++r)
+      for (int64_t j = 0; j < 4; ++j)
+        init.push_back(ob.create<vector::LoadOp>(
+            loc, v8f32, y, SmallVector<Value>(at(ob, r, j))));
+    auto loop = ob.create<scf::ForOp>(
+        loc, idx(ob, 0), idx(ob, kb), idx(ob, 1), init,
+        [&](OpBuilder &lb, Location, Value kk, ValueRange acc) {
+          Value kx = lb.create<arith::AddIOp>(loc, k0, kk);
+          SmallVector<Value> xs;
+          for (int64_t r = 0; r < rows; ++r)
+            xs.push_back(lb.create<vector::BroadcastOp>(
+                loc, v8f32,
+                lb.create<memref::LoadOp>(
+                    loc, x,
+                    ValueRange{lb.create<arith::AddIOp>(loc, r0, idx(lb, r)),
+                               kx})));
+          SmallVector<Value> next(acc.begin(), acc.end());
+          for (int64_t j = 0; j < 4; ++j) {
+            Value wv = lb.create<vector::LoadOp>(
+                loc, v8f32, panel, ValueRange{p, kk, idx(lb, pcol + 8 * j)});
+            for (int64_t r = 0; r < rows; ++r) {
+              size_t a = size_t(r * 4 + j);
+              next[a] = lb.create<arith::AddFOp>(
+                  loc, acc[a],
+                  lb.create<arith::MulFOp>(loc, xs[size_t(r)], wv));
+            }
+          }
+          lb.create<scf::YieldOp>(loc, next);
+        });
+    for (int64_t r = 0; r < rows; ++r)
+      for (int64_t j = 0; j < 4; ++j)
+        ob.create<vector::StoreOp>(loc, loop.getResult(size_t(r * 4 + j)), y,
+                                   SmallVector<Value>(at(ob, r, j)));
   }
 
   /// Rows of K per block: 32, or the scale group. A column block sweeps

@@ -5287,7 +5287,9 @@ Importer::Outputs Importer::resize(Node &n) {
 
 /// com.microsoft MatMulNBits: y = A * dequant(B)^T (+ bias) with B the
 /// [N, K] weight quantized per block of `block_size` along K in `bits`-bit
-/// unsigned codes (zero point 2^(bits-1) when absent).
+/// unsigned codes (zero point 2^(bits-1) when absent), imported as the
+/// [K, N] codes B^T (a qc.constant, blocks along axis 0) so that
+/// nn.matmul(A, qc.dequantize(B^T)) is the CPU's weight-only kernel form.
 Importer::Outputs Importer::matMulNBits(Node &n) {
   int64_t k = getInt(n, "K", 0), nOut = getInt(n, "N", 0);
   int64_t bits = getInt(n, "bits", 4), block = getInt(n, "block_size", 0);
@@ -5353,37 +5355,44 @@ Importer::Outputs Importer::matMulNBits(Node &n) {
         zps[size_t(row * blocks + blk)] = int32_t(z[size_t(blk)]);
     }
   }
+  // The weight as [K, N] (blocks along K): the layout of nn.matmul's
+  // right operand, which the CPU's weight-only kernel reads packed.
   auto format = IntFormatAttr::get(ctx, unsigned(bits), false, false);
-  auto scheme = SchemeAttr::get(ctx, Granularity::per_block, 1, block,
+  auto scheme = SchemeAttr::get(ctx, Granularity::per_block, 0, block,
                                 FloatFormatAttr(), /*asymmetric=*/true, false);
-  auto qt = QTensorType::get(ctx, {nOut, k}, format, scheme);
+  auto qt = QTensorType::get(ctx, {k, nOut}, format, scheme);
   std::vector<APInt> vals;
   vals.reserve(codes.size());
-  for (uint32_t c : codes)
-    vals.emplace_back(unsigned(bits), uint64_t(c), false);
+  for (int64_t kk = 0; kk < k; ++kk)
+    for (int64_t col = 0; col < nOut; ++col)
+      vals.emplace_back(unsigned(bits), uint64_t(codes[size_t(col * k + kk)]),
+                        false);
+  std::vector<float> scalesT(scales->size());
+  std::vector<int32_t> zpsT(zps.size());
+  for (int64_t blk = 0; blk < blocks; ++blk)
+    for (int64_t col = 0; col < nOut; ++col) {
+      scalesT[size_t(blk * nOut + col)] = (*scales)[size_t(col * blocks + blk)];
+      zpsT[size_t(blk * nOut + col)] = zps[size_t(col * blocks + blk)];
+    }
   Value w = b.create<ConstantOp>(
       n.loc, qt, DenseIntElementsAttr::get(qt.getStorageType(), vals));
   Value s = constant(n.loc, DenseElementsAttr::get(qt.getScaleType(),
-                                                   ArrayRef<float>(*scales)));
+                                                   ArrayRef<float>(scalesT)));
   Value z = constant(n.loc, DenseElementsAttr::get(qt.getZeroPointType(),
-                                                   ArrayRef<int32_t>(zps)));
+                                                   ArrayRef<int32_t>(zpsT)));
   OperationState state(n.loc, DequantizeOp::getOperationName());
   state.addOperands({w, s, z});
   state.addAttribute(DequantizeOp::getOperandSegmentSizesAttrName(state.name),
                      b.getDenseI32ArrayAttr({1, 1, 1, 0}));
   state.addTypes(qt.getExpressedType(b.getF32Type()));
   Value wf = b.create(state)->getResult(0);
-  auto wt = build<nn::TransposeOp>(
-      n, {wf}, {named("perm", b.getDenseI64ArrayAttr({1, 0}))});
-  if (failed(wt))
-    return failure();
   // float16 / bfloat16 models: as onnxruntime's CPU kernel, compute in f32
   // (A, scales and bias widen exactly) and round the result once.
   Type aElem = tt(n.in[0]).getElementType();
   auto a = widenToF32(n, n.in[0], "A");
   if (failed(a))
     return failure();
-  auto y = build<nn::MatMulOp>(n, {*a, (*wt)->getResult(0)});
+  auto y = build<nn::MatMulOp>(n, {*a, wf});
   if (failed(y))
     return failure();
   Value out = (*y)->getResult(0);

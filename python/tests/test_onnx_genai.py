@@ -284,3 +284,53 @@ def test_matmulnbits_cpu_kernel(m, k, n, block, zp, tmp_path):
                         capture_output=True, text=True, check=True).stderr
     assert 'qc.x86_kernel = "w4_f32_avx' in ir, "no weight-only kernel"
     assert "qc.dequantize" not in ir.split("IR Dump After")[-1]
+
+
+# (bits, rows, width, block, zero points, scales dtype, indices shape)
+GBQ_CASES = [(4, 50, 64, 32, False, np.float32, (2, 3)),
+             (4, 40, 96, 32, True, np.float32, (7,)),
+             (4, 20, 128, 16, True, np.float16, (2, 2, 2)),
+             (8, 30, 64, 32, True, np.float32, (1, 4)),
+             (8, 30, 64, 16, False, np.float16, (5,))]
+
+
+@pytest.mark.parametrize("bits,rows,width,block,zp,sdtype,ishape", GBQ_CASES)
+def test_gather_block_quantized(bits, rows, width, block, zp, sdtype, ishape, tmp_path):
+    """com.microsoft GatherBlockQuantized (onnxruntime-genai's int4 shared
+    embeddings): uint8 data with 4-bit codes two per byte (or 8-bit), f32 or
+    float16 scales per block along the row, zero points packed the same way
+    or implied (8, 128), any index shape; with an odd count of blocks
+    onnxruntime reads the 4-bit zero points as one nibble stream (row r,
+    block g at nibble r * blocks + g), not row by row as their shape
+    suggests, and so does QuantC; onnxruntime's output bit for bit on both targets and
+    through the export (only the gathered rows are decoded)."""
+    rng = np.random.default_rng(bits * 100 + rows + width + block)
+    groups = width // block
+    codes = rng.integers(0, 1 << bits, (rows, width)).astype(np.uint8)
+    data = codes if bits == 8 else (codes[:, 0::2] | (codes[:, 1::2] << 4)).astype(np.uint8)
+    inits = [numpy_helper.from_array(data, "D"),
+             numpy_helper.from_array(rng.uniform(0.01, 1, (rows, groups)).astype(sdtype), "S")]
+    names = ["D", "idx", "S"]
+    if zp:
+        z = rng.integers(0, 1 << bits, (rows, groups + (groups % 2 if bits == 4 else 0)))
+        z = z.astype(np.uint8)
+        packed = z if bits == 8 else (z[:, 0::2] | (z[:, 1::2] << 4)).astype(np.uint8)
+        inits.append(numpy_helper.from_array(packed, "Z"))
+        names.append("Z")
+    node = helper.make_node("GatherBlockQuantized", names, ["y"], name="gbq",
+                            domain="com.microsoft", bits=bits, block_size=block)
+    feeds = {"idx": rng.integers(-rows, rows, ishape).astype(np.int64)}
+    vi = helper.make_tensor_value_info
+    out_type = TensorProto.FLOAT if sdtype == np.float32 else TensorProto.FLOAT16
+    graph = helper.make_graph([node], "g", [vi("idx", TensorProto.INT64, ishape)],
+                              [vi("y", out_type, None)], inits)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17),
+                                                    helper.make_opsetid("com.microsoft", 1)])
+    model.ir_version = 8
+    want = ort_run(model, feeds)[0]
+    for target, outs in run_targets(model, feeds, tmp_path).items():
+        assert outs["y"].dtype == want.dtype, target
+        np.testing.assert_array_equal(outs["y"], want, err_msg=target)
+    got = ort.InferenceSession(str(export_roundtrip(tmp_path)),
+                               providers=["CPUExecutionProvider"]).run(None, feeds)[0]
+    np.testing.assert_array_equal(got, want, err_msg="export")

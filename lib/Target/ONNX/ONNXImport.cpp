@@ -1216,6 +1216,14 @@ private:
   FailureOr<Value> maxPoolIndices(Node &n, Value in, Value y, const Window &w);
   Outputs dynamicQuantizeLinear(Node &n);
   Outputs matMulNBits(Node &n);
+  /// com.microsoft GatherBlockQuantized (onnxruntime-genai's int4 shared
+  /// embeddings): rows of uint8 data gathered along axis 0, then their
+  /// codes (bits = 4: two per byte, low nibble first; bits = 8: one)
+  /// dequantized per block of block_size along the last axis as (code -
+  /// zero point) * scale (4-bit zero points a constant read as one nibble
+  /// stream, as onnxruntime does; 2^(bits-1) when absent), in the scales'
+  /// type; only the rows gathered are decoded.
+  Outputs gatherBlockQuantized(Node &n);
   Outputs qonnxQuant(Node &n);
   Outputs qonnxBipolar(Node &n);
   Outputs qonnxTrunc(Node &n);
@@ -2777,6 +2785,113 @@ Importer::Outputs Importer::groupQueryAttention(Node &n) {
   if (c.failed)
     return failure();
   return SmallVector<Value>{out, presentKey, presentValue};
+}
+
+Importer::Outputs Importer::gatherBlockQuantized(Node &n) {
+  auto in = [&](size_t i) { return i < n.in.size() ? n.in[i] : Value(); };
+  Value data = in(0), indices = in(1), scales = in(2), zeroPoints = in(3);
+  auto dt = tt(data), st = tt(scales);
+  int64_t bits = getInt(n, "bits", 4), block = getInt(n, "block_size", 128);
+  int64_t gatherAxis = getInt(n, "gather_axis", 0);
+  int64_t quantizeAxis = getInt(n, "quantize_axis", 1);
+  if (!dt.getElementType().isUnsignedInteger(8) || dt.getRank() != 2 ||
+      !dt.hasStaticShape())
+    return error(n) << "data must be a static 2-D uint8 tensor (packed codes), "
+                       "got "
+                    << dt,
+           failure();
+  if (gatherAxis != 0 || (quantizeAxis != 1 && quantizeAxis != -1))
+    return error(n) << "only gather_axis 0 and quantize_axis 1 (the last) are "
+                       "supported, got "
+                    << gatherAxis << " and " << quantizeAxis,
+           failure();
+  if (bits != 4 && bits != 8)
+    return error(n) << "bits must be 4 or 8, got " << bits, failure();
+  int64_t rows = dt.getDimSize(0), width = dt.getDimSize(1) * (8 / bits);
+  if (block < 16 || (block & (block - 1)) || width % block)
+    return error(n) << "block_size " << block
+                    << " must be a power of two >= 16 dividing the row of "
+                    << width << " codes",
+           failure();
+  int64_t groups = width / block;
+  if (st.getShape() != ArrayRef<int64_t>{rows, groups} ||
+      !llvm::isa<FloatType>(st.getElementType()))
+    return error(n) << "scales must be float [" << rows << ", " << groups
+                    << "], got " << st,
+           failure();
+  auto it = tt(indices);
+  if (!llvm::isa<IntegerType>(it.getElementType()) || !it.hasStaticShape())
+    return error(n) << "indices must be a static integer tensor, got " << it,
+           failure();
+  Chain c{*this, n};
+  Type i32 = b.getI32Type(), elem = st.getElementType();
+  SmallVector<int64_t> lead(it.getShape());
+  auto gather = [&](Value v) {
+    return c.op<nn::GatherOp>({v, indices},
+                              {named("axis", b.getI64IntegerAttr(0))});
+  };
+  auto shaped = [&](ArrayRef<int64_t> tail) {
+    SmallVector<int64_t> shape(lead);
+    shape.append(tail.begin(), tail.end());
+    return shape;
+  };
+  // The codes of the gathered rows of `v` ([..., count] bytes), as i32
+  // [..., count * 8 / bits].
+  auto codesOf = [&](Value v, int64_t count) -> Value {
+    Value bytes =
+        c.op<nn::CastOp>({gather(v)}, {named("to", TypeAttr::get(i32))});
+    if (bits == 8)
+      return bytes;
+    Value hi = c.op<nn::DivOp>({bytes, intConstant(n.loc, i32, {16}, {})});
+    Value lo = c.op<nn::SubOp>(
+        {bytes, c.op<nn::MulOp>({hi, intConstant(n.loc, i32, {16}, {})})});
+    return c.reshape(c.concat({c.reshape(lo, shaped({count, 1})),
+                               c.reshape(hi, shaped({count, 1}))},
+                              -1),
+                     shaped({2 * count}));
+  };
+  Value codes =
+      c.reshape(codesOf(data, dt.getDimSize(1)), shaped({groups, block}));
+  Value zero;
+  if (zeroPoints) {
+    auto zt = tt(zeroPoints);
+    int64_t perRow = bits == 4 ? (groups + 1) / 2 : groups;
+    if (!zt.getElementType().isUnsignedInteger(8) ||
+        zt.getShape() != ArrayRef<int64_t>{rows, perRow})
+      return error(n) << "zero_points must be uint8 [" << rows << ", " << perRow
+                      << "], got " << zt,
+             failure();
+    if (bits == 4) {
+      // onnxruntime reads 4-bit zero points as one stream of nibbles: row r,
+      // block g at nibble r * groups + g (a row starts mid-byte when groups
+      // is odd). Unpacked here to one byte each, gathered at run time.
+      DenseElementsAttr zc = constantOf(zeroPoints);
+      if (!zc)
+        return error(n) << "4-bit zero_points must be a constant", failure();
+      auto packed = llvm::to_vector(
+          llvm::map_range(zc.getValues<APInt>(), [](const APInt &v) {
+            return uint8_t(v.getZExtValue());
+          }));
+      SmallVector<APInt> nibbles;
+      for (int64_t e = 0; e < rows * groups; ++e)
+        nibbles.emplace_back(8, (packed[size_t(e / 2)] >> (4 * (e % 2))) & 15);
+      zeroPoints = constant(
+          n.loc,
+          DenseElementsAttr::get(
+              RankedTensorType::get({rows, groups}, b.getIntegerType(8, false)),
+              nibbles));
+    }
+    zero = c.reshape(c.op<nn::CastOp>({gather(zeroPoints)},
+                                      {named("to", TypeAttr::get(i32))}),
+                     shaped({groups, 1}));
+  } else {
+    zero = intConstant(n.loc, i32, {int64_t(1) << (bits - 1)}, {});
+  }
+  Value values = c.op<nn::CastOp>({c.op<nn::SubOp>({codes, zero})},
+                                  {named("to", TypeAttr::get(elem))});
+  Value y =
+      c.op<nn::MulOp>({values, c.reshape(gather(scales), shaped({groups, 1}))});
+  return c.result(c.reshape(y, shaped({width})));
 }
 
 Importer::Outputs Importer::embedLayerNorm(Node &n, bool quantized) {
@@ -6814,6 +6929,9 @@ const llvm::StringMap<Importer::Handler> &Importer::handlers() {
     t["com.microsoft:RotaryEmbedding"] = [](Importer &im, Node &n) {
       return im.rotaryEmbedding(n, /*contrib=*/true);
     };
+    t["com.microsoft:GatherBlockQuantized"] = [](Importer &im, Node &n) {
+      return im.gatherBlockQuantized(n);
+    };
     t["com.microsoft:GroupQueryAttention"] = [](Importer &im, Node &n) {
       return im.groupQueryAttention(n);
     };
@@ -7844,6 +7962,7 @@ static size_t requiredInputs(StringRef op) {
       {"com.microsoft:Attention", 2},
       {"com.microsoft:GroupQueryAttention", 1}, // 5 and 6 checked there
       {"com.microsoft:RotaryEmbedding", 4},
+      {"com.microsoft:GatherBlockQuantized", 3},
       {"com.microsoft:QAttention", 5},
       {"GridSample", 2},
       {"BitwiseAnd", 2},

@@ -755,6 +755,25 @@ save(model([helper.make_node("RotaryEmbedding", ["q", "pos", "cs", "cs"], ["y"],
             vi("cs", [8, 8])], gqa_out, extra_opsets=ms),
      os.path.join(out, "contrib_rotary_packed.onnx"))
 
+# com.microsoft GatherBlockQuantized: float data, another quantize axis, 4-bit
+# zero points computed at run time.
+gbq_data = numpy_helper.from_array(np.zeros((4, 16), np.uint8), "gd")
+gbq_scales = numpy_helper.from_array(np.ones((4, 1), np.float32), "gs")
+gbq_idx = [vi_typed("gi", TensorProto.INT64, [2])]
+save(model([helper.make_node("GatherBlockQuantized", ["gf", "gi", "gs"], ["y"], name="gbq1",
+                             domain="com.microsoft", block_size=32)],
+           gbq_idx + [vi("gf", [4, 16])], [vi("y", [2, 32])], [gbq_scales], extra_opsets=ms),
+     os.path.join(out, "gbq_float_data.onnx"))
+save(model([helper.make_node("GatherBlockQuantized", ["gd", "gi", "gs"], ["y"], name="gbq2",
+                             domain="com.microsoft", block_size=32, quantize_axis=0)],
+           gbq_idx, [vi("y", [2, 32])], [gbq_data, gbq_scales], extra_opsets=ms),
+     os.path.join(out, "gbq_axis.onnx"))
+save(model([helper.make_node("GatherBlockQuantized", ["gd", "gi", "gs", "gz"], ["y"], name="gbq3",
+                             domain="com.microsoft", block_size=32)],
+           gbq_idx + [vi_typed("gz", TensorProto.UINT8, [4, 1])], [vi("y", [2, 32])],
+           [gbq_data, gbq_scales], extra_opsets=ms),
+     os.path.join(out, "gbq_zero_points.onnx"))
+
 save(model([helper.make_node("Hardmax", ["x"], ["y"], name="hm")],
            [vi_typed("x", TensorProto.INT32, [2, 3])], [vi_typed("y", TensorProto.INT32, [2, 3])],
            opset=13),

@@ -237,6 +237,9 @@ def random_attributes(rng):
         "antialias": lambda: rng.randint(0, 1), "unidirectional": lambda: rng.randint(0, 1),
         "transA": lambda: rng.randint(0, 1), "transB": lambda: rng.randint(0, 1),
         "perm": lambda: ints(rng.randint(1, 4)), "k": lambda: rng.randint(-1, 3),
+        "kv_num_heads": lambda: rng.randint(0, 3), "do_rotary": lambda: rng.randint(0, 1),
+        "local_window_size": lambda: rng.randint(-1, 3), "bits": lambda: rng.choice([2, 4, 8]),
+        "smooth_softmax": lambda: rng.randint(0, 1), "interleaved": lambda: rng.randint(0, 1),
     }
     return {k: pool[k]() for k in rng.sample(sorted(pool), rng.randint(0, 4))}
 
@@ -244,13 +247,18 @@ def random_attributes(rng):
 def fuzz_ops(args, rng, work, keep):
     listed = subprocess.run([str(BIN / "quant-run"), "--list-onnx-ops"], capture_output=True,
                             text=True, check=True).stdout.split()
+    if args.ops:
+        listed = [k for k in listed if re.search(args.ops, k)]
+        if not listed:
+            sys.exit(f"no supported operator matches --ops {args.ops!r}")
+    most = 12 if args.ops else 5
     found = 0
     vi = helper.make_tensor_value_info
     for it in range(args.iterations):
         key = rng.choice(listed)
         domain, op = key.split(":", 1) if ":" in key else ("", key)
         inputs, inits, names = [], [], []
-        for i in range(rng.randint(0, 5)):
+        for i in range(rng.randint(0, most)):
             t = rng.choice(OP_TYPES)
             shape = [rng.choice([0, 1, 2, 3, 5]) for _ in range(rng.randint(0, 4))]
             name = f"i{i}"
@@ -558,6 +566,9 @@ def main():
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--iterations", type=int, default=200)
     ap.add_argument("--keep", default=os.path.join(tempfile.gettempdir(), "quantc-fuzz"))
+    ap.add_argument("--ops", default=None,
+                    help="ops mode: only operators matching this regex, with up to 12 "
+                         "inputs instead of 5 (e.g. 'GroupQueryAttention|MatMulNBits')")
     args = ap.parse_args()
     keep = pathlib.Path(args.keep)
     keep.mkdir(parents=True, exist_ok=True)

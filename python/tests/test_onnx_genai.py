@@ -334,3 +334,47 @@ def test_gather_block_quantized(bits, rows, width, block, zp, sdtype, ishape, tm
     got = ort.InferenceSession(str(export_roundtrip(tmp_path)),
                                providers=["CPUExecutionProvider"]).run(None, feeds)[0]
     np.testing.assert_array_equal(got, want, err_msg="export")
+
+
+def test_genai_decoder_fixed_length_cache(tmp_path):
+    """The same decoder with a KV cache of fixed length (16): the attention
+    mask is [1, 16] with ones for the tokens so far, so total_sequence_length
+    (the mask's width) is 16 at every step and the past / present K / V keep
+    [1, kv heads, 16, head size]: the prompt (5 tokens, a continued prompt
+    for GroupQueryAttention: past_b = seqlens_k + 1 - S = 0) and every
+    decoding step have one shape each, so a compiled step serves the whole
+    generation. 4 greedy steps feeding present back: onnxruntime's tokens,
+    logits and caches within 1e-5 on both targets."""
+    from quantc import models
+
+    model = models.genai_llama(seed=13)
+    names = [o.name for o in model.graph.output]
+    rng = np.random.default_rng(3)
+    length, prompt = 16, 5
+
+    def step_inputs(ids, done, past):
+        mask = np.zeros((1, length), np.int64)
+        mask[0, :done] = 1
+        return {"input_ids": ids, "attention_mask": mask, **past}
+
+    past = {vi.name: np.zeros((1, 2, length, 16), np.float32)
+            for vi in model.graph.input if vi.name.startswith("past_key_values.")}
+    ids = rng.integers(0, 100, (1, prompt)).astype(np.int64)
+    state = {t: step_inputs(ids, prompt, past) for t in ("ort", "interp", "cpu")}
+    done = prompt
+    for step in range(5):
+        results = {"ort": dict(zip(names, ort_run(model, state["ort"])))}
+        for target in ("interp", "cpu"):
+            results[target] = run_targets(model, state[target], tmp_path / f"{step}",
+                                          targets=[target])[target]
+            for n in names:
+                want = results["ort"][n]
+                assert results[target][n].shape == want.shape, (step, n)
+                assert rel_l2(results[target][n], want) < 1e-5, (step, target, n)
+        done += 1
+        for key, outs in results.items():
+            token = outs["logits"][:, -1].argmax(-1)[:, None].astype(np.int64)
+            state[key] = step_inputs(token, done, {
+                n: outs[n.replace("past_key_values.", "present.")] for n in past})
+        for target in ("interp", "cpu"):
+            np.testing.assert_array_equal(state[target]["input_ids"], state["ort"]["input_ids"])

@@ -378,3 +378,90 @@ def test_genai_decoder_fixed_length_cache(tmp_path):
                 n: outs[n.replace("past_key_values.", "present.")] for n in past})
         for target in ("interp", "cpu"):
             np.testing.assert_array_equal(state[target]["input_ids"], state["ort"]["input_ids"])
+
+
+# name: (S, L, past, options)
+MHA_CASES = {
+    "self": (5, 5, 0, {}),
+    "bias": (5, 5, 0, dict(bias=True)),
+    "cross": (3, 7, 0, dict(bias=True)),
+    "end-positions": (4, 6, 0, dict(mask="1d")),
+    "raw-2d": (4, 6, 0, dict(mask="2d")),
+    "raw-3d": (4, 6, 0, dict(mask="3d")),
+    "attention-bias": (4, 6, 0, dict(abias=True)),
+    "causal": (5, 5, 0, dict(attrs=dict(unidirectional=1))),
+    "past": (1, 1, 6, dict(bias=True)),
+    "past-causal-mask": (3, 3, 4, dict(attrs=dict(unidirectional=1), mask="2d")),
+    "kv-per-head": (2, 9, 0, dict(bnsh=True)),
+    "narrow-v": (4, 6, 0, dict(v_hidden=16, bias=True)),
+    "scale-filter": (4, 6, 0, dict(mask="1d", attrs=dict(scale=0.3, mask_filter_value=-50.0))),
+}
+
+
+@pytest.mark.parametrize("name", list(MHA_CASES))
+def test_multi_head_attention(name, tmp_path):
+    """com.microsoft MultiHeadAttention (onnxruntime.transformers' fused
+    attention of encoder-decoder, CLIP and diffusion models) as its CPU
+    kernel computes it: self and cross attention, the Q / K / V bias,
+    the key_padding_mask forms its CPU kernel takes (end positions, raw
+    2-D / 3-D; it refuses Attention's [2B] start positions), attention_bias, unidirectional (with a past: keys after
+    past + i), past / present K / V, key / value given per head (cached
+    cross attention), a narrower V, scale with mask_filter_value; output
+    and presents within 1e-6 relative L2 of onnxruntime on both targets
+    and through the export."""
+    s, kv, past, opt = MHA_CASES[name]
+    rng = np.random.default_rng(zlib.crc32(name.encode()))
+    b, heads, hidden = 2, 4, 32
+    vh = opt.get("v_hidden", hidden)
+    feeds = {"q": rng.standard_normal((b, s, hidden)).astype(np.float32)}
+    if opt.get("bnsh"):
+        feeds["k"] = rng.standard_normal((b, heads, kv, hidden // heads)).astype(np.float32)
+        feeds["v"] = rng.standard_normal((b, heads, kv, hidden // heads)).astype(np.float32)
+    else:
+        feeds["k"] = rng.standard_normal((b, kv, hidden)).astype(np.float32)
+        feeds["v"] = rng.standard_normal((b, kv, vh)).astype(np.float32)
+    names = ["q", "k", "v"]
+    inits = []
+    total = past + kv
+    if opt.get("bias"):
+        inits.append(numpy_helper.from_array(
+            (rng.standard_normal(2 * hidden + vh) * 0.5).astype(np.float32), "bias"))
+        names.append("bias")
+    mask = opt.get("mask")
+    if mask:
+        names += [""] * (4 - len(names)) + ["mask"]
+        if mask == "1d":
+            feeds["mask"] = np.array([total - 2, total], np.int32)
+        elif mask == "2b":
+            feeds["mask"] = np.array([total - 1, total, 1, 0], np.int32)
+        elif mask == "2d":
+            m = rng.integers(0, 2, (b, total)).astype(np.int32)
+            m[:, 0] = 1
+            feeds["mask"] = m
+        else:
+            m = rng.integers(0, 2, (b, s, total)).astype(np.int32)
+            m[:, :, 0] = 1
+            feeds["mask"] = m
+    if opt.get("abias"):
+        names += [""] * (5 - len(names)) + ["ab"]
+        feeds["ab"] = rng.standard_normal((1, heads, s, total)).astype(np.float32)
+    outputs = ["y"]
+    if past:
+        names += [""] * (6 - len(names)) + ["pk", "pv"]
+        feeds["pk"] = rng.standard_normal((b, heads, past, hidden // heads)).astype(np.float32)
+        feeds["pv"] = rng.standard_normal((b, heads, past, vh // heads)).astype(np.float32)
+        outputs += ["present_k", "present_v"]
+    while names[-1] == "":
+        names.pop()
+    node = helper.make_node("MultiHeadAttention", names, outputs, name="mha",
+                            domain="com.microsoft", num_heads=heads, **opt.get("attrs", {}))
+    model = model_of([node], feeds, outputs, inits)
+    want = ort_run(model, feeds)
+    for target, outs in run_targets(model, feeds, tmp_path).items():
+        for n, w in zip(outputs, want):
+            assert outs[n].shape == w.shape, (target, n)
+            assert rel_l2(outs[n], w) < 1e-6, (target, n, rel_l2(outs[n], w))
+    got = ort.InferenceSession(str(export_roundtrip(tmp_path)),
+                               providers=["CPUExecutionProvider"]).run(None, feeds)
+    for n, g, w in zip(outputs, got, want):
+        assert rel_l2(g, w) < 1e-6, ("export", n)

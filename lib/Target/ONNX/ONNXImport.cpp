@@ -1125,6 +1125,27 @@ private:
   /// state, the present output, rotary embedding and 4-D masks are
   /// diagnosed.
   Outputs contribAttention(Node &n, bool quantized);
+  /// The attention of onnxruntime's AttentionCPUBase (com.microsoft
+  /// Attention, QAttention, MultiHeadAttention): q [B, N, S, h], k [B, N,
+  /// T, h], v [B, N, T, hv] with the past's `past` rows first in k / v;
+  /// scale * q k^T (scale, or 1 / sqrt(h)) plus the mask (forms of
+  /// contribAttention, over the T keys; excluded keys mask_filter_value)
+  /// and, with `unidirectional`, the lowest f32 for keys after past + the
+  /// query's position; plus `bias` ([B or 1, N or 1, S, T]); softmax;
+  /// times v. Returns [B, N, S, hv] (null after a diagnostic).
+  Value cpuBaseAttention(Chain &c, Node &n, Value q, Value k, Value v,
+                         int64_t past, Value mask, StringRef maskName,
+                         Value bias);
+  /// com.microsoft MultiHeadAttention (onnxruntime.transformers' fused
+  /// attention of T5, BART, Whisper, CLIP and diffusion models) as its CPU
+  /// kernel computes it: query [B, S, D] and key / value [B, L, D] (plus
+  /// their parts of `bias`) split into heads, or key / value already [B,
+  /// N, L, h] (cross attention with cached K / V); past_key / past_value
+  /// concatenated before them (present_key / present_value); then
+  /// cpuBaseAttention with key_padding_mask and attention_bias. Packed
+  /// QKV (onnxruntime's CPU kernel has none either), past_sequence_length,
+  /// cache_indirection and the qk output are diagnosed.
+  Outputs multiHeadAttention(Node &n);
   /// com.microsoft EmbedLayerNormalization (the first node of a BERT
   /// optimized by onnxruntime.transformers): per token the word, position
   /// (position_ids, or the token's index in its sequence) and segment
@@ -2386,7 +2407,7 @@ Importer::Outputs Importer::contribAttention(Node &n, bool quantized) {
   int64_t heads = getInt(n, "num_heads", 0);
   if (heads <= 0)
     return error(n) << "needs a positive num_heads", failure();
-  Type f32 = b.getF32Type(), i32 = b.getI32Type();
+  Type f32 = b.getF32Type();
   Chain c{*this, n};
   // QKV = input x weights + bias: [B, S, Hq + Hk + Hv].
   Value qkv;
@@ -2442,32 +2463,52 @@ Importer::Outputs Importer::contribAttention(Node &n, bool quantized) {
     parts.push_back(c.transpose(part, {0, 2, 1, 3}));
     start += h;
   }
-  int64_t headSize = sizes[0] / heads;
+  Value context =
+      cpuBaseAttention(c, n, parts[0], parts[1], parts[2], 0, in(maskAt),
+                       "mask_index", quantized ? Value() : in(5));
+  if (c.failed || !context)
+    return failure();
+  context =
+      c.reshape(c.transpose(context, {0, 2, 1, 3}), {batch, seq, sizes[2]});
+  return c.result(context);
+}
+
+Value Importer::cpuBaseAttention(Chain &c, Node &n, Value q, Value k, Value v,
+                                 int64_t past, Value mask, StringRef maskName,
+                                 Value bias) {
+  if (c.failed)
+    return Value();
+  Type f32 = b.getF32Type(), i32 = b.getI32Type();
+  auto qt = tt(q), kt = tt(k);
+  int64_t batch = qt.getDimSize(0), seq = qt.getDimSize(2),
+          total = kt.getDimSize(2), headSize = qt.getDimSize(3);
   float scale = getFloat(n, "scale", 0.0f);
   if (scale == 0.0f)
     scale = 1.0f / std::sqrt(float(headSize));
-  Value scores = c.op<nn::MulOp>(
-      {c.op<nn::MatMulOp>({parts[0], c.transpose(parts[1], {0, 1, 3, 2})}),
-       c.scalar(f32, scale)});
+  Value scores =
+      c.op<nn::MulOp>({c.op<nn::MatMulOp>({q, c.transpose(k, {0, 1, 3, 2})}),
+                       c.scalar(f32, scale)});
   if (c.failed)
-    return failure();
-  // The additive mask, [B, 1, S or 1, T] (T = S without a past).
+    return Value();
+  // The additive mask, [B, 1, S or 1, T].
   float filter = getFloat(n, "mask_filter_value", -10000.0f);
   Value maskBias;
   auto select = [&](Value keep, Value yes, Value no) {
     return c.op<nn::WhereOp>({keep, yes, no});
   };
   Value zero = c.scalar(f32, 0.0), filterValue = c.scalar(f32, filter);
-  if (Value mask = in(maskAt)) {
+  if (mask) {
     auto mt = tt(mask);
-    if (!mt.getElementType().isInteger(32) || !mt.hasStaticShape())
-      return error(n) << "mask_index must be a static int32 tensor, got " << mt,
-             failure();
+    if (!mt.getElementType().isInteger(32) || !mt.hasStaticShape()) {
+      c.failed = true;
+      error(n) << maskName << " must be a static int32 tensor, got " << mt;
+      return Value();
+    }
     auto shape = mt.getShape();
     Value positions;
     if (shape.size() == 1) {
-      SmallVector<int64_t> iota = llvm::to_vector(llvm::seq<int64_t>(0, seq));
-      positions = intConstant(n.loc, i32, iota, {1, seq});
+      SmallVector<int64_t> iota = llvm::to_vector(llvm::seq<int64_t>(0, total));
+      positions = intConstant(n.loc, i32, iota, {1, total});
     }
     if (shape.size() == 1 && (shape[0] == batch || shape[0] == 2 * batch)) {
       // Keys at or after the end position (and before the start position)
@@ -2480,32 +2521,33 @@ Importer::Outputs Importer::contribAttention(Node &n, bool quantized) {
             c.reshape(c.slice(mask, {batch}, {1}, {batch}), {batch, 1});
         bias = select(c.op<nn::LessOp>({positions, starts}), filterValue, bias);
       }
-      maskBias = c.reshape(bias, {batch, 1, 1, seq});
-    } else if ((shape.size() == 2 && shape[0] == batch && shape[1] == seq) ||
+      maskBias = c.reshape(bias, {batch, 1, 1, total});
+    } else if ((shape.size() == 2 && shape[0] == batch && shape[1] == total) ||
                (shape.size() == 3 && shape[0] == batch && shape[1] == seq &&
-                shape[2] == seq)) {
+                shape[2] == total)) {
       Value keep =
           c.op<nn::GreaterOp>({mask, intConstant(n.loc, i32, {0}, {})});
       Value bias = select(keep, zero, filterValue);
-      maskBias = shape.size() == 2 ? c.reshape(bias, {batch, 1, 1, seq})
-                                   : c.reshape(bias, {batch, 1, seq, seq});
+      maskBias = shape.size() == 2 ? c.reshape(bias, {batch, 1, 1, total})
+                                   : c.reshape(bias, {batch, 1, seq, total});
     } else {
-      return error(n) << "mask_index of shape " << mt
-                      << " is not supported (expected [" << batch << "], ["
-                      << 2 * batch << "], [" << batch << ", " << seq << "] or ["
-                      << batch << ", " << seq << ", " << seq << "])",
-             failure();
+      c.failed = true;
+      error(n) << maskName << " of shape " << mt
+               << " is not supported (expected [" << batch << "], ["
+               << 2 * batch << "], [" << batch << ", " << total << "] or ["
+               << batch << ", " << seq << ", " << total << "])";
+      return Value();
     }
   }
   if (getInt(n, "unidirectional", 0)) {
-    // Keys after the query's position: the lowest f32.
+    // Keys after the query's position (past + i): the lowest f32.
     SmallVector<int64_t> later;
     for (int64_t i = 0; i < seq; ++i)
-      for (int64_t j = 0; j < seq; ++j)
-        later.push_back(j > i);
+      for (int64_t j = 0; j < total; ++j)
+        later.push_back(j > past + i);
     Value causal = constant(
         n.loc, DenseElementsAttr::get(
-                   RankedTensorType::get({1, 1, seq, seq}, b.getI1Type()),
+                   RankedTensorType::get({1, 1, seq, total}, b.getI1Type()),
                    llvm::to_vector(llvm::map_range(
                        later, [](int64_t v) { return bool(v); }))));
     Value lowest = c.scalar(f32, double(std::numeric_limits<float>::lowest()));
@@ -2513,14 +2555,127 @@ Importer::Outputs Importer::contribAttention(Node &n, bool quantized) {
   }
   if (maskBias)
     scores = c.op<nn::AddOp>({scores, maskBias});
-  if (!quantized && in(5))
-    scores = c.op<nn::AddOp>({scores, in(5)});
+  if (bias)
+    scores = c.op<nn::AddOp>({scores, bias});
   Value probs =
       c.op<nn::SoftmaxOp>({scores}, {named("axis", b.getI64IntegerAttr(-1))});
-  Value context = c.op<nn::MatMulOp>({probs, parts[2]});
-  context =
-      c.reshape(c.transpose(context, {0, 2, 1, 3}), {batch, seq, sizes[2]});
-  return c.result(context);
+  return c.op<nn::MatMulOp>({probs, v});
+}
+
+Importer::Outputs Importer::multiHeadAttention(Node &n) {
+  // Inputs: query, key, value, bias?, key_padding_mask?, attention_bias?,
+  // past_key?, past_value?, past_sequence_length?, cache_indirection?.
+  auto in = [&](size_t i) { return i < n.in.size() ? n.in[i] : Value(); };
+  int64_t heads = getInt(n, "num_heads", 0);
+  if (heads <= 0)
+    return error(n) << "needs a positive num_heads", failure();
+  if (in(8) || in(9))
+    return error(n) << "past_sequence_length and cache_indirection (decoder "
+                       "masked attention, beam search) are not supported",
+           failure();
+  if (n.proto.output_size() > 3 && !n.proto.output(3).empty())
+    return error(n) << "the qk output is not supported", failure();
+  Value query = in(0), key = in(1), value = in(2);
+  if (!key || !value)
+    return error(n) << "needs key and value (packed Q / K / V is not "
+                       "supported, as in onnxruntime's CPU kernel)",
+           failure();
+  auto qt = tt(query), kt = tt(key), vt = tt(value);
+  Type f32 = b.getF32Type();
+  if (qt.getRank() != 3 || !qt.hasStaticShape() ||
+      !qt.getElementType().isF32() || !kt.hasStaticShape() ||
+      !vt.hasStaticShape() || kt.getElementType() != f32 ||
+      vt.getElementType() != f32 || (kt.getRank() != 3 && kt.getRank() != 4) ||
+      vt.getRank() != kt.getRank())
+    return error(n) << "needs static f32 query [batch, sequence, hidden] and "
+                       "key / value both [batch, sequence, hidden] or both "
+                       "[batch, heads, sequence, head size], got "
+                    << qt << ", " << kt << " and " << vt,
+           failure();
+  int64_t batch = qt.getDimSize(0), seq = qt.getDimSize(1),
+          hidden = qt.getDimSize(2);
+  if (hidden % heads)
+    return error(n) << "query's hidden size " << hidden
+                    << " is not a multiple of num_heads " << heads,
+           failure();
+  int64_t size = hidden / heads;
+  Chain c{*this, n};
+  // [batch, sequence, heads * size] (+ the bias part) -> [B, N, S, size].
+  auto split = [&](Value x, int64_t part, int64_t width) -> Value {
+    auto t = tt(x);
+    if (Value bias = in(3))
+      x = c.op<nn::AddOp>({x, c.slice(bias, {part}, {1}, {width})});
+    return c.transpose(
+        c.reshape(x, {batch, t.getDimSize(1), heads, width / heads}),
+        {0, 2, 1, 3});
+  };
+  Value q, k, v;
+  int64_t vHidden;
+  if (kt.getRank() == 4) {
+    // Cross attention with the cached K / V given as [B, N, L, size].
+    if (in(3) || in(6))
+      return error(n) << "key / value given per head (4-D) take no bias and "
+                         "no past",
+             failure();
+    if (kt.getDimSize(0) != batch || kt.getDimSize(1) != heads ||
+        kt.getDimSize(3) != size || vt.getDimSize(0) != batch ||
+        vt.getDimSize(1) != heads || vt.getDimSize(2) != kt.getDimSize(2))
+      return error(n) << "4-D key / value must be [" << batch << ", " << heads
+                      << ", kv sequence, head size " << size << "], got " << kt
+                      << " and " << vt,
+             failure();
+    vHidden = heads * vt.getDimSize(3);
+    q = split(query, 0, hidden);
+    k = key;
+    v = value;
+  } else {
+    if (kt.getDimSize(0) != batch || vt.getDimSize(0) != batch ||
+        kt.getDimSize(2) != hidden || vt.getDimSize(1) != kt.getDimSize(1) ||
+        vt.getDimSize(2) % heads)
+      return error(n) << "key " << kt << " and value " << vt
+                      << " do not match query " << qt
+                      << " (same batch, key's hidden size query's, one kv "
+                         "sequence)",
+             failure();
+    vHidden = vt.getDimSize(2);
+    if (Value bias = in(3)) {
+      auto bt = tt(bias);
+      if (bt.getShape() != ArrayRef<int64_t>{2 * hidden + vHidden})
+        return error(n) << "bias must be [" << 2 * hidden + vHidden
+                        << "] (Q, K and V), got " << bt,
+               failure();
+    }
+    q = split(query, 0, hidden);
+    k = split(key, hidden, hidden);
+    v = split(value, 2 * hidden, vHidden);
+  }
+  Value pastKey = in(6), pastValue = in(7);
+  if (bool(pastKey) != bool(pastValue))
+    return error(n) << "past_key and past_value come together", failure();
+  int64_t past = 0;
+  if (pastKey) {
+    auto pk = tt(pastKey), pv = tt(pastValue);
+    if (pk.getRank() != 4 || pv.getRank() != 4 || pk.getDimSize(0) != batch ||
+        pk.getDimSize(1) != heads || pk.getDimSize(3) != size ||
+        pv.getDimSize(0) != batch || pv.getDimSize(1) != heads ||
+        pv.getDimSize(2) != pk.getDimSize(2) ||
+        pv.getDimSize(3) != vHidden / heads)
+      return error(n) << "past_key / past_value must be [" << batch << ", "
+                      << heads << ", past, head size], got " << pk << " and "
+                      << pv,
+             failure();
+    past = pk.getDimSize(2);
+    k = c.concat({pastKey, k}, 2);
+    v = c.concat({pastValue, v}, 2);
+  }
+  Value out =
+      cpuBaseAttention(c, n, q, k, v, past, in(4), "key_padding_mask", in(5));
+  if (c.failed || !out)
+    return failure();
+  out = c.reshape(c.transpose(out, {0, 2, 1, 3}), {batch, seq, vHidden});
+  if (c.failed)
+    return failure();
+  return SmallVector<Value>{out, k, v};
 }
 
 Importer::Outputs Importer::groupQueryAttention(Node &n) {
@@ -6932,6 +7087,9 @@ const llvm::StringMap<Importer::Handler> &Importer::handlers() {
     t["com.microsoft:GatherBlockQuantized"] = [](Importer &im, Node &n) {
       return im.gatherBlockQuantized(n);
     };
+    t["com.microsoft:MultiHeadAttention"] = [](Importer &im, Node &n) {
+      return im.multiHeadAttention(n);
+    };
     t["com.microsoft:GroupQueryAttention"] = [](Importer &im, Node &n) {
       return im.groupQueryAttention(n);
     };
@@ -7963,6 +8121,7 @@ static size_t requiredInputs(StringRef op) {
       {"com.microsoft:GroupQueryAttention", 1}, // 5 and 6 checked there
       {"com.microsoft:RotaryEmbedding", 4},
       {"com.microsoft:GatherBlockQuantized", 3},
+      {"com.microsoft:MultiHeadAttention", 1},
       {"com.microsoft:QAttention", 5},
       {"GridSample", 2},
       {"BitwiseAnd", 2},

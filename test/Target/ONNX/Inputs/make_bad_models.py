@@ -774,6 +774,29 @@ save(model([helper.make_node("GatherBlockQuantized", ["gd", "gi", "gs", "gz"], [
            [gbq_data, gbq_scales], extra_opsets=ms),
      os.path.join(out, "gbq_zero_points.onnx"))
 
+# com.microsoft MultiHeadAttention: packed Q / K / V (no key), decoder masked
+# attention's past_sequence_length, per-head key / value with a bias, a mask of
+# another shape.
+mha_in = [vi("q", [1, 4, 32]), vi("k", [1, 6, 32]), vi("v", [1, 6, 32])]
+mha_bias = numpy_helper.from_array(np.zeros(96, np.float32), "mb")
+
+
+def mha(name, inputs, extra=(), inits=()):
+    return model([helper.make_node("MultiHeadAttention", inputs, ["y"], name=name,
+                                   domain="com.microsoft", num_heads=4)],
+                 mha_in + list(extra), [vi("y", [1, 4, 32])], list(inits), extra_opsets=ms)
+
+
+save(mha("mha1", ["q"]), os.path.join(out, "mha_packed.onnx"))
+save(mha("mha2", ["q", "k", "v", "", "", "", "", "", "psl"],
+         [vi_typed("psl", TensorProto.INT32, [1])]),
+     os.path.join(out, "mha_past_length.onnx"))
+save(mha("mha3", ["q", "k4", "v4", "mb"], [vi("k4", [1, 4, 6, 8]), vi("v4", [1, 4, 6, 8])],
+         [mha_bias]),
+     os.path.join(out, "mha_per_head_bias.onnx"))
+save(mha("mha4", ["q", "k", "v", "", "m"], [vi_typed("m", TensorProto.INT32, [1, 4])]),
+     os.path.join(out, "mha_mask.onnx"))
+
 save(model([helper.make_node("Hardmax", ["x"], ["y"], name="hm")],
            [vi_typed("x", TensorProto.INT32, [2, 3])], [vi_typed("y", TensorProto.INT32, [2, 3])],
            opset=13),

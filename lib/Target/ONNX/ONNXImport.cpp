@@ -2854,22 +2854,28 @@ Importer::Outputs Importer::groupQueryAttention(Node &n) {
     // Row j of sequence b: cached row j below past_b, then new row
     // j - past_b, then zeros; one row gather over [past rows; new rows].
     int64_t rows = past + seq;
-    Value flat =
-        c.reshape(c.transpose(c.concat({cached, fresh}, 2), {0, 2, 1, 3}),
-                  {batch * rows, kvHeads * size});
+    Value all = c.concat({cached, fresh}, 2);
     Value j = iota(present, {1, present});
     Value offset = c.reshape(pastLen, {batch, 1});
     Value row = c.op<nn::WhereOp>(
         {c.op<nn::LessOp>({j, offset}), j,
          c.op<nn::AddOp>({c.op<nn::SubOp>({j, offset}), i64s(past)})});
     row = c.op<nn::MaxOp>({c.op<nn::MinOp>({row, i64s(rows - 1)}), i64s(0)});
+    Value valid = c.op<nn::LessOp>({j, c.op<nn::AddOp>({offset, i64s(seq)})});
+    if (batch == 1) // one sequence: the rows gathered in place (axis 2)
+      return c.op<nn::WhereOp>(
+          {c.reshape(valid, {1, 1, present, 1}),
+           c.op<nn::GatherOp>({all, c.reshape(row, {present})},
+                              {named("axis", b.getI64IntegerAttr(2))}),
+           zero});
+    Value flat = c.reshape(c.transpose(all, {0, 2, 1, 3}),
+                           {batch * rows, kvHeads * size});
     SmallVector<int64_t> base;
     for (int64_t i = 0; i < batch; ++i)
       base.push_back(i * rows);
     row = c.op<nn::AddOp>({row, i64Constant(n.loc, base, {batch, 1})});
     Value g = c.op<nn::GatherOp>({flat, row},
                                  {named("axis", b.getI64IntegerAttr(0))});
-    Value valid = c.op<nn::LessOp>({j, c.op<nn::AddOp>({offset, i64s(seq)})});
     g = c.op<nn::WhereOp>({c.reshape(valid, {batch, present, 1}), g, zero});
     return c.transpose(c.reshape(g, {batch, present, kvHeads, size}),
                        {0, 2, 1, 3});

@@ -315,7 +315,7 @@ struct LowerToCPUPipelineOptions
       llvm::cl::init("auto")};
   Option<std::string> floatKernel{
       *this, "float-kernel",
-      llvm::cl::desc("Kernel of f32 matmuls by constant weights: auto, "
+      llvm::cl::desc("Kernel of f32 matmuls (constant weights, or two run-time operands): auto, "
                      "avx512, avx512-fma (one FMA per term: faster, not "
                      "bit-exact with the interpreter), avx2, avx2-fma or "
                      "generic"),

@@ -162,3 +162,37 @@ def test_fma_models_close(name, kernel, tmp_path):
                                           models.sample_inputs(model, seed=2), tmp_path,
                                           [f"--cpu-float-kernel={kernel}-fma"]).items():
         assert np.linalg.norm(got - want) <= 1e-6 * np.linalg.norm(want), (name, k)
+
+
+@pytest.mark.parametrize("xshape,wshape", [
+    ([2, 4, 37, 64], [2, 4, 64, 45]),   # attention's Q K^T: batch and heads, tails
+    ([8, 70, 33], [8, 33, 70]),         # one batch dimension
+    ([3, 40, 64], [64, 48]),            # a 2-D operand computed at run time
+], ids=["heads", "batch", "shared"])
+@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize("kernel", KERNELS)
+def test_runtime_operands_bit_exact(xshape, wshape, threads, kernel, tmp_path):
+    """Matmuls of two run-time operands (attention's Q K^T and P V) take the
+    same kernel with both operands packed at run time (per matrix of the
+    batch, or x's batch as rows against a 2-D w): bit-exact with the
+    interpreter, signed zeros included."""
+    xs, ws = "x".join(map(str, xshape)), "x".join(map(str, wshape))
+    ys = "x".join(map(str, xshape[:-1] + [wshape[-1]]))
+    (tmp_path / "m.mlir").write_text(
+        f"func.func @main(%x: tensor<{xs}xf32>, %w: tensor<{ws}xf32>) -> tensor<{ys}xf32> {{\n"
+        f"  %y = nn.matmul %x, %w : tensor<{xs}xf32>, tensor<{ws}xf32>\n"
+        f"  return %y : tensor<{ys}xf32>\n}}\n")
+    rng = np.random.default_rng(len(xshape) + wshape[-1])
+    x = rng.standard_normal(xshape).astype(np.float32)
+    w = rng.standard_normal(wshape).astype(np.float32)
+    x.flat[::7] = -0.0
+    r = subprocess.run([str(BIN / "quant-opt"), str(tmp_path / "m.mlir"),
+                        f"--qc-convert-nn-to-linalg=float-kernel={kernel}"],
+                       capture_output=True, text=True, check=True)
+    assert f'qc.x86_kernel = "f32_{kernel}"' in r.stdout
+    inputs = {"arg0": x, "arg1": w}
+    want, _ = run(tmp_path / "m.mlir", inputs, tmp_path, "interp")
+    got, _ = run(tmp_path / "m.mlir", inputs, tmp_path, "cpu",
+                 [f"--cpu-float-kernel={kernel}", f"--cpu-threads={threads}"])
+    np.testing.assert_array_equal(got["output0"], want["output0"])
+    assert not np.signbit(got["output0"][got["output0"] == 0]).any()

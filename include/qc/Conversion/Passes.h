@@ -93,7 +93,8 @@ struct LowerToCPUOptions {
   /// Kernel of 4-bit weight-only matmuls: "auto", "avx512", "avx2" or
   /// "generic" (see --qc-x86-fuse-weight-only).
   std::string weightOnlyKernel = "auto";
-  /// Kernel of f32 matmuls by constant weights: "auto", "avx512",
+  /// Kernel of f32 matmuls (by constant weights, or of two run-time
+  /// operands): "auto", "avx512",
   /// "avx512-fma", "avx2", "avx2-fma" or "generic" (see
   /// --qc-convert-nn-to-linalg).
   std::string floatKernel = "auto";

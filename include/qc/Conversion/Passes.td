@@ -85,7 +85,7 @@ def ConvertNNToLinalg : Pass<"qc-convert-nn-to-linalg", "::mlir::ModuleOp"> {
   }];
   let options = [
     Option<"floatKernel", "float-kernel", "std::string", "\"auto\"",
-           "Kernel of f32 matmuls by constant weights: auto (avx512 on "
+           "Kernel of f32 matmuls (by constant weights, or of two run-time operands of at least 32768 multiply-adds): auto (avx512 on "
            "AVX-512 hosts, else avx2 on AVX2 hosts, else generic), avx512 "
            "(the packed 12 x 32 register-blocked kernel, bit-exact), "
            "avx512-fma (the same with one FMA per term: faster, last bits "

@@ -627,10 +627,79 @@ struct MatMulLowering : OpConversionPattern<MatMulOp> {
         return success();
       }
     }
+    if (Value y = runtimeKernel(rewriter, loc, lhs, rhs, op.getType())) {
+      rewriter.replaceOp(op, y);
+      return success();
+    }
     rewriter.replaceOp(op,
                        buildMatmul(rewriter, loc, lhs, rhs,
                                    llvm::cast<RankedTensorType>(op.getType())));
     return success();
+  }
+
+  /// Both operands computed at run time (attention's Q K^T and P V), f32,
+  /// at least kRuntimeKernelMacs multiply-adds: the f32 kernel with both
+  /// operands packed at run time, per matrix of equal batch dimensions
+  /// (an scf.for over the batch), or with x's batch as rows against a 2-D
+  /// w. Null where it does not apply (the generic loops then).
+  Value runtimeKernel(OpBuilder &b, Location loc, Value lhs, Value rhs,
+                      Type outType) const {
+    constexpr int64_t kRuntimeKernelMacs = 1 << 15;
+    auto lt = llvm::cast<RankedTensorType>(lhs.getType());
+    auto rt = llvm::cast<RankedTensorType>(rhs.getType());
+    auto out = llvm::cast<RankedTensorType>(outType);
+    if (f32Kernel == qc::F32MatmulKernel::Generic || !lt.hasStaticShape() ||
+        !rt.hasStaticShape() || !lt.getElementType().isF32() ||
+        !rt.getElementType().isF32() || lt.getRank() < 2 || rt.getRank() < 2 ||
+        out.getNumElements() == 0)
+      return {};
+    int64_t k = rt.getDimSize(rt.getRank() - 2),
+            n = rt.getDimSize(rt.getRank() - 1);
+    int64_t m = lt.getDimSize(lt.getRank() - 2);
+    if (lt.getNumElements() / k * k * n < kRuntimeKernelMacs || k == 0)
+      return {};
+    if (rt.getRank() == 2) {
+      Value y = qc::x86::buildRuntimeF32Matmul(
+          b, loc, reshape(b, loc, lhs, {lt.getNumElements() / k, k}), rhs,
+          kernel());
+      return reshape(b, loc, y, out.getShape());
+    }
+    if (lt.getRank() != rt.getRank() ||
+        lt.getShape().drop_back(2) != rt.getShape().drop_back(2))
+      return {};
+    int64_t batch = lt.getNumElements() / (m * k);
+    Value x3 = reshape(b, loc, lhs, {batch, m, k});
+    Value w3 = reshape(b, loc, rhs, {batch, k, n});
+    auto yType = RankedTensorType::get({batch, m, n}, b.getF32Type());
+    Value init = empty(b, loc, yType);
+    auto idx = [&](int64_t v) {
+      return b.create<arith::ConstantIndexOp>(loc, v);
+    };
+    auto loop = b.create<scf::ForOp>(
+        loc, idx(0), idx(batch), idx(1), ValueRange{init},
+        [&](OpBuilder &lb, Location ll, Value bi, ValueRange acc) {
+          auto slice = [&](Value v, int64_t r, int64_t c) -> Value {
+            SmallVector<OpFoldResult> offsets{bi, lb.getIndexAttr(0),
+                                              lb.getIndexAttr(0)};
+            SmallVector<OpFoldResult> sizes{
+                lb.getIndexAttr(1), lb.getIndexAttr(r), lb.getIndexAttr(c)};
+            SmallVector<OpFoldResult> strides(3, lb.getIndexAttr(1));
+            return lb.create<tensor::ExtractSliceOp>(
+                ll, RankedTensorType::get({r, c}, lb.getF32Type()), v, offsets,
+                sizes, strides);
+          };
+          Value y = qc::x86::buildRuntimeF32Matmul(lb, ll, slice(x3, m, k),
+                                                   slice(w3, k, n), kernel());
+          SmallVector<OpFoldResult> offsets{bi, lb.getIndexAttr(0),
+                                            lb.getIndexAttr(0)};
+          SmallVector<OpFoldResult> sizes{
+              lb.getIndexAttr(1), lb.getIndexAttr(m), lb.getIndexAttr(n)};
+          SmallVector<OpFoldResult> strides(3, lb.getIndexAttr(1));
+          Value next = lb.create<tensor::InsertSliceOp>(ll, y, acc[0], offsets,
+                                                        sizes, strides);
+          lb.create<scf::YieldOp>(ll, next);
+        });
+    return reshape(b, loc, loop.getResult(0), out.getShape());
   }
 };
 

@@ -90,4 +90,63 @@ Value buildPackedF32Matmul(OpBuilder &b, Location loc, Value x,
       });
 }
 
+Value buildRuntimeF32Matmul(OpBuilder &b, Location loc, Value x, Value w,
+                            const Int8Kernel &kernel) {
+  assert(kernel.isFloat() && "an f32 kernel");
+  const bool fma = kernel.fma;
+  MLIRContext *ctx = b.getContext();
+  auto xt = llvm::cast<RankedTensorType>(x.getType());
+  auto wt = llvm::cast<RankedTensorType>(w.getType());
+  int64_t m = xt.getDimSize(0), k = xt.getDimSize(1), n = wt.getDimSize(1);
+  const int64_t nr = kernel.cols();
+  int64_t np = llvm::alignTo(n, nr), nb = np / nr;
+  Type f32 = b.getF32Type();
+  auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
+  // Both operands packed at run time, by the same copies as the constant
+  // weights' (padding lanes are never read into y).
+  auto bpType = RankedTensorType::get({nb, k, nr, 1}, f32);
+  Value bp =
+      b.create<linalg::GenericOp>(
+           loc, bpType, ValueRange{w}, ValueRange{empty(b, loc, bpType)},
+           SmallVector<AffineMap>{
+               AffineMap::getMultiDimIdentityMap(2, ctx),
+               AffineMap::get(2, 0,
+                              {d(1).floorDiv(nr), d(0), d(1) % nr,
+                               getAffineConstantExpr(0, ctx)},
+                              ctx)},
+           SmallVector<utils::IteratorType>(2, utils::IteratorType::parallel),
+           [&](OpBuilder &nb, Location nl, ValueRange args) {
+             nb.create<linalg::YieldOp>(nl, args[0]);
+           })
+          .getResult(0);
+  Value zero = b.create<arith::ConstantOp>(
+      loc, DenseElementsAttr::get(RankedTensorType::get({nb, nr}, f32),
+                                  b.getF32FloatAttr(0.0f)));
+  int64_t mr = std::min(m, kernel.rows);
+  int64_t mt = llvm::divideCeil(m, mr);
+  auto apType = RankedTensorType::get({mt, k, mr, 1}, f32);
+  Value ap =
+      b.create<linalg::GenericOp>(
+           loc, apType, ValueRange{x}, ValueRange{empty(b, loc, apType)},
+           SmallVector<AffineMap>{
+               AffineMap::getMultiDimIdentityMap(2, ctx),
+               AffineMap::get(2, 0,
+                              {d(0).floorDiv(mr), d(1), d(0) % mr,
+                               getAffineConstantExpr(0, ctx)},
+                              ctx)},
+           SmallVector<utils::IteratorType>(2, utils::IteratorType::parallel),
+           [&](OpBuilder &nb, Location nl, ValueRange args) {
+             nb.create<linalg::YieldOp>(nl, args[0]);
+           })
+          .getResult(0);
+  return buildPackedGemm(
+      b, loc, kernel, ap, bp, zero, m, n,
+      [&](OpBuilder &nb, Location nl, Value acc, Value av, Value bv) -> Value {
+        if (fma)
+          return nb.create<math::FmaOp>(nl, av, bv, acc);
+        return nb.create<arith::AddFOp>(nl, acc,
+                                        nb.create<arith::MulFOp>(nl, av, bv));
+      });
+}
+
 } // namespace qc::x86

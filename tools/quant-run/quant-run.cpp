@@ -90,7 +90,8 @@ static llvm::cl::opt<std::string> weightOnlyKernel(
 static llvm::cl::opt<std::string> floatKernel(
     "cpu-float-kernel",
     llvm::cl::desc("--target=cpu: kernel of f32 matmuls by constant weights "
-                   "(auto, avx512, avx512-fma, avx2, avx2-fma, generic)"),
+                   "or of two run-time operands (auto, avx512, avx512-fma, "
+                   "avx2, avx2-fma, generic)"),
     llvm::cl::init("auto"));
 static llvm::cl::opt<bool> integerLinear(
     "cpu-integer-linear",
@@ -217,8 +218,23 @@ std::string sanitize(llvm::StringRef name) {
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
+  // --help lists quant-run's options; LLVM's and MLIR's are still accepted
+  // but not listed.
+  static llvm::cl::OptionCategory category("quant-run options");
+  llvm::StringMap<llvm::cl::Option *> &registered =
+      llvm::cl::getRegisteredOptions();
+  for (llvm::StringRef name :
+       {"list-onnx-ops", "import-only", "input", "expected", "output-dir",
+        "entry", "target", "repeat", "cpu-threads", "cpu-int8-kernel",
+        "cpu-weight-only-kernel", "cpu-float-kernel", "cpu-integer-linear",
+        "cpu-vector-math", "max-rel-l2", "input-shape"})
+    if (llvm::cl::Option *o = registered.lookup(name))
+      o->addCategory(category);
+  llvm::cl::HideUnrelatedOptions(category);
   llvm::cl::ParseCommandLineOptions(
-      argc, argv, "quant-run: run a QuantC module with the interpreter\n");
+      argc, argv,
+      "quant-run: run a QuantC module or an ONNX model with the "
+      "reference interpreter or compiled for the host CPU\n");
   if (listOps) {
     for (const std::string &op : qc::supportedONNXOperators())
       llvm::outs() << op << "\n";

@@ -284,7 +284,13 @@ def X86FuseWeightOnly : Pass<"qc-x86-fuse-weight-only", "::mlir::ModuleOp"> {
       y[m, n] = sum over k in order of fl32(x[m, k] * fl32(v(code) * s))
 
     exactly the interpreter's arithmetic for the two ops (the vector kernel
-    then reassociates it, see below). Other matmuls are
+    then reassociates it, see below). Integer codes with zero points:
+    one value z for all (onnxruntime's MatMulNBits: unsigned codes, z = 8)
+    becomes the value table code - z (constant unsigned codes with z = 8
+    are packed as code ^ 8, the kernel's int4 form); constant zero points
+    that differ (with constant f32 scales) run the kernel on code - 8 and
+    subtract the sums of x over each group of K times fl32(s * (z - 8)),
+    an f32 nn.matmul by a [K / group, N] constant. Other matmuls are
     left alone (they take the generic lowering, which dequantizes inside
     the contraction). `kernel=auto` applies the AVX-512 kernel on hosts
     with AVX-512, else the AVX2 one on hosts with AVX2 and FMA.
@@ -315,7 +321,13 @@ def X86LowerWeightOnlyKernels
     : Pass<"qc-x86-lower-weight-only-kernels", "::mlir::func::FuncOp"> {
   let summary = "Lower tagged 4-bit weight-only matmuls to AVX-512 or AVX2 code.";
   let description = [{
-    Runs after bufferization. Every `linalg.generic` tagged `qc.x86_kernel
+    Runs after bufferization. From 6 rows of x on (prompts), every tagged
+    generic becomes a panel product: per panel of 128 columns (64 or 32
+    where N needs; threads take halves of the panels) and block of up to
+    32 rows of K, the weights fl32(value * scale) are decoded once into a
+    scratch panel, then each 2 x 32 tile of y takes a rounded multiply and
+    a rounded add per product in order of k: the interpreter's arithmetic,
+    bit for bit. Below 6 rows, every `linalg.generic` tagged `qc.x86_kernel
     = "w4_f32_avx512"` becomes, per row of x, a parallel loop over 2
     ranges of K (threads take whole ranges; their results are added at the
     end) that streams the packed codes row by row: 16 bytes hold 32

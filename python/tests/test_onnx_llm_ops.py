@@ -500,3 +500,33 @@ def ort_run_plain(model, inputs):
 
     return ort.InferenceSession(model.SerializeToString(),
                                 providers=["CPUExecutionProvider"]).run(None, inputs)
+
+
+@pytest.mark.parametrize("cond", [True, False])
+def test_if_runtime_condition(cond, tmp_path):
+    """If on a condition known only at run time (a graph input): both
+    branches (each reading the outer x, one with its own initializer) are
+    imported and nn.where picks each output; bit for bit onnxruntime on
+    both targets and through the export, for either value."""
+    vi = helper.make_tensor_value_info
+    then_g = helper.make_graph(
+        [helper.make_node("Relu", ["x"], ["r"]), helper.make_node("Mul", ["r", "two"], ["t"]),
+         helper.make_node("Shape", ["x"], ["ts"])],
+        "then", [], [vi("t", TensorProto.FLOAT, [2, 3]), vi("ts", TensorProto.INT64, [2])],
+        [numpy_helper.from_array(np.array(2.0, np.float32), "two")])
+    else_g = helper.make_graph(
+        [helper.make_node("Neg", ["x"], ["e"]),
+         helper.make_node("Constant", [], ["es"],
+                          value=numpy_helper.from_array(np.array([7, 8], np.int64)))],
+        "else", [], [vi("e", TensorProto.FLOAT, [2, 3]), vi("es", TensorProto.INT64, [2])])
+    g = helper.make_graph(
+        [helper.make_node("If", ["c"], ["y", "s"], name="if", then_branch=then_g,
+                          else_branch=else_g)],
+        "g", [vi("c", TensorProto.BOOL, []), vi("x", TensorProto.FLOAT, [2, 3])],
+        [vi("y", TensorProto.FLOAT, [2, 3]), vi("s", TensorProto.INT64, [2])])
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
+    m.ir_version = 8
+    inputs = {"c": np.array(cond), "x": np.array([[1.0, -2.0, 3.0], [-4.0, 5.0, 0.25]],
+                                                 np.float32)}
+    want = ort_run_plain(m, inputs)
+    assert_exact_everywhere(m, inputs, want, tmp_path)

@@ -61,6 +61,18 @@ def op_key(node):
     return f"{node.domain}:{node.op_type}"
 
 
+def graph_ops(graph):
+    """The operator keys of `graph`'s nodes and of the nodes of their
+    subgraphs (If branches, Loop and Scan bodies)."""
+    ops = set()
+    for n in graph.node:
+        ops.add(op_key(n))
+        for a in n.attribute:
+            for g in ([a.g] if a.HasField("g") else []) + list(a.graphs):
+                ops |= graph_ops(g)
+    return ops
+
+
 def compare(got, want):
     if want.dtype.kind in "biu":
         return np.array_equal(got.astype(np.int64), want.astype(np.int64)), "exact"
@@ -186,7 +198,7 @@ def main():
             continue
         model = onnx.load(str(d / "model.onnx"), load_external_data=False)
         ops = {op_key(n) for n in model.graph.node}
-        missing = ops - supported
+        missing = graph_ops(model.graph) - supported
         if missing or not ops:
             unsupported.update(missing)
             continue

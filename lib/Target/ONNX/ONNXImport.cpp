@@ -3436,44 +3436,75 @@ Importer::Outputs Importer::dftOf(Node &n, Value x, int64_t axis, int64_t len,
 
 Importer::Outputs Importer::ifThenElse(Node &n) {
   DenseElementsAttr cond = constantOf(n.in[0]);
-  if (!cond || cond.getNumElements() != 1 ||
-      !cond.getElementType().isInteger(1))
-    return error(n) << "the condition must be a boolean known at compile time "
-                       "(a constant, or computed from shapes)",
+  auto ct = tt(n.in[0]);
+  if (!ct.getElementType().isInteger(1) || ct.getNumElements() != 1)
+    return error(n) << "the condition must be one boolean, got " << ct,
            failure();
-  bool take = *cond.getValues<bool>().begin();
-  const onnx::AttributeProto *branch =
-      attr(n, take ? "then_branch" : "else_branch");
-  if (!branch || !branch->has_g())
-    return error(n) << "has no " << (take ? "then" : "else") << "_branch",
-           failure();
-  const onnx::GraphProto &g = branch->g();
-  Location fileLoc = FileLineColLoc::get(ctx, filename, 0, 0);
-  llvm::StringMap<const onnx::TensorProto *> inits;
-  for (const auto &t : g.initializer()) {
-    inits[t.name()] = &t;
-    initializers[t.name()] = &t;
-    if (!elementType(ctx, t.data_type()))
-      continue;
-    auto attrValue =
-        initializerAttr(t, NameLoc::get(b.getStringAttr(t.name()), fileLoc));
-    if (failed(attrValue))
-      return failure();
-    values[t.name()] = constant(n.loc, *attrValue);
-  }
-  int outer = currentIndex;
-  if (failed(importNodes(g.node(), inits, fileLoc)))
-    return failure();
-  currentIndex = outer;
-  SmallVector<Value> outs;
-  for (const auto &o : g.output()) {
-    Value v = values.lookup(o.name());
-    if (!v)
-      return error(n) << "the branch's output '" << o.name()
-                      << "' is not produced by any of its nodes",
+  // The outputs of one branch, imported inline.
+  auto branchOutputs = [&](bool then) -> FailureOr<SmallVector<Value>> {
+    const onnx::AttributeProto *branch =
+        attr(n, then ? "then_branch" : "else_branch");
+    if (!branch || !branch->has_g())
+      return error(n) << "has no " << (then ? "then" : "else") << "_branch",
              failure();
-    outs.push_back(v);
+    const onnx::GraphProto &g = branch->g();
+    Location fileLoc = FileLineColLoc::get(ctx, filename, 0, 0);
+    llvm::StringMap<const onnx::TensorProto *> inits;
+    for (const auto &t : g.initializer()) {
+      inits[t.name()] = &t;
+      initializers[t.name()] = &t;
+      if (!elementType(ctx, t.data_type()))
+        continue;
+      auto attrValue =
+          initializerAttr(t, NameLoc::get(b.getStringAttr(t.name()), fileLoc));
+      if (failed(attrValue))
+        return failure();
+      values[t.name()] = constant(n.loc, *attrValue);
+    }
+    int outer = currentIndex;
+    if (failed(importNodes(g.node(), inits, fileLoc)))
+      return failure();
+    currentIndex = outer;
+    SmallVector<Value> outs;
+    for (const auto &o : g.output()) {
+      Value v = values.lookup(o.name());
+      if (!v)
+        return error(n) << "the branch's output '" << o.name()
+                        << "' is not produced by any of its nodes",
+               failure();
+      outs.push_back(v);
+    }
+    return outs;
+  };
+  if (cond)
+    return branchOutputs(*cond.getValues<bool>().begin());
+  // A condition computed at run time: both branches (ONNX operators have no
+  // side effects), each output chosen by nn.where.
+  auto thenOuts = branchOutputs(true);
+  if (failed(thenOuts))
+    return failure();
+  auto elseOuts = branchOutputs(false);
+  if (failed(elseOuts))
+    return failure();
+  if (thenOuts->size() != elseOuts->size())
+    return error(n) << "the branches have " << thenOuts->size() << " and "
+                    << elseOuts->size() << " outputs",
+           failure();
+  Chain c{*this, n};
+  Value pick = c.reshape(n.in[0], {});
+  SmallVector<Value> outs;
+  for (auto [i, pair] : llvm::enumerate(llvm::zip(*thenOuts, *elseOuts))) {
+    auto [t, e] = pair;
+    if (t.getType() != e.getType() || !llvm::isa<RankedTensorType>(t.getType()))
+      return error(n) << "with a condition known only at run time both "
+                         "branches must give output "
+                      << i << " one tensor type, got " << t.getType() << " and "
+                      << e.getType(),
+             failure();
+    outs.push_back(c.op<nn::WhereOp>({pick, t, e}));
   }
+  if (c.failed)
+    return failure();
   return outs;
 }
 

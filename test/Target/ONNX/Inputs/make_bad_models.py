@@ -684,12 +684,16 @@ save(model([helper.make_node("MaxUnpool", ["x", "i", "os"], ["y"], name="mu",
            [vi("y", [1, 1, 3, 3])],
            [numpy_helper.from_array(np.array([1, 1, 3, 3], np.int64), "os")], opset=13),
      os.path.join(out, "maxunpool_shape.onnx"))
-# If on a condition known only at run time.
+# If on a condition known only at run time whose branches give outputs of
+# different shapes.
 branch = helper.make_graph([helper.make_node("Identity", ["x"], ["z"])], "b", [],
                            [vi("z", [2])])
+branch3 = helper.make_graph([helper.make_node("Identity", ["x3"], ["z3"])], "b3", [],
+                            [vi("z3", [3])])
 save(model([helper.make_node("If", ["c"], ["y"], name="if1", then_branch=branch,
-                             else_branch=branch)],
-           [vi_typed("c", TensorProto.BOOL, []), vi("x", [2])], [vi("y", [2])], opset=17),
+                             else_branch=branch3)],
+           [vi_typed("c", TensorProto.BOOL, []), vi("x", [2]), vi("x3", [3])], [vi("y", [2])],
+           opset=17),
      os.path.join(out, "if_runtime.onnx"))
 # ReverseSequence whose lengths do not match the batch; MeanVarianceNormalization
 # over an axis out of range; MelWeightMatrix with the edges reversed;

@@ -21,45 +21,18 @@ Usage: bench/genai_decoder.py [--hidden 512] [--layers 4] [--prompt 64]
                               [--past 127] [--repeat 30]
 """
 import argparse
-import os
 import pathlib
-import re
-import subprocess
 import sys
 import tempfile
-import time
 
 import numpy as np
 import onnx
-import onnxruntime as ort
 
-ROOT = pathlib.Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+from bench_util import ROOT, ort_ms, quantc_ms  # noqa: E402
+
 sys.path.insert(0, str(ROOT / "python"))
 from quantc import models  # noqa: E402
-
-BUILD = pathlib.Path(os.environ.get("QUANTC_BUILD_DIR", ROOT / "build"))
-
-
-def quantc_ms(path, feeds, tmp, repeat):
-    cmd = [str(BUILD / "bin" / "quant-run"), str(path), "--target=cpu", "--repeat", str(repeat)]
-    for name, value in feeds.items():
-        f = tmp / f"{name}.npy"
-        np.save(f, value)
-        cmd += ["--input", f"{name}={f}"]
-    out = subprocess.run(cmd, capture_output=True, text=True, check=True)
-    m = re.search(r"latency: ([0-9.e-]+) s", out.stdout + out.stderr)
-    return float(m.group(1)) * 1e3
-
-
-def ort_ms(path, feeds, repeat):
-    so = ort.SessionOptions()
-    so.intra_op_num_threads = 1
-    s = ort.InferenceSession(str(path), so, providers=["CPUExecutionProvider"])
-    s.run(None, feeds)
-    t = time.perf_counter()
-    for _ in range(repeat):
-        s.run(None, feeds)
-    return (time.perf_counter() - t) / repeat * 1e3
 
 
 def main():

@@ -18,20 +18,16 @@ Usage: bench/matmulnbits.py [--rows 1 4 8 16 64] [--k 4096] [--n 4096]
                             [--zero-points] [--repeat 30]
 """
 import argparse
-import os
 import pathlib
-import re
-import subprocess
+import sys
 import tempfile
-import time
 
 import numpy as np
 import onnx
-import onnxruntime as ort
 from onnx import TensorProto, helper, numpy_helper
 
-ROOT = pathlib.Path(__file__).resolve().parent.parent
-BUILD = pathlib.Path(os.environ.get("QUANTC_BUILD_DIR", ROOT / "build"))
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+from bench_util import ort_ms, quantc_ms  # noqa: E402
 
 
 def model(m, k, n, zero_points, level, rng):
@@ -59,17 +55,6 @@ def model(m, k, n, zero_points, level, rng):
     return mp
 
 
-def ort_ms(path, feeds, repeat):
-    so = ort.SessionOptions()
-    so.intra_op_num_threads = 1
-    s = ort.InferenceSession(str(path), so, providers=["CPUExecutionProvider"])
-    s.run(None, feeds)
-    t = time.perf_counter()
-    for _ in range(repeat):
-        s.run(None, feeds)
-    return (time.perf_counter() - t) / repeat * 1e3
-
-
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--rows", type=int, nargs="+", default=[1, 4, 8, 16, 64])
@@ -91,12 +76,7 @@ def main():
                 onnx.save(model(m, a.k, a.n, a.zero_points, level, np.random.default_rng(m)),
                           str(path))
             feeds = {"A": np.random.default_rng(1).standard_normal((1, m, a.k)).astype(np.float32)}
-            np.save(tmp / "A.npy", feeds["A"])
-            out = subprocess.run([str(BUILD / "bin" / "quant-run"), str(tmp / "m0.onnx"),
-                                  "--target=cpu", "--repeat", str(a.repeat), "--input",
-                                  f"A={tmp / 'A.npy'}"], capture_output=True, text=True,
-                                 check=True)
-            q = float(re.search(r"latency: ([0-9.e-]+) s", out.stdout + out.stderr).group(1)) * 1e3
+            q = quantc_ms(tmp / "m0.onnx", feeds, tmp, a.repeat)
             for level in (0, 4):
                 ms[level] = ort_ms(tmp / f"m{level}.onnx", feeds, a.repeat)
             gflops = 2 * m * a.k * a.n / (q * 1e-3) / 1e9

@@ -167,14 +167,22 @@ CASES = [
 def test_weight_only_matches_interpreter(case, kernel, tmp_path):
     m, k, n, fmt, constant = case
     path, inputs, _ = build(tmp_path, m, k, n, fmt, constant, np.random.default_rng(5))
+    for extra, got, want, nan in against_interpreter(path, inputs, kernel, tmp_path):
+        assert rel_l2(got[~nan], want[~nan]) <= 1e-5, extra
+
+
+def against_interpreter(path, inputs, kernel, tmp_path):
+    """(options, CPU output, interpreter output, its NaN mask) for one and
+    two threads of `kernel`, after checking that the kernel is used and
+    the NaN positions match."""
     check_kernel(path, kernel)
     want = run(path, inputs, tmp_path, ["--target=interp"])
+    nan = np.isnan(want)
     cpu = ["--target=cpu", f"--cpu-weight-only-kernel={kernel}"]
     for extra in (cpu, cpu + ["--cpu-threads=2"]):
         got = run(path, inputs, tmp_path, extra)
-        nan = np.isnan(want)
         np.testing.assert_array_equal(np.isnan(got), nan)
-        assert rel_l2(got[~nan], want[~nan]) <= 1e-5, extra
+        yield extra, got, want, nan
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: f"{c[3]}-{c[0]}x{c[1]}x{c[2]}-{'const' if c[4] else 'unpack'}")
@@ -251,12 +259,6 @@ def test_weight_only_panels_bit_exact(case, kernel, tmp_path):
     and two threads, for 32-, 64- and 128-column panels."""
     m, k, n, fmt, constant = case
     path, inputs, _ = build(tmp_path, m, k, n, fmt, constant, np.random.default_rng(7))
-    check_kernel(path, kernel)
-    want = run(path, inputs, tmp_path, ["--target=interp"])
-    cpu = ["--target=cpu", f"--cpu-weight-only-kernel={kernel}"]
-    for extra in (cpu, cpu + ["--cpu-threads=2"]):
-        got = run(path, inputs, tmp_path, extra)
-        nan = np.isnan(want)
-        np.testing.assert_array_equal(np.isnan(got), nan)
+    for extra, got, want, nan in against_interpreter(path, inputs, kernel, tmp_path):
         np.testing.assert_array_equal(got[~nan].view(np.uint32), want[~nan].view(np.uint32),
                                       err_msg=str(extra))

@@ -129,6 +129,17 @@ struct WeightOnlyBuilder {
     qc::x86::forLoop(ob, loc, lo, hi, step, body);
   }
 
+  /// Range p of kRanges over `count` items: [p * count / kRanges,
+  /// (p + 1) * count / kRanges).
+  std::pair<Value, Value> rangeOf(OpBuilder &ob, Value p, int64_t count) {
+    auto at = [&](Value q) -> Value {
+      return ob.create<arith::DivUIOp>(
+          loc, ob.create<arith::MulIOp>(loc, q, idx(ob, count)),
+          idx(ob, kRanges));
+    };
+    return {at(p), at(ob.create<arith::AddIOp>(loc, p, idx(ob, 1)))};
+  }
+
   /// Even / odd halves of 32 consecutive elements.
   std::pair<Value, Value> split(OpBuilder &ob, Value v32) {
     SmallVector<int64_t> even, odd;
@@ -226,13 +237,7 @@ struct WeightOnlyBuilder {
           loc, ValueRange{zero}, ValueRange{idx(bm, kRanges)}, ValueRange{one},
           [&](OpBuilder &bp, Location, ValueRange ivs) {
             Value p = ivs[0];
-            auto blockAt = [&](OpBuilder &ob, Value q) {
-              return ob.create<arith::DivUIOp>(
-                  loc, ob.create<arith::MulIOp>(loc, q, idx(ob, blocks)),
-                  idx(ob, kRanges));
-            };
-            Value b0 = blockAt(bp, p);
-            Value b1 = blockAt(bp, bp.create<arith::AddIOp>(loc, p, one));
+            auto [b0, b1] = rangeOf(bp, p, blocks);
             Value base = bp.create<arith::MulIOp>(loc, p, idx(bp, n));
             range(bp, row, b0, b1, base, tbl, acc);
           });
@@ -321,13 +326,7 @@ struct WeightOnlyBuilder {
         loc, ValueRange{zero}, ValueRange{idx(b, kRanges)}, ValueRange{one},
         [&](OpBuilder &bp, Location, ValueRange ivs) {
           Value p = ivs[0];
-          auto panelAt = [&](OpBuilder &ob, Value q) {
-            return ob.create<arith::DivUIOp>(
-                loc, ob.create<arith::MulIOp>(loc, q, idx(ob, count)),
-                idx(ob, kRanges));
-          };
-          Value p0 = panelAt(bp, p);
-          Value p1 = panelAt(bp, bp.create<arith::AddIOp>(loc, p, one));
+          auto [p0, p1] = rangeOf(bp, p, count);
           forLoop(bp, p0, p1, one, [&](OpBuilder &sb, Value pc) {
             Value c0 = sb.create<arith::MulIOp>(loc, pc, idx(sb, width));
             Value z8 = sb.create<arith::ConstantOp>(

@@ -34,49 +34,48 @@ namespace qc::x86 {
 
 bool hasAVX512F(StringRef cpu) { return targetHas(cpu, {"avx512f"}); }
 
-Value buildPackedF32Matmul(OpBuilder &b, Location loc, Value x,
-                           ArrayRef<float> w, int64_t n,
-                           const Int8Kernel &kernel) {
+/// A copy of `v` under the layout `map` gives (a parallel generic over v's
+/// two dimensions into a new tensor of `type`).
+static Value packed(OpBuilder &b, Location loc, Value v, RankedTensorType type,
+                    AffineMap map) {
+  MLIRContext *ctx = b.getContext();
+  return b
+      .create<linalg::GenericOp>(
+          loc, type, ValueRange{v}, ValueRange{empty(b, loc, type)},
+          SmallVector<AffineMap>{AffineMap::getMultiDimIdentityMap(2, ctx),
+                                 map},
+          SmallVector<utils::IteratorType>(2, utils::IteratorType::parallel),
+          [&](OpBuilder &nb, Location nl, ValueRange args) {
+            nb.create<linalg::YieldOp>(nl, args[0]);
+          })
+      .getResult(0);
+}
+
+/// y = x * W for f32 x [M, K] and W packed as bp [N / NR][K][NR][1]:
+/// x packed at run time in row tiles Ap[t][k][i] = x[t * MR + i][k], then
+/// the kernel's generic.
+static Value packedF32Gemm(OpBuilder &b, Location loc, Value x, Value bp,
+                           int64_t n, const Int8Kernel &kernel) {
   assert(kernel.isFloat() && "an f32 kernel");
   const bool fma = kernel.fma;
   MLIRContext *ctx = b.getContext();
   auto xt = llvm::cast<RankedTensorType>(x.getType());
   int64_t m = xt.getDimSize(0), k = xt.getDimSize(1);
   const int64_t nr = kernel.cols();
-  int64_t np = llvm::alignTo(n, nr), nb = np / nr;
+  int64_t nb = llvm::alignTo(n, nr) / nr;
   Type f32 = b.getF32Type();
-
-  std::vector<float> packed(size_t(nb * k * nr), 0.0f);
-  for (int64_t r = 0; r < k; ++r)
-    for (int64_t c = 0; c < n; ++c)
-      packed[size_t(((c / nr) * k + r) * nr + c % nr)] = w[size_t(r * n + c)];
-  auto packedType = RankedTensorType::get({nb, k, nr, 1}, f32);
-  Value bp = b.create<arith::ConstantOp>(
-      loc, DenseElementsAttr::get(packedType, llvm::ArrayRef(packed)));
   // The accumulators start from +0, as the interpreter's zero-filled C.
   Value zero = b.create<arith::ConstantOp>(
       loc, DenseElementsAttr::get(RankedTensorType::get({nb, nr}, f32),
                                   b.getF32FloatAttr(0.0f)));
-
   int64_t mr = std::min(m, kernel.rows);
   int64_t mt = llvm::divideCeil(m, mr);
   auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
-  auto apType = RankedTensorType::get({mt, k, mr, 1}, f32);
-  Value ap =
-      b.create<linalg::GenericOp>(
-           loc, apType, ValueRange{x}, ValueRange{empty(b, loc, apType)},
-           SmallVector<AffineMap>{
-               AffineMap::getMultiDimIdentityMap(2, ctx),
-               AffineMap::get(2, 0,
-                              {d(0).floorDiv(mr), d(1), d(0) % mr,
-                               getAffineConstantExpr(0, ctx)},
-                              ctx)},
-           SmallVector<utils::IteratorType>(2, utils::IteratorType::parallel),
-           [&](OpBuilder &nb, Location nl, ValueRange args) {
-             nb.create<linalg::YieldOp>(nl, args[0]);
-           })
-          .getResult(0);
-
+  Value ap = packed(b, loc, x, RankedTensorType::get({mt, k, mr, 1}, f32),
+                    AffineMap::get(2, 0,
+                                   {d(0).floorDiv(mr), d(1), d(0) % mr,
+                                    getAffineConstantExpr(0, ctx)},
+                                   ctx));
   // acc[m, j * NR + c] = zero[j, c] + sum_k Ap[m / MR, k, m % MR, 0] *
   // Bp[j, k, c, 0], in order of k: a rounded product, then a rounded sum
   // (with `fma`, one rounding per term).
@@ -90,63 +89,39 @@ Value buildPackedF32Matmul(OpBuilder &b, Location loc, Value x,
       });
 }
 
+Value buildPackedF32Matmul(OpBuilder &b, Location loc, Value x,
+                           ArrayRef<float> w, int64_t n,
+                           const Int8Kernel &kernel) {
+  int64_t k = llvm::cast<RankedTensorType>(x.getType()).getDimSize(1);
+  const int64_t nr = kernel.cols();
+  int64_t nb = llvm::alignTo(n, nr) / nr;
+  std::vector<float> bytes(size_t(nb * k * nr), 0.0f);
+  for (int64_t r = 0; r < k; ++r)
+    for (int64_t c = 0; c < n; ++c)
+      bytes[size_t(((c / nr) * k + r) * nr + c % nr)] = w[size_t(r * n + c)];
+  auto packedType = RankedTensorType::get({nb, k, nr, 1}, b.getF32Type());
+  Value bp = b.create<arith::ConstantOp>(
+      loc, DenseElementsAttr::get(packedType, llvm::ArrayRef(bytes)));
+  return packedF32Gemm(b, loc, x, bp, n, kernel);
+}
+
 Value buildRuntimeF32Matmul(OpBuilder &b, Location loc, Value x, Value w,
                             const Int8Kernel &kernel) {
-  assert(kernel.isFloat() && "an f32 kernel");
-  const bool fma = kernel.fma;
   MLIRContext *ctx = b.getContext();
-  auto xt = llvm::cast<RankedTensorType>(x.getType());
   auto wt = llvm::cast<RankedTensorType>(w.getType());
-  int64_t m = xt.getDimSize(0), k = xt.getDimSize(1), n = wt.getDimSize(1);
+  int64_t k = wt.getDimSize(0), n = wt.getDimSize(1);
   const int64_t nr = kernel.cols();
-  int64_t np = llvm::alignTo(n, nr), nb = np / nr;
-  Type f32 = b.getF32Type();
+  int64_t nb = llvm::alignTo(n, nr) / nr;
   auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
-  // Both operands packed at run time, by the same copies as the constant
-  // weights' (padding lanes are never read into y).
-  auto bpType = RankedTensorType::get({nb, k, nr, 1}, f32);
+  // W packed at run time by the same layout as constant weights (padding
+  // lanes are never read into y).
   Value bp =
-      b.create<linalg::GenericOp>(
-           loc, bpType, ValueRange{w}, ValueRange{empty(b, loc, bpType)},
-           SmallVector<AffineMap>{
-               AffineMap::getMultiDimIdentityMap(2, ctx),
-               AffineMap::get(2, 0,
-                              {d(1).floorDiv(nr), d(0), d(1) % nr,
-                               getAffineConstantExpr(0, ctx)},
-                              ctx)},
-           SmallVector<utils::IteratorType>(2, utils::IteratorType::parallel),
-           [&](OpBuilder &nb, Location nl, ValueRange args) {
-             nb.create<linalg::YieldOp>(nl, args[0]);
-           })
-          .getResult(0);
-  Value zero = b.create<arith::ConstantOp>(
-      loc, DenseElementsAttr::get(RankedTensorType::get({nb, nr}, f32),
-                                  b.getF32FloatAttr(0.0f)));
-  int64_t mr = std::min(m, kernel.rows);
-  int64_t mt = llvm::divideCeil(m, mr);
-  auto apType = RankedTensorType::get({mt, k, mr, 1}, f32);
-  Value ap =
-      b.create<linalg::GenericOp>(
-           loc, apType, ValueRange{x}, ValueRange{empty(b, loc, apType)},
-           SmallVector<AffineMap>{
-               AffineMap::getMultiDimIdentityMap(2, ctx),
-               AffineMap::get(2, 0,
-                              {d(0).floorDiv(mr), d(1), d(0) % mr,
-                               getAffineConstantExpr(0, ctx)},
-                              ctx)},
-           SmallVector<utils::IteratorType>(2, utils::IteratorType::parallel),
-           [&](OpBuilder &nb, Location nl, ValueRange args) {
-             nb.create<linalg::YieldOp>(nl, args[0]);
-           })
-          .getResult(0);
-  return buildPackedGemm(
-      b, loc, kernel, ap, bp, zero, m, n,
-      [&](OpBuilder &nb, Location nl, Value acc, Value av, Value bv) -> Value {
-        if (fma)
-          return nb.create<math::FmaOp>(nl, av, bv, acc);
-        return nb.create<arith::AddFOp>(nl, acc,
-                                        nb.create<arith::MulFOp>(nl, av, bv));
-      });
+      packed(b, loc, w, RankedTensorType::get({nb, k, nr, 1}, b.getF32Type()),
+             AffineMap::get(2, 0,
+                            {d(1).floorDiv(nr), d(0), d(1) % nr,
+                             getAffineConstantExpr(0, ctx)},
+                            ctx));
+  return packedF32Gemm(b, loc, x, bp, n, kernel);
 }
 
 } // namespace qc::x86

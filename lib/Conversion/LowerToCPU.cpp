@@ -311,11 +311,13 @@ struct LowerToCPUPipelineOptions
   Option<std::string> weightOnlyKernel{
       *this, "weight-only-kernel",
       llvm::cl::desc("Kernel of 4-bit weight-only matmuls: auto, avx512, "
-                     "avx2 or generic"),
+                     "avx2 or generic; auto-fma, avx512-fma, avx2-fma: the "
+                     "prompt path (6+ rows) with FMAs, not bit-exact"),
       llvm::cl::init("auto")};
   Option<std::string> floatKernel{
       *this, "float-kernel",
-      llvm::cl::desc("Kernel of f32 matmuls (constant weights, or two run-time operands): auto, "
+      llvm::cl::desc("Kernel of f32 matmuls (constant weights, or two run-time "
+                     "operands): auto, "
                      "avx512, avx512-fma (one FMA per term: faster, not "
                      "bit-exact with the interpreter), avx2, avx2-fma or "
                      "generic"),

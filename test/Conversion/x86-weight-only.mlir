@@ -10,7 +10,7 @@
 
 // TENSORS: error: qc-x86-lower-weight-only-kernels: the w4_f32_avx512 kernel runs after bufferization
 
-// BAD: error: qc-x86-fuse-weight-only: unknown kernel 'sse' (expected auto, avx512, avx2 or generic)
+// BAD: error: qc-x86-fuse-weight-only: unknown kernel 'sse' (expected auto, avx512, avx2 or generic, the first three also with -fma)
 
 // The AVX2 kernel (what `auto` picks on AVX2 hosts without AVX-512, e.g.
 // Zen 3): the same generic, tagged "w4_f32_avx2". These matmuls have one

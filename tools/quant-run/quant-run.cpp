@@ -85,7 +85,8 @@ static llvm::cl::opt<std::string> int8Kernel(
 static llvm::cl::opt<std::string> weightOnlyKernel(
     "cpu-weight-only-kernel",
     llvm::cl::desc("--target=cpu: kernel of 4-bit weight-only matmuls (auto, "
-                   "avx512, avx2, generic)"),
+                   "avx512, avx2, generic; with -fma: the prompt path with "
+                   "FMAs, not bit-exact)"),
     llvm::cl::init("auto"));
 static llvm::cl::opt<std::string> floatKernel(
     "cpu-float-kernel",

@@ -306,7 +306,10 @@ def X86FuseWeightOnly : Pass<"qc-x86-fuse-weight-only", "::mlir::ModuleOp"> {
   let options = [
     Option<"kernel", "kernel", "std::string", /*default=*/"\"auto\"",
            "auto (avx512 when the host has AVX-512, else avx2 with AVX2 "
-           "and FMA), avx512, avx2 or generic (leave the matmuls alone)">,
+           "and FMA), avx512, avx2 or generic (leave the matmuls alone); "
+           "auto-fma, avx512-fma, avx2-fma: the same with fused "
+           "multiply-adds in the panel path for 6+ rows of x (faster, not "
+           "bit-exact)">,
     Option<"targetCPU", "target-cpu", "std::string", /*default=*/"\"\"",
            "The x86 CPU (an LLVM CPU name, e.g. sapphirerapids or znver4) "
            "whose features `auto` picks the kernel by; empty: the host">

@@ -135,20 +135,26 @@ struct X86FuseWeightOnlyPass
 
   /// The kernel's tag (kWeightOnlyKernel or kWeightOnlyKernelAVX2).
   StringRef tag;
+  /// A -fma kernel: the panel path with fused multiply-adds.
+  bool fma = false;
 
   void runOnOperation() override {
-    if (kernel != "auto" && kernel != "avx512" && kernel != "avx2" &&
-        kernel != "generic") {
+    StringRef name = kernel;
+    fma = name.consume_back("-fma");
+    if ((name != "auto" && name != "avx512" && name != "avx2" &&
+         name != "generic") ||
+        (fma && name == "generic")) {
       getOperation().emitError("qc-x86-fuse-weight-only: unknown kernel '")
-          << kernel << "' (expected auto, avx512, avx2 or generic)";
+          << kernel
+          << "' (expected auto, avx512, avx2 or generic, the first three "
+             "also with -fma)";
       return signalPassFailure();
     }
-    if (kernel == "avx512" ||
-        (kernel == "auto" &&
-         x86::targetHas(targetCPU, {"avx512f", "avx512bw"})))
+    if (name == "avx512" ||
+        (name == "auto" && x86::targetHas(targetCPU, {"avx512f", "avx512bw"})))
       tag = x86::kWeightOnlyKernel;
-    else if (kernel == "avx2" ||
-             (kernel == "auto" && x86::targetHas(targetCPU, {"avx2", "fma"})))
+    else if (name == "avx2" ||
+             (name == "auto" && x86::targetHas(targetCPU, {"avx2", "fma"})))
       tag = x86::kWeightOnlyKernelAVX2;
     else
       return;
@@ -158,7 +164,7 @@ struct X86FuseWeightOnlyPass
       std::string why = rewrite(mm);
       // An explicit kernel is a promise: a 4-bit weight-only matmul
       // it cannot run is an error, not a quiet generic fallback.
-      if (!why.empty() && kernel != "auto") {
+      if (!why.empty() && name != "auto") {
         auto d = mm.getRhs().getDefiningOp<DequantizeOp>();
         mm.emitError("qc-x86-fuse-weight-only: kernel=")
             << kernel << " has no kernel for this matmul with weights "
@@ -350,6 +356,8 @@ struct X86FuseWeightOnlyPass
     gemv->setAttr(x86::kW4TableAttr, tableAttr);
     gemv->setAttr(x86::kW4GroupAttr, b.getI64IntegerAttr(group));
     gemv->setAttr(x86::kW4ScaleAttr, b.getStringAttr(scaleKind));
+    if (fma)
+      gemv->setAttr(x86::kW4FmaAttr, b.getUnitAttr());
     Value y = gemv.getResult(0);
     if (!uniform)
       y = zeroPointCorrection(b, loc, d, x, y, zero, group);

@@ -105,6 +105,7 @@ struct WeightOnlyBuilder {
   StringRef scaleKind = {}; // f32, e8m0 or e4m3
   DenseElementsAttr table = {};
   bool avx2 = false; // the AVX2 variant (kWeightOnlyKernelAVX2)
+  bool fma = false;  // the panel path with fused multiply-adds (kW4FmaAttr)
   /// How the AVX2 variant decodes a code (see lookup).
   enum class Decode { Int4, SignMagnitude, Table } decode = Decode::Table;
   /// AVX2: every table value is exact in bfloat16 (the low 16 bits of its
@@ -343,18 +344,20 @@ struct WeightOnlyBuilder {
                 sb, idx(sb, 0), idx(sb, k), idx(sb, kb),
                 [&](OpBuilder &kbld, Value k0) {
                   decodePanel(kbld, tbl, scratch, p, k0, c0, kb, width);
-                  int64_t full = m / kTileRows * kTileRows;
+                  // FMAs need no temporary: a third row fits.
+                  const int64_t tileRows = fma ? 3 : kTileRows;
+                  int64_t full = m / tileRows * tileRows;
                   for (int64_t q = 0; q < width / 32; ++q) {
                     Value cq =
                         kbld.create<arith::AddIOp>(loc, c0, idx(kbld, 32 * q));
                     forLoop(kbld, idx(kbld, 0), idx(kbld, full),
-                            idx(kbld, kTileRows), [&](OpBuilder &tb, Value r0) {
-                              panelTile(tb, scratch, p, r0, kTileRows, k0, cq,
+                            idx(kbld, tileRows), [&](OpBuilder &tb, Value r0) {
+                              panelTile(tb, scratch, p, r0, tileRows, k0, cq,
                                         32 * q, kb);
                             });
-                    if (m % kTileRows)
-                      panelTile(kbld, scratch, p, idx(kbld, full),
-                                m % kTileRows, k0, cq, 32 * q, kb);
+                    if (m % tileRows)
+                      panelTile(kbld, scratch, p, idx(kbld, full), m % tileRows,
+                                k0, cq, 32 * q, kb);
                   }
                 });
           });
@@ -433,9 +436,13 @@ struct WeightOnlyBuilder {
                 loc, v8f32, panel, ValueRange{p, kk, idx(lb, pcol + 8 * j)});
             for (int64_t r = 0; r < rows; ++r) {
               size_t a = size_t(r * 4 + j);
-              next[a] = lb.create<arith::AddFOp>(
-                  loc, acc[a],
-                  lb.create<arith::MulFOp>(loc, xs[size_t(r)], wv));
+              next[a] =
+                  fma ? lb.create<vector::FMAOp>(loc, xs[size_t(r)], wv, acc[a])
+                            .getResult()
+                      : lb.create<arith::AddFOp>(
+                              loc, acc[a],
+                              lb.create<arith::MulFOp>(loc, xs[size_t(r)], wv))
+                            .getResult();
             }
           }
           lb.create<scf::YieldOp>(loc, next);
@@ -1008,6 +1015,7 @@ struct X86LowerWeightOnlyKernelsPass
       kb.scaleKind = g->getAttrOfType<StringAttr>(kW4ScaleAttr).getValue();
       kb.table = g->getAttrOfType<DenseElementsAttr>(kW4TableAttr);
       kb.avx2 = tag == kWeightOnlyKernelAVX2;
+      kb.fma = g->hasAttr(kW4FmaAttr);
       kb.build();
       g.erase();
     }

@@ -32,6 +32,9 @@ constexpr llvm::StringLiteral kW4GroupAttr = "qc.w4_group";
 /// The scales: "f32", or i8 codes of "e8m0" (MXFP4) or "e4m3" (NVFP4,
 /// times the global scale, the generic's fourth input).
 constexpr llvm::StringLiteral kW4ScaleAttr = "qc.w4_scale";
+/// Unit attribute: the panel path (many rows of x) uses fused multiply-adds
+/// (kernel=avx512-fma / avx2-fma; not bit-exact with the interpreter).
+constexpr llvm::StringLiteral kW4FmaAttr = "qc.w4_fma";
 
 } // namespace qc::x86
 

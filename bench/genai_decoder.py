@@ -19,6 +19,7 @@ docs/Performance.md records the results.
 
 Usage: bench/genai_decoder.py [--hidden 512] [--layers 4] [--prompt 64]
                               [--past 127] [--repeat 30]
+                              [--weight-only-kernel auto|auto-fma|...]
 """
 import argparse
 import pathlib
@@ -42,6 +43,9 @@ def main():
     ap.add_argument("--prompt", type=int, default=64)
     ap.add_argument("--past", type=int, default=127)
     ap.add_argument("--repeat", type=int, default=30)
+    ap.add_argument("--weight-only-kernel", default="auto",
+                    help="quant-run's --cpu-weight-only-kernel (auto-fma: the prompt "
+                         "path with FMAs)")
     a = ap.parse_args()
     heads = a.hidden // 64
     model = models.genai_llama(hidden=a.hidden, heads=heads, kv_heads=max(1, heads // 4),
@@ -64,7 +68,8 @@ def main():
         print("|---|---|---|---|---|---|")
         for name, seq, past in (("prompt", a.prompt, 0), ("decode", 1, a.past)):
             feeds = models.genai_inputs(model, 1, seq, past, rng)
-            q = quantc_ms(path, feeds, tmp, a.repeat)
+            q = quantc_ms(path, feeds, tmp, a.repeat,
+                          [f"--cpu-weight-only-kernel={a.weight_only_kernel}"])
             o = ort_ms(path, feeds, a.repeat)
             o4 = ort_ms(path4, feeds, a.repeat)
             label = f"{name} ({seq} tokens, {past} cached)"

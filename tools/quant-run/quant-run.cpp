@@ -252,20 +252,28 @@ int main(int argc, char **argv) {
   ctx.loadAllAvailableDialects();
 
   OwningOpRef<ModuleOp> module;
+  // The --input files, read once: an ONNX model's symbolic dimensions
+  // come from their shapes, then they become the arguments.
+  std::vector<std::pair<std::string, HostArray>> arrays;
+  for (const std::string &spec : inputs) {
+    auto [name, path] = llvm::StringRef(spec).split('=');
+    if (path.empty())
+      return fail("--input expects NAME=FILE, got '" + spec + "'");
+    HostArray a;
+    std::string err;
+    if (!loadArray(path.str(), a, err))
+      return fail(err);
+    arrays.emplace_back(name.str(), std::move(a));
+  }
   if (llvm::StringRef(inputFile).ends_with(".onnx")) {
     qc::ONNXImportOptions opts;
     std::string err;
     if (!qc::getONNXImportOptionsFromCL(opts, err))
       return fail(err);
-    // The --input files give the dimensions the model leaves symbolic.
-    for (const std::string &spec : inputs) {
-      auto [name, path] = llvm::StringRef(spec).split('=');
-      HostArray a;
-      if (!path.empty() && !opts.inputShapes.count(name) &&
-          loadArray(path.str(), a, err))
+    for (const auto &[name, a] : arrays)
+      if (!opts.inputShapes.count(name))
         opts.dataShapes[name] =
             std::vector<int64_t>(a.shape.begin(), a.shape.end());
-    }
     module = qc::importONNXFile(inputFile, &ctx, opts);
   } else {
     module = parseSourceFile<ModuleOp>(inputFile, &ctx);
@@ -297,18 +305,12 @@ int main(int argc, char **argv) {
 
   std::vector<Tensor> args(func.getNumArguments());
   std::vector<bool> given(func.getNumArguments(), false);
-  for (const std::string &spec : inputs) {
-    auto [name, path] = llvm::StringRef(spec).split('=');
-    if (path.empty())
-      return fail("--input expects NAME=FILE, got '" + spec + "'");
-    auto it = llvm::find(argNames, name.str());
+  for (const auto &[name, a] : arrays) {
+    auto it = llvm::find(argNames, name);
     if (it == argNames.end())
       return fail("'" + name + "' is not an input of @" + entry);
     size_t idx = size_t(it - argNames.begin());
-    HostArray a;
     std::string err;
-    if (!loadArray(path.str(), a, err))
-      return fail(err);
     auto t = fromHostArray(a, func.getArgument(unsigned(idx)).getType(), err);
     if (failed(t))
       return fail("input '" + name + "': " + err);

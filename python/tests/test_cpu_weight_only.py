@@ -245,6 +245,12 @@ PANEL_CASES = [
     (6, 64, 160, "fp4_g32", False),
     (9, 1024, 128, "nvfp4", True),
     (16, 48, 384, "nvfp4", False),
+    # row blocks of at most 128 rows: 87 + 87 + 85 (odd tiles), 129 = 65 + 64
+    (259, 64, 96, "int4_col", False),
+    (129, 128, 128, "mxfp4", True),
+    # K blocks of 4 and 2 rows (x packed 4 / 2 lanes at a time)
+    (8, 36, 64, "int4_col", True),
+    (11, 50, 32, "int4_col", False),
 ]
 
 

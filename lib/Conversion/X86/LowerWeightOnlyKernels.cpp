@@ -36,7 +36,9 @@
 // From kPanelRows rows of x on (a prompt), `panels` decodes each block of
 // weights once instead, into a scratch panel of fl32(value * scale), and
 // multiplies every row by it with a rounded multiply and add per product
-// in order of k: bit-exact with the interpreter.
+// in order of k: bit-exact with the interpreter. x is packed per K block
+// first and the sums kept in a contiguous per-thread buffer, so neither
+// x's nor y's rows (K or N floats apart) collide in the caches' sets.
 //
 // AVX2 (16 ymm registers) takes 2 chunks per column block, 32 bytes of a
 // row in one load, and avoids the byte widening and lane-crossing
@@ -94,6 +96,10 @@ constexpr int64_t kPanelRows = 6;
 /// with FMAs instead (not bit-exact) 3 x 32 reached 72-76, 2 x 32 70,
 /// 4 x 16 66 and 6 x 16 36.
 constexpr int64_t kTileRows = 2;
+/// Rows of x per block of the panel path: its per-thread accumulator
+/// (kRowBlock x 128 f32, 64 KiB) and the K block of x it reads (16 KiB at
+/// 32 rows of K) stay within the second-level cache.
+constexpr int64_t kRowBlock = 128;
 
 struct WeightOnlyBuilder {
   OpBuilder &b;
@@ -117,6 +123,7 @@ struct WeightOnlyBuilder {
   VectorType v16f32 = {}, v32f32 = {}, v16i8 = {}, v32i8 = {}, v16i32 = {};
   Value globalVector = {};      // the global scale in every lane
   Value tblLo = {}, tblHi = {}; // AVX2: table entries 0-7 and 8-15
+  Value xPacked = {};           // the panel path's packed x (packX)
 
   Value idx(OpBuilder &ob, int64_t v) {
     return ob.create<arith::ConstantIndexOp>(loc, v);
@@ -299,13 +306,20 @@ struct WeightOnlyBuilder {
     b.create<memref::DeallocOp>(loc, acc);
   }
 
-  /// Many rows of x (a prompt): per 32-column panel (threads take whole
-  /// panels) and block of kb rows of K, the weights decoded once into a
-  /// [kb, 32] f32 scratch panel, fl32(value * scale) in column order; then
-  /// per tile of kTileRows rows of x, y's tile loaded into registers,
-  /// y += x * w with a rounded multiply and a rounded add per product, in
-  /// order of k, and stored back. Each y element is thus summed in the
-  /// interpreter's order and rounding, bit for bit, whatever the threads.
+  /// Many rows of x (a prompt). x is first packed into [K / kb, M, kb]
+  /// (each K block of all rows contiguous). Then per block of up to
+  /// kRowBlock rows, per panel of `width` columns (threads take whole
+  /// ranges of panels) and per block of kb rows of K: the weights decoded
+  /// once into a [kb, width] f32 scratch panel, fl32(value * scale) in
+  /// column order; per tile of rows, the tile of a contiguous per-thread
+  /// accumulator [rows, width] loaded into registers, += x * w with a
+  /// rounded multiply and a rounded add per product in order of k, and
+  /// stored back; the accumulator is copied into y after the last K block.
+  /// Each y element is thus summed in the interpreter's order and
+  /// rounding, bit for bit, whatever the threads. Packing x and
+  /// accumulating outside y keep their rows out of each other's cache sets
+  /// (a row of x or y is K or N floats apart: 16 KiB at 4096, so rows of
+  /// y's panel and x's K block all fell into the same sets).
   void panels(Value tbl) {
     Type f32 = b.getF32Type();
     auto v8f32 = VectorType::get({8}, f32);
@@ -318,52 +332,114 @@ struct WeightOnlyBuilder {
         kb = cand;
         break;
       }
+    int64_t kBlocks = k / kb;
     Value zero = idx(b, 0), one = idx(b, 1);
-    // One scratch panel per range of panels (threads take whole ranges).
+    packX(kb);
+    // Row blocks of equal size where possible: the last one may be shorter.
+    int64_t rowBlocks = (m + kRowBlock - 1) / kRowBlock;
+    int64_t mb = (m + rowBlocks - 1) / rowBlocks;
+    // Per thread: a scratch panel and an accumulator of mb rows.
     Value scratch = b.create<memref::AllocOp>(
         loc, MemRefType::get({kRanges, kb, width}, f32));
+    Value acc = b.create<memref::AllocOp>(
+        loc, MemRefType::get({kRanges, mb, width}, f32));
     int64_t count = n / width;
+    // Rows [r0, r0 + rows) of y, panels [p0, p1) of thread p.
+    auto rowBlock = [&](OpBuilder &ob, Value p, Value p0, Value p1, Value r0,
+                        int64_t rows) {
+      forLoop(ob, p0, p1, idx(ob, 1), [&](OpBuilder &sb, Value pc) {
+        Value c0 = sb.create<arith::MulIOp>(loc, pc, idx(sb, width));
+        Value z8 = sb.create<arith::ConstantOp>(
+            loc, DenseElementsAttr::get(v8f32, sb.getF32FloatAttr(0)));
+        forLoop(sb, idx(sb, 0), idx(sb, rows), idx(sb, 1),
+                [&](OpBuilder &rb, Value r) {
+                  for (int64_t j = 0; j < width / 8; ++j)
+                    rb.create<vector::StoreOp>(
+                        loc, z8, acc, ValueRange{p, r, idx(rb, 8 * j)});
+                });
+        forLoop(sb, idx(sb, 0), idx(sb, kBlocks), idx(sb, 1),
+                [&](OpBuilder &kbld, Value kbi) {
+                  Value k0 =
+                      kbld.create<arith::MulIOp>(loc, kbi, idx(kbld, kb));
+                  decodePanel(kbld, tbl, scratch, p, k0, c0, kb, width);
+                  // FMAs need no temporary: a third row fits.
+                  const int64_t tileRows = fma ? 3 : kTileRows;
+                  int64_t full = rows / tileRows * tileRows;
+                  for (int64_t q = 0; q < width / 32; ++q) {
+                    forLoop(kbld, idx(kbld, 0), idx(kbld, full),
+                            idx(kbld, tileRows), [&](OpBuilder &tb, Value rr) {
+                              panelTile(tb, scratch, acc, p, r0, rr, tileRows,
+                                        kbi, 32 * q, kb);
+                            });
+                    if (rows % tileRows)
+                      panelTile(kbld, scratch, acc, p, r0, idx(kbld, full),
+                                rows % tileRows, kbi, 32 * q, kb);
+                  }
+                });
+        forLoop(sb, idx(sb, 0), idx(sb, rows), idx(sb, 1),
+                [&](OpBuilder &rb, Value r) {
+                  Value yr = rb.create<arith::AddIOp>(loc, r0, r);
+                  for (int64_t j = 0; j < width / 8; ++j) {
+                    Value v = rb.create<vector::LoadOp>(
+                        loc, v8f32, acc, ValueRange{p, r, idx(rb, 8 * j)});
+                    rb.create<vector::StoreOp>(
+                        loc, v, y,
+                        ValueRange{yr, rb.create<arith::AddIOp>(
+                                           loc, c0, idx(rb, 8 * j))});
+                  }
+                });
+      });
+    };
     b.create<scf::ParallelOp>(
         loc, ValueRange{zero}, ValueRange{idx(b, kRanges)}, ValueRange{one},
         [&](OpBuilder &bp, Location, ValueRange ivs) {
           Value p = ivs[0];
-          auto [p0, p1] = rangeOf(bp, p, count);
-          forLoop(bp, p0, p1, one, [&](OpBuilder &sb, Value pc) {
-            Value c0 = sb.create<arith::MulIOp>(loc, pc, idx(sb, width));
-            Value z8 = sb.create<arith::ConstantOp>(
-                loc, DenseElementsAttr::get(v8f32, sb.getF32FloatAttr(0)));
-            forLoop(sb, idx(sb, 0), idx(sb, m), one,
-                    [&](OpBuilder &rb, Value r) {
-                      for (int64_t j = 0; j < width / 8; ++j)
-                        rb.create<vector::StoreOp>(
-                            loc, z8, y,
-                            ValueRange{r, rb.create<arith::AddIOp>(
-                                              loc, c0, idx(rb, 8 * j))});
+          auto [pb, pe] = rangeOf(bp, p, count);
+          Value p0 = pb, p1 = pe;
+          int64_t fullBlocks = m / mb;
+          forLoop(bp, idx(bp, 0), idx(bp, fullBlocks * mb), idx(bp, mb),
+                  [&](OpBuilder &rb, Value r0) {
+                    rowBlock(rb, p, p0, p1, r0, mb);
+                  });
+          if (m % mb)
+            rowBlock(bp, p, p0, p1, idx(bp, fullBlocks * mb), m % mb);
+          bp.create<scf::ReduceOp>(loc);
+        });
+    b.create<memref::DeallocOp>(loc, acc);
+    b.create<memref::DeallocOp>(loc, scratch);
+    b.create<memref::DeallocOp>(loc, xPacked);
+  }
+
+  /// xPacked[K / kb, M, kb] = x: the K block kbi of row r at [kbi, r, 0]
+  /// (threads take ranges of rows).
+  void packX(int64_t kb) {
+    Type f32 = b.getF32Type();
+    xPacked =
+        b.create<memref::AllocOp>(loc, MemRefType::get({k / kb, m, kb}, f32));
+    int64_t lanes = std::min<int64_t>(kb, 8);
+    auto vt = VectorType::get({lanes}, f32);
+    Value zero = idx(b, 0), one = idx(b, 1);
+    b.create<scf::ParallelOp>(
+        loc, ValueRange{zero}, ValueRange{idx(b, kRanges)}, ValueRange{one},
+        [&](OpBuilder &bp, Location, ValueRange ivs) {
+          auto [r0, r1] = rangeOf(bp, ivs[0], m);
+          forLoop(bp, r0, r1, one, [&](OpBuilder &rb, Value r) {
+            forLoop(rb, zero, idx(rb, k / kb), one,
+                    [&](OpBuilder &kbld, Value kbi) {
+                      Value k0 =
+                          kbld.create<arith::MulIOp>(loc, kbi, idx(kbld, kb));
+                      for (int64_t j = 0; j < kb; j += lanes) {
+                        Value v = kbld.create<vector::LoadOp>(
+                            loc, vt, x,
+                            ValueRange{r, kbld.create<arith::AddIOp>(
+                                              loc, k0, idx(kbld, j))});
+                        kbld.create<vector::StoreOp>(
+                            loc, v, xPacked, ValueRange{kbi, r, idx(kbld, j)});
+                      }
                     });
-            forLoop(
-                sb, idx(sb, 0), idx(sb, k), idx(sb, kb),
-                [&](OpBuilder &kbld, Value k0) {
-                  decodePanel(kbld, tbl, scratch, p, k0, c0, kb, width);
-                  // FMAs need no temporary: a third row fits.
-                  const int64_t tileRows = fma ? 3 : kTileRows;
-                  int64_t full = m / tileRows * tileRows;
-                  for (int64_t q = 0; q < width / 32; ++q) {
-                    Value cq =
-                        kbld.create<arith::AddIOp>(loc, c0, idx(kbld, 32 * q));
-                    forLoop(kbld, idx(kbld, 0), idx(kbld, full),
-                            idx(kbld, tileRows), [&](OpBuilder &tb, Value r0) {
-                              panelTile(tb, scratch, p, r0, tileRows, k0, cq,
-                                        32 * q, kb);
-                            });
-                    if (m % tileRows)
-                      panelTile(kbld, scratch, p, idx(kbld, full), m % tileRows,
-                                k0, cq, 32 * q, kb);
-                  }
-                });
           });
           bp.create<scf::ReduceOp>(loc);
         });
-    b.create<memref::DeallocOp>(loc, scratch);
   }
 
   /// Rows [k0, k0 + kb) of the `width` columns from c0 into `panel`: each
@@ -404,43 +480,46 @@ struct WeightOnlyBuilder {
         });
   }
 
-  /// y[r0 .. r0 + rows, c0 .. c0 + 32) += x[., k0 .. k0 + kb) * panel, in
-  /// registers over the block (a multiply and an add per product).
-  void panelTile(OpBuilder &ob, Value panel, Value p, Value r0, int64_t rows,
-                 Value k0, Value c0, int64_t pcol, int64_t kb) {
+  /// acc[p, rr .. rr + rows, pcol .. pcol + 32) += x[r0 + rr + ., K block
+  /// kbi] * panel, in registers over the block (a multiply and an add per
+  /// product, or an FMA).
+  void panelTile(OpBuilder &ob, Value panel, Value acc, Value p, Value r0,
+                 Value rr, int64_t rows, Value kbi, int64_t pcol, int64_t kb) {
     auto v8f32 = VectorType::get({8}, ob.getF32Type());
     auto at = [&](OpBuilder &lb, int64_t r, int64_t j) {
-      return ValueRange{lb.create<arith::AddIOp>(loc, r0, idx(lb, r)),
-                        lb.create<arith::AddIOp>(loc, c0, idx(lb, 8 * j))};
+      return ValueRange{p, lb.create<arith::AddIOp>(loc, rr, idx(lb, r)),
+                        idx(lb, pcol + 8 * j)};
     };
     SmallVector<Value> init;
     for (int64_t r = 0; r < rows; ++r)
       for (int64_t j = 0; j < 4; ++j)
         init.push_back(ob.create<vector::LoadOp>(
-            loc, v8f32, y, SmallVector<Value>(at(ob, r, j))));
+            loc, v8f32, acc, SmallVector<Value>(at(ob, r, j))));
+    Value xr = ob.create<arith::AddIOp>(loc, r0, rr);
     auto loop = ob.create<scf::ForOp>(
         loc, idx(ob, 0), idx(ob, kb), idx(ob, 1), init,
-        [&](OpBuilder &lb, Location, Value kk, ValueRange acc) {
-          Value kx = lb.create<arith::AddIOp>(loc, k0, kk);
+        [&](OpBuilder &lb, Location, Value kk, ValueRange sums) {
           SmallVector<Value> xs;
           for (int64_t r = 0; r < rows; ++r)
             xs.push_back(lb.create<vector::BroadcastOp>(
                 loc, v8f32,
                 lb.create<memref::LoadOp>(
-                    loc, x,
-                    ValueRange{lb.create<arith::AddIOp>(loc, r0, idx(lb, r)),
-                               kx})));
-          SmallVector<Value> next(acc.begin(), acc.end());
+                    loc, xPacked,
+                    ValueRange{kbi,
+                               lb.create<arith::AddIOp>(loc, xr, idx(lb, r)),
+                               kk})));
+          SmallVector<Value> next(sums.begin(), sums.end());
           for (int64_t j = 0; j < 4; ++j) {
             Value wv = lb.create<vector::LoadOp>(
                 loc, v8f32, panel, ValueRange{p, kk, idx(lb, pcol + 8 * j)});
             for (int64_t r = 0; r < rows; ++r) {
               size_t a = size_t(r * 4 + j);
               next[a] =
-                  fma ? lb.create<vector::FMAOp>(loc, xs[size_t(r)], wv, acc[a])
+                  fma ? lb.create<vector::FMAOp>(loc, xs[size_t(r)], wv,
+                                                 sums[a])
                             .getResult()
                       : lb.create<arith::AddFOp>(
-                              loc, acc[a],
+                              loc, sums[a],
                               lb.create<arith::MulFOp>(loc, xs[size_t(r)], wv))
                             .getResult();
             }
@@ -449,7 +528,7 @@ struct WeightOnlyBuilder {
         });
     for (int64_t r = 0; r < rows; ++r)
       for (int64_t j = 0; j < 4; ++j)
-        ob.create<vector::StoreOp>(loc, loop.getResult(size_t(r * 4 + j)), y,
+        ob.create<vector::StoreOp>(loc, loop.getResult(size_t(r * 4 + j)), acc,
                                    SmallVector<Value>(at(ob, r, j)));
   }
 

@@ -228,7 +228,8 @@ int main(int argc, char **argv) {
        {"list-onnx-ops", "import-only", "input", "expected", "output-dir",
         "entry", "target", "repeat", "cpu-threads", "cpu-int8-kernel",
         "cpu-weight-only-kernel", "cpu-float-kernel", "cpu-integer-linear",
-        "cpu-vector-math", "max-rel-l2", "input-shape"})
+        "cpu-vector-math", "max-rel-l2", "input-shape",
+        "matmulnbits-float-activations"})
     if (llvm::cl::Option *o = registered.lookup(name))
       o->addCategory(category);
   llvm::cl::HideUnrelatedOptions(category);

@@ -325,12 +325,14 @@ def X86LowerWeightOnlyKernels
   let summary = "Lower tagged 4-bit weight-only matmuls to AVX-512 or AVX2 code.";
   let description = [{
     Runs after bufferization. From 6 rows of x on (prompts), every tagged
-    generic becomes a panel product: per panel of 128 columns (64 or 32
-    where N needs; threads take halves of the panels) and block of up to
-    32 rows of K, the weights fl32(value * scale) are decoded once into a
-    scratch panel, then each 2 x 32 tile of y takes a rounded multiply and
-    a rounded add per product in order of k: the interpreter's arithmetic,
-    bit for bit. Below 6 rows, every `linalg.generic` tagged `qc.x86_kernel
+    generic becomes a panel product: x is packed into [K / kb, M, kb]
+    (kb = 32 rows of K where K allows); per block of up to 128 rows of x,
+    panel of 128 columns (64 or 32 where N needs; threads take halves of
+    the panels) and block of kb rows of K, the weights fl32(value * scale)
+    are decoded once into a scratch panel, then each 2 x 32 tile of a
+    per-thread accumulator [rows, 128] takes a rounded multiply and a
+    rounded add per product in order of k (copied into y after the last
+    block of K): the interpreter's arithmetic, bit for bit. Below 6 rows, every `linalg.generic` tagged `qc.x86_kernel
     = "w4_f32_avx512"` becomes, per row of x, a parallel loop over 2
     ranges of K (threads take whole ranges; their results are added at the
     end) that streams the packed codes row by row: 16 bytes hold 32

@@ -5699,7 +5699,31 @@ Importer::Outputs Importer::matMulNBits(Node &n) {
   auto a = widenToF32(n, n.in[0], "A");
   if (failed(a))
     return failure();
-  auto y = build<nn::MatMulOp>(n, {*a, wf});
+  Value lhs = *a;
+  // accuracy_level 4 with 4- or 8-bit weights: onnxruntime's CPU kernel
+  // quantizes A to int8 per block of block_size along K (symmetric,
+  // s = absmax / 127) and takes integer dot products per block; here A
+  // becomes its int8 fake-quantized values, which the CPU target's kernel
+  // turns back into codes (see qc-x86-fuse-weight-only).
+  if (getInt(n, "accuracy_level", 0) == 4 && (bits == 4 || bits == 8) &&
+      !opts.matMulNBitsFloatActivations) {
+    auto at = tt(lhs);
+    if (!at.hasStaticShape() || at.getRank() < 1 ||
+        at.getShape().back() != k)
+      return error(n) << "accuracy_level 4 needs A of static shape [..., K] "
+                      << "(or --matmulnbits-float-activations), got " << at,
+             failure();
+    auto aScheme = SchemeAttr::get(ctx, Granularity::per_block,
+                                   at.getRank() - 1, block, FloatFormatAttr(),
+                                   /*asymmetric=*/false, /*dynamic=*/true);
+    auto aq = QTensorType::get(
+        ctx, at.getShape(), IntFormatAttr::get(ctx, 8, true, false), aScheme);
+    auto cs = b.create<ComputeScalesOp>(n.loc, aq.getScaleType(), Type(),
+                                        Type(), lhs, aq, FloatAttr());
+    lhs = b.create<FakeQuantOp>(n.loc, at, lhs, cs.getScales(), Value(),
+                                Value(), aq, RoundingMode::nearest_even, 0);
+  }
+  auto y = build<nn::MatMulOp>(n, {lhs, wf});
   if (failed(y))
     return failure();
   Value out = (*y)->getResult(0);
@@ -8591,11 +8615,21 @@ static llvm::cl::list<std::string> clInputShapes(
                    "(repeatable)"),
     llvm::cl::value_desc("NAME=D0xD1x..."));
 
+/// --matmulnbits-float-activations, shared the same way.
+static llvm::cl::opt<bool> clMatMulNBitsFloat(
+    "matmulnbits-float-activations",
+    llvm::cl::desc("Compute com.microsoft MatMulNBits with f32 activations "
+                   "even where accuracy_level is 4 (by default level 4 "
+                   "quantizes the activations to int8 per block of K, as "
+                   "onnxruntime's CPU kernel)"),
+    llvm::cl::init(false));
+
 bool qc::getONNXImportOptionsFromCL(ONNXImportOptions &options,
                                     std::string &error) {
   for (const std::string &spec : clInputShapes)
     if (!parseInputShape(spec, options, error))
       return false;
+  options.matMulNBitsFloatActivations = clMatMulNBitsFloat;
   return true;
 }
 

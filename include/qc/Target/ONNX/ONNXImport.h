@@ -37,6 +37,10 @@ struct ONNXImportOptions {
   /// Fold ops whose operands are all constant when their result has at most
   /// this many elements (shape computations).
   int64_t foldLimit = 4096;
+  /// Compute com.microsoft MatMulNBits with f32 activations whatever its
+  /// accuracy_level (by default level 4 quantizes the activations to int8
+  /// per block of K, as onnxruntime's CPU kernel does).
+  bool matMulNBitsFloatActivations = false;
 };
 
 /// Parses `NAME=D0xD1x...` into `options.inputShapes`; false on bad syntax.

@@ -10,9 +10,9 @@ run, one thread: QuantC (quant-run --target=cpu --repeat N: the weight-only
 kernel, one decode per row below 6 rows, a decoded panel per block of
 weights from 6 rows on) and onnxruntime 1.x (CPU execution provider,
 intra_op_num_threads=1) with accuracy_level 0 (float activations: the same
-arithmetic) and 4 (int8 activations). Prints the latencies, QuantC's
-GFLOP/s and the ratios QuantC / onnxruntime. docs/Performance.md records
-the results.
+arithmetic) and 4 (int8 activations per block of K), each model in both.
+Prints the latencies, QuantC's GFLOP/s at level 0 and the ratios QuantC /
+onnxruntime per level. docs/Performance.md records the results.
 
 Usage: bench/matmulnbits.py [--rows 1 4 8 16 64] [--k 4096] [--n 4096]
                             [--zero-points] [--repeat 30]
@@ -65,8 +65,9 @@ def main():
     a = ap.parse_args()
     print(f"MatMulNBits {a.k} x {a.n}, 4-bit, blocks of 32, "
           f"{'per-block zero points' if a.zero_points else 'no zero points'}; one thread")
-    print("| M | QuantC CPU | GFLOP/s | onnxruntime level 0 | ratio | onnxruntime level 4 | ratio |")
-    print("|---|---|---|---|---|---|---|")
+    print("| M | QuantC level 0 | GFLOP/s | onnxruntime level 0 | ratio | QuantC level 4 | "
+          "onnxruntime level 4 | ratio |")
+    print("|---|---|---|---|---|---|---|---|")
     with tempfile.TemporaryDirectory() as d:
         tmp = pathlib.Path(d)
         for m in a.rows:
@@ -76,12 +77,13 @@ def main():
                 onnx.save(model(m, a.k, a.n, a.zero_points, level, np.random.default_rng(m)),
                           str(path))
             feeds = {"A": np.random.default_rng(1).standard_normal((1, m, a.k)).astype(np.float32)}
-            q = quantc_ms(tmp / "m0.onnx", feeds, tmp, a.repeat)
+            q = {level: quantc_ms(tmp / f"m{level}.onnx", feeds, tmp, a.repeat)
+                 for level in (0, 4)}
             for level in (0, 4):
                 ms[level] = ort_ms(tmp / f"m{level}.onnx", feeds, a.repeat)
-            gflops = 2 * m * a.k * a.n / (q * 1e-3) / 1e9
-            print(f"| {m} | {q:.3f} ms | {gflops:.1f} | {ms[0]:.3f} ms | {q / ms[0]:.2f} | "
-                  f"{ms[4]:.3f} ms | {q / ms[4]:.2f} |")
+            gflops = 2 * m * a.k * a.n / (q[0] * 1e-3) / 1e9
+            print(f"| {m} | {q[0]:.3f} ms | {gflops:.1f} | {ms[0]:.3f} ms | {q[0] / ms[0]:.2f} | "
+                  f"{q[4]:.3f} ms | {ms[4]:.3f} ms | {q[4] / ms[4]:.2f} |")
 
 
 if __name__ == "__main__":

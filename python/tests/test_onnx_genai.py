@@ -304,7 +304,8 @@ def test_matmulnbits_cpu_kernel(m, k, n, block, zp, tmp_path):
 LEVEL4_CASES = [(1, 256, 64, 32, None, 4), (6, 512, 96, 32, "blocks", 4),
                 (2, 256, 64, 128, "8", 4), (3, 128, 32, 16, None, 4),
                 (9, 256, 64, 64, "blocks", 4), (2, 256, 48, 32, "blocks", 8),
-                (1, 128, 32, 16, None, 8)]
+                (1, 128, 32, 16, None, 8), (5, 192, 40, 64, "blocks", 4),
+                (4, 1024, 256, 32, "8", 4), (13, 256, 64, 32, None, 4)]
 
 
 @pytest.mark.parametrize("m,k,n,block,zp,bits", LEVEL4_CASES)
@@ -312,9 +313,10 @@ def test_matmulnbits_accuracy_level_4(m, k, n, block, zp, bits, tmp_path):
     """accuracy_level 4 (onnxruntime-genai's CPU default): A quantized to
     int8 per block of block_size along K (s = absmax / 127, round half to
     even), as onnxruntime's CPU kernel for 4- and 8-bit weights. Both
-    targets and the export within 1e-5 relative L2 of onnxruntime's level 4,
-    which differs from its level 0 by ~5e-3 here;
-    --matmulnbits-float-activations computes level 0 instead."""
+    targets (the CPU's int8 kernel, on one and two threads)
+    and the export within 1e-5 relative L2 of onnxruntime's level 4, which
+    differs from its level 0 by ~5e-3 here; --matmulnbits-float-activations
+    computes level 0 instead."""
     import subprocess
 
     from qc_testing import BIN
@@ -330,6 +332,17 @@ def test_matmulnbits_accuracy_level_4(m, k, n, block, zp, bits, tmp_path):
     got = ort.InferenceSession(str(export_roundtrip(tmp_path)),
                                providers=["CPUExecutionProvider"]).run(None, feeds)[0]
     assert rel_l2(got, want) < 1e-5, "export"
+    # Blocks of a multiple of 32 and 4-bit weights: the int8 kernel on A's
+    # codes (vpmaddubsw, tiles of 3 rows), also on two threads.
+    ir = subprocess.run([str(BIN / "quant-opt"), str(tmp_path / "m.onnx"), "--qc-lower-to-cpu",
+                         "--mlir-print-ir-after=qc-x86-fuse-weight-only", "-o", "/dev/null"],
+                        capture_output=True, text=True, check=True).stderr
+    assert ('"w4a8_avx2"' in ir) == (block % 32 == 0 and bits == 4)
+    out = tmp_path / "threads"
+    subprocess.run([str(BIN / "quant-run"), str(tmp_path / "m.onnx"), "--target=cpu",
+                    "--cpu-threads=2", "--input", f"A={tmp_path / 'A.npy'}", "--output-dir",
+                    str(out)], check=True, capture_output=True)
+    assert rel_l2(np.load(out / "y.npy"), want) < 1e-5
     for target in ("interp", "cpu"):
         out = tmp_path / f"float-{target}"
         subprocess.run([str(BIN / "quant-run"), str(tmp_path / "m.onnx"), f"--target={target}",

@@ -296,6 +296,25 @@ def X86FuseWeightOnly : Pass<"qc-x86-fuse-weight-only", "::mlir::ModuleOp"> {
     with AVX-512, else the AVX2 one on hosts with AVX2 and FMA.
     `--qc-x86-lower-weight-only-kernels` lowers the tagged op.
 
+    When x is itself `qc.fake_quant` to int8 per block of K with scales
+    that `qc.compute_scales` takes from x (symmetric, the block a multiple
+    of 32 that divides the weight's scale groups: onnxruntime's MatMulNBits
+    at accuracy_level 4) and the weight is constant int4 / uint4 codes
+    (uniform or constant per-block zero points) with constant f32 scales,
+    the matmul instead becomes the int8 kernel on x's codes (with AVX2,
+    N a multiple of 8, any number of rows): `qc.quantize` + `qc.codes` of
+    x, and a generic tagged "w4a8_avx2" on the codes, their scales, the
+    weight's unsigned codes repacked at compile time as [N / 8, K / 8, 32]
+    bytes (each 32-bit lane: 4 rows of K of one column in the low nibbles,
+    the next 4 in the high), its scales as [N / 8, K / B, 8] and, where
+    they differ, its zero points in the same layout:
+
+      y[m, n] = sum over blocks b of fl32(sa[m, b] * s[b, n]) *
+                (sum over k in b of q[m, k] * (u[k, n] - z[b, n]))
+
+    with exact integer sums (the last bits of the f32 sums differ from the
+    interpreter's fake-quantize-dequantize-matmul).
+
     Example:
     ```mlir
     %w = qc.unpack %bytes : tensor<4096x2048xi8> -> !qc.qtensor<4096x4096, #qc.int<4>, #qc.scheme<per_axis, axis = 1>>
@@ -364,6 +383,17 @@ def X86LowerWeightOnlyKernels
     (`llvm.x86.avx2.permps`) with bit 3 as the sign, other tables both
     8-entry halves and a blend on bit 3. The partial sums of every decode
     are the same, term by term.
+
+    Generics tagged "w4a8_avx2" (int4 weights times int8 activations per
+    block of K) become, per range of 8-column groups (threads take
+    halves) and tile of 3 rows of x: per 32 rows of K, four 32-byte loads
+    of codes, each split once into low and high nibbles (vpand; vpsrlw 4,
+    vpand) and multiplied with each row's 4 activation codes broadcast to
+    every lane by `llvm.x86.avx2.pmadd.ub.sw` (unsigned 4-bit codes times
+    signed int8 codes: eight pairs of products stay within 16 bits), then
+    `llvm.x86.avx2.pmadd.wd` by ones into 32-bit sums; per block the sums
+    minus the zero point times the block's code sum (computed per row
+    first) are converted and accumulated with one FMA by fl32(s_w * s_x).
   }];
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::LLVM::LLVMDialect",

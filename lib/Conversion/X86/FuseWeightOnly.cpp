@@ -161,6 +161,8 @@ struct X86FuseWeightOnlyPass
     SmallVector<nn::MatMulOp> matmuls;
     getOperation().walk([&](nn::MatMulOp mm) { matmuls.push_back(mm); });
     for (nn::MatMulOp mm : matmuls) {
+      if (rewriteInt8Activations(mm))
+        continue;
       std::string why = rewrite(mm);
       // An explicit kernel is a promise: a 4-bit weight-only matmul
       // it cannot run is an error, not a quiet generic fallback.
@@ -223,6 +225,223 @@ struct X86FuseWeightOnlyPass
     auto yt = RankedTensorType::get({m, n}, f32);
     Value shift = b.create<nn::MatMulOp>(loc, yt, sums, z);
     return b.create<nn::SubOp>(loc, yt, y, shift);
+  }
+
+  /// The compute_scales of `fq` if it fake-quantizes its input to int8 with
+  /// scales computed from the input itself, symmetric, per block of the
+  /// last axis (MatMulNBits at accuracy_level 4); the block in `block`.
+  static ComputeScalesOp dynamicInt8Blocks(FakeQuantOp fq, int64_t &block) {
+    QTensorType qt = fq.getQuantType();
+    SchemeAttr scheme = qt.getScheme();
+    num::Format f = qt.getNumericFormat();
+    auto cs = fq.getScales().getDefiningOp<ComputeScalesOp>();
+    if (!cs || cs.getInput() != fq.getInput() || cs.getQuantType() != qt ||
+        cs.getClip() || fq.getZeroPoints() || fq.getGlobalScale() ||
+        fq.getRounding() != RoundingMode::nearest_even ||
+        f.kind() != num::Format::Kind::Int || f.bits() != 8 || !f.isSigned() ||
+        scheme.getGranularity() != Granularity::per_block ||
+        scheme.getAxis() != qt.getRank() - 1 || scheme.getScaleFormat() ||
+        scheme.getAsymmetric())
+      return {};
+    block = scheme.getBlock();
+    return cs;
+  }
+
+  /// Rewrites nn.matmul(qc.fake_quant(x) to int8 per block of K with
+  /// dynamic scales, qc.dequantize(W)) with W constant int4 / uint4 codes
+  /// and constant f32 scales constant over each block, into the int8
+  /// kernel (kW4A8Kernel) on x's codes; true if it did. Only on hosts with
+  /// AVX2 (the kernel's vpmaddubsw), for blocks of a multiple of 32 and N a
+  /// multiple of 8; otherwise the matmul stays for `rewrite` (the f32
+  /// kernel on the fake-quantized x).
+  bool rewriteInt8Activations(nn::MatMulOp mm) {
+    auto fq = mm.getLhs().getDefiningOp<FakeQuantOp>();
+    auto d = mm.getRhs().getDefiningOp<DequantizeOp>();
+    int64_t block = 0;
+    if (!fq || !d || !d->hasOneUse())
+      return false;
+    ComputeScalesOp cs = dynamicInt8Blocks(fq, block);
+    if (!cs)
+      return false;
+    QTensorType qt = d.getInput().getType();
+    num::Format f = qt.getNumericFormat();
+    SchemeAttr scheme = qt.getScheme();
+    auto code = d.getInput().getDefiningOp<qc::ConstantOp>();
+    DenseFPElementsAttr scales;
+    DenseIntElementsAttr zeroPoints;
+    if (f.kind() != num::Format::Kind::Int || f.bits() != 4 || !code ||
+        scheme.getScaleFormat() || d.getGlobalScale() ||
+        !matchPattern(d.getScales(), m_Constant(&scales)) ||
+        !scales.getElementType().isF32() || qt.getRank() != 2 ||
+        (d.getZeroPoints() &&
+         !matchPattern(d.getZeroPoints(), m_Constant(&zeroPoints))) ||
+        (!f.isSigned() && !d.getZeroPoints()))
+      return false;
+    auto xt = llvm::cast<RankedTensorType>(fq.getType());
+    int64_t k = qt.getShape()[0], n = qt.getShape()[1];
+    if (!xt.hasStaticShape() || xt.getShape().back() != k)
+      return false;
+    int64_t m = xt.getNumElements() / k;
+    int64_t group = k;
+    switch (scheme.getGranularity()) {
+    case Granularity::per_tensor:
+      break;
+    case Granularity::per_axis:
+      if (scheme.getAxis() != 1)
+        return false;
+      break;
+    case Granularity::per_block:
+      if (scheme.getAxis() != 0)
+        return false;
+      group = scheme.getBlock();
+      break;
+    }
+    if (block % 32 || k % block || group % block || n % 8)
+      return false;
+    // Element (kr, c) of the scales / zero points.
+    auto at = [&](int64_t kr, int64_t c) -> size_t {
+      switch (scheme.getGranularity()) {
+      case Granularity::per_tensor:
+        return 0;
+      case Granularity::per_axis:
+        return size_t(c);
+      case Granularity::per_block:
+        return size_t(kr / group * n + c);
+      }
+      return 0;
+    };
+    auto sv = llvm::to_vector(scales.getValues<float>());
+    SmallVector<int64_t> zv;
+    if (zeroPoints)
+      for (const APInt &v : zeroPoints.getValues<APInt>())
+        zv.push_back(v.getSExtValue());
+    // Unsigned codes u = c (value u - z), or signed c as u = c ^ 8 (value
+    // u - 8 - z).
+    int64_t offset = f.isSigned() ? 8 : 0;
+    auto zeroAt = [&](int64_t kr, int64_t c) {
+      return offset + (zv.empty() ? 0 : zv[at(kr, c)]);
+    };
+    auto codes = llvm::cast<DenseIntElementsAttr>(code.getValue());
+    auto cv = llvm::to_vector(
+        llvm::map_range(codes.getValues<APInt>(), [&](const APInt &v) {
+          return uint8_t((v.getZExtValue() ^ uint64_t(offset)) & 0xF);
+        }));
+    int64_t blocks = k / block, c8s = n / 8;
+    std::vector<int8_t> packed(size_t(n * k / 2));
+    for (int64_t c8 = 0; c8 < c8s; ++c8)
+      for (int64_t r = 0; r < k / 8; ++r)
+        for (int64_t j = 0; j < 8; ++j)
+          for (int64_t i = 0; i < 4; ++i) {
+            int64_t col = 8 * c8 + j;
+            uint8_t lo = cv[size_t((8 * r + i) * n + col)];
+            uint8_t hi = cv[size_t((8 * r + 4 + i) * n + col)];
+            packed[size_t(((c8 * (k / 8) + r) * 32) + 4 * j + i)] =
+                int8_t(lo | (hi << 4));
+          }
+    std::vector<float> sp(size_t(c8s * blocks * 8));
+    std::vector<int32_t> zp(sp.size());
+    bool uniform = true;
+    for (int64_t c8 = 0; c8 < c8s; ++c8)
+      for (int64_t bl = 0; bl < blocks; ++bl)
+        for (int64_t j = 0; j < 8; ++j) {
+          size_t i = size_t((c8 * blocks + bl) * 8 + j);
+          sp[i] = sv[at(bl * block, 8 * c8 + j)];
+          zp[i] = int32_t(zeroAt(bl * block, 8 * c8 + j));
+          uniform &= zp[i] == zp[0];
+        }
+
+    MLIRContext *ctx = &getContext();
+    Location loc = mm.getLoc();
+    OpBuilder b(mm);
+    Type i8 = b.getI8Type(), f32 = b.getF32Type(), i32 = b.getI32Type();
+    Value p = b.create<arith::ConstantOp>(
+        loc,
+        DenseIntElementsAttr::get(RankedTensorType::get({c8s, k / 8, 32}, i8),
+                                  ArrayRef(packed)));
+    Value s = b.create<arith::ConstantOp>(
+        loc, DenseElementsAttr::get(
+                 RankedTensorType::get({c8s, blocks, 8}, f32), ArrayRef(sp)));
+    // x's codes and scales, [M, K] and [M, K / B].
+    Value xq = b.create<QuantizeOp>(loc, fq.getQuantType(), fq.getInput(),
+                                    cs.getScales(), Value(), Value(),
+                                    RoundingMode::nearest_even, 0);
+    auto codesType = RankedTensorType::get(xt.getShape(), i8);
+    Value q = reshape(b, loc, b.create<CodesOp>(loc, codesType, xq), {m, k});
+    Value sa = reshape(b, loc, cs.getScales(), {m, blocks});
+    SmallVector<Value> ins{q, sa, p, s};
+    if (!uniform)
+      ins.push_back(b.create<arith::ConstantOp>(
+          loc,
+          DenseIntElementsAttr::get(
+              RankedTensorType::get({c8s, blocks, 8}, i32), ArrayRef(zp))));
+    AffineExpr dm = getAffineDimExpr(0, ctx), dn = getAffineDimExpr(1, ctx),
+               dk = getAffineDimExpr(2, ctx);
+    auto perColumnBlock =
+        AffineMap::get(3, 0, {dn.floorDiv(8), dk.floorDiv(block), dn % 8}, ctx);
+    SmallVector<AffineMap> maps{
+        AffineMap::get(3, 0, {dm, dk}, ctx),
+        AffineMap::get(3, 0, {dm, dk.floorDiv(block)}, ctx),
+        AffineMap::get(
+            3, 0, {dn.floorDiv(8), dk.floorDiv(8), (dn % 8) * 4 + dk % 4}, ctx),
+        perColumnBlock};
+    if (!uniform)
+      maps.push_back(perColumnBlock);
+    maps.push_back(AffineMap::get(3, 0, {dm, dn}, ctx));
+    auto yType = RankedTensorType::get({m, n}, f32);
+    SmallVector<utils::IteratorType> its{utils::IteratorType::parallel,
+                                         utils::IteratorType::parallel,
+                                         utils::IteratorType::reduction};
+    int32_t zero = zp[0];
+    auto gemv = b.create<linalg::GenericOp>(
+        loc, yType, ins, ValueRange{empty(b, loc, yType)}, maps, its,
+        [&](OpBuilder &nb, Location nl, ValueRange a) {
+          auto c32 = [&](int32_t v) {
+            return nb.create<arith::ConstantOp>(nl, nb.getI32IntegerAttr(v));
+          };
+          Value kIdx = nb.create<arith::IndexCastUIOp>(
+              nl, nb.getI32Type(), nb.create<linalg::IndexOp>(nl, 2));
+          // The high nibble for rows 4-7 of each 8.
+          Value shift = nb.create<arith::MulIOp>(
+              nl,
+              nb.create<arith::AndIOp>(
+                  nl, nb.create<arith::ShRUIOp>(nl, kIdx, c32(2)), c32(1)),
+              c32(4));
+          Value u = nb.create<arith::AndIOp>(
+              nl,
+              nb.create<arith::ShRUIOp>(
+                  nl, nb.create<arith::ExtUIOp>(nl, nb.getI32Type(), a[2]),
+                  shift),
+              c32(15));
+          Value w = nb.create<arith::SubIOp>(nl, u, uniform ? c32(zero) : a[4]);
+          Value t = nb.create<arith::SIToFPOp>(
+              nl, nb.getF32Type(),
+              nb.create<arith::MulIOp>(
+                  nl, nb.create<arith::ExtSIOp>(nl, nb.getI32Type(), a[0]), w));
+          Value scale = nb.create<arith::MulFOp>(nl, a[1], a[3]);
+          Value first = nb.create<arith::CmpIOp>(nl, arith::CmpIPredicate::eq,
+                                                 kIdx, c32(0));
+          Value acc = nb.create<arith::SelectOp>(
+              nl, first,
+              nb.create<arith::ConstantOp>(nl, nb.getF32FloatAttr(0.0f)),
+              a.back());
+          nb.create<linalg::YieldOp>(
+              nl, ValueRange{nb.create<arith::AddFOp>(
+                      nl, acc, nb.create<arith::MulFOp>(nl, scale, t))});
+        });
+    gemv->setAttr(x86::kKernelAttr, b.getStringAttr(x86::kW4A8Kernel));
+    gemv->setAttr(x86::kW4GroupAttr, b.getI64IntegerAttr(block));
+    if (uniform)
+      gemv->setAttr(x86::kW4A8ZeroAttr, b.getI64IntegerAttr(zero));
+    Value y = reshape(b, loc, gemv.getResult(0),
+                      llvm::cast<RankedTensorType>(mm.getType()).getShape());
+    mm.replaceAllUsesWith(y);
+    mm.erase();
+    d.erase();
+    if (code->use_empty())
+      code->erase();
+    if (fq->use_empty())
+      fq->erase();
+    return true;
   }
 
   /// Rewrites `mm` if it is a 4-bit weight-only matmul the kernel runs.

@@ -1068,6 +1068,15 @@ struct X86LowerWeightOnlyKernelsPass
     for (StringRef tag : {kWeightOnlyKernel, kWeightOnlyKernelAVX2})
       if (failed(lower(tag)))
         return signalPassFailure();
+    auto w4a8 = taggedKernels(getOperation(), kW4A8Kernel,
+                              "qc-x86-lower-weight-only-kernels");
+    if (failed(w4a8))
+      return signalPassFailure();
+    for (linalg::GenericOp g : *w4a8) {
+      OpBuilder b(g);
+      buildW4A8Kernel(b, g);
+      g.erase();
+    }
   }
 
   LogicalResult lower(StringRef tag) {

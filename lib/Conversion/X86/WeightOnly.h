@@ -19,6 +19,8 @@
 #ifndef QC_LIB_CONVERSION_X86_WEIGHTONLY_H
 #define QC_LIB_CONVERSION_X86_WEIGHTONLY_H
 
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/IR/Builders.h"
 #include "llvm/ADT/StringRef.h"
 
 namespace qc::x86 {
@@ -35,6 +37,23 @@ constexpr llvm::StringLiteral kW4ScaleAttr = "qc.w4_scale";
 /// Unit attribute: the panel path (many rows of x) uses fused multiply-adds
 /// (kernel=avx512-fma / avx2-fma; not bit-exact with the interpreter).
 constexpr llvm::StringLiteral kW4FmaAttr = "qc.w4_fma";
+
+/// 4-bit weights times int8 activations quantized per block of K (onnxruntime's
+/// MatMulNBits at accuracy_level 4): y[m, n] = sum over blocks b of
+/// fl32(sa[m, b] * S[b, n]) * (sum over k in b of q[m, k] * (u[k, n] - z)),
+/// the integer sums exact, on AVX2's vpmaddubsw. Operands: the codes q
+/// [M, K] i8, their scales sa [M, K / B], the weight's unsigned codes u
+/// packed [N / 8, K / 8, 32] (byte 4j + i of a row holds rows 8r + i (low
+/// nibble) and 8r + 4 + i (high) of column 8c + j), the scales S as
+/// [N / 8, K / B, 8] f32 and, for zero points that differ, z as
+/// [N / 8, K / B, 8] i32 (else kW4A8ZeroAttr).
+constexpr llvm::StringLiteral kW4A8Kernel = "w4a8_avx2";
+/// I64: the zero point z of every weight code (when it is one value).
+constexpr llvm::StringLiteral kW4A8ZeroAttr = "qc.w4a8_zero";
+
+/// Replaces the bufferized generic `g` tagged kW4A8Kernel by its AVX2 loop
+/// nest (W4A8Kernel.cpp), built at `b`'s insertion point.
+void buildW4A8Kernel(mlir::OpBuilder &b, mlir::linalg::GenericOp g);
 
 } // namespace qc::x86
 

@@ -196,3 +196,38 @@ def test_runtime_operands_bit_exact(xshape, wshape, threads, kernel, tmp_path):
                  [f"--cpu-float-kernel={kernel}", f"--cpu-threads={threads}"])
     np.testing.assert_array_equal(got["output0"], want["output0"])
     assert not np.signbit(got["output0"][got["output0"] == 0]).any()
+
+
+@pytest.mark.parametrize("xshape,wtshape", [
+    ([2, 4, 37, 64], [2, 4, 45, 64]),   # Q K^T with K as the cache holds it
+    ([3, 40, 64], [48, 64]),            # a 2-D operand
+], ids=["heads", "shared"])
+@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize("kernel", KERNELS)
+def test_runtime_transposed_operand(xshape, wtshape, threads, kernel, tmp_path):
+    """x @ transpose(k) over the last two dimensions (attention's Q K^T):
+    the kernel packs from k itself, with no transpose pass (the transpose
+    is left dead); bit-exact with the interpreter."""
+    rank = len(wtshape)
+    perm = ", ".join(map(str, list(range(rank - 2)) + [rank - 1, rank - 2]))
+    wshape = wtshape[:-2] + [wtshape[-1], wtshape[-2]]
+    xs, wts, ws = ("x".join(map(str, v)) for v in (xshape, wtshape, wshape))
+    ys = "x".join(map(str, xshape[:-1] + [wshape[-1]]))
+    (tmp_path / "m.mlir").write_text(
+        f"func.func @main(%x: tensor<{xs}xf32>, %k: tensor<{wts}xf32>) -> tensor<{ys}xf32> {{\n"
+        f"  %w = nn.transpose %k {{perm = array<i64: {perm}>}} : tensor<{wts}xf32>\n"
+        f"  %y = nn.matmul %x, %w : tensor<{xs}xf32>, tensor<{ws}xf32>\n"
+        f"  return %y : tensor<{ys}xf32>\n}}\n")
+    rng = np.random.default_rng(len(xshape) + wtshape[-2])
+    inputs = {"arg0": rng.standard_normal(xshape).astype(np.float32),
+              "arg1": rng.standard_normal(wtshape).astype(np.float32)}
+    r = subprocess.run([str(BIN / "quant-opt"), str(tmp_path / "m.mlir"),
+                        f"--qc-convert-nn-to-linalg=float-kernel={kernel}", "--canonicalize"],
+                       capture_output=True, text=True, check=True)
+    assert f'qc.x86_kernel = "f32_{kernel}"' in r.stdout
+    # Nothing holds k transposed (the kernel's packing reads k).
+    assert f"tensor<{ws}xf32>" not in r.stdout
+    want, _ = run(tmp_path / "m.mlir", inputs, tmp_path, "interp")
+    got, _ = run(tmp_path / "m.mlir", inputs, tmp_path, "cpu",
+                 [f"--cpu-float-kernel={kernel}", f"--cpu-threads={threads}"])
+    np.testing.assert_array_equal(got["output0"], want["output0"])

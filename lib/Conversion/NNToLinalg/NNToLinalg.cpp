@@ -627,7 +627,20 @@ struct MatMulLowering : OpConversionPattern<MatMulOp> {
         return success();
       }
     }
-    if (Value y = runtimeKernel(rewriter, loc, lhs, rhs, op.getType())) {
+    // rhs = a transpose of the last two dimensions (Q K^T): the kernel
+    // packs from the transpose's input.
+    Value rhsT;
+    if (auto t = op.getRhs().getDefiningOp<TransposeOp>()) {
+      ArrayRef<int64_t> perm = t.getPerm();
+      int64_t r = int64_t(perm.size());
+      bool lastTwo = r >= 2 && perm[size_t(r - 1)] == r - 2 &&
+                     perm[size_t(r - 2)] == r - 1;
+      for (int64_t i = 0; i + 2 < r; ++i)
+        lastTwo &= perm[size_t(i)] == i;
+      if (lastTwo)
+        rhsT = rewriter.getRemappedValue(t.getInput());
+    }
+    if (Value y = runtimeKernel(rewriter, loc, lhs, rhs, rhsT, op.getType())) {
       rewriter.replaceOp(op, y);
       return success();
     }
@@ -642,8 +655,10 @@ struct MatMulLowering : OpConversionPattern<MatMulOp> {
   /// operands packed at run time, per matrix of equal batch dimensions
   /// (an scf.for over the batch), or with x's batch as rows against a 2-D
   /// w. Null where it does not apply (the generic loops then).
+  /// `rhsT`, when not null, is rhs with its last two dimensions swapped
+  /// (rhs is its transpose): the kernel packs from it instead.
   Value runtimeKernel(OpBuilder &b, Location loc, Value lhs, Value rhs,
-                      Type outType) const {
+                      Value rhsT, Type outType) const {
     constexpr int64_t kRuntimeKernelMacs = 1 << 15;
     auto lt = llvm::cast<RankedTensorType>(lhs.getType());
     auto rt = llvm::cast<RankedTensorType>(rhs.getType());
@@ -658,10 +673,11 @@ struct MatMulLowering : OpConversionPattern<MatMulOp> {
     int64_t m = lt.getDimSize(lt.getRank() - 2);
     if (lt.getNumElements() / k * k * n < kRuntimeKernelMacs || k == 0)
       return {};
+    bool transposed = bool(rhsT);
     if (rt.getRank() == 2) {
       Value y = qc::x86::buildRuntimeF32Matmul(
-          b, loc, reshape(b, loc, lhs, {lt.getNumElements() / k, k}), rhs,
-          kernel());
+          b, loc, reshape(b, loc, lhs, {lt.getNumElements() / k, k}),
+          transposed ? rhsT : rhs, kernel(), transposed);
       return reshape(b, loc, y, out.getShape());
     }
     if (lt.getRank() != rt.getRank() ||
@@ -669,7 +685,8 @@ struct MatMulLowering : OpConversionPattern<MatMulOp> {
       return {};
     int64_t batch = lt.getNumElements() / (m * k);
     Value x3 = reshape(b, loc, lhs, {batch, m, k});
-    Value w3 = reshape(b, loc, rhs, {batch, k, n});
+    Value w3 = transposed ? reshape(b, loc, rhsT, {batch, n, k})
+                          : reshape(b, loc, rhs, {batch, k, n});
     auto yType = RankedTensorType::get({batch, m, n}, b.getF32Type());
     Value init = empty(b, loc, yType);
     auto idx = [&](int64_t v) {
@@ -689,7 +706,9 @@ struct MatMulLowering : OpConversionPattern<MatMulOp> {
                 sizes, strides);
           };
           Value y = qc::x86::buildRuntimeF32Matmul(lb, ll, slice(x3, m, k),
-                                                   slice(w3, k, n), kernel());
+                                                   transposed ? slice(w3, n, k)
+                                                              : slice(w3, k, n),
+                                                   kernel(), transposed);
           SmallVector<OpFoldResult> offsets{bi, lb.getIndexAttr(0),
                                             lb.getIndexAttr(0)};
           SmallVector<OpFoldResult> sizes{

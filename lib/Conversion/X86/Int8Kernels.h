@@ -112,13 +112,15 @@ mlir::Value buildPackedF32Matmul(mlir::OpBuilder &b, mlir::Location loc,
                                  mlir::Value x, llvm::ArrayRef<float> w,
                                  int64_t n, const Int8Kernel &kernel);
 
-/// y = x * w for f32 x (tensor<MxKxf32>) and w (tensor<KxNxf32>) both
-/// computed at run time (attention's Q K^T and P V): the same kernel as
-/// buildPackedF32Matmul with w packed at run time too. Result
-/// tensor<MxNxf32>.
+/// y = x * w for f32 x (tensor<MxKxf32>) and w (tensor<KxNxf32>; with
+/// `transposedW`, w^T as tensor<NxKxf32>) both computed at run time
+/// (attention's Q K^T and P V): the same kernel as buildPackedF32Matmul
+/// with w packed at run time too (from w^T directly: no transpose pass).
+/// Result tensor<MxNxf32>.
 mlir::Value buildRuntimeF32Matmul(mlir::OpBuilder &b, mlir::Location loc,
                                   mlir::Value x, mlir::Value w,
-                                  const Int8Kernel &kernel);
+                                  const Int8Kernel &kernel,
+                                  bool transposedW = false);
 
 } // namespace qc::x86
 

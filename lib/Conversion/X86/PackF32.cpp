@@ -106,19 +106,21 @@ Value buildPackedF32Matmul(OpBuilder &b, Location loc, Value x,
 }
 
 Value buildRuntimeF32Matmul(OpBuilder &b, Location loc, Value x, Value w,
-                            const Int8Kernel &kernel) {
+                            const Int8Kernel &kernel, bool transposedW) {
   MLIRContext *ctx = b.getContext();
   auto wt = llvm::cast<RankedTensorType>(w.getType());
-  int64_t k = wt.getDimSize(0), n = wt.getDimSize(1);
+  int64_t k = wt.getDimSize(transposedW ? 1 : 0),
+          n = wt.getDimSize(transposedW ? 0 : 1);
   const int64_t nr = kernel.cols();
   int64_t nb = llvm::alignTo(n, nr) / nr;
   auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
   // W packed at run time by the same layout as constant weights (padding
-  // lanes are never read into y).
+  // lanes are never read into y); w^T's dimensions are (n, k).
+  unsigned kd = transposedW ? 1 : 0, nd = transposedW ? 0 : 1;
   Value bp =
       packed(b, loc, w, RankedTensorType::get({nb, k, nr, 1}, b.getF32Type()),
              AffineMap::get(2, 0,
-                            {d(1).floorDiv(nr), d(0), d(1) % nr,
+                            {d(nd).floorDiv(nr), d(kd), d(nd) % nr,
                              getAffineConstantExpr(0, ctx)},
                             ctx));
   return packedF32Gemm(b, loc, x, bp, n, kernel);

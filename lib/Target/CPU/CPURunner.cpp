@@ -69,16 +69,18 @@ template <typename F> bool withWord(size_t bytes, F f) {
 struct Buffer {
   Type boundary;         // the function's type: a tensor or a !qc.qtensor
   RankedTensorType type; // what the compiled code sees (qtensor: codes)
-  std::vector<char> data;
+  /// Not zero-filled: inputs are filled, results written by the function.
+  std::unique_ptr<char[]> data;
   std::vector<int64_t> descriptor;
   void *descriptorPtr = nullptr;
 
   explicit Buffer(Type b) : boundary(b), type(storageOf(b)) {
     RankedTensorType t = type;
-    data.resize(size_t(t.getNumElements()) * elementBytes(t.getElementType()));
+    data.reset(new char[std::max<size_t>(
+        1, size_t(t.getNumElements()) * elementBytes(t.getElementType()))]);
     int64_t rank = t.getRank();
     descriptor.assign(size_t(3 + 2 * rank), 0);
-    void *p = data.data();
+    void *p = data.get();
     std::memcpy(&descriptor[0], &p, sizeof(void *));
     std::memcpy(&descriptor[1], &p, sizeof(void *));
     int64_t stride = 1;
@@ -111,13 +113,13 @@ struct Buffer {
     Type e = type.getElementType();
     int64_t n = type.getNumElements();
     if (e.isF32()) {
-      std::memcpy(data.data(), t.f(), size_t(n) * 4);
+      std::memcpy(data.get(), t.f(), size_t(n) * 4);
       return;
     }
     if (e.isF64()) { // held as f32 by the interpreter: exact
       for (int64_t i = 0; i < n; ++i) {
         double v = t.f()[i];
-        std::memcpy(data.data() + size_t(i) * 8, &v, 8);
+        std::memcpy(data.get() + size_t(i) * 8, &v, 8);
       }
       return;
     }
@@ -125,7 +127,7 @@ struct Buffer {
       qc::num::FloatFormat f = halfFormat(e);
       for (int64_t i = 0; i < n; ++i) {
         auto code = uint16_t(qc::num::encodeFloat(t.f()[i], f));
-        std::memcpy(data.data() + size_t(i) * 2, &code, 2);
+        std::memcpy(data.get() + size_t(i) * 2, &code, 2);
       }
       return;
     }
@@ -135,14 +137,14 @@ struct Buffer {
       using W = decltype(word);
       for (int64_t i = 0; i < n; ++i) {
         auto v = W(uint64_t(in[i]));
-        std::memcpy(data.data() + size_t(i) * sizeof(W), &v, sizeof(W));
+        std::memcpy(data.get() + size_t(i) * sizeof(W), &v, sizeof(W));
       }
     });
     if (done)
       return;
     for (int64_t i = 0; i < n; ++i) {
       int64_t v = in[i];
-      std::memcpy(data.data() + size_t(i) * w, &v, w); // little endian
+      std::memcpy(data.get() + size_t(i) * w, &v, w); // little endian
     }
   }
 
@@ -153,7 +155,7 @@ struct Buffer {
     bool codes = llvm::isa<qc::QTensorType>(boundary);
     int64_t n = type.getNumElements();
     if (e.isF32()) {
-      std::memcpy(t.fMutable(), data.data(), size_t(n) * 4);
+      std::memcpy(t.fMutable(), data.get(), size_t(n) * 4);
       return t;
     }
     size_t w = elementBytes(e);
@@ -161,7 +163,7 @@ struct Buffer {
     if (e.isF64()) { // to the interpreter's f32, rounded to nearest even
       for (int64_t i = 0; i < n; ++i) {
         double v;
-        std::memcpy(&v, data.data() + size_t(i) * 8, 8);
+        std::memcpy(&v, data.get() + size_t(i) * 8, 8);
         t.fMutable()[i] = float(v);
       }
       return t;
@@ -170,7 +172,7 @@ struct Buffer {
       qc::num::FloatFormat f = halfFormat(e);
       for (int64_t i = 0; i < n; ++i) {
         uint16_t code;
-        std::memcpy(&code, data.data() + size_t(i) * 2, 2);
+        std::memcpy(&code, data.get() + size_t(i) * 2, 2);
         t.fMutable()[i] = float(qc::num::decodeFloat(code, f));
       }
       return t;
@@ -189,14 +191,14 @@ struct Buffer {
       using W = decltype(word);
       for (int64_t i = 0; i < n; ++i) {
         W v;
-        std::memcpy(&v, data.data() + size_t(i) * sizeof(W), sizeof(W));
+        std::memcpy(&v, data.get() + size_t(i) * sizeof(W), sizeof(W));
         out[i] = extend(uint64_t(v));
       }
     });
     if (!done)
       for (int64_t i = 0; i < n; ++i) {
         uint64_t v = 0;
-        std::memcpy(&v, data.data() + size_t(i) * w, w); // little endian
+        std::memcpy(&v, data.get() + size_t(i) * w, w); // little endian
         out[i] = extend(v);
       }
     return t;
@@ -362,6 +364,9 @@ struct qc::cpu::CompiledModule::Impl {
   std::unique_ptr<ExecutionEngine> engine;
   std::string entry;
   SmallVector<Type> argTypes, resultTypes;
+  /// The C interface's buffers (arguments, then results), kept from one
+  /// run to the next: fresh ones page-faulted on every run.
+  std::vector<Buffer> buffers;
 };
 
 qc::cpu::CompiledModule::~CompiledModule() = default;
@@ -431,19 +436,22 @@ qc::cpu::CompiledModule::compile(ModuleOp module, StringRef entry,
 
 FailureOr<std::vector<Tensor>>
 qc::cpu::CompiledModule::run(ArrayRef<Tensor> args) {
-  std::vector<Buffer> buffers;
-  buffers.reserve(impl->argTypes.size() + impl->resultTypes.size());
+  std::vector<Buffer> &buffers = impl->buffers;
+  if (buffers.empty()) {
+    buffers.reserve(impl->argTypes.size() + impl->resultTypes.size());
+    for (Type t : impl->argTypes)
+      buffers.emplace_back(t);
+    for (Type t : impl->resultTypes)
+      buffers.emplace_back(t);
+  }
   for (size_t i = 0; i < impl->argTypes.size(); ++i) {
-    buffers.emplace_back(impl->argTypes[i]);
-    if (args[i].size() != buffers.back().type.getNumElements()) {
+    if (args[i].size() != buffers[i].type.getNumElements()) {
       llvm::errs() << "quant-run: error: argument " << i
                    << " has the wrong number of elements\n";
       return failure();
     }
-    buffers.back().fill(args[i]);
+    buffers[i].fill(args[i]);
   }
-  for (Type t : impl->resultTypes)
-    buffers.emplace_back(t);
   SmallVector<void *> packed;
   for (Buffer &b : buffers)
     packed.push_back(&b.descriptorPtr);

@@ -2852,22 +2852,42 @@ Importer::Outputs Importer::groupQueryAttention(Node &n) {
                                      {batch, kvHeads, present - seq, size})},
                        2);
     // Row j of sequence b: cached row j below past_b, then new row
-    // j - past_b, then zeros; one row gather over [past rows; new rows].
-    int64_t rows = past + seq;
-    Value all = c.concat({cached, fresh}, 2);
+    // j - past_b, then zeros.
     Value j = iota(present, {1, present});
     Value offset = c.reshape(pastLen, {batch, 1});
+    if (batch == 1) {
+      // One sequence: rows gathered from the cache and from the new rows
+      // directly (along axis 2; the gathers and selects fuse into one
+      // loop, no concatenated copy of the cache).
+      Value valid = c.op<nn::LessOp>({j, c.op<nn::AddOp>({offset, i64s(seq)})});
+      Value newRow = c.op<nn::MaxOp>(
+          {c.op<nn::MinOp>({c.op<nn::SubOp>({j, offset}), i64s(seq - 1)}),
+           i64s(0)});
+      // (One new row, decoding: it broadcasts along the rows.)
+      Value rows = c.op<nn::WhereOp>(
+          {c.reshape(valid, {1, 1, present, 1}),
+           seq == 1
+               ? fresh
+               : c.op<nn::GatherOp>({fresh, c.reshape(newRow, {present})},
+                                    {named("axis", b.getI64IntegerAttr(2))}),
+           zero});
+      if (past == 0)
+        return rows;
+      Value cachedRow = c.op<nn::MinOp>({j, i64s(past - 1)});
+      return c.op<nn::WhereOp>(
+          {c.reshape(c.op<nn::LessOp>({j, offset}), {1, 1, present, 1}),
+           c.op<nn::GatherOp>({cached, c.reshape(cachedRow, {present})},
+                              {named("axis", b.getI64IntegerAttr(2))}),
+           rows});
+    }
+    // Several sequences: one row gather over [past rows; new rows].
+    int64_t rows = past + seq;
+    Value all = c.concat({cached, fresh}, 2);
     Value row = c.op<nn::WhereOp>(
         {c.op<nn::LessOp>({j, offset}), j,
          c.op<nn::AddOp>({c.op<nn::SubOp>({j, offset}), i64s(past)})});
     row = c.op<nn::MaxOp>({c.op<nn::MinOp>({row, i64s(rows - 1)}), i64s(0)});
     Value valid = c.op<nn::LessOp>({j, c.op<nn::AddOp>({offset, i64s(seq)})});
-    if (batch == 1) // one sequence: the rows gathered in place (axis 2)
-      return c.op<nn::WhereOp>(
-          {c.reshape(valid, {1, 1, present, 1}),
-           c.op<nn::GatherOp>({all, c.reshape(row, {present})},
-                              {named("axis", b.getI64IntegerAttr(2))}),
-           zero});
     Value flat = c.reshape(c.transpose(all, {0, 2, 1, 3}),
                            {batch * rows, kvHeads * size});
     SmallVector<int64_t> base;
@@ -5708,8 +5728,7 @@ Importer::Outputs Importer::matMulNBits(Node &n) {
   if (getInt(n, "accuracy_level", 0) == 4 && (bits == 4 || bits == 8) &&
       !opts.matMulNBitsFloatActivations) {
     auto at = tt(lhs);
-    if (!at.hasStaticShape() || at.getRank() < 1 ||
-        at.getShape().back() != k)
+    if (!at.hasStaticShape() || at.getRank() < 1 || at.getShape().back() != k)
       return error(n) << "accuracy_level 4 needs A of static shape [..., K] "
                       << "(or --matmulnbits-float-activations), got " << at,
              failure();

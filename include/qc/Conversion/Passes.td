@@ -297,12 +297,16 @@ def X86FuseWeightOnly : Pass<"qc-x86-fuse-weight-only", "::mlir::ModuleOp"> {
     `--qc-x86-lower-weight-only-kernels` lowers the tagged op.
 
     When x is itself `qc.fake_quant` to int8 per block of K with scales
-    that `qc.compute_scales` takes from x (symmetric, the block a multiple
-    of 32 that divides the weight's scale groups: onnxruntime's MatMulNBits
-    at accuracy_level 4) and the weight is constant int4 / uint4 codes
-    (uniform or constant per-block zero points) with constant f32 scales,
-    the matmul instead becomes the int8 kernel on x's codes (with AVX2,
-    N a multiple of 8, any number of rows): `qc.quantize` + `qc.codes` of
+    that `qc.compute_scales` takes from x (symmetric), marked with the unit
+    attribute `qc.integer_dot` (the importer marks onnxruntime's MatMulNBits
+    at accuracy_level 4, whose int8 compute is defined that way; the PTQ
+    pipeline's simulated quantization stays on the f32 kernels, bit-exact
+    with the interpreter for prompts), and the weight is constant int4 /
+    uint4 codes (uniform or constant per-block zero points) with constant
+    f32 scales, the matmul instead becomes the int8 kernel on x's codes
+    (with AVX2, N a multiple of 8, any number of rows; the integer sums run
+    over the smaller of x's blocks and the weight's scale groups, one a
+    multiple of the other and of 32): `qc.quantize` + `qc.codes` of
     x, and a generic tagged "w4a8_avx2" on the codes, their scales, the
     weight's unsigned codes repacked at compile time as [N / 8, K / 8, 32]
     bytes (each 32-bit lane: 4 rows of K of one column in the low nibbles,

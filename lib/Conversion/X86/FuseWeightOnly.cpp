@@ -248,17 +248,20 @@ struct X86FuseWeightOnlyPass
   }
 
   /// Rewrites nn.matmul(qc.fake_quant(x) to int8 per block of K with
-  /// dynamic scales, qc.dequantize(W)) with W constant int4 / uint4 codes
-  /// and constant f32 scales constant over each block, into the int8
-  /// kernel (kW4A8Kernel) on x's codes; true if it did. Only on hosts with
-  /// AVX2 (the kernel's vpmaddubsw), for blocks of a multiple of 32 and N a
-  /// multiple of 8; otherwise the matmul stays for `rewrite` (the f32
-  /// kernel on the fake-quantized x).
+  /// dynamic scales, marked kIntegerDotAttr, qc.dequantize(W)) with W
+  /// constant int4 / uint4 codes
+  /// and constant f32 scales, into the int8 kernel (kW4A8Kernel) on x's
+  /// codes; true if it did. The integer sums run over the smaller of x's
+  /// blocks and the weight's scale groups (one a multiple of the other:
+  /// MatMulNBits' equal blocks, or per-token x against grouped or
+  /// per-column weights), which must be a multiple of 32, with N a multiple
+  /// of 8 and AVX2 on the host (the kernel's vpmaddubsw); otherwise the
+  /// matmul stays for `rewrite` (the f32 kernel on the fake-quantized x).
   bool rewriteInt8Activations(nn::MatMulOp mm) {
     auto fq = mm.getLhs().getDefiningOp<FakeQuantOp>();
     auto d = mm.getRhs().getDefiningOp<DequantizeOp>();
     int64_t block = 0;
-    if (!fq || !d || !d->hasOneUse())
+    if (!fq || !d || !d->hasOneUse() || !fq->hasAttr(x86::kIntegerDotAttr))
       return false;
     ComputeScalesOp cs = dynamicInt8Blocks(fq, block);
     if (!cs)
@@ -296,7 +299,17 @@ struct X86FuseWeightOnlyPass
       group = scheme.getBlock();
       break;
     }
-    if (block % 32 || k % block || group % block || n % 8)
+    // The blocks of the integer sums: the activations' blocks or the
+    // weight's scale groups, whichever are smaller (the larger a multiple
+    // of them; per-token activations have one block of K).
+    int64_t ablock = block;
+    if (group % ablock == 0)
+      block = ablock;
+    else if (ablock % group == 0)
+      block = group;
+    else
+      return false;
+    if (block % 32 || k % ablock || n % 8)
       return false;
     // Element (kr, c) of the scales / zero points.
     auto at = [&](int64_t kr, int64_t c) -> size_t {
@@ -367,7 +380,14 @@ struct X86FuseWeightOnlyPass
                                     RoundingMode::nearest_even, 0);
     auto codesType = RankedTensorType::get(xt.getShape(), i8);
     Value q = reshape(b, loc, b.create<CodesOp>(loc, codesType, xq), {m, k});
-    Value sa = reshape(b, loc, cs.getScales(), {m, blocks});
+    // One activation scale per integer block (repeated where the
+    // activations' blocks are larger).
+    Value sa = reshape(b, loc, cs.getScales(), {m, k / ablock, 1});
+    if (ablock > block)
+      sa = b.create<nn::ExpandOp>(
+          loc, RankedTensorType::get({m, k / ablock, ablock / block}, f32), sa,
+          b.getDenseI64ArrayAttr({m, k / ablock, ablock / block}));
+    sa = reshape(b, loc, sa, {m, blocks});
     SmallVector<Value> ins{q, sa, p, s};
     if (!uniform)
       ins.push_back(b.create<arith::ConstantOp>(

@@ -50,6 +50,14 @@ constexpr llvm::StringLiteral kW4FmaAttr = "qc.w4_fma";
 constexpr llvm::StringLiteral kW4A8Kernel = "w4a8_avx2";
 /// I64: the zero point z of every weight code (when it is one value).
 constexpr llvm::StringLiteral kW4A8ZeroAttr = "qc.w4a8_zero";
+/// Unit attribute on a qc.fake_quant of activations: the matmuls reading
+/// it may compute with the codes (integer dot products per block) instead
+/// of the fake-quantized floats. The ONNX importer sets it for MatMulNBits
+/// at accuracy_level 4, whose int8 compute onnxruntime defines that way.
+/// Without it (the PTQ pipeline's simulated quantization) the f32 kernels,
+/// bit-exact with the interpreter for prompts, run instead: the integer
+/// sums' last-bit differences can flip later activation codes.
+constexpr llvm::StringLiteral kIntegerDotAttr = "qc.integer_dot";
 
 /// Replaces the bufferized generic `g` tagged kW4A8Kernel by its AVX2 loop
 /// nest (W4A8Kernel.cpp), built at `b`'s insertion point.

@@ -5723,8 +5723,8 @@ Importer::Outputs Importer::matMulNBits(Node &n) {
   // accuracy_level 4 with 4- or 8-bit weights: onnxruntime's CPU kernel
   // quantizes A to int8 per block of block_size along K (symmetric,
   // s = absmax / 127) and takes integer dot products per block; here A
-  // becomes its int8 fake-quantized values, which the CPU target's kernel
-  // turns back into codes (see qc-x86-fuse-weight-only).
+  // becomes its int8 fake-quantized values, marked qc.integer_dot: the
+  // CPU target's kernel multiplies the codes (see qc-x86-fuse-weight-only).
   if (getInt(n, "accuracy_level", 0) == 4 && (bits == 4 || bits == 8) &&
       !opts.matMulNBitsFloatActivations) {
     auto at = tt(lhs);
@@ -5739,8 +5739,11 @@ Importer::Outputs Importer::matMulNBits(Node &n) {
         ctx, at.getShape(), IntFormatAttr::get(ctx, 8, true, false), aScheme);
     auto cs = b.create<ComputeScalesOp>(n.loc, aq.getScaleType(), Type(),
                                         Type(), lhs, aq, FloatAttr());
-    lhs = b.create<FakeQuantOp>(n.loc, at, lhs, cs.getScales(), Value(),
-                                Value(), aq, RoundingMode::nearest_even, 0);
+    auto fq = b.create<FakeQuantOp>(n.loc, at, lhs, cs.getScales(), Value(),
+                                    Value(), aq, RoundingMode::nearest_even, 0);
+    // onnxruntime's int8 compute: integer dot products of the codes.
+    fq->setAttr("qc.integer_dot", b.getUnitAttr());
+    lhs = fq;
   }
   auto y = build<nn::MatMulOp>(n, {lhs, wf});
   if (failed(y))

@@ -363,27 +363,6 @@ def onnx_copy_level(model, level):
             if a.name == "accuracy_level":
                 a.i = level
     return copy
-    inits = [numpy_helper.from_array(packed, "B"),
-             numpy_helper.from_array(rng.uniform(0.01, 0.05, n * blocks).astype(np.float32),
-                                     "S")]
-    names = ["A", "B", "S"]
-    if zp:
-        z = (np.full((n, blocks + blocks % 2), 8, np.uint8) if zp == "8"
-             else rng.integers(0, 16, (n, blocks + blocks % 2)).astype(np.uint8))
-        inits.append(numpy_helper.from_array((z[:, 0::2] | (z[:, 1::2] << 4)).ravel(), "Z"))
-        names.append("Z")
-    node = helper.make_node("MatMulNBits", names, ["y"], domain="com.microsoft", name="mnb",
-                            K=k, N=n, bits=4, block_size=block)
-    feeds = {"A": rng.standard_normal((1, m, k)).astype(np.float32)}
-    model = model_of([node], feeds, ["y"], inits)
-    want = ort_run(model, feeds)[0]
-    for target, outs in run_targets(model, feeds, tmp_path).items():
-        assert rel_l2(outs["y"], want) < 1e-5, target
-    ir = subprocess.run([str(BIN / "quant-opt"), str(tmp_path / "m.onnx"), "--qc-lower-to-cpu",
-                         "--mlir-print-ir-after=qc-x86-fuse-weight-only", "-o", "/dev/null"],
-                        capture_output=True, text=True, check=True).stderr
-    assert 'qc.x86_kernel = "w4_f32_avx' in ir, "no weight-only kernel"
-    assert "qc.dequantize" not in ir.split("IR Dump After")[-1]
 
 
 # (bits, rows, width, block, zero points, scales dtype, indices shape)

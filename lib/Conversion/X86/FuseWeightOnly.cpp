@@ -78,6 +78,20 @@ std::optional<int64_t> uniformZeroPoint(DequantizeOp d) {
   return first;
 }
 
+/// The element of a [K, N] weight's scales / zero points for scale group g
+/// (of K) and column c: per tensor, per column or per [G, N] block.
+size_t groupElement(SchemeAttr scheme, int64_t g, int64_t c, int64_t n) {
+  switch (scheme.getGranularity()) {
+  case Granularity::per_tensor:
+    return 0;
+  case Granularity::per_axis:
+    return size_t(c);
+  case Granularity::per_block:
+    return size_t(g * n + c);
+  }
+  return 0;
+}
+
 /// Why `d` (4-bit codes feeding a matmul as its [K, N] weight) has no
 /// packed kernel; empty if it has one.
 std::string unsupported(DequantizeOp d) {
@@ -195,18 +209,8 @@ struct X86FuseWeightOnlyPass
         llvm::map_range(zs.getValues<APInt>(),
                         [](const APInt &v) { return v.getSExtValue(); }));
     auto sv = llvm::to_vector(ss.getValues<float>());
-    // Element (g, c) of the scales / zero points: per tensor, per column or
-    // per [G, N] block.
-    auto at = [&](int64_t g, int64_t c) -> size_t {
-      switch (scheme.getGranularity()) {
-      case Granularity::per_tensor:
-        return 0;
-      case Granularity::per_axis:
-        return size_t(c);
-      case Granularity::per_block:
-        return size_t(g * n + c);
-      }
-      return 0;
+    auto at = [&](int64_t g, int64_t c) {
+      return groupElement(scheme, g, c, n);
     };
     SmallVector<float> corr(size_t(groups * n));
     for (int64_t g = 0; g < groups; ++g)
@@ -311,17 +315,9 @@ struct X86FuseWeightOnlyPass
       return false;
     if (block % 32 || k % ablock || n % 8)
       return false;
-    // Element (kr, c) of the scales / zero points.
-    auto at = [&](int64_t kr, int64_t c) -> size_t {
-      switch (scheme.getGranularity()) {
-      case Granularity::per_tensor:
-        return 0;
-      case Granularity::per_axis:
-        return size_t(c);
-      case Granularity::per_block:
-        return size_t(kr / group * n + c);
-      }
-      return 0;
+    // Element (kr, c) of the scales / zero points: row kr of K.
+    auto at = [&](int64_t kr, int64_t c) {
+      return groupElement(scheme, kr / group, c, n);
     };
     auto sv = llvm::to_vector(scales.getValues<float>());
     SmallVector<int64_t> zv;

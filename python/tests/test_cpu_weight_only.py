@@ -288,3 +288,54 @@ def test_weight_only_panels_fma(kernel, tmp_path):
                           "--qc-x86-fuse-weight-only=kernel=generic-fma"],
                          capture_output=True, text=True)
     assert bad.returncode != 0 and "unknown kernel 'generic-fma'" in bad.stderr
+
+
+@pytest.mark.parametrize("k,n,m,ablock,weights", [
+    (1024, 64, 4, 1024, "per_axis"),   # per-token x, per-column weights: 1024-row sums
+    (512, 32, 7, 256, "block64"),      # x's blocks of 256, weight groups of 64
+    (256, 40, 2, 256, "block256"),     # 256-row blocks (the sub-block loop)
+])
+def test_int8_activation_kernel_blocks(k, n, m, ablock, weights, tmp_path):
+    """qc.fake_quant marked qc.integer_dot (int8 per block of K, scales from
+    x) times constant int4 weights: the int8 kernel sums over the smaller of
+    x's blocks and the weight's groups (the larger one's scale repeated),
+    in loops beyond 128 rows of K; within 1e-5 relative L2 of the
+    interpreter's fake-quantize, dequantize and matmul."""
+    if "avx2" not in FLAGS:
+        pytest.skip("needs AVX2")
+    rng = np.random.default_rng(k + n + m)
+    codes = rng.integers(-8, 8, (k, n))
+    rows = ", ".join("[" + ", ".join(map(str, r)) + "]" for r in codes)
+    if weights == "per_axis":
+        qt = f"!qc.qtensor<{k}x{n}, #qc.int<4>, #qc.scheme<per_axis, axis = 1>>"
+        scales = rng.uniform(0.01, 0.05, (n,)).astype(np.float32)
+    else:
+        g = int(weights[5:])
+        qt = f"!qc.qtensor<{k}x{n}, #qc.int<4>, #qc.scheme<per_block, axis = 0, block = {g}>>"
+        scales = rng.uniform(0.01, 0.05, (k // g, n)).astype(np.float32)
+    st = "tensor<" + "x".join(map(str, scales.shape)) + "xf32>"
+    sv = np.array2string(scales, separator=", ", threshold=10**9,
+                         formatter={"float_kind": lambda v: f"{v:.9e}"}).replace("\n", "")
+    aq = (f"!qc.qtensor<{m}x{k}, #qc.int<8>, "
+          f"#qc.scheme<per_block, axis = 1, block = {ablock}, dynamic>>")
+    at = f"tensor<{m}x{k // ablock}xf32>"
+    path = tmp_path / "m.mlir"
+    path.write_text(
+        f"func.func @main(%x: tensor<{m}x{k}xf32>) -> tensor<{m}x{n}xf32> {{\n"
+        f"  %w = qc.constant dense<[{rows}]> : tensor<{k}x{n}xi4> : {qt}\n"
+        f"  %s = arith.constant dense<{sv}> : {st}\n"
+        f"  %d = qc.dequantize %w, %s : ({qt}, {st}) -> tensor<{k}x{n}xf32>\n"
+        f"  %sa = qc.compute_scales %x for {aq} : tensor<{m}x{k}xf32> -> {at}\n"
+        f"  %xq = qc.fake_quant %x, %sa as {aq} {{qc.integer_dot}} : "
+        f"(tensor<{m}x{k}xf32>, {at}) -> tensor<{m}x{k}xf32>\n"
+        f"  %y = nn.matmul %xq, %d : tensor<{m}x{k}xf32>, tensor<{k}x{n}xf32>\n"
+        f"  return %y : tensor<{m}x{n}xf32>\n}}\n")
+    ir = subprocess.run([str(BIN / "quant-opt"), str(path), "--qc-lower-to-cpu",
+                         "--mlir-print-ir-after=qc-x86-fuse-weight-only", "-o", "/dev/null"],
+                        capture_output=True, text=True, check=True).stderr
+    assert '"w4a8_avx2"' in ir
+    inputs = {"arg0": rng.standard_normal((m, k)).astype(np.float32)}
+    want = run(path, inputs, tmp_path, ["--target=interp"])
+    for threads in (1, 2):
+        got = run(path, inputs, tmp_path, ["--target=cpu", f"--cpu-threads={threads}"])
+        assert rel_l2(got, want) <= 1e-5, threads

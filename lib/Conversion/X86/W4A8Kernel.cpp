@@ -53,7 +53,8 @@ constexpr int64_t kRowTile = 3;
 struct W4A8Builder {
   OpBuilder &b;
   Location loc;
-  Value q, sa, p, s, z, y; // see WeightOnly.h; z: null for one zero point
+  Value q = {}, sa = {}, p = {}, s = {}, z = {},
+        y = {}; // see WeightOnly.h; z: null for one zero point
   int64_t m = 0, k = 0, n = 0, block = 0, zero = 0;
 
   Value idx(OpBuilder &ob, int64_t v) {
@@ -84,13 +85,28 @@ struct W4A8Builder {
     auto v8i32 = VectorType::get({8}, i32);
     forLoop(b, zeroIdx, idx(b, m), 1, [&](OpBuilder &rb, Value r) {
       forLoop(rb, zeroIdx, idx(rb, blocks), 1, [&](OpBuilder &bb, Value bl) {
-        Value sum = splat(bb, v8i32, bb.getI32IntegerAttr(0));
         Value k0 = mul(bb, bl, block);
-        for (int64_t j = 0; j < block; j += 8) {
-          Value codes = bb.create<vector::LoadOp>(
-              loc, VectorType::get({8}, i8), q, ValueRange{r, add(bb, k0, j)});
-          sum = bb.create<arith::AddIOp>(
-              loc, sum, bb.create<arith::ExtSIOp>(loc, v8i32, codes));
+        auto add8 = [&](OpBuilder &ob, Value sum, Value kk) -> Value {
+          Value codes = ob.create<vector::LoadOp>(loc, VectorType::get({8}, i8),
+                                                  q, ValueRange{r, kk});
+          return ob.create<arith::AddIOp>(
+              loc, sum, ob.create<arith::ExtSIOp>(loc, v8i32, codes));
+        };
+        Value sum = splat(bb, v8i32, bb.getI32IntegerAttr(0));
+        if (block <= 128) {
+          for (int64_t j = 0; j < block; j += 8)
+            sum = add8(bb, sum, add(bb, k0, j));
+        } else {
+          sum =
+              bb.create<scf::ForOp>(
+                    loc, idx(bb, 0), idx(bb, block), idx(bb, 8),
+                    ValueRange{sum},
+                    [&](OpBuilder &jb, Location, Value j, ValueRange carried) {
+                      jb.create<scf::YieldOp>(
+                          loc, add8(jb, carried[0],
+                                    jb.create<arith::AddIOp>(loc, k0, j)));
+                    })
+                  .getResult(0);
         }
         Value total = bb.create<vector::ReductionOp>(
             loc, vector::CombiningKind::ADD, sum);
@@ -154,11 +170,13 @@ struct W4A8Builder {
           SmallVector<Value> sums(size_t(rows),
                                   splat(lb, v8i32, lb.getI32IntegerAttr(0)));
           Value row8 = mul(lb, bl, block / 8);
-          for (int64_t t = 0; t < block / 32; ++t) {
+          // sums += the products of 32 rows of K from row 8 * r8s.
+          auto subBlock = [&](OpBuilder &lb, Value r8s,
+                              SmallVector<Value> &sums) {
             SmallVector<Value> s16(size_t(rows),
                                    splat(lb, v16i16, lb.getI16IntegerAttr(0)));
             for (int64_t j = 0; j < 4; ++j) {
-              Value r8 = add(lb, row8, 4 * t + j);
+              Value r8 = add(lb, r8s, j);
               Value bytes = lb.create<vector::LoadOp>(
                   loc, v32i8, p, ValueRange{c, r8, idx(lb, 0)});
               Value lo = lb.create<arith::AndIOp>(loc, bytes, mask);
@@ -200,6 +218,22 @@ struct W4A8Builder {
                         loc, TypeRange{v8i32}, "llvm.x86.avx2.pmadd.wd",
                         ValueRange{s16[size_t(i)], ones})
                       .getResult(0));
+          };
+          // Up to 4 sub-blocks (128 rows of K) unrolled, more in a loop.
+          if (block / 32 <= 4) {
+            for (int64_t t = 0; t < block / 32; ++t)
+              subBlock(lb, add(lb, row8, 4 * t), sums);
+          } else {
+            auto tl = lb.create<scf::ForOp>(
+                loc, idx(lb, 0), idx(lb, block / 32), idx(lb, 1), sums,
+                [&](OpBuilder &tb, Location, Value t, ValueRange carried) {
+                  SmallVector<Value> next(carried.begin(), carried.end());
+                  subBlock(tb,
+                           tb.create<arith::AddIOp>(loc, row8, mul(tb, t, 4)),
+                           next);
+                  tb.create<scf::YieldOp>(loc, next);
+                });
+            sums.assign(tl.getResults().begin(), tl.getResults().end());
           }
           Value ws = lb.create<vector::LoadOp>(loc, v8f32, s,
                                                ValueRange{c, bl, idx(lb, 0)});

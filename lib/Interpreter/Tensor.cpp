@@ -51,6 +51,18 @@ Tensor Tensor::zeros(Type type, std::vector<int64_t> shape) {
   return t;
 }
 
+Tensor Tensor::copyOf(Type type, std::vector<int64_t> shape,
+                      const float *data) {
+  Tensor t;
+  t.type = type;
+  t.shape = std::move(shape);
+  t.floatData = true;
+  // Copied straight from `data` (no zero fill first).
+  t.floats = std::make_shared<std::vector<float>>(data, data + t.size());
+  t.fptr = t.floats->data();
+  return t;
+}
+
 Tensor Tensor::view(Type type, std::vector<int64_t> shape, const float *data) {
   Tensor t;
   t.type = type;

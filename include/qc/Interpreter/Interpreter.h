@@ -39,6 +39,9 @@ public:
   Tensor() = default;
   /// Allocates an owned tensor of `type` (a ranked tensor or !qc.qtensor).
   static Tensor zeros(mlir::Type type, std::vector<int64_t> shape);
+  /// An owned float32 tensor holding a copy of `data` (size(shape) values).
+  static Tensor copyOf(mlir::Type type, std::vector<int64_t> shape,
+                       const float *data);
   /// A view of float32 data (no copy).
   static Tensor view(mlir::Type type, std::vector<int64_t> shape,
                      const float *data);

@@ -151,6 +151,9 @@ struct Buffer {
   Tensor toTensor() const {
     Type e = type.getElementType();
     std::vector<int64_t> shape(type.getShape().begin(), type.getShape().end());
+    if (e.isF32() && !llvm::isa<qc::QTensorType>(boundary))
+      return Tensor::copyOf(boundary, shape,
+                            reinterpret_cast<const float *>(data.get()));
     Tensor t = Tensor::zeros(boundary, shape);
     bool codes = llvm::isa<qc::QTensorType>(boundary);
     int64_t n = type.getNumElements();

@@ -530,3 +530,58 @@ def test_if_runtime_condition(cond, tmp_path):
                                                  np.float32)}
     want = ort_run_plain(m, inputs)
     assert_exact_everywhere(m, inputs, want, tmp_path)
+
+
+# (state shapes, scan input shapes, scan_input_axes, directions, output axes,
+# output directions); each scan element has the states' shape
+SCAN_CASES = {
+    "rnn-like": ([(2, 4)], [(5, 2, 4)], [0], [0], [0], [0]),
+    "axis1-reverse": ([(3,), (3,)], [(3, 6)], [1], [1], [1], [0]),
+    "two-inputs": ([(4,)], [(4, 7), (7, 4)], [1, -2], [0, 1], [-1], [1]),
+}
+
+
+@pytest.mark.parametrize("name", list(SCAN_CASES))
+def test_scan_unrolled(name, tmp_path):
+    """Scan over a sequence of static length, unrolled at import (the body
+    imported once per step): a recurrence with a body initializer, state
+    and scan outputs, input / output axes (negative too) and directions;
+    bit for bit onnxruntime on both targets and through the export."""
+    states, xs, in_axes, in_dirs, out_axes, out_dirs = SCAN_CASES[name]
+    vi = helper.make_tensor_value_info
+    rng = np.random.default_rng(len(name))
+    feeds, body_in = {}, []
+    for j, s in enumerate(states):
+        feeds[f"s{j}"] = rng.standard_normal(s).astype(np.float32)
+        body_in.append(vi(f"bs{j}", TensorProto.FLOAT, None))
+    for i, s in enumerate(xs):
+        feeds[f"x{i}"] = rng.standard_normal(s).astype(np.float32)
+        body_in.append(vi(f"bx{i}", TensorProto.FLOAT, None))
+    # the elements' sum, then new state j = max(state j * w + sum, -state j)
+    body_nodes, total = [], "bx0"
+    for i in range(1, len(xs)):
+        body_nodes.append(helper.make_node("Add", [total, f"bx{i}"], [f"t{i}"]))
+        total = f"t{i}"
+    outs = []
+    for j in range(len(states)):
+        body_nodes += [helper.make_node("Mul", [f"bs{j}", "w"], [f"m{j}"]),
+                       helper.make_node("Add", [f"m{j}", total], [f"a{j}"]),
+                       helper.make_node("Neg", [f"bs{j}"], [f"n{j}"]),
+                       helper.make_node("Max", [f"a{j}", f"n{j}"], [f"ns{j}"])]
+        outs.append(vi(f"ns{j}", TensorProto.FLOAT, None))
+    body_nodes.append(helper.make_node("Mul", ["ns0", "w"], ["so"]))
+    outs.append(vi("so", TensorProto.FLOAT, None))
+    body = helper.make_graph(body_nodes, "body", body_in, outs,
+                             [numpy_helper.from_array(np.array(0.75, np.float32), "w")])
+    names_out = [f"y{j}" for j in range(len(states))] + ["z"]
+    node = helper.make_node("Scan", list(feeds), names_out, name="scan", body=body,
+                            num_scan_inputs=len(xs), scan_input_axes=in_axes,
+                            scan_input_directions=in_dirs, scan_output_axes=out_axes,
+                            scan_output_directions=out_dirs)
+    g = helper.make_graph([node], "g",
+                          [vi(k, TensorProto.FLOAT, v.shape) for k, v in feeds.items()],
+                          [vi(o, TensorProto.FLOAT, None) for o in names_out])
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
+    m.ir_version = 8
+    want = ort_run_plain(m, feeds)
+    assert_exact_everywhere(m, feeds, want, tmp_path)

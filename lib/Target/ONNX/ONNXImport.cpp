@@ -1011,6 +1011,13 @@ private:
   /// from shapes): the nodes of the branch it takes, inline; their outputs
   /// are the If's.
   Outputs ifThenElse(Node &n);
+  /// ONNX Scan, unrolled: the sequence length (the scan inputs' extent along
+  /// their axes) is known at compile time, and the body is imported once
+  /// per step with the state variables and each scan input's slice bound
+  /// to its inputs (in reverse order for scan_input_directions = 1); the
+  /// scan outputs' per-step values are stacked along scan_output_axes
+  /// (reversed for scan_output_directions = 1).
+  Outputs scan(Node &n);
 
   // Handlers (defined below).
   Outputs unaryOp(Node &n);
@@ -3522,6 +3529,148 @@ Importer::Outputs Importer::ifThenElse(Node &n) {
                       << e.getType(),
              failure();
     outs.push_back(c.op<nn::WhereOp>({pick, t, e}));
+  }
+  if (c.failed)
+    return failure();
+  return outs;
+}
+
+Importer::Outputs Importer::scan(Node &n) {
+  const onnx::AttributeProto *body = attr(n, "body");
+  if (!body || !body->has_g())
+    return error(n) << "has no body", failure();
+  const onnx::GraphProto &g = body->g();
+  int64_t total = int64_t(n.in.size());
+  int64_t m = getInt(n, "num_scan_inputs", 0);
+  if (m <= 0 || m > total)
+    return error(n) << "num_scan_inputs must be in [1, " << total << "], got "
+                    << m,
+           failure();
+  int64_t states = total - m;
+  if (g.input_size() != total)
+    return error(n) << "the body has " << g.input_size() << " inputs, expected "
+                    << total << " (the state variables, then the scan inputs)",
+           failure();
+  int64_t k = int64_t(g.output_size()) - states;
+  if (k < 0 || int64_t(n.proto.output_size()) > states + k)
+    return error(n) << "the body has " << g.output_size()
+                    << " outputs, expected the " << states
+                    << " state variables and then the scan outputs",
+           failure();
+  auto ints = [&](StringRef name, int64_t count,
+                  SmallVector<int64_t> &out) -> LogicalResult {
+    out.assign(size_t(count), 0);
+    if (auto v = getInts(n, name)) {
+      if (int64_t(v->size()) != count)
+        return error(n) << name << " has " << v->size() << " values, expected "
+                        << count,
+               failure();
+      out = *v;
+    }
+    return success();
+  };
+  SmallVector<int64_t> inDirs, inAxes, outDirs, outAxes;
+  if (failed(ints("scan_input_directions", m, inDirs)) ||
+      failed(ints("scan_input_axes", m, inAxes)) ||
+      failed(ints("scan_output_directions", k, outDirs)) ||
+      failed(ints("scan_output_axes", k, outAxes)))
+    return failure();
+  if (llvm::is_contained(n.in, Value()))
+    return error(n) << "every state variable and scan input must be given",
+           failure();
+  // The sequence length: every scan input's extent along its axis.
+  int64_t len = -1;
+  for (int64_t i = 0; i < m; ++i) {
+    auto xt = tt(n.in[size_t(states + i)]);
+    int64_t r = xt.getRank(), a = inAxes[size_t(i)];
+    if (a < -r || a >= r)
+      return error(n) << "scan_input_axes[" << i << "] = " << a
+                      << " is out of range for rank " << r,
+             failure();
+    inAxes[size_t(i)] = a < 0 ? a + r : a;
+    int64_t d = xt.getDimSize(inAxes[size_t(i)]);
+    if (len >= 0 && d != len)
+      return error(n) << "the scan inputs have lengths " << len << " and " << d
+                      << " along their axes",
+             failure();
+    len = d;
+  }
+  if (len <= 0)
+    return error(n) << "an empty sequence is not supported", failure();
+  constexpr int64_t kMaxUnrolledNodes = 100000;
+  if (len * std::max(1, g.node_size()) > kMaxUnrolledNodes)
+    return error(n) << "is unrolled at import: " << len << " steps of "
+                    << g.node_size() << " nodes exceed " << kMaxUnrolledNodes,
+           failure();
+  Location fileLoc = FileLineColLoc::get(ctx, filename, 0, 0);
+  llvm::StringMap<const onnx::TensorProto *> inits;
+  for (const auto &t : g.initializer()) {
+    inits[t.name()] = &t;
+    initializers[t.name()] = &t;
+    if (!elementType(ctx, t.data_type()))
+      continue;
+    auto attrValue =
+        initializerAttr(t, NameLoc::get(b.getStringAttr(t.name()), fileLoc));
+    if (failed(attrValue))
+      return failure();
+    values[t.name()] = constant(n.loc, *attrValue);
+  }
+  Chain c{*this, n};
+  SmallVector<Value> state(n.in.begin(), n.in.begin() + states);
+  SmallVector<SmallVector<Value>> steps(static_cast<size_t>(k));
+  for (int64_t t = 0; t < len; ++t) {
+    for (int64_t j = 0; j < states; ++j)
+      values[g.input(int(j)).name()] = state[size_t(j)];
+    for (int64_t i = 0; i < m; ++i) {
+      Value x = n.in[size_t(states + i)];
+      auto xt = tt(x);
+      int64_t a = inAxes[size_t(i)];
+      SmallVector<int64_t> starts(size_t(xt.getRank()), 0),
+          strides(size_t(xt.getRank()), 1), sizes(xt.getShape());
+      starts[size_t(a)] = inDirs[size_t(i)] ? len - 1 - t : t;
+      sizes[size_t(a)] = 1;
+      SmallVector<int64_t> shape(xt.getShape());
+      shape.erase(shape.begin() + a);
+      values[g.input(int(states + i)).name()] =
+          c.reshape(c.slice(x, starts, strides, sizes), shape);
+    }
+    if (c.failed)
+      return failure();
+    int outer = currentIndex;
+    if (failed(importNodes(g.node(), inits, fileLoc)))
+      return failure();
+    currentIndex = outer;
+    for (int64_t j = 0; j < states + k; ++j) {
+      const std::string &name = g.output(int(j)).name();
+      Value v = values.lookup(name);
+      if (!v)
+        return error(n) << "the body's output '" << name
+                        << "' is not produced by any of its nodes",
+               failure();
+      if (j < states)
+        state[size_t(j)] = v;
+      else
+        steps[size_t(j - states)].push_back(v);
+    }
+  }
+  SmallVector<Value> outs(state);
+  for (int64_t i = 0; i < k; ++i) {
+    SmallVector<Value> &vs = steps[size_t(i)];
+    if (outDirs[size_t(i)])
+      std::reverse(vs.begin(), vs.end());
+    auto et = tt(vs.front());
+    int64_t r = et.getRank() + 1, a = outAxes[size_t(i)];
+    if (a < -r || a >= r)
+      return error(n) << "scan_output_axes[" << i << "] = " << a
+                      << " is out of range for rank " << r,
+             failure();
+    a = a < 0 ? a + r : a;
+    SmallVector<int64_t> shape(et.getShape());
+    shape.insert(shape.begin() + a, 1);
+    SmallVector<Value> parts;
+    for (Value v : vs)
+      parts.push_back(c.reshape(v, shape));
+    outs.push_back(parts.size() == 1 ? parts.front() : c.concat(parts, a));
   }
   if (c.failed)
     return failure();
@@ -8009,6 +8158,7 @@ const llvm::StringMap<Importer::Handler> &Importer::handlers() {
         memberWith(&Importer::contribAttention, /*quantized=*/true);
     t["GridSample"] = member(&Importer::gridSample);
     t["If"] = member(&Importer::ifThenElse);
+    t["Scan"] = member(&Importer::scan);
     // ONNX AffineGrid: theta [N, k, k + 1] times the homogeneous normalized
     // coordinates of every output position (a constant [k + 1, P]; start +
     // i * step as ONNX's reference, in double, rounded once), transposed

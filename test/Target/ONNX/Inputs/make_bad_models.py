@@ -801,6 +801,27 @@ save(mha("mha3", ["q", "k4", "v4", "mb"], [vi("k4", [1, 4, 6, 8]), vi("v4", [1, 
 save(mha("mha4", ["q", "k", "v", "", "m"], [vi_typed("m", TensorProto.INT32, [1, 4])]),
      os.path.join(out, "mha_mask.onnx"))
 
+# Scan: scan inputs of different lengths; a body with the wrong number of
+# inputs; a scan input axis out of range.
+scan_body = helper.make_graph(
+    [helper.make_node("Add", ["s", "e"], ["s2"]), helper.make_node("Identity", ["s2"], ["o"])],
+    "body", [vi("s", None), vi("e", None)], [vi("s2", None), vi("o", None)])
+scan_body3 = helper.make_graph(
+    [helper.make_node("Add", ["s", "e"], ["s2"]), helper.make_node("Identity", ["s2"], ["o"])],
+    "body", [vi("s", None), vi("e", None), vi("f", None)], [vi("s2", None), vi("o", None)])
+save(model([helper.make_node("Scan", ["s0", "xa", "xb"], ["y", "z"], name="scan1",
+                             body=scan_body3, num_scan_inputs=2)],
+           [vi("s0", [2]), vi("xa", [3, 2]), vi("xb", [4, 2])], [vi("y", [2])], opset=17),
+     os.path.join(out, "scan_lengths.onnx"))
+save(model([helper.make_node("Scan", ["s0", "xa"], ["y", "z"], name="scan2", body=scan_body3,
+                             num_scan_inputs=1)],
+           [vi("s0", [2]), vi("xa", [3, 2])], [vi("y", [2])], opset=17),
+     os.path.join(out, "scan_body_inputs.onnx"))
+save(model([helper.make_node("Scan", ["s0", "xa"], ["y", "z"], name="scan3", body=scan_body,
+                             num_scan_inputs=1, scan_input_axes=[2])],
+           [vi("s0", [2]), vi("xa", [3, 2])], [vi("y", [2])], opset=17),
+     os.path.join(out, "scan_axis.onnx"))
+
 save(model([helper.make_node("Hardmax", ["x"], ["y"], name="hm")],
            [vi_typed("x", TensorProto.INT32, [2, 3])], [vi_typed("y", TensorProto.INT32, [2, 3])],
            opset=13),

@@ -585,3 +585,46 @@ def test_scan_unrolled(name, tmp_path):
     m.ir_version = 8
     want = ort_run_plain(m, feeds)
     assert_exact_everywhere(m, feeds, want, tmp_path)
+
+
+@pytest.mark.parametrize("cond", ["input", "absent", "constant-in-body"])
+def test_loop_unrolled(cond, tmp_path):
+    """Loop with a trip count known at compile time and a condition that
+    stays true (an initializer passed through the body, absent, or a
+    Constant in the body), unrolled at import: the iteration number cast and
+    used, a loop-carried value, an outer value read by the body and a scan
+    output stacked along a new first axis; bit for bit onnxruntime on both
+    targets and through the export."""
+    vi = helper.make_tensor_value_info
+    body_nodes = [helper.make_node("Cast", ["i"], ["fi"], to=TensorProto.FLOAT),
+                  helper.make_node("Mul", ["x", "fi"], ["xi"]),
+                  helper.make_node("Add", ["acc_in", "xi"], ["acc_out"]),
+                  helper.make_node("Mul", ["acc_out", "half"], ["scan_out"])]
+    if cond == "constant-in-body":
+        body_nodes.append(helper.make_node(
+            "Constant", [], ["c_out"], value=helper.make_tensor("", TensorProto.BOOL, [], [True])))
+    else:
+        body_nodes.append(helper.make_node("Identity", ["c_in"], ["c_out"]))
+    body = helper.make_graph(
+        body_nodes, "body",
+        [vi("i", TensorProto.INT64, []), vi("c_in", TensorProto.BOOL, []),
+         vi("acc_in", TensorProto.FLOAT, None)],
+        [vi("c_out", TensorProto.BOOL, []), vi("acc_out", TensorProto.FLOAT, None),
+         vi("scan_out", TensorProto.FLOAT, None)],
+        [numpy_helper.from_array(np.array(0.5, np.float32), "half")])
+    inits = [numpy_helper.from_array(np.array(4, np.int64), "M")]
+    if cond == "input":
+        inits.append(numpy_helper.from_array(np.array(True), "keep"))
+    node = helper.make_node("Loop", ["M", "keep" if cond == "input" else "", "acc0"],
+                            ["acc", "scans"], name="loop", body=body)
+    g = helper.make_graph([node], "g", [vi("x", TensorProto.FLOAT, [2, 3]),
+                                        vi("acc0", TensorProto.FLOAT, [2, 3])],
+                          [vi("acc", TensorProto.FLOAT, [2, 3]),
+                           vi("scans", TensorProto.FLOAT, [4, 2, 3])], inits)
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
+    m.ir_version = 8
+    rng = np.random.default_rng(3)
+    feeds = {"x": rng.standard_normal((2, 3)).astype(np.float32),
+             "acc0": rng.standard_normal((2, 3)).astype(np.float32)}
+    want = ort_run_plain(m, feeds)
+    assert_exact_everywhere(m, feeds, want, tmp_path)

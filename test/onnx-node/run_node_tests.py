@@ -105,6 +105,9 @@ SHAPE_PARAMS = {
     ("Col2Im", 1), ("Col2Im", 2), ("MaxUnpool", 2), ("Upsample", 1),
     ("MelWeightMatrix", 0), ("MelWeightMatrix", 1), ("MelWeightMatrix", 2),
     ("MelWeightMatrix", 3), ("MelWeightMatrix", 4),
+    # Loop's trip count and condition decide how many iterations it unrolls
+    # to, hence its scan outputs' shapes.
+    ("Loop", 0), ("Loop", 1),
     # Quantization parameters are compile-time constants in QuantC (the
     # codes DequantizeLinear reads are fed at run time, as every type's
     # graph input).

@@ -659,6 +659,22 @@ private:
       return op<nn::ConcatOp>(vs,
                               {im.named("axis", im.b.getI64IntegerAttr(axis))});
     }
+    /// The values `vs` (one type) stacked along a new axis `axis`
+    /// (negative: from the end of the result's rank); null without failing
+    /// if the axis is out of range.
+    Value stack(ArrayRef<Value> vs, int64_t axis) {
+      auto et = llvm::cast<RankedTensorType>(vs.front().getType());
+      int64_t r = et.getRank() + 1;
+      if (axis < -r || axis >= r)
+        return Value();
+      axis = axis < 0 ? axis + r : axis;
+      SmallVector<int64_t> shape(et.getShape());
+      shape.insert(shape.begin() + axis, 1);
+      SmallVector<Value> parts;
+      for (Value v : vs)
+        parts.push_back(reshape(v, shape));
+      return parts.size() == 1 ? parts.front() : concat(parts, axis);
+    }
     Value slice(Value v, ArrayRef<int64_t> starts, ArrayRef<int64_t> steps,
                 ArrayRef<int64_t> sizes) {
       return op<nn::SliceOp>(
@@ -1018,6 +1034,24 @@ private:
   /// scan outputs' per-step values are stacked along scan_output_axes
   /// (reversed for scan_output_directions = 1).
   Outputs scan(Node &n);
+  /// ONNX Loop with a trip count known at compile time and a condition that
+  /// stays true (absent or constant, and the body's folding to true or
+  /// passing its input through), unrolled like Scan: the body imported
+  /// once per iteration with the iteration number, the condition and the
+  /// loop-carried values; scan outputs stacked along a new first axis.
+  Outputs loop(Node &n);
+  /// The initializers of subgraph `g` as constants (into `inits` and the
+  /// values by name).
+  LogicalResult
+  subgraphInitializers(const onnx::GraphProto &g,
+                       llvm::StringMap<const onnx::TensorProto *> &inits,
+                       Node &n);
+  /// Imports the nodes of subgraph `g` inline (its inputs already bound by
+  /// name) and returns its outputs.
+  FailureOr<SmallVector<Value>>
+  subgraphOutputs(const onnx::GraphProto &g,
+                  const llvm::StringMap<const onnx::TensorProto *> &inits,
+                  Node &n);
 
   // Handlers (defined below).
   Outputs unaryOp(Node &n);
@@ -3475,33 +3509,10 @@ Importer::Outputs Importer::ifThenElse(Node &n) {
       return error(n) << "has no " << (then ? "then" : "else") << "_branch",
              failure();
     const onnx::GraphProto &g = branch->g();
-    Location fileLoc = FileLineColLoc::get(ctx, filename, 0, 0);
     llvm::StringMap<const onnx::TensorProto *> inits;
-    for (const auto &t : g.initializer()) {
-      inits[t.name()] = &t;
-      initializers[t.name()] = &t;
-      if (!elementType(ctx, t.data_type()))
-        continue;
-      auto attrValue =
-          initializerAttr(t, NameLoc::get(b.getStringAttr(t.name()), fileLoc));
-      if (failed(attrValue))
-        return failure();
-      values[t.name()] = constant(n.loc, *attrValue);
-    }
-    int outer = currentIndex;
-    if (failed(importNodes(g.node(), inits, fileLoc)))
+    if (failed(subgraphInitializers(g, inits, n)))
       return failure();
-    currentIndex = outer;
-    SmallVector<Value> outs;
-    for (const auto &o : g.output()) {
-      Value v = values.lookup(o.name());
-      if (!v)
-        return error(n) << "the branch's output '" << o.name()
-                        << "' is not produced by any of its nodes",
-               failure();
-      outs.push_back(v);
-    }
-    return outs;
+    return subgraphOutputs(g, inits, n);
   };
   if (cond)
     return branchOutputs(*cond.getValues<bool>().begin());
@@ -3602,19 +3613,9 @@ Importer::Outputs Importer::scan(Node &n) {
     return error(n) << "is unrolled at import: " << len << " steps of "
                     << g.node_size() << " nodes exceed " << kMaxUnrolledNodes,
            failure();
-  Location fileLoc = FileLineColLoc::get(ctx, filename, 0, 0);
   llvm::StringMap<const onnx::TensorProto *> inits;
-  for (const auto &t : g.initializer()) {
-    inits[t.name()] = &t;
-    initializers[t.name()] = &t;
-    if (!elementType(ctx, t.data_type()))
-      continue;
-    auto attrValue =
-        initializerAttr(t, NameLoc::get(b.getStringAttr(t.name()), fileLoc));
-    if (failed(attrValue))
-      return failure();
-    values[t.name()] = constant(n.loc, *attrValue);
-  }
+  if (failed(subgraphInitializers(g, inits, n)))
+    return failure();
   Chain c{*this, n};
   SmallVector<Value> state(n.in.begin(), n.in.begin() + states);
   SmallVector<SmallVector<Value>> steps(static_cast<size_t>(k));
@@ -3636,21 +3637,14 @@ Importer::Outputs Importer::scan(Node &n) {
     }
     if (c.failed)
       return failure();
-    int outer = currentIndex;
-    if (failed(importNodes(g.node(), inits, fileLoc)))
+    auto step = subgraphOutputs(g, inits, n);
+    if (failed(step))
       return failure();
-    currentIndex = outer;
     for (int64_t j = 0; j < states + k; ++j) {
-      const std::string &name = g.output(int(j)).name();
-      Value v = values.lookup(name);
-      if (!v)
-        return error(n) << "the body's output '" << name
-                        << "' is not produced by any of its nodes",
-               failure();
       if (j < states)
-        state[size_t(j)] = v;
+        state[size_t(j)] = (*step)[size_t(j)];
       else
-        steps[size_t(j - states)].push_back(v);
+        steps[size_t(j - states)].push_back((*step)[size_t(j)]);
     }
   }
   SmallVector<Value> outs(state);
@@ -3658,20 +3652,145 @@ Importer::Outputs Importer::scan(Node &n) {
     SmallVector<Value> &vs = steps[size_t(i)];
     if (outDirs[size_t(i)])
       std::reverse(vs.begin(), vs.end());
-    auto et = tt(vs.front());
-    int64_t r = et.getRank() + 1, a = outAxes[size_t(i)];
-    if (a < -r || a >= r)
-      return error(n) << "scan_output_axes[" << i << "] = " << a
-                      << " is out of range for rank " << r,
+    Value stacked = c.stack(vs, outAxes[size_t(i)]);
+    if (!stacked && !c.failed)
+      return error(n) << "scan_output_axes[" << i
+                      << "] = " << outAxes[size_t(i)]
+                      << " is out of range for rank "
+                      << tt(vs.front()).getRank() + 1,
              failure();
-    a = a < 0 ? a + r : a;
-    SmallVector<int64_t> shape(et.getShape());
-    shape.insert(shape.begin() + a, 1);
-    SmallVector<Value> parts;
-    for (Value v : vs)
-      parts.push_back(c.reshape(v, shape));
-    outs.push_back(parts.size() == 1 ? parts.front() : c.concat(parts, a));
+    outs.push_back(stacked);
   }
+  if (c.failed)
+    return failure();
+  return outs;
+}
+
+LogicalResult Importer::subgraphInitializers(
+    const onnx::GraphProto &g,
+    llvm::StringMap<const onnx::TensorProto *> &inits, Node &n) {
+  Location fileLoc = FileLineColLoc::get(ctx, filename, 0, 0);
+  for (const auto &t : g.initializer()) {
+    inits[t.name()] = &t;
+    initializers[t.name()] = &t;
+    if (!elementType(ctx, t.data_type()))
+      continue;
+    auto attrValue =
+        initializerAttr(t, NameLoc::get(b.getStringAttr(t.name()), fileLoc));
+    if (failed(attrValue))
+      return failure();
+    values[t.name()] = constant(n.loc, *attrValue);
+  }
+  return success();
+}
+
+FailureOr<SmallVector<Value>> Importer::subgraphOutputs(
+    const onnx::GraphProto &g,
+    const llvm::StringMap<const onnx::TensorProto *> &inits, Node &n) {
+  int outer = currentIndex;
+  if (failed(importNodes(g.node(), inits,
+                         FileLineColLoc::get(ctx, filename, 0, 0))))
+    return failure();
+  currentIndex = outer;
+  SmallVector<Value> outs;
+  for (const auto &o : g.output()) {
+    Value v = values.lookup(o.name());
+    if (!v)
+      return error(n) << "the subgraph's output '" << o.name()
+                      << "' is not produced by any of its nodes",
+             failure();
+    outs.push_back(v);
+  }
+  return outs;
+}
+
+Importer::Outputs Importer::loop(Node &n) {
+  const onnx::AttributeProto *body = attr(n, "body");
+  if (!body || !body->has_g())
+    return error(n) << "has no body", failure();
+  const onnx::GraphProto &g = body->g();
+  // Inputs: M, cond, then the loop-carried values; body: (iteration,
+  // condition, carried...) -> (condition, carried..., scan outputs...).
+  if (n.in.size() < 2)
+    return error(n) << "needs the inputs M and cond (each may be empty)",
+           failure();
+  int64_t carried = int64_t(n.in.size()) - 2;
+  if (g.input_size() != carried + 2)
+    return error(n) << "the body has " << g.input_size() << " inputs, expected "
+                    << carried + 2
+                    << " (the iteration number, the condition, the "
+                       "loop-carried values)",
+           failure();
+  int64_t scans = int64_t(g.output_size()) - 1 - carried;
+  if (scans < 0)
+    return error(n) << "the body has " << g.output_size()
+                    << " outputs, expected the condition, the " << carried
+                    << " loop-carried values and then the scan outputs",
+           failure();
+  for (int64_t j = 0; j < carried; ++j)
+    if (!n.in[size_t(2 + j)])
+      return error(n) << "loop-carried input " << j << " is empty", failure();
+  DenseElementsAttr tripAttr = n.in[0] ? constantOf(n.in[0]) : nullptr;
+  if (!tripAttr || tripAttr.getNumElements() != 1 ||
+      !tripAttr.getElementType().isInteger(64))
+    return error(n) << "needs a trip count M known at compile time (a loop "
+                       "until a condition computed at run time has no static "
+                       "shape)",
+           failure();
+  int64_t trips = (*tripAttr.getValues<APInt>().begin()).getSExtValue();
+  if (n.in[1]) {
+    DenseElementsAttr condAttr = constantOf(n.in[1]);
+    if (!condAttr || condAttr.getNumElements() != 1 ||
+        !condAttr.getElementType().isInteger(1))
+      return error(n) << "needs the condition cond known at compile time",
+             failure();
+    if (!*condAttr.getValues<bool>().begin())
+      trips = 0;
+  }
+  if (trips <= 0 && scans)
+    return error(n) << "runs no iteration but has scan outputs (their "
+                       "element shape is unknown)",
+           failure();
+  constexpr int64_t kMaxUnrolledNodes = 100000;
+  if (trips * std::max(1, g.node_size()) > kMaxUnrolledNodes)
+    return error(n) << "is unrolled at import: " << trips << " iterations of "
+                    << g.node_size() << " nodes exceed " << kMaxUnrolledNodes,
+           failure();
+  llvm::StringMap<const onnx::TensorProto *> inits;
+  if (failed(subgraphInitializers(g, inits, n)))
+    return failure();
+  Chain c{*this, n};
+  Type i64 = b.getIntegerType(64), i1 = b.getI1Type();
+  Value condTrue = constant(
+      n.loc, DenseElementsAttr::get(RankedTensorType::get({}, i1), true));
+  SmallVector<Value> state(n.in.begin() + 2, n.in.end());
+  SmallVector<SmallVector<Value>> steps(static_cast<size_t>(scans));
+  for (int64_t t = 0; t < trips; ++t) {
+    values[g.input(0).name()] =
+        constant(n.loc, DenseElementsAttr::get(RankedTensorType::get({}, i64),
+                                               APInt(64, uint64_t(t), true)));
+    values[g.input(1).name()] = condTrue;
+    for (int64_t j = 0; j < carried; ++j)
+      values[g.input(int(2 + j)).name()] = state[size_t(j)];
+    auto step = subgraphOutputs(g, inits, n);
+    if (failed(step))
+      return failure();
+    Value cond = (*step)[0];
+    DenseElementsAttr keep = cond == condTrue ? nullptr : constantOf(cond);
+    if (cond != condTrue && (!keep || keep.getNumElements() != 1 ||
+                             !keep.getElementType().isInteger(1) ||
+                             !*keep.getValues<bool>().begin()))
+      return error(n) << "the body's condition must stay true (a loop that "
+                         "stops early at run time has no static shape)",
+             failure();
+    for (int64_t j = 0; j < carried; ++j)
+      state[size_t(j)] = (*step)[size_t(1 + j)];
+    for (int64_t i = 0; i < scans; ++i)
+      steps[size_t(i)].push_back((*step)[size_t(1 + carried + i)]);
+  }
+  SmallVector<Value> outs(state);
+  for (int64_t i = 0; i < scans; ++i)
+    outs.push_back(c.stack(steps[size_t(i)], 0));
   if (c.failed)
     return failure();
   return outs;
@@ -8159,6 +8278,7 @@ const llvm::StringMap<Importer::Handler> &Importer::handlers() {
     t["GridSample"] = member(&Importer::gridSample);
     t["If"] = member(&Importer::ifThenElse);
     t["Scan"] = member(&Importer::scan);
+    t["Loop"] = member(&Importer::loop);
     // ONNX AffineGrid: theta [N, k, k + 1] times the homogeneous normalized
     // coordinates of every output position (a constant [k + 1, P]; start +
     // i * step as ONNX's reference, in double, rounded once), transposed
@@ -8538,14 +8658,15 @@ LogicalResult Importer::importNodes(
         return error(n) << "attribute '" << a.name() << "' must be 0 or 1, got "
                         << a.i();
     // Required inputs must be present (quantized initializers are read by
-    // their handlers directly, so DequantizeLinear's first may be null).
+    // their handlers directly, so DequantizeLinear's first may be null;
+    // Loop's M and cond may be empty, its handler decides).
     size_t required =
         std::max(requiredInputs(key), size_t(std::max(minInputs, 0)));
     if (n.in.size() < required)
       return error(n) << "has " << n.in.size() << " inputs, expected at least "
                       << required;
     for (size_t r = 0; r < required; ++r)
-      if (!n.in[r] && !(key == "DequantizeLinear" && r == 0))
+      if (!n.in[r] && !(key == "DequantizeLinear" && r == 0) && key != "Loop")
         return error(n) << "input " << r << " ('" << node.input(int(r))
                         << "') is missing or of an unsupported type";
     // ONNX sees a QuantizeLinear output as its integer tensor: operators

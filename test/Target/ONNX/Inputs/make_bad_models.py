@@ -822,6 +822,38 @@ save(model([helper.make_node("Scan", ["s0", "xa"], ["y", "z"], name="scan3", bod
            [vi("s0", [2]), vi("xa", [3, 2])], [vi("y", [2])], opset=17),
      os.path.join(out, "scan_axis.onnx"))
 
+# Loop: a trip count known only at run time; a body whose condition is
+# computed at run time; no iteration but a scan output.
+loop_body = helper.make_graph(
+    [helper.make_node("Add", ["a", "x"], ["a2"]),
+     helper.make_node("ReduceMax", ["a2"], ["mx"], keepdims=0),
+     helper.make_node("Less", ["mx", "lim"], ["c2"]),
+     helper.make_node("Identity", ["a2"], ["o"])],
+    "body", [vi_typed("it", TensorProto.INT64, []), vi_typed("c", TensorProto.BOOL, []),
+             vi("a", None)],
+    [vi_typed("c2", TensorProto.BOOL, []), vi("a2", None), vi("o", None)],
+    [numpy_helper.from_array(np.array(3.0, np.float32), "lim")])
+loop_body_true = helper.make_graph(
+    [helper.make_node("Add", ["a", "x"], ["a2"]), helper.make_node("Identity", ["c"], ["c2"]),
+     helper.make_node("Identity", ["a2"], ["o"])],
+    "body", [vi_typed("it", TensorProto.INT64, []), vi_typed("c", TensorProto.BOOL, []),
+             vi("a", None)],
+    [vi_typed("c2", TensorProto.BOOL, []), vi("a2", None), vi("o", None)])
+trips = lambda v: numpy_helper.from_array(np.array(v, np.int64), "m")
+save(model([helper.make_node("Loop", ["mr", "", "a0"], ["y", "z"], name="loop1",
+                             body=loop_body_true)],
+           [vi_typed("mr", TensorProto.INT64, []), vi("a0", [2]), vi("x", [2])],
+           [vi("y", [2])], opset=17),
+     os.path.join(out, "loop_trips.onnx"))
+save(model([helper.make_node("Loop", ["m", "", "a0"], ["y", "z"], name="loop2",
+                             body=loop_body)],
+           [vi("a0", [2]), vi("x", [2])], [vi("y", [2])], [trips(4)], opset=17),
+     os.path.join(out, "loop_cond.onnx"))
+save(model([helper.make_node("Loop", ["m", "", "a0"], ["y", "z"], name="loop3",
+                             body=loop_body_true)],
+           [vi("a0", [2]), vi("x", [2])], [vi("y", [2])], [trips(0)], opset=17),
+     os.path.join(out, "loop_zero.onnx"))
+
 save(model([helper.make_node("Hardmax", ["x"], ["y"], name="hm")],
            [vi_typed("x", TensorProto.INT32, [2, 3])], [vi_typed("y", TensorProto.INT32, [2, 3])],
            opset=13),

@@ -243,13 +243,15 @@ def test_genai_decoder_ragged_batch(tmp_path):
 
 # (M, K, N, block, zero points: None / "8" (all 8, written out) / "blocks")
 NBITS_CASES = [(1, 256, 64, 32, None), (5, 256, 96, 32, "8"), (1, 512, 64, 128, "blocks"),
-               (7, 256, 64, 32, "blocks"), (3, 64, 32, 16, "blocks")]
+               (7, 256, 64, 32, "blocks"), (3, 64, 32, 16, "blocks"),
+               (2, 80, 64, 32, "blocks"), (6, 200, 32, 64, None)]
 
 
 def nbits_model(m, k, n, block, zp, rng, bits=4, level=0):
-    """A MatMulNBits node with random codes, scales and zero points."""
-    blocks = k // block
-    codes = rng.integers(0, 1 << bits, (n, k)).astype(np.uint8)
+    """A MatMulNBits node with random codes, scales and zero points (K not
+    a multiple of block: the last block padded, its extra codes random)."""
+    blocks = -(-k // block)
+    codes = rng.integers(0, 1 << bits, (n, blocks * block)).astype(np.uint8)
     if bits == 4:
         packed = (codes[:, 0::2] | (codes[:, 1::2] << 4)).reshape(n, blocks, block // 2)
     else:
@@ -305,7 +307,8 @@ LEVEL4_CASES = [(1, 256, 64, 32, None, 4), (6, 512, 96, 32, "blocks", 4),
                 (2, 256, 64, 128, "8", 4), (3, 128, 32, 16, None, 4),
                 (9, 256, 64, 64, "blocks", 4), (2, 256, 48, 32, "blocks", 8),
                 (1, 128, 32, 16, None, 8), (5, 192, 40, 64, "blocks", 4),
-                (4, 1024, 256, 32, "8", 4), (13, 256, 64, 32, None, 4)]
+                (4, 1024, 256, 32, "8", 4), (13, 256, 64, 32, None, 4),
+                (3, 200, 32, 64, "blocks", 4), (1, 80, 64, 32, None, 8)]
 
 
 @pytest.mark.parametrize("m,k,n,block,zp,bits", LEVEL4_CASES)

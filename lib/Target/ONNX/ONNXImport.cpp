@@ -5895,10 +5895,6 @@ Importer::Outputs Importer::matMulNBits(Node &n) {
   if (llvm::MulOverflow(k, nOut, weights) ||
       llvm::MulOverflow(weights, bits, weights))
     return error(n) << "N x K x bits does not fit in int64", failure();
-  if (k % block)
-    return error(n) << "K = " << k << " is not a multiple of block_size "
-                    << block << " (padded blocks are not supported)",
-           failure();
   if (n.proto.input_size() > 4 && !n.proto.input(4).empty())
     return error(n) << "g_idx (act-order) is not supported", failure();
   auto initializerOf = [&](int i) -> const onnx::TensorProto * {
@@ -5911,25 +5907,27 @@ Importer::Outputs Importer::matMulNBits(Node &n) {
   const onnx::TensorProto *zp = initializerOf(3);
   if (!bp || !sp)
     return error(n) << "B and scales must be initializers", failure();
-  int64_t blocks = k / block;
+  // K not a multiple of block_size: the last block is padded (B holds its
+  // codes, A is padded with zeros to kp columns).
+  int64_t blocks = (k + block - 1) / block, kp = blocks * block;
   int64_t bytes = elementCount(*bp);
   auto packed = rawIntegers(*bp, bytes);
   if (!packed)
     return error(n) << "B must be a uint8 tensor whose data matches its shape",
            failure();
   if (bytes != nOut * blocks * (block * bits / 8))
-    return error(n) << "B has " << bytes << " bytes, expected N x K / "
-                    << "block_size x (block_size x bits / 8) = "
+    return error(n) << "B has " << bytes << " bytes, expected N x "
+                    << "ceil(K / block_size) x (block_size x bits / 8) = "
                     << nOut * blocks * (block * bits / 8),
            failure();
   auto scales = rawFloats(*sp, nOut * blocks);
   if (!scales)
-    return error(n) << "scales must hold N x K / block_size = " << nOut * blocks
-                    << " float values",
+    return error(n) << "scales must hold N x ceil(K / block_size) = "
+                    << nOut * blocks << " float values",
            failure();
   // Codes: a little-endian bit stream per [n][block].
   std::vector<uint8_t> raw(packed->begin(), packed->end());
-  std::vector<uint32_t> codes(size_t(nOut * k));
+  std::vector<uint32_t> codes(size_t(nOut * kp));
   num::unpackBits(raw.data(), codes.size(), unsigned(bits), codes.data());
   std::vector<int32_t> zps(size_t(nOut * blocks), int32_t(1) << (bits - 1));
   if (zp) {
@@ -5955,12 +5953,12 @@ Importer::Outputs Importer::matMulNBits(Node &n) {
   auto format = IntFormatAttr::get(ctx, unsigned(bits), false, false);
   auto scheme = SchemeAttr::get(ctx, Granularity::per_block, 0, block,
                                 FloatFormatAttr(), /*asymmetric=*/true, false);
-  auto qt = QTensorType::get(ctx, {k, nOut}, format, scheme);
+  auto qt = QTensorType::get(ctx, {kp, nOut}, format, scheme);
   std::vector<APInt> vals;
   vals.reserve(codes.size());
-  for (int64_t kk = 0; kk < k; ++kk)
+  for (int64_t kk = 0; kk < kp; ++kk)
     for (int64_t col = 0; col < nOut; ++col)
-      vals.emplace_back(unsigned(bits), uint64_t(codes[size_t(col * k + kk)]),
+      vals.emplace_back(unsigned(bits), uint64_t(codes[size_t(col * kp + kk)]),
                         false);
   std::vector<float> scalesT(scales->size());
   std::vector<int32_t> zpsT(zps.size());
@@ -5988,6 +5986,20 @@ Importer::Outputs Importer::matMulNBits(Node &n) {
   if (failed(a))
     return failure();
   Value lhs = *a;
+  if (kp > k) { // zeros in the padded columns
+    auto at = tt(lhs);
+    if (!at.hasStaticShape() || at.getRank() < 1 || at.getShape().back() != k)
+      return error(n) << "A must have a static shape [..., K = " << k
+                      << "], got " << at,
+             failure();
+    SmallVector<int64_t> padShape(at.getShape());
+    padShape.back() = kp - k;
+    Chain c{*this, n};
+    lhs = c.concat({lhs, zeros(n.loc, b.getF32Type(), padShape)},
+                   at.getRank() - 1);
+    if (c.failed)
+      return failure();
+  }
   // accuracy_level 4 with 4- or 8-bit weights: onnxruntime's CPU kernel
   // quantizes A to int8 per block of block_size along K (symmetric,
   // s = absmax / 127) and takes integer dot products per block; here A
@@ -5996,7 +6008,7 @@ Importer::Outputs Importer::matMulNBits(Node &n) {
   if (getInt(n, "accuracy_level", 0) == 4 && (bits == 4 || bits == 8) &&
       !opts.matMulNBitsFloatActivations) {
     auto at = tt(lhs);
-    if (!at.hasStaticShape() || at.getRank() < 1 || at.getShape().back() != k)
+    if (!at.hasStaticShape() || at.getRank() < 1 || at.getShape().back() != kp)
       return error(n) << "accuracy_level 4 needs A of static shape [..., K] "
                       << "(or --matmulnbits-float-activations), got " << at,
              failure();

@@ -1040,6 +1040,13 @@ private:
   /// once per iteration with the iteration number, the condition and the
   /// loop-carried values; scan outputs stacked along a new first axis.
   Outputs loop(Node &n);
+  /// The body `g` of a Scan or Loop unrolled to `count` steps (`unit`
+  /// names them in the error): at most 100000 nodes in all; its
+  /// initializers as constants (subgraphInitializers).
+  LogicalResult unrolledBody(const onnx::GraphProto &g, int64_t count,
+                             StringRef unit,
+                             llvm::StringMap<const onnx::TensorProto *> &inits,
+                             Node &n);
   /// The initializers of subgraph `g` as constants (into `inits` and the
   /// values by name).
   LogicalResult
@@ -3608,13 +3615,8 @@ Importer::Outputs Importer::scan(Node &n) {
   }
   if (len <= 0)
     return error(n) << "an empty sequence is not supported", failure();
-  constexpr int64_t kMaxUnrolledNodes = 100000;
-  if (len * std::max(1, g.node_size()) > kMaxUnrolledNodes)
-    return error(n) << "is unrolled at import: " << len << " steps of "
-                    << g.node_size() << " nodes exceed " << kMaxUnrolledNodes,
-           failure();
   llvm::StringMap<const onnx::TensorProto *> inits;
-  if (failed(subgraphInitializers(g, inits, n)))
+  if (failed(unrolledBody(g, len, "steps", inits, n)))
     return failure();
   Chain c{*this, n};
   SmallVector<Value> state(n.in.begin(), n.in.begin() + states);
@@ -3664,6 +3666,19 @@ Importer::Outputs Importer::scan(Node &n) {
   if (c.failed)
     return failure();
   return outs;
+}
+
+LogicalResult
+Importer::unrolledBody(const onnx::GraphProto &g, int64_t count, StringRef unit,
+                       llvm::StringMap<const onnx::TensorProto *> &inits,
+                       Node &n) {
+  constexpr int64_t kMaxUnrolledNodes = 100000;
+  if (count * std::max(1, g.node_size()) > kMaxUnrolledNodes)
+    return error(n) << "is unrolled at import: " << count << " " << unit
+                    << " of " << g.node_size() << " nodes exceed "
+                    << kMaxUnrolledNodes,
+           failure();
+  return subgraphInitializers(g, inits, n);
 }
 
 LogicalResult Importer::subgraphInitializers(
@@ -3751,13 +3766,8 @@ Importer::Outputs Importer::loop(Node &n) {
     return error(n) << "runs no iteration but has scan outputs (their "
                        "element shape is unknown)",
            failure();
-  constexpr int64_t kMaxUnrolledNodes = 100000;
-  if (trips * std::max(1, g.node_size()) > kMaxUnrolledNodes)
-    return error(n) << "is unrolled at import: " << trips << " iterations of "
-                    << g.node_size() << " nodes exceed " << kMaxUnrolledNodes,
-           failure();
   llvm::StringMap<const onnx::TensorProto *> inits;
-  if (failed(subgraphInitializers(g, inits, n)))
+  if (failed(unrolledBody(g, trips, "iterations", inits, n)))
     return failure();
   Chain c{*this, n};
   Type i64 = b.getIntegerType(64), i1 = b.getI1Type();

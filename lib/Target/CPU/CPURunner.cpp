@@ -151,16 +151,12 @@ struct Buffer {
   Tensor toTensor() const {
     Type e = type.getElementType();
     std::vector<int64_t> shape(type.getShape().begin(), type.getShape().end());
-    if (e.isF32() && !llvm::isa<qc::QTensorType>(boundary))
+    if (e.isF32()) // (a !qc.qtensor's codes are integers)
       return Tensor::copyOf(boundary, shape,
                             reinterpret_cast<const float *>(data.get()));
     Tensor t = Tensor::zeros(boundary, shape);
     bool codes = llvm::isa<qc::QTensorType>(boundary);
     int64_t n = type.getNumElements();
-    if (e.isF32()) {
-      std::memcpy(t.fMutable(), data.get(), size_t(n) * 4);
-      return t;
-    }
     size_t w = elementBytes(e);
     unsigned bits = e.getIntOrFloatBitWidth();
     if (e.isF64()) { // to the interpreter's f32, rounded to nearest even

@@ -253,14 +253,13 @@ struct X86FuseWeightOnlyPass
 
   /// Rewrites nn.matmul(qc.fake_quant(x) to int8 per block of K with
   /// dynamic scales, marked kIntegerDotAttr, qc.dequantize(W)) with W
-  /// constant int4 / uint4 codes
-  /// and constant f32 scales, into the int8 kernel (kW4A8Kernel) on x's
-  /// codes; true if it did. The integer sums run over the smaller of x's
-  /// blocks and the weight's scale groups (one a multiple of the other:
-  /// MatMulNBits' equal blocks, or per-token x against grouped or
-  /// per-column weights), which must be a multiple of 32, with N a multiple
-  /// of 8 and AVX2 on the host (the kernel's vpmaddubsw); otherwise the
-  /// matmul stays for `rewrite` (the f32 kernel on the fake-quantized x).
+  /// constant int4 / uint4 codes and constant f32 scales, into the int8
+  /// kernel (kW4A8Kernel) on x's codes; true if it did. The integer sums run
+  /// over the smaller of x's blocks and the weight's scale groups (one a
+  /// multiple of the other: MatMulNBits' equal blocks, or per-token x against
+  /// grouped or per-column weights), which must be a multiple of 32, with N a
+  /// multiple of 8 and AVX2 on the host (the kernel's vpmaddubsw); otherwise
+  /// the matmul stays for `rewrite` (the f32 kernel on the fake-quantized x).
   bool rewriteInt8Activations(nn::MatMulOp mm) {
     auto fq = mm.getLhs().getDefiningOp<FakeQuantOp>();
     auto d = mm.getRhs().getDefiningOp<DequantizeOp>();

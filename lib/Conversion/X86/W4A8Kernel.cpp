@@ -170,51 +170,51 @@ struct W4A8Builder {
           SmallVector<Value> sums(size_t(rows),
                                   splat(lb, v8i32, lb.getI32IntegerAttr(0)));
           Value row8 = mul(lb, bl, block / 8);
-          // sums += the products of 32 rows of K from row 8 * r8s.
-          auto subBlock = [&](OpBuilder &lb, Value r8s,
-                              SmallVector<Value> &sums) {
+          // into += the products of 32 rows of K from row 8 * r8s.
+          auto subBlock = [&](OpBuilder &sb, Value r8s,
+                              SmallVector<Value> &into) {
             SmallVector<Value> s16(size_t(rows),
-                                   splat(lb, v16i16, lb.getI16IntegerAttr(0)));
+                                   splat(sb, v16i16, sb.getI16IntegerAttr(0)));
             for (int64_t j = 0; j < 4; ++j) {
-              Value r8 = add(lb, r8s, j);
-              Value bytes = lb.create<vector::LoadOp>(
-                  loc, v32i8, p, ValueRange{c, r8, idx(lb, 0)});
-              Value lo = lb.create<arith::AndIOp>(loc, bytes, mask);
-              Value hi = lb.create<arith::AndIOp>(
+              Value r8 = add(sb, r8s, j);
+              Value bytes = sb.create<vector::LoadOp>(
+                  loc, v32i8, p, ValueRange{c, r8, idx(sb, 0)});
+              Value lo = sb.create<arith::AndIOp>(loc, bytes, mask);
+              Value hi = sb.create<arith::AndIOp>(
                   loc,
-                  lb.create<vector::BitCastOp>(
+                  sb.create<vector::BitCastOp>(
                       loc, v32i8,
-                      lb.create<arith::ShRUIOp>(
-                          loc, lb.create<vector::BitCastOp>(loc, v16i16, bytes),
+                      sb.create<arith::ShRUIOp>(
+                          loc, sb.create<vector::BitCastOp>(loc, v16i16, bytes),
                           shift)),
                   mask);
-              Value k0 = mul(lb, r8, 8);
+              Value k0 = mul(sb, r8, 8);
               // Codes k .. k + 3 of row r as a dword in all 8 lanes.
               auto codes = [&](Value r, Value kk) {
                 Value four =
-                    lb.create<vector::LoadOp>(loc, v4i8, q, ValueRange{r, kk});
-                Value dword = lb.create<vector::ExtractOp>(
+                    sb.create<vector::LoadOp>(loc, v4i8, q, ValueRange{r, kk});
+                Value dword = sb.create<vector::ExtractOp>(
                     loc,
-                    lb.create<vector::BitCastOp>(loc, VectorType::get({1}, i32),
+                    sb.create<vector::BitCastOp>(loc, VectorType::get({1}, i32),
                                                  four),
                     ArrayRef<int64_t>{0});
-                return lb.create<vector::BitCastOp>(
+                return sb.create<vector::BitCastOp>(
                     loc, v32i8,
-                    lb.create<vector::BroadcastOp>(loc, v8i32, dword));
+                    sb.create<vector::BroadcastOp>(loc, v8i32, dword));
               };
               for (int64_t i = 0; i < rows; ++i) {
                 Value r = rowIdx[size_t(i)];
-                s16[size_t(i)] = lb.create<arith::AddIOp>(
-                    loc, s16[size_t(i)], maddubs(lb, lo, codes(r, k0)));
-                s16[size_t(i)] = lb.create<arith::AddIOp>(
+                s16[size_t(i)] = sb.create<arith::AddIOp>(
+                    loc, s16[size_t(i)], maddubs(sb, lo, codes(r, k0)));
+                s16[size_t(i)] = sb.create<arith::AddIOp>(
                     loc, s16[size_t(i)],
-                    maddubs(lb, hi, codes(r, add(lb, k0, 4))));
+                    maddubs(sb, hi, codes(r, add(sb, k0, 4))));
               }
             }
             for (int64_t i = 0; i < rows; ++i)
-              sums[size_t(i)] = lb.create<arith::AddIOp>(
-                  loc, sums[size_t(i)],
-                  lb.create<LLVM::CallIntrinsicOp>(
+              into[size_t(i)] = sb.create<arith::AddIOp>(
+                  loc, into[size_t(i)],
+                  sb.create<LLVM::CallIntrinsicOp>(
                         loc, TypeRange{v8i32}, "llvm.x86.avx2.pmadd.wd",
                         ValueRange{s16[size_t(i)], ones})
                       .getResult(0));

@@ -854,6 +854,21 @@ save(model([helper.make_node("Loop", ["m", "", "a0"], ["y", "z"], name="loop3",
            [vi("a0", [2]), vi("x", [2])], [vi("y", [2])], [trips(0)], opset=17),
      os.path.join(out, "loop_zero.onnx"))
 
+# Scan with no scan input; Loop unrolled past 100000 nodes; a Loop body
+# without the iteration number and condition inputs.
+save(model([helper.make_node("Scan", ["s0", "xa"], ["y", "z"], name="scan4", body=scan_body,
+                             num_scan_inputs=0)],
+           [vi("s0", [2]), vi("xa", [3, 2])], [vi("y", [2])], opset=17),
+     os.path.join(out, "scan_num.onnx"))
+save(model([helper.make_node("Loop", ["m", "", "a0"], ["y", "z"], name="loop4",
+                             body=loop_body_true)],
+           [vi("a0", [2]), vi("x", [2])], [vi("y", [2])], [trips(40000)], opset=17),
+     os.path.join(out, "loop_max.onnx"))
+save(model([helper.make_node("Loop", ["m", "", "a0"], ["y", "z"], name="loop5",
+                             body=scan_body)],
+           [vi("a0", [2]), vi("x", [2])], [vi("y", [2])], [trips(2)], opset=17),
+     os.path.join(out, "loop_body_inputs.onnx"))
+
 save(model([helper.make_node("Hardmax", ["x"], ["y"], name="hm")],
            [vi_typed("x", TensorProto.INT32, [2, 3])], [vi_typed("y", TensorProto.INT32, [2, 3])],
            opset=13),

@@ -34,6 +34,7 @@
 #include "mlir/Conversion/SCFToOpenMP/SCFToOpenMP.h"
 #include "mlir/Conversion/VectorToLLVM/ConvertVectorToLLVMPass.h"
 #include "mlir/Dialect/Arith/Transforms/Passes.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
 #include "mlir/Dialect/Bufferization/Transforms/OneShotAnalysis.h"
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
@@ -274,6 +275,34 @@ struct CopyReturnedArgumentsPass
   }
 };
 
+/// Marks the tensor arguments of public functions `bufferization.writable =
+/// false`: the compiled entry points never write their inputs. One-shot
+/// bufferization otherwise reuses an argument's buffer for a result computed
+/// in place from it (a ScatterElements into a graph input wrote the caller's
+/// array), so a second call with the same inputs saw changed data. Where
+/// an op would write in place, the buffer is copied first.
+struct ReadOnlyArgumentsPass
+    : PassWrapper<ReadOnlyArgumentsPass, OperationPass<ModuleOp>> {
+  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(ReadOnlyArgumentsPass)
+  StringRef getArgument() const final { return "qc-read-only-arguments"; }
+  StringRef getDescription() const final {
+    return "Mark the tensor arguments of public functions non-writable for "
+           "one-shot bufferization";
+  }
+  void runOnOperation() override {
+    auto readOnly = BoolAttr::get(&getContext(), false);
+    for (auto f : getOperation().getOps<func::FuncOp>()) {
+      if (!f.isPublic() || f.isExternal())
+        continue;
+      for (unsigned i = 0, e = f.getNumArguments(); i < e; ++i)
+        if (llvm::isa<TensorType>(f.getArgument(i).getType()))
+          f.setArgAttr(i,
+                       bufferization::BufferizationDialect::kWritableAttrName,
+                       readOnly);
+    }
+  }
+};
+
 /// Checks that the pipeline's target-cpu names an x86-64 CPU LLVM knows and
 /// records it on the module (kTargetCPUAttr).
 struct SetTargetCPUPass
@@ -375,6 +404,7 @@ void qc::buildLowerToCPUPipeline(OpPassManager &pm,
   pm.addPass(std::make_unique<FuseElementwisePass>());
   pm.addPass(createCSEPass());
 
+  pm.addPass(std::make_unique<ReadOnlyArgumentsPass>());
   bufferization::OneShotBufferizationOptions bufferize;
   bufferize.bufferizeFunctionBoundaries = true;
   bufferize.setFunctionBoundaryTypeConversion(
@@ -438,6 +468,7 @@ void qc::registerLowerToCPUPipeline() {
   PassRegistration<FuseElementwisePass>();
   PassRegistration<ExpandBF16Pass>();
   PassRegistration<FlattenConstantGlobalsPass>();
+  PassRegistration<ReadOnlyArgumentsPass>();
   registerApplyNoAliasArgsPass();
   PassRegistration<PolynomialMathPass>();
   PassPipelineRegistration<LowerToCPUPipelineOptions>(

@@ -70,19 +70,20 @@ struct Buffer {
   Type boundary;         // the function's type: a tensor or a !qc.qtensor
   RankedTensorType type; // what the compiled code sees (qtensor: codes)
   /// Not zero-filled: inputs are filled, results written by the function.
+  /// f32 arguments have none: the descriptor points at the caller's array,
+  /// which the compiled function never writes (`qc-read-only-arguments`).
   std::unique_ptr<char[]> data;
   std::vector<int64_t> descriptor;
   void *descriptorPtr = nullptr;
 
-  explicit Buffer(Type b) : boundary(b), type(storageOf(b)) {
+  Buffer(Type b, bool argument) : boundary(b), type(storageOf(b)) {
     RankedTensorType t = type;
-    data.reset(new char[std::max<size_t>(
-        1, size_t(t.getNumElements()) * elementBytes(t.getElementType()))]);
+    if (!argument || !t.getElementType().isF32())
+      data.reset(new char[std::max<size_t>(
+          1, size_t(t.getNumElements()) * elementBytes(t.getElementType()))]);
     int64_t rank = t.getRank();
     descriptor.assign(size_t(3 + 2 * rank), 0);
-    void *p = data.get();
-    std::memcpy(&descriptor[0], &p, sizeof(void *));
-    std::memcpy(&descriptor[1], &p, sizeof(void *));
+    point(data.get());
     int64_t stride = 1;
     for (int64_t i = rank - 1; i >= 0; --i) {
       descriptor[size_t(3 + i)] = t.getDimSize(i);
@@ -90,6 +91,12 @@ struct Buffer {
       stride *= t.getDimSize(i);
     }
     descriptorPtr = descriptor.data();
+  }
+
+  /// Sets the descriptor's allocated and aligned pointers.
+  void point(const void *p) {
+    std::memcpy(&descriptor[0], &p, sizeof(void *));
+    std::memcpy(&descriptor[1], &p, sizeof(void *));
   }
 
   static RankedTensorType storageOf(Type t) {
@@ -112,8 +119,8 @@ struct Buffer {
   void fill(const Tensor &t) {
     Type e = type.getElementType();
     int64_t n = type.getNumElements();
-    if (e.isF32()) {
-      std::memcpy(data.get(), t.f(), size_t(n) * 4);
+    if (e.isF32()) { // no copy: the function reads the array in place
+      point(t.f());
       return;
     }
     if (e.isF64()) { // held as f32 by the interpreter: exact
@@ -439,9 +446,9 @@ qc::cpu::CompiledModule::run(ArrayRef<Tensor> args) {
   if (buffers.empty()) {
     buffers.reserve(impl->argTypes.size() + impl->resultTypes.size());
     for (Type t : impl->argTypes)
-      buffers.emplace_back(t);
+      buffers.emplace_back(t, /*argument=*/true);
     for (Type t : impl->resultTypes)
-      buffers.emplace_back(t);
+      buffers.emplace_back(t, /*argument=*/false);
   }
   for (size_t i = 0; i < impl->argTypes.size(); ++i) {
     if (args[i].size() != buffers[i].type.getNumElements()) {

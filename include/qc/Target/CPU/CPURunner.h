@@ -56,9 +56,11 @@ public:
           const qc::LowerToCPUOptions &options = {});
 
   /// Runs the entry on `args` (shapes and element types of its signature):
-  /// copies them into the C interface's buffers, calls the compiled code
-  /// and copies the results out. The buffers are allocated by the first
-  /// run and reused (one run at a time per CompiledModule).
+  /// passes f32 arrays in place (the compiled code never writes its
+  /// arguments) and copies the others into the C interface's buffers,
+  /// calls the compiled code and copies the results out. The buffers are
+  /// allocated by the first run and reused (one run at a time per
+  /// CompiledModule).
   mlir::FailureOr<std::vector<qc::interp::Tensor>>
   run(llvm::ArrayRef<qc::interp::Tensor> args);
 

@@ -1215,6 +1215,25 @@ private:
   /// clamped, reflection: reflected and truncated), combined innermost
   /// dimension first, c0 * v0 + c1 * v1 + ... left to right.
   Outputs gridSample(Node &n);
+  /// ONNX RoiAlign (Mask R-CNN's region features) as nn ops in the order of
+  /// ONNX's reference and onnxruntime's kernel: per roi its start, size
+  /// (at least 1 for output_half_pixel) and bin size; per axis the
+  /// sample coordinates start + p * bin + (i + 0.5) * bin / s, the samples
+  /// outside [-1, len] zeroed (weights and positions 0), the others
+  /// clamped at 0 and at len - 1; the four corners gathered from the
+  /// roi's image (batch_indices) with weights hy * hx, hy * lx, ly * hx,
+  /// ly * lx; avg: the corners summed, then the bin's samples, divided by
+  /// their count; max: the largest weighted corner, then the largest over
+  /// the bin. sampling_ratio must be positive: the adaptive count
+  /// (sampling_ratio 0) depends on the rois' values.
+  Outputs roiAlign(Node &n);
+  /// ONNX DeformConv (2-D, deformable convolution networks) as nn ops: per
+  /// offset group and kernel tap the sampling position (the tap's place in
+  /// the window plus its offset), X sampled there bilinearly with zeros
+  /// outside (ONNX's reference: GridSample, align_corners), times the mask;
+  /// the samples as im2col columns [N, group, C / group * kH * kW, oH *
+  /// oW], multiplied by the weight per group, plus the bias.
+  Outputs deformConv(Node &n);
   /// ONNX Conv of [N, C, D, H, W] (video, volumetric CNNs) as 2-D ones: the
   /// input padded along D, then per kernel depth tap t the strided depth
   /// slices x[:, :, t * dD + sD * od] as a batch of N * Do images,
@@ -3356,6 +3375,303 @@ Importer::Outputs Importer::gridSample(Node &n) {
   for (int64_t d = 1; d <= k; ++d)
     outShape.push_back(gt.getDimSize(d));
   return c.result(c.reshape(y, outShape));
+}
+
+Importer::Outputs Importer::roiAlign(Node &n) {
+  Value x = n.in[0], rois = n.in[1], batchIndices = n.in[2];
+  auto xt = tt(x), rt = tt(rois), bt = tt(batchIndices);
+  Type elem = xt.getElementType();
+  if (xt.getRank() != 4 || !xt.hasStaticShape() || !rt.hasStaticShape() ||
+      !bt.hasStaticShape() || !llvm::isa<FloatType>(elem) ||
+      rt.getElementType() != elem || rt.getRank() != 2 ||
+      rt.getDimSize(1) != 4 || bt.getRank() != 1 ||
+      bt.getDimSize(0) != rt.getDimSize(0) ||
+      !bt.getElementType().isInteger(64))
+    return error(n) << "needs static float X [N, C, H, W], rois [R, 4] of "
+                       "X's element type and int64 batch_indices [R], got "
+                    << xt << ", " << rt << " and " << bt,
+           failure();
+  std::string mode = getString(n, "mode", "avg");
+  // Opset 10 has no coordinate_transformation_mode: its rois are
+  // output_half_pixel (no half-pixel offset).
+  std::string transform =
+      getString(n, "coordinate_transformation_mode",
+                opset < 16 ? "output_half_pixel" : "half_pixel");
+  int64_t outH = getInt(n, "output_height", 1),
+          outW = getInt(n, "output_width", 1),
+          ratio = getInt(n, "sampling_ratio", 0);
+  float spatialScale = getFloat(n, "spatial_scale", 1.0f);
+  if (mode != "avg" && mode != "max")
+    return error(n) << "unknown mode '" << mode << "' (avg or max)", failure();
+  if (transform != "half_pixel" && transform != "output_half_pixel")
+    return error(n) << "unknown coordinate_transformation_mode '" << transform
+                    << "' (half_pixel or output_half_pixel)",
+           failure();
+  if (outH < 1 || outW < 1)
+    return error(n) << "output_height and output_width must be positive, got "
+                    << outH << " and " << outW,
+           failure();
+  if (ratio <= 0)
+    return error(n) << "sampling_ratio " << ratio
+                    << " is not supported: with 0 the number of samples per "
+                       "bin is ceil(roi size / output size), known only from "
+                       "the rois' values at run time; give a positive "
+                       "sampling_ratio (e.g. 2, torchvision's default)",
+           failure();
+  bool halfPixel = transform == "half_pixel";
+  int64_t channels = xt.getDimSize(1), height = xt.getDimSize(2),
+          width = xt.getDimSize(3), numRois = rt.getDimSize(0);
+  Chain c{*this, n};
+  auto num = [&](double v) { return c.scalar(elem, v); };
+  auto add = [&](Value a, Value b2) { return c.op<nn::AddOp>({a, b2}); };
+  auto sub = [&](Value a, Value b2) { return c.op<nn::SubOp>({a, b2}); };
+  auto mul = [&](Value a, Value b2) { return c.op<nn::MulOp>({a, b2}); };
+  auto div = [&](Value a, Value b2) { return c.op<nn::DivOp>({a, b2}); };
+  auto select = [&](Value cond, Value a, Value b2) {
+    return c.op<nn::WhereOp>({cond, a, b2});
+  };
+  Type i64 = b.getI64Type();
+  auto toIndex = [&](Value v) {
+    return c.op<nn::CastOp>({v}, {named("to", TypeAttr::get(i64))});
+  };
+  // The roi's coordinate j, [R, 1], scaled and shifted.
+  double offset = halfPixel ? 0.5 : 0.0;
+  auto corner = [&](int64_t j) {
+    return sub(mul(c.slice(rois, {0, j}, {1, 1}, {numRois, 1}),
+                   num(double(spatialScale))),
+               num(offset));
+  };
+  Value startW = corner(0), startH = corner(1);
+  Value sizeW = sub(corner(2), startW), sizeH = sub(corner(3), startH);
+  if (!halfPixel) {
+    sizeW = c.op<nn::MaxOp>({sizeW, num(1.0)});
+    sizeH = c.op<nn::MaxOp>({sizeH, num(1.0)});
+  }
+  // The samples along one axis, [R, out * s]: the low and high pixel
+  // (i64), their weights and whether the sample is inside [-1, len].
+  struct Samples {
+    Value low, high, lowWeight, highWeight, inside;
+  };
+  auto samples = [&](Value start, Value size, int64_t out,
+                     int64_t len) -> Samples {
+    Value bin = div(size, num(double(out)));
+    SmallVector<double> whole, part;
+    for (int64_t p = 0; p < out; ++p)
+      for (int64_t i = 0; i < ratio; ++i) {
+        whole.push_back(double(p));
+        part.push_back(double(i) + 0.5);
+      }
+    Value v =
+        add(add(start,
+                mul(floatConstant(n.loc, elem, whole, {1, out * ratio}), bin)),
+            div(mul(floatConstant(n.loc, elem, part, {1, out * ratio}), bin),
+                num(double(ratio))));
+    double last = double(len - 1);
+    Value inside = c.op<nn::NotOp>(
+        {c.op<nn::OrOp>({c.op<nn::LessOp>({v, num(-1.0)}),
+                         c.op<nn::GreaterOp>({v, num(double(len))})})});
+    Value y = c.op<nn::MaxOp>({v, num(0.0)});
+    Value low = c.op<nn::FloorOp>({y});
+    // Below the last pixel (false for NaN: every index stays in range).
+    Value interior = c.op<nn::LessOp>({low, num(last)});
+    Value high = select(interior, add(low, num(1.0)), num(last));
+    y = select(interior, y, num(last));
+    low = select(interior, low, num(last));
+    Value l = sub(y, low);
+    return {toIndex(low), toIndex(high), sub(num(1.0), l), l, inside};
+  };
+  Samples ys = samples(startH, sizeH, outH, height);
+  Samples xs = samples(startW, sizeW, outW, width);
+  if (c.failed)
+    return failure();
+  int64_t rows = outH * ratio, cols = outW * ratio;
+  // [R, rows, 1] against [R, 1, cols], flattened to [R, 1, rows * cols].
+  auto alongY = [&](Value v) { return c.reshape(v, {numRois, rows, 1}); };
+  auto alongX = [&](Value v) { return c.reshape(v, {numRois, 1, cols}); };
+  auto flat = [&](Value v) { return c.reshape(v, {numRois, 1, rows * cols}); };
+  Value inside = c.op<nn::AndOp>({alongY(ys.inside), alongX(xs.inside)});
+  Value zeroIndex = intConstant(n.loc, i64, {0}, {});
+  Value image =
+      c.reshape(c.op<nn::GatherOp>({x, batchIndices},
+                                   {named("axis", b.getI64IntegerAttr(0))}),
+                {numRois, channels, height * width});
+  Value channelZeros = zeros(n.loc, i64, {1, channels, 1});
+  // One corner: its weight times the pixel, [R, C, rows * cols].
+  auto term = [&](Value yIndex, Value yWeight, Value xIndex, Value xWeight) {
+    Value w = select(inside, mul(alongY(yWeight), alongX(xWeight)), num(0.0));
+    Value pos = add(
+        c.op<nn::MulOp>({alongY(yIndex), intConstant(n.loc, i64, {width}, {})}),
+        alongX(xIndex));
+    pos = select(inside, pos, zeroIndex);
+    Value v =
+        c.op<nn::GatherElementsOp>({image, add(flat(pos), channelZeros)},
+                                   {named("axis", b.getI64IntegerAttr(2))});
+    return mul(flat(w), v);
+  };
+  Value t1 = term(ys.low, ys.lowWeight, xs.low, xs.lowWeight);
+  Value t2 = term(ys.low, ys.lowWeight, xs.high, xs.highWeight);
+  Value t3 = term(ys.high, ys.highWeight, xs.low, xs.lowWeight);
+  Value t4 = term(ys.high, ys.highWeight, xs.high, xs.highWeight);
+  SmallVector<NamedAttribute> overBin{
+      named("axes", b.getDenseI64ArrayAttr({3, 5})),
+      named("keepdims", b.getBoolAttr(false))};
+  SmallVector<int64_t> binShape{numRois, channels, outH, ratio, outW, ratio};
+  Value y;
+  if (mode == "avg") {
+    Value sum = add(add(add(t1, t2), t3), t4);
+    y = div(c.op<nn::ReduceSumOp>({c.reshape(sum, binShape)}, overBin),
+            num(double(ratio * ratio)));
+  } else {
+    auto mx = [&](Value a, Value b2) { return c.op<nn::MaxOp>({a, b2}); };
+    Value largest = mx(mx(mx(t1, t2), t3), t4);
+    y = c.op<nn::ReduceMaxOp>({c.reshape(largest, binShape)}, overBin);
+  }
+  return c.result(y);
+}
+
+Importer::Outputs Importer::deformConv(Node &n) {
+  Value x = n.in[0], w = n.in[1], offsets = n.in[2];
+  Value bias = n.in.size() > 3 ? n.in[3] : Value();
+  Value mask = n.in.size() > 4 ? n.in[4] : Value();
+  auto xt = tt(x), wt = tt(w), ot = tt(offsets);
+  Type elem = xt.getElementType();
+  if (xt.getRank() != 4 || wt.getRank() != 4 || ot.getRank() != 4 ||
+      !xt.hasStaticShape() || !wt.hasStaticShape() || !ot.hasStaticShape() ||
+      !llvm::isa<FloatType>(elem) || wt.getElementType() != elem ||
+      ot.getElementType() != elem)
+    return error(n) << "needs static float X [N, C, H, W], W [oC, C / group, "
+                       "kH, kW] and offset [N, offset_group * 2 * kH * kW, "
+                       "oH, oW] of one element type (2-D only), got "
+                    << xt << ", " << wt << " and " << ot,
+           failure();
+  int64_t batch = xt.getDimSize(0), channels = xt.getDimSize(1),
+          height = xt.getDimSize(2), width = xt.getDimSize(3);
+  int64_t outC = wt.getDimSize(0), kH = wt.getDimSize(2), kW = wt.getDimSize(3);
+  int64_t group = getInt(n, "group", 1),
+          offsetGroup = getInt(n, "offset_group", 1);
+  if (group < 1 || offsetGroup < 1 || channels % group != 0 ||
+      wt.getDimSize(1) * group != channels || outC % group != 0 ||
+      channels % offsetGroup != 0)
+    return error(n) << "group " << group << " and offset_group " << offsetGroup
+                    << " must divide X's " << channels
+                    << " channels (and group W's " << outC
+                    << " output channels), W's second dimension being "
+                       "channels / group, got W "
+                    << wt,
+           failure();
+  SmallVector<int64_t> kernel{kH, kW};
+  if (auto given = getInts(n, "kernel_shape"); given && *given != kernel)
+    return error(n) << "kernel_shape differs from W's " << kH << "x" << kW,
+           failure();
+  auto window = convWindow(n, xt, kernel);
+  if (failed(window))
+    return failure();
+  const Window &win = *window;
+  int64_t taps = kH * kW;
+  int64_t outH =
+      (height + win.pads[0] + win.pads[2] - (win.dilations[0] * (kH - 1) + 1)) /
+          win.strides[0] +
+      1;
+  int64_t outW =
+      (width + win.pads[1] + win.pads[3] - (win.dilations[1] * (kW - 1) + 1)) /
+          win.strides[1] +
+      1;
+  SmallVector<int64_t> offsetShape{batch, offsetGroup * 2 * taps, outH, outW};
+  if (outH < 1 || outW < 1 || ot.getShape() != ArrayRef(offsetShape))
+    return error(n) << "offset must be [N, offset_group * 2 * kH * kW, oH, "
+                       "oW] = "
+                    << RankedTensorType::get(offsetShape, elem) << ", got "
+                    << ot,
+           failure();
+  SmallVector<int64_t> maskShape{batch, offsetGroup * taps, outH, outW};
+  if (mask && tt(mask) != RankedTensorType::get(maskShape, elem))
+    return error(n) << "mask must be " << RankedTensorType::get(maskShape, elem)
+                    << ", got " << tt(mask),
+           failure();
+  if (bias && tt(bias) != RankedTensorType::get({outC}, elem))
+    return error(n) << "B must be " << RankedTensorType::get({outC}, elem)
+                    << ", got " << tt(bias),
+           failure();
+  int64_t points = outH * outW, perOffsetGroup = channels / offsetGroup;
+  Chain c{*this, n};
+  auto num = [&](double v) { return c.scalar(elem, v); };
+  auto add = [&](Value a, Value b2) { return c.op<nn::AddOp>({a, b2}); };
+  auto sub = [&](Value a, Value b2) { return c.op<nn::SubOp>({a, b2}); };
+  auto mul = [&](Value a, Value b2) { return c.op<nn::MulOp>({a, b2}); };
+  auto select = [&](Value cond, Value a, Value b2) {
+    return c.op<nn::WhereOp>({cond, a, b2});
+  };
+  Type i64 = b.getI64Type();
+  // Per dimension d (0: h, 1: w) the sampling positions [N, G, 1, taps *
+  // points]: the tap's place in the window plus its offset.
+  Value perTap = c.reshape(offsets, {batch, offsetGroup, taps, 2, points});
+  struct Tap {
+    Value index, weight, valid;
+  };
+  SmallVector<SmallVector<Tap, 2>, 2> dims(2);
+  for (int64_t d = 0; d < 2; ++d) {
+    SmallVector<double> base;
+    for (int64_t i = 0; i < kH; ++i)
+      for (int64_t j = 0; j < kW; ++j)
+        for (int64_t oh = 0; oh < outH; ++oh)
+          for (int64_t ow = 0; ow < outW; ++ow)
+            base.push_back(d == 0 ? double(oh * win.strides[0] - win.pads[0] +
+                                           i * win.dilations[0])
+                                  : double(ow * win.strides[1] - win.pads[1] +
+                                           j * win.dilations[1]));
+    Value delta = c.reshape(c.slice(perTap, {0, 0, 0, d, 0}, {1, 1, 1, 1, 1},
+                                    {batch, offsetGroup, taps, 1, points}),
+                            {batch, offsetGroup, 1, taps * points});
+    Value v =
+        add(floatConstant(n.loc, elem, base, {1, 1, 1, taps * points}), delta);
+    double len = double(d == 0 ? height : width);
+    Value i0 = c.op<nn::FloorOp>({v});
+    Value t = sub(v, i0);
+    for (int64_t k = 0; k < 2; ++k) {
+      Value i = k == 0 ? i0 : add(i0, num(1.0));
+      // Inside the image (false for NaN, whose index becomes 0).
+      Value valid = c.op<nn::AndOp>({c.op<nn::GreaterOp>({i, num(-1.0)}),
+                                     c.op<nn::LessOp>({i, num(len)})});
+      i = select(valid, i, num(0.0));
+      dims[size_t(d)].push_back(
+          {c.op<nn::CastOp>({i}, {named("to", TypeAttr::get(i64))}),
+           k == 0 ? sub(num(1.0), t) : t, valid});
+    }
+  }
+  if (c.failed)
+    return failure();
+  Value image =
+      c.reshape(x, {batch, offsetGroup, perOffsetGroup, height * width});
+  Value channelZeros = zeros(n.loc, i64, {1, 1, perOffsetGroup, 1});
+  Value widthConst = intConstant(n.loc, i64, {width}, {});
+  // Innermost dimension first, as ONNX's GridSample reference:
+  // wh0 * (ww0 * v00 + ww1 * v01) + wh1 * (ww0 * v10 + ww1 * v11).
+  Value sampled;
+  for (const Tap &th : dims[0]) {
+    Value row;
+    for (const Tap &tw : dims[1]) {
+      Value pos = add(c.op<nn::MulOp>({th.index, widthConst}), tw.index);
+      Value v =
+          c.op<nn::GatherElementsOp>({image, add(pos, channelZeros)},
+                                     {named("axis", b.getI64IntegerAttr(3))});
+      v = select(c.op<nn::AndOp>({th.valid, tw.valid}), v, num(0.0));
+      Value term = mul(tw.weight, v);
+      row = row ? add(row, term) : term;
+    }
+    Value term = mul(th.weight, row);
+    sampled = sampled ? add(sampled, term) : term;
+  }
+  if (mask)
+    sampled =
+        mul(sampled, c.reshape(mask, {batch, offsetGroup, 1, taps * points}));
+  int64_t perGroup = channels / group;
+  Value columns = c.reshape(sampled, {batch, group, perGroup * taps, points});
+  Value weights = c.reshape(w, {group, outC / group, perGroup * taps});
+  Value y = c.reshape(c.op<nn::MatMulOp>({weights, columns}),
+                      {batch, outC, outH, outW});
+  if (bias)
+    y = add(y, c.reshape(bias, {1, outC, 1, 1}));
+  return c.result(y);
 }
 
 Importer::Outputs Importer::conv3D(Node &n) {
@@ -8298,6 +8614,8 @@ const llvm::StringMap<Importer::Handler> &Importer::handlers() {
     t["com.microsoft:QAttention"] =
         memberWith(&Importer::contribAttention, /*quantized=*/true);
     t["GridSample"] = member(&Importer::gridSample);
+    t["RoiAlign"] = member(&Importer::roiAlign);
+    t["DeformConv"] = member(&Importer::deformConv);
     t["If"] = member(&Importer::ifThenElse);
     t["Scan"] = member(&Importer::scan);
     t["Loop"] = member(&Importer::loop);
@@ -8499,6 +8817,8 @@ static size_t requiredInputs(StringRef op) {
       {"com.microsoft:MultiHeadAttention", 1},
       {"com.microsoft:QAttention", 5},
       {"GridSample", 2},
+      {"RoiAlign", 3},
+      {"DeformConv", 3},
       {"BitwiseAnd", 2},
       {"BitwiseOr", 2},
       {"BitwiseXor", 2},

@@ -869,6 +869,31 @@ save(model([helper.make_node("Loop", ["m", "", "a0"], ["y", "z"], name="loop5",
            [vi("a0", [2]), vi("x", [2])], [vi("y", [2])], [trips(2)], opset=17),
      os.path.join(out, "loop_body_inputs.onnx"))
 
+# RoiAlign with the adaptive sampling ratio, with an unknown mode and with
+# rois of another shape; DeformConv with offsets of the wrong shape and
+# with a group that does not divide the channels.
+roi_inputs = [vi("x", [1, 2, 8, 8]), vi("rois", [3, 4]), vi_typed("bi", TensorProto.INT64, [3])]
+save(model([helper.make_node("RoiAlign", ["x", "rois", "bi"], ["y"], name="roi1")],
+           roi_inputs, [vi("y", [3, 2, 1, 1])], opset=16),
+     os.path.join(out, "roi_align_adaptive.onnx"))
+save(model([helper.make_node("RoiAlign", ["x", "rois", "bi"], ["y"], name="roi2", mode="median",
+                             sampling_ratio=2)],
+           roi_inputs, [vi("y", [3, 2, 1, 1])], opset=16),
+     os.path.join(out, "roi_align_mode.onnx"))
+save(model([helper.make_node("RoiAlign", ["x", "rois", "bi"], ["y"], name="roi3",
+                             sampling_ratio=2)],
+           [vi("x", [1, 2, 8, 8]), vi("rois", [3, 5]), vi_typed("bi", TensorProto.INT64, [3])],
+           [vi("y", [3, 2, 1, 1])], opset=16),
+     os.path.join(out, "roi_align_rois.onnx"))
+save(model([helper.make_node("DeformConv", ["x", "w", "o"], ["y"], name="dc1")],
+           [vi("x", [1, 2, 5, 5]), vi("w", [3, 2, 3, 3]), vi("o", [1, 9, 3, 3])],
+           [vi("y", [1, 3, 3, 3])], opset=19),
+     os.path.join(out, "deform_conv_offset.onnx"))
+save(model([helper.make_node("DeformConv", ["x", "w", "o"], ["y"], name="dc2", group=2)],
+           [vi("x", [1, 3, 5, 5]), vi("w", [2, 1, 3, 3]), vi("o", [1, 18, 3, 3])],
+           [vi("y", [1, 2, 3, 3])], opset=19),
+     os.path.join(out, "deform_conv_group.onnx"))
+
 save(model([helper.make_node("Hardmax", ["x"], ["y"], name="hm")],
            [vi_typed("x", TensorProto.INT32, [2, 3])], [vi_typed("y", TensorProto.INT32, [2, 3])],
            opset=13),

@@ -1234,6 +1234,13 @@ private:
   /// the samples as im2col columns [N, group, C / group * kH * kW, oH *
   /// oW], multiplied by the weight per group, plus the bias.
   Outputs deformConv(Node &n);
+  /// ONNX Det of [..., n, n] as Gaussian elimination with partial pivoting,
+  /// unrolled over the n columns: per step the row with the largest
+  /// magnitude in the column moved to the top (a row swap negates the
+  /// determinant), the pivot multiplied into the determinant, and the rows
+  /// below reduced by their factor times the pivot row (a zero pivot: the
+  /// column is zero, the factors 0 and the determinant 0).
+  Outputs det(Node &n);
   /// ONNX Conv of [N, C, D, H, W] (video, volumetric CNNs) as 2-D ones: the
   /// input padded along D, then per kernel depth tap t the strided depth
   /// slices x[:, :, t * dD + sD * od] as a batch of N * Do images,
@@ -3672,6 +3679,84 @@ Importer::Outputs Importer::deformConv(Node &n) {
   if (bias)
     y = add(y, c.reshape(bias, {1, outC, 1, 1}));
   return c.result(y);
+}
+
+Importer::Outputs Importer::det(Node &n) {
+  Value a = n.in[0];
+  auto at = tt(a);
+  Type elem = at.getElementType();
+  int64_t rank = at.getRank();
+  if (rank < 2 || !at.hasStaticShape() || !llvm::isa<FloatType>(elem) ||
+      at.getDimSize(rank - 1) != at.getDimSize(rank - 2))
+    return error(n) << "needs a static float tensor of square matrices [..., "
+                       "n, n], got "
+                    << at,
+           failure();
+  int64_t size = at.getDimSize(rank - 1);
+  // Unrolled: n steps of O(n) ops each on an (n - k) x (n - k) matrix.
+  if (size > 256)
+    return error(n) << "matrices of order " << size
+                    << " are unrolled at import; at most 256",
+           failure();
+  SmallVector<int64_t> batch(at.getShape().drop_back(2));
+  auto shapeWith = [&](ArrayRef<int64_t> tail) {
+    SmallVector<int64_t> s(batch);
+    s.append(tail.begin(), tail.end());
+    return s;
+  };
+  Chain c{*this, n};
+  auto num = [&](double v) { return c.scalar(elem, v); };
+  auto mul = [&](Value x, Value y) { return c.op<nn::MulOp>({x, y}); };
+  auto select = [&](Value cond, Value x, Value y) {
+    return c.op<nn::WhereOp>({cond, x, y});
+  };
+  Type i64 = b.getI64Type();
+  auto rowsCols = [&](Value v, int64_t r0, int64_t nr, int64_t c0, int64_t nc) {
+    SmallVector<int64_t> starts(size_t(rank), 0), steps(size_t(rank), 1);
+    starts[size_t(rank - 2)] = r0;
+    starts[size_t(rank - 1)] = c0;
+    return c.slice(v, starts, steps, shapeWith({nr, nc}));
+  };
+  Value m = a, det;
+  for (int64_t k = size; k >= 1; --k) {
+    Value pivot;
+    if (k == 1) {
+      pivot = m;
+    } else {
+      // The pivot row p (the first largest |m[r, 0]|), swapped with row 0.
+      Value column = rowsCols(m, 0, k, 0, 1);
+      Value p = c.op<nn::ArgMaxOp>(
+          {c.op<nn::AbsOp>({c.reshape(column, shapeWith({k}))})},
+          {named("axis", b.getI64IntegerAttr(-1)),
+           named("keepdims", b.getBoolAttr(true))});
+      SmallVector<int64_t> rowIds;
+      for (int64_t r = 0; r < k; ++r)
+        rowIds.push_back(r);
+      Value rows = intConstant(n.loc, i64, rowIds, {k});
+      Value zero = intConstant(n.loc, i64, {0}, {});
+      Value order = select(c.op<nn::EqualOp>({rows, zero}), p,
+                           select(c.op<nn::EqualOp>({rows, p}), zero, rows));
+      Value index = c.op<nn::AddOp>(
+          {c.reshape(order, shapeWith({k, 1})), zeros(n.loc, i64, {1, k})});
+      m = c.op<nn::GatherElementsOp>(
+          {m, index}, {named("axis", b.getI64IntegerAttr(rank - 2))});
+      Value swapped = c.op<nn::NotOp>({c.op<nn::EqualOp>({p, zero})});
+      pivot = rowsCols(m, 0, 1, 0, 1);
+      pivot = select(c.reshape(swapped, shapeWith({1, 1})),
+                     c.op<nn::NegOp>({pivot}), pivot);
+      // The rows below minus their factor times the pivot row; a zero
+      // pivot (a zero column) gives factors 0 instead of 0 / 0.
+      Value top = rowsCols(m, 0, 1, 0, 1);
+      Value factors = c.op<nn::DivOp>({rowsCols(m, 1, k - 1, 0, 1), top});
+      factors = select(c.op<nn::EqualOp>({top, num(0.0)}), num(0.0), factors);
+      m = c.op<nn::SubOp>({rowsCols(m, 1, k - 1, 1, k - 1),
+                           mul(factors, rowsCols(m, 0, 1, 1, k - 1))});
+    }
+    det = det ? mul(det, pivot) : pivot;
+  }
+  if (size == 0)
+    det = c.op<nn::AddOp>({zeros(n.loc, elem, shapeWith({1, 1})), num(1.0)});
+  return c.result(c.reshape(det, batch));
 }
 
 Importer::Outputs Importer::conv3D(Node &n) {
@@ -8616,6 +8701,7 @@ const llvm::StringMap<Importer::Handler> &Importer::handlers() {
     t["GridSample"] = member(&Importer::gridSample);
     t["RoiAlign"] = member(&Importer::roiAlign);
     t["DeformConv"] = member(&Importer::deformConv);
+    t["Det"] = member(&Importer::det);
     t["If"] = member(&Importer::ifThenElse);
     t["Scan"] = member(&Importer::scan);
     t["Loop"] = member(&Importer::loop);

@@ -894,6 +894,11 @@ save(model([helper.make_node("DeformConv", ["x", "w", "o"], ["y"], name="dc2", g
            [vi("y", [1, 2, 3, 3])], opset=19),
      os.path.join(out, "deform_conv_group.onnx"))
 
+# Det of non-square matrices.
+save(model([helper.make_node("Det", ["x"], ["y"], name="det1")],
+           [vi("x", [2, 3, 4])], [vi("y", [2])], opset=22),
+     os.path.join(out, "det_not_square.onnx"))
+
 save(model([helper.make_node("Hardmax", ["x"], ["y"], name="hm")],
            [vi_typed("x", TensorProto.INT32, [2, 3])], [vi_typed("y", TensorProto.INT32, [2, 3])],
            opset=13),

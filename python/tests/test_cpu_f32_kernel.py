@@ -56,6 +56,117 @@ def test_bit_exact(shape, k, n, threads, kernel, tmp_path):
     assert not np.signbit(got["output0"][got["output0"] == 0]).any()
 
 
+def conv_module(xshape, wshape, bias, seed, **attrs):
+    """nn.conv of an argument by constant weights (and bias)."""
+    rng = np.random.default_rng(seed)
+    w = rng.standard_normal(wshape).astype(np.float32)
+    w.flat[::11] = -0.0
+    s = attrs.get("strides", [1, 1])
+    p = attrs.get("pads", [0, 0, 0, 0])
+    d = attrs.get("dilations", [1, 1])
+    oh = (xshape[2] + p[0] + p[2] - d[0] * (wshape[2] - 1) - 1) // s[0] + 1
+    ow = (xshape[3] + p[1] + p[3] - d[1] * (wshape[3] - 1) - 1) // s[1] + 1
+    xs = "x".join(map(str, xshape))
+    ws = "x".join(map(str, wshape))
+    ys = f"{xshape[0]}x{wshape[0]}x{oh}x{ow}"
+    at = ", ".join(f"{k} = array<i64: {', '.join(map(str, v))}>" for k, v in attrs.items())
+    body = f'  %w = arith.constant dense<"0x{w.tobytes().hex()}"> : tensor<{ws}xf32>\n'
+    operands, types = "%x, %w", f"tensor<{xs}xf32>, tensor<{ws}xf32>"
+    if bias:
+        b = rng.standard_normal(wshape[0]).astype(np.float32)
+        body += f'  %b = arith.constant dense<"0x{b.tobytes().hex()}"> : tensor<{wshape[0]}xf32>\n'
+        operands += ", %b"
+        types += f", tensor<{wshape[0]}xf32>"
+    return (f"func.func @main(%x: tensor<{xs}xf32>) -> tensor<{ys}xf32> {{\n{body}"
+            f"  %y = nn.conv {operands} {{{at}}} : {types}\n"
+            f"  return %y : tensor<{ys}xf32>\n}}\n")
+
+
+CONVS = {
+    # 3x3, padding 1: 7 x 9 = 63 output pixels (partial row tiles of 6 and 12)
+    "3x3": ([1, 5, 7, 9], [20, 5, 3, 3], True, dict(pads=[1, 1, 1, 1])),
+    # strides, dilations, asymmetric padding, a rectangular kernel, batch 2
+    "strided": ([2, 3, 11, 10], [17, 3, 2, 3], False,
+                dict(strides=[2, 3], dilations=[2, 1], pads=[1, 0, 2, 2])),
+    # 1x1 projection, more output channels than one panel
+    "1x1": ([1, 40, 6, 6], [70, 40, 1, 1], True, dict(strides=[2, 2])),
+    # one output pixel (a 1-row tile)
+    "pixel": ([1, 4, 5, 5], [9, 4, 5, 5], True, {}),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CONVS))
+@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize("kernel", KERNELS)
+def test_conv_bit_exact(case, threads, kernel, tmp_path):
+    """nn.conv by constant weights (one group) runs on the f32 kernel over
+    the im2col rows gathered from the padded input: the interpreter's
+    bits (sums over (c, i, j) in order from +0, then the bias)."""
+    xshape, wshape, bias, attrs = CONVS[case]
+    (tmp_path / "m.mlir").write_text(conv_module(xshape, wshape, bias, len(case), **attrs))
+    x = np.random.default_rng(7).standard_normal(xshape).astype(np.float32)
+    x.flat[::5] = -0.0
+    x.flat[3] = np.inf
+    want, _ = run(tmp_path / "m.mlir", {"arg0": x}, tmp_path, "interp")
+    got, _ = run(tmp_path / "m.mlir", {"arg0": x}, tmp_path, "cpu",
+                 [f"--cpu-float-kernel={kernel}", f"--cpu-threads={threads}"])
+    np.testing.assert_array_equal(got["output0"], want["output0"])
+
+
+@pytest.mark.skipif(AUTO is None, reason="needs an AVX2 or AVX-512 host")
+def test_conv_kernel_is_used(tmp_path):
+    """One group and constant weights: the kernel; two groups or weights
+    computed at run time: nn.conv's generic loop nest."""
+    xshape, wshape, bias, attrs = CONVS["3x3"]
+    (tmp_path / "m.mlir").write_text(conv_module(xshape, wshape, bias, 1, **attrs))
+    r = subprocess.run([str(BIN / "quant-opt"), str(tmp_path / "m.mlir"),
+                        "--qc-convert-nn-to-linalg"], capture_output=True, text=True, check=True)
+    assert f'qc.x86_kernel = "f32_{AUTO}"' in r.stdout
+    (tmp_path / "g.mlir").write_text(conv_module([1, 4, 5, 5], [6, 2, 3, 3], False, 1,
+                                                 pads=[1, 1, 1, 1]).replace(
+        "{pads", "{group = 2 : i64, pads"))
+    r = subprocess.run([str(BIN / "quant-opt"), str(tmp_path / "g.mlir"),
+                        "--qc-convert-nn-to-linalg"], capture_output=True, text=True, check=True)
+    assert "qc.x86_kernel" not in r.stdout
+
+
+@pytest.mark.skipif(AUTO is None, reason="needs an AVX2 or AVX-512 host")
+def test_resnet_convs_bit_exact(tmp_path):
+    """A ResNet-style CNN (7x7 stem with stride 2, 3x3 blocks, strided 1x1
+    projections, batch 2) on the kernel: the interpreter's bits."""
+    from onnx import TensorProto, helper, numpy_helper
+    rng = np.random.default_rng(5)
+    nodes, inits = [], []
+
+    def conv(x, cin, cout, k, s, name):
+        inits.append(numpy_helper.from_array(
+            (rng.standard_normal((cout, cin, k, k)) * (2 / (cin * k * k)) ** 0.5)
+            .astype(np.float32), name + "_w"))
+        inits.append(numpy_helper.from_array(rng.standard_normal(cout).astype(np.float32) * 0.1,
+                                             name + "_b"))
+        nodes.append(helper.make_node("Conv", [x, name + "_w", name + "_b"], [name],
+                                      kernel_shape=[k, k], strides=[s, s], pads=[k // 2] * 4))
+        nodes.append(helper.make_node("Relu", [name], [name + "_r"]))
+        return name + "_r"
+
+    x = conv("input", 3, 16, 7, 2, "stem")
+    y = conv(conv(x, 16, 24, 3, 2, "a"), 24, 24, 3, 1, "b")
+    nodes.append(helper.make_node("Conv", [x, "p_w"], ["p"], kernel_shape=[1, 1],
+                                  strides=[2, 2]))
+    inits.append(numpy_helper.from_array(rng.standard_normal((24, 16, 1, 1)).astype(np.float32),
+                                         "p_w"))
+    nodes.append(helper.make_node("Add", ["p", y], ["out"]))
+    g = helper.make_graph(nodes, "cnn",
+                          [helper.make_tensor_value_info("input", TensorProto.FLOAT,
+                                                         [2, 3, 30, 26])],
+                          [helper.make_tensor_value_info("out", TensorProto.FLOAT, None)], inits)
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
+    onnx.save(m, str(tmp_path / "m.onnx"))
+    feeds = {"input": rng.standard_normal((2, 3, 30, 26)).astype(np.float32)}
+    for k, (got, want) in compare_targets(tmp_path / "m.onnx", feeds, tmp_path).items():
+        np.testing.assert_array_equal(got, want, err_msg=k)
+
+
 @pytest.mark.skipif(AUTO is None, reason="needs an AVX2 or AVX-512 host")
 def test_kernel_is_used(tmp_path):
     (tmp_path / "m.mlir").write_text(matmul_module([16, 64], 64, 64, seed=1))
@@ -231,3 +342,31 @@ def test_runtime_transposed_operand(xshape, wtshape, threads, kernel, tmp_path):
     got, _ = run(tmp_path / "m.mlir", inputs, tmp_path, "cpu",
                  [f"--cpu-float-kernel={kernel}", f"--cpu-threads={threads}"])
     np.testing.assert_array_equal(got["output0"], want["output0"])
+
+
+@pytest.mark.parametrize("trans_b", [0, 1])
+@pytest.mark.parametrize("kernel", KERNELS)
+def test_gemm_bit_exact(trans_b, kernel, tmp_path):
+    """ONNX Gemm by constant weights (a classifier head, usually transB):
+    the product on the f32 kernel, then alpha, beta and C as before; the
+    interpreter's bits."""
+    from onnx import TensorProto, helper, numpy_helper
+    rng = np.random.default_rng(trans_b)
+    w = rng.standard_normal((45, 70) if trans_b else (70, 45)).astype(np.float32)
+    c = rng.standard_normal(45).astype(np.float32)
+    g = helper.make_graph(
+        [helper.make_node("Gemm", ["x", "w", "c"], ["y"], transB=trans_b, alpha=0.75,
+                          beta=1.5)], "g",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [13, 70])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)],
+        [numpy_helper.from_array(w, "w"), numpy_helper.from_array(c, "c")])
+    onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)]),
+              str(tmp_path / "m.onnx"))
+    feeds = {"x": rng.standard_normal((13, 70)).astype(np.float32)}
+    for k, (got, want) in compare_targets(tmp_path / "m.onnx", feeds, tmp_path,
+                                          [f"--cpu-float-kernel={kernel}"]).items():
+        np.testing.assert_array_equal(got, want, err_msg=k)
+    r = subprocess.run([str(BIN / "quant-opt"), str(tmp_path / "m.onnx"),
+                        f"--qc-convert-nn-to-linalg=float-kernel={kernel}"],
+                       capture_output=True, text=True)
+    assert f'qc.x86_kernel = "f32_{kernel}"' in r.stdout, r.stderr

@@ -18,8 +18,8 @@
 // order of k from +0 (the interpreter's arithmetic, bit-exact).
 // PACK-LABEL: func.func @main
 // PACK-DAG: %[[BP:.*]] = arith.constant dense<{{.*}}> : tensor<3x64x16x1xf32>
-// PACK-DAG: %[[ZERO:.*]] = arith.constant dense<0.000000e+00> : tensor<3x16xf32>
 // PACK: linalg.generic {{.*}} outs(%{{.*}} : tensor<5x64x6x1xf32>)
+// PACK: %[[ZERO:.*]] = arith.constant dense<0.000000e+00> : tensor<3x16xf32>
 // PACK: linalg.generic {{.*}} ins(%{{.*}}, %[[BP]], %[[ZERO]] : tensor<5x64x6x1xf32>, tensor<3x64x16x1xf32>, tensor<3x16xf32>) outs(%{{.*}} : tensor<30x48xf32>) attrs = {qc.x86_kernel = "f32_avx2"}
 // PACK: arith.mulf
 // PACK-NEXT: arith.addf

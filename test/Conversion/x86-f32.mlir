@@ -20,8 +20,8 @@
 // of k from +0: the interpreter's arithmetic.
 // PACK-LABEL: func.func @main
 // PACK-DAG: %[[BP:.*]] = arith.constant dense<{{.*}}> : tensor<2x64x32x1xf32>
-// PACK-DAG: %[[ZERO:.*]] = arith.constant dense<0.000000e+00> : tensor<2x32xf32>
 // PACK: linalg.generic {{.*}} outs(%{{.*}} : tensor<3x64x12x1xf32>)
+// PACK: %[[ZERO:.*]] = arith.constant dense<0.000000e+00> : tensor<2x32xf32>
 // PACK: linalg.generic {{.*}} ins(%{{.*}}, %[[BP]], %[[ZERO]] : tensor<3x64x12x1xf32>, tensor<2x64x32x1xf32>, tensor<2x32xf32>) outs(%{{.*}} : tensor<30x64xf32>) attrs = {qc.x86_kernel = "f32_avx512"}
 // PACK: arith.mulf
 // PACK-NEXT: arith.addf

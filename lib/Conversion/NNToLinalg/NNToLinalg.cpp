@@ -584,23 +584,26 @@ Value buildMatmul(OpBuilder &b, Location loc, Value lhs, Value rhs,
   return y;
 }
 
+/// The packed f32 kernel of a non-generic `choice`.
+const qc::x86::Int8Kernel &f32KernelOf(qc::F32MatmulKernel choice) {
+  switch (choice) {
+  case qc::F32MatmulKernel::AVX512FMA:
+    return qc::x86::kF32AVX512FMA;
+  case qc::F32MatmulKernel::AVX2:
+    return qc::x86::kF32AVX2;
+  case qc::F32MatmulKernel::AVX2FMA:
+    return qc::x86::kF32AVX2FMA;
+  default:
+    return qc::x86::kF32AVX512;
+  }
+}
+
 struct MatMulLowering : OpConversionPattern<MatMulOp> {
   MatMulLowering(MLIRContext *ctx, qc::F32MatmulKernel f32Kernel)
       : OpConversionPattern(ctx), f32Kernel(f32Kernel) {}
   qc::F32MatmulKernel f32Kernel;
 
-  const qc::x86::Int8Kernel &kernel() const {
-    switch (f32Kernel) {
-    case qc::F32MatmulKernel::AVX512FMA:
-      return qc::x86::kF32AVX512FMA;
-    case qc::F32MatmulKernel::AVX2:
-      return qc::x86::kF32AVX2;
-    case qc::F32MatmulKernel::AVX2FMA:
-      return qc::x86::kF32AVX2FMA;
-    default:
-      return qc::x86::kF32AVX512;
-    }
-  }
+  const qc::x86::Int8Kernel &kernel() const { return f32KernelOf(f32Kernel); }
 
   LogicalResult
   matchAndRewrite(MatMulOp op, OpAdaptor adaptor,
@@ -817,7 +820,31 @@ struct MatMulIntegerLowering : OpConversionPattern<MatMulIntegerOp> {
 };
 
 struct GemmLowering : OpConversionPattern<GemmOp> {
-  using OpConversionPattern::OpConversionPattern;
+  GemmLowering(MLIRContext *ctx, qc::F32MatmulKernel f32Kernel)
+      : OpConversionPattern(ctx), f32Kernel(f32Kernel) {}
+  qc::F32MatmulKernel f32Kernel;
+
+  /// A * B for f32 A (not transposed) and constant f32 B (a fully connected
+  /// layer, B often transposed): the packed f32 kernel (PackF32.cpp; the
+  /// same sums in the same order). Null where it does not apply.
+  Value packedProduct(OpBuilder &b, Location loc, GemmOp op, Value a,
+                      Value bv) const {
+    if (f32Kernel == qc::F32MatmulKernel::Generic || op.getTransA() ||
+        !llvm::cast<RankedTensorType>(a.getType()).getElementType().isF32())
+      return Value();
+    auto bt = llvm::cast<RankedTensorType>(bv.getType());
+    std::vector<float> splat;
+    std::optional<ArrayRef<float>> w;
+    if (bt.getElementType().isF32())
+      w = constantFloats(bv, splat);
+    if (!w)
+      return Value();
+    int64_t n = bt.getDimSize(op.getTransB() ? 0 : 1);
+    return qc::x86::buildPackedF32Matmul(b, loc, a, *w, n,
+                                         f32KernelOf(f32Kernel),
+                                         /*transposed=*/op.getTransB());
+  }
+
   LogicalResult
   matchAndRewrite(GemmOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
@@ -833,23 +860,24 @@ struct GemmLowering : OpConversionPattern<GemmOp> {
           ctx);
     };
     Value init = zeroFilled(rewriter, loc, out);
-    Value ab =
-        rewriter
-            .create<linalg::GenericOp>(
-                loc, out, ValueRange{adaptor.getA(), adaptor.getB()},
-                ValueRange{init},
-                ArrayRef<AffineMap>{map(m, k, op.getTransA()),
-                                    map(k, n, op.getTransB()),
-                                    AffineMap::get(3, 0, {m, n}, ctx)},
-                ArrayRef<utils::IteratorType>{utils::IteratorType::parallel,
-                                              utils::IteratorType::reduction,
-                                              utils::IteratorType::parallel},
-                [&](OpBuilder &b, Location l, ValueRange a) {
-                  Value p = b.create<arith::MulFOp>(l, a[0], a[1]);
-                  b.create<linalg::YieldOp>(
-                      l, ValueRange{b.create<arith::AddFOp>(l, a[2], p)});
-                })
-            .getResult(0);
+    Value ab = packedProduct(rewriter, loc, op, adaptor.getA(), adaptor.getB());
+    if (!ab)
+      ab = rewriter
+               .create<linalg::GenericOp>(
+                   loc, out, ValueRange{adaptor.getA(), adaptor.getB()},
+                   ValueRange{init},
+                   ArrayRef<AffineMap>{map(m, k, op.getTransA()),
+                                       map(k, n, op.getTransB()),
+                                       AffineMap::get(3, 0, {m, n}, ctx)},
+                   ArrayRef<utils::IteratorType>{utils::IteratorType::parallel,
+                                                 utils::IteratorType::reduction,
+                                                 utils::IteratorType::parallel},
+                   [&](OpBuilder &b, Location l, ValueRange a) {
+                     Value p = b.create<arith::MulFOp>(l, a[0], a[1]);
+                     b.create<linalg::YieldOp>(
+                         l, ValueRange{b.create<arith::AddFOp>(l, a[2], p)});
+                   })
+               .getResult(0);
     double alpha = op.getAlpha().convertToDouble();
     double beta = op.getBeta().convertToDouble();
     SmallVector<Value> ins{ab};
@@ -874,17 +902,11 @@ struct GemmLowering : OpConversionPattern<GemmOp> {
   }
 };
 
-/// A 2-D convolution (nn.conv's semantics, no bias) of `x` by `w` as one
-/// linalg.generic: float or wrapping integer arithmetic by the element
-/// type, the input zero-padded first.
-Value buildConv(OpBuilder &b, Location loc, Value x, Value w,
-                ArrayRef<int64_t> pads, ArrayRef<int64_t> strides,
-                ArrayRef<int64_t> dil, int64_t group, RankedTensorType out) {
-  MLIRContext *ctx = b.getContext();
+/// `x` ([N, C, H, W]) zero-padded by pads [top, left, bottom, right].
+Value padSpatially(OpBuilder &b, Location loc, Value x,
+                   ArrayRef<int64_t> pads) {
   auto xt = llvm::cast<RankedTensorType>(x.getType());
-  auto wt = llvm::cast<RankedTensorType>(w.getType());
   Type elem = xt.getElementType();
-  bool isFloat = llvm::isa<FloatType>(elem);
   if (llvm::any_of(pads, [](int64_t p) { return p != 0; })) {
     SmallVector<OpFoldResult> low{b.getIndexAttr(0), b.getIndexAttr(0),
                                   b.getIndexAttr(pads[0]),
@@ -896,10 +918,22 @@ Value buildConv(OpBuilder &b, Location loc, Value x, Value w,
                                          xt.getDimSize(2) + pads[0] + pads[2],
                                          xt.getDimSize(3) + pads[1] + pads[3]},
                                         elem);
-    Value zero =
-        isFloat ? floatConst(b, loc, elem, 0.0) : intConst(b, loc, elem, 0);
+    Value zero = llvm::isa<FloatType>(elem) ? floatConst(b, loc, elem, 0.0)
+                                            : intConst(b, loc, elem, 0);
     x = b.create<tensor::PadOp>(loc, padded, x, low, high, zero);
   }
+  return x;
+}
+
+/// A 2-D convolution (nn.conv's semantics, no bias) of `x` by `w` as one
+/// linalg.generic: float or wrapping integer arithmetic by the element
+/// type, the input zero-padded first.
+Value buildConv(OpBuilder &b, Location loc, Value x, Value w,
+                ArrayRef<int64_t> pads, ArrayRef<int64_t> strides,
+                ArrayRef<int64_t> dil, int64_t group, RankedTensorType out) {
+  MLIRContext *ctx = b.getContext();
+  auto wt = llvm::cast<RankedTensorType>(w.getType());
+  x = padSpatially(b, loc, x, pads);
   // Loops: n, m, c, kh, kw, oh, ow (every output accumulates over c, kh,
   // kw in order, as the interpreter's im2col GEMM; the innermost loop runs
   // along output rows). The input channel of output channel m in group
@@ -927,15 +961,62 @@ Value buildConv(OpBuilder &b, Location loc, Value x, Value w,
 }
 
 struct ConvLowering : OpConversionPattern<ConvOp> {
-  using OpConversionPattern::OpConversionPattern;
+  ConvLowering(MLIRContext *ctx, qc::F32MatmulKernel f32Kernel)
+      : OpConversionPattern(ctx), f32Kernel(f32Kernel) {}
+  qc::F32MatmulKernel f32Kernel;
+
+  /// f32 by constant weights, one group: the packed f32 GEMM over the
+  /// im2col rows (PackF32.cpp; the same sums in the same order), its
+  /// [N * oH * oW, M] result put back in [N, M, oH, oW]. Null where it does
+  /// not apply.
+  Value gemmConv(OpBuilder &b, Location loc, ConvOp op, Value x, Value w,
+                 RankedTensorType out) const {
+    auto xt = llvm::cast<RankedTensorType>(x.getType());
+    auto wt = llvm::cast<RankedTensorType>(w.getType());
+    if (f32Kernel == qc::F32MatmulKernel::Generic || op.getGroup() != 1 ||
+        !xt.getElementType().isF32() || !wt.getElementType().isF32())
+      return Value();
+    std::vector<float> splat;
+    std::optional<ArrayRef<float>> weights = constantFloats(w, splat);
+    if (!weights)
+      return Value();
+    int64_t batch = out.getDimSize(0), m = out.getDimSize(1),
+            oh = out.getDimSize(2), ow = out.getDimSize(3);
+    Value rows = qc::x86::buildPackedF32Conv(
+        b, loc, padSpatially(b, loc, x, op.getPads()), *weights, m,
+        {wt.getDimSize(2), wt.getDimSize(3)}, op.getStrides(),
+        op.getDilations(), {oh, ow}, f32KernelOf(f32Kernel));
+    // [N * oH * oW, M] -> [N, oH * oW, M] -> [N, M, oH, oW].
+    MLIRContext *ctx = b.getContext();
+    Value r3 = reshape(b, loc, rows, {batch, oh * ow, m});
+    auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
+    auto r3Type =
+        RankedTensorType::get({batch, m, oh * ow}, out.getElementType());
+    Value t =
+        b.create<linalg::GenericOp>(
+             loc, r3Type, ValueRange{r3}, ValueRange{empty(b, loc, r3Type)},
+             SmallVector<AffineMap>{
+                 AffineMap::get(3, 0, {d(0), d(2), d(1)}, ctx),
+                 AffineMap::getMultiDimIdentityMap(3, ctx)},
+             SmallVector<utils::IteratorType>(3, utils::IteratorType::parallel),
+             [&](OpBuilder &nb, Location nl, ValueRange args) {
+               nb.create<linalg::YieldOp>(nl, args[0]);
+             })
+            .getResult(0);
+    return reshape(b, loc, t, out.getShape());
+  }
+
   LogicalResult
   matchAndRewrite(ConvOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
     auto out = llvm::cast<RankedTensorType>(op.getType());
-    Value y = buildConv(rewriter, loc, adaptor.getInput(), adaptor.getWeight(),
-                        op.getPads(), op.getStrides(), op.getDilations(),
-                        op.getGroup(), out);
+    Value y = gemmConv(rewriter, loc, op, adaptor.getInput(),
+                       adaptor.getWeight(), out);
+    if (!y)
+      y = buildConv(rewriter, loc, adaptor.getInput(), adaptor.getWeight(),
+                    op.getPads(), op.getStrides(), op.getDilations(),
+                    op.getGroup(), out);
     if (Value bias = adaptor.getBias()) {
       // bias[m] broadcast over n, h, w.
       Value b4 = reshape(
@@ -2115,18 +2196,19 @@ void qc::populateNNToLinalgPatterns(RewritePatternSet &patterns,
   MLIRContext *ctx = patterns.getContext();
   patterns.add<ElementwiseLowering>(ctx);
   patterns.add<MatMulLowering>(ctx, f32Kernel);
+  patterns.add<ConvLowering, GemmLowering>(ctx, f32Kernel);
   patterns.add<MatMulIntegerLowering>(ctx, int8Kernel);
   patterns.add<ConvIntegerLowering>(ctx);
-  patterns.add<
-      GemmLowering, ConvLowering, PoolLowering<MaxPoolOp>,
-      PoolLowering<AveragePoolOp>, ReduceLowering<ReduceSumOp>,
-      ReduceLowering<ReduceMeanOp>, ReduceLowering<ReduceMaxOp>,
-      ReduceLowering<ReduceProdOp>, ArgMaxLowering, GlobalAveragePoolLowering,
-      SoftmaxLowering<SoftmaxOp>, SoftmaxLowering<LogSoftmaxOp>,
-      LayerNormLowering, RMSNormLowering, BatchNormLowering, ReshapeLowering,
-      TransposeLowering, ConcatLowering, SplitLowering, SliceLowering,
-      GatherLowering, TriluLowering, CumSumLowering, GatherElementsLowering,
-      TopKLowering, ScatterElementsLowering, ScatterNDLowering>(ctx);
+  patterns.add<PoolLowering<MaxPoolOp>, PoolLowering<AveragePoolOp>,
+               ReduceLowering<ReduceSumOp>, ReduceLowering<ReduceMeanOp>,
+               ReduceLowering<ReduceMaxOp>, ReduceLowering<ReduceProdOp>,
+               ArgMaxLowering, GlobalAveragePoolLowering,
+               SoftmaxLowering<SoftmaxOp>, SoftmaxLowering<LogSoftmaxOp>,
+               LayerNormLowering, RMSNormLowering, BatchNormLowering,
+               ReshapeLowering, TransposeLowering, ConcatLowering,
+               SplitLowering, SliceLowering, GatherLowering, TriluLowering,
+               CumSumLowering, GatherElementsLowering, TopKLowering,
+               ScatterElementsLowering, ScatterNDLowering>(ctx);
 }
 
 LogicalResult qc::checkNNLowerable(Operation *root) {

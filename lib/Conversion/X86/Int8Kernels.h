@@ -104,13 +104,31 @@ mlir::Value buildPackedGemm(
 bool hasAVX512F(llvm::StringRef cpu);
 
 /// y[m, n] = sum_k x[m, k] * w[k, n] for f32 activations x (tensor<MxKxf32>)
-/// and the constant weights `w` (row-major [K, N]): the packed-operand
+/// and the constant weights `w` (row-major [K, N]; with `transposed`
+/// [N, K], as Gemm's transB): the packed-operand
 /// generic tagged for `kernel` (kF32AVX512 or kF32AVX2: the interpreter's
 /// order and rounding, bit-exact; their FMA variants: same order, one
 /// rounding per term). Result tensor<MxNxf32>.
 mlir::Value buildPackedF32Matmul(mlir::OpBuilder &b, mlir::Location loc,
                                  mlir::Value x, llvm::ArrayRef<float> w,
-                                 int64_t n, const Int8Kernel &kernel);
+                                 int64_t n, const Int8Kernel &kernel,
+                                 bool transposed = false);
+
+/// A 2-D convolution (group 1) of the zero-padded f32 input `x`
+/// (tensor<NxCxHxWxf32>) by the constant weights `w` (row-major [M][C][kh]
+/// [kw]) as the f32 GEMM: the im2col rows (output pixel (n, oh, ow) by
+/// (c, i, j)) packed straight from x into the kernel's row tiles, times the
+/// weights packed at compile time as [C * kh * kw, M]. Every output sums
+/// over (c, i, j) in order from +0, as nn.conv's loop nest and the
+/// interpreter. Result tensor<(N * oH * oW)xMxf32>.
+mlir::Value buildPackedF32Conv(mlir::OpBuilder &b, mlir::Location loc,
+                               mlir::Value x, llvm::ArrayRef<float> w,
+                               int64_t outChannels,
+                               llvm::ArrayRef<int64_t> kernelHW,
+                               llvm::ArrayRef<int64_t> strides,
+                               llvm::ArrayRef<int64_t> dilations,
+                               llvm::ArrayRef<int64_t> outHW,
+                               const Int8Kernel &kernel);
 
 /// y = x * w for f32 x (tensor<MxKxf32>) and w (tensor<KxNxf32>; with
 /// `transposedW`, w^T as tensor<NxKxf32>) both computed at run time

@@ -51,16 +51,12 @@ static Value packed(OpBuilder &b, Location loc, Value v, RankedTensorType type,
       .getResult(0);
 }
 
-/// y = x * W for f32 x [M, K] and W packed as bp [N / NR][K][NR][1]:
-/// x packed at run time in row tiles Ap[t][k][i] = x[t * MR + i][k], then
-/// the kernel's generic.
-static Value packedF32Gemm(OpBuilder &b, Location loc, Value x, Value bp,
-                           int64_t n, const Int8Kernel &kernel) {
+/// y = x * W for x packed in row tiles ap [M / MR][K][MR][1] and W packed
+/// as bp [N / NR][K][NR][1]: the kernel's generic.
+static Value gemmOfPacked(OpBuilder &b, Location loc, Value ap, Value bp,
+                          int64_t m, int64_t n, const Int8Kernel &kernel) {
   assert(kernel.isFloat() && "an f32 kernel");
   const bool fma = kernel.fma;
-  MLIRContext *ctx = b.getContext();
-  auto xt = llvm::cast<RankedTensorType>(x.getType());
-  int64_t m = xt.getDimSize(0), k = xt.getDimSize(1);
   const int64_t nr = kernel.cols();
   int64_t nb = llvm::alignTo(n, nr) / nr;
   Type f32 = b.getF32Type();
@@ -68,14 +64,6 @@ static Value packedF32Gemm(OpBuilder &b, Location loc, Value x, Value bp,
   Value zero = b.create<arith::ConstantOp>(
       loc, DenseElementsAttr::get(RankedTensorType::get({nb, nr}, f32),
                                   b.getF32FloatAttr(0.0f)));
-  int64_t mr = std::min(m, kernel.rows);
-  int64_t mt = llvm::divideCeil(m, mr);
-  auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
-  Value ap = packed(b, loc, x, RankedTensorType::get({mt, k, mr, 1}, f32),
-                    AffineMap::get(2, 0,
-                                   {d(0).floorDiv(mr), d(1), d(0) % mr,
-                                    getAffineConstantExpr(0, ctx)},
-                                   ctx));
   // acc[m, j * NR + c] = zero[j, c] + sum_k Ap[m / MR, k, m % MR, 0] *
   // Bp[j, k, c, 0], in order of k: a rounded product, then a rounded sum
   // (with `fma`, one rounding per term).
@@ -89,20 +77,114 @@ static Value packedF32Gemm(OpBuilder &b, Location loc, Value x, Value bp,
       });
 }
 
-Value buildPackedF32Matmul(OpBuilder &b, Location loc, Value x,
-                           ArrayRef<float> w, int64_t n,
-                           const Int8Kernel &kernel) {
-  int64_t k = llvm::cast<RankedTensorType>(x.getType()).getDimSize(1);
+/// y = x * W for f32 x [M, K] and W packed as bp [N / NR][K][NR][1]:
+/// x packed at run time in row tiles Ap[t][k][i] = x[t * MR + i][k], then
+/// the kernel's generic.
+static Value packedF32Gemm(OpBuilder &b, Location loc, Value x, Value bp,
+                           int64_t n, const Int8Kernel &kernel) {
+  MLIRContext *ctx = b.getContext();
+  auto xt = llvm::cast<RankedTensorType>(x.getType());
+  int64_t m = xt.getDimSize(0), k = xt.getDimSize(1);
+  int64_t mr = std::min(m, kernel.rows);
+  int64_t mt = llvm::divideCeil(m, mr);
+  auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
+  Value ap =
+      packed(b, loc, x, RankedTensorType::get({mt, k, mr, 1}, b.getF32Type()),
+             AffineMap::get(2, 0,
+                            {d(0).floorDiv(mr), d(1), d(0) % mr,
+                             getAffineConstantExpr(0, ctx)},
+                            ctx));
+  return gemmOfPacked(b, loc, ap, bp, m, n, kernel);
+}
+
+/// The constant weights `w` (row-major [K, N], or with `transposed` [N, K])
+/// packed as Bp[j][k][c][0] = w[k][j * NR + c] (zero beyond N).
+static Value packedConstantWeights(OpBuilder &b, Location loc,
+                                   ArrayRef<float> w, int64_t k, int64_t n,
+                                   const Int8Kernel &kernel,
+                                   bool transposed = false) {
   const int64_t nr = kernel.cols();
   int64_t nb = llvm::alignTo(n, nr) / nr;
   std::vector<float> bytes(size_t(nb * k * nr), 0.0f);
   for (int64_t r = 0; r < k; ++r)
     for (int64_t c = 0; c < n; ++c)
-      bytes[size_t(((c / nr) * k + r) * nr + c % nr)] = w[size_t(r * n + c)];
+      bytes[size_t(((c / nr) * k + r) * nr + c % nr)] =
+          w[size_t(transposed ? c * k + r : r * n + c)];
   auto packedType = RankedTensorType::get({nb, k, nr, 1}, b.getF32Type());
-  Value bp = b.create<arith::ConstantOp>(
+  return b.create<arith::ConstantOp>(
       loc, DenseElementsAttr::get(packedType, llvm::ArrayRef(bytes)));
+}
+
+Value buildPackedF32Matmul(OpBuilder &b, Location loc, Value x,
+                           ArrayRef<float> w, int64_t n,
+                           const Int8Kernel &kernel, bool transposed) {
+  int64_t k = llvm::cast<RankedTensorType>(x.getType()).getDimSize(1);
+  Value bp = packedConstantWeights(b, loc, w, k, n, kernel, transposed);
   return packedF32Gemm(b, loc, x, bp, n, kernel);
+}
+
+Value buildPackedF32Conv(OpBuilder &b, Location loc, Value x, ArrayRef<float> w,
+                         int64_t outChannels, ArrayRef<int64_t> kernelHW,
+                         ArrayRef<int64_t> strides, ArrayRef<int64_t> dilations,
+                         ArrayRef<int64_t> outHW, const Int8Kernel &kernel) {
+  MLIRContext *ctx = b.getContext();
+  auto xt = llvm::cast<RankedTensorType>(x.getType());
+  int64_t batch = xt.getDimSize(0), channels = xt.getDimSize(1);
+  int64_t kh = kernelHW[0], kw = kernelHW[1], oh = outHW[0], ow = outHW[1];
+  int64_t k = channels * kh * kw, m = batch * oh * ow;
+  // W as [K, M'] from its [M'][C][kh][kw] = [M'][K] layout.
+  Value bp = packedConstantWeights(b, loc, w, k, outChannels, kernel,
+                                   /*transposed=*/true);
+  // The im2col rows packed in one pass, as a gather from the flattened
+  // input: Ap[t][k][i][0] = x[rowStart[t][i] + colOffset[k]], where
+  // rowStart is the input offset of output pixel r = t * MR + i = (n, oh,
+  // ow) (0 for the last tile's rows beyond M, which the kernel never
+  // stores) and colOffset that of k = (c, i, j): both tables are
+  // compile-time constants, so each element costs an add, a load and a
+  // store (no division of r or k at run time).
+  int64_t mr = std::min(m, kernel.rows);
+  int64_t mt = llvm::divideCeil(m, mr);
+  int64_t hp = xt.getDimSize(2), wp = xt.getDimSize(3);
+  std::vector<int64_t> rowStart(size_t(mt * mr), 0), colOffset;
+  for (int64_t r = 0; r < m; ++r) {
+    int64_t n = r / (oh * ow), y = r % (oh * ow) / ow, x0 = r % ow;
+    rowStart[size_t(r)] =
+        ((n * channels) * hp + y * strides[0]) * wp + x0 * strides[1];
+  }
+  for (int64_t c = 0; c < channels; ++c)
+    for (int64_t i = 0; i < kh; ++i)
+      for (int64_t j = 0; j < kw; ++j)
+        colOffset.push_back((c * hp + i * dilations[0]) * wp +
+                            j * dilations[1]);
+  Type i64 = b.getI64Type();
+  auto table = [&](ArrayRef<int64_t> values, ArrayRef<int64_t> shape) {
+    return b.create<arith::ConstantOp>(
+        loc, DenseElementsAttr::get(RankedTensorType::get(shape, i64), values));
+  };
+  Value rows = table(rowStart, {mt, mr}), cols = table(colOffset, {k});
+  Value flat = reshape(b, loc, x, {xt.getNumElements()});
+  auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
+  auto apType = RankedTensorType::get({mt, k, mr, 1}, b.getF32Type());
+  Value ap =
+      b.create<linalg::GenericOp>(
+           loc, apType, ValueRange{rows, cols},
+           ValueRange{empty(b, loc, apType)},
+           SmallVector<AffineMap>{
+               AffineMap::get(3, 0, {d(0), d(2)}, ctx),
+               AffineMap::get(3, 0, {d(1)}, ctx),
+               AffineMap::get(3, 0,
+                              {d(0), d(1), d(2), getAffineConstantExpr(0, ctx)},
+                              ctx)},
+           SmallVector<utils::IteratorType>(3, utils::IteratorType::parallel),
+           [&](OpBuilder &nb, Location nl, ValueRange args) {
+             Value at = nb.create<arith::IndexCastOp>(
+                 nl, nb.getIndexType(),
+                 nb.create<arith::AddIOp>(nl, args[0], args[1]));
+             nb.create<linalg::YieldOp>(
+                 nl, ValueRange{nb.create<tensor::ExtractOp>(nl, flat, at)});
+           })
+          .getResult(0);
+  return gemmOfPacked(b, loc, ap, bp, m, outChannels, kernel);
 }
 
 Value buildRuntimeF32Matmul(OpBuilder &b, Location loc, Value x, Value w,

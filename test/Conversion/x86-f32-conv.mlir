@@ -1,0 +1,42 @@
+// RUN: quant-opt %s --split-input-file --qc-convert-nn-to-linalg="float-kernel=avx2" | FileCheck %s
+
+// nn.conv by constant weights (one group) on the f32 kernel: the input
+// zero-padded, the im2col rows gathered into the kernel's row tiles with
+// two constant offset tables (output pixel r = (n, oh, ow) -> its input
+// offset; k = (c, i, j) -> c * Hp * Wp + i * Wp + j), the weights packed at
+// compile time as [C * kh * kw, M] panels, the [N * oH * oW, M] result put
+// back in NCHW, then the bias. 3 x 3 outputs = 9 rows: tiles of 6 (the last
+// one's 3 extra rows read offset 0 and are never stored).
+// CHECK-LABEL: func.func @conv
+// CHECK: %[[PAD:.*]] = tensor.pad
+// CHECK-SAME: low[0, 0, 1, 1] high[0, 0, 1, 1]
+// CHECK: tensor<1x2x5x5xf32>
+// CHECK-DAG: %[[ROWS:.*]] = arith.constant dense<{{\[}}[0, 1, 2, 5, 6, 7], [10, 11, 12, 0, 0, 0]]> : tensor<2x6xi64>
+// CHECK-DAG: %[[COLS:.*]] = arith.constant dense<[0, 1, 2, 5, 6, 7, 10, 11, 12, 25, 26, 27, 30, 31, 32, 35, 36, 37]> : tensor<18xi64>
+// CHECK: %[[FLAT:.*]] = tensor.collapse_shape %[[PAD]]
+// CHECK: linalg.generic {{.*}} ins(%[[ROWS]], %[[COLS]] : tensor<2x6xi64>, tensor<18xi64>) outs(%{{.*}} : tensor<2x18x6x1xf32>)
+// CHECK: arith.addi
+// CHECK: tensor.extract %[[FLAT]]
+// CHECK: qc.x86_kernel = "f32_avx2"
+// CHECK: tensor.extract_slice %{{.*}}[0, 0] [9, 4] [1, 1] : tensor<9x16xf32> to tensor<9x4xf32>
+// CHECK: linalg.generic {{.*}} ins(%{{.*}} : tensor<1x9x4xf32>) outs(%{{.*}} : tensor<1x4x9xf32>)
+// CHECK: arith.addf
+func.func @conv(%x: tensor<1x2x3x3xf32>) -> tensor<1x4x3x3xf32> {
+  %w = arith.constant dense<0.5> : tensor<4x2x3x3xf32>
+  %b = arith.constant dense<1.0> : tensor<4xf32>
+  %0 = nn.conv %x, %w, %b {pads = array<i64: 1, 1, 1, 1>} : tensor<1x2x3x3xf32>, tensor<4x2x3x3xf32>, tensor<4xf32>
+  return %0 : tensor<1x4x3x3xf32>
+}
+
+// -----
+
+// Two groups, or weights computed at run time: nn.conv's loop nest.
+// CHECK-LABEL: func.func @generic
+// CHECK-NOT: qc.x86_kernel
+// CHECK: return
+func.func @generic(%x: tensor<1x4x5x5xf32>, %v: tensor<4x4x3x3xf32>) -> (tensor<1x4x3x3xf32>, tensor<1x4x3x3xf32>) {
+  %w = arith.constant dense<0.5> : tensor<4x2x3x3xf32>
+  %0 = nn.conv %x, %w {group = 2 : i64} : tensor<1x4x5x5xf32>, tensor<4x2x3x3xf32>
+  %1 = nn.conv %x, %v : tensor<1x4x5x5xf32>, tensor<4x4x3x3xf32>
+  return %0, %1 : tensor<1x4x3x3xf32>, tensor<1x4x3x3xf32>
+}

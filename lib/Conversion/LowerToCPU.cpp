@@ -15,6 +15,8 @@
 //===----------------------------------------------------------------------===//
 
 #include "qc/Conversion/Passes.h"
+#include "qc/Dialect/NN/IR/NN.h"
+#include "qc/Dialect/QC/IR/QC.h"
 
 #include "X86/Int8Kernels.h"
 #include "qc/Dialect/QC/Transforms/Passes.h"
@@ -303,6 +305,46 @@ struct ReadOnlyArgumentsPass
   }
 };
 
+/// Folds the dequantization of constant codes that a convolution takes as
+/// its weight, or a Gemm as B (what --qc-quantize-weights makes of a CNN's
+/// weights and classifier), into an f32 constant, qc.dequantize's folder's
+/// values (the interpreter's), so that they run on the packed f32 kernel
+/// instead of dequantizing each weight inside their loop nest. Weights
+/// feeding nn.matmul are left to the int8 and weight-only kernels.
+struct FoldConvWeightsPass
+    : PassWrapper<FoldConvWeightsPass, OperationPass<ModuleOp>> {
+  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(FoldConvWeightsPass)
+  StringRef getArgument() const final { return "qc-fold-conv-weights"; }
+  StringRef getDescription() const final {
+    return "Fold constant dequantized convolution and Gemm weights into f32 "
+           "constants";
+  }
+  void runOnOperation() override {
+    auto fold = [](Operation *user, OpOperand &weight) {
+      auto deq = weight.get().getDefiningOp<qc::DequantizeOp>();
+      if (!deq)
+        return;
+      SmallVector<OpFoldResult> folded;
+      if (failed(deq->fold(folded)) || folded.size() != 1)
+        return;
+      auto attr = llvm::dyn_cast_if_present<DenseElementsAttr>(
+          llvm::dyn_cast_if_present<Attribute>(folded.front()));
+      if (!attr)
+        return;
+      OpBuilder b(user);
+      weight.assign(b.create<arith::ConstantOp>(deq.getLoc(), attr));
+      if (deq->use_empty())
+        deq->erase();
+    };
+    getOperation().walk([&](Operation *op) {
+      if (auto conv = llvm::dyn_cast<qc::nn::ConvOp>(op))
+        fold(op, conv.getWeightMutable());
+      else if (auto gemm = llvm::dyn_cast<qc::nn::GemmOp>(op))
+        fold(op, gemm.getBMutable());
+    });
+  }
+};
+
 /// Checks that the pipeline's target-cpu names an x86-64 CPU LLVM knows and
 /// records it on the module (kTargetCPUAttr).
 struct SetTargetCPUPass
@@ -389,6 +431,7 @@ void qc::buildLowerToCPUPipeline(OpPassManager &pm,
   weightOnly.kernel = options.weightOnlyKernel;
   weightOnly.targetCPU = options.targetCPU;
   pm.addPass(createX86FuseWeightOnly(weightOnly));
+  pm.addPass(std::make_unique<FoldConvWeightsPass>());
   ConvertQCToLinalgOptions qcOptions;
   qcOptions.int8Kernel = options.int8Kernel;
   qcOptions.targetCPU = options.targetCPU;
@@ -469,6 +512,7 @@ void qc::registerLowerToCPUPipeline() {
   PassRegistration<ExpandBF16Pass>();
   PassRegistration<FlattenConstantGlobalsPass>();
   PassRegistration<ReadOnlyArgumentsPass>();
+  PassRegistration<FoldConvWeightsPass>();
   registerApplyNoAliasArgsPass();
   PassRegistration<PolynomialMathPass>();
   PassPipelineRegistration<LowerToCPUPipelineOptions>(

@@ -6,6 +6,7 @@ with a causal mask, SwiGLU), so tests need neither torch nor downloads:
 
 - `resnet()`: ResNet-style CNN (Conv/BatchNorm/ReLU, residual blocks, a
   strided projection, MaxPool, GlobalAveragePool, Gemm head).
+- `resnet18()`: ResNet-18's topology at 224 x 224 (benchmarks).
 - `cnn1d()`: 1-D CNN over a feature sequence (keyword spotting / sensors:
   strided, dilated and depthwise Conv1d, MaxPool1d, AveragePool1d).
 - `bert()`: BERT-style encoder (token + position embeddings, LayerNorm,
@@ -124,6 +125,38 @@ def resnet(batch=1, size=32, classes=10, seed=0):
     g.nodes[-1].output[0] = "logits"
     return g.model([helper.make_tensor_value_info("input", TensorProto.FLOAT, [batch, 3, size, size])],
                    [helper.make_tensor_value_info("logits", TensorProto.FLOAT, [batch, classes])])
+
+
+def resnet18(batch=1, size=224, classes=1000, seed=0):
+    """ResNet-18's topology (torchvision's: a 7x7 stride-2 stem, 3x3 max
+    pooling, four stages of two basic blocks at 64 / 128 / 256 / 512
+    channels with strided 1x1 projections, global average pooling and a
+    fully connected head), with random weights and BatchNormalization
+    after every convolution, as exported in eval mode."""
+    g = _Graph(seed)
+
+    def conv_bn(x, cin, cout, k, stride, relu=True):
+        y = g.op("Conv", [x, g.weight((cout, cin, k, k), (2.0 / (cin * k * k)) ** 0.5)],
+                 kernel_shape=[k, k], strides=[stride, stride], pads=[k // 2] * 4)
+        y = _batch_norm(g, y, cout)
+        return g.op("Relu", [y]) if relu else y
+
+    x = conv_bn("input", 3, 64, 7, 2)
+    x = g.op("MaxPool", [x], kernel_shape=[3, 3], strides=[2, 2], pads=[1, 1, 1, 1])
+    cin = 64
+    for cout, stride in [(64, 1), (64, 1), (128, 2), (128, 1), (256, 2), (256, 1),
+                         (512, 2), (512, 1)]:
+        y = conv_bn(conv_bn(x, cin, cout, 3, stride), cout, cout, 3, 1, relu=False)
+        skip = x if (cin, stride) == (cout, 1) else conv_bn(x, cin, cout, 1, stride, relu=False)
+        x = g.op("Relu", [g.op("Add", [skip, y])])
+        cin = cout
+    x = g.op("Flatten", [g.op("GlobalAveragePool", [x])], axis=1)
+    g.op("Gemm", [x, g.weight((classes, 512), 0.05), g.weight((classes,), 0.01)], transB=1)
+    g.nodes[-1].output[0] = "logits"
+    return g.model([helper.make_tensor_value_info("input", TensorProto.FLOAT,
+                                                  [batch, 3, size, size])],
+                   [helper.make_tensor_value_info("logits", TensorProto.FLOAT,
+                                                  [batch, classes])])
 
 
 def cnn1d(batch=1, length=64, features=10, classes=12, seed=4):

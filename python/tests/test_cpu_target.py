@@ -106,6 +106,31 @@ def test_quantized_models(name, options, quantized, tmp_path):
         assert rel_l2(got, want) <= 1e-5, (options, k)
 
 
+@pytest.mark.parametrize("options", ["w=int8 a=int8", "w=int4 a=int8", "w=fp8e4m3 a=fp8e4m3",
+                                     "w=int4 a=int4"])
+def test_quantized_cnn(options, tmp_path):
+    """The ResNet's convolutions quantized by the pipeline: their weights
+    (constant codes) are folded into f32 constants (--qc-fold-conv-weights,
+    qc.dequantize's values) and every convolution runs on the packed f32
+    kernel of the host (AVX2 or AVX-512); the interpreter's logits bit for
+    bit."""
+    model = models.resnet(batch=2)
+    onnx.save(model, str(tmp_path / "m.onnx"))
+    mlir = tmp_path / "q.mlir"
+    subprocess.run([str(BIN / "quant-opt"), str(tmp_path / "m.onnx"),
+                    f"--qc-ptq-pipeline={options}", "-o", str(mlir)], check=True)
+    for k, (got, want) in compare_targets(mlir, models.sample_inputs(model, seed=3),
+                                          tmp_path).items():
+        np.testing.assert_array_equal(got, want, err_msg=f"{options} {k}")
+    flags = open("/proc/cpuinfo").read().split()
+    if "avx2" in flags:
+        r = subprocess.run([str(BIN / "quant-opt"), str(mlir), "--qc-lower-to-cpu",
+                            "--mlir-print-ir-after=qc-convert-nn-to-linalg", "-o", "/dev/null"],
+                           capture_output=True, text=True, check=True)
+        convs = sum(1 for n in model.graph.node if n.op_type == "Conv")
+        assert r.stderr.count('qc.x86_kernel = "f32_') >= convs
+
+
 # One quantization op per function: the CPU code must give the
 # interpreter's results bit for bit (codes, and the floats of fake_quant,
 # which involve no accumulation).

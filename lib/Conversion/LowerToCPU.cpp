@@ -91,7 +91,15 @@ struct FuseElementwisePass
         patterns, [](OpOperand *operand) {
           auto consumer = llvm::dyn_cast<linalg::LinalgOp>(operand->getOwner());
           Operation *producer = operand->get().getDefiningOp();
-          if (!consumer || !producer || !producer->hasOneUse())
+          // One live use: a consumer fused earlier in this rewrite stays
+          // behind, dead, until the driver erases it, and must not keep
+          // its producer from fusing into the new op (a convolution's
+          // NCHW transpose into its bias + activation).
+          if (!consumer || !producer ||
+              llvm::any_of(producer->getUsers(), [&](Operation *user) {
+                return user != consumer.getOperation() &&
+                       !isOpTriviallyDead(user);
+              }))
             return false;
           // Kernel-tagged generics keep their operands (their lowering
           // expects the packed layouts).

@@ -1,12 +1,15 @@
 // RUN: quant-opt %s --split-input-file --qc-convert-nn-to-linalg="float-kernel=avx2" | FileCheck %s
+// RUN: quant-opt %s --split-input-file --qc-convert-nn-to-linalg="float-kernel=avx2" --canonicalize --qc-fuse-elementwise | FileCheck %s --check-prefix=FUSED
 
 // nn.conv by constant weights (one group) on the f32 kernel: the input
 // zero-padded, the im2col rows gathered into the kernel's row tiles with
 // two constant offset tables (output pixel r = (n, oh, ow) -> its input
 // offset; k = (c, i, j) -> c * Hp * Wp + i * Wp + j), the weights packed at
 // compile time as [C * kh * kw, M] panels, the [N * oH * oW, M] result put
-// back in NCHW, then the bias. 3 x 3 outputs = 9 rows: tiles of 6 (the last
+// back in NCHW by one generic reading it at row n * 9 + oh * 3 + ow, then the
+// bias. 3 x 3 outputs = 9 rows: tiles of 6 (the last
 // one's 3 extra rows read offset 0 and are never stored).
+// CHECK: #[[NCHW:map[0-9]*]] = affine_map<(d0, d1, d2, d3) -> (d0 * 9 + d2 * 3 + d3, d1)>
 // CHECK-LABEL: func.func @conv
 // CHECK: %[[PAD:.*]] = tensor.pad
 // CHECK-SAME: low[0, 0, 1, 1] high[0, 0, 1, 1]
@@ -18,8 +21,8 @@
 // CHECK: arith.addi
 // CHECK: tensor.extract %[[FLAT]]
 // CHECK: qc.x86_kernel = "f32_avx2"
-// CHECK: tensor.extract_slice %{{.*}}[0, 0] [9, 4] [1, 1] : tensor<9x16xf32> to tensor<9x4xf32>
-// CHECK: linalg.generic {{.*}} ins(%{{.*}} : tensor<1x9x4xf32>) outs(%{{.*}} : tensor<1x4x9xf32>)
+// CHECK: %[[Y:.*]] = tensor.extract_slice %{{.*}}[0, 0] [9, 4] [1, 1] : tensor<9x16xf32> to tensor<9x4xf32>
+// CHECK: linalg.generic {indexing_maps = [#[[NCHW]], #{{.*}}]{{.*}} ins(%[[Y]] : tensor<9x4xf32>) outs(%{{.*}} : tensor<1x4x3x3xf32>)
 // CHECK: arith.addf
 func.func @conv(%x: tensor<1x2x3x3xf32>) -> tensor<1x4x3x3xf32> {
   %w = arith.constant dense<0.5> : tensor<4x2x3x3xf32>
@@ -39,4 +42,22 @@ func.func @generic(%x: tensor<1x4x5x5xf32>, %v: tensor<4x4x3x3xf32>) -> (tensor<
   %0 = nn.conv %x, %w {group = 2 : i64} : tensor<1x4x5x5xf32>, tensor<4x2x3x3xf32>
   %1 = nn.conv %x, %v : tensor<1x4x5x5xf32>, tensor<4x4x3x3xf32>
   return %0, %1 : tensor<1x4x3x3xf32>, tensor<1x4x3x3xf32>
+}
+
+// -----
+
+// After elementwise fusion the bias and the ReLU run inside the loop that
+// reads the kernel's result into NCHW: three loops (gather, kernel, that
+// one). A consumer fused earlier stays behind dead until the driver erases
+// it and must not count as a second use of its producer.
+// FUSED-LABEL: func.func @conv_relu
+// FUSED-COUNT-3: linalg.generic
+// FUSED-NOT: linalg.generic
+// FUSED: return
+func.func @conv_relu(%x: tensor<1x8x6x6xf32>) -> tensor<1x16x6x6xf32> {
+  %w = arith.constant dense<0.5> : tensor<16x8x3x3xf32>
+  %b = arith.constant dense<0.25> : tensor<16xf32>
+  %0 = nn.conv %x, %w, %b {pads = array<i64: 1, 1, 1, 1>} : tensor<1x8x6x6xf32>, tensor<16x8x3x3xf32>, tensor<16xf32>
+  %1 = nn.relu %0 : tensor<1x16x6x6xf32>
+  return %1 : tensor<1x16x6x6xf32>
 }

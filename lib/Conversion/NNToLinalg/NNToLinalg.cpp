@@ -986,24 +986,23 @@ struct ConvLowering : OpConversionPattern<ConvOp> {
         b, loc, padSpatially(b, loc, x, op.getPads()), *weights, m,
         {wt.getDimSize(2), wt.getDimSize(3)}, op.getStrides(),
         op.getDilations(), {oh, ow}, f32KernelOf(f32Kernel));
-    // [N * oH * oW, M] -> [N, oH * oW, M] -> [N, M, oH, oW].
+    // [N * oH * oW, M] read as [N, M, oH, oW] by one generic (its input
+    // map an affine function of the output's indices, so that the bias
+    // and the elementwise ops after the convolution fuse into it).
     MLIRContext *ctx = b.getContext();
-    Value r3 = reshape(b, loc, rows, {batch, oh * ow, m});
     auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
-    auto r3Type =
-        RankedTensorType::get({batch, m, oh * ow}, out.getElementType());
-    Value t =
-        b.create<linalg::GenericOp>(
-             loc, r3Type, ValueRange{r3}, ValueRange{empty(b, loc, r3Type)},
-             SmallVector<AffineMap>{
-                 AffineMap::get(3, 0, {d(0), d(2), d(1)}, ctx),
-                 AffineMap::getMultiDimIdentityMap(3, ctx)},
-             SmallVector<utils::IteratorType>(3, utils::IteratorType::parallel),
-             [&](OpBuilder &nb, Location nl, ValueRange args) {
-               nb.create<linalg::YieldOp>(nl, args[0]);
-             })
-            .getResult(0);
-    return reshape(b, loc, t, out.getShape());
+    AffineMap rowsMap =
+        AffineMap::get(4, 0, {d(0) * (oh * ow) + d(2) * ow + d(3), d(1)}, ctx);
+    return b
+        .create<linalg::GenericOp>(
+            loc, out, ValueRange{rows}, ValueRange{empty(b, loc, out)},
+            SmallVector<AffineMap>{rowsMap,
+                                   AffineMap::getMultiDimIdentityMap(4, ctx)},
+            SmallVector<utils::IteratorType>(4, utils::IteratorType::parallel),
+            [&](OpBuilder &nb, Location nl, ValueRange args) {
+              nb.create<linalg::YieldOp>(nl, args[0]);
+            })
+        .getResult(0);
   }
 
   LogicalResult

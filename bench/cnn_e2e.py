@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-"""End-to-end latency of a CNN: ResNet-18's topology (quantc.models.resnet18,
-random weights, BatchNormalization after every convolution) at 224 x 224,
-QuantC's CPU code against onnxruntime in the same run, one thread:
+"""End-to-end latency of a CNN: ResNet-18's or MobileNetV2's topology
+(quantc.models.resnet18 / mobilenet_v2, random weights, BatchNormalization
+after every convolution) at 224 x 224, QuantC's CPU code against
+onnxruntime in the same run, one thread:
 
   - float: QuantC (quant-run --target=cpu: convolutions on the packed f32
     kernel over im2col rows) against onnxruntime on the same ONNX model;
@@ -13,7 +14,8 @@ QuantC's CPU code against onnxruntime in the same run, one thread:
 Prints each latency and the ratios QuantC / onnxruntime. docs/Performance.md
 records the results.
 
-Usage: bench/cnn_e2e.py [--size 224] [--repeat 10] [--threads 1]
+Usage: bench/cnn_e2e.py [--model resnet18|mobilenet_v2] [--size 224]
+                        [--repeat 10] [--threads 1]
 """
 import argparse
 import pathlib
@@ -33,11 +35,12 @@ from quantc import models  # noqa: E402
 
 def main():
     ap = argparse.ArgumentParser()
+    ap.add_argument("--model", choices=["resnet18", "mobilenet_v2"], default="resnet18")
     ap.add_argument("--size", type=int, default=224)
     ap.add_argument("--repeat", type=int, default=10)
     ap.add_argument("--threads", type=int, default=1)
     a = ap.parse_args()
-    model = models.resnet18(size=a.size)
+    model = getattr(models, a.model)(size=a.size)
     feeds = {"input": np.random.default_rng(0).standard_normal(
         (1, 3, a.size, a.size)).astype(np.float32)}
     threads = [f"--cpu-threads={a.threads}"]
@@ -55,7 +58,7 @@ def main():
         f_ort = ort_ms(path, feeds, a.repeat, a.threads)
         q_qc = quantc_ms(q, feeds, tmp, a.repeat, threads)
         q_ort = ort_ms(qdq, feeds, a.repeat, a.threads)
-        print(f"ResNet-18 topology, {a.size} x {a.size}, batch 1, {a.threads} thread(s)")
+        print(f"{a.model} topology, {a.size} x {a.size}, batch 1, {a.threads} thread(s)")
         print("| model | QuantC | onnxruntime (same model) | ratio | onnxruntime float | ratio |")
         print("|---|---|---|---|---|---|")
         print(f"| float | {f_qc:.1f} ms | {f_ort:.1f} ms | {f_qc / f_ort:.2f} | {f_ort:.1f} ms "

@@ -6,7 +6,8 @@ with a causal mask, SwiGLU), so tests need neither torch nor downloads:
 
 - `resnet()`: ResNet-style CNN (Conv/BatchNorm/ReLU, residual blocks, a
   strided projection, MaxPool, GlobalAveragePool, Gemm head).
-- `resnet18()`: ResNet-18's topology at 224 x 224 (benchmarks).
+- `resnet18()`, `mobilenet_v2()`: ResNet-18's and MobileNetV2's
+  topologies at 224 x 224 (benchmarks).
 - `cnn1d()`: 1-D CNN over a feature sequence (keyword spotting / sensors:
   strided, dilated and depthwise Conv1d, MaxPool1d, AveragePool1d).
 - `bert()`: BERT-style encoder (token + position embeddings, LayerNorm,
@@ -152,6 +153,45 @@ def resnet18(batch=1, size=224, classes=1000, seed=0):
         cin = cout
     x = g.op("Flatten", [g.op("GlobalAveragePool", [x])], axis=1)
     g.op("Gemm", [x, g.weight((classes, 512), 0.05), g.weight((classes,), 0.01)], transB=1)
+    g.nodes[-1].output[0] = "logits"
+    return g.model([helper.make_tensor_value_info("input", TensorProto.FLOAT,
+                                                  [batch, 3, size, size])],
+                   [helper.make_tensor_value_info("logits", TensorProto.FLOAT,
+                                                  [batch, classes])])
+
+
+def mobilenet_v2(batch=1, size=224, classes=1000, seed=0):
+    """MobileNetV2's topology (width 1.0: a 3x3 stride-2 stem of 32
+    channels, 17 inverted residual blocks (1x1 expansion by t, 3x3
+    depthwise, linear 1x1 projection; residual where the shape allows) as
+    in the paper's table, a 1x1 convolution to 1280, global average
+    pooling and a fully connected head), random weights,
+    BatchNormalization after every convolution, ReLU6 as Clip(0, 6)."""
+    g = _Graph(seed)
+    six = [g.const(np.array(0, np.float32)), g.const(np.array(6, np.float32))]
+
+    def conv_bn(x, cin, cout, k, stride, group=1, relu=True):
+        y = g.op("Conv", [x, g.weight((cout, cin // group, k, k),
+                                      (2.0 / (cin // group * k * k)) ** 0.5)],
+                 kernel_shape=[k, k], strides=[stride, stride], pads=[k // 2] * 4, group=group)
+        y = _batch_norm(g, y, cout)
+        return g.op("Clip", [y, *six]) if relu else y
+
+    x = conv_bn("input", 3, 32, 3, 2)
+    cin = 32
+    for t, c, n, s in [(1, 16, 1, 1), (6, 24, 2, 2), (6, 32, 3, 2), (6, 64, 4, 2),
+                       (6, 96, 3, 1), (6, 160, 3, 2), (6, 320, 1, 1)]:
+        for i in range(n):
+            stride = s if i == 0 else 1
+            hidden = cin * t
+            y = conv_bn(x, cin, hidden, 1, 1) if t != 1 else x
+            y = conv_bn(y, hidden, hidden, 3, stride, group=hidden)
+            y = conv_bn(y, hidden, c, 1, 1, relu=False)
+            x = g.op("Add", [x, y]) if (stride, cin) == (1, c) else y
+            cin = c
+    x = conv_bn(x, cin, 1280, 1, 1)
+    x = g.op("Flatten", [g.op("GlobalAveragePool", [x])], axis=1)
+    g.op("Gemm", [x, g.weight((classes, 1280), 0.03), g.weight((classes,), 0.01)], transB=1)
     g.nodes[-1].output[0] = "logits"
     return g.model([helper.make_tensor_value_info("input", TensorProto.FLOAT,
                                                   [batch, 3, size, size])],

@@ -68,10 +68,13 @@ func.func @gather(%t: tensor<10x4xf32>, %i: tensor<3xi64>) -> tensor<3x4xf32> {
 // -----
 
 // Grouped convolution: the input channel is (m floordiv (M/G)) * (C/G) + c;
-// loops n, m, c, kh, kw, oh, ow.
-// CHECK: affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d0, (d1 floordiv 2) * 2 + d2, d5 + d3, d6 + d4)>
+// loops n, m, oh, ow, c, kh, kw (the window's reductions innermost, so the
+// sums stay in registers; still in order of c, kh, kw).
+// CHECK: affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d0, (d1 floordiv 2) * 2 + d4, d2 + d5, d3 + d6)>
+// CHECK: affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d1, d4, d5, d6)>
 // CHECK-LABEL: func.func @conv_groups
 // CHECK: tensor.pad
+// CHECK: iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]
 func.func @conv_groups(%x: tensor<1x4x5x5xf32>, %w: tensor<4x2x3x3xf32>) -> tensor<1x4x5x5xf32> {
   %0 = nn.conv %x, %w {group = 2 : i64, pads = array<i64: 1, 1, 1, 1>} : tensor<1x4x5x5xf32>, tensor<4x2x3x3xf32>
   return %0 : tensor<1x4x5x5xf32>

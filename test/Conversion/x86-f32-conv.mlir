@@ -14,10 +14,10 @@
 // CHECK: %[[PAD:.*]] = tensor.pad
 // CHECK-SAME: low[0, 0, 1, 1] high[0, 0, 1, 1]
 // CHECK: tensor<1x2x5x5xf32>
-// CHECK-DAG: %[[ROWS:.*]] = arith.constant dense<{{\[}}[0, 1, 2, 5, 6, 7], [10, 11, 12, 0, 0, 0]]> : tensor<2x6xi64>
-// CHECK-DAG: %[[COLS:.*]] = arith.constant dense<[0, 1, 2, 5, 6, 7, 10, 11, 12, 25, 26, 27, 30, 31, 32, 35, 36, 37]> : tensor<18xi64>
+// CHECK-DAG: %[[ROWS:.*]] = arith.constant dense<{{\[}}[0, 1, 2, 5, 6, 7], [10, 11, 12, 0, 0, 0]]> : tensor<2x6xi32>
+// CHECK-DAG: %[[COLS:.*]] = arith.constant dense<[0, 1, 2, 5, 6, 7, 10, 11, 12, 25, 26, 27, 30, 31, 32, 35, 36, 37]> : tensor<18xi32>
 // CHECK: %[[FLAT:.*]] = tensor.collapse_shape %[[PAD]]
-// CHECK: linalg.generic {{.*}} ins(%[[ROWS]], %[[COLS]] : tensor<2x6xi64>, tensor<18xi64>) outs(%{{.*}} : tensor<2x18x6x1xf32>)
+// CHECK: linalg.generic {{.*}} ins(%[[ROWS]], %[[COLS]] : tensor<2x6xi32>, tensor<18xi32>) outs(%{{.*}} : tensor<2x18x6x1xf32>)
 // CHECK: arith.addi
 // CHECK: tensor.extract %[[FLAT]]
 // CHECK: qc.x86_kernel = "f32_avx2"

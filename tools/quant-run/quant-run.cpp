@@ -341,6 +341,8 @@ int main(int argc, char **argv) {
     if (failed(c))
       return 1;
     compiled = std::move(*c);
+    // Reuse the compiled code's freed buffers from run to run.
+    (void)qc::cpu::retainFreedMemory();
   }
   results = runOnce();
   if (failed(results))

@@ -20,6 +20,11 @@
 // fused multiply-add, fl(acc + x w), in the same order: twice the
 // arithmetic rate, and the last bits differ from the interpreter's.
 //
+//
+// Convolutions (buildPackedF32Conv) use the same kernel on their im2col
+// rows, gathered from the padded input into the row tiles through two
+// constant offset tables (one per output pixel, one per (c, i, j)).
+//
 //===----------------------------------------------------------------------===//
 
 #include "Int8Kernels.h"
@@ -156,10 +161,18 @@ Value buildPackedF32Conv(OpBuilder &b, Location loc, Value x, ArrayRef<float> w,
       for (int64_t j = 0; j < kw; ++j)
         colOffset.push_back((c * hp + i * dilations[0]) * wp +
                             j * dilations[1]);
-  Type i64 = b.getI64Type();
+  // 32-bit offsets where the input allows (half the tables' bytes).
+  Type offsetType = xt.getNumElements() < (int64_t(1) << 31)
+                        ? Type(b.getI32Type())
+                        : Type(b.getI64Type());
   auto table = [&](ArrayRef<int64_t> values, ArrayRef<int64_t> shape) {
+    SmallVector<APInt> ints;
+    for (int64_t v : values)
+      ints.push_back(APInt(offsetType.getIntOrFloatBitWidth(), uint64_t(v),
+                           /*isSigned=*/true));
     return b.create<arith::ConstantOp>(
-        loc, DenseElementsAttr::get(RankedTensorType::get(shape, i64), values));
+        loc,
+        DenseElementsAttr::get(RankedTensorType::get(shape, offsetType), ints));
   };
   Value rows = table(rowStart, {mt, mr}), cols = table(colOffset, {k});
   Value flat = reshape(b, loc, x, {xt.getNumElements()});

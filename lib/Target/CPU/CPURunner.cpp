@@ -34,7 +34,11 @@
 #include "llvm/TargetParser/SubtargetFeature.h"
 #include "llvm/TargetParser/X86TargetParser.h"
 
+#include <climits>
 #include <cstring>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 
 using namespace mlir;
 using qc::interp::Tensor;
@@ -222,6 +226,16 @@ bool supportedBoundaryType(Type t) {
          (e.isInteger() && e.getIntOrFloatBitWidth() <= 64);
 }
 } // namespace
+
+bool qc::cpu::retainFreedMemory() {
+#if defined(__GLIBC__)
+  // 32 MiB is the largest mmap threshold glibc accepts on 64-bit hosts.
+  return mallopt(M_MMAP_THRESHOLD, 32 << 20) == 1 &&
+         mallopt(M_TRIM_THRESHOLD, INT_MAX) == 1;
+#else
+  return false;
+#endif
+}
 
 void qc::cpu::registerCPUTargetDialects(DialectRegistry &registry) {
   registerAllDialects(registry);

@@ -996,21 +996,32 @@ struct ConvLowering : OpConversionPattern<ConvOp> {
       return Value();
     int64_t batch = out.getDimSize(0), m = out.getDimSize(1),
             oh = out.getDimSize(2), ow = out.getDimSize(3);
-    Value rows = qc::x86::buildPackedF32Conv(
+    // Output channels as the GEMM's rows (the result is NCHW already for
+    // one image) unless the pixels would leave more than an eighth of the
+    // kernel's column panels empty (a 7 x 7 output: 49 of 64 columns);
+    // then pixels as rows and the result read across.
+    const qc::x86::Int8Kernel &kernel = f32KernelOf(f32Kernel);
+    int64_t pixels = batch * oh * ow;
+    bool weightsLeft =
+        8 * (int64_t(llvm::alignTo(pixels, kernel.cols())) - pixels) <= pixels;
+    Value product = qc::x86::buildPackedF32Conv(
         b, loc, padSpatially(b, loc, x, op.getPads()), *weights, m,
         {wt.getDimSize(2), wt.getDimSize(3)}, op.getStrides(),
-        op.getDilations(), {oh, ow}, f32KernelOf(f32Kernel));
-    // [N * oH * oW, M] read as [N, M, oH, oW] by one generic (its input
-    // map an affine function of the output's indices, so that the bias
-    // and the elementwise ops after the convolution fuse into it).
+        op.getDilations(), {oh, ow}, kernel, weightsLeft);
+    // The product ([M, N * oH * oW] or [N * oH * oW, M]) read as [N, M,
+    // oH, oW] by one generic (its input map an affine function of the
+    // output's indices, so that the bias and the elementwise ops after the
+    // convolution fuse into it).
     MLIRContext *ctx = b.getContext();
     auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
-    AffineMap rowsMap =
-        AffineMap::get(4, 0, {d(0) * (oh * ow) + d(2) * ow + d(3), d(1)}, ctx);
+    AffineExpr pixel = d(0) * (oh * ow) + d(2) * ow + d(3);
+    AffineMap productMap = weightsLeft
+                               ? AffineMap::get(4, 0, {d(1), pixel}, ctx)
+                               : AffineMap::get(4, 0, {pixel, d(1)}, ctx);
     return b
         .create<linalg::GenericOp>(
-            loc, out, ValueRange{rows}, ValueRange{empty(b, loc, out)},
-            SmallVector<AffineMap>{rowsMap,
+            loc, out, ValueRange{product}, ValueRange{empty(b, loc, out)},
+            SmallVector<AffineMap>{productMap,
                                    AffineMap::getMultiDimIdentityMap(4, ctx)},
             SmallVector<utils::IteratorType>(4, utils::IteratorType::parallel),
             [&](OpBuilder &nb, Location nl, ValueRange args) {
@@ -1658,15 +1669,37 @@ struct BatchNormLowering : OpConversionPattern<BatchNormOp> {
     pshape[0] = xt.getDimSize(1);
     auto param = [&](Value v) { return reshape(rewriter, loc, v, pshape); };
     double eps = op.getEpsilon().convertToDouble();
+    // A constant f32 variance: sqrt(var + eps) computed here, per channel
+    // (f32 sum and correctly rounded square root: the loop's own values),
+    // so the loop does not take a square root per element (it did for
+    // every pixel once the NCHW loop of a convolution, which the batch
+    // norm fuses into, runs along the channels).
+    Value variance = adaptor.getVariance();
+    bool denominators = false;
+    std::vector<float> splat;
+    if (xt.getElementType().isF32())
+      if (std::optional<ArrayRef<float>> var =
+              constantFloats(variance, splat)) {
+        std::vector<float> den;
+        for (float v : *var)
+          den.push_back(std::sqrt(v + float(eps)));
+        variance = rewriter.create<arith::ConstantOp>(
+            loc, DenseElementsAttr::get(
+                     llvm::cast<RankedTensorType>(variance.getType()),
+                     llvm::ArrayRef(den)));
+        denominators = true;
+      }
     Value y = elementwise(
         rewriter, loc, xt,
-        {adaptor.getInput(), param(adaptor.getMean()),
-         param(adaptor.getVariance()), param(adaptor.getScale()),
-         param(adaptor.getBias())},
+        {adaptor.getInput(), param(adaptor.getMean()), param(variance),
+         param(adaptor.getScale()), param(adaptor.getBias())},
         [&](OpBuilder &b, Location l, ValueRange a) -> Value {
           Type t = a[0].getType();
-          Value den = b.create<math::SqrtOp>(
-              l, b.create<arith::AddFOp>(l, a[2], floatConst(b, l, t, eps)));
+          Value den = denominators
+                          ? a[2]
+                          : b.create<math::SqrtOp>(
+                                l, b.create<arith::AddFOp>(
+                                       l, a[2], floatConst(b, l, t, eps)));
           Value v = b.create<arith::DivFOp>(
               l, b.create<arith::SubFOp>(l, a[0], a[1]), den);
           return b.create<arith::AddFOp>(l, b.create<arith::MulFOp>(l, v, a[3]),

@@ -116,11 +116,13 @@ mlir::Value buildPackedF32Matmul(mlir::OpBuilder &b, mlir::Location loc,
 
 /// A 2-D convolution (group 1) of the zero-padded f32 input `x`
 /// (tensor<NxCxHxWxf32>) by the constant weights `w` (row-major [M][C][kh]
-/// [kw]) as the f32 GEMM: the im2col rows (output pixel (n, oh, ow) by
-/// (c, i, j)) packed straight from x into the kernel's row tiles, times the
-/// weights packed at compile time as [C * kh * kw, M]. Every output sums
-/// over (c, i, j) in order from +0, as nn.conv's loop nest and the
-/// interpreter. Result tensor<(N * oH * oW)xMxf32>.
+/// [kw]) as the f32 GEMM of the im2col matrix (output pixel (n, oh, ow) by
+/// (c, i, j)), gathered from x straight into the kernel's packed layout,
+/// and the weights packed at compile time: pixels as rows times W^T
+/// (result tensor<(N * oH * oW)xMxf32>), or with `weightsLeft` W times the
+/// im2col columns (result tensor<Mx(N * oH * oW)xf32>, NCHW for one
+/// image). Every output sums over (c, i, j) in order from +0, as
+/// nn.conv's loop nest and the interpreter.
 mlir::Value buildPackedF32Conv(mlir::OpBuilder &b, mlir::Location loc,
                                mlir::Value x, llvm::ArrayRef<float> w,
                                int64_t outChannels,
@@ -128,7 +130,7 @@ mlir::Value buildPackedF32Conv(mlir::OpBuilder &b, mlir::Location loc,
                                llvm::ArrayRef<int64_t> strides,
                                llvm::ArrayRef<int64_t> dilations,
                                llvm::ArrayRef<int64_t> outHW,
-                               const Int8Kernel &kernel);
+                               const Int8Kernel &kernel, bool weightsLeft);
 
 /// y = x * w for f32 x (tensor<MxKxf32>) and w (tensor<KxNxf32>; with
 /// `transposedW`, w^T as tensor<NxKxf32>) both computed at run time

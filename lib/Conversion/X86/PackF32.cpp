@@ -131,31 +131,23 @@ Value buildPackedF32Matmul(OpBuilder &b, Location loc, Value x,
 Value buildPackedF32Conv(OpBuilder &b, Location loc, Value x, ArrayRef<float> w,
                          int64_t outChannels, ArrayRef<int64_t> kernelHW,
                          ArrayRef<int64_t> strides, ArrayRef<int64_t> dilations,
-                         ArrayRef<int64_t> outHW, const Int8Kernel &kernel) {
+                         ArrayRef<int64_t> outHW, const Int8Kernel &kernel,
+                         bool weightsLeft) {
   MLIRContext *ctx = b.getContext();
   auto xt = llvm::cast<RankedTensorType>(x.getType());
   int64_t batch = xt.getDimSize(0), channels = xt.getDimSize(1);
   int64_t kh = kernelHW[0], kw = kernelHW[1], oh = outHW[0], ow = outHW[1];
-  int64_t k = channels * kh * kw, m = batch * oh * ow;
-  // W as [K, M'] from its [M'][C][kh][kw] = [M'][K] layout.
-  Value bp = packedConstantWeights(b, loc, w, k, outChannels, kernel,
-                                   /*transposed=*/true);
-  // The im2col rows packed in one pass, as a gather from the flattened
-  // input: Ap[t][k][i][0] = x[rowStart[t][i] + colOffset[k]], where
-  // rowStart is the input offset of output pixel r = t * MR + i = (n, oh,
-  // ow) (0 for the last tile's rows beyond M, which the kernel never
-  // stores) and colOffset that of k = (c, i, j): both tables are
-  // compile-time constants, so each element costs an add, a load and a
-  // store (no division of r or k at run time).
-  int64_t mr = std::min(m, kernel.rows);
-  int64_t mt = llvm::divideCeil(m, mr);
+  int64_t k = channels * kh * kw, pixels = batch * oh * ow;
   int64_t hp = xt.getDimSize(2), wp = xt.getDimSize(3);
-  std::vector<int64_t> rowStart(size_t(mt * mr), 0), colOffset;
-  for (int64_t r = 0; r < m; ++r) {
-    int64_t n = r / (oh * ow), y = r % (oh * ow) / ow, x0 = r % ow;
-    rowStart[size_t(r)] =
-        ((n * channels) * hp + y * strides[0]) * wp + x0 * strides[1];
-  }
+  // The im2col matrix is gathered from the flattened input straight into
+  // the kernel's packed layout [T][K][W][1] (row tiles of activations, or
+  // column panels of the right operand: the same form): element (t, k, i)
+  // is x[start[t * W + i] + colOffset[k]], where start is the input offset
+  // of output pixel t * W + i = (n, oh, ow) (0 beyond the last pixel: such
+  // rows or columns are never stored) and colOffset that of k = (c, i, j).
+  // Both tables are compile-time constants, so each element costs an add,
+  // a load and a store (no division at run time).
+  std::vector<int64_t> colOffset;
   for (int64_t c = 0; c < channels; ++c)
     for (int64_t i = 0; i < kh; ++i)
       for (int64_t j = 0; j < kw; ++j)
@@ -174,30 +166,59 @@ Value buildPackedF32Conv(OpBuilder &b, Location loc, Value x, ArrayRef<float> w,
         loc,
         DenseElementsAttr::get(RankedTensorType::get(shape, offsetType), ints));
   };
-  Value rows = table(rowStart, {mt, mr}), cols = table(colOffset, {k});
   Value flat = reshape(b, loc, x, {xt.getNumElements()});
+  Value cols = table(colOffset, {k});
   auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
-  auto apType = RankedTensorType::get({mt, k, mr, 1}, b.getF32Type());
-  Value ap =
-      b.create<linalg::GenericOp>(
-           loc, apType, ValueRange{rows, cols},
-           ValueRange{empty(b, loc, apType)},
-           SmallVector<AffineMap>{
-               AffineMap::get(3, 0, {d(0), d(2)}, ctx),
-               AffineMap::get(3, 0, {d(1)}, ctx),
-               AffineMap::get(3, 0,
-                              {d(0), d(1), d(2), getAffineConstantExpr(0, ctx)},
-                              ctx)},
-           SmallVector<utils::IteratorType>(3, utils::IteratorType::parallel),
-           [&](OpBuilder &nb, Location nl, ValueRange args) {
-             Value at = nb.create<arith::IndexCastOp>(
-                 nl, nb.getIndexType(),
-                 nb.create<arith::AddIOp>(nl, args[0], args[1]));
-             nb.create<linalg::YieldOp>(
-                 nl, ValueRange{nb.create<tensor::ExtractOp>(nl, flat, at)});
-           })
-          .getResult(0);
-  return gemmOfPacked(b, loc, ap, bp, m, outChannels, kernel);
+  auto gather = [&](int64_t width) {
+    int64_t tiles = llvm::divideCeil(pixels, width);
+    std::vector<int64_t> start(size_t(tiles * width), 0);
+    for (int64_t r = 0; r < pixels; ++r) {
+      int64_t n = r / (oh * ow), y = r % (oh * ow) / ow, x0 = r % ow;
+      start[size_t(r)] =
+          ((n * channels) * hp + y * strides[0]) * wp + x0 * strides[1];
+    }
+    auto type = RankedTensorType::get({tiles, k, width, 1}, b.getF32Type());
+    return b
+        .create<linalg::GenericOp>(
+            loc, type, ValueRange{table(start, {tiles, width}), cols},
+            ValueRange{empty(b, loc, type)},
+            SmallVector<AffineMap>{
+                AffineMap::get(3, 0, {d(0), d(2)}, ctx),
+                AffineMap::get(3, 0, {d(1)}, ctx),
+                AffineMap::get(
+                    3, 0, {d(0), d(1), d(2), getAffineConstantExpr(0, ctx)},
+                    ctx)},
+            SmallVector<utils::IteratorType>(3, utils::IteratorType::parallel),
+            [&](OpBuilder &nb, Location nl, ValueRange args) {
+              Value at = nb.create<arith::IndexCastOp>(
+                  nl, nb.getIndexType(),
+                  nb.create<arith::AddIOp>(nl, args[0], args[1]));
+              nb.create<linalg::YieldOp>(
+                  nl, ValueRange{nb.create<tensor::ExtractOp>(nl, flat, at)});
+            })
+        .getResult(0);
+  };
+  if (!weightsLeft) {
+    // Pixels as rows: [N * oH * oW, K] x [K, M'] (W [M'][K] transposed).
+    Value bp = packedConstantWeights(b, loc, w, k, outChannels, kernel,
+                                     /*transposed=*/true);
+    return gemmOfPacked(b, loc, gather(std::min(pixels, kernel.rows)), bp,
+                        pixels, outChannels, kernel);
+  }
+  // Output channels as rows: [M', K] x [K, N * oH * oW], W packed in row
+  // tiles at compile time, the pixels in column panels.
+  int64_t mr = std::min(outChannels, kernel.rows);
+  int64_t mt = llvm::divideCeil(outChannels, mr);
+  std::vector<float> rows(size_t(mt * k * mr), 0.0f);
+  for (int64_t r = 0; r < outChannels; ++r)
+    for (int64_t q = 0; q < k; ++q)
+      rows[size_t(((r / mr) * k + q) * mr + r % mr)] = w[size_t(r * k + q)];
+  Value ap = b.create<arith::ConstantOp>(
+      loc, DenseElementsAttr::get(
+               RankedTensorType::get({mt, k, mr, 1}, b.getF32Type()),
+               llvm::ArrayRef(rows)));
+  return gemmOfPacked(b, loc, ap, gather(kernel.cols()), outChannels, pixels,
+                      kernel);
 }
 
 Value buildRuntimeF32Matmul(OpBuilder &b, Location loc, Value x, Value w,

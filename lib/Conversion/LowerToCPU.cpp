@@ -285,64 +285,6 @@ struct CopyReturnedArgumentsPass
   }
 };
 
-/// Reorders the loops of elementwise generics that read a large operand
-/// through a non-permutation map whose last index is not the innermost
-/// loop: that loop becomes the innermost one. This is the loop that puts a
-/// convolution's [N * oH * oW, M] kernel result into NCHW, with the bias,
-/// BatchNormalization and activation fused into it: in NCHW order it read
-/// one element per cache line, M times over the whole result (MobileNetV2's
-/// 112 x 112 x 96 one: 2.3 ns per element); with the channel innermost it
-/// reads the result in order and writes M streams. The arithmetic per
-/// element is unchanged.
-struct InterchangeStridedReadsPass
-    : PassWrapper<InterchangeStridedReadsPass, OperationPass<ModuleOp>> {
-  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(InterchangeStridedReadsPass)
-  StringRef getArgument() const final { return "qc-interchange-strided-reads"; }
-  StringRef getDescription() const final {
-    return "Make the innermost index of a reshaping read the innermost loop "
-           "of elementwise generics";
-  }
-  void runOnOperation() override {
-    SmallVector<linalg::GenericOp> candidates;
-    getOperation().walk([&](linalg::GenericOp op) {
-      if (!op->hasAttr(qc::x86::kKernelAttr) && op.hasPureTensorSemantics() &&
-          op.getNumDpsInits() == 1 &&
-          op.getNumLoops() == op.getNumParallelLoops() && op.getNumLoops() > 1)
-        candidates.push_back(op);
-    });
-    IRRewriter rewriter(&getContext());
-    for (linalg::GenericOp op : candidates) {
-      unsigned loops = op.getNumLoops();
-      auto outType = llvm::dyn_cast<RankedTensorType>(
-          op.getDpsInitOperand(0)->get().getType());
-      if (!outType ||
-          !op.getMatchingIndexingMap(op.getDpsInitOperand(0)).isIdentity())
-        continue;
-      std::optional<unsigned> inner;
-      for (OpOperand *in : op.getDpsInputOperands()) {
-        AffineMap map = op.getMatchingIndexingMap(in);
-        auto type = llvm::dyn_cast<RankedTensorType>(in->get().getType());
-        if (!type || map.getNumResults() == 0 || map.isPermutation() ||
-            map.isProjectedPermutation() ||
-            2 * type.getNumElements() < outType.getNumElements())
-          continue;
-        auto last = llvm::dyn_cast<AffineDimExpr>(map.getResults().back());
-        if (last && last.getPosition() != loops - 1)
-          inner = last.getPosition();
-      }
-      if (!inner)
-        continue;
-      SmallVector<unsigned> order;
-      for (unsigned i = 0; i < loops; ++i)
-        if (i != *inner)
-          order.push_back(i);
-      order.push_back(*inner);
-      rewriter.setInsertionPoint(op);
-      (void)linalg::interchangeGenericOp(rewriter, op, order);
-    }
-  }
-};
-
 /// Marks the tensor arguments of public functions `bufferization.writable =
 /// false`: the compiled entry points never write their inputs. One-shot
 /// bufferization otherwise reuses an argument's buffer for a result computed
@@ -511,7 +453,6 @@ void qc::buildLowerToCPUPipeline(OpPassManager &pm,
     pm.addPass(std::make_unique<PolynomialMathPass>());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(std::make_unique<FuseElementwisePass>());
-  pm.addPass(std::make_unique<InterchangeStridedReadsPass>());
   pm.addPass(createCSEPass());
 
   pm.addPass(std::make_unique<ReadOnlyArgumentsPass>());
@@ -580,7 +521,6 @@ void qc::registerLowerToCPUPipeline() {
   PassRegistration<FlattenConstantGlobalsPass>();
   PassRegistration<ReadOnlyArgumentsPass>();
   PassRegistration<FoldConvWeightsPass>();
-  PassRegistration<InterchangeStridedReadsPass>();
   registerApplyNoAliasArgsPass();
   PassRegistration<PolynomialMathPass>();
   PassPipelineRegistration<LowerToCPUPipelineOptions>(

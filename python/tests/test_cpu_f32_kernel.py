@@ -56,7 +56,7 @@ def test_bit_exact(shape, k, n, threads, kernel, tmp_path):
     assert not np.signbit(got["output0"][got["output0"] == 0]).any()
 
 
-def conv_module(xshape, wshape, bias, seed, **attrs):
+def conv_module(xshape, wshape, bias, seed, group=1, **attrs):
     """nn.conv of an argument by constant weights (and bias)."""
     rng = np.random.default_rng(seed)
     w = rng.standard_normal(wshape).astype(np.float32)
@@ -69,7 +69,8 @@ def conv_module(xshape, wshape, bias, seed, **attrs):
     xs = "x".join(map(str, xshape))
     ws = "x".join(map(str, wshape))
     ys = f"{xshape[0]}x{wshape[0]}x{oh}x{ow}"
-    at = ", ".join(f"{k} = array<i64: {', '.join(map(str, v))}>" for k, v in attrs.items())
+    at = ", ".join([f"{k} = array<i64: {', '.join(map(str, v))}>" for k, v in attrs.items()]
+                   + ([f"group = {group} : i64"] if group != 1 else []))
     body = f'  %w = arith.constant dense<"0x{w.tobytes().hex()}"> : tensor<{ws}xf32>\n'
     operands, types = "%x, %w", f"tensor<{xs}xf32>, tensor<{ws}xf32>"
     if bias:
@@ -110,6 +111,27 @@ def test_conv_bit_exact(case, threads, kernel, tmp_path):
     want, _ = run(tmp_path / "m.mlir", {"arg0": x}, tmp_path, "interp")
     got, _ = run(tmp_path / "m.mlir", {"arg0": x}, tmp_path, "cpu",
                  [f"--cpu-float-kernel={kernel}", f"--cpu-threads={threads}"])
+    np.testing.assert_array_equal(got["output0"], want["output0"])
+
+
+@pytest.mark.parametrize("case", ["depthwise", "depthwise_strided", "groups"])
+@pytest.mark.parametrize("threads", [1, 2])
+def test_grouped_conv_bit_exact(case, threads, tmp_path):
+    """Grouped and depthwise convolutions keep nn.conv's loop nest, with the
+    window's loops innermost and each sum started from 0 at its first term
+    (no zero-filled output): the interpreter's bits."""
+    xshape, wshape, group, attrs = {
+        "depthwise": ([1, 8, 9, 11], [8, 1, 3, 3], 8, dict(pads=[1, 1, 1, 1])),
+        "depthwise_strided": ([2, 6, 10, 9], [12, 1, 3, 3], 6,
+                              dict(strides=[2, 2], pads=[1, 0, 1, 2])),
+        "groups": ([1, 6, 7, 7], [9, 2, 3, 2], 3, dict(dilations=[2, 1])),
+    }[case]
+    (tmp_path / "m.mlir").write_text(conv_module(xshape, wshape, True, len(case), group=group,
+                                                 **attrs))
+    x = np.random.default_rng(11).standard_normal(xshape).astype(np.float32)
+    x.flat[::5] = -0.0
+    want, _ = run(tmp_path / "m.mlir", {"arg0": x}, tmp_path, "interp")
+    got, _ = run(tmp_path / "m.mlir", {"arg0": x}, tmp_path, "cpu", [f"--cpu-threads={threads}"])
     np.testing.assert_array_equal(got["output0"], want["output0"])
 
 

@@ -426,7 +426,8 @@ func.func @matmul_integer(%a: tensor<4x8xi8>, %b: tensor<8x3xi8>, %za: tensor<4x
 
 // nn.conv_integer: x and w widened and centered (the [M] weight zero point
 // reshaped to [M, 1, 1, 1]), the centered input padded with 0, then the
-// i32 convolution nest.
+// i32 convolution nest; each sum starts from 0 at c = kh = kw = 0 (no
+// zero-filled output).
 // CHECK-LABEL: func.func @conv_integer
 // CHECK: tensor.expand_shape %arg3
 // CHECK: arith.extui
@@ -434,8 +435,10 @@ func.func @matmul_integer(%a: tensor<4x8xi8>, %b: tensor<8x3xi8>, %za: tensor<4x
 // CHECK: arith.extsi
 // CHECK: arith.subi
 // CHECK: tensor.pad
-// CHECK: arith.constant 0 : i32
+// CHECK-NOT: linalg.fill
 // CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "reduction", "reduction", "reduction", "parallel", "parallel"]
+// CHECK-COUNT-3: linalg.index
+// CHECK: arith.select %{{.*}}, %{{.*}}, %out : i32
 // CHECK: arith.muli
 // CHECK: arith.addi
 func.func @conv_integer(%x: tensor<1x2x4x4xi8>, %w: tensor<3x2x3x3xi8>, %zx: tensor<i8>, %zw: tensor<3xi8>) -> tensor<1x3x4x4xi32> {

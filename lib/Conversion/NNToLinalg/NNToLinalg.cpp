@@ -961,16 +961,34 @@ Value buildConv(OpBuilder &b, Location loc, Value x, Value w,
                      ctx);
   AffineMap wMap = AffineMap::get(7, 0, {d(M), d(C), d(KH), d(KW)}, ctx);
   AffineMap oMap = AffineMap::get(7, 0, {d(N), d(M), d(OH), d(OW)}, ctx);
-  Value init = zeroFilled(b, loc, out);
   auto par = utils::IteratorType::parallel,
        red = utils::IteratorType::reduction;
   SmallVector<utils::IteratorType> iterators(7, par);
   for (unsigned role : {C, KH, KW})
     iterators[at[role]] = red;
+  // Each sum starts from 0 at its first term (c = kh = kw = 0) instead of
+  // reading a zero-filled output: the same additions, without a pass that
+  // fills the output first.
   return b
-      .create<linalg::GenericOp>(loc, out, ValueRange{x, w}, ValueRange{init},
-                                 ArrayRef<AffineMap>{xMap, wMap, oMap},
-                                 iterators, multiplyAccumulate)
+      .create<linalg::GenericOp>(
+          loc, out, ValueRange{x, w}, ValueRange{empty(b, loc, out)},
+          ArrayRef<AffineMap>{xMap, wMap, oMap}, iterators,
+          [&](OpBuilder &nb, Location l, ValueRange a) {
+            Value first;
+            for (unsigned role : {C, KH, KW}) {
+              Value zero = nb.create<arith::CmpIOp>(
+                  l, arith::CmpIPredicate::eq,
+                  nb.create<linalg::IndexOp>(l, at[role]),
+                  nb.create<arith::ConstantIndexOp>(l, 0));
+              first = first ? nb.create<arith::AndIOp>(l, first, zero) : zero;
+            }
+            Type t = a[2].getType();
+            Value zero = llvm::isa<FloatType>(t) ? floatConst(nb, l, t, 0.0)
+                                                 : intConst(nb, l, t, 0);
+            multiplyAccumulate(
+                nb, l,
+                {a[0], a[1], nb.create<arith::SelectOp>(l, first, zero, a[2])});
+          })
       .getResult(0);
 }
 

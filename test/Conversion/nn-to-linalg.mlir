@@ -73,7 +73,7 @@ func.func @gather(%t: tensor<10x4xf32>, %i: tensor<3xi64>) -> tensor<3x4xf32> {
 // CHECK: affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d0, (d1 floordiv 2) * 2 + d4, d2 + d5, d3 + d6)>
 // CHECK: affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d1, d4, d5, d6)>
 // CHECK-LABEL: func.func @conv_groups
-// CHECK: tensor.pad
+// CHECK: tensor.insert_slice %{{.*}}[0, 0, 1, 1]
 // CHECK: iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]
 func.func @conv_groups(%x: tensor<1x4x5x5xf32>, %w: tensor<4x2x3x3xf32>) -> tensor<1x4x5x5xf32> {
   %0 = nn.conv %x, %w {group = 2 : i64, pads = array<i64: 1, 1, 1, 1>} : tensor<1x4x5x5xf32>, tensor<4x2x3x3xf32>
@@ -434,9 +434,9 @@ func.func @matmul_integer(%a: tensor<4x8xi8>, %b: tensor<8x3xi8>, %za: tensor<4x
 // CHECK: arith.subi
 // CHECK: arith.extsi
 // CHECK: arith.subi
-// CHECK: tensor.pad
-// CHECK-NOT: linalg.fill
-// CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "reduction", "reduction", "reduction", "parallel", "parallel"]
+// CHECK: tensor.insert_slice %{{.*}}[0, 0, 1, 1]
+// CHECK: %[[OUT:.*]] = tensor.empty() : tensor<1x3x4x4xi32>
+// CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "reduction", "reduction", "reduction", "parallel", "parallel"]{{.*}} outs(%[[OUT]] : tensor<1x3x4x4xi32>)
 // CHECK-COUNT-3: linalg.index
 // CHECK: arith.select %{{.*}}, %{{.*}}, %out : i32
 // CHECK: arith.muli

@@ -2,7 +2,8 @@
 // RUN: quant-opt %s --split-input-file --qc-convert-nn-to-linalg="float-kernel=avx2" --canonicalize --qc-fuse-elementwise | FileCheck %s --check-prefix=FUSED
 
 // nn.conv by constant weights (one group) on the f32 kernel: the input
-// zero-padded, the im2col rows gathered into the kernel's row tiles with
+// inserted into a new tensor whose borders alone are zero-filled, the
+// im2col rows gathered into the kernel's row tiles with
 // two constant offset tables (output pixel r = (n, oh, ow) -> its input
 // offset; k = (c, i, j) -> c * Hp * Wp + i * Wp + j), the weights packed at
 // compile time as [C * kh * kw, M] panels (pixels as the GEMM's rows: 9
@@ -13,9 +14,16 @@
 // one's 3 extra rows read offset 0 and are never stored).
 // CHECK: #[[NCHW:map[0-9]*]] = affine_map<(d0, d1, d2, d3) -> (d0 * 9 + d2 * 3 + d3, d1)>
 // CHECK-LABEL: func.func @conv
-// CHECK: %[[PAD:.*]] = tensor.pad
-// CHECK-SAME: low[0, 0, 1, 1] high[0, 0, 1, 1]
-// CHECK: tensor<1x2x5x5xf32>
+// CHECK: %[[EMPTY:.*]] = tensor.empty() : tensor<1x2x5x5xf32>
+// CHECK: tensor.insert_slice %arg0 into %[[EMPTY]][0, 0, 1, 1] [1, 2, 3, 3] [1, 1, 1, 1]
+// CHECK: linalg.fill
+// CHECK: tensor.insert_slice %{{.*}}[0, 0, 0, 0] [1, 2, 1, 5]
+// CHECK: linalg.fill
+// CHECK: tensor.insert_slice %{{.*}}[0, 0, 4, 0] [1, 2, 1, 5]
+// CHECK: linalg.fill
+// CHECK: tensor.insert_slice %{{.*}}[0, 0, 1, 0] [1, 2, 3, 1]
+// CHECK: linalg.fill
+// CHECK: %[[PAD:.*]] = tensor.insert_slice %{{.*}}[0, 0, 1, 4] [1, 2, 3, 1]
 // CHECK: %[[FLAT:.*]] = tensor.collapse_shape %[[PAD]]
 // CHECK-DAG: %[[ROWS:.*]] = arith.constant dense<{{\[}}[0, 1, 2, 5, 6, 7], [10, 11, 12, 0, 0, 0]]> : tensor<2x6xi32>
 // CHECK-DAG: %[[COLS:.*]] = arith.constant dense<[0, 1, 2, 5, 6, 7, 10, 11, 12, 25, 26, 27, 30, 31, 32, 35, 36, 37]> : tensor<18xi32>

@@ -907,22 +907,40 @@ Value padSpatially(OpBuilder &b, Location loc, Value x,
                    ArrayRef<int64_t> pads) {
   auto xt = llvm::cast<RankedTensorType>(x.getType());
   Type elem = xt.getElementType();
-  if (llvm::any_of(pads, [](int64_t p) { return p != 0; })) {
-    SmallVector<OpFoldResult> low{b.getIndexAttr(0), b.getIndexAttr(0),
-                                  b.getIndexAttr(pads[0]),
-                                  b.getIndexAttr(pads[1])};
-    SmallVector<OpFoldResult> high{b.getIndexAttr(0), b.getIndexAttr(0),
-                                   b.getIndexAttr(pads[2]),
-                                   b.getIndexAttr(pads[3])};
-    auto padded = RankedTensorType::get({xt.getDimSize(0), xt.getDimSize(1),
-                                         xt.getDimSize(2) + pads[0] + pads[2],
-                                         xt.getDimSize(3) + pads[1] + pads[3]},
-                                        elem);
-    Value zero = llvm::isa<FloatType>(elem) ? floatConst(b, loc, elem, 0.0)
-                                            : intConst(b, loc, elem, 0);
-    x = b.create<tensor::PadOp>(loc, padded, x, low, high, zero);
-  }
-  return x;
+  if (llvm::none_of(pads, [](int64_t p) { return p != 0; }))
+    return x;
+  // x inserted into a new tensor and only the borders zero-filled
+  // (tensor.pad fills the whole tensor first, then copies x over it: a
+  // second pass over every padded convolution input).
+  int64_t n = xt.getDimSize(0), c = xt.getDimSize(1), h = xt.getDimSize(2),
+          w = xt.getDimSize(3);
+  int64_t hp = h + pads[0] + pads[2], wp = w + pads[1] + pads[3];
+  Value padded =
+      b.create<tensor::EmptyOp>(loc, ArrayRef<int64_t>{n, c, hp, wp}, elem);
+  auto insert = [&](Value part, ArrayRef<int64_t> at, ArrayRef<int64_t> size) {
+    MLIRContext *ctx = b.getContext();
+    padded = b.create<tensor::InsertSliceOp>(
+        loc, part, padded, getAsIndexOpFoldResult(ctx, at),
+        getAsIndexOpFoldResult(ctx, size),
+        getAsIndexOpFoldResult(ctx, ArrayRef<int64_t>{1, 1, 1, 1}));
+  };
+  insert(x, {0, 0, pads[0], pads[1]}, {n, c, h, w});
+  Value zero = llvm::isa<FloatType>(elem) ? floatConst(b, loc, elem, 0.0)
+                                          : intConst(b, loc, elem, 0);
+  auto border = [&](ArrayRef<int64_t> at, ArrayRef<int64_t> size) {
+    if (llvm::is_contained(size, 0))
+      return;
+    Value part = b.create<linalg::FillOp>(
+                      loc, ValueRange{zero},
+                      ValueRange{b.create<tensor::EmptyOp>(loc, size, elem)})
+                     .getResult(0);
+    insert(part, at, size);
+  };
+  border({0, 0, 0, 0}, {n, c, pads[0], wp});                // top rows
+  border({0, 0, pads[0] + h, 0}, {n, c, pads[2], wp});      // bottom rows
+  border({0, 0, pads[0], 0}, {n, c, h, pads[1]});           // left columns
+  border({0, 0, pads[0], pads[1] + w}, {n, c, h, pads[3]}); // right columns
+  return padded;
 }
 
 /// A 2-D convolution (nn.conv's semantics, no bias) of `x` by `w` as one

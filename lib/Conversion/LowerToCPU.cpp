@@ -46,6 +46,7 @@
 #include "mlir/Dialect/Math/Transforms/Passes.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
@@ -285,6 +286,74 @@ struct CopyReturnedArgumentsPass
   }
 };
 
+/// With threads > 1: each large linalg.generic (at least kMinIterations
+/// iterations; the kernels have their own parallel loops) becomes loops
+/// whose outermost loop of more than one iteration among its leading
+/// parallel dimensions is an scf.parallel (OpenMP later); the inner loops
+/// stay sequential so that LLVM still vectorizes the innermost one. The
+/// arithmetic of every element is unchanged. Before, everything but the
+/// kernels (the im2col gathers, depthwise convolutions, the NCHW loops
+/// with batch norms and activations, softmaxes) ran on one thread.
+struct ParallelOuterLoopsPass
+    : PassWrapper<ParallelOuterLoopsPass, OperationPass<func::FuncOp>> {
+  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(ParallelOuterLoopsPass)
+  static constexpr int64_t kMinIterations = 1 << 16;
+  StringRef getArgument() const final { return "qc-parallel-outer-loops"; }
+  StringRef getDescription() const final {
+    return "Lower large linalg.generic ops to loops whose outermost parallel "
+           "loop is an scf.parallel";
+  }
+  void getDependentDialects(DialectRegistry &registry) const override {
+    registry.insert<scf::SCFDialect>();
+  }
+  void runOnOperation() override {
+    SmallVector<std::pair<linalg::GenericOp, unsigned>> work;
+    getOperation().walk([&](linalg::GenericOp op) {
+      if (op->hasAttr(qc::x86::kKernelAttr) || !op.hasPureBufferSemantics())
+        return;
+      SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+      int64_t total = 1;
+      for (int64_t r : ranges) {
+        if (ShapedType::isDynamic(r))
+          return;
+        total *= r;
+      }
+      if (total < kMinIterations)
+        return;
+      auto iterators = op.getIteratorTypesArray();
+      for (unsigned i = 0; i < ranges.size(); ++i) {
+        if (iterators[i] != utils::IteratorType::parallel)
+          return;
+        if (ranges[i] > 1) {
+          work.push_back({op, i});
+          return;
+        }
+      }
+    });
+    IRRewriter rewriter(&getContext());
+    for (auto [op, dim] : work) {
+      rewriter.setInsertionPoint(op);
+      FailureOr<linalg::LinalgLoops> loops =
+          linalg::linalgOpToLoops(rewriter, op);
+      if (failed(loops) || loops->size() <= dim)
+        continue;
+      rewriter.eraseOp(op);
+      auto loop = llvm::dyn_cast<scf::ForOp>((*loops)[dim]);
+      if (!loop || loop.getNumResults() != 0)
+        continue;
+      rewriter.setInsertionPoint(loop);
+      auto par = rewriter.create<scf::ParallelOp>(
+          loop.getLoc(), ValueRange{loop.getLowerBound()},
+          ValueRange{loop.getUpperBound()}, ValueRange{loop.getStep()});
+      Block *body = loop.getBody();
+      rewriter.eraseOp(body->getTerminator());
+      rewriter.inlineBlockBefore(body, par.getBody()->getTerminator(),
+                                 par.getInductionVars());
+      rewriter.eraseOp(loop);
+    }
+  }
+};
+
 /// Marks the tensor arguments of public functions `bufferization.writable =
 /// false`: the compiled entry points never write their inputs. One-shot
 /// bufferization otherwise reuses an argument's buffer for a result computed
@@ -477,6 +546,8 @@ void qc::buildLowerToCPUPipeline(OpPassManager &pm,
   int8Lowering.threads = options.threads;
   pm.addPass(createX86LowerInt8Kernels(int8Lowering));
   pm.addNestedPass<func::FuncOp>(createX86LowerWeightOnlyKernels());
+  if (options.threads > 1)
+    pm.addNestedPass<func::FuncOp>(std::make_unique<ParallelOuterLoopsPass>());
   pm.addPass(createConvertLinalgToLoopsPass());
   pm.addPass(createOutlineLoopNests());
   // bf16 arithmetic and f16 / bf16 math functions compute in f32, rounded
@@ -521,6 +592,7 @@ void qc::registerLowerToCPUPipeline() {
   PassRegistration<FlattenConstantGlobalsPass>();
   PassRegistration<ReadOnlyArgumentsPass>();
   PassRegistration<FoldConvWeightsPass>();
+  PassRegistration<ParallelOuterLoopsPass>();
   registerApplyNoAliasArgsPass();
   PassRegistration<PolynomialMathPass>();
   PassPipelineRegistration<LowerToCPUPipelineOptions>(

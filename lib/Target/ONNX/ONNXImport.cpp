@@ -675,6 +675,14 @@ private:
         parts.push_back(reshape(v, shape));
       return parts.size() == 1 ? parts.front() : concat(parts, axis);
     }
+    // Elementwise arithmetic (broadcasting as the nn ops do).
+    Value add(Value a, Value b) { return op<nn::AddOp>({a, b}); }
+    Value sub(Value a, Value b) { return op<nn::SubOp>({a, b}); }
+    Value mul(Value a, Value b) { return op<nn::MulOp>({a, b}); }
+    Value div(Value a, Value b) { return op<nn::DivOp>({a, b}); }
+    Value select(Value cond, Value a, Value b) {
+      return op<nn::WhereOp>({cond, a, b});
+    }
     Value slice(Value v, ArrayRef<int64_t> starts, ArrayRef<int64_t> steps,
                 ArrayRef<int64_t> sizes) {
       return op<nn::SliceOp>(
@@ -3247,12 +3255,6 @@ Importer::Outputs Importer::gridSample(Node &n) {
     pixels *= xt.getDimSize(2 + d);
   Chain c{*this, n};
   auto num = [&](double v) { return c.scalar(elem, v); };
-  auto add = [&](Value a, Value b2) { return c.op<nn::AddOp>({a, b2}); };
-  auto sub = [&](Value a, Value b2) { return c.op<nn::SubOp>({a, b2}); };
-  auto mul = [&](Value a, Value b2) { return c.op<nn::MulOp>({a, b2}); };
-  auto select = [&](Value cond, Value a, Value b2) {
-    return c.op<nn::WhereOp>({cond, a, b2});
-  };
   auto clip = [&](Value v, double lo, double hi) {
     return c.op<nn::ClipOp>({v}, {named("min", b.getF32FloatAttr(float(lo))),
                                   named("max", b.getF32FloatAttr(float(hi)))});
@@ -3261,16 +3263,17 @@ Importer::Outputs Importer::gridSample(Node &n) {
   // _gs_reflect).
   auto reflect = [&](Value v, double lo, double hi) {
     Value below = c.op<nn::LessOp>({v, num(lo)});
-    Value dx = select(below, sub(num(lo), v), sub(v, num(hi)));
+    Value dx = c.select(below, c.sub(num(lo), v), c.sub(v, num(hi)));
     Value times = c.op<nn::FloorOp>({c.op<nn::DivOp>({dx, num(hi - lo)})});
-    Value r = sub(dx, mul(times, num(hi - lo)));
+    Value r = c.sub(dx, c.mul(times, num(hi - lo)));
     Value even = c.op<nn::EqualOp>(
-        {sub(times, mul(num(2.0), c.op<nn::FloorOp>({mul(times, num(0.5))}))),
+        {c.sub(times,
+               c.mul(num(2.0), c.op<nn::FloorOp>({c.mul(times, num(0.5))}))),
          num(0.0)});
-    Value fromLo = add(num(lo), r), fromHi = sub(num(hi), r);
+    Value fromLo = c.add(num(lo), r), fromHi = c.sub(num(hi), r);
     Value above = c.op<nn::GreaterOp>({v, num(hi)});
-    return select(below, select(even, fromLo, fromHi),
-                  select(above, select(even, fromHi, fromLo), v));
+    return c.select(below, c.select(even, fromLo, fromHi),
+                    c.select(above, c.select(even, fromHi, fromLo), v));
   };
   // Per spatial dimension d: the taps (index, coefficient) of every point,
   // each a [N, 1, P] tensor.
@@ -3286,17 +3289,18 @@ Importer::Outputs Importer::gridSample(Node &n) {
     sizes[size_t(k + 1)] = 1;
     Value g =
         c.reshape(c.slice(grid, starts, steps, sizes), {batch, 1, points});
-    Value v =
-        align ? mul(c.op<nn::DivOp>({add(g, num(1.0)), num(2.0)}), num(len - 1))
-              : c.op<nn::DivOp>(
-                    {sub(mul(add(g, num(1.0)), num(len)), num(1.0)), num(2.0)});
+    Value v = align ? c.mul(c.op<nn::DivOp>({c.add(g, num(1.0)), num(2.0)}),
+                            num(len - 1))
+                    : c.op<nn::DivOp>(
+                          {c.sub(c.mul(c.add(g, num(1.0)), num(len)), num(1.0)),
+                           num(2.0)});
     if (mode == "nearest")
       v = c.op<nn::RoundOp>({v});
     double lo = align ? 0.0 : -0.5, hi = align ? len - 1 : len - 0.5;
     if (padding == "border")
-      v = select(c.op<nn::OrOp>({c.op<nn::LessOp>({v, num(lo)}),
-                                 c.op<nn::GreaterOp>({v, num(hi)})}),
-                 clip(v, 0.0, len - 1), v);
+      v = c.select(c.op<nn::OrOp>({c.op<nn::LessOp>({v, num(lo)}),
+                                   c.op<nn::GreaterOp>({v, num(hi)})}),
+                   clip(v, 0.0, len - 1), v);
     else if (padding == "reflection")
       v = reflect(v, lo, hi);
     if (mode == "nearest") {
@@ -3304,27 +3308,29 @@ Importer::Outputs Importer::gridSample(Node &n) {
       continue;
     }
     Value i0 = c.op<nn::FloorOp>({v});
-    Value t = sub(v, i0);
+    Value t = c.sub(v, i0);
     if (mode == "linear") {
-      taps[size_t(d)].push_back({i0, sub(num(1.0), t)});
-      taps[size_t(d)].push_back({add(i0, num(1.0)), t});
+      taps[size_t(d)].push_back({i0, c.sub(num(1.0), t)});
+      taps[size_t(d)].push_back({c.add(i0, num(1.0)), t});
       continue;
     }
     // Keys' cubic convolution, a = -0.75 (ONNX's _gs_get_cubic_coeffs).
     const double a = -0.75;
     auto outer = [&](Value s) { // ((a s - 5a) s + 8a) s - 4a
-      return sub(
-          mul(add(mul(sub(mul(num(a), s), num(5 * a)), s), num(8 * a)), s),
-          num(4 * a));
+      return c.sub(c.mul(c.add(c.mul(c.sub(c.mul(num(a), s), num(5 * a)), s),
+                               num(8 * a)),
+                         s),
+                   num(4 * a));
     };
     auto inner = [&](Value s) { // ((a + 2) s - (a + 3)) s s + 1
-      return add(mul(mul(sub(mul(num(a + 2), s), num(a + 3)), s), s), num(1.0));
+      return c.add(c.mul(c.mul(c.sub(c.mul(num(a + 2), s), num(a + 3)), s), s),
+                   num(1.0));
     };
     Value one = num(1.0), two = num(2.0);
-    taps[size_t(d)].push_back({sub(i0, one), outer(add(t, one))});
+    taps[size_t(d)].push_back({c.sub(i0, one), outer(c.add(t, one))});
     taps[size_t(d)].push_back({i0, inner(t)});
-    taps[size_t(d)].push_back({add(i0, one), inner(sub(one, t))});
-    taps[size_t(d)].push_back({add(i0, two), outer(sub(two, t))});
+    taps[size_t(d)].push_back({c.add(i0, one), inner(c.sub(one, t))});
+    taps[size_t(d)].push_back({c.add(i0, two), outer(c.sub(two, t))});
   }
   if (c.failed)
     return failure();
@@ -3350,14 +3356,15 @@ Importer::Outputs Importer::gridSample(Node &n) {
         double lo = align ? 0.0 : -0.5, hi = align ? len - 1 : len - 0.5;
         i = c.op<nn::FloorOp>({clip(reflect(i, lo, hi), 0.0, len - 1)});
       }
-      Value term = mul(c.op<nn::CastOp>({i}, {named("to", TypeAttr::get(i64))}),
-                       intConstant(n.loc, i64, {stride}, {}));
-      flat = flat ? add(flat, term) : term;
+      Value term =
+          c.mul(c.op<nn::CastOp>({i}, {named("to", TypeAttr::get(i64))}),
+                intConstant(n.loc, i64, {stride}, {}));
+      flat = flat ? c.add(flat, term) : term;
     }
     Value v =
-        c.op<nn::GatherElementsOp>({flatX, add(flat, channelZeros)},
+        c.op<nn::GatherElementsOp>({flatX, c.add(flat, channelZeros)},
                                    {named("axis", b.getI64IntegerAttr(2))});
-    return valid ? select(valid, v, num(0.0)) : v;
+    return valid ? c.select(valid, v, num(0.0)) : v;
   };
   // Innermost dimension first: sum over the taps of d of weight * (the
   // combination over the dimensions after d).
@@ -3371,8 +3378,8 @@ Importer::Outputs Importer::gridSample(Node &n) {
       Value inner = combine(d + 1, choice);
       choice.pop_back();
       Value w = taps[size_t(d)][t].weight;
-      Value term = w ? mul(w, inner) : inner;
-      acc = acc ? add(acc, term) : term;
+      Value term = w ? c.mul(w, inner) : inner;
+      acc = acc ? c.add(acc, term) : term;
     }
     return acc;
   };
@@ -3430,13 +3437,6 @@ Importer::Outputs Importer::roiAlign(Node &n) {
           width = xt.getDimSize(3), numRois = rt.getDimSize(0);
   Chain c{*this, n};
   auto num = [&](double v) { return c.scalar(elem, v); };
-  auto add = [&](Value a, Value b2) { return c.op<nn::AddOp>({a, b2}); };
-  auto sub = [&](Value a, Value b2) { return c.op<nn::SubOp>({a, b2}); };
-  auto mul = [&](Value a, Value b2) { return c.op<nn::MulOp>({a, b2}); };
-  auto div = [&](Value a, Value b2) { return c.op<nn::DivOp>({a, b2}); };
-  auto select = [&](Value cond, Value a, Value b2) {
-    return c.op<nn::WhereOp>({cond, a, b2});
-  };
   Type i64 = b.getI64Type();
   auto toIndex = [&](Value v) {
     return c.op<nn::CastOp>({v}, {named("to", TypeAttr::get(i64))});
@@ -3444,12 +3444,12 @@ Importer::Outputs Importer::roiAlign(Node &n) {
   // The roi's coordinate j, [R, 1], scaled and shifted.
   double offset = halfPixel ? 0.5 : 0.0;
   auto corner = [&](int64_t j) {
-    return sub(mul(c.slice(rois, {0, j}, {1, 1}, {numRois, 1}),
-                   num(double(spatialScale))),
-               num(offset));
+    return c.sub(c.mul(c.slice(rois, {0, j}, {1, 1}, {numRois, 1}),
+                       num(double(spatialScale))),
+                 num(offset));
   };
   Value startW = corner(0), startH = corner(1);
-  Value sizeW = sub(corner(2), startW), sizeH = sub(corner(3), startH);
+  Value sizeW = c.sub(corner(2), startW), sizeH = c.sub(corner(3), startH);
   if (!halfPixel) {
     sizeW = c.op<nn::MaxOp>({sizeW, num(1.0)});
     sizeH = c.op<nn::MaxOp>({sizeH, num(1.0)});
@@ -3461,18 +3461,18 @@ Importer::Outputs Importer::roiAlign(Node &n) {
   };
   auto samples = [&](Value start, Value size, int64_t out,
                      int64_t len) -> Samples {
-    Value bin = div(size, num(double(out)));
+    Value bin = c.div(size, num(double(out)));
     SmallVector<double> whole, part;
     for (int64_t p = 0; p < out; ++p)
       for (int64_t i = 0; i < ratio; ++i) {
         whole.push_back(double(p));
         part.push_back(double(i) + 0.5);
       }
-    Value v =
-        add(add(start,
-                mul(floatConstant(n.loc, elem, whole, {1, out * ratio}), bin)),
-            div(mul(floatConstant(n.loc, elem, part, {1, out * ratio}), bin),
-                num(double(ratio))));
+    Value v = c.add(
+        c.add(start,
+              c.mul(floatConstant(n.loc, elem, whole, {1, out * ratio}), bin)),
+        c.div(c.mul(floatConstant(n.loc, elem, part, {1, out * ratio}), bin),
+              num(double(ratio))));
     double last = double(len - 1);
     Value inside = c.op<nn::NotOp>(
         {c.op<nn::OrOp>({c.op<nn::LessOp>({v, num(-1.0)}),
@@ -3481,11 +3481,11 @@ Importer::Outputs Importer::roiAlign(Node &n) {
     Value low = c.op<nn::FloorOp>({y});
     // Below the last pixel (false for NaN: every index stays in range).
     Value interior = c.op<nn::LessOp>({low, num(last)});
-    Value high = select(interior, add(low, num(1.0)), num(last));
-    y = select(interior, y, num(last));
-    low = select(interior, low, num(last));
-    Value l = sub(y, low);
-    return {toIndex(low), toIndex(high), sub(num(1.0), l), l, inside};
+    Value high = c.select(interior, c.add(low, num(1.0)), num(last));
+    y = c.select(interior, y, num(last));
+    low = c.select(interior, low, num(last));
+    Value l = c.sub(y, low);
+    return {toIndex(low), toIndex(high), c.sub(num(1.0), l), l, inside};
   };
   Samples ys = samples(startH, sizeH, outH, height);
   Samples xs = samples(startW, sizeW, outW, width);
@@ -3505,15 +3505,16 @@ Importer::Outputs Importer::roiAlign(Node &n) {
   Value channelZeros = zeros(n.loc, i64, {1, channels, 1});
   // One corner: its weight times the pixel, [R, C, rows * cols].
   auto term = [&](Value yIndex, Value yWeight, Value xIndex, Value xWeight) {
-    Value w = select(inside, mul(alongY(yWeight), alongX(xWeight)), num(0.0));
-    Value pos = add(
+    Value w =
+        c.select(inside, c.mul(alongY(yWeight), alongX(xWeight)), num(0.0));
+    Value pos = c.add(
         c.op<nn::MulOp>({alongY(yIndex), intConstant(n.loc, i64, {width}, {})}),
         alongX(xIndex));
-    pos = select(inside, pos, zeroIndex);
+    pos = c.select(inside, pos, zeroIndex);
     Value v =
-        c.op<nn::GatherElementsOp>({image, add(flat(pos), channelZeros)},
+        c.op<nn::GatherElementsOp>({image, c.add(flat(pos), channelZeros)},
                                    {named("axis", b.getI64IntegerAttr(2))});
-    return mul(flat(w), v);
+    return c.mul(flat(w), v);
   };
   Value t1 = term(ys.low, ys.lowWeight, xs.low, xs.lowWeight);
   Value t2 = term(ys.low, ys.lowWeight, xs.high, xs.highWeight);
@@ -3525,9 +3526,9 @@ Importer::Outputs Importer::roiAlign(Node &n) {
   SmallVector<int64_t> binShape{numRois, channels, outH, ratio, outW, ratio};
   Value y;
   if (mode == "avg") {
-    Value sum = add(add(add(t1, t2), t3), t4);
-    y = div(c.op<nn::ReduceSumOp>({c.reshape(sum, binShape)}, overBin),
-            num(double(ratio * ratio)));
+    Value sum = c.add(c.add(c.add(t1, t2), t3), t4);
+    y = c.div(c.op<nn::ReduceSumOp>({c.reshape(sum, binShape)}, overBin),
+              num(double(ratio * ratio)));
   } else {
     auto mx = [&](Value a, Value b2) { return c.op<nn::MaxOp>({a, b2}); };
     Value largest = mx(mx(mx(t1, t2), t3), t4);
@@ -3602,12 +3603,6 @@ Importer::Outputs Importer::deformConv(Node &n) {
   int64_t points = outH * outW, perOffsetGroup = channels / offsetGroup;
   Chain c{*this, n};
   auto num = [&](double v) { return c.scalar(elem, v); };
-  auto add = [&](Value a, Value b2) { return c.op<nn::AddOp>({a, b2}); };
-  auto sub = [&](Value a, Value b2) { return c.op<nn::SubOp>({a, b2}); };
-  auto mul = [&](Value a, Value b2) { return c.op<nn::MulOp>({a, b2}); };
-  auto select = [&](Value cond, Value a, Value b2) {
-    return c.op<nn::WhereOp>({cond, a, b2});
-  };
   Type i64 = b.getI64Type();
   // Per dimension d (0: h, 1: w) the sampling positions [N, G, 1, taps *
   // points]: the tap's place in the window plus its offset.
@@ -3629,20 +3624,20 @@ Importer::Outputs Importer::deformConv(Node &n) {
     Value delta = c.reshape(c.slice(perTap, {0, 0, 0, d, 0}, {1, 1, 1, 1, 1},
                                     {batch, offsetGroup, taps, 1, points}),
                             {batch, offsetGroup, 1, taps * points});
-    Value v =
-        add(floatConstant(n.loc, elem, base, {1, 1, 1, taps * points}), delta);
+    Value v = c.add(floatConstant(n.loc, elem, base, {1, 1, 1, taps * points}),
+                    delta);
     double len = double(d == 0 ? height : width);
     Value i0 = c.op<nn::FloorOp>({v});
-    Value t = sub(v, i0);
+    Value t = c.sub(v, i0);
     for (int64_t k = 0; k < 2; ++k) {
-      Value i = k == 0 ? i0 : add(i0, num(1.0));
+      Value i = k == 0 ? i0 : c.add(i0, num(1.0));
       // Inside the image (false for NaN, whose index becomes 0).
       Value valid = c.op<nn::AndOp>({c.op<nn::GreaterOp>({i, num(-1.0)}),
                                      c.op<nn::LessOp>({i, num(len)})});
-      i = select(valid, i, num(0.0));
+      i = c.select(valid, i, num(0.0));
       dims[size_t(d)].push_back(
           {c.op<nn::CastOp>({i}, {named("to", TypeAttr::get(i64))}),
-           k == 0 ? sub(num(1.0), t) : t, valid});
+           k == 0 ? c.sub(num(1.0), t) : t, valid});
     }
   }
   if (c.failed)
@@ -3657,27 +3652,27 @@ Importer::Outputs Importer::deformConv(Node &n) {
   for (const Tap &th : dims[0]) {
     Value row;
     for (const Tap &tw : dims[1]) {
-      Value pos = add(c.op<nn::MulOp>({th.index, widthConst}), tw.index);
+      Value pos = c.add(c.op<nn::MulOp>({th.index, widthConst}), tw.index);
       Value v =
-          c.op<nn::GatherElementsOp>({image, add(pos, channelZeros)},
+          c.op<nn::GatherElementsOp>({image, c.add(pos, channelZeros)},
                                      {named("axis", b.getI64IntegerAttr(3))});
-      v = select(c.op<nn::AndOp>({th.valid, tw.valid}), v, num(0.0));
-      Value term = mul(tw.weight, v);
-      row = row ? add(row, term) : term;
+      v = c.select(c.op<nn::AndOp>({th.valid, tw.valid}), v, num(0.0));
+      Value term = c.mul(tw.weight, v);
+      row = row ? c.add(row, term) : term;
     }
-    Value term = mul(th.weight, row);
-    sampled = sampled ? add(sampled, term) : term;
+    Value term = c.mul(th.weight, row);
+    sampled = sampled ? c.add(sampled, term) : term;
   }
   if (mask)
     sampled =
-        mul(sampled, c.reshape(mask, {batch, offsetGroup, 1, taps * points}));
+        c.mul(sampled, c.reshape(mask, {batch, offsetGroup, 1, taps * points}));
   int64_t perGroup = channels / group;
   Value columns = c.reshape(sampled, {batch, group, perGroup * taps, points});
   Value weights = c.reshape(w, {group, outC / group, perGroup * taps});
   Value y = c.reshape(c.op<nn::MatMulOp>({weights, columns}),
                       {batch, outC, outH, outW});
   if (bias)
-    y = add(y, c.reshape(bias, {1, outC, 1, 1}));
+    y = c.add(y, c.reshape(bias, {1, outC, 1, 1}));
   return c.result(y);
 }
 
@@ -3706,10 +3701,6 @@ Importer::Outputs Importer::det(Node &n) {
   };
   Chain c{*this, n};
   auto num = [&](double v) { return c.scalar(elem, v); };
-  auto mul = [&](Value x, Value y) { return c.op<nn::MulOp>({x, y}); };
-  auto select = [&](Value cond, Value x, Value y) {
-    return c.op<nn::WhereOp>({cond, x, y});
-  };
   Type i64 = b.getI64Type();
   auto rowsCols = [&](Value v, int64_t r0, int64_t nr, int64_t c0, int64_t nc) {
     SmallVector<int64_t> starts(size_t(rank), 0), steps(size_t(rank), 1);
@@ -3734,25 +3725,26 @@ Importer::Outputs Importer::det(Node &n) {
         rowIds.push_back(r);
       Value rows = intConstant(n.loc, i64, rowIds, {k});
       Value zero = intConstant(n.loc, i64, {0}, {});
-      Value order = select(c.op<nn::EqualOp>({rows, zero}), p,
-                           select(c.op<nn::EqualOp>({rows, p}), zero, rows));
+      Value order =
+          c.select(c.op<nn::EqualOp>({rows, zero}), p,
+                   c.select(c.op<nn::EqualOp>({rows, p}), zero, rows));
       Value index = c.op<nn::AddOp>(
           {c.reshape(order, shapeWith({k, 1})), zeros(n.loc, i64, {1, k})});
       m = c.op<nn::GatherElementsOp>(
           {m, index}, {named("axis", b.getI64IntegerAttr(rank - 2))});
       Value swapped = c.op<nn::NotOp>({c.op<nn::EqualOp>({p, zero})});
       pivot = rowsCols(m, 0, 1, 0, 1);
-      pivot = select(c.reshape(swapped, shapeWith({1, 1})),
-                     c.op<nn::NegOp>({pivot}), pivot);
+      pivot = c.select(c.reshape(swapped, shapeWith({1, 1})),
+                       c.op<nn::NegOp>({pivot}), pivot);
       // The rows below minus their factor times the pivot row; a zero
       // pivot (a zero column) gives factors 0 instead of 0 / 0.
       Value top = rowsCols(m, 0, 1, 0, 1);
       Value factors = c.op<nn::DivOp>({rowsCols(m, 1, k - 1, 0, 1), top});
-      factors = select(c.op<nn::EqualOp>({top, num(0.0)}), num(0.0), factors);
+      factors = c.select(c.op<nn::EqualOp>({top, num(0.0)}), num(0.0), factors);
       m = c.op<nn::SubOp>({rowsCols(m, 1, k - 1, 1, k - 1),
-                           mul(factors, rowsCols(m, 0, 1, 1, k - 1))});
+                           c.mul(factors, rowsCols(m, 0, 1, 1, k - 1))});
     }
-    det = det ? mul(det, pivot) : pivot;
+    det = det ? c.mul(det, pivot) : pivot;
   }
   if (size == 0)
     det = c.op<nn::AddOp>({zeros(n.loc, elem, shapeWith({1, 1})), num(1.0)});

@@ -128,6 +128,19 @@ def resnet(batch=1, size=32, classes=10, seed=0):
                    [helper.make_tensor_value_info("logits", TensorProto.FLOAT, [batch, classes])])
 
 
+def _classifier_head(g, x, features, classes, scale, batch, size):
+    """Global average pooling, Flatten and a fully connected Gemm to
+    `logits`; the model of an image input [batch, 3, size, size]."""
+    x = g.op("Flatten", [g.op("GlobalAveragePool", [x])], axis=1)
+    g.op("Gemm", [x, g.weight((classes, features), scale), g.weight((classes,), 0.01)],
+         transB=1)
+    g.nodes[-1].output[0] = "logits"
+    return g.model([helper.make_tensor_value_info("input", TensorProto.FLOAT,
+                                                  [batch, 3, size, size])],
+                   [helper.make_tensor_value_info("logits", TensorProto.FLOAT,
+                                                  [batch, classes])])
+
+
 def resnet18(batch=1, size=224, classes=1000, seed=0):
     """ResNet-18's topology (torchvision's: a 7x7 stride-2 stem, 3x3 max
     pooling, four stages of two basic blocks at 64 / 128 / 256 / 512
@@ -151,13 +164,7 @@ def resnet18(batch=1, size=224, classes=1000, seed=0):
         skip = x if (cin, stride) == (cout, 1) else conv_bn(x, cin, cout, 1, stride, relu=False)
         x = g.op("Relu", [g.op("Add", [skip, y])])
         cin = cout
-    x = g.op("Flatten", [g.op("GlobalAveragePool", [x])], axis=1)
-    g.op("Gemm", [x, g.weight((classes, 512), 0.05), g.weight((classes,), 0.01)], transB=1)
-    g.nodes[-1].output[0] = "logits"
-    return g.model([helper.make_tensor_value_info("input", TensorProto.FLOAT,
-                                                  [batch, 3, size, size])],
-                   [helper.make_tensor_value_info("logits", TensorProto.FLOAT,
-                                                  [batch, classes])])
+    return _classifier_head(g, x, 512, classes, 0.05, batch, size)
 
 
 def mobilenet_v2(batch=1, size=224, classes=1000, seed=0):
@@ -190,13 +197,7 @@ def mobilenet_v2(batch=1, size=224, classes=1000, seed=0):
             x = g.op("Add", [x, y]) if (stride, cin) == (1, c) else y
             cin = c
     x = conv_bn(x, cin, 1280, 1, 1)
-    x = g.op("Flatten", [g.op("GlobalAveragePool", [x])], axis=1)
-    g.op("Gemm", [x, g.weight((classes, 1280), 0.03), g.weight((classes,), 0.01)], transB=1)
-    g.nodes[-1].output[0] = "logits"
-    return g.model([helper.make_tensor_value_info("input", TensorProto.FLOAT,
-                                                  [batch, 3, size, size])],
-                   [helper.make_tensor_value_info("logits", TensorProto.FLOAT,
-                                                  [batch, classes])])
+    return _classifier_head(g, x, 1280, classes, 0.03, batch, size)
 
 
 def cnn1d(batch=1, length=64, features=10, classes=12, seed=4):

@@ -391,19 +391,26 @@ int main(int argc, char **argv) {
 """
 
 
-def test_object_file_with_c_entry_point(tmp_path):
-    """quant-opt --qc-lower-to-cpu | quant-translate --mlir-to-cpu-object,
-    linked with a C program through _mlir_ciface_main: the interpreter's
-    logits, bit for bit."""
-    model = models.llama()
+def link_with_driver(model, driver, tmp_path, defines=()):
+    """`model` saved as m.onnx, lowered (quant-opt --qc-lower-to-cpu),
+    written as an object (quant-translate --mlir-to-cpu-object) and linked
+    with the C program `driver` into tmp_path/drv."""
     onnx.save(model, str(tmp_path / "m.onnx"))
     subprocess.run([str(BIN / "quant-opt"), str(tmp_path / "m.onnx"), "--qc-lower-to-cpu",
                     "-o", str(tmp_path / "m.llvm.mlir")], check=True)
     subprocess.run([str(BIN / "quant-translate"), "--mlir-to-cpu-object",
                     str(tmp_path / "m.llvm.mlir"), "-o", str(tmp_path / "m.o")], check=True)
-    (tmp_path / "drv.c").write_text(DRIVER)
-    subprocess.run(["clang-19", "-O2", "-DSEQ=16", "-DVOCAB=128", str(tmp_path / "drv.c"),
-                    str(tmp_path / "m.o"), "-lm", "-o", str(tmp_path / "drv")], check=True)
+    (tmp_path / "drv.c").write_text(driver)
+    subprocess.run(["clang-19", "-O2", *defines, str(tmp_path / "drv.c"), str(tmp_path / "m.o"),
+                    "-lm", "-o", str(tmp_path / "drv")], check=True)
+
+
+def test_object_file_with_c_entry_point(tmp_path):
+    """quant-opt --qc-lower-to-cpu | quant-translate --mlir-to-cpu-object,
+    linked with a C program through _mlir_ciface_main: the interpreter's
+    logits, bit for bit."""
+    model = models.llama()
+    link_with_driver(model, DRIVER, tmp_path, ["-DSEQ=16", "-DVOCAB=128"])
     inputs = models.sample_inputs(model, seed=4)
     inputs["input_ids"].astype(np.int64).tofile(tmp_path / "ids.bin")
     subprocess.run([str(tmp_path / "drv"), str(tmp_path / "ids.bin"),
@@ -458,14 +465,7 @@ def test_object_file_leaves_inputs_alone(tmp_path):
          helper.make_tensor_value_info("u", TensorProto.FLOAT, [3, 2])],
         [helper.make_tensor_value_info("y", TensorProto.FLOAT, [3, 4])])
     model = helper.make_model(g, opset_imports=[helper.make_opsetid("", 18)], ir_version=9)
-    onnx.save(model, str(tmp_path / "m.onnx"))
-    subprocess.run([str(BIN / "quant-opt"), str(tmp_path / "m.onnx"), "--qc-lower-to-cpu",
-                    "-o", str(tmp_path / "m.llvm.mlir")], check=True)
-    subprocess.run([str(BIN / "quant-translate"), "--mlir-to-cpu-object",
-                    str(tmp_path / "m.llvm.mlir"), "-o", str(tmp_path / "m.o")], check=True)
-    (tmp_path / "drv.c").write_text(SCATTER_DRIVER)
-    subprocess.run(["clang-19", "-O2", str(tmp_path / "drv.c"), str(tmp_path / "m.o"), "-lm",
-                    "-o", str(tmp_path / "drv")], check=True)
+    link_with_driver(model, SCATTER_DRIVER, tmp_path)
     rng = np.random.default_rng(3)
     feeds = {"x": rng.standard_normal((3, 4)).astype(np.float32),
              "i": np.array([[0, 3], [1, 1], [2, 0]], np.int64),

@@ -859,13 +859,12 @@ struct GemmLowering : OpConversionPattern<GemmOp> {
           3, 0, trans ? ArrayRef<AffineExpr>{c, r} : ArrayRef<AffineExpr>{r, c},
           ctx);
     };
-    Value init = zeroFilled(rewriter, loc, out);
     Value ab = packedProduct(rewriter, loc, op, adaptor.getA(), adaptor.getB());
     if (!ab)
       ab = rewriter
                .create<linalg::GenericOp>(
                    loc, out, ValueRange{adaptor.getA(), adaptor.getB()},
-                   ValueRange{init},
+                   ValueRange{zeroFilled(rewriter, loc, out)},
                    ArrayRef<AffineMap>{map(m, k, op.getTransA()),
                                        map(k, n, op.getTransB()),
                                        AffineMap::get(3, 0, {m, n}, ctx)},

@@ -6761,6 +6761,11 @@ const llvm::StringMap<Importer::Handler> &Importer::handlers() {
                failure();
       if (format || llvm::isa<QTensorType>(n.in[0].getType()))
         return im.castFormats(n, n.in[0], elem, format);
+      // A cast to the type it has (exporters write them, e.g. the
+      // `.to(float32)` of Hugging Face's RMSNorm) is the value itself, so
+      // that the passes that follow a stream see through it.
+      if (tt(n.in[0]).getElementType() == elem)
+        return SmallVector<Value>{n.in[0]};
       return im.one<nn::CastOp>(n, {n.in[0]},
                                 {im.named("to", TypeAttr::get(elem))});
     };
@@ -6841,6 +6846,8 @@ const llvm::StringMap<Importer::Handler> &Importer::handlers() {
       Type elem = tt(n.in[1]).getElementType();
       if (llvm::isa<QTensorType>(n.in[0].getType()))
         return im.castFormats(n, n.in[0], elem, std::nullopt);
+      if (tt(n.in[0]).getElementType() == elem)
+        return SmallVector<Value>{n.in[0]};
       return im.one<nn::CastOp>(n, {n.in[0]},
                                 {im.named("to", TypeAttr::get(elem))});
     };

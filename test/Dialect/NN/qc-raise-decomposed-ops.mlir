@@ -98,3 +98,77 @@ func.func @not_raised(%x: tensor<4x8xf32>, %eps: tensor<f32>) -> (tensor<4x8xf32
   %z = nn.div %x, %s2 : tensor<4x8xf32>, tensor<4x1xf32>
   return %y, %z : tensor<4x8xf32>, tensor<4x8xf32>
 }
+
+// -----
+
+// torch's addmm over flattened tokens (GPT-2's Conv1D): the product on the
+// tokens' own shape, the bias an add.
+// CHECK-LABEL: func.func @flattened_gemm
+// CHECK-SAME: (%[[X:.*]]: tensor<2x3x4xf32>, %[[W:.*]]: tensor<4x5xf32>, %[[B:.*]]: tensor<5xf32>)
+// CHECK-NEXT: %[[P:.*]] = nn.matmul %[[X]], %[[W]] : tensor<2x3x4xf32>, tensor<4x5xf32>
+// CHECK-NEXT: %[[Y:.*]] = nn.add %[[P]], %[[B]] : tensor<2x3x5xf32>, tensor<5xf32>
+// CHECK-NEXT: return %[[Y]]
+func.func @flattened_gemm(%x: tensor<2x3x4xf32>, %w: tensor<4x5xf32>, %b: tensor<5xf32>) -> tensor<2x3x5xf32> {
+  %f = nn.reshape %x {shape = array<i64: 6, 4>} : tensor<2x3x4xf32>
+  %g = nn.gemm %f, %w, %b : tensor<6x4xf32>, tensor<4x5xf32>, tensor<5xf32>
+  %y = nn.reshape %g {shape = array<i64: 2, 3, 5>} : tensor<6x5xf32>
+  return %y : tensor<2x3x5xf32>
+}
+
+// -----
+
+// A transposed constant weight becomes the transposed constant; a [1, N]
+// bias stays a row.
+// CHECK-LABEL: func.func @gemm_trans_b
+// CHECK: %[[W:.*]] = arith.constant dense<{{\[}}[1.000000e+00, 4.000000e+00], [2.000000e+00, 5.000000e+00], [3.000000e+00, 6.000000e+00]]> : tensor<3x2xf32>
+// CHECK: %[[P:.*]] = nn.matmul %arg0, %[[W]] : tensor<4x3xf32>, tensor<3x2xf32>
+// CHECK: nn.add %[[P]], %arg1 : tensor<4x2xf32>, tensor<1x2xf32>
+// CHECK-NOT: nn.gemm
+func.func @gemm_trans_b(%x: tensor<4x3xf32>, %b: tensor<1x2xf32>) -> tensor<4x2xf32> {
+  %w = arith.constant dense<[[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]> : tensor<2x3xf32>
+  %y = nn.gemm %x, %w, %b {transB = true} : tensor<4x3xf32>, tensor<2x3xf32>, tensor<1x2xf32>
+  return %y : tensor<4x2xf32>
+}
+
+// -----
+
+// A transposed run-time weight gets an nn.transpose.
+// CHECK-LABEL: func.func @gemm_trans_b_runtime
+// CHECK: %[[T:.*]] = nn.transpose %arg1 {perm = array<i64: 1, 0>} : tensor<2x3xf32>
+// CHECK: nn.matmul %arg0, %[[T]] : tensor<4x3xf32>, tensor<3x2xf32>
+func.func @gemm_trans_b_runtime(%x: tensor<4x3xf32>, %w: tensor<2x3xf32>) -> tensor<4x2xf32> {
+  %y = nn.gemm %x, %w {transB = true} : tensor<4x3xf32>, tensor<2x3xf32>
+  return %y : tensor<4x2xf32>
+}
+
+// -----
+
+// What is not a plain linear layer stays a gemm: alpha, beta, transA, a
+// full [M, N] addend.
+// CHECK-LABEL: func.func @gemm_kept
+// CHECK-COUNT-4: nn.gemm
+// CHECK-NOT: nn.matmul
+func.func @gemm_kept(%x: tensor<4x3xf32>, %w: tensor<3x2xf32>, %b: tensor<2xf32>, %c: tensor<4x2xf32>, %xt: tensor<3x4xf32>) -> (tensor<4x2xf32>, tensor<4x2xf32>, tensor<4x2xf32>, tensor<4x2xf32>) {
+  %0 = nn.gemm %x, %w, %b {alpha = 2.0 : f32} : tensor<4x3xf32>, tensor<3x2xf32>, tensor<2xf32>
+  %1 = nn.gemm %x, %w, %b {beta = 0.5 : f32} : tensor<4x3xf32>, tensor<3x2xf32>, tensor<2xf32>
+  %2 = nn.gemm %xt, %w, %b {transA = true} : tensor<3x4xf32>, tensor<3x2xf32>, tensor<2xf32>
+  %3 = nn.gemm %x, %w, %c : tensor<4x3xf32>, tensor<3x2xf32>, tensor<4x2xf32>
+  return %0, %1, %2, %3 : tensor<4x2xf32>, tensor<4x2xf32>, tensor<4x2xf32>, tensor<4x2xf32>
+}
+
+// -----
+
+// An identity reshape is its input; the transpose of a constant matrix (a
+// tied head) is a constant.
+// CHECK-LABEL: func.func @tied_head
+// CHECK: %[[H:.*]] = arith.constant dense<{{\[}}[1.000000e+00, 3.000000e+00], [2.000000e+00, 4.000000e+00]]> : tensor<2x2xf32>
+// CHECK-NOT: nn.reshape
+// CHECK-NOT: nn.transpose
+// CHECK: nn.matmul %arg0, %[[H]]
+func.func @tied_head(%x: tensor<1x3x2xf32>) -> tensor<1x3x2xf32> {
+  %e = arith.constant dense<[[1.0, 2.0], [3.0, 4.0]]> : tensor<2x2xf32>
+  %r = nn.reshape %x {shape = array<i64: 1, 3, 2>} : tensor<1x3x2xf32>
+  %t = nn.transpose %e {perm = array<i64: 1, 0>} : tensor<2x2xf32>
+  %y = nn.matmul %r, %t : tensor<1x3x2xf32>, tensor<2x2xf32>
+  return %y : tensor<1x3x2xf32>
+}

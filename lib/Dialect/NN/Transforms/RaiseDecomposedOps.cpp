@@ -14,10 +14,14 @@
 
 #include "qc/Dialect/NN/Transforms/Passes.h"
 
+#include "mlir/IR/AsmState.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 #include <cmath>
+#include <cstring>
 
 namespace qc::nn {
 #define GEN_PASS_DEF_RAISEDECOMPOSEDOPS
@@ -299,6 +303,152 @@ struct RaiseGelu : OpRewritePattern<MulOp> {
   }
 };
 
+/// A linear layer over flattened tokens, as exporters write torch's addmm
+/// (Hugging Face's Conv1D in GPT-2) and Linear on 2-D views:
+///
+///   reshape(gemm(reshape(x : [d..., K] -> [T, K]), w, b) -> [d..., N])
+///
+/// with alpha = 1, no transA and a bias that is absent or a row ([N] or
+/// [1, N], beta = 1)  ->  nn.matmul(x, w) (+ nn.add b) on x's own shape,
+/// the form the quantization passes take for a linear layer. A transposed
+/// constant weight becomes the transposed constant (else an nn.transpose).
+/// Without the reshapes (a 2-D input, or a result read otherwise), the gemm
+/// alone becomes the matmul and add. The same values: y = 1 * (a w) + 1 * b
+/// is (a w) + b.
+struct RaiseFlattenedGemm : OpRewritePattern<GemmOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(GemmOp op,
+                                PatternRewriter &rewriter) const override {
+    auto at = llvm::cast<RankedTensorType>(op.getA().getType());
+    auto yt = llvm::cast<RankedTensorType>(op.getType());
+    if (op.getTransA() || op.getAlpha().convertToFloat() != 1.0f ||
+        !at.hasStaticShape() || !yt.hasStaticShape())
+      return failure();
+    int64_t k = at.getDimSize(1), n = yt.getDimSize(1);
+    Value c = op.getC();
+    if (c) {
+      auto ct = llvm::cast<RankedTensorType>(c.getType());
+      if (op.getBeta().convertToFloat() != 1.0f || ct.getRank() < 1 ||
+          ct.getShape().back() != n ||
+          (ct.getRank() == 2 && ct.getDimSize(0) != 1) || ct.getRank() > 2)
+        return failure();
+    }
+    // The tokens' own shape, when a reshape flattened them and another
+    // restores them.
+    Value x = op.getA();
+    Operation *replaced = op;
+    auto flatten = op.getA().getDefiningOp<ReshapeOp>();
+    if (flatten && op->hasOneUse())
+      if (auto restore = llvm::dyn_cast<ReshapeOp>(*op->getUsers().begin())) {
+        auto xt = llvm::cast<RankedTensorType>(flatten.getInput().getType());
+        auto rt = llvm::cast<RankedTensorType>(restore.getType());
+        if (xt.hasStaticShape() && rt.hasStaticShape() && xt.getRank() >= 2 &&
+            xt.getShape().back() == k && rt.getRank() == xt.getRank() &&
+            rt.getShape().back() == n &&
+            xt.getShape().drop_back() == rt.getShape().drop_back()) {
+          x = flatten.getInput();
+          replaced = restore;
+        }
+      }
+    Location loc = op.getLoc();
+    Value w = op.getB();
+    if (op.getTransB()) {
+      auto wt = llvm::cast<RankedTensorType>(w.getType());
+      auto tt = RankedTensorType::get({wt.getDimSize(1), wt.getDimSize(0)},
+                                      wt.getElementType());
+      auto cst = w.getDefiningOp<arith::ConstantOp>();
+      auto dense = cst ? llvm::dyn_cast<DenseElementsAttr>(cst.getValue())
+                       : DenseElementsAttr();
+      if (dense && wt.hasStaticShape()) {
+        SmallVector<Attribute> values(dense.getValues<Attribute>());
+        SmallVector<Attribute> transposed;
+        transposed.reserve(values.size());
+        for (int64_t i = 0; i < wt.getDimSize(1); ++i)
+          for (int64_t j = 0; j < wt.getDimSize(0); ++j)
+            transposed.push_back(values[size_t(j * wt.getDimSize(1) + i)]);
+        w = rewriter.create<arith::ConstantOp>(
+            loc, DenseElementsAttr::get(tt, transposed));
+      } else {
+        w = rewriter.create<TransposeOp>(loc, tt, w,
+                                         rewriter.getDenseI64ArrayAttr({1, 0}));
+      }
+    }
+    auto xt = llvm::cast<RankedTensorType>(x.getType());
+    SmallVector<int64_t> shape(xt.getShape().drop_back());
+    shape.push_back(n);
+    auto outType = RankedTensorType::get(shape, yt.getElementType());
+    Value y = rewriter.create<MatMulOp>(loc, outType, x, w);
+    if (c)
+      y = rewriter.create<AddOp>(loc, outType, y, c);
+    rewriter.replaceOp(replaced, y);
+    if (replaced != op.getOperation())
+      rewriter.eraseOp(op);
+    return success();
+  }
+};
+
+/// A reshape to the shape it has (exporters write them around products)
+/// is its input.
+struct DropIdentityReshape : OpRewritePattern<ReshapeOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(ReshapeOp op,
+                                PatternRewriter &rewriter) const override {
+    if (op.getInput().getType() != op.getType())
+      return failure();
+    rewriter.replaceOp(op, op.getInput());
+    return success();
+  }
+};
+
+/// The transpose of a constant 2-D f32 matrix (a tied LM head reads the
+/// embedding table as W^T) is the transposed constant, so that the linear
+/// layer it feeds has a constant weight.
+struct FoldConstantTranspose : OpRewritePattern<TransposeOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(TransposeOp op,
+                                PatternRewriter &rewriter) const override {
+    auto cst = op.getInput().getDefiningOp<arith::ConstantOp>();
+    auto type = llvm::cast<RankedTensorType>(op.getType());
+    if (!cst || !type.getElementType().isF32() || type.getRank() != 2 ||
+        !type.hasStaticShape() || op.getPerm() != ArrayRef<int64_t>{1, 0})
+      return failure();
+    // The values: imported weights are resource blobs, others dense.
+    std::vector<float> values;
+    size_t n = size_t(type.getNumElements());
+    if (auto res = llvm::dyn_cast<DenseResourceElementsAttr>(cst.getValue())) {
+      AsmResourceBlob *blob = res.getRawHandle().getBlob();
+      if (!blob || blob->getData().size() < n * sizeof(float))
+        return failure();
+      values.resize(n);
+      std::memcpy(values.data(), blob->getData().data(), n * sizeof(float));
+    } else if (auto dense =
+                   llvm::dyn_cast<DenseFPElementsAttr>(cst.getValue())) {
+      values.assign(dense.getValues<float>().begin(),
+                    dense.getValues<float>().end());
+    } else {
+      return failure();
+    }
+    int64_t rows = type.getDimSize(1), cols = type.getDimSize(0);
+    std::vector<float> out(n);
+    for (int64_t i = 0; i < rows; ++i)
+      for (int64_t j = 0; j < cols; ++j)
+        out[size_t(j * rows + i)] = values[size_t(i * cols + j)];
+    Attribute attr;
+    if (n < (size_t(1) << 20)) {
+      attr = DenseElementsAttr::get(type, ArrayRef<float>(out));
+    } else {
+      // Large tables stay resource blobs, as imported.
+      AsmResourceBlob blob =
+          HeapAsmResourceBlob::allocate(n * sizeof(float), alignof(float));
+      std::memcpy(blob.getMutableData().data(), out.data(), n * sizeof(float));
+      attr = DenseResourceElementsAttr::get(type, "qc_weight", std::move(blob));
+    }
+    rewriter.replaceOpWithNewOp<arith::ConstantOp>(op, type,
+                                                   llvm::cast<TypedAttr>(attr));
+    return success();
+  }
+};
+
 struct RaiseDecomposedOpsPass
     : qc::nn::impl::RaiseDecomposedOpsBase<RaiseDecomposedOpsPass> {
   void runOnOperation() override {
@@ -315,6 +465,7 @@ void qc::nn::populateRaiseDecomposedOpsPatterns(RewritePatternSet &patterns) {
   // The whole-chain patterns take precedence over the bare core.
   patterns.add<RaiseRMSNorm, RaiseLayerNorm, RaiseGelu>(patterns.getContext(),
                                                         /*benefit=*/2);
-  patterns.add<RaiseBareRMSNorm<MulOp>, RaiseBareRMSNorm<DivOp>>(
+  patterns.add<RaiseBareRMSNorm<MulOp>, RaiseBareRMSNorm<DivOp>,
+               RaiseFlattenedGemm, DropIdentityReshape, FoldConstantTranspose>(
       patterns.getContext(), /*benefit=*/1);
 }

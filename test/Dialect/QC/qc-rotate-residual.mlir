@@ -69,3 +69,54 @@ func.func @odd(%ids: tensor<3xi64>) -> tensor<3x3xf32> {
   %y = nn.matmul %n, %w : tensor<3x3xf32>, tensor<3x3xf32>
   return %y : tensor<3x3xf32>
 }
+
+// -----
+
+// The forms torch.onnx exports have: positions gathered from a second
+// table (its rows are sources too, and its gather starts no second
+// rotation), the stream flattened to [tokens, D] and back around a layer,
+// a parallel attention / MLP pair summed before the residual add (both
+// projections are sources), and the last norm read through a reshape that
+// keeps the channels. Q = H_2 / sqrt(2): tables I -> Q and 2 I -> 2 Q; the
+// 2 I projection stays 2 I (Q^T 2 I Q), the swap P becomes Q^T P Q =
+// diag(1, -1); the head I becomes Q.
+// CHECK-LABEL: func.func @exporter_forms
+// CHECK: %[[E:.*]] = arith.constant dense<{{\[}}[0.707106769, 0.707106769], [0.707106769, -0.707106769]]> : tensor<2x2xf32>
+// CHECK: nn.gather %[[E]], %arg0
+// CHECK: %[[P:.*]] = arith.constant dense<{{\[}}[1.41421354, 1.41421354], [1.41421354, -1.41421354]]> : tensor<2x2xf32>
+// CHECK: nn.gather %[[P]]
+// CHECK: %[[A:.*]] = arith.constant dense<{{\[}}[2.000000e+00, 0.000000e+00], [0.000000e+00, 2.000000e+00]]> : tensor<2x2xf32>
+// CHECK: nn.matmul %{{.*}}, %[[A]] : tensor<3x2xf32>
+// CHECK: %[[B:.*]] = arith.constant dense<{{\[}}[2.000000e+00, 0.000000e+00], [0.000000e+00, 2.000000e+00]]> : tensor<2x2xf32>
+// CHECK: nn.matmul %{{.*}}, %[[B]] : tensor<1x3x2xf32>
+// CHECK: %[[C:.*]] = arith.constant dense<{{\[}}[1.000000e+00, 0.000000e+00], [0.000000e+00, -1.000000e+00]]> : tensor<2x2xf32>
+// CHECK: nn.matmul %{{.*}}, %[[C]] : tensor<1x3x2xf32>
+// CHECK: %[[H:.*]] = arith.constant dense<{{\[}}[0.707106769, 0.707106769], [0.707106769, -0.707106769]]> : tensor<2x2xf32>
+// CHECK: nn.matmul %{{.*}}, %[[H]] : tensor<3x2xf32>
+func.func @exporter_forms(%ids: tensor<1x3xi64>) -> tensor<1x3x2xf32> {
+  %e = arith.constant dense<[[1.0, 0.0], [0.0, 1.0]]> : tensor<2x2xf32>
+  %p = arith.constant dense<[[2.0, 0.0], [0.0, 2.0]]> : tensor<2x2xf32>
+  %pos = arith.constant dense<[[0, 1, 0]]> : tensor<1x3xi64>
+  %one = arith.constant dense<1.0> : tensor<2xf32>
+  %w2i = arith.constant dense<[[2.0, 0.0], [0.0, 2.0]]> : tensor<2x2xf32>
+  %swap = arith.constant dense<[[0.0, 1.0], [1.0, 0.0]]> : tensor<2x2xf32>
+  %head = arith.constant dense<[[1.0, 0.0], [0.0, 1.0]]> : tensor<2x2xf32>
+  %t = nn.gather %e, %ids : tensor<2x2xf32>, tensor<1x3xi64>
+  %q = nn.gather %p, %pos : tensor<2x2xf32>, tensor<1x3xi64>
+  %x = nn.add %t, %q : tensor<1x3x2xf32>, tensor<1x3x2xf32>
+  %f = nn.reshape %x {shape = array<i64: 3, 2>} : tensor<1x3x2xf32>
+  %n = nn.rms_norm %f, %one : tensor<3x2xf32>, tensor<2xf32>
+  %a = nn.matmul %n, %w2i : tensor<3x2xf32>, tensor<2x2xf32>
+  %r = nn.add %f, %a : tensor<3x2xf32>, tensor<3x2xf32>
+  %x2 = nn.reshape %r {shape = array<i64: 1, 3, 2>} : tensor<3x2xf32>
+  %n2 = nn.rms_norm %x2, %one : tensor<1x3x2xf32>, tensor<2xf32>
+  %b = nn.matmul %n2, %w2i : tensor<1x3x2xf32>, tensor<2x2xf32>
+  %c = nn.matmul %n2, %swap : tensor<1x3x2xf32>, tensor<2x2xf32>
+  %bc = nn.add %b, %c : tensor<1x3x2xf32>, tensor<1x3x2xf32>
+  %x3 = nn.add %bc, %x2 : tensor<1x3x2xf32>, tensor<1x3x2xf32>
+  %n3 = nn.rms_norm %x3, %one : tensor<1x3x2xf32>, tensor<2xf32>
+  %h = nn.reshape %n3 {shape = array<i64: 3, 2>} : tensor<1x3x2xf32>
+  %y = nn.matmul %h, %head : tensor<3x2xf32>, tensor<2x2xf32>
+  %y3 = nn.reshape %y {shape = array<i64: 1, 3, 2>} : tensor<3x2xf32>
+  return %y3 : tensor<1x3x2xf32>
+}

@@ -44,7 +44,10 @@ struct LayerNormToRMSNormPass
   using LayerNormToRMSNormBase::LayerNormToRMSNormBase;
 
   void runOnOperation() override {
+    llvm::DenseSet<Operation *> done;
     for (nn::GatherOp gather : qc::detail::embeddingGathers(getOperation())) {
+      if (done.contains(gather))
+        continue;
       int64_t d = gather.getInput().getType().getDimSize(1);
       Value start = qc::detail::foldEmbeddingScale(gather, d);
       Operation *blocker = nullptr;
@@ -59,6 +62,8 @@ struct LayerNormToRMSNormPass
             << gather->getLoc() << " not converted: " << why;
         continue;
       }
+      for (Operation *g : qc::detail::planGathers(*plan))
+        done.insert(g);
       if (plan->norms.empty())
         continue;
       // LayerNorm ignores the mean of its input, so centering the stream

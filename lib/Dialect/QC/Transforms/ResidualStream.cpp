@@ -7,6 +7,9 @@
 #include "ResidualStream.h"
 
 #include "llvm/ADT/SetVector.h"
+#include "llvm/ADT/SmallPtrSet.h"
+
+#include <functional>
 
 using namespace mlir;
 using namespace qc;
@@ -73,6 +76,15 @@ SmallVector<nn::GatherOp> qc::detail::embeddingGathers(Operation *root) {
   return gathers;
 }
 
+SmallVector<Operation *>
+qc::detail::planGathers(const qc::detail::StreamPlan &plan) {
+  SmallVector<Operation *> gathers;
+  for (auto [op, index, role] : plan.operands)
+    if (llvm::isa<nn::GatherOp>(op))
+      gathers.push_back(op);
+  return gathers;
+}
+
 FailureOr<qc::detail::StreamPlan>
 qc::detail::collectResidualStream(Value start, int64_t d, StreamMode mode,
                                   Operation *&blocker, std::string &why) {
@@ -84,13 +96,67 @@ qc::detail::collectResidualStream(Value start, int64_t d, StreamMode mode,
     why = reason.str();
     return failure();
   };
-  // A linear layer feeding the stream: its weight's rows are sources.
+  // A reshape that keeps the last dimension (tokens flattened for a
+  // product or restored after it, as exporters write them) does not mix
+  // channels.
+  auto keepsChannels = [&](nn::ReshapeOp r) {
+    return llvm::cast<RankedTensorType>(r.getInput().getType())
+                   .getShape()
+                   .back() == d &&
+           llvm::cast<RankedTensorType>(r.getType()).getShape().back() == d;
+  };
+  // A linear layer feeding the stream (through such a reshape or not): its
+  // weight's rows are sources.
   auto linearSource = [&](Value v) -> nn::MatMulOp {
+    if (auto r = v.getDefiningOp<nn::ReshapeOp>();
+        r && v.hasOneUse() && keepsChannels(r))
+      v = r.getInput();
     auto mm = v.getDefiningOp<nn::MatMulOp>();
     if (mm && hasConstantMatrixWeight(mm) && v.hasOneUse() &&
         mm.getRhs().getType().getDimSize(1) == d)
       return mm;
     return {};
+  };
+  using Operand = std::tuple<Operation *, unsigned, RotationSide>;
+  // Adds of sources (biased projections x W + b; Phi's parallel attention
+  // and MLP outputs summed before the residual add).
+  llvm::SmallPtrSet<Operation *, 8> sourceAdds;
+  // Appends the sources `v` (operand `index` of `user`, not a stream
+  // value) is made of; false, appending nothing, when it is anything else.
+  std::function<bool(Value, Operation *, unsigned, SmallVectorImpl<Operand> &)>
+      sourcesOf = [&](Value v, Operation *user, unsigned index,
+                      SmallVectorImpl<Operand> &out) -> bool {
+    if (stream.contains(v))
+      return false;
+    if (nn::MatMulOp mm = linearSource(v)) {
+      out.emplace_back(mm, 1, Role::Rows);
+      return true;
+    }
+    if (isConstantRows(v, d)) {
+      out.emplace_back(user, index, Role::Rows);
+      return true;
+    }
+    if (auto table = v.getDefiningOp<nn::GatherOp>();
+        table && v.hasOneUse() && table.getAxis() == 0 &&
+        isF32Constant(table.getInput()) &&
+        table.getInput().getType().getRank() == 2 &&
+        table.getInput().getType().getDimSize(1) == d) {
+      // Another embedding added in (learned positions, token types): its
+      // table's rows are sources.
+      out.emplace_back(table, 0, Role::Rows);
+      return true;
+    }
+    auto add = v.getDefiningOp<nn::AddOp>();
+    if (!add || !v.hasOneUse())
+      return false;
+    size_t mark = out.size();
+    if (sourcesOf(add.getLhs(), add, 0, out) &&
+        sourcesOf(add.getRhs(), add, 1, out)) {
+      sourceAdds.insert(add);
+      return true;
+    }
+    out.resize(mark);
+    return false;
   };
   for (size_t i = 0; i < stream.size(); ++i) {
     Value v = stream[i];
@@ -101,28 +167,18 @@ qc::detail::collectResidualStream(Value start, int64_t d, StreamMode mode,
           return fail(user, "a residual add broadcasts the stream");
         unsigned otherIndex = 1 - use.getOperandNumber();
         Value other = add.getOperand(otherIndex);
-        if (!stream.contains(other)) {
-          auto biasAdd = other.getDefiningOp<nn::AddOp>();
-          if (nn::MatMulOp mm = linearSource(other)) {
-            plan.operands.emplace_back(mm, 1, Role::Rows);
-          } else if (isConstantRows(other, d)) {
-            plan.operands.emplace_back(add, otherIndex, Role::Rows);
-          } else if (biasAdd && other.hasOneUse() &&
-                     ((linearSource(biasAdd.getLhs()) &&
-                       isConstantRows(biasAdd.getRhs(), d)) ||
-                      (linearSource(biasAdd.getRhs()) &&
-                       isConstantRows(biasAdd.getLhs(), d)))) {
-            // A biased projection: x W + b.
-            unsigned mmIndex = linearSource(biasAdd.getLhs()) ? 0 : 1;
-            plan.operands.emplace_back(
-                biasAdd.getOperand(mmIndex).getDefiningOp(), 1, Role::Rows);
-            plan.operands.emplace_back(biasAdd, 1 - mmIndex, Role::Rows);
-          } else if (!biasAdd) {
-            return fail(user, "a residual add has an operand that is not "
-                              "a linear layer with a constant weight");
-          }
-        }
+        // Another add that is not made of sources is taken for a stream
+        // value reached later (checked below).
+        if (!stream.contains(other) &&
+            !sourcesOf(other, add, otherIndex, plan.operands) &&
+            !other.getDefiningOp<nn::AddOp>())
+          return fail(user, "a residual add has an operand that is not "
+                            "a linear layer with a constant weight");
         stream.insert(add.getResult());
+        continue;
+      }
+      if (auto r = llvm::dyn_cast<nn::ReshapeOp>(user); r && keepsChannels(r)) {
+        stream.insert(r.getResult());
         continue;
       }
       if (mode == StreamMode::Center) {
@@ -147,14 +203,23 @@ qc::detail::collectResidualStream(Value start, int64_t d, StreamMode mode,
           return fail(user, "the norm has a gain (run --qc-fold-norm-gains "
                             "first)");
         plan.norms.push_back(norm);
-        for (OpOperand &nu : norm.getResult().getUses()) {
-          auto mm = llvm::dyn_cast<nn::MatMulOp>(nu.getOwner());
-          if (!mm || nu.getOperandNumber() != 0 || !hasConstantMatrixWeight(mm))
-            return fail(nu.getOwner(), "a norm of the stream is read by "
-                                       "something other than a linear "
-                                       "layer with a constant weight");
-          plan.operands.emplace_back(mm, 1, Role::Columns);
-        }
+        // Its readers, through reshapes that keep the channels.
+        SmallVector<Value> reads{norm.getResult()};
+        for (size_t r = 0; r < reads.size(); ++r)
+          for (OpOperand &nu : reads[r].getUses()) {
+            if (auto reshape = llvm::dyn_cast<nn::ReshapeOp>(nu.getOwner());
+                reshape && keepsChannels(reshape)) {
+              reads.push_back(reshape.getResult());
+              continue;
+            }
+            auto mm = llvm::dyn_cast<nn::MatMulOp>(nu.getOwner());
+            if (!mm || nu.getOperandNumber() != 0 ||
+                !hasConstantMatrixWeight(mm))
+              return fail(nu.getOwner(), "a norm of the stream is read by "
+                                         "something other than a linear "
+                                         "layer with a constant weight");
+            plan.operands.emplace_back(mm, 1, Role::Columns);
+          }
         continue;
       }
       if (llvm::isa<nn::LayerNormOp>(user))
@@ -170,6 +235,7 @@ qc::detail::collectResidualStream(Value start, int64_t d, StreamMode mode,
     if (auto add = v.getDefiningOp<nn::AddOp>())
       for (Value o : add->getOperands())
         if (!stream.contains(o) && o.getDefiningOp<nn::AddOp>() &&
+            !sourceAdds.contains(o.getDefiningOp()) &&
             !llvm::any_of(plan.operands, [&](auto &t) {
               return std::get<0>(t) == o.getDefiningOp();
             }))

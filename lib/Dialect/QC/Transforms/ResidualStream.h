@@ -45,10 +45,11 @@ struct StreamPlan {
 };
 
 /// Collects the stream of width `d` starting at `start`. Sources are
-/// constant addends, single-use linear layers with a constant K x D weight
-/// (optionally followed by a single-use constant bias add) and other adds of
-/// the stream. On failure, `blocker` is the op the stream cannot pass and
-/// `why` says why.
+/// constant addends, single-use gathers from other constant D-wide tables
+/// (learned positions), single-use linear layers with a constant K x D
+/// weight (optionally followed by a single-use constant bias add) and other
+/// adds of the stream. On failure, `blocker` is the op the stream cannot pass
+/// and `why` says why.
 mlir::FailureOr<StreamPlan> collectResidualStream(mlir::Value start, int64_t d,
                                                   StreamMode mode,
                                                   mlir::Operation *&blocker,
@@ -59,8 +60,12 @@ mlir::FailureOr<StreamPlan> collectResidualStream(mlir::Value start, int64_t d,
 mlir::Value foldEmbeddingScale(nn::GatherOp gather, int64_t d);
 
 /// The embedding gathers that start residual streams: axis 0 of a constant
-/// 2-D table.
+/// 2-D table. A stream that adds several (tokens and positions) is found
+/// from each; callers skip those a plan already holds (planGathers).
 llvm::SmallVector<nn::GatherOp> embeddingGathers(mlir::Operation *root);
+
+/// The gathers among a plan's sources (embeddings added into the stream).
+llvm::SmallVector<mlir::Operation *> planGathers(const StreamPlan &plan);
 
 } // namespace qc::detail
 

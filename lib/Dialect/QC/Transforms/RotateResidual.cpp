@@ -99,7 +99,10 @@ struct RotateResidualPass : qc::impl::RotateResidualBase<RotateResidualPass> {
     SmallVector<nn::GatherOp> gathers =
         qc::detail::embeddingGathers(getOperation());
     MLIRContext *ctx = &getContext();
+    llvm::DenseSet<Operation *> done;
     for (nn::GatherOp gather : gathers) {
+      if (done.contains(gather))
+        continue;
       int64_t d = gather.getInput().getType().getDimSize(1);
       Value start = qc::detail::foldEmbeddingScale(gather, d);
       Operation *blocker = nullptr;
@@ -153,6 +156,8 @@ struct RotateResidualPass : qc::impl::RotateResidualBase<RotateResidualPass> {
           gather->emitRemark("qc-rotate-residual: no Hadamard matrix of order ")
               << d << "; using a random orthogonal matrix";
       }
+      for (Operation *g : qc::detail::planGathers(*plan))
+        done.insert(g);
       for (RotationAttrInterface q : rotations) {
         qc::detail::rotateConstantOperand(gather, 0, Role::Rows, q);
         for (auto [op, index, role] : plan->operands)

@@ -232,7 +232,7 @@ def cnn1d(batch=1, length=64, features=10, classes=12, seed=4):
 
 
 def _attention(g, x, seq, hidden, heads, kv_heads, head_dim, wq, wk, wv, wo, bq=None,
-               mask=None, rope=None):
+               mask=None, rope=None, out=None):
     def proj(w, b, n_heads):
         y = g.op("MatMul", [x, w])
         if b is not None:
@@ -271,7 +271,7 @@ def _attention(g, x, seq, hidden, heads, kv_heads, head_dim, wq, wk, wv, wo, bq=
     ctx = g.op("MatMul", [probs, v])
     ctx = g.op("Transpose", [ctx], perm=[0, 2, 1, 3])
     ctx = g.op("Reshape", [ctx, g.const(_i64([1, seq, hidden]))])
-    return g.op("MatMul", [ctx, wo])
+    return out(ctx) if out is not None else g.op("MatMul", [ctx, wo])
 
 
 def _causal_mask(g, seq):
@@ -315,9 +315,20 @@ def bert(seq=16, hidden=64, heads=4, layers=2, ffn=256, vocab=120, seed=1, outli
                    [helper.make_tensor_value_info("hidden_states", TensorProto.FLOAT, [1, seq, hidden])])
 
 
-def gpt(seq=16, hidden=64, heads=4, layers=2, ffn=256, vocab=128, seed=3, outliers=False):
+def gpt(seq=16, hidden=64, heads=4, layers=2, ffn=256, vocab=128, seed=3, outliers=False,
+        exporter_forms=False):
     """Pre-LayerNorm decoder (GPT-2 / OPT style): learned positions, biased
-    projections, GELU MLP, a final LayerNorm and an untied head."""
+    projections, GELU MLP, a final LayerNorm and an untied head.
+
+    `exporter_forms=True` writes what torch.onnx makes of Hugging Face's
+    GPT-2, OPT and Phi instead: biased linear layers after the attention as
+    Reshape -> Gemm -> Reshape over the flattened tokens (GPT-2's Conv1D is
+    addmm; the MLP's second one with transB), positions gathered from a
+    table by constant ids, the stream flattened to [tokens, hidden] around
+    the first layer's MLP (OPT), the attention and the MLP of the last layer
+    in parallel from one LayerNorm and summed before the residual add
+    (Phi), an identity Reshape before the head and the head tied to the
+    embedding table through a Transpose. Needs layers >= 2."""
     g = _Graph(seed)
     hd = hidden // heads
     emb = g.weight((vocab, hidden), 1.0)
@@ -326,35 +337,77 @@ def gpt(seq=16, hidden=64, heads=4, layers=2, ffn=256, vocab=128, seed=3, outlie
         scale = np.ones(hidden, np.float32)
         scale[[7, 30, 51]] = np.array([55.0, 80.0, 100.0], np.float32)
         x = g.op("Mul", [x, g.const(scale)])
-    x = g.op("Add", [x, g.weight((seq, hidden), 0.1)])
+    if exporter_forms:
+        positions = g.op("Gather", [g.weight((2 * seq, hidden), 0.1),
+                                    g.const(_i64([list(range(seq))]))], axis=0)
+        x = g.op("Add", [x, positions])
+    else:
+        x = g.op("Add", [x, g.weight((seq, hidden), 0.1)])
 
     def layer_norm(t):
         gain = (1.0 + 0.1 * g.rng.standard_normal(hidden)).astype(np.float32)
         return g.op("LayerNormalization", [t, g.const(gain), g.weight((hidden,), 0.1)],
                     axis=-1, epsilon=1e-5)
 
-    mask = _causal_mask(g, seq)
-    for _ in range(layers):
-        a = _attention(g, layer_norm(x), seq, hidden, heads, heads, hd,
-                       g.weight((hidden, hidden)), g.weight((hidden, hidden)),
-                       g.weight((hidden, hidden)), g.weight((hidden, hidden)),
-                       bq=[g.weight((hidden,), 0.1) for _ in range(3)], mask=mask)
-        x = g.op("Add", [x, g.op("Add", [a, g.weight((hidden,), 0.1)])])
-        h = g.op("Add", [g.op("MatMul", [layer_norm(x), g.weight((hidden, ffn))]),
-                         g.weight((ffn,), 0.1)])
+    def linear(t, k, n, lead=(1, seq), trans=False):
+        """t @ W + b; exporter forms: Gemm over [tokens, k] between Reshapes."""
+        if not exporter_forms:
+            return g.op("Add", [g.op("MatMul", [t, g.weight((k, n))]), g.weight((n,), 0.1)])
+        w, b = g.weight((k, n)), g.weight((n,), 0.1)
+        if trans:
+            g.inits[-2] = numpy_helper.from_array(
+                np.ascontiguousarray(numpy_helper.to_array(g.inits[-2]).T), w)
+        flat = g.op("Reshape", [t, g.const(_i64([seq, k]))])
+        y = g.op("Gemm", [flat, w, b], transB=1 if trans else 0)
+        return g.op("Reshape", [y, g.const(_i64([*lead, n]))])
+
+    def mlp(t, lead=(1, seq)):
+        h = linear(t, hidden, ffn, lead)
         h = g.op("Mul", [g.op("Mul", [h, g.const(np.array(0.5, np.float32))]),
                          g.op("Add", [g.op("Erf", [g.op("Div", [h, g.const(np.array(np.sqrt(2.0), np.float32))])]),
                                       g.const(np.array(1.0, np.float32))])])
-        h = g.op("Add", [g.op("MatMul", [h, g.weight((ffn, hidden))]), g.weight((hidden,), 0.1)])
-        x = g.op("Add", [x, h])
-    logits = g.op("MatMul", [layer_norm(x), g.weight((hidden, vocab))])
+        return linear(h, ffn, hidden, lead, trans=True)
+
+    def attention(t):
+        return _attention(g, t, seq, hidden, heads, heads, hd,
+                          g.weight((hidden, hidden)), g.weight((hidden, hidden)),
+                          g.weight((hidden, hidden)),
+                          None if exporter_forms else g.weight((hidden, hidden)),
+                          bq=[g.weight((hidden,), 0.1) for _ in range(3)], mask=mask,
+                          out=(lambda c: linear(c, hidden, hidden)) if exporter_forms else None)
+
+    mask = _causal_mask(g, seq)
+    for i in range(layers):
+        if exporter_forms and i == layers - 1:
+            # Phi: attention and MLP read one norm; their sum joins the stream.
+            h = layer_norm(x)
+            x = g.op("Add", [g.op("Add", [attention(h), mlp(h)]), x])
+            continue
+        a = attention(layer_norm(x))
+        x = g.op("Add", [x, a if exporter_forms else g.op("Add", [a, g.weight((hidden,), 0.1)])])
+        if exporter_forms and i == 0:
+            # OPT: the MLP and its residual add on [tokens, hidden].
+            flat = g.op("Reshape", [x, g.const(_i64([seq, hidden]))])
+            flat = g.op("Add", [flat, mlp(layer_norm(flat), lead=(seq,))])
+            x = g.op("Reshape", [flat, g.const(_i64([1, seq, hidden]))])
+            continue
+        x = g.op("Add", [x, mlp(layer_norm(x))])
+    if exporter_forms:
+        h = g.op("Reshape", [layer_norm(x), g.const(_i64([1, seq, hidden]))])
+        logits = g.op("MatMul", [h, g.op("Transpose", [emb], perm=[1, 0])])
+    else:
+        logits = g.op("MatMul", [layer_norm(x), g.weight((hidden, vocab))])
     g.nodes[-1].output[0] = "logits"
     return g.model([helper.make_tensor_value_info("input_ids", TensorProto.INT64, [1, seq])],
                    [helper.make_tensor_value_info("logits", TensorProto.FLOAT, [1, seq, vocab])])
 
 
 def llama(seq=16, hidden=64, heads=4, kv_heads=2, layers=2, intermediate=172 * 8, vocab=128,
-          seed=2, outliers=False, external=None):
+          seed=2, outliers=False, external=None, torch_casts=False):
+    """`torch_casts=True` writes the RMSNorm as torch.onnx exports Hugging
+    Face's LlamaRMSNorm: the input cast to float32 first, the gain on the
+    left of a product with the normalized value cast back (both casts from
+    float32 to float32 in a float32 model)."""
     g = _Graph(seed, external)
     hd = hidden // heads
     emb = g.weight((vocab, hidden), 1.0)
@@ -367,11 +420,16 @@ def llama(seq=16, hidden=64, heads=4, kv_heads=2, layers=2, intermediate=172 * 8
 
     def rms_norm(t):
         # As torch exports it: x * 1/sqrt(mean(x^2) + eps) * weight.
+        if torch_casts:
+            t = g.op("Cast", [t], to=TensorProto.FLOAT)
         var = g.op("ReduceMean", [g.op("Pow", [t, g.const(np.array(2.0, np.float32))])],
                    axes=[-1], keepdims=1)
         inv = g.op("Div", [g.const(np.array(1.0, np.float32)),
                            g.op("Sqrt", [g.op("Add", [var, g.const(np.array(1e-6, np.float32))])])])
         w = (1.0 + 0.1 * g.rng.standard_normal(hidden)).astype(np.float32)
+        if torch_casts:
+            normed = g.op("Cast", [g.op("Mul", [t, inv])], to=TensorProto.FLOAT)
+            return g.op("Mul", [g.const(w), normed])
         return g.op("Mul", [g.op("Mul", [t, inv]), g.const(w)])
 
     # RoPE tables [seq, head_dim] (broadcast over batch and heads).

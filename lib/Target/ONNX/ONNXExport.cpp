@@ -17,6 +17,7 @@
 
 #include "qc/Dialect/NN/IR/NN.h"
 #include "qc/Dialect/QC/IR/QC.h"
+#include "qc/Support/Numerics/Hadamard.h"
 #include "qc/Support/Numerics/Quantize.h"
 #include "qc/Target/ONNX/ModelLoader.h"
 
@@ -187,6 +188,63 @@ private:
   std::string f32Initializer(ArrayRef<float> v, ArrayRef<int64_t> shape) {
     std::string raw(reinterpret_cast<const char *>(v.data()), v.size() * 4);
     return initializer("const", onnx::TensorProto::FLOAT, shape, raw);
+  }
+  std::string f64Initializer(ArrayRef<double> v, ArrayRef<int64_t> shape) {
+    std::string raw(reinterpret_cast<const char *>(v.data()), v.size() * 8);
+    return initializer("const", onnx::TensorProto::DOUBLE, shape, raw);
+  }
+
+  /// rows x n doubles times D H / sqrt(n) (signs from `seed`, H of order n =
+  /// K 2^m), as qc's HadamardAttr applies itself: the signs, the
+  /// Walsh-Hadamard butterflies (a + b, a - b) at distances 1, 2, 4, ... in
+  /// every length-2^m segment, the segments mixed by H_K, the scale.
+  std::string signedHadamard(const std::string &x, int64_t rows, int64_t n,
+                             uint64_t seed, Operation *op) {
+    std::string cur = x;
+    if (seed) {
+      std::vector<double> signs(static_cast<size_t>(n));
+      for (int64_t i = 0; i < n; ++i)
+        signs[size_t(i)] =
+            (num::stochasticBits(seed, uint64_t(i)) & 1) ? -1.0 : 1.0;
+      std::string t = fresh("v");
+      node("Mul", {cur, f64Initializer(signs, {n})}, {t}, op);
+      cur = t;
+    }
+    auto [k, m] = *num::factorHadamardOrder(n);
+    int64_t p = int64_t(1) << m, segments = rows * k;
+    for (int64_t h = 1; h < p; h <<= 1) {
+      std::string v = fresh("v"), a = fresh("v"), b = fresh("v"),
+                  sum = fresh("v"), diff = fresh("v"), both = fresh("v"),
+                  next = fresh("v");
+      node("Reshape", {cur, i64Initializer({segments, p / (2 * h), 2, h})}, {v},
+           op);
+      attrInt(node("Split", {v, i64Initializer({1, 1})}, {a, b}, op), "axis",
+              2);
+      node("Add", {a, b}, {sum}, op);
+      node("Sub", {a, b}, {diff}, op);
+      attrInt(node("Concat", {sum, diff}, {both}, op), "axis", 2);
+      node("Reshape", {both, i64Initializer({segments, p})}, {next}, op);
+      cur = next;
+    }
+    if (k > 1) {
+      // y[c, :] = sum_a H_K[a][c] z[a, :]: H_K^T times each [k, 2^m]
+      // block. (A MatMul of z transposed would be fused by onnxruntime into
+      // a FusedMatMul, which has no double kernel.)
+      const std::vector<int8_t> &hk = num::hadamardBase(k);
+      std::vector<double> mt(static_cast<size_t>(k * k));
+      for (int64_t a = 0; a < k; ++a)
+        for (int64_t c = 0; c < k; ++c)
+          mt[size_t(c * k + a)] = double(hk[size_t(a * k + c)]);
+      std::string z = fresh("v"), prod = fresh("v"), y = fresh("v");
+      node("Reshape", {cur, i64Initializer({rows, k, p})}, {z}, op);
+      node("MatMul", {f64Initializer(mt, {k, k}), z}, {prod}, op);
+      node("Reshape", {prod, i64Initializer({rows, n})}, {y}, op);
+      cur = y;
+    }
+    std::string scaled = fresh("v");
+    node("Mul", {cur, f64Initializer({1.0 / std::sqrt(double(n))}, {})},
+         {scaled}, op);
+    return scaled;
   }
 
   /// The window attributes of nn.conv / nn.conv_integer on an ONNX Conv /
@@ -955,26 +1013,56 @@ LogicalResult Exporter::emit(Operation *op) {
         return success();
       })
       .Case([&](qc::RotateOp o) -> LogicalResult {
-        // Online rotation: y = x R along the axis, as MatMul by the dense R
-        // (transposing the axis to the end and back when needed).
+        // Online rotation y = x R along the axis, computed in double and
+        // rounded once to f32, as the interpreter and the CPU code compute
+        // it (a float MatMul by R rounds differently, and a quantizer after
+        // the rotation then flips codes): Hadamards by their butterflies
+        // (O(n log n), no n x n matrix), others by a double MatMul.
         auto type = llvm::cast<RankedTensorType>(o.getType());
         int64_t rank = type.getRank(), axis = o.getAxis();
-        std::vector<double> m = rotationMatrix(o.getRotation());
-        std::vector<float> mf(m.begin(), m.end());
         int64_t n = o.getRotation().getOrder();
-        std::string r = f32Initializer(mf, {n, n});
-        if (axis == rank - 1) {
-          node("MatMul", {in(0), r}, {out()}, op);
-          return success();
-        }
-        SmallVector<int64_t> perm;
+        int64_t rows = type.getNumElements() / n;
+        SmallVector<int64_t> perm, moved;
         for (int64_t i = 0; i < rank; ++i)
           perm.push_back(i);
         std::swap(perm[size_t(axis)], perm[size_t(rank - 1)]);
-        std::string t1 = fresh("v"), t2 = fresh("v");
-        attrInts(node("Transpose", {in(0)}, {t1}, op), "perm", perm);
-        node("MatMul", {t1, r}, {t2}, op);
-        attrInts(node("Transpose", {t2}, {out()}, op), "perm", perm);
+        for (int64_t i : perm)
+          moved.push_back(type.getDimSize(i));
+        std::string x = in(0);
+        if (axis != rank - 1) {
+          std::string t = fresh("v");
+          attrInts(node("Transpose", {x}, {t}, op), "perm", perm);
+          x = t;
+        }
+        std::string wide = fresh("v"), flat = fresh("v");
+        attrInt(node("Cast", {x}, {wide}, op), "to", onnx::TensorProto::DOUBLE);
+        node("Reshape", {wide, i64Initializer({rows, n})}, {flat}, op);
+        std::string y;
+        Attribute rot = o.getRotation();
+        if (auto h = llvm::dyn_cast<qc::HadamardAttr>(rot)) {
+          y = signedHadamard(flat, rows, n, h.getSeed(), op);
+        } else if (auto bh = llvm::dyn_cast<qc::BlockHadamardAttr>(rot)) {
+          int64_t b = bh.getBlock(), blocks = rows * (n / b);
+          std::string v = fresh("v");
+          node("Reshape", {flat, i64Initializer({blocks, b})}, {v}, op);
+          std::string z = signedHadamard(v, blocks, b, bh.getSeed(), op);
+          y = fresh("v");
+          node("Reshape", {z, i64Initializer({rows, n})}, {y}, op);
+        } else {
+          y = fresh("v");
+          node("MatMul",
+               {flat, f64Initializer(rotationMatrix(o.getRotation()), {n, n})},
+               {y}, op);
+        }
+        std::string narrow = fresh("v"), shaped = fresh("v");
+        attrInt(node("Cast", {y}, {narrow}, op), "to",
+                onnx::TensorProto::FLOAT);
+        if (axis == rank - 1) {
+          node("Reshape", {narrow, i64Initializer(moved)}, {out()}, op);
+          return success();
+        }
+        node("Reshape", {narrow, i64Initializer(moved)}, {shaped}, op);
+        attrInts(node("Transpose", {shaped}, {out()}, op), "perm", perm);
         return success();
       })
       .Default([&](Operation *o) {

@@ -172,3 +172,63 @@ func.func @tied_head(%x: tensor<1x3x2xf32>) -> tensor<1x3x2xf32> {
   %y = nn.matmul %r, %t : tensor<1x3x2xf32>, tensor<2x2xf32>
   return %y : tensor<1x3x2xf32>
 }
+
+// -----
+
+// The tanh form (torch's gelu(approximate='tanh'), Hugging Face's
+// gelu_new): 0.5 x (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3))).
+// CHECK-LABEL: func.func @gelu_tanh
+// CHECK-SAME: (%[[X:.*]]: tensor<4x8xf32>)
+// CHECK-NEXT: %[[Y:.*]] = nn.gelu %[[X]] {approximate = "tanh"} : tensor<4x8xf32>
+// CHECK-NEXT: return %[[Y]]
+func.func @gelu_tanh(%x: tensor<4x8xf32>) -> tensor<4x8xf32> {
+  %half = arith.constant dense<0.5> : tensor<f32>
+  %three = arith.constant dense<3.0> : tensor<f32>
+  %c = arith.constant dense<0.044715> : tensor<f32>
+  %k = arith.constant dense<0.797884583> : tensor<f32>
+  %one = arith.constant dense<1.0> : tensor<f32>
+  %h = nn.mul %x, %half : tensor<4x8xf32>, tensor<f32>
+  %p = nn.pow %x, %three : tensor<4x8xf32>, tensor<f32>
+  %pc = nn.mul %p, %c : tensor<4x8xf32>, tensor<f32>
+  %s = nn.add %x, %pc : tensor<4x8xf32>, tensor<4x8xf32>
+  %sk = nn.mul %s, %k : tensor<4x8xf32>, tensor<f32>
+  %t = nn.tanh %sk : tensor<4x8xf32>
+  %t1 = nn.add %t, %one : tensor<4x8xf32>, tensor<f32>
+  %y = nn.mul %h, %t1 : tensor<4x8xf32>, tensor<4x8xf32>
+  return %y : tensor<4x8xf32>
+}
+
+// -----
+
+// The cube as x * x * x, constants on the left; a wrong coefficient is left
+// alone.
+// CHECK-LABEL: func.func @gelu_tanh_forms
+// CHECK: nn.gelu %arg0 {approximate = "tanh"}
+// CHECK: nn.tanh
+// CHECK-NOT: nn.gelu
+func.func @gelu_tanh_forms(%x: tensor<8xf32>) -> (tensor<8xf32>, tensor<8xf32>) {
+  %half = arith.constant dense<0.5> : tensor<f32>
+  %c = arith.constant dense<0.044715> : tensor<f32>
+  %bad = arith.constant dense<0.05> : tensor<f32>
+  %k = arith.constant dense<0.797884583> : tensor<f32>
+  %one = arith.constant dense<1.0> : tensor<f32>
+  %sq = nn.mul %x, %x : tensor<8xf32>, tensor<8xf32>
+  %cube = nn.mul %sq, %x : tensor<8xf32>, tensor<8xf32>
+  %pc = nn.mul %c, %cube : tensor<f32>, tensor<8xf32>
+  %s = nn.add %pc, %x : tensor<8xf32>, tensor<8xf32>
+  %sk = nn.mul %k, %s : tensor<f32>, tensor<8xf32>
+  %t = nn.tanh %sk : tensor<8xf32>
+  %t1 = nn.add %one, %t : tensor<f32>, tensor<8xf32>
+  %h = nn.mul %half, %x : tensor<f32>, tensor<8xf32>
+  %y = nn.mul %t1, %h : tensor<8xf32>, tensor<8xf32>
+  %sq2 = nn.mul %x, %x : tensor<8xf32>, tensor<8xf32>
+  %cube2 = nn.mul %sq2, %x : tensor<8xf32>, tensor<8xf32>
+  %pb = nn.mul %bad, %cube2 : tensor<f32>, tensor<8xf32>
+  %s2 = nn.add %pb, %x : tensor<8xf32>, tensor<8xf32>
+  %sk2 = nn.mul %k, %s2 : tensor<f32>, tensor<8xf32>
+  %u = nn.tanh %sk2 : tensor<8xf32>
+  %u1 = nn.add %one, %u : tensor<f32>, tensor<8xf32>
+  %h2 = nn.mul %half, %x : tensor<f32>, tensor<8xf32>
+  %z = nn.mul %u1, %h2 : tensor<8xf32>, tensor<8xf32>
+  return %y, %z : tensor<8xf32>, tensor<8xf32>
+}

@@ -276,7 +276,57 @@ Value matchErfTerm(Value v) {
   return Value();
 }
 
-/// x * 0.5 * (1 + erf(x / sqrt 2)) in any association  ->  nn.gelu(x).
+/// The other operand of a binary op `op` one of whose operands is the
+/// scalar constant `c`.
+template <typename Op> Value otherThanScalar(Op op, double c) {
+  if (isScalar(op.getRhs(), c))
+    return op.getLhs();
+  if (isScalar(op.getLhs(), c))
+    return op.getRhs();
+  return Value();
+}
+
+/// x^3 as pow(x, 3), x * x * x or (x * x) * x; returns x.
+Value matchCube(Value v) {
+  if (auto p = v.getDefiningOp<PowOp>())
+    return isScalar(p.getRhs(), 3.0) ? p.getLhs() : Value();
+  auto mul = v.getDefiningOp<MulOp>();
+  if (!mul)
+    return Value();
+  for (auto [sq, x] : {std::pair(mul.getLhs(), mul.getRhs()),
+                       std::pair(mul.getRhs(), mul.getLhs())})
+    if (matchSquare(sq) == x)
+      return x;
+  return Value();
+}
+
+/// 1 + tanh(sqrt(2 / pi) * (x + 0.044715 * x^3)), either order of each sum
+/// and product (the tanh form of GELU, as torch exports
+/// gelu(approximate='tanh') and Hugging Face's gelu_new); returns x.
+Value matchTanhTerm(Value v) {
+  auto add = v.getDefiningOp<AddOp>();
+  if (!add)
+    return Value();
+  Value t = otherThanScalar(add, 1.0);
+  auto tanh = t ? t.getDefiningOp<TanhOp>() : TanhOp();
+  auto scaled = tanh ? tanh.getInput().getDefiningOp<MulOp>() : MulOp();
+  Value inner =
+      scaled ? otherThanScalar(scaled, std::sqrt(2.0 / M_PI)) : Value();
+  auto sum = inner ? inner.getDefiningOp<AddOp>() : AddOp();
+  if (!sum)
+    return Value();
+  for (auto [x, cubic] : {std::pair(sum.getLhs(), sum.getRhs()),
+                          std::pair(sum.getRhs(), sum.getLhs())}) {
+    auto c = cubic.getDefiningOp<MulOp>();
+    Value cube = c ? otherThanScalar(c, 0.044715) : Value();
+    if (cube && matchCube(cube) == x)
+      return x;
+  }
+  return Value();
+}
+
+/// x * 0.5 * (1 + erf(x / sqrt 2)) in any association  ->  nn.gelu(x), and
+/// x * 0.5 * (1 + tanh(...))  ->  nn.gelu(x) {approximate = "tanh"}.
 struct RaiseGelu : OpRewritePattern<MulOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(MulOp op,
@@ -285,20 +335,27 @@ struct RaiseGelu : OpRewritePattern<MulOp> {
     collectFactors(op.getResult(), true, factors);
     if (factors.size() != 3)
       return failure();
-    Value half, erfTerm, x;
+    Value half, term, x;
+    bool tanhForm = false;
     for (Value f : factors) {
-      if (!half && isScalar(f, 0.5))
+      if (!half && isScalar(f, 0.5)) {
         half = f;
-      else if (!erfTerm && matchErfTerm(f))
-        erfTerm = f;
-      else
+      } else if (!term && matchErfTerm(f)) {
+        term = f;
+      } else if (!term && matchTanhTerm(f)) {
+        term = f;
+        tanhForm = true;
+      } else {
         x = f;
+      }
     }
-    if (!half || !erfTerm || !x || matchErfTerm(erfTerm) != x ||
+    if (!half || !term || !x ||
+        (tanhForm ? matchTanhTerm(term) : matchErfTerm(term)) != x ||
         x.getType() != op.getType())
       return failure();
-    rewriter.replaceOpWithNewOp<GeluOp>(op, op.getType(), x,
-                                        rewriter.getStringAttr("none"));
+    rewriter.replaceOpWithNewOp<GeluOp>(
+        op, op.getType(), x,
+        rewriter.getStringAttr(tanhForm ? "tanh" : "none"));
     return success();
   }
 };

@@ -462,3 +462,51 @@ def test_exporter_forms_quantized_run_everywhere(form, tmp_path):
     so.add_session_config_entry("session.qdq_matmulnbits_accuracy_level", "0")
     ref = ort.InferenceSession(str(out), so, providers=["CPUExecutionProvider"]).run(None, inputs)[0]
     assert rel_l2(got, ref) <= 1e-5
+
+
+@pytest.mark.parametrize("rotation, n", [
+    ("#qc.hadamard<512, seed = 1>", 512),        # 2^9: an irrational 1/sqrt(n)
+    ("#qc.hadamard<256, seed = 0>", 256),
+    ("#qc.hadamard<344, seed = 3>", 344),        # 172 * 2
+    ("#qc.hadamard<11008, seed = 2>", 11008),    # Llama-2-7B's MLP: 43 * 256
+    ("#qc.block_hadamard<128, block = 16, seed = 5>", 128),
+])
+def test_exported_online_rotation_is_exact(rotation, n, tmp_path):
+    """An online rotation exports as the interpreter computes it (in double,
+    by its butterflies, rounded once to f32): onnxruntime gives the same
+    bits, so a quantizer after it sees the same values. (The earlier float
+    MatMul by the n x n matrix rounded differently and flipped activation
+    codes: a Hugging Face Llama's W8A8 + Hadamard export was 5e-3 from
+    quant-run.) Rows along axis 1 of a 3-D tensor also test the transposes."""
+    (tmp_path / "r.mlir").write_text(
+        f'func.func @main(%x: tensor<3x{n}x2xf32>) -> tensor<3x{n}x2xf32> attributes '
+        f'{{onnx.input_names = ["x"], onnx.output_names = ["y"]}} {{\n'
+        f"  %r = qc.rotate %x by {rotation} along 1 : tensor<3x{n}x2xf32>\n"
+        f"  return %r : tensor<3x{n}x2xf32>\n}}\n")
+    x = np.random.default_rng(n).standard_normal((3, n, 2)).astype(np.float32)
+    got = quant_run(tmp_path / "r.mlir", {"x": x}, tmp_path, "y")
+    subprocess.run([str(BIN / "quant-translate"), "--export-onnx", str(tmp_path / "r.mlir"),
+                    "-o", str(tmp_path / "r.onnx")], check=True, capture_output=True, text=True)
+    model = onnx.load(str(tmp_path / "r.onnx"))
+    # No dense n x n matrix (344 = 172 * 2 mixes its two segments by H_172).
+    assert max(numpy_helper.to_array(t).size for t in model.graph.initializer) < n * n // 2
+    ref = ort.InferenceSession(str(tmp_path / "r.onnx"),
+                               providers=["CPUExecutionProvider"]).run(None, {"x": x})[0]
+    np.testing.assert_array_equal(ref, got)
+
+
+def test_exported_orthogonal_rotation(tmp_path):
+    """A dense rotation (random orthogonal) exports as a double MatMul:
+    within an ulp of quant-run."""
+    model = models.llama(outliers=True)
+    mlir, _ = pipeline(model, "w=float a=float rotate=orthogonal", tmp_path)
+    text = mlir.read_text()
+    if "qc.rotate" not in text:
+        pytest.skip("no online rotation left")
+    inputs = models.sample_inputs(model, seed=100)
+    got = quant_run(mlir, inputs, tmp_path, "logits")
+    out = tmp_path / "q.onnx"
+    subprocess.run([str(BIN / "quant-translate"), "--export-onnx", str(mlir), "-o", str(out)],
+                   check=True, capture_output=True, text=True)
+    ref = ort.InferenceSession(str(out), providers=["CPUExecutionProvider"]).run(None, inputs)[0]
+    assert rel_l2(got, ref) <= 1e-6

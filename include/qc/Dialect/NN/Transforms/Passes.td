@@ -14,7 +14,7 @@
 include "mlir/Pass/PassBase.td"
 
 def RaiseDecomposedOps : Pass<"qc-raise-decomposed-ops", "::mlir::func::FuncOp"> {
-  let summary = "Raise decomposed RMSNorm, LayerNorm and GELU subgraphs to nn ops.";
+  let summary = "Raise decomposed RMSNorm, LayerNorm and GELU subgraphs and flattened linear layers to nn ops.";
   let description = [{
     Exporters (torch.onnx, older opsets) emit normalizations and GELU as
     elementwise chains. Quantization passes must see them as one op (to fold
@@ -27,7 +27,18 @@ def RaiseDecomposedOps : Pass<"qc-raise-decomposed-ops", "::mlir::func::FuncOp">
     - `(x - mean(x)) / sqrt(mean((x - mean(x))^2) + eps) * g + b` to
       `nn.layer_norm`;
     - `x * 0.5 * (1 + erf(x / sqrt 2))` in any association of the products
-      to `nn.gelu`.
+      to `nn.gelu`, and `x * 0.5 * (1 + tanh(sqrt(2 / pi) * (x + 0.044715 *
+      x^3)))` (torch's `gelu(approximate='tanh')`, Hugging Face's
+      `gelu_new`) to `nn.gelu {approximate = "tanh"}`;
+    - a linear layer over flattened tokens, `reshape(gemm(reshape(x :
+      [d..., K] -> [T, K]), w, b) -> [d..., N])` (torch's addmm, Hugging
+      Face's Conv1D in GPT-2) with alpha = 1, no transA and a row bias (beta
+      = 1), to `nn.matmul(x, w)` plus an `nn.add` of the bias on x's own
+      shape (a transposed constant weight as the transposed constant);
+      without the reshapes the gemm alone;
+    - reshapes to the shape they have to their input, and transposes of
+      constant f32 matrices (a head tied to the embedding table) to
+      constants.
 
     Reductions must run over the last axis with keepdims, epsilons must be
     scalar constants and gains constants that broadcast to the normalized

@@ -59,8 +59,8 @@ def LayerNormToRMSNorm : Pass<"qc-layernorm-to-rmsnorm", "::mlir::func::FuncOp">
     (plus its bias as an `nn.add`), and is replaced by one.
 
     The stream is found as by `--qc-rotate-residual` (embedding gather,
-    residual adds, sources: constant addends and linear layers with constant
-    weights, optionally biased). A stream that reaches anything whose result
+    residual adds, sources: constant addends, other gathered embedding
+    tables and linear layers with constant weights, optionally biased). A stream that reaches anything whose result
     depends on its mean (an RMSNorm, the function's results, ...) is left
     alone with a remark naming the op; post-norm models (BERT), whose
     LayerNorm outputs are the stream, are left alone this way.
@@ -81,12 +81,17 @@ def RotateResidual : Pass<"qc-rotate-residual", "::mlir::func::FuncOp"> {
       `nn.gather` that starts the stream (a constant per-channel `nn.mul`
       right after it is folded into the table first), the constant weights
       (K x D) of `nn.matmul` outputs added into the stream (attention output
-      and MLP down projections) and constant addends;
-    - the stream flows through `nn.add` and `nn.rms_norm` with unit gain
+      and MLP down projections; also through a reshape that keeps the last
+      dimension, and summed first, as Phi's parallel attention and MLP),
+      constant addends and other embedding tables gathered into it (learned
+      positions);
+    - the stream flows through `nn.add`, reshapes that keep the last
+      dimension (OPT's MLP on [tokens, D]) and `nn.rms_norm` with unit gain
       (RMSNorm commutes with orthogonal matrices; run
       `--qc-fold-norm-gains` first);
     - sinks, whose weights W (D x N) become Q^T W: every `nn.matmul` reading a
-      norm of the stream (q/k/v, gate/up projections, the LM head).
+      norm of the stream, directly or through such reshapes (q/k/v, gate/up
+      projections, the LM head).
 
     Q is a randomized Hadamard matrix `#qc.hadamard<D, seed = S>` when D =
     K * 2^m for a known base order K, otherwise (or with

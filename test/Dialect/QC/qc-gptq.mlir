@@ -54,3 +54,15 @@ func.func @conv(%x: tensor<1x1x4x4xf32>) -> tensor<1x2x4x4xf32> {
   %y = nn.conv %x, %w : tensor<1x1x4x4xf32>, tensor<2x1x1x1xf32>
   return %y : tensor<1x2x4x4xf32>
 }
+
+// -----
+
+// Fewer calibrated token rows (2) than inputs (3): one warning for the
+// function, naming the first such layer.
+func.func @few_rows(%x: tensor<2x3xf32>) -> (tensor<2x1xf32>, tensor<2x1xf32>) {
+  %w = arith.constant dense<[[0.7], [0.65], [0.33]]> : tensor<3x1xf32>
+  // expected-warning@+1 {{qc-gptq: 2 of 2 layers were calibrated on fewer token rows than they have inputs (first: 'nn.matmul', 2 rows for 3 inputs); their Hessians are rank-deficient and GPTQ fits the calibration tokens: calibrate on more samples}}
+  %y = nn.matmul %x, %w {qc.calibration = {rows = 2 : i64}, qc.hessian = dense<[[1.0, 0.0, 0.0], [0.0, 1.0, 0.5], [0.0, 0.5, 1.0]]> : tensor<3x3xf32>} : tensor<2x3xf32>, tensor<3x1xf32>
+  %z = nn.matmul %x, %w {qc.calibration = {rows = 2 : i64}, qc.hessian = dense<[[1.0, 0.0, 0.0], [0.0, 1.0, 0.5], [0.0, 0.5, 1.0]]> : tensor<3x3xf32>} : tensor<2x3xf32>, tensor<3x1xf32>
+  return %y, %z : tensor<2x1xf32>, tensor<2x1xf32>
+}

@@ -417,7 +417,10 @@ def GPTQ : Pass<"qc-gptq", "::mlir::func::FuncOp"> {
     granularities. A layer without a Hessian is an error; the Hessian
     attribute is removed once used. Convolution weights (which calibration
     does not collect Hessians for) are quantized with round-to-nearest, with
-    a remark naming each.
+    a remark naming each. Layers calibrated on fewer token rows than they
+    have inputs (the `rows` of `qc.calibration` below K: a rank-deficient
+    Hessian, which GPTQ fits to the calibration tokens) get one warning
+    naming the first of them and their count.
   }];
   let options = [
     Option<"format", "format", "std::string", "\"int4\"",

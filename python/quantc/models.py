@@ -14,6 +14,9 @@ with a causal mask, SwiGLU), so tests need neither torch nor downloads:
   multi-head attention, GELU (Erf form) FFN).
 - `gpt()`: pre-LayerNorm decoder (GPT-2 / OPT style: learned positions,
   biased projections, GELU MLP, final LayerNorm).
+- `vit()`: vision transformer (Hugging Face's ViT as torch exports it: a
+  patch-embedding Conv, class token, learned positions, pre-LayerNorm
+  blocks, a classifier on the class token).
 - `llama()`: Llama-style decoder (RMSNorm as Pow/ReduceMean/Add/Sqrt/Div/Mul,
   RoPE, grouped-query attention with a causal mask, SwiGLU MLP whose
   intermediate size is 172 * 8, untied LM head).
@@ -400,6 +403,57 @@ def gpt(seq=16, hidden=64, heads=4, layers=2, ffn=256, vocab=128, seed=3, outlie
     g.nodes[-1].output[0] = "logits"
     return g.model([helper.make_tensor_value_info("input_ids", TensorProto.INT64, [1, seq])],
                    [helper.make_tensor_value_info("logits", TensorProto.FLOAT, [1, seq, vocab])])
+
+
+def vit(size=32, patch=8, hidden=64, heads=4, layers=2, ffn=256, classes=10, seed=5,
+        outliers=False):
+    """Vision transformer as torch.onnx exports Hugging Face's
+    ViTForImageClassification: a patch-embedding Conv (stride = kernel =
+    patch) flattened and transposed to [1, patches, hidden], the class token
+    concatenated in front, learned positions added, pre-LayerNorm blocks
+    (biased projections, GELU MLP), a final LayerNorm and a classifier on the
+    class token (Gather along the token axis). `outliers=True` scales three
+    patch-embedding channels 50-100x (the stream's outlier channels)."""
+    g = _Graph(seed)
+    hd = hidden // heads
+    tokens = (size // patch) ** 2 + 1
+    w = (g.rng.standard_normal((hidden, 3, patch, patch)) / np.sqrt(3 * patch * patch)).astype(np.float32)
+    b = (0.1 * g.rng.standard_normal(hidden)).astype(np.float32)
+    if outliers:
+        for c, f in zip([3, 17, 40], [50.0, 75.0, 100.0]):
+            w[c] *= np.float32(f)
+            b[c] *= np.float32(f)
+    x = g.op("Conv", ["pixel_values", g.const(w), g.const(b)],
+             kernel_shape=[patch, patch], strides=[patch, patch])
+    x = g.op("Reshape", [x, g.const(_i64([1, hidden, tokens - 1]))])
+    x = g.op("Transpose", [x], perm=[0, 2, 1])
+    x = g.op("Concat", [g.weight((1, 1, hidden), 0.5), x], axis=1)
+    x = g.op("Add", [x, g.weight((1, tokens, hidden), 0.1)])
+
+    def layer_norm(t):
+        gain = (1.0 + 0.1 * g.rng.standard_normal(hidden)).astype(np.float32)
+        return g.op("LayerNormalization", [t, g.const(gain), g.weight((hidden,), 0.1)],
+                    axis=-1, epsilon=1e-12)
+
+    for _ in range(layers):
+        a = _attention(g, layer_norm(x), tokens, hidden, heads, heads, hd,
+                       g.weight((hidden, hidden)), g.weight((hidden, hidden)),
+                       g.weight((hidden, hidden)), g.weight((hidden, hidden)),
+                       bq=[g.weight((hidden,), 0.1) for _ in range(3)])
+        x = g.op("Add", [g.op("Add", [a, g.weight((hidden,), 0.1)]), x])
+        h = g.op("Add", [g.op("MatMul", [layer_norm(x), g.weight((hidden, ffn))]),
+                         g.weight((ffn,), 0.1)])
+        h = g.op("Mul", [g.op("Mul", [h, g.const(np.array(0.5, np.float32))]),
+                         g.op("Add", [g.op("Erf", [g.op("Div", [h, g.const(np.array(np.sqrt(2.0), np.float32))])]),
+                                      g.const(np.array(1.0, np.float32))])])
+        h = g.op("Add", [g.op("MatMul", [h, g.weight((ffn, hidden))]), g.weight((hidden,), 0.1)])
+        x = g.op("Add", [h, x])
+    cls = g.op("Gather", [layer_norm(x), g.const(np.array(0, np.int64))], axis=1)
+    logits = g.op("Add", [g.op("MatMul", [cls, g.weight((hidden, classes))]),
+                          g.weight((classes,), 0.1)])
+    g.nodes[-1].output[0] = "logits"
+    return g.model([helper.make_tensor_value_info("pixel_values", TensorProto.FLOAT, [1, 3, size, size])],
+                   [helper.make_tensor_value_info("logits", TensorProto.FLOAT, [1, classes])])
 
 
 def llama(seq=16, hidden=64, heads=4, kv_heads=2, layers=2, intermediate=172 * 8, vocab=128,

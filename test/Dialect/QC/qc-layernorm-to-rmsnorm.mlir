@@ -48,3 +48,35 @@ func.func @escapes(%ids: tensor<3xi64>) -> (tensor<3x4xf32>, tensor<3x4xf32>) {
   // expected-remark@+1 {{qc-layernorm-to-rmsnorm: residual stream of}}
   return %n, %x0 : tensor<3x4xf32>, tensor<3x4xf32>
 }
+
+// -----
+
+// A patch embedding's stream: the convolution's output channels are
+// centered per weight column (W = [1, 3]^T -> [-1, 1]^T) and its bias per
+// row ([1, 0] -> [0.5, -0.5]), as are the class token ([2, 0] -> [1, -1])
+// and the positions.
+// CHECK-LABEL: func.func @patch_embedding
+// CHECK: %[[W:.*]] = arith.constant dense<{{\[}}{{\[}}{{\[}}[-1.000000e+00]]], {{\[}}{{\[}}[1.000000e+00]]]]> : tensor<2x1x1x1xf32>
+// CHECK: %[[B:.*]] = arith.constant dense<[5.000000e-01, -5.000000e-01]> : tensor<2xf32>
+// CHECK: nn.conv %arg0, %[[W]], %[[B]]
+// CHECK: arith.constant dense<{{\[}}{{\[}}[1.000000e+00, -1.000000e+00]]]> : tensor<1x1x2xf32>
+// CHECK: nn.rms_norm
+// CHECK-NOT: nn.layer_norm
+func.func @patch_embedding(%px: tensor<1x1x1x2xf32>) -> tensor<1x2xf32> {
+  %w = arith.constant dense<[[[[1.0]]], [[[3.0]]]]> : tensor<2x1x1x1xf32>
+  %b = arith.constant dense<[1.0, 0.0]> : tensor<2xf32>
+  %cls = arith.constant dense<[[[2.0, 0.0]]]> : tensor<1x1x2xf32>
+  %pos = arith.constant dense<[[[1.0, 0.0], [0.0, 1.0], [1.0, 0.0]]]> : tensor<1x3x2xf32>
+  %g1 = arith.constant dense<1.0> : tensor<2xf32>
+  %zero = arith.constant dense<0> : tensor<i64>
+  %head = arith.constant dense<[[1.0, 0.0], [0.0, 1.0]]> : tensor<2x2xf32>
+  %c = nn.conv %px, %w, %b : tensor<1x1x1x2xf32>, tensor<2x1x1x1xf32>, tensor<2xf32>
+  %f = nn.reshape %c {shape = array<i64: 1, 2, 2>} : tensor<1x2x1x2xf32>
+  %t = nn.transpose %f {perm = array<i64: 0, 2, 1>} : tensor<1x2x2xf32>
+  %x = nn.concat %cls, %t {axis = 1 : i64} : tensor<1x1x2xf32>, tensor<1x2x2xf32>
+  %s = nn.add %x, %pos : tensor<1x3x2xf32>, tensor<1x3x2xf32>
+  %n = nn.layer_norm %s, %g1 : tensor<1x3x2xf32>, tensor<2xf32>
+  %g = nn.gather %n, %zero {axis = 1 : i64} : tensor<1x3x2xf32>, tensor<i64>
+  %y = nn.matmul %g, %head : tensor<1x2xf32>, tensor<2x2xf32>
+  return %y : tensor<1x2xf32>
+}

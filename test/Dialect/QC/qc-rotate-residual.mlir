@@ -120,3 +120,40 @@ func.func @exporter_forms(%ids: tensor<1x3xi64>) -> tensor<1x3x2xf32> {
   %y3 = nn.reshape %y {shape = array<i64: 1, 3, 2>} : tensor<3x2xf32>
   return %y3 : tensor<1x3x2xf32>
 }
+
+// -----
+
+// A vision transformer's stream starts at its patch embedding: the
+// convolution's output channels (its weight as D x (C kh kw)) become Q^T W,
+// its bias b Q; the class token concatenated in front and the positions
+// are sources; the classifier reads the final norm through the gather of
+// the class token. Q = H_2 / sqrt(2) (symmetric): W = [1, 0]^T -> [a, a]^T,
+// b = [1, 0] -> [a, a], cls [2, 0] -> [2a, 2a], the head I -> Q.
+// CHECK-LABEL: func.func @patch_embedding
+// CHECK: %[[W:.*]] = arith.constant dense<0.707106769> : tensor<2x1x1x1xf32>
+// CHECK: %[[B:.*]] = arith.constant dense<0.707106769> : tensor<2xf32>
+// CHECK: nn.conv %arg0, %[[W]], %[[B]]
+// CHECK: %[[C:.*]] = arith.constant dense<1.41421354> : tensor<1x1x2xf32>
+// CHECK: nn.concat %[[C]]
+// CHECK: %[[P:.*]] = arith.constant dense<{{\[}}{{\[}}[0.707106769, 0.707106769], [0.707106769, -0.707106769], [0.707106769, 0.707106769]]]> : tensor<1x3x2xf32>
+// CHECK: nn.add %{{.*}}, %[[P]]
+// CHECK: %[[H:.*]] = arith.constant dense<{{\[}}[0.707106769, 0.707106769], [0.707106769, -0.707106769]]> : tensor<2x2xf32>
+// CHECK: nn.matmul %{{.*}}, %[[H]] : tensor<1x2xf32>
+func.func @patch_embedding(%px: tensor<1x1x1x2xf32>) -> tensor<1x2xf32> {
+  %w = arith.constant dense<[[[[1.0]]], [[[0.0]]]]> : tensor<2x1x1x1xf32>
+  %b = arith.constant dense<[1.0, 0.0]> : tensor<2xf32>
+  %cls = arith.constant dense<[[[2.0, 0.0]]]> : tensor<1x1x2xf32>
+  %pos = arith.constant dense<[[[1.0, 0.0], [0.0, 1.0], [1.0, 0.0]]]> : tensor<1x3x2xf32>
+  %one = arith.constant dense<1.0> : tensor<2xf32>
+  %zero = arith.constant dense<0> : tensor<i64>
+  %head = arith.constant dense<[[1.0, 0.0], [0.0, 1.0]]> : tensor<2x2xf32>
+  %c = nn.conv %px, %w, %b : tensor<1x1x1x2xf32>, tensor<2x1x1x1xf32>, tensor<2xf32>
+  %f = nn.reshape %c {shape = array<i64: 1, 2, 2>} : tensor<1x2x1x2xf32>
+  %t = nn.transpose %f {perm = array<i64: 0, 2, 1>} : tensor<1x2x2xf32>
+  %x = nn.concat %cls, %t {axis = 1 : i64} : tensor<1x1x2xf32>, tensor<1x2x2xf32>
+  %s = nn.add %x, %pos : tensor<1x3x2xf32>, tensor<1x3x2xf32>
+  %n = nn.rms_norm %s, %one : tensor<1x3x2xf32>, tensor<2xf32>
+  %g = nn.gather %n, %zero {axis = 1 : i64} : tensor<1x3x2xf32>, tensor<i64>
+  %y = nn.matmul %g, %head : tensor<1x2xf32>, tensor<2x2xf32>
+  return %y : tensor<1x2xf32>
+}

@@ -290,7 +290,7 @@ static bool rotateHadamardInPlace(MutableArrayRef<float> values,
     });
     return true;
   }
-  int64_t d = type.getDimSize(0), n = type.getDimSize(1);
+  int64_t d = type.getDimSize(0), n = type.getNumElements() / d;
   constexpr int64_t kTile = 64;
   int64_t tiles = (n + kTile - 1) / kTile;
   qc::num::parallelFor(tiles, 1, [&](int64_t tb, int64_t te) {
@@ -330,7 +330,7 @@ void qc::detail::rotateConstantOperand(Operation *op, unsigned index,
       // Q^T W = (W^T Q)^T: rotate the columns of W (D x N) as rows of W^T,
       // a panel of columns at a time (tiled transposes keep the gathers and
       // scatters in cache), panels in parallel.
-      int64_t n = type.getDimSize(1);
+      int64_t n = type.getNumElements() / d;
       constexpr int64_t kPanel = 256, kTile = 32;
       int64_t panels = (n + kPanel - 1) / kPanel;
       num::parallelFor(panels, 1, [&](int64_t pb, int64_t pe) {

@@ -49,7 +49,8 @@ mlir::Value floatConstant(mlir::OpBuilder &b, mlir::Location loc,
 /// How a constant is transformed by a rotation Q of size D.
 enum class RotationSide {
   Rows,   ///< Each row r (length D, the last axis) becomes r Q (producers).
-  Columns ///< A weight W (D x N) becomes Q^T W (consumers).
+  Columns ///< A weight W (D x N) becomes Q^T W (consumers; a convolution's
+          ///< D x C x kh x kw weight as D x (C kh kw): its output channels).
 };
 
 /// Replaces f32 constant operand `index` of `op` by a new constant holding

@@ -38,17 +38,36 @@ bool lastAxisOnly(int64_t axis, int64_t rank) {
 bool foldInto(Value out, ArrayRef<float> gain, ArrayRef<float> bias) {
   int64_t d = int64_t(gain.size());
   SmallVector<nn::MatMulOp> readers;
-  for (Operation *user : out.getUsers()) {
-    auto mm = llvm::dyn_cast<nn::MatMulOp>(user);
-    if (!mm || mm.getLhs() != out || mm.getRhs() == out)
-      return false;
-    auto wType = mm.getRhs().getType();
-    if (wType.getRank() != 2 || wType.getDimSize(0) != d ||
-        !mm.getRhs().getDefiningOp<arith::ConstantOp>() ||
-        !wType.getElementType().isF32())
-      return false;
-    readers.push_back(mm);
-  }
+  // Readers through ops that move whole tokens (reshapes that keep the
+  // last dimension, gathers along another axis: a classifier on the class
+  // token); the per-channel map commutes with them.
+  SmallVector<Value> reads{out};
+  for (size_t r = 0; r < reads.size(); ++r)
+    for (OpOperand &use : reads[r].getUses()) {
+      Operation *user = use.getOwner();
+      int64_t rank = llvm::cast<RankedTensorType>(reads[r].getType()).getRank();
+      if (auto reshape = llvm::dyn_cast<nn::ReshapeOp>(user);
+          reshape && reshape.getType().getShape().back() == d) {
+        reads.push_back(reshape.getResult());
+        continue;
+      }
+      if (auto pick = llvm::dyn_cast<nn::GatherOp>(user);
+          pick && use.getOperandNumber() == 0 && pick.getAxis() != -1 &&
+          pick.getAxis() != rank - 1 &&
+          llvm::cast<RankedTensorType>(pick.getType()).getShape().back() == d) {
+        reads.push_back(pick.getResult());
+        continue;
+      }
+      auto mm = llvm::dyn_cast<nn::MatMulOp>(user);
+      if (!mm || mm.getLhs() != reads[r] || mm.getRhs() == reads[r])
+        return false;
+      auto wType = mm.getRhs().getType();
+      if (wType.getRank() != 2 || wType.getDimSize(0) != d ||
+          !mm.getRhs().getDefiningOp<arith::ConstantOp>() ||
+          !wType.getElementType().isF32())
+        return false;
+      readers.push_back(mm);
+    }
   if (readers.empty())
     return false;
   for (nn::MatMulOp mm : readers) {

@@ -39,17 +39,36 @@ void centerRows(Operation *op, unsigned index, int64_t d) {
   });
 }
 
+/// Subtracts from each column of constant operand `index` of `op` (D x
+/// ..., the output channels of a patch embedding's convolution) its mean
+/// over the D rows.
+void centerColumns(Operation *op, unsigned index, int64_t d) {
+  qc::detail::transformConstant(op, index, [&](MutableArrayRef<float> v) {
+    size_t n = v.size() / size_t(d);
+    for (size_t c = 0; c < n; ++c) {
+      double sum = 0;
+      for (int64_t r = 0; r < d; ++r)
+        sum += v[size_t(r) * n + c];
+      float mean = float(sum / double(d));
+      for (int64_t r = 0; r < d; ++r)
+        v[size_t(r) * n + c] -= mean;
+    }
+  });
+}
+
 struct LayerNormToRMSNormPass
     : qc::impl::LayerNormToRMSNormBase<LayerNormToRMSNormPass> {
   using LayerNormToRMSNormBase::LayerNormToRMSNormBase;
 
   void runOnOperation() override {
     llvm::DenseSet<Operation *> done;
-    for (nn::GatherOp gather : qc::detail::embeddingGathers(getOperation())) {
+    for (qc::detail::StreamStart &s :
+         qc::detail::streamStarts(getOperation())) {
+      Operation *gather = s.op;
       if (done.contains(gather))
         continue;
-      int64_t d = gather.getInput().getType().getDimSize(1);
-      Value start = qc::detail::foldEmbeddingScale(gather, d);
+      int64_t d = s.d;
+      Value start = s.value;
       Operation *blocker = nullptr;
       std::string why;
       auto plan = qc::detail::collectResidualStream(
@@ -69,7 +88,12 @@ struct LayerNormToRMSNormPass
       // LayerNorm ignores the mean of its input, so centering the stream
       // changes nothing the model computes; then mean(x) = 0 and
       // LayerNorm(x) = RMSNorm(x) with the same gain, epsilon and bias.
-      centerRows(gather, 0, d);
+      for (auto [op, index, side] : s.operands) {
+        if (side == qc::detail::RotationSide::Rows)
+          centerRows(op, index, d);
+        else
+          centerColumns(op, index, d);
+      }
       for (auto [op, index, side] : plan->operands)
         centerRows(op, index, d);
       for (Operation *op : plan->norms) {

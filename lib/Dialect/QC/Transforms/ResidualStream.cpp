@@ -76,6 +76,43 @@ SmallVector<nn::GatherOp> qc::detail::embeddingGathers(Operation *root) {
   return gathers;
 }
 
+SmallVector<qc::detail::StreamStart> qc::detail::streamStarts(Operation *root) {
+  SmallVector<StreamStart> starts;
+  for (nn::GatherOp g : embeddingGathers(root)) {
+    int64_t d = g.getInput().getType().getDimSize(1);
+    StreamStart s{g, foldEmbeddingScale(g, d), d, {}};
+    s.operands.emplace_back(g, 0, Role::Rows);
+    starts.push_back(std::move(s));
+  }
+  root->walk([&](nn::ConvOp conv) {
+    auto yt = llvm::cast<RankedTensorType>(conv.getType());
+    if (yt.getRank() != 4 || !isF32Constant(conv.getWeight()) ||
+        !conv.getResult().hasOneUse() || conv.getGroup() != 1)
+      return;
+    int64_t d = yt.getDimSize(1);
+    // [B, D, H, W] -> [B, D, H W] -> [B, H W, D].
+    auto flat = llvm::dyn_cast<nn::ReshapeOp>(*conv->getUsers().begin());
+    if (!flat || !flat.getResult().hasOneUse())
+      return;
+    auto ft = llvm::cast<RankedTensorType>(flat.getType());
+    if (ft.getRank() != 3 || ft.getDimSize(0) != yt.getDimSize(0) ||
+        ft.getDimSize(1) != d)
+      return;
+    auto tr = llvm::dyn_cast<nn::TransposeOp>(*flat->getUsers().begin());
+    if (!tr || tr.getPerm() != ArrayRef<int64_t>{0, 2, 1})
+      return;
+    StreamStart s{conv, tr.getResult(), d, {}};
+    s.operands.emplace_back(conv, 1, Role::Columns);
+    if (Value bias = conv.getBias()) {
+      if (!isConstantRows(bias, d))
+        return;
+      s.operands.emplace_back(conv, 2, Role::Rows);
+    }
+    starts.push_back(std::move(s));
+  });
+  return starts;
+}
+
 SmallVector<Operation *>
 qc::detail::planGathers(const qc::detail::StreamPlan &plan) {
   SmallVector<Operation *> gathers;
@@ -181,6 +218,25 @@ qc::detail::collectResidualStream(Value start, int64_t d, StreamMode mode,
         stream.insert(r.getResult());
         continue;
       }
+      if (auto cat = llvm::dyn_cast<nn::ConcatOp>(user)) {
+        // Tokens joined along another axis (a vision transformer's class
+        // token): the constant operands are sources.
+        auto ct = llvm::cast<RankedTensorType>(cat.getType());
+        int64_t axis =
+            cat.getAxis() < 0 ? cat.getAxis() + ct.getRank() : cat.getAxis();
+        if (axis == ct.getRank() - 1)
+          return fail(user, "the stream is concatenated along its channels");
+        for (OpOperand &o : cat->getOpOperands()) {
+          if (o.get() == v)
+            continue;
+          if (!isConstantRows(o.get(), d))
+            return fail(user, "the stream is concatenated with something "
+                              "other than constant rows");
+          plan.operands.emplace_back(cat, o.getOperandNumber(), Role::Rows);
+        }
+        stream.insert(cat.getResult());
+        continue;
+      }
       if (mode == StreamMode::Center) {
         if (auto norm = llvm::dyn_cast<nn::LayerNormOp>(user)) {
           int64_t rank = norm.getType().getRank();
@@ -210,6 +266,20 @@ qc::detail::collectResidualStream(Value start, int64_t d, StreamMode mode,
             if (auto reshape = llvm::dyn_cast<nn::ReshapeOp>(nu.getOwner());
                 reshape && keepsChannels(reshape)) {
               reads.push_back(reshape.getResult());
+              continue;
+            }
+            // Tokens picked along another axis (a classifier on the class
+            // token).
+            if (auto pick = llvm::dyn_cast<nn::GatherOp>(nu.getOwner());
+                pick && nu.getOperandNumber() == 0 &&
+                pick.getAxis() !=
+                    llvm::cast<RankedTensorType>(reads[r].getType()).getRank() -
+                        1 &&
+                pick.getAxis() != -1 &&
+                llvm::cast<RankedTensorType>(pick.getType())
+                        .getShape()
+                        .back() == d) {
+              reads.push_back(pick.getResult());
               continue;
             }
             auto mm = llvm::dyn_cast<nn::MatMulOp>(nu.getOwner());

@@ -64,6 +64,23 @@ mlir::Value foldEmbeddingScale(nn::GatherOp gather, int64_t d);
 /// from each; callers skip those a plan already holds (planGathers).
 llvm::SmallVector<nn::GatherOp> embeddingGathers(mlir::Operation *root);
 
+/// Where a residual stream starts: the value, its width and the constant
+/// operands that produce it (the embedding table's rows; a patch
+/// embedding's convolution weight, by output channel, and bias).
+struct StreamStart {
+  mlir::Operation *op;
+  mlir::Value value;
+  int64_t d;
+  llvm::SmallVector<std::tuple<mlir::Operation *, unsigned, RotationSide>>
+      operands;
+};
+
+/// The streams of `root`: embedding gathers (their per-channel scales
+/// folded into the tables first) and the patch embeddings of vision
+/// transformers (a convolution with a constant weight whose output is
+/// flattened over the pixels and transposed to [batch, pixels, D]).
+llvm::SmallVector<StreamStart> streamStarts(mlir::Operation *root);
+
 /// The gathers among a plan's sources (embeddings added into the stream).
 llvm::SmallVector<mlir::Operation *> planGathers(const StreamPlan &plan);
 

@@ -96,15 +96,16 @@ struct RotateResidualPass : qc::impl::RotateResidualBase<RotateResidualPass> {
   }
 
   void runOnOperation() override {
-    SmallVector<nn::GatherOp> gathers =
-        qc::detail::embeddingGathers(getOperation());
+    SmallVector<qc::detail::StreamStart> starts =
+        qc::detail::streamStarts(getOperation());
     MLIRContext *ctx = &getContext();
     llvm::DenseSet<Operation *> done;
-    for (nn::GatherOp gather : gathers) {
+    for (qc::detail::StreamStart &s : starts) {
+      Operation *gather = s.op;
       if (done.contains(gather))
         continue;
-      int64_t d = gather.getInput().getType().getDimSize(1);
-      Value start = qc::detail::foldEmbeddingScale(gather, d);
+      int64_t d = s.d;
+      Value start = s.value;
       Operation *blocker = nullptr;
       std::string why;
       auto plan = qc::detail::collectResidualStream(
@@ -159,7 +160,8 @@ struct RotateResidualPass : qc::impl::RotateResidualBase<RotateResidualPass> {
       for (Operation *g : qc::detail::planGathers(*plan))
         done.insert(g);
       for (RotationAttrInterface q : rotations) {
-        qc::detail::rotateConstantOperand(gather, 0, Role::Rows, q);
+        for (auto [op, index, role] : s.operands)
+          qc::detail::rotateConstantOperand(op, index, role, q);
         for (auto [op, index, role] : plan->operands)
           qc::detail::rotateConstantOperand(op, index, role, q);
       }

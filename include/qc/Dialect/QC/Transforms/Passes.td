@@ -58,9 +58,11 @@ def LayerNormToRMSNorm : Pass<"qc-layernorm-to-rmsnorm", "::mlir::func::FuncOp">
     LayerNorm reading it equals an RMSNorm with the same gain and epsilon
     (plus its bias as an `nn.add`), and is replaced by one.
 
-    The stream is found as by `--qc-rotate-residual` (embedding gather,
-    residual adds, sources: constant addends, other gathered embedding
-    tables and linear layers with constant weights, optionally biased). A stream that reaches anything whose result
+    The stream is found as by `--qc-rotate-residual` (embedding gather or
+    patch embedding, residual adds, sources: constant addends, other
+    gathered embedding tables, a concatenated class token and linear layers
+    with constant weights, optionally biased); a patch embedding's
+    convolution weight is centered per column (its output channels). A stream that reaches anything whose result
     depends on its mean (an RMSNorm, the function's results, ...) is left
     alone with a remark naming the op; post-norm models (BERT), whose
     LayerNorm outputs are the stream, are left alone this way.
@@ -79,7 +81,12 @@ def RotateResidual : Pass<"qc-rotate-residual", "::mlir::func::FuncOp"> {
 
     - sources, whose rows are multiplied by Q: the embedding table of the
       `nn.gather` that starts the stream (a constant per-channel `nn.mul`
-      right after it is folded into the table first), the constant weights
+      right after it is folded into the table first) or, for a vision
+      transformer, the patch embedding (an `nn.conv` with a constant weight
+      whose output is flattened over the pixels and transposed to [batch,
+      pixels, D]: its weight's output channels become Q^T W, its bias b Q),
+      constant rows concatenated to the stream along the tokens (the class
+      token), the constant weights
       (K x D) of `nn.matmul` outputs added into the stream (attention output
       and MLP down projections; also through a reshape that keeps the last
       dimension, and summed first, as Phi's parallel attention and MLP),
@@ -90,8 +97,9 @@ def RotateResidual : Pass<"qc-rotate-residual", "::mlir::func::FuncOp"> {
       (RMSNorm commutes with orthogonal matrices; run
       `--qc-fold-norm-gains` first);
     - sinks, whose weights W (D x N) become Q^T W: every `nn.matmul` reading a
-      norm of the stream, directly or through such reshapes (q/k/v, gate/up
-      projections, the LM head).
+      norm of the stream, directly, through such reshapes or through a
+      gather along the tokens (q/k/v, gate/up projections, the LM head, a
+      classifier on the class token).
 
     Q is a randomized Hadamard matrix `#qc.hadamard<D, seed = S>` when D =
     K * 2^m for a known base order K, otherwise (or with

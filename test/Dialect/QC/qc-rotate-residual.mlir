@@ -157,3 +157,27 @@ func.func @patch_embedding(%px: tensor<1x1x1x2xf32>) -> tensor<1x2xf32> {
   %y = nn.matmul %g, %head : tensor<1x2xf32>, tensor<2x2xf32>
   return %y : tensor<1x2xf32>
 }
+
+// -----
+
+// torchvision's attention layout: the norm read through a transpose of the
+// leading axes, the projection added back through the inverse transpose.
+// The swap P becomes Q^T P Q = diag(1, -1).
+// CHECK-LABEL: func.func @leading_transposes
+// CHECK: %[[P:.*]] = arith.constant dense<{{\[}}[1.000000e+00, 0.000000e+00], [0.000000e+00, -1.000000e+00]]> : tensor<2x2xf32>
+// CHECK: nn.matmul %{{.*}}, %[[P]] : tensor<3x1x2xf32>
+func.func @leading_transposes(%ids: tensor<1x3xi64>) -> tensor<1x3x2xf32> {
+  %e = arith.constant dense<[[1.0, 0.0], [0.0, 1.0]]> : tensor<2x2xf32>
+  %one = arith.constant dense<1.0> : tensor<2xf32>
+  %swap = arith.constant dense<[[0.0, 1.0], [1.0, 0.0]]> : tensor<2x2xf32>
+  %head = arith.constant dense<[[1.0, 0.0], [0.0, 1.0]]> : tensor<2x2xf32>
+  %x = nn.gather %e, %ids : tensor<2x2xf32>, tensor<1x3xi64>
+  %n = nn.rms_norm %x, %one : tensor<1x3x2xf32>, tensor<2xf32>
+  %t = nn.transpose %n {perm = array<i64: 1, 0, 2>} : tensor<1x3x2xf32>
+  %a = nn.matmul %t, %swap : tensor<3x1x2xf32>, tensor<2x2xf32>
+  %b = nn.transpose %a {perm = array<i64: 1, 0, 2>} : tensor<3x1x2xf32>
+  %r = nn.add %x, %b : tensor<1x3x2xf32>, tensor<1x3x2xf32>
+  %n2 = nn.rms_norm %r, %one : tensor<1x3x2xf32>, tensor<2xf32>
+  %y = nn.matmul %n2, %head : tensor<1x3x2xf32>, tensor<2x2xf32>
+  return %y : tensor<1x3x2xf32>
+}

@@ -39,8 +39,9 @@ bool foldInto(Value out, ArrayRef<float> gain, ArrayRef<float> bias) {
   int64_t d = int64_t(gain.size());
   SmallVector<nn::MatMulOp> readers;
   // Readers through ops that move whole tokens (reshapes that keep the
-  // last dimension, gathers along another axis: a classifier on the class
-  // token); the per-channel map commutes with them.
+  // last dimension, transposes of the leading axes, gathers along another
+  // axis: a classifier on the class token); the per-channel map commutes
+  // with them.
   SmallVector<Value> reads{out};
   for (size_t r = 0; r < reads.size(); ++r)
     for (OpOperand &use : reads[r].getUses()) {
@@ -49,6 +50,12 @@ bool foldInto(Value out, ArrayRef<float> gain, ArrayRef<float> bias) {
       if (auto reshape = llvm::dyn_cast<nn::ReshapeOp>(user);
           reshape && reshape.getType().getShape().back() == d) {
         reads.push_back(reshape.getResult());
+        continue;
+      }
+      if (auto t = llvm::dyn_cast<nn::TransposeOp>(user);
+          t && !t.getPerm().empty() &&
+          t.getPerm().back() == int64_t(t.getPerm().size()) - 1) {
+        reads.push_back(t.getResult());
         continue;
       }
       if (auto pick = llvm::dyn_cast<nn::GatherOp>(user);

@@ -142,12 +142,26 @@ qc::detail::collectResidualStream(Value start, int64_t d, StreamMode mode,
                    .back() == d &&
            llvm::cast<RankedTensorType>(r.getType()).getShape().back() == d;
   };
+  auto keepsLastAxis = [&](nn::TransposeOp t) {
+    ArrayRef<int64_t> perm = t.getPerm();
+    return !perm.empty() && perm.back() == int64_t(perm.size()) - 1;
+  };
   // A linear layer feeding the stream (through such a reshape or not): its
   // weight's rows are sources.
   auto linearSource = [&](Value v) -> nn::MatMulOp {
-    if (auto r = v.getDefiningOp<nn::ReshapeOp>();
-        r && v.hasOneUse() && keepsChannels(r))
-      v = r.getInput();
+    // Through single-use token moves (reshapes, transposes of the leading
+    // axes, as torchvision's attention writes them).
+    while (v.hasOneUse()) {
+      if (auto r = v.getDefiningOp<nn::ReshapeOp>(); r && keepsChannels(r)) {
+        v = r.getInput();
+        continue;
+      }
+      if (auto t = v.getDefiningOp<nn::TransposeOp>(); t && keepsLastAxis(t)) {
+        v = t.getInput();
+        continue;
+      }
+      break;
+    }
     auto mm = v.getDefiningOp<nn::MatMulOp>();
     if (mm && hasConstantMatrixWeight(mm) && v.hasOneUse() &&
         mm.getRhs().getType().getDimSize(1) == d)
@@ -266,6 +280,11 @@ qc::detail::collectResidualStream(Value start, int64_t d, StreamMode mode,
             if (auto reshape = llvm::dyn_cast<nn::ReshapeOp>(nu.getOwner());
                 reshape && keepsChannels(reshape)) {
               reads.push_back(reshape.getResult());
+              continue;
+            }
+            if (auto t = llvm::dyn_cast<nn::TransposeOp>(nu.getOwner());
+                t && keepsLastAxis(t)) {
+              reads.push_back(t.getResult());
               continue;
             }
             // Tokens picked along another axis (a classifier on the class

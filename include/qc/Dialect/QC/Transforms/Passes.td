@@ -97,9 +97,11 @@ def RotateResidual : Pass<"qc-rotate-residual", "::mlir::func::FuncOp"> {
       (RMSNorm commutes with orthogonal matrices; run
       `--qc-fold-norm-gains` first);
     - sinks, whose weights W (D x N) become Q^T W: every `nn.matmul` reading a
-      norm of the stream, directly, through such reshapes or through a
-      gather along the tokens (q/k/v, gate/up projections, the LM head, a
-      classifier on the class token).
+      norm of the stream, directly, through such reshapes, transposes of
+      the leading axes (torchvision's attention) or a gather along the
+      tokens (q/k/v, gate/up projections, the LM head, a classifier on the
+      class token); projections added into the stream may pass the same
+      token moves.
 
     Q is a randomized Hadamard matrix `#qc.hadamard<D, seed = S>` when D =
     K * 2^m for a known base order K, otherwise (or with

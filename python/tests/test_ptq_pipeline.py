@@ -445,12 +445,10 @@ def test_exporter_forms_hadamard_helps(form, tmp_path):
     assert rotated < 0.6 * plain
 
 
-@pytest.mark.parametrize("form", EXPORTER_FORMS)
-def test_exporter_forms_quantized_run_everywhere(form, tmp_path):
-    """The rotated W4A8 model: the CPU code gives the interpreter's bits and
+def check_runs_everywhere(model, options, tmp_path):
+    """The pipeline's model: the CPU code gives the interpreter's bits and
     the Q/DQ export runs in onnxruntime within 1e-5."""
-    model = EXPORTER_FORMS[form](True)
-    mlir, _ = pipeline(model, "w=int4 a=int8 rotate=hadamard", tmp_path)
+    mlir, _ = pipeline(model, options, tmp_path)
     inputs = models.sample_inputs(model, seed=100)
     got = quant_run(mlir, inputs, tmp_path, "logits")
     cpu = quant_run(mlir, inputs, tmp_path, "logits", ["--target=cpu"])
@@ -462,6 +460,11 @@ def test_exporter_forms_quantized_run_everywhere(form, tmp_path):
     so.add_session_config_entry("session.qdq_matmulnbits_accuracy_level", "0")
     ref = ort.InferenceSession(str(out), so, providers=["CPUExecutionProvider"]).run(None, inputs)[0]
     assert rel_l2(got, ref) <= 1e-5
+
+
+@pytest.mark.parametrize("form", EXPORTER_FORMS)
+def test_exporter_forms_quantized_run_everywhere(form, tmp_path):
+    check_runs_everywhere(EXPORTER_FORMS[form](True), "w=int4 a=int8 rotate=hadamard", tmp_path)
 
 
 @pytest.mark.parametrize("rotation, n", [
@@ -541,14 +544,4 @@ def test_vit_hadamard_helps_a4(tmp_path):
 
 
 def test_vit_quantized_runs_everywhere(tmp_path):
-    model = models.vit(outliers=True)
-    mlir, _ = pipeline(model, "w=int8 a=int8 rotate=hadamard", tmp_path)
-    inputs = models.sample_inputs(model, seed=100)
-    got = quant_run(mlir, inputs, tmp_path, "logits")
-    cpu = quant_run(mlir, inputs, tmp_path, "logits", ["--target=cpu"])
-    np.testing.assert_array_equal(cpu, got)
-    out = tmp_path / "q.onnx"
-    subprocess.run([str(BIN / "quant-translate"), "--export-onnx", str(mlir), "-o", str(out)],
-                   check=True, capture_output=True, text=True)
-    ref = ort.InferenceSession(str(out), providers=["CPUExecutionProvider"]).run(None, inputs)[0]
-    assert rel_l2(got, ref) <= 1e-5
+    check_runs_everywhere(models.vit(outliers=True), "w=int8 a=int8 rotate=hadamard", tmp_path)

@@ -457,15 +457,18 @@ def vit(size=32, patch=8, hidden=64, heads=4, layers=2, ffn=256, classes=10, see
 
 
 def llama(seq=16, hidden=64, heads=4, kv_heads=2, layers=2, intermediate=172 * 8, vocab=128,
-          seed=2, outliers=False, external=None, torch_casts=False):
+          seed=2, outliers=False, external=None, torch_casts=False, gemma_scale=False):
     """`torch_casts=True` writes the RMSNorm as torch.onnx exports Hugging
     Face's LlamaRMSNorm: the input cast to float32 first, the gain on the
     left of a product with the normalized value cast back (both casts from
-    float32 to float32 in a float32 model)."""
+    float32 to float32 in a float32 model). `gemma_scale=True` multiplies the
+    embeddings by the scalar sqrt(hidden), as Gemma does."""
     g = _Graph(seed, external)
     hd = hidden // heads
     emb = g.weight((vocab, hidden), 1.0)
     x = g.op("Gather", [emb, "input_ids"], axis=0)
+    if gemma_scale:
+        x = g.op("Mul", [x, g.const(np.array(np.sqrt(hidden), np.float32))])
     if outliers:
         # Residual-stream outlier channels, 50-100x the rest.
         scale = np.ones(hidden, np.float32)

@@ -406,13 +406,16 @@ def test_query_key_rotation_float_equivalence(name, tmp_path):
 
 # What torch.onnx writes for Hugging Face models (checked against real
 # exports of Llama, Qwen2, Mistral, GPT-2, OPT and Phi; docs/Status.md):
-# float32 -> float32 Casts around the RMSNorm; linear layers as Gemm over
+# float32 -> float32 Casts around the RMSNorm; Gemma's scalar embedding
+# scale; linear layers as Gemm over
 # flattened tokens between Reshapes; learned positions gathered from a
 # table; OPT's MLP on a [tokens, hidden] stream; Phi's parallel attention
 # and MLP summed before the residual add; an identity Reshape and a head
 # tied to the embedding table through a Transpose.
 EXPORTER_FORMS = {
     "llama-torch-casts": lambda outliers: models.llama(outliers=outliers, torch_casts=True),
+    "gemma-scale": lambda outliers: models.llama(outliers=outliers, torch_casts=True,
+                                                 gemma_scale=True),
     "gpt2-opt-phi": lambda outliers: models.gpt(outliers=outliers, exporter_forms=True),
 }
 

@@ -181,3 +181,23 @@ func.func @leading_transposes(%ids: tensor<1x3xi64>) -> tensor<1x3x2xf32> {
   %y = nn.matmul %n2, %head : tensor<1x3x2xf32>, tensor<2x2xf32>
   return %y : tensor<1x3x2xf32>
 }
+
+// -----
+
+// A scalar scale after the embedding (Gemma multiplies by sqrt(D)) folds
+// into the table like a per-channel one: I * 3 -> 3 Q.
+// CHECK-LABEL: func.func @scalar_embedding_scale
+// CHECK: %[[E:.*]] = arith.constant dense<{{\[}}[2.12132025, 2.12132025], [2.12132025, -2.12132025]]> : tensor<2x2xf32>
+// CHECK: nn.gather %[[E]], %arg0
+// CHECK-NOT: nn.mul
+func.func @scalar_embedding_scale(%ids: tensor<3xi64>) -> tensor<3x2xf32> {
+  %e = arith.constant dense<[[1.0, 0.0], [0.0, 1.0]]> : tensor<2x2xf32>
+  %s = arith.constant dense<3.0> : tensor<f32>
+  %one = arith.constant dense<1.0> : tensor<2xf32>
+  %head = arith.constant dense<[[1.0, 0.0], [0.0, 1.0]]> : tensor<2x2xf32>
+  %x0 = nn.gather %e, %ids : tensor<2x2xf32>, tensor<3xi64>
+  %x = nn.mul %x0, %s : tensor<3x2xf32>, tensor<f32>
+  %n = nn.rms_norm %x, %one : tensor<3x2xf32>, tensor<2xf32>
+  %y = nn.matmul %n, %head : tensor<3x2xf32>, tensor<2x2xf32>
+  return %y : tensor<3x2xf32>
+}

@@ -44,25 +44,31 @@ bool isConstantRows(Value v, int64_t d) {
 /// Multiplies the table by the scale and drops the nn.mul.
 Value qc::detail::foldEmbeddingScale(nn::GatherOp gather, int64_t d) {
   Value out = gather.getResult();
-  if (!out.hasOneUse())
-    return out;
-  auto mul = llvm::dyn_cast<nn::MulOp>(*out.getUsers().begin());
-  if (!mul)
-    return out;
-  Value scale = mul.getLhs() == out ? mul.getRhs() : mul.getLhs();
-  auto s = constantFloats(scale);
-  if (!s || int64_t(s->size()) != d || !isF32Constant(gather.getInput()) ||
-      llvm::cast<RankedTensorType>(scale.getType()).getShape().back() != d ||
-      mul.getType() != gather.getType())
-    return out;
-  transformConstant(gather, 0, [&](MutableArrayRef<float> table) {
-    for (size_t i = 0; i < table.size(); ++i)
-      table[i] *= (*s)[i % size_t(d)];
-  });
-  mul.getResult().replaceAllUsesWith(out);
-  mul.erase();
-  if (Operation *def = scale.getDefiningOp(); def && def->use_empty())
-    def->erase();
+  // Scales in a row fold one after the other: the same f32 products in the
+  // same order, computed once.
+  while (out.hasOneUse()) {
+    auto mul = llvm::dyn_cast<nn::MulOp>(*out.getUsers().begin());
+    if (!mul)
+      break;
+    Value scale = mul.getLhs() == out ? mul.getRhs() : mul.getLhs();
+    // Per channel (a D-vector) or one scalar (Gemma's sqrt(D)).
+    auto s = constantFloats(scale);
+    auto st = llvm::cast<RankedTensorType>(scale.getType());
+    bool perChannel = s && int64_t(s->size()) == d && st.getRank() >= 1 &&
+                      st.getShape().back() == d;
+    bool scalar = s && s->size() == 1;
+    if (!(perChannel || scalar) || !isF32Constant(gather.getInput()) ||
+        mul.getType() != gather.getType())
+      break;
+    transformConstant(gather, 0, [&](MutableArrayRef<float> table) {
+      for (size_t i = 0; i < table.size(); ++i)
+        table[i] *= (*s)[scalar ? 0 : i % size_t(d)];
+    });
+    mul.getResult().replaceAllUsesWith(out);
+    mul.erase();
+    if (Operation *def = scale.getDefiningOp(); def && def->use_empty())
+      def->erase();
+  }
   return out;
 }
 

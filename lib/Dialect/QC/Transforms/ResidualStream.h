@@ -55,8 +55,9 @@ mlir::FailureOr<StreamPlan> collectResidualStream(mlir::Value start, int64_t d,
                                                   mlir::Operation *&blocker,
                                                   std::string &why);
 
-/// Folds a constant per-channel scale applied right after the embedding
-/// gather into the table; returns the value that starts the stream.
+/// Folds a constant per-channel or scalar scale (Gemma's sqrt(D)) applied
+/// right after the embedding gather into the table; returns the value that
+/// starts the stream.
 mlir::Value foldEmbeddingScale(nn::GatherOp gather, int64_t d);
 
 /// The embedding gathers that start residual streams: axis 0 of a constant

@@ -80,8 +80,9 @@ def RotateResidual : Pass<"qc-rotate-residual", "::mlir::func::FuncOp"> {
     quantization of the stream's readers work):
 
     - sources, whose rows are multiplied by Q: the embedding table of the
-      `nn.gather` that starts the stream (a constant per-channel `nn.mul`
-      right after it is folded into the table first) or, for a vision
+      `nn.gather` that starts the stream (constant per-channel or scalar
+      `nn.mul`s right after it, such as Gemma's sqrt(D), are folded into
+      the table first) or, for a vision
       transformer, the patch embedding (an `nn.conv` with a constant weight
       whose output is flattened over the pixels and transposed to [batch,
       pixels, D]: its weight's output channels become Q^T W, its bias b Q),

@@ -13,6 +13,7 @@
 #include "qc/Dialect/QC/Transforms/Passes.h"
 
 #include "ConstantUtils.h"
+#include "ResidualStream.h"
 
 namespace qc {
 #define GEN_PASS_DEF_FOLDNORMGAINS
@@ -38,31 +39,14 @@ bool lastAxisOnly(int64_t axis, int64_t rank) {
 bool foldInto(Value out, ArrayRef<float> gain, ArrayRef<float> bias) {
   int64_t d = int64_t(gain.size());
   SmallVector<nn::MatMulOp> readers;
-  // Readers through ops that move whole tokens (reshapes that keep the
-  // last dimension, transposes of the leading axes, gathers along another
-  // axis: a classifier on the class token); the per-channel map commutes
-  // with them.
+  // Readers through ops that move whole tokens (qc::detail::tokenMove:
+  // the per-channel map commutes with them).
   SmallVector<Value> reads{out};
   for (size_t r = 0; r < reads.size(); ++r)
     for (OpOperand &use : reads[r].getUses()) {
       Operation *user = use.getOwner();
-      int64_t rank = llvm::cast<RankedTensorType>(reads[r].getType()).getRank();
-      if (auto reshape = llvm::dyn_cast<nn::ReshapeOp>(user);
-          reshape && reshape.getType().getShape().back() == d) {
-        reads.push_back(reshape.getResult());
-        continue;
-      }
-      if (auto t = llvm::dyn_cast<nn::TransposeOp>(user);
-          t && !t.getPerm().empty() &&
-          t.getPerm().back() == int64_t(t.getPerm().size()) - 1) {
-        reads.push_back(t.getResult());
-        continue;
-      }
-      if (auto pick = llvm::dyn_cast<nn::GatherOp>(user);
-          pick && use.getOperandNumber() == 0 && pick.getAxis() != -1 &&
-          pick.getAxis() != rank - 1 &&
-          llvm::cast<RankedTensorType>(pick.getType()).getShape().back() == d) {
-        reads.push_back(pick.getResult());
+      if (Value moved = qc::detail::tokenMove(use, d)) {
+        reads.push_back(moved);
         continue;
       }
       auto mm = llvm::dyn_cast<nn::MatMulOp>(user);

@@ -119,6 +119,27 @@ SmallVector<qc::detail::StreamStart> qc::detail::streamStarts(Operation *root) {
   return starts;
 }
 
+Value qc::detail::tokenMove(OpOperand &use, int64_t d) {
+  Operation *op = use.getOwner();
+  auto in = llvm::dyn_cast<RankedTensorType>(use.get().getType());
+  if (!in || in.getRank() == 0 || in.getShape().back() != d ||
+      use.getOperandNumber() != 0 || op->getNumResults() != 1)
+    return Value();
+  auto out = llvm::cast<RankedTensorType>(op->getResult(0).getType());
+  if (out.getRank() == 0 || out.getShape().back() != d)
+    return Value();
+  int64_t last = in.getRank() - 1;
+  if (llvm::isa<nn::ReshapeOp>(op))
+    return op->getResult(0);
+  if (auto t = llvm::dyn_cast<nn::TransposeOp>(op);
+      t && !t.getPerm().empty() && t.getPerm().back() == last)
+    return op->getResult(0);
+  if (auto g = llvm::dyn_cast<nn::GatherOp>(op);
+      g && g.getAxis() != -1 && g.getAxis() != last)
+    return op->getResult(0);
+  return Value();
+}
+
 SmallVector<Operation *>
 qc::detail::planGathers(const qc::detail::StreamPlan &plan) {
   SmallVector<Operation *> gathers;
@@ -139,35 +160,14 @@ qc::detail::collectResidualStream(Value start, int64_t d, StreamMode mode,
     why = reason.str();
     return failure();
   };
-  // A reshape that keeps the last dimension (tokens flattened for a
-  // product or restored after it, as exporters write them) does not mix
-  // channels.
-  auto keepsChannels = [&](nn::ReshapeOp r) {
-    return llvm::cast<RankedTensorType>(r.getInput().getType())
-                   .getShape()
-                   .back() == d &&
-           llvm::cast<RankedTensorType>(r.getType()).getShape().back() == d;
-  };
-  auto keepsLastAxis = [&](nn::TransposeOp t) {
-    ArrayRef<int64_t> perm = t.getPerm();
-    return !perm.empty() && perm.back() == int64_t(perm.size()) - 1;
-  };
-  // A linear layer feeding the stream (through such a reshape or not): its
-  // weight's rows are sources.
+  // A linear layer feeding the stream, directly or through single-use
+  // token moves (tokens flattened for the product and restored after it,
+  // torchvision's transposed attention): its weight's rows are sources.
   auto linearSource = [&](Value v) -> nn::MatMulOp {
-    // Through single-use token moves (reshapes, transposes of the leading
-    // axes, as torchvision's attention writes them).
-    while (v.hasOneUse()) {
-      if (auto r = v.getDefiningOp<nn::ReshapeOp>(); r && keepsChannels(r)) {
-        v = r.getInput();
-        continue;
-      }
-      if (auto t = v.getDefiningOp<nn::TransposeOp>(); t && keepsLastAxis(t)) {
-        v = t.getInput();
-        continue;
-      }
-      break;
-    }
+    while (v.hasOneUse() && v.getDefiningOp() &&
+           v.getDefiningOp()->getNumOperands() > 0 &&
+           tokenMove(v.getDefiningOp()->getOpOperand(0), d) == v)
+      v = v.getDefiningOp()->getOperand(0);
     auto mm = v.getDefiningOp<nn::MatMulOp>();
     if (mm && hasConstantMatrixWeight(mm) && v.hasOneUse() &&
         mm.getRhs().getType().getDimSize(1) == d)
@@ -234,8 +234,10 @@ qc::detail::collectResidualStream(Value start, int64_t d, StreamMode mode,
         stream.insert(add.getResult());
         continue;
       }
-      if (auto r = llvm::dyn_cast<nn::ReshapeOp>(user); r && keepsChannels(r)) {
-        stream.insert(r.getResult());
+      if (Value moved = tokenMove(use, d)) {
+        // A reshape, transpose or gather of whole tokens (OPT's MLP on
+        // [tokens, D]) does not mix channels.
+        stream.insert(moved);
         continue;
       }
       if (auto cat = llvm::dyn_cast<nn::ConcatOp>(user)) {
@@ -279,32 +281,13 @@ qc::detail::collectResidualStream(Value start, int64_t d, StreamMode mode,
           return fail(user, "the norm has a gain (run --qc-fold-norm-gains "
                             "first)");
         plan.norms.push_back(norm);
-        // Its readers, through reshapes that keep the channels.
+        // Its readers, through token moves (reshapes, torchvision's
+        // transposes, a classifier's gather of the class token).
         SmallVector<Value> reads{norm.getResult()};
         for (size_t r = 0; r < reads.size(); ++r)
           for (OpOperand &nu : reads[r].getUses()) {
-            if (auto reshape = llvm::dyn_cast<nn::ReshapeOp>(nu.getOwner());
-                reshape && keepsChannels(reshape)) {
-              reads.push_back(reshape.getResult());
-              continue;
-            }
-            if (auto t = llvm::dyn_cast<nn::TransposeOp>(nu.getOwner());
-                t && keepsLastAxis(t)) {
-              reads.push_back(t.getResult());
-              continue;
-            }
-            // Tokens picked along another axis (a classifier on the class
-            // token).
-            if (auto pick = llvm::dyn_cast<nn::GatherOp>(nu.getOwner());
-                pick && nu.getOperandNumber() == 0 &&
-                pick.getAxis() !=
-                    llvm::cast<RankedTensorType>(reads[r].getType()).getRank() -
-                        1 &&
-                pick.getAxis() != -1 &&
-                llvm::cast<RankedTensorType>(pick.getType())
-                        .getShape()
-                        .back() == d) {
-              reads.push_back(pick.getResult());
+            if (Value moved = tokenMove(nu, d)) {
+              reads.push_back(moved);
               continue;
             }
             auto mm = llvm::dyn_cast<nn::MatMulOp>(nu.getOwner());

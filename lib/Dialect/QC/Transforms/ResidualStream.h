@@ -82,6 +82,12 @@ struct StreamStart {
 /// flattened over the pixels and transposed to [batch, pixels, D]).
 llvm::SmallVector<StreamStart> streamStarts(mlir::Operation *root);
 
+/// The result of `use`'s owner when it moves whole tokens of width `d`
+/// without mixing their channels: a reshape keeping the last dimension d, a
+/// transpose keeping the last axis last, a gather along another axis (the
+/// used value must be operand 0). Null otherwise.
+mlir::Value tokenMove(mlir::OpOperand &use, int64_t d);
+
 /// The gathers among a plan's sources (embeddings added into the stream).
 llvm::SmallVector<mlir::Operation *> planGathers(const StreamPlan &plan);
 

@@ -368,7 +368,7 @@ struct RaiseGelu : OpRewritePattern<MulOp> {
 /// with alpha = 1, no transA and a bias that is absent or a row ([N] or
 /// [1, N], beta = 1)  ->  nn.matmul(x, w) (+ nn.add b) on x's own shape,
 /// the form the quantization passes take for a linear layer. A transposed
-/// constant weight becomes the transposed constant (else an nn.transpose).
+/// weight gets an nn.transpose (folded when the weight is a constant).
 /// Without the reshapes (a 2-D input, or a result read otherwise), the gemm
 /// alone becomes the matmul and add. The same values: y = 1 * (a w) + 1 * b
 /// is (a w) + b.
@@ -410,25 +410,12 @@ struct RaiseFlattenedGemm : OpRewritePattern<GemmOp> {
     Location loc = op.getLoc();
     Value w = op.getB();
     if (op.getTransB()) {
+      // A constant weight's transpose folds (FoldConstantTranspose).
       auto wt = llvm::cast<RankedTensorType>(w.getType());
       auto tt = RankedTensorType::get({wt.getDimSize(1), wt.getDimSize(0)},
                                       wt.getElementType());
-      auto cst = w.getDefiningOp<arith::ConstantOp>();
-      auto dense = cst ? llvm::dyn_cast<DenseElementsAttr>(cst.getValue())
-                       : DenseElementsAttr();
-      if (dense && wt.hasStaticShape()) {
-        SmallVector<Attribute> values(dense.getValues<Attribute>());
-        SmallVector<Attribute> transposed;
-        transposed.reserve(values.size());
-        for (int64_t i = 0; i < wt.getDimSize(1); ++i)
-          for (int64_t j = 0; j < wt.getDimSize(0); ++j)
-            transposed.push_back(values[size_t(j * wt.getDimSize(1) + i)]);
-        w = rewriter.create<arith::ConstantOp>(
-            loc, DenseElementsAttr::get(tt, transposed));
-      } else {
-        w = rewriter.create<TransposeOp>(loc, tt, w,
-                                         rewriter.getDenseI64ArrayAttr({1, 0}));
-      }
+      w = rewriter.create<TransposeOp>(loc, tt, w,
+                                       rewriter.getDenseI64ArrayAttr({1, 0}));
     }
     auto xt = llvm::cast<RankedTensorType>(x.getType());
     SmallVector<int64_t> shape(xt.getShape().drop_back());
@@ -495,10 +482,9 @@ struct FoldConstantTranspose : OpRewritePattern<TransposeOp> {
       attr = DenseElementsAttr::get(type, ArrayRef<float>(out));
     } else {
       // Large tables stay resource blobs, as imported.
-      AsmResourceBlob blob =
-          HeapAsmResourceBlob::allocate(n * sizeof(float), alignof(float));
-      std::memcpy(blob.getMutableData().data(), out.data(), n * sizeof(float));
-      attr = DenseResourceElementsAttr::get(type, "qc_weight", std::move(blob));
+      attr = DenseResourceElementsAttr::get(
+          type, "qc_weight",
+          HeapAsmResourceBlob::allocateAndCopyInferAlign(ArrayRef<float>(out)));
     }
     rewriter.replaceOpWithNewOp<arith::ConstantOp>(op, type,
                                                    llvm::cast<TypedAttr>(attr));

@@ -64,21 +64,19 @@ struct LayerNormToRMSNormPass
     llvm::DenseSet<Operation *> done;
     for (qc::detail::StreamStart &s :
          qc::detail::streamStarts(getOperation())) {
-      Operation *gather = s.op;
-      if (done.contains(gather))
+      if (done.contains(s.op))
         continue;
       int64_t d = s.d;
-      Value start = s.value;
       Operation *blocker = nullptr;
       std::string why;
       auto plan = qc::detail::collectResidualStream(
-          start, d, qc::detail::StreamMode::Center, blocker, why);
+          s.value, d, qc::detail::StreamMode::Center, blocker, why);
       if (failed(plan)) {
         // A stream that already feeds RMSNorms (Llama) needs no conversion.
         if (llvm::isa<nn::RMSNormOp>(blocker))
           continue;
         blocker->emitRemark("qc-layernorm-to-rmsnorm: residual stream of ")
-            << gather->getLoc() << " not converted: " << why;
+            << s.op->getLoc() << " not converted: " << why;
         continue;
       }
       for (Operation *g : qc::detail::planGathers(*plan))

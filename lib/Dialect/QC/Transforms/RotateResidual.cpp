@@ -101,22 +101,20 @@ struct RotateResidualPass : qc::impl::RotateResidualBase<RotateResidualPass> {
     MLIRContext *ctx = &getContext();
     llvm::DenseSet<Operation *> done;
     for (qc::detail::StreamStart &s : starts) {
-      Operation *gather = s.op;
-      if (done.contains(gather))
+      if (done.contains(s.op))
         continue;
       int64_t d = s.d;
-      Value start = s.value;
       Operation *blocker = nullptr;
       std::string why;
       auto plan = qc::detail::collectResidualStream(
-          start, d, StreamMode::Rotate, blocker, why);
+          s.value, d, StreamMode::Rotate, blocker, why);
       if (failed(plan)) {
         blocker->emitRemark("qc-rotate-residual: residual stream of ")
-            << gather->getLoc() << " not rotated: " << why;
+            << s.op->getLoc() << " not rotated: " << why;
         continue;
       }
       if (block > 0 && d % block != 0) {
-        gather->emitError("qc-rotate-residual: block size ")
+        s.op->emitError("qc-rotate-residual: block size ")
             << static_cast<int64_t>(block)
             << " does not divide the residual stream width " << d;
         return signalPassFailure();
@@ -140,7 +138,7 @@ struct RotateResidualPass : qc::impl::RotateResidualBase<RotateResidualPass> {
       }
       if (userRotation) {
         if (userRotation.getOrder() != d) {
-          gather->emitError("qc-rotate-residual: rotation '")
+          s.op->emitError("qc-rotate-residual: rotation '")
               << rotation << "' is " << userRotation.getOrder() << "x"
               << userRotation.getOrder()
               << " but the residual stream has width " << d;
@@ -154,7 +152,7 @@ struct RotateResidualPass : qc::impl::RotateResidualBase<RotateResidualPass> {
         rotations.push_back(qc::detail::chooseRotation(
             ctx, d, rotation == "orthogonal", seed, fellBack));
         if (fellBack)
-          gather->emitRemark("qc-rotate-residual: no Hadamard matrix of order ")
+          s.op->emitRemark("qc-rotate-residual: no Hadamard matrix of order ")
               << d << "; using a random orthogonal matrix";
       }
       for (Operation *g : qc::detail::planGathers(*plan))

@@ -335,9 +335,12 @@ struct ParallelOuterLoopsPass
       rewriter.setInsertionPoint(op);
       FailureOr<linalg::LinalgLoops> loops =
           linalg::linalgOpToLoops(rewriter, op);
-      if (failed(loops) || loops->size() <= dim)
+      if (failed(loops))
         continue;
+      // The loops compute the op now, whether or not one becomes parallel.
       rewriter.eraseOp(op);
+      if (loops->size() <= dim)
+        continue;
       auto loop = llvm::dyn_cast<scf::ForOp>((*loops)[dim]);
       if (!loop || loop.getNumResults() != 0)
         continue;

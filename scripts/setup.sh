@@ -32,13 +32,16 @@ fi
 
 venv="$root/.venv"
 req="$root/scripts/requirements.txt"
+reqNoDeps="$root/scripts/requirements-nodeps.txt"
 stamp="$venv/.requirements.sha256"
-want=$(sha256sum "$req" | cut -d' ' -f1)
+want=$(cat "$req" "$reqNoDeps" | sha256sum | cut -d' ' -f1)
 if [[ ! -x "$venv/bin/python" || ! -f "$stamp" || "$(cat "$stamp")" != "$want" ]]; then
   echo "[setup] creating Python virtualenv in .venv"
   py=/usr/bin/python3
   [[ -x $py ]] || py=$(command -v python3)
   "$py" -m venv "$venv"
   "$venv/bin/pip" install -q --disable-pip-version-check -r "$req"
+  "$venv/bin/pip" install -q --disable-pip-version-check --no-deps \
+    -r "$reqNoDeps"
   echo "$want" >"$stamp"
 fi

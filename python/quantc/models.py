@@ -8,6 +8,8 @@ with a causal mask, SwiGLU), so tests need neither torch nor downloads:
   strided projection, MaxPool, GlobalAveragePool, Gemm head).
 - `resnet18()`, `mobilenet_v2()`: ResNet-18's and MobileNetV2's
   topologies at 224 x 224 (benchmarks).
+- `mlp()`: fully connected classifier (hls4ml's jet tagger: Gemm + ReLU,
+  Softmax).
 - `cnn1d()`: 1-D CNN over a feature sequence (keyword spotting / sensors:
   strided, dilated and depthwise Conv1d, MaxPool1d, AveragePool1d).
 - `bert()`: BERT-style encoder (token + position embeddings, LayerNorm,
@@ -201,6 +203,27 @@ def mobilenet_v2(batch=1, size=224, classes=1000, seed=0):
             cin = c
     x = conv_bn(x, cin, 1280, 1, 1)
     return _classifier_head(g, x, 1280, classes, 0.03, batch, size)
+
+
+def mlp(batch=1, dims=(16, 64, 32, 32, 5), seed=6, softmax=True):
+    """Fully connected classifier, hls4ml's jet-tagging benchmark by default
+    (16 features, 64-32-32 hidden units with ReLU, 5 classes): Gemm layers
+    (transB = 1, torch's Linear as exported), ReLU between them and a
+    Softmax (optional) on the logits. Input [batch, dims[0]]."""
+    g = _Graph(seed)
+    x = "input"
+    for i, (k, n) in enumerate(zip(dims, dims[1:])):
+        x = g.op("Gemm", [x, g.weight((n, k), 1.0 / np.sqrt(k)),
+                          g.weight((n,), 0.1)], transB=1)
+        if i + 2 < len(dims):
+            x = g.op("Relu", [x])
+    if softmax:
+        x = g.op("Softmax", [x], axis=-1)
+    g.nodes[-1].output[0] = "scores"
+    return g.model([helper.make_tensor_value_info("input", TensorProto.FLOAT,
+                                                  [batch, dims[0]])],
+                   [helper.make_tensor_value_info("scores", TensorProto.FLOAT,
+                                                  [batch, dims[-1]])])
 
 
 def cnn1d(batch=1, length=64, features=10, classes=12, seed=4):

@@ -1,0 +1,1234 @@
+//===- HLSCppEmitter.cpp - Vitis HLS C++ from nn + qc ---------------------===//
+//
+// Part of the QuantC project.
+//
+//===----------------------------------------------------------------------===//
+//
+// A printer that only reads the IR: one top function for the module's
+// function, every tensor a flat row-major array, one loop nest per op with
+// its innermost loop pipelined, weights and other constants as file-scope
+// `static const` arrays. Codes are held as the integers they stand for, in
+// ap_int / ap_uint of their format's width; integer accumulators in ap_int of
+// theirs (wrapping, as qc.linear defines); float32 values as float, each
+// operation written once so that the C simulation rounds exactly where the
+// reference interpreter does (compile it without FMA contraction).
+//
+//===----------------------------------------------------------------------===//
+
+#include "qc/Target/HLSCpp/HLSCppEmitter.h"
+
+#include "qc/Dialect/NN/IR/NN.h"
+#include "qc/Dialect/QC/IR/QC.h"
+#include "qc/Interpreter/Interpreter.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Support/IndentedOstream.h"
+#include "mlir/Tools/mlir-translate/Translation.h"
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/StringSet.h"
+#include "llvm/ADT/TypeSwitch.h"
+
+#include <cmath>
+#include <cstdio>
+
+using namespace mlir;
+using namespace qc;
+
+namespace {
+
+/// How the printed code refers to one SSA value.
+struct ValueInfo {
+  /// An array name, or for a splat the literal of its one value.
+  std::string name;
+  bool splat = false;
+  SmallVector<int64_t> shape;
+  /// The C++ element type (float, ap_int<W>, ap_uint<W>, bool).
+  std::string ctype;
+};
+
+int64_t numElements(ArrayRef<int64_t> shape) {
+  int64_t n = 1;
+  for (int64_t d : shape)
+    n *= d;
+  return n;
+}
+
+/// An exact C++ literal for a float32 value.
+std::string floatLiteral(float v) {
+  if (std::isnan(v))
+    return "NAN";
+  if (std::isinf(v))
+    return v > 0 ? "INFINITY" : "(-INFINITY)";
+  char buf[64];
+  std::snprintf(buf, sizeof(buf), "%af", double(v));
+  return buf;
+}
+
+std::string intLiteral(int64_t v) {
+  if (v == INT64_MIN)
+    return "(-9223372036854775807LL - 1)";
+  std::string s = std::to_string(v);
+  if (v > INT32_MAX || v < INT32_MIN)
+    s += "LL";
+  return s;
+}
+
+/// A C++ identifier from a model's tensor name.
+std::string sanitize(StringRef name) {
+  std::string s;
+  for (char c : name)
+    s += llvm::isAlnum(c) ? c : '_';
+  if (s.empty() || llvm::isDigit(s[0]))
+    s = "t_" + s;
+  return s;
+}
+
+/// The row-major offset of `idx` (one index expression per dimension) in a
+/// tensor of `shape`; size-1 dimensions contribute nothing.
+std::string linearIndex(ArrayRef<int64_t> shape, ArrayRef<std::string> idx) {
+  assert(shape.size() == idx.size() && "one index per dimension");
+  std::string s;
+  int64_t stride = 1;
+  for (int64_t d = int64_t(shape.size()) - 1; d >= 0; --d) {
+    if (shape[d] != 1 && idx[d] != "0") {
+      std::string term = idx[d];
+      if (stride != 1)
+        term = "(" + term + ") * " + std::to_string(stride);
+      s = s.empty() ? term : term + " + " + s;
+    }
+    stride *= shape[d];
+  }
+  return s.empty() ? "0" : s;
+}
+
+class HLSCppEmitter {
+public:
+  explicit HLSCppEmitter(func::FuncOp func) : func(func) {}
+
+  /// Emits the helper functions, constants and the top function.
+  LogicalResult emitSource(raw_ostream &out);
+  /// Emits a testbench calling the top function.
+  LogicalResult emitTestbench(raw_ostream &out);
+
+private:
+  /// The C++ element type of a tensor or quantized tensor type.
+  FailureOr<std::string> elementCType(Operation *where, Type type);
+  FailureOr<SmallVector<int64_t>> staticShape(Operation *where, Type type);
+  /// Names and types of the top function's ports.
+  LogicalResult collectPorts();
+
+  /// Element `idx` of `v` (one index per dimension of v).
+  std::string at(Value v, ArrayRef<std::string> idx);
+  /// Element of `v` broadcast (numpy, right-aligned) to a result indexed by
+  /// `outIdx`.
+  std::string broadcastAt(Value v, ArrayRef<std::string> outIdx);
+  /// Element of a scale or zero-point tensor of `scheme` for the quantized
+  /// element at `idx`.
+  std::string schemeAt(Value v, SchemeAttr scheme, ArrayRef<std::string> idx);
+  /// Reads an integer element as int64_t.
+  static std::string asI64(const std::string &e) {
+    // Integer literals (splat constants, intLiteral's forms) are C++
+    // integers already.
+    bool literal = llvm::all_of(e, [](char c) {
+      return llvm::isDigit(c) || c == '-' || c == 'L' || c == '(' || c == ')' ||
+             c == ' ';
+    });
+    return literal ? e : "(int64_t)(" + e + ")";
+  }
+
+  /// Declares the result array of `v` and records it.
+  LogicalResult declareResult(Operation *op, Value v);
+  /// Opens one loop per dimension (the innermost pipelined if `pipeline`);
+  /// returns the index variables.
+  SmallVector<std::string> openLoops(ArrayRef<int64_t> shape, bool pipeline,
+                                     StringRef prefix = "i");
+  void closeLoops(size_t n);
+
+  LogicalResult emitOp(Operation *op);
+  LogicalResult emitConstant(Operation *op, ElementsAttr attr);
+  LogicalResult
+  emitElementwise(Operation *op,
+                  function_ref<std::string(ArrayRef<std::string>)> expr);
+  LogicalResult emitQuantize(Operation *op, Value input, Value scales,
+                             Value zeroPoints, Value globalScale,
+                             QTensorType qt, RoundingMode rounding,
+                             bool dequantize);
+  LogicalResult emitDequantize(qc::DequantizeOp op);
+  LogicalResult emitLinear(qc::LinearOp op);
+  LogicalResult emitRescale(qc::RescaleOp op);
+  LogicalResult emitCast(nn::CastOp op);
+  /// nn.matmul (floats) and nn.matmul_integer (with zero points).
+  LogicalResult emitMatMul(Operation *op, Value lhs, Value rhs,
+                           Value lhsZeroPoint = {}, Value rhsZeroPoint = {});
+  LogicalResult emitGemm(nn::GemmOp op);
+  LogicalResult emitSoftmax(nn::SoftmaxOp op);
+  LogicalResult emitReduceMax(nn::ReduceMaxOp op);
+  LogicalResult emitCumSum(nn::CumSumOp op);
+  LogicalResult emitTranspose(nn::TransposeOp op);
+  LogicalResult emitReturn(func::ReturnOp op);
+
+  /// The integer range of an integer format, checked to be one.
+  FailureOr<std::pair<int64_t, int64_t>> intRange(Operation *op,
+                                                  QTensorType qt);
+
+  func::FuncOp func;
+  std::string topName;
+  SmallVector<std::string> inputNames, outputNames;
+  SmallVector<std::string> inputTypes, outputTypes;
+  SmallVector<SmallVector<int64_t>> inputShapes, outputShapes;
+
+  llvm::DenseMap<Value, ValueInfo> values;
+  unsigned nextValue = 0, nextConstant = 0;
+  std::string constantsText, bodyText;
+  llvm::raw_string_ostream constantsStream{constantsText};
+  llvm::raw_string_ostream bodyStream{bodyText};
+  raw_indented_ostream body{bodyStream};
+};
+
+FailureOr<std::string> HLSCppEmitter::elementCType(Operation *where,
+                                                   Type type) {
+  if (auto qt = llvm::dyn_cast<QTensorType>(type)) {
+    num::Format f = qt.getNumericFormat();
+    if (f.kind() != num::Format::Kind::Int)
+      return where->emitOpError("unable to emit HLS C++ for the ")
+             << qt.getFormat() << " format (integer formats only)";
+    if (qt.getScheme().getScaleFormat())
+      return where->emitOpError("unable to emit HLS C++ for scales stored as ")
+             << qt.getScheme().getScaleFormat() << " (f32 scales only)";
+    return std::string(f.isSigned() ? "ap_int<" : "ap_uint<") +
+           std::to_string(f.bits()) + ">";
+  }
+  Type elem = getElementTypeOrSelf(type);
+  if (elem.isF32())
+    return std::string("float");
+  if (auto it = llvm::dyn_cast<IntegerType>(elem)) {
+    if (it.getWidth() == 1)
+      return std::string("bool");
+    return std::string(it.isUnsigned() ? "ap_uint<" : "ap_int<") +
+           std::to_string(it.getWidth()) + ">";
+  }
+  return where->emitOpError("unable to emit HLS C++ for element type ")
+         << elem << " (f32, integers and integer quantized tensors only)";
+}
+
+FailureOr<SmallVector<int64_t>> HLSCppEmitter::staticShape(Operation *where,
+                                                           Type type) {
+  ArrayRef<int64_t> shape;
+  if (auto qt = llvm::dyn_cast<QTensorType>(type))
+    shape = qt.getShape();
+  else if (auto rt = llvm::dyn_cast<RankedTensorType>(type))
+    shape = rt.getShape();
+  else
+    return where->emitOpError("unable to emit HLS C++ for type ")
+           << type << " (ranked tensors only)";
+  if (ShapedType::isDynamicShape(shape))
+    return where->emitOpError("unable to emit HLS C++ for dynamic shape ")
+           << type;
+  return SmallVector<int64_t>(shape.begin(), shape.end());
+}
+
+LogicalResult HLSCppEmitter::collectPorts() {
+  topName = sanitize(func.getSymName());
+  // `main` is the testbench's.
+  if (topName == "main")
+    topName = "qc_main";
+  auto names = [](Attribute a, size_t i, StringRef fallback) {
+    if (auto arr = llvm::dyn_cast_or_null<ArrayAttr>(a))
+      if (i < arr.size())
+        if (auto s = llvm::dyn_cast<StringAttr>(arr[i]))
+          return sanitize(s.getValue());
+    return (fallback + Twine(i)).str();
+  };
+  llvm::StringSet<> used;
+  auto unique = [&](std::string n) {
+    // Internal arrays are v<N> / c<N>; ports get a suffix if they clash.
+    while (!used.insert(n).second || n == topName ||
+           (n.size() > 1 && (n[0] == 'v' || n[0] == 'c') &&
+            llvm::all_of(StringRef(n).drop_front(), llvm::isDigit)))
+      n += "_";
+    return n;
+  };
+  Operation *op = func;
+  for (auto [i, arg] : llvm::enumerate(func.getArguments())) {
+    auto ct = elementCType(op, arg.getType());
+    auto shape = staticShape(op, arg.getType());
+    if (failed(ct) || failed(shape))
+      return failure();
+    std::string n = unique(names(func->getAttr("onnx.input_names"), i, "arg"));
+    inputNames.push_back(n);
+    inputTypes.push_back(*ct);
+    inputShapes.push_back(*shape);
+    values[arg] = ValueInfo{n, false, *shape, *ct};
+  }
+  for (auto [i, t] : llvm::enumerate(func.getResultTypes())) {
+    auto ct = elementCType(op, t);
+    auto shape = staticShape(op, t);
+    if (failed(ct) || failed(shape))
+      return failure();
+    outputNames.push_back(
+        unique(names(func->getAttr("onnx.output_names"), i, "output")));
+    outputTypes.push_back(*ct);
+    outputShapes.push_back(*shape);
+  }
+  return success();
+}
+
+std::string HLSCppEmitter::at(Value v, ArrayRef<std::string> idx) {
+  const ValueInfo &info = values.lookup(v);
+  if (info.splat)
+    return info.name;
+  return info.name + "[" + linearIndex(info.shape, idx) + "]";
+}
+
+std::string HLSCppEmitter::broadcastAt(Value v, ArrayRef<std::string> outIdx) {
+  const ValueInfo &info = values.lookup(v);
+  if (info.splat)
+    return info.name;
+  size_t r = info.shape.size(), offset = outIdx.size() - r;
+  SmallVector<std::string> idx;
+  for (size_t d = 0; d < r; ++d)
+    idx.push_back(info.shape[d] == 1 ? "0" : outIdx[offset + d]);
+  return at(v, idx);
+}
+
+std::string HLSCppEmitter::schemeAt(Value v, SchemeAttr scheme,
+                                    ArrayRef<std::string> idx) {
+  const ValueInfo &info = values.lookup(v);
+  if (info.splat)
+    return info.name;
+  int64_t axis = scheme.getAxis();
+  switch (scheme.getGranularity()) {
+  case Granularity::per_tensor:
+    return at(v, SmallVector<std::string>(info.shape.size(), "0"));
+  case Granularity::per_axis: {
+    SmallVector<std::string> one(info.shape.size(), "0");
+    if (!one.empty())
+      one.back() = idx[size_t(axis)];
+    return at(v, one);
+  }
+  case Granularity::per_block: {
+    SmallVector<std::string> block(idx.begin(), idx.end());
+    if (scheme.getBlock() != 1)
+      block[size_t(axis)] =
+          "(" + idx[size_t(axis)] + ") / " + std::to_string(scheme.getBlock());
+    return at(v, block);
+  }
+  }
+  llvm_unreachable("granularity");
+}
+
+SmallVector<std::string> HLSCppEmitter::openLoops(ArrayRef<int64_t> shape,
+                                                  bool pipeline,
+                                                  StringRef prefix) {
+  SmallVector<std::string> idx;
+  for (auto [d, n] : llvm::enumerate(shape)) {
+    std::string i = (prefix + Twine(d)).str();
+    idx.push_back(n == 1 ? "0" : i);
+    if (n == 1)
+      continue;
+    body << "for (int " << i << " = 0; " << i << " < " << n << "; ++" << i
+         << ") {\n";
+    body.indent();
+  }
+  bool anyLoop = llvm::any_of(shape, [](int64_t n) { return n != 1; });
+  if (pipeline && anyLoop)
+    body << "#pragma HLS PIPELINE II=1\n";
+  if (!anyLoop)
+    body << "{\n", body.indent();
+  return idx;
+}
+
+void HLSCppEmitter::closeLoops(size_t n) {
+  for (size_t i = 0; i < std::max<size_t>(n, 1); ++i) {
+    body.unindent();
+    body << "}\n";
+  }
+}
+
+LogicalResult HLSCppEmitter::declareResult(Operation *op, Value v) {
+  auto ct = elementCType(op, v.getType());
+  auto shape = staticShape(op, v.getType());
+  if (failed(ct) || failed(shape))
+    return failure();
+  std::string name = "v" + std::to_string(nextValue++);
+  // Static: large activations would not fit the C simulation's stack; HLS
+  // maps them to memories either way.
+  body << "static " << *ct << " " << name << "["
+       << std::max<int64_t>(1, numElements(*shape)) << "];\n";
+  values[v] = ValueInfo{name, false, *shape, *ct};
+  return success();
+}
+
+/// The number of loops openLoops opened for `shape` (at least one scope).
+static size_t loopCount(ArrayRef<int64_t> shape) {
+  return llvm::count_if(shape, [](int64_t n) { return n != 1; });
+}
+
+LogicalResult HLSCppEmitter::emitConstant(Operation *op, ElementsAttr attr) {
+  Value v = op->getResult(0);
+  Type type = v.getType();
+  auto ct = elementCType(op, type);
+  auto shape = staticShape(op, type);
+  if (failed(ct) || failed(shape))
+    return failure();
+  auto tensor = interp::fromAttribute(attr, type);
+  if (failed(tensor))
+    return op->emitOpError("unable to read this constant's elements");
+  int64_t n = tensor->size();
+  std::vector<std::string> lits;
+  lits.reserve(size_t(n));
+  if (tensor->isFloat()) {
+    if (*ct != "float")
+      return op->emitOpError("unable to emit HLS C++ for element type ")
+             << getElementTypeOrSelf(type);
+    for (int64_t i = 0; i < n; ++i)
+      lits.push_back(floatLiteral(tensor->f()[i]));
+  } else {
+    // The integers the elements stand for, checked to fit the C++ type.
+    int64_t lo, hi;
+    std::optional<num::Format> format;
+    if (auto qt = llvm::dyn_cast<QTensorType>(type)) {
+      format = qt.getNumericFormat();
+      lo = format->minInt(), hi = format->maxInt();
+    } else {
+      auto it = llvm::cast<IntegerType>(getElementTypeOrSelf(type));
+      unsigned w = it.getWidth();
+      if (w == 1)
+        lo = 0, hi = 1;
+      else if (it.isUnsigned())
+        lo = 0, hi = w >= 64 ? INT64_MAX : (int64_t(1) << w) - 1;
+      else
+        lo = w >= 64 ? INT64_MIN : -(int64_t(1) << (w - 1)),
+        hi = w >= 64 ? INT64_MAX : (int64_t(1) << (w - 1)) - 1;
+    }
+    for (int64_t i = 0; i < n; ++i) {
+      int64_t x = tensor->i()[i];
+      if (format)
+        x = format->codeToInt(uint32_t(uint64_t(x)) & format->mask());
+      if (x < lo || x > hi)
+        return op->emitOpError("constant element ")
+               << i << " (" << x << ") does not fit " << *ct;
+      lits.push_back(intLiteral(x));
+    }
+  }
+  bool splat = llvm::all_of(
+      lits, [&](const std::string &s) { return s == lits.front(); });
+  if (n == 0)
+    return op->emitOpError("unable to emit an empty constant");
+  if (splat) {
+    // One value: a literal wherever it is read.
+    std::string lit = lits.front();
+    values[v] = ValueInfo{lit, true, *shape, *ct};
+    return success();
+  }
+  std::string name = "c" + std::to_string(nextConstant++);
+  constantsStream << "static const " << *ct << " " << name << "[" << n
+                  << "] = {";
+  for (int64_t i = 0; i < n; ++i) {
+    if (i % 8 == 0)
+      constantsStream << "\n   ";
+    constantsStream << " " << lits[size_t(i)] << (i + 1 < n ? "," : "");
+  }
+  constantsStream << "};\n";
+  values[v] = ValueInfo{name, false, *shape, *ct};
+  return success();
+}
+
+LogicalResult HLSCppEmitter::emitElementwise(
+    Operation *op, function_ref<std::string(ArrayRef<std::string>)> expr) {
+  Value r = op->getResult(0);
+  if (failed(declareResult(op, r)))
+    return failure();
+  const ValueInfo &info = values[r];
+  auto idx = openLoops(info.shape, /*pipeline=*/true);
+  body << at(r, idx) << " = " << expr(idx) << ";\n";
+  closeLoops(loopCount(info.shape));
+  return success();
+}
+
+FailureOr<std::pair<int64_t, int64_t>> HLSCppEmitter::intRange(Operation *op,
+                                                               QTensorType qt) {
+  num::Format f = qt.getNumericFormat();
+  if (f.kind() != num::Format::Kind::Int)
+    return op->emitOpError("unable to emit HLS C++ for the ")
+           << qt.getFormat() << " format (integer formats only)";
+  return std::make_pair(f.minInt(), f.maxInt());
+}
+
+LogicalResult HLSCppEmitter::emitQuantize(Operation *op, Value input,
+                                          Value scales, Value zeroPoints,
+                                          Value globalScale, QTensorType qt,
+                                          RoundingMode rounding,
+                                          bool dequantize) {
+  auto range = intRange(op, qt);
+  if (failed(range) || failed(elementCType(op, qt)))
+    return failure();
+  if (globalScale)
+    return op->emitOpError("unable to emit HLS C++ for a global scale");
+  if (rounding != RoundingMode::nearest_even)
+    return op->emitOpError("unable to emit HLS C++ for rounding mode ")
+           << stringifyRoundingMode(rounding) << " (nearest_even only)";
+  SchemeAttr scheme = qt.getScheme();
+  return emitElementwise(op, [&](ArrayRef<std::string> idx) {
+    std::string s = schemeAt(scales, scheme, idx);
+    std::string z = zeroPoints ? asI64(schemeAt(zeroPoints, scheme, idx)) : "0";
+    std::string q = "qc_hls::encode_int(" + at(input, idx) + " / " + s + ", " +
+                    z + ", " + intLiteral(range->first) + ", " +
+                    intLiteral(range->second) + ")";
+    if (!dequantize)
+      return q;
+    // qc.fake_quant: the dequantized code, rounded once as in
+    // qc.dequantize.
+    return "float(" + q + (zeroPoints ? " - " + z : "") + ") * " + s;
+  });
+}
+
+LogicalResult HLSCppEmitter::emitDequantize(qc::DequantizeOp op) {
+  QTensorType qt = op.getInput().getType();
+  if (failed(intRange(op, qt)) || failed(elementCType(op, qt)))
+    return failure();
+  if (op.getGlobalScale())
+    return op.emitOpError("unable to emit HLS C++ for a global scale");
+  SchemeAttr scheme = qt.getScheme();
+  return emitElementwise(op, [&](ArrayRef<std::string> idx) {
+    std::string q = asI64(at(op.getInput(), idx));
+    if (op.getZeroPoints())
+      q += " - " + asI64(schemeAt(op.getZeroPoints(), scheme, idx));
+    return "float(" + q + ") * " + schemeAt(op.getScales(), scheme, idx);
+  });
+}
+
+LogicalResult HLSCppEmitter::emitLinear(qc::LinearOp op) {
+  Value r = op.getResult();
+  if (failed(declareResult(op, r)) ||
+      failed(elementCType(op, op.getInput().getType())) ||
+      failed(elementCType(op, op.getWeight().getType())))
+    return failure();
+  const ValueInfo &info = values[r];
+  int64_t k = op.getWeight().getType().getShape()[1];
+  auto idx = openLoops(info.shape, /*pipeline=*/false);
+  std::string n = idx.back();
+  body << info.ctype
+       << " acc = " << (op.getBias() ? at(op.getBias(), {n}) : std::string("0"))
+       << ";\n";
+  body << "for (int k = 0; k < " << k << "; ++k) {\n";
+  body.indent();
+  body << "#pragma HLS PIPELINE II=1\n";
+  SmallVector<std::string> xIdx(idx.begin(), idx.end());
+  xIdx.back() = "k";
+  std::string x = at(op.getInput(), xIdx);
+  if (op.getInputZeroPoint())
+    x = "(" + x + " - " + asI64(at(op.getInputZeroPoint(), {})) + ")";
+  // ap_int products and differences are exact (their widths grow); the
+  // accumulator wraps at its own width, as qc.linear defines.
+  body << "acc += " << x << " * " << at(op.getWeight(), {n, "k"}) << ";\n";
+  body.unindent();
+  body << "}\n";
+  body << at(r, idx) << " = acc;\n";
+  closeLoops(loopCount(info.shape));
+  return success();
+}
+
+LogicalResult HLSCppEmitter::emitRescale(qc::RescaleOp op) {
+  auto range = intRange(op, op.getType());
+  if (failed(range))
+    return failure();
+  if (auto qin = llvm::dyn_cast<QTensorType>(op.getInput().getType()))
+    if (failed(intRange(op, qin)))
+      return failure();
+  std::optional<int64_t> axis = op.getAxis();
+  return emitElementwise(op, [&](ArrayRef<std::string> idx) {
+    SmallVector<std::string> c;
+    if (axis)
+      c.push_back(idx[size_t(*axis)]);
+    auto zp = [&](Value z) { return z ? asI64(at(z, {})) : std::string("0"); };
+    return "qc_hls::rescale(" + asI64(at(op.getInput(), idx)) + ", " +
+           zp(op.getInputZeroPoint()) + ", " +
+           asI64(at(op.getMultiplier(), c)) + ", " +
+           asI64(at(op.getShift(), c)) + ", " + zp(op.getOutputZeroPoint()) +
+           ", " + intLiteral(range->first) + ", " + intLiteral(range->second) +
+           ")";
+  });
+}
+
+LogicalResult HLSCppEmitter::emitCast(nn::CastOp op) {
+  Type from = getElementTypeOrSelf(op.getInput().getType());
+  Type to = getElementTypeOrSelf(op.getType());
+  if (from.isF32() && to.isF32())
+    return emitElementwise(
+        op, [&](ArrayRef<std::string> idx) { return at(op.getInput(), idx); });
+  if (llvm::isa<IntegerType>(from) && to.isF32()) {
+    // One rounding from the integer (as sitofp / uitofp).
+    bool isUnsigned = from.isUnsignedInteger();
+    return emitElementwise(op, [&](ArrayRef<std::string> idx) {
+      std::string e = at(op.getInput(), idx);
+      return isUnsigned ? "float((uint64_t)(" + e + "))"
+                        : "float(" + asI64(e) + ")";
+    });
+  }
+  auto toInt = llvm::dyn_cast<IntegerType>(to);
+  if (from.isF32() && toInt && toInt.getWidth() > 1 && toInt.getWidth() <= 32) {
+    // Toward zero, saturated, NaN to 0 (the interpreter's rule; ONNX leaves
+    // out-of-range values undefined).
+    unsigned w = toInt.getWidth();
+    bool isUnsigned = toInt.isUnsigned();
+    int64_t hi = int64_t(1) << (isUnsigned ? w : w - 1);
+    int64_t lo = isUnsigned ? 0 : -hi;
+    return emitElementwise(op, [&](ArrayRef<std::string> idx) {
+      return "qc_hls::trunc_sat(" + at(op.getInput(), idx) + ", " +
+             intLiteral(lo) + ", " + intLiteral(hi) + ")";
+    });
+  }
+  if (llvm::isa<IntegerType>(from) && llvm::isa<IntegerType>(to) &&
+      !to.isInteger(1))
+    // Wraps at the destination width, as the interpreter's integer casts.
+    return emitElementwise(
+        op, [&](ArrayRef<std::string> idx) { return at(op.getInput(), idx); });
+  return op.emitOpError("unable to emit HLS C++ for a cast from ")
+         << from << " to " << to;
+}
+
+LogicalResult HLSCppEmitter::emitMatMul(Operation *op, Value lhs, Value rhs,
+                                        Value lhsZeroPoint,
+                                        Value rhsZeroPoint) {
+  auto at0 = llvm::cast<RankedTensorType>(lhs.getType());
+  auto bt = llvm::cast<RankedTensorType>(rhs.getType());
+  if (at0.getRank() < 2 || bt.getRank() < 2)
+    return op->emitOpError("unable to emit HLS C++ for a matmul of 1-D "
+                           "operands");
+  Value r = op->getResult(0);
+  if (failed(declareResult(op, r)))
+    return failure();
+  const ValueInfo &info = values[r];
+  int64_t k = at0.getShape().back();
+  auto idx = openLoops(info.shape, /*pipeline=*/false);
+  size_t rank = idx.size();
+  // Batch dimensions broadcast; the last two are (row, k) and (k, column).
+  auto operandIdx = [&](ArrayRef<int64_t> shape, std::string a, std::string b) {
+    SmallVector<std::string> o;
+    size_t r0 = shape.size(), offset = rank - r0;
+    for (size_t d = 0; d + 2 < r0; ++d)
+      o.push_back(shape[d] == 1 ? "0" : idx[offset + d]);
+    o.push_back(std::move(a));
+    o.push_back(std::move(b));
+    return o;
+  };
+  auto aIdx = operandIdx(at0.getShape(), idx[rank - 2], "k");
+  auto bIdx = operandIdx(bt.getShape(), "k", idx[rank - 1]);
+  std::string a = at(lhs, aIdx), b = at(rhs, bIdx);
+  // Integer operands: differences and products are exact in ap_int, the
+  // sum wraps at the accumulator's width (nn.matmul_integer: 32 bits); zero
+  // points broadcast against their operand.
+  auto centered = [&](std::string x, Value zp, ArrayRef<std::string> idx) {
+    std::string z = zp ? broadcastAt(zp, idx) : "0";
+    return z == "0" ? x : "(" + x + " - " + z + ")";
+  };
+  a = centered(a, lhsZeroPoint, aIdx);
+  b = centered(b, rhsZeroPoint, bIdx);
+  // Floats, the interpreter's order: 0 + a0 b0 + a1 b1 + ..., one rounding
+  // per product and per sum.
+  body << info.ctype << " acc = 0;\n";
+  body << "for (int k = 0; k < " << k << "; ++k) {\n";
+  body.indent();
+  body << "#pragma HLS PIPELINE II=1\n";
+  body << "acc += " << a << " * " << b << ";\n";
+  body.unindent();
+  body << "}\n";
+  body << at(r, idx) << " = acc;\n";
+  closeLoops(loopCount(info.shape));
+  return success();
+}
+
+LogicalResult HLSCppEmitter::emitGemm(nn::GemmOp op) {
+  Value r = op.getResult();
+  if (failed(declareResult(op, r)))
+    return failure();
+  const ValueInfo &info = values[r];
+  int64_t k = llvm::cast<RankedTensorType>(op.getA().getType())
+                  .getShape()[op.getTransA() ? 0 : 1];
+  auto idx = openLoops(info.shape, /*pipeline=*/false);
+  SmallVector<std::string> aIdx{idx[0], "k"}, bIdx{"k", idx[1]};
+  if (op.getTransA())
+    std::swap(aIdx[0], aIdx[1]);
+  if (op.getTransB())
+    std::swap(bIdx[0], bIdx[1]);
+  // The interpreter's order: the product summed from 0 in order of k, then
+  // alpha * product + beta * c (a factor of 1 is exact and left out).
+  body << "float acc = 0;\n";
+  body << "for (int k = 0; k < " << k << "; ++k) {\n";
+  body.indent();
+  body << "#pragma HLS PIPELINE II=1\n";
+  body << "acc += " << at(op.getA(), aIdx) << " * " << at(op.getB(), bIdx)
+       << ";\n";
+  body.unindent();
+  body << "}\n";
+  float alpha = op.getAlpha().convertToFloat(),
+        beta = op.getBeta().convertToFloat();
+  std::string y = alpha == 1.0f ? "acc" : floatLiteral(alpha) + " * acc";
+  if (op.getC())
+    y += " + " + (beta == 1.0f ? std::string() : floatLiteral(beta) + " * ") +
+         broadcastAt(op.getC(), idx);
+  body << at(r, idx) << " = " << y << ";\n";
+  closeLoops(loopCount(info.shape));
+  return success();
+}
+
+LogicalResult HLSCppEmitter::emitReduceMax(nn::ReduceMaxOp op) {
+  Value r = op.getResult();
+  if (failed(declareResult(op, r)))
+    return failure();
+  const ValueInfo &info = values[r];
+  ArrayRef<int64_t> in =
+      llvm::cast<RankedTensorType>(op.getInput().getType()).getShape();
+  auto axes = nn::reductionAxes(op.getAxes(), int64_t(in.size()));
+  if (!axes)
+    return op.emitOpError("unable to emit HLS C++ for these axes");
+  bool isFloat = getElementTypeOrSelf(r.getType()).isF32();
+  auto idx = openLoops(info.shape, /*pipeline=*/false);
+  // The input index: reduction variables on reduced axes, the result's
+  // indices elsewhere (reduced axes kept as size 1 take one result index).
+  SmallVector<std::string> inIdx;
+  SmallVector<int64_t> reduced;
+  size_t next = 0;
+  for (int64_t d = 0; d < int64_t(in.size()); ++d) {
+    if (llvm::is_contained(*axes, d)) {
+      inIdx.push_back(in[d] == 1 ? "0" : "r" + std::to_string(d));
+      if (in[d] != 1)
+        reduced.push_back(d);
+      if (op.getKeepdims())
+        ++next;
+    } else {
+      inIdx.push_back(idx[next++]);
+    }
+  }
+  // Floats: IEEE maximum in double from -infinity; integers: from the
+  // smallest int64 (the interpreter's accumulators).
+  body << (isFloat ? "double acc = -INFINITY;\n"
+                   : "int64_t acc = INT64_MIN;\n");
+  for (int64_t d : reduced) {
+    std::string v = "r" + std::to_string(d);
+    body << "for (int " << v << " = 0; " << v << " < " << in[d] << "; ++" << v
+         << ") {\n";
+    body.indent();
+  }
+  if (!reduced.empty())
+    body << "#pragma HLS PIPELINE II=1\n";
+  std::string x = at(op.getInput(), inIdx);
+  body << (isFloat ? "acc = qc_hls::maximum(acc, double(" + x + "));\n"
+                   : "acc = std::max(acc, " + asI64(x) + ");\n");
+  for (size_t i = 0; i < reduced.size(); ++i) {
+    body.unindent();
+    body << "}\n";
+  }
+  body << at(r, idx) << " = " << (isFloat ? "float(acc)" : "acc") << ";\n";
+  closeLoops(loopCount(info.shape));
+  return success();
+}
+
+LogicalResult HLSCppEmitter::emitCumSum(nn::CumSumOp op) {
+  Value r = op.getResult();
+  Type elem = getElementTypeOrSelf(r.getType());
+  if (!elem.isF32() && !llvm::isa<IntegerType>(elem))
+    return op.emitOpError("unable to emit HLS C++ for a cumsum of ") << elem;
+  if (failed(declareResult(op, r)))
+    return failure();
+  const ValueInfo &info = values[r];
+  int64_t rank = int64_t(info.shape.size());
+  int64_t axis = *nn::normalizeAxis(op.getAxis(), rank);
+  int64_t dim = info.shape[size_t(axis)];
+  SmallVector<int64_t> outer(info.shape);
+  outer[size_t(axis)] = 1;
+  auto idx = openLoops(outer, /*pipeline=*/false);
+  idx[size_t(axis)] = op.getReverse() ? std::to_string(dim - 1) + " - d" : "d";
+  bool isFloat = elem.isF32();
+  // In order along the axis from -0 (floats: each sum exact in double, then
+  // rounded once, as the interpreter) or 0 (integers, wrapping).
+  body << (isFloat ? "float sum = -0.0f;\n" : "uint64_t sum = 0;\n");
+  body << "for (int d = 0; d < " << dim << "; ++d) {\n";
+  body.indent();
+  body << "#pragma HLS PIPELINE II=1\n";
+  std::string x = at(op.getInput(), idx);
+  std::string next = isFloat ? "float(double(sum) + double(" + x + "))"
+                             : "sum + uint64_t(" + asI64(x) + ")";
+  if (op.getExclusive()) {
+    body << at(r, idx) << " = " << (isFloat ? "sum" : "(int64_t)sum") << ";\n";
+    body << "sum = " << next << ";\n";
+  } else {
+    body << "sum = " << next << ";\n";
+    body << at(r, idx) << " = " << (isFloat ? "sum" : "(int64_t)sum") << ";\n";
+  }
+  body.unindent();
+  body << "}\n";
+  closeLoops(loopCount(outer));
+  return success();
+}
+
+LogicalResult HLSCppEmitter::emitSoftmax(nn::SoftmaxOp op) {
+  Value r = op.getResult();
+  if (failed(declareResult(op, r)))
+    return failure();
+  const ValueInfo &info = values[r];
+  int64_t rank = int64_t(info.shape.size());
+  int64_t axis = *nn::normalizeAxis(int64_t(op.getAxis()), rank);
+  SmallVector<int64_t> outer(info.shape);
+  outer[size_t(axis)] = 1;
+  auto idx = openLoops(outer, /*pipeline=*/false);
+  idx[size_t(axis)] = "d";
+  std::string x = at(op.getInput(), idx), y = at(r, idx);
+  auto axisLoop = [&](StringRef stmt) {
+    body << "for (int d = 0; d < " << info.shape[size_t(axis)] << "; ++d) {\n";
+    body.indent();
+    body << "#pragma HLS PIPELINE II=1\n" << stmt << "\n";
+    body.unindent();
+    body << "}\n";
+  };
+  // The interpreter's algorithm: the maximum first, then the sum of the
+  // exponentials in order, then one division per element.
+  body << "float mx = -INFINITY;\n";
+  axisLoop("mx = std::max(mx, " + x + ");");
+  body << "float sum = 0.0f;\n";
+  axisLoop("sum += std::exp(" + x + " - mx);");
+  axisLoop(y + " = std::exp(" + x + " - mx) / sum;");
+  closeLoops(loopCount(outer));
+  return success();
+}
+
+LogicalResult HLSCppEmitter::emitTranspose(nn::TransposeOp op) {
+  ArrayRef<int64_t> perm = op.getPerm();
+  return emitElementwise(op, [&](ArrayRef<std::string> idx) {
+    SmallVector<std::string> in(idx.size());
+    for (auto [i, p] : llvm::enumerate(perm))
+      in[size_t(p)] = idx[i];
+    return at(op.getInput(), in);
+  });
+}
+
+LogicalResult HLSCppEmitter::emitReturn(func::ReturnOp op) {
+  for (auto [i, v] : llvm::enumerate(op.getOperands())) {
+    auto idx = openLoops(outputShapes[i], /*pipeline=*/true);
+    body << outputNames[i] << "[" << linearIndex(outputShapes[i], idx)
+         << "] = " << at(v, idx) << ";\n";
+    closeLoops(loopCount(outputShapes[i]));
+  }
+  return success();
+}
+
+LogicalResult HLSCppEmitter::emitOp(Operation *op) {
+  using namespace qc::nn;
+  auto binary = [&](Operation *o, StringRef sym) {
+    return emitElementwise(o, [&](ArrayRef<std::string> idx) {
+      return broadcastAt(o->getOperand(0), idx) + " " + sym.str() + " " +
+             broadcastAt(o->getOperand(1), idx);
+    });
+  };
+  // nn.max / nn.min: IEEE 754-2019 maximum / minimum on floats, signed or
+  // unsigned comparison on integers.
+  auto minMax = [&](Operation *o, StringRef fn, StringRef cmp) {
+    bool f = getElementTypeOrSelf(o->getResult(0).getType()).isF32();
+    return emitElementwise(o, [&](ArrayRef<std::string> idx) {
+      std::string a = broadcastAt(o->getOperand(0), idx),
+                  b = broadcastAt(o->getOperand(1), idx);
+      if (f)
+        return "qc_hls::" + fn.str() + "(" + a + ", " + b + ")";
+      std::string ct = values[o->getResult(0)].ctype;
+      return "(" + a + " " + cmp.str() + " " + b + " ? " + ct + "(" + a +
+             ") : " + ct + "(" + b + "))";
+    });
+  };
+  auto isFloat = [](Value v) {
+    return getElementTypeOrSelf(v.getType()).isF32();
+  };
+  return llvm::TypeSwitch<Operation *, LogicalResult>(op)
+      .Case([&](arith::ConstantOp c) -> LogicalResult {
+        auto attr = llvm::dyn_cast<ElementsAttr>(c.getValue());
+        if (!attr)
+          return c.emitOpError("unable to emit a scalar constant");
+        return emitConstant(c, attr);
+      })
+      .Case([&](qc::ConstantOp c) { return emitConstant(c, c.getValue()); })
+      .Case([&](qc::QuantizeOp o) {
+        return emitQuantize(o, o.getInput(), o.getScales(), o.getZeroPoints(),
+                            o.getGlobalScale(), o.getType(), o.getRounding(),
+                            /*dequantize=*/false);
+      })
+      .Case([&](qc::FakeQuantOp o) {
+        return emitQuantize(o, o.getInput(), o.getScales(), o.getZeroPoints(),
+                            o.getGlobalScale(),
+                            llvm::cast<QTensorType>(o.getQuantType()),
+                            o.getRounding(), /*dequantize=*/true);
+      })
+      .Case([&](qc::DequantizeOp o) { return emitDequantize(o); })
+      .Case([&](qc::LinearOp o) { return emitLinear(o); })
+      .Case([&](qc::RescaleOp o) { return emitRescale(o); })
+      .Case([&](CastOp o) { return emitCast(o); })
+      .Case([&](AddOp o) { return binary(o, "+"); })
+      .Case([&](SubOp o) { return binary(o, "-"); })
+      .Case([&](MulOp o) { return binary(o, "*"); })
+      .Case([&](DivOp o) -> LogicalResult {
+        if (!isFloat(o.getLhs()))
+          return o.emitOpError("unable to emit HLS C++ for an integer "
+                               "division");
+        return binary(o, "/");
+      })
+      .Case([&](ReluOp o) {
+        bool f = isFloat(o.getInput());
+        return emitElementwise(o, [&](ArrayRef<std::string> idx) {
+          std::string x = at(o.getInput(), idx);
+          if (f)
+            return x + " > 0.0f ? " + x + " : 0.0f";
+          std::string ct = values[o.getInput()].ctype;
+          return x + " > 0 ? " + ct + "(" + x + ") : " + ct + "(0)";
+        });
+      })
+      .Case([&](MatMulOp o) { return emitMatMul(o, o.getLhs(), o.getRhs()); })
+      .Case([&](GemmOp o) { return emitGemm(o); })
+      .Case([&](ReduceMaxOp o) { return emitReduceMax(o); })
+      .Case([&](CumSumOp o) { return emitCumSum(o); })
+      .Case([&](MaxOp o) { return minMax(o, "maximum", ">"); })
+      .Case([&](MinOp o) { return minMax(o, "minimum", "<"); })
+      .Case([&](SliceOp o) {
+        ArrayRef<int64_t> starts = o.getStarts(), steps = o.getSteps();
+        return emitElementwise(o, [&](ArrayRef<std::string> idx) {
+          SmallVector<std::string> in;
+          for (auto [d, i] : llvm::enumerate(idx)) {
+            std::string e = i;
+            if (steps[d] != 1)
+              e = "(" + e + ") * " + intLiteral(steps[d]);
+            if (starts[d] != 0)
+              e = intLiteral(starts[d]) + " + " + e;
+            in.push_back(e);
+          }
+          return at(o.getInput(), in);
+        });
+      })
+      .Case([&](GatherOp o) -> LogicalResult {
+        auto xt = llvm::cast<RankedTensorType>(o.getInput().getType());
+        int64_t rank = xt.getRank();
+        int64_t axis = *normalizeAxis(o.getAxis(), rank);
+        int64_t dim = xt.getShape()[size_t(axis)];
+        int64_t ri =
+            llvm::cast<RankedTensorType>(o.getIndices().getType()).getRank();
+        return emitElementwise(o, [&](ArrayRef<std::string> idx) {
+          SmallVector<std::string> in(idx.begin(), idx.begin() + axis);
+          std::string ix = asI64(
+              at(o.getIndices(), ArrayRef<std::string>(idx).slice(axis, ri)));
+          in.push_back("qc_hls::index_along(" + ix + ", " + intLiteral(dim) +
+                       ")");
+          in.append(idx.begin() + axis + ri, idx.end());
+          return at(o.getInput(), in);
+        });
+      })
+      .Case([&](MatMulIntegerOp o) {
+        return emitMatMul(o, o.getA(), o.getB(), o.getAZeroPoint(),
+                          o.getBZeroPoint());
+      })
+      .Case([&](qc::CodesOp o) {
+        // Codes are held as the integers they stand for already.
+        return emitElementwise(o, [&](ArrayRef<std::string> idx) {
+          return at(o.getInput(), idx);
+        });
+      })
+      .Case([&](RoundOp o) {
+        // Ties to even, as the interpreter (the default rounding mode).
+        return emitElementwise(o, [&](ArrayRef<std::string> idx) {
+          return "std::rint(" + at(o.getInput(), idx) + ")";
+        });
+      })
+      .Case([&](ClipOp o) {
+        std::string lo = o.getMin() ? floatLiteral(o.getMin()->convertToFloat())
+                                    : std::string("(-INFINITY)");
+        std::string hi = o.getMax() ? floatLiteral(o.getMax()->convertToFloat())
+                                    : std::string("INFINITY");
+        return emitElementwise(o, [&](ArrayRef<std::string> idx) {
+          std::string x = at(o.getInput(), idx);
+          return "(" + x + " != " + x + " ? " + x + " : std::min(std::max(" +
+                 x + ", " + lo + "), " + hi + "))";
+        });
+      })
+      .Case([&](SoftmaxOp o) { return emitSoftmax(o); })
+      .Case([&](TransposeOp o) { return emitTranspose(o); })
+      .Case([&](ReshapeOp o) -> LogicalResult {
+        // Row-major arrays: the same elements under another shape.
+        auto shape = staticShape(o, o.getType());
+        if (failed(shape))
+          return failure();
+        ValueInfo info = values[o.getInput()];
+        info.shape = *shape;
+        values[o.getResult()] = info;
+        return success();
+      })
+      .Case([&](func::ReturnOp o) { return emitReturn(o); })
+      .Default([&](Operation *o) {
+        return o->emitOpError(
+            "unable to emit HLS C++ for this op (docs/HLS.md lists the "
+            "supported ops)");
+      });
+}
+
+/// The helpers every emitted design uses: the same integer arithmetic as
+/// the numerics library and qc.rescale.
+constexpr const char *kHelpers = R"cpp(namespace qc_hls {
+/// round-half-to-even(v) + zp saturated to [lo, hi]; NaN gives zp
+/// (saturated). The quantization of every integer format.
+inline int64_t encode_int(float v, int64_t zp, int64_t lo, int64_t hi) {
+  if (v != v)
+    return zp < lo ? lo : (zp > hi ? hi : zp);
+  double r = double(std::rint(v)) + double(zp);
+  return r <= double(lo) ? lo : (r >= double(hi) ? hi : int64_t(r));
+}
+
+/// Float to integer: toward zero, saturated to [lo, hi - 1], NaN to 0.
+inline int64_t trunc_sat(float x, int64_t lo, int64_t hi) {
+  double t = std::trunc(double(x));
+  return t != t ? 0 : (t >= double(hi) ? hi - 1 : (t <= double(lo) ? lo : int64_t(t)));
+}
+
+/// IEEE 754-2019 maximum and minimum: NaN if either is NaN, +0 above -0.
+template <typename T> inline T maximum(T a, T b) {
+  if (a != a || b != b)
+    return NAN;
+  if (a == b)
+    return std::signbit(a) ? b : a;
+  return a > b ? a : b;
+}
+template <typename T> inline T minimum(T a, T b) {
+  if (a != a || b != b)
+    return NAN;
+  if (a == b)
+    return std::signbit(a) ? a : b;
+  return a < b ? a : b;
+}
+
+/// An index along a dimension of `dim` elements, negative ones counting
+/// from the end. The interpreter rejects one out of range; the design
+/// clamps it.
+inline int64_t index_along(int64_t i, int64_t dim) {
+  i = i < 0 ? i + dim : i;
+  return i < 0 ? 0 : (i >= dim ? dim - 1 : i);
+}
+
+/// qc.rescale: sat(((x - zin) * m + 2^(shift - 1)) >> shift + zout), in
+/// 64-bit two's complement, shift clamped to [0, 62].
+inline int64_t rescale(int64_t x, int64_t zin, int64_t m, int64_t shift,
+                       int64_t zout, int64_t lo, int64_t hi) {
+  shift = shift < 0 ? 0 : (shift > 62 ? 62 : shift);
+  uint64_t v = uint64_t(x - zin) * uint64_t(m);
+  if (shift > 0)
+    v += uint64_t(1) << (shift - 1);
+  int64_t r = int64_t(v) >> shift;
+  r += zout;
+  return r < lo ? lo : (r > hi ? hi : r);
+}
+} // namespace qc_hls
+)cpp";
+
+LogicalResult HLSCppEmitter::emitSource(raw_ostream &out) {
+  if (failed(collectPorts()))
+    return failure();
+  body.indent();
+  for (Operation &op : func.getBody().front())
+    if (failed(emitOp(&op)))
+      return failure();
+  body.unindent();
+  out << "// Generated by quant-translate --emit-hls from @"
+      << func.getSymName() << ".\n"
+      << "// Vitis HLS C++: top function " << topName
+      << ". C simulation: any C++17 compiler with the\n"
+      << "// ap_int headers on the include path and -ffp-contract=off "
+         "(docs/HLS.md).\n"
+      << "#include <ap_int.h>\n#include <algorithm>\n#include <cmath>\n"
+      << "#include <cstdint>\n\n"
+      << kHelpers << "\n";
+  out << constantsText << (constantsText.empty() ? "" : "\n");
+  out << "void " << topName << "(";
+  bool first = true;
+  for (size_t i = 0; i < inputNames.size(); ++i, first = false)
+    out << (first ? "" : ", ") << "const " << inputTypes[i] << " "
+        << inputNames[i] << "["
+        << std::max<int64_t>(1, numElements(inputShapes[i])) << "]";
+  for (size_t i = 0; i < outputNames.size(); ++i, first = false)
+    out << (first ? "" : ", ") << outputTypes[i] << " " << outputNames[i] << "["
+        << std::max<int64_t>(1, numElements(outputShapes[i])) << "]";
+  out << ") {\n" << bodyText << "}\n";
+  return success();
+}
+
+LogicalResult HLSCppEmitter::emitTestbench(raw_ostream &out) {
+  if (failed(collectPorts()))
+    return failure();
+  out << "// Generated by quant-translate --emit-hls-testbench from @"
+      << func.getSymName() << ".\n"
+      << "// Usage: tb IN_DIR OUT_DIR. Reads IN_DIR/<input>.bin "
+         "(float32 or int32, row major),\n"
+      << "// calls " << topName
+      << " and writes OUT_DIR/<output>.bin in the same encoding.\n"
+      << "#include <ap_int.h>\n#include <cstdint>\n#include <cstdio>\n"
+      << "#include <string>\n#include <vector>\n\n";
+  out << "void " << topName << "(";
+  bool first = true;
+  for (size_t i = 0; i < inputNames.size(); ++i, first = false)
+    out << (first ? "" : ", ") << "const " << inputTypes[i] << " "
+        << inputNames[i] << "["
+        << std::max<int64_t>(1, numElements(inputShapes[i])) << "]";
+  for (size_t i = 0; i < outputNames.size(); ++i, first = false)
+    out << (first ? "" : ", ") << outputTypes[i] << " " << outputNames[i] << "["
+        << std::max<int64_t>(1, numElements(outputShapes[i])) << "]";
+  out << ");\n\n";
+  out << R"cpp(template <typename T>
+static bool readFile(const std::string &path, std::vector<T> &data) {
+  FILE *f = std::fopen(path.c_str(), "rb");
+  if (!f) {
+    std::fprintf(stderr, "tb: cannot open %s\n", path.c_str());
+    return false;
+  }
+  size_t got = std::fread(data.data(), sizeof(T), data.size(), f);
+  bool extra = std::fgetc(f) != EOF;
+  std::fclose(f);
+  if (got != data.size() || extra) {
+    std::fprintf(stderr, "tb: %s holds %s values than the %zu expected\n",
+                 path.c_str(), extra ? "more" : "fewer", data.size());
+    return false;
+  }
+  return true;
+}
+
+template <typename T>
+static bool writeFile(const std::string &path, const std::vector<T> &data) {
+  FILE *f = std::fopen(path.c_str(), "wb");
+  if (!f || std::fwrite(data.data(), sizeof(T), data.size(), f) != data.size()) {
+    std::fprintf(stderr, "tb: cannot write %s\n", path.c_str());
+    if (f)
+      std::fclose(f);
+    return false;
+  }
+  return std::fclose(f) == 0;
+}
+
+int main(int argc, char **argv) {
+  if (argc != 3) {
+    std::fprintf(stderr, "usage: %s IN_DIR OUT_DIR\n", argv[0]);
+    return 2;
+  }
+  std::string in = argv[1], out = argv[2];
+)cpp";
+  auto fileType = [](const std::string &ct) {
+    return ct == "float" ? "float" : "int32_t";
+  };
+  for (size_t i = 0; i < inputNames.size(); ++i) {
+    int64_t n = std::max<int64_t>(1, numElements(inputShapes[i]));
+    out << "  std::vector<" << fileType(inputTypes[i]) << "> raw_"
+        << inputNames[i] << "(" << n << ");\n"
+        << "  if (!readFile(in + \"/" << inputNames[i] << ".bin\", raw_"
+        << inputNames[i] << "))\n    return 1;\n"
+        << "  static " << inputTypes[i] << " " << inputNames[i] << "[" << n
+        << "];\n"
+        << "  for (int i = 0; i < " << n << "; ++i)\n    " << inputNames[i]
+        << "[i] = raw_" << inputNames[i] << "[i];\n";
+  }
+  for (size_t i = 0; i < outputNames.size(); ++i)
+    out << "  static " << outputTypes[i] << " " << outputNames[i] << "["
+        << std::max<int64_t>(1, numElements(outputShapes[i])) << "];\n";
+  out << "  " << topName << "(";
+  first = true;
+  for (auto &n : inputNames)
+    out << (first ? "" : ", ") << n, first = false;
+  for (auto &n : outputNames)
+    out << (first ? "" : ", ") << n, first = false;
+  out << ");\n";
+  for (size_t i = 0; i < outputNames.size(); ++i) {
+    int64_t n = std::max<int64_t>(1, numElements(outputShapes[i]));
+    std::string ft = fileType(outputTypes[i]);
+    out << "  std::vector<" << ft << "> raw_" << outputNames[i] << "(" << n
+        << ");\n"
+        << "  for (int i = 0; i < " << n << "; ++i)\n    raw_" << outputNames[i]
+        << "[i] = "
+        << (ft == "float" ? outputNames[i] + "[i]"
+                          : "(int32_t)(int64_t)(" + outputNames[i] + "[i])")
+        << ";\n"
+        << "  if (!writeFile(out + \"/" << outputNames[i] << ".bin\", raw_"
+        << outputNames[i] << "))\n    return 1;\n";
+  }
+  out << "  return 0;\n}\n";
+  return success();
+}
+
+/// The module's one function with a body.
+FailureOr<func::FuncOp> topFunction(ModuleOp module) {
+  func::FuncOp top;
+  for (auto f : module.getOps<func::FuncOp>()) {
+    if (f.isExternal())
+      continue;
+    if (top)
+      return module.emitError("--emit-hls: expected one function with a "
+                              "body, found @")
+                 << top.getSymName() << " and @" << f.getSymName(),
+             failure();
+    top = f;
+  }
+  if (!top)
+    return module.emitError("--emit-hls: no function with a body"), failure();
+  if (!llvm::hasSingleElement(top.getBody()))
+    return top.emitOpError("unable to emit HLS C++ for a function with more "
+                           "than one block"),
+           failure();
+  return top;
+}
+
+} // namespace
+
+LogicalResult qc::translateToHLSCpp(ModuleOp module, raw_ostream &os) {
+  auto top = topFunction(module);
+  if (failed(top))
+    return failure();
+  HLSCppEmitter emitter(*top);
+  // Print into a buffer: nothing reaches `os` unless the whole design does.
+  std::string text;
+  llvm::raw_string_ostream buffer(text);
+  if (failed(emitter.emitSource(buffer)))
+    return failure();
+  os << text;
+  return success();
+}
+
+LogicalResult qc::translateToHLSTestbench(ModuleOp module, raw_ostream &os) {
+  auto top = topFunction(module);
+  if (failed(top))
+    return failure();
+  HLSCppEmitter emitter(*top);
+  std::string text;
+  llvm::raw_string_ostream buffer(text);
+  if (failed(emitter.emitTestbench(buffer)))
+    return failure();
+  os << text;
+  return success();
+}
+
+void qc::registerHLSCppTranslations() {
+  auto dialects = [](DialectRegistry &registry) {
+    registry.insert<qc::QCDialect, qc::nn::NNDialect, func::FuncDialect,
+                    arith::ArithDialect>();
+  };
+  TranslateFromMLIRRegistration source(
+      "emit-hls",
+      "Write a quantized nn + qc model as Vitis HLS C++ (ap_int codes, "
+      "bit-exact C simulation; docs/HLS.md)",
+      [](Operation *op, raw_ostream &os) -> LogicalResult {
+        auto module = llvm::dyn_cast<ModuleOp>(op);
+        if (!module)
+          return op->emitError("expected a module");
+        return translateToHLSCpp(module, os);
+      },
+      dialects);
+  TranslateFromMLIRRegistration testbench(
+      "emit-hls-testbench",
+      "Write a C++ testbench (main reading and writing .bin files) for the "
+      "design --emit-hls writes",
+      [](Operation *op, raw_ostream &os) -> LogicalResult {
+        auto module = llvm::dyn_cast<ModuleOp>(op);
+        if (!module)
+          return op->emitError("expected a module");
+        return translateToHLSTestbench(module, os);
+      },
+      dialects);
+}

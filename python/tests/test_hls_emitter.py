@@ -1,0 +1,339 @@
+"""HLS C++ emitter (`quant-translate --emit-hls`): the C simulation of the
+emitted design, compiled against Xilinx's open ap_int headers, computes the
+reference interpreter's outputs bit for bit."""
+
+import importlib.util
+import json
+import pathlib
+import shutil
+import subprocess
+
+import numpy as np
+import onnx
+import pytest
+
+from qc_testing import BIN, quant_run
+from quantc import models
+
+CXX = shutil.which("clang++-19") or shutil.which("c++")
+
+
+def ap_types():
+    """Directory of ap_int.h: hls4ml ships Xilinx's headers (scripts/setup.sh
+    installs it without its dependencies)."""
+    spec = importlib.util.find_spec("hls4ml")
+    assert spec is not None, "hls4ml is missing from .venv: run scripts/setup.sh"
+    d = pathlib.Path(spec.origin).parent / "templates" / "vivado" / "ap_types"
+    assert (d / "ap_int.h").is_file(), d
+    return d
+
+
+def emit(module, tmp):
+    """The design and testbench sources of `module`."""
+    design, tb = tmp / "design.cpp", tmp / "tb.cpp"
+    for flag, path in (("--emit-hls", design), ("--emit-hls-testbench", tb)):
+        r = subprocess.run([str(BIN / "quant-translate"), flag, str(module), "-o",
+                            str(path)], capture_output=True, text=True)
+        assert r.returncode == 0, r.stderr
+    return design, tb
+
+
+def simulate(module, inputs, outputs, tmp):
+    """C-simulates `module`'s design on `inputs` (name -> array); returns the
+    outputs (name -> dtype) as flat arrays."""
+    design, tb = emit(module, tmp)
+    exe = tmp / "csim"
+    r = subprocess.run([CXX, "-std=c++17", "-O1", "-ffp-contract=off",
+                        "-Wno-unknown-pragmas", f"-I{ap_types()}", str(design),
+                        str(tb), "-o", str(exe)], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr[-4000:]
+    indir, outdir = tmp / "csim_in", tmp / "csim_out"
+    indir.mkdir(exist_ok=True)
+    outdir.mkdir(exist_ok=True)
+    for name, value in inputs.items():
+        value.tofile(indir / f"{name}.bin")
+    r = subprocess.run([str(exe), str(indir), str(outdir)], capture_output=True,
+                       text=True)
+    assert r.returncode == 0, r.stderr
+    return {name: np.fromfile(outdir / f"{name}.bin", dtype)
+            for name, dtype in outputs.items()}
+
+
+def quantize(model, options, tmp, passes=()):
+    """The model quantized by --qc-ptq-pipeline with `options`, calibrated on
+    8 samples, then `passes`."""
+    path = tmp / "model.onnx"
+    onnx.save(model, path)
+    rng = np.random.default_rng(1)
+    shape = [d.dim_value for d in model.graph.input[0].type.tensor_type.shape.dim]
+    for s in range(8):
+        (tmp / "calib" / str(s)).mkdir(parents=True, exist_ok=True)
+        np.save(tmp / "calib" / str(s) / "input.npy",
+                rng.standard_normal(shape).astype(np.float32))
+    out = tmp / "q.mlir"
+    r = subprocess.run([str(BIN / "quant-opt"), str(path),
+                        f"--qc-ptq-pipeline={options} calib={tmp / 'calib'}",
+                        *passes, "-o", str(out)], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    return out
+
+
+def assert_bit_exact(got, want):
+    assert got.shape == want.shape
+    assert np.array_equal(got.view(np.uint32), want.view(np.uint32)), (
+        f"{np.count_nonzero(got != want)} of {got.size} differ; "
+        f"max |diff| {np.max(np.abs(got.astype(np.float64) - want))}")
+
+
+def mlp_inputs(shape, seed=2):
+    # Three times the calibration range: activations saturate too.
+    rng = np.random.default_rng(seed)
+    x = (3 * rng.standard_normal(shape)).astype(np.float32)
+    x[0, :4] = [0.0, -0.0, 1e-30, -1e30]
+    return x
+
+
+@pytest.mark.parametrize("options,passes,dims,expect", [
+    # Integer layers: qc.linear on codes, scales and biases in f32.
+    ("w=int8 a=int8 a-static=true", ["--qc-integer-linear"],
+     (16, 64, 32, 32, 5), ["qc_hls::encode_int", "ap_int<32> acc"]),
+    ("w=int4 a=int8 a-static=true", ["--qc-integer-linear"],
+     (16, 64, 32, 32, 5), ["ap_int<4> c", "ap_int<32> acc"]),
+    # Asymmetric uint8 activations: zero points in qc.linear.
+    ("w=int8 a=uint8 a-static=true", ["--qc-integer-linear"],
+     (16, 64, 32, 32, 5), ["ap_uint<8> v", "ap_int<32> acc"]),
+    # Fake-quantized layers: float matmuls of dequantized codes.
+    ("w=int8 a=int8 a-static=true", [], (16, 64, 32, 32, 5), ["float acc"]),
+    # Weights in groups of 32 along K (per-block scales).
+    ("w=int4 w-group=32 a=int8 a-static=true", [], (32, 64, 64, 10),
+     ["ap_int<4> c", "float acc"]),
+])
+def test_mlp_csim_matches_interpreter(options, passes, dims, expect, tmp_path):
+    module = quantize(models.mlp(batch=8, dims=dims), options, tmp_path, passes)
+    x = mlp_inputs((8, dims[0]))
+    want = quant_run(module, {"input": x}, tmp_path, "scores")
+    got = simulate(module, {"input": x}, {"scores": np.float32}, tmp_path)
+    assert_bit_exact(got["scores"], want.ravel())
+    design = (tmp_path / "design.cpp").read_text()
+    for text in expect:
+        assert text in design, text
+    assert "#pragma HLS PIPELINE II=1" in design
+
+
+INTEGER_ONLY = """
+func.func @main(%x: tensor<4x32xf32>) -> (tensor<4x8xf32>, tensor<4x16xi32>, tensor<4x8xf32>, tensor<4x8xi32>) {
+  %s = arith.constant dense<0.05> : tensor<f32>
+  %zp = arith.constant dense<3> : tensor<i32>
+  %q = qc.quantize %x, %s zero_points %zp : (tensor<4x32xf32>, tensor<f32>, tensor<i32>)
+    -> !qc.qtensor<4x32, #qc.int<8, unsigned>, #qc.scheme<per_tensor, asymmetric>>
+  %w = qc.constant dense<W1> : tensor<16x32xi8>
+    : !qc.qtensor<16x32, #qc.int<8, narrow>, #qc.scheme<per_axis, axis = 0>>
+  %b = arith.constant dense<B1> : tensor<16xi32>
+  %acc = qc.linear %q, %w bias %b input_zero_point %zp
+    : (!qc.qtensor<4x32, #qc.int<8, unsigned>, #qc.scheme<per_tensor, asymmetric>>,
+       !qc.qtensor<16x32, #qc.int<8, narrow>, #qc.scheme<per_axis, axis = 0>>,
+       tensor<16xi32>, tensor<i32>) -> tensor<4x16xi32>
+  %m = arith.constant dense<M1> : tensor<16xi32>
+  %sh = arith.constant dense<S1> : tensor<16xi8>
+  %r = qc.rescale %acc, %m, %sh {axis = 1 : i64}
+    : (tensor<4x16xi32>, tensor<16xi32>, tensor<16xi8>) -> !qc.qtensor<4x16, #qc.int<4>>
+  %w2 = qc.constant dense<W2> : tensor<8x16xi4>
+    : !qc.qtensor<8x16, #qc.int<4>, #qc.scheme<per_axis, axis = 0>>
+  %acc2 = qc.linear %r, %w2 : (!qc.qtensor<4x16, #qc.int<4>>,
+       !qc.qtensor<8x16, #qc.int<4>, #qc.scheme<per_axis, axis = 0>>) -> tensor<4x8xi32>
+  %narrow = qc.linear %r, %w2 : (!qc.qtensor<4x16, #qc.int<4>>,
+       !qc.qtensor<8x16, #qc.int<4>, #qc.scheme<per_axis, axis = 0>>) -> tensor<4x8xi6>
+  %one = arith.constant dense<1073741824> : tensor<i32>
+  %thirty = arith.constant dense<30> : tensor<i8>
+  %same = qc.rescale %narrow, %one, %thirty
+    : (tensor<4x8xi6>, tensor<i32>, tensor<i8>) -> !qc.qtensor<4x8, #qc.int<8>>
+  %unit = arith.constant dense<1.0> : tensor<f32>
+  %wide = qc.dequantize %same, %unit : (!qc.qtensor<4x8, #qc.int<8>>, tensor<f32>) -> tensor<4x8xf32>
+  %m2 = arith.constant dense<1518500250> : tensor<i32>
+  %sh2 = arith.constant dense<30> : tensor<i8>
+  %z2 = arith.constant dense<128> : tensor<i32>
+  %y = qc.rescale %acc2, %m2, %sh2 output_zero_point %z2
+    : (tensor<4x8xi32>, tensor<i32>, tensor<i8>, tensor<i32>)
+    -> !qc.qtensor<4x8, #qc.int<8, unsigned>, #qc.scheme<per_tensor, asymmetric>>
+  %s2 = arith.constant dense<0.125> : tensor<f32>
+  %f = qc.dequantize %y, %s2 zero_points %z2
+    : (!qc.qtensor<4x8, #qc.int<8, unsigned>, #qc.scheme<per_tensor, asymmetric>>,
+       tensor<f32>, tensor<i32>) -> tensor<4x8xf32>
+  return %f, %acc, %wide, %acc2 : tensor<4x8xf32>, tensor<4x16xi32>, tensor<4x8xf32>, tensor<4x8xi32>
+}
+"""
+
+
+def dense(values):
+    """An MLIR dense literal (nested lists) of integer `values`."""
+    return json.dumps(np.asarray(values).astype(int).tolist())
+
+
+def test_integer_only_design(tmp_path):
+    """Integer-only layers (qc.linear with a bias and an input zero point,
+    per-channel and per-tensor qc.rescale, an accumulator that wraps at 6
+    bits, int4 codes): outputs and accumulators equal the interpreter's."""
+    rng = np.random.default_rng(3)
+    text = INTEGER_ONLY
+    for key, values in {
+        "W1": rng.integers(-127, 128, (16, 32)),
+        "B1": rng.integers(-4000, 4000, 16),
+        "M1": rng.integers(1 << 30, 1 << 31, 16),
+        "S1": rng.integers(36, 44, 16),
+        "W2": rng.integers(-8, 8, (8, 16)),
+    }.items():
+        text = text.replace(key, dense(values))
+    module = tmp_path / "int_mlp.mlir"
+    module.write_text(text)
+    x = mlp_inputs((4, 32))
+    outs = {"output0": np.float32, "output1": np.int32, "output2": np.float32,
+            "output3": np.int32}
+    got = simulate(module, {"arg0": x}, outs, tmp_path)
+    for i, name in enumerate(outs):
+        want = quant_run(module, {"arg0": x}, tmp_path, name)
+        assert want.dtype == got[name].dtype, (name, want.dtype)
+        assert np.array_equal(got[name], want.ravel()), name
+    # The 6-bit accumulator is the 32-bit one wrapped, and did wrap; codes
+    # saturated.
+    acc2 = got["output3"].astype(np.int64)
+    assert np.any((acc2 < -32) | (acc2 > 31))
+    assert np.array_equal(got["output2"], ((acc2 + 32) % 64 - 32).astype(np.float32))
+    assert np.any(got["output0"] == (255 - 128) * 0.125)
+
+
+def test_unsupported_op_is_an_error(tmp_path):
+    """A convolution has no HLS emitter yet: an error naming the op, and no
+    output file."""
+    path = tmp_path / "cnn.onnx"
+    onnx.save(models.cnn1d(), path)
+    out = tmp_path / "cnn.cpp"
+    r = subprocess.run([str(BIN / "quant-translate"), "--import-onnx", str(path)],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    (tmp_path / "cnn.mlir").write_text(r.stdout)
+    r = subprocess.run([str(BIN / "quant-translate"), "--emit-hls",
+                        str(tmp_path / "cnn.mlir"), "-o", str(out)],
+                       capture_output=True, text=True)
+    assert r.returncode != 0
+    assert "'nn.conv' op unable to emit HLS C++ for this op" in r.stderr
+    assert not out.exists()
+
+
+def test_ties_round_to_even(tmp_path):
+    """Values halfway between two codes round to the even one (not away
+    from zero as std::round would), then saturate; NaN gives the zero
+    point."""
+    module = tmp_path / "ties.mlir"
+    module.write_text("""
+func.func @main(%x: tensor<24xf32>) -> tensor<24xf32> {
+  %s = arith.constant dense<0.5> : tensor<f32>
+  %z = arith.constant dense<-3> : tensor<i32>
+  %y = qc.fake_quant %x, %s zero_points %z
+    as !qc.qtensor<24, #qc.int<4>, #qc.scheme<per_tensor, asymmetric>>
+    : (tensor<24xf32>, tensor<f32>, tensor<i32>) -> tensor<24xf32>
+  return %y : tensor<24xf32>
+}
+""")
+    x = np.concatenate([(np.arange(-10, 10) + 0.5) * 0.5,
+                        [np.nan, np.inf, -np.inf, 1e-45]]).astype(np.float32)
+    got = simulate(module, {"arg0": x}, {"output0": np.float32}, tmp_path)["output0"]
+    want = quant_run(module, {"arg0": x}, tmp_path, "output0")
+    assert_bit_exact(got, want)
+    codes = np.clip(np.rint(x[:20] / 0.5) - 3, -8, 7)
+    assert np.array_equal(got[:20], ((codes + 3) * 0.5).astype(np.float32))
+    assert got[20] == 0.0 and got[21] == 5.0 and got[22] == -2.5
+
+
+@pytest.mark.parametrize("fmt", ["QOperator", "QDQ"])
+def test_onnxruntime_quantized_mlp(fmt, tmp_path):
+    """Models quantized by onnxruntime's quantize_static (uint8 activations,
+    int8 weights): QOperator (QGemm, imported as nn.matmul_integer with the
+    float requantization round / clip / cast) and QDQ (Q/DQ pairs around a
+    float Gemm) both C-simulate to the interpreter's outputs."""
+    from onnxruntime.quantization import (CalibrationDataReader, QuantFormat,
+                                          QuantType, quantize_static)
+
+    float_path, path = tmp_path / "mlp.onnx", tmp_path / "mlp_q.onnx"
+    onnx.save(models.mlp(batch=8), float_path)
+
+    class Reader(CalibrationDataReader):
+        def __init__(self):
+            self.samples = iter(np.random.default_rng(4).standard_normal(
+                (8, 8, 16)).astype(np.float32))
+
+        def get_next(self):
+            x = next(self.samples, None)
+            return None if x is None else {"input": x}
+
+    quantize_static(str(float_path), str(path), Reader(),
+                    quant_format=getattr(QuantFormat, fmt),
+                    activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8)
+    module = tmp_path / "mlp_q.mlir"
+    r = subprocess.run([str(BIN / "quant-translate"), "--import-onnx", str(path),
+                        "-o", str(module)], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    x = mlp_inputs((8, 16))
+    want = quant_run(module, {"input": x}, tmp_path, "scores")
+    got = simulate(module, {"input": x}, {"scores": np.float32}, tmp_path)
+    assert_bit_exact(got["scores"], want.ravel())
+    if fmt == "QOperator":
+        assert "ap_int<32> acc = 0;" in (tmp_path / "design.cpp").read_text()
+
+
+OPS = """
+func.func @main(%x: tensor<4x6xf32>, %i: tensor<4x6xi32>, %u: tensor<6x3xui8>,
+                %g: tensor<3x2xi64>)
+    -> (tensor<4x1xf32>, tensor<4x6xf32>, tensor<4x6xi32>, tensor<2x3xf32>,
+        tensor<3x2x6xf32>, tensor<4x6xf32>, tensor<4x3xi32>, tensor<6x6xf32>,
+        tensor<4x6xi32>, tensor<4x6xf32>) {
+  %mx = nn.reduce_max %x {axes = array<i64: 1>} : tensor<4x6xf32>
+  %cs = nn.cumsum %x {axis = 1 : i64} : tensor<4x6xf32>
+  %ci = nn.cumsum %i {axis = 0 : i64, exclusive = true, reverse = true} : tensor<4x6xi32>
+  %sl = nn.slice %x {starts = array<i64: 1, 0>, steps = array<i64: 2, 2>, sizes = array<i64: 2, 3>} : tensor<4x6xf32>
+  %ga = nn.gather %x, %g : tensor<4x6xf32>, tensor<3x2xi64>
+  %c = arith.constant dense<[0.0, -0.0, 1.5, -1.5, 0x7FC00000, 2.0]> : tensor<6xf32>
+  %mn = nn.min %x, %c : tensor<4x6xf32>, tensor<6xf32>
+  %za = arith.constant dense<-7> : tensor<i8>
+  %ia = nn.cast %i to i8 : tensor<4x6xi32>
+  %zb = arith.constant dense<[3, 200, 17]> : tensor<3xui8>
+  %mi = nn.matmul_integer %ia, %u a_zero_point %za b_zero_point %zb
+    : (tensor<4x6xi8>, tensor<6x3xui8>, tensor<i8>, tensor<3xui8>) -> tensor<4x3xi32>
+  %b = arith.constant dense<[0.25, 1.0, -2.0, 0.0, 3.0, 7.0]> : tensor<6xf32>
+  %ge = nn.gemm %x, %x, %b {alpha = 0.5 : f32, beta = 3.0 : f32, transA = true} : tensor<4x6xf32>, tensor<4x6xf32>, tensor<6xf32>
+  %m8 = arith.constant dense<[1, -2, 3, -4, 5, -6]> : tensor<6xi32>
+  %im = nn.max %i, %m8 : tensor<4x6xi32>, tensor<6xi32>
+  %cl = nn.clip %x {min = -1.0 : f32, max = 0.5 : f32} : tensor<4x6xf32>
+  %r = nn.round %cl : tensor<4x6xf32>
+  return %mx, %cs, %ci, %sl, %ga, %mn, %mi, %ge, %im, %r
+    : tensor<4x1xf32>, tensor<4x6xf32>, tensor<4x6xi32>, tensor<2x3xf32>,
+      tensor<3x2x6xf32>, tensor<4x6xf32>, tensor<4x3xi32>, tensor<6x6xf32>,
+      tensor<4x6xi32>, tensor<4x6xf32>
+}
+"""
+
+
+def test_graph_ops(tmp_path):
+    """The non-layer ops the imported graphs use (onnxruntime's
+    QLinearSoftmax decomposition among them), with NaN, signed zeros,
+    negative indices, exclusive reverse integer sums, broadcast zero points
+    and a transposed Gemm: bit for bit."""
+    module = tmp_path / "ops.mlir"
+    module.write_text(OPS)
+    rng = np.random.default_rng(9)
+    x = (rng.standard_normal((4, 6)) * 2).astype(np.float32)
+    x[0, 0], x[1, 1], x[2, 2] = np.nan, -0.0, 0.5
+    inputs = {"arg0": x,
+              "arg1": rng.integers(-300, 300, (4, 6)).astype(np.int32),
+              "arg2": rng.integers(0, 256, (6, 3)).astype(np.uint8),
+              "arg3": np.array([[0, -1], [3, -4], [2, 1]], np.int64)}
+    # The testbench reads every integer input as int32.
+    files = {k: (v.astype(np.int32) if v.dtype != np.float32 else v)
+             for k, v in inputs.items()}
+    outs = {f"output{i}": np.float32 for i in range(10)}
+    for i in (2, 6, 8):
+        outs[f"output{i}"] = np.int32
+    got = simulate(module, files, outs, tmp_path)
+    for name, dtype in outs.items():
+        want = quant_run(module, inputs, tmp_path, name).ravel()
+        assert want.dtype == dtype, (name, want.dtype)
+        assert np.array_equal(got[name].view(np.uint32), want.view(np.uint32)), name

@@ -1,0 +1,77 @@
+// RUN: quant-translate --emit-hls --split-input-file --verify-diagnostics %s
+
+// Every op, type and format the emitter cannot write is an error naming it.
+
+func.func @conv(%x: tensor<1x1x4x4xf32>, %w: tensor<1x1x3x3xf32>) -> tensor<1x1x2x2xf32> {
+  // expected-error @+1 {{'nn.conv' op unable to emit HLS C++ for this op}}
+  %y = nn.conv %x, %w : tensor<1x1x4x4xf32>, tensor<1x1x3x3xf32>
+  return %y : tensor<1x1x2x2xf32>
+}
+
+// -----
+
+func.func @minifloat(%x: tensor<4xf32>) -> tensor<4xf32> {
+  %s = arith.constant dense<1.0> : tensor<f32>
+  // expected-error @+1 {{'qc.fake_quant' op unable to emit HLS C++ for the #qc.float<fp8e4m3fn, saturate> format (integer formats only)}}
+  %y = qc.fake_quant %x, %s as !qc.qtensor<4, #qc.float<fp8e4m3fn, saturate>> : (tensor<4xf32>, tensor<f32>) -> tensor<4xf32>
+  return %y : tensor<4xf32>
+}
+
+// -----
+
+func.func @stochastic(%x: tensor<4xf32>) -> tensor<4xf32> {
+  %s = arith.constant dense<1.0> : tensor<f32>
+  // expected-error @+1 {{'qc.fake_quant' op unable to emit HLS C++ for rounding mode stochastic (nearest_even only)}}
+  %y = qc.fake_quant %x, %s as !qc.qtensor<4, #qc.int<8>> {rounding = #qc.rounding<stochastic>} : (tensor<4xf32>, tensor<f32>) -> tensor<4xf32>
+  return %y : tensor<4xf32>
+}
+
+// -----
+
+// expected-error @+1 {{'func.func' op unable to emit HLS C++ for dynamic shape 'tensor<?x4xf32>'}}
+func.func @dynamic(%x: tensor<?x4xf32>) -> tensor<?x4xf32> {
+  return %x : tensor<?x4xf32>
+}
+
+// -----
+
+// expected-error @+1 {{'func.func' op unable to emit HLS C++ for element type 'f16'}}
+func.func @half(%x: tensor<4xf16>) -> tensor<4xf16> {
+  return %x : tensor<4xf16>
+}
+
+// -----
+
+func.func @mx(%x: tensor<32xf32>, %s: tensor<1xi8>) -> tensor<32xf32> {
+  // expected-error @+1 {{'qc.fake_quant' op unable to emit HLS C++ for the #qc.float<fp4e2m1fn, saturate> format (integer formats only)}}
+  %y = qc.fake_quant %x, %s as !qc.qtensor<32, #qc.float<fp4e2m1fn, saturate>, #qc.scheme<per_block, axis = 0, block = 32, scale = #qc.float<e8m0fnu>>> : (tensor<32xf32>, tensor<1xi8>) -> tensor<32xf32>
+  return %y : tensor<32xf32>
+}
+
+// -----
+
+func.func @int_division(%a: tensor<4xi32>, %b: tensor<4xi32>) -> tensor<4xi32> {
+  // expected-error @+1 {{'nn.div' op unable to emit HLS C++ for an integer division}}
+  %y = nn.div %a, %b : tensor<4xi32>, tensor<4xi32>
+  return %y : tensor<4xi32>
+}
+
+// -----
+
+// expected-error @+1 {{--emit-hls: expected one function with a body, found @first and @second}}
+module {
+  func.func @first(%x: tensor<4xf32>) -> tensor<4xf32> {
+    return %x : tensor<4xf32>
+  }
+  func.func @second(%x: tensor<4xf32>) -> tensor<4xf32> {
+    return %x : tensor<4xf32>
+  }
+}
+
+// -----
+
+func.func @float_to_int64(%x: tensor<4xf32>) -> tensor<4xi64> {
+  // expected-error @+1 {{'nn.cast' op unable to emit HLS C++ for a cast from 'f32' to 'i64'}}
+  %y = nn.cast %x to i64 : tensor<4xf32>
+  return %y : tensor<4xi64>
+}

@@ -59,13 +59,17 @@ def simulate(module, inputs, outputs, tmp):
             for name, dtype in outputs.items()}
 
 
+def input_shape(model):
+    return [d.dim_value for d in model.graph.input[0].type.tensor_type.shape.dim]
+
+
 def quantize(model, options, tmp, passes=()):
     """The model quantized by --qc-ptq-pipeline with `options`, calibrated on
     8 samples, then `passes`."""
     path = tmp / "model.onnx"
     onnx.save(model, path)
     rng = np.random.default_rng(1)
-    shape = [d.dim_value for d in model.graph.input[0].type.tensor_type.shape.dim]
+    shape = input_shape(model)
     for s in range(8):
         (tmp / "calib" / str(s)).mkdir(parents=True, exist_ok=True)
         np.save(tmp / "calib" / str(s) / "input.npy",
@@ -202,20 +206,27 @@ def test_integer_only_design(tmp_path):
 
 
 def test_unsupported_op_is_an_error(tmp_path):
-    """A convolution has no HLS emitter yet: an error naming the op, and no
-    output file."""
-    path = tmp_path / "cnn.onnx"
-    onnx.save(models.cnn1d(), path)
-    out = tmp_path / "cnn.cpp"
-    r = subprocess.run([str(BIN / "quant-translate"), "--import-onnx", str(path)],
-                       capture_output=True, text=True)
+    """A normalization has no HLS emitter yet: an error naming the op and
+    its location, and no output file."""
+    from onnx import TensorProto, helper, numpy_helper
+
+    graph = helper.make_graph(
+        [helper.make_node("LayerNormalization", ["x", "g"], ["y"], name="ln")],
+        "ln", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 8])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [2, 8])],
+        [numpy_helper.from_array(np.ones(8, np.float32), "g")])
+    path, module = tmp_path / "ln.onnx", tmp_path / "ln.mlir"
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]),
+              path)
+    r = subprocess.run([str(BIN / "quant-translate"), "--import-onnx", str(path),
+                        "-o", str(module)], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
-    (tmp_path / "cnn.mlir").write_text(r.stdout)
-    r = subprocess.run([str(BIN / "quant-translate"), "--emit-hls",
-                        str(tmp_path / "cnn.mlir"), "-o", str(out)],
-                       capture_output=True, text=True)
+    out = tmp_path / "ln.cpp"
+    r = subprocess.run([str(BIN / "quant-translate"), "--emit-hls", str(module),
+                        "-o", str(out)], capture_output=True, text=True)
     assert r.returncode != 0
-    assert "'nn.conv' op unable to emit HLS C++ for this op" in r.stderr
+    assert "'nn.layer_norm' op unable to emit HLS C++ for this op" in r.stderr
+    assert "ln.mlir:" in r.stderr
     assert not out.exists()
 
 
@@ -244,40 +255,75 @@ func.func @main(%x: tensor<24xf32>) -> tensor<24xf32> {
     assert got[20] == 0.0 and got[21] == 5.0 and got[22] == -2.5
 
 
-@pytest.mark.parametrize("fmt", ["QOperator", "QDQ"])
-def test_onnxruntime_quantized_mlp(fmt, tmp_path):
-    """Models quantized by onnxruntime's quantize_static (uint8 activations,
-    int8 weights): QOperator (QGemm, imported as nn.matmul_integer with the
-    float requantization round / clip / cast) and QDQ (Q/DQ pairs around a
-    float Gemm) both C-simulate to the interpreter's outputs."""
+def onnxruntime_quantized(model, fmt, tmp):
+    """`model` quantized by onnxruntime's quantize_static in `fmt` (uint8
+    activations, int8 weights, 4 calibration samples), imported."""
     from onnxruntime.quantization import (CalibrationDataReader, QuantFormat,
                                           QuantType, quantize_static)
 
-    float_path, path = tmp_path / "mlp.onnx", tmp_path / "mlp_q.onnx"
-    onnx.save(models.mlp(batch=8), float_path)
+    float_path, path = tmp / "float.onnx", tmp / "quantized.onnx"
+    onnx.save(model, float_path)
+    name, shape = model.graph.input[0].name, input_shape(model)
 
     class Reader(CalibrationDataReader):
         def __init__(self):
             self.samples = iter(np.random.default_rng(4).standard_normal(
-                (8, 8, 16)).astype(np.float32))
+                (4, *shape)).astype(np.float32))
 
         def get_next(self):
             x = next(self.samples, None)
-            return None if x is None else {"input": x}
+            return None if x is None else {name: x}
 
     quantize_static(str(float_path), str(path), Reader(),
                     quant_format=getattr(QuantFormat, fmt),
                     activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8)
-    module = tmp_path / "mlp_q.mlir"
+    module = tmp / "quantized.mlir"
     r = subprocess.run([str(BIN / "quant-translate"), "--import-onnx", str(path),
                         "-o", str(module)], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
+    return module
+
+
+@pytest.mark.parametrize("fmt", ["QOperator", "QDQ"])
+def test_onnxruntime_quantized_mlp(fmt, tmp_path):
+    """Models quantized by onnxruntime's quantize_static: QOperator (QGemm,
+    imported as nn.matmul_integer with the float requantization round / clip
+    / cast, and QLinearSoftmax) and QDQ (Q/DQ pairs around a float Gemm)
+    both C-simulate to the interpreter's outputs."""
+    module = onnxruntime_quantized(models.mlp(batch=8), fmt, tmp_path)
     x = mlp_inputs((8, 16))
     want = quant_run(module, {"input": x}, tmp_path, "scores")
     got = simulate(module, {"input": x}, {"scores": np.float32}, tmp_path)
     assert_bit_exact(got["scores"], want.ravel())
     if fmt == "QOperator":
         assert "ap_int<32> acc = 0;" in (tmp_path / "design.cpp").read_text()
+
+
+@pytest.mark.parametrize("source,model,expect", [
+    # QuantC's pipeline: fake-quantized activations, dequantized int8 / int4
+    # weights, float convolutions, batch norms, max / average (padding
+    # counted) / global average pooling, a depthwise and a dilated conv.
+    ("w=int8 a=int8 a-static=true", "cnn1d", ["(yy >= 0 && yy < 1", "qc_hls::maximum"]),
+    ("w=int4 a=int8 a-static=true", "resnet", ["ap_int<4> c"]),
+    # onnxruntime's QLinearConv / QLinearAdd / QLinearGlobalAveragePool
+    # (nn.conv_integer, integer reductions) and its QDQ form.
+    ("QOperator", "resnet", ["ap_int<32> acc = 0;"]),
+    ("QDQ", "resnet", ["float acc = 0;"]),
+])
+def test_cnn_csim_matches_interpreter(source, model, expect, tmp_path):
+    m = models.cnn1d() if model == "cnn1d" else models.resnet(size=16)
+    if source.startswith("w="):
+        module = quantize(m, source, tmp_path, ["--qc-integer-linear"])
+    else:
+        module = onnxruntime_quantized(m, source, tmp_path)
+    name, output = m.graph.input[0].name, m.graph.output[0].name
+    x = (2 * np.random.default_rng(5).standard_normal(input_shape(m))).astype(np.float32)
+    want = quant_run(module, {name: x}, tmp_path, output)
+    got = simulate(module, {name: x}, {output: np.float32}, tmp_path)
+    assert_bit_exact(got[output], want.ravel())
+    design = (tmp_path / "design.cpp").read_text()
+    for text in expect:
+        assert text in design, text
 
 
 OPS = """

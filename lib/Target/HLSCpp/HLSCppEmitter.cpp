@@ -163,7 +163,19 @@ private:
                            Value lhsZeroPoint = {}, Value rhsZeroPoint = {});
   LogicalResult emitGemm(nn::GemmOp op);
   LogicalResult emitSoftmax(nn::SoftmaxOp op);
-  LogicalResult emitReduceMax(nn::ReduceMaxOp op);
+  /// nn.conv (float) and nn.conv_integer (zero points, i32 wrap).
+  template <typename ConvLikeOp>
+  LogicalResult emitConv(ConvLikeOp op, Value bias, Value xZeroPoint = {},
+                         Value wZeroPoint = {});
+  template <typename PoolOp> LogicalResult emitPool(PoolOp op, bool isMax);
+  LogicalResult emitGlobalAveragePool(nn::GlobalAveragePoolOp op);
+  std::string windowAt(Value v, StringRef n, StringRef c, StringRef pad);
+  void openWindow(ArrayRef<int64_t> kernel, ArrayRef<int64_t> strides,
+                  ArrayRef<int64_t> pads, ArrayRef<int64_t> dilations,
+                  StringRef i, StringRef j);
+  enum class Reduction { Max, Sum, Mean };
+  template <typename ReduceOp>
+  LogicalResult emitReduce(ReduceOp op, Reduction kind);
   LogicalResult emitCumSum(nn::CumSumOp op);
   LogicalResult emitTranspose(nn::TransposeOp op);
   LogicalResult emitReturn(func::ReturnOp op);
@@ -674,7 +686,8 @@ LogicalResult HLSCppEmitter::emitGemm(nn::GemmOp op) {
   return success();
 }
 
-LogicalResult HLSCppEmitter::emitReduceMax(nn::ReduceMaxOp op) {
+template <typename ReduceOp>
+LogicalResult HLSCppEmitter::emitReduce(ReduceOp op, Reduction kind) {
   Value r = op.getResult();
   if (failed(declareResult(op, r)))
     return failure();
@@ -702,10 +715,17 @@ LogicalResult HLSCppEmitter::emitReduceMax(nn::ReduceMaxOp op) {
       inIdx.push_back(idx[next++]);
     }
   }
-  // Floats: IEEE maximum in double from -infinity; integers: from the
-  // smallest int64 (the interpreter's accumulators).
-  body << (isFloat ? "double acc = -INFINITY;\n"
-                   : "int64_t acc = INT64_MIN;\n");
+  // The interpreter's accumulators: floats in double (the IEEE maximum from
+  // -infinity, or a sum from 0), integers in int64 (the maximum from the
+  // smallest int64, or a sum from 0); a mean divides once at the end (the
+  // integer one truncating).
+  int64_t count = 1;
+  for (int64_t d : *axes)
+    count *= in[d];
+  std::string init = kind != Reduction::Max ? "0"
+                     : isFloat              ? "-INFINITY"
+                                            : "INT64_MIN";
+  body << (isFloat ? "double" : "int64_t") << " acc = " << init << ";\n";
   for (int64_t d : reduced) {
     std::string v = "r" + std::to_string(d);
     body << "for (int " << v << " = 0; " << v << " < " << in[d] << "; ++" << v
@@ -715,13 +735,21 @@ LogicalResult HLSCppEmitter::emitReduceMax(nn::ReduceMaxOp op) {
   if (!reduced.empty())
     body << "#pragma HLS PIPELINE II=1\n";
   std::string x = at(op.getInput(), inIdx);
-  body << (isFloat ? "acc = qc_hls::maximum(acc, double(" + x + "));\n"
-                   : "acc = std::max(acc, " + asI64(x) + ");\n");
+  std::string v = isFloat ? "double(" + x + ")" : asI64(x);
+  if (kind == Reduction::Max)
+    body << "acc = " << (isFloat ? "qc_hls::maximum" : "std::max") << "(acc, "
+         << v << ");\n";
+  else
+    body << "acc += " << v << ";\n";
   for (size_t i = 0; i < reduced.size(); ++i) {
     body.unindent();
     body << "}\n";
   }
-  body << at(r, idx) << " = " << (isFloat ? "float(acc)" : "acc") << ";\n";
+  std::string y = "acc";
+  if (kind == Reduction::Mean)
+    y = "acc / " +
+        (isFloat ? "double(" + intLiteral(count) + ")" : intLiteral(count));
+  body << at(r, idx) << " = " << (isFloat ? "float(" + y + ")" : y) << ";\n";
   closeLoops(loopCount(info.shape));
   return success();
 }
@@ -761,6 +789,170 @@ LogicalResult HLSCppEmitter::emitCumSum(nn::CumSumOp op) {
   body.unindent();
   body << "}\n";
   closeLoops(loopCount(outer));
+  return success();
+}
+
+/// The element of a rank-4 NCHW tensor `v` at (n, c, yy, xx), or 0 where
+/// (yy, xx) lies outside the image (the padding).
+std::string HLSCppEmitter::windowAt(Value v, StringRef n, StringRef c,
+                                    StringRef pad) {
+  ArrayRef<int64_t> s = values[v].shape;
+  std::string inside = "yy >= 0 && yy < " + std::to_string(s[2]) +
+                       " && xx >= 0 && xx < " + std::to_string(s[3]);
+  return "(" + inside + " ? " + at(v, {n.str(), c.str(), "yy", "xx"}) + " : " +
+         pad.str() + ")";
+}
+
+/// Opens the loops over a window (`prefix`0 over rows, `prefix`1 over
+/// columns, the innermost pipelined) and defines yy / xx, the input
+/// position of output (i, j) and window position (u, v).
+void HLSCppEmitter::openWindow(ArrayRef<int64_t> kernel,
+                               ArrayRef<int64_t> strides,
+                               ArrayRef<int64_t> pads,
+                               ArrayRef<int64_t> dilations, StringRef i,
+                               StringRef j) {
+  for (int d = 0; d < 2; ++d) {
+    std::string u = d == 0 ? "u" : "v";
+    body << "for (int " << u << " = 0; " << u << " < " << kernel[d] << "; ++"
+         << u << ") {\n";
+    body.indent();
+  }
+  body << "#pragma HLS PIPELINE II=1\n";
+  body << "int yy = " << i << " * " << strides[0] << " - " << pads[0]
+       << " + u * " << dilations[0] << ";\n";
+  body << "int xx = " << j << " * " << strides[1] << " - " << pads[1]
+       << " + v * " << dilations[1] << ";\n";
+}
+
+template <typename ConvLikeOp>
+LogicalResult HLSCppEmitter::emitConv(ConvLikeOp op, Value bias,
+                                      Value xZeroPoint, Value wZeroPoint) {
+  auto wt = llvm::cast<RankedTensorType>(op.getWeight().getType());
+  if (wt.getRank() != 4)
+    return op.emitOpError("unable to emit HLS C++ for a convolution of rank ")
+           << wt.getRank() << " (2-D only)";
+  Value r = op.getResult();
+  if (failed(declareResult(op, r)))
+    return failure();
+  const ValueInfo &info = values[r];
+  ArrayRef<int64_t> ws = wt.getShape();
+  int64_t cg = ws[1], mg = ws[0] / op.getGroup();
+  auto idx = openLoops(info.shape, /*pipeline=*/false);
+  // The interpreter's im2col order: one sum from 0 over (ci, u, v), then the
+  // bias. Floats: padded positions contribute w * 0. Integers
+  // (nn.conv_integer): exact ap_int products of the operands minus their zero
+  // points, summed in 32 bits with wrap-around; padded positions contribute
+  // nothing.
+  bool isInt = !getElementTypeOrSelf(r.getType()).isF32();
+  body << info.ctype << " acc = 0;\n";
+  body << "for (int ci = 0; ci < " << cg << "; ++ci) {\n";
+  body.indent();
+  openWindow({ws[2], ws[3]}, op.getStrides(), op.getPads(), op.getDilations(),
+             idx[2], idx[3]);
+  std::string channel = op.getGroup() == 1
+                            ? std::string("ci")
+                            : "(" + idx[1] + ") / " + std::to_string(mg) +
+                                  " * " + std::to_string(cg) + " + ci";
+  std::string w = at(op.getWeight(), {idx[1], "ci", "u", "v"});
+  if (!isInt) {
+    body << "acc += " << w << " * "
+         << windowAt(op.getInput(), idx[0], channel, "0.0f") << ";\n";
+  } else {
+    auto zeroPoint = [&](Value z, StringRef c) -> std::string {
+      if (!z)
+        return "";
+      const ValueInfo &zi = values[z];
+      std::string e =
+          numElements(zi.shape) == 1
+              ? at(z, SmallVector<std::string>(zi.shape.size(), "0"))
+              : at(z, {c.str()});
+      return e == "0" ? "" : " - " + e;
+    };
+    std::string inside =
+        "yy >= 0 && yy < " + std::to_string(values[op.getInput()].shape[2]) +
+        " && xx >= 0 && xx < " + std::to_string(values[op.getInput()].shape[3]);
+    body << "if (" << inside << ")\n  acc += ("
+         << at(op.getInput(), {idx[0], channel, "yy", "xx"})
+         << zeroPoint(xZeroPoint, "0") << ") * (" << w
+         << zeroPoint(wZeroPoint, idx[1]) << ");\n";
+  }
+  for (int d = 0; d < 3; ++d) {
+    body.unindent();
+    body << "}\n";
+  }
+  body << at(r, idx) << " = acc" << (bias ? " + " + at(bias, {idx[1]}) : "")
+       << ";\n";
+  closeLoops(loopCount(info.shape));
+  return success();
+}
+
+template <typename PoolOp>
+LogicalResult HLSCppEmitter::emitPool(PoolOp op, bool isMax) {
+  if (llvm::cast<RankedTensorType>(op.getInput().getType()).getRank() != 4)
+    return op.emitOpError("unable to emit HLS C++ for pooling of rank other "
+                          "than 4 (2-D only)");
+  Value r = op.getResult();
+  if (failed(declareResult(op, r)))
+    return failure();
+  const ValueInfo &info = values[r];
+  ArrayRef<int64_t> in = values[op.getInput()].shape, p = op.getPads();
+  auto idx = openLoops(info.shape, /*pipeline=*/false);
+  // The interpreter's order: the window row by row; a maximum from
+  // -infinity (IEEE maximum), or a sum from 0 divided by the count of
+  // positions inside the image (or, with count_include_pad, inside the
+  // explicit padding).
+  body << "float acc = " << (isMax ? "-INFINITY" : "0.0f") << ";\n";
+  if (!isMax)
+    body << "int count = 0;\n";
+  openWindow(op.getKernelShape(), op.getStrides(), p, op.getDilations(), idx[2],
+             idx[3]);
+  std::string inside = "yy >= 0 && yy < " + std::to_string(in[2]) +
+                       " && xx >= 0 && xx < " + std::to_string(in[3]);
+  std::string x = at(op.getInput(), {idx[0], idx[1], "yy", "xx"});
+  if (isMax) {
+    body << "if (" << inside << ")\n  acc = qc_hls::maximum(acc, " << x
+         << ");\n";
+  } else {
+    body << "if (" << inside << ")\n  acc += " << x << ";\n";
+    std::string counted = op.getCountIncludePad()
+                              ? "yy >= " + std::to_string(-p[0]) + " && yy < " +
+                                    std::to_string(in[2] + p[2]) +
+                                    " && xx >= " + std::to_string(-p[1]) +
+                                    " && xx < " + std::to_string(in[3] + p[3])
+                              : inside;
+    body << "if (" << counted << ")\n  ++count;\n";
+  }
+  for (int d = 0; d < 2; ++d) {
+    body.unindent();
+    body << "}\n";
+  }
+  body << at(r, idx) << " = " << (isMax ? "acc" : "acc / float(count)")
+       << ";\n";
+  closeLoops(loopCount(info.shape));
+  return success();
+}
+
+LogicalResult HLSCppEmitter::emitGlobalAveragePool(nn::GlobalAveragePoolOp op) {
+  Value r = op.getResult();
+  if (failed(declareResult(op, r)))
+    return failure();
+  const ValueInfo &info = values[r];
+  ArrayRef<int64_t> in = values[op.getInput()].shape;
+  int64_t inner = numElements(in.drop_front(2));
+  auto idx = openLoops(info.shape, /*pipeline=*/false);
+  // All spatial positions in row-major order, summed from 0, divided once.
+  SmallVector<int64_t> flat{in[0], in[1], inner};
+  std::string x = values[op.getInput()].name + "[" +
+                  linearIndex(flat, {idx[0], idx[1], "p"}) + "]";
+  body << "float acc = 0.0f;\n";
+  body << "for (int p = 0; p < " << inner << "; ++p) {\n";
+  body.indent();
+  body << "#pragma HLS PIPELINE II=1\n";
+  body << "acc += " << x << ";\n";
+  body.unindent();
+  body << "}\n";
+  body << at(r, idx) << " = acc / " << floatLiteral(float(inner)) << ";\n";
+  closeLoops(loopCount(info.shape));
   return success();
 }
 
@@ -883,7 +1075,27 @@ LogicalResult HLSCppEmitter::emitOp(Operation *op) {
       })
       .Case([&](MatMulOp o) { return emitMatMul(o, o.getLhs(), o.getRhs()); })
       .Case([&](GemmOp o) { return emitGemm(o); })
-      .Case([&](ReduceMaxOp o) { return emitReduceMax(o); })
+      .Case([&](ConvOp o) { return emitConv(o, o.getBias()); })
+      .Case([&](ConvIntegerOp o) {
+        return emitConv(o, Value(), o.getXZeroPoint(), o.getWZeroPoint());
+      })
+      .Case([&](MaxPoolOp o) { return emitPool(o, /*isMax=*/true); })
+      .Case([&](AveragePoolOp o) { return emitPool(o, /*isMax=*/false); })
+      .Case([&](GlobalAveragePoolOp o) { return emitGlobalAveragePool(o); })
+      .Case([&](BatchNormOp o) {
+        // (x - mean) / sqrt(variance + eps) * scale + bias per channel, in
+        // the interpreter's order.
+        std::string eps = floatLiteral(o.getEpsilon().convertToFloat());
+        return emitElementwise(o, [&](ArrayRef<std::string> idx) {
+          SmallVector<std::string> c{idx[1]};
+          return "(" + at(o.getInput(), idx) + " - " + at(o.getMean(), c) +
+                 ") / std::sqrt(" + at(o.getVariance(), c) + " + " + eps +
+                 ") * " + at(o.getScale(), c) + " + " + at(o.getBias(), c);
+        });
+      })
+      .Case([&](ReduceMaxOp o) { return emitReduce(o, Reduction::Max); })
+      .Case([&](ReduceSumOp o) { return emitReduce(o, Reduction::Sum); })
+      .Case([&](ReduceMeanOp o) { return emitReduce(o, Reduction::Mean); })
       .Case([&](CumSumOp o) { return emitCumSum(o); })
       .Case([&](MaxOp o) { return minMax(o, "maximum", ">"); })
       .Case([&](MinOp o) { return minMax(o, "minimum", "<"); })

@@ -2,10 +2,10 @@
 
 // Every op, type and format the emitter cannot write is an error naming it.
 
-func.func @conv(%x: tensor<1x1x4x4xf32>, %w: tensor<1x1x3x3xf32>) -> tensor<1x1x2x2xf32> {
-  // expected-error @+1 {{'nn.conv' op unable to emit HLS C++ for this op}}
-  %y = nn.conv %x, %w : tensor<1x1x4x4xf32>, tensor<1x1x3x3xf32>
-  return %y : tensor<1x1x2x2xf32>
+func.func @layer_norm(%x: tensor<2x8xf32>, %g: tensor<8xf32>) -> tensor<2x8xf32> {
+  // expected-error @+1 {{'nn.layer_norm' op unable to emit HLS C++ for this op (docs/HLS.md lists the supported ops)}}
+  %y = nn.layer_norm %x, %g : tensor<2x8xf32>, tensor<8xf32>
+  return %y : tensor<2x8xf32>
 }
 
 // -----

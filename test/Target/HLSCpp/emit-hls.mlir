@@ -80,3 +80,48 @@ func.func @requantize(%acc: tensor<2x4xi16>) -> tensor<8xf32> {
   %y = nn.softmax %f {axis = -1 : i64} : tensor<8xf32>
   return %y : tensor<8xf32>
 }
+
+// -----
+
+// Convolutions and pooling: the window loops with the input position
+// computed per tap, padded taps reading 0 (float) or skipped (integer).
+
+// CHECK-LABEL: from @conv.
+// CHECK: void conv(const float arg0[32], const ap_uint<8> arg1[32], float output0[2], ap_int<32> output1[18]) {
+// CHECK: float acc = 0;
+// CHECK-NEXT: for (int ci = 0; ci < 2; ++ci) {
+// CHECK-NEXT: for (int u = 0; u < 3; ++u) {
+// CHECK-NEXT: for (int v = 0; v < 3; ++v) {
+// CHECK-NEXT: #pragma HLS PIPELINE II=1
+// CHECK-NEXT: int yy = i2 * 2 - 1 + u * 1;
+// CHECK-NEXT: int xx = i3 * 2 - 1 + v * 1;
+// CHECK-NEXT: acc += c0[(i1) * 18 + (ci) * 9 + (u) * 3 + v] * (yy >= 0 && yy < 4 && xx >= 0 && xx < 4 ? arg0[(ci) * 16 + (yy) * 4 + xx] : 0.0f);
+// CHECK: v0[(i1) * 4 + (i2) * 2 + i3] = acc + c1[i1];
+// CHECK: v1[{{.*}}] = (v0[{{.*}}] - c2[i1]) / std::sqrt(c3[i1] + 0x1.4f8b58p-17f) * c4[i1] + c5[i1];
+// CHECK: float acc = -INFINITY;
+// CHECK: if (yy >= 0 && yy < 2 && xx >= 0 && xx < 2)
+// CHECK-NEXT: acc = qc_hls::maximum(acc, v1[(i1) * 4 + (yy) * 2 + xx]);
+// CHECK: float acc = 0.0f;
+// CHECK-NEXT: for (int p = 0; p < 4; ++p) {
+// CHECK: v3[i1] = acc / 0x1p+2f;
+// CHECK: ap_int<32> acc = 0;
+// CHECK: if (yy >= 0 && yy < 4 && xx >= 0 && xx < 4)
+// CHECK-NEXT: acc += (arg1[(ci) * 16 + (yy) * 4 + xx] - 128) * (c6[(i1) * 8 + (ci) * 4 + (u) * 2 + v] - c7[i1]);
+func.func @conv(%x: tensor<1x2x4x4xf32>, %q: tensor<1x2x4x4xui8>) -> (tensor<1x2x1x1xf32>, tensor<1x2x3x3xi32>) {
+  %w = arith.constant dense<[[[[1.0, 2.0, 3.0], [4.0, 5.0, 6.0], [7.0, 8.0, 9.0]], [[1.0, 0.5, 0.25], [2.0, 1.5, 1.0], [3.0, 2.5, 2.0]]],
+                            [[[-1.0, 2.0, -3.0], [4.0, -5.0, 6.0], [-7.0, 8.0, -9.0]], [[0.5, 0.5, 0.5], [0.5, 0.5, 0.5], [0.5, 0.5, -0.5]]]]> : tensor<2x2x3x3xf32>
+  %b = arith.constant dense<[0.5, -0.5]> : tensor<2xf32>
+  %c = nn.conv %x, %w, %b {strides = array<i64: 2, 2>, pads = array<i64: 1, 1, 1, 1>} : tensor<1x2x4x4xf32>, tensor<2x2x3x3xf32>, tensor<2xf32>
+  %mean = arith.constant dense<[0.1, 0.2]> : tensor<2xf32>
+  %var = arith.constant dense<[1.5, 2.5]> : tensor<2xf32>
+  %g = arith.constant dense<[2.0, 3.0]> : tensor<2xf32>
+  %be = arith.constant dense<[0.0, 1.0]> : tensor<2xf32>
+  %n = nn.batch_norm %c, %g, %be, %mean, %var : tensor<1x2x2x2xf32>, tensor<2xf32>, tensor<2xf32>, tensor<2xf32>, tensor<2xf32>
+  %p = nn.max_pool %n {kernel_shape = array<i64: 2, 2>, pads = array<i64: 0, 0, 1, 1>} : tensor<1x2x2x2xf32>
+  %a = nn.global_average_pool %p : tensor<1x2x2x2xf32>
+  %wq = arith.constant dense<[[[[1, -2], [3, -4]], [[5, -6], [7, -8]]], [[[9, 10], [11, 12]], [[-13, 14], [15, 16]]]]> : tensor<2x2x2x2xi8>
+  %zx = arith.constant dense<128> : tensor<ui8>
+  %zw = arith.constant dense<[1, -1]> : tensor<2xi8>
+  %ci = nn.conv_integer %q, %wq x_zero_point %zx w_zero_point %zw : (tensor<1x2x4x4xui8>, tensor<2x2x2x2xi8>, tensor<ui8>, tensor<2xi8>) -> tensor<1x2x3x3xi32>
+  return %a, %ci : tensor<1x2x1x1xf32>, tensor<1x2x3x3xi32>
+}

@@ -12,7 +12,7 @@ import numpy as np
 import onnx
 import pytest
 
-from qc_testing import BIN, quant_run
+from qc_testing import BIN, quant_run, rel_l2
 from quantc import models
 
 CXX = shutil.which("clang++-19") or shutil.which("c++")
@@ -383,3 +383,36 @@ def test_graph_ops(tmp_path):
         want = quant_run(module, inputs, tmp_path, name).ravel()
         assert want.dtype == dtype, (name, want.dtype)
         assert np.array_equal(got[name].view(np.uint32), want.view(np.uint32)), name
+
+
+def test_integer_only_mlp(tmp_path):
+    """--qc-integer-requantize makes the hidden layers integer-only (bias in
+    the accumulator, qc.rescale, ReLU as the saturation of uint7 codes): the
+    design has no float between the input quantizer and the last layer, its
+    C simulation equals the interpreter and the compiled CPU code bit for
+    bit, and the model stays as accurate as with f32 requantization."""
+    model = models.mlp(batch=64)
+    options = "w=int8 a=int8 a-static=true"
+    (tmp_path / "f").mkdir()
+    float_scales = quantize(model, options, tmp_path / "f", ["--qc-integer-linear"])
+    module = quantize(model, options, tmp_path,
+                      ["--qc-integer-linear", "--qc-integer-requantize"])
+    text = module.read_text()
+    assert text.count("qc.rescale") == 3 and text.count("nn.cast") == 1
+    assert text.count("#qc.int<7, unsigned>") >= 3
+    x = np.random.default_rng(8).standard_normal((64, 16)).astype(np.float32)
+    want = quant_run(module, {"input": x}, tmp_path, "scores")
+    cpu = quant_run(module, {"input": x}, tmp_path, "scores", ["--target=cpu"])
+    assert_bit_exact(cpu, want)
+    got = simulate(module, {"input": x}, {"scores": np.float32}, tmp_path)
+    assert_bit_exact(got["scores"], want.ravel())
+    design = (tmp_path / "design.cpp").read_text()
+    assert design.count("qc_hls::rescale(") == 3
+    assert design.count("float(") == 1  # the last layer's accumulator
+
+    onnx_path = tmp_path / "model.onnx"
+    reference = quant_run(onnx_path, {"input": x}, tmp_path, "scores")
+    with_float = quant_run(float_scales, {"input": x}, tmp_path, "scores")
+    err_int, err_float = rel_l2(want, reference), rel_l2(with_float, reference)
+    assert err_int < 1.2 * err_float + 1e-3, (err_int, err_float)
+    assert rel_l2(want, with_float) < 0.02

@@ -529,6 +529,61 @@ def IntegerLinear : Pass<"qc-integer-linear", "::mlir::func::FuncOp"> {
   let dependentDialects = ["::qc::QCDialect", "::qc::nn::NNDialect"];
 }
 
+def IntegerRequantize : Pass<"qc-integer-requantize", "::mlir::func::FuncOp"> {
+  let summary = "Integer-only requantization after qc.linear: the bias in the accumulator, the scales as qc.rescale.";
+  let description = [{
+    Between two integer layers `--qc-integer-linear` leaves the
+    requantization in f32. This pass rewrites
+
+    ```mlir
+    %acc = qc.linear %xq, %w : (...) -> tensor<8x64xi32>
+    %f   = nn.cast %acc to f32 : tensor<8x64xi32>
+    %y0  = nn.mul %f, %sx : tensor<8x64xf32>, tensor<f32>
+    %y   = nn.mul %y0, %sw : tensor<8x64xf32>, tensor<64xf32>
+    %z   = nn.add %y, %b : tensor<8x64xf32>, tensor<64xf32>     // optional
+    %r   = nn.relu %z : tensor<8x64xf32>                         // optional
+    %q   = qc.quantize %r, %so : (...) -> !qc.qtensor<8x64, #qc.int<8>>
+    ```
+
+    into the integer arithmetic of integer accelerators (gemmlowp, TFLite,
+    TOSA, FPGA dataflow designs):
+
+    ```mlir
+    %acc = qc.linear %xq, %w bias %bq : (...) -> tensor<8x64xi32>
+    %q   = qc.rescale %acc, %m, %sh {axis = 1 : i64}
+             : (tensor<8x64xi32>, tensor<64xi32>, tensor<64xi8>) -> !qc.qtensor<8x64, #qc.int<7, unsigned>>
+    ```
+
+    with, per output channel c, the accumulator scale s_c = sx * sw[c] (in
+    double), the bias bq[c] = round(b[c] / s_c) (ties to even) and the
+    ratio s_c / so as a multiplier and shift (`qc.rescale`). A ReLU is the
+    rescale's saturation: after it a signed symmetric format's codes are
+    0 .. 2^(w-1) - 1, those of the unsigned format one bit narrower (the
+    result type, whose users must be `qc.linear` inputs or
+    `qc.dequantize`s); an asymmetric one's zero point must be its lowest
+    code (e.g. uint8 with zero point 0).
+
+    The chain must be exactly this, each value used once: sx per tensor,
+    sw and b per tensor or per output channel (f32 constants), a static
+    per-tensor integer `qc.quantize` with nearest-even rounding. Layers
+    whose accumulator could overflow with the bias (max|x| * max|w| * K +
+    |bq| >= 2^31) and other forms are left as they are; a ratio with no
+    multiplier is an error naming the op.
+
+    Like `--qc-fixed-point-requantize`, this approximates the float
+    requantization rather than rewriting it to the same bits: the bias is
+    rounded to the accumulator's step (an error of at most half a step),
+    the ratio carries 31 significant bits, the product is exact where the
+    float chain rounds four times, and ties round up. Codes move by at
+    most one step, where the exact value lies within those errors of a
+    rounding boundary.
+  }];
+  let statistics = [
+    Statistic<"numRewritten", "layers", "requantizations rewritten to qc.rescale">
+  ];
+  let dependentDialects = ["::qc::QCDialect", "::mlir::arith::ArithDialect"];
+}
+
 def LoadCalibration : Pass<"qc-load-calibration", "::mlir::func::FuncOp"> {
   let summary = "Apply a user-edited calibration table: ranges and per-layer formats.";
   let description = [{

@@ -1,0 +1,246 @@
+//===- IntegerRequantize.cpp - Float requantization as qc.rescale ---------===//
+//
+// Part of the QuantC project.
+//
+//===----------------------------------------------------------------------===//
+//
+// Between two integer layers, --qc-integer-linear leaves the requantization
+// in f32:
+//
+//   acc = qc.linear xq, W                    (i32)
+//   y   = nn.cast acc to f32 * sx * sw       (nn.mul, nn.mul)
+//   z   = y + b                              (nn.add, optional)
+//   r   = nn.relu z                          (optional)
+//   q   = qc.quantize r, so [zero_points zo]
+//
+// This pass writes it the way integer hardware computes it: the bias folded
+// into the accumulator as round(b / (sx sw)), then one qc.rescale by the
+// ratio sx sw / so as a 31-bit multiplier and a shift per output channel.
+// A ReLU becomes the saturation of the rescale: codes of a signed format
+// after a ReLU are those of the unsigned format one bit narrower.
+//
+//===----------------------------------------------------------------------===//
+
+#include "qc/Dialect/QC/Transforms/Passes.h"
+
+#include "ConstantUtils.h"
+#include "qc/Dialect/NN/IR/NN.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/IR/Matchers.h"
+
+#include <cmath>
+
+namespace qc {
+#define GEN_PASS_DEF_INTEGERREQUANTIZE
+#include "qc/Dialect/QC/Transforms/Passes.h.inc"
+} // namespace qc
+
+using namespace mlir;
+using namespace qc;
+
+namespace {
+
+/// The one user of `v` if it has exactly one and it is an OpTy, else null.
+template <typename OpTy> OpTy soleUser(Value v) {
+  if (!v.hasOneUse())
+    return {};
+  return llvm::dyn_cast<OpTy>(*v.getUsers().begin());
+}
+
+/// The constant operand of a binary op whose other operand is `from`, read
+/// as floats, when it has 1 or `n` elements (a scalar or one per channel of
+/// a [..., n] result, as a 1-D or 0-d tensor).
+std::optional<std::vector<float>> channelConstant(Operation *op, Value from,
+                                                  int64_t n) {
+  Value other =
+      op->getOperand(0) == from ? op->getOperand(1) : op->getOperand(0);
+  if (op->getOperand(0) == op->getOperand(1))
+    return std::nullopt;
+  auto t = llvm::dyn_cast<RankedTensorType>(other.getType());
+  if (!t || t.getRank() > 1)
+    return std::nullopt;
+  auto values = qc::detail::constantFloats(other);
+  if (!values || (values->size() != 1 && int64_t(values->size()) != n))
+    return std::nullopt;
+  return values;
+}
+
+/// The largest |code| of an integer format (an asymmetric input: the
+/// largest |code - zero point|).
+int64_t maxMagnitude(const num::Format &f, bool asymmetric) {
+  int64_t lo = f.minInt(), hi = f.maxInt();
+  return asymmetric ? hi - lo : std::max(-lo, hi);
+}
+
+struct IntegerRequantizePass
+    : qc::impl::IntegerRequantizeBase<IntegerRequantizePass> {
+  using IntegerRequantizeBase::IntegerRequantizeBase;
+
+  void runOnOperation() override {
+    SmallVector<LinearOp> layers;
+    getOperation().walk([&](LinearOp op) { layers.push_back(op); });
+    for (LinearOp op : layers)
+      if (failed(rewrite(op)))
+        return signalPassFailure();
+  }
+
+  /// Rewrites the chain after `lin` when it has the form above; any other
+  /// form is left alone. A ratio with no multiplier is an error.
+  LogicalResult rewrite(LinearOp lin) {
+    auto accType = llvm::cast<RankedTensorType>(lin.getType());
+    if (lin.getBias() || !accType.getElementType().isInteger(32))
+      return success();
+    int64_t n = accType.getShape().back();
+    auto cast = soleUser<nn::CastOp>(lin.getResult());
+    if (!cast || !getElementTypeOrSelf(cast.getType()).isF32())
+      return success();
+    auto mulX = soleUser<nn::MulOp>(cast.getResult());
+    if (!mulX)
+      return success();
+    auto sx = channelConstant(mulX, cast.getResult(), 1);
+    auto mulW = mulX ? soleUser<nn::MulOp>(mulX.getResult()) : nn::MulOp();
+    if (!sx || !mulW)
+      return success();
+    auto sw = channelConstant(mulW, mulX.getResult(), n);
+    if (!sw)
+      return success();
+    SmallVector<Operation *> chain{cast, mulX, mulW};
+    Value last = mulW.getResult();
+    std::optional<std::vector<float>> bias;
+    if (auto add = soleUser<nn::AddOp>(last)) {
+      bias = channelConstant(add, last, n);
+      if (!bias)
+        return success();
+      chain.push_back(add);
+      last = add.getResult();
+    }
+    bool relu = false;
+    if (auto r = soleUser<nn::ReluOp>(last)) {
+      relu = true;
+      chain.push_back(r);
+      last = r.getResult();
+    }
+    auto quant = soleUser<QuantizeOp>(last);
+    if (!quant)
+      return success();
+    QTensorType qt = quant.getType();
+    SchemeAttr scheme = qt.getScheme();
+    if (!llvm::isa<IntFormatAttr>(qt.getFormat()) ||
+        scheme.getGranularity() != Granularity::per_tensor ||
+        scheme.getDynamic() || scheme.getScaleFormat() ||
+        quant.getGlobalScale() ||
+        quant.getRounding() != RoundingMode::nearest_even)
+      return success();
+    auto so = qc::detail::constantFloats(quant.getScales());
+    if (!so || so->size() != 1)
+      return success();
+    std::optional<int64_t> zeroPoint;
+    if (Value z = quant.getZeroPoints()) {
+      DenseIntElementsAttr attr;
+      if (!matchPattern(z, m_Constant(&attr)) || attr.getNumElements() != 1)
+        return success();
+      zeroPoint = (*attr.getValues<APInt>().begin()).getSExtValue();
+    }
+
+    // The result type: a ReLU is the saturation at the zero point, which
+    // the format's range expresses when the zero point is its lowest code
+    // (asymmetric), or as the unsigned format one bit narrower (a signed
+    // symmetric one: codes 0 .. 2^(w-1) - 1).
+    num::Format f = qt.getNumericFormat();
+    QTensorType outType = qt;
+    if (relu) {
+      if (zeroPoint) {
+        if (*zeroPoint != f.minInt())
+          return success();
+      } else if (f.isSigned() && f.bits() >= 3) {
+        auto narrower = IntFormatAttr::get(qt.getContext(), f.bits() - 1,
+                                           /*isSigned=*/false,
+                                           /*narrow=*/false);
+        outType =
+            QTensorType::get(qt.getContext(), qt.getShape(), narrower, scheme);
+      } else if (f.isSigned() || f.minInt() != 0) {
+        return success();
+      }
+    }
+    // A new type needs users that accept any integer codes.
+    if (outType != qt)
+      for (OpOperand &use : quant->getUses())
+        if (!(llvm::isa<LinearOp>(use.getOwner()) &&
+              use.getOperandNumber() == 0) &&
+            !llvm::isa<DequantizeOp>(use.getOwner()))
+          return success();
+
+    // The accumulator's scale per channel, the integer bias and the
+    // multipliers.
+    QTensorType xt = lin.getInput().getType(), wt = lin.getWeight().getType();
+    int64_t k = wt.getShape()[1];
+    int64_t bound =
+        maxMagnitude(xt.getNumericFormat(), xt.getScheme().getAsymmetric()) *
+        maxMagnitude(wt.getNumericFormat(), false) * k;
+    bool perChannel = sw->size() > 1 || (bias && bias->size() > 1);
+    int64_t channels = perChannel ? n : 1;
+    std::vector<int32_t> biasCodes, multipliers;
+    std::vector<int8_t> shifts;
+    for (int64_t c = 0; c < channels; ++c) {
+      double scale =
+          double((*sx)[0]) * double((*sw)[sw->size() == 1 ? 0 : size_t(c)]);
+      if (!(scale > 0) || !std::isfinite(scale))
+        return success();
+      double b =
+          bias ? double((*bias)[bias->size() == 1 ? 0 : size_t(c)]) : 0.0;
+      double q = std::nearbyint(b / scale);
+      if (!(std::fabs(q) + double(bound) < 2147483648.0))
+        return success();
+      biasCodes.push_back(int32_t(q));
+      double ratio = scale / double((*so)[0]);
+      auto ms = fixedPointMultiplier(ratio);
+      if (!ms)
+        return quant.emitError("qc-integer-requantize: the scale ratio ")
+               << ratio << " has no 32-bit multiplier with a shift in [0, 62]";
+      multipliers.push_back(ms->first);
+      shifts.push_back(int8_t(ms->second));
+    }
+
+    OpBuilder b(quant);
+    Location loc = quant.getLoc();
+    Type i32 = b.getI32Type();
+    Value biasValue;
+    if (bias) {
+      // qc.linear's bias is one value per output channel.
+      std::vector<int32_t> perOutput(static_cast<size_t>(n));
+      for (int64_t c = 0; c < n; ++c)
+        perOutput[size_t(c)] = biasCodes[perChannel ? size_t(c) : 0];
+      biasValue = b.create<arith::ConstantOp>(
+          loc, DenseIntElementsAttr::get(RankedTensorType::get({n}, i32),
+                                         ArrayRef(perOutput)));
+    }
+    Value acc =
+        b.create<LinearOp>(lin.getLoc(), accType, lin.getInput(),
+                           lin.getWeight(), biasValue, lin.getInputZeroPoint());
+    SmallVector<int64_t> shape;
+    if (perChannel)
+      shape.push_back(n);
+    Value m = b.create<arith::ConstantOp>(
+        loc, DenseIntElementsAttr::get(RankedTensorType::get(shape, i32),
+                                       ArrayRef(multipliers)));
+    Value sh = b.create<arith::ConstantOp>(
+        loc,
+        DenseIntElementsAttr::get(RankedTensorType::get(shape, b.getI8Type()),
+                                  ArrayRef(shifts)));
+    auto rescale = b.create<RescaleOp>(
+        loc, outType, acc, m, sh, /*input_zero_point=*/Value(),
+        quant.getZeroPoints(),
+        perChannel ? b.getI64IntegerAttr(accType.getRank() - 1)
+                   : IntegerAttr());
+    quant.getResult().replaceAllUsesWith(rescale.getResult());
+    quant.erase();
+    for (Operation *op : llvm::reverse(chain))
+      op->erase();
+    lin.erase();
+    ++numRewritten;
+    return success();
+  }
+};
+
+} // namespace

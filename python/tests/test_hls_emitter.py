@@ -416,3 +416,64 @@ def test_integer_only_mlp(tmp_path):
     err_int, err_float = rel_l2(want, reference), rel_l2(with_float, reference)
     assert err_int < 1.2 * err_float + 1e-3, (err_int, err_float)
     assert rel_l2(want, with_float) < 0.02
+
+
+ELEMENTWISE = """
+func.func @main(%x: tensor<3x8xf32>, %y: tensor<8xf32>, %i: tensor<3x8xi32>)
+    -> (tensor<3x8xf32>, tensor<3x8xf32>, tensor<3x8xf32>, tensor<3x8xf32>,
+        tensor<3x8xf32>, tensor<3x8xf32>, tensor<3x8xf32>, tensor<3x8xf32>,
+        tensor<3x8xi32>, tensor<3x8xi1>, tensor<6x8xf32>, tensor<3x2xf32>,
+        tensor<2x3x8xf32>, tensor<3x8xf32>) {
+  %e = nn.exp %x : tensor<3x8xf32>
+  %l = nn.log %x : tensor<3x8xf32>
+  %s = nn.sqrt %x : tensor<3x8xf32>
+  %t = nn.tanh %x : tensor<3x8xf32>
+  %g = nn.sigmoid %x : tensor<3x8xf32>
+  %ge = nn.gelu %x : tensor<3x8xf32>
+  %gt = nn.gelu %x {approximate = "tanh"} : tensor<3x8xf32>
+  %lr = nn.leaky_relu %x {alpha = 0.125 : f32} : tensor<3x8xf32>
+  %n = nn.neg %i : tensor<3x8xi32>
+  %a = nn.abs %n : tensor<3x8xi32>
+  %lt = nn.less %x, %y : tensor<3x8xf32>, tensor<8xf32>
+  %eq = nn.equal %x, %y : tensor<3x8xf32>, tensor<8xf32>
+  %o = nn.or %lt, %eq : tensor<3x8xi1>, tensor<3x8xi1>
+  %no = nn.not %o : tensor<3x8xi1>
+  %w = nn.where %no, %x, %y : tensor<3x8xi1>, tensor<3x8xf32>, tensor<8xf32>
+  %f = nn.floor %w : tensor<3x8xf32>
+  %r = nn.reciprocal %f : tensor<3x8xf32>
+  %c = nn.concat %x, %r {axis = 0 : i64} : tensor<3x8xf32>, tensor<3x8xf32>
+  %sp:2 = nn.split %x {axis = 1 : i64, sizes = array<i64: 2, 6>} : tensor<3x8xf32>
+  %ex = nn.expand %x {shape = array<i64: 2, 3, 8>} : tensor<3x8xf32>
+  %ls = nn.log_softmax %x {axis = 0 : i64} : tensor<3x8xf32>
+  return %e, %l, %s, %t, %g, %ge, %gt, %lr, %a, %no, %c, %sp#0, %ex, %ls
+    : tensor<3x8xf32>, tensor<3x8xf32>, tensor<3x8xf32>, tensor<3x8xf32>,
+      tensor<3x8xf32>, tensor<3x8xf32>, tensor<3x8xf32>, tensor<3x8xf32>,
+      tensor<3x8xi32>, tensor<3x8xi1>, tensor<6x8xf32>, tensor<3x2xf32>,
+      tensor<2x3x8xf32>, tensor<3x8xf32>
+}
+"""
+
+
+def test_elementwise_ops(tmp_path):
+    """Transcendental activations (the host's libm in C simulation, as in
+    the interpreter), comparisons, logic, where, concat, split, expand and
+    log_softmax: bit for bit, NaN and infinities included."""
+    module = tmp_path / "elementwise.mlir"
+    module.write_text(ELEMENTWISE)
+    rng = np.random.default_rng(10)
+    x = (2 * rng.standard_normal((3, 8))).astype(np.float32)
+    x[0, :4] = [0.0, -0.0, np.inf, np.nan]
+    y = x[1].copy()
+    y[5] = -1.0
+    i = rng.integers(-100, 100, (3, 8)).astype(np.int32)
+    i[0, 0] = np.iinfo(np.int32).min
+    inputs = {"arg0": x, "arg1": y, "arg2": i}
+    outs = {f"output{k}": np.float32 for k in range(14)}
+    outs["output8"] = outs["output9"] = np.int32
+    got = simulate(module, inputs, outs, tmp_path)
+    for name, dtype in outs.items():
+        want = quant_run(module, inputs, tmp_path, name).ravel()
+        if want.dtype == np.bool_:
+            want = want.astype(np.int32)
+        assert want.dtype == dtype, (name, want.dtype)
+        assert np.array_equal(got[name].view(np.uint32), want.view(np.uint32)), name

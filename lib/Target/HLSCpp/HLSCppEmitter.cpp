@@ -162,7 +162,11 @@ private:
   LogicalResult emitMatMul(Operation *op, Value lhs, Value rhs,
                            Value lhsZeroPoint = {}, Value rhsZeroPoint = {});
   LogicalResult emitGemm(nn::GemmOp op);
-  LogicalResult emitSoftmax(nn::SoftmaxOp op);
+  /// nn.softmax and (`log`) nn.log_softmax.
+  template <typename SoftmaxLikeOp>
+  LogicalResult emitSoftmax(SoftmaxLikeOp op, bool log);
+  LogicalResult emitConcat(nn::ConcatOp op);
+  LogicalResult emitSplit(nn::SplitOp op);
   /// nn.conv (float) and nn.conv_integer (zero points, i32 wrap).
   template <typename ConvLikeOp>
   LogicalResult emitConv(ConvLikeOp op, Value bias, Value xZeroPoint = {},
@@ -254,10 +258,33 @@ LogicalResult HLSCppEmitter::collectPorts() {
   };
   llvm::StringSet<> used;
   auto unique = [&](std::string n) {
-    // Internal arrays are v<N> / c<N>; ports get a suffix if they clash.
-    while (!used.insert(n).second || n == topName ||
-           (n.size() > 1 && (n[0] == 'v' || n[0] == 'c') &&
-            llvm::all_of(StringRef(n).drop_front(), llvm::isDigit)))
+    // Ports get a suffix where they would clash with each other, the top
+    // function, a C++ keyword or a name of the generated code: arrays
+    // v<N> / c<N>, loop variables i<N> / r<N> and the locals below.
+    static const llvm::StringSet<> reserved = {
+        "acc", "k", "d", "mx", "sum", "count", "yy", "xx", "u", "v", "ci", "p",
+        "qc_x", "qc_hls", "std", "main", "auto", "bool", "break", "case",
+        "char", "class", "const", "continue", "default", "delete", "do",
+        "double", "else", "enum", "extern", "false", "float", "for", "goto",
+        "if", "inline", "int", "long", "new", "operator", "private",
+        "protected", "public", "register", "return", "short", "signed",
+        "sizeof", "static", "struct", "switch", "template", "this", "throw",
+        "true", "try", "typedef", "union", "unsigned", "using", "virtual",
+        "void", "volatile", "while", "ap_int", "ap_uint", "int64_t", "uint64_t",
+        "int32_t", "NAN", "INFINITY",
+        // Alternative tokens and the remaining C++17 keywords.
+        "and", "and_eq", "bitand", "bitor", "compl", "not", "not_eq", "or",
+        "or_eq", "xor", "xor_eq", "alignas", "alignof", "asm", "catch",
+        "char16_t", "char32_t", "const_cast", "constexpr", "decltype",
+        "dynamic_cast", "explicit", "export", "friend", "mutable", "namespace",
+        "noexcept", "nullptr", "reinterpret_cast", "static_assert",
+        "static_cast", "thread_local", "typeid", "typename", "wchar_t"};
+    auto generated = [](StringRef s) {
+      return s.size() > 1 && StringRef("vcir").contains(s[0]) &&
+             llvm::all_of(s.drop_front(), llvm::isDigit);
+    };
+    while (!used.insert(n).second || n == topName || reserved.contains(n) ||
+           generated(n))
       n += "_";
     return n;
   };
@@ -956,7 +983,49 @@ LogicalResult HLSCppEmitter::emitGlobalAveragePool(nn::GlobalAveragePoolOp op) {
   return success();
 }
 
-LogicalResult HLSCppEmitter::emitSoftmax(nn::SoftmaxOp op) {
+LogicalResult HLSCppEmitter::emitConcat(nn::ConcatOp op) {
+  Value r = op.getResult();
+  if (failed(declareResult(op, r)))
+    return failure();
+  int64_t rank = int64_t(values[r].shape.size());
+  int64_t axis = *nn::normalizeAxis(op.getAxis(), rank);
+  // Each input copied into its slice along the axis.
+  int64_t offset = 0;
+  for (Value in : op.getInputs()) {
+    SmallVector<int64_t> shape = values[in].shape;
+    auto idx = openLoops(shape, /*pipeline=*/true);
+    SmallVector<std::string> out(idx.begin(), idx.end());
+    if (offset)
+      out[size_t(axis)] = std::to_string(offset) + " + " + out[size_t(axis)];
+    body << at(r, out) << " = " << at(in, idx) << ";\n";
+    closeLoops(loopCount(shape));
+    offset += shape[size_t(axis)];
+  }
+  return success();
+}
+
+LogicalResult HLSCppEmitter::emitSplit(nn::SplitOp op) {
+  int64_t rank =
+      llvm::cast<RankedTensorType>(op.getInput().getType()).getRank();
+  int64_t axis = *nn::normalizeAxis(op.getAxis(), rank);
+  int64_t offset = 0;
+  for (Value r : op.getResults()) {
+    if (failed(declareResult(op, r)))
+      return failure();
+    SmallVector<int64_t> shape = values[r].shape;
+    auto idx = openLoops(shape, /*pipeline=*/true);
+    SmallVector<std::string> in(idx.begin(), idx.end());
+    if (offset)
+      in[size_t(axis)] = std::to_string(offset) + " + " + in[size_t(axis)];
+    body << at(r, idx) << " = " << at(op.getInput(), in) << ";\n";
+    closeLoops(loopCount(shape));
+    offset += shape[size_t(axis)];
+  }
+  return success();
+}
+
+template <typename SoftmaxLikeOp>
+LogicalResult HLSCppEmitter::emitSoftmax(SoftmaxLikeOp op, bool log) {
   Value r = op.getResult();
   if (failed(declareResult(op, r)))
     return failure();
@@ -981,7 +1050,8 @@ LogicalResult HLSCppEmitter::emitSoftmax(nn::SoftmaxOp op) {
   axisLoop("mx = std::max(mx, " + x + ");");
   body << "float sum = 0.0f;\n";
   axisLoop("sum += std::exp(" + x + " - mx);");
-  axisLoop(y + " = std::exp(" + x + " - mx) / sum;");
+  axisLoop(log ? y + " = " + x + " - mx - std::log(sum);"
+               : y + " = std::exp(" + x + " - mx) / sum;");
   closeLoops(loopCount(outer));
   return success();
 }
@@ -1027,6 +1097,18 @@ LogicalResult HLSCppEmitter::emitOp(Operation *op) {
       return "(" + a + " " + cmp.str() + " " + b + " ? " + ct + "(" + a +
              ") : " + ct + "(" + b + "))";
     });
+  };
+  // Unary ops: `expr` of qc_x, the element read once into a local.
+  auto unary = [&](Operation *o, StringRef expr) -> LogicalResult {
+    Value in = o->getOperand(0), r = o->getResult(0);
+    if (failed(declareResult(o, r)))
+      return failure();
+    SmallVector<int64_t> shape = values[r].shape;
+    auto idx = openLoops(shape, /*pipeline=*/true);
+    body << values[in].ctype << " qc_x = " << at(in, idx) << ";\n";
+    body << at(r, idx) << " = " << expr << ";\n";
+    closeLoops(loopCount(shape));
+    return success();
   };
   auto isFloat = [](Value v) {
     return getElementTypeOrSelf(v.getType()).isF32();
@@ -1158,7 +1240,68 @@ LogicalResult HLSCppEmitter::emitOp(Operation *op) {
                  x + ", " + lo + "), " + hi + "))";
         });
       })
-      .Case([&](SoftmaxOp o) { return emitSoftmax(o); })
+      .Case([&](SoftmaxOp o) { return emitSoftmax(o, /*log=*/false); })
+      .Case([&](LogSoftmaxOp o) { return emitSoftmax(o, /*log=*/true); })
+      .Case([&](ConcatOp o) { return emitConcat(o); })
+      .Case([&](SplitOp o) { return emitSplit(o); })
+      .Case([&](ExpandOp o) {
+        return emitElementwise(o, [&](ArrayRef<std::string> idx) {
+          return broadcastAt(o.getInput(), idx);
+        });
+      })
+      .Case([&](WhereOp o) {
+        return emitElementwise(o, [&](ArrayRef<std::string> idx) {
+          return "(" + broadcastAt(o.getCondition(), idx) + " ? " +
+                 broadcastAt(o.getLhs(), idx) + " : " +
+                 broadcastAt(o.getRhs(), idx) + ")";
+        });
+      })
+      .Case([&](LessOp o) { return binary(o, "<"); })
+      .Case([&](GreaterOp o) { return binary(o, ">"); })
+      .Case([&](EqualOp o) { return binary(o, "=="); })
+      .Case([&](AndOp o) { return binary(o, "&"); })
+      .Case([&](OrOp o) { return binary(o, "|"); })
+      .Case([&](XorOp o) { return binary(o, "^"); })
+      .Case([&](NotOp o) {
+        bool boolean = getElementTypeOrSelf(o.getType()).isInteger(1);
+        return unary(o, boolean ? "!qc_x" : "~qc_x");
+      })
+      .Case([&](NegOp o) { return unary(o, "-qc_x"); })
+      .Case([&](AbsOp o) {
+        if (isFloat(o.getInput()))
+          return unary(o, "std::fabs(qc_x)");
+        // Integers wrap (the most negative value stays), as the
+        // interpreter's.
+        std::string ct = values[o.getInput()].ctype;
+        return unary(o, "(qc_x < 0 ? " + ct + "(-qc_x) : qc_x)");
+      })
+      // One float operation each, as the interpreter's (std:: functions on
+      // float: the host's libm in C simulation, HLS math in synthesis).
+      .Case([&](ExpOp o) { return unary(o, "std::exp(qc_x)"); })
+      .Case([&](LogOp o) { return unary(o, "std::log(qc_x)"); })
+      .Case([&](SqrtOp o) { return unary(o, "std::sqrt(qc_x)"); })
+      .Case([&](ReciprocalOp o) { return unary(o, "1.0f / qc_x"); })
+      .Case([&](TanhOp o) { return unary(o, "std::tanh(qc_x)"); })
+      .Case([&](ErfOp o) { return unary(o, "std::erf(qc_x)"); })
+      .Case([&](FloorOp o) { return unary(o, "std::floor(qc_x)"); })
+      .Case([&](CeilOp o) { return unary(o, "std::ceil(qc_x)"); })
+      .Case([&](SigmoidOp o) {
+        return unary(o, "(qc_x >= 0 ? 1.0f / (1.0f + std::exp(-qc_x)) : "
+                        "std::exp(qc_x) / (1.0f + std::exp(qc_x)))");
+      })
+      .Case([&](LeakyReluOp o) {
+        return unary(o, "(qc_x >= 0 ? qc_x : " +
+                            floatLiteral(o.getAlpha().convertToFloat()) +
+                            " * qc_x)");
+      })
+      .Case([&](GeluOp o) {
+        if (o.getApproximate() == "tanh")
+          return unary(o,
+                       "0.5f * qc_x * (1.0f + std::tanh(0.7978845608028654f * "
+                       "(qc_x + 0.044715f * qc_x * qc_x * qc_x)))");
+        return unary(
+            o, "0.5f * qc_x * (1.0f + std::erf(qc_x * 0.7071067811865476f))");
+      })
       .Case([&](TransposeOp o) { return emitTranspose(o); })
       .Case([&](ReshapeOp o) -> LogicalResult {
         // Row-major arrays: the same elements under another shape.

@@ -26,6 +26,8 @@
 #include "mlir/Support/IndentedOstream.h"
 #include "mlir/Tools/mlir-translate/Translation.h"
 #include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringSet.h"
 #include "llvm/ADT/TypeSwitch.h"
 
@@ -110,6 +112,8 @@ public:
   LogicalResult emitSource(raw_ostream &out);
   /// Emits a testbench calling the top function.
   LogicalResult emitTestbench(raw_ostream &out);
+  /// The top function's declarator: `void top(ports)`.
+  void printSignature(raw_ostream &out);
 
 private:
   /// The C++ element type of a tensor or quantized tensor type.
@@ -144,6 +148,8 @@ private:
   SmallVector<std::string> openLoops(ArrayRef<int64_t> shape, bool pipeline,
                                      StringRef prefix = "i");
   void closeLoops(size_t n);
+  /// `for (int var = 0; var < n; ++var) { stmt }`, pipelined.
+  void innerLoop(StringRef var, int64_t n, StringRef stmt);
 
   LogicalResult emitOp(Operation *op);
   LogicalResult emitConstant(Operation *op, ElementsAttr attr);
@@ -378,6 +384,15 @@ SmallVector<std::string> HLSCppEmitter::openLoops(ArrayRef<int64_t> shape,
   return idx;
 }
 
+void HLSCppEmitter::innerLoop(StringRef var, int64_t n, StringRef stmt) {
+  body << "for (int " << var << " = 0; " << var << " < " << n << "; ++" << var
+       << ") {\n";
+  body.indent();
+  body << "#pragma HLS PIPELINE II=1\n" << stmt << "\n";
+  body.unindent();
+  body << "}\n";
+}
+
 void HLSCppEmitter::closeLoops(size_t n) {
   for (size_t i = 0; i < std::max<size_t>(n, 1); ++i) {
     body.unindent();
@@ -551,9 +566,6 @@ LogicalResult HLSCppEmitter::emitLinear(qc::LinearOp op) {
   body << info.ctype
        << " acc = " << (op.getBias() ? at(op.getBias(), {n}) : std::string("0"))
        << ";\n";
-  body << "for (int k = 0; k < " << k << "; ++k) {\n";
-  body.indent();
-  body << "#pragma HLS PIPELINE II=1\n";
   SmallVector<std::string> xIdx(idx.begin(), idx.end());
   xIdx.back() = "k";
   std::string x = at(op.getInput(), xIdx);
@@ -561,9 +573,7 @@ LogicalResult HLSCppEmitter::emitLinear(qc::LinearOp op) {
     x = "(" + x + " - " + asI64(at(op.getInputZeroPoint(), {})) + ")";
   // ap_int products and differences are exact (their widths grow); the
   // accumulator wraps at its own width, as qc.linear defines.
-  body << "acc += " << x << " * " << at(op.getWeight(), {n, "k"}) << ";\n";
-  body.unindent();
-  body << "}\n";
+  innerLoop("k", k, "acc += " + x + " * " + at(op.getWeight(), {n, "k"}) + ";");
   body << at(r, idx) << " = acc;\n";
   closeLoops(loopCount(info.shape));
   return success();
@@ -668,12 +678,7 @@ LogicalResult HLSCppEmitter::emitMatMul(Operation *op, Value lhs, Value rhs,
   // Floats, the interpreter's order: 0 + a0 b0 + a1 b1 + ..., one rounding
   // per product and per sum.
   body << info.ctype << " acc = 0;\n";
-  body << "for (int k = 0; k < " << k << "; ++k) {\n";
-  body.indent();
-  body << "#pragma HLS PIPELINE II=1\n";
-  body << "acc += " << a << " * " << b << ";\n";
-  body.unindent();
-  body << "}\n";
+  innerLoop("k", k, "acc += " + a + " * " + b + ";");
   body << at(r, idx) << " = acc;\n";
   closeLoops(loopCount(info.shape));
   return success();
@@ -695,13 +700,9 @@ LogicalResult HLSCppEmitter::emitGemm(nn::GemmOp op) {
   // The interpreter's order: the product summed from 0 in order of k, then
   // alpha * product + beta * c (a factor of 1 is exact and left out).
   body << "float acc = 0;\n";
-  body << "for (int k = 0; k < " << k << "; ++k) {\n";
-  body.indent();
-  body << "#pragma HLS PIPELINE II=1\n";
-  body << "acc += " << at(op.getA(), aIdx) << " * " << at(op.getB(), bIdx)
-       << ";\n";
-  body.unindent();
-  body << "}\n";
+  innerLoop("k", k,
+            "acc += " + at(op.getA(), aIdx) + " * " + at(op.getB(), bIdx) +
+                ";");
   float alpha = op.getAlpha().convertToFloat(),
         beta = op.getBeta().convertToFloat();
   std::string y = alpha == 1.0f ? "acc" : floatLiteral(alpha) + " * acc";
@@ -972,12 +973,7 @@ LogicalResult HLSCppEmitter::emitGlobalAveragePool(nn::GlobalAveragePoolOp op) {
   std::string x = values[op.getInput()].name + "[" +
                   linearIndex(flat, {idx[0], idx[1], "p"}) + "]";
   body << "float acc = 0.0f;\n";
-  body << "for (int p = 0; p < " << inner << "; ++p) {\n";
-  body.indent();
-  body << "#pragma HLS PIPELINE II=1\n";
-  body << "acc += " << x << ";\n";
-  body.unindent();
-  body << "}\n";
+  innerLoop("p", inner, "acc += " + x + ";");
   body << at(r, idx) << " = acc / " << floatLiteral(float(inner)) << ";\n";
   closeLoops(loopCount(info.shape));
   return success();
@@ -1038,11 +1034,7 @@ LogicalResult HLSCppEmitter::emitSoftmax(SoftmaxLikeOp op, bool log) {
   idx[size_t(axis)] = "d";
   std::string x = at(op.getInput(), idx), y = at(r, idx);
   auto axisLoop = [&](StringRef stmt) {
-    body << "for (int d = 0; d < " << info.shape[size_t(axis)] << "; ++d) {\n";
-    body.indent();
-    body << "#pragma HLS PIPELINE II=1\n" << stmt << "\n";
-    body.unindent();
-    body << "}\n";
+    innerLoop("d", info.shape[size_t(axis)], stmt);
   };
   // The interpreter's algorithm: the maximum first, then the sum of the
   // exponentials in order, then one division per element.
@@ -1396,17 +1388,21 @@ LogicalResult HLSCppEmitter::emitSource(raw_ostream &out) {
       << "#include <cstdint>\n\n"
       << kHelpers << "\n";
   out << constantsText << (constantsText.empty() ? "" : "\n");
-  out << "void " << topName << "(";
-  bool first = true;
-  for (size_t i = 0; i < inputNames.size(); ++i, first = false)
-    out << (first ? "" : ", ") << "const " << inputTypes[i] << " "
-        << inputNames[i] << "["
-        << std::max<int64_t>(1, numElements(inputShapes[i])) << "]";
-  for (size_t i = 0; i < outputNames.size(); ++i, first = false)
-    out << (first ? "" : ", ") << outputTypes[i] << " " << outputNames[i] << "["
-        << std::max<int64_t>(1, numElements(outputShapes[i])) << "]";
-  out << ") {\n" << bodyText << "}\n";
+  printSignature(out);
+  out << " {\n" << bodyText << "}\n";
   return success();
+}
+
+void HLSCppEmitter::printSignature(raw_ostream &out) {
+  out << "void " << topName << "(";
+  llvm::ListSeparator sep;
+  for (size_t i = 0; i < inputNames.size(); ++i)
+    out << sep << "const " << inputTypes[i] << " " << inputNames[i] << "["
+        << std::max<int64_t>(1, numElements(inputShapes[i])) << "]";
+  for (size_t i = 0; i < outputNames.size(); ++i)
+    out << sep << outputTypes[i] << " " << outputNames[i] << "["
+        << std::max<int64_t>(1, numElements(outputShapes[i])) << "]";
+  out << ")";
 }
 
 LogicalResult HLSCppEmitter::emitTestbench(raw_ostream &out) {
@@ -1420,16 +1416,8 @@ LogicalResult HLSCppEmitter::emitTestbench(raw_ostream &out) {
       << " and writes OUT_DIR/<output>.bin in the same encoding.\n"
       << "#include <ap_int.h>\n#include <cstdint>\n#include <cstdio>\n"
       << "#include <string>\n#include <vector>\n\n";
-  out << "void " << topName << "(";
-  bool first = true;
-  for (size_t i = 0; i < inputNames.size(); ++i, first = false)
-    out << (first ? "" : ", ") << "const " << inputTypes[i] << " "
-        << inputNames[i] << "["
-        << std::max<int64_t>(1, numElements(inputShapes[i])) << "]";
-  for (size_t i = 0; i < outputNames.size(); ++i, first = false)
-    out << (first ? "" : ", ") << outputTypes[i] << " " << outputNames[i] << "["
-        << std::max<int64_t>(1, numElements(outputShapes[i])) << "]";
-  out << ");\n\n";
+  printSignature(out);
+  out << ";\n\n";
   out << R"cpp(template <typename T>
 static bool readFile(const std::string &path, std::vector<T> &data) {
   FILE *f = std::fopen(path.c_str(), "rb");
@@ -1485,11 +1473,9 @@ int main(int argc, char **argv) {
     out << "  static " << outputTypes[i] << " " << outputNames[i] << "["
         << std::max<int64_t>(1, numElements(outputShapes[i])) << "];\n";
   out << "  " << topName << "(";
-  first = true;
-  for (auto &n : inputNames)
-    out << (first ? "" : ", ") << n, first = false;
-  for (auto &n : outputNames)
-    out << (first ? "" : ", ") << n, first = false;
+  llvm::ListSeparator sep;
+  for (auto &n : llvm::concat<std::string>(inputNames, outputNames))
+    out << sep << n;
   out << ");\n";
   for (size_t i = 0; i < outputNames.size(); ++i) {
     int64_t n = std::max<int64_t>(1, numElements(outputShapes[i]));
@@ -1532,31 +1518,29 @@ FailureOr<func::FuncOp> topFunction(ModuleOp module) {
 
 } // namespace
 
-LogicalResult qc::translateToHLSCpp(ModuleOp module, raw_ostream &os) {
+/// Runs `emit` on the module's top function into a buffer: nothing
+/// reaches `os` unless the whole file does.
+static LogicalResult
+emitBuffered(ModuleOp module, raw_ostream &os,
+             LogicalResult (HLSCppEmitter::*emit)(raw_ostream &)) {
   auto top = topFunction(module);
   if (failed(top))
     return failure();
   HLSCppEmitter emitter(*top);
-  // Print into a buffer: nothing reaches `os` unless the whole design does.
   std::string text;
   llvm::raw_string_ostream buffer(text);
-  if (failed(emitter.emitSource(buffer)))
+  if (failed((emitter.*emit)(buffer)))
     return failure();
   os << text;
   return success();
 }
 
+LogicalResult qc::translateToHLSCpp(ModuleOp module, raw_ostream &os) {
+  return emitBuffered(module, os, &HLSCppEmitter::emitSource);
+}
+
 LogicalResult qc::translateToHLSTestbench(ModuleOp module, raw_ostream &os) {
-  auto top = topFunction(module);
-  if (failed(top))
-    return failure();
-  HLSCppEmitter emitter(*top);
-  std::string text;
-  llvm::raw_string_ostream buffer(text);
-  if (failed(emitter.emitTestbench(buffer)))
-    return failure();
-  os << text;
-  return success();
+  return emitBuffered(module, os, &HLSCppEmitter::emitTestbench);
 }
 
 void qc::registerHLSCppTranslations() {
@@ -1564,26 +1548,22 @@ void qc::registerHLSCppTranslations() {
     registry.insert<qc::QCDialect, qc::nn::NNDialect, func::FuncDialect,
                     arith::ArithDialect>();
   };
+  auto onModule = [](LogicalResult (*translate)(ModuleOp, raw_ostream &)) {
+    return [translate](Operation *op, raw_ostream &os) -> LogicalResult {
+      auto module = llvm::dyn_cast<ModuleOp>(op);
+      if (!module)
+        return op->emitError("expected a module");
+      return translate(module, os);
+    };
+  };
   TranslateFromMLIRRegistration source(
       "emit-hls",
       "Write a quantized nn + qc model as Vitis HLS C++ (ap_int codes, "
       "bit-exact C simulation; docs/HLS.md)",
-      [](Operation *op, raw_ostream &os) -> LogicalResult {
-        auto module = llvm::dyn_cast<ModuleOp>(op);
-        if (!module)
-          return op->emitError("expected a module");
-        return translateToHLSCpp(module, os);
-      },
-      dialects);
+      onModule(translateToHLSCpp), dialects);
   TranslateFromMLIRRegistration testbench(
       "emit-hls-testbench",
       "Write a C++ testbench (main reading and writing .bin files) for the "
       "design --emit-hls writes",
-      [](Operation *op, raw_ostream &os) -> LogicalResult {
-        auto module = llvm::dyn_cast<ModuleOp>(op);
-        if (!module)
-          return op->emitError("expected a module");
-        return translateToHLSTestbench(module, os);
-      },
-      dialects);
+      onModule(translateToHLSTestbench), dialects);
 }

@@ -125,3 +125,18 @@ func.func @conv(%x: tensor<1x2x4x4xf32>, %q: tensor<1x2x4x4xui8>) -> (tensor<1x2
   %ci = nn.conv_integer %q, %wq x_zero_point %zx w_zero_point %zw : (tensor<1x2x4x4xui8>, tensor<2x2x2x2xi8>, tensor<ui8>, tensor<2xi8>) -> tensor<1x2x3x3xi32>
   return %a, %ci : tensor<1x2x1x1xf32>, tensor<1x2x3x3xi32>
 }
+
+// -----
+
+// Port names from the model that are C++ keywords (alternative tokens too),
+// names of the generated code or start with a digit get a suffix or prefix.
+
+// CHECK-LABEL: from @names.
+// CHECK: void names(const bool and_[4], const bool v0_[4], const bool acc_[4], const bool t_1x[4], bool or_[4]) {
+func.func @names(%a: tensor<4xi1>, %b: tensor<4xi1>, %c: tensor<4xi1>, %d: tensor<4xi1>) -> tensor<4xi1>
+    attributes {onnx.input_names = ["and", "v0", "acc", "1x"], onnx.output_names = ["or"]} {
+  %0 = nn.or %a, %b : tensor<4xi1>, tensor<4xi1>
+  %1 = nn.and %0, %c : tensor<4xi1>, tensor<4xi1>
+  %2 = nn.xor %1, %d : tensor<4xi1>, tensor<4xi1>
+  return %2 : tensor<4xi1>
+}

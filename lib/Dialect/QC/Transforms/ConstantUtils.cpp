@@ -426,3 +426,8 @@ qc::detail::layerFormat(Operation *layer, StringRef kind,
            << ")";
   return std::optional<NamedQuantFormat>(*f);
 }
+
+int64_t qc::detail::maxMagnitude(const num::Format &f, bool asymmetric) {
+  int64_t lo = f.minInt(), hi = f.maxInt();
+  return asymmetric ? hi - lo : std::max(-lo, hi);
+}

@@ -108,6 +108,10 @@ mlir::Value linearLayerInput(mlir::Operation *op);
 /// location, else the op name.
 std::string layerName(mlir::Operation *op);
 
+/// The largest |code| of an integer format (for an asymmetric input, the
+/// largest |code - zero point|): the factor of accumulator bounds.
+int64_t maxMagnitude(const num::Format &f, bool asymmetric);
+
 } // namespace qc::detail
 
 #endif // QC_LIB_DIALECT_QC_TRANSFORMS_CONSTANTUTILS_H

@@ -21,6 +21,8 @@
 
 #include "qc/Dialect/QC/Transforms/Passes.h"
 
+#include "ConstantUtils.h"
+
 #include "qc/Dialect/NN/IR/NN.h"
 
 #include "llvm/ADT/MapVector.h"
@@ -34,15 +36,6 @@ using namespace mlir;
 using namespace qc;
 
 namespace {
-
-/// The largest |code| an integer format holds (for an asymmetric input,
-/// the largest |code - zero point|).
-int64_t maxMagnitude(const num::Format &f, bool asymmetric) {
-  int64_t lo = f.minInt(), hi = f.maxInt();
-  if (asymmetric)
-    return hi - lo;
-  return std::max(-lo, hi);
-}
 
 /// Whether activation scales are constant along the last (K) axis and
 /// broadcast against [..., N]: per tensor, or one scale per row of the
@@ -138,9 +131,9 @@ struct IntegerLinearPass : qc::impl::IntegerLinearBase<IntegerLinearPass> {
     if (!w)
       return;
     int64_t k = xt.getShape().back();
-    int64_t bound =
-        maxMagnitude(xt.getNumericFormat(), xt.getScheme().getAsymmetric()) *
-        wMax * k;
+    int64_t bound = qc::detail::maxMagnitude(xt.getNumericFormat(),
+                                             xt.getScheme().getAsymmetric()) *
+                    wMax * k;
     if (bound > int64_t(INT32_MAX)) {
       w.getDefiningOp()->erase();
       return;

@@ -66,13 +66,6 @@ std::optional<std::vector<float>> channelConstant(Operation *op, Value from,
   return values;
 }
 
-/// The largest |code| of an integer format (an asymmetric input: the
-/// largest |code - zero point|).
-int64_t maxMagnitude(const num::Format &f, bool asymmetric) {
-  int64_t lo = f.minInt(), hi = f.maxInt();
-  return asymmetric ? hi - lo : std::max(-lo, hi);
-}
-
 struct IntegerRequantizePass
     : qc::impl::IntegerRequantizeBase<IntegerRequantizePass> {
   using IntegerRequantizeBase::IntegerRequantizeBase;
@@ -175,9 +168,9 @@ struct IntegerRequantizePass
     // multipliers.
     QTensorType xt = lin.getInput().getType(), wt = lin.getWeight().getType();
     int64_t k = wt.getShape()[1];
-    int64_t bound =
-        maxMagnitude(xt.getNumericFormat(), xt.getScheme().getAsymmetric()) *
-        maxMagnitude(wt.getNumericFormat(), false) * k;
+    int64_t bound = qc::detail::maxMagnitude(xt.getNumericFormat(),
+                                             xt.getScheme().getAsymmetric()) *
+                    qc::detail::maxMagnitude(wt.getNumericFormat(), false) * k;
     bool perChannel = sw->size() > 1 || (bias && bias->size() > 1);
     int64_t channels = perChannel ? n : 1;
     std::vector<int32_t> biasCodes, multipliers;

@@ -423,7 +423,7 @@ func.func @main(%x: tensor<3x8xf32>, %y: tensor<8xf32>, %i: tensor<3x8xi32>)
     -> (tensor<3x8xf32>, tensor<3x8xf32>, tensor<3x8xf32>, tensor<3x8xf32>,
         tensor<3x8xf32>, tensor<3x8xf32>, tensor<3x8xf32>, tensor<3x8xf32>,
         tensor<3x8xi32>, tensor<3x8xi1>, tensor<6x8xf32>, tensor<3x2xf32>,
-        tensor<2x3x8xf32>, tensor<3x8xf32>) {
+        tensor<2x3x8xf32>, tensor<3x8xf32>, tensor<3x8xi32>) {
   %e = nn.exp %x : tensor<3x8xf32>
   %l = nn.log %x : tensor<3x8xf32>
   %s = nn.sqrt %x : tensor<3x8xf32>
@@ -445,19 +445,22 @@ func.func @main(%x: tensor<3x8xf32>, %y: tensor<8xf32>, %i: tensor<3x8xi32>)
   %sp:2 = nn.split %x {axis = 1 : i64, sizes = array<i64: 2, 6>} : tensor<3x8xf32>
   %ex = nn.expand %x {shape = array<i64: 2, 3, 8>} : tensor<3x8xf32>
   %ls = nn.log_softmax %x {axis = 0 : i64} : tensor<3x8xf32>
-  return %e, %l, %s, %t, %g, %ge, %gt, %lr, %a, %no, %c, %sp#0, %ex, %ls
+  %seven = arith.constant dense<7> : tensor<i32>
+  %wi = nn.where %no, %i, %seven : tensor<3x8xi1>, tensor<3x8xi32>, tensor<i32>
+  return %e, %l, %s, %t, %g, %ge, %gt, %lr, %a, %no, %c, %sp#0, %ex, %ls, %wi
     : tensor<3x8xf32>, tensor<3x8xf32>, tensor<3x8xf32>, tensor<3x8xf32>,
       tensor<3x8xf32>, tensor<3x8xf32>, tensor<3x8xf32>, tensor<3x8xf32>,
       tensor<3x8xi32>, tensor<3x8xi1>, tensor<6x8xf32>, tensor<3x2xf32>,
-      tensor<2x3x8xf32>, tensor<3x8xf32>
+      tensor<2x3x8xf32>, tensor<3x8xf32>, tensor<3x8xi32>
 }
 """
 
 
 def test_elementwise_ops(tmp_path):
     """Transcendental activations (the host's libm in C simulation, as in
-    the interpreter), comparisons, logic, where, concat, split, expand and
-    log_softmax: bit for bit, NaN and infinities included."""
+    the interpreter), comparisons, logic, where (also of an integer and an
+    integer constant), concat, split, expand and log_softmax: bit for bit,
+    NaN and infinities included."""
     module = tmp_path / "elementwise.mlir"
     module.write_text(ELEMENTWISE)
     rng = np.random.default_rng(10)
@@ -468,8 +471,8 @@ def test_elementwise_ops(tmp_path):
     i = rng.integers(-100, 100, (3, 8)).astype(np.int32)
     i[0, 0] = np.iinfo(np.int32).min
     inputs = {"arg0": x, "arg1": y, "arg2": i}
-    outs = {f"output{k}": np.float32 for k in range(14)}
-    outs["output8"] = outs["output9"] = np.int32
+    outs = {f"output{k}": np.float32 for k in range(15)}
+    outs["output8"] = outs["output9"] = outs["output14"] = np.int32
     got = simulate(module, inputs, outs, tmp_path)
     for name, dtype in outs.items():
         want = quant_run(module, inputs, tmp_path, name).ravel()

@@ -1241,11 +1241,16 @@ LogicalResult HLSCppEmitter::emitOp(Operation *op) {
           return broadcastAt(o.getInput(), idx);
         });
       })
-      .Case([&](WhereOp o) {
+      .Case([&](WhereOp o) -> LogicalResult {
+        // Both branches in the result's type (an ap_int and an integer
+        // literal would make the conditional ambiguous).
+        auto ct = elementCType(o, o.getType());
+        if (failed(ct))
+          return failure();
         return emitElementwise(o, [&](ArrayRef<std::string> idx) {
-          return "(" + broadcastAt(o.getCondition(), idx) + " ? " +
-                 broadcastAt(o.getLhs(), idx) + " : " +
-                 broadcastAt(o.getRhs(), idx) + ")";
+          return "(" + broadcastAt(o.getCondition(), idx) + " ? " + *ct + "(" +
+                 broadcastAt(o.getLhs(), idx) + ") : " + *ct + "(" +
+                 broadcastAt(o.getRhs(), idx) + "))";
         });
       })
       .Case([&](LessOp o) { return binary(o, "<"); })

@@ -75,3 +75,26 @@ func.func @float_to_int64(%x: tensor<4xf32>) -> tensor<4xi64> {
   %y = nn.cast %x to i64 : tensor<4xf32>
   return %y : tensor<4xi64>
 }
+
+// -----
+
+func.func @mxint8(%x: tensor<32xf32>, %s: tensor<1xi8>) -> tensor<32xf32> {
+  // expected-error @+1 {{'qc.fake_quant' op unable to emit HLS C++ for scales stored as #qc.float<e8m0fnu> (f32 scales only)}}
+  %y = qc.fake_quant %x, %s as !qc.qtensor<32, #qc.int<8, narrow>, #qc.scheme<per_block, axis = 0, block = 32, scale = #qc.float<e8m0fnu>>> : (tensor<32xf32>, tensor<1xi8>) -> tensor<32xf32>
+  return %y : tensor<32xf32>
+}
+
+// -----
+
+func.func @vector_matmul(%a: tensor<4xf32>, %b: tensor<4x3xf32>) -> tensor<3xf32> {
+  // expected-error @+1 {{'nn.matmul' op unable to emit HLS C++ for a matmul of 1-D operands}}
+  %y = nn.matmul %a, %b : tensor<4xf32>, tensor<4x3xf32>
+  return %y : tensor<3xf32>
+}
+
+// -----
+
+// expected-error @+1 {{--emit-hls: no function with a body}}
+module {
+  func.func private @declared(tensor<4xf32>) -> tensor<4xf32>
+}

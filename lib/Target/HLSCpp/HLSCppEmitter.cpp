@@ -179,7 +179,7 @@ private:
                          Value wZeroPoint = {});
   template <typename PoolOp> LogicalResult emitPool(PoolOp op, bool isMax);
   LogicalResult emitGlobalAveragePool(nn::GlobalAveragePoolOp op);
-  std::string windowAt(Value v, StringRef n, StringRef c, StringRef pad);
+  std::string insideImage(Value v);
   void openWindow(ArrayRef<int64_t> kernel, ArrayRef<int64_t> strides,
                   ArrayRef<int64_t> pads, ArrayRef<int64_t> dilations,
                   StringRef i, StringRef j);
@@ -820,20 +820,17 @@ LogicalResult HLSCppEmitter::emitCumSum(nn::CumSumOp op) {
   return success();
 }
 
-/// The element of a rank-4 NCHW tensor `v` at (n, c, yy, xx), or 0 where
-/// (yy, xx) lies outside the image (the padding).
-std::string HLSCppEmitter::windowAt(Value v, StringRef n, StringRef c,
-                                    StringRef pad) {
+/// Whether the window position (yy, xx) lies inside the image of the rank-4
+/// NCHW tensor `v` (not in its padding).
+std::string HLSCppEmitter::insideImage(Value v) {
   ArrayRef<int64_t> s = values[v].shape;
-  std::string inside = "yy >= 0 && yy < " + std::to_string(s[2]) +
-                       " && xx >= 0 && xx < " + std::to_string(s[3]);
-  return "(" + inside + " ? " + at(v, {n.str(), c.str(), "yy", "xx"}) + " : " +
-         pad.str() + ")";
+  return "yy >= 0 && yy < " + std::to_string(s[2]) + " && xx >= 0 && xx < " +
+         std::to_string(s[3]);
 }
 
-/// Opens the loops over a window (`prefix`0 over rows, `prefix`1 over
-/// columns, the innermost pipelined) and defines yy / xx, the input
-/// position of output (i, j) and window position (u, v).
+/// Opens the loops over a window (u over rows, v over columns, the
+/// innermost pipelined) and defines yy / xx, the input position of output
+/// (i, j) and window position (u, v).
 void HLSCppEmitter::openWindow(ArrayRef<int64_t> kernel,
                                ArrayRef<int64_t> strides,
                                ArrayRef<int64_t> pads,
@@ -883,8 +880,8 @@ LogicalResult HLSCppEmitter::emitConv(ConvLikeOp op, Value bias,
                                   " * " + std::to_string(cg) + " + ci";
   std::string w = at(op.getWeight(), {idx[1], "ci", "u", "v"});
   if (!isInt) {
-    body << "acc += " << w << " * "
-         << windowAt(op.getInput(), idx[0], channel, "0.0f") << ";\n";
+    body << "acc += " << w << " * (" << insideImage(op.getInput()) << " ? "
+         << at(op.getInput(), {idx[0], channel, "yy", "xx"}) << " : 0.0f);\n";
   } else {
     auto zeroPoint = [&](Value z, StringRef c) -> std::string {
       if (!z)
@@ -896,10 +893,7 @@ LogicalResult HLSCppEmitter::emitConv(ConvLikeOp op, Value bias,
               : at(z, {c.str()});
       return e == "0" ? "" : " - " + e;
     };
-    std::string inside =
-        "yy >= 0 && yy < " + std::to_string(values[op.getInput()].shape[2]) +
-        " && xx >= 0 && xx < " + std::to_string(values[op.getInput()].shape[3]);
-    body << "if (" << inside << ")\n  acc += ("
+    body << "if (" << insideImage(op.getInput()) << ")\n  acc += ("
          << at(op.getInput(), {idx[0], channel, "yy", "xx"})
          << zeroPoint(xZeroPoint, "0") << ") * (" << w
          << zeroPoint(wZeroPoint, idx[1]) << ");\n";
@@ -934,8 +928,7 @@ LogicalResult HLSCppEmitter::emitPool(PoolOp op, bool isMax) {
     body << "int count = 0;\n";
   openWindow(op.getKernelShape(), op.getStrides(), p, op.getDilations(), idx[2],
              idx[3]);
-  std::string inside = "yy >= 0 && yy < " + std::to_string(in[2]) +
-                       " && xx >= 0 && xx < " + std::to_string(in[3]);
+  std::string inside = insideImage(op.getInput());
   std::string x = at(op.getInput(), {idx[0], idx[1], "yy", "xx"});
   if (isMax) {
     body << "if (" << inside << ")\n  acc = qc_hls::maximum(acc, " << x

@@ -1,6 +1,7 @@
 # -*- Python -*-
 # lit configuration of QuantC's IR and tool tests.
 import os
+import shutil
 import sys
 
 import lit.formats
@@ -23,3 +24,9 @@ config.substitutions.append(("%python", sys.executable))
 config.substitutions.append(("%quantc_src", config.quantc_src_root))
 config.substitutions.append(("%quantc_obj", config.quantc_obj_root))
 config.substitutions.append(("%cmake", config.cmake_command))
+
+# The CUDA toolkit's PTX assembler checks the GPU lowering's PTX.
+ptxas = shutil.which("ptxas") or "/usr/local/cuda/bin/ptxas"
+if os.path.exists(ptxas):
+    config.available_features.add("ptxas")
+    config.substitutions.append(("%ptxas", ptxas))

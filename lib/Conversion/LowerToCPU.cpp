@@ -500,8 +500,8 @@ struct LowerToCPUPipelineOptions
 };
 } // namespace
 
-void qc::buildLowerToCPUPipeline(OpPassManager &pm,
-                                 const LowerToCPUOptions &options) {
+void qc::buildLowerToBuffersPipeline(OpPassManager &pm,
+                                     const LowerToCPUOptions &options) {
   if (!options.targetCPU.empty())
     pm.addPass(std::make_unique<SetTargetCPUPass>(options.targetCPU));
   pm.addPass(createConvertNNToSignless());
@@ -544,13 +544,10 @@ void qc::buildLowerToCPUPipeline(OpPassManager &pm,
   pm.addPass(createCanonicalizerPass());
   bufferization::BufferDeallocationPipelineOptions dealloc;
   bufferization::buildBufferDeallocationPipeline(pm, dealloc);
+}
 
-  X86LowerInt8KernelsOptions int8Lowering;
-  int8Lowering.threads = options.threads;
-  pm.addPass(createX86LowerInt8Kernels(int8Lowering));
-  pm.addNestedPass<func::FuncOp>(createX86LowerWeightOnlyKernels());
-  if (options.threads > 1)
-    pm.addNestedPass<func::FuncOp>(std::make_unique<ParallelOuterLoopsPass>());
+void qc::buildLoopsToLLVMPipeline(OpPassManager &pm,
+                                  const LowerToCPUOptions &options) {
   pm.addPass(createConvertLinalgToLoopsPass());
   pm.addPass(createOutlineLoopNests());
   // bf16 arithmetic and f16 / bf16 math functions compute in f32, rounded
@@ -587,6 +584,22 @@ void qc::buildLowerToCPUPipeline(OpPassManager &pm,
   pm.addPass(createConvertFuncToLLVMPass());
   pm.addPass(createApplyNoAliasArgsPass());
   pm.addPass(createReconcileUnrealizedCastsPass());
+}
+
+std::unique_ptr<Pass> qc::createEmitCInterfacePass() {
+  return std::make_unique<EmitCInterfacePass>();
+}
+
+void qc::buildLowerToCPUPipeline(OpPassManager &pm,
+                                 const LowerToCPUOptions &options) {
+  buildLowerToBuffersPipeline(pm, options);
+  X86LowerInt8KernelsOptions int8Lowering;
+  int8Lowering.threads = options.threads;
+  pm.addPass(createX86LowerInt8Kernels(int8Lowering));
+  pm.addNestedPass<func::FuncOp>(createX86LowerWeightOnlyKernels());
+  if (options.threads > 1)
+    pm.addNestedPass<func::FuncOp>(std::make_unique<ParallelOuterLoopsPass>());
+  buildLoopsToLLVMPipeline(pm, options);
 }
 
 void qc::registerLowerToCPUPipeline() {

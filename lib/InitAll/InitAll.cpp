@@ -27,4 +27,5 @@ void qc::registerAllPasses() {
   qc::registerQCPasses();
   qc::registerQCConversionPasses();
   qc::registerLowerToCPUPipeline();
+  qc::registerLowerToGPUPipeline();
 }

@@ -179,7 +179,7 @@ def main():
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
     ap.add_argument("--filter", default="")
     ap.add_argument("--status-table")
-    ap.add_argument("--target", choices=["interp", "cpu"], default="interp")
+    ap.add_argument("--target", choices=["interp", "cpu", "gpu-emulated"], default="interp")
     args = ap.parse_args()
 
     supported = set(subprocess.run([args.quant_run, "--list-onnx-ops"], capture_output=True,
@@ -194,6 +194,17 @@ def main():
             return 1
         exceptions.update(cpu_only)
         exception_file = "exceptions.txt / exceptions-cpu.txt"
+    if args.target == "gpu-emulated":
+        # The GPU pipeline shares the CPU pipeline's lowering to buffers.
+        cpu_only = load_exceptions("exceptions-cpu.txt")
+        gpu_only = load_exceptions("exceptions-gpu.txt")
+        stale_gpu = set(gpu_only) & (set(exceptions) | set(cpu_only))
+        if stale_gpu:
+            print(f"exceptions-gpu.txt repeats other exceptions: {sorted(stale_gpu)}")
+            return 1
+        exceptions.update(cpu_only)
+        exceptions.update(gpu_only)
+        exception_file = "exceptions.txt / exceptions-cpu.txt / exceptions-gpu.txt"
     tests, unsupported = [], collections.Counter()
     per_op = collections.defaultdict(lambda: [0, 0, 0])  # passed, failed, excepted
     for d in node_test_dirs():
@@ -231,7 +242,7 @@ def main():
                 print(f"FAIL: {name}: {why}")
     total_unsupported = sum(1 for d in node_test_dirs()
                             if not args.filter or re.search(args.filter, d.name)) - len(tests)
-    label = "node tests" if args.target == "interp" else "node tests (cpu)"
+    label = "node tests" if args.target == "interp" else f"node tests ({args.target})"
     print(f"{label}: {passed} passed, {failed} failed, {excepted} excepted "
           f"(listed in {exception_file}), {total_unsupported} unsupported, "
           f"{stale} stale exceptions")

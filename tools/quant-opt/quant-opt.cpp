@@ -18,6 +18,7 @@
 #include "mlir/InitAllExtensions.h"
 #include "mlir/InitAllPasses.h"
 #include "mlir/Support/FileUtilities.h"
+#include "mlir/Target/LLVMIR/Dialect/All.h"
 #include "mlir/Tools/mlir-opt/MlirOptMain.h"
 #include "qc/InitAll.h"
 #include "qc/Target/ONNX/ONNXImport.h"
@@ -33,10 +34,13 @@ int main(int argc, char **argv) {
   mlir::registerAllDialects(registry);
   mlir::registerAllExtensions(registry);
   qc::registerAllDialects(registry);
+  // gpu-module-to-binary (--qc-lower-to-gpu) translates the kernels.
+  mlir::registerAllToLLVMIRTranslations(registry);
 
   auto [inputFile, outputFile] = mlir::registerAndParseCLIOptions(
       argc, argv, "QuantC optimizer driver\n", registry);
-  mlir::MlirOptMainConfig config = mlir::MlirOptMainConfig::createFromCLOptions();
+  mlir::MlirOptMainConfig config =
+      mlir::MlirOptMainConfig::createFromCLOptions();
 
   std::string error;
   std::unique_ptr<llvm::MemoryBuffer> buffer;
@@ -68,8 +72,8 @@ int main(int argc, char **argv) {
     llvm::errs() << "quant-opt: error: " << error << "\n";
     return 1;
   }
-  if (mlir::failed(mlir::MlirOptMain(output->os(), std::move(buffer), registry,
-                                     config)))
+  if (mlir::failed(
+          mlir::MlirOptMain(output->os(), std::move(buffer), registry, config)))
     return 1;
   output->keep();
   return 0;

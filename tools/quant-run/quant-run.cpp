@@ -17,6 +17,7 @@
 #include "qc/Interpreter/NPY.h"
 #include "qc/Support/Numerics/Format.h"
 #include "qc/Target/CPU/CPURunner.h"
+#include "qc/Target/GPU/GPURunner.h"
 #include "qc/Target/ONNX/ModelLoader.h"
 #include "qc/Target/ONNX/ONNXImport.h"
 
@@ -58,14 +59,21 @@ static llvm::cl::opt<std::string>
               llvm::cl::init(""));
 static llvm::cl::opt<std::string>
     entry("entry", llvm::cl::desc("Function to run"), llvm::cl::init("main"));
-enum class Target { Interp, CPU };
+enum class Target { Interp, CPU, GPU, GPUEmulated };
 static llvm::cl::opt<Target> target(
     "target", llvm::cl::desc("How to run the module"),
     llvm::cl::values(clEnumValN(Target::Interp, "interp",
                                 "the reference interpreter (default)"),
                      clEnumValN(Target::CPU, "cpu",
                                 "compiled for the host CPU (--qc-lower-to-cpu "
-                                "+ JIT)")),
+                                "+ JIT)"),
+                     clEnumValN(Target::GPU, "gpu",
+                                "compiled for the NVIDIA GPU 0 "
+                                "(--qc-lower-to-gpu, PTX JIT-compiled by the "
+                                "CUDA driver)"),
+                     clEnumValN(Target::GPUEmulated, "gpu-emulated",
+                                "the --target=gpu kernels run thread by "
+                                "thread on the host CPU (no GPU needed)")),
     llvm::cl::init(Target::Interp));
 static llvm::cl::opt<unsigned>
     repeat("repeat",
@@ -105,6 +113,15 @@ static llvm::cl::opt<bool> vectorMath(
                    "erf, ... that vectorize (--qc-lower-to-cpu's vector-math; "
                    "changes the last bits)"),
     llvm::cl::init(false));
+static llvm::cl::opt<std::string> gpuChip(
+    "gpu-chip",
+    llvm::cl::desc("--target=gpu: the sm_XY to compile for (default: GPU "
+                   "0's)"),
+    llvm::cl::init(""));
+static llvm::cl::opt<unsigned> gpuBlockSize(
+    "gpu-block-size",
+    llvm::cl::desc("--target=gpu, gpu-emulated: threads per block"),
+    llvm::cl::init(256));
 static llvm::cl::opt<double>
     maxRelL2("max-rel-l2",
              llvm::cl::desc("Exit with 1 when an output's relative L2 error "
@@ -228,15 +245,16 @@ int main(int argc, char **argv) {
        {"list-onnx-ops", "import-only", "input", "expected", "output-dir",
         "entry", "target", "repeat", "cpu-threads", "cpu-int8-kernel",
         "cpu-weight-only-kernel", "cpu-float-kernel", "cpu-integer-linear",
-        "cpu-vector-math", "max-rel-l2", "input-shape",
-        "matmulnbits-float-activations"})
+        "cpu-vector-math", "gpu-chip", "gpu-block-size", "max-rel-l2",
+        "input-shape", "matmulnbits-float-activations"})
     if (llvm::cl::Option *o = registered.lookup(name))
       o->addCategory(category);
   llvm::cl::HideUnrelatedOptions(category);
   llvm::cl::ParseCommandLineOptions(
       argc, argv,
       "quant-run: run a QuantC module or an ONNX model with the "
-      "reference interpreter or compiled for the host CPU\n");
+      "reference interpreter or compiled for the host CPU or an NVIDIA "
+      "GPU\n");
   if (listOps) {
     for (const std::string &op : qc::supportedONNXOperators())
       llvm::outs() << op << "\n";
@@ -247,7 +265,7 @@ int main(int argc, char **argv) {
   DialectRegistry registry;
   qc::registerAllDialects(registry);
   registry.insert<func::FuncDialect, arith::ArithDialect>();
-  if (target == Target::CPU)
+  if (target != Target::Interp)
     qc::cpu::registerCPUTargetDialects(registry);
   MLIRContext ctx(registry);
   ctx.loadAllAvailableDialects();
@@ -343,6 +361,26 @@ int main(int argc, char **argv) {
     compiled = std::move(*c);
     // Reuse the compiled code's freed buffers from run to run.
     (void)qc::cpu::retainFreedMemory();
+  }
+  if (target == Target::GPU || target == Target::GPUEmulated) {
+    qc::LowerToGPUOptions options;
+    options.emulate = target == Target::GPUEmulated;
+    options.blockSize = gpuBlockSize;
+    if (!gpuChip.empty())
+      options.chip = gpuChip;
+    if (!options.emulate) {
+      std::string chip;
+      std::string error = qc::gpu::openDevice(&chip);
+      if (!error.empty())
+        return fail("--target=gpu: " + error);
+      if (gpuChip.empty())
+        options.chip = chip;
+    }
+    auto c = qc::cpu::CompiledModule::compile(*module, entry,
+                                              qc::gpu::jitTarget(options));
+    if (failed(c))
+      return 1;
+    compiled = std::move(*c);
   }
   results = runOnce();
   if (failed(results))

@@ -6,7 +6,7 @@
 //
 // Translations between MLIR and external formats: the upstream ones (e.g.
 // --mlir-to-llvmir) with QuantC's dialects registered, ONNX import/export,
-// the CPU object writer and the HLS C++ emitter.
+// the CPU object writer, the PTX writer and the HLS C++ emitter.
 //
 //===----------------------------------------------------------------------===//
 
@@ -14,6 +14,7 @@
 #include "mlir/Tools/mlir-translate/MlirTranslateMain.h"
 #include "mlir/Tools/mlir-translate/Translation.h"
 #include "qc/Target/CPU/CPURunner.h"
+#include "qc/Target/GPU/GPURunner.h"
 #include "qc/Target/HLSCpp/HLSCppEmitter.h"
 #include "qc/Target/ONNX/ONNXExport.h"
 #include "qc/Target/ONNX/ONNXImport.h"
@@ -23,6 +24,7 @@ int main(int argc, char **argv) {
   qc::registerONNXImportTranslation();
   qc::registerONNXExportTranslation();
   qc::cpu::registerCPUObjectTranslation();
+  qc::gpu::registerPTXTranslation();
   qc::registerHLSCppTranslations();
   return mlir::failed(
       mlir::mlirTranslateMain(argc, argv, "QuantC translation driver\n"));

@@ -13,8 +13,11 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Pass/Pass.h"
@@ -131,6 +134,55 @@ void buildLowerToCPUPipeline(mlir::OpPassManager &pm,
 
 /// Registers --qc-lower-to-cpu.
 void registerLowerToCPUPipeline();
+
+/// The first half of --qc-lower-to-cpu: nn + qc -> linalg on tensors ->
+/// bufferized memrefs (results as out-parameters, identity layouts) with
+/// buffer deallocation. The GPU pipeline shares it (generic kernels).
+void buildLowerToBuffersPipeline(mlir::OpPassManager &pm,
+                                 const LowerToCPUOptions &options);
+
+/// The second half: linalg on buffers -> loops -> LLVM dialect for the
+/// host (libm calls, `_mlir_ciface_` entry points with emitCInterface).
+void buildLoopsToLLVMPipeline(mlir::OpPassManager &pm,
+                              const LowerToCPUOptions &options);
+
+/// Marks public functions `llvm.emit_c_interface`.
+std::unique_ptr<mlir::Pass> createEmitCInterfacePass();
+
+/// The module attribute (a string, sm_XY) naming the GPU that
+/// --qc-lower-to-gpu compiled for.
+constexpr llvm::StringLiteral kGPUChipAttr = "qc.gpu_chip";
+
+/// Options of the GPU pipeline (--qc-lower-to-gpu).
+struct LowerToGPUOptions {
+  /// The NVIDIA GPU the PTX is for (an sm_XY name of LLVM's NVPTX target).
+  std::string chip = "sm_80";
+  /// Threads per block of the mapped loop nests (a power of two, 32-1024).
+  unsigned blockSize = 256;
+  /// The entry points take and return host arrays: each call copies the
+  /// inputs to device memory and the outputs back. Off: they take device
+  /// pointers (memref descriptors of device memory).
+  bool hostBuffers = true;
+  /// Instead of NVVM and PTX, run the kernels' grids as loops on the host
+  /// CPU (the same kernels, block by block, thread by thread; host memory
+  /// stands in for device memory): what quant-run --target=gpu-emulated
+  /// compiles, to check the GPU mapping without a GPU.
+  bool emulate = false;
+  /// The CUDA toolkit whose libdevice (nvvm/libdevice/libdevice.10.bc) the
+  /// kernels' math functions are linked from. Empty: $CUDA_HOME,
+  /// $CUDA_PATH, $CUDA_ROOT, then /usr/local/cuda.
+  std::string cudaPath;
+};
+
+/// nn + qc -> linalg -> bufferized memrefs -> parallel loops mapped to GPU
+/// blocks and threads -> gpu.launch -> kernels outlined into one
+/// gpu.module -> NVVM -> PTX (gpu.binary); the host side calls MLIR's
+/// `mgpu*` runtime functions (lib/Target/GPU provides them).
+void buildLowerToGPUPipeline(mlir::OpPassManager &pm,
+                             const LowerToGPUOptions &options = {});
+
+/// Registers --qc-lower-to-gpu.
+void registerLowerToGPUPipeline();
 
 #define GEN_PASS_REGISTRATION
 #include "qc/Conversion/Passes.h.inc"

@@ -449,4 +449,120 @@ def OutlineLoopNests : Pass<"qc-outline-loop-nests", "::mlir::ModuleOp"> {
                            "::mlir::LLVM::LLVMDialect"];
 }
 
+def GPUMapParallelLoops
+    : Pass<"qc-gpu-map-parallel-loops", "::mlir::func::FuncOp"> {
+  let summary = "Tile and map the top-level loops of a function to GPU blocks and threads.";
+  let description = [{
+    Runs on bufferized functions (linalg on memrefs), before
+    `convert-parallel-loops-to-gpu`, which turns each mapped `scf.parallel`
+    into a `gpu.launch`. Everything in the function body that touches
+    memory ends up in a mapped loop, so that after the launch conversion
+    the host code only allocates, views and launches:
+
+    - each linalg op is generalized, its parallel dimensions interchanged
+      to the front (the reductions after them, in their order) and lowered
+      to an `scf.parallel` over them around `scf.for` loops over the
+      reductions (`linalg::linalgOpToParallelLoops`); `scf.parallel` loops
+      nested in a mapped loop become `scf.for` loops;
+    - a top-level `scf.parallel` without reductions is tiled
+      (`scf::tileParallelLoop`, constant inner bounds guarded by an
+      `scf.if`). Its last dimension, contiguous in memory, goes to
+      `block_x` / `thread_x` so that a warp's loads coalesce; the one
+      before to `y`, the one before that to `z`; the tile gives `x` up to
+      `block-size` threads and the remaining factor to `y` and `z`.
+      Further leading dimensions, and a `y` / `z` dimension whose block
+      count would exceed CUDA's 65535, stay sequential loops inside each
+      thread. The reduction loops `linalg` made (`scf.for` inside) stay
+      inside each thread, in their order: every element is computed by one
+      thread in the interpreter's order, so f32 results match it bit for
+      bit where the operations are the same (no reassociation, no
+      contraction into FMAs unless the IR has them);
+    - a top-level `memref.copy` becomes a mapped element-wise loop nest;
+    - any other run of top-level ops that reads or writes memory (an
+      `scf.for` nest over a reduction to a scalar, a `memref.store` of a
+      scalar) is wrapped in a one-iteration `scf.parallel`, one thread.
+      Ops whose results are used after the run cannot be moved into a
+      kernel: an error names them.
+
+    Example: `quant-opt m.mlir --qc-lower-to-gpu` runs it;
+    `test/Conversion/GPU/gpu-map-parallel-loops.mlir`.
+  }];
+  let options = [
+    Option<"blockSize", "block-size", "unsigned", /*default=*/"256",
+           "Threads per block (a power of two from 32 to 1024)">,
+  ];
+  let dependentDialects = ["::mlir::scf::SCFDialect",
+                           "::mlir::gpu::GPUDialect",
+                           "::mlir::arith::ArithDialect",
+                           "::mlir::memref::MemRefDialect",
+                           "::mlir::linalg::LinalgDialect"];
+}
+
+def GPUHostMemory : Pass<"qc-gpu-host-memory", "::mlir::ModuleOp"> {
+  let summary = "Put a GPU module's buffers in device memory.";
+  let description = [{
+    Runs after `convert-parallel-loops-to-gpu`, before kernel outlining,
+    on functions whose memory accesses are all inside `gpu.launch` ops
+    (what `--qc-gpu-map-parallel-loops` makes):
+
+    - `memref.alloc` / `memref.dealloc` in host code become `gpu.alloc` /
+      `gpu.dealloc`;
+    - a `memref.get_global` (a constant: weights, tables) used by a launch,
+      with the views of it the launch uses, is cloned into the launch, so
+      the outlined kernel refers to a global of the GPU module (device
+      memory, loaded once with the module) instead of a host address;
+    - with `host-buffers` (the default), each public function copies its
+      memref arguments into device buffers on entry (`gpu.memcpy`) and the
+      outputs (the arguments from `qc.gpu.num_inputs` on, the
+      out-parameters bufferization appended) back before it returns, so
+      its C entry point takes host arrays like the CPU target's.
+
+    A memory access left in host code is an error naming it.
+
+    Example: `test/Conversion/GPU/gpu-host-memory.mlir`.
+  }];
+  let options = [
+    Option<"hostBuffers", "host-buffers", "bool", /*default=*/"true",
+           "Copy the arguments to device memory and the outputs back in "
+           "each call (off: the arguments are device buffers)">,
+  ];
+  let dependentDialects = ["::mlir::gpu::GPUDialect",
+                           "::mlir::memref::MemRefDialect"];
+}
+
+def GPUMergeKernelModules
+    : Pass<"qc-gpu-merge-kernel-modules", "::mlir::ModuleOp"> {
+  let summary = "Put all outlined kernels in one gpu.module.";
+  let description = [{
+    `gpu-kernel-outlining` makes a `gpu.module` per launch, each with its
+    own copy of the globals its kernel uses. This pass moves every kernel
+    into the first module (renamed after its original module, which is
+    unique), keeps one copy of each global and function, and updates the
+    `gpu.launch_func` ops. The result compiles to one PTX module: one
+    `ptxas` run checks all kernels, and the runtime loads the module (and
+    its constants) once.
+
+    Example: `test/Conversion/GPU/gpu-merge-kernel-modules.mlir`.
+  }];
+  let dependentDialects = ["::mlir::gpu::GPUDialect"];
+}
+
+def GPULaunchToLoops : Pass<"qc-gpu-launch-to-loops", "::mlir::ModuleOp"> {
+  let summary = "Run gpu.launch grids as loops on the host (GPU emulation).";
+  let description = [{
+    Each `gpu.launch` becomes a loop nest over its grid (z, y, x) and
+    block (z, y, x) around its body, with the block and thread ids the loop
+    indices: every thread of the grid runs in turn on the CPU. This is
+    exact for kernels without barriers, shared memory or atomics, which is
+    all `--qc-gpu-map-parallel-loops` produces (an op of that kind is an
+    error). `--qc-lower-to-gpu="emulate=true"` uses it to check the GPU
+    mapping against the interpreter on a machine without a GPU
+    (`quant-run --target=gpu-emulated`).
+
+    Example: `test/Conversion/GPU/gpu-launch-to-loops.mlir`.
+  }];
+  let dependentDialects = ["::mlir::scf::SCFDialect",
+                           "::mlir::arith::ArithDialect"];
+}
+
 #endif // QC_CONVERSION_PASSES_TD

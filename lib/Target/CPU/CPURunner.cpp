@@ -20,6 +20,7 @@
 #include "mlir/InitAllDialects.h"
 #include "mlir/InitAllExtensions.h"
 #include "mlir/Pass/PassManager.h"
+#include "mlir/Target/LLVMIR/Dialect/All.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/OpenMP/OpenMPToLLVMIRTranslation.h"
@@ -243,6 +244,8 @@ void qc::cpu::registerCPUTargetDialects(DialectRegistry &registry) {
   registerBuiltinDialectTranslation(registry);
   registerLLVMDialectTranslation(registry);
   registerOpenMPDialectTranslation(registry);
+  // gpu.binary and gpu.launch_func of modules lowered by --qc-lower-to-gpu.
+  registerAllToLLVMIRTranslations(registry);
 }
 
 /// Caps the trip count of the loops LLVM unrolls completely
@@ -383,6 +386,8 @@ struct qc::cpu::CompiledModule::Impl {
   std::unique_ptr<llvm::TargetMachine> targetMachine;
   std::unique_ptr<ExecutionEngine> engine;
   std::string entry;
+  std::string targetName;
+  std::function<std::string()> takeRuntimeError;
   SmallVector<Type> argTypes, resultTypes;
   /// The C interface's buffers (arguments, then results), kept from one
   /// run to the next: fresh ones page-faulted on every run.
@@ -394,22 +399,38 @@ qc::cpu::CompiledModule::~CompiledModule() = default;
 FailureOr<std::unique_ptr<qc::cpu::CompiledModule>>
 qc::cpu::CompiledModule::compile(ModuleOp module, StringRef entry,
                                  const qc::LowerToCPUOptions &lowering) {
+  JITTarget target;
+  target.name = "--target=cpu";
+  target.buildPipeline = [lowering](OpPassManager &pm) {
+    qc::buildLowerToCPUPipeline(pm, lowering);
+  };
+  // OpenMP's runtime, for modules lowered with threads > 1.
+  if (lowering.threads > 1)
+    target.sharedLibs.push_back(QC_LIBOMP_PATH);
+  return compile(module, entry, target);
+}
+
+FailureOr<std::unique_ptr<qc::cpu::CompiledModule>>
+qc::cpu::CompiledModule::compile(ModuleOp module, StringRef entry,
+                                 const JITTarget &target) {
   auto func = module.lookupSymbol<func::FuncOp>(entry);
   if (!func)
     return module.emitError("quant-run: no function @") << entry;
   auto impl = std::make_unique<Impl>();
   impl->entry = entry.str();
+  impl->targetName = target.name;
+  impl->takeRuntimeError = target.takeRuntimeError;
   for (Type t : func.getArgumentTypes()) {
     if (!supportedBoundaryType(t))
-      return func.emitError("--target=cpu: argument type ")
-             << t << " has no CPU calling convention (static f32, f16, bf16, "
+      return func.emitError(target.name + ": argument type ")
+             << t << " has no calling convention (static f32, f16, bf16, "
              << "f64, integer or quantized tensors)";
     impl->argTypes.push_back(t);
   }
   for (Type t : func.getResultTypes()) {
     if (!supportedBoundaryType(t))
-      return func.emitError("--target=cpu: result type ")
-             << t << " has no CPU calling convention (static f32, f16, bf16, "
+      return func.emitError(target.name + ": result type ")
+             << t << " has no calling convention (static f32, f16, bf16, "
              << "f64, integer or quantized tensors)";
     impl->resultTypes.push_back(t);
   }
@@ -418,7 +439,7 @@ qc::cpu::CompiledModule::compile(ModuleOp module, StringRef entry,
   // Only the entry (and what it calls) is needed; other public functions
   // would be compiled too, which is harmless.
   PassManager pm(ctx);
-  qc::buildLowerToCPUPipeline(pm, lowering);
+  target.buildPipeline(pm);
   if (failed(pm.run(*impl->lowered)))
     return failure();
 
@@ -438,17 +459,26 @@ qc::cpu::CompiledModule::compile(ModuleOp module, StringRef entry,
   options.jitCodeGenOptLevel = llvm::CodeGenOptLevel::Aggressive;
   // `perf` sees the JIT-compiled functions (a /tmp/perf-<pid>.map).
   options.enablePerfNotificationListener = true;
-  // OpenMP's runtime, for modules lowered with threads > 1.
-  SmallVector<StringRef> libs;
-  if (lowering.threads > 1)
-    libs.push_back(QC_LIBOMP_PATH);
+  SmallVector<StringRef> libs(target.sharedLibs.begin(),
+                              target.sharedLibs.end());
   options.sharedLibPaths = libs;
   auto engine = ExecutionEngine::create(*impl->lowered, options);
   if (!engine) {
     std::string msg = llvm::toString(engine.takeError());
-    return module.emitError("--target=cpu: JIT compilation failed: ") << msg;
+    return module.emitError(target.name + ": JIT compilation failed: ") << msg;
   }
   impl->engine = std::move(*engine);
+  if (!target.symbols.empty()) {
+    auto symbols = target.symbols;
+    impl->engine->registerSymbols(
+        [symbols](llvm::orc::MangleAndInterner interner) {
+          llvm::orc::SymbolMap map;
+          for (const auto &[name, address] : symbols)
+            map[interner(name)] = {llvm::orc::ExecutorAddr::fromPtr(address),
+                                   llvm::JITSymbolFlags::Exported};
+          return map;
+        });
+  }
   auto result = std::make_unique<CompiledModule>();
   result->impl = std::move(impl);
   return result;
@@ -480,6 +510,14 @@ qc::cpu::CompiledModule::run(ArrayRef<Tensor> args) {
     llvm::errs() << "quant-run: error: " << llvm::toString(std::move(err))
                  << "\n";
     return failure();
+  }
+  if (impl->takeRuntimeError) {
+    std::string error = impl->takeRuntimeError();
+    if (!error.empty()) {
+      llvm::errs() << "quant-run: error: " << impl->targetName << ": " << error
+                   << "\n";
+      return failure();
+    }
   }
   std::vector<Tensor> results;
   for (size_t i = impl->argTypes.size(); i < buffers.size(); ++i)

@@ -19,9 +19,12 @@
 #include "qc/Interpreter/Interpreter.h"
 
 #include "mlir/IR/BuiltinOps.h"
+#include "mlir/Pass/PassManager.h"
 #include "mlir/Support/LogicalResult.h"
 
+#include <functional>
 #include <memory>
+#include <string>
 #include <vector>
 
 namespace qc::cpu {
@@ -51,10 +54,29 @@ void registerCPUObjectTranslation();
 /// point repeatedly may call it (or set the same mallopt parameters).
 bool retainFreedMemory();
 
+/// How a module becomes host code for the JIT: its pipeline to the LLVM
+/// dialect, the runtime functions its code calls (name, address), shared
+/// libraries to load, and a check after each call for errors the runtime
+/// recorded (an empty string: none).
+struct JITTarget {
+  /// For messages: "--target=cpu", "--target=gpu", ...
+  std::string name;
+  std::function<void(mlir::OpPassManager &)> buildPipeline;
+  std::vector<std::pair<std::string, void *>> symbols;
+  std::vector<std::string> sharedLibs;
+  std::function<std::string()> takeRuntimeError;
+};
+
 /// A module compiled for the host, callable many times.
 class CompiledModule {
 public:
   ~CompiledModule();
+  /// Lowers a clone of `module` with `target`'s pipeline and JIT-compiles
+  /// function `entry` (its C interface).
+  static mlir::FailureOr<std::unique_ptr<CompiledModule>>
+  compile(mlir::ModuleOp module, llvm::StringRef entry,
+          const JITTarget &target);
+
   /// Lowers a clone of `module` and JIT-compiles function `entry`. Errors
   /// (ops or types without a CPU lowering, JIT failures) are emitted as
   /// diagnostics on the module's context.

@@ -4,7 +4,8 @@
 # Installs what is missing (scripts/setup.sh), builds, then runs:
 #   - lit: IR and tool tests (test/) and the gtest unit tests (test/Unit),
 #   - pytest: Python tests against ml_dtypes and NumPy oracles (python/tests),
-#   - the ONNX backend node tests, interpreted and compiled for the CPU.
+#   - the ONNX backend node tests, interpreted, compiled for the CPU, and
+#     compiled for the GPU (emulated on the host; PTX checked by ptxas).
 # Ends with one line "TOTAL: N passed, M failed, K skipped"; exits non-zero
 # when anything failed.
 #
@@ -35,10 +36,25 @@ node_rc=${PIPESTATUS[0]}
 "$py" test/onnx-node/run_node_tests.py --quant-run "$build/bin/quant-run" \
   --target=cpu | tee "$results/onnx-node-cpu.txt"
 node_cpu_rc=${PIPESTATUS[0]}
+# The GPU target: the node tests' kernels run thread by thread on the host
+# (--target=gpu-emulated), and their PTX assembled by ptxas when the CUDA
+# toolkit is installed.
+"$py" test/onnx-node/run_node_tests.py --quant-run "$build/bin/quant-run" \
+  --target=gpu-emulated | tee "$results/onnx-node-gpu.txt"
+node_gpu_rc=${PIPESTATUS[0]}
+ptx_rc=0
+if command -v ptxas >/dev/null || [[ -x /usr/local/cuda/bin/ptxas ]]; then
+  "$py" test/onnx-node/run_ptx_node_tests.py | tee "$results/onnx-node-ptx.txt"
+  ptx_rc=${PIPESTATUS[0]}
+else
+  echo "PTX node tests: skipped (no ptxas: the CUDA toolkit is not installed)" \
+    | tee "$results/onnx-node-ptx.txt"
+fi
 set -e
 
 "$py" - "$results/lit.json" "$results/pytest.xml" "$results/onnx-node.txt" \
-  "$results/onnx-node-cpu.txt" <<'PY'
+  "$results/onnx-node-cpu.txt" "$results/onnx-node-gpu.txt" \
+  "$results/onnx-node-ptx.txt" <<'PY'
 import json, re, sys, xml.etree.ElementTree as ET
 passed = failed = skipped = 0
 try:
@@ -64,16 +80,29 @@ try:
         skipped += k
 except (OSError, ET.ParseError):
     failed += 1
-for path in sys.argv[3:5]:
+for path in sys.argv[3:6]:
     try:
         text = open(path).read()
-        m = re.search(r"node tests(?: \(cpu\))?: (\d+) passed, (\d+) failed", text)
+        m = re.search(r"node tests(?: \([a-z-]+\))?: (\d+) passed, (\d+) failed", text)
         passed += int(m.group(1))
         failed += int(m.group(2))
     except (OSError, AttributeError):
         failed += 1
+try:
+    text = open(sys.argv[6]).read()
+    m = re.search(r"PTX node tests \(\w+\): (\d+) assembled, (\d+) failed", text)
+    if m:
+        passed += int(m.group(1))
+        failed += int(m.group(2))
+    elif "skipped" in text:
+        skipped += 1
+    else:
+        failed += 1
+except OSError:
+    failed += 1
 print(f"TOTAL: {passed} passed, {failed} failed, {skipped} skipped")
 PY
-if ((lit_rc != 0 || pytest_rc != 0 || node_rc != 0 || node_cpu_rc != 0)); then
+if ((lit_rc != 0 || pytest_rc != 0 || node_rc != 0 || node_cpu_rc != 0 ||
+  node_gpu_rc != 0 || ptx_rc != 0)); then
   exit 1
 fi

@@ -31,6 +31,21 @@ def quant_run(module, inputs, tmp, output, extra=()):
     return np.load(out / f"{output}.npy")
 
 
+def run_outputs(module, inputs, tmp, target, extra=()):
+    """All outputs (name -> array) of quant-run on `module` with
+    --target=`target` and the options `extra`, and the finished process."""
+    tag = "".join(extra).replace("-", "_").replace("=", "_")
+    out = tmp / f"out-{target}{tag}"
+    cmd = [str(BIN / "quant-run"), str(module), "--output-dir", str(out),
+           f"--target={target}", *extra]
+    for name, value in inputs.items():
+        np.save(tmp / f"{name}.npy", value)
+        cmd += ["--input", f"{name}={tmp / (name + '.npy')}"]
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    return {p.stem: np.load(p) for p in out.glob("*.npy")}, r
+
+
 @functools.lru_cache(maxsize=None)
 def ort_u8s8_saturates():
     """Whether onnxruntime's u8 x s8 integer kernels saturate on this host.

@@ -14,7 +14,7 @@ import numpy as np
 import onnx
 import pytest
 
-from qc_testing import BIN, rel_l2
+from qc_testing import BIN, rel_l2, run_outputs
 from quantc import models
 
 PTXAS = shutil.which("ptxas") or (
@@ -35,15 +35,7 @@ def gpu_available():
 
 def run(module, inputs, tmp, target, extra=()):
     """Outputs (name -> array) of quant-run on `module` with `target`."""
-    out = tmp / f"out-{target}-{len(extra)}"
-    cmd = [str(BIN / "quant-run"), str(module), "--output-dir", str(out),
-           f"--target={target}", *extra]
-    for name, value in inputs.items():
-        np.save(tmp / f"{name}.npy", value)
-        cmd += ["--input", f"{name}={tmp / (name + '.npy')}"]
-    r = subprocess.run(cmd, capture_output=True, text=True)
-    assert r.returncode == 0, r.stderr
-    return {p.stem: np.load(p) for p in out.glob("*.npy")}
+    return run_outputs(module, inputs, tmp, target, extra)[0]
 
 
 def assert_same(got, want, what):

@@ -116,35 +116,48 @@ SHAPE_PARAMS = {
 }
 
 
-def run_one(test_dir, quant_run, target="interp"):
-    model = onnx.load(str(test_dir / "model.onnx"), load_external_data=False)
-    inits = {i.name for i in model.graph.initializer}
-    inputs = [i.name for i in model.graph.input if i.name not in inits]
-    outputs = [o.name for o in model.graph.output]
+def shape_inputs(model, inputs):
+    """The graph inputs (among `inputs`) that decide shapes: QuantC needs
+    them as constants (SHAPE_PARAMS, and scalar integer inputs such as
+    window sizes and counts)."""
     baked = {inp for n in model.graph.node for k, inp in enumerate(n.input)
              if inp in inputs and (n.op_type, k) in SHAPE_PARAMS}
-    # Scalar integer inputs (window sizes, counts) also decide shapes.
     for vi in model.graph.input:
         tt = vi.type.tensor_type
         if (vi.name in inputs and tt.elem_type in (onnx.TensorProto.INT32, onnx.TensorProto.INT64)
                 and tt.HasField("shape") and len(tt.shape.dim) == 0):
             baked.add(vi.name)
+    return baked
+
+
+def bake(model, inputs, baked, data_set, path):
+    """Saves to `path` a copy of `model` whose `baked` inputs are
+    initializers holding `data_set`'s values."""
+    m = onnx.ModelProto()
+    m.CopyFrom(model)
+    keep = [i for i in m.graph.input if i.name not in baked]
+    del m.graph.input[:]
+    m.graph.input.extend(keep)
+    for i, name in enumerate(inputs):
+        if name in baked:
+            t = onnx.load_tensor(str(data_set / f"input_{i}.pb"))
+            t.name = name
+            m.graph.initializer.append(t)
+    onnx.save(m, str(path))
+
+
+def run_one(test_dir, quant_run, target="interp"):
+    model = onnx.load(str(test_dir / "model.onnx"), load_external_data=False)
+    inits = {i.name for i in model.graph.initializer}
+    inputs = [i.name for i in model.graph.input if i.name not in inits]
+    outputs = [o.name for o in model.graph.output]
+    baked = shape_inputs(model, inputs)
     for ds in sorted(test_dir.glob("test_data_set_*")):
         with tempfile.TemporaryDirectory() as out:
             model_path = test_dir / "model.onnx"
             if baked:
-                m = onnx.ModelProto()
-                m.CopyFrom(model)
-                keep = [i for i in m.graph.input if i.name not in baked]
-                del m.graph.input[:]
-                m.graph.input.extend(keep)
-                for i, name in enumerate(inputs):
-                    if name in baked:
-                        t = onnx.load_tensor(str(ds / f"input_{i}.pb"))
-                        t.name = name
-                        m.graph.initializer.append(t)
                 model_path = pathlib.Path(out) / "model.onnx"
-                onnx.save(m, str(model_path))
+                bake(model, inputs, baked, ds, model_path)
             cmd = [quant_run, str(model_path), "--output-dir", out, f"--target={target}"]
             for i, name in enumerate(inputs):
                 if name in baked:

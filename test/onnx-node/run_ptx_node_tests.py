@@ -31,7 +31,7 @@ import onnx
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 BIN = pathlib.Path(os.environ.get("QUANTC_BUILD_DIR", ROOT / "build")) / "bin"
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
-from run_node_tests import SHAPE_PARAMS, graph_ops, node_test_dirs  # noqa: E402
+from run_node_tests import bake, graph_ops, node_test_dirs, shape_inputs  # noqa: E402
 
 
 def run(cmd):
@@ -44,28 +44,14 @@ def one(test_dir, chip, ptxas):
     inputs = [i.name for i in model.graph.input if i.name not in inits]
     # Inputs that decide shapes become constants, as run_node_tests.py
     # does for quant-run.
-    baked = {inp for n in model.graph.node for k, inp in enumerate(n.input)
-             if inp in inputs and (n.op_type, k) in SHAPE_PARAMS}
-    for vi in model.graph.input:
-        tt = vi.type.tensor_type
-        if (vi.name in inputs and tt.elem_type in (onnx.TensorProto.INT32, onnx.TensorProto.INT64)
-                and tt.HasField("shape") and len(tt.shape.dim) == 0):
-            baked.add(vi.name)
+    baked = shape_inputs(model, inputs)
     data = sorted(test_dir.glob("test_data_set_*"))
     with tempfile.TemporaryDirectory() as tmp:
         t = pathlib.Path(tmp)
         model_path = test_dir / "model.onnx"
         if baked and data:
-            keep = [i for i in model.graph.input if i.name not in baked]
-            del model.graph.input[:]
-            model.graph.input.extend(keep)
-            for i, name in enumerate(inputs):
-                if name in baked:
-                    tensor = onnx.load_tensor(str(data[0] / f"input_{i}.pb"))
-                    tensor.name = name
-                    model.graph.initializer.append(tensor)
             model_path = t / "model.onnx"
-            onnx.save(model, str(model_path))
+            bake(model, inputs, baked, data[0], model_path)
         cmd = [BIN / "quant-opt", model_path, f"--qc-lower-to-gpu=chip={chip}"]
         for i, name in enumerate(inputs):
             pb = data[0] / f"input_{i}.pb" if data else None

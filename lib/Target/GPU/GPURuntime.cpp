@@ -276,7 +276,10 @@ void mgpuLaunchKernel(void *function, intptr_t gridX, intptr_t gridY,
                       intptr_t blockZ, int32_t smem, void *stream,
                       void **params, void ** /*extra*/,
                       size_t /*paramsCount*/) {
-  if (!function || !ready())
+  // An empty grid (a loop of no iterations) is nothing to run; the driver
+  // would reject it.
+  if (!function || gridX <= 0 || gridY <= 0 || gridZ <= 0 || blockX <= 0 ||
+      blockY <= 0 || blockZ <= 0 || !ready())
     return;
   check(driver().cuLaunchKernel(function, unsigned(gridX), unsigned(gridY),
                                 unsigned(gridZ), unsigned(blockX),

@@ -7,6 +7,8 @@ it fails with a clear error."""
 
 import ctypes
 import functools
+import os
+import pathlib
 import shutil
 import subprocess
 
@@ -194,5 +196,72 @@ def test_no_gpu_is_a_clear_error(tmp_path):
                        capture_output=True, text=True)
     assert r.returncode == 1
     assert "quant-run: error: --target=gpu: " in r.stderr
+    assert "Stack dump" not in r.stderr
+    assert not (tmp_path / "out").exists()
+
+
+CC = shutil.which("cc") or shutil.which("clang-19") or shutil.which("gcc")
+
+
+@pytest.fixture(scope="module")
+def mock_driver(tmp_path_factory):
+    """A stand-in libcuda.so.1 (data/mock_libcuda.c): host memory as device
+    memory, launches logged but not run."""
+    if CC is None:
+        pytest.skip("no C compiler for the mock CUDA driver")
+    d = tmp_path_factory.mktemp("mock")
+    src = pathlib.Path(__file__).parent / "data" / "mock_libcuda.c"
+    r = subprocess.run([CC, "-shared", "-fPIC", "-O1", "-o", str(d / "libcuda.so.1"),
+                        str(src)], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    return d
+
+
+def run_on_mock(mock_driver, tmp, extra_env=(), repeat=2):
+    model = models.mlp()
+    onnx.save(model, str(tmp / "m.onnx"))
+    np.save(tmp / "x.npy", np.ones((1, 16), np.float32))
+    env = dict(os.environ, LD_LIBRARY_PATH=str(mock_driver),
+               MOCK_CUDA_LOG=str(tmp / "calls.log"), **dict(extra_env))
+    r = subprocess.run([str(BIN / "quant-run"), str(tmp / "m.onnx"), "--target=gpu",
+                        "--input", f"input={tmp / 'x.npy'}", "--repeat", str(repeat),
+                        "--output-dir", str(tmp / "out")],
+                       capture_output=True, text=True, env=env)
+    log = (tmp / "calls.log").read_text().splitlines() if (tmp / "calls.log").exists() else []
+    return r, [line.split() for line in log]
+
+
+def test_runtime_calls_on_a_mock_driver(mock_driver, tmp_path):
+    """The host code's driver calls, through QuantC's runtime: one PTX JIT
+    load for all runs, each kernel looked up once and launched once per
+    run, the 16 input floats copied in and the 5 outputs copied out per
+    run, every allocation freed."""
+    r, calls = run_on_mock(mock_driver, tmp_path)
+    assert r.returncode == 0, r.stderr
+    runs = 3  # one, then --repeat 2
+    loads = [c for c in calls if c[0] == "load"]
+    assert len(loads) == 1 and loads[0][1] == "ptx"
+    lowered = tmp_path / "gpu.mlir"
+    subprocess.run([str(BIN / "quant-opt"), str(tmp_path / "m.onnx"), "--qc-lower-to-gpu",
+                    "-o", str(lowered)], check=True)
+    ptx = subprocess.run([str(BIN / "quant-translate"), "--emit-ptx", str(lowered)],
+                         capture_output=True, text=True, check=True).stdout
+    kernels = ptx.count(".entry")
+    launches = [c for c in calls if c[0] == "launch"]
+    assert len(launches) == runs * kernels
+    assert len([c for c in calls if c[0] == "function"]) == kernels
+    copies = [int(c[1]) for c in calls if c[0] == "copy"]
+    assert copies == [16 * 4, 5 * 4] * runs
+    allocs = [c for c in calls if c[0] == "alloc"]
+    assert len(allocs) == len([c for c in calls if c[0] == "free"])
+
+
+def test_driver_errors_are_reported(mock_driver, tmp_path):
+    """A driver error (here the PTX JIT failing, with its log) is a
+    quant-run error naming the step, not a crash; no output is written."""
+    r, _ = run_on_mock(mock_driver, tmp_path, {"MOCK_CUDA_FAIL_LOAD": "1"}.items(), 0)
+    assert r.returncode == 1
+    assert ("quant-run: error: --target=gpu: loading the GPU module (the driver's PTX "
+            "JIT): a PTX JIT compilation failed (mock): ptxas fatal: mock log") in r.stderr
     assert "Stack dump" not in r.stderr
     assert not (tmp_path / "out").exists()

@@ -264,10 +264,19 @@ void mgpuModuleUnload(void * /*module*/) {
 void *mgpuModuleGetFunction(void *module, const char *name) {
   if (!module || !ready())
     return nullptr;
+  // The host code looks the kernel up before every launch; `name` is a
+  // constant of the compiled code.
+  static std::mutex mutex;
+  static llvm::DenseMap<std::pair<void *, const char *>, CUfunction> cache;
+  std::lock_guard<std::mutex> lock(mutex);
+  auto it = cache.find({module, name});
+  if (it != cache.end())
+    return it->second;
   CUfunction f = nullptr;
   if (!check(driver().cuModuleGetFunction(&f, module, name),
              "cuModuleGetFunction"))
     return nullptr;
+  cache[{module, name}] = f;
   return f;
 }
 

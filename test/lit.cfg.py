@@ -30,3 +30,10 @@ ptxas = shutil.which("ptxas") or "/usr/local/cuda/bin/ptxas"
 if os.path.exists(ptxas):
     config.available_features.add("ptxas")
     config.substitutions.append(("%ptxas", ptxas))
+
+# libdevice (the CUDA toolkit's nvvm/libdevice/libdevice.10.bc), which
+# --qc-lower-to-gpu links the kernels' math functions from.
+for cuda in [os.environ.get(v) for v in ("CUDA_HOME", "CUDA_PATH", "CUDA_ROOT")] + ["/usr/local/cuda"]:
+    if cuda and os.path.exists(os.path.join(cuda, "nvvm", "libdevice", "libdevice.10.bc")):
+        config.available_features.add("libdevice")
+        break

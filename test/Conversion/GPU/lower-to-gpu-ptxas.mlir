@@ -1,4 +1,4 @@
-// REQUIRES: ptxas
+// REQUIRES: ptxas, libdevice
 // RUN: quant-opt %s --qc-lower-to-gpu="chip=sm_80" | quant-translate --emit-ptx -o %t.ptx
 // RUN: %ptxas -arch=sm_80 %t.ptx -o %t.cubin
 // RUN: quant-opt %s --qc-lower-to-gpu="chip=sm_90" | quant-translate --emit-ptx -o %t90.ptx

@@ -1,3 +1,4 @@
+// REQUIRES: libdevice
 // RUN: quant-opt %s --qc-lower-to-gpu | FileCheck %s
 // RUN: quant-opt %s --qc-lower-to-gpu="chip=sm_90 block-size=64" | quant-translate --emit-ptx | FileCheck %s --check-prefix=PTX
 // RUN: quant-opt %s --qc-lower-to-gpu="emulate=true" | FileCheck %s --check-prefix=EMULATE

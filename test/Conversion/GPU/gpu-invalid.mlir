@@ -50,3 +50,31 @@ func.func @barrier(%a: memref<32xf32>) {
   }
   return
 }
+
+// -----
+
+// The mapping runs on buffers, after bufferization.
+func.func @tensors(%a: tensor<4xf32>) -> tensor<4xf32> {
+  // expected-error @below {{'linalg.generic' op is not bufferized; --qc-gpu-map-parallel-loops runs after bufferization}}
+  %r = linalg.generic {indexing_maps = [affine_map<(d0) -> (d0)>, affine_map<(d0) -> (d0)>], iterator_types = ["parallel"]} ins(%a : tensor<4xf32>) outs(%a : tensor<4xf32>) {
+  ^bb0(%x: f32, %o: f32):
+    %n = arith.negf %x : f32
+    linalg.yield %n : f32
+  } -> tensor<4xf32>
+  return %r : tensor<4xf32>
+}
+
+// -----
+
+// Shared memory (a workgroup attribution) cannot be emulated.
+func.func @shared(%a: memref<32xf32>) {
+  %c1 = arith.constant 1 : index
+  %c32 = arith.constant 32 : index
+  // expected-error @below {{'gpu.launch' op with more than one block, memory attributions, dynamic shared memory or an async token cannot be emulated (--qc-gpu-launch-to-loops)}}
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c1, %gy = %c1, %gz = %c1)
+             threads(%tx, %ty, %tz) in (%sx = %c32, %sy = %c1, %sz = %c1)
+             workgroup(%tile : memref<32xf32, #gpu.address_space<workgroup>>) {
+    gpu.terminator
+  }
+  return
+}

@@ -13,3 +13,4 @@ func.func @main(%x: tensor<4x8xf32>) -> tensor<4x8xf32> {
   %p = nn.softmax %x {axis = 1 : i64} : tensor<4x8xf32>
   return %p : tensor<4x8xf32>
 }
+

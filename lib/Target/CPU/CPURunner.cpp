@@ -21,9 +21,6 @@
 #include "mlir/InitAllExtensions.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Target/LLVMIR/Dialect/All.h"
-#include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
-#include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
-#include "mlir/Target/LLVMIR/Dialect/OpenMP/OpenMPToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Export.h"
 #include "mlir/Tools/mlir-translate/Translation.h"
 #include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
@@ -241,10 +238,8 @@ bool qc::cpu::retainFreedMemory() {
 void qc::cpu::registerCPUTargetDialects(DialectRegistry &registry) {
   registerAllDialects(registry);
   registerAllExtensions(registry);
-  registerBuiltinDialectTranslation(registry);
-  registerLLVMDialectTranslation(registry);
-  registerOpenMPDialectTranslation(registry);
-  // gpu.binary and gpu.launch_func of modules lowered by --qc-lower-to-gpu.
+  // Builtin, LLVM and OpenMP, and gpu.binary / gpu.launch_func of modules
+  // lowered by --qc-lower-to-gpu.
   registerAllToLLVMIRTranslations(registry);
 }
 
@@ -375,9 +370,6 @@ void qc::cpu::registerCPUObjectTranslation() {
         // error below rather than a parse error.
         registerCPUTargetDialects(registry);
         registry.insert<qc::QCDialect, qc::nn::NNDialect>();
-        registerBuiltinDialectTranslation(registry);
-        registerLLVMDialectTranslation(registry);
-        registerOpenMPDialectTranslation(registry);
       });
 }
 

@@ -33,6 +33,9 @@ class NN_SameTypeOp<string mnemonic, list<Trait> traits = []>
 
 def NN_Tensor : RankedTensorOf<[F32, F16, BF16, F64, I1, I8, I16, I32, I64,
                                  UI8, UI16, UI32, UI64]>;
+// nn.cast also reads accumulators of any width.
+def NN_CastInput : RankedTensorOf<[F32, F16, BF16, F64, AnySignlessInteger,
+                                   UI8, UI16, UI32, UI64]>;
 def NN_FloatTensor : RankedTensorOf<[F32, F16, BF16, F64]>;
 def NN_IndexTensor : RankedTensorOf<[I32, I64]>;
 def NN_BoolTensor : RankedTensorOf<[I1]>;
@@ -150,14 +153,16 @@ def NN_CastOp : NN_Op<"cast"> {
   let description = [{
     Float to integer rounds toward zero (saturating is undefined in ONNX; the
     interpreter saturates); integer and bool to float are exact where
-    representable; to bool is x != 0.
+    representable; to bool is x != 0. The input may also be a signless
+    integer of any width (read as signed), such as a `qc.linear`
+    accumulator narrowed by `--qc-minimize-accumulators`.
 
     Example:
     ```mlir
     %y = nn.cast %x to i64 : tensor<4xf32>
     ```
   }];
-  let arguments = (ins NN_Tensor:$input, TypeAttr:$to);
+  let arguments = (ins NN_CastInput:$input, TypeAttr:$to);
   let results = (outs NN_Tensor:$output);
   let assemblyFormat = "$input `to` $to attr-dict `:` type($input)";
 }

@@ -5,6 +5,7 @@ reference interpreter's outputs bit for bit."""
 import importlib.util
 import json
 import pathlib
+import re
 import shutil
 import subprocess
 
@@ -416,6 +417,30 @@ def test_integer_only_mlp(tmp_path):
     err_int, err_float = rel_l2(want, reference), rel_l2(with_float, reference)
     assert err_int < 1.2 * err_float + 1e-3, (err_int, err_float)
     assert rel_l2(want, with_float) < 0.02
+
+
+def test_narrow_accumulators(tmp_path):
+    """The integer-only MLP quantized for 16-bit accumulators (acc-bits=16)
+    and narrowed by --qc-minimize-accumulators: the design's accumulators
+    are ap_int of the proven widths (the bias of --qc-integer-requantize
+    included), and its C simulation equals the interpreter and the compiled
+    CPU code bit for bit."""
+    model = models.mlp(batch=64)
+    module = quantize(model, "w=int8 a=int8 a-static=true acc-bits=16", tmp_path,
+                      ["--qc-integer-linear", "--qc-integer-requantize",
+                       "--qc-minimize-accumulators"])
+    text = module.read_text()
+    widths = [int(w) for w in re.findall(r"qc\.linear .*-> tensor<[0-9x]*xi(\d+)>", text)]
+    assert len(widths) == 4 and max(widths) <= 17 and min(widths) < 32, widths
+    x = np.random.default_rng(8).standard_normal((64, 16)).astype(np.float32)
+    want = quant_run(module, {"input": x}, tmp_path, "scores")
+    cpu = quant_run(module, {"input": x}, tmp_path, "scores", ["--target=cpu"])
+    assert_bit_exact(cpu, want)
+    got = simulate(module, {"input": x}, {"scores": np.float32}, tmp_path)
+    assert_bit_exact(got["scores"], want.ravel())
+    design = (tmp_path / "design.cpp").read_text()
+    for w in set(widths):
+        assert f"ap_int<{w}> acc" in design, w
 
 
 ELEMENTWISE = """

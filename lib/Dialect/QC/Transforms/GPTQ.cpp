@@ -16,6 +16,7 @@
 
 #include "ConstantUtils.h"
 #include "WeightQuantization.h"
+#include "qc/Support/Numerics/Accumulator.h"
 #include "qc/Support/Numerics/LinearAlgebra.h"
 #include "qc/Support/Numerics/Quantize.h"
 
@@ -77,6 +78,11 @@ struct GPTQPass : qc::impl::GPTQBase<GPTQPass> {
       return emitError(UnknownLoc::get(ctx))
              << "qc-gptq: unknown scale rule '" << scale
              << "' (expected absmax or mse)";
+    auto target = qc::detail::parseAccumulatorTarget(
+        ctx, accumulatorBits, accumulatorInput, "qc-gptq");
+    if (failed(target))
+      return failure();
+    accumulator = *target;
     return success();
   }
 
@@ -110,6 +116,19 @@ struct GPTQPass : qc::impl::GPTQBase<GPTQPass> {
         transposed ? 1 : 0, "qc-gptq", mse);
     if (failed(wq))
       return failure();
+    // AXE: each output channel's accumulator budget, spent one input
+    // channel at a time in processing order; a code the budget cannot
+    // afford is clamped and its error fed forward like a rounding error.
+    std::vector<num::AccumulatorBudget> budgets;
+    if (accumulator) {
+      if (failed(qc::detail::checkAccumulatorTarget(op, *wq, "qc-gptq")))
+        return failure();
+      qc::detail::fitAccumulator(*wq, *values, accumulator);
+      budgets.reserve(size_t(n));
+      for (int64_t j = 0; j < n; ++j)
+        budgets.emplace_back(accumulator.bits, accumulator.xlo,
+                             accumulator.xhi);
+    }
 
     // Work on W as K x N doubles.
     std::vector<double> w(size_t(k * n));
@@ -173,6 +192,13 @@ struct GPTQPass : qc::impl::GPTQBase<GPTQPass> {
       int32_t *zp = zps.empty() ? nullptr : buf.zp.data();
       num::quantize(buf.in.data(), shape, rowScheme, buf.scales.data(), zp, fmt,
                     num::Rounding::NearestEven, 0, buf.codes.data());
+      for (int64_t j = j0; !budgets.empty() && j < j1; ++j) {
+        uint32_t &code = buf.codes[size_t(j - j0)];
+        num::AccumulatorBudget &budget = budgets[size_t(j)];
+        int64_t q = budget.clamp(fmt.codeToInt(code));
+        budget.take(q);
+        code = fmt.intToCode(q);
+      }
       num::dequantize(buf.codes.data(), shape, rowScheme, buf.scales.data(), zp,
                       fmt, buf.out.data());
       for (int64_t j = j0; j < j1; ++j)
@@ -353,6 +379,11 @@ struct GPTQPass : qc::impl::GPTQBase<GPTQPass> {
         /*reduceAxis=*/1, "qc-gptq", mse);
     if (failed(wq))
       return failure();
+    if (accumulator) {
+      if (failed(qc::detail::checkAccumulatorTarget(op, *wq, "qc-gptq")))
+        return failure();
+      qc::detail::fitAccumulator(*wq, *values, accumulator);
+    }
     qc::detail::replaceWeight(op, 1, *wq, *values);
     op->emitRemark("qc-gptq: convolution '")
         << qc::detail::layerName(op)
@@ -362,6 +393,7 @@ struct GPTQPass : qc::impl::GPTQBase<GPTQPass> {
 
   std::optional<NamedQuantFormat> named;
   bool mse = false;
+  qc::detail::AccumulatorTarget accumulator;
   /// The last factored Hessian (its attribute storage), its processing
   /// order and L^-1 (see reversedInverseCholesky).
   const void *factorKey = nullptr;

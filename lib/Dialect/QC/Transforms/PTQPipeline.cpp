@@ -77,6 +77,21 @@ struct PTQPipelinePass : qc::impl::PTQPipelineBase<PTQPipelinePass> {
     if (activationClip != 1 && staticActivations)
       return error() << "a-clip applies to dynamic activation scales; static "
                         "scales clip with a-scale=percentile|mse";
+    if (accumulatorBits != 0) {
+      auto symmetricInt = [](StringRef f) {
+        return f == "int8" || f == "int4" || f == "int2";
+      };
+      if (!symmetricInt(weights) || !symmetricInt(activations) ||
+          weightGroup != 0)
+        return error() << "acc-bits needs integer codes on both sides of the "
+                          "sums: w and a in int8, int4, int2 and w-group=0, "
+                          "got w="
+                       << weights << " a=" << activations
+                       << " w-group=" << static_cast<int64_t>(weightGroup);
+      if (accumulatorBits < 2 || accumulatorBits > 64)
+        return error() << "acc-bits must be 0 (none) or in [2, 64], got "
+                       << static_cast<int64_t>(accumulatorBits);
+    }
     if (gptq && weights == "float")
       return error() << "gptq=true needs a weight format (w=float)";
     // Static activation ranges may come from a table instead.
@@ -173,12 +188,16 @@ struct PTQPipelinePass : qc::impl::PTQPipelineBase<PTQPipelinePass> {
         g.group = weightGroup;
         g.actOrder = actOrder;
         g.scale = weightScale;
+        g.accumulatorBits = accumulatorBits;
+        g.accumulatorInput = activations;
         pm.nest<func::FuncOp>().addPass(createGPTQ(g));
       } else {
         QuantizeWeightsOptions q;
         q.format = weights;
         q.group = weightGroup;
         q.scale = weightScale;
+        q.accumulatorBits = accumulatorBits;
+        q.accumulatorInput = activations;
         pm.nest<func::FuncOp>().addPass(createQuantizeWeights(q));
       }
     }

@@ -104,6 +104,11 @@ struct QuantizeWeightsPass
       return emitError(UnknownLoc::get(ctx))
              << "qc-quantize-weights: unknown scale rule '" << scale
              << "' (expected absmax or mse)";
+    auto target = qc::detail::parseAccumulatorTarget(
+        ctx, accumulatorBits, accumulatorInput, "qc-quantize-weights");
+    if (failed(target))
+      return failure();
+    accumulator = *target;
     return success();
   }
 
@@ -132,6 +137,12 @@ struct QuantizeWeightsPass
         "qc-quantize-weights", mse);
     if (failed(wq))
       return failure();
+    if (accumulator) {
+      if (failed(qc::detail::checkAccumulatorTarget(op, *wq,
+                                                    "qc-quantize-weights")))
+        return failure();
+      numFitted += qc::detail::fitAccumulator(*wq, *values, accumulator);
+    }
     qc::detail::replaceWeight(op, index, *wq, *values);
     return success();
   }
@@ -157,6 +168,7 @@ struct QuantizeWeightsPass
 
   std::optional<NamedQuantFormat> named;
   bool mse = false;
+  qc::detail::AccumulatorTarget accumulator;
 };
 
 } // namespace

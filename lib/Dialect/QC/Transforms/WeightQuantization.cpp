@@ -6,9 +6,12 @@
 
 #include "WeightQuantization.h"
 
+#include "qc/Support/Numerics/Accumulator.h"
 #include "qc/Support/Numerics/Quantize.h"
 
+#include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 
 using namespace mlir;
@@ -179,6 +182,108 @@ FailureOr<qc::detail::WeightQuantization> qc::detail::planWeightQuantization(
   if (mse)
     searchClipRatios(wq, values);
   return wq;
+}
+
+FailureOr<qc::detail::AccumulatorTarget>
+qc::detail::parseAccumulatorTarget(MLIRContext *ctx, int64_t bits,
+                                   StringRef input, StringRef pass) {
+  if (bits == 0)
+    return AccumulatorTarget{};
+  if (bits < 2 || bits > 64)
+    return emitError(UnknownLoc::get(ctx))
+           << pass << ": accumulator-bits must be 0 (none) or in [2, 64], got "
+           << bits;
+  std::optional<num::Format> f = num::Format::parse(input.str());
+  if (!f || f->kind() != num::Format::Kind::Int)
+    return emitError(UnknownLoc::get(ctx))
+           << pass << ": accumulator-input must name an integer format (e.g. "
+           << "int8, uint8, int4), got '" << input << "'";
+  return AccumulatorTarget{unsigned(bits), f->minInt(), f->maxInt()};
+}
+
+LogicalResult qc::detail::checkAccumulatorTarget(Operation *op,
+                                                 const WeightQuantization &wq,
+                                                 StringRef pass) {
+  if (llvm::isa<IntFormatAttr>(wq.type.getFormat()) &&
+      !wq.scheme.getAsymmetric() && !wq.scheme.getScaleFormat() &&
+      wq.scheme.getGranularity() == Granularity::per_axis)
+    return success();
+  return op->emitError(pass)
+         << ": accumulator-bits needs symmetric integer weights with one "
+            "scale per output channel, got "
+         << wq.type;
+}
+
+/// Whether the round-to-nearest codes of `v` under `scale` fit `t` for
+/// every input.
+static bool fitsAccumulator(ArrayRef<float> v, float scale,
+                            const num::Format &fmt,
+                            const qc::detail::AccumulatorTarget &t,
+                            std::vector<uint32_t> &codes,
+                            std::vector<int64_t> &ints) {
+  std::vector<int64_t> shape = {int64_t(v.size())};
+  codes.resize(v.size());
+  ints.resize(v.size());
+  num::quantize(v.data(), shape, num::Scheme{}, &scale, nullptr, fmt,
+                num::Rounding::NearestEven, 0, codes.data());
+  for (size_t i = 0; i < v.size(); ++i)
+    ints[i] = fmt.codeToInt(codes[i]);
+  num::AccumulatorRange r =
+      num::dotProductRange(ints.data(), int64_t(ints.size()), 1, t.xlo, t.xhi);
+  return num::signedBitsFor(r) <= t.bits;
+}
+
+/// The smallest f32 scale >= `scale` under which the codes of `v` fit `t`
+/// (every scale above it does too).
+static float smallestFittingScale(ArrayRef<float> v, float scale,
+                                  const num::Format &fmt,
+                                  const qc::detail::AccumulatorTarget &t) {
+  std::vector<uint32_t> codes;
+  std::vector<int64_t> ints;
+  auto fits = [&](float s) {
+    return fitsAccumulator(v, s, fmt, t, codes, ints);
+  };
+  if (!(scale > 0.0f) || !std::isfinite(scale) || fits(scale))
+    return scale;
+  // Positive f32 values are ordered as their bit patterns.
+  auto bitsOf = [](float f) {
+    uint32_t u;
+    std::memcpy(&u, &f, 4);
+    return u;
+  };
+  auto floatOf = [](uint32_t u) {
+    float f;
+    std::memcpy(&f, &u, 4);
+    return f;
+  };
+  uint32_t lo = bitsOf(scale), hi = bitsOf(std::numeric_limits<float>::max());
+  while (hi - lo > 1) {
+    uint32_t mid = lo + (hi - lo) / 2;
+    (fits(floatOf(mid)) ? hi : lo) = mid;
+  }
+  return floatOf(hi);
+}
+
+int64_t qc::detail::fitAccumulator(WeightQuantization &wq,
+                                   ArrayRef<float> values,
+                                   const AccumulatorTarget &target) {
+  num::Format fmt = wq.type.getNumericFormat();
+  num::ScaleMap channels(wq.shape, wq.scheme.getNumericScheme());
+  std::vector<uint8_t> raised(size_t(channels.count()), 0);
+  num::parallelFor(channels.count(), 1, [&](int64_t begin, int64_t end) {
+    std::vector<float> v;
+    for (int64_t c = begin; c < end; ++c) {
+      channels.gather(values.data(), c, v);
+      float s = wq.scales[size_t(c)];
+      float fitted = smallestFittingScale(v, s, fmt, target);
+      if (fitted == s)
+        continue;
+      wq.scales[size_t(c)] = fitted;
+      wq.computed.scales[size_t(c)] = fitted;
+      raised[size_t(c)] = 1;
+    }
+  });
+  return std::count(raised.begin(), raised.end(), 1);
 }
 
 /// The codes of `values` under `wq` (round to nearest even) as the storage

@@ -52,6 +52,38 @@ planWeightQuantization(mlir::Operation *op, unsigned index,
 /// other name.
 bool parseWeightScaleRule(llvm::StringRef name, bool &mse);
 
+/// The accumulator a layer's integer dot products must fit (accumulator-
+/// aware quantization, A2Q / AXE): `bits` wide, every input code (minus
+/// its zero point) in [xlo, xhi]. `bits` 0: no constraint.
+struct AccumulatorTarget {
+  unsigned bits = 0;
+  int64_t xlo = 0, xhi = 0;
+  explicit operator bool() const { return bits != 0; }
+};
+
+/// The target of the `accumulator-bits` and `accumulator-input` options
+/// (an integer format name of num::Format::parse, e.g. int8 or uint4,
+/// whose code range the inputs cover); an error prefixed by `pass` for a
+/// width outside [0, 64] or a name that is not an integer format.
+mlir::FailureOr<AccumulatorTarget>
+parseAccumulatorTarget(mlir::MLIRContext *ctx, int64_t bits,
+                       llvm::StringRef input, llvm::StringRef pass);
+
+/// An error (prefixed by `pass`) unless `wq` quantizes to symmetric integer
+/// codes with one scale per output channel, the form whose sums an integer
+/// accumulator computes.
+mlir::LogicalResult checkAccumulatorTarget(mlir::Operation *op,
+                                           const WeightQuantization &wq,
+                                           llvm::StringRef pass);
+
+/// Raises the scale of every output channel whose round-to-nearest codes
+/// could overflow the target accumulator for some input to the smallest
+/// f32 scale for which they cannot (a larger scale never enlarges a code,
+/// so a bisection over the f32 values finds it). `wq` must pass
+/// checkAccumulatorTarget. Returns the number of scales raised.
+int64_t fitAccumulator(WeightQuantization &wq, llvm::ArrayRef<float> values,
+                       const AccumulatorTarget &target);
+
 /// Quantizes `values` (the whole weight) under `wq`, rounding to nearest
 /// even, and replaces operand `index` of `op` by qc.dequantize(qc.constant
 /// codes).

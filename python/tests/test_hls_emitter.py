@@ -386,6 +386,18 @@ def test_graph_ops(tmp_path):
         assert np.array_equal(got[name].view(np.uint32), want.view(np.uint32)), name
 
 
+def three_way(module, x, tmp_path):
+    """The MLP `module`'s scores on `x` from the interpreter, checked bit for
+    bit against the CPU target and the design's C simulation; returns them
+    and the design's source."""
+    want = quant_run(module, {"input": x}, tmp_path, "scores")
+    cpu = quant_run(module, {"input": x}, tmp_path, "scores", ["--target=cpu"])
+    assert_bit_exact(cpu, want)
+    got = simulate(module, {"input": x}, {"scores": np.float32}, tmp_path)
+    assert_bit_exact(got["scores"], want.ravel())
+    return want, (tmp_path / "design.cpp").read_text()
+
+
 def test_integer_only_mlp(tmp_path):
     """--qc-integer-requantize makes the hidden layers integer-only (bias in
     the accumulator, qc.rescale, ReLU as the saturation of uint7 codes): the
@@ -402,12 +414,7 @@ def test_integer_only_mlp(tmp_path):
     assert text.count("qc.rescale") == 3 and text.count("nn.cast") == 1
     assert text.count("#qc.int<7, unsigned>") >= 3
     x = np.random.default_rng(8).standard_normal((64, 16)).astype(np.float32)
-    want = quant_run(module, {"input": x}, tmp_path, "scores")
-    cpu = quant_run(module, {"input": x}, tmp_path, "scores", ["--target=cpu"])
-    assert_bit_exact(cpu, want)
-    got = simulate(module, {"input": x}, {"scores": np.float32}, tmp_path)
-    assert_bit_exact(got["scores"], want.ravel())
-    design = (tmp_path / "design.cpp").read_text()
+    want, design = three_way(module, x, tmp_path)
     assert design.count("qc_hls::rescale(") == 3
     assert design.count("float(") == 1  # the last layer's accumulator
 
@@ -433,12 +440,7 @@ def test_narrow_accumulators(tmp_path):
     widths = [int(w) for w in re.findall(r"qc\.linear .*-> tensor<[0-9x]*xi(\d+)>", text)]
     assert len(widths) == 4 and max(widths) <= 17 and min(widths) < 32, widths
     x = np.random.default_rng(8).standard_normal((64, 16)).astype(np.float32)
-    want = quant_run(module, {"input": x}, tmp_path, "scores")
-    cpu = quant_run(module, {"input": x}, tmp_path, "scores", ["--target=cpu"])
-    assert_bit_exact(cpu, want)
-    got = simulate(module, {"input": x}, {"scores": np.float32}, tmp_path)
-    assert_bit_exact(got["scores"], want.ravel())
-    design = (tmp_path / "design.cpp").read_text()
+    _, design = three_way(module, x, tmp_path)
     for w in set(widths):
         assert f"ap_int<{w}> acc" in design, w
 

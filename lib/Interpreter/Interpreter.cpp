@@ -1644,8 +1644,10 @@ qc::interp::evaluate(Operation *op, ArrayRef<Tensor> in, bool emitErrors) {
   return results;
 }
 
-FailureOr<std::vector<Tensor>>
-qc::interp::run(func::FuncOp func, ArrayRef<Tensor> inputs, Observer observe) {
+FailureOr<std::vector<Tensor>> qc::interp::run(func::FuncOp func,
+                                               ArrayRef<Tensor> inputs,
+                                               Observer observe,
+                                               const Replacements *replace) {
   if (func.getNumArguments() != inputs.size())
     return func.emitError("expected ")
            << func.getNumArguments() << " inputs, got " << inputs.size();
@@ -1664,6 +1666,13 @@ qc::interp::run(func::FuncOp func, ArrayRef<Tensor> inputs, Observer observe) {
       return operands;
     if (observe && failed(observe(&op, operands)))
       return failure();
+    if (replace && op.getNumResults() == 1) {
+      auto it = replace->find(op.getResult(0));
+      if (it != replace->end()) {
+        env[op.getResult(0)] = it->second;
+        continue;
+      }
+    }
     auto results = evaluate(&op, operands, /*emitErrors=*/true);
     if (failed(results))
       return failure();

@@ -18,6 +18,7 @@
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/Operation.h"
 #include "mlir/Support/LogicalResult.h"
+#include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/STLFunctionalExtras.h"
 
 #include <cstdint>
@@ -89,11 +90,17 @@ mlir::DenseElementsAttr toAttribute(const Tensor &t,
 using Observer = llvm::function_ref<mlir::LogicalResult(
     mlir::Operation *op, llvm::ArrayRef<Tensor> operands)>;
 
+/// Values whose tensors a run takes as given: the op defining them is not
+/// evaluated (e.g. a layer's weight replaced by a candidate quantization
+/// without changing the IR).
+using Replacements = llvm::DenseMap<mlir::Value, Tensor>;
+
 /// Runs `func` on `inputs`; emits a diagnostic at the failing op and returns
 /// failure on an unsupported op or invalid data.
 mlir::FailureOr<std::vector<Tensor>> run(mlir::func::FuncOp func,
                                          llvm::ArrayRef<Tensor> inputs,
-                                         Observer observe = nullptr);
+                                         Observer observe = nullptr,
+                                         const Replacements *replace = nullptr);
 
 /// Evaluates one op on operand tensors (import-time folding). Returns
 /// failure (with a diagnostic when `emitErrors`) if the op is unsupported.

@@ -15,6 +15,7 @@
 
 #include "qc/Dialect/QC/Transforms/Passes.h"
 
+#include "CalibrationData.h"
 #include "ConstantUtils.h"
 #include "qc/Interpreter/Interpreter.h"
 #include "qc/Interpreter/NPY.h"
@@ -189,36 +190,6 @@ struct LayerStats {
   }
 };
 
-/// The sample directories of `dir` (named 0, 1, 2, ...), in numeric order.
-FailureOr<std::vector<std::string>> sampleDirs(StringRef dir,
-                                               std::string &err) {
-  if (!llvm::sys::fs::is_directory(dir)) {
-    err = "calibration directory '" + dir.str() + "' does not exist";
-    return failure();
-  }
-  std::vector<std::pair<uint64_t, std::string>> found;
-  std::error_code ec;
-  for (llvm::sys::fs::directory_iterator it(dir, ec), end; it != end && !ec;
-       it.increment(ec)) {
-    StringRef name = llvm::sys::path::filename(it->path());
-    uint64_t index;
-    if (!name.getAsInteger(10, index) &&
-        llvm::sys::fs::is_directory(it->path()))
-      found.emplace_back(index, it->path());
-  }
-  if (found.empty()) {
-    err = "calibration directory '" + dir.str() +
-          "' has no sample sub-directories (expected " + dir.str() +
-          "/0/<input>.npy, " + dir.str() + "/1/<input>.npy, ...)";
-    return failure();
-  }
-  llvm::sort(found);
-  std::vector<std::string> out;
-  for (auto &f : found)
-    out.push_back(f.second);
-  return out;
-}
-
 struct CalibratePass : qc::impl::CalibrateBase<CalibratePass> {
   using CalibrateBase::CalibrateBase;
 
@@ -243,17 +214,8 @@ struct CalibratePass : qc::impl::CalibrateBase<CalibratePass> {
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    auto func = module.lookupSymbol<func::FuncOp>(entry);
+    func::FuncOp func = qc::detail::entryFunction(module, entry);
     if (!func) {
-      // Without the named entry, a module with one function calibrates it.
-      SmallVector<func::FuncOp> defined;
-      for (auto f : module.getOps<func::FuncOp>())
-        if (!f.isExternal())
-          defined.push_back(f);
-      if (defined.size() == 1)
-        func = defined.front();
-    }
-    if (!func || func.isExternal()) {
       module.emitError("qc-calibrate: no function @") << entry;
       return signalPassFailure();
     }
@@ -263,20 +225,12 @@ struct CalibratePass : qc::impl::CalibrateBase<CalibratePass> {
 
   LogicalResult calibrate(func::FuncOp func) {
     std::string err;
-    auto dirs = sampleDirs(data, err);
+    auto dirs = qc::detail::sampleDirs(data, err);
     if (failed(dirs))
       return func.emitError("qc-calibrate: ") << err;
     size_t count = dirs->size();
     if (samples > 0)
       count = std::min(count, size_t(samples));
-
-    // Input names, as the importer records them.
-    SmallVector<std::string> names;
-    auto inNames = func->getAttrOfType<ArrayAttr>("onnx.input_names");
-    for (unsigned i = 0; i < func.getNumArguments(); ++i)
-      names.push_back(inNames && i < inNames.size()
-                          ? llvm::cast<StringAttr>(inNames[i]).str()
-                          : "arg" + std::to_string(i));
 
     // The layers to watch.
     std::vector<LayerStats> stats;
@@ -303,21 +257,9 @@ struct CalibratePass : qc::impl::CalibrateBase<CalibratePass> {
 
     bool bar = llvm::errs().is_displayed();
     for (size_t s = 0; s < count; ++s) {
-      std::vector<interp::Tensor> inputs;
-      for (unsigned i = 0; i < func.getNumArguments(); ++i) {
-        llvm::SmallString<256> path((*dirs)[s]);
-        llvm::sys::path::append(path, names[i] + ".npy");
-        interp::HostArray a;
-        if (!interp::readNpy(std::string(path), a, err))
-          return func.emitError("qc-calibrate: missing calibration data for "
-                                "input '")
-                 << names[i] << "': " << err;
-        auto t = interp::fromHostArray(a, func.getArgument(i).getType(), err);
-        if (failed(t))
-          return func.emitError("qc-calibrate: calibration input '")
-                 << path << "': " << err;
-        inputs.push_back(*t);
-      }
+      auto inputs = qc::detail::readSample(func, (*dirs)[s], "qc-calibrate");
+      if (failed(inputs))
+        return failure();
       auto observe = [&](Operation *op, ArrayRef<interp::Tensor> operands) {
         auto it = index.find(op);
         if (it == index.end())
@@ -329,7 +271,7 @@ struct CalibratePass : qc::impl::CalibrateBase<CalibratePass> {
           stats[it->second].add(operands[0].f(), operands[0].size());
         return success();
       };
-      if (failed(interp::run(func, inputs, observe)))
+      if (failed(interp::run(func, *inputs, observe)))
         return failure();
       if (bar) {
         size_t done = (s + 1) * 30 / count;

@@ -77,12 +77,22 @@ struct PTQPipelinePass : qc::impl::PTQPipelineBase<PTQPipelinePass> {
     if (activationClip != 1 && staticActivations)
       return error() << "a-clip applies to dynamic activation scales; static "
                         "scales clip with a-scale=percentile|mse";
+    if (weightBits < 0)
+      return error() << "w-bits must be >= 0, got " << double(weightBits);
+    if (weightBits > 0 && calib.empty())
+      return error() << "missing calibration data: w-bits needs calib=DIR "
+                        "to measure each layer's error";
     if (accumulatorBits != 0) {
       auto symmetricInt = [](StringRef f) {
         return f == "int8" || f == "int4" || f == "int2";
       };
-      if (!symmetricInt(weights) || !symmetricInt(activations) ||
-          weightGroup != 0)
+      SmallVector<StringRef> weightFormats;
+      if (weightBits > 0)
+        StringRef(weightCandidates).split(weightFormats, ',');
+      else
+        weightFormats.push_back(weights);
+      if (!llvm::all_of(weightFormats, symmetricInt) ||
+          !symmetricInt(activations) || weightGroup != 0)
         return error() << "acc-bits needs integer codes on both sides of the "
                           "sums: w and a in int8, int4, int2 and w-group=0, "
                           "got w="
@@ -181,7 +191,16 @@ struct PTQPipelinePass : qc::impl::PTQPipelineBase<PTQPipelinePass> {
       l.last = last;
       pm.nest<func::FuncOp>().addPass(createLoadCalibration(l));
     }
-    if (weights != "float") {
+    if (weightBits > 0) {
+      AssignFormatsOptions a;
+      a.data = calib;
+      a.samples = samples;
+      a.candidates = weightCandidates;
+      a.bits = weightBits;
+      a.group = weightGroup;
+      pm.addPass(createAssignFormats(a));
+    }
+    if (weights != "float" || weightBits > 0) {
       if (gptq) {
         GPTQOptions g;
         g.format = weights;

@@ -254,6 +254,69 @@ def QuantizeWeights : Pass<"qc-quantize-weights", "::mlir::func::FuncOp"> {
                            "::mlir::arith::ArithDialect"];
 }
 
+def AssignFormats : Pass<"qc-assign-formats", "::mlir::ModuleOp"> {
+  let summary = "Choose each layer's weight format under a bit budget (mixed precision).";
+  let description = [{
+    For every layer with a constant float weight (`nn.matmul` by a 2-D
+    weight, `nn.gemm`, `nn.conv`) and every format of `candidates`, measures
+    the error that quantizing that layer alone (round to nearest, per
+    output channel or in groups of `group`) causes, then picks one format
+    per layer so that the weights take at most `bits` bits per element on
+    average and the summed error is the smallest possible: an exact
+    multiple-choice knapsack (a dynamic program over the Pareto frontier of
+    cost and error). The choice is written as each layer's `qc.weights`
+    attribute, which `--qc-quantize-weights` and `--qc-gptq` honour.
+
+    Cost of a layer in a format: its elements times the format's bits, plus
+    its scales (f32: 32 bits; E8M0 / E4M3 block scales: 8), zero points
+    (the element's bits) and an NVFP4 global scale (32); `float` costs 32
+    bits per element. Layers that already carry `qc.weights` (a calibration
+    table, `first=` / `last=`) keep their format and its cost counts against
+    the budget.
+
+    Error (`metric`):
+    - `output` (default): the model runs on the calibration samples in
+      `data` with that one layer's weight replaced by its quantization;
+      the error is the squared difference of all float outputs from the
+      float model's, relative to their squared norm, summed over samples.
+      Layers x candidates x samples runs of the interpreter.
+    - `hessian`: tr((W - Q)^T H (W - Q)) with the layer's calibrated
+      Hessian H (`--qc-calibrate` with `hessian=true` first): the squared
+      error of the layer's own outputs over the calibration rows, without
+      running the model again (linear layers only).
+
+    A budget below the cheapest choice is an error that gives the smallest
+    feasible average. A summary remark gives the formats chosen, the bits
+    per weight reached and the estimated error; `table=FILE` writes the
+    choice as a calibration table (a `layers` list of `name` and `weights`
+    entries) that `--qc-load-calibration` reads back after editing.
+
+    Example: `--qc-assign-formats="candidates=int4,int8 bits=5 data=CALIB"`
+    keeps at most a quarter of the weights' elements in int8 (4 + 8/4 bits;
+    scales count too) where int8 helps the outputs most.
+  }];
+  let options = [
+    Option<"data", "data", "std::string", "\"\"",
+           "Calibration directory DIR/<sample>/<input>.npy (metric=output)">,
+    Option<"samples", "samples", "int64_t", "0",
+           "Use at most this many samples (0: all)">,
+    Option<"entry", "entry", "std::string", "\"main\"",
+           "Function to run">,
+    Option<"candidates", "candidates", "std::string", "\"int4,int8\"",
+           "Comma-separated weight formats to choose from (float included)">,
+    Option<"bits", "bits", "double", "0",
+           "Average bits per weight element, scales included">,
+    Option<"group", "group", "int64_t", "0",
+           "Elements per scale along K (0: per channel; MX and NVFP4 use "
+           "their blocks)">,
+    Option<"metric", "metric", "std::string", "\"output\"",
+           "Error of a layer's quantization: output or hessian">,
+    Option<"table", "table", "std::string", "\"\"",
+           "Write the choice as a calibration table to this file">,
+  ];
+  let dependentDialects = ["::qc::QCDialect", "::mlir::arith::ArithDialect"];
+}
+
 def Calibrate : Pass<"qc-calibrate", "::mlir::ModuleOp"> {
   let summary = "Collect activation statistics of the linear layers from sample inputs.";
   let description = [{
@@ -769,7 +832,9 @@ def PTQPipeline : Pass<"qc-ptq-pipeline", "::mlir::ModuleOp"> {
        for GPTQ;
     5. with `table=FILE`, `first=` or `last=`: `--qc-load-calibration`
        (user-edited ranges and per-layer formats; `float` keeps a layer
-       unquantized);
+       unquantized); with `w-bits=B`: `--qc-assign-formats` (each other
+       layer's weight format from `w-candidates`, at most B bits per weight
+       on average, the least output error on the calibration samples);
     6. weights (`w`): `--qc-gptq` with `gptq=true`, else RTN
        (`--qc-quantize-weights`), per channel or in groups of `w-group`;
        with `acc-bits=P` accumulator-aware (AXE with GPTQ, fitted channel
@@ -796,6 +861,11 @@ def PTQPipeline : Pass<"qc-ptq-pipeline", "::mlir::ModuleOp"> {
            "Activation format, or float">,
     Option<"weightGroup", "w-group", "int64_t", "0",
            "Weight elements per scale along K (0: per channel)">,
+    Option<"weightBits", "w-bits", "double", "0",
+           "Mixed precision: average bits per weight element (0: every "
+           "layer in w)">,
+    Option<"weightCandidates", "w-candidates", "std::string", "\"int4,int8\"",
+           "Formats w-bits chooses from, comma-separated">,
     Option<"accumulatorBits", "acc-bits", "int64_t", "0",
            "Accumulator width the integer sums must fit (0: no bound; needs "
            "w and a in int8, int4, int2)">,

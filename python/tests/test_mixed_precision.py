@@ -117,3 +117,16 @@ def test_bad_options(decoder, options, message):
                         "-o", str(out)], capture_output=True, text=True)
     assert r.returncode != 0 and message in r.stderr, r.stderr
     assert not out.exists()
+
+
+def test_gptq_with_budget(decoder):
+    """w-bits with GPTQ (and no uniform format, w=float): each layer gets
+    GPTQ in its chosen format, and the error is below the RTN choice's."""
+    tmp, evals, refs = decoder
+    calib = f"calib={tmp / 'calib'}"
+    gptq, log = quantize(tmp, f"w=float w-bits=5 gptq=true {calib}", "gptq")
+    assert REMARK.search(log), log
+    text = gptq.read_text()
+    assert "#qc.int<4>" in text and "#qc.int<8>" in text
+    rtn, _ = quantize(tmp, f"w-bits=5 {calib}", "rtn")
+    assert error(tmp, gptq, evals, refs) < error(tmp, rtn, evals, refs)

@@ -102,7 +102,7 @@ struct PTQPipelinePass : qc::impl::PTQPipelineBase<PTQPipelinePass> {
         return error() << "acc-bits must be 0 (none) or in [2, 64], got "
                        << static_cast<int64_t>(accumulatorBits);
     }
-    if (gptq && weights == "float")
+    if (gptq && weights == "float" && weightBits == 0)
       return error() << "gptq=true needs a weight format (w=float)";
     // Static activation ranges may come from a table instead.
     bool needsCalibration =
@@ -201,9 +201,13 @@ struct PTQPipelinePass : qc::impl::PTQPipelineBase<PTQPipelinePass> {
       pm.addPass(createAssignFormats(a));
     }
     if (weights != "float" || weightBits > 0) {
+      // With w-bits every layer has its format; the quantizers' default
+      // then only needs to be a format.
+      std::string format =
+          weights == "float" && weightBits > 0 ? "int8" : std::string(weights);
       if (gptq) {
         GPTQOptions g;
-        g.format = weights;
+        g.format = format;
         g.group = weightGroup;
         g.actOrder = actOrder;
         g.scale = weightScale;
@@ -212,7 +216,7 @@ struct PTQPipelinePass : qc::impl::PTQPipelineBase<PTQPipelinePass> {
         pm.nest<func::FuncOp>().addPass(createGPTQ(g));
       } else {
         QuantizeWeightsOptions q;
-        q.format = weights;
+        q.format = format;
         q.group = weightGroup;
         q.scale = weightScale;
         q.accumulatorBits = accumulatorBits;

@@ -251,3 +251,28 @@ def test_pipeline_bad_accumulator_options(options, message, tmp_path):
                        capture_output=True, text=True)
     assert r.returncode != 0 and message in r.stderr, r.stderr
     assert not (tmp_path / "q.mlir").exists()
+
+
+@pytest.mark.parametrize("big,rewritten", [(False, True), (True, False)])
+def test_integer_linear_uses_exact_range(big, rewritten, tmp_path):
+    """--qc-integer-linear rewrites a layer when the exact range of its sums
+    fits 32 bits: K = 140000 codes of 1 and one of 127 reach about 1.8e7
+    (a product-of-maxima bound, 128 * 127 * K, would refuse it); all codes
+    127 reach 2.3e9 and stay float."""
+    k = 140000
+    codes = np.full((k, 1), 127 if big else 1, np.int8)
+    codes[7, 0] = 127
+    (tmp_path / "m.mlir").write_text(f"""
+func.func @main(%x: tensor<1x{k}xf32>) -> tensor<1x1xf32> {{
+  %s = arith.constant dense<1.0> : tensor<f32>
+  %xq = qc.fake_quant %x, %s as !qc.qtensor<1x{k}, #qc.int<8>> : (tensor<1x{k}xf32>, tensor<f32>) -> tensor<1x{k}xf32>
+  %c = qc.constant {hex_dense(codes)} : tensor<{k}x1xi8> : !qc.qtensor<{k}x1, #qc.int<8>>
+  %w = qc.dequantize %c, %s : (!qc.qtensor<{k}x1, #qc.int<8>>, tensor<f32>) -> tensor<{k}x1xf32>
+  %y = nn.matmul %xq, %w : tensor<1x{k}xf32>, tensor<{k}x1xf32>
+  return %y : tensor<1x1xf32>
+}}
+""")
+    r = subprocess.run([str(BIN / "quant-opt"), str(tmp_path / "m.mlir"), "--qc-integer-linear"],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert ("qc.linear" in r.stdout) == rewritten

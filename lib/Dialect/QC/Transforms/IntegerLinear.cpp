@@ -22,6 +22,7 @@
 #include "qc/Dialect/QC/Transforms/Passes.h"
 
 #include "ConstantUtils.h"
+#include "qc/Support/Numerics/Accumulator.h"
 
 #include "qc/Dialect/NN/IR/NN.h"
 
@@ -64,7 +65,8 @@ struct IntegerLinearPass : qc::impl::IntegerLinearBase<IntegerLinearPass> {
   /// The weight codes as [N, K] (a new constant), or null when `d` is not a
   /// symmetric integer dequantization of a constant [K, N] with one scale
   /// per column or per tensor.
-  Value transposedWeight(OpBuilder &b, DequantizeOp d, int64_t &maxAbs) {
+  Value transposedWeight(OpBuilder &b, DequantizeOp d,
+                         std::vector<int64_t> &ints) {
     QTensorType t = d.getInput().getType();
     auto c = d.getInput().getDefiningOp<qc::ConstantOp>();
     SchemeAttr s = t.getScheme();
@@ -81,21 +83,21 @@ struct IntegerLinearPass : qc::impl::IntegerLinearBase<IntegerLinearPass> {
       return {};
     // Codes of at most 8 bits are stored one per byte.
     std::vector<uint8_t> rows(size_t(n * k));
-    maxAbs = 0;
     auto values = codes.getValues<APInt>();
     if (codes.isSplat()) {
       auto v = uint8_t(values[0].getZExtValue());
       std::fill(rows.begin(), rows.end(), v);
-      maxAbs = std::abs(f.codeToInt(v));
     } else {
       ArrayRef<char> raw = codes.getRawData();
       for (int64_t i = 0; i < k; ++i)
         for (int64_t j = 0; j < n; ++j) {
           auto v = uint8_t(raw[size_t(i * n + j)]);
           rows[size_t(j * k + i)] = v;
-          maxAbs = std::max<int64_t>(maxAbs, std::abs(f.codeToInt(v)));
         }
     }
+    ints.resize(rows.size());
+    for (size_t i = 0; i < rows.size(); ++i)
+      ints[i] = f.codeToInt(rows[i]);
     auto rowType = RankedTensorType::get({n, k}, storage);
     auto attr =
         llvm::cast<DenseIntElementsAttr>(DenseElementsAttr::getFromRawBuffer(
@@ -126,15 +128,22 @@ struct IntegerLinearPass : qc::impl::IntegerLinearBase<IntegerLinearPass> {
       return;
     OpBuilder b(mm);
     Location loc = mm.getLoc();
-    int64_t wMax = 0;
-    Value w = transposedWeight(b, d, wMax);
+    std::vector<int64_t> wInts;
+    Value w = transposedWeight(b, d, wInts);
     if (!w)
       return;
+    // The exact range of every output channel's sums over any input codes
+    // (minus any zero point in the format's range) must fit 32 bits.
     int64_t k = xt.getShape().back();
-    int64_t bound = qc::detail::maxMagnitude(xt.getNumericFormat(),
-                                             xt.getScheme().getAsymmetric()) *
-                    wMax * k;
-    if (bound > int64_t(INT32_MAX)) {
+    num::Format xf = xt.getNumericFormat();
+    int64_t xlo = xf.minInt(), xhi = xf.maxInt();
+    if (xt.getScheme().getAsymmetric())
+      std::tie(xlo, xhi) = std::make_pair(xlo - xhi, xhi - xlo);
+    bool fits = true;
+    for (size_t j = 0; fits && j < wInts.size(); j += size_t(k))
+      fits = num::signedBitsFor(
+                 num::dotProductRange(&wInts[j], k, 1, xlo, xhi)) <= 32;
+    if (!fits) {
       w.getDefiningOp()->erase();
       return;
     }

@@ -610,8 +610,10 @@ def IntegerLinear : Pass<"qc-integer-linear", "::mlir::func::FuncOp"> {
     every product and partial sum to f32, so results differ from the
     fake-quantized graph in the last bits of f32. W is transposed to the
     [N, K] layout of `qc.linear` at compile time. Layers are left as they
-    are where the 32-bit sum could overflow for some input
-    (max|x| * max|w| * K >= 2^31), where W has zero points, a global scale
+    are where the 32-bit sum could overflow for some input (the exact range
+    of an output channel's sums over every input code, as
+    `--qc-minimize-accumulators` computes it, needs more than 32 bits),
+    where W has zero points, a global scale
     or scales along K (groups), or where X's scales vary along K (MX and
     NVFP4 blocks). An asymmetric input (uint8 with static per-tensor scale
     and zero point) becomes `qc.linear`'s `input_zero_point`.

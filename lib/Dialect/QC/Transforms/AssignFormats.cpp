@@ -224,44 +224,38 @@ struct AssignFormatsPass : qc::impl::AssignFormatsBase<AssignFormatsPass> {
                               "are all zero on the calibration samples");
     }
 
-    bool bar = llvm::errs().is_displayed() && layers.size() > 1;
-    for (auto [li, layer] : llvm::enumerate(layers)) {
-      for (auto [ci, cand] : llvm::enumerate(formats)) {
-        if (!cand.second) {
+    {
+      qc::detail::ProgressBar bar("qc-assign-formats", layers.size(), "layers");
+      for (auto [li, layer] : llvm::enumerate(layers)) {
+        for (auto [ci, cand] : llvm::enumerate(formats)) {
+          if (!cand.second) {
+            layer.candidate.push_back(int(ci));
+            layer.options.push_back({32 * int64_t(layer.values.size()), 0.0});
+            continue;
+          }
+          if (!applies(layer, *cand.second))
+            continue;
+          auto q = costOf(layer.op, layer.channelAxis, layer.reduceAxis,
+                          layer.values, *cand.second);
+          if (!q)
+            return failure();
+          auto err = metric == "output" ? outputError(func, layer, q->second,
+                                                      inputs, refs, refNorm)
+                                        : hessianError(layer, q->second);
+          if (failed(err))
+            return failure();
           layer.candidate.push_back(int(ci));
-          layer.options.push_back({32 * int64_t(layer.values.size()), 0.0});
-          continue;
+          layer.options.push_back({q->first, *err});
         }
-        if (!applies(layer, *cand.second))
-          continue;
-        auto q = costOf(layer.op, layer.channelAxis, layer.reduceAxis,
-                        layer.values, *cand.second);
-        if (!q)
-          return failure();
-        auto err = metric == "output" ? outputError(func, layer, q->second,
-                                                    inputs, refs, refNorm)
-                                      : hessianError(layer, q->second);
-        if (failed(err))
-          return failure();
-        layer.candidate.push_back(int(ci));
-        layer.options.push_back({q->first, *err});
-      }
-      if (layer.options.empty())
-        return layer.op->emitError("qc-assign-formats: no candidate applies "
-                                   "to layer '")
-               << qc::detail::layerName(layer.op)
-               << "' (its reduction dimension is not a multiple of their "
-                  "blocks)";
-      if (bar) {
-        size_t done = (li + 1) * 30 / layers.size();
-        llvm::errs() << "\rqc-assign-formats: [" << std::string(done, '#')
-                     << std::string(30 - done, ' ') << "] " << (li + 1) << "/"
-                     << layers.size() << " layers";
-        llvm::errs().flush();
+        if (layer.options.empty())
+          return layer.op->emitError("qc-assign-formats: no candidate applies "
+                                     "to layer '")
+                 << qc::detail::layerName(layer.op)
+                 << "' (its reduction dimension is not a multiple of their "
+                    "blocks)";
+        bar.update(li + 1);
       }
     }
-    if (bar)
-      llvm::errs() << "\n";
 
     std::vector<std::vector<num::KnapsackOption>> groups;
     int64_t cheapest = fixedBits;

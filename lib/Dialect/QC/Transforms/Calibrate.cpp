@@ -255,34 +255,28 @@ struct CalibratePass : qc::impl::CalibrateBase<CalibratePass> {
       }
     });
 
-    bool bar = llvm::errs().is_displayed();
-    for (size_t s = 0; s < count; ++s) {
-      auto inputs = qc::detail::readSample(func, (*dirs)[s], "qc-calibrate");
-      if (failed(inputs))
-        return failure();
-      auto observe = [&](Operation *op, ArrayRef<interp::Tensor> operands) {
-        auto it = index.find(op);
-        if (it == index.end())
+    {
+      qc::detail::ProgressBar bar("qc-calibrate", count, "samples");
+      for (size_t s = 0; s < count; ++s) {
+        auto inputs = qc::detail::readSample(func, (*dirs)[s], "qc-calibrate");
+        if (failed(inputs))
+          return failure();
+        auto observe = [&](Operation *op, ArrayRef<interp::Tensor> operands) {
+          auto it = index.find(op);
+          if (it == index.end())
+            return success();
+          if (int64_t in = inner.lookup(op))
+            stats[it->second].addChannelsFirst(operands[0].f(),
+                                               operands[0].size(), in);
+          else
+            stats[it->second].add(operands[0].f(), operands[0].size());
           return success();
-        if (int64_t in = inner.lookup(op))
-          stats[it->second].addChannelsFirst(operands[0].f(),
-                                             operands[0].size(), in);
-        else
-          stats[it->second].add(operands[0].f(), operands[0].size());
-        return success();
-      };
-      if (failed(interp::run(func, *inputs, observe)))
-        return failure();
-      if (bar) {
-        size_t done = (s + 1) * 30 / count;
-        llvm::errs() << "\rqc-calibrate: [" << std::string(done, '#')
-                     << std::string(30 - done, ' ') << "] " << (s + 1) << "/"
-                     << count << " samples";
-        llvm::errs().flush();
+        };
+        if (failed(interp::run(func, *inputs, observe)))
+          return failure();
+        bar.update(s + 1);
       }
     }
-    if (bar)
-      llvm::errs() << "\n";
 
     for (LayerStats &st : stats)
       record(st, count);

@@ -156,6 +156,26 @@ std::string qc::detail::layerName(Operation *op) {
   return op->getName().getStringRef().str();
 }
 
+qc::detail::ProgressBar::ProgressBar(StringRef pass, size_t total,
+                                     StringRef unit)
+    : pass(pass.str()), unit(unit.str()), total(total),
+      shown(llvm::errs().is_displayed() && total > 1) {}
+
+qc::detail::ProgressBar::~ProgressBar() {
+  if (shown)
+    llvm::errs() << "\n";
+}
+
+void qc::detail::ProgressBar::update(size_t done) {
+  if (!shown)
+    return;
+  size_t width = done * 30 / total;
+  llvm::errs() << "\r" << pass << ": [" << std::string(width, '#')
+               << std::string(30 - width, ' ') << "] " << done << "/" << total
+               << " " << unit;
+  llvm::errs().flush();
+}
+
 std::vector<double> qc::detail::randomOrthogonal(int64_t n, uint64_t seed) {
   std::mt19937_64 gen(seed);
   std::normal_distribution<double> normal;

@@ -108,6 +108,22 @@ mlir::Value linearLayerInput(mlir::Operation *op);
 /// location, else the op name.
 std::string layerName(mlir::Operation *op);
 
+/// A progress bar on stderr when it is a terminal (passes that run the
+/// model per sample or per layer take seconds to minutes on large models):
+/// `pass: [#####     ] done/total unit`, ended by a newline when destroyed.
+class ProgressBar {
+public:
+  ProgressBar(llvm::StringRef pass, size_t total, llvm::StringRef unit);
+  ~ProgressBar();
+  /// Shows `done` of the total as finished.
+  void update(size_t done);
+
+private:
+  std::string pass, unit;
+  size_t total;
+  bool shown;
+};
+
 /// The largest |code| of an integer format (for an asymmetric input, the
 /// largest |code - zero point|): the factor of accumulator bounds.
 int64_t maxMagnitude(const num::Format &f, bool asymmetric);

@@ -344,19 +344,13 @@ struct GPTQPass : qc::impl::GPTQBase<GPTQPass> {
     warnFewRows(layers);
     // A progress bar on a terminal: a layer of a 7B-class model takes
     // seconds to minutes.
-    bool bar = llvm::errs().is_displayed() && layers.size() > 1;
-    for (auto [i, op] : llvm::enumerate(layers)) {
-      failed |= mlir::failed(quantizeLayer(op));
-      if (bar) {
-        size_t done = (i + 1) * 30 / layers.size();
-        llvm::errs() << "\rqc-gptq: [" << std::string(done, '#')
-                     << std::string(30 - done, ' ') << "] " << (i + 1) << "/"
-                     << layers.size() << " layers";
-        llvm::errs().flush();
+    {
+      qc::detail::ProgressBar bar("qc-gptq", layers.size(), "layers");
+      for (auto [i, op] : llvm::enumerate(layers)) {
+        failed |= mlir::failed(quantizeLayer(op));
+        bar.update(i + 1);
       }
     }
-    if (bar)
-      llvm::errs() << "\n";
     factorKey = nullptr;
     factorPerm = {};
     factorInv = {};

@@ -132,3 +132,48 @@ func.func @no_multiplier(%xq: !qc.qtensor<3x4, #qc.int<8>>) -> !qc.qtensor<3x2, 
   %q = qc.quantize %y, %so : (tensor<3x2xf32>, tensor<f32>) -> !qc.qtensor<3x2, #qc.int<8>>
   return %q : !qc.qtensor<3x2, #qc.int<8>>
 }
+
+// -----
+
+// The bias in the accumulator must leave every channel's exact range in 32
+// bits. Weights [1, 0, 0, 0] against int8 inputs span [-128, 127]; the bias
+// 2147482624 (sx = sw = 1) keeps 127 + b below 2^31: rewritten (a bound of
+// max|x| * max|w| * K = 65536 would not allow it). With the weight 2 the
+// sums reach 254 + 2147483520 >= 2^31: left alone.
+
+// CHECK-LABEL: func @bias_fits_exactly
+// CHECK: %[[B:.*]] = arith.constant dense<2147482624> : tensor<1xi32>
+// CHECK: qc.linear %{{.*}}, %{{.*}} bias %[[B]]
+// CHECK: qc.rescale
+func.func @bias_fits_exactly(%xq: !qc.qtensor<1x4, #qc.int<8>>) -> !qc.qtensor<1x1, #qc.int<8>> {
+  %w = qc.constant dense<[[1, 0, 0, 0]]> : tensor<1x4xi8> : !qc.qtensor<1x4, #qc.int<8>>
+  %acc = qc.linear %xq, %w : (!qc.qtensor<1x4, #qc.int<8>>, !qc.qtensor<1x4, #qc.int<8>>) -> tensor<1x1xi32>
+  %f = nn.cast %acc to f32 : tensor<1x1xi32>
+  %one = arith.constant dense<1.0> : tensor<f32>
+  %y0 = nn.mul %f, %one : tensor<1x1xf32>, tensor<f32>
+  %y = nn.mul %y0, %one : tensor<1x1xf32>, tensor<f32>
+  %b = arith.constant dense<2147482624.0> : tensor<1xf32>
+  %z = nn.add %y, %b : tensor<1x1xf32>, tensor<1xf32>
+  %so = arith.constant dense<16777216.0> : tensor<f32>
+  %q = qc.quantize %z, %so : (tensor<1x1xf32>, tensor<f32>) -> !qc.qtensor<1x1, #qc.int<8>>
+  return %q : !qc.qtensor<1x1, #qc.int<8>>
+}
+
+// -----
+
+// CHECK-LABEL: func @bias_overflows
+// CHECK-NOT: qc.rescale
+// CHECK: qc.quantize
+func.func @bias_overflows(%xq: !qc.qtensor<1x4, #qc.int<8>>) -> !qc.qtensor<1x1, #qc.int<8>> {
+  %w = qc.constant dense<[[2, 0, 0, 0]]> : tensor<1x4xi8> : !qc.qtensor<1x4, #qc.int<8>>
+  %acc = qc.linear %xq, %w : (!qc.qtensor<1x4, #qc.int<8>>, !qc.qtensor<1x4, #qc.int<8>>) -> tensor<1x1xi32>
+  %f = nn.cast %acc to f32 : tensor<1x1xi32>
+  %one = arith.constant dense<1.0> : tensor<f32>
+  %y0 = nn.mul %f, %one : tensor<1x1xf32>, tensor<f32>
+  %y = nn.mul %y0, %one : tensor<1x1xf32>, tensor<f32>
+  %b = arith.constant dense<2147483520.0> : tensor<1xf32>
+  %z = nn.add %y, %b : tensor<1x1xf32>, tensor<1xf32>
+  %so = arith.constant dense<16777216.0> : tensor<f32>
+  %q = qc.quantize %z, %so : (tensor<1x1xf32>, tensor<f32>) -> !qc.qtensor<1x1, #qc.int<8>>
+  return %q : !qc.qtensor<1x1, #qc.int<8>>
+}

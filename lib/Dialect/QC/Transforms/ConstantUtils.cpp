@@ -6,6 +6,8 @@
 
 #include "ConstantUtils.h"
 
+#include "mlir/IR/Matchers.h"
+
 #include "qc/Dialect/NN/IR/NN.h"
 #include "qc/Dialect/QC/IR/QC.h"
 
@@ -154,6 +156,78 @@ std::string qc::detail::layerName(Operation *op) {
     break;
   }
   return op->getName().getStringRef().str();
+}
+
+std::optional<std::vector<int64_t>> qc::detail::constantInts(Value v) {
+  DenseIntElementsAttr attr;
+  if (!v || !matchPattern(v, m_Constant(&attr)))
+    return std::nullopt;
+  std::vector<int64_t> out;
+  out.reserve(size_t(attr.getNumElements()));
+  for (const APInt &a : attr.getValues<APInt>())
+    out.push_back(a.getSExtValue());
+  return out;
+}
+
+std::optional<qc::detail::LinearAccumulatorRanges>
+qc::detail::linearAccumulatorRanges(LinearOp op) {
+  num::Format xf = op.getInput().getType().getNumericFormat();
+  int64_t xlo = xf.minInt(), xhi = xf.maxInt();
+  if (op.getInputZeroPoint()) {
+    if (auto zp = constantInts(op.getInputZeroPoint()))
+      xlo -= (*zp)[0], xhi -= (*zp)[0];
+    else
+      std::tie(xlo, xhi) = std::make_pair(xlo - xhi, xhi - xlo);
+  }
+  QTensorType wt = op.getWeight().getType();
+  int64_t n = wt.getShape()[0], k = wt.getShape()[1];
+  std::vector<int64_t> bias(size_t(n), 0);
+  if (op.getBias()) {
+    auto b = constantInts(op.getBias());
+    if (!b)
+      return std::nullopt;
+    bias = *b;
+    if (bias.size() == 1)
+      bias.assign(size_t(n), bias[0]);
+  }
+  num::Format wf = wt.getNumericFormat();
+  std::vector<int64_t> w;
+  if (auto c = op.getWeight().getDefiningOp<qc::ConstantOp>()) {
+    auto codes = llvm::cast<DenseIntElementsAttr>(c.getValue());
+    w.reserve(size_t(n * k));
+    if (codes.isSplat())
+      w.assign(
+          size_t(n * k),
+          wf.codeToInt(uint32_t(codes.getSplatValue<APInt>().getZExtValue())));
+    else
+      for (const APInt &a : codes.getValues<APInt>())
+        w.push_back(wf.codeToInt(uint32_t(a.getZExtValue())));
+  }
+  LinearAccumulatorRanges out;
+  out.ranges.resize(size_t(n));
+  if (!w.empty())
+    out.maxL1 = 0;
+  for (int64_t j = 0; j < n; ++j) {
+    num::AccumulatorRange &r = out.ranges[size_t(j)];
+    if (!w.empty()) {
+      const int64_t *row = &w[size_t(j * k)];
+      r = num::dotProductRange(row, k, 1, xlo, xhi, bias[size_t(j)]);
+      int64_t norm = 0;
+      for (int64_t t = 0; t < k; ++t)
+        norm += std::abs(row[t]);
+      out.maxL1 = std::max(out.maxL1, norm);
+    } else {
+      // Every weight may be any code of its format.
+      __int128 ends[4] = {
+          __int128(wf.minInt()) * xlo, __int128(wf.minInt()) * xhi,
+          __int128(wf.maxInt()) * xlo, __int128(wf.maxInt()) * xhi};
+      r.lo = bias[size_t(j)] + k * *std::min_element(ends, ends + 4);
+      r.hi = bias[size_t(j)] + k * *std::max_element(ends, ends + 4);
+    }
+    r.lo = std::min<__int128>(r.lo, bias[size_t(j)]);
+    r.hi = std::max<__int128>(r.hi, bias[size_t(j)]);
+  }
+  return out;
 }
 
 qc::detail::ProgressBar::ProgressBar(StringRef pass, size_t total,

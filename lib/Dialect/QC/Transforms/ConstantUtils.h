@@ -16,6 +16,7 @@
 #include "mlir/IR/BuiltinAttributes.h"
 #include "qc/Dialect/QC/IR/QC.h"
 #include "qc/Dialect/QC/Transforms/Passes.h"
+#include "qc/Support/Numerics/Accumulator.h"
 
 #include <optional>
 #include <string>
@@ -107,6 +108,25 @@ mlir::Value linearLayerInput(mlir::Operation *op);
 /// The name users know a layer by: the ONNX node name carried in its
 /// location, else the op name.
 std::string layerName(mlir::Operation *op);
+
+/// The values of a constant integer tensor, sign-extended; none when `v`
+/// is not a constant.
+std::optional<std::vector<int64_t>> constantInts(mlir::Value v);
+
+/// The exact accumulator ranges of a qc.linear: per output channel, the
+/// extremes of bias + sum_k (x - zx) w over every input code (minus a
+/// constant zero point, or any difference of two codes for one known at
+/// run time); weights that are not constants count with their format's
+/// extremes. `maxL1` is the largest l1 norm of a channel's weight codes (-1
+/// without constant weights).
+struct LinearAccumulatorRanges {
+  std::vector<num::AccumulatorRange> ranges;
+  int64_t maxL1 = -1;
+};
+
+/// None when the bias is not a constant. Each range also holds the bias
+/// alone (it is stored in the accumulator type).
+std::optional<LinearAccumulatorRanges> linearAccumulatorRanges(LinearOp op);
 
 /// A progress bar on stderr when it is a terminal (passes that run the
 /// model per sample or per layer take seconds to minutes on large models):

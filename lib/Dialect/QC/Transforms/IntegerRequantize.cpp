@@ -166,11 +166,10 @@ struct IntegerRequantizePass
 
     // The accumulator's scale per channel, the integer bias and the
     // multipliers.
-    QTensorType xt = lin.getInput().getType(), wt = lin.getWeight().getType();
-    int64_t k = wt.getShape()[1];
-    int64_t bound = qc::detail::maxMagnitude(xt.getNumericFormat(),
-                                             xt.getScheme().getAsymmetric()) *
-                    qc::detail::maxMagnitude(wt.getNumericFormat(), false) * k;
+    // The exact range of each channel's sums (the layer has no bias yet).
+    auto sums = qc::detail::linearAccumulatorRanges(lin);
+    if (!sums)
+      return success();
     bool perChannel = sw->size() > 1 || (bias && bias->size() > 1);
     int64_t channels = perChannel ? n : 1;
     std::vector<int32_t> biasCodes, multipliers;
@@ -183,8 +182,16 @@ struct IntegerRequantizePass
       double b =
           bias ? double((*bias)[bias->size() == 1 ? 0 : size_t(c)]) : 0.0;
       double q = std::nearbyint(b / scale);
-      if (!(std::fabs(q) + double(bound) < 2147483648.0))
+      if (!(std::fabs(q) < 2147483648.0))
         return success();
+      // With the bias, every channel it applies to must still fit 32 bits.
+      for (int64_t j = perChannel ? c : 0; j < (perChannel ? c + 1 : n); ++j) {
+        num::AccumulatorRange r = sums->ranges[size_t(j)];
+        r.lo += int64_t(q);
+        r.hi += int64_t(q);
+        if (num::signedBitsFor(r) > 32)
+          return success();
+      }
       biasCodes.push_back(int32_t(q));
       double ratio = scale / double((*so)[0]);
       auto ms = fixedPointMultiplier(ratio);

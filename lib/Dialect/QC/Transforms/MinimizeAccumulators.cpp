@@ -31,19 +31,6 @@ using namespace qc;
 
 namespace {
 
-/// The values of a constant integer tensor, sign-extended; none when `v`
-/// is not a constant.
-std::optional<std::vector<int64_t>> constantInts(Value v) {
-  DenseIntElementsAttr attr;
-  if (!v || !matchPattern(v, m_Constant(&attr)))
-    return std::nullopt;
-  std::vector<int64_t> out;
-  out.reserve(size_t(attr.getNumElements()));
-  for (const APInt &a : attr.getValues<APInt>())
-    out.push_back(a.getSExtValue());
-  return out;
-}
-
 struct MinimizeAccumulatorsPass
     : qc::impl::MinimizeAccumulatorsBase<MinimizeAccumulatorsPass> {
   using MinimizeAccumulatorsBase::MinimizeAccumulatorsBase;
@@ -65,77 +52,20 @@ struct MinimizeAccumulatorsPass
       minimize(op);
   }
 
-  /// The range of the input codes minus the zero point.
-  static std::pair<int64_t, int64_t> inputRange(LinearOp op) {
-    num::Format xf = op.getInput().getType().getNumericFormat();
-    int64_t lo = xf.minInt(), hi = xf.maxInt();
-    if (!op.getInputZeroPoint())
-      return {lo, hi};
-    if (auto zp = constantInts(op.getInputZeroPoint()))
-      return {lo - (*zp)[0], hi - (*zp)[0]};
-    return {lo - hi, hi - lo};
-  }
-
   /// The widest range over the output channels, and the largest l1 norm of
   /// a channel's weight codes (-1 for weights that are not constants).
   /// None when the bias is not a constant.
-  std::optional<std::pair<num::AccumulatorRange, int64_t>>
+  static std::optional<std::pair<num::AccumulatorRange, int64_t>>
   accumulatorRange(LinearOp op) {
-    auto [xlo, xhi] = inputRange(op);
-    QTensorType wt = op.getWeight().getType();
-    int64_t n = wt.getShape()[0], k = wt.getShape()[1];
-    std::vector<int64_t> bias(size_t(n), 0);
-    if (op.getBias()) {
-      auto b = constantInts(op.getBias());
-      if (!b)
-        return std::nullopt;
-      bias = *b;
-      if (bias.size() == 1)
-        bias.assign(size_t(n), bias[0]);
+    auto sums = qc::detail::linearAccumulatorRanges(op);
+    if (!sums)
+      return std::nullopt;
+    num::AccumulatorRange widest = sums->ranges.front();
+    for (const num::AccumulatorRange &r : sums->ranges) {
+      widest.lo = std::min(widest.lo, r.lo);
+      widest.hi = std::max(widest.hi, r.hi);
     }
-    num::Format wf = wt.getNumericFormat();
-    std::vector<int64_t> w;
-    if (auto c = op.getWeight().getDefiningOp<qc::ConstantOp>()) {
-      auto codes = llvm::cast<DenseIntElementsAttr>(c.getValue());
-      w.reserve(size_t(n * k));
-      if (codes.isSplat())
-        w.assign(size_t(n * k),
-                 wf.codeToInt(
-                     uint32_t(codes.getSplatValue<APInt>().getZExtValue())));
-      else
-        for (const APInt &a : codes.getValues<APInt>())
-          w.push_back(wf.codeToInt(uint32_t(a.getZExtValue())));
-    }
-    num::AccumulatorRange widest;
-    int64_t l1 = w.empty() ? -1 : 0;
-    for (int64_t j = 0; j < n; ++j) {
-      num::AccumulatorRange r;
-      if (!w.empty()) {
-        const int64_t *row = &w[size_t(j * k)];
-        r = num::dotProductRange(row, k, 1, xlo, xhi, bias[size_t(j)]);
-        int64_t norm = 0;
-        for (int64_t t = 0; t < k; ++t)
-          norm += std::abs(row[t]);
-        l1 = std::max(l1, norm);
-      } else {
-        // Every weight may be any code of its format.
-        __int128 ends[4] = {
-            __int128(wf.minInt()) * xlo, __int128(wf.minInt()) * xhi,
-            __int128(wf.maxInt()) * xlo, __int128(wf.maxInt()) * xhi};
-        r.lo = bias[size_t(j)] + k * *std::min_element(ends, ends + 4);
-        r.hi = bias[size_t(j)] + k * *std::max_element(ends, ends + 4);
-      }
-      // The bias alone is stored in the accumulator type.
-      r.lo = std::min<__int128>(r.lo, bias[size_t(j)]);
-      r.hi = std::max<__int128>(r.hi, bias[size_t(j)]);
-      if (j == 0) {
-        widest = r;
-      } else {
-        widest.lo = std::min(widest.lo, r.lo);
-        widest.hi = std::max(widest.hi, r.hi);
-      }
-    }
-    return std::make_pair(widest, l1);
+    return std::make_pair(widest, sums->maxL1);
   }
 
   void minimize(LinearOp op) {
@@ -171,7 +101,7 @@ struct MinimizeAccumulatorsPass
     OpBuilder b(op);
     Type elem = b.getIntegerType(bits);
     if (Value bias = op.getBias()) {
-      auto values = constantInts(bias);
+      auto values = qc::detail::constantInts(bias);
       auto biasType = llvm::cast<RankedTensorType>(bias.getType());
       SmallVector<APInt> narrowed;
       for (int64_t v : *values)

@@ -670,9 +670,10 @@ def IntegerRequantize : Pass<"qc-integer-requantize", "::mlir::func::FuncOp"> {
     The chain must be exactly this, each value used once: sx per tensor,
     sw and b per tensor or per output channel (f32 constants), a static
     per-tensor integer `qc.quantize` with nearest-even rounding. Layers
-    whose accumulator could overflow with the bias (max|x| * max|w| * K +
-    |bq| >= 2^31) and other forms are left as they are; a ratio with no
-    multiplier is an error naming the op.
+    whose accumulator could overflow with the bias (the exact range of a
+    channel's sums over every input code, plus bq, needs more than 32
+    bits; see `--qc-minimize-accumulators`) and other forms are left as
+    they are; a ratio with no multiplier is an error naming the op.
 
     Like `--qc-fixed-point-requantize`, this approximates the float
     requantization rather than rewriting it to the same bits: the bias is

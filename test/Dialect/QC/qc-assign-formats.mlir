@@ -7,6 +7,9 @@
 // RUN: not quant-opt %s --qc-assign-formats="bits=8" 2>&1 | FileCheck %s --check-prefix=DATA
 // RUN: not quant-opt %s --qc-assign-formats="bits=8 metric=kl" 2>&1 | FileCheck %s --check-prefix=METRIC
 // RUN: not quant-opt %s --qc-assign-formats="bits=8 data=%t.missing" 2>&1 | FileCheck %s --check-prefix=NODIR
+// RUN: not quant-opt %s --qc-assign-formats="bits=22 metric=hessian table=%t.nodir/t.json" 2>&1 | FileCheck %s --check-prefix=TABLE
+// RUN: quant-opt %s --qc-assign-formats="bits=22 metric=hessian table=%t.json" -o /dev/null 2>/dev/null
+// RUN: FileCheck %s --check-prefix=JSON < %t.json
 
 // Two 2 x 2 layers, int4 or int8 per output channel: int4 costs 4 * 4 + 2
 // f32 scales = 80 bits, int8 96. The budget of 22 bits per weight (176
@@ -32,6 +35,12 @@
 // DATA: error: qc-assign-formats: metric=output needs calibration data (data=DIR with DIR/<sample>/<input>.npy)
 // METRIC: error: qc-assign-formats: unknown metric 'kl' (expected output or hessian)
 // NODIR: error: qc-assign-formats: calibration directory '{{.*}}.missing' does not exist
+// TABLE: error: qc-assign-formats: cannot open output file '{{.*}}.nodir/t.json'
+// JSON: "layers": [
+// JSON: "name": "nn.matmul",
+// JSON-NEXT: "weights": "int4"
+// JSON: "name": "nn.matmul",
+// JSON-NEXT: "weights": "int8"
 // expected-remark @+1 {{qc-assign-formats: 1 layer int4, 1 layer int8; 22.000 bits per weight (budget 22.000); estimated Hessian error 3.100e-05}}
 func.func @main(%x: tensor<3x2xf32>) -> tensor<3x2xf32> {
   %wa = arith.constant dense<[[1.0, 0.0], [0.0, 1.0]]> : tensor<2x2xf32>

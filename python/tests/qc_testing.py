@@ -71,3 +71,8 @@ def ort_u8s8_saturates():
                                    providers=["CPUExecutionProvider"])
     y = session.run(None, {"a": np.full((4, 64), 255, np.uint8)})[0]
     return not np.all(y == 255 * 127 * 64)
+
+
+def hex_dense(a):
+    """An MLIR dense attribute holding `a`'s bytes exactly (hex form)."""
+    return f'dense<"0x{np.ascontiguousarray(a).tobytes().hex().upper()}">'

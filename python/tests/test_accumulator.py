@@ -17,15 +17,11 @@ import numpy as np
 import onnx
 import pytest
 
-from qc_testing import BIN, quant_run
+from qc_testing import BIN, hex_dense, quant_run
 from quantc import models
+from test_gptq_oracle import K, N, problem
 
 F32 = np.float32
-K, N = 300, 24
-
-
-def hex_dense(a):
-    return f'dense<"0x{np.ascontiguousarray(a).tobytes().hex().upper()}">'
 
 
 def exact_range(codes, xlo, xhi):
@@ -112,17 +108,6 @@ def test_rtn_fit_matches_numpy(fmt, qmax, xfmt, xlo, xhi, bits, tmp_path):
         assert not fits(rtn_codes(w[:, j], below, qmax)[:, None], bits, xlo, xhi)
 
 
-def gptq_problem(seed):
-    rng = np.random.default_rng(seed)
-    x = rng.standard_normal((512, K))
-    x[:, 1::2] += 0.9 * x[:, 0::2]
-    x[:, [7, 123, 250]] *= 12.0
-    h = x.T @ x
-    h = ((h + h.T) / 2).astype(F32)
-    w = rng.standard_normal((K, N)).astype(F32)
-    return w, h
-
-
 def gptq_axe_oracle(w, h, bits, xlo, xhi, damp=0.01):
     """Textbook GPTQ (int4, act-order) on the fitted scales, each code
     clamped to the nearest code the column's remaining budget affords for
@@ -158,7 +143,7 @@ def gptq_axe_oracle(w, h, bits, xlo, xhi, damp=0.01):
 
 
 def test_gptq_axe_matches_numpy(tmp_path):
-    w, h = gptq_problem(seed=11)
+    w, h = problem(seed=11)  # test_gptq_oracle's Hessian and weights
     bits, xlo, xhi = 17, -128, 127
     got = quantize_module(tmp_path, w, "--qc-gptq=format=int4 act-order=true "
                           f"accumulator-bits={bits} accumulator-input=int8", h)

@@ -16,14 +16,10 @@ import subprocess
 import numpy as np
 import pytest
 
-from qc_testing import BIN, quant_run
+from qc_testing import BIN, hex_dense, quant_run
 
 F32 = np.float32
 K, N = 300, 24
-
-
-def hex_dense(a):
-    return f'dense<"0x{np.ascontiguousarray(a).tobytes().hex().upper()}">'
 
 
 def problem(seed):

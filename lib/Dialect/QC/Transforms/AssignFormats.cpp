@@ -135,7 +135,8 @@ struct AssignFormatsPass : qc::impl::AssignFormatsBase<AssignFormatsPass> {
           fixedBits += 32 * int64_t(values->size());
           return;
         }
-        auto cost = costOf(op, channel, reduce, *values, **f);
+        auto cost = costOf(op, channel, reduce, *values, **f,
+                           /*dequantized=*/false);
         if (!cost) {
           failed = true;
           return;
@@ -148,11 +149,12 @@ struct AssignFormatsPass : qc::impl::AssignFormatsBase<AssignFormatsPass> {
     return success(!failed);
   }
 
-  /// The cost in bits of `values` quantized with `f`, and the dequantized
-  /// values; none (with an error) when the format cannot apply.
+  /// The cost in bits of `values` quantized with `f`, and with
+  /// `dequantized` the values it rounds them to (else none); none (with an
+  /// error) when the format cannot apply.
   std::optional<std::pair<int64_t, std::vector<float>>>
   costOf(Operation *op, int64_t channel, int64_t reduce, ArrayRef<float> values,
-         const NamedQuantFormat &f) {
+         const NamedQuantFormat &f, bool dequantized = true) {
     auto wq = qc::detail::planWeightQuantization(op, 1, values, f, group,
                                                  /*asymmetric=*/false, channel,
                                                  reduce, "qc-assign-formats");
@@ -166,6 +168,8 @@ struct AssignFormatsPass : qc::impl::AssignFormatsBase<AssignFormatsPass> {
     int64_t cost = int64_t(values.size()) * int64_t(fmt.bits()) +
                    numScales * (scaleBits + zeroBits) +
                    (wq->computed.globalScale ? 32 : 0);
+    if (!dequantized)
+      return std::make_pair(cost, std::vector<float>());
     std::vector<uint32_t> codes(values.size());
     std::vector<float> deq(values.size());
     const int32_t *zp = wq->computed.zeroPoints.empty()

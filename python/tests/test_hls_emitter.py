@@ -112,6 +112,26 @@ def mlp_inputs(shape, seed=2):
     # Weights in groups of 32 along K (per-block scales).
     ("w=int4 w-group=32 a=int8 a-static=true", [], (32, 64, 64, 10),
      ["ap_int<4> c", "float acc"]),
+    # Minifloat and MX weights: code tables, E8M0 / E4M3 scale codes and a
+    # global scale; static FP8 activations through the encoder.
+    ("w=mxfp4 a=int8 a-static=true", [], (32, 64, 64, 10),
+     ["static const ap_uint<4> c", "/// e8m0fnu: the value of every code."]),
+    ("w=nvfp4 a=fp8e4m3 a-static=true", [], (32, 64, 64, 10),
+     ["/// fp8e4m3fn_sat: the code of x, rounded to nearest even."]),
+    ("w=mxint8 a=fp8e5m2 a-static=true", [], (32, 64, 64, 10),
+     ["static const ap_fixed<8, 2> c", "/// fp8e5m2_sat: the code of x"]),
+    ("w=mxfp6 a=int8 a-static=true", [], (32, 64, 64, 10),
+     ["static const ap_uint<6> c"]),
+    # Dynamic activation scales (qc.compute_scales in the design):
+    # per-token int8 into integer layers, asymmetric uint8, clipped int4,
+    # OCP MX blocks, NVFP4's two levels.
+    ("w=int8 a=int8", ["--qc-integer-linear"], (16, 64, 32, 32, 5),
+     ["// qc.compute_scales for", "ap_int<32> acc"]),
+    ("w=int4 a=uint8", [], (16, 64, 32, 32, 5), ["std::rint(double(g0[r] / s))"]),
+    ("w=int4 a=int4 a-clip=0.9", [], (16, 64, 32, 32, 5),
+     ["float qc_x = 0x1.ccccccp-1f * input["]),
+    ("w=mxfp8 a=mxfp8", [], (32, 64, 64, 10), ["std::frexp("]),
+    ("w=nvfp4 a=nvfp4", [], (32, 64, 64, 10), ["0x1.8p+2f * 0x1.cp+8f"]),
 ])
 def test_mlp_csim_matches_interpreter(options, passes, dims, expect, tmp_path):
     module = quantize(models.mlp(batch=8, dims=dims), options, tmp_path, passes)
@@ -507,3 +527,189 @@ def test_elementwise_ops(tmp_path):
             want = want.astype(np.int32)
         assert want.dtype == dtype, (name, want.dtype)
         assert np.array_equal(got[name].view(np.uint32), want.view(np.uint32)), name
+
+
+# Element formats beyond integers: every minifloat the encoder takes (the OCP
+# and FNUZ FP8s, FP6, FP4, custom eXmY with each special-value policy) and
+# fixed point (signed, unsigned, narrow, wrapping, frac > width, 32 bits).
+FORMATS = [
+    "#qc.float<fp8e4m3fn>", "#qc.float<fp8e4m3fn, saturate>",
+    "#qc.float<fp8e5m2>", "#qc.float<fp8e5m2, saturate>",
+    "#qc.float<fp8e4m3fnuz>", "#qc.float<fp8e5m2fnuz>",
+    "#qc.float<fp6e2m3fn>", "#qc.float<fp6e3m2fn>", "#qc.float<fp4e2m1fn>",
+    "#qc.float<e3m4, bias = 2, specials = none>",
+    "#qc.float<e2m2, bias = 1, specials = ieee>",
+    "#qc.float<e5m1, bias = 20, specials = fn>",
+    "#qc.fixed<8, 4>", "#qc.fixed<8, 4, unsigned>", "#qc.fixed<6, 2, wrap>",
+    "#qc.fixed<16, 8, unsigned, wrap>", "#qc.fixed<8, 6, narrow>",
+    "#qc.fixed<4, 6>", "#qc.fixed<32, 16>", "#qc.fixed<32, 40, wrap>",
+]
+
+
+def format_inputs(shape, seed=5):
+    """Every magnitude the formats meet: rows from 2^-14 to 2^10 times the
+    scale, small multiples of powers of two (ties of narrow mantissas),
+    signed zeros, subnormals, NaN, infinities and float32's extremes."""
+    rng = np.random.default_rng(seed)
+    rows, cols = shape
+    mag = np.exp2(np.linspace(-14, 10, rows))[:, None]
+    x = rng.standard_normal(shape) * mag
+    grid = rng.integers(-64, 65, size=shape) / 32 * np.exp2(
+        rng.integers(-6, 6, size=shape))
+    x[:, cols // 2:] = grid[:, cols // 2:] * np.exp2(np.arange(rows) - 4)[:, None]
+    x[0, :10] = [np.nan, np.inf, -np.inf, 0.0, -0.0, 1e-45, -1e-40, 3e38,
+                 -3e38, 1e-30]
+    return x.astype(np.float32)
+
+
+def test_number_formats_bit_exact(tmp_path):
+    """Quantize + dequantize (per-block scales) and fake_quant (per-row
+    scales) in each format: the design's codes and values are the
+    interpreter's, bit for bit; FP8 / FP4 also equal ml_dtypes' rounding
+    and fixed point a NumPy oracle."""
+    import ml_dtypes
+
+    rows, cols = 8, 64
+    row_scales = (np.exp2(np.arange(rows) - 4) * (1 + np.arange(rows) / 8)).astype(np.float32)
+    block_scales = np.exp2(np.arange(rows * 4).reshape(rows, 4) % 7 - 3).astype(np.float32)
+    lines, results = [], []
+    for i, fmt in enumerate(FORMATS):
+        qpa = f"!qc.qtensor<{rows}x{cols}, {fmt}, #qc.scheme<per_axis, axis = 0>>"
+        qpb = (f"!qc.qtensor<{rows}x{cols}, {fmt}, "
+               "#qc.scheme<per_block, axis = 1, block = 16>>")
+        lines += [
+            f"  %f{i} = qc.fake_quant %x, %rs as {qpa} : (tensor<{rows}x{cols}xf32>, tensor<{rows}xf32>) -> tensor<{rows}x{cols}xf32>",
+            f"  %q{i} = qc.quantize %x, %bs : (tensor<{rows}x{cols}xf32>, tensor<{rows}x4xf32>) -> {qpb}",
+            f"  %d{i} = qc.dequantize %q{i}, %bs : ({qpb}, tensor<{rows}x4xf32>) -> tensor<{rows}x{cols}xf32>",
+        ]
+        results += [f"%f{i}", f"%d{i}"]
+    t = f"tensor<{rows}x{cols}xf32>"
+    module = tmp_path / "formats.mlir"
+    module.write_text(
+        f"func.func @main(%x: {t}) -> ({', '.join([t] * len(results))}) {{\n"
+        f"  %rs = arith.constant dense<{json.dumps(row_scales.tolist())}> : tensor<{rows}xf32>\n"
+        f"  %bs = arith.constant dense<{json.dumps(block_scales.tolist())}> : tensor<{rows}x4xf32>\n"
+        + "\n".join(lines) + "\n"
+        f"  return {', '.join(results)} : {', '.join([t] * len(results))}\n}}\n")
+    x = format_inputs((rows, cols))
+    outputs = {f"output{j}": np.float32 for j in range(len(results))}
+    got = simulate(module, {"arg0": x}, outputs, tmp_path)
+    want = {}
+    for j in range(len(results)):
+        want[j] = quant_run(module, {"arg0": x}, tmp_path, f"output{j}")
+        try:
+            assert_bit_exact(got[f"output{j}"], want[j].ravel())
+        except AssertionError as e:
+            raise AssertionError(f"{FORMATS[j // 2]} ({'per block' if j % 2 else 'per row'}): {e}") from None
+
+    # Independent oracles for the per-row fake_quant.
+    v = x / row_scales[:, None]
+    dtypes = {"#qc.float<fp8e4m3fn>": ml_dtypes.float8_e4m3fn,
+              "#qc.float<fp8e5m2>": ml_dtypes.float8_e5m2,
+              "#qc.float<fp8e4m3fnuz>": ml_dtypes.float8_e4m3fnuz,
+              "#qc.float<fp8e5m2fnuz>": ml_dtypes.float8_e5m2fnuz}
+    for i, fmt in enumerate(FORMATS):
+        y = got[f"output{2 * i}"].reshape(rows, cols)
+        if fmt in dtypes:
+            ref = v.astype(dtypes[fmt]).astype(np.float32) * row_scales[:, None]
+            # ml_dtypes reads the FNUZ NaN code (the sign bit alone) as -NaN,
+            # QuantC as NaN: NaNs are compared as NaNs, the rest bit for bit.
+            nan = np.isnan(ref)
+            assert np.array_equal(np.isnan(y), nan), fmt
+            assert_bit_exact(y[~nan], ref[~nan])
+        m = re.fullmatch(r"#qc\.fixed<(\d+), (\d+)(.*)>", fmt)
+        if m:
+            bits, frac, flags = int(m[1]), int(m[2]), m[3]
+            lo = 0 if "unsigned" in flags else -(2 ** (bits - 1)) + ("narrow" in flags)
+            hi = 2 ** bits - 1 if "unsigned" in flags else 2 ** (bits - 1) - 1
+            with np.errstate(invalid="ignore", over="ignore"):
+                r = np.rint(v.astype(np.float64) * 2.0 ** frac)
+                if "wrap" in flags:
+                    ok = np.isfinite(r) & (np.abs(r) < 9.2e18)
+                    c = np.where(ok, r, 0).astype(np.int64) & (2 ** bits - 1)
+                    code = np.where(c > hi, c - 2 ** bits, c)
+                else:
+                    code = np.clip(np.nan_to_num(r, nan=0.0), lo, hi).astype(np.int64)
+            ref = (code * 2.0 ** -frac).astype(np.float32) * row_scales[:, None]
+            assert_bit_exact(y.ravel(), ref.ravel())
+
+
+DYNAMIC = """
+func.func @main(%x: tensor<6x32xf32>, %zero: tensor<6x32xf32>) -> (
+    tensor<6xf32>, tensor<6x32xf32>, tensor<6xf32>, tensor<6xi32>, tensor<6x32xf32>,
+    tensor<6x2xi8>, tensor<6x32xf32>, tensor<6x2xi8>, tensor<6x32xf32>,
+    tensor<6x2xi8>, tensor<f32>, tensor<6x32xf32>, tensor<6x2xi8>, tensor<f32>, tensor<6xf32>) {
+  %s = qc.compute_scales %x for !qc.qtensor<6x32, #qc.int<8>, #qc.scheme<per_axis, axis = 0, dynamic>>
+    : tensor<6x32xf32> -> tensor<6xf32>
+  %fs = qc.fake_quant %x, %s as !qc.qtensor<6x32, #qc.int<8>, #qc.scheme<per_axis, axis = 0, dynamic>>
+    : (tensor<6x32xf32>, tensor<6xf32>) -> tensor<6x32xf32>
+  %a, %z = qc.compute_scales %x for !qc.qtensor<6x32, #qc.int<8, unsigned>, #qc.scheme<per_axis, axis = 0, asymmetric, dynamic>>
+    : tensor<6x32xf32> -> tensor<6xf32> zero_points tensor<6xi32>
+  %fa = qc.fake_quant %x, %a zero_points %z as !qc.qtensor<6x32, #qc.int<8, unsigned>, #qc.scheme<per_axis, axis = 0, asymmetric, dynamic>>
+    : (tensor<6x32xf32>, tensor<6xf32>, tensor<6xi32>) -> tensor<6x32xf32>
+  %e = qc.compute_scales %x for !qc.qtensor<6x32, #qc.float<fp8e4m3fn, saturate>, #qc.scheme<per_block, axis = 1, block = 16, scale = #qc.float<e8m0fnu>, dynamic>>
+    : tensor<6x32xf32> -> tensor<6x2xi8>
+  %fe = qc.fake_quant %x, %e as !qc.qtensor<6x32, #qc.float<fp8e4m3fn, saturate>, #qc.scheme<per_block, axis = 1, block = 16, scale = #qc.float<e8m0fnu>, dynamic>>
+    : (tensor<6x32xf32>, tensor<6x2xi8>) -> tensor<6x32xf32>
+  %i = qc.compute_scales %x for !qc.qtensor<6x32, #qc.fixed<8, 6, narrow>, #qc.scheme<per_block, axis = 1, block = 16, scale = #qc.float<e8m0fnu>, dynamic>>
+    : tensor<6x32xf32> -> tensor<6x2xi8>
+  %fi = qc.fake_quant %x, %i as !qc.qtensor<6x32, #qc.fixed<8, 6, narrow>, #qc.scheme<per_block, axis = 1, block = 16, scale = #qc.float<e8m0fnu>, dynamic>>
+    : (tensor<6x32xf32>, tensor<6x2xi8>) -> tensor<6x32xf32>
+  %n, %g = qc.compute_scales %x for !qc.qtensor<6x32, #qc.float<fp4e2m1fn, saturate>, #qc.scheme<per_block, axis = 1, block = 16, scale = #qc.float<fp8e4m3fn>, dynamic>>
+    : tensor<6x32xf32> -> tensor<6x2xi8> global_scale tensor<f32>
+  %fn = qc.fake_quant %x, %n global_scale %g as !qc.qtensor<6x32, #qc.float<fp4e2m1fn, saturate>, #qc.scheme<per_block, axis = 1, block = 16, scale = #qc.float<fp8e4m3fn>, dynamic>>
+    : (tensor<6x32xf32>, tensor<6x2xi8>, tensor<f32>) -> tensor<6x32xf32>
+  %n0, %g0 = qc.compute_scales %zero for !qc.qtensor<6x32, #qc.float<fp4e2m1fn, saturate>, #qc.scheme<per_block, axis = 1, block = 16, scale = #qc.float<fp8e4m3fn>, dynamic>>
+    : tensor<6x32xf32> -> tensor<6x2xi8> global_scale tensor<f32>
+  %c = qc.compute_scales %x for !qc.qtensor<6x32, #qc.int<4>, #qc.scheme<per_axis, axis = 0, dynamic>> clip 0.3
+    : tensor<6x32xf32> -> tensor<6xf32>
+  return %s, %fs, %a, %z, %fa, %e, %fe, %i, %fi, %n, %g, %fn, %n0, %g0, %c
+    : tensor<6xf32>, tensor<6x32xf32>, tensor<6xf32>, tensor<6xi32>, tensor<6x32xf32>,
+      tensor<6x2xi8>, tensor<6x32xf32>, tensor<6x2xi8>, tensor<6x32xf32>,
+      tensor<6x2xi8>, tensor<f32>, tensor<6x32xf32>, tensor<6x2xi8>, tensor<f32>, tensor<6xf32>
+}
+"""
+
+
+def test_dynamic_scales_bit_exact(tmp_path):
+    """qc.compute_scales in the design, on the groups that test its rules:
+    all zeros, NaN and infinity (skipped by absmax, the E8M0 NaN code 0xFF),
+    one constant value (asymmetric: scale 1), all negative, subnormals only
+    (the shared exponent clamped to -127), float32's largest values (to
+    +127), a tensor of zeros (global scale 1). Scales, zero points, scale
+    codes, global scales and the quantized values equal the interpreter's."""
+    module = tmp_path / "dynamic.mlir"
+    module.write_text(DYNAMIC)
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((6, 32)).astype(np.float32)
+    x[0] = 0.0
+    x[1, :16] = 2.5
+    x[1, 16:] = rng.standard_normal(16) * 1e3
+    x[1, 20], x[1, 21] = np.nan, -np.inf
+    x[2] = -np.abs(x[2]) * 7
+    x[3, :16] = rng.integers(1, 100, 16) * np.float32(1e-45)
+    x[3, 16:] = 3e38 * np.sign(rng.standard_normal(16))
+    x[4, :16] = 0.0
+    x[4, 16:] = np.inf
+    x[5, 5] = np.nan
+    x = x.astype(np.float32)
+    zero = np.zeros_like(x)
+    kinds = [np.float32, np.float32, np.float32, np.int32, np.float32, np.int32,
+             np.float32, np.int32, np.float32, np.int32, np.float32, np.float32,
+             np.int32, np.float32, np.float32]
+    outputs = {f"output{j}": k for j, k in enumerate(kinds)}
+    inputs = {"arg0": x, "arg1": zero}
+    got = simulate(module, inputs, outputs, tmp_path)
+    for j, kind in enumerate(kinds):
+        want = quant_run(module, inputs, tmp_path, f"output{j}").ravel()
+        if kind is np.int32:
+            assert np.array_equal(got[f"output{j}"], want.astype(np.int32)), j
+        else:
+            assert_bit_exact(got[f"output{j}"], want)
+    codes = got["output5"].reshape(6, 2)
+    assert codes[1, 1] == -1 and codes[4, 1] == -1  # 0xFF: NaN / inf blocks
+    # Subnormals: floor(log2) - 8 = -151, clamped to -127 (code 0); 3e38:
+    # 127 - 8 (code 246), with MXINT8's emax_elem 0 at the upper limit 127.
+    assert codes[3, 0] == 0 and codes[3, 1] == 246 - 256
+    assert got["output7"].reshape(6, 2)[3, 1] == 254 - 256
+    assert got["output13"][0] == 1.0  # all-zero tensor: global scale 1

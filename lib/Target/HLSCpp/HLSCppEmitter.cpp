@@ -7,9 +7,12 @@
 // A printer that only reads the IR: one top function for the module's
 // function, every tensor a flat row-major array, one loop nest per op with
 // its innermost loop pipelined, weights and other constants as file-scope
-// `static const` arrays. Codes are held as the integers they stand for, in
-// ap_int / ap_uint of their format's width; integer accumulators in ap_int of
-// theirs (wrapping, as qc.linear defines); float32 values as float, each
+// `static const` arrays. Integer codes are held as the integers they stand
+// for, in ap_int / ap_uint of their format's width; fixed-point codes as the
+// values they stand for in ap_fixed; minifloat codes as their bit patterns
+// in ap_uint, with one encoder function and one table of code values per
+// format; integer accumulators in ap_int of their width (wrapping, as
+// qc.linear defines); float32 values as float, each
 // operation written once so that the C simulation rounds exactly where the
 // reference interpreter does (compile it without FMA contraction).
 //
@@ -59,7 +62,7 @@ int64_t numElements(ArrayRef<int64_t> shape) {
 /// An exact C++ literal for a float32 value.
 std::string floatLiteral(float v) {
   if (std::isnan(v))
-    return "NAN";
+    return std::signbit(v) ? "(-NAN)" : "NAN";
   if (std::isinf(v))
     return v > 0 ? "INFINITY" : "(-INFINITY)";
   char buf[64];
@@ -130,6 +133,9 @@ private:
   /// Element of a scale or zero-point tensor of `scheme` for the quantized
   /// element at `idx`.
   std::string schemeAt(Value v, SchemeAttr scheme, ArrayRef<std::string> idx);
+  /// The row-major offset of that element in a scale tensor of `scaleShape`.
+  static std::string schemeIndex(ArrayRef<int64_t> scaleShape,
+                                 SchemeAttr scheme, ArrayRef<std::string> idx);
   /// Reads an integer element as int64_t.
   static std::string asI64(const std::string &e) {
     // Integer literals (splat constants, intLiteral's forms) are C++
@@ -161,6 +167,7 @@ private:
                              QTensorType qt, RoundingMode rounding,
                              bool dequantize);
   LogicalResult emitDequantize(qc::DequantizeOp op);
+  LogicalResult emitComputeScales(qc::ComputeScalesOp op);
   LogicalResult emitLinear(qc::LinearOp op);
   LogicalResult emitRescale(qc::RescaleOp op);
   LogicalResult emitCast(nn::CastOp op);
@@ -193,6 +200,23 @@ private:
   /// The integer range of an integer format, checked to be one.
   FailureOr<std::pair<int64_t, int64_t>> intRange(Operation *op,
                                                   QTensorType qt);
+  /// The name of a file-scope table of the f32 values of every code of a
+  /// minifloat of at most 8 bits (emitted once per format).
+  std::string decodeTable(num::FloatFormat f);
+  /// The name of a file-scope function encoding f32 values into a minifloat
+  /// with nearest-even rounding (Float32Encoder's algorithm).
+  std::string encoder(const num::FloatFormat &f);
+  /// The effective f32 scale of the element at `idx`: the scale, or the
+  /// decoded scale code times the global scale.
+  std::string scaleAt(Value scales, Value globalScale, QTensorType qt,
+                      ArrayRef<std::string> idx);
+  /// The code of f32 `v` (already divided by its scale) in `qt`'s format,
+  /// as an expression of the element's C++ type.
+  std::string encodeExpr(QTensorType qt, const std::string &v,
+                         const std::string &zp, const std::string &ctype);
+  /// The f32 value of code `q` (without scale) of a fixed-point or minifloat
+  /// format.
+  std::string decodeExpr(QTensorType qt, const std::string &q);
 
   func::FuncOp func;
   std::string topName;
@@ -201,8 +225,11 @@ private:
   SmallVector<SmallVector<int64_t>> inputShapes, outputShapes;
 
   llvm::DenseMap<Value, ValueInfo> values;
-  unsigned nextValue = 0, nextConstant = 0;
-  std::string constantsText, bodyText;
+  unsigned nextValue = 0, nextConstant = 0, nextGroupArray = 0;
+  /// Minifloat formats with a decode table / an encoder, by index.
+  SmallVector<num::FloatFormat> tableFormats, encoderFormats;
+  std::string formatsText, constantsText, bodyText;
+  llvm::raw_string_ostream formatsStream{formatsText};
   llvm::raw_string_ostream constantsStream{constantsText};
   llvm::raw_string_ostream bodyStream{bodyText};
   raw_indented_ostream body{bodyStream};
@@ -212,14 +239,29 @@ FailureOr<std::string> HLSCppEmitter::elementCType(Operation *where,
                                                    Type type) {
   if (auto qt = llvm::dyn_cast<QTensorType>(type)) {
     num::Format f = qt.getNumericFormat();
-    if (f.kind() != num::Format::Kind::Int)
-      return where->emitOpError("unable to emit HLS C++ for the ")
-             << qt.getFormat() << " format (integer formats only)";
-    if (qt.getScheme().getScaleFormat())
-      return where->emitOpError("unable to emit HLS C++ for scales stored as ")
-             << qt.getScheme().getScaleFormat() << " (f32 scales only)";
-    return std::string(f.isSigned() ? "ap_int<" : "ap_uint<") +
-           std::to_string(f.bits()) + ">";
+    if (FloatFormatAttr sf = qt.getScheme().getScaleFormat())
+      if (sf.getFloatFormat().bits() > 8)
+        return where->emitOpError(
+                   "unable to emit HLS C++ for scales stored as ")
+               << sf << " (f32 scales or scale formats of at most 8 bits)";
+    std::string w = std::to_string(f.bits());
+    switch (f.kind()) {
+    case num::Format::Kind::Int:
+      return std::string(f.isSigned() ? "ap_int<" : "ap_uint<") + w + ">";
+    case num::Format::Kind::Fixed:
+      // The value code * 2^-frac: W bits of which W - frac are integer bits
+      // (negative or above W where frac is).
+      return std::string(f.isSigned() ? "ap_fixed<" : "ap_ufixed<") + w + ", " +
+             std::to_string(int(f.bits()) - f.fracBits()) + ">";
+    case num::Format::Kind::Float:
+      // The code's bit pattern.
+      if (f.bits() > 8 || !num::Float32Encoder(f.floatFormat()).valid())
+        return where->emitOpError("unable to emit HLS C++ for the ")
+               << qt.getFormat()
+               << " format (minifloats of at most 8 bits with a sign, a zero "
+                  "and subnormals)";
+      return "ap_uint<" + w + ">";
+    }
   }
   Type elem = getElementTypeOrSelf(type);
   if (elem.isF32())
@@ -286,7 +328,7 @@ LogicalResult HLSCppEmitter::collectPorts() {
         "noexcept", "nullptr", "reinterpret_cast", "static_assert",
         "static_cast", "thread_local", "typeid", "typename", "wchar_t"};
     auto generated = [](StringRef s) {
-      return s.size() > 1 && StringRef("vcir").contains(s[0]) &&
+      return s.size() > 1 && StringRef("vcirg").contains(s[0]) &&
              llvm::all_of(s.drop_front(), llvm::isDigit);
     };
     while (!used.insert(n).second || n == topName || reserved.contains(n) ||
@@ -295,8 +337,18 @@ LogicalResult HLSCppEmitter::collectPorts() {
     return n;
   };
   Operation *op = func;
+  auto portType = [&](Type t) -> FailureOr<std::string> {
+    // The testbench's files hold float32 or int32 values; codes of other
+    // formats have no such encoding at a port.
+    if (auto qt = llvm::dyn_cast<QTensorType>(t))
+      if (qt.getNumericFormat().kind() != num::Format::Kind::Int)
+        return op->emitOpError("unable to emit HLS C++ for a port of the ")
+               << qt.getFormat()
+               << " format (float32, integers and integer codes only)";
+    return elementCType(op, t);
+  };
   for (auto [i, arg] : llvm::enumerate(func.getArguments())) {
-    auto ct = elementCType(op, arg.getType());
+    auto ct = portType(arg.getType());
     auto shape = staticShape(op, arg.getType());
     if (failed(ct) || failed(shape))
       return failure();
@@ -307,7 +359,7 @@ LogicalResult HLSCppEmitter::collectPorts() {
     values[arg] = ValueInfo{n, false, *shape, *ct};
   }
   for (auto [i, t] : llvm::enumerate(func.getResultTypes())) {
-    auto ct = elementCType(op, t);
+    auto ct = portType(t);
     auto shape = staticShape(op, t);
     if (failed(ct) || failed(shape))
       return failure();
@@ -342,22 +394,28 @@ std::string HLSCppEmitter::schemeAt(Value v, SchemeAttr scheme,
   const ValueInfo &info = values.lookup(v);
   if (info.splat)
     return info.name;
+  return info.name + "[" + schemeIndex(info.shape, scheme, idx) + "]";
+}
+
+std::string HLSCppEmitter::schemeIndex(ArrayRef<int64_t> scaleShape,
+                                       SchemeAttr scheme,
+                                       ArrayRef<std::string> idx) {
   int64_t axis = scheme.getAxis();
   switch (scheme.getGranularity()) {
   case Granularity::per_tensor:
-    return at(v, SmallVector<std::string>(info.shape.size(), "0"));
+    return "0";
   case Granularity::per_axis: {
-    SmallVector<std::string> one(info.shape.size(), "0");
+    SmallVector<std::string> one(scaleShape.size(), "0");
     if (!one.empty())
       one.back() = idx[size_t(axis)];
-    return at(v, one);
+    return linearIndex(scaleShape, one);
   }
   case Granularity::per_block: {
     SmallVector<std::string> block(idx.begin(), idx.end());
     if (scheme.getBlock() != 1)
       block[size_t(axis)] =
           "(" + idx[size_t(axis)] + ") / " + std::to_string(scheme.getBlock());
-    return at(v, block);
+    return linearIndex(scaleShape, block);
   }
   }
   llvm_unreachable("granularity");
@@ -444,7 +502,10 @@ LogicalResult HLSCppEmitter::emitConstant(Operation *op, ElementsAttr attr) {
     std::optional<num::Format> format;
     if (auto qt = llvm::dyn_cast<QTensorType>(type)) {
       format = qt.getNumericFormat();
-      lo = format->minInt(), hi = format->maxInt();
+      if (format->kind() == num::Format::Kind::Float)
+        lo = 0, hi = int64_t(format->mask());
+      else
+        lo = format->minInt(), hi = format->maxInt();
     } else {
       auto it = llvm::cast<IntegerType>(getElementTypeOrSelf(type));
       unsigned w = it.getWidth();
@@ -458,7 +519,19 @@ LogicalResult HLSCppEmitter::emitConstant(Operation *op, ElementsAttr attr) {
     }
     for (int64_t i = 0; i < n; ++i) {
       int64_t x = tensor->i()[i];
-      if (format)
+      if (format && format->kind() == num::Format::Kind::Fixed) {
+        // The value the code stands for, exact in double (at most 32 bits).
+        char buf[64];
+        std::snprintf(buf, sizeof(buf), "%a",
+                      std::ldexp(double(format->codeToInt(
+                                     uint32_t(uint64_t(x)) & format->mask())),
+                                 -format->fracBits()));
+        lits.push_back(buf);
+        continue;
+      }
+      if (format && format->kind() == num::Format::Kind::Float)
+        x = int64_t(uint32_t(uint64_t(x)) & format->mask());
+      else if (format)
         x = format->codeToInt(uint32_t(uint64_t(x)) & format->mask());
       if (x < lo || x > hi)
         return op->emitOpError("constant element ")
@@ -510,47 +583,295 @@ FailureOr<std::pair<int64_t, int64_t>> HLSCppEmitter::intRange(Operation *op,
   return std::make_pair(f.minInt(), f.maxInt());
 }
 
+std::string HLSCppEmitter::decodeTable(num::FloatFormat f) {
+  // Overflow policies do not change the value of a code.
+  f.saturate = false;
+  const auto *it = llvm::find(tableFormats, f);
+  std::string name = "qc_decode_" + std::to_string(it - tableFormats.begin());
+  if (it != tableFormats.end())
+    return name;
+  tableFormats.push_back(f);
+  num::Format fmt = num::Format::minifloat(f);
+  unsigned n = 1u << f.bits();
+  formatsStream << "/// " << fmt.name() << ": the value of every code.\n"
+                << "static const float " << name << "[" << n << "] = {";
+  for (unsigned c = 0; c < n; ++c) {
+    if (c % 8 == 0)
+      formatsStream << "\n   ";
+    formatsStream << " " << floatLiteral(float(num::decodeFloat(c, f)))
+                  << (c + 1 < n ? "," : "");
+  }
+  formatsStream << "};\n\n";
+  return name;
+}
+
+std::string HLSCppEmitter::encoder(const num::FloatFormat &f) {
+  const auto *it = llvm::find(encoderFormats, f);
+  std::string name = "qc_encode_" + std::to_string(it - encoderFormats.begin());
+  if (it != encoderFormats.end())
+    return name;
+  encoderFormats.push_back(f);
+  num::Float32Encoder::Params p = num::Float32Encoder(f).params();
+  auto hex = [](uint32_t v) {
+    char buf[16];
+    std::snprintf(buf, sizeof(buf), "0x%Xu", v);
+    return std::string(buf);
+  };
+  auto perSign = [&](const uint32_t(&c)[2]) {
+    return c[0] == c[1] ? hex(c[0])
+                        : "(sign ? " + hex(c[1]) + " : " + hex(c[0]) + ")";
+  };
+  // The float32 bits rounded half to even at the format's last mantissa bit
+  // and rebiased in the normal range; below it the FPU rounds |x| + magic to
+  // the subnormal quantum. Specials, overflow and zero per sign.
+  formatsStream << "/// " << num::Format::minifloat(f).name()
+                << ": the code of x, rounded to nearest even.\n"
+                << "inline uint32_t " << name << "(float x) {\n"
+                << "  uint32_t b = qc_hls::bits_of(x), sign = b >> 31, "
+                   "a = b & 0x7FFFFFFFu;\n"
+                << "  if (a >= 0x7F800000u)\n"
+                << "    return a > 0x7F800000u ? " << perSign(p.nanCode)
+                << " : " << perSign(p.infCode) << ";\n"
+                << "  uint32_t mag = a >= " << hex(p.minNormalBits) << "\n"
+                << "      ? ((a + " << hex(p.roundBias) << " + ((a >> "
+                << p.shift << ") & 1u)) >> " << p.shift << ") - "
+                << hex(p.offset) << "\n"
+                << "      : qc_hls::bits_of(std::fabs(x) + "
+                << floatLiteral(p.magic) << ") - " << hex(p.magicBits) << ";\n"
+                << "  if (mag > " << hex(p.maxMag) << ")\n"
+                << "    return " << perSign(p.overflowCode) << ";\n"
+                << "  if (mag == 0)\n"
+                << "    return " << perSign(p.zeroCode) << ";\n"
+                << "  return mag | (sign << " << p.signShift << ");\n"
+                << "}\n\n";
+  return name;
+}
+
+std::string HLSCppEmitter::scaleAt(Value scales, Value globalScale,
+                                   QTensorType qt, ArrayRef<std::string> idx) {
+  SchemeAttr scheme = qt.getScheme();
+  std::string s = schemeAt(scales, scheme, idx);
+  FloatFormatAttr sf = scheme.getScaleFormat();
+  if (!sf)
+    return s;
+  // fl32(decode(code) * global): the code is a signless byte.
+  s = decodeTable(sf.getFloatFormat()) + "[(int)(" + s + ") & 255]";
+  if (globalScale)
+    s = "(" + s + " * " + at(globalScale, {}) + ")";
+  return s;
+}
+
+std::string HLSCppEmitter::encodeExpr(QTensorType qt, const std::string &v,
+                                      const std::string &zp,
+                                      const std::string &ctype) {
+  num::Format f = qt.getNumericFormat();
+  switch (f.kind()) {
+  case num::Format::Kind::Int:
+    return "qc_hls::encode_int(" + v + ", " + zp + ", " +
+           intLiteral(f.minInt()) + ", " + intLiteral(f.maxInt()) + ")";
+  case num::Format::Kind::Fixed: {
+    // The integer code of v * 2^frac, then the value it stands for.
+    char up[64], down[64];
+    std::snprintf(up, sizeof(up), "%a", std::ldexp(1.0, f.fracBits()));
+    std::snprintf(down, sizeof(down), "%a", std::ldexp(1.0, -f.fracBits()));
+    return ctype + "(double(qc_hls::encode_fixed(" + v + ", " + up + ", " +
+           intLiteral(f.minInt()) + ", " + intLiteral(f.maxInt()) + ", " +
+           (f.saturates() ? "0" : std::to_string(f.bits())) + ")) * " + down +
+           ")";
+  }
+  case num::Format::Kind::Float:
+    return encoder(f.floatFormat()) + "(" + v + ")";
+  }
+  llvm_unreachable("format kind");
+}
+
+std::string HLSCppEmitter::decodeExpr(QTensorType qt, const std::string &q) {
+  num::Format f = qt.getNumericFormat();
+  if (f.kind() == num::Format::Kind::Fixed)
+    // Exact in double, rounded once to f32 (the numerics library's decode).
+    return "float((" + q + ").to_double())";
+  return decodeTable(f.floatFormat()) + "[(unsigned)(" + q + ")]";
+}
+
 LogicalResult HLSCppEmitter::emitQuantize(Operation *op, Value input,
                                           Value scales, Value zeroPoints,
                                           Value globalScale, QTensorType qt,
                                           RoundingMode rounding,
                                           bool dequantize) {
-  auto range = intRange(op, qt);
-  if (failed(range) || failed(elementCType(op, qt)))
+  auto ctype = elementCType(op, qt);
+  if (failed(ctype))
     return failure();
-  if (globalScale)
-    return op->emitOpError("unable to emit HLS C++ for a global scale");
   if (rounding != RoundingMode::nearest_even)
     return op->emitOpError("unable to emit HLS C++ for rounding mode ")
            << stringifyRoundingMode(rounding) << " (nearest_even only)";
   SchemeAttr scheme = qt.getScheme();
+  bool isInt = qt.getNumericFormat().kind() == num::Format::Kind::Int;
   return emitElementwise(op, [&](ArrayRef<std::string> idx) {
-    std::string s = schemeAt(scales, scheme, idx);
+    std::string s = scaleAt(scales, globalScale, qt, idx);
     std::string z = zeroPoints ? asI64(schemeAt(zeroPoints, scheme, idx)) : "0";
-    std::string q = "qc_hls::encode_int(" + at(input, idx) + " / " + s + ", " +
-                    z + ", " + intLiteral(range->first) + ", " +
-                    intLiteral(range->second) + ")";
+    std::string q = encodeExpr(qt, at(input, idx) + " / " + s, z, *ctype);
     if (!dequantize)
       return q;
     // qc.fake_quant: the dequantized code, rounded once as in
     // qc.dequantize.
+    if (!isInt)
+      return decodeExpr(qt, q) + " * " + s;
     return "float(" + q + (zeroPoints ? " - " + z : "") + ") * " + s;
   });
 }
 
 LogicalResult HLSCppEmitter::emitDequantize(qc::DequantizeOp op) {
   QTensorType qt = op.getInput().getType();
-  if (failed(intRange(op, qt)) || failed(elementCType(op, qt)))
+  if (failed(elementCType(op, qt)))
     return failure();
-  if (op.getGlobalScale())
-    return op.emitOpError("unable to emit HLS C++ for a global scale");
   SchemeAttr scheme = qt.getScheme();
+  bool isInt = qt.getNumericFormat().kind() == num::Format::Kind::Int;
   return emitElementwise(op, [&](ArrayRef<std::string> idx) {
+    std::string s = scaleAt(op.getScales(), op.getGlobalScale(), qt, idx);
+    if (!isInt)
+      return decodeExpr(qt, at(op.getInput(), idx)) + " * " + s;
     std::string q = asI64(at(op.getInput(), idx));
     if (op.getZeroPoints())
       q += " - " + asI64(schemeAt(op.getZeroPoints(), scheme, idx));
-    return "float(" + q + ") * " + schemeAt(op.getScales(), scheme, idx);
+    return "float(" + q + ") * " + s;
   });
+}
+
+LogicalResult HLSCppEmitter::emitComputeScales(qc::ComputeScalesOp op) {
+  auto qt = llvm::cast<QTensorType>(op.getQuantType());
+  if (failed(elementCType(op, qt)))
+    return failure();
+  for (Value r : op->getResults())
+    if (failed(declareResult(op, r)))
+      return failure();
+  SchemeAttr scheme = qt.getScheme();
+  FloatFormatAttr sf = scheme.getScaleFormat();
+  num::Format fmt = qt.getNumericFormat();
+  const ValueInfo scales = values[op.getScales()];
+  int64_t groups = std::max<int64_t>(1, numElements(scales.shape));
+  ArrayRef<int64_t> shape = qt.getShape();
+  // The element as the rule reads it: fl32(clip * x) with a clip ratio.
+  auto element = [&](ArrayRef<std::string> idx) {
+    std::string x = at(op.getInput(), idx);
+    if (op.getClip())
+      x = floatLiteral(float(op.getClipRatio())) + " * " + x;
+    return x;
+  };
+  // Per scale group, over the finite elements in row-major order: the
+  // largest magnitude, or (asymmetric) the range widened to contain 0; a
+  // flag for a group holding NaN or infinity (E8M0).
+  auto groupArray = [&] { return "g" + std::to_string(nextGroupArray++); };
+  bool asymmetric = scheme.getAsymmetric(),
+       e8m0 = sf && sf.getFloatFormat() == num::FloatFormat::e8m0fnu();
+  std::string mx = groupArray(), hi = asymmetric ? groupArray() : "",
+              fin = e8m0 ? groupArray() : "";
+  body << "// qc.compute_scales for " << qt << "\n";
+  body << "static float " << mx << "[" << groups << "];\n";
+  if (asymmetric)
+    body << "static float " << hi << "[" << groups << "];\n";
+  if (e8m0)
+    body << "static bool " << fin << "[" << groups << "];\n";
+  body << "for (int r = 0; r < " << groups << "; ++r) {\n";
+  body.indent();
+  body << (asymmetric ? mx + "[r] = 0.0f;\n" + hi + "[r] = 0.0f;\n"
+                      : mx + "[r] = 0.0f;\n");
+  if (e8m0)
+    body << fin << "[r] = true;\n";
+  body.unindent();
+  body << "}\n";
+  auto idx = openLoops(shape, /*pipeline=*/true);
+  std::string gi = schemeIndex(scales.shape, scheme, idx);
+  body << "float qc_x = " << element(idx) << ";\n";
+  if (asymmetric) {
+    body << "if (std::fabs(qc_x) <= FLT_MAX) {\n";
+    body.indent();
+    body << mx << "[" << gi << "] = std::min(" << mx << "[" << gi
+         << "], qc_x);\n"
+         << hi << "[" << gi << "] = std::max(" << hi << "[" << gi
+         << "], qc_x);\n";
+    body.unindent();
+    body << "}\n";
+  } else {
+    body << "float qc_a = std::fabs(qc_x);\n"
+         << "if (qc_a <= FLT_MAX) {\n";
+    body.indent();
+    body << "if (qc_a > " << mx << "[" << gi << "])\n  " << mx << "[" << gi
+         << "] = qc_a;\n";
+    body.unindent();
+    body << "}"
+         << (e8m0 ? " else {\n  " + fin + "[" + gi + "] = false;\n}\n"
+                  : std::string("\n"));
+  }
+  closeLoops(loopCount(shape));
+  std::string out = scales.name + "[r]";
+  if (!sf && !asymmetric) {
+    // s = absmax / max(format), 1 for a group without a finite non-zero.
+    body << "for (int r = 0; r < " << groups << "; ++r)\n  " << out << " = "
+         << mx << "[r] == 0.0f ? 1.0f : " << mx << "[r] / "
+         << floatLiteral(float(fmt.maxValue())) << ";\n";
+    return success();
+  }
+  if (asymmetric) {
+    // s = (max - min) / (qmax - qmin) in double, rounded once; zp = qmin -
+    // round(min / s) clamped; a constant group gets s = 1, zp = 0.
+    std::string zp = values[op.getZeroPoints()].name + "[r]";
+    std::string qmin = intLiteral(fmt.minInt()) + ".0",
+                qmax = intLiteral(fmt.maxInt()) + ".0";
+    body << "for (int r = 0; r < " << groups << "; ++r) {\n";
+    body.indent();
+    body << "if (" << hi << "[r] == " << mx << "[r]) {\n  " << out
+         << " = 1.0f;\n  " << zp << " = 0;\n  continue;\n}\n"
+         << "float s = float((double(" << hi << "[r]) - double(" << mx
+         << "[r])) / (" << qmax << " - " << qmin << "));\n"
+         << out << " = s;\n"
+         << "double z = " << qmin << " - std::rint(double(" << mx
+         << "[r] / s));\n"
+         << zp << " = z < " << qmin << " ? " << intLiteral(fmt.minInt())
+         << " : (z > " << qmax << " ? " << intLiteral(fmt.maxInt())
+         << " : (int32_t)z);\n";
+    body.unindent();
+    body << "}\n";
+    return success();
+  }
+  if (e8m0) {
+    // OCP MX: shared_exp = floor(log2(amax)) - emax_elem in [-127, 127],
+    // code shared_exp + 127; 0xFF for a block with NaN or infinity; -127
+    // for an all-zero block.
+    body << "for (int r = 0; r < " << groups << "; ++r) {\n";
+    body.indent();
+    body << "int e = 0, shared = -127;\n"
+         << "if (" << mx << "[r] > 0.0f) {\n"
+         << "  std::frexp(" << mx << "[r], &e);\n"
+         << "  shared = std::min(127, std::max(-127, e - 1 - "
+         << num::emaxOf(fmt) << "));\n"
+         << "}\n"
+         << out << " = " << fin << "[r] ? shared + 127 : 255;\n";
+    body.unindent();
+    body << "}\n";
+    return success();
+  }
+  // Two-level (NVFP4): global = amax(x) / (max(format) * max(scale format)),
+  // 1 for an all-zero tensor; block code = encode_sat(fl32(amax_b /
+  // max(format)) / global).
+  num::FloatFormat satScale = sf.getFloatFormat();
+  satScale.saturate = true;
+  if (!num::Float32Encoder(satScale).valid())
+    return op.emitOpError("unable to emit HLS C++ for scales stored as ")
+           << sf << " (no nearest-even encoder)";
+  std::string emax = floatLiteral(float(fmt.maxValue()));
+  std::string smax =
+      floatLiteral(float(num::decodeFloat(satScale.maxFiniteCode(), satScale)));
+  std::string global = values[op.getGlobalScale()].name + "[0]";
+  std::string amax = groupArray();
+  body << "float " << amax << " = 0.0f;\n"
+       << "for (int r = 0; r < " << groups << "; ++r)\n  " << amax
+       << " = std::max(" << amax << ", " << mx << "[r]);\n"
+       << global << " = " << amax << " == 0.0f ? 1.0f : " << amax << " / ("
+       << emax << " * " << smax << ");\n"
+       << "for (int r = 0; r < " << groups << "; ++r)\n  " << out << " = "
+       << encoder(satScale) << "((" << mx << "[r] / " << emax << ") / "
+       << global << ");\n";
+  return success();
 }
 
 LogicalResult HLSCppEmitter::emitLinear(qc::LinearOp op) {
@@ -1118,6 +1439,7 @@ LogicalResult HLSCppEmitter::emitOp(Operation *op) {
                             o.getRounding(), /*dequantize=*/true);
       })
       .Case([&](qc::DequantizeOp o) { return emitDequantize(o); })
+      .Case([&](qc::ComputeScalesOp o) { return emitComputeScales(o); })
       .Case([&](qc::LinearOp o) { return emitLinear(o); })
       .Case([&](qc::RescaleOp o) { return emitRescale(o); })
       .Case([&](CastOp o) { return emitCast(o); })
@@ -1203,7 +1525,8 @@ LogicalResult HLSCppEmitter::emitOp(Operation *op) {
                           o.getBZeroPoint());
       })
       .Case([&](qc::CodesOp o) {
-        // Codes are held as the integers they stand for already.
+        // Codes of integer formats (the op's only ones) are held as the
+        // integers they stand for already.
         return emitElementwise(o, [&](ArrayRef<std::string> idx) {
           return at(o.getInput(), idx);
         });
@@ -1323,6 +1646,35 @@ inline int64_t encode_int(float v, int64_t zp, int64_t lo, int64_t hi) {
   return r <= double(lo) ? lo : (r >= double(hi) ? hi : int64_t(r));
 }
 
+/// Fixed point: fl32 v * 2^frac (`up`, exact in double) rounded half to
+/// even, then saturated to [lo, hi] or, with `wrap_bits` > 0, wrapped
+/// modulo 2^wrap_bits into it (0 beyond 9.2e18 or for infinity); NaN
+/// gives 0. The integer code.
+inline int64_t encode_fixed(float v, double up, int64_t lo, int64_t hi,
+                            int wrap_bits) {
+  double r = std::rint(double(v) * up);
+  if (r != r)
+    return 0;
+  if (wrap_bits > 0) {
+    if (!(std::fabs(r) < 9.2e18))
+      return 0;
+    uint64_t c = uint64_t(int64_t(r)) & ((uint64_t(1) << wrap_bits) - 1);
+    return lo < 0 && (c >> (wrap_bits - 1)) ? int64_t(c) - (int64_t(1) << wrap_bits)
+                                            : int64_t(c);
+  }
+  return r <= double(lo) ? lo : (r >= double(hi) ? hi : int64_t(r));
+}
+
+/// The bits of a float32 (minifloat encoders work on them).
+inline uint32_t bits_of(float x) {
+  union {
+    float f;
+    uint32_t u;
+  } c;
+  c.f = x;
+  return c.u;
+}
+
 /// Float to integer: toward zero, saturated to [lo, hi - 1], NaN to 0.
 inline int64_t trunc_sat(float x, int64_t lo, int64_t hi) {
   double t = std::trunc(double(x));
@@ -1382,9 +1734,11 @@ LogicalResult HLSCppEmitter::emitSource(raw_ostream &out) {
       << ". C simulation: any C++17 compiler with the\n"
       << "// ap_int headers on the include path and -ffp-contract=off "
          "(docs/HLS.md).\n"
-      << "#include <ap_int.h>\n#include <algorithm>\n#include <cmath>\n"
+      << "#include <ap_fixed.h>\n#include <ap_int.h>\n#include <algorithm>\n"
+      << "#include <cfloat>\n#include <cmath>\n"
       << "#include <cstdint>\n\n"
-      << kHelpers << "\n";
+      << kHelpers << "\n"
+      << formatsText;
   out << constantsText << (constantsText.empty() ? "" : "\n");
   printSignature(out);
   out << " {\n" << bodyText << "}\n";

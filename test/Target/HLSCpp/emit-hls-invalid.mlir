@@ -10,11 +10,29 @@ func.func @layer_norm(%x: tensor<2x8xf32>, %g: tensor<8xf32>) -> tensor<2x8xf32>
 
 // -----
 
-func.func @minifloat(%x: tensor<4xf32>) -> tensor<4xf32> {
+func.func @wide_minifloat(%x: tensor<4xf32>) -> tensor<4xf32> {
   %s = arith.constant dense<1.0> : tensor<f32>
-  // expected-error @+1 {{'qc.fake_quant' op unable to emit HLS C++ for the #qc.float<fp8e4m3fn, saturate> format (integer formats only)}}
-  %y = qc.fake_quant %x, %s as !qc.qtensor<4, #qc.float<fp8e4m3fn, saturate>> : (tensor<4xf32>, tensor<f32>) -> tensor<4xf32>
+  // expected-error @+1 {{'qc.fake_quant' op unable to emit HLS C++ for the #qc.float<bf16> format (minifloats of at most 8 bits with a sign, a zero and subnormals)}}
+  %y = qc.fake_quant %x, %s as !qc.qtensor<4, #qc.float<bf16>> : (tensor<4xf32>, tensor<f32>) -> tensor<4xf32>
   return %y : tensor<4xf32>
+}
+
+// -----
+
+func.func @no_subnormals(%x: tensor<4xf32>) -> tensor<4xf32> {
+  %s = arith.constant dense<1.0> : tensor<f32>
+  // expected-error @+1 {{'qc.fake_quant' op unable to emit HLS C++ for the #qc.float<e4m3, bias = 7, specials = fn, no_subnormals> format (minifloats of at most 8 bits with a sign, a zero and subnormals)}}
+  %y = qc.fake_quant %x, %s as !qc.qtensor<4, #qc.float<e4m3, bias = 7, specials = fn, no_subnormals>> : (tensor<4xf32>, tensor<f32>) -> tensor<4xf32>
+  return %y : tensor<4xf32>
+}
+
+// -----
+
+// expected-error @+1 {{'func.func' op unable to emit HLS C++ for a port of the #qc.float<fp8e4m3fn> format (float32, integers and integer codes only)}}
+func.func @minifloat_port(%x: tensor<4xf32>) -> !qc.qtensor<4, #qc.float<fp8e4m3fn>> {
+  %s = arith.constant dense<1.0> : tensor<f32>
+  %q = qc.quantize %x, %s : (tensor<4xf32>, tensor<f32>) -> !qc.qtensor<4, #qc.float<fp8e4m3fn>>
+  return %q : !qc.qtensor<4, #qc.float<fp8e4m3fn>>
 }
 
 // -----
@@ -42,9 +60,9 @@ func.func @half(%x: tensor<4xf16>) -> tensor<4xf16> {
 
 // -----
 
-func.func @mx(%x: tensor<32xf32>, %s: tensor<1xi8>) -> tensor<32xf32> {
-  // expected-error @+1 {{'qc.fake_quant' op unable to emit HLS C++ for the #qc.float<fp4e2m1fn, saturate> format (integer formats only)}}
-  %y = qc.fake_quant %x, %s as !qc.qtensor<32, #qc.float<fp4e2m1fn, saturate>, #qc.scheme<per_block, axis = 0, block = 32, scale = #qc.float<e8m0fnu>>> : (tensor<32xf32>, tensor<1xi8>) -> tensor<32xf32>
+func.func @wide_scales(%x: tensor<32xf32>, %s: tensor<1xi16>) -> tensor<32xf32> {
+  // expected-error @+1 {{'qc.fake_quant' op unable to emit HLS C++ for scales stored as #qc.float<bf16> (f32 scales or scale formats of at most 8 bits)}}
+  %y = qc.fake_quant %x, %s as !qc.qtensor<32, #qc.float<fp4e2m1fn, saturate>, #qc.scheme<per_block, axis = 0, block = 32, scale = #qc.float<bf16>>> : (tensor<32xf32>, tensor<1xi16>) -> tensor<32xf32>
   return %y : tensor<32xf32>
 }
 
@@ -74,14 +92,6 @@ func.func @float_to_int64(%x: tensor<4xf32>) -> tensor<4xi64> {
   // expected-error @+1 {{'nn.cast' op unable to emit HLS C++ for a cast from 'f32' to 'i64'}}
   %y = nn.cast %x to i64 : tensor<4xf32>
   return %y : tensor<4xi64>
-}
-
-// -----
-
-func.func @mxint8(%x: tensor<32xf32>, %s: tensor<1xi8>) -> tensor<32xf32> {
-  // expected-error @+1 {{'qc.fake_quant' op unable to emit HLS C++ for scales stored as #qc.float<e8m0fnu> (f32 scales only)}}
-  %y = qc.fake_quant %x, %s as !qc.qtensor<32, #qc.int<8, narrow>, #qc.scheme<per_block, axis = 0, block = 32, scale = #qc.float<e8m0fnu>>> : (tensor<32xf32>, tensor<1xi8>) -> tensor<32xf32>
-  return %y : tensor<32xf32>
 }
 
 // -----

@@ -140,3 +140,121 @@ func.func @names(%a: tensor<4xi1>, %b: tensor<4xi1>, %c: tensor<4xi1>, %d: tenso
   %2 = nn.xor %1, %d : tensor<4xi1>, tensor<4xi1>
   return %2 : tensor<4xi1>
 }
+
+// -----
+
+// Minifloats: codes as their bit patterns in ap_uint, one encoder function
+// (Float32Encoder's nearest-even algorithm on the float32 bits) and one
+// table of code values per format; E8M0 scale codes decoded through their
+// table.
+
+// CHECK-LABEL: from @minifloat.
+// CHECK: inline uint32_t bits_of(float x)
+// CHECK: /// fp8e4m3fn: the code of x, rounded to nearest even.
+// CHECK-NEXT: inline uint32_t qc_encode_0(float x) {
+// CHECK-NEXT: uint32_t b = qc_hls::bits_of(x), sign = b >> 31, a = b & 0x7FFFFFFFu;
+// CHECK-NEXT: if (a >= 0x7F800000u)
+// CHECK-NEXT: return a > 0x7F800000u ? (sign ? 0xFFu : 0x7Fu) : (sign ? 0xFFu : 0x7Fu);
+// CHECK-NEXT: uint32_t mag = a >= 0x3C800000u
+// CHECK-NEXT: ? ((a + 0x7FFFFu + ((a >> 20) & 1u)) >> 20) - 0x3C0u
+// CHECK-NEXT: : qc_hls::bits_of(std::fabs(x) + 0x1p+14f) - 0x46800000u;
+// CHECK-NEXT: if (mag > 0x7Eu)
+// CHECK-NEXT: return (sign ? 0xFFu : 0x7Fu);
+// CHECK-NEXT: if (mag == 0)
+// CHECK-NEXT: return (sign ? 0x80u : 0x0u);
+// CHECK-NEXT: return mag | (sign << 7);
+// CHECK: /// fp8e4m3fn: the value of every code.
+// CHECK-NEXT: static const float qc_decode_0[256] = {
+// CHECK-NEXT: 0x0p+0f, 0x1p-9f, 0x1p-8f, 0x1.8p-8f, 0x1p-7f, 0x1.4p-7f, 0x1.8p-7f, 0x1.cp-7f,
+// CHECK: 0x1p+8f, 0x1.2p+8f, 0x1.4p+8f, 0x1.6p+8f, 0x1.8p+8f, 0x1.ap+8f, 0x1.cp+8f, NAN,
+// CHECK: -0x1p+8f, {{.*}}, (-NAN)};
+// CHECK: /// e8m0fnu: the value of every code.
+// CHECK-NEXT: static const float qc_decode_1[256] = {
+// CHECK-NEXT: 0x1p-127f, 0x1p-126f,
+// CHECK: 0x1p+127f, NAN};
+// CHECK: /// fp4e2m1fn: the value of every code.
+// CHECK-NEXT: static const float qc_decode_2[16] = {
+// CHECK-NEXT: 0x0p+0f, 0x1p-1f, 0x1p+0f, 0x1.8p+0f, 0x1p+1f, 0x1.8p+1f, 0x1p+2f, 0x1.8p+2f,
+// CHECK-NEXT: -0x0p+0f, -0x1p-1f, -0x1p+0f, -0x1.8p+0f, -0x1p+1f, -0x1.8p+1f, -0x1p+2f, -0x1.8p+2f};
+// CHECK: static const ap_uint<4> c1[64] = {
+// CHECK-NEXT: 1, 2, 3, 4, 5, 6, 7, 8,
+// CHECK: static const ap_int<8> c2[2] = {
+// CHECK-NEXT: 127, -126};
+// CHECK: void minifloat(const float x[64], float y[64], float z[64]) {
+// CHECK: static ap_uint<8> v0[64];
+// CHECK: v0[(i0) * 32 + i1] = qc_encode_0(x[(i0) * 32 + i1] / c0[i0]);
+// CHECK: static float v1[64];
+// CHECK: v1[(i0) * 32 + i1] = qc_decode_0[(unsigned)(v0[(i0) * 32 + i1])] * c0[i0];
+// CHECK: static float v2[64];
+// CHECK: v2[(i0) * 32 + i1] = qc_decode_2[(unsigned)(c1[(i0) * 32 + i1])] * qc_decode_1[(int)(c2[i0]) & 255];
+func.func @minifloat(%x: tensor<2x32xf32>) -> (tensor<2x32xf32>, tensor<2x32xf32>)
+    attributes {onnx.input_names = ["x"], onnx.output_names = ["y", "z"]} {
+  %s = arith.constant dense<[0.5, 3.0]> : tensor<2xf32>
+  %q = qc.quantize %x, %s : (tensor<2x32xf32>, tensor<2xf32>)
+    -> !qc.qtensor<2x32, #qc.float<fp8e4m3fn>, #qc.scheme<per_axis, axis = 0>>
+  %y = qc.dequantize %q, %s : (!qc.qtensor<2x32, #qc.float<fp8e4m3fn>, #qc.scheme<per_axis, axis = 0>>, tensor<2xf32>) -> tensor<2x32xf32>
+  %w = qc.constant dense<[[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 0],
+                          [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15]]> : tensor<2x32xi4>
+    : !qc.qtensor<2x32, #qc.float<fp4e2m1fn, saturate>, #qc.scheme<per_block, axis = 1, block = 32, scale = #qc.float<e8m0fnu>>>
+  %e = arith.constant dense<[[127], [-126]]> : tensor<2x1xi8>
+  %z = qc.dequantize %w, %e : (!qc.qtensor<2x32, #qc.float<fp4e2m1fn, saturate>, #qc.scheme<per_block, axis = 1, block = 32, scale = #qc.float<e8m0fnu>>>, tensor<2x1xi8>) -> tensor<2x32xf32>
+  return %y, %z : tensor<2x32xf32>, tensor<2x32xf32>
+}
+
+// -----
+
+// Fixed point: values as ap_fixed<W, W - frac> (exact), the integer code
+// from qc_hls::encode_fixed (nearest even, saturated or wrapped).
+
+// CHECK-LABEL: from @fixed.
+// CHECK: #include <ap_fixed.h>
+// CHECK: inline int64_t encode_fixed(float v, double up, int64_t lo, int64_t hi,
+// CHECK: static const ap_fixed<8, 2> c0[4] = {
+// CHECK-NEXT: 0x1p-6, -0x1p+1, 0x1.fcp+0, 0x0p+0};
+// CHECK: void fixed(const float x[4], float y[4], float z[4]) {
+// CHECK: static ap_fixed<8, 5> v0[4];
+// CHECK: v0[i0] = ap_fixed<8, 5>(double(qc_hls::encode_fixed(x[i0] / 0x1p-1f, 0x1p+3, -128, 127, 0)) * 0x1p-3);
+// CHECK: v1[i0] = float((v0[i0]).to_double()) * 0x1p-1f;
+// CHECK: v2[i0] = float((ap_ufixed<6, 4>(double(qc_hls::encode_fixed(v1[i0] / 0x1p-1f, 0x1p+2, 0, 63, 6)) * 0x1p-2)).to_double()) * 0x1p-1f;
+// CHECK: v3[i0] = float((c0[i0]).to_double()) * 0x1p-1f;
+func.func @fixed(%x: tensor<4xf32>) -> (tensor<4xf32>, tensor<4xf32>)
+    attributes {onnx.input_names = ["x"], onnx.output_names = ["y", "z"]} {
+  %s = arith.constant dense<0.5> : tensor<f32>
+  %q = qc.quantize %x, %s : (tensor<4xf32>, tensor<f32>) -> !qc.qtensor<4, #qc.fixed<8, 3>>
+  %y = qc.dequantize %q, %s : (!qc.qtensor<4, #qc.fixed<8, 3>>, tensor<f32>) -> tensor<4xf32>
+  %w = qc.fake_quant %y, %s as !qc.qtensor<4, #qc.fixed<6, 2, unsigned, wrap>> : (tensor<4xf32>, tensor<f32>) -> tensor<4xf32>
+  %c = qc.constant dense<[1, -128, 127, 0]> : tensor<4xi8> : !qc.qtensor<4, #qc.fixed<8, 6>>
+  %z = qc.dequantize %c, %s : (!qc.qtensor<4, #qc.fixed<8, 6>>, tensor<f32>) -> tensor<4xf32>
+  return %w, %z : tensor<4xf32>, tensor<4xf32>
+}
+
+// -----
+
+// Dynamic scales: per scale group the largest finite magnitude over the
+// input, then the rule of the scheme (OCP MX: the shared exponent).
+
+// CHECK-LABEL: from @dynamic_mx.
+// CHECK: static ap_int<8> v0[2];
+// CHECK-NEXT: // qc.compute_scales for !qc.qtensor<2x32, #qc.float<fp4e2m1fn, saturate>, #qc.scheme<per_block, axis = 1, block = 32, scale = #qc.float<e8m0fnu>, dynamic>>
+// CHECK-NEXT: static float g0[2];
+// CHECK-NEXT: static bool g1[2];
+// CHECK: float qc_x = x[(i0) * 32 + i1];
+// CHECK-NEXT: float qc_a = std::fabs(qc_x);
+// CHECK-NEXT: if (qc_a <= FLT_MAX) {
+// CHECK-NEXT: if (qc_a > g0[i0])
+// CHECK-NEXT: g0[i0] = qc_a;
+// CHECK-NEXT: } else {
+// CHECK-NEXT: g1[i0] = false;
+// CHECK: std::frexp(g0[r], &e);
+// CHECK-NEXT: shared = std::min(127, std::max(-127, e - 1 - 2));
+// CHECK: v0[r] = g1[r] ? shared + 127 : 255;
+// CHECK: v1[(i0) * 32 + i1] = qc_encode_0(x[(i0) * 32 + i1] / qc_decode_0[(int)(v0[i0]) & 255]);
+// CHECK: v2[(i0) * 32 + i1] = qc_decode_1[(unsigned)(v1[(i0) * 32 + i1])] * qc_decode_0[(int)(v0[i0]) & 255];
+func.func @dynamic_mx(%x: tensor<2x32xf32>) -> tensor<2x32xf32>
+    attributes {onnx.input_names = ["x"], onnx.output_names = ["y"]} {
+  %e = qc.compute_scales %x for !qc.qtensor<2x32, #qc.float<fp4e2m1fn, saturate>, #qc.scheme<per_block, axis = 1, block = 32, scale = #qc.float<e8m0fnu>, dynamic>>
+    : tensor<2x32xf32> -> tensor<2x1xi8>
+  %q = qc.quantize %x, %e : (tensor<2x32xf32>, tensor<2x1xi8>) -> !qc.qtensor<2x32, #qc.float<fp4e2m1fn, saturate>, #qc.scheme<per_block, axis = 1, block = 32, scale = #qc.float<e8m0fnu>, dynamic>>
+  %y = qc.dequantize %q, %e : (!qc.qtensor<2x32, #qc.float<fp4e2m1fn, saturate>, #qc.scheme<per_block, axis = 1, block = 32, scale = #qc.float<e8m0fnu>, dynamic>>, tensor<2x1xi8>) -> tensor<2x32xf32>
+  return %y : tensor<2x32xf32>
+}

@@ -227,15 +227,14 @@ def test_integer_only_design(tmp_path):
 
 
 def test_unsupported_op_is_an_error(tmp_path):
-    """A normalization has no HLS emitter yet: an error naming the op and
-    its location, and no output file."""
-    from onnx import TensorProto, helper, numpy_helper
+    """ArgMax has no HLS emitter yet: an error naming the op and its
+    location, and no output file."""
+    from onnx import TensorProto, helper
 
     graph = helper.make_graph(
-        [helper.make_node("LayerNormalization", ["x", "g"], ["y"], name="ln")],
-        "ln", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 8])],
-        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [2, 8])],
-        [numpy_helper.from_array(np.ones(8, np.float32), "g")])
+        [helper.make_node("ArgMax", ["x"], ["y"], name="am", axis=1)],
+        "am", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 8])],
+        [helper.make_tensor_value_info("y", TensorProto.INT64, [2, 1])])
     path, module = tmp_path / "ln.onnx", tmp_path / "ln.mlir"
     onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]),
               path)
@@ -246,7 +245,7 @@ def test_unsupported_op_is_an_error(tmp_path):
     r = subprocess.run([str(BIN / "quant-translate"), "--emit-hls", str(module),
                         "-o", str(out)], capture_output=True, text=True)
     assert r.returncode != 0
-    assert "'nn.layer_norm' op unable to emit HLS C++ for this op" in r.stderr
+    assert "'nn.arg_max' op unable to emit HLS C++ for this op" in r.stderr
     assert "ln.mlir:" in r.stderr
     assert not out.exists()
 
@@ -713,3 +712,112 @@ def test_dynamic_scales_bit_exact(tmp_path):
     assert codes[3, 0] == 0 and codes[3, 1] == 246 - 256
     assert got["output7"].reshape(6, 2)[3, 1] == 254 - 256
     assert got["output13"][0] == 1.0  # all-zero tensor: global scale 1
+
+
+SMALL_TRANSFORMERS = {
+    "llama": dict(seq=8, hidden=32, heads=2, kv_heads=1, layers=1,
+                  intermediate=64, vocab=32),
+    "bert": dict(seq=8, hidden=32, heads=2, layers=1, ffn=64, vocab=32),
+    "gpt": dict(seq=8, hidden=32, heads=2, layers=1, ffn=64, vocab=32),
+}
+
+
+def transformer_module(name, options, tmp):
+    """A small Llama / BERT / GPT, imported, or quantized by the PTQ
+    pipeline with `options` (calibrated on 4 token sequences)."""
+    model = getattr(models, name)(**SMALL_TRANSFORMERS[name])
+    path = tmp / "model.onnx"
+    onnx.save(model, path)
+    shape = input_shape(model)
+    rng = np.random.default_rng(4)
+    out = tmp / "t.mlir"
+    if not options:
+        cmd = [str(BIN / "quant-translate"), "--import-onnx", str(path), "-o", str(out)]
+    else:
+        for s in range(4):
+            (tmp / "calib" / str(s)).mkdir(parents=True, exist_ok=True)
+            np.save(tmp / "calib" / str(s) / "input_ids.npy",
+                    rng.integers(0, 32, shape).astype(np.int64))
+        cmd = [str(BIN / "quant-opt"), str(path),
+               f"--qc-ptq-pipeline={options} calib={tmp / 'calib'}", "-o", str(out)]
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    return out, model.graph.output[0].name, rng.integers(0, 32, shape)
+
+
+@pytest.mark.parametrize("name,options,expect", [
+    # Float models: the decomposed RMSNorm (nn.pow, reduce_mean, sqrt, div),
+    # RoPE, grouped-query attention, SiLU; LayerNorm, GELU (erf).
+    ("llama", "", ["std::pow("]),
+    ("bert", "", ["qc_inv = 1.0f / std::sqrt(qc_var + "]),
+    ("gpt", "", ["qc_mean /= "]),
+    # Quantized: static int8 activations, OCP MX weights and activations,
+    # NVFP4.
+    ("llama", "w=int8 a=int8 a-static=true", ["qc_hls::encode_int"]),
+    ("gpt", "w=mxfp4 a=mxfp8", ["std::frexp("]),
+    ("bert", "w=nvfp4 a=nvfp4", ["qc_encode_"]),
+    # QuaRot / MixQuant: the online Hadamards (down projection, Q and K
+    # after RoPE) and block Hadamards with permutations run in the design.
+    ("llama", "w=int4 a=int8 rotate=hadamard qk-rotate=true", ["qc_h <<= 1"]),
+    ("llama", "w=int4 a=int4 rotate=mixquant block=16", ["qc_h <<= 1"]),
+])
+def test_transformer_csim_matches_interpreter(name, options, expect, tmp_path):
+    """Transformers in the design: normalizations, attention, rotary
+    embeddings and their quantized forms compute the interpreter's bits."""
+    module, output, ids = transformer_module(name, options, tmp_path)
+    got = simulate(module, {"input_ids": ids.astype(np.int32)},
+                   {output: np.float32}, tmp_path)
+    want = quant_run(module, {"input_ids": ids.astype(np.int64)}, tmp_path, output)
+    assert_bit_exact(got[output], want.ravel())
+    design = (tmp_path / "design.cpp").read_text()
+    for text in expect:
+        assert text in design, text
+
+
+def test_rotations_bit_exact(tmp_path):
+    """qc.rotate in the design (QuaRot's online Hadamards and their
+    relatives): randomized Hadamards of order 2^m and K · 2^m (the K x K
+    base product), block Hadamards, permutations, dense orthogonal matrices
+    (f32 and f64), transposes and sequences, along the last axis and along
+    another, in double as the interpreter, then one rounding to float."""
+    rng = np.random.default_rng(6)
+    q, _ = np.linalg.qr(rng.standard_normal((8, 8)))
+    q32 = q.astype(np.float32)
+    perm = rng.permutation(8).tolist()
+    rotations = [
+        (48, "#qc.hadamard<48, seed = 5>"),
+        (64, "#qc.hadamard<64>"),
+        (40, "#qc.block_hadamard<40, block = 20, seed = 3>"),
+        (48, "#qc.transpose<#qc.hadamard<48, seed = 5>>"),
+        (8, f"#qc.permutation<{perm}>"),
+        (8, f"#qc.orthogonal<dense<{json.dumps(q.tolist())}> : tensor<8x8xf64>>"),
+        (8, f"#qc.transpose<#qc.orthogonal<dense<{json.dumps(q32.tolist())}> : tensor<8x8xf32>>>"),
+        (8, f"#qc.transpose<#qc.rotations<[#qc.permutation<{perm}>, #qc.block_hadamard<8, block = 4, seed = 9>]>>"),
+    ]
+    args, lines, results, inputs = [], [], [], {}
+    for i, (n, rot) in enumerate(rotations):
+        t = f"tensor<3x{n}xf32>"
+        args.append(f"%x{i}: {t}")
+        lines.append(f"  %y{i} = qc.rotate %x{i} by {rot} along 1 : {t}")
+        results.append((f"%y{i}", t))
+        x = rng.standard_normal((3, n)).astype(np.float32)
+        x[0, :3] = [1e30, -1e-30, 0.0]
+        inputs[f"arg{i}"] = x
+    # Along a leading axis.
+    args.append("%z: tensor<48x2xf32>")
+    lines.append("  %w = qc.rotate %z by #qc.hadamard<48, seed = 1> along 0 : tensor<48x2xf32>")
+    results.append(("%w", "tensor<48x2xf32>"))
+    inputs[f"arg{len(rotations)}"] = rng.standard_normal((48, 2)).astype(np.float32)
+    module = tmp_path / "rotate.mlir"
+    module.write_text(
+        f"func.func @main({', '.join(args)}) -> ({', '.join(t for _, t in results)}) {{\n"
+        + "\n".join(lines) + "\n"
+        f"  return {', '.join(v for v, _ in results)} : {', '.join(t for _, t in results)}\n}}\n")
+    outputs = {f"output{j}": np.float32 for j in range(len(results))}
+    got = simulate(module, inputs, outputs, tmp_path)
+    for j in range(len(results)):
+        want = quant_run(module, inputs, tmp_path, f"output{j}")
+        assert_bit_exact(got[f"output{j}"], want.ravel())
+    # The rotation itself, not the identity: y = x R.
+    y = got["output4"].reshape(3, 8)
+    assert np.array_equal(y, inputs["arg4"][:, perm])

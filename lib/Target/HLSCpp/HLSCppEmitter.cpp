@@ -23,6 +23,8 @@
 #include "qc/Dialect/NN/IR/NN.h"
 #include "qc/Dialect/QC/IR/QC.h"
 #include "qc/Interpreter/Interpreter.h"
+#include "qc/Support/Numerics/Hadamard.h"
+#include "qc/Support/Numerics/Quantize.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -168,6 +170,15 @@ private:
                              bool dequantize);
   LogicalResult emitDequantize(qc::DequantizeOp op);
   LogicalResult emitComputeScales(qc::ComputeScalesOp op);
+  LogicalResult emitRotate(qc::RotateOp op);
+  /// Code applying `rotation` (transposed if `transposed`) in place to the
+  /// double array `buf` of `length` values, in the interpreter's order of
+  /// operations (RotationAttrInterface::applyToRows).
+  LogicalResult emitRotation(Operation *op, Attribute rotation,
+                             const std::string &buf, int64_t length,
+                             bool transposed);
+  /// A file-scope constant array of `ctype` holding `lits`.
+  std::string constantTable(StringRef ctype, ArrayRef<std::string> lits);
   LogicalResult emitLinear(qc::LinearOp op);
   LogicalResult emitRescale(qc::RescaleOp op);
   LogicalResult emitCast(nn::CastOp op);
@@ -179,6 +190,9 @@ private:
   template <typename SoftmaxLikeOp>
   LogicalResult emitSoftmax(SoftmaxLikeOp op, bool log);
   LogicalResult emitConcat(nn::ConcatOp op);
+  /// nn.layer_norm and (`rms`) nn.rms_norm.
+  LogicalResult emitNorm(Operation *op, Value input, Value scale, Value bias,
+                         int64_t axis, float epsilon, bool rms);
   LogicalResult emitSplit(nn::SplitOp op);
   /// nn.conv (float) and nn.conv_integer (zero points, i32 wrap).
   template <typename ConvLikeOp>
@@ -311,15 +325,15 @@ LogicalResult HLSCppEmitter::collectPorts() {
     // v<N> / c<N>, loop variables i<N> / r<N> and the locals below.
     static const llvm::StringSet<> reserved = {
         "acc", "k", "d", "mx", "sum", "count", "yy", "xx", "u", "v", "ci", "p",
-        "qc_x", "qc_hls", "std", "main", "auto", "bool", "break", "case",
-        "char", "class", "const", "continue", "default", "delete", "do",
-        "double", "else", "enum", "extern", "false", "float", "for", "goto",
-        "if", "inline", "int", "long", "new", "operator", "private",
-        "protected", "public", "register", "return", "short", "signed",
-        "sizeof", "static", "struct", "switch", "template", "this", "throw",
-        "true", "try", "typedef", "union", "unsigned", "using", "virtual",
-        "void", "volatile", "while", "ap_int", "ap_uint", "int64_t", "uint64_t",
-        "int32_t", "NAN", "INFINITY",
+        "qc_x", "qc_hls", "qc_mean", "qc_var", "qc_inv", "std", "main", "auto",
+        "bool", "break", "case", "char", "class", "const", "continue",
+        "default", "delete", "do", "double", "else", "enum", "extern", "false",
+        "float", "for", "goto", "if", "inline", "int", "long", "new",
+        "operator", "private", "protected", "public", "register", "return",
+        "short", "signed", "sizeof", "static", "struct", "switch", "template",
+        "this", "throw", "true", "try", "typedef", "union", "unsigned", "using",
+        "virtual", "void", "volatile", "while", "ap_int", "ap_uint", "int64_t",
+        "uint64_t", "int32_t", "NAN", "INFINITY",
         // Alternative tokens and the remaining C++17 keywords.
         "and", "and_eq", "bitand", "bitor", "compl", "not", "not_eq", "or",
         "or_eq", "xor", "xor_eq", "alignas", "alignof", "asm", "catch",
@@ -874,6 +888,186 @@ LogicalResult HLSCppEmitter::emitComputeScales(qc::ComputeScalesOp op) {
   return success();
 }
 
+std::string HLSCppEmitter::constantTable(StringRef ctype,
+                                         ArrayRef<std::string> lits) {
+  std::string name = "c" + std::to_string(nextConstant++);
+  constantsStream << "static const " << ctype << " " << name << "["
+                  << lits.size() << "] = {";
+  for (size_t i = 0; i < lits.size(); ++i) {
+    if (i % 8 == 0)
+      constantsStream << "\n   ";
+    constantsStream << " " << lits[i] << (i + 1 < lits.size() ? "," : "");
+  }
+  constantsStream << "};\n";
+  return name;
+}
+
+/// An exact C++ literal for a double.
+static std::string doubleLiteral(double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof(buf), "%a", v);
+  return buf;
+}
+
+LogicalResult HLSCppEmitter::emitRotate(qc::RotateOp op) {
+  Value r = op.getResult();
+  if (failed(declareResult(op, r)))
+    return failure();
+  SmallVector<int64_t> shape = values[r].shape;
+  int64_t axis = op.getAxis(), n = shape[size_t(axis)];
+  // Every fibre along the axis: into a double row, rotated in place, back
+  // to float (one rounding), as the interpreter.
+  std::string buf = "g" + std::to_string(nextGroupArray++);
+  body << "static double " << buf << "[" << n << "];\n";
+  SmallVector<int64_t> outer(shape.begin(), shape.end());
+  outer[size_t(axis)] = 1;
+  auto idx = openLoops(outer, /*pipeline=*/false);
+  idx[size_t(axis)] = "qc_t";
+  body << "for (int qc_t = 0; qc_t < " << n << "; ++qc_t)\n  " << buf
+       << "[qc_t] = " << at(op.getInput(), idx) << ";\n";
+  if (failed(emitRotation(op, op.getRotation(), buf, n, false)))
+    return failure();
+  body << "for (int qc_t = 0; qc_t < " << n << "; ++qc_t)\n  " << at(r, idx)
+       << " = float(" << buf << "[qc_t]);\n";
+  closeLoops(loopCount(outer));
+  return success();
+}
+
+LogicalResult HLSCppEmitter::emitRotation(Operation *op, Attribute rotation,
+                                          const std::string &buf,
+                                          int64_t length, bool transposed) {
+  std::string len = std::to_string(length);
+  auto forT = [&](StringRef stmt) {
+    body << "for (int qc_t = 0; qc_t < " << len << "; ++qc_t)\n  " << stmt
+         << "\n";
+  };
+  auto hadamard = [&](int64_t n, uint64_t seed) -> LogicalResult {
+    // rows · D · H / sqrt(n) per block of n: sign flips, Walsh-Hadamard
+    // butterflies (a + b, a - b) stage by stage on segments of p = 2^m, the
+    // K x K base product from 0 in order, the scale; transposed: the base
+    // transposed and the flips last.
+    auto f = num::factorHadamardOrder(n);
+    if (!f)
+      return op->emitOpError("no Hadamard matrix of order ") << n;
+    auto [k, m] = *f;
+    int64_t p = int64_t(1) << m;
+    std::string flips;
+    if (seed) {
+      SmallVector<std::string> neg;
+      for (int64_t i = 0; i < n; ++i)
+        neg.push_back(num::stochasticBits(seed, uint64_t(i)) & 1 ? "true"
+                                                                 : "false");
+      flips = constantTable("bool", neg);
+    }
+    std::string flip = "if (" + flips + "[qc_t % " + std::to_string(n) +
+                       "])\n    " + buf + "[qc_t] = -" + buf + "[qc_t];";
+    if (seed && !transposed)
+      forT(flip);
+    if (p > 1)
+      body << "for (int qc_h = 1; qc_h < " << p << "; qc_h <<= 1)\n"
+           << "  for (int qc_i = 0; qc_i < " << len << "; qc_i += 2 * qc_h)\n"
+           << "    for (int qc_j = qc_i; qc_j < qc_i + qc_h; ++qc_j) {\n"
+           << "      double qc_a = " << buf << "[qc_j], qc_b = " << buf
+           << "[qc_j + qc_h];\n"
+           << "      " << buf << "[qc_j] = qc_a + qc_b;\n"
+           << "      " << buf << "[qc_j + qc_h] = qc_a - qc_b;\n"
+           << "    }\n";
+    if (k > 1) {
+      const std::vector<int8_t> &hk = num::hadamardBase(k);
+      SmallVector<std::string> signs;
+      for (int64_t c = 0; c < k; ++c)
+        for (int64_t a = 0; a < k; ++a)
+          signs.push_back(
+              (transposed ? hk[size_t(c * k + a)] : hk[size_t(a * k + c)]) > 0
+                  ? "true"
+                  : "false");
+      std::string table = constantTable("bool", signs);
+      std::string tmp = "g" + std::to_string(nextGroupArray++);
+      body << "static double " << tmp << "[" << len << "];\n"
+           << "for (int qc_b0 = 0; qc_b0 < " << len << "; qc_b0 += " << n
+           << ")\n"
+           << "  for (int qc_c = 0; qc_c < " << k << "; ++qc_c)\n"
+           << "    for (int qc_d = 0; qc_d < " << p << "; ++qc_d) {\n"
+           << "      double qc_acc = 0.0;\n"
+           << "      for (int qc_a = 0; qc_a < " << k << "; ++qc_a) {\n"
+           << "        double qc_v = " << buf << "[qc_b0 + qc_a * " << p
+           << " + qc_d];\n"
+           << "        qc_acc += " << table << "[qc_c * " << k
+           << " + qc_a] ? qc_v : -qc_v;\n"
+           << "      }\n"
+           << "      " << tmp << "[qc_b0 + qc_c * " << p
+           << " + qc_d] = qc_acc;\n"
+           << "    }\n";
+      forT(buf + "[qc_t] = " + tmp + "[qc_t];");
+    }
+    double scale = 1.0 / std::sqrt(double(n));
+    if (scale != 1.0)
+      forT(buf + "[qc_t] = " + buf + "[qc_t] * " + doubleLiteral(scale) + ";");
+    if (seed && transposed)
+      forT(flip);
+    return success();
+  };
+  return llvm::TypeSwitch<Attribute, LogicalResult>(rotation)
+      .Case([&](HadamardAttr h) { return hadamard(h.getSize(), h.getSeed()); })
+      .Case([&](BlockHadamardAttr h) {
+        return hadamard(h.getBlock(), h.getSeed());
+      })
+      .Case([&](PermutationAttr pa) {
+        SmallVector<std::string> perm;
+        for (int64_t v : pa.getPerm())
+          perm.push_back(std::to_string(v));
+        std::string table = constantTable("int", perm);
+        std::string tmp = "g" + std::to_string(nextGroupArray++);
+        body << "static double " << tmp << "[" << len << "];\n";
+        forT(transposed ? tmp + "[" + table + "[qc_t]] = " + buf + "[qc_t];"
+                        : tmp + "[qc_t] = " + buf + "[" + table + "[qc_t]];");
+        forT(buf + "[qc_t] = " + tmp + "[qc_t];");
+        return success();
+      })
+      .Case([&](OrthogonalAttr o) {
+        // tmp[j] = sum_i row[i] * M[i][j] (transposed: M[j][i]), i outer.
+        int64_t n = o.getOrder();
+        SmallVector<std::string> lits;
+        std::vector<double> m;
+        if (o.getMatrix().getElementType().isF32())
+          for (float v : o.getMatrix().getValues<float>())
+            m.push_back(v);
+        else
+          for (APFloat v : o.getMatrix().getValues<APFloat>())
+            m.push_back(v.convertToDouble());
+        for (int64_t i = 0; i < n; ++i)
+          for (int64_t j = 0; j < n; ++j)
+            lits.push_back(doubleLiteral(transposed ? m[size_t(j * n + i)]
+                                                    : m[size_t(i * n + j)]));
+        std::string table = constantTable("double", lits);
+        std::string tmp = "g" + std::to_string(nextGroupArray++);
+        body << "static double " << tmp << "[" << len << "];\n";
+        forT(tmp + "[qc_t] = 0.0;");
+        body << "for (int qc_i = 0; qc_i < " << n << "; ++qc_i)\n"
+             << "  for (int qc_j = 0; qc_j < " << n << "; ++qc_j)\n"
+             << "    " << tmp << "[qc_j] += " << buf << "[qc_i] * " << table
+             << "[qc_i * " << n << " + qc_j];\n";
+        forT(buf + "[qc_t] = " + tmp + "[qc_t];");
+        return success();
+      })
+      .Case([&](TransposeAttr t) {
+        return emitRotation(op, t.getRotation(), buf, length, !transposed);
+      })
+      .Case([&](RotationSeqAttr seq) -> LogicalResult {
+        SmallVector<Attribute> rs(seq.getRotations().begin(),
+                                  seq.getRotations().end());
+        if (transposed)
+          std::reverse(rs.begin(), rs.end());
+        for (Attribute a : rs)
+          if (failed(emitRotation(op, a, buf, length, transposed)))
+            return failure();
+        return success();
+      })
+      .Default([&](Attribute a) {
+        return op->emitOpError("unable to emit HLS C++ for rotation ") << a;
+      });
+}
+
 LogicalResult HLSCppEmitter::emitLinear(qc::LinearOp op) {
   Value r = op.getResult();
   if (failed(declareResult(op, r)) ||
@@ -1293,6 +1487,58 @@ LogicalResult HLSCppEmitter::emitGlobalAveragePool(nn::GlobalAveragePoolOp op) {
   return success();
 }
 
+LogicalResult HLSCppEmitter::emitNorm(Operation *op, Value input, Value scale,
+                                      Value bias, int64_t axis, float epsilon,
+                                      bool rms) {
+  Value r = op->getResult(0);
+  if (failed(declareResult(op, r)))
+    return failure();
+  SmallVector<int64_t> shape = values[r].shape;
+  int64_t rank = int64_t(shape.size());
+  int64_t a = axis < 0 ? axis + rank : axis;
+  ArrayRef<int64_t> outerShape = ArrayRef(shape).take_front(size_t(a)),
+                    innerShape = ArrayRef(shape).drop_front(size_t(a));
+  // The interpreter's order: the float mean (0 for RMS) and biased variance
+  // summed in row-major order over [axis, rank), then per element
+  // (x - mean) * (1 / sqrt(var + eps)) * scale (+ bias).
+  std::string n = floatLiteral(float(numElements(innerShape)));
+  auto outer = openLoops(outerShape, /*pipeline=*/false);
+  auto full = [&](ArrayRef<std::string> inner) {
+    SmallVector<std::string> idx(outer.begin(), outer.end());
+    idx.append(inner.begin(), inner.end());
+    return idx;
+  };
+  auto innerLoops = [&](function_ref<void(ArrayRef<std::string>)> stmt) {
+    auto inner = openLoops(innerShape, /*pipeline=*/true, "r");
+    stmt(inner);
+    closeLoops(loopCount(innerShape));
+  };
+  body << "float qc_mean = 0.0f;\n";
+  if (!rms) {
+    innerLoops([&](ArrayRef<std::string> inner) {
+      body << "qc_mean += " << at(input, full(inner)) << ";\n";
+    });
+    body << "qc_mean /= " << n << ";\n";
+  }
+  body << "float qc_var = 0.0f;\n";
+  innerLoops([&](ArrayRef<std::string> inner) {
+    std::string x = at(input, full(inner));
+    body << "qc_var += (" << x << " - qc_mean) * (" << x << " - qc_mean);\n";
+  });
+  body << "qc_var /= " << n << ";\n"
+       << "float qc_inv = 1.0f / std::sqrt(qc_var + " << floatLiteral(epsilon)
+       << ");\n";
+  innerLoops([&](ArrayRef<std::string> inner) {
+    body << at(r, full(inner)) << " = (" << at(input, full(inner))
+         << " - qc_mean) * qc_inv * " << broadcastAt(scale, full(inner));
+    if (bias)
+      body << " + " << broadcastAt(bias, full(inner));
+    body << ";\n";
+  });
+  closeLoops(loopCount(outerShape));
+  return success();
+}
+
 LogicalResult HLSCppEmitter::emitConcat(nn::ConcatOp op) {
   Value r = op.getResult();
   if (failed(declareResult(op, r)))
@@ -1440,6 +1686,7 @@ LogicalResult HLSCppEmitter::emitOp(Operation *op) {
       })
       .Case([&](qc::DequantizeOp o) { return emitDequantize(o); })
       .Case([&](qc::ComputeScalesOp o) { return emitComputeScales(o); })
+      .Case([&](qc::RotateOp o) { return emitRotate(o); })
       .Case([&](qc::LinearOp o) { return emitLinear(o); })
       .Case([&](qc::RescaleOp o) { return emitRescale(o); })
       .Case([&](CastOp o) { return emitCast(o); })
@@ -1487,6 +1734,23 @@ LogicalResult HLSCppEmitter::emitOp(Operation *op) {
       .Case([&](ReduceMeanOp o) { return emitReduce(o, Reduction::Mean); })
       .Case([&](CumSumOp o) { return emitCumSum(o); })
       .Case([&](MaxOp o) { return minMax(o, "maximum", ">"); })
+      .Case([&](PowOp o) -> LogicalResult {
+        if (!isFloat(o.getResult()))
+          return o.emitOpError("unable to emit HLS C++ for an integer power");
+        // std::pow of two floats (powf), as the interpreter.
+        return emitElementwise(o, [&](ArrayRef<std::string> idx) {
+          return "std::pow(" + broadcastAt(o.getLhs(), idx) + ", " +
+                 broadcastAt(o.getRhs(), idx) + ")";
+        });
+      })
+      .Case([&](LayerNormOp o) {
+        return emitNorm(o, o.getInput(), o.getScale(), o.getBias(), o.getAxis(),
+                        o.getEpsilon().convertToFloat(), false);
+      })
+      .Case([&](RMSNormOp o) {
+        return emitNorm(o, o.getInput(), o.getScale(), Value(), o.getAxis(),
+                        o.getEpsilon().convertToFloat(), true);
+      })
       .Case([&](MinOp o) { return minMax(o, "minimum", "<"); })
       .Case([&](SliceOp o) {
         ArrayRef<int64_t> starts = o.getStarts(), steps = o.getSteps();

@@ -258,3 +258,73 @@ func.func @dynamic_mx(%x: tensor<2x32xf32>) -> tensor<2x32xf32>
   %y = qc.dequantize %q, %e : (!qc.qtensor<2x32, #qc.float<fp4e2m1fn, saturate>, #qc.scheme<per_block, axis = 1, block = 32, scale = #qc.float<e8m0fnu>, dynamic>>, tensor<2x1xi8>) -> tensor<2x32xf32>
   return %y : tensor<2x32xf32>
 }
+
+// -----
+
+// Normalizations: the float mean (LayerNorm only) and biased variance in
+// order over the normalized dimensions, then (x - mean) * inv * gain
+// (+ bias), as the interpreter; nn.pow as std::pow of floats.
+
+// CHECK-LABEL: from @norms.
+// CHECK: static float v0[16];
+// CHECK: for (int i0 = 0; i0 < 2; ++i0) {
+// CHECK-NEXT: float qc_mean = 0.0f;
+// CHECK-NEXT: for (int r0 = 0; r0 < 8; ++r0) {
+// CHECK-NEXT: #pragma HLS PIPELINE II=1
+// CHECK-NEXT: qc_mean += x[(i0) * 8 + r0];
+// CHECK: qc_mean /= 0x1p+3f;
+// CHECK-NEXT: float qc_var = 0.0f;
+// CHECK: qc_var += (x[(i0) * 8 + r0] - qc_mean) * (x[(i0) * 8 + r0] - qc_mean);
+// CHECK: qc_var /= 0x1p+3f;
+// CHECK-NEXT: float qc_inv = 1.0f / std::sqrt(qc_var + 0x1.4f8b58p-17f);
+// CHECK: v0[(i0) * 8 + r0] = (x[(i0) * 8 + r0] - qc_mean) * qc_inv * c0[r0] + 0x1p-1f;
+// CHECK: static float v1[16];
+// CHECK: float qc_mean = 0.0f;
+// CHECK-NEXT: float qc_var = 0.0f;
+// CHECK: float qc_inv = 1.0f / std::sqrt(qc_var + 0x1.0c6f7ap-20f);
+// CHECK: v1[(i0) * 8 + r0] = (v0[(i0) * 8 + r0] - qc_mean) * qc_inv * c0[r0];
+// CHECK: v2[(i0) * 8 + i1] = std::pow(v1[(i0) * 8 + i1], 0x1p+1f);
+func.func @norms(%x: tensor<2x8xf32>) -> tensor<2x8xf32>
+    attributes {onnx.input_names = ["x"], onnx.output_names = ["y"]} {
+  %g = arith.constant dense<[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0]> : tensor<8xf32>
+  %b = arith.constant dense<0.5> : tensor<8xf32>
+  %ln = nn.layer_norm %x, %g, %b : tensor<2x8xf32>, tensor<8xf32>, tensor<8xf32>
+  %rms = nn.rms_norm %ln, %g {epsilon = 1.0e-6 : f32} : tensor<2x8xf32>, tensor<8xf32>
+  %two = arith.constant dense<2.0> : tensor<f32>
+  %p = nn.pow %rms, %two : tensor<2x8xf32>, tensor<f32>
+  return %p : tensor<2x8xf32>
+}
+
+// -----
+
+// qc.rotate: each fibre along the axis into a double row, sign flips from
+// a table, Walsh-Hadamard butterflies, the K x K base product (K = 12 here),
+// the 1/sqrt(n) scale, one rounding back to float.
+
+// CHECK-LABEL: from @rotate.
+// CHECK: static const bool c0[48] = {
+// CHECK: static const bool c1[144] = {
+// CHECK: void rotate(const float x[96], float y[96]) {
+// CHECK: static double g0[48];
+// CHECK: for (int i0 = 0; i0 < 2; ++i0) {
+// CHECK-NEXT: for (int qc_t = 0; qc_t < 48; ++qc_t)
+// CHECK-NEXT: g0[qc_t] = x[(i0) * 48 + qc_t];
+// CHECK-NEXT: for (int qc_t = 0; qc_t < 48; ++qc_t)
+// CHECK-NEXT: if (c0[qc_t % 48])
+// CHECK-NEXT: g0[qc_t] = -g0[qc_t];
+// CHECK-NEXT: for (int qc_h = 1; qc_h < 4; qc_h <<= 1)
+// CHECK-NEXT: for (int qc_i = 0; qc_i < 48; qc_i += 2 * qc_h)
+// CHECK-NEXT: for (int qc_j = qc_i; qc_j < qc_i + qc_h; ++qc_j) {
+// CHECK-NEXT: double qc_a = g0[qc_j], qc_b = g0[qc_j + qc_h];
+// CHECK-NEXT: g0[qc_j] = qc_a + qc_b;
+// CHECK-NEXT: g0[qc_j + qc_h] = qc_a - qc_b;
+// CHECK: static double g1[48];
+// CHECK: qc_acc += c1[qc_c * 12 + qc_a] ? qc_v : -qc_v;
+// CHECK: g1[qc_b0 + qc_c * 4 + qc_d] = qc_acc;
+// CHECK: g0[qc_t] = g0[qc_t] * 0x1.279a74590331dp-3;
+// CHECK: v0[(i0) * 48 + qc_t] = float(g0[qc_t]);
+func.func @rotate(%x: tensor<2x48xf32>) -> tensor<2x48xf32>
+    attributes {onnx.input_names = ["x"], onnx.output_names = ["y"]} {
+  %y = qc.rotate %x by #qc.hadamard<48, seed = 5> along 1 : tensor<2x48xf32>
+  return %y : tensor<2x48xf32>
+}

@@ -227,26 +227,27 @@ def test_integer_only_design(tmp_path):
 
 
 def test_unsupported_op_is_an_error(tmp_path):
-    """ArgMax has no HLS emitter yet: an error naming the op and its
-    location, and no output file."""
-    from onnx import TensorProto, helper
+    """GatherElements has no HLS emitter yet: an error naming the op and
+    its location, and no output file."""
+    from onnx import TensorProto, helper, numpy_helper
 
     graph = helper.make_graph(
-        [helper.make_node("ArgMax", ["x"], ["y"], name="am", axis=1)],
-        "am", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 8])],
-        [helper.make_tensor_value_info("y", TensorProto.INT64, [2, 1])])
-    path, module = tmp_path / "ln.onnx", tmp_path / "ln.mlir"
+        [helper.make_node("GatherElements", ["x", "i"], ["y"], name="ge", axis=1)],
+        "ge", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 8])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [2, 3])],
+        [numpy_helper.from_array(np.zeros((2, 3), np.int64), "i")])
+    path, module = tmp_path / "ge.onnx", tmp_path / "ge.mlir"
     onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]),
               path)
     r = subprocess.run([str(BIN / "quant-translate"), "--import-onnx", str(path),
                         "-o", str(module)], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
-    out = tmp_path / "ln.cpp"
+    out = tmp_path / "ge.cpp"
     r = subprocess.run([str(BIN / "quant-translate"), "--emit-hls", str(module),
                         "-o", str(out)], capture_output=True, text=True)
     assert r.returncode != 0
-    assert "'nn.arg_max' op unable to emit HLS C++ for this op" in r.stderr
-    assert "ln.mlir:" in r.stderr
+    assert "'nn.gather_elements' op unable to emit HLS C++ for this op" in r.stderr
+    assert "ge.mlir:" in r.stderr
     assert not out.exists()
 
 
@@ -821,3 +822,36 @@ def test_rotations_bit_exact(tmp_path):
     # The rotation itself, not the identity: y = x R.
     y = got["output4"].reshape(3, 8)
     assert np.array_equal(y, inputs["arg4"][:, perm])
+
+
+def test_arg_max_and_integer_pow(tmp_path):
+    """nn.arg_max (ties to the first or last index, NaN above every number,
+    with and without keepdims, along either axis, floats and integers) and
+    integer nn.pow (negative exponents, wrap-around) as the interpreter."""
+    module = tmp_path / "argmax.mlir"
+    module.write_text("""
+func.func @main(%x: tensor<4x6xf32>, %n: tensor<4x6xi32>, %e: tensor<4x6xi32>)
+    -> (tensor<4x1xi64>, tensor<4xi64>, tensor<1x6xi64>, tensor<4xi64>, tensor<4x6xi32>) {
+  %a = nn.arg_max %x {axis = 1 : i64} : tensor<4x6xf32>
+  %b = nn.arg_max %x {axis = -1 : i64, keepdims = false, select_last_index = true} : tensor<4x6xf32>
+  %c = nn.arg_max %x {axis = 0 : i64} : tensor<4x6xf32>
+  %d = nn.arg_max %n {axis = 1 : i64, keepdims = false, select_last_index = true} : tensor<4x6xi32>
+  %p = nn.pow %n, %e : tensor<4x6xi32>, tensor<4x6xi32>
+  return %a, %b, %c, %d, %p : tensor<4x1xi64>, tensor<4xi64>, tensor<1x6xi64>, tensor<4xi64>, tensor<4x6xi32>
+}
+""")
+    x = np.array([[1, 3, 3, 2, 0, 3],
+                  [np.nan, 1, np.nan, 5, 5, 0],
+                  [-0.0, 0.0, -1, -np.inf, 0.0, -0.0],
+                  [2, 7, 1, 7, np.inf, np.nan]], np.float32)
+    n = np.array([[1, -1, -1, 0, 2, 3], [5, 5, 1, 5, -3, 7], [2, 2, 2, 2, 2, 2],
+                  [-7, 65536, 3, 1, 0, 5]], np.int32)
+    e = np.array([[-3, -3, -4, 5, 31, 21], [0, 1, 9, 2, 3, 12], [0, 1, 2, 30, 31, 32],
+                  [2, 2, -1, -5, 7, 14]], np.int32)
+    inputs = {"arg0": x, "arg1": n, "arg2": e}
+    got = simulate(module, inputs, {f"output{j}": np.int32 for j in range(5)}, tmp_path)
+    for j in range(5):
+        want = quant_run(module, inputs, tmp_path, f"output{j}").ravel()
+        assert np.array_equal(got[f"output{j}"], want.astype(np.int32)), j
+    assert got["output0"].tolist() == [1, 0, 0, 5]
+    assert got["output1"].tolist() == [5, 2, 5, 5]

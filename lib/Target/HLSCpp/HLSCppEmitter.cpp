@@ -325,15 +325,16 @@ LogicalResult HLSCppEmitter::collectPorts() {
     // v<N> / c<N>, loop variables i<N> / r<N> and the locals below.
     static const llvm::StringSet<> reserved = {
         "acc", "k", "d", "mx", "sum", "count", "yy", "xx", "u", "v", "ci", "p",
-        "qc_x", "qc_hls", "qc_mean", "qc_var", "qc_inv", "std", "main", "auto",
-        "bool", "break", "case", "char", "class", "const", "continue",
-        "default", "delete", "do", "double", "else", "enum", "extern", "false",
-        "float", "for", "goto", "if", "inline", "int", "long", "new",
-        "operator", "private", "protected", "public", "register", "return",
-        "short", "signed", "sizeof", "static", "struct", "switch", "template",
-        "this", "throw", "true", "try", "typedef", "union", "unsigned", "using",
-        "virtual", "void", "volatile", "while", "ap_int", "ap_uint", "int64_t",
-        "uint64_t", "int32_t", "NAN", "INFINITY",
+        "qc_x", "qc_hls", "qc_mean", "qc_var", "qc_inv", "qc_best", "qc_v",
+        "qc_m", "std", "main", "auto", "bool", "break", "case", "char", "class",
+        "const", "continue", "default", "delete", "do", "double", "else",
+        "enum", "extern", "false", "float", "for", "goto", "if", "inline",
+        "int", "long", "new", "operator", "private", "protected", "public",
+        "register", "return", "short", "signed", "sizeof", "static", "struct",
+        "switch", "template", "this", "throw", "true", "try", "typedef",
+        "union", "unsigned", "using", "virtual", "void", "volatile", "while",
+        "ap_int", "ap_uint", "int64_t", "uint64_t", "int32_t", "NAN",
+        "INFINITY",
         // Alternative tokens and the remaining C++17 keywords.
         "and", "and_eq", "bitand", "bitor", "compl", "not", "not_eq", "or",
         "or_eq", "xor", "xor_eq", "alignas", "alignof", "asm", "catch",
@@ -1735,13 +1736,55 @@ LogicalResult HLSCppEmitter::emitOp(Operation *op) {
       .Case([&](CumSumOp o) { return emitCumSum(o); })
       .Case([&](MaxOp o) { return minMax(o, "maximum", ">"); })
       .Case([&](PowOp o) -> LogicalResult {
-        if (!isFloat(o.getResult()))
-          return o.emitOpError("unable to emit HLS C++ for an integer power");
-        // std::pow of two floats (powf), as the interpreter.
+        // std::pow of two floats (powf), as the interpreter; integers by
+        // repeated squaring, wrapping.
+        bool f = isFloat(o.getResult());
         return emitElementwise(o, [&](ArrayRef<std::string> idx) {
-          return "std::pow(" + broadcastAt(o.getLhs(), idx) + ", " +
-                 broadcastAt(o.getRhs(), idx) + ")";
+          std::string a = broadcastAt(o.getLhs(), idx),
+                      b = broadcastAt(o.getRhs(), idx);
+          return f ? "std::pow(" + a + ", " + b + ")"
+                   : "qc_hls::ipow(" + asI64(a) + ", " + asI64(b) + ")";
         });
+      })
+      .Case([&](ArgMaxOp o) -> LogicalResult {
+        if (failed(declareResult(o, o.getResult())))
+          return failure();
+        auto in = llvm::cast<RankedTensorType>(o.getInput().getType());
+        int64_t rank = in.getRank(), axis = o.getAxis();
+        if (axis < 0)
+          axis += rank;
+        SmallVector<int64_t> shape = values[o.getResult()].shape;
+        auto idx = openLoops(shape, /*pipeline=*/false);
+        auto inputAt = [&](StringRef k) {
+          SmallVector<std::string> i(idx.begin(), idx.end());
+          if (o.getKeepdims())
+            i[size_t(axis)] = k.str();
+          else
+            i.insert(i.begin() + axis, k.str());
+          return at(o.getInput(), i);
+        };
+        // The interpreter's scan: the first (or last) largest, NaN above
+        // every number.
+        bool last = o.getSelectLastIndex();
+        std::string ct = values[o.getInput()].ctype;
+        std::string take =
+            in.getElementType().isF32()
+                ? std::string("qc_v != qc_v ? ") +
+                      (last ? "true" : "!(qc_m != qc_m)") +
+                      " : (qc_m != qc_m ? false : qc_v " + (last ? ">=" : ">") +
+                      " qc_m)"
+                : std::string("qc_v > qc_m") + (last ? " || qc_v == qc_m" : "");
+        body << "int64_t qc_best = 0;\n"
+             << "for (int k = 1; k < " << in.getDimSize(axis) << "; ++k) {\n";
+        body.indent();
+        body << "#pragma HLS PIPELINE II=1\n"
+             << ct << " qc_v = " << inputAt("k")
+             << ", qc_m = " << inputAt("qc_best") << ";\n"
+             << "if (" << take << ")\n  qc_best = k;\n";
+        body.unindent();
+        body << "}\n" << at(o.getResult(), idx) << " = qc_best;\n";
+        closeLoops(loopCount(shape));
+        return success();
       })
       .Case([&](LayerNormOp o) {
         return emitNorm(o, o.getInput(), o.getScale(), o.getBias(), o.getAxis(),
@@ -1927,6 +1970,21 @@ inline int64_t encode_fixed(float v, double up, int64_t lo, int64_t hi,
                                             : int64_t(c);
   }
   return r <= double(lo) ? lo : (r >= double(hi) ? hi : int64_t(r));
+}
+
+/// a^b in 64-bit two's complement by repeated squaring; a negative
+/// exponent gives 0 except for the bases 1 and -1 (0^-n is an error in the
+/// interpreter; the design gives 0).
+inline int64_t ipow(int64_t a, int64_t b) {
+  if (b < 0)
+    return a == 1 ? 1 : (a == -1 ? ((b & 1) ? -1 : 1) : 0);
+  uint64_t r = 1, base = uint64_t(a);
+  for (uint64_t e = uint64_t(b); e; e >>= 1) {
+    if (e & 1)
+      r *= base;
+    base *= base;
+  }
+  return int64_t(r);
 }
 
 /// The bits of a float32 (minifloat encoders work on them).

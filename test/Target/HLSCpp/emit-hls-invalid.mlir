@@ -2,18 +2,10 @@
 
 // Every op, type and format the emitter cannot write is an error naming it.
 
-func.func @arg_max(%x: tensor<2x8xf32>) -> tensor<2x1xi64> {
-  // expected-error @+1 {{'nn.arg_max' op unable to emit HLS C++ for this op (docs/HLS.md lists the supported ops)}}
-  %y = nn.arg_max %x {axis = 1 : i64} : tensor<2x8xf32>
-  return %y : tensor<2x1xi64>
-}
-
-// -----
-
-func.func @integer_pow(%x: tensor<4xi32>, %e: tensor<4xi32>) -> tensor<4xi32> {
-  // expected-error @+1 {{'nn.pow' op unable to emit HLS C++ for an integer power}}
-  %y = nn.pow %x, %e : tensor<4xi32>, tensor<4xi32>
-  return %y : tensor<4xi32>
+func.func @gather_elements(%x: tensor<2x8xf32>, %i: tensor<2x3xi64>) -> tensor<2x3xf32> {
+  // expected-error @+1 {{'nn.gather_elements' op unable to emit HLS C++ for this op (docs/HLS.md lists the supported ops)}}
+  %y = nn.gather_elements %x, %i {axis = 1 : i64} : tensor<2x8xf32>, tensor<2x3xi64>
+  return %y : tensor<2x3xf32>
 }
 
 // -----

@@ -559,8 +559,12 @@ LogicalResult HLSCppEmitter::emitConstant(Operation *op, ElementsAttr attr) {
   if (n == 0)
     return op->emitOpError("unable to emit an empty constant");
   if (splat) {
-    // One value: a literal wherever it is read.
+    // One value: a literal wherever it is read (fixed point: of its
+    // ap_fixed type, which the reads decode).
     std::string lit = lits.front();
+    if (StringRef(*ct).starts_with("ap_fixed") ||
+        StringRef(*ct).starts_with("ap_ufixed"))
+      lit = *ct + "(" + lit + ")";
     values[v] = ValueInfo{lit, true, *shape, *ct};
     return success();
   }

@@ -217,6 +217,7 @@ func.func @minifloat(%x: tensor<2x32xf32>) -> (tensor<2x32xf32>, tensor<2x32xf32
 // CHECK: v1[i0] = float((v0[i0]).to_double()) * 0x1p-1f;
 // CHECK: v2[i0] = float((ap_ufixed<6, 4>(double(qc_hls::encode_fixed(v1[i0] / 0x1p-1f, 0x1p+2, 0, 63, 6)) * 0x1p-2)).to_double()) * 0x1p-1f;
 // CHECK: v3[i0] = float((c0[i0]).to_double()) * 0x1p-1f;
+// CHECK: v4[i0] = float((ap_ufixed<4, 2>(0x1.8p+1)).to_double()) * v3[i0];
 func.func @fixed(%x: tensor<4xf32>) -> (tensor<4xf32>, tensor<4xf32>)
     attributes {onnx.input_names = ["x"], onnx.output_names = ["y", "z"]} {
   %s = arith.constant dense<0.5> : tensor<f32>
@@ -224,7 +225,9 @@ func.func @fixed(%x: tensor<4xf32>) -> (tensor<4xf32>, tensor<4xf32>)
   %y = qc.dequantize %q, %s : (!qc.qtensor<4, #qc.fixed<8, 3>>, tensor<f32>) -> tensor<4xf32>
   %w = qc.fake_quant %y, %s as !qc.qtensor<4, #qc.fixed<6, 2, unsigned, wrap>> : (tensor<4xf32>, tensor<f32>) -> tensor<4xf32>
   %c = qc.constant dense<[1, -128, 127, 0]> : tensor<4xi8> : !qc.qtensor<4, #qc.fixed<8, 6>>
-  %z = qc.dequantize %c, %s : (!qc.qtensor<4, #qc.fixed<8, 6>>, tensor<f32>) -> tensor<4xf32>
+  %z0 = qc.dequantize %c, %s : (!qc.qtensor<4, #qc.fixed<8, 6>>, tensor<f32>) -> tensor<4xf32>
+  %three = qc.constant dense<12> : tensor<4xi4> : !qc.qtensor<4, #qc.fixed<4, 2, unsigned>, #qc.scheme<per_axis, axis = 0>>
+  %z = qc.dequantize %three, %z0 : (!qc.qtensor<4, #qc.fixed<4, 2, unsigned>, #qc.scheme<per_axis, axis = 0>>, tensor<4xf32>) -> tensor<4xf32>
   return %w, %z : tensor<4xf32>, tensor<4xf32>
 }
 

@@ -227,15 +227,14 @@ def test_integer_only_design(tmp_path):
 
 
 def test_unsupported_op_is_an_error(tmp_path):
-    """GatherElements has no HLS emitter yet: an error naming the op and
-    its location, and no output file."""
-    from onnx import TensorProto, helper, numpy_helper
+    """Sin has no HLS emitter yet: an error naming the op and its location,
+    and no output file."""
+    from onnx import TensorProto, helper
 
     graph = helper.make_graph(
-        [helper.make_node("GatherElements", ["x", "i"], ["y"], name="ge", axis=1)],
+        [helper.make_node("Sin", ["x"], ["y"], name="ge")],
         "ge", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 8])],
-        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [2, 3])],
-        [numpy_helper.from_array(np.zeros((2, 3), np.int64), "i")])
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [2, 8])])
     path, module = tmp_path / "ge.onnx", tmp_path / "ge.mlir"
     onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]),
               path)
@@ -246,7 +245,7 @@ def test_unsupported_op_is_an_error(tmp_path):
     r = subprocess.run([str(BIN / "quant-translate"), "--emit-hls", str(module),
                         "-o", str(out)], capture_output=True, text=True)
     assert r.returncode != 0
-    assert "'nn.gather_elements' op unable to emit HLS C++ for this op" in r.stderr
+    assert "'nn.sin' op unable to emit HLS C++ for this op" in r.stderr
     assert "ge.mlir:" in r.stderr
     assert not out.exists()
 
@@ -824,20 +823,22 @@ def test_rotations_bit_exact(tmp_path):
     assert np.array_equal(y, inputs["arg4"][:, perm])
 
 
-def test_arg_max_and_integer_pow(tmp_path):
+def test_arg_max_gather_elements_integer_pow(tmp_path):
     """nn.arg_max (ties to the first or last index, NaN above every number,
-    with and without keepdims, along either axis, floats and integers) and
+    with and without keepdims, along either axis, floats and integers),
+    nn.gather_elements (negative indices, a smaller index tensor) and
     integer nn.pow (negative exponents, wrap-around) as the interpreter."""
     module = tmp_path / "argmax.mlir"
     module.write_text("""
-func.func @main(%x: tensor<4x6xf32>, %n: tensor<4x6xi32>, %e: tensor<4x6xi32>)
-    -> (tensor<4x1xi64>, tensor<4xi64>, tensor<1x6xi64>, tensor<4xi64>, tensor<4x6xi32>) {
+func.func @main(%x: tensor<4x6xf32>, %n: tensor<4x6xi32>, %e: tensor<4x6xi32>, %gi: tensor<3x2xi64>)
+    -> (tensor<4x1xi64>, tensor<4xi64>, tensor<1x6xi64>, tensor<4xi64>, tensor<4x6xi32>, tensor<3x2xf32>) {
   %a = nn.arg_max %x {axis = 1 : i64} : tensor<4x6xf32>
   %b = nn.arg_max %x {axis = -1 : i64, keepdims = false, select_last_index = true} : tensor<4x6xf32>
   %c = nn.arg_max %x {axis = 0 : i64} : tensor<4x6xf32>
   %d = nn.arg_max %n {axis = 1 : i64, keepdims = false, select_last_index = true} : tensor<4x6xi32>
   %p = nn.pow %n, %e : tensor<4x6xi32>, tensor<4x6xi32>
-  return %a, %b, %c, %d, %p : tensor<4x1xi64>, tensor<4xi64>, tensor<1x6xi64>, tensor<4xi64>, tensor<4x6xi32>
+  %g = nn.gather_elements %x, %gi {axis = 0 : i64} : tensor<4x6xf32>, tensor<3x2xi64>
+  return %a, %b, %c, %d, %p, %g : tensor<4x1xi64>, tensor<4xi64>, tensor<1x6xi64>, tensor<4xi64>, tensor<4x6xi32>, tensor<3x2xf32>
 }
 """)
     x = np.array([[1, 3, 3, 2, 0, 3],
@@ -848,10 +849,15 @@ func.func @main(%x: tensor<4x6xf32>, %n: tensor<4x6xi32>, %e: tensor<4x6xi32>)
                   [-7, 65536, 3, 1, 0, 5]], np.int32)
     e = np.array([[-3, -3, -4, 5, 31, 21], [0, 1, 9, 2, 3, 12], [0, 1, 2, 30, 31, 32],
                   [2, 2, -1, -5, 7, 14]], np.int32)
-    inputs = {"arg0": x, "arg1": n, "arg2": e}
-    got = simulate(module, inputs, {f"output{j}": np.int32 for j in range(5)}, tmp_path)
+    gi = np.array([[0, -1], [3, 2], [-4, 1]], np.int64)
+    inputs = {"arg0": x, "arg1": n, "arg2": e, "arg3": gi}
+    outputs = {f"output{j}": np.int32 for j in range(5)}
+    outputs["output5"] = np.float32
+    got = simulate(module, {**inputs, "arg3": gi.astype(np.int32)}, outputs, tmp_path)
     for j in range(5):
         want = quant_run(module, inputs, tmp_path, f"output{j}").ravel()
         assert np.array_equal(got[f"output{j}"], want.astype(np.int32)), j
+    assert_bit_exact(got["output5"], quant_run(module, inputs, tmp_path, "output5").ravel())
+    assert_bit_exact(got["output5"], x[np.where(gi < 0, gi + 4, gi), [[0, 1]] * 3].ravel())
     assert got["output0"].tolist() == [1, 0, 0, 5]
     assert got["output1"].tolist() == [5, 2, 5, 5]

@@ -1831,6 +1831,21 @@ LogicalResult HLSCppEmitter::emitOp(Operation *op) {
           return at(o.getInput(), in);
         });
       })
+      .Case([&](GatherElementsOp o) -> LogicalResult {
+        // y[idx] = x[idx with idx[axis] = indices[idx]] (negative indices
+        // from the end; the design clamps one out of range, which the
+        // interpreter rejects).
+        auto xt = llvm::cast<RankedTensorType>(o.getInput().getType());
+        int64_t axis = *normalizeAxis(o.getAxis(), xt.getRank());
+        int64_t dim = xt.getShape()[size_t(axis)];
+        return emitElementwise(o, [&](ArrayRef<std::string> idx) {
+          SmallVector<std::string> in(idx.begin(), idx.end());
+          in[size_t(axis)] = "qc_hls::index_along(" +
+                             asI64(at(o.getIndices(), idx)) + ", " +
+                             intLiteral(dim) + ")";
+          return at(o.getInput(), in);
+        });
+      })
       .Case([&](MatMulIntegerOp o) {
         return emitMatMul(o, o.getA(), o.getB(), o.getAZeroPoint(),
                           o.getBZeroPoint());

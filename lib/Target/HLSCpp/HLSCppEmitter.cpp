@@ -72,6 +72,13 @@ std::string floatLiteral(float v) {
   return buf;
 }
 
+/// An exact C++ literal for a finite double.
+std::string doubleLiteral(double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof(buf), "%a", v);
+  return buf;
+}
+
 std::string intLiteral(int64_t v) {
   if (v == INT64_MIN)
     return "(-9223372036854775807LL - 1)";
@@ -536,12 +543,9 @@ LogicalResult HLSCppEmitter::emitConstant(Operation *op, ElementsAttr attr) {
       int64_t x = tensor->i()[i];
       if (format && format->kind() == num::Format::Kind::Fixed) {
         // The value the code stands for, exact in double (at most 32 bits).
-        char buf[64];
-        std::snprintf(buf, sizeof(buf), "%a",
-                      std::ldexp(double(format->codeToInt(
-                                     uint32_t(uint64_t(x)) & format->mask())),
-                                 -format->fracBits()));
-        lits.push_back(buf);
+        lits.push_back(doubleLiteral(std::ldexp(
+            double(format->codeToInt(uint32_t(uint64_t(x)) & format->mask())),
+            -format->fracBits())));
         continue;
       }
       if (format && format->kind() == num::Format::Kind::Float)
@@ -690,13 +694,11 @@ std::string HLSCppEmitter::encodeExpr(QTensorType qt, const std::string &v,
            intLiteral(f.minInt()) + ", " + intLiteral(f.maxInt()) + ")";
   case num::Format::Kind::Fixed: {
     // The integer code of v * 2^frac, then the value it stands for.
-    char up[64], down[64];
-    std::snprintf(up, sizeof(up), "%a", std::ldexp(1.0, f.fracBits()));
-    std::snprintf(down, sizeof(down), "%a", std::ldexp(1.0, -f.fracBits()));
-    return ctype + "(double(qc_hls::encode_fixed(" + v + ", " + up + ", " +
+    return ctype + "(double(qc_hls::encode_fixed(" + v + ", " +
+           doubleLiteral(std::ldexp(1.0, f.fracBits())) + ", " +
            intLiteral(f.minInt()) + ", " + intLiteral(f.maxInt()) + ", " +
-           (f.saturates() ? "0" : std::to_string(f.bits())) + ")) * " + down +
-           ")";
+           (f.saturates() ? "0" : std::to_string(f.bits())) + ")) * " +
+           doubleLiteral(std::ldexp(1.0, -f.fracBits())) + ")";
   }
   case num::Format::Kind::Float:
     return encoder(f.floatFormat()) + "(" + v + ")";
@@ -905,13 +907,6 @@ std::string HLSCppEmitter::constantTable(StringRef ctype,
   }
   constantsStream << "};\n";
   return name;
-}
-
-/// An exact C++ literal for a double.
-static std::string doubleLiteral(double v) {
-  char buf[64];
-  std::snprintf(buf, sizeof(buf), "%a", v);
-  return buf;
 }
 
 LogicalResult HLSCppEmitter::emitRotate(qc::RotateOp op) {
@@ -2251,8 +2246,8 @@ void qc::registerHLSCppTranslations() {
   };
   TranslateFromMLIRRegistration source(
       "emit-hls",
-      "Write a quantized nn + qc model as Vitis HLS C++ (ap_int codes, "
-      "bit-exact C simulation; docs/HLS.md)",
+      "Write a quantized nn + qc model as Vitis HLS C++ (ap_int / ap_fixed "
+      "codes, minifloat encoders, bit-exact C simulation; docs/HLS.md)",
       onModule(translateToHLSCpp), dialects);
   TranslateFromMLIRRegistration testbench(
       "emit-hls-testbench",

@@ -108,3 +108,12 @@ func.func @vector_matmul(%a: tensor<4xf32>, %b: tensor<4x3xf32>) -> tensor<3xf32
 module {
   func.func private @declared(tensor<4xf32>) -> tensor<4xf32>
 }
+
+// -----
+
+func.func @two_level_without_encoder(%x: tensor<2x16xf32>) -> tensor<2x1xi8> {
+  // expected-error @+1 {{'qc.compute_scales' op unable to emit HLS C++ for scales stored as #qc.float<e4m3, bias = 7, specials = fn, no_subnormals> (no nearest-even encoder)}}
+  %s, %g = qc.compute_scales %x for !qc.qtensor<2x16, #qc.float<fp4e2m1fn, saturate>, #qc.scheme<per_block, axis = 1, block = 16, scale = #qc.float<e4m3, bias = 7, specials = fn, no_subnormals>, dynamic>>
+    : tensor<2x16xf32> -> tensor<2x1xi8> global_scale tensor<f32>
+  return %s : tensor<2x1xi8>
+}

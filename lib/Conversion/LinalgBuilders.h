@@ -89,6 +89,16 @@ mlir::Value scaleBy(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
 mlir::Value nibbleOfColumn(mlir::OpBuilder &b, mlir::Location loc,
                            mlir::Value byte, mlir::Value column);
 
+/// A 2-D convolution with nn.conv's semantics and no bias (NCHW, weight
+/// [M, C/G, kH, kW], pads [top, left, bottom, right]) as one
+/// linalg.generic: float or wrapping integer arithmetic by the element type
+/// of `out`, the input zero-padded first. Defined with nn.conv's lowering.
+mlir::Value convolution(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
+                        mlir::Value w, llvm::ArrayRef<int64_t> pads,
+                        llvm::ArrayRef<int64_t> strides,
+                        llvm::ArrayRef<int64_t> dilations, int64_t group,
+                        mlir::RankedTensorType out);
+
 } // namespace qc::linalg_builders
 
 #endif // QC_LIB_CONVERSION_LINALGBUILDERS_H

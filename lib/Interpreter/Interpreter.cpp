@@ -346,6 +346,15 @@ Tensor conv(Type type, qc::nn::ConvOp op, const Tensor &x, const Tensor &w,
   return y;
 }
 
+/// The codes of a quantized tensor (held as int64) as the numerics
+/// library's uint32 codes.
+std::vector<uint32_t> codesOf(const Tensor &t) {
+  std::vector<uint32_t> codes(size_t(t.size()));
+  for (size_t i = 0; i < codes.size(); ++i)
+    codes[i] = uint32_t(t.i()[i]);
+  return codes;
+}
+
 /// nn.conv_integer: sum of (x - zx) (w - zw[m]) over the window, exact in
 /// int64 and wrapped to i32; positions outside the input add 0.
 Tensor convInteger(Type type, qc::nn::ConvIntegerOp op, const Tensor &x,
@@ -1254,7 +1263,7 @@ evaluateOp(Operation *op, ArrayRef<Tensor> in, bool emitErrors) {
         return one(convInteger(t0, o, in[0], in[1], opt(o.getXZeroPoint(), 2),
                                opt(o.getWZeroPoint(), zwIndex)));
       })
-      .Case([&](ConvOp o) {
+      .Case([&](qc::nn::ConvOp o) {
         return one(conv(t0, o, in[0], in[1], opt(o.getBias(), 2)));
       })
       // Normalizations.
@@ -1584,12 +1593,7 @@ evaluateOp(Operation *op, ArrayRef<Tensor> in, bool emitErrors) {
         auto w = o.getWeight().getType();
         int64_t n = w.getShape()[0], k = w.getShape()[1];
         int64_t m = in[0].size() / k;
-        std::vector<uint32_t> xc(size_t(in[0].size())),
-            wc(size_t(in[1].size()));
-        for (size_t i = 0; i < xc.size(); ++i)
-          xc[i] = uint32_t(in[0].i()[i]);
-        for (size_t i = 0; i < wc.size(); ++i)
-          wc[i] = uint32_t(in[1].i()[i]);
+        std::vector<uint32_t> xc = codesOf(in[0]), wc = codesOf(in[1]);
         const Tensor *bias = opt(o.getBias(), 2);
         const Tensor *zp = opt(o.getInputZeroPoint(), bias ? 3 : 2);
         Tensor y = Tensor::zeros(t0, shapeOf(t0));
@@ -1598,6 +1602,21 @@ evaluateOp(Operation *op, ArrayRef<Tensor> in, bool emitErrors) {
                              k, zp ? zp->i()[0] : 0, bias ? bias->i() : nullptr,
                              o.getType().getElementTypeBitWidth(),
                              y.iMutable());
+        return one(y);
+      })
+      .Case([&](qc::ConvOp o) {
+        auto w = o.getWeight().getType();
+        std::vector<uint32_t> xc = codesOf(in[0]), wc = codesOf(in[1]);
+        const Tensor *bias = opt(o.getBias(), 2);
+        const Tensor *zp = opt(o.getInputZeroPoint(), bias ? 3 : 2);
+        Shape ys = shapeOf(t0);
+        Tensor y = Tensor::zeros(t0, ys);
+        qc::convAccumulate(
+            o.getInput().getType().getNumericFormat(), w.getNumericFormat(),
+            xc.data(), wc.data(), in[0].getShape(), w.getShape(),
+            {ys[2], ys[3]}, o.getStrides(), o.getPads(), o.getDilations(),
+            o.getGroup(), zp ? zp->i()[0] : 0, bias ? bias->i() : nullptr,
+            o.getType().getElementTypeBitWidth(), y.iMutable());
         return one(y);
       })
       .Case([&](qc::RotateOp o) {

@@ -40,6 +40,14 @@ func.func @linear_wide(%x: !qc.qtensor<2x4, #qc.int<24>>, %w: !qc.qtensor<3x4, #
 
 // -----
 
+func.func @conv_wide(%x: !qc.qtensor<1x2x4x4, #qc.int<8>>, %w: !qc.qtensor<3x2x1x1, #qc.int<20>>) -> tensor<1x3x4x4xi64> {
+  // expected-error @+1 {{qc-lower-to-cpu: qc.conv: format int20: integer formats wider than 16 bits have no CPU lowering yet}}
+  %0 = qc.conv %x, %w : (!qc.qtensor<1x2x4x4, #qc.int<8>>, !qc.qtensor<3x2x1x1, #qc.int<20>>) -> tensor<1x3x4x4xi64>
+  return %0 : tensor<1x3x4x4xi64>
+}
+
+// -----
+
 func.func @top_k_large(%x: tensor<2x300xf32>) -> tensor<2x257xi64> {
   // expected-error @+1 {{qc-lower-to-cpu: nn.top_k with k = 257 has no CPU lowering (k passes over the input; at most 256)}}
   %v, %i = nn.top_k %x {axis = 1 : i64, k = 257 : i64} : tensor<2x300xf32>

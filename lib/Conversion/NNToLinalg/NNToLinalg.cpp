@@ -2271,6 +2271,14 @@ struct ConvertNNToLinalgPass
 
 } // namespace
 
+Value qc::linalg_builders::convolution(OpBuilder &b, Location loc, Value x,
+                                       Value w, ArrayRef<int64_t> pads,
+                                       ArrayRef<int64_t> strides,
+                                       ArrayRef<int64_t> dilations,
+                                       int64_t group, RankedTensorType out) {
+  return buildConv(b, loc, x, w, pads, strides, dilations, group, out);
+}
+
 void qc::populateNNToLinalgPatterns(RewritePatternSet &patterns,
                                     F32MatmulKernel f32Kernel,
                                     const x86::Int8Kernel *int8Kernel) {

@@ -1188,6 +1188,66 @@ struct LinearLowering : OpConversionPattern<LinearOp> {
   const x86::Int8Kernel *kernel; // null: the generic contraction
 };
 
+/// qc.conv: both operands' codes as integers (the input minus its zero
+/// point, so that the zero padding of nn.conv's loop nest is padding with
+/// the zero point), the convolution in i32 (accumulators of at most 32
+/// bits: products and sums exact modulo 2^32) or i64, then the bias and the
+/// truncation to the accumulator.
+struct ConvLowering : OpConversionPattern<qc::ConvOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(qc::ConvOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    num::Format xf = op.getInput().getType().getNumericFormat();
+    num::Format wf = op.getWeight().getType().getNumericFormat();
+    if (xf.bits() > 16 || wf.bits() > 16)
+      return rewriter.notifyMatchFailure(op, "codes over 16 bits");
+    auto rt = llvm::cast<RankedTensorType>(op.getType());
+    Type acc = rt.getElementType();
+    Type wide = acc.getIntOrFloatBitWidth() <= 32 ? rewriter.getI32Type()
+                                                  : rewriter.getI64Type();
+    auto widen = [&](Value v, const num::Format &f, Value zp) {
+      auto t = llvm::cast<RankedTensorType>(v.getType());
+      SmallVector<Value> ins{v};
+      if (zp)
+        ins.push_back(zp);
+      return elementwise(rewriter, loc, t.clone(wide), ins,
+                         [&](OpBuilder &b, Location l, ValueRange a) -> Value {
+                           Value i = codeToI32(b, l, a[0], f);
+                           if (a.size() > 1)
+                             i = b.create<arith::SubIOp>(l, i, a[1]);
+                           if (i.getType() != wide)
+                             i = b.create<arith::ExtSIOp>(l, wide, i);
+                           return i;
+                         });
+    };
+    Value x = widen(adaptor.getInput(), xf, adaptor.getInputZeroPoint());
+    Value w = widen(adaptor.getWeight(), wf, Value());
+    Value y = convolution(rewriter, loc, x, w, op.getPads(), op.getStrides(),
+                          op.getDilations(), op.getGroup(), rt.clone(wide));
+    Value bias = adaptor.getBias();
+    if (bias || wide != acc) {
+      SmallVector<Value> ins{y};
+      if (bias)
+        ins.push_back(
+            reshape(rewriter, loc, bias, {1, rt.getDimSize(1), 1, 1}));
+      y = elementwise(rewriter, loc, rt, ins,
+                      [&](OpBuilder &b, Location l, ValueRange a) -> Value {
+                        Value v = a[0];
+                        if (wide != acc)
+                          v = b.create<arith::TruncIOp>(l, acc, v);
+                        if (a.size() > 1)
+                          v = b.create<arith::AddIOp>(l, v, a[1]);
+                        return v;
+                      });
+    }
+    rewriter.replaceOp(op, y);
+    return success();
+  }
+};
+
 /// Why the int8 kernels cannot run `op` ("" if they can): they need 8-bit
 /// activations, constant signed weights of at most 8 bits and a 32-bit
 /// accumulator.
@@ -1288,6 +1348,7 @@ struct ConvertQCToLinalgPass
     patterns.add<RequantizeLowering, RescaleLowering, UnpackLowering,
                  CodesLowering>(converter, ctx);
     patterns.add<LinearLowering>(converter, ctx, kernel);
+    patterns.add<ConvLowering>(converter, ctx);
     if (failed(applyPartialConversion(module, target, std::move(patterns))))
       signalPassFailure();
   }
@@ -1343,9 +1404,10 @@ LogicalResult qc::checkQCLowerable(Operation *root) {
     // lowered.
     if (llvm::isa<RescaleOp>(op))
       return;
-    if (auto l = llvm::dyn_cast<LinearOp>(op)) {
-      for (QTensorType t : {l.getInput().getType(), l.getWeight().getType()})
-        if (t.getNumericFormat().bits() > 16)
+    if (llvm::isa<LinearOp, qc::ConvOp>(op)) {
+      for (Value v : {op->getOperand(0), op->getOperand(1)})
+        if (QTensorType t = llvm::cast<QTensorType>(v.getType());
+            t.getNumericFormat().bits() > 16)
           return reject(op, Twine("format ") + t.getNumericFormat().name() +
                                 ": integer formats wider than 16 bits have "
                                 "no CPU lowering yet");

@@ -1380,9 +1380,10 @@ LogicalResult HLSCppEmitter::emitConv(ConvLikeOp op, Value bias,
   auto idx = openLoops(info.shape, /*pipeline=*/false);
   // The interpreter's im2col order: one sum from 0 over (ci, u, v), then the
   // bias. Floats: padded positions contribute w * 0. Integers
-  // (nn.conv_integer): exact ap_int products of the operands minus their zero
-  // points, summed in 32 bits with wrap-around; padded positions contribute
-  // nothing.
+  // (nn.conv_integer, qc.conv): exact ap_int products of the operands minus
+  // their zero points, summed in the accumulator type with wrap-around (32
+  // bits for nn.conv_integer, P for qc.conv; the bias added modulo 2^P);
+  // padded positions contribute nothing.
   bool isInt = !getElementTypeOrSelf(r.getType()).isF32();
   body << info.ctype << " acc = 0;\n";
   body << "for (int ci = 0; ci < " << cg << "; ++ci) {\n";
@@ -1711,7 +1712,13 @@ LogicalResult HLSCppEmitter::emitOp(Operation *op) {
       })
       .Case([&](MatMulOp o) { return emitMatMul(o, o.getLhs(), o.getRhs()); })
       .Case([&](GemmOp o) { return emitGemm(o); })
-      .Case([&](ConvOp o) { return emitConv(o, o.getBias()); })
+      .Case([&](nn::ConvOp o) { return emitConv(o, o.getBias()); })
+      .Case([&](qc::ConvOp o) -> LogicalResult {
+        if (failed(elementCType(o, o.getInput().getType())) ||
+            failed(elementCType(o, o.getWeight().getType())))
+          return failure();
+        return emitConv(o, o.getBias(), o.getInputZeroPoint());
+      })
       .Case([&](ConvIntegerOp o) {
         return emitConv(o, Value(), o.getXZeroPoint(), o.getWZeroPoint());
       })

@@ -550,7 +550,7 @@ LogicalResult Exporter::emit(Operation *op) {
         attrInt(n, "transB", o.getTransB());
         return success();
       })
-      .Case([&](ConvOp o) {
+      .Case([&](nn::ConvOp o) {
         convAttrs(simple("Conv"), o);
         return success();
       })
@@ -877,6 +877,77 @@ LogicalResult Exporter::emit(Operation *op) {
         std::string acc = fresh("v");
         node("MatMulInteger", ins, {acc}, op);
         node("Add", {acc, nameOf(o.getBias())}, {out()}, op);
+        return success();
+      })
+      .Case([&](qc::ConvOp o) -> LogicalResult {
+        // ConvInteger, which onnxruntime runs on uint8 operands only: the
+        // weight codes are written moved up by 128 with zero point 128, an
+        // int8 input is moved up at run time (through int32) with its zero
+        // point; then + bias[m].
+        QTensorType xt = o.getInput().getType(), wt = o.getWeight().getType();
+        auto rt = llvm::cast<RankedTensorType>(o.getType());
+        if (!rt.getElementType().isInteger(32))
+          return o.emitOpError("only an i32 accumulator has an ONNX form "
+                               "(ConvInteger); got ")
+                 << rt.getElementType();
+        num::Format xf = xt.getNumericFormat(), wf = wt.getNumericFormat();
+        if (xf.bits() != 8 || !onnxQuantType(xf))
+          return o.emitOpError("ConvInteger takes 8-bit inputs; the input "
+                               "format is ")
+                 << xt.getFormat();
+        auto wc = o.getWeight().getDefiningOp<qc::ConstantOp>();
+        if (!wc || !wf.isSigned() || wf.bits() > 8)
+          return o.emitOpError("the weight must be constant signed codes of "
+                               "at most 8 bits to export; got ")
+                 << wt.getFormat();
+        int64_t zx = 0;
+        if (Value zp = o.getInputZeroPoint()) {
+          DenseIntElementsAttr z;
+          if (!matchPattern(zp, m_Constant(&z)))
+            return o.emitOpError("the input zero point must be constant to "
+                                 "export");
+          zx = (*z.getValues<APInt>().begin()).getSExtValue();
+        }
+        auto codes = llvm::cast<DenseIntElementsAttr>(wc.getValue());
+        std::string raw;
+        int64_t count = wt.getStorageType().getNumElements();
+        raw.reserve(size_t(count));
+        for (int64_t i = 0; i < count; ++i) {
+          APInt a = codes.isSplat() ? codes.getSplatValue<APInt>()
+                                    : codes.getValues<APInt>()[i];
+          raw.push_back(char(wf.codeToInt(uint32_t(a.getZExtValue())) + 128));
+        }
+        auto u8 = [&](int64_t v) {
+          return initializer("zero_point", onnx::TensorProto::UINT8, {},
+                             std::string(1, char(uint8_t(v))));
+        };
+        std::string x = in(0);
+        if (xf.isSigned()) {
+          int32_t v = 128;
+          std::string c128 =
+              initializer("c", onnx::TensorProto::INT32, {},
+                          std::string(reinterpret_cast<char *>(&v), 4));
+          std::string wide = fresh("v"), sum = fresh("v"), moved = fresh("v");
+          attrInt(node("Cast", {x}, {wide}, op), "to",
+                  onnx::TensorProto::INT32);
+          node("Add", {wide, c128}, {sum}, op);
+          attrInt(node("Cast", {sum}, {moved}, op), "to",
+                  onnx::TensorProto::UINT8);
+          x = moved;
+          zx += 128;
+        }
+        std::string w = initializer("const", onnx::TensorProto::UINT8,
+                                    wt.getShape(), std::move(raw));
+        SmallVector<std::string> ins{x, w, u8(zx), u8(128)};
+        std::string acc = o.getBias() ? fresh("v") : out();
+        convAttrs(node("ConvInteger", ins, {acc}, op), o);
+        if (Value bias = o.getBias()) {
+          std::string b3 = fresh("v");
+          node("Reshape",
+               {nameOf(bias), i64Initializer({rt.getDimSize(1), 1, 1})}, {b3},
+               op);
+          node("Add", {acc, b3}, {out()}, op);
+        }
         return success();
       })
       .Case([&](qc::RescaleOp o) -> LogicalResult {

@@ -620,3 +620,83 @@ func.func @codes_shape(%q: !qc.qtensor<4x8, #qc.int<8>>) {
   %c = qc.codes %q : !qc.qtensor<4x8, #qc.int<8>> -> tensor<8x4xi8>
   return
 }
+
+// -----
+
+func.func @conv_rank(%x: !qc.qtensor<4x8x8, #qc.int<8>>, %w: !qc.qtensor<6x2x3x3, #qc.int<4>>) {
+  // expected-error @+1 {{(C1) input, weight and result must be 4-D}}
+  %0 = qc.conv %x, %w  : (!qc.qtensor<4x8x8, #qc.int<8>>, !qc.qtensor<6x2x3x3, #qc.int<4>>) -> tensor<1x6x6x6xi32>
+  return
+}
+
+// -----
+
+func.func @conv_group(%x: !qc.qtensor<1x4x8x8, #qc.int<8>>, %w: !qc.qtensor<6x2x3x3, #qc.int<4>>) {
+  // expected-error @+1 {{(C6) channels 4 and 6 are not multiples of group 3}}
+  %0 = qc.conv %x, %w {group = 3 : i64} : (!qc.qtensor<1x4x8x8, #qc.int<8>>, !qc.qtensor<6x2x3x3, #qc.int<4>>) -> tensor<1x6x6x6xi32>
+  return
+}
+
+// -----
+
+func.func @conv_channels(%x: !qc.qtensor<1x4x8x8, #qc.int<8>>, %w: !qc.qtensor<6x2x3x3, #qc.int<4>>) {
+  // expected-error @+1 {{(C1) the weight has 2 input channels per group, expected 4}}
+  %0 = qc.conv %x, %w  : (!qc.qtensor<1x4x8x8, #qc.int<8>>, !qc.qtensor<6x2x3x3, #qc.int<4>>) -> tensor<1x6x6x6xi32>
+  return
+}
+
+// -----
+
+func.func @conv_result(%x: !qc.qtensor<1x4x8x8, #qc.int<8>>, %w: !qc.qtensor<6x2x3x3, #qc.int<4>>) {
+  // expected-error @+1 {{(C1) result must have shape [1, 6, 6, 6], got [1, 6, 8, 8]}}
+  %0 = qc.conv %x, %w {group = 2 : i64} : (!qc.qtensor<1x4x8x8, #qc.int<8>>, !qc.qtensor<6x2x3x3, #qc.int<4>>) -> tensor<1x6x8x8xi32>
+  return
+}
+
+// -----
+
+func.func @conv_window(%x: !qc.qtensor<1x4x8x8, #qc.int<8>>, %w: !qc.qtensor<6x2x3x3, #qc.int<4>>) {
+  // expected-error @+1 {{(C6) strides and dilations must be 2 positive values and pads 4 non-negative ones}}
+  %0 = qc.conv %x, %w {group = 2 : i64, strides = array<i64: 0, 1>} : (!qc.qtensor<1x4x8x8, #qc.int<8>>, !qc.qtensor<6x2x3x3, #qc.int<4>>) -> tensor<1x6x6x6xi32>
+  return
+}
+
+// -----
+
+func.func @conv_format(%x: !qc.qtensor<1x4x8x8, #qc.float<fp8e4m3fn>>, %w: !qc.qtensor<6x2x3x3, #qc.int<4>>) {
+  // expected-error @+1 {{(C2) qc.conv needs integer formats}}
+  %0 = qc.conv %x, %w {group = 2 : i64} : (!qc.qtensor<1x4x8x8, #qc.float<fp8e4m3fn>>, !qc.qtensor<6x2x3x3, #qc.int<4>>) -> tensor<1x6x6x6xi32>
+  return
+}
+
+// -----
+
+func.func @conv_weight_asym(%x: !qc.qtensor<1x4x8x8, #qc.int<8>>, %w: !qc.qtensor<6x2x3x3, #qc.int<4>, #qc.scheme<per_tensor, asymmetric>>) {
+  // expected-error @+1 {{(C2) the weight scheme must be symmetric}}
+  %0 = qc.conv %x, %w {group = 2 : i64} : (!qc.qtensor<1x4x8x8, #qc.int<8>>, !qc.qtensor<6x2x3x3, #qc.int<4>, #qc.scheme<per_tensor, asymmetric>>) -> tensor<1x6x6x6xi32>
+  return
+}
+
+// -----
+
+func.func @conv_acc(%x: !qc.qtensor<1x4x8x8, #qc.int<8>>, %w: !qc.qtensor<6x2x3x3, #qc.int<4>>) {
+  // expected-error @+1 {{(C3) accumulator must have 2 to 64 bits, got 1}}
+  %0 = qc.conv %x, %w {group = 2 : i64} : (!qc.qtensor<1x4x8x8, #qc.int<8>>, !qc.qtensor<6x2x3x3, #qc.int<4>>) -> tensor<1x6x6x6xi1>
+  return
+}
+
+// -----
+
+func.func @conv_zero_point(%x: !qc.qtensor<1x4x8x8, #qc.int<8, unsigned>, #qc.scheme<per_tensor, asymmetric>>, %w: !qc.qtensor<6x2x3x3, #qc.int<4>>) {
+  // expected-error @+1 {{(C5) input_zero_point is required iff the input scheme is asymmetric}}
+  %0 = qc.conv %x, %w {group = 2 : i64} : (!qc.qtensor<1x4x8x8, #qc.int<8, unsigned>, #qc.scheme<per_tensor, asymmetric>>, !qc.qtensor<6x2x3x3, #qc.int<4>>) -> tensor<1x6x6x6xi32>
+  return
+}
+
+// -----
+
+func.func @conv_bias(%x: !qc.qtensor<1x4x8x8, #qc.int<8>>, %w: !qc.qtensor<6x2x3x3, #qc.int<4>>, %b: tensor<6xi32>) {
+  // expected-error @+1 {{(C4) bias must be [M] of the accumulator type}}
+  %0 = qc.conv %x, %w bias %b {group = 2 : i64} : (!qc.qtensor<1x4x8x8, #qc.int<8>>, !qc.qtensor<6x2x3x3, #qc.int<4>>, tensor<6xi32>) -> tensor<1x6x6x6xi16>
+  return
+}

@@ -106,6 +106,17 @@ func.func @rotate(%x: tensor<8x64xf32>) -> tensor<8x64xf32> {
   return %c : tensor<8x64xf32>
 }
 
+// CHECK-LABEL: func.func @conv
+// CHECK: qc.conv %{{.*}}, %{{.*}} bias %{{.*}} {group = 2 : i64, pads = array<i64: 1, 1, 1, 1>, strides = array<i64: 2, 2>} : (!qc.qtensor<1x4x8x8, #qc.int<8>>, !qc.qtensor<6x2x3x3, #qc.int<4>, #qc.scheme<per_axis, axis = 0>>, tensor<6xi16>) -> tensor<1x6x4x4xi16>
+// CHECK: qc.conv %{{.*}}, %{{.*}} input_zero_point %{{.*}} {dilations = array<i64: 2, 2>} : (!qc.qtensor<1x4x8x8, #qc.int<8, unsigned>, #qc.scheme<per_tensor, asymmetric>>, !qc.qtensor<3x4x3x3, #qc.int<8>>, tensor<i32>) -> tensor<1x3x4x4xi32>
+func.func @conv(%x: !qc.qtensor<1x4x8x8, #qc.int<8>>, %w: !qc.qtensor<6x2x3x3, #qc.int<4>, #qc.scheme<per_axis, axis = 0>>,
+                %b: tensor<6xi16>, %u: !qc.qtensor<1x4x8x8, #qc.int<8, unsigned>, #qc.scheme<per_tensor, asymmetric>>,
+                %w8: !qc.qtensor<3x4x3x3, #qc.int<8>>, %zx: tensor<i32>) {
+  %0 = qc.conv %x, %w bias %b {group = 2 : i64, pads = array<i64: 1, 1, 1, 1>, strides = array<i64: 2, 2>} : (!qc.qtensor<1x4x8x8, #qc.int<8>>, !qc.qtensor<6x2x3x3, #qc.int<4>, #qc.scheme<per_axis, axis = 0>>, tensor<6xi16>) -> tensor<1x6x4x4xi16>
+  %1 = qc.conv %u, %w8 input_zero_point %zx {dilations = array<i64: 2, 2>} : (!qc.qtensor<1x4x8x8, #qc.int<8, unsigned>, #qc.scheme<per_tensor, asymmetric>>, !qc.qtensor<3x4x3x3, #qc.int<8>>, tensor<i32>) -> tensor<1x3x4x4xi32>
+  return
+}
+
 // CHECK-LABEL: func.func @linear
 // CHECK: qc.linear %{{.*}}, %{{.*}} bias %{{.*}} : (!qc.qtensor<2x3x64, #qc.int<8>>, !qc.qtensor<16x64, #qc.int<4>, #qc.scheme<per_axis, axis = 0>>, tensor<16xi32>) -> tensor<2x3x16xi32>
 // CHECK: qc.linear %{{.*}}, %{{.*}} input_zero_point %{{.*}} : (!qc.qtensor<2x64, #qc.int<8, unsigned>, #qc.scheme<per_tensor, asymmetric>>, !qc.qtensor<16x64, #qc.int<8>>, tensor<i32>) -> tensor<2x16xi18>

@@ -331,3 +331,34 @@ func.func @rotate(%x: tensor<2x48xf32>) -> tensor<2x48xf32>
   %y = qc.rotate %x by #qc.hadamard<48, seed = 5> along 1 : tensor<2x48xf32>
   return %y : tensor<2x48xf32>
 }
+
+// -----
+
+// qc.conv: the codes minus the zero point times the weight codes summed in
+// the op's accumulator type (ap_int<10>: wraps as the op defines), padded
+// positions skipped, the bias added into the 10-bit result.
+// CHECK-LABEL: from @qconv.
+// CHECK: static ap_int<10> v1[8];
+// CHECK: ap_int<10> acc = 0;
+// CHECK: for (int ci = 0; ci < 1; ++ci) {
+// CHECK: int yy = i2 * 2 - 1 + u * 1;
+// CHECK: if (yy >= 0 && yy < 3 && xx >= 0 && xx < 3)
+// CHECK-NEXT: acc += (v0[((i1) / 1 * 1 + ci) * 9 + (yy) * 3 + xx] - 5) * (c0[(i1) * 4 + (u) * 2 + v]);
+// CHECK: v1[(i1) * 4 + (i2) * 2 + i3] = acc + c1[i1];
+func.func @qconv(%x: tensor<1x2x3x3xf32>) -> tensor<1x2x2x2xf32>
+    attributes {onnx.input_names = ["x"], onnx.output_names = ["y"]} {
+  %s = arith.constant dense<0.125> : tensor<f32>
+  %z = arith.constant dense<5> : tensor<i32>
+  %q = qc.quantize %x, %s zero_points %z : (tensor<1x2x3x3xf32>, tensor<f32>, tensor<i32>)
+    -> !qc.qtensor<1x2x3x3, #qc.int<4, unsigned>, #qc.scheme<per_tensor, asymmetric>>
+  %w = qc.constant dense<[[[[1, -8], [7, 0]]], [[[0, -1], [2, 3]]]]> : tensor<2x1x2x2xi4>
+    : !qc.qtensor<2x1x2x2, #qc.int<4>, #qc.scheme<per_axis, axis = 0>>
+  %b = arith.constant dense<[100, -100]> : tensor<2xi10>
+  %acc = qc.conv %q, %w bias %b input_zero_point %z {group = 2 : i64, pads = array<i64: 1, 1, 0, 0>, strides = array<i64: 2, 2>}
+    : (!qc.qtensor<1x2x3x3, #qc.int<4, unsigned>, #qc.scheme<per_tensor, asymmetric>>,
+       !qc.qtensor<2x1x2x2, #qc.int<4>, #qc.scheme<per_axis, axis = 0>>,
+       tensor<2xi10>, tensor<i32>) -> tensor<1x2x2x2xi10>
+  %f = nn.cast %acc to f32 : tensor<1x2x2x2xi10>
+  %y = nn.mul %f, %s : tensor<1x2x2x2xf32>, tensor<f32>
+  return %y : tensor<1x2x2x2xf32>
+}

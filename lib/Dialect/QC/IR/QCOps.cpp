@@ -681,6 +681,40 @@ void RotateOp::getCanonicalizationPatterns(RewritePatternSet &results,
 // LinearOp
 //===----------------------------------------------------------------------===//
 
+/// The constraints qc.linear and qc.conv share, (C2)-(C5): integer formats,
+/// a symmetric weight, a 2-64-bit accumulator, a bias of `channels`
+/// accumulator values (`name`: N or M), an input zero point iff the input
+/// is asymmetric, and then per tensor.
+static LogicalResult
+verifyIntegerAccumulation(Operation *op, QTensorType x, QTensorType w,
+                          RankedTensorType result, Value bias, Value zeroPoint,
+                          int64_t channels, StringRef name) {
+  if (!llvm::isa<IntFormatAttr>(x.getFormat()) ||
+      !llvm::isa<IntFormatAttr>(w.getFormat()))
+    return op->emitOpError("(C2) ")
+           << op->getName() << " needs integer formats";
+  if (w.getScheme().getAsymmetric())
+    return op->emitOpError("(C2) the weight scheme must be symmetric");
+  unsigned bits = result.getElementTypeBitWidth();
+  if (bits < 2 || bits > 64)
+    return op->emitOpError("(C3) accumulator must have 2 to 64 bits, got ")
+           << bits;
+  if (bias) {
+    auto bt = llvm::cast<RankedTensorType>(bias.getType());
+    if (bt.getRank() != 1 || bt.getElementType() != result.getElementType() ||
+        failed(verifyCompatibleShape(bt.getShape(), {channels})))
+      return op->emitOpError("(C4) bias must be [")
+             << name << "] of the accumulator type";
+  }
+  bool asym = x.getScheme().getAsymmetric();
+  if (asym != bool(zeroPoint))
+    return op->emitOpError("(C5) input_zero_point is required iff the input "
+                           "scheme is asymmetric");
+  if (asym && x.getScheme().getGranularity() != Granularity::per_tensor)
+    return op->emitOpError("(C5) an asymmetric input must be per_tensor");
+  return success();
+}
+
 LogicalResult LinearOp::verify() {
   QTensorType x = getInput().getType(), w = getWeight().getType();
   auto result = getType();
@@ -695,27 +729,8 @@ LogicalResult LinearOp::verify() {
   if (failed(verifyCompatibleShape(result.getShape(), expected)))
     return emitOpError("(C1) result must have shape [")
            << expected << "], got [" << result.getShape() << "]";
-  if (!llvm::isa<IntFormatAttr>(x.getFormat()) ||
-      !llvm::isa<IntFormatAttr>(w.getFormat()))
-    return emitOpError("(C2) qc.linear needs integer formats");
-  if (w.getScheme().getAsymmetric())
-    return emitOpError("(C2) the weight scheme must be symmetric");
-  unsigned p = result.getElementTypeBitWidth();
-  if (p < 2 || p > 64)
-    return emitOpError("(C3) accumulator must have 2 to 64 bits, got ") << p;
-  if (getBias()) {
-    auto bt = llvm::cast<RankedTensorType>(getBias().getType());
-    if (bt.getRank() != 1 || bt.getElementType() != result.getElementType() ||
-        failed(verifyCompatibleShape(bt.getShape(), {n})))
-      return emitOpError("(C4) bias must be [N] of the accumulator type");
-  }
-  bool asym = x.getScheme().getAsymmetric();
-  if (asym != bool(getInputZeroPoint()))
-    return emitOpError("(C5) input_zero_point is required iff the input "
-                       "scheme is asymmetric");
-  if (asym && x.getScheme().getGranularity() != Granularity::per_tensor)
-    return emitOpError("(C5) an asymmetric input must be per_tensor");
-  return success();
+  return verifyIntegerAccumulation(*this, x, w, result, getBias(),
+                                   getInputZeroPoint(), n, "N");
 }
 
 void qc::linearAccumulate(const num::Format &xf, const num::Format &wf,
@@ -733,6 +748,90 @@ void qc::linearAccumulate(const num::Format &xf, const num::Format &wf,
                           wf.codeToInt(w[j * k + t]));
         out[i * n + j] = int64_t(acc << up) >> up;
       }
+  });
+}
+
+//===----------------------------------------------------------------------===//
+// ConvOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult ConvOp::verify() {
+  QTensorType x = getInput().getType(), w = getWeight().getType();
+  auto result = getType();
+  if (x.getRank() != 4 || w.getRank() != 4 || result.getRank() != 4)
+    return emitOpError("(C1) input, weight and result must be 4-D "
+                       "([N, C, H, W], [M, C/G, kH, kW], [N, M, oH, oW])");
+  ArrayRef<int64_t> s = getStrides(), p = getPads(), d = getDilations();
+  int64_t g = getGroup();
+  if (s.size() != 2 || d.size() != 2 || p.size() != 4 ||
+      llvm::any_of(s, [](int64_t v) { return v < 1; }) ||
+      llvm::any_of(d, [](int64_t v) { return v < 1; }) ||
+      llvm::any_of(p, [](int64_t v) { return v < 0; }))
+    return emitOpError("(C6) strides and dilations must be 2 positive "
+                       "values and pads 4 non-negative ones");
+  ArrayRef<int64_t> xs = x.getShape(), ws = w.getShape();
+  if (llvm::any_of(xs, ShapedType::isDynamic) ||
+      llvm::any_of(ws, ShapedType::isDynamic))
+    return emitOpError("(C1) input and weight shapes must be static");
+  if (g < 1 || xs[1] % g || ws[0] % g)
+    return emitOpError("(C6) channels ")
+           << xs[1] << " and " << ws[0] << " are not multiples of group " << g;
+  if (ws[1] * g != xs[1])
+    return emitOpError("(C1) the weight has ")
+           << ws[1] << " input channels per group, expected " << xs[1] / g;
+  auto size = [](int64_t in, int64_t lo, int64_t hi, int64_t k, int64_t st,
+                 int64_t dil) {
+    return (in + lo + hi - dil * (k - 1) - 1) / st + 1;
+  };
+  SmallVector<int64_t> expected{xs[0], ws[0],
+                                size(xs[2], p[0], p[2], ws[2], s[0], d[0]),
+                                size(xs[3], p[1], p[3], ws[3], s[1], d[1])};
+  if (expected[2] <= 0 || expected[3] <= 0 ||
+      failed(verifyCompatibleShape(result.getShape(), expected)))
+    return emitOpError("(C1) result must have shape [")
+           << expected << "], got [" << result.getShape() << "]";
+  return verifyIntegerAccumulation(*this, x, w, result, getBias(),
+                                   getInputZeroPoint(), ws[0], "M");
+}
+
+void qc::convAccumulate(const num::Format &xf, const num::Format &wf,
+                        const uint32_t *x, const uint32_t *w,
+                        ArrayRef<int64_t> xShape, ArrayRef<int64_t> wShape,
+                        ArrayRef<int64_t> outHW, ArrayRef<int64_t> strides,
+                        ArrayRef<int64_t> pads, ArrayRef<int64_t> dilations,
+                        int64_t group, int64_t zx, const int64_t *bias,
+                        unsigned bits, int64_t *out) {
+  int64_t c = xShape[1], h = xShape[2], wd = xShape[3];
+  int64_t m = wShape[0], cg = wShape[1], kh = wShape[2], kw = wShape[3];
+  int64_t mg = m / group, oh = outHW[0], ow = outHW[1];
+  unsigned up = 64 - bits;
+  num::parallelFor(xShape[0] * m, 1, [&](int64_t t0, int64_t t1) {
+    for (int64_t t = t0; t < t1; ++t) {
+      int64_t n = t / m, mi = t % m, first = mi / mg * cg;
+      for (int64_t i = 0; i < oh; ++i)
+        for (int64_t j = 0; j < ow; ++j) {
+          // Unsigned arithmetic, so the wrap to `bits` bits is modular.
+          uint64_t acc = bias ? uint64_t(bias[mi]) : 0;
+          for (int64_t ci = 0; ci < cg; ++ci)
+            for (int64_t u = 0; u < kh; ++u) {
+              int64_t yy = i * strides[0] - pads[0] + u * dilations[0];
+              if (yy < 0 || yy >= h)
+                continue;
+              for (int64_t v = 0; v < kw; ++v) {
+                int64_t xx = j * strides[1] - pads[1] + v * dilations[1];
+                if (xx < 0 || xx >= wd)
+                  continue;
+                int64_t xv =
+                    xf.codeToInt(x[((n * c + first + ci) * h + yy) * wd + xx]) -
+                    zx;
+                int64_t wv =
+                    wf.codeToInt(w[((mi * cg + ci) * kh + u) * kw + v]);
+                acc += uint64_t(xv * wv);
+              }
+            }
+          out[(t * oh + i) * ow + j] = int64_t(acc << up) >> up;
+        }
+    }
   });
 }
 

@@ -74,6 +74,19 @@ void linearAccumulate(const num::Format &xf, const num::Format &wf,
                       int64_t n, int64_t k, int64_t zx, const int64_t *bias,
                       unsigned bits, int64_t *out);
 
+/// The integer accumulation of qc.conv (NCHW, weight [M, C/G, kH, kW]):
+/// out[n, m, i, j] = bias[m] + sum (x - zx) * w over the window, positions
+/// outside the input adding 0, wrapped to `bits` bits in two's complement
+/// and sign-extended to int64. `xShape` is [N, C, H, W], `outHW` the output
+/// size; strides, pads (top, left, bottom, right) and dilations as nn.conv.
+void convAccumulate(
+    const num::Format &xf, const num::Format &wf, const uint32_t *x,
+    const uint32_t *w, llvm::ArrayRef<int64_t> xShape,
+    llvm::ArrayRef<int64_t> wShape, llvm::ArrayRef<int64_t> outHW,
+    llvm::ArrayRef<int64_t> strides, llvm::ArrayRef<int64_t> pads,
+    llvm::ArrayRef<int64_t> dilations, int64_t group, int64_t zx,
+    const int64_t *bias, unsigned bits, int64_t *out);
+
 /// qc.rescale of one value: sat(((x - zin) * multiplier + 2^(shift - 1)) >>
 /// shift + zout) in 64-bit two's complement, shift clamped to [0, 62],
 /// saturated to [lo, hi].

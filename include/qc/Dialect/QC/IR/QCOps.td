@@ -469,4 +469,53 @@ def QC_LinearOp : QC_Op<"linear", [Pure, AttrSizedOperandSegments]> {
   let hasVerifier = 1;
 }
 
+def QC_ConvOp : QC_Op<"conv", [Pure, AttrSizedOperandSegments]> {
+  let summary = "Integer 2-D convolution with an explicit accumulator.";
+  let description = [{
+    acc[n, m, i, j] = bias[m] + sum_{c, p, q} (x[n, g*C/G + c, i*s0 - pad0 +
+    p*d0, j*s1 - pad1 + q*d1] - zx) * w[m, c, p, q] over integer codes, NCHW,
+    computed in the result's P-bit signless integer accumulator with two's
+    complement wrap-around, as `qc.linear` (its A2Q / AXE bounds and
+    `--qc-minimize-accumulators` apply per output channel, over the
+    C/G * kH * kW terms of a window). A position outside the input adds 0
+    (the input is padded with its zero point, which a fake-quantized float
+    convolution's zero padding dequantizes to). g = m floordiv (M / G). The
+    window attributes are `nn.conv`'s; `input_zero_point` (0-d i32) is zx, 0
+    when absent. Scales and a float bias are applied outside the op.
+
+    `--qc-integer-linear` rewrites fake-quantized convolutions into it.
+
+    Constraints:
+    (C1) input [N, C, H, W] and weight [M, C/G, kH, kW]; the result is
+         [N, M, oH, oW] with nn.conv's output size.
+    (C2) both formats are integers; the weight scheme is symmetric.
+    (C3) the accumulator (result element) is a signless integer of 2-64 bits.
+    (C4) `bias` is [M] of the accumulator type.
+    (C5) `input_zero_point` is present iff the input scheme is asymmetric,
+         which then is per_tensor.
+    (C6) strides and dilations are positive, pads non-negative; C and M are
+         multiples of G.
+
+    Example:
+    ```mlir
+    %acc = qc.conv %x, %w {pads = array<i64: 1, 1, 1, 1>}
+             : (!qc.qtensor<1x8x16x16, #qc.int<8>>, !qc.qtensor<16x8x3x3, #qc.int<4>>)
+             -> tensor<1x16x16x16xi16>
+    ```
+  }];
+  let arguments = (ins QC_AnyQTensor:$input, QC_AnyQTensor:$weight,
+                       Optional<RankedTensorOf<[AnySignlessInteger]>>:$bias,
+                       Optional<0DTensorOf<[I32]>>:$input_zero_point,
+                       DefaultValuedAttr<DenseI64ArrayAttr, "{1, 1}">:$strides,
+                       DefaultValuedAttr<DenseI64ArrayAttr, "{0, 0, 0, 0}">:$pads,
+                       DefaultValuedAttr<DenseI64ArrayAttr, "{1, 1}">:$dilations,
+                       DefaultValuedAttr<I64Attr, "1">:$group);
+  let results = (outs RankedTensorOf<[AnySignlessInteger]>:$result);
+  let assemblyFormat = [{
+    $input `,` $weight (`bias` $bias^)? (`input_zero_point` $input_zero_point^)?
+    attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
 #endif // QC_DIALECT_QC_IR_QCOPS_TD

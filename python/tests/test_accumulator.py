@@ -171,6 +171,22 @@ def pipeline(tmp, model, options, passes=()):
     return out
 
 
+def cut_first_accumulator(module, op, bits, tmp):
+    """`module` with its first qc.`op`'s 32-bit accumulator (and the
+    nn.cast reading it) cut to `bits` bits: what running the unconstrained
+    model on a narrow accumulator computes."""
+    text = module.read_text()
+    first = re.search(rf"(%\S+) = qc\.{op} .*-> tensor<([0-9x]*)xi32>", text)
+    name, shape = first.group(1), first.group(2)
+    text = text.replace(first.group(0), first.group(0).replace(
+        f"tensor<{shape}xi32>", f"tensor<{shape}xi{bits}>"))
+    text = re.sub(rf"(nn\.cast {re.escape(name)} to f32 : tensor<{shape})xi32>",
+                  rf"\1xi{bits}>", text)
+    cut = tmp / "cut.mlir"
+    cut.write_text(text)
+    return cut
+
+
 ACC = re.compile(r"qc\.linear .*-> tensor<[0-9x]*xi(\d+)>")
 
 
@@ -209,18 +225,79 @@ def test_pipeline_bound_holds_on_any_input(options, bits, tmp_path):
 
     # The unconstrained model with its first accumulator cut to `bits` bits
     # overflows on the worst-case rows.
-    text = free.read_text()
-    first = re.search(r"(%\S+) = qc\.linear .*-> tensor<([0-9x]*)xi32>", text)
-    name, shape = first.group(1), first.group(2)
-    text = text.replace(first.group(0), first.group(0).replace(
-        f"tensor<{shape}xi32>", f"tensor<{shape}xi{bits}>"))
-    text = re.sub(rf"(nn\.cast {re.escape(name)} to f32 : tensor<{shape})xi32>",
-                  rf"\1xi{bits}>", text)
-    cut = tmp_path / "cut.mlir"
-    cut.write_text(text)
+    cut = cut_first_accumulator(free, "linear", bits, tmp_path)
     want = quant_run(free, {"input": x[:4]}, tmp_path, "scores")
     got = quant_run(cut, {"input": x[:4]}, tmp_path, "scores")
     assert not np.array_equal(got, want)
+
+
+def test_cnn_bound_holds_on_worst_case_input(tmp_path):
+    """acc-bits on a CNN: every qc.conv of the ResNet fits 16 bits once
+    narrowed, and computes what 32-bit accumulators compute on an input whose
+    window drives the first convolution's largest channel to its extreme
+    (codes +-127 with the signs of its weights), where the unconstrained
+    model's first accumulator cut to 16 bits overflows."""
+    model = models.resnet(size=16)
+    options = "w=int8 a=int8"
+    free = pipeline(tmp_path, model, options)
+    bound = pipeline(tmp_path, model, f"{options} acc-bits=16")
+    narrow = pipeline(tmp_path, model, f"{options} acc-bits=16",
+                      ["--qc-minimize-accumulators"])
+    conv_acc = re.compile(r"qc\.conv .*-> tensor<[0-9x]*xi(\d+)>")
+    widths = [int(m) for m in conv_acc.findall(narrow.read_text())]
+    assert len(widths) == 6 and max(widths) <= 16, widths
+    free_narrow = pipeline(tmp_path, model, options, ["--qc-minimize-accumulators"])
+    assert min(int(m) for m in conv_acc.findall(free_narrow.read_text())) > 16
+
+    conv = next(n for n in model.graph.node if n.op_type == "Conv")
+    w = onnx.numpy_helper.to_array(
+        next(t for t in model.graph.initializer if t.name == conv.input[1]))
+    worst = int(np.argmax(np.abs(w).sum(axis=(1, 2, 3))))
+    rng = np.random.default_rng(5)
+    x = np.where(rng.standard_normal((1, 3, 16, 16)) > 0, 1.0, -1.0).astype(F32)
+    x[0, :, 7:10, 7:10] = np.where(w[worst] >= 0, 1.0, -1.0)  # window of (8, 8)
+    name, output = model.graph.input[0].name, model.graph.output[0].name
+    want = quant_run(bound, {name: x}, tmp_path, output)
+    got = quant_run(narrow, {name: x}, tmp_path, output)
+    assert np.array_equal(got.view(np.uint32), want.view(np.uint32))
+    cpu = quant_run(narrow, {name: x}, tmp_path, output, ["--target=cpu"])
+    assert np.array_equal(cpu.view(np.uint32), want.view(np.uint32))
+
+    cut = cut_first_accumulator(free, "conv", 16, tmp_path)
+    want = quant_run(free, {name: x}, tmp_path, output)
+    got = quant_run(cut, {name: x}, tmp_path, output)
+    assert not np.array_equal(got, want)
+
+
+@pytest.mark.parametrize("options", ["w=int8 a=int8", "w=int4 a=uint8 a-static=true"])
+def test_cnn_integer_convolutions_export(options, tmp_path):
+    """qc.conv with 32-bit accumulators exports as ConvInteger on uint8
+    operands (int8 codes moved up by 128 with their zero points) that
+    onnxruntime runs within 1e-5 of quant-run; a narrowed accumulator has no
+    ONNX form: a clear error, no file."""
+    import onnxruntime as ort
+    model = models.resnet(size=16)
+    module = pipeline(tmp_path, model, options)
+    assert module.read_text().count("qc.conv ") == 6
+    onnx_path = tmp_path / "q.onnx"
+    r = subprocess.run([str(BIN / "quant-translate"), "--export-onnx", str(module),
+                        "-o", str(onnx_path)], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    exported = onnx.load(onnx_path)
+    assert sum(n.op_type == "ConvInteger" for n in exported.graph.node) == 6
+    name, output = model.graph.input[0].name, model.graph.output[0].name
+    x = (2 * np.random.default_rng(3).standard_normal((1, 3, 16, 16))).astype(F32)
+    want = quant_run(module, {name: x}, tmp_path, output)
+    got = ort.InferenceSession(str(onnx_path), providers=["CPUExecutionProvider"]).run(
+        None, {name: x})[0]
+    assert np.linalg.norm(got - want) <= 1e-5 * np.linalg.norm(want)
+
+    narrow = pipeline(tmp_path, model, options, ["--qc-minimize-accumulators"])
+    bad = tmp_path / "narrow.onnx"
+    r = subprocess.run([str(BIN / "quant-translate"), "--export-onnx", str(narrow),
+                        "-o", str(bad)], capture_output=True, text=True)
+    assert r.returncode != 0 and not bad.exists()
+    assert "'qc.conv' op only an i32 accumulator has an ONNX form (ConvInteger)" in r.stderr
 
 
 @pytest.mark.parametrize("options,message", [

@@ -464,6 +464,42 @@ def test_narrow_accumulators(tmp_path):
         assert f"ap_int<{w}> acc" in design, w
 
 
+@pytest.mark.parametrize("options,passes,widths", [
+    # A2Q on a CNN: every convolution (and the head) fitted to 16 bits.
+    ("w=int8 a=int8 acc-bits=16", ["--qc-minimize-accumulators"], {16}),
+    ("w=int4 a=int4 acc-bits=10", ["--qc-minimize-accumulators"], {10}),
+    # uint8 activations with a static zero point (qc.conv's
+    # input_zero_point), 32-bit accumulators.
+    ("w=int8 a=uint8 a-static=true", [], {32}),
+])
+def test_cnn_integer_convolutions(options, passes, widths, tmp_path):
+    """--qc-integer-linear rewrites the ResNet's fake-quantized convolutions
+    into qc.conv (exact integer sums of the codes); --qc-minimize-accumulators
+    narrows them to the widths acc-bits made safe. The interpreter, the CPU
+    code and the design's C simulation (ap_int<P> accumulators) agree bit for
+    bit."""
+    m = models.resnet(size=16)
+    module = quantize(m, options, tmp_path, ["--qc-integer-linear", *passes])
+    text = module.read_text()
+    assert "nn.conv " not in text and text.count("qc.conv ") == 6
+    got = {int(w) for w in re.findall(
+        r"qc\.(?:conv|linear) .*-> tensor<[0-9x]*xi(\d+)>", text)}
+    if widths == {32}:
+        assert got == widths and "input_zero_point" in text
+    else:
+        assert max(got) <= max(widths) and min(got) < 32, got
+    name, output = m.graph.input[0].name, m.graph.output[0].name
+    x = (2 * np.random.default_rng(5).standard_normal(input_shape(m))).astype(np.float32)
+    want = quant_run(module, {name: x}, tmp_path, output)
+    cpu = quant_run(module, {name: x}, tmp_path, output, ["--target=cpu"])
+    assert_bit_exact(cpu, want)
+    sim = simulate(module, {name: x}, {output: np.float32}, tmp_path)
+    assert_bit_exact(sim[output], want.ravel())
+    design = (tmp_path / "design.cpp").read_text()
+    for w in got:
+        assert f"ap_int<{w}> acc = 0;" in design, w
+
+
 ELEMENTWISE = """
 func.func @main(%x: tensor<3x8xf32>, %y: tensor<8xf32>, %i: tensor<3x8xi32>)
     -> (tensor<3x8xf32>, tensor<3x8xf32>, tensor<3x8xf32>, tensor<3x8xf32>,

@@ -125,3 +125,27 @@ func.func @overflow(%xq: !qc.qtensor<3x4, #qc.int<8>>) -> tensor<3x2xf32> {
   %f = nn.cast %acc to f32 : tensor<3x2xi8>
   return %f : tensor<3x2xf32>
 }
+
+// -----
+
+// qc.conv: each output channel sums its C/G * kH * kW = 4 window terms
+// (padded positions add 0, inside every range). int4 inputs in [-8, 7]:
+// channel 0 (weights 3, -2, 1, 4; bias 5) spans -78 + 5 to 72 + 5, channel
+// 1 (four -8s; bias -100) -224 - 100 = -324 to 256 - 100 = 156: 10 bits.
+// CHECK-LABEL: func @conv
+// CHECK: %[[B:.*]] = arith.constant dense<[5, -100]> : tensor<2xi10>
+// CHECK: %[[ACC:.*]] = qc.conv %{{.*}}, %{{.*}} bias %[[B]] {pads = array<i64: 0, 1, 0, 1>} : ({{.*}}) -> tensor<1x2x3x3xi10>
+// CHECK: nn.cast %[[ACC]] to f32 : tensor<1x2x3x3xi10>
+// BYTE-LABEL: func @conv
+// BYTE: qc.conv {{.*}} -> tensor<1x2x3x3xi16>
+// MIN-LABEL: func @conv
+// MIN: qc.conv {{.*}} -> tensor<1x2x3x3xi14>
+func.func @conv(%xq: !qc.qtensor<1x2x3x2, #qc.int<4>>) -> tensor<1x2x3x3xf32> {
+  %w = qc.constant dense<[[[[3, -2]], [[1, 4]]], [[[-8, -8]], [[-8, -8]]]]> : tensor<2x2x1x2xi4>
+    : !qc.qtensor<2x2x1x2, #qc.int<4>, #qc.scheme<per_axis, axis = 0>>
+  %b = arith.constant dense<[5, -100]> : tensor<2xi32>
+  %acc = qc.conv %xq, %w bias %b {pads = array<i64: 0, 1, 0, 1>} : (!qc.qtensor<1x2x3x2, #qc.int<4>>,
+    !qc.qtensor<2x2x1x2, #qc.int<4>, #qc.scheme<per_axis, axis = 0>>, tensor<2xi32>) -> tensor<1x2x3x3xi32>
+  %f = nn.cast %acc to f32 : tensor<1x2x3x3xi32>
+  return %f : tensor<1x2x3x3xf32>
+}

@@ -170,20 +170,30 @@ std::optional<std::vector<int64_t>> qc::detail::constantInts(Value v) {
 }
 
 std::optional<qc::detail::LinearAccumulatorRanges>
-qc::detail::linearAccumulatorRanges(LinearOp op) {
-  num::Format xf = op.getInput().getType().getNumericFormat();
+qc::detail::linearAccumulatorRanges(Operation *op) {
+  Value input, weight, biasValue, zeroPoint;
+  if (auto l = llvm::dyn_cast<LinearOp>(op)) {
+    input = l.getInput(), weight = l.getWeight(), biasValue = l.getBias();
+    zeroPoint = l.getInputZeroPoint();
+  } else {
+    auto c = llvm::cast<qc::ConvOp>(op);
+    input = c.getInput(), weight = c.getWeight(), biasValue = c.getBias();
+    zeroPoint = c.getInputZeroPoint();
+  }
+  num::Format xf = llvm::cast<QTensorType>(input.getType()).getNumericFormat();
   int64_t xlo = xf.minInt(), xhi = xf.maxInt();
-  if (op.getInputZeroPoint()) {
-    if (auto zp = constantInts(op.getInputZeroPoint()))
+  if (zeroPoint) {
+    if (auto zp = constantInts(zeroPoint))
       xlo -= (*zp)[0], xhi -= (*zp)[0];
     else
       std::tie(xlo, xhi) = std::make_pair(xlo - xhi, xhi - xlo);
   }
-  QTensorType wt = op.getWeight().getType();
-  int64_t n = wt.getShape()[0], k = wt.getShape()[1];
+  auto wt = llvm::cast<QTensorType>(weight.getType());
+  int64_t n = wt.getShape()[0];
+  int64_t k = wt.getStorageType().getNumElements() / n;
   std::vector<int64_t> bias(size_t(n), 0);
-  if (op.getBias()) {
-    auto b = constantInts(op.getBias());
+  if (biasValue) {
+    auto b = constantInts(biasValue);
     if (!b)
       return std::nullopt;
     bias = *b;
@@ -192,7 +202,7 @@ qc::detail::linearAccumulatorRanges(LinearOp op) {
   }
   num::Format wf = wt.getNumericFormat();
   std::vector<int64_t> w;
-  if (auto c = op.getWeight().getDefiningOp<qc::ConstantOp>()) {
+  if (auto c = weight.getDefiningOp<qc::ConstantOp>()) {
     auto codes = llvm::cast<DenseIntElementsAttr>(c.getValue());
     w.reserve(size_t(n * k));
     if (codes.isSplat())

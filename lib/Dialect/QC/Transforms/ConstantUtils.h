@@ -113,7 +113,9 @@ std::string layerName(mlir::Operation *op);
 /// is not a constant.
 std::optional<std::vector<int64_t>> constantInts(mlir::Value v);
 
-/// The exact accumulator ranges of a qc.linear: per output channel, the
+/// The exact accumulator ranges of a qc.linear or qc.conv (`op`; its
+/// weight read as [N, K], K = C/G * kH * kW for a convolution, whose padded
+/// positions add 0, inside every range): per output channel, the
 /// extremes of bias + sum_k (x - zx) w over every input code (minus a
 /// constant zero point, or any difference of two codes for one known at
 /// run time); weights that are not constants count with their format's
@@ -126,7 +128,8 @@ struct LinearAccumulatorRanges {
 
 /// None when the bias is not a constant. Each range also holds the bias
 /// alone (it is stored in the accumulator type).
-std::optional<LinearAccumulatorRanges> linearAccumulatorRanges(LinearOp op);
+std::optional<LinearAccumulatorRanges>
+linearAccumulatorRanges(mlir::Operation *op);
 
 /// A progress bar on stderr when it is a terminal (passes that run the
 /// model per sample or per layer take seconds to minutes on large models):

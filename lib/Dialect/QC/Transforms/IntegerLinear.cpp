@@ -17,6 +17,15 @@
 // instead of 2K times). Rewritten only where the 32-bit sum cannot
 // overflow for any input.
 //
+// Convolutions the same way:
+//
+//   y = nn.conv(qc.fake_quant(x, sx), qc.dequantize(qc.constant W, sw), b)
+//
+// becomes qc.conv over the codes (the weight codes as they are, [M, C/G,
+// kH, kW]), then fl32(fl32(f32(acc) * sx) * sw[m]) (+ b[m]). The float
+// convolution pads x with 0, which is the dequantized zero point, so
+// qc.conv's padding with the zero point gives the same codes.
+//
 //===----------------------------------------------------------------------===//
 
 #include "qc/Dialect/QC/Transforms/Passes.h"
@@ -54,9 +63,17 @@ struct IntegerLinearPass : qc::impl::IntegerLinearBase<IntegerLinearPass> {
 
   void runOnOperation() override {
     SmallVector<nn::MatMulOp> matmuls;
-    getOperation().walk([&](nn::MatMulOp mm) { matmuls.push_back(mm); });
+    SmallVector<nn::ConvOp> convs;
+    getOperation().walk([&](Operation *op) {
+      if (auto mm = llvm::dyn_cast<nn::MatMulOp>(op))
+        matmuls.push_back(mm);
+      else if (auto conv = llvm::dyn_cast<nn::ConvOp>(op))
+        convs.push_back(conv);
+    });
     for (nn::MatMulOp mm : matmuls)
       rewrite(mm);
+    for (nn::ConvOp conv : convs)
+      rewrite(conv);
     for (auto [fq, q] : quantized)
       if (fq->use_empty())
         fq->erase();
@@ -148,14 +165,7 @@ struct IntegerLinearPass : qc::impl::IntegerLinearBase<IntegerLinearPass> {
       return;
     }
 
-    // One qc.quantize per fake_quant, next to it.
-    Value &xq = quantized[fq];
-    if (!xq) {
-      OpBuilder qb(fq);
-      xq = qb.create<QuantizeOp>(fq.getLoc(), xt, fq.getInput(), fq.getScales(),
-                                 fq.getZeroPoints(), Value(), fq.getRounding(),
-                                 fq.getSeed());
-    }
+    Value xq = quantizedInput(fq);
     Type i32 = b.getI32Type();
     auto accType = RankedTensorType::get(yt.getShape(), i32);
     Value acc =
@@ -170,6 +180,84 @@ struct IntegerLinearPass : qc::impl::IntegerLinearBase<IntegerLinearPass> {
       d.erase();
     if (c->use_empty())
       c->erase();
+    ++numRewritten;
+  }
+
+  /// The one qc.quantize of `fq`'s input, next to it.
+  Value quantizedInput(FakeQuantOp fq) {
+    Value &xq = quantized[fq];
+    if (!xq) {
+      OpBuilder qb(fq);
+      xq = qb.create<QuantizeOp>(fq.getLoc(), fq.getQuantType(), fq.getInput(),
+                                 fq.getScales(), fq.getZeroPoints(), Value(),
+                                 fq.getRounding(), fq.getSeed());
+    }
+    return xq;
+  }
+
+  /// `v` ([M] or one element) as [M, 1, 1], to scale [N, M, oH, oW] per
+  /// output channel.
+  static Value perChannel(OpBuilder &b, Location loc, Value v) {
+    auto t = llvm::cast<RankedTensorType>(v.getType());
+    if (t.getNumElements() == 1)
+      return v;
+    SmallVector<int64_t> shape{t.getNumElements(), 1, 1};
+    return b.create<nn::ReshapeOp>(loc, t.clone(shape), v,
+                                   b.getDenseI64ArrayAttr(shape));
+  }
+
+  void rewrite(nn::ConvOp conv) {
+    auto fq = conv.getInput().getDefiningOp<FakeQuantOp>();
+    auto d = conv.getWeight().getDefiningOp<DequantizeOp>();
+    if (!fq || !d)
+      return;
+    QTensorType xt = fq.getQuantType(), wt = d.getInput().getType();
+    auto yt = llvm::cast<RankedTensorType>(conv.getType());
+    auto c = d.getInput().getDefiningOp<qc::ConstantOp>();
+    SchemeAttr ws = wt.getScheme();
+    // One activation scale (and zero point) for the whole input: the sums
+    // run over channels and the window.
+    if (!c || !llvm::isa<IntFormatAttr>(xt.getFormat()) ||
+        !llvm::isa<IntFormatAttr>(wt.getFormat()) ||
+        xt.getScheme().getGranularity() != Granularity::per_tensor ||
+        fq.getGlobalScale() || !yt.getElementType().isF32() ||
+        ws.getAsymmetric() || d.getZeroPoints() || d.getGlobalScale() ||
+        !(ws.getGranularity() == Granularity::per_tensor ||
+          (ws.getGranularity() == Granularity::per_axis && ws.getAxis() == 0)))
+      return;
+    // The exact range of every output channel's sums must fit 32 bits.
+    num::Format xf = xt.getNumericFormat(), wf = wt.getNumericFormat();
+    int64_t xlo = xf.minInt(), xhi = xf.maxInt();
+    if (xt.getScheme().getAsymmetric())
+      std::tie(xlo, xhi) = std::make_pair(xlo - xhi, xhi - xlo);
+    auto codes = llvm::cast<DenseIntElementsAttr>(c.getValue());
+    int64_t m = wt.getShape()[0];
+    int64_t k = wt.getStorageType().getNumElements() / m;
+    std::vector<int64_t> w;
+    w.reserve(size_t(m * k));
+    for (const APInt &a : codes.getValues<APInt>())
+      w.push_back(wf.codeToInt(uint32_t(a.getZExtValue())));
+    for (int64_t j = 0; j < m; ++j)
+      if (num::signedBitsFor(
+              num::dotProductRange(&w[size_t(j * k)], k, 1, xlo, xhi)) > 32)
+        return;
+
+    OpBuilder b(conv);
+    Location loc = conv.getLoc();
+    Value xq = quantizedInput(fq);
+    auto accType = yt.clone(b.getI32Type());
+    Value acc = b.create<qc::ConvOp>(
+        loc, accType, xq, c, Value(), fq.getZeroPoints(), conv.getStrides(),
+        conv.getPads(), conv.getDilations(), conv.getGroup());
+    Value y = b.create<nn::CastOp>(loc, yt, acc, TypeAttr::get(b.getF32Type()));
+    y = b.create<nn::MulOp>(loc, yt, y, fq.getScales());
+    y = b.create<nn::MulOp>(loc, yt, y, perChannel(b, loc, d.getScales()));
+    if (Value bias = conv.getBias())
+      y = b.create<nn::AddOp>(loc, yt, y, perChannel(b, loc, bias));
+    conv.replaceAllUsesWith(y);
+    conv.erase();
+    if (d->use_empty())
+      d.erase();
     ++numRewritten;
   }
 

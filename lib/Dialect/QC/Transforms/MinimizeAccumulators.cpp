@@ -1,10 +1,11 @@
-//===- MinimizeAccumulators.cpp - Narrowest safe qc.linear accumulators ---===//
+//===- MinimizeAccumulators.cpp - Narrowest safe integer accumulators -----===//
 //
 // Part of the QuantC project.
 //
 //===----------------------------------------------------------------------===//
 //
-// Sets the accumulator of every qc.linear with constant weights to the
+// Sets the accumulator of every qc.linear and qc.conv with constant weights
+// to the
 // narrowest width that holds the exact range of each output channel's sums
 // over every possible input (num::dotProductRange), as FINN's
 // MinimizeAccumulatorWidth does for its MVAUs; warns where the accumulator
@@ -46,17 +47,24 @@ struct MinimizeAccumulatorsPass
   }
 
   void runOnOperation() override {
-    SmallVector<LinearOp> ops;
-    getOperation().walk([&](LinearOp op) { ops.push_back(op); });
-    for (LinearOp op : ops)
-      minimize(op);
+    SmallVector<Operation *> ops;
+    getOperation().walk([&](Operation *op) {
+      if (llvm::isa<LinearOp, qc::ConvOp>(op))
+        ops.push_back(op);
+    });
+    for (Operation *op : ops) {
+      if (auto l = llvm::dyn_cast<LinearOp>(op))
+        minimize(l);
+      else
+        minimize(llvm::cast<qc::ConvOp>(op));
+    }
   }
 
   /// The widest range over the output channels, and the largest l1 norm of
   /// a channel's weight codes (-1 for weights that are not constants).
   /// None when the bias is not a constant.
   static std::optional<std::pair<num::AccumulatorRange, int64_t>>
-  accumulatorRange(LinearOp op) {
+  accumulatorRange(Operation *op) {
     auto sums = qc::detail::linearAccumulatorRanges(op);
     if (!sums)
       return std::nullopt;
@@ -68,7 +76,8 @@ struct MinimizeAccumulatorsPass
     return std::make_pair(widest, sums->maxL1);
   }
 
-  void minimize(LinearOp op) {
+  /// qc.linear or qc.conv.
+  template <typename OpTy> void minimize(OpTy op) {
     auto range = accumulatorRange(op);
     if (!range)
       return;
@@ -81,7 +90,7 @@ struct MinimizeAccumulatorsPass
     if (remarks) {
       unsigned dataType = num::dataTypeAccumulatorBits(
           wt.getNumericFormat().bits(), xt.getNumericFormat().bits(),
-          wt.getShape()[1]);
+          wt.getStorageType().getNumElements() / wt.getShape()[0]);
       InFlightDiagnostic d = op.emitRemark("qc-minimize-accumulators: '")
                              << qc::detail::layerName(op) << "' needs " << exact
                              << " bits (data-type bound " << dataType

@@ -589,7 +589,7 @@ def FixedPointRequantize : Pass<"qc-fixed-point-requantize", "::mlir::func::Func
 }
 
 def IntegerLinear : Pass<"qc-integer-linear", "::mlir::func::FuncOp"> {
-  let summary = "Compute fake-quantized linear layers with integer weights as qc.linear.";
+  let summary = "Compute fake-quantized linear layers and convolutions with integer weights as qc.linear / qc.conv.";
   let description = [{
     Rewrites `nn.matmul(qc.fake_quant(X), qc.dequantize(W))`, where both
     sides are integer codes, W [K, N] a `qc.constant` with one f32 scale per
@@ -618,6 +618,21 @@ def IntegerLinear : Pass<"qc-integer-linear", "::mlir::func::FuncOp"> {
     NVFP4 blocks). An asymmetric input (uint8 with static per-tensor scale
     and zero point) becomes `qc.linear`'s `input_zero_point`.
 
+    Convolutions likewise: `nn.conv(qc.fake_quant(X), qc.dequantize(W), b)`
+    with X scaled per tensor (static or dynamic) and W a symmetric
+    `qc.constant` with one scale per output channel or per tensor becomes
+
+    ```mlir
+    %acc = qc.conv %xq, %w {pads = ...} : (...) -> tensor<1x16x8x8xi32>
+    %f   = nn.cast %acc to f32 : tensor<1x16x8x8xi32>
+    %y0  = nn.mul %f, %sx : tensor<1x16x8x8xf32>, tensor<f32>
+    %y1  = nn.mul %y0, %sw : tensor<1x16x8x8xf32>, tensor<16x1x1xf32>
+    %y   = nn.add %y1, %b : tensor<1x16x8x8xf32>, tensor<16x1x1xf32>
+    ```
+
+    (the weight codes stay in their [M, C/G, kH, kW] layout; the float
+    bias is added after the scales, as in the float convolution).
+
     The sums are exact, but their last bits differ from the f32 sums of
     the fake-quantized graph, and where a later `qc.fake_quant` rounds a
     value that lies that close to a rounding boundary its code flips by
@@ -628,7 +643,7 @@ def IntegerLinear : Pass<"qc-integer-linear", "::mlir::func::FuncOp"> {
     code then agree bit for bit on the rewritten module.
   }];
   let statistics = [
-    Statistic<"numRewritten", "layers", "Linear layers rewritten to qc.linear">
+    Statistic<"numRewritten", "layers", "Linear layers and convolutions rewritten to qc.linear / qc.conv">
   ];
   let dependentDialects = ["::qc::QCDialect", "::qc::nn::NNDialect"];
 }
@@ -690,11 +705,13 @@ def IntegerRequantize : Pass<"qc-integer-requantize", "::mlir::func::FuncOp"> {
 }
 
 def MinimizeAccumulators : Pass<"qc-minimize-accumulators", "::mlir::func::FuncOp"> {
-  let summary = "Give every qc.linear the narrowest accumulator no input can overflow.";
+  let summary = "Give every qc.linear and qc.conv the narrowest accumulator no input can overflow.";
   let description = [{
-    For each `qc.linear` whose weight is a constant (`qc.constant` codes)
-    and whose bias, if any, is a constant, computes per output channel n
-    the exact range of the accumulator over every possible input,
+    For each `qc.linear` and `qc.conv` whose weight is a constant
+    (`qc.constant` codes) and whose bias, if any, is a constant, computes
+    per output channel n the exact range of the accumulator over every
+    possible input (k runs over a convolution's C/G * kH * kW window
+    terms; a padded position adds 0, which every range holds),
 
       acc_max[n] = b[n] + sum_k max(w[n,k] * xlo, w[n,k] * xhi)
       acc_min[n] = b[n] + sum_k min(w[n,k] * xlo, w[n,k] * xhi)
@@ -728,7 +745,7 @@ def MinimizeAccumulators : Pass<"qc-minimize-accumulators", "::mlir::func::FuncO
            "A remark per layer with its width, the data-type bound and the A2Q l1 norm">,
   ];
   let statistics = [
-    Statistic<"numNarrowed", "narrowed", "qc.linear accumulators narrowed">,
+    Statistic<"numNarrowed", "narrowed", "qc.linear / qc.conv accumulators narrowed">,
     Statistic<"numBitsSaved", "bits-saved", "Accumulator bits saved, summed over layers">
   ];
   let dependentDialects = ["::qc::QCDialect", "::qc::nn::NNDialect",

@@ -84,3 +84,64 @@ def test_gptq_matches_numpy(options, tmp_path):
     # ... and lowered the layer's output error ||X (W - Q)||^2 = tr(D^T H D).
     err = lambda q: np.trace((w - q).astype(np.float64).T @ h @ (w - q))
     assert err(got) < 0.8 * err(rtn)
+
+
+@pytest.mark.parametrize("options", ["", "act-order=true"])
+def test_gptq_convolution_matches_numpy(options, tmp_path):
+    """A convolution with a patch Hessian goes through the same GPTQ: its
+    weight [N, C, kH, kW] = [24, 12, 5, 5] is W^T of the oracle's [K, N]
+    problem, K = C kH kW = 300 in [c, kh, kw] order. Reading it back: a
+    batch of K one-hot 12 x 5 x 5 images gives y[b, n] = Q[b, n]."""
+    w, h = problem(seed=12)
+    wc = np.ascontiguousarray(w.T).reshape(N, 12, 5, 5)
+    (tmp_path / "m.mlir").write_text(f"""
+func.func @main(%x: tensor<{K}x12x5x5xf32>) -> tensor<{K}x{N}x1x1xf32> {{
+  %w = arith.constant {hex_dense(wc)} : tensor<{N}x12x5x5xf32>
+  %y = nn.conv %x, %w {{qc.hessian = {hex_dense(h)} : tensor<{K}x{K}xf32>}} : tensor<{K}x12x5x5xf32>, tensor<{N}x12x5x5xf32>
+  return %y : tensor<{K}x{N}x1x1xf32>
+}}
+""")
+    r = subprocess.run([str(BIN / "quant-opt"), str(tmp_path / "m.mlir"),
+                        f"--qc-gptq=format=int4 {options}", "-o", str(tmp_path / "q.mlir")],
+                       capture_output=True, text=True)
+    assert r.returncode == 0 and "round-to-nearest" not in r.stderr, r.stderr
+    eye = np.eye(K, dtype=F32).reshape(K, 12, 5, 5)
+    got = quant_run(tmp_path / "q.mlir", {"arg0": eye}, tmp_path, "output0").reshape(K, N)
+    want, s = oracle(w, h, "act-order" in options)
+    np.testing.assert_array_equal(np.rint(got / s), np.rint(want / s))
+    np.testing.assert_array_equal(got, want)
+    rtn = (np.clip(np.rint(w / s), -8, 7).astype(F32) * s).astype(F32)
+    assert np.mean(np.rint(got / s) != np.rint(rtn / s)) > 0.2
+
+
+def test_gptq_on_a_cnn_beats_round_to_nearest(tmp_path):
+    """The pipeline's gptq=true on the test ResNet: every convolution (one
+    group) gets its patch Hessian from --qc-calibrate and goes through GPTQ
+    (no round-to-nearest remark), and the W4 weight-only model's logits are
+    far closer to the float model's than with round-to-nearest (measured
+    0.0304 against 0.1238 relative L2 with 32 calibration batches; here 16)."""
+    import onnx
+    import onnxruntime as ort
+    from quantc import models
+    m = models.resnet(batch=8, size=16)
+    onnx.save(m, tmp_path / "r.onnx")
+    data = lambda seed: np.random.default_rng(seed).standard_normal((8, 3, 16, 16)).astype(F32)
+    for i in range(16):
+        (tmp_path / "calib" / str(i)).mkdir(parents=True)
+        np.save(tmp_path / "calib" / str(i) / "input.npy", data(1000 + i))
+    x = np.concatenate([data(i) for i in range(2)])
+    sess = ort.InferenceSession(m.SerializeToString(), providers=["CPUExecutionProvider"])
+    want = np.concatenate([sess.run(None, {"input": x[i:i + 8]})[0] for i in (0, 8)])
+    errors = {}
+    for options in ("w=int4 a=float", "w=int4 a=float gptq=true act-order=true"):
+        q = tmp_path / "q.mlir"
+        r = subprocess.run([str(BIN / "quant-opt"), str(tmp_path / "r.onnx"),
+                            f"--qc-ptq-pipeline={options} calib={tmp_path / 'calib'}",
+                            "-o", str(q)], capture_output=True, text=True)
+        assert r.returncode == 0, r.stderr
+        assert "round-to-nearest" not in r.stderr, r.stderr
+        got = np.concatenate([quant_run(q, {"input": x[i:i + 8]}, tmp_path, "logits")
+                              for i in (0, 8)])
+        errors[options] = np.linalg.norm(got - want) / np.linalg.norm(want)
+    rtn, gptq = errors.values()
+    assert gptq < 0.5 * rtn, errors

@@ -4,7 +4,7 @@
 // RUN: not quant-opt %s --qc-assign-formats="bits=8 group=-2 metric=hessian" 2>&1 | FileCheck %s --check-prefix=GROUP
 // RUN: not quant-opt %s --qc-assign-formats="bits=8 candidates=, metric=hessian" 2>&1 | FileCheck %s --check-prefix=NONE
 
-// HESSIAN: qc-assign-formats-invalid.mlir:[[@LINE+7]]:8: error: qc-assign-formats: layer 'nn.matmul' has no Hessian; metric=hessian needs --qc-calibrate with hessian=true first (convolutions have none: use metric=output)
+// HESSIAN: qc-assign-formats-invalid.mlir:[[@LINE+7]]:8: error: qc-assign-formats: layer 'nn.matmul' has no Hessian; metric=hessian needs --qc-calibrate with hessian=true first (grouped convolutions have none: use metric=output)
 // BLOCK: qc-assign-formats-invalid.mlir:[[@LINE+6]]:8: error: qc-assign-formats: no candidate applies to layer 'nn.matmul' (its reduction dimension is not a multiple of their blocks)
 // ENTRY: error: qc-assign-formats: no function @other
 // GROUP: error: qc-assign-formats: group must be >= 0, got -2

@@ -45,14 +45,23 @@ func.func @wrong_size(%x: tensor<2x3xf32>) -> tensor<2x1xf32> {
 
 // -----
 
-// Convolutions are rounded to nearest, with a remark.
+// Convolutions without a patch Hessian (grouped ones, or not calibrated
+// with hessian=true) are rounded to nearest, with a remark; one with a
+// Hessian over its C * kH * kW = 2 patch inputs goes through GPTQ (no
+// remark): its weight [2, 1, 1, 2] is read as [N, K] = [2, 2].
 // CHECK-LABEL: func.func @conv
 // CHECK: qc.constant {{.*}} : tensor<2x1x1x1xi4>
-func.func @conv(%x: tensor<1x1x4x4xf32>) -> tensor<1x2x4x4xf32> {
+// CHECK: qc.constant {{.*}} : tensor<2x1x1x1xi4>
+// CHECK: qc.constant dense<{{\[\[\[\[}}7, 3]]], {{\[\[\[}}-7, 0]]]]> : tensor<2x1x1x2xi4>
+func.func @conv(%x: tensor<1x1x4x4xf32>, %x2: tensor<1x2x4x4xf32>) -> (tensor<1x2x4x4xf32>, tensor<1x2x4x4xf32>, tensor<1x2x4x3xf32>) {
   %w = arith.constant dense<[[[[0.5]]], [[[-1.0]]]]> : tensor<2x1x1x1xf32>
-  // expected-remark@+1 {{qc-gptq: convolution 'nn.conv' quantized with round-to-nearest (GPTQ covers linear layers)}}
+  // expected-remark@+1 {{qc-gptq: convolution 'nn.conv' quantized with round-to-nearest (GPTQ needs its patch Hessian: one group, no weight groups)}}
   %y = nn.conv %x, %w : tensor<1x1x4x4xf32>, tensor<2x1x1x1xf32>
-  return %y : tensor<1x2x4x4xf32>
+  // expected-remark@+1 {{qc-gptq: convolution 'nn.conv' quantized with round-to-nearest (GPTQ needs its patch Hessian: one group, no weight groups)}}
+  %g = nn.conv %x2, %w {group = 2 : i64} : tensor<1x2x4x4xf32>, tensor<2x1x1x1xf32>
+  %w2 = arith.constant dense<[[[[7.0, 2.6]]], [[[-1.0, 0.0]]]]> : tensor<2x1x1x2xf32>
+  %h = nn.conv %x, %w2 {qc.hessian = dense<[[1.0, 0.0], [0.0, 1.0]]> : tensor<2x2xf32>} : tensor<1x1x4x4xf32>, tensor<2x1x1x2xf32>
+  return %y, %g, %h : tensor<1x2x4x4xf32>, tensor<1x2x4x4xf32>, tensor<1x2x4x3xf32>
 }
 
 // -----

@@ -347,11 +347,13 @@ struct AssignFormatsPass : qc::impl::AssignFormatsBase<AssignFormatsPass> {
       return op->emitError("qc-assign-formats: layer '")
              << qc::detail::layerName(op)
              << "' has no Hessian; metric=hessian needs --qc-calibrate with "
-                "hessian=true first (convolutions have none: use "
+                "hessian=true first (grouped convolutions have none: use "
                 "metric=output)";
+    // A convolution's weight [M, C, kH, kW] is [N, K] with K = C kH kW, its
+    // patch Hessian's order.
     auto wType = llvm::cast<RankedTensorType>(op->getOperand(1).getType());
-    int64_t k = wType.getDimSize(layer.reduceAxis);
     int64_t n = wType.getDimSize(layer.channelAxis);
+    int64_t k = wType.getNumElements() / n;
     if (h.getType().getShape() != ArrayRef<int64_t>{k, k})
       return op->emitError("qc-assign-formats: the Hessian of layer '")
              << qc::detail::layerName(op) << "' is not " << k << "x" << k;

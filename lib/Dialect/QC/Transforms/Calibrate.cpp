@@ -7,7 +7,9 @@
 // Runs the interpreter over a directory of sample inputs and records, for
 // the activation input of every linear layer, the statistics the
 // quantization passes need: range, a percentile, an MSE-optimal clipping
-// value, per-channel min / max / mean |x| and optionally the Hessian X^T X.
+// value, per-channel min / max / mean |x| and optionally the Hessian X^T X
+// (for a convolution, over its im2col patches: X holds one row of C * kH * kW
+// inputs per output position, in the weight's [c, kh, kw] order).
 // Memory is fixed per layer (a log-spaced histogram of |x| instead of the
 // samples), so any number of samples can be used.
 //
@@ -64,6 +66,10 @@ struct LayerStats {
   std::vector<double> channelAbsSum;
   std::vector<uint64_t> histogram;
   std::vector<double> hessian; ///< Upper triangle accumulated, K x K.
+  int64_t hessianK = 0;        ///< K: channels, or C * kH * kW (patches).
+  int64_t hessianRows = 0;     ///< Rows (tokens or patches) in `hessian`.
+  /// A convolution's window, for its patch Hessian (group 1 only).
+  nn::ConvOp conv;
 
   void init(Operation *layer, int64_t k, bool withHessian) {
     op = layer;
@@ -72,8 +78,59 @@ struct LayerStats {
     channelMax.assign(size_t(k), -INFINITY);
     channelAbsSum.assign(size_t(k), 0.0);
     histogram.assign(kNumBins, 0);
-    if (withHessian)
+    if (withHessian) {
+      hessianK = k;
       hessian.assign(size_t(k * k), 0.0);
+    }
+  }
+
+  /// The Hessian of `c`'s im2col patches (K = C kH kW) as well.
+  void initPatches(nn::ConvOp c) {
+    auto w = llvm::cast<RankedTensorType>(c.getWeight().getType());
+    conv = c;
+    hessianK = w.getNumElements() / w.getDimSize(0);
+    hessian.assign(size_t(hessianK * hessianK), 0.0);
+  }
+
+  /// Adds x x^T (upper triangle) for one row of the Hessian's inputs.
+  void addOuter(const float *x) {
+    int64_t k = hessianK;
+    for (int64_t i = 0; i < k; ++i) {
+      double xi = x[i];
+      if (xi == 0)
+        continue;
+      double *h = &hessian[size_t(i * k)];
+      for (int64_t j = i; j < k; ++j)
+        h[j] += xi * double(x[j]);
+    }
+    ++hessianRows;
+  }
+
+  /// The patches of `x` ([N, C, H, W]) that `conv`'s outputs read, positions
+  /// outside the image 0, each added to the Hessian.
+  void addPatches(const float *x, ArrayRef<int64_t> xs) {
+    auto ws = llvm::cast<RankedTensorType>(conv.getWeight().getType());
+    auto ys = llvm::cast<RankedTensorType>(conv.getType()).getShape();
+    int64_t c = xs[1], h = xs[2], wd = xs[3];
+    int64_t kh = ws.getDimSize(2), kw = ws.getDimSize(3);
+    ArrayRef<int64_t> st = conv.getStrides(), pad = conv.getPads(),
+                      dil = conv.getDilations();
+    std::vector<float> patch(static_cast<size_t>(hessianK));
+    for (int64_t n = 0; n < xs[0]; ++n)
+      for (int64_t i = 0; i < ys[2]; ++i)
+        for (int64_t j = 0; j < ys[3]; ++j) {
+          float *p = patch.data();
+          for (int64_t ci = 0; ci < c; ++ci)
+            for (int64_t u = 0; u < kh; ++u)
+              for (int64_t v = 0; v < kw; ++v) {
+                int64_t yy = i * st[0] - pad[0] + u * dil[0];
+                int64_t xx = j * st[1] - pad[1] + v * dil[1];
+                *p++ = yy < 0 || yy >= h || xx < 0 || xx >= wd
+                           ? 0.0f
+                           : x[((n * c + ci) * h + yy) * wd + xx];
+              }
+          addOuter(patch.data());
+        }
   }
 
   /// One value of channel c.
@@ -103,14 +160,7 @@ struct LayerStats {
       for (int64_t c = 0; c < k; ++c)
         record(c, row[c]);
       if (!hessian.empty())
-        for (int64_t i = 0; i < k; ++i) {
-          double xi = row[i];
-          if (xi == 0)
-            continue;
-          double *h = &hessian[size_t(i * k)];
-          for (int64_t j = i; j < k; ++j)
-            h[j] += xi * double(row[j]);
-        }
+        addOuter(row);
       ++rows;
     }
     updateRange();
@@ -250,6 +300,10 @@ struct CalibratePass : qc::impl::CalibrateBase<CalibratePass> {
       if (conv) {
         inner[op] = t.getNumElements() / (t.getDimSize(0) * t.getDimSize(1));
         stats.back().init(op, t.getDimSize(1), /*withHessian=*/false);
+        // Grouped convolutions would need one Hessian per group.
+        auto c = llvm::cast<nn::ConvOp>(op);
+        if (hessian && c.getGroup() == 1 && t.getRank() == 4)
+          stats.back().initPatches(c);
       } else {
         stats.back().init(op, t.getShape().back(), hessian);
       }
@@ -265,11 +319,13 @@ struct CalibratePass : qc::impl::CalibrateBase<CalibratePass> {
           auto it = index.find(op);
           if (it == index.end())
             return success();
-          if (int64_t in = inner.lookup(op))
-            stats[it->second].addChannelsFirst(operands[0].f(),
-                                               operands[0].size(), in);
-          else
-            stats[it->second].add(operands[0].f(), operands[0].size());
+          LayerStats &st = stats[it->second];
+          if (int64_t in = inner.lookup(op)) {
+            st.addChannelsFirst(operands[0].f(), operands[0].size(), in);
+            if (st.conv)
+              st.addPatches(operands[0].f(), operands[0].getShape());
+          } else
+            st.add(operands[0].f(), operands[0].size());
           return success();
         };
         if (failed(interp::run(func, *inputs, observe)))
@@ -309,11 +365,15 @@ struct CalibratePass : qc::impl::CalibrateBase<CalibratePass> {
                        DenseElementsAttr::get(vec, ArrayRef(st.channelMax))),
         b.getNamedAttr("channel_mean_abs",
                        DenseElementsAttr::get(vec, ArrayRef(mean)))};
+    // A convolution's Hessian has one row per patch (output position).
+    if (st.conv)
+      attrs.push_back(
+          b.getNamedAttr("hessian_rows", b.getI64IntegerAttr(st.hessianRows)));
     st.op->setAttr("qc.calibration", b.getDictionaryAttr(attrs));
     if (!st.hessian.empty()) {
-      int64_t k = st.channels;
+      int64_t k = st.hessianK;
       std::vector<float> h(size_t(k * k));
-      double inv = st.rows ? 1.0 / double(st.rows) : 0.0;
+      double inv = st.hessianRows ? 1.0 / double(st.hessianRows) : 0.0;
       for (int64_t i = 0; i < k; ++i)
         for (int64_t j = i; j < k; ++j)
           h[size_t(i * k + j)] = h[size_t(j * k + i)] =

@@ -88,7 +88,10 @@ struct GPTQPass : qc::impl::GPTQBase<GPTQPass> {
 
   LogicalResult quantizeLayer(Operation *op) {
     auto gemm = llvm::dyn_cast<nn::GemmOp>(op);
-    bool transposed = gemm && gemm.getTransB();
+    // A convolution's weight [M, C, kH, kW] is [N, K] with K = C kH kW, the
+    // order of its patch Hessian: the layout of a transposed Gemm weight.
+    bool isConv = llvm::isa<nn::ConvOp>(op);
+    bool transposed = (gemm && gemm.getTransB()) || isConv;
     auto values = qc::detail::constantFloats(op->getOperand(1));
     if (!values)
       return success(); // Already quantized, or not a float constant.
@@ -105,8 +108,8 @@ struct GPTQPass : qc::impl::GPTQBase<GPTQPass> {
              << qc::detail::layerName(op)
              << "' has no Hessian; run --qc-calibrate with hessian=true first";
     auto wType = llvm::cast<RankedTensorType>(op->getOperand(1).getType());
-    int64_t k = wType.getDimSize(transposed ? 1 : 0);
     int64_t n = wType.getDimSize(transposed ? 0 : 1);
+    int64_t k = wType.getNumElements() / n;
     if (hAttr.getType().getShape() != ArrayRef<int64_t>{k, k})
       return op->emitError("qc-gptq: the Hessian of layer '")
              << qc::detail::layerName(op) << "' is not " << k << "x" << k;
@@ -116,6 +119,9 @@ struct GPTQPass : qc::impl::GPTQBase<GPTQPass> {
         transposed ? 1 : 0, "qc-gptq", mse);
     if (failed(wq))
       return failure();
+    // Block scales of a convolution run along C, not along its patches.
+    if (isConv && wq->scheme.getGranularity() == Granularity::per_block)
+      return roundConvolution(op, *values, *wq);
     // AXE: each output channel's accumulator budget, spent one input
     // channel at a time in processing order; a code the budget cannot
     // afford is clamped and its error fed forward like a rounding error.
@@ -307,7 +313,9 @@ struct GPTQPass : qc::impl::GPTQBase<GPTQPass> {
     for (Operation *op : layers) {
       auto h = op->getAttrOfType<DenseElementsAttr>("qc.hessian");
       auto cal = op->getAttrOfType<DictionaryAttr>("qc.calibration");
-      auto rows = cal ? cal.getAs<IntegerAttr>("rows") : IntegerAttr();
+      auto rows = cal ? cal.getAs<IntegerAttr>("hessian_rows") : IntegerAttr();
+      if (!rows && cal)
+        rows = cal.getAs<IntegerAttr>("rows");
       if (!h || !rows || h.getType().getRank() != 2)
         continue;
       int64_t k = h.getType().getDimSize(0);
@@ -336,7 +344,8 @@ struct GPTQPass : qc::impl::GPTQBase<GPTQPass> {
     bool failed = false;
     SmallVector<Operation *> layers;
     getOperation().walk([&](Operation *op) {
-      if (qc::detail::linearLayerInput(op))
+      if (qc::detail::linearLayerInput(op) ||
+          (llvm::isa<nn::ConvOp>(op) && op->hasAttr("qc.hessian")))
         layers.push_back(op);
       else if (llvm::isa<nn::ConvOp>(op))
         failed |= mlir::failed(quantizeConvolution(op));
@@ -358,7 +367,9 @@ struct GPTQPass : qc::impl::GPTQBase<GPTQPass> {
       signalPassFailure();
   }
 
-  /// Convolutions have no Hessian here: round to nearest, and say so.
+  /// Convolutions without a patch Hessian (grouped ones, or calibrated
+  /// without hessian=true) or with weight groups round to nearest, and say
+  /// so; the others go through quantizeLayer.
   LogicalResult quantizeConvolution(Operation *op) {
     auto values = qc::detail::constantFloats(op->getOperand(1));
     if (!values || values->size() <= 1)
@@ -373,15 +384,22 @@ struct GPTQPass : qc::impl::GPTQBase<GPTQPass> {
         /*reduceAxis=*/1, "qc-gptq", mse);
     if (failed(wq))
       return failure();
+    return roundConvolution(op, *values, *wq);
+  }
+
+  LogicalResult roundConvolution(Operation *op, ArrayRef<float> values,
+                                 qc::detail::WeightQuantization &wq) {
+    op->removeAttr("qc.hessian");
     if (accumulator) {
-      if (failed(qc::detail::checkAccumulatorTarget(op, *wq, "qc-gptq")))
+      if (failed(qc::detail::checkAccumulatorTarget(op, wq, "qc-gptq")))
         return failure();
-      qc::detail::fitAccumulator(*wq, *values, accumulator);
+      qc::detail::fitAccumulator(wq, values, accumulator);
     }
-    qc::detail::replaceWeight(op, 1, *wq, *values);
+    qc::detail::replaceWeight(op, 1, wq, values);
     op->emitRemark("qc-gptq: convolution '")
         << qc::detail::layerName(op)
-        << "' quantized with round-to-nearest (GPTQ covers linear layers)";
+        << "' quantized with round-to-nearest (GPTQ needs its patch Hessian: "
+           "one group, no weight groups)";
     return success();
   }
 

@@ -339,7 +339,12 @@ def Calibrate : Pass<"qc-calibrate", "::mlir::ModuleOp"> {
     - `samples` and `rows`.
 
     With `hessian=true` it also stores `qc.hessian`, the K x K matrix
-    X^T X / rows accumulated in double precision, which GPTQ needs.
+    X^T X / rows accumulated in double precision, which GPTQ needs. For a
+    convolution with one group, X holds its im2col patches: one row of
+    K = C * kH * kW inputs per output position (zeros where the window
+    leaves the image), in the weight's [c, kh, kw] order, and
+    `qc.calibration` gets `hessian_rows`, the number of patches (grouped
+    convolutions get no Hessian).
 
     Memory does not grow with the number of samples: percentiles and MSE
     clipping come from a fixed histogram of |x| with 32 bins per octave.
@@ -508,10 +513,14 @@ def GPTQ : Pass<"qc-gptq", "::mlir::func::FuncOp"> {
     The result has the same form as `--qc-quantize-weights` (constant codes,
     constant scales, `qc.dequantize`), with the same formats and
     granularities. A layer without a Hessian is an error; the Hessian
-    attribute is removed once used. Convolution weights (which calibration
-    does not collect Hessians for) are quantized with round-to-nearest, with
-    a remark naming each. Layers calibrated on fewer token rows than they
-    have inputs (the `rows` of `qc.calibration` below K: a rank-deficient
+    attribute is removed once used. A convolution with a patch Hessian
+    (one group) is quantized the same way, its weight [M, C, kH, kW] read
+    as W^T with K = C * kH * kW; convolutions without one (grouped, or not
+    calibrated with `hessian=true`) and those with weight groups (`group`,
+    MX / NVFP4 blocks along C) are quantized with round-to-nearest, with a
+    remark naming each. Layers calibrated on fewer token rows than they
+    have inputs (the `rows` of `qc.calibration`, or `hessian_rows` for a
+    convolution, below K: a rank-deficient
     Hessian, which GPTQ fits to the calibration tokens) get one warning
     naming the first of them and their count.
 
@@ -528,7 +537,7 @@ def GPTQ : Pass<"qc-gptq", "::mlir::func::FuncOp"> {
     channels: on the jet-tagging MLP at W8A8 and P = 16 it gave 0.22
     relative L2 error against 0.018 with the fitted scales
     (`bench/accumulator_accuracy.py`, docs/Performance.md). Convolutions
-    (round-to-nearest here) get the scale fitting only.
+    rounded to nearest get the scale fitting only.
   }];
   let options = [
     Option<"format", "format", "std::string", "\"int4\"",

@@ -19,7 +19,11 @@ relative L2 error of the outputs against the float model (onnxruntime) on
 inputs that are not calibration samples, and for the classifier MLPs the
 share of inputs whose argmax agrees with the float model.
 
-Usage: bench/accumulator_accuracy.py [--models mlp,mnist,decoder]
+The ResNet (`--models resnet`: models.resnet(batch=8, size=16), six
+convolutions as qc.conv and a linear head) has no Hessian for its
+convolutions: GPTQ-AXE fits them like RTN-fit and runs GPTQ on the head.
+
+Usage: bench/accumulator_accuracy.py [--models mlp,mnist,decoder,resnet]
        [--calib 32] [--eval 256]
 """
 
@@ -41,7 +45,7 @@ from quantc import models  # noqa: E402
 
 BIN = pathlib.Path(os.environ.get("QUANTC_BUILD_DIR", ROOT / "build")) / "bin"
 
-LINEAR = re.compile(r"qc\.linear .*-> tensor<[0-9x]*xi(\d+)>")
+LINEAR = re.compile(r"qc\.(?:linear|conv) .*-> tensor<[0-9x]*xi(\d+)>")
 
 
 def run(*cmd):
@@ -91,7 +95,7 @@ class Model:
         run(BIN / "quant-opt", module, "--qc-minimize-accumulators", "-o", out)
         widths = [int(m.group(1)) for m in LINEAR.finditer(out.read_text())]
         if not widths:
-            raise SystemExit(f"{self.name}: no qc.linear in {module}")
+            raise SystemExit(f"{self.name}: no qc.linear / qc.conv in {module}")
         return max(widths), len(widths)
 
     def measure(self, module):
@@ -114,13 +118,14 @@ class Model:
 
 
 def truncate(module, bits, out):
-    """`module` with every qc.linear accumulator (and the nn.cast reading it)
+    """`module` with every qc.linear / qc.conv accumulator (and the nn.cast
+    reading it)
     retyped to `bits` bits: the sums then wrap at that width."""
     text = module.read_text()
     acc = set()
     lines = []
     for line in text.splitlines():
-        m = re.match(r"\s*(%\S+) = qc\.linear ", line)
+        m = re.match(r"\s*(%\S+) = qc\.(?:linear|conv) ", line)
         if m:
             acc.add(m.group(1))
             line = re.sub(r"-> tensor<([0-9x]*)xi32>", rf"-> tensor<\1xi{bits}>", line)
@@ -157,6 +162,10 @@ def main():
         elif name == "mnist":  # an MNIST-sized MLP (K = 784)
             m = models.mlp(batch=64, dims=(784, 256, 128, 10))
             built.append(Model("mnist", m, tmp, args.calib, args.eval, features((64, 784))))
+        elif name == "resnet":  # a small ResNet, 8 images of 16 x 16 per batch
+            m = models.resnet(batch=8, size=16)
+            built.append(Model("resnet", m, tmp, args.calib, args.eval,
+                               features((8, 3, 16, 16))))
         elif name == "decoder":
             m = models.llama(outliers=True)
             built.append(Model("decoder", m, tmp, args.calib, args.eval,

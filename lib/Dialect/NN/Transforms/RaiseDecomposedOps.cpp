@@ -14,6 +14,8 @@
 
 #include "qc/Dialect/NN/Transforms/Passes.h"
 
+#include "ConstantFloats.h"
+
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
@@ -456,38 +458,18 @@ struct FoldConstantTranspose : OpRewritePattern<TransposeOp> {
     if (!cst || !type.getElementType().isF32() || type.getRank() != 2 ||
         !type.hasStaticShape() || op.getPerm() != ArrayRef<int64_t>{1, 0})
       return failure();
-    // The values: imported weights are resource blobs, others dense.
-    std::vector<float> values;
-    size_t n = size_t(type.getNumElements());
-    if (auto res = llvm::dyn_cast<DenseResourceElementsAttr>(cst.getValue())) {
-      AsmResourceBlob *blob = res.getRawHandle().getBlob();
-      if (!blob || blob->getData().size() < n * sizeof(float))
-        return failure();
-      values.resize(n);
-      std::memcpy(values.data(), blob->getData().data(), n * sizeof(float));
-    } else if (auto dense =
-                   llvm::dyn_cast<DenseFPElementsAttr>(cst.getValue())) {
-      values.assign(dense.getValues<float>().begin(),
-                    dense.getValues<float>().end());
-    } else {
+    auto read = qc::nn::detail::readF32Constant(cst);
+    if (!read)
       return failure();
-    }
+    const std::vector<float> &values = *read;
+    size_t n = values.size();
     int64_t rows = type.getDimSize(1), cols = type.getDimSize(0);
     std::vector<float> out(n);
     for (int64_t i = 0; i < rows; ++i)
       for (int64_t j = 0; j < cols; ++j)
         out[size_t(j * rows + i)] = values[size_t(i * cols + j)];
-    Attribute attr;
-    if (n < (size_t(1) << 20)) {
-      attr = DenseElementsAttr::get(type, ArrayRef<float>(out));
-    } else {
-      // Large tables stay resource blobs, as imported.
-      attr = DenseResourceElementsAttr::get(
-          type, "qc_weight",
-          HeapAsmResourceBlob::allocateAndCopyInferAlign(ArrayRef<float>(out)));
-    }
-    rewriter.replaceOpWithNewOp<arith::ConstantOp>(op, type,
-                                                   llvm::cast<TypedAttr>(attr));
+    rewriter.replaceOp(
+        op, qc::nn::detail::f32Constant(rewriter, op.getLoc(), type, out));
     return success();
   }
 };

@@ -134,6 +134,8 @@ struct PTQPipelinePass : qc::impl::PTQPipelineBase<PTQPipelinePass> {
     pm.addPass(qc::nn::createPromoteHalf(qc::nn::PromoteHalfOptions{true}));
     OpPassManager &fn = pm.nest<func::FuncOp>();
     fn.addPass(qc::nn::createRaiseDecomposedOps());
+    if (foldBatchNorm)
+      fn.addPass(qc::nn::createFoldBatchNorm());
     if (rotate != "none") {
       bool mixquant = rotate == "mixquant";
       int64_t b = mixquant && block == 0 ? 32 : int64_t(block);

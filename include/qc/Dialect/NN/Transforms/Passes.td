@@ -63,6 +63,38 @@ def RaiseDecomposedOps : Pass<"qc-raise-decomposed-ops", "::mlir::func::FuncOp">
   let dependentDialects = ["::qc::nn::NNDialect", "::mlir::arith::ArithDialect"];
 }
 
+def FoldBatchNorm : Pass<"qc-fold-batch-norm", "::mlir::func::FuncOp"> {
+  let summary = "Fold inference BatchNormalization into the preceding convolution's weights and bias.";
+  let description = [{
+    `nn.batch_norm(nn.conv(x, W, b), scale, bias, mean, var)` with constant
+    f32 parameters, where the convolution has no other user, becomes one
+    convolution with, per output channel m and s = scale[m] /
+    sqrt(var[m] + epsilon),
+
+      W'[m, ...] = W[m, ...] * s,   b'[m] = (b[m] - mean[m]) * s + bias[m]
+
+    computed in double and rounded once to f32 (a convolution without a
+    bias gets one). The result equals the two ops up to f32 rounding (the
+    normalization rounded per element before, the folded weights now). Run
+    before weight quantization (`--qc-ptq-pipeline` does, unless
+    `fold-bn=false`), so that the quantizers see the weights the layer
+    applies, as PTQ tools do; the deployed model then has no per-element
+    normalization (a division and a square root per element in an HLS
+    design).
+
+    Before:
+    ```mlir
+    %y = nn.conv %x, %w, %b : tensor<1x3x8x8xf32>, tensor<4x3x3x3xf32>, tensor<4xf32>
+    %z = nn.batch_norm %y, %s, %t, %m, %v : tensor<1x4x6x6xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>
+    ```
+    After:
+    ```mlir
+    %z = nn.conv %x, %w2, %b2 : tensor<1x3x8x8xf32>, tensor<4x3x3x3xf32>, tensor<4xf32>
+    ```
+  }];
+  let dependentDialects = ["::qc::nn::NNDialect", "::mlir::arith::ArithDialect"];
+}
+
 def PromoteHalf : Pass<"qc-nn-promote-half"> {
   let summary = "Compute float16 / bfloat16 nn ops in f32, rounding each "
                 "result once.";

@@ -845,7 +845,9 @@ def PTQPipeline : Pass<"qc-ptq-pipeline", "::mlir::ModuleOp"> {
 
     1. `--qc-nn-promote-half=widen=true` (a float16 / bfloat16 model is
        quantized in f32; its arguments and results keep their types), then
-       `--qc-raise-decomposed-ops` (RMSNorm, LayerNorm, GELU chains);
+       `--qc-raise-decomposed-ops` (RMSNorm, LayerNorm, GELU chains) and,
+       unless `fold-bn=false`, `--qc-fold-batch-norm` (BatchNormalization
+       into the preceding convolutions' weights and biases);
     2. with `rotate=hadamard|orthogonal`: `--qc-fold-norm-gains`,
        `--qc-layernorm-to-rmsnorm` (pre-LayerNorm models),
        `--qc-rotate-residual` (QuaRot R1), `--qc-rotate-values` (R2, per
@@ -908,6 +910,9 @@ def PTQPipeline : Pass<"qc-ptq-pipeline", "::mlir::ModuleOp"> {
            "Static per-tensor activation scales from calibration">,
     Option<"activationScale", "a-scale", "std::string", "\"absmax\"",
            "Static clipping rule: absmax, percentile or mse">,
+    Option<"foldBatchNorm", "fold-bn", "bool", "true",
+           "Fold BatchNormalization into the preceding convolutions before "
+           "quantizing (--qc-fold-batch-norm)">,
     Option<"rotate", "rotate", "std::string", "\"none\"",
            "none, hadamard, orthogonal, mixquant, or FILE.npy (a user "
            "rotation of the residual stream, e.g. learned SpinQuant R1)">,

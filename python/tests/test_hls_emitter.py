@@ -471,6 +471,9 @@ def test_narrow_accumulators(tmp_path):
     # uint8 activations with a static zero point (qc.conv's
     # input_zero_point), 32-bit accumulators.
     ("w=int8 a=uint8 a-static=true", [], {32}),
+    # Static int8: --qc-integer-requantize turns the two conv -> ReLU ->
+    # conv chains into integer bias + qc.rescale (uint7 codes).
+    ("w=int8 a=int8 a-static=true", ["--qc-integer-requantize"], {32}),
 ])
 def test_cnn_integer_convolutions(options, passes, widths, tmp_path):
     """--qc-integer-linear rewrites the ResNet's fake-quantized convolutions
@@ -484,7 +487,10 @@ def test_cnn_integer_convolutions(options, passes, widths, tmp_path):
     assert "nn.conv " not in text and text.count("qc.conv ") == 6
     got = {int(w) for w in re.findall(
         r"qc\.(?:conv|linear) .*-> tensor<[0-9x]*xi(\d+)>", text)}
-    if widths == {32}:
+    if "--qc-integer-requantize" in passes:
+        assert got == widths and text.count("qc.rescale") == 2
+        assert text.count("#qc.int<7, unsigned>") >= 2
+    elif widths == {32}:
         assert got == widths and "input_zero_point" in text
     else:
         assert max(got) <= max(widths) and min(got) < 32, got
@@ -498,6 +504,8 @@ def test_cnn_integer_convolutions(options, passes, widths, tmp_path):
     design = (tmp_path / "design.cpp").read_text()
     for w in got:
         assert f"ap_int<{w}> acc = 0;" in design, w
+    if "--qc-integer-requantize" in passes:
+        assert design.count("qc_hls::rescale(") == 2
 
 
 ELEMENTWISE = """

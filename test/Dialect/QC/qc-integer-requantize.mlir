@@ -177,3 +177,42 @@ func.func @bias_overflows(%xq: !qc.qtensor<1x4, #qc.int<8>>) -> !qc.qtensor<1x1,
   %q = qc.quantize %z, %so : (tensor<1x1xf32>, tensor<f32>) -> !qc.qtensor<1x1, #qc.int<8>>
   return %q : !qc.qtensor<1x1, #qc.int<8>>
 }
+
+// -----
+
+// qc.conv, channels on axis 1: the [M] scales and bias reach the chain as
+// [M, 1, 1] reshapes (as --qc-integer-linear writes them). The same
+// numbers as @relu_signed: bias codes [8, -2], multiplier 2^30, shifts
+// [29, 30], uint7 codes into the next convolution; the reshapes go too.
+
+// CHECK-LABEL: func @conv_relu
+// CHECK: %[[B:.*]] = arith.constant dense<[8, -2]> : tensor<2xi32>
+// CHECK: %[[ACC:.*]] = qc.conv %{{.*}}, %{{.*}} bias %[[B]] {pads = array<i64: 1, 1, 1, 1>} : {{.*}} -> tensor<1x2x3x3xi32>
+// CHECK-DAG: %[[M:.*]] = arith.constant dense<1073741824> : tensor<2xi32>
+// CHECK-DAG: %[[SH:.*]] = arith.constant dense<[29, 30]> : tensor<2xi8>
+// CHECK: %[[Q:.*]] = qc.rescale %[[ACC]], %[[M]], %[[SH]] {axis = 1 : i64} : (tensor<1x2x3x3xi32>, tensor<2xi32>, tensor<2xi8>) -> !qc.qtensor<1x2x3x3, #qc.int<7, unsigned>>
+// CHECK: qc.conv %[[Q]], %{{.*}} : (!qc.qtensor<1x2x3x3, #qc.int<7, unsigned>>
+// CHECK-NOT: nn.
+func.func @conv_relu(%xq: !qc.qtensor<1x1x3x3, #qc.int<8>>) -> tensor<1x1x3x3xi32> {
+  %w = qc.constant dense<[[[[1, 2, 3], [4, 5, 6], [7, 8, 9]]], [[[-1, -2, -3], [-4, -5, -6], [-7, -8, -9]]]]> : tensor<2x1x3x3xi8>
+    : !qc.qtensor<2x1x3x3, #qc.int<8>, #qc.scheme<per_axis, axis = 0>>
+  %acc = qc.conv %xq, %w {pads = array<i64: 1, 1, 1, 1>} : (!qc.qtensor<1x1x3x3, #qc.int<8>>,
+    !qc.qtensor<2x1x3x3, #qc.int<8>, #qc.scheme<per_axis, axis = 0>>) -> tensor<1x2x3x3xi32>
+  %f = nn.cast %acc to f32 : tensor<1x2x3x3xi32>
+  %sx = arith.constant dense<0.5> : tensor<f32>
+  %y0 = nn.mul %f, %sx : tensor<1x2x3x3xf32>, tensor<f32>
+  %sw = arith.constant dense<[0.25, 0.125]> : tensor<2xf32>
+  %sw3 = nn.reshape %sw {shape = array<i64: 2, 1, 1>} : tensor<2xf32>
+  %y = nn.mul %y0, %sw3 : tensor<1x2x3x3xf32>, tensor<2x1x1xf32>
+  %b = arith.constant dense<[1.0, -0.09375]> : tensor<2xf32>
+  %b3 = nn.reshape %b {shape = array<i64: 2, 1, 1>} : tensor<2xf32>
+  %z = nn.add %y, %b3 : tensor<1x2x3x3xf32>, tensor<2x1x1xf32>
+  %r = nn.relu %z : tensor<1x2x3x3xf32>
+  %so = arith.constant dense<0.0625> : tensor<f32>
+  %q = qc.quantize %r, %so : (tensor<1x2x3x3xf32>, tensor<f32>) -> !qc.qtensor<1x2x3x3, #qc.int<8>>
+  %w2 = qc.constant dense<1> : tensor<1x2x1x1xi8>
+    : !qc.qtensor<1x2x1x1, #qc.int<8>, #qc.scheme<per_axis, axis = 0>>
+  %out = qc.conv %q, %w2 : (!qc.qtensor<1x2x3x3, #qc.int<8>>,
+    !qc.qtensor<1x2x1x1, #qc.int<8>, #qc.scheme<per_axis, axis = 0>>) -> tensor<1x1x3x3xi32>
+  return %out : tensor<1x1x3x3xi32>
+}

@@ -19,6 +19,10 @@
 // A ReLU becomes the saturation of the rescale: codes of a signed format
 // after a ReLU are those of the unsigned format one bit narrower.
 //
+// qc.conv the same way, its channels on axis 1: the per-channel scales and
+// bias of --qc-integer-linear's rewrite are [M] constants reshaped to
+// [M, 1, 1].
+//
 //===----------------------------------------------------------------------===//
 
 #include "qc/Dialect/QC/Transforms/Passes.h"
@@ -50,13 +54,18 @@ template <typename OpTy> OpTy soleUser(Value v) {
 
 /// The constant operand of a binary op whose other operand is `from`, read
 /// as floats, when it has 1 or `n` elements (a scalar or one per channel of
-/// a [..., n] result, as a 1-D or 0-d tensor).
+/// a [..., n] result, as a 1-D or 0-d tensor; for channels on axis 1 of an
+/// NCHW result, `convChannels`, an [n, 1, 1] reshape of an [n] constant).
 std::optional<std::vector<float>> channelConstant(Operation *op, Value from,
-                                                  int64_t n) {
+                                                  int64_t n,
+                                                  bool convChannels = false) {
   Value other =
       op->getOperand(0) == from ? op->getOperand(1) : op->getOperand(0);
   if (op->getOperand(0) == op->getOperand(1))
     return std::nullopt;
+  if (auto r = other.getDefiningOp<nn::ReshapeOp>();
+      r && convChannels && r.getShape() == ArrayRef<int64_t>{n, 1, 1})
+    other = r.getInput();
   auto t = llvm::dyn_cast<RankedTensorType>(other.getType());
   if (!t || t.getRank() > 1)
     return std::nullopt;
@@ -71,21 +80,28 @@ struct IntegerRequantizePass
   using IntegerRequantizeBase::IntegerRequantizeBase;
 
   void runOnOperation() override {
-    SmallVector<LinearOp> layers;
-    getOperation().walk([&](LinearOp op) { layers.push_back(op); });
-    for (LinearOp op : layers)
+    SmallVector<Operation *> layers;
+    getOperation().walk([&](Operation *op) {
+      if (llvm::isa<LinearOp, qc::ConvOp>(op))
+        layers.push_back(op);
+    });
+    for (Operation *op : layers)
       if (failed(rewrite(op)))
         return signalPassFailure();
   }
 
-  /// Rewrites the chain after `lin` when it has the form above; any other
-  /// form is left alone. A ratio with no multiplier is an error.
-  LogicalResult rewrite(LinearOp lin) {
-    auto accType = llvm::cast<RankedTensorType>(lin.getType());
-    if (lin.getBias() || !accType.getElementType().isInteger(32))
+  /// Rewrites the chain after `lin` (a qc.linear or qc.conv) when it has the
+  /// form above; any other form is left alone. A ratio with no multiplier
+  /// is an error.
+  LogicalResult rewrite(Operation *lin) {
+    auto conv = llvm::dyn_cast<qc::ConvOp>(lin);
+    auto accType = llvm::cast<RankedTensorType>(lin->getResult(0).getType());
+    Value oldBias = conv ? conv.getBias() : llvm::cast<LinearOp>(lin).getBias();
+    if (oldBias || !accType.getElementType().isInteger(32))
       return success();
-    int64_t n = accType.getShape().back();
-    auto cast = soleUser<nn::CastOp>(lin.getResult());
+    int64_t axis = conv ? 1 : accType.getRank() - 1;
+    int64_t n = accType.getDimSize(axis);
+    auto cast = soleUser<nn::CastOp>(lin->getResult(0));
     if (!cast || !getElementTypeOrSelf(cast.getType()).isF32())
       return success();
     auto mulX = soleUser<nn::MulOp>(cast.getResult());
@@ -95,14 +111,14 @@ struct IntegerRequantizePass
     auto mulW = mulX ? soleUser<nn::MulOp>(mulX.getResult()) : nn::MulOp();
     if (!sx || !mulW)
       return success();
-    auto sw = channelConstant(mulW, mulX.getResult(), n);
+    auto sw = channelConstant(mulW, mulX.getResult(), n, bool(conv));
     if (!sw)
       return success();
     SmallVector<Operation *> chain{cast, mulX, mulW};
     Value last = mulW.getResult();
     std::optional<std::vector<float>> bias;
     if (auto add = soleUser<nn::AddOp>(last)) {
-      bias = channelConstant(add, last, n);
+      bias = channelConstant(add, last, n, bool(conv));
       if (!bias)
         return success();
       chain.push_back(add);
@@ -159,7 +175,7 @@ struct IntegerRequantizePass
     // A new type needs users that accept any integer codes.
     if (outType != qt)
       for (OpOperand &use : quant->getUses())
-        if (!(llvm::isa<LinearOp>(use.getOwner()) &&
+        if (!(llvm::isa<LinearOp, qc::ConvOp>(use.getOwner()) &&
               use.getOperandNumber() == 0) &&
             !llvm::isa<DequantizeOp>(use.getOwner()))
           return success();
@@ -215,9 +231,16 @@ struct IntegerRequantizePass
           loc, DenseIntElementsAttr::get(RankedTensorType::get({n}, i32),
                                          ArrayRef(perOutput)));
     }
-    Value acc =
-        b.create<LinearOp>(lin.getLoc(), accType, lin.getInput(),
-                           lin.getWeight(), biasValue, lin.getInputZeroPoint());
+    Value acc;
+    if (conv)
+      acc = b.create<qc::ConvOp>(
+          conv.getLoc(), accType, conv.getInput(), conv.getWeight(), biasValue,
+          conv.getInputZeroPoint(), conv.getStridesAttr(), conv.getPadsAttr(),
+          conv.getDilationsAttr(), conv.getGroupAttr());
+    else
+      acc = b.create<LinearOp>(lin->getLoc(), accType, lin->getOperand(0),
+                               lin->getOperand(1), biasValue,
+                               llvm::cast<LinearOp>(lin).getInputZeroPoint());
     SmallVector<int64_t> shape;
     if (perChannel)
       shape.push_back(n);
@@ -231,13 +254,18 @@ struct IntegerRequantizePass
     auto rescale = b.create<RescaleOp>(
         loc, outType, acc, m, sh, /*input_zero_point=*/Value(),
         quant.getZeroPoints(),
-        perChannel ? b.getI64IntegerAttr(accType.getRank() - 1)
-                   : IntegerAttr());
+        perChannel ? b.getI64IntegerAttr(axis) : IntegerAttr());
     quant.getResult().replaceAllUsesWith(rescale.getResult());
     quant.erase();
-    for (Operation *op : llvm::reverse(chain))
+    for (Operation *op : llvm::reverse(chain)) {
+      SmallVector<Value> operands(op->getOperands());
       op->erase();
-    lin.erase();
+      // The [M, 1, 1] reshapes of the scales and the bias.
+      for (Value v : operands)
+        if (auto r = v.getDefiningOp<nn::ReshapeOp>(); r && r->use_empty())
+          r.erase();
+    }
+    lin->erase();
     ++numRewritten;
     return success();
   }

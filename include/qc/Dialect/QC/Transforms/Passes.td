@@ -658,7 +658,7 @@ def IntegerLinear : Pass<"qc-integer-linear", "::mlir::func::FuncOp"> {
 }
 
 def IntegerRequantize : Pass<"qc-integer-requantize", "::mlir::func::FuncOp"> {
-  let summary = "Integer-only requantization after qc.linear: the bias in the accumulator, the scales as qc.rescale.";
+  let summary = "Integer-only requantization after qc.linear / qc.conv: the bias in the accumulator, the scales as qc.rescale.";
   let description = [{
     Between two integer layers `--qc-integer-linear` leaves the
     requantization in f32. This pass rewrites
@@ -687,9 +687,14 @@ def IntegerRequantize : Pass<"qc-integer-requantize", "::mlir::func::FuncOp"> {
     ratio s_c / so as a multiplier and shift (`qc.rescale`). A ReLU is the
     rescale's saturation: after it a signed symmetric format's codes are
     0 .. 2^(w-1) - 1, those of the unsigned format one bit narrower (the
-    result type, whose users must be `qc.linear` inputs or
+    result type, whose users must be `qc.linear` / `qc.conv` inputs or
     `qc.dequantize`s); an asymmetric one's zero point must be its lowest
     code (e.g. uint8 with zero point 0).
+
+    `qc.conv` chains are rewritten the same way with the channels on axis
+    1 (`qc.rescale {axis = 1}`); their per-channel scales and bias may be
+    [M] constants reshaped to [M, 1, 1], as `--qc-integer-linear` writes
+    them.
 
     The chain must be exactly this, each value used once: sx per tensor,
     sw and b per tensor or per output channel (f32 constants), a static

@@ -506,7 +506,10 @@ void qc::buildLowerToBuffersPipeline(OpPassManager &pm,
     pm.addPass(std::make_unique<SetTargetCPUPass>(options.targetCPU));
   pm.addPass(createConvertNNToSignless());
   if (options.integerLinear)
-    pm.addNestedPass<func::FuncOp>(createIntegerLinear());
+    // Matmuls only: qc.conv lowers to generic loops, slower than the f32
+    // convolution kernel the fake-quantized convolution runs on.
+    pm.addNestedPass<func::FuncOp>(
+        createIntegerLinear(IntegerLinearOptions{/*convolutions=*/false}));
   X86FuseWeightOnlyOptions weightOnly;
   weightOnly.kernel = options.weightOnlyKernel;
   weightOnly.targetCPU = options.targetCPU;

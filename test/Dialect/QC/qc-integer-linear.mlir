@@ -1,4 +1,5 @@
 // RUN: quant-opt %s --split-input-file --qc-integer-linear | FileCheck %s
+// RUN: quant-opt %s --split-input-file --qc-integer-linear=convolutions=false | FileCheck %s --check-prefix=NOCONV
 
 // Per-token int8 activations against per-column int8 weights: the codes
 // are quantized once (shared by both layers), the weight [K, N] = [4, 2] is
@@ -113,6 +114,12 @@ func.func @overflow(%x: tensor<1x140000xf32>) -> tensor<1x1xf32> {
 // CHECK-NOT: nn.conv
 // CHECK-NOT: qc.dequantize
 // CHECK: return %[[Y]]
+// With convolutions=false (--qc-lower-to-cpu's integer-linear=true) they
+// stay float convolutions.
+// NOCONV-LABEL: func.func @conv
+// NOCONV-NOT: qc.conv
+// NOCONV-COUNT-2: nn.conv
+// NOCONV-NOT: qc.conv
 func.func @conv(%x: tensor<1x3x4x4xf32>, %u: tensor<1x3x4x4xf32>) -> (tensor<1x2x3x4xf32>, tensor<1x3x4x4xf32>) {
   %s = arith.constant dense<0.125> : tensor<f32>
   %xq = qc.fake_quant %x, %s as !qc.qtensor<1x3x4x4, #qc.int<8>> : (tensor<1x3x4x4xf32>, tensor<f32>) -> tensor<1x3x4x4xf32>

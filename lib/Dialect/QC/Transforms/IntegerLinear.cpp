@@ -67,7 +67,8 @@ struct IntegerLinearPass : qc::impl::IntegerLinearBase<IntegerLinearPass> {
     getOperation().walk([&](Operation *op) {
       if (auto mm = llvm::dyn_cast<nn::MatMulOp>(op))
         matmuls.push_back(mm);
-      else if (auto conv = llvm::dyn_cast<nn::ConvOp>(op))
+      else if (auto conv = llvm::dyn_cast<nn::ConvOp>(op);
+               conv && convolutions)
         convs.push_back(conv);
     });
     for (nn::MatMulOp mm : matmuls)

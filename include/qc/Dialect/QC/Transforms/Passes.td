@@ -651,6 +651,12 @@ def IntegerLinear : Pass<"qc-integer-linear", "::mlir::func::FuncOp"> {
     deploy a model as integer arithmetic; the interpreter and the compiled
     code then agree bit for bit on the rewritten module.
   }];
+  let options = [
+    Option<"convolutions", "convolutions", "bool", "true",
+           "Also rewrite convolutions into qc.conv (--qc-lower-to-cpu's "
+           "integer-linear=true does not: qc.conv has no int8 kernel yet, "
+           "and the f32 convolution kernel is faster)">,
+  ];
   let statistics = [
     Statistic<"numRewritten", "layers", "Linear layers and convolutions rewritten to qc.linear / qc.conv">
   ];

@@ -55,29 +55,25 @@ func.func @linear_signed_padded(%x: !qc.qtensor<2x6, #qc.int<8>>, %b: tensor<5xi
 
 // -----
 
-// qc.conv: the input codes widened (unsigned 4-bit codes zero-extended)
-// minus the zero point, the weight codes sign-extended from 4 bits, both in
-// i32; nn.conv's loop nest over the zero-padded centered input (padding with
-// the zero point); then the sums truncated to the 10-bit accumulator and the
-// bias added there (the same bits modulo 2^10 as a 10-bit accumulator).
-// GENERIC-LABEL: func.func @conv_narrow
-// GENERIC: arith.extui %{{.*}} : i8 to i32
-// GENERIC-NEXT: arith.subi
-// GENERIC: arith.shli
-// GENERIC-NEXT: arith.constant 28 : i32
-// GENERIC-NEXT: arith.shrsi
-// GENERIC: tensor.insert_slice %{{.*}}[0, 0, 1, 1] [1, 2, 3, 3] [1, 1, 1, 1] : tensor<1x2x3x3xi32> into tensor<1x2x4x4xi32>
-// GENERIC: iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]} ins(%{{.*}}, %{{.*}} : tensor<1x2x4x4xi32>, tensor<2x1x2x2xi32>)
-// GENERIC: arith.muli %{{.*}}, %{{.*}} : i32
-// GENERIC: arith.trunci %{{.*}} : i32 to i10
-// GENERIC-NEXT: arith.addi %{{.*}}, %{{.*}} : i10
-func.func @conv_narrow(%x: !qc.qtensor<1x2x3x3, #qc.int<4, unsigned>, #qc.scheme<per_tensor, asymmetric>>, %z: tensor<i32>) -> tensor<1x2x2x2xi10> {
-  %w = qc.constant dense<[[[[1, -8], [7, 0]]], [[[0, -1], [2, 3]]]]> : tensor<2x1x2x2xi4>
-    : !qc.qtensor<2x1x2x2, #qc.int<4>, #qc.scheme<per_axis, axis = 0>>
-  %b = arith.constant dense<[100, -100]> : tensor<2xi10>
-  %acc = qc.conv %x, %w bias %b input_zero_point %z {group = 2 : i64, pads = array<i64: 1, 1, 0, 0>, strides = array<i64: 2, 2>}
-    : (!qc.qtensor<1x2x3x3, #qc.int<4, unsigned>, #qc.scheme<per_tensor, asymmetric>>,
-       !qc.qtensor<2x1x2x2, #qc.int<4>, #qc.scheme<per_axis, axis = 0>>,
-       tensor<2xi10>, tensor<i32>) -> tensor<1x2x2x2xi10>
-  return %acc : tensor<1x2x2x2xi10>
+// qc.conv with 8-bit activations, constant signed 8-bit weights, one group
+// and an i32 accumulator: im2col rows of the codes ([N oH oW, C kH kW] =
+// [4, 18], padded positions holding the zero point's code), qc.linear's
+// packed kernel against the [M, C kH kW] weight, then back to NCHW. The
+// generic path keeps nn.conv's loop nest.
+// VNNI-LABEL: func.func @conv_packed
+// VNNI: %[[Z:.*]] = arith.trunci %{{.*}} : i32 to i8
+// VNNI: linalg.generic {{.*}} outs(%{{.*}} : tensor<4x18xi8>)
+// VNNI: tensor.extract %arg0
+// VNNI: arith.select %{{.*}}, %{{.*}}, %[[Z]] : i8
+// VNNI: qc.x86_kernel = "u8s8_vnni512"
+// VNNI: linalg.generic {{.*}} ins(%{{.*}} : tensor<4x3xi32>) outs(%{{.*}} : tensor<1x3x2x2xi32>)
+// GENERIC-LABEL: func.func @conv_packed
+// GENERIC-NOT: qc.x86_kernel
+// GENERIC: iterator_types = ["parallel", "parallel", "reduction", "reduction", "reduction", "parallel", "parallel"]} ins(%{{.*}}, %{{.*}} : tensor<1x2x6x6xi32>, tensor<3x2x3x3xi32>)
+func.func @conv_packed(%x: !qc.qtensor<1x2x4x4, #qc.int<8, unsigned>, #qc.scheme<per_tensor, asymmetric>>, %z: tensor<i32>, %b: tensor<3xi32>) -> tensor<1x3x2x2xi32> {
+  %w = qc.constant dense<1> : tensor<3x2x3x3xi8> : !qc.qtensor<3x2x3x3, #qc.int<8>, #qc.scheme<per_axis, axis = 0>>
+  %acc = qc.conv %x, %w bias %b input_zero_point %z {pads = array<i64: 1, 1, 1, 1>, strides = array<i64: 2, 2>}
+    : (!qc.qtensor<1x2x4x4, #qc.int<8, unsigned>, #qc.scheme<per_tensor, asymmetric>>,
+       !qc.qtensor<3x2x3x3, #qc.int<8>, #qc.scheme<per_axis, axis = 0>>, tensor<3xi32>, tensor<i32>) -> tensor<1x3x2x2xi32>
+  return %acc : tensor<1x3x2x2xi32>
 }

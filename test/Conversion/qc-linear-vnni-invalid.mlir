@@ -44,3 +44,15 @@ func.func @unsigned_weights(%x: !qc.qtensor<2x6, #qc.int<8>>) -> tensor<2x5xi32>
   %y = qc.linear %x, %w : (!qc.qtensor<2x6, #qc.int<8>>, !qc.qtensor<5x6, #qc.int<8, unsigned>>) -> tensor<2x5xi32>
   return %y : tensor<2x5xi32>
 }
+
+// -----
+
+// qc.conv too: a grouped convolution has no packed kernel.
+// CHECK-LABEL: func.func @conv_grouped
+// CHECK-NOT: qc.x86_kernel
+func.func @conv_grouped(%x: !qc.qtensor<1x2x4x4, #qc.int<8>>) -> tensor<1x2x4x4xi32> {
+  %w = qc.constant dense<1> : tensor<2x1x1x1xi8> : !qc.qtensor<2x1x1x1, #qc.int<8>>
+  // expected-error @+1 {{qc-convert-qc-to-linalg: int8-kernel=vnni512 has no kernel for this qc.conv with input '!qc.qtensor<1x2x4x4, #qc.int<8>>', weight '!qc.qtensor<2x1x1x1, #qc.int<8>>' and accumulator 'i32': the convolution has more than one group}}
+  %y = qc.conv %x, %w {group = 2 : i64} : (!qc.qtensor<1x2x4x4, #qc.int<8>>, !qc.qtensor<2x1x1x1, #qc.int<8>>) -> tensor<1x2x4x4xi32>
+  return %y : tensor<1x2x4x4xi32>
+}

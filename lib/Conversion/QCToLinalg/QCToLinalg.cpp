@@ -1188,13 +1188,113 @@ struct LinearLowering : OpConversionPattern<LinearOp> {
   const x86::Int8Kernel *kernel; // null: the generic contraction
 };
 
-/// qc.conv: both operands' codes as integers (the input minus its zero
-/// point, so that the zero padding of nn.conv's loop nest is padding with
-/// the zero point), the convolution in i32 (accumulators of at most 32
-/// bits: products and sums exact modulo 2^32) or i64, then the bias and the
-/// truncation to the accumulator.
+/// qc.conv: with 8-bit activations, constant signed weights of at most 8
+/// bits, one group and an i32 accumulator, the im2col rows of the codes
+/// (padded positions holding the zero point's code) through the packed int8
+/// GEMM of qc.linear, put back in NCHW. Otherwise both operands' codes as
+/// integers (the input minus its zero point, so that the zero padding of
+/// nn.conv's loop nest is padding with the zero point), the convolution in
+/// i32 (accumulators of at most 32 bits: products and sums exact modulo
+/// 2^32) or i64, then the bias and the truncation to the accumulator.
 struct ConvLowering : OpConversionPattern<qc::ConvOp> {
-  using OpConversionPattern::OpConversionPattern;
+  ConvLowering(const TypeConverter &converter, MLIRContext *ctx,
+               const x86::Int8Kernel *kernel)
+      : OpConversionPattern(converter, ctx), kernel(kernel) {}
+
+  /// The packed-kernel form, or null where it does not apply.
+  Value packedConv(OpBuilder &b, Location loc, qc::ConvOp op,
+                   OpAdaptor adaptor) const {
+    num::Format xf = op.getInput().getType().getNumericFormat();
+    num::Format wf = op.getWeight().getType().getNumericFormat();
+    auto rt = llvm::cast<RankedTensorType>(op.getType());
+    DenseIntElementsAttr w = constantCodes(adaptor.getWeight());
+    if (!kernel || !w || xf.bits() != 8 || !wf.isSigned() || wf.bits() > 8 ||
+        op.getGroup() != 1 || !rt.getElementType().isInteger(32))
+      return Value();
+    auto xt = llvm::cast<RankedTensorType>(adaptor.getInput().getType());
+    auto wt = op.getWeight().getType();
+    int64_t batch = xt.getDimSize(0), c = xt.getDimSize(1),
+            h = xt.getDimSize(2), wd = xt.getDimSize(3);
+    int64_t m = wt.getShape()[0], kh = wt.getShape()[2], kw = wt.getShape()[3];
+    int64_t oh = rt.getDimSize(2), ow = rt.getDimSize(3);
+    int64_t rows = batch * oh * ow, k = c * kh * kw;
+    ArrayRef<int64_t> st = op.getStrides(), pad = op.getPads(),
+                      dil = op.getDilations();
+    Type i8 = xt.getElementType();
+    // The code a padded position holds: the zero point's (0 without one).
+    Value zx = adaptor.getInputZeroPoint();
+    Value padCode;
+    if (zx)
+      padCode = b.create<arith::TruncIOp>(
+          loc, i8, b.create<tensor::ExtractOp>(loc, zx, ValueRange{}));
+    else
+      padCode = b.create<arith::ConstantOp>(loc, b.getIntegerAttr(i8, 0));
+    Value x = adaptor.getInput();
+    auto idx = [&](OpBuilder &nb, Location l, int64_t v) -> Value {
+      return nb.create<arith::ConstantIndexOp>(l, v);
+    };
+    Value cols = indexedGeneric(
+        b, loc, RankedTensorType::get({rows, k}, i8),
+        [&](OpBuilder &nb, Location l, ValueRange ij) -> Value {
+          auto div = [&](Value a, int64_t d) {
+            return nb.create<arith::DivUIOp>(l, a, idx(nb, l, d)).getResult();
+          };
+          auto rem = [&](Value a, int64_t d) {
+            return nb.create<arith::RemUIOp>(l, a, idx(nb, l, d)).getResult();
+          };
+          auto mulAdd = [&](Value a, int64_t s, Value o, int64_t d) {
+            // a * s + o * d
+            Value as = nb.create<arith::MulIOp>(l, a, idx(nb, l, s));
+            Value od = nb.create<arith::MulIOp>(l, o, idx(nb, l, d));
+            return nb.create<arith::AddIOp>(l, as, od).getResult();
+          };
+          Value p = ij[0], q = ij[1];
+          Value n = div(p, oh * ow), oy = rem(div(p, ow), oh), ox = rem(p, ow);
+          Value ci = div(q, kh * kw), u = rem(div(q, kw), kh), v = rem(q, kw);
+          // Positions before the padding are negative: compare in signed
+          // index arithmetic, y = oy * s0 + u * d0 - pad0.
+          Value yy = nb.create<arith::SubIOp>(l, mulAdd(oy, st[0], u, dil[0]),
+                                              idx(nb, l, pad[0]));
+          Value xx = nb.create<arith::SubIOp>(l, mulAdd(ox, st[1], v, dil[1]),
+                                              idx(nb, l, pad[1]));
+          auto inside = [&](Value a, int64_t hi) {
+            Value ge = nb.create<arith::CmpIOp>(l, arith::CmpIPredicate::sge, a,
+                                                idx(nb, l, 0));
+            Value lt = nb.create<arith::CmpIOp>(l, arith::CmpIPredicate::slt, a,
+                                                idx(nb, l, hi));
+            return nb.create<arith::AndIOp>(l, ge, lt).getResult();
+          };
+          Value in = nb.create<arith::AndIOp>(l, inside(yy, h), inside(xx, wd));
+          // Clamped indices keep the extract in bounds; the select drops it.
+          auto clamp = [&](Value a, int64_t hi) {
+            Value lo = nb.create<arith::MaxSIOp>(l, a, idx(nb, l, 0));
+            return nb.create<arith::MinSIOp>(l, lo, idx(nb, l, hi - 1))
+                .getResult();
+          };
+          Value e = nb.create<tensor::ExtractOp>(
+              l, x, ValueRange{n, ci, clamp(yy, h), clamp(xx, wd)});
+          return nb.create<arith::SelectOp>(l, in, e, padCode);
+        });
+    DenseIntElementsAttr w2 = llvm::cast<DenseIntElementsAttr>(
+        w.reshape(RankedTensorType::get({m, k}, w.getElementType())));
+    Value y = x86::buildPackedInt8Linear(b, loc, *kernel, cols, xf.isSigned(),
+                                         w2, wf, adaptor.getBias(), zx);
+    // [N * oH * oW, M] -> [N, M, oH, oW].
+    MLIRContext *ctx = b.getContext();
+    auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
+    AffineMap in =
+        AffineMap::get(4, 0, {d(0) * (oh * ow) + d(2) * ow + d(3), d(1)}, ctx);
+    return b
+        .create<linalg::GenericOp>(
+            loc, rt, ValueRange{y}, ValueRange{empty(b, loc, rt)},
+            SmallVector<AffineMap>{in,
+                                   AffineMap::getMultiDimIdentityMap(4, ctx)},
+            SmallVector<utils::IteratorType>(4, utils::IteratorType::parallel),
+            [](OpBuilder &nb, Location l, ValueRange a) {
+              nb.create<linalg::YieldOp>(l, a[0]);
+            })
+        .getResult(0);
+  }
 
   LogicalResult
   matchAndRewrite(qc::ConvOp op, OpAdaptor adaptor,
@@ -1204,6 +1304,10 @@ struct ConvLowering : OpConversionPattern<qc::ConvOp> {
     num::Format wf = op.getWeight().getType().getNumericFormat();
     if (xf.bits() > 16 || wf.bits() > 16)
       return rewriter.notifyMatchFailure(op, "codes over 16 bits");
+    if (Value packed = packedConv(rewriter, loc, op, adaptor)) {
+      rewriter.replaceOp(op, packed);
+      return success();
+    }
     auto rt = llvm::cast<RankedTensorType>(op.getType());
     Type acc = rt.getElementType();
     Type wide = acc.getIntOrFloatBitWidth() <= 32 ? rewriter.getI32Type()
@@ -1246,18 +1350,23 @@ struct ConvLowering : OpConversionPattern<qc::ConvOp> {
     rewriter.replaceOp(op, y);
     return success();
   }
+
+  const x86::Int8Kernel *kernel; // null: the generic loops
 };
 
 /// Why the int8 kernels cannot run `op` ("" if they can): they need 8-bit
 /// activations, constant signed weights of at most 8 bits and a 32-bit
 /// accumulator.
-std::string noInt8Kernel(LinearOp op) {
+template <typename OpTy> std::string noInt8Kernel(OpTy op) {
+  if constexpr (std::is_same_v<OpTy, qc::ConvOp>)
+    if (op.getGroup() != 1)
+      return "the convolution has more than one group";
   if (op.getInput().getType().getNumericFormat().bits() != 8)
     return "the activations are not 8-bit";
   num::Format wf = op.getWeight().getType().getNumericFormat();
   if (!wf.isSigned() || wf.bits() > 8)
     return "the weights are not signed integers of at most 8 bits";
-  if (!op.getWeight().getDefiningOp<qc::ConstantOp>())
+  if (!op.getWeight().template getDefiningOp<qc::ConstantOp>())
     return "the weights are not a qc.constant (they are packed at compile "
            "time)";
   if (!op.getType().getElementType().isInteger(32))
@@ -1283,16 +1392,23 @@ struct ConvertQCToLinalgPass
     // An explicit kernel is a promise: a qc.linear it cannot run is an
     // error, not a quiet generic fallback.
     if (int8Kernel == "vnni512" || int8Kernel == "avx2") {
-      WalkResult r = module.walk([&](LinearOp op) {
+      auto check = [&](auto op) {
         std::string why = noInt8Kernel(op);
         if (why.empty())
           return WalkResult::advance();
         op.emitError("qc-convert-qc-to-linalg: int8-kernel=")
-            << int8Kernel << " has no kernel for this qc.linear with input "
-            << op.getInput().getType() << ", weight "
+            << int8Kernel << " has no kernel for this " << op->getName()
+            << " with input " << op.getInput().getType() << ", weight "
             << op.getWeight().getType() << " and accumulator "
             << op.getType().getElementType() << ": " << why;
         return WalkResult::interrupt();
+      };
+      WalkResult r = module.walk([&](Operation *op) {
+        if (auto l = llvm::dyn_cast<LinearOp>(op))
+          return check(l);
+        if (auto c = llvm::dyn_cast<qc::ConvOp>(op))
+          return check(c);
+        return WalkResult::advance();
       });
       if (r.wasInterrupted())
         return signalPassFailure();
@@ -1348,7 +1464,7 @@ struct ConvertQCToLinalgPass
     patterns.add<RequantizeLowering, RescaleLowering, UnpackLowering,
                  CodesLowering>(converter, ctx);
     patterns.add<LinearLowering>(converter, ctx, kernel);
-    patterns.add<ConvLowering>(converter, ctx);
+    patterns.add<ConvLowering>(converter, ctx, kernel);
     if (failed(applyPartialConversion(module, target, std::move(patterns))))
       signalPassFailure();
   }

@@ -654,8 +654,8 @@ def IntegerLinear : Pass<"qc-integer-linear", "::mlir::func::FuncOp"> {
   let options = [
     Option<"convolutions", "convolutions", "bool", "true",
            "Also rewrite convolutions into qc.conv (--qc-lower-to-cpu's "
-           "integer-linear=true does not: qc.conv has no int8 kernel yet, "
-           "and the f32 convolution kernel is faster)">,
+           "integer-linear=true does not: the f32 convolution kernel is "
+           "faster than qc.conv's im2col into the int8 GEMM)">,
   ];
   let statistics = [
     Statistic<"numRewritten", "layers", "Linear layers and convolutions rewritten to qc.linear / qc.conv">

@@ -22,6 +22,7 @@
 #include "qc/Interpreter/Interpreter.h"
 #include "qc/Interpreter/NPY.h"
 #include "qc/Support/Numerics/Format.h"
+#include "qc/Support/Numerics/LinearAlgebra.h"
 
 #include "mlir/Support/FileUtilities.h"
 #include "llvm/Support/FileSystem.h"
@@ -65,9 +66,16 @@ struct LayerStats {
   std::vector<float> channelMin, channelMax;
   std::vector<double> channelAbsSum;
   std::vector<uint64_t> histogram;
-  std::vector<double> hessian; ///< Upper triangle accumulated, K x K.
-  int64_t hessianK = 0;        ///< K: channels, or C * kH * kW (patches).
-  int64_t hessianRows = 0;     ///< Rows (tokens or patches) in `hessian`.
+  /// -X^T X, lower triangle (column <= row), K x K: batches of rows are
+  /// subtracted by the packed double GEMM.
+  std::vector<double> hessian;
+  int64_t hessianK = 0;    ///< K: channels, or C * kH * kW (patches).
+  int64_t hessianRows = 0; ///< Rows (tokens or patches) added.
+  /// Rows not yet in `hessian`, transposed: K x kBatch, row i holding
+  /// input i of each pending row.
+  std::vector<double> pending;
+  int64_t pendingRows = 0;
+  static constexpr int64_t kBatch = 256;
   /// A convolution's window, for its patch Hessian (group 1 only).
   nn::ConvOp conv;
 
@@ -92,18 +100,27 @@ struct LayerStats {
     hessian.assign(size_t(hessianK * hessianK), 0.0);
   }
 
-  /// Adds x x^T (upper triangle) for one row of the Hessian's inputs.
+  /// Adds x x^T for one row of the Hessian's inputs (in batches).
   void addOuter(const float *x) {
     int64_t k = hessianK;
-    for (int64_t i = 0; i < k; ++i) {
-      double xi = x[i];
-      if (xi == 0)
-        continue;
-      double *h = &hessian[size_t(i * k)];
-      for (int64_t j = i; j < k; ++j)
-        h[j] += xi * double(x[j]);
-    }
+    if (pending.empty())
+      pending.assign(size_t(k * kBatch), 0.0);
+    for (int64_t i = 0; i < k; ++i)
+      pending[size_t(i * kBatch + pendingRows)] = x[i];
     ++hessianRows;
+    if (++pendingRows == kBatch)
+      flush();
+  }
+
+  /// hessian -= P P^T over the pending rows (P: K x pendingRows).
+  void flush() {
+    if (pendingRows == 0)
+      return;
+    int64_t k = hessianK;
+    num::gemmSubtract(k, k, pendingRows, pending.data(), kBatch, pending.data(),
+                      kBatch, /*transB=*/true, hessian.data(), k,
+                      num::GemmShape::LowerC);
+    pendingRows = 0;
   }
 
   /// The patches of `x` ([N, C, H, W]) that `conv`'s outputs read, positions
@@ -334,8 +351,10 @@ struct CalibratePass : qc::impl::CalibrateBase<CalibratePass> {
       }
     }
 
-    for (LayerStats &st : stats)
+    for (LayerStats &st : stats) {
+      st.flush();
       record(st, count);
+    }
     if (!table.empty() && failed(writeTable(func, stats, count)))
       return failure();
     return success();
@@ -376,8 +395,9 @@ struct CalibratePass : qc::impl::CalibrateBase<CalibratePass> {
       double inv = st.hessianRows ? 1.0 / double(st.hessianRows) : 0.0;
       for (int64_t i = 0; i < k; ++i)
         for (int64_t j = i; j < k; ++j)
+          // 0 - (-sum): no negative zeros.
           h[size_t(i * k + j)] = h[size_t(j * k + i)] =
-              float(st.hessian[size_t(i * k + j)] * inv);
+              float((0.0 - st.hessian[size_t(j * k + i)]) * inv);
       st.op->setAttr(
           "qc.hessian",
           DenseElementsAttr::get(RankedTensorType::get({k, k}, b.getF32Type()),

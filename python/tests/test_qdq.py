@@ -491,3 +491,29 @@ func.func @main(%x: tensor<2x8xf32>, %s: tensor<f32>) -> tensor<2x4xi16> {
     assert ("'qc.linear' op only an i32 accumulator has an ONNX form (MatMulInteger); "
             "got 'i16'") in res.stderr
     assert not out.exists()
+
+
+@pytest.mark.parametrize("xfmt,wdecl,message", [
+    ("#qc.int<4>", "%w = qc.constant dense<1> : tensor<3x2x1x1xi8> : !qc.qtensor<3x2x1x1, #qc.int<8>>",
+     "'qc.conv' op ConvInteger takes 8-bit inputs; the input format is #qc.int<4>"),
+    ("#qc.int<8>", "%w = qc.quantize %wf, %s : (tensor<3x2x1x1xf32>, tensor<f32>) -> !qc.qtensor<3x2x1x1, #qc.int<8>>",
+     "'qc.conv' op the weight must be constant signed codes of at most 8 bits to export; got #qc.int<8>"),
+])
+def test_integer_conv_export_errors(xfmt, wdecl, message, tmp_path):
+    """qc.conv exports as ConvInteger only with 8-bit inputs and constant
+    signed weight codes of at most 8 bits: otherwise an error naming the op
+    and the format, and no file."""
+    src = tmp_path / "conv.mlir"
+    src.write_text(f'''
+func.func @main(%x: tensor<1x2x4x4xf32>, %wf: tensor<3x2x1x1xf32>, %s: tensor<f32>) -> tensor<1x3x4x4xi32> {{
+  %q = qc.quantize %x, %s : (tensor<1x2x4x4xf32>, tensor<f32>) -> !qc.qtensor<1x2x4x4, {xfmt}>
+  {wdecl}
+  %y = qc.conv %q, %w : (!qc.qtensor<1x2x4x4, {xfmt}>, !qc.qtensor<3x2x1x1, #qc.int<8>>) -> tensor<1x3x4x4xi32>
+  return %y : tensor<1x3x4x4xi32>
+}}
+''')
+    out = tmp_path / "conv.onnx"
+    res = subprocess.run([str(BIN / "quant-translate"), "--export-onnx", str(src), "-o", str(out)],
+                         capture_output=True, text=True)
+    assert res.returncode == 1 and message in res.stderr, res.stderr
+    assert not out.exists()
